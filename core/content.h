@@ -1,0 +1,45 @@
+/* content.h: the content schemas of version 1 (DESIGN.md) and what each entry
+ * means for the graph.
+ *
+ * Schemas (keys not listed are allowed and ignored, so that later versions can
+ * extend a type without breaking older nodes):
+ *   about:      {name: str (non-empty), bio?: str}
+ *   contact:    {who: bin 32, state: "follow"|"unfollow"|"block"}
+ *   project:    {name: str (non-empty), description?: str, tags?: [str], url?: str}
+ *   membership: {project: bin 32 (entry id), role: "member"|"supporter"|"left"}
+ *   share:      {text?: str, link?: str, project?: bin 32, reshare?: bin 32},
+ *               at least one of text, link, reshare
+ * Any other type is stored and forwarded but not interpreted (SR_CT_OTHER).
+ */
+#ifndef SR_CONTENT_H
+#define SR_CONTENT_H
+#include "core/entry.h"
+
+enum sr_ctype { SR_CT_OTHER = 0, SR_CT_ABOUT, SR_CT_CONTACT, SR_CT_PROJECT, SR_CT_MEMBERSHIP, SR_CT_SHARE };
+enum sr_contact_state { SR_FOLLOW = 1, SR_UNFOLLOW, SR_BLOCK };
+enum sr_role { SR_MEMBER = 1, SR_SUPPORTER, SR_LEFT };
+
+/* What an entry says, with pointers into the entry's raw bytes. */
+typedef struct sr_content {
+  enum sr_ctype type;
+  const char *name; /* about.name, project.name */
+  uint32_t name_len;
+  uint8_t who[SR_KEY_BYTES]; /* contact.who */
+  int state;                 /* contact: sr_contact_state; membership: sr_role */
+  uint8_t project[SR_ID_BYTES]; /* membership.project, share.project */
+  int has_project;
+  uint8_t reshare[SR_ID_BYTES]; /* share.reshare */
+  int has_reshare;
+} sr_content_t;
+
+/* Checks e's content against its type's schema and fills c. Returns 0 or
+ * SR_ECONTENT with a sentence in why (if why != NULL) naming the field. */
+int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t whylen);
+
+const char *sr_contact_state_name(int state);
+const char *sr_role_name(int role);
+/* Parses "follow"/"unfollow"/"block" (or member/supporter/left): value or SR_EINVAL. */
+int sr_contact_state_parse(const char *s, size_t len);
+int sr_role_parse(const char *s, size_t len);
+
+#endif

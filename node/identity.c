@@ -1,0 +1,90 @@
+/* identity.c: key file and home directory handling (see identity.h).
+ * The key file is text so a person can back it up and read what it is:
+ *   # seurone secret key ...
+ *   ed25519 <128 lowercase hex: libsodium's 64-byte secret key>
+ * Secrets are wiped from every buffer on every exit path. */
+#include "node/identity.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sr_home_resolve(const char *flag, char *out, size_t cap) {
+  const char *env = getenv("SEURONE_HOME"), *home = getenv("HOME");
+  int n;
+  if (flag && *flag) n = snprintf(out, cap, "%s", flag);
+  else if (env && *env) n = snprintf(out, cap, "%s", env);
+  else if (home && *home) n = snprintf(out, cap, "%s/.seurone", home);
+  else return SR_EINVAL;
+  return n > 0 && (size_t)n < cap ? 0 : SR_ETOOBIG;
+}
+
+void sr_home_store_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/store", home); }
+void sr_home_secret_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/secret", home); }
+
+int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]) {
+  char path[4200], hex[2 * SR_SECRET_BYTES + 1], text[400];
+  uint8_t pk[SR_KEY_BYTES];
+  int fd, rc = 0, n;
+  if (mkdir(home, 0700) != 0 && errno != EEXIST) return SR_EIO;
+  sr_home_secret_path(home, path, sizeof(path));
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return errno == EEXIST ? SR_EEXIST : SR_EIO;
+  if (crypto_sign_keypair(pk, sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  sr_hex_encode(sk, SR_SECRET_BYTES, hex);
+  n = snprintf(text, sizeof(text),
+               "# seurone secret key: whoever holds this file can write as you. Keep it private.\n"
+               "ed25519 %s\n", hex);
+  if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) rc = SR_EIO;
+cleanup:
+  close(fd);
+  if (rc) unlink(path);
+  sodium_memzero(hex, sizeof(hex));
+  sodium_memzero(text, sizeof(text));
+  return rc;
+}
+
+int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen) {
+  char path[4200], buf[512], *line, *save = NULL;
+  struct stat sb;
+  ssize_t n;
+  int fd, rc = SR_EKEYFILE;
+  sr_home_secret_path(home, path, sizeof(path));
+  fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    snprintf(err, errlen, "no identity in %s: run `seurone init` (or pass --home DIR)", home);
+    return SR_ENOKEY;
+  }
+  if (fstat(fd, &sb) != 0 || (sb.st_mode & 077)) {
+    snprintf(err, errlen, "%s is readable by others (mode %03o); run `chmod 600 %s` and check who may have copied it",
+             path, (unsigned)(sb.st_mode & 0777), path);
+    close(fd);
+    return SR_EPERM;
+  }
+  n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0) goto bad;
+  buf[n] = '\0';
+  for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    if (line[0] == '#' || line[0] == '\0') continue;
+    if (strncmp(line, "ed25519 ", 8) != 0 || sr_hex_decode(line + 8, sk, SR_SECRET_BYTES) != 0) break;
+    /* The public half is stored in the secret key; check it matches the seed. */
+    uint8_t pk[SR_KEY_BYTES], sk2[SR_SECRET_BYTES];
+    crypto_sign_seed_keypair(pk, sk2, sk);
+    rc = sodium_memcmp(sk2, sk, SR_SECRET_BYTES) == 0 ? 0 : SR_EKEYFILE;
+    sodium_memzero(sk2, sizeof(sk2));
+    break;
+  }
+bad:
+  sodium_memzero(buf, sizeof(buf));
+  if (rc) {
+    sodium_memzero(sk, SR_SECRET_BYTES);
+    snprintf(err, errlen, "%s is not a seurone key file (expected a line `ed25519 <128 hex digits>`)", path);
+  }
+  return rc;
+}

@@ -1,0 +1,132 @@
+/* check.c: sr_store_verify — re-validates everything the store holds, read-only.
+ * It trusts nothing derived: each entry is decoded and its signature checked
+ * again, each log is walked link by link. */
+#include "store/store_internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  void (*report)(void *ctx, const char *problem);
+  void *ctx;
+  int problems;
+} rep_t;
+
+static void problem(rep_t *r, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  r->problems++;
+  if (r->report) r->report(r->ctx, buf);
+}
+
+static const char *hex(const uint8_t *b, char out[2 * SR_ID_BYTES + 1]) {
+  sr_hex_encode(b, SR_ID_BYTES, out);
+  return out;
+}
+
+int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx,
+                    sr_progress_cb progress, void *pctx) {
+  rep_t r = {report, ctx, 0};
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v, ev;
+  MDB_stat s;
+  char h1[65], h2[65], why[160];
+  size_t done = 0, total, linked = 0;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  mdb_stat(txn, st->dbi[DB_ENTRIES], &s);
+  total = s.ms_entries;
+
+  /* 1. Every entry stands on its own: canonical, signed, schema, id == key. */
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto out; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    sr_entry_t e;
+    int erc = sr_entry_check(v.mv_data, v.mv_size, &e, why, sizeof(why));
+    if (k.mv_size != SR_ID_BYTES) problem(&r, "entries: a key of %zu bytes", k.mv_size);
+    else if (erc) problem(&r, "entry %s: %s%s%s", hex(k.mv_data, h1), sr_strerror(erc), why[0] ? ": " : "", why);
+    else if (memcmp(e.id, k.mv_data, SR_ID_BYTES) != 0) problem(&r, "entry stored under %s has id %s", hex(k.mv_data, h1), hex(e.id, h2));
+    if (progress && (++done % 1000 == 0 || done == total)) progress(pctx, done, total);
+  }
+  mdb_cursor_close(cur);
+  cur = NULL;
+
+  /* 2. Every log is contiguous from 1, linked by prev, and ends at its head. */
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto out; }
+  {
+    uint8_t author[SR_KEY_BYTES] = {0}, prev[SR_ID_BYTES] = {0};
+    uint64_t expect = 0;
+    int have_author = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      int end = mrc != 0;
+      const uint8_t *kp = end ? NULL : k.mv_data;
+      if (have_author && (end || memcmp(kp, author, SR_KEY_BYTES) != 0)) {
+        sr_head_t h;
+        if (sr_head_read(txn, st, author, &h) == 0 && (h.seq != expect - 1 || memcmp(h.id, prev, SR_ID_BYTES) != 0))
+          problem(&r, "author %s: head says seq %llu but the log ends at seq %llu", hex(author, h1),
+                  (unsigned long long)h.seq, (unsigned long long)(expect - 1));
+        have_author = 0;
+      }
+      if (end) break;
+      if (!have_author) {
+        memcpy(author, kp, SR_KEY_BYTES);
+        have_author = 1;
+        expect = 1;
+      }
+      uint64_t seq = sr_be64_get(kp + SR_KEY_BYTES);
+      MDB_val ik = {SR_ID_BYTES, v.mv_data};
+      sr_entry_t e;
+      linked++;
+      if (seq != expect) {
+        problem(&r, "author %s: log jumps from seq %llu to %llu", hex(author, h1), (unsigned long long)expect - 1,
+                (unsigned long long)seq);
+        expect = seq;
+      }
+      if (mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) != 0) {
+        problem(&r, "author %s seq %llu: log names entry %s, which is not stored", hex(author, h1),
+                (unsigned long long)seq, hex(v.mv_data, h2));
+      } else if (sr_entry_decode(ev.mv_data, ev.mv_size, &e) == 0) {
+        if (e.seq != seq || memcmp(e.author, author, SR_KEY_BYTES) != 0)
+          problem(&r, "author %s seq %llu: log names an entry of another author or seq", hex(author, h1), (unsigned long long)seq);
+        else if (seq > 1 && memcmp(e.prev, prev, SR_ID_BYTES) != 0)
+          problem(&r, "author %s seq %llu: prev does not link to seq %llu", hex(author, h1), (unsigned long long)seq,
+                  (unsigned long long)seq - 1);
+      }
+      memcpy(prev, v.mv_data, SR_ID_BYTES);
+      expect = seq + 1;
+    }
+  }
+  mdb_cursor_close(cur);
+  cur = NULL;
+
+  /* 3. Fork proofs are real forks: same author and seq as a logged entry, another id. */
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto out; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    MDB_val ik = {SR_ID_BYTES, v.mv_data}, lv;
+    sr_entry_t e;
+    const uint8_t *kp = k.mv_data;
+    linked++;
+    if (mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) != 0 || sr_entry_decode(ev.mv_data, ev.mv_size, &e) != 0) {
+      problem(&r, "fork proof %s is not a stored entry", hex(v.mv_data, h1));
+      continue;
+    }
+    if (memcmp(e.author, kp, SR_KEY_BYTES) != 0 || e.seq != sr_be64_get(kp + SR_KEY_BYTES) ||
+        mdb_get(txn, st->dbi[DB_LOG], &k, &lv) != 0 || memcmp(lv.mv_data, e.id, SR_ID_BYTES) == 0)
+      problem(&r, "fork proof %s does not fork the author's log", hex(e.id, h1));
+  }
+  mdb_cursor_close(cur);
+  cur = NULL;
+
+  /* 4. Nothing stored is orphaned: log ids and fork ids are distinct entries, so
+   * equal counts mean every entry belongs to one of them. */
+  if (linked != total)
+    problem(&r, "%zu entries are stored but %zu are in logs or fork proofs (run `seurone reindex`)", total, linked);
+  rc = 0;
+out:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc ? rc : r.problems;
+}

@@ -1,0 +1,478 @@
+/* ingest.c: the write side of the store — ingest batches, publish, reindex.
+ *
+ * Invariants:
+ *  - a batch is one write transaction; on any LMDB failure nothing of it stays;
+ *  - an author's log in `log` is contiguous from seq 1 and linked by prev;
+ *  - derived databases are a function of the entries (and, for which branch of
+ *    a fork is the head, of their first arrival), so reindex can rebuild them.
+ * Internal functions return 0 or an LMDB code; item verdicts go into the items.
+ */
+#include "store/store_internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUT(db, kp, kl, vp, vl, fl)                                                   \
+  do {                                                                                \
+    MDB_val k_ = {(kl), (void *)(kp)}, v_ = {(vl), (void *)(vp)};                     \
+    int r_ = mdb_put(txn, st->dbi[db], &k_, &v_, (fl));                               \
+    if (r_ && r_ != MDB_KEYEXIST) return r_;                                          \
+  } while (0)
+
+static int edge_change(sr_store_t *st, MDB_txn *txn, int kind, const uint8_t *src, const uint8_t *dst, int add) {
+  uint8_t out[1 + SR_KEY_BYTES], in[1 + SR_KEY_BYTES];
+  /* Self-loops carry no flow between people; the graph leaves them out. */
+  if (memcmp(src, dst, SR_KEY_BYTES) == 0) return 0;
+  out[0] = in[0] = (uint8_t)kind;
+  memcpy(out + 1, dst, SR_KEY_BYTES);
+  memcpy(in + 1, src, SR_KEY_BYTES);
+  MDB_val ko = {SR_KEY_BYTES, (void *)src}, vo = {sizeof(out), out};
+  MDB_val ki = {SR_KEY_BYTES, (void *)dst}, vi = {sizeof(in), in};
+  int rc;
+  if (add) {
+    if ((rc = mdb_put(txn, st->dbi[DB_EDGES_OUT], &ko, &vo, MDB_NODUPDATA)) && rc != MDB_KEYEXIST) return rc;
+    if ((rc = mdb_put(txn, st->dbi[DB_EDGES_IN], &ki, &vi, MDB_NODUPDATA)) && rc != MDB_KEYEXIST) return rc;
+  } else {
+    if ((rc = mdb_del(txn, st->dbi[DB_EDGES_OUT], &ko, &vo)) && rc != MDB_NOTFOUND) return rc;
+    if ((rc = mdb_del(txn, st->dbi[DB_EDGES_IN], &ki, &vi)) && rc != MDB_NOTFOUND) return rc;
+  }
+  return 0;
+}
+
+/* Reads a one-byte state stored under author||other; 0 when none. */
+static int state_get(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *key64, int *state) {
+  MDB_val k = {2 * SR_KEY_BYTES, (void *)key64}, v;
+  int rc = mdb_get(txn, st->dbi[db], &k, &v);
+  *state = 0;
+  if (rc == MDB_NOTFOUND) return 0;
+  if (rc) return rc;
+  if (v.mv_size == 1) *state = ((const uint8_t *)v.mv_data)[0];
+  return 0;
+}
+
+static int author_of(sr_store_t *st, MDB_txn *txn, const uint8_t *id, uint8_t author[SR_KEY_BYTES], int *found) {
+  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  sr_entry_t e;
+  int rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+  *found = 0;
+  if (rc == MDB_NOTFOUND) return 0;
+  if (rc) return rc;
+  if (sr_entry_decode(v.mv_data, v.mv_size, &e) == 0) {
+    memcpy(author, e.author, SR_KEY_BYTES);
+    *found = 1;
+  }
+  return 0;
+}
+
+static int project_placeholder(sr_store_t *st, MDB_txn *txn, const uint8_t *project) {
+  PUT(DB_PROJECTS, project, SR_ID_BYTES, "", 0, MDB_NOOVERWRITE);
+  return 0;
+}
+
+/* What an appended entry changes in the graph. */
+static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c) {
+  uint8_t pair[2 * SR_KEY_BYTES], st_byte;
+  uint8_t val[SR_KEY_BYTES + 256 * 64];
+  int rc, old;
+  memcpy(pair, e->author, SR_KEY_BYTES);
+
+  switch (c->type) {
+  case SR_CT_ABOUT:
+    PUT(DB_PROFILES, e->author, SR_KEY_BYTES, c->name, c->name_len, 0);
+    break;
+  case SR_CT_CONTACT:
+    memcpy(pair + SR_KEY_BYTES, c->who, SR_KEY_BYTES);
+    PUT(DB_PEOPLE, c->who, SR_KEY_BYTES, "", 0, 0);
+    if ((rc = state_get(st, txn, DB_CONTACTS, pair, &old))) return rc;
+    if (old == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 0))) return rc;
+    if (old == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 0))) return rc;
+    st_byte = (uint8_t)c->state;
+    PUT(DB_CONTACTS, pair, sizeof(pair), &st_byte, 1, 0);
+    if (c->state == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 1))) return rc;
+    if (c->state == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 1))) return rc;
+    break;
+  case SR_CT_PROJECT: {
+    size_t nl = c->name_len < sizeof(val) - SR_KEY_BYTES ? c->name_len : sizeof(val) - SR_KEY_BYTES;
+    memcpy(val, e->author, SR_KEY_BYTES);
+    memcpy(val + SR_KEY_BYTES, c->name, nl);
+    PUT(DB_PROJECTS, e->id, SR_ID_BYTES, val, SR_KEY_BYTES + nl, 0);
+    break;
+  }
+  case SR_CT_MEMBERSHIP:
+    memcpy(pair + SR_KEY_BYTES, c->project, SR_ID_BYTES);
+    if ((rc = project_placeholder(st, txn, c->project))) return rc;
+    if ((rc = state_get(st, txn, DB_MEMBERS, pair, &old))) return rc;
+    if (old == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 0))) return rc;
+    if (old == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 0))) return rc;
+    st_byte = (uint8_t)c->state;
+    PUT(DB_MEMBERS, pair, sizeof(pair), &st_byte, 1, 0);
+    if (c->state == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 1))) return rc;
+    if (c->state == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 1))) return rc;
+    break;
+  case SR_CT_SHARE:
+    if (c->has_project) {
+      if ((rc = project_placeholder(st, txn, c->project))) return rc;
+      if ((rc = edge_change(st, txn, SR_EDGE_SHARE, e->author, c->project, 1))) return rc;
+    }
+    if (c->has_reshare) {
+      uint8_t orig_author[SR_KEY_BYTES];
+      int found;
+      memcpy(val, e->id, SR_ID_BYTES);
+      memcpy(val + SR_ID_BYTES, e->author, SR_KEY_BYTES);
+      PUT(DB_RESHARES, c->reshare, SR_ID_BYTES, val, SR_ID_BYTES + SR_KEY_BYTES, MDB_NODUPDATA);
+      if ((rc = author_of(st, txn, c->reshare, orig_author, &found))) return rc;
+      if (found && (rc = edge_change(st, txn, SR_EDGE_RESHARE, e->author, orig_author, 1))) return rc;
+    }
+    break;
+  case SR_CT_OTHER:
+    break;
+  }
+
+  /* Reshares that arrived before this entry: now their edge can point at its author. */
+  {
+    MDB_cursor *cur;
+    MDB_val k = {SR_ID_BYTES, (void *)e->id}, v;
+    if ((rc = mdb_cursor_open(txn, st->dbi[DB_RESHARES], &cur))) return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+      const uint8_t *resharer = (const uint8_t *)v.mv_data + SR_ID_BYTES;
+      /* Copy: edge_change writes, which may move the page under v. */
+      uint8_t who[SR_KEY_BYTES];
+      memcpy(who, resharer, SR_KEY_BYTES);
+      if ((rc = edge_change(st, txn, SR_EDGE_RESHARE, who, e->author, 1))) break;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+  }
+  return 0;
+}
+
+static void log_key(uint8_t key[LOG_KEY_BYTES], const uint8_t *author, uint64_t seq) {
+  memcpy(key, author, SR_KEY_BYTES);
+  sr_be64_put(key + SR_KEY_BYTES, seq);
+}
+
+static int head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const sr_head_t *h) {
+  uint8_t v[HEAD_VAL_BYTES];
+  sr_be64_put(v, h->seq);
+  memcpy(v + 8, h->id, SR_ID_BYTES);
+  v[8 + SR_ID_BYTES] = (uint8_t)h->forked;
+  PUT(DB_HEADS, author, SR_KEY_BYTES, v, sizeof(v), 0);
+  return 0;
+}
+
+static int store_raw(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
+  uint8_t fv[FLOW_VAL_BYTES];
+  sr_flow_encode(&it->flow, fv);
+  PUT(DB_ENTRIES, it->e.id, SR_ID_BYTES, it->raw, it->len, MDB_NOOVERWRITE);
+  /* First arrival wins: a later copy of the same entry never rewrites its flow. */
+  PUT(DB_FLOW, it->e.id, SR_ID_BYTES, fv, sizeof(fv), MDB_NOOVERWRITE);
+  PUT(DB_PEOPLE, it->e.author, SR_KEY_BYTES, "", 0, 0);
+  return 0;
+}
+
+static void reject(sr_ingest_item_t *it, int code, const char *fmt, unsigned long long a, unsigned long long b) {
+  it->status = code;
+  if (fmt) snprintf(it->why, sizeof(it->why), fmt, a, b);
+  else if (!it->why[0]) snprintf(it->why, sizeof(it->why), "%s", sr_strerror(code));
+}
+
+/* Tries to take one verified item. Sets it->status; returns an LMDB code only
+ * when the transaction itself failed. SR_EGAP leaves the item for a later try. */
+static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now_ms, int reindex) {
+  const sr_entry_t *e = &it->e;
+  sr_head_t h;
+  MDB_val k, v;
+  uint8_t lk[LOG_KEY_BYTES];
+  int rc, verdict;
+
+  if (!reindex) {
+    k.mv_size = SR_ID_BYTES;
+    k.mv_data = (void *)e->id;
+    rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+    if (rc == 0) { it->status = SR_EDUP; snprintf(it->why, sizeof(it->why), "duplicate: entry already stored"); return 0; }
+    if (rc != MDB_NOTFOUND) return rc;
+  }
+  if ((rc = sr_head_read(txn, st, e->author, &h))) return MDB_PANIC;
+  if (reindex) h.forked = 0; /* a rebuild re-takes the whole branch after a fork */
+  verdict = sr_rule_next(e, &h, now_ms);
+  switch (verdict) {
+  case 0:
+    break;
+  case SR_ESEQ:
+    log_key(lk, e->author, e->seq);
+    k.mv_size = sizeof(lk);
+    k.mv_data = lk;
+    if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    if (memcmp(v.mv_data, e->id, SR_ID_BYTES) == 0) { it->status = SR_EDUP; return 0; }
+    /* Two valid entries for one seq: keep the newcomer as proof, stop the author. */
+    if (!reindex && (rc = store_raw(st, txn, it))) return rc;
+    PUT(DB_FORKS, lk, sizeof(lk), e->id, SR_ID_BYTES, MDB_NODUPDATA);
+    if (!h.forked) {
+      sr_head_read(txn, st, e->author, &h);
+      h.forked = 1;
+      if ((rc = head_write(st, txn, e->author, &h))) return rc;
+    }
+    reject(it, SR_EFORK, "fork: a different entry with seq %llu is already stored; kept as proof, author marked forked",
+           (unsigned long long)e->seq, 0);
+    return 0;
+  case SR_EGAP:
+    reject(it, SR_EGAP, "seq %llu is missing (this node holds the author up to seq %llu)",
+           (unsigned long long)h.seq + 1, (unsigned long long)h.seq);
+    return 0;
+  case SR_EPREV:
+    reject(it, SR_EPREV, "prev does not match the id of the author's entry seq %llu", (unsigned long long)h.seq, 0);
+    return 0;
+  case SR_EFUTURE:
+    reject(it, SR_EFUTURE, "ts %llu is more than 10 minutes ahead of this node's clock (%llu)",
+           (unsigned long long)e->ts, (unsigned long long)now_ms);
+    return 0;
+  default:
+    reject(it, verdict, NULL, 0, 0);
+    return 0;
+  }
+
+  if (!reindex && (rc = store_raw(st, txn, it))) return rc;
+  if (reindex) PUT(DB_PEOPLE, e->author, SR_KEY_BYTES, "", 0, 0);
+  log_key(lk, e->author, e->seq);
+  PUT(DB_LOG, lk, sizeof(lk), e->id, SR_ID_BYTES, 0);
+  sr_head_t nh = {e->seq, {0}, 0};
+  memcpy(nh.id, e->id, SR_ID_BYTES);
+  {
+    /* keep the forked mark a previous fork proof set */
+    sr_head_t cur;
+    if (sr_head_read(txn, st, e->author, &cur)) return MDB_PANIC;
+    nh.forked = cur.forked;
+  }
+  if ((rc = head_write(st, txn, e->author, &nh))) return rc;
+  if ((rc = apply_effects(st, txn, e, &it->c))) return rc;
+  it->status = 0;
+  it->why[0] = '\0';
+  return 0;
+}
+
+static int cmp_author_seq(const void *a, const void *b) {
+  const sr_ingest_item_t *x = *(sr_ingest_item_t *const *)a, *y = *(sr_ingest_item_t *const *)b;
+  int c = memcmp(x->e.author, y->e.author, SR_KEY_BYTES);
+  if (c) return c;
+  if (x->e.seq != y->e.seq) return x->e.seq < y->e.seq ? -1 : 1;
+  return x->flow.received_at < y->flow.received_at ? -1 : x->flow.received_at > y->flow.received_at;
+}
+
+int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, size_t n, uint64_t now_ms,
+                         int reindex, sr_ingest_stats_t *stats) {
+  sr_ingest_item_t **held = NULL;
+  size_t nheld = 0;
+  int rc = 0;
+  memset(stats, 0, sizeof(*stats));
+  for (size_t i = 0; i < n; i++) {
+    sr_ingest_item_t *it = &items[i];
+    if (!it->verified) sr_store_verify_items(it, 1, 1);
+    if (it->vstatus) {
+      it->status = it->vstatus;
+      if (!it->why[0]) snprintf(it->why, sizeof(it->why), "%s", sr_strerror(it->vstatus));
+      continue;
+    }
+    it->why[0] = '\0';
+    if ((rc = take(st, txn, it, now_ms, reindex))) goto done;
+    if (it->status == SR_EGAP) {
+      if (!held && !(held = malloc(sizeof(*held) * n))) { rc = MDB_PANIC; goto done; }
+      held[nheld++] = it;
+    }
+  }
+  /* Entries that came ahead of their predecessors: in (author, seq) order one
+   * pass applies every run whose gap the batch itself filled. */
+  if (nheld) {
+    qsort(held, nheld, sizeof(*held), cmp_author_seq);
+    for (size_t i = 0; i < nheld; i++)
+      if ((rc = take(st, txn, held[i], now_ms, reindex))) goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    switch (items[i].status) {
+    case 0: stats->accepted++; break;
+    case SR_EDUP: stats->duplicates++; break;
+    case SR_EFORK: stats->forks++; break;
+    default: stats->rejected++; break;
+    }
+  }
+done:
+  free(held);
+  return rc;
+}
+
+/* Runs fn in a write transaction, growing the map and retrying when it is full. */
+typedef int (*txn_fn)(sr_store_t *st, MDB_txn *txn, void *arg);
+
+static int with_write_txn(sr_store_t *st, txn_fn fn, void *arg) {
+  for (;;) {
+    MDB_txn *txn;
+    int rc = sr_store_txn_begin(st, 0, &txn);
+    if (rc) return rc;
+    rc = fn(st, txn, arg);
+    if (rc == 0) {
+      rc = mdb_txn_commit(txn);
+      if (rc == MDB_MAP_FULL) {
+        if ((rc = sr_store_grow(st))) return rc;
+        continue;
+      }
+      return rc ? sr_store_fail(st, "commit", rc) : 0;
+    }
+    mdb_txn_abort(txn);
+    if (rc == MDB_MAP_FULL) {
+      if ((rc = sr_store_grow(st))) return rc;
+      continue;
+    }
+    if (rc < 0 && rc > -1000) return rc; /* an SR_E* code from fn */
+    return sr_store_fail(st, "write", rc);
+  }
+}
+
+typedef struct {
+  sr_ingest_item_t *items;
+  size_t n;
+  uint64_t now;
+  sr_ingest_stats_t *stats;
+} ingest_arg_t;
+
+static int ingest_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  ingest_arg_t *a = arg;
+  return sr_store_apply_batch(st, txn, a->items, a->n, a->now, 0, a->stats);
+}
+
+int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threads, uint64_t now_ms,
+                    sr_ingest_stats_t *stats) {
+  sr_ingest_stats_t local;
+  ingest_arg_t a = {items, n, now_ms, stats ? stats : &local};
+  for (size_t i = 0; i < n; i++) items[i].verified = 0;
+  sr_store_verify_items(items, n, threads);
+  return with_write_txn(st, ingest_fn, &a);
+}
+
+typedef struct {
+  const uint8_t *sk;
+  const char *type;
+  const uint8_t *content;
+  size_t content_len;
+  uint64_t ts;
+  uint8_t buf[SR_ENTRY_MAX];
+  sr_ingest_item_t item;
+  char *why;
+  size_t whylen;
+} publish_arg_t;
+
+static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  publish_arg_t *a = arg;
+  sr_head_t h;
+  sr_ingest_stats_t stats;
+  size_t len;
+  int rc;
+  if ((rc = sr_head_read(txn, st, a->sk + 32, &h))) return MDB_PANIC;
+  if (h.forked) return SR_EFORKED;
+  rc = sr_entry_create(a->sk, h.seq + 1, h.seq ? h.id : NULL, a->ts, a->type, a->content, a->content_len,
+                       a->buf, sizeof(a->buf), &len, NULL);
+  if (rc) return rc;
+  memset(&a->item, 0, sizeof(a->item));
+  a->item.raw = a->buf;
+  a->item.len = len;
+  a->item.flow.received_at = a->ts;
+  a->item.flow.source = SR_SRC_SELF;
+  if ((rc = sr_store_apply_batch(st, txn, &a->item, 1, a->ts, 0, &stats))) return rc;
+  if (a->item.status) {
+    if (a->why) snprintf(a->why, a->whylen, "%s", a->item.why);
+    return a->item.status;
+  }
+  return 0;
+}
+
+int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
+                     const uint8_t *content, size_t content_len, uint64_t ts,
+                     uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen) {
+  publish_arg_t *a = calloc(1, sizeof(*a));
+  int rc;
+  if (!a) return SR_ENOMEM;
+  a->sk = sk;
+  a->type = type;
+  a->content = content;
+  a->content_len = content_len;
+  a->ts = ts;
+  a->why = why;
+  a->whylen = whylen;
+  if (why && whylen) why[0] = '\0';
+  rc = with_write_txn(st, publish_fn, a);
+  if (rc == 0) {
+    memcpy(id, a->item.e.id, SR_ID_BYTES);
+    *seq = a->item.e.seq;
+  }
+  free(a);
+  return rc;
+}
+
+/* ---- reindex ---- */
+
+typedef struct {
+  sr_progress_cb progress;
+  void *pctx;
+} reindex_arg_t;
+
+static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  reindex_arg_t *a = arg;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v, fv;
+  MDB_stat s;
+  sr_ingest_item_t *items = NULL, **order = NULL;
+  uint8_t *arena = NULL;
+  size_t n = 0, bytes = 0, off = 0;
+  int rc;
+
+  for (int db = DB_FIRST_DERIVED; db < DB_COUNT; db++)
+    if ((rc = mdb_drop(txn, st->dbi[db], 0))) return rc;
+  if ((rc = mdb_stat(txn, st->dbi[DB_ENTRIES], &s))) return rc;
+  /* Copy every entry out first: pointers into a write txn die at the next put. */
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) bytes += v.mv_size;
+  items = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*items));
+  order = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*order));
+  arena = malloc(bytes ? bytes : 1);
+  if (!items || !order || !arena) { rc = MDB_PANIC; goto done; }
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < s.ms_entries;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    memcpy(arena + off, v.mv_data, v.mv_size);
+    items[n].raw = arena + off;
+    items[n].len = v.mv_size;
+    off += v.mv_size;
+    if (mdb_get(txn, st->dbi[DB_FLOW], &k, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, &items[n].flow);
+    n++;
+  }
+  mdb_cursor_close(cur);
+  cur = NULL;
+  if (rc != MDB_NOTFOUND && rc != 0) goto done;
+  sr_store_verify_items(items, n, 2);
+  for (size_t i = 0; i < n; i++) order[i] = &items[i];
+  qsort(order, n, sizeof(*order), cmp_author_seq);
+  rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    sr_ingest_stats_t stats;
+    if (order[i]->vstatus) continue; /* a damaged entry: verify reports it */
+    rc = sr_store_apply_batch(st, txn, order[i], 1, UINT64_MAX / 2, 1, &stats);
+    if (a->progress && (i % 1000 == 0 || i + 1 == n)) a->progress(a->pctx, i + 1, n);
+  }
+  /* The self key is a person even with an empty log. */
+  k.mv_size = 4;
+  k.mv_data = "self";
+  if (rc == 0 && mdb_get(txn, st->dbi[DB_META], &k, &v) == 0 && v.mv_size == SR_KEY_BYTES) {
+    uint8_t self[SR_KEY_BYTES];
+    memcpy(self, v.mv_data, SR_KEY_BYTES);
+    MDB_val pk = {SR_KEY_BYTES, self}, pv = {0, ""};
+    rc = mdb_put(txn, st->dbi[DB_PEOPLE], &pk, &pv, 0);
+  }
+done:
+  if (cur) mdb_cursor_close(cur);
+  free(items);
+  free(order);
+  free(arena);
+  return rc;
+}
+
+int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx) {
+  reindex_arg_t a = {progress, ctx};
+  return with_write_txn(st, reindex_fn, &a);
+}

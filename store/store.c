@@ -1,0 +1,440 @@
+/* store.c: the LMDB environment, its named databases, and the read side.
+ *
+ * Invariant: a store on disk always carries meta "format"; a store of another
+ * format is never opened, so no code below has to guess at a layout.
+ */
+#include "store/store_internal.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static const char *const db_names[DB_COUNT] = {
+  "meta", "entries", "flow", "log", "heads", "forks", "edges_out", "edges_in",
+  "contacts", "members", "profiles", "projects", "people", "reshares"
+};
+static const unsigned db_flags[DB_COUNT] = {
+  [DB_FORKS] = MDB_DUPSORT, [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,
+  [DB_EDGES_IN] = MDB_DUPSORT | MDB_DUPFIXED, [DB_RESHARES] = MDB_DUPSORT | MDB_DUPFIXED,
+};
+
+/* The first map; it doubles whenever LMDB reports it full. SEURONE_MAPSIZE
+ * (bytes) overrides it so tests can exercise growth on a tiny map. */
+#define SR_MAP_INITIAL ((size_t)64 << 20)
+
+static const char *const edge_names[] = {NULL, "follow", "block", "member", "supporter", "share", "reshare"};
+const char *sr_edge_kind_name(int kind) { return kind >= 1 && kind <= SR_EDGE_KINDS ? edge_names[kind] : "unknown"; }
+
+void sr_be64_put(uint8_t *p, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+uint64_t sr_be64_get(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+
+void sr_flow_encode(const sr_flow_t *f, uint8_t out[FLOW_VAL_BYTES]) {
+  sr_be64_put(out, f->received_at);
+  memcpy(out + 8, f->from, SR_KEY_BYTES);
+  for (int i = 0; i < 4; i++) out[8 + SR_KEY_BYTES + i] = (uint8_t)(f->hops >> (24 - 8 * i));
+  out[FLOW_VAL_BYTES - 1] = f->source;
+}
+
+void sr_flow_decode(const uint8_t *in, size_t len, sr_flow_t *f) {
+  memset(f, 0, sizeof(*f));
+  if (len < FLOW_VAL_BYTES) return;
+  f->received_at = sr_be64_get(in);
+  memcpy(f->from, in + 8, SR_KEY_BYTES);
+  for (int i = 0; i < 4; i++) f->hops = f->hops << 8 | in[8 + SR_KEY_BYTES + i];
+  f->source = in[FLOW_VAL_BYTES - 1];
+}
+
+int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc) {
+  snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, mdb_strerror(mdb_rc));
+  return SR_ESTORE;
+}
+
+const char *sr_store_errmsg(const sr_store_t *st) { return st ? st->errmsg : ""; }
+
+int sr_store_txn_begin(sr_store_t *st, unsigned flags, MDB_txn **txn) {
+  int rc = mdb_txn_begin(st->env, NULL, flags, txn);
+  if (rc == MDB_MAP_RESIZED) {
+    /* Another process grew the map: adopt its size and try once more. */
+    if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0) rc = mdb_txn_begin(st->env, NULL, flags, txn);
+  }
+  return rc ? sr_store_fail(st, "begin transaction", rc) : 0;
+}
+
+int sr_store_grow(sr_store_t *st) {
+  MDB_envinfo info;
+  mdb_env_info(st->env, &info);
+  size_t next = info.me_mapsize * 2;
+  int rc = mdb_env_set_mapsize(st->env, next);
+  return rc ? sr_store_fail(st, "grow the map", rc) : 0;
+}
+
+static int check_format(sr_store_t *st, MDB_txn *txn, int create) {
+  MDB_val k = {6, "format"}, v;
+  uint8_t buf[4];
+  int rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    if (!create) return SR_ENOSTORE;
+    buf[0] = buf[1] = buf[2] = 0;
+    buf[3] = SR_STORE_FORMAT;
+    v.mv_size = 4;
+    v.mv_data = buf;
+    rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
+    return rc ? sr_store_fail(st, "write the format version", rc) : 0;
+  }
+  if (rc) return sr_store_fail(st, "read the format version", rc);
+  uint32_t ver = 0;
+  if (v.mv_size == 4) ver = (uint32_t)((const uint8_t *)v.mv_data)[0] << 24 | (uint32_t)((const uint8_t *)v.mv_data)[1] << 16 |
+                            (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
+  if (ver != SR_STORE_FORMAT) {
+    snprintf(st->errmsg, sizeof(st->errmsg),
+             "the store in %s has format version %u; this seurone reads version %d only "
+             "(use the seurone release that wrote it, or export and re-import the entries)",
+             st->path, ver, SR_STORE_FORMAT);
+    return SR_ESTOREVER;
+  }
+  return 0;
+}
+
+int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen) {
+  sr_store_t *st = calloc(1, sizeof(*st));
+  MDB_txn *txn = NULL;
+  struct stat sb;
+  int rc;
+  if (!st) return SR_ENOMEM;
+  snprintf(st->path, sizeof(st->path), "%s", dir);
+  if (stat(dir, &sb) != 0) {
+    if (!create) { rc = SR_ENOSTORE; goto fail; }
+    if (mkdir(dir, 0700) != 0) {
+      snprintf(st->errmsg, sizeof(st->errmsg), "create %s: %s", dir, strerror(errno));
+      rc = SR_EIO;
+      goto fail;
+    }
+  }
+  if ((rc = mdb_env_create(&st->env))) { rc = sr_store_fail(st, "create the environment", rc); goto fail; }
+  size_t map = SR_MAP_INITIAL;
+  const char *env_map = getenv("SEURONE_MAPSIZE");
+  if (env_map && atol(env_map) > 0) map = (size_t)atol(env_map);
+  mdb_env_set_mapsize(st->env, map);
+  mdb_env_set_maxdbs(st->env, DB_COUNT + 2);
+  mdb_env_set_maxreaders(st->env, 254);
+  /* NOTLS: read transactions are not bound to threads (the daemon's pool). */
+  if ((rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) {
+    rc = sr_store_fail(st, "open the store", rc);
+    goto fail;
+  }
+  /* A reader with create == 0 still needs a write txn the first time a named
+   * database is missing; when everything exists a read txn would do, but one short
+   * write txn at open keeps the logic single. */
+  if ((rc = sr_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn))) goto fail;
+  for (int i = 0; i < DB_COUNT; i++) {
+    rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
+    if (rc == MDB_NOTFOUND) { rc = SR_ENOSTORE; goto fail; }
+    if (rc) { rc = sr_store_fail(st, "open a named database", rc); goto fail; }
+  }
+  if ((rc = check_format(st, txn, create))) goto fail;
+  if ((rc = mdb_txn_commit(txn))) { txn = NULL; rc = sr_store_fail(st, "commit", rc); goto fail; }
+  *out = st;
+  return 0;
+fail:
+  if (txn) mdb_txn_abort(txn);
+  if (st->env) mdb_env_close(st->env);
+  if (err && errlen) snprintf(err, errlen, "%s", st->errmsg[0] ? st->errmsg : sr_strerror(rc));
+  free(st);
+  *out = NULL;
+  return rc;
+}
+
+void sr_store_close(sr_store_t *st) {
+  if (!st) return;
+  mdb_env_close(st->env);
+  free(st);
+}
+
+static int meta_put(sr_store_t *st, const char *key, const void *val, size_t len) {
+  MDB_txn *txn;
+  MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)val};
+  int rc = sr_store_txn_begin(st, 0, &txn);
+  if (rc) return rc;
+  if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0 && (rc = mdb_put(txn, st->dbi[DB_PEOPLE], &v, &(MDB_val){0, ""}, 0)) == 0)
+    rc = mdb_txn_commit(txn);
+  else
+    mdb_txn_abort(txn);
+  return rc ? sr_store_fail(st, "write meta", rc) : 0;
+}
+
+int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) { return meta_put(st, "self", key, SR_KEY_BYTES); }
+
+static int self_in(sr_store_t *st, MDB_txn *txn, uint8_t key[SR_KEY_BYTES]) {
+  MDB_val k = {4, "self"}, v;
+  int rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
+  if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != SR_KEY_BYTES)) return SR_ENOTFOUND;
+  if (rc) return sr_store_fail(st, "read meta", rc);
+  memcpy(key, v.mv_data, SR_KEY_BYTES);
+  return 0;
+}
+
+int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]) {
+  MDB_txn *txn;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  rc = self_in(st, txn, key);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_head_read(MDB_txn *txn, sr_store_t *st, const uint8_t *author, sr_head_t *h) {
+  MDB_val k = {SR_KEY_BYTES, (void *)author}, v;
+  memset(h, 0, sizeof(*h));
+  int rc = mdb_get(txn, st->dbi[DB_HEADS], &k, &v);
+  if (rc == MDB_NOTFOUND) return 0;
+  if (rc) return sr_store_fail(st, "read a head", rc);
+  if (v.mv_size != HEAD_VAL_BYTES) return sr_store_fail(st, "read a head", MDB_CORRUPTED);
+  const uint8_t *p = v.mv_data;
+  h->seq = sr_be64_get(p);
+  memcpy(h->id, p + 8, SR_ID_BYTES);
+  h->forked = p[8 + SR_ID_BYTES];
+  return 0;
+}
+
+int sr_store_get_head(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], sr_head_t *h) {
+  MDB_txn *txn;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  rc = sr_head_read(txn, st, author, h);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+static void flow_of(sr_store_t *st, MDB_txn *txn, const uint8_t *id, sr_flow_t *f) {
+  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  if (mdb_get(txn, st->dbi[DB_FLOW], &k, &v) == 0) sr_flow_decode(v.mv_data, v.mv_size, f);
+  else memset(f, 0, sizeof(*f));
+}
+
+int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *buf, size_t cap, size_t *len,
+                       sr_flow_t *flow) {
+  MDB_txn *txn;
+  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+  if (rc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
+  else if (rc) rc = sr_store_fail(st, "read an entry", rc);
+  else if (v.mv_size > cap) rc = SR_ETOOBIG;
+  else {
+    memcpy(buf, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    if (flow) flow_of(st, txn, id, flow);
+  }
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+/* Walks the log database from key prefix (author, or everything) and hands each
+ * entry to cb. */
+int sr_store_foreach_entry(sr_store_t *st, const uint8_t *author, sr_entry_cb cb, void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  uint8_t start[LOG_KEY_BYTES] = {0};
+  MDB_val k = {LOG_KEY_BYTES, start}, v, ev;
+  sr_entry_t e;
+  sr_flow_t f;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  if (author) memcpy(start, author, SR_KEY_BYTES);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (author && memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
+    MDB_val ik = {SR_ID_BYTES, v.mv_data};
+    if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev))) { rc = sr_store_fail(st, "log names a missing entry", mrc); goto done; }
+    if ((rc = sr_entry_decode(ev.mv_data, ev.mv_size, &e))) goto done;
+    flow_of(st, txn, e.id, &f);
+    if ((rc = cb(ctx, &e, &f))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND && mrc != 0) rc = sr_store_fail(st, "walk the log", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_foreach_raw(sr_store_t *st, sr_entry_cb cb, void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v;
+  sr_entry_t e;
+  sr_flow_t f;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    int drc = sr_entry_decode(v.mv_data, v.mv_size, &e);
+    if (drc) {
+      /* Hand undecodable bytes up anyway (verify reports them): id from the key. */
+      memset(&e, 0, sizeof(e));
+      e.raw = v.mv_data;
+      e.raw_len = v.mv_size;
+      memcpy(e.id, k.mv_data, k.mv_size < SR_ID_BYTES ? k.mv_size : SR_ID_BYTES);
+      e.seq = 0;
+    }
+    flow_of(st, txn, k.mv_data, &f);
+    if ((rc = cb(ctx, &e, &f))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the entries", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_foreach_person(sr_store_t *st, int (*cb)(void *ctx, const sr_person_t *p), void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v, nv;
+  uint8_t self[SR_KEY_BYTES];
+  int has_self, rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  has_self = self_in(st, txn, self) == 0;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_PEOPLE], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    sr_person_t p = {0};
+    sr_head_t h;
+    if (k.mv_size != SR_KEY_BYTES) continue;
+    p.key = k.mv_data;
+    if (mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv) == 0) { p.name = nv.mv_data; p.name_len = nv.mv_size; }
+    if ((rc = sr_head_read(txn, st, k.mv_data, &h))) goto done;
+    p.seq = h.seq;
+    p.forked = h.forked;
+    p.is_self = has_self && memcmp(self, k.mv_data, SR_KEY_BYTES) == 0;
+    if ((rc = cb(ctx, &p))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk people", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_foreach_project(sr_store_t *st, int (*cb)(void *ctx, const sr_project_t *p), void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_PROJECTS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    sr_project_t p = {0};
+    p.id = k.mv_data;
+    /* A project named before its entry arrived has an empty value. */
+    if (v.mv_size >= SR_KEY_BYTES) {
+      p.author = v.mv_data;
+      p.name = (const char *)v.mv_data + SR_KEY_BYTES;
+      p.name_len = v.mv_size - SR_KEY_BYTES;
+    }
+    if ((rc = cb(ctx, &p))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk projects", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_foreach_edge(sr_store_t *st, int (*cb)(void *ctx, int kind, const uint8_t *src, const uint8_t *dst),
+                          void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_EDGES_OUT], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const uint8_t *d = v.mv_data;
+    if ((rc = cb(ctx, d[0], k.mv_data, d + 1))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk edges", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_foreach_fork(sr_store_t *st,
+                          int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id,
+                                    const uint8_t *fork_id),
+                          void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v, hv;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const uint8_t *key = k.mv_data, *head_id = NULL;
+    if (mdb_get(txn, st->dbi[DB_LOG], &k, &hv) == 0) head_id = hv.mv_data;
+    if ((rc = cb(ctx, key, sr_be64_get(key + SR_KEY_BYTES), head_id, v.mv_data))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk forks", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+static size_t db_count(sr_store_t *st, MDB_txn *txn, int db) {
+  MDB_stat s;
+  return mdb_stat(txn, st->dbi[db], &s) == 0 ? s.ms_entries : 0;
+}
+
+int sr_store_info(sr_store_t *st, sr_store_info_t *info) {
+  MDB_txn *txn;
+  MDB_envinfo ei;
+  MDB_stat es;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  memset(info, 0, sizeof(*info));
+  info->entries = db_count(st, txn, DB_ENTRIES);
+  info->authors = db_count(st, txn, DB_HEADS);
+  info->people = db_count(st, txn, DB_PEOPLE);
+  info->projects = db_count(st, txn, DB_PROJECTS);
+  info->edges = db_count(st, txn, DB_EDGES_OUT);
+  info->forks = db_count(st, txn, DB_FORKS);
+  mdb_env_info(st->env, &ei);
+  mdb_env_stat(st->env, &es);
+  info->map_size = ei.me_mapsize;
+  info->file_bytes = (uint64_t)(ei.me_last_pgno + 1) * es.ms_psize;
+  mdb_txn_abort(txn);
+  return 0;
+}
+
+int sr_store_backup(sr_store_t *st, const char *path) {
+  struct stat sb;
+  if (stat(path, &sb) == 0) {
+    snprintf(st->errmsg, sizeof(st->errmsg), "%s already exists; choose a new file name", path);
+    return SR_EEXIST;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    snprintf(st->errmsg, sizeof(st->errmsg), "create %s: %s", path, strerror(errno));
+    return SR_EIO;
+  }
+  /* MDB_CP_COMPACT copies inside one read transaction: a consistent snapshot
+   * that does not stop writers, without free pages. */
+  int rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+  if (rc == 0 && fsync(fd) != 0) rc = errno;
+  close(fd);
+  if (rc) {
+    unlink(path);
+    return sr_store_fail(st, "backup", rc);
+  }
+  return 0;
+}

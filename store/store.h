@@ -1,0 +1,168 @@
+/* store.h: one LMDB environment per node home (DESIGN.md, "Storage").
+ *
+ * Named databases (keys and values are fixed-layout binary, integers big-endian):
+ *   meta      "format" -> u32 version; "self" -> 32-byte key of the node
+ *   entries   id -> entry bytes                         (the truth)
+ *   flow      id -> received_at u64, from key[32], hops u32, source u8
+ *   log       author||seq u64 -> id                     (derived)
+ *   heads     author -> seq u64, id[32], forked u8      (derived)
+ *   forks     author||seq -> id of the second entry      (derived, dupsort)
+ *   edges_out src -> kind u8 || dst[32]                  (derived, dupsort)
+ *   edges_in  dst -> kind u8 || src[32]                  (derived, dupsort)
+ *   contacts  author||who -> state u8                    (derived)
+ *   members   author||project -> role u8                 (derived)
+ *   profiles  author -> name (latest about)              (derived)
+ *   projects  project id -> author[32] || name           (derived)
+ *   people    key -> (empty)                             (derived)
+ *   reshares  original id -> resharing id[32] || resharer[32] (derived, dupsort)
+ * "Derived" databases are rebuilt from entries (+ flow for fork order) by
+ * sr_store_reindex().
+ *
+ * An ingest batch is one write transaction: a crash leaves all of it or none.
+ * The map grows (doubling) and the batch is retried when LMDB reports it full.
+ * Other processes may read the same environment while one writes.
+ */
+#ifndef SR_STORE_H
+#define SR_STORE_H
+#include "core/core.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define SR_STORE_FORMAT 1
+
+typedef struct sr_store sr_store_t;
+
+enum sr_edge_kind {
+  SR_EDGE_FOLLOW = 1, SR_EDGE_BLOCK, SR_EDGE_MEMBER, SR_EDGE_SUPPORTER, SR_EDGE_SHARE, SR_EDGE_RESHARE
+};
+#define SR_EDGE_KINDS 6
+const char *sr_edge_kind_name(int kind);
+
+enum sr_source { SR_SRC_SELF = 1, SR_SRC_IMPORT, SR_SRC_PEER, SR_SRC_REINDEX };
+
+/* Where and when this node first got an entry. */
+typedef struct sr_flow {
+  uint64_t received_at; /* ms since epoch */
+  uint8_t from[SR_KEY_BYTES]; /* peer key, all zero for local sources */
+  uint32_t hops;
+  uint8_t source; /* enum sr_source */
+} sr_flow_t;
+
+/* Opens (create != 0: creates) the store in directory dir. Errors: SR_ENOSTORE
+ * (no store there and create == 0), SR_ESTOREVER (another format version),
+ * SR_ESTORE; err (may be NULL) then receives a sentence saying what to do. */
+int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen);
+void sr_store_close(sr_store_t *st);
+/* The last LMDB or system error text of this handle ("" if none). */
+const char *sr_store_errmsg(const sr_store_t *st);
+
+int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]);
+
+/* One entry offered to sr_store_ingest(). The caller fills raw/len and the
+ * flow fields; the store fills status (0 accepted, SR_EDUP duplicate, SR_EFORK
+ * kept as fork proof, another SR_E* code rejected), why, and, when the entry
+ * decoded, author/seq/id. raw must stay valid for the call. */
+typedef struct sr_ingest_item {
+  const uint8_t *raw;
+  size_t len;
+  sr_flow_t flow;
+  int status;
+  char why[160];
+  uint8_t id[SR_ID_BYTES];
+  uint8_t author[SR_KEY_BYTES];
+  uint64_t seq;
+  /* internal: results of the parallel verification phase */
+  int verified, vstatus;
+  sr_entry_t e;
+  sr_content_t c;
+} sr_ingest_item_t;
+
+typedef struct sr_ingest_stats {
+  size_t accepted, duplicates, forks, rejected;
+} sr_ingest_stats_t;
+
+/* Ingests items[0..n) as one write transaction. An author's entries may come out
+ * of order within the batch; any still missing an earlier seq at the end are
+ * rejected with SR_EGAP and a reason naming the missing seq. threads > 1 checks
+ * signatures on that many threads before the transaction. now_ms is the clock
+ * for the future-timestamp rule. Returns 0 when the transaction committed (then
+ * every accepted item is durable), or an error and nothing is stored. */
+int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threads, uint64_t now_ms,
+                    sr_ingest_stats_t *stats);
+
+/* Appends a new entry to the log of the key pair sk in one write transaction:
+ * reads the head, signs seq = head+1 with prev = head id, stores it. content is
+ * a canonical map. The new entry's id and seq are returned. */
+int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
+                     const uint8_t *content, size_t content_len, uint64_t ts,
+                     uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen);
+
+int sr_store_get_head(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], sr_head_t *h);
+
+/* ---- reading: each call runs in one read transaction of its own; pointers
+ * handed to a callback are valid only during that callback. A callback returns 0
+ * to go on, anything else to stop (that value is returned). ---- */
+
+typedef int (*sr_entry_cb)(void *ctx, const sr_entry_t *e, const sr_flow_t *flow);
+/* The log of one author (or every author when author == NULL), author order then
+ * seq ascending: the branch each head follows (fork proofs: sr_store_foreach_fork). */
+int sr_store_foreach_entry(sr_store_t *st, const uint8_t *author, sr_entry_cb cb, void *ctx);
+/* Every stored entry, in id order, log or fork proof (for export and verify). */
+int sr_store_foreach_raw(sr_store_t *st, sr_entry_cb cb, void *ctx);
+
+typedef struct sr_person {
+  const uint8_t *key;
+  const char *name; /* NULL when no about entry is held */
+  size_t name_len;
+  uint64_t seq; /* head seq; 0 when no entry of theirs is held */
+  int forked;
+  int is_self;
+} sr_person_t;
+int sr_store_foreach_person(sr_store_t *st, int (*cb)(void *ctx, const sr_person_t *p), void *ctx);
+
+typedef struct sr_project {
+  const uint8_t *id;
+  const uint8_t *author; /* NULL when the project entry itself is not held */
+  const char *name;
+  size_t name_len;
+} sr_project_t;
+/* Every project known by its entry or named by a membership or share. */
+int sr_store_foreach_project(sr_store_t *st, int (*cb)(void *ctx, const sr_project_t *p), void *ctx);
+int sr_store_foreach_edge(sr_store_t *st, int (*cb)(void *ctx, int kind, const uint8_t *src, const uint8_t *dst),
+                          void *ctx);
+int sr_store_foreach_fork(sr_store_t *st,
+                          int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id,
+                                    const uint8_t *fork_id),
+                          void *ctx);
+
+/* Copies the entry with this id into buf (capacity cap >= SR_ENTRY_MAX is always
+ * enough). Errors: SR_ENOTFOUND. */
+int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *buf, size_t cap, size_t *len,
+                       sr_flow_t *flow);
+
+typedef struct sr_store_info {
+  size_t entries, authors, people, projects, edges, forks;
+  uint64_t map_size, file_bytes;
+} sr_store_info_t;
+int sr_store_info(sr_store_t *st, sr_store_info_t *info);
+
+/* Progress for long jobs: called now and then with done/total (total may be 0). */
+typedef void (*sr_progress_cb)(void *ctx, size_t done, size_t total);
+
+/* Rebuilds every derived database from the entries (one write transaction). */
+int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx);
+
+/* Re-validates the whole store: every entry decodes, verifies and fits its
+ * schema; every log chain links by prev; heads match logs; every log id and
+ * fork proof is a stored entry and every stored entry is in a log or a fork
+ * proof; fork proofs are real forks. report() is called once per problem. Returns the number of problems (0: all good) or an error. */
+int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx,
+                    sr_progress_cb progress, void *pctx);
+
+/* Writes a compacted, consistent copy of the store to the file path (which must
+ * not exist), while other processes keep using the store. The file is an LMDB
+ * data file: to restore, put it as data.mdb in an empty store directory. */
+int sr_store_backup(sr_store_t *st, const char *path);
+
+#endif

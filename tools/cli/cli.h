@@ -1,0 +1,71 @@
+/* cli.h: what the `seurone` subcommands share — option parsing, the home,
+ * the store and identity, output helpers. Each cmd_*.c holds one group. */
+#ifndef SR_CLI_H
+#define SR_CLI_H
+#include "core/core.h"
+#include "store/store.h"
+#include "node/identity.h"
+#include <jansson.h>
+#include <stdio.h>
+
+typedef struct sr_cli {
+  char home[4096];
+  int json;
+} sr_cli_t;
+
+typedef struct sr_cmd {
+  const char *name;
+  int (*run)(sr_cli_t *cli, int argc, char **argv); /* argv[0] is the command name */
+  const char *summary;
+  const char *usage; /* full --help text */
+} sr_cmd_t;
+
+/* Exit codes: 0 ok, 1 the command found a problem (bad import line, verify
+ * failure), 2 usage error, 3 environment error (no home, store, key...). */
+enum { SR_EXIT_OK = 0, SR_EXIT_PROBLEM = 1, SR_EXIT_USAGE = 2, SR_EXIT_ENV = 3 };
+
+/* Prints "seurone: <message>" to stderr and returns code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints usage help for cmd to stdout and returns 0; or, with code, to stderr. */
+int cli_usage(const sr_cmd_t *cmd, int code);
+const sr_cmd_t *cli_find(const char *name);
+
+/* Option scanning: at argv[*i], matches "--name VALUE" or "--name=VALUE".
+ * Returns 1 and sets *val (advancing *i past VALUE), 0 if argv[*i] is another
+ * option, -1 if the value is missing (message printed). */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
+int cli_is_help(const char *arg);
+
+/* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
+sr_store_t *cli_open_store(sr_cli_t *cli, int create);
+/* Loads the secret key; prints a clear error and returns nonzero if it cannot. */
+int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]);
+/* Parses a 64-hex key or id; prints "<what> must be 64 hex digits" on failure. */
+int cli_parse_key(const char *what, const char *hex, uint8_t out[32]);
+
+/* Prints a JSON document (and a newline) to stdout and frees it. */
+void cli_json_print(json_t *doc);
+json_t *cli_json_hex(const uint8_t *b, size_t len);
+/* Canonical msgpack (checked) to JSON: bin as lowercase hex, big uints as strings. */
+json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len);
+/* The log form of an entry: {id, author, seq, prev, ts, type, content, ...flow}. */
+json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *flow);
+
+uint64_t cli_now_ms(void);
+/* Whether stderr is a terminal (progress lines are shown only there). */
+int cli_tty(void);
+void cli_progress(void *ctx, size_t done, size_t total);
+
+/* Commands, one per function. */
+int cmd_init(sr_cli_t *, int, char **);
+int cmd_id(sr_cli_t *, int, char **);
+int cmd_publish(sr_cli_t *, int, char **);
+int cmd_log(sr_cli_t *, int, char **);
+int cmd_graph(sr_cli_t *, int, char **);
+int cmd_verify(sr_cli_t *, int, char **);
+int cmd_reindex(sr_cli_t *, int, char **);
+int cmd_backup(sr_cli_t *, int, char **);
+int cmd_export(sr_cli_t *, int, char **);
+int cmd_import(sr_cli_t *, int, char **);
+
+#endif

@@ -1,0 +1,391 @@
+/* cmd_exchange.c: `seurone export` and `seurone import` — logs as JSON Lines for
+ * offline (sneakernet) sync, and the graph as GraphML or CSV for NetworkX,
+ * igraph and Gephi. */
+#include "tools/cli/cli.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static FILE *open_out(const char *path) {
+  if (!path || strcmp(path, "-") == 0) return stdout;
+  FILE *f = fopen(path, "w");
+  if (!f) cli_fail(SR_EXIT_ENV, "cannot write %s: %s", path, strerror(errno));
+  return f;
+}
+
+static int close_out(FILE *f, const char *path) {
+  int bad = ferror(f);
+  if (f != stdout) bad |= fclose(f) != 0;
+  else fflush(f);
+  if (bad) return cli_fail(SR_EXIT_ENV, "writing %s failed: %s", path ? path : "stdout", strerror(errno));
+  return 0;
+}
+
+/* ---- export entries ---- */
+
+typedef struct {
+  FILE *out;
+  const uint8_t *author;
+  sr_store_t *st;
+  size_t n;
+} export_ctx_t;
+
+static int export_line(export_ctx_t *x, const sr_entry_t *e) {
+  char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(b64, sizeof(b64), e->raw, e->raw_len, sodium_base64_VARIANT_ORIGINAL);
+  json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", cli_json_hex(e->id, SR_ID_BYTES), "author",
+                        cli_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type,
+                        e->type_len, "raw", b64);
+  json_dumpf(o, x->out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+  fputc('\n', x->out);
+  json_decref(o);
+  x->n++;
+  return ferror(x->out) ? SR_EIO : 0;
+}
+
+static int export_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  (void)f;
+  return export_line(ctx, e);
+}
+
+static int export_fork_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
+  export_ctx_t *x = ctx;
+  uint8_t buf[SR_ENTRY_MAX];
+  size_t len;
+  sr_entry_t e;
+  (void)seq;
+  (void)head_id;
+  if (x->author && memcmp(x->author, author, SR_KEY_BYTES) != 0) return 0;
+  if (sr_store_get_entry(x->st, fork_id, buf, sizeof(buf), &len, NULL) || sr_entry_decode(buf, len, &e)) return 0;
+  return export_line(x, &e);
+}
+
+static int export_entries(sr_cli_t *cli, int argc, char **argv) {
+  const char *who = NULL, *outp = NULL;
+  uint8_t author[SR_KEY_BYTES];
+  for (int i = 2; i < argc; i++) {
+    int r;
+    if ((r = cli_opt(argc, argv, &i, "--author", &who)) || (r = cli_opt(argc, argv, &i, "--out", &outp))) {
+      if (r < 0) return SR_EXIT_USAGE;
+      continue;
+    }
+    return cli_fail(SR_EXIT_USAGE, "export entries: unexpected '%s'", argv[i]);
+  }
+  if (who && cli_parse_key("--author", who, author)) return SR_EXIT_USAGE;
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  FILE *out = open_out(outp);
+  if (!out) { sr_store_close(st); return SR_EXIT_ENV; }
+  export_ctx_t x = {out, who ? author : NULL, st, 0};
+  int rc = sr_store_foreach_entry(st, x.author, export_cb, &x);
+  if (!rc) rc = sr_store_foreach_fork(st, export_fork_cb, &x);
+  int wrc = close_out(out, outp);
+  if (rc) rc = cli_fail(SR_EXIT_ENV, "export failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  else if (wrc) rc = wrc;
+  else if (outp) fprintf(stderr, "exported %zu entries to %s\n", x.n, outp);
+  sr_store_close(st);
+  return rc;
+}
+
+/* ---- export graph ---- */
+
+/* XML text: escape markup and drop characters XML 1.0 cannot carry. */
+static void xml_text(FILE *f, const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    switch (c) {
+    case '&': fputs("&amp;", f); break;
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '"': fputs("&quot;", f); break;
+    default:
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') fputs("\xef\xbf\xbd", f); /* U+FFFD */
+      else fputc(c, f);
+    }
+  }
+}
+
+/* CSV field per RFC 4180: quoted, inner quotes doubled. */
+static void csv_text(FILE *f, const char *s, size_t len) {
+  fputc('"', f);
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '"') fputc('"', f);
+    fputc(s[i], f);
+  }
+  fputc('"', f);
+}
+
+typedef struct {
+  FILE *out, *nodes;
+  int graphml;
+  size_t nn, ne;
+} graph_out_t;
+
+static void node_line(graph_out_t *g, const uint8_t *key, const char *kind, const char *name, size_t name_len) {
+  char hex[65];
+  sr_hex_encode(key, 32, hex);
+  g->nn++;
+  if (g->graphml) {
+    fprintf(g->out, "    <node id=\"%s\"><data key=\"kind\">%s</data>", hex, kind);
+    if (name) {
+      fputs("<data key=\"name\">", g->out);
+      xml_text(g->out, name, name_len);
+      fputs("</data>", g->out);
+    }
+    fputs("</node>\n", g->out);
+  } else if (g->nodes) {
+    fprintf(g->nodes, "%s,", hex);
+    csv_text(g->nodes, name ? name : "", name ? name_len : 0);
+    fprintf(g->nodes, ",%s\n", kind);
+  }
+}
+
+static int gperson_cb(void *ctx, const sr_person_t *p) {
+  node_line(ctx, p->key, "person", p->name, p->name_len);
+  return 0;
+}
+
+static int gproject_cb(void *ctx, const sr_project_t *p) {
+  node_line(ctx, p->id, "project", p->name, p->name_len);
+  return 0;
+}
+
+static int gedge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
+  graph_out_t *g = ctx;
+  char s[65], d[65];
+  sr_hex_encode(src, 32, s);
+  sr_hex_encode(dst, 32, d);
+  if (g->graphml)
+    fprintf(g->out, "    <edge source=\"%s\" target=\"%s\"><data key=\"ekind\">%s</data></edge>\n", s, d,
+            sr_edge_kind_name(kind));
+  else
+    fprintf(g->out, "%s,%s,Directed,%s\n", s, d, sr_edge_kind_name(kind));
+  g->ne++;
+  return 0;
+}
+
+static int export_graph(sr_cli_t *cli, int argc, char **argv) {
+  const char *format = NULL, *outp = NULL, *nodesp = NULL;
+  for (int i = 2; i < argc; i++) {
+    int r;
+    if ((r = cli_opt(argc, argv, &i, "--format", &format)) || (r = cli_opt(argc, argv, &i, "--out", &outp)) ||
+        (r = cli_opt(argc, argv, &i, "--nodes", &nodesp))) {
+      if (r < 0) return SR_EXIT_USAGE;
+      continue;
+    }
+    return cli_fail(SR_EXIT_USAGE, "export graph: unexpected '%s'", argv[i]);
+  }
+  if (!format || (strcmp(format, "graphml") && strcmp(format, "csv")))
+    return cli_fail(SR_EXIT_USAGE, "export graph needs --format graphml or --format csv");
+  graph_out_t g = {0};
+  g.graphml = strcmp(format, "graphml") == 0;
+  if (g.graphml && nodesp) return cli_fail(SR_EXIT_USAGE, "--nodes goes with --format csv (GraphML holds the nodes)");
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  int rc = 0;
+  if (!(g.out = open_out(outp))) { rc = SR_EXIT_ENV; goto done; }
+  if (nodesp && !(g.nodes = open_out(nodesp))) { rc = SR_EXIT_ENV; goto done; }
+  if (g.graphml) {
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
+          "  <key id=\"kind\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
+          "  <key id=\"name\" for=\"node\" attr.name=\"name\" attr.type=\"string\"/>\n"
+          "  <key id=\"ekind\" for=\"edge\" attr.name=\"kind\" attr.type=\"string\"/>\n"
+          "  <graph id=\"seurone\" edgedefault=\"directed\">\n",
+          g.out);
+  } else {
+    fputs("Source,Target,Type,Kind\n", g.out);
+    if (g.nodes) fputs("Id,Label,Kind\n", g.nodes);
+  }
+  /* GraphML and the CSV node table need every node; the edge CSV alone does not. */
+  if (g.graphml || g.nodes) {
+    rc = sr_store_foreach_person(st, gperson_cb, &g);
+    if (!rc) rc = sr_store_foreach_project(st, gproject_cb, &g);
+  }
+  if (!rc) rc = sr_store_foreach_edge(st, gedge_cb, &g);
+  if (g.graphml) fputs("  </graph>\n</graphml>\n", g.out);
+  if (rc) rc = cli_fail(SR_EXIT_ENV, "export graph failed: %s", sr_store_errmsg(st));
+done:
+  if (g.out && close_out(g.out, outp) && !rc) rc = SR_EXIT_ENV;
+  if (g.nodes && close_out(g.nodes, nodesp) && !rc) rc = SR_EXIT_ENV;
+  if (!rc && outp) fprintf(stderr, "exported %zu nodes and %zu edges to %s\n", g.nn, g.ne, outp);
+  sr_store_close(st);
+  return rc;
+}
+
+int cmd_export(sr_cli_t *cli, int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "entries") == 0) return export_entries(cli, argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "graph") == 0) return export_graph(cli, argc, argv);
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone export entries|graph ... (see seurone export --help)");
+}
+
+/* ---- import ---- */
+
+typedef struct {
+  size_t line;
+  uint8_t *raw; /* decoded bytes, owned */
+  size_t len;
+  char why[200]; /* a line-level problem found before ingest */
+  int has_expect;
+  uint8_t expect_id[SR_ID_BYTES];
+} pending_t;
+
+typedef struct {
+  sr_cli_t *cli;
+  sr_store_t *st;
+  json_t *rejected;
+  size_t accepted, duplicates, forks, nrejected, lines;
+  int verbose, threads;
+} import_t;
+
+static void reject_line(import_t *im, size_t line, const char *reason) {
+  im->nrejected++;
+  if (im->cli->json) json_array_append_new(im->rejected, json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason", reason));
+  else fprintf(stderr, "line %zu: rejected: %s\n", line, reason);
+}
+
+/* Parses one JSON line into p (raw bytes and the id it claims). */
+static void parse_line(const char *text, pending_t *p) {
+  json_error_t jerr;
+  json_t *o = json_loads(text, 0, &jerr);
+  const char *b64, *id;
+  size_t n = strlen(text);
+  p->raw = NULL;
+  p->why[0] = '\0';
+  if (!o || !json_is_object(o)) {
+    snprintf(p->why, sizeof(p->why), "not a JSON object (%s)", o ? "another JSON value" : jerr.text);
+    goto out;
+  }
+  if (!(b64 = json_string_value(json_object_get(o, "raw")))) {
+    snprintf(p->why, sizeof(p->why), "no \"raw\" field with the base64 entry bytes");
+    goto out;
+  }
+  p->raw = malloc(n + 1);
+  if (!p->raw || sodium_base642bin(p->raw, n + 1, b64, strlen(b64), NULL, &p->len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    snprintf(p->why, sizeof(p->why), "\"raw\" is not valid base64");
+    goto out;
+  }
+  if ((id = json_string_value(json_object_get(o, "id")))) {
+    if (sr_hex_decode(id, p->expect_id, SR_ID_BYTES) != 0) snprintf(p->why, sizeof(p->why), "\"id\" is not 64 hex digits");
+    else p->has_expect = 1;
+  }
+out:
+  json_decref(o);
+}
+
+static int import_batch(import_t *im, pending_t *pend, size_t n) {
+  sr_ingest_item_t *items = calloc(n ? n : 1, sizeof(*items));
+  size_t *map = calloc(n ? n : 1, sizeof(*map)), m = 0;
+  sr_ingest_stats_t stats;
+  uint64_t now = cli_now_ms();
+  int rc = 0;
+  if (!items || !map) { free(items); free(map); return SR_ENOMEM; }
+  for (size_t i = 0; i < n; i++) {
+    if (pend[i].why[0]) continue;
+    items[m].raw = pend[i].raw;
+    items[m].len = pend[i].len;
+    items[m].flow.received_at = now;
+    items[m].flow.source = SR_SRC_IMPORT;
+    map[m++] = i;
+  }
+  rc = sr_store_ingest(im->st, items, m, im->threads, now, &stats);
+  if (rc) goto done;
+  /* The store committed; now tell what happened to each line, in line order. */
+  for (size_t i = 0, j = 0; i < n; i++) {
+    pending_t *p = &pend[i];
+    if (p->why[0]) { reject_line(im, p->line, p->why); continue; }
+    sr_ingest_item_t *it = &items[j++];
+    if (it->status == 0 || it->status == SR_EDUP || it->status == SR_EFORK) {
+      if (p->has_expect && memcmp(p->expect_id, it->id, SR_ID_BYTES) != 0 && it->status == 0)
+        fprintf(stderr, "line %zu: warning: \"id\" differs from the id of the entry bytes; the bytes win\n", p->line);
+    }
+    if (it->status == 0) im->accepted++;
+    else if (it->status == SR_EDUP) im->duplicates++;
+    else if (it->status == SR_EFORK) {
+      im->forks++;
+      if (!im->cli->json) fprintf(stderr, "line %zu: %s\n", p->line, it->why);
+    } else {
+      char reason[260];
+      snprintf(reason, sizeof(reason), "%s%s%s", sr_strerror(it->status), it->why[0] ? ": " : "", it->why);
+      /* Avoid saying the same thing twice when why already is the message. */
+      if (strcmp(it->why, sr_strerror(it->status)) == 0) snprintf(reason, sizeof(reason), "%s", it->why);
+      reject_line(im, p->line, reason);
+    }
+  }
+  if (im->verbose && n) {
+    fprintf(stderr, "committed lines %zu-%zu\n", pend[0].line, pend[n - 1].line);
+    fflush(stderr);
+  }
+done:
+  free(items);
+  free(map);
+  return rc;
+}
+
+int cmd_import(sr_cli_t *cli, int argc, char **argv) {
+  const char *path = NULL, *batch_s = NULL;
+  size_t batch = 1000, np = 0, cap = 0;
+  char *line = NULL;
+  ssize_t len;
+  int rc = 0, r;
+  import_t im = {0};
+  im.cli = cli;
+  im.threads = 1;
+  for (int i = 1; i < argc; i++) {
+    if ((r = cli_opt(argc, argv, &i, "--batch", &batch_s))) {
+      if (r < 0) return SR_EXIT_USAGE;
+      batch = (size_t)strtoul(batch_s, NULL, 10);
+      if (batch == 0 || batch > 100000) return cli_fail(SR_EXIT_USAGE, "--batch must be between 1 and 100000");
+    } else if (strcmp(argv[i], "--verbose") == 0) {
+      im.verbose = 1;
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      return cli_fail(SR_EXIT_USAGE, "import: unexpected '%s'", argv[i]);
+    }
+  }
+  if (!path) return cli_fail(SR_EXIT_USAGE, "usage: seurone import FILE|- (see seurone import --help)");
+  FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+  if (!in) return cli_fail(SR_EXIT_ENV, "cannot read %s: %s", path, strerror(errno));
+  if (!(im.st = cli_open_store(cli, 0))) { if (in != stdin) fclose(in); return SR_EXIT_ENV; }
+  im.rejected = json_array();
+  pending_t *pend = calloc(batch, sizeof(*pend));
+  if (!pend) { rc = cli_fail(SR_EXIT_ENV, "out of memory"); goto done; }
+  while ((len = getline(&line, &cap, in)) >= 0) {
+    im.lines++;
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+    if (len == 0) continue; /* blank lines carry nothing */
+    memset(&pend[np], 0, sizeof(pend[np]));
+    pend[np].line = im.lines;
+    parse_line(line, &pend[np]);
+    if (++np == batch) {
+      if ((rc = import_batch(&im, pend, np))) break;
+      for (size_t i = 0; i < np; i++) free(pend[i].raw);
+      np = 0;
+      if (!cli->json) cli_progress("import", im.lines, 0);
+    }
+  }
+  if (!rc && np) rc = import_batch(&im, pend, np);
+  for (size_t i = 0; i < np; i++) free(pend[i].raw);
+  if (cli_tty() && !cli->json && im.lines >= batch) fputc('\n', stderr);
+  if (rc) {
+    rc = cli_fail(SR_EXIT_ENV, "import stopped at line %zu: %s; every batch reported as committed before it is stored",
+                  im.lines, rc == SR_ESTORE ? sr_store_errmsg(im.st) : sr_strerror(rc));
+    goto done;
+  }
+  if (ferror(in)) { rc = cli_fail(SR_EXIT_ENV, "reading %s failed: %s", path, strerror(errno)); goto done; }
+  if (cli->json) {
+    cli_json_print(json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
+                             (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected));
+  } else {
+    printf("%zu accepted, %zu duplicates, %zu forks, %zu rejected\n", im.accepted, im.duplicates, im.forks, im.nrejected);
+  }
+  rc = im.nrejected ? SR_EXIT_PROBLEM : 0;
+done:
+  free(pend);
+  free(line);
+  json_decref(im.rejected);
+  if (in != stdin) fclose(in);
+  sr_store_close(im.st);
+  return rc;
+}

@@ -1,0 +1,207 @@
+/* cmd_identity.c: `seurone init`, `seurone id`, `seurone publish`. */
+#include "tools/cli/cli.h"
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_init(sr_cli_t *cli, int argc, char **argv) {
+  uint8_t sk[SR_SECRET_BYTES];
+  char hex[SR_HEX_KEY_LEN + 1];
+  int created = 1, rc;
+  sr_store_t *st;
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "init takes no arguments besides --home and --json: got '%s'", argv[1]);
+  rc = sr_identity_create(cli->home, sk);
+  if (rc == SR_EEXIST) {
+    created = 0;
+    if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  } else if (rc) {
+    return cli_fail(SR_EXIT_ENV, "cannot create the identity in %s: %s (check that the directory is writable)",
+                    cli->home, sr_strerror(rc));
+  }
+  if (!(st = cli_open_store(cli, 1))) { sodium_memzero(sk, sizeof(sk)); return SR_EXIT_ENV; }
+  rc = sr_store_set_self(st, sk + 32);
+  sr_store_close(st);
+  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
+  sodium_memzero(sk, sizeof(sk));
+  if (rc) return cli_fail(SR_EXIT_ENV, "cannot record the identity in the store: %s", sr_strerror(rc));
+  if (cli->json) {
+    cli_json_print(json_pack("{s:s, s:s, s:b}", "id", hex, "home", cli->home, "created", created));
+  } else {
+    printf("%s\n", hex);
+    fprintf(stderr, created ? "created a new identity and store in %s\n" : "%s was already initialised; nothing changed\n",
+            cli->home);
+  }
+  return 0;
+}
+
+int cmd_id(sr_cli_t *cli, int argc, char **argv) {
+  uint8_t sk[SR_SECRET_BYTES];
+  char hex[SR_HEX_KEY_LEN + 1];
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "id takes no arguments: got '%s'", argv[1]);
+  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
+  sodium_memzero(sk, sizeof(sk));
+  if (cli->json) cli_json_print(json_pack("{s:s}", "id", hex));
+  else printf("%s\n", hex);
+  return 0;
+}
+
+/* ---- publish ---- */
+
+/* A content map under construction: at most a handful of fields, the last of
+ * which may be an array of tag strings. Keys are sorted by sr_canon_encode. */
+#define MAX_FIELDS 8
+#define MAX_TAGS 64
+typedef struct {
+  msgpack_object_kv kv[MAX_FIELDS];
+  uint32_t n;
+  msgpack_object tags[MAX_TAGS];
+  uint32_t ntags;
+  uint8_t bins[MAX_FIELDS][32];
+} content_t;
+
+static void put_str(content_t *c, const char *key, const char *val) {
+  msgpack_object_kv *kv = &c->kv[c->n++];
+  kv->key.type = MSGPACK_OBJECT_STR;
+  kv->key.via.str.ptr = key;
+  kv->key.via.str.size = (uint32_t)strlen(key);
+  kv->val.type = MSGPACK_OBJECT_STR;
+  kv->val.via.str.ptr = val;
+  kv->val.via.str.size = (uint32_t)strlen(val);
+}
+
+static int put_key(content_t *c, const char *key, const char *hex, const char *flag) {
+  uint8_t *bin = c->bins[c->n];
+  if (cli_parse_key(flag, hex, bin)) return -1;
+  msgpack_object_kv *kv = &c->kv[c->n++];
+  kv->key.type = MSGPACK_OBJECT_STR;
+  kv->key.via.str.ptr = key;
+  kv->key.via.str.size = (uint32_t)strlen(key);
+  kv->val.type = MSGPACK_OBJECT_BIN;
+  kv->val.via.bin.ptr = (const char *)bin;
+  kv->val.via.bin.size = 32;
+  return 0;
+}
+
+typedef struct {
+  const char *type;
+  const char *flags[6]; /* value flags this type accepts, "--tag" repeatable */
+  const char *required[3];
+  const char *one_of[3];
+} type_spec_t;
+
+static const type_spec_t specs[] = {
+  {"about", {"--name", "--bio"}, {"--name"}, {NULL}},
+  {"contact", {"--who", "--state"}, {"--who", "--state"}, {NULL}},
+  {"project", {"--name", "--description", "--tag", "--url"}, {"--name"}, {NULL}},
+  {"membership", {"--project", "--role"}, {"--project", "--role"}, {NULL}},
+  {"share", {"--text", "--link", "--project", "--reshare"}, {NULL}, {"--text", "--link", "--reshare"}},
+};
+
+int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
+  const sr_cmd_t *me = cli_find("publish");
+  const type_spec_t *spec = NULL;
+  content_t c;
+  const char *vals[6] = {0}, *ts_flag = NULL;
+  uint8_t sk[SR_SECRET_BYTES], id[SR_ID_BYTES];
+  uint64_t seq, ts;
+  char hex[65], why[200];
+  msgpack_sbuffer sbuf;
+  msgpack_packer pk;
+  sr_store_t *st = NULL;
+  int rc, exit_code = SR_EXIT_OK;
+
+  memset(&c, 0, sizeof(c));
+  if (argc < 2) return cli_usage(me, SR_EXIT_USAGE);
+  for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+    if (strcmp(specs[i].type, argv[1]) == 0) spec = &specs[i];
+  if (!spec) return cli_fail(SR_EXIT_USAGE, "unknown type '%s': publish about, contact, project, membership or share", argv[1]);
+
+  for (int i = 2; i < argc; i++) {
+    int matched = 0, r;
+    const char *v;
+    if ((r = cli_opt(argc, argv, &i, "--ts", &ts_flag)) != 0) {
+      if (r < 0) return SR_EXIT_USAGE;
+      continue;
+    }
+    for (int f = 0; f < 6 && spec->flags[f] && !matched; f++) {
+      if ((r = cli_opt(argc, argv, &i, spec->flags[f], &v)) == 0) continue;
+      if (r < 0) return SR_EXIT_USAGE;
+      matched = 1;
+      if (strcmp(spec->flags[f], "--tag") == 0) {
+        if (c.ntags == MAX_TAGS) return cli_fail(SR_EXIT_USAGE, "at most %d tags", MAX_TAGS);
+        c.tags[c.ntags].type = MSGPACK_OBJECT_STR;
+        c.tags[c.ntags].via.str.ptr = v;
+        c.tags[c.ntags++].via.str.size = (uint32_t)strlen(v);
+      } else {
+        if (vals[f]) return cli_fail(SR_EXIT_USAGE, "%s given twice", spec->flags[f]);
+        vals[f] = v;
+      }
+    }
+    if (!matched) return cli_fail(SR_EXIT_USAGE, "publish %s does not take '%s' (see seurone publish --help)", spec->type, argv[i]);
+  }
+  for (int r = 0; r < 3 && spec->required[r]; r++) {
+    int have = 0;
+    for (int f = 0; f < 6 && spec->flags[f]; f++)
+      if (strcmp(spec->flags[f], spec->required[r]) == 0 && vals[f]) have = 1;
+    if (!have) return cli_fail(SR_EXIT_USAGE, "publish %s needs %s", spec->type, spec->required[r]);
+  }
+  if (spec->one_of[0]) {
+    int have = 0;
+    for (int f = 0; f < 6 && spec->flags[f]; f++)
+      for (int o = 0; o < 3 && spec->one_of[o]; o++)
+        if (strcmp(spec->flags[f], spec->one_of[o]) == 0 && vals[f]) have = 1;
+    if (!have) return cli_fail(SR_EXIT_USAGE, "publish %s needs --text, --link or --reshare", spec->type);
+  }
+  for (int f = 0; f < 6 && spec->flags[f]; f++) {
+    const char *flag = spec->flags[f], *v = vals[f];
+    if (!v) continue;
+    if (strcmp(flag, "--who") == 0 || strcmp(flag, "--project") == 0 || strcmp(flag, "--reshare") == 0) {
+      if (put_key(&c, flag + 2, v, flag)) return SR_EXIT_USAGE;
+    } else if (strcmp(flag, "--state") == 0 && sr_contact_state_parse(v, strlen(v)) < 0) {
+      return cli_fail(SR_EXIT_USAGE, "--state must be follow, unfollow or block, got '%s'", v);
+    } else if (strcmp(flag, "--role") == 0 && sr_role_parse(v, strlen(v)) < 0) {
+      return cli_fail(SR_EXIT_USAGE, "--role must be member, supporter or left, got '%s'", v);
+    } else {
+      put_str(&c, flag + 2, v);
+    }
+  }
+  if (c.ntags) {
+    msgpack_object_kv *kv = &c.kv[c.n++];
+    kv->key.type = MSGPACK_OBJECT_STR;
+    kv->key.via.str.ptr = "tags";
+    kv->key.via.str.size = 4;
+    kv->val.type = MSGPACK_OBJECT_ARRAY;
+    kv->val.via.array.ptr = c.tags;
+    kv->val.via.array.size = c.ntags;
+  }
+  ts = cli_now_ms();
+  if (ts_flag) {
+    char *end;
+    ts = strtoull(ts_flag, &end, 10);
+    if (*end || !*ts_flag) return cli_fail(SR_EXIT_USAGE, "--ts must be milliseconds since the epoch");
+  }
+
+  msgpack_object root = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = c.n, .ptr = c.kv}};
+  msgpack_sbuffer_init(&sbuf);
+  msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+  if ((rc = sr_canon_encode(&pk, &root, SR_CANON_MAX_DEPTH))) {
+    exit_code = cli_fail(SR_EXIT_USAGE, "cannot encode the content: %s", sr_strerror(rc));
+    goto cleanup;
+  }
+  if (cli_load_key(cli, sk)) { exit_code = SR_EXIT_ENV; goto cleanup; }
+  if (!(st = cli_open_store(cli, 0))) { exit_code = SR_EXIT_ENV; goto cleanup; }
+  rc = sr_store_publish(st, sk, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts, id, &seq, why, sizeof(why));
+  if (rc) {
+    exit_code = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
+                         why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    goto cleanup;
+  }
+  sr_hex_encode(id, SR_ID_BYTES, hex);
+  if (cli->json) cli_json_print(json_pack("{s:s, s:I}", "id", hex, "seq", (json_int_t)seq));
+  else printf("%s\n", hex);
+cleanup:
+  sodium_memzero(sk, sizeof(sk));
+  sr_store_close(st);
+  msgpack_sbuffer_destroy(&sbuf);
+  return exit_code;
+}

@@ -1,0 +1,294 @@
+/* cmd_store.c: `seurone log`, `graph`, `verify`, `reindex`, `backup` — reading
+ * and maintaining the store. Every reader runs in LMDB read transactions, so
+ * these work beside a process that is writing. */
+#include "tools/cli/cli.h"
+#include <string.h>
+#include <time.h>
+
+static void short_hex(const uint8_t *b, char out[17]) {
+  char full[65];
+  sr_hex_encode(b, 32, full);
+  memcpy(out, full, 16);
+  out[16] = '\0';
+}
+
+static void fmt_time(uint64_t ms, char *out, size_t cap) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, cap, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+/* A one-line summary of what an entry says, for the table view. */
+static void summary(const sr_entry_t *e, char *out, size_t cap) {
+  json_t *c = cli_json_from_msgpack(e->content, e->content_len);
+  char *s = json_dumps(c, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+  snprintf(out, cap, "%s", s ? s : "");
+  if (strlen(out) > 70) strcpy(out + 67, "...");
+  free(s);
+  json_decref(c);
+}
+
+typedef struct {
+  sr_cli_t *cli;
+  json_t *arr;
+  size_t n;
+} log_ctx_t;
+
+static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  log_ctx_t *lc = ctx;
+  lc->n++;
+  if (lc->cli->json) {
+    json_array_append_new(lc->arr, cli_json_entry(e, f));
+  } else {
+    char a[17], id[17], when[32], sum[128];
+    short_hex(e->author, a);
+    short_hex(e->id, id);
+    fmt_time(e->ts, when, sizeof(when));
+    summary(e, sum, sizeof(sum));
+    printf("%-16s %5llu  %s  %-10.*s %s  %s\n", a, (unsigned long long)e->seq, when, (int)e->type_len, e->type, id, sum);
+  }
+  return 0;
+}
+
+typedef struct {
+  sr_store_t *st;
+  sr_cli_t *cli;
+  const uint8_t *author; /* NULL: all */
+  json_t *arr;
+  int count;
+} forks_ctx_t;
+
+static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
+  forks_ctx_t *fc = ctx;
+  uint8_t buf[SR_ENTRY_MAX];
+  size_t len;
+  sr_entry_t e;
+  sr_flow_t f;
+  char hex[65], hhex[65];
+  (void)head_id;
+  if (fc->author && memcmp(fc->author, author, SR_KEY_BYTES) != 0) return 0;
+  fc->count++;
+  if (fc->cli->json) {
+    if (sr_store_get_entry(fc->st, fork_id, buf, sizeof(buf), &len, &f) == 0 && sr_entry_decode(buf, len, &e) == 0) {
+      json_t *o = cli_json_entry(&e, &f);
+      json_object_set_new(o, "fork_proof", json_true());
+      json_array_append_new(fc->arr, o);
+    }
+  } else {
+    sr_hex_encode(author, 32, hex);
+    sr_hex_encode(fork_id, 32, hhex);
+    printf("FORKED  author %s at seq %llu: second entry %s kept as proof; this author is no longer replicated\n", hex,
+           (unsigned long long)seq, hhex);
+  }
+  return 0;
+}
+
+int cmd_log(sr_cli_t *cli, int argc, char **argv) {
+  uint8_t author[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
+  int all = 0, rc;
+  const char *who = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--all") == 0) all = 1;
+    else if (argv[i][0] != '-' && !who) who = argv[i];
+    else return cli_fail(SR_EXIT_USAGE, "log: unexpected '%s' (see seurone log --help)", argv[i]);
+  }
+  if (who) {
+    if (cli_parse_key("AUTHOR", who, author)) return SR_EXIT_USAGE;
+  } else if (!all) {
+    if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+    memcpy(author, sk + 32, SR_KEY_BYTES);
+    sodium_memzero(sk, sizeof(sk));
+  }
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  log_ctx_t lc = {cli, cli->json ? json_array() : NULL, 0};
+  forks_ctx_t fc = {st, cli, all ? NULL : author, lc.arr, 0};
+  rc = sr_store_foreach_entry(st, all ? NULL : author, log_cb, &lc);
+  if (rc == 0) rc = sr_store_foreach_fork(st, forks_cb, &fc);
+  if (rc) {
+    json_decref(lc.arr);
+    rc = cli_fail(SR_EXIT_ENV, "reading the log failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    sr_store_close(st);
+    return rc;
+  }
+  if (cli->json) cli_json_print(lc.arr);
+  else if (lc.n == 0) fprintf(stderr, "no entries%s\n", all ? "" : " for this author (publish one, or import a log)");
+  sr_store_close(st);
+  return 0;
+}
+
+/* ---- graph ---- */
+
+typedef struct {
+  sr_cli_t *cli;
+  json_t *people, *projects, *edges, *forked;
+  size_t counts[SR_EDGE_KINDS + 1];
+  size_t npeople, nprojects;
+} graph_ctx_t;
+
+static int person_cb(void *ctx, const sr_person_t *p) {
+  graph_ctx_t *g = ctx;
+  char hex[65];
+  g->npeople++;
+  sr_hex_encode(p->key, 32, hex);
+  if (g->cli->json) {
+    json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b}", "id", hex, "name",
+                                               p->name ? json_stringn(p->name, p->name_len) : json_null(), "seq",
+                                               (json_int_t)p->seq, "forked", p->forked, "self", p->is_self));
+  } else {
+    printf("person   %s  %-24.*s seq %-6llu%s%s\n", hex, p->name ? (int)p->name_len : 1, p->name ? p->name : "-",
+           (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
+  }
+  return 0;
+}
+
+static int project_cb(void *ctx, const sr_project_t *p) {
+  graph_ctx_t *g = ctx;
+  char hex[65], ahex[65];
+  g->nprojects++;
+  sr_hex_encode(p->id, 32, hex);
+  if (p->author) sr_hex_encode(p->author, 32, ahex);
+  if (g->cli->json) {
+    json_array_append_new(g->projects, json_pack("{s:s, s:o, s:o}", "id", hex, "name",
+                                                 p->name ? json_stringn(p->name, p->name_len) : json_null(), "author",
+                                                 p->author ? json_string(ahex) : json_null()));
+  } else {
+    printf("project  %s  %.*s\n", hex, p->name ? (int)p->name_len : 1, p->name ? p->name : "-");
+  }
+  return 0;
+}
+
+static int edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
+  graph_ctx_t *g = ctx;
+  char s[65], d[65];
+  if (kind < 1 || kind > SR_EDGE_KINDS) return 0;
+  g->counts[kind]++;
+  sr_hex_encode(src, 32, s);
+  sr_hex_encode(dst, 32, d);
+  if (g->cli->json) json_array_append_new(json_object_get(g->edges, sr_edge_kind_name(kind)), json_pack("[s,s]", s, d));
+  else printf("%-9s %s -> %s\n", sr_edge_kind_name(kind), s, d);
+  return 0;
+}
+
+static int forked_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
+  graph_ctx_t *g = ctx;
+  char a[65], h[65], f[65];
+  sr_hex_encode(author, 32, a);
+  sr_hex_encode(fork_id, 32, f);
+  if (head_id) sr_hex_encode(head_id, 32, h);
+  if (g->cli->json)
+    json_array_append_new(g->forked, json_pack("{s:s, s:I, s:o, s:s}", "author", a, "seq", (json_int_t)seq, "head",
+                                               head_id ? json_string(h) : json_null(), "fork", f));
+  else
+    printf("FORKED   %s at seq %llu (entries %.16s and %.16s)\n", a, (unsigned long long)seq, head_id ? h : "?", f);
+  return 0;
+}
+
+int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "graph: unexpected '%s'", argv[1]);
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  graph_ctx_t g = {0};
+  g.cli = cli;
+  if (cli->json) {
+    g.people = json_array();
+    g.projects = json_array();
+    g.forked = json_array();
+    g.edges = json_object();
+    for (int k = 1; k <= SR_EDGE_KINDS; k++) json_object_set_new(g.edges, sr_edge_kind_name(k), json_array());
+  }
+  int rc = sr_store_foreach_person(st, person_cb, &g);
+  if (!rc) rc = sr_store_foreach_project(st, project_cb, &g);
+  if (!rc) rc = sr_store_foreach_edge(st, edge_cb, &g);
+  if (!rc) rc = sr_store_foreach_fork(st, forked_cb, &g);
+  if (rc) {
+    json_decref(g.people); json_decref(g.projects); json_decref(g.edges); json_decref(g.forked);
+    rc = cli_fail(SR_EXIT_ENV, "reading the graph failed: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
+  if (cli->json) {
+    cli_json_print(json_pack("{s:o, s:o, s:o, s:o}", "people", g.people, "projects", g.projects, "edges", g.edges,
+                             "forked_authors", g.forked));
+  } else {
+    printf("%zu people, %zu projects;", g.npeople, g.nprojects);
+    for (int k = 1; k <= SR_EDGE_KINDS; k++) printf(" %zu %s", g.counts[k], sr_edge_kind_name(k));
+    printf("\n");
+  }
+  sr_store_close(st);
+  return 0;
+}
+
+/* ---- verify, reindex, backup ---- */
+
+static void report_problem(void *ctx, const char *problem) {
+  json_t *arr = ctx;
+  if (arr) json_array_append_new(arr, json_string(problem));
+  else fprintf(stderr, "problem: %s\n", problem);
+}
+
+int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "verify: unexpected '%s'", argv[1]);
+  sr_store_t *st = cli_open_store(cli, 0);
+  sr_store_info_t info;
+  if (!st) return SR_EXIT_ENV;
+  json_t *problems = cli->json ? json_array() : NULL;
+  int rc = sr_store_verify(st, report_problem, problems, cli_progress, "verify");
+  if (rc < 0) {
+    json_decref(problems);
+    rc = cli_fail(SR_EXIT_ENV, "verify could not read the store: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
+  sr_store_info(st, &info);
+  if (cli->json)
+    cli_json_print(json_pack("{s:b, s:I, s:o}", "ok", rc == 0, "entries", (json_int_t)info.entries, "problems", problems));
+  else if (rc == 0)
+    printf("ok: %zu entries from %zu authors verified\n", info.entries, info.authors);
+  else
+    fprintf(stderr, "%d problem(s) found in %zu entries; `seurone reindex` repairs derived indexes, but not damaged entries\n",
+            rc, info.entries);
+  sr_store_close(st);
+  return rc == 0 ? 0 : SR_EXIT_PROBLEM;
+}
+
+int cmd_reindex(sr_cli_t *cli, int argc, char **argv) {
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "reindex: unexpected '%s'", argv[1]);
+  sr_store_t *st = cli_open_store(cli, 0);
+  sr_store_info_t info;
+  if (!st) return SR_EXIT_ENV;
+  int rc = sr_store_reindex(st, cli_progress, "reindex");
+  if (rc) {
+    rc = cli_fail(SR_EXIT_ENV, "reindex failed, the store is unchanged: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
+  sr_store_info(st, &info);
+  if (cli->json)
+    cli_json_print(json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "entries", (json_int_t)info.entries, "authors",
+                             (json_int_t)info.authors, "edges", (json_int_t)info.edges, "forks", (json_int_t)info.forks));
+  else
+    printf("reindexed %zu entries: %zu authors, %zu people, %zu projects, %zu edges, %zu forks\n", info.entries,
+           info.authors, info.people, info.projects, info.edges, info.forks);
+  sr_store_close(st);
+  return 0;
+}
+
+int cmd_backup(sr_cli_t *cli, int argc, char **argv) {
+  if (argc != 2) return cli_fail(SR_EXIT_USAGE, "usage: seurone backup FILE");
+  sr_store_t *st = cli_open_store(cli, 0);
+  sr_store_info_t info;
+  if (!st) return SR_EXIT_ENV;
+  int rc = sr_store_backup(st, argv[1]);
+  if (rc) {
+    rc = cli_fail(SR_EXIT_ENV, "backup failed: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
+  sr_store_info(st, &info);
+  if (cli->json) cli_json_print(json_pack("{s:s, s:I}", "file", argv[1], "entries", (json_int_t)info.entries));
+  else printf("wrote %s (%zu entries); restore: copy it to HOME/store/data.mdb\n", argv[1], info.entries);
+  sr_store_close(st);
+  return 0;
+}

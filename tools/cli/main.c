@@ -1,0 +1,126 @@
+/* main.c: `seurone` — command table, global options, help.
+ * Global options come before the command: seurone [--home DIR] COMMAND [ARGS]
+ * (--home and --json are also accepted after the command). */
+#include "tools/cli/cli.h"
+#include "node/node.h"
+#include <string.h>
+
+static const sr_cmd_t commands[] = {
+  {"init", cmd_init, "create this node's identity and store",
+   "usage: seurone [--home DIR] init [--json]\n"
+   "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"
+   "DIR/secret (mode 0600) and an empty store in DIR/store. An existing key is never\n"
+   "overwritten. --json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
+  {"id", cmd_id, "print this node's identity",
+   "usage: seurone id [--json]\n"
+   "Prints the node's public key as 64 lowercase hex digits ({\"id\": hex} with --json).\n"},
+  {"publish", cmd_publish, "append a signed entry to your log",
+   "usage: seurone publish TYPE [FLAGS] [--json]\n"
+   "  about       --name NAME [--bio TEXT]\n"
+   "  contact     --who KEY --state follow|unfollow|block\n"
+   "  project     --name NAME [--description TEXT] [--tag TAG]... [--url URL]\n"
+   "  membership  --project ID --role member|supporter|left\n"
+   "  share       [--text TEXT] [--link URL] [--project ID] [--reshare ID]  (one of text, link, reshare)\n"
+   "KEY and ID are 64 hex digits. Prints the new entry id; --json: {\"id\": hex, \"seq\": n}.\n"
+   "--ts MS sets the timestamp (ms since epoch; default now) for tests and imports of old data.\n"},
+  {"log", cmd_log, "show a log (yours or AUTHOR's), or every log",
+   "usage: seurone log [AUTHOR|--all] [--json]\n"
+   "Shows the entries of AUTHOR (default: your own; --all: every author), oldest first.\n"
+   "--json prints an array of {id, author, seq, prev, ts, type, content, received_at,\n"
+   "source, from, hops}; binary values in content are hex. Forked authors are marked, and\n"
+   "their fork proofs are listed after the log (in JSON: objects with \"fork_proof\": true).\n"},
+  {"graph", cmd_graph, "show the graph derived from every log held",
+   "usage: seurone graph [--json]\n"
+   "--json prints {people: [{id, name, seq, forked, self}], projects: [{id, name, author}],\n"
+   "edges: {follow, block, member, supporter, share, reshare: [[src, dst], ...]},\n"
+   "forked_authors: [{author, seq, head, fork}]}.\n"},
+  {"verify", cmd_verify, "re-validate the whole store",
+   "usage: seurone verify [--json]\n"
+   "Re-checks every entry (canonical form, signature, schema), every log chain, every\n"
+   "head and fork proof. Exits 1 when anything is wrong. --json: {ok, entries, problems}.\n"},
+  {"reindex", cmd_reindex, "rebuild the derived indexes from the entries",
+   "usage: seurone reindex [--json]\n"
+   "Rebuilds logs, heads, graph edges, projects and forks from the stored entries alone.\n"},
+  {"backup", cmd_backup, "write a compacted, consistent copy of the store",
+   "usage: seurone backup FILE [--json]\n"
+   "Writes an LMDB data file while other processes keep using the store. To restore it,\n"
+   "create HOME/store/ and copy FILE there as data.mdb.\n"},
+  {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
+   "usage: seurone export entries [--author KEY] [--out FILE]\n"
+   "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
+   "entries: one JSON object a line: {id, author, seq, type, raw (base64 entry bytes)};\n"
+   "  logs in author then seq order, fork proofs after them.\n"
+   "graph: GraphML with node attributes kind (person|project) and name, edge attribute\n"
+   "  kind; read by NetworkX, igraph and Gephi. csv: an edge table Source,Target,Type,Kind\n"
+   "  (Gephi's import format); --nodes FILE also writes Id,Label,Kind.\n"},
+  {"import", cmd_import, "ingest entries from a JSON Lines file (offline sync)",
+   "usage: seurone import FILE|- [--json] [--batch N] [--verbose]\n"
+   "Validates every line; good entries are stored, bad lines are reported with their line\n"
+   "number and reason and never stored. Each batch of N lines (default 1000) is one\n"
+   "transaction; --verbose prints a line after each committed batch. Exits 1 if any line\n"
+   "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
+};
+
+const sr_cmd_t *cli_find(const char *name) {
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+int cli_usage(const sr_cmd_t *cmd, int code) {
+  fputs(cmd->usage, code ? stderr : stdout);
+  return code;
+}
+
+static void main_usage(FILE *out) {
+  fprintf(out,
+          "seurone %s: a peer-to-peer social graph node\n\n"
+          "usage: seurone [--home DIR] COMMAND [ARGS]   (seurone COMMAND --help for details)\n\n"
+          "commands:\n",
+          sr_node_version());
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\nThe home directory is --home DIR, else $SEURONE_HOME, else ~/.seurone.\n");
+}
+
+int main(int argc, char **argv) {
+  sr_cli_t cli;
+  const char *home_flag = NULL;
+  int i = 1;
+  memset(&cli, 0, sizeof(cli));
+  if (sodium_init() < 0) return cli_fail(SR_EXIT_ENV, "libsodium failed to initialise");
+  while (i < argc && argv[i][0] == '-') {
+    int r = cli_opt(argc, argv, &i, "--home", &home_flag);
+    if (r < 0) return SR_EXIT_USAGE;
+    if (r == 0) {
+      if (cli_is_help(argv[i])) { main_usage(stdout); return 0; }
+      if (strcmp(argv[i], "--version") == 0) { printf("seurone %s\n", sr_node_version()); return 0; }
+      return cli_fail(SR_EXIT_USAGE, "unknown option %s (see seurone --help)", argv[i]);
+    }
+    i++;
+  }
+  if (i >= argc) {
+    main_usage(stderr);
+    return SR_EXIT_USAGE;
+  }
+  const sr_cmd_t *cmd = cli_find(argv[i]);
+  if (!cmd) return cli_fail(SR_EXIT_USAGE, "unknown command '%s' (see seurone --help)", argv[i]);
+
+  /* Take the options every command understands out of its arguments. */
+  int n = 0;
+  char **args = argv + i;
+  int nargs = argc - i;
+  for (int j = 0; j < nargs; j++) {
+    int r;
+    if (j > 0 && cli_is_help(args[j])) return cli_usage(cmd, 0);
+    if (j > 0 && strcmp(args[j], "--json") == 0) { cli.json = 1; continue; }
+    if (j > 0 && (r = cli_opt(nargs, args, &j, "--home", &home_flag)) != 0) {
+      if (r < 0) return SR_EXIT_USAGE;
+      continue;
+    }
+    args[n++] = args[j];
+  }
+  if (sr_home_resolve(home_flag, cli.home, sizeof(cli.home)) != 0)
+    return cli_fail(SR_EXIT_ENV, "no home directory: pass --home DIR or set SEURONE_HOME");
+  return cmd->run(&cli, n, args);
+}

@@ -1,0 +1,169 @@
+/* util.c: helpers shared by the subcommands (see cli.h). */
+#include "tools/cli/cli.h"
+#include <stdarg.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+int cli_fail(int code, const char *fmt, ...) {
+  va_list ap;
+  fputs("seurone: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return code;
+}
+
+int cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n) != 0) return 0;
+  if (a[n] == '=') { *val = a + n + 1; return 1; }
+  if (a[n] != '\0') return 0;
+  if (*i + 1 >= argc) {
+    cli_fail(SR_EXIT_USAGE, "%s needs a value", name);
+    return -1;
+  }
+  *val = argv[++*i];
+  return 1;
+}
+
+sr_store_t *cli_open_store(sr_cli_t *cli, int create) {
+  char path[4200], err[4600];
+  sr_store_t *st = NULL;
+  sr_home_store_path(cli->home, path, sizeof(path));
+  int rc = sr_store_open(path, create, &st, err, sizeof(err));
+  if (rc == SR_ENOSTORE)
+    cli_fail(SR_EXIT_ENV, "no store in %s: run `seurone init` first (or pass --home DIR)", cli->home);
+  else if (rc)
+    cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
+  return st;
+}
+
+int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]) {
+  char err[4600];
+  int rc = sr_identity_load(cli->home, sk, err, sizeof(err));
+  if (rc) cli_fail(SR_EXIT_ENV, "%s", err);
+  return rc;
+}
+
+int cli_parse_key(const char *what, const char *hex, uint8_t out[32]) {
+  if (sr_hex_decode(hex, out, 32) == 0) return 0;
+  cli_fail(SR_EXIT_USAGE, "%s must be 64 hex digits (a key or entry id as `seurone id` or `seurone log` prints it), got '%s'",
+           what, hex);
+  return SR_EINVAL;
+}
+
+void cli_json_print(json_t *doc) {
+  json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+  fputc('\n', stdout);
+  json_decref(doc);
+}
+
+json_t *cli_json_hex(const uint8_t *b, size_t len) {
+  char buf[2 * SR_ENTRY_MAX + 1];
+  if (len > SR_ENTRY_MAX) return json_null();
+  sr_hex_encode(b, len, buf);
+  return json_string(buf);
+}
+
+static json_t *from_mp(sr_mp_t *mp) {
+  uint32_t n, len;
+  const char *s;
+  const uint8_t *b;
+  uint64_t u;
+  json_t *out;
+  switch (sr_mp_peek(mp)) {
+  case SR_MP_NIL: sr_mp_nil(mp); return json_null();
+  case SR_MP_BOOL: return json_boolean(*mp->p++ == 0xc3);
+  case SR_MP_UINT:
+    sr_mp_uint(mp, &u);
+    if (u <= (uint64_t)INT64_MAX) return json_integer((json_int_t)u);
+    {
+      char num[24];
+      snprintf(num, sizeof(num), "%llu", (unsigned long long)u);
+      return json_string(num);
+    }
+  case SR_MP_INT: {
+    /* Negative ints: decode by hand (sr_mp reads unsigned only). */
+    uint8_t t = *mp->p;
+    int64_t v;
+    if (t >= 0xe0) { v = (int8_t)t; mp->p++; }
+    else {
+      int bytes = 1 << (t - 0xd0);
+      uint64_t raw = 0;
+      for (int i = 1; i <= bytes; i++) raw = raw << 8 | mp->p[i];
+      v = bytes == 1 ? (int8_t)raw : bytes == 2 ? (int16_t)raw : bytes == 4 ? (int32_t)raw : (int64_t)raw;
+      mp->p += 1 + bytes;
+    }
+    return json_integer(v);
+  }
+  case SR_MP_STR: sr_mp_str(mp, &s, &len); return json_stringn(s, len);
+  case SR_MP_BIN: sr_mp_bin(mp, &b, &len); return cli_json_hex(b, len);
+  case SR_MP_ARRAY:
+    sr_mp_array(mp, &n);
+    out = json_array();
+    for (uint32_t i = 0; i < n; i++) json_array_append_new(out, from_mp(mp));
+    return out;
+  case SR_MP_MAP:
+    sr_mp_map(mp, &n);
+    out = json_object();
+    for (uint32_t i = 0; i < n; i++) {
+      char key[SR_ENTRY_MAX + 1];
+      sr_mp_str(mp, &s, &len);
+      memcpy(key, s, len);
+      key[len] = '\0';
+      json_object_set_new(out, key, from_mp(mp));
+    }
+    return out;
+  default:
+    sr_mp_skip(mp);
+    return json_null();
+  }
+}
+
+json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len) {
+  sr_mp_t mp;
+  if (sr_canon_check(buf, len, SR_CANON_MAX_DEPTH, NULL) != 0) return json_null();
+  sr_mp_init(&mp, buf, len);
+  return from_mp(&mp);
+}
+
+json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *f) {
+  static const char *const sources[] = {"unknown", "self", "import", "peer", "reindex"};
+  json_t *o = json_object();
+  json_object_set_new(o, "id", cli_json_hex(e->id, SR_ID_BYTES));
+  json_object_set_new(o, "author", cli_json_hex(e->author, SR_KEY_BYTES));
+  json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+  json_object_set_new(o, "prev", e->has_prev ? cli_json_hex(e->prev, SR_ID_BYTES) : json_null());
+  json_object_set_new(o, "ts", json_integer((json_int_t)e->ts));
+  json_object_set_new(o, "type", json_stringn(e->type, e->type_len));
+  json_object_set_new(o, "content", cli_json_from_msgpack(e->content, e->content_len));
+  if (f) {
+    static const uint8_t zero[SR_KEY_BYTES];
+    json_object_set_new(o, "received_at", json_integer((json_int_t)f->received_at));
+    json_object_set_new(o, "source", json_string(sources[f->source <= 4 ? f->source : 0]));
+    json_object_set_new(o, "from", memcmp(f->from, zero, SR_KEY_BYTES) ? cli_json_hex(f->from, SR_KEY_BYTES) : json_null());
+    json_object_set_new(o, "hops", json_integer(f->hops));
+  }
+  return o;
+}
+
+uint64_t cli_now_ms(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+int cli_tty(void) { return isatty(2); }
+
+void cli_progress(void *ctx, size_t done, size_t total) {
+  const char *what = ctx ? ctx : "working";
+  if (!cli_tty()) return;
+  if (total) fprintf(stderr, "\r%s: %zu/%zu (%zu%%)", what, done, total, done * 100 / total);
+  else fprintf(stderr, "\r%s: %zu", what, done);
+  if (total && done >= total) fputc('\n', stderr);
+}
