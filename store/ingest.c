@@ -19,6 +19,15 @@
     if (r_ && r_ != MDB_KEYEXIST) return r_;                                          \
   } while (0)
 
+/* Adds a person; a read first, because a put of an existing key still dirties a page. */
+static int person_add(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  int rc = mdb_get(txn, st->dbi[DB_PEOPLE], &k, &v);
+  if (rc != MDB_NOTFOUND) return rc;
+  PUT(DB_PEOPLE, key, SR_KEY_BYTES, "", 0, 0);
+  return 0;
+}
+
 static int edge_change(sr_store_t *st, MDB_txn *txn, int kind, const uint8_t *src, const uint8_t *dst, int add) {
   uint8_t out[1 + SR_KEY_BYTES], in[1 + SR_KEY_BYTES];
   /* Self-loops carry no flow between people; the graph leaves them out. */
@@ -82,7 +91,7 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
     break;
   case SR_CT_CONTACT:
     memcpy(pair + SR_KEY_BYTES, c->who, SR_KEY_BYTES);
-    PUT(DB_PEOPLE, c->who, SR_KEY_BYTES, "", 0, 0);
+    if ((rc = person_add(st, txn, c->who))) return rc;
     if ((rc = state_get(st, txn, DB_CONTACTS, pair, &old))) return rc;
     if (old == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 0))) return rc;
     if (old == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 0))) return rc;
@@ -166,8 +175,7 @@ static int store_raw(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
   PUT(DB_ENTRIES, it->e.id, SR_ID_BYTES, it->raw, it->len, MDB_NOOVERWRITE);
   /* First arrival wins: a later copy of the same entry never rewrites its flow. */
   PUT(DB_FLOW, it->e.id, SR_ID_BYTES, fv, sizeof(fv), MDB_NOOVERWRITE);
-  PUT(DB_PEOPLE, it->e.author, SR_KEY_BYTES, "", 0, 0);
-  return 0;
+  return person_add(st, txn, it->e.author);
 }
 
 static void reject(sr_ingest_item_t *it, int code, const char *fmt, unsigned long long a, unsigned long long b) {
@@ -193,6 +201,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
     if (rc != MDB_NOTFOUND) return rc;
   }
   if ((rc = sr_head_read(txn, st, e->author, &h))) return MDB_PANIC;
+  int was_forked = h.forked;
   if (reindex) h.forked = 0; /* a rebuild re-takes the whole branch after a fork */
   verdict = sr_rule_next(e, &h, now_ms);
   switch (verdict) {
@@ -223,7 +232,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
     reject(it, SR_EPREV, "prev does not match the id of the author's entry seq %llu", (unsigned long long)h.seq, 0);
     return 0;
   case SR_EFUTURE:
-    reject(it, SR_EFUTURE, "ts %llu is more than 10 minutes ahead of this node's clock (%llu)",
+    reject(it, SR_EFUTURE, "ts %llu is in the future, more than 10 minutes ahead of this node's clock (%llu)",
            (unsigned long long)e->ts, (unsigned long long)now_ms);
     return 0;
   default:
@@ -232,17 +241,12 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   }
 
   if (!reindex && (rc = store_raw(st, txn, it))) return rc;
-  if (reindex) PUT(DB_PEOPLE, e->author, SR_KEY_BYTES, "", 0, 0);
+  if (reindex && (rc = person_add(st, txn, e->author))) return rc;
   log_key(lk, e->author, e->seq);
   PUT(DB_LOG, lk, sizeof(lk), e->id, SR_ID_BYTES, 0);
-  sr_head_t nh = {e->seq, {0}, 0};
+  /* keep the forked mark a previous fork proof set (reindex walks past forks) */
+  sr_head_t nh = {e->seq, {0}, was_forked};
   memcpy(nh.id, e->id, SR_ID_BYTES);
-  {
-    /* keep the forked mark a previous fork proof set */
-    sr_head_t cur;
-    if (sr_head_read(txn, st, e->author, &cur)) return MDB_PANIC;
-    nh.forked = cur.forked;
-  }
   if ((rc = head_write(st, txn, e->author, &nh))) return rc;
   if ((rc = apply_effects(st, txn, e, &it->c))) return rc;
   it->status = 0;
@@ -352,7 +356,7 @@ typedef struct {
   const char *type;
   const uint8_t *content;
   size_t content_len;
-  uint64_t ts;
+  uint64_t ts, now;
   uint8_t buf[SR_ENTRY_MAX];
   sr_ingest_item_t item;
   char *why;
@@ -373,9 +377,9 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   memset(&a->item, 0, sizeof(a->item));
   a->item.raw = a->buf;
   a->item.len = len;
-  a->item.flow.received_at = a->ts;
+  a->item.flow.received_at = a->now;
   a->item.flow.source = SR_SRC_SELF;
-  if ((rc = sr_store_apply_batch(st, txn, &a->item, 1, a->ts, 0, &stats))) return rc;
+  if ((rc = sr_store_apply_batch(st, txn, &a->item, 1, a->now, 0, &stats))) return rc;
   if (a->item.status) {
     if (a->why) snprintf(a->why, a->whylen, "%s", a->item.why);
     return a->item.status;
@@ -384,7 +388,7 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
 }
 
 int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
-                     const uint8_t *content, size_t content_len, uint64_t ts,
+                     const uint8_t *content, size_t content_len, uint64_t ts, uint64_t now_ms,
                      uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen) {
   publish_arg_t *a = calloc(1, sizeof(*a));
   int rc;
@@ -394,6 +398,7 @@ int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const ch
   a->content = content;
   a->content_len = content_len;
   a->ts = ts;
+  a->now = now_ms;
   a->why = why;
   a->whylen = whylen;
   if (why && whylen) why[0] = '\0';

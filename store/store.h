@@ -93,9 +93,10 @@ int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threa
 
 /* Appends a new entry to the log of the key pair sk in one write transaction:
  * reads the head, signs seq = head+1 with prev = head id, stores it. content is
- * a canonical map. The new entry's id and seq are returned. */
+ * a canonical map; ts is its timestamp and now_ms the clock the future rule
+ * uses. The new entry's id and seq are returned. */
 int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
-                     const uint8_t *content, size_t content_len, uint64_t ts,
+                     const uint8_t *content, size_t content_len, uint64_t ts, uint64_t now_ms,
                      uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen);
 
 int sr_store_get_head(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], sr_head_t *h);

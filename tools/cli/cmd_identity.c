@@ -190,7 +190,8 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   }
   if (cli_load_key(cli, sk)) { exit_code = SR_EXIT_ENV; goto cleanup; }
   if (!(st = cli_open_store(cli, 0))) { exit_code = SR_EXIT_ENV; goto cleanup; }
-  rc = sr_store_publish(st, sk, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts, id, &seq, why, sizeof(why));
+  rc = sr_store_publish(st, sk, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts, cli_now_ms(), id, &seq, why,
+                        sizeof(why));
   if (rc) {
     exit_code = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
                          why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));

@@ -31,7 +31,6 @@ static void summary(const sr_entry_t *e, char *out, size_t cap) {
 
 typedef struct {
   sr_cli_t *cli;
-  json_t *arr;
   size_t n;
 } log_ctx_t;
 
@@ -39,7 +38,11 @@ static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   log_ctx_t *lc = ctx;
   lc->n++;
   if (lc->cli->json) {
-    json_array_append_new(lc->arr, cli_json_entry(e, f));
+    /* Streamed element by element: one JSON array, constant memory for any log. */
+    json_t *o = cli_json_entry(e, f);
+    fputs(lc->n > 1 ? "," : "[", stdout);
+    json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
   } else {
     char a[17], id[17], when[32], sum[128];
     short_hex(e->author, a);
@@ -55,7 +58,7 @@ typedef struct {
   sr_store_t *st;
   sr_cli_t *cli;
   const uint8_t *author; /* NULL: all */
-  json_t *arr;
+  size_t *printed; /* JSON elements written so far (shared with the log walk) */
   int count;
 } forks_ctx_t;
 
@@ -73,7 +76,9 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
     if (sr_store_get_entry(fc->st, fork_id, buf, sizeof(buf), &len, &f) == 0 && sr_entry_decode(buf, len, &e) == 0) {
       json_t *o = cli_json_entry(&e, &f);
       json_object_set_new(o, "fork_proof", json_true());
-      json_array_append_new(fc->arr, o);
+      fputs(++*fc->printed > 1 ? "," : "[", stdout);
+      json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+      json_decref(o);
     }
   } else {
     sr_hex_encode(author, 32, hex);
@@ -102,18 +107,17 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
   }
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  log_ctx_t lc = {cli, cli->json ? json_array() : NULL, 0};
-  forks_ctx_t fc = {st, cli, all ? NULL : author, lc.arr, 0};
+  log_ctx_t lc = {cli, 0};
+  forks_ctx_t fc = {st, cli, all ? NULL : author, &lc.n, 0};
   rc = sr_store_foreach_entry(st, all ? NULL : author, log_cb, &lc);
   if (rc == 0) rc = sr_store_foreach_fork(st, forks_cb, &fc);
+  if (cli->json) puts(lc.n ? "]" : "[]");
   if (rc) {
-    json_decref(lc.arr);
     rc = cli_fail(SR_EXIT_ENV, "reading the log failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
   }
-  if (cli->json) cli_json_print(lc.arr);
-  else if (lc.n == 0) fprintf(stderr, "no entries%s\n", all ? "" : " for this author (publish one, or import a log)");
+  if (!cli->json && lc.n == 0) fprintf(stderr, "no entries%s\n", all ? "" : " for this author (publish one, or import a log)");
   sr_store_close(st);
   return 0;
 }

@@ -1,0 +1,329 @@
+/* bench_net.c: transport benchmarks (issue 4).
+ *
+ *   bench_net [--json] [--mb N] [--seconds S]
+ *
+ * 1. Box Stream throughput: two processes (fork) over loopback TCP through the
+ *    whole stack (net/: libuv, SHS, Box Stream); the dialer streams N MiB in
+ *    4096-byte writes with back-pressure (keeps at most 1 MiB queued), the
+ *    listener counts them; timed from connected() to the clean end. Reference:
+ *    crypto_secretbox_easy on 4096-byte messages, same run, one core.
+ * 2. Handshakes per second that one listener completes on one core (the
+ *    listener process is pinned to CPU 0, the dialers to CPU 1, 8 handshakes
+ *    in flight). Reference: the same server-side SHS work with no I/O (the
+ *    libsodium calls alone: sr_shs server role against an in-memory client,
+ *    only the server's calls timed).
+ * Goals: both ratios >= 0.7.
+ */
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+#include <uv.h>
+
+#include "core/boxstream.h"
+#include "core/err.h"
+#include "core/shs.h"
+#include "net/address.h"
+#include "net/net.h"
+
+#define MSG_BYTES 4096
+#define QUEUE_HIGH (1u << 20)
+#define HS_IN_FLIGHT 8
+#define MIB (1024.0 * 1024.0)
+#define DEFAULT_MB 256
+#define DEFAULT_SECONDS 3.0
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void pin_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  (void)sched_setaffinity(0, sizeof set, &set); /* best effort */
+}
+
+static void quiet_log(sr_net *n, const char *line) {
+  (void)n;
+  (void)line;
+}
+
+typedef struct {
+  uint8_t pk[32], sk[64];
+} keypair;
+
+static keypair server_keys, client_keys;
+static uint8_t netkey[32];
+
+/* ---- reference rates ---- */
+
+static double raw_secretbox_mbps(double seconds) {
+  uint8_t key[crypto_secretbox_KEYBYTES], nonce[crypto_secretbox_NONCEBYTES];
+  uint8_t *m = malloc(MSG_BYTES), *c = malloc(MSG_BYTES + crypto_secretbox_MACBYTES);
+  size_t bytes = 0;
+  double t0 = now_s(), t;
+  randombytes_buf(key, sizeof key);
+  randombytes_buf(nonce, sizeof nonce);
+  randombytes_buf(m, MSG_BYTES);
+  do {
+    for (int i = 0; i < 256; i++) {
+      if (crypto_secretbox_easy(c, m, MSG_BYTES, nonce, key) != 0) abort();
+      sodium_increment(nonce, sizeof nonce);
+      bytes += MSG_BYTES;
+    }
+    t = now_s() - t0;
+  } while (t < seconds);
+  free(m);
+  free(c);
+  return bytes / MIB / t;
+}
+
+/* Server-side SHS cost alone: only the server's calls are timed. */
+static double raw_handshakes_per_s(double seconds) {
+  double spent = 0, t0;
+  long count = 0;
+  do {
+    sr_shs c, s;
+    sr_shs_result_t r;
+    uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
+    size_t n;
+    if (sr_shs_client_init(&c, netkey, client_keys.pk, client_keys.sk, server_keys.pk, NULL) ||
+        sr_shs_start(&c, m1, &n))
+      abort();
+    t0 = now_s();
+    if (sr_shs_server_init(&s, netkey, server_keys.pk, server_keys.sk, NULL) || sr_shs_start(&s, m2, &n) ||
+        sr_shs_recv(&s, m1, SR_SHS_MSG1_BYTES, m2, &n))
+      abort();
+    spent += now_s() - t0;
+    if (sr_shs_recv(&c, m2, SR_SHS_MSG2_BYTES, m3, &n)) abort();
+    t0 = now_s();
+    if (sr_shs_recv(&s, m3, SR_SHS_MSG3_BYTES, m4, &n) || sr_shs_result(&s, &r)) abort();
+    spent += now_s() - t0;
+    sr_shs_wipe(&s);
+    sr_shs_wipe(&c);
+    count++;
+  } while (spent < seconds);
+  return count / spent;
+}
+
+/* ---- listener process (child) ---- */
+
+static size_t srv_bytes;
+
+static void srv_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+  (void)c;
+  (void)buf;
+  srv_bytes += len;
+}
+
+static void run_listener(int port_fd, int cpu) {
+  uv_loop_t loop;
+  sr_net n;
+  sr_net_config cfg;
+  int port;
+  pin_cpu(cpu);
+  memset(&cfg, 0, sizeof cfg);
+  memcpy(cfg.netkey, netkey, 32);
+  memcpy(cfg.pk, server_keys.pk, 32);
+  memcpy(cfg.sk, server_keys.sk, 64);
+  cfg.cb.message = srv_message;
+  cfg.cb.log = quiet_log;
+  if (uv_loop_init(&loop) || sr_net_init(&n, &loop, &cfg) || sr_net_listen(&n, "127.0.0.1", 0)) _exit(1);
+  port = sr_net_listen_port(&n);
+  if (write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
+  close(port_fd);
+  uv_run(&loop, UV_RUN_DEFAULT); /* until killed */
+  _exit(0);
+}
+
+static pid_t start_listener(int cpu, int *port) {
+  int fds[2];
+  pid_t pid;
+  if (pipe(fds) != 0) return -1;
+  pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    run_listener(fds[1], cpu);
+  }
+  close(fds[1]);
+  if (pid < 0 || read(fds[0], port, sizeof *port) != sizeof *port) pid = -1;
+  close(fds[0]);
+  return pid;
+}
+
+static void stop_listener(pid_t pid) {
+  int st;
+  kill(pid, SIGTERM);
+  waitpid(pid, &st, 0);
+}
+
+/* ---- throughput (dialer side) ---- */
+
+static size_t tp_total, tp_sent;
+static double tp_t0, tp_t1;
+static int tp_reason = 1;
+static uint8_t tp_msg[MSG_BYTES];
+
+static void tp_fill(sr_net_conn *c) {
+  while (tp_sent < tp_total && sr_net_conn_queued(c) < QUEUE_HIGH) {
+    if (sr_net_conn_write(c, tp_msg, MSG_BYTES) != 0) return;
+    tp_sent += MSG_BYTES;
+  }
+  if (tp_sent >= tp_total) sr_net_conn_goodbye(c);
+}
+
+static void tp_connected(sr_net_conn *c, const uint8_t *pk) {
+  (void)pk;
+  tp_t0 = now_s();
+  tp_fill(c);
+}
+
+static void tp_drained(sr_net_conn *c) { tp_fill(c); }
+
+static void tp_closed(sr_net_conn *c, int reason) {
+  tp_t1 = now_s();
+  tp_reason = reason;
+  sr_net_close(c->net);
+}
+
+static double boxstream_mbps(size_t mb) {
+  uv_loop_t loop;
+  sr_net n;
+  sr_net_config cfg;
+  sr_net_conn *c;
+  int port;
+  pid_t pid = start_listener(0, &port);
+  if (pid < 0) return -1;
+  pin_cpu(1);
+  randombytes_buf(tp_msg, sizeof tp_msg);
+  tp_total = mb * (size_t)MIB;
+  memset(&cfg, 0, sizeof cfg);
+  memcpy(cfg.netkey, netkey, 32);
+  memcpy(cfg.pk, client_keys.pk, 32);
+  memcpy(cfg.sk, client_keys.sk, 64);
+  cfg.cb.connected = tp_connected;
+  cfg.cb.drained = tp_drained;
+  cfg.cb.closed = tp_closed;
+  cfg.cb.log = quiet_log;
+  if (uv_loop_init(&loop) || sr_net_init(&n, &loop, &cfg) ||
+      sr_net_dial(&n, "127.0.0.1", (uint16_t)port, server_keys.pk, NULL, &c))
+    abort();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  stop_listener(pid);
+  if (tp_reason != 0) {
+    fprintf(stderr, "bench_net: throughput connection ended with %s\n", sr_errname(tp_reason));
+    return -1;
+  }
+  return tp_total / MIB / (tp_t1 - tp_t0);
+}
+
+/* ---- handshakes per second (dialer side) ---- */
+
+static long hs_done;
+static double hs_t0, hs_deadline;
+static int hs_port, hs_failed;
+static sr_net hs_net;
+
+static int hs_live;
+
+/* Start one more dial; a dial refused at once never gets closed(). */
+static void hs_dial(void) {
+  sr_net_conn *c;
+  hs_live++;
+  if (sr_net_dial(&hs_net, "127.0.0.1", (uint16_t)hs_port, server_keys.pk, NULL, &c) != 0) {
+    hs_failed++;
+    hs_live--;
+  }
+}
+
+static void hs_connected(sr_net_conn *c, const uint8_t *pk) {
+  (void)pk;
+  if (now_s() < hs_deadline) hs_done++;
+  sr_net_conn_goodbye(c);
+}
+
+static void hs_closed(sr_net_conn *c, int reason) {
+  (void)c;
+  if (reason != 0) hs_failed++;
+  hs_live--;
+  if (now_s() < hs_deadline) hs_dial();
+  if (hs_live == 0) {
+    sr_net_close(&hs_net);
+  }
+}
+
+static double listener_handshakes_per_s(double seconds) {
+  uv_loop_t loop;
+  sr_net_config cfg;
+  pid_t pid = start_listener(0, &hs_port);
+  if (pid < 0) return -1;
+  pin_cpu(1);
+  memset(&cfg, 0, sizeof cfg);
+  memcpy(cfg.netkey, netkey, 32);
+  memcpy(cfg.pk, client_keys.pk, 32);
+  memcpy(cfg.sk, client_keys.sk, 64);
+  cfg.cb.connected = hs_connected;
+  cfg.cb.closed = hs_closed;
+  cfg.cb.log = quiet_log;
+  if (uv_loop_init(&loop) || sr_net_init(&hs_net, &loop, &cfg)) abort();
+  hs_t0 = now_s();
+  hs_deadline = hs_t0 + seconds;
+  for (int i = 0; i < HS_IN_FLIGHT; i++) hs_dial();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  stop_listener(pid);
+  if (hs_failed) fprintf(stderr, "bench_net: %d handshakes failed\n", hs_failed);
+  return hs_done / seconds;
+}
+
+int main(int argc, char **argv) {
+  int json = 0;
+  size_t mb = DEFAULT_MB;
+  double seconds = DEFAULT_SECONDS, raw_mbps, bs_mbps, raw_hs, net_hs;
+
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) json = 1;
+    else if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc) mb = (size_t)atol(argv[++i]);
+    else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atof(argv[++i]);
+    else {
+      fprintf(stderr, "usage: bench_net [--json] [--mb N] [--seconds S]\n");
+      return 2;
+    }
+  }
+  if (sodium_init() < 0 || mb == 0 || seconds <= 0) return 1;
+  signal(SIGPIPE, SIG_IGN);
+  sr_net_netkey_default(netkey);
+  crypto_sign_keypair(server_keys.pk, server_keys.sk);
+  crypto_sign_keypair(client_keys.pk, client_keys.sk);
+
+  pin_cpu(1);
+  raw_mbps = raw_secretbox_mbps(1.0);
+  bs_mbps = boxstream_mbps(mb);
+  raw_hs = raw_handshakes_per_s(1.0);
+  net_hs = listener_handshakes_per_s(seconds);
+  if (bs_mbps < 0 || net_hs < 0) return 1;
+
+  if (json) {
+    printf("{\"boxstream_mib_s\": %.1f, \"secretbox_raw_mib_s\": %.1f, \"boxstream_ratio\": %.3f, "
+           "\"handshakes_s\": %.1f, \"handshake_crypto_s\": %.1f, \"handshake_ratio\": %.3f, "
+           "\"mib\": %zu, \"seconds\": %.1f}\n",
+           bs_mbps, raw_mbps, bs_mbps / raw_mbps, net_hs, raw_hs, net_hs / raw_hs, mb, seconds);
+  } else {
+    printf("%-44s %12s %14s %7s\n", "benchmark", "measured", "reference", "ratio");
+    printf("%-44s %8.1f MiB/s %8.1f MiB/s %7.2f\n", "Box Stream over loopback (4096-byte writes)", bs_mbps,
+           raw_mbps, bs_mbps / raw_mbps);
+    printf("%-44s %10.0f /s %12.0f /s %7.2f\n", "SHS handshakes completed by one listener", net_hs, raw_hs,
+           net_hs / raw_hs);
+    printf("(reference: crypto_secretbox_easy on 4096 B, one core; server-side SHS libsodium calls alone)\n");
+  }
+  return 0;
+}

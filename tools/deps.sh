@@ -1,0 +1,26 @@
+# tools/deps.sh: sourced by tools/up and tests/run. Installs the Debian packages
+# Seurone needs when they are missing (as root), or names the apt-get line.
+#   sr_need_packages PKG...   exits 3 when packages are missing and we are not root
+
+sr_need_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "seurone: missing Debian packages: ${missing[*]}" >&2
+    echo "seurone: run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 3
+  fi
+  echo "== installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || { echo "seurone: apt-get update failed (is the network up?)" >&2; exit 3; }
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+    { echo "seurone: apt-get install ${missing[*]} failed" >&2; exit 3; }
+}
+
+# What building the node needs.
+SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev liblmdb-dev libuv1-dev libjansson-dev)
+# What the tests need besides: clang for libFuzzer, Python oracles, Node.js for the SHS suite.
+SR_TEST_PACKAGES=(clang libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx lmdb-utils)
