@@ -19,7 +19,8 @@ alice = Home(A.seurone, root, "alice")
 bob = Home(A.seurone, root, "bob")
 
 # --- help: every command answers --help with exit 0 ---
-for cmd in ["init", "id", "publish", "log", "graph", "verify", "reindex", "backup", "export", "import"]:
+for cmd in ["init", "id", "publish", "log", "graph", "verify", "reindex", "backup", "export", "import", "address",
+            "netkey"]:
     r = alice.run(cmd, "--help", check=False)
     check(r.returncode == 0 and "usage:" in r.stdout, f"{cmd} --help")
 r = alice.run("--help", check=False)
@@ -48,6 +49,23 @@ os.chmod(os.path.join(alice.path, "secret"), 0o644)
 r = alice.run("id", check=False)
 check(r.returncode == 3 and "chmod 600" in r.stderr, "a key readable by others is refused with the fix")
 os.chmod(os.path.join(alice.path, "secret"), 0o600)
+
+# --- address and network keys ---
+ad = alice.json("address", "--listen", "127.0.0.1:9123")
+check(ad == {"address": f"seurone://127.0.0.1:9123/{a_id}", "host": "127.0.0.1", "port": 9123, "key": a_id},
+      "address --json")
+check(alice.json("address", "--listen", "[::1]:8000")["address"] == f"seurone://[::1]:8000/{a_id}", "IPv6 address")
+check(alice.json("address")["port"] == 8708, "default port 8708")
+with open(os.path.join(alice.path, "config"), "w") as f:
+    f.write("# test\nlisten = 0.0.0.0:7000\nadvertise = relay.example.org\n")
+check(alice.run("address").stdout.strip() == f"seurone://relay.example.org:7000/{a_id}", "config listen + advertise")
+with open(os.path.join(alice.path, "config"), "w") as f:
+    f.write("listne = 1.2.3.4:5\n")
+r = alice.run("address", check=False)
+check(r.returncode == 3 and "unknown key 'listne'" in r.stderr and "line 1" in r.stderr, "config typo named with its line")
+os.remove(os.path.join(alice.path, "config"))
+nk = alice.json("netkey", "new")["network_key"]
+check(len(nk) == 64 and int(nk, 16) >= 0 and nk != alice.json("netkey", "new")["network_key"], "netkey new is random hex")
 
 # --- publish every type ---
 about = alice.json("publish", "about", "--name", "Alice <&> \"A\"", "--bio", "water activist")

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,16 +160,30 @@ static pid_t start_listener(int cpu, int *port) {
   return pid;
 }
 
-static void stop_listener(pid_t pid) {
+static double cpu_seconds(const struct rusage *ru) {
+  return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 + (double)ru->ru_stime.tv_sec +
+         ru->ru_stime.tv_usec / 1e6;
+}
+
+static double self_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return cpu_seconds(&ru);
+}
+
+/* Stop the listener; returns the CPU seconds it used. */
+static double stop_listener(pid_t pid) {
   int st;
+  struct rusage ru;
   kill(pid, SIGTERM);
-  waitpid(pid, &st, 0);
+  if (wait4(pid, &st, 0, &ru) != pid) return -1;
+  return cpu_seconds(&ru);
 }
 
 /* ---- throughput (dialer side) ---- */
 
 static size_t tp_total, tp_sent;
-static double tp_t0, tp_t1;
+static double tp_t0, tp_t1, tp_cpu0, tp_cpu1, tp_listener_cpu;
 static int tp_reason = 1;
 static uint8_t tp_msg[MSG_BYTES];
 
@@ -183,6 +198,7 @@ static void tp_fill(sr_net_conn *c) {
 static void tp_connected(sr_net_conn *c, const uint8_t *pk) {
   (void)pk;
   tp_t0 = now_s();
+  tp_cpu0 = self_cpu();
   tp_fill(c);
 }
 
@@ -190,6 +206,7 @@ static void tp_drained(sr_net_conn *c) { tp_fill(c); }
 
 static void tp_closed(sr_net_conn *c, int reason) {
   tp_t1 = now_s();
+  tp_cpu1 = self_cpu();
   tp_reason = reason;
   sr_net_close(c->net);
 }
@@ -218,7 +235,7 @@ static double boxstream_mbps(size_t mb) {
     abort();
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
-  stop_listener(pid);
+  tp_listener_cpu = stop_listener(pid);
   if (tp_reason != 0) {
     fprintf(stderr, "bench_net: throughput connection ended with %s\n", sr_errname(tp_reason));
     return -1;
@@ -228,7 +245,8 @@ static double boxstream_mbps(size_t mb) {
 
 /* ---- handshakes per second (dialer side) ---- */
 
-static long hs_done;
+static long hs_done, hs_total;
+static double hs_listener_cpu;
 static double hs_t0, hs_deadline;
 static int hs_port, hs_failed;
 static sr_net hs_net;
@@ -248,6 +266,7 @@ static void hs_dial(void) {
 static void hs_connected(sr_net_conn *c, const uint8_t *pk) {
   (void)pk;
   if (now_s() < hs_deadline) hs_done++;
+  hs_total++;
   sr_net_conn_goodbye(c);
 }
 
@@ -280,7 +299,7 @@ static double listener_handshakes_per_s(double seconds) {
   for (int i = 0; i < HS_IN_FLIGHT; i++) hs_dial();
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
-  stop_listener(pid);
+  hs_listener_cpu = stop_listener(pid);
   if (hs_failed) fprintf(stderr, "bench_net: %d handshakes failed\n", hs_failed);
   return hs_done / seconds;
 }
@@ -312,6 +331,9 @@ int main(int argc, char **argv) {
   net_hs = listener_handshakes_per_s(seconds);
   if (bs_mbps < 0 || net_hs < 0) return 1;
 
+  fprintf(stderr, "bench_net: throughput: wall %.2f s, dialer CPU %.2f s, listener CPU %.2f s; "
+          "handshakes: %ld in %.1f s, listener CPU %.2f s\n", tp_t1 - tp_t0, tp_cpu1 - tp_cpu0, tp_listener_cpu,
+          hs_total, seconds, hs_listener_cpu);
   if (json) {
     printf("{\"boxstream_mib_s\": %.1f, \"secretbox_raw_mib_s\": %.1f, \"boxstream_ratio\": %.3f, "
            "\"handshakes_s\": %.1f, \"handshake_crypto_s\": %.1f, \"handshake_ratio\": %.3f, "

@@ -67,5 +67,7 @@ int cmd_reindex(sr_cli_t *, int, char **);
 int cmd_backup(sr_cli_t *, int, char **);
 int cmd_export(sr_cli_t *, int, char **);
 int cmd_import(sr_cli_t *, int, char **);
+int cmd_address(sr_cli_t *, int, char **);
+int cmd_netkey(sr_cli_t *, int, char **);
 
 #endif

@@ -59,6 +59,17 @@ static const sr_cmd_t commands[] = {
    "number and reason and never stored. Each batch of N lines (default 1000) is one\n"
    "transaction; --verbose prints a line after each committed batch. Exits 1 if any line\n"
    "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
+  {"address", cmd_address, "print this node's copy-pasteable address",
+   "usage: seurone address [--listen HOST:PORT] [--json]\n"
+   "Prints seurone://HOST:PORT/KEY, what another node needs to dial this one. HOST:PORT\n"
+   "come from --listen, else `listen` in HOME/config (default 0.0.0.0:8708); a wildcard\n"
+   "host is replaced by `advertise` from the config, else this machine's first non-loopback\n"
+   "IPv4 address. --json: {\"address\", \"host\", \"port\", \"key\"}.\n"},
+  {"netkey", cmd_netkey, "make a network key for a closed network",
+   "usage: seurone netkey new [--json]\n"
+   "Prints 32 random bytes as 64 hex digits. Nodes that share it (network_key = ... in\n"
+   "HOME/config) form a network that outsiders cannot even handshake with.\n"
+   "--json: {\"network_key\"}.\n"},
 };
 
 const sr_cmd_t *cli_find(const char *name) {

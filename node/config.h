@@ -1,0 +1,30 @@
+/* config.h: HOME/config, a small "key = value" file (# starts a comment).
+ * Keys understood today:
+ *   listen      = HOST:PORT      where the node listens (default 0.0.0.0:8708;
+ *                                IPv6 as [::]:8708)
+ *   advertise   = HOST           the host others should dial, when listen is a wildcard
+ *   network_key = 64 hex         a closed network's key (default: Seurone's, DESIGN.md)
+ * Unknown keys are an error, so a typo never silently does nothing. Command-line
+ * flags override the file. */
+#ifndef SR_CONFIG_H
+#define SR_CONFIG_H
+#include <stddef.h>
+#include <stdint.h>
+#include "net/address.h"
+
+#define SR_DEFAULT_PORT 8708
+
+typedef struct sr_config {
+  char listen_host[256];
+  uint16_t listen_port;
+  char advertise[SR_NET_HOST_MAX]; /* "" when not set */
+  uint8_t network_key[32];
+} sr_config_t;
+
+/* Fills defaults, then reads HOME/config if it exists. Errors: SR_EINVAL with a
+ * sentence in err naming the file, line and problem. */
+int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen);
+/* Parses "HOST:PORT" or "[V6]:PORT" into host/port: 0 or SR_EINVAL. */
+int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);
+
+#endif

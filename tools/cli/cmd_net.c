@@ -1,0 +1,49 @@
+/* cmd_net.c: `seurone address` and `seurone netkey new`. */
+#include "tools/cli/cli.h"
+#include "net/address.h"
+#include "node/config.h"
+#include <string.h>
+
+int cmd_address(sr_cli_t *cli, int argc, char **argv) {
+  sr_config_t cfg;
+  char err[4400], host[SR_NET_HOST_MAX], addr[SR_NET_ADDRESS_MAX], hex[65];
+  const char *listen = NULL;
+  uint8_t sk[SR_SECRET_BYTES];
+  int rc;
+  for (int i = 1; i < argc; i++) {
+    int r = cli_opt(argc, argv, &i, "--listen", &listen);
+    if (r < 0) return SR_EXIT_USAGE;
+    if (r == 0) return cli_fail(SR_EXIT_USAGE, "address: unexpected '%s'", argv[i]);
+  }
+  if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
+  if (listen && sr_config_parse_hostport(listen, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port))
+    return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::1]:PORT)");
+  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  if (cfg.advertise[0]) snprintf(host, sizeof(host), "%s", cfg.advertise);
+  else if ((rc = sr_net_advertise_host(cfg.listen_host, host, sizeof(host))))
+    return cli_fail(SR_EXIT_ENV, "cannot choose a host to advertise: %s (set advertise = HOST in %s/config)",
+                    sr_strerror(rc), cli->home);
+  rc = sr_net_address_format(host, cfg.listen_port, sk + 32, addr, sizeof(addr));
+  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
+  sodium_memzero(sk, sizeof(sk));
+  if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an address from host '%s': %s", host, sr_strerror(rc));
+  if (cli->json)
+    cli_json_print(json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "host", host, "port", (int)cfg.listen_port, "key", hex));
+  else
+    printf("%s\n", addr);
+  return 0;
+}
+
+int cmd_netkey(sr_cli_t *cli, int argc, char **argv) {
+  uint8_t key[SR_NET_NETKEY_LEN];
+  char hex[SR_NET_KEYHEX_BYTES];
+  if (argc != 2 || strcmp(argv[1], "new") != 0) return cli_fail(SR_EXIT_USAGE, "usage: seurone netkey new [--json]");
+  randombytes_buf(key, sizeof(key));
+  sr_net_netkey_format(key, hex);
+  if (cli->json) cli_json_print(json_pack("{s:s}", "network_key", hex));
+  else {
+    printf("%s\n", hex);
+    fprintf(stderr, "put `network_key = %s` in the config of every node of your closed network\n", hex);
+  }
+  return 0;
+}
