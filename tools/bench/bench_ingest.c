@@ -3,7 +3,7 @@
  * Generates N signed entries from A authors (deterministic keys; 90% share,
  * 10% contact entries so the graph has edges), then measures in one run:
  *   - raw crypto_sign_verify_detached over the same entries, one core (the floor);
- *   - sr_store_ingest into a fresh store, batches of 1000, verification on 1 thread;
+ *   - sr_store_ingest into a fresh store, batches of 5000 (--batch), verification on 1 thread;
  *   - the same with verification on a thread pool of nproc threads;
  *   - bytes on disk per entry;
  *   - optionally (--cli PATH) `seurone import`, `seurone log --all --json` and
@@ -127,15 +127,17 @@ static double bench_verify(blob_t *b, size_t n) {
   return n / dt;
 }
 
+static size_t g_batch = 5000; /* the same default as `seurone import` */
+
 static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, uint64_t *disk) {
   sr_store_t *st;
   char err[512];
-  sr_ingest_item_t *items = calloc(1000, sizeof(*items));
+  sr_ingest_item_t *items = calloc(g_batch, sizeof(*items));
   if (sr_store_open(dir, 1, &st, err, sizeof(err))) { fprintf(stderr, "bench_ingest: %s\n", err); exit(1); }
   double t0 = now_s();
   size_t accepted = 0;
-  for (size_t i = 0; i < n; i += 1000) {
-    size_t m = n - i < 1000 ? n - i : 1000;
+  for (size_t i = 0; i < n; i += g_batch) {
+    size_t m = n - i < g_batch ? n - i : g_batch;
     sr_ingest_stats_t stats;
     memset(items, 0, m * sizeof(*items));
     for (size_t j = 0; j < m; j++) {
@@ -182,7 +184,7 @@ static double run_child(char *const argv[], long *maxrss_kb) {
 }
 
 static void usage(void) {
-  printf("usage: bench_ingest [--entries N] [--authors A] [--threads T] [--seed S] [--dir DIR]\n"
+  printf("usage: bench_ingest [--entries N] [--authors A] [--threads T] [--batch B] [--seed S] [--dir DIR]\n"
          "                    [--cli PATH-TO-seurone] [--json] | --write-jsonl FILE\n"
          "Measures ingest against the raw ed25519 verify rate on the same entries.\n"
          "--write-jsonl only writes the generated entries in `seurone export entries` form.\n");
@@ -201,6 +203,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--write-jsonl") && i + 1 < argc) jsonl = argv[++i];
     else if (!strcmp(argv[i], "--cli") && i + 1 < argc) cli = argv[++i];
     else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+    else if (!strcmp(argv[i], "--batch") && i + 1 < argc) g_batch = strtoul(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--json")) json = 1;
     else { usage(); return strcmp(argv[i], "--help") ? 2 : 0; }
   }

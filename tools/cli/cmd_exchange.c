@@ -324,7 +324,7 @@ done:
 
 int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   const char *path = NULL, *batch_s = NULL;
-  size_t batch = 1000, np = 0, cap = 0;
+  size_t batch = 5000, np = 0, cap = 0;
   char *line = NULL;
   ssize_t len;
   int rc = 0, r;
