@@ -1,0 +1,163 @@
+/* net.h: Seurone's transport. TCP over libuv (IPv4 and IPv6); every connection
+ * runs Secret Handshake v1 (core/shs.h) under a timeout, then carries Box
+ * Stream (core/boxstream.h) both ways.
+ *
+ * Lifecycle
+ *   sr_net n;  sr_net_init(&n, loop, &cfg);   caller allocates n; it must stay
+ *                                               valid until the loop has run
+ *                                               dry after sr_net_close()
+ *   sr_net_listen(&n, "0.0.0.0", 8008);        accept peers (optional)
+ *   sr_net_dial(&n, host, port, server_pk, data, &c);  dial a peer
+ *   ... uv_run(loop) ...
+ *   sr_net_close(&n);  uv_run(loop, UV_RUN_DEFAULT);   everything is freed
+ *
+ * Connections (sr_net_conn) are allocated and freed by this layer.
+ *   - inbound: the upper layer first sees one in connected(); it is valid
+ *     until closed() returns.
+ *   - outbound: valid from sr_net_dial() until closed() returns; connected()
+ *     comes only if the handshake succeeds (the peer's key is then the one
+ *     dialled).
+ *   closed(c, reason) is called exactly once for every connection the upper
+ *   layer has seen (every dial, every inbound after connected()). reason is 0
+ *   for a clean end (both goodbyes, or sr_net_conn_close() by this node),
+ *   else an SR_E* code saying why the connection dropped.
+ *   Inside any callback the upper layer may write, say goodbye or close.
+ *
+ * Logging: every connection end, clean or not, inbound or outbound, produces
+ * exactly one log line through cfg.cb.log (or stderr prefixed "seurone net: "
+ * when NULL), e.g.
+ *   "dropped inbound 127.0.0.1:50412 during handshake: SR_EHSNETKEY (...)"
+ * Failures inside the listener never stop it: it keeps accepting.
+ *
+ * Messages: Box Stream carries bytes, not message boundaries. A write of up to
+ * SR_BOX_BODY_MAX (4096) bytes arrives as one message() call; a longer write
+ * arrives as consecutive chunks of at most 4096 bytes, in order. The layer
+ * above frames its own messages (gossip frames are self-delimiting msgpack).
+ *
+ * Back-pressure: sr_net_conn_queued() is the number of sealed bytes accepted
+ * by sr_net_conn_write() and not yet written to the socket; drained() fires
+ * when it falls back to 0. Writes made during one loop iteration are gathered
+ * (up to 64 KiB per buffer) and handed to the kernel together just before the
+ * loop next waits for I/O, so many small writes cost few system calls.
+ */
+#ifndef SR_NET_H
+#define SR_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/boxstream.h"
+#include "core/shs.h"
+
+#define SR_NET_KEY_BYTES 32          /* ed25519 public key */
+#define SR_NET_SECRET_BYTES 64       /* ed25519 secret key */
+#define SR_NET_NETKEY_BYTES 32
+#define SR_NET_HANDSHAKE_TIMEOUT_MS 10000 /* default */
+#define SR_NET_PEER_NAME_MAX 64      /* "[v6addr]:port" */
+#define SR_NET_READ_BUF 65536
+
+typedef struct sr_net sr_net;
+typedef struct sr_net_conn sr_net_conn;
+
+typedef struct {
+  /* Handshake done; peer_pk is the peer's verified long-term key. */
+  void (*connected)(sr_net_conn *c, const uint8_t peer_pk[SR_NET_KEY_BYTES]);
+  /* One Box Stream body (1..4096 bytes); buf valid only during the call. */
+  void (*message)(sr_net_conn *c, const uint8_t *buf, size_t len);
+  /* Optional: the write queue fell back to 0 bytes. */
+  void (*drained)(sr_net_conn *c);
+  /* Exactly once per connection seen by the upper layer; see above. */
+  void (*closed)(sr_net_conn *c, int reason);
+  /* Optional log sink (one line, no newline); NULL logs to stderr. */
+  void (*log)(sr_net *n, const char *line);
+} sr_net_callbacks;
+
+typedef struct {
+  uint8_t netkey[SR_NET_NETKEY_BYTES];
+  uint8_t pk[SR_NET_KEY_BYTES];
+  uint8_t sk[SR_NET_SECRET_BYTES];
+  uint32_t handshake_timeout_ms; /* 0 means SR_NET_HANDSHAKE_TIMEOUT_MS */
+  sr_net_callbacks cb;
+  void *data;                    /* copied to sr_net.data */
+} sr_net_config;
+
+struct sr_net {
+  void *data; /* public: for the upper layer */
+  /* private */
+  uv_loop_t *loop;
+  sr_net_config cfg;
+  uv_tcp_t listener;
+  int listening;
+  int closing;
+  sr_net_conn *conns; /* every live connection */
+  sr_net_conn *dirty; /* connections with gathered, unflushed writes */
+  uv_prepare_t flusher;
+};
+
+struct sr_net_conn {
+  void *data;          /* public: for the upper layer */
+  sr_net *net;         /* public, read-only */
+  int outbound;        /* public, read-only: 1 if we dialled */
+  char peer_name[SR_NET_PEER_NAME_MAX]; /* public, read-only: "host:port" */
+  uint8_t peer_pk[SR_NET_KEY_BYTES];    /* public, read-only once connected */
+  /* private */
+  sr_net_conn *prev, *next;
+  int state;
+  int handles;         /* open uv handles (tcp, timer) */
+  int pending;         /* outstanding requests that outlive uv_close (getaddrinfo) */
+  int seen;            /* upper layer knows this connection */
+  int bye_sent, bye_written, bye_received;
+  int uv_err;          /* libuv error behind SR_ENETIO etc., for the log */
+  uint16_t port;
+  size_t queued;       /* includes the unflushed fill */
+  struct write_req_s *fill; /* sealed bytes gathered for one uv_write */
+  sr_net_conn *dirty_next;
+  int dirty;
+  uv_tcp_t tcp;
+  uv_timer_t timer;
+  uv_connect_t connect_req;
+  uv_getaddrinfo_t gai_req;
+  sr_shs hs;
+  uint8_t hs_buf[SR_SHS_MSG_MAX];
+  size_t hs_have;
+  sr_box_writer writer;
+  sr_box_reader *reader;  /* allocated once the handshake is done */
+  uint8_t *read_buf;      /* SR_NET_READ_BUF bytes */
+};
+
+/* Copy cfg (the secret key included: sr_net_close wipes it). */
+int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg);
+
+/* Listen on host (an IPv4 or IPv6 literal, e.g. "0.0.0.0", "::", "127.0.0.1")
+ * and port (0 picks an ephemeral port; see sr_net_listen_port). */
+int sr_net_listen(sr_net *n, const char *host, uint16_t port);
+
+/* The port actually bound, or a negative SR_E* code. */
+int sr_net_listen_port(const sr_net *n);
+
+/* Dial host:port (name or literal) expecting the server key server_pk.
+ * data is stored in (*out)->data before any callback. *out is valid until
+ * closed() returns. Errors after this returns 0 come through closed(). */
+int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
+                void *data, sr_net_conn **out);
+
+/* Seal and queue len bytes (> 0) once connected. SR_EHSSTATE before the
+ * handshake is done, SR_EBOXCLOSED after goodbye, SR_ENETQUEUE if closing. */
+int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len);
+
+/* Sealed bytes queued and not yet written (for back-pressure). */
+size_t sr_net_conn_queued(const sr_net_conn *c);
+
+/* Queue the goodbye after everything written so far. The connection ends
+ * cleanly (closed reason 0) once the peer's goodbye has also arrived. */
+int sr_net_conn_goodbye(sr_net_conn *c);
+
+/* Close now (queued data may be lost); closed(c, 0) follows if seen. */
+void sr_net_conn_close(sr_net_conn *c);
+
+/* Stop listening and drop every connection (reason SR_ENETSHUTDOWN); wipe the
+ * secret key. Run the loop afterwards so libuv can release the handles. */
+void sr_net_close(sr_net *n);
+
+#endif

@@ -1,0 +1,442 @@
+/* test_net_drops.c: the listener and dialer over real sockets on loopback.
+ *
+ *   test_net_drops CASE
+ *
+ * Each bad-peer CASE connects a misbehaving peer to a listener whose handshake
+ * timeout is 300 ms, checks what that peer observed on the wire (e.g. a silent
+ * close), checks that the listener logged exactly one line saying why it
+ * dropped the connection, and then checks that the same listener still serves
+ * a good peer end to end (handshake, echo of 10000 bytes, goodbye both ways).
+ * Bad peers that need raw bytes run on a thread with blocking sockets while
+ * the main thread runs the libuv loop.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <uv.h>
+
+#include "core/boxstream.h"
+#include "core/err.h"
+#include "core/shs.h"
+#include "net/address.h"
+#include "net/net.h"
+#include "tests/net/test_util.h"
+
+#define TIMEOUT_MS 300
+#define ECHO_BYTES 10000
+#define MAX_LOG 64
+#define WATCHDOG_MS 10000
+
+typedef struct {
+  uint8_t pk[32], sk[64];
+} keypair;
+
+static uv_loop_t loop;
+static uint8_t netkey[32];
+static keypair alice, bob, mallory; /* alice dials, bob listens */
+static sr_net srv, cli;
+static char listen_host[16] = "127.0.0.1";
+static int port;
+
+static char *log_lines[MAX_LOG];
+static int n_log;
+
+/* server-side observations */
+static int srv_connected, srv_closed, srv_closed_reason;
+static uint8_t srv_peer[32];
+static size_t srv_rx;
+static uint8_t srv_first_msg[64];
+static size_t srv_first_len;
+
+/* good-peer (client) observations */
+static int cli_connected, cli_closed, cli_closed_reason = 1;
+static uint8_t cli_rx[ECHO_BYTES];
+static size_t cli_rx_len;
+static int drained_calls, back_pressure_mode;
+static size_t max_queued;
+
+/* attacker thread */
+static volatile int attacker_done;
+static size_t attacker_bytes;   /* bytes received after the part it expected */
+static int attacker_eof;        /* saw an orderly EOF (not a timeout) */
+static double attacker_elapsed; /* seconds from its last send to EOF */
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_log(sr_net *n, const char *line) {
+  fprintf(stderr, "[%s] %s\n", n == &srv ? "listener" : "dialer", line);
+  CHECK(n_log < MAX_LOG);
+  log_lines[n_log] = malloc(strlen(line) + 16);
+  CHECK(log_lines[n_log]);
+  sprintf(log_lines[n_log], "%s %s", n == &srv ? "S" : "C", line);
+  n_log++;
+}
+
+static int count_log(const char *a, const char *b) {
+  int n = 0;
+  for (int i = 0; i < n_log; i++)
+    if (strstr(log_lines[i], a) && (!b || strstr(log_lines[i], b))) n++;
+  return n;
+}
+
+/* ---- server (listener) callbacks ---- */
+
+static void srv_on_connected(sr_net_conn *c, const uint8_t *pk) {
+  (void)c;
+  srv_connected++;
+  memcpy(srv_peer, pk, 32);
+}
+
+static void srv_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+  if (srv_rx == 0 && len <= sizeof srv_first_msg) {
+    memcpy(srv_first_msg, buf, len);
+    srv_first_len = len;
+  }
+  srv_rx += len;
+  if (!back_pressure_mode) CHECK(sr_net_conn_write(c, buf, len) == 0); /* echo */
+}
+
+static void srv_on_closed(sr_net_conn *c, int reason) {
+  (void)c;
+  srv_closed++;
+  srv_closed_reason = reason;
+}
+
+/* ---- good client callbacks ---- */
+
+static void cli_on_connected(sr_net_conn *c, const uint8_t *pk) {
+  uint8_t *msg = malloc(back_pressure_mode ? (1 << 20) : ECHO_BYTES);
+  size_t len = back_pressure_mode ? (1 << 20) : ECHO_BYTES;
+  CHECK(msg);
+  CHECK(memcmp(pk, bob.pk, 32) == 0);
+  cli_connected++;
+  for (size_t i = 0; i < len; i++) msg[i] = (uint8_t)(i * 13 + 5);
+  CHECK(sr_net_conn_write(c, msg, len) == 0);
+  if (sr_net_conn_queued(c) > max_queued) max_queued = sr_net_conn_queued(c);
+  free(msg);
+  if (back_pressure_mode) CHECK(sr_net_conn_goodbye(c) == 0);
+}
+
+static void cli_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+  CHECK(cli_rx_len + len <= sizeof cli_rx);
+  memcpy(cli_rx + cli_rx_len, buf, len);
+  cli_rx_len += len;
+  if (cli_rx_len == ECHO_BYTES) CHECK(sr_net_conn_goodbye(c) == 0);
+}
+
+static void cli_on_drained(sr_net_conn *c) {
+  CHECK(sr_net_conn_queued(c) == 0);
+  drained_calls++;
+}
+
+static void cli_on_closed(sr_net_conn *c, int reason) {
+  (void)c;
+  cli_closed++;
+  cli_closed_reason = reason;
+}
+
+/* ---- running the loop until a condition holds ---- */
+
+static int (*stop_pred)(void);
+static double deadline;
+
+static void poll_cb(uv_timer_t *t) {
+  if (stop_pred() || now_s() > deadline) {
+    uv_timer_stop(t);
+    uv_stop(t->loop);
+  }
+}
+
+static void run_until(int (*pred)(void)) {
+  uv_timer_t t;
+  stop_pred = pred;
+  deadline = now_s() + WATCHDOG_MS / 1000.0;
+  uv_timer_init(&loop, &t);
+  uv_timer_start(&t, poll_cb, 5, 5);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_close((uv_handle_t *)&t, NULL);
+  uv_run(&loop, UV_RUN_NOWAIT);
+  if (!pred()) {
+    fprintf(stderr, "condition not reached within %d ms\n", WATCHDOG_MS);
+    exit(1);
+  }
+}
+
+/* ---- blocking-socket helpers for the attacker thread ---- */
+
+static int raw_connect(void) {
+  struct sockaddr_in sa;
+  struct timeval tv = {5, 0};
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+  CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+  return fd;
+}
+
+/* Read until EOF; count bytes; note whether EOF (vs timeout/error) ended it. */
+static void drain_to_eof(int fd, double since) {
+  uint8_t buf[4096];
+  for (;;) {
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r > 0) {
+      attacker_bytes += (size_t)r;
+      continue;
+    }
+    attacker_eof = (r == 0) || errno == ECONNRESET;
+    break;
+  }
+  attacker_elapsed = now_s() - since;
+}
+
+typedef void (*attack_fn)(void);
+
+static void *attacker_main(void *arg) {
+  ((attack_fn)arg)();
+  attacker_done = 1;
+  return NULL;
+}
+
+static void attack_wrong_netkey(void) {
+  uint8_t other[32], out[SR_SHS_MSG_MAX];
+  size_t n;
+  sr_shs hs;
+  int fd = raw_connect();
+  randombytes_buf(other, sizeof other);
+  CHECK(sr_shs_client_init(&hs, other, alice.pk, alice.sk, bob.pk, NULL) == 0);
+  CHECK(sr_shs_start(&hs, out, &n) == 0);
+  CHECK(tu_write_all(fd, out, n) == 0);
+  drain_to_eof(fd, now_s());
+  sr_shs_wipe(&hs);
+  close(fd);
+}
+
+static void attack_garbage(void) {
+  static const char req[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curious-scanner/1.0\r\n"
+                            "Accept: */*\r\n\r\n";
+  int fd = raw_connect();
+  CHECK(sizeof req - 1 >= SR_SHS_MSG1_BYTES);
+  CHECK(tu_write_all(fd, (const uint8_t *)req, sizeof req - 1) == 0);
+  drain_to_eof(fd, now_s());
+  close(fd);
+}
+
+static void attack_replayed_msg1(void) {
+  /* record msg1 and msg3 of a genuine session with bob's key (in memory),
+   * then replay them to the listener in a new session */
+  sr_shs c, s;
+  uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
+  size_t n1, n2, n3, n4;
+  int fd;
+  CHECK(sr_shs_client_init(&c, netkey, alice.pk, alice.sk, bob.pk, NULL) == 0);
+  CHECK(sr_shs_server_init(&s, netkey, bob.pk, bob.sk, NULL) == 0);
+  CHECK(sr_shs_start(&s, m1, &n1) == 0 && sr_shs_start(&c, m1, &n1) == 0);
+  CHECK(sr_shs_recv(&s, m1, n1, m2, &n2) == 0);
+  CHECK(sr_shs_recv(&c, m2, n2, m3, &n3) == 0);
+  CHECK(sr_shs_recv(&s, m3, n3, m4, &n4) == 0); /* the recorded session was genuine */
+  sr_shs_wipe(&c);
+  sr_shs_wipe(&s);
+
+  fd = raw_connect();
+  CHECK(tu_write_all(fd, m1, n1) == 0);
+  CHECK(tu_read_exact(fd, m2, SR_SHS_MSG2_BYTES) == 0); /* a replayed msg1 is answered... */
+  CHECK(tu_write_all(fd, m3, n3) == 0);                 /* ...but the old msg3 cannot open */
+  drain_to_eof(fd, now_s());
+  close(fd);
+}
+
+static void attack_stalled(void) {
+  uint8_t partial[10] = {1, 2, 3};
+  int fd = raw_connect();
+  double t0;
+  CHECK(tu_write_all(fd, partial, sizeof partial) == 0);
+  t0 = now_s();
+  drain_to_eof(fd, t0);
+  close(fd);
+}
+
+static void attack_corrupt_box(void) {
+  sr_shs hs;
+  sr_shs_result_t res;
+  sr_box_writer w;
+  uint8_t in[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX], wire[256];
+  size_t n, a, b;
+  int fd = raw_connect();
+  CHECK(sr_shs_client_init(&hs, netkey, alice.pk, alice.sk, bob.pk, NULL) == 0);
+  CHECK(sr_shs_start(&hs, out, &n) == 0 && tu_write_all(fd, out, n) == 0);
+  while (!sr_shs_done(&hs)) {
+    size_t want = sr_shs_expect(&hs);
+    CHECK(tu_read_exact(fd, in, want) == 0);
+    CHECK(sr_shs_recv(&hs, in, want, out, &n) == 0);
+    if (n) CHECK(tu_write_all(fd, out, n) == 0);
+  }
+  CHECK(sr_shs_result(&hs, &res) == 0);
+  sr_shs_wipe(&hs);
+  CHECK(sr_box_writer_init(&w, res.enc_key, res.enc_nonce) == 0);
+  CHECK(sr_box_writer_seal(&w, (const uint8_t *)"first", 5, wire, 128, &a) == 0);
+  CHECK(sr_box_writer_seal(&w, (const uint8_t *)"second", 6, wire + a, 128, &b) == 0);
+  wire[a + SR_BOX_HEADER_BYTES + 2] ^= 0x40; /* corrupt the second body */
+  CHECK(tu_write_all(fd, wire, a + b) == 0);
+  drain_to_eof(fd, now_s());
+  sr_box_writer_wipe(&w);
+  sodium_memzero(&res, sizeof res);
+  close(fd);
+}
+
+/* ---- scenario plumbing ---- */
+
+static int pred_attack_logged(void) { return attacker_done && count_log("S dropped inbound", NULL) >= 1; }
+static int pred_wrong_server_key(void) { return cli_closed == 1 && count_log("S dropped inbound", NULL) >= 1; }
+static int good_target;
+static int pred_good_peer(void) { return cli_closed == 1 && srv_closed >= 1 && count_log("S closed inbound", NULL) >= good_target; }
+
+static void setup(int ipv6) {
+  sr_net_config cfg;
+  CHECK(uv_loop_init(&loop) == 0);
+  memset(&cfg, 0, sizeof cfg);
+  memcpy(cfg.netkey, netkey, 32);
+  memcpy(cfg.pk, bob.pk, 32);
+  memcpy(cfg.sk, bob.sk, 64);
+  cfg.handshake_timeout_ms = TIMEOUT_MS;
+  cfg.cb.connected = srv_on_connected;
+  cfg.cb.message = srv_on_message;
+  cfg.cb.closed = srv_on_closed;
+  cfg.cb.log = on_log;
+  CHECK(sr_net_init(&srv, &loop, &cfg) == 0);
+  if (ipv6) strcpy(listen_host, "::1");
+  if (sr_net_listen(&srv, listen_host, 0) != 0) {
+    CHECK(ipv6);
+    fprintf(stderr, "no IPv6 loopback here: skipped\n");
+    exit(77);
+  }
+  port = sr_net_listen_port(&srv);
+  CHECK(port > 0);
+
+  memcpy(cfg.pk, alice.pk, 32);
+  memcpy(cfg.sk, alice.sk, 64);
+  cfg.cb.connected = cli_on_connected;
+  cfg.cb.message = cli_on_message;
+  cfg.cb.drained = cli_on_drained;
+  cfg.cb.closed = cli_on_closed;
+  CHECK(sr_net_init(&cli, &loop, &cfg) == 0);
+  sodium_memzero(cfg.sk, sizeof cfg.sk);
+}
+
+static void reset_counters(void) {
+  srv_connected = srv_closed = 0;
+  srv_closed_reason = 1;
+  srv_rx = srv_first_len = 0;
+  cli_connected = cli_closed = 0;
+  cli_closed_reason = 1;
+  cli_rx_len = 0;
+}
+
+/* A good peer after whatever happened before: must work end to end. */
+static void good_peer(void) {
+  sr_net_conn *c = NULL;
+  int closed_before = count_log("S closed inbound", NULL), drops_before = count_log("dropped", NULL);
+  int cli_before = count_log("C closed outbound", NULL);
+  reset_counters();
+  good_target = closed_before + 1;
+  CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, bob.pk, &cli, &c) == 0);
+  CHECK(c && c->data == &cli && c->outbound);
+  run_until(pred_good_peer);
+  CHECK(cli_connected == 1 && srv_connected == 1);
+  CHECK(memcmp(srv_peer, alice.pk, 32) == 0);
+  CHECK(cli_closed_reason == 0 && srv_closed_reason == 0);
+  if (back_pressure_mode) {
+    CHECK(srv_rx == (1u << 20));
+    CHECK(max_queued >= (1u << 20)); /* the whole write was queued at once */
+    CHECK(drained_calls >= 1);
+  } else {
+    CHECK(srv_rx == ECHO_BYTES && cli_rx_len == ECHO_BYTES);
+    for (size_t i = 0; i < ECHO_BYTES; i++) CHECK(cli_rx[i] == (uint8_t)(i * 13 + 5));
+  }
+  CHECK(count_log("S closed inbound", "clean end") == closed_before + 1);
+  CHECK(count_log("C closed outbound", "clean end") == cli_before + 1);
+  CHECK(count_log("dropped", NULL) == drops_before); /* no drop on the good path */
+}
+
+static void bad_peer(attack_fn fn, const char *errname) {
+  pthread_t th;
+  reset_counters();
+  attacker_done = 0;
+  attacker_bytes = 0;
+  attacker_eof = 0;
+  CHECK(pthread_create(&th, NULL, attacker_main, (void *)fn) == 0);
+  run_until(pred_attack_logged);
+  CHECK(pthread_join(th, NULL) == 0);
+  CHECK(count_log("S dropped inbound", NULL) == 1);
+  CHECK(count_log("S dropped inbound", errname) == 1);
+  CHECK(attacker_eof); /* the listener closed the connection */
+}
+
+static void teardown(void) {
+  sr_net_close(&srv);
+  sr_net_close(&cli);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+  for (int i = 0; i < n_log; i++) free(log_lines[i]);
+}
+
+int main(int argc, char **argv) {
+  const char *tc = argc == 2 ? argv[1] : "";
+  CHECK(sodium_init() >= 0);
+  sr_net_netkey_default(netkey);
+  crypto_sign_keypair(alice.pk, alice.sk);
+  crypto_sign_keypair(bob.pk, bob.sk);
+  crypto_sign_keypair(mallory.pk, mallory.sk);
+  setup(strcmp(tc, "good_peer_ipv6") == 0);
+
+  if (strcmp(tc, "wrong_netkey") == 0) {
+    bad_peer(attack_wrong_netkey, "SR_EHSNETKEY");
+    CHECK(attacker_bytes == 0); /* silent: not one byte back */
+  } else if (strcmp(tc, "garbage") == 0) {
+    bad_peer(attack_garbage, "SR_EHSNETKEY");
+    CHECK(attacker_bytes == 0);
+  } else if (strcmp(tc, "replayed_msg1") == 0) {
+    bad_peer(attack_replayed_msg1, "SR_EHSCLIENTAUTH");
+    CHECK(attacker_bytes == 0); /* no msg4 */
+  } else if (strcmp(tc, "stalled_handshake") == 0) {
+    bad_peer(attack_stalled, "SR_ETIMEOUT");
+    CHECK(attacker_bytes == 0);
+    CHECK(attacker_elapsed >= (TIMEOUT_MS - 50) / 1000.0 && attacker_elapsed < 3.0);
+  } else if (strcmp(tc, "corrupt_box") == 0) {
+    bad_peer(attack_corrupt_box, "SR_EBOXAUTH");
+    CHECK(srv_connected == 1 && srv_closed == 1 && srv_closed_reason == SR_EBOXAUTH);
+    CHECK(srv_first_len == 5 && memcmp(srv_first_msg, "first", 5) == 0 && srv_rx == 5);
+    CHECK(count_log("S dropped inbound", "after handshake") == 1);
+  } else if (strcmp(tc, "wrong_server_key") == 0) {
+    sr_net_conn *c = NULL;
+    reset_counters();
+    CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, mallory.pk, NULL, &c) == 0);
+    run_until(pred_wrong_server_key);
+    CHECK(cli_connected == 0 && srv_connected == 0 && srv_closed == 0);
+    CHECK(cli_closed_reason == SR_EHSCLOSED);
+    CHECK(count_log("S dropped inbound", NULL) == 1 && count_log("S dropped inbound", "SR_EHSCLIENTAUTH") == 1);
+    CHECK(count_log("C dropped outbound", NULL) == 1 && count_log("C dropped outbound", "SR_EHSCLOSED") == 1);
+  } else if (strcmp(tc, "back_pressure") == 0) {
+    back_pressure_mode = 1;
+  } else if (strcmp(tc, "good_peer_ipv4") != 0 && strcmp(tc, "good_peer_ipv6") != 0) {
+    fprintf(stderr, "usage: test_net_drops CASE\n");
+    return 2;
+  }
+  good_peer();
+  /* a second good peer: the listener really keeps going */
+  if (!back_pressure_mode) good_peer();
+  teardown();
+  printf("test_net_drops %s: passed\n", tc);
+  return 0;
+}
