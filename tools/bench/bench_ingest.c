@@ -261,7 +261,7 @@ int main(int argc, char **argv) {
     printf("%-40s %3d %12.0f /s  ratio %.2f\n", "sr_store_ingest, verify pool threads", threads, ingp, ingp / ref);
     printf("%-44s %12.0f bytes\n", "store on disk per entry", (double)disk1 / n);
     if (cli) {
-      printf("%-44s %12.0f /s  ratio %.2f  peak RSS %lld KiB\n", "seurone import (JSON Lines, 1 thread)",
+      printf("%-44s %12.0f /s  ratio %.2f  peak RSS %lld KiB\n", "seurone import (JSON Lines, verify pool)",
              json_real_value(json_object_get(out, "cli_import_per_s")), json_real_value(json_object_get(out, "cli_import_ratio")),
              (long long)json_integer_value(json_object_get(out, "cli_import_peak_rss_kb")));
       printf("%-44s %12.2f s   peak RSS %lld KiB\n", "seurone log --all --json",

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static FILE *open_out(const char *path) {
   if (!path || strcmp(path, "-") == 0) return stdout;
@@ -330,7 +331,7 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   int rc = 0, r;
   import_t im = {0};
   im.cli = cli;
-  im.threads = 1;
+  im.threads = (int)sysconf(_SC_NPROCESSORS_ONLN); /* signature checks on every core */
   for (int i = 1; i < argc; i++) {
     if ((r = cli_opt(argc, argv, &i, "--batch", &batch_s))) {
       if (r < 0) return SR_EXIT_USAGE;
