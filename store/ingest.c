@@ -418,18 +418,36 @@ typedef struct {
   void *pctx;
 } reindex_arg_t;
 
+/* Reindex order: author, seq, then for two entries of one seq the branch the
+ * log held before (the one that is not a fork proof) first, then first arrival.
+ * received_at alone cannot decide a fork whose branches arrived in the same
+ * millisecond (one import batch) or across a clock step back: the rebuild
+ * could then flip the head and orphan the rest of the branch. */
+typedef struct {
+  sr_ingest_item_t *it;
+  int proof; /* listed in the old forks database */
+} reorder_t;
+
+static int cmp_reindex(const void *a, const void *b) {
+  const reorder_t *x = a, *y = b;
+  int c = memcmp(x->it->e.author, y->it->e.author, SR_KEY_BYTES);
+  if (c) return c;
+  if (x->it->e.seq != y->it->e.seq) return x->it->e.seq < y->it->e.seq ? -1 : 1;
+  if (x->proof != y->proof) return x->proof - y->proof;
+  return cmp_author_seq(&x->it, &y->it);
+}
+
 static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   reindex_arg_t *a = arg;
   MDB_cursor *cur = NULL;
   MDB_val k, v, fv;
   MDB_stat s;
-  sr_ingest_item_t *items = NULL, **order = NULL;
+  sr_ingest_item_t *items = NULL;
+  reorder_t *order = NULL;
   uint8_t *arena = NULL;
   size_t n = 0, bytes = 0, off = 0;
   int rc;
 
-  for (int db = DB_FIRST_DERIVED; db < DB_COUNT; db++)
-    if ((rc = mdb_drop(txn, st->dbi[db], 0))) return rc;
   if ((rc = mdb_stat(txn, st->dbi[DB_ENTRIES], &s))) return rc;
   /* Copy every entry out first: pointers into a write txn die at the next put. */
   if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
@@ -451,13 +469,27 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   cur = NULL;
   if (rc != MDB_NOTFOUND && rc != 0) goto done;
   sr_store_verify_items(items, n, 2);
-  for (size_t i = 0; i < n; i++) order[i] = &items[i];
-  qsort(order, n, sizeof(*order), cmp_author_seq);
+  /* Note which entries were fork proofs before the derived databases go. */
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) goto done;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t lk[LOG_KEY_BYTES];
+    order[i].it = &items[i];
+    order[i].proof = 0;
+    if (items[i].vstatus) continue;
+    log_key(lk, items[i].e.author, items[i].e.seq);
+    MDB_val fk = {sizeof(lk), lk}, fd = {SR_ID_BYTES, items[i].e.id};
+    order[i].proof = mdb_cursor_get(cur, &fk, &fd, MDB_GET_BOTH) == 0;
+  }
+  mdb_cursor_close(cur);
+  cur = NULL;
+  for (int db = DB_FIRST_DERIVED; db < DB_COUNT; db++)
+    if ((rc = mdb_drop(txn, st->dbi[db], 0))) goto done;
+  qsort(order, n, sizeof(*order), cmp_reindex);
   rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     sr_ingest_stats_t stats;
-    if (order[i]->vstatus) continue; /* a damaged entry: verify reports it */
-    rc = sr_store_apply_batch(st, txn, order[i], 1, UINT64_MAX / 2, 1, &stats);
+    if (order[i].it->vstatus) continue; /* a damaged entry: verify reports it */
+    rc = sr_store_apply_batch(st, txn, order[i].it, 1, UINT64_MAX / 2, 1, &stats);
     if (a->progress && (i % 1000 == 0 || i + 1 == n)) a->progress(a->pctx, i + 1, n);
   }
   /* The self key is a person even with an empty log. */
