@@ -210,7 +210,12 @@ int main(int argc, char **argv) {
   if (sodium_init() < 0 || n == 0 || a == 0) return 2;
   if (!json && !jsonl) fprintf(stderr, "generating %zu entries from %zu authors...\n", n, a);
   blob_t *b = generate(n, a, seed);
-  if (jsonl) return write_jsonl(jsonl, b, n);
+  if (jsonl) {
+    int rc = write_jsonl(jsonl, b, n);
+    for (size_t i = 0; i < n; i++) free(b[i].raw);
+    free(b);
+    return rc;
+  }
 
   char tmp[] = "/tmp/sr-bench-XXXXXX", d1[300], d2[300], home[300], cmd[700], file[300];
   const char *base = dir ? dir : mkdtemp(tmp);
