@@ -15,8 +15,9 @@
  *   projects  project id -> author[32] || name           (derived)
  *   people    key -> (empty)                             (derived)
  *   reshares  original id -> resharing id[32] || resharer[32] (derived, dupsort)
- * "Derived" databases are rebuilt from entries (+ flow for fork order) by
- * sr_store_reindex().
+ * "Derived" databases are rebuilt from the entries by sr_store_reindex(). For a
+ * fork, the branch that stays head is the one the old forks database did not list
+ * as proof (when it survives), else the one that arrived first (flow).
  *
  * An ingest batch is one write transaction: a crash leaves all of it or none.
  * The map grows (doubling) and the batch is retried when LMDB reports it full.
