@@ -207,7 +207,7 @@ static void on_written(uv_write_t *req, int status) {
   sr_net_conn *c = w->conn;
   int bye = w->is_goodbye;
   c->queued -= w->len;
-  sodium_memzero(w->bytes, w->len);
+  /* sealed bytes are ciphertext (or public handshake bytes): nothing to wipe */
   free(w);
   if (c->state == CS_CLOSING) return;
   if (status < 0) {
