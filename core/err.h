@@ -80,7 +80,23 @@
   X(SR_ENETEOF,      -134, "network: peer closed the connection")                   \
   X(SR_ENETSHUTDOWN, -135, "network: closed because this node is shutting down")    \
   X(SR_ENETQUEUE,    -136, "network: connection is closing; write refused")         \
-  /* END net codes */
+  /* END net codes */                                                              \
+  /* gossip, daemon, control socket (net/gossip, node/) */                          \
+  X(SR_EFRAME,        -140, "gossip: malformed frame")                               \
+  X(SR_EFRAMESIZE,    -141, "gossip: frame larger than the limit")                   \
+  X(SR_EPROTO,        -142, "gossip: protocol violation")                            \
+  X(SR_EPROTOVER,     -143, "gossip: unsupported protocol version")                  \
+  X(SR_ERATE,         -144, "gossip: peer exceeded its rate limit")                  \
+  X(SR_EIDLE,         -145, "gossip: peer idle for too long")                        \
+  X(SR_EBADENTRY,     -146, "gossip: peer sent an invalid entry")                    \
+  X(SR_ECONNCAP,      -147, "gossip: connection limit reached")                      \
+  X(SR_ESLOWPEER,     -148, "gossip: peer reads too slowly; its queue is full")      \
+  X(SR_EINVITE,       -149, "invite: unknown invite code")                           \
+  X(SR_EINVITEUSED,   -150, "invite: this invite code has been used up")             \
+  X(SR_EINVITECODE,   -151, "invite: malformed invite code")                         \
+  X(SR_ENONODE,       -152, "no node is running in this home")                       \
+  X(SR_ECONTROL,      -153, "control socket: malformed request or reply")            \
+  X(SR_ERUNNING,      -154, "a node is already running in this home")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

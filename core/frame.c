@@ -1,0 +1,161 @@
+/* frame.c: gossip frame codec (see frame.h). Frames are checked canonical before
+ * they are read, so a frame has one encoding, like an entry. */
+#include "core/frame.h"
+#include "core/canon.h"
+#include "core/err.h"
+#include <string.h>
+
+/* Frames nest at most 3 deep: [2, [[author, seq, eager]]]. */
+#define FRAME_DEPTH 3
+
+int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len) {
+  sr_mp_t mp;
+  size_t n = len < SR_FRAME_MAX ? len : SR_FRAME_MAX;
+  sr_mp_init(&mp, buf, n);
+  int rc = sr_mp_skip(&mp);
+  if (rc == SR_ETRUNC) return len >= SR_FRAME_MAX ? SR_EFRAMESIZE : SR_ETRUNC;
+  if (rc) return rc;
+  *frame_len = (size_t)(mp.p - buf);
+  return 0;
+}
+
+#define NEED(x) do { if (x) return SR_EFRAME; } while (0)
+
+int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
+  sr_mp_t mp;
+  uint32_t n, m, blen;
+  uint64_t kind;
+  const uint8_t *b;
+  int rc = sr_canon_check(buf, len, FRAME_DEPTH, NULL);
+  if (rc) return rc;
+  memset(f, 0, sizeof(*f));
+  sr_mp_init(&mp, buf, len);
+  NEED(sr_mp_array(&mp, &n) || n < 1 || sr_mp_uint(&mp, &kind));
+  f->kind = kind > 1000 ? 1000 : (int)kind;
+  switch (kind) {
+  case SR_FRAME_HELLO:
+    NEED(n != 4 || sr_mp_uint(&mp, &f->version) || sr_mp_str(&mp, &f->agent, &f->agent_len));
+    NEED(f->agent_len > SR_FRAME_AGENT_MAX || sr_mp_peek(&mp) != SR_MP_BOOL);
+    f->relay = *mp.p++ == 0xc3;
+    break;
+  case SR_FRAME_NOTES:
+    NEED(n != 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_NOTES);
+    for (uint32_t i = 0; i < m; i++) {
+      uint32_t k;
+      NEED(sr_mp_array(&mp, &k) || k != 3 || sr_mp_bin(&mp, &b, &blen) || blen != 32);
+      f->notes[i].author = b;
+      NEED(sr_mp_uint(&mp, &f->notes[i].seq) || sr_mp_peek(&mp) != SR_MP_BOOL);
+      f->notes[i].eager = *mp.p++ == 0xc3;
+    }
+    f->nnotes = m;
+    break;
+  case SR_FRAME_ENTRY:
+    NEED(n != 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
+    f->entry_len = blen;
+    break;
+  case SR_FRAME_HAVE:
+    NEED(n != 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != 32 || sr_mp_uint(&mp, &f->seq));
+    break;
+  case SR_FRAME_PEERS:
+    NEED(n != 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_PEERS);
+    for (uint32_t i = 0; i < m; i++) {
+      NEED(sr_mp_str(&mp, &f->addrs[i], &f->addr_lens[i]) || f->addr_lens[i] >= SR_FRAME_ADDR_MAX);
+    }
+    f->naddrs = m;
+    break;
+  case SR_FRAME_INVITE:
+    NEED(n != 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != 32);
+    break;
+  case SR_FRAME_INVITE_REPLY:
+    NEED(n != 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
+    f->ok = *mp.p++ == 0xc3;
+    NEED(sr_mp_str(&mp, &f->reason, &f->reason_len));
+    break;
+  case SR_FRAME_PING:
+    NEED(n != 1);
+    break;
+  default:
+    break; /* a later version's frame: ignored by the caller */
+  }
+  return 0;
+}
+
+#define PK(call) do { if (call) return SR_ENOMEM; } while (0)
+
+static int begin(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t n, int kind) {
+  msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+  PK(msgpack_pack_array(pk, n));
+  PK(msgpack_pack_uint64(pk, (uint64_t)kind));
+  return 0;
+}
+
+int sr_frame_hello(msgpack_sbuffer *sb, const char *agent, int relay) {
+  msgpack_packer pk;
+  size_t alen = strlen(agent);
+  if (alen > SR_FRAME_AGENT_MAX) return SR_EINVAL;
+  PK(begin(sb, &pk, 4, SR_FRAME_HELLO));
+  PK(msgpack_pack_uint64(&pk, SR_PROTO_VERSION));
+  PK(msgpack_pack_str_with_body(&pk, agent, alen));
+  PK(relay ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
+  return 0;
+}
+
+int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n) {
+  msgpack_packer pk;
+  if (n > SR_FRAME_MAX_NOTES) return SR_EINVAL;
+  PK(begin(sb, &pk, 2, SR_FRAME_NOTES));
+  PK(msgpack_pack_array(&pk, n));
+  for (size_t i = 0; i < n; i++) {
+    PK(msgpack_pack_array(&pk, 3));
+    PK(msgpack_pack_bin_with_body(&pk, notes[i].author, 32));
+    PK(msgpack_pack_uint64(&pk, notes[i].seq));
+    PK(notes[i].eager ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
+  }
+  return 0;
+}
+
+int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t hops) {
+  msgpack_packer pk;
+  if (len > SR_ENTRY_MAX) return SR_EINVAL;
+  PK(begin(sb, &pk, 3, SR_FRAME_ENTRY));
+  PK(msgpack_pack_bin_with_body(&pk, raw, len));
+  PK(msgpack_pack_uint64(&pk, hops));
+  return 0;
+}
+
+int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[32], uint64_t seq) {
+  msgpack_packer pk;
+  PK(begin(sb, &pk, 3, SR_FRAME_HAVE));
+  PK(msgpack_pack_bin_with_body(&pk, author, 32));
+  PK(msgpack_pack_uint64(&pk, seq));
+  return 0;
+}
+
+int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n) {
+  msgpack_packer pk;
+  if (n > SR_FRAME_MAX_PEERS) n = SR_FRAME_MAX_PEERS;
+  PK(begin(sb, &pk, 2, SR_FRAME_PEERS));
+  PK(msgpack_pack_array(&pk, n));
+  for (size_t i = 0; i < n; i++) PK(msgpack_pack_str_with_body(&pk, addrs[i], strlen(addrs[i])));
+  return 0;
+}
+
+int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]) {
+  msgpack_packer pk;
+  PK(begin(sb, &pk, 2, SR_FRAME_INVITE));
+  PK(msgpack_pack_bin_with_body(&pk, secret, 32));
+  return 0;
+}
+
+int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason) {
+  msgpack_packer pk;
+  PK(begin(sb, &pk, 3, SR_FRAME_INVITE_REPLY));
+  PK(ok ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
+  PK(msgpack_pack_str_with_body(&pk, reason, strlen(reason)));
+  return 0;
+}
+
+int sr_frame_ping(msgpack_sbuffer *sb) {
+  msgpack_packer pk;
+  return begin(sb, &pk, 1, SR_FRAME_PING);
+}

@@ -1,0 +1,83 @@
+/* frame.h: the gossip frames carried inside Box Stream (docs/protocol.md).
+ *
+ * Every frame is one canonical MessagePack array whose first element is its kind:
+ *   [1, version, agent, relay]            hello: first frame each side sends
+ *   [2, [[author, seq, eager], ...]]      notes: what this side holds and wants
+ *   [3, entry, hops]                      entry: one signed entry, unsigned hop counter
+ *   [4, author, seq]                      have: lazy announcement
+ *   [5, [address, ...]]                   peers: addresses this side can share
+ *   [6, secret]                           invite: redeem an invite on a relay
+ *   [7, ok, reason]                       invite reply
+ *   [8]                                   ping: keepalive, no answer expected
+ * Frames follow each other with no length prefix (MessagePack delimits itself);
+ * a frame is at most SR_FRAME_MAX bytes. Pure code: no I/O.
+ */
+#ifndef SR_FRAME_H
+#define SR_FRAME_H
+#include <stddef.h>
+#include <stdint.h>
+#include <msgpack.h>
+#include "core/entry.h"
+
+#define SR_PROTO_VERSION 1
+#define SR_FRAME_MAX (SR_ENTRY_MAX + 1024)
+#define SR_FRAME_MAX_NOTES 256
+#define SR_FRAME_MAX_PEERS 32
+#define SR_FRAME_AGENT_MAX 64
+#define SR_FRAME_ADDR_MAX 352
+
+enum sr_frame_kind {
+  SR_FRAME_HELLO = 1, SR_FRAME_NOTES, SR_FRAME_ENTRY, SR_FRAME_HAVE, SR_FRAME_PEERS,
+  SR_FRAME_INVITE, SR_FRAME_INVITE_REPLY, SR_FRAME_PING
+};
+
+typedef struct sr_note {
+  const uint8_t *author; /* 32 bytes, points into the frame */
+  uint64_t seq;
+  int eager;
+} sr_note_t;
+
+/* A decoded frame; pointers point into the bytes given to sr_frame_decode. */
+typedef struct sr_frame {
+  int kind;
+  uint64_t version;           /* hello */
+  const char *agent;          /* hello (not NUL-terminated) */
+  uint32_t agent_len;
+  int relay;                  /* hello */
+  sr_note_t notes[SR_FRAME_MAX_NOTES];
+  uint32_t nnotes;            /* notes */
+  const uint8_t *entry;       /* entry */
+  size_t entry_len;
+  uint64_t hops;              /* entry */
+  const uint8_t *author;      /* have */
+  uint64_t seq;               /* have */
+  const char *addrs[SR_FRAME_MAX_PEERS];
+  uint32_t addr_lens[SR_FRAME_MAX_PEERS];
+  uint32_t naddrs;            /* peers */
+  const uint8_t *secret;      /* invite (32 bytes) */
+  int ok;                     /* invite reply */
+  const char *reason;         /* invite reply */
+  uint32_t reason_len;
+} sr_frame_t;
+
+/* Finds where the first frame in buf ends. Returns 0 and *frame_len, or SR_ETRUNC
+ * when more bytes are needed, SR_EFRAMESIZE when the frame cannot fit in
+ * SR_FRAME_MAX, or another code when the bytes are not a canonical value. */
+int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len);
+
+/* Decodes one whole frame (exactly len bytes). Unknown kinds decode with only
+ * kind set (forward compatibility: the receiver ignores them). Errors: SR_EFRAME,
+ * or a canonical-msgpack code. */
+int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f);
+
+/* Encoders append one frame to sb (msgpack-c's growing buffer). */
+int sr_frame_hello(msgpack_sbuffer *sb, const char *agent, int relay);
+int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n);
+int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t hops);
+int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[32], uint64_t seq);
+int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
+int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]);
+int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
+int sr_frame_ping(msgpack_sbuffer *sb);
+
+#endif

@@ -1,0 +1,83 @@
+/* gossip.h: replication sessions over net/net.h connections (docs/protocol.md).
+ *
+ * One sr_gossip per node. It owns the sr_net callbacks: every connection that
+ * completes the handshake becomes a session that exchanges hello and notes,
+ * streams what the other side lacks oldest first from the store (never a whole
+ * log in memory, bounded by the write queue), ingests what arrives in batches of
+ * one write transaction, forwards new entries to the peers that want them, and
+ * applies epidemic broadcast trees per author (a peer that delivers duplicates is
+ * asked to announce only; one that announces first is asked to push again).
+ * Hostile input (malformed or oversized frames, invalid entries, floods, stalls,
+ * slow readers) ends the session with one log line and a reason for the node's
+ * backoff. Loop thread only.
+ */
+#ifndef SR_GOSSIP_H
+#define SR_GOSSIP_H
+#include "net/net.h"
+#include "store/store.h"
+#include <jansson.h>
+
+typedef struct sr_gossip sr_gossip_t;
+typedef struct sr_gpeer sr_gpeer_t;
+
+typedef struct sr_gossip_hooks {
+  void *ctx;
+  /* Whether this node replicates author (its scope). */
+  int (*in_scope)(void *ctx, const uint8_t author[32]);
+  /* The whole scope, sorted: *keys stays valid until the next call. */
+  size_t (*scope_keys)(void *ctx, const uint8_t (**keys)[32]);
+  /* A session started (after hello) or ended (reason 0 = clean). */
+  void (*session_up)(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound);
+  void (*session_down)(void *ctx, const uint8_t key[32], int outbound, int reason);
+  /* Entries were accepted (after the batch committed); contacts != 0 when any
+   * was a contact or membership entry (the scope may have changed). */
+  void (*ingested)(void *ctx, size_t accepted, int contacts);
+  /* Addresses to share in a peers frame (fills up to max, returns how many). */
+  size_t (*share_peers)(void *ctx, const char **addrs, size_t max);
+  /* An address a peer shared. */
+  void (*learned_peer)(void *ctx, const char *address);
+  /* Relay: redeem secret for key; 0 or an SR_E* code (reason text in why). */
+  int (*redeem_invite)(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen);
+  /* An invite reply arrived (invite accept on the member side). */
+  void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
+  /* One log line. */
+  void (*log)(void *ctx, const char *line);
+} sr_gossip_hooks_t;
+
+typedef struct sr_gossip_limits {
+  const char *agent;           /* hello's agent string, e.g. "seurone/0.1.0" */
+  size_t max_conns;            /* sessions at once; more are refused */
+  uint32_t idle_timeout_ms;    /* no frame for this long ends a session */
+  uint32_t rate_frames_per_s;  /* unsolicited frames (anything but wanted new entries) */
+  uint32_t rate_bytes_per_s;
+  size_t max_queue_bytes;      /* write queue beyond which a reader is too slow */
+} sr_gossip_limits_t;
+
+int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
+                   const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
+/* Fills a sr_net_callbacks with the gossip handlers (net.data must be the gossip). */
+void sr_gossip_net_callbacks(sr_net_callbacks *cb);
+/* Commits what is pending and ends every session (before sr_net_close). */
+void sr_gossip_shutdown(sr_gossip_t *g);
+void sr_gossip_free(sr_gossip_t *g);
+
+/* An entry this node wrote: push it to the peers that want its author. */
+void sr_gossip_publish(sr_gossip_t *g, const uint8_t *raw, size_t len);
+/* The scope changed: tell every peer about authors it has not heard of yet. */
+void sr_gossip_scope_changed(sr_gossip_t *g);
+/* Once a second: idle timeouts, keepalives, rate-limit refill, slow readers. */
+void sr_gossip_tick(sr_gossip_t *g, uint64_t now_ms);
+/* Sends an invite frame on p (member side). */
+int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32]);
+
+typedef struct sr_gossip_stats {
+  uint64_t entries_in, entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected;
+  size_t sessions;
+} sr_gossip_stats_t;
+void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);
+/* [{"key","address","direction","entries_in","entries_out","duplicates","lazy_authors"}] */
+json_t *sr_gossip_sessions_json(const sr_gossip_t *g);
+/* Whether a session with key is up. */
+int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]);
+
+#endif

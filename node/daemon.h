@@ -1,0 +1,49 @@
+/* daemon.h: the running node — one libuv loop wiring store, transport and gossip.
+ *
+ * `seurone run` calls sr_node_run(), which returns when SIGINT/SIGTERM stops the
+ * node (every received entry is committed before it returns). While it runs:
+ *   HOME/control.sock  a Unix socket (node/control.h) through which other
+ *                      `seurone` processes on this machine ask the node to act;
+ *   HOME/run.json      {"pid", "address", "listen", "control"} written once the
+ *                      node listens (address is the seurone:// address with the
+ *                      port actually bound), removed on a clean stop.
+ * The functions below other than sr_node_run() are called on the loop thread by
+ * the control socket's handlers.
+ */
+#ifndef SR_DAEMON_H
+#define SR_DAEMON_H
+#include "node/config.h"
+#include <jansson.h>
+#include <stdint.h>
+
+typedef struct sr_node sr_node_t;
+
+typedef struct sr_node_opts {
+  const char *home;
+  const char *listen; /* "HOST:PORT" overriding the config, or NULL */
+  int relay;          /* --relay: 1 forces relay mode on, -1 leaves the config */
+  int json_log;       /* log lines as JSON objects instead of text */
+} sr_node_opts_t;
+
+/* Runs the node in the foreground until a signal stops it. Returns 0 on a clean
+ * stop, or an SR_E* code (with a message on stderr) when it cannot start. */
+int sr_node_run(const sr_node_opts_t *opts);
+
+/* ---- for the control socket (loop thread only) ---- */
+
+/* {"id", "uptime_s", "relay", "address", "peers": [...], "entries_in", "entries_out",
+ *  "bytes_in", "bytes_out", "duplicates", "store_bytes", ...}; caller owns it. */
+json_t *sr_node_status(sr_node_t *n);
+/* [{"key", "address", "direction", "connected", "entries_in", "entries_out",
+ *   "last_seen", "failures", "score"}]: the peer table with live state. */
+json_t *sr_node_peers(sr_node_t *n);
+/* Adds (or updates) a peer from its seurone:// address and dials it now. */
+int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen);
+/* Publishes through the running node so connected peers get the entry at once.
+ * content is one canonical msgpack map. */
+int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],
+                    uint64_t *seq, char *why, size_t whylen);
+/* Asks the loop to stop as SIGTERM would. */
+void sr_node_stop(sr_node_t *n);
+
+#endif
