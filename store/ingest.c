@@ -155,11 +155,6 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
   return 0;
 }
 
-static void log_key(uint8_t key[LOG_KEY_BYTES], const uint8_t *author, uint64_t seq) {
-  memcpy(key, author, SR_KEY_BYTES);
-  sr_be64_put(key + SR_KEY_BYTES, seq);
-}
-
 static int head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const sr_head_t *h) {
   uint8_t v[HEAD_VAL_BYTES];
   sr_be64_put(v, h->seq);
@@ -208,7 +203,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   case 0:
     break;
   case SR_ESEQ:
-    log_key(lk, e->author, e->seq);
+    sr_log_key(lk, e->author, e->seq);
     k.mv_size = sizeof(lk);
     k.mv_data = lk;
     if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
@@ -242,7 +237,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
 
   if (!reindex && (rc = store_raw(st, txn, it))) return rc;
   if (reindex && (rc = person_add(st, txn, e->author))) return rc;
-  log_key(lk, e->author, e->seq);
+  sr_log_key(lk, e->author, e->seq);
   PUT(DB_LOG, lk, sizeof(lk), e->id, SR_ID_BYTES, 0);
   /* keep the forked mark a previous fork proof set (reindex walks past forks) */
   sr_head_t nh = {e->seq, {0}, was_forked};
@@ -303,33 +298,6 @@ done:
   return rc;
 }
 
-/* Runs fn in a write transaction, growing the map and retrying when it is full. */
-typedef int (*txn_fn)(sr_store_t *st, MDB_txn *txn, void *arg);
-
-static int with_write_txn(sr_store_t *st, txn_fn fn, void *arg) {
-  for (;;) {
-    MDB_txn *txn;
-    int rc = sr_store_txn_begin(st, 0, &txn);
-    if (rc) return rc;
-    rc = fn(st, txn, arg);
-    if (rc == 0) {
-      rc = mdb_txn_commit(txn);
-      if (rc == MDB_MAP_FULL) {
-        if ((rc = sr_store_grow(st))) return rc;
-        continue;
-      }
-      return rc ? sr_store_fail(st, "commit", rc) : 0;
-    }
-    mdb_txn_abort(txn);
-    if (rc == MDB_MAP_FULL) {
-      if ((rc = sr_store_grow(st))) return rc;
-      continue;
-    }
-    if (rc < 0 && rc > -1000) return rc; /* an SR_E* code from fn */
-    return sr_store_fail(st, "write", rc);
-  }
-}
-
 typedef struct {
   sr_ingest_item_t *items;
   size_t n;
@@ -348,7 +316,7 @@ int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threa
   ingest_arg_t a = {items, n, now_ms, stats ? stats : &local};
   for (size_t i = 0; i < n; i++) items[i].verified = 0;
   sr_store_verify_items(items, n, threads);
-  return with_write_txn(st, ingest_fn, &a);
+  return sr_store_write(st, ingest_fn, &a);
 }
 
 typedef struct {
@@ -402,7 +370,7 @@ int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const ch
   a->why = why;
   a->whylen = whylen;
   if (why && whylen) why[0] = '\0';
-  rc = with_write_txn(st, publish_fn, a);
+  rc = sr_store_write(st, publish_fn, a);
   if (rc == 0) {
     memcpy(id, a->item.e.id, SR_ID_BYTES);
     *seq = a->item.e.seq;
@@ -476,7 +444,7 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
     order[i].it = &items[i];
     order[i].proof = 0;
     if (items[i].vstatus) continue;
-    log_key(lk, items[i].e.author, items[i].e.seq);
+    sr_log_key(lk, items[i].e.author, items[i].e.seq);
     MDB_val fk = {sizeof(lk), lk}, fd = {SR_ID_BYTES, items[i].e.id};
     order[i].proof = mdb_cursor_get(cur, &fk, &fd, MDB_GET_BOTH) == 0;
   }
@@ -511,5 +479,5 @@ done:
 
 int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx) {
   reindex_arg_t a = {progress, ctx};
-  return with_write_txn(st, reindex_fn, &a);
+  return sr_store_write(st, reindex_fn, &a);
 }

@@ -1,7 +1,9 @@
 /* store.c: the LMDB environment, its named databases, and the read side.
  *
  * Invariant: a store on disk always carries meta "format"; a store of another
- * format is never opened, so no code below has to guess at a layout.
+ * format is never opened, so no code below has to guess at a layout. Databases
+ * added within format 1 (peers, invites, relay_members) are created by open when
+ * an older store lacks them, so no code below has to expect a missing one.
  */
 #include "store/store_internal.h"
 #include <errno.h>
@@ -13,7 +15,7 @@
 #include <unistd.h>
 
 static const char *const db_names[DB_COUNT] = {
-  "meta", "entries", "flow", "log", "heads", "forks", "edges_out", "edges_in",
+  "meta", "entries", "flow", "peers", "invites", "relay_members", "log", "heads", "forks", "edges_out", "edges_in",
   "contacts", "members", "profiles", "projects", "people", "reshares"
 };
 static const unsigned db_flags[DB_COUNT] = {
@@ -35,6 +37,11 @@ uint64_t sr_be64_get(const uint8_t *p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; i++) v = v << 8 | p[i];
   return v;
+}
+
+void sr_log_key(uint8_t key[LOG_KEY_BYTES], const uint8_t *author, uint64_t seq) {
+  memcpy(key, author, SR_KEY_BYTES);
+  sr_be64_put(key + SR_KEY_BYTES, seq);
 }
 
 void sr_flow_encode(const sr_flow_t *f, uint8_t out[FLOW_VAL_BYTES]) {
@@ -75,6 +82,40 @@ int sr_store_grow(sr_store_t *st) {
   size_t next = info.me_mapsize * 2;
   int rc = mdb_env_set_mapsize(st->env, next);
   return rc ? sr_store_fail(st, "grow the map", rc) : 0;
+}
+
+int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg) {
+  for (;;) {
+    MDB_txn *txn;
+    int rc = sr_store_txn_begin(st, 0, &txn);
+    if (rc) return rc;
+    rc = fn(st, txn, arg);
+    if (rc == 0) {
+      rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
+      if (rc == MDB_MAP_FULL) {
+        if ((rc = sr_store_grow(st))) return rc;
+        continue;
+      }
+      return rc ? sr_store_fail(st, "commit", rc) : 0;
+    }
+    mdb_txn_abort(txn);
+    if (rc == MDB_MAP_FULL) {
+      if ((rc = sr_store_grow(st))) return rc;
+      continue;
+    }
+    if (rc < 0 && rc > -1000) return rc; /* an SR_E* code from fn */
+    return sr_store_fail(st, "write", rc);
+  }
+}
+
+/* Creates the databases added after format 1 shipped (see sr_store_open). */
+static int create_added(sr_store_t *st, MDB_txn *txn, void *arg) {
+  (void)arg;
+  for (int i = DB_FIRST_ADDED; i < DB_FIRST_DERIVED; i++) {
+    int rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | MDB_CREATE, &st->dbi[i]);
+    if (rc) return rc;
+  }
+  return 0;
 }
 
 static int check_format(sr_store_t *st, MDB_txn *txn, int create) {
@@ -131,17 +172,32 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
     rc = sr_store_fail(st, "open the store", rc);
     goto fail;
   }
-  /* A reader with create == 0 still needs a write txn the first time a named
-   * database is missing; when everything exists a read txn would do, but one short
-   * write txn at open keeps the logic single. */
+  /* create == 0 opens in a read transaction, so a reader never writes to a
+   * store that is up to date. A store made before the peers, invites and
+   * relay_members databases existed lacks them: once its format is checked, one
+   * short write transaction adds them (a missing original database still means
+   * there is no store here). */
+  int added_missing = 0;
   if ((rc = sr_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn))) goto fail;
   for (int i = 0; i < DB_COUNT; i++) {
     rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
+    if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED && i < DB_FIRST_DERIVED) { added_missing = 1; continue; }
     if (rc == MDB_NOTFOUND) { rc = SR_ENOSTORE; goto fail; }
     if (rc) { rc = sr_store_fail(st, "open a named database", rc); goto fail; }
   }
   if ((rc = check_format(st, txn, create))) goto fail;
-  if ((rc = mdb_txn_commit(txn))) { txn = NULL; rc = sr_store_fail(st, "commit", rc); goto fail; }
+  rc = mdb_txn_commit(txn);
+  txn = NULL;
+  if (rc) { rc = sr_store_fail(st, "commit", rc); goto fail; }
+  if (added_missing && (rc = sr_store_write(st, create_added, NULL))) {
+    char why[512];
+    snprintf(why, sizeof(why), "%.400s", st->errmsg);
+    snprintf(st->errmsg, sizeof(st->errmsg),
+             "the store in %.3500s predates the peers, invites and relay_members databases and adding them "
+             "failed (%s); open it once with write access to upgrade it",
+             st->path, why);
+    goto fail;
+  }
   *out = st;
   return 0;
 fail:
@@ -235,6 +291,70 @@ int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *b
     *len = v.mv_size;
     if (flow) flow_of(st, txn, id, flow);
   }
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+/* The id and bytes of author's entry seq on the head branch, inside txn. */
+static int log_entry_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, MDB_val *id,
+                        MDB_val *raw) {
+  uint8_t lk[LOG_KEY_BYTES];
+  MDB_val k = {sizeof(lk), lk};
+  int mrc;
+  sr_log_key(lk, author, seq);
+  mrc = mdb_get(txn, st->dbi[DB_LOG], &k, id);
+  if (mrc == MDB_NOTFOUND) return SR_ENOTFOUND;
+  if (mrc) return sr_store_fail(st, "read the log", mrc);
+  if (id->mv_size != SR_ID_BYTES) return sr_store_fail(st, "read the log", MDB_CORRUPTED);
+  if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], id, raw)))
+    return sr_store_fail(st, "log names a missing entry", mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc);
+  return 0;
+}
+
+int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
+                        size_t cap, size_t *len, sr_flow_t *flow) {
+  MDB_txn *txn;
+  MDB_val id, raw;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  if ((rc = log_entry_in(st, txn, author, seq, &id, &raw)) == 0) {
+    if (raw.mv_size > cap) rc = SR_ETOOBIG;
+    else {
+      memcpy(buf, raw.mv_data, raw.mv_size);
+      *len = raw.mv_size;
+      if (flow) flow_of(st, txn, id.mv_data, flow);
+    }
+  }
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t from_seq, size_t max,
+                        int (*cb)(void *ctx, const uint8_t *raw, size_t len, uint64_t seq), void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  uint8_t start[LOG_KEY_BYTES];
+  MDB_val k = {sizeof(start), start}, v, ev;
+  size_t n = 0;
+  int rc, mrc;
+  if (max == 0) return 0;
+  if (from_seq == 0) from_seq = 1;
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  sr_log_key(start, author, from_seq);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
+    if (v.mv_size != SR_ID_BYTES) { rc = sr_store_fail(st, "read the log", MDB_CORRUPTED); goto done; }
+    if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &v, &ev))) {
+      rc = sr_store_fail(st, "log names a missing entry", mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc);
+      goto done;
+    }
+    if ((rc = cb(ctx, ev.mv_data, ev.mv_size, sr_be64_get((const uint8_t *)k.mv_data + SR_KEY_BYTES)))) goto done;
+    if (++n == max) goto done;
+  }
+  if (mrc != MDB_NOTFOUND && mrc != 0) rc = sr_store_fail(st, "walk the log", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   return rc;
 }

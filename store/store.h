@@ -4,6 +4,9 @@
  *   meta      "format" -> u32 version; "self" -> 32-byte key of the node
  *   entries   id -> entry bytes                         (the truth)
  *   flow      id -> received_at u64, from key[32], hops u32, source u8
+ *   peers     key -> peer record                        (node state, peers.h)
+ *   invites   hash(secret) -> uses_left u32, created_ms u64 (node state, peers.h)
+ *   relay_members key -> joined_ms u64                  (node state, peers.h)
  *   log       author||seq u64 -> id                     (derived)
  *   heads     author -> seq u64, id[32], forked u8      (derived)
  *   forks     author||seq -> id of the second entry      (derived, dupsort)
@@ -15,7 +18,8 @@
  *   projects  project id -> author[32] || name           (derived)
  *   people    key -> (empty)                             (derived)
  *   reshares  original id -> resharing id[32] || resharer[32] (derived, dupsort)
- * "Derived" databases are rebuilt from the entries by sr_store_reindex(). For a
+ * "Derived" databases are rebuilt from the entries by sr_store_reindex(); the
+ * others (truth and node state) are never touched by it. For a
  * fork, the branch that stays head is the one the old forks database did not list
  * as proof (when it survives), else the one that arrived first (flow).
  *
@@ -51,7 +55,9 @@ typedef struct sr_flow {
 
 /* Opens (create != 0: creates) the store in directory dir. Errors: SR_ENOSTORE
  * (no store there and create == 0), SR_ESTOREVER (another format version),
- * SR_ESTORE; err (may be NULL) then receives a sentence saying what to do. */
+ * SR_ESTORE; err (may be NULL) then receives a sentence saying what to do.
+ * A format-1 store made before the peers/invites/relay_members databases existed
+ * gets them in one short write transaction, even when create == 0. */
 int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen);
 void sr_store_close(sr_store_t *st);
 /* The last LMDB or system error text of this handle ("" if none). */
@@ -142,6 +148,22 @@ int sr_store_foreach_fork(sr_store_t *st,
  * enough). Errors: SR_ENOTFOUND. */
 int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *buf, size_t cap, size_t *len,
                        sr_flow_t *flow);
+
+/* The entry author/seq on the branch the author's head follows (the log, not a
+ * fork proof), copied into buf as get_entry does; its flow too when flow != NULL.
+ * Errors: SR_ENOTFOUND (this node does not hold that seq), SR_ETOOBIG (cap). */
+int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
+                        size_t cap, size_t *len, sr_flow_t *flow);
+/* Streams up to max consecutive entries of author's log from from_seq on (0 is
+ * taken as 1), seq ascending, in ONE read transaction: cb gets the raw entry
+ * bytes, valid only during the call (they point into the map; copy to keep).
+ * Stops at the end of the log, after max entries, or when cb returns nonzero;
+ * returns 0 or that nonzero value (or an error). Memory use is constant: the
+ * gossip pump calls this repeatedly with the next from_seq. cb must not write
+ * to the store, and should be quick: an open read transaction keeps writers
+ * from reusing pages. */
+int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t from_seq, size_t max,
+                        int (*cb)(void *ctx, const uint8_t *raw, size_t len, uint64_t seq), void *ctx);
 
 typedef struct sr_store_info {
   size_t entries, authors, people, projects, edges, forks;

@@ -4,10 +4,19 @@
 #include "store/store.h"
 #include <lmdb.h>
 
+/* Named databases. Order matters: the ones that hold truth (entries, what was
+ * observed, what a person configured) come first; everything from
+ * DB_FIRST_DERIVED on is a function of the entries and is dropped and rebuilt by
+ * reindex. A new database that is not derived goes before DB_LOG.
+ * DB_FIRST_ADDED..DB_FIRST_DERIVED-1 were added after format 1 shipped: open
+ * creates them in an existing store (see sr_store_open). */
 enum {
-  DB_META, DB_ENTRIES, DB_FLOW, DB_LOG, DB_HEADS, DB_FORKS, DB_EDGES_OUT, DB_EDGES_IN, DB_CONTACTS,
+  DB_META, DB_ENTRIES, DB_FLOW,
+  DB_PEERS, DB_INVITES, DB_RELAY_MEMBERS, /* node state: peers.c */
+  DB_LOG, DB_HEADS, DB_FORKS, DB_EDGES_OUT, DB_EDGES_IN, DB_CONTACTS,
   DB_MEMBERS, DB_PROFILES, DB_PROJECTS, DB_PEOPLE, DB_RESHARES, DB_COUNT
 };
+#define DB_FIRST_ADDED DB_PEERS
 /* First derived database: everything from here on is rebuilt by reindex. */
 #define DB_FIRST_DERIVED DB_LOG
 
@@ -25,9 +34,19 @@ int sr_store_txn_begin(sr_store_t *st, unsigned flags, MDB_txn **txn);
 /* Doubles the map size after MDB_MAP_FULL (no transaction may be open). */
 int sr_store_grow(sr_store_t *st);
 
+/* The body of a write transaction: returns 0 to commit, an LMDB code or a
+ * negative SR_E* code to abort (MDB_MAP_FULL makes sr_store_write retry). */
+typedef int (*sr_txn_fn)(sr_store_t *st, MDB_txn *txn, void *arg);
+/* Runs fn in a write transaction and commits; on MDB_MAP_FULL (from fn or the
+ * commit) aborts, doubles the map and runs fn again, so fn must be repeatable
+ * (no effects outside txn that a retry would double). Returns 0, fn's SR_E*
+ * code as is, or SR_ESTORE for an LMDB failure (text in sr_store_errmsg). */
+int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg);
+
 #define HEAD_VAL_BYTES (8 + SR_ID_BYTES + 1)
 #define FLOW_VAL_BYTES (8 + SR_KEY_BYTES + 4 + 1)
 #define LOG_KEY_BYTES (SR_KEY_BYTES + 8)
+void sr_log_key(uint8_t key[LOG_KEY_BYTES], const uint8_t *author, uint64_t seq);
 
 void sr_be64_put(uint8_t *p, uint64_t v);
 uint64_t sr_be64_get(const uint8_t *p);

@@ -1,0 +1,715 @@
+/* gossip.c: replication sessions (see gossip.h and docs/protocol.md).
+ *
+ * Invariants:
+ *  - every frame is parsed from a bounded reassembly buffer (SR_FRAME_MAX);
+ *  - what is written to a peer is bounded: the pump streams stored entries only
+ *    while the peer's queue is under HIGH_WATER, live pushes fall back to the
+ *    pump when it is not, and a peer whose queue passes max_queue_bytes or stops
+ *    draining is dropped;
+ *  - received entries are committed in batches (one write transaction) before
+ *    they are forwarded, so a forwarded entry is always a stored entry.
+ */
+#include "net/gossip.h"
+#include "core/core.h"
+#include "core/frame.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HIGH_WATER (256 * 1024) /* stream while the write queue is below this */
+#define BATCH_MAX 512           /* ingest at most this many entries per transaction */
+#define PUMP_CHUNK 64           /* entries read from the store per pump step */
+#define RBUF_CAP (SR_FRAME_MAX + SR_BOX_BODY_MAX)
+
+/* What this node knows of one peer about one author. */
+typedef struct astate {
+  uint8_t author[32];
+  uint64_t their_seq; /* highest seq the peer holds, as far as we know */
+  uint8_t used;
+  uint8_t wants;       /* the peer noted this author */
+  uint8_t push;        /* the peer wants entries pushed (else announced) */
+  uint8_t told;        /* we sent the peer a note for this author */
+  uint8_t asked_eager; /* our last note to the peer asked for pushes */
+  uint8_t queued;      /* in the pump queue */
+} astate_t;
+
+struct sr_gpeer {
+  sr_gossip_t *g;
+  sr_net_conn *conn;
+  uint8_t key[32];
+  int outbound, hello, closing, drop_reason;
+  astate_t *tab;
+  size_t cap, used;
+  uint8_t (*pq)[32]; /* pump queue of authors (ring) */
+  size_t pq_head, pq_len, pq_cap;
+  uint8_t *rbuf;
+  size_t rlen;
+  uint64_t last_rx, last_tx, last_progress;
+  double tok_frames, tok_bytes;
+  uint64_t entries_in, entries_out, dups;
+  sr_gpeer_t *next, *prev;
+};
+
+typedef struct pending {
+  uint8_t from[32];
+  uint8_t *raw;
+} pending_t;
+
+struct sr_gossip {
+  sr_net *net;
+  sr_store_t *store;
+  uint8_t self[32];
+  int relay;
+  sr_gossip_limits_t lim;
+  sr_gossip_hooks_t h;
+  sr_gpeer_t *peers;
+  size_t sessions;
+  sr_gossip_stats_t st;
+  sr_ingest_item_t batch[BATCH_MAX];
+  pending_t pend[BATCH_MAX];
+  size_t nbatch;
+  uv_check_t flusher;
+  int threads; /* signature checks of a batch run on this many threads */
+};
+
+static void glog(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void glog(sr_gossip_t *g, const char *fmt, ...) {
+  char line[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if (g->h.log) g->h.log(g->h.ctx, line);
+  else fprintf(stderr, "seurone gossip: %s\n", line);
+}
+
+static uint64_t now_ms(sr_gossip_t *g) { return uv_now(g->net->loop); }
+
+/* Wall clock in ms: first-arrival times and the future-timestamp rule use it. */
+static uint64_t wall_ms(void) {
+  uv_timeval64_t tv;
+  if (uv_gettimeofday(&tv) != 0) return 0;
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void short_key(const uint8_t *k, char out[17]) {
+  char hex[65];
+  sr_hex_encode(k, 32, hex);
+  memcpy(out, hex, 16);
+  out[16] = '\0';
+}
+
+/* ---- per-peer author table (open addressing) ---- */
+
+static size_t slot_of(const uint8_t *a, size_t cap) {
+  uint64_t h;
+  memcpy(&h, a, sizeof h); /* keys are uniformly random already */
+  return (size_t)h & (cap - 1);
+}
+
+static astate_t *find(sr_gpeer_t *p, const uint8_t *a) {
+  if (!p->cap) return NULL;
+  for (size_t i = slot_of(a, p->cap);; i = (i + 1) & (p->cap - 1)) {
+    if (!p->tab[i].used) return NULL;
+    if (memcmp(p->tab[i].author, a, 32) == 0) return &p->tab[i];
+  }
+}
+
+static astate_t *get(sr_gpeer_t *p, const uint8_t *a) {
+  astate_t *s = find(p, a);
+  if (s) return s;
+  if ((p->used + 1) * 2 > p->cap) {
+    size_t ncap = p->cap ? p->cap * 2 : 64;
+    astate_t *old = p->tab, *nt = calloc(ncap, sizeof(*nt));
+    if (!nt) return NULL;
+    size_t ocap = p->cap;
+    p->tab = nt;
+    p->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+      if (!old[i].used) continue;
+      size_t j = slot_of(old[i].author, ncap);
+      while (nt[j].used) j = (j + 1) & (ncap - 1);
+      nt[j] = old[i];
+    }
+    free(old);
+  }
+  size_t i = slot_of(a, p->cap);
+  while (p->tab[i].used) i = (i + 1) & (p->cap - 1);
+  memset(&p->tab[i], 0, sizeof(p->tab[i]));
+  memcpy(p->tab[i].author, a, 32);
+  p->tab[i].used = 1;
+  p->used++;
+  return &p->tab[i];
+}
+
+/* ---- writing ---- */
+
+static void drop(sr_gpeer_t *p, int reason, const char *detail);
+
+static int send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb) {
+  int rc = 0;
+  if (!p->closing && sb->size) {
+    rc = sr_net_conn_write(p->conn, (const uint8_t *)sb->data, sb->size);
+    if (rc == 0) {
+      p->g->st.bytes_out += sb->size;
+      p->last_tx = now_ms(p->g);
+    }
+  }
+  msgpack_sbuffer_destroy(sb);
+  return rc;
+}
+
+static uint64_t our_seq(sr_gossip_t *g, const uint8_t *author) {
+  sr_head_t h;
+  if (sr_store_get_head(g->store, author, &h)) return 0;
+  return h.seq;
+}
+
+static void send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager) {
+  msgpack_sbuffer sb;
+  sr_note_t n = {author, seq, eager};
+  astate_t *s = get(p, author);
+  if (s) {
+    s->told = 1;
+    s->asked_eager = (uint8_t)eager;
+  }
+  msgpack_sbuffer_init(&sb);
+  sr_frame_notes(&sb, &n, 1);
+  send_sb(p, &sb);
+}
+
+static void send_have(sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  sr_frame_have(&sb, author, seq);
+  if (send_sb(p, &sb) == 0) p->g->st.haves_out++;
+}
+
+static int send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops) {
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  sr_frame_entry(&sb, raw, len, hops);
+  int rc = send_sb(p, &sb);
+  if (rc == 0) {
+    p->entries_out++;
+    p->g->st.entries_out++;
+  }
+  return rc;
+}
+
+static void enqueue(sr_gpeer_t *p, astate_t *s) {
+  if (s->queued) return;
+  if (p->pq_len == p->pq_cap) {
+    size_t ncap = p->pq_cap ? p->pq_cap * 2 : 64;
+    uint8_t(*nq)[32] = malloc(ncap * 32);
+    if (!nq) return;
+    for (size_t i = 0; i < p->pq_len; i++) memcpy(nq[i], p->pq[(p->pq_head + i) % p->pq_cap], 32);
+    free(p->pq);
+    p->pq = nq;
+    p->pq_cap = ncap;
+    p->pq_head = 0;
+  }
+  memcpy(p->pq[(p->pq_head + p->pq_len) % p->pq_cap], s->author, 32);
+  p->pq_len++;
+  s->queued = 1;
+}
+
+/* Streams stored entries the peer lacks, oldest first, while its queue has room. */
+static void pump(sr_gpeer_t *p) {
+  static uint8_t buf[SR_ENTRY_MAX];
+  sr_gossip_t *g = p->g;
+  while (!p->closing && p->pq_len && sr_net_conn_queued(p->conn) < HIGH_WATER) {
+    uint8_t author[32];
+    memcpy(author, p->pq[p->pq_head], 32);
+    astate_t *s = find(p, author);
+    uint64_t head = our_seq(g, author);
+    int done = !s || !s->push || s->their_seq >= head;
+    for (int i = 0; !done && i < PUMP_CHUNK && sr_net_conn_queued(p->conn) < HIGH_WATER; i++) {
+      size_t len;
+      sr_flow_t flow;
+      if (sr_store_get_by_seq(g->store, author, s->their_seq + 1, buf, sizeof(buf), &len, &flow) != 0) {
+        done = 1;
+        break;
+      }
+      if (send_entry(p, buf, len, flow.hops) != 0) return;
+      s->their_seq++;
+      done = s->their_seq >= head;
+    }
+    if (done) {
+      if (s) s->queued = 0;
+      p->pq_head = (p->pq_head + 1) % p->pq_cap;
+      p->pq_len--;
+    }
+  }
+}
+
+/* Offers one newly stored entry to every peer that wants its author. */
+static void forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const uint8_t *except) {
+  for (sr_gpeer_t *q = g->peers; q; q = q->next) {
+    if (!q->hello || q->closing || (except && memcmp(q->key, except, 32) == 0)) continue;
+    astate_t *s = find(q, e->author);
+    if (!s || !s->wants || s->their_seq >= e->seq) continue;
+    if (!s->push) {
+      send_have(q, e->author, e->seq);
+    } else if (s->their_seq + 1 < e->seq || sr_net_conn_queued(q->conn) >= HIGH_WATER) {
+      enqueue(q, s); /* behind, or its queue is full: the pump catches it up from the store */
+      pump(q);
+    } else if (send_entry(q, e->raw, e->raw_len, hops) == 0) {
+      s->their_seq = e->seq;
+    }
+  }
+}
+
+/* ---- ingest ---- */
+
+static sr_gpeer_t *peer_by_key(sr_gossip_t *g, const uint8_t *key) {
+  for (sr_gpeer_t *p = g->peers; p; p = p->next)
+    if (!p->closing && memcmp(p->key, key, 32) == 0) return p;
+  return NULL;
+}
+
+static void flush(sr_gossip_t *g) {
+  sr_ingest_stats_t stats;
+  size_t n = g->nbatch;
+  int contacts = 0;
+  if (!n) return;
+  g->nbatch = 0;
+  uv_check_stop(&g->flusher);
+  int rc = sr_store_ingest(g->store, g->batch, n, g->threads, wall_ms(), &stats);
+  if (rc) {
+    glog(g, "storing %zu received entries failed: %s; they will be fetched again", n, sr_store_errmsg(g->store));
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    sr_ingest_item_t *it = &g->batch[i];
+    sr_gpeer_t *p = peer_by_key(g, g->pend[i].from);
+    astate_t *s = p ? find(p, it->author) : NULL;
+    switch (it->status) {
+    case 0:
+      if (s && s->their_seq < it->seq) s->their_seq = it->seq;
+      if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP) contacts = 1;
+      forward(g, &it->e, it->flow.hops, g->pend[i].from);
+      break;
+    case SR_EDUP:
+      g->st.duplicates++;
+      if (p) {
+        p->dups++;
+        /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
+        if (s && s->asked_eager) send_note(p, it->author, our_seq(g, it->author), 0);
+      }
+      break;
+    case SR_EGAP:
+      if (p && s) send_note(p, it->author, our_seq(g, it->author), 1); /* ask again from our head */
+      break;
+    case SR_EFORK: case SR_EFORKED: case SR_EPREV: case SR_EFUTURE:
+      g->st.rejected++;
+      break;
+    default:
+      g->st.rejected++;
+      if (p) drop(p, SR_EBADENTRY, it->why);
+      break;
+    }
+  }
+  if (stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, stats.accepted, contacts);
+done:
+  for (size_t i = 0; i < n; i++) free(g->pend[i].raw);
+}
+
+static void on_flush(uv_check_t *c) { flush(c->data); }
+
+static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
+  sr_gossip_t *g = p->g;
+  sr_entry_t e;
+  int rc = sr_entry_decode(f->entry, f->entry_len, &e);
+  if (rc) return rc;
+  if (!g->h.in_scope(g->h.ctx, e.author)) return 1; /* unsolicited: noise */
+  if (g->nbatch == BATCH_MAX) flush(g);
+  uint8_t *copy = malloc(f->entry_len);
+  if (!copy) return SR_ENOMEM;
+  memcpy(copy, f->entry, f->entry_len);
+  sr_ingest_item_t *it = &g->batch[g->nbatch];
+  memset(it, 0, sizeof(*it));
+  it->raw = copy;
+  it->len = f->entry_len;
+  it->flow.received_at = wall_ms();
+  memcpy(it->flow.from, p->key, 32);
+  it->flow.hops = f->hops >= UINT32_MAX ? UINT32_MAX : (uint32_t)f->hops + 1;
+  it->flow.source = SR_SRC_PEER;
+  memcpy(g->pend[g->nbatch].from, p->key, 32);
+  g->pend[g->nbatch].raw = copy;
+  g->nbatch++;
+  p->entries_in++;
+  g->st.entries_in++;
+  uv_check_start(&g->flusher, on_flush);
+  return 0;
+}
+
+/* ---- frames ---- */
+
+static void send_our_notes(sr_gpeer_t *p, int only_new) {
+  sr_gossip_t *g = p->g;
+  const uint8_t(*keys)[32] = NULL;
+  size_t n = g->h.scope_keys ? g->h.scope_keys(g->h.ctx, &keys) : 0;
+  sr_note_t notes[SR_FRAME_MAX_NOTES];
+  size_t k = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n) {
+      astate_t *s = get(p, keys[i]);
+      if (!s || (only_new && s->told)) continue;
+      s->told = 1;
+      s->asked_eager = 1;
+      notes[k].author = keys[i];
+      notes[k].seq = our_seq(g, keys[i]);
+      notes[k].eager = 1;
+      k++;
+    }
+    if (k && (k == SR_FRAME_MAX_NOTES || i == n)) {
+      msgpack_sbuffer sb;
+      msgpack_sbuffer_init(&sb);
+      sr_frame_notes(&sb, notes, k);
+      send_sb(p, &sb);
+      k = 0;
+    }
+  }
+}
+
+static void send_hello_and_notes(sr_gpeer_t *p) {
+  sr_gossip_t *g = p->g;
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  sr_frame_hello(&sb, g->lim.agent ? g->lim.agent : "seurone", g->relay);
+  send_sb(p, &sb);
+  send_our_notes(p, 0);
+  if (g->h.share_peers) {
+    const char *addrs[SR_FRAME_MAX_PEERS];
+    size_t n = g->h.share_peers(g->h.ctx, addrs, SR_FRAME_MAX_PEERS);
+    if (n) {
+      msgpack_sbuffer_init(&sb);
+      sr_frame_peers(&sb, addrs, n);
+      send_sb(p, &sb);
+    }
+  }
+}
+
+/* Rate limit for everything that is not a wanted entry. Returns 0 or SR_ERATE. */
+static int spend(sr_gpeer_t *p, size_t bytes) {
+  p->tok_frames -= 1;
+  p->tok_bytes -= (double)bytes;
+  return p->tok_frames < 0 || p->tok_bytes < 0 ? SR_ERATE : 0;
+}
+
+static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
+  sr_gossip_t *g = p->g;
+  sr_frame_t *f = malloc(sizeof(*f));
+  int rc = 0;
+  if (!f) return SR_ENOMEM;
+  if ((rc = sr_frame_decode(buf, len, f))) goto out;
+  if (!p->hello && f->kind != SR_FRAME_HELLO) { rc = SR_EPROTO; goto out; }
+  if (f->kind != SR_FRAME_ENTRY && (rc = spend(p, len))) goto out;
+  switch (f->kind) {
+  case SR_FRAME_HELLO:
+    if (p->hello) { rc = SR_EPROTO; goto out; }
+    if (f->version != SR_PROTO_VERSION) { rc = SR_EPROTOVER; goto out; }
+    p->hello = 1;
+    if (g->h.session_up) g->h.session_up(g->h.ctx, p, p->key, p->outbound);
+    break;
+  case SR_FRAME_NOTES:
+    for (uint32_t i = 0; i < f->nnotes; i++) {
+      astate_t *s = get(p, f->notes[i].author);
+      if (!s) { rc = SR_ENOMEM; goto out; }
+      s->wants = 1;
+      s->push = (uint8_t)f->notes[i].eager;
+      s->their_seq = f->notes[i].seq;
+      uint64_t head = our_seq(g, s->author);
+      if (head > s->their_seq) {
+        if (s->push) enqueue(p, s);
+        else send_have(p, s->author, head);
+      }
+    }
+    pump(p);
+    break;
+  case SR_FRAME_ENTRY: {
+    int r = take_entry(p, f);
+    if (r < 0) { rc = SR_EBADENTRY; goto out; }
+    if (r == 1 && (rc = spend(p, len))) goto out;
+    break;
+  }
+  case SR_FRAME_HAVE: {
+    astate_t *s = get(p, f->author);
+    g->st.haves_in++;
+    if (!s) { rc = SR_ENOMEM; goto out; }
+    if (s->their_seq < f->seq) s->their_seq = f->seq;
+    /* The first to announce what we lack is asked to push it: promotion back to eager. */
+    if (g->h.in_scope(g->h.ctx, f->author) && our_seq(g, f->author) < f->seq)
+      send_note(p, f->author, our_seq(g, f->author), 1);
+    break;
+  }
+  case SR_FRAME_PEERS:
+    for (uint32_t i = 0; i < f->naddrs && g->h.learned_peer; i++) {
+      char addr[SR_FRAME_ADDR_MAX];
+      memcpy(addr, f->addrs[i], f->addr_lens[i]);
+      addr[f->addr_lens[i]] = '\0';
+      g->h.learned_peer(g->h.ctx, addr);
+    }
+    break;
+  case SR_FRAME_INVITE: {
+    char why[200] = "this node is not a relay";
+    int ok = g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    sr_frame_invite_reply(&sb, ok, ok ? "welcome" : why);
+    send_sb(p, &sb);
+    break;
+  }
+  case SR_FRAME_INVITE_REPLY:
+    if (g->h.invite_reply) g->h.invite_reply(g->h.ctx, p, f->ok, f->reason, f->reason_len);
+    break;
+  default:
+    break; /* ping, or a later version's frame */
+  }
+out:
+  free(f);
+  return rc;
+}
+
+/* ---- sr_net callbacks ---- */
+
+static void drop(sr_gpeer_t *p, int reason, const char *detail) {
+  char k[17];
+  if (p->closing) return;
+  short_key(p->key, k);
+  glog(p->g, "dropping %s peer %s (%s): %s (%s)%s%s", p->outbound ? "outbound" : "inbound", k, p->conn->peer_name,
+       sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "", detail ? detail : "");
+  p->closing = 1;
+  p->drop_reason = reason;
+  sr_net_conn_close(p->conn);
+}
+
+static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn *c) {
+  const uint8_t *dialer = c->outbound ? g->self : c->peer_pk;
+  const uint8_t *other = c->outbound ? c->peer_pk : g->self;
+  return memcmp(dialer, other, 32) < 0;
+}
+
+static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
+  sr_gossip_t *g = c->net->data;
+  char k[17];
+  short_key(pk, k);
+  if (memcmp(pk, g->self, 32) == 0) {
+    glog(g, "refusing a connection to ourselves (%s)", c->peer_name);
+    sr_net_conn_close(c);
+    return;
+  }
+  sr_gpeer_t *dup = peer_by_key(g, pk);
+  if (dup) {
+    /* Both sides dialled: keep the connection whose dialer has the smaller key,
+     * a rule both ends compute alike. */
+    if (dup->conn->outbound != c->outbound && dialer_smaller(g, c)) {
+      drop(dup, SR_EEXIST, "a second connection with this peer replaces it");
+    } else {
+      glog(g, "closing a second connection with %s (%s)", k, c->peer_name);
+      sr_net_conn_close(c);
+      return;
+    }
+  }
+  if (g->sessions >= g->lim.max_conns) {
+    glog(g, "refusing %s (%s): %s (%s)", k, c->peer_name, sr_errname(SR_ECONNCAP), sr_strerror(SR_ECONNCAP));
+    sr_net_conn_close(c);
+    return;
+  }
+  sr_gpeer_t *p = calloc(1, sizeof(*p));
+  if (p) p->rbuf = malloc(RBUF_CAP);
+  if (!p || !p->rbuf) {
+    if (p) free(p);
+    sr_net_conn_close(c);
+    return;
+  }
+  p->g = g;
+  p->conn = c;
+  memcpy(p->key, pk, 32);
+  p->outbound = c->outbound;
+  p->last_rx = p->last_tx = p->last_progress = now_ms(g);
+  p->tok_frames = g->lim.rate_frames_per_s;
+  p->tok_bytes = g->lim.rate_bytes_per_s;
+  c->data = p;
+  p->next = g->peers;
+  if (g->peers) g->peers->prev = p;
+  g->peers = p;
+  g->sessions++;
+  glog(g, "connected %s peer %s (%s)", c->outbound ? "to" : "from", k, c->peer_name);
+  send_hello_and_notes(p);
+}
+
+static void on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+  sr_gpeer_t *p = c->data;
+  if (!p || p->closing) return;
+  p->g->st.bytes_in += len;
+  p->last_rx = now_ms(p->g);
+  if (p->rlen + len > RBUF_CAP) {
+    drop(p, SR_EFRAMESIZE, NULL);
+    return;
+  }
+  memcpy(p->rbuf + p->rlen, buf, len);
+  p->rlen += len;
+  size_t off = 0;
+  while (!p->closing && off < p->rlen) {
+    size_t flen;
+    int rc = sr_frame_next(p->rbuf + off, p->rlen - off, &flen);
+    if (rc == SR_ETRUNC) break;
+    if (rc == 0) rc = handle(p, p->rbuf + off, flen);
+    if (rc) {
+      drop(p, rc == SR_EFRAMESIZE || rc == SR_EBADENTRY || rc == SR_ERATE || rc == SR_EPROTO || rc == SR_EPROTOVER
+                   ? rc : SR_EFRAME, rc < 0 && rc != SR_EFRAME ? sr_strerror(rc) : NULL);
+      return;
+    }
+    off += flen;
+  }
+  memmove(p->rbuf, p->rbuf + off, p->rlen - off);
+  p->rlen -= off;
+}
+
+static void on_drained(sr_net_conn *c) {
+  sr_gpeer_t *p = c->data;
+  if (!p) return;
+  p->last_progress = now_ms(p->g);
+  pump(p);
+}
+
+static void on_closed(sr_net_conn *c, int reason) {
+  sr_gossip_t *g = c->net->data;
+  sr_gpeer_t *p = c->data;
+  if (!p) {
+    if (g->h.session_down) g->h.session_down(g->h.ctx, c->peer_pk, c->outbound, reason ? reason : SR_ENETEOF);
+    return;
+  }
+  if (p->prev) p->prev->next = p->next;
+  else g->peers = p->next;
+  if (p->next) p->next->prev = p->prev;
+  g->sessions--;
+  if (g->h.session_down) g->h.session_down(g->h.ctx, p->key, p->outbound, p->drop_reason ? p->drop_reason : reason);
+  c->data = NULL;
+  free(p->tab);
+  free(p->pq);
+  free(p->rbuf);
+  free(p);
+}
+
+static void on_net_log(sr_net *n, const char *line) {
+  sr_gossip_t *g = n->data;
+  glog(g, "%s", line);
+}
+
+void sr_gossip_net_callbacks(sr_net_callbacks *cb) {
+  cb->connected = on_connected;
+  cb->message = on_message;
+  cb->drained = on_drained;
+  cb->closed = on_closed;
+  cb->log = on_net_log;
+}
+
+/* ---- public ---- */
+
+int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
+                   const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks) {
+  sr_gossip_t *g = calloc(1, sizeof(*g));
+  if (!g) return SR_ENOMEM;
+  g->net = net;
+  g->store = store;
+  memcpy(g->self, self, 32);
+  g->relay = relay;
+  g->lim = *limits;
+  g->h = *hooks;
+  g->threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (g->threads < 1) g->threads = 1;
+  uv_check_init(net->loop, &g->flusher);
+  g->flusher.data = g;
+  net->data = g;
+  *out = g;
+  return 0;
+}
+
+void sr_gossip_shutdown(sr_gossip_t *g) {
+  flush(g);
+  for (sr_gpeer_t *p = g->peers; p; p = p->next)
+    if (!p->closing) {
+      p->closing = 1;
+      sr_net_conn_goodbye(p->conn);
+    }
+  uv_close((uv_handle_t *)&g->flusher, NULL);
+}
+
+void sr_gossip_free(sr_gossip_t *g) { free(g); }
+
+void sr_gossip_publish(sr_gossip_t *g, const uint8_t *raw, size_t len) {
+  sr_entry_t e;
+  if (sr_entry_decode(raw, len, &e) == 0) forward(g, &e, 0, NULL);
+}
+
+void sr_gossip_scope_changed(sr_gossip_t *g) {
+  for (sr_gpeer_t *p = g->peers; p; p = p->next)
+    if (p->hello && !p->closing) send_our_notes(p, 1);
+}
+
+void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
+  for (sr_gpeer_t *p = g->peers, *next; p; p = next) {
+    next = p->next;
+    if (p->closing) continue;
+    p->tok_frames = p->tok_frames + g->lim.rate_frames_per_s > g->lim.rate_frames_per_s
+                        ? g->lim.rate_frames_per_s : p->tok_frames + g->lim.rate_frames_per_s;
+    p->tok_bytes = p->tok_bytes + g->lim.rate_bytes_per_s > g->lim.rate_bytes_per_s
+                       ? g->lim.rate_bytes_per_s : p->tok_bytes + g->lim.rate_bytes_per_s;
+    size_t q = sr_net_conn_queued(p->conn);
+    if (q == 0) p->last_progress = now;
+    if (now - p->last_rx > g->lim.idle_timeout_ms) {
+      drop(p, SR_EIDLE, NULL);
+    } else if (q > g->lim.max_queue_bytes || (q > 0 && now - p->last_progress > g->lim.idle_timeout_ms)) {
+      drop(p, SR_ESLOWPEER, NULL);
+    } else {
+      if (now - p->last_tx > g->lim.idle_timeout_ms / 3) {
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        sr_frame_ping(&sb);
+        send_sb(p, &sb);
+      }
+      pump(p);
+    }
+  }
+}
+
+int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32]) {
+  msgpack_sbuffer sb;
+  (void)g;
+  msgpack_sbuffer_init(&sb);
+  sr_frame_invite(&sb, secret);
+  return send_sb(p, &sb);
+}
+
+void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s) {
+  *s = g->st;
+  s->sessions = g->sessions;
+}
+
+json_t *sr_gossip_sessions_json(const sr_gossip_t *g) {
+  json_t *arr = json_array();
+  for (const sr_gpeer_t *p = g->peers; p; p = p->next) {
+    char hex[65];
+    size_t lazy = 0;
+    for (size_t i = 0; i < p->cap; i++) lazy += p->tab[i].used && p->tab[i].told && !p->tab[i].asked_eager;
+    sr_hex_encode(p->key, 32, hex);
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", hex, "address",
+                                         p->conn->peer_name, "direction", p->outbound ? "outbound" : "inbound",
+                                         "entries_in", (json_int_t)p->entries_in, "entries_out",
+                                         (json_int_t)p->entries_out, "duplicates", (json_int_t)p->dups,
+                                         "lazy_authors", (json_int_t)lazy, "queued_bytes",
+                                         (json_int_t)sr_net_conn_queued(p->conn)));
+  }
+  return arr;
+}
+
+int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]) {
+  for (const sr_gpeer_t *p = g->peers; p; p = p->next)
+    if (!p->closing && p->hello && memcmp(p->key, key, 32) == 0) return 1;
+  return 0;
+}

@@ -1,0 +1,272 @@
+/* peers.c: the peers, invites and relay_members databases (peers.h).
+ *
+ * Invariant: every record written here has the layout peers.h documents, so a
+ * reader of any later version can decode it; a record that does not decode is
+ * reported as not found (get) or skipped (foreach), never half-read.
+ */
+#include "store/peers.h"
+#include "store/store_internal.h"
+#include <sodium.h>
+#include <string.h>
+
+#define PEER_REC_V1 1
+/* version, flags, last_seen, failures, score, next_attempt, address length */
+#define PEER_HDR_BYTES (1 + 1 + 8 + 4 + 4 + 8 + 2)
+#define PEER_VAL_MAX (PEER_HDR_BYTES + SR_STORE_ADDR_MAX)
+#define INVITE_VAL_BYTES (4 + 8)
+#define MEMBER_VAL_BYTES 8
+
+static void be32_put(uint8_t *p, uint32_t v) {
+  for (int i = 3; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+static uint32_t be32_get(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Encodes p into out (PEER_VAL_MAX bytes); returns the length, 0 if the address
+ * has no NUL within SR_STORE_ADDR_MAX. */
+static size_t peer_encode(const sr_peer_rec_t *p, uint8_t *out) {
+  const char *nul = memchr(p->address, '\0', SR_STORE_ADDR_MAX);
+  if (!nul) return 0;
+  size_t alen = (size_t)(nul - p->address);
+  out[0] = PEER_REC_V1;
+  out[1] = p->flags;
+  sr_be64_put(out + 2, p->last_seen_ms);
+  be32_put(out + 10, p->failures);
+  be32_put(out + 14, (uint32_t)p->score);
+  sr_be64_put(out + 18, p->next_attempt_ms);
+  out[26] = (uint8_t)(alen >> 8);
+  out[27] = (uint8_t)alen;
+  memcpy(out + PEER_HDR_BYTES, p->address, alen);
+  return PEER_HDR_BYTES + alen;
+}
+
+/* Decodes a stored record of key; SR_ESTORE when it is malformed. */
+static int peer_decode(const uint8_t *key, const uint8_t *in, size_t len, sr_peer_rec_t *p) {
+  size_t alen;
+  if (len < PEER_HDR_BYTES || in[0] < PEER_REC_V1) return SR_ESTORE;
+  alen = (size_t)in[26] << 8 | in[27];
+  if (alen >= SR_STORE_ADDR_MAX || PEER_HDR_BYTES + alen > len) return SR_ESTORE;
+  if (memchr(in + PEER_HDR_BYTES, '\0', alen)) return SR_ESTORE;
+  /* A newer version may append fields after the address: ignore them. */
+  if (in[0] == PEER_REC_V1 && PEER_HDR_BYTES + alen != len) return SR_ESTORE;
+  memset(p, 0, sizeof(*p));
+  memcpy(p->key, key, SR_KEY_BYTES);
+  p->flags = in[1];
+  p->last_seen_ms = sr_be64_get(in + 2);
+  p->failures = be32_get(in + 10);
+  p->score = (int32_t)be32_get(in + 14);
+  p->next_attempt_ms = sr_be64_get(in + 18);
+  memcpy(p->address, in + PEER_HDR_BYTES, alen);
+  p->address[alen] = '\0';
+  return 0;
+}
+
+/* ---- peers ---- */
+
+typedef struct {
+  const uint8_t *key;
+  const void *val;
+  size_t len;
+} put_arg_t;
+
+static int peer_put_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  put_arg_t *a = arg;
+  MDB_val k = {SR_KEY_BYTES, (void *)a->key}, v = {a->len, (void *)a->val};
+  return mdb_put(txn, st->dbi[DB_PEERS], &k, &v, 0);
+}
+
+int sr_store_peer_put(sr_store_t *st, const sr_peer_rec_t *p) {
+  uint8_t val[PEER_VAL_MAX];
+  size_t len = peer_encode(p, val);
+  if (!len) return SR_EINVAL;
+  put_arg_t a = {p->key, val, len};
+  return sr_store_write(st, peer_put_fn, &a);
+}
+
+int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_rec_t *p) {
+  MDB_txn *txn;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  mrc = mdb_get(txn, st->dbi[DB_PEERS], &k, &v);
+  if (mrc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
+  else if (mrc) rc = sr_store_fail(st, "read a peer", mrc);
+  else if (peer_decode(key, v.mv_data, v.mv_size, p)) rc = sr_store_fail(st, "read a peer", MDB_CORRUPTED);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+static int peer_del_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  MDB_val k = {SR_KEY_BYTES, arg};
+  int rc = mdb_del(txn, st->dbi[DB_PEERS], &k, NULL);
+  return rc == MDB_NOTFOUND ? SR_ENOTFOUND : rc;
+}
+
+int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
+  return sr_store_write(st, peer_del_fn, (void *)key);
+}
+
+int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v;
+  sr_peer_rec_t p;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_PEERS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != SR_KEY_BYTES || peer_decode(k.mv_data, v.mv_data, v.mv_size, &p)) continue;
+    if ((rc = cb(ctx, &p))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk peers", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+size_t sr_store_peer_count(sr_store_t *st) {
+  MDB_txn *txn;
+  MDB_stat s;
+  size_t n = 0;
+  if (sr_store_txn_begin(st, MDB_RDONLY, &txn)) return 0;
+  if (mdb_stat(txn, st->dbi[DB_PEERS], &s) == 0) n = s.ms_entries;
+  mdb_txn_abort(txn);
+  return n;
+}
+
+/* ---- invites and relay members ---- */
+
+/* Invites are stored under BLAKE2b-256(secret), never the secret itself: a
+ * researcher reading a relay's store, or a backup of it, cannot redeem them,
+ * and the B-tree lookup's timing depends only on the hash. */
+static void invite_key(const uint8_t *secret, uint8_t out[SR_INVITE_SECRET_BYTES]) {
+  crypto_generichash(out, SR_INVITE_SECRET_BYTES, secret, SR_INVITE_SECRET_BYTES, NULL, 0);
+}
+
+typedef struct {
+  const uint8_t *secret, *member;
+  uint32_t uses;
+  uint64_t now;
+} invite_arg_t;
+
+static int invite_create_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  invite_arg_t *a = arg;
+  uint8_t val[INVITE_VAL_BYTES], hk[SR_INVITE_SECRET_BYTES];
+  MDB_val k = {sizeof(hk), hk}, v = {sizeof(val), val};
+  invite_key(a->secret, hk);
+  be32_put(val, a->uses);
+  sr_be64_put(val + 4, a->now);
+  return mdb_put(txn, st->dbi[DB_INVITES], &k, &v, MDB_NOOVERWRITE);
+}
+
+int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint8_t secret[SR_INVITE_SECRET_BYTES]) {
+  if (uses == 0) return SR_EINVAL;
+  randombytes_buf(secret, SR_INVITE_SECRET_BYTES);
+  invite_arg_t a = {secret, NULL, uses, now_ms};
+  int rc = sr_store_write(st, invite_create_fn, &a);
+  if (rc) sodium_memzero(secret, SR_INVITE_SECRET_BYTES);
+  return rc;
+}
+
+/* Adds key with joined_ms = now unless it is already a member; *added says which. */
+static int member_add_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint64_t now, int *added) {
+  uint8_t val[MEMBER_VAL_BYTES];
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v = {sizeof(val), val};
+  sr_be64_put(val, now);
+  int rc = mdb_put(txn, st->dbi[DB_RELAY_MEMBERS], &k, &v, MDB_NOOVERWRITE);
+  *added = rc == 0;
+  return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int invite_use_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  invite_arg_t *a = arg;
+  uint8_t val[INVITE_VAL_BYTES], hk[SR_INVITE_SECRET_BYTES];
+  MDB_val k = {sizeof(hk), hk}, v, mk = {SR_KEY_BYTES, (void *)a->member}, mv;
+  uint32_t uses;
+  int rc, added;
+  invite_key(a->secret, hk);
+  rc = mdb_get(txn, st->dbi[DB_INVITES], &k, &v);
+  if (rc == MDB_NOTFOUND) return SR_EINVITE;
+  if (rc) return rc;
+  if (v.mv_size < INVITE_VAL_BYTES) return MDB_CORRUPTED;
+  memcpy(val, v.mv_data, sizeof(val));
+  if ((uses = be32_get(val)) == 0) return SR_EINVITEUSED;
+  /* Already a member (say, a retry after a lost reply): no use consumed. */
+  if ((rc = mdb_get(txn, st->dbi[DB_RELAY_MEMBERS], &mk, &mv)) == 0) return 0;
+  if (rc != MDB_NOTFOUND) return rc;
+  be32_put(val, uses - 1);
+  v.mv_size = sizeof(val);
+  v.mv_data = val;
+  if ((rc = mdb_put(txn, st->dbi[DB_INVITES], &k, &v, 0))) return rc;
+  return member_add_in(st, txn, a->member, a->now, &added);
+}
+
+int sr_store_invite_use(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES],
+                        const uint8_t member[SR_KEY_BYTES], uint64_t now_ms) {
+  invite_arg_t a = {secret, member, 0, now_ms};
+  return sr_store_write(st, invite_use_fn, &a);
+}
+
+int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], uint32_t *uses_left,
+                        uint64_t *created_ms) {
+  MDB_txn *txn;
+  uint8_t hk[SR_INVITE_SECRET_BYTES];
+  MDB_val k = {sizeof(hk), hk}, v;
+  int rc, mrc;
+  invite_key(secret, hk);
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
+  mrc = mdb_get(txn, st->dbi[DB_INVITES], &k, &v);
+  if (mrc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
+  else if (mrc) rc = sr_store_fail(st, "read an invite", mrc);
+  else if (v.mv_size < INVITE_VAL_BYTES) rc = sr_store_fail(st, "read an invite", MDB_CORRUPTED);
+  else {
+    if (uses_left) *uses_left = be32_get(v.mv_data);
+    if (created_ms) *created_ms = sr_be64_get((const uint8_t *)v.mv_data + 4);
+  }
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+static int member_add_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  invite_arg_t *a = arg;
+  int added;
+  return member_add_in(st, txn, a->member, a->now, &added);
+}
+
+int sr_store_member_add(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t now_ms) {
+  invite_arg_t a = {NULL, key, 0, now_ms};
+  return sr_store_write(st, member_add_fn, &a);
+}
+
+int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
+  MDB_txn *txn;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  mrc = mdb_get(txn, st->dbi[DB_RELAY_MEMBERS], &k, &v);
+  rc = mrc == 0 ? 1 : mrc == MDB_NOTFOUND ? 0 : sr_store_fail(st, "read a relay member", mrc);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
+                            void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_RELAY_MEMBERS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != SR_KEY_BYTES) continue;
+    uint64_t joined = v.mv_size >= MEMBER_VAL_BYTES ? sr_be64_get(v.mv_data) : 0;
+    if ((rc = cb(ctx, k.mv_data, joined))) goto done;
+  }
+  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk relay members", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}

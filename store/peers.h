@@ -1,0 +1,91 @@
+/* peers.h: node state kept beside the entries — known peers, invites a relay
+ * issued, and the members a relay replicates (DESIGN.md "Gossip").
+ *
+ * These databases (peers, invites, relay_members) are not derived from entries:
+ * reindex never touches them, and backup copies them. Every write is one write
+ * transaction of its own (the map grows and the write is retried when full);
+ * every read runs in one read transaction of its own. Records are copied out to
+ * the caller; nothing returned points into the store, except the arguments of a
+ * foreach callback, which are valid only during that callback. A callback
+ * returns 0 to go on, anything else to stop (that value is returned).
+ *
+ * On disk (big-endian):
+ *   peers          key[32] -> version u8 (1), flags u8, last_seen_ms u64,
+ *                  failures u32, score i32, next_attempt_ms u64,
+ *                  address length u16, address bytes (no NUL)
+ *                  A later version only appends fields: a reader takes the
+ *                  version-1 prefix of a newer record and ignores the rest.
+ *   invites        BLAKE2b-256(secret)[32] -> uses_left u32, created_ms u64
+ *                  (the hash, not the secret: whoever reads the store or a
+ *                  backup of it, say a researcher, cannot redeem an invite)
+ *   relay_members  key[32] -> joined_ms u64
+ * ("relay_members", because "members" already names the project memberships.)
+ */
+#ifndef SR_STORE_PEERS_H
+#define SR_STORE_PEERS_H
+#include "store/store.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* An address string with its NUL, e.g. "seurone://[v6]:port/<64 hex>". */
+#define SR_STORE_ADDR_MAX 352
+#define SR_INVITE_SECRET_BYTES 32
+
+/* Where a peer came from (bits; one peer may carry several). */
+enum { SR_PEER_MANUAL = 1, SR_PEER_LEARNED = 2, SR_PEER_RELAY = 4, SR_PEER_BOOTSTRAP = 8 };
+
+typedef struct sr_peer_rec {
+  uint8_t key[SR_KEY_BYTES];
+  char address[SR_STORE_ADDR_MAX]; /* NUL-terminated; may be "" */
+  uint64_t last_seen_ms;           /* last successful session; 0 never */
+  uint32_t failures;               /* consecutive failed attempts */
+  int32_t score;
+  uint64_t next_attempt_ms;        /* backoff: do not dial before */
+  uint8_t flags;                   /* SR_PEER_* */
+} sr_peer_rec_t;
+
+/* Inserts or replaces the record of p->key (the whole record: read, change,
+ * put to update one field). SR_EINVAL when p->address has no NUL within
+ * SR_STORE_ADDR_MAX. */
+int sr_store_peer_put(sr_store_t *st, const sr_peer_rec_t *p);
+/* Copies the record of key into *p. SR_ENOTFOUND when there is none. */
+int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_rec_t *p);
+/* Deletes the record of key. SR_ENOTFOUND when there is none. */
+int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+/* Every peer in key order; *p is valid only during the callback. A record that
+ * does not decode is skipped. */
+int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx);
+/* How many peer records there are (0 also on error). */
+size_t sr_store_peer_count(sr_store_t *st);
+
+/* Stores a new invite with `uses` uses (>= 1, else SR_EINVAL) and writes its
+ * random secret (libsodium randombytes) into secret; the caller owns the
+ * secret: put it in the invite code, then wipe it. */
+int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint8_t secret[SR_INVITE_SECRET_BYTES]);
+/* Redeems an invite for member, atomically (one write transaction):
+ *   unknown secret                    -> SR_EINVITE
+ *   uses_left == 0                    -> SR_EINVITEUSED
+ *   member already a relay member     -> 0, no use consumed (a retry after a
+ *                                        lost reply), joined_ms unchanged
+ *   else                              -> uses_left - 1, member added with
+ *                                        joined_ms = now_ms, 0
+ * So accepting again with the same member key after success succeeds only while
+ * the invite has uses left: a used-up single-use invite answers SR_EINVITEUSED
+ * even to the member it admitted. A used-up invite is kept (with 0 uses) so it
+ * keeps answering SR_EINVITEUSED rather than SR_EINVITE. */
+int sr_store_invite_use(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES],
+                        const uint8_t member[SR_KEY_BYTES], uint64_t now_ms);
+/* Reads an invite's state. SR_ENOTFOUND when unknown. */
+int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], uint32_t *uses_left,
+                        uint64_t *created_ms);
+
+/* Makes key a relay member (joined_ms = now_ms); a no-op for a member already
+ * there (the first joined_ms stays). */
+int sr_store_member_add(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t now_ms);
+/* 1 when key is a relay member, 0 when not, or a negative error. */
+int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+/* Every relay member in key order; key is valid only during the callback. */
+int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
+                            void *ctx);
+
+#endif

@@ -1,0 +1,196 @@
+/* scope.c: the set of authors this node replicates (scope.h).
+ *
+ * Breadth-first over follow edges, one level at a time, with sorted key arrays
+ * instead of a hash set: each level's new keys are sorted, stripped of keys
+ * already seen, and merged into the seen set. Nothing here allocates in
+ * proportion to the store, only to the keys reached and the follow edges read
+ * from them. Invariant: `seen` is sorted and unique after every step.
+ */
+#include "store/scope.h"
+#include "store/store_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint8_t scope_key_t[SR_KEY_BYTES];
+
+/* A growable array of keys. */
+typedef struct keyvec {
+  scope_key_t *k;
+  size_t n, cap;
+} keyvec_t;
+
+static void kv_free(keyvec_t *v) {
+  free(v->k);
+  memset(v, 0, sizeof(*v));
+}
+
+static int kv_push(keyvec_t *v, const uint8_t *key) {
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 64;
+    scope_key_t *k = realloc(v->k, cap * sizeof(*k));
+    if (!k) return SR_ENOMEM;
+    v->k = k;
+    v->cap = cap;
+  }
+  memcpy(v->k[v->n++], key, SR_KEY_BYTES);
+  return 0;
+}
+
+static int cmp_key(const void *a, const void *b) { return memcmp(a, b, SR_KEY_BYTES); }
+
+static void kv_sort_unique(keyvec_t *v) {
+  size_t w = 0;
+  if (v->n < 2) return;
+  qsort(v->k, v->n, sizeof(*v->k), cmp_key);
+  for (size_t r = 1; r < v->n; r++)
+    if (memcmp(v->k[r], v->k[w], SR_KEY_BYTES) != 0) memcpy(v->k[++w], v->k[r], SR_KEY_BYTES);
+  v->n = w + 1;
+}
+
+static int kv_has(const keyvec_t *v, const uint8_t *key) {
+  return v->n && bsearch(key, v->k, v->n, sizeof(*v->k), cmp_key) != NULL;
+}
+
+/* into := into ∪ add (both sorted and unique; so is the result). */
+static int kv_merge(keyvec_t *into, const keyvec_t *add) {
+  keyvec_t m = {0};
+  size_t i = 0, j = 0;
+  if (!add->n) return 0;
+  m.cap = into->n + add->n;
+  if (!(m.k = malloc(m.cap * sizeof(*m.k)))) return SR_ENOMEM;
+  while (i < into->n || j < add->n) {
+    int c = i == into->n ? 1 : j == add->n ? -1 : memcmp(into->k[i], add->k[j], SR_KEY_BYTES);
+    if (c <= 0) memcpy(m.k[m.n++], into->k[i++], SR_KEY_BYTES);
+    else memcpy(m.k[m.n++], add->k[j++], SR_KEY_BYTES);
+    if (c == 0) j++;
+  }
+  kv_free(into);
+  *into = m;
+  return 0;
+}
+
+typedef struct scope_walk {
+  sr_store_t *st;
+  MDB_txn *txn;
+  MDB_cursor *edges; /* on edges_out */
+  keyvec_t blocked;  /* keys self blocks, sorted */
+} scope_walk_t;
+
+/* Appends every dst of an edge src -kind-> dst to out. The dupsort values are
+ * kind || dst, so one kind's edges are one run starting at (kind, 0...). */
+static int edges_of_kind(scope_walk_t *w, const uint8_t *src, int kind, keyvec_t *out) {
+  uint8_t first[1 + SR_KEY_BYTES] = {(uint8_t)kind};
+  MDB_val k = {SR_KEY_BYTES, (void *)src}, v = {sizeof(first), first};
+  int mrc, rc;
+  for (mrc = mdb_cursor_get(w->edges, &k, &v, MDB_GET_BOTH_RANGE); mrc == 0;
+       mrc = mdb_cursor_get(w->edges, &k, &v, MDB_NEXT_DUP)) {
+    const uint8_t *d = v.mv_data;
+    if (v.mv_size != sizeof(first) || d[0] != kind) break;
+    if ((rc = kv_push(out, d + 1))) return rc;
+  }
+  if (mrc != 0 && mrc != MDB_NOTFOUND) return sr_store_fail(w->st, "walk edges", mrc);
+  return 0;
+}
+
+/* 1 when key is out of scope: blocked by self or forked. */
+static int excluded(scope_walk_t *w, const uint8_t *key, int *out) {
+  sr_head_t h;
+  int rc;
+  *out = 1;
+  if (kv_has(&w->blocked, key)) return 0;
+  if ((rc = sr_head_read(w->txn, w->st, key, &h))) return rc;
+  *out = h.forked != 0;
+  return 0;
+}
+
+/* Adds every author src follows to out, unless src is excluded. */
+static int expand(scope_walk_t *w, const uint8_t *src, int always, keyvec_t *out) {
+  int ex = 0, rc;
+  if (!always && (rc = excluded(w, src, &ex))) return rc;
+  return ex ? 0 : edges_of_kind(w, src, SR_EDGE_FOLLOW, out);
+}
+
+/* Removes from v every key that is in seen (v sorted or not; order kept). */
+static void kv_minus(keyvec_t *v, const keyvec_t *seen) {
+  size_t n = 0;
+  for (size_t i = 0; i < v->n; i++)
+    if (!kv_has(seen, v->k[i])) memmove(v->k[n++], v->k[i], SR_KEY_BYTES);
+  v->n = n;
+}
+
+int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, int relay, sr_scope_t *out) {
+  scope_walk_t w = {st, NULL, NULL, {0}};
+  keyvec_t seen = {0}, frontier = {0}, next = {0}, result = {0};
+  MDB_cursor *mcur = NULL;
+  MDB_val k, v;
+  int rc, mrc;
+
+  memset(out, 0, sizeof(*out));
+  if (hops < 0) return SR_EINVAL;
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &w.txn))) return rc;
+  if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_EDGES_OUT], &w.edges))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  if ((rc = edges_of_kind(&w, self, SR_EDGE_BLOCK, &w.blocked))) goto done;
+  kv_sort_unique(&w.blocked);
+
+  /* Breadth-first over follows, level by level. */
+  if ((rc = kv_push(&seen, self)) || (rc = kv_push(&frontier, self))) goto done;
+  for (int level = 1; level <= hops && frontier.n; level++) {
+    next.n = 0;
+    for (size_t i = 0; i < frontier.n; i++)
+      if ((rc = expand(&w, frontier.k[i], level == 1, &next))) goto done;
+    kv_sort_unique(&next);
+    kv_minus(&next, &seen);
+    if ((rc = kv_merge(&seen, &next))) goto done;
+    keyvec_t t = frontier;
+    frontier = next;
+    next = t;
+  }
+
+  /* A relay: its members and whom each member follows directly. */
+  if (relay) {
+    next.n = 0;
+    if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_RELAY_MEMBERS], &mcur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+    for (mrc = mdb_cursor_get(mcur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(mcur, &k, &v, MDB_NEXT)) {
+      if (k.mv_size != SR_KEY_BYTES) continue;
+      if ((rc = kv_push(&next, k.mv_data)) || (rc = expand(&w, k.mv_data, 0, &next))) goto done;
+    }
+    if (mrc != MDB_NOTFOUND) { rc = sr_store_fail(st, "walk relay members", mrc); goto done; }
+    kv_sort_unique(&next);
+    if ((rc = kv_merge(&seen, &next))) goto done;
+  }
+
+  /* Minus blocked and forked. seen is sorted, so result is too. */
+  for (size_t i = 0; i < seen.n; i++) {
+    int ex;
+    if ((rc = excluded(&w, seen.k[i], &ex))) goto done;
+    if (!ex && (rc = kv_push(&result, seen.k[i]))) goto done;
+  }
+  out->keys = result.k;
+  out->n = result.n;
+  result.k = NULL;
+  if (!out->n) {
+    free(out->keys);
+    out->keys = NULL;
+  }
+done:
+  if (mcur) mdb_cursor_close(mcur);
+  if (w.edges) mdb_cursor_close(w.edges);
+  mdb_txn_abort(w.txn);
+  kv_free(&w.blocked);
+  kv_free(&seen);
+  kv_free(&frontier);
+  kv_free(&next);
+  kv_free(&result);
+  return rc;
+}
+
+int sr_scope_has(const sr_scope_t *s, const uint8_t key[SR_KEY_BYTES]) {
+  return s->n && bsearch(key, s->keys, s->n, sizeof(*s->keys), cmp_key) != NULL;
+}
+
+void sr_scope_free(sr_scope_t *s) {
+  if (!s) return;
+  free(s->keys);
+  s->keys = NULL;
+  s->n = 0;
+}
