@@ -69,5 +69,12 @@ int cmd_export(sr_cli_t *, int, char **);
 int cmd_import(sr_cli_t *, int, char **);
 int cmd_address(sr_cli_t *, int, char **);
 int cmd_netkey(sr_cli_t *, int, char **);
+int cmd_run(sr_cli_t *, int, char **);
+int cmd_status(sr_cli_t *, int, char **);
+int cmd_peers(sr_cli_t *, int, char **);
+int cmd_peer(sr_cli_t *, int, char **);
+int cmd_invite(sr_cli_t *, int, char **);
+/* The running node's address (with the port it bound); SR_ENONODE if none runs. */
+int cli_node_address(sr_cli_t *cli, char *out, size_t cap);
 
 #endif

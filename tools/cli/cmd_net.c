@@ -16,6 +16,17 @@ int cmd_address(sr_cli_t *cli, int argc, char **argv) {
     if (r == 0) return cli_fail(SR_EXIT_USAGE, "address: unexpected '%s'", argv[i]);
   }
   if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
+  if (!listen && cli_node_address(cli, addr, sizeof(addr)) == 0 &&
+      sr_net_address_parse(addr, host, sizeof(host), &cfg.listen_port, sk) == 0) {
+    /* The running node knows the port it really bound. */
+    sr_hex_encode(sk, SR_KEY_BYTES, hex);
+    sodium_memzero(sk, sizeof(sk));
+    if (cli->json)
+      cli_json_print(json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "host", host, "port", (int)cfg.listen_port, "key", hex));
+    else
+      printf("%s\n", addr);
+    return 0;
+  }
   if (listen && sr_config_parse_hostport(listen, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port))
     return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::1]:PORT)");
   if (cli_load_key(cli, sk)) return SR_EXIT_ENV;

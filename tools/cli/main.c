@@ -6,6 +6,37 @@
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
+  {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
+   "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
+   "Runs the node in the foreground on one event loop until Ctrl-C or SIGTERM (which\n"
+   "commit everything received and close connections cleanly). Settings come from\n"
+   "HOME/config (docs/config.md); flags override them. --listen 127.0.0.1:0 picks a free\n"
+   "port. While it runs, HOME/run.json holds its pid and address, and other seurone\n"
+   "commands on this home (publish, peer add, status, ...) go through its control socket\n"
+   "HOME/control.sock. One log line per event on stderr (--json-log: JSON Lines).\n"},
+  {"status", cmd_status, "what the node is doing",
+   "usage: seurone status [--json]\n"
+   "--json: {running, id, uptime_s, relay, address, peers: [{key, address, direction,\n"
+   "entries_in, entries_out, duplicates, lazy_authors, queued_bytes}], entries_in,\n"
+   "entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected,\n"
+   "store_bytes, store_entries, scope_authors, known_peers}. When no node runs: running\n"
+   "false, id, store_entries, store_bytes, known_peers.\n"},
+  {"peers", cmd_peers, "the peer table",
+   "usage: seurone peers [--json]\n"
+   "--json: [{key, address, connected, last_seen, failures, score, source, direction?,\n"
+   "entries_in?, entries_out?}] (the last three for connected peers).\n"},
+  {"peer", cmd_peer, "add a peer by its address",
+   "usage: seurone peer add ADDRESS [--json]\n"
+   "ADDRESS is what `seurone address` prints on the other node. A running node dials it at\n"
+   "once; otherwise it is remembered and dialled when the node runs.\n"},
+  {"invite", cmd_invite, "relay invites: create one, or accept one",
+   "usage: seurone invite create [--uses N] [--json]\n"
+   "       seurone invite accept CODE [--json]\n"
+   "create (on a relay): prints a code holding the relay's address, network key and a\n"
+   "one-time secret (N uses). accept (on a personal node): connects to the relay, redeems\n"
+   "the secret and remembers the relay; from then on the relay replicates your log and\n"
+   "serves it to others. A used or unknown code is refused with the relay's reason.\n"
+   "--json: create {code, address, uses}; accept {ok, relay}.\n"},
   {"init", cmd_init, "create this node's identity and store",
    "usage: seurone [--home DIR] init [--json]\n"
    "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"

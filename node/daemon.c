@@ -1,0 +1,493 @@
+/* daemon.c: `seurone run` — one libuv loop wiring the store, the transport, the
+ * gossip engine, the peer table (dialing with backoff) and the control socket.
+ *
+ * Invariant: everything runs on the loop thread; the only state shared with other
+ * processes is the LMDB store (readers anywhere, writes serialised by LMDB) and
+ * HOME/run.json + HOME/control.sock, which exist exactly while the node runs.
+ */
+#include "node/daemon.h"
+#include "core/core.h"
+#include "net/address.h"
+#include "net/gossip.h"
+#include "node/control.h"
+#include "node/identity.h"
+#include "node/node.h"
+#include "store/peers.h"
+#include "store/scope.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_MS 1000
+#define MAX_KNOWN 1024          /* peer table entries kept in memory */
+#define MAX_OUTBOUND 16         /* dials at once */
+#define BACKOFF_MAX_MS 300000
+
+typedef struct known {
+  sr_peer_rec_t rec;
+  int dialing;
+} known_t;
+
+struct sr_node {
+  uv_loop_t loop;
+  sr_config_t cfg;
+  char home[4096];
+  uint8_t sk[SR_SECRET_BYTES], pk[SR_KEY_BYTES];
+  sr_store_t *store;
+  sr_net net;
+  int net_up;
+  sr_gossip_t *g;
+  sr_control_t *ctl;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t tick;
+  sr_scope_t scope;
+  int relay, stopping, json_log;
+  uint64_t started_ms;
+  char address[SR_NET_ADDRESS_MAX];
+  char runjson[4200];
+  known_t *known;
+  size_t nknown;
+  char agent[40];
+};
+
+static uint64_t wall_ms(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void nlog(sr_node_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void nlog(sr_node_t *n, const char *fmt, ...) {
+  char msg[700], when[40];
+  uint64_t ms = wall_ms();
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  gmtime_r(&t, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (n->json_log) {
+    json_t *o = json_pack("{s:I, s:s}", "ts", (json_int_t)ms, "msg", msg);
+    char *s = json_dumps(o, JSON_COMPACT);
+    fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(o);
+  } else {
+    fprintf(stderr, "%s.%03uZ %s\n", when, (unsigned)(ms % 1000), msg);
+  }
+}
+
+static void short_key(const uint8_t *k, char out[17]) {
+  char hex[65];
+  sr_hex_encode(k, 32, hex);
+  memcpy(out, hex, 16);
+  out[16] = '\0';
+}
+
+/* ---- scope ---- */
+
+static void scope_refresh(sr_node_t *n) {
+  sr_scope_t next = {0};
+  if (sr_store_scope(n->store, n->pk, n->cfg.hops, n->relay, &next) != 0) {
+    nlog(n, "could not compute the replication scope: %s", sr_store_errmsg(n->store));
+    return;
+  }
+  int changed = next.n != n->scope.n || (next.n && memcmp(next.keys, n->scope.keys, next.n * 32) != 0);
+  sr_scope_free(&n->scope);
+  n->scope = next;
+  if (changed) {
+    nlog(n, "replicating %zu authors", n->scope.n);
+    if (n->g) sr_gossip_scope_changed(n->g);
+  }
+}
+
+/* ---- peer table ---- */
+
+static known_t *known_find(sr_node_t *n, const uint8_t *key) {
+  for (size_t i = 0; i < n->nknown; i++)
+    if (memcmp(n->known[i].rec.key, key, 32) == 0) return &n->known[i];
+  return NULL;
+}
+
+static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
+  known_t *k = known_find(n, key);
+  if (!k) {
+    if (n->nknown == MAX_KNOWN || memcmp(key, n->pk, 32) == 0) return NULL;
+    k = &n->known[n->nknown++];
+    memset(k, 0, sizeof(*k));
+    memcpy(k->rec.key, key, 32);
+  }
+  snprintf(k->rec.address, sizeof(k->rec.address), "%s", address);
+  k->rec.flags |= flags;
+  return k;
+}
+
+static void known_save(sr_node_t *n, known_t *k) {
+  if (sr_store_peer_put(n->store, &k->rec) != 0)
+    nlog(n, "could not save peer %s: %s", k->rec.address, sr_store_errmsg(n->store));
+}
+
+static int load_peer(void *ctx, const sr_peer_rec_t *p) {
+  sr_node_t *n = ctx;
+  known_t *k = known_add(n, p->key, p->address, 0);
+  if (k) {
+    k->rec = *p;
+    k->rec.next_attempt_ms = 0; /* a restart tries everyone once */
+  }
+  return 0;
+}
+
+static void dial(sr_node_t *n, known_t *k) {
+  char host[SR_NET_HOST_MAX];
+  uint16_t port;
+  uint8_t key[32];
+  sr_net_conn *c;
+  if (sr_net_address_parse(k->rec.address, host, sizeof(host), &port, key) != 0) return;
+  if (sr_net_dial(&n->net, host, port, key, NULL, &c) == 0) k->dialing = 1;
+}
+
+static void dial_due(sr_node_t *n, uint64_t now) {
+  sr_gossip_stats_t gs;
+  size_t dialing = 0;
+  sr_gossip_stats(n->g, &gs);
+  for (size_t i = 0; i < n->nknown; i++) dialing += n->known[i].dialing;
+  for (size_t i = 0; i < n->nknown && dialing < MAX_OUTBOUND; i++) {
+    known_t *k = &n->known[i];
+    if (k->dialing || sr_gossip_connected(n->g, k->rec.key) || k->rec.next_attempt_ms > now) continue;
+    /* Learned addresses are for finding the network, not for reshaping it: only
+     * dialled while this node has no session at all. */
+    if (k->rec.flags == SR_PEER_LEARNED && gs.sessions > 0) continue;
+    dial(n, k);
+    dialing++;
+  }
+}
+
+/* ---- gossip hooks ---- */
+
+static int h_in_scope(void *ctx, const uint8_t author[32]) { return sr_scope_has(&((sr_node_t *)ctx)->scope, author); }
+
+static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
+  sr_node_t *n = ctx;
+  *keys = (const uint8_t(*)[32])n->scope.keys;
+  return n->scope.n;
+}
+
+static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) {
+  sr_node_t *n = ctx;
+  known_t *k = known_find(n, key);
+  (void)p;
+  if (outbound && k) k->dialing = 0;
+  if (k) {
+    k->rec.failures = 0;
+    k->rec.last_seen_ms = wall_ms();
+    if (k->rec.score < 1000) k->rec.score++;
+    known_save(n, k);
+  }
+}
+
+static void h_session_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
+  sr_node_t *n = ctx;
+  known_t *k = known_find(n, key);
+  if (!k || n->stopping) return;
+  if (outbound) k->dialing = 0;
+  uint64_t now = wall_ms();
+  if (reason == 0) {
+    k->rec.next_attempt_ms = now + TICK_MS; /* a clean end: come back soon */
+    return;
+  }
+  if (!outbound && reason != SR_EBADENTRY && reason != SR_ERATE && reason != SR_EPROTO) return;
+  k->rec.failures++;
+  if (k->rec.score > -1000) k->rec.score--;
+  uint64_t backoff = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
+  if (backoff > BACKOFF_MAX_MS) backoff = BACKOFF_MAX_MS;
+  k->rec.next_attempt_ms = now + backoff;
+  known_save(n, k);
+}
+
+static void h_ingested(void *ctx, size_t accepted, int contacts) {
+  sr_node_t *n = ctx;
+  (void)accepted;
+  if (contacts) scope_refresh(n);
+}
+
+static size_t h_share_peers(void *ctx, const char **addrs, size_t max) {
+  sr_node_t *n = ctx;
+  size_t k = 0;
+  if (n->address[0] && k < max) addrs[k++] = n->address;
+  for (size_t i = 0; i < n->nknown && k < max; i++)
+    if (n->known[i].rec.last_seen_ms && n->known[i].rec.failures == 0) addrs[k++] = n->known[i].rec.address;
+  return k;
+}
+
+static void h_learned_peer(void *ctx, const char *address) {
+  sr_node_t *n = ctx;
+  char host[SR_NET_HOST_MAX];
+  uint16_t port;
+  uint8_t key[32];
+  if (sr_net_address_parse(address, host, sizeof(host), &port, key) != 0 || memcmp(key, n->pk, 32) == 0) return;
+  if (known_find(n, key)) return;
+  known_t *k = known_add(n, key, address, SR_PEER_LEARNED);
+  if (k) known_save(n, k);
+}
+
+static int h_redeem(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen) {
+  sr_node_t *n = ctx;
+  char k[17];
+  int rc = sr_store_invite_use(n->store, secret, key, wall_ms());
+  short_key(key, k);
+  if (rc) {
+    snprintf(why, whylen, "%s", sr_strerror(rc));
+    nlog(n, "refused an invite from %s: %s", k, sr_strerror(rc));
+    return rc;
+  }
+  nlog(n, "%s joined this relay with an invite", k);
+  scope_refresh(n);
+  return 0;
+}
+
+static void h_log(void *ctx, const char *line) { nlog(ctx, "%s", line); }
+
+/* ---- control socket entry points ---- */
+
+json_t *sr_node_status(sr_node_t *n) {
+  sr_gossip_stats_t gs;
+  sr_store_info_t info;
+  char hex[65];
+  sr_gossip_stats(n->g, &gs);
+  memset(&info, 0, sizeof(info));
+  sr_store_info(n->store, &info);
+  sr_hex_encode(n->pk, 32, hex);
+  return json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                   "running", 1, "id", hex, "uptime_s", (json_int_t)((wall_ms() - n->started_ms) / 1000), "relay",
+                   n->relay, "address", n->address, "peers", sr_gossip_sessions_json(n->g), "entries_in",
+                   (json_int_t)gs.entries_in, "entries_out", (json_int_t)gs.entries_out, "bytes_in",
+                   (json_int_t)gs.bytes_in, "bytes_out", (json_int_t)gs.bytes_out, "duplicates",
+                   (json_int_t)gs.duplicates, "haves_in", (json_int_t)gs.haves_in, "haves_out",
+                   (json_int_t)gs.haves_out, "rejected", (json_int_t)gs.rejected, "store_bytes",
+                   (json_int_t)info.file_bytes, "store_entries", (json_int_t)info.entries, "scope_authors",
+                   (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
+}
+
+json_t *sr_node_peers(sr_node_t *n) {
+  json_t *arr = json_array(), *live = sr_gossip_sessions_json(n->g);
+  for (size_t i = 0; i < n->nknown; i++) {
+    known_t *k = &n->known[i];
+    char hex[65];
+    sr_hex_encode(k->rec.key, 32, hex);
+    json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:i, s:s}", "key", hex, "address", k->rec.address, "connected",
+                          sr_gossip_connected(n->g, k->rec.key), "last_seen", (json_int_t)k->rec.last_seen_ms,
+                          "failures", (json_int_t)k->rec.failures, "score", (int)k->rec.score, "source",
+                          k->rec.flags & SR_PEER_RELAY ? "relay" : k->rec.flags & SR_PEER_MANUAL ? "manual"
+                          : k->rec.flags & SR_PEER_BOOTSTRAP ? "bootstrap" : "learned");
+    size_t j;
+    json_t *s;
+    json_array_foreach(live, j, s) {
+      if (strcmp(json_string_value(json_object_get(s, "key")), hex) == 0) {
+        json_object_set(o, "direction", json_object_get(s, "direction"));
+        json_object_set(o, "entries_in", json_object_get(s, "entries_in"));
+        json_object_set(o, "entries_out", json_object_get(s, "entries_out"));
+      }
+    }
+    json_array_append_new(arr, o);
+  }
+  json_decref(live);
+  return arr;
+}
+
+int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen) {
+  char host[SR_NET_HOST_MAX];
+  uint16_t port;
+  uint8_t key[32];
+  int rc = sr_net_address_parse(address, host, sizeof(host), &port, key);
+  if (rc) {
+    snprintf(err, errlen, "'%s' is not a seurone address (%s); `seurone address` prints one", address, sr_strerror(rc));
+    return rc;
+  }
+  if (memcmp(key, n->pk, 32) == 0) {
+    snprintf(err, errlen, "that is this node's own address");
+    return SR_EINVAL;
+  }
+  known_t *k = known_add(n, key, address, SR_PEER_MANUAL);
+  if (!k) {
+    snprintf(err, errlen, "the peer table is full (%d peers)", MAX_KNOWN);
+    return SR_ETOOBIG;
+  }
+  k->rec.failures = 0;
+  k->rec.next_attempt_ms = 0;
+  known_save(n, k);
+  if (!k->dialing && !sr_gossip_connected(n->g, key)) dial(n, k);
+  nlog(n, "peer added: %s", address);
+  return 0;
+}
+
+int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],
+                    uint64_t *seq, char *why, size_t whylen) {
+  uint8_t buf[SR_ENTRY_MAX];
+  size_t len;
+  uint64_t now = wall_ms();
+  int rc = sr_store_publish(n->store, n->sk, type, content, content_len, now, now, id, seq, why, whylen);
+  if (rc) return rc;
+  if (sr_store_get_entry(n->store, id, buf, sizeof(buf), &len, NULL) == 0) sr_gossip_publish(n->g, buf, len);
+  if (!strcmp(type, "contact") || !strcmp(type, "membership")) scope_refresh(n);
+  return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void on_tick(uv_timer_t *t) {
+  sr_node_t *n = t->data;
+  uint64_t now = wall_ms();
+  sr_gossip_tick(n->g, uv_now(&n->loop));
+  dial_due(n, now);
+}
+
+void sr_node_stop(sr_node_t *n) {
+  if (n->stopping) return;
+  n->stopping = 1;
+  nlog(n, "stopping: committing what was received and closing connections");
+  uv_timer_stop(&n->tick);
+  uv_close((uv_handle_t *)&n->tick, NULL);
+  uv_signal_stop(&n->sigint);
+  uv_signal_stop(&n->sigterm);
+  uv_close((uv_handle_t *)&n->sigint, NULL);
+  uv_close((uv_handle_t *)&n->sigterm, NULL);
+  if (n->ctl) sr_control_stop(n->ctl);
+  n->ctl = NULL;
+  sr_gossip_shutdown(n->g);
+  sr_net_close(&n->net);
+  unlink(n->runjson);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  sr_node_t *n = s->data;
+  nlog(n, "received %s", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  sr_node_stop(n);
+}
+
+static int write_run_json(sr_node_t *n, const char *listen) {
+  char tmp[4300], ctl[4200];
+  snprintf(n->runjson, sizeof(n->runjson), "%s/run.json", n->home);
+  snprintf(tmp, sizeof(tmp), "%s/run.json.tmp", n->home);
+  snprintf(ctl, sizeof(ctl), "%s/control.sock", n->home);
+  json_t *o = json_pack("{s:i, s:s, s:s, s:s}", "pid", (int)getpid(), "address", n->address, "listen", listen, "control",
+                        ctl);
+  int rc = json_dump_file(o, tmp, JSON_COMPACT);
+  json_decref(o);
+  if (rc || rename(tmp, n->runjson) != 0) return SR_EIO;
+  return 0;
+}
+
+int sr_node_run(const sr_node_opts_t *o) {
+  sr_node_t *n = calloc(1, sizeof(*n));
+  char err[4600], path[4200], host[SR_NET_HOST_MAX], listen[400];
+  int rc = 0, port;
+  if (!n) return SR_ENOMEM;
+  /* Absolute, so run.json names paths any process can use. */
+  if (!realpath(o->home, n->home)) snprintf(n->home, sizeof(n->home), "%s", o->home);
+  n->json_log = o->json_log;
+  n->started_ms = wall_ms();
+  snprintf(n->agent, sizeof(n->agent), "seurone/%s", sr_node_version());
+  if ((rc = sr_config_load(n->home, &n->cfg, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
+  if (o->listen && sr_config_parse_hostport(o->listen, n->cfg.listen_host, sizeof(n->cfg.listen_host), &n->cfg.listen_port)) {
+    fprintf(stderr, "seurone: --listen must be HOST:PORT (IPv6 as [::]:PORT), got '%s'\n", o->listen);
+    rc = SR_EINVAL;
+    goto out_free;
+  }
+  n->relay = o->relay == 1 ? 1 : n->cfg.relay;
+  if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
+  memcpy(n->pk, n->sk + 32, 32);
+  sr_home_store_path(n->home, path, sizeof(path));
+  if ((rc = sr_store_open(path, 0, &n->store, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path, rc == SR_ENOSTORE ? "run `seurone init` first" : err);
+    goto out_free;
+  }
+  if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) { rc = SR_ENOMEM; goto out_store; }
+  uv_loop_init(&n->loop);
+
+  sr_net_config ncfg;
+  memset(&ncfg, 0, sizeof(ncfg));
+  memcpy(ncfg.netkey, n->cfg.network_key, 32);
+  memcpy(ncfg.pk, n->pk, 32);
+  memcpy(ncfg.sk, n->sk, 64);
+  ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
+  sr_gossip_net_callbacks(&ncfg.cb);
+  if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) { fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc)); goto out_loop; }
+  n->net_up = 1;
+  sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
+
+  sr_gossip_limits_t lim = {n->agent, n->cfg.max_conns, n->cfg.idle_timeout_ms, n->cfg.rate_frames_per_s,
+                            n->cfg.rate_bytes_per_s, n->cfg.max_queue_bytes};
+  sr_gossip_hooks_t hooks = {n, h_in_scope, h_scope_keys, h_session_up, h_session_down, h_ingested, h_share_peers,
+                             h_learned_peer, h_redeem, NULL, h_log};
+  if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
+  scope_refresh(n);
+
+  if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port))) {
+    fprintf(stderr, "seurone: cannot listen on %s:%u: %s (is another program using the port? set `listen` in %s/config)\n",
+            n->cfg.listen_host, n->cfg.listen_port, sr_strerror(rc), n->home);
+    goto out_gossip;
+  }
+  port = sr_net_listen_port(&n->net);
+  if (n->cfg.advertise[0]) snprintf(host, sizeof(host), "%s", n->cfg.advertise);
+  else sr_net_advertise_host(n->cfg.listen_host, host, sizeof(host));
+  sr_net_address_format(host, (uint16_t)port, n->pk, n->address, sizeof(n->address));
+  snprintf(listen, sizeof(listen), strchr(n->cfg.listen_host, ':') ? "[%s]:%d" : "%s:%d", n->cfg.listen_host, port);
+
+  if ((rc = sr_control_start(&n->loop, n->home, n, &n->ctl, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: %s\n", err);
+    goto out_gossip;
+  }
+  if (write_run_json(n, listen)) nlog(n, "warning: could not write %s/run.json", n->home);
+
+  /* The peer table: what the store remembers, plus the config's bootstrap peers. */
+  sr_store_foreach_peer(n->store, load_peer, n);
+  for (int i = 0; i < n->cfg.nbootstrap; i++) {
+    uint8_t key[32];
+    char bh[SR_NET_HOST_MAX];
+    uint16_t bp;
+    if (sr_net_address_parse(n->cfg.bootstrap[i], bh, sizeof(bh), &bp, key) == 0) known_add(n, key, n->cfg.bootstrap[i], SR_PEER_BOOTSTRAP);
+  }
+
+  uv_signal_init(&n->loop, &n->sigint);
+  uv_signal_init(&n->loop, &n->sigterm);
+  n->sigint.data = n->sigterm.data = n;
+  uv_signal_start(&n->sigint, on_signal, SIGINT);
+  uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+  uv_timer_init(&n->loop, &n->tick);
+  n->tick.data = n;
+  uv_timer_start(&n->tick, on_tick, 0, TICK_MS);
+
+  nlog(n, "seurone %s listening on %s (%s)%s; %zu peers known, replicating %zu authors", sr_node_version(), listen,
+       n->address, n->relay ? " as a relay" : "", n->nknown, n->scope.n);
+  nlog(n, "address: %s", n->address);
+  uv_run(&n->loop, UV_RUN_DEFAULT);
+  nlog(n, "stopped cleanly");
+  rc = 0;
+  goto out_close;
+
+out_gossip:
+  sr_gossip_shutdown(n->g);
+out_net:
+  sr_net_close(&n->net);
+out_close:
+  uv_run(&n->loop, UV_RUN_DEFAULT);
+  if (n->g) sr_gossip_free(n->g);
+out_loop:
+  uv_loop_close(&n->loop);
+  free(n->known);
+out_store:
+  sr_scope_free(&n->scope);
+  sr_store_close(n->store);
+out_free:
+  sodium_memzero(n->sk, sizeof(n->sk));
+  free(n);
+  return rc;
+}

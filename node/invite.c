@@ -1,0 +1,157 @@
+/* invite.c: `seurone invite accept` — dials the relay named in an invite code on
+ * a short-lived loop of its own, proves the one-time secret inside the encrypted
+ * session, and on success remembers the relay in the peer table, so the node
+ * (now, if it runs; else at its next start) keeps connecting to it and the relay
+ * replicates this node's log. */
+#include "node/invite.h"
+#include "core/core.h"
+#include "net/address.h"
+#include "net/gossip.h"
+#include "node/config.h"
+#include "node/control.h"
+#include "node/identity.h"
+#include "node/node.h"
+#include "store/peers.h"
+#include <stdio.h>
+#include <string.h>
+
+#define ACCEPT_TIMEOUT_MS 15000
+
+typedef struct {
+  uv_loop_t loop;
+  sr_net net;
+  sr_gossip_t *g;
+  uv_timer_t timer;
+  uint8_t self[32], secret[32];
+  int done, ok, sent;
+  char reason[600];
+} accept_t;
+
+static int a_in_scope(void *ctx, const uint8_t author[32]) { return memcmp(((accept_t *)ctx)->self, author, 32) == 0; }
+static size_t a_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
+  *keys = (const uint8_t(*)[32])((accept_t *)ctx)->self;
+  return 1;
+}
+
+static void a_finish(accept_t *a) {
+  if (a->done) return;
+  a->done = 1;
+  uv_timer_stop(&a->timer);
+  uv_close((uv_handle_t *)&a->timer, NULL);
+  sr_gossip_shutdown(a->g);
+  sr_net_close(&a->net);
+}
+
+static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) {
+  accept_t *a = ctx;
+  (void)key;
+  (void)outbound;
+  if (!a->sent) {
+    a->sent = 1;
+    sr_gossip_send_invite(a->g, p, a->secret);
+  }
+}
+
+static void a_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
+  accept_t *a = ctx;
+  (void)key;
+  (void)outbound;
+  if (!a->done) {
+    snprintf(a->reason, sizeof(a->reason), "the relay closed the connection: %s (is the address right, and does the "
+             "network key match?)", sr_strerror(reason ? reason : SR_ENETEOF));
+    a_finish(a);
+  }
+}
+
+static void a_reply(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t len) {
+  accept_t *a = ctx;
+  (void)p;
+  a->ok = ok;
+  snprintf(a->reason, sizeof(a->reason), "%.*s", (int)len, reason);
+  a_finish(a);
+}
+
+static void a_log(void *ctx, const char *line) { (void)ctx; (void)line; }
+
+static void a_timeout(uv_timer_t *t) {
+  accept_t *a = t->data;
+  snprintf(a->reason, sizeof(a->reason), "the relay did not answer within %d s", ACCEPT_TIMEOUT_MS / 1000);
+  a_finish(a);
+}
+
+int sr_node_invite_accept(const char *home, const char *code, char *err, size_t errlen) {
+  char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], path[4200];
+  uint8_t netkey[32], relay_key[32], sk[SR_SECRET_BYTES];
+  uint16_t port;
+  sr_store_t *st = NULL;
+  sr_net_conn *c;
+  accept_t *a = NULL;
+  int rc;
+  if ((rc = sr_invite_parse(code, address, sizeof(address), netkey, NULL)) != 0) {
+    snprintf(err, errlen, "this is not a seurone invite code (%s)", sr_strerror(rc));
+    return rc;
+  }
+  if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
+  sr_invite_parse(code, address, sizeof(address), netkey, a->secret);
+  if ((rc = sr_net_address_parse(address, host, sizeof(host), &port, relay_key))) {
+    snprintf(err, errlen, "the invite's address is malformed (%s)", sr_strerror(rc));
+    goto out;
+  }
+  if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
+  memcpy(a->self, sk + 32, 32);
+  sr_home_store_path(home, path, sizeof(path));
+  if ((rc = sr_store_open(path, 0, &st, err, errlen))) goto out;
+
+  uv_loop_init(&a->loop);
+  sr_net_config ncfg;
+  memset(&ncfg, 0, sizeof(ncfg));
+  memcpy(ncfg.netkey, netkey, 32);
+  memcpy(ncfg.pk, sk + 32, 32);
+  memcpy(ncfg.sk, sk, 64);
+  sr_gossip_net_callbacks(&ncfg.cb);
+  char agent[40];
+  snprintf(agent, sizeof(agent), "seurone/%s", sr_node_version());
+  sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
+  sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log};
+  sr_net_init(&a->net, &a->loop, &ncfg);
+  sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
+  sr_gossip_init(&a->g, &a->net, st, a->self, 0, &lim, &hooks);
+  uv_timer_init(&a->loop, &a->timer);
+  a->timer.data = a;
+  uv_timer_start(&a->timer, a_timeout, ACCEPT_TIMEOUT_MS, 0);
+  if ((rc = sr_net_dial(&a->net, host, port, relay_key, NULL, &c))) {
+    snprintf(a->reason, sizeof(a->reason), "cannot dial %s: %s", address, sr_strerror(rc));
+    a_finish(a);
+  }
+  uv_run(&a->loop, UV_RUN_DEFAULT);
+  sr_gossip_free(a->g);
+  uv_loop_close(&a->loop);
+
+  if (!a->ok) {
+    snprintf(err, errlen, "the relay refused the invite: %s", a->reason[0] ? a->reason : "no reason given");
+    rc = SR_EINVITE;
+    if (strstr(a->reason, "used up")) rc = SR_EINVITEUSED;
+    goto out;
+  }
+  sr_peer_rec_t rec;
+  memset(&rec, 0, sizeof(rec));
+  if (sr_store_peer_get(st, relay_key, &rec) != 0) memcpy(rec.key, relay_key, 32);
+  snprintf(rec.address, sizeof(rec.address), "%s", address);
+  rec.flags |= SR_PEER_RELAY | SR_PEER_MANUAL;
+  rec.failures = 0;
+  rec.next_attempt_ms = 0;
+  if ((rc = sr_store_peer_put(st, &rec))) {
+    snprintf(err, errlen, "joined, but could not save the relay in the peer table: %s", sr_store_errmsg(st));
+    goto out;
+  }
+  /* A running node dials the relay at once. */
+  json_t *req = json_pack("{s:s, s:s}", "cmd", "peer_add", "address", address), *reply = NULL;
+  if (sr_control_call(home, req, &reply, 3000) == 0) json_decref(reply);
+  json_decref(req);
+  rc = 0;
+out:
+  sodium_memzero(sk, sizeof(sk));
+  if (st) sr_store_close(st);
+  free(a);
+  return rc;
+}

@@ -1,0 +1,26 @@
+/* invite.h: relay invites.
+ *
+ * Code: seurone-invite:1:<relay address>:<network key, 64 hex>:<secret, 64 hex>
+ * where the address is the relay's seurone://HOST:PORT/KEY. One line, no spaces,
+ * copy-pasteable; the secret is single-use (or N uses, `invite create --uses N`).
+ */
+#ifndef SR_INVITE_H
+#define SR_INVITE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define SR_INVITE_PREFIX "seurone-invite:1:"
+#define SR_INVITE_CODE_MAX 512
+
+/* Writes the code for (address, network key, secret) into out. */
+int sr_invite_format(const char *address, const uint8_t netkey[32], const uint8_t secret[32], char *out, size_t cap);
+/* Parses a code strictly; secret may be NULL. SR_EINVITECODE when malformed. */
+int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret);
+
+/* Redeems an invite from the home's identity: dials the relay, proves the secret,
+ * and stores the relay in the peer table (telling a running node to dial it).
+ * Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED, or the
+ * reason the relay could not be reached; err says which in words. */
+int sr_node_invite_accept(const char *home, const char *code, char *err, size_t errlen);
+
+#endif
