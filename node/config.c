@@ -1,8 +1,14 @@
-/* config.c: reads HOME/config (see config.h). */
+/* config.c: reads HOME/config (see config.h, docs/config.md).
+ *
+ * The parser is strict on purpose: every line is a known key with a value in
+ * range, or the node refuses to start with the file, line and the fix. A node
+ * that silently ignored "idle_timeout = 5000" (a typo for idle_timeout_ms) would
+ * behave in a way its operator did not ask for. */
 #include "node/config.h"
 #include "core/err.h"
 #include "net/address.h"
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +25,35 @@ int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *po
     he = colon;
   }
   if (he == hs || (size_t)(he - hs) >= cap) return SR_EINVAL;
+  if (!isdigit((unsigned char)colon[1])) return SR_EINVAL; /* no sign, no space, not empty */
+  errno = 0;
   unsigned long p = strtoul(colon + 1, &end, 10);
-  if (*end || colon[1] == '\0' || p > 65535) return SR_EINVAL; /* 0: any free port */
+  if (*end || errno || p > 65535) return SR_EINVAL;
   memcpy(host, hs, (size_t)(he - hs));
   host[he - hs] = '\0';
   *port = (uint16_t)p;
   return 0;
+}
+
+void sr_config_defaults(sr_config_t *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  snprintf(cfg->listen_host, sizeof(cfg->listen_host), "0.0.0.0");
+  cfg->listen_port = SR_DEFAULT_PORT;
+  sr_net_netkey_default(cfg->network_key);
+  cfg->hops = 2;
+  cfg->relay = 0;
+  cfg->max_conns = SR_CONFIG_MAX_CONNS;
+  cfg->idle_timeout_ms = 300000;
+  cfg->handshake_timeout_ms = 10000;
+  cfg->rate_frames_per_s = 2000;
+  cfg->rate_bytes_per_s = 8u << 20;
+  cfg->max_queue_bytes = 4u << 20;
+  cfg->flow_report = 0;
+}
+
+void sr_config_set_relay(sr_config_t *cfg, int relay) {
+  cfg->relay = relay ? 1 : 0;
+  if (!cfg->max_conns_set) cfg->max_conns = cfg->relay ? SR_CONFIG_MAX_CONNS_RELAY : SR_CONFIG_MAX_CONNS;
 }
 
 static char *trim(char *s) {
@@ -34,103 +63,204 @@ static char *trim(char *s) {
   return s;
 }
 
-/* The numeric settings, by name; hops is stored apart (an int), so it points at a
- * scratch slot. */
-static uint32_t *num_key(const char *key, sr_config_t *cfg) {
-  static uint32_t scratch;
-  if (!strcmp(key, "hops")) return &scratch;
-  if (!strcmp(key, "max_conns")) return &cfg->max_conns;
-  if (!strcmp(key, "idle_timeout_ms")) return &cfg->idle_timeout_ms;
-  if (!strcmp(key, "handshake_timeout_ms")) return &cfg->handshake_timeout_ms;
-  if (!strcmp(key, "rate_frames_per_s")) return &cfg->rate_frames_per_s;
-  if (!strcmp(key, "rate_bytes_per_s")) return &cfg->rate_bytes_per_s;
-  if (!strcmp(key, "max_queue_bytes")) return &cfg->max_queue_bytes;
-  return NULL;
+/* A whole number, optionally with a binary size suffix when sizes is set.
+ * 0 or SR_EINVAL (not a number, or above max). */
+static int parse_num(const char *s, int sizes, uint64_t max, uint64_t *out) {
+  char *end;
+  uint64_t mul = 1;
+  if (!isdigit((unsigned char)*s)) return SR_EINVAL;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno) return SR_EINVAL;
+  while (*end == ' ' || *end == '\t') end++;
+  if (*end) {
+    if (!sizes) return SR_EINVAL;
+    if (!strcmp(end, "KiB")) mul = 1ull << 10;
+    else if (!strcmp(end, "MiB")) mul = 1ull << 20;
+    else if (!strcmp(end, "GiB")) mul = 1ull << 30;
+    else return SR_EINVAL;
+  }
+  if (v > max / mul) return SR_EINVAL;
+  *out = v * mul;
+  return 0;
 }
 
+/* The numeric keys: where each goes, its range, and whether it takes a size. */
+typedef struct {
+  const char *name;
+  size_t off; /* offsetof the uint32_t field; hops is special-cased */
+  uint64_t min, max;
+  int sizes;
+} num_key_t;
+
+#define F(field) offsetof(sr_config_t, field)
+static const num_key_t num_keys[] = {
+  {"max_conns", F(max_conns), 1, 100000, 0},
+  {"idle_timeout_ms", F(idle_timeout_ms), 100, 86400000, 0},
+  {"handshake_timeout_ms", F(handshake_timeout_ms), 100, 600000, 0},
+  {"rate_frames_per_s", F(rate_frames_per_s), 1, 100000000, 0},
+  {"rate_bytes_per_s", F(rate_bytes_per_s), 1024, 0xffffffffull, 1},
+  {"max_queue_bytes", F(max_queue_bytes), 65536, 1ull << 30, 1},
+};
+#undef F
+
+static const char *const known_keys =
+  "listen, advertise, network_key, hops, relay, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
+  "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report";
+
+/* yes|no into *out: 0 or SR_EINVAL. */
+static int parse_bool(const char *s, int *out) {
+  if (!strcmp(s, "yes")) *out = 1;
+  else if (!strcmp(s, "no")) *out = 0;
+  else return SR_EINVAL;
+  return 0;
+}
+
+/* Applies one "key = value" line; on error writes the problem (without the
+ * file/line prefix) into why. */
+static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, size_t whylen) {
+  if (!strcmp(key, "listen")) {
+    if (sr_config_parse_hostport(val, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port)) {
+      snprintf(why, whylen, "listen must be HOST:PORT (IPv6 as [::]:PORT; port 0 picks a free one), got '%s'", val);
+      return SR_EINVAL;
+    }
+    return 0;
+  }
+  if (!strcmp(key, "advertise")) {
+    if (!*val || strlen(val) >= sizeof(cfg->advertise) || strpbrk(val, " \t/")) {
+      snprintf(why, whylen, "advertise must be a host name or IP address (no port), got '%s'", val);
+      return SR_EINVAL;
+    }
+    snprintf(cfg->advertise, sizeof(cfg->advertise), "%s", val);
+    return 0;
+  }
+  if (!strcmp(key, "network_key")) {
+    if (sr_net_netkey_parse(val, cfg->network_key)) {
+      snprintf(why, whylen, "network_key must be 64 hex digits (`seurone netkey new` makes one)");
+      return SR_EINVAL;
+    }
+    return 0;
+  }
+  if (!strcmp(key, "hops")) {
+    uint64_t v;
+    if (parse_num(val, 0, 5, &v)) {
+      snprintf(why, whylen, "hops must be a whole number from 0 to 5, got '%s'", val);
+      return SR_EINVAL;
+    }
+    cfg->hops = (int)v;
+    return 0;
+  }
+  if (!strcmp(key, "relay") || !strcmp(key, "flow_report")) {
+    int b;
+    if (parse_bool(val, &b)) {
+      snprintf(why, whylen, "%s must be yes or no, got '%s'", key, val);
+      return SR_EINVAL;
+    }
+    if (!strcmp(key, "relay")) cfg->relay = b;
+    else cfg->flow_report = b;
+    return 0;
+  }
+  if (!strcmp(key, "bootstrap")) {
+    char h[SR_NET_HOST_MAX];
+    uint16_t p;
+    uint8_t k[32];
+    int rc;
+    if (cfg->nbootstrap == SR_CONFIG_BOOTSTRAP_MAX) {
+      snprintf(why, whylen, "at most %d bootstrap lines", SR_CONFIG_BOOTSTRAP_MAX);
+      return SR_EINVAL;
+    }
+    if ((rc = sr_net_address_parse(val, h, sizeof(h), &p, k)) != 0) {
+      snprintf(why, whylen, "bootstrap must be a seurone://HOST:PORT/KEY address as `seurone address` prints it (%s)",
+               sr_strerror(rc));
+      return SR_EINVAL;
+    }
+    snprintf(cfg->bootstrap[cfg->nbootstrap++], SR_NET_ADDRESS_MAX, "%s", val);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++) {
+    const num_key_t *k = &num_keys[i];
+    uint64_t v;
+    if (strcmp(key, k->name)) continue;
+    if (parse_num(val, k->sizes, k->max, &v) || v < k->min) {
+      snprintf(why, whylen, "%s must be a whole number%s from %llu to %llu, got '%s'", key,
+               k->sizes ? " of bytes (or with KiB, MiB, GiB)" : "", (unsigned long long)k->min,
+               (unsigned long long)k->max, val);
+      return SR_EINVAL;
+    }
+    *(uint32_t *)((char *)cfg + k->off) = (uint32_t)v;
+    if (!strcmp(key, "max_conns")) cfg->max_conns_set = 1;
+    return 0;
+  }
+  snprintf(why, whylen, "unknown key '%s' (known: %s; see docs/config.md)", key, known_keys);
+  return SR_EINVAL;
+}
+
+/* Keys seen so far, to refuse one given twice: line numbers by key name. */
+typedef struct {
+  char name[32];
+  int line;
+} seen_t;
+
 int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen) {
-  char path[4200], line[1024];
+  char path[4200], line[1024], why[600];
+  seen_t seen[16];
+  size_t nseen = 0;
   int n = 0, rc = 0;
-  memset(cfg, 0, sizeof(*cfg));
-  snprintf(cfg->listen_host, sizeof(cfg->listen_host), "0.0.0.0");
-  cfg->listen_port = SR_DEFAULT_PORT;
-  sr_net_netkey_default(cfg->network_key);
-  cfg->hops = 2;
-  cfg->max_conns = 0; /* decided after reading: depends on relay */
-  cfg->idle_timeout_ms = 300000;
-  cfg->handshake_timeout_ms = 10000;
-  cfg->rate_frames_per_s = 2000;
-  cfg->rate_bytes_per_s = 8u << 20;
-  cfg->max_queue_bytes = 4u << 20;
+  sr_config_defaults(cfg);
   snprintf(path, sizeof(path), "%s/config", home);
   FILE *f = fopen(path, "r");
   if (!f) {
-    cfg->max_conns = 32;
-    return 0; /* no file: defaults */
+    if (errno == ENOENT) return 0; /* no file: defaults */
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return SR_EIO;
   }
   while (fgets(line, sizeof(line), f)) {
     n++;
+    if (!strchr(line, '\n') && !feof(f)) {
+      snprintf(err, errlen, "%s line %d: line longer than %zu characters", path, n, sizeof(line) - 2);
+      rc = SR_EINVAL;
+      break;
+    }
     char *hash = strchr(line, '#');
     if (hash) *hash = '\0';
     char *s = trim(line);
     if (!*s) continue;
     char *eq = strchr(s, '=');
-    if (!eq) { snprintf(err, errlen, "%s line %d: expected key = value", path, n); rc = SR_EINVAL; break; }
-    *eq = '\0';
-    char *key = trim(s), *val = trim(eq + 1);
-    if (!strcmp(key, "listen")) {
-      if (sr_config_parse_hostport(val, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port)) {
-        snprintf(err, errlen, "%s line %d: listen must be HOST:PORT (IPv6 as [::]:PORT)", path, n);
-        rc = SR_EINVAL;
-        break;
-      }
-    } else if (!strcmp(key, "advertise")) {
-      snprintf(cfg->advertise, sizeof(cfg->advertise), "%s", val);
-    } else if (!strcmp(key, "network_key")) {
-      if (sr_net_netkey_parse(val, cfg->network_key)) {
-        snprintf(err, errlen, "%s line %d: network_key must be 64 hex digits (`seurone netkey new` makes one)", path, n);
-        rc = SR_EINVAL;
-        break;
-      }
-    } else if (!strcmp(key, "relay") || !strcmp(key, "flow_report")) {
-      int yes = !strcmp(val, "yes") || !strcmp(val, "true"), no = !strcmp(val, "no") || !strcmp(val, "false");
-      if (!yes && !no) {
-        snprintf(err, errlen, "%s line %d: %s must be yes or no", path, n, key);
-        rc = SR_EINVAL;
-        break;
-      }
-      if (!strcmp(key, "relay")) cfg->relay = yes;
-    } else if (!strcmp(key, "bootstrap")) {
-      char h[SR_NET_HOST_MAX];
-      uint16_t p;
-      uint8_t k[32];
-      if (cfg->nbootstrap == SR_CONFIG_BOOTSTRAP_MAX || sr_net_address_parse(val, h, sizeof(h), &p, k) != 0) {
-        snprintf(err, errlen, "%s line %d: bootstrap must be a seurone://HOST:PORT/KEY address (at most %d)", path, n,
-                 SR_CONFIG_BOOTSTRAP_MAX);
-        rc = SR_EINVAL;
-        break;
-      }
-      snprintf(cfg->bootstrap[cfg->nbootstrap++], SR_NET_ADDRESS_MAX, "%s", val);
-    } else if (num_key(key, cfg)) {
-      char *end;
-      unsigned long long v = strtoull(val, &end, 10);
-      uint32_t *dst = num_key(key, cfg);
-      unsigned long long max = !strcmp(key, "hops") ? 5 : 0xffffffffull;
-      if (!*val || *end || v > max || (v == 0 && strcmp(key, "hops") != 0)) {
-        snprintf(err, errlen, "%s line %d: %s must be a whole number%s", path, n, key,
-                 !strcmp(key, "hops") ? " from 0 to 5" : " above 0");
-        rc = SR_EINVAL;
-        break;
-      }
-      if (!strcmp(key, "hops")) cfg->hops = (int)v;
-      else *dst = (uint32_t)v;
-    } else {
-      snprintf(err, errlen, "%s line %d: unknown key '%s' (see docs/config.md)", path, n, key);
+    if (!eq) {
+      snprintf(err, errlen, "%s line %d: expected key = value, got '%.80s'", path, n, s);
       rc = SR_EINVAL;
       break;
     }
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    if (!*val) {
+      snprintf(err, errlen, "%s line %d: %s has no value (remove the line for the default)", path, n, key);
+      rc = SR_EINVAL;
+      break;
+    }
+    if (strcmp(key, "bootstrap") != 0) {
+      size_t i;
+      for (i = 0; i < nseen && strcmp(seen[i].name, key); i++) {}
+      if (i < nseen) {
+        snprintf(err, errlen, "%s line %d: %s is already set on line %d (keep one)", path, n, key, seen[i].line);
+        rc = SR_EINVAL;
+        break;
+      }
+    }
+    if ((rc = apply(cfg, key, val, why, sizeof(why))) != 0) {
+      snprintf(err, errlen, "%s line %d: %s", path, n, why);
+      break;
+    }
+    if (strcmp(key, "bootstrap") != 0 && nseen < sizeof(seen) / sizeof(seen[0])) {
+      snprintf(seen[nseen].name, sizeof(seen[nseen].name), "%s", key);
+      seen[nseen++].line = n;
+    }
+  }
+  if (!rc && ferror(f)) {
+    snprintf(err, errlen, "cannot read %s", path);
+    rc = SR_EIO;
   }
   fclose(f);
-  if (!cfg->max_conns) cfg->max_conns = cfg->relay ? 256 : 32;
+  if (!cfg->max_conns_set) cfg->max_conns = cfg->relay ? SR_CONFIG_MAX_CONNS_RELAY : SR_CONFIG_MAX_CONNS;
   return rc;
 }

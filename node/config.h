@@ -1,13 +1,24 @@
-/* config.h: HOME/config, a small "key = value" file (# starts a comment).
- * Keys (docs/config.md has the whole table):
- *   listen      = HOST:PORT      where the node listens (default 0.0.0.0:8708;
- *                                IPv6 as [::]:8708; port 0 picks a free one)
- *   advertise   = HOST           the host others should dial, when listen is a wildcard
- *   network_key = 64 hex         a closed network's key (default: Seurone's, DESIGN.md)
- *   hops, relay, max_conns, idle_timeout_ms, handshake_timeout_ms,
- *   rate_frames_per_s, rate_bytes_per_s, max_queue_bytes, bootstrap (repeatable)
- * Unknown keys are an error, so a typo never silently does nothing. Command-line
- * flags override the file. */
+/* config.h: HOME/config, a small "key = value" file (# starts a comment, blank
+ * lines are ignored, spaces around key and value are trimmed). docs/config.md
+ * has the whole table with defaults; in short:
+ *   listen               = HOST:PORT   where the node listens (default 0.0.0.0:8708;
+ *                                      IPv6 as [::]:8708; port 0 picks a free one)
+ *   advertise            = HOST        the host others should dial, when listen is a wildcard
+ *   network_key          = 64 hex      a closed network's key (default: Seurone's, DESIGN.md)
+ *   hops                 = 0..5        follow hops replicated (default 2)
+ *   relay                = yes|no      relay mode (default no)
+ *   max_conns            = N           sessions at once (default 32; 256 for a relay)
+ *   idle_timeout_ms      = MS          end a silent session (default 300000)
+ *   handshake_timeout_ms = MS          (default 10000)
+ *   rate_frames_per_s    = N           per-peer frame rate cap (default 2000)
+ *   rate_bytes_per_s     = SIZE        per-peer byte rate cap (default 8 MiB)
+ *   max_queue_bytes      = SIZE        per-peer write queue cap (default 4 MiB)
+ *   bootstrap            = seurone://HOST:PORT/KEY   repeatable, at most 32
+ *   flow_report          = yes|no      reserved: publish flow reports (default no)
+ * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
+ * An unknown key, a key given twice (bootstrap excepted) or a value out of range
+ * is an error naming the file and line, so a typo never silently does nothing.
+ * Command-line flags override the file. */
 #ifndef SR_CONFIG_H
 #define SR_CONFIG_H
 #include <stddef.h>
@@ -16,15 +27,18 @@
 
 #define SR_DEFAULT_PORT 8708
 #define SR_CONFIG_BOOTSTRAP_MAX 32
+#define SR_CONFIG_MAX_CONNS 32        /* default for a personal node */
+#define SR_CONFIG_MAX_CONNS_RELAY 256 /* default for a relay */
 
 typedef struct sr_config {
   char listen_host[256];
-  uint16_t listen_port;
+  uint16_t listen_port;            /* 0: any free port */
   char advertise[SR_NET_HOST_MAX]; /* "" when not set */
   uint8_t network_key[32];
-  int hops;                      /* follow hops replicated (default 2) */
-  int relay;                     /* relay mode (default no) */
+  int hops;                      /* follow hops replicated, 0..5 (default 2) */
+  int relay;                     /* relay mode (default 0) */
   uint32_t max_conns;            /* sessions at once (32; 256 for a relay) */
+  int max_conns_set;             /* max_conns came from the file (relay does not change it) */
   uint32_t idle_timeout_ms;      /* 300000 */
   uint32_t handshake_timeout_ms; /* 10000 */
   uint32_t rate_frames_per_s;    /* 2000 */
@@ -32,12 +46,20 @@ typedef struct sr_config {
   uint32_t max_queue_bytes;      /* 4 MiB */
   char bootstrap[SR_CONFIG_BOOTSTRAP_MAX][SR_NET_ADDRESS_MAX];
   int nbootstrap;
+  int flow_report; /* reserved (flow-report entries); stored, not used yet */
 } sr_config_t;
 
+/* Fills cfg with the defaults (no file read). */
+void sr_config_defaults(sr_config_t *cfg);
 /* Fills defaults, then reads HOME/config if it exists. Errors: SR_EINVAL with a
- * sentence in err naming the file, line and problem. */
+ * sentence in err naming the file, line and problem; SR_EIO when the file exists
+ * but cannot be read. cfg is fully defined either way. */
 int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen);
-/* Parses "HOST:PORT" or "[V6]:PORT" into host/port: 0 or SR_EINVAL. */
+/* Turns relay mode on or off (the --relay flag) and, unless the file set
+ * max_conns, moves max_conns to that mode's default. */
+void sr_config_set_relay(sr_config_t *cfg, int relay);
+/* Parses "HOST:PORT" or "[V6]:PORT" into host/port (port 0..65535, 0 meaning
+ * any free port): 0 or SR_EINVAL. */
 int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);
 
 #endif

@@ -184,11 +184,21 @@ static void on_conn(uv_stream_t *server, int status) {
   uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
+/* Fills sa with path; 0, or SR_ETOOBIG when it does not fit a Unix socket address. */
+static int un_addr(struct sockaddr_un *sa, const char *path) {
+  size_t n = strlen(path);
+  memset(sa, 0, sizeof(*sa));
+  sa->sun_family = AF_UNIX;
+  if (n >= sizeof(sa->sun_path)) return SR_ETOOBIG;
+  memcpy(sa->sun_path, path, n + 1);
+  return 0;
+}
+
 /* Is a node answering on path? */
 static int answering(const char *path) {
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  struct sockaddr_un sa;
+  if (un_addr(&sa, path)) return 0;
   int fd = socket(AF_UNIX, SOCK_STREAM, 0), ok;
-  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
   ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
   if (fd >= 0) close(fd);
   return ok;
@@ -243,13 +253,12 @@ void sr_control_stop(sr_control_t *ctl) {
 
 int sr_control_call(const char *home, json_t *request, json_t **reply_out, int timeout_ms) {
   char path[4200], buf[SR_CONTROL_MAX + 2];
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  struct sockaddr_un sa;
   size_t len = 0;
   int fd, rc = SR_ECONTROL;
   *reply_out = NULL;
   sock_path(home, path, sizeof(path));
-  if (strlen(path) >= sizeof(sa.sun_path)) return SR_ENONODE;
-  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+  if (un_addr(&sa, path)) return SR_ENONODE;
   if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) return SR_EIO;
   if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
     close(fd);
