@@ -503,10 +503,11 @@ static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
     return;
   }
   sr_gpeer_t *dup = peer_by_key(g, pk);
-  if (dup) {
-    /* Both sides dialled: keep the connection whose dialer has the smaller key,
-     * a rule both ends compute alike. */
-    if (dup->conn->outbound != c->outbound && dialer_smaller(g, c)) {
+  if (dup && dup->conn->outbound != c->outbound) {
+    /* Both sides dialled each other: keep the connection whose dialer has the
+     * smaller key, a rule both ends compute alike. (Two connections in the same
+     * direction are kept: e.g. `invite accept` beside the member's running node.) */
+    if (dialer_smaller(g, c)) {
       drop(dup, SR_EEXIST, "a second connection with this peer replaces it");
     } else {
       glog(g, "closing a second connection with %s (%s)", k, c->peer_name);

@@ -1,0 +1,471 @@
+/* hostile_peer.c: a misbehaving Seurone peer for the multi-node tests.
+ *
+ *   hostile_peer ADDRESS MODE [--netkey HEX] [--wait MS] [--seed N] [--no-hello]
+ *
+ * Dials ADDRESS (seurone://HOST:PORT/KEYHEX) with a fresh identity, completes
+ * Secret Handshake v1 (core/shs.h) with the network key (default: Seurone's),
+ * and then, inside Box Stream (core/boxstream.h), sends hello [1, 1, agent,
+ * false] (unless --no-hello) and misbehaves:
+ *
+ *   --garbage [BYTES]   BYTES (default 65536) random bytes in valid boxes
+ *   --raw-garbage [BYTES] BYTES random bytes straight on the socket (not boxed)
+ *   --stall             nothing more; stays connected and reads
+ *   --silent            not even the handshake: TCP connect, then nothing
+ *   --flood N           N ping frames [8] as fast as the socket takes them
+ *   --huge              an entry frame whose bin header claims 1 GiB, then filler
+ *                       (up to 1 MiB) until the node hangs up
+ *   --hello-only        hello, then a clean goodbye (a well-behaved control)
+ *
+ * Then it waits up to --wait MS (default 15000) for the node to close the
+ * connection, reading (and decoding) whatever the node sends. Human-readable
+ * lines go to stdout; the LAST line is one JSON object:
+ *   {"mode", "key" (our key hex), "handshake": bool, "handshake_error": str|null,
+ *    "sent_frames", "sent_bytes", "received_bytes", "received_frames",
+ *    "received_kinds": {"1": n, ...}, "closed": bool, "how": "eof"|"reset"|
+ *    "goodbye"|"box-error"|null, "closed_after_ms" (from the end of the handshake,
+ *    or from connect for --silent; null if still open), "action_ms" (when the
+ *    misbehaviour was fully sent), "elapsed_ms"}
+ * Exit 0 whatever the node did; 2 on a usage error or when the TCP connection
+ * cannot be made.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/boxstream.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "core/hex.h"
+#include "core/shs.h"
+#include "net/address.h"
+
+enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY };
+static const char *MODE_NAMES[] = {"", "garbage", "raw-garbage", "stall", "silent", "flood", "huge", "hello-only"};
+
+static int fd = -1;
+static sr_box_writer writer;
+static sr_box_reader reader;
+static int boxed;              /* handshake done: reader/writer usable */
+static double t_hs;            /* time the handshake finished (or connect, for --silent) */
+static double t_action = -1;
+static unsigned long long sent_frames, sent_bytes, recv_bytes, recv_frames, recv_kinds[16];
+static int closed;
+static const char *how;
+static double t_closed = -1;
+static uint8_t fbuf[1 << 17];  /* plaintext received, for frame decoding */
+static size_t fhave;
+static int fbroken;            /* frame stream undecodable: stop decoding */
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void mark_closed(const char *why) {
+  if (closed) return;
+  closed = 1;
+  how = why;
+  t_closed = now_ms();
+  printf("node closed the connection (%s) after %.0f ms\n", why, t_closed - t_hs);
+  fflush(stdout);
+}
+
+/* Decode whole frames out of fbuf, counting kinds. */
+static void decode_frames(void) {
+  while (!fbroken && fhave > 0) {
+    size_t flen = 0;
+    int rc = sr_frame_next(fbuf, fhave, &flen);
+    if (rc == SR_ETRUNC) return;
+    if (rc != 0) {
+      printf("node sent bytes that are not a frame: %s\n", sr_errname(rc));
+      fbroken = 1;
+      return;
+    }
+    static sr_frame_t f;
+    rc = sr_frame_decode(fbuf, flen, &f);
+    if (rc == 0) {
+      recv_frames++;
+      if (f.kind >= 0 && f.kind < 16) recv_kinds[f.kind]++;
+      if (f.kind == SR_FRAME_HELLO)
+        printf("node said hello: version %llu agent \"%.*s\" relay %d\n", (unsigned long long)f.version,
+               (int)f.agent_len, f.agent, f.relay);
+    } else {
+      printf("node sent an undecodable frame: %s\n", sr_errname(rc));
+    }
+    memmove(fbuf, fbuf + flen, fhave - flen);
+    fhave -= flen;
+  }
+}
+
+/* Handle readable bytes. Returns 1 if the connection ended. */
+static int read_some(void) {
+  uint8_t buf[65536];
+  ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  if (n == 0) {
+    mark_closed("eof");
+    return 1;
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    mark_closed(errno == ECONNRESET ? "reset" : "error");
+    return 1;
+  }
+  recv_bytes += (unsigned long long)n;
+  if (!boxed) return 0;
+  size_t off = 0;
+  while (off < (size_t)n) {
+    size_t used = 0, mlen = 0;
+    const uint8_t *msg = NULL;
+    int rc = sr_box_reader_feed(&reader, buf + off, (size_t)n - off, &used, &msg, &mlen);
+    off += used;
+    if (rc == SR_BOX_MSG) {
+      if (fhave + mlen <= sizeof fbuf) {
+        memcpy(fbuf + fhave, msg, mlen);
+        fhave += mlen;
+        decode_frames();
+      } else {
+        fbroken = 1;
+      }
+    } else if (rc == SR_BOX_GOODBYE) {
+      /* The node ended the session: answer with our goodbye (it waits for it). */
+      uint8_t bye[SR_BOX_GOODBYE_BYTES];
+      if (!writer.said_goodbye && sr_box_writer_goodbye(&writer, bye) == 0)
+        (void)send(fd, bye, sizeof bye, MSG_NOSIGNAL | MSG_DONTWAIT);
+      mark_closed("goodbye");
+      return 1;
+    } else if (rc < 0) {
+      printf("node's box stream failed: %s\n", sr_errname(rc));
+      mark_closed("box-error");
+      return 1;
+    } else {
+      break; /* SR_BOX_NEED */
+    }
+  }
+  return 0;
+}
+
+/* Write all of buf, reading meanwhile. Returns 0, or -1 if the node closed. */
+static int send_all(const uint8_t *buf, size_t len) {
+  size_t off = 0;
+  while (off < len) {
+    struct pollfd p = {.fd = fd, .events = POLLOUT | POLLIN};
+    if (poll(&p, 1, 1000) < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (read_some()) return -1;
+    }
+    if (p.revents & POLLOUT) {
+      ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+        mark_closed(errno == ECONNRESET ? "reset" : "eof");
+        return -1;
+      }
+      off += (size_t)n;
+      sent_bytes += (unsigned long long)n;
+    }
+    if (closed) return -1;
+  }
+  return 0;
+}
+
+static int send_boxed(const uint8_t *msg, size_t len) {
+  static uint8_t out[1 << 17];
+  size_t olen = 0;
+  if (sr_box_writer_seal(&writer, msg, len, out, sizeof out, &olen) != 0) return -1;
+  return send_all(out, olen);
+}
+
+/* Blocking read of exactly len bytes with a deadline (handshake only). */
+static int read_exact(uint8_t *buf, size_t len, int timeout_ms) {
+  size_t off = 0;
+  double end = now_ms() + timeout_ms;
+  while (off < len) {
+    int left = (int)(end - now_ms());
+    if (left <= 0) return SR_ETIMEOUT;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, left);
+    if (r < 0 && errno != EINTR) return SR_ENETIO;
+    if (r <= 0) continue;
+    ssize_t n = recv(fd, buf + off, len - off, 0);
+    if (n == 0) return SR_EHSCLOSED;
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return errno == ECONNRESET ? SR_EHSCLOSED : SR_ENETIO;
+    }
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+static void wait_for_close(int wait_ms) {
+  double end = now_ms() + wait_ms;
+  while (!closed) {
+    int left = (int)(end - now_ms());
+    if (left <= 0) break;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, left);
+    if (r < 0 && errno != EINTR) break;
+    if (r > 0) read_some();
+  }
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
+          "                     --flood N | --huge | --hello-only) [--netkey HEX] [--wait MS] [--seed N]\n"
+          "                     [--no-hello]\n");
+  exit(2);
+}
+
+static int is_number(const char *s) {
+  if (!s || !*s) return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9') return 0;
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  const char *address = NULL, *netkey_hex = NULL;
+  int mode = 0, wait_ms = 15000, hello = 1;
+  unsigned long long count = 0, seed = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--garbage") || !strcmp(a, "--raw-garbage")) {
+      mode = !strcmp(a, "--garbage") ? M_GARBAGE : M_RAW;
+      count = 65536;
+      if (i + 1 < argc && is_number(argv[i + 1])) count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--stall")) {
+      mode = M_STALL;
+    } else if (!strcmp(a, "--silent")) {
+      mode = M_SILENT;
+    } else if (!strcmp(a, "--huge")) {
+      mode = M_HUGE;
+    } else if (!strcmp(a, "--hello-only")) {
+      mode = M_HELLO_ONLY;
+    } else if (!strcmp(a, "--flood") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_FLOOD;
+      count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--netkey") && i + 1 < argc) {
+      netkey_hex = argv[++i];
+    } else if (!strcmp(a, "--wait") && i + 1 < argc && is_number(argv[i + 1])) {
+      wait_ms = atoi(argv[++i]);
+    } else if (!strcmp(a, "--seed") && i + 1 < argc && is_number(argv[i + 1])) {
+      seed = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--no-hello")) {
+      hello = 0;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage();
+    } else if (a[0] != '-' && !address) {
+      address = a;
+    } else {
+      usage();
+    }
+  }
+  if (!address || !mode) usage();
+  if (sodium_init() < 0) return 2;
+  signal(SIGPIPE, SIG_IGN);
+
+  char host[SR_NET_HOST_MAX];
+  uint16_t port;
+  uint8_t server_pk[32], netkey[32], pk[32], sk[64];
+  int rc = sr_net_address_parse(address, host, sizeof host, &port, server_pk);
+  if (rc != 0) {
+    fprintf(stderr, "hostile_peer: bad address %s: %s\n", address, sr_errname(rc));
+    return 2;
+  }
+  if (netkey_hex) {
+    if (sr_net_netkey_parse(netkey_hex, netkey) != 0) {
+      fprintf(stderr, "hostile_peer: bad --netkey\n");
+      return 2;
+    }
+  } else {
+    sr_net_netkey_default(netkey);
+  }
+  crypto_sign_keypair(pk, sk);
+  char pkhex[65];
+  sr_hex_encode(pk, 32, pkhex);
+  printf("hostile peer %s, mode %s\n", pkhex, MODE_NAMES[mode]);
+
+  /* TCP connect. */
+  char portstr[8];
+  snprintf(portstr, sizeof portstr, "%u", port);
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
+    fprintf(stderr, "hostile_peer: cannot resolve %s\n", host);
+    return 2;
+  }
+  fd = socket(res->ai_family, SOCK_STREAM, 0);
+  if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+    fprintf(stderr, "hostile_peer: cannot connect to %s:%s: %s\n", host, portstr, strerror(errno));
+    freeaddrinfo(res);
+    return 2;
+  }
+  freeaddrinfo(res);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  printf("connected to %s:%s\n", host, portstr);
+  fflush(stdout);
+  double t0 = now_ms();
+
+  int handshake = 0;
+  const char *hs_error = NULL;
+  if (mode == M_SILENT) {
+    t_hs = t0;
+    t_action = 0;
+    wait_for_close(wait_ms);
+  } else {
+    sr_shs hs;
+    uint8_t out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
+    size_t olen = 0;
+    rc = sr_shs_client_init(&hs, netkey, pk, sk, server_pk, NULL);
+    if (rc == 0) rc = sr_shs_start(&hs, out, &olen);
+    if (rc == 0 && send(fd, out, olen, MSG_NOSIGNAL) != (ssize_t)olen) rc = SR_ENETIO;
+    while (rc == 0 && !sr_shs_done(&hs)) {
+      size_t want = sr_shs_expect(&hs);
+      rc = read_exact(in, want, 15000);
+      if (rc == 0) rc = sr_shs_recv(&hs, in, want, out, &olen);
+      if (rc == 0 && olen > 0 && send(fd, out, olen, MSG_NOSIGNAL) != (ssize_t)olen) rc = SR_ENETIO;
+    }
+    if (rc == 0) {
+      sr_shs_result_t r;
+      sr_shs_result(&hs, &r);
+      sr_box_writer_init(&writer, r.enc_key, r.enc_nonce);
+      sr_box_reader_init(&reader, r.dec_key, r.dec_nonce);
+      sodium_memzero(&r, sizeof r);
+      boxed = 1;
+      handshake = 1;
+      t_hs = now_ms();
+      printf("handshake done in %.0f ms\n", t_hs - t0);
+    } else {
+      hs_error = sr_errname(rc);
+      t_hs = t0;
+      printf("handshake failed: %s\n", hs_error);
+      if (rc == SR_EHSCLOSED) mark_closed("eof");
+    }
+    sr_shs_wipe(&hs);
+    fflush(stdout);
+  }
+
+  if (handshake) {
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    int ok = 0;
+    if (hello && mode != M_RAW) {
+      sr_frame_hello(&sb, "hostile_peer/1", 0);
+      ok = send_boxed((const uint8_t *)sb.data, sb.size);
+      if (ok == 0) sent_frames++;
+      msgpack_sbuffer_clear(&sb);
+      printf("sent hello\n");
+    }
+    uint64_t rng = seed * 0x9E3779B97F4A7C15ull + 1;
+    if (ok == 0) switch (mode) {
+      case M_GARBAGE:
+      case M_RAW: {
+        uint8_t chunk[4096];
+        unsigned long long left = count;
+        while (left > 0 && ok == 0) {
+          size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
+          for (size_t k = 0; k < n; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            chunk[k] = (uint8_t)(rng >> 24);
+          }
+          /* 0xc1 is never valid MessagePack: the first garbage byte makes the
+           * stream undecodable at once rather than, by chance, the start of a
+           * long but well-formed value. */
+          if (left == count) chunk[0] = 0xc1;
+          ok = mode == M_GARBAGE ? send_boxed(chunk, n) : send_all(chunk, n);
+          left -= n;
+        }
+        printf("sent %llu garbage bytes%s\n", count - left, mode == M_RAW ? " outside Box Stream" : " in boxes");
+        break;
+      }
+      case M_FLOOD: {
+        /* Many pings per box: the node's frame counter is what is being tested. */
+        uint8_t pings[4096];
+        for (size_t k = 0; k + 1 < sizeof pings; k += 2) pings[k] = 0x91, pings[k + 1] = 0x08;
+        unsigned long long left = count;
+        while (left > 0 && ok == 0) {
+          size_t n = left < 512 ? (size_t)left : 512; /* 512 pings = 1 KiB per box */
+          ok = send_boxed(pings, n * 2);
+          if (ok == 0) sent_frames += n, left -= n;
+        }
+        printf("sent %llu of %llu ping frames\n", count - left, count);
+        break;
+      }
+      case M_HUGE: {
+        /* [3, bin32 claiming 1 GiB, ...]: the header, then filler (up to 1 MiB)
+         * until the node hangs up. A node that trusts the header would try to
+         * buffer 1 GiB; one that looks only at what arrived must give up once
+         * more than a frame's maximum (17,408 bytes) is buffered. */
+        uint8_t big[4096];
+        memset(big, 0x55, sizeof big);
+        big[0] = 0x93;
+        big[1] = 0x03;
+        big[2] = 0xc6;
+        big[3] = 0x40, big[4] = 0x00, big[5] = 0x00, big[6] = 0x00;
+        size_t total = 0;
+        while (ok == 0 && total < (1u << 20)) {
+          ok = send_boxed(big, sizeof big);
+          if (ok == 0) total += sizeof big;
+          big[0] = big[1] = big[2] = big[3] = big[4] = big[5] = big[6] = 0x55;
+        }
+        printf("sent an entry frame claiming a 1 GiB bin: %zu bytes of it\n", total);
+        break;
+      }
+      case M_HELLO_ONLY: {
+        uint8_t bye[SR_BOX_GOODBYE_BYTES];
+        sr_box_writer_goodbye(&writer, bye);
+        ok = send_all(bye, sizeof bye);
+        printf("sent goodbye\n");
+        break;
+      }
+      default:
+        break;
+    }
+    msgpack_sbuffer_destroy(&sb);
+    t_action = now_ms() - t_hs;
+    fflush(stdout);
+    wait_for_close(wait_ms);
+  }
+  if (!closed) printf("connection still open after %.0f ms\n", now_ms() - t_hs);
+  double elapsed = now_ms() - t0;
+
+  printf("{\"mode\":\"%s\",\"key\":\"%s\",\"handshake\":%s,\"handshake_error\":", MODE_NAMES[mode], pkhex,
+         handshake ? "true" : "false");
+  if (hs_error) printf("\"%s\"", hs_error); else printf("null");
+  printf(",\"sent_frames\":%llu,\"sent_bytes\":%llu,\"received_bytes\":%llu,\"received_frames\":%llu,"
+         "\"received_kinds\":{",
+         sent_frames, sent_bytes, recv_bytes, recv_frames);
+  int first = 1;
+  for (int k = 0; k < 16; k++)
+    if (recv_kinds[k]) printf("%s\"%d\":%llu", first ? "" : ",", k, recv_kinds[k]), first = 0;
+  printf("},\"closed\":%s,\"how\":", closed ? "true" : "false");
+  if (how) printf("\"%s\"", how); else printf("null");
+  printf(",\"closed_after_ms\":");
+  if (closed) printf("%.0f", t_closed - t_hs); else printf("null");
+  printf(",\"action_ms\":%.0f,\"elapsed_ms\":%.0f}\n", t_action < 0 ? 0 : t_action, elapsed);
+  fflush(stdout);
+  if (boxed) {
+    sr_box_writer_wipe(&writer);
+    sr_box_reader_wipe(&reader);
+  }
+  sodium_memzero(sk, sizeof sk);
+  close(fd);
+  return 0;
+}
