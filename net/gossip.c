@@ -40,6 +40,7 @@ struct sr_gpeer {
   sr_net_conn *conn;
   uint8_t key[32];
   int outbound, hello, closing, drop_reason;
+  int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
   astate_t *tab;
   size_t cap, used;
   uint8_t (*pq)[32]; /* pump queue of authors (ring) */
@@ -543,9 +544,26 @@ static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
   send_hello_and_notes(p);
 }
 
+static void peer_free(sr_gpeer_t *p) {
+  free(p->tab);
+  free(p->pq);
+  free(p->rbuf);
+  free(p);
+}
+
+static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len);
+
+/* A hook called from a frame may close every connection (invite accept finishing);
+ * the peer then stays allocated until the frames loop has returned. */
 static void on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
   sr_gpeer_t *p = c->data;
   if (!p || p->closing) return;
+  p->busy++;
+  on_message_frames(p, buf, len);
+  if (--p->busy == 0 && p->dead) peer_free(p);
+}
+
+static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   p->g->st.bytes_in += len;
   p->last_rx = now_ms(p->g);
   if (p->rlen + len > RBUF_CAP) {
@@ -555,7 +573,7 @@ static void on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
   memcpy(p->rbuf + p->rlen, buf, len);
   p->rlen += len;
   size_t off = 0;
-  while (!p->closing && off < p->rlen) {
+  while (!p->closing && !p->dead && off < p->rlen) {
     size_t flen;
     int rc = sr_frame_next(p->rbuf + off, p->rlen - off, &flen);
     if (rc == SR_ETRUNC) break;
@@ -591,10 +609,10 @@ static void on_closed(sr_net_conn *c, int reason) {
   g->sessions--;
   if (g->h.session_down) g->h.session_down(g->h.ctx, p->key, p->outbound, p->drop_reason ? p->drop_reason : reason);
   c->data = NULL;
-  free(p->tab);
-  free(p->pq);
-  free(p->rbuf);
-  free(p);
+  p->conn = NULL;
+  p->closing = 1;
+  if (p->busy) p->dead = 1;
+  else peer_free(p);
 }
 
 static void on_net_log(sr_net *n, const char *line) {

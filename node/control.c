@@ -1,36 +1,62 @@
-/* control.c: the control socket (see control.h). Server on the node's libuv loop;
- * client with plain blocking sockets for the CLI. */
+/* control.c: the control socket (see control.h). The server runs on the node's
+ * libuv loop; the client uses plain blocking sockets, for the CLI.
+ *
+ * Invariant: every client is in ctl->clients until client_close() takes it out;
+ * after that nothing touches ctl through it. A client's memory is freed when
+ * both of its handles (pipe, timer) have closed; ctl's when the server handle has
+ * closed, which sr_control_stop() starts only after closing every client. So no
+ * callback ever sees a freed client or a freed ctl.
+ */
 #include "node/control.h"
 #include "core/core.h"
+#include "net/address.h"
 #include "node/daemon.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#define PATH_CAP 4200
+#define FIRST_BUF 4096
+#define DRAIN_MS 1000 /* after a timeout reply, how long the client has to read it */
+
+typedef struct client client_t;
 
 struct sr_control {
   uv_pipe_t server;
   struct sr_node *node;
-  char path[4200];
-  struct client *clients;
+  char path[PATH_CAP];
+  char lock_path[PATH_CAP];
+  int lock_fd;
+  client_t *clients;
+  size_t nclients;
 };
 
-typedef struct client {
+struct client {
   uv_pipe_t pipe;
   uv_timer_t timer;
   sr_control_t *ctl;
-  char *buf;
-  size_t len;
-  int closing, handles;
-  struct client *next, *prev;
-} client_t;
+  char *buf; /* the request line so far */
+  size_t len, cap;
+  int handles;    /* open handles; freed at 0 */
+  int closing;    /* client_close() ran */
+  int replied;    /* a reply is being written */
+  int stop_after; /* "stop": stop the node once the reply is out */
+  client_t *next, *prev;
+};
 
 static void sock_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/control.sock", home); }
+
+/* ---- server: clients ---- */
 
 static void client_freed(uv_handle_t *h) {
   client_t *c = h->data;
@@ -46,6 +72,7 @@ static void client_close(client_t *c) {
   if (c->prev) c->prev->next = c->next;
   else c->ctl->clients = c->next;
   if (c->next) c->next->prev = c->prev;
+  c->ctl->nclients--;
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, client_freed);
   uv_close((uv_handle_t *)&c->pipe, client_freed);
@@ -53,19 +80,26 @@ static void client_close(client_t *c) {
 
 static void after_write(uv_write_t *w, int status) {
   client_t *c = w->data;
-  (void)status;
+  int stop = c->stop_after && status == 0 && !c->closing;
+  sr_control_t *ctl = c->ctl;
   free(w);
   client_close(c);
+  /* Stop only now: stopping closes this socket, which would cancel the reply. */
+  if (stop) sr_node_stop(ctl->node);
 }
 
+static void on_client_timeout(uv_timer_t *t);
+
+/* Writes r (consumed) and a newline, then closes the client. */
 static void reply(client_t *c, json_t *r) {
-  char *s = json_dumps(r, JSON_COMPACT);
-  json_decref(r);
+  char *s = r ? json_dumps(r, JSON_COMPACT) : NULL;
   size_t n = s ? strlen(s) : 0;
-  uv_write_t *w = malloc(sizeof(*w) + n + 1);
-  if (!s || !w) {
+  uv_write_t *w = s ? malloc(sizeof(*w) + n + 1) : NULL;
+  json_decref(r);
+  uv_read_stop((uv_stream_t *)&c->pipe);
+  c->replied = 1;
+  if (!w) {
     free(s);
-    free(w);
     client_close(c);
     return;
   }
@@ -75,99 +109,146 @@ static void reply(client_t *c, json_t *r) {
   free(s);
   w->data = c;
   uv_buf_t b = uv_buf_init(data, (unsigned)n + 1);
-  uv_read_stop((uv_stream_t *)&c->pipe);
   if (uv_write(w, (uv_stream_t *)&c->pipe, &b, 1, after_write) != 0) {
     free(w);
     client_close(c);
+    return;
   }
+  /* A client that does not read its reply is dropped (on_client_timeout). */
+  uv_timer_start(&c->timer, on_client_timeout, DRAIN_MS, 0);
 }
 
 static json_t *fail(int code, const char *msg) {
   return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", msg, "code", sr_errname(code));
 }
 
-static json_t *dispatch(sr_control_t *ctl, json_t *req) {
+static json_t *do_publish(sr_control_t *ctl, json_t *req) {
+  const char *type = json_string_value(json_object_get(req, "type"));
+  const char *b64 = json_string_value(json_object_get(req, "content"));
+  uint8_t content[SR_ENTRY_MAX], id[SR_ID_BYTES];
+  char err[600] = "", hex[2 * SR_ID_BYTES + 1];
+  size_t clen = 0, tlen;
+  uint64_t seq = 0;
+  int rc;
+  if (!type || !b64) return fail(SR_ECONTROL, "publish needs \"type\" (a string) and \"content\" (base64)");
+  tlen = strlen(type);
+  if (tlen == 0 || tlen > SR_TYPE_MAX || tlen != json_string_length(json_object_get(req, "type")))
+    return fail(SR_ETYPE, "\"type\" must be 1 to 32 bytes");
+  if (sodium_base642bin(content, sizeof(content), b64, strlen(b64), NULL, &clen, NULL,
+                        sodium_base64_VARIANT_ORIGINAL) != 0)
+    return fail(SR_ECONTROL, "\"content\" is not standard base64 of at most 16 KiB");
+  if ((rc = sr_canon_check(content, clen, SR_CANON_MAX_DEPTH, NULL)) != 0 || clen == 0 ||
+      !((content[0] & 0xf0) == 0x80 || content[0] == 0xde || content[0] == 0xdf)) {
+    snprintf(err, sizeof(err), "\"content\" is not one canonical msgpack map%s%s", rc ? ": " : "",
+             rc ? sr_strerror(rc) : "");
+    return fail(rc ? rc : SR_ECONTENT, err);
+  }
+  rc = sr_node_publish(ctl->node, type, content, clen, id, &seq, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_hex_encode(id, SR_ID_BYTES, hex);
+  return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
+}
+
+static json_t *dispatch(client_t *c, json_t *req) {
+  sr_control_t *ctl = c->ctl;
   const char *cmd = json_string_value(json_object_get(req, "cmd"));
   char err[600] = "";
-  if (!cmd) return fail(SR_ECONTROL, "the request has no \"cmd\"");
+  if (!cmd) return fail(SR_ECONTROL, "the request has no \"cmd\" string");
   if (!strcmp(cmd, "status")) {
     json_t *s = sr_node_status(ctl->node);
+    if (!json_is_object(s)) {
+      json_decref(s);
+      return fail(SR_ENOMEM, "the node could not build its status");
+    }
     json_object_set_new(s, "ok", json_true());
     return s;
   }
-  if (!strcmp(cmd, "peers")) return json_pack("{s:b, s:o}", "ok", 1, "peers", sr_node_peers(ctl->node));
+  if (!strcmp(cmd, "peers")) {
+    json_t *p = sr_node_peers(ctl->node);
+    if (!p) return fail(SR_ENOMEM, "the node could not list its peers");
+    return json_pack("{s:b, s:o}", "ok", 1, "peers", p);
+  }
   if (!strcmp(cmd, "peer_add")) {
     const char *addr = json_string_value(json_object_get(req, "address"));
-    if (!addr) return fail(SR_ECONTROL, "peer_add needs \"address\"");
+    if (!addr) return fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
     int rc = sr_node_peer_add(ctl->node, addr, err, sizeof(err));
-    return rc ? fail(rc, err) : json_pack("{s:b, s:s}", "ok", 1, "address", addr);
+    return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", addr);
   }
-  if (!strcmp(cmd, "publish")) {
-    const char *type = json_string_value(json_object_get(req, "type"));
-    const char *b64 = json_string_value(json_object_get(req, "content"));
-    uint8_t content[SR_ENTRY_MAX], id[32];
-    size_t clen;
-    uint64_t seq;
-    char hex[65];
-    if (!type || !b64 || sodium_base642bin(content, sizeof(content), b64, strlen(b64), NULL, &clen, NULL,
-                                           sodium_base64_VARIANT_ORIGINAL) != 0)
-      return fail(SR_ECONTROL, "publish needs \"type\" and \"content\" (base64 of a canonical map)");
-    int rc = sr_node_publish(ctl->node, type, content, clen, id, &seq, err, sizeof(err));
-    if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-    sr_hex_encode(id, 32, hex);
-    return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
-  }
+  if (!strcmp(cmd, "publish")) return do_publish(ctl, req);
   if (!strcmp(cmd, "stop")) {
-    sr_node_stop(ctl->node);
+    c->stop_after = 1;
     return json_pack("{s:b}", "ok", 1);
   }
-  snprintf(err, sizeof(err), "unknown command '%.100s'", cmd);
+  snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, publish, stop)", cmd);
   return fail(SR_ECONTROL, err);
+}
+
+/* The line buf[0..len) (newline excluded) is complete: answer it. */
+static void handle_line(client_t *c, size_t len) {
+  json_error_t je;
+  char msg[300];
+  json_t *req = json_loadb(c->buf, len, JSON_REJECT_DUPLICATES, &je);
+  if (!json_is_object(req)) {
+    if (req) snprintf(msg, sizeof(msg), "the request must be one JSON object");
+    else snprintf(msg, sizeof(msg), "the request is not valid JSON: %s (column %d)", je.text, je.column);
+    json_decref(req);
+    reply(c, fail(SR_ECONTROL, msg));
+    return;
+  }
+  json_t *r = dispatch(c, req);
+  json_decref(req);
+  reply(c, r);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
   client_t *c = h->data;
   (void)suggested;
-  size_t room = SR_CONTROL_MAX + 1 - c->len;
-  *b = uv_buf_init(c->buf + c->len, (unsigned)room);
+  if (c->len == c->cap && c->cap < SR_CONTROL_MAX + 1) {
+    size_t ncap = c->cap ? c->cap * 2 : FIRST_BUF;
+    if (ncap > SR_CONTROL_MAX + 1) ncap = SR_CONTROL_MAX + 1;
+    char *nb = realloc(c->buf, ncap);
+    if (nb) {
+      c->buf = nb;
+      c->cap = ncap;
+    }
+  }
+  /* A zero-length buffer makes libuv report UV_ENOBUFS: the client is closed. */
+  *b = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
   client_t *c = s->data;
   (void)b;
+  if (c->closing || c->replied) return;
+  if (n == UV_EOF && c->len > 0 && c->len <= SR_CONTROL_MAX) {
+    handle_line(c, c->len); /* the client half-closed after a line without "\n" */
+    return;
+  }
   if (n < 0) {
     client_close(c);
     return;
   }
+  size_t old = c->len;
   c->len += (size_t)n;
-  char *nl = memchr(c->buf, '\n', c->len);
-  if (!nl) {
-    if (c->len > SR_CONTROL_MAX) reply(c, fail(SR_ECONTROL, "request larger than 64 KiB"));
+  char *nl = memchr(c->buf + old, '\n', (size_t)n);
+  if (nl) {
+    handle_line(c, (size_t)(nl - c->buf));
     return;
   }
-  *nl = '\0';
-  json_error_t je;
-  json_t *req = json_loads(c->buf, 0, &je);
-  if (!req || !json_is_object(req)) {
-    json_decref(req);
-    reply(c, fail(SR_ECONTROL, "the request is not a JSON object"));
-    return;
-  }
-  json_t *r = dispatch(c->ctl, req);
-  json_decref(req);
-  reply(c, r);
+  if (c->len > SR_CONTROL_MAX) reply(c, fail(SR_ETOOBIG, "request longer than 64 KiB; one JSON object a line"));
 }
 
-static void on_client_timeout(uv_timer_t *t) { client_close(t->data); }
+static void on_client_timeout(uv_timer_t *t) {
+  client_t *c = t->data;
+  if (c->replied) client_close(c);
+  else reply(c, fail(SR_ETIMEOUT, "no complete request line within 5 s"));
+}
 
 static void on_conn(uv_stream_t *server, int status) {
   sr_control_t *ctl = server->data;
+  client_t *c;
   if (status < 0) return;
-  client_t *c = calloc(1, sizeof(*c));
-  if (!c || !(c->buf = malloc(SR_CONTROL_MAX + 1))) {
-    free(c);
-    return;
-  }
+  if (!(c = calloc(1, sizeof(*c)))) return; /* stays in the backlog; retried on the next connection */
   c->ctl = ctl;
   uv_pipe_init(server->loop, &c->pipe, 0);
   uv_timer_init(server->loop, &c->timer);
@@ -176,114 +257,234 @@ static void on_conn(uv_stream_t *server, int status) {
   c->next = ctl->clients;
   if (ctl->clients) ctl->clients->prev = c;
   ctl->clients = c;
-  if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
-    client_close(c);
+  ctl->nclients++;
+  if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 || ctl->nclients > SR_CONTROL_CLIENTS) {
+    client_close(c); /* too many at once: closed without a word */
     return;
   }
   uv_timer_start(&c->timer, on_client_timeout, SR_CONTROL_TIMEOUT_MS, 0);
-  uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+  if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) != 0) client_close(c);
 }
 
-/* Fills sa with path; 0, or SR_ETOOBIG when it does not fit a Unix socket address. */
-static int un_addr(struct sockaddr_un *sa, const char *path) {
-  size_t n = strlen(path);
-  memset(sa, 0, sizeof(*sa));
-  sa->sun_family = AF_UNIX;
-  if (n >= sizeof(sa->sun_path)) return SR_ETOOBIG;
-  memcpy(sa->sun_path, path, n + 1);
-  return 0;
-}
+/* ---- server: start and stop ---- */
 
-/* Is a node answering on path? */
+/* 1 when something accepts connections on path, 0 when nothing does. */
 static int answering(const char *path) {
-  struct sockaddr_un sa;
-  if (un_addr(&sa, path)) return 0;
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0), ok;
-  ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-  if (fd >= 0) close(fd);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), ok;
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+  if (fd < 0) return 0;
+  /* EAGAIN: a listener whose backlog is full — still a live node. */
+  ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN || errno == EINPROGRESS;
+  close(fd);
   return ok;
 }
 
+static void server_freed(uv_handle_t *h) { free(h->data); }
+
 int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr_control_t **out, char *err,
                      size_t errlen) {
-  sr_control_t *ctl = calloc(1, sizeof(*ctl));
-  int rc;
-  if (!ctl) return SR_ENOMEM;
-  sock_path(home, ctl->path, sizeof(ctl->path));
-  if (strlen(ctl->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-    snprintf(err, errlen, "the home path is too long for a Unix socket (%s); use a shorter --home", ctl->path);
-    free(ctl);
-    return SR_ETOOBIG;
-  }
-  if (answering(ctl->path)) {
-    snprintf(err, errlen, "a node is already running in %s (stop it first: `seurone status` shows it)", home);
-    free(ctl);
-    return SR_ERUNNING;
-  }
-  unlink(ctl->path); /* stale socket of a node that did not stop cleanly */
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  struct stat st;
+  sr_control_t *ctl;
+  int fd = -1, rc;
+  *out = NULL;
+  if (!(ctl = calloc(1, sizeof(*ctl)))) return SR_ENOMEM;
+  ctl->lock_fd = -1;
   ctl->node = node;
+  sock_path(home, ctl->path, sizeof(ctl->path));
+  snprintf(ctl->lock_path, sizeof(ctl->lock_path), "%s/control.lock", home);
+  if (strlen(ctl->path) >= sizeof(sa.sun_path)) {
+    snprintf(err, errlen, "the control socket path %s is longer than %zu bytes, the limit for a Unix socket; use a "
+             "shorter --home", ctl->path, sizeof(sa.sun_path) - 1);
+    rc = SR_ETOOBIG;
+    goto fail;
+  }
+  /* One node per home: the lock settles a race between two starting nodes. */
+  ctl->lock_fd = open(ctl->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (ctl->lock_fd < 0) {
+    snprintf(err, errlen, "cannot create %s: %s", ctl->lock_path, strerror(errno));
+    rc = SR_EIO;
+    goto fail;
+  }
+  if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB) != 0 || answering(ctl->path)) {
+    snprintf(err, errlen, "a node is already running in %s (`seurone status` shows it; stop it with Ctrl-C, kill "
+             "-TERM, or before starting another)", home);
+    rc = SR_ERUNNING;
+    goto fail;
+  }
+  if (lstat(ctl->path, &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      snprintf(err, errlen, "%s exists and is not a socket; move it away and start again", ctl->path);
+      rc = SR_EEXIST;
+      goto fail;
+    }
+    unlink(ctl->path); /* stale: left by a node that did not stop cleanly */
+  }
+  memcpy(sa.sun_path, ctl->path, strlen(ctl->path) + 1);
+  if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+    snprintf(err, errlen, "cannot make a Unix socket: %s", strerror(errno));
+    rc = SR_EIO;
+    goto fail;
+  }
+  mode_t old = umask(0077);
+  rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+  umask(old);
+  if (rc != 0 || chmod(ctl->path, 0600) != 0 || listen(fd, 64) != 0) {
+    snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
+    if (rc == 0) unlink(ctl->path);
+    rc = SR_EIO;
+    goto fail;
+  }
   uv_pipe_init(loop, &ctl->server, 0);
   ctl->server.data = ctl;
-  mode_t old = umask(0077);
-  rc = uv_pipe_bind(&ctl->server, ctl->path);
-  umask(old);
-  if (rc == 0) rc = uv_listen((uv_stream_t *)&ctl->server, 16, on_conn);
-  if (rc) {
+  if ((rc = uv_pipe_open(&ctl->server, fd)) != 0 || (rc = uv_listen((uv_stream_t *)&ctl->server, 64, on_conn)) != 0) {
     snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, uv_strerror(rc));
-    uv_close((uv_handle_t *)&ctl->server, NULL);
-    *out = NULL;
-    /* ctl is freed by the caller's loop run? keep it simple: leak-free by closing synchronously below */
-    uv_run(loop, UV_RUN_NOWAIT);
-    free(ctl);
+    unlink(ctl->path);
+    close(ctl->lock_fd);
+    uv_close((uv_handle_t *)&ctl->server, server_freed); /* closes fd; ctl freed when the loop runs */
     return SR_EIO;
   }
-  chmod(ctl->path, 0600);
   *out = ctl;
   return 0;
+fail:
+  if (fd >= 0) close(fd);
+  if (ctl->lock_fd >= 0) close(ctl->lock_fd);
+  free(ctl);
+  return rc;
 }
-
-static void server_freed(uv_handle_t *h) { free(h->data); }
 
 void sr_control_stop(sr_control_t *ctl) {
   if (!ctl) return;
   while (ctl->clients) client_close(ctl->clients);
   unlink(ctl->path);
+  if (ctl->lock_fd >= 0) close(ctl->lock_fd); /* releases the lock; the file stays */
+  ctl->lock_fd = -1;
   uv_close((uv_handle_t *)&ctl->server, server_freed);
 }
 
+/* ---- client ---- */
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int sr_control_call(const char *home, json_t *request, json_t **reply_out, int timeout_ms) {
-  char path[4200], buf[SR_CONTROL_MAX + 2];
-  struct sockaddr_un sa;
-  size_t len = 0;
-  int fd, rc = SR_ECONTROL;
+  char path[PATH_CAP];
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  char *req = NULL, *buf = NULL;
+  size_t len = 0, cap = 0, sent = 0, n;
+  int fd = -1, rc = SR_ECONTROL;
+  int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : SR_CONTROL_TIMEOUT_MS);
   *reply_out = NULL;
   sock_path(home, path, sizeof(path));
-  if (un_addr(&sa, path)) return SR_ENONODE;
-  if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) return SR_EIO;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-    close(fd);
-    return SR_ENONODE;
+  if (strlen(path) >= sizeof(sa.sun_path)) return SR_ENONODE; /* no node could listen there */
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  if (!(req = json_dumps(request, JSON_COMPACT))) return SR_ENOMEM;
+  n = strlen(req);
+  if (n > SR_CONTROL_MAX) {
+    free(req);
+    return SR_ETOOBIG;
   }
-  char *s = json_dumps(request, JSON_COMPACT);
-  if (!s) { close(fd); return SR_ENOMEM; }
-  size_t n = strlen(s);
-  s[n] = '\0';
-  int wok = write(fd, s, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
-  free(s);
-  while (wok) {
+  req[n] = '\n'; /* json_dumps left room: overwrite the NUL, length kept in n + 1 */
+  if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
+    rc = SR_EIO;
+    goto out;
+  }
+  if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    /* ENOENT: no socket; ECONNREFUSED: a stale one; EAGAIN: backlog full. */
+    rc = errno == EAGAIN ? SR_ETIMEOUT : errno == ENOENT || errno == ECONNREFUSED ? SR_ENONODE : SR_EIO;
+    goto out;
+  }
+  while (sent < n + 1) {
+    struct pollfd p = {fd, POLLOUT, 0};
+    int64_t left = deadline - mono_ms();
+    if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+      rc = SR_ETIMEOUT;
+      goto out;
+    }
+    ssize_t w = send(fd, req + sent, n + 1 - sent, MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (w <= 0) {
+      rc = SR_ECONTROL; /* the node closed: it answers nothing */
+      goto out;
+    }
+    sent += (size_t)w;
+  }
+  for (;;) {
     struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0) break;
-    ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
-    if (r <= 0) break;
+    int64_t left = deadline - mono_ms();
+    if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+      rc = SR_ETIMEOUT;
+      goto out;
+    }
+    if (len == cap) {
+      if (cap >= SR_CONTROL_REPLY_MAX) {
+        rc = SR_ETOOBIG;
+        goto out;
+      }
+      char *nb = realloc(buf, cap ? cap * 2 : 8192);
+      if (!nb) {
+        rc = SR_ENOMEM;
+        goto out;
+      }
+      buf = nb;
+      cap = cap ? cap * 2 : 8192;
+    }
+    ssize_t r = recv(fd, buf + len, cap - len, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (r <= 0) {
+      rc = SR_ECONTROL; /* closed before a whole reply line */
+      goto out;
+    }
+    char *nl = memchr(buf + len, '\n', (size_t)r);
     len += (size_t)r;
-    if (memchr(buf, '\n', len)) {
-      buf[len] = '\0';
+    if (nl) {
       json_error_t je;
-      *reply_out = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
-      rc = *reply_out ? 0 : SR_ECONTROL;
-      break;
+      json_t *o = json_loadb(buf, (size_t)(nl - buf), 0, &je);
+      if (json_is_object(o)) {
+        *reply_out = o;
+        rc = 0;
+      } else {
+        json_decref(o);
+        rc = SR_ECONTROL;
+      }
+      goto out;
     }
   }
-  close(fd);
+out:
+  if (fd >= 0) close(fd);
+  free(req);
+  free(buf);
+  return rc;
+}
+
+int sr_control_reply_code(const json_t *reply) {
+  if (json_is_true(json_object_get(reply, "ok"))) return 0;
+  const char *name = json_string_value(json_object_get(reply, "code"));
+  if (name)
+    for (int code = -1; code >= -999; code--)
+      if (!strcmp(sr_errname(code), name)) return code;
+  return SR_ECONTROL;
+}
+
+int sr_control_run_info(const char *home, long *pid, char *address, size_t cap) {
+  char path[PATH_CAP];
+  json_error_t je;
+  snprintf(path, sizeof(path), "%s/run.json", home);
+  json_t *o = json_load_file(path, 0, &je);
+  if (!o) return access(path, F_OK) == 0 ? SR_ECONTROL : SR_ENONODE;
+  json_t *jp = json_object_get(o, "pid");
+  const char *a = json_string_value(json_object_get(o, "address"));
+  int rc = 0;
+  if (!json_is_integer(jp) || json_integer_value(jp) <= 0 || !a) rc = SR_ECONTROL;
+  else if (kill((pid_t)json_integer_value(jp), 0) != 0 && errno == ESRCH) rc = SR_ENONODE;
+  else {
+    if (pid) *pid = (long)json_integer_value(jp);
+    if (address) snprintf(address, cap, "%s", a);
+  }
+  json_decref(o);
   return rc;
 }

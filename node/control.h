@@ -4,32 +4,72 @@
  * request per connection: the client sends one JSON object and a newline (at most
  * SR_CONTROL_MAX bytes), the node answers one JSON object and a newline, then
  * closes. Requests:
- *   {"cmd":"status"} {"cmd":"peers"} {"cmd":"peer_add","address":str}
- *   {"cmd":"publish","type":str,"content":base64 canonical map} {"cmd":"stop"}
- * Replies: {"ok":true, ...} or {"ok":false,"error":str,"code":"SR_E..."}.
- * A client that sends garbage gets an error reply; one that sends too much or
- * too slowly is dropped. Nothing a client does can stop the node except "stop".
+ *   {"cmd":"status"}                          -> {"ok":true, <sr_node_status() keys>}
+ *   {"cmd":"peers"}                           -> {"ok":true, "peers":[...]}
+ *   {"cmd":"peer_add","address":str}          -> {"ok":true, "address":str}
+ *   {"cmd":"publish","type":str,"content":b64} -> {"ok":true, "id":hex, "seq":n}
+ *       content: standard base64 (padded) of one canonical msgpack map
+ *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops
+ *                                                as on SIGTERM
+ * Errors: {"ok":false, "error":sentence, "code":"SR_E..."} (sr_errname()).
+ *
+ * Robustness (the node must never block or fall over because of a client):
+ * a request that is not a JSON object with a string "cmd" gets an SR_ECONTROL
+ * reply; one longer than SR_CONTROL_MAX without a newline gets an SR_ETOOBIG reply;
+ * a client that has not sent its line within SR_CONTROL_TIMEOUT_MS gets an
+ * SR_ETIMEOUT reply, and is dropped if it does not read that within another
+ * second. At most SR_CONTROL_CLIENTS clients are served at once; more are closed
+ * at once. Only "stop" can stop the node.
+ *
+ * Single instance: the server holds an exclusive lock (flock) on HOME/control.lock
+ * for as long as it runs, and a socket file left by a node that died is replaced.
  */
 #ifndef SR_CONTROL_H
 #define SR_CONTROL_H
 #include <jansson.h>
+#include <stddef.h>
 #include <uv.h>
 
-#define SR_CONTROL_MAX 65536
+#define SR_CONTROL_MAX 65536             /* request line, newline excluded */
+#define SR_CONTROL_REPLY_MAX (16u << 20) /* the client refuses longer replies */
 #define SR_CONTROL_TIMEOUT_MS 5000
+#define SR_CONTROL_CLIENTS 32
 
 struct sr_node;
 typedef struct sr_control sr_control_t;
 
-/* Listens on HOME/control.sock. SR_ERUNNING (err says so) when a node already
- * answers there; a stale socket file is replaced. */
+/* Listens on HOME/control.sock on loop, handing requests to node (node/daemon.h,
+ * called on the loop thread). Errors, with a sentence in err:
+ *   SR_ERUNNING   a node already runs in this home (it answers on the socket or
+ *                 holds the lock);
+ *   SR_ETOOBIG    HOME/control.sock is longer than a Unix socket path may be;
+ *   SR_EEXIST     HOME/control.sock exists and is not a socket;
+ *   SR_EIO        the socket could not be made.
+ * Nothing is left on the loop on error. */
 int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr_control_t **out, char *err,
                      size_t errlen);
-/* Closes the socket and its clients and removes the file; run the loop after. */
+/* Closes the socket and every client, removes the socket file and releases the
+ * lock. c is freed once the loop has run the close callbacks: run the loop after.
+ * NULL is a no-op. */
 void sr_control_stop(sr_control_t *c);
 
-/* Client side, blocking: sends request, waits for the reply (caller owns it).
- * SR_ENONODE when no node listens in home, SR_ECONTROL on a bad reply. */
+/* Client side, blocking (plain sockets, no loop): sends request, waits at most
+ * timeout_ms in all for the reply, and stores it in *reply (caller owns it; an
+ * {"ok":false,...} reply is still a 0 return). Errors: SR_ENONODE (nothing
+ * listens in home), SR_ETIMEOUT, SR_ETOOBIG (request over SR_CONTROL_MAX),
+ * SR_ECONTROL (the node closed without a reply, or the reply is not a JSON
+ * object), SR_EIO. */
 int sr_control_call(const char *home, json_t *request, json_t **reply, int timeout_ms);
+
+/* The SR_E* code named by an {"ok":false,"code":...} reply; SR_ECONTROL when the
+ * code is missing or unknown, 0 for an ok reply. */
+int sr_control_reply_code(const json_t *reply);
+
+/* Reads HOME/run.json (node/daemon.h). 0 when it exists and its pid is a live
+ * process (address, cap >= SR_NET_ADDRESS_MAX, receives the node's address with
+ * the port it bound; pid may be NULL); SR_ENONODE when there is no such file or
+ * its process is gone (a node killed with SIGKILL leaves a stale one); SR_ECONTROL
+ * when it is malformed. */
+int sr_control_run_info(const char *home, long *pid, char *address, size_t cap);
 
 #endif

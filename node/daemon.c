@@ -16,6 +16,7 @@
 #include "store/scope.h"
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   char err[4600], path[4200], host[SR_NET_HOST_MAX], listen[400];
   int rc = 0, port;
   if (!n) return SR_ENOMEM;
+  /* A peer that vanishes mid-write must cost a connection, not the process. */
+  signal(SIGPIPE, SIG_IGN);
   /* Absolute, so run.json names paths any process can use. */
   if (!realpath(o->home, n->home)) snprintf(n->home, sizeof(n->home), "%s", o->home);
   n->json_log = o->json_log;

@@ -12,6 +12,7 @@
 #include "node/identity.h"
 #include "node/node.h"
 #include "store/peers.h"
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,6 +93,7 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
     return rc;
   }
   if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
+  signal(SIGPIPE, SIG_IGN);
   sr_invite_parse(code, address, sizeof(address), netkey, a->secret);
   if ((rc = sr_net_address_parse(address, host, sizeof(host), &port, relay_key))) {
     snprintf(err, errlen, "the invite's address is malformed (%s)", sr_strerror(rc));

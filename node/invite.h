@@ -10,12 +10,20 @@
 #include <stdint.h>
 
 #define SR_INVITE_PREFIX "seurone-invite:1:"
-#define SR_INVITE_CODE_MAX 512
+#define SR_INVITE_CODE_MAX 512 /* prefix + address (< 352) + 2 x (":" + 64 hex) + NUL */
 
-/* Writes the code for (address, network key, secret) into out. */
+/* Writes the code for (address, network key, secret) into out (cap >=
+ * SR_INVITE_CODE_MAX is always enough). SR_EINVITECODE when address is not a
+ * seurone:// address, SR_ETOOBIG when cap is short. */
 int sr_invite_format(const char *address, const uint8_t netkey[32], const uint8_t secret[32], char *out, size_t cap);
-/* Parses a code strictly; secret may be NULL. SR_EINVITECODE when malformed. */
+/* Parses a code strictly: the prefix, a valid seurone:// address, then the
+ * network key and the secret as 64 lowercase hex digits each; nothing before,
+ * between or after (callers trim what a user pasted). address (acap >=
+ * SR_NET_ADDRESS_MAX) gets the relay's address; secret may be NULL.
+ * SR_EINVITECODE when malformed (sr_invite_problem() says how). */
 int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret);
+/* NULL when code parses, else a sentence saying what is wrong with it (static). */
+const char *sr_invite_problem(const char *code);
 
 /* Redeems an invite from the home's identity: dials the relay, proves the secret,
  * and stores the relay in the peer table (telling a running node to dial it).

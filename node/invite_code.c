@@ -1,39 +1,99 @@
-/* invite_code.c: the text form of an invite code (see invite.h). */
+/* invite_code.c: the text form of an invite code (see invite.h).
+ *
+ *   seurone-invite:1:<address>:<network key, 64 hex>:<secret, 64 hex>
+ *
+ * The address itself contains colons (seurone://HOST:PORT/KEY, IPv6 hosts in
+ * brackets), so the code is read from the right: the two hex fields have a fixed
+ * length, and the address is whatever lies between the prefix and them. Exactly
+ * one text per (address, network key, secret): hex is lowercase only. */
 #include "node/invite.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "net/address.h"
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-int sr_invite_format(const char *address, const uint8_t netkey[32], const uint8_t secret[32], char *out, size_t cap) {
-  char nk[65], sec[65];
-  sr_hex_encode(netkey, 32, nk);
-  sr_hex_encode(secret, 32, sec);
-  int n = snprintf(out, cap, "%s%s:%s:%s", SR_INVITE_PREFIX, address, nk, sec);
-  return n > 0 && (size_t)n < cap ? 0 : SR_ETOOBIG;
+#define HEX32 64
+
+static int lower_hex(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+  return 1;
+}
+
+/* The parser; *why (when not NULL) gets the problem. */
+static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret, const char **why) {
+  static const char *const bad_prefix = "an invite code starts with " SR_INVITE_PREFIX
+                                        " (copy the whole line `seurone invite create` printed)";
+  size_t plen = strlen(SR_INVITE_PREFIX), len;
+  char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX];
+  uint8_t key[32], tmp[32];
+  uint16_t port;
+  const char *w = NULL;
+  if (!code) code = "";
+  len = strlen(code);
+  if (strncmp(code, SR_INVITE_PREFIX, plen) != 0) {
+    w = strncmp(code, "seurone-invite:", 15) == 0 ? "this invite code is from another version of seurone (this one reads "
+                                                    "version 1)"
+                                                  : bad_prefix;
+    goto bad;
+  }
+  if (len < plen + 1 + 2 * (1 + HEX32)) {
+    w = "the invite code is too short: it ends with the network key and the secret, 64 hex digits each";
+    goto bad;
+  }
+  const char *sec = code + len - HEX32, *nk = sec - 1 - HEX32;
+  size_t alen = (size_t)(nk - 1 - (code + plen));
+  if (nk[-1] != ':' || sec[-1] != ':' || !lower_hex(nk, HEX32) || !lower_hex(sec, HEX32)) {
+    w = "the invite code must end with :<network key>:<secret>, 64 lowercase hex digits each (was it cut short?)";
+    goto bad;
+  }
+  if (alen == 0 || alen >= sizeof(addr)) {
+    w = "the invite code has no valid relay address";
+    goto bad;
+  }
+  memcpy(addr, code + plen, alen);
+  addr[alen] = '\0';
+  if (sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) {
+    w = "the relay address in the invite code is not a seurone://HOST:PORT/KEY address";
+    goto bad;
+  }
+  if (address) {
+    if (alen >= acap) return SR_ETOOBIG;
+    memcpy(address, addr, alen + 1);
+  }
+  memcpy(hex, nk, HEX32);
+  hex[HEX32] = '\0';
+  if (netkey) sr_hex_decode(hex, netkey, 32);
+  memcpy(hex, sec, HEX32);
+  sr_hex_decode(hex, secret ? secret : tmp, 32);
+  sodium_memzero(hex, sizeof(hex));
+  sodium_memzero(tmp, sizeof(tmp));
+  return 0;
+bad:
+  if (why) *why = w;
+  return SR_EINVITECODE;
 }
 
 int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret) {
-  size_t plen = strlen(SR_INVITE_PREFIX), len = strlen(code);
-  char host[SR_NET_HOST_MAX];
+  return parse(code, address, acap, netkey, secret, NULL);
+}
+
+const char *sr_invite_problem(const char *code) {
+  const char *why = NULL;
+  return parse(code, NULL, 0, NULL, NULL, &why) == 0 ? NULL : why;
+}
+
+int sr_invite_format(const char *address, const uint8_t netkey[32], const uint8_t secret[32], char *out, size_t cap) {
+  char nk[HEX32 + 1], sec[HEX32 + 1], host[SR_NET_HOST_MAX];
+  uint8_t key[32];
   uint16_t port;
-  uint8_t key[32], tmp[32];
-  /* <address>:<64 hex>:<64 hex> — the two hex fields have fixed length, so the
-   * address is everything before them (it may itself contain colons). */
-  if (len < plen + 2 * 65 + 1 || strncmp(code, SR_INVITE_PREFIX, plen) != 0) return SR_EINVITECODE;
-  const char *sec = code + len - 64, *nk = sec - 65;
-  if (nk[-1] != ':' || sec[-1] != ':') return SR_EINVITECODE;
-  size_t alen = (size_t)(nk - 1 - (code + plen));
-  if (alen == 0 || alen >= acap) return SR_EINVITECODE;
-  memcpy(address, code + plen, alen);
-  address[alen] = '\0';
-  char nkbuf[65], secbuf[65];
-  memcpy(nkbuf, nk, 64);
-  nkbuf[64] = '\0';
-  memcpy(secbuf, sec, 64);
-  secbuf[64] = '\0';
-  if (sr_hex_decode(nkbuf, netkey, 32) || sr_hex_decode(secbuf, secret ? secret : tmp, 32)) return SR_EINVITECODE;
-  if (sr_net_address_parse(address, host, sizeof(host), &port, key)) return SR_EINVITECODE;
-  return 0;
+  int n;
+  if (!address || sr_net_address_parse(address, host, sizeof(host), &port, key) != 0) return SR_EINVITECODE;
+  sr_hex_encode(netkey, 32, nk);
+  sr_hex_encode(secret, 32, sec);
+  n = snprintf(out, cap, "%s%s:%s:%s", SR_INVITE_PREFIX, address, nk, sec);
+  sodium_memzero(sec, sizeof(sec));
+  return n > 0 && (size_t)n < cap ? 0 : SR_ETOOBIG;
 }
