@@ -19,7 +19,12 @@
 #include <unistd.h>
 
 #define HIGH_WATER (256 * 1024) /* stream while the write queue is below this */
-#define BATCH_MAX 512           /* ingest at most this many entries per transaction */
+#define BATCH_MAX 4096          /* ingest at most this many entries per transaction */
+/* A trickle (live gossip) is committed at the end of the loop iteration that
+ * brought it; a flood (a sync) is left to accumulate for up to BATCH_WAIT_MS, so
+ * one commit covers thousands of entries instead of one read's worth. */
+#define BATCH_SMALL 64
+#define BATCH_WAIT_MS 100
 #define PUMP_CHUNK 64           /* entries read from the store per pump step */
 #define RBUF_CAP (SR_FRAME_MAX + SR_BOX_BODY_MAX)
 
@@ -58,6 +63,25 @@ typedef struct pending {
   uint8_t *raw;
 } pending_t;
 
+/* Received entries on their way into the store. A batch is verified and committed
+ * on a libuv worker thread while the loop keeps reading the next one, so
+ * signature checks overlap with the network; one batch is in flight at a time,
+ * which keeps each author's entries in order. */
+typedef struct batch {
+  uv_work_t req;
+  struct sr_gossip *g;
+  sr_ingest_item_t *items;
+  pending_t *pend;
+  size_t n, cap;
+  int rc, threads;
+  uint64_t now;
+  sr_ingest_stats_t stats;
+} batch_t;
+
+/* Past this many waiting entries, more are not taken (the sender is then behind
+ * and the gap rule asks for them again): memory stays bounded under any flood. */
+#define BATCH_CAP_MAX 65536
+
 struct sr_gossip {
   sr_net *net;
   sr_store_t *store;
@@ -68,10 +92,12 @@ struct sr_gossip {
   sr_gpeer_t *peers;
   size_t sessions;
   sr_gossip_stats_t st;
-  sr_ingest_item_t batch[BATCH_MAX];
-  pending_t pend[BATCH_MAX];
-  size_t nbatch;
+  struct batch *cur;      /* entries received, waiting to be stored */
+  struct batch *inflight; /* the batch a worker thread is storing now */
+  int stopping;
+  uint64_t batch_since; /* loop time of the oldest pending entry */
   uv_check_t flusher;
+  uv_timer_t flush_timer;
   int threads; /* signature checks of a batch run on this many threads */
 };
 
@@ -271,27 +297,44 @@ static sr_gpeer_t *peer_by_key(sr_gossip_t *g, const uint8_t *key) {
   return NULL;
 }
 
-static void flush(sr_gossip_t *g) {
-  sr_ingest_stats_t stats;
-  size_t n = g->nbatch;
+static void flush(sr_gossip_t *g);
+static void on_flush(uv_check_t *c);
+static void on_flush_timer(uv_timer_t *t) { flush(t->data); }
+
+static void batch_free(batch_t *b) {
+  for (size_t i = 0; i < b->n; i++) free(b->pend[i].raw);
+  free(b->items);
+  free(b->pend);
+  free(b);
+}
+
+static void batch_work(uv_work_t *req) {
+  batch_t *b = req->data;
+  b->rc = sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
+}
+
+/* Back on the loop thread: tell peers, forward what is new. */
+static void batch_done(uv_work_t *req, int status) {
+  batch_t *b = req->data;
+  sr_gossip_t *g = b->g;
   int contacts = 0;
-  if (!n) return;
-  g->nbatch = 0;
-  uv_check_stop(&g->flusher);
-  int rc = sr_store_ingest(g->store, g->batch, n, g->threads, wall_ms(), &stats);
-  if (rc) {
-    glog(g, "storing %zu received entries failed: %s; they will be fetched again", n, sr_store_errmsg(g->store));
-    goto done;
+  g->inflight = NULL;
+  if (status != 0 || b->rc) {
+    glog(g, "storing %zu received entries failed: %s; they will be fetched again", b->n,
+         status ? uv_strerror(status) : sr_store_errmsg(g->store));
+    batch_free(b);
+    flush(g);
+    return;
   }
-  for (size_t i = 0; i < n; i++) {
-    sr_ingest_item_t *it = &g->batch[i];
-    sr_gpeer_t *p = peer_by_key(g, g->pend[i].from);
+  for (size_t i = 0; i < b->n; i++) {
+    sr_ingest_item_t *it = &b->items[i];
+    sr_gpeer_t *p = peer_by_key(g, b->pend[i].from);
     astate_t *s = p ? find(p, it->author) : NULL;
     switch (it->status) {
     case 0:
       if (s && s->their_seq < it->seq) s->their_seq = it->seq;
       if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP) contacts = 1;
-      forward(g, &it->e, it->flow.hops, g->pend[i].from);
+      forward(g, &it->e, it->flow.hops, b->pend[i].from);
       break;
     case SR_EDUP:
       g->st.duplicates++;
@@ -313,12 +356,35 @@ static void flush(sr_gossip_t *g) {
       break;
     }
   }
-  if (stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, stats.accepted, contacts);
-done:
-  for (size_t i = 0; i < n; i++) free(g->pend[i].raw);
+  if (b->stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, b->stats.accepted, contacts);
+  batch_free(b);
+  flush(g); /* what arrived meanwhile goes next */
 }
 
-static void on_flush(uv_check_t *c) { flush(c->data); }
+static void flush(sr_gossip_t *g) {
+  batch_t *b = g->cur;
+  if (!b || !b->n || g->inflight) return;
+  if (!g->stopping) {
+    uv_check_stop(&g->flusher);
+    uv_timer_stop(&g->flush_timer);
+  }
+  g->cur = NULL;
+  g->inflight = b;
+  b->g = g;
+  b->now = wall_ms();
+  b->threads = g->threads;
+  b->req.data = b;
+  if (uv_queue_work(g->net->loop, &b->req, batch_work, batch_done) != 0) {
+    batch_work(&b->req); /* no worker: store it here */
+    batch_done(&b->req, 0);
+  }
+}
+
+static void on_flush(uv_check_t *c) {
+  sr_gossip_t *g = c->data;
+  if (!g->cur || g->cur->n < BATCH_SMALL || now_ms(g) - g->batch_since >= BATCH_WAIT_MS) flush(g);
+  else if (!uv_is_active((uv_handle_t *)&g->flush_timer)) uv_timer_start(&g->flush_timer, on_flush_timer, BATCH_WAIT_MS, 0);
+}
 
 static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   sr_gossip_t *g = p->g;
@@ -326,11 +392,25 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   int rc = sr_entry_decode(f->entry, f->entry_len, &e);
   if (rc) return rc;
   if (!g->h.in_scope(g->h.ctx, e.author)) return 1; /* unsolicited: noise */
-  if (g->nbatch == BATCH_MAX) flush(g);
+  if (!g->cur) {
+    if (!(g->cur = calloc(1, sizeof(*g->cur)))) return SR_ENOMEM;
+    g->batch_since = now_ms(g);
+  }
+  batch_t *b = g->cur;
+  if (b->n == b->cap) {
+    if (b->cap >= BATCH_CAP_MAX) return 2; /* congested: not taken */
+    size_t ncap = b->cap ? b->cap * 2 : 256;
+    sr_ingest_item_t *items = realloc(b->items, ncap * sizeof(*items));
+    if (items) b->items = items;
+    pending_t *pend = realloc(b->pend, ncap * sizeof(*pend));
+    if (pend) b->pend = pend;
+    if (!items || !pend) return SR_ENOMEM;
+    b->cap = ncap;
+  }
   uint8_t *copy = malloc(f->entry_len);
   if (!copy) return SR_ENOMEM;
   memcpy(copy, f->entry, f->entry_len);
-  sr_ingest_item_t *it = &g->batch[g->nbatch];
+  sr_ingest_item_t *it = &b->items[b->n];
   memset(it, 0, sizeof(*it));
   it->raw = copy;
   it->len = f->entry_len;
@@ -338,12 +418,13 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   memcpy(it->flow.from, p->key, 32);
   it->flow.hops = f->hops >= UINT32_MAX ? UINT32_MAX : (uint32_t)f->hops + 1;
   it->flow.source = SR_SRC_PEER;
-  memcpy(g->pend[g->nbatch].from, p->key, 32);
-  g->pend[g->nbatch].raw = copy;
-  g->nbatch++;
+  memcpy(b->pend[b->n].from, p->key, 32);
+  b->pend[b->n].raw = copy;
+  b->n++;
   p->entries_in++;
   g->st.entries_in++;
-  uv_check_start(&g->flusher, on_flush);
+  if (b->n >= BATCH_MAX) flush(g);
+  else uv_check_start(&g->flusher, on_flush);
   return 0;
 }
 
@@ -644,19 +725,23 @@ int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint
   if (g->threads < 1) g->threads = 1;
   uv_check_init(net->loop, &g->flusher);
   g->flusher.data = g;
+  uv_timer_init(net->loop, &g->flush_timer);
+  g->flush_timer.data = g;
   net->data = g;
   *out = g;
   return 0;
 }
 
 void sr_gossip_shutdown(sr_gossip_t *g) {
-  flush(g);
+  flush(g); /* a batch in flight finishes on its own; batch_done flushes the rest */
+  g->stopping = 1;
   for (sr_gpeer_t *p = g->peers; p; p = p->next)
     if (!p->closing) {
       p->closing = 1;
       sr_net_conn_goodbye(p->conn);
     }
   uv_close((uv_handle_t *)&g->flusher, NULL);
+  uv_close((uv_handle_t *)&g->flush_timer, NULL);
 }
 
 void sr_gossip_free(sr_gossip_t *g) { free(g); }

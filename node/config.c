@@ -143,8 +143,8 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
   }
   if (!strcmp(key, "hops")) {
     uint64_t v;
-    if (parse_num(val, 0, 5, &v)) {
-      snprintf(why, whylen, "hops must be a whole number from 0 to 5, got '%s'", val);
+    if (parse_num(val, 0, 16, &v)) {
+      snprintf(why, whylen, "hops must be a whole number from 0 to 16, got '%s'", val);
       return SR_EINVAL;
     }
     cfg->hops = (int)v;

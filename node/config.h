@@ -5,7 +5,7 @@
  *                                      IPv6 as [::]:8708; port 0 picks a free one)
  *   advertise            = HOST        the host others should dial, when listen is a wildcard
  *   network_key          = 64 hex      a closed network's key (default: Seurone's, DESIGN.md)
- *   hops                 = 0..5        follow hops replicated (default 2)
+ *   hops                 = 0..16       follow hops replicated (default 2)
  *   relay                = yes|no      relay mode (default no)
  *   max_conns            = N           sessions at once (default 32; 256 for a relay)
  *   idle_timeout_ms      = MS          end a silent session (default 300000)
@@ -35,7 +35,7 @@ typedef struct sr_config {
   uint16_t listen_port;            /* 0: any free port */
   char advertise[SR_NET_HOST_MAX]; /* "" when not set */
   uint8_t network_key[32];
-  int hops;                      /* follow hops replicated, 0..5 (default 2) */
+  int hops;                      /* follow hops replicated, 0..16 (default 2) */
   int relay;                     /* relay mode (default 0) */
   uint32_t max_conns;            /* sessions at once (32; 256 for a relay) */
   int max_conns_set;             /* max_conns came from the file (relay does not change it) */

@@ -308,8 +308,8 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
     goto fail;
   }
   if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB) != 0 || answering(ctl->path)) {
-    snprintf(err, errlen, "a node is already running in %s (`seurone status` shows it; stop it with Ctrl-C, kill "
-             "-TERM, or before starting another)", home);
+    snprintf(err, errlen, "a node is already running in %s (`seurone status` shows it); stop it first with Ctrl-C "
+             "or `kill -TERM` on the pid in %s/run.json", home, home);
     rc = SR_ERUNNING;
     goto fail;
   }

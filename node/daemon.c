@@ -404,7 +404,8 @@ int sr_node_run(const sr_node_opts_t *o) {
     rc = SR_EINVAL;
     goto out_free;
   }
-  n->relay = o->relay == 1 ? 1 : n->cfg.relay;
+  if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
+  n->relay = n->cfg.relay;
   if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   memcpy(n->pk, n->sk + 32, 32);
   sr_home_store_path(n->home, path, sizeof(path));
@@ -414,6 +415,12 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) { rc = SR_ENOMEM; goto out_store; }
   uv_loop_init(&n->loop);
+  /* The control socket first: a second node on this home stops here, before it
+   * touches the network. */
+  if ((rc = sr_control_start(&n->loop, n->home, n, &n->ctl, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: %s\n", err);
+    goto out_loop;
+  }
 
   sr_net_config ncfg;
   memset(&ncfg, 0, sizeof(ncfg));
@@ -422,7 +429,11 @@ int sr_node_run(const sr_node_opts_t *o) {
   memcpy(ncfg.sk, n->sk, 64);
   ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
   sr_gossip_net_callbacks(&ncfg.cb);
-  if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) { fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc)); goto out_loop; }
+  if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) {
+    fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc));
+    sr_control_stop(n->ctl);
+    goto out_loop;
+  }
   n->net_up = 1;
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
 
@@ -444,10 +455,6 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_net_address_format(host, (uint16_t)port, n->pk, n->address, sizeof(n->address));
   snprintf(listen, sizeof(listen), strchr(n->cfg.listen_host, ':') ? "[%s]:%d" : "%s:%d", n->cfg.listen_host, port);
 
-  if ((rc = sr_control_start(&n->loop, n->home, n, &n->ctl, err, sizeof(err)))) {
-    fprintf(stderr, "seurone: %s\n", err);
-    goto out_gossip;
-  }
   if (write_run_json(n, listen)) nlog(n, "warning: could not write %s/run.json", n->home);
 
   /* The peer table: what the store remembers, plus the config's bootstrap peers. */
@@ -480,10 +487,13 @@ out_gossip:
   sr_gossip_shutdown(n->g);
 out_net:
   sr_net_close(&n->net);
+  sr_control_stop(n->ctl);
+  n->ctl = NULL;
 out_close:
   uv_run(&n->loop, UV_RUN_DEFAULT);
   if (n->g) sr_gossip_free(n->g);
 out_loop:
+  uv_run(&n->loop, UV_RUN_DEFAULT);
   uv_loop_close(&n->loop);
   free(n->known);
 out_store:

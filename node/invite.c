@@ -24,7 +24,7 @@ typedef struct {
   sr_gossip_t *g;
   uv_timer_t timer;
   uint8_t self[32], secret[32];
-  int done, ok, sent;
+  int done, ok, sent, replied, net_rc;
   char reason[600];
 } accept_t;
 
@@ -58,6 +58,7 @@ static void a_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
   (void)key;
   (void)outbound;
   if (!a->done) {
+    a->net_rc = reason ? reason : SR_ENETEOF;
     snprintf(a->reason, sizeof(a->reason), "the relay closed the connection: %s (is the address right, and does the "
              "network key match?)", sr_strerror(reason ? reason : SR_ENETEOF));
     a_finish(a);
@@ -68,6 +69,7 @@ static void a_reply(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t
   accept_t *a = ctx;
   (void)p;
   a->ok = ok;
+  a->replied = 1;
   snprintf(a->reason, sizeof(a->reason), "%.*s", (int)len, reason);
   a_finish(a);
 }
@@ -123,6 +125,7 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
   uv_timer_start(&a->timer, a_timeout, ACCEPT_TIMEOUT_MS, 0);
   if ((rc = sr_net_dial(&a->net, host, port, relay_key, NULL, &c))) {
     snprintf(a->reason, sizeof(a->reason), "cannot dial %s: %s", address, sr_strerror(rc));
+    a->net_rc = rc;
     a_finish(a);
   }
   uv_run(&a->loop, UV_RUN_DEFAULT);
@@ -130,9 +133,14 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
   uv_loop_close(&a->loop);
 
   if (!a->ok) {
+    if (!a->replied) {
+      /* Never heard an answer: a network problem, not a refusal. */
+      snprintf(err, errlen, "could not reach the relay %s: %s", address, a->reason);
+      rc = a->net_rc ? a->net_rc : SR_ETIMEOUT;
+      goto out;
+    }
     snprintf(err, errlen, "the relay refused the invite: %s", a->reason[0] ? a->reason : "no reason given");
-    rc = SR_EINVITE;
-    if (strstr(a->reason, "used up")) rc = SR_EINVITEUSED;
+    rc = strstr(a->reason, "used up") ? SR_EINVITEUSED : SR_EINVITE;
     goto out;
   }
   sr_peer_rec_t rec;

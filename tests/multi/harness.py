@@ -58,7 +58,10 @@ def check(cond, what):
 def check_eq(got, want, what):
     if got != want:
         raise TestFailure(f"{what}: got {got!r}, want {want!r}")
-    print(f"ok   {what} ({want!r})", flush=True)
+    shown = repr(want)
+    if len(shown) > 100:
+        shown = f"{type(want).__name__} of {len(want)}" if hasattr(want, "__len__") else shown[:100] + "..."
+    print(f"ok   {what} ({shown})", flush=True)
 
 
 def note(msg):

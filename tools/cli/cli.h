@@ -74,7 +74,10 @@ int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);
-/* The running node's address (with the port it bound); SR_ENONODE if none runs. */
-int cli_node_address(sr_cli_t *cli, char *out, size_t cap);
+/* This node's seurone:// address: the running node's (run.json: the port it
+ * really bound) unless listen is given, else the one the config describes
+ * (listen, advertise; listen overrides the config's). Returns 0, or an exit code
+ * after printing what is wrong (e.g. port 0 while no node runs). */
+int cli_node_address(sr_cli_t *cli, const char *listen, char *out, size_t cap);
 
 #endif

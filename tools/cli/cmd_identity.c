@@ -189,31 +189,42 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
     exit_code = cli_fail(SR_EXIT_USAGE, "cannot encode the content: %s", sr_strerror(rc));
     goto cleanup;
   }
-  {
-    /* A running node publishes for us, so its peers get the entry at once. */
+  if (sbuf.size > SR_ENTRY_MAX) {
+    exit_code = cli_fail(SR_EXIT_USAGE, "the content is larger than an entry may be (16 KiB)");
+    goto cleanup;
+  }
+  if (!ts_flag) {
+    /* A running node publishes for us, so its connected peers get the entry at
+     * once. (--ts is for tests and imports of old data: written directly, and
+     * peers get it at their next sync.) */
     char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
-    json_t *reply = NULL;
-    if (sbuf.size > SR_ENTRY_MAX) {
-      exit_code = cli_fail(SR_EXIT_USAGE, "the content is larger than an entry may be (16 KiB)");
-      goto cleanup;
-    }
+    json_t *reply = NULL, *req;
     sodium_bin2base64(b64, sizeof(b64), (const uint8_t *)sbuf.data, sbuf.size, sodium_base64_VARIANT_ORIGINAL);
-    json_t *req = json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", spec->type, "content", b64);
+    req = json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", spec->type, "content", b64);
     rc = sr_control_call(cli->home, req, &reply, 10000);
     json_decref(req);
     if (rc == 0) {
-      if (!json_is_true(json_object_get(reply, "ok"))) {
-        exit_code = cli_fail(SR_EXIT_PROBLEM, "publish failed: %s", json_string_value(json_object_get(reply, "error")));
+      const char *rid = json_string_value(json_object_get(reply, "id"));
+      json_t *rseq = json_object_get(reply, "seq");
+      if (sr_control_reply_code(reply) != 0) {
+        const char *e = json_string_value(json_object_get(reply, "error"));
+        int code = sr_control_reply_code(reply);
+        exit_code = cli_fail(code == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
+                             e ? e : sr_strerror(code));
+      } else if (!rid || !json_is_integer(rseq)) {
+        exit_code = cli_fail(SR_EXIT_ENV, "the running node's reply had no id: check `seurone log` before publishing again");
       } else if (cli->json) {
-        cli_json_print(json_pack("{s:O, s:O}", "id", json_object_get(reply, "id"), "seq", json_object_get(reply, "seq")));
+        cli_json_print(json_pack("{s:s, s:I}", "id", rid, "seq", json_integer_value(rseq)));
       } else {
-        printf("%s\n", json_string_value(json_object_get(reply, "id")));
+        printf("%s\n", rid);
       }
       json_decref(reply);
       goto cleanup;
     }
     if (rc != SR_ENONODE) {
-      exit_code = cli_fail(SR_EXIT_ENV, "the running node did not answer (%s); try again or stop it", sr_strerror(rc));
+      /* Not knowing whether the node published, do not risk writing it twice. */
+      exit_code = cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket (%s): check "
+                           "`seurone log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
       goto cleanup;
     }
   }

@@ -2,44 +2,53 @@
 #include "tools/cli/cli.h"
 #include "net/address.h"
 #include "node/config.h"
+#include "node/control.h"
 #include <string.h>
 
-int cmd_address(sr_cli_t *cli, int argc, char **argv) {
+int cli_node_address(sr_cli_t *cli, const char *listen, char *out, size_t cap) {
   sr_config_t cfg;
-  char err[4400], host[SR_NET_HOST_MAX], addr[SR_NET_ADDRESS_MAX], hex[65];
-  const char *listen = NULL;
+  char err[4600], host[SR_NET_HOST_MAX];
   uint8_t sk[SR_SECRET_BYTES];
+  int rc;
+  /* A running node knows the port it really bound (listen = ...:0 included). */
+  if (!listen && sr_control_run_info(cli->home, NULL, out, cap) == 0) return 0;
+  if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
+  if (listen && sr_config_parse_hostport(listen, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port))
+    return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::1]:PORT), got '%s'", listen);
+  if (cfg.listen_port == 0)
+    return cli_fail(SR_EXIT_ENV, "%s listens on port 0 (any free port), so its address is known only while it runs: "
+                    "start it with `seurone run`, or set a port with listen = HOST:PORT in %s/config",
+                    listen ? "--listen" : "the config", cli->home);
+  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  if (cfg.advertise[0]) snprintf(host, sizeof(host), "%s", cfg.advertise);
+  else if ((rc = sr_net_advertise_host(cfg.listen_host, host, sizeof(host)))) {
+    sodium_memzero(sk, sizeof(sk));
+    return cli_fail(SR_EXIT_ENV, "cannot choose a host to advertise: %s (set advertise = HOST in %s/config)",
+                    sr_strerror(rc), cli->home);
+  }
+  rc = sr_net_address_format(host, cfg.listen_port, sk + 32, out, cap);
+  sodium_memzero(sk, sizeof(sk));
+  if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an address from host '%s': %s", host, sr_strerror(rc));
+  return 0;
+}
+
+int cmd_address(sr_cli_t *cli, int argc, char **argv) {
+  char host[SR_NET_HOST_MAX], addr[SR_NET_ADDRESS_MAX], hex[65];
+  const char *listen = NULL;
+  uint8_t key[SR_KEY_BYTES];
+  uint16_t port;
   int rc;
   for (int i = 1; i < argc; i++) {
     int r = cli_opt(argc, argv, &i, "--listen", &listen);
     if (r < 0) return SR_EXIT_USAGE;
     if (r == 0) return cli_fail(SR_EXIT_USAGE, "address: unexpected '%s'", argv[i]);
   }
-  if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
-  if (!listen && cli_node_address(cli, addr, sizeof(addr)) == 0 &&
-      sr_net_address_parse(addr, host, sizeof(host), &cfg.listen_port, sk) == 0) {
-    /* The running node knows the port it really bound. */
-    sr_hex_encode(sk, SR_KEY_BYTES, hex);
-    sodium_memzero(sk, sizeof(sk));
-    if (cli->json)
-      cli_json_print(json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "host", host, "port", (int)cfg.listen_port, "key", hex));
-    else
-      printf("%s\n", addr);
-    return 0;
-  }
-  if (listen && sr_config_parse_hostport(listen, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port))
-    return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::1]:PORT)");
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  if (cfg.advertise[0]) snprintf(host, sizeof(host), "%s", cfg.advertise);
-  else if ((rc = sr_net_advertise_host(cfg.listen_host, host, sizeof(host))))
-    return cli_fail(SR_EXIT_ENV, "cannot choose a host to advertise: %s (set advertise = HOST in %s/config)",
-                    sr_strerror(rc), cli->home);
-  rc = sr_net_address_format(host, cfg.listen_port, sk + 32, addr, sizeof(addr));
-  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
-  sodium_memzero(sk, sizeof(sk));
-  if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an address from host '%s': %s", host, sr_strerror(rc));
+  if ((rc = cli_node_address(cli, listen, addr, sizeof(addr))) != 0) return rc;
+  if (sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0)
+    return cli_fail(SR_EXIT_ENV, "the node's address '%s' is malformed (%s/run.json)", addr, cli->home);
+  sr_hex_encode(key, SR_KEY_BYTES, hex);
   if (cli->json)
-    cli_json_print(json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "host", host, "port", (int)cfg.listen_port, "key", hex));
+    cli_json_print(json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "host", host, "port", (int)port, "key", hex));
   else
     printf("%s\n", addr);
   return 0;

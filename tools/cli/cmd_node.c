@@ -1,6 +1,11 @@
 /* cmd_node.c: the running node — `seurone run`, `status`, `peers`, `peer add`,
- * `invite create|accept`. Commands talk to a running node through its control
- * socket (node/control.h) and fall back to the store when none runs. */
+ * `invite create|accept`.
+ *
+ * Every command but `run` first asks the node running in the home through its
+ * control socket (node/control.h). When none runs (SR_ENONODE), it falls back to
+ * the store, which LMDB lets any process read and write beside a running node:
+ * status and peers show what the store knows, `peer add` writes the peer table
+ * for the node to dial at its next start. */
 #include "tools/cli/cli.h"
 #include "net/address.h"
 #include "node/config.h"
@@ -8,146 +13,270 @@
 #include "node/daemon.h"
 #include "node/invite.h"
 #include "store/peers.h"
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define CALL_TIMEOUT_MS 10000
+
+/* ---- run ---- */
 
 int cmd_run(sr_cli_t *cli, int argc, char **argv) {
   sr_node_opts_t o = {cli->home, NULL, -1, 0};
+  char host[256];
+  uint16_t port;
   for (int i = 1; i < argc; i++) {
     int r = cli_opt(argc, argv, &i, "--listen", &o.listen);
     if (r < 0) return SR_EXIT_USAGE;
-    if (r) continue;
+    if (r) {
+      if (sr_config_parse_hostport(o.listen, host, sizeof(host), &port))
+        return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::]:PORT; port 0 picks a free one), got '%s'",
+                        o.listen);
+      continue;
+    }
     if (!strcmp(argv[i], "--relay")) o.relay = 1;
     else if (!strcmp(argv[i], "--json-log")) o.json_log = 1;
     else return cli_fail(SR_EXIT_USAGE, "run: unexpected '%s' (see seurone run --help)", argv[i]);
   }
-  int rc = sr_node_run(&o);
-  return rc ? SR_EXIT_ENV : 0;
+  /* sr_node_run prints why it could not start. */
+  return sr_node_run(&o) ? SR_EXIT_ENV : SR_EXIT_OK;
 }
 
-/* Sends {"cmd": cmd} (plus extra) to the node; NULL with *rc = SR_ENONODE when none runs. */
-static json_t *call(sr_cli_t *cli, json_t *req, int *rc) {
-  json_t *reply = NULL;
-  *rc = sr_control_call(cli->home, req, &reply, 10000);
+/* ---- talking to the node ---- */
+
+/* Sends req (consumed) to the node. Returns 0 with *reply set (ok or not),
+ * SR_ENONODE when none runs, or another error (already printed, naming the home). */
+static int node_call(sr_cli_t *cli, json_t *req, json_t **reply) {
+  int rc = sr_control_call(cli->home, req, reply, CALL_TIMEOUT_MS);
   json_decref(req);
-  return *rc ? NULL : reply;
+  if (rc && rc != SR_ENONODE)
+    cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket: %s (is it stuck? `kill -TERM` "
+             "the pid in %s/run.json)", cli->home, sr_strerror(rc), cli->home);
+  return rc;
 }
 
-static int reply_failed(json_t *reply) {
-  if (json_is_true(json_object_get(reply, "ok"))) return 0;
-  cli_fail(SR_EXIT_PROBLEM, "the node refused: %s", json_string_value(json_object_get(reply, "error")));
-  return 1;
+/* For an {"ok":false} reply: prints the node's sentence and returns the exit code. */
+static int node_refused(json_t *reply, const char *what) {
+  const char *e = json_string_value(json_object_get(reply, "error"));
+  const char *code = json_string_value(json_object_get(reply, "code"));
+  cli_fail(SR_EXIT_PROBLEM, "%s: %s (%s)", what, e ? e : "the node gave no reason", code ? code : "SR_ECONTROL");
+  return SR_EXIT_PROBLEM;
+}
+
+static long long jint(json_t *o, const char *key) { return (long long)json_integer_value(json_object_get(o, key)); }
+static const char *jstr(json_t *o, const char *key, const char *dflt) {
+  const char *s = json_string_value(json_object_get(o, key));
+  return s ? s : dflt;
+}
+
+/* "12 s ago", "3 min ago", "never". */
+static void age(uint64_t then_ms, char *out, size_t cap) {
+  uint64_t now = cli_now_ms(), s;
+  if (!then_ms) { snprintf(out, cap, "never"); return; }
+  s = now > then_ms ? (now - then_ms) / 1000 : 0;
+  if (s < 120) snprintf(out, cap, "%llu s ago", (unsigned long long)s);
+  else if (s < 7200) snprintf(out, cap, "%llu min ago", (unsigned long long)(s / 60));
+  else if (s < 172800) snprintf(out, cap, "%llu h ago", (unsigned long long)(s / 3600));
+  else snprintf(out, cap, "%llu d ago", (unsigned long long)(s / 86400));
+}
+
+static const char *peer_source(uint8_t flags) {
+  if (flags & SR_PEER_RELAY) return "relay";
+  if (flags & SR_PEER_MANUAL) return "manual";
+  if (flags & SR_PEER_BOOTSTRAP) return "bootstrap";
+  return "learned";
+}
+
+/* ---- status ---- */
+
+/* What the store knows when no node runs. NULL (error printed) on failure. */
+static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
+  uint8_t sk[SR_SECRET_BYTES];
+  char hex[SR_HEX_KEY_LEN + 1];
+  sr_store_info_t info;
+  sr_store_t *st;
+  if (cli_load_key(cli, sk)) return NULL;
+  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
+  sodium_memzero(sk, sizeof(sk));
+  if (!(st = cli_open_store(cli, 0))) return NULL;
+  memset(&info, 0, sizeof(info));
+  if (sr_store_info(st, &info) != 0) {
+    cli_fail(SR_EXIT_ENV, "cannot read the store in %s: %s", cli->home, sr_store_errmsg(st));
+    sr_store_close(st);
+    return NULL;
+  }
+  json_t *s = json_pack("{s:b, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:o}", "running", 0, "id", hex, "relay", cfg->relay,
+                        "address", json_null(), "store_entries", (json_int_t)info.entries, "store_authors",
+                        (json_int_t)info.authors, "store_bytes", (json_int_t)info.file_bytes, "known_peers",
+                        (json_int_t)sr_store_peer_count(st), "peers", json_array());
+  sr_store_close(st);
+  return s;
 }
 
 int cmd_status(sr_cli_t *cli, int argc, char **argv) {
+  sr_config_t cfg;
+  char err[4600];
+  json_t *s = NULL;
   int rc;
-  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "status: unexpected '%s'", argv[1]);
-  json_t *s = call(cli, json_pack("{s:s}", "cmd", "status"), &rc);
-  if (!s) {
-    if (rc != SR_ENONODE) return cli_fail(SR_EXIT_ENV, "the node did not answer: %s", sr_strerror(rc));
-    /* No node: what the store knows. */
-    uint8_t sk[SR_SECRET_BYTES];
-    char hex[65];
-    sr_store_info_t info;
-    if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-    sr_hex_encode(sk + 32, 32, hex);
-    sodium_memzero(sk, sizeof(sk));
-    sr_store_t *st = cli_open_store(cli, 0);
-    if (!st) return SR_EXIT_ENV;
-    sr_store_info(st, &info);
-    s = json_pack("{s:b, s:s, s:I, s:I, s:I, s:o}", "running", 0, "id", hex, "store_entries", (json_int_t)info.entries,
-                  "store_bytes", (json_int_t)info.file_bytes, "known_peers", (json_int_t)sr_store_peer_count(st),
-                  "peers", json_array());
-    sr_store_close(st);
-  } else if (reply_failed(s)) {
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "status takes no arguments besides --json: got '%s'", argv[1]);
+  /* A broken config is reported here too: the node would refuse to start with it
+   * (a running node started with an earlier file: then it is only a warning). */
+  int cfg_rc = sr_config_load(cli->home, &cfg, err, sizeof(err));
+  rc = node_call(cli, json_pack("{s:s}", "cmd", "status"), &s);
+  if (cfg_rc && rc == 0) fprintf(stderr, "seurone: warning: the node would not start again with its config: %s\n", err);
+  if (rc == SR_ENONODE) {
+    if (cfg_rc) return cli_fail(SR_EXIT_ENV, "%s", err);
+    if (!(s = offline_status(cli, &cfg))) return SR_EXIT_ENV;
+  } else if (rc) {
+    return SR_EXIT_ENV;
+  } else if (sr_control_reply_code(s)) {
+    rc = node_refused(s, "status");
     json_decref(s);
-    return SR_EXIT_PROBLEM;
+    return rc;
+  } else {
+    json_object_del(s, "ok");
+    json_object_set_new(s, "running", json_true());
   }
-  json_object_del(s, "ok");
   if (cli->json) {
     cli_json_print(s);
-    return 0;
+    return SR_EXIT_OK;
   }
   int running = json_is_true(json_object_get(s, "running"));
-  printf("node %s: %s\n", json_string_value(json_object_get(s, "id")), running ? "running" : "not running");
-  if (running) {
-    printf("address   %s%s\n", json_string_value(json_object_get(s, "address")),
-           json_is_true(json_object_get(s, "relay")) ? "  (relay)" : "");
-    printf("uptime    %lld s\n", (long long)json_integer_value(json_object_get(s, "uptime_s")));
-    printf("entries   %lld in, %lld out, %lld duplicates, %lld rejected\n",
-           (long long)json_integer_value(json_object_get(s, "entries_in")),
-           (long long)json_integer_value(json_object_get(s, "entries_out")),
-           (long long)json_integer_value(json_object_get(s, "duplicates")),
-           (long long)json_integer_value(json_object_get(s, "rejected")));
-    printf("bytes     %lld in, %lld out\n", (long long)json_integer_value(json_object_get(s, "bytes_in")),
-           (long long)json_integer_value(json_object_get(s, "bytes_out")));
-    printf("scope     %lld authors replicated\n", (long long)json_integer_value(json_object_get(s, "scope_authors")));
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(s, "peers"), i, p)
-      printf("peer      %.16s  %-8s %-22s in %lld out %lld\n", json_string_value(json_object_get(p, "key")),
-             json_string_value(json_object_get(p, "direction")), json_string_value(json_object_get(p, "address")),
-             (long long)json_integer_value(json_object_get(p, "entries_in")),
-             (long long)json_integer_value(json_object_get(p, "entries_out")));
+  json_t *peers = json_object_get(s, "peers"), *p;
+  size_t i;
+  printf("node      %s\n", jstr(s, "id", "?"));
+  if (!running) {
+    printf("state     not running (start it with `seurone run`)\n");
+  } else {
+    long long up = jint(s, "uptime_s");
+    printf("state     running%s, up %lld h %02lld min %02lld s\n", json_is_true(json_object_get(s, "relay")) ? " as a relay" : "",
+           up / 3600, up / 60 % 60, up % 60);
+    printf("address   %s\n", jstr(s, "address", "?"));
+    printf("entries   %lld in, %lld out, %lld duplicates, %lld rejected\n", jint(s, "entries_in"), jint(s, "entries_out"),
+           jint(s, "duplicates"), jint(s, "rejected"));
+    printf("traffic   %lld bytes in, %lld bytes out\n", jint(s, "bytes_in"), jint(s, "bytes_out"));
+    if (json_object_get(s, "scope_authors")) printf("scope     %lld authors replicated\n", jint(s, "scope_authors"));
   }
-  printf("store     %lld entries, %lld bytes\n", (long long)json_integer_value(json_object_get(s, "store_entries")),
-         (long long)json_integer_value(json_object_get(s, "store_bytes")));
+  printf("store     %lld entries, %lld bytes\n", jint(s, "store_entries"), jint(s, "store_bytes"));
+  printf("peers     %zu connected, %lld known\n", json_array_size(peers), jint(s, "known_peers"));
+  if (json_array_size(peers)) {
+    printf("\n%-8s %-10s %-10s %s\n", "DIR", "IN", "OUT", "PEER");
+    json_array_foreach(peers, i, p) {
+      const char *dir = jstr(p, "direction", "?");
+      printf("%-8s %-10lld %-10lld %s  %s\n", !strcmp(dir, "outbound") ? "out" : !strcmp(dir, "inbound") ? "in" : dir,
+             jint(p, "entries_in"), jint(p, "entries_out"), jstr(p, "key", "?"), jstr(p, "address", ""));
+    }
+  }
   json_decref(s);
-  return 0;
+  return SR_EXIT_OK;
 }
 
+/* ---- peers ---- */
+
 static int peer_json_cb(void *ctx, const sr_peer_rec_t *p) {
-  char hex[65];
-  sr_hex_encode(p->key, 32, hex);
-  json_array_append_new(ctx, json_pack("{s:s, s:s, s:b, s:I, s:I, s:i}", "key", hex, "address", p->address,
-                                       "connected", 0, "last_seen", (json_int_t)p->last_seen_ms, "failures",
-                                       (json_int_t)p->failures, "score", (int)p->score));
+  char hex[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(p->key, SR_KEY_BYTES, hex);
+  json_array_append_new(ctx, json_pack("{s:s, s:s, s:b, s:o, s:i, s:i, s:I, s:I, s:i, s:s}", "key", hex, "address",
+                                       p->address, "connected", 0, "direction", json_null(), "entries_in", 0,
+                                       "entries_out", 0, "last_seen", (json_int_t)p->last_seen_ms, "failures",
+                                       (json_int_t)p->failures, "score", (int)p->score, "source", peer_source(p->flags)));
   return 0;
 }
 
 int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
+  json_t *r = NULL, *peers, *p;
+  size_t i;
   int rc;
-  json_t *peers;
-  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "peers: unexpected '%s'", argv[1]);
-  json_t *r = call(cli, json_pack("{s:s}", "cmd", "peers"), &rc);
-  if (r) {
-    if (reply_failed(r)) { json_decref(r); return SR_EXIT_PROBLEM; }
+  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "peers takes no arguments besides --json: got '%s' (to add one: seurone "
+                                "peer add ADDRESS)", argv[1]);
+  rc = node_call(cli, json_pack("{s:s}", "cmd", "peers"), &r);
+  if (rc == 0) {
+    if (sr_control_reply_code(r)) {
+      rc = node_refused(r, "peers");
+      json_decref(r);
+      return rc;
+    }
     peers = json_incref(json_object_get(r, "peers"));
     json_decref(r);
+    if (!json_is_array(peers)) {
+      json_decref(peers);
+      return cli_fail(SR_EXIT_ENV, "the node's reply had no peer list");
+    }
+    /* The same keys for every peer, connected or not. */
+    json_array_foreach(peers, i, p) {
+      if (!json_object_get(p, "direction")) json_object_set_new(p, "direction", json_null());
+      if (!json_object_get(p, "entries_in")) json_object_set_new(p, "entries_in", json_integer(0));
+      if (!json_object_get(p, "entries_out")) json_object_set_new(p, "entries_out", json_integer(0));
+    }
   } else if (rc == SR_ENONODE) {
     sr_store_t *st = cli_open_store(cli, 0);
     if (!st) return SR_EXIT_ENV;
     peers = json_array();
-    sr_store_foreach_peer(st, peer_json_cb, peers);
+    rc = sr_store_foreach_peer(st, peer_json_cb, peers);
+    if (rc) {
+      cli_fail(SR_EXIT_ENV, "cannot read the peer table: %s", sr_store_errmsg(st));
+      sr_store_close(st);
+      json_decref(peers);
+      return SR_EXIT_ENV;
+    }
     sr_store_close(st);
   } else {
-    return cli_fail(SR_EXIT_ENV, "the node did not answer: %s", sr_strerror(rc));
+    return SR_EXIT_ENV;
   }
   if (cli->json) {
     cli_json_print(peers);
-    return 0;
+    return SR_EXIT_OK;
   }
-  size_t i;
-  json_t *p;
-  if (json_array_size(peers) == 0) fprintf(stderr, "no peers yet: `seurone peer add ADDRESS` or an invite\n");
-  json_array_foreach(peers, i, p)
-    printf("%-9s %s  failures %lld\n", json_is_true(json_object_get(p, "connected")) ? "connected" : "-",
-           json_string_value(json_object_get(p, "address")), (long long)json_integer_value(json_object_get(p, "failures")));
+  if (json_array_size(peers) == 0) {
+    fprintf(stderr, "no peers yet: `seurone peer add ADDRESS`, a `bootstrap = ADDRESS` line in %s/config, or "
+            "`seurone invite accept CODE`\n", cli->home);
+    json_decref(peers);
+    return SR_EXIT_OK;
+  }
+  printf("%-5s %-9s %-8s %-13s %s\n", "STATE", "SOURCE", "FAILURES", "LAST SEEN", "ADDRESS");
+  json_array_foreach(peers, i, p) {
+    char seen[32];
+    const char *dir = jstr(p, "direction", "");
+    json_int_t ls = json_integer_value(json_object_get(p, "last_seen"));
+    age(ls > 0 ? (uint64_t)ls : 0, seen, sizeof(seen));
+    printf("%-5s %-9s %-8lld %-13s %s\n",
+           !json_is_true(json_object_get(p, "connected")) ? "-" : !strcmp(dir, "inbound") ? "in" : "out",
+           jstr(p, "source", "?"), jint(p, "failures"), seen,
+           *jstr(p, "address", "") ? jstr(p, "address", "") : jstr(p, "key", "?"));
+  }
   json_decref(peers);
-  return 0;
+  return SR_EXIT_OK;
 }
 
+/* ---- peer add ---- */
+
 int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
-  char host[SR_NET_HOST_MAX];
+  char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
+  uint8_t key[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
   uint16_t port;
-  uint8_t key[32];
-  int rc;
-  if (argc != 3 || strcmp(argv[1], "add")) return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS");
-  if ((rc = sr_net_address_parse(argv[2], host, sizeof(host), &port, key)))
-    return cli_fail(SR_EXIT_USAGE, "'%s' is not a seurone address (%s); it looks like seurone://HOST:PORT/KEY, as "
-                    "`seurone address` prints it", argv[2], sr_strerror(rc));
-  json_t *r = call(cli, json_pack("{s:s, s:s}", "cmd", "peer_add", "address", argv[2]), &rc);
-  if (r) {
-    if (reply_failed(r)) { json_decref(r); return SR_EXIT_PROBLEM; }
+  json_t *r = NULL;
+  int rc, self, running;
+  if (argc < 2 || strcmp(argv[1], "add") != 0)
+    return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS (`seurone peers` lists the peer table)");
+  if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS (one address)");
+  const char *addr = argv[2];
+  if ((rc = sr_net_address_parse(addr, host, sizeof(host), &port, key)))
+    return cli_fail(SR_EXIT_USAGE, "'%s' is not a seurone address: %s; it looks like seurone://HOST:PORT/KEY, as "
+                    "`seurone address` prints it on the other node", addr, sr_strerror(rc));
+  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  self = memcmp(sk + 32, key, SR_KEY_BYTES) == 0;
+  sodium_memzero(sk, sizeof(sk));
+  if (self) return cli_fail(SR_EXIT_USAGE, "%s is this node's own address: add the address of another node", addr);
+  sr_hex_encode(key, SR_KEY_BYTES, hex);
+
+  rc = node_call(cli, json_pack("{s:s, s:s}", "cmd", "peer_add", "address", addr), &r);
+  running = rc == 0;
+  if (rc == 0) {
+    if (sr_control_reply_code(r)) {
+      rc = node_refused(r, "peer add");
+      json_decref(r);
+      return rc;
+    }
     json_decref(r);
   } else if (rc == SR_ENONODE) {
     sr_store_t *st = cli_open_store(cli, 0);
@@ -155,92 +284,133 @@ int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
     if (!st) return SR_EXIT_ENV;
     if (sr_store_peer_get(st, key, &rec) != 0) {
       memset(&rec, 0, sizeof(rec));
-      memcpy(rec.key, key, 32);
+      memcpy(rec.key, key, SR_KEY_BYTES);
     }
-    snprintf(rec.address, sizeof(rec.address), "%s", argv[2]);
+    snprintf(rec.address, sizeof(rec.address), "%s", addr);
     rec.flags |= SR_PEER_MANUAL;
-    rec.failures = 0;
-    rec.next_attempt_ms = 0;
+    rec.failures = 0;       /* a person asked for it: dial at once, */
+    rec.next_attempt_ms = 0; /* whatever the backoff said */
     rc = sr_store_peer_put(st, &rec);
+    if (rc) cli_fail(SR_EXIT_ENV, "cannot save the peer in the store of %s: %s", cli->home,
+                     rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
-    if (rc) return cli_fail(SR_EXIT_ENV, "could not save the peer: %s", sr_strerror(rc));
+    if (rc) return SR_EXIT_ENV;
   } else {
-    return cli_fail(SR_EXIT_ENV, "the node did not answer: %s", sr_strerror(rc));
+    return SR_EXIT_ENV;
   }
-  if (cli->json) cli_json_print(json_pack("{s:s, s:b}", "address", argv[2], "dialing", r != NULL));
-  else printf("added %s%s\n", argv[2], r ? "; dialing now" : "; the node dials it when it runs");
-  return 0;
+  if (cli->json)
+    cli_json_print(json_pack("{s:s, s:s, s:b}", "address", addr, "key", hex, "dialing", running));
+  else
+    printf("added %s; %s\n", addr, running ? "the node is dialing it now" : "the node dials it when it runs (`seurone run`)");
+  return SR_EXIT_OK;
 }
 
-/* The node's address: run.json's (real port) when it runs, else the config's. */
-int cli_node_address(sr_cli_t *cli, char *out, size_t cap) {
-  char path[4200];
-  snprintf(path, sizeof(path), "%s/run.json", cli->home);
-  json_t *r = NULL, *req = json_pack("{s:s}", "cmd", "status");
-  int rc = sr_control_call(cli->home, req, &r, 3000);
-  json_decref(req);
-  if (rc == 0 && json_string_value(json_object_get(r, "address"))) {
-    snprintf(out, cap, "%s", json_string_value(json_object_get(r, "address")));
-    json_decref(r);
-    return 0;
+/* ---- invites ---- */
+
+static int invite_create(sr_cli_t *cli, int argc, char **argv) {
+  const char *uses_s = NULL;
+  unsigned long long uses = 1;
+  char address[SR_NET_ADDRESS_MAX], code[SR_INVITE_CODE_MAX], err[4600];
+  uint8_t secret[SR_INVITE_SECRET_BYTES];
+  sr_config_t cfg;
+  json_t *s = NULL;
+  int rc, running, relay;
+  for (int i = 2; i < argc; i++) {
+    int r = cli_opt(argc, argv, &i, "--uses", &uses_s);
+    if (r < 0) return SR_EXIT_USAGE;
+    if (!r) return cli_fail(SR_EXIT_USAGE, "invite create: unexpected '%s' (see seurone invite --help)", argv[i]);
+    char *end;
+    uses = isdigit((unsigned char)uses_s[0]) ? strtoull(uses_s, &end, 10) : 0;
+    if (!isdigit((unsigned char)uses_s[0]) || *end || uses == 0 || uses > 1000000)
+      return cli_fail(SR_EXIT_USAGE, "--uses must be a whole number from 1 to 1000000, got '%s'", uses_s);
   }
-  json_decref(r);
-  return SR_ENONODE;
+  if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
+  /* Running: the node's own word on its address and mode. */
+  rc = node_call(cli, json_pack("{s:s}", "cmd", "status"), &s);
+  if (rc && rc != SR_ENONODE) return SR_EXIT_ENV;
+  running = rc == 0 && sr_control_reply_code(s) == 0;
+  if (running) {
+    relay = json_is_true(json_object_get(s, "relay"));
+    snprintf(address, sizeof(address), "%s", jstr(s, "address", ""));
+    json_decref(s);
+    if (!relay)
+      return cli_fail(SR_EXIT_PROBLEM, "the node running in %s is not a relay, so it would refuse the invite: stop it and "
+                      "start it again with `seurone run --relay` (or put relay = yes in %s/config)", cli->home, cli->home);
+  } else {
+    json_decref(s);
+    if ((rc = cli_node_address(cli, NULL, address, sizeof(address))) != 0) return rc;
+    if (!cfg.relay)
+      fprintf(stderr, "note: %s is not configured as a relay; the invite works once the node runs with `seurone run "
+              "--relay` (or relay = yes in the config)\n", cli->home);
+  }
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  rc = sr_store_invite_create(st, (uint32_t)uses, cli_now_ms(), secret);
+  if (rc) {
+    cli_fail(SR_EXIT_ENV, "cannot store the invite in %s: %s", cli->home,
+             rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    sr_store_close(st);
+    sodium_memzero(secret, sizeof(secret));
+    return SR_EXIT_ENV;
+  }
+  sr_store_close(st);
+  rc = sr_invite_format(address, cfg.network_key, secret, code, sizeof(code));
+  sodium_memzero(secret, sizeof(secret));
+  if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an invite code for the address '%s': %s", address, sr_strerror(rc));
+  if (cli->json)
+    cli_json_print(json_pack("{s:s, s:s, s:I, s:o}", "code", code, "address", address, "uses", (json_int_t)uses,
+                             "expires", json_null()));
+  else {
+    printf("%s\n", code);
+    if (cli_tty())
+      fprintf(stderr, "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
+              "CODE`\n", uses, uses == 1 ? "" : "s");
+  }
+  sodium_memzero(code, sizeof(code));
+  return SR_EXIT_OK;
+}
+
+static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
+  char code[SR_INVITE_CODE_MAX + 64], address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], err[4600];
+  char hex[SR_HEX_KEY_LEN + 1];
+  uint8_t nk[32], relay_key[SR_KEY_BYTES];
+  uint16_t port;
+  const char *why;
+  int rc;
+  if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone invite accept CODE (the whole seurone-invite:1:... line)");
+  /* Pasted codes often carry a space or a newline around them. */
+  const char *s = argv[2];
+  while (isspace((unsigned char)*s)) s++;
+  size_t n = strlen(s);
+  while (n && isspace((unsigned char)s[n - 1])) n--;
+  if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+  memcpy(code, s, n);
+  code[n] = '\0';
+  if ((why = sr_invite_problem(code)) != NULL) return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
+  sr_invite_parse(code, address, sizeof(address), nk, NULL);
+  sr_net_address_parse(address, host, sizeof(host), &port, relay_key);
+  sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
+  err[0] = '\0';
+  rc = sr_node_invite_accept(cli->home, code, err, sizeof(err));
+  sodium_memzero(code, sizeof(code));
+  if (rc == SR_EINVITEUSED)
+    return cli_fail(SR_EXIT_PROBLEM, "the relay refused: this invite code has been used up (ask the relay for a new one)%s%s",
+                    err[0] ? " — " : "", err);
+  /* SR_EINVITE is what the relay answers to an unknown secret; invite.c also
+   * uses it when the relay could not be reached, which err then says. */
+  if (rc == SR_EINVITE && strstr(err, "unknown"))
+    return cli_fail(SR_EXIT_PROBLEM, "the relay refused: unknown invite code (check that it was copied whole)%s%s",
+                    err[0] ? " — " : "", err);
+  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE)
+    return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
+  if (rc) return cli_fail(SR_EXIT_PROBLEM, "could not join the relay %s: %s", address, err[0] ? err : sr_strerror(rc));
+  if (cli->json) cli_json_print(json_pack("{s:b, s:s, s:s}", "ok", 1, "relay", address, "key", hex));
+  else printf("joined the relay %s: it now replicates your log and serves it to others\n", address);
+  return SR_EXIT_OK;
 }
 
 int cmd_invite(sr_cli_t *cli, int argc, char **argv) {
-  char code[SR_INVITE_CODE_MAX], err[4600];
-  if (argc >= 2 && !strcmp(argv[1], "create")) {
-    const char *uses_s = NULL;
-    unsigned long uses = 1;
-    for (int i = 2; i < argc; i++) {
-      int r = cli_opt(argc, argv, &i, "--uses", &uses_s);
-      if (r < 0) return SR_EXIT_USAGE;
-      if (!r) return cli_fail(SR_EXIT_USAGE, "invite create: unexpected '%s'", argv[i]);
-      char *end;
-      uses = strtoul(uses_s, &end, 10);
-      if (*end || uses == 0 || uses > 1000000) return cli_fail(SR_EXIT_USAGE, "--uses must be a number from 1 to 1000000");
-    }
-    char address[SR_NET_ADDRESS_MAX];
-    sr_config_t cfg;
-    if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
-    if (cli_node_address(cli, address, sizeof(address)) != 0) {
-      /* Not running: the address the config describes. */
-      uint8_t sk[SR_SECRET_BYTES];
-      char host[SR_NET_HOST_MAX];
-      if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-      if (cfg.advertise[0]) snprintf(host, sizeof(host), "%s", cfg.advertise);
-      else sr_net_advertise_host(cfg.listen_host, host, sizeof(host));
-      sr_net_address_format(host, cfg.listen_port, sk + 32, address, sizeof(address));
-      sodium_memzero(sk, sizeof(sk));
-    }
-    if (!cfg.relay)
-      fprintf(stderr, "note: this node is not a relay yet; run it with `seurone run --relay` (or relay = yes in the "
-                      "config) or the invite will be refused\n");
-    sr_store_t *st = cli_open_store(cli, 0);
-    uint8_t secret[32];
-    if (!st) return SR_EXIT_ENV;
-    int rc = sr_store_invite_create(st, (uint32_t)uses, cli_now_ms(), secret);
-    sr_store_close(st);
-    if (rc) return cli_fail(SR_EXIT_ENV, "could not create the invite: %s", sr_strerror(rc));
-    sr_invite_format(address, cfg.network_key, secret, code, sizeof(code));
-    sodium_memzero(secret, sizeof(secret));
-    if (cli->json)
-      cli_json_print(json_pack("{s:s, s:s, s:I}", "code", code, "address", address, "uses", (json_int_t)uses));
-    else
-      printf("%s\n", code);
-    return 0;
-  }
-  if (argc == 3 && !strcmp(argv[1], "accept")) {
-    uint8_t nk[32];
-    char address[SR_NET_ADDRESS_MAX];
-    if (sr_invite_parse(argv[2], address, sizeof(address), nk, NULL))
-      return cli_fail(SR_EXIT_USAGE, "this is not a seurone invite code (it starts with %s)", SR_INVITE_PREFIX);
-    int rc = sr_node_invite_accept(cli->home, argv[2], err, sizeof(err));
-    if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
-    if (cli->json) cli_json_print(json_pack("{s:b, s:s}", "ok", 1, "relay", address));
-    else printf("joined the relay %s; it now replicates your log\n", address);
-    return 0;
-  }
+  if (argc >= 2 && !strcmp(argv[1], "create")) return invite_create(cli, argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "accept")) return invite_accept(cli, argc, argv);
   return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept CODE");
 }

@@ -6,37 +6,6 @@
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
-  {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
-   "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
-   "Runs the node in the foreground on one event loop until Ctrl-C or SIGTERM (which\n"
-   "commit everything received and close connections cleanly). Settings come from\n"
-   "HOME/config (docs/config.md); flags override them. --listen 127.0.0.1:0 picks a free\n"
-   "port. While it runs, HOME/run.json holds its pid and address, and other seurone\n"
-   "commands on this home (publish, peer add, status, ...) go through its control socket\n"
-   "HOME/control.sock. One log line per event on stderr (--json-log: JSON Lines).\n"},
-  {"status", cmd_status, "what the node is doing",
-   "usage: seurone status [--json]\n"
-   "--json: {running, id, uptime_s, relay, address, peers: [{key, address, direction,\n"
-   "entries_in, entries_out, duplicates, lazy_authors, queued_bytes}], entries_in,\n"
-   "entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected,\n"
-   "store_bytes, store_entries, scope_authors, known_peers}. When no node runs: running\n"
-   "false, id, store_entries, store_bytes, known_peers.\n"},
-  {"peers", cmd_peers, "the peer table",
-   "usage: seurone peers [--json]\n"
-   "--json: [{key, address, connected, last_seen, failures, score, source, direction?,\n"
-   "entries_in?, entries_out?}] (the last three for connected peers).\n"},
-  {"peer", cmd_peer, "add a peer by its address",
-   "usage: seurone peer add ADDRESS [--json]\n"
-   "ADDRESS is what `seurone address` prints on the other node. A running node dials it at\n"
-   "once; otherwise it is remembered and dialled when the node runs.\n"},
-  {"invite", cmd_invite, "relay invites: create one, or accept one",
-   "usage: seurone invite create [--uses N] [--json]\n"
-   "       seurone invite accept CODE [--json]\n"
-   "create (on a relay): prints a code holding the relay's address, network key and a\n"
-   "one-time secret (N uses). accept (on a personal node): connects to the relay, redeems\n"
-   "the secret and remembers the relay; from then on the relay replicates your log and\n"
-   "serves it to others. A used or unknown code is refused with the relay's reason.\n"
-   "--json: create {code, address, uses}; accept {ok, relay}.\n"},
   {"init", cmd_init, "create this node's identity and store",
    "usage: seurone [--home DIR] init [--json]\n"
    "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"
@@ -92,15 +61,60 @@ static const sr_cmd_t commands[] = {
    "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
   {"address", cmd_address, "print this node's copy-pasteable address",
    "usage: seurone address [--listen HOST:PORT] [--json]\n"
-   "Prints seurone://HOST:PORT/KEY, what another node needs to dial this one. HOST:PORT\n"
-   "come from --listen, else `listen` in HOME/config (default 0.0.0.0:8708); a wildcard\n"
-   "host is replaced by `advertise` from the config, else this machine's first non-loopback\n"
-   "IPv4 address. --json: {\"address\", \"host\", \"port\", \"key\"}.\n"},
+   "Prints seurone://HOST:PORT/KEY, what another node needs to dial this one. While the\n"
+   "node runs, that is its address from HOME/run.json (with the port really bound).\n"
+   "Otherwise HOST:PORT come from --listen, else `listen` in HOME/config (default\n"
+   "0.0.0.0:8708); a wildcard host is replaced by `advertise` from the config, else this\n"
+   "machine's first non-loopback IPv4 address. --json: {\"address\", \"host\", \"port\", \"key\"}.\n"},
   {"netkey", cmd_netkey, "make a network key for a closed network",
    "usage: seurone netkey new [--json]\n"
    "Prints 32 random bytes as 64 hex digits. Nodes that share it (network_key = ... in\n"
    "HOME/config) form a network that outsiders cannot even handshake with.\n"
    "--json: {\"network_key\"}.\n"},
+  {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
+   "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
+   "Runs the node in the foreground on one event loop: it listens, dials the peers it knows\n"
+   "(the peer table, `bootstrap` lines of the config), and keeps the logs in its scope in sync.\n"
+   "Settings come from HOME/config (every key: docs/config.md); the flags override it:\n"
+   "  --listen HOST:PORT  where to listen (IPv6 as [::]:PORT; port 0 picks a free port)\n"
+   "  --relay             relay mode: replicate the members that accepted this node's invites\n"
+   "  --json-log          log lines on stderr as JSON objects instead of text\n"
+   "While it runs, HOME/run.json holds {pid, address, listen, control} (address with the\n"
+   "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
+   "commands: publish, peer add, status, peers, address and invite go through the node.\n"
+   "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
+   "Everything received is committed first, connections close, run.json and the socket\n"
+   "are removed, and it exits 0. Exit 3 when it cannot start (bad config, no store, port\n"
+   "in use, a node already running in this home).\n"},
+  {"status", cmd_status, "show what the node is doing (or what its store holds)",
+   "usage: seurone status [--json]\n"
+   "Asks the node running in the home; when none runs, shows what the store knows and\n"
+   "exits 0 all the same. --json, running: {running: true, id, uptime_s, relay, address,\n"
+   "peers: [{key, address, direction, entries_in, entries_out, ...}], entries_in,\n"
+   "entries_out, bytes_in, bytes_out, duplicates, rejected, store_bytes, store_entries,\n"
+   "known_peers, ...}; not running: {running: false, id, relay, address: null,\n"
+   "store_entries, store_authors, store_bytes, known_peers, peers: []}.\n"},
+  {"peers", cmd_peers, "list the peer table",
+   "usage: seurone peers [--json]\n"
+   "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
+   "live state when the node runs. --json: an array of {key, address, connected,\n"
+   "direction (inbound|outbound|null), entries_in, entries_out, last_seen (ms, 0 never),\n"
+   "failures, score, source (manual|bootstrap|learned|relay)}.\n"},
+  {"peer", cmd_peer, "add a peer by its address (seurone peer add ADDRESS)",
+   "usage: seurone peer add ADDRESS [--json]\n"
+   "ADDRESS is what `seurone address` prints on the other node: seurone://HOST:PORT/KEY.\n"
+   "A running node dials it at once; otherwise it goes into the peer table and the node\n"
+   "dials it when it starts. --json: {address, key, dialing: bool}.\n"},
+  {"invite", cmd_invite, "relay invites: create one, or accept one",
+   "usage: seurone invite create [--uses N] [--json]\n"
+   "       seurone invite accept CODE [--json]\n"
+   "create (on a relay): prints a code seurone-invite:1:ADDRESS:NETWORK-KEY:SECRET that can\n"
+   "  be redeemed N times (default 1). The address is the running node's, else the one\n"
+   "  the config describes (as `seurone address`). --json: {code, address, uses, expires: null}.\n"
+   "accept (on a personal node): connects to the relay, redeems the secret and remembers\n"
+   "  the relay in the peer table; from then on the relay replicates your log and serves\n"
+   "  it to others. A used-up or unknown code is refused with the relay's reason (exit 1);\n"
+   "  a malformed code is a usage error (exit 2). --json: {ok, relay, key}.\n"},
 };
 
 const sr_cmd_t *cli_find(const char *name) {

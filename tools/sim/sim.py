@@ -37,6 +37,7 @@ Examples:
 """
 import argparse
 import atexit
+import base64
 import concurrent.futures
 import ctypes
 import json
@@ -50,6 +51,10 @@ import sys
 import tempfile
 import time
 
+import msgpack
+import nacl.encoding
+import nacl.hash
+import nacl.signing
 import networkx as nx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -106,12 +111,18 @@ class Node:
         self.info = None
         self.id = self.cli_json("init")["id"]
 
-    def cli(self, *argv, timeout=60):
+    def cli(self, *argv, timeout=60, tries=3):
+        """Runs `seurone --home H ARGV`; retried (tries in all, 1 s apart) when it
+        fails, e.g. a busy node's control socket giving up on a starved client."""
         cmd = [self.sim.seurone, "--home", self.home] + [str(a) for a in argv]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=min(timeout, remaining()))
-        if r.returncode != 0:
-            raise SimError(f"n{self.index}: {' '.join(map(str, argv))} exited {r.returncode}: {r.stderr.strip()[:400]}")
-        return r
+        for attempt in range(tries):
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=min(timeout, remaining()))
+            if r.returncode == 0:
+                return r
+            self.sim.retries.append((self.index, argv[0], r.stderr.strip()[:200]))
+            log(f"n{self.index}: {' '.join(map(str, argv[:2]))} failed (try {attempt + 1}/{tries}): {r.stderr.strip()[:200]}")
+            time.sleep(1)
+        raise SimError(f"n{self.index}: {' '.join(map(str, argv))} exited {r.returncode}: {r.stderr.strip()[:400]}")
 
     def cli_json(self, *argv, timeout=60):
         return json.loads(self.cli(*argv, "--json", timeout=timeout).stdout)
@@ -121,6 +132,13 @@ class Node:
             f.write(f"listen = 127.0.0.1:0\nhops = {hops}\n")
             for kv in extra:
                 f.write(kv.replace("=", " = ", 1) + "\n")
+
+    def hops_accepted(self, hops):
+        """Whether the node's config accepts `hops` (`seurone address` loads it)."""
+        self.write_config(hops, [])
+        r = subprocess.run([self.sim.seurone, "--home", self.home, "address"], capture_output=True, text=True,
+                           timeout=60)
+        return not (r.returncode != 0 and "hops" in r.stderr)
 
     def start(self):
         err = open(os.path.join(self.sim.root, f"n{self.index:03d}.stderr"), "w")
@@ -171,6 +189,25 @@ class Node:
         return None
 
 
+def follow_jsonl(home, targets, path):
+    """Contact (follow) entries for a fresh home's key (its log must be empty),
+    as JSON Lines for `seurone import`; canonical per docs/format.md."""
+    with open(os.path.join(home, "secret")) as f:
+        sk = next(bytes.fromhex(ln.split()[1]) for ln in f if ln.startswith("ed25519 "))
+    key = nacl.signing.SigningKey(sk[:32])
+    author = bytes(key.verify_key)
+    seq, prev, ts = 0, None, int(time.time() * 1000)
+    with open(path, "w") as f:
+        for who in targets:
+            seq += 1
+            body = msgpack.packb([1, author, seq, prev, ts, "contact", {"state": "follow", "who": bytes.fromhex(who)}],
+                                 use_bin_type=True)
+            raw = msgpack.packb([body, key.sign(body).signature], use_bin_type=True)
+            prev = nacl.hash.blake2b(raw, digest_size=32, encoder=nacl.encoding.RawEncoder)
+            f.write(json.dumps({"id": prev.hex(), "author": author.hex(), "seq": seq, "type": "contact",
+                                "raw": base64.b64encode(raw).decode("ascii")}) + "\n")
+
+
 def load_edges(path):
     g = nx.Graph()
     with open(path) as f:
@@ -207,6 +244,7 @@ class Sim:
         self.seurone = os.path.abspath(a.seurone)
         self.root = tempfile.mkdtemp(prefix="sr-sim-")
         self.nodes = []
+        self.retries = []  # (node, command, error) of CLI calls that had to be repeated
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=a.workers)
 
     def each(self, fn, nodes=None):
@@ -240,18 +278,30 @@ class Sim:
             topo = f"edge list {a.edges}"
         n = g.number_of_nodes()
         diameter = nx.diameter(g)
-        hops = a.hops or max(2, diameter)
-        log(f"topology: {topo}: {n} nodes, {g.number_of_edges()} edges, diameter {diameter}; hops = {hops}")
         rng = random.Random(a.seed)
-
         t = time.monotonic()
         self.nodes = self.each(lambda i: Node(self, i), list(range(n)))
+        follow_all = a.follow == "all"
+        if a.follow == "auto" and not a.hops and not self.nodes[0].hops_accepted(max(2, diameter)):
+            follow_all = True  # the node refuses hops that large: follow everyone instead
+        hops = a.hops or (2 if follow_all else max(2, diameter))
+        log(f"topology: {topo}: {n} nodes, {g.number_of_edges()} edges, diameter {diameter}; hops = {hops}; "
+            f"each node follows {'every node' if follow_all else 'its neighbours'}")
         for node in self.nodes:
             node.write_config(hops, a.config)
-        # Follows along the edges, written offline (before the nodes run).
-        self.each(lambda node: [node.cli("publish", "contact", "--who", self.nodes[v].id, "--state", "follow")
-                                for v in sorted(g[node.index])])
-        log(f"{n} homes with {2 * g.number_of_edges()} follows in {time.monotonic() - t:.1f} s")
+        # Follows, signed here and imported before the nodes run: along the edges,
+        # or every node when the diameter exceeds the largest hops allowed.
+        def follows(node):
+            targets = [m.id for m in self.nodes if m is not node] if follow_all else \
+                [self.nodes[v].id for v in sorted(g[node.index])]
+            path = node.home + "-follows.jsonl"
+            follow_jsonl(node.home, targets, path)
+            node.cli("import", path)
+            return len(targets)
+
+        nfollows = self.each(follows)
+        follows_of = {node.id: k for node, k in zip(self.nodes, nfollows)}
+        log(f"{n} homes with {sum(nfollows)} follows in {time.monotonic() - t:.1f} s")
 
         t = time.monotonic()
         for node in self.nodes:
@@ -265,7 +315,7 @@ class Sim:
             self.nodes[lo].cli("peer", "add", self.nodes[hi].info["address"])
         log(f"{g.number_of_edges()} connections requested in {time.monotonic() - t:.1f} s")
 
-        want = {self.nodes[u].id: g.degree(u) for u in g}
+        want = dict(follows_of)
         waited = self.wait_all_hold(want, a.converge_timeout, "the follow graph spreading")
         log(f"follow graph everywhere after {waited:.1f} s")
 
@@ -273,7 +323,7 @@ class Sim:
         snaps = [self.status_all()]
         published = []  # (id, author index)
         halves = [a.entries // 2, a.entries - a.entries // 2]
-        seqs = {node.id: g.degree(node.index) for node in self.nodes}
+        seqs = dict(follows_of)
         for half in halves:
             for _ in range(half):
                 who = rng.randrange(n)
@@ -344,6 +394,7 @@ class Sim:
             "peak_rss_kb": {"max": max(rss_kb) if rss_kb else None,
                             "median": statistics.median(rss_kb) if rss_kb else None},
             "bad_exits": bad_exits,
+            "cli_retries": len(self.retries),
             "per_entry": per_entry,
         }
         return out
@@ -364,6 +415,8 @@ def print_table(r):
         dpd = "-" if p["dup_per_delivery"] is None else f"{p['dup_per_delivery']:.3f}"
         print(f"{p['phase']:<10} {p['entries']:>8} {p['deliveries']:>11} {p['duplicates']:>11} {dpd:>13}")
     print(f"peak RSS        max {f(r['peak_rss_kb']['max'])} kB, median {f(r['peak_rss_kb']['median'])} kB per node")
+    if r["cli_retries"]:
+        print(f"CLI calls repeated after a failure: {r['cli_retries']} (see the log above)")
     if r["bad_exits"]:
         print(f"NODES THAT DID NOT EXIT 0 on SIGTERM: {r['bad_exits']}")
 
@@ -380,6 +433,9 @@ def main():
     ap.add_argument("--entries", type=int, default=20, help="entries to publish (default 20)")
     ap.add_argument("--interval-ms", type=int, default=200, help="pause between publishes (default 200)")
     ap.add_argument("--hops", type=int, help="hops in every node's config (default: the diameter, >= 2)")
+    ap.add_argument("--follow", choices=["auto", "neighbours", "all"], default="auto",
+                    help="whom each node follows: its neighbours (hops = diameter), or every node "
+                         "(hops 2); auto: neighbours unless the config refuses hops = diameter")
     ap.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                     help="extra config line for every node (repeatable)")
     ap.add_argument("--seed", type=int, default=1)
