@@ -80,7 +80,7 @@ typedef struct batch {
 
 /* Past this many waiting entries, more are not taken (the sender is then behind
  * and the gap rule asks for them again): memory stays bounded under any flood. */
-#define BATCH_CAP_MAX 65536
+#define BATCH_CAP_MAX 32768
 
 struct sr_gossip {
   sr_net *net;
