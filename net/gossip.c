@@ -82,6 +82,18 @@ typedef struct batch {
  * and the gap rule asks for them again): memory stays bounded under any flood. */
 #define BATCH_CAP_MAX 32768
 
+/* A have for something missing waits this long for the eager path before its
+ * sender is asked to push: without the wait, every announcement racing a push
+ * would promote a second eager path and bring duplicates back. */
+#define GRAFT_DELAY_MS 150
+#define GRAFT_TICK_MS 25
+#define GRAFT_MAX 1024
+
+typedef struct graft {
+  uint8_t peer[32], author[32];
+  uint64_t seq, due;
+} graft_t;
+
 struct sr_gossip {
   sr_net *net;
   sr_store_t *store;
@@ -98,6 +110,9 @@ struct sr_gossip {
   uint64_t batch_since; /* loop time of the oldest pending entry */
   uv_check_t flusher;
   uv_timer_t flush_timer;
+  uv_timer_t graft_timer;
+  graft_t grafts[GRAFT_MAX];
+  size_t ngrafts;
   int threads; /* signature checks of a batch run on this many threads */
 };
 
@@ -428,6 +443,41 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   return 0;
 }
 
+/* ---- delayed promotion (Plumtree's graft timer) ---- */
+
+static void on_graft_timer(uv_timer_t *t) {
+  sr_gossip_t *g = t->data;
+  uint64_t now = now_ms(g);
+  size_t keep = 0;
+  for (size_t i = 0; i < g->ngrafts; i++) {
+    graft_t *gr = &g->grafts[i];
+    if (gr->due > now) {
+      g->grafts[keep++] = *gr;
+      continue;
+    }
+    uint64_t have = our_seq(g, gr->author);
+    sr_gpeer_t *p = have < gr->seq ? peer_by_key(g, gr->peer) : NULL;
+    if (p && p->hello) send_note(p, gr->author, have, 1);
+  }
+  g->ngrafts = keep;
+  if (!keep) uv_timer_stop(&g->graft_timer);
+}
+
+static void graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
+  for (size_t i = 0; i < g->ngrafts; i++)
+    if (memcmp(g->grafts[i].author, author, 32) == 0 && g->grafts[i].seq >= seq) return; /* one pending is enough */
+  if (g->ngrafts == GRAFT_MAX) {
+    send_note(p, author, our_seq(g, author), 1); /* no room to wait: ask now */
+    return;
+  }
+  graft_t *gr = &g->grafts[g->ngrafts++];
+  memcpy(gr->peer, p->key, 32);
+  memcpy(gr->author, author, 32);
+  gr->seq = seq;
+  gr->due = now_ms(g) + GRAFT_DELAY_MS;
+  if (!uv_is_active((uv_handle_t *)&g->graft_timer)) uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
+}
+
 /* ---- frames ---- */
 
 static void send_our_notes(sr_gpeer_t *p, int only_new) {
@@ -523,9 +573,9 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     g->st.haves_in++;
     if (!s) { rc = SR_ENOMEM; goto out; }
     if (s->their_seq < f->seq) s->their_seq = f->seq;
-    /* The first to announce what we lack is asked to push it: promotion back to eager. */
-    if (g->h.in_scope(g->h.ctx, f->author) && our_seq(g, f->author) < f->seq)
-      send_note(p, f->author, our_seq(g, f->author), 1);
+    /* Something we lack was announced: unless the eager path delivers it within
+     * GRAFT_DELAY_MS, the announcer is asked to push (promotion back to eager). */
+    if (g->h.in_scope(g->h.ctx, f->author) && our_seq(g, f->author) < f->seq) graft_later(g, p, f->author, f->seq);
     break;
   }
   case SR_FRAME_PEERS:
@@ -727,6 +777,8 @@ int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint
   g->flusher.data = g;
   uv_timer_init(net->loop, &g->flush_timer);
   g->flush_timer.data = g;
+  uv_timer_init(net->loop, &g->graft_timer);
+  g->graft_timer.data = g;
   net->data = g;
   *out = g;
   return 0;
@@ -742,6 +794,7 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
     }
   uv_close((uv_handle_t *)&g->flusher, NULL);
   uv_close((uv_handle_t *)&g->flush_timer, NULL);
+  uv_close((uv_handle_t *)&g->graft_timer, NULL);
 }
 
 void sr_gossip_free(sr_gossip_t *g) { free(g); }
