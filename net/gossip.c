@@ -46,6 +46,7 @@ struct sr_gpeer {
   uint8_t key[32];
   int outbound, hello, closing, drop_reason;
   int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
+  int paused;     /* reading stopped until the store catches up */
   astate_t *tab;
   size_t cap, used;
   uint8_t (*pq)[32]; /* pump queue of authors (ring) */
@@ -78,8 +79,11 @@ typedef struct batch {
   sr_ingest_stats_t stats;
 } batch_t;
 
-/* Past this many waiting entries, more are not taken (the sender is then behind
- * and the gap rule asks for them again): memory stays bounded under any flood. */
+/* Past BATCH_PAUSE waiting entries, the peer delivering them is no longer read
+ * (TCP slows it down) until the store has caught up; past BATCH_CAP_MAX (only
+ * reachable with many peers at once) entries are not taken, and the gap rule asks
+ * for them again. Memory stays bounded under any flood. */
+#define BATCH_PAUSE 8192
 #define BATCH_CAP_MAX 32768
 
 /* A have for something missing waits this long for the eager path before its
@@ -374,6 +378,14 @@ static void batch_done(uv_work_t *req, int status) {
   if (b->stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, b->stats.accepted, contacts);
   batch_free(b);
   flush(g); /* what arrived meanwhile goes next */
+  if (!g->cur || g->cur->n < BATCH_PAUSE / 2) {
+    for (sr_gpeer_t *q = g->peers; q; q = q->next)
+      if (q->paused && !q->closing) {
+        q->paused = 0;
+        q->last_rx = now_ms(g); /* its silence was ours */
+        sr_net_conn_pause(q->conn, 0);
+      }
+  }
 }
 
 static void flush(sr_gossip_t *g) {
@@ -440,6 +452,7 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   g->st.entries_in++;
   if (b->n >= BATCH_MAX) flush(g);
   else uv_check_start(&g->flusher, on_flush);
+  if (g->cur && g->cur->n >= BATCH_PAUSE && !p->paused && sr_net_conn_pause(p->conn, 1) == 0) p->paused = 1;
   return 0;
 }
 
@@ -819,6 +832,7 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
                        ? g->lim.rate_bytes_per_s : p->tok_bytes + g->lim.rate_bytes_per_s;
     size_t q = sr_net_conn_queued(p->conn);
     if (q == 0) p->last_progress = now;
+    if (p->paused) p->last_rx = now; /* not reading it is our doing */
     if (now - p->last_rx > g->lim.idle_timeout_ms) {
       drop(p, SR_EIDLE, NULL);
     } else if (q > g->lim.max_queue_bytes || (q > 0 && now - p->last_progress > g->lim.idle_timeout_ms)) {

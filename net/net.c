@@ -447,6 +447,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->state == CS_OPEN && off < (size_t)nread) box_input(c, in + off, (size_t)nread - off);
 }
 
+int sr_net_conn_pause(sr_net_conn *c, int pause) {
+  if (!c || c->state != CS_OPEN) return SR_EHSSTATE;
+  if (pause) return uv_read_stop((uv_stream_t *)&c->tcp) ? SR_ENETIO : 0;
+  return uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) ? SR_ENETIO : 0;
+}
+
 static void on_timeout(uv_timer_t *t) {
   sr_net_conn *c = t->data;
   conn_end(c, SR_ETIMEOUT);

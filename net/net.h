@@ -149,6 +149,11 @@ int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len);
 /* Sealed bytes queued and not yet written (for back-pressure). */
 size_t sr_net_conn_queued(const sr_net_conn *c);
 
+/* Stops (pause != 0) or resumes reading from the peer: back-pressure for an upper
+ * layer that cannot keep up; TCP then slows the sender down. Bytes already read
+ * are still delivered. 0, or SR_EHSSTATE before the handshake is done. */
+int sr_net_conn_pause(sr_net_conn *c, int pause);
+
 /* Queue the goodbye after everything written so far. The connection ends
  * cleanly (closed reason 0) once the peer's goodbye has also arrived. */
 int sr_net_conn_goodbye(sr_net_conn *c);
