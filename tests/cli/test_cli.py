@@ -20,7 +20,7 @@ bob = Home(A.seurone, root, "bob")
 
 # --- help: every command answers --help with exit 0 ---
 for cmd in ["init", "id", "publish", "log", "graph", "verify", "reindex", "backup", "export", "import", "address",
-            "netkey"]:
+            "netkey", "metrics", "flow"]:
     r = alice.run(cmd, "--help", check=False)
     check(r.returncode == 0 and "usage:" in r.stdout, f"{cmd} --help")
 r = alice.run("--help", check=False)
@@ -220,6 +220,23 @@ check(before == after, "graph identical after reindex")
 check(alice.json("log", "--all") == alice.json("log", "--all"), "log stable")
 v = alice.json("verify")
 check(v["ok"] and v["problems"] == [], "verify --json after reindex")
+
+# --- metrics and flow on the same store ---
+names = [m["name"] for m in alice.json("metrics")]
+check("in-degree" in names and "out-degree" in names, "metrics lists its names")
+indeg = {m["node"]: m["value"] for m in alice.json("metrics", "in-degree", "--top", "0")}
+want = {p["id"]: sum(1 for e in after["edges"]["follow"] if e[1] == p["id"]) for p in after["people"]}
+check(indeg == want, f"in-degree equals the follow edges ({indeg} vs {want})")
+top1 = alice.json("metrics", "out-degree", "--top", "1")
+check(len(top1) == 1 and set(top1[0]) == {"node", "kind", "name", "value"} and top1[0]["kind"] == "person",
+      "metric rows have node, kind, name, value")
+r = alice.run("metrics", "no-such-metric", check=False)
+check(r.returncode == 2 and "seurone metrics" in r.stderr, "an unknown metric names the listing command")
+fe = alice.json("flow", "entry", share["id"])
+check(fe["id"] == share["id"] and fe["source"] == "self" and fe["hops"] == 0 and fe["latency_ms"] >= 0,
+      "flow entry shows where an entry came from")
+fs = alice.json("flow", "summary")
+check(fs["received"] == 0 and fs["by_source"].get("self", 0) >= 5, "flow summary: nothing arrived from peers yet")
 
 # --- export graph: NetworkX reads GraphML and CSV unchanged ---
 gml = os.path.join(root, "g.graphml")

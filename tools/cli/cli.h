@@ -70,6 +70,8 @@ int cmd_import(sr_cli_t *, int, char **);
 int cmd_address(sr_cli_t *, int, char **);
 int cmd_netkey(sr_cli_t *, int, char **);
 int cmd_run(sr_cli_t *, int, char **);
+int cmd_metrics(sr_cli_t *, int, char **);
+int cmd_flow(sr_cli_t *, int, char **);
 int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);

@@ -6,6 +6,19 @@
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
+  {"metrics", cmd_metrics, "structural metrics of the graph held (issue 6: degree so far)",
+   "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
+   "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
+   "With NAME: nodes best first; --top K (default 20, 0 = all). --json: an array of\n"
+   "{node, kind: person|project, name, value}. --graph: contact (people, follow edges;\n"
+   "default), membership (people -> projects), projects (projects sharing a member).\n"},
+  {"flow", cmd_flow, "how entries reached this node (latency, hops)",
+   "usage: seurone flow entry ID | flow author KEY | flow summary   [--json]\n"
+   "From what the node recorded at each entry's first arrival. Latency = first arrival\n"
+   "minus the author's timestamp (negative: clock skew, counted as 0 and reported).\n"
+   "--json: entry {id, author, seq, prev, ts, type, received_at, source, from, hops,\n"
+   "latency_ms, skewed}; author/summary {received, by_source, latency_ms {p50, p90, p99,\n"
+   "min, max}, skewed, hops {\"1\": n, ...}, author?}.\n"},
   {"init", cmd_init, "create this node's identity and store",
    "usage: seurone [--home DIR] init [--json]\n"
    "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"

@@ -1,0 +1,176 @@
+/* graphview.c: builds a CSR from LMDB (see graphview.h). Keys map to node ids
+ * through a sorted array and binary search: no hash table, memory is 36 bytes a
+ * node plus 8 a raw edge while building. */
+#include "store/graphview.h"
+#include "store/store_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  uint8_t (*keys)[32];
+  uint8_t *kind;
+  char **name;
+  uint32_t n, cap;
+} nodes_t;
+
+static int add_node(nodes_t *ns, const uint8_t *key, uint8_t kind, const void *name, size_t name_len) {
+  if (ns->n == ns->cap) {
+    uint32_t ncap = ns->cap ? ns->cap * 2 : 1024;
+    void *k = realloc(ns->keys, (size_t)ncap * 32), *d = realloc(ns->kind, ncap), *nm = realloc(ns->name, ncap * sizeof(char *));
+    if (k) ns->keys = k;
+    if (d) ns->kind = d;
+    if (nm) ns->name = nm;
+    if (!k || !d || !nm) return SR_ENOMEM;
+    ns->cap = ncap;
+  }
+  memcpy(ns->keys[ns->n], key, 32);
+  ns->kind[ns->n] = kind;
+  ns->name[ns->n] = NULL;
+  if (name) {
+    char *s = malloc(name_len + 1);
+    if (!s) return SR_ENOMEM;
+    memcpy(s, name, name_len);
+    s[name_len] = '\0';
+    ns->name[ns->n] = s;
+  }
+  ns->n++;
+  return 0;
+}
+
+/* Node ids follow LMDB key order within each kind (people, then projects); both
+ * runs are sorted, so lookups are two binary searches. */
+static int64_t find(const nodes_t *ns, uint32_t lo, uint32_t hi, const uint8_t *key) {
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(ns->keys[mid], key, 32);
+    if (c == 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+typedef struct {
+  uint32_t *src, *dst;
+  uint64_t m, cap;
+} edges_t;
+
+static int add_edge(edges_t *es, uint32_t a, uint32_t b) {
+  if (es->m == es->cap) {
+    uint64_t ncap = es->cap ? es->cap * 2 : 4096;
+    uint32_t *s = realloc(es->src, ncap * 4), *d = realloc(es->dst, ncap * 4);
+    if (s) es->src = s;
+    if (d) es->dst = d;
+    if (!s || !d) return SR_ENOMEM;
+    es->cap = ncap;
+  }
+  es->src[es->m] = a;
+  es->dst[es->m++] = b;
+  return 0;
+}
+
+int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
+  nodes_t ns = {0};
+  edges_t es = {0};
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k, v, nv;
+  uint32_t npeople = 0;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  memset(g, 0, sizeof(*g));
+  if (rc) return rc;
+  if (view != SR_VIEW_PROJECTS) {
+    mdb_cursor_open(txn, st->dbi[DB_PEOPLE], &cur);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      if (k.mv_size != 32) continue;
+      int has = mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv) == 0;
+      rc = add_node(&ns, k.mv_data, 0, has ? nv.mv_data : NULL, has ? nv.mv_size : 0);
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+  }
+  npeople = ns.n;
+  if (view != SR_VIEW_CONTACT && !rc) {
+    mdb_cursor_open(txn, st->dbi[DB_PROJECTS], &cur);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      if (k.mv_size != 32) continue;
+      int has = v.mv_size >= 32;
+      rc = add_node(&ns, k.mv_data, 1, has ? (const char *)v.mv_data + 32 : NULL, has ? v.mv_size - 32 : 0);
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+  }
+  if (rc) goto done;
+  /* Edges: one pass over edges_out. For the projection, a person's projects are
+   * consecutive (dupsort on the person), so each run is joined pairwise. */
+  mdb_cursor_open(txn, st->dbi[DB_EDGES_OUT], &cur);
+  {
+    uint8_t person[32];
+    uint32_t *run = NULL;
+    size_t nrun = 0, caprun = 0;
+    int have_person = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      int end = mrc != 0;
+      if (view == SR_VIEW_PROJECTS && have_person && (end || memcmp(k.mv_data, person, 32) != 0)) {
+        for (size_t i = 0; i < nrun && !rc; i++)
+          for (size_t j = 0; j < nrun && !rc; j++)
+            if (i != j) rc = add_edge(&es, run[i], run[j]);
+        nrun = 0;
+        have_person = 0;
+      }
+      if (end || rc) break;
+      const uint8_t *d = v.mv_data;
+      int kind = d[0];
+      if (view == SR_VIEW_CONTACT && kind == SR_EDGE_FOLLOW) {
+        int64_t a = find(&ns, 0, npeople, k.mv_data), b = find(&ns, 0, npeople, d + 1);
+        if (a >= 0 && b >= 0) rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
+      } else if (view != SR_VIEW_CONTACT && (kind == SR_EDGE_MEMBER || kind == SR_EDGE_SUPPORTER)) {
+        int64_t b = find(&ns, npeople, ns.n, d + 1);
+        if (b < 0) continue;
+        if (view == SR_VIEW_MEMBERSHIP) {
+          int64_t a = find(&ns, 0, npeople, k.mv_data);
+          if (a >= 0) rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
+        } else {
+          if (!have_person) {
+            memcpy(person, k.mv_data, 32);
+            have_person = 1;
+          }
+          if (nrun == caprun) {
+            size_t nc = caprun ? caprun * 2 : 16;
+            uint32_t *r = realloc(run, nc * sizeof(*r));
+            if (!r) { rc = SR_ENOMEM; break; }
+            run = r;
+            caprun = nc;
+          }
+          run[nrun++] = (uint32_t)(b - npeople);
+        }
+      }
+    }
+    free(run);
+  }
+  if (rc) goto done;
+  if (view == SR_VIEW_PROJECTS) {
+    /* Projects only: renumber to 0..nprojects-1 by dropping the (absent) people. */
+    rc = sr_graph_build(g, ns.n - npeople, es.src, es.dst, es.m);
+  } else {
+    rc = sr_graph_build(g, ns.n, es.src, es.dst, es.m);
+  }
+  if (rc) goto done;
+  g->keys = ns.keys;
+  g->kind = ns.kind;
+  g->name = ns.name;
+  ns.keys = NULL;
+  ns.kind = NULL;
+  ns.name = NULL;
+  ns.n = 0;
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  for (uint32_t i = 0; i < ns.n; i++) free(ns.name[i]);
+  free(ns.keys);
+  free(ns.kind);
+  free(ns.name);
+  free(es.src);
+  free(es.dst);
+  return rc;
+}
