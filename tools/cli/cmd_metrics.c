@@ -2,11 +2,75 @@
  * holds (docs/metrics.md). The graph comes from the store as a CSR
  * (store/graphview.h); the algorithms are pure code in core/. */
 #include "tools/cli/cli.h"
+#include "core/metrics.h"
 #include "store/graphview.h"
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct {
+  double damping, tol;
+  uint32_t pivots;
+  uint64_t seed;
+  double modularity; /* out, communities */
+  int has_modularity;
+} mopts_t;
+
 typedef int (*metric_fn)(const sr_graph_t *g, double *out, void *opts);
+
+static void progress(void *ctx, uint64_t done, uint64_t total) { cli_progress(ctx, (size_t)done, (size_t)total); }
+
+/* Integer-valued metrics computed into a uint32 buffer, then widened. */
+static int widen(const sr_graph_t *g, double *out, const uint32_t *u) {
+  for (uint32_t v = 0; v < g->n; v++) out[v] = u[v];
+  return 0;
+}
+
+static int m_pagerank(const sr_graph_t *g, double *out, void *o) {
+  mopts_t *m = o;
+  int rc = sr_metric_pagerank(g, m->damping, m->tol, 100, out);
+  return rc < 0 ? rc : 0;
+}
+static int m_betweenness(const sr_graph_t *g, double *out, void *o) {
+  mopts_t *m = o;
+  int rc = sr_metric_betweenness(g, m->pivots, m->seed, out, progress, "betweenness");
+  return rc < 0 ? rc : 0;
+}
+static int m_harmonic(const sr_graph_t *g, double *out, void *o) {
+  (void)o;
+  int rc = sr_metric_harmonic(g, out, progress, "harmonic");
+  return rc < 0 ? rc : 0;
+}
+static int m_clustering(const sr_graph_t *g, double *out, void *o) {
+  (void)o;
+  int rc = sr_metric_clustering(g, out);
+  return rc < 0 ? rc : 0;
+}
+#define INT_METRIC(fname, call)                                          \
+  static int fname(const sr_graph_t *g, double *out, void *o) {          \
+    uint32_t *u = malloc((g->n ? g->n : 1) * sizeof(*u));                \
+    int rc;                                                              \
+    (void)o;                                                             \
+    if (!u) return SR_ENOMEM;                                            \
+    rc = call;                                                           \
+    if (rc >= 0) widen(g, out, u);                                       \
+    free(u);                                                             \
+    return rc < 0 ? rc : 0;                                              \
+  }
+INT_METRIC(m_kcore, sr_metric_kcore(g, u))
+INT_METRIC(m_wcc, sr_metric_wcc(g, u))
+INT_METRIC(m_scc, sr_metric_scc(g, u))
+static int m_communities(const sr_graph_t *g, double *out, void *o) {
+  mopts_t *m = o;
+  uint32_t *u = malloc((g->n ? g->n : 1) * sizeof(*u));
+  if (!u) return SR_ENOMEM;
+  int rc = sr_metric_louvain(g, m->seed, u, &m->modularity);
+  if (rc >= 0) {
+    widen(g, out, u);
+    m->has_modularity = 1;
+  }
+  free(u);
+  return rc < 0 ? rc : 0;
+}
 
 static int m_in_degree(const sr_graph_t *g, double *out, void *opts) {
   (void)opts;
@@ -30,6 +94,14 @@ typedef struct {
 static const metric_t metrics[] = {
   {"in-degree", m_in_degree, 1, "dict(G.in_degree())"},
   {"out-degree", m_out_degree, 1, "dict(G.out_degree())"},
+  {"pagerank", m_pagerank, 0, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
+  {"betweenness", m_betweenness, 0, "nx.betweenness_centrality(G) (--pivots K: k=K sampled sources, --seed)"},
+  {"harmonic", m_harmonic, 0, "nx.harmonic_centrality(G)"},
+  {"kcore", m_kcore, 1, "nx.core_number(G.to_undirected())"},
+  {"clustering", m_clustering, 0, "nx.clustering(G.to_undirected())"},
+  {"wcc", m_wcc, 1, "weakly connected component label (partition = nx.weakly_connected_components(G))"},
+  {"scc", m_scc, 1, "strongly connected component label (partition = nx.strongly_connected_components(G))"},
+  {"communities", m_communities, 1, "Louvain community label on G.to_undirected() (--seed); modularity printed"},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -47,12 +119,15 @@ static int by_value(const void *a, const void *b) {
 }
 
 int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
-  const char *name = NULL, *top_s = NULL, *graph_s = NULL;
+  const char *name = NULL, *top_s = NULL, *graph_s = NULL, *damp_s = NULL, *tol_s = NULL, *piv_s = NULL, *seed_s = NULL;
+  mopts_t mo = {0.85, 1e-6, 0, 1, 0, 0};
   size_t top = 20;
   enum sr_view view = SR_VIEW_CONTACT;
   for (int i = 1; i < argc; i++) {
     int r;
-    if ((r = cli_opt(argc, argv, &i, "--top", &top_s)) || (r = cli_opt(argc, argv, &i, "--graph", &graph_s))) {
+    if ((r = cli_opt(argc, argv, &i, "--top", &top_s)) || (r = cli_opt(argc, argv, &i, "--graph", &graph_s)) ||
+        (r = cli_opt(argc, argv, &i, "--damping", &damp_s)) || (r = cli_opt(argc, argv, &i, "--tol", &tol_s)) ||
+        (r = cli_opt(argc, argv, &i, "--pivots", &piv_s)) || (r = cli_opt(argc, argv, &i, "--seed", &seed_s))) {
       if (r < 0) return SR_EXIT_USAGE;
       continue;
     }
@@ -64,6 +139,12 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     top = strtoul(top_s, &end, 10);
     if (*end || !*top_s) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
   }
+  if (damp_s) mo.damping = strtod(damp_s, NULL);
+  if (tol_s) mo.tol = strtod(tol_s, NULL);
+  if (piv_s) mo.pivots = (uint32_t)strtoul(piv_s, NULL, 10);
+  if (seed_s) mo.seed = strtoull(seed_s, NULL, 10);
+  if (mo.damping <= 0 || mo.damping >= 1 || mo.tol <= 0)
+    return cli_fail(SR_EXIT_USAGE, "--damping must be between 0 and 1, --tol above 0");
   if (graph_s) {
     if (!strcmp(graph_s, "contact")) view = SR_VIEW_CONTACT;
     else if (!strcmp(graph_s, "membership")) view = SR_VIEW_MEMBERSHIP;
@@ -94,7 +175,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   if (rc) return cli_fail(SR_EXIT_ENV, "building the graph failed: %s", sr_strerror(rc));
   double *val = calloc(g.n ? g.n : 1, sizeof(double));
   uint32_t *order = malloc((g.n ? g.n : 1) * sizeof(uint32_t));
-  if (!val || !order || (rc = m->fn(&g, val, NULL))) {
+  if (!val || !order || (rc = m->fn(&g, val, &mo))) {
     free(val);
     free(order);
     sr_graph_free(&g);
@@ -124,6 +205,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     }
   }
   if (cli->json) cli_json_print(arr);
+  if (mo.has_modularity) fprintf(cli->json ? stderr : stdout, "modularity %.6f\n", mo.modularity);
   free(val);
   free(order);
   sr_graph_free(&g);

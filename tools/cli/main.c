@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
-  {"metrics", cmd_metrics, "structural metrics of the graph held (issue 6: degree so far)",
+  {"metrics", cmd_metrics, "structural metrics of the graph held",
    "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
    "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
    "With NAME: nodes best first; --top K (default 20, 0 = all). --json: an array of\n"

@@ -1,0 +1,79 @@
+/* metrics.h: structural metrics over the CSR graph (core/graph.h). Pure: no I/O.
+ *
+ * Each function's result equals a named NetworkX call on the same graph G (a
+ * nx.DiGraph with nodes 0..n-1 and the CSR's edges); the call is given per
+ * function. Scores agree to ~1e-12 (summation order only); integers and
+ * partitions exactly. "The undirected graph" means G.to_undirected(): u ~ v iff
+ * u -> v or v -> u.
+ *
+ * Output arrays have g->n entries, allocated by the caller. Functions returning
+ * int give a count (>= 0) or a negative SR_E* code (SR_EINVAL, SR_ENOMEM).
+ * Long computations take an optional progress callback (NULL for none), called
+ * with done/total work units (sources processed / n), about 100 times per call.
+ */
+#ifndef SR_METRICS_H
+#define SR_METRICS_H
+#include "core/graph.h"
+#include <stdint.h>
+
+typedef void (*sr_metric_progress)(void *ctx, uint64_t done, uint64_t total);
+
+/* dict(G.in_degree()), dict(G.out_degree()). */
+void sr_metric_in_degree(const sr_graph_t *g, uint32_t *out);
+void sr_metric_out_degree(const sr_graph_t *g, uint32_t *out);
+
+/* nx.pagerank(G, alpha=alpha, tol=tol, max_iter=max_iter): power iteration from
+ * x = 1/n, dangling mass redistributed uniformly, uniform personalization, stop
+ * when sum|x - xlast| < n * tol. Returns the number of iterations done (>= 1;
+ * 0 for an empty graph), or SR_ETOOBIG when max_iter iterations did not
+ * converge (NetworkX raises PowerIterationFailedConvergence; out then holds the
+ * last iterate), or SR_EINVAL (alpha outside [0,1], tol <= 0, max_iter < 1). */
+int sr_metric_pagerank(const sr_graph_t *g, double alpha, double tol, int max_iter, double *out);
+
+/* Component labels: label[v] = index of v's component, components numbered
+ * 0,1,... in order of their smallest node id. Return the number of components.
+ * wcc: the partition of nx.weakly_connected_components(G);
+ * scc: the partition of nx.strongly_connected_components(G) (iterative Tarjan). */
+int sr_metric_wcc(const sr_graph_t *g, uint32_t *label);
+int sr_metric_scc(const sr_graph_t *g, uint32_t *label);
+
+/* nx.harmonic_centrality(G): out[u] = sum over v != u reaching u of 1/d(v, u)
+ * (distances FROM the other nodes TO u along directed edges). One BFS per node. */
+int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, void *ctx);
+
+/* nx.betweenness_centrality(G) (Brandes, directed, normalized=True: scaled by
+ * 1/((n-1)(n-2)) when n > 2, unscaled otherwise).
+ * pivots = 0 or >= n: exact. Otherwise the estimate of
+ * nx.betweenness_centrality(G, k=pivots): dependencies accumulated from `pivots`
+ * distinct sources drawn uniformly without replacement (splitmix64 seeded with
+ * `seed`; not Python's random, so the sample differs from NetworkX's for the
+ * same seed) and scaled by an extra n/pivots, which makes it an unbiased
+ * estimate of the exact value. */
+int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out,
+                          sr_metric_progress cb, void *ctx);
+
+/* nx.core_number(G.to_undirected()) (Batagelj-Zaversnik, O(n + m)). */
+int sr_metric_kcore(const sr_graph_t *g, uint32_t *out);
+
+/* nx.clustering(G.to_undirected()): 2 T(v) / (d(v) (d(v) - 1)), 0 when d < 2. */
+int sr_metric_clustering(const sr_graph_t *g, double *out);
+
+/* The adjacency of G.to_undirected() as CSR: *off (n + 1 entries) and *adj
+ * (rows sorted, unique, no self-loops), malloc'd; the caller frees both. */
+int sr_metric_undirected(const sr_graph_t *g, uint64_t **off, uint32_t **adj);
+
+/* Louvain communities on G.to_undirected() (resolution 1, unit weights), the
+ * method of nx.community.louvain_communities(G.to_undirected(), seed=...):
+ * repeated local moving (nodes visited in a random order drawn from `seed`,
+ * splitmix64) and aggregation, until a level improves modularity by no more
+ * than 1e-7. The random stream differs from NetworkX's, so partitions for the
+ * same seed differ; the modularity is comparable. label[v] = community index,
+ * numbered by smallest node id; *modularity (may be NULL) gets its modularity.
+ * Returns the number of communities. */
+int sr_metric_louvain(const sr_graph_t *g, uint64_t seed, uint32_t *label, double *modularity);
+
+/* nx.community.modularity(G.to_undirected(), communities) (resolution 1) of the
+ * partition given by label[v] < n. 0 for a graph without edges. */
+int sr_metric_modularity(const sr_graph_t *g, const uint32_t *label, double *q);
+
+#endif
