@@ -50,7 +50,7 @@ static uint64_t pct(const uint64_t *v, size_t n, double p) {
 static json_t *stats_json(stats_t *s) {
   static const char *const src[] = {"unknown", "self", "import", "peer", "reindex"};
   json_t *hops = json_object(), *sources = json_object();
-  qsort(s->lat, s->n, sizeof(*s->lat), cmp_u64);
+  if (s->n) qsort(s->lat, s->n, sizeof(*s->lat), cmp_u64);
   for (int h = 0; h <= 16; h++)
     if (s->hops[h]) {
       char k[8];

@@ -425,8 +425,10 @@ def main():
     ap = argparse.ArgumentParser(description="Seurone dissemination simulator (real nodes on loopback)",
                                  epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seurone", default=os.path.join(ROOT, "build", "tools", "seurone"))
-    ap.add_argument("--edges", default=os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "karate.csv")),
-                    help="edge list (default: ../shared/data/karate.csv from the repository root)")
+    shared = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "karate.csv"))
+    ap.add_argument("--edges", default=shared if os.path.exists(shared) else os.path.join(ROOT, "tests", "data", "karate.csv"),
+                    help="edge list (default: ../shared/data/karate.csv from the repository root, else the copy "
+                         "in tests/data)")
     ap.add_argument("--small-world", nargs=3, metavar=("N", "K", "P"),
                     help="connected Watts-Strogatz graph instead of the edge list")
     ap.add_argument("--n", type=int, help="shorthand for --small-world N 4 0.3")
