@@ -107,23 +107,23 @@ int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
   return sr_store_write(st, peer_del_fn, (void *)key);
 }
 
-int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v;
+typedef struct {
+  int (*cb)(void *ctx, const sr_peer_rec_t *p);
+  void *ctx;
+} peer_scan_t;
+
+static int peer_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  peer_scan_t *a = arg;
   sr_peer_rec_t p;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_PEERS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (k.mv_size != SR_KEY_BYTES || peer_decode(k.mv_data, v.mv_data, v.mv_size, &p)) continue;
-    if ((rc = cb(ctx, &p))) goto done;
-  }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk peers", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  (void)st;
+  (void)txn;
+  if (k->mv_size != SR_KEY_BYTES || peer_decode(k->mv_data, v->mv_data, v->mv_size, &p)) return 0;
+  return a->cb(a->ctx, &p);
+}
+
+int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx) {
+  peer_scan_t a = {cb, ctx};
+  return sr_store_scan(st, DB_PEERS, NULL, "peers", peer_row, &a);
 }
 
 size_t sr_store_peer_count(sr_store_t *st) {
@@ -251,22 +251,21 @@ int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
   return rc;
 }
 
+typedef struct {
+  int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms);
+  void *ctx;
+} member_scan_t;
+
+static int member_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  member_scan_t *a = arg;
+  (void)st;
+  (void)txn;
+  if (k->mv_size != SR_KEY_BYTES) return 0;
+  return a->cb(a->ctx, k->mv_data, v->mv_size >= MEMBER_VAL_BYTES ? sr_be64_get(v->mv_data) : 0);
+}
+
 int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
                             void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_RELAY_MEMBERS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (k.mv_size != SR_KEY_BYTES) continue;
-    uint64_t joined = v.mv_size >= MEMBER_VAL_BYTES ? sr_be64_get(v.mv_data) : 0;
-    if ((rc = cb(ctx, k.mv_data, joined))) goto done;
-  }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk relay members", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  member_scan_t a = {cb, ctx};
+  return sr_store_scan(st, DB_RELAY_MEMBERS, NULL, "relay members", member_row, &a);
 }

@@ -359,155 +359,180 @@ done:
   return rc;
 }
 
-/* Walks the log database from key prefix (author, or everything) and hands each
- * entry to cb. */
-int sr_store_foreach_entry(sr_store_t *st, const uint8_t *author, sr_entry_cb cb, void *ctx) {
+int sr_store_scan(sr_store_t *st, int db, const MDB_val *start, const char *what, sr_row_fn fn, void *arg) {
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
-  uint8_t start[LOG_KEY_BYTES] = {0};
-  MDB_val k = {LOG_KEY_BYTES, start}, v, ev;
-  sr_entry_t e;
-  sr_flow_t f;
+  MDB_val k = {0, NULL}, v;
+  char msg[80];
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  if (author) memcpy(start, author, SR_KEY_BYTES);
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (author && memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
-    MDB_val ik = {SR_ID_BYTES, v.mv_data};
-    if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev))) { rc = sr_store_fail(st, "log names a missing entry", mrc); goto done; }
-    if ((rc = sr_entry_decode(ev.mv_data, ev.mv_size, &e))) goto done;
-    flow_of(st, txn, e.id, &f);
-    if ((rc = cb(ctx, &e, &f))) goto done;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[db], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
   }
-  if (mrc != MDB_NOTFOUND && mrc != 0) rc = sr_store_fail(st, "walk the log", mrc);
+  if (start) k = *start;
+  for (mrc = mdb_cursor_get(cur, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    if ((rc = fn(st, txn, &k, &v, arg))) break;
+  if (rc == SR_SCAN_STOP) rc = 0;
+  else if (!rc && mrc != MDB_NOTFOUND) {
+    snprintf(msg, sizeof(msg), "walk %s", what);
+    rc = sr_store_fail(st, msg, mrc);
+  }
 done:
   if (cur) mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   return rc;
+}
+
+typedef struct {
+  const uint8_t *author;
+  sr_entry_cb cb;
+  void *ctx;
+} entry_scan_t;
+
+/* A log row: (author, seq) -> id; hands the entry it names to the callback. */
+static int log_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  entry_scan_t *a = arg;
+  MDB_val ik = {SR_ID_BYTES, v->mv_data}, ev;
+  sr_entry_t e;
+  sr_flow_t f;
+  int rc;
+  if (a->author && memcmp(k->mv_data, a->author, SR_KEY_BYTES) != 0) return SR_SCAN_STOP;
+  if ((rc = mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev))) return sr_store_fail(st, "log names a missing entry", rc);
+  if ((rc = sr_entry_decode(ev.mv_data, ev.mv_size, &e))) return rc;
+  flow_of(st, txn, e.id, &f);
+  return a->cb(a->ctx, &e, &f);
+}
+
+/* Walks the log database from key prefix author (or everything). */
+int sr_store_foreach_entry(sr_store_t *st, const uint8_t *author, sr_entry_cb cb, void *ctx) {
+  uint8_t start[LOG_KEY_BYTES] = {0};
+  MDB_val k = {LOG_KEY_BYTES, start};
+  entry_scan_t a = {author, cb, ctx};
+  if (author) memcpy(start, author, SR_KEY_BYTES);
+  return sr_store_scan(st, DB_LOG, &k, "the log", log_row, &a);
+}
+
+static int raw_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  entry_scan_t *a = arg;
+  sr_entry_t e;
+  sr_flow_t f;
+  if (sr_entry_decode(v->mv_data, v->mv_size, &e) != 0) {
+    /* Hand undecodable bytes up anyway (verify reports them): id from the key. */
+    memset(&e, 0, sizeof(e));
+    e.raw = v->mv_data;
+    e.raw_len = v->mv_size;
+    memcpy(e.id, k->mv_data, k->mv_size < SR_ID_BYTES ? k->mv_size : SR_ID_BYTES);
+  }
+  flow_of(st, txn, k->mv_data, &f);
+  return a->cb(a->ctx, &e, &f);
 }
 
 int sr_store_foreach_raw(sr_store_t *st, sr_entry_cb cb, void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v;
-  sr_entry_t e;
-  sr_flow_t f;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    int drc = sr_entry_decode(v.mv_data, v.mv_size, &e);
-    if (drc) {
-      /* Hand undecodable bytes up anyway (verify reports them): id from the key. */
-      memset(&e, 0, sizeof(e));
-      e.raw = v.mv_data;
-      e.raw_len = v.mv_size;
-      memcpy(e.id, k.mv_data, k.mv_size < SR_ID_BYTES ? k.mv_size : SR_ID_BYTES);
-      e.seq = 0;
-    }
-    flow_of(st, txn, k.mv_data, &f);
-    if ((rc = cb(ctx, &e, &f))) goto done;
+  entry_scan_t a = {NULL, cb, ctx};
+  return sr_store_scan(st, DB_ENTRIES, NULL, "the entries", raw_row, &a);
+}
+
+typedef struct {
+  int (*cb)(void *ctx, const sr_person_t *p);
+  void *ctx;
+  int self_read, has_self;
+  uint8_t self[SR_KEY_BYTES];
+} person_scan_t;
+
+static int person_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  person_scan_t *a = arg;
+  sr_person_t p = {0};
+  sr_head_t h;
+  MDB_val nv;
+  int rc;
+  (void)v;
+  if (!a->self_read) {
+    a->has_self = self_in(st, txn, a->self) == 0;
+    a->self_read = 1;
   }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the entries", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  if (k->mv_size != SR_KEY_BYTES) return 0;
+  p.key = k->mv_data;
+  if (mdb_get(txn, st->dbi[DB_PROFILES], (MDB_val *)k, &nv) == 0) {
+    p.name = nv.mv_data;
+    p.name_len = nv.mv_size;
+  }
+  if ((rc = sr_head_read(txn, st, k->mv_data, &h))) return rc;
+  p.seq = h.seq;
+  p.forked = h.forked;
+  p.is_self = a->has_self && memcmp(a->self, k->mv_data, SR_KEY_BYTES) == 0;
+  return a->cb(a->ctx, &p);
 }
 
 int sr_store_foreach_person(sr_store_t *st, int (*cb)(void *ctx, const sr_person_t *p), void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v, nv;
-  uint8_t self[SR_KEY_BYTES];
-  int has_self, rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  has_self = self_in(st, txn, self) == 0;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_PEOPLE], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    sr_person_t p = {0};
-    sr_head_t h;
-    if (k.mv_size != SR_KEY_BYTES) continue;
-    p.key = k.mv_data;
-    if (mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv) == 0) { p.name = nv.mv_data; p.name_len = nv.mv_size; }
-    if ((rc = sr_head_read(txn, st, k.mv_data, &h))) goto done;
-    p.seq = h.seq;
-    p.forked = h.forked;
-    p.is_self = has_self && memcmp(self, k.mv_data, SR_KEY_BYTES) == 0;
-    if ((rc = cb(ctx, &p))) goto done;
+  person_scan_t a = {cb, ctx, 0, 0, {0}};
+  return sr_store_scan(st, DB_PEOPLE, NULL, "people", person_row, &a);
+}
+
+typedef struct {
+  int (*cb)(void *ctx, const sr_project_t *p);
+  void *ctx;
+} project_scan_t;
+
+static int project_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  project_scan_t *a = arg;
+  sr_project_t p = {0};
+  (void)st;
+  (void)txn;
+  p.id = k->mv_data;
+  /* A project named before its entry arrived has an empty value. */
+  if (v->mv_size >= SR_KEY_BYTES) {
+    p.author = v->mv_data;
+    p.name = (const char *)v->mv_data + SR_KEY_BYTES;
+    p.name_len = v->mv_size - SR_KEY_BYTES;
   }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk people", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  return a->cb(a->ctx, &p);
 }
 
 int sr_store_foreach_project(sr_store_t *st, int (*cb)(void *ctx, const sr_project_t *p), void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_PROJECTS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    sr_project_t p = {0};
-    p.id = k.mv_data;
-    /* A project named before its entry arrived has an empty value. */
-    if (v.mv_size >= SR_KEY_BYTES) {
-      p.author = v.mv_data;
-      p.name = (const char *)v.mv_data + SR_KEY_BYTES;
-      p.name_len = v.mv_size - SR_KEY_BYTES;
-    }
-    if ((rc = cb(ctx, &p))) goto done;
-  }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk projects", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  project_scan_t a = {cb, ctx};
+  return sr_store_scan(st, DB_PROJECTS, NULL, "projects", project_row, &a);
+}
+
+typedef struct {
+  int (*cb)(void *ctx, int kind, const uint8_t *src, const uint8_t *dst);
+  void *ctx;
+} edge_scan_t;
+
+static int edge_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  edge_scan_t *a = arg;
+  const uint8_t *d = v->mv_data;
+  (void)st;
+  (void)txn;
+  return a->cb(a->ctx, d[0], k->mv_data, d + 1);
 }
 
 int sr_store_foreach_edge(sr_store_t *st, int (*cb)(void *ctx, int kind, const uint8_t *src, const uint8_t *dst),
                           void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_EDGES_OUT], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    const uint8_t *d = v.mv_data;
-    if ((rc = cb(ctx, d[0], k.mv_data, d + 1))) goto done;
-  }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk edges", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  edge_scan_t a = {cb, ctx};
+  return sr_store_scan(st, DB_EDGES_OUT, NULL, "edges", edge_row, &a);
+}
+
+typedef struct {
+  int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id);
+  void *ctx;
+} fork_scan_t;
+
+static int fork_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  fork_scan_t *a = arg;
+  const uint8_t *key = k->mv_data, *head_id = NULL;
+  MDB_val hv;
+  if (mdb_get(txn, st->dbi[DB_LOG], (MDB_val *)k, &hv) == 0) head_id = hv.mv_data;
+  return a->cb(a->ctx, key, sr_be64_get(key + SR_KEY_BYTES), head_id, v->mv_data);
 }
 
 int sr_store_foreach_fork(sr_store_t *st,
                           int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id,
                                     const uint8_t *fork_id),
                           void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v, hv;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    const uint8_t *key = k.mv_data, *head_id = NULL;
-    if (mdb_get(txn, st->dbi[DB_LOG], &k, &hv) == 0) head_id = hv.mv_data;
-    if ((rc = cb(ctx, key, sr_be64_get(key + SR_KEY_BYTES), head_id, v.mv_data))) goto done;
-  }
-  if (mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk forks", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  fork_scan_t a = {cb, ctx};
+  return sr_store_scan(st, DB_FORKS, NULL, "forks", fork_row, &a);
 }
 
 static size_t db_count(sr_store_t *st, MDB_txn *txn, int db) {

@@ -31,6 +31,15 @@ struct sr_store {
 int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc);
 /* Begins a transaction, adopting a map grown by another process. */
 int sr_store_txn_begin(sr_store_t *st, unsigned flags, MDB_txn **txn);
+/* One row of sr_store_scan: the key/value are valid during the call. Return 0
+ * to go on; SR_SCAN_STOP to end the scan with 0; anything else ends it and is
+ * returned. */
+#define SR_SCAN_STOP (-0x7fff)
+typedef int (*sr_row_fn)(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg);
+/* Walks db in key order in one read transaction, from start (MDB_SET_RANGE) or
+ * from the first key when start is NULL. what names the walk in errors. */
+int sr_store_scan(sr_store_t *st, int db, const MDB_val *start, const char *what, sr_row_fn fn, void *arg);
+
 /* Doubles the map size after MDB_MAP_FULL (no transaction may be open). */
 int sr_store_grow(sr_store_t *st);
 

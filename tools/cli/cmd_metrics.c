@@ -105,9 +105,6 @@ static const metric_t metrics[] = {
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
-typedef struct {
-  const double *v;
-} sort_ctx_t;
 static const double *g_sort_values;
 static const sr_graph_t *g_sort_graph;
 
