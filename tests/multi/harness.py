@@ -482,9 +482,9 @@ def entry_of(node, entry_id):
 
 def make_contacts(home, targets, state="follow", out=None):
     """Signs contact entries for home's key (appended after its current head)
-    with tests/multi/contacts.py; returns the JSON Lines path."""
+    with tools/sim/contacts.py; returns the JSON Lines path."""
     out = out or os.path.join(os.path.dirname(home), os.path.basename(home) + f"-{state}.jsonl")
-    argv = ["/usr/bin/python3", os.path.join(HERE, "contacts.py"), "--home", home, "--seurone", ARGS.seurone,
+    argv = ["/usr/bin/python3", os.path.join(HERE, "..", "..", "tools", "sim", "contacts.py"), "--home", home, "--seurone", ARGS.seurone,
             "--state", state, "--out", out]
     tf = out + ".targets"
     with open(tf, "w") as f:

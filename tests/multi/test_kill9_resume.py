@@ -4,7 +4,7 @@ duplicate.
 
 src holds 20,000 entries by 100 authors (bench_ingest --write-jsonl, imported)
 and follows them; dst follows the same 100 authors (contact entries signed for
-its key by contacts.py and imported before it starts). dst dials src; as soon
+its key by tools/sim/contacts.py and imported before it starts). dst dials src; as soon
 as its status shows entries arriving, it is killed with SIGKILL. Its store must
 then verify (LMDB: a batch is all or nothing) and hold fewer than 20,000 of
 them (the kill was mid-sync). Restarted, it must end with exactly src's 20,000

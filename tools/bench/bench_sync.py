@@ -23,9 +23,6 @@ Usage: tools/bench/bench_sync.py [--entries N] [--authors A] [--json]
 Defaults look for the programs in build/tools/ of this repository.
 """
 import argparse
-import atexit
-import base64
-import ctypes
 import json
 import os
 import shutil
@@ -35,35 +32,17 @@ import sys
 import tempfile
 import time
 
-import msgpack
-import nacl.encoding
-import nacl.hash
-import nacl.signing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PROCS = []
+sys.path.insert(0, os.path.join(ROOT, "tools", "sim"))
+import contacts  # noqa: E402  (signs contact entries)
+from procs import PROCS, child_setup, kill_all  # noqa: E402
 
 
 def log(msg):
     print(f"[bench_sync {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _child():
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-    os.setpgrp()
-
-
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-atexit.register(kill_all)
 
 
 class BenchError(Exception):
@@ -78,31 +57,12 @@ def run(argv, timeout, **kw):
 
 
 def contact_jsonl(home, seurone, targets, path):
-    """Contact (follow) entries for home's key, continuing its log, as JSON Lines
-    for `seurone import` (canonical per docs/format.md; keys state < who)."""
-    sk = None
-    with open(os.path.join(home, "secret")) as f:
-        for line in f:
-            if line.startswith("ed25519 "):
-                sk = bytes.fromhex(line.split()[1].strip())
-    if not sk or len(sk) != 64:
-        raise BenchError(f"no ed25519 key in {home}/secret")
-    key = nacl.signing.SigningKey(sk[:32])
-    author = bytes(key.verify_key)
-    own = json.loads(run([seurone, "--home", home, "log", "--json"], 60).stdout)
-    own = [e for e in own if not e.get("fork_proof")]
-    seq = max((e["seq"] for e in own), default=0)
-    prev = bytes.fromhex(max(own, key=lambda e: e["seq"])["id"]) if own else None
-    ts = int(time.time() * 1000)
+    """Follow entries for home's key, continuing its log, as JSON Lines for import."""
+    key = contacts.read_secret(home)
+    seq, prev = contacts.head_of(home, seurone)
     with open(path, "w") as f:
-        for who in targets:
-            seq += 1
-            body = msgpack.packb([1, author, seq, prev, ts, "contact", {"state": "follow", "who": bytes.fromhex(who)}],
-                                 use_bin_type=True)
-            raw = msgpack.packb([body, key.sign(body).signature], use_bin_type=True)
-            prev = nacl.hash.blake2b(raw, digest_size=32, encoder=nacl.encoding.RawEncoder)
-            f.write(json.dumps({"id": prev.hex(), "author": author.hex(), "seq": seq, "type": "contact",
-                                "raw": base64.b64encode(raw).decode("ascii")}) + "\n")
+        for d in contacts.contact_lines(key, seq, prev, targets, "follow"):
+            f.write(json.dumps(d) + "\n")
 
 
 def vmhwm_kb(pid):
@@ -136,7 +96,7 @@ class Node:
     def start(self, timeout=60):
         with open(self.err, "w") as e:
             self.proc = subprocess.Popen([self.seurone, "--home", self.home, "run"], stdin=subprocess.DEVNULL,
-                                         stdout=e, stderr=e, preexec_fn=_child)
+                                         stdout=e, stderr=e, preexec_fn=child_setup)
         PROCS.append(self.proc)
         end = time.monotonic() + timeout
         while time.monotonic() < end:

@@ -36,10 +36,7 @@ Examples:
     tools/sim/sim.py --small-world 100 6 0.2 --seed 3
 """
 import argparse
-import atexit
-import base64
 import concurrent.futures
-import ctypes
 import json
 import os
 import random
@@ -51,14 +48,12 @@ import sys
 import tempfile
 import time
 
-import msgpack
-import nacl.encoding
-import nacl.hash
-import nacl.signing
 import networkx as nx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PROCS = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contacts  # noqa: E402  (signs contact entries)
+from procs import PROCS, child_setup, kill_all  # noqa: E402
 DEADLINE = [None]
 
 
@@ -77,29 +72,6 @@ def log(msg):
     print(f"[sim {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _child():
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-    os.setpgrp()
-
-
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            try:
-                p.kill()
-            except OSError:
-                pass
-    for p in PROCS:
-        try:
-            p.wait(timeout=10)
-        except Exception:
-            pass
-
-
-atexit.register(kill_all)
 
 
 class Node:
@@ -143,7 +115,7 @@ class Node:
     def start(self):
         err = open(os.path.join(self.sim.root, f"n{self.index:03d}.stderr"), "w")
         self.proc = subprocess.Popen([self.sim.seurone, "--home", self.home, "run"], stdin=subprocess.DEVNULL,
-                                     stdout=err, stderr=err, preexec_fn=_child)
+                                     stdout=err, stderr=err, preexec_fn=child_setup)
         PROCS.append(self.proc)
         err.close()
 
@@ -190,22 +162,12 @@ class Node:
 
 
 def follow_jsonl(home, targets, path):
-    """Contact (follow) entries for a fresh home's key (its log must be empty),
-    as JSON Lines for `seurone import`; canonical per docs/format.md."""
-    with open(os.path.join(home, "secret")) as f:
-        sk = next(bytes.fromhex(ln.split()[1]) for ln in f if ln.startswith("ed25519 "))
-    key = nacl.signing.SigningKey(sk[:32])
-    author = bytes(key.verify_key)
-    seq, prev, ts = 0, None, int(time.time() * 1000)
+    """Follow entries for a fresh home's key (its log must be empty), as JSON Lines
+    for `seurone import` (tools/sim/contacts.py signs them)."""
+    key = contacts.read_secret(home)
     with open(path, "w") as f:
-        for who in targets:
-            seq += 1
-            body = msgpack.packb([1, author, seq, prev, ts, "contact", {"state": "follow", "who": bytes.fromhex(who)}],
-                                 use_bin_type=True)
-            raw = msgpack.packb([body, key.sign(body).signature], use_bin_type=True)
-            prev = nacl.hash.blake2b(raw, digest_size=32, encoder=nacl.encoding.RawEncoder)
-            f.write(json.dumps({"id": prev.hex(), "author": author.hex(), "seq": seq, "type": "contact",
-                                "raw": base64.b64encode(raw).decode("ascii")}) + "\n")
+        for d in contacts.contact_lines(key, 0, None, targets, "follow"):
+            f.write(json.dumps(d) + "\n")
 
 
 def load_edges(path):

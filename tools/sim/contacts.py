@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""contacts.py: sign contact entries (follow/unfollow/block) for a node home's own key.
+"""contacts: sign contact entries (follow/unfollow/block) for a node home's own key.
 
 Reads HOME/secret ("ed25519 <128 hex>": libsodium's 64-byte secret key, i.e. the
 32-byte seed then the public key), finds the home's current head with
@@ -41,18 +41,18 @@ def read_secret(home):
             if line.startswith("ed25519 "):
                 sk = bytes.fromhex(line.split()[1])
                 if len(sk) != 64:
-                    raise SystemExit("contacts.py: secret key is not 64 bytes")
+                    raise SystemExit("contacts: secret key is not 64 bytes")
                 key = nacl.signing.SigningKey(sk[:32])
                 if bytes(key.verify_key) != sk[32:]:
-                    raise SystemExit("contacts.py: secret key's public half does not match its seed")
+                    raise SystemExit("contacts: secret key's public half does not match its seed")
                 return key
-    raise SystemExit(f"contacts.py: no ed25519 line in {home}/secret")
+    raise SystemExit(f"contacts: no ed25519 line in {home}/secret")
 
 
 def head_of(home, seurone):
     r = subprocess.run([seurone, "--home", home, "log", "--json"], capture_output=True, text=True)
     if r.returncode != 0:
-        raise SystemExit(f"contacts.py: seurone log failed: {r.stderr}")
+        raise SystemExit(f"contacts: seurone log failed: {r.stderr}")
     log = [e for e in json.loads(r.stdout) if not e.get("fork_proof")]
     if not log:
         return 0, None
@@ -67,7 +67,7 @@ def contact_lines(key, seq, prev, targets, state, ts=None):
     for who in targets:
         who_b = bytes.fromhex(who)
         if len(who_b) != 32:
-            raise SystemExit(f"contacts.py: {who} is not a 64-hex key")
+            raise SystemExit(f"contacts: {who} is not a 64-hex key")
         seq += 1
         body = msgpack.packb([1, author, seq, prev, ts, "contact", {"state": state, "who": who_b}],
                              use_bin_type=True)
@@ -99,7 +99,7 @@ def main(argv=None):
     with open(a.out, "w") as f:
         for d in lines:
             f.write(json.dumps(d, sort_keys=True) + "\n")
-    print(f"contacts.py: {len(lines)} contact entries, seq {seq + 1}..{seq + len(lines)}", file=sys.stderr)
+    print(f"contacts: {len(lines)} contact entries, seq {seq + 1}..{seq + len(lines)}", file=sys.stderr)
     return 0
 
 

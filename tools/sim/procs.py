@@ -1,0 +1,34 @@
+"""Child processes for the simulator and the benchmarks: every node started here dies
+with its parent (PR_SET_PDEATHSIG) and is killed at exit, even after a failure."""
+import atexit
+import ctypes
+import os
+import signal
+
+PROCS = []
+
+
+def child_setup():
+    """preexec_fn for subprocess.Popen: die with the parent, own process group."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    os.setpgrp()
+
+
+def kill_all():
+    for p in PROCS:
+        if p.poll() is None:
+            try:
+                p.kill()
+            except OSError:
+                pass
+    for p in PROCS:
+        try:
+            p.wait(timeout=10)
+        except Exception:
+            pass
+
+
+atexit.register(kill_all)
