@@ -75,6 +75,21 @@ int sr_entry_decode(const uint8_t *raw, size_t len, sr_entry_t *e) {
   return 0;
 }
 
+int sr_entry_peek_author(const uint8_t *raw, size_t len, uint8_t author[SR_KEY_BYTES]) {
+  sr_mp_t mp, body;
+  uint32_t n, blen;
+  uint64_t version;
+  const uint8_t *b;
+  sr_mp_init(&mp, raw, len);
+  if (sr_mp_array(&mp, &n) || n != 2 || sr_mp_bin(&mp, &b, &blen)) return SR_ESHAPE;
+  sr_mp_init(&body, b, blen);
+  if (sr_mp_array(&body, &n) || n != 7 || sr_mp_uint(&body, &version) || sr_mp_bin(&body, &b, &blen) ||
+      blen != SR_KEY_BYTES)
+    return SR_ESHAPE;
+  memcpy(author, b, SR_KEY_BYTES);
+  return 0;
+}
+
 int sr_entry_verify(const sr_entry_t *e) {
   return crypto_sign_verify_detached(e->sig, e->body, e->body_len, e->author) == 0 ? 0 : SR_ESIG;
 }

@@ -51,6 +51,11 @@ typedef struct sr_entry {
  * SR_EVERSION, SR_ETYPE, SR_ESEQ (seq 0), SR_EPREV (prev nil iff seq == 1 broken). */
 int sr_entry_decode(const uint8_t *raw, size_t len, sr_entry_t *e);
 
+/* Reads only the author from raw, without the canonical checks or the id hash:
+ * for routing decisions before the full check. 0, or SR_ESHAPE when raw does not
+ * start like an entry (sr_entry_decode still decides whether it is one). */
+int sr_entry_peek_author(const uint8_t *raw, size_t len, uint8_t author[SR_KEY_BYTES]);
+
 /* Verifies the signature over the body bytes: 0 or SR_ESIG. */
 int sr_entry_verify(const sr_entry_t *e);
 

@@ -415,10 +415,11 @@ static void on_flush(uv_check_t *c) {
 
 static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   sr_gossip_t *g = p->g;
-  sr_entry_t e;
-  int rc = sr_entry_decode(f->entry, f->entry_len, &e);
+  uint8_t author[SR_KEY_BYTES];
+  /* Only the author is needed to route it; the full check runs once, in the store. */
+  int rc = sr_entry_peek_author(f->entry, f->entry_len, author);
   if (rc) return rc;
-  if (!g->h.in_scope(g->h.ctx, e.author)) return 1; /* unsolicited: noise */
+  if (!g->h.in_scope(g->h.ctx, author)) return 1; /* unsolicited: noise */
   if (!g->cur) {
     if (!(g->cur = calloc(1, sizeof(*g->cur)))) return SR_ENOMEM;
     g->batch_since = now_ms(g);
