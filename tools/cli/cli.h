@@ -72,6 +72,8 @@ int cmd_netkey(sr_cli_t *, int, char **);
 int cmd_run(sr_cli_t *, int, char **);
 int cmd_metrics(sr_cli_t *, int, char **);
 int cmd_flow(sr_cli_t *, int, char **);
+/* `seurone flow network` (cmd_flownet.c): network-wide flow from flow reports. */
+int cmd_flow_network(sr_cli_t *, int, char **);
 int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);

@@ -141,6 +141,7 @@ int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
     if (cli_parse_key("KEY", argv[2], author)) return SR_EXIT_USAGE;
     return flow_stats(cli, author, "how this author's entries reached this node");
   }
+  if (argc >= 2 && !strcmp(argv[1], "network")) return cmd_flow_network(cli, argc - 1, argv + 1);
   if (argc == 2 && !strcmp(argv[1], "summary")) return flow_stats(cli, NULL, "how entries reached this node");
   return cli_fail(SR_EXIT_USAGE, "usage: seurone flow entry ID | flow author KEY | flow summary  [--json]");
 }
