@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""demo.py: information flow on the karate club, with real nodes (tools/demo runs it).
+
+One `seurone run` process per member of Zachary's karate club (34 nodes on
+loopback), each following its club friends and connected to them. Then, as a
+real community would:
+
+  1. everyone names themselves (an `about` entry);
+  2. the two leaders (vertex 0, the instructor, and vertex 33, the officer)
+     each found a project, and every member joins the one of their faction
+     (the club split of Zachary's study, from networkx.karate_club_graph);
+  3. a few members post shares for their project;
+  4. reshares cascade in waves: a member who sees a friend's share or reshare
+     reshares it with probability --p (each wave waits until gossip has
+     delivered the previous one everywhere), so the cascades follow the
+     friendships;
+
+and finally the observer node (vertex 0 by default) prints what it learnt:
+`seurone flow summary`, `seurone flow cascades --top 5`, and
+`seurone metrics pagerank --top 10`. Every node process is stopped at the end.
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import types
+
+import networkx as nx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import sim  # noqa: E402  (Node, Sim, load_edges, follow_jsonl)
+from procs import kill_all  # noqa: E402
+
+
+def log(msg):
+    print(f"[demo {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def factions(n):
+    """Vertex -> 0 (the instructor's club) or 1 (the officer's), from Zachary's split."""
+    g = nx.karate_club_graph()
+    if g.number_of_nodes() != n:
+        return [0 if v < n // 2 else 1 for v in range(n)]
+    return [0 if g.nodes[v]["club"] == "Mr. Hi" else 1 for v in range(n)]
+
+
+def run(a, s):
+    g = sim.load_edges(a.edges)
+    n = g.number_of_nodes()
+    hops = max(2, nx.diameter(g))
+    rng = random.Random(a.seed)
+    log(f"karate club: {n} members, {g.number_of_edges()} friendships; starting one node each")
+    s.nodes = s.each(lambda i: sim.Node(s, i), list(range(n)))
+    for node in s.nodes:
+        node.write_config(hops, [])
+
+    def follows(node):
+        targets = [s.nodes[v].id for v in sorted(g[node.index])]
+        path = node.home + "-follows.jsonl"
+        sim.follow_jsonl(node.home, targets, path)
+        node.cli("import", path)
+        return len(targets)
+
+    seqs = {node.id: k for node, k in zip(s.nodes, s.each(follows))}
+    for node in s.nodes:
+        node.start()
+    for node in s.nodes:
+        node.wait_ready()
+    for u, v in sorted(g.edges()):
+        s.nodes[min(u, v)].cli("peer", "add", s.nodes[max(u, v)].info["address"])
+    log(f"{n} nodes running and connected along the friendships; waiting for the follow graph to spread")
+    s.wait_all_hold(dict(seqs), a.converge_timeout, "the follow graph spreading")
+
+    def publish(node, *argv):
+        r = node.cli_json("publish", *argv)
+        seqs[node.id] = max(seqs.get(node.id, 0), r["seq"])
+        return r["id"]
+
+    side = factions(n)
+    s.each(lambda node: publish(node, "about", "--name", f"member {node.index:02d}"))
+    leaders = {0: 0, 1: n - 1}
+    projects = {f: publish(s.nodes[v], "project", "--name",
+                           "open dojo" if f == 0 else "club board",
+                           "--description", "Mr. Hi's new club" if f == 0 else "the officers' club")
+                for f, v in leaders.items()}
+    s.wait_all_hold(dict(seqs), a.converge_timeout, "the projects spreading")
+    s.each(lambda node: publish(node, "membership", "--project", projects[side[node.index]], "--role",
+                                "member" if node.index % 3 else "supporter"))
+    log("2 projects founded, every member joined their faction's; posting shares")
+
+    # Originals: a few posters per faction, then reshare waves along friendships.
+    posters = sorted(rng.sample(range(n), a.shares))
+    frontier = []  # (vertex that holds the item, entry id to reshare)
+    for v in posters:
+        eid = publish(s.nodes[v], "share", "--text", f"news from member {v:02d}", "--project",
+                      projects[side[v]])
+        frontier.append((v, eid))
+    s.wait_all_hold(dict(seqs), a.converge_timeout, "the shares spreading")
+    reshared = set(posters)  # nobody reshares twice, so the cascades are trees
+    total = 0
+    for wave in range(a.waves):
+        nxt = []
+        for v, eid in frontier:
+            for w in sorted(g[v]):
+                if w in reshared or rng.random() >= a.p:
+                    continue
+                reshared.add(w)
+                nxt.append((w, publish(s.nodes[w], "share", "--reshare", eid)))
+        if not nxt:
+            break
+        total += len(nxt)
+        s.wait_all_hold(dict(seqs), a.converge_timeout, f"reshare wave {wave + 1} spreading")
+        log(f"reshare wave {wave + 1}: {len(nxt)} reshares, delivered everywhere")
+        frontier = nxt
+    log(f"{len(posters)} shares and {total} reshares in all; what node {a.observer} learnt:")
+
+    obs = s.nodes[a.observer]
+    for title, argv in (("flow summary", ["flow", "summary"]),
+                        ("top cascades", ["flow", "cascades", "--top", "5"]),
+                        ("PageRank, top 10", ["metrics", "pagerank", "--top", "10"])):
+        print(f"\n== seurone flow: {title} (node {a.observer}) ==" if argv[0] == "flow"
+              else f"\n== seurone metrics: {title} (node {a.observer}) ==")
+        print(obs.cli(*argv).stdout.rstrip())
+    if a.keep:
+        print(f"\nnode homes kept in {s.root}: try `{a.seurone} --home {obs.home} flow cascades`")
+    codes = s.each(lambda node: node.stop())
+    return all(c == 0 for c in codes)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Seurone demo: information flow on the karate club, real nodes",
+                                 epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seurone", default=os.path.join(ROOT, "build", "tools", "seurone"))
+    ap.add_argument("--edges", default=os.path.join(ROOT, "tests", "data", "karate.csv"))
+    ap.add_argument("--shares", type=int, default=4, help="original shares (default 4)")
+    ap.add_argument("--waves", type=int, default=4, help="reshare waves at most (default 4)")
+    ap.add_argument("--p", type=float, default=0.5, help="chance a friend reshares (default 0.5)")
+    ap.add_argument("--observer", type=int, default=0, help="the node whose view is printed (default 0)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--timeout", type=float, default=600, help="overall bound in seconds (default 600)")
+    ap.add_argument("--converge-timeout", type=float, default=120)
+    ap.add_argument("--keep", action="store_true", help="keep the node homes")
+    a = ap.parse_args()
+    if not os.access(a.seurone, os.X_OK):
+        ap.error(f"no seurone program at {a.seurone} (run tools/demo, which builds it, or pass --seurone)")
+    sim.DEADLINE[0] = time.monotonic() + a.timeout
+    s = sim.Sim(types.SimpleNamespace(seurone=a.seurone, workers=4, poll_s=0.5))
+    if not 0 <= a.observer < 10**6:
+        ap.error("--observer must be a vertex number")
+
+    def on_signal(signum, frame):
+        kill_all()
+        sys.exit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    ok = False
+    try:
+        ok = run(a, s)
+    except (sim.SimError, subprocess.TimeoutExpired) as e:
+        log(f"FAILED: {e}")
+        log(f"node logs in {s.root}")
+        a.keep = True
+    finally:
+        kill_all()
+        s.pool.shutdown(wait=False)
+        if not a.keep:
+            shutil.rmtree(s.root, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
