@@ -3,6 +3,7 @@
 #include "core/content.h"
 #include "core/canon.h"
 #include "core/err.h"
+#include "core/flowreport.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -27,8 +28,8 @@ static int key_is(const char *k, uint32_t klen, const char *want) {
 }
 
 static enum sr_ctype type_of(const sr_entry_t *e) {
-  static const char *const names[] = {NULL, "about", "contact", "project", "membership", "share"};
-  for (int i = 1; i <= 5; i++)
+  static const char *const names[] = {NULL, "about", "contact", "project", "membership", "share", SR_FLOWREPORT_TYPE};
+  for (int i = 1; i <= 6; i++)
     if (key_is(e->type, (uint32_t)e->type_len, names[i])) return (enum sr_ctype)i;
   return SR_CT_OTHER;
 }
@@ -44,6 +45,11 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
   if (why && whylen) why[0] = '\0';
   c->type = type_of(e);
   if (c->type == SR_CT_OTHER) return 0;
+  if (c->type == SR_CT_FLOW_REPORT) {
+    /* Its own strict parser: counts only, never a key or a name. */
+    sr_flowreport_t r;
+    return sr_flowreport_parse(e->content, e->content_len, &r, why, whylen);
+  }
   sr_mp_init(&mp, e->content, e->content_len);
   if (sr_mp_map(&mp, &n)) FAIL("content is not a map");
   for (uint32_t i = 0; i < n; i++) {
@@ -79,7 +85,7 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
       else if (key_is(k, klen, "project")) bin_field = 2;
       else if (key_is(k, klen, "reshare")) { bin_field = 3; seen_body = 1; }
       break;
-    case SR_CT_OTHER:
+    case SR_CT_OTHER: case SR_CT_FLOW_REPORT:
       break;
     }
     if (str_field) {
@@ -116,7 +122,7 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
   case SR_CT_SHARE:
     if (!seen_body) FAIL("share needs text, link or reshare");
     break;
-  case SR_CT_OTHER:
+  case SR_CT_OTHER: case SR_CT_FLOW_REPORT:
     break;
   }
   return 0;

@@ -9,13 +9,18 @@
  *   membership: {project: bin 32 (entry id), role: "member"|"supporter"|"left"}
  *   share:      {text?: str, link?: str, project?: bin 32, reshare?: bin 32},
  *               at least one of text, link, reshare
+ *   flow_report: {v: 1, period_start, period_end, epsilon_milli, hops: [17 ints],
+ *               latency_ms: [ints], latency_edges: [uints], skewed: int}; strict,
+ *               and no binary or string value anywhere (core/flowreport.h)
  * Any other type is stored and forwarded but not interpreted (SR_CT_OTHER).
  */
 #ifndef SR_CONTENT_H
 #define SR_CONTENT_H
 #include "core/entry.h"
 
-enum sr_ctype { SR_CT_OTHER = 0, SR_CT_ABOUT, SR_CT_CONTACT, SR_CT_PROJECT, SR_CT_MEMBERSHIP, SR_CT_SHARE };
+enum sr_ctype {
+  SR_CT_OTHER = 0, SR_CT_ABOUT, SR_CT_CONTACT, SR_CT_PROJECT, SR_CT_MEMBERSHIP, SR_CT_SHARE, SR_CT_FLOW_REPORT
+};
 enum sr_contact_state { SR_FOLLOW = 1, SR_UNFOLLOW, SR_BLOCK };
 enum sr_role { SR_MEMBER = 1, SR_SUPPORTER, SR_LEFT };
 

@@ -21,6 +21,10 @@ int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len) {
 
 #define NEED(x) do { if (x) return SR_EFRAME; } while (0)
 
+/* A push-sum mass: the bits of a finite, non-negative double (no sign bit, and
+ * not the all-ones exponent of infinity and NaN). */
+static int mass_bad(uint64_t bits) { return bits >> 63 || ((bits >> 52) & 0x7ff) == 0x7ff; }
+
 int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
   sr_mp_t mp;
   uint32_t n, m, blen;
@@ -73,6 +77,13 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
     break;
   case SR_FRAME_PING:
     NEED(n != 1);
+    break;
+  case SR_FRAME_PUSHSUM:
+    NEED(n != 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
+    NEED(sr_mp_uint(&mp, &f->ps_w) || sr_mp_uint(&mp, &f->ps_c) || mass_bad(f->ps_w) || mass_bad(f->ps_c));
+    NEED(sr_mp_array(&mp, &m) || m > SR_FRAME_PUSHSUM_MAXV);
+    for (uint32_t i = 0; i < m; i++) NEED(sr_mp_uint(&mp, &f->ps_x[i]) || mass_bad(f->ps_x[i]));
+    f->ps_nx = m;
     break;
   default:
     break; /* a later version's frame: ignored by the caller */
@@ -158,4 +169,20 @@ int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason) {
 int sr_frame_ping(msgpack_sbuffer *sb) {
   msgpack_packer pk;
   return begin(sb, &pk, 1, SR_FRAME_PING);
+}
+
+int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
+                     const uint64_t *x, size_t nx) {
+  msgpack_packer pk;
+  if (nx > SR_FRAME_PUSHSUM_MAXV || mass_bad(w) || mass_bad(c)) return SR_EINVAL;
+  for (size_t i = 0; i < nx; i++)
+    if (mass_bad(x[i])) return SR_EINVAL; /* never send what every receiver refuses */
+  PK(begin(sb, &pk, 6, SR_FRAME_PUSHSUM));
+  PK(msgpack_pack_uint64(&pk, epoch));
+  PK(msgpack_pack_bin_with_body(&pk, key, 32));
+  PK(msgpack_pack_uint64(&pk, w));
+  PK(msgpack_pack_uint64(&pk, c));
+  PK(msgpack_pack_array(&pk, nx));
+  for (size_t i = 0; i < nx; i++) PK(msgpack_pack_uint64(&pk, x[i]));
+  return 0;
 }

@@ -9,6 +9,9 @@
  *   [6, secret]                           invite: redeem an invite on a relay
  *   [7, ok, reason]                       invite reply
  *   [8]                                   ping: keepalive, no answer expected
+ *   [9, epoch, key, w, c, [x, ...]]       pushsum: half a node's push-sum mass; w, c,
+ *                                         x are IEEE-754 doubles' bit patterns as
+ *                                         uints (finite, >= 0; core/pushsum.h)
  * Frames follow each other with no length prefix (MessagePack delimits itself);
  * a frame is at most SR_FRAME_MAX bytes. Pure code: no I/O.
  */
@@ -25,10 +28,11 @@
 #define SR_FRAME_MAX_PEERS 32
 #define SR_FRAME_AGENT_MAX 64
 #define SR_FRAME_ADDR_MAX 352
+#define SR_FRAME_PUSHSUM_MAXV 8 /* averaged quantities in one pushsum frame */
 
 enum sr_frame_kind {
   SR_FRAME_HELLO = 1, SR_FRAME_NOTES, SR_FRAME_ENTRY, SR_FRAME_HAVE, SR_FRAME_PEERS,
-  SR_FRAME_INVITE, SR_FRAME_INVITE_REPLY, SR_FRAME_PING
+  SR_FRAME_INVITE, SR_FRAME_INVITE_REPLY, SR_FRAME_PING, SR_FRAME_PUSHSUM
 };
 
 typedef struct sr_note {
@@ -58,6 +62,10 @@ typedef struct sr_frame {
   int ok;                     /* invite reply */
   const char *reason;         /* invite reply */
   uint32_t reason_len;
+  uint64_t ps_epoch, ps_w, ps_c; /* pushsum (w, c, x: binary64 bit patterns) */
+  const uint8_t *ps_key;         /* pushsum (32 bytes) */
+  uint64_t ps_x[SR_FRAME_PUSHSUM_MAXV];
+  uint32_t ps_nx;
 } sr_frame_t;
 
 /* Finds where the first frame in buf ends. Returns 0 and *frame_len, or SR_ETRUNC
@@ -79,5 +87,7 @@ int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
 int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]);
 int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
 int sr_frame_ping(msgpack_sbuffer *sb);
+int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
+                     const uint64_t *x, size_t nx);
 
 #endif

@@ -66,11 +66,19 @@ int sr_metric_undirected(const sr_graph_t *g, uint64_t **off, uint32_t **adj);
  * method of nx.community.louvain_communities(G.to_undirected(), seed=...):
  * repeated local moving (nodes visited in a random order drawn from `seed`,
  * splitmix64) and aggregation, until a level improves modularity by no more
- * than 1e-7. The random stream differs from NetworkX's, so partitions for the
- * same seed differ; the modularity is comparable. label[v] = community index,
- * numbered by smallest node id; *modularity (may be NULL) gets its modularity.
- * Returns the number of communities. */
+ * than 1e-7; then multi-level refinement (local moving again on every level,
+ * top down, from the partition found), and the best of several such runs
+ * (each with its own random stream derived from `seed`). The random stream
+ * differs from NetworkX's, so partitions for the same seed differ; the
+ * modularity is at least NetworkX's in the tests (docs/metrics.md).
+ * label[v] = community index, numbered by smallest node id; *modularity (may
+ * be NULL) gets nx.community.modularity of it. Returns the number of
+ * communities. Deterministic for a given graph and seed. */
 int sr_metric_louvain(const sr_graph_t *g, uint64_t seed, uint32_t *label, double *modularity);
+/* The same with `starts` runs (0: the default, up to 32 on small graphs, fewer
+ * as the graph grows) and progress reported per run. */
+int sr_metric_louvain_ex(const sr_graph_t *g, uint64_t seed, unsigned starts, uint32_t *label, double *modularity,
+                         sr_metric_progress cb, void *ctx);
 
 /* nx.community.modularity(G.to_undirected(), communities) (resolution 1) of the
  * partition given by label[v] < n. 0 for a graph without edges. */

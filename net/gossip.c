@@ -12,6 +12,8 @@
 #include "net/gossip.h"
 #include "core/core.h"
 #include "core/frame.h"
+#include "core/pushsum.h"
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,13 @@ struct sr_gossip {
   graft_t grafts[GRAFT_MAX];
   size_t ngrafts;
   int threads; /* signature checks of a batch run on this many threads */
+  /* Push-sum aggregation: its own timer (rounds are faster than the 1 s tick). */
+  sr_pushsum_t ps;
+  uv_timer_t ps_timer;
+  uint32_t ps_interval_ms, ps_epoch_s; /* ps_interval_ms 0: push-sum off */
+  double ps_own[SR_PUSHSUM_NVALUES];   /* own values for the current epoch */
+  uint64_t ps_own_epoch;               /* the epoch ps_own was measured for (+1; 0: never) */
+  uint64_t ps_mark_ms, ps_mark_in;     /* wall time and entries_in when ps_own was measured */
 };
 
 static void glog(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -492,6 +501,121 @@ static void graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, ui
   if (!uv_is_active((uv_handle_t *)&g->graft_timer)) uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
 }
 
+/* ---- push-sum (core/pushsum.h; docs/network-stats.md) ---- */
+
+static size_t live_sessions(const sr_gossip_t *g) {
+  size_t n = 0;
+  for (const sr_gpeer_t *p = g->peers; p; p = p->next) n += p->hello && !p->closing;
+  return n;
+}
+
+/* This node's own values, measured once per epoch so that joining an instance
+ * mid-epoch adds the same numbers the node started its own instance with. */
+static void pushsum_measure(sr_gossip_t *g, uint64_t epoch) {
+  sr_store_info_t info;
+  uint64_t now = wall_ms();
+  if (g->ps_own_epoch == epoch + 1) return;
+  memset(&info, 0, sizeof(info));
+  sr_store_info(g->store, &info);
+  double minutes = g->ps_mark_ms && now > g->ps_mark_ms ? (double)(now - g->ps_mark_ms) / 60000.0 : 0;
+  double rate = minutes > 0 ? (double)(g->st.entries_in - g->ps_mark_in) / minutes : 0;
+  g->ps_own[SR_PUSHSUM_X_ENTRIES] = (double)info.entries;
+  g->ps_own[SR_PUSHSUM_X_SESSIONS] = (double)live_sessions(g);
+  g->ps_own[SR_PUSHSUM_X_RATE] = rate;
+  g->ps_own_epoch = epoch + 1;
+  g->ps_mark_ms = now;
+  g->ps_mark_in = g->st.entries_in;
+}
+
+static void pushsum_take(sr_gossip_t *g, const sr_frame_t *f) {
+  sr_pushsum_msg_t m;
+  /* Off, or a frame with another set of quantities (a later version): mixing
+   * them would corrupt the averages, so it is ignored like an unknown frame. */
+  if (!g->ps_interval_ms || f->ps_nx != SR_PUSHSUM_NVALUES) return;
+  /* The decoder passed only bit patterns of finite, non-negative doubles. */
+  m.epoch = f->ps_epoch;
+  memcpy(m.key, f->ps_key, 32);
+  memcpy(&m.w, &f->ps_w, 8);
+  memcpy(&m.c, &f->ps_c, 8);
+  for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) memcpy(&m.x[i], &f->ps_x[i], 8);
+  if (!g->ps.started || m.epoch > g->ps.cur.epoch) pushsum_measure(g, m.epoch);
+  sr_pushsum_absorb(&g->ps, &m, g->ps_own);
+}
+
+/* One round: roll the epoch over when the clock says so, then send half of the
+ * mass to one random live session. A session whose write queue is backed up
+ * (a sync in progress) is not picked: the round waits rather than queueing
+ * behind replication; with no session the node keeps everything. */
+static void on_pushsum_timer(uv_timer_t *t) {
+  sr_gossip_t *g = t->data;
+  uint64_t epoch = sr_pushsum_epoch_of(wall_ms(), g->ps_epoch_s);
+  if (g->stopping) return;
+  if (!g->ps.started || epoch > g->ps.cur.epoch) {
+    pushsum_measure(g, epoch);
+    sr_pushsum_rollover(&g->ps, epoch, g->ps_own);
+  }
+  size_t n = 0;
+  for (sr_gpeer_t *p = g->peers; p; p = p->next)
+    n += p->hello && !p->closing && sr_net_conn_queued(p->conn) < HIGH_WATER;
+  if (!n) return;
+  uint32_t pick = randombytes_uniform((uint32_t)n);
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    if (!p->hello || p->closing || sr_net_conn_queued(p->conn) >= HIGH_WATER) continue;
+    if (pick--) continue;
+    sr_pushsum_msg_t m;
+    msgpack_sbuffer sb;
+    uint64_t w, c, x[SR_PUSHSUM_NVALUES];
+    sr_pushsum_halve(&g->ps, &m);
+    memcpy(&w, &m.w, 8); /* doubles travel as their bit patterns (core/pushsum.h) */
+    memcpy(&c, &m.c, 8);
+    for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) memcpy(&x[i], &m.x[i], 8);
+    msgpack_sbuffer_init(&sb);
+    int rc = sr_frame_pushsum(&sb, m.epoch, m.key, w, c, x, SR_PUSHSUM_NVALUES);
+    if (rc == 0) rc = send_sb(p, &sb); /* send_sb frees sb */
+    else msgpack_sbuffer_destroy(&sb);
+    /* Not sent: take the half back (the mass must not vanish on our side). */
+    if (rc) sr_pushsum_absorb(&g->ps, &m, g->ps_own);
+    break;
+  }
+}
+
+static json_t *pushsum_est_json(const sr_pushsum_est_t *e, int started) {
+  char hex[65];
+  if (!started) return json_null();
+  sr_hex_encode(e->leader, 32, hex);
+  json_t *o = json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)e->epoch, "leader", hex, "rounds", (json_int_t)e->rounds);
+  json_object_set_new(o, "size_estimate", e->valid ? json_real(e->size) : json_null());
+  json_object_set_new(o, "averages",
+                      e->valid ? json_pack("{s:f, s:f, s:f}", "entries", e->avg[SR_PUSHSUM_X_ENTRIES], "sessions",
+                                           e->avg[SR_PUSHSUM_X_SESSIONS], "entries_per_min", e->avg[SR_PUSHSUM_X_RATE])
+                               : json_null());
+  return o;
+}
+
+void sr_gossip_pushsum_start(sr_gossip_t *g, uint32_t interval_ms, uint32_t epoch_s) {
+  if (!interval_ms) return;
+  g->ps_interval_ms = interval_ms;
+  g->ps_epoch_s = epoch_s ? epoch_s : 60;
+  uv_timer_start(&g->ps_timer, on_pushsum_timer, interval_ms, interval_ms);
+}
+
+json_t *sr_gossip_pushsum_json(const sr_gossip_t *g) {
+  sr_pushsum_est_t run;
+  if (!g->ps_interval_ms) return json_null();
+  sr_pushsum_estimate(&g->ps, &run);
+  /* The completed epoch is the stable value; before one completed, its keys are null. */
+  int have_prev = g->ps.started && g->ps.prev.epoch != 0;
+  json_t *o = pushsum_est_json(&g->ps.prev, have_prev);
+  if (json_is_null(o)) {
+    json_decref(o);
+    o = json_pack("{s:n, s:n, s:n, s:n, s:n}", "epoch", "leader", "size_estimate", "averages", "rounds");
+  }
+  json_object_set_new(o, "running", pushsum_est_json(&run, g->ps.started));
+  json_object_set_new(o, "epoch_s", json_integer(g->ps_epoch_s));
+  json_object_set_new(o, "interval_ms", json_integer(g->ps_interval_ms));
+  return o;
+}
+
 /* ---- frames ---- */
 
 static void send_our_notes(sr_gpeer_t *p, int only_new) {
@@ -611,6 +735,9 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   }
   case SR_FRAME_INVITE_REPLY:
     if (g->h.invite_reply) g->h.invite_reply(g->h.ctx, p, f->ok, f->reason, f->reason_len);
+    break;
+  case SR_FRAME_PUSHSUM:
+    pushsum_take(g, f);
     break;
   default:
     break; /* ping, or a later version's frame */
@@ -793,6 +920,9 @@ int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint
   g->flush_timer.data = g;
   uv_timer_init(net->loop, &g->graft_timer);
   g->graft_timer.data = g;
+  sr_pushsum_init(&g->ps, self);
+  uv_timer_init(net->loop, &g->ps_timer);
+  g->ps_timer.data = g;
   net->data = g;
   *out = g;
   return 0;
@@ -809,6 +939,7 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
   uv_close((uv_handle_t *)&g->flusher, NULL);
   uv_close((uv_handle_t *)&g->flush_timer, NULL);
   uv_close((uv_handle_t *)&g->graft_timer, NULL);
+  uv_close((uv_handle_t *)&g->ps_timer, NULL);
 }
 
 void sr_gossip_free(sr_gossip_t *g) { free(g); }

@@ -77,6 +77,13 @@ typedef struct sr_gossip_stats {
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);
 /* [{"key","address","direction","entries_in","entries_out","duplicates","lazy_authors"}] */
 json_t *sr_gossip_sessions_json(const sr_gossip_t *g);
+/* Starts push-sum aggregation: a round every interval_ms, epochs of epoch_s
+ * seconds (core/pushsum.h). Until called, push-sum frames are ignored. */
+void sr_gossip_pushsum_start(sr_gossip_t *g, uint32_t interval_ms, uint32_t epoch_s);
+/* Push-sum estimates (docs/network-stats.md, "Push-sum"): the last completed
+ * epoch at the top {"epoch","leader","size_estimate","averages","rounds"} and the
+ * current one under "running" (same keys); null when push-sum is off. */
+json_t *sr_gossip_pushsum_json(const sr_gossip_t *g);
 /* Whether a session with key is up. */
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]);
 

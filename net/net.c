@@ -265,7 +265,7 @@ static int flush_fill(sr_net_conn *c) {
   if (!w) return 0;
   c->fill = NULL;
   c->queued -= w->len; /* queue_bytes counts it again */
-  rc = queue_bytes(c, NULL, w->len, 0, w);
+  rc = queue_bytes(c, w->bytes, w->len, 0, w); /* bytes unused when prepared */
   if (rc) conn_end(c, rc);
   return rc;
 }

@@ -49,11 +49,16 @@ void sr_config_defaults(sr_config_t *cfg) {
   cfg->rate_bytes_per_s = 8u << 20;
   cfg->max_queue_bytes = 4u << 20;
   cfg->flow_report = 0;
+  cfg->flow_epsilon_milli = 1000;
+  cfg->flow_report_interval = 3600;
+  cfg->pushsum_epoch = 60;
+  cfg->pushsum_interval_ms = 300; /* 200 rounds per default epoch: karate-like graphs need ~150 for 1% (BENCHMARKS.md) */
 }
 
 void sr_config_set_relay(sr_config_t *cfg, int relay) {
   cfg->relay = relay ? 1 : 0;
   if (!cfg->max_conns_set) cfg->max_conns = cfg->relay ? SR_CONFIG_MAX_CONNS_RELAY : SR_CONFIG_MAX_CONNS;
+  if (!cfg->flow_report_set) cfg->flow_report = cfg->relay; /* relays report by default */
 }
 
 static char *trim(char *s) {
@@ -101,12 +106,16 @@ static const num_key_t num_keys[] = {
   {"rate_frames_per_s", F(rate_frames_per_s), 1, 100000000, 0},
   {"rate_bytes_per_s", F(rate_bytes_per_s), 1024, 0xffffffffull, 1},
   {"max_queue_bytes", F(max_queue_bytes), 65536, 1ull << 30, 1},
+  {"flow_report_interval", F(flow_report_interval), 10, 604800, 0},
+  {"pushsum_epoch", F(pushsum_epoch), 1, 86400, 0},
+  {"pushsum_interval_ms", F(pushsum_interval_ms), 10, 600000, 0},
 };
 #undef F
 
 static const char *const known_keys =
   "listen, advertise, network_key, hops, relay, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
-  "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report";
+  "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
+  "pushsum_epoch, pushsum_interval_ms";
 
 /* yes|no into *out: 0 or SR_EINVAL. */
 static int parse_bool(const char *s, int *out) {
@@ -157,7 +166,31 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
       return SR_EINVAL;
     }
     if (!strcmp(key, "relay")) cfg->relay = b;
-    else cfg->flow_report = b;
+    else {
+      cfg->flow_report = b;
+      cfg->flow_report_set = 1;
+    }
+    return 0;
+  }
+  if (!strcmp(key, "flow_epsilon")) {
+    /* A decimal with at most 3 fractional digits (reports carry epsilon * 1000
+     * as an integer): no sign, exponent, inf or nan. */
+    uint64_t whole = 0, milli = 0;
+    const char *p = val;
+    int digits = 0, frac = 0;
+    while (isdigit((unsigned char)*p) && digits < 6) whole = whole * 10 + (uint64_t)(*p++ - '0'), digits++;
+    if (*p == '.') {
+      p++;
+      while (isdigit((unsigned char)*p) && frac < 3) milli = milli * 10 + (uint64_t)(*p++ - '0'), frac++;
+      for (int f = frac; f < 3; f++) milli *= 10;
+    }
+    milli += whole * 1000;
+    if (!digits || *p || (val[digits] == '.' && !frac) || milli < 1 || milli > 10000) {
+      snprintf(why, whylen, "flow_epsilon must be a number above 0 and at most 10 with at most 3 decimals "
+               "(e.g. 1.0), got '%s'", val);
+      return SR_EINVAL;
+    }
+    cfg->flow_epsilon_milli = (uint32_t)milli;
     return 0;
   }
   if (!strcmp(key, "bootstrap")) {
@@ -203,7 +236,7 @@ typedef struct {
 
 int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen) {
   char path[4200], line[1024], why[600];
-  seen_t seen[16];
+  seen_t seen[32];
   size_t nseen = 0;
   int n = 0, rc = 0;
   sr_config_defaults(cfg);
@@ -262,5 +295,6 @@ int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen)
   }
   fclose(f);
   if (!cfg->max_conns_set) cfg->max_conns = cfg->relay ? SR_CONFIG_MAX_CONNS_RELAY : SR_CONFIG_MAX_CONNS;
+  if (!cfg->flow_report_set) cfg->flow_report = cfg->relay;
   return rc;
 }

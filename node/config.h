@@ -14,7 +14,12 @@
  *   rate_bytes_per_s     = SIZE        per-peer byte rate cap (default 8 MiB)
  *   max_queue_bytes      = SIZE        per-peer write queue cap (default 4 MiB)
  *   bootstrap            = seurone://HOST:PORT/KEY   repeatable, at most 32
- *   flow_report          = yes|no      reserved: publish flow reports (default no)
+ *   flow_report          = yes|no      publish noised flow-report entries (default:
+ *                                      yes on a relay, no on a personal node)
+ *   flow_epsilon         = E           differential-privacy epsilon, 0.001..10 (default 1.0)
+ *   flow_report_interval = SECONDS     one report per interval, 10..604800 (default 3600)
+ *   pushsum_epoch        = SECONDS     push-sum size/average epoch, 1..86400 (default 60)
+ *   pushsum_interval_ms  = MS          one push-sum round per interval, 10..600000 (default 1000)
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -46,7 +51,12 @@ typedef struct sr_config {
   uint32_t max_queue_bytes;      /* 4 MiB */
   char bootstrap[SR_CONFIG_BOOTSTRAP_MAX][SR_NET_ADDRESS_MAX];
   int nbootstrap;
-  int flow_report; /* reserved (flow-report entries); stored, not used yet */
+  int flow_report;             /* publish flow reports (default: = relay) */
+  int flow_report_set;         /* flow_report came from the file (relay does not change it) */
+  uint32_t flow_epsilon_milli; /* epsilon * 1000 (default 1000) */
+  uint32_t flow_report_interval; /* seconds (default 3600) */
+  uint32_t pushsum_epoch;        /* push-sum epoch, seconds (default 60) */
+  uint32_t pushsum_interval_ms;  /* push-sum round (default 1000) */
 } sr_config_t;
 
 /* Fills cfg with the defaults (no file read). */
@@ -56,7 +66,7 @@ void sr_config_defaults(sr_config_t *cfg);
  * but cannot be read. cfg is fully defined either way. */
 int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen);
 /* Turns relay mode on or off (the --relay flag) and, unless the file set
- * max_conns, moves max_conns to that mode's default. */
+ * them, moves max_conns and flow_report to that mode's defaults. */
 void sr_config_set_relay(sr_config_t *cfg, int relay);
 /* Parses "HOST:PORT" or "[V6]:PORT" into host/port (port 0..65535, 0 meaning
  * any free port): 0 or SR_EINVAL. */

@@ -7,6 +7,7 @@
  */
 #include "node/daemon.h"
 #include "core/core.h"
+#include "core/flowreport.h"
 #include "net/address.h"
 #include "net/gossip.h"
 #include "node/control.h"
@@ -55,6 +56,9 @@ struct sr_node {
   known_t *known;
   size_t nknown;
   char agent[40];
+  uv_timer_t flowrep; /* flow reports (config flow_report), when flowrep_on */
+  int flowrep_on;
+  uint64_t flow_last_end; /* end of the period the last report covered */
 };
 
 static uint64_t wall_ms(void) {
@@ -266,7 +270,7 @@ json_t *sr_node_status(sr_node_t *n) {
   memset(&info, 0, sizeof(info));
   sr_store_info(n->store, &info);
   sr_hex_encode(n->pk, 32, hex);
-  return json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+  json_t *st = json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                    "running", 1, "id", hex, "uptime_s", (json_int_t)((wall_ms() - n->started_ms) / 1000), "relay",
                    n->relay, "address", n->address, "peers", sr_gossip_sessions_json(n->g), "entries_in",
                    (json_int_t)gs.entries_in, "entries_out", (json_int_t)gs.entries_out, "bytes_in",
@@ -275,6 +279,8 @@ json_t *sr_node_status(sr_node_t *n) {
                    (json_int_t)gs.haves_out, "rejected", (json_int_t)gs.rejected, "store_bytes",
                    (json_int_t)info.file_bytes, "store_entries", (json_int_t)info.entries, "scope_authors",
                    (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
+  if (st) json_object_set_new(st, "pushsum", sr_gossip_pushsum_json(n->g)); /* network size and averages */
+  return st;
 }
 
 json_t *sr_node_peers(sr_node_t *n) {
@@ -341,6 +347,42 @@ int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size
   return 0;
 }
 
+/* ---- flow reports (core/flowreport.h, docs/network-stats.md) ---- */
+
+/* Every interval: count what arrived from peers since the last report, noise it
+ * and publish it as this node's own entry (it gossips like any other). Periods
+ * follow each other without overlap, also across restarts (the last report's
+ * period_end is read back from the log), so each received entry is counted in
+ * at most one report and the epsilon of one report is the epsilon overall. */
+static void on_flow_report(uv_timer_t *t) {
+  sr_node_t *n = t->data;
+  uint64_t now = wall_ms(), interval = (uint64_t)n->cfg.flow_report_interval * 1000, seq;
+  uint8_t id[SR_ID_BYTES];
+  char why[200] = "", hex[65];
+  sr_flowreport_t r;
+  msgpack_sbuffer sb;
+  int rc;
+  if (!n->flow_last_end && sr_store_flow_last_end(n->store, n->pk, &n->flow_last_end) != 0) n->flow_last_end = 0;
+  uint64_t start = n->flow_last_end > now - interval ? n->flow_last_end : now - interval;
+  if (start >= now) return; /* clock went back: wait for the next turn */
+  sr_flowreport_init(&r, start, now, n->cfg.flow_epsilon_milli);
+  msgpack_sbuffer_init(&sb);
+  if ((rc = sr_store_flow_count(n->store, &r)) == 0) {
+    int64_t exact = sr_flowreport_total(&r);
+    if ((rc = sr_flowreport_noise(&r)) == 0 && (rc = sr_flowreport_encode(&r, &sb)) == 0 &&
+        (rc = sr_node_publish(n, SR_FLOWREPORT_TYPE, (const uint8_t *)sb.data, sb.size, id, &seq, why, sizeof(why))) == 0) {
+      n->flow_last_end = now;
+      sr_hex_encode(id, SR_ID_BYTES, hex);
+      /* The exact count stays in this node's own log file, never in the entry. */
+      nlog(n, "published flow report seq %llu (%lld entries received in %llu s, epsilon %.3f) %.16s",
+           (unsigned long long)seq, (long long)exact, (unsigned long long)((now - start) / 1000),
+           n->cfg.flow_epsilon_milli / 1000.0, hex);
+    }
+  }
+  if (rc) nlog(n, "could not publish a flow report: %s%s%s", sr_strerror(rc), why[0] ? ": " : "", why);
+  msgpack_sbuffer_destroy(&sb);
+}
+
 /* ---- lifecycle ---- */
 
 static void on_tick(uv_timer_t *t) {
@@ -356,6 +398,10 @@ void sr_node_stop(sr_node_t *n) {
   nlog(n, "stopping: committing what was received and closing connections");
   uv_timer_stop(&n->tick);
   uv_close((uv_handle_t *)&n->tick, NULL);
+  if (n->flowrep_on) {
+    uv_timer_stop(&n->flowrep);
+    uv_close((uv_handle_t *)&n->flowrep, NULL);
+  }
   uv_signal_stop(&n->sigint);
   uv_signal_stop(&n->sigterm);
   uv_close((uv_handle_t *)&n->sigint, NULL);
@@ -442,6 +488,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_hooks_t hooks = {n, h_in_scope, h_scope_keys, h_session_up, h_session_down, h_ingested, h_share_peers,
                              h_learned_peer, h_redeem, NULL, h_log};
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
+  sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   scope_refresh(n);
 
   if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port))) {
@@ -474,6 +521,15 @@ int sr_node_run(const sr_node_opts_t *o) {
   uv_timer_init(&n->loop, &n->tick);
   n->tick.data = n;
   uv_timer_start(&n->tick, on_tick, 0, TICK_MS);
+  if (n->cfg.flow_report) {
+    uint64_t every = (uint64_t)n->cfg.flow_report_interval * 1000;
+    uv_timer_init(&n->loop, &n->flowrep);
+    n->flowrep.data = n;
+    n->flowrep_on = 1;
+    uv_timer_start(&n->flowrep, on_flow_report, every, every);
+    nlog(n, "flow reports on: one every %u s, epsilon %.3f", n->cfg.flow_report_interval,
+         n->cfg.flow_epsilon_milli / 1000.0);
+  }
 
   nlog(n, "seurone %s listening on %s (%s)%s; %zu peers known, replicating %zu authors", sr_node_version(), listen,
        n->address, n->relay ? " as a relay" : "", n->nknown, n->scope.n);

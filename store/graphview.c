@@ -1,6 +1,11 @@
 /* graphview.c: builds a CSR from LMDB (see graphview.h). Keys map to node ids
- * through a sorted array and binary search: no hash table, memory is 36 bytes a
- * node plus 8 a raw edge while building. */
+ * through the sorted key array: a 65,536-bucket index on the first two key bytes
+ * (keys are hashes or public keys, so buckets are even) narrows each lookup to a
+ * few entries before the binary search. No hash table; memory is 36 bytes a
+ * node, 256 KiB per index and 8 bytes a raw edge while building. edges_out is
+ * read a page of values at a time (MDB_GET_MULTIPLE; its values are fixed-size)
+ * and each source key is looked up once, not once per edge: with 1M edges the
+ * pass is dominated by the destination lookups. */
 #include "store/graphview.h"
 #include "store/store_internal.h"
 #include <stdlib.h>
@@ -38,8 +43,23 @@ static int add_node(nodes_t *ns, const uint8_t *key, uint8_t kind, const void *n
 }
 
 /* Node ids follow LMDB key order within each kind (people, then projects); both
- * runs are sorted, so lookups are two binary searches. */
-static int64_t find(const nodes_t *ns, uint32_t lo, uint32_t hi, const uint8_t *key) {
+ * runs are sorted. idx_t indexes one run by the first two key bytes:
+ * keys with prefix b are at [at[b], at[b + 1]). */
+typedef struct {
+  uint32_t at[65537];
+} idx_t;
+
+static void index_run(const nodes_t *ns, uint32_t lo, uint32_t hi, idx_t *ix) {
+  uint32_t i = lo;
+  for (uint32_t b = 0; b < 65536; b++) {
+    while (i < hi && ((uint32_t)ns->keys[i][0] << 8 | ns->keys[i][1]) < b) i++;
+    ix->at[b] = i;
+  }
+  ix->at[65536] = hi;
+}
+
+static int64_t find(const nodes_t *ns, const idx_t *ix, const uint8_t *key) {
+  uint32_t b = (uint32_t)key[0] << 8 | key[1], lo = ix->at[b], hi = ix->at[b + 1];
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     int c = memcmp(ns->keys[mid], key, 32);
@@ -69,8 +89,11 @@ static int add_edge(edges_t *es, uint32_t a, uint32_t b) {
   return 0;
 }
 
+#define EDGE_VAL 33 /* edges_out value: kind u8 || dst[32] (MDB_DUPFIXED) */
+
 int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   nodes_t ns = {0};
+  idx_t *pix = malloc(sizeof(idx_t)), *jix = malloc(sizeof(idx_t));
   edges_t es = {0};
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
@@ -78,7 +101,15 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   uint32_t npeople = 0;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   memset(g, 0, sizeof(*g));
-  if (rc) return rc;
+  if (!rc && (!pix || !jix)) {
+    mdb_txn_abort(txn);
+    rc = SR_ENOMEM;
+  }
+  if (rc) {
+    free(pix);
+    free(jix);
+    return rc;
+  }
   if (view != SR_VIEW_PROJECTS) {
     mdb_cursor_open(txn, st->dbi[DB_PEOPLE], &cur);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -101,50 +132,56 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
     cur = NULL;
   }
   if (rc) goto done;
-  /* Edges: one pass over edges_out. For the projection, a person's projects are
-   * consecutive (dupsort on the person), so each run is joined pairwise. */
+  /* Edges: one pass over edges_out, one source key at a time. For the
+   * projection, a person's projects are that key's values, joined pairwise. */
+  index_run(&ns, 0, npeople, pix);
+  index_run(&ns, npeople, ns.n, jix);
   mdb_cursor_open(txn, st->dbi[DB_EDGES_OUT], &cur);
   {
-    uint8_t person[32];
     uint32_t *run = NULL;
     size_t nrun = 0, caprun = 0;
-    int have_person = 0;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-      int end = mrc != 0;
-      if (view == SR_VIEW_PROJECTS && have_person && (end || memcmp(k.mv_data, person, 32) != 0)) {
-        for (size_t i = 0; i < nrun && !rc; i++)
-          for (size_t j = 0; j < nrun && !rc; j++)
-            if (i != j) rc = add_edge(&es, run[i], run[j]);
-        nrun = 0;
-        have_person = 0;
-      }
-      if (end || rc) break;
-      const uint8_t *d = v.mv_data;
-      int kind = d[0];
-      if (view == SR_VIEW_CONTACT && kind == SR_EDGE_FOLLOW) {
-        int64_t a = find(&ns, 0, npeople, k.mv_data), b = find(&ns, 0, npeople, d + 1);
-        if (a >= 0 && b >= 0) rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
-      } else if (view != SR_VIEW_CONTACT && (kind == SR_EDGE_MEMBER || kind == SR_EDGE_SUPPORTER)) {
-        int64_t b = find(&ns, npeople, ns.n, d + 1);
-        if (b < 0) continue;
-        if (view == SR_VIEW_MEMBERSHIP) {
-          int64_t a = find(&ns, 0, npeople, k.mv_data);
-          if (a >= 0) rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
-        } else {
-          if (!have_person) {
-            memcpy(person, k.mv_data, 32);
-            have_person = 1;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+      if (k.mv_size != 32) continue;
+      int64_t a = view == SR_VIEW_PROJECTS ? 0 : find(&ns, pix, k.mv_data);
+      if (a < 0) continue;
+      nrun = 0;
+      /* For a key with a single value (stored without a duplicate page) LMDB's
+       * GET_MULTIPLE succeeds and leaves v as NEXT_NODUP set it: that value. */
+      for (int more = mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE) == 0; more && !rc;
+           more = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE) == 0) {
+        const uint8_t *d = v.mv_data, *end = d + v.mv_size / EDGE_VAL * EDGE_VAL;
+        for (; d < end && !rc; d += EDGE_VAL) {
+          int kind = d[0];
+          if (view == SR_VIEW_CONTACT) {
+            if (kind != SR_EDGE_FOLLOW) continue;
+            int64_t b = find(&ns, pix, d + 1);
+            if (b >= 0) rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
+            continue;
+          }
+          if (kind != SR_EDGE_MEMBER && kind != SR_EDGE_SUPPORTER) continue;
+          int64_t b = find(&ns, jix, d + 1);
+          if (b < 0) continue;
+          if (view == SR_VIEW_MEMBERSHIP) {
+            rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
+            continue;
           }
           if (nrun == caprun) {
             size_t nc = caprun ? caprun * 2 : 16;
             uint32_t *r = realloc(run, nc * sizeof(*r));
-            if (!r) { rc = SR_ENOMEM; break; }
+            if (!r) {
+              rc = SR_ENOMEM;
+              break;
+            }
             run = r;
             caprun = nc;
           }
           run[nrun++] = (uint32_t)(b - npeople);
         }
       }
+      for (size_t x = 0; x < nrun && !rc; x++)
+        for (size_t y = 0; y < nrun && !rc; y++)
+          if (x != y) rc = add_edge(&es, run[x], run[y]);
     }
     free(run);
   }
@@ -172,5 +209,7 @@ done:
   free(ns.name);
   free(es.src);
   free(es.dst);
+  free(pix);
+  free(jix);
   return rc;
 }

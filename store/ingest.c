@@ -133,7 +133,7 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
       if (found && (rc = edge_change(st, txn, SR_EDGE_RESHARE, e->author, orig_author, 1))) return rc;
     }
     break;
-  case SR_CT_OTHER:
+  case SR_CT_OTHER: case SR_CT_FLOW_REPORT: /* no graph effect */
     break;
   }
 

@@ -184,9 +184,39 @@ int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx);
 int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx,
                     sr_progress_cb progress, void *pctx);
 
+/* ---- flow reports (store/flowreport_scan.c, core/flowreport.h) ---- */
+struct sr_flowreport;
+/* Counts into r (period and layout already set, e.g. by sr_flowreport_init)
+ * every entry that arrived from a peer with received_at in [r->period_start,
+ * r->period_end): its hops and latency. Exact counts; no noise. */
+int sr_store_flow_count(sr_store_t *st, struct sr_flowreport *r);
+/* The latest period_end among author's flow_report entries (0: none). */
+int sr_store_flow_last_end(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t *end);
+
 /* Writes a compacted, consistent copy of the store to the file path (which must
  * not exist), while other processes keep using the store. The file is an LMDB
  * data file: to restore, put it as data.mdb in an empty store directory. */
 int sr_store_backup(sr_store_t *st, const char *path);
+
+/* ---- flow views (flowview.c): what `seurone flow` reads ---- */
+
+/* A node of the reshare forest: a held share, or a held entry of any type that
+ * some held share reshares. parent is the index of the held entry this one
+ * reshares (from the reshares database), UINT32_MAX when it reshares nothing or
+ * an entry this node does not hold (then orphan = 1). */
+typedef struct sr_share_node {
+  uint8_t id[SR_ID_BYTES];
+  uint8_t author[SR_KEY_BYTES];
+  uint8_t project[SR_ID_BYTES]; /* share.project when has_project */
+  uint8_t is_share, has_project, orphan;
+  uint32_t parent;
+  uint64_t ts;
+  sr_flow_t flow;
+} sr_share_node_t;
+/* The whole forest, sorted by id, in one read transaction; *nodes is malloc'd
+ * (free it; NULL when *n == 0). */
+int sr_store_share_forest(sr_store_t *st, sr_share_node_t **nodes, size_t *n);
+/* Every flow record (id order), without decoding the entries. */
+int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id, const sr_flow_t *flow), void *ctx);
 
 #endif

@@ -2,7 +2,8 @@
 """metrics_oracle.py KARATE_CSV OUTDIR: NetworkX's values for core/metrics.
 
 For each graph NAME (karate: each undirected edge of KARATE_CSV as two directed
-edges; gnm: nx.gnm_random_graph(500, 3000, seed=7, directed=True)) writes
+edges; gnm: nx.gnm_random_graph(500, 3000, seed=7, directed=True); sf:
+nx.scale_free_graph(1600, seed=5) as a DiGraph without self-loops) writes
 OUTDIR/NAME.edges ("n m" then m lines "u v") and OUTDIR/NAME.METRIC, one value
 per node in id order, from these NetworkX calls on the nx.DiGraph G:
   indeg/outdeg  G.in_degree / G.out_degree
@@ -15,6 +16,8 @@ per node in id order, from these NetworkX calls on the nx.DiGraph G:
   wcc / scc     component labels numbered by each component's smallest node id
   louvain       nx.community.louvain_communities(G.to_undirected(), seed=1) as
                 labels; louvain_q its nx.community.modularity (one value)
+  louvain_qmax  the best nx.community.modularity of louvain_communities over
+                seeds 1..50 (one value): ours must reach it for every seed
 """
 import csv
 import os
@@ -56,6 +59,9 @@ def write(outdir, name, G):
     res["louvain"] = dict(enumerate(labels(n, comms)))
     with open(os.path.join(outdir, f"{name}.louvain_q"), "w") as f:
         f.write(repr(nx.community.modularity(U, comms)) + "\n")
+    qmax = max(nx.community.modularity(U, nx.community.louvain_communities(U, seed=s)) for s in range(1, 51))
+    with open(os.path.join(outdir, f"{name}.louvain_qmax"), "w") as f:
+        f.write(repr(qmax) + "\n")
     for metric, vals in res.items():
         with open(os.path.join(outdir, f"{name}.{metric}"), "w") as f:
             for v in range(n):
@@ -73,6 +79,11 @@ def main():
         G.add_edge(v, u)
     write(outdir, "karate", G)
     write(outdir, "gnm", nx.gnm_random_graph(500, 3000, seed=7, directed=True))
+    M = nx.scale_free_graph(1600, seed=5)
+    S = nx.DiGraph()
+    S.add_nodes_from(M.nodes)
+    S.add_edges_from((u, v) for u, v in M.edges() if u != v)
+    write(outdir, "sf", S)
 
 
 if __name__ == "__main__":

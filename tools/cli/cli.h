@@ -74,6 +74,8 @@ int cmd_metrics(sr_cli_t *, int, char **);
 int cmd_flow(sr_cli_t *, int, char **);
 /* `seurone flow network` (cmd_flownet.c): network-wide flow from flow reports. */
 int cmd_flow_network(sr_cli_t *, int, char **);
+/* `seurone flow report` (cmd_flownet.c): the noised flow report this node would publish. */
+int cmd_flow_report(sr_cli_t *, int, char **);
 int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);

@@ -1,8 +1,11 @@
 /* cmd_flow.c: `seurone flow` — how information reached this node, from what it
- * recorded at first arrival (time, sending peer, hops). Latency is first arrival
- * minus the author's timestamp; negative values (clock skew) count as 0 and are
- * counted as skewed (DESIGN.md, Definitions). */
+ * recorded at first arrival (time, sending peer, hops), and how it spread among
+ * people: reshare cascades (core/cascade over the store's reshare forest),
+ * per-contact-edge flow counts, per-project flow, per-entry reach (docs/flow.md).
+ * Latency is first arrival minus the author's timestamp; negative values (clock
+ * skew) count as 0 and are counted as skewed (DESIGN.md, Definitions). */
 #include "tools/cli/cli.h"
+#include "core/cascade.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +14,12 @@ typedef struct {
   size_t n, cap, skewed, by_source[5];
   uint64_t hops[17]; /* 16 = "16 or more" */
   const uint8_t *author;
+  uint8_t (*ids)[32]; /* the entries seen, when want_ids (for reach) */
+  size_t nids, capids;
+  int want_ids;
 } stats_t;
 
-static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
-  stats_t *s = ctx;
+static int collect_one(stats_t *s, uint64_t ts, const sr_flow_t *f) {
   s->by_source[f->source <= 4 ? f->source : 0]++;
   if (f->source != SR_SRC_PEER) return 0; /* own and imported entries did not flow here */
   if (s->n == s->cap) {
@@ -24,7 +29,7 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
     s->lat = l;
     s->cap = nc;
   }
-  int64_t d = (int64_t)f->received_at - (int64_t)e->ts;
+  int64_t d = (int64_t)f->received_at - (int64_t)ts;
   if (d < 0) {
     s->skewed++;
     d = 0;
@@ -32,6 +37,26 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   s->lat[s->n++] = (uint64_t)d;
   s->hops[f->hops < 16 ? f->hops : 16]++;
   return 0;
+}
+
+static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  stats_t *s = ctx;
+  if (s->want_ids) {
+    if (s->nids == s->capids) {
+      size_t nc = s->capids ? s->capids * 2 : 256;
+      void *p = realloc(s->ids, nc * 32);
+      if (!p) return SR_ENOMEM;
+      s->ids = p;
+      s->capids = nc;
+    }
+    memcpy(s->ids[s->nids++], e->id, 32);
+  }
+  return collect_one(s, e->ts, f);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -82,44 +107,456 @@ static void stats_print(json_t *o, const char *title) {
   printf("\n");
 }
 
+
+/* ---- people: sorted keys with their profile names (for labels and tables) ---- */
+
+typedef struct {
+  uint8_t (*key)[32];
+  char **name;
+  size_t n, cap;
+} names_t;
+
+static int names_row(void *ctx, const sr_person_t *p) {
+  names_t *ns = ctx;
+  if (ns->n == ns->cap) {
+    size_t nc = ns->cap ? ns->cap * 2 : 256;
+    void *k = realloc(ns->key, nc * 32), *m = realloc(ns->name, nc * sizeof(char *));
+    if (k) ns->key = k;
+    if (m) ns->name = m;
+    if (!k || !m) return SR_ENOMEM;
+    ns->cap = nc;
+  }
+  memcpy(ns->key[ns->n], p->key, 32);
+  ns->name[ns->n] = NULL;
+  if (p->name && !(ns->name[ns->n] = strndup(p->name, p->name_len))) return SR_ENOMEM;
+  ns->n++;
+  return 0;
+}
+
+static void names_free(names_t *ns) {
+  for (size_t i = 0; i < ns->n; i++) free(ns->name[i]);
+  free(ns->key);
+  free(ns->name);
+}
+
+/* The person's profile name, or NULL. The people database is in key order. */
+static const char *name_of(const names_t *ns, const uint8_t *key) {
+  size_t lo = 0, hi = ns->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(ns->key[mid], key, 32);
+    if (c == 0) return ns->name[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return NULL;
+}
+
+static json_t *json_name(const names_t *ns, const uint8_t *key) {
+  const char *n = name_of(ns, key);
+  return n ? json_string(n) : json_null();
+}
+
+/* "name (abcdef012345)" or the first 16 hex digits, for tables. */
+static const char *short_who(const names_t *ns, const uint8_t *key, char *buf, size_t cap) {
+  char hex[65];
+  const char *n = name_of(ns, key);
+  sr_hex_encode(key, 32, hex);
+  if (n) snprintf(buf, cap, "%.20s (%.8s)", n, hex);
+  else snprintf(buf, cap, "%.16s", hex);
+  return buf;
+}
+
+/* ---- the reshare forest with its trees computed ---- */
+
+typedef struct {
+  sr_share_node_t *nodes;
+  size_t n;
+  uint32_t *parent, *label; /* label: index of the author in keys */
+  uint8_t (*keys)[32];      /* distinct authors (and self), sorted */
+  uint32_t nkeys;
+  uint32_t self_label; /* SR_CASCADE_ROOT when the node has no identity */
+  uint8_t self[32];
+  sr_cascade_forest_t f;
+} forest_t;
+
+static int cmp_key(const void *a, const void *b) { return memcmp(a, b, 32); }
+
+static int64_t key_index(uint8_t (*keys)[32], size_t n, const uint8_t *key) {
+  uint8_t(*hit)[32] = bsearch(key, keys, n, 32, cmp_key);
+  return hit ? hit - keys : -1;
+}
+
+static int64_t node_index(const forest_t *x, const uint8_t *id) {
+  size_t lo = 0, hi = x->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(x->nodes[mid].id, id, 32);
+    if (c == 0) return (int64_t)mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+static void forest_free(forest_t *x) {
+  sr_cascade_free(&x->f);
+  free(x->nodes);
+  free(x->parent);
+  free(x->label);
+  free(x->keys);
+  memset(x, 0, sizeof(*x));
+}
+
+static int forest_load(sr_store_t *st, forest_t *x) {
+  int rc;
+  memset(x, 0, sizeof(*x));
+  x->self_label = SR_CASCADE_ROOT;
+  int has_self = sr_store_get_self(st, x->self) == 0;
+  if ((rc = sr_store_share_forest(st, &x->nodes, &x->n))) return rc;
+  x->parent = malloc((x->n + 1) * sizeof(*x->parent));
+  x->label = malloc((x->n + 1) * sizeof(*x->label));
+  x->keys = malloc((x->n + 1) * 32);
+  if (!x->parent || !x->label || !x->keys) {
+    forest_free(x);
+    return SR_ENOMEM;
+  }
+  size_t nk = 0;
+  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, 32);
+  if (has_self) memcpy(x->keys[nk++], x->self, 32);
+  qsort(x->keys, nk, 32, cmp_key);
+  size_t u = 0;
+  for (size_t i = 0; i < nk; i++)
+    if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], 32)) memmove(x->keys[u++], x->keys[i], 32);
+  x->nkeys = (uint32_t)u;
+  for (size_t i = 0; i < x->n; i++) {
+    x->parent[i] = x->nodes[i].parent;
+    x->label[i] = (uint32_t)key_index(x->keys, u, x->nodes[i].author);
+  }
+  if (has_self) x->self_label = (uint32_t)key_index(x->keys, u, x->self);
+  if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
+    forest_free(x);
+    return rc;
+  }
+  return 0;
+}
+
+/* Distinct people known to hold the entry: its author, every resharer below it
+ * in its cascade (transitively), and this node. */
+static int64_t reach_of(const forest_t *x, const uint8_t *id, const uint8_t *author, uint32_t *reshares) {
+  int64_t i = node_index(x, id);
+  if (reshares) *reshares = i >= 0 ? sr_cascade_children(&x->f, (uint32_t)i) : 0;
+  if (i >= 0) return sr_cascade_subtree_people(&x->f, x->label, (uint32_t)i, x->self_label);
+  return 1 + (x->self_label != SR_CASCADE_ROOT && memcmp(author, x->self, 32) != 0);
+}
+
+/* ---- --top K ---- */
+
+static int parse_top(int argc, char **argv, size_t *top) {
+  for (int i = 2; i < argc; i++) {
+    const char *v = NULL;
+    int r = cli_opt(argc, argv, &i, "--top", &v);
+    if (r < 0) return SR_EXIT_USAGE;
+    if (r == 0) return cli_fail(SR_EXIT_USAGE, "unexpected argument '%s' (see seurone flow --help)", argv[i]);
+    char *end;
+    if (!*v || *v == '-') return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
+    *top = strtoul(v, &end, 10);
+    if (*end) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
+  }
+  return 0;
+}
+
+/* ---- flow cascades ---- */
+
+static const forest_t *sort_forest; /* qsort has no context argument */
+
+static int cmp_tree(const void *a, const void *b) {
+  const sr_cascade_t *x = &sort_forest->f.trees[*(const uint32_t *)a], *y = &sort_forest->f.trees[*(const uint32_t *)b];
+  if (x->size != y->size) return x->size > y->size ? -1 : 1;
+  if (x->depth != y->depth) return x->depth > y->depth ? -1 : 1;
+  return memcmp(sort_forest->nodes[x->root].id, sort_forest->nodes[y->root].id, 32);
+}
+
+static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
+  size_t top = 10;
+  forest_t x;
+  names_t ns = {0};
+  int rc = parse_top(argc, argv, &top);
+  if (rc) return rc;
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  rc = forest_load(st, &x);
+  if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
+  sr_store_close(st);
+  if (rc) {
+    forest_free(&x); /* safe on what forest_load left after a failure */
+    names_free(&ns);
+    return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
+  }
+  uint32_t *idx = malloc((x.f.ntrees + 1) * sizeof(*idx));
+  if (!idx) {
+    forest_free(&x);
+    names_free(&ns);
+    return cli_fail(SR_EXIT_ENV, "out of memory");
+  }
+  for (uint32_t t = 0; t < x.f.ntrees; t++) idx[t] = t;
+  sort_forest = &x;
+  qsort(idx, x.f.ntrees, sizeof(*idx), cmp_tree);
+  size_t k = top && top < x.f.ntrees ? top : x.f.ntrees;
+  json_t *rows = json_array();
+  for (size_t j = 0; j < k; j++) {
+    const sr_cascade_t *c = &x.f.trees[idx[j]];
+    const sr_share_node_t *r = &x.nodes[c->root];
+    int64_t reach = sr_cascade_subtree_people(&x.f, x.label, c->root, x.self_label);
+    json_array_append_new(
+        rows, json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", cli_json_hex(r->id, 32),
+                        "root_author", cli_json_hex(r->author, 32), "root_author_name", json_name(&ns, r->author),
+                        "size", (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth",
+                        (json_int_t)c->max_breadth, "structural_virality", c->virality, "people",
+                        (json_int_t)c->people, "reach", (json_int_t)reach, "reshares",
+                        (json_int_t)sr_cascade_children(&x.f, c->root), "orphan", r->orphan));
+  }
+  size_t total_nodes = x.n;
+  uint32_t ntrees = x.f.ntrees;
+  free(idx);
+  forest_free(&x);
+  if (cli->json) {
+    cli_json_print(json_pack("{s:I, s:I, s:o}", "count", (json_int_t)ntrees, "entries", (json_int_t)total_nodes,
+                             "cascades", rows));
+    names_free(&ns);
+    return 0;
+  }
+  printf("%u reshare cascades over %zu entries%s\n", ntrees, total_nodes,
+         k < ntrees ? " (largest first; --top 0 for all)" : "");
+  if (k) printf("%4s %6s %5s %7s %8s %6s  %-16s %s\n", "#", "size", "depth", "breadth", "virality", "people", "root",
+                "root author");
+  for (size_t j = 0; j < k; j++) {
+    json_t *o = json_array_get(rows, j);
+    char who[64];
+    uint8_t author[32];
+    sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, 32);
+    printf("%4zu %6lld %5lld %7lld %8.3f %6lld  %.16s %s%s\n", j + 1,
+           (long long)json_integer_value(json_object_get(o, "size")),
+           (long long)json_integer_value(json_object_get(o, "depth")),
+           (long long)json_integer_value(json_object_get(o, "max_breadth")),
+           json_real_value(json_object_get(o, "structural_virality")),
+           (long long)json_integer_value(json_object_get(o, "people")),
+           json_string_value(json_object_get(o, "root")), short_who(&ns, author, who, sizeof(who)),
+           json_is_true(json_object_get(o, "orphan")) ? "  [reshares an entry not held here]" : "");
+  }
+  json_decref(rows);
+  names_free(&ns);
+  return 0;
+}
+
+/* ---- flow edges ---- */
+
+/* One flow observation between a < b (bytewise): counts both ways, contact flag.
+ * Observations are collected raw, then sorted by (a, b) and merged. */
+typedef struct {
+  uint8_t a[32], b[32];
+  uint64_t ab, ba;
+  int contact;
+} pair_t;
+
+typedef struct {
+  pair_t *p;
+  size_t n, cap;
+  const uint8_t *self; /* NULL: no identity, no transport flow */
+} pairs_t;
+
+static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
+  if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
+  if (ps->n == ps->cap) {
+    size_t nc = ps->cap ? ps->cap * 2 : 1024;
+    pair_t *q = realloc(ps->p, nc * sizeof(*q));
+    if (!q) return SR_ENOMEM;
+    ps->p = q;
+    ps->cap = nc;
+  }
+  pair_t *x = &ps->p[ps->n++];
+  int fwd = memcmp(from, to, 32) < 0;
+  memcpy(x->a, fwd ? from : to, 32);
+  memcpy(x->b, fwd ? to : from, 32);
+  x->ab = !contact && fwd;
+  x->ba = !contact && !fwd;
+  x->contact = contact;
+  return 0;
+}
+
+static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
+  return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
+}
+
+static const uint8_t zero32[32];
+
+static int flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
+  pairs_t *ps = ctx;
+  (void)id;
+  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero32, 32) == 0) return 0;
+  return pair_add(ps, f->from, ps->self, 0);
+}
+
+static int cmp_pair_key(const void *x, const void *y) {
+  const pair_t *a = x, *b = y;
+  int c = memcmp(a->a, b->a, 32);
+  return c ? c : memcmp(a->b, b->b, 32);
+}
+
+static int cmp_pair_flow(const void *x, const void *y) {
+  const pair_t *a = x, *b = y;
+  uint64_t ta = a->ab + a->ba, tb = b->ab + b->ba;
+  if (ta != tb) return ta > tb ? -1 : 1;
+  return cmp_pair_key(x, y);
+}
+
+static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
+  size_t top = 20;
+  forest_t x;
+  names_t ns = {0};
+  pairs_t ps = {0};
+  int rc = parse_top(argc, argv, &top);
+  if (rc) return rc;
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  rc = forest_load(st, &x);
+  if (rc) {
+    sr_store_close(st);
+    return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
+  }
+  ps.self = x.self_label != SR_CASCADE_ROOT ? x.self : NULL;
+  /* content level: b reshared an entry authored by a */
+  for (size_t i = 0; i < x.n && !rc; i++)
+    if (x.nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, x.nodes[x.nodes[i].parent].author, x.nodes[i].author, 0);
+  if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
+  if (!rc) rc = sr_store_foreach_flow(st, flow_row, &ps);
+  if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
+  sr_store_close(st);
+  forest_free(&x);
+  if (rc) {
+    free(ps.p);
+    names_free(&ns);
+    return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
+  }
+  /* merge the observations of each pair */
+  size_t m = 0;
+  if (ps.n) qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pair_key);
+  for (size_t i = 0; i < ps.n; i++) {
+    if (m && cmp_pair_key(&ps.p[m - 1], &ps.p[i]) == 0) {
+      ps.p[m - 1].ab += ps.p[i].ab;
+      ps.p[m - 1].ba += ps.p[i].ba;
+      ps.p[m - 1].contact |= ps.p[i].contact;
+    } else ps.p[m++] = ps.p[i];
+  }
+  if (m) qsort(ps.p, m, sizeof(*ps.p), cmp_pair_flow);
+  size_t k = top && top < m ? top : m;
+  json_t *rows = json_array();
+  for (size_t i = 0; i < k; i++) {
+    const pair_t *p = &ps.p[i];
+    json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b",
+                                          cli_json_hex(p->b, 32), "a_name", json_name(&ns, p->a), "b_name",
+                                          json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab, "b_to_a",
+                                          (json_int_t)p->ba, "contact", p->contact));
+  }
+  if (cli->json) {
+    cli_json_print(json_pack("{s:I, s:o}", "count", (json_int_t)m, "edges", rows));
+  } else {
+    printf("%zu pairs with a follow edge or entries flowing between them%s\n", m,
+           k < m ? " (most flow first; --top 0 for all)" : "");
+    if (k) printf("%-30s %-30s %8s %8s  %s\n", "a", "b", "a->b", "b->a", "contact");
+    for (size_t i = 0; i < k; i++) {
+      char wa[64], wb[64];
+      printf("%-30s %-30s %8llu %8llu  %s\n", short_who(&ns, ps.p[i].a, wa, sizeof(wa)),
+             short_who(&ns, ps.p[i].b, wb, sizeof(wb)), (unsigned long long)ps.p[i].ab,
+             (unsigned long long)ps.p[i].ba, ps.p[i].contact ? "yes" : "no");
+    }
+    json_decref(rows);
+  }
+  free(ps.p);
+  names_free(&ns);
+  return 0;
+}
+
+/* ---- flow author / summary ---- */
+
 static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   stats_t s = {0};
+  forest_t x;
+  uint64_t reach_sum = 0, reach_max = 0;
+  memset(&x, 0, sizeof(x));
+  s.want_ids = author != NULL;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = sr_store_foreach_entry(st, author, collect, &s);
+  if (!rc && author) rc = forest_load(st, &x);
   sr_store_close(st);
+  for (size_t i = 0; i < s.nids && !rc; i++) {
+    int64_t r = reach_of(&x, s.ids[i], author, NULL);
+    if (r < 0) rc = (int)r;
+    else {
+      reach_sum += (uint64_t)r;
+      if ((uint64_t)r > reach_max) reach_max = (uint64_t)r;
+    }
+  }
+  forest_free(&x);
+  free(s.ids);
   if (rc) {
     free(s.lat);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
   json_t *o = stats_json(&s);
-  if (author) json_object_set_new(o, "author", cli_json_hex(author, 32));
+  if (author) {
+    json_object_set_new(o, "author", cli_json_hex(author, 32));
+    json_object_set_new(o, "entries", json_integer((json_int_t)s.nids));
+    json_object_set_new(o, "reach", json_pack("{s:f, s:I}", "mean", s.nids ? (double)reach_sum / (double)s.nids : 0.0,
+                                              "max", (json_int_t)reach_max));
+  }
   if (cli->json) cli_json_print(o);
   else {
     stats_print(o, title);
+    if (author)
+      printf("reach               mean %.2f   max %llu people over %zu entries\n",
+             s.nids ? (double)reach_sum / (double)s.nids : 0.0, (unsigned long long)reach_max, s.nids);
     json_decref(o);
   }
   free(s.lat);
   return 0;
 }
 
+/* ---- flow entry ---- */
+
 static int flow_entry(sr_cli_t *cli, const char *idhex) {
   uint8_t id[32], buf[SR_ENTRY_MAX];
   size_t len;
   sr_entry_t e;
   sr_flow_t f;
+  forest_t x;
   if (cli_parse_key("ID", idhex, id)) return SR_EXIT_USAGE;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = sr_store_get_entry(st, id, buf, sizeof(buf), &len, &f);
+  if (rc == SR_ENOTFOUND) {
+    sr_store_close(st);
+    return cli_fail(SR_EXIT_PROBLEM, "this node does not hold entry %s (see `seurone log --all` for what it holds)",
+                    idhex);
+  }
+  if (!rc) rc = forest_load(st, &x);
   sr_store_close(st);
-  if (rc == SR_ENOTFOUND) return cli_fail(SR_EXIT_PROBLEM, "this node does not hold entry %s", idhex);
-  if (rc || sr_entry_decode(buf, len, &e)) return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s", sr_strerror(rc));
+  if (rc || sr_entry_decode(buf, len, &e)) {
+    if (!rc) forest_free(&x);
+    return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s", sr_strerror(rc));
+  }
+  uint32_t reshares = 0;
+  int64_t reach = reach_of(&x, e.id, e.author, &reshares);
+  forest_free(&x);
+  if (reach < 0) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror((int)reach));
   int64_t d = (int64_t)f.received_at - (int64_t)e.ts;
   json_t *o = cli_json_entry(&e, &f);
   json_object_del(o, "content");
   json_object_set_new(o, "latency_ms", json_integer(d < 0 ? 0 : d));
   json_object_set_new(o, "skewed", json_boolean(d < 0));
+  json_object_set_new(o, "reach", json_integer((json_int_t)reach));
+  json_object_set_new(o, "reshares", json_integer((json_int_t)reshares));
   if (cli->json) {
     cli_json_print(o);
     return 0;
@@ -130,6 +567,104 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
          json_string_value(json_object_get(o, "source")), json_is_string(json_object_get(o, "from")) ? " from " : "",
          json_is_string(json_object_get(o, "from")) ? json_string_value(json_object_get(o, "from")) : "",
          (long long)f.hops, (long long)(d < 0 ? 0 : d), d < 0 ? " (clock skew: written after it arrived)" : "");
+  printf("reach        %lld people known to hold it (author, resharers, this node); %u direct reshares\n",
+         (long long)reach, reshares);
+  json_decref(o);
+  return 0;
+}
+
+/* ---- flow project ---- */
+
+static int flow_project(sr_cli_t *cli, const char *idhex) {
+  uint8_t pid[32], buf[SR_ENTRY_MAX];
+  size_t len;
+  sr_flow_t pf;
+  sr_entry_t pe;
+  sr_content_t pc;
+  forest_t x;
+  stats_t s = {0};
+  int held = 0, rc;
+  if (cli_parse_key("ID", idhex, pid)) return SR_EXIT_USAGE;
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  rc = sr_store_get_entry(st, pid, buf, sizeof(buf), &len, &pf);
+  if (rc == 0) {
+    if (sr_entry_decode(buf, len, &pe) || sr_content_parse(&pe, &pc, NULL, 0) || pc.type != SR_CT_PROJECT) {
+      sr_store_close(st);
+      return cli_fail(SR_EXIT_PROBLEM, "entry %s is not a project entry (`seurone flow entry` shows any entry)", idhex);
+    }
+    held = 1;
+  } else if (rc != SR_ENOTFOUND) {
+    sr_store_close(st);
+    return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
+  }
+  rc = forest_load(st, &x);
+  sr_store_close(st);
+  if (rc) return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
+
+  /* The shares for the project: their flow, their authors, their cascades. */
+  uint8_t *tree_seen = calloc(x.f.ntrees + 1, 1);
+  uint32_t *authors = malloc((x.n + 1) * sizeof(*authors)), *members = malloc((x.n + 2) * sizeof(*members));
+  size_t nshares = 0, ncasc = 0, nmembers = 0, casc_nodes = 0;
+  if (!tree_seen || !authors || !members) rc = SR_ENOMEM;
+  if (held && !rc) rc = collect_one(&s, pe.ts, &pf);
+  for (size_t i = 0; i < x.n && !rc; i++) {
+    const sr_share_node_t *n = &x.nodes[i];
+    if (!n->is_share || !n->has_project || memcmp(n->project, pid, 32)) continue;
+    if ((rc = collect_one(&s, n->ts, &n->flow))) break;
+    authors[nshares++] = x.label[i];
+    uint32_t t = x.f.tree[i];
+    if (tree_seen[t]) continue;
+    tree_seen[t] = 1;
+    ncasc++;
+    casc_nodes += x.f.trees[t].size;
+    for (uint32_t j = 0; j < x.f.trees[t].size; j++) members[nmembers++] = x.label[x.f.order[x.f.trees[t].start + j]];
+  }
+  if (!rc && !held && !nshares)
+    rc = cli_fail(SR_EXIT_PROBLEM,
+                  "this node knows no project %s: it holds neither its project entry nor a share for it "
+                  "(`seurone graph` lists the projects it knows)",
+                  idhex);
+  else if (rc) rc = cli_fail(SR_EXIT_ENV, "computing the project's flow failed: %s", sr_strerror(rc));
+  if (rc) {
+    free(tree_seen);
+    free(authors);
+    free(members);
+    free(s.lat);
+    forest_free(&x);
+    return rc;
+  }
+  /* distinct people: sort the labels */
+  size_t people = 0, reach = 0;
+  qsort(authors, nshares, sizeof(*authors), cmp_u32);
+  for (size_t i = 0; i < nshares; i++) people += i == 0 || authors[i] != authors[i - 1];
+  if (x.self_label != SR_CASCADE_ROOT) members[nmembers++] = x.self_label;
+  qsort(members, nmembers, sizeof(*members), cmp_u32);
+  for (size_t i = 0; i < nmembers; i++) reach += i == 0 || members[i] != members[i - 1];
+  free(tree_seen);
+  free(authors);
+  free(members);
+  forest_free(&x);
+
+  json_t *o = stats_json(&s);
+  free(s.lat);
+  json_object_set_new(o, "project", cli_json_hex(pid, 32));
+  json_object_set_new(o, "name", held ? json_stringn(pc.name, pc.name_len) : json_null());
+  json_object_set_new(o, "author", held ? cli_json_hex(pe.author, 32) : json_null());
+  json_object_set_new(o, "held", json_boolean(held));
+  json_object_set_new(o, "shares", json_integer((json_int_t)nshares));
+  json_object_set_new(o, "people", json_integer((json_int_t)people));
+  json_object_set_new(o, "cascades", json_integer((json_int_t)ncasc));
+  json_object_set_new(o, "cascade_entries", json_integer((json_int_t)casc_nodes));
+  json_object_set_new(o, "reach", json_integer((json_int_t)reach));
+  if (cli->json) {
+    cli_json_print(o);
+    return 0;
+  }
+  printf("project %s  %s\n", idhex, held ? json_string_value(json_object_get(o, "name")) : "(project entry not held)");
+  printf("shares               %zu by %zu people, in %zu cascades of %zu entries; reach %zu people\n", nshares, people,
+         ncasc, casc_nodes, reach);
+  stats_print(o, "how the project and its shares reached this node");
   json_decref(o);
   return 0;
 }
@@ -141,7 +676,12 @@ int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
     if (cli_parse_key("KEY", argv[2], author)) return SR_EXIT_USAGE;
     return flow_stats(cli, author, "how this author's entries reached this node");
   }
+  if (argc == 3 && !strcmp(argv[1], "project")) return flow_project(cli, argv[2]);
+  if (argc >= 2 && !strcmp(argv[1], "cascades")) return flow_cascades(cli, argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "edges")) return flow_edges(cli, argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "network")) return cmd_flow_network(cli, argc - 1, argv + 1);
+  if (argc >= 2 && !strcmp(argv[1], "report")) return cmd_flow_report(cli, argc - 1, argv + 1);
   if (argc == 2 && !strcmp(argv[1], "summary")) return flow_stats(cli, NULL, "how entries reached this node");
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone flow entry ID | flow author KEY | flow summary  [--json]");
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone flow entry ID | author KEY | project ID | summary | cascades [--top K] "
+                                 "| edges [--top K] | report ... | network ...  [--json]  (see seurone flow --help)");
 }

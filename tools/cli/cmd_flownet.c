@@ -1,10 +1,417 @@
 /* cmd_flownet.c: `seurone flow network` — network-wide flow distributions
- * combined from the flow-report entries this node holds. */
+ * combined from the flow-report entries this node holds — and `seurone flow
+ * report`, the noised report this node would publish (docs/network-stats.md).
+ *
+ * Error bars: each bucket of each report carries independent Laplace noise of
+ * variance 2 b^2 (b = 3 / epsilon); a bucket summed over k reports has standard
+ * error sqrt(sum 2 b_i^2) and the 95% interval is +-1.96 of that. The interval
+ * covers the noise only: what a report says is an exact count of what reached
+ * that node, not a sample of the network. */
 #include "tools/cli/cli.h"
+#include "core/flowreport.h"
+#include "node/config.h"
+#include "node/control.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- shared ---- */
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  if (!s || !*s || *s == '-' || *s == '+') return SR_EINVAL;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end) return SR_EINVAL;
+  *out = v;
+  return 0;
+}
+
+static json_t *int_array(const int64_t *v, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_integer((json_int_t)v[i]));
+  return a;
+}
+
+static json_t *uint_array(const uint64_t *v, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_integer((json_int_t)v[i]));
+  return a;
+}
+
+/* "0".."15", "16+" */
+static void hops_label(int i, char *out, size_t cap) { snprintf(out, cap, i == SR_FLOWREPORT_HOPS - 1 ? "%d+" : "%d", i); }
+
+/* "[100, 250)" style label of latency bucket i. */
+static void lat_label(const uint64_t *edges, uint32_t nlat, uint32_t i, char *out, size_t cap) {
+  uint64_t from = i ? edges[i - 1] : 0;
+  if (i + 1 < nlat) snprintf(out, cap, "%llu-%llu", (unsigned long long)from, (unsigned long long)edges[i]);
+  else snprintf(out, cap, ">=%llu", (unsigned long long)from);
+}
+
+/* ---- flow report ---- */
+
+static int report_publish(sr_cli_t *cli, const msgpack_sbuffer *sb, char *idhex, uint64_t *seq) {
+  /* Through the running node when there is one, so that its peers get the
+   * report at once (the same path as `seurone publish`). */
+  char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)], why[200] = "";
+  uint8_t sk[SR_SECRET_BYTES], id[SR_ID_BYTES];
+  json_t *reply = NULL, *req;
+  int rc;
+  sodium_bin2base64(b64, sizeof(b64), (const uint8_t *)sb->data, sb->size, sodium_base64_VARIANT_ORIGINAL);
+  req = json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", SR_FLOWREPORT_TYPE, "content", b64);
+  rc = sr_control_call(cli->home, req, &reply, 10000);
+  json_decref(req);
+  if (rc == 0) {
+    const char *rid = json_string_value(json_object_get(reply, "id"));
+    json_t *rseq = json_object_get(reply, "seq");
+    int code = sr_control_reply_code(reply);
+    if (code != 0 || !rid || !json_is_integer(rseq)) {
+      const char *e = json_string_value(json_object_get(reply, "error"));
+      rc = cli_fail(SR_EXIT_PROBLEM, "publishing the flow report failed: %s", e ? e : sr_strerror(code ? code : SR_EIO));
+      json_decref(reply);
+      return rc;
+    }
+    snprintf(idhex, 65, "%s", rid);
+    *seq = (uint64_t)json_integer_value(rseq);
+    json_decref(reply);
+    return 0;
+  }
+  if (rc != SR_ENONODE)
+    return cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket (%s): check `seurone "
+                    "log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
+  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) {
+    sodium_memzero(sk, sizeof(sk));
+    return SR_EXIT_ENV;
+  }
+  uint64_t now = cli_now_ms();
+  rc = sr_store_publish(st, sk, SR_FLOWREPORT_TYPE, (const uint8_t *)sb->data, sb->size, now, now, id, seq, why,
+                        sizeof(why));
+  sodium_memzero(sk, sizeof(sk));
+  if (rc) {
+    int code = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publishing the flow report failed: %s",
+                        why[0] ? why : sr_strerror(rc));
+    sr_store_close(st);
+    return code;
+  }
+  sr_store_close(st);
+  sr_hex_encode(id, SR_ID_BYTES, idhex);
+  return 0;
+}
+
+static json_t *report_json(const sr_flowreport_t *r) {
+  return json_pack("{s:I, s:I, s:f, s:I, s:o, s:o, s:o, s:I, s:I}", "period_start", (json_int_t)r->period_start,
+                   "period_end", (json_int_t)r->period_end, "epsilon", r->epsilon_milli / 1000.0, "epsilon_milli",
+                   (json_int_t)r->epsilon_milli, "hops", int_array(r->hops, SR_FLOWREPORT_HOPS), "latency_ms",
+                   int_array(r->latency, r->nlat), "latency_edges", uint_array(r->edges, r->nlat - 1), "skewed",
+                   (json_int_t)r->skewed, "total", (json_int_t)sr_flowreport_total(r));
+}
+
+int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
+  const char *eps_s = NULL, *since_s = NULL, *v;
+  int publish = 0, rc;
+  sr_config_t cfg;
+  char err[4600];
+  uint64_t now = cli_now_ms(), since;
+  uint32_t eps_milli;
+  for (int i = 1; i < argc; i++) {
+    int r;
+    if ((r = cli_opt(argc, argv, &i, "--epsilon", &v)) != 0) {
+      if (r < 0) return SR_EXIT_USAGE;
+      eps_s = v;
+    } else if ((r = cli_opt(argc, argv, &i, "--since", &v)) != 0) {
+      if (r < 0) return SR_EXIT_USAGE;
+      since_s = v;
+    } else if (!strcmp(argv[i], "--publish")) {
+      publish = 1;
+    } else {
+      return cli_fail(SR_EXIT_USAGE, "flow report does not take '%s' (usage: seurone flow report [--epsilon E] "
+                      "[--since MS] [--publish] [--json])", argv[i]);
+    }
+  }
+  if ((rc = sr_config_load(cli->home, &cfg, err, sizeof(err))) != 0) return cli_fail(SR_EXIT_ENV, "%s", err);
+  eps_milli = cfg.flow_epsilon_milli;
+  if (eps_s) {
+    char *end;
+    double e = strtod(eps_s, &end);
+    if (*end || !(e > 0) || e > 10 || llround(e * 1000) < SR_FLOWREPORT_EPS_MILLI_MIN)
+      return cli_fail(SR_EXIT_USAGE, "--epsilon must be a number above 0 (at least 0.001) and at most 10, got '%s'", eps_s);
+    eps_milli = (uint32_t)llround(e * 1000);
+  }
+  since = now - (uint64_t)cfg.flow_report_interval * 1000;
+  if (since_s && parse_u64(since_s, &since))
+    return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch (0: everything), got '%s'", since_s);
+  if (since >= now) return cli_fail(SR_EXIT_USAGE, "--since must be in the past");
+
+  sr_flowreport_t r, exact;
+  sr_flowreport_init(&r, since, now, eps_milli);
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  rc = sr_store_flow_count(st, &r);
+  sr_store_close(st);
+  if (rc) return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
+  exact = r;
+  if ((rc = sr_flowreport_noise(&r)) != 0) return cli_fail(SR_EXIT_USAGE, "bad epsilon: %s", sr_strerror(rc));
+
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  if ((rc = sr_flowreport_encode(&r, &sb)) != 0) {
+    msgpack_sbuffer_destroy(&sb);
+    return cli_fail(SR_EXIT_PROBLEM, "cannot encode the report: %s", sr_strerror(rc));
+  }
+  char idhex[65] = "";
+  uint64_t seq = 0;
+  if (publish && (rc = report_publish(cli, &sb, idhex, &seq)) != 0) {
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+  }
+  msgpack_sbuffer_destroy(&sb);
+
+  json_t *o = report_json(&r);
+  /* The exact counts stay on this machine: shown to its owner, never published. */
+  json_object_set_new(o, "exact", json_pack("{s:o, s:o, s:I, s:I}", "hops", int_array(exact.hops, SR_FLOWREPORT_HOPS),
+                                           "latency_ms", int_array(exact.latency, exact.nlat), "skewed",
+                                           (json_int_t)exact.skewed, "total", (json_int_t)sr_flowreport_total(&exact)));
+  json_object_set_new(o, "scale", json_real(sr_flowreport_scale(eps_milli)));
+  json_object_set_new(o, "published", json_boolean(publish));
+  if (publish) {
+    json_object_set_new(o, "id", json_string(idhex));
+    json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+  }
+  if (cli->json) {
+    cli_json_print(o);
+    return 0;
+  }
+  printf("flow report for %llu .. %llu ms (%llu s), epsilon %.3f (Laplace scale %.2f per count)\n",
+         (unsigned long long)since, (unsigned long long)now, (unsigned long long)((now - since) / 1000),
+         eps_milli / 1000.0, sr_flowreport_scale(eps_milli));
+  printf("%-16s %10s %10s\n", "bucket", "noised", "exact");
+  for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) {
+    char l[32], lab[40];
+    hops_label(i, l, sizeof(l));
+    snprintf(lab, sizeof(lab), "hops %s", l);
+    printf("%-16s %10lld %10lld\n", lab, (long long)r.hops[i], (long long)exact.hops[i]);
+  }
+  for (uint32_t i = 0; i < r.nlat; i++) {
+    char l[40], lab[48];
+    lat_label(r.edges, r.nlat, i, l, sizeof(l));
+    snprintf(lab, sizeof(lab), "ms %s", l);
+    printf("%-16s %10lld %10lld\n", lab, (long long)r.latency[i], (long long)exact.latency[i]);
+  }
+  printf("%-16s %10lld %10lld\n", "skewed", (long long)r.skewed, (long long)exact.skewed);
+  printf("%-16s %10lld %10lld\n", "total", (long long)sr_flowreport_total(&r), (long long)sr_flowreport_total(&exact));
+  if (publish) printf("published as entry %s (seq %llu)\n", idhex, (unsigned long long)seq);
+  else printf("not published (the exact column never is); --publish sends the noised one\n");
+  json_decref(o);
+  return 0;
+}
+
+/* ---- flow network ---- */
+
+typedef struct held {
+  uint8_t author[SR_KEY_BYTES], id[SR_ID_BYTES];
+  uint64_t seq;
+  sr_flowreport_t r;
+} held_t;
+
+typedef struct {
+  held_t *v;
+  size_t n, cap, bad;
+} held_list_t;
+
+static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  held_list_t *l = ctx;
+  (void)f;
+  if (e->type_len != strlen(SR_FLOWREPORT_TYPE) || memcmp(e->type, SR_FLOWREPORT_TYPE, e->type_len) != 0) return 0;
+  if (l->n == l->cap) {
+    size_t nc = l->cap ? l->cap * 2 : 64;
+    held_t *v = realloc(l->v, nc * sizeof(*v));
+    if (!v) return SR_ENOMEM;
+    l->v = v;
+    l->cap = nc;
+  }
+  held_t *h = &l->v[l->n];
+  if (sr_flowreport_parse(e->content, e->content_len, &h->r, NULL, 0) != 0) {
+    l->bad++; /* stored before this node knew the schema */
+    return 0;
+  }
+  memcpy(h->author, e->author, SR_KEY_BYTES);
+  memcpy(h->id, e->id, SR_ID_BYTES);
+  h->seq = e->seq;
+  l->n++;
+  return 0;
+}
+
+/* [est - half, est + half], to 2 decimals (more would be false precision). */
+static json_t *interval(int64_t est, double half) {
+  return json_pack("[f, f]", round(((double)est - half) * 100) / 100, round(((double)est + half) * 100) / 100);
+}
+
+static json_t *pct_lat(const sr_flowreport_sum_t *s, double p) {
+  int b = sr_flowreport_percentile(s->latency, s->nlat, p);
+  if (b < 0) return json_null();
+  return json_pack("{s:I, s:o}", "from_ms", (json_int_t)(b ? s->edges[b - 1] : 0), "to_ms",
+                   (uint32_t)b + 1 < s->nlat ? json_integer((json_int_t)s->edges[b]) : json_null());
+}
+
+static json_t *pct_hops(const sr_flowreport_sum_t *s, double p) {
+  int b = sr_flowreport_percentile(s->hops, SR_FLOWREPORT_HOPS, p);
+  return b < 0 ? json_null() : json_integer(b);
+}
+
+static void print_pct_lat(const char *name, json_t *v) {
+  if (json_is_null(v)) {
+    printf(" %s -", name);
+    return;
+  }
+  json_t *to = json_object_get(v, "to_ms");
+  if (json_is_null(to)) printf(" %s >=%lld", name, (long long)json_integer_value(json_object_get(v, "from_ms")));
+  else printf(" %s %lld-%lld", name, (long long)json_integer_value(json_object_get(v, "from_ms")),
+              (long long)json_integer_value(to));
+}
 
 int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
-  (void)cli;
-  (void)argc;
-  (void)argv;
-  return cli_fail(SR_EXIT_PROBLEM, "flow network: not built yet");
+  const char *v;
+  uint64_t latest = 1, since = 0;
+  int since_set = 0, latest_set = 0, rc;
+  for (int i = 1; i < argc; i++) {
+    int r;
+    if ((r = cli_opt(argc, argv, &i, "--latest", &v)) != 0) {
+      if (r < 0) return SR_EXIT_USAGE;
+      if (parse_u64(v, &latest)) return cli_fail(SR_EXIT_USAGE, "--latest must be a whole number (0: all), got '%s'", v);
+      latest_set = 1;
+    } else if ((r = cli_opt(argc, argv, &i, "--since", &v)) != 0) {
+      if (r < 0) return SR_EXIT_USAGE;
+      if (parse_u64(v, &since)) return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch, got '%s'", v);
+      since_set = 1;
+    } else {
+      return cli_fail(SR_EXIT_USAGE, "flow network does not take '%s' (usage: seurone flow network [--latest N] "
+                      "[--since MS] [--json])", argv[i]);
+    }
+  }
+  /* --since alone means every report in the window. */
+  if (since_set && !latest_set) latest = 0;
+
+  held_list_t l = {0};
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (!st) return SR_EXIT_ENV;
+  rc = sr_store_foreach_entry(st, NULL, collect, &l);
+  sr_store_close(st);
+  if (rc) {
+    free(l.v);
+    return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
+  }
+
+  /* Entries come author by author, seq ascending: within each author's run,
+   * keep the last `latest` reports whose period ends at or after since. */
+  sr_flowreport_sum_t s;
+  sr_flowreport_t standard;
+  size_t nodes = 0, other_layout = 0;
+  json_t *sources = json_array();
+  sr_flowreport_sum_init(&s);
+  sr_flowreport_init(&standard, 0, 1, 1000);
+  for (size_t a = 0; a < l.n;) {
+    size_t b = a, kept = 0;
+    while (b < l.n && memcmp(l.v[b].author, l.v[a].author, SR_KEY_BYTES) == 0) b++;
+    for (size_t j = b; j > a && (latest == 0 || kept < latest); j--) {
+      held_t *h = &l.v[j - 1];
+      if (h->r.period_end < since) break;
+      if (h->r.nlat != standard.nlat || memcmp(h->r.edges, standard.edges, (standard.nlat - 1) * sizeof(uint64_t))) {
+        other_layout++; /* a later version's buckets cannot be added to ours */
+        continue;
+      }
+      sr_flowreport_sum_add(&s, &h->r);
+      kept++;
+      json_array_append_new(sources, json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author",
+                                               cli_json_hex(h->author, 32), "id", cli_json_hex(h->id, 32), "seq",
+                                               (json_int_t)h->seq, "period_start", (json_int_t)h->r.period_start,
+                                               "period_end", (json_int_t)h->r.period_end, "epsilon",
+                                               h->r.epsilon_milli / 1000.0, "total",
+                                               (json_int_t)sr_flowreport_total(&h->r)));
+    }
+    nodes += kept > 0;
+    a = b;
+  }
+  free(l.v);
+
+  double se = sr_flowreport_sum_se(&s), half = SR_FLOWREPORT_Z95 * se;
+  double se_total = sr_flowreport_sum_se_of(&s, SR_FLOWREPORT_HOPS);
+  int64_t total = 0;
+  for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) total += s.hops[i];
+  json_t *hops = json_array(), *lat = json_array();
+  for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) {
+    char lab[8];
+    hops_label(i, lab, sizeof(lab));
+    json_array_append_new(hops, json_pack("{s:s, s:I, s:o}", "bucket", lab, "count", (json_int_t)s.hops[i], "ci95",
+                                          interval(s.hops[i], half)));
+  }
+  for (uint32_t i = 0; s.k && i < s.nlat; i++)
+    json_array_append_new(lat, json_pack("{s:I, s:o, s:I, s:o}", "from_ms", (json_int_t)(i ? s.edges[i - 1] : 0),
+                                         "to_ms", i + 1 < s.nlat ? json_integer((json_int_t)s.edges[i]) : json_null(),
+                                         "count", (json_int_t)s.latency[i], "ci95", interval(s.latency[i], half)));
+  json_t *o = json_pack(
+    "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:{s:I, s:f, s:o}, s:{s:I, s:o}, s:o, s:o, "
+    "s:{s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}, s:o}",
+    "reports", (json_int_t)s.k, "reporting_nodes", (json_int_t)nodes, "other_layout", (json_int_t)other_layout,
+    "unparsable", (json_int_t)l.bad, "period_start", s.k ? json_integer((json_int_t)s.period_start) : json_null(),
+    "period_end", s.k ? json_integer((json_int_t)s.period_end) : json_null(), "epsilon_min",
+    s.k ? json_real(s.eps_min / 1000.0) : json_null(), "epsilon_max", s.k ? json_real(s.eps_max / 1000.0) : json_null(),
+    "se_bucket", se, "ci95_half_width", half, "total", "count", (json_int_t)total, "se", se_total, "ci95",
+    interval(total, SR_FLOWREPORT_Z95 * se_total), "skewed", "count", (json_int_t)s.skewed, "ci95",
+    interval(s.skewed, half), "hops", hops, "latency_ms", lat, "percentiles", "latency_ms", "p50", pct_lat(&s, 50),
+    "p90", pct_lat(&s, 90), "p99", pct_lat(&s, 99), "hops", "p50", pct_hops(&s, 50), "p90", pct_hops(&s, 90), "p99",
+    pct_hops(&s, 99), "sources", sources);
+  if (!o) return cli_fail(SR_EXIT_PROBLEM, "building the JSON failed");
+  if (!s.k) {
+    json_object_set_new(o, "message", json_string("no flow reports held: relays publish them by default, personal "
+                                                  "nodes with flow_report = yes; follow a reporting node (or join a "
+                                                  "relay) to replicate its reports"));
+    if (!cli->json) {
+      printf("%s%s\n", json_string_value(json_object_get(o, "message")),
+             since_set ? " (or none ends after --since)" : "");
+      json_decref(o);
+      return 0;
+    }
+  }
+  if (cli->json) {
+    cli_json_print(o);
+    return 0;
+  }
+  printf("network flow from %zu report%s by %zu node%s (epsilon %.3f..%.3f), %s\n", s.k, s.k == 1 ? "" : "s", nodes,
+         nodes == 1 ? "" : "s", s.eps_min / 1000.0, s.eps_max / 1000.0,
+         latest ? "latest per node" : "every report in the window");
+  printf("entries received  %lld +- %.0f (95%%)   skewed %lld +- %.0f\n", (long long)total,
+         SR_FLOWREPORT_Z95 * se_total, (long long)s.skewed, half);
+  printf("every bucket below: count +- %.1f (95%%, noise only)\n", half);
+  printf("%-8s %10s      %-16s %10s\n", "hops", "count", "latency ms", "count");
+  for (uint32_t i = 0; i < SR_FLOWREPORT_HOPS || i < s.nlat; i++) {
+    char hl[8] = "", ll[40] = "", hc[24] = "", lc[24] = "";
+    if (i < SR_FLOWREPORT_HOPS) {
+      hops_label((int)i, hl, sizeof(hl));
+      snprintf(hc, sizeof(hc), "%lld", (long long)s.hops[i]);
+    }
+    if (i < s.nlat) {
+      lat_label(s.edges, s.nlat, i, ll, sizeof(ll));
+      snprintf(lc, sizeof(lc), "%lld", (long long)s.latency[i]);
+    }
+    printf("%-8s %10s      %-16s %10s\n", hl, hc, ll, lc);
+  }
+  json_t *pl = json_object_get(json_object_get(o, "percentiles"), "latency_ms");
+  json_t *ph = json_object_get(json_object_get(o, "percentiles"), "hops");
+  printf("latency ms (bucket holding it):");
+  print_pct_lat("p50", json_object_get(pl, "p50"));
+  print_pct_lat("p90", json_object_get(pl, "p90"));
+  print_pct_lat("p99", json_object_get(pl, "p99"));
+  printf("\nhops:");
+  const char *pn[] = {"p50", "p90", "p99"};
+  for (int i = 0; i < 3; i++) {
+    json_t *x = json_object_get(ph, pn[i]);
+    if (json_is_null(x)) printf(" %s -", pn[i]);
+    else printf(" %s %lld%s", pn[i], (long long)json_integer_value(x), json_integer_value(x) == 16 ? "+" : "");
+  }
+  printf("\n");
+  if (other_layout) printf("%zu report%s with other latency buckets left out\n", other_layout, other_layout == 1 ? "" : "s");
+  json_decref(o);
+  return 0;
 }

@@ -4,8 +4,11 @@
 #include "tools/cli/cli.h"
 #include "core/metrics.h"
 #include "store/graphview.h"
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
   double damping, tol;
@@ -17,7 +20,43 @@ typedef struct {
 
 typedef int (*metric_fn)(const sr_graph_t *g, double *out, void *opts);
 
-static void progress(void *ctx, uint64_t done, uint64_t total) { cli_progress(ctx, (size_t)done, (size_t)total); }
+/* Progress: one status line on stderr, rewritten in place, only when stderr is
+ * a terminal (so never in --json stdout, logs or pipes). Every phase says what
+ * it is doing; the long metrics also report their work units. The line is
+ * cleared when the command ends. */
+static int g_tty = -1;
+static double g_last;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void status(const char *fmt, ...) {
+  if (g_tty < 0) g_tty = cli_tty();
+  if (!g_tty) return;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("\r\033[K", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fflush(stderr);
+}
+
+static void status_clear(void) {
+  if (g_tty > 0) fputs("\r\033[K", stderr), fflush(stderr);
+}
+
+/* sr_metric_progress callback; ctx is the metric's name. At most ~10 lines a
+ * second, plus the first and the last. */
+static void progress(void *ctx, uint64_t done, uint64_t total) {
+  double t = now_s();
+  if (done > 1 && done < total && t - g_last < 0.1) return;
+  g_last = t;
+  status("%s: %llu/%llu (%llu%%)", (const char *)ctx, (unsigned long long)done, (unsigned long long)total,
+         (unsigned long long)(total ? done * 100 / total : 0));
+}
 
 /* Integer-valued metrics computed into a uint32 buffer, then widened. */
 static int widen(const sr_graph_t *g, double *out, const uint32_t *u) {
@@ -63,7 +102,7 @@ static int m_communities(const sr_graph_t *g, double *out, void *o) {
   mopts_t *m = o;
   uint32_t *u = malloc((g->n ? g->n : 1) * sizeof(*u));
   if (!u) return SR_ENOMEM;
-  int rc = sr_metric_louvain(g, m->seed, u, &m->modularity);
+  int rc = sr_metric_louvain_ex(g, m->seed, 0, u, &m->modularity, progress, "communities");
   if (rc >= 0) {
     widen(g, out, u);
     m->has_modularity = 1;
@@ -105,6 +144,20 @@ static const metric_t metrics[] = {
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
+static int parse_real(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  *out = strtod(s, &end);
+  return *s && !*end && !errno;
+}
+
+static int parse_whole(const char *s, unsigned long long *out) {
+  char *end;
+  errno = 0;
+  *out = strtoull(s, &end, 10);
+  return *s >= '0' && *s <= '9' && !*end && !errno;
+}
+
 static const double *g_sort_values;
 static const sr_graph_t *g_sort_graph;
 
@@ -136,10 +189,15 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     top = strtoul(top_s, &end, 10);
     if (*end || !*top_s) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
   }
-  if (damp_s) mo.damping = strtod(damp_s, NULL);
-  if (tol_s) mo.tol = strtod(tol_s, NULL);
-  if (piv_s) mo.pivots = (uint32_t)strtoul(piv_s, NULL, 10);
-  if (seed_s) mo.seed = strtoull(seed_s, NULL, 10);
+  if ((damp_s && !parse_real(damp_s, &mo.damping)) || (tol_s && !parse_real(tol_s, &mo.tol)))
+    return cli_fail(SR_EXIT_USAGE, "--damping and --tol take a number, e.g. --damping 0.85 --tol 1e-6");
+  unsigned long long u;
+  if (piv_s && (!parse_whole(piv_s, &u) || u > UINT32_MAX))
+    return cli_fail(SR_EXIT_USAGE, "--pivots must be a whole number of sample sources (0: exact)");
+  if (piv_s) mo.pivots = (uint32_t)u;
+  if (seed_s && !parse_whole(seed_s, &u))
+    return cli_fail(SR_EXIT_USAGE, "--seed must be a whole number (0 .. 2^64-1)");
+  if (seed_s) mo.seed = u;
   if (mo.damping <= 0 || mo.damping >= 1 || mo.tol <= 0)
     return cli_fail(SR_EXIT_USAGE, "--damping must be between 0 and 1, --tol above 0");
   if (graph_s) {
@@ -167,17 +225,27 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   sr_graph_t g;
   if (!st) return SR_EXIT_ENV;
+  status("reading the graph (%s) from the store...", graph_s ? graph_s : "contact");
   int rc = sr_store_graph(st, view, &g);
   sr_store_close(st);
-  if (rc) return cli_fail(SR_EXIT_ENV, "building the graph failed: %s", sr_strerror(rc));
+  if (rc) {
+    status_clear();
+    return cli_fail(SR_EXIT_ENV, "building the graph failed: %s", sr_strerror(rc));
+  }
+  status("%s: computing on %lu nodes, %llu edges...", name, (unsigned long)g.n, (unsigned long long)g.m);
   double *val = calloc(g.n ? g.n : 1, sizeof(double));
   uint32_t *order = malloc((g.n ? g.n : 1) * sizeof(uint32_t));
   if (!val || !order || (rc = m->fn(&g, val, &mo))) {
+    status_clear();
     free(val);
     free(order);
     sr_graph_free(&g);
+    if (rc == SR_ETOOBIG && m->fn == m_pagerank)
+      return cli_fail(SR_EXIT_ENV, "pagerank did not converge in 100 iterations to --tol %g: give a larger --tol",
+                      mo.tol);
     return cli_fail(SR_EXIT_ENV, "computing %s failed: %s", name, sr_strerror(rc ? rc : SR_ENOMEM));
   }
+  status_clear();
   for (uint32_t v = 0; v < g.n; v++) order[v] = v;
   g_sort_values = val;
   g_sort_graph = &g;
@@ -202,7 +270,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     }
   }
   if (cli->json) cli_json_print(arr);
-  if (mo.has_modularity) fprintf(cli->json ? stderr : stdout, "modularity %.6f\n", mo.modularity);
+  if (mo.has_modularity) fprintf(cli->json ? stderr : stdout, "modularity %.12f\n", mo.modularity);
   free(val);
   free(order);
   sr_graph_free(&g);

@@ -113,6 +113,23 @@ static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
   return s;
 }
 
+/* One line of push-sum estimates: the last completed epoch, then the running one. */
+static void print_pushsum(json_t *ps) {
+  json_t *run = json_object_get(ps, "running"), *size = json_object_get(ps, "size_estimate");
+  json_t *avg = json_object_get(ps, "averages"), *rsize = json_object_get(run, "size_estimate");
+  if (!json_is_object(ps)) return;
+  printf("network   ");
+  if (json_is_number(size))
+    printf("~%.1f nodes, per node %.1f entries, %.1f sessions, %.1f entries/min (epoch %lld)",
+           json_number_value(size), json_number_value(json_object_get(avg, "entries")),
+           json_number_value(json_object_get(avg, "sessions")),
+           json_number_value(json_object_get(avg, "entries_per_min")), jint(ps, "epoch"));
+  else
+    printf("size not estimated yet (push-sum needs one whole epoch of %lld s)", jint(ps, "epoch_s"));
+  if (json_is_number(rsize)) printf("; running ~%.1f after %lld rounds", json_number_value(rsize), jint(run, "rounds"));
+  printf("\n");
+}
+
 int cmd_status(sr_cli_t *cli, int argc, char **argv) {
   sr_config_t cfg;
   char err[4600];
@@ -156,6 +173,7 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
            jint(s, "duplicates"), jint(s, "rejected"));
     printf("traffic   %lld bytes in, %lld bytes out\n", jint(s, "bytes_in"), jint(s, "bytes_out"));
     if (json_object_get(s, "scope_authors")) printf("scope     %lld authors replicated\n", jint(s, "scope_authors"));
+    print_pushsum(json_object_get(s, "pushsum"));
   }
   printf("store     %lld entries, %lld bytes\n", jint(s, "store_entries"), jint(s, "store_bytes"));
   printf("peers     %zu connected, %lld known\n", json_array_size(peers), jint(s, "known_peers"));

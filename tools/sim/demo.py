@@ -103,6 +103,7 @@ def run(a, s):
         frontier.append((v, eid))
     s.wait_all_hold(dict(seqs), a.converge_timeout, "the shares spreading")
     reshared = set(posters)  # nobody reshares twice, so the cascades are trees
+    parent = {eid: None for _, eid in frontier}  # every share -> the entry it reshares
     total = 0
     for wave in range(a.waves):
         nxt = []
@@ -111,7 +112,9 @@ def run(a, s):
                 if w in reshared or rng.random() >= a.p:
                     continue
                 reshared.add(w)
-                nxt.append((w, publish(s.nodes[w], "share", "--reshare", eid)))
+                rid = publish(s.nodes[w], "share", "--reshare", eid)
+                parent[rid] = eid
+                nxt.append((w, rid))
         if not nxt:
             break
         total += len(nxt)
@@ -127,10 +130,54 @@ def run(a, s):
         print(f"\n== seurone flow: {title} (node {a.observer}) ==" if argv[0] == "flow"
               else f"\n== seurone metrics: {title} (node {a.observer}) ==")
         print(obs.cli(*argv).stdout.rstrip())
+    ok = check(a, g, s, obs, parent) if a.check else True
     if a.keep:
         print(f"\nnode homes kept in {s.root}: try `{a.seurone} --home {obs.home} flow cascades`")
     codes = s.each(lambda node: node.stop())
-    return all(c == 0 for c in codes)
+    return ok and all(c == 0 for c in codes)
+
+
+def check(a, g, s, obs, parent):
+    """--check (the ctest): what the observer printed equals what the demo did.
+
+    Cascades: the trees the demo built (sizes and depths from its own record of who
+    reshared what). PageRank: nx.pagerank on the karate club with each friendship as
+    two follows, the graph the nodes' contact entries describe."""
+    def depth_of(e):
+        d = 0
+        while parent[e] is not None:
+            e, d = parent[e], d + 1
+        return d
+
+    def root_of(e):
+        while parent[e] is not None:
+            e = parent[e]
+        return e
+
+    want = {}
+    for e in parent:
+        size, depth = want.get(root_of(e), (0, 0))
+        want[root_of(e)] = (size + 1, max(depth, depth_of(e)))
+    got = obs.cli_json("flow", "cascades", "--top", "0")
+    have = {c["root"]: (c["size"], c["depth"]) for c in got["cascades"]}
+    bad = []
+    if have != want:
+        bad.append(f"cascades: observer has {sorted(have.values())}, the demo built {sorted(want.values())}")
+    index = {node.id: node.index for node in s.nodes}
+    rows = obs.cli_json("metrics", "pagerank", "--top", "0")
+    pr = nx.pagerank(g.to_directed(), alpha=0.85)
+    if len(rows) != len(pr):
+        bad.append(f"pagerank: {len(rows)} rows for {len(pr)} members")
+    for r in rows:
+        v = index.get(r["node"])
+        if v is None or abs(r["value"] - pr[v]) > 1e-6:
+            bad.append(f"pagerank of {r['node'][:8]}: {r['value']} (networkx: {pr.get(v)})")
+            break
+    for b in bad:
+        log(f"CHECK FAILED: {b}")
+    if not bad:
+        log(f"check: {len(want)} cascades and {len(rows)} PageRank values equal the expected ones")
+    return not bad
 
 
 def main():
@@ -146,6 +193,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=600, help="overall bound in seconds (default 600)")
     ap.add_argument("--converge-timeout", type=float, default=120)
     ap.add_argument("--keep", action="store_true", help="keep the node homes")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless the observer's cascades and PageRank equal what the demo built (the test)")
     a = ap.parse_args()
     if not os.access(a.seurone, os.X_OK):
         ap.error(f"no seurone program at {a.seurone} (run tools/demo, which builds it, or pass --seurone)")

@@ -1,0 +1,40 @@
+/* flowreport_scan.c: what a flow report counts, read from the store — the flow
+ * record of every entry that arrived from a peer in a period — and where this
+ * node's last report ended. Uses only sr_store_foreach_entry: one read
+ * transaction, a pass over the logs held (a report per interval, so the cost of
+ * a full pass is paid once an hour by default). */
+#include "store/store.h"
+#include "core/flowreport.h"
+#include <string.h>
+
+static int count_one(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  sr_flowreport_t *r = ctx;
+  /* Own and imported entries did not flow here through the network. */
+  if (f->source != SR_SRC_PEER || f->received_at < r->period_start || f->received_at >= r->period_end) return 0;
+  sr_flowreport_count(r, f->hops, (int64_t)f->received_at - (int64_t)e->ts);
+  return 0;
+}
+
+int sr_store_flow_count(sr_store_t *st, sr_flowreport_t *r) {
+  return sr_store_foreach_entry(st, NULL, count_one, r);
+}
+
+typedef struct {
+  uint64_t end;
+} last_t;
+
+static int last_one(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  last_t *l = ctx;
+  sr_flowreport_t r;
+  (void)f;
+  if (e->type_len != strlen(SR_FLOWREPORT_TYPE) || memcmp(e->type, SR_FLOWREPORT_TYPE, e->type_len) != 0) return 0;
+  if (sr_flowreport_parse(e->content, e->content_len, &r, NULL, 0) == 0 && r.period_end > l->end) l->end = r.period_end;
+  return 0;
+}
+
+int sr_store_flow_last_end(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t *end) {
+  last_t l = {0};
+  int rc = sr_store_foreach_entry(st, author, last_one, &l);
+  *end = l.end;
+  return rc;
+}

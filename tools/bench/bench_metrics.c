@@ -1,0 +1,206 @@
+/* bench_metrics: times one core/metrics function on a graph read from an edge
+ * file, for tools/bench/bench_metrics.py (which runs python-igraph on the same
+ * graph in the same run and prints the ratios; see BENCHMARKS.md).
+ *
+ *   bench_metrics EDGES METRIC [--alpha A] [--tol T] [--max-iter N] [--pivots K]
+ *                 [--seed S] [--repeat R] [--out FILE] [--pivots-out FILE]
+ *
+ * EDGES is "n m" then m lines "u v" (the format of tests/unit/metrics_oracle.py).
+ * METRIC: build (sr_graph_build alone), pagerank, wcc, betweenness (exact, or
+ * sampled with --pivots K). Parsing the file is not timed; building the CSR is
+ * timed separately (build_s). The metric is run R times (default 1) and the
+ * fastest run is reported, as one JSON object on stdout. --out writes the result
+ * (doubles, or uint32 labels) as raw little-endian binary for the driver to
+ * compare with igraph; --pivots-out writes the sampled sources (uint32), drawn
+ * exactly as sr_metric_betweenness draws them.
+ */
+#include "core/err.h"
+#include "core/metrics.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* This process's peak resident set (VmHWM), KiB: per command, unlike a
+ * parent's RUSAGE_CHILDREN, and not inherited from the parent across exec. */
+static long vm_hwm_kib(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
+  if (f) fclose(f);
+  return kb;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long sz = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)sz + 1);
+  if (buf && fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) buf[sz] = '\0', *len = (size_t)sz;
+  return buf;
+}
+
+/* Next unsigned decimal in *p (skipping anything else); 0 at the end. */
+static int next_u64(char **p, unsigned long long *out) {
+  char *s = *p;
+  while (*s && (*s < '0' || *s > '9')) s++;
+  if (!*s) return 0;
+  unsigned long long v = 0;
+  while (*s >= '0' && *s <= '9') v = v * 10 + (unsigned)(*s++ - '0');
+  *p = s;
+  *out = v;
+  return 1;
+}
+
+/* The sampling of sr_metric_betweenness (core/metrics.c), reproduced so the
+ * driver can give igraph the same sources. */
+static uint64_t splitmix64(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static int write_bin(const char *path, const void *data, size_t bytes) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, bytes, f) != bytes) {
+    fprintf(stderr, "bench_metrics: cannot write %s\n", path);
+    if (f) fclose(f);
+    return 1;
+  }
+  fclose(f);
+  return 0;
+}
+
+static void usage(void) {
+  printf("usage: bench_metrics EDGES build|pagerank|wcc|betweenness [--alpha A] [--tol T] [--max-iter N]\n"
+         "                    [--pivots K] [--seed S] [--repeat R] [--out FILE] [--pivots-out FILE]\n"
+         "Times one structural metric on the graph in EDGES (\"n m\" then m lines \"u v\");\n"
+         "prints one JSON object (seconds = fastest of R runs, file parsing excluded).\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3 || !strcmp(argv[1], "--help")) {
+    usage();
+    return argc < 3 ? 2 : 0;
+  }
+  const char *path = argv[1], *metric = argv[2], *out_path = NULL, *piv_path = NULL;
+  double alpha = 0.85, tol = 1e-6;
+  int max_iter = 100, repeat = 1;
+  uint32_t pivots = 0;
+  uint64_t seed = 1;
+  for (int i = 3; i < argc; i++) {
+    if (!strcmp(argv[i], "--alpha") && i + 1 < argc) alpha = strtod(argv[++i], NULL);
+    else if (!strcmp(argv[i], "--tol") && i + 1 < argc) tol = strtod(argv[++i], NULL);
+    else if (!strcmp(argv[i], "--max-iter") && i + 1 < argc) max_iter = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--pivots") && i + 1 < argc) pivots = (uint32_t)strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
+    else if (!strcmp(argv[i], "--pivots-out") && i + 1 < argc) piv_path = argv[++i];
+    else {
+      fprintf(stderr, "bench_metrics: unknown option %s (see --help)\n", argv[i]);
+      return 2;
+    }
+  }
+  if (repeat < 1) repeat = 1;
+
+  size_t len;
+  char *text = slurp(path, &len), *p = text;
+  unsigned long long n, m, a, b;
+  if (!text || !next_u64(&p, &n) || !next_u64(&p, &m) || n > UINT32_MAX) {
+    fprintf(stderr, "bench_metrics: cannot read %s (want \"n m\" then m lines \"u v\")\n", path);
+    return 1;
+  }
+  uint32_t *src = malloc((m + 1) * sizeof(uint32_t)), *dst = malloc((m + 1) * sizeof(uint32_t));
+  if (!src || !dst) return 1;
+  for (unsigned long long i = 0; i < m; i++) {
+    if (!next_u64(&p, &a) || !next_u64(&p, &b) || a >= n || b >= n) {
+      fprintf(stderr, "bench_metrics: %s: edge %llu missing or out of range\n", path, i);
+      return 1;
+    }
+    src[i] = (uint32_t)a;
+    dst[i] = (uint32_t)b;
+  }
+  free(text);
+
+  sr_graph_t g;
+  double best_build = 1e300;
+  int builds = strcmp(metric, "build") ? 1 : repeat;
+  for (int r = 0; r < builds; r++) {
+    if (r) sr_graph_free(&g);
+    double t0 = now_s();
+    int rc = sr_graph_build(&g, (uint32_t)n, src, dst, m);
+    double dt = now_s() - t0;
+    if (rc) {
+      fprintf(stderr, "bench_metrics: sr_graph_build: %s\n", sr_strerror(rc));
+      return 1;
+    }
+    if (dt < best_build) best_build = dt;
+  }
+  free(src);
+  free(dst);
+
+  double best = 0;
+  long long result = 0;
+  void *res = NULL;
+  size_t res_bytes = 0;
+  if (strcmp(metric, "build")) {
+    int is_double = !strcmp(metric, "pagerank") || !strcmp(metric, "betweenness");
+    if (!is_double && strcmp(metric, "wcc")) {
+      fprintf(stderr, "bench_metrics: unknown metric %s (build, pagerank, wcc, betweenness)\n", metric);
+      return 2;
+    }
+    res_bytes = (size_t)g.n * (is_double ? sizeof(double) : sizeof(uint32_t));
+    res = malloc(res_bytes ? res_bytes : 1);
+    best = 1e300;
+    for (int r = 0; r < repeat; r++) {
+      double t0 = now_s();
+      int rc;
+      if (!strcmp(metric, "pagerank")) rc = sr_metric_pagerank(&g, alpha, tol, max_iter, res);
+      else if (!strcmp(metric, "wcc")) rc = sr_metric_wcc(&g, res);
+      else rc = sr_metric_betweenness(&g, pivots, seed, res, NULL, NULL);
+      double dt = now_s() - t0;
+      if (rc < 0) {
+        fprintf(stderr, "bench_metrics: %s: %s\n", metric, sr_strerror(rc));
+        return 1;
+      }
+      result = rc;
+      if (dt < best) best = dt;
+    }
+  }
+  if (out_path && res && write_bin(out_path, res, res_bytes)) return 1;
+  if (piv_path && pivots > 0 && pivots < g.n) {
+    uint32_t *s = malloc((size_t)g.n * sizeof(uint32_t));
+    uint64_t st = seed;
+    for (uint32_t v = 0; v < g.n; v++) s[v] = v;
+    for (uint32_t i = 0; i < pivots; i++) {
+      uint32_t j = i + (uint32_t)(splitmix64(&st) % (g.n - i));
+      uint32_t t = s[i];
+      s[i] = s[j];
+      s[j] = t;
+    }
+    if (write_bin(piv_path, s, pivots * sizeof(uint32_t))) return 1;
+    free(s);
+  }
+  printf("{\"metric\":\"%s\",\"n\":%u,\"m\":%llu,\"build_s\":%.6f,\"seconds\":%.6f,\"result\":%lld,\"peak_rss_kib\":%ld}\n",
+         metric, g.n, (unsigned long long)g.m, best_build, best, result, vm_hwm_kib());
+  free(res);
+  sr_graph_free(&g);
+  return 0;
+}
