@@ -48,7 +48,8 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
   if (c->type == SR_CT_FLOW_REPORT) {
     /* Its own strict parser: counts only, never a key or a name. */
     sr_flowreport_t r;
-    return sr_flowreport_parse(e->content, e->content_len, &r, why, whylen);
+    int rc = sr_flowreport_parse(e->content, e->content_len, &r, why, whylen);
+    return rc == SR_EVERSION ? 0 : rc; /* a later version: kept, not interpreted */
   }
   sr_mp_init(&mp, e->content, e->content_len);
   if (sr_mp_map(&mp, &n)) FAIL("content is not a map");

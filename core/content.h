@@ -9,7 +9,7 @@
  *   membership: {project: bin 32 (entry id), role: "member"|"supporter"|"left"}
  *   share:      {text?: str, link?: str, project?: bin 32, reshare?: bin 32},
  *               at least one of text, link, reshare
- *   flow_report: {v: 1, period_start, period_end, epsilon_milli, hops: [17 ints],
+ *   flow-report: {v: 1, period_start, period_end, epsilon_milli, hops: [17 ints],
  *               latency_ms: [ints], latency_edges: [uints], skewed: int}; strict,
  *               and no binary or string value anywhere (core/flowreport.h)
  * Any other type is stored and forwarded but not interpreted (SR_CT_OTHER).

@@ -94,19 +94,19 @@ static int count_ok(int64_t v) { return v >= -SR_FLOWREPORT_COUNT_MAX && v <= SR
 /* The layout and bounds parse enforces, checked on the struct. */
 static int layout_ok(const sr_flowreport_t *r, char *why, size_t whylen) {
 #define BAD(...) do { if (why) snprintf(why, whylen, __VA_ARGS__); return 0; } while (0)
-  if (r->period_start >= r->period_end) BAD("flow_report.period_start must be before period_end");
+  if (r->period_start >= r->period_end) BAD("flow-report.period_start must be before period_end");
   if (r->epsilon_milli < SR_FLOWREPORT_EPS_MILLI_MIN || r->epsilon_milli > SR_FLOWREPORT_EPS_MILLI_MAX)
-    BAD("flow_report.epsilon_milli must be from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN, SR_FLOWREPORT_EPS_MILLI_MAX);
+    BAD("flow-report.epsilon_milli must be from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN, SR_FLOWREPORT_EPS_MILLI_MAX);
   if (r->nlat < 2 || r->nlat > SR_FLOWREPORT_LAT_MAX)
-    BAD("flow_report.latency_edges must hold 1 to %d edges", SR_FLOWREPORT_LAT_MAX - 1);
+    BAD("flow-report.latency_edges must hold 1 to %d edges", SR_FLOWREPORT_LAT_MAX - 1);
   for (uint32_t i = 0; i + 1 < r->nlat; i++)
     if (r->edges[i] == 0 || (i && r->edges[i] <= r->edges[i - 1]))
-      BAD("flow_report.latency_edges must be positive and strictly increasing");
+      BAD("flow-report.latency_edges must be positive and strictly increasing");
   for (int i = 0; i < SR_FLOWREPORT_HOPS; i++)
-    if (!count_ok(r->hops[i])) BAD("flow_report.hops counts must be within +-2^40");
+    if (!count_ok(r->hops[i])) BAD("flow-report.hops counts must be within +-2^40");
   for (uint32_t i = 0; i < r->nlat; i++)
-    if (!count_ok(r->latency[i])) BAD("flow_report.latency_ms counts must be within +-2^40");
-  if (!count_ok(r->skewed)) BAD("flow_report.skewed must be within +-2^40");
+    if (!count_ok(r->latency[i])) BAD("flow-report.latency_ms counts must be within +-2^40");
+  if (!count_ok(r->skewed)) BAD("flow-report.skewed must be within +-2^40");
   return 1;
 #undef BAD
 }
@@ -238,63 +238,82 @@ int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char
 
   memset(r, 0, sizeof(*r));
   if (why && whylen) why[0] = '\0';
-  if (sr_canon_check(buf, len, SR_CANON_MAX_DEPTH, NULL)) FAIL("flow_report content is not canonical msgpack");
+  if (sr_canon_check(buf, len, SR_CANON_MAX_DEPTH, NULL)) FAIL("flow-report content is not canonical msgpack");
+  /* A later version (v > 1) may lay its histograms out differently; refusing it
+   * would stop replicating its author's whole log, so it is accepted as long as
+   * it names nobody (SR_EVERSION tells the caller it is not usable as v1). */
   sr_mp_init(&mp, buf, len);
-  if (sr_mp_map(&mp, &n)) FAIL("flow_report content is not a map");
+  if (sr_mp_map(&mp, &n)) FAIL("flow-report content is not a map");
+  for (uint32_t i = 0; i < n; i++) {
+    if (sr_mp_str(&mp, &k, &klen)) FAIL("flow-report key is not a string");
+    if (!key_is(k, klen, "v") || sr_mp_peek(&mp) != SR_MP_UINT) {
+      if (sr_mp_skip(&mp)) FAIL("flow-report content is malformed");
+      continue;
+    }
+    if (sr_mp_uint(&mp, &u)) FAIL("flow-report.v must be 1");
+    if (u > SR_FLOWREPORT_VERSION) {
+      sr_mp_init(&mp, buf, len);
+      if (skip_nameless(&mp, 1)) FAIL("flow-report (v %llu) may hold only numbers (a report never names anyone)",
+                                      (unsigned long long)u);
+      return SR_EVERSION;
+    }
+  }
+  sr_mp_init(&mp, buf, len);
+  sr_mp_map(&mp, &n);
   for (uint32_t i = 0; i < n; i++) {
     int key = -1;
-    if (sr_mp_str(&mp, &k, &klen)) FAIL("flow_report key is not a string");
+    if (sr_mp_str(&mp, &k, &klen)) FAIL("flow-report key is not a string");
     for (int j = 0; j < K_N; j++)
       if (key_is(k, klen, names[j])) key = j;
     if (key < 0) {
-      if (skip_nameless(&mp, 2)) FAIL("flow_report.%.*s may hold only numbers (a report never names anyone)", (int)klen, k);
+      if (skip_nameless(&mp, 2)) FAIL("flow-report.%.*s may hold only numbers (a report never names anyone)", (int)klen, k);
       continue;
     }
     seen[key] = 1;
     switch (key) {
     case K_V:
-      if (sr_mp_uint(&mp, &u) || u != SR_FLOWREPORT_VERSION) FAIL("flow_report.v must be 1");
+      if (sr_mp_uint(&mp, &u) || u != SR_FLOWREPORT_VERSION) FAIL("flow-report.v must be 1");
       break;
     case K_START: case K_END:
-      if (sr_mp_uint(&mp, &u)) FAIL("flow_report.%s must be a non-negative integer (ms)", names[key]);
+      if (sr_mp_uint(&mp, &u)) FAIL("flow-report.%s must be a non-negative integer (ms)", names[key]);
       if (key == K_START) r->period_start = u;
       else r->period_end = u;
       break;
     case K_EPS:
       if (sr_mp_uint(&mp, &u) || u < SR_FLOWREPORT_EPS_MILLI_MIN || u > SR_FLOWREPORT_EPS_MILLI_MAX)
-        FAIL("flow_report.epsilon_milli must be an integer from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN,
+        FAIL("flow-report.epsilon_milli must be an integer from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN,
              SR_FLOWREPORT_EPS_MILLI_MAX);
       r->epsilon_milli = (uint32_t)u;
       break;
     case K_HOPS:
       if (rd_counts(&mp, tmp, SR_FLOWREPORT_HOPS + 1, &nh) || nh != SR_FLOWREPORT_HOPS)
-        FAIL("flow_report.hops must be %d integers within +-2^40", SR_FLOWREPORT_HOPS);
+        FAIL("flow-report.hops must be %d integers within +-2^40", SR_FLOWREPORT_HOPS);
       memcpy(r->hops, tmp, sizeof(r->hops));
       break;
     case K_LAT:
       if (rd_counts(&mp, tmp, SR_FLOWREPORT_LAT_MAX + 1, &nl) || nl < 2 || nl > SR_FLOWREPORT_LAT_MAX)
-        FAIL("flow_report.latency_ms must be 2 to %d integers within +-2^40", SR_FLOWREPORT_LAT_MAX);
+        FAIL("flow-report.latency_ms must be 2 to %d integers within +-2^40", SR_FLOWREPORT_LAT_MAX);
       memcpy(r->latency, tmp, nl * sizeof(int64_t));
       break;
     case K_EDGES:
       if (sr_mp_array(&mp, &ne) || ne < 1 || ne > SR_FLOWREPORT_LAT_MAX - 1)
-        FAIL("flow_report.latency_edges must be 1 to %d positive integers", SR_FLOWREPORT_LAT_MAX - 1);
+        FAIL("flow-report.latency_edges must be 1 to %d positive integers", SR_FLOWREPORT_LAT_MAX - 1);
       for (uint32_t j = 0; j < ne; j++) {
         if (sr_mp_uint(&mp, &u) || u == 0 || (j && u <= r->edges[j - 1]))
-          FAIL("flow_report.latency_edges must be positive integers in strictly increasing order");
+          FAIL("flow-report.latency_edges must be positive integers in strictly increasing order");
         r->edges[j] = u;
       }
       break;
     case K_SKEWED:
-      if (rd_int(&mp, &r->skewed) || !count_ok(r->skewed)) FAIL("flow_report.skewed must be an integer within +-2^40");
+      if (rd_int(&mp, &r->skewed) || !count_ok(r->skewed)) FAIL("flow-report.skewed must be an integer within +-2^40");
       break;
     }
   }
   for (int j = 0; j < K_N; j++)
-    if (!seen[j]) FAIL("flow_report needs %s", names[j]);
-  if (nl != ne + 1) FAIL("flow_report.latency_ms must have one count more than latency_edges has edges");
+    if (!seen[j]) FAIL("flow-report needs %s", names[j]);
+  if (nl != ne + 1) FAIL("flow-report.latency_ms must have one count more than latency_edges has edges");
   r->nlat = nl;
-  if (r->period_start >= r->period_end) FAIL("flow_report.period_start must be before period_end");
+  if (r->period_start >= r->period_end) FAIL("flow-report.period_start must be before period_end");
   return 0;
 }
 

@@ -3,7 +3,7 @@
  * noise, and the combination of many nodes' reports into network-wide
  * distributions with error bars. Pure: no I/O; randomness from libsodium.
  *
- * Content of type "flow_report" (docs/format.md, docs/network-stats.md):
+ * Content of type "flow-report" (docs/format.md, docs/network-stats.md):
  *   {v: 1, period_start: uint ms, period_end: uint ms, epsilon_milli: uint,
  *    hops: [17 ints], latency_ms: [N+1 ints], latency_edges: [N uints], skewed: int}
  * Counts are signed integers: noise can make a bucket negative and the value is
@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 
-#define SR_FLOWREPORT_TYPE "flow_report"
+#define SR_FLOWREPORT_TYPE "flow-report" /* the name DESIGN.md gives it */
 #define SR_FLOWREPORT_VERSION 1
 #define SR_FLOWREPORT_HOPS 17        /* 0..15 and 16+ */
 #define SR_FLOWREPORT_LAT 12         /* latency buckets of the standard layout */
@@ -82,14 +82,16 @@ int sr_flowreport_noise(sr_flowreport_t *r);
 /* Encodes r as the canonical content map (core/canon.h) appended to sb.
  * SR_EINVAL when r breaks the schema bounds (parse would refuse it). */
 int sr_flowreport_encode(const sr_flowreport_t *r, msgpack_sbuffer *sb);
-/* Checks that buf is canonical and a valid flow_report content, and fills r.
+/* Checks that buf is canonical and a valid flow-report content, and fills r.
  * Strict: v == 1; every listed key present with its type and bounds; hops has
  * 17 counts; latency_edges 1..31 strictly increasing positive uints;
  * latency_ms one more count than edges; |count| <= SR_FLOWREPORT_COUNT_MAX;
  * period_start < period_end; epsilon_milli in [MIN, MAX]. A report never names
  * a person: no binary value and no string value may appear anywhere, also not
  * under unknown keys (which are otherwise allowed, for later versions).
- * Returns 0 or SR_ECONTENT with a sentence in why (why may be NULL). */
+ * Returns 0, or SR_EVERSION for a report of a later version (v > 1) that names
+ * nobody — valid content, but not in this layout (r is not filled) — or
+ * SR_ECONTENT with a sentence in why (why may be NULL). */
 int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char *why, size_t whylen);
 
 /* ---- combining k reports ---- */

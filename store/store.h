@@ -190,7 +190,7 @@ struct sr_flowreport;
  * every entry that arrived from a peer with received_at in [r->period_start,
  * r->period_end): its hops and latency. Exact counts; no noise. */
 int sr_store_flow_count(sr_store_t *st, struct sr_flowreport *r);
-/* The latest period_end among author's flow_report entries (0: none). */
+/* The latest period_end among author's flow-report entries (0: none). */
 int sr_store_flow_last_end(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t *end);
 
 /* Writes a compacted, consistent copy of the store to the file path (which must

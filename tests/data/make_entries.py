@@ -157,7 +157,7 @@ def good_entries(authors, per_author):
                     "": "empty key", "long": "y" * 300,
                 })
             else:  # other2
-                e = append(a, ts, "flow-report", {"window": [ts - 60000, ts], "counts": {"1": 3, "2": 0}})
+                e = append(a, ts, "tally", {"window": [ts - 60000, ts], "counts": {"1": 3, "2": 0}})
             out.append(e)
     return out
 

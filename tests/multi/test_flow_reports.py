@@ -27,7 +27,7 @@ INTERVAL = 10
 
 
 def reports_of(node, author):
-    return [e for e in node.log(author) if e["type"] == "flow_report"]
+    return [e for e in node.log(author) if e["type"] == "flow-report"]
 
 
 def only_integers(v):

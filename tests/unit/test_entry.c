@@ -500,7 +500,7 @@ static void content_valid_each_type(void) {
   t_mp_map(&c, 1);
   t_mp_str(&c, "name");
   t_mp_uint(&c, 3);
-  T_OK(parse("flow-report", &c, &o, w, sizeof(w)));
+  T_OK(parse("poll", &c, &o, w, sizeof(w)));
   T_EQ(o.type, SR_CT_OTHER);
   T_OK(parse("About", &c, &o, w, sizeof(w))); /* types are case-sensitive */
   T_EQ(o.type, SR_CT_OTHER);

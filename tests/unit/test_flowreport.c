@@ -140,7 +140,7 @@ static void drop_key(tree_t *t, const char *key) {
 
 enum mut {
   M_NONE, M_WHO_BIN, M_HOPS_BIN, M_NESTED_BIN, M_NUMBERS_ONLY, M_NAME_STR, M_HOPS_16, M_HOPS_18, M_LAT_SHORT,
-  M_EDGE_NEG, M_EDGE_ZERO, M_EDGE_ORDER, M_V2, M_EPS_0, M_EPS_BIG, M_NO_SKEWED, M_PERIOD, M_COUNT_BIG, M_COUNT_NEG,
+  M_EDGE_NEG, M_EDGE_ZERO, M_EDGE_ORDER, M_V2, M_V2_NAMED, M_V0, M_EPS_0, M_EPS_BIG, M_NO_SKEWED, M_PERIOD, M_COUNT_BIG, M_COUNT_NEG,
   M_EDGES_EMPTY, M_BIN16_EXTRA, M_EPS_NEG
 };
 
@@ -199,7 +199,15 @@ static int parse_mutated(enum mut m, char *why, size_t whylen) {
     val_of(&t, "latency_edges")->via.array.size = 0;
     val_of(&t, "latency_ms")->via.array.size = 1;
     break;
-  case M_V2: set_int(val_of(&t, "v"), 2); break;
+  case M_V2: /* a later version, with a layout of its own */
+    set_int(val_of(&t, "v"), 2);
+    val_of(&t, "hops")->via.array.size = 16;
+    break;
+  case M_V2_NAMED:
+    set_int(val_of(&t, "v"), 2);
+    set_str(add_key(&t, "note"), "alice");
+    break;
+  case M_V0: set_int(val_of(&t, "v"), 0); break;
   case M_EPS_0: set_int(val_of(&t, "epsilon_milli"), 0); break;
   case M_EPS_BIG: set_int(val_of(&t, "epsilon_milli"), 10001); break;
   case M_EPS_NEG: set_int(val_of(&t, "epsilon_milli"), -1000); break;
@@ -222,13 +230,13 @@ static int parse_mutated(enum mut m, char *why, size_t whylen) {
   t_author_init(&a, 0x42);
   int erc = sr_entry_create(a.sk, 1, NULL, NOW, SR_FLOWREPORT_TYPE, T_DATA(&c), T_SIZE(&c), raw, sizeof(raw), &len, &e);
   T_OK(erc); /* creation checks only the canonical map; the schema is the checker's */
-  if (rc == 0) {
+  if (rc == 0 || rc == SR_EVERSION) { /* a later version is kept, not interpreted */
     T_OK(sr_entry_check(raw, len, &e, why2, sizeof(why2)));
     T_OK(sr_content_parse(&e, &ct, why2, sizeof(why2)));
     T_EQ(ct.type, SR_CT_FLOW_REPORT);
   } else {
     T_EQ(sr_entry_check(raw, len, &e, why2, sizeof(why2)), SR_ECONTENT);
-    T_HAS(why2, "flow_report");
+    T_HAS(why2, "flow-report");
   }
   msgpack_unpacked_destroy(&u);
   t_buf_free(&b);
@@ -264,7 +272,14 @@ static void schema_strict(void) {
   REJECTS(M_EDGE_ZERO, "latency_edges");
   REJECTS(M_EDGE_ORDER, "increasing");
   /* scalars and bounds */
-  REJECTS(M_V2, "v must be 1");
+  REJECTS(M_V0, "v must be 1");
+  /* a later version: valid if it names nobody (refusing it would stop
+   * replicating its author), but not parsed into this layout */
+  {
+    char w_[200];
+    T_EQ(parse_mutated(M_V2, w_, sizeof(w_)), SR_EVERSION);
+  }
+  REJECTS(M_V2_NAMED, "names anyone");
   REJECTS(M_EPS_0, "epsilon_milli");
   REJECTS(M_EPS_BIG, "epsilon_milli");
   REJECTS(M_EPS_NEG, "epsilon_milli");

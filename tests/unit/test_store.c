@@ -861,7 +861,7 @@ static void store_graph_effects(void) {
   sr_store_info_t i1, i2;
   T_OK(sr_store_info(st, &i1));
   t_about(&c, "x");
-  T_EQ(ingest1(st, bag_add(&g, t_next(&d, TS, "flow-report", &c))), 0);
+  T_EQ(ingest1(st, bag_add(&g, t_next(&d, TS, "poll", &c))), 0);
   t_buf_free(&c);
   T_OK(sr_store_info(st, &i2));
   T_EQ(i2.entries, i1.entries + 1);

@@ -217,7 +217,7 @@ typedef struct held {
 
 typedef struct {
   held_t *v;
-  size_t n, cap, bad;
+  size_t n, cap, bad, later;
 } held_list_t;
 
 static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
@@ -232,8 +232,13 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
     l->cap = nc;
   }
   held_t *h = &l->v[l->n];
-  if (sr_flowreport_parse(e->content, e->content_len, &h->r, NULL, 0) != 0) {
-    l->bad++; /* stored before this node knew the schema */
+  int prc = sr_flowreport_parse(e->content, e->content_len, &h->r, NULL, 0);
+  if (prc == SR_EVERSION) {
+    l->later++; /* a later version of the format: valid, not in our layout */
+    return 0;
+  }
+  if (prc != 0) {
+    l->bad++; /* stored before this node checked the schema */
     return 0;
   }
   memcpy(h->author, e->author, SR_KEY_BYTES);
@@ -363,6 +368,7 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
     "p90", pct_lat(&s, 90), "p99", pct_lat(&s, 99), "hops", "p50", pct_hops(&s, 50), "p90", pct_hops(&s, 90), "p99",
     pct_hops(&s, 99), "sources", sources);
   if (!o) return cli_fail(SR_EXIT_PROBLEM, "building the JSON failed");
+  json_object_set_new(o, "later_version", json_integer((json_int_t)l.later));
   if (!s.k) {
     json_object_set_new(o, "message", json_string("no flow reports held: relays publish them by default, personal "
                                                   "nodes with flow_report = yes; follow a reporting node (or join a "
@@ -412,6 +418,9 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   }
   printf("\n");
   if (other_layout) printf("%zu report%s with other latency buckets left out\n", other_layout, other_layout == 1 ? "" : "s");
+  if (l.later)
+    printf("%zu report%s of a later format version left out (a newer seurone reads them)\n", l.later,
+           l.later == 1 ? "" : "s");
   json_decref(o);
   return 0;
 }
