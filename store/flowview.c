@@ -136,25 +136,21 @@ done:
   return 0;
 }
 
+typedef struct {
+  int (*cb)(void *ctx, const uint8_t *id, const sr_flow_t *flow);
+  void *ctx;
+} flow_walk_t;
+
+static int flow_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  flow_walk_t *w = arg;
+  sr_flow_t f;
+  (void)st, (void)txn;
+  if (k->mv_size != SR_ID_BYTES) return 0;
+  sr_flow_decode(v->mv_data, v->mv_size, &f);
+  return w->cb(w->ctx, k->mv_data, &f);
+}
+
 int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id, const sr_flow_t *flow), void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  if (rc) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_FLOW], &cur))) {
-    rc = sr_store_fail(st, "open a cursor", mrc);
-    goto done;
-  }
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    sr_flow_t f;
-    if (k.mv_size != SR_ID_BYTES) continue;
-    sr_flow_decode(v.mv_data, v.mv_size, &f);
-    if ((rc = cb(ctx, k.mv_data, &f))) break;
-  }
-  if (!rc && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the flow records", mrc);
-done:
-  if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  flow_walk_t w = {cb, ctx};
+  return sr_store_scan(st, DB_FLOW, NULL, "walk the flow records", flow_row, &w);
 }

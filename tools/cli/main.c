@@ -136,7 +136,9 @@ static const sr_cmd_t commands[] = {
    "exits 0 all the same. --json, running: {running: true, id, uptime_s, relay, address,\n"
    "peers: [{key, address, direction, entries_in, entries_out, ...}], entries_in,\n"
    "entries_out, bytes_in, bytes_out, duplicates, rejected, store_bytes, store_entries,\n"
-   "known_peers, ...}; not running: {running: false, id, relay, address: null,\n"
+   "known_peers, pushsum {epoch, leader, size_estimate, averages, rounds, running,\n"
+   "epoch_s, interval_ms} (push-sum estimate of the network, docs/network-stats.md),\n"
+   "...}; not running: {running: false, id, relay, address: null,\n"
    "store_entries, store_authors, store_bytes, known_peers, peers: []}.\n"},
   {"peers", cmd_peers, "list the peer table",
    "usage: seurone peers [--json]\n"
