@@ -52,6 +52,11 @@ void sr_pushsum_halve(sr_pushsum_t *ps, sr_pushsum_msg_t *msg) {
   ps->rounds++;
 }
 
+int sr_pushsum_plausible(const sr_pushsum_msg_t *m, uint64_t now_epoch) {
+  /* 1 + 2^-30: sums of halves of 1 may round a hair above 1, never further. */
+  return m->epoch <= now_epoch + 1 && m->w <= 1.0 + 0x1p-30;
+}
+
 enum sr_pushsum_result sr_pushsum_absorb(sr_pushsum_t *ps, const sr_pushsum_msg_t *m,
                                          const double own[SR_PUSHSUM_NVALUES]) {
   enum sr_pushsum_result r = SR_PUSHSUM_ADDED;

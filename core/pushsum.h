@@ -64,6 +64,13 @@ typedef struct sr_pushsum {
   sr_pushsum_est_t prev; /* the estimate at the end of the last completed epoch */
 } sr_pushsum_t;
 
+/* Whether a received message could come from an honest node whose clock's
+ * epoch is now_epoch: its epoch at most one ahead (clock skew), and w <= 1
+ * (an instance's weights sum to 1). A message failing this is dropped before
+ * sr_pushsum_absorb: one frame with a far-future epoch would otherwise move
+ * every node past the real epoch and freeze the estimates for good. */
+int sr_pushsum_plausible(const sr_pushsum_msg_t *m, uint64_t now_epoch);
+
 /* What sr_pushsum_absorb did with a message. */
 enum sr_pushsum_result {
   SR_PUSHSUM_ADDED = 0,   /* same epoch and instance: mass added */

@@ -538,6 +538,7 @@ static void pushsum_take(sr_gossip_t *g, const sr_frame_t *f) {
   memcpy(&m.w, &f->ps_w, 8);
   memcpy(&m.c, &f->ps_c, 8);
   for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) memcpy(&m.x[i], &f->ps_x[i], 8);
+  if (!sr_pushsum_plausible(&m, sr_pushsum_epoch_of(wall_ms(), g->ps_epoch_s))) return;
   if (!g->ps.started || m.epoch > g->ps.cur.epoch) pushsum_measure(g, m.epoch);
   sr_pushsum_absorb(&g->ps, &m, g->ps_own);
 }

@@ -286,6 +286,28 @@ static void epoch_rollover(void) {
   T_EQ(e.valid, 0);
 }
 
+/* What a hostile peer could send to freeze or skew every estimate is dropped. */
+static void implausible_messages(void) {
+  sr_pushsum_msg_t m;
+  memset(&m, 0, sizeof(m));
+  m.epoch = 100;
+  m.w = 0.5;
+  m.c = 3;
+  T_EQ(sr_pushsum_plausible(&m, 100), 1);
+  T_EQ(sr_pushsum_plausible(&m, 99), 1);  /* one epoch of clock skew */
+  T_EQ(sr_pushsum_plausible(&m, 98), 0);  /* two: a future epoch, dropped */
+  T_EQ(sr_pushsum_plausible(&m, 5000), 1); /* an old epoch: absorb calls it stale */
+  m.epoch = UINT64_MAX;
+  T_EQ(sr_pushsum_plausible(&m, 100), 0);
+  m.epoch = 100;
+  m.w = 1.0;
+  T_EQ(sr_pushsum_plausible(&m, 100), 1); /* the whole weight, at the leader's first send */
+  m.w = 1.5;
+  T_EQ(sr_pushsum_plausible(&m, 100), 0); /* more than an instance holds */
+  m.w = 1e300;
+  T_EQ(sr_pushsum_plausible(&m, 100), 0);
+}
+
 static void frame_roundtrip_and_rejects(void) {
   msgpack_sbuffer sb;
   sr_frame_t *f = malloc(sizeof(*f));
@@ -454,6 +476,7 @@ int main(int argc, char **argv) {
   T_RUN(converges_complete_and_ring);
   T_RUN(smaller_key_takes_over);
   T_RUN(epoch_rollover);
+  T_RUN(implausible_messages);
   T_RUN(frame_roundtrip_and_rejects);
   T_RUN(config_keys);
   fprintf(stderr, "test_pushsum: %d checks passed\n", t_checks);
