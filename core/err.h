@@ -62,6 +62,7 @@
   X(SR_EHSSTATE,     -105, "handshake: message of the wrong size or at the wrong time") \
   X(SR_EHSCLOSED,    -106, "handshake: peer closed the connection during the handshake") \
   X(SR_ETIMEOUT,     -107, "timed out")                                             \
+  X(SR_EHSLIMIT,     -108, "handshake: too many handshakes in progress from this address (or in all); refused at once") \
   X(SR_EBOXAUTH,     -110, "box stream: box failed authentication (corrupted or forged)") \
   X(SR_EBOXTRUNC,    -111, "box stream: stream ended in the middle of a box")       \
   X(SR_EBOXNOBYE,    -112, "box stream: stream ended without a goodbye")            \

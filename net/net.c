@@ -181,10 +181,12 @@ static void set_peer_name(sr_net_conn *c, const struct sockaddr *sa) {
   if (sa->sa_family == AF_INET6) {
     const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
     uv_ip6_name(s6, ip, sizeof ip);
+    snprintf(c->peer_host, sizeof c->peer_host, "%s", ip);
     snprintf(c->peer_name, sizeof c->peer_name, "[%s]:%u", ip, (unsigned)ntohs(s6->sin6_port));
   } else if (sa->sa_family == AF_INET) {
     const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
     uv_ip4_name(s4, ip, sizeof ip);
+    snprintf(c->peer_host, sizeof c->peer_host, "%s", ip);
     snprintf(c->peer_name, sizeof c->peer_name, "%s:%u", ip, (unsigned)ntohs(s4->sin_port));
   }
 }
@@ -475,6 +477,18 @@ static int start_handshake(sr_net_conn *c) {
 
 /* ---- listener ---- */
 
+/* Whether the new inbound c is one handshake too many (SR_NET_HANDSHAKES_*).
+ * Cost: one pass over the connections, at most max_conns + 128 of them. */
+static int handshakes_full(sr_net *n, const sr_net_conn *c) {
+  int same = 0, all = 0;
+  for (const sr_net_conn *o = n->conns; o; o = o->next) {
+    if (o == c || o->outbound || o->state != CS_HANDSHAKE) continue;
+    all++;
+    if (c->peer_host[0] && !strcmp(o->peer_host, c->peer_host)) same++;
+  }
+  return same >= SR_NET_HANDSHAKES_PER_HOST || all >= SR_NET_HANDSHAKES_MAX;
+}
+
 static void on_connection(uv_stream_t *server, int status) {
   sr_net *n = server->data;
   sr_net_conn *c;
@@ -499,6 +513,11 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) set_peer_name(c, (struct sockaddr *)&ss);
+  if (handshakes_full(n, c)) {
+    c->state = CS_HANDSHAKE;
+    conn_end(c, SR_EHSLIMIT);
+    return;
+  }
   uv_tcp_nodelay(&c->tcp, 1);
   rc = sr_shs_server_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->cfg.sk, NULL);
   if (rc == 0) rc = start_handshake(c);

@@ -56,6 +56,11 @@
 #define SR_NET_HANDSHAKE_TIMEOUT_MS 10000 /* default */
 #define SR_NET_PEER_NAME_MAX 64      /* "[v6addr]:port" */
 #define SR_NET_READ_BUF 65536
+/* Inbound handshakes in progress at once: from one address, and in all. More
+ * are refused at accept (SR_EHSLIMIT), so a flood of half-open connections
+ * cannot hold the listener's memory and timers until each one times out. */
+#define SR_NET_HANDSHAKES_PER_HOST 8
+#define SR_NET_HANDSHAKES_MAX 128
 
 typedef struct sr_net sr_net;
 typedef struct sr_net_conn sr_net_conn;
@@ -100,6 +105,7 @@ struct sr_net_conn {
   sr_net *net;         /* public, read-only */
   int outbound;        /* public, read-only: 1 if we dialled */
   char peer_name[SR_NET_PEER_NAME_MAX]; /* public, read-only: "host:port" */
+  char peer_host[48];  /* public, read-only: the address alone, "" if unknown */
   uint8_t peer_pk[SR_NET_KEY_BYTES];    /* public, read-only once connected */
   /* private */
   sr_net_conn *prev, *next;

@@ -267,6 +267,18 @@ static void attack_stalled(void) {
   close(fd);
 }
 
+/* SR_NET_HANDSHAKES_PER_HOST half-open connections that say nothing, then one
+ * more from the same address: that one is refused at once (SR_EHSLIMIT, not a
+ * timeout); then the silent ones are closed. */
+static void attack_flood(void) {
+  int fds[SR_NET_HANDSHAKES_PER_HOST];
+  for (int i = 0; i < SR_NET_HANDSHAKES_PER_HOST; i++) fds[i] = raw_connect();
+  int fd = raw_connect();
+  drain_to_eof(fd, now_s());
+  close(fd);
+  for (int i = 0; i < SR_NET_HANDSHAKES_PER_HOST; i++) close(fds[i]);
+}
+
 static void attack_corrupt_box(void) {
   sr_shs hs;
   sr_shs_result_t res;
@@ -298,9 +310,17 @@ static void attack_corrupt_box(void) {
 /* ---- scenario plumbing ---- */
 
 static int pred_attack_logged(void) { return attacker_done && count_log("S dropped inbound", NULL) >= 1; }
+static int pred_flood_done(void) {
+  return attacker_done && count_log("S dropped inbound", NULL) >= SR_NET_HANDSHAKES_PER_HOST + 1;
+}
 static int pred_wrong_server_key(void) { return cli_closed == 1 && count_log("S dropped inbound", NULL) >= 1; }
 static int good_target;
 static int pred_good_peer(void) { return cli_closed == 1 && srv_closed >= 1 && count_log("S closed inbound", NULL) >= good_target; }
+
+/* The listener's handshake timeout; handshake_flood raises it so that the
+ * silent connections are surely still in their handshake when the extra one
+ * arrives, however slow the machine. */
+static uint32_t hs_timeout_ms = TIMEOUT_MS;
 
 static void setup(int ipv6) {
   sr_net_config cfg;
@@ -309,7 +329,7 @@ static void setup(int ipv6) {
   memcpy(cfg.netkey, netkey, 32);
   memcpy(cfg.pk, bob.pk, 32);
   memcpy(cfg.sk, bob.sk, 64);
-  cfg.handshake_timeout_ms = TIMEOUT_MS;
+  cfg.handshake_timeout_ms = hs_timeout_ms;
   cfg.cb.connected = srv_on_connected;
   cfg.cb.message = srv_on_message;
   cfg.cb.closed = srv_on_closed;
@@ -398,6 +418,7 @@ int main(int argc, char **argv) {
   crypto_sign_keypair(alice.pk, alice.sk);
   crypto_sign_keypair(bob.pk, bob.sk);
   crypto_sign_keypair(mallory.pk, mallory.sk);
+  if (strcmp(tc, "handshake_flood") == 0) hs_timeout_ms = 8000;
   setup(strcmp(tc, "good_peer_ipv6") == 0);
 
   if (strcmp(tc, "wrong_netkey") == 0) {
@@ -413,6 +434,19 @@ int main(int argc, char **argv) {
     bad_peer(attack_stalled, "SR_ETIMEOUT");
     CHECK(attacker_bytes == 0);
     CHECK(attacker_elapsed >= (TIMEOUT_MS - 50) / 1000.0 && attacker_elapsed < 3.0);
+  } else if (strcmp(tc, "handshake_flood") == 0) {
+    pthread_t th;
+    reset_counters();
+    attacker_done = 0;
+    attacker_bytes = 0;
+    attacker_eof = 0;
+    CHECK(pthread_create(&th, NULL, attacker_main, (void *)attack_flood) == 0);
+    run_until(pred_flood_done);
+    CHECK(pthread_join(th, NULL) == 0);
+    CHECK(attacker_eof && attacker_bytes == 0); /* the extra one: closed, nothing sent */
+    CHECK(count_log("S dropped inbound", "SR_EHSLIMIT") == 1);
+    CHECK(count_log("S dropped inbound", "SR_ETIMEOUT") == 0); /* closed by the peer, not timed out */
+    CHECK(count_log("S dropped inbound", NULL) == SR_NET_HANDSHAKES_PER_HOST + 1);
   } else if (strcmp(tc, "corrupt_box") == 0) {
     bad_peer(attack_corrupt_box, "SR_EBOXAUTH");
     CHECK(srv_connected == 1 && srv_closed == 1 && srv_closed_reason == SR_EBOXAUTH);
