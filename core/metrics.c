@@ -232,7 +232,7 @@ int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, 
   return 0;
 }
 
-static uint64_t splitmix64(uint64_t *s) {
+uint64_t sr_metric_splitmix64(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -292,7 +292,7 @@ int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, d
   if (sampled) { /* partial Fisher-Yates on the original ids: src[0..k) is a uniform k-subset */
     uint64_t st = seed;
     for (uint32_t i = 0; i < k; i++) {
-      uint32_t j = i + (uint32_t)(splitmix64(&st) % (n - i));
+      uint32_t j = i + (uint32_t)(sr_metric_splitmix64(&st) % (n - i));
       uint32_t t = src[i];
       src[i] = src[j];
       src[j] = t;

@@ -84,4 +84,9 @@ int sr_metric_louvain_ex(const sr_graph_t *g, uint64_t seed, unsigned starts, ui
  * partition given by label[v] < n. 0 for a graph without edges. */
 int sr_metric_modularity(const sr_graph_t *g, const uint32_t *label, double *q);
 
+/* splitmix64 (Steele, Lea, Flood 2014): the generator behind every --seed here
+ * (betweenness pivots, Louvain orders). Public so that a benchmark can draw the
+ * same sample as the library. Advances *state. */
+uint64_t sr_metric_splitmix64(uint64_t *state);
+
 #endif

@@ -33,13 +33,6 @@ static void level_free(level_t *l) {
   memset(l, 0, sizeof(*l));
 }
 
-static uint64_t mix(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 int sr_metric_modularity(const sr_graph_t *g, const uint32_t *label, double *q) {
   if (!g || !label || !q) return SR_EINVAL;
   uint32_t n = g->n;
@@ -99,7 +92,7 @@ static long local_moves(const level_t *l, double m2, uint64_t *rng, uint32_t *co
     tot[comm[i]] += l->k[i];
   }
   for (uint32_t i = n; i > 1; i--) {
-    uint32_t j = (uint32_t)(mix(rng) % i), t = queue[i - 1];
+    uint32_t j = (uint32_t)(sr_metric_splitmix64(rng) % i), t = queue[i - 1];
     queue[i - 1] = queue[j];
     queue[j] = t;
   }

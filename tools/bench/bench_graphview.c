@@ -25,38 +25,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t wall_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/* A field of /proc/self/status in KiB (VmHWM: peak RSS; RssAnon / RssFile:
- * current heap vs mapped-file pages). */
-static long status_kib(const char *field) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t fl = strlen(field);
-  long kb = -1;
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, field, fl) && line[fl] == ':') kb = strtol(line + fl + 1, NULL, 10);
-  if (f) fclose(f);
-  return kb;
-}
+#include "tools/bench/bench_util.h"
+#include "core/metrics.h" /* sr_metric_splitmix64 */
 
 #define BATCH 5000
 
@@ -89,15 +59,15 @@ static int make_store(const char *dir, size_t a, size_t f) {
       uint32_t t;
       int dup;
       do {
-        uint64_t r = splitmix64(&rs);
+        uint64_t r = sr_metric_splitmix64(&rs);
         t = (uint32_t)((r & 1) ? (r >> 1) % a : (r >> 1) % (a / 10 + 1));
         dup = t == i;
         for (size_t k = 0; k < j && !dup; k++) dup = who[i * f + k] == t;
       } while (dup);
       who[i * f + j] = t;
     }
-  uint64_t ts0 = wall_ms() - a * f - 1000, nts = 0;
-  double t0 = now_s();
+  uint64_t ts0 = bench_wall_ms() - a * f - 1000, nts = 0;
+  double t0 = bench_now_s();
   size_t done = 0, accepted = 0, total = a * f;
   while (done < total) {
     size_t m = total - done < BATCH ? total - done : BATCH;
@@ -128,16 +98,16 @@ static int make_store(const char *dir, size_t a, size_t f) {
       items[j].raw = raw[j];
       items[j].len = len;
       items[j].flow.source = SR_SRC_IMPORT;
-      items[j].flow.received_at = wall_ms();
+      items[j].flow.received_at = bench_wall_ms();
     }
     sr_ingest_stats_t stats;
-    if (sr_store_ingest(st, items, m, 2, wall_ms(), &stats)) {
+    if (sr_store_ingest(st, items, m, 2, bench_wall_ms(), &stats)) {
       fprintf(stderr, "bench_graphview: ingest failed: %s\n", sr_store_errmsg(st));
       return 1;
     }
     accepted += stats.accepted;
     done += m;
-    if (done % 100000 == 0) fprintf(stderr, "bench_graphview: %zu / %zu entries (%.0f s)\n", done, total, now_s() - t0);
+    if (done % 100000 == 0) fprintf(stderr, "bench_graphview: %zu / %zu entries (%.0f s)\n", done, total, bench_now_s() - t0);
   }
   sr_store_close(st);
   sodium_memzero(sk, a * SR_SECRET_BYTES);
@@ -211,23 +181,23 @@ int main(int argc, char **argv) {
   uint64_t m = 0;
   for (int r = 0; r < repeat; r++) {
     sr_graph_t g;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int rc = sr_store_graph(st, SR_VIEW_CONTACT, &g);
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     if (rc) {
       fprintf(stderr, "bench_graphview: sr_store_graph: %s\n", sr_strerror(rc));
       return 1;
     }
     n = g.n;
     m = g.m;
-    anon = status_kib("RssAnon"); /* with the graph still held */
-    file = status_kib("RssFile");
+    anon = bench_status_kib("RssAnon"); /* with the graph still held */
+    file = bench_status_kib("RssFile");
     sr_graph_free(&g);
     if (!r) first = dt;
     if (dt < best) best = dt;
   }
   sr_store_close(st);
-  long hwm = status_kib("VmHWM");
+  long hwm = bench_status_kib("VmHWM");
   if (json)
     printf("{\"nodes\":%u,\"edges\":%llu,\"seconds\":%.6f,\"first_s\":%.6f,\"peak_rss_kib\":%ld,"
            "\"rss_anon_kib\":%ld,\"rss_file_kib\":%ld}\n",

@@ -22,23 +22,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "tools/bench/bench_util.h"
 
 typedef struct {
   uint8_t *raw;
   size_t len;
 } blob_t;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t wall_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
 
 /* Generates n entries from a authors, interleaved so each batch holds many authors. */
 static blob_t *generate(size_t n, size_t a, uint32_t seed) {
@@ -47,7 +36,7 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
   uint64_t *seq = calloc(a, sizeof(uint64_t));
   blob_t *out = calloc(n, sizeof(*out));
   uint8_t buf[SR_ENTRY_MAX], seedb[32] = {0};
-  uint64_t ts0 = wall_ms() - (uint64_t)n;
+  uint64_t ts0 = bench_wall_ms() - (uint64_t)n;
   srand(seed);
   for (size_t i = 0; i < a; i++) {
     uint8_t pk[32];
@@ -118,10 +107,10 @@ static double bench_verify(blob_t *b, size_t n) {
   /* Locate body and signature first: the reference times the libsodium call alone. */
   sr_entry_t *e = malloc(n * sizeof(*e));
   for (size_t i = 0; i < n; i++) sr_entry_decode(b[i].raw, b[i].len, &e[i]);
-  double t0 = now_s();
+  double t0 = bench_now_s();
   size_t ok = 0;
   for (size_t i = 0; i < n; i++) ok += crypto_sign_verify_detached(e[i].sig, e[i].body, e[i].body_len, e[i].author) == 0;
-  double dt = now_s() - t0;
+  double dt = bench_now_s() - t0;
   free(e);
   if (ok != n) { fprintf(stderr, "bench_ingest: %zu signatures failed\n", n - ok); exit(1); }
   return n / dt;
@@ -134,7 +123,7 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
   char err[512];
   sr_ingest_item_t *items = calloc(g_batch, sizeof(*items));
   if (sr_store_open(dir, 1, &st, err, sizeof(err))) { fprintf(stderr, "bench_ingest: %s\n", err); exit(1); }
-  double t0 = now_s();
+  double t0 = bench_now_s();
   size_t accepted = 0;
   for (size_t i = 0; i < n; i += g_batch) {
     size_t m = n - i < g_batch ? n - i : g_batch;
@@ -144,15 +133,15 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
       items[j].raw = b[i + j].raw;
       items[j].len = b[i + j].len;
       items[j].flow.source = SR_SRC_IMPORT;
-      items[j].flow.received_at = wall_ms();
+      items[j].flow.received_at = bench_wall_ms();
     }
-    if (sr_store_ingest(st, items, m, threads, wall_ms(), &stats)) {
+    if (sr_store_ingest(st, items, m, threads, bench_wall_ms(), &stats)) {
       fprintf(stderr, "bench_ingest: ingest failed: %s\n", sr_store_errmsg(st));
       exit(1);
     }
     accepted += stats.accepted;
   }
-  double dt = now_s() - t0;
+  double dt = bench_now_s() - t0;
   if (accepted != n) { fprintf(stderr, "bench_ingest: only %zu of %zu accepted\n", accepted, n); exit(1); }
   sr_store_info_t info;
   sr_store_info(st, &info);
@@ -164,7 +153,7 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
 
 /* Runs argv with stdout to /dev/null; returns seconds and the child's peak RSS in KiB. */
 static double run_child(char *const argv[], long *maxrss_kb) {
-  double t0 = now_s();
+  double t0 = bench_now_s();
   pid_t pid = fork();
   if (pid == 0) {
     if (!freopen("/dev/null", "w", stdout)) _exit(127);
@@ -174,7 +163,7 @@ static double run_child(char *const argv[], long *maxrss_kb) {
   int status;
   struct rusage ru;
   wait4(pid, &status, 0, &ru);
-  double dt = now_s() - t0;
+  double dt = bench_now_s() - t0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fprintf(stderr, "bench_ingest: %s %s exited with %d\n", argv[0], argv[1], WEXITSTATUS(status));
     exit(1);

@@ -20,24 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* This process's peak resident set (VmHWM), KiB: per command, unlike a
- * parent's RUSAGE_CHILDREN, and not inherited from the parent across exec. */
-static long vm_hwm_kib(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kb = -1;
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
-  if (f) fclose(f);
-  return kb;
-}
+#include "tools/bench/bench_util.h"
 
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -65,15 +48,6 @@ static int next_u64(char **p, unsigned long long *out) {
   *p = s;
   *out = v;
   return 1;
-}
-
-/* The sampling of sr_metric_betweenness (core/metrics.c), reproduced so the
- * driver can give igraph the same sources. */
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
 }
 
 static int write_bin(const char *path, const void *data, size_t bytes) {
@@ -144,9 +118,9 @@ int main(int argc, char **argv) {
   int builds = strcmp(metric, "build") ? 1 : repeat;
   for (int r = 0; r < builds; r++) {
     if (r) sr_graph_free(&g);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int rc = sr_graph_build(&g, (uint32_t)n, src, dst, m);
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     if (rc) {
       fprintf(stderr, "bench_metrics: sr_graph_build: %s\n", sr_strerror(rc));
       return 1;
@@ -170,12 +144,12 @@ int main(int argc, char **argv) {
     res = malloc(res_bytes ? res_bytes : 1);
     best = 1e300;
     for (int r = 0; r < repeat; r++) {
-      double t0 = now_s();
+      double t0 = bench_now_s();
       int rc;
       if (!strcmp(metric, "pagerank")) rc = sr_metric_pagerank(&g, alpha, tol, max_iter, res);
       else if (!strcmp(metric, "wcc")) rc = sr_metric_wcc(&g, res);
       else rc = sr_metric_betweenness(&g, pivots, seed, res, NULL, NULL);
-      double dt = now_s() - t0;
+      double dt = bench_now_s() - t0;
       if (rc < 0) {
         fprintf(stderr, "bench_metrics: %s: %s\n", metric, sr_strerror(rc));
         return 1;
@@ -186,11 +160,13 @@ int main(int argc, char **argv) {
   }
   if (out_path && res && write_bin(out_path, res, res_bytes)) return 1;
   if (piv_path && pivots > 0 && pivots < g.n) {
+    /* The pivots sr_metric_betweenness drew (core/metrics.c: a partial
+     * Fisher-Yates shuffle with the same generator), for igraph to use too. */
     uint32_t *s = malloc((size_t)g.n * sizeof(uint32_t));
     uint64_t st = seed;
     for (uint32_t v = 0; v < g.n; v++) s[v] = v;
     for (uint32_t i = 0; i < pivots; i++) {
-      uint32_t j = i + (uint32_t)(splitmix64(&st) % (g.n - i));
+      uint32_t j = i + (uint32_t)(sr_metric_splitmix64(&st) % (g.n - i));
       uint32_t t = s[i];
       s[i] = s[j];
       s[j] = t;
@@ -199,7 +175,7 @@ int main(int argc, char **argv) {
     free(s);
   }
   printf("{\"metric\":\"%s\",\"n\":%u,\"m\":%llu,\"build_s\":%.6f,\"seconds\":%.6f,\"result\":%lld,\"peak_rss_kib\":%ld}\n",
-         metric, g.n, (unsigned long long)g.m, best_build, best, result, vm_hwm_kib());
+         metric, g.n, (unsigned long long)g.m, best_build, best, result, bench_status_kib("VmHWM"));
   free(res);
   sr_graph_free(&g);
   return 0;

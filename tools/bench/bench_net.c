@@ -34,6 +34,7 @@
 #include "core/shs.h"
 #include "net/address.h"
 #include "net/net.h"
+#include "tools/bench/bench_util.h"
 
 #define MSG_BYTES 4096
 #define QUEUE_HIGH (1u << 20)
@@ -41,12 +42,6 @@
 #define MIB (1024.0 * 1024.0)
 #define DEFAULT_MB 256
 #define DEFAULT_SECONDS 3.0
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void pin_cpu(int cpu) {
   cpu_set_t set;
@@ -73,7 +68,7 @@ static double raw_secretbox_mbps(double seconds) {
   uint8_t key[crypto_secretbox_KEYBYTES], nonce[crypto_secretbox_NONCEBYTES];
   uint8_t *m = malloc(MSG_BYTES), *c = malloc(MSG_BYTES + crypto_secretbox_MACBYTES);
   size_t bytes = 0;
-  double t0 = now_s(), t;
+  double t0 = bench_now_s(), t;
   randombytes_buf(key, sizeof key);
   randombytes_buf(nonce, sizeof nonce);
   randombytes_buf(m, MSG_BYTES);
@@ -83,7 +78,7 @@ static double raw_secretbox_mbps(double seconds) {
       sodium_increment(nonce, sizeof nonce);
       bytes += MSG_BYTES;
     }
-    t = now_s() - t0;
+    t = bench_now_s() - t0;
   } while (t < seconds);
   free(m);
   free(c);
@@ -102,15 +97,15 @@ static double raw_handshakes_per_s(double seconds) {
     if (sr_shs_client_init(&c, netkey, client_keys.pk, client_keys.sk, server_keys.pk, NULL) ||
         sr_shs_start(&c, m1, &n))
       abort();
-    t0 = now_s();
+    t0 = bench_now_s();
     if (sr_shs_server_init(&s, netkey, server_keys.pk, server_keys.sk, NULL) || sr_shs_start(&s, m2, &n) ||
         sr_shs_recv(&s, m1, SR_SHS_MSG1_BYTES, m2, &n))
       abort();
-    spent += now_s() - t0;
+    spent += bench_now_s() - t0;
     if (sr_shs_recv(&c, m2, SR_SHS_MSG2_BYTES, m3, &n)) abort();
-    t0 = now_s();
+    t0 = bench_now_s();
     if (sr_shs_recv(&s, m3, SR_SHS_MSG3_BYTES, m4, &n) || sr_shs_result(&s, &r)) abort();
-    spent += now_s() - t0;
+    spent += bench_now_s() - t0;
     sr_shs_wipe(&s);
     sr_shs_wipe(&c);
     count++;
@@ -200,7 +195,7 @@ static void tp_fill(sr_net_conn *c) {
 
 static void tp_connected(sr_net_conn *c, const uint8_t *pk) {
   (void)pk;
-  tp_t0 = now_s();
+  tp_t0 = bench_now_s();
   tp_cpu0 = self_cpu();
   tp_fill(c);
 }
@@ -208,7 +203,7 @@ static void tp_connected(sr_net_conn *c, const uint8_t *pk) {
 static void tp_drained(sr_net_conn *c) { tp_fill(c); }
 
 static void tp_closed(sr_net_conn *c, int reason) {
-  tp_t1 = now_s();
+  tp_t1 = bench_now_s();
   tp_cpu1 = self_cpu();
   tp_reason = reason;
   sr_net_close(c->net);
@@ -268,7 +263,7 @@ static void hs_dial(void) {
 
 static void hs_connected(sr_net_conn *c, const uint8_t *pk) {
   (void)pk;
-  if (now_s() < hs_deadline) hs_done++;
+  if (bench_now_s() < hs_deadline) hs_done++;
   hs_total++;
   sr_net_conn_goodbye(c);
 }
@@ -277,7 +272,7 @@ static void hs_closed(sr_net_conn *c, int reason) {
   (void)c;
   if (reason != 0) hs_failed++;
   hs_live--;
-  if (now_s() < hs_deadline) hs_dial();
+  if (bench_now_s() < hs_deadline) hs_dial();
   if (hs_live == 0) {
     sr_net_close(&hs_net);
   }
@@ -297,7 +292,7 @@ static double listener_handshakes_per_s(double seconds) {
   cfg.cb.closed = hs_closed;
   cfg.cb.log = quiet_log;
   if (uv_loop_init(&loop) || sr_net_init(&hs_net, &loop, &cfg)) abort();
-  hs_t0 = now_s();
+  hs_t0 = bench_now_s();
   hs_deadline = hs_t0 + seconds;
   for (int i = 0; i < HS_IN_FLIGHT; i++) hs_dial();
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -328,7 +323,7 @@ static double plain_tcp_mbps(size_t mb) {
   close(ls);
   int s = socket(AF_INET, SOCK_STREAM, 0);
   if (connect(s, (struct sockaddr *)&sa, sizeof sa)) return -1;
-  double t0 = now_s();
+  double t0 = bench_now_s();
   for (size_t left = mb * MIB; left > 0;) {
     size_t n = left < sizeof buf ? left : sizeof buf;
     ssize_t w = write(s, buf, n);
@@ -337,7 +332,7 @@ static double plain_tcp_mbps(size_t mb) {
   }
   close(s);
   waitpid(pid, NULL, 0);
-  return (double)mb / (now_s() - t0);
+  return (double)mb / (bench_now_s() - t0);
 }
 
 int main(int argc, char **argv) {

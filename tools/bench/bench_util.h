@@ -1,0 +1,40 @@
+/* bench_util.h: the clocks and the memory figure every benchmark reports.
+ * Header-only (static inline): each bench_*.c is its own program. */
+#ifndef SR_BENCH_UTIL_H
+#define SR_BENCH_UTIL_H
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* Monotonic seconds: for durations. */
+static inline double bench_now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wall-clock ms since the epoch: for entry timestamps. */
+static inline uint64_t bench_wall_ms(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+/* A field of /proc/self/status in KiB, -1 if absent: VmHWM is this process's
+ * own peak RSS (per command, unlike a parent's RUSAGE_CHILDREN); RssAnon and
+ * RssFile split the current RSS into heap and mapped-file pages. */
+static inline long bench_status_kib(const char *field) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  size_t fl = strlen(field);
+  long kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, field, fl) && line[fl] == ':') kb = strtol(line + fl + 1, NULL, 10);
+  if (f) fclose(f);
+  return kb;
+}
+
+#endif
