@@ -99,6 +99,10 @@ static void stats_print(json_t *o, const char *title) {
   printf("received from peers  %lld entries (%lld with clock skew, counted as 0 ms)\n",
          (long long)json_integer_value(json_object_get(o, "received")),
          (long long)json_integer_value(json_object_get(o, "skewed")));
+  if (json_integer_value(json_object_get(o, "received")) == 0) {
+    printf("latency, hops        none yet: no entry has arrived from a peer (`seurone run`, then `peer add`)\n");
+    return;
+  }
   printf("latency ms           p50 %lld   p90 %lld   p99 %lld   max %lld\n",
          (long long)json_integer_value(json_object_get(l, "p50")), (long long)json_integer_value(json_object_get(l, "p90")),
          (long long)json_integer_value(json_object_get(l, "p99")), (long long)json_integer_value(json_object_get(l, "max")));

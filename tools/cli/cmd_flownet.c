@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- shared ---- */
 
@@ -108,6 +109,14 @@ static json_t *report_json(const sr_flowreport_t *r) {
                    (json_int_t)r->skewed, "total", (json_int_t)sr_flowreport_total(r));
 }
 
+/* ms since the epoch as "2026-11-24 14:35:16 UTC", for people (JSON keeps ms). */
+static const char *utc_text(uint64_t ms, char *buf, size_t len) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm)) snprintf(buf, len, "%llu ms", (unsigned long long)ms);
+  return buf;
+}
+
 int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
   const char *eps_s = NULL, *since_s = NULL, *v;
   int publish = 0, rc;
@@ -183,9 +192,10 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
     cli_json_print(o);
     return 0;
   }
-  printf("flow report for %llu .. %llu ms (%llu s), epsilon %.3f (Laplace scale %.2f per count)\n",
-         (unsigned long long)since, (unsigned long long)now, (unsigned long long)((now - since) / 1000),
-         eps_milli / 1000.0, sr_flowreport_scale(eps_milli));
+  char from_s[32], to_s[32];
+  printf("flow report for %s .. %s (%llu s), epsilon %.3f (Laplace scale %.2f per count)\n",
+         utc_text(since, from_s, sizeof(from_s)), utc_text(now, to_s, sizeof(to_s)),
+         (unsigned long long)((now - since) / 1000), eps_milli / 1000.0, sr_flowreport_scale(eps_milli));
   printf("%-16s %10s %10s\n", "bucket", "noised", "exact");
   for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) {
     char l[32], lab[40];
@@ -387,6 +397,10 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   printf("network flow from %zu report%s by %zu node%s (epsilon %.3f..%.3f), %s\n", s.k, s.k == 1 ? "" : "s", nodes,
          nodes == 1 ? "" : "s", s.eps_min / 1000.0, s.eps_max / 1000.0,
          latest ? "latest per node" : "every report in the window");
+  {
+    char a[32], b[32];
+    printf("periods           %s .. %s\n", utc_text(s.period_start, a, sizeof(a)), utc_text(s.period_end, b, sizeof(b)));
+  }
   printf("entries received  %lld +- %.0f (95%%)   skewed %lld +- %.0f\n", (long long)total,
          SR_FLOWREPORT_Z95 * se_total, (long long)s.skewed, half);
   printf("every bucket below: count +- %.1f (95%%, noise only)\n", half);
