@@ -52,6 +52,12 @@ json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len);
 json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *flow);
 
 uint64_t cli_now_ms(void);
+/* Appends an entry of type with canonical content to this node's log: through
+ * the running node when one runs (ts 0), else (or with an explicit ts) straight
+ * into the store. Fills idhex and *seq; on failure prints why and returns the
+ * exit code (cmd_identity.c). */
+int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts, char idhex[65],
+                uint64_t *seq);
 /* Whether stderr is a terminal (progress lines are shown only there). */
 int cli_tty(void);
 void cli_progress(void *ctx, size_t done, size_t total);

@@ -10,7 +10,6 @@
 #include "tools/cli/cli.h"
 #include "core/flowreport.h"
 #include "node/config.h"
-#include "node/control.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,56 +49,6 @@ static void lat_label(const uint64_t *edges, uint32_t nlat, uint32_t i, char *ou
 }
 
 /* ---- flow report ---- */
-
-static int report_publish(sr_cli_t *cli, const msgpack_sbuffer *sb, char *idhex, uint64_t *seq) {
-  /* Through the running node when there is one, so that its peers get the
-   * report at once (the same path as `seurone publish`). */
-  char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)], why[200] = "";
-  uint8_t sk[SR_SECRET_BYTES], id[SR_ID_BYTES];
-  json_t *reply = NULL, *req;
-  int rc;
-  sodium_bin2base64(b64, sizeof(b64), (const uint8_t *)sb->data, sb->size, sodium_base64_VARIANT_ORIGINAL);
-  req = json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", SR_FLOWREPORT_TYPE, "content", b64);
-  rc = sr_control_call(cli->home, req, &reply, 10000);
-  json_decref(req);
-  if (rc == 0) {
-    const char *rid = json_string_value(json_object_get(reply, "id"));
-    json_t *rseq = json_object_get(reply, "seq");
-    int code = sr_control_reply_code(reply);
-    if (code != 0 || !rid || !json_is_integer(rseq)) {
-      const char *e = json_string_value(json_object_get(reply, "error"));
-      rc = cli_fail(SR_EXIT_PROBLEM, "publishing the flow report failed: %s", e ? e : sr_strerror(code ? code : SR_EIO));
-      json_decref(reply);
-      return rc;
-    }
-    snprintf(idhex, 65, "%s", rid);
-    *seq = (uint64_t)json_integer_value(rseq);
-    json_decref(reply);
-    return 0;
-  }
-  if (rc != SR_ENONODE)
-    return cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket (%s): check `seurone "
-                    "log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  sr_store_t *st = cli_open_store(cli, 0);
-  if (!st) {
-    sodium_memzero(sk, sizeof(sk));
-    return SR_EXIT_ENV;
-  }
-  uint64_t now = cli_now_ms();
-  rc = sr_store_publish(st, sk, SR_FLOWREPORT_TYPE, (const uint8_t *)sb->data, sb->size, now, now, id, seq, why,
-                        sizeof(why));
-  sodium_memzero(sk, sizeof(sk));
-  if (rc) {
-    int code = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publishing the flow report failed: %s",
-                        why[0] ? why : sr_strerror(rc));
-    sr_store_close(st);
-    return code;
-  }
-  sr_store_close(st);
-  sr_hex_encode(id, SR_ID_BYTES, idhex);
-  return 0;
-}
 
 static json_t *report_json(const sr_flowreport_t *r) {
   return json_pack("{s:I, s:I, s:f, s:I, s:o, s:o, s:o, s:I, s:I}", "period_start", (json_int_t)r->period_start,
@@ -171,7 +120,7 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
   }
   char idhex[65] = "";
   uint64_t seq = 0;
-  if (publish && (rc = report_publish(cli, &sb, idhex, &seq)) != 0) {
+  if (publish && (rc = cli_publish(cli, SR_FLOWREPORT_TYPE, (const uint8_t *)sb.data, sb.size, 0, idhex, &seq))) {
     msgpack_sbuffer_destroy(&sb);
     return rc;
   }

@@ -98,17 +98,66 @@ static const type_spec_t specs[] = {
   {"share", {"--text", "--link", "--project", "--reshare"}, {NULL}, {"--text", "--link", "--reshare"}},
 };
 
+/* See cli.h. A running node publishes for us, so that its connected peers get
+ * the entry at once; an explicit ts (tests, imports of old data) is written
+ * directly, and peers get it at their next sync. */
+int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts, char idhex[65],
+                uint64_t *seq) {
+  uint8_t sk[SR_SECRET_BYTES], id[SR_ID_BYTES];
+  char why[200] = "";
+  sr_store_t *st;
+  int rc;
+  if (!ts) {
+    char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
+    json_t *reply = NULL, *req;
+    sodium_bin2base64(b64, sizeof(b64), content, len, sodium_base64_VARIANT_ORIGINAL);
+    req = json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", type, "content", b64);
+    rc = sr_control_call(cli->home, req, &reply, 10000);
+    json_decref(req);
+    if (rc == 0) {
+      const char *rid = json_string_value(json_object_get(reply, "id"));
+      json_t *rseq = json_object_get(reply, "seq");
+      int code = sr_control_reply_code(reply);
+      if (code != 0) {
+        const char *e = json_string_value(json_object_get(reply, "error"));
+        rc = cli_fail(code == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s", e ? e : sr_strerror(code));
+      } else if (!rid || !json_is_integer(rseq)) {
+        rc = cli_fail(SR_EXIT_ENV, "the running node's reply had no id: check `seurone log` before publishing again");
+      } else {
+        snprintf(idhex, 65, "%s", rid);
+        *seq = (uint64_t)json_integer_value(rseq);
+      }
+      json_decref(reply);
+      return rc;
+    }
+    if (rc != SR_ENONODE) /* not knowing whether the node published, do not risk writing it twice */
+      return cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket (%s): check "
+                      "`seurone log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
+    ts = cli_now_ms();
+  }
+  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  if (!(st = cli_open_store(cli, 0))) {
+    sodium_memzero(sk, sizeof(sk));
+    return SR_EXIT_ENV;
+  }
+  rc = sr_store_publish(st, sk, type, content, len, ts, cli_now_ms(), id, seq, why, sizeof(why));
+  sodium_memzero(sk, sizeof(sk));
+  if (rc) rc = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
+                        why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  else sr_hex_encode(id, SR_ID_BYTES, idhex);
+  sr_store_close(st);
+  return rc;
+}
+
 int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   const sr_cmd_t *me = cli_find("publish");
   const type_spec_t *spec = NULL;
   content_t c;
   const char *vals[6] = {0}, *ts_flag = NULL;
-  uint8_t sk[SR_SECRET_BYTES], id[SR_ID_BYTES];
   uint64_t seq, ts;
-  char hex[65], why[200];
+  char hex[65];
   msgpack_sbuffer sbuf;
   msgpack_packer pk;
-  sr_store_t *st = NULL;
   int rc, exit_code = SR_EXIT_OK;
 
   memset(&c, 0, sizeof(c));
@@ -193,56 +242,11 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
     exit_code = cli_fail(SR_EXIT_USAGE, "the content is larger than an entry may be (16 KiB)");
     goto cleanup;
   }
-  if (!ts_flag) {
-    /* A running node publishes for us, so its connected peers get the entry at
-     * once. (--ts is for tests and imports of old data: written directly, and
-     * peers get it at their next sync.) */
-    char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
-    json_t *reply = NULL, *req;
-    sodium_bin2base64(b64, sizeof(b64), (const uint8_t *)sbuf.data, sbuf.size, sodium_base64_VARIANT_ORIGINAL);
-    req = json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", spec->type, "content", b64);
-    rc = sr_control_call(cli->home, req, &reply, 10000);
-    json_decref(req);
-    if (rc == 0) {
-      const char *rid = json_string_value(json_object_get(reply, "id"));
-      json_t *rseq = json_object_get(reply, "seq");
-      if (sr_control_reply_code(reply) != 0) {
-        const char *e = json_string_value(json_object_get(reply, "error"));
-        int code = sr_control_reply_code(reply);
-        exit_code = cli_fail(code == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
-                             e ? e : sr_strerror(code));
-      } else if (!rid || !json_is_integer(rseq)) {
-        exit_code = cli_fail(SR_EXIT_ENV, "the running node's reply had no id: check `seurone log` before publishing again");
-      } else if (cli->json) {
-        cli_json_print(json_pack("{s:s, s:I}", "id", rid, "seq", json_integer_value(rseq)));
-      } else {
-        printf("%s\n", rid);
-      }
-      json_decref(reply);
-      goto cleanup;
-    }
-    if (rc != SR_ENONODE) {
-      /* Not knowing whether the node published, do not risk writing it twice. */
-      exit_code = cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket (%s): check "
-                           "`seurone log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
-      goto cleanup;
-    }
-  }
-  if (cli_load_key(cli, sk)) { exit_code = SR_EXIT_ENV; goto cleanup; }
-  if (!(st = cli_open_store(cli, 0))) { exit_code = SR_EXIT_ENV; goto cleanup; }
-  rc = sr_store_publish(st, sk, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts, cli_now_ms(), id, &seq, why,
-                        sizeof(why));
-  if (rc) {
-    exit_code = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
-                         why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  if ((exit_code = cli_publish(cli, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts_flag ? ts : 0, hex, &seq)))
     goto cleanup;
-  }
-  sr_hex_encode(id, SR_ID_BYTES, hex);
   if (cli->json) cli_json_print(json_pack("{s:s, s:I}", "id", hex, "seq", (json_int_t)seq));
   else printf("%s\n", hex);
 cleanup:
-  sodium_memzero(sk, sizeof(sk));
-  sr_store_close(st);
   msgpack_sbuffer_destroy(&sbuf);
   return exit_code;
 }
