@@ -11,8 +11,7 @@ static int cmp_u32(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Distinct values of v[0..n) (sorts v in place). */
-static uint32_t distinct(uint32_t *v, uint32_t n) {
+uint32_t sr_cascade_distinct(uint32_t *v, uint32_t n) {
   uint32_t d = 0;
   qsort(v, n, sizeof(*v), cmp_u32);
   for (uint32_t i = 0; i < n; i++)
@@ -122,7 +121,7 @@ int sr_cascade_build(sr_cascade_forest_t *f, const uint32_t *parent, const uint3
     c->virality = c->size > 1 ? (double)c->wiener / pairs : 0.0;
     if (label) {
       for (uint32_t j = 0; j < c->size; j++) scratch[j] = label[f->order[c->start + j]];
-      c->people = distinct(scratch, c->size);
+      c->people = sr_cascade_distinct(scratch, c->size);
     }
   }
   rc = 0;
@@ -150,7 +149,7 @@ int64_t sr_cascade_subtree_people(const sr_cascade_forest_t *f, const uint32_t *
   }
   for (uint32_t i = 0; i < tail; i++) q[i] = label[q[i]];
   if (extra != SR_CASCADE_ROOT) q[tail++] = extra;
-  int64_t d = distinct(q, tail);
+  int64_t d = sr_cascade_distinct(q, tail);
   free(q);
   return d;
 }

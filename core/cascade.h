@@ -53,6 +53,10 @@ void sr_cascade_free(sr_cascade_forest_t *f);
  * Returns the count, or SR_ENOMEM. */
 int64_t sr_cascade_subtree_people(const sr_cascade_forest_t *f, const uint32_t *label, uint32_t v, uint32_t extra);
 
+/* The number of distinct values in v[0..n) (sorts v in place): people among
+ * author labels. */
+uint32_t sr_cascade_distinct(uint32_t *v, uint32_t n);
+
 /* The number of direct children of node v (its direct reshares). */
 static inline uint32_t sr_cascade_children(const sr_cascade_forest_t *f, uint32_t v) {
   return f->child_off[v + 1] - f->child_off[v];

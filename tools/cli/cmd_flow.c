@@ -6,6 +6,7 @@
  * skew) count as 0 and are counted as skewed (DESIGN.md, Definitions). */
 #include "tools/cli/cli.h"
 #include "core/cascade.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +53,6 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
     memcpy(s->ids[s->nids++], e->id, 32);
   }
   return collect_one(s, e->ts, f);
-}
-
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-  return x < y ? -1 : x > y;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -114,6 +110,14 @@ static void stats_print(json_t *o, const char *title) {
 
 /* ---- people: sorted keys with their profile names (for labels and tables) ---- */
 
+static int cmp_key(const void *a, const void *b) { return memcmp(a, b, 32); }
+
+/* Index of key in n sorted 32-byte keys, or -1. */
+static int64_t key_index(uint8_t (*keys)[32], size_t n, const uint8_t *key) {
+  uint8_t(*hit)[32] = n ? bsearch(key, keys, n, 32, cmp_key) : NULL;
+  return hit ? hit - keys : -1;
+}
+
 typedef struct {
   uint8_t (*key)[32];
   char **name;
@@ -145,15 +149,8 @@ static void names_free(names_t *ns) {
 
 /* The person's profile name, or NULL. The people database is in key order. */
 static const char *name_of(const names_t *ns, const uint8_t *key) {
-  size_t lo = 0, hi = ns->n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = memcmp(ns->key[mid], key, 32);
-    if (c == 0) return ns->name[mid];
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return NULL;
+  int64_t i = key_index(ns->key, ns->n, key);
+  return i >= 0 ? ns->name[i] : NULL;
 }
 
 static json_t *json_name(const names_t *ns, const uint8_t *key) {
@@ -184,23 +181,11 @@ typedef struct {
   sr_cascade_forest_t f;
 } forest_t;
 
-static int cmp_key(const void *a, const void *b) { return memcmp(a, b, 32); }
-
-static int64_t key_index(uint8_t (*keys)[32], size_t n, const uint8_t *key) {
-  uint8_t(*hit)[32] = bsearch(key, keys, n, 32, cmp_key);
-  return hit ? hit - keys : -1;
-}
-
+/* The nodes are sorted by id, their first member. */
+_Static_assert(offsetof(sr_share_node_t, id) == 0, "node_index compares a node as its id");
 static int64_t node_index(const forest_t *x, const uint8_t *id) {
-  size_t lo = 0, hi = x->n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = memcmp(x->nodes[mid].id, id, 32);
-    if (c == 0) return (int64_t)mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return -1;
+  const sr_share_node_t *hit = x->n ? bsearch(id, x->nodes, x->n, sizeof(*x->nodes), cmp_key) : NULL;
+  return hit ? hit - x->nodes : -1;
 }
 
 static void forest_free(forest_t *x) {
@@ -639,12 +624,8 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
     return rc;
   }
   /* distinct people: sort the labels */
-  size_t people = 0, reach = 0;
-  qsort(authors, nshares, sizeof(*authors), cmp_u32);
-  for (size_t i = 0; i < nshares; i++) people += i == 0 || authors[i] != authors[i - 1];
   if (x.self_label != SR_CASCADE_ROOT) members[nmembers++] = x.self_label;
-  qsort(members, nmembers, sizeof(*members), cmp_u32);
-  for (size_t i = 0; i < nmembers; i++) reach += i == 0 || members[i] != members[i - 1];
+  size_t people = sr_cascade_distinct(authors, (uint32_t)nshares), reach = sr_cascade_distinct(members, (uint32_t)nmembers);
   free(tree_seen);
   free(authors);
   free(members);
