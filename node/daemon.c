@@ -58,7 +58,6 @@ struct sr_node {
   char agent[40];
   uv_timer_t flowrep; /* flow reports (config flow_report), when flowrep_on */
   int flowrep_on;
-  uint64_t flow_last_end; /* end of the period the last report covered */
 };
 
 static uint64_t wall_ms(void) {
@@ -362,8 +361,9 @@ static void on_flow_report(uv_timer_t *t) {
   sr_flowreport_t r;
   msgpack_sbuffer sb;
   int rc;
-  if (!n->flow_last_end && sr_store_flow_last_end(n->store, n->pk, &n->flow_last_end) != 0) n->flow_last_end = 0;
-  uint64_t start = n->flow_last_end > now - interval ? n->flow_last_end : now - interval;
+  uint64_t last = 0; /* read back each time: `flow report --publish` may have published one too */
+  if (sr_store_flow_last_end(n->store, n->pk, &last) != 0) last = 0;
+  uint64_t start = last > now - interval ? last : now - interval;
   if (start >= now) return; /* clock went back: wait for the next turn */
   sr_flowreport_init(&r, start, now, n->cfg.flow_epsilon_milli);
   msgpack_sbuffer_init(&sb);
@@ -371,7 +371,6 @@ static void on_flow_report(uv_timer_t *t) {
     int64_t exact = sr_flowreport_total(&r);
     if ((rc = sr_flowreport_noise(&r)) == 0 && (rc = sr_flowreport_encode(&r, &sb)) == 0 &&
         (rc = sr_node_publish(n, SR_FLOWREPORT_TYPE, (const uint8_t *)sb.data, sb.size, id, &seq, why, sizeof(why))) == 0) {
-      n->flow_last_end = now;
       sr_hex_encode(id, SR_ID_BYTES, hex);
       /* The exact count stays in this node's own log file, never in the entry. */
       nlog(n, "published flow report seq %llu (%lld entries received in %llu s, epsilon %.3f) %.16s",

@@ -97,15 +97,26 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
       return cli_fail(SR_EXIT_USAGE, "--epsilon must be a number above 0 (at least 0.001) and at most 10, got '%s'", eps_s);
     eps_milli = (uint32_t)llround(e * 1000);
   }
-  since = now - (uint64_t)cfg.flow_report_interval * 1000;
   if (since_s && parse_u64(since_s, &since))
     return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch (0: everything), got '%s'", since_s);
-  if (since >= now) return cli_fail(SR_EXIT_USAGE, "--since must be in the past");
+  if (since_s && since >= now) return cli_fail(SR_EXIT_USAGE, "--since must be in the past");
 
   sr_flowreport_t r, exact;
-  sr_flowreport_init(&r, since, now, eps_milli);
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
+  if (!since_s) {
+    /* The daemon's period: from the end of this node's last report, at most one
+     * interval back, so that no entry is counted in two reports. */
+    uint8_t self[SR_KEY_BYTES];
+    uint64_t last = 0;
+    since = now - (uint64_t)cfg.flow_report_interval * 1000;
+    if (sr_store_get_self(st, self) == 0 && sr_store_flow_last_end(st, self, &last) == 0 && last > since) since = last;
+    if (since >= now) {
+      sr_store_close(st);
+      return cli_fail(SR_EXIT_PROBLEM, "this node's last report already covers everything up to now; try again later");
+    }
+  }
+  sr_flowreport_init(&r, since, now, eps_milli);
   rc = sr_store_flow_count(st, &r);
   sr_store_close(st);
   if (rc) return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
