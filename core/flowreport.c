@@ -8,6 +8,7 @@
 #include "core/flowreport.h"
 #include "core/canon.h"
 #include "core/err.h"
+#include <ctype.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -47,6 +48,23 @@ int64_t sr_flowreport_total(const sr_flowreport_t *r) {
 }
 
 /* ---- noise ---- */
+
+int sr_flowreport_epsilon_parse(const char *s, uint32_t *milli) {
+  uint64_t whole = 0, m = 0;
+  const char *p = s;
+  int digits = 0, frac = 0;
+  while (isdigit((unsigned char)*p) && digits < 6) whole = whole * 10 + (uint64_t)(*p++ - '0'), digits++;
+  if (*p == '.') {
+    p++;
+    while (isdigit((unsigned char)*p) && frac < 3) m = m * 10 + (uint64_t)(*p++ - '0'), frac++;
+    for (int f = frac; f < 3; f++) m *= 10;
+  }
+  m += whole * 1000;
+  if (!digits || *p || (s[digits] == '.' && !frac) || m < SR_FLOWREPORT_EPS_MILLI_MIN || m > SR_FLOWREPORT_EPS_MILLI_MAX)
+    return SR_EINVAL;
+  *milli = (uint32_t)m;
+  return 0;
+}
 
 double sr_flowreport_scale(uint32_t epsilon_milli) {
   return (double)SR_FLOWREPORT_SENSITIVITY / ((double)epsilon_milli / 1000.0);

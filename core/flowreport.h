@@ -68,6 +68,12 @@ void sr_flowreport_count(sr_flowreport_t *r, uint32_t hops, int64_t latency_ms);
 /* Sum of the hops buckets (the report's estimate of entries received). */
 int64_t sr_flowreport_total(const sr_flowreport_t *r);
 
+/* Parses epsilon written as a decimal with at most 3 fractional digits ("1",
+ * "0.5", "0.001"; no sign, exponent, inf or nan) into *milli = epsilon * 1000,
+ * within [SR_FLOWREPORT_EPS_MILLI_MIN, MAX]. Returns 0 or SR_EINVAL. One rule for
+ * the config key flow_epsilon and `flow report --epsilon`. */
+int sr_flowreport_epsilon_parse(const char *s, uint32_t *milli);
+
 /* Laplace scale b = sensitivity / epsilon for an epsilon_milli. */
 double sr_flowreport_scale(uint32_t epsilon_milli);
 /* A uniform double in the open interval (0, 1) from randombytes_buf. */

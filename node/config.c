@@ -5,6 +5,7 @@
  * that silently ignored "idle_timeout = 5000" (a typo for idle_timeout_ms) would
  * behave in a way its operator did not ask for. */
 #include "node/config.h"
+#include "core/flowreport.h"
 #include "core/err.h"
 #include "net/address.h"
 #include <ctype.h>
@@ -173,24 +174,12 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
     return 0;
   }
   if (!strcmp(key, "flow_epsilon")) {
-    /* A decimal with at most 3 fractional digits (reports carry epsilon * 1000
-     * as an integer): no sign, exponent, inf or nan. */
-    uint64_t whole = 0, milli = 0;
-    const char *p = val;
-    int digits = 0, frac = 0;
-    while (isdigit((unsigned char)*p) && digits < 6) whole = whole * 10 + (uint64_t)(*p++ - '0'), digits++;
-    if (*p == '.') {
-      p++;
-      while (isdigit((unsigned char)*p) && frac < 3) milli = milli * 10 + (uint64_t)(*p++ - '0'), frac++;
-      for (int f = frac; f < 3; f++) milli *= 10;
-    }
-    milli += whole * 1000;
-    if (!digits || *p || (val[digits] == '.' && !frac) || milli < 1 || milli > 10000) {
+    /* reports carry epsilon * 1000 as an integer: at most 3 decimals */
+    if (sr_flowreport_epsilon_parse(val, &cfg->flow_epsilon_milli)) {
       snprintf(why, whylen, "flow_epsilon must be a number above 0 and at most 10 with at most 3 decimals "
                "(e.g. 1.0), got '%s'", val);
       return SR_EINVAL;
     }
-    cfg->flow_epsilon_milli = (uint32_t)milli;
     return 0;
   }
   if (!strcmp(key, "bootstrap")) {

@@ -90,13 +90,9 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
   }
   if ((rc = sr_config_load(cli->home, &cfg, err, sizeof(err))) != 0) return cli_fail(SR_EXIT_ENV, "%s", err);
   eps_milli = cfg.flow_epsilon_milli;
-  if (eps_s) {
-    char *end;
-    double e = strtod(eps_s, &end);
-    if (*end || !(e > 0) || e > 10 || llround(e * 1000) < SR_FLOWREPORT_EPS_MILLI_MIN)
-      return cli_fail(SR_EXIT_USAGE, "--epsilon must be a number above 0 (at least 0.001) and at most 10, got '%s'", eps_s);
-    eps_milli = (uint32_t)llround(e * 1000);
-  }
+  if (eps_s && sr_flowreport_epsilon_parse(eps_s, &eps_milli))
+    return cli_fail(SR_EXIT_USAGE, "--epsilon must be a number above 0 and at most 10 with at most 3 decimals "
+                    "(e.g. 0.5), got '%s'", eps_s);
   if (since_s && parse_u64(since_s, &since))
     return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch (0: everything), got '%s'", since_s);
   if (since_s && since >= now) return cli_fail(SR_EXIT_USAGE, "--since must be in the past");
