@@ -543,6 +543,11 @@ static void pushsum_take(sr_gossip_t *g, const sr_frame_t *f) {
   sr_pushsum_absorb(&g->ps, &m, g->ps_own);
 }
 
+/* A live session whose write queue is not backed up. */
+static int pushsum_target(const sr_gpeer_t *p) {
+  return p->hello && !p->closing && sr_net_conn_queued(p->conn) < HIGH_WATER;
+}
+
 /* One round: roll the epoch over when the clock says so, then send half of the
  * mass to one random live session. A session whose write queue is backed up
  * (a sync in progress) is not picked: the round waits rather than queueing
@@ -556,13 +561,11 @@ static void on_pushsum_timer(uv_timer_t *t) {
     sr_pushsum_rollover(&g->ps, epoch, g->ps_own);
   }
   size_t n = 0;
-  for (sr_gpeer_t *p = g->peers; p; p = p->next)
-    n += p->hello && !p->closing && sr_net_conn_queued(p->conn) < HIGH_WATER;
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) n += pushsum_target(p);
   if (!n) return;
   uint32_t pick = randombytes_uniform((uint32_t)n);
   for (sr_gpeer_t *p = g->peers; p; p = p->next) {
-    if (!p->hello || p->closing || sr_net_conn_queued(p->conn) >= HIGH_WATER) continue;
-    if (pick--) continue;
+    if (!pushsum_target(p) || pick--) continue;
     sr_pushsum_msg_t m;
     msgpack_sbuffer sb;
     uint64_t w, c, x[SR_PUSHSUM_NVALUES];
