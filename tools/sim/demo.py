@@ -22,9 +22,6 @@ and finally the observer node (vertex 0 by default) prints what it learnt:
 import argparse
 import os
 import random
-import shutil
-import signal
-import subprocess
 import sys
 import time
 import types
@@ -34,8 +31,7 @@ import networkx as nx
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-import sim  # noqa: E402  (Node, Sim, load_edges, follow_jsonl)
-from procs import kill_all  # noqa: E402
+import sim  # noqa: E402  (Node, Sim, load_edges, follow_jsonl, run_guarded)
 
 
 def log(msg):
@@ -203,26 +199,7 @@ def main():
     if not 0 <= a.observer < 10**6:
         ap.error("--observer must be a vertex number")
 
-    def on_signal(signum, frame):
-        kill_all()
-        sys.exit(128 + signum)
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-    ok = False
-    try:
-        ok = run(a, s)
-    except (sim.SimError, subprocess.TimeoutExpired) as e:
-        log(f"FAILED: {e}")
-        log(f"node logs in {s.root}")
-        a.keep = True
-    finally:
-        kill_all()
-        s.pool.shutdown(wait=False)
-        if not a.keep:
-            shutil.rmtree(s.root, ignore_errors=True)
-    return 0 if ok else 1
-
+    return 0 if sim.run_guarded(s, lambda: run(a, s), a.keep) else 1
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -418,33 +418,44 @@ def main():
         ap.error(f"no seurone program at {a.seurone} (build it, or pass --seurone)")
     DEADLINE[0] = time.monotonic() + a.timeout
 
+    sim = Sim(a)
+
+    def body():
+        r = sim.run()
+        if a.json:
+            print(json.dumps(r, indent=1))
+        else:
+            print_table(r)
+        return r["reached_every_node"] == r["entries"] and not r["bad_exits"]
+
+    return 0 if run_guarded(sim, body, a.keep) else 1
+
+
+def run_guarded(sim, body, keep):
+    """Runs body() (True: success) with every node process stopped however it ends
+    (also on SIGTERM/SIGINT/SIGHUP); the homes are removed unless keep, or on a
+    failure, when their logs are what to read."""
     def on_signal(signum, frame):
         kill_all()
         sys.exit(128 + signum)
 
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, on_signal)
-    sim = Sim(a)
     ok = False
     try:
-        r = sim.run()
-        ok = r["reached_every_node"] == r["entries"] and not r["bad_exits"]
-        if a.json:
-            print(json.dumps(r, indent=1))
-        else:
-            print_table(r)
+        ok = body()
     except (SimError, subprocess.TimeoutExpired) as e:
         log(f"FAILED: {e}")
         log(f"node logs in {sim.root}")
-        a.keep = True
+        keep = True
     finally:
         kill_all()
         sim.pool.shutdown(wait=False)
-        if not a.keep:
+        if not keep:
             shutil.rmtree(sim.root, ignore_errors=True)
         else:
             log(f"kept {sim.root}")
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":
