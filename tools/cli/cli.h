@@ -60,6 +60,11 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
                 uint64_t *seq);
 /* Whether stderr is a terminal (progress lines are shown only there). */
 int cli_tty(void);
+/* One status line on stderr, replaced in place; only when stderr is a terminal. */
+void cli_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_status_clear(void);
+/* A progress callback (ctx: what is being done): "what: done/total (p%)", at
+ * most ~10 updates a second, ending the line when done reaches total. */
 void cli_progress(void *ctx, size_t done, size_t total);
 
 /* Commands, one per function. */

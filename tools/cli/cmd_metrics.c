@@ -5,10 +5,8 @@
 #include "core/metrics.h"
 #include "store/graphview.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct {
   double damping, tol;
@@ -20,43 +18,11 @@ typedef struct {
 
 typedef int (*metric_fn)(const sr_graph_t *g, double *out, void *opts);
 
-/* Progress: one status line on stderr, rewritten in place, only when stderr is
- * a terminal (so never in --json stdout, logs or pipes). Every phase says what
- * it is doing; the long metrics also report their work units. The line is
- * cleared when the command ends. */
-static int g_tty = -1;
-static double g_last;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void status(const char *fmt, ...) {
-  if (g_tty < 0) g_tty = cli_tty();
-  if (!g_tty) return;
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("\r\033[K", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fflush(stderr);
-}
-
-static void status_clear(void) {
-  if (g_tty > 0) fputs("\r\033[K", stderr), fflush(stderr);
-}
-
-/* sr_metric_progress callback; ctx is the metric's name. At most ~10 lines a
- * second, plus the first and the last. */
-static void progress(void *ctx, uint64_t done, uint64_t total) {
-  double t = now_s();
-  if (done > 1 && done < total && t - g_last < 0.1) return;
-  g_last = t;
-  status("%s: %llu/%llu (%llu%%)", (const char *)ctx, (unsigned long long)done, (unsigned long long)total,
-         (unsigned long long)(total ? done * 100 / total : 0));
-}
+/* Progress: cli_status lines on stderr, only when it is a terminal (so never
+ * in --json stdout, logs or pipes). Every phase says what it is doing; the long
+ * metrics also report their work units. sr_metric_progress callback; ctx is
+ * the metric's name. */
+static void progress(void *ctx, uint64_t done, uint64_t total) { cli_progress(ctx, (size_t)done, (size_t)total); }
 
 /* Integer-valued metrics computed into a uint32 buffer, then widened. */
 static int widen(const sr_graph_t *g, double *out, const uint32_t *u) {
@@ -225,18 +191,18 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   sr_graph_t g;
   if (!st) return SR_EXIT_ENV;
-  status("reading the graph (%s) from the store...", graph_s ? graph_s : "contact");
+  cli_status("reading the graph (%s) from the store...", graph_s ? graph_s : "contact");
   int rc = sr_store_graph(st, view, &g);
   sr_store_close(st);
   if (rc) {
-    status_clear();
+    cli_status_clear();
     return cli_fail(SR_EXIT_ENV, "building the graph failed: %s", sr_strerror(rc));
   }
-  status("%s: computing on %lu nodes, %llu edges...", name, (unsigned long)g.n, (unsigned long long)g.m);
+  cli_status("%s: computing on %lu nodes, %llu edges...", name, (unsigned long)g.n, (unsigned long long)g.m);
   double *val = calloc(g.n ? g.n : 1, sizeof(double));
   uint32_t *order = malloc((g.n ? g.n : 1) * sizeof(uint32_t));
   if (!val || !order || (rc = m->fn(&g, val, &mo))) {
-    status_clear();
+    cli_status_clear();
     free(val);
     free(order);
     sr_graph_free(&g);
@@ -245,7 +211,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
                       mo.tol);
     return cli_fail(SR_EXIT_ENV, "computing %s failed: %s", name, sr_strerror(rc ? rc : SR_ENOMEM));
   }
-  status_clear();
+  cli_status_clear();
   for (uint32_t v = 0; v < g.n; v++) order[v] = v;
   g_sort_values = val;
   g_sort_graph = &g;

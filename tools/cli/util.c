@@ -160,10 +160,29 @@ uint64_t cli_now_ms(void) {
 
 int cli_tty(void) { return isatty(2); }
 
-void cli_progress(void *ctx, size_t done, size_t total) {
-  const char *what = ctx ? ctx : "working";
+void cli_status(const char *fmt, ...) {
+  va_list ap;
   if (!cli_tty()) return;
-  if (total) fprintf(stderr, "\r%s: %zu/%zu (%zu%%)", what, done, total, done * 100 / total);
-  else fprintf(stderr, "\r%s: %zu", what, done);
-  if (total && done >= total) fputc('\n', stderr);
+  fputs("\r\033[K", stderr); /* replace the line in place */
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fflush(stderr);
+}
+
+void cli_status_clear(void) {
+  if (cli_tty()) fputs("\r\033[K", stderr), fflush(stderr);
+}
+
+void cli_progress(void *ctx, size_t done, size_t total) {
+  static uint64_t last_ms;
+  const char *what = ctx ? ctx : "working";
+  uint64_t now = cli_now_ms();
+  int last = total && done >= total;
+  /* at most ~10 updates a second, plus the first and the last */
+  if (!cli_tty() || (done > 1 && !last && now - last_ms < 100)) return;
+  last_ms = now;
+  if (total) cli_status("%s: %zu/%zu (%zu%%)", what, done, total, done * 100 / total);
+  else cli_status("%s: %zu", what, done);
+  if (last) fputc('\n', stderr);
 }
