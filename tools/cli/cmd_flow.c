@@ -400,28 +400,25 @@ static int cmp_pair_flow(const void *x, const void *y) {
 }
 
 static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
-  size_t top = 20;
-  forest_t x;
+  size_t top = 20, nn = 0;
+  sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
+  uint8_t self[32];
   names_t ns = {0};
   pairs_t ps = {0};
   int rc = parse_top(argc, argv, &top);
   if (rc) return rc;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  rc = forest_load(st, &x);
-  if (rc) {
-    sr_store_close(st);
-    return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
-  }
-  ps.self = x.self_label != SR_CASCADE_ROOT ? x.self : NULL;
+  ps.self = sr_store_get_self(st, self) == 0 ? self : NULL;
+  rc = sr_store_share_forest(st, &nodes, &nn);
   /* content level: b reshared an entry authored by a */
-  for (size_t i = 0; i < x.n && !rc; i++)
-    if (x.nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, x.nodes[x.nodes[i].parent].author, x.nodes[i].author, 0);
+  for (size_t i = 0; i < nn && !rc; i++)
+    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].author, nodes[i].author, 0);
+  free(nodes);
   if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
   if (!rc) rc = sr_store_foreach_flow(st, flow_row, &ps);
   if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
   sr_store_close(st);
-  forest_free(&x);
   if (rc) {
     free(ps.p);
     names_free(&ns);
