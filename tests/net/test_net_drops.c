@@ -389,15 +389,20 @@ static void good_peer(void) {
   CHECK(count_log("dropped", NULL) == drops_before); /* no drop on the good path */
 }
 
-static void bad_peer(attack_fn fn, const char *errname) {
+/* Runs the attack fn on its thread and the loop until done holds. */
+static void attack(attack_fn fn, int (*done)(void)) {
   pthread_t th;
   reset_counters();
   attacker_done = 0;
   attacker_bytes = 0;
   attacker_eof = 0;
   CHECK(pthread_create(&th, NULL, attacker_main, (void *)fn) == 0);
-  run_until(pred_attack_logged);
+  run_until(done);
   CHECK(pthread_join(th, NULL) == 0);
+}
+
+static void bad_peer(attack_fn fn, const char *errname) {
+  attack(fn, pred_attack_logged);
   CHECK(count_log("S dropped inbound", NULL) == 1);
   CHECK(count_log("S dropped inbound", errname) == 1);
   CHECK(attacker_eof); /* the listener closed the connection */
@@ -435,14 +440,7 @@ int main(int argc, char **argv) {
     CHECK(attacker_bytes == 0);
     CHECK(attacker_elapsed >= (TIMEOUT_MS - 50) / 1000.0 && attacker_elapsed < 3.0);
   } else if (strcmp(tc, "handshake_flood") == 0) {
-    pthread_t th;
-    reset_counters();
-    attacker_done = 0;
-    attacker_bytes = 0;
-    attacker_eof = 0;
-    CHECK(pthread_create(&th, NULL, attacker_main, (void *)attack_flood) == 0);
-    run_until(pred_flood_done);
-    CHECK(pthread_join(th, NULL) == 0);
+    attack(attack_flood, pred_flood_done);
     CHECK(attacker_eof && attacker_bytes == 0); /* the extra one: closed, nothing sent */
     CHECK(count_log("S dropped inbound", "SR_EHSLIMIT") == 1);
     CHECK(count_log("S dropped inbound", "SR_ETIMEOUT") == 0); /* closed by the peer, not timed out */
