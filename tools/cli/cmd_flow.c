@@ -530,7 +530,8 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
   sr_store_close(st);
   if (rc || sr_entry_decode(buf, len, &e)) {
     if (!rc) forest_free(&x);
-    return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s", sr_strerror(rc));
+    return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s",
+                    rc ? sr_strerror(rc) : "the stored entry does not decode (run `seurone verify`)");
   }
   uint32_t reshares = 0;
   int64_t reach = reach_of(&x, e.id, e.author, &reshares);
