@@ -361,9 +361,8 @@ static void on_flow_report(uv_timer_t *t) {
   sr_flowreport_t r;
   msgpack_sbuffer sb;
   int rc;
-  uint64_t last = 0; /* read back each time: `flow report --publish` may have published one too */
-  if (sr_store_flow_last_end(n->store, n->pk, &last) != 0) last = 0;
-  uint64_t start = last > now - interval ? last : now - interval;
+  /* read back each time: `flow report --publish` may have published one too */
+  uint64_t start = sr_store_flow_next_start(n->store, n->pk, now, interval);
   if (start >= now) return; /* clock went back: wait for the next turn */
   sr_flowreport_init(&r, start, now, n->cfg.flow_epsilon_milli);
   msgpack_sbuffer_init(&sb);

@@ -192,6 +192,10 @@ struct sr_flowreport;
 int sr_store_flow_count(sr_store_t *st, struct sr_flowreport *r);
 /* The latest period_end among author's flow-report entries (0: none). */
 int sr_store_flow_last_end(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t *end);
+/* Where author's next report starts at now: the end of its last one, but at
+ * most interval_ms back (a node off for a day reports the last interval). So
+ * periods never overlap and no entry is counted twice. >= now: nothing to report. */
+uint64_t sr_store_flow_next_start(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t now, uint64_t interval_ms);
 
 /* Writes a compacted, consistent copy of the store to the file path (which must
  * not exist), while other processes keep using the store. The file is an LMDB

@@ -104,9 +104,8 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
     /* The daemon's period: from the end of this node's last report, at most one
      * interval back, so that no entry is counted in two reports. */
     uint8_t self[SR_KEY_BYTES];
-    uint64_t last = 0;
-    since = now - (uint64_t)cfg.flow_report_interval * 1000;
-    if (sr_store_get_self(st, self) == 0 && sr_store_flow_last_end(st, self, &last) == 0 && last > since) since = last;
+    uint64_t interval = (uint64_t)cfg.flow_report_interval * 1000;
+    since = sr_store_get_self(st, self) == 0 ? sr_store_flow_next_start(st, self, now, interval) : now - interval;
     if (since >= now) {
       sr_store_close(st);
       return cli_fail(SR_EXIT_PROBLEM, "this node's last report already covers everything up to now; try again later");
