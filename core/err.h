@@ -53,6 +53,7 @@
   X(SR_ENOSTORE,      -72, "store: no store in this home directory")                \
   X(SR_ENOKEY,        -73, "no identity in this home directory")                    \
   X(SR_EKEYFILE,      -74, "secret key file is malformed")                          \
+  X(SR_EIDENTITY,     -75, "the key file and the store belong to different identities") \
   /* BEGIN net codes (owned by the net/ handshake work) */                          \
   X(SR_EHSNETKEY,    -100, "handshake: first message not made with our network key (wrong network or not SHS); closed silently") \
   X(SR_EHSSERVERKEY, -101, "handshake: server reply not made with our network key") \

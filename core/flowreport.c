@@ -243,6 +243,13 @@ static int rd_counts(sr_mp_t *mp, int64_t *out, uint32_t max, uint32_t *n) {
   return 0;
 }
 
+int sr_flowreport_is_type(const char *type, size_t type_len) {
+  static const char *const names[] = {SR_FLOWREPORT_TYPE, SR_FLOWREPORT_TYPE_OLD};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (strlen(names[i]) == type_len && memcmp(names[i], type, type_len) == 0) return 1;
+  return 0;
+}
+
 int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char *why, size_t whylen) {
   enum { K_V, K_START, K_END, K_EPS, K_HOPS, K_LAT, K_EDGES, K_SKEWED, K_N };
   static const char *const names[K_N] = {"v", "period_start", "period_end", "epsilon_milli",

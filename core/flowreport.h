@@ -34,6 +34,12 @@
 #include <msgpack.h>
 
 #define SR_FLOWREPORT_TYPE "flow-report" /* the name DESIGN.md gives it */
+/* The name reports were first published under, before the design's name was
+ * adopted. Such entries are stored as any unknown type (never schema-checked at
+ * ingest, so a hostile entry of that type cannot stop its author's log), but
+ * every reader of reports takes them too: after an upgrade, `flow network` still
+ * counts them and the daemon's next period still starts where they ended. */
+#define SR_FLOWREPORT_TYPE_OLD "flow_report"
 #define SR_FLOWREPORT_VERSION 1
 #define SR_FLOWREPORT_HOPS 17        /* 0..15 and 16+ */
 #define SR_FLOWREPORT_LAT 12         /* latency buckets of the standard layout */
@@ -99,6 +105,9 @@ int sr_flowreport_encode(const sr_flowreport_t *r, msgpack_sbuffer *sb);
  * nobody — valid content, but not in this layout (r is not filled) — or
  * SR_ECONTENT with a sentence in why (why may be NULL). */
 int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char *why, size_t whylen);
+/* 1 when an entry's type (type_len bytes, not NUL-terminated) names a flow
+ * report: SR_FLOWREPORT_TYPE or SR_FLOWREPORT_TYPE_OLD. */
+int sr_flowreport_is_type(const char *type, size_t type_len);
 
 /* ---- combining k reports ---- */
 

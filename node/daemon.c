@@ -457,6 +457,10 @@ int sr_node_run(const sr_node_opts_t *o) {
     fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path, rc == SR_ENOSTORE ? "run `seurone init` first" : err);
     goto out_free;
   }
+  if ((rc = sr_identity_check_store(n->home, n->store, n->pk, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: %s\n", err);
+    goto out_store;
+  }
   if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) { rc = SR_ENOMEM; goto out_store; }
   uv_loop_init(&n->loop);
   /* The control socket first: a second node on this home stops here, before it

@@ -6,6 +6,7 @@
 #include "node/identity.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "store/store.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,6 +50,41 @@ cleanup:
   return rc;
 }
 
+/* 1 when HOME/store names an identity although HOME/secret is missing: err then
+ * says how to restore the key (sr_identity_check_store). */
+static int no_key_but_owned(const char *home, char *err, size_t errlen) {
+  char path[4200];
+  sr_store_t *st = NULL;
+  int owned;
+  sr_home_store_path(home, path, sizeof(path));
+  if (access(path, F_OK) != 0 || sr_store_open(path, 0, &st, NULL, 0) != 0) return 0;
+  owned = sr_identity_check_store(home, st, NULL, err, errlen) == SR_EIDENTITY;
+  sr_store_close(st);
+  return owned;
+}
+
+int sr_identity_check_store(const char *home, sr_store_t *st, const uint8_t *pk, char *err, size_t errlen) {
+  uint8_t self[SR_KEY_BYTES];
+  char shex[SR_KEY_BYTES * 2 + 1], khex[SR_KEY_BYTES * 2 + 1];
+  if (sr_store_get_self(st, self) != 0) return 0; /* a store that names nobody fits any key */
+  if (pk && memcmp(pk, self, SR_KEY_BYTES) == 0) return 0;
+  sr_hex_encode(self, SR_KEY_BYTES, shex);
+  if (!pk) {
+    snprintf(err, errlen,
+             "the store in %s/store belongs to the identity %s, but %s/secret (its key) is missing. "
+             "Restore the key file from your backup: copy it to %s/secret and run `chmod 600 %s/secret`. "
+             "Do not run `seurone init` here: a new identity could never write to this log",
+             home, shex, home, home, home);
+  } else {
+    sr_hex_encode(pk, SR_KEY_BYTES, khex);
+    snprintf(err, errlen,
+             "%s/secret holds the identity %s, but the store in %s/store belongs to %s. "
+             "Put that identity's key file back as %s/secret, or, to start afresh as %s, move %s/store away",
+             home, khex, home, shex, home, khex, home);
+  }
+  return SR_EIDENTITY;
+}
+
 int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen) {
   char path[4200], buf[512], *line, *save = NULL;
   struct stat sb;
@@ -57,6 +93,7 @@ int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, s
   sr_home_secret_path(home, path, sizeof(path));
   fd = open(path, O_RDONLY);
   if (fd < 0) {
+    if (no_key_but_owned(home, err, errlen)) return SR_ENOKEY;
     snprintf(err, errlen, "no identity in %s: run `seurone init` (or pass --home DIR)", home);
     return SR_ENOKEY;
   }

@@ -9,6 +9,8 @@
 #include "core/entry.h"
 #include <stddef.h>
 
+struct sr_store;
+
 /* Resolves the home directory into out. flag may be NULL. */
 int sr_home_resolve(const char *flag, char *out, size_t cap);
 /* HOME/store and HOME/secret. */
@@ -19,7 +21,20 @@ void sr_home_secret_path(const char *home, char *out, size_t cap);
  * key is already there (it is never overwritten). */
 int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]);
 /* Loads HOME/secret. SR_ENOKEY: none; SR_EPERM: group or others may read it;
- * SR_EKEYFILE: malformed. err receives a sentence saying what to do. */
+ * SR_EKEYFILE: malformed. err receives a sentence saying what to do. When there
+ * is no key file but HOME/store names the identity it belongs to (a store
+ * restored without its key), err says to restore the key file rather than to run
+ * `seurone init`: it opens the store to find out, so call it before this process
+ * opens the store itself. */
 int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen);
+
+/* Checks that st (the store of home) belongs to pk, the public key of HOME/secret,
+ * or NULL when there is no key file. A store records the identity it was made for
+ * (sr_store_set_self): a key file and a store are one person's only together, and
+ * making a new key over a restored store, or running another home's key on it,
+ * would silently turn the person into someone else. Returns 0 when the store
+ * names no identity or names pk; else SR_EIDENTITY, and err says which
+ * identities they are and how to bring the right key back. */
+int sr_identity_check_store(const char *home, struct sr_store *st, const uint8_t *pk, char *err, size_t errlen);
 
 #endif

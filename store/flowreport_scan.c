@@ -37,7 +37,7 @@ static int last_one(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   last_t *l = ctx;
   sr_flowreport_t r;
   (void)f;
-  if (e->type_len != strlen(SR_FLOWREPORT_TYPE) || memcmp(e->type, SR_FLOWREPORT_TYPE, e->type_len) != 0) return 0;
+  if (!sr_flowreport_is_type(e->type, e->type_len)) return 0;
   if (sr_flowreport_parse(e->content, e->content_len, &r, NULL, 0) == 0 && r.period_end > l->end) l->end = r.period_end;
   return 0;
 }

@@ -492,6 +492,23 @@ static void store_scan(void) {
   }
   T_OK(sr_store_flow_last_end(st, me.pk, &end));
   T_EQ(end, NOW - 5000);
+  /* a report under the type's earlier name (flow_report) still counts: after an
+   * upgrade the next period starts where it ended, not one interval back */
+  {
+    t_buf_t b;
+    sr_flowreport_t x;
+    sr_flowreport_init(&x, NOW - 5000, NOW - 4000, 1000);
+    encode(&x, &b);
+    T_OK(sr_store_publish(st, me.sk, SR_FLOWREPORT_TYPE_OLD, T_DATA(&b), T_SIZE(&b), NOW, NOW, id, &seq, why,
+                          sizeof(why)));
+    t_buf_free(&b);
+  }
+  T_OK(sr_store_flow_last_end(st, me.pk, &end));
+  T_EQ(end, NOW - 4000);
+  T_EQ(sr_flowreport_is_type("flow_report", 11), 1);
+  T_EQ(sr_flowreport_is_type("flow-report", 11), 1);
+  T_EQ(sr_flowreport_is_type("flow-reports", 12), 0);
+  T_EQ(sr_flowreport_is_type("flow", 4), 0);
   /* a bad one is refused by publish (the schema runs there too) */
   t_buf_t bad;
   t_about(&bad, "alice");

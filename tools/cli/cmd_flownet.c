@@ -188,7 +188,7 @@ typedef struct {
 static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   held_list_t *l = ctx;
   (void)f;
-  if (e->type_len != strlen(SR_FLOWREPORT_TYPE) || memcmp(e->type, SR_FLOWREPORT_TYPE, e->type_len) != 0) return 0;
+  if (!sr_flowreport_is_type(e->type, e->type_len)) return 0;
   if (l->n == l->cap) {
     size_t nc = l->cap ? l->cap * 2 : 64;
     held_t *v = realloc(l->v, nc * sizeof(*v));

@@ -3,27 +3,44 @@
 #include "node/control.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* init never makes a new identity over a store that names another one: after a
+ * restore of the store alone, `init` (which status and the errors once
+ * suggested) would silently have made the person someone else. */
 int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   uint8_t sk[SR_SECRET_BYTES];
-  char hex[SR_HEX_KEY_LEN + 1];
-  int created = 1, rc;
-  sr_store_t *st;
+  char hex[SR_HEX_KEY_LEN + 1], err[4600], path[4200];
+  int created = 0, have_key, rc, code = SR_EXIT_OK;
+  sr_store_t *st = NULL;
   if (argc > 1) return cli_fail(SR_EXIT_USAGE, "init takes no arguments besides --home and --json: got '%s'", argv[1]);
-  rc = sr_identity_create(cli->home, sk);
-  if (rc == SR_EEXIST) {
-    created = 0;
-    if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  } else if (rc) {
-    return cli_fail(SR_EXIT_ENV, "cannot create the identity in %s: %s (check that the directory is writable)",
-                    cli->home, sr_strerror(rc));
+  sr_home_secret_path(cli->home, path, sizeof(path));
+  have_key = access(path, F_OK) == 0;
+  if (have_key && cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  sr_home_store_path(cli->home, path, sizeof(path));
+  rc = sr_store_open(path, 0, &st, err, sizeof(err));
+  if (rc && rc != SR_ENOSTORE) {
+    code = cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
+    goto cleanup;
   }
-  if (!(st = cli_open_store(cli, 1))) { sodium_memzero(sk, sizeof(sk)); return SR_EXIT_ENV; }
-  rc = sr_store_set_self(st, sk + 32);
-  sr_store_close(st);
+  if (st && sr_identity_check_store(cli->home, st, have_key ? sk + 32 : NULL, err, sizeof(err))) {
+    code = cli_fail(SR_EXIT_ENV, "%s", err);
+    goto cleanup;
+  }
+  if (!have_key) {
+    if ((rc = sr_identity_create(cli->home, sk)) != 0) {
+      code = cli_fail(SR_EXIT_ENV, "cannot create the identity in %s: %s (check that the directory is writable)",
+                      cli->home, sr_strerror(rc == SR_EEXIST ? SR_EIO : rc));
+      goto cleanup;
+    }
+    created = 1;
+  }
+  if (!st && !(st = cli_open_store(cli, 1))) { code = SR_EXIT_ENV; goto cleanup; }
+  if ((rc = sr_store_set_self(st, sk + 32)) != 0) {
+    code = cli_fail(SR_EXIT_ENV, "cannot record the identity in the store: %s", sr_strerror(rc));
+    goto cleanup;
+  }
   sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
-  sodium_memzero(sk, sizeof(sk));
-  if (rc) return cli_fail(SR_EXIT_ENV, "cannot record the identity in the store: %s", sr_strerror(rc));
   if (cli->json) {
     cli_json_print(json_pack("{s:s, s:s, s:b}", "id", hex, "home", cli->home, "created", created));
   } else {
@@ -31,7 +48,10 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
     fprintf(stderr, created ? "created a new identity and store in %s\n" : "%s was already initialised; nothing changed\n",
             cli->home);
   }
-  return 0;
+cleanup:
+  if (st) sr_store_close(st);
+  sodium_memzero(sk, sizeof(sk));
+  return code;
 }
 
 int cmd_id(sr_cli_t *cli, int argc, char **argv) {

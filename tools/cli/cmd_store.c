@@ -291,8 +291,19 @@ int cmd_backup(sr_cli_t *cli, int argc, char **argv) {
     return rc;
   }
   sr_store_info(st, &info);
-  if (cli->json) cli_json_print(json_pack("{s:s, s:I}", "file", argv[1], "entries", (json_int_t)info.entries));
-  else printf("wrote %s (%zu entries); restore: copy it to HOME/store/data.mdb\n", argv[1], info.entries);
+  /* The store alone is not a person: say what else a complete backup needs. */
+  char secret[4200], config[4200];
+  sr_home_secret_path(cli->home, secret, sizeof(secret));
+  snprintf(config, sizeof(config), "%s/config", cli->home);
+  if (cli->json) {
+    cli_json_print(json_pack("{s:s, s:I, s:[s,s]}", "file", argv[1], "entries", (json_int_t)info.entries, "also_back_up",
+                             secret, config));
+  } else {
+    printf("wrote %s: the store, %zu %s\n", argv[1], info.entries, info.entries == 1 ? "entry" : "entries");
+    printf("a complete backup also needs your key file %s (whoever holds it can write as you: keep that copy\n"
+           "private) and %s. Restore: key file to HOME/secret (chmod 600), config to HOME/config,\n"
+           "%s to HOME/store/data.mdb, then `seurone verify`.\n", secret, config, argv[1]);
+  }
   sr_store_close(st);
   return 0;
 }

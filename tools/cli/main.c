@@ -43,8 +43,14 @@ static const sr_cmd_t commands[] = {
    "Rebuilds logs, heads, graph edges, projects and forks from the stored entries alone.\n"},
   {"backup", cmd_backup, "write a compacted, consistent copy of the store",
    "usage: seurone backup FILE [--json]\n"
-   "Writes an LMDB data file while other processes keep using the store. To restore it,\n"
-   "create HOME/store/ and copy FILE there as data.mdb.\n"},
+   "Writes the store as one LMDB data file while other processes keep using it (FILE must\n"
+   "not exist). A complete backup is three things: FILE, your key file HOME/secret (whoever\n"
+   "holds it can write as you: keep that copy private, e.g. offline) and HOME/config.\n"
+   "Restore, into a new or empty home: copy the key file to HOME/secret (`chmod 600` it),\n"
+   "the config to HOME/config, FILE to HOME/store/data.mdb; then `seurone verify`.\n"
+   "Without the key file the store cannot be written to: `init` refuses to make a new\n"
+   "identity over a store that belongs to another one.\n"
+   "--json: {file, entries, also_back_up: [the key file and config paths]}.\n"},
   {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
    "usage: seurone export entries [--author KEY] [--out FILE]\n"
    "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
