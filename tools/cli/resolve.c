@@ -99,13 +99,7 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
   sr_match_t m[SHOWN];
   size_t n = 0, len = strlen(arg);
   int hex = all_hex(arg), rc = 0;
-  if (hex && len == 64) {
-    if (sr_hex_decode(arg, out, 32) == 0) return 0;
-    /* uppercase digits: sr_hex_decode wants lowercase */
-    char low[65];
-    for (size_t i = 0; i <= len; i++) low[i] = (char)(arg[i] >= 'A' && arg[i] <= 'F' ? arg[i] + 32 : arg[i]);
-    if (sr_hex_decode(low, out, 32) == 0) return 0;
-  }
+  if (hex && len == 64 && sr_hex_decode(arg, out, 32) == 0) return 0;
   if (hex && len > 64)
     return cli_fail(SR_EXIT_USAGE, "%s has %zu hex digits: a key or id has 64", what, len);
   if (hex && len >= MIN_PREFIX && (rc = sr_store_find_prefix(st, kind, arg, m, SHOWN, &n)) == 0 && n > 1)
