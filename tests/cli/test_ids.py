@@ -95,7 +95,7 @@ def typed_lookups(m, w):
     log = m.cli_json("log", "周六昆明")
     check(log and log[0]["author"] == w["chen"], "log takes a person's name (Chinese)")
     check(m.cli_json("log", "Bob")[0]["author"] == bob, "log takes a person's name")
-    fails(m, ["log", "bob"], 2, "neither hex digits", "case included", what="a name must match exactly")
+    fails(m, ["log", "bob"], 2, "nor the name of a person", "case included", what="a name must match exactly")
     fails(m, ["log", "abcdef03"], 2, "matches no person", what="a prefix that matches no one fails")
     fails(m, ["log", w["project"][:8]], 2, "matches no person", "a project id",
           what="a project id's prefix given as a person says what it is")

@@ -125,12 +125,12 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
     fprintf(stderr, "' matches no %s this node knows%s%s%s: check it, or give all 64 hex digits\n", kind_noun(kind),
             other ? " (it begins " : "", other ? other : "", other ? ")" : "");
   } else if (kind == SR_FIND_ENTRY)
-    fprintf(stderr, "' is not an entry id: give at least %d of its hex digits (as `seurone log` prints it)\n",
-            MIN_PREFIX);
+    fprintf(stderr, "' is not an entry id: give its 64 hex digits, or at least the first %d (as `seurone log` "
+            "prints them)\n", MIN_PREFIX);
   else
-    fprintf(stderr, "' is neither hex digits of a %s nor the name of a %s this node knows (`seurone graph` lists "
-            "them; a name must match exactly, case included)\n", kind == SR_FIND_PERSON ? "key" : "project id",
-            kind_noun(kind));
+    fprintf(stderr, "' is neither a %s (64 hex digits, or at least the first %d) nor the name of a %s this node "
+            "knows (`seurone graph` lists them; a name must match exactly, case included)\n",
+            kind == SR_FIND_PERSON ? "key" : "project id", MIN_PREFIX, kind_noun(kind));
   return SR_EXIT_USAGE;
 }
 
