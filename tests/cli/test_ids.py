@@ -42,7 +42,7 @@ def load_make_entries(path):
 
 def world(path):
     """Writes the imported entries; returns {name: key or id hex}."""
-    bob, chen, ana1, ana2, eve1, eve2, x = (ME.Author(1010, i) for i in range(7))
+    bob, chen, ana1, ana2, eve1, eve2, x, cafe = (ME.Author(1010, i) for i in range(8))
     lines, ts, out = [], ME.TS0, {}
 
     def add(who, type_, content):
@@ -59,12 +59,13 @@ def world(path):
     add(ana2, "about", {"name": "Ana"})
     add(eve1, "about", {"name": "Eve\x1b[2J"})
     add(eve2, "about", {"name": "Eve\x1b[2J"})
+    add(cafe, "about", {"name": "cafe"})  # hex, and shorter than a prefix may be
     add(x, "contact", {"who": bytes.fromhex(K1), "state": "follow"})
     add(x, "contact", {"who": bytes.fromhex(K2), "state": "follow"})
     with open(path, "w") as f:
         for line in lines:
             f.write(json.dumps(line) + "\n")
-    for name, a in (("bob", bob), ("chen", chen), ("ana1", ana1), ("ana2", ana2)):
+    for name, a in (("bob", bob), ("chen", chen), ("ana1", ana1), ("ana2", ana2), ("cafe", cafe)):
         out[name] = a.pk.hex()
     return out
 
@@ -95,6 +96,7 @@ def typed_lookups(m, w):
     log = m.cli_json("log", "周六昆明")
     check(log and log[0]["author"] == w["chen"], "log takes a person's name (Chinese)")
     check(m.cli_json("log", "Bob")[0]["author"] == bob, "log takes a person's name")
+    check(m.cli_json("log", "cafe")[0]["author"] == w["cafe"], "a name made of hex digits, shorter than 8, is a name")
     fails(m, ["log", "bob"], 2, "nor the name of a person", "case included", what="a name must match exactly")
     fails(m, ["log", "abcdef03"], 2, "matches no person", what="a prefix that matches no one fails")
     fails(m, ["log", w["project"][:8]], 2, "matches no person", "a project id",

@@ -520,7 +520,8 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
   char full[65];
   int r;
   if ((r = cli_resolve(cli, SR_FIND_ENTRY, "ID", idhex, id))) return r;
-  sr_hex_encode(id, 32, full), idhex = full; /* messages show the whole id, not what was typed */
+  sr_hex_encode(id, 32, full);
+  idhex = full; /* messages show the whole id, not what was typed */
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = sr_store_get_entry(st, id, buf, sizeof(buf), &len, &f);
@@ -576,7 +577,8 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   int held = 0, rc;
   char full[65];
   if ((rc = cli_resolve(cli, SR_FIND_PROJECT, "ID", idhex, pid))) return rc;
-  sr_hex_encode(pid, 32, full), idhex = full; /* messages show the whole id, not what was typed */
+  sr_hex_encode(pid, 32, full);
+  idhex = full; /* messages show the whole id, not what was typed */
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_store_get_entry(st, pid, buf, sizeof(buf), &len, &pf);
