@@ -117,9 +117,9 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
   fprintf(stderr, "seurone: %s '", what);
   put_escaped(stderr, arg, len);
   if (hex && len < MIN_PREFIX)
-    fprintf(stderr, "' is too short: give at least %d hex digits of the %s (as `seurone log` prints them), all 64, "
-            "or %s\n", MIN_PREFIX, kind == SR_FIND_PERSON ? "key" : "id",
-            kind == SR_FIND_ENTRY ? "nothing shorter" : kind == SR_FIND_PERSON ? "the person's name" : "the project's name");
+    fprintf(stderr, "' is too short: give at least %d hex digits of the %s (as `seurone log` prints them), or all "
+            "64%s\n", MIN_PREFIX, kind == SR_FIND_PERSON ? "key" : "id",
+            kind == SR_FIND_ENTRY ? "" : kind == SR_FIND_PERSON ? ", or the person's exact name" : ", or the project's exact name");
   else if (hex) {
     const char *other = other_kind(st, kind, arg);
     fprintf(stderr, "' matches no %s this node knows%s%s%s: check it, or give all 64 hex digits\n", kind_noun(kind),
