@@ -40,8 +40,15 @@ int cli_is_help(const char *arg);
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);
 /* Loads the secret key; prints a clear error and returns nonzero if it cannot. */
 int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]);
-/* Parses a 64-hex key or id; prints "<what> must be 64 hex digits" on failure. */
-int cli_parse_key(const char *what, const char *hex, uint8_t out[32]);
+/* A key or id as a person types it (resolve.c), into 32 bytes. kind is what the
+ * argument names (SR_FIND_PERSON, _ENTRY, _PROJECT; store.h): all 64 hex digits
+ * are taken as given, known or not; a prefix of at least 8 hex digits must match
+ * exactly one of that kind the node knows; a person's or project's exact name
+ * must be unique. Otherwise prints why (an ambiguous one with its candidates)
+ * and returns the exit code; what names the argument in messages. cli_resolve
+ * opens cli's store when it needs it, cli_resolve_in uses st. */
+int cli_resolve(sr_cli_t *cli, int kind, const char *what, const char *arg, uint8_t out[32]);
+int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[32]);
 
 /* Prints a JSON document (and a newline) to stdout and frees it. */
 void cli_json_print(json_t *doc);

@@ -72,7 +72,8 @@ static int export_entries(sr_cli_t *cli, int argc, char **argv) {
     }
     return cli_fail(SR_EXIT_USAGE, "export entries: unexpected '%s'", argv[i]);
   }
-  if (who && cli_parse_key("--author", who, author)) return SR_EXIT_USAGE;
+  int r;
+  if (who && (r = cli_resolve(cli, SR_FIND_PERSON, "--author", who, author))) return r;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   FILE *out = open_out(outp);

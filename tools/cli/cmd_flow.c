@@ -517,7 +517,11 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
   sr_entry_t e;
   sr_flow_t f;
   forest_t x;
-  if (cli_parse_key("ID", idhex, id)) return SR_EXIT_USAGE;
+  char full[65];
+  int r;
+  if ((r = cli_resolve(cli, SR_FIND_ENTRY, "ID", idhex, id))) return r;
+  sr_hex_encode(id, 32, full);
+  idhex = full; /* messages show the whole id, not what was typed */
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = sr_store_get_entry(st, id, buf, sizeof(buf), &len, &f);
@@ -571,7 +575,10 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   forest_t x;
   stats_t s = {0};
   int held = 0, rc;
-  if (cli_parse_key("ID", idhex, pid)) return SR_EXIT_USAGE;
+  char full[65];
+  if ((rc = cli_resolve(cli, SR_FIND_PROJECT, "ID", idhex, pid))) return rc;
+  sr_hex_encode(pid, 32, full);
+  idhex = full; /* messages show the whole id, not what was typed */
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_store_get_entry(st, pid, buf, sizeof(buf), &len, &pf);
@@ -656,7 +663,8 @@ int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
   uint8_t author[32];
   if (argc == 3 && !strcmp(argv[1], "entry")) return flow_entry(cli, argv[2]);
   if (argc == 3 && !strcmp(argv[1], "author")) {
-    if (cli_parse_key("KEY", argv[2], author)) return SR_EXIT_USAGE;
+    int rc = cli_resolve(cli, SR_FIND_PERSON, "KEY", argv[2], author);
+    if (rc) return rc;
     return flow_stats(cli, author, "how this author's entries reached this node");
   }
   if (argc == 3 && !strcmp(argv[1], "project")) return flow_project(cli, argv[2]);

@@ -90,9 +90,9 @@ static void put_str(content_t *c, const char *key, const char *val) {
   kv->val.via.str.size = (uint32_t)strlen(val);
 }
 
-static int put_key(content_t *c, const char *key, const char *hex, const char *flag) {
-  uint8_t *bin = c->bins[c->n];
-  if (cli_parse_key(flag, hex, bin)) return -1;
+/* Adds key -> bin 32 from c->bins[c->n], which the caller has filled. */
+static void put_key(content_t *c, const char *key) {
+  const uint8_t *bin = c->bins[c->n];
   msgpack_object_kv *kv = &c->kv[c->n++];
   kv->key.type = MSGPACK_OBJECT_STR;
   kv->key.via.str.ptr = key;
@@ -100,7 +100,6 @@ static int put_key(content_t *c, const char *key, const char *hex, const char *f
   kv->val.type = MSGPACK_OBJECT_BIN;
   kv->val.via.bin.ptr = (const char *)bin;
   kv->val.via.bin.size = 32;
-  return 0;
 }
 
 typedef struct {
@@ -117,6 +116,74 @@ static const type_spec_t specs[] = {
   {"membership", {"--project", "--role"}, {"--project", "--role"}, {NULL}},
   {"share", {"--text", "--link", "--project", "--reshare"}, {NULL}, {"--text", "--link", "--reshare"}},
 };
+
+/* Checks a resolved --who, --project or --reshare value against what the store
+ * knows (docs/cli.md, "Keys and ids in publish"). The impossible (yourself as a
+ * contact, a project or entry id as a person, a person's key or another entry
+ * as a project, a person's key as an entry) is refused with exit 2; the unknown
+ * (what may still arrive) gets a warning, printed and added to warnings. */
+static int check_key(sr_store_t *st, const char *flag, const uint8_t *bin, json_t *warnings) {
+  sr_known_t k;
+  char hex[65], msg[400] = "";
+  int rc = sr_store_what_is(st, bin, &k);
+  if (rc) return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  sr_hex_encode(bin, 32, hex);
+  hex[16] = '\0'; /* as `seurone log` shows ids */
+  if (strcmp(flag, "--who") == 0) {
+    if (k.self)
+      return cli_fail(SR_EXIT_USAGE, "--who is your own key: a contact entry is about someone else (you cannot follow, "
+                      "unfollow or block yourself); nothing was published");
+    if (k.project || k.entry)
+      return cli_fail(SR_EXIT_USAGE, "--who %s... is %s, not a person's key (a person's key is what `seurone id` prints "
+                      "on their node); nothing was published", hex, k.project ? "a project id" : "the id of an entry");
+    if (!k.authored)
+      snprintf(msg, sizeof(msg), "--who %s...: this node holds no entry by that key; if it is a typo, publish the "
+               "contact again with the right key (their log may also simply not have arrived yet)", hex);
+  } else if (strcmp(flag, "--project") == 0) {
+    if (k.person)
+      return cli_fail(SR_EXIT_USAGE, "--project %s... is a person's key, not a project id (the id of their project "
+                      "entry: `seurone graph` lists projects); nothing was published", hex);
+    if (k.entry && strcmp(k.entry_type, "project") != 0)
+      return cli_fail(SR_EXIT_USAGE, "--project %s... is the id of a%s %s entry, not of a project entry; nothing was "
+                      "published", hex, strchr("aeiou", k.entry_type[0]) && k.entry_type[0] ? "n" : "",
+                      k.entry_type[0] ? k.entry_type : "stored");
+    if (!k.project_held)
+      snprintf(msg, sizeof(msg), "--project %s...: this node holds no project entry with that id; if it is a typo, "
+               "publish again with the right id (the project entry may also simply not have arrived yet)", hex);
+  } else {
+    if (k.person)
+      return cli_fail(SR_EXIT_USAGE, "--reshare %s... is a person's key, not an entry id (`seurone log AUTHOR` shows "
+                      "their entries' ids); nothing was published", hex);
+    if (!k.entry)
+      snprintf(msg, sizeof(msg), "--reshare %s...: this node does not hold that entry; if it is a typo, publish "
+               "again with the right id (the entry may also simply not have arrived yet)", hex);
+  }
+  if (msg[0]) {
+    fprintf(stderr, "seurone: warning: %s\n", msg);
+    json_array_append_new(warnings, json_string(msg));
+  }
+  return 0;
+}
+
+/* Resolves every --who, --project and --reshare value of vals (spec order) into
+ * c and checks it (check_key), in one store opened for reading: a running node
+ * may write the store meanwhile, which LMDB allows. Returns 0 or the exit code. */
+static int put_keys(sr_cli_t *cli, const type_spec_t *spec, const char *const *vals, content_t *c, json_t *warnings) {
+  sr_store_t *st = NULL;
+  int rc = 0;
+  for (int f = 0; f < 6 && spec->flags[f] && !rc; f++) {
+    const char *flag = spec->flags[f];
+    int kind = strcmp(flag, "--who") == 0 ? SR_FIND_PERSON : strcmp(flag, "--project") == 0 ? SR_FIND_PROJECT
+               : strcmp(flag, "--reshare") == 0 ? SR_FIND_ENTRY : 0;
+    if (!kind || !vals[f]) continue;
+    if (!st && !(st = cli_open_store(cli, 0))) return SR_EXIT_ENV;
+    if ((rc = cli_resolve_in(st, kind, flag, vals[f], c->bins[c->n])) == 0 &&
+        (rc = check_key(st, flag, c->bins[c->n], warnings)) == 0)
+      put_key(c, flag + 2);
+  }
+  sr_store_close(st);
+  return rc;
+}
 
 /* See cli.h. A running node publishes for us, so that its connected peers get
  * the entry at once; an explicit ts (tests, imports of old data) is written
@@ -178,6 +245,7 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   char hex[65];
   msgpack_sbuffer sbuf;
   msgpack_packer pk;
+  json_t *warnings = NULL;
   int rc, exit_code = SR_EXIT_OK;
 
   memset(&c, 0, sizeof(c));
@@ -226,7 +294,7 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
     const char *flag = spec->flags[f], *v = vals[f];
     if (!v) continue;
     if (strcmp(flag, "--who") == 0 || strcmp(flag, "--project") == 0 || strcmp(flag, "--reshare") == 0) {
-      if (put_key(&c, flag + 2, v, flag)) return SR_EXIT_USAGE;
+      continue; /* put_keys, below, once every flag is known good */
     } else if (strcmp(flag, "--state") == 0 && sr_contact_state_parse(v, strlen(v)) < 0) {
       return cli_fail(SR_EXIT_USAGE, "--state must be follow, unfollow or block, got '%s'", v);
     } else if (strcmp(flag, "--role") == 0 && sr_role_parse(v, strlen(v)) < 0) {
@@ -251,8 +319,13 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
     if (*end || !*ts_flag) return cli_fail(SR_EXIT_USAGE, "--ts must be milliseconds since the epoch");
   }
 
-  msgpack_object root = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = c.n, .ptr = c.kv}};
   msgpack_sbuffer_init(&sbuf);
+  if (!(warnings = json_array())) {
+    exit_code = cli_fail(SR_EXIT_ENV, "out of memory");
+    goto cleanup;
+  }
+  if ((exit_code = put_keys(cli, spec, vals, &c, warnings))) goto cleanup;
+  msgpack_object root = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = c.n, .ptr = c.kv}};
   msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
   if ((rc = sr_canon_encode(&pk, &root, SR_CANON_MAX_DEPTH))) {
     exit_code = cli_fail(SR_EXIT_USAGE, "cannot encode the content: %s", sr_strerror(rc));
@@ -264,9 +337,10 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   }
   if ((exit_code = cli_publish(cli, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts_flag ? ts : 0, hex, &seq)))
     goto cleanup;
-  if (cli->json) cli_json_print(json_pack("{s:s, s:I}", "id", hex, "seq", (json_int_t)seq));
+  if (cli->json) cli_json_print(json_pack("{s:s, s:I, s:O}", "id", hex, "seq", (json_int_t)seq, "warnings", warnings));
   else printf("%s\n", hex);
 cleanup:
+  json_decref(warnings);
   msgpack_sbuffer_destroy(&sbuf);
   return exit_code;
 }

@@ -99,7 +99,7 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
     else return cli_fail(SR_EXIT_USAGE, "log: unexpected '%s' (see seurone log --help)", argv[i]);
   }
   if (who) {
-    if (cli_parse_key("AUTHOR", who, author)) return SR_EXIT_USAGE;
+    if ((rc = cli_resolve(cli, SR_FIND_PERSON, "AUTHOR", who, author))) return rc;
   } else if (!all) {
     if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
     memcpy(author, sk + 32, SR_KEY_BYTES);

@@ -17,15 +17,23 @@ static const sr_cmd_t commands[] = {
   {"publish", cmd_publish, "append a signed entry to your log",
    "usage: seurone publish TYPE [FLAGS] [--json]\n"
    "  about       --name NAME [--bio TEXT]\n"
-   "  contact     --who KEY --state follow|unfollow|block\n"
+   "  contact     --who PERSON --state follow|unfollow|block\n"
    "  project     --name NAME [--description TEXT] [--tag TAG]... [--url URL]\n"
-   "  membership  --project ID --role member|supporter|left\n"
-   "  share       [--text TEXT] [--link URL] [--project ID] [--reshare ID]  (one of text, link, reshare)\n"
-   "KEY and ID are 64 hex digits. Prints the new entry id; --json: {\"id\": hex, \"seq\": n}.\n"
+   "  membership  --project PROJECT --role member|supporter|left\n"
+   "  share       [--text TEXT] [--link URL] [--project PROJECT] [--reshare ID]  (one of text, link, reshare)\n"
+   "PERSON: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
+   "the exact name of someone the node knows; PROJECT: a project id, prefix or name; ID:\n"
+   "an entry id or prefix. Refused (exit 2): yourself as --who, a project or entry id as\n"
+   "--who, a person's key or a non-project entry as --project, a key as --reshare. Warned\n"
+   "about but published (they may arrive later): a --who with no entry held, a --project\n"
+   "with no project entry held, a --reshare of an entry not held (docs/cli.md).\n"
+   "Prints the new entry id; --json: {\"id\": hex, \"seq\": n, \"warnings\": [str]}.\n"
    "--ts MS sets the timestamp (ms since epoch; default now) for tests and imports of old data.\n"},
   {"log", cmd_log, "show a log (yours or AUTHOR's), or every log",
    "usage: seurone log [AUTHOR|--all] [--json]\n"
    "Shows the entries of AUTHOR (default: your own; --all: every author), oldest first.\n"
+   "AUTHOR: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
+   "the exact name of someone the node knows.\n"
    "--json prints an array of {id, author, seq, prev, ts, type, content, received_at,\n"
    "source, from, hops}; binary values in content are hex. Forked authors are marked, and\n"
    "their fork proofs are listed after the log (in JSON: objects with \"fork_proof\": true).\n"},
@@ -52,10 +60,11 @@ static const sr_cmd_t commands[] = {
    "identity over a store that belongs to another one.\n"
    "--json: {file, entries, also_back_up: [the key file and config paths]}.\n"},
   {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
-   "usage: seurone export entries [--author KEY] [--out FILE]\n"
+   "usage: seurone export entries [--author PERSON] [--out FILE]\n"
    "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
    "entries: one JSON object a line: {id, author, seq, type, raw (base64 entry bytes)};\n"
-   "  logs in author then seq order, fork proofs after them.\n"
+   "  logs in author then seq order, fork proofs after them. --author PERSON: a key, a\n"
+   "  unique prefix of 8+ hex digits, or a person's exact name.\n"
    "graph: GraphML with node attributes kind (person|project) and name, edge attribute\n"
    "  kind; read by NetworkX, igraph and Gephi. csv: an edge table Source,Target,Type,Kind\n"
    "  (Gephi's import format); --nodes FILE also writes Id,Label,Kind.\n"},
@@ -134,12 +143,14 @@ static const sr_cmd_t commands[] = {
    "  --seed S              the sample for --pivots, the start for communities\n"
    "On a terminal, long computations show their progress on stderr.\n"},
   {"flow", cmd_flow, "how entries reached and spread (latency, hops, cascades, edges)",
-   "usage: seurone flow entry ID | author KEY | project ID | summary   [--json]\n"
+   "usage: seurone flow entry ID | author PERSON | project PROJECT | summary   [--json]\n"
    "       seurone flow cascades [--top K] | edges [--top K]   [--json]\n"
    "       seurone flow report [...] | network [...]   [--json]   (network-wide: below)\n"
    "From what the node recorded at each entry's first arrival, and the reshares it holds\n"
    "(definitions and keys: docs/flow.md). Latency = first arrival minus the author's\n"
-   "timestamp (negative: clock skew, counted as 0 and reported).\n"
+   "timestamp (negative: clock skew, counted as 0 and reported). ID: an entry id or a\n"
+   "unique prefix of 8+ hex digits; PERSON: a key, prefix or exact name; PROJECT: a\n"
+   "project id, prefix or exact name.\n"
    "  entry     where and when it arrived; reach = people known to hold it (its author,\n"
    "            every resharer below it in its cascade, this node); direct reshares\n"
    "  author    latency and hops of an author's entries, and their reach (mean, max)\n"

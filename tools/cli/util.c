@@ -50,13 +50,6 @@ int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]) {
   return rc;
 }
 
-int cli_parse_key(const char *what, const char *hex, uint8_t out[32]) {
-  if (sr_hex_decode(hex, out, 32) == 0) return 0;
-  cli_fail(SR_EXIT_USAGE, "%s must be 64 hex digits (a key or entry id as `seurone id` or `seurone log` prints it), got '%s'",
-           what, hex);
-  return SR_EINVAL;
-}
-
 void cli_json_print(json_t *doc) {
   json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
   fputc('\n', stdout);

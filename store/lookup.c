@@ -1,0 +1,165 @@
+/* lookup.c: finding keys and ids by what a person typed — a hex prefix or a
+ * name — and what the node knows of a given id (store.h, "lookups").
+ *
+ * Prefixes are served by the key order of the people, entries and projects
+ * databases: one MDB_SET_RANGE seek to the first key at or after the prefix,
+ * then MDB_NEXT while keys still start with it, so the cost is a seek plus one
+ * step per match (at most max + 1), whatever the size of the store. Names have
+ * no index: a name lookup reads every row of profiles or projects.
+ */
+#include "store/store_internal.h"
+#include <string.h>
+
+/* Copies at most SR_FIND_NAME_MAX bytes of a name, backing off to a UTF-8
+ * character boundary so a long name is not cut inside a character. */
+static void copy_name(sr_match_t *m, const void *p, size_t len) {
+  const uint8_t *s = p;
+  if (len > SR_FIND_NAME_MAX) {
+    len = SR_FIND_NAME_MAX;
+    while (len > 0 && (s[len] & 0xc0) == 0x80) len--;
+  }
+  memcpy(m->name, s, len);
+  m->name[len] = '\0';
+  m->name_len = len;
+}
+
+static void profile_name(sr_store_t *st, MDB_txn *txn, const uint8_t *key, sr_match_t *m) {
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  if (mdb_get(txn, st->dbi[DB_PROFILES], &k, &v) == 0) copy_name(m, v.mv_data, v.mv_size);
+}
+
+/* Fills what a match shows besides its id: names, and an entry's type. */
+static void describe(sr_store_t *st, MDB_txn *txn, int kind, const MDB_val *k, const MDB_val *v, sr_match_t *m) {
+  memset(m, 0, sizeof(*m));
+  memcpy(m->id, k->mv_data, SR_ID_BYTES);
+  if (kind == SR_FIND_PERSON) {
+    profile_name(st, txn, m->id, m);
+  } else if (kind == SR_FIND_PROJECT) {
+    if (v->mv_size > SR_KEY_BYTES) copy_name(m, (const uint8_t *)v->mv_data + SR_KEY_BYTES, v->mv_size - SR_KEY_BYTES);
+  } else {
+    sr_entry_t e;
+    if (sr_entry_decode(v->mv_data, v->mv_size, &e) == 0) {
+      memcpy(m->type, e.type, e.type_len < SR_TYPE_MAX ? e.type_len : SR_TYPE_MAX);
+      profile_name(st, txn, e.author, m);
+    }
+  }
+}
+
+static int db_of(int kind) {
+  return kind == SR_FIND_PERSON ? DB_PEOPLE : kind == SR_FIND_ENTRY ? DB_ENTRIES : kind == SR_FIND_PROJECT ? DB_PROJECTS : -1;
+}
+
+static int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Whether the 32-byte key starts with the hex digits whose values are in d[0..nd). */
+static int starts_with(const uint8_t *key, const uint8_t *d, size_t nd) {
+  for (size_t i = 0; i < nd; i++)
+    if (((i & 1) ? key[i / 2] & 0x0f : key[i / 2] >> 4) != d[i]) return 0;
+  return 1;
+}
+
+int sr_store_find_prefix(sr_store_t *st, int kind, const char *hex, sr_match_t *out, size_t max, size_t *n) {
+  uint8_t d[2 * SR_ID_BYTES], seek[SR_ID_BYTES] = {0};
+  size_t nd = hex ? strlen(hex) : 0;
+  int db = db_of(kind), rc, mrc;
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  *n = 0;
+  if (db < 0 || nd == 0 || nd > sizeof(d)) return SR_EINVAL;
+  for (size_t i = 0; i < nd; i++) {
+    int v = nibble(hex[i]);
+    if (v < 0) return SR_EINVAL;
+    d[i] = (uint8_t)v;
+    seek[i / 2] |= (uint8_t)((i & 1) ? v : v << 4);
+  }
+  /* The seek key is the prefix's bytes (an odd last digit as the high nibble):
+   * every key starting with the prefix sorts at or after it, and they are
+   * contiguous, so the walk stops at the first key that does not match. */
+  MDB_val k = {(nd + 1) / 2, seek}, v;
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[db], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && *n <= max;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != SR_ID_BYTES) continue; /* no other keys are written there; skip rather than trust */
+    if (!starts_with(k.mv_data, d, nd)) break;
+    if (*n < max) describe(st, txn, kind, &k, &v, &out[*n]);
+    ++*n;
+  }
+  if (mrc != 0 && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "look up a prefix", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+typedef struct {
+  int kind;
+  const char *name;
+  size_t len, max, *n;
+  sr_match_t *out;
+} name_scan_t;
+
+static int name_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+  name_scan_t *a = arg;
+  const char *name = v->mv_data;
+  size_t len = v->mv_size;
+  if (k->mv_size != SR_ID_BYTES) return 0;
+  if (a->kind == SR_FIND_PROJECT) {
+    if (len <= SR_KEY_BYTES) return 0; /* named by a membership or share only: no name */
+    name += SR_KEY_BYTES;
+    len -= SR_KEY_BYTES;
+  }
+  if (len != a->len || memcmp(name, a->name, len) != 0) return 0;
+  if (*a->n < a->max) {
+    sr_match_t *m = &a->out[*a->n];
+    memset(m, 0, sizeof(*m));
+    memcpy(m->id, k->mv_data, SR_ID_BYTES);
+    copy_name(m, name, len);
+  }
+  (void)st;
+  (void)txn;
+  return ++*a->n > a->max ? SR_SCAN_STOP : 0;
+}
+
+int sr_store_find_name(sr_store_t *st, int kind, const char *name, size_t len, sr_match_t *out, size_t max, size_t *n) {
+  name_scan_t a = {kind, name, len, max, n, out};
+  *n = 0;
+  if (kind != SR_FIND_PERSON && kind != SR_FIND_PROJECT) return SR_EINVAL;
+  if (len == 0) return 0; /* names are never empty (content schema) */
+  return sr_store_scan(st, kind == SR_FIND_PERSON ? DB_PROFILES : DB_PROJECTS, NULL,
+                       kind == SR_FIND_PERSON ? "profiles" : "projects", name_row, &a);
+}
+
+int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *kn) {
+  MDB_txn *txn;
+  MDB_val k = {SR_ID_BYTES, (void *)id}, v, sk = {4, "self"};
+  sr_entry_t e;
+  int rc, mrc;
+  memset(kn, 0, sizeof(*kn));
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
+  /* Each lookup: 0 found, MDB_NOTFOUND not, anything else is a failure. */
+#define LOOKUP(db, found)                                                  \
+  do {                                                                     \
+    mrc = mdb_get(txn, st->dbi[db], &k, &v);                               \
+    if (mrc && mrc != MDB_NOTFOUND) { rc = sr_store_fail(st, "look up an id", mrc); goto done; } \
+    found = mrc == 0;                                                      \
+  } while (0)
+  LOOKUP(DB_PEOPLE, kn->person);
+  LOOKUP(DB_HEADS, kn->authored);
+  LOOKUP(DB_PROJECTS, kn->project);
+  kn->project_held = kn->project && v.mv_size >= SR_KEY_BYTES;
+  LOOKUP(DB_ENTRIES, kn->entry);
+  if (kn->entry && sr_entry_decode(v.mv_data, v.mv_size, &e) == 0)
+    memcpy(kn->entry_type, e.type, e.type_len < SR_TYPE_MAX ? e.type_len : SR_TYPE_MAX);
+#undef LOOKUP
+  if (mdb_get(txn, st->dbi[DB_META], &sk, &v) == 0 && v.mv_size == SR_KEY_BYTES)
+    kn->self = memcmp(v.mv_data, id, SR_KEY_BYTES) == 0;
+done:
+  mdb_txn_abort(txn);
+  return rc;
+}
