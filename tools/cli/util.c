@@ -57,8 +57,10 @@ int cli_parse_key(const char *what, const char *hex, uint8_t out[32]) {
   return SR_EINVAL;
 }
 
+/* UTF-8 as written: jansson holds only valid UTF-8 strings, and escapes the
+ * controls itself, so nothing in a JSON output needs \uXXXX for non-ASCII. */
 void cli_json_print(json_t *doc) {
-  json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_dumpf(doc, stdout, JSON_COMPACT);
   fputc('\n', stdout);
   json_decref(doc);
 }
