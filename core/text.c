@@ -200,12 +200,12 @@ int sr_text_wrap(const char *s, size_t len, size_t width, int (*line)(void *ctx,
       start = i + 1;
       continue;
     }
-    if (s[i] == ' ') { /* the break falls on a space: drop it */
-      rc = emit(s, start, i, buf, cap, line, ctx);
-      start = i + 1;
-    } else if (space != (size_t)-1 && space > start) {
-      rc = emit(s, start, space, buf, cap, line, ctx);
-      start = space + 1;
+    if (s[i] == ' ' || (space != (size_t)-1 && space > start)) {
+      /* break at a space, dropping it and the spaces before it (invisible at a line end) */
+      size_t at = s[i] == ' ' ? i : space, end = at;
+      while (end > start && s[end - 1] == ' ') end--;
+      rc = emit(s, start, end, buf, cap, line, ctx);
+      start = at + 1;
     } else {
       if (i == start) i += u.n; /* one unit wider than the line: it goes alone */
       rc = emit(s, start, i, buf, cap, line, ctx);

@@ -127,6 +127,10 @@ static void wraps_by_width(void) {
   T_EQ(ls.n, 2);
   T_CHECK(!strcmp(ls.lines[0], "exactly10c"));
   T_CHECK(!strcmp(ls.lines[1], "more"));
+  ls = wrap("two  spaces", 6); /* spaces at a break are dropped */
+  T_EQ(ls.n, 2);
+  T_CHECK(!strcmp(ls.lines[0], "two"));
+  T_CHECK(!strcmp(ls.lines[1], "spaces"));
   ls = wrap("周六昆明市场见！", 5); /* no spaces: between characters, by columns */
   T_EQ(ls.n, 4);
   T_CHECK(!strcmp(ls.lines[0], "周六"));

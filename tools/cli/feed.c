@@ -215,7 +215,7 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     if (!h) exit(SR_EXIT_ENV);
     snprintf(h, n, "%s  %s %s", t, w, action);
     lines_t p = {prefix, body, 0};
-    size_t pw = sr_text_width(prefix, strlen(prefix));
+    size_t pw = sr_text_width(body, strlen(body)); /* the lines after the first are indented */
     sr_text_wrap(h, strlen(h), width > pw + 20 ? width - pw : 20, print_line, &p);
     free(h);
   }
