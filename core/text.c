@@ -175,22 +175,23 @@ static int emit(const char *s, size_t a, size_t b, char *buf, size_t cap,
   return line(ctx, buf, n < cap ? n : cap - 1);
 }
 
-int sr_text_wrap(const char *s, size_t len, size_t width, int (*line)(void *ctx, const char *l, size_t n),
-                 void *ctx) {
+int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
+                 int (*line)(void *ctx, const char *l, size_t n), void *ctx) {
   size_t cap = SR_TEXT_ESCAPED_MAX(len), start = 0;
   char *buf = malloc(cap);
   int rc = 0;
   unit_t u;
   if (!buf) return SR_ENOMEM;
   if (width < 1) width = 1;
-  while (!rc) {
-    /* Scan the units that fit on this line; remember the last space. */
+  if (first < 1) first = 1;
+  for (size_t w = first; !rc; w = width) {
+    /* Scan the units that fit on this line (w columns); remember the last space. */
     size_t i = start, used = 0, space = (size_t)-1;
     int nl = 0;
     for (; i < len; i += u.n) {
       unit_at(s, len, i, SR_TEXT_KEEP_NL, &u);
       if (s[i] == '\n') { nl = 1; break; }
-      if (used + u.w > width) break;
+      if (used + u.w > w) break;
       if (s[i] == ' ') space = i;
       used += u.w;
     }

@@ -44,13 +44,14 @@ size_t sr_text_width(const char *s, size_t len);
  * exactly width columns. Combining marks stay with their base character. */
 size_t sr_text_fit(const char *s, size_t len, size_t width, int pad, char *out, size_t cap);
 
-/* Breaks the escaped text into lines of at most width columns (at least 1):
+/* Breaks the escaped text into lines of at most width columns (at least 1;
+ * the first line: first columns, for a hanging indent):
  * at the text's own newlines, else at the last space that fits (the space is
  * dropped), else between characters. Calls line(ctx, l, n) for each line in
  * order (l is escaped, not NUL-terminated, valid during the call); a nonzero
  * return stops the walk and is returned. Empty text gives one empty line.
  * Returns 0, or SR_ENOMEM. */
-int sr_text_wrap(const char *s, size_t len, size_t width, int (*line)(void *ctx, const char *l, size_t n),
-                 void *ctx);
+int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
+                 int (*line)(void *ctx, const char *l, size_t n), void *ctx);
 
 #endif

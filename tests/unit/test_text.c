@@ -113,7 +113,7 @@ static int collect(void *ctx, const char *l, size_t n) {
 
 static lines_t wrap(const char *s, size_t w) {
   lines_t ls = {0};
-  T_OK(sr_text_wrap(s, strlen(s), w, collect, &ls));
+  T_OK(sr_text_wrap(s, strlen(s), w, w, collect, &ls));
   return ls;
 }
 
@@ -151,6 +151,12 @@ static void wraps_by_width(void) {
   ls = wrap("😀", 1); /* wider than the line: alone on it */
   T_EQ(ls.n, 1);
   T_CHECK(!strcmp(ls.lines[0], "😀"));
+  ls = (lines_t){0}; /* a hanging indent: the first line narrower */
+  T_OK(sr_text_wrap("aaa bbb ccc ddd", 15, 3, 7, collect, &ls));
+  T_EQ(ls.n, 3);
+  T_CHECK(!strcmp(ls.lines[0], "aaa"));
+  T_CHECK(!strcmp(ls.lines[1], "bbb ccc"));
+  T_CHECK(!strcmp(ls.lines[2], "ddd"));
   ls = wrap("", 10);
   T_EQ(ls.n, 1);
   T_CHECK(!strcmp(ls.lines[0], ""));

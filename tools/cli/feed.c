@@ -113,7 +113,8 @@ static void para(const char *prefix, const char *s, size_t len, size_t width) {
   size_t pw = sr_text_width(prefix, strlen(prefix));
   /* drop trailing blank lines and spaces: they would print as empty indents */
   while (len && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\r')) len--;
-  if (sr_text_wrap(s, len, width > pw + 20 ? width - pw : 20, print_line, &p)) exit(SR_EXIT_ENV);
+  size_t w = width > pw + 20 ? width - pw : 20;
+  if (sr_text_wrap(s, len, w, w, print_line, &p)) exit(SR_EXIT_ENV);
 }
 
 /* "label: text" paragraphs for the string fields of content. */
@@ -215,8 +216,10 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     if (!h) exit(SR_EXIT_ENV);
     snprintf(h, n, "%s  %s %s", t, w, action);
     lines_t p = {prefix, body, 0};
-    size_t pw = sr_text_width(body, strlen(body)); /* the lines after the first are indented */
-    sr_text_wrap(h, strlen(h), width > pw + 20 ? width - pw : 20, print_line, &p);
+    size_t pw = sr_text_width(prefix, strlen(prefix)), bw = sr_text_width(body, strlen(body));
+    /* a hanging indent: the lines after the first go behind the body's */
+    if (sr_text_wrap(h, strlen(h), width > pw + 20 ? width - pw : 20, width > bw + 20 ? width - bw : 20, print_line, &p))
+      exit(SR_EXIT_ENV);
     free(h);
   }
   /* body: what they wrote */
