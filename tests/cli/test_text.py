@@ -230,6 +230,19 @@ check("ok: 1 entry from 1 author verified" in fresh.run("verify").stdout, "verif
 check(fresh.run("graph").stdout.endswith("1 person, 0 projects; 0 follow 0 block 0 member 0 supporter 0 share 0 reshare\n"),
       "graph: '1 person, 0 projects'")
 
+# a file name that is not UTF-8: JSON stays valid, the terminal gets it escaped
+bk = os.fsencode(root) + b"/b\xff\x1b[2J.mdb"
+r = subprocess.run([A.seurone, "--home", fresh.path, "backup", bk, "--json"], capture_output=True)
+try:
+    doc = json.loads(r.stdout.decode("utf-8"))
+except ValueError:
+    doc = {}
+check(r.returncode == 0 and doc.get("file", "").endswith("/b\\xff\\x1b[2J.mdb") and doc.get("entries") == 1,
+      f"backup --json with a file name that is not UTF-8: valid JSON, the name escaped ({r.stdout[:80]!r})")
+r = subprocess.run([A.seurone, "--home", fresh.path, "backup", bk + b"2"], capture_output=True)
+check(r.returncode == 0 and b"\x1b" not in r.stdout and b"/b\\xff\\x1b[2J.mdb2 (1 entry)" in r.stdout,
+      f"backup: the file name escaped, '1 entry' ({r.stdout[:100]!r})")
+
 # --verbose with stderr on a terminal: each "committed" line starts a line, not
 # glued to the progress line ("import: 5000committed lines ...").
 fresh2 = Home(A.seurone, root, "fresh2")

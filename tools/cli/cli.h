@@ -46,6 +46,9 @@ int cli_parse_key(const char *what, const char *hex, uint8_t out[32]);
 /* Prints a JSON document (and a newline) to stdout and frees it. */
 void cli_json_print(json_t *doc);
 json_t *cli_json_hex(const uint8_t *b, size_t len);
+/* A JSON string of s as it is when it is UTF-8, else of its escaped form (\xHH
+ * for the bad bytes): for strings not checked before, like file names. */
+json_t *cli_json_text(const char *s);
 /* Canonical msgpack (checked) to JSON: bin as lowercase hex, big uints as strings. */
 json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len);
 /* The log form of an entry: {id, author, seq, prev, ts, type, content, ...flow}. */

@@ -284,9 +284,13 @@ int cmd_backup(sr_cli_t *cli, int argc, char **argv) {
     return rc;
   }
   sr_store_info(st, &info);
-  if (cli->json) cli_json_print(json_pack("{s:s, s:I}", "file", argv[1], "entries", (json_int_t)info.entries));
-  else printf("wrote %s (%zu %s); restore: copy it to HOME/store/data.mdb\n", argv[1], info.entries,
-                   cli_plural(info.entries, "entry", "entries"));
+  if (cli->json) cli_json_print(json_pack("{s:o, s:I}", "file", cli_json_text(argv[1]), "entries", (json_int_t)info.entries));
+  else {
+    fputs("wrote ", stdout);
+    cli_text_put(stdout, argv[1], strlen(argv[1]));
+    printf(" (%zu %s); restore: copy it to HOME/store/data.mdb\n", info.entries,
+           cli_plural(info.entries, "entry", "entries"));
+  }
   sr_store_close(st);
   return 0;
 }

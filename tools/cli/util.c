@@ -1,6 +1,7 @@
 /* util.c: helpers shared by the subcommands (see cli.h). */
 #include "tools/cli/cli.h"
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -60,9 +61,21 @@ int cli_parse_key(const char *what, const char *hex, uint8_t out[32]) {
 /* UTF-8 as written: jansson holds only valid UTF-8 strings, and escapes the
  * controls itself, so nothing in a JSON output needs \uXXXX for non-ASCII. */
 void cli_json_print(json_t *doc) {
+  /* json_pack returns NULL for a string that is not UTF-8: say so, not "" */
+  if (!doc) fputs("seurone: could not build the JSON output (a string that is not UTF-8?)\n", stderr);
   json_dumpf(doc, stdout, JSON_COMPACT);
   fputc('\n', stdout);
   json_decref(doc);
+}
+
+json_t *cli_json_text(const char *s) {
+  json_t *j = json_string(s);
+  if (!j) { /* not UTF-8 (a file name, say): its escaped form, which is */
+    char *t = cli_text_cut(s, strlen(s), CLI_TEXT_WHOLE);
+    j = json_string(t);
+    free(t);
+  }
+  return j;
 }
 
 json_t *cli_json_hex(const uint8_t *b, size_t len) {
