@@ -230,6 +230,11 @@ check("ok: 1 entry from 1 author verified" in fresh.run("verify").stdout, "verif
 check(fresh.run("graph").stdout.endswith("1 person, 0 projects; 0 follow 0 block 0 member 0 supporter 0 share 0 reshare\n"),
       "graph: '1 person, 0 projects'")
 
+# error messages quote what was given (here a pasted key): escaped too
+r = subprocess.run([A.seurone, "--home", me.path, "log", "ab\x1b[2J\u202ecd"], capture_output=True)
+err = r.stderr.decode("utf-8", "replace")
+check(r.returncode == 2 and "ab\\x1b[2J\\u202ecd" in err and not unsafe_chars(err), f"errors are escaped ({err.strip()[-40:]!r})")
+
 # a file name that is not UTF-8: JSON stays valid, the terminal gets it escaped
 bk = os.fsencode(root) + b"/b\xff\x1b[2J.mdb"
 r = subprocess.run([A.seurone, "--home", fresh.path, "backup", bk, "--json"], capture_output=True)

@@ -6,13 +6,24 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+/* A message can quote what others sent (a relay's refusal, a bad line) or a
+ * file name: escaped like every other text for the terminal (text.c). */
 int cli_fail(int code, const char *fmt, ...) {
   va_list ap;
-  fputs("seurone: ", stderr);
+  char small[512], *msg = small;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  int n = vsnprintf(small, sizeof(small), fmt, ap);
   va_end(ap);
+  if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL) {
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  if (!msg) msg = small; /* out of memory: the message cut */
+  fputs("seurone: ", stderr);
+  cli_text_put(stderr, msg, n < 0 ? 0 : msg == small && n >= (int)sizeof(small) ? sizeof(small) - 1 : (size_t)n);
   fputc('\n', stderr);
+  if (msg != small) free(msg);
   return code;
 }
 
