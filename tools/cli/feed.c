@@ -186,18 +186,22 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     }
   } else if (ok && c.type == SR_CT_SHARE) {
     if (c.has_project) where = project(fd, c.project);
+    int of_share = 0;
     if (c.has_reshare) {
       uint8_t buf[SR_ENTRY_MAX];
       size_t len;
       sr_entry_t re;
       if (sr_store_get_entry(fd->st, c.reshare, buf, sizeof(buf), &len, NULL) == 0 &&
-          sr_entry_decode(buf, len, &re) == 0)
+          sr_entry_decode(buf, len, &re) == 0) {
         target = who(fd, re.author);
+        of_share = re.type_len == 5 && memcmp(re.type, "share", 5) == 0;
+      }
     }
     action = malloc((target ? strlen(target) : 0) + (where ? strlen(where) : 0) + 48);
     if (action)
-      sprintf(action, "%s%s%s%s%s:", c.has_reshare ? "reshared" : "shared", target ? " a share by " : "",
-              target ? target : c.has_reshare ? " an entry" : "", where ? " in " : "", where ? where : "");
+      sprintf(action, "%s%s%s%s%s:", c.has_reshare ? "reshared" : "shared",
+              target ? (of_share ? " a share by " : " an entry by ") : "", target ? target : c.has_reshare ? " an entry" : "",
+              where ? " in " : "", where ? where : "");
   } else if (ok && c.type == SR_CT_FLOW_REPORT) {
     action = strdup("published a flow report (`seurone flow network` reads them)");
   } else {
