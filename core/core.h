@@ -7,4 +7,5 @@
 #include "core/entry.h"
 #include "core/content.h"
 #include "core/rules.h"
+#include "core/text.h"
 #endif

@@ -78,14 +78,20 @@ static void nlog(sr_node_t *n, const char *fmt, ...) {
   va_end(ap);
   gmtime_r(&t, &tm);
   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+  /* A line can quote what a peer sent (a reason, a name): escaped for the
+   * terminal (core/text.h); JSON keeps it unless it is not valid UTF-8 (cut by
+   * the buffer, or bad bytes), which JSON cannot carry. */
+  char safe[SR_TEXT_ESCAPED_MAX(sizeof(msg))];
+  sr_text_escape(msg, strlen(msg), 0, safe, sizeof(safe));
   if (n->json_log) {
-    json_t *o = json_pack("{s:I, s:s}", "ts", (json_int_t)ms, "msg", msg);
+    json_t *o = json_pack("{s:I, s:s}", "ts", (json_int_t)ms, "msg",
+                          sr_utf8_valid((const uint8_t *)msg, strlen(msg)) ? msg : safe);
     char *s = json_dumps(o, JSON_COMPACT);
-    fprintf(stderr, "%s\n", s);
+    if (s) fprintf(stderr, "%s\n", s);
     free(s);
     json_decref(o);
   } else {
-    fprintf(stderr, "%s.%03uZ %s\n", when, (unsigned)(ms % 1000), msg);
+    fprintf(stderr, "%s.%03uZ %s\n", when, (unsigned)(ms % 1000), safe);
   }
 }
 

@@ -495,6 +495,36 @@ int sr_store_foreach_project(sr_store_t *st, int (*cb)(void *ctx, const sr_proje
   return sr_store_scan(st, DB_PROJECTS, NULL, "projects", project_row, &a);
 }
 
+/* A name kept after skip bytes of the value under a 32-byte key of db. */
+static int name_in(sr_store_t *st, int db, const uint8_t *key, size_t skip, char *name, size_t cap, size_t *len) {
+  MDB_txn *txn;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  rc = mdb_get(txn, st->dbi[db], &k, &v);
+  if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size <= skip)) rc = SR_ENOTFOUND;
+  else if (rc) rc = sr_store_fail(st, "read a name", rc);
+  else {
+    size_t n = v.mv_size - skip;
+    if (len) *len = n;
+    if (cap) {
+      size_t c = n < cap ? n : cap - 1;
+      memcpy(name, (const char *)v.mv_data + skip, c);
+      name[c] = '\0';
+    }
+  }
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int sr_store_get_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], char *name, size_t cap, size_t *len) {
+  return name_in(st, DB_PROFILES, key, 0, name, cap, len);
+}
+
+int sr_store_get_project_name(sr_store_t *st, const uint8_t id[SR_ID_BYTES], char *name, size_t cap, size_t *len) {
+  return name_in(st, DB_PROJECTS, id, SR_KEY_BYTES, name, cap, len); /* value: author[32] || name */
+}
+
 typedef struct {
   int (*cb)(void *ctx, int kind, const uint8_t *src, const uint8_t *dst);
   void *ctx;

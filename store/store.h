@@ -137,6 +137,13 @@ typedef struct sr_project {
 } sr_project_t;
 /* Every project known by its entry or named by a membership or share. */
 int sr_store_foreach_project(sr_store_t *st, int (*cb)(void *ctx, const sr_project_t *p), void *ctx);
+/* A person's name (from their latest about entry) or a project's name (from its
+ * project entry), copied into name[cap] and NUL-terminated (cap > SR_ENTRY_MAX is
+ * always enough; *len, if not NULL, is the whole length). SR_ENOTFOUND when the
+ * node holds no such name. Both run in a read transaction of their own, so they
+ * may be called from inside a foreach callback. */
+int sr_store_get_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], char *name, size_t cap, size_t *len);
+int sr_store_get_project_name(sr_store_t *st, const uint8_t id[SR_ID_BYTES], char *name, size_t cap, size_t *len);
 int sr_store_foreach_edge(sr_store_t *st, int (*cb)(void *ctx, int kind, const uint8_t *src, const uint8_t *dst),
                           void *ctx);
 int sr_store_foreach_fork(sr_store_t *st,

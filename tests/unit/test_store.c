@@ -756,6 +756,13 @@ static void store_graph_effects(void) {
   T_EQ(pq.found, 1);
   T_CHECK(pq.p.name && strcmp(pq.p.name, "Alicia") == 0); /* the latest about wins */
   T_EQ(pq.p.seq, 2);
+  char nm[SR_ENTRY_MAX + 1];
+  size_t nlen = 0;
+  T_OK(sr_store_get_name(st, a.pk, nm, sizeof(nm), &nlen));
+  T_CHECK(strcmp(nm, "Alicia") == 0 && nlen == 6);
+  T_OK(sr_store_get_name(st, a.pk, nm, 4, &nlen)); /* cut to cap, whole length told */
+  T_CHECK(strcmp(nm, "Ali") == 0 && nlen == 6);
+  T_EQ(sr_store_get_name(st, b.pk, nm, sizeof(nm), NULL), SR_ENOTFOUND);
 
   /* contacts: follow, block, unfollow; the latest by seq wins */
   t_contact(&c, b.pk, "follow");
@@ -805,6 +812,8 @@ static void store_graph_effects(void) {
   T_EQ(prq.has_author, 1);
   T_MEMEQ(prq.author, b.pk, 32);
   T_CHECK(strcmp(prq.name, "River") == 0);
+  T_OK(sr_store_get_project_name(st, proj->id, nm, sizeof(nm), &nlen));
+  T_CHECK(strcmp(nm, "River") == 0 && nlen == 5);
   t_membership(&c, proj->id, "member");
   T_EQ(ingest1(st, bag_add(&g, t_next(&cc, TS, "membership", &c))), 0);
   t_buf_free(&c);
@@ -828,6 +837,7 @@ static void store_graph_effects(void) {
   t_buf_free(&c);
   prq = project(st, unknown);
   T_EQ(prq.found, 1);
+  T_EQ(sr_store_get_project_name(st, unknown, nm, sizeof(nm), NULL), SR_ENOTFOUND); /* named, not held */
   T_EQ(prq.has_author, 0);
   T_EQ(has_edge(st, SR_EDGE_MEMBER, d.pk, unknown), 1);
 

@@ -53,10 +53,29 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
 /* Prints a JSON document (and a newline) to stdout and frees it. */
 void cli_json_print(json_t *doc);
 json_t *cli_json_hex(const uint8_t *b, size_t len);
+/* A JSON string of s as it is when it is UTF-8, else of its escaped form (\xHH
+ * for the bad bytes): for strings not checked before, like file names. */
+json_t *cli_json_text(const char *s);
 /* Canonical msgpack (checked) to JSON: bin as lowercase hex, big uints as strings. */
 json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len);
 /* The log form of an entry: {id, author, seq, prev, ts, type, content, ...flow}. */
 json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *flow);
+
+/* Other people's text for people (text.c, core/text.h): escaped so that no
+ * control, escape sequence or bidi override reaches the terminal, cut and padded
+ * by display width. */
+#define CLI_TEXT_WHOLE ((size_t)-1)
+/* The escaped text, cut to width columns with an ellipsis (CLI_TEXT_WHOLE: not
+ * cut); malloc'd, the caller frees it. */
+char *cli_text_cut(const char *s, size_t len, size_t width);
+/* Prints the escaped text to f. */
+void cli_text_put(FILE *f, const char *s, size_t len);
+/* Prints the escaped text cut and padded to exactly width columns (a table cell). */
+void cli_text_cell(FILE *f, const char *s, size_t len, size_t width);
+/* Columns of the terminal on stdout; else $COLUMNS; else 80. */
+size_t cli_term_width(void);
+/* one when n is 1, else many: "1 entry", "2 entries". */
+const char *cli_plural(size_t n, const char *one, const char *many);
 
 uint64_t cli_now_ms(void);
 /* Appends an entry of type with canonical content to this node's log: through

@@ -37,7 +37,7 @@ static int export_line(export_ctx_t *x, const sr_entry_t *e) {
   json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", cli_json_hex(e->id, SR_ID_BYTES), "author",
                         cli_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type,
                         e->type_len, "raw", b64);
-  json_dumpf(o, x->out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+  json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
   fputc('\n', x->out);
   json_decref(o);
   x->n++;
@@ -84,7 +84,7 @@ static int export_entries(sr_cli_t *cli, int argc, char **argv) {
   int wrc = close_out(out, outp);
   if (rc) rc = cli_fail(SR_EXIT_ENV, "export failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   else if (wrc) rc = wrc;
-  else if (outp) fprintf(stderr, "exported %zu entries to %s\n", x.n, outp);
+  else if (outp) fprintf(stderr, "exported %zu %s to %s\n", x.n, cli_plural(x.n, "entry", "entries"), outp);
   sr_store_close(st);
   return rc;
 }
@@ -210,7 +210,9 @@ static int export_graph(sr_cli_t *cli, int argc, char **argv) {
 done:
   if (g.out && close_out(g.out, outp) && !rc) rc = SR_EXIT_ENV;
   if (g.nodes && close_out(g.nodes, nodesp) && !rc) rc = SR_EXIT_ENV;
-  if (!rc && outp) fprintf(stderr, "exported %zu nodes and %zu edges to %s\n", g.nn, g.ne, outp);
+  if (!rc && outp)
+    fprintf(stderr, "exported %zu %s and %zu %s to %s\n", g.nn, cli_plural(g.nn, "node", "nodes"), g.ne,
+            cli_plural(g.ne, "edge", "edges"), outp);
   sr_store_close(st);
   return rc;
 }
@@ -240,10 +242,25 @@ typedef struct {
   int verbose, threads;
 } import_t;
 
+/* The reason can quote the line (jansson's "near '...'", a field name of the
+ * entry): someone else's bytes, so escaped for the terminal; JSON keeps them
+ * (as valid UTF-8: jansson refuses anything else, so they are escaped there too
+ * when they are not). */
 static void reject_line(import_t *im, size_t line, const char *reason) {
   im->nrejected++;
-  if (im->cli->json) json_array_append_new(im->rejected, json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason", reason));
-  else fprintf(stderr, "line %zu: rejected: %s\n", line, reason);
+  if (im->cli->json) {
+    json_t *r = json_string(reason);
+    if (!r) {
+      char *t = cli_text_cut(reason, strlen(reason), CLI_TEXT_WHOLE);
+      r = json_string(t);
+      free(t);
+    }
+    json_array_append_new(im->rejected, json_pack("{s:I, s:o}", "line", (json_int_t)line, "reason", r));
+  } else {
+    fprintf(stderr, "line %zu: rejected: ", line);
+    cli_text_put(stderr, reason, strlen(reason));
+    fputc('\n', stderr);
+  }
 }
 
 /* Parses one JSON line into p (raw bytes and the id it claims). */
@@ -292,7 +309,9 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
   }
   rc = sr_store_ingest(im->st, items, m, im->threads, now, &stats);
   if (rc) goto done;
-  /* The store committed; now tell what happened to each line, in line order. */
+  /* The store committed; now tell what happened to each line, in line order,
+   * each on a line of its own (not after the progress line). */
+  cli_status_clear();
   for (size_t i = 0, j = 0; i < n; i++) {
     pending_t *p = &pend[i];
     if (p->why[0]) { reject_line(im, p->line, p->why); continue; }
@@ -305,7 +324,11 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
     else if (it->status == SR_EDUP) im->duplicates++;
     else if (it->status == SR_EFORK) {
       im->forks++;
-      if (!im->cli->json) fprintf(stderr, "line %zu: %s\n", p->line, it->why);
+      if (!im->cli->json) {
+        fprintf(stderr, "line %zu: ", p->line);
+        cli_text_put(stderr, it->why, strlen(it->why));
+        fputc('\n', stderr);
+      }
     } else {
       char reason[260];
       snprintf(reason, sizeof(reason), "%s%s%s", sr_strerror(it->status), it->why[0] ? ": " : "", it->why);
@@ -369,7 +392,7 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   }
   if (!rc && np) rc = import_batch(&im, pend, np);
   for (size_t i = 0; i < np; i++) free(pend[i].raw);
-  if (cli_tty() && !cli->json && im.lines >= batch) fputc('\n', stderr);
+  cli_status_clear(); /* the summary says it all */
   if (rc) {
     rc = cli_fail(SR_EXIT_ENV, "import stopped at line %zu: %s; every batch reported as committed before it is stored",
                   im.lines, rc == SR_ESTORE ? sr_store_errmsg(im.st) : sr_strerror(rc));
@@ -380,7 +403,9 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
     cli_json_print(json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
                              (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected));
   } else {
-    printf("%zu accepted, %zu duplicates, %zu forks, %zu rejected\n", im.accepted, im.duplicates, im.forks, im.nrejected);
+    printf("%zu accepted, %zu %s, %zu %s, %zu rejected\n", im.accepted, im.duplicates,
+           cli_plural(im.duplicates, "duplicate", "duplicates"), im.forks, cli_plural(im.forks, "fork", "forks"),
+           im.nrejected);
   }
   rc = im.nrejected ? SR_EXIT_PROBLEM : 0;
 done:

@@ -92,9 +92,9 @@ static void stats_print(json_t *o, const char *title) {
   const char *k;
   json_t *v;
   printf("%s\n", title);
-  printf("received from peers  %lld entries (%lld with clock skew, counted as 0 ms)\n",
-         (long long)json_integer_value(json_object_get(o, "received")),
-         (long long)json_integer_value(json_object_get(o, "skewed")));
+  long long received = (long long)json_integer_value(json_object_get(o, "received"));
+  printf("received from peers  %lld %s (%lld with clock skew, counted as 0 ms)\n", received,
+         cli_plural((size_t)received, "entry", "entries"), (long long)json_integer_value(json_object_get(o, "skewed")));
   if (json_integer_value(json_object_get(o, "received")) == 0) {
     printf("latency, hops        none yet: no entry has arrived from a peer (`seurone run`, then `peer add`)\n");
     return;
@@ -158,14 +158,21 @@ static json_t *json_name(const names_t *ns, const uint8_t *key) {
   return n ? json_string(n) : json_null();
 }
 
-/* "name (abcdef012345)" or the first 16 hex digits, for tables. */
-static const char *short_who(const names_t *ns, const uint8_t *key, char *buf, size_t cap) {
+/* "name (abcdef01)" with the name escaped and cut to 20 columns, or the first
+ * 16 hex digits, for tables; malloc'd. Escaped, so printing it again through
+ * cli_text_cell (which pads by columns) changes nothing but the padding. */
+static char *short_who(const names_t *ns, const uint8_t *key) {
   char hex[65];
   const char *n = name_of(ns, key);
   sr_hex_encode(key, 32, hex);
-  if (n) snprintf(buf, cap, "%.20s (%.8s)", n, hex);
-  else snprintf(buf, cap, "%.16s", hex);
-  return buf;
+  char *name = n ? cli_text_cut(n, strlen(n), 20) : NULL;
+  size_t cap = (name ? strlen(name) : 0) + 24;
+  char *out = malloc(cap);
+  if (!out) exit(SR_EXIT_ENV);
+  if (name) snprintf(out, cap, "%s (%.8s)", name, hex);
+  else snprintf(out, cap, "%.16s", hex);
+  free(name);
+  return out;
 }
 
 /* ---- the reshare forest with its trees computed ---- */
@@ -315,23 +322,24 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     names_free(&ns);
     return 0;
   }
-  printf("%u reshare cascades over %zu entries%s\n", ntrees, total_nodes,
-         k < ntrees ? " (largest first; --top 0 for all)" : "");
+  printf("%u reshare %s over %zu %s%s\n", ntrees, cli_plural(ntrees, "cascade", "cascades"), total_nodes,
+         cli_plural(total_nodes, "entry", "entries"), k < ntrees ? " (largest first; --top 0 for all)" : "");
   if (k) printf("%4s %6s %5s %7s %8s %6s  %-16s %s\n", "#", "size", "depth", "breadth", "virality", "people", "root",
                 "root author");
   for (size_t j = 0; j < k; j++) {
     json_t *o = json_array_get(rows, j);
-    char who[64];
     uint8_t author[32];
     sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, 32);
+    char *who = short_who(&ns, author);
     printf("%4zu %6lld %5lld %7lld %8.3f %6lld  %.16s %s%s\n", j + 1,
            (long long)json_integer_value(json_object_get(o, "size")),
            (long long)json_integer_value(json_object_get(o, "depth")),
            (long long)json_integer_value(json_object_get(o, "max_breadth")),
            json_real_value(json_object_get(o, "structural_virality")),
            (long long)json_integer_value(json_object_get(o, "people")),
-           json_string_value(json_object_get(o, "root")), short_who(&ns, author, who, sizeof(who)),
+           json_string_value(json_object_get(o, "root")), who,
            json_is_true(json_object_get(o, "orphan")) ? "  [reshares an entry not held here]" : "");
+    free(who);
   }
   json_decref(rows);
   names_free(&ns);
@@ -447,14 +455,18 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:o}", "count", (json_int_t)m, "edges", rows));
   } else {
-    printf("%zu pairs with a follow edge or entries flowing between them%s\n", m,
+    printf("%zu %s with a follow edge or entries flowing between them%s\n", m, cli_plural(m, "pair", "pairs"),
            k < m ? " (most flow first; --top 0 for all)" : "");
     if (k) printf("%-30s %-30s %8s %8s  %s\n", "a", "b", "a->b", "b->a", "contact");
     for (size_t i = 0; i < k; i++) {
-      char wa[64], wb[64];
-      printf("%-30s %-30s %8llu %8llu  %s\n", short_who(&ns, ps.p[i].a, wa, sizeof(wa)),
-             short_who(&ns, ps.p[i].b, wb, sizeof(wb)), (unsigned long long)ps.p[i].ab,
-             (unsigned long long)ps.p[i].ba, ps.p[i].contact ? "yes" : "no");
+      char *wa = short_who(&ns, ps.p[i].a), *wb = short_who(&ns, ps.p[i].b);
+      cli_text_cell(stdout, wa, strlen(wa), 30);
+      putchar(' ');
+      cli_text_cell(stdout, wb, strlen(wb), 30);
+      printf(" %8llu %8llu  %s\n", (unsigned long long)ps.p[i].ab, (unsigned long long)ps.p[i].ba,
+             ps.p[i].contact ? "yes" : "no");
+      free(wa);
+      free(wb);
     }
     json_decref(rows);
   }
@@ -501,8 +513,9 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   else {
     stats_print(o, title);
     if (author)
-      printf("reach               mean %.2f   max %llu people over %zu entries\n",
-             s.nids ? (double)reach_sum / (double)s.nids : 0.0, (unsigned long long)reach_max, s.nids);
+      printf("reach               mean %.2f   max %llu %s over %zu %s\n",
+             s.nids ? (double)reach_sum / (double)s.nids : 0.0, (unsigned long long)reach_max,
+             cli_plural(reach_max, "person", "people"), s.nids, cli_plural(s.nids, "entry", "entries"));
     json_decref(o);
   }
   free(s.lat);
@@ -552,14 +565,16 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     cli_json_print(o);
     return 0;
   }
-  printf("entry        %s\nauthor       %s  seq %lld  type %s\n", idhex, json_string_value(json_object_get(o, "author")),
-         (long long)e.seq, json_string_value(json_object_get(o, "type")));
-  printf("arrived      %s%s%s after %lld hops, %lld ms after it was written%s\n",
+  printf("entry        %s\nauthor       %s  seq %lld  type ", idhex, json_string_value(json_object_get(o, "author")),
+         (long long)e.seq);
+  cli_text_put(stdout, e.type, e.type_len); /* the author chose it */
+  printf("\narrived      %s%s%s after %lld %s, %lld ms after it was written%s\n",
          json_string_value(json_object_get(o, "source")), json_is_string(json_object_get(o, "from")) ? " from " : "",
          json_is_string(json_object_get(o, "from")) ? json_string_value(json_object_get(o, "from")) : "",
-         (long long)f.hops, (long long)(d < 0 ? 0 : d), d < 0 ? " (clock skew: written after it arrived)" : "");
-  printf("reach        %lld people known to hold it (author, resharers, this node); %u direct reshares\n",
-         (long long)reach, reshares);
+         (long long)f.hops, cli_plural(f.hops, "hop", "hops"), (long long)(d < 0 ? 0 : d),
+         d < 0 ? " (clock skew: written after it arrived)" : "");
+  printf("reach        %lld %s known to hold it (author, resharers, this node); %u direct %s\n", (long long)reach,
+         cli_plural((size_t)reach, "person", "people"), reshares, cli_plural(reshares, "reshare", "reshares"));
   json_decref(o);
   return 0;
 }
@@ -651,9 +666,12 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
     cli_json_print(o);
     return 0;
   }
-  printf("project %s  %s\n", idhex, held ? json_string_value(json_object_get(o, "name")) : "(project entry not held)");
-  printf("shares               %zu by %zu people, in %zu cascades of %zu entries; reach %zu people\n", nshares, people,
-         ncasc, casc_nodes, reach);
+  printf("project %s  ", idhex);
+  if (held) cli_text_put(stdout, pc.name, pc.name_len); /* its author chose it */
+  else fputs("(project entry not held)", stdout);
+  printf("\nshares               %zu by %zu %s, in %zu %s of %zu %s; reach %zu %s\n", nshares, people,
+         cli_plural(people, "person", "people"), ncasc, cli_plural(ncasc, "cascade", "cascades"), casc_nodes,
+         cli_plural(casc_nodes, "entry", "entries"), reach, cli_plural(reach, "person", "people"));
   stats_print(o, "how the project and its shares reached this node");
   json_decref(o);
   return 0;

@@ -230,7 +230,10 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     } else {
       char hex[65];
       sr_hex_encode(g.keys[v], 32, hex);
-      printf("%-4zu %.16s %-8s %-24.24s ", i + 1, hex, kind, g.name[v] ? g.name[v] : "-");
+      const char *nm = g.name[v] ? g.name[v] : "-";
+      printf("%-4zu %.16s %-8s ", i + 1, hex, kind);
+      cli_text_cell(stdout, nm, strlen(nm), 24); /* someone's name: escaped, cut and padded by columns */
+      putchar(' ');
       if (m->integer) printf("%.0f\n", val[v]);
       else printf("%.6f\n", val[v]);
     }

@@ -2,37 +2,23 @@
  * and maintaining the store. Every reader runs in LMDB read transactions, so
  * these work beside a process that is writing. */
 #include "tools/cli/cli.h"
+#include "tools/cli/feed.h"
 #include <string.h>
 #include <time.h>
 
-static void short_hex(const uint8_t *b, char out[17]) {
-  char full[65];
-  sr_hex_encode(b, 32, full);
-  memcpy(out, full, 16);
-  out[16] = '\0';
-}
-
-static void fmt_time(uint64_t ms, char *out, size_t cap) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, cap, "%Y-%m-%d %H:%M:%SZ", &tm);
-}
-
-/* A one-line summary of what an entry says, for the table view. */
-static void summary(const sr_entry_t *e, char *out, size_t cap) {
-  json_t *c = cli_json_from_msgpack(e->content, e->content_len);
-  char *s = json_dumps(c, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
-  snprintf(out, cap, "%s", s ? s : "");
-  if (strlen(out) > 70) strcpy(out + 67, "...");
-  free(s);
-  json_decref(c);
-}
-
 typedef struct {
   sr_cli_t *cli;
+  sr_store_t *st;
+  cli_feed_t feed; /* the human view */
   size_t n;
 } log_ctx_t;
+
+/* The author's profile name in JSON (null when none is held). */
+static json_t *json_author_name(sr_store_t *st, const uint8_t *author) {
+  char name[SR_ENTRY_MAX + 1];
+  size_t len;
+  return sr_store_get_name(st, author, name, sizeof(name), &len) == 0 ? json_stringn(name, len) : json_null();
+}
 
 static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   log_ctx_t *lc = ctx;
@@ -40,16 +26,12 @@ static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   if (lc->cli->json) {
     /* Streamed element by element: one JSON array, constant memory for any log. */
     json_t *o = cli_json_entry(e, f);
+    json_object_set_new(o, "author_name", json_author_name(lc->st, e->author));
     fputs(lc->n > 1 ? "," : "[", stdout);
-    json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_dumpf(o, stdout, JSON_COMPACT);
     json_decref(o);
   } else {
-    char a[17], id[17], when[32], sum[128];
-    short_hex(e->author, a);
-    short_hex(e->id, id);
-    fmt_time(e->ts, when, sizeof(when));
-    summary(e, sum, sizeof(sum));
-    printf("%-16s %5llu  %s  %-10.*s %s  %s\n", a, (unsigned long long)e->seq, when, (int)e->type_len, e->type, id, sum);
+    cli_feed_entry(&lc->feed, e);
   }
   return 0;
 }
@@ -75,9 +57,10 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
   if (fc->cli->json) {
     if (sr_store_get_entry(fc->st, fork_id, buf, sizeof(buf), &len, &f) == 0 && sr_entry_decode(buf, len, &e) == 0) {
       json_t *o = cli_json_entry(&e, &f);
+      json_object_set_new(o, "author_name", json_author_name(fc->st, e.author));
       json_object_set_new(o, "fork_proof", json_true());
       fputs(++*fc->printed > 1 ? "," : "[", stdout);
-      json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+      json_dumpf(o, stdout, JSON_COMPACT);
       json_decref(o);
     }
   } else {
@@ -107,10 +90,12 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
   }
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  log_ctx_t lc = {cli, 0};
+  log_ctx_t lc = {cli, st, {0}, 0};
   forks_ctx_t fc = {st, cli, all ? NULL : author, &lc.n, 0};
+  cli_feed_init(&lc.feed, st);
   rc = sr_store_foreach_entry(st, all ? NULL : author, log_cb, &lc);
   if (rc == 0) rc = sr_store_foreach_fork(st, forks_cb, &fc);
+  cli_feed_free(&lc.feed);
   if (cli->json) puts(lc.n ? "]" : "[]");
   if (rc) {
     rc = cli_fail(SR_EXIT_ENV, "reading the log failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
@@ -141,8 +126,9 @@ static int person_cb(void *ctx, const sr_person_t *p) {
                                                p->name ? json_stringn(p->name, p->name_len) : json_null(), "seq",
                                                (json_int_t)p->seq, "forked", p->forked, "self", p->is_self));
   } else {
-    printf("person   %s  %-24.*s seq %-6llu%s%s\n", hex, p->name ? (int)p->name_len : 1, p->name ? p->name : "-",
-           (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
+    printf("person   %s  ", hex);
+    cli_text_cell(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1, 24);
+    printf(" seq %-6llu%s%s\n", (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
   }
   return 0;
 }
@@ -158,7 +144,9 @@ static int project_cb(void *ctx, const sr_project_t *p) {
                                                  p->name ? json_stringn(p->name, p->name_len) : json_null(), "author",
                                                  p->author ? json_string(ahex) : json_null()));
   } else {
-    printf("project  %s  %.*s\n", hex, p->name ? (int)p->name_len : 1, p->name ? p->name : "-");
+    printf("project  %s  ", hex);
+    cli_text_put(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1);
+    putchar('\n');
   }
   return 0;
 }
@@ -216,7 +204,8 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
     cli_json_print(json_pack("{s:o, s:o, s:o, s:o}", "people", g.people, "projects", g.projects, "edges", g.edges,
                              "forked_authors", g.forked));
   } else {
-    printf("%zu people, %zu projects;", g.npeople, g.nprojects);
+    printf("%zu %s, %zu %s;", g.npeople, cli_plural(g.npeople, "person", "people"), g.nprojects,
+           cli_plural(g.nprojects, "project", "projects"));
     for (int k = 1; k <= SR_EDGE_KINDS; k++) printf(" %zu %s", g.counts[k], sr_edge_kind_name(k));
     printf("\n");
   }
@@ -249,10 +238,11 @@ int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
   if (cli->json)
     cli_json_print(json_pack("{s:b, s:I, s:o}", "ok", rc == 0, "entries", (json_int_t)info.entries, "problems", problems));
   else if (rc == 0)
-    printf("ok: %zu entries from %zu authors verified\n", info.entries, info.authors);
+    printf("ok: %zu %s from %zu %s verified\n", info.entries, cli_plural(info.entries, "entry", "entries"), info.authors,
+           cli_plural(info.authors, "author", "authors"));
   else
-    fprintf(stderr, "%d problem(s) found in %zu entries; `seurone reindex` repairs derived indexes, but not damaged entries\n",
-            rc, info.entries);
+    fprintf(stderr, "%d %s found in %zu %s; `seurone reindex` repairs derived indexes, but not damaged entries\n", rc,
+            cli_plural((size_t)rc, "problem", "problems"), info.entries, cli_plural(info.entries, "entry", "entries"));
   sr_store_close(st);
   return rc == 0 ? 0 : SR_EXIT_PROBLEM;
 }
@@ -273,8 +263,11 @@ int cmd_reindex(sr_cli_t *cli, int argc, char **argv) {
     cli_json_print(json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "entries", (json_int_t)info.entries, "authors",
                              (json_int_t)info.authors, "edges", (json_int_t)info.edges, "forks", (json_int_t)info.forks));
   else
-    printf("reindexed %zu entries: %zu authors, %zu people, %zu projects, %zu edges, %zu forks\n", info.entries,
-           info.authors, info.people, info.projects, info.edges, info.forks);
+    printf("reindexed %zu %s: %zu %s, %zu %s, %zu %s, %zu %s, %zu %s\n", info.entries,
+           cli_plural(info.entries, "entry", "entries"), info.authors, cli_plural(info.authors, "author", "authors"),
+           info.people, cli_plural(info.people, "person", "people"), info.projects,
+           cli_plural(info.projects, "project", "projects"), info.edges, cli_plural(info.edges, "edge", "edges"),
+           info.forks, cli_plural(info.forks, "fork", "forks"));
   sr_store_close(st);
   return 0;
 }
@@ -296,13 +289,18 @@ int cmd_backup(sr_cli_t *cli, int argc, char **argv) {
   sr_home_secret_path(cli->home, secret, sizeof(secret));
   snprintf(config, sizeof(config), "%s/config", cli->home);
   if (cli->json) {
-    cli_json_print(json_pack("{s:s, s:I, s:[s,s]}", "file", argv[1], "entries", (json_int_t)info.entries, "also_back_up",
-                             secret, config));
+    cli_json_print(json_pack("{s:o, s:I, s:[o,o]}", "file", cli_json_text(argv[1]), "entries", (json_int_t)info.entries,
+                             "also_back_up", cli_json_text(secret), cli_json_text(config)));
   } else {
-    printf("wrote %s: the store, %zu %s\n", argv[1], info.entries, info.entries == 1 ? "entry" : "entries");
-    printf("a complete backup also needs your key file %s (whoever holds it can write as you: keep that copy\n"
-           "private) and %s. Restore: key file to HOME/secret (chmod 600), config to HOME/config,\n"
-           "%s to HOME/store/data.mdb, then `seurone verify`.\n", secret, config, argv[1]);
+    fputs("wrote ", stdout);
+    cli_text_put(stdout, argv[1], strlen(argv[1]));
+    printf(": the store, %zu %s\n", info.entries, cli_plural(info.entries, "entry", "entries"));
+    fputs("a complete backup also needs your key file ", stdout);
+    cli_text_put(stdout, secret, strlen(secret));
+    fputs(" (whoever holds it can write as you: keep that copy\nprivate) and ", stdout);
+    cli_text_put(stdout, config, strlen(config));
+    fputs(". Restore: key file to HOME/secret (chmod 600), config to HOME/config,\nthe store file to "
+          "HOME/store/data.mdb, then `seurone verify`.\n", stdout);
   }
   sr_store_close(st);
   return 0;

@@ -31,11 +31,15 @@ static const sr_cmd_t commands[] = {
    "--ts MS sets the timestamp (ms since epoch; default now) for tests and imports of old data.\n"},
   {"log", cmd_log, "show a log (yours or AUTHOR's), or every log",
    "usage: seurone log [AUTHOR|--all] [--json]\n"
-   "Shows the entries of AUTHOR (default: your own; --all: every author), oldest first.\n"
+   "Shows the entries of AUTHOR (default: your own; --all: every author), oldest first,\n"
+   "as a feed: local time, the author's name, what the entry does in words, the whole\n"
+   "text wrapped to the terminal (a reshared entry inline), the entry's short id.\n"
+   "Control characters and bidi overrides in others' text are shown escaped (\\x1b, \\u202e).\n"
    "AUTHOR: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
    "the exact name of someone the node knows.\n"
    "--json prints an array of {id, author, seq, prev, ts, type, content, received_at,\n"
-   "source, from, hops}; binary values in content are hex. Forked authors are marked, and\n"
+   "source, from, hops, author_name}; binary values in content are hex; strings are\n"
+   "UTF-8 as written. Forked authors are marked, and\n"
    "their fork proofs are listed after the log (in JSON: objects with \"fork_proof\": true).\n"},
   {"graph", cmd_graph, "show the graph derived from every log held",
    "usage: seurone graph [--json]\n"

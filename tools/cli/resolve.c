@@ -16,28 +16,6 @@ static const char *kind_noun(int kind) {
   return kind == SR_FIND_PERSON ? "person" : kind == SR_FIND_PROJECT ? "project" : "entry";
 }
 
-/* Writes s[0..n) to f with control characters (C0, DEL, C1) and bytes that
- * are not UTF-8 as \xNN, so a name cannot move the cursor or fake a line.
- * A minimal local escaping: the shared terminal-text module replaces it. */
-static void put_escaped(FILE *f, const char *s, size_t n) {
-  const uint8_t *p = (const uint8_t *)s;
-  for (size_t i = 0; i < n;) {
-    uint8_t c = p[i];
-    size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    int ok = len > 0 && i + len <= n;
-    for (size_t j = 1; ok && j < len; j++) ok = (p[i + j] & 0xc0) == 0x80;
-    if (ok && len == 2 && (c < 0xc2 || (c == 0xc2 && p[i + 1] < 0xa0))) ok = 0; /* overlong, or C1 control */
-    if (ok && len == 1 && (c < 0x20 || c == 0x7f)) ok = 0;
-    if (!ok) {
-      fprintf(f, "\\x%02x", c);
-      i++;
-      continue;
-    }
-    fwrite(p + i, 1, len, f);
-    i += len;
-  }
-}
-
 static int all_hex(const char *s) {
   if (!*s) return 0;
   for (; *s; s++)
@@ -59,7 +37,7 @@ static int ambiguous(int kind, const char *what, const char *arg, int by_name, c
   char hex[65];
   int digits = shown_digits(m, n < SHOWN ? n : SHOWN);
   fprintf(stderr, "seurone: %s '", what);
-  put_escaped(stderr, arg, strlen(arg));
+  cli_text_put(stderr, arg, strlen(arg));
   fprintf(stderr, "' is ambiguous: %s %s:\n", n > SHOWN ? "more than 10" : n == 2 ? "two" : "several",
           by_name ? (kind == SR_FIND_PERSON ? "people have that name" : "projects have that name")
                   : (kind == SR_FIND_PERSON ? "people's keys start with it"
@@ -69,12 +47,12 @@ static int ambiguous(int kind, const char *what, const char *arg, int by_name, c
     fprintf(stderr, "  %.*s", digits, hex);
     if (m[i].type[0]) {
       fputs("  ", stderr);
-      put_escaped(stderr, m[i].type, strlen(m[i].type));
+      cli_text_put(stderr, m[i].type, strlen(m[i].type));
       fputs(m[i].name_len ? " by " : "", stderr);
     } else if (m[i].name_len) {
       fputs("  ", stderr);
     }
-    if (m[i].name_len) put_escaped(stderr, m[i].name, m[i].name_len);
+    if (m[i].name_len) cli_text_put(stderr, m[i].name, m[i].name_len);
     else if (!m[i].type[0]) fputs("  (no name known)", stderr);
     fputc('\n', stderr);
   }
@@ -115,7 +93,7 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
   }
   /* Nothing matched: say why, and what would. */
   fprintf(stderr, "seurone: %s '", what);
-  put_escaped(stderr, arg, len);
+  cli_text_put(stderr, arg, len);
   if (hex && len < MIN_PREFIX)
     fprintf(stderr, "' is too short: give at least %d hex digits of the %s (as `seurone log` prints them), or all "
             "64%s\n", MIN_PREFIX, kind == SR_FIND_PERSON ? "key" : "id",

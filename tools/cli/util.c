@@ -1,17 +1,29 @@
 /* util.c: helpers shared by the subcommands (see cli.h). */
 #include "tools/cli/cli.h"
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+/* A message can quote what others sent (a relay's refusal, a bad line) or a
+ * file name: escaped like every other text for the terminal (text.c). */
 int cli_fail(int code, const char *fmt, ...) {
   va_list ap;
-  fputs("seurone: ", stderr);
+  char small[512], *msg = small;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  int n = vsnprintf(small, sizeof(small), fmt, ap);
   va_end(ap);
+  if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL) {
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  if (!msg) msg = small; /* out of memory: the message cut */
+  fputs("seurone: ", stderr);
+  cli_text_put(stderr, msg, n < 0 ? 0 : msg == small && n >= (int)sizeof(small) ? sizeof(small) - 1 : (size_t)n);
   fputc('\n', stderr);
+  if (msg != small) free(msg);
   return code;
 }
 
@@ -50,10 +62,24 @@ int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]) {
   return rc;
 }
 
+/* UTF-8 as written: jansson holds only valid UTF-8 strings, and escapes the
+ * controls itself, so nothing in a JSON output needs \uXXXX for non-ASCII. */
 void cli_json_print(json_t *doc) {
-  json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+  /* json_pack returns NULL for a string that is not UTF-8: say so, not "" */
+  if (!doc) fputs("seurone: could not build the JSON output (a string that is not UTF-8?)\n", stderr);
+  json_dumpf(doc, stdout, JSON_COMPACT);
   fputc('\n', stdout);
   json_decref(doc);
+}
+
+json_t *cli_json_text(const char *s) {
+  json_t *j = json_string(s);
+  if (!j) { /* not UTF-8 (a file name, say): its escaped form, which is */
+    char *t = cli_text_cut(s, strlen(s), CLI_TEXT_WHOLE);
+    j = json_string(t);
+    free(t);
+  }
+  return j;
 }
 
 json_t *cli_json_hex(const uint8_t *b, size_t len) {
