@@ -68,6 +68,12 @@ int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen)
 /* Turns relay mode on or off (the --relay flag) and, unless the file set
  * them, moves max_conns and flow_report to that mode's defaults. */
 void sr_config_set_relay(sr_config_t *cfg, int relay);
+/* Sets key = value in HOME/config (config_edit.c): replaces the line that sets
+ * key (keeping a comment that followed it), or appends one; every other line
+ * and comment stays. The file (created with mode 0600 when missing; else its
+ * mode kept) is replaced atomically: temp file, fsync, rename. value is written
+ * as given: the caller has checked it. 0, or SR_EIO/SR_ENOMEM with err set. */
+int sr_config_set_key(const char *home, const char *key, const char *value, char *err, size_t errlen);
 /* Parses "HOST:PORT" or "[V6]:PORT" into host/port (port 0..65535, 0 meaning
  * any free port): 0 or SR_EINVAL. */
 int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);

@@ -40,6 +40,7 @@ struct sr_node {
   uv_loop_t loop;
   sr_config_t cfg;
   char home[4096];
+  char config_path[4200]; /* HOME/config, named in the wrong-network-key hint */
   uint8_t sk[SR_SECRET_BYTES], pk[SR_KEY_BYTES];
   sr_store_t *store;
   sr_net net;
@@ -472,6 +473,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   memcpy(ncfg.pk, n->pk, 32);
   memcpy(ncfg.sk, n->sk, 64);
   ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
+  snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
+  ncfg.netkey_where = n->config_path;
   sr_gossip_net_callbacks(&ncfg.cb);
   if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) {
     fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc));
