@@ -7,6 +7,8 @@
  *   network_key          = 64 hex      a closed network's key (default: Seurone's, DESIGN.md)
  *   hops                 = 0..16       follow hops replicated (default 2)
  *   relay                = yes|no      relay mode (default no)
+ *   reachable            = yes|no      announce this node's address so that peers pass it
+ *                                      on, also to strangers (default no; a relay always is)
  *   max_conns            = N           sessions at once (default 32; 256 for a relay)
  *   idle_timeout_ms      = MS          end a silent session (default 300000)
  *   handshake_timeout_ms = MS          (default 10000)
@@ -42,6 +44,7 @@ typedef struct sr_config {
   uint8_t network_key[32];
   int hops;                      /* follow hops replicated, 0..16 (default 2) */
   int relay;                     /* relay mode (default 0) */
+  int reachable;                 /* announce the address for peer exchange (default 0) */
   uint32_t max_conns;            /* sessions at once (32; 256 for a relay) */
   int max_conns_set;             /* max_conns came from the file (relay does not change it) */
   uint32_t idle_timeout_ms;      /* 300000 */

@@ -416,7 +416,8 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
   if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL)
     return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
-  if (rc) return cli_fail(SR_EXIT_PROBLEM, "could not join the relay %s: %s", address, err[0] ? err : sr_strerror(rc));
+  /* err names the relay and what went wrong (invite.c): not said twice. */
+  if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));
   if (cli->json) {
     cli_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b}", "ok", 1, "relay", address, "key", hex, "network_key_written",
                              joined.wrote_network_key, "restart_needed", joined.restart_needed));
