@@ -69,7 +69,7 @@ def main(c):
 
     m.stop()
     m.start()
-    h.wait_until(lambda: m_ids <= r.ids(m), 30, "after its restart, m's log reaches the relay")
+    h.wait_until(lambda: m_ids <= r.ids(m), 30, "m's log reaches the relay (during accept, or after the restart)")
     h.wait_until(lambda: m.has(r_news, r), 30, "and the relay's entry reaches m")
     live = m.share("member news, live")["id"]
     h.wait_until(lambda: r.has(live, m), 20, "a live entry of m reaches r")
