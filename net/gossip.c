@@ -48,7 +48,8 @@ struct sr_gpeer {
   sr_net_conn *conn;
   uint8_t key[32];
   int outbound, hello, closing, drop_reason;
-  int relay; /* its hello said it is a relay */
+  int relay;     /* its hello said it is a relay */
+  int announced; /* it announced its reachable address (once a session counts) */
   int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
   int paused;     /* reading stopped until the store catches up */
   astate_t *tab;
@@ -686,13 +687,17 @@ static int spend(sr_gpeer_t *p, size_t bytes) {
 
 /* A peer's announcement of its own reachable address: believed only when the
  * address names the peer's key (the handshake proved that key); another
- * address is a third party's, whose owner said nothing, and is ignored. */
+ * address is a third party's, whose owner said nothing, and is ignored. Only
+ * the first one of a session counts: each new address is passed on to many
+ * peers, so a peer changing it in every frame would be an amplifier. */
 static void own_address(sr_gpeer_t *p, const char *addr) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[32];
-  if (!p->g->h.reachable || sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) return;
-  if (memcmp(key, p->key, 32) == 0) p->g->h.reachable(p->g->h.ctx, p->key, addr);
+  if (p->announced || !p->g->h.reachable || sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) return;
+  if (memcmp(key, p->key, 32) != 0) return;
+  p->announced = 1;
+  p->g->h.reachable(p->g->h.ctx, p->key, addr);
 }
 
 static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
