@@ -8,11 +8,14 @@ and then dials r anyway, as an attacker holding the address would:
   (a) s learns no member's address (its peer table holds r alone) once it has
       r's entry, which r sends after any peers frame of the session; no member
       ever has a session with s;
+      a hostile_peer stranger receives no peers frame from r, only r's reachable
+      frame; one that announces m2's address as its own is not believed;
   (c) m1, a member, learns z's address (reachable), but not m2's (not reachable).
 Personal part: b follows its friend f and dials it; a is in b's scope (b follows
 a); z is reachable and b dials it. s2, a stranger holding the network key,
 dials b:
-  (b) s2 learns no address (once it holds b's entry);
+  (b) s2 learns no address (once it holds b's entry); a hostile_peer stranger
+      receives neither a peers frame nor a reachable frame from b;
   (c) a learns z's address from b, and not f's.
 """
 import os
@@ -69,6 +72,17 @@ def main(c):
     h.wait_until(lambda: s.has(r_news, r), 30, "s holds r's entry (every frame r sent before it was read)")
     check_eq(set(known(s)), {r.id}, "s (refused) knows r alone: no member's or z's address")
     check(not s.log_lines(r"connected to peer (?!%s)" % r.id[:16]), "s never dialled anyone but r")
+    # Every frame r sends a stranger (read to r's goodbye): r's own reachable
+    # announcement, and no peers frame at all.
+    res, _ = h.hostile(r.address, "--hello-only")
+    kinds = res["received_kinds"]
+    check_eq(kinds.get("5", 0), 0, "a stranger gets no peers frame from r")
+    check_eq(kinds.get("10", 0), 1, "r announces itself reachable to the stranger, once")
+    # A stranger claiming m2's address as its own reachable one is not believed.
+    h.hostile(r.address, "--announce", m2.address)
+    r_more = r.share("relay news 2")["id"]
+    h.wait_until(lambda: m1.has(r_more, r), 30, "m1 holds r's next entry (r sent it after any pass-on)")
+    check(m2.id not in known(m1), "r did not pass on m2's address, claimed by someone else")
 
     # The personal part.
     for x in (f, a, b):
@@ -87,6 +101,9 @@ def main(c):
     s2.peer_add(b)
     h.wait_until(lambda: s2.has(b_news, b), 30, "s2 (a stranger with the network key) holds b's entry")
     check_eq(set(known(s2)), {b.id}, "s2 knows b alone: no friend's address")
+    res, _ = h.hostile(b.address, "--hello-only")
+    check_eq({k: res["received_kinds"].get(k, 0) for k in ("5", "10")}, {"5": 0, "10": 0},
+             "a stranger gets no peers frame and no reachable frame from b (not reachable)")
 
     for x in (m1, m2, z, f, a):
         check(not x.log_lines(s.id[:16]) and not x.log_lines(s2.id[:16]), f"{x.name}: no contact with s or s2")
