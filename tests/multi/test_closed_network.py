@@ -28,11 +28,14 @@ def main(c):
     x = c.node("x", netkey=os.urandom(32).hex())
     y = c.node("y")
     m_cfg = os.path.join(m.home, "config")
-    with open(m_cfg, "a") as f:
-        f.write("# my own note, keep it\n")
+    # A comment after the key's value (kept), and no newline at the end (one is added).
+    with open(m_cfg) as f:
+        text = f.read().replace(f"network_key = {h.DEFAULT_NETKEY}", f"network_key = {h.DEFAULT_NETKEY} # mine")
+    with open(m_cfg, "w") as f:
+        f.write(text + "# my own note, keep it")
     os.chmod(m_cfg, 0o640)
     before = read(m_cfg).splitlines()
-    check(f"network_key = {h.DEFAULT_NETKEY}" in before, "m's config names the default key before")
+    check(f"network_key = {h.DEFAULT_NETKEY} # mine" in before, "m's config names the default key before")
 
     m.about("M")
     m_ids = m.ids(m)
@@ -60,8 +63,8 @@ def main(c):
     check("restart" in res.stderr and "old network key" in res.stderr,
           "m: accept says the running node must restart")
     after = read(m_cfg).splitlines()
-    check_eq([ln for ln in after if ln.startswith("network_key")], [f"network_key = {k}"],
-             "m: config now names the relay's network key, once")
+    check_eq([ln for ln in after if ln.startswith("network_key")], [f"network_key = {k}  # mine"],
+             "m: config now names the relay's network key, once, with the line's comment kept")
     check_eq([ln for ln in after if not ln.startswith("network_key")],
              [ln for ln in before if not ln.startswith("network_key")], "m: every other line and comment kept, in order")
     check_eq(stat.S_IMODE(os.stat(m_cfg).st_mode), 0o640, "m: config mode kept")
