@@ -98,7 +98,8 @@
   X(SR_EINVITECODE,   -151, "invite: malformed invite code")                         \
   X(SR_ENONODE,       -152, "no node is running in this home")                       \
   X(SR_ECONTROL,      -153, "control socket: malformed request or reply")            \
-  X(SR_ERUNNING,      -154, "a node is already running in this home")
+  X(SR_ERUNNING,      -154, "a node is already running in this home")           \
+  X(SR_ENETKEYCONFLICT, -160, "invite: this node is set up for another network (network_key in HOME/config)")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

@@ -78,6 +78,10 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
   case SR_FRAME_PING:
     NEED(n != 1);
     break;
+  case SR_FRAME_REACHABLE:
+    NEED(n != 2 || sr_mp_str(&mp, &f->addrs[0], &f->addr_lens[0]) || f->addr_lens[0] >= SR_FRAME_ADDR_MAX);
+    f->naddrs = 1;
+    break;
   case SR_FRAME_PUSHSUM:
     NEED(n != 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
     NEED(sr_mp_uint(&mp, &f->ps_w) || sr_mp_uint(&mp, &f->ps_c) || mass_bad(f->ps_w) || mass_bad(f->ps_c));
@@ -148,6 +152,13 @@ int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n) {
   PK(begin(sb, &pk, 2, SR_FRAME_PEERS));
   PK(msgpack_pack_array(&pk, n));
   for (size_t i = 0; i < n; i++) PK(msgpack_pack_str_with_body(&pk, addrs[i], strlen(addrs[i])));
+  return 0;
+}
+
+int sr_frame_reachable(msgpack_sbuffer *sb, const char *address) {
+  msgpack_packer pk;
+  PK(begin(sb, &pk, 2, SR_FRAME_REACHABLE));
+  PK(msgpack_pack_str_with_body(&pk, address, strlen(address)));
   return 0;
 }
 

@@ -12,6 +12,8 @@
  *   [9, epoch, key, w, c, [x, ...]]       pushsum: half a node's push-sum mass; w, c,
  *                                         x are IEEE-754 doubles' bit patterns as
  *                                         uints (finite, >= 0; core/pushsum.h)
+ *   [10, address]                         reachable: the sender chose to be reachable
+ *                                         by strangers at address (its own)
  * Frames follow each other with no length prefix (MessagePack delimits itself);
  * a frame is at most SR_FRAME_MAX bytes. Pure code: no I/O.
  */
@@ -32,7 +34,7 @@
 
 enum sr_frame_kind {
   SR_FRAME_HELLO = 1, SR_FRAME_NOTES, SR_FRAME_ENTRY, SR_FRAME_HAVE, SR_FRAME_PEERS,
-  SR_FRAME_INVITE, SR_FRAME_INVITE_REPLY, SR_FRAME_PING, SR_FRAME_PUSHSUM
+  SR_FRAME_INVITE, SR_FRAME_INVITE_REPLY, SR_FRAME_PING, SR_FRAME_PUSHSUM, SR_FRAME_REACHABLE
 };
 
 typedef struct sr_note {
@@ -57,7 +59,7 @@ typedef struct sr_frame {
   uint64_t seq;               /* have */
   const char *addrs[SR_FRAME_MAX_PEERS];
   uint32_t addr_lens[SR_FRAME_MAX_PEERS];
-  uint32_t naddrs;            /* peers */
+  uint32_t naddrs;            /* peers; reachable: 1 (its address is addrs[0]) */
   const uint8_t *secret;      /* invite (32 bytes) */
   int ok;                     /* invite reply */
   const char *reason;         /* invite reply */
@@ -87,6 +89,7 @@ int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
 int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]);
 int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
 int sr_frame_ping(msgpack_sbuffer *sb);
+int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
 int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
                      const uint64_t *x, size_t nx);
 

@@ -13,6 +13,7 @@
 #include "core/core.h"
 #include "core/frame.h"
 #include "core/pushsum.h"
+#include "net/address.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,8 @@ struct sr_gpeer {
   sr_net_conn *conn;
   uint8_t key[32];
   int outbound, hello, closing, drop_reason;
+  int relay;     /* its hello said it is a relay */
+  int announced; /* it announced its reachable address (once a session counts) */
   int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
   int paused;     /* reading stopped until the store catches up */
   astate_t *tab;
@@ -127,6 +130,7 @@ struct sr_gossip {
   double ps_own[SR_PUSHSUM_NVALUES];   /* own values for the current epoch */
   uint64_t ps_own_epoch;               /* the epoch ps_own was measured for (+1; 0: never) */
   uint64_t ps_mark_ms, ps_mark_in;     /* wall time and entries_in when ps_own was measured */
+  char reach_addr[SR_FRAME_ADDR_MAX];  /* own address, when reachable by strangers; else "" */
 };
 
 static void glog(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -655,8 +659,15 @@ static void send_hello_and_notes(sr_gpeer_t *p) {
   msgpack_sbuffer_init(&sb);
   sr_frame_hello(&sb, g->lim.agent ? g->lim.agent : "seurone", g->relay);
   send_sb(p, &sb);
+  if (g->reach_addr[0]) {
+    msgpack_sbuffer_init(&sb);
+    sr_frame_reachable(&sb, g->reach_addr);
+    send_sb(p, &sb);
+  }
   send_our_notes(p, 0);
-  if (g->h.share_peers) {
+  /* Addresses go only where this node's rule allows (may_share), never to a
+   * stranger: they say where people are. */
+  if (g->h.share_peers && g->h.may_share && g->h.may_share(g->h.ctx, p->key)) {
     const char *addrs[SR_FRAME_MAX_PEERS];
     size_t n = g->h.share_peers(g->h.ctx, addrs, SR_FRAME_MAX_PEERS);
     if (n) {
@@ -674,6 +685,21 @@ static int spend(sr_gpeer_t *p, size_t bytes) {
   return p->tok_frames < 0 || p->tok_bytes < 0 ? SR_ERATE : 0;
 }
 
+/* A peer's announcement of its own reachable address: believed only when the
+ * address names the peer's key (the handshake proved that key); another
+ * address is a third party's, whose owner said nothing, and is ignored. Only
+ * the first one of a session counts: each new address is passed on to many
+ * peers, so a peer changing it in every frame would be an amplifier. */
+static void own_address(sr_gpeer_t *p, const char *addr) {
+  char host[SR_NET_HOST_MAX];
+  uint16_t port;
+  uint8_t key[32];
+  if (p->announced || !p->g->h.reachable || sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) return;
+  if (memcmp(key, p->key, 32) != 0) return;
+  p->announced = 1;
+  p->g->h.reachable(p->g->h.ctx, p->key, addr);
+}
+
 static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   sr_gossip_t *g = p->g;
   sr_frame_t *f = malloc(sizeof(*f));
@@ -687,6 +713,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     if (p->hello) { rc = SR_EPROTO; goto out; }
     if (f->version != SR_PROTO_VERSION) { rc = SR_EPROTOVER; goto out; }
     p->hello = 1;
+    p->relay = f->relay;
     if (g->h.session_up) g->h.session_up(g->h.ctx, p, p->key, p->outbound);
     break;
   case SR_FRAME_NOTES:
@@ -721,13 +748,23 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     break;
   }
   case SR_FRAME_PEERS:
-    for (uint32_t i = 0; i < f->naddrs && g->h.learned_peer; i++) {
+    for (uint32_t i = 0; i < f->naddrs; i++) {
       char addr[SR_FRAME_ADDR_MAX];
       memcpy(addr, f->addrs[i], f->addr_lens[i]);
       addr[f->addr_lens[i]] = '\0';
-      g->h.learned_peer(g->h.ctx, addr);
+      /* A relay of an earlier version announces itself only this way (its
+       * own address first); a relay is reachable by definition. */
+      if (i == 0 && p->relay) own_address(p, addr);
+      if (g->h.learned_peer) g->h.learned_peer(g->h.ctx, addr);
     }
     break;
+  case SR_FRAME_REACHABLE: {
+    char addr[SR_FRAME_ADDR_MAX];
+    memcpy(addr, f->addrs[0], f->addr_lens[0]);
+    addr[f->addr_lens[0]] = '\0';
+    own_address(p, addr);
+    break;
+  }
   case SR_FRAME_INVITE: {
     char why[200] = "this node is not a relay";
     int ok = g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0;
@@ -947,6 +984,21 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
 }
 
 void sr_gossip_free(sr_gossip_t *g) { free(g); }
+
+void sr_gossip_set_reachable(sr_gossip_t *g, const char *address) {
+  snprintf(g->reach_addr, sizeof(g->reach_addr), "%s", address ? address : "");
+}
+
+void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[32], const char *address) {
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    if (!p->hello || p->closing || memcmp(p->key, owner, 32) == 0) continue;
+    if (!g->h.may_share || !g->h.may_share(g->h.ctx, p->key)) continue;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    sr_frame_peers(&sb, &address, 1);
+    send_sb(p, &sb);
+  }
+}
 
 void sr_gossip_publish(sr_gossip_t *g, const uint8_t *raw, size_t len) {
   sr_entry_t e;

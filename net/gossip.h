@@ -32,9 +32,11 @@ typedef struct sr_gossip_hooks {
   /* Entries were accepted (after the batch committed); contacts != 0 when any
    * was a contact or membership entry (the scope may have changed). */
   void (*ingested)(void *ctx, size_t accepted, int contacts);
-  /* Addresses to share in a peers frame (fills up to max, returns how many). */
+  /* Addresses to share in a peers frame (fills up to max, returns how many):
+   * only addresses whose owners announced themselves reachable (the rule in
+   * docs/protocol.md, "Peer exchange"); sent only to peers may_share allows. */
   size_t (*share_peers)(void *ctx, const char **addrs, size_t max);
-  /* An address a peer shared. */
+  /* An address a peer shared: its owner's word is not known, never pass it on. */
   void (*learned_peer)(void *ctx, const char *address);
   /* Relay: redeem secret for key; 0 or an SR_E* code (reason text in why). */
   int (*redeem_invite)(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen);
@@ -42,6 +44,11 @@ typedef struct sr_gossip_hooks {
   void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
   /* One log line. */
   void (*log)(void *ctx, const char *line);
+  /* Whether peer may receive addresses (peers frames) from this node. NULL: none. */
+  int (*may_share)(void *ctx, const uint8_t peer[32]);
+  /* The peer key announced that it chose to be reachable by strangers at
+   * address (its own: the address names key). */
+  void (*reachable)(void *ctx, const uint8_t key[32], const char *address);
 } sr_gossip_hooks_t;
 
 typedef struct sr_gossip_limits {
@@ -60,6 +67,13 @@ void sr_gossip_net_callbacks(sr_net_callbacks *cb);
 /* Commits what is pending and ends every session (before sr_net_close). */
 void sr_gossip_shutdown(sr_gossip_t *g);
 void sr_gossip_free(sr_gossip_t *g);
+/* This node chose to be reachable by strangers at address (a relay, or
+ * `reachable = yes`): every session is told so in a reachable frame. NULL or ""
+ * (the default): it is not, and its address is never announced. */
+void sr_gossip_set_reachable(sr_gossip_t *g, const char *address);
+/* Passes the reachable address of owner on, in a peers frame, to every session
+ * that may_share allows except owner's own (a new announcement, shared at once). */
+void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[32], const char *address);
 
 /* An entry this node wrote: push it to the peers that want its author. */
 void sr_gossip_publish(sr_gossip_t *g, const uint8_t *raw, size_t len);

@@ -156,6 +156,14 @@ static void conn_end(sr_net_conn *c, int reason) {
   }
   if (reason == 0) {
     net_log(n, "closed %s %s peer %s: clean end", c->outbound ? "outbound" : "inbound", c->peer_name, key);
+  } else if (reason == SR_EHSNETKEY || (reason == SR_EHSCLOSED && c->outbound && c->hs_msgs_in == 0)) {
+    /* What a wrong network key looks like from each side: the listener cannot
+     * read the dialer's first message; the dialer sees the listener hang up on
+     * it. Without the hint, a member of a closed network never learns why. */
+    net_log(n, "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
+            "network_key in %s (docs/config.md)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
+            phase_name(c), sr_errname(reason), sr_strerror(reason),
+            n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
   } else if (c->uv_err) {
     net_log(n, "dropped %s %s peer %s %s: %s (%s: %s)", c->outbound ? "outbound" : "inbound", c->peer_name,
             key, phase_name(c), sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
@@ -408,6 +416,7 @@ static size_t handshake_input(sr_net_conn *c, const uint8_t *in, size_t len) {
     if (c->hs_have < want) break;
     c->hs_have = 0;
     rc = sr_shs_recv(&c->hs, c->hs_buf, want, out, &out_len);
+    if (rc == 0) c->hs_msgs_in++;
     if (rc == 0 && out_len) rc = queue_bytes(c, out, out_len, 0, NULL);
     if (rc) {
       conn_end(c, rc); /* on SR_EHSNETKEY nothing was sent: a silent close */

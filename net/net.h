@@ -83,6 +83,10 @@ typedef struct {
   uint8_t pk[SR_NET_KEY_BYTES];
   uint8_t sk[SR_NET_SECRET_BYTES];
   uint32_t handshake_timeout_ms; /* 0 means SR_NET_HANDSHAKE_TIMEOUT_MS */
+  /* Where an operator sets the network key (e.g. "/home/ada/.seurone/config"),
+   * named in the log when a handshake fails the way a wrong key fails; NULL:
+   * "HOME/config". The caller keeps it alive while the sr_net lives. */
+  const char *netkey_where;
   sr_net_callbacks cb;
   void *data;                    /* copied to sr_net.data */
 } sr_net_config;
@@ -127,6 +131,7 @@ struct sr_net_conn {
   sr_shs hs;
   uint8_t hs_buf[SR_SHS_MSG_MAX];
   size_t hs_have;
+  int hs_msgs_in;      /* handshake messages received and verified */
   sr_box_writer writer;
   sr_box_reader *reader;  /* allocated once the handshake is done */
   uint8_t *read_buf;      /* SR_NET_READ_BUF bytes */

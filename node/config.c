@@ -114,7 +114,7 @@ static const num_key_t num_keys[] = {
 #undef F
 
 static const char *const known_keys =
-  "listen, advertise, network_key, hops, relay, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
+  "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
   "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
   "pushsum_epoch, pushsum_interval_ms";
 
@@ -160,13 +160,14 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
     cfg->hops = (int)v;
     return 0;
   }
-  if (!strcmp(key, "relay") || !strcmp(key, "flow_report")) {
+  if (!strcmp(key, "relay") || !strcmp(key, "flow_report") || !strcmp(key, "reachable")) {
     int b;
     if (parse_bool(val, &b)) {
       snprintf(why, whylen, "%s must be yes or no, got '%s'", key, val);
       return SR_EINVAL;
     }
     if (!strcmp(key, "relay")) cfg->relay = b;
+    else if (!strcmp(key, "reachable")) cfg->reachable = b;
     else {
       cfg->flow_report = b;
       cfg->flow_report_set = 1;

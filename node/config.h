@@ -7,6 +7,8 @@
  *   network_key          = 64 hex      a closed network's key (default: Seurone's, DESIGN.md)
  *   hops                 = 0..16       follow hops replicated (default 2)
  *   relay                = yes|no      relay mode (default no)
+ *   reachable            = yes|no      announce this node's address so that peers pass it
+ *                                      on, also to strangers (default no; a relay always is)
  *   max_conns            = N           sessions at once (default 32; 256 for a relay)
  *   idle_timeout_ms      = MS          end a silent session (default 300000)
  *   handshake_timeout_ms = MS          (default 10000)
@@ -42,6 +44,7 @@ typedef struct sr_config {
   uint8_t network_key[32];
   int hops;                      /* follow hops replicated, 0..16 (default 2) */
   int relay;                     /* relay mode (default 0) */
+  int reachable;                 /* announce the address for peer exchange (default 0) */
   uint32_t max_conns;            /* sessions at once (32; 256 for a relay) */
   int max_conns_set;             /* max_conns came from the file (relay does not change it) */
   uint32_t idle_timeout_ms;      /* 300000 */
@@ -68,6 +71,12 @@ int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen)
 /* Turns relay mode on or off (the --relay flag) and, unless the file set
  * them, moves max_conns and flow_report to that mode's defaults. */
 void sr_config_set_relay(sr_config_t *cfg, int relay);
+/* Sets key = value in HOME/config (config_edit.c): replaces the line that sets
+ * key (keeping a comment that followed it), or appends one; every other line
+ * and comment stays. The file (created with mode 0600 when missing; else its
+ * mode kept) is replaced atomically: temp file, fsync, rename. value is written
+ * as given: the caller has checked it. 0, or SR_EIO/SR_ENOMEM with err set. */
+int sr_config_set_key(const char *home, const char *key, const char *value, char *err, size_t errlen);
 /* Parses "HOST:PORT" or "[V6]:PORT" into host/port (port 0..65535, 0 meaning
  * any free port): 0 or SR_EINVAL. */
 int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);

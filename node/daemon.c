@@ -34,12 +34,17 @@
 typedef struct known {
   sr_peer_rec_t rec;
   int dialing;
+  /* The address the peer itself announced as reachable by strangers during
+   * this run (docs/protocol.md, "Peer exchange"); "" when it did not: only
+   * this is ever passed on, never rec.address. */
+  char reach[SR_NET_ADDRESS_MAX];
 } known_t;
 
 struct sr_node {
   uv_loop_t loop;
   sr_config_t cfg;
   char home[4096];
+  char config_path[4200]; /* HOME/config, named in the wrong-network-key hint */
   uint8_t sk[SR_SECRET_BYTES], pk[SR_KEY_BYTES];
   sr_store_t *store;
   sr_net net;
@@ -50,6 +55,7 @@ struct sr_node {
   uv_timer_t tick;
   sr_scope_t scope;
   int relay, stopping, json_log;
+  int reachable; /* chose to be reachable by strangers: a relay, or config `reachable` */
   uint64_t started_ms;
   char address[SR_NET_ADDRESS_MAX];
   char runjson[4200];
@@ -195,6 +201,7 @@ static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int ou
   known_t *k = known_find(n, key);
   (void)p;
   if (outbound && k) k->dialing = 0;
+  if (k) k->reach[0] = '\0'; /* it says again in this session if it still is reachable */
   if (k) {
     k->rec.failures = 0;
     k->rec.last_seen_ms = wall_ms();
@@ -228,13 +235,36 @@ static void h_ingested(void *ctx, size_t accepted, int contacts) {
   if (contacts) scope_refresh(n);
 }
 
+/* Peer exchange (docs/protocol.md): who may receive addresses from this node,
+ * and which. A relay tells its members; a personal node the people in its scope
+ * (itself, whom it follows within hops, never blocked ones). Strangers get none. */
+static int h_may_share(void *ctx, const uint8_t peer[32]) {
+  sr_node_t *n = ctx;
+  if (n->relay) return sr_store_is_member(n->store, peer) == 1;
+  return sr_scope_has(&n->scope, peer);
+}
+
+/* Only addresses their owners announced as reachable, in a session of this run
+ * that has not failed since; this node's own when it is reachable. */
 static size_t h_share_peers(void *ctx, const char **addrs, size_t max) {
   sr_node_t *n = ctx;
   size_t k = 0;
-  if (n->address[0] && k < max) addrs[k++] = n->address;
+  if (n->reachable && n->address[0] && k < max) addrs[k++] = n->address;
   for (size_t i = 0; i < n->nknown && k < max; i++)
-    if (n->known[i].rec.last_seen_ms && n->known[i].rec.failures == 0) addrs[k++] = n->known[i].rec.address;
+    if (n->known[i].reach[0] && n->known[i].rec.failures == 0) addrs[k++] = n->known[i].reach;
   return k;
+}
+
+static void h_reachable(void *ctx, const uint8_t key[32], const char *address) {
+  sr_node_t *n = ctx;
+  known_t *k = known_find(n, key);
+  if (!k) { /* a new peer: its own word is the address to keep */
+    if (!(k = known_add(n, key, address, SR_PEER_LEARNED))) return;
+    known_save(n, k);
+  }
+  if (!strcmp(k->reach, address)) return;
+  snprintf(k->reach, sizeof(k->reach), "%s", address);
+  sr_gossip_pass_on(n->g, key, k->reach);
 }
 
 static void h_learned_peer(void *ctx, const char *address) {
@@ -482,6 +512,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   memcpy(ncfg.pk, n->pk, 32);
   memcpy(ncfg.sk, n->sk, 64);
   ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
+  snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
+  ncfg.netkey_where = n->config_path;
   sr_gossip_net_callbacks(&ncfg.cb);
   if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) {
     fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc));
@@ -494,7 +526,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_limits_t lim = {n->agent, n->cfg.max_conns, n->cfg.idle_timeout_ms, n->cfg.rate_frames_per_s,
                             n->cfg.rate_bytes_per_s, n->cfg.max_queue_bytes};
   sr_gossip_hooks_t hooks = {n, h_in_scope, h_scope_keys, h_session_up, h_session_down, h_ingested, h_share_peers,
-                             h_learned_peer, h_redeem, NULL, h_log};
+                             h_learned_peer, h_redeem, NULL, h_log, h_may_share, h_reachable};
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   scope_refresh(n);
@@ -509,6 +541,10 @@ int sr_node_run(const sr_node_opts_t *o) {
   else sr_net_advertise_host(n->cfg.listen_host, host, sizeof(host));
   sr_net_address_format(host, (uint16_t)port, n->pk, n->address, sizeof(n->address));
   snprintf(listen, sizeof(listen), strchr(n->cfg.listen_host, ':') ? "[%s]:%d" : "%s:%d", n->cfg.listen_host, port);
+  /* Relays exist to be found; a personal node's address says where a person
+   * is, so it is announced only when its owner chose so (config `reachable`). */
+  n->reachable = n->relay || n->cfg.reachable;
+  if (n->reachable) sr_gossip_set_reachable(n->g, n->address);
 
   if (write_run_json(n, listen)) nlog(n, "warning: could not write %s/run.json", n->home);
 

@@ -82,18 +82,64 @@ static void a_timeout(uv_timer_t *t) {
   a_finish(a);
 }
 
-int sr_node_invite_accept(const char *home, const char *code, char *err, size_t errlen) {
+/* Refuses a code for another network than the one the config names, unless the
+ * config names none (the default): then accepting switches the node over. */
+static int network_check(const char *home, const sr_config_t *cfg, const uint8_t netkey[32], char *err, size_t errlen) {
+  uint8_t def[32];
+  char have[65], want[65];
+  sr_net_netkey_default(def);
+  if (memcmp(cfg->network_key, netkey, 32) == 0 || memcmp(cfg->network_key, def, 32) == 0) return 0;
+  sr_hex_encode(cfg->network_key, 32, have);
+  sr_hex_encode(netkey, 32, want);
+  if (memcmp(netkey, def, 32) == 0)
+    snprintf(err, errlen, "not joined: this invite is for the open Seurone network, but %s/config sets network_key = "
+             "%.8s... (a closed network); a node is on one network at a time: remove the network_key line from that "
+             "file to leave the closed network (docs/config.md), then accept the invite again", home, have);
+  else
+    snprintf(err, errlen, "not joined: this invite is for the network %.8s..., but %s/config sets network_key = "
+             "%.8s... (another closed network); a node is on one network at a time: remove the network_key line "
+             "from that file to switch networks (docs/config.md), then accept the invite again", want, home, have);
+  return SR_ENETKEYCONFLICT;
+}
+
+/* One sentence for a relay's refusal: what it said and what to do. The reason
+ * comes from the network: control characters never reach a terminal. */
+static int refusal(char *reason, char *err, size_t errlen) {
+  for (char *p = reason; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+  if (!strcmp(reason, sr_strerror(SR_EINVITEUSED))) {
+    snprintf(err, errlen, "the relay refused: this invite code has been used up; ask the relay for a new one");
+    return SR_EINVITEUSED;
+  }
+  if (!strcmp(reason, sr_strerror(SR_EINVITE))) {
+    snprintf(err, errlen, "the relay refused: unknown invite code; check that it was copied whole, or ask the "
+             "relay for a new one");
+    return SR_EINVITE;
+  }
+  snprintf(err, errlen, "the relay refused the invite (it said: \"%.200s\"); ask the relay's operator for a new code",
+           reason[0] ? reason : "no reason given");
+  return SR_EINVITE;
+}
+
+int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err, size_t errlen) {
   char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], path[4200];
   uint8_t netkey[32], relay_key[32], sk[SR_SECRET_BYTES];
   uint16_t port;
   sr_store_t *st = NULL;
   sr_net_conn *c;
   accept_t *a = NULL;
-  int rc;
+  sr_config_t cfg;
+  int rc, new_network;
+  memset(joined, 0, sizeof(*joined));
   if ((rc = sr_invite_parse(code, address, sizeof(address), netkey, NULL)) != 0) {
     snprintf(err, errlen, "this is not a seurone invite code (%s)", sr_strerror(rc));
     return rc;
   }
+  /* The config's network first: joining a relay whose network the node cannot
+   * then reach would leave a member that never syncs. */
+  if ((rc = sr_config_load(home, &cfg, err, errlen))) return rc;
+  if ((rc = network_check(home, &cfg, netkey, err, errlen))) return rc;
+  new_network = memcmp(cfg.network_key, netkey, 32) != 0;
   if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
   signal(SIGPIPE, SIG_IGN);
   sr_invite_parse(code, address, sizeof(address), netkey, a->secret);
@@ -116,7 +162,7 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
   char agent[40];
   snprintf(agent, sizeof(agent), "seurone/%s", sr_node_version());
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
-  sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log};
+  sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log, NULL, NULL};
   sr_net_init(&a->net, &a->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
   sr_gossip_init(&a->g, &a->net, st, a->self, 0, &lim, &hooks);
@@ -124,7 +170,7 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
   a->timer.data = a;
   uv_timer_start(&a->timer, a_timeout, ACCEPT_TIMEOUT_MS, 0);
   if ((rc = sr_net_dial(&a->net, host, port, relay_key, NULL, &c))) {
-    snprintf(a->reason, sizeof(a->reason), "cannot dial %s: %s", address, sr_strerror(rc));
+    snprintf(a->reason, sizeof(a->reason), "cannot dial it: %s", sr_strerror(rc));
     a->net_rc = rc;
     a_finish(a);
   }
@@ -139,8 +185,7 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
       rc = a->net_rc ? a->net_rc : SR_ETIMEOUT;
       goto out;
     }
-    snprintf(err, errlen, "the relay refused the invite: %s", a->reason[0] ? a->reason : "no reason given");
-    rc = strstr(a->reason, "used up") ? SR_EINVITEUSED : SR_EINVITE;
+    rc = refusal(a->reason, err, errlen);
     goto out;
   }
   sr_peer_rec_t rec;
@@ -154,9 +199,25 @@ int sr_node_invite_accept(const char *home, const char *code, char *err, size_t 
     snprintf(err, errlen, "joined, but could not save the relay in the peer table: %s", sr_store_errmsg(st));
     goto out;
   }
-  /* A running node dials the relay at once. */
-  json_t *req = json_pack("{s:s, s:s}", "cmd", "peer_add", "address", address), *reply = NULL;
-  if (sr_control_call(home, req, &reply, 3000) == 0) json_decref(reply);
+  if (new_network) {
+    char hex[65];
+    sr_hex_encode(netkey, 32, hex);
+    if ((rc = sr_config_set_key(home, "network_key", hex, err, errlen))) {
+      char why[4400];
+      snprintf(why, sizeof(why), "%s", err);
+      snprintf(err, errlen, "joined, but could not write the network key into %s/config (%s): add the line "
+               "`network_key = %s` there yourself, or this node cannot connect to the relay", home, why, hex);
+      goto out;
+    }
+    joined->wrote_network_key = 1;
+  }
+  /* A running node dials the relay at once, if it can: one on the old network
+   * key would fail every handshake with it until it restarts. */
+  json_t *req = json_pack("{s:s, s:s}", "cmd", new_network ? "status" : "peer_add", "address", address), *reply = NULL;
+  if (sr_control_call(home, req, &reply, 3000) == 0) {
+    if (new_network) joined->restart_needed = 1;
+    json_decref(reply);
+  }
   json_decref(req);
   rc = 0;
 out:

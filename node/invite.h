@@ -25,10 +25,22 @@ int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey
 /* NULL when code parses, else a sentence saying what is wrong with it (static). */
 const char *sr_invite_problem(const char *code);
 
-/* Redeems an invite from the home's identity: dials the relay, proves the secret,
- * and stores the relay in the peer table (telling a running node to dial it).
- * Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED, or the
- * reason the relay could not be reached; err says which in words. */
-int sr_node_invite_accept(const char *home, const char *code, char *err, size_t errlen);
+/* What accepting changed besides the peer table. */
+typedef struct sr_invite_joined {
+  int wrote_network_key; /* HOME/config now names the invite's network key */
+  int restart_needed;    /* a node runs in home with the old key: it must restart */
+} sr_invite_joined_t;
+
+/* Redeems an invite from the home's identity: dials the relay with the code's
+ * network key, proves the secret, stores the relay in the peer table (telling a
+ * running node to dial it) and, when the code is for another network than the
+ * config's, writes its network_key into HOME/config, so the node connects after
+ * its next start (a node running with the old key cannot: restart_needed).
+ * A config that already names another non-default network key is not changed
+ * and nothing is joined (SR_ENETKEYCONFLICT): a node is on one network at a time.
+ * Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED,
+ * SR_ENETKEYCONFLICT, or the reason the relay could not be reached; err is one
+ * sentence saying which and what to do. */
+int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err, size_t errlen);
 
 #endif

@@ -15,6 +15,8 @@
  *   --huge              an entry frame whose bin header claims 1 GiB, then filler
  *                       (up to 1 MiB) until the node hangs up
  *   --hello-only        hello, then a clean goodbye (a well-behaved control)
+ *   --announce ADDRESS  hello, a reachable frame [10, ADDRESS] (an address that may
+ *                       name another key than ours: a lie), then a clean goodbye
  *
  * Then it waits up to --wait MS (default 15000) for the node to close the
  * connection, reading (and decoding) whatever the node sends. Human-readable
@@ -51,8 +53,9 @@
 #include "core/shs.h"
 #include "net/address.h"
 
-enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY };
-static const char *MODE_NAMES[] = {"", "garbage", "raw-garbage", "stall", "silent", "flood", "huge", "hello-only"};
+enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE };
+static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",   "silent",
+                                   "flood", "huge",    "hello-only",  "announce"};
 
 static int fd = -1;
 static sr_box_writer writer;
@@ -228,7 +231,7 @@ static void wait_for_close(int wait_ms) {
 static void usage(void) {
   fprintf(stderr,
           "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
-          "                     --flood N | --huge | --hello-only) [--netkey HEX] [--wait MS] [--seed N]\n"
+          "                     --flood N | --huge | --hello-only | --announce ADDRESS) [--netkey HEX] [--wait MS] [--seed N]\n"
           "                     [--no-hello]\n");
   exit(2);
 }
@@ -241,7 +244,7 @@ static int is_number(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  const char *address = NULL, *netkey_hex = NULL;
+  const char *address = NULL, *netkey_hex = NULL, *announce = NULL;
   int mode = 0, wait_ms = 15000, hello = 1;
   unsigned long long count = 0, seed = 1;
   for (int i = 1; i < argc; i++) {
@@ -258,6 +261,9 @@ int main(int argc, char **argv) {
       mode = M_HUGE;
     } else if (!strcmp(a, "--hello-only")) {
       mode = M_HELLO_ONLY;
+    } else if (!strcmp(a, "--announce") && i + 1 < argc) {
+      mode = M_ANNOUNCE;
+      announce = argv[++i];
     } else if (!strcmp(a, "--flood") && i + 1 < argc && is_number(argv[i + 1])) {
       mode = M_FLOOD;
       count = strtoull(argv[++i], NULL, 10);
@@ -428,6 +434,15 @@ int main(int argc, char **argv) {
         printf("sent an entry frame claiming a 1 GiB bin: %zu bytes of it\n", total);
         break;
       }
+      case M_ANNOUNCE:
+        sr_frame_reachable(&sb, announce);
+        ok = send_boxed((const uint8_t *)sb.data, sb.size);
+        if (ok == 0) sent_frames++;
+        msgpack_sbuffer_clear(&sb);
+        printf("sent reachable %s\n", announce);
+        if (ok) break;
+        /* then a clean goodbye, as --hello-only */
+        /* fall through */
       case M_HELLO_ONLY: {
         uint8_t bye[SR_BOX_GOODBYE_BYTES];
         sr_box_writer_goodbye(&writer, bye);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Wrong network key: a node of another network (its own network_key) dials
 our node; the handshake fails (our node answers nothing and logs
-SR_EHSNETKEY), nothing is synced although both follow each other, and our node
+SR_EHSNETKEY), both nodes' log lines say that the network key may differ and
+where it is set (network_key in HOME/config), nothing is synced although both follow each other, and our node
 keeps running and serves a peer of its own network."""
 import os
 import time
@@ -23,7 +24,12 @@ def main(c):
     line = a.wait_log(r"SR_EHSNETKEY", 15, "a logs the handshake with a foreign network key")[0]
     h.note(f"a logged: {line}")
     check("during handshake" in line, "a: the line says the handshake failed")
-    stranger.wait_log(r"SR_EHS(CLOSED|SERVERKEY)", 15, "the stranger logs its failed handshake")
+    sline = stranger.wait_log(r"SR_EHSCLOSED", 15, "the stranger logs its failed handshake")[0]
+    h.note(f"the stranger logged: {sline}")
+    for who, ln, node in (("a", line, a), ("the stranger", sline, stranger)):
+        check("the network key may differ" in ln, f"{who}: the line says the network key may differ")
+        check(f"network_key in {os.path.realpath(node.home)}/config (docs/config.md)" in ln,
+              f"{who}: the line says where the network key is set")
 
     res, _ = h.hostile(a.address, "--stall", netkey=other_key, wait_ms=10000)
     check(not res["handshake"], "a hostile peer with another network key gets no handshake")

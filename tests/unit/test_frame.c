@@ -70,6 +70,30 @@ static void roundtrip_every_kind(void) {
   free(f);
 }
 
+/* The reachable frame (kind 10): one address; anything else is malformed. */
+static void reachable_frame(void) {
+  msgpack_sbuffer sb;
+  sr_frame_t *f = malloc(sizeof(*f));
+  const char *addr = "seurone://127.0.0.1:8708/00000000000000000000000000000000000000000000000000000000000000aa";
+  size_t len;
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_reachable(&sb, addr));
+  T_OK(sr_frame_next((uint8_t *)sb.data, sb.size, &len));
+  T_EQ(len, sb.size);
+  T_OK(sr_frame_decode((uint8_t *)sb.data, len, f));
+  T_EQ(f->kind, SR_FRAME_REACHABLE);
+  T_EQ(f->naddrs, 1);
+  T_EQ(f->addr_lens[0], strlen(addr));
+  T_MEMEQ(f->addrs[0], addr, strlen(addr));
+  msgpack_sbuffer_destroy(&sb);
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_peers(&sb, &addr, 1)); /* [5, [addr]]: an array where kind 10 has a str */
+  ((uint8_t *)sb.data)[1] = SR_FRAME_REACHABLE;
+  T_EQ(sr_frame_decode((uint8_t *)sb.data, sb.size, f), SR_EFRAME);
+  msgpack_sbuffer_destroy(&sb);
+  free(f);
+}
+
 static void incomplete_oversized_and_bad(void) {
   msgpack_sbuffer sb;
   sr_frame_t *f = malloc(sizeof(*f));
@@ -107,6 +131,7 @@ static void incomplete_oversized_and_bad(void) {
 int main(void) {
   T_RUN(roundtrip_every_kind);
   T_RUN(incomplete_oversized_and_bad);
+  T_RUN(reachable_frame);
   printf("test_frame: %d checks passed\n", t_checks);
   return 0;
 }

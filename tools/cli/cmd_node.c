@@ -409,21 +409,26 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sr_net_address_parse(address, host, sizeof(host), &port, relay_key);
   sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
   err[0] = '\0';
-  rc = sr_node_invite_accept(cli->home, code, err, sizeof(err));
+  sr_invite_joined_t joined;
+  rc = sr_node_invite_accept(cli->home, code, &joined, err, sizeof(err));
   sodium_memzero(code, sizeof(code));
-  if (rc == SR_EINVITEUSED)
-    return cli_fail(SR_EXIT_PROBLEM, "the relay refused: this invite code has been used up (ask the relay for a new one)%s%s",
-                    err[0] ? " — " : "", err);
-  /* SR_EINVITE is what the relay answers to an unknown secret; invite.c also
-   * uses it when the relay could not be reached, which err then says. */
-  if (rc == SR_EINVITE && strstr(err, "unknown"))
-    return cli_fail(SR_EXIT_PROBLEM, "the relay refused: unknown invite code (check that it was copied whole)%s%s",
-                    err[0] ? " — " : "", err);
-  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE)
+  /* A refusal, or a network the config does not allow: err is the whole sentence. */
+  if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
+  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL)
     return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
-  if (rc) return cli_fail(SR_EXIT_PROBLEM, "could not join the relay %s: %s", address, err[0] ? err : sr_strerror(rc));
-  if (cli->json) cli_json_print(json_pack("{s:b, s:s, s:s}", "ok", 1, "relay", address, "key", hex));
-  else printf("joined the relay %s: it now replicates your log and serves it to others\n", address);
+  /* err names the relay and what went wrong (invite.c): not said twice. */
+  if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));
+  if (cli->json) {
+    cli_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b}", "ok", 1, "relay", address, "key", hex, "network_key_written",
+                             joined.wrote_network_key, "restart_needed", joined.restart_needed));
+  } else {
+    printf("joined the relay %s: it now replicates your log and serves it to others\n", address);
+    if (joined.wrote_network_key)
+      printf("this relay is on a closed network: its network key is now in %s/config (network_key)\n", cli->home);
+  }
+  if (joined.restart_needed)
+    fprintf(stderr, "the node running in %s still uses the old network key and cannot reach the relay: restart "
+            "it (stop it with Ctrl-C, then `seurone run` again)\n", cli->home);
   return SR_EXIT_OK;
 }
 

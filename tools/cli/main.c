@@ -134,8 +134,11 @@ static const sr_cmd_t commands[] = {
    "  the config describes (as `seurone address`). --json: {code, address, uses, expires: null}.\n"
    "accept (on a personal node): connects to the relay, redeems the secret and remembers\n"
    "  the relay in the peer table; from then on the relay replicates your log and serves\n"
-   "  it to others. A used-up or unknown code is refused with the relay's reason (exit 1);\n"
-   "  a malformed code is a usage error (exit 2). --json: {ok, relay, key}.\n"},
+   "  it to others. A code for a closed network writes its network_key into HOME/config\n"
+   "  (restart a running node then); one for another network than the config's closed\n"
+   "  one is refused without joining (exit 1). A used-up or unknown code is refused with\n"
+   "  the relay's reason (exit 1); a malformed code is a usage error (exit 2).\n"
+   "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
   {"metrics", cmd_metrics, "structural metrics of the graph held",
    "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
    "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
