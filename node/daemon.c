@@ -13,6 +13,7 @@
 #include "node/control.h"
 #include "node/identity.h"
 #include "node/node.h"
+#include "node/peer_json.h"
 #include "store/peers.h"
 #include "store/scope.h"
 #include <errno.h>
@@ -34,6 +35,11 @@
 typedef struct known {
   sr_peer_rec_t rec;
   int dialing;
+  /* The address being dialled (by value: the list may change meanwhile) and
+   * the one to dial next in this round through the list. */
+  char dial_addr[SR_STORE_ADDR_MAX];
+  size_t next_addr;
+  uint64_t connected_ms; /* when the live session came up; 0 when none */
 } known_t;
 
 struct sr_node {
@@ -121,6 +127,9 @@ static known_t *known_find(sr_node_t *n, const uint8_t *key) {
   return NULL;
 }
 
+/* Finds or makes the entry of key and adds address (NULL: none) to its list:
+ * an address new to it goes after the ones that worked, so a typo never
+ * displaces a working address. */
 static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
   known_t *k = known_find(n, key);
   if (!k) {
@@ -129,19 +138,22 @@ static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address,
     memset(k, 0, sizeof(*k));
     memcpy(k->rec.key, key, 32);
   }
-  snprintf(k->rec.address, sizeof(k->rec.address), "%s", address);
+  if (address) sr_peer_addr_add(&k->rec, address);
   k->rec.flags |= flags;
   return k;
 }
 
 static void known_save(sr_node_t *n, known_t *k) {
-  if (sr_store_peer_put(n->store, &k->rec) != 0)
-    nlog(n, "could not save peer %s: %s", k->rec.address, sr_store_errmsg(n->store));
+  char who[17];
+  if (sr_store_peer_put(n->store, &k->rec) != 0) {
+    short_key(k->rec.key, who);
+    nlog(n, "could not save peer %s: %s", who, sr_store_errmsg(n->store));
+  }
 }
 
 static int load_peer(void *ctx, const sr_peer_rec_t *p) {
   sr_node_t *n = ctx;
-  known_t *k = known_add(n, p->key, p->address, 0);
+  known_t *k = known_add(n, p->key, NULL, 0);
   if (k) {
     k->rec = *p;
     k->rec.next_attempt_ms = 0; /* a restart tries everyone once */
@@ -149,13 +161,28 @@ static int load_peer(void *ctx, const sr_peer_rec_t *p) {
   return 0;
 }
 
+/* Dials the next address of k's list; one that does not parse (the store does
+ * not check them) is counted as failed and skipped. */
 static void dial(sr_node_t *n, known_t *k) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[32];
   sr_net_conn *c;
-  if (sr_net_address_parse(k->rec.address, host, sizeof(host), &port, key) != 0) return;
-  if (sr_net_dial(&n->net, host, port, key, NULL, &c) == 0) k->dialing = 1;
+  for (; k->next_addr < k->rec.naddrs; k->next_addr++) {
+    const char *a = k->rec.addrs[k->next_addr].address;
+    if (sr_net_address_parse(a, host, sizeof(host), &port, key) != 0 || memcmp(key, k->rec.key, 32) != 0) {
+      sr_peer_addr_failed(&k->rec, k->next_addr);
+      continue;
+    }
+    if (sr_net_dial(&n->net, host, port, key, NULL, &c) != 0) {
+      sr_peer_addr_failed(&k->rec, k->next_addr);
+      continue;
+    }
+    snprintf(k->dial_addr, sizeof(k->dial_addr), "%s", a);
+    k->dialing = 1;
+    return;
+  }
+  k->next_addr = 0; /* nothing left to dial in this round; the backoff waits */
 }
 
 static void dial_due(sr_node_t *n, uint64_t now) {
@@ -165,7 +192,7 @@ static void dial_due(sr_node_t *n, uint64_t now) {
   for (size_t i = 0; i < n->nknown; i++) dialing += n->known[i].dialing;
   for (size_t i = 0; i < n->nknown && dialing < MAX_OUTBOUND; i++) {
     known_t *k = &n->known[i];
-    if (k->dialing || sr_gossip_connected(n->g, k->rec.key) || k->rec.next_attempt_ms > now) continue;
+    if (k->dialing || !k->rec.naddrs || sr_gossip_connected(n->g, k->rec.key) || k->rec.next_attempt_ms > now) continue;
     /* Learned addresses are for finding the network, not for reshaping it: only
      * dialled while this node has no session at all. */
     if (k->rec.flags == SR_PEER_LEARNED && gs.sessions > 0) continue;
@@ -187,32 +214,75 @@ static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
 static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
+  uint64_t now = wall_ms();
+  int ai;
   (void)p;
-  if (outbound && k) k->dialing = 0;
-  if (k) {
-    k->rec.failures = 0;
-    k->rec.last_seen_ms = wall_ms();
-    if (k->rec.score < 1000) k->rec.score++;
-    known_save(n, k);
+  if (!k) return;
+  /* The address dialled works: it goes to the front of the list. */
+  if (outbound && k->dialing && (ai = sr_peer_addr_find(&k->rec, k->dial_addr)) >= 0)
+    sr_peer_addr_worked(&k->rec, (size_t)ai, now);
+  if (outbound) k->dialing = 0;
+  k->next_addr = 0;
+  if (!k->connected_ms) k->connected_ms = now;
+  k->rec.failures = 0;
+  k->rec.last_seen_ms = now;
+  if (k->rec.score < 1000) k->rec.score++;
+  known_save(n, k);
+}
+
+static void backoff(known_t *k, uint64_t now) {
+  k->rec.failures++;
+  if (k->rec.score > -1000) k->rec.score--;
+  uint64_t wait = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
+  if (wait > BACKOFF_MAX_MS) wait = BACKOFF_MAX_MS;
+  k->rec.next_attempt_ms = now + wait;
+}
+
+/* Our dial to k->dial_addr failed before a session: that address is marked,
+ * the next one in the list is tried at the next tick, and only a round in
+ * which every address failed costs a backoff step. */
+static void dial_failed(sr_node_t *n, known_t *k, uint64_t now) {
+  int ai = sr_peer_addr_find(&k->rec, k->dial_addr);
+  k->dialing = 0;
+  if (ai >= 0) {
+    sr_peer_addr_failed(&k->rec, (size_t)ai);
+    k->next_addr = (size_t)ai + 1;
+  } else {
+    k->next_addr++; /* removed meanwhile: go on from where the round was */
   }
+  if (k->next_addr < k->rec.naddrs) {
+    k->rec.next_attempt_ms = now;
+  } else {
+    k->next_addr = 0;
+    backoff(k, now);
+  }
+  known_save(n, k);
 }
 
 static void h_session_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
   if (!k || n->stopping) return;
-  if (outbound) k->dialing = 0;
   uint64_t now = wall_ms();
-  if (reason == 0) {
-    k->rec.next_attempt_ms = now + TICK_MS; /* a clean end: come back soon */
+  if (outbound && k->dialing) {
+    dial_failed(n, k, now);
     return;
   }
-  if (!outbound && reason != SR_EBADENTRY && reason != SR_ERATE && reason != SR_EPROTO) return;
-  k->rec.failures++;
-  if (k->rec.score > -1000) k->rec.score--;
-  uint64_t backoff = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
-  if (backoff > BACKOFF_MAX_MS) backoff = BACKOFF_MAX_MS;
-  k->rec.next_attempt_ms = now + backoff;
+  if (sr_gossip_connected(n->g, key)) return; /* another session with it lives on */
+  if (k->connected_ms) {
+    k->connected_ms = 0;
+    k->rec.last_seen_ms = now; /* seen until now */
+  }
+  if (reason == 0) {
+    k->rec.next_attempt_ms = now + TICK_MS; /* a clean end: come back soon */
+    known_save(n, k);
+    return;
+  }
+  if (!outbound && reason != SR_EBADENTRY && reason != SR_ERATE && reason != SR_EPROTO) {
+    known_save(n, k);
+    return;
+  }
+  backoff(k, now);
   known_save(n, k);
 }
 
@@ -227,7 +297,8 @@ static size_t h_share_peers(void *ctx, const char **addrs, size_t max) {
   size_t k = 0;
   if (n->address[0] && k < max) addrs[k++] = n->address;
   for (size_t i = 0; i < n->nknown && k < max; i++)
-    if (n->known[i].rec.last_seen_ms && n->known[i].rec.failures == 0) addrs[k++] = n->known[i].rec.address;
+    if (n->known[i].rec.last_seen_ms && n->known[i].rec.failures == 0 && n->known[i].rec.naddrs)
+      addrs[k++] = n->known[i].rec.addrs[0].address;
   return k;
 }
 
@@ -284,17 +355,19 @@ json_t *sr_node_status(sr_node_t *n) {
 
 json_t *sr_node_peers(sr_node_t *n) {
   json_t *arr = json_array(), *live = sr_gossip_sessions_json(n->g);
+  uint64_t now = wall_ms();
   for (size_t i = 0; i < n->nknown; i++) {
     known_t *k = &n->known[i];
-    char hex[65];
-    sr_hex_encode(k->rec.key, 32, hex);
-    json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:i, s:s}", "key", hex, "address", k->rec.address, "connected",
-                          sr_gossip_connected(n->g, k->rec.key), "last_seen", (json_int_t)k->rec.last_seen_ms,
-                          "failures", (json_int_t)k->rec.failures, "score", (int)k->rec.score, "source",
-                          k->rec.flags & SR_PEER_RELAY ? "relay" : k->rec.flags & SR_PEER_MANUAL ? "manual"
-                          : k->rec.flags & SR_PEER_BOOTSTRAP ? "bootstrap" : "learned");
+    json_t *o = sr_peer_json(&k->rec), *s;
+    const char *hex = json_string_value(json_object_get(o, "key"));
     size_t j;
-    json_t *s;
+    if (!o) continue;
+    if (sr_gossip_connected(n->g, k->rec.key)) {
+      /* A live session is seen now, however long ago it began. */
+      json_object_set_new(o, "connected", json_true());
+      json_object_set_new(o, "last_seen", json_integer((json_int_t)now));
+      if (k->connected_ms) json_object_set_new(o, "connected_since", json_integer((json_int_t)k->connected_ms));
+    }
     json_array_foreach(live, j, s) {
       if (strcmp(json_string_value(json_object_get(s, "key")), hex) == 0) {
         json_object_set(o, "direction", json_object_get(s, "direction"));
@@ -326,11 +399,60 @@ int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen
     snprintf(err, errlen, "the peer table is full (%d peers)", MAX_KNOWN);
     return SR_ETOOBIG;
   }
+  /* A person asked for it: a new round through the list at once, whatever the
+   * backoff said. */
   k->rec.failures = 0;
   k->rec.next_attempt_ms = 0;
   known_save(n, k);
-  if (!k->dialing && !sr_gossip_connected(n->g, key)) dial(n, k);
+  if (!k->dialing && !sr_gossip_connected(n->g, key)) {
+    k->next_addr = 0;
+    dial(n, k);
+  }
   nlog(n, "peer added: %s", address);
+  return 0;
+}
+
+int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
+                        size_t errlen) {
+  known_t *k = known_find(n, key);
+  sr_peer_rec_t rec;
+  char who[17];
+  int rc;
+  short_key(key, who);
+  /* The table in memory is bounded (MAX_KNOWN): the store may hold more. */
+  rc = k ? 0 : sr_store_peer_get(n->store, key, &rec);
+  if (rc == SR_ENOTFOUND) {
+    snprintf(err, errlen, "%s is not in the peer table (`seurone peers` lists it)", who);
+    return rc;
+  }
+  if (rc) {
+    snprintf(err, errlen, "cannot read the peer table: %s", sr_store_errmsg(n->store));
+    return rc;
+  }
+  sr_peer_rec_t *r = k ? &k->rec : &rec;
+  if (address) {
+    if ((rc = sr_peer_addr_remove(r, address))) {
+      snprintf(err, errlen, "%s has no address '%s' (`seurone peers` lists its addresses)", who, address);
+      return rc;
+    }
+    if (k && k->next_addr > k->rec.naddrs) k->next_addr = 0;
+    rc = sr_store_peer_put(n->store, r);
+  } else {
+    rc = sr_store_peer_del(n->store, key);
+    if (rc == SR_ENOTFOUND) rc = 0; /* only in memory (a bootstrap line) */
+  }
+  if (rc) {
+    snprintf(err, errlen, "cannot write the peer table: %s", rc == SR_ESTORE ? sr_store_errmsg(n->store) : sr_strerror(rc));
+    return rc;
+  }
+  *out = json_pack("{s:b, s:i}", "connected", sr_gossip_connected(n->g, key), "addresses_left", address ? (int)r->naddrs : 0);
+  if (!address && k) {
+    /* A dial in flight or a live session finds no entry and is not recorded. */
+    size_t i = (size_t)(k - n->known);
+    memmove(k, k + 1, (n->nknown - i - 1) * sizeof(*k));
+    n->nknown--;
+  }
+  nlog(n, address ? "peer %s: address removed" : "peer %s removed", who);
   return 0;
 }
 

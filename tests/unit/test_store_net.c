@@ -70,7 +70,7 @@ static int peer_cb(void *ctx, const sr_peer_rec_t *p) {
 static void peer_fill(sr_peer_rec_t *p, uint8_t keybyte, const char *addr) {
   memset(p, 0, sizeof(*p));
   memset(p->key, keybyte, SR_KEY_BYTES);
-  snprintf(p->address, sizeof(p->address), "%s", addr);
+  if (*addr) T_CHECK(sr_peer_addr_add(p, addr) == 0);
 }
 
 static void peers_round_trip(void) {
@@ -109,30 +109,30 @@ static void peers_round_trip(void) {
 
   T_OK(sr_store_peer_get(st, p1.key, &got));
   T_MEMEQ(got.key, p1.key, SR_KEY_BYTES);
-  T_CHECK(strcmp(got.address, p1.address) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, p1.addrs[0].address) == 0);
   T_EQ(got.last_seen_ms, NOW);
   T_EQ(got.failures, 3);
   T_EQ(got.score, -17);
   T_CHECK(got.next_attempt_ms == UINT64_MAX);
   T_EQ(got.flags, SR_PEER_MANUAL | SR_PEER_BOOTSTRAP);
   T_OK(sr_store_peer_get(st, p2.key, &got));
-  T_CHECK(strcmp(got.address, longv6) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, longv6) == 0);
   T_CHECK(got.failures == UINT32_MAX);
   T_EQ(got.score, INT32_MIN);
   T_OK(sr_store_peer_get(st, p3.key, &got));
-  T_EQ(got.address[0], '\0');
+  T_EQ(got.naddrs, 0);
   T_EQ(got.score, INT32_MAX);
 
   /* upsert: the whole record is replaced, the count stays */
   p1.failures = 0;
   p1.score = 5;
-  snprintf(p1.address, sizeof(p1.address), "seurone://[2001:db8::1]:8008/%064d", 0);
+  snprintf(p1.addrs[0].address, sizeof(p1.addrs[0].address), "seurone://[2001:db8::1]:8008/%064d", 0);
   T_OK(sr_store_peer_put(st, &p1));
   T_EQ(sr_store_peer_count(st), 3);
   T_OK(sr_store_peer_get(st, p1.key, &got));
   T_EQ(got.failures, 0);
   T_EQ(got.score, 5);
-  T_HAS(got.address, "[2001:db8::1]");
+  T_HAS(got.addrs[0].address, "[2001:db8::1]");
 
   /* foreach: key order, full records, early stop */
   T_OK(sr_store_foreach_peer(st, peer_cb, &q));
@@ -140,7 +140,7 @@ static void peers_round_trip(void) {
   T_EQ(q.recs[0].key[0], 0x10);
   T_EQ(q.recs[1].key[0], 0x20);
   T_EQ(q.recs[2].key[0], 0x30);
-  T_CHECK(strcmp(q.recs[0].address, longv6) == 0);
+  T_CHECK(strcmp(q.recs[0].addrs[0].address, longv6) == 0);
   T_EQ(q.recs[2].score, 5);
   memset(&q, 0, sizeof(q));
   q.stop_after = 2;
@@ -150,7 +150,8 @@ static void peers_round_trip(void) {
   /* an address without a NUL in SR_STORE_ADDR_MAX bytes is refused */
   sr_peer_rec_t bad;
   peer_fill(&bad, 0x40, "");
-  memset(bad.address, 'x', sizeof(bad.address));
+  bad.naddrs = 1;
+  memset(bad.addrs[0].address, 'x', sizeof(bad.addrs[0].address));
   T_EQ(sr_store_peer_put(st, &bad), SR_EINVAL);
   T_EQ(sr_store_peer_get(st, bad.key, &got), SR_ENOTFOUND);
 
@@ -164,7 +165,7 @@ static void peers_round_trip(void) {
   sr_store_close(st);
   st = open_store(dir, 0);
   T_OK(sr_store_peer_get(st, p2.key, &got));
-  T_CHECK(strcmp(got.address, longv6) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, longv6) == 0);
   T_EQ(sr_store_peer_count(st), 2);
   sr_store_close(st);
   t_rmdir(dir);
@@ -631,7 +632,7 @@ static void reindex_keeps_node_state(void) {
   T_OK(sr_store_peer_get(st, p.key, &got));
   T_EQ(got.score, -3);
   T_EQ(got.flags, SR_PEER_RELAY);
-  T_CHECK(strcmp(got.address, p.address) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, p.addrs[0].address) == 0);
   T_EQ(sr_store_peer_count(st), 1);
   T_OK(sr_store_invite_get(st, secret, &uses, NULL));
   T_EQ(uses, 2);
