@@ -114,7 +114,7 @@ static void scope_refresh(sr_node_t *n) {
   sr_scope_free(&n->scope);
   n->scope = next;
   if (changed) {
-    nlog(n, "replicating %zu authors", n->scope.n);
+    nlog(n, "replicating %zu author%s", n->scope.n, n->scope.n == 1 ? "" : "s");
     if (n->g) sr_gossip_scope_changed(n->g);
   }
 }
@@ -494,8 +494,8 @@ static void on_flow_report(uv_timer_t *t) {
         (rc = sr_node_publish(n, SR_FLOWREPORT_TYPE, (const uint8_t *)sb.data, sb.size, id, &seq, why, sizeof(why))) == 0) {
       sr_hex_encode(id, SR_ID_BYTES, hex);
       /* The exact count stays in this node's own log file, never in the entry. */
-      nlog(n, "published flow report seq %llu (%lld entries received in %llu s, epsilon %.3f) %.16s",
-           (unsigned long long)seq, (long long)exact, (unsigned long long)((now - start) / 1000),
+      nlog(n, "published flow report seq %llu (%lld entr%s received in %llu s, epsilon %.3f) %.16s",
+           (unsigned long long)seq, (long long)exact, exact == 1 ? "y" : "ies", (unsigned long long)((now - start) / 1000),
            n->cfg.flow_epsilon_milli / 1000.0, hex);
     }
   }
@@ -550,6 +550,41 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   json_decref(o);
   if (rc || rename(tmp, n->runjson) != 0) return SR_EIO;
   return 0;
+}
+
+/* Binds the listener, a host name in `listen` resolved first; when it cannot,
+ * says why and what to change (the cause, not a guess). */
+static int listen_on(sr_node_t *n) {
+  char ip[SR_NET_HOST_MAX], where[SR_NET_HOST_MAX + 16];
+  const char *host = n->cfg.listen_host, *fix;
+  unsigned port = n->cfg.listen_port;
+  int rc = sr_net_listen_ip(host, ip, sizeof(ip));
+  snprintf(where, sizeof(where), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+  if (rc) {
+    fprintf(stderr, "seurone: cannot listen on %s: '%s' is neither an IP address nor a host name this machine "
+            "resolves: use an IP address (127.0.0.1 for this machine only, 0.0.0.0 for every IPv4 address, [::] for "
+            "every address) in `listen` of %s/config or in --listen\n", where, host, n->home);
+    return rc;
+  }
+  if (strcmp(ip, host) != 0) {
+    nlog(n, "listen: %s is %s", host, ip);
+    snprintf(n->cfg.listen_host, sizeof(n->cfg.listen_host), "%s", ip);
+  }
+  if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port)) == 0) return 0;
+  switch (rc) {
+  case SR_ENETINUSE:
+    fix = "another program, or another seurone node, listens there: stop it, or choose another port (port 0 picks "
+          "a free one)";
+    break;
+  case SR_ENETNOTAVAIL:
+    fix = "use one of this machine's addresses, 127.0.0.1 for this machine only, or 0.0.0.0 for all of them";
+    break;
+  case SR_ENETACCES: fix = "choose a port from 1024 up"; break;
+  default: fix = "check the address"; break;
+  }
+  fprintf(stderr, "seurone: cannot listen on %s: %s (%s; `listen` in %s/config, or --listen)\n", where, sr_strerror(rc),
+          fix, n->home);
+  return rc;
 }
 
 int sr_node_run(const sr_node_opts_t *o) {
@@ -611,11 +646,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   scope_refresh(n);
 
-  if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port))) {
-    fprintf(stderr, "seurone: cannot listen on %s:%u: %s (is another program using the port? set `listen` in %s/config)\n",
-            n->cfg.listen_host, n->cfg.listen_port, sr_strerror(rc), n->home);
-    goto out_gossip;
-  }
+  if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);
   if (n->cfg.advertise[0]) snprintf(host, sizeof(host), "%s", n->cfg.advertise);
   else sr_net_advertise_host(n->cfg.listen_host, host, sizeof(host));
@@ -651,8 +682,9 @@ int sr_node_run(const sr_node_opts_t *o) {
          n->cfg.flow_epsilon_milli / 1000.0);
   }
 
-  nlog(n, "seurone %s listening on %s (%s)%s; %zu peers known, replicating %zu authors", sr_node_version(), listen,
-       n->address, n->relay ? " as a relay" : "", n->nknown, n->scope.n);
+  nlog(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", sr_node_version(), listen,
+       n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
+       n->scope.n == 1 ? "" : "s");
   nlog(n, "address: %s", n->address);
   uv_run(&n->loop, UV_RUN_DEFAULT);
   nlog(n, "stopped cleanly");

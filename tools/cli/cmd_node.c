@@ -126,7 +126,9 @@ static void print_pushsum(json_t *ps) {
            json_number_value(json_object_get(avg, "entries_per_min")), jint(ps, "epoch"));
   else
     printf("size not estimated yet (push-sum needs one whole epoch of %lld s)", jint(ps, "epoch_s"));
-  if (json_is_number(rsize)) printf("; running ~%.1f after %lld rounds", json_number_value(rsize), jint(run, "rounds"));
+  if (json_is_number(rsize))
+    printf("; running ~%.1f after %lld round%s", json_number_value(rsize), jint(run, "rounds"),
+           jint(run, "rounds") == 1 ? "" : "s");
   printf("\n");
 }
 
@@ -173,9 +175,10 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     printf("state     running%s, up %lld h %02lld min %02lld s\n", json_is_true(json_object_get(s, "relay")) ? " as a relay" : "",
            up / 3600, up / 60 % 60, up % 60);
     printf("address   %s\n", jstr(s, "address", "?"));
-    printf("entries   %lld in, %lld out, %lld duplicates, %lld rejected\n", jint(s, "entries_in"), jint(s, "entries_out"),
-           jint(s, "duplicates"), jint(s, "rejected"));
-    printf("traffic   %lld bytes in, %lld bytes out\n", jint(s, "bytes_in"), jint(s, "bytes_out"));
+    printf("entries   %lld in, %lld out, %lld duplicate%s, %lld rejected\n", jint(s, "entries_in"), jint(s, "entries_out"),
+           jint(s, "duplicates"), jint(s, "duplicates") == 1 ? "" : "s", jint(s, "rejected"));
+    printf("traffic   %lld byte%s in, %lld byte%s out\n", jint(s, "bytes_in"), jint(s, "bytes_in") == 1 ? "" : "s",
+           jint(s, "bytes_out"), jint(s, "bytes_out") == 1 ? "" : "s");
     if (json_object_get(s, "scope_authors"))
       printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"), jint(s, "scope_authors") == 1 ? "" : "s");
     print_pushsum(json_object_get(s, "pushsum"));
