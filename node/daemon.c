@@ -161,6 +161,14 @@ static int load_peer(void *ctx, const sr_peer_rec_t *p) {
   return 0;
 }
 
+static void backoff(known_t *k, uint64_t now) {
+  k->rec.failures++;
+  if (k->rec.score > -1000) k->rec.score--;
+  uint64_t wait = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
+  if (wait > BACKOFF_MAX_MS) wait = BACKOFF_MAX_MS;
+  k->rec.next_attempt_ms = now + wait;
+}
+
 /* Dials the next address of k's list; one that does not parse (the store does
  * not check them) is counted as failed and skipped. */
 static void dial(sr_node_t *n, known_t *k) {
@@ -182,7 +190,10 @@ static void dial(sr_node_t *n, known_t *k) {
     k->dialing = 1;
     return;
   }
-  k->next_addr = 0; /* nothing left to dial in this round; the backoff waits */
+  /* Nothing left to dial in this round: wait as after a round of failed dials. */
+  k->next_addr = 0;
+  backoff(k, wall_ms());
+  known_save(n, k);
 }
 
 static void dial_due(sr_node_t *n, uint64_t now) {
@@ -228,14 +239,6 @@ static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int ou
   k->rec.last_seen_ms = now;
   if (k->rec.score < 1000) k->rec.score++;
   known_save(n, k);
-}
-
-static void backoff(known_t *k, uint64_t now) {
-  k->rec.failures++;
-  if (k->rec.score > -1000) k->rec.score--;
-  uint64_t wait = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
-  if (wait > BACKOFF_MAX_MS) wait = BACKOFF_MAX_MS;
-  k->rec.next_attempt_ms = now + wait;
 }
 
 /* Our dial to k->dial_addr failed before a session: that address is marked,
@@ -359,9 +362,9 @@ json_t *sr_node_peers(sr_node_t *n) {
   for (size_t i = 0; i < n->nknown; i++) {
     known_t *k = &n->known[i];
     json_t *o = sr_peer_json(&k->rec), *s;
-    const char *hex = json_string_value(json_object_get(o, "key"));
     size_t j;
     if (!o) continue;
+    const char *hex = json_string_value(json_object_get(o, "key"));
     if (sr_gossip_connected(n->g, k->rec.key)) {
       /* A live session is seen now, however long ago it began. */
       json_object_set_new(o, "connected", json_true());

@@ -286,8 +286,15 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
     if (json_array_size(addrs) == 0) printf("%s  (no address)\n", jstr(p, "key", "?"));
     /* Every address, in the order the node dials them. */
     json_array_foreach(addrs, j, a) {
+      const char *addr = jstr(a, "address", "");
+      uint8_t k[SR_KEY_BYTES];
+      uint16_t port;
+      char host[SR_NET_HOST_MAX];
       addr_note(a, note, sizeof(note));
-      printf("%*s%s%s\n", j ? 5 + 1 + 9 + 1 + 8 + 1 + 21 + 1 : 0, "", jstr(a, "address", "?"), note);
+      /* Only what parses reaches the terminal: a store written by hand could
+       * hold anything. */
+      if (sr_net_address_parse(addr, host, sizeof(host), &port, k) != 0) addr = "(a malformed address)";
+      printf("%*s%s%s\n", j ? 5 + 1 + 9 + 1 + 8 + 1 + 21 + 1 : 0, "", addr, note);
     }
   }
   json_decref(peers);
