@@ -267,11 +267,15 @@ static void h_session_down(void *ctx, const uint8_t key[32], int outbound, int r
   known_t *k = known_find(n, key);
   if (!k || n->stopping) return;
   uint64_t now = wall_ms();
+  if (sr_gossip_connected(n->g, key)) {
+    /* Another session with it lives on (say, ours lost to its dial): no failure. */
+    if (outbound) k->dialing = 0;
+    return;
+  }
   if (outbound && k->dialing) {
     dial_failed(n, k, now);
     return;
   }
-  if (sr_gossip_connected(n->g, key)) return; /* another session with it lives on */
   if (k->connected_ms) {
     k->connected_ms = 0;
     k->rec.last_seen_ms = now; /* seen until now */
