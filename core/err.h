@@ -64,6 +64,7 @@
   X(SR_EHSCLOSED,    -106, "handshake: peer closed the connection during the handshake") \
   X(SR_ETIMEOUT,     -107, "timed out")                                             \
   X(SR_EHSLIMIT,     -108, "handshake: too many handshakes in progress from this address (or in all); refused at once") \
+  X(SR_EHSWRONGKEY,  -109, "handshake: the node at this address did not prove it holds the key in the address (the key may be wrong, or another node now listens there)") \
   X(SR_EBOXAUTH,     -110, "box stream: box failed authentication (corrupted or forged)") \
   X(SR_EBOXTRUNC,    -111, "box stream: stream ended in the middle of a box")       \
   X(SR_EBOXNOBYE,    -112, "box stream: stream ended without a goodbye")            \
@@ -82,6 +83,9 @@
   X(SR_ENETEOF,      -134, "network: peer closed the connection")                   \
   X(SR_ENETSHUTDOWN, -135, "network: closed because this node is shutting down")    \
   X(SR_ENETQUEUE,    -136, "network: connection is closing; write refused")         \
+  X(SR_ENETINUSE,    -137, "network: the port is already in use on that address")  \
+  X(SR_ENETNOTAVAIL, -138, "network: that IP address is not one of this machine's")  \
+  X(SR_ENETACCES,    -139, "network: not allowed to listen on that port (ports below 1024 need privileges)") \
   /* END net codes */                                                              \
   /* gossip, daemon, control socket (net/gossip, node/) */                          \
   X(SR_EFRAME,        -140, "gossip: malformed frame")                               \

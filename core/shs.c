@@ -159,7 +159,9 @@ static int client_msg2(sr_shs *hs, const uint8_t *in, uint8_t *out) {
 
   if (check_hello(hs, in) != 0) { rc = SR_EHSSERVERKEY; goto cleanup; }
   if (crypto_scalarmult(hs->ab, hs->eph_sk, hs->peer_eph_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
-  if (crypto_sign_ed25519_pk_to_curve25519(server_curve, hs->peer_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
+  /* The server's key is the one we dialled: when it is no curve point, the key
+   * in the address is wrong, not anything the server sent. */
+  if (crypto_sign_ed25519_pk_to_curve25519(server_curve, hs->peer_pk) != 0) { rc = SR_EHSWRONGKEY; goto cleanup; }
   if (crypto_scalarmult(hs->aB, hs->eph_sk, server_curve) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
   if (crypto_sign_ed25519_sk_to_curve25519(my_curve_sk, hs->my_sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
   if (crypto_scalarmult(hs->Ab, my_curve_sk, hs->peer_eph_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }

@@ -22,7 +22,9 @@
  *   SR_EHSCLIENTAUTH server: msg3 did not open or its signature is bad (the
  *                    client dialled another server key, or forged msg3).
  *   SR_EHSSERVERAUTH client: msg4 did not open or its signature is bad.
- *   SR_EHSWEAKKEY    a key was low-order / unusable (scalarmult failed).
+ *   SR_EHSWEAKKEY    a key the peer sent was low-order / unusable.
+ *   SR_EHSWRONGKEY   client: the server key it dialled is no usable key (so
+ *                    the key in the address is wrong).
  *   SR_EHSSTATE      wrong length, or a call at the wrong point.
  * After any failure the machine is in a terminal failed state and has wiped
  * its secrets; every later call returns SR_EHSSTATE.

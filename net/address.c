@@ -6,6 +6,7 @@
 #include "net/address.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
@@ -152,6 +153,36 @@ int sr_net_advertise_host(const char *listen_host, char *out, size_t cap) {
   }
   if (!found) snprintf(out, cap, "127.0.0.1");
   return 0;
+}
+
+int sr_net_listen_ip(const char *host, char *out, size_t cap) {
+  struct in6_addr a6;
+  struct addrinfo hints, *res = NULL, *pick = NULL;
+  if (!host || !out || cap == 0) return SR_EINVAL;
+  if (inet_pton(AF_INET, host, &a6) == 1 || inet_pton(AF_INET6, host, &a6) == 1) {
+    if (strlen(host) >= cap) return SR_ETOOBIG;
+    strcpy(out, host);
+    return 0;
+  }
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  if (!*host || getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return SR_ENETRESOLVE;
+  for (struct addrinfo *r = res; r && !pick; r = r->ai_next)
+    if (r->ai_family == AF_INET) pick = r;
+  for (struct addrinfo *r = res; r && !pick; r = r->ai_next)
+    if (r->ai_family == AF_INET6) pick = r;
+  int rc = SR_ENETRESOLVE;
+  if (pick && cap >= INET6_ADDRSTRLEN) {
+    const void *src = pick->ai_family == AF_INET ? (const void *)&((struct sockaddr_in *)pick->ai_addr)->sin_addr
+                                                 : (const void *)&((struct sockaddr_in6 *)pick->ai_addr)->sin6_addr;
+    rc = inet_ntop(pick->ai_family, src, out, (socklen_t)cap) ? 0 : SR_ENETRESOLVE;
+  } else if (pick) {
+    rc = SR_ETOOBIG;
+  }
+  freeaddrinfo(res);
+  return rc;
 }
 
 void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]) {

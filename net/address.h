@@ -38,6 +38,12 @@ int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *p
  * non-loopback IPv4 address of this machine, else "127.0.0.1".
  * out: cap >= SR_NET_HOST_MAX. */
 int sr_net_advertise_host(const char *listen_host, char *out, size_t cap);
+/* The IP literal to listen on for host: an IPv4 or IPv6 literal is copied; a
+ * host name ("localhost") is resolved once, now (blocking getaddrinfo), to its
+ * first IPv4 address, else its first IPv6 one: a name that resolves to both
+ * (localhost: 127.0.0.1 and ::1) is bound on the address peers dial first.
+ * SR_ENETRESOLVE when it does not resolve, SR_ETOOBIG when out is too small. */
+int sr_net_listen_ip(const char *host, char *out, size_t cap);
 
 /* The Seurone network's default network key (DESIGN.md, Transport). */
 void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]);

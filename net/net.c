@@ -144,6 +144,16 @@ static void conn_end(sr_net_conn *c, int reason) {
   char key[17];
 
   if (c->state == CS_CLOSING) return;
+  /* A dialled server that hangs up on our msg3 could not open it: it does not
+   * hold the key we dialled (a wrong key in the address, or another node on
+   * that port now). Say so rather than blame the hang-up; msg4 that does not
+   * verify means the same. */
+  if (c->outbound && c->state == CS_HANDSHAKE &&
+      (reason == SR_EHSSERVERAUTH || ((reason == SR_EHSCLOSED || (reason == SR_ENETIO && c->uv_err == UV_ECONNRESET)) &&
+                                      sr_shs_expect(&c->hs) == SR_SHS_MSG4_BYTES))) {
+    reason = SR_EHSWRONGKEY;
+    c->uv_err = 0;
+  }
   if (c->seen || c->outbound) {
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 8; i++) {
@@ -164,6 +174,11 @@ static void conn_end(sr_net_conn *c, int reason) {
             "network_key in %s (docs/config.md)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
             phase_name(c), sr_errname(reason), sr_strerror(reason),
             n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
+  } else if (reason == SR_EHSWRONGKEY) {
+    /* Names only what this node dialled: the address it was given. */
+    net_log(n, "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
+            "address may be wrong, or another node now listens there)", c->peer_name, key, phase_name(c),
+            sr_errname(reason), c->peer_name, key);
   } else if (c->uv_err) {
     net_log(n, "dropped %s %s peer %s %s: %s (%s: %s)", c->outbound ? "outbound" : "inbound", c->peer_name,
             key, phase_name(c), sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
@@ -558,7 +573,9 @@ int sr_net_listen(sr_net *n, const char *host, uint16_t port) {
     net_log(n, "cannot listen on %s port %u: %s", host, (unsigned)port, uv_strerror(err));
     uv_close((uv_handle_t *)&n->listener, NULL);
     n->listening = 0;
-    return SR_ENETLISTEN;
+    /* The cause, so the node can say what to change. */
+    return err == UV_EADDRINUSE ? SR_ENETINUSE : err == UV_EADDRNOTAVAIL ? SR_ENETNOTAVAIL
+           : err == UV_EACCES ? SR_ENETACCES : SR_ENETLISTEN;
   }
   return 0;
 }

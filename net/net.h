@@ -140,8 +140,11 @@ struct sr_net_conn {
 /* Copy cfg (the secret key included: sr_net_close wipes it). */
 int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg);
 
-/* Listen on host (an IPv4 or IPv6 literal, e.g. "0.0.0.0", "::", "127.0.0.1")
- * and port (0 picks an ephemeral port; see sr_net_listen_port). */
+/* Listen on host (an IPv4 or IPv6 literal, e.g. "0.0.0.0", "::", "127.0.0.1";
+ * sr_net_listen_ip turns a host name into one) and port (0 picks an ephemeral
+ * port; see sr_net_listen_port). A failed bind says why: SR_EADDRHOST (not an
+ * IP literal), SR_ENETINUSE, SR_ENETNOTAVAIL (not this machine's address),
+ * SR_ENETACCES (a privileged port), else SR_ENETLISTEN. */
 int sr_net_listen(sr_net *n, const char *host, uint16_t port);
 
 /* The port actually bound, or a negative SR_E* code. */

@@ -149,6 +149,21 @@ static json_t *do_publish(sr_control_t *ctl, json_t *req) {
   return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
 }
 
+/* {"cmd": "peer_remove", "key": 64 hex, "address"?: one of its addresses}. */
+static json_t *do_peer_remove(sr_control_t *ctl, json_t *req) {
+  const char *hex = json_string_value(json_object_get(req, "key"));
+  json_t *addr = json_object_get(req, "address"), *out = NULL;
+  uint8_t key[SR_KEY_BYTES];
+  char err[600] = "";
+  if (!hex || sr_hex_decode(hex, key, sizeof(key)) != 0)
+    return fail(SR_ECONTROL, "peer_remove needs \"key\" (64 hex digits)");
+  if (addr && !json_is_string(addr)) return fail(SR_ECONTROL, "peer_remove: \"address\" must be a string");
+  int rc = sr_node_peer_remove(ctl->node, key, addr ? json_string_value(addr) : NULL, &out, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  json_object_set_new(out, "ok", json_true());
+  return out;
+}
+
 static json_t *dispatch(client_t *c, json_t *req) {
   sr_control_t *ctl = c->ctl;
   const char *cmd = json_string_value(json_object_get(req, "cmd"));
@@ -174,12 +189,13 @@ static json_t *dispatch(client_t *c, json_t *req) {
     int rc = sr_node_peer_add(ctl->node, addr, err, sizeof(err));
     return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", addr);
   }
+  if (!strcmp(cmd, "peer_remove")) return do_peer_remove(ctl, req);
   if (!strcmp(cmd, "publish")) return do_publish(ctl, req);
   if (!strcmp(cmd, "stop")) {
     c->stop_after = 1;
     return json_pack("{s:b}", "ok", 1);
   }
-  snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, publish, stop)", cmd);
+  snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, stop)", cmd);
   return fail(SR_ECONTROL, err);
 }
 

@@ -13,6 +13,7 @@
 #include "node/control.h"
 #include "node/identity.h"
 #include "node/node.h"
+#include "node/peer_json.h"
 #include "store/peers.h"
 #include "store/scope.h"
 #include <errno.h>
@@ -36,8 +37,13 @@ typedef struct known {
   int dialing;
   /* The address the peer itself announced as reachable by strangers during
    * this run (docs/protocol.md, "Peer exchange"); "" when it did not: only
-   * this is ever passed on, never rec.address. */
+   * this is ever passed on, never an address of rec.addrs. */
   char reach[SR_NET_ADDRESS_MAX];
+  /* The address being dialled (by value: the list may change meanwhile) and
+   * the one to dial next in this round through the list. */
+  char dial_addr[SR_STORE_ADDR_MAX];
+  size_t next_addr;
+  uint64_t connected_ms; /* when the live session came up; 0 when none */
 } known_t;
 
 struct sr_node {
@@ -120,7 +126,7 @@ static void scope_refresh(sr_node_t *n) {
   sr_scope_free(&n->scope);
   n->scope = next;
   if (changed) {
-    nlog(n, "replicating %zu authors", n->scope.n);
+    nlog(n, "replicating %zu author%s", n->scope.n, n->scope.n == 1 ? "" : "s");
     if (n->g) sr_gossip_scope_changed(n->g);
   }
 }
@@ -133,6 +139,9 @@ static known_t *known_find(sr_node_t *n, const uint8_t *key) {
   return NULL;
 }
 
+/* Finds or makes the entry of key and adds address (NULL: none) to its list:
+ * an address new to it goes after the ones that worked, so a typo never
+ * displaces a working address. */
 static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
   known_t *k = known_find(n, key);
   if (!k) {
@@ -141,19 +150,22 @@ static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address,
     memset(k, 0, sizeof(*k));
     memcpy(k->rec.key, key, 32);
   }
-  snprintf(k->rec.address, sizeof(k->rec.address), "%s", address);
+  if (address) sr_peer_addr_add(&k->rec, address);
   k->rec.flags |= flags;
   return k;
 }
 
 static void known_save(sr_node_t *n, known_t *k) {
-  if (sr_store_peer_put(n->store, &k->rec) != 0)
-    nlog(n, "could not save peer %s: %s", k->rec.address, sr_store_errmsg(n->store));
+  char who[17];
+  if (sr_store_peer_put(n->store, &k->rec) != 0) {
+    short_key(k->rec.key, who);
+    nlog(n, "could not save peer %s: %s", who, sr_store_errmsg(n->store));
+  }
 }
 
 static int load_peer(void *ctx, const sr_peer_rec_t *p) {
   sr_node_t *n = ctx;
-  known_t *k = known_add(n, p->key, p->address, 0);
+  known_t *k = known_add(n, p->key, NULL, 0);
   if (k) {
     k->rec = *p;
     k->rec.next_attempt_ms = 0; /* a restart tries everyone once */
@@ -161,13 +173,39 @@ static int load_peer(void *ctx, const sr_peer_rec_t *p) {
   return 0;
 }
 
+static void backoff(known_t *k, uint64_t now) {
+  k->rec.failures++;
+  if (k->rec.score > -1000) k->rec.score--;
+  uint64_t wait = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
+  if (wait > BACKOFF_MAX_MS) wait = BACKOFF_MAX_MS;
+  k->rec.next_attempt_ms = now + wait;
+}
+
+/* Dials the next address of k's list; one that does not parse (the store does
+ * not check them) is counted as failed and skipped. */
 static void dial(sr_node_t *n, known_t *k) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[32];
   sr_net_conn *c;
-  if (sr_net_address_parse(k->rec.address, host, sizeof(host), &port, key) != 0) return;
-  if (sr_net_dial(&n->net, host, port, key, NULL, &c) == 0) k->dialing = 1;
+  for (; k->next_addr < k->rec.naddrs; k->next_addr++) {
+    const char *a = k->rec.addrs[k->next_addr].address;
+    if (sr_net_address_parse(a, host, sizeof(host), &port, key) != 0 || memcmp(key, k->rec.key, 32) != 0) {
+      sr_peer_addr_failed(&k->rec, k->next_addr);
+      continue;
+    }
+    if (sr_net_dial(&n->net, host, port, key, NULL, &c) != 0) {
+      sr_peer_addr_failed(&k->rec, k->next_addr);
+      continue;
+    }
+    snprintf(k->dial_addr, sizeof(k->dial_addr), "%s", a);
+    k->dialing = 1;
+    return;
+  }
+  /* Nothing left to dial in this round: wait as after a round of failed dials. */
+  k->next_addr = 0;
+  backoff(k, wall_ms());
+  known_save(n, k);
 }
 
 static void dial_due(sr_node_t *n, uint64_t now) {
@@ -177,7 +215,7 @@ static void dial_due(sr_node_t *n, uint64_t now) {
   for (size_t i = 0; i < n->nknown; i++) dialing += n->known[i].dialing;
   for (size_t i = 0; i < n->nknown && dialing < MAX_OUTBOUND; i++) {
     known_t *k = &n->known[i];
-    if (k->dialing || sr_gossip_connected(n->g, k->rec.key) || k->rec.next_attempt_ms > now) continue;
+    if (k->dialing || !k->rec.naddrs || sr_gossip_connected(n->g, k->rec.key) || k->rec.next_attempt_ms > now) continue;
     /* Learned addresses are for finding the network, not for reshaping it: only
      * dialled while this node has no session at all. */
     if (k->rec.flags == SR_PEER_LEARNED && gs.sessions > 0) continue;
@@ -199,33 +237,72 @@ static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
 static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
+  uint64_t now = wall_ms();
+  int ai;
   (void)p;
-  if (outbound && k) k->dialing = 0;
-  if (k) k->reach[0] = '\0'; /* it says again in this session if it still is reachable */
-  if (k) {
-    k->rec.failures = 0;
-    k->rec.last_seen_ms = wall_ms();
-    if (k->rec.score < 1000) k->rec.score++;
-    known_save(n, k);
+  if (!k) return;
+  k->reach[0] = '\0'; /* it says again in this session if it still is reachable */
+  /* The address dialled works: it goes to the front of the list. */
+  if (outbound && k->dialing && (ai = sr_peer_addr_find(&k->rec, k->dial_addr)) >= 0)
+    sr_peer_addr_worked(&k->rec, (size_t)ai, now);
+  if (outbound) k->dialing = 0;
+  k->next_addr = 0;
+  if (!k->connected_ms) k->connected_ms = now;
+  k->rec.failures = 0;
+  k->rec.last_seen_ms = now;
+  if (k->rec.score < 1000) k->rec.score++;
+  known_save(n, k);
+}
+
+/* Our dial to k->dial_addr failed before a session: that address is marked,
+ * the next one in the list is tried at the next tick, and only a round in
+ * which every address failed costs a backoff step. */
+static void dial_failed(sr_node_t *n, known_t *k, uint64_t now) {
+  int ai = sr_peer_addr_find(&k->rec, k->dial_addr);
+  k->dialing = 0;
+  if (ai >= 0) {
+    sr_peer_addr_failed(&k->rec, (size_t)ai);
+    k->next_addr = (size_t)ai + 1;
+  } else {
+    k->next_addr++; /* removed meanwhile: go on from where the round was */
   }
+  if (k->next_addr < k->rec.naddrs) {
+    k->rec.next_attempt_ms = now;
+  } else {
+    k->next_addr = 0;
+    backoff(k, now);
+  }
+  known_save(n, k);
 }
 
 static void h_session_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
   if (!k || n->stopping) return;
-  if (outbound) k->dialing = 0;
   uint64_t now = wall_ms();
-  if (reason == 0) {
-    k->rec.next_attempt_ms = now + TICK_MS; /* a clean end: come back soon */
+  if (sr_gossip_connected(n->g, key)) {
+    /* Another session with it lives on (say, ours lost to its dial): no failure. */
+    if (outbound) k->dialing = 0;
     return;
   }
-  if (!outbound && reason != SR_EBADENTRY && reason != SR_ERATE && reason != SR_EPROTO) return;
-  k->rec.failures++;
-  if (k->rec.score > -1000) k->rec.score--;
-  uint64_t backoff = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
-  if (backoff > BACKOFF_MAX_MS) backoff = BACKOFF_MAX_MS;
-  k->rec.next_attempt_ms = now + backoff;
+  if (outbound && k->dialing) {
+    dial_failed(n, k, now);
+    return;
+  }
+  if (k->connected_ms) {
+    k->connected_ms = 0;
+    k->rec.last_seen_ms = now; /* seen until now */
+  }
+  if (reason == 0) {
+    k->rec.next_attempt_ms = now + TICK_MS; /* a clean end: come back soon */
+    known_save(n, k);
+    return;
+  }
+  if (!outbound && reason != SR_EBADENTRY && reason != SR_ERATE && reason != SR_EPROTO) {
+    known_save(n, k);
+    return;
+  }
+  backoff(k, now);
   known_save(n, k);
 }
 
@@ -320,17 +397,19 @@ json_t *sr_node_status(sr_node_t *n) {
 
 json_t *sr_node_peers(sr_node_t *n) {
   json_t *arr = json_array(), *live = sr_gossip_sessions_json(n->g);
+  uint64_t now = wall_ms();
   for (size_t i = 0; i < n->nknown; i++) {
     known_t *k = &n->known[i];
-    char hex[65];
-    sr_hex_encode(k->rec.key, 32, hex);
-    json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:i, s:s}", "key", hex, "address", k->rec.address, "connected",
-                          sr_gossip_connected(n->g, k->rec.key), "last_seen", (json_int_t)k->rec.last_seen_ms,
-                          "failures", (json_int_t)k->rec.failures, "score", (int)k->rec.score, "source",
-                          k->rec.flags & SR_PEER_RELAY ? "relay" : k->rec.flags & SR_PEER_MANUAL ? "manual"
-                          : k->rec.flags & SR_PEER_BOOTSTRAP ? "bootstrap" : "learned");
+    json_t *o = sr_peer_json(&k->rec), *s;
     size_t j;
-    json_t *s;
+    if (!o) continue;
+    const char *hex = json_string_value(json_object_get(o, "key"));
+    if (sr_gossip_connected(n->g, k->rec.key)) {
+      /* A live session is seen now, however long ago it began. */
+      json_object_set_new(o, "connected", json_true());
+      json_object_set_new(o, "last_seen", json_integer((json_int_t)now));
+      if (k->connected_ms) json_object_set_new(o, "connected_since", json_integer((json_int_t)k->connected_ms));
+    }
     json_array_foreach(live, j, s) {
       if (strcmp(json_string_value(json_object_get(s, "key")), hex) == 0) {
         json_object_set(o, "direction", json_object_get(s, "direction"));
@@ -362,11 +441,60 @@ int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen
     snprintf(err, errlen, "the peer table is full (%d peers)", MAX_KNOWN);
     return SR_ETOOBIG;
   }
+  /* A person asked for it: a new round through the list at once, whatever the
+   * backoff said. */
   k->rec.failures = 0;
   k->rec.next_attempt_ms = 0;
   known_save(n, k);
-  if (!k->dialing && !sr_gossip_connected(n->g, key)) dial(n, k);
+  if (!k->dialing && !sr_gossip_connected(n->g, key)) {
+    k->next_addr = 0;
+    dial(n, k);
+  }
   nlog(n, "peer added: %s", address);
+  return 0;
+}
+
+int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
+                        size_t errlen) {
+  known_t *k = known_find(n, key);
+  sr_peer_rec_t rec;
+  char who[17];
+  int rc;
+  short_key(key, who);
+  /* The table in memory is bounded (MAX_KNOWN): the store may hold more. */
+  rc = k ? 0 : sr_store_peer_get(n->store, key, &rec);
+  if (rc == SR_ENOTFOUND) {
+    snprintf(err, errlen, "%s is not in the peer table (`seurone peers` lists it)", who);
+    return rc;
+  }
+  if (rc) {
+    snprintf(err, errlen, "cannot read the peer table: %s", sr_store_errmsg(n->store));
+    return rc;
+  }
+  sr_peer_rec_t *r = k ? &k->rec : &rec;
+  if (address) {
+    if ((rc = sr_peer_addr_remove(r, address))) {
+      snprintf(err, errlen, "%s has no address '%s' (`seurone peers` lists its addresses)", who, address);
+      return rc;
+    }
+    if (k && k->next_addr > k->rec.naddrs) k->next_addr = 0;
+    rc = sr_store_peer_put(n->store, r);
+  } else {
+    rc = sr_store_peer_del(n->store, key);
+    if (rc == SR_ENOTFOUND) rc = 0; /* only in memory (a bootstrap line) */
+  }
+  if (rc) {
+    snprintf(err, errlen, "cannot write the peer table: %s", rc == SR_ESTORE ? sr_store_errmsg(n->store) : sr_strerror(rc));
+    return rc;
+  }
+  *out = json_pack("{s:b, s:i}", "connected", sr_gossip_connected(n->g, key), "addresses_left", address ? (int)r->naddrs : 0);
+  if (!address && k) {
+    /* A dial in flight or a live session finds no entry and is not recorded. */
+    size_t i = (size_t)(k - n->known);
+    memmove(k, k + 1, (n->nknown - i - 1) * sizeof(*k));
+    n->nknown--;
+  }
+  nlog(n, address ? "peer %s: address removed" : "peer %s removed", who);
   return 0;
 }
 
@@ -408,8 +536,8 @@ static void on_flow_report(uv_timer_t *t) {
         (rc = sr_node_publish(n, SR_FLOWREPORT_TYPE, (const uint8_t *)sb.data, sb.size, id, &seq, why, sizeof(why))) == 0) {
       sr_hex_encode(id, SR_ID_BYTES, hex);
       /* The exact count stays in this node's own log file, never in the entry. */
-      nlog(n, "published flow report seq %llu (%lld entries received in %llu s, epsilon %.3f) %.16s",
-           (unsigned long long)seq, (long long)exact, (unsigned long long)((now - start) / 1000),
+      nlog(n, "published flow report seq %llu (%lld entr%s received in %llu s, epsilon %.3f) %.16s",
+           (unsigned long long)seq, (long long)exact, exact == 1 ? "y" : "ies", (unsigned long long)((now - start) / 1000),
            n->cfg.flow_epsilon_milli / 1000.0, hex);
     }
   }
@@ -464,6 +592,41 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   json_decref(o);
   if (rc || rename(tmp, n->runjson) != 0) return SR_EIO;
   return 0;
+}
+
+/* Binds the listener, a host name in `listen` resolved first; when it cannot,
+ * says why and what to change (the cause, not a guess). */
+static int listen_on(sr_node_t *n) {
+  char ip[SR_NET_HOST_MAX], where[SR_NET_HOST_MAX + 16];
+  const char *host = n->cfg.listen_host, *fix;
+  unsigned port = n->cfg.listen_port;
+  int rc = sr_net_listen_ip(host, ip, sizeof(ip));
+  snprintf(where, sizeof(where), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+  if (rc) {
+    fprintf(stderr, "seurone: cannot listen on %s: '%s' is neither an IP address nor a host name this machine "
+            "resolves: use an IP address (127.0.0.1 for this machine only, 0.0.0.0 for every IPv4 address, [::] for "
+            "every address) in `listen` of %s/config or in --listen\n", where, host, n->home);
+    return rc;
+  }
+  if (strcmp(ip, host) != 0) {
+    nlog(n, "listen: %s is %s", host, ip);
+    snprintf(n->cfg.listen_host, sizeof(n->cfg.listen_host), "%s", ip);
+  }
+  if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port)) == 0) return 0;
+  switch (rc) {
+  case SR_ENETINUSE:
+    fix = "another program, or another seurone node, listens there: stop it, or choose another port (port 0 picks "
+          "a free one)";
+    break;
+  case SR_ENETNOTAVAIL:
+    fix = "use one of this machine's addresses, 127.0.0.1 for this machine only, or 0.0.0.0 for all of them";
+    break;
+  case SR_ENETACCES: fix = "choose a port from 1024 up"; break;
+  default: fix = "check the address"; break;
+  }
+  fprintf(stderr, "seurone: cannot listen on %s: %s (%s; `listen` in %s/config, or --listen)\n", where, sr_strerror(rc),
+          fix, n->home);
+  return rc;
 }
 
 int sr_node_run(const sr_node_opts_t *o) {
@@ -531,11 +694,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   scope_refresh(n);
 
-  if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port))) {
-    fprintf(stderr, "seurone: cannot listen on %s:%u: %s (is another program using the port? set `listen` in %s/config)\n",
-            n->cfg.listen_host, n->cfg.listen_port, sr_strerror(rc), n->home);
-    goto out_gossip;
-  }
+  if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);
   if (n->cfg.advertise[0]) snprintf(host, sizeof(host), "%s", n->cfg.advertise);
   else sr_net_advertise_host(n->cfg.listen_host, host, sizeof(host));
@@ -575,8 +734,9 @@ int sr_node_run(const sr_node_opts_t *o) {
          n->cfg.flow_epsilon_milli / 1000.0);
   }
 
-  nlog(n, "seurone %s listening on %s (%s)%s; %zu peers known, replicating %zu authors", sr_node_version(), listen,
-       n->address, n->relay ? " as a relay" : "", n->nknown, n->scope.n);
+  nlog(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", sr_node_version(), listen,
+       n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
+       n->scope.n == 1 ? "" : "s");
   nlog(n, "address: %s", n->address);
   uv_run(&n->loop, UV_RUN_DEFAULT);
   nlog(n, "stopped cleanly");

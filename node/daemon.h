@@ -34,11 +34,18 @@ int sr_node_run(const sr_node_opts_t *opts);
 /* {"id", "uptime_s", "relay", "address", "peers": [...], "entries_in", "entries_out",
  *  "bytes_in", "bytes_out", "duplicates", "store_bytes", ...}; caller owns it. */
 json_t *sr_node_status(sr_node_t *n);
-/* [{"key", "address", "direction", "connected", "entries_in", "entries_out",
- *   "last_seen", "failures", "score"}]: the peer table with live state. */
+/* [sr_peer_json() of each peer, with "connected", "connected_since",
+ *   "direction", "entries_in", "entries_out" of a live session, and
+ *   "last_seen" now while it lives]: the peer table with live state. */
 json_t *sr_node_peers(sr_node_t *n);
 /* Adds (or updates) a peer from its seurone:// address and dials it now. */
 int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen);
+/* Removes the peer key (address NULL) or one address of its list, in memory
+ * and in the store; a live session with it goes on until it ends. *out gets
+ * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err
+ * saying which, when the peer or the address is not in the table. */
+int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
+                        size_t errlen);
 /* Publishes through the running node so connected peers get the entry at once.
  * content is one canonical msgpack map. */
 int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],

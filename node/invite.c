@@ -191,7 +191,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   sr_peer_rec_t rec;
   memset(&rec, 0, sizeof(rec));
   if (sr_store_peer_get(st, relay_key, &rec) != 0) memcpy(rec.key, relay_key, 32);
-  snprintf(rec.address, sizeof(rec.address), "%s", address);
+  sr_peer_addr_add(&rec, address); /* after the relay's addresses that worked */
   rec.flags |= SR_PEER_RELAY | SR_PEER_MANUAL;
   rec.failures = 0;
   rec.next_attempt_ms = 0;

@@ -10,9 +10,12 @@
 #include <string.h>
 
 #define PEER_REC_V1 1
-/* version, flags, last_seen, failures, score, next_attempt, address length */
-#define PEER_HDR_BYTES (1 + 1 + 8 + 4 + 4 + 8 + 2)
-#define PEER_VAL_MAX (PEER_HDR_BYTES + SR_STORE_ADDR_MAX)
+#define PEER_REC_V2 2
+/* version, flags, last_seen, failures, score, next_attempt */
+#define PEER_HDR_BYTES (1 + 1 + 8 + 4 + 4 + 8)
+/* one address of the list: length, bytes, last_ok, failures */
+#define PEER_ADDR_BYTES(alen) (2 + (alen) + 8 + 4)
+#define PEER_VAL_MAX (PEER_HDR_BYTES + 1 + SR_PEER_ADDRS_MAX * PEER_ADDR_BYTES(SR_STORE_ADDR_MAX))
 #define INVITE_VAL_BYTES (4 + 8)
 #define MEMBER_VAL_BYTES 8
 
@@ -23,33 +26,69 @@ static uint32_t be32_get(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Encodes p into out (PEER_VAL_MAX bytes); returns the length, 0 if the address
- * has no NUL within SR_STORE_ADDR_MAX. */
+/* Writes one address (bytes, or "" for an empty list) with its state at out;
+ * returns the bytes written. */
+static size_t addr_encode(const char *address, size_t alen, uint64_t last_ok, uint32_t failures, uint8_t *out) {
+  out[0] = (uint8_t)(alen >> 8);
+  out[1] = (uint8_t)alen;
+  memcpy(out + 2, address, alen);
+  sr_be64_put(out + 2 + alen, last_ok);
+  be32_put(out + 2 + alen + 8, failures);
+  return PEER_ADDR_BYTES(alen);
+}
+
+/* Encodes p into out (PEER_VAL_MAX bytes) as version 2; returns the length, 0
+ * when an address is "" or has no NUL within SR_STORE_ADDR_MAX, or the list is
+ * too long. */
 static size_t peer_encode(const sr_peer_rec_t *p, uint8_t *out) {
-  const char *nul = memchr(p->address, '\0', SR_STORE_ADDR_MAX);
-  if (!nul) return 0;
-  size_t alen = (size_t)(nul - p->address);
-  out[0] = PEER_REC_V1;
+  size_t off = PEER_HDR_BYTES;
+  if (p->naddrs > SR_PEER_ADDRS_MAX) return 0;
+  out[0] = PEER_REC_V2;
   out[1] = p->flags;
   sr_be64_put(out + 2, p->last_seen_ms);
   be32_put(out + 10, p->failures);
   be32_put(out + 14, (uint32_t)p->score);
   sr_be64_put(out + 18, p->next_attempt_ms);
-  out[26] = (uint8_t)(alen >> 8);
-  out[27] = (uint8_t)alen;
-  memcpy(out + PEER_HDR_BYTES, p->address, alen);
-  return PEER_HDR_BYTES + alen;
+  if (p->naddrs == 0) off += addr_encode("", 0, 0, 0, out + off);
+  for (size_t i = 0; i < p->naddrs; i++) {
+    const sr_peer_addr_t *a = &p->addrs[i];
+    const char *nul = memchr(a->address, '\0', SR_STORE_ADDR_MAX);
+    if (!nul || nul == a->address) return 0;
+    /* the count of further addresses sits between the first and the rest */
+    if (i == 1) out[off++] = (uint8_t)(p->naddrs - 1);
+    off += addr_encode(a->address, (size_t)(nul - a->address), a->last_ok_ms, a->failures, out + off);
+  }
+  if (p->naddrs <= 1) out[off++] = 0;
+  return off;
 }
 
-/* Decodes a stored record of key; SR_ESTORE when it is malformed. */
-static int peer_decode(const uint8_t *key, const uint8_t *in, size_t len, sr_peer_rec_t *p) {
+/* Reads the length and bytes of one address at in[*off]; SR_ESTORE when they do
+ * not fit len or the address is too long or holds a NUL. */
+static int addr_decode(const uint8_t *in, size_t len, size_t *off, sr_peer_addr_t *a) {
   size_t alen;
+  if (*off + 2 > len) return SR_ESTORE;
+  alen = (size_t)in[*off] << 8 | in[*off + 1];
+  if (alen >= SR_STORE_ADDR_MAX || *off + 2 + alen > len) return SR_ESTORE;
+  if (memchr(in + *off + 2, '\0', alen)) return SR_ESTORE;
+  memcpy(a->address, in + *off + 2, alen);
+  a->address[alen] = '\0';
+  *off += 2 + alen;
+  return 0;
+}
+
+static int addr_state_decode(const uint8_t *in, size_t len, size_t *off, sr_peer_addr_t *a) {
+  if (*off + 12 > len) return SR_ESTORE;
+  a->last_ok_ms = sr_be64_get(in + *off);
+  a->failures = be32_get(in + *off + 8);
+  *off += 12;
+  return 0;
+}
+
+/* Decodes a stored record of key (version 1, 2, or a later one by its version-2
+ * prefix); SR_ESTORE when it is malformed. */
+static int peer_decode(const uint8_t *key, const uint8_t *in, size_t len, sr_peer_rec_t *p) {
+  size_t off = PEER_HDR_BYTES, more;
   if (len < PEER_HDR_BYTES || in[0] < PEER_REC_V1) return SR_ESTORE;
-  alen = (size_t)in[26] << 8 | in[27];
-  if (alen >= SR_STORE_ADDR_MAX || PEER_HDR_BYTES + alen > len) return SR_ESTORE;
-  if (memchr(in + PEER_HDR_BYTES, '\0', alen)) return SR_ESTORE;
-  /* A newer version may append fields after the address: ignore them. */
-  if (in[0] == PEER_REC_V1 && PEER_HDR_BYTES + alen != len) return SR_ESTORE;
   memset(p, 0, sizeof(*p));
   memcpy(p->key, key, SR_KEY_BYTES);
   p->flags = in[1];
@@ -57,8 +96,19 @@ static int peer_decode(const uint8_t *key, const uint8_t *in, size_t len, sr_pee
   p->failures = be32_get(in + 10);
   p->score = (int32_t)be32_get(in + 14);
   p->next_attempt_ms = sr_be64_get(in + 18);
-  memcpy(p->address, in + PEER_HDR_BYTES, alen);
-  p->address[alen] = '\0';
+  if (addr_decode(in, len, &off, &p->addrs[0])) return SR_ESTORE;
+  p->naddrs = p->addrs[0].address[0] != '\0';
+  if (in[0] == PEER_REC_V1) return off == len ? 0 : SR_ESTORE;
+  if (addr_state_decode(in, len, &off, &p->addrs[0]) || off >= len) return SR_ESTORE;
+  more = in[off++];
+  if (more > SR_PEER_ADDRS_MAX - 1 || (more && !p->naddrs)) return SR_ESTORE;
+  for (size_t i = 1; i <= more; i++) {
+    if (addr_decode(in, len, &off, &p->addrs[i]) || !p->addrs[i].address[0]) return SR_ESTORE;
+    if (addr_state_decode(in, len, &off, &p->addrs[i])) return SR_ESTORE;
+  }
+  p->naddrs = (uint8_t)(p->naddrs + more);
+  /* A newer version may append fields after the list: ignore them. */
+  if (in[0] == PEER_REC_V2 && off != len) return SR_ESTORE;
   return 0;
 }
 

@@ -10,11 +10,19 @@
  * returns 0 to go on, anything else to stop (that value is returned).
  *
  * On disk (big-endian):
- *   peers          key[32] -> version u8 (1), flags u8, last_seen_ms u64,
+ *   peers          key[32] -> version u8 (2), flags u8, last_seen_ms u64,
  *                  failures u32, score i32, next_attempt_ms u64,
- *                  address length u16, address bytes (no NUL)
+ *                  then the address list, best first: the first address as
+ *                  length u16 + bytes (no NUL; length 0 when the list is
+ *                  empty), last_ok_ms u64, failures u32; then count u8 of
+ *                  further addresses (at most SR_PEER_ADDRS_MAX - 1), each
+ *                  length u16 (>= 1) + bytes, last_ok_ms u64, failures u32.
+ *                  Version 1 ended after the first address's bytes (one
+ *                  address, no per-address state); it is still read, as a
+ *                  list of that one address, tried but never known to work.
  *                  A later version only appends fields: a reader takes the
- *                  version-1 prefix of a newer record and ignores the rest.
+ *                  prefix it knows of a newer record and ignores the rest, so
+ *                  a version-1 reader sees the best address of a version 2.
  *   invites        BLAKE2b-256(secret)[32] -> uses_left u32, created_ms u64
  *                  (the hash, not the secret: whoever reads the store or a
  *                  backup of it, say a researcher, cannot redeem an invite)
@@ -34,19 +42,34 @@
 /* Where a peer came from (bits; one peer may carry several). */
 enum { SR_PEER_MANUAL = 1, SR_PEER_LEARNED = 2, SR_PEER_RELAY = 4, SR_PEER_BOOTSTRAP = 8 };
 
+/* How many addresses a peer keeps: a typo'd or stale address added by hand
+ * must not push out the one that works, and a bounded list keeps a peer that
+ * hands out addresses from growing the record. */
+#define SR_PEER_ADDRS_MAX 8
+
+typedef struct sr_peer_addr {
+  char address[SR_STORE_ADDR_MAX]; /* NUL-terminated, never "" */
+  uint64_t last_ok_ms;             /* last session dialled through it; 0 never */
+  uint32_t failures;               /* consecutive failed dials to it */
+} sr_peer_addr_t;
+
 typedef struct sr_peer_rec {
   uint8_t key[SR_KEY_BYTES];
-  char address[SR_STORE_ADDR_MAX]; /* NUL-terminated; may be "" */
+  /* The addresses the key was reached at or given, in the order to dial them:
+   * those that led to a session, newest first, then those never known to work,
+   * newest first (sr_peer_addr_* keep that order). */
+  sr_peer_addr_t addrs[SR_PEER_ADDRS_MAX];
+  uint8_t naddrs;
   uint64_t last_seen_ms;           /* last successful session; 0 never */
-  uint32_t failures;               /* consecutive failed attempts */
+  uint32_t failures;               /* consecutive failed rounds of dials */
   int32_t score;
   uint64_t next_attempt_ms;        /* backoff: do not dial before */
   uint8_t flags;                   /* SR_PEER_* */
 } sr_peer_rec_t;
 
 /* Inserts or replaces the record of p->key (the whole record: read, change,
- * put to update one field). SR_EINVAL when p->address has no NUL within
- * SR_STORE_ADDR_MAX. */
+ * put to update one field). SR_EINVAL when an address is "" or has no NUL
+ * within SR_STORE_ADDR_MAX, or naddrs > SR_PEER_ADDRS_MAX. */
 int sr_store_peer_put(sr_store_t *st, const sr_peer_rec_t *p);
 /* Copies the record of key into *p. SR_ENOTFOUND when there is none. */
 int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_rec_t *p);
@@ -57,6 +80,25 @@ int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx);
 /* How many peer records there are (0 also on error). */
 size_t sr_store_peer_count(sr_store_t *st);
+
+/* The address list of a record (store/peer_addrs.c); no store access, the
+ * caller puts the record back.
+ *
+ * Adds address, untried: after the addresses that worked and before the older
+ * untried ones. An address already in the list keeps its place and state. When
+ * the list is full the last one goes (the oldest never known to work, or, when
+ * all worked, the one that worked longest ago). Returns its index, or SR_EINVAL
+ * for "" or an address longer than SR_STORE_ADDR_MAX - 1. */
+int sr_peer_addr_add(sr_peer_rec_t *p, const char *address);
+/* The index of address in p's list, or SR_ENOTFOUND. */
+int sr_peer_addr_find(const sr_peer_rec_t *p, const char *address);
+/* The address at i led to a session at now_ms: it moves to the front. */
+void sr_peer_addr_worked(sr_peer_rec_t *p, size_t i, uint64_t now_ms);
+/* A dial to the address at i failed: counted, the order stays (a working
+ * address that fails once is still the best bet). */
+void sr_peer_addr_failed(sr_peer_rec_t *p, size_t i);
+/* Removes address from p's list: 0, or SR_ENOTFOUND. */
+int sr_peer_addr_remove(sr_peer_rec_t *p, const char *address);
 
 /* Stores a new invite with `uses` uses (>= 1, else SR_EINVAL) and writes its
  * random secret (libsodium randombytes) into secret; the caller owns the

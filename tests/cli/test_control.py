@@ -52,17 +52,28 @@ ada = Home(A.seurone, root, "ada")
 ada_id = ada.json("init")["id"]
 
 # --- config defaults and errors ---
-st = ada.json("status")
+
+
+def status_stopped(home):
+    """`status --json` of a home with no node: exit 3 (an environment problem) and the document all the same."""
+    r = home.run("status", "--json", check=False)
+    check(r.returncode == 3, f"status --json without a node exits 3 (got {r.returncode})")
+    return json.loads(r.stdout)
+
+
+st = status_stopped(ada)
 check(st["running"] is False and st["id"] == ada_id and st["relay"] is False and st["peers"] == []
       and st["known_peers"] == 0 and st["store_entries"] == 0, "status --json without a node: defaults, running false")
-r = ada.run("status")
-check(r.returncode == 0 and "not running" in r.stdout, "status text without a node exits 0")
+r = ada.run("status", check=False)
+check(r.returncode == 3 and "not running" in r.stdout and "seurone --home" in r.stderr and " run`" in r.stderr,
+      f"status text without a node exits 3 and says how to start it ({r.returncode}: {r.stderr.strip()})")
+check("store     0 entries" in r.stdout, "status text without a node still shows what the store holds")
 
 write_config(ada, "relay = yes\nhops = 0\nmax_conns = 10\nidle_timeout_ms = 1500\nhandshake_timeout_ms = 2000\n"
                   "rate_frames_per_s = 100\nrate_bytes_per_s = 1 MiB\nmax_queue_bytes = 65536\nflow_report = yes\n"
                   f"bootstrap = seurone://127.0.0.1:9/{'ab' * 32}\nbootstrap = seurone://[::1]:9/{'cd' * 32}\n"
                   "listen = 127.0.0.1:7001  # comment\n")
-st = ada.json("status")
+st = status_stopped(ada)
 check(st["relay"] is True, "config: every key accepted; relay = yes shows in status")
 check(ada.json("address")["port"] == 7001, "config: listen with a trailing comment")
 
@@ -123,11 +134,33 @@ check(len(peers) == 1 and peers[0]["key"] == bob_id and peers[0]["address"] == b
       and peers[0]["failures"] == 0, "peers --json lists the stored peer, not connected")
 ada.json("peer", "add", bob_addr.replace(":9/", ":10/"))
 peers = ada.json("peers")
-check(len(peers) == 1 and peers[0]["address"].endswith(f":10/{bob_id}"), "peer add again updates the address")
+check(len(peers) == 1 and peers[0]["address"].endswith(f":10/{bob_id}")
+      and [a["address"] for a in peers[0]["addresses"]] == [bob_addr.replace(":9/", ":10/"), bob_addr],
+      f"peer add of another address keeps both, the newer untried first ({peers[0].get('addresses')})")
 check(bob_id[:16] not in ada.run("peers").stderr and ":10/" in ada.run("peers").stdout, "peers text lists the address")
-check(ada.json("status")["known_peers"] == 1, "status --json counts the peer table")
+check(status_stopped(ada)["known_peers"] == 1, "status --json counts the peer table")
 r = ada.run("peer", "add", bob_addr, "--home", os.path.join(root, "nobody"), check=False)
 check(r.returncode == 3 and "seurone init" in r.stderr, "peer add without a home says to run init")
+
+# --- peer remove on a stopped node (the store) ---
+r = subprocess.run([A.seurone, "peer", "--help"], capture_output=True, text=True)
+check(r.returncode == 0 and "peer remove KEY|ADDRESS" in r.stdout, "peer --help explains remove")
+for argv, code, why in [(["peer", "remove"], 2, "usage: seurone peer remove"),
+                        (["peer", "remove", "bob"], 2, "neither a peer's key"),
+                        (["peer", "remove", "seurone://127.0.0.1:9/x"], 2, "not a seurone address"),
+                        (["peer", "remove", f"seurone://127.0.0.1:11/{bob_id}"], 1, "has no address"),
+                        (["peer", "remove", "ab" * 32], 1, "not in the peer table")]:
+    r = ada.run(*argv, check=False)
+    check(r.returncode == code and why in r.stderr, f"{' '.join(argv)[:50]}: exit {code}, '{why}' ({r.stderr.strip()})")
+rm = ada.json("peer", "remove", bob_addr)
+check(rm == {"key": bob_id, "address": bob_addr, "removed": "address", "addresses_left": 1, "connected": False,
+             "node_running": False}, f"peer remove ADDRESS --json on a stopped node ({rm})")
+peers = ada.json("peers")
+check(len(peers) == 1 and [a["address"] for a in peers[0]["addresses"]] == [bob_addr.replace(":9/", ":10/")],
+      "peer remove ADDRESS leaves the peer's other address")
+r = ada.run("peer", "remove", bob_id.upper())
+check("removed the peer" in r.stdout and ada.json("peers") == [], "peer remove KEY (any case) forgets the peer")
+ada.json("peer", "add", bob_addr)
 
 # --- invite create on a store (no node) ---
 inv = ada.json("invite", "create")
@@ -181,10 +214,11 @@ print("--- part 2: with a running node (needs node/daemon.c) ---")
 
 
 class Node:
-    def __init__(self, home, *extra):
+    def __init__(self, home, *extra, listen="127.0.0.1:0"):
         self.home = home
         self.err = open(os.path.join(root, os.path.basename(home.path) + ".stderr"), "w+")
-        self.proc = subprocess.Popen([A.seurone, "--home", home.path, "run", "--listen", "127.0.0.1:0"] + list(extra),
+        self.proc = subprocess.Popen([A.seurone, "--home", home.path, "run"] + (["--listen", listen] if listen else [])
+                                     + list(extra),
                                      stdout=subprocess.DEVNULL, stderr=self.err)
         self.runjson = os.path.join(home.path, "run.json")
         self.sock = os.path.join(home.path, "control.sock")
@@ -334,6 +368,18 @@ if running:
     added = ada.json("peer", "add", f"seurone://127.0.0.1:9/{carl_id}")
     check(added["dialing"] is True, "peer add while running: the node dials it")
     check(any(p["key"] == carl_id for p in ada.json("peers")), "peers while running lists the added peer")
+    carl2 = f"seurone://127.0.0.1:10/{carl_id}"
+    ada.json("peer", "add", carl2)
+    rm = ada.json("peer", "remove", f"seurone://127.0.0.1:9/{carl_id}")
+    check(rm["removed"] == "address" and rm["addresses_left"] == 1 and rm["node_running"] is True,
+          f"peer remove ADDRESS through the running node ({rm})")
+    got = [p for p in ada.json("peers") if p["key"] == carl_id]
+    check(len(got) == 1 and [a["address"] for a in got[0]["addresses"]] == [carl2],
+          "the running node dropped that address, kept the other")
+    r = ada.run("peer", "remove", f"seurone://127.0.0.1:9/{carl_id}", check=False)
+    check(r.returncode == 1 and "has no address" in r.stderr, "the running node refuses an address it does not hold")
+    check(ada.json("peer", "remove", carl_id)["removed"] == "peer", "peer remove KEY through the running node")
+    check(not any(p["key"] == carl_id for p in ada.json("peers")), "... and the peer is gone from the table")
     r = ada.run("invite", "create", check=False)
     check(r.returncode == 1 and "--relay" in r.stderr, "invite create on a running non-relay node is refused")
 
@@ -342,7 +388,7 @@ if running:
     check(rc == 0, f"SIGTERM stops the node with exit 0 (got {rc})")
     check(not os.path.exists(node.runjson) and not os.path.exists(node.sock),
           "a clean stop removes run.json and control.sock")
-    check(ada.json("status")["running"] is False, "status after the stop: running false")
+    check(status_stopped(ada)["running"] is False, "status after the stop: running false")
     check(ada.json("address", "--listen", "127.0.0.1:9")["port"] == 9, "address works after the stop")
 
     # stop through the control socket; a stale socket after SIGKILL
@@ -358,7 +404,7 @@ if running:
     ok = node.info is not None
     rc = node.stop(signal.SIGKILL)
     check(ok and os.path.exists(node.sock), "a node killed with SIGKILL leaves its socket behind")
-    st = ada.json("status")
+    st = status_stopped(ada)
     check(st["running"] is False, "status with a stale socket and run.json: running false")
     check(ada.json("address", "--listen", "127.0.0.1:9")["port"] == 9, "address with a stale run.json")
     node = Node(ada)
@@ -385,6 +431,35 @@ if running:
         check(r.returncode == 1 and "unknown invite code" in r.stderr,
               f"an unknown code is refused clearly ({r.stderr.strip()[:120]})")
     check(relay.stop() == 0, "the relay stops cleanly")
+
+    # listen by host name: resolved at start to the IP the node binds and advertises
+    write_config(ada, "listen = localhost:0\n")
+    node = Node(ada, listen=None)
+    info = node.info or {}
+    check(node.alive() and info.get("listen", "").startswith("127.0.0.1:")
+          and info.get("address", "").startswith("seurone://127.0.0.1:"),
+          f"listen = localhost:0 in the config binds 127.0.0.1 ({info or node.log()[-300:]})")
+    check(node.stop() == 0, "... and stops cleanly")
+    write_config(ada, "listen = localhost:7003\n")
+    check(ada.json("address")["address"] == f"seurone://127.0.0.1:7003/{ada_id}",
+          "address without a node resolves listen = localhost:PORT as the node will")
+    remove_config(ada)
+    node = Node(ada, listen="localhost:0")
+    check(node.alive() and (node.info or {}).get("listen", "").startswith("127.0.0.1:"), "run --listen localhost:0")
+    node.stop()
+
+    # a bind that fails names its cause, not a guess
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    busy = holder.getsockname()[1]
+    for listen, want, wrong in [(f"127.0.0.1:{busy}", "already in use", "not one of this machine"),
+                                ("192.0.2.1:7000", "not one of this machine's", "in use"),
+                                ("nosuch.invalid:7000", "neither an IP address nor a host name", "in use")]:
+        r = ada.run("run", "--listen", listen, check=False)
+        check(r.returncode == 3 and want in r.stderr and wrong not in r.stderr,
+              f"run --listen {listen}: exit 3 saying '{want}' ({r.returncode}: {r.stderr.strip()[-200:]})")
+    holder.close()
 else:
     node.stop()
     print("(skipping the runtime checks: `seurone run` did not start)")

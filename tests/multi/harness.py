@@ -269,7 +269,15 @@ class Node:
         return {p["id"]: p["seq"] for p in g["people"]}
 
     def status(self):
-        return self.cli_json("status", timeout=30)
+        """`status --json`: exit 0 while the node runs, 3 with {"running": false} when it does not."""
+        r = self.cli("status", "--json", check=False, timeout=30)
+        try:
+            s = json.loads(r.stdout)
+        except ValueError:
+            raise CliError(f"{self.name}: status --json printed no JSON (exit {r.returncode}): {r.stderr}")
+        if r.returncode != (0 if s.get("running") else 3):
+            raise CliError(f"{self.name}: status --json exited {r.returncode} with running {s.get('running')}")
+        return s
 
     def peers(self):
         return self.cli_json("peers", timeout=30)

@@ -456,9 +456,10 @@ int main(int argc, char **argv) {
     CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, mallory.pk, NULL, &c) == 0);
     run_until(pred_wrong_server_key);
     CHECK(cli_connected == 0 && srv_connected == 0 && srv_closed == 0);
-    CHECK(cli_closed_reason == SR_EHSCLOSED);
+    CHECK(cli_closed_reason == SR_EHSWRONGKEY);
     CHECK(count_log("S dropped inbound", NULL) == 1 && count_log("S dropped inbound", "SR_EHSCLIENTAUTH") == 1);
-    CHECK(count_log("C dropped outbound", NULL) == 1 && count_log("C dropped outbound", "SR_EHSCLOSED") == 1);
+    CHECK(count_log("C dropped outbound", NULL) == 1 && count_log("C dropped outbound", "SR_EHSWRONGKEY") == 1);
+    CHECK(count_log("C dropped outbound", "did not prove it holds key") == 1);
   } else if (strcmp(tc, "back_pressure") == 0) {
     back_pressure_mode = 1;
   } else if (strcmp(tc, "good_peer_ipv4") != 0 && strcmp(tc, "good_peer_ipv6") != 0) {

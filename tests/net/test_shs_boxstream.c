@@ -67,6 +67,10 @@ static void test_handshake_rejects(void) {
   CHECK(run_hs(other_netkey, netkey, bob.pk, &cr, &sr, &who) == SR_EHSNETKEY && who == 's');
   /* client dialling another key: the server cannot open msg3 */
   CHECK(run_hs(netkey, netkey, mallory.pk, &cr, &sr, &who) == SR_EHSCLIENTAUTH && who == 's');
+  /* client dialling a key that is no usable point (a typo'd key in an address):
+   * the client's own fault, named as a wrong key, not as the server's weak key */
+  static const uint8_t no_point[32] = {0};
+  CHECK(run_hs(netkey, netkey, no_point, &cr, &sr, &who) == SR_EHSWRONGKEY && who == 'c');
 }
 
 static void test_handshake_state_and_weak_keys(void) {

@@ -70,7 +70,7 @@ static int peer_cb(void *ctx, const sr_peer_rec_t *p) {
 static void peer_fill(sr_peer_rec_t *p, uint8_t keybyte, const char *addr) {
   memset(p, 0, sizeof(*p));
   memset(p->key, keybyte, SR_KEY_BYTES);
-  snprintf(p->address, sizeof(p->address), "%s", addr);
+  if (*addr) T_CHECK(sr_peer_addr_add(p, addr) == 0);
 }
 
 static void peers_round_trip(void) {
@@ -109,30 +109,30 @@ static void peers_round_trip(void) {
 
   T_OK(sr_store_peer_get(st, p1.key, &got));
   T_MEMEQ(got.key, p1.key, SR_KEY_BYTES);
-  T_CHECK(strcmp(got.address, p1.address) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, p1.addrs[0].address) == 0);
   T_EQ(got.last_seen_ms, NOW);
   T_EQ(got.failures, 3);
   T_EQ(got.score, -17);
   T_CHECK(got.next_attempt_ms == UINT64_MAX);
   T_EQ(got.flags, SR_PEER_MANUAL | SR_PEER_BOOTSTRAP);
   T_OK(sr_store_peer_get(st, p2.key, &got));
-  T_CHECK(strcmp(got.address, longv6) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, longv6) == 0);
   T_CHECK(got.failures == UINT32_MAX);
   T_EQ(got.score, INT32_MIN);
   T_OK(sr_store_peer_get(st, p3.key, &got));
-  T_EQ(got.address[0], '\0');
+  T_EQ(got.naddrs, 0);
   T_EQ(got.score, INT32_MAX);
 
   /* upsert: the whole record is replaced, the count stays */
   p1.failures = 0;
   p1.score = 5;
-  snprintf(p1.address, sizeof(p1.address), "seurone://[2001:db8::1]:8008/%064d", 0);
+  snprintf(p1.addrs[0].address, sizeof(p1.addrs[0].address), "seurone://[2001:db8::1]:8008/%064d", 0);
   T_OK(sr_store_peer_put(st, &p1));
   T_EQ(sr_store_peer_count(st), 3);
   T_OK(sr_store_peer_get(st, p1.key, &got));
   T_EQ(got.failures, 0);
   T_EQ(got.score, 5);
-  T_HAS(got.address, "[2001:db8::1]");
+  T_HAS(got.addrs[0].address, "[2001:db8::1]");
 
   /* foreach: key order, full records, early stop */
   T_OK(sr_store_foreach_peer(st, peer_cb, &q));
@@ -140,7 +140,7 @@ static void peers_round_trip(void) {
   T_EQ(q.recs[0].key[0], 0x10);
   T_EQ(q.recs[1].key[0], 0x20);
   T_EQ(q.recs[2].key[0], 0x30);
-  T_CHECK(strcmp(q.recs[0].address, longv6) == 0);
+  T_CHECK(strcmp(q.recs[0].addrs[0].address, longv6) == 0);
   T_EQ(q.recs[2].score, 5);
   memset(&q, 0, sizeof(q));
   q.stop_after = 2;
@@ -150,7 +150,8 @@ static void peers_round_trip(void) {
   /* an address without a NUL in SR_STORE_ADDR_MAX bytes is refused */
   sr_peer_rec_t bad;
   peer_fill(&bad, 0x40, "");
-  memset(bad.address, 'x', sizeof(bad.address));
+  bad.naddrs = 1;
+  memset(bad.addrs[0].address, 'x', sizeof(bad.addrs[0].address));
   T_EQ(sr_store_peer_put(st, &bad), SR_EINVAL);
   T_EQ(sr_store_peer_get(st, bad.key, &got), SR_ENOTFOUND);
 
@@ -164,7 +165,7 @@ static void peers_round_trip(void) {
   sr_store_close(st);
   st = open_store(dir, 0);
   T_OK(sr_store_peer_get(st, p2.key, &got));
-  T_CHECK(strcmp(got.address, longv6) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, longv6) == 0);
   T_EQ(sr_store_peer_count(st), 2);
   sr_store_close(st);
   t_rmdir(dir);
@@ -631,7 +632,7 @@ static void reindex_keeps_node_state(void) {
   T_OK(sr_store_peer_get(st, p.key, &got));
   T_EQ(got.score, -3);
   T_EQ(got.flags, SR_PEER_RELAY);
-  T_CHECK(strcmp(got.address, p.address) == 0);
+  T_CHECK(strcmp(got.addrs[0].address, p.addrs[0].address) == 0);
   T_EQ(sr_store_peer_count(st), 1);
   T_OK(sr_store_invite_get(st, secret, &uses, NULL));
   T_EQ(uses, 2);
@@ -668,8 +669,144 @@ static void scope_forked_self_still_expands(void) {
   t_rmdir(dir);
 }
 
+/* ---- a peer's address list (record version 2) ---- */
+
+/* Writes or reads one raw value of the peers database in the store in dir
+ * (closed): what an older or newer seurone wrote, byte for byte. */
+static void raw_peer(const char *dir, const uint8_t *key, uint8_t *val, size_t *len, int put) {
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v = {put ? *len : 0, val};
+  T_OK(mdb_env_create(&env));
+  T_OK(mdb_env_set_maxdbs(env, 64));
+  T_OK(mdb_env_open(env, dir, 0, 0600));
+  T_OK(mdb_txn_begin(env, NULL, 0, &txn));
+  T_OK(mdb_dbi_open(txn, "peers", 0, &dbi));
+  if (put) {
+    T_OK(mdb_put(txn, dbi, &k, &v, 0));
+  } else {
+    T_OK(mdb_get(txn, dbi, &k, &v));
+    memcpy(val, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+  }
+  T_OK(mdb_txn_commit(txn));
+  mdb_env_close(env);
+}
+
+static const char *addr_n(int i) {
+  static char buf[8][128];
+  snprintf(buf[i], sizeof(buf[i]), "seurone://10.0.0.%d:8008/%064d", i, 0);
+  return buf[i];
+}
+
+static void peer_address_list(void) {
+  sr_peer_rec_t p, got;
+  memset(&p, 0, sizeof(p));
+  T_EQ(sr_peer_addr_add(&p, ""), SR_EINVAL);
+  T_EQ(sr_peer_addr_add(&p, "good"), 0);
+  /* the typo'd address of the issue: added after the one that worked */
+  sr_peer_addr_worked(&p, 0, NOW);
+  T_EQ(sr_peer_addr_add(&p, "typo"), 1);
+  T_EQ(p.naddrs, 2);
+  T_CHECK(!strcmp(p.addrs[0].address, "good") && p.addrs[0].last_ok_ms == NOW);
+  /* untried ones: newest first, after the working ones */
+  T_EQ(sr_peer_addr_add(&p, "newer"), 1);
+  T_CHECK(!strcmp(p.addrs[1].address, "newer") && !strcmp(p.addrs[2].address, "typo"));
+  /* known already: keeps its place and state */
+  sr_peer_addr_failed(&p, 0);
+  T_EQ(sr_peer_addr_add(&p, "good"), 0);
+  T_EQ(p.addrs[0].failures, 1);
+  T_EQ(p.naddrs, 3);
+  /* the one that led to a session moves to the front, failures cleared */
+  sr_peer_addr_failed(&p, 2);
+  sr_peer_addr_worked(&p, 2, NOW + 1);
+  T_CHECK(!strcmp(p.addrs[0].address, "typo") && p.addrs[0].failures == 0 && !strcmp(p.addrs[1].address, "good"));
+  T_EQ(sr_peer_addr_find(&p, "newer"), 2);
+  T_EQ(sr_peer_addr_find(&p, "none"), SR_ENOTFOUND);
+  /* bounded: a full list drops the oldest never-worked address, never a working one */
+  for (int i = 0; i < 5; i++) T_CHECK(sr_peer_addr_add(&p, addr_n(i)) == 2);
+  T_EQ(p.naddrs, SR_PEER_ADDRS_MAX);
+  T_CHECK(!strcmp(p.addrs[SR_PEER_ADDRS_MAX - 1].address, "newer"));
+  T_EQ(sr_peer_addr_add(&p, addr_n(5)), 2);
+  T_EQ(p.naddrs, SR_PEER_ADDRS_MAX);
+  T_EQ(sr_peer_addr_find(&p, "newer"), SR_ENOTFOUND);
+  T_EQ(sr_peer_addr_find(&p, "good"), 1);
+  T_EQ(sr_peer_addr_find(&p, "typo"), 0);
+  /* remove */
+  T_OK(sr_peer_addr_remove(&p, "typo"));
+  T_EQ(sr_peer_addr_remove(&p, "typo"), SR_ENOTFOUND);
+  T_EQ(p.naddrs, SR_PEER_ADDRS_MAX - 1);
+  T_CHECK(!strcmp(p.addrs[0].address, "good"));
+
+  /* the whole list survives the store, in order, with each address's state */
+  char dir[256];
+  uint8_t raw[8192];
+  size_t len;
+  t_tmpdir(dir);
+  sr_store_t *st = open_store(dir, 1);
+  memset(p.key, 0x51, SR_KEY_BYTES);
+  p.addrs[3].failures = 77;
+  T_OK(sr_store_peer_put(st, &p));
+  T_OK(sr_store_peer_get(st, p.key, &got));
+  T_EQ(got.naddrs, p.naddrs);
+  for (size_t i = 0; i < p.naddrs; i++) {
+    T_CHECK(!strcmp(got.addrs[i].address, p.addrs[i].address));
+    T_CHECK(got.addrs[i].last_ok_ms == p.addrs[i].last_ok_ms && got.addrs[i].failures == p.addrs[i].failures);
+  }
+  sr_store_close(st);
+
+  /* version 2 keeps version 1's prefix: an older reader sees the best address */
+  raw_peer(dir, p.key, raw, &len, 0);
+  T_EQ(raw[0], 2);
+  T_EQ((raw[26] << 8 | raw[27]), 4);
+  T_MEMEQ(raw + 28, "good", 4);
+
+  /* a version-1 record (one address, no per-address state) still reads */
+  static const char v1addr[] = "seurone://192.0.2.9:8008/x";
+  uint8_t k1[SR_KEY_BYTES];
+  memset(k1, 0x52, sizeof(k1));
+  memset(raw, 0, sizeof(raw));
+  raw[0] = 1;
+  raw[1] = SR_PEER_MANUAL;
+  raw[9] = 7;  /* last_seen_ms = 7 */
+  raw[13] = 2; /* failures = 2 */
+  raw[27] = (uint8_t)strlen(v1addr);
+  memcpy(raw + 28, v1addr, strlen(v1addr));
+  len = 28 + strlen(v1addr);
+  raw_peer(dir, k1, raw, &len, 1);
+  /* and a version-2 record claiming more addresses than fit is not half-read */
+  uint8_t k2[SR_KEY_BYTES];
+  memset(k2, 0x53, sizeof(k2));
+  raw[0] = 2;
+  memset(raw + len, 0, 12);
+  raw[len + 12] = SR_PEER_ADDRS_MAX;
+  len += 13;
+  raw_peer(dir, k2, raw, &len, 1);
+  st = open_store(dir, 0);
+  T_OK(sr_store_peer_get(st, k1, &got));
+  T_EQ(got.naddrs, 1);
+  T_CHECK(!strcmp(got.addrs[0].address, v1addr) && got.addrs[0].last_ok_ms == 0 && got.addrs[0].failures == 0);
+  T_EQ(got.last_seen_ms, 7);
+  T_EQ(got.failures, 2);
+  T_EQ(got.flags, SR_PEER_MANUAL);
+  T_EQ(sr_store_peer_get(st, k2, &got), SR_ESTORE);
+  /* written back, it becomes version 2 with the same address */
+  T_OK(sr_store_peer_get(st, k1, &got));
+  T_OK(sr_store_peer_put(st, &got));
+  sr_store_close(st);
+  raw_peer(dir, k1, raw, &len, 0);
+  T_EQ(raw[0], 2);
+  st = open_store(dir, 0);
+  T_OK(sr_store_peer_get(st, k1, &got));
+  T_CHECK(got.naddrs == 1 && !strcmp(got.addrs[0].address, v1addr));
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 int main(void) {
   T_RUN(peers_round_trip);
+  T_RUN(peer_address_list);
   T_RUN(invites_count_down_and_add_members);
   T_RUN(scope_hops_blocks_forks_and_members);
   T_RUN(scope_forked_self_still_expands);

@@ -12,6 +12,7 @@
 #include "node/control.h"
 #include "node/daemon.h"
 #include "node/invite.h"
+#include "node/peer_json.h"
 #include "store/peers.h"
 #include <ctype.h>
 #include <stdlib.h>
@@ -69,22 +70,21 @@ static const char *jstr(json_t *o, const char *key, const char *dflt) {
   return s ? s : dflt;
 }
 
-/* "12 s ago", "3 min ago", "never". */
-static void age(uint64_t then_ms, char *out, size_t cap) {
-  uint64_t now = cli_now_ms(), s;
-  if (!then_ms) { snprintf(out, cap, "never"); return; }
-  s = now > then_ms ? (now - then_ms) / 1000 : 0;
-  if (s < 120) snprintf(out, cap, "%llu s ago", (unsigned long long)s);
-  else if (s < 7200) snprintf(out, cap, "%llu min ago", (unsigned long long)(s / 60));
-  else if (s < 172800) snprintf(out, cap, "%llu h ago", (unsigned long long)(s / 3600));
-  else snprintf(out, cap, "%llu d ago", (unsigned long long)(s / 86400));
+/* How long from then_ms to now: "12 s", "3 min", "5 h", "2 d". */
+static void span(uint64_t then_ms, char *out, size_t cap) {
+  uint64_t now = cli_now_ms(), s = now > then_ms ? (now - then_ms) / 1000 : 0;
+  if (s < 120) snprintf(out, cap, "%llu s", (unsigned long long)s);
+  else if (s < 7200) snprintf(out, cap, "%llu min", (unsigned long long)(s / 60));
+  else if (s < 172800) snprintf(out, cap, "%llu h", (unsigned long long)(s / 3600));
+  else snprintf(out, cap, "%llu d", (unsigned long long)(s / 86400));
 }
 
-static const char *peer_source(uint8_t flags) {
-  if (flags & SR_PEER_RELAY) return "relay";
-  if (flags & SR_PEER_MANUAL) return "manual";
-  if (flags & SR_PEER_BOOTSTRAP) return "bootstrap";
-  return "learned";
+/* "12 s ago", "3 min ago", "never". */
+static void age(uint64_t then_ms, char *out, size_t cap) {
+  char d[32];
+  if (!then_ms) { snprintf(out, cap, "never"); return; }
+  span(then_ms, d, sizeof(d));
+  snprintf(out, cap, "%s ago", d);
 }
 
 /* ---- status ---- */
@@ -126,7 +126,9 @@ static void print_pushsum(json_t *ps) {
            json_number_value(json_object_get(avg, "entries_per_min")), jint(ps, "epoch"));
   else
     printf("size not estimated yet (push-sum needs one whole epoch of %lld s)", jint(ps, "epoch_s"));
-  if (json_is_number(rsize)) printf("; running ~%.1f after %lld rounds", json_number_value(rsize), jint(run, "rounds"));
+  if (json_is_number(rsize))
+    printf("; running ~%.1f after %lld round%s", json_number_value(rsize), jint(run, "rounds"),
+           jint(run, "rounds") == 1 ? "" : "s");
   printf("\n");
 }
 
@@ -144,6 +146,10 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
   if (rc == SR_ENONODE) {
     if (cfg_rc) return cli_fail(SR_EXIT_ENV, "%s", err);
     if (!(s = offline_status(cli, &cfg))) return SR_EXIT_ENV;
+    /* Scripts test the exit code: "no node" is an environment problem (3), but
+     * the store summary is still printed, as JSON too. */
+    fprintf(stderr, "seurone: no node is running in %s: start it with `seurone --home %s run` (it runs in the "
+            "foreground; keep it running in its own terminal or a service)\n", cli->home, cli->home);
   } else if (rc) {
     return SR_EXIT_ENV;
   } else if (sr_control_reply_code(s)) {
@@ -154,11 +160,11 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     json_object_del(s, "ok");
     json_object_set_new(s, "running", json_true());
   }
+  int running = json_is_true(json_object_get(s, "running"));
   if (cli->json) {
     cli_json_print(s);
-    return SR_EXIT_OK;
+    return running ? SR_EXIT_OK : SR_EXIT_ENV;
   }
-  int running = json_is_true(json_object_get(s, "running"));
   json_t *peers = json_object_get(s, "peers"), *p;
   size_t i;
   printf("node      %s\n", jstr(s, "id", "?"));
@@ -169,13 +175,16 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     printf("state     running%s, up %lld h %02lld min %02lld s\n", json_is_true(json_object_get(s, "relay")) ? " as a relay" : "",
            up / 3600, up / 60 % 60, up % 60);
     printf("address   %s\n", jstr(s, "address", "?"));
-    printf("entries   %lld in, %lld out, %lld duplicates, %lld rejected\n", jint(s, "entries_in"), jint(s, "entries_out"),
-           jint(s, "duplicates"), jint(s, "rejected"));
-    printf("traffic   %lld bytes in, %lld bytes out\n", jint(s, "bytes_in"), jint(s, "bytes_out"));
-    if (json_object_get(s, "scope_authors")) printf("scope     %lld authors replicated\n", jint(s, "scope_authors"));
+    printf("entries   %lld in, %lld out, %lld duplicate%s, %lld rejected\n", jint(s, "entries_in"), jint(s, "entries_out"),
+           jint(s, "duplicates"), jint(s, "duplicates") == 1 ? "" : "s", jint(s, "rejected"));
+    printf("traffic   %lld byte%s in, %lld byte%s out\n", jint(s, "bytes_in"), jint(s, "bytes_in") == 1 ? "" : "s",
+           jint(s, "bytes_out"), jint(s, "bytes_out") == 1 ? "" : "s");
+    if (json_object_get(s, "scope_authors"))
+      printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"), jint(s, "scope_authors") == 1 ? "" : "s");
     print_pushsum(json_object_get(s, "pushsum"));
   }
-  printf("store     %lld entries, %lld bytes\n", jint(s, "store_entries"), jint(s, "store_bytes"));
+  printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
+         jint(s, "store_bytes"), jint(s, "store_bytes") == 1 ? "" : "s");
   printf("peers     %zu connected, %lld known\n", json_array_size(peers), jint(s, "known_peers"));
   if (json_array_size(peers)) {
     printf("\n%-8s %-10s %-10s %s\n", "DIR", "IN", "OUT", "PEER");
@@ -186,19 +195,23 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     }
   }
   json_decref(s);
-  return SR_EXIT_OK;
+  return running ? SR_EXIT_OK : SR_EXIT_ENV;
 }
 
 /* ---- peers ---- */
 
 static int peer_json_cb(void *ctx, const sr_peer_rec_t *p) {
-  char hex[SR_HEX_KEY_LEN + 1];
-  sr_hex_encode(p->key, SR_KEY_BYTES, hex);
-  json_array_append_new(ctx, json_pack("{s:s, s:s, s:b, s:o, s:i, s:i, s:I, s:I, s:i, s:s}", "key", hex, "address",
-                                       p->address, "connected", 0, "direction", json_null(), "entries_in", 0,
-                                       "entries_out", 0, "last_seen", (json_int_t)p->last_seen_ms, "failures",
-                                       (json_int_t)p->failures, "score", (int)p->score, "source", peer_source(p->flags)));
-  return 0;
+  json_t *o = sr_peer_json(p);
+  return o ? json_array_append_new(ctx, o) : SR_ENOMEM;
+}
+
+/* What the table says of one address after it: nothing for one that worked
+ * and did not fail since. */
+static void addr_note(json_t *a, char *out, size_t cap) {
+  long long fails = jint(a, "failures");
+  if (fails) snprintf(out, cap, "  (failed %lld time%s in a row)", fails, fails == 1 ? "" : "s");
+  else if (!jint(a, "last_ok")) snprintf(out, cap, "  (not tried yet)");
+  else out[0] = '\0';
 }
 
 int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
@@ -251,31 +264,51 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
     json_decref(peers);
     return SR_EXIT_OK;
   }
-  printf("%-5s %-9s %-8s %-13s %s\n", "STATE", "SOURCE", "FAILURES", "LAST SEEN", "ADDRESS");
+  printf("%-5s %-9s %-8s %-21s %s\n", "STATE", "SOURCE", "FAILURES", "LAST SEEN", "ADDRESS");
   json_array_foreach(peers, i, p) {
-    char seen[32];
+    char seen[48], d[32], note[64];
     const char *dir = jstr(p, "direction", "");
+    json_t *addrs = json_object_get(p, "addresses"), *a;
     json_int_t ls = json_integer_value(json_object_get(p, "last_seen"));
-    age(ls > 0 ? (uint64_t)ls : 0, seen, sizeof(seen));
-    printf("%-5s %-9s %-8lld %-13s %s\n",
-           !json_is_true(json_object_get(p, "connected")) ? "-" : !strcmp(dir, "inbound") ? "in" : "out",
-           jstr(p, "source", "?"), jint(p, "failures"), seen,
-           *jstr(p, "address", "") ? jstr(p, "address", "") : jstr(p, "key", "?"));
+    json_int_t since = json_integer_value(json_object_get(p, "connected_since"));
+    int connected = json_is_true(json_object_get(p, "connected"));
+    size_t j;
+    if (connected && since > 0) {
+      span((uint64_t)since, d, sizeof(d));
+      snprintf(seen, sizeof(seen), "connected for %s", d);
+    } else if (connected) {
+      snprintf(seen, sizeof(seen), "connected");
+    } else {
+      age(ls > 0 ? (uint64_t)ls : 0, seen, sizeof(seen));
+    }
+    printf("%-5s %-9s %-8lld %-21s ", !connected ? "-" : !strcmp(dir, "inbound") ? "in" : "out",
+           jstr(p, "source", "?"), jint(p, "failures"), seen);
+    if (json_array_size(addrs) == 0) printf("%s  (no address)\n", jstr(p, "key", "?"));
+    /* Every address, in the order the node dials them. */
+    json_array_foreach(addrs, j, a) {
+      const char *addr = jstr(a, "address", "");
+      uint8_t k[SR_KEY_BYTES];
+      uint16_t port;
+      char host[SR_NET_HOST_MAX];
+      addr_note(a, note, sizeof(note));
+      /* Only what parses reaches the terminal: a store written by hand could
+       * hold anything. */
+      if (sr_net_address_parse(addr, host, sizeof(host), &port, k) != 0) addr = "(a malformed address)";
+      printf("%*s%s%s\n", j ? 5 + 1 + 9 + 1 + 8 + 1 + 21 + 1 : 0, "", addr, note);
+    }
   }
   json_decref(peers);
   return SR_EXIT_OK;
 }
 
-/* ---- peer add ---- */
+/* ---- peer add, peer remove ---- */
 
-int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
+static int peer_add(sr_cli_t *cli, int argc, char **argv) {
   char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
   uint8_t key[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
   uint16_t port;
   json_t *r = NULL;
   int rc, self, running;
-  if (argc < 2 || strcmp(argv[1], "add") != 0)
-    return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS (`seurone peers` lists the peer table)");
   if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS (one address)");
   const char *addr = argv[2];
   if ((rc = sr_net_address_parse(addr, host, sizeof(host), &port, key)))
@@ -304,11 +337,12 @@ int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
       memset(&rec, 0, sizeof(rec));
       memcpy(rec.key, key, SR_KEY_BYTES);
     }
-    snprintf(rec.address, sizeof(rec.address), "%s", addr);
+    /* Beside the addresses that worked, never instead of them. */
+    rc = sr_peer_addr_add(&rec, addr);
     rec.flags |= SR_PEER_MANUAL;
     rec.failures = 0;       /* a person asked for it: dial at once, */
     rec.next_attempt_ms = 0; /* whatever the backoff said */
-    rc = sr_store_peer_put(st, &rec);
+    if (rc >= 0) rc = sr_store_peer_put(st, &rec);
     if (rc) cli_fail(SR_EXIT_ENV, "cannot save the peer in the store of %s: %s", cli->home,
                      rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
@@ -321,6 +355,103 @@ int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
   else
     printf("added %s; %s\n", addr, running ? "the node is dialing it now" : "the node dials it when it runs (`seurone run`)");
   return SR_EXIT_OK;
+}
+
+/* The store's side of `peer remove` when no node runs: 0, or the exit code
+ * (the reason printed). *left: the addresses the peer keeps. */
+static int peer_remove_store(sr_cli_t *cli, const uint8_t *key, const char *hex, const char *addr, int *left) {
+  sr_store_t *st = cli_open_store(cli, 0);
+  sr_peer_rec_t rec;
+  int rc, code = SR_EXIT_OK;
+  if (!st) return SR_EXIT_ENV;
+  rc = sr_store_peer_get(st, key, &rec);
+  if (rc == SR_ENOTFOUND) {
+    code = cli_fail(SR_EXIT_PROBLEM, "%.16s… is not in the peer table of %s (`seurone peers` lists it)", hex, cli->home);
+  } else if (rc == 0 && addr && sr_peer_addr_remove(&rec, addr) != 0) {
+    code = cli_fail(SR_EXIT_PROBLEM, "the peer %.16s… has no address '%s' (`seurone peers` lists its addresses)", hex,
+                    addr);
+  } else if (rc == 0) {
+    *left = rec.naddrs;
+    rc = addr ? sr_store_peer_put(st, &rec) : sr_store_peer_del(st, key);
+  }
+  if (rc && rc != SR_ENOTFOUND)
+    code = cli_fail(SR_EXIT_ENV, "cannot change the peer table of %s: %s", cli->home,
+                    rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  sr_store_close(st);
+  return code;
+}
+
+/* 1 when the config has a bootstrap line for key (addr NULL) or for addr. */
+static int in_bootstrap(sr_cli_t *cli, const char *hex, const char *addr) {
+  sr_config_t cfg;
+  char err[4600];
+  if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return 0;
+  for (int i = 0; i < cfg.nbootstrap; i++) {
+    size_t n = strlen(cfg.bootstrap[i]);
+    if (addr ? !strcmp(cfg.bootstrap[i], addr) : n >= SR_HEX_KEY_LEN && !strcmp(cfg.bootstrap[i] + n - SR_HEX_KEY_LEN, hex))
+      return 1;
+  }
+  return 0;
+}
+
+static int peer_remove(sr_cli_t *cli, int argc, char **argv) {
+  char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
+  const char *addr = NULL;
+  uint8_t key[SR_KEY_BYTES];
+  uint16_t port;
+  json_t *req, *r = NULL;
+  int rc, left = 0, connected = 0, running;
+  if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone peer remove KEY|ADDRESS (one peer or one address)");
+  if (!strncmp(argv[2], "seurone:", 8)) {
+    if ((rc = sr_net_address_parse(argv[2], host, sizeof(host), &port, key)))
+      return cli_fail(SR_EXIT_USAGE, "'%s' is not a seurone address: %s; copy it as `seurone peers` prints it", argv[2],
+                      sr_strerror(rc));
+    addr = argv[2];
+  } else if (sr_hex_decode(argv[2], key, sizeof(key)) != 0) {
+    return cli_fail(SR_EXIT_USAGE, "'%s' is neither a peer's key (64 hex digits) nor one of its addresses "
+                    "(seurone://HOST:PORT/KEY): `seurone peers --json` lists both", argv[2]);
+  }
+  sr_hex_encode(key, SR_KEY_BYTES, hex);
+  req = json_pack("{s:s, s:s}", "cmd", "peer_remove", "key", hex);
+  if (addr) json_object_set_new(req, "address", json_string(addr));
+  rc = node_call(cli, req, &r);
+  running = rc == 0;
+  if (rc == 0) {
+    if (sr_control_reply_code(r)) {
+      rc = node_refused(r, "peer remove");
+      json_decref(r);
+      return rc;
+    }
+    connected = json_is_true(json_object_get(r, "connected"));
+    left = (int)jint(r, "addresses_left");
+    json_decref(r);
+  } else if (rc == SR_ENONODE) {
+    if ((rc = peer_remove_store(cli, key, hex, addr, &left)) != 0) return rc;
+  } else {
+    return SR_EXIT_ENV;
+  }
+  if (cli->json) {
+    cli_json_print(json_pack("{s:s, s:s?, s:s, s:i, s:b, s:b}", "key", hex, "address", addr, "removed",
+                             addr ? "address" : "peer", "addresses_left", addr ? left : 0, "connected", connected,
+                             "node_running", running));
+  } else if (addr) {
+    printf("removed %s; the peer keeps %d other address%s%s\n", addr, left, left == 1 ? "" : "es",
+           left ? "" : ", so this node no longer dials it (`seurone peer remove KEY` forgets it entirely)");
+  } else {
+    printf("removed the peer %s and its addresses\n", hex);
+  }
+  if (connected) fprintf(stderr, "note: the node's live session with it goes on until it ends\n");
+  if (in_bootstrap(cli, hex, addr))
+    fprintf(stderr, "note: %s/config has a `bootstrap` line for it: the node adds it again at its next start unless "
+            "you delete that line\n", cli->home);
+  return SR_EXIT_OK;
+}
+
+int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "add")) return peer_add(cli, argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "remove")) return peer_remove(cli, argc, argv);
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS | seurone peer remove KEY|ADDRESS (`seurone peers` "
+                  "lists the peer table)");
 }
 
 /* ---- invites ---- */

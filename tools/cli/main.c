@@ -107,8 +107,8 @@ static const sr_cmd_t commands[] = {
    "in use, a node already running in this home).\n"},
   {"status", cmd_status, "show what the node is doing (or what its store holds)",
    "usage: seurone status [--json]\n"
-   "Asks the node running in the home; when none runs, shows what the store knows and\n"
-   "exits 0 all the same. --json, running: {running: true, id, uptime_s, relay, address,\n"
+   "Asks the node running in the home. When none runs it says how to start it, shows what\n"
+   "the store knows and exits 3 (with --json too, after printing the document). --json, running: {running: true, id, uptime_s, relay, address,\n"
    "peers: [{key, address, direction, entries_in, entries_out, ...}], entries_in,\n"
    "entries_out, bytes_in, bytes_out, duplicates, rejected, store_bytes, store_entries,\n"
    "known_peers, pushsum {epoch, leader, size_estimate, averages, rounds, running,\n"
@@ -118,14 +118,25 @@ static const sr_cmd_t commands[] = {
   {"peers", cmd_peers, "list the peer table",
    "usage: seurone peers [--json]\n"
    "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
-   "live state when the node runs. --json: an array of {key, address, connected,\n"
-   "direction (inbound|outbound|null), entries_in, entries_out, last_seen (ms, 0 never),\n"
-   "failures, score, source (manual|bootstrap|learned|relay)}.\n"},
-  {"peer", cmd_peer, "add a peer by its address (seurone peer add ADDRESS)",
+   "live state when the node runs, and every address it keeps for it, in the order the node\n"
+   "dials them (those that worked, newest first, then the untried). A connected peer shows\n"
+   "how long it has been connected. --json: an array of {key, address (the first),\n"
+   "addresses: [{address, last_ok (ms, 0 never), failures}], connected, connected_since\n"
+   "(ms or null), direction (inbound|outbound|null), entries_in, entries_out, last_seen\n"
+   "(ms, 0 never; now while connected), failures, score,\n"
+   "source (manual|bootstrap|learned|relay)}.\n"},
+  {"peer", cmd_peer, "add or remove a peer or one of its addresses",
    "usage: seurone peer add ADDRESS [--json]\n"
+   "       seurone peer remove KEY|ADDRESS [--json]\n"
    "ADDRESS is what `seurone address` prints on the other node: seurone://HOST:PORT/KEY.\n"
-   "A running node dials it at once; otherwise it goes into the peer table and the node\n"
-   "dials it when it starts. --json: {address, key, dialing: bool}.\n"},
+   "add: a running node dials it at once; otherwise it goes into the peer table and the\n"
+   "node dials it when it starts. An address added to a known peer is kept beside the\n"
+   "ones that worked (up to 8), never instead of them. --json: {address, key, dialing}.\n"
+   "remove KEY (64 hex digits): forgets the peer and all its addresses. remove ADDRESS:\n"
+   "forgets that one address of its peer (as `seurone peers` prints it). Through the\n"
+   "running node when one runs, else in the store; a live session goes on until it ends.\n"
+   "--json: {key, address (null for the whole peer), removed: \"peer\"|\"address\",\n"
+   "addresses_left, connected, node_running}.\n"},
   {"invite", cmd_invite, "relay invites: create one, or accept one",
    "usage: seurone invite create [--uses N] [--json]\n"
    "       seurone invite accept CODE [--json]\n"
