@@ -1,6 +1,7 @@
 /* cmd_identity.c: `seurone init`, `seurone id`, `seurone publish`. */
 #include "tools/cli/cli.h"
 #include "node/control.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,9 +29,11 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
     goto cleanup;
   }
   if (!have_key) {
+    errno = 0; /* the system's reason, when creating fails, says more than "input/output error" */
     if ((rc = sr_identity_create(cli->home, sk)) != 0) {
-      code = cli_fail(SR_EXIT_ENV, "cannot create the identity in %s: %s (check that the directory is writable)",
-                      cli->home, sr_strerror(rc == SR_EEXIST ? SR_EIO : rc));
+      code = cli_fail(SR_EXIT_ENV, "cannot create the identity in %s: %s (check that its parent directory exists and "
+                      "that you may write there)",
+                      cli->home, rc == SR_EIO && errno ? strerror(errno) : sr_strerror(rc));
       goto cleanup;
     }
     created = 1;
@@ -42,7 +45,7 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   }
   sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
   if (cli->json) {
-    cli_json_print(json_pack("{s:s, s:s, s:b}", "id", hex, "home", cli->home, "created", created));
+    cli_json_print(json_pack("{s:s, s:o, s:b}", "id", hex, "home", cli_json_text(cli->home), "created", created));
   } else {
     printf("%s\n", hex);
     fprintf(stderr, created ? "created a new identity and store in %s\n" : "%s was already initialised; nothing changed\n",
