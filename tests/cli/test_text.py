@@ -190,8 +190,15 @@ check(max(dispw(r) for r in narrow.split("\n")) <= 40 and LONG_TEXT[-20:] in nar
 # ---- graph, metrics, flow: escaped, cut and aligned by display width ----
 gtext = human("graph", "graph")
 check("Eve\\x1b[2J\\rroot\\nX…" in gtext, "graph: a hostile name is shown escaped (and cut to its column)")
-cols = {dispw(r.split(" seq ")[0]) for r in gtext.split("\n") if r.startswith("person ")}
-check(len(cols) == 1 and len(rows) > 1, f"graph: the seq column lines up by display width ({cols})")
+prows = [r for r in gtext.split("\n") if r.startswith("person ")]
+cols = {dispw(r.split(" seq ")[0]) for r in prows}
+check(len(cols) == 1 and len(prows) > 1, f"graph: the seq column lines up by display width ({cols})")
+# edges name the people and projects they join (with 8 hex digits: names are not unique)
+check(f"follow    {ZH} ({zh.pk.hex()[:8]}) -> {EMOJI} ({em.pk.hex()[:8]})" in gtext,
+      "graph: a follow edge shows both people's names and short keys")
+check(f"member    {EMOJI} ({em.pk.hex()[:8]}) -> 昆明 River 🌊 ({proj[:8]})" in gtext,
+      "graph: a membership edge shows the person's and the project's names")
+check(f"follow    Eve\\x1b[2J\\rroot\\nX…" in gtext, "graph: a hostile name in an edge is escaped")
 
 mtext = human("metrics", "metrics", "in-degree", "--top", "0")
 mrows = [r for r in mtext.split("\n")[1:] if r]

@@ -3,6 +3,7 @@
  * these work beside a process that is writing. */
 #include "tools/cli/cli.h"
 #include "tools/cli/feed.h"
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -114,12 +115,44 @@ typedef struct {
   json_t *people, *projects, *edges, *forked;
   size_t counts[SR_EDGE_KINDS + 1];
   size_t npeople, nprojects;
+  /* For the table: who and what the edges join, by name where one is known
+   * (people and projects in one array, sorted by key before the edges). */
+  struct graph_name { uint8_t key[32]; char *name; } *names;
+  size_t nnames, cap;
 } graph_ctx_t;
+
+static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, size_t len) {
+  if (g->cli->json) return 0;
+  if (g->nnames == g->cap) {
+    size_t nc = g->cap ? g->cap * 2 : 256;
+    struct graph_name *v = realloc(g->names, nc * sizeof(*v));
+    if (!v) return SR_ENOMEM;
+    g->names = v;
+    g->cap = nc;
+  }
+  memcpy(g->names[g->nnames].key, key, 32);
+  g->names[g->nnames].name = name ? cli_text_cut(name, len, 24) : NULL;
+  if (name && !g->names[g->nnames].name) return SR_ENOMEM;
+  g->nnames++;
+  return 0;
+}
+
+static int graph_name_cmp(const void *a, const void *b) { return memcmp(a, b, 32); }
+
+/* "Ada (3f2a9c1e)", or the 16-hex short key when no name is known. */
+static void graph_who(const graph_ctx_t *g, const uint8_t *key) {
+  const struct graph_name *hit = g->nnames ? bsearch(key, g->names, g->nnames, sizeof(*g->names), graph_name_cmp) : NULL;
+  char hex[65];
+  sr_hex_encode(key, 32, hex);
+  if (hit && hit->name) printf("%s (%.8s)", hit->name, hex);
+  else printf("%.16s", hex);
+}
 
 static int person_cb(void *ctx, const sr_person_t *p) {
   graph_ctx_t *g = ctx;
   char hex[65];
   g->npeople++;
+  if (graph_name_add(g, p->key, p->name, p->name_len)) return SR_ENOMEM;
   sr_hex_encode(p->key, 32, hex);
   if (g->cli->json) {
     json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b}", "id", hex, "name",
@@ -137,6 +170,7 @@ static int project_cb(void *ctx, const sr_project_t *p) {
   graph_ctx_t *g = ctx;
   char hex[65], ahex[65];
   g->nprojects++;
+  if (graph_name_add(g, p->id, p->name, p->name_len)) return SR_ENOMEM;
   sr_hex_encode(p->id, 32, hex);
   if (p->author) sr_hex_encode(p->author, 32, ahex);
   if (g->cli->json) {
@@ -158,8 +192,15 @@ static int edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) 
   g->counts[kind]++;
   sr_hex_encode(src, 32, s);
   sr_hex_encode(dst, 32, d);
-  if (g->cli->json) json_array_append_new(json_object_get(g->edges, sr_edge_kind_name(kind)), json_pack("[s,s]", s, d));
-  else printf("%-9s %s -> %s\n", sr_edge_kind_name(kind), s, d);
+  if (g->cli->json) {
+    json_array_append_new(json_object_get(g->edges, sr_edge_kind_name(kind)), json_pack("[s,s]", s, d));
+  } else {
+    printf("%-9s ", sr_edge_kind_name(kind));
+    graph_who(g, src);
+    fputs(" -> ", stdout);
+    graph_who(g, dst);
+    fputc('\n', stdout);
+  }
   return 0;
 }
 
@@ -192,11 +233,14 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
   }
   int rc = sr_store_foreach_person(st, person_cb, &g);
   if (!rc) rc = sr_store_foreach_project(st, project_cb, &g);
+  if (!rc && g.nnames) qsort(g.names, g.nnames, sizeof(*g.names), graph_name_cmp);
   if (!rc) rc = sr_store_foreach_edge(st, edge_cb, &g);
+  for (size_t i = 0; i < g.nnames; i++) free(g.names[i].name);
+  free(g.names);
   if (!rc) rc = sr_store_foreach_fork(st, forked_cb, &g);
   if (rc) {
     json_decref(g.people); json_decref(g.projects); json_decref(g.edges); json_decref(g.forked);
-    rc = cli_fail(SR_EXIT_ENV, "reading the graph failed: %s", sr_store_errmsg(st));
+    rc = cli_fail(SR_EXIT_ENV, "reading the graph failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
   }
