@@ -43,6 +43,12 @@ static unsigned sum(const uint8_t *p, size_t n) {
   return s;
 }
 
+/* The reader threads' check: t_checks (T_CHECK's counter) is the main thread's. */
+#define R_CHECK(cond)                                                                 \
+  do {                                                                                \
+    if (!(cond)) t_fail(__FILE__, __LINE__, "check failed in a reader: %s", #cond); \
+  } while (0)
+
 typedef struct {
   uint64_t next, count;
   unsigned sum;
@@ -50,7 +56,7 @@ typedef struct {
 
 static int on_stream(void *ctx, const uint8_t *raw, size_t len, uint64_t seq) {
   stream_t *s = ctx;
-  T_EQ(seq, s->next); /* a log is streamed without holes */
+  R_CHECK(seq == s->next); /* a log is streamed without holes */
   s->next++;
   s->count++;
   s->sum += sum(raw, len);
@@ -71,19 +77,19 @@ static void *reader(void *arg) {
     int a = (int)(i % AUTHORS);
     sr_head_t h;
     int rc = sr_store_get_head(r->st, au[a].pk, &h);
-    T_CHECK(rc == 0 || rc == SR_ENOTFOUND);
+    R_CHECK(rc == 0 || rc == SR_ENOTFOUND);
     if (rc == 0) {
-      T_CHECK(h.seq >= seen[a]); /* a head never goes back */
+      R_CHECK(h.seq >= seen[a]); /* a head never goes back */
       seen[a] = h.seq;
     }
     stream_t s = {1, 0, 0};
-    T_OK(sr_store_stream_log(r->st, au[a].pk, 1, PER, on_stream, &s));
-    T_CHECK(s.count >= seen[a]); /* at least what the head said a moment ago */
+    R_CHECK(sr_store_stream_log(r->st, au[a].pk, 1, PER, on_stream, &s) == 0);
+    R_CHECK(s.count >= seen[a]); /* at least what the head said a moment ago */
     acc += s.sum;
     sr_store_info_t info;
-    T_OK(sr_store_info(r->st, &info));
-    T_CHECK(info.entries <= (size_t)AUTHORS * PER);
-    T_OK(sr_store_foreach_entry(r->st, au[(a + 1) % AUTHORS].pk, on_entry, &acc));
+    R_CHECK(sr_store_info(r->st, &info) == 0);
+    R_CHECK(info.entries <= (size_t)AUTHORS * PER);
+    R_CHECK(sr_store_foreach_entry(r->st, au[(a + 1) % AUTHORS].pk, on_entry, &acc) == 0);
     atomic_fetch_add(&r->reads, 1);
   }
   return (void *)(uintptr_t)(acc & 1); /* keeps the sums from being optimised away */
