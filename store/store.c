@@ -683,8 +683,21 @@ int sr_store_backup(sr_store_t *st, const char *path) {
     return SR_EIO;
   }
   /* MDB_CP_COMPACT copies inside one read transaction: a consistent snapshot
-   * that does not stop writers, without free pages. */
+   * that does not stop writers, without free pages. LMDB begins that
+   * transaction itself, so the copy holds the gate like any transaction. */
+  gate_enter();
   int rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+  gate_leave();
+  if (rc == MDB_MAP_RESIZED && (rc = gate_resize(st, 0)) == 0) {
+    /* Another process grew the map: adopt it and copy again from the start. */
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+      rc = errno;
+    } else {
+      gate_enter();
+      rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+      gate_leave();
+    }
+  }
   if (rc == 0 && fsync(fd) != 0) rc = errno;
   close(fd);
   if (rc) {
