@@ -1023,7 +1023,10 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
   uv_close((uv_handle_t *)&g->ps_timer, NULL);
 }
 
-void sr_gossip_free(sr_gossip_t *g) { free(g); }
+void sr_gossip_free(sr_gossip_t *g) {
+  if (g && g->retry) batch_free(g->retry); /* only when the loop ended before its last try */
+  free(g);
+}
 
 void sr_gossip_set_reachable(sr_gossip_t *g, const char *address) {
   snprintf(g->reach_addr, sizeof(g->reach_addr), "%s", address ? address : "");
