@@ -161,6 +161,12 @@ void sr_store_txn_abort(sr_store_t *st, MDB_txn *txn) {
 
 int sr_store_grow(sr_store_t *st) {
   int rc = gate_resize(st, 1);
+  if (rc == EDEADLK) {
+    snprintf(st->errmsg, sizeof(st->errmsg),
+             "grow the map: refused while this thread holds a read transaction (a write from inside a read "
+             "callback; a bug to report)");
+    return SR_ESTORE;
+  }
   return rc ? sr_store_fail(st, "grow the map", rc) : 0;
 }
 

@@ -6,7 +6,8 @@
  * get_head (a note's our_seq), info (status) and foreach_entry. Without the
  * transaction gate a reader's pages are unmapped under it: SIGSEGV/SIGBUS, or an
  * ASan report. Built a second time with ThreadSanitizer by tests/run. A second
- * test resizes the same way from another process (MDB_MAP_RESIZED). */
+ * test resizes the same way from another process (MDB_MAP_RESIZED); a third
+ * writes from inside a read callback, which must fail rather than deadlock. */
 #include "tests/unit/t.h"
 #include "store/store.h"
 #include <pthread.h>
@@ -192,6 +193,56 @@ static void store_adopts_a_map_grown_elsewhere(void) {
   for (int round = 0; round < ROUNDS; round++) adopt_round();
 }
 
+typedef struct {
+  sr_store_t *st;
+  int calls, rc;
+} nested_t;
+
+/* Writes from inside a read callback, a batch too big for the map. */
+static int write_inside(void *ctx, const sr_entry_t *e, const sr_flow_t *flow) {
+  (void)e;
+  (void)flow;
+  nested_t *n = ctx;
+  if (n->calls++) return 0;
+  sr_ingest_item_t *items = calloc(PER, sizeof(*items));
+  T_CHECK(items != NULL);
+  for (int k = 0; k < PER; k++) {
+    items[k].raw = es[1][k].raw;
+    items[k].len = es[1][k].len;
+    items[k].flow.source = SR_SRC_PEER;
+  }
+  n->rc = sr_store_ingest(n->st, items, PER, 1, NOW, NULL);
+  free(items);
+  return 0;
+}
+
+/* A thread that holds a read transaction never waits for a resize (that would
+ * wait for it in turn): the write that needs the map to grow fails with a
+ * message instead of hanging, and the store stays usable. */
+static void store_refuses_to_grow_inside_a_read(void) {
+  char dir[256];
+  t_tmpdir(dir);
+  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
+  sr_store_t *st = open_store(dir);
+  unsetenv("SEURONE_MAPSIZE");
+  sr_ingest_item_t one = {.raw = es[0][0].raw, .len = es[0][0].len, .flow.source = SR_SRC_PEER};
+  T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
+  nested_t n = {st, 0, 0};
+  T_OK(sr_store_foreach_entry(st, au[0].pk, write_inside, &n));
+  T_EQ(n.calls, 1);
+  T_EQ(n.rc, SR_ESTORE);
+  T_HAS(sr_store_errmsg(st), "holds a read transaction");
+  /* Outside the read, the same batch grows the map and is stored. */
+  nested_t again = {st, 0, -1};
+  T_OK(write_inside(&again, NULL, NULL));
+  T_OK(again.rc);
+  sr_head_t h;
+  T_OK(sr_store_get_head(st, au[1].pk, &h));
+  T_EQ(h.seq, PER);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 /* argv[1], when given, runs only the test of that name ("grows" or "adopts"). */
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : NULL;
@@ -208,6 +259,7 @@ int main(int argc, char **argv) {
   }
   if (!only || strcmp(only, "grows") == 0) T_RUN(store_grows_under_readers);
   if (!only || strcmp(only, "adopts") == 0) T_RUN(store_adopts_a_map_grown_elsewhere);
+  if (!only || strcmp(only, "nested") == 0) T_RUN(store_refuses_to_grow_inside_a_read);
   for (int a = 0; a < AUTHORS; a++)
     for (int i = 0; i < PER; i++) t_entry_free(&es[a][i]);
   fprintf(stderr, "%d checks passed\n", t_checks);
