@@ -89,6 +89,10 @@ typedef struct batch {
  * reachable with many peers at once) entries are not taken, and the gap rule asks
  * for them again. Memory stays bounded under any flood. */
 #define BATCH_PAUSE 8192
+/* A batch whose commit failed is stored again after RETRY_FIRST_MS, doubling
+ * per failure up to RETRY_MAX_MS (see batch_done). */
+#define RETRY_FIRST_MS 500
+#define RETRY_MAX_MS 30000
 #define BATCH_CAP_MAX 32768
 
 /* A have for something missing waits this long for the eager path before its
@@ -115,6 +119,9 @@ struct sr_gossip {
   sr_gossip_stats_t st;
   struct batch *cur;      /* entries received, waiting to be stored */
   struct batch *inflight; /* the batch a worker thread is storing now */
+  struct batch *retry;    /* a batch whose commit failed, stored again at retry_due */
+  uint64_t retry_due;     /* loop time */
+  uint32_t retry_ms;      /* the backoff: doubles per failure, 0 after a success */
   int stopping;
   uint64_t batch_since; /* loop time of the oldest pending entry */
   uv_check_t flusher;
@@ -352,12 +359,34 @@ static void batch_done(uv_work_t *req, int status) {
   int contacts = 0;
   g->inflight = NULL;
   if (status != 0 || b->rc) {
-    glog(g, "storing %zu received entries failed: %s; they will be fetched again", b->n,
-         status ? uv_strerror(status) : sr_store_errmsg(g->store));
-    batch_free(b);
-    flush(g);
+    /* The store cannot write (a full disk, a map that cannot grow): keep the
+     * batch and store it again after a backoff, so the sync resumes by itself
+     * once the store can write; meanwhile the batches are not lost and the
+     * delivering peers are read again (pings, notes; backpressure pauses them
+     * once the next batch is full), so no session freezes. A node that is
+     * stopping drops the batch: its entries are fetched again after a restart. */
+    const char *why = status ? uv_strerror(status) : sr_store_errmsg(g->store);
+    if (g->stopping) {
+      glog(g, "storing %zu received entries failed: %s; they will be fetched again", b->n, why);
+      batch_free(b);
+      flush(g);
+      return;
+    }
+    g->retry_ms = g->retry_ms ? (g->retry_ms >= RETRY_MAX_MS / 2 ? RETRY_MAX_MS : g->retry_ms * 2) : RETRY_FIRST_MS;
+    glog(g, "storing %zu received entries failed: %s; trying again in %u ms", b->n, why, g->retry_ms);
+    g->retry = b;
+    g->retry_due = now_ms(g) + g->retry_ms;
+    for (sr_gpeer_t *q = g->peers; q; q = q->next)
+      if (q->paused && !q->closing) {
+        q->paused = 0;
+        q->last_rx = now_ms(g); /* its silence was ours */
+        sr_net_conn_pause(q->conn, 0);
+      }
+    flush(g); /* arms the retry */
     return;
   }
+  if (g->retry_ms) glog(g, "storing received entries works again");
+  g->retry_ms = 0;
   for (size_t i = 0; i < b->n; i++) {
     sr_ingest_item_t *it = &b->items[i];
     sr_gpeer_t *p = peer_by_key(g, b->pend[i].from);
@@ -402,13 +431,23 @@ static void batch_done(uv_work_t *req, int status) {
 }
 
 static void flush(sr_gossip_t *g) {
-  batch_t *b = g->cur;
-  if (!b || !b->n || g->inflight) return;
+  batch_t *b = g->retry;
+  if (g->inflight) return;
+  if (b) { /* a failed batch goes first, once its backoff is over */
+    uint64_t now = now_ms(g);
+    if (now < g->retry_due && !g->stopping) {
+      uv_timer_start(&g->flush_timer, on_flush_timer, g->retry_due - now, 0);
+      return;
+    }
+    g->retry = NULL;
+  } else {
+    if (!(b = g->cur) || !b->n) return;
+    g->cur = NULL;
+  }
   if (!g->stopping) {
     uv_check_stop(&g->flusher);
     uv_timer_stop(&g->flush_timer);
   }
-  g->cur = NULL;
   g->inflight = b;
   b->g = g;
   b->now = wall_ms();
@@ -970,6 +1009,7 @@ int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint
 }
 
 void sr_gossip_shutdown(sr_gossip_t *g) {
+  g->retry_due = 0; /* a batch waiting for its retry gets one last try */
   flush(g); /* a batch in flight finishes on its own; batch_done flushes the rest */
   g->stopping = 1;
   for (sr_gpeer_t *p = g->peers; p; p = p->next)
@@ -983,7 +1023,10 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
   uv_close((uv_handle_t *)&g->ps_timer, NULL);
 }
 
-void sr_gossip_free(sr_gossip_t *g) { free(g); }
+void sr_gossip_free(sr_gossip_t *g) {
+  if (g && g->retry) batch_free(g->retry); /* only when the loop ended before its last try */
+  free(g);
+}
 
 void sr_gossip_set_reachable(sr_gossip_t *g, const char *address) {
   snprintf(g->reach_addr, sizeof(g->reach_addr), "%s", address ? address : "");

@@ -127,6 +127,6 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
   rc = 0;
 out:
   if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc ? rc : r.problems;
 }

@@ -125,7 +125,7 @@ lmdb:
   rc = sr_store_fail(st, "read the reshare forest", mrc);
 done:
   if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   free(origs.id);
   if (rc) {
     free(nodes);

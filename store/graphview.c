@@ -102,7 +102,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   memset(g, 0, sizeof(*g));
   if (!rc && (!pix || !jix)) {
-    mdb_txn_abort(txn);
+    sr_store_txn_abort(st, txn);
     rc = SR_ENOMEM;
   }
   if (rc) {
@@ -202,7 +202,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   ns.n = 0;
 done:
   if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   for (uint32_t i = 0; i < ns.n; i++) free(ns.name[i]);
   free(ns.keys);
   free(ns.kind);

@@ -93,7 +93,7 @@ int sr_store_find_prefix(sr_store_t *st, int kind, const char *hex, sr_match_t *
   if (mrc != 0 && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "look up a prefix", mrc);
 done:
   if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -160,6 +160,6 @@ int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *
   if (mdb_get(txn, st->dbi[DB_META], &sk, &v) == 0 && v.mv_size == SR_KEY_BYTES)
     kn->self = memcmp(v.mv_data, id, SR_KEY_BYTES) == 0;
 done:
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }

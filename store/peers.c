@@ -143,7 +143,7 @@ int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_r
   if (mrc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
   else if (mrc) rc = sr_store_fail(st, "read a peer", mrc);
   else if (peer_decode(key, v.mv_data, v.mv_size, p)) rc = sr_store_fail(st, "read a peer", MDB_CORRUPTED);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -182,7 +182,7 @@ size_t sr_store_peer_count(sr_store_t *st) {
   size_t n = 0;
   if (sr_store_txn_begin(st, MDB_RDONLY, &txn)) return 0;
   if (mdb_stat(txn, st->dbi[DB_PEERS], &s) == 0) n = s.ms_entries;
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return n;
 }
 
@@ -275,7 +275,7 @@ int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BY
     if (uses_left) *uses_left = be32_get(v.mv_data);
     if (created_ms) *created_ms = sr_be64_get((const uint8_t *)v.mv_data + 4);
   }
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -297,7 +297,7 @@ int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
   if (rc) return rc;
   mrc = mdb_get(txn, st->dbi[DB_RELAY_MEMBERS], &k, &v);
   rc = mrc == 0 ? 1 : mrc == MDB_NOTFOUND ? 0 : sr_store_fail(st, "read a relay member", mrc);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 

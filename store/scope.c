@@ -175,7 +175,7 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
 done:
   if (mcur) mdb_cursor_close(mcur);
   if (w.edges) mdb_cursor_close(w.edges);
-  mdb_txn_abort(w.txn);
+  sr_store_txn_abort(st, w.txn);
   kv_free(&w.blocked);
   kv_free(&seen);
   kv_free(&frontier);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <pthread.h>
 
 static const char *const db_names[DB_COUNT] = {
   "meta", "entries", "flow", "peers", "invites", "relay_members", "log", "heads", "forks", "edges_out", "edges_in",
@@ -67,20 +68,105 @@ int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc) {
 
 const char *sr_store_errmsg(const sr_store_t *st) { return st ? st->errmsg : ""; }
 
+/* ---- the transaction gate ----
+ *
+ * LMDB allows mdb_env_set_mapsize only while no transaction of the environment
+ * is open in the process: a reader on another thread would keep using the old
+ * mapping, which the resize unmaps (SIGSEGV or SIGBUS, nothing logged). So every
+ * transaction in the process passes this gate: begin takes its shared side, the
+ * end (commit or abort) gives it back, and a resize takes the exclusive side.
+ * One gate serves every store of the process rather than one per handle: a
+ * resize is rare (the map doubles) and short, and a second handle on one
+ * environment (which LMDB forbids, but nothing else would stop) is covered too.
+ *
+ * gate_depth counts the transactions this thread holds, so a nested begin (a
+ * callback that reads the store again) never waits for a pending resize that in
+ * turn waits for this thread: deadlock-free by construction. A resize wanted by a
+ * thread that still holds a transaction is refused instead of waited for. A
+ * transaction ends on the thread that began it (every store call opens and ends
+ * its own), which keeps gate_depth true. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static size_t gate_open;           /* threads holding at least one transaction */
+static int gate_resizing;          /* resizes waiting for the gate or running */
+static __thread unsigned gate_depth; /* transactions this thread holds */
+
+static void gate_enter(void) {
+  if (gate_depth++ > 0) return; /* already inside: never wait on ourselves */
+  pthread_mutex_lock(&gate_mu);
+  while (gate_resizing) pthread_cond_wait(&gate_cv, &gate_mu);
+  gate_open++;
+  pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_leave(void) {
+  if (--gate_depth > 0) return;
+  pthread_mutex_lock(&gate_mu);
+  if (--gate_open == 0) pthread_cond_broadcast(&gate_cv);
+  pthread_mutex_unlock(&gate_mu);
+}
+
+/* Resizes the map with no transaction open in the process: to double its size
+ * (grow), or to the size another process set (adopt, size 0). Returns an LMDB
+ * code, or EDEADLK when this thread holds a transaction (a bug: waiting would
+ * never end). */
+static int gate_resize(sr_store_t *st, int grow) {
+  if (gate_depth > 0) return EDEADLK;
+  pthread_mutex_lock(&gate_mu);
+  gate_resizing++;
+  while (gate_open) pthread_cond_wait(&gate_cv, &gate_mu);
+  size_t size = 0;
+  if (grow) {
+    MDB_envinfo info;
+    mdb_env_info(st->env, &info);
+    size = info.me_mapsize * 2;
+  }
+  int rc = mdb_env_set_mapsize(st->env, size);
+  gate_resizing--;
+  pthread_cond_broadcast(&gate_cv);
+  pthread_mutex_unlock(&gate_mu);
+  return rc;
+}
+
 int sr_store_txn_begin(sr_store_t *st, unsigned flags, MDB_txn **txn) {
+  gate_enter();
   int rc = mdb_txn_begin(st->env, NULL, flags, txn);
   if (rc == MDB_MAP_RESIZED) {
-    /* Another process grew the map: adopt its size and try once more. */
-    if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0) rc = mdb_txn_begin(st->env, NULL, flags, txn);
+    /* Another process grew the map: adopt its size (no transaction of ours may
+     * be open meanwhile) and try once more. */
+    gate_leave();
+    if ((rc = gate_resize(st, 0))) return sr_store_fail(st, "adopt the map grown by another process", rc);
+    gate_enter();
+    rc = mdb_txn_begin(st->env, NULL, flags, txn);
   }
-  return rc ? sr_store_fail(st, "begin transaction", rc) : 0;
+  if (rc) {
+    gate_leave();
+    return sr_store_fail(st, "begin transaction", rc);
+  }
+  return 0;
+}
+
+int sr_store_txn_commit(sr_store_t *st, MDB_txn *txn) {
+  (void)st;
+  int rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
+  gate_leave();
+  return rc;
+}
+
+void sr_store_txn_abort(sr_store_t *st, MDB_txn *txn) {
+  (void)st;
+  mdb_txn_abort(txn);
+  gate_leave();
 }
 
 int sr_store_grow(sr_store_t *st) {
-  MDB_envinfo info;
-  mdb_env_info(st->env, &info);
-  size_t next = info.me_mapsize * 2;
-  int rc = mdb_env_set_mapsize(st->env, next);
+  int rc = gate_resize(st, 1);
+  if (rc == EDEADLK) {
+    snprintf(st->errmsg, sizeof(st->errmsg),
+             "grow the map: refused while this thread holds a read transaction (a write from inside a read "
+             "callback; a bug to report)");
+    return SR_ESTORE;
+  }
   return rc ? sr_store_fail(st, "grow the map", rc) : 0;
 }
 
@@ -91,14 +177,14 @@ int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg) {
     if (rc) return rc;
     rc = fn(st, txn, arg);
     if (rc == 0) {
-      rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
+      rc = sr_store_txn_commit(st, txn);
       if (rc == MDB_MAP_FULL) {
         if ((rc = sr_store_grow(st))) return rc;
         continue;
       }
       return rc ? sr_store_fail(st, "commit", rc) : 0;
     }
-    mdb_txn_abort(txn);
+    sr_store_txn_abort(st, txn);
     if (rc == MDB_MAP_FULL) {
       if ((rc = sr_store_grow(st))) return rc;
       continue;
@@ -186,7 +272,7 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
     if (rc) { rc = sr_store_fail(st, "open a named database", rc); goto fail; }
   }
   if ((rc = check_format(st, txn, create))) goto fail;
-  rc = mdb_txn_commit(txn);
+  rc = sr_store_txn_commit(st, txn);
   txn = NULL;
   if (rc) { rc = sr_store_fail(st, "commit", rc); goto fail; }
   if (added_missing && (rc = sr_store_write(st, create_added, NULL))) {
@@ -201,7 +287,7 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   *out = st;
   return 0;
 fail:
-  if (txn) mdb_txn_abort(txn);
+  if (txn) sr_store_txn_abort(st, txn);
   if (st->env) mdb_env_close(st->env);
   if (err && errlen) snprintf(err, errlen, "%s", st->errmsg[0] ? st->errmsg : sr_strerror(rc));
   free(st);
@@ -221,9 +307,9 @@ static int meta_put(sr_store_t *st, const char *key, const void *val, size_t len
   int rc = sr_store_txn_begin(st, 0, &txn);
   if (rc) return rc;
   if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0 && (rc = mdb_put(txn, st->dbi[DB_PEOPLE], &v, &(MDB_val){0, ""}, 0)) == 0)
-    rc = mdb_txn_commit(txn);
+    rc = sr_store_txn_commit(st, txn);
   else
-    mdb_txn_abort(txn);
+    sr_store_txn_abort(st, txn);
   return rc ? sr_store_fail(st, "write meta", rc) : 0;
 }
 
@@ -243,7 +329,7 @@ int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]) {
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
   rc = self_in(st, txn, key);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -266,7 +352,7 @@ int sr_store_get_head(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], sr_hea
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
   rc = sr_head_read(txn, st, author, h);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -291,7 +377,7 @@ int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *b
     *len = v.mv_size;
     if (flow) flow_of(st, txn, id, flow);
   }
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -325,7 +411,7 @@ int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
       if (flow) flow_of(st, txn, id.mv_data, flow);
     }
   }
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -355,7 +441,7 @@ int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
   if (mrc != MDB_NOTFOUND && mrc != 0) rc = sr_store_fail(st, "walk the log", mrc);
 done:
   if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -381,7 +467,7 @@ int sr_store_scan(sr_store_t *st, int db, const MDB_val *start, const char *what
   }
 done:
   if (cur) mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -513,7 +599,7 @@ static int name_in(sr_store_t *st, int db, const uint8_t *key, size_t skip, char
       name[c] = '\0';
     }
   }
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return rc;
 }
 
@@ -587,7 +673,7 @@ int sr_store_info(sr_store_t *st, sr_store_info_t *info) {
   mdb_env_stat(st->env, &es);
   info->map_size = ei.me_mapsize;
   info->file_bytes = (uint64_t)(ei.me_last_pgno + 1) * es.ms_psize;
-  mdb_txn_abort(txn);
+  sr_store_txn_abort(st, txn);
   return 0;
 }
 
@@ -603,8 +689,21 @@ int sr_store_backup(sr_store_t *st, const char *path) {
     return SR_EIO;
   }
   /* MDB_CP_COMPACT copies inside one read transaction: a consistent snapshot
-   * that does not stop writers, without free pages. */
+   * that does not stop writers, without free pages. LMDB begins that
+   * transaction itself, so the copy holds the gate like any transaction. */
+  gate_enter();
   int rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+  gate_leave();
+  if (rc == MDB_MAP_RESIZED && (rc = gate_resize(st, 0)) == 0) {
+    /* Another process grew the map: adopt it and copy again from the start. */
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+      rc = errno;
+    } else {
+      gate_enter();
+      rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+      gate_leave();
+    }
+  }
   if (rc == 0 && fsync(fd) != 0) rc = errno;
   close(fd);
   if (rc) {

@@ -29,8 +29,23 @@ struct sr_store {
 
 /* Records an LMDB error on the handle and returns SR_ESTORE. */
 int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc);
+/* Transactions. The rule: every LMDB transaction in the process begins with
+ * sr_store_txn_begin and ends with sr_store_txn_commit or sr_store_txn_abort, on
+ * the thread that began it; no file but store.c calls mdb_txn_begin, _commit or
+ * _abort (tests/check_layers.sh checks). The pair holds the process's
+ * transaction gate open, and a map resize (sr_store_grow, or adopting a map grown
+ * by another process) waits until no transaction is open anywhere in the
+ * process, as LMDB requires: a reader on another thread can never see the map
+ * move under it. So: never keep a transaction open across a return to the event
+ * loop, and never write (sr_store_write) while this thread holds a read
+ * transaction (a resize it would need is then refused with EDEADLK rather than
+ * waited for). One environment is opened once per process (LMDB forbids a
+ * second handle; the daemon and each CLI command open the store once). */
 /* Begins a transaction, adopting a map grown by another process. */
 int sr_store_txn_begin(sr_store_t *st, unsigned flags, MDB_txn **txn);
+/* Commits txn (freed whatever happens); returns the LMDB code. */
+int sr_store_txn_commit(sr_store_t *st, MDB_txn *txn);
+void sr_store_txn_abort(sr_store_t *st, MDB_txn *txn);
 /* One row of sr_store_scan: the key/value are valid during the call. Return 0
  * to go on; SR_SCAN_STOP to end the scan with 0; anything else ends it and is
  * returned. */
@@ -40,7 +55,8 @@ typedef int (*sr_row_fn)(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const M
  * from the first key when start is NULL. what names the walk in errors. */
 int sr_store_scan(sr_store_t *st, int db, const MDB_val *start, const char *what, sr_row_fn fn, void *arg);
 
-/* Doubles the map size after MDB_MAP_FULL (no transaction may be open). */
+/* Doubles the map size after MDB_MAP_FULL: the caller has ended its write
+ * transaction; waits until no transaction is open in the process. */
 int sr_store_grow(sr_store_t *st);
 
 /* The body of a write transaction: returns 0 to commit, an LMDB code or a

@@ -1,0 +1,267 @@
+/* test_store_grow.c: the map grows while other threads read (issue 11, item 1).
+ *
+ * One thread ingests batches into a store whose first map is 64 KiB, so the map
+ * doubles again and again (sr_store_grow), while reader threads loop over every
+ * read the daemon's loop thread does meanwhile: stream_log (the gossip pump),
+ * get_head (a note's our_seq), info (status) and foreach_entry. Without the
+ * transaction gate a reader's pages are unmapped under it: SIGSEGV/SIGBUS, or an
+ * ASan report. Built a second time with ThreadSanitizer by tests/run. A second
+ * test resizes the same way from another process (MDB_MAP_RESIZED); a third
+ * writes from inside a read callback, which must fail rather than deadlock. */
+#include "tests/unit/t.h"
+#include "store/store.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TS 1700000000000ull
+#define NOW (TS + 3600 * 1000ull)
+
+enum { AUTHORS = 4, PER = 1500, BATCH = 25, READERS = 3, ROUNDS = 3 };
+
+static t_author_t au[AUTHORS];
+static t_entry_t es[AUTHORS][PER];
+
+typedef struct {
+  sr_store_t *st;
+  atomic_int done;
+  atomic_long reads;
+} race_t;
+
+static sr_store_t *open_store(const char *dir) {
+  sr_store_t *st = NULL;
+  char err[512] = "";
+  int rc = sr_store_open(dir, 1, &st, err, sizeof(err));
+  if (rc) t_fail(__FILE__, __LINE__, "sr_store_open %s: %s: %s", dir, sr_errname(rc), err);
+  return st;
+}
+
+/* Reads every byte handed over, so a page unmapped under the reader faults. */
+static unsigned sum(const uint8_t *p, size_t n) {
+  unsigned s = 0;
+  for (size_t i = 0; i < n; i++) s += p[i];
+  return s;
+}
+
+/* The reader threads' check: t_checks (T_CHECK's counter) is the main thread's. */
+#define R_CHECK(cond)                                                                 \
+  do {                                                                                \
+    if (!(cond)) t_fail(__FILE__, __LINE__, "check failed in a reader: %s", #cond); \
+  } while (0)
+
+typedef struct {
+  uint64_t next, count;
+  unsigned sum;
+} stream_t;
+
+static int on_stream(void *ctx, const uint8_t *raw, size_t len, uint64_t seq) {
+  stream_t *s = ctx;
+  R_CHECK(seq == s->next); /* a log is streamed without holes */
+  s->next++;
+  s->count++;
+  s->sum += sum(raw, len);
+  return 0;
+}
+
+static int on_entry(void *ctx, const sr_entry_t *e, const sr_flow_t *flow) {
+  (void)flow;
+  *(unsigned *)ctx += sum(e->body, e->body_len) + sum(e->content, e->content_len);
+  return 0;
+}
+
+static void *reader(void *arg) {
+  race_t *r = arg;
+  uint64_t seen[AUTHORS] = {0};
+  unsigned acc = 0;
+  for (unsigned i = 0; !atomic_load(&r->done); i++) {
+    int a = (int)(i % AUTHORS);
+    sr_head_t h;
+    int rc = sr_store_get_head(r->st, au[a].pk, &h);
+    R_CHECK(rc == 0 || rc == SR_ENOTFOUND);
+    if (rc == 0) {
+      R_CHECK(h.seq >= seen[a]); /* a head never goes back */
+      seen[a] = h.seq;
+    }
+    stream_t s = {1, 0, 0};
+    R_CHECK(sr_store_stream_log(r->st, au[a].pk, 1, PER, on_stream, &s) == 0);
+    R_CHECK(s.count >= seen[a]); /* at least what the head said a moment ago */
+    acc += s.sum;
+    sr_store_info_t info;
+    R_CHECK(sr_store_info(r->st, &info) == 0);
+    R_CHECK(info.entries <= (size_t)AUTHORS * PER);
+    R_CHECK(sr_store_foreach_entry(r->st, au[(a + 1) % AUTHORS].pk, on_entry, &acc) == 0);
+    atomic_fetch_add(&r->reads, 1);
+  }
+  return (void *)(uintptr_t)(acc & 1); /* keeps the sums from being optimised away */
+}
+
+/* Ingests every log in batches of BATCH, the authors interleaved. */
+static void ingest_all(sr_store_t *st) {
+  sr_ingest_item_t items[BATCH];
+  for (int j = 0; j < PER; j += BATCH)
+    for (int a = 0; a < AUTHORS; a++) {
+      memset(items, 0, sizeof(items));
+      for (int k = 0; k < BATCH; k++) {
+        items[k].raw = es[a][j + k].raw;
+        items[k].len = es[a][j + k].len;
+        items[k].flow.received_at = TS + (uint64_t)j + (uint64_t)k;
+        items[k].flow.hops = 1;
+        items[k].flow.source = SR_SRC_PEER;
+      }
+      sr_ingest_stats_t s;
+      T_OK(sr_store_ingest(st, items, BATCH, 1, NOW, &s));
+      T_EQ(s.accepted, BATCH);
+    }
+}
+
+static void store_grows_under_readers(void) {
+  for (int round = 0; round < ROUNDS; round++) {
+    char dir[256];
+    t_tmpdir(dir);
+    T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
+    race_t r = {open_store(dir), 0, 0};
+    unsetenv("SEURONE_MAPSIZE");
+    pthread_t th[READERS];
+    for (int i = 0; i < READERS; i++) T_OK(pthread_create(&th[i], NULL, reader, &r));
+    ingest_all(r.st);
+    atomic_store(&r.done, 1);
+    for (int i = 0; i < READERS; i++) T_OK(pthread_join(th[i], NULL));
+    sr_store_info_t info;
+    T_OK(sr_store_info(r.st, &info));
+    T_EQ(info.entries, (size_t)AUTHORS * PER);
+    T_CHECK(info.map_size >= (uint64_t)65536 << 4); /* it grew at least four times */
+    T_CHECK(atomic_load(&r.reads) > 0);
+    fprintf(stderr, "   round %d: map %llu bytes, %ld read loops beside the writer\n", round,
+            (unsigned long long)info.map_size, (long)atomic_load(&r.reads));
+    sr_store_close(r.st);
+    t_rmdir(dir);
+  }
+}
+
+/* Another process grows the map while this one reads: every begin here then
+ * meets MDB_MAP_RESIZED and adopts the new size under the same gate. */
+static void adopt_round(void) {
+  char dir[256];
+  int go[2];
+  t_tmpdir(dir);
+  T_OK(pipe(go));
+  fflush(NULL);
+  /* Forked before this process opens the store or starts a thread: the child
+   * is a second process with an environment of its own, as a CLI would be. */
+  pid_t pid = fork();
+  T_CHECK(pid >= 0);
+  if (pid == 0) {
+    sr_store_t *w = NULL;
+    char err[512], c;
+    close(go[1]);
+    if (read(go[0], &c, 1) != 1) _exit(3);
+    if (sr_store_open(dir, 0, &w, err, sizeof(err))) _exit(2);
+    ingest_all(w);
+    sr_store_close(w);
+    _exit(0);
+  }
+  close(go[0]);
+  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
+  sr_store_t *st = open_store(dir);
+  unsetenv("SEURONE_MAPSIZE");
+  race_t r = {st, 0, 0};
+  pthread_t th[READERS];
+  for (int i = 0; i < READERS; i++) T_OK(pthread_create(&th[i], NULL, reader, &r));
+  T_EQ(write(go[1], "g", 1), 1);
+  close(go[1]);
+  int status = 0;
+  T_EQ(waitpid(pid, &status, 0), pid);
+  T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  /* Keep reading until the readers have seen the whole log at least once. */
+  for (;;) {
+    sr_head_t h;
+    T_OK(sr_store_get_head(st, au[AUTHORS - 1].pk, &h));
+    if (h.seq == PER) break;
+  }
+  atomic_store(&r.done, 1);
+  for (int i = 0; i < READERS; i++) T_OK(pthread_join(th[i], NULL));
+  sr_store_info_t info;
+  T_OK(sr_store_info(st, &info));
+  T_EQ(info.entries, (size_t)AUTHORS * PER);
+  T_CHECK(info.map_size > 65536); /* adopted what the other process set */
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
+static void store_adopts_a_map_grown_elsewhere(void) {
+  for (int round = 0; round < ROUNDS; round++) adopt_round();
+}
+
+typedef struct {
+  sr_store_t *st;
+  int calls, rc;
+} nested_t;
+
+/* Writes from inside a read callback, a batch too big for the map. */
+static int write_inside(void *ctx, const sr_entry_t *e, const sr_flow_t *flow) {
+  (void)e;
+  (void)flow;
+  nested_t *n = ctx;
+  if (n->calls++) return 0;
+  sr_ingest_item_t *items = calloc(PER, sizeof(*items));
+  T_CHECK(items != NULL);
+  for (int k = 0; k < PER; k++) {
+    items[k].raw = es[1][k].raw;
+    items[k].len = es[1][k].len;
+    items[k].flow.source = SR_SRC_PEER;
+  }
+  n->rc = sr_store_ingest(n->st, items, PER, 1, NOW, NULL);
+  free(items);
+  return 0;
+}
+
+/* A thread that holds a read transaction never waits for a resize (that would
+ * wait for it in turn): the write that needs the map to grow fails with a
+ * message instead of hanging, and the store stays usable. */
+static void store_refuses_to_grow_inside_a_read(void) {
+  char dir[256];
+  t_tmpdir(dir);
+  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
+  sr_store_t *st = open_store(dir);
+  unsetenv("SEURONE_MAPSIZE");
+  sr_ingest_item_t one = {.raw = es[0][0].raw, .len = es[0][0].len, .flow.source = SR_SRC_PEER};
+  T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
+  nested_t n = {st, 0, 0};
+  T_OK(sr_store_foreach_entry(st, au[0].pk, write_inside, &n));
+  T_EQ(n.calls, 1);
+  T_EQ(n.rc, SR_ESTORE);
+  T_HAS(sr_store_errmsg(st), "holds a read transaction");
+  /* Outside the read, the same batch grows the map and is stored. */
+  nested_t again = {st, 0, -1};
+  T_OK(write_inside(&again, NULL, NULL));
+  T_OK(again.rc);
+  sr_head_t h;
+  T_OK(sr_store_get_head(st, au[1].pk, &h));
+  T_EQ(h.seq, PER);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
+/* argv[1], when given, runs only the test of that name ("grows" or "adopts"). */
+int main(int argc, char **argv) {
+  const char *only = argc > 1 ? argv[1] : NULL;
+  char text[32];
+  for (int a = 0; a < AUTHORS; a++) {
+    t_author_init(&au[a], (uint8_t)(0x60 + a));
+    for (int i = 0; i < PER; i++) {
+      t_buf_t c;
+      snprintf(text, sizeof(text), "post %d of %d", i + 1, a);
+      t_share(&c, text, NULL, NULL);
+      es[a][i] = t_next(&au[a], TS + (uint64_t)i, "share", &c);
+      t_buf_free(&c);
+    }
+  }
+  if (!only || strcmp(only, "grows") == 0) T_RUN(store_grows_under_readers);
+  if (!only || strcmp(only, "adopts") == 0) T_RUN(store_adopts_a_map_grown_elsewhere);
+  if (!only || strcmp(only, "nested") == 0) T_RUN(store_refuses_to_grow_inside_a_read);
+  for (int a = 0; a < AUTHORS; a++)
+    for (int i = 0; i < PER; i++) t_entry_free(&es[a][i]);
+  fprintf(stderr, "%d checks passed\n", t_checks);
+  return 0;
+}
