@@ -263,7 +263,7 @@ static void known_age(sr_node_t *n, uint64_t now) {
   n->aged_ms = now;
   for (size_t i = n->nknown; i-- > 0;) {
     known_t *k = &n->known[i];
-    if (k->dialing || !sr_peer_learned_stale(&k->rec, now)) continue;
+    if (k->dialing || sr_gossip_connected(n->g, k->rec.key) || !sr_peer_learned_stale(&k->rec, now)) continue;
     known_drop(n, i);
     dropped++;
   }

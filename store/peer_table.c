@@ -6,7 +6,8 @@
 
 int sr_peer_kept(const sr_peer_rec_t *p) {
   if (p->flags & SR_PEER_GIVEN) return 1;
-  if (p->last_seen_ms) return 1;
+  /* Only a dial that led to a session counts: an inbound session proves a
+   * key, not an address, and anyone can make keys that connect to us. */
   for (size_t i = 0; i < p->naddrs && i < SR_PEER_ADDRS_MAX; i++)
     if (p->addrs[i].last_ok_ms) return 1;
   return 0;

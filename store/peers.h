@@ -50,7 +50,9 @@ enum { SR_PEER_MANUAL = 1, SR_PEER_LEARNED = 2, SR_PEER_RELAY = 4, SR_PEER_BOOTS
  * session can send peers frames full of made-up keys, so what a peers frame
  * brings (SR_PEER_LEARNED only, never reached) is held apart from what the
  * person gave or what worked:
- *   - kept (sr_peer_kept): a given peer, or one a session was ever made with.
+ *   - kept (sr_peer_kept): a given peer, or one with an address a session was
+ *     dialled through (last_ok_ms; an inbound session proves a key, not an
+ *     address, so it does not count).
  *     Learned ones never displace a kept one, and a kept one is loaded and
  *     dialled first after a restart.
  *   - learned: at most SR_PEER_LEARNED_MAX in the table, at most
@@ -114,7 +116,8 @@ size_t sr_store_peer_count(sr_store_t *st);
 int sr_store_peer_prune(sr_store_t *st, uint64_t now_ms, size_t *removed);
 
 /* The table's rules on one record (store/peer_table.c; no store access). */
-/* 1 when p was given by the person or ever led to a session. */
+/* 1 when p was given by the person or one of its addresses was dialled to a
+ * session. */
 int sr_peer_kept(const sr_peer_rec_t *p);
 /* 1 when p is learned, never reached, and was learned more than
  * SR_PEER_LEARNED_TTL_MS before now_ms (or at an unknown time). */

@@ -847,16 +847,18 @@ static void peer_table_rules(void) {
   p.flags = SR_PEER_LEARNED;
   p.addrs[0].last_ok_ms = NOW;
   T_EQ(sr_peer_kept(&p), 1);
+  /* an inbound session proves a key, not an address: still learned */
   p.addrs[0].last_ok_ms = 0;
   p.last_seen_ms = NOW;
-  T_EQ(sr_peer_kept(&p), 1);
+  T_EQ(sr_peer_kept(&p), 0);
+  p.last_seen_ms = 0;
   /* stale: learned, never reached, older than the TTL or of unknown age */
   learned_fill(&p, 0, 0xA0, NOW);
   T_EQ(sr_peer_learned_stale(&p, NOW + SR_PEER_LEARNED_TTL_MS), 0);
   T_EQ(sr_peer_learned_stale(&p, NOW + SR_PEER_LEARNED_TTL_MS + 1), 1);
   p.learned_ms = 0;
   T_EQ(sr_peer_learned_stale(&p, NOW), 1);
-  p.last_seen_ms = 1;
+  p.addrs[0].last_ok_ms = 1;
   T_EQ(sr_peer_learned_stale(&p, NOW + SR_PEER_LEARNED_TTL_MS * 10), 0);
 
   /* learned_ms and source survive the store (record version 3) */
@@ -877,8 +879,7 @@ static void peer_table_rules(void) {
     learned_fill(&p, 0, 0xA0, i == 5 ? 1 : NOW);
     p.key[0] = (uint8_t)i, p.key[1] = 0, p.key[2] = 0x11;
     p.flags = kept_flags[i];
-    if (i == 3) p.last_seen_ms = NOW;
-    if (i == 4) p.addrs[0].last_ok_ms = NOW;
+    if (i == 3 || i == 4) p.addrs[0].last_ok_ms = NOW - (uint64_t)i;
     T_OK(sr_store_peer_put(st, &p));
   }
   uint32_t i = 0x100;
