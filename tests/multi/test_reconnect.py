@@ -10,7 +10,14 @@ try ("next_attempt" in `peers --json`) lies at most the cap for given peers
 back at the same address, and a reconnects within two dials of it (the
 first one after b listens, or one more if it raced b's start); the wait for
 that has a generous timeout only so that a broken node fails rather than
-hangs."""
+hangs.
+
+Then a session coming up wakes the others: b stops again; just after one of
+a's dials to b failed (its next try several seconds ahead), c, which knows a,
+starts and dials a. a logs that the session woke its unreachable peers and
+dials b before b's next try was due (both times from a's own log)."""
+import datetime
+import re
 import time
 
 import harness as h
@@ -26,8 +33,15 @@ def peer_of(node, other):
     return got[0]
 
 
-def main(c):
-    a, b = c.node("a"), c.node("b")
+def log_ms(line):
+    """The time of one of the node's text log lines, in ms since the epoch."""
+    ts = line.split(" ", 1)[0]
+    d = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    return int(d.timestamp() * 1000)
+
+
+def main(cl):
+    a, b, c = cl.node("a"), cl.node("b"), cl.node("c")
     b.start()
     b.write_config(listen=f"127.0.0.1:{b.port}")  # it comes back at the same address
     a.start()
@@ -50,7 +64,25 @@ def main(c):
     h.wait_until(lambda: peer_of(a, b)["connected"], 60, "a reconnected to b once b was back")
     after = len(a.log_lines(rf"dialing {b.id[:16]}"))
     check(after - before <= 2, f"a reconnected within two dials after b came back ({after - before} dials)")
-    for x in (a, b):
+
+    # --- a session coming up wakes the peers waiting out a backoff ---
+    c.peer_add(a)  # c is not running: written into its store, dialled at its start
+    b.stop()
+    p = h.wait_until(lambda: (lambda q: q if q["failures"] >= 2 and q["next_attempt"] - time.time() * 1000 >= 5000
+                              else None)(peer_of(a, b)), 60, "a failed a round of dials to b, next try 5 s away")
+    due = p["next_attempt"]
+    c.start()
+    line = a.wait_log(r"a session came up: dialing \d+ unreachable peers? again now", 30, "a: a session woke its peers")[-1]
+    woke = log_ms(line)
+    if woke >= due - TICK_MS:
+        h.note(f"c's session came up only {due - woke} ms before b's next try: too late to see the wake (slow machine)")
+    else:
+        check(re.search(r"dialing [1-9]\d* unreachable", line), f"a woke b: {line}")
+        h.wait_until(lambda: [ln for ln in a.log_lines(rf"dialing {b.id[:16]}") if log_ms(ln) >= woke], 10,
+                     "a dials b after the wake")
+        first = min(log_ms(ln) for ln in a.log_lines(rf"dialing {b.id[:16]}") if log_ms(ln) >= woke)
+        check(first < due, f"a dialled b {due - first} ms before its backoff was due, {first - woke} ms after the wake")
+    for x in (a, c):
         x.check_alive()
         x.stop()
 
