@@ -597,8 +597,8 @@ int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen
   known_t *k = known_add(n, key, address, SR_PEER_MANUAL);
   sr_peer_rec_t stored;
   if (!k) {
-    snprintf(err, errlen, "the peer table is full of %d peers that were given or worked: remove some (`seurone peer "
-             "remove KEY`)", MAX_KNOWN);
+    snprintf(err, errlen, "the peer table is full (%d peers you gave, or connected now): remove one you no longer "
+             "need (`seurone peer remove KEY`), then add this one again", MAX_KNOWN);
     return SR_ETOOBIG;
   }
   /* The store may know more of it than memory (`invite accept` wrote the relay
