@@ -4,7 +4,8 @@
 a runs with b as a bootstrap peer (config). Three hostile peers, each a fresh
 key, send a 33 peers frames of 32 made-up addresses each (3,168 random keys;
 before the fix one of them filled the 1,024-entry table). Then:
-  - a holds at most 8 learned peers per source (24 in all), b stays and stays
+  - a holds at most 8 learned peers per source (24 in all); after 33 more
+    sources, 256 learned peers in all (the learned share); b stays and stays
     connected;
   - `peer add d` works and a dials d;
   - `invite accept` of the relay r, while a runs, makes a dial r now (the JSON
@@ -18,6 +19,8 @@ from harness import check, check_eq
 
 FLOODS = 3
 PER_SOURCE = 8  # SR_PEER_LEARNED_PER_SOURCE (store/peers.h)
+LEARNED_MAX = 256  # SR_PEER_LEARNED_MAX
+MORE_FLOODS = 36  # sources in all: 36 * 8 > 256
 
 
 def peer_of(node, other):
@@ -58,6 +61,11 @@ def main(c):
     check(len(learned) <= FLOODS * PER_SOURCE,
           f"a holds at most {PER_SOURCE} learned peers per source ({len(learned)} from {FLOODS} sources)")
     check(learned, "a did take some learned peers (the bound is not 'none')")
+    # --- many sources: the learned share of the table stays bounded ---
+    for seed in range(FLOODS + 1, MORE_FLOODS + 1):
+        h.hostile(a.address, "--peers-flood", "4", "--seed", str(seed), wait_ms=3000)
+    learned = [p for p in a.peers() if p["source"] == "learned"]
+    check_eq(len(learned), LEARNED_MAX, f"after {MORE_FLOODS} sources a holds {LEARNED_MAX} learned peers, no more")
     p = connected(a, b)
     check(p is not None and p["source"] == "bootstrap", "b is still in a's table, as bootstrap, and connected")
 
@@ -86,7 +94,7 @@ def main(c):
     for x in (b, d, r):
         h.wait_until(lambda: connected(a, x), 30, f"a reconnected to {x.name} after its restart")
     kept = [p for p in a.peers() if p["source"] == "learned"]
-    check(len(kept) <= FLOODS * PER_SOURCE, f"after the restart a still holds at most {FLOODS * PER_SOURCE} learned peers")
+    check_eq(len(kept), LEARNED_MAX, "after the restart a holds the same bounded number of learned peers")
     for x in (a, b, d, r):
         x.check_alive()
         x.stop()
