@@ -33,7 +33,7 @@
 #define BACKOFF_MAX_MS 300000
 /* A given or working peer waits at most this long between rounds of dials:
  * after a partition, the first dial once the network is back finds it within
- * seconds (docs/protocol.md, "Dialing and backoff"). Such peers are few (the
+ * seconds (docs/protocol.md, "Limits and hostile peers"). Such peers are few (the
  * person named them), so dialing them this often costs little. */
 #define KEPT_BACKOFF_MAX_MS 8000
 #define AGE_EVERY_MS 60000      /* how often stale learned peers are dropped */
