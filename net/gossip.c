@@ -794,7 +794,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
       /* A relay of an earlier version announces itself only this way (its
        * own address first); a relay is reachable by definition. */
       if (i == 0 && p->relay) own_address(p, addr);
-      if (g->h.learned_peer) g->h.learned_peer(g->h.ctx, addr);
+      if (g->h.learned_peer) g->h.learned_peer(g->h.ctx, p->key, addr);
     }
     break;
   case SR_FRAME_REACHABLE: {

@@ -36,8 +36,10 @@ typedef struct sr_gossip_hooks {
    * only addresses whose owners announced themselves reachable (the rule in
    * docs/protocol.md, "Peer exchange"); sent only to peers may_share allows. */
   size_t (*share_peers)(void *ctx, const char **addrs, size_t max);
-  /* An address a peer shared: its owner's word is not known, never pass it on. */
-  void (*learned_peer)(void *ctx, const char *address);
+  /* An address the peer from shared: its owner's word is not known, never
+   * pass it on; from is who named it (the peer table bounds what one source
+   * may add). */
+  void (*learned_peer)(void *ctx, const uint8_t from[32], const char *address);
   /* Relay: redeem secret for key; 0 or an SR_E* code (reason text in why). */
   int (*redeem_invite)(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen);
   /* An invite reply arrived (invite accept on the member side). */

@@ -28,9 +28,15 @@
 #include <unistd.h>
 
 #define TICK_MS 1000
-#define MAX_KNOWN 1024          /* peer table entries kept in memory */
+#define MAX_KNOWN SR_PEER_TABLE_MAX /* peer table entries kept in memory */
 #define MAX_OUTBOUND 16         /* dials at once */
 #define BACKOFF_MAX_MS 300000
+/* A given or working peer waits at most this long between rounds of dials:
+ * after a partition, the first dial once the network is back finds it within
+ * seconds (docs/protocol.md, "Limits and hostile peers"). Such peers are few (the
+ * person named them), so dialing them this often costs little. */
+#define KEPT_BACKOFF_MAX_MS 8000
+#define AGE_EVERY_MS 60000      /* how often stale learned peers are dropped */
 
 typedef struct known {
   sr_peer_rec_t rec;
@@ -70,6 +76,8 @@ struct sr_node {
   char agent[40];
   uv_timer_t flowrep; /* flow reports (config flow_report), when flowrep_on */
   int flowrep_on;
+  uint64_t aged_ms;   /* when stale learned peers were last dropped */
+  uint64_t woke_ms;   /* when a session last woke the waiting kept peers */
 };
 
 static uint64_t wall_ms(void) {
@@ -139,13 +147,52 @@ static known_t *known_find(sr_node_t *n, const uint8_t *key) {
   return NULL;
 }
 
+/* Drops the entry at i, in memory and in the store. A dial in flight or a
+ * live session finds no entry and is not recorded. */
+static void known_drop(sr_node_t *n, size_t i) {
+  char who[17];
+  int rc = sr_store_peer_del(n->store, n->known[i].rec.key);
+  if (rc && rc != SR_ENOTFOUND) {
+    short_key(n->known[i].rec.key, who);
+    nlog(n, "could not drop peer %s: %s", who, sr_store_errmsg(n->store));
+  }
+  memmove(&n->known[i], &n->known[i + 1], (n->nknown - i - 1) * sizeof(n->known[0]));
+  n->nknown--;
+}
+
+/* A given peer finds the table full: it takes the place of the learned entry
+ * learned longest ago, else of the working non-given one seen longest ago
+ * (store/peers.h); never of a given one, nor of one dialing or connected.
+ * 0 when a place was made. */
+static int known_make_room(sr_node_t *n) {
+  size_t victim = SIZE_MAX;
+  int vlearned = 0;
+  uint64_t vwhen = UINT64_MAX;
+  for (size_t i = 0; i < n->nknown; i++) {
+    known_t *k = &n->known[i];
+    if ((k->rec.flags & SR_PEER_GIVEN) || k->dialing || sr_gossip_connected(n->g, k->rec.key)) continue;
+    int learned = !sr_peer_kept(&k->rec);
+    uint64_t when = learned ? k->rec.learned_ms : k->rec.last_seen_ms;
+    if (learned > vlearned || (learned == vlearned && when < vwhen)) {
+      victim = i;
+      vlearned = learned;
+      vwhen = when;
+    }
+  }
+  if (victim == SIZE_MAX) return -1;
+  known_drop(n, victim);
+  return 0;
+}
+
 /* Finds or makes the entry of key and adds address (NULL: none) to its list:
  * an address new to it goes after the ones that worked, so a typo never
- * displaces a working address. */
+ * displaces a working address. Only a given peer (flags in SR_PEER_GIVEN) may
+ * make room in a full table. */
 static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
   known_t *k = known_find(n, key);
   if (!k) {
-    if (n->nknown == MAX_KNOWN || memcmp(key, n->pk, 32) == 0) return NULL;
+    if (memcmp(key, n->pk, 32) == 0) return NULL;
+    if (n->nknown == MAX_KNOWN && (!(flags & SR_PEER_GIVEN) || known_make_room(n) != 0)) return NULL;
     k = &n->known[n->nknown++];
     memset(k, 0, sizeof(*k));
     memcpy(k->rec.key, key, 32);
@@ -163,22 +210,88 @@ static void known_save(sr_node_t *n, known_t *k) {
   }
 }
 
-static int load_peer(void *ctx, const sr_peer_rec_t *p) {
-  sr_node_t *n = ctx;
-  known_t *k = known_add(n, p->key, NULL, 0);
+/* Whether one more learned peer from source fits the table's bounds
+ * (store/peers.h): SR_PEER_LEARNED_MAX in all, SR_PEER_LEARNED_PER_SOURCE from
+ * one source, and room left in the table. */
+static int learned_fits(sr_node_t *n, const uint8_t *source) {
+  size_t learned = 0, same = 0;
+  if (n->nknown == MAX_KNOWN) return 0;
+  for (size_t i = 0; i < n->nknown; i++) {
+    if (sr_peer_kept(&n->known[i].rec)) continue;
+    learned++;
+    same += memcmp(n->known[i].rec.source, source, 32) == 0;
+  }
+  return learned < SR_PEER_LEARNED_MAX && same < SR_PEER_LEARNED_PER_SOURCE;
+}
+
+/* Makes the learned entry of key (not in the table yet) from what source said. */
+static known_t *known_learn(sr_node_t *n, const uint8_t *source, const uint8_t *key, const char *address) {
+  if (!learned_fits(n, source)) return NULL;
+  known_t *k = known_add(n, key, address, SR_PEER_LEARNED);
   if (k) {
+    k->rec.learned_ms = wall_ms();
+    memcpy(k->rec.source, source, 32);
+  }
+  return k;
+}
+
+typedef struct {
+  sr_node_t *n;
+  int kept; /* this pass loads the kept peers (1) or the learned ones (0) */
+} load_arg_t;
+
+/* Two passes over the store: the kept peers first, so learned ones never take
+ * their places and they are dialled first; then the learned ones within the
+ * table's bounds. */
+static int load_peer(void *ctx, const sr_peer_rec_t *p) {
+  load_arg_t *a = ctx;
+  sr_node_t *n = a->n;
+  known_t *k;
+  if (sr_peer_kept(p) != a->kept) return 0;
+  if (!a->kept && (sr_peer_learned_stale(p, wall_ms()) || !learned_fits(n, p->source))) return 0;
+  if ((k = known_add(n, p->key, NULL, 0))) {
     k->rec = *p;
     k->rec.next_attempt_ms = 0; /* a restart tries everyone once */
   }
   return 0;
 }
 
-static void backoff(known_t *k, uint64_t now) {
+/* Learned peers never reached within SR_PEER_LEARNED_TTL_MS leave the table. */
+static void known_age(sr_node_t *n, uint64_t now) {
+  size_t dropped = 0;
+  if (now - n->aged_ms < AGE_EVERY_MS) return;
+  n->aged_ms = now;
+  for (size_t i = n->nknown; i-- > 0;) {
+    known_t *k = &n->known[i];
+    if (k->dialing || sr_gossip_connected(n->g, k->rec.key) || !sr_peer_learned_stale(&k->rec, now)) continue;
+    known_drop(n, i);
+    dropped++;
+  }
+  if (dropped) nlog(n, "dropped %zu learned peer%s never reached", dropped, dropped == 1 ? "" : "s");
+}
+
+static const char *dial_class_name(const sr_peer_rec_t *p) {
+  if (p->flags & SR_PEER_GIVEN) return "given";
+  return sr_peer_kept(p) ? "working" : "learned";
+}
+
+static void backoff(sr_node_t *n, known_t *k, uint64_t now) {
+  int kept = sr_peer_kept(&k->rec);
+  uint64_t cap = kept ? KEPT_BACKOFF_MAX_MS : BACKOFF_MAX_MS;
   k->rec.failures++;
   if (k->rec.score > -1000) k->rec.score--;
   uint64_t wait = (uint64_t)TICK_MS << (k->rec.failures < 9 ? k->rec.failures : 9);
-  if (wait > BACKOFF_MAX_MS) wait = BACKOFF_MAX_MS;
+  if (wait > cap) wait = cap;
   k->rec.next_attempt_ms = now + wait;
+  /* Said while the wait still grows and once at the cap, not at every round. */
+  uint32_t f = k->rec.failures - 1;
+  uint64_t prev = f ? (uint64_t)TICK_MS << (f < 9 ? f : 9) : 0;
+  if (kept && prev < cap) {
+    char who[17];
+    short_key(k->rec.key, who);
+    nlog(n, "peer %s unreachable (%u round%s of dials failed): next try in %llu s", who, k->rec.failures,
+         k->rec.failures == 1 ? "" : "s", (unsigned long long)(wait / 1000));
+  }
 }
 
 /* Dials the next address of k's list; one that does not parse (the store does
@@ -200,28 +313,69 @@ static void dial(sr_node_t *n, known_t *k) {
     }
     snprintf(k->dial_addr, sizeof(k->dial_addr), "%s", a);
     k->dialing = 1;
+    char who[17];
+    short_key(k->rec.key, who);
+    nlog(n, "dialing %s (%s)", who, dial_class_name(&k->rec));
     return;
   }
   /* Nothing left to dial in this round: wait as after a round of failed dials. */
   k->next_addr = 0;
-  backoff(k, wall_ms());
+  backoff(n, k, wall_ms());
   known_save(n, k);
+}
+
+/* Who is dialled first: given peers (0), then learned ones that worked (1),
+ * then learned ones never reached (2). */
+static int dial_class(const sr_peer_rec_t *p) {
+  if (p->flags & SR_PEER_GIVEN) return 0;
+  return sr_peer_kept(p) ? 1 : 2;
 }
 
 static void dial_due(sr_node_t *n, uint64_t now) {
   sr_gossip_stats_t gs;
-  size_t dialing = 0;
+  size_t dialing = 0, kept_dialing = 0;
   sr_gossip_stats(n->g, &gs);
-  for (size_t i = 0; i < n->nknown; i++) dialing += n->known[i].dialing;
-  for (size_t i = 0; i < n->nknown && dialing < MAX_OUTBOUND; i++) {
-    known_t *k = &n->known[i];
-    if (k->dialing || !k->rec.naddrs || sr_gossip_connected(n->g, k->rec.key) || k->rec.next_attempt_ms > now) continue;
-    /* Learned addresses are for finding the network, not for reshaping it: only
-     * dialled while this node has no session at all. */
-    if (k->rec.flags == SR_PEER_LEARNED && gs.sessions > 0) continue;
-    dial(n, k);
-    dialing++;
+  for (size_t i = 0; i < n->nknown; i++) {
+    dialing += n->known[i].dialing;
+    kept_dialing += n->known[i].dialing && dial_class(&n->known[i].rec) < 2;
   }
+  for (int cls = 0; cls < 3; cls++) {
+    /* Learned addresses are for finding the network, not for reshaping it: only
+     * dialled while this node has no session at all; and one never reached
+     * waits until no dial to a given or working peer is in flight, so a table
+     * full of made-up addresses never delays those. */
+    if (cls > 0 && gs.sessions > 0) break;
+    if (cls == 2 && kept_dialing > 0) break;
+    for (size_t i = 0; i < n->nknown && dialing < MAX_OUTBOUND; i++) {
+      known_t *k = &n->known[i];
+      if (dial_class(&k->rec) != cls || k->dialing || !k->rec.naddrs || sr_gossip_connected(n->g, k->rec.key) ||
+          k->rec.next_attempt_ms > now)
+        continue;
+      dial(n, k);
+      dialing += k->dialing;
+      kept_dialing += k->dialing && cls < 2;
+    }
+  }
+}
+
+/* A session came up: the network works (again). Given and working peers
+ * waiting out a backoff are dialled at the next tick rather than when their
+ * wait ends: after a partition, one peer coming back brings the others. */
+static void wake_kept(sr_node_t *n, const uint8_t *except, uint64_t now) {
+  size_t woken = 0;
+  /* At most once per longest wait: a peer reconnecting over and over must not
+   * turn into a dial per tick to peers that are down. */
+  if (n->woke_ms && now - n->woke_ms < KEPT_BACKOFF_MAX_MS) return;
+  n->woke_ms = now;
+  for (size_t i = 0; i < n->nknown; i++) {
+    known_t *k = &n->known[i];
+    if (dial_class(&k->rec) > 1 || k->dialing || k->rec.next_attempt_ms <= now + TICK_MS ||
+        !memcmp(k->rec.key, except, 32) || sr_gossip_connected(n->g, k->rec.key))
+      continue;
+    k->rec.next_attempt_ms = now;
+    woken++;
+  }
+  if (woken) nlog(n, "a session came up: dialing %zu unreachable peer%s again now", woken, woken == 1 ? "" : "s");
 }
 
 /* ---- gossip hooks ---- */
@@ -240,6 +394,7 @@ static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int ou
   uint64_t now = wall_ms();
   int ai;
   (void)p;
+  wake_kept(n, key, now);
   if (!k) return;
   k->reach[0] = '\0'; /* it says again in this session if it still is reachable */
   /* The address dialled works: it goes to the front of the list. */
@@ -270,7 +425,7 @@ static void dial_failed(sr_node_t *n, known_t *k, uint64_t now) {
     k->rec.next_attempt_ms = now;
   } else {
     k->next_addr = 0;
-    backoff(k, now);
+    backoff(n, k, now);
   }
   known_save(n, k);
 }
@@ -302,7 +457,7 @@ static void h_session_down(void *ctx, const uint8_t key[32], int outbound, int r
     known_save(n, k);
     return;
   }
-  backoff(k, now);
+  backoff(n, k, now);
   known_save(n, k);
 }
 
@@ -335,8 +490,8 @@ static size_t h_share_peers(void *ctx, const char **addrs, size_t max) {
 static void h_reachable(void *ctx, const uint8_t key[32], const char *address) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
-  if (!k) { /* a new peer: its own word is the address to keep */
-    if (!(k = known_add(n, key, address, SR_PEER_LEARNED))) return;
+  if (!k) { /* a new peer: its own word is the address to keep, its own source */
+    if (!(k = known_learn(n, key, key, address))) return;
     known_save(n, k);
   }
   if (!strcmp(k->reach, address)) return;
@@ -344,14 +499,16 @@ static void h_reachable(void *ctx, const uint8_t key[32], const char *address) {
   sr_gossip_pass_on(n->g, key, k->reach);
 }
 
-static void h_learned_peer(void *ctx, const char *address) {
+/* What a peers frame brings is taken only within the table's bounds, and
+ * never for a key the table has: it adds no address to a known peer. */
+static void h_learned_peer(void *ctx, const uint8_t from[32], const char *address) {
   sr_node_t *n = ctx;
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[32];
   if (sr_net_address_parse(address, host, sizeof(host), &port, key) != 0 || memcmp(key, n->pk, 32) == 0) return;
   if (known_find(n, key)) return;
-  known_t *k = known_add(n, key, address, SR_PEER_LEARNED);
+  known_t *k = known_learn(n, from, key, address);
   if (k) known_save(n, k);
 }
 
@@ -436,10 +593,24 @@ int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen
     snprintf(err, errlen, "that is this node's own address");
     return SR_EINVAL;
   }
+  int fresh = !known_find(n, key);
   known_t *k = known_add(n, key, address, SR_PEER_MANUAL);
+  sr_peer_rec_t stored;
   if (!k) {
-    snprintf(err, errlen, "the peer table is full (%d peers)", MAX_KNOWN);
+    snprintf(err, errlen, "the peer table is full (%d peers you gave, or connected now): remove one you no longer "
+             "need (`seurone peer remove KEY`), then add this one again", MAX_KNOWN);
     return SR_ETOOBIG;
+  }
+  /* The store may know more of it than memory (`invite accept` wrote the relay
+   * there, or the entry had left the table): kept, not overwritten. */
+  if (sr_store_peer_get(n->store, key, &stored) == 0) {
+    if (fresh) {
+      stored.flags |= k->rec.flags;
+      k->rec = stored;
+      sr_peer_addr_add(&k->rec, address);
+    } else {
+      k->rec.flags |= stored.flags & SR_PEER_GIVEN;
+    }
   }
   /* A person asked for it: a new round through the list at once, whatever the
    * backoff said. */
@@ -551,6 +722,7 @@ static void on_tick(uv_timer_t *t) {
   sr_node_t *n = t->data;
   uint64_t now = wall_ms();
   sr_gossip_tick(n->g, uv_now(&n->loop));
+  known_age(n, now);
   dial_due(n, now);
 }
 
@@ -707,14 +879,27 @@ int sr_node_run(const sr_node_opts_t *o) {
 
   if (write_run_json(n, listen)) nlog(n, "warning: could not write %s/run.json", n->home);
 
-  /* The peer table: what the store remembers, plus the config's bootstrap peers. */
-  sr_store_foreach_peer(n->store, load_peer, n);
+  /* The peer table: what the store remembers, within the table's rules
+   * (store/peers.h), plus the config's bootstrap peers: the kept peers first,
+   * then the bootstrap lines, then the learned peers in what room is left. */
+  size_t pruned = 0;
+  n->aged_ms = wall_ms();
+  if (sr_store_peer_prune(n->store, n->aged_ms, &pruned) != 0)
+    nlog(n, "could not drop stale learned peers: %s", sr_store_errmsg(n->store));
+  else if (pruned)
+    nlog(n, "dropped %zu learned peer%s beyond the table's bounds or never reached", pruned, pruned == 1 ? "" : "s");
+  load_arg_t la = {n, 1};
+  sr_store_foreach_peer(n->store, load_peer, &la);
   for (int i = 0; i < n->cfg.nbootstrap; i++) {
     uint8_t key[32];
     char bh[SR_NET_HOST_MAX];
     uint16_t bp;
-    if (sr_net_address_parse(n->cfg.bootstrap[i], bh, sizeof(bh), &bp, key) == 0) known_add(n, key, n->cfg.bootstrap[i], SR_PEER_BOOTSTRAP);
+    if (sr_net_address_parse(n->cfg.bootstrap[i], bh, sizeof(bh), &bp, key) == 0 &&
+        !known_add(n, key, n->cfg.bootstrap[i], SR_PEER_BOOTSTRAP))
+      nlog(n, "a bootstrap peer was left out: the peer table is full of given peers (`seurone peers`)");
   }
+  la.kept = 0;
+  sr_store_foreach_peer(n->store, load_peer, &la);
 
   uv_signal_init(&n->loop, &n->sigint);
   uv_signal_init(&n->loop, &n->sigterm);

@@ -215,7 +215,16 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
    * key would fail every handshake with it until it restarts. */
   json_t *req = json_pack("{s:s, s:s}", "cmd", new_network ? "status" : "peer_add", "address", address), *reply = NULL;
   if (sr_control_call(home, req, &reply, 3000) == 0) {
-    if (new_network) joined->restart_needed = 1;
+    if (new_network) {
+      joined->restart_needed = 1;
+    } else if (sr_control_reply_code(reply) == 0) {
+      joined->dialing = 1;
+    } else {
+      /* Joined, and the relay is in the store (dialled at the next start), but
+       * the person must hear that the running node does not dial it now. */
+      const char *why = json_string_value(json_object_get(reply, "error"));
+      snprintf(joined->refused, sizeof(joined->refused), "%s", why ? why : "no reason given");
+    }
     json_decref(reply);
   }
   json_decref(req);

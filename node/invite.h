@@ -29,6 +29,8 @@ const char *sr_invite_problem(const char *code);
 typedef struct sr_invite_joined {
   int wrote_network_key; /* HOME/config now names the invite's network key */
   int restart_needed;    /* a node runs in home with the old key: it must restart */
+  int dialing;           /* a node runs in home and is dialing the relay now */
+  char refused[300];     /* a node runs in home but did not take the relay: why; else "" */
 } sr_invite_joined_t;
 
 /* Redeems an invite from the home's identity: dials the relay with the code's

@@ -7,15 +7,20 @@
 #include "store/peers.h"
 #include "store/store_internal.h"
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PEER_REC_V1 1
 #define PEER_REC_V2 2
+#define PEER_REC_V3 3
 /* version, flags, last_seen, failures, score, next_attempt */
 #define PEER_HDR_BYTES (1 + 1 + 8 + 4 + 4 + 8)
 /* one address of the list: length, bytes, last_ok, failures */
 #define PEER_ADDR_BYTES(alen) (2 + (alen) + 8 + 4)
-#define PEER_VAL_MAX (PEER_HDR_BYTES + 1 + SR_PEER_ADDRS_MAX * PEER_ADDR_BYTES(SR_STORE_ADDR_MAX))
+/* version 3's tail: learned_ms, source */
+#define PEER_V3_TAIL_BYTES (8 + SR_KEY_BYTES)
+#define PEER_VAL_MAX \
+  (PEER_HDR_BYTES + 1 + SR_PEER_ADDRS_MAX * PEER_ADDR_BYTES(SR_STORE_ADDR_MAX) + PEER_V3_TAIL_BYTES)
 #define INVITE_VAL_BYTES (4 + 8)
 #define MEMBER_VAL_BYTES 8
 
@@ -37,13 +42,13 @@ static size_t addr_encode(const char *address, size_t alen, uint64_t last_ok, ui
   return PEER_ADDR_BYTES(alen);
 }
 
-/* Encodes p into out (PEER_VAL_MAX bytes) as version 2; returns the length, 0
+/* Encodes p into out (PEER_VAL_MAX bytes) as version 3; returns the length, 0
  * when an address is "" or has no NUL within SR_STORE_ADDR_MAX, or the list is
  * too long. */
 static size_t peer_encode(const sr_peer_rec_t *p, uint8_t *out) {
   size_t off = PEER_HDR_BYTES;
   if (p->naddrs > SR_PEER_ADDRS_MAX) return 0;
-  out[0] = PEER_REC_V2;
+  out[0] = PEER_REC_V3;
   out[1] = p->flags;
   sr_be64_put(out + 2, p->last_seen_ms);
   be32_put(out + 10, p->failures);
@@ -59,7 +64,9 @@ static size_t peer_encode(const sr_peer_rec_t *p, uint8_t *out) {
     off += addr_encode(a->address, (size_t)(nul - a->address), a->last_ok_ms, a->failures, out + off);
   }
   if (p->naddrs <= 1) out[off++] = 0;
-  return off;
+  sr_be64_put(out + off, p->learned_ms);
+  memcpy(out + off + 8, p->source, SR_KEY_BYTES);
+  return off + PEER_V3_TAIL_BYTES;
 }
 
 /* Reads the length and bytes of one address at in[*off]; SR_ESTORE when they do
@@ -84,8 +91,9 @@ static int addr_state_decode(const uint8_t *in, size_t len, size_t *off, sr_peer
   return 0;
 }
 
-/* Decodes a stored record of key (version 1, 2, or a later one by its version-2
- * prefix); SR_ESTORE when it is malformed. */
+/* Decodes a stored record of key (version 1, 2, 3, or a later one by its
+ * version-3 prefix); SR_ESTORE when it is malformed. A record older than
+ * version 3 reads with learned_ms 0 and no source. */
 static int peer_decode(const uint8_t *key, const uint8_t *in, size_t len, sr_peer_rec_t *p) {
   size_t off = PEER_HDR_BYTES, more;
   if (len < PEER_HDR_BYTES || in[0] < PEER_REC_V1) return SR_ESTORE;
@@ -107,8 +115,13 @@ static int peer_decode(const uint8_t *key, const uint8_t *in, size_t len, sr_pee
     if (addr_state_decode(in, len, &off, &p->addrs[i])) return SR_ESTORE;
   }
   p->naddrs = (uint8_t)(p->naddrs + more);
-  /* A newer version may append fields after the list: ignore them. */
-  if (in[0] == PEER_REC_V2 && off != len) return SR_ESTORE;
+  if (in[0] == PEER_REC_V2) return off == len ? 0 : SR_ESTORE;
+  if (off + PEER_V3_TAIL_BYTES > len) return SR_ESTORE;
+  p->learned_ms = sr_be64_get(in + off);
+  memcpy(p->source, in + off + 8, SR_KEY_BYTES);
+  off += PEER_V3_TAIL_BYTES;
+  /* A newer version may append fields after these: ignore them. */
+  if (in[0] == PEER_REC_V3 && off != len) return SR_ESTORE;
   return 0;
 }
 
@@ -184,6 +197,64 @@ size_t sr_store_peer_count(sr_store_t *st) {
   if (mdb_stat(txn, st->dbi[DB_PEERS], &s) == 0) n = s.ms_entries;
   sr_store_txn_abort(st, txn);
   return n;
+}
+
+typedef struct {
+  uint64_t now;
+  size_t removed, nlearned, nsources;
+  struct {
+    uint8_t key[SR_KEY_BYTES];
+    uint32_t n;
+  } sources[SR_PEER_LEARNED_MAX];
+} prune_arg_t;
+
+/* How many learned records of source are kept so far, counting this one; 0
+ * when the bounds say it goes. */
+static int prune_take(prune_arg_t *a, const uint8_t *source) {
+  size_t i;
+  if (a->nlearned >= SR_PEER_LEARNED_MAX) return 0;
+  for (i = 0; i < a->nsources; i++)
+    if (memcmp(a->sources[i].key, source, SR_KEY_BYTES) == 0) break;
+  if (i == a->nsources) { /* fewer sources than learned records: always room */
+    memcpy(a->sources[i].key, source, SR_KEY_BYTES);
+    a->sources[i].n = 0;
+    a->nsources++;
+  }
+  if (a->sources[i].n >= SR_PEER_LEARNED_PER_SOURCE) return 0;
+  a->sources[i].n++;
+  a->nlearned++;
+  return 1;
+}
+
+static int peer_prune_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  prune_arg_t *a = arg;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  sr_peer_rec_t p;
+  int rc;
+  a->removed = a->nlearned = a->nsources = 0; /* repeatable: a retry starts over */
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_PEERS], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    /* A record that does not decode is left alone, as foreach skips it. */
+    if (k.mv_size != SR_KEY_BYTES || peer_decode(k.mv_data, v.mv_data, v.mv_size, &p)) continue;
+    if (sr_peer_kept(&p)) continue;
+    if (!sr_peer_learned_stale(&p, a->now) && prune_take(a, p.source)) continue;
+    if ((rc = mdb_cursor_del(cur, 0))) break;
+    a->removed++;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int sr_store_peer_prune(sr_store_t *st, uint64_t now_ms, size_t *removed) {
+  prune_arg_t *a = calloc(1, sizeof(*a));
+  int rc;
+  if (!a) return SR_ENOMEM;
+  a->now = now_ms;
+  rc = sr_store_write(st, peer_prune_fn, a);
+  if (removed) *removed = rc ? 0 : a->removed;
+  free(a);
+  return rc;
 }
 
 /* ---- invites and relay members ---- */

@@ -16,13 +16,15 @@
  *                  length u16 + bytes (no NUL; length 0 when the list is
  *                  empty), last_ok_ms u64, failures u32; then count u8 of
  *                  further addresses (at most SR_PEER_ADDRS_MAX - 1), each
- *                  length u16 (>= 1) + bytes, last_ok_ms u64, failures u32.
- *                  Version 1 ended after the first address's bytes (one
+ *                  length u16 (>= 1) + bytes, last_ok_ms u64, failures u32;
+ *                  then (version 3) learned_ms u64, source key[32].
+ *                  Version 2 ended after the list (learned_ms 0, no source);
+ *                  version 1 ended after the first address's bytes (one
  *                  address, no per-address state); it is still read, as a
  *                  list of that one address, tried but never known to work.
  *                  A later version only appends fields: a reader takes the
  *                  prefix it knows of a newer record and ignores the rest, so
- *                  a version-1 reader sees the best address of a version 2.
+ *                  a version-1 reader sees the best address of a version 3.
  *   invites        BLAKE2b-256(secret)[32] -> uses_left u32, created_ms u64
  *                  (the hash, not the secret: whoever reads the store or a
  *                  backup of it, say a researcher, cannot redeem an invite)
@@ -41,6 +43,31 @@
 
 /* Where a peer came from (bits; one peer may carry several). */
 enum { SR_PEER_MANUAL = 1, SR_PEER_LEARNED = 2, SR_PEER_RELAY = 4, SR_PEER_BOOTSTRAP = 8 };
+/* The addresses a person gave: `peer add`, a bootstrap line, an invite. */
+#define SR_PEER_GIVEN (SR_PEER_MANUAL | SR_PEER_RELAY | SR_PEER_BOOTSTRAP)
+
+/* The rules of the peer table (docs/storage.md "Peer table"). Anyone in a
+ * session can send peers frames full of made-up keys, so what a peers frame
+ * brings (SR_PEER_LEARNED only, never reached) is held apart from what the
+ * person gave or what worked:
+ *   - kept (sr_peer_kept): a given peer, or one with an address a session was
+ *     dialled through (last_ok_ms; an inbound session proves a key, not an
+ *     address, so it does not count).
+ *     Learned ones never displace a kept one, and a kept one is loaded and
+ *     dialled first after a restart.
+ *   - learned: at most SR_PEER_LEARNED_MAX in the table, at most
+ *     SR_PEER_LEARNED_PER_SOURCE from one source (the peer whose peers frame
+ *     named it; a peer that announced itself is its own source); a new one
+ *     beyond a bound is not taken. One never reached within
+ *     SR_PEER_LEARNED_TTL_MS of being learned is stale and dropped (so is one
+ *     from before version 3, which has no learned_ms).
+ * The table in memory (node/daemon.c) holds SR_PEER_TABLE_MAX peers; a given
+ * peer that finds it full takes the place of a learned one, else of the
+ * working non-given one seen longest ago. */
+#define SR_PEER_TABLE_MAX 1024
+#define SR_PEER_LEARNED_MAX 256
+#define SR_PEER_LEARNED_PER_SOURCE 8
+#define SR_PEER_LEARNED_TTL_MS (24ull * 3600 * 1000)
 
 /* How many addresses a peer keeps: a typo'd or stale address added by hand
  * must not push out the one that works, and a bounded list keeps a peer that
@@ -65,6 +92,8 @@ typedef struct sr_peer_rec {
   int32_t score;
   uint64_t next_attempt_ms;        /* backoff: do not dial before */
   uint8_t flags;                   /* SR_PEER_* */
+  uint64_t learned_ms;             /* when a peers frame first named it; 0 not learned */
+  uint8_t source[SR_KEY_BYTES];    /* who named it (learned only; else zeros) */
 } sr_peer_rec_t;
 
 /* Inserts or replaces the record of p->key (the whole record: read, change,
@@ -80,6 +109,19 @@ int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx);
 /* How many peer records there are (0 also on error). */
 size_t sr_store_peer_count(sr_store_t *st);
+/* Applies the table's rules to the store, in one write transaction: deletes
+ * every stale learned record and, in key order, every learned one beyond
+ * SR_PEER_LEARNED_PER_SOURCE of its source or SR_PEER_LEARNED_MAX in all.
+ * Kept records are never touched. *removed (may be NULL) gets how many went. */
+int sr_store_peer_prune(sr_store_t *st, uint64_t now_ms, size_t *removed);
+
+/* The table's rules on one record (store/peer_table.c; no store access). */
+/* 1 when p was given by the person or one of its addresses was dialled to a
+ * session. */
+int sr_peer_kept(const sr_peer_rec_t *p);
+/* 1 when p is learned, never reached, and was learned more than
+ * SR_PEER_LEARNED_TTL_MS before now_ms (or at an unknown time). */
+int sr_peer_learned_stale(const sr_peer_rec_t *p, uint64_t now_ms);
 
 /* The address list of a record (store/peer_addrs.c); no store access, the
  * caller puts the record back.

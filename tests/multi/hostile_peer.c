@@ -17,6 +17,9 @@
  *   --hello-only        hello, then a clean goodbye (a well-behaved control)
  *   --announce ADDRESS  hello, a reachable frame [10, ADDRESS] (an address that may
  *                       name another key than ours: a lie), then a clean goodbye
+ *   --peers-flood N     N peers frames, each with 32 made-up addresses of random
+ *                       keys (seurone://127.0.0.1:PORT/KEY, PORT in 1..1000, where
+ *                       nothing listens), then a clean goodbye
  *
  * Then it waits up to --wait MS (default 15000) for the node to close the
  * connection, reading (and decoding) whatever the node sends. Human-readable
@@ -53,9 +56,9 @@
 #include "core/shs.h"
 #include "net/address.h"
 
-enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE };
-static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",   "silent",
-                                   "flood", "huge",    "hello-only",  "announce"};
+enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE, M_PEERS_FLOOD };
+static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",    "silent",     "flood",
+                                   "huge",  "hello-only", "announce", "peers-flood"};
 
 static int fd = -1;
 static sr_box_writer writer;
@@ -231,8 +234,8 @@ static void wait_for_close(int wait_ms) {
 static void usage(void) {
   fprintf(stderr,
           "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
-          "                     --flood N | --huge | --hello-only | --announce ADDRESS) [--netkey HEX] [--wait MS] [--seed N]\n"
-          "                     [--no-hello]\n");
+          "                     --flood N | --huge | --hello-only | --announce ADDRESS | --peers-flood N) [--netkey HEX]\n"
+          "                     [--wait MS] [--seed N] [--no-hello]\n");
   exit(2);
 }
 
@@ -264,6 +267,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--announce") && i + 1 < argc) {
       mode = M_ANNOUNCE;
       announce = argv[++i];
+    } else if (!strcmp(a, "--peers-flood") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_PEERS_FLOOD;
+      count = strtoull(argv[++i], NULL, 10);
     } else if (!strcmp(a, "--flood") && i + 1 < argc && is_number(argv[i + 1])) {
       mode = M_FLOOD;
       count = strtoull(argv[++i], NULL, 10);
@@ -432,6 +438,33 @@ int main(int argc, char **argv) {
           big[0] = big[1] = big[2] = big[3] = big[4] = big[5] = big[6] = 0x55;
         }
         printf("sent an entry frame claiming a 1 GiB bin: %zu bytes of it\n", total);
+        break;
+      }
+      case M_PEERS_FLOOD: {
+        static char addrs[SR_FRAME_MAX_PEERS][SR_NET_ADDRESS_MAX];
+        const char *ptrs[SR_FRAME_MAX_PEERS];
+        unsigned long long f;
+        for (f = 0; f < count && ok == 0; f++) {
+          for (size_t k = 0; k < SR_FRAME_MAX_PEERS; k++) {
+            uint8_t key[32];
+            for (size_t b = 0; b < sizeof key; b++) {
+              rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+              key[b] = (uint8_t)(rng >> 24);
+            }
+            sr_net_address_format("127.0.0.1", (uint16_t)(1 + rng % 1000), key, addrs[k], sizeof addrs[k]);
+            ptrs[k] = addrs[k];
+          }
+          sr_frame_peers(&sb, ptrs, SR_FRAME_MAX_PEERS);
+          ok = send_boxed((const uint8_t *)sb.data, sb.size);
+          if (ok == 0) sent_frames++;
+          msgpack_sbuffer_clear(&sb);
+        }
+        printf("sent %llu peers frames of %d made-up addresses\n", f, SR_FRAME_MAX_PEERS);
+        if (ok) break;
+        uint8_t bye[SR_BOX_GOODBYE_BYTES];
+        sr_box_writer_goodbye(&writer, bye);
+        ok = send_all(bye, sizeof bye);
+        printf("sent goodbye\n");
         break;
       }
       case M_ANNOUNCE:

@@ -756,9 +756,9 @@ static void peer_address_list(void) {
   }
   sr_store_close(st);
 
-  /* version 2 keeps version 1's prefix: an older reader sees the best address */
+  /* version 3 keeps version 1's prefix: an older reader sees the best address */
   raw_peer(dir, p.key, raw, &len, 0);
-  T_EQ(raw[0], 2);
+  T_EQ(raw[0], 3);
   T_EQ((raw[26] << 8 | raw[27]), 4);
   T_MEMEQ(raw + 28, "good", 4);
 
@@ -791,12 +791,12 @@ static void peer_address_list(void) {
   T_EQ(got.failures, 2);
   T_EQ(got.flags, SR_PEER_MANUAL);
   T_EQ(sr_store_peer_get(st, k2, &got), SR_ESTORE);
-  /* written back, it becomes version 2 with the same address */
+  /* written back, it becomes version 3 with the same address */
   T_OK(sr_store_peer_get(st, k1, &got));
   T_OK(sr_store_peer_put(st, &got));
   sr_store_close(st);
   raw_peer(dir, k1, raw, &len, 0);
-  T_EQ(raw[0], 2);
+  T_EQ(raw[0], 3);
   st = open_store(dir, 0);
   T_OK(sr_store_peer_get(st, k1, &got));
   T_CHECK(got.naddrs == 1 && !strcmp(got.addrs[0].address, v1addr));
@@ -804,9 +804,131 @@ static void peer_address_list(void) {
   t_rmdir(dir);
 }
 
+/* ---- the peer table's rules (peers.h) ---- */
+
+static void learned_fill(sr_peer_rec_t *p, uint32_t i, uint8_t source, uint64_t learned_ms) {
+  char a[128];
+  memset(p, 0, sizeof(*p));
+  memset(p->key, 0xEE, SR_KEY_BYTES);
+  p->key[0] = (uint8_t)(i >> 8), p->key[1] = (uint8_t)i; /* key order: by i */
+  snprintf(a, sizeof(a), "seurone://127.0.0.1:%u/%064d", 1 + i % 1000, 0);
+  T_CHECK(sr_peer_addr_add(p, a) == 0);
+  p->flags = SR_PEER_LEARNED;
+  p->learned_ms = learned_ms;
+  memset(p->source, source, SR_KEY_BYTES);
+}
+
+typedef struct {
+  size_t learned, from_a, given, worked;
+  int saw[8];
+} table_q;
+
+static int table_cb(void *ctx, const sr_peer_rec_t *p) {
+  table_q *q = ctx;
+  if (p->key[0] < 8 && p->key[1] == 0 && p->key[2] == 0x11) q->saw[p->key[0]] = 1;
+  if (p->key[2] == 0x11) return 0;
+  if (!sr_peer_kept(p)) q->learned++;
+  if (!sr_peer_kept(p) && p->source[0] == 0xA0) q->from_a++;
+  return 0;
+}
+
+static void peer_table_rules(void) {
+  char dir[256];
+  sr_peer_rec_t p, got;
+  size_t removed;
+  t_tmpdir(dir);
+  sr_store_t *st = open_store(dir, 1);
+
+  /* what counts as kept: given by the person, or it worked */
+  learned_fill(&p, 0, 0xA0, NOW);
+  T_EQ(sr_peer_kept(&p), 0);
+  p.flags |= SR_PEER_MANUAL;
+  T_EQ(sr_peer_kept(&p), 1);
+  p.flags = SR_PEER_LEARNED;
+  p.addrs[0].last_ok_ms = NOW;
+  T_EQ(sr_peer_kept(&p), 1);
+  /* an inbound session proves a key, not an address: still learned */
+  p.addrs[0].last_ok_ms = 0;
+  p.last_seen_ms = NOW;
+  T_EQ(sr_peer_kept(&p), 0);
+  p.last_seen_ms = 0;
+  /* stale: learned, never reached, older than the TTL or of unknown age */
+  learned_fill(&p, 0, 0xA0, NOW);
+  T_EQ(sr_peer_learned_stale(&p, NOW + SR_PEER_LEARNED_TTL_MS), 0);
+  T_EQ(sr_peer_learned_stale(&p, NOW + SR_PEER_LEARNED_TTL_MS + 1), 1);
+  p.learned_ms = 0;
+  T_EQ(sr_peer_learned_stale(&p, NOW), 1);
+  p.addrs[0].last_ok_ms = 1;
+  T_EQ(sr_peer_learned_stale(&p, NOW + SR_PEER_LEARNED_TTL_MS * 10), 0);
+
+  /* learned_ms and source survive the store (record version 3) */
+  learned_fill(&p, 7, 0xA7, NOW - 5);
+  T_OK(sr_store_peer_put(st, &p));
+  T_OK(sr_store_peer_get(st, p.key, &got));
+  T_EQ(got.learned_ms, NOW - 5);
+  T_MEMEQ(got.source, p.source, SR_KEY_BYTES);
+  T_OK(sr_store_peer_del(st, p.key));
+
+  /* The poisoned table of the issue: the given and working peers (key[2] 0x11:
+   * a manual one, a bootstrap one, a relay one, two learned ones that worked,
+   * one with an old learned_ms), then 40 learned ones from source A, one each
+   * from 400 other sources, 30 stale ones and 5 of unknown age. */
+  static const uint8_t kept_flags[8] = {SR_PEER_MANUAL, SR_PEER_BOOTSTRAP, SR_PEER_RELAY | SR_PEER_MANUAL,
+                                        SR_PEER_LEARNED, SR_PEER_LEARNED, SR_PEER_MANUAL, 0, 0};
+  for (int i = 0; i < 6; i++) {
+    learned_fill(&p, 0, 0xA0, i == 5 ? 1 : NOW);
+    p.key[0] = (uint8_t)i, p.key[1] = 0, p.key[2] = 0x11;
+    p.flags = kept_flags[i];
+    if (i == 3 || i == 4) p.addrs[0].last_ok_ms = NOW - (uint64_t)i;
+    T_OK(sr_store_peer_put(st, &p));
+  }
+  uint32_t i = 0x100;
+  for (int k = 0; k < 40; k++, i++) {
+    learned_fill(&p, i, 0xA0, NOW);
+    T_OK(sr_store_peer_put(st, &p));
+  }
+  for (int k = 0; k < 400; k++, i++) {
+    learned_fill(&p, i, 0, NOW);
+    p.source[0] = (uint8_t)(k >> 8), p.source[1] = (uint8_t)k, p.source[2] = 0x22;
+    T_OK(sr_store_peer_put(st, &p));
+  }
+  for (int k = 0; k < 30; k++, i++) {
+    learned_fill(&p, i, 0xB0, NOW - SR_PEER_LEARNED_TTL_MS - 1);
+    T_OK(sr_store_peer_put(st, &p));
+  }
+  for (int k = 0; k < 5; k++, i++) {
+    learned_fill(&p, i, 0xC0, 0);
+    T_OK(sr_store_peer_put(st, &p));
+  }
+  T_EQ(sr_store_peer_count(st), 6 + 40 + 400 + 30 + 5);
+
+  T_OK(sr_store_peer_prune(st, NOW, &removed));
+  table_q q = {0};
+  T_OK(sr_store_foreach_peer(st, table_cb, &q));
+  /* every kept one stays, whatever its age */
+  for (int k = 0; k < 6; k++) T_EQ(q.saw[k], 1);
+  /* learned: at most 8 from A, at most SR_PEER_LEARNED_MAX in all, no stale one */
+  T_EQ(q.from_a, SR_PEER_LEARNED_PER_SOURCE);
+  T_EQ(q.learned, SR_PEER_LEARNED_MAX);
+  T_EQ(removed, 40 + 400 + 30 + 5 - SR_PEER_LEARNED_MAX);
+  T_EQ(sr_store_peer_count(st), 6 + SR_PEER_LEARNED_MAX);
+  learned_fill(&p, 0x100 + 40 + 400, 0xB0, 0);
+  T_EQ(sr_store_peer_get(st, p.key, &got), SR_ENOTFOUND);
+  /* a second prune finds nothing more to do */
+  T_OK(sr_store_peer_prune(st, NOW, &removed));
+  T_EQ(removed, 0);
+  /* a day later every learned one that was never reached has gone; the kept stay */
+  T_OK(sr_store_peer_prune(st, NOW + SR_PEER_LEARNED_TTL_MS + 1, &removed));
+  T_EQ(removed, SR_PEER_LEARNED_MAX);
+  T_EQ(sr_store_peer_count(st), 6);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 int main(void) {
   T_RUN(peers_round_trip);
   T_RUN(peer_address_list);
+  T_RUN(peer_table_rules);
   T_RUN(invites_count_down_and_add_members);
   T_RUN(scope_hops_blocks_forks_and_members);
   T_RUN(scope_forked_self_still_expands);

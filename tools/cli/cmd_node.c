@@ -550,8 +550,9 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   /* err names the relay and what went wrong (invite.c): not said twice. */
   if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));
   if (cli->json) {
-    cli_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b}", "ok", 1, "relay", address, "key", hex, "network_key_written",
-                             joined.wrote_network_key, "restart_needed", joined.restart_needed));
+    cli_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b, s:b}", "ok", 1, "relay", address, "key", hex,
+                             "network_key_written", joined.wrote_network_key, "restart_needed", joined.restart_needed,
+                             "dialing", joined.dialing));
   } else {
     printf("joined the relay %s: it now replicates your log and serves it to others\n", address);
     if (joined.wrote_network_key)
@@ -560,6 +561,9 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   if (joined.restart_needed)
     fprintf(stderr, "the node running in %s still uses the old network key and cannot reach the relay: restart "
             "it (stop it with Ctrl-C, then `seurone run` again)\n", cli->home);
+  if (joined.refused[0])
+    fprintf(stderr, "the node running in %s did not start dialing the relay (it said: %s); it dials it at its next "
+            "start (stop it with Ctrl-C, then `seurone run` again)\n", cli->home, joined.refused);
   return SR_EXIT_OK;
 }
 
