@@ -15,8 +15,11 @@
 #include "node/peer_json.h"
 #include "store/peers.h"
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CALL_TIMEOUT_MS 10000
 
@@ -260,7 +263,7 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
   }
   if (json_array_size(peers) == 0) {
     fprintf(stderr, "no peers yet: `seurone peer add ADDRESS`, a `bootstrap = ADDRESS` line in %s/config, or "
-            "`seurone invite accept CODE`\n", cli->home);
+            "`seurone invite accept -` (then paste the code)\n", cli->home);
     json_decref(peers);
     return SR_EXIT_OK;
   }
@@ -519,23 +522,70 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   return SR_EXIT_OK;
 }
 
+/* Reads an invite code from fd into code (cap bytes, NUL-terminated, the
+ * blanks around it trimmed): 0, 1 when longer than cap allows, -1 on a read
+ * error. Everything read is wiped: a code is a secret until it is used. */
+static int read_code(int fd, char *code, size_t cap) {
+  char buf[SR_INVITE_CODE_MAX + 256];
+  size_t n = 0;
+  ssize_t r;
+  int rc = 0;
+  while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      rc = -1;
+      goto out;
+    }
+    n += (size_t)r;
+  }
+  size_t a = 0;
+  while (a < n && isspace((unsigned char)buf[a])) a++;
+  while (n > a && isspace((unsigned char)buf[n - 1])) n--;
+  if (n - a >= cap || n == sizeof(buf)) { rc = 1; goto out; }
+  memcpy(code, buf + a, n - a);
+  code[n - a] = '\0';
+out:
+  sodium_memzero(buf, sizeof(buf));
+  return rc;
+}
+
 static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   char code[SR_INVITE_CODE_MAX + 64], address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], err[4600];
   char hex[SR_HEX_KEY_LEN + 1];
   uint8_t nk[32], relay_key[SR_KEY_BYTES];
   uint16_t port;
-  const char *why;
+  const char *why, *file = NULL;
   int rc;
-  if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone invite accept CODE (the whole seurone-invite:1:... line)");
-  /* Pasted codes often carry a space or a newline around them. */
-  const char *s = argv[2];
-  while (isspace((unsigned char)*s)) s++;
-  size_t n = strlen(s);
-  while (n && isspace((unsigned char)s[n - 1])) n--;
-  if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
-  memcpy(code, s, n);
-  code[n] = '\0';
-  if ((why = sr_invite_problem(code)) != NULL) return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
+  if (argc == 4 && !strcmp(argv[2], "--file")) file = argv[3];
+  else if (argc == 3 && !strncmp(argv[2], "--file=", 7)) file = argv[2] + 7;
+  else if (argc == 3 && !strcmp(argv[2], "-")) file = "-";
+  else if (argc != 3)
+    return cli_fail(SR_EXIT_USAGE, "usage: seurone invite accept - (the code on standard input), "
+                    "seurone invite accept --file FILE, or seurone invite accept CODE");
+  if (file) {
+    /* From standard input or a file: the code never appears in the process's
+     * command line, which every user of the machine can read (/proc/PID/cmdline). */
+    int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", file, strerror(errno));
+    if (fd == 0 && isatty(0)) fprintf(stderr, "paste the invite code, then press Enter and Ctrl-D:\n");
+    rc = read_code(fd, code, sizeof(code));
+    if (fd != 0) close(fd);
+    if (rc < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", fd ? file : "standard input", strerror(errno));
+    if (rc > 0) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+  } else {
+    /* Pasted codes often carry a space or a newline around them. */
+    const char *s = argv[2];
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) n--;
+    if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+    memcpy(code, s, n);
+    code[n] = '\0';
+  }
+  if ((why = sr_invite_problem(code)) != NULL) {
+    sodium_memzero(code, sizeof(code));
+    return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
+  }
   sr_invite_parse(code, address, sizeof(address), nk, NULL);
   sr_net_address_parse(address, host, sizeof(host), &port, relay_key);
   sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
@@ -566,5 +616,5 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
 int cmd_invite(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "create")) return invite_create(cli, argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "accept")) return invite_accept(cli, argc, argv);
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept CODE");
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept -|--file FILE|CODE");
 }

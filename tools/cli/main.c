@@ -139,6 +139,8 @@ static const sr_cmd_t commands[] = {
    "addresses_left, connected, node_running}.\n"},
   {"invite", cmd_invite, "relay invites: create one, or accept one",
    "usage: seurone invite create [--uses N] [--json]\n"
+   "       seurone invite accept - [--json]          (the code on standard input)\n"
+   "       seurone invite accept --file FILE [--json]\n"
    "       seurone invite accept CODE [--json]\n"
    "create (on a relay): prints a code seurone-invite:1:ADDRESS:NETWORK-KEY:SECRET that can\n"
    "  be redeemed N times (default 1). The address is the running node's, else the one\n"
@@ -149,6 +151,9 @@ static const sr_cmd_t commands[] = {
    "  (restart a running node then); one for another network than the config's closed\n"
    "  one is refused without joining (exit 1). A used-up or unknown code is refused with\n"
    "  the relay's reason (exit 1); a malformed code is a usage error (exit 2).\n"
+   "  Prefer `-` or --file: a code given as CODE sits in the command line, which other\n"
+   "  users of this machine can read while the command runs (and in your shell history);\n"
+   "  e.g. `seurone invite accept -`, paste the code, Enter, Ctrl-D.\n"
    "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
   {"metrics", cmd_metrics, "structural metrics of the graph held",
    "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
