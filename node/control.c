@@ -317,10 +317,18 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
     goto fail;
   }
   /* One node per home: the lock settles a race between two starting nodes. */
-  ctl->lock_fd = open(ctl->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* It stays between runs, so no O_EXCL; but never through a link planted at
+   * its name (node/home.h), and only a regular file of ours. */
+  ctl->lock_fd = open(ctl->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (ctl->lock_fd < 0) {
-    snprintf(err, errlen, "cannot create %s: %s", ctl->lock_path, strerror(errno));
+    snprintf(err, errlen, "cannot create %s: %s%s", ctl->lock_path, strerror(errno),
+             errno == ELOOP ? " (it is a symbolic link: remove it)" : "");
     rc = SR_EIO;
+    goto fail;
+  }
+  if (fstat(ctl->lock_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+    snprintf(err, errlen, "%s is not a regular file of yours: remove it and start again", ctl->lock_path);
+    rc = SR_EEXIST;
     goto fail;
   }
   if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB) != 0 || answering(ctl->path)) {
@@ -346,7 +354,9 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
   mode_t old = umask(0077);
   rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
   umask(old);
-  if (rc != 0 || chmod(ctl->path, 0600) != 0 || listen(fd, 64) != 0) {
+  /* umask 0077 made it owner-only at bind; no chmod by name, which a link
+   * swapped in after the bind could redirect. */
+  if (rc != 0 || listen(fd, 64) != 0) {
     snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
     if (rc == 0) unlink(ctl->path);
     rc = SR_EIO;

@@ -588,9 +588,15 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   snprintf(ctl, sizeof(ctl), "%s/control.sock", n->home);
   json_t *o = json_pack("{s:i, s:s, s:s, s:s}", "pid", (int)getpid(), "address", n->address, "listen", listen, "control",
                         ctl);
-  int rc = json_dump_file(o, tmp, JSON_COMPACT);
+  /* A new file, never through a link planted at the name (node/home.h). */
+  int fd = sr_home_create_tmp(tmp, 0600), rc = fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) != 0;
   json_decref(o);
-  if (rc || rename(tmp, n->runjson) != 0) return SR_EIO;
+  if (fd >= 0 && close(fd) != 0) rc = 1;
+  if (rc) {
+    if (fd >= 0) unlink(tmp);
+    return SR_EIO;
+  }
+  if (rename(tmp, n->runjson) != 0) return SR_EIO;
   return 0;
 }
 
@@ -638,6 +644,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   signal(SIGPIPE, SIG_IGN);
   /* Absolute, so run.json names paths any process can use. */
   if (!realpath(o->home, n->home)) snprintf(n->home, sizeof(n->home), "%s", o->home);
+  /* Before anything in it is read (node/home.h). */
+  if ((rc = sr_home_check(n->home, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   n->json_log = o->json_log;
   n->started_ms = wall_ms();
   snprintf(n->agent, sizeof(n->agent), "seurone/%s", sr_node_version());
@@ -652,7 +660,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   memcpy(n->pk, n->sk + 32, 32);
   sr_home_store_path(n->home, path, sizeof(path));
-  if ((rc = sr_store_open(path, 0, &n->store, err, sizeof(err)))) {
+  if ((rc = sr_home_store_open(n->home, 0, &n->store, err, sizeof(err)))) {
     fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path, rc == SR_ENOSTORE ? "run `seurone init` first" : err);
     goto out_free;
   }

@@ -122,7 +122,7 @@ static int refusal(char *reason, char *err, size_t errlen) {
 }
 
 int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err, size_t errlen) {
-  char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], path[4200];
+  char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX];
   uint8_t netkey[32], relay_key[32], sk[SR_SECRET_BYTES];
   uint16_t port;
   sr_store_t *st = NULL;
@@ -149,8 +149,10 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   }
   if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
   memcpy(a->self, sk + 32, 32);
-  sr_home_store_path(home, path, sizeof(path));
-  if ((rc = sr_store_open(path, 0, &st, err, errlen))) goto out;
+  if ((rc = sr_home_store_open(home, 0, &st, err, errlen))) goto out;
+  /* The accept signs nothing yet, but it makes this identity a member: a key
+   * file swapped for another identity's must not join in this store's name. */
+  if ((rc = sr_identity_check_store(home, st, sk + 32, err, errlen))) goto out;
 
   uv_loop_init(&a->loop);
   sr_net_config ncfg;
@@ -223,6 +225,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
 out:
   sodium_memzero(sk, sizeof(sk));
   if (st) sr_store_close(st);
+  sodium_memzero(a->secret, sizeof(a->secret)); /* a code is a secret until the relay used it up */
   free(a);
   return rc;
 }

@@ -40,6 +40,11 @@ int cli_is_help(const char *arg);
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);
 /* Loads the secret key; prints a clear error and returns nonzero if it cannot. */
 int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]);
+/* cli_open_store(cli, 0), refused (NULL, error printed) unless the store
+ * belongs to pk (sr_identity_check_store): every command that signs with the
+ * key file opens the store this way, so a swapped key file never writes into
+ * another identity's log. */
+sr_store_t *cli_open_own_store(sr_cli_t *cli, const uint8_t pk[SR_KEY_BYTES]);
 /* A key or id as a person types it (resolve.c), into 32 bytes. kind is what the
  * argument names (SR_FIND_PERSON, _ENTRY, _PROJECT; store.h): all 64 hex digits
  * are taken as given, known or not; a prefix of at least 8 hex digits must match

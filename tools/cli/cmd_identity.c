@@ -19,7 +19,7 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   have_key = access(path, F_OK) == 0;
   if (have_key && cli_load_key(cli, sk)) return SR_EXIT_ENV;
   sr_home_store_path(cli->home, path, sizeof(path));
-  rc = sr_store_open(path, 0, &st, err, sizeof(err));
+  rc = sr_home_store_open(cli->home, 0, &st, err, sizeof(err));
   if (rc && rc != SR_ENOSTORE) {
     code = cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
     goto cleanup;
@@ -226,7 +226,7 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
     ts = cli_now_ms();
   }
   if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  if (!(st = cli_open_store(cli, 0))) {
+  if (!(st = cli_open_own_store(cli, sk + 32))) {
     sodium_memzero(sk, sizeof(sk));
     return SR_EXIT_ENV;
   }

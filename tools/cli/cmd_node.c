@@ -595,7 +595,7 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sodium_memzero(code, sizeof(code));
   /* A refusal, or a network the config does not allow: err is the whole sentence. */
   if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
-  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL)
+  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL || rc == SR_EIDENTITY)
     return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
   /* err names the relay and what went wrong (invite.c): not said twice. */
   if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));

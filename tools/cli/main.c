@@ -265,5 +265,9 @@ int main(int argc, char **argv) {
   }
   if (sr_home_resolve(home_flag, cli.home, sizeof(cli.home)) != 0)
     return cli_fail(SR_EXIT_ENV, "no home directory: pass --home DIR or set SEURONE_HOME");
+  /* Every command trusts what the home holds: a home others may write is
+   * refused before any of it is read (node/home.h). */
+  char err[4600];
+  if (sr_home_check(cli.home, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
   return cmd->run(&cli, n, args);
 }
