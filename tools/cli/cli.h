@@ -36,6 +36,21 @@ const sr_cmd_t *cli_find(const char *name);
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
 int cli_is_help(const char *arg);
 
+/* One line of a JSON Lines log (`export entries`, `import`): {"raw": base64 of
+ * the entry bytes, "id": optional 64 hex, ...}. A line longer than
+ * CLI_JSONL_LINE_MAX (an exported line is at most ~22 KB) is refused unread. */
+#define CLI_JSONL_LINE_MAX 65536
+typedef struct {
+  uint8_t raw[SR_ENTRY_MAX];
+  size_t len;
+  int has_expect; /* the line named an "id" */
+  uint8_t expect_id[SR_ID_BYTES];
+  char why[200]; /* what is wrong with the line, when cli_jsonl_parse fails */
+} cli_jsonl_t;
+/* Parses text[0..n) (no newline; need not be NUL-terminated): 0, or -1 with
+ * out->why set. */
+int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out);
+
 /* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);
 /* Loads the secret key; prints a clear error and returns nonzero if it cannot. */

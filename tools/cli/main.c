@@ -75,8 +75,10 @@ static const sr_cmd_t commands[] = {
   {"import", cmd_import, "ingest entries from a JSON Lines file (offline sync)",
    "usage: seurone import FILE|- [--json] [--batch N] [--verbose]\n"
    "Validates every line; good entries are stored, bad lines are reported with their line\n"
-   "number and reason and never stored. Each batch of N lines (default 5000) is one\n"
-   "transaction; --verbose prints a line after each committed batch. Exits 1 if any line\n"
+   "number and reason and never stored. Each batch of N lines (default 5000, fewer when\n"
+   "they hold 4 MiB of entries) is one transaction, so memory stays small whatever the\n"
+   "file's size; a line longer than 64 KiB is rejected unread. --verbose prints a line\n"
+   "after each committed batch. Exits 1 if any line\n"
    "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
   {"address", cmd_address, "print this node's copy-pasteable address",
    "usage: seurone address [--listen HOST:PORT] [--json]\n"
