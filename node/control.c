@@ -351,11 +351,11 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
     rc = SR_EIO;
     goto fail;
   }
-  mode_t old = umask(0077);
+  mode_t old = umask(0177); /* the socket is made 0600 by bind itself */
   rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
   umask(old);
-  /* umask 0077 made it owner-only at bind; no chmod by name, which a link
-   * swapped in after the bind could redirect. */
+  /* No chmod by name afterwards, which a link swapped in after the bind
+   * could redirect. */
   if (rc != 0 || listen(fd, 64) != 0) {
     snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
     if (rc == 0) unlink(ctl->path);

@@ -51,7 +51,9 @@ struct sr_node {
   sr_config_t cfg;
   char home[4096];
   char config_path[4200]; /* HOME/config, named in the wrong-network-key hint */
-  uint8_t sk[SR_SECRET_BYTES], pk[SR_KEY_BYTES];
+  /* sodium_malloc'd: guard pages, mlock'd, and left out of core dumps (a
+   * crash core once held the key twice); net's copy is kept the same way. */
+  uint8_t *sk, pk[SR_KEY_BYTES];
   sr_store_t *store;
   sr_net net;
   int net_up;
@@ -657,6 +659,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
   n->relay = n->cfg.relay;
+  if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) { rc = SR_ENOMEM; goto out_free; }
   if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   memcpy(n->pk, n->sk + 32, 32);
   sr_home_store_path(n->home, path, sizeof(path));
@@ -686,13 +689,14 @@ int sr_node_run(const sr_node_opts_t *o) {
   snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
   ncfg.netkey_where = n->config_path;
   sr_gossip_net_callbacks(&ncfg.cb);
-  if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) {
+  rc = sr_net_init(&n->net, &n->loop, &ncfg);
+  sodium_memzero(ncfg.sk, sizeof(ncfg.sk)); /* net keeps its own guarded copy */
+  if (rc) {
     fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc));
     sr_control_stop(n->ctl);
     goto out_loop;
   }
   n->net_up = 1;
-  sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
 
   sr_gossip_limits_t lim = {n->agent, n->cfg.max_conns, n->cfg.idle_timeout_ms, n->cfg.rate_frames_per_s,
                             n->cfg.rate_bytes_per_s, n->cfg.max_queue_bytes};
@@ -768,7 +772,7 @@ out_store:
   sr_scope_free(&n->scope);
   sr_store_close(n->store);
 out_free:
-  sodium_memzero(n->sk, sizeof(n->sk));
+  if (n->sk) sodium_free(n->sk); /* wipes it */
   free(n);
   return rc;
 }

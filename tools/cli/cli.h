@@ -54,7 +54,13 @@ int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out);
 /* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);
 /* Loads the secret key; prints a clear error and returns nonzero if it cannot. */
-int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]);
+/* The key pair of cli->home in sodium_malloc'd memory (guard pages, mlock'd,
+ * left out of core dumps): free it with sodium_free, which wipes it. NULL
+ * with the error printed when there is none. */
+uint8_t *cli_load_key(sr_cli_t *cli);
+/* Only the public half (the secret is loaded, copied from and wiped):
+ * 0, or an error printed. */
+int cli_load_pk(sr_cli_t *cli, uint8_t pk[SR_KEY_BYTES]);
 /* cli_open_store(cli, 0), refused (NULL, error printed) unless the store
  * belongs to pk (sr_identity_check_store): every command that signs with the
  * key file opens the store this way, so a swapped key file never writes into

@@ -94,13 +94,12 @@ static void age(uint64_t then_ms, char *out, size_t cap) {
 
 /* What the store knows when no node runs. NULL (error printed) on failure. */
 static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
-  uint8_t sk[SR_SECRET_BYTES];
+  uint8_t pk[SR_KEY_BYTES];
   char hex[SR_HEX_KEY_LEN + 1];
   sr_store_info_t info;
   sr_store_t *st;
-  if (cli_load_key(cli, sk)) return NULL;
-  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
-  sodium_memzero(sk, sizeof(sk));
+  if (cli_load_pk(cli, pk)) return NULL;
+  sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (!(st = cli_open_store(cli, 0))) return NULL;
   memset(&info, 0, sizeof(info));
   if (sr_store_info(st, &info) != 0) {
@@ -308,7 +307,7 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
 
 static int peer_add(sr_cli_t *cli, int argc, char **argv) {
   char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
-  uint8_t key[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
+  uint8_t key[SR_KEY_BYTES], pk[SR_KEY_BYTES];
   uint16_t port;
   json_t *r = NULL;
   int rc, self, running;
@@ -317,9 +316,8 @@ static int peer_add(sr_cli_t *cli, int argc, char **argv) {
   if ((rc = sr_net_address_parse(addr, host, sizeof(host), &port, key)))
     return cli_fail(SR_EXIT_USAGE, "'%s' is not a seurone address: %s; it looks like seurone://HOST:PORT/KEY, as "
                     "`seurone address` prints it on the other node", addr, sr_strerror(rc));
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  self = memcmp(sk + 32, key, SR_KEY_BYTES) == 0;
-  sodium_memzero(sk, sizeof(sk));
+  if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
+  self = memcmp(pk, key, SR_KEY_BYTES) == 0;
   if (self) return cli_fail(SR_EXIT_USAGE, "%s is this node's own address: add the address of another node", addr);
   sr_hex_encode(key, SR_KEY_BYTES, hex);
 
@@ -509,14 +507,18 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   rc = sr_invite_format(address, cfg.network_key, secret, code, sizeof(code));
   sodium_memzero(secret, sizeof(secret));
   if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an invite code for the address '%s': %s", address, sr_strerror(rc));
-  if (cli->json)
-    cli_json_print(json_pack("{s:s, s:s, s:I, s:o}", "code", code, "address", address, "uses", (json_int_t)uses,
+  if (cli->json) {
+    /* jansson's copy of the code is wiped too before it is freed. */
+    json_t *jcode = json_string(code);
+    cli_json_print(json_pack("{s:O, s:s, s:I, s:o}", "code", jcode, "address", address, "uses", (json_int_t)uses,
                              "expires", json_null()));
-  else {
+    if (jcode) sodium_memzero((char *)json_string_value(jcode), json_string_length(jcode));
+    json_decref(jcode);
+  } else {
     printf("%s\n", code);
     if (cli_tty())
       fprintf(stderr, "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
-              "CODE`\n", uses, uses == 1 ? "" : "s");
+              "-` and paste it\n", uses, uses == 1 ? "" : "s");
   }
   sodium_memzero(code, sizeof(code));
   return SR_EXIT_OK;
@@ -581,6 +583,9 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
     if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
     memcpy(code, s, n);
     code[n] = '\0';
+    /* Out of /proc/PID/cmdline from here on (it was there until now: say so
+     * in --help, and prefer - or --file). */
+    sodium_memzero(argv[2], strlen(argv[2]));
   }
   if ((why = sr_invite_problem(code)) != NULL) {
     sodium_memzero(code, sizeof(code));
