@@ -5,7 +5,18 @@
 #include <string.h>
 
 json_t *sr_control_fail(int code, const char *msg) {
-  return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", msg, "code", sr_errname(code));
+  /* msg may quote the request (jansson's "near '...'", an unknown command),
+   * which need not be UTF-8: a JSON string cannot hold that, so such bytes
+   * become '?' rather than the reply becoming NULL (found by fuzz_control). */
+  json_t *m = json_string(msg);
+  if (!m) {
+    char safe[700];
+    size_t i;
+    for (i = 0; msg[i] && i + 1 < sizeof(safe); i++) safe[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+    safe[i] = '\0';
+    m = json_string(safe);
+  }
+  return json_pack("{s:b, s:o, s:s}", "ok", 0, "error", m, "code", sr_errname(code));
 }
 
 static json_t *decode_publish(sr_control_req_t *r) {

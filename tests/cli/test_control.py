@@ -317,6 +317,10 @@ if running:
     check(g.get("ok") is False and g.get("code") == "SR_ECONTROL", f"garbage line gets an SR_ECONTROL reply ({g})")
     g = reply(node.sock, b"\x00\xff\xfe{\n")
     check(g.get("ok") is False and g.get("code") == "SR_ECONTROL", "binary garbage gets an error reply")
+    # jansson quotes the bad bytes ("near '...'"): not UTF-8, so the reply once
+    # could not be built and the client was hung up on (found by fuzz_control)
+    g = reply(node.sock, b'{"cmd\\\xc9\xb4\x00\x90b\x00\x00add"2"ay8md":"er_a"peer}\n')
+    check(g.get("ok") is False and g.get("code") == "SR_ECONTROL", f"a request quoting non-UTF-8 bytes gets an error reply ({g})")
     g = reply(node.sock, b'["cmd", "status"]\n')
     check(g.get("code") == "SR_ECONTROL", "a JSON array is refused")
     g = reply(node.sock, b'{"cmd": "frobnicate"}\n')
