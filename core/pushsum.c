@@ -52,9 +52,21 @@ void sr_pushsum_halve(sr_pushsum_t *ps, sr_pushsum_msg_t *msg) {
   ps->rounds++;
 }
 
+/* The most each node can contribute to x[i] (entries held, sessions, entries a
+ * minute): an honest x/c is an average of nodes' own values, so never above. */
+static const double x_max[SR_PUSHSUM_NVALUES] = {SR_PUSHSUM_MAX_ENTRIES, SR_PUSHSUM_MAX_SESSIONS, SR_PUSHSUM_MAX_RATE};
+
 int sr_pushsum_plausible(const sr_pushsum_msg_t *m, uint64_t now_epoch) {
   /* 1 + 2^-30: sums of halves of 1 may round a hair above 1, never further. */
-  return m->epoch <= now_epoch + 1 && m->w <= 1.0 + 0x1p-30;
+  const double slack = 1.0 + 0x1p-30;
+  /* !(v >= 0) also refuses NaN: the frame decoder does too, but this is the
+   * one place the bounds are written down. */
+  if (m->epoch > now_epoch + 1 || !(m->w >= 0) || m->w > slack) return 0;
+  /* c sums to N over an instance, so no honest share exceeds the size bound. */
+  if (!(m->c >= 0) || m->c > SR_PUSHSUM_MAX_NODES) return 0;
+  for (int i = 0; i < SR_PUSHSUM_NVALUES; i++)
+    if (!(m->x[i] >= 0) || m->x[i] > m->c * x_max[i] * slack) return 0;
+  return 1;
 }
 
 enum sr_pushsum_result sr_pushsum_absorb(sr_pushsum_t *ps, const sr_pushsum_msg_t *m,
@@ -92,9 +104,11 @@ void sr_pushsum_estimate(const sr_pushsum_t *ps, sr_pushsum_est_t *e) {
   memcpy(e->leader, ps->cur.key, 32);
   e->rounds = ps->rounds;
   if (!ps->started || !(ps->cur.w > 0) || !(ps->cur.c > 0)) return;
-  /* A weight far below any real share (hostile input) could make c/w infinite:
-   * no estimate then, rather than a number no consumer can print. */
-  int ok = isfinite(e->size = ps->cur.c / ps->cur.w);
-  for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) ok = ok && isfinite(e->avg[i] = ps->cur.x[i] / ps->cur.c);
+  /* A weight far below any real share (hostile input) could make c/w infinite
+   * or merely absurd: no estimate then, rather than a number nobody may believe
+   * (an honest node this far from the leader's mass gets there a few rounds on). */
+  int ok = isfinite(e->size = ps->cur.c / ps->cur.w) && e->size <= SR_PUSHSUM_MAX_NODES;
+  for (int i = 0; i < SR_PUSHSUM_NVALUES; i++)
+    ok = ok && isfinite(e->avg[i] = ps->cur.x[i] / ps->cur.c) && e->avg[i] <= x_max[i];
   e->valid = ok;
 }

@@ -37,6 +37,15 @@
 #define SR_PUSHSUM_X_SESSIONS 1 /* live sessions (degree) */
 #define SR_PUSHSUM_X_RATE 2     /* entries received per minute (last epoch) */
 
+/* Bounds on what one frame may claim (sr_pushsum_plausible) and on what an
+ * estimate may say (sr_pushsum_estimate): without them one frame with c = 10^15
+ * set every node's size estimate to 10^15. A hostile peer can still skew the
+ * estimates (push-sum trusts its peers), but never past these. */
+#define SR_PUSHSUM_MAX_NODES 0x1p20    /* 1,048,576 nodes in one network */
+#define SR_PUSHSUM_MAX_ENTRIES 0x1p36  /* entries one node holds */
+#define SR_PUSHSUM_MAX_SESSIONS 0x1p17 /* sessions of one node (max_conns <= 100000) */
+#define SR_PUSHSUM_MAX_RATE 0x1p32     /* entries one node receives a minute */
+
 /* One message: the mass a node sends (or the state it holds) for one instance. */
 typedef struct sr_pushsum_msg {
   uint64_t epoch;
@@ -65,10 +74,14 @@ typedef struct sr_pushsum {
 } sr_pushsum_t;
 
 /* Whether a received message could come from an honest node whose clock's
- * epoch is now_epoch: its epoch at most one ahead (clock skew), and w <= 1
- * (an instance's weights sum to 1). A message failing this is dropped before
+ * epoch is now_epoch: its epoch at most one ahead (clock skew), 0 <= w <= 1
+ * (an instance's weights sum to 1), 0 <= c <= SR_PUSHSUM_MAX_NODES (its counts
+ * sum to N), and 0 <= x[i] <= c * the most one node contributes to x[i] (x/c is
+ * an average of nodes' own values). A message failing this is dropped before
  * sr_pushsum_absorb: one frame with a far-future epoch would otherwise move
- * every node past the real epoch and freeze the estimates for good. */
+ * every node past the real epoch and freeze the estimates for good, and one
+ * with a huge c would set every size estimate. The estimate itself is valid
+ * only within the same bounds. */
 int sr_pushsum_plausible(const sr_pushsum_msg_t *m, uint64_t now_epoch);
 
 /* What sr_pushsum_absorb did with a message. */

@@ -55,7 +55,7 @@ static int common_init(sr_shs *hs, int role, const uint8_t *netkey, const uint8_
   hs->role = role;
   memcpy(hs->netkey, netkey, SR_SHS_NETKEY_BYTES);
   memcpy(hs->my_pk, pk, SR_SHS_PK_BYTES);
-  memcpy(hs->my_sk, sk, SR_SHS_SK_BYTES);
+  hs->my_sk = sk;
   if (eph_seed) {
     if (crypto_box_seed_keypair(hs->eph_pk, hs->eph_sk, eph_seed) != 0) return fail(hs, SR_ECRYPTO);
   } else {

@@ -29,8 +29,11 @@
  * After any failure the machine is in a terminal failed state and has wiped
  * its secrets; every later call returns SR_EHSSTATE.
  *
- * Secrets: the machine copies the long-term secret key; sr_shs_wipe() erases
- * everything (call it on every path once done). sr_shs_result() copies the
+ * Secrets: the machine points at the caller's long-term secret key (no copy:
+ * a copy in every handshake's heap block would land in a core dump; the
+ * caller keeps the key, ideally in sodium_malloc'd memory, alive until the
+ * handshake is wiped); sr_shs_wipe() erases everything else (call it on every
+ * path once done). sr_shs_result() copies the
  * session keys out; the caller wipes its copy.
  */
 #ifndef SR_SHS_H
@@ -69,7 +72,7 @@ typedef struct {
   int state;
   uint8_t netkey[SR_SHS_NETKEY_BYTES];
   uint8_t my_pk[SR_SHS_PK_BYTES];
-  uint8_t my_sk[SR_SHS_SK_BYTES];
+  const uint8_t *my_sk; /* the caller's, not a copy (above) */
   uint8_t peer_pk[SR_SHS_PK_BYTES]; /* client: known server key; server: learnt at msg3 */
   uint8_t eph_pk[32];
   uint8_t eph_sk[32];

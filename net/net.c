@@ -54,6 +54,9 @@ int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
   memset(n, 0, sizeof *n);
   n->loop = loop;
   n->cfg = *cfg;
+  if (!(n->sk = sodium_malloc(SR_NET_SECRET_BYTES))) return SR_ENOMEM;
+  memcpy(n->sk, cfg->sk, SR_NET_SECRET_BYTES);
+  sodium_memzero(n->cfg.sk, sizeof n->cfg.sk);
   if (!n->cfg.handshake_timeout_ms) n->cfg.handshake_timeout_ms = SR_NET_HANDSHAKE_TIMEOUT_MS;
   n->data = cfg->data;
   /* flushes gathered writes right before the loop polls; unref'd so that it
@@ -543,7 +546,7 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
-  rc = sr_shs_server_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->cfg.sk, NULL);
+  rc = sr_shs_server_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->sk, NULL);
   if (rc == 0) rc = start_handshake(c);
   if (rc == 0) uv_timer_start(&c->timer, on_timeout, n->cfg.handshake_timeout_ms, 0);
   if (rc) {
@@ -649,7 +652,7 @@ int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server
   memcpy(c->peer_pk, server_pk, SR_NET_KEY_BYTES);
   if (strchr(host, ':')) snprintf(c->peer_name, sizeof c->peer_name, "[%s]:%u", host, (unsigned)port);
   else snprintf(c->peer_name, sizeof c->peer_name, "%s:%u", host, (unsigned)port);
-  rc = sr_shs_client_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->cfg.sk, server_pk, NULL);
+  rc = sr_shs_client_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->sk, server_pk, NULL);
   if (rc) {
     c->state = CS_HANDSHAKE;
     c->seen = 0;
@@ -687,5 +690,7 @@ void sr_net_close(sr_net *n) {
     if (c->state != CS_CLOSING) conn_end(c, SR_ENETSHUTDOWN);
   }
   uv_close((uv_handle_t *)&n->flusher, NULL);
-  sodium_memzero(n->cfg.sk, sizeof n->cfg.sk);
+  /* Every handshake ended above (conn_end wipes it): none points here now. */
+  sodium_free(n->sk); /* wipes it */
+  n->sk = NULL;
 }

@@ -102,6 +102,9 @@ struct sr_net {
   sr_net_conn *conns; /* every live connection */
   sr_net_conn *dirty; /* connections with gathered, unflushed writes */
   uv_prepare_t flusher;
+  /* cfg.sk moved here at init: sodium_malloc'd (guard pages, mlock'd, left
+   * out of core dumps), the only copy, freed (wiped) by sr_net_close. */
+  uint8_t *sk;
 };
 
 struct sr_net_conn {

@@ -225,18 +225,26 @@ typedef struct {
 } seen_t;
 
 int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen) {
-  char path[4200], line[1024], why[600];
-  seen_t seen[32];
-  size_t nseen = 0;
-  int n = 0, rc = 0;
-  sr_config_defaults(cfg);
+  char path[4200];
   snprintf(path, sizeof(path), "%s/config", home);
   FILE *f = fopen(path, "r");
   if (!f) {
+    sr_config_defaults(cfg);
     if (errno == ENOENT) return 0; /* no file: defaults */
     snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     return SR_EIO;
   }
+  int rc = sr_config_read(f, path, cfg, err, errlen);
+  fclose(f);
+  return rc;
+}
+
+int sr_config_read(FILE *f, const char *path, sr_config_t *cfg, char *err, size_t errlen) {
+  char line[1024], why[600];
+  seen_t seen[32];
+  size_t nseen = 0;
+  int n = 0, rc = 0;
+  sr_config_defaults(cfg);
   while (fgets(line, sizeof(line), f)) {
     n++;
     if (!strchr(line, '\n') && !feof(f)) {
@@ -283,7 +291,6 @@ int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen)
     snprintf(err, errlen, "cannot read %s", path);
     rc = SR_EIO;
   }
-  fclose(f);
   if (!cfg->max_conns_set) cfg->max_conns = cfg->relay ? SR_CONFIG_MAX_CONNS_RELAY : SR_CONFIG_MAX_CONNS;
   if (!cfg->flow_report_set) cfg->flow_report = cfg->relay;
   return rc;

@@ -30,6 +30,7 @@
 #define SR_CONFIG_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "net/address.h"
 
 #define SR_DEFAULT_PORT 8708
@@ -68,6 +69,9 @@ void sr_config_defaults(sr_config_t *cfg);
  * sentence in err naming the file, line and problem; SR_EIO when the file exists
  * but cannot be read. cfg is fully defined either way. */
 int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen);
+/* The same from an open file (path names it in err): what sr_config_load runs
+ * on HOME/config, apart so that tests/fuzz/fuzz_config.c can feed it bytes. */
+int sr_config_read(FILE *f, const char *path, sr_config_t *cfg, char *err, size_t errlen);
 /* Turns relay mode on or off (the --relay flag) and, unless the file set
  * them, moves max_conns and flow_report to that mode's defaults. */
 void sr_config_set_relay(sr_config_t *cfg, int relay);

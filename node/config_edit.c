@@ -7,6 +7,7 @@
  * (a new file gets 0600: a closed network's key is a secret of that network). */
 #include "node/config.h"
 #include "core/err.h"
+#include "node/home.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,7 +73,7 @@ int sr_config_set_key(const char *home, const char *key, const char *value, char
     goto out;
   }
 
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  fd = sr_home_create_tmp(tmp, mode); /* a new file, never through a planted link */
   if (fd < 0 || fchmod(fd, mode) != 0) { /* fchmod: the umask must not change the mode */
     snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
     goto out;

@@ -10,6 +10,7 @@
 #include "node/control.h"
 #include "core/core.h"
 #include "net/address.h"
+#include "node/control_req.h"
 #include "node/daemon.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -118,58 +119,18 @@ static void reply(client_t *c, json_t *r) {
   uv_timer_start(&c->timer, on_client_timeout, DRAIN_MS, 0);
 }
 
-static json_t *fail(int code, const char *msg) {
-  return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", msg, "code", sr_errname(code));
-}
+static json_t *fail(int code, const char *msg) { return sr_control_fail(code, msg); }
 
-static json_t *do_publish(sr_control_t *ctl, json_t *req) {
-  const char *type = json_string_value(json_object_get(req, "type"));
-  const char *b64 = json_string_value(json_object_get(req, "content"));
-  uint8_t content[SR_ENTRY_MAX], id[SR_ID_BYTES];
-  char err[600] = "", hex[2 * SR_ID_BYTES + 1];
-  size_t clen = 0, tlen;
-  uint64_t seq = 0;
-  int rc;
-  if (!type || !b64) return fail(SR_ECONTROL, "publish needs \"type\" (a string) and \"content\" (base64)");
-  tlen = strlen(type);
-  if (tlen == 0 || tlen > SR_TYPE_MAX || tlen != json_string_length(json_object_get(req, "type")))
-    return fail(SR_ETYPE, "\"type\" must be 1 to 32 bytes");
-  if (sodium_base642bin(content, sizeof(content), b64, strlen(b64), NULL, &clen, NULL,
-                        sodium_base64_VARIANT_ORIGINAL) != 0)
-    return fail(SR_ECONTROL, "\"content\" is not standard base64 of at most 16 KiB");
-  if ((rc = sr_canon_check(content, clen, SR_CANON_MAX_DEPTH, NULL)) != 0 || clen == 0 ||
-      !((content[0] & 0xf0) == 0x80 || content[0] == 0xde || content[0] == 0xdf)) {
-    snprintf(err, sizeof(err), "\"content\" is not one canonical msgpack map%s%s", rc ? ": " : "",
-             rc ? sr_strerror(rc) : "");
-    return fail(rc ? rc : SR_ECONTENT, err);
-  }
-  rc = sr_node_publish(ctl->node, type, content, clen, id, &seq, err, sizeof(err));
-  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-  sr_hex_encode(id, SR_ID_BYTES, hex);
-  return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
-}
-
-/* {"cmd": "peer_remove", "key": 64 hex, "address"?: one of its addresses}. */
-static json_t *do_peer_remove(sr_control_t *ctl, json_t *req) {
-  const char *hex = json_string_value(json_object_get(req, "key"));
-  json_t *addr = json_object_get(req, "address"), *out = NULL;
-  uint8_t key[SR_KEY_BYTES];
-  char err[600] = "";
-  if (!hex || sr_hex_decode(hex, key, sizeof(key)) != 0)
-    return fail(SR_ECONTROL, "peer_remove needs \"key\" (64 hex digits)");
-  if (addr && !json_is_string(addr)) return fail(SR_ECONTROL, "peer_remove: \"address\" must be a string");
-  int rc = sr_node_peer_remove(ctl->node, key, addr ? json_string_value(addr) : NULL, &out, err, sizeof(err));
-  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-  json_object_set_new(out, "ok", json_true());
-  return out;
-}
-
-static json_t *dispatch(client_t *c, json_t *req) {
+/* Acts on a decoded request (control_req.c checked every field). */
+static json_t *dispatch(client_t *c, const sr_control_req_t *r) {
   sr_control_t *ctl = c->ctl;
-  const char *cmd = json_string_value(json_object_get(req, "cmd"));
-  char err[600] = "";
-  if (!cmd) return fail(SR_ECONTROL, "the request has no \"cmd\" string");
-  if (!strcmp(cmd, "status")) {
+  char err[600] = "", hex[2 * SR_ID_BYTES + 1];
+  uint8_t id[SR_ID_BYTES];
+  uint64_t seq = 0;
+  json_t *out = NULL;
+  int rc;
+  switch (r->cmd) {
+  case SR_CTL_STATUS: {
     json_t *s = sr_node_status(ctl->node);
     if (!json_is_object(s)) {
       json_decref(s);
@@ -178,41 +139,39 @@ static json_t *dispatch(client_t *c, json_t *req) {
     json_object_set_new(s, "ok", json_true());
     return s;
   }
-  if (!strcmp(cmd, "peers")) {
+  case SR_CTL_PEERS: {
     json_t *p = sr_node_peers(ctl->node);
     if (!p) return fail(SR_ENOMEM, "the node could not list its peers");
     return json_pack("{s:b, s:o}", "ok", 1, "peers", p);
   }
-  if (!strcmp(cmd, "peer_add")) {
-    const char *addr = json_string_value(json_object_get(req, "address"));
-    if (!addr) return fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
-    int rc = sr_node_peer_add(ctl->node, addr, err, sizeof(err));
-    return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", addr);
-  }
-  if (!strcmp(cmd, "peer_remove")) return do_peer_remove(ctl, req);
-  if (!strcmp(cmd, "publish")) return do_publish(ctl, req);
-  if (!strcmp(cmd, "stop")) {
+  case SR_CTL_PEER_ADD:
+    rc = sr_node_peer_add(ctl->node, r->address, err, sizeof(err));
+    return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", r->address);
+  case SR_CTL_PEER_REMOVE:
+    rc = sr_node_peer_remove(ctl->node, r->key, r->address, &out, err, sizeof(err));
+    if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+    json_object_set_new(out, "ok", json_true());
+    return out;
+  case SR_CTL_PUBLISH:
+    rc = sr_node_publish(ctl->node, r->type, r->content, r->content_len, id, &seq, err, sizeof(err));
+    if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+    sr_hex_encode(id, SR_ID_BYTES, hex);
+    return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
+  case SR_CTL_STOP:
     c->stop_after = 1;
     return json_pack("{s:b}", "ok", 1);
   }
-  snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, stop)", cmd);
-  return fail(SR_ECONTROL, err);
+  return fail(SR_ECONTROL, "unknown command");
 }
 
 /* The line buf[0..len) (newline excluded) is complete: answer it. */
 static void handle_line(client_t *c, size_t len) {
-  json_error_t je;
-  char msg[300];
-  json_t *req = json_loadb(c->buf, len, JSON_REJECT_DUPLICATES, &je);
-  if (!json_is_object(req)) {
-    if (req) snprintf(msg, sizeof(msg), "the request must be one JSON object");
-    else snprintf(msg, sizeof(msg), "the request is not valid JSON: %s (column %d)", je.text, je.column);
-    json_decref(req);
-    reply(c, fail(SR_ECONTROL, msg));
-    return;
+  sr_control_req_t req;
+  json_t *r = sr_control_req_decode(c->buf, len, &req);
+  if (!r) {
+    r = dispatch(c, &req);
+    sr_control_req_free(&req);
   }
-  json_t *r = dispatch(c, req);
-  json_decref(req);
   reply(c, r);
 }
 
@@ -317,10 +276,18 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
     goto fail;
   }
   /* One node per home: the lock settles a race between two starting nodes. */
-  ctl->lock_fd = open(ctl->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* It stays between runs, so no O_EXCL; but never through a link planted at
+   * its name (node/home.h), and only a regular file of ours. */
+  ctl->lock_fd = open(ctl->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (ctl->lock_fd < 0) {
-    snprintf(err, errlen, "cannot create %s: %s", ctl->lock_path, strerror(errno));
+    snprintf(err, errlen, "cannot create %s: %s%s", ctl->lock_path, strerror(errno),
+             errno == ELOOP ? " (it is a symbolic link: remove it)" : "");
     rc = SR_EIO;
+    goto fail;
+  }
+  if (fstat(ctl->lock_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+    snprintf(err, errlen, "%s is not a regular file of yours: remove it and start again", ctl->lock_path);
+    rc = SR_EEXIST;
     goto fail;
   }
   if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB) != 0 || answering(ctl->path)) {
@@ -343,10 +310,12 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
     rc = SR_EIO;
     goto fail;
   }
-  mode_t old = umask(0077);
+  mode_t old = umask(0177); /* the socket is made 0600 by bind itself */
   rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
   umask(old);
-  if (rc != 0 || chmod(ctl->path, 0600) != 0 || listen(fd, 64) != 0) {
+  /* No chmod by name afterwards, which a link swapped in after the bind
+   * could redirect. */
+  if (rc != 0 || listen(fd, 64) != 0) {
     snprintf(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
     if (rc == 0) unlink(ctl->path);
     rc = SR_EIO;

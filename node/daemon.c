@@ -57,7 +57,9 @@ struct sr_node {
   sr_config_t cfg;
   char home[4096];
   char config_path[4200]; /* HOME/config, named in the wrong-network-key hint */
-  uint8_t sk[SR_SECRET_BYTES], pk[SR_KEY_BYTES];
+  /* sodium_malloc'd: guard pages, mlock'd, and left out of core dumps (a
+   * crash core once held the key twice); net's copy is kept the same way. */
+  uint8_t *sk, pk[SR_KEY_BYTES];
   sr_store_t *store;
   sr_net net;
   int net_up;
@@ -760,9 +762,15 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   snprintf(ctl, sizeof(ctl), "%s/control.sock", n->home);
   json_t *o = json_pack("{s:i, s:s, s:s, s:s}", "pid", (int)getpid(), "address", n->address, "listen", listen, "control",
                         ctl);
-  int rc = json_dump_file(o, tmp, JSON_COMPACT);
+  /* A new file, never through a link planted at the name (node/home.h). */
+  int fd = sr_home_create_tmp(tmp, 0600), rc = fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) != 0;
   json_decref(o);
-  if (rc || rename(tmp, n->runjson) != 0) return SR_EIO;
+  if (fd >= 0 && close(fd) != 0) rc = 1;
+  if (rc) {
+    if (fd >= 0) unlink(tmp);
+    return SR_EIO;
+  }
+  if (rename(tmp, n->runjson) != 0) return SR_EIO;
   return 0;
 }
 
@@ -810,6 +818,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   signal(SIGPIPE, SIG_IGN);
   /* Absolute, so run.json names paths any process can use. */
   if (!realpath(o->home, n->home)) snprintf(n->home, sizeof(n->home), "%s", o->home);
+  /* Before anything in it is read (node/home.h). */
+  if ((rc = sr_home_check(n->home, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   n->json_log = o->json_log;
   n->started_ms = wall_ms();
   snprintf(n->agent, sizeof(n->agent), "seurone/%s", sr_node_version());
@@ -821,10 +831,11 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
   n->relay = n->cfg.relay;
+  if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) { rc = SR_ENOMEM; goto out_free; }
   if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   memcpy(n->pk, n->sk + 32, 32);
   sr_home_store_path(n->home, path, sizeof(path));
-  if ((rc = sr_store_open(path, 0, &n->store, err, sizeof(err)))) {
+  if ((rc = sr_home_store_open(n->home, 0, &n->store, err, sizeof(err)))) {
     fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path, rc == SR_ENOSTORE ? "run `seurone init` first" : err);
     goto out_free;
   }
@@ -850,13 +861,14 @@ int sr_node_run(const sr_node_opts_t *o) {
   snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
   ncfg.netkey_where = n->config_path;
   sr_gossip_net_callbacks(&ncfg.cb);
-  if ((rc = sr_net_init(&n->net, &n->loop, &ncfg))) {
+  rc = sr_net_init(&n->net, &n->loop, &ncfg);
+  sodium_memzero(ncfg.sk, sizeof(ncfg.sk)); /* net keeps its own guarded copy */
+  if (rc) {
     fprintf(stderr, "seurone: network init failed: %s\n", sr_strerror(rc));
     sr_control_stop(n->ctl);
     goto out_loop;
   }
   n->net_up = 1;
-  sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
 
   sr_gossip_limits_t lim = {n->agent, n->cfg.max_conns, n->cfg.idle_timeout_ms, n->cfg.rate_frames_per_s,
                             n->cfg.rate_bytes_per_s, n->cfg.max_queue_bytes};
@@ -945,7 +957,7 @@ out_store:
   sr_scope_free(&n->scope);
   sr_store_close(n->store);
 out_free:
-  sodium_memzero(n->sk, sizeof(n->sk));
+  if (n->sk) sodium_free(n->sk); /* wipes it */
   free(n);
   return rc;
 }

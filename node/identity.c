@@ -28,13 +28,25 @@ int sr_home_resolve(const char *flag, char *out, size_t cap) {
 void sr_home_store_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/store", home); }
 void sr_home_secret_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/secret", home); }
 
+int sr_home_store_open(const char *home, int create, sr_store_t **out, char *err, size_t errlen) {
+  char path[4200], why[4600];
+  int rc;
+  sr_home_store_path(home, path, sizeof(path));
+  if ((rc = sr_home_check_store(path, why, sizeof(why)))) {
+    if (err) snprintf(err, errlen, "%s", why);
+    return rc;
+  }
+  return sr_store_open(path, create, out, err, errlen);
+}
+
 int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]) {
   char path[4200], hex[2 * SR_SECRET_BYTES + 1], text[400];
   uint8_t pk[SR_KEY_BYTES];
   int fd, rc = 0, n;
   if (mkdir(home, 0700) != 0 && errno != EEXIST) return SR_EIO;
   sr_home_secret_path(home, path, sizeof(path));
-  fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  /* O_EXCL never follows a link; O_NOFOLLOW says so twice. */
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return errno == EEXIST ? SR_EEXIST : SR_EIO;
   if (crypto_sign_keypair(pk, sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
   sr_hex_encode(sk, SR_SECRET_BYTES, hex);
@@ -57,7 +69,7 @@ static int no_key_but_owned(const char *home, char *err, size_t errlen) {
   sr_store_t *st = NULL;
   int owned;
   sr_home_store_path(home, path, sizeof(path));
-  if (access(path, F_OK) != 0 || sr_store_open(path, 0, &st, NULL, 0) != 0) return 0;
+  if (access(path, F_OK) != 0 || sr_home_store_open(home, 0, &st, NULL, 0) != 0) return 0;
   owned = sr_identity_check_store(home, st, NULL, err, errlen) == SR_EIDENTITY;
   sr_store_close(st);
   return owned;
@@ -90,12 +102,22 @@ int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, s
   struct stat sb;
   ssize_t n;
   int fd, rc = SR_EKEYFILE;
+  /* Every command that signs, and the node, load the key: a home others may
+   * write is refused here, before anything in it is trusted. */
+  if ((rc = sr_home_check(home, err, errlen))) return rc;
+  rc = SR_EKEYFILE;
   sr_home_secret_path(home, path, sizeof(path));
-  fd = open(path, O_RDONLY);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (no_key_but_owned(home, err, errlen)) return SR_ENOKEY;
     snprintf(err, errlen, "no identity in %s: run `seurone init` (or pass --home DIR)", home);
     return SR_ENOKEY;
+  }
+  if (fstat(fd, &sb) == 0 && sb.st_uid != geteuid()) {
+    snprintf(err, errlen, "%s belongs to another user (uid %u, you are %u): a key file that is not yours is not "
+             "your identity; put your own key file back there", path, (unsigned)sb.st_uid, (unsigned)geteuid());
+    close(fd);
+    return SR_EPERM;
   }
   if (fstat(fd, &sb) != 0 || (sb.st_mode & 077)) {
     snprintf(err, errlen, "%s is readable by others (mode %03o); run `chmod 600 %s` and check who may have copied it",

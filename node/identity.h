@@ -7,6 +7,7 @@
 #ifndef SR_IDENTITY_H
 #define SR_IDENTITY_H
 #include "core/entry.h"
+#include "node/home.h"
 #include <stddef.h>
 
 struct sr_store;
@@ -17,11 +18,16 @@ int sr_home_resolve(const char *flag, char *out, size_t cap);
 void sr_home_store_path(const char *home, char *out, size_t cap);
 void sr_home_secret_path(const char *home, char *out, size_t cap);
 
+/* Opens HOME/store (sr_store_open) after checking it is a real directory of
+ * ours with real files (sr_home_check_store): SR_EPERM and err when not. */
+int sr_home_store_open(const char *home, int create, struct sr_store **out, char *err, size_t errlen);
+
 /* Creates HOME (0700) and a new key pair in HOME/secret (0600). SR_EEXIST when a
  * key is already there (it is never overwritten). */
 int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]);
 /* Loads HOME/secret. SR_ENOKEY: none; SR_EPERM: group or others may read it;
- * SR_EKEYFILE: malformed. err receives a sentence saying what to do. When there
+ * SR_EKEYFILE: malformed; SR_EPERM also when the home may be written by others
+ * or is another user's (sr_home_check). err receives a sentence saying what to do. When there
  * is no key file but HOME/store names the identity it belongs to (a store
  * restored without its key), err says to restore the key file rather than to run
  * `seurone init`: it opens the store to find out, so call it before this process

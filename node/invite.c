@@ -122,8 +122,8 @@ static int refusal(char *reason, char *err, size_t errlen) {
 }
 
 int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err, size_t errlen) {
-  char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], path[4200];
-  uint8_t netkey[32], relay_key[32], sk[SR_SECRET_BYTES];
+  char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX];
+  uint8_t netkey[32], relay_key[32], *sk = NULL; /* sodium_malloc'd: out of core dumps */
   uint16_t port;
   sr_store_t *st = NULL;
   sr_net_conn *c;
@@ -147,10 +147,13 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     snprintf(err, errlen, "the invite's address is malformed (%s)", sr_strerror(rc));
     goto out;
   }
+  if (!(sk = sodium_malloc(SR_SECRET_BYTES))) { rc = SR_ENOMEM; goto out; }
   if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
   memcpy(a->self, sk + 32, 32);
-  sr_home_store_path(home, path, sizeof(path));
-  if ((rc = sr_store_open(path, 0, &st, err, errlen))) goto out;
+  if ((rc = sr_home_store_open(home, 0, &st, err, errlen))) goto out;
+  /* The accept signs nothing yet, but it makes this identity a member: a key
+   * file swapped for another identity's must not join in this store's name. */
+  if ((rc = sr_identity_check_store(home, st, sk + 32, err, errlen))) goto out;
 
   uv_loop_init(&a->loop);
   sr_net_config ncfg;
@@ -165,6 +168,8 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log, NULL, NULL};
   sr_net_init(&a->net, &a->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
+  sodium_free(sk); /* net holds the key now, as guarded as this copy was */
+  sk = NULL;
   sr_gossip_init(&a->g, &a->net, st, a->self, 0, &lim, &hooks);
   uv_timer_init(&a->loop, &a->timer);
   a->timer.data = a;
@@ -230,8 +235,9 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   json_decref(req);
   rc = 0;
 out:
-  sodium_memzero(sk, sizeof(sk));
+  if (sk) sodium_free(sk); /* wipes it */
   if (st) sr_store_close(st);
+  sodium_memzero(a->secret, sizeof(a->secret)); /* a code is a secret until the relay used it up */
   free(a);
   return rc;
 }

@@ -86,7 +86,7 @@ static void mass_is_conserved(void) {
       sr_pushsum_halve(&v[rnd() % N].ps, &fl[nfl++]);
     } else {
       int k = (int)(rnd() % (uint64_t)nfl), to = (int)(rnd() % N);
-      sr_pushsum_absorb(&v[to].ps, &fl[k], v[to].own);
+      if (sr_pushsum_plausible(&fl[k], 102)) sr_pushsum_absorb(&v[to].ps, &fl[k], v[to].own);
       fl[k] = fl[--nfl];
     }
     double m[5];
@@ -306,6 +306,48 @@ static void implausible_messages(void) {
   T_EQ(sr_pushsum_plausible(&m, 100), 0); /* more than an instance holds */
   m.w = 1e300;
   T_EQ(sr_pushsum_plausible(&m, 100), 0);
+  m.w = 0.5;
+  m.c = 1e15; /* the probe's frame: one of these set every size estimate to 10^15 */
+  T_EQ(sr_pushsum_plausible(&m, 100), 0);
+  m.c = SR_PUSHSUM_MAX_NODES;
+  T_EQ(sr_pushsum_plausible(&m, 100), 1);
+  m.c = 3;
+  m.x[SR_PUSHSUM_X_SESSIONS] = 3 * SR_PUSHSUM_MAX_SESSIONS; /* an average at the bound */
+  T_EQ(sr_pushsum_plausible(&m, 100), 1);
+  m.x[SR_PUSHSUM_X_SESSIONS] = 4 * SR_PUSHSUM_MAX_SESSIONS; /* more than any node can have */
+  T_EQ(sr_pushsum_plausible(&m, 100), 0);
+  m.x[SR_PUSHSUM_X_SESSIONS] = 0;
+  m.w = -0.0 - 1; /* the decoder refuses these already; the bound says so too */
+  T_EQ(sr_pushsum_plausible(&m, 100), 0);
+  m.w = NAN;
+  T_EQ(sr_pushsum_plausible(&m, 100), 0);
+}
+
+/* The worst one plausible frame can do: the estimate moves, but never past the
+ * size bound; one more absurd than that leaves no estimate rather than a lie. */
+static void one_frame_bounded(void) {
+  uint8_t a[32], b[32];
+  double own[SR_PUSHSUM_NVALUES] = {10, 2, 1};
+  sr_pushsum_t ps;
+  sr_pushsum_est_t e;
+  memset(a, 0x50, 32);
+  memset(b, 0x10, 32); /* the smaller key: the receiver switches to it */
+  sr_pushsum_init(&ps, a);
+  sr_pushsum_rollover(&ps, 7, own);
+  sr_pushsum_msg_t m = {.epoch = 7, .w = 1.0, .c = SR_PUSHSUM_MAX_NODES - 1};
+  memcpy(m.key, b, 32);
+  T_EQ(sr_pushsum_plausible(&m, 7), 1);
+  sr_pushsum_absorb(&ps, &m, own);
+  sr_pushsum_estimate(&ps, &e);
+  T_EQ(e.valid, 1);
+  T_CHECK(e.size <= SR_PUSHSUM_MAX_NODES);
+  m.w = 0x1p-60; /* a plausible c over almost no weight: c/w far past the bound */
+  m.c = 1000;
+  sr_pushsum_init(&ps, a);
+  sr_pushsum_rollover(&ps, 7, own);
+  sr_pushsum_absorb(&ps, &m, own);
+  sr_pushsum_estimate(&ps, &e);
+  T_EQ(e.valid, 0);
 }
 
 static void frame_roundtrip_and_rejects(void) {
@@ -451,7 +493,7 @@ static void trace(void) {
       sr_pushsum_halve(&v[rnd() % N].ps, &fl[nfl++]);
     } else {
       int k = (int)(rnd() % (uint64_t)nfl), to = (int)(rnd() % N);
-      sr_pushsum_absorb(&v[to].ps, &fl[k], v[to].own);
+      if (sr_pushsum_plausible(&fl[k], 102)) sr_pushsum_absorb(&v[to].ps, &fl[k], v[to].own);
       fl[k] = fl[--nfl];
     }
   }
@@ -477,6 +519,7 @@ int main(int argc, char **argv) {
   T_RUN(smaller_key_takes_over);
   T_RUN(epoch_rollover);
   T_RUN(implausible_messages);
+  T_RUN(one_frame_bounded);
   T_RUN(frame_roundtrip_and_rejects);
   T_RUN(config_keys);
   fprintf(stderr, "test_pushsum: %d checks passed\n", t_checks);

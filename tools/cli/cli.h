@@ -36,10 +36,36 @@ const sr_cmd_t *cli_find(const char *name);
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
 int cli_is_help(const char *arg);
 
+/* One line of a JSON Lines log (`export entries`, `import`): {"raw": base64 of
+ * the entry bytes, "id": optional 64 hex, ...}. A line longer than
+ * CLI_JSONL_LINE_MAX (an exported line is at most ~22 KB) is refused unread. */
+#define CLI_JSONL_LINE_MAX 65536
+typedef struct {
+  uint8_t raw[SR_ENTRY_MAX];
+  size_t len;
+  int has_expect; /* the line named an "id" */
+  uint8_t expect_id[SR_ID_BYTES];
+  char why[200]; /* what is wrong with the line, when cli_jsonl_parse fails */
+} cli_jsonl_t;
+/* Parses text[0..n) (no newline; need not be NUL-terminated): 0, or -1 with
+ * out->why set. */
+int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out);
+
 /* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);
 /* Loads the secret key; prints a clear error and returns nonzero if it cannot. */
-int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]);
+/* The key pair of cli->home in sodium_malloc'd memory (guard pages, mlock'd,
+ * left out of core dumps): free it with sodium_free, which wipes it. NULL
+ * with the error printed when there is none. */
+uint8_t *cli_load_key(sr_cli_t *cli);
+/* Only the public half (the secret is loaded, copied from and wiped):
+ * 0, or an error printed. */
+int cli_load_pk(sr_cli_t *cli, uint8_t pk[SR_KEY_BYTES]);
+/* cli_open_store(cli, 0), refused (NULL, error printed) unless the store
+ * belongs to pk (sr_identity_check_store): every command that signs with the
+ * key file opens the store this way, so a swapped key file never writes into
+ * another identity's log. */
+sr_store_t *cli_open_own_store(sr_cli_t *cli, const uint8_t pk[SR_KEY_BYTES]);
 /* A key or id as a person types it (resolve.c), into 32 bytes. kind is what the
  * argument names (SR_FIND_PERSON, _ENTRY, _PROJECT; store.h): all 64 hex digits
  * are taken as given, known or not; a prefix of at least 8 hex digits must match

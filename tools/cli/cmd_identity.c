@@ -10,16 +10,17 @@
  * restore of the store alone, `init` (which status and the errors once
  * suggested) would silently have made the person someone else. */
 int cmd_init(sr_cli_t *cli, int argc, char **argv) {
-  uint8_t sk[SR_SECRET_BYTES];
+  uint8_t *sk = NULL; /* sodium_malloc'd (cli_load_key) */
   char hex[SR_HEX_KEY_LEN + 1], err[4600], path[4200];
   int created = 0, have_key, rc, code = SR_EXIT_OK;
   sr_store_t *st = NULL;
   if (argc > 1) return cli_fail(SR_EXIT_USAGE, "init takes no arguments besides --home and --json: got '%s'", argv[1]);
   sr_home_secret_path(cli->home, path, sizeof(path));
   have_key = access(path, F_OK) == 0;
-  if (have_key && cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  if (have_key ? !(sk = cli_load_key(cli)) : !(sk = sodium_malloc(SR_SECRET_BYTES)))
+    return have_key ? SR_EXIT_ENV : cli_fail(SR_EXIT_ENV, "out of memory for the secret key");
   sr_home_store_path(cli->home, path, sizeof(path));
-  rc = sr_store_open(path, 0, &st, err, sizeof(err));
+  rc = sr_home_store_open(cli->home, 0, &st, err, sizeof(err));
   if (rc && rc != SR_ENOSTORE) {
     code = cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
     goto cleanup;
@@ -53,17 +54,16 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   }
 cleanup:
   if (st) sr_store_close(st);
-  sodium_memzero(sk, sizeof(sk));
+  sodium_free(sk); /* wipes it */
   return code;
 }
 
 int cmd_id(sr_cli_t *cli, int argc, char **argv) {
-  uint8_t sk[SR_SECRET_BYTES];
+  uint8_t pk[SR_KEY_BYTES];
   char hex[SR_HEX_KEY_LEN + 1];
   if (argc > 1) return cli_fail(SR_EXIT_USAGE, "id takes no arguments: got '%s'", argv[1]);
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
-  sodium_memzero(sk, sizeof(sk));
+  if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
+  sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (cli->json) cli_json_print(json_pack("{s:s}", "id", hex));
   else printf("%s\n", hex);
   return 0;
@@ -193,7 +193,7 @@ static int put_keys(sr_cli_t *cli, const type_spec_t *spec, const char *const *v
  * directly, and peers get it at their next sync. */
 int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts, char idhex[65],
                 uint64_t *seq) {
-  uint8_t sk[SR_SECRET_BYTES], id[SR_ID_BYTES];
+  uint8_t *sk, id[SR_ID_BYTES];
   char why[200] = "";
   sr_store_t *st;
   int rc;
@@ -225,13 +225,13 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
                       "`seurone log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
     ts = cli_now_ms();
   }
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  if (!(st = cli_open_store(cli, 0))) {
-    sodium_memzero(sk, sizeof(sk));
+  if (!(sk = cli_load_key(cli))) return SR_EXIT_ENV;
+  if (!(st = cli_open_own_store(cli, sk + 32))) {
+    sodium_free(sk);
     return SR_EXIT_ENV;
   }
   rc = sr_store_publish(st, sk, type, content, len, ts, cli_now_ms(), id, seq, why, sizeof(why));
-  sodium_memzero(sk, sizeof(sk));
+  sodium_free(sk); /* wipes it */
   if (rc) rc = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
                         why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   else sr_hex_encode(id, SR_ID_BYTES, idhex);

@@ -8,7 +8,7 @@
 int cli_node_address(sr_cli_t *cli, const char *listen, char *out, size_t cap) {
   sr_config_t cfg;
   char err[4600], host[SR_NET_HOST_MAX], ip[SR_NET_HOST_MAX];
-  uint8_t sk[SR_SECRET_BYTES];
+  uint8_t pk[SR_KEY_BYTES];
   int rc;
   /* A running node knows the port it really bound (listen = ...:0 included). */
   if (!listen && sr_control_run_info(cli->home, NULL, out, cap) == 0) return 0;
@@ -19,21 +19,18 @@ int cli_node_address(sr_cli_t *cli, const char *listen, char *out, size_t cap) {
     return cli_fail(SR_EXIT_ENV, "%s listens on port 0 (any free port), so its address is known only while it runs: "
                     "start it with `seurone run`, or set a port with listen = HOST:PORT in %s/config",
                     listen ? "--listen" : "the config", cli->home);
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
+  if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
   /* A host name in listen: the IP the node will bind, as it will advertise it. */
   if ((rc = sr_net_listen_ip(cfg.listen_host, ip, sizeof(ip)))) {
-    sodium_memzero(sk, sizeof(sk));
     return cli_fail(SR_EXIT_ENV, "listen host '%s' is neither an IP address nor a host name this machine resolves: "
                     "use an IP address in `listen` of %s/config", cfg.listen_host, cli->home);
   }
   if (cfg.advertise[0]) snprintf(host, sizeof(host), "%s", cfg.advertise);
   else if ((rc = sr_net_advertise_host(ip, host, sizeof(host)))) {
-    sodium_memzero(sk, sizeof(sk));
     return cli_fail(SR_EXIT_ENV, "cannot choose a host to advertise: %s (set advertise = HOST in %s/config)",
                     sr_strerror(rc), cli->home);
   }
-  rc = sr_net_address_format(host, cfg.listen_port, sk + 32, out, cap);
-  sodium_memzero(sk, sizeof(sk));
+  rc = sr_net_address_format(host, cfg.listen_port, pk, out, cap);
   if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an address from host '%s': %s", host, sr_strerror(rc));
   return 0;
 }

@@ -15,8 +15,11 @@
 #include "node/peer_json.h"
 #include "store/peers.h"
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CALL_TIMEOUT_MS 10000
 
@@ -91,13 +94,12 @@ static void age(uint64_t then_ms, char *out, size_t cap) {
 
 /* What the store knows when no node runs. NULL (error printed) on failure. */
 static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
-  uint8_t sk[SR_SECRET_BYTES];
+  uint8_t pk[SR_KEY_BYTES];
   char hex[SR_HEX_KEY_LEN + 1];
   sr_store_info_t info;
   sr_store_t *st;
-  if (cli_load_key(cli, sk)) return NULL;
-  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
-  sodium_memzero(sk, sizeof(sk));
+  if (cli_load_pk(cli, pk)) return NULL;
+  sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (!(st = cli_open_store(cli, 0))) return NULL;
   memset(&info, 0, sizeof(info));
   if (sr_store_info(st, &info) != 0) {
@@ -260,7 +262,7 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
   }
   if (json_array_size(peers) == 0) {
     fprintf(stderr, "no peers yet: `seurone peer add ADDRESS`, a `bootstrap = ADDRESS` line in %s/config, or "
-            "`seurone invite accept CODE`\n", cli->home);
+            "`seurone invite accept -` (then paste the code)\n", cli->home);
     json_decref(peers);
     return SR_EXIT_OK;
   }
@@ -305,7 +307,7 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
 
 static int peer_add(sr_cli_t *cli, int argc, char **argv) {
   char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
-  uint8_t key[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
+  uint8_t key[SR_KEY_BYTES], pk[SR_KEY_BYTES];
   uint16_t port;
   json_t *r = NULL;
   int rc, self, running;
@@ -314,9 +316,8 @@ static int peer_add(sr_cli_t *cli, int argc, char **argv) {
   if ((rc = sr_net_address_parse(addr, host, sizeof(host), &port, key)))
     return cli_fail(SR_EXIT_USAGE, "'%s' is not a seurone address: %s; it looks like seurone://HOST:PORT/KEY, as "
                     "`seurone address` prints it on the other node", addr, sr_strerror(rc));
-  if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-  self = memcmp(sk + 32, key, SR_KEY_BYTES) == 0;
-  sodium_memzero(sk, sizeof(sk));
+  if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
+  self = memcmp(pk, key, SR_KEY_BYTES) == 0;
   if (self) return cli_fail(SR_EXIT_USAGE, "%s is this node's own address: add the address of another node", addr);
   sr_hex_encode(key, SR_KEY_BYTES, hex);
 
@@ -506,17 +507,48 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   rc = sr_invite_format(address, cfg.network_key, secret, code, sizeof(code));
   sodium_memzero(secret, sizeof(secret));
   if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an invite code for the address '%s': %s", address, sr_strerror(rc));
-  if (cli->json)
-    cli_json_print(json_pack("{s:s, s:s, s:I, s:o}", "code", code, "address", address, "uses", (json_int_t)uses,
+  if (cli->json) {
+    /* jansson's copy of the code is wiped too before it is freed. */
+    json_t *jcode = json_string(code);
+    cli_json_print(json_pack("{s:O, s:s, s:I, s:o}", "code", jcode, "address", address, "uses", (json_int_t)uses,
                              "expires", json_null()));
-  else {
+    if (jcode) sodium_memzero((char *)json_string_value(jcode), json_string_length(jcode));
+    json_decref(jcode);
+  } else {
     printf("%s\n", code);
     if (cli_tty())
       fprintf(stderr, "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
-              "CODE`\n", uses, uses == 1 ? "" : "s");
+              "-` and paste it\n", uses, uses == 1 ? "" : "s");
   }
   sodium_memzero(code, sizeof(code));
   return SR_EXIT_OK;
+}
+
+/* Reads an invite code from fd into code (cap bytes, NUL-terminated, the
+ * blanks around it trimmed): 0, 1 when longer than cap allows, -1 on a read
+ * error. Everything read is wiped: a code is a secret until it is used. */
+static int read_code(int fd, char *code, size_t cap) {
+  char buf[SR_INVITE_CODE_MAX + 256];
+  size_t n = 0;
+  ssize_t r;
+  int rc = 0;
+  while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      rc = -1;
+      goto out;
+    }
+    n += (size_t)r;
+  }
+  size_t a = 0;
+  while (a < n && isspace((unsigned char)buf[a])) a++;
+  while (n > a && isspace((unsigned char)buf[n - 1])) n--;
+  if (n - a >= cap || n == sizeof(buf)) { rc = 1; goto out; }
+  memcpy(code, buf + a, n - a);
+  code[n - a] = '\0';
+out:
+  sodium_memzero(buf, sizeof(buf));
+  return rc;
 }
 
 static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
@@ -524,18 +556,41 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   char hex[SR_HEX_KEY_LEN + 1];
   uint8_t nk[32], relay_key[SR_KEY_BYTES];
   uint16_t port;
-  const char *why;
+  const char *why, *file = NULL;
   int rc;
-  if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone invite accept CODE (the whole seurone-invite:1:... line)");
-  /* Pasted codes often carry a space or a newline around them. */
-  const char *s = argv[2];
-  while (isspace((unsigned char)*s)) s++;
-  size_t n = strlen(s);
-  while (n && isspace((unsigned char)s[n - 1])) n--;
-  if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
-  memcpy(code, s, n);
-  code[n] = '\0';
-  if ((why = sr_invite_problem(code)) != NULL) return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
+  if (argc == 4 && !strcmp(argv[2], "--file")) file = argv[3];
+  else if (argc == 3 && !strncmp(argv[2], "--file=", 7)) file = argv[2] + 7;
+  else if (argc == 3 && !strcmp(argv[2], "-")) file = "-";
+  else if (argc != 3)
+    return cli_fail(SR_EXIT_USAGE, "usage: seurone invite accept - (the code on standard input), "
+                    "seurone invite accept --file FILE, or seurone invite accept CODE");
+  if (file) {
+    /* From standard input or a file: the code never appears in the process's
+     * command line, which every user of the machine can read (/proc/PID/cmdline). */
+    int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", file, strerror(errno));
+    if (fd == 0 && isatty(0)) fprintf(stderr, "paste the invite code, then press Enter and Ctrl-D:\n");
+    rc = read_code(fd, code, sizeof(code));
+    if (fd != 0) close(fd);
+    if (rc < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", fd ? file : "standard input", strerror(errno));
+    if (rc > 0) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+  } else {
+    /* Pasted codes often carry a space or a newline around them. */
+    const char *s = argv[2];
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) n--;
+    if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+    memcpy(code, s, n);
+    code[n] = '\0';
+    /* Out of /proc/PID/cmdline from here on (it was there until now: say so
+     * in --help, and prefer - or --file). */
+    sodium_memzero(argv[2], strlen(argv[2]));
+  }
+  if ((why = sr_invite_problem(code)) != NULL) {
+    sodium_memzero(code, sizeof(code));
+    return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
+  }
   sr_invite_parse(code, address, sizeof(address), nk, NULL);
   sr_net_address_parse(address, host, sizeof(host), &port, relay_key);
   sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
@@ -545,7 +600,7 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sodium_memzero(code, sizeof(code));
   /* A refusal, or a network the config does not allow: err is the whole sentence. */
   if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
-  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL)
+  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL || rc == SR_EIDENTITY)
     return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
   /* err names the relay and what went wrong (invite.c): not said twice. */
   if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));
@@ -570,5 +625,5 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
 int cmd_invite(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "create")) return invite_create(cli, argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "accept")) return invite_accept(cli, argc, argv);
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept CODE");
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept -|--file FILE|CODE");
 }

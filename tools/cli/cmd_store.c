@@ -74,7 +74,7 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
 }
 
 int cmd_log(sr_cli_t *cli, int argc, char **argv) {
-  uint8_t author[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
+  uint8_t author[SR_KEY_BYTES];
   int all = 0, rc;
   const char *who = NULL;
   for (int i = 1; i < argc; i++) {
@@ -85,9 +85,7 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
   if (who) {
     if ((rc = cli_resolve(cli, SR_FIND_PERSON, "AUTHOR", who, author))) return rc;
   } else if (!all) {
-    if (cli_load_key(cli, sk)) return SR_EXIT_ENV;
-    memcpy(author, sk + 32, SR_KEY_BYTES);
-    sodium_memzero(sk, sizeof(sk));
+    if (cli_load_pk(cli, author)) return SR_EXIT_ENV;
   }
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;

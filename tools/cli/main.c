@@ -75,8 +75,10 @@ static const sr_cmd_t commands[] = {
   {"import", cmd_import, "ingest entries from a JSON Lines file (offline sync)",
    "usage: seurone import FILE|- [--json] [--batch N] [--verbose]\n"
    "Validates every line; good entries are stored, bad lines are reported with their line\n"
-   "number and reason and never stored. Each batch of N lines (default 5000) is one\n"
-   "transaction; --verbose prints a line after each committed batch. Exits 1 if any line\n"
+   "number and reason and never stored. Each batch of N lines (default 5000, fewer when\n"
+   "they hold 4 MiB of entries) is one transaction, so memory stays small whatever the\n"
+   "file's size; a line longer than 64 KiB is rejected unread. --verbose prints a line\n"
+   "after each committed batch. Exits 1 if any line\n"
    "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
   {"address", cmd_address, "print this node's copy-pasteable address",
    "usage: seurone address [--listen HOST:PORT] [--json]\n"
@@ -139,6 +141,8 @@ static const sr_cmd_t commands[] = {
    "addresses_left, connected, node_running}.\n"},
   {"invite", cmd_invite, "relay invites: create one, or accept one",
    "usage: seurone invite create [--uses N] [--json]\n"
+   "       seurone invite accept - [--json]          (the code on standard input)\n"
+   "       seurone invite accept --file FILE [--json]\n"
    "       seurone invite accept CODE [--json]\n"
    "create (on a relay): prints a code seurone-invite:1:ADDRESS:NETWORK-KEY:SECRET that can\n"
    "  be redeemed N times (default 1). The address is the running node's, else the one\n"
@@ -149,6 +153,9 @@ static const sr_cmd_t commands[] = {
    "  (restart a running node then); one for another network than the config's closed\n"
    "  one is refused without joining (exit 1). A used-up or unknown code is refused with\n"
    "  the relay's reason (exit 1); a malformed code is a usage error (exit 2).\n"
+   "  Prefer `-` or --file: a code given as CODE sits in the command line, which other\n"
+   "  users of this machine can read while the command runs (and in your shell history);\n"
+   "  e.g. `seurone invite accept -`, paste the code, Enter, Ctrl-D.\n"
    "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
   {"metrics", cmd_metrics, "structural metrics of the graph held",
    "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
@@ -260,5 +267,9 @@ int main(int argc, char **argv) {
   }
   if (sr_home_resolve(home_flag, cli.home, sizeof(cli.home)) != 0)
     return cli_fail(SR_EXIT_ENV, "no home directory: pass --home DIR or set SEURONE_HOME");
+  /* Every command trusts what the home holds: a home others may write is
+   * refused before any of it is read (node/home.h). */
+  char err[4600];
+  if (sr_home_check(cli.home, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
   return cmd->run(&cli, n, args);
 }

@@ -46,20 +46,55 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
 sr_store_t *cli_open_store(sr_cli_t *cli, int create) {
   char path[4200], err[4600];
   sr_store_t *st = NULL;
+  int rc;
+  if ((rc = sr_home_check(cli->home, err, sizeof(err)))) {
+    cli_fail(SR_EXIT_ENV, "%s", err);
+    return NULL;
+  }
   sr_home_store_path(cli->home, path, sizeof(path));
-  int rc = sr_store_open(path, create, &st, err, sizeof(err));
-  if (rc == SR_ENOSTORE)
+  rc = sr_home_store_open(cli->home, create, &st, err, sizeof(err));
+  if (rc == SR_EPERM)
+    cli_fail(SR_EXIT_ENV, "%s", err);
+  else if (rc == SR_ENOSTORE)
     cli_fail(SR_EXIT_ENV, "no store in %s: run `seurone init` first (or pass --home DIR)", cli->home);
   else if (rc)
     cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
   return st;
 }
 
-int cli_load_key(sr_cli_t *cli, uint8_t sk[SR_SECRET_BYTES]) {
+uint8_t *cli_load_key(sr_cli_t *cli) {
   char err[4600];
-  int rc = sr_identity_load(cli->home, sk, err, sizeof(err));
-  if (rc) cli_fail(SR_EXIT_ENV, "%s", err);
-  return rc;
+  uint8_t *sk = sodium_malloc(SR_SECRET_BYTES);
+  int rc;
+  if (!sk) {
+    cli_fail(SR_EXIT_ENV, "out of memory for the secret key");
+    return NULL;
+  }
+  if ((rc = sr_identity_load(cli->home, sk, err, sizeof(err)))) {
+    cli_fail(SR_EXIT_ENV, "%s", err);
+    sodium_free(sk);
+    return NULL;
+  }
+  return sk;
+}
+
+int cli_load_pk(sr_cli_t *cli, uint8_t pk[SR_KEY_BYTES]) {
+  uint8_t *sk = cli_load_key(cli);
+  if (!sk) return SR_ENOKEY;
+  memcpy(pk, sk + 32, SR_KEY_BYTES);
+  sodium_free(sk);
+  return 0;
+}
+
+sr_store_t *cli_open_own_store(sr_cli_t *cli, const uint8_t pk[SR_KEY_BYTES]) {
+  char err[4600];
+  sr_store_t *st = cli_open_store(cli, 0);
+  if (st && sr_identity_check_store(cli->home, st, pk, err, sizeof(err))) {
+    cli_fail(SR_EXIT_ENV, "%s", err);
+    sr_store_close(st);
+    st = NULL;
+  }
+  return st;
 }
 
 /* UTF-8 as written: jansson holds only valid UTF-8 strings, and escapes the

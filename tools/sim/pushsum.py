@@ -75,6 +75,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # core/pushsum.h
 NVALUES = 3  # entries, sessions, entries per minute
 ADDED, SWITCHED, IGNORED, STALE = 0, 1, 2, 3
+MAX_NODES = 2.0 ** 20  # SR_PUSHSUM_MAX_NODES
+X_MAX = [2.0 ** 36, 2.0 ** 17, 2.0 ** 32]  # SR_PUSHSUM_MAX_ENTRIES, _SESSIONS, _RATE
+SLACK = 1.0 + 2.0 ** -30
+
+
+def plausible(m, now_epoch):
+    """sr_pushsum_plausible: what one frame may claim."""
+    epoch, _key, w, c, x = m
+    if epoch > now_epoch + 1 or not w >= 0 or w > SLACK:
+        return False
+    if not c >= 0 or c > MAX_NODES:
+        return False
+    return all(v >= 0 and v <= c * xm * SLACK for v, xm in zip(x, X_MAX))
 
 
 class PushSum:
@@ -138,7 +151,8 @@ class PushSum:
         if not self.started or not self.w > 0 or not self.c > 0:
             return (False, None, None)
         size, avg = self.c / self.w, [v / self.c for v in self.x]
-        if not all(math.isfinite(v) for v in [size] + avg):
+        if not all(math.isfinite(v) for v in [size] + avg) or size > MAX_NODES or \
+                any(a > xm for a, xm in zip(avg, X_MAX)):
             return (False, None, None)
         return (True, size, avg)
 
@@ -203,6 +217,9 @@ class Sim:
 
     def deliver(self, dst, m):
         if not self.alive[dst] or self.rng.random() < self.loss:
+            self.dropped += 1
+            return
+        if not plausible(m, self.epoch):
             self.dropped += 1
             return
         self.nodes[dst].absorb(m, self.own[dst])
@@ -415,7 +432,8 @@ def mirror_trace():
         else:
             k = rnd() % len(fl)
             to = rnd() % n_nodes
-            nodes[to].absorb(fl[k], own[to])
+            if plausible(fl[k], 102):
+                nodes[to].absorb(fl[k], own[to])
             fl[k] = fl[-1]  # C: fl[k] = fl[--nfl]
             fl.pop()
     lines = []

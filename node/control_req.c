@@ -1,0 +1,102 @@
+/* control_req.c: decoding one control-socket request (see control_req.h). */
+#include "node/control_req.h"
+#include "core/core.h"
+#include <stdio.h>
+#include <string.h>
+
+json_t *sr_control_fail(int code, const char *msg) {
+  /* msg may quote the request (jansson's "near '...'", an unknown command),
+   * which need not be UTF-8: a JSON string cannot hold that, so such bytes
+   * become '?' rather than the reply becoming NULL (found by fuzz_control). */
+  json_t *m = json_string(msg);
+  if (!m) {
+    char safe[700];
+    size_t i;
+    for (i = 0; msg[i] && i + 1 < sizeof(safe); i++) safe[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+    safe[i] = '\0';
+    m = json_string(safe);
+  }
+  return json_pack("{s:b, s:o, s:s}", "ok", 0, "error", m, "code", sr_errname(code));
+}
+
+static json_t *decode_publish(sr_control_req_t *r) {
+  json_t *jt = json_object_get(r->doc, "type");
+  const char *type = json_string_value(jt);
+  const char *b64 = json_string_value(json_object_get(r->doc, "content"));
+  char err[600];
+  size_t tlen;
+  int rc;
+  if (!type || !b64) return sr_control_fail(SR_ECONTROL, "publish needs \"type\" (a string) and \"content\" (base64)");
+  tlen = strlen(type);
+  if (tlen == 0 || tlen > SR_TYPE_MAX || tlen != json_string_length(jt))
+    return sr_control_fail(SR_ETYPE, "\"type\" must be 1 to 32 bytes");
+  memcpy(r->type, type, tlen + 1);
+  if (sodium_base642bin(r->content, sizeof(r->content), b64, strlen(b64), NULL, &r->content_len, NULL,
+                        sodium_base64_VARIANT_ORIGINAL) != 0)
+    return sr_control_fail(SR_ECONTROL, "\"content\" is not standard base64 of at most 16 KiB");
+  const uint8_t *c = r->content;
+  if ((rc = sr_canon_check(c, r->content_len, SR_CANON_MAX_DEPTH, NULL)) != 0 || r->content_len == 0 ||
+      !((c[0] & 0xf0) == 0x80 || c[0] == 0xde || c[0] == 0xdf)) {
+    snprintf(err, sizeof(err), "\"content\" is not one canonical msgpack map%s%s", rc ? ": " : "",
+             rc ? sr_strerror(rc) : "");
+    return sr_control_fail(rc ? rc : SR_ECONTENT, err);
+  }
+  return NULL;
+}
+
+/* {"cmd": "peer_remove", "key": 64 hex, "address"?: one of its addresses}. */
+static json_t *decode_peer_remove(sr_control_req_t *r) {
+  const char *hex = json_string_value(json_object_get(r->doc, "key"));
+  json_t *addr = json_object_get(r->doc, "address");
+  if (!hex || sr_hex_decode(hex, r->key, sizeof(r->key)) != 0)
+    return sr_control_fail(SR_ECONTROL, "peer_remove needs \"key\" (64 hex digits)");
+  if (addr && !json_is_string(addr)) return sr_control_fail(SR_ECONTROL, "peer_remove: \"address\" must be a string");
+  r->address = addr ? json_string_value(addr) : NULL;
+  return NULL;
+}
+
+static json_t *decode_cmd(sr_control_req_t *r) {
+  const char *cmd = json_string_value(json_object_get(r->doc, "cmd"));
+  char err[200];
+  if (!cmd) return sr_control_fail(SR_ECONTROL, "the request has no \"cmd\" string");
+  if (!strcmp(cmd, "status")) r->cmd = SR_CTL_STATUS;
+  else if (!strcmp(cmd, "peers")) r->cmd = SR_CTL_PEERS;
+  else if (!strcmp(cmd, "stop")) r->cmd = SR_CTL_STOP;
+  else if (!strcmp(cmd, "peer_add")) {
+    r->cmd = SR_CTL_PEER_ADD;
+    if (!(r->address = json_string_value(json_object_get(r->doc, "address"))))
+      return sr_control_fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
+  } else if (!strcmp(cmd, "peer_remove")) {
+    r->cmd = SR_CTL_PEER_REMOVE;
+    return decode_peer_remove(r);
+  } else if (!strcmp(cmd, "publish")) {
+    r->cmd = SR_CTL_PUBLISH;
+    return decode_publish(r);
+  } else {
+    snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, stop)", cmd);
+    return sr_control_fail(SR_ECONTROL, err);
+  }
+  return NULL;
+}
+
+json_t *sr_control_req_decode(const char *line, size_t len, sr_control_req_t *req) {
+  json_error_t je;
+  char msg[300];
+  json_t *bad;
+  memset(req, 0, sizeof(*req));
+  req->doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+  if (!json_is_object(req->doc)) {
+    if (req->doc) snprintf(msg, sizeof(msg), "the request must be one JSON object");
+    else snprintf(msg, sizeof(msg), "the request is not valid JSON: %s (column %d)", je.text, je.column);
+    sr_control_req_free(req);
+    return sr_control_fail(SR_ECONTROL, msg);
+  }
+  if ((bad = decode_cmd(req)) != NULL) sr_control_req_free(req);
+  return bad;
+}
+
+void sr_control_req_free(sr_control_req_t *req) {
+  json_decref(req->doc);
+  req->doc = NULL;
+  req->address = NULL;
+}

@@ -1,0 +1,38 @@
+/* control_req.h: decoding one control-socket request line (control.h lists the
+ * requests). Pure: no socket, no node; control.c decodes with it and then acts,
+ * and tests/fuzz/fuzz_control.c feeds it arbitrary bytes. */
+#ifndef SR_CONTROL_REQ_H
+#define SR_CONTROL_REQ_H
+#include "core/entry.h"
+#include <jansson.h>
+#include <stddef.h>
+
+typedef enum {
+  SR_CTL_STATUS = 1,
+  SR_CTL_PEERS,
+  SR_CTL_PEER_ADD,
+  SR_CTL_PEER_REMOVE,
+  SR_CTL_PUBLISH,
+  SR_CTL_STOP,
+} sr_ctl_cmd_t;
+
+typedef struct {
+  sr_ctl_cmd_t cmd;
+  json_t *doc;         /* the parsed request, owned: sr_control_req_free */
+  const char *address; /* peer_add (always), peer_remove (NULL: the whole peer); in doc */
+  uint8_t key[SR_KEY_BYTES];       /* peer_remove */
+  char type[SR_TYPE_MAX + 1];      /* publish: 1..SR_TYPE_MAX bytes, no NUL inside */
+  uint8_t content[SR_ENTRY_MAX];   /* publish: one canonical msgpack map */
+  size_t content_len;
+} sr_control_req_t;
+
+/* Decodes line[0..len) (newline excluded) into req. NULL when it is a valid
+ * request (free req with sr_control_req_free); else the error reply to send,
+ * {"ok":false, "error", "code"}, and req holds nothing to free. */
+json_t *sr_control_req_decode(const char *line, size_t len, sr_control_req_t *req);
+void sr_control_req_free(sr_control_req_t *req);
+
+/* {"ok":false, "error":msg, "code":sr_errname(code)}. */
+json_t *sr_control_fail(int code, const char *msg);
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The secret key is left out of core dumps (issue 11, item 10).
+
+A crash core of a running node once held the key twice (the node's copy and the
+network layer's). The node keeps its only copies in sodium_malloc'd memory,
+which libsodium marks MADV_DONTDUMP. This test starts a real node, makes it dump
+core the way a crash does (SIGSEGV with RLIMIT_CORE raised, the kernel writing
+the core named by /proc/sys/kernel/core_pattern into the node's working
+directory), and searches the core for the key's seed, raw and in hex. When the
+kernel cannot write a core here (core_pattern is a pipe to a crash handler, or
+names another directory), gdb's gcore of the live node is used instead, which
+honours MADV_DONTDUMP too. Exits 77 (skipped) when neither is possible.
+"""
+import argparse
+import json
+import os
+import resource
+import signal
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Home, check, finish, tempdir  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--seurone", required=True)
+A = ap.parse_args()
+root = tempdir()
+# An ASan build maps terabytes of shadow memory and turns core dumps off: the
+# plain build (tests/run runs both) is the one this test is about.
+probe = subprocess.run([A.seurone, "--help"], capture_output=True, text=True,
+                       env=dict(os.environ, ASAN_OPTIONS="help=1"))
+if "AddressSanitizer" in probe.stdout + probe.stderr:
+    print("skip: an AddressSanitizer build writes no useful core")
+    finish(root)
+    sys.exit(77)
+ada = Home(A.seurone, root, "ada")
+ada.json("init")
+with open(os.path.join(ada.path, "secret")) as f:
+    hexkey = [l.split()[1] for l in f if l.startswith("ed25519 ")][0]
+seed = bytes.fromhex(hexkey)[:32]
+
+
+def start():
+    cwd = os.path.join(root, f"cwd{time.time_ns()}")
+    os.mkdir(cwd)
+
+    def unlimited_core():
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    proc = subprocess.Popen([A.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0"], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=unlimited_core)
+    deadline = time.time() + 20
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with open(os.path.join(ada.path, "run.json")) as f:
+                if json.load(f).get("pid") == proc.pid:
+                    return proc, cwd
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    return proc, cwd
+
+
+def count(core):
+    with open(core, "rb") as f:
+        data = f.read()
+    return data.count(seed) + data.count(hexkey[:64].encode())
+
+
+with open("/proc/sys/kernel/core_pattern") as f:
+    pattern = f.read().strip()
+core = None
+if not pattern.startswith("|") and "/" not in pattern:
+    proc, cwd = start()
+    proc.send_signal(signal.SIGSEGV)
+    proc.wait(timeout=30)
+    cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith(pattern.split("%")[0] or "core")]
+    core = cores[0] if cores else None
+    how = "the kernel's core of a SIGSEGV"
+if core is None and shutil.which("gcore"):
+    proc, cwd = start()
+    out = os.path.join(cwd, "gcore")
+    subprocess.run(["gcore", "-o", out, str(proc.pid)], capture_output=True, timeout=120)
+    proc.kill()
+    proc.wait()
+    cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith("gcore")]
+    core = cores[0] if cores else None
+    how = "gdb's gcore of the running node"
+if core is None:
+    print(f"skip: no core could be written here (core_pattern {pattern!r}, gcore {shutil.which('gcore')})")
+    finish(root)
+    sys.exit(77)
+n = count(core)
+check(os.path.getsize(core) > 100000, f"{how}: {os.path.getsize(core)} bytes")
+check(n == 0, f"the secret key is nowhere in {how} ({n} copies)")
+finish(root)

@@ -1,0 +1,47 @@
+/* jsonl.c: one line of a JSON Lines log file, as `seurone export entries`
+ * writes it (see cli.h, cli_jsonl_parse). Apart from cmd_exchange.c so that a
+ * fuzz target (tests/fuzz/fuzz_jsonl.c) drives exactly this code. */
+#include "tools/cli/cli.h"
+#include <string.h>
+
+int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
+  json_error_t jerr;
+  json_t *o = NULL;
+  const char *b64, *id;
+  size_t b64len;
+  int rc = -1;
+  memset(out, 0, sizeof(*out));
+  if (n > CLI_JSONL_LINE_MAX) {
+    snprintf(out->why, sizeof(out->why), "longer than any exported entry line (%d bytes at most)", CLI_JSONL_LINE_MAX);
+    return -1;
+  }
+  o = json_loadb(text, n, 0, &jerr);
+  if (!o || !json_is_object(o)) {
+    snprintf(out->why, sizeof(out->why), "not a JSON object (%s)", o ? "another JSON value" : jerr.text);
+    goto out;
+  }
+  json_t *raw = json_object_get(o, "raw");
+  if (!(b64 = json_string_value(raw))) {
+    snprintf(out->why, sizeof(out->why), "no \"raw\" field with the base64 entry bytes");
+    goto out;
+  }
+  /* Decoded straight into the fixed buffer: a "raw" longer than any entry
+   * never costs more than SR_ENTRY_MAX bytes. */
+  b64len = json_string_length(raw);
+  if (b64len > sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL) ||
+      sodium_base642bin(out->raw, sizeof(out->raw), b64, b64len, NULL, &out->len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    snprintf(out->why, sizeof(out->why), "\"raw\" is not valid base64 of at most %d bytes (the largest entry)", SR_ENTRY_MAX);
+    goto out;
+  }
+  if ((id = json_string_value(json_object_get(o, "id")))) {
+    if (sr_hex_decode(id, out->expect_id, SR_ID_BYTES) != 0) {
+      snprintf(out->why, sizeof(out->why), "\"id\" is not 64 hex digits");
+      goto out;
+    }
+    out->has_expect = 1;
+  }
+  rc = 0;
+out:
+  json_decref(o);
+  return rc;
+}
