@@ -17,9 +17,10 @@
  *   --hello-only        hello, then a clean goodbye (a well-behaved control)
  *   --announce ADDRESS  hello, a reachable frame [10, ADDRESS] (an address that may
  *                       name another key than ours: a lie), then a clean goodbye
- *   --notes-flood SECONDS  for SECONDS, notes frames of 256 random authors at
- *                       --rate frames per second (default 400: about 4.5 MB/s,
- *                       inside the default rate limits), then waits
+ *   --notes-flood SECONDS  for SECONDS, notes frames of 256 random authors, each
+ *                       followed by a have frame for another random author, at
+ *                       --rate pairs per second (default 400: about 4.5 MB/s and
+ *                       800 frames/s, inside the default rate limits), then waits
  *   --resend N          an entry of our own log (seq 1, an about entry) N times as
  *                       fast as the socket takes it, then waits
  *   --ask HEX[,HEX...]  notes [A, 0, eager] for each author A, then waits and
@@ -512,11 +513,14 @@ int main(int argc, char **argv) {
             notes[k].eager = 1;
           }
           sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
+          randombytes_buf(authors[0], 32);
+          sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
           ok = send_boxed((const uint8_t *)sb.data, sb.size);
           msgpack_sbuffer_clear(&sb);
-          if (ok == 0) sent_frames++, frames++;
+          if (ok == 0) sent_frames += 2, frames++;
         }
-        printf("sent %llu notes frames (%llu notes for random authors)\n", frames, frames * SR_FRAME_MAX_NOTES);
+        printf("sent %llu notes frames (%llu notes for random authors) and %llu have frames\n", frames,
+               frames * SR_FRAME_MAX_NOTES, frames);
         break;
       }
       case M_RESEND: {
