@@ -280,7 +280,7 @@ static void send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int ea
   if (s) {
     s->told = 1;
     s->asked_eager = (uint8_t)eager;
-    s->taken = seq; /* what follows seq is asked for again: not a resend */
+    if (eager) s->taken = seq; /* what follows seq is asked for again: not a resend */
   }
   msgpack_sbuffer_init(&sb);
   sr_frame_notes(&sb, &n, 1);
