@@ -19,7 +19,15 @@ SLACK_KB = 64 * 1024  # generous: the flood would add several hundred MB
 
 
 def main(c):
-    a, b = h.good_pair(c)
+    a, b = c.node("a"), c.node("b")
+    a.follow(b)
+    b.follow(a)
+    # Under ASan, freed memory sits in a quarantine (256 MB by default) that
+    # would count as growth; a small one keeps VmHWM about live memory.
+    a.start(env={"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:quarantine_size_mb=8"})
+    b.start()
+    b.peer_add(a)
+    h.wait_until(lambda: b.ids(b) <= a.ids(b) and a.ids(a) <= b.ids(a), 30, "a and b synced")
     pid = a.proc.pid
     base = procinfo.mem_kb(pid)
     h.note(f"a before the flood: VmRSS {base['VmRSS']} kB, VmHWM {base['VmHWM']} kB")
