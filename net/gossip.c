@@ -514,7 +514,9 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   /* Only the author is needed to route it; the signature is checked once, in the store. */
   int rc = sr_entry_peek_author(f->entry, f->entry_len, author);
   if (rc) return rc;
-  if (!g->h.in_scope(g->h.ctx, author)) return 1; /* unsolicited: noise */
+  /* Unsolicited: noise. Not entitled: the duplicate or gap note would tell the
+   * peer what this node holds. */
+  if (!g->h.in_scope(g->h.ctx, author) || !entitled(p, author)) return 1;
   if ((rc = sr_entry_decode(f->entry, f->entry_len, &e))) return rc; /* no signature check: cheap */
   astate_t *s = get(p, author);
   if (is_duplicate(g, s, &e)) return take_duplicate(p, s, author);
@@ -836,8 +838,9 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   }
   case SR_FRAME_HAVE: {
     g->st.haves_in++;
-    /* A have for an author outside the scope is ignored (no state kept). */
-    if (!g->h.in_scope(g->h.ctx, f->author)) break;
+    /* A have for an author outside the scope, or one the peer is not entitled
+     * to, is ignored (no state kept): the note a graft sends would answer it. */
+    if (!g->h.in_scope(g->h.ctx, f->author) || !entitled(p, f->author)) break;
     astate_t *s = get(p, f->author);
     if (!s) break; /* AUTHORS_MAX: ignored (logged once) */
     if (s->their_seq < f->seq) s->their_seq = f->seq;

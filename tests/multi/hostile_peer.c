@@ -23,8 +23,9 @@
  *                       800 frames/s, inside the default rate limits), then waits
  *   --resend N          an entry of our own log (seq 1, an about entry) N times as
  *                       fast as the socket takes it, then waits
- *   --ask HEX[,HEX...]  notes [A, 0, eager] for each author A, then waits and
- *                       reads what the node answers
+ *   --ask HEX[,HEX...]  notes [A, 0, eager] for each author A and a have
+ *                       [A, 1000000] (a claim to hold more than the node), then
+ *                       waits and reads what the node answers
  *
  *   --key-seed HEX      our identity from a 32-byte seed (64 hex digits) instead of
  *                       a fresh one: a test can make the node follow us
@@ -570,10 +571,11 @@ int main(int argc, char **argv) {
           if (*q == ',') q++;
         }
         sr_frame_notes(&sb, notes, n);
+        for (size_t k = 0; k < n; k++) sr_frame_have(&sb, authors[k], 1000000);
         ok = send_boxed((const uint8_t *)sb.data, sb.size);
         msgpack_sbuffer_clear(&sb);
-        if (ok == 0) sent_frames++;
-        printf("asked for %zu authors\n", n);
+        if (ok == 0) sent_frames += 1 + n;
+        printf("asked for %zu authors (a note and a have each)\n", n);
         break;
       }
       case M_ANNOUNCE:

@@ -5,7 +5,8 @@ Relay r has members m1 and m2; m1 follows x, which is no member (r replicates x
 because a member follows it). A stranger holding the network key (hostile_peer,
 a fresh key) connects to r:
   - unprompted, r announces only its own log and the stranger's: no member list;
-  - asking for x (named) gets nothing: neither a note nor an entry;
+  - asking for x (a note, and a have claiming more than r holds) gets nothing:
+    neither a note (an answer, or a graft asking for more) nor an entry;
   - asking for m1 (named) gets m1's log: members joined to have it served.
 Meanwhile replication between the members and the relay keeps working."""
 import harness as h
@@ -40,6 +41,7 @@ def main(c):
     check_eq(sorted(set(res["noted"]) - {r.id, me}), [], "r announced no member (and no one else) to a stranger")
     check(m1.id not in res["noted"] and m2.id not in res["noted"], "no member key in r's notes to the stranger")
     check_eq(res["entries"].get(x.id, 0), 0, "a stranger that names x gets none of x's entries")
+    check(x.id not in res["noted"], "nor a note for x (no answer to its note or its have)")
     check(not res["closed"], "asking is no misbehaviour: the session stays open")
 
     # Named, a member's log is served (that is what the member joined for).
