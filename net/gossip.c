@@ -7,7 +7,10 @@
  *    pump when it is not, and a peer whose queue passes max_queue_bytes or stops
  *    draining is dropped;
  *  - received entries are committed in batches (one write transaction) before
- *    they are forwarded, so a forwarded entry is always a stored entry.
+ *    they are forwarded, so a forwarded entry is always a stored entry;
+ *  - what a peer sends costs memory only for authors in the scope that it is
+ *    entitled to (entitled()), at most AUTHORS_MAX per session, and a duplicate
+ *    costs no signature check (is_duplicate()).
  */
 #include "net/gossip.h"
 #include "core/core.h"
