@@ -15,8 +15,8 @@
  *   0x01 SEQ TS N TEXT[N]      F's about entry at SEQ (prev: the entry this input
  *                              made at SEQ-1, else random bytes), [3, entry, TS]
  *   0x02                       the last entry frame again (a duplicate)
- *   0x03 N (WHO SEQ EAGER)*N   a notes frame; WHO 0: F, 1: the node, 2: a member of
- *                              nobody's scope, else a random author
+ *   0x03 N (WHO SEQ EAGER)*N   a notes frame; WHO 0: F, 1: the node, 2: a fixed author
+ *                              outside the scope, else a random one
  *   0x04 WHO SEQ               a have frame (WHO as above)
  *   0x05                       let the loop run (batches commit, answers go out)
  * An unknown opcode ends the script.
@@ -131,7 +131,7 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
       size_t n = (size_t)data[off] << 8 | data[off + 1];
       off += 2;
       if (n > size - off) n = size - off;
-      msgpack_sbuffer_write(&sb, (const char *)data + off, n);
+      if (n) msgpack_sbuffer_write(&sb, (const char *)data + off, n); /* 0 bytes: sb.data is NULL */
       off += n;
     } else if (op == 0x01 && off + 3 <= size) {
       uint8_t seq = data[off], ts = data[off + 1], n = data[off + 2];
