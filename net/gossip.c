@@ -7,7 +7,10 @@
  *    pump when it is not, and a peer whose queue passes max_queue_bytes or stops
  *    draining is dropped;
  *  - received entries are committed in batches (one write transaction) before
- *    they are forwarded, so a forwarded entry is always a stored entry.
+ *    they are forwarded, so a forwarded entry is always a stored entry;
+ *  - what a peer sends costs memory only for authors in the scope that it is
+ *    entitled to (entitled()), at most AUTHORS_MAX per session, and a duplicate
+ *    costs no signature check (is_duplicate()).
  */
 #include "net/gossip.h"
 #include "core/core.h"
@@ -30,6 +33,17 @@
 #define BATCH_WAIT_MS 100
 #define PUMP_CHUNK 64           /* entries read from the store per pump step */
 #define RBUF_CAP (SR_FRAME_MAX + SR_BOX_BODY_MAX)
+/* Per-session author state exists only for authors in this node's scope that the
+ * peer is entitled to (docs/protocol.md, "What a node reveals"), so a session
+ * holds at most the scope; AUTHORS_MAX bounds it even then. Past it, notes and
+ * haves for authors the session has no state for are ignored. */
+#define AUTHORS_MAX 100000
+/* Duplicates (entries the node holds, or that this peer already sent in this
+ * session) are recognised before any signature check and spend from their own
+ * bucket: DUP_BURST_S seconds' worth of rate_frames_per_s, refilled at that
+ * rate. An honest peer's duplicates (pushes already in flight when it was asked
+ * to announce only) stay far below; a peer that keeps sending them is dropped. */
+#define DUP_BURST_S 4
 
 /* What this node knows of one peer about one author. */
 typedef struct astate {
@@ -41,6 +55,7 @@ typedef struct astate {
   uint8_t told;        /* we sent the peer a note for this author */
   uint8_t asked_eager; /* our last note to the peer asked for pushes */
   uint8_t queued;      /* in the pump queue */
+  uint64_t taken; /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
 } astate_t;
 
 struct sr_gpeer {
@@ -59,7 +74,9 @@ struct sr_gpeer {
   uint8_t *rbuf;
   size_t rlen;
   uint64_t last_rx, last_tx, last_progress;
-  double tok_frames, tok_bytes;
+  double tok_frames, tok_bytes, tok_dups;
+  int friend;     /* entitled to the whole scope (hooks.may_share), as of the last notes we sent */
+  int cap_logged; /* the AUTHORS_MAX line was logged */
   uint64_t entries_in, entries_out, dups;
   sr_gpeer_t *next, *prev;
 };
@@ -186,6 +203,16 @@ static astate_t *find(sr_gpeer_t *p, const uint8_t *a) {
 static astate_t *get(sr_gpeer_t *p, const uint8_t *a) {
   astate_t *s = find(p, a);
   if (s) return s;
+  if (p->used >= AUTHORS_MAX) {
+    if (!p->cap_logged) {
+      char k[17];
+      short_key(p->key, k);
+      glog(p->g, "peer %s: %d authors tracked in one session; notes and haves for others are ignored", k,
+           AUTHORS_MAX);
+      p->cap_logged = 1;
+    }
+    return NULL;
+  }
   if ((p->used + 1) * 2 > p->cap) {
     size_t ncap = p->cap ? p->cap * 2 : 64;
     astate_t *old = p->tab, *nt = calloc(ncap, sizeof(*nt));
@@ -233,6 +260,29 @@ static uint64_t our_seq(sr_gossip_t *g, const uint8_t *author) {
   return h.seq;
 }
 
+/* The rule of docs/protocol.md, "What a node reveals", for an author of the
+ * scope. A personal node's scope follows from its own log's follows (and
+ * theirs), which it serves to anyone: it announces and serves all of it to
+ * any peer. A relay's scope is its members, and membership is in no log: it
+ * announces the whole scope only to its members (hooks.may_share), to anyone
+ * else only its own log and the peer's own, so that a stranger learns no
+ * member list; it serves anyone also a member's log that the peer names
+ * (members joined to have their log served), never the logs of the authors
+ * its members follow. */
+static int announce(const sr_gpeer_t *p, const uint8_t *author) {
+  return !p->g->relay || p->friend || memcmp(author, p->g->self, 32) == 0 || memcmp(author, p->key, 32) == 0;
+}
+
+static int entitled(const sr_gpeer_t *p, const uint8_t *author) {
+  const sr_gossip_t *g = p->g;
+  return announce(p, author) || (g->h.may_share && g->h.may_share(g->h.ctx, author) == 1);
+}
+
+static int is_friend(sr_gpeer_t *p) {
+  sr_gossip_t *g = p->g;
+  return g->h.may_share && g->h.may_share(g->h.ctx, p->key) == 1;
+}
+
 static void send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager) {
   msgpack_sbuffer sb;
   sr_note_t n = {author, seq, eager};
@@ -240,6 +290,7 @@ static void send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int ea
   if (s) {
     s->told = 1;
     s->asked_eager = (uint8_t)eager;
+    if (eager) s->taken = seq; /* what follows seq is asked for again: not a resend */
   }
   msgpack_sbuffer_init(&sb);
   sr_frame_notes(&sb, &n, 1);
@@ -316,7 +367,7 @@ static void forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const ui
   for (sr_gpeer_t *q = g->peers; q; q = q->next) {
     if (!q->hello || q->closing || (except && memcmp(q->key, except, 32) == 0)) continue;
     astate_t *s = find(q, e->author);
-    if (!s || !s->wants || s->their_seq >= e->seq) continue;
+    if (!s || !s->wants || s->their_seq >= e->seq || !entitled(q, e->author)) continue;
     if (!s->push) {
       send_have(q, e->author, e->seq);
     } else if (s->their_seq + 1 < e->seq || sr_net_conn_queued(q->conn) >= HIGH_WATER) {
@@ -465,13 +516,52 @@ static void on_flush(uv_check_t *c) {
   else if (!uv_is_active((uv_handle_t *)&g->flush_timer)) uv_timer_start(&g->flush_timer, on_flush_timer, BATCH_WAIT_MS, 0);
 }
 
+/* Whether e (decoded, signature unchecked) is one this node will not store
+ * again: a seq the peer already sent in this session (s->taken; honest peers
+ * never resend unasked), or the very bytes stored at that seq. A different entry
+ * at a stored seq is not a duplicate: the store's checks decide (a fork, or a
+ * bad signature that ends the session). */
+static int is_duplicate(sr_gossip_t *g, const astate_t *s, const sr_entry_t *e) {
+  if (s && e->seq <= s->taken) return 1;
+  if (e->seq > our_seq(g, e->author)) return 0;
+  uint8_t buf[SR_ENTRY_MAX];
+  size_t len = 0;
+  sr_flow_t flow;
+  if (sr_store_get_by_seq(g->store, e->author, e->seq, buf, sizeof(buf), &len, &flow) != 0) return 0;
+  return len == e->raw_len && memcmp(buf, e->raw, len) == 0;
+}
+
+/* A duplicate costs one token of the duplicates bucket; a peer that runs it dry
+ * is dropped. Returns 3 (handled). */
+static int take_duplicate(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
+  sr_gossip_t *g = p->g;
+  g->st.duplicates++;
+  p->dups++;
+  if ((p->tok_dups -= 1) < 0) {
+    char why[120];
+    snprintf(why, sizeof(why), "it keeps sending entries this node already holds (%llu duplicates)",
+             (unsigned long long)p->dups);
+    drop(p, SR_ERATE, why);
+    return 3;
+  }
+  /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
+  if (s && s->asked_eager) send_note(p, author, our_seq(g, author), 0);
+  return 3;
+}
+
 static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   sr_gossip_t *g = p->g;
   uint8_t author[SR_KEY_BYTES];
-  /* Only the author is needed to route it; the full check runs once, in the store. */
+  sr_entry_t e;
+  /* Only the author is needed to route it; the signature is checked once, in the store. */
   int rc = sr_entry_peek_author(f->entry, f->entry_len, author);
   if (rc) return rc;
-  if (!g->h.in_scope(g->h.ctx, author)) return 1; /* unsolicited: noise */
+  /* Unsolicited: noise. Not entitled: the duplicate or gap note would tell the
+   * peer what this node holds. */
+  if (!g->h.in_scope(g->h.ctx, author) || !entitled(p, author)) return 1;
+  if ((rc = sr_entry_decode(f->entry, f->entry_len, &e))) return rc; /* no signature check: cheap */
+  astate_t *s = get(p, author);
+  if (is_duplicate(g, s, &e)) return take_duplicate(p, s, author);
   if (!g->cur) {
     if (!(g->cur = calloc(1, sizeof(*g->cur)))) return SR_ENOMEM;
     g->batch_since = now_ms(g);
@@ -501,6 +591,7 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   memcpy(b->pend[b->n].from, p->key, 32);
   b->pend[b->n].raw = copy;
   b->n++;
+  if (s && s->taken < e.seq) s->taken = e.seq;
   p->entries_in++;
   g->st.entries_in++;
   if (b->n >= BATCH_MAX) flush(g);
@@ -671,8 +762,12 @@ static void send_our_notes(sr_gpeer_t *p, int only_new) {
   size_t n = g->h.scope_keys ? g->h.scope_keys(g->h.ctx, &keys) : 0;
   sr_note_t notes[SR_FRAME_MAX_NOTES];
   size_t k = 0;
+  /* Unprompted, a peer hears only of authors it is entitled to: a stranger
+   * learns nothing of whom this node follows or who its members are. */
+  p->friend = is_friend(p);
   for (size_t i = 0; i <= n; i++) {
     if (i < n) {
+      if (!announce(p, keys[i])) continue;
       astate_t *s = get(p, keys[i]);
       if (!s || (only_new && s->told)) continue;
       s->told = 1;
@@ -757,8 +852,15 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     break;
   case SR_FRAME_NOTES:
     for (uint32_t i = 0; i < f->nnotes; i++) {
-      astate_t *s = get(p, f->notes[i].author);
-      if (!s) { rc = SR_ENOMEM; goto out; }
+      const uint8_t *a = f->notes[i].author;
+      /* Outside the scope, or not the peer's to know: ignored, no state kept,
+       * and no answer, so the peer cannot tell whether this node holds it. */
+      if (!g->h.in_scope(g->h.ctx, a) || !entitled(p, a)) continue;
+      astate_t *s = find(p, a);
+      if (!s && !(s = get(p, a))) continue; /* AUTHORS_MAX: ignored (logged once) */
+      /* The peer named an author we replicate that we have not told it about:
+       * answer with our own note, so that it sends us what we lack. */
+      if (!s->told) send_note(p, a, our_seq(g, a), 1);
       s->wants = 1;
       s->push = (uint8_t)f->notes[i].eager;
       s->their_seq = f->notes[i].seq;
@@ -771,19 +873,22 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     pump(p);
     break;
   case SR_FRAME_ENTRY: {
-    int r = take_entry(p, f);
+    int r = take_entry(p, f); /* 3: a duplicate (the peer may have been dropped for too many) */
     if (r < 0) { rc = SR_EBADENTRY; goto out; }
     if (r == 1 && (rc = spend(p, len))) goto out;
     break;
   }
   case SR_FRAME_HAVE: {
-    astate_t *s = get(p, f->author);
     g->st.haves_in++;
-    if (!s) { rc = SR_ENOMEM; goto out; }
+    /* A have for an author outside the scope, or one the peer is not entitled
+     * to, is ignored (no state kept): the note a graft sends would answer it. */
+    if (!g->h.in_scope(g->h.ctx, f->author) || !entitled(p, f->author)) break;
+    astate_t *s = get(p, f->author);
+    if (!s) break; /* AUTHORS_MAX: ignored (logged once) */
     if (s->their_seq < f->seq) s->their_seq = f->seq;
     /* Something we lack was announced: unless the eager path delivers it within
      * GRAFT_DELAY_MS, the announcer is asked to push (promotion back to eager). */
-    if (g->h.in_scope(g->h.ctx, f->author) && our_seq(g, f->author) < f->seq) graft_later(g, p, f->author, f->seq);
+    if (our_seq(g, f->author) < f->seq) graft_later(g, p, f->author, f->seq);
     break;
   }
   case SR_FRAME_PEERS:
@@ -887,6 +992,7 @@ static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
   p->last_rx = p->last_tx = p->last_progress = now_ms(g);
   p->tok_frames = g->lim.rate_frames_per_s;
   p->tok_bytes = g->lim.rate_bytes_per_s;
+  p->tok_dups = (double)g->lim.rate_frames_per_s * DUP_BURST_S;
   c->data = p;
   p->next = g->peers;
   if (g->peers) g->peers->prev = p;
@@ -1061,6 +1167,8 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
                         ? g->lim.rate_frames_per_s : p->tok_frames + g->lim.rate_frames_per_s;
     p->tok_bytes = p->tok_bytes + g->lim.rate_bytes_per_s > g->lim.rate_bytes_per_s
                        ? g->lim.rate_bytes_per_s : p->tok_bytes + g->lim.rate_bytes_per_s;
+    double dmax = (double)g->lim.rate_frames_per_s * DUP_BURST_S;
+    p->tok_dups = p->tok_dups + g->lim.rate_frames_per_s > dmax ? dmax : p->tok_dups + g->lim.rate_frames_per_s;
     size_t q = sr_net_conn_queued(p->conn);
     if (q == 0) p->last_progress = now;
     if (p->paused) p->last_rx = now; /* not reading it is our doing */

@@ -8,8 +8,10 @@
  * applies epidemic broadcast trees per author (a peer that delivers duplicates is
  * asked to announce only; one that announces first is asked to push again).
  * Hostile input (malformed or oversized frames, invalid entries, floods, stalls,
- * slow readers) ends the session with one log line and a reason for the node's
- * backoff. Loop thread only.
+ * slow readers, duplicate floods) ends the session with one log line and a
+ * reason for the node's backoff. Per-session state exists only for authors in
+ * the scope that the peer is entitled to (docs/protocol.md, "What a node
+ * reveals", "What a receiver keeps"). Loop thread only.
  */
 #ifndef SR_GOSSIP_H
 #define SR_GOSSIP_H
@@ -46,7 +48,10 @@ typedef struct sr_gossip_hooks {
   void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
   /* One log line. */
   void (*log)(void *ctx, const char *line);
-  /* Whether peer may receive addresses (peers frames) from this node. NULL: none. */
+  /* Whether peer may receive addresses (peers frames) from this node. NULL: none.
+   * The same rule makes a friend for docs/protocol.md "What a node reveals": on
+   * a relay (members), whom the whole scope is announced to, and whose logs are
+   * served to any peer that names them. */
   int (*may_share)(void *ctx, const uint8_t peer[32]);
   /* The peer key announced that it chose to be reachable by strangers at
    * address (its own: the address names key). */

@@ -20,6 +20,18 @@
  *   --peers-flood N     N peers frames, each with 32 made-up addresses of random
  *                       keys (seurone://127.0.0.1:PORT/KEY, PORT in 1..1000, where
  *                       nothing listens), then a clean goodbye
+ *   --notes-flood SECONDS  for SECONDS, notes frames of 256 random authors, each
+ *                       followed by a have frame for another random author, at
+ *                       --rate pairs per second (default 400: about 4.5 MB/s and
+ *                       800 frames/s, inside the default rate limits), then waits
+ *   --resend N          an entry of our own log (seq 1, an about entry) N times as
+ *                       fast as the socket takes it, then waits
+ *   --ask HEX[,HEX...]  notes [A, 0, eager] for each author A and a have
+ *                       [A, 1000000] (a claim to hold more than the node), then
+ *                       waits and reads what the node answers
+ *
+ *   --key-seed HEX      our identity from a 32-byte seed (64 hex digits) instead of
+ *                       a fresh one: a test can make the node follow us
  *
  * Then it waits up to --wait MS (default 15000) for the node to close the
  * connection, reading (and decoding) whatever the node sends. Human-readable
@@ -27,7 +39,8 @@
  *   {"mode", "key" (our key hex), "handshake": bool, "handshake_error": str|null,
  *    "sent_frames", "sent_bytes", "received_bytes", "received_frames",
  *    "received_kinds": {"1": n, ...}, "closed": bool, "how": "eof"|"reset"|
- *    "goodbye"|"box-error"|null, "closed_after_ms" (from the end of the handshake,
+ *    "goodbye"|"box-error"|null, "noted": [author hex the node sent notes for],
+ *    "entries": {author hex: entry frames received}, "closed_after_ms" (from the end of the handshake,
  *    or from connect for --silent; null if still open), "action_ms" (when the
  *    misbehaviour was fully sent), "elapsed_ms"}
  * Exit 0 whatever the node did; 2 on a usage error or when the TCP connection
@@ -50,15 +63,18 @@
 #include <unistd.h>
 
 #include "core/boxstream.h"
+#include "core/entry.h"
 #include "core/err.h"
 #include "core/frame.h"
 #include "core/hex.h"
 #include "core/shs.h"
 #include "net/address.h"
 
-enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE, M_PEERS_FLOOD };
+enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE, M_PEERS_FLOOD, M_NOTES,
+       M_RESEND, M_ASK };
 static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",    "silent",     "flood",
-                                   "huge",  "hello-only", "announce", "peers-flood"};
+                                   "huge",  "hello-only", "announce", "peers-flood", "notes-flood", "resend",
+                                   "ask"};
 
 static int fd = -1;
 static sr_box_writer writer;
@@ -73,6 +89,19 @@ static double t_closed = -1;
 static uint8_t fbuf[1 << 17];  /* plaintext received, for frame decoding */
 static size_t fhave;
 static int fbroken;            /* frame stream undecodable: stop decoding */
+/* Authors the node told us about (notes) and sent entries of: what it reveals. */
+#define SEEN_MAX 256
+static uint8_t noted[SEEN_MAX][32], entried[SEEN_MAX][32];
+static unsigned long long entried_n[SEEN_MAX];
+static size_t nnoted, nentried;
+
+static size_t seen_slot(uint8_t (*set)[32], size_t *n, const uint8_t *a) {
+  for (size_t i = 0; i < *n; i++)
+    if (!memcmp(set[i], a, 32)) return i;
+  if (*n == SEEN_MAX) return SEEN_MAX;
+  memcpy(set[*n], a, 32);
+  return (*n)++;
+}
 
 static double now_ms(void) {
   struct timespec ts;
@@ -108,6 +137,13 @@ static void decode_frames(void) {
       if (f.kind == SR_FRAME_HELLO)
         printf("node said hello: version %llu agent \"%.*s\" relay %d\n", (unsigned long long)f.version,
                (int)f.agent_len, f.agent, f.relay);
+      if (f.kind == SR_FRAME_NOTES)
+        for (uint32_t k = 0; k < f.nnotes; k++) seen_slot(noted, &nnoted, f.notes[k].author);
+      uint8_t author[32];
+      if (f.kind == SR_FRAME_ENTRY && sr_entry_peek_author(f.entry, f.entry_len, author) == 0) {
+        size_t k = seen_slot(entried, &nentried, author);
+        if (k < SEEN_MAX) entried_n[k]++;
+      }
     } else {
       printf("node sent an undecodable frame: %s\n", sr_errname(rc));
     }
@@ -234,8 +270,9 @@ static void wait_for_close(int wait_ms) {
 static void usage(void) {
   fprintf(stderr,
           "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
-          "                     --flood N | --huge | --hello-only | --announce ADDRESS | --peers-flood N) [--netkey HEX]\n"
-          "                     [--wait MS] [--seed N] [--no-hello]\n");
+          "                     --flood N | --huge | --hello-only | --announce ADDRESS | --peers-flood N |\n"
+          "                     --notes-flood SECONDS | --resend N | --ask HEX[,HEX...]) [--netkey HEX] [--wait MS]\n"
+          "                     [--seed N] [--rate N] [--key-seed HEX] [--no-hello]\n");
   exit(2);
 }
 
@@ -247,9 +284,9 @@ static int is_number(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  const char *address = NULL, *netkey_hex = NULL, *announce = NULL;
+  const char *address = NULL, *netkey_hex = NULL, *announce = NULL, *key_seed = NULL, *ask = NULL;
   int mode = 0, wait_ms = 15000, hello = 1;
-  unsigned long long count = 0, seed = 1;
+  unsigned long long count = 0, seed = 1, rate = 400;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--garbage") || !strcmp(a, "--raw-garbage")) {
@@ -273,6 +310,20 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--flood") && i + 1 < argc && is_number(argv[i + 1])) {
       mode = M_FLOOD;
       count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--notes-flood") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_NOTES;
+      count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--resend") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_RESEND;
+      count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--ask") && i + 1 < argc) {
+      mode = M_ASK;
+      ask = argv[++i];
+    } else if (!strcmp(a, "--rate") && i + 1 < argc && is_number(argv[i + 1])) {
+      rate = strtoull(argv[++i], NULL, 10);
+      if (!rate) usage();
+    } else if (!strcmp(a, "--key-seed") && i + 1 < argc) {
+      key_seed = argv[++i];
     } else if (!strcmp(a, "--netkey") && i + 1 < argc) {
       netkey_hex = argv[++i];
     } else if (!strcmp(a, "--wait") && i + 1 < argc && is_number(argv[i + 1])) {
@@ -309,7 +360,16 @@ int main(int argc, char **argv) {
   } else {
     sr_net_netkey_default(netkey);
   }
-  crypto_sign_keypair(pk, sk);
+  if (key_seed) {
+    uint8_t ks[32];
+    if (strlen(key_seed) != 64 || sr_hex_decode(key_seed, ks, 32) != 0) {
+      fprintf(stderr, "hostile_peer: bad --key-seed (64 hex digits)\n");
+      return 2;
+    }
+    crypto_sign_seed_keypair(pk, sk, ks);
+  } else {
+    crypto_sign_keypair(pk, sk);
+  }
   char pkhex[65];
   sr_hex_encode(pk, 32, pkhex);
   printf("hostile peer %s, mode %s\n", pkhex, MODE_NAMES[mode]);
@@ -467,6 +527,92 @@ int main(int argc, char **argv) {
         printf("sent goodbye\n");
         break;
       }
+      case M_NOTES: {
+        /* Notes for random authors, paced to --rate frames per second: what
+         * the node keeps per session for them is what is being measured. */
+        static uint8_t authors[SR_FRAME_MAX_NOTES][32];
+        sr_note_t notes[SR_FRAME_MAX_NOTES];
+        double start = now_ms(), end = start + (double)count * 1000.0;
+        unsigned long long frames = 0;
+        while (ok == 0 && now_ms() < end) {
+          double due = start + (double)frames * 1000.0 / (double)rate;
+          while (now_ms() < due && !closed) {
+            struct pollfd pf = {.fd = fd, .events = POLLIN};
+            int wait = (int)(due - now_ms());
+            if (poll(&pf, 1, wait > 0 ? wait : 0) > 0) read_some();
+          }
+          if (closed) break;
+          randombytes_buf(authors, sizeof authors);
+          for (size_t k = 0; k < SR_FRAME_MAX_NOTES; k++) {
+            notes[k].author = authors[k];
+            notes[k].seq = 0;
+            notes[k].eager = 1;
+          }
+          sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
+          randombytes_buf(authors[0], 32);
+          sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
+          ok = send_boxed((const uint8_t *)sb.data, sb.size);
+          msgpack_sbuffer_clear(&sb);
+          if (ok == 0) sent_frames += 2, frames++;
+        }
+        printf("sent %llu notes frames (%llu notes for random authors) and %llu have frames\n", frames,
+               frames * SR_FRAME_MAX_NOTES, frames);
+        break;
+      }
+      case M_RESEND: {
+        /* One valid entry of our own log, again and again: a node must see
+         * that it is a duplicate before checking its signature, and drop us. */
+        static const uint8_t about[] = {0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa7, 'h', 'o', 's', 't', 'i', 'l', 'e'};
+        uint8_t raw[SR_ENTRY_MAX];
+        size_t rlen = 0;
+        sr_entry_t e;
+        rc = sr_entry_create(sk, 1, NULL, (uint64_t)time(NULL) * 1000, "about", about, sizeof about, raw, sizeof raw,
+                             &rlen, &e);
+        if (rc) {
+          printf("cannot build an entry: %s\n", sr_errname(rc));
+          break;
+        }
+        sr_frame_entry(&sb, raw, rlen, 0);
+        /* Many copies per box, as a fast sender's stream would carry them. */
+        static uint8_t many[1 << 15];
+        size_t fsize = sb.size, per = sizeof many / fsize;
+        unsigned long long sent = 0;
+        for (size_t k = 0; k < per; k++) memcpy(many + k * fsize, sb.data, fsize);
+        msgpack_sbuffer_clear(&sb);
+        while (ok == 0 && sent < count) {
+          size_t n = count - sent < per ? (size_t)(count - sent) : per;
+          ok = send_boxed(many, n * fsize);
+          if (ok == 0) sent += n, sent_frames += n;
+        }
+        printf("sent entry seq 1 %llu of %llu times\n", sent, count);
+        break;
+      }
+      case M_ASK: {
+        sr_note_t notes[SR_FRAME_MAX_NOTES];
+        static uint8_t authors[SR_FRAME_MAX_NOTES][32];
+        size_t n = 0;
+        for (const char *q = ask; *q && n < SR_FRAME_MAX_NOTES;) {
+          char one[65];
+          snprintf(one, sizeof one, "%.64s", q);
+          if (strlen(one) < 64 || sr_hex_decode(one, authors[n], 32) != 0) {
+            fprintf(stderr, "hostile_peer: bad --ask (HEX[,HEX...])\n");
+            return 2;
+          }
+          notes[n].author = authors[n];
+          notes[n].seq = 0;
+          notes[n].eager = 1;
+          n++;
+          q += 64;
+          if (*q == ',') q++;
+        }
+        sr_frame_notes(&sb, notes, n);
+        for (size_t k = 0; k < n; k++) sr_frame_have(&sb, authors[k], 1000000);
+        ok = send_boxed((const uint8_t *)sb.data, sb.size);
+        msgpack_sbuffer_clear(&sb);
+        if (ok == 0) sent_frames += 1 + n;
+        printf("asked for %zu authors (a note and a have each)\n", n);
+        break;
+      }
       case M_ANNOUNCE:
         sr_frame_reachable(&sb, announce);
         ok = send_boxed((const uint8_t *)sb.data, sb.size);
@@ -503,6 +649,18 @@ int main(int argc, char **argv) {
   int first = 1;
   for (int k = 0; k < 16; k++)
     if (recv_kinds[k]) printf("%s\"%d\":%llu", first ? "" : ",", k, recv_kinds[k]), first = 0;
+  printf("},\"noted\":[");
+  for (size_t k = 0; k < nnoted; k++) {
+    char hx[65];
+    sr_hex_encode(noted[k], 32, hx);
+    printf("%s\"%s\"", k ? "," : "", hx);
+  }
+  printf("],\"entries\":{");
+  for (size_t k = 0; k < nentried; k++) {
+    char hx[65];
+    sr_hex_encode(entried[k], 32, hx);
+    printf("%s\"%s\":%llu", k ? "," : "", hx, entried_n[k]);
+  }
   printf("},\"closed\":%s,\"how\":", closed ? "true" : "false");
   if (how) printf("\"%s\"", how); else printf("null");
   printf(",\"closed_after_ms\":");
