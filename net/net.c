@@ -598,7 +598,9 @@ static sr_net_conn *busiest(sr_net_conn **hs, int nhs, const sr_net_conn *c, int
 }
 
 /* Whether the new inbound c may start its handshake, closing another one to
- * make room when that is fair (net.h): 0, or SR_EHSLIMIT to refuse c. */
+ * make room when that is fair (net.h): 0, or SR_EHSLIMIT to refuse c. Fair
+ * means the group that loses one still holds at least as many as c's group
+ * then does: a flood whose sources hold alike cannot evict itself in circles. */
 static int handshake_admit(sr_net *n, sr_net_conn *c) {
   sr_net_conn *hs[SR_NET_HANDSHAKES_MAX + 1], *victim = NULL;
   int all = 0, net = 0, host = 0, most;
@@ -613,16 +615,16 @@ static int handshake_admit(sr_net *n, sr_net_conn *c) {
   if (host >= SR_NET_HANDSHAKES_PER_HOST) return SR_EHSLIMIT;
   if (all >= SR_NET_HANDSHAKES_MAX) {
     sr_net_conn *v = busiest(hs, all, c, 0, 1, &most);
-    if (v && most > net) {
+    if (v && most > net + 1) {
       /* another network holds more: its busiest source loses one */
       victim = busiest(hs, all, v, 1, 0, &most);
     } else {
       victim = busiest(hs, all, c, 1, 0, &most);
-      if (!victim || most <= host) return SR_EHSLIMIT;
+      if (!victim || most <= host + 1) return SR_EHSLIMIT;
     }
   } else if (net >= SR_NET_HANDSHAKES_PER_NET) {
     victim = busiest(hs, all, c, 1, 0, &most);
-    if (!victim || most <= host) return SR_EHSLIMIT;
+    if (!victim || most <= host + 1) return SR_EHSLIMIT;
   }
   if (victim) conn_end(victim, SR_EHSLIMIT);
   return 0;

@@ -64,10 +64,11 @@
  *     one more from it is refused at accept (SR_EHSLIMIT);
  *   - from one network: an IPv4 /24 or an IPv6 /48 (what one attacker can
  *     cheaply hold); when it is full, a newcomer from a source of the network
- *     that holds fewer handshakes than the busiest source there takes the slot
- *     of that source's oldest handshake (preferring one that sent nothing);
+ *     that holds at least two fewer handshakes than the busiest source there
+ *     takes the slot of that source's oldest handshake (preferring one that
+ *     sent nothing);
  *   - in all; when full, the same between networks: a newcomer from a network
- *     holding fewer than the busiest network takes a slot of that network.
+ *     holding at least two fewer than the busiest network takes a slot of it.
  * So whoever holds the most handshakes loses one first, and a good peer from
  * an address the flood does not use always gets its handshake through. */
 #define SR_NET_HANDSHAKES_PER_HOST 8
