@@ -26,6 +26,11 @@
  *                       and hello done), "handshake_failed", "ended" (closed by
  *                       the node), "alive", "elapsed_ms"}; one line "session I
  *                       ended by the node after MS ms" per session it closed.
+ *   --reconnect N       a reconnect flood: N TCP connections one after another,
+ *                       each sending 64 bytes that are no handshake message, then
+ *                       waiting for the node to hang up; the last line is
+ *                       {"mode": "reconnect", "connections": N, "made",
+ *                       "elapsed_ms"}.
  *
  * Then it waits up to --wait MS (default 15000) for the node to close the
  * connection, reading (and decoding) whatever the node sends. Human-readable
@@ -52,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,9 +68,9 @@
 #include "core/shs.h"
 #include "net/address.h"
 
-enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE, M_SESSIONS };
-static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",   "silent",
-                                   "flood", "huge",    "hello-only",  "announce", "sessions"};
+enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE, M_SESSIONS, M_RECONNECT };
+static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",    "silent",   "flood",
+                                   "huge",  "hello-only", "announce", "sessions", "reconnect"};
 
 static int fd = -1;
 static sr_box_writer writer;
@@ -366,10 +372,41 @@ static int run_sessions(const char *host, const char *portstr, const uint8_t ser
   return 0;
 }
 
+static int run_reconnect(const char *host, const char *portstr, int n) {
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  uint8_t junk[64], buf[256];
+  int made = 0;
+  double t0 = now_ms();
+  if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
+    fprintf(stderr, "hostile_peer: cannot resolve %s\n", host);
+    return 2;
+  }
+  memset(junk, 0x41, sizeof junk); /* 64 bytes: a whole msg1 that is not one (SR_EHSNETKEY) */
+  for (int i = 0; i < n; i++) {
+    int s = socket(res->ai_family, SOCK_STREAM, 0);
+    if (s < 0) break;
+    if (connect(s, res->ai_addr, res->ai_addrlen) == 0) {
+      struct timeval tv = {5, 0};
+      made++;
+      setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      (void)send(s, junk, sizeof junk, MSG_NOSIGNAL);
+      while (recv(s, buf, sizeof buf, 0) > 0) {
+      }
+    }
+    close(s);
+  }
+  freeaddrinfo(res);
+  printf("{\"mode\":\"reconnect\",\"connections\":%d,\"made\":%d,\"elapsed_ms\":%.0f}\n", n, made,
+         now_ms() - t0);
+  fflush(stdout);
+  return 0;
+}
+
 static void usage(void) {
   fprintf(stderr,
           "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
-          "                     --flood N | --huge | --hello-only | --announce ADDRESS | --sessions N [--ping-ms MS])\n"
+          "                     --flood N | --huge | --hello-only | --announce ADDRESS | --sessions N [--ping-ms MS] |\n"
+          "                     --reconnect N)\n"
           "                     [--netkey HEX] [--wait MS] [--seed N]\n"
           "                     [--no-hello]\n");
   exit(2);
@@ -409,6 +446,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--sessions") && i + 1 < argc && is_number(argv[i + 1])) {
       mode = M_SESSIONS;
       count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--reconnect") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_RECONNECT;
+      count = strtoull(argv[++i], NULL, 10);
     } else if (!strcmp(a, "--ping-ms") && i + 1 < argc && is_number(argv[i + 1])) {
       ping_ms = atoi(argv[++i]);
     } else if (!strcmp(a, "--netkey") && i + 1 < argc) {
@@ -446,6 +486,12 @@ int main(int argc, char **argv) {
     }
   } else {
     sr_net_netkey_default(netkey);
+  }
+  if (mode == M_RECONNECT) {
+    char ps[8];
+    if (count < 1 || count > 10000000) usage();
+    snprintf(ps, sizeof ps, "%u", port);
+    return run_reconnect(host, ps, (int)count);
   }
   if (mode == M_SESSIONS) {
     char ps[8];
