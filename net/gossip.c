@@ -826,6 +826,19 @@ static size_t reserved(const sr_gossip_t *g) { return g->lim.max_conns >= 2 ? (g
  * newcomer cannot push out one that is syncing. */
 static uint64_t stranger_idle_ms(const sr_gossip_t *g) { return g->lim.idle_timeout_ms / 5; }
 
+/* Whether a session of rank r fits without ending another; refresh: ask the
+ * standing of the inbound sessions again first. */
+static int fits(sr_gossip_t *g, int r, int refresh) {
+  size_t strangers = 0, live = 0;
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    if (p->closing) continue;
+    live++;
+    if (refresh && !p->outbound && g->h.classify) p->standing = g->h.classify(g->h.ctx, p->key);
+    strangers += !p->outbound && rank(p->standing) == 0;
+  }
+  return r == 0 ? live < g->lim.max_conns && strangers + reserved(g) < g->lim.max_conns : live < g->lim.max_conns;
+}
+
 /* Makes room for a new session of the given standing: 0 when it may come in
  * (after ending the least recently useful session of a lower rank, or an idle
  * stranger, when that was needed), SR_ECONNCAP when it must be refused. The
@@ -833,17 +846,11 @@ static uint64_t stranger_idle_ms(const sr_gossip_t *g) { return g->lim.idle_time
  * and the peer table change while a session lasts. */
 static int make_room(sr_gossip_t *g, int standing) {
   uint64_t now = now_ms(g);
-  size_t strangers = 0, live = 0;
   int r = rank(standing);
   sr_gpeer_t *victim = NULL;
-  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
-    if (p->closing) continue;
-    live++;
-    if (!p->outbound && g->h.classify) p->standing = g->h.classify(g->h.ctx, p->key);
-    strangers += !p->outbound && rank(p->standing) == 0;
-  }
-  if (r == 0 ? live < g->lim.max_conns && strangers + reserved(g) < g->lim.max_conns : live < g->lim.max_conns)
-    return 0;
+  /* The standings are asked again only when a limit is reached (a relay's
+   * member check reads the store). */
+  if (fits(g, r, 0) || fits(g, r, 1)) return 0;
   for (sr_gpeer_t *p = g->peers; p; p = p->next) {
     if (p->closing || p->outbound) continue;
     int pr = rank(p->standing);
