@@ -91,6 +91,9 @@ int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
   uv_timer_init(loop, &n->log_timer);
   n->log_timer.data = n;
   uv_unref((uv_handle_t *)&n->log_timer);
+  uv_check_init(loop, &n->accept_turn);
+  n->accept_turn.data = n;
+  uv_unref((uv_handle_t *)&n->accept_turn);
   n->data = cfg->data;
   /* flushes gathered writes right before the loop polls; unref'd so that it
    * never keeps the loop alive by itself */
@@ -630,12 +633,34 @@ static int handshake_admit(sr_net *n, sr_net_conn *c) {
   return 0;
 }
 
+static void on_connection(uv_stream_t *server, int status);
+
+/* After the I/O of a loop iteration (before closed handles are freed): the
+ * next iteration may accept SR_NET_ACCEPTS_PER_TURN again, starting with the
+ * connection that was left waiting (which restarts libuv's accepting). */
+static void on_accept_turn(uv_check_t *t) {
+  sr_net *n = t->data;
+  n->accepts = 0;
+  uv_check_stop(t);
+  if (n->accept_deferred && n->listening && !n->closing) {
+    n->accept_deferred = 0;
+    on_connection((uv_stream_t *)&n->listener, 0);
+  }
+}
+
 static void on_connection(uv_stream_t *server, int status) {
   sr_net *n = server->data;
   sr_net_conn *c;
   struct sockaddr_storage ss;
   int len = sizeof ss, rc, err;
 
+  if (status == 0 && n->accepts >= SR_NET_ACCEPTS_PER_TURN) {
+    /* Not accepted now: libuv stops accepting until uv_accept is called,
+     * which on_accept_turn does in the next phase of this iteration. */
+    n->accept_deferred = 1;
+    return;
+  }
+  if (!n->accepts++) uv_check_start(&n->accept_turn, on_accept_turn);
   if (status < 0) {
     net_log_if(n, 1, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENETIO), uv_strerror(status));
     return;
@@ -812,5 +837,6 @@ void sr_net_close(sr_net *n) {
   /* what the log limit still holds back is summed up now, not lost */
   sr_loglimit_flush(&n->loglimit, UINT64_MAX, log_sink, n);
   uv_close((uv_handle_t *)&n->log_timer, NULL);
+  uv_close((uv_handle_t *)&n->accept_turn, NULL);
   sodium_memzero(n->cfg.sk, sizeof n->cfg.sk);
 }

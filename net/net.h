@@ -82,6 +82,11 @@
 /* Log lines about inbound connections that never authenticated (refused,
  * silent, garbage) are rate limited (core/loglimit.h): at most this many
  * alike lines per window, the rest summed up in one line with a count. */
+/* Connections accepted per loop iteration. A client that reconnects as fast
+ * as it is refused keeps the kernel's accept queue full, and libuv accepts
+ * until the queue is empty: without a bound, the loop would never reach the
+ * phase that frees closed connections, and memory would grow without end. */
+#define SR_NET_ACCEPTS_PER_TURN 64
 #define SR_NET_LOG_BURST 20
 #define SR_NET_LOG_WINDOW_MS 10000
 
@@ -128,6 +133,9 @@ struct sr_net {
   uv_prepare_t flusher;
   sr_loglimit_t loglimit; /* lines about unauthenticated inbound connections */
   uv_timer_t log_timer;   /* sums up held-back lines once their window ends */
+  uv_check_t accept_turn; /* ends a loop iteration's accepts (SR_NET_ACCEPTS_PER_TURN) */
+  int accepts;            /* accepted in this iteration */
+  int accept_deferred;    /* one is waiting in libuv for the next iteration */
 };
 
 struct sr_net_conn {

@@ -156,7 +156,12 @@ static int (*stop_pred)(void);
 static double deadline;
 static double watchdog_extra_s; /* a longer flood (prefix_flood's optional seconds) */
 
+static size_t max_live; /* most connections the listener held at once (prefix_flood) */
+
 static void poll_cb(uv_timer_t *t) {
+  size_t live = 0;
+  for (const sr_net_conn *c = srv.conns; c; c = c->next) live++;
+  if (live > max_live) max_live = live;
   if (stop_pred() || now_s() > deadline) {
     uv_timer_stop(t);
     uv_stop(t->loop);
@@ -428,7 +433,11 @@ static void prefix_flood(void) {
          flood_spread ? "16 networks" : "one /24", flood_per_source, through, flood_connects,
          elapsed, lines);
   fflush(stdout);
+  printf("the listener held at most %zu connections at once\n", max_live);
   CHECK(through == 30);
+  /* Handshakes in progress, plus at most one iteration's accepts closing: a
+   * flood never makes closed connections pile up unfreed. */
+  CHECK(max_live <= SR_NET_HANDSHAKES_MAX + SR_NET_ACCEPTS_PER_TURN + 8);
   /* At most SR_NET_LOG_BURST lines (+ 1 summary) of each shape per window; a
    * handful of shapes (refused, silent, closed, reset), plus the good peers'
    * own lines (never limited): far below one line per connection. */
