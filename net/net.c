@@ -86,7 +86,8 @@ int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
   n->cfg = *cfg;
   if (!n->cfg.handshake_timeout_ms) n->cfg.handshake_timeout_ms = SR_NET_HANDSHAKE_TIMEOUT_MS;
   if (!n->cfg.first_msg_timeout_ms) n->cfg.first_msg_timeout_ms = SR_NET_FIRST_MSG_TIMEOUT_MS;
-  if (n->cfg.first_msg_timeout_ms > n->cfg.handshake_timeout_ms) n->cfg.first_msg_timeout_ms = n->cfg.handshake_timeout_ms;
+  if (n->cfg.first_msg_timeout_ms > n->cfg.handshake_timeout_ms)
+    n->cfg.first_msg_timeout_ms = n->cfg.handshake_timeout_ms;
   sr_loglimit_init(&n->loglimit, SR_NET_LOG_BURST, SR_NET_LOG_WINDOW_MS);
   uv_timer_init(loop, &n->log_timer);
   n->log_timer.data = n;
@@ -218,7 +219,7 @@ static void conn_end(sr_net_conn *c, int reason) {
             n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
   } else if (reason == SR_EHSWRONGKEY) {
     /* Names only what this node dialled: the address it was given. */
-    net_log_if(n, limited, "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
+    net_log(n, "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
             "address may be wrong, or another node now listens there)", c->peer_name, key, phase_name(c),
             sr_errname(reason), c->peer_name, key);
   } else if (c->uv_err) {
