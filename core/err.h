@@ -63,7 +63,7 @@
   X(SR_EHSSTATE,     -105, "handshake: message of the wrong size or at the wrong time") \
   X(SR_EHSCLOSED,    -106, "handshake: peer closed the connection during the handshake") \
   X(SR_ETIMEOUT,     -107, "timed out")                                             \
-  X(SR_EHSLIMIT,     -108, "handshake: too many handshakes in progress from this address (or in all); refused at once") \
+  X(SR_EHSLIMIT,     -108, "handshake: too many handshakes in progress from this address or its network (or in all); refused at once") \
   X(SR_EHSWRONGKEY,  -109, "handshake: the node at this address did not prove it holds the key in the address (the key may be wrong, or another node now listens there)") \
   X(SR_EBOXAUTH,     -110, "box stream: box failed authentication (corrupted or forged)") \
   X(SR_EBOXTRUNC,    -111, "box stream: stream ended in the middle of a box")       \
@@ -71,6 +71,7 @@
   X(SR_EBOXAFTERBYE, -113, "box stream: data after the goodbye")                    \
   X(SR_EBOXLEN,      -114, "box stream: header announces an empty or over-long body") \
   X(SR_EBOXCLOSED,   -115, "box stream: write after the goodbye")                   \
+  X(SR_EHSSILENT,    -116, "handshake: the peer sent no first handshake message in time") \
   X(SR_ENETKEY,      -120, "network key must be 64 hex characters")                 \
   X(SR_EADDRSCHEME,  -121, "address: must start with seurone://")                   \
   X(SR_EADDRHOST,    -122, "address: missing or malformed host (IPv6 goes in brackets)") \
@@ -103,6 +104,7 @@
   X(SR_ENONODE,       -152, "no node is running in this home")                       \
   X(SR_ECONTROL,      -153, "control socket: malformed request or reply")            \
   X(SR_ERUNNING,      -154, "a node is already running in this home")           \
+  X(SR_EEVICTED,     -171, "gossip: session ended to make room for a peer this node knows (connection limit)") \
   X(SR_ENETKEYCONFLICT, -160, "invite: this node is set up for another network (network_key in HOME/config)")
 
 enum {

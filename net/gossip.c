@@ -77,6 +77,10 @@ struct sr_gpeer {
   double tok_frames, tok_bytes, tok_dups;
   int friend;     /* entitled to the whole scope (hooks.may_share), as of the last notes we sent */
   int cap_logged; /* the AUTHORS_MAX line was logged */
+  /* When it last sent something this node needed (an entry in scope; its
+   * connect until then): who goes first when room is needed. */
+  uint64_t last_useful;
+  int standing; /* SR_GOSSIP_* when it connected (re-asked before an eviction) */
   uint64_t entries_in, entries_out, dups;
   sr_gpeer_t *next, *prev;
 };
@@ -593,6 +597,7 @@ static int take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   b->n++;
   if (s && s->taken < e.seq) s->taken = e.seq;
   p->entries_in++;
+  p->last_useful = now_ms(g);
   g->st.entries_in++;
   if (b->n >= BATCH_MAX) flush(g);
   else uv_check_start(&g->flusher, on_flush);
@@ -951,6 +956,59 @@ static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn *c) {
   return memcmp(dialer, other, 32) < 0;
 }
 
+/* ---- connection limit (docs/protocol.md, "Connection limits") ---- */
+
+/* Friends and members alike, then known peers, then strangers. */
+static int rank(int standing) { return standing >= SR_GOSSIP_MEMBER ? 2 : standing == SR_GOSSIP_KNOWN ? 1 : 0; }
+
+/* A quarter of max_conns (at least one when there are two) only friends,
+ * members, known peers and this node's own dials may use. */
+static size_t reserved(const sr_gossip_t *g) { return g->lim.max_conns >= 2 ? (g->lim.max_conns + 3) / 4 : 0; }
+
+/* A stranger makes room only by ending another stranger that has given this
+ * node nothing for this long: pinging alone never keeps a slot, and a
+ * newcomer cannot push out one that is syncing. */
+static uint64_t stranger_idle_ms(const sr_gossip_t *g) { return g->lim.idle_timeout_ms / 5; }
+
+/* Whether a session of rank r fits without ending another; refresh: ask the
+ * standing of the inbound sessions again first. */
+static int fits(sr_gossip_t *g, int r, int refresh) {
+  size_t strangers = 0, live = 0;
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    if (p->closing) continue;
+    live++;
+    if (refresh && !p->outbound && g->h.classify) p->standing = g->h.classify(g->h.ctx, p->key);
+    strangers += !p->outbound && rank(p->standing) == 0;
+  }
+  return r == 0 ? live < g->lim.max_conns && strangers + reserved(g) < g->lim.max_conns : live < g->lim.max_conns;
+}
+
+/* Makes room for a new session of the given standing: 0 when it may come in
+ * (after ending the least recently useful session of a lower rank, or an idle
+ * stranger, when that was needed), SR_ECONNCAP when it must be refused. The
+ * standing of inbound sessions is asked again here: the scope, the members
+ * and the peer table change while a session lasts. */
+static int make_room(sr_gossip_t *g, int standing) {
+  uint64_t now = now_ms(g);
+  int r = rank(standing);
+  sr_gpeer_t *victim = NULL;
+  /* The standings are asked again only when a limit is reached (a relay's
+   * member check reads the store). */
+  if (fits(g, r, 0) || fits(g, r, 1)) return 0;
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    if (p->closing || p->outbound) continue;
+    int pr = rank(p->standing);
+    if (r == 0 ? pr != 0 || now - p->last_useful < stranger_idle_ms(g) : pr >= r) continue;
+    if (!victim || pr < rank(victim->standing) ||
+        (pr == rank(victim->standing) && p->last_useful < victim->last_useful))
+      victim = p;
+  }
+  if (!victim) return SR_ECONNCAP;
+  drop(victim, SR_EEVICTED, r == 0 ? "it sent nothing this node needed for a while; room for a newcomer"
+                                   : "room for a peer this node knows better");
+  return 0;
+}
+
 static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
   sr_gossip_t *g = c->net->data;
   char k[17];
@@ -973,7 +1031,8 @@ static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
       return;
     }
   }
-  if (g->sessions >= g->lim.max_conns) {
+  int standing = c->outbound || !g->h.classify ? SR_GOSSIP_FRIEND : g->h.classify(g->h.ctx, pk);
+  if (make_room(g, standing) != 0) {
     glog(g, "refusing %s (%s): %s (%s)", k, c->peer_name, sr_errname(SR_ECONNCAP), sr_strerror(SR_ECONNCAP));
     sr_net_conn_close(c);
     return;
@@ -989,7 +1048,8 @@ static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
   p->conn = c;
   memcpy(p->key, pk, 32);
   p->outbound = c->outbound;
-  p->last_rx = p->last_tx = p->last_progress = now_ms(g);
+  p->last_rx = p->last_tx = p->last_progress = p->last_useful = now_ms(g);
+  p->standing = standing;
   p->tok_frames = g->lim.rate_frames_per_s;
   p->tok_bytes = g->lim.rate_bytes_per_s;
   p->tok_dups = (double)g->lim.rate_frames_per_s * DUP_BURST_S;

@@ -56,11 +56,18 @@ typedef struct sr_gossip_hooks {
   /* The peer key announced that it chose to be reachable by strangers at
    * address (its own: the address names key). */
   void (*reachable)(void *ctx, const uint8_t key[32], const char *address);
+  /* The standing of an inbound peer, for the connection limit (SR_GOSSIP_*;
+   * docs/protocol.md, "Connection limits"). NULL: every peer is a friend. */
+  int (*classify)(void *ctx, const uint8_t key[32]);
 } sr_gossip_hooks_t;
+
+/* How well this node knows a peer. Friends and members rank alike, above known
+ * peers, above strangers; the node's own dials rank as friends. */
+enum { SR_GOSSIP_STRANGER = 0, SR_GOSSIP_KNOWN = 1, SR_GOSSIP_MEMBER = 2, SR_GOSSIP_FRIEND = 3 };
 
 typedef struct sr_gossip_limits {
   const char *agent;           /* hello's agent string, e.g. "seurone/0.1.0" */
-  size_t max_conns;            /* sessions at once; more are refused */
+  size_t max_conns;            /* sessions at once (a quarter kept from strangers; see on_connected) */
   uint32_t idle_timeout_ms;    /* no frame for this long ends a session */
   uint32_t rate_frames_per_s;  /* unsolicited frames (anything but wanted new entries) */
   uint32_t rate_bytes_per_s;

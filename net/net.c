@@ -38,14 +38,44 @@ typedef struct write_req_s {
 
 static void conn_end(sr_net_conn *c, int reason);
 
-static void net_log(sr_net *n, const char *fmt, ...) {
-  char line[LOG_LINE_MAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
+static void log_sink(void *ctx, const char *line) {
+  sr_net *n = ctx;
   if (n->cfg.cb.log) n->cfg.cb.log(n, line);
   else fprintf(stderr, "seurone net: %s\n", line);
+}
+
+static void on_log_timer(uv_timer_t *t) {
+  sr_net *n = t->data;
+  if (sr_loglimit_flush(&n->loglimit, uv_now(n->loop), log_sink, n) == 0) uv_timer_stop(t);
+}
+
+/* One log line; a limited one (about an inbound connection that never
+ * authenticated: what a flood produces) goes through the rate limit. */
+static void net_vlog(sr_net *n, int limited, const char *fmt, va_list ap) {
+  char line[LOG_LINE_MAX];
+  vsnprintf(line, sizeof line, fmt, ap);
+  if (!limited || n->closing) {
+    log_sink(n, line);
+    return;
+  }
+  if (sr_loglimit_pass(&n->loglimit, line, uv_now(n->loop), log_sink, n)) log_sink(n, line);
+  else if (!uv_is_active((uv_handle_t *)&n->log_timer)) uv_timer_start(&n->log_timer, on_log_timer, 1000, 1000);
+}
+
+static void net_log(sr_net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void net_log(sr_net *n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  net_vlog(n, 0, fmt, ap);
+  va_end(ap);
+}
+
+static void net_log_if(sr_net *n, int limited, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void net_log_if(sr_net *n, int limited, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  net_vlog(n, limited, fmt, ap);
+  va_end(ap);
 }
 
 int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
@@ -58,6 +88,16 @@ int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
   memcpy(n->sk, cfg->sk, SR_NET_SECRET_BYTES);
   sodium_memzero(n->cfg.sk, sizeof n->cfg.sk);
   if (!n->cfg.handshake_timeout_ms) n->cfg.handshake_timeout_ms = SR_NET_HANDSHAKE_TIMEOUT_MS;
+  if (!n->cfg.first_msg_timeout_ms) n->cfg.first_msg_timeout_ms = SR_NET_FIRST_MSG_TIMEOUT_MS;
+  if (n->cfg.first_msg_timeout_ms > n->cfg.handshake_timeout_ms)
+    n->cfg.first_msg_timeout_ms = n->cfg.handshake_timeout_ms;
+  sr_loglimit_init(&n->loglimit, SR_NET_LOG_BURST, SR_NET_LOG_WINDOW_MS);
+  uv_timer_init(loop, &n->log_timer);
+  n->log_timer.data = n;
+  uv_unref((uv_handle_t *)&n->log_timer);
+  uv_check_init(loop, &n->accept_turn);
+  n->accept_turn.data = n;
+  uv_unref((uv_handle_t *)&n->accept_turn);
   n->data = cfg->data;
   /* flushes gathered writes right before the loop polls; unref'd so that it
    * never keeps the loop alive by itself */
@@ -144,6 +184,9 @@ static void drop_fill(sr_net_conn *c) {
 static void conn_end(sr_net_conn *c, int reason) {
   sr_net *n = c->net;
   int prev_state = c->state;
+  /* An inbound connection that never authenticated is what a flood is made
+   * of: its line is rate limited (net.h). */
+  int limited = !c->outbound && !c->seen;
   char key[17];
 
   if (c->state == CS_CLOSING) return;
@@ -168,12 +211,12 @@ static void conn_end(sr_net_conn *c, int reason) {
     snprintf(key, sizeof key, "unknown");
   }
   if (reason == 0) {
-    net_log(n, "closed %s %s peer %s: clean end", c->outbound ? "outbound" : "inbound", c->peer_name, key);
+    net_log_if(n, limited, "closed %s %s peer %s: clean end", c->outbound ? "outbound" : "inbound", c->peer_name, key);
   } else if (reason == SR_EHSNETKEY || (reason == SR_EHSCLOSED && c->outbound && c->hs_msgs_in == 0)) {
     /* What a wrong network key looks like from each side: the listener cannot
      * read the dialer's first message; the dialer sees the listener hang up on
      * it. Without the hint, a member of a closed network never learns why. */
-    net_log(n, "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
+    net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
             "network_key in %s (docs/config.md)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
             phase_name(c), sr_errname(reason), sr_strerror(reason),
             n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
@@ -183,10 +226,10 @@ static void conn_end(sr_net_conn *c, int reason) {
             "address may be wrong, or another node now listens there)", c->peer_name, key, phase_name(c),
             sr_errname(reason), c->peer_name, key);
   } else if (c->uv_err) {
-    net_log(n, "dropped %s %s peer %s %s: %s (%s: %s)", c->outbound ? "outbound" : "inbound", c->peer_name,
+    net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s: %s)", c->outbound ? "outbound" : "inbound", c->peer_name,
             key, phase_name(c), sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
   } else {
-    net_log(n, "dropped %s %s peer %s %s: %s (%s)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
+    net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
             phase_name(c), sr_errname(reason), sr_strerror(reason));
   }
   c->state = CS_CLOSING;
@@ -214,6 +257,27 @@ static void set_peer_name(sr_net_conn *c, const struct sockaddr *sa) {
     uv_ip4_name(s4, ip, sizeof ip);
     snprintf(c->peer_host, sizeof c->peer_host, "%s", ip);
     snprintf(c->peer_name, sizeof c->peer_name, "%s:%u", ip, (unsigned)ntohs(s4->sin_port));
+  }
+}
+
+/* The source of an inbound connection, for the handshake limits: an IPv4
+ * address (also when it arrives IPv4-mapped on an IPv6 listener), else the
+ * IPv6 address. */
+static void set_source(sr_net_conn *c, const struct sockaddr *sa) {
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  memset(c->src, 0, sizeof c->src);
+  if (sa->sa_family == AF_INET6) {
+    const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    if (memcmp(a, mapped, sizeof mapped) == 0) {
+      memcpy(c->src, a + 12, 4);
+      c->src_v6 = 0;
+    } else {
+      memcpy(c->src, a, 16);
+      c->src_v6 = 1;
+    }
+  } else if (sa->sa_family == AF_INET) {
+    memcpy(c->src, &((const struct sockaddr_in *)sa)->sin_addr.s_addr, 4);
+    c->src_v6 = 0;
   }
 }
 
@@ -434,7 +498,11 @@ static size_t handshake_input(sr_net_conn *c, const uint8_t *in, size_t len) {
     if (c->hs_have < want) break;
     c->hs_have = 0;
     rc = sr_shs_recv(&c->hs, c->hs_buf, want, out, &out_len);
-    if (rc == 0) c->hs_msgs_in++;
+    if (rc == 0 && c->hs_msgs_in++ == 0 && !c->outbound) {
+      /* The first message came: the rest of the handshake timeout applies. */
+      uint64_t spent = uv_now(c->net->loop) - c->accepted_ms, all = c->net->cfg.handshake_timeout_ms;
+      uv_timer_start(&c->timer, on_timeout, spent < all ? all - spent : 1, 0);
+    }
     if (rc == 0 && out_len) rc = queue_bytes(c, out, out_len, 0, NULL);
     if (rc) {
       conn_end(c, rc); /* on SR_EHSNETKEY nothing was sent: a silent close */
@@ -484,7 +552,8 @@ int sr_net_conn_pause(sr_net_conn *c, int pause) {
 
 static void on_timeout(uv_timer_t *t) {
   sr_net_conn *c = t->data;
-  conn_end(c, SR_ETIMEOUT);
+  /* an accepted peer whose first message never arrived (see on_connection) */
+  conn_end(c, !c->outbound && c->state == CS_HANDSHAKE && c->hs_msgs_in == 0 ? SR_EHSSILENT : SR_ETIMEOUT);
 }
 
 static int start_handshake(sr_net_conn *c) {
@@ -504,16 +573,83 @@ static int start_handshake(sr_net_conn *c) {
 
 /* ---- listener ---- */
 
-/* Whether the new inbound c is one handshake too many (SR_NET_HANDSHAKES_*).
- * Cost: one pass over the connections, at most max_conns + 128 of them. */
-static int handshakes_full(sr_net *n, const sr_net_conn *c) {
-  int same = 0, all = 0;
-  for (const sr_net_conn *o = n->conns; o; o = o->next) {
-    if (o == c || o->outbound || o->state != CS_HANDSHAKE) continue;
-    all++;
-    if (c->peer_host[0] && !strcmp(o->peer_host, c->peer_host)) same++;
+/* Same source (an IPv4 address, an IPv6 /64) or same network (an IPv4 /24,
+ * an IPv6 /48): the units of the handshake limits (net.h). */
+static int same_src(const sr_net_conn *a, const sr_net_conn *b, int net) {
+  size_t len = a->src_v6 ? (net ? 6 : 8) : (net ? 3 : 4);
+  return a->src_v6 == b->src_v6 && memcmp(a->src, b->src, len) == 0;
+}
+
+static int inbound_handshake(const sr_net_conn *o) { return !o->outbound && o->state == CS_HANDSHAKE; }
+
+/* Among the inbound handshakes hs[0..nhs) (only those of c's network when
+ * within_net), the group (of sources, or of networks when by_net) holding the
+ * most: its count in *most, and the handshake of it to close first — one that
+ * sent nothing yet before one that did, then the oldest. At most 128^2 steps,
+ * and only when a limit is reached. */
+static sr_net_conn *busiest(sr_net_conn **hs, int nhs, const sr_net_conn *c, int within_net, int by_net, int *most) {
+  sr_net_conn *pick = NULL;
+  *most = 0;
+  for (int i = 0; i < nhs; i++) {
+    sr_net_conn *o = hs[i];
+    int cnt = 0;
+    if (within_net && !same_src(o, c, 1)) continue;
+    for (int k = 0; k < nhs; k++) cnt += same_src(hs[k], o, by_net);
+    if (cnt < *most) continue;
+    if (cnt > *most || !pick || (o->hs_msgs_in == 0 && pick->hs_msgs_in > 0) ||
+        (!!o->hs_msgs_in == !!pick->hs_msgs_in && o->accepted_ms < pick->accepted_ms))
+      pick = o;
+    *most = cnt;
   }
-  return same >= SR_NET_HANDSHAKES_PER_HOST || all >= SR_NET_HANDSHAKES_MAX;
+  return pick;
+}
+
+/* Whether the new inbound c may start its handshake, closing another one to
+ * make room when that is fair (net.h): 0, or SR_EHSLIMIT to refuse c. Fair
+ * means the group that loses one still holds at least as many as c's group
+ * then does: a flood whose sources hold alike cannot evict itself in circles. */
+static int handshake_admit(sr_net *n, sr_net_conn *c) {
+  sr_net_conn *hs[SR_NET_HANDSHAKES_MAX + 1], *victim = NULL;
+  int all = 0, net = 0, host = 0, most;
+  for (sr_net_conn *o = n->conns; o; o = o->next) {
+    if (o == c || !inbound_handshake(o)) continue;
+    if (all < SR_NET_HANDSHAKES_MAX + 1) hs[all] = o;
+    all++;
+    net += same_src(o, c, 1);
+    host += same_src(o, c, 0);
+  }
+  if (all > SR_NET_HANDSHAKES_MAX + 1) all = SR_NET_HANDSHAKES_MAX + 1; /* cannot happen: admission keeps it */
+  if (host >= SR_NET_HANDSHAKES_PER_HOST) return SR_EHSLIMIT;
+  if (all >= SR_NET_HANDSHAKES_MAX) {
+    sr_net_conn *v = busiest(hs, all, c, 0, 1, &most);
+    if (v && most > net + 1) {
+      /* another network holds more: its busiest source loses one */
+      victim = busiest(hs, all, v, 1, 0, &most);
+    } else {
+      victim = busiest(hs, all, c, 1, 0, &most);
+      if (!victim || most <= host + 1) return SR_EHSLIMIT;
+    }
+  } else if (net >= SR_NET_HANDSHAKES_PER_NET) {
+    victim = busiest(hs, all, c, 1, 0, &most);
+    if (!victim || most <= host + 1) return SR_EHSLIMIT;
+  }
+  if (victim) conn_end(victim, SR_EHSLIMIT);
+  return 0;
+}
+
+static void on_connection(uv_stream_t *server, int status);
+
+/* After the I/O of a loop iteration (before closed handles are freed): the
+ * next iteration may accept SR_NET_ACCEPTS_PER_TURN again, starting with the
+ * connection that was left waiting (which restarts libuv's accepting). */
+static void on_accept_turn(uv_check_t *t) {
+  sr_net *n = t->data;
+  n->accepts = 0;
+  uv_check_stop(t);
+  if (n->accept_deferred && n->listening && !n->closing) {
+    n->accept_deferred = 0;
+    on_connection((uv_stream_t *)&n->listener, 0);
+  }
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -522,14 +658,21 @@ static void on_connection(uv_stream_t *server, int status) {
   struct sockaddr_storage ss;
   int len = sizeof ss, rc, err;
 
+  if (status == 0 && n->accepts >= SR_NET_ACCEPTS_PER_TURN) {
+    /* Not accepted now: libuv stops accepting until uv_accept is called,
+     * which on_accept_turn does in the next phase of this iteration. */
+    n->accept_deferred = 1;
+    return;
+  }
+  if (!n->accepts++) uv_check_start(&n->accept_turn, on_accept_turn);
   if (status < 0) {
-    net_log(n, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENETIO), uv_strerror(status));
+    net_log_if(n, 1, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENETIO), uv_strerror(status));
     return;
   }
   c = conn_new(n, 0);
   if (!c) {
     /* accept into a throwaway handle is not possible without memory: log once */
-    net_log(n, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENOMEM), sr_strerror(SR_ENOMEM));
+    net_log_if(n, 1, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENOMEM), sr_strerror(SR_ENOMEM));
     return;
   }
   err = uv_accept(server, (uv_stream_t *)&c->tcp);
@@ -539,16 +682,21 @@ static void on_connection(uv_stream_t *server, int status) {
     conn_end(c, SR_ENETIO);
     return;
   }
-  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) set_peer_name(c, (struct sockaddr *)&ss);
-  if (handshakes_full(n, c)) {
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+    set_peer_name(c, (struct sockaddr *)&ss);
+    set_source(c, (struct sockaddr *)&ss);
+  }
+  c->accepted_ms = uv_now(n->loop);
+  if ((rc = handshake_admit(n, c)) != 0) {
     c->state = CS_HANDSHAKE;
-    conn_end(c, SR_EHSLIMIT);
+    conn_end(c, rc);
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
   rc = sr_shs_server_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->sk, NULL);
   if (rc == 0) rc = start_handshake(c);
-  if (rc == 0) uv_timer_start(&c->timer, on_timeout, n->cfg.handshake_timeout_ms, 0);
+  /* until the first message has come, a shorter timeout (net.h) */
+  if (rc == 0) uv_timer_start(&c->timer, on_timeout, n->cfg.first_msg_timeout_ms, 0);
   if (rc) {
     c->state = CS_HANDSHAKE;
     conn_end(c, rc);
@@ -693,4 +841,8 @@ void sr_net_close(sr_net *n) {
   /* Every handshake ended above (conn_end wipes it): none points here now. */
   sodium_free(n->sk); /* wipes it */
   n->sk = NULL;
+  /* what the log limit still holds back is summed up now, not lost */
+  sr_loglimit_flush(&n->loglimit, UINT64_MAX, log_sink, n);
+  uv_close((uv_handle_t *)&n->log_timer, NULL);
+  uv_close((uv_handle_t *)&n->accept_turn, NULL);
 }

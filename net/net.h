@@ -48,6 +48,7 @@
 #include <uv.h>
 
 #include "core/boxstream.h"
+#include "core/loglimit.h"
 #include "core/shs.h"
 
 #define SR_NET_KEY_BYTES 32          /* ed25519 public key */
@@ -56,11 +57,38 @@
 #define SR_NET_HANDSHAKE_TIMEOUT_MS 10000 /* default */
 #define SR_NET_PEER_NAME_MAX 64      /* "[v6addr]:port" */
 #define SR_NET_READ_BUF 65536
-/* Inbound handshakes in progress at once: from one address, and in all. More
- * are refused at accept (SR_EHSLIMIT), so a flood of half-open connections
- * cannot hold the listener's memory and timers until each one times out. */
+/* Inbound handshakes in progress at once, so that a flood of half-open
+ * connections can neither hold the listener's memory and timers nor keep good
+ * peers out (docs/transport.md, "Handshake limits"):
+ *   - from one source: an IPv4 address, or an IPv6 /64 (what one host gets);
+ *     one more from it is refused at accept (SR_EHSLIMIT);
+ *   - from one network: an IPv4 /24 or an IPv6 /48 (what one attacker can
+ *     cheaply hold); when it is full, a newcomer from a source of the network
+ *     that holds at least two fewer handshakes than the busiest source there
+ *     takes the slot of that source's oldest handshake (preferring one that
+ *     sent nothing);
+ *   - in all; when full, the same between networks: a newcomer from a network
+ *     holding at least two fewer than the busiest network takes a slot of it.
+ * So whoever holds the most handshakes loses one first, and a good peer from
+ * an address the flood does not use always gets its handshake through. */
 #define SR_NET_HANDSHAKES_PER_HOST 8
+#define SR_NET_HANDSHAKES_PER_NET 32
 #define SR_NET_HANDSHAKES_MAX 128
+/* An inbound connection that has not sent its whole first handshake message
+ * (64 bytes, sent at once by every client) within this time is closed
+ * (SR_EHSSILENT): a silent connection holds a slot seconds, not the whole
+ * handshake timeout. Capped by the handshake timeout. */
+#define SR_NET_FIRST_MSG_TIMEOUT_MS 3000
+/* Log lines about inbound connections that never authenticated (refused,
+ * silent, garbage) are rate limited (core/loglimit.h): at most this many
+ * alike lines per window, the rest summed up in one line with a count. */
+/* Connections accepted per loop iteration. A client that reconnects as fast
+ * as it is refused keeps the kernel's accept queue full, and libuv accepts
+ * until the queue is empty: without a bound, the loop would never reach the
+ * phase that frees closed connections, and memory would grow without end. */
+#define SR_NET_ACCEPTS_PER_TURN 64
+#define SR_NET_LOG_BURST 20
+#define SR_NET_LOG_WINDOW_MS 10000
 
 typedef struct sr_net sr_net;
 typedef struct sr_net_conn sr_net_conn;
@@ -83,6 +111,7 @@ typedef struct {
   uint8_t pk[SR_NET_KEY_BYTES];
   uint8_t sk[SR_NET_SECRET_BYTES];
   uint32_t handshake_timeout_ms; /* 0 means SR_NET_HANDSHAKE_TIMEOUT_MS */
+  uint32_t first_msg_timeout_ms; /* 0 means SR_NET_FIRST_MSG_TIMEOUT_MS */
   /* Where an operator sets the network key (e.g. "/home/ada/.seurone/config"),
    * named in the log when a handshake fails the way a wrong key fails; NULL:
    * "HOME/config". The caller keeps it alive while the sr_net lives. */
@@ -105,6 +134,11 @@ struct sr_net {
   /* cfg.sk moved here at init: sodium_malloc'd (guard pages, mlock'd, left
    * out of core dumps), the only copy, freed (wiped) by sr_net_close. */
   uint8_t *sk;
+  sr_loglimit_t loglimit; /* lines about unauthenticated inbound connections */
+  uv_timer_t log_timer;   /* sums up held-back lines once their window ends */
+  uv_check_t accept_turn; /* ends a loop iteration's accepts (SR_NET_ACCEPTS_PER_TURN) */
+  int accepts;            /* accepted in this iteration */
+  int accept_deferred;    /* one is waiting in libuv for the next iteration */
 };
 
 struct sr_net_conn {
@@ -122,6 +156,9 @@ struct sr_net_conn {
   int seen;            /* upper layer knows this connection */
   int bye_sent, bye_written, bye_received;
   int uv_err;          /* libuv error behind SR_ENETIO etc., for the log */
+  int src_v6;          /* inbound: the source address, for the handshake limits */
+  uint8_t src[16];     /* (IPv4, also IPv4-mapped IPv6, in the first 4 bytes) */
+  uint64_t accepted_ms; /* inbound: loop time of accept */
   uint16_t port;
   size_t queued;       /* includes the unflushed fill */
   struct write_req_s *fill; /* sealed bytes gathered for one uv_write */

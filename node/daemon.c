@@ -8,6 +8,7 @@
 #include "node/daemon.h"
 #include "core/core.h"
 #include "core/flowreport.h"
+#include "core/loglimit.h"
 #include "net/address.h"
 #include "net/gossip.h"
 #include "node/control.h"
@@ -37,6 +38,11 @@
  * person named them), so dialing them this often costs little. */
 #define KEPT_BACKOFF_MAX_MS 8000
 #define AGE_EVERY_MS 60000      /* how often stale learned peers are dropped */
+/* Alike lines from gossip and the transport: at most LOG_BURST per window
+ * (the transport's own limit is lower, so its lines pass). */
+#define LOG_BURST 50
+#define LOG_WINDOW_MS 10000
+#define KNOWN_SCORE 3           /* sessions a learned peer needs to count as known (h_classify) */
 
 typedef struct known {
   sr_peer_rec_t rec;
@@ -76,6 +82,7 @@ struct sr_node {
   known_t *known;
   size_t nknown;
   char agent[40];
+  sr_loglimit_t loglimit; /* lines from gossip and the transport (h_log) */
   uv_timer_t flowrep; /* flow reports (config flow_report), when flowrep_on */
   int flowrep_on;
   uint64_t aged_ms;   /* when stale learned peers were last dropped */
@@ -529,7 +536,30 @@ static int h_redeem(void *ctx, const uint8_t key[32], const uint8_t secret[32], 
   return 0;
 }
 
-static void h_log(void *ctx, const char *line) { nlog(ctx, "%s", line); }
+static void log_sink(void *ctx, const char *line) { nlog(ctx, "%s", line); }
+
+/* What gossip and the transport log: where a flood of peers lands (a session
+ * refused, evicted, dropped per connection), so alike lines are rate limited
+ * (core/loglimit.h); the node's own lines are not. */
+static void h_log(void *ctx, const char *line) {
+  sr_node_t *n = ctx;
+  if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), log_sink, n)) nlog(n, "%s", line);
+}
+
+/* The connection limit's question (docs/protocol.md, "Connection limits"): how
+ * well this node knows key. A learned address alone makes no one known: it
+ * takes a few sessions that ended well, else a stranger could enter its own
+ * address and count as known. */
+static int h_classify(void *ctx, const uint8_t key[32]) {
+  sr_node_t *n = ctx;
+  if (n->relay && sr_store_is_member(n->store, key) == 1) return SR_GOSSIP_MEMBER;
+  if (sr_scope_has(&n->scope, key)) return SR_GOSSIP_FRIEND;
+  known_t *k = known_find(n, key);
+  if (!k || k->rec.score < 0) return SR_GOSSIP_STRANGER;
+  if (k->rec.flags & (SR_PEER_MANUAL | SR_PEER_BOOTSTRAP | SR_PEER_RELAY)) return SR_GOSSIP_KNOWN;
+  return k->rec.last_seen_ms && k->rec.failures == 0 && k->rec.score >= KNOWN_SCORE ? SR_GOSSIP_KNOWN
+                                                                                    : SR_GOSSIP_STRANGER;
+}
 
 /* ---- control socket entry points ---- */
 
@@ -726,11 +756,13 @@ static void on_tick(uv_timer_t *t) {
   sr_gossip_tick(n->g, uv_now(&n->loop));
   known_age(n, now);
   dial_due(n, now);
+  sr_loglimit_flush(&n->loglimit, uv_now(&n->loop), log_sink, n);
 }
 
 void sr_node_stop(sr_node_t *n) {
   if (n->stopping) return;
   n->stopping = 1;
+  sr_loglimit_flush(&n->loglimit, UINT64_MAX, log_sink, n); /* what was held back, summed up */
   nlog(n, "stopping: committing what was received and closing connections");
   uv_timer_stop(&n->tick);
   uv_close((uv_handle_t *)&n->tick, NULL);
@@ -821,6 +853,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   /* Before anything in it is read (node/home.h). */
   if ((rc = sr_home_check(n->home, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   n->json_log = o->json_log;
+  sr_loglimit_init(&n->loglimit, LOG_BURST, LOG_WINDOW_MS);
   n->started_ms = wall_ms();
   snprintf(n->agent, sizeof(n->agent), "seurone/%s", sr_node_version());
   if ((rc = sr_config_load(n->home, &n->cfg, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
@@ -873,7 +906,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_limits_t lim = {n->agent, n->cfg.max_conns, n->cfg.idle_timeout_ms, n->cfg.rate_frames_per_s,
                             n->cfg.rate_bytes_per_s, n->cfg.max_queue_bytes};
   sr_gossip_hooks_t hooks = {n, h_in_scope, h_scope_keys, h_session_up, h_session_down, h_ingested, h_share_peers,
-                             h_learned_peer, h_redeem, NULL, h_log, h_may_share, h_reachable};
+                             h_learned_peer, h_redeem, NULL, h_log, h_may_share, h_reachable, h_classify};
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   scope_refresh(n);

@@ -23,7 +23,7 @@ def main(c):
     check(res["closed"], "silent: the node closed the connection")
     check(1400 <= res["closed_after_ms"] <= 15000 * h.SCALE,
           f"silent: dropped by the handshake timeout ({res['closed_after_ms']} ms)")
-    a.wait_log(r"during handshake.*SR_ETIMEOUT", 10, "a: a log line for the handshake timeout")
+    a.wait_log(r"during handshake.*SR_EHSSILENT", 10, "a: a log line for the silent connection")
 
     # The good peer was never idle-dropped: keepalives kept it up the whole time.
     check(not a.log_lines(rf"{b.id[:16]}.*SR_EIDLE"), "a never dropped b for idleness")

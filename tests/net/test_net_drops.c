@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sys/socket.h>
@@ -28,7 +29,7 @@
 
 #define TIMEOUT_MS 300
 #define ECHO_BYTES 10000
-#define MAX_LOG 64
+#define MAX_LOG 4096
 #define WATCHDOG_MS 10000
 
 typedef struct {
@@ -44,6 +45,8 @@ static int port;
 
 static char *log_lines[MAX_LOG];
 static int n_log;
+static int srv_lines; /* every line the listener logged, also past MAX_LOG */
+static int quiet_log; /* a flood: do not echo the lines (counted all the same) */
 
 /* server-side observations */
 static int srv_connected, srv_closed, srv_closed_reason;
@@ -72,8 +75,12 @@ static double now_s(void) {
 }
 
 static void on_log(sr_net *n, const char *line) {
-  fprintf(stderr, "[%s] %s\n", n == &srv ? "listener" : "dialer", line);
-  CHECK(n_log < MAX_LOG);
+  if (n == &srv) srv_lines++;
+  if (!quiet_log || n_log < 40) fprintf(stderr, "[%s] %s\n", n == &srv ? "listener" : "dialer", line);
+  if (n_log == MAX_LOG) {
+    CHECK(quiet_log);
+    return;
+  }
   log_lines[n_log] = malloc(strlen(line) + 16);
   CHECK(log_lines[n_log]);
   sprintf(log_lines[n_log], "%s %s", n == &srv ? "S" : "C", line);
@@ -147,8 +154,14 @@ static void cli_on_closed(sr_net_conn *c, int reason) {
 
 static int (*stop_pred)(void);
 static double deadline;
+static double watchdog_extra_s; /* a longer flood (prefix_flood's optional seconds) */
+
+static size_t max_live; /* most connections the listener held at once (prefix_flood) */
 
 static void poll_cb(uv_timer_t *t) {
+  size_t live = 0;
+  for (const sr_net_conn *c = srv.conns; c; c = c->next) live++;
+  if (live > max_live) max_live = live;
   if (stop_pred() || now_s() > deadline) {
     uv_timer_stop(t);
     uv_stop(t->loop);
@@ -158,7 +171,7 @@ static void poll_cb(uv_timer_t *t) {
 static void run_until(int (*pred)(void)) {
   uv_timer_t t;
   stop_pred = pred;
-  deadline = now_s() + WATCHDOG_MS / 1000.0;
+  deadline = now_s() + WATCHDOG_MS / 1000.0 + watchdog_extra_s;
   uv_timer_init(&loop, &t);
   uv_timer_start(&t, poll_cb, 5, 5);
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -307,6 +320,134 @@ static void attack_corrupt_box(void) {
   close(fd);
 }
 
+/* A silent connection: connect, send nothing, read until the listener hangs up. */
+static void attack_silent(void) {
+  int fd = raw_connect();
+  drain_to_eof(fd, now_s());
+  close(fd);
+}
+
+/* ---- a reconnect flood from many sources (prefix_flood_*) ---- */
+
+static void reset_counters(void);
+
+#define FLOOD_SOURCES 16
+#define FLOOD_MIN_CONNECTS 3000
+static volatile int flood_stop;
+static volatile unsigned long flood_connects; /* connections the flood made */
+static int flood_spread;        /* 0: sources 127.0.0.2-17 (one /24); 1: 127.N.0.1 (16 /24s) */
+static double flood_min_s;      /* keep flooding at least this long */
+
+/* A non-blocking connection from source to the listener, or -1. */
+static int flood_connect(uint32_t source) {
+  struct sockaddr_in from, to;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  memset(&from, 0, sizeof from);
+  from.sin_family = AF_INET;
+  from.sin_addr.s_addr = htonl(source);
+  to = from;
+  to.sin_port = htons((uint16_t)port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+      (connect(fd, (struct sockaddr *)&to, sizeof to) != 0 && errno != EINPROGRESS)) {
+    close(fd);
+    return -1;
+  }
+  flood_connects++;
+  return fd;
+}
+
+/* flood_per_source silent connections from each of FLOOD_SOURCES loopback
+ * addresses, each reopened as soon as the listener closes it, until
+ * flood_stop. prefix_flood_*: 8 each, the attack of issue 11 (16 sources x 8
+ * fill a cap of 128: 1 of 30 good peers got through). log_flood: a few more
+ * per source than the listener takes, each refused and reopened at once: a
+ * reconnect flood (what wrote 55,000 log lines in 30 s). */
+#define FLOOD_MAX (FLOOD_SOURCES * (SR_NET_HANDSHAKES_PER_HOST + 4))
+static int flood_per_source = SR_NET_HANDSHAKES_PER_HOST;
+static void *flood_main(void *arg) {
+  const int N = FLOOD_SOURCES * flood_per_source;
+  struct pollfd pf[FLOOD_MAX];
+  uint32_t src[FLOOD_MAX];
+  uint8_t buf[256];
+  (void)arg;
+  for (int i = 0; i < N; i++) {
+    int s = i / flood_per_source;
+    src[i] = flood_spread ? (127u << 24) | ((uint32_t)(s + 1) << 16) | 1u : (127u << 24) | (uint32_t)(s + 2);
+    pf[i].fd = flood_connect(src[i]);
+    pf[i].events = POLLIN;
+  }
+  while (!flood_stop) {
+    if (poll(pf, (nfds_t)N, 20) < 0) continue;
+    for (int i = 0; i < N; i++) {
+      if (pf[i].fd >= 0 && !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (pf[i].fd >= 0) {
+        if (read(pf[i].fd, buf, sizeof buf) > 0) continue; /* a listener never sends to a silent client */
+        close(pf[i].fd);
+      }
+      pf[i].fd = flood_connect(src[i]); /* -1 when it fails: retried next round */
+    }
+  }
+  for (int i = 0; i < N; i++)
+    if (pf[i].fd >= 0) close(pf[i].fd);
+  return NULL;
+}
+
+static int pred_good_try(void) { return cli_closed == 1; }
+static double flood_t0;
+static unsigned long flood_min_connects; /* log_flood: enough to dwarf the log bound */
+static int pred_flood_enough(void) { return flood_connects >= flood_min_connects && now_s() - flood_t0 >= flood_min_s; }
+
+/* One good peer during the flood: handshake, echo, goodbye; 1 if all of it worked. */
+static int good_try(void) {
+  sr_net_conn *c = NULL;
+  reset_counters();
+  CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, bob.pk, &cli, &c) == 0);
+  run_until(pred_good_try);
+  return cli_connected == 1 && cli_closed_reason == 0 && cli_rx_len == ECHO_BYTES;
+}
+
+static void prefix_flood(void) {
+  pthread_t th;
+  int through = 0, lines_before;
+  double t0;
+  quiet_log = 1;
+  CHECK(pthread_create(&th, NULL, flood_main, NULL) == 0);
+  /* the flood holds every slot it can before the first good peer comes */
+  while (flood_connects < (unsigned long)(FLOOD_SOURCES * flood_per_source)) usleep(1000);
+  for (int i = 0; i < 200; i++) uv_run(&loop, UV_RUN_NOWAIT), usleep(1000);
+  t0 = now_s();
+  lines_before = srv_lines;
+  for (int i = 0; i < 30; i++) through += good_try();
+  /* a flood as long as asked, and long enough to dwarf the log bound */
+  flood_t0 = t0;
+  watchdog_extra_s = flood_min_s;
+  run_until(pred_flood_enough);
+  double elapsed = now_s() - t0;
+  int lines = srv_lines - lines_before;
+  flood_stop = 1;
+  CHECK(pthread_join(th, NULL) == 0);
+  printf("%s (%s, %d per source): %d of 30 good peers through; the flood made %lu connections in %.1f s; "
+         "the listener logged %d lines\n", flood_min_connects ? "log_flood" : "prefix_flood",
+         flood_spread ? "16 networks" : "one /24", flood_per_source, through, flood_connects,
+         elapsed, lines);
+  fflush(stdout);
+  printf("the listener held at most %zu connections at once\n", max_live);
+  CHECK(through == 30);
+  /* Handshakes in progress, plus at most one iteration's accepts closing: a
+   * flood never makes closed connections pile up unfreed. */
+  CHECK(max_live <= SR_NET_HANDSHAKES_MAX + SR_NET_ACCEPTS_PER_TURN + 8);
+  /* At most SR_NET_LOG_BURST lines (+ 1 summary) of each shape per window; a
+   * handful of shapes (refused, silent, closed, reset), plus the good peers'
+   * own lines (never limited): far below one line per connection. */
+  int windows = 1 + (int)(elapsed * 1000 / SR_NET_LOG_WINDOW_MS);
+  int bound = 8 * (SR_NET_LOG_BURST + 1) * windows + 4 * 30;
+  CHECK(lines <= bound);
+  if (flood_min_connects) CHECK((unsigned long)lines * 5 < flood_connects);
+  quiet_log = 0;
+}
+
 /* ---- scenario plumbing ---- */
 
 static int pred_attack_logged(void) { return attacker_done && count_log("S dropped inbound", NULL) >= 1; }
@@ -321,6 +462,7 @@ static int pred_good_peer(void) { return cli_closed == 1 && srv_closed >= 1 && c
  * silent connections are surely still in their handshake when the extra one
  * arrives, however slow the machine. */
 static uint32_t hs_timeout_ms = TIMEOUT_MS;
+static uint32_t first_msg_ms; /* 0: the default (capped by hs_timeout_ms) */
 
 static void setup(int ipv6) {
   sr_net_config cfg;
@@ -330,6 +472,7 @@ static void setup(int ipv6) {
   memcpy(cfg.pk, bob.pk, 32);
   memcpy(cfg.sk, bob.sk, 64);
   cfg.handshake_timeout_ms = hs_timeout_ms;
+  cfg.first_msg_timeout_ms = first_msg_ms;
   cfg.cb.connected = srv_on_connected;
   cfg.cb.message = srv_on_message;
   cfg.cb.closed = srv_on_closed;
@@ -417,13 +560,25 @@ static void teardown(void) {
 }
 
 int main(int argc, char **argv) {
-  const char *tc = argc == 2 ? argv[1] : "";
+  const char *tc = argc >= 2 ? argv[1] : "";
   CHECK(sodium_init() >= 0);
   sr_net_netkey_default(netkey);
   crypto_sign_keypair(alice.pk, alice.sk);
   crypto_sign_keypair(bob.pk, bob.sk);
   crypto_sign_keypair(mallory.pk, mallory.sk);
-  if (strcmp(tc, "handshake_flood") == 0) hs_timeout_ms = 8000;
+  /* the silent connections must surely still be in their handshake */
+  if (strcmp(tc, "handshake_flood") == 0) hs_timeout_ms = first_msg_ms = 8000;
+  /* a silent peer is closed long before the handshake timeout */
+  if (strcmp(tc, "silent_first_msg") == 0) hs_timeout_ms = 8000, first_msg_ms = TIMEOUT_MS;
+  if (strncmp(tc, "prefix_flood", 12) == 0 || strcmp(tc, "log_flood") == 0) {
+    hs_timeout_ms = SR_NET_HANDSHAKE_TIMEOUT_MS; /* as a node runs */
+    flood_spread = strcmp(tc, "prefix_flood_one_net") != 0;
+    if (strcmp(tc, "log_flood") == 0) {
+      flood_per_source = SR_NET_HANDSHAKES_PER_HOST + 4;
+      flood_min_connects = FLOOD_MIN_CONNECTS;
+    }
+    if (argc == 3) flood_min_s = atof(argv[2]);
+  }
   setup(strcmp(tc, "good_peer_ipv6") == 0);
 
   if (strcmp(tc, "wrong_netkey") == 0) {
@@ -436,7 +591,7 @@ int main(int argc, char **argv) {
     bad_peer(attack_replayed_msg1, "SR_EHSCLIENTAUTH");
     CHECK(attacker_bytes == 0); /* no msg4 */
   } else if (strcmp(tc, "stalled_handshake") == 0) {
-    bad_peer(attack_stalled, "SR_ETIMEOUT");
+    bad_peer(attack_stalled, "SR_EHSSILENT"); /* 10 bytes are not a first message */
     CHECK(attacker_bytes == 0);
     CHECK(attacker_elapsed >= (TIMEOUT_MS - 50) / 1000.0 && attacker_elapsed < 3.0);
   } else if (strcmp(tc, "handshake_flood") == 0) {
@@ -445,6 +600,12 @@ int main(int argc, char **argv) {
     CHECK(count_log("S dropped inbound", "SR_EHSLIMIT") == 1);
     CHECK(count_log("S dropped inbound", "SR_ETIMEOUT") == 0); /* closed by the peer, not timed out */
     CHECK(count_log("S dropped inbound", NULL) == SR_NET_HANDSHAKES_PER_HOST + 1);
+  } else if (strcmp(tc, "silent_first_msg") == 0) {
+    bad_peer(attack_silent, "SR_EHSSILENT");
+    CHECK(attacker_bytes == 0);
+    CHECK(attacker_elapsed < 4.0); /* the handshake timeout is 8 s: it was not what closed it */
+  } else if (strncmp(tc, "prefix_flood", 12) == 0 || strcmp(tc, "log_flood") == 0) {
+    prefix_flood();
   } else if (strcmp(tc, "corrupt_box") == 0) {
     bad_peer(attack_corrupt_box, "SR_EBOXAUTH");
     CHECK(srv_connected == 1 && srv_closed == 1 && srv_closed_reason == SR_EBOXAUTH);
@@ -466,9 +627,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: test_net_drops CASE\n");
     return 2;
   }
-  good_peer();
-  /* a second good peer: the listener really keeps going */
-  if (!back_pressure_mode) good_peer();
+  /* prefix_flood's 30 good peers were the test; the flood's last connections
+   * are still being closed */
+  if (strncmp(tc, "prefix_flood", 12) != 0 && strcmp(tc, "log_flood") != 0) {
+    good_peer();
+    /* a second good peer: the listener really keeps going */
+    if (!back_pressure_mode) good_peer();
+  }
   teardown();
   printf("test_net_drops %s: passed\n", tc);
   return 0;
