@@ -30,8 +30,10 @@ static int mass_bad(uint64_t bits) { return bits >> 63 || ((bits >> 52) & 0x7ff)
  * so a later version can add trailing fields. Missing fields stay an error. Only
  * needed inside nested arrays: after the last top-level field nothing is read. */
 static int skip_extra(sr_mp_t *mp, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
-    if (sr_mp_skip(mp)) return -1;
+  for (uint32_t i = 0; i < n; i++) {
+    int rc = sr_mp_skip(mp);
+    if (rc) return rc;
+  }
   return 0;
 }
 
