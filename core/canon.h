@@ -1,4 +1,4 @@
-/* canon.h: canonical MessagePack (DESIGN.md, "Entries").
+/* canon.h: canonical MessagePack (docs/format.md).
  *
  * Canonical means exactly one byte string per value: integers in their shortest
  * encoding (non-negative values always in the unsigned family), lengths in their
@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 
-/* Depth as DESIGN.md counts it: the outermost container is depth 1. */
+/* Depth as docs/format.md counts it: the outermost container is depth 1. */
 #define SR_CANON_MAX_DEPTH 8
 
 /* Checks that buf[0..len) is exactly one canonical value whose containers nest at

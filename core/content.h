@@ -1,4 +1,4 @@
-/* content.h: the content schemas of version 1 (DESIGN.md) and what each entry
+/* content.h: the content schemas of version 1 (docs/format.md) and what each entry
  * means for the graph.
  *
  * Schemas (keys not listed are allowed and ignored, so that later versions can

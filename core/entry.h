@@ -1,4 +1,4 @@
-/* entry.h: the signed append-only log entry of DESIGN.md, to the byte.
+/* entry.h: the signed append-only log entry of docs/format.md, to the byte.
  *
  *   body  = [1, author(bin 32), seq(uint >= 1), prev(bin 32 | nil), ts(uint ms),
  *            type(str, 1..32 bytes), content(map)]

@@ -1,4 +1,4 @@
-/* flowreport.h: flow-report entries (DESIGN.md, "Information flow") — a node's
+/* flowreport.h: flow-report entries (docs/network-stats.md) — a node's
  * periodic aggregate of what it received from peers, with differential-privacy
  * noise, and the combination of many nodes' reports into network-wide
  * distributions with error bars. Pure: no I/O; randomness from libsodium.
@@ -17,7 +17,7 @@
  *               [2500,5000) [5000,10000) [10000,30000) [30000,60000)
  *               [60000,300000) [300000,inf)   (12 buckets, 11 edges)
  *   skewed:     entries whose latency was negative (clock skew; counted as 0 ms
- *               in the latency histogram too, DESIGN.md "Definitions")
+ *               in the latency histogram too, docs/format.md "Definitions")
  *
  * Privacy unit (event-level DP): one entry received from a peer during the
  * period. Adding or removing it changes one hops bucket by 1, one latency
@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 
-#define SR_FLOWREPORT_TYPE "flow-report" /* the name DESIGN.md gives it */
+#define SR_FLOWREPORT_TYPE "flow-report" /* docs/format.md */
 /* The name reports were first published under, before the design's name was
  * adopted. Such entries are stored as any unknown type (never schema-checked at
  * ingest, so a hostile entry of that type cannot stop its author's log), but

@@ -25,6 +25,18 @@ int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len) {
  * not the all-ones exponent of infinity and NaN). */
 static int mass_bad(uint64_t bits) { return bits >> 63 || ((bits >> 52) & 0x7ff) == 0x7ff; }
 
+/* Extension rule (docs/protocol.md "Extending frames"): a known kind may carry more
+ * elements than version 1 defines; the receiver reads its fields and skips the rest,
+ * so a later version can add trailing fields. Missing fields stay an error. Only
+ * needed inside nested arrays: after the last top-level field nothing is read. */
+static int skip_extra(sr_mp_t *mp, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    int rc = sr_mp_skip(mp);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
   sr_mp_t mp;
   uint32_t n, m, blen;
@@ -38,52 +50,52 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
   f->kind = kind > 1000 ? 1000 : (int)kind;
   switch (kind) {
   case SR_FRAME_HELLO:
-    NEED(n != 4 || sr_mp_uint(&mp, &f->version) || sr_mp_str(&mp, &f->agent, &f->agent_len));
+    NEED(n < 4 || sr_mp_uint(&mp, &f->version) || sr_mp_str(&mp, &f->agent, &f->agent_len));
     NEED(f->agent_len > SR_FRAME_AGENT_MAX || sr_mp_peek(&mp) != SR_MP_BOOL);
     f->relay = *mp.p++ == 0xc3;
     break;
   case SR_FRAME_NOTES:
-    NEED(n != 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_NOTES);
+    NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_NOTES);
     for (uint32_t i = 0; i < m; i++) {
       uint32_t k;
-      NEED(sr_mp_array(&mp, &k) || k != 3 || sr_mp_bin(&mp, &b, &blen) || blen != 32);
+      NEED(sr_mp_array(&mp, &k) || k < 3 || sr_mp_bin(&mp, &b, &blen) || blen != 32);
       f->notes[i].author = b;
       NEED(sr_mp_uint(&mp, &f->notes[i].seq) || sr_mp_peek(&mp) != SR_MP_BOOL);
       f->notes[i].eager = *mp.p++ == 0xc3;
+      NEED(skip_extra(&mp, k - 3));
     }
     f->nnotes = m;
     break;
   case SR_FRAME_ENTRY:
-    NEED(n != 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
+    NEED(n < 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
     f->entry_len = blen;
     break;
   case SR_FRAME_HAVE:
-    NEED(n != 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != 32 || sr_mp_uint(&mp, &f->seq));
+    NEED(n < 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != 32 || sr_mp_uint(&mp, &f->seq));
     break;
   case SR_FRAME_PEERS:
-    NEED(n != 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_PEERS);
+    NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_PEERS);
     for (uint32_t i = 0; i < m; i++) {
       NEED(sr_mp_str(&mp, &f->addrs[i], &f->addr_lens[i]) || f->addr_lens[i] >= SR_FRAME_ADDR_MAX);
     }
     f->naddrs = m;
     break;
   case SR_FRAME_INVITE:
-    NEED(n != 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != 32);
+    NEED(n < 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != 32);
     break;
   case SR_FRAME_INVITE_REPLY:
-    NEED(n != 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
+    NEED(n < 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
     f->ok = *mp.p++ == 0xc3;
     NEED(sr_mp_str(&mp, &f->reason, &f->reason_len));
     break;
   case SR_FRAME_PING:
-    NEED(n != 1);
-    break;
+    break; /* [8], and whatever a later version appends */
   case SR_FRAME_REACHABLE:
-    NEED(n != 2 || sr_mp_str(&mp, &f->addrs[0], &f->addr_lens[0]) || f->addr_lens[0] >= SR_FRAME_ADDR_MAX);
+    NEED(n < 2 || sr_mp_str(&mp, &f->addrs[0], &f->addr_lens[0]) || f->addr_lens[0] >= SR_FRAME_ADDR_MAX);
     f->naddrs = 1;
     break;
   case SR_FRAME_PUSHSUM:
-    NEED(n != 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
+    NEED(n < 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
     NEED(sr_mp_uint(&mp, &f->ps_w) || sr_mp_uint(&mp, &f->ps_c) || mass_bad(f->ps_w) || mass_bad(f->ps_c));
     NEED(sr_mp_array(&mp, &m) || m > SR_FRAME_PUSHSUM_MAXV);
     for (uint32_t i = 0; i < m; i++) NEED(sr_mp_uint(&mp, &f->ps_x[i]) || mass_bad(f->ps_x[i]));

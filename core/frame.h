@@ -76,8 +76,10 @@ typedef struct sr_frame {
 int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len);
 
 /* Decodes one whole frame (exactly len bytes). Unknown kinds decode with only
- * kind set (forward compatibility: the receiver ignores them). Errors: SR_EFRAME,
- * or a canonical-msgpack code. */
+ * kind set (forward compatibility: the receiver ignores them); a known kind with
+ * trailing elements a later version added is read for its known fields (also
+ * inside each note), and one missing a field is SR_EFRAME (docs/protocol.md,
+ * "Extending frames"). Errors: SR_EFRAME, or a canonical-msgpack code. */
 int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f);
 
 /* Encoders append one frame to sb (msgpack-c's growing buffer). */

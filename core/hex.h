@@ -1,4 +1,4 @@
-/* hex.h: lowercase hex for keys and ids (DESIGN.md: machine output uses 64-char hex). */
+/* hex.h: lowercase hex for keys and ids (docs/cli.md: machine output uses 64-char hex). */
 #ifndef SR_HEX_H
 #define SR_HEX_H
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* rules.h: the ingest rule of DESIGN.md as a pure function of an entry, the
+/* rules.h: the ingest rule of docs/format.md as a pure function of an entry, the
  * author's current head and the receiver's clock. The store applies its verdict. */
 #ifndef SR_RULES_H
 #define SR_RULES_H

@@ -45,7 +45,7 @@ int sr_net_advertise_host(const char *listen_host, char *out, size_t cap);
  * SR_ENETRESOLVE when it does not resolve, SR_ETOOBIG when out is too small. */
 int sr_net_listen_ip(const char *host, char *out, size_t cap);
 
-/* The Seurone network's default network key (DESIGN.md, Transport). */
+/* The Seurone network's default network key (docs/protocol.md, "Transport"). */
 void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]);
 
 /* Parse 64 hex digits (either case, nothing else) into a network key;

@@ -4,7 +4,7 @@
  *   listen               = HOST:PORT   where the node listens (default 0.0.0.0:8708;
  *                                      IPv6 as [::]:8708; port 0 picks a free one)
  *   advertise            = HOST        the host others should dial, when listen is a wildcard
- *   network_key          = 64 hex      a closed network's key (default: Seurone's, DESIGN.md)
+ *   network_key          = 64 hex      a closed network's key (default: Seurone's, docs/protocol.md)
  *   hops                 = 0..16       follow hops replicated (default 2)
  *   relay                = yes|no      relay mode (default no)
  *   reachable            = yes|no      announce this node's address so that peers pass it

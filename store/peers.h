@@ -1,5 +1,5 @@
 /* peers.h: node state kept beside the entries — known peers, invites a relay
- * issued, and the members a relay replicates (DESIGN.md "Gossip").
+ * issued, and the members a relay replicates (docs/protocol.md).
  *
  * These databases (peers, invites, relay_members) are not derived from entries:
  * reindex never touches them, and backup copies them. Every write is one write

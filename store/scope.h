@@ -1,4 +1,4 @@
-/* scope.h: which authors this node replicates (DESIGN.md "Gossip", "Scope").
+/* scope.h: which authors this node replicates (docs/protocol.md "A session").
  *
  * The scope is computed from the graph the store holds, in one read
  * transaction, with memory proportional to the scope (and the follow edges of
@@ -21,11 +21,11 @@ typedef struct sr_scope {
 /* Fills *out with:
  *   self;
  *   every author reachable from self by follow edges (edges_out, SR_EDGE_FOLLOW)
- *   within hops hops (hops 0 = self only; DESIGN.md's default is 2);
+ *   within hops hops (hops 0 = self only; the default is 2, docs/config.md);
  *   when relay != 0, every relay member (sr_store_member_add) and every author a
  *   member follows directly;
  * minus every key self blocks (SR_EDGE_BLOCK from self) and every forked author
- * (self included: a forked log is not replicated, DESIGN.md "Forks").
+ * (self included: a forked log is not replicated, docs/format.md "Definitions").
  * An excluded key is not expanded either: the follows of a blocked or forked
  * author never pull anyone into the scope (they may still enter by another
  * path). Self's own follows are always expanded, even when self is forked: the

@@ -1,4 +1,4 @@
-/* store.h: one LMDB environment per node home (DESIGN.md, "Storage").
+/* store.h: one LMDB environment per node home (docs/storage.md).
  *
  * Named databases (keys and values are fixed-layout binary, integers big-endian):
  *   meta      "format" -> u32 version; "self" -> 32-byte key of the node

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dependency direction of DESIGN.md, checked: tools -> node -> net -> store -> core.
+# The dependency direction of docs/architecture.md, checked: tools -> node -> net -> store -> core.
 # A folder may include only itself and the folders to its right; core/ and store/
 # never include libuv, core/ never LMDB.
 set -u

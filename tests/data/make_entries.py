@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """make_entries.py: an independent implementation of Seurone's entry format.
 
-Written from DESIGN.md ("Entries") alone, with PyNaCl and msgpack only, so the
+Written from docs/format.md ("Entries") alone, with PyNaCl and msgpack only, so the
 C library can be checked against a second implementation:
 
     body  = [1, author(bin 32), seq(uint, from 1), prev(bin 32 | nil),

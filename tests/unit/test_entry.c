@@ -1,5 +1,5 @@
 /* test_entry.c: the entry format (core/entry), content schemas (core/content)
- * and the ingest rule (core/rules), to the byte of DESIGN.md "Entries". */
+ * and the ingest rule (core/rules), to the byte of docs/format.md "Entries". */
 #include "tests/unit/t.h"
 
 #define TS 1700000000000ull

@@ -1,5 +1,5 @@
 /* test_external.c: entries written by an independent implementation
- * (tests/data/make_entries.py: PyNaCl + msgpack, from DESIGN.md alone) against
+ * (tests/data/make_entries.py: PyNaCl + msgpack, from docs/format.md alone) against
  * the C library.
  *
  *   test_external GOOD.jsonl BAD.jsonl

@@ -128,10 +128,63 @@ static void incomplete_oversized_and_bad(void) {
   free(f);
 }
 
+/* The extension rule (docs/protocol.md "Extending frames"): a later version may append
+ * fields to a known kind, and this version reads the fields it knows; a frame missing
+ * one of them is still refused. */
+static void extended_frames(void) {
+  sr_frame_t *f = malloc(sizeof(*f));
+  /* [1, 1, "a", true, {"x": 1}]: a 5-field hello */
+  const uint8_t hello5[] = {0x95, 0x01, 0x01, 0xa1, 'a', 0xc3, 0x81, 0xa1, 'x', 0x01};
+  T_OK(sr_frame_decode(hello5, sizeof(hello5), f));
+  T_EQ(f->kind, SR_FRAME_HELLO);
+  T_EQ(f->version, 1);
+  T_EQ(f->agent_len, 1);
+  T_EQ(f->relay, 1);
+  /* [8, 1]: a ping with an extra field */
+  const uint8_t ping2[] = {0x92, 0x08, 0x01};
+  T_OK(sr_frame_decode(ping2, sizeof(ping2), f));
+  T_EQ(f->kind, SR_FRAME_PING);
+  /* [3, h'0102', 7, "later"]: an entry frame with a trailing field */
+  const uint8_t entry4[] = {0x94, 0x03, 0xc4, 0x02, 0x01, 0x02, 0x07, 0xa5, 'l', 'a', 't', 'e', 'r'};
+  T_OK(sr_frame_decode(entry4, sizeof(entry4), f));
+  T_EQ(f->entry_len, 2);
+  T_EQ(f->hops, 7);
+  /* [2, [[A, 5, true, 9], [B, 0, false]]]: a note with an extra field is skipped over
+   * so that the next note is read from its own start */
+  uint8_t notes[96];
+  size_t k = 0;
+  notes[k++] = 0x92; notes[k++] = 0x02; notes[k++] = 0x92;
+  notes[k++] = 0x94; notes[k++] = 0xc4; notes[k++] = 32;
+  memset(notes + k, 0xaa, 32); k += 32;
+  notes[k++] = 0x05; notes[k++] = 0xc3; notes[k++] = 0x09;
+  notes[k++] = 0x93; notes[k++] = 0xc4; notes[k++] = 32;
+  memset(notes + k, 0xbb, 32); k += 32;
+  notes[k++] = 0x00; notes[k++] = 0xc2;
+  T_OK(sr_frame_decode(notes, k, f));
+  T_EQ(f->nnotes, 2);
+  T_EQ(f->notes[0].seq, 5);
+  T_EQ(f->notes[0].eager, 1);
+  T_EQ(f->notes[1].author[0], 0xbb);
+  T_EQ(f->notes[1].seq, 0);
+  T_EQ(f->notes[1].eager, 0);
+  /* still refused: a hello without relay, an entry without hops, a have without seq */
+  const uint8_t hello3[] = {0x93, 0x01, 0x01, 0xa1, 'a'};
+  T_EQ(sr_frame_decode(hello3, sizeof(hello3), f), SR_EFRAME);
+  const uint8_t entry2[] = {0x92, 0x03, 0xc4, 0x02, 0x01, 0x02};
+  T_EQ(sr_frame_decode(entry2, sizeof(entry2), f), SR_EFRAME);
+  uint8_t have2[4 + 32] = {0x92, 0x04, 0xc4, 32};
+  T_EQ(sr_frame_decode(have2, 4 + 32, f), SR_EFRAME);
+  /* and an extra field that is itself malformed is not canonical: refused */
+  const uint8_t ping_bad[] = {0x92, 0x08, 0xcc, 0x01};
+  T_EQ(sr_frame_decode(ping_bad, sizeof(ping_bad), f), SR_ENONSHORT);
+  free(f);
+}
+
 int main(void) {
   T_RUN(roundtrip_every_kind);
   T_RUN(incomplete_oversized_and_bad);
   T_RUN(reachable_frame);
+  T_RUN(extended_frames);
   printf("test_frame: %d checks passed\n", t_checks);
   return 0;
 }

@@ -3,7 +3,7 @@
  * people: reshare cascades (core/cascade over the store's reshare forest),
  * per-contact-edge flow counts, per-project flow, per-entry reach (docs/flow.md).
  * Latency is first arrival minus the author's timestamp; negative values (clock
- * skew) count as 0 and are counted as skewed (DESIGN.md, Definitions). */
+ * skew) count as 0 and are counted as skewed (docs/format.md, Definitions). */
 #include "tools/cli/cli.h"
 #include "core/cascade.h"
 #include <stddef.h>

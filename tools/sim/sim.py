@@ -21,9 +21,8 @@ random nodes (through the running nodes, `--interval-ms` apart) and measures:
                (steady state), each half measured after it fully converged.
 
 Topology: an edge list (CSV "source,target" with a header, or whitespace pairs;
-default ../shared/data/karate.csv from the repository root: Zachary's karate
-club, 34 nodes, 78 edges), or a connected Watts-Strogatz small world
-(`--small-world N K P`, or `--n N` for N 4 0.3). Nodes are numbered in sorted
+default tests/data/karate.csv: Zachary's karate club, 34 nodes, 78 edges), or a
+connected Watts-Strogatz small world (`--small-world N K P`, or `--n N` for N 4 0.3). Nodes are numbered in sorted
 order of the edge list's vertex labels.
 
 Everything is bounded by --timeout (default 900 s) and every node process is
@@ -387,10 +386,8 @@ def main():
     ap = argparse.ArgumentParser(description="Seurone dissemination simulator (real nodes on loopback)",
                                  epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seurone", default=os.path.join(ROOT, "build", "tools", "seurone"))
-    shared = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "karate.csv"))
-    ap.add_argument("--edges", default=shared if os.path.exists(shared) else os.path.join(ROOT, "tests", "data", "karate.csv"),
-                    help="edge list (default: ../shared/data/karate.csv from the repository root, else the copy "
-                         "in tests/data)")
+    ap.add_argument("--edges", default=os.path.join(ROOT, "tests", "data", "karate.csv"),
+                    help="edge list (default: tests/data/karate.csv, Zachary's karate club)")
     ap.add_argument("--small-world", nargs=3, metavar=("N", "K", "P"),
                     help="connected Watts-Strogatz graph instead of the edge list")
     ap.add_argument("--n", type=int, help="shorthand for --small-world N 4 0.3")
