@@ -34,17 +34,8 @@ project_allowed() {
     tests) echo "*" ;;
   esac
 }
-# Third-party headers by library; anything else in <...> is the C library or POSIX.
-lib_of_header() {
-  case $1 in
-    sodium.h | sodium/*) echo sodium ;;
-    msgpack.h | msgpack/*) echo msgpack ;;
-    lmdb.h) echo lmdb ;;
-    uv.h | uv/*) echo libuv ;;
-    jansson.h | jansson_config.h) echo jansson ;;
-    *) echo "" ;;
-  esac
-}
+# Third-party libraries by header are named in the loop below; anything else
+# in <...> is the C library or POSIX.
 libs_allowed() {
   case $1 in
     core) echo "sodium msgpack" ;;
@@ -56,56 +47,57 @@ libs_allowed() {
 }
 
 cd "$root" || exit 2
+re_inc='^([0-9]+):[[:space:]]*#[[:space:]]*include[[:space:]]*([<"])([^>"]*)[>"]'
 while IFS= read -r f; do
   top=${f%%/*}
-  dir=$(dirname "$f")
+  dir=${f%/*}
   projects=$(project_allowed "$top")
   libs=$(libs_allowed "$top")
   [ -n "$projects" ] || continue
   while IFS= read -r line; do
-    n=${line%%:*}
-    spec=$(sed -E 's/^[0-9]+:[[:space:]]*#[[:space:]]*include[[:space:]]*//' <<<"$line")
-    case $spec in
-      \"*)
-        inc=${spec#\"}
-        inc=${inc%%\"*}
-        case $inc in
-          ../* | ./* | */../*) violation "relative: $f:$n includes \"$inc\" (name the folder from the root: \"core/x.h\")"; continue ;;
+    [[ $line =~ $re_inc ]] || continue
+    n=${BASH_REMATCH[1]} kind=${BASH_REMATCH[2]} inc=${BASH_REMATCH[3]}
+    if [ "$kind" = '"' ]; then
+      case $inc in
+        ../* | ./* | */../*) violation "relative: $f:$n includes \"$inc\" (name the folder from the root: \"core/x.h\")"; continue ;;
+      esac
+      if [[ $inc != */* ]]; then
+        # A bare "x.h" is resolved next to the includer first: allowed only if it is there.
+        [ -e "$dir/$inc" ] || violation "relative: $f:$n includes \"$inc\" without a folder"
+        continue
+      fi
+      incdir=${inc%/*}
+      inctop=${inc%%/*}
+      if [ "$projects" != "*" ]; then
+        case " $projects " in
+          *" $inctop "*) ;;
+          *) violation "include: $f:$n includes $inc ($top/ may include only: $projects)" ;;
         esac
-        incdir=$(dirname "$inc")
-        inctop=${inc%%/*}
-        if [ "$incdir" = "." ]; then
-          # A bare "x.h" is resolved next to the includer first: allowed only if it is there.
-          [ -e "$dir/$inc" ] || violation "relative: $f:$n includes \"$inc\" without a folder"
-          continue
-        fi
-        if [ "$projects" != "*" ]; then
-          case " $projects " in
-            *" $inctop "*) ;;
-            *) violation "include: $f:$n includes $inc ($top/ may include only: $projects)" ;;
-          esac
-        fi
-        case $(basename "$inc") in
-          *_internal.h)
-            if [ "$top" != tests ] && [ "$incdir" != "$dir" ]; then
-              violation "internal: $f:$n includes $inc (private to $incdir/)"
-            fi
-            ;;
+      fi
+      case ${inc##*/} in
+        *_internal.h)
+          if [ "$top" != tests ] && [ "$incdir" != "$dir" ]; then
+            violation "internal: $f:$n includes $inc (private to $incdir/)"
+          fi
+          ;;
+      esac
+    else
+      lib=
+      case $inc in
+        sodium.h | sodium/*) lib=sodium ;;
+        msgpack.h | msgpack/*) lib=msgpack ;;
+        lmdb.h) lib=lmdb ;;
+        uv.h | uv/*) lib=libuv ;;
+        jansson.h | jansson_config.h) lib=jansson ;;
+      esac
+      [ -n "$lib" ] || continue # the C library or POSIX
+      if [ "$libs" != "*" ]; then
+        case " $libs " in
+          *" $lib "*) ;;
+          *) violation "include: $f:$n includes <$inc> ($top/ may use only: $libs)" ;;
         esac
-        ;;
-      \<*)
-        inc=${spec#<}
-        inc=${inc%%>*}
-        lib=$(lib_of_header "$inc")
-        [ -n "$lib" ] || continue
-        if [ "$libs" != "*" ]; then
-          case " $libs " in
-            *" $lib "*) ;;
-            *) violation "include: $f:$n includes <$inc> ($top/ may use only: $libs)" ;;
-          esac
-        fi
-        ;;
-    esac
+      fi
+    fi
   done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' "$f")
 done < <(git ls-files -co --exclude-standard -- 'core/*.[ch]' 'store/*.[ch]' 'net/*.[ch]' 'node/*.[ch]' \
            'tools/*.[ch]' 'tests/*.[ch]' 2>/dev/null || find core store net node tools tests -name '*.[ch]')
