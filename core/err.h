@@ -114,6 +114,15 @@ enum {
   SR_OK = 0
 };
 
+/* On a function that returns an error code: ignoring the result is a compile error
+ * under -Werror (warn_unused_result). tests/check_must_use.py checks that public
+ * headers use it; a call that may really ignore the code says so: (void)!f(). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SR_MUST_USE __attribute__((warn_unused_result))
+#else
+#define SR_MUST_USE
+#endif
+
 /* A sentence describing code; never NULL. Unknown codes give "unknown error". */
 const char *sr_strerror(int code);
 /* The symbolic name ("SR_ESIG"); never NULL. */

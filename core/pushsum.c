@@ -14,14 +14,14 @@ uint64_t sr_pushsum_epoch_of(uint64_t unix_ms, uint32_t epoch_s) {
   return unix_ms / ((uint64_t)(epoch_s ? epoch_s : 1) * 1000);
 }
 
-void sr_pushsum_init(sr_pushsum_t *ps, const uint8_t self[32]) {
+void sr_pushsum_init(sr_pushsum_t *ps, const uint8_t self[SR_KEY_BYTES]) {
   memset(ps, 0, sizeof(*ps));
-  memcpy(ps->self, self, 32);
+  memcpy(ps->self, self, SR_KEY_BYTES);
 }
 
 static void start_own(sr_pushsum_t *ps, uint64_t epoch, const double own[SR_PUSHSUM_NVALUES]) {
   ps->cur.epoch = epoch;
-  memcpy(ps->cur.key, ps->self, 32);
+  memcpy(ps->cur.key, ps->self, SR_KEY_BYTES);
   ps->cur.w = 1.0;
   ps->cur.c = 1.0;
   for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) ps->cur.x[i] = own[i];
@@ -38,7 +38,7 @@ int sr_pushsum_rollover(sr_pushsum_t *ps, uint64_t epoch, const double own[SR_PU
 
 void sr_pushsum_halve(sr_pushsum_t *ps, sr_pushsum_msg_t *msg) {
   msg->epoch = ps->cur.epoch;
-  memcpy(msg->key, ps->cur.key, 32);
+  memcpy(msg->key, ps->cur.key, SR_KEY_BYTES);
   /* x * 0.5 is exact (down to subnormals, 1000+ halvings away): what is sent
    * and what is kept are equal and add back up to the whole. */
   ps->cur.w *= 0.5;
@@ -74,13 +74,13 @@ enum sr_pushsum_result sr_pushsum_absorb(sr_pushsum_t *ps, const sr_pushsum_msg_
   enum sr_pushsum_result r = SR_PUSHSUM_ADDED;
   if (ps->started && m->epoch < ps->cur.epoch) return SR_PUSHSUM_STALE;
   sr_pushsum_rollover(ps, m->epoch, own); /* a no-op unless m->epoch is newer */
-  int cmp = memcmp(m->key, ps->cur.key, 32);
+  int cmp = memcmp(m->key, ps->cur.key, SR_KEY_BYTES);
   if (cmp > 0) return SR_PUSHSUM_IGNORED;
   sr_pushsum_msg_t next = ps->cur;
   if (cmp < 0) {
     /* Join the smaller instance: our own mass there is (0, 1, own), added once;
      * whatever we held of the larger instance is dropped (that instance dies). */
-    memcpy(next.key, m->key, 32);
+    memcpy(next.key, m->key, SR_KEY_BYTES);
     next.w = 0;
     next.c = 1.0;
     for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) next.x[i] = own[i];
@@ -101,7 +101,7 @@ enum sr_pushsum_result sr_pushsum_absorb(sr_pushsum_t *ps, const sr_pushsum_msg_
 void sr_pushsum_estimate(const sr_pushsum_t *ps, sr_pushsum_est_t *e) {
   memset(e, 0, sizeof(*e));
   e->epoch = ps->cur.epoch;
-  memcpy(e->leader, ps->cur.key, 32);
+  memcpy(e->leader, ps->cur.key, SR_KEY_BYTES);
   e->rounds = ps->rounds;
   if (!ps->started || !(ps->cur.w > 0) || !(ps->cur.c > 0)) return;
   /* A weight far below any real share (hostile input) could make c/w infinite

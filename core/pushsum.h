@@ -29,6 +29,7 @@
  */
 #ifndef SR_PUSHSUM_H
 #define SR_PUSHSUM_H
+#include "core/entry.h" /* SR_KEY_BYTES */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,7 +50,7 @@
 /* One message: the mass a node sends (or the state it holds) for one instance. */
 typedef struct sr_pushsum_msg {
   uint64_t epoch;
-  uint8_t key[32]; /* the instance (its starter's node key) */
+  uint8_t key[SR_KEY_BYTES]; /* the instance (its starter's node key) */
   double w, c;
   double x[SR_PUSHSUM_NVALUES];
 } sr_pushsum_msg_t;
@@ -59,14 +60,14 @@ typedef struct sr_pushsum_msg {
 typedef struct sr_pushsum_est {
   int valid;
   uint64_t epoch;
-  uint8_t leader[32];
+  uint8_t leader[SR_KEY_BYTES];
   double size;
   double avg[SR_PUSHSUM_NVALUES];
   uint64_t rounds; /* messages this node sent in that epoch */
 } sr_pushsum_est_t;
 
 typedef struct sr_pushsum {
-  uint8_t self[32];
+  uint8_t self[SR_KEY_BYTES];
   int started;          /* an epoch has begun */
   sr_pushsum_msg_t cur; /* the mass this node holds now (cur.key = its leader) */
   uint64_t rounds;      /* messages sent in the current epoch */
@@ -96,7 +97,7 @@ enum sr_pushsum_result {
 uint64_t sr_pushsum_epoch_of(uint64_t unix_ms, uint32_t epoch_s);
 
 /* A node with no epoch begun yet. */
-void sr_pushsum_init(sr_pushsum_t *ps, const uint8_t self[32]);
+void sr_pushsum_init(sr_pushsum_t *ps, const uint8_t self[SR_KEY_BYTES]);
 
 /* Moves to epoch when it is newer than the current one (or none began): the
  * current estimate becomes prev, and this node starts its own instance with

@@ -7,6 +7,7 @@
 #include "node/config.h"
 #include "core/flowreport.h"
 #include "core/err.h"
+#include "core/num.h"
 #include "net/address.h"
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +17,6 @@
 
 int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port) {
   const char *colon, *hs = s, *he;
-  char *end;
   if (s[0] == '[') {
     if (!(he = strchr(s, ']')) || he[1] != ':') return SR_EINVAL;
     hs = s + 1;
@@ -26,10 +26,8 @@ int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *po
     he = colon;
   }
   if (he == hs || (size_t)(he - hs) >= cap) return SR_EINVAL;
-  if (!isdigit((unsigned char)colon[1])) return SR_EINVAL; /* no sign, no space, not empty */
-  errno = 0;
-  unsigned long p = strtoul(colon + 1, &end, 10);
-  if (*end || errno || p > 65535) return SR_EINVAL;
+  uint64_t p;
+  if (sr_parse_u64(colon + 1, 0, 65535, &p)) return SR_EINVAL; /* no sign, no space, not empty */
   memcpy(host, hs, (size_t)(he - hs));
   host[he - hs] = '\0';
   *port = (uint16_t)p;
@@ -72,12 +70,10 @@ static char *trim(char *s) {
 /* A whole number, optionally with a binary size suffix when sizes is set.
  * 0 or SR_EINVAL (not a number, or above max). */
 static int parse_num(const char *s, int sizes, uint64_t max, uint64_t *out) {
-  char *end;
-  uint64_t mul = 1;
-  if (!isdigit((unsigned char)*s)) return SR_EINVAL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno) return SR_EINVAL;
+  uint64_t mul = 1, v;
+  size_t n = sr_num_digits(s);
+  if (sr_parse_u64_span(s, n, 0, UINT64_MAX, &v)) return SR_EINVAL;
+  const char *end = s + n;
   while (*end == ' ' || *end == '\t') end++;
   if (*end) {
     if (!sizes) return SR_EINVAL;

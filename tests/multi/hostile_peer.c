@@ -80,6 +80,7 @@
 #include "core/boxstream.h"
 #include "core/entry.h"
 #include "core/err.h"
+#include "core/num.h"
 #include "core/frame.h"
 #include "core/hex.h"
 #include "core/shs.h"
@@ -451,11 +452,10 @@ static void usage(void) {
   exit(2);
 }
 
+/* Digits only, up to INT32_MAX: then atoi and strtoull below read it exactly. */
 static int is_number(const char *s) {
-  if (!s || !*s) return 0;
-  for (; *s; s++)
-    if (*s < '0' || *s > '9') return 0;
-  return 1;
+  uint64_t v;
+  return sr_parse_u64(s, 0, INT32_MAX, &v) == 0;
 }
 
 int main(int argc, char **argv) {

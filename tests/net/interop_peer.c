@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "core/err.h"
+#include "core/num.h"
 #include "net/address.h"
 #include "net/net.h"
 #include "tests/net/test_util.h"
@@ -88,7 +89,9 @@ int main(int argc, char **argv) {
   } else {
     uint8_t spk[32];
     CHECK(tu_unhex(argv[4], spk, 32) == 0);
-    CHECK(sr_net_dial(&g_net, argv[2], (uint16_t)atoi(argv[3]), spk, NULL, &conn) == 0);
+    uint64_t port;
+    CHECK(sr_parse_u64(argv[3], 1, 65535, &port) == 0);
+    CHECK(sr_net_dial(&g_net, argv[2], (uint16_t)port, spk, NULL, &conn) == 0);
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);

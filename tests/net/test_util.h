@@ -3,6 +3,7 @@
 #ifndef SR_TEST_NET_UTIL_H
 #define SR_TEST_NET_UTIL_H
 
+#include "core/hex.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,24 +19,10 @@
     }                                                                            \
   } while (0)
 
-static inline int tu_unhex(const char *hex, uint8_t *out, size_t n) {
-  if (strlen(hex) != 2 * n) return -1;
-  for (size_t i = 0; i < n; i++) {
-    unsigned v;
-    if (sscanf(hex + 2 * i, "%2x", &v) != 1) return -1;
-    out[i] = (uint8_t)v;
-  }
-  return 0;
-}
+/* core/hex under the names these programs use: exactly 2n hex digits. */
+static inline int tu_unhex(const char *hex, uint8_t *out, size_t n) { return sr_hex_decode(hex, out, n) ? -1 : 0; }
 
-static inline void tu_hex(const uint8_t *in, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[in[i] >> 4];
-    out[2 * i + 1] = digits[in[i] & 15];
-  }
-  out[2 * n] = 0;
-}
+static inline void tu_hex(const uint8_t *in, size_t n, char *out) { sr_hex_encode(in, n, out); }
 
 /* Read exactly n bytes; 0 on success, -1 on EOF or error. */
 static inline int tu_read_exact(int fd, uint8_t *buf, size_t n) {

@@ -3,6 +3,7 @@
  * an id. Keys that share a prefix are made by following chosen 32-byte values:
  * a contact's target becomes a person, a membership's project a project. */
 #include "tests/unit/t.h"
+#include "tests/unit/t_store.h"
 #include "store/store.h"
 
 #define TS 1700000000000ull
@@ -10,14 +11,6 @@
 
 static t_author_t A, B, C;
 static uint64_t g_ts = TS;
-
-static sr_store_t *open_store(const char *dir) {
-  sr_store_t *st = NULL;
-  char err[512] = "";
-  int rc = sr_store_open(dir, 1, &st, err, sizeof(err));
-  if (rc) t_fail(__FILE__, __LINE__, "sr_store_open %s: %s: %s", dir, sr_errname(rc), err);
-  return st;
-}
 
 /* Publishes content of type in a's log (and frees the content); the id goes to id if not NULL. */
 static void publish(sr_store_t *st, const t_author_t *a, const char *type, t_buf_t *c, uint8_t *id) {
@@ -55,7 +48,7 @@ static void lookup_prefixes(void) {
   size_t n;
   t_buf_t c;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   key_of(k1, 0xabcdef01, 0x00);
   key_of(k2, 0xabcdef01, 0xff);
   key_of(k3, 0xabcdef02, 0x11);
@@ -143,7 +136,7 @@ static void lookup_names(void) {
   size_t n;
   t_buf_t c;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   about(st, &A, "Ana");
   about(st, &B, "Ana");
   about(st, &C, "周六");
@@ -193,7 +186,7 @@ static void lookup_what_is(void) {
   sr_known_t k;
   t_buf_t c;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   T_OK(sr_store_set_self(st, A.pk));
   key_of(k1, 0xabcdef01, 0);
   key_of(phantom, 0x12345678, 0);

@@ -2,6 +2,7 @@
  * ingest rules, forks, graph effects, reindex, verify, map growth, format
  * version, backup and the threaded verification phase. */
 #include "tests/unit/t.h"
+#include "tests/unit/t_store.h"
 #include "store/store.h"
 #include <lmdb.h>
 #include <sys/stat.h>
@@ -11,14 +12,6 @@
 
 static t_author_t A, B, C, D;
 static uint64_t g_arrival = TS; /* received_at of the next item: strictly increasing */
-
-static sr_store_t *open_store(const char *dir) {
-  sr_store_t *st = NULL;
-  char err[512] = "";
-  int rc = sr_store_open(dir, 1, &st, err, sizeof(err));
-  if (rc) t_fail(__FILE__, __LINE__, "sr_store_open %s: %s: %s", dir, sr_errname(rc), err);
-  return st;
-}
 
 /* Ingests es[0..n) as one batch; the items (with statuses) go to *out if not
  * NULL (caller frees). arrival: received_at for every item, or 0 for a fresh
@@ -302,7 +295,7 @@ static void store_open_missing_is_enostore(void) {
   T_CHECK(err[0] != '\0');
   /* an empty directory is no store either */
   T_EQ(sr_store_open(dir, 0, &st, err, sizeof(err)), SR_ENOSTORE);
-  st = open_store(sub);
+  st = t_open_store(sub, 1);
   sr_store_close(st);
   T_OK(sr_store_open(sub, 0, &st, err, sizeof(err)));
   sr_store_close(st);
@@ -318,7 +311,7 @@ static void store_ingest_chain(void) {
   log_q q = {0};
   t_entry_t *ptr[5];
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x01);
   t_entry_t *es = chain(&a, 5);
   for (int i = 0; i < 5; i++) ptr[i] = &es[i];
@@ -379,7 +372,7 @@ static void store_duplicates_counted(void) {
   sr_ingest_item_t *items;
   t_entry_t *ptr[6];
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x02);
   t_entry_t *es = chain(&a, 4);
   for (int i = 0; i < 4; i++) ptr[i] = &es[i];
@@ -428,7 +421,7 @@ static void store_out_of_order_batch_applied(void) {
   sr_ingest_item_t *items;
   sr_head_t h;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x03);
   t_author_init(&b, 0x04);
   t_entry_t *ea = chain(&a, 5), *eb = chain(&b, 3);
@@ -460,7 +453,7 @@ static void store_gap_rejected_with_missing_seq(void) {
   uint8_t buf[SR_ENTRY_MAX];
   size_t len;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x05);
   t_entry_t *es = chain(&a, 6);
   t_entry_t *ptr[] = {&es[0], &es[3], &es[2], &es[5]}; /* seq 1, 4, 3, 6: 2 and 5 missing */
@@ -514,7 +507,7 @@ static void store_wrong_prev_future_and_bad_sig(void) {
   uint8_t other[32];
   memset(other, 0x5a, sizeof(other));
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x07);
   t_entry_t *es = chain(&a, 2);
   T_EQ(ingest1(st, &es[0]), 0);
@@ -595,7 +588,7 @@ static void store_fork_kept_and_author_stopped(void) {
   uint8_t buf[SR_ENTRY_MAX];
   size_t len;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x08);
   t_entry_t *es = chain(&a, 4);
   t_entry_t *ptr[] = {&es[0], &es[1], &es[2]};
@@ -690,7 +683,7 @@ static void store_fork_in_one_batch_survives_reindex(void) {
   for (int order = 0; order < 2; order++) {
     char sub[300];
     snprintf(sub, sizeof(sub), "%s/%d", dir, order);
-    sr_store_t *s2 = open_store(sub);
+    sr_store_t *s2 = t_open_store(sub, 1);
     t_entry_t *ptr0[] = {&es[0], &es[1], &es[2], &f2};
     t_entry_t *ptr1[] = {&es[0], &f2, &es[1], &es[2]};
     T_OK(ingest_at(s2, order ? ptr1 : ptr0, 4, 1, TS + 777, &s, &items));
@@ -738,7 +731,7 @@ static void store_graph_effects(void) {
   bag_t g = {.n = 0};
   sr_ingest_stats_t s;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_t a, b, cc, d;
   t_author_init(&a, 0x31);
   t_author_init(&b, 0x32);
@@ -902,7 +895,7 @@ static void store_graph_effects(void) {
   /* and the same picture when everything arrives in one batch, shuffled */
   char dir2[256];
   t_tmpdir(dir2);
-  sr_store_t *st2 = open_store(dir2);
+  sr_store_t *st2 = t_open_store(dir2, 1);
   t_entry_t *all[64];
   for (size_t i = 0; i < g.n; i++) all[i] = &g.e[(i * 7) % g.n];
   T_CHECK(g.n % 7 != 0);
@@ -933,7 +926,7 @@ static void store_verify_finds_damage(void) {
   MDB_txn *txn;
   MDB_dbi dbi;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x0a);
   t_entry_t *es = chain(&a, 3);
   t_entry_t *ptr[] = {&es[0], &es[1], &es[2]};
@@ -954,7 +947,7 @@ static void store_verify_finds_damage(void) {
   T_OK(mdb_del(txn, dbi, &k, NULL));
   T_OK(mdb_txn_commit(txn));
   mdb_env_close(env);
-  st = open_store(dir);
+  st = t_open_store(dir, 1);
   T_CHECK(verify(st) >= 2); /* the jump from 1 to 3 and the orphaned entry */
   /* reindex repairs it */
   T_OK(sr_store_reindex(st, NULL, NULL));
@@ -977,7 +970,7 @@ static void store_map_grows(void) {
   sr_ingest_stats_t s;
   t_tmpdir(dir);
   T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   unsetenv("SEURONE_MAPSIZE");
   sr_store_info_t info;
   T_OK(sr_store_info(st, &info));
@@ -1024,7 +1017,7 @@ static void store_other_format_version_refused(void) {
   MDB_dbi dbi;
   sr_store_t *st;
   t_tmpdir(dir);
-  st = open_store(dir);
+  st = t_open_store(dir, 1);
   sr_store_close(st);
   T_OK(mdb_env_create(&env));
   T_OK(mdb_env_set_maxdbs(env, 32));
@@ -1052,7 +1045,7 @@ static void store_backup_restores(void) {
   t_buf_t c;
   t_tmpdir(dir);
   t_tmpdir(bdir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x0b);
   t_entry_t *es = chain(&a, 20);
   t_entry_t *ptr[20];
@@ -1141,7 +1134,7 @@ static void store_threads_same_result(void) {
   for (int t = 0; t < 2; t++) {
     char dir[256];
     t_tmpdir(dir);
-    sr_store_t *st = open_store(dir);
+    sr_store_t *st = t_open_store(dir, 1);
     T_OK(ingest_at(st, batch, n, t + 1, TS + 5, &stats[t], &items[t]));
     snaps[t] = snapshot(st);
     T_EQ(verify(st), 0);
@@ -1179,7 +1172,7 @@ static void store_publish_appends(void) {
   sr_head_t h;
   log_q q = {0};
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   t_about(&c, "Carol");
   T_OK(sr_store_publish(st, C.sk, "about", T_DATA(&c), T_SIZE(&c), TS, NOW, id1, &seq, why, sizeof(why)));
   T_EQ(seq, 1);

@@ -9,6 +9,7 @@
  * test resizes the same way from another process (MDB_MAP_RESIZED); a third
  * writes from inside a read callback, which must fail rather than deadlock. */
 #include "tests/unit/t.h"
+#include "tests/unit/t_store.h"
 #include "store/store.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,14 +29,6 @@ typedef struct {
   atomic_int done;
   atomic_long reads;
 } race_t;
-
-static sr_store_t *open_store(const char *dir) {
-  sr_store_t *st = NULL;
-  char err[512] = "";
-  int rc = sr_store_open(dir, 1, &st, err, sizeof(err));
-  if (rc) t_fail(__FILE__, __LINE__, "sr_store_open %s: %s: %s", dir, sr_errname(rc), err);
-  return st;
-}
 
 /* Reads every byte handed over, so a page unmapped under the reader faults. */
 static unsigned sum(const uint8_t *p, size_t n) {
@@ -120,7 +113,7 @@ static void store_grows_under_readers(void) {
     char dir[256];
     t_tmpdir(dir);
     T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-    race_t r = {open_store(dir), 0, 0};
+    race_t r = {t_open_store(dir, 1), 0, 0};
     unsetenv("SEURONE_MAPSIZE");
     pthread_t th[READERS];
     for (int i = 0; i < READERS; i++) T_OK(pthread_create(&th[i], NULL, reader, &r));
@@ -163,7 +156,7 @@ static void adopt_round(void) {
   }
   close(go[0]);
   T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   unsetenv("SEURONE_MAPSIZE");
   race_t r = {st, 0, 0};
   pthread_t th[READERS];
@@ -223,7 +216,7 @@ static void store_refuses_to_grow_inside_a_read(void) {
   char dir[256];
   t_tmpdir(dir);
   T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   unsetenv("SEURONE_MAPSIZE");
   sr_ingest_item_t one = {.raw = es[0][0].raw, .len = es[0][0].len, .flow.source = SR_SRC_PEER};
   T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));

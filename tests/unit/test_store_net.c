@@ -4,6 +4,7 @@
  * (store/store.h), opening a store made before those databases existed, and
  * reindex leaving node state alone. */
 #include "tests/unit/t.h"
+#include "tests/unit/t_store.h"
 #include "store/peers.h"
 #include "store/scope.h"
 #include "store/store.h"
@@ -13,14 +14,6 @@
 #define NOW (TS + 3600 * 1000ull)
 
 static uint64_t g_arrival = TS;
-
-static sr_store_t *open_store(const char *dir, int create) {
-  sr_store_t *st = NULL;
-  char err[512] = "";
-  int rc = sr_store_open(dir, create, &st, err, sizeof(err));
-  if (rc) t_fail(__FILE__, __LINE__, "sr_store_open %s: %s: %s", dir, sr_errname(rc), err);
-  return st;
-}
 
 /* Ingests es[0..n) as one batch; every item must be accepted unless want_status
  * says otherwise for all of them. */
@@ -79,7 +72,7 @@ static void peers_round_trip(void) {
   char longv6[SR_STORE_ADDR_MAX];
   peer_q q = {0};
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
 
   T_EQ(sr_store_peer_count(st), 0);
   /* The longest address that fits: an IPv6 literal padded by a zone id, 351 chars. */
@@ -163,7 +156,7 @@ static void peers_round_trip(void) {
 
   /* survives a reopen */
   sr_store_close(st);
-  st = open_store(dir, 0);
+  st = t_open_store(dir, 0);
   T_OK(sr_store_peer_get(st, p2.key, &got));
   T_CHECK(strcmp(got.addrs[0].address, longv6) == 0);
   T_EQ(sr_store_peer_count(st), 2);
@@ -200,7 +193,7 @@ static void invites_count_down_and_add_members(void) {
   memset(m2, 0xe2, sizeof(m2));
   memset(m3, 0xe3, sizeof(m3));
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
 
   T_EQ(sr_store_invite_create(st, 0, NOW, secret), SR_EINVAL);
   T_OK(sr_store_invite_create(st, 2, NOW, secret));
@@ -329,7 +322,7 @@ static void scope_hops_blocks_forks_and_members(void) {
   sr_scope_t sc = {0};
   sr_head_t h;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
   build_scope_graph(st);
   T_OK(sr_store_get_head(st, F.pk, &h));
   T_EQ(h.forked, 1);
@@ -427,7 +420,7 @@ static void log_by_seq_and_stream(void) {
   t_buf_t c;
   char text[32];
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
   /* b's key sorts right after a's in the log: streaming a must stop at a's end */
   t_author_init(&a, 0x21);
   t_author_init(&b, 0x22);
@@ -561,7 +554,7 @@ static void open_adds_missing_node_dbs(void) {
   t_buf_t c;
   sr_head_t h;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
   t_author_init(&a, 0x31);
   t_about(&c, "old");
   t_entry_t e = t_next(&a, TS, "about", &c);
@@ -572,7 +565,7 @@ static void open_adds_missing_node_dbs(void) {
   for (int i = 0; i < 3; i++) T_CHECK(!db_exists(dir, added[i]));
 
   /* create == 0 still opens it, adding the databases; the old data is there */
-  st = open_store(dir, 0);
+  st = t_open_store(dir, 0);
   for (int i = 0; i < 3; i++) T_CHECK(db_exists(dir, added[i]));
   T_OK(sr_store_get_head(st, a.pk, &h));
   T_EQ(h.seq, 1);
@@ -581,13 +574,13 @@ static void open_adds_missing_node_dbs(void) {
   peer_fill(&p, 0x44, "seurone://127.0.0.1:8008/x");
   T_OK(sr_store_peer_put(st, &p));
   sr_store_close(st);
-  st = open_store(dir, 0); /* up to date now: a plain read-only open */
+  st = t_open_store(dir, 0); /* up to date now: a plain read-only open */
   T_OK(sr_store_peer_get(st, p.key, &got));
   sr_store_close(st);
 
   /* the same through create == 1 */
   drop_dbs(dir, added, 3);
-  st = open_store(dir, 1);
+  st = t_open_store(dir, 1);
   T_EQ(sr_store_peer_get(st, p.key, &got), SR_ENOTFOUND);
   T_OK(sr_store_get_head(st, a.pk, &h));
   T_EQ(h.seq, 1);
@@ -616,7 +609,7 @@ static void reindex_keeps_node_state(void) {
   sr_scope_t before = {0}, after = {0};
   member_q q = {0};
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
   build_scope_graph(st);
   peer_fill(&p, 0x45, "seurone://[::1]:8008/y");
   p.score = -3;
@@ -654,7 +647,7 @@ static void scope_forked_self_still_expands(void) {
   sr_scope_t sc = {0};
   t_buf_t c;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
   init_authors();
   contact(st, &S, &A, "follow");
   t_share(&c, "restored from an old backup", NULL, NULL);
@@ -744,7 +737,7 @@ static void peer_address_list(void) {
   uint8_t raw[8192];
   size_t len;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
   memset(p.key, 0x51, SR_KEY_BYTES);
   p.addrs[3].failures = 77;
   T_OK(sr_store_peer_put(st, &p));
@@ -783,7 +776,7 @@ static void peer_address_list(void) {
   raw[len + 12] = SR_PEER_ADDRS_MAX;
   len += 13;
   raw_peer(dir, k2, raw, &len, 1);
-  st = open_store(dir, 0);
+  st = t_open_store(dir, 0);
   T_OK(sr_store_peer_get(st, k1, &got));
   T_EQ(got.naddrs, 1);
   T_CHECK(!strcmp(got.addrs[0].address, v1addr) && got.addrs[0].last_ok_ms == 0 && got.addrs[0].failures == 0);
@@ -797,7 +790,7 @@ static void peer_address_list(void) {
   sr_store_close(st);
   raw_peer(dir, k1, raw, &len, 0);
   T_EQ(raw[0], 3);
-  st = open_store(dir, 0);
+  st = t_open_store(dir, 0);
   T_OK(sr_store_peer_get(st, k1, &got));
   T_CHECK(got.naddrs == 1 && !strcmp(got.addrs[0].address, v1addr));
   sr_store_close(st);
@@ -837,7 +830,7 @@ static void peer_table_rules(void) {
   sr_peer_rec_t p, got;
   size_t removed;
   t_tmpdir(dir);
-  sr_store_t *st = open_store(dir, 1);
+  sr_store_t *st = t_open_store(dir, 1);
 
   /* what counts as kept: given by the person, or it worked */
   learned_fill(&p, 0, 0xA0, NOW);

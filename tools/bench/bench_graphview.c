@@ -135,10 +135,10 @@ int main(int argc, char **argv) {
   const char *dir = NULL;
   char dirbuf[256], ready[300];
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--authors") && i + 1 < argc) a = strtoul(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--follows") && i + 1 < argc) f = strtoul(argv[++i], NULL, 10);
+    if (!strcmp(argv[i], "--authors") && i + 1 < argc) a = bench_num("--authors", argv[++i], 1, UINT32_MAX);
+    else if (!strcmp(argv[i], "--follows") && i + 1 < argc) f = bench_num("--follows", argv[++i], 0, UINT32_MAX);
     else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
     else if (!strcmp(argv[i], "--json")) json = 1;
     else if (!strcmp(argv[i], "--help")) {
       usage();

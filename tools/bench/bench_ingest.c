@@ -185,14 +185,14 @@ int main(int argc, char **argv) {
   uint32_t seed = 1;
   const char *jsonl = NULL, *cli = NULL, *dir = NULL;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--entries") && i + 1 < argc) n = strtoul(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--authors") && i + 1 < argc) a = strtoul(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint32_t)strtoul(argv[++i], NULL, 10);
+    if (!strcmp(argv[i], "--entries") && i + 1 < argc) n = bench_num("--entries", argv[++i], 1, UINT32_MAX);
+    else if (!strcmp(argv[i], "--authors") && i + 1 < argc) a = bench_num("--authors", argv[++i], 1, UINT32_MAX);
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = (int)bench_num("--threads", argv[++i], 0, 1024);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint32_t)bench_num("--seed", argv[++i], 0, UINT32_MAX);
     else if (!strcmp(argv[i], "--write-jsonl") && i + 1 < argc) jsonl = argv[++i];
     else if (!strcmp(argv[i], "--cli") && i + 1 < argc) cli = argv[++i];
     else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!strcmp(argv[i], "--batch") && i + 1 < argc) g_batch = strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--batch") && i + 1 < argc) g_batch = bench_num("--batch", argv[++i], 1, UINT32_MAX);
     else if (!strcmp(argv[i], "--json")) json = 1;
     else { usage(); return strcmp(argv[i], "--help") ? 2 : 0; }
   }

@@ -81,10 +81,10 @@ int main(int argc, char **argv) {
   for (int i = 3; i < argc; i++) {
     if (!strcmp(argv[i], "--alpha") && i + 1 < argc) alpha = strtod(argv[++i], NULL);
     else if (!strcmp(argv[i], "--tol") && i + 1 < argc) tol = strtod(argv[++i], NULL);
-    else if (!strcmp(argv[i], "--max-iter") && i + 1 < argc) max_iter = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--pivots") && i + 1 < argc) pivots = (uint32_t)strtoul(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--max-iter") && i + 1 < argc) max_iter = (int)bench_num("--max-iter", argv[++i], 1, INT32_MAX);
+    else if (!strcmp(argv[i], "--pivots") && i + 1 < argc) pivots = (uint32_t)bench_num("--pivots", argv[++i], 0, UINT32_MAX);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = bench_num("--seed", argv[++i], 0, UINT64_MAX);
+    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
     else if (!strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
     else if (!strcmp(argv[i], "--pivots-out") && i + 1 < argc) piv_path = argv[++i];
     else {

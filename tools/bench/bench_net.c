@@ -342,7 +342,7 @@ int main(int argc, char **argv) {
 
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0) json = 1;
-    else if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc) mb = (size_t)atol(argv[++i]);
+    else if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc) mb = (size_t)bench_num("--mb", argv[++i], 1, 1u << 20);
     else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atof(argv[++i]);
     else {
       fprintf(stderr, "usage: bench_net [--json] [--mb N] [--seconds S]\n");

@@ -1,7 +1,9 @@
-/* bench_util.h: the clocks and the memory figure every benchmark reports.
+/* bench_util.h: the clocks and the memory figure every benchmark reports, and its
+ * number options.
  * Header-only (static inline): each bench_*.c is its own program. */
 #ifndef SR_BENCH_UTIL_H
 #define SR_BENCH_UTIL_H
+#include "core/num.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,18 @@ static inline long bench_status_kib(const char *field) {
     if (!strncmp(line, field, fl) && line[fl] == ':') kb = strtol(line + fl + 1, NULL, 10);
   if (f) fclose(f);
   return kb;
+}
+
+/* The value of a whole-number option in [min, max]; a bad one ("10x", "-1")
+ * ends the program with status 2 rather than running a different benchmark. */
+static inline uint64_t bench_num(const char *opt, const char *s, uint64_t min, uint64_t max) {
+  uint64_t v;
+  if (sr_parse_u64(s, min, max, &v)) {
+    fprintf(stderr, "%s must be a whole number from %llu to %llu, got '%s'\n", opt, (unsigned long long)min,
+            (unsigned long long)max, s);
+    exit(2);
+  }
+  return v;
 }
 
 #endif
