@@ -512,21 +512,24 @@ void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s) {
   s->sessions = g->sessions;
 }
 
-json_t *sr_gossip_sessions_json(const sr_gossip_t *g) {
-  json_t *arr = json_array();
-  for (const sr_gpeer_t *p = g->peers; p; p = p->next) {
-    char hex[65];
+size_t sr_gossip_sessions(const sr_gossip_t *g, sr_gossip_session_info_t *out, size_t max) {
+  size_t n = 0;
+  for (const sr_gpeer_t *p = g->peers; p; p = p->next, n++) {
+    if (n >= max) continue;
+    sr_gossip_session_info_t *o = &out[n];
     size_t lazy = 0;
     for (size_t i = 0; i < p->cap; i++) lazy += p->tab[i].used && p->tab[i].told && !p->tab[i].asked_eager;
-    sr_hex_encode(p->key, 32, hex);
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", hex, "address",
-                                         p->conn->peer_name, "direction", p->outbound ? "outbound" : "inbound",
-                                         "entries_in", (json_int_t)p->entries_in, "entries_out",
-                                         (json_int_t)p->entries_out, "duplicates", (json_int_t)p->dups,
-                                         "lazy_authors", (json_int_t)lazy, "queued_bytes",
-                                         (json_int_t)sr_net_conn_queued(p->conn)));
+    memset(o, 0, sizeof(*o));
+    memcpy(o->key, p->key, 32);
+    snprintf(o->address, sizeof(o->address), "%s", p->conn->peer_name);
+    o->outbound = p->outbound;
+    o->entries_in = p->entries_in;
+    o->entries_out = p->entries_out;
+    o->duplicates = p->dups;
+    o->lazy_authors = lazy;
+    o->queued_bytes = sr_net_conn_queued(p->conn);
   }
-  return arr;
+  return n;
 }
 
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]) {

@@ -86,19 +86,6 @@ static void on_pushsum_timer(uv_timer_t *t) {
   }
 }
 
-static json_t *pushsum_est_json(const sr_pushsum_est_t *e, int started) {
-  char hex[65];
-  if (!started) return json_null();
-  sr_hex_encode(e->leader, 32, hex);
-  json_t *o = json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)e->epoch, "leader", hex, "rounds", (json_int_t)e->rounds);
-  json_object_set_new(o, "size_estimate", e->valid ? json_real(e->size) : json_null());
-  json_object_set_new(o, "averages",
-                      e->valid ? json_pack("{s:f, s:f, s:f}", "entries", e->avg[SR_PUSHSUM_X_ENTRIES], "sessions",
-                                           e->avg[SR_PUSHSUM_X_SESSIONS], "entries_per_min", e->avg[SR_PUSHSUM_X_RATE])
-                               : json_null());
-  return o;
-}
-
 void sr_gossip_pushsum_start(sr_gossip_t *g, uint32_t interval_ms, uint32_t epoch_s) {
   if (!interval_ms) return;
   g->ps_interval_ms = interval_ms;
@@ -106,19 +93,15 @@ void sr_gossip_pushsum_start(sr_gossip_t *g, uint32_t interval_ms, uint32_t epoc
   uv_timer_start(&g->ps_timer, on_pushsum_timer, interval_ms, interval_ms);
 }
 
-json_t *sr_gossip_pushsum_json(const sr_gossip_t *g) {
-  sr_pushsum_est_t run;
-  if (!g->ps_interval_ms) return json_null();
-  sr_pushsum_estimate(&g->ps, &run);
-  /* The completed epoch is the stable value; before one completed, its keys are null. */
-  int have_prev = g->ps.started && g->ps.prev.epoch != 0;
-  json_t *o = pushsum_est_json(&g->ps.prev, have_prev);
-  if (json_is_null(o)) {
-    json_decref(o);
-    o = json_pack("{s:n, s:n, s:n, s:n, s:n}", "epoch", "leader", "size_estimate", "averages", "rounds");
-  }
-  json_object_set_new(o, "running", pushsum_est_json(&run, g->ps.started));
-  json_object_set_new(o, "epoch_s", json_integer(g->ps_epoch_s));
-  json_object_set_new(o, "interval_ms", json_integer(g->ps_interval_ms));
-  return o;
+void sr_gossip_pushsum_info(const sr_gossip_t *g, sr_gossip_pushsum_info_t *out) {
+  memset(out, 0, sizeof(*out));
+  if (!g->ps_interval_ms) return;
+  out->on = 1;
+  sr_pushsum_estimate(&g->ps, &out->running);
+  out->started = g->ps.started;
+  /* The completed epoch is the stable value. */
+  out->have_prev = g->ps.started && g->ps.prev.epoch != 0;
+  out->prev = g->ps.prev;
+  out->epoch_s = g->ps_epoch_s;
+  out->interval_ms = g->ps_interval_ms;
 }
