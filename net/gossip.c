@@ -420,6 +420,10 @@ int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint
   if (!g) return SR_ENOMEM;
   g->net = net;
   g->store = store;
+  if (sr_store_reader_new(store, &g->reader)) {
+    free(g);
+    return SR_ENOMEM;
+  }
   memcpy(g->self, self, 32);
   g->relay = relay;
   g->lim = *limits;
@@ -456,7 +460,9 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
 }
 
 void sr_gossip_free(sr_gossip_t *g) {
-  if (g && g->retry) sr_gossip_batch_free(g->retry); /* only when the loop ended before its last try */
+  if (!g) return;
+  if (g->retry) sr_gossip_batch_free(g->retry); /* only when the loop ended before its last try */
+  sr_store_reader_free(g->reader);
   free(g);
 }
 

@@ -114,6 +114,7 @@ typedef struct graft {
 struct sr_gossip {
   sr_net *net;
   sr_store_t *store;
+  sr_store_reader_t *reader; /* the pump's reads (loop thread only), released at the end of each pump */
   uint8_t self[32];
   int relay;
   sr_gossip_limits_t lim;

@@ -36,7 +36,17 @@ void sr_gossip_enqueue(sr_gpeer_t *p, astate_t *s) {
   s->queued = 1;
 }
 
-/* Streams stored entries the peer lacks, oldest first, while its queue has room. */
+/* The head seq of author as the pump's reader sees it (0: none held). */
+static uint64_t reader_seq(sr_gossip_t *g, const uint8_t *author) {
+  sr_head_t h;
+  if (sr_store_reader_get_head(g->reader, author, &h)) return 0;
+  return h.seq;
+}
+
+/* Streams stored entries the peer lacks, oldest first, while its queue has room.
+ * All reads of one call share one read transaction (g->reader), released before
+ * returning: held across a return to the loop, it would keep a map resize
+ * waiting (store.h, sr_store_reader_t). */
 void sr_gossip_pump(sr_gpeer_t *p) {
   static uint8_t buf[SR_ENTRY_MAX];
   sr_gossip_t *g = p->g;
@@ -44,16 +54,16 @@ void sr_gossip_pump(sr_gpeer_t *p) {
     uint8_t author[32];
     memcpy(author, p->pq[p->pq_head], 32);
     astate_t *s = sr_gossip_astate_find(p, author);
-    uint64_t head = sr_gossip_our_seq(g, author);
+    uint64_t head = reader_seq(g, author);
     int done = !s || !s->push || s->their_seq >= head;
     for (int i = 0; !done && i < PUMP_CHUNK && sr_net_conn_queued(p->conn) < HIGH_WATER; i++) {
       size_t len;
       sr_flow_t flow;
-      if (sr_store_get_by_seq(g->store, author, s->their_seq + 1, buf, sizeof(buf), &len, &flow) != 0) {
+      if (sr_store_reader_get_by_seq(g->reader, author, s->their_seq + 1, buf, sizeof(buf), &len, &flow) != 0) {
         done = 1;
         break;
       }
-      if (sr_gossip_send_entry(p, buf, len, flow.hops) != 0) return;
+      if (sr_gossip_send_entry(p, buf, len, flow.hops) != 0) goto out;
       s->their_seq++;
       done = s->their_seq >= head;
     }
@@ -63,6 +73,8 @@ void sr_gossip_pump(sr_gpeer_t *p) {
       p->pq_len--;
     }
   }
+out:
+  sr_store_reader_release(g->reader);
 }
 
 /* Offers one newly stored entry to every peer that wants its author. */
