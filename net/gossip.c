@@ -213,7 +213,7 @@ void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail) {
        sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "", detail ? detail : "");
   p->closing = 1;
   p->drop_reason = reason;
-  sr_net_conn_close(p->conn);
+  sr_net_conn_close_logged(p->conn); /* the line above is the end's one line */
 }
 
 static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn *c) {
@@ -281,26 +281,32 @@ static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
   sr_gossip_short_key(pk, k);
   if (memcmp(pk, g->self, 32) == 0) {
     sr_gossip_log(g, "refusing a connection to ourselves (%s)", c->peer_name);
-    sr_net_conn_close(c);
+    sr_net_conn_close_logged(c);
     return;
   }
   sr_gpeer_t *dup = sr_gossip_peer_by_key(g, pk);
   if (dup && dup->conn->outbound != c->outbound) {
     /* Both sides dialled each other: keep the connection whose dialer has the
-     * smaller key, a rule both ends compute alike. (Two connections in the same
-     * direction are kept: e.g. `invite accept` beside the member's running node.) */
+     * smaller key, a rule both ends compute alike. */
     if (dialer_smaller(g, c)) {
       sr_gossip_drop(dup, SR_EEXIST, "a second connection with this peer replaces it");
     } else {
       sr_gossip_log(g, "closing a second connection with %s (%s)", k, c->peer_name);
-      sr_net_conn_close(c);
+      sr_net_conn_close_logged(c);
       return;
     }
+  } else if (dup && !c->outbound) {
+    /* A second inbound session from one key (docs/protocol.md): the newer one
+     * replaces the older, which is most likely a connection the peer has lost
+     * (a restart, a new address) and this node has not noticed yet; keeping both
+     * would send everything twice. Two outbound sessions (two addresses of one
+     * peer dialled) are kept. */
+    sr_gossip_drop(dup, SR_EEXIST, "a newer session from the same key replaces it");
   }
   int standing = c->outbound || !g->h.classify ? SR_GOSSIP_FRIEND : g->h.classify(g->h.ctx, pk);
   if (make_room(g, standing) != 0) {
     sr_gossip_log(g, "refusing %s (%s): %s (%s)", k, c->peer_name, sr_errname(SR_ECONNCAP), sr_strerror(SR_ECONNCAP));
-    sr_net_conn_close(c);
+    sr_net_conn_close_logged(c);
     return;
   }
   sr_gpeer_t *p = calloc(1, sizeof(*p));
