@@ -1,4 +1,9 @@
-/* gossip.c: replication sessions (see gossip.h and docs/protocol.md).
+/* gossip.c: replication sessions (see gossip.h and docs/protocol.md): session
+ * dispatch and lifecycle (connect, frames, drop, close) and the public API. The
+ * module's other jobs each have a file (their shared state: gossip_internal.h):
+ * gossip_ebt.c (per-author state, eager/lazy notes, graft), gossip_pump.c
+ * (streaming logs to a peer), gossip_ingest.c (received entries into the store),
+ * gossip_pushsum.c (push-sum rounds), gossip_peers.c (peer exchange).
  *
  * Invariants:
  *  - every frame is parsed from a bounded reassembly buffer (SR_FRAME_MAX);
@@ -9,8 +14,8 @@
  *  - received entries are committed in batches (one write transaction) before
  *    they are forwarded, so a forwarded entry is always a stored entry;
  *  - what a peer sends costs memory only for authors in the scope that it is
- *    entitled to (sr_gossip_entitled()), at most AUTHORS_MAX per session, and a duplicate
- *    costs no signature check (is_duplicate()).
+ *    entitled to (sr_gossip_entitled()), at most AUTHORS_MAX per session, and a
+ *    duplicate costs no signature check (is_duplicate(), gossip_ingest.c).
  */
 #include "net/gossip_internal.h"
 #include "core/core.h"
