@@ -15,9 +15,9 @@
  */
 #ifndef SR_GOSSIP_H
 #define SR_GOSSIP_H
+#include "core/pushsum.h"
 #include "net/net.h"
 #include "store/store.h"
-#include <jansson.h>
 
 typedef struct sr_gossip sr_gossip_t;
 typedef struct sr_gpeer sr_gpeer_t;
@@ -103,15 +103,31 @@ typedef struct sr_gossip_stats {
   size_t sessions;
 } sr_gossip_stats_t;
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);
-/* [{"key","address","direction","entries_in","entries_out","duplicates","lazy_authors"}] */
-json_t *sr_gossip_sessions_json(const sr_gossip_t *g);
+/* One session as `status` shows it (node/status_json.c builds the JSON). */
+typedef struct sr_gossip_session_info {
+  uint8_t key[32];
+  char address[SR_NET_PEER_NAME_MAX]; /* "host:port" */
+  int outbound;
+  uint64_t entries_in, entries_out, duplicates;
+  uint64_t lazy_authors; /* authors this node asked the peer only to announce */
+  uint64_t queued_bytes; /* waiting in the write queue */
+} sr_gossip_session_info_t;
+/* Fills out[0..max) with the sessions, newest first; returns how many there are
+ * (more than max when out was too small: call again with room for all). */
+size_t sr_gossip_sessions(const sr_gossip_t *g, sr_gossip_session_info_t *out, size_t max);
 /* Starts push-sum aggregation: a round every interval_ms, epochs of epoch_s
  * seconds (core/pushsum.h). Until called, push-sum frames are ignored. */
 void sr_gossip_pushsum_start(sr_gossip_t *g, uint32_t interval_ms, uint32_t epoch_s);
 /* Push-sum estimates (docs/network-stats.md, "Push-sum"): the last completed
- * epoch at the top {"epoch","leader","size_estimate","averages","rounds"} and the
- * current one under "running" (same keys); null when push-sum is off. */
-json_t *sr_gossip_pushsum_json(const sr_gossip_t *g);
+ * epoch (have_prev: one has completed) and the current one (started: a round
+ * has run); on is 0 when push-sum is off and nothing else is filled. */
+typedef struct sr_gossip_pushsum_info {
+  int on;
+  int have_prev, started;
+  sr_pushsum_est_t prev, running;
+  uint32_t epoch_s, interval_ms;
+} sr_gossip_pushsum_info_t;
+void sr_gossip_pushsum_info(const sr_gossip_t *g, sr_gossip_pushsum_info_t *out);
 /* Whether a session with key is up. */
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]);
 

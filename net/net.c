@@ -210,8 +210,11 @@ static void conn_end(sr_net_conn *c, int reason) {
   } else {
     snprintf(key, sizeof key, "unknown");
   }
-  if (reason == 0) {
-    net_log_if(n, limited, "closed %s %s peer %s: clean end", c->outbound ? "outbound" : "inbound", c->peer_name, key);
+  if (c->end_logged) {
+    /* the upper layer said why it closed it: one line per end */
+  } else if (reason == 0) {
+    net_log_if(n, limited, "closed %s %s peer %s: %s", c->outbound ? "outbound" : "inbound", c->peer_name, key,
+               c->closed_here && !(c->bye_written && c->bye_received) ? "closed without goodbye" : "clean end");
   } else if (reason == SR_EHSNETKEY || (reason == SR_EHSCLOSED && c->outbound && c->hs_msgs_in == 0)) {
     /* What a wrong network key looks like from each side: the listener cannot
      * read the dialer's first message; the dialer sees the listener hang up on
@@ -422,7 +425,15 @@ int sr_net_conn_goodbye(sr_net_conn *c) {
 }
 
 void sr_net_conn_close(sr_net_conn *c) {
-  if (c) conn_end(c, 0);
+  if (!c) return;
+  if (c->state != CS_CLOSING) c->closed_here = 1;
+  conn_end(c, 0);
+}
+
+void sr_net_conn_close_logged(sr_net_conn *c) {
+  if (!c) return;
+  if (c->state != CS_CLOSING) c->end_logged = 1;
+  sr_net_conn_close(c);
 }
 
 /* ---- reading ---- */

@@ -19,12 +19,14 @@
  *     dialled).
  *   closed(c, reason) is called exactly once for every connection the upper
  *   layer has seen (every dial, every inbound after connected()). reason is 0
- *   for a clean end (both goodbyes, or sr_net_conn_close() by this node),
+ *   for an end this node chose or agreed to (both goodbyes, or
+ *   sr_net_conn_close() by this node),
  *   else an SR_E* code saying why the connection dropped.
  *   Inside any callback the upper layer may write, say goodbye or close.
  *
  * Logging: every connection end, clean or not, inbound or outbound, produces
- * exactly one log line through cfg.cb.log (or stderr prefixed "seurone net: "
+ * exactly one log line (the upper layer's own, after sr_net_conn_close_logged)
+ * through cfg.cb.log (or stderr prefixed "seurone net: "
  * when NULL), e.g.
  *   "dropped inbound 127.0.0.1:50412 during handshake: SR_EHSNETKEY (...)"
  * Failures inside the listener never stop it: it keeps accepting.
@@ -155,6 +157,8 @@ struct sr_net_conn {
   int pending;         /* outstanding requests that outlive uv_close (getaddrinfo) */
   int seen;            /* upper layer knows this connection */
   int bye_sent, bye_written, bye_received;
+  int closed_here;     /* sr_net_conn_close*: this node closed it without a goodbye exchange */
+  int end_logged;      /* the upper layer logged this end (sr_net_conn_close_logged) */
   int uv_err;          /* libuv error behind SR_ENETIO etc., for the log */
   int src_v6;          /* inbound: the source address, for the handshake limits */
   uint8_t src[16];     /* (IPv4, also IPv4-mapped IPv6, in the first 4 bytes) */
@@ -212,8 +216,14 @@ int sr_net_conn_pause(sr_net_conn *c, int pause);
  * cleanly (closed reason 0) once the peer's goodbye has also arrived. */
 int sr_net_conn_goodbye(sr_net_conn *c);
 
-/* Close now (queued data may be lost); closed(c, 0) follows if seen. */
+/* Close now (queued data may be lost); closed(c, 0) follows if seen. The end
+ * is logged "closed ... : closed without goodbye" (not "clean end": the peer
+ * was not told, and may have been cut off mid-transfer). */
 void sr_net_conn_close(sr_net_conn *c);
+/* The same, for an upper layer that has just logged why it closes c (gossip's
+ * "dropping ..." line): the end makes no second line, so that every session end
+ * is one line in the log. */
+void sr_net_conn_close_logged(sr_net_conn *c);
 
 /* Stop listening and drop every connection (reason SR_ENETSHUTDOWN); wipe the
  * secret key. Run the loop afterwards so libuv can release the handles. */

@@ -15,6 +15,7 @@
 #include "node/identity.h"
 #include "node/node.h"
 #include "node/peer_json.h"
+#include "node/status_json.h"
 #include "store/peers.h"
 #include "store/scope.h"
 #include <errno.h>
@@ -573,19 +574,19 @@ json_t *sr_node_status(sr_node_t *n) {
   sr_hex_encode(n->pk, 32, hex);
   json_t *st = json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                    "running", 1, "id", hex, "uptime_s", (json_int_t)((wall_ms() - n->started_ms) / 1000), "relay",
-                   n->relay, "address", n->address, "peers", sr_gossip_sessions_json(n->g), "entries_in",
+                   n->relay, "address", n->address, "peers", sr_status_sessions_json(n->g), "entries_in",
                    (json_int_t)gs.entries_in, "entries_out", (json_int_t)gs.entries_out, "bytes_in",
                    (json_int_t)gs.bytes_in, "bytes_out", (json_int_t)gs.bytes_out, "duplicates",
                    (json_int_t)gs.duplicates, "haves_in", (json_int_t)gs.haves_in, "haves_out",
                    (json_int_t)gs.haves_out, "rejected", (json_int_t)gs.rejected, "store_bytes",
                    (json_int_t)info.file_bytes, "store_entries", (json_int_t)info.entries, "scope_authors",
                    (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
-  if (st) json_object_set_new(st, "pushsum", sr_gossip_pushsum_json(n->g)); /* network size and averages */
+  if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
   return st;
 }
 
 json_t *sr_node_peers(sr_node_t *n) {
-  json_t *arr = json_array(), *live = sr_gossip_sessions_json(n->g);
+  json_t *arr = json_array(), *live = sr_status_sessions_json(n->g);
   uint64_t now = wall_ms();
   for (size_t i = 0; i < n->nknown; i++) {
     known_t *k = &n->known[i];

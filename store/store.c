@@ -397,22 +397,92 @@ static int log_entry_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uin
   return 0;
 }
 
+/* sr_store_get_by_seq inside txn. */
+static int by_seq_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, uint8_t *buf, size_t cap,
+                     size_t *len, sr_flow_t *flow) {
+  MDB_val id, raw;
+  int rc = log_entry_in(st, txn, author, seq, &id, &raw);
+  if (rc) return rc;
+  if (raw.mv_size > cap) return SR_ETOOBIG;
+  memcpy(buf, raw.mv_data, raw.mv_size);
+  *len = raw.mv_size;
+  if (flow) flow_of(st, txn, id.mv_data, flow);
+  return 0;
+}
+
 int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
                         size_t cap, size_t *len, sr_flow_t *flow) {
   MDB_txn *txn;
-  MDB_val id, raw;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
-  if ((rc = log_entry_in(st, txn, author, seq, &id, &raw)) == 0) {
-    if (raw.mv_size > cap) rc = SR_ETOOBIG;
-    else {
-      memcpy(buf, raw.mv_data, raw.mv_size);
-      *len = raw.mv_size;
-      if (flow) flow_of(st, txn, id.mv_data, flow);
-    }
-  }
+  rc = by_seq_in(st, txn, author, seq, buf, cap, len, flow);
   sr_store_txn_abort(st, txn);
   return rc;
+}
+
+/* ---- a reader: one read transaction reset and renewed (store.h) ---- */
+
+struct sr_store_reader {
+  sr_store_t *st;
+  MDB_txn *txn; /* NULL: none yet; else held (held) or reset */
+  int held;
+};
+
+int sr_store_reader_new(sr_store_t *st, sr_store_reader_t **out) {
+  sr_store_reader_t *r = calloc(1, sizeof(*r));
+  if (!r) return SR_ENOMEM;
+  r->st = st;
+  *out = r;
+  return 0;
+}
+
+/* Holds a transaction: renews the reset one (inside the gate, like a begin), or
+ * begins one when there is none or the renew failed (a map grown by another
+ * process: sr_store_txn_begin adopts it). */
+static int reader_hold(sr_store_reader_t *r) {
+  if (r->held) return 0;
+  if (r->txn) {
+    gate_enter();
+    if (mdb_txn_renew(r->txn) == 0) {
+      r->held = 1;
+      return 0;
+    }
+    mdb_txn_abort(r->txn);
+    gate_leave();
+    r->txn = NULL;
+  }
+  int rc = sr_store_txn_begin(r->st, MDB_RDONLY, &r->txn);
+  if (rc) {
+    r->txn = NULL;
+    return rc;
+  }
+  r->held = 1;
+  return 0;
+}
+
+void sr_store_reader_release(sr_store_reader_t *r) {
+  if (!r || !r->held) return;
+  mdb_txn_reset(r->txn); /* the handle stays for the renew; the snapshot and reader slot go */
+  gate_leave();
+  r->held = 0;
+}
+
+void sr_store_reader_free(sr_store_reader_t *r) {
+  if (!r) return;
+  if (r->held) sr_store_txn_abort(r->st, r->txn);
+  else if (r->txn) mdb_txn_abort(r->txn); /* reset: outside the gate already */
+  free(r);
+}
+
+int sr_store_reader_get_head(sr_store_reader_t *r, const uint8_t author[SR_KEY_BYTES], sr_head_t *h) {
+  int rc = reader_hold(r);
+  return rc ? rc : sr_head_read(r->txn, r->st, author, h);
+}
+
+int sr_store_reader_get_by_seq(sr_store_reader_t *r, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
+                               size_t cap, size_t *len, sr_flow_t *flow) {
+  int rc = reader_hold(r);
+  return rc ? rc : by_seq_in(r->st, r->txn, author, seq, buf, cap, len, flow);
 }
 
 int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t from_seq, size_t max,

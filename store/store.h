@@ -161,6 +161,23 @@ int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *b
  * Errors: SR_ENOTFOUND (this node does not hold that seq), SR_ETOOBIG (cap). */
 int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
                         size_t cap, size_t *len, sr_flow_t *flow);
+/* A read transaction kept for many reads (the gossip pump): a reader begins
+ * one at its first read and keeps it until sr_store_reader_release, which
+ * resets it (mdb_txn_reset) and lets the next read renew it (mdb_txn_renew),
+ * so a loop of reads costs one begin, not one per read. While it is held, the
+ * process's transaction gate stays open and a map resize waits (store_internal.h,
+ * "Transactions"): release it before returning to the event loop, and never
+ * write to the store from this thread while it is held. One thread only. */
+typedef struct sr_store_reader sr_store_reader_t;
+int sr_store_reader_new(sr_store_t *st, sr_store_reader_t **out);
+/* Releases the transaction if held and frees r (NULL is fine). */
+void sr_store_reader_free(sr_store_reader_t *r);
+/* Ends the snapshot: the next read sees what was written meanwhile. */
+void sr_store_reader_release(sr_store_reader_t *r);
+/* sr_store_get_head and sr_store_get_by_seq in the reader's transaction. */
+int sr_store_reader_get_head(sr_store_reader_t *r, const uint8_t author[SR_KEY_BYTES], sr_head_t *h);
+int sr_store_reader_get_by_seq(sr_store_reader_t *r, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
+                               size_t cap, size_t *len, sr_flow_t *flow);
 /* Streams up to max consecutive entries of author's log from from_seq on (0 is
  * taken as 1), seq ascending, in ONE read transaction: cb gets the raw entry
  * bytes, valid only during the call (they point into the map; copy to keep).

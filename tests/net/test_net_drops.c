@@ -102,7 +102,17 @@ static void srv_on_connected(sr_net_conn *c, const uint8_t *pk) {
   memcpy(srv_peer, pk, 32);
 }
 
+/* close_here: the listener closes at the first message, without a goodbye:
+ * 1 with sr_net_conn_close, 2 with sr_net_conn_close_logged. */
+static int close_here_mode;
+
 static void srv_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+  if (close_here_mode) {
+    srv_rx += len;
+    if (close_here_mode == 1) sr_net_conn_close(c);
+    else sr_net_conn_close_logged(c);
+    return;
+  }
   if (srv_rx == 0 && len <= sizeof srv_first_msg) {
     memcpy(srv_first_msg, buf, len);
     srv_first_len = len;
@@ -511,6 +521,7 @@ static void good_peer(void) {
   sr_net_conn *c = NULL;
   int closed_before = count_log("S closed inbound", NULL), drops_before = count_log("dropped", NULL);
   int cli_before = count_log("C closed outbound", NULL);
+  int clean_before = count_log("S closed inbound", "clean end"); /* close_here left one that is not */
   reset_counters();
   good_target = closed_before + 1;
   CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, bob.pk, &cli, &c) == 0);
@@ -527,12 +538,34 @@ static void good_peer(void) {
     CHECK(srv_rx == ECHO_BYTES && cli_rx_len == ECHO_BYTES);
     for (size_t i = 0; i < ECHO_BYTES; i++) CHECK(cli_rx[i] == (uint8_t)(i * 13 + 5));
   }
-  CHECK(count_log("S closed inbound", "clean end") == closed_before + 1);
+  CHECK(count_log("S closed inbound", "clean end") == clean_before + 1);
   CHECK(count_log("C closed outbound", "clean end") == cli_before + 1);
   CHECK(count_log("dropped", NULL) == drops_before); /* no drop on the good path */
 }
 
 /* Runs the attack fn on its thread and the loop until done holds. */
+static int pred_both_closed(void) { return srv_closed == 1 && cli_closed == 1; }
+
+/* A close by this node without a goodbye is one line, and not a "clean end";
+ * after the upper layer logged it (close_logged), no line at all. */
+static void close_here(int mode) {
+  sr_net_conn *c = NULL;
+  int lines = count_log("S ", NULL);
+  reset_counters();
+  close_here_mode = mode;
+  CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, bob.pk, &cli, &c) == 0);
+  run_until(pred_both_closed);
+  close_here_mode = 0;
+  CHECK(srv_closed_reason == 0);
+  if (mode == 1) {
+    CHECK(count_log("S closed inbound", "closed without goodbye") == 1);
+    CHECK(count_log("S ", NULL) == lines + 1);
+  } else {
+    CHECK(count_log("S ", NULL) == lines);
+  }
+  CHECK(count_log("S closed inbound", "clean end") == 0);
+}
+
 static void attack(attack_fn fn, int (*done)(void)) {
   pthread_t th;
   reset_counters();
@@ -621,6 +654,9 @@ int main(int argc, char **argv) {
     CHECK(count_log("S dropped inbound", NULL) == 1 && count_log("S dropped inbound", "SR_EHSCLIENTAUTH") == 1);
     CHECK(count_log("C dropped outbound", NULL) == 1 && count_log("C dropped outbound", "SR_EHSWRONGKEY") == 1);
     CHECK(count_log("C dropped outbound", "did not prove it holds key") == 1);
+  } else if (strcmp(tc, "close_here") == 0) {
+    close_here(1);
+    close_here(2);
   } else if (strcmp(tc, "back_pressure") == 0) {
     back_pressure_mode = 1;
   } else if (strcmp(tc, "good_peer_ipv4") != 0 && strcmp(tc, "good_peer_ipv6") != 0) {

@@ -84,6 +84,21 @@ static void *reader(void *arg) {
     R_CHECK(sr_store_info(r->st, &info) == 0);
     R_CHECK(info.entries <= (size_t)AUTHORS * PER);
     R_CHECK(sr_store_foreach_entry(r->st, au[(a + 1) % AUTHORS].pk, on_entry, &acc) == 0);
+    /* The pump's way: one reader, a run of reads, released at the end of the turn. */
+    sr_store_reader_t *rd = NULL;
+    R_CHECK(sr_store_reader_new(r->st, &rd) == 0);
+    for (int turn = 0; turn < 3; turn++) {
+      uint64_t top = 0;
+      if (sr_store_reader_get_head(rd, au[a].pk, &h) == 0) top = h.seq;
+      for (uint64_t q = 1; q <= top && q <= 64; q++) {
+        uint8_t buf[SR_ENTRY_MAX];
+        size_t len = 0;
+        R_CHECK(sr_store_reader_get_by_seq(rd, au[a].pk, q, buf, sizeof(buf), &len, NULL) == 0);
+        acc += sum(buf, len);
+      }
+      sr_store_reader_release(rd);
+    }
+    sr_store_reader_free(rd);
     atomic_fetch_add(&r->reads, 1);
   }
   return (void *)(uintptr_t)(acc & 1); /* keeps the sums from being optimised away */
@@ -236,6 +251,47 @@ static void store_refuses_to_grow_inside_a_read(void) {
   t_rmdir(dir);
 }
 
+/* The pump's reader (sr_store_reader_t): while it holds its transaction the
+ * map cannot grow on this thread (the write fails, it does not hang); once
+ * released, the write grows the map, and the renewed transaction sees it. */
+static void reader_holds_and_releases(void) {
+  char dir[256];
+  t_tmpdir(dir);
+  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
+  sr_store_t *st = open_store(dir);
+  unsetenv("SEURONE_MAPSIZE");
+  sr_ingest_item_t one = {.raw = es[1][0].raw, .len = es[1][0].len, .flow.source = SR_SRC_PEER};
+  T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
+  sr_store_reader_t *rd = NULL;
+  T_OK(sr_store_reader_new(st, &rd));
+  sr_head_t h;
+  T_OK(sr_store_reader_get_head(rd, au[1].pk, &h));
+  T_EQ(h.seq, 1);
+  nested_t n = {st, 0, -1}; /* write_inside stores the whole log of au[1]: the map must grow */
+  T_OK(write_inside(&n, NULL, NULL));
+  T_EQ(n.rc, SR_ESTORE); /* held: the resize the batch needs is refused */
+  T_HAS(sr_store_errmsg(st), "holds a read transaction");
+  T_OK(sr_store_reader_get_head(rd, au[1].pk, &h));
+  T_EQ(h.seq, 1);
+  sr_store_reader_release(rd);
+  nested_t again = {st, 0, -1};
+  T_OK(write_inside(&again, NULL, NULL));
+  T_OK(again.rc); /* released: the map grew and the batch is stored */
+  T_OK(sr_store_reader_get_head(rd, au[1].pk, &h)); /* renewed: a new snapshot */
+  T_EQ(h.seq, PER);
+  uint8_t buf[SR_ENTRY_MAX];
+  size_t len = 0;
+  sr_flow_t flow;
+  T_OK(sr_store_reader_get_by_seq(rd, au[1].pk, PER, buf, sizeof(buf), &len, &flow));
+  T_EQ(len, es[1][PER - 1].len);
+  T_CHECK(memcmp(buf, es[1][PER - 1].raw, len) == 0);
+  T_EQ(sr_store_reader_get_by_seq(rd, au[1].pk, PER + 1, buf, sizeof(buf), &len, NULL), SR_ENOTFOUND);
+  sr_store_reader_free(rd); /* held: freed all the same */
+  sr_store_reader_free(NULL);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 /* argv[1], when given, runs only the test of that name ("grows" or "adopts"). */
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : NULL;
@@ -253,6 +309,7 @@ int main(int argc, char **argv) {
   if (!only || strcmp(only, "grows") == 0) T_RUN(store_grows_under_readers);
   if (!only || strcmp(only, "adopts") == 0) T_RUN(store_adopts_a_map_grown_elsewhere);
   if (!only || strcmp(only, "nested") == 0) T_RUN(store_refuses_to_grow_inside_a_read);
+  if (!only || strcmp(only, "reader") == 0) T_RUN(reader_holds_and_releases);
   for (int a = 0; a < AUTHORS; a++)
     for (int i = 0; i < PER; i++) t_entry_free(&es[a][i]);
   fprintf(stderr, "%d checks passed\n", t_checks);

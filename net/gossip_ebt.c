@@ -1,0 +1,175 @@
+/* gossip_ebt.c: what a session knows of the peer per author, the notes that
+ * ask it for pushes (eager) or announcements (lazy), and the delayed promotion
+ * back to eager (Plumtree's graft) -- epidemic broadcast trees over sessions
+ * (docs/protocol.md). */
+#include "net/gossip_internal.h"
+#include "core/core.h"
+#include "core/frame.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- per-peer author table (open addressing) ---- */
+
+static size_t slot_of(const uint8_t *a, size_t cap) {
+  uint64_t h;
+  memcpy(&h, a, sizeof h); /* keys are uniformly random already */
+  return (size_t)h & (cap - 1);
+}
+
+astate_t *sr_gossip_astate_find(sr_gpeer_t *p, const uint8_t *a) {
+  if (!p->cap) return NULL;
+  for (size_t i = slot_of(a, p->cap);; i = (i + 1) & (p->cap - 1)) {
+    if (!p->tab[i].used) return NULL;
+    if (memcmp(p->tab[i].author, a, 32) == 0) return &p->tab[i];
+  }
+}
+
+astate_t *sr_gossip_astate_get(sr_gpeer_t *p, const uint8_t *a) {
+  astate_t *s = sr_gossip_astate_find(p, a);
+  if (s) return s;
+  if (p->used >= AUTHORS_MAX) {
+    if (!p->cap_logged) {
+      char k[17];
+      sr_gossip_short_key(p->key, k);
+      sr_gossip_log(p->g, "peer %s: %d authors tracked in one session; notes and haves for others are ignored", k,
+           AUTHORS_MAX);
+      p->cap_logged = 1;
+    }
+    return NULL;
+  }
+  if ((p->used + 1) * 2 > p->cap) {
+    size_t ncap = p->cap ? p->cap * 2 : 64;
+    astate_t *old = p->tab, *nt = calloc(ncap, sizeof(*nt));
+    if (!nt) return NULL;
+    size_t ocap = p->cap;
+    p->tab = nt;
+    p->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+      if (!old[i].used) continue;
+      size_t j = slot_of(old[i].author, ncap);
+      while (nt[j].used) j = (j + 1) & (ncap - 1);
+      nt[j] = old[i];
+    }
+    free(old);
+  }
+  size_t i = slot_of(a, p->cap);
+  while (p->tab[i].used) i = (i + 1) & (p->cap - 1);
+  memset(&p->tab[i], 0, sizeof(p->tab[i]));
+  memcpy(p->tab[i].author, a, 32);
+  p->tab[i].used = 1;
+  p->used++;
+  return &p->tab[i];
+}
+
+
+/* The rule of docs/protocol.md, "What a node reveals", for an author of the
+ * scope. A personal node's scope follows from its own log's follows (and
+ * theirs), which it serves to anyone: it announces and serves all of it to
+ * any peer. A relay's scope is its members, and membership is in no log: it
+ * announces the whole scope only to its members (hooks.may_share), to anyone
+ * else only its own log and the peer's own, so that a stranger learns no
+ * member list; it serves anyone also a member's log that the peer names
+ * (members joined to have their log served), never the logs of the authors
+ * its members follow. */
+int sr_gossip_announce(const sr_gpeer_t *p, const uint8_t *author) {
+  return !p->g->relay || p->friend || memcmp(author, p->g->self, 32) == 0 || memcmp(author, p->key, 32) == 0;
+}
+
+int sr_gossip_entitled(const sr_gpeer_t *p, const uint8_t *author) {
+  const sr_gossip_t *g = p->g;
+  return sr_gossip_announce(p, author) || (g->h.may_share && g->h.may_share(g->h.ctx, author) == 1);
+}
+
+int sr_gossip_is_friend(sr_gpeer_t *p) {
+  sr_gossip_t *g = p->g;
+  return g->h.may_share && g->h.may_share(g->h.ctx, p->key) == 1;
+}
+
+void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager) {
+  msgpack_sbuffer sb;
+  sr_note_t n = {author, seq, eager};
+  astate_t *s = sr_gossip_astate_get(p, author);
+  if (s) {
+    s->told = 1;
+    s->asked_eager = (uint8_t)eager;
+    if (eager) s->taken = seq; /* what follows seq is asked for again: not a resend */
+  }
+  msgpack_sbuffer_init(&sb);
+  sr_frame_notes(&sb, &n, 1);
+  sr_gossip_send_sb(p, &sb);
+}
+
+void sr_gossip_send_have(sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  sr_frame_have(&sb, author, seq);
+  if (sr_gossip_send_sb(p, &sb) == 0) p->g->st.haves_out++;
+}
+
+/* ---- delayed promotion (Plumtree's graft timer) ---- */
+
+static void on_graft_timer(uv_timer_t *t) {
+  sr_gossip_t *g = t->data;
+  uint64_t now = sr_gossip_now(g);
+  size_t keep = 0;
+  for (size_t i = 0; i < g->ngrafts; i++) {
+    graft_t *gr = &g->grafts[i];
+    if (gr->due > now) {
+      g->grafts[keep++] = *gr;
+      continue;
+    }
+    uint64_t have = sr_gossip_our_seq(g, gr->author);
+    sr_gpeer_t *p = have < gr->seq ? sr_gossip_peer_by_key(g, gr->peer) : NULL;
+    if (p && p->hello) sr_gossip_send_note(p, gr->author, have, 1);
+  }
+  g->ngrafts = keep;
+  if (!keep) uv_timer_stop(&g->graft_timer);
+}
+
+void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
+  for (size_t i = 0; i < g->ngrafts; i++)
+    if (memcmp(g->grafts[i].author, author, 32) == 0 && g->grafts[i].seq >= seq) return; /* one pending is enough */
+  if (g->ngrafts == GRAFT_MAX) {
+    sr_gossip_send_note(p, author, sr_gossip_our_seq(g, author), 1); /* no room to wait: ask now */
+    return;
+  }
+  graft_t *gr = &g->grafts[g->ngrafts++];
+  memcpy(gr->peer, p->key, 32);
+  memcpy(gr->author, author, 32);
+  gr->seq = seq;
+  gr->due = sr_gossip_now(g) + GRAFT_DELAY_MS;
+  if (!uv_is_active((uv_handle_t *)&g->graft_timer)) uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
+}
+
+/* ---- push-sum (core/pushsum.h; docs/network-stats.md) ---- */
+
+void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
+  sr_gossip_t *g = p->g;
+  const uint8_t(*keys)[32] = NULL;
+  size_t n = g->h.scope_keys ? g->h.scope_keys(g->h.ctx, &keys) : 0;
+  sr_note_t notes[SR_FRAME_MAX_NOTES];
+  size_t k = 0;
+  /* Unprompted, a peer hears only of authors it is entitled to: a stranger
+   * learns nothing of whom this node follows or who its members are. */
+  p->friend = sr_gossip_is_friend(p);
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n) {
+      if (!sr_gossip_announce(p, keys[i])) continue;
+      astate_t *s = sr_gossip_astate_get(p, keys[i]);
+      if (!s || (only_new && s->told)) continue;
+      s->told = 1;
+      s->asked_eager = 1;
+      notes[k].author = keys[i];
+      notes[k].seq = sr_gossip_our_seq(g, keys[i]);
+      notes[k].eager = 1;
+      k++;
+    }
+    if (k && (k == SR_FRAME_MAX_NOTES || i == n)) {
+      msgpack_sbuffer sb;
+      msgpack_sbuffer_init(&sb);
+      sr_frame_notes(&sb, notes, k);
+      sr_gossip_send_sb(p, &sb);
+      k = 0;
+    }
+  }
+}

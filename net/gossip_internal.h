@@ -1,0 +1,186 @@
+/* gossip_internal.h: what the files of the gossip module share (net/gossip*.c).
+ * Private to net/: never included outside it. The public API is net/gossip.h. */
+#ifndef SR_NET_GOSSIP_INTERNAL_H
+#define SR_NET_GOSSIP_INTERNAL_H
+
+#include "core/frame.h"
+#include "core/pushsum.h"
+#include "net/gossip.h"
+
+#define HIGH_WATER (256 * 1024) /* stream while the write queue is below this */
+#define BATCH_MAX 4096          /* ingest at most this many entries per transaction */
+/* A trickle (live gossip) is committed at the end of the loop iteration that
+ * brought it; a flood (a sync) is left to accumulate for up to BATCH_WAIT_MS, so
+ * one commit covers thousands of entries instead of one read's worth. */
+#define BATCH_SMALL 64
+#define BATCH_WAIT_MS 100
+#define PUMP_CHUNK 64           /* entries read from the store per pump step */
+#define RBUF_CAP (SR_FRAME_MAX + SR_BOX_BODY_MAX)
+/* Per-session author state exists only for authors in this node's scope that the
+ * peer is entitled to (docs/protocol.md, "What a node reveals"), so a session
+ * holds at most the scope; AUTHORS_MAX bounds it even then. Past it, notes and
+ * haves for authors the session has no state for are ignored. */
+#define AUTHORS_MAX 100000
+/* Duplicates (entries the node holds, or that this peer already sent in this
+ * session) are recognised before any signature check and spend from their own
+ * bucket: DUP_BURST_S seconds' worth of rate_frames_per_s, refilled at that
+ * rate. An honest peer's duplicates (pushes already in flight when it was asked
+ * to announce only) stay far below; a peer that keeps sending them is dropped. */
+#define DUP_BURST_S 4
+
+/* What this node knows of one peer about one author. */
+typedef struct astate {
+  uint8_t author[32];
+  uint64_t their_seq; /* highest seq the peer holds, as far as we know */
+  uint8_t used;
+  uint8_t wants;       /* the peer noted this author */
+  uint8_t push;        /* the peer wants entries pushed (else announced) */
+  uint8_t told;        /* we sent the peer a note for this author */
+  uint8_t asked_eager; /* our last note to the peer asked for pushes */
+  uint8_t queued;      /* in the pump queue */
+  uint64_t taken; /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
+} astate_t;
+
+struct sr_gpeer {
+  sr_gossip_t *g;
+  sr_net_conn *conn;
+  uint8_t key[32];
+  int outbound, hello, closing, drop_reason;
+  int relay;     /* its hello said it is a relay */
+  int announced; /* it announced its reachable address (once a session counts) */
+  int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
+  int paused;     /* reading stopped until the store catches up */
+  astate_t *tab;
+  size_t cap, used;
+  uint8_t (*pq)[32]; /* pump queue of authors (ring) */
+  size_t pq_head, pq_len, pq_cap;
+  uint8_t *rbuf;
+  size_t rlen;
+  uint64_t last_rx, last_tx, last_progress;
+  double tok_frames, tok_bytes, tok_dups;
+  int friend;     /* entitled to the whole scope (hooks.may_share), as of the last notes we sent */
+  int cap_logged; /* the AUTHORS_MAX line was logged */
+  /* When it last sent something this node needed (an entry in scope; its
+   * connect until then): who goes first when room is needed. */
+  uint64_t last_useful;
+  int standing; /* SR_GOSSIP_* when it connected (re-asked before an eviction) */
+  uint64_t entries_in, entries_out, dups;
+  sr_gpeer_t *next, *prev;
+};
+
+typedef struct pending {
+  uint8_t from[32];
+  uint8_t *raw;
+} pending_t;
+
+/* Received entries on their way into the store. A batch is verified and committed
+ * on a libuv worker thread while the loop keeps reading the next one, so
+ * signature checks overlap with the network; one batch is in flight at a time,
+ * which keeps each author's entries in order. */
+typedef struct batch {
+  uv_work_t req;
+  struct sr_gossip *g;
+  sr_ingest_item_t *items;
+  pending_t *pend;
+  size_t n, cap;
+  int rc, threads;
+  uint64_t now;
+  sr_ingest_stats_t stats;
+} batch_t;
+
+/* Past BATCH_PAUSE waiting entries, the peer delivering them is no longer read
+ * (TCP slows it down) until the store has caught up; past BATCH_CAP_MAX (only
+ * reachable with many peers at once) entries are not taken, and the gap rule asks
+ * for them again. Memory stays bounded under any flood. */
+#define BATCH_PAUSE 8192
+/* A batch whose commit failed is stored again after RETRY_FIRST_MS, doubling
+ * per failure up to RETRY_MAX_MS (see batch_done). */
+#define RETRY_FIRST_MS 500
+#define RETRY_MAX_MS 30000
+#define BATCH_CAP_MAX 32768
+
+/* A have for something missing waits this long for the eager path before its
+ * sender is asked to push: without the wait, every announcement racing a push
+ * would promote a second eager path and bring duplicates back. */
+#define GRAFT_DELAY_MS 150
+#define GRAFT_TICK_MS 25
+#define GRAFT_MAX 1024
+
+typedef struct graft {
+  uint8_t peer[32], author[32];
+  uint64_t seq, due;
+} graft_t;
+
+struct sr_gossip {
+  sr_net *net;
+  sr_store_t *store;
+  sr_store_reader_t *reader; /* the pump's reads (loop thread only), released at the end of each pump */
+  uint8_t self[32];
+  int relay;
+  sr_gossip_limits_t lim;
+  sr_gossip_hooks_t h;
+  sr_gpeer_t *peers;
+  size_t sessions;
+  sr_gossip_stats_t st;
+  struct batch *cur;      /* entries received, waiting to be stored */
+  struct batch *inflight; /* the batch a worker thread is storing now */
+  struct batch *retry;    /* a batch whose commit failed, stored again at retry_due */
+  uint64_t retry_due;     /* loop time */
+  uint32_t retry_ms;      /* the backoff: doubles per failure, 0 after a success */
+  int stopping;
+  uint64_t batch_since; /* loop time of the oldest pending entry */
+  uv_check_t flusher;
+  uv_timer_t flush_timer;
+  uv_timer_t graft_timer;
+  graft_t grafts[GRAFT_MAX];
+  size_t ngrafts;
+  int threads; /* signature checks of a batch run on this many threads */
+  /* Push-sum aggregation: its own timer (rounds are faster than the 1 s tick). */
+  sr_pushsum_t ps;
+  uv_timer_t ps_timer;
+  uint32_t ps_interval_ms, ps_epoch_s; /* ps_interval_ms 0: push-sum off */
+  double ps_own[SR_PUSHSUM_NVALUES];   /* own values for the current epoch */
+  uint64_t ps_own_epoch;               /* the epoch ps_own was measured for (+1; 0: never) */
+  uint64_t ps_mark_ms, ps_mark_in;     /* wall time and entries_in when ps_own was measured */
+  char reach_addr[SR_FRAME_ADDR_MAX];  /* own address, when reachable by strangers; else "" */
+};
+
+/* gossip.c: session dispatch and lifecycle */
+void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t sr_gossip_now(sr_gossip_t *g);
+uint64_t sr_gossip_wall_ms(void);
+void sr_gossip_short_key(const uint8_t *k, char out[17]);
+void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail);
+int sr_gossip_send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb);
+uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author);
+sr_gpeer_t *sr_gossip_peer_by_key(sr_gossip_t *g, const uint8_t *key);
+
+/* gossip_ebt.c: per-author state, eager/lazy notes, graft */
+astate_t *sr_gossip_astate_find(sr_gpeer_t *p, const uint8_t *a);
+astate_t *sr_gossip_astate_get(sr_gpeer_t *p, const uint8_t *a);
+int sr_gossip_announce(const sr_gpeer_t *p, const uint8_t *author);
+int sr_gossip_entitled(const sr_gpeer_t *p, const uint8_t *author);
+int sr_gossip_is_friend(sr_gpeer_t *p);
+void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager);
+void sr_gossip_send_have(sr_gpeer_t *p, const uint8_t *author, uint64_t seq);
+void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq);
+void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new);
+
+/* gossip_pump.c: streaming logs to a peer */
+int sr_gossip_send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops);
+void sr_gossip_enqueue(sr_gpeer_t *p, astate_t *s);
+void sr_gossip_pump(sr_gpeer_t *p);
+void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const uint8_t *except);
+
+/* gossip_ingest.c: received entries into the store */
+void sr_gossip_flush(sr_gossip_t *g);
+void sr_gossip_batch_free(batch_t *b);
+int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f);
+
+/* gossip_pushsum.c */
+void sr_gossip_pushsum_take(sr_gossip_t *g, const sr_frame_t *f);
+
+/* gossip_peers.c */
+void sr_gossip_own_address(sr_gpeer_t *p, const char *addr);
+
+#endif
