@@ -32,7 +32,7 @@ astate_t *sr_gossip_astate_get(sr_gpeer_t *p, const uint8_t *a) {
       char k[17];
       sr_gossip_short_key(p->key, k);
       sr_gossip_log(p->g, "peer %s: %d authors tracked in one session; notes and haves for others are ignored", k,
-           AUTHORS_MAX);
+                    AUTHORS_MAX);
       p->cap_logged = 1;
     }
     return NULL;
@@ -138,7 +138,8 @@ void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author,
   memcpy(gr->author, author, 32);
   gr->seq = seq;
   gr->due = sr_gossip_now(g) + GRAFT_DELAY_MS;
-  if (!uv_is_active((uv_handle_t *)&g->graft_timer)) uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
+  if (!uv_is_active((uv_handle_t *)&g->graft_timer))
+    uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
 }
 
 /* ---- push-sum (core/pushsum.h; docs/network-stats.md) ---- */

@@ -66,29 +66,33 @@ static void batch_done(uv_work_t *req, int status) {
     sr_gpeer_t *p = sr_gossip_peer_by_key(g, b->pend[i].from);
     astate_t *s = p ? sr_gossip_astate_find(p, it->author) : NULL;
     switch (it->status) {
-    case 0:
-      if (s && s->their_seq < it->seq) s->their_seq = it->seq;
-      if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP) contacts = 1;
-      sr_gossip_forward(g, &it->e, it->flow.hops, b->pend[i].from);
-      break;
-    case SR_EDUP:
-      g->st.duplicates++;
-      if (p) {
-        p->dups++;
-        /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
-        if (s && s->asked_eager) sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 0);
-      }
-      break;
-    case SR_EGAP:
-      if (p && s) sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 1); /* ask again from our head */
-      break;
-    case SR_EFORK: case SR_EFORKED: case SR_EPREV: case SR_EFUTURE:
-      g->st.rejected++;
-      break;
-    default:
-      g->st.rejected++;
-      if (p) sr_gossip_drop(p, SR_EBADENTRY, it->why);
-      break;
+      case 0:
+        if (s && s->their_seq < it->seq) s->their_seq = it->seq;
+        if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP) contacts = 1;
+        sr_gossip_forward(g, &it->e, it->flow.hops, b->pend[i].from);
+        break;
+      case SR_EDUP:
+        g->st.duplicates++;
+        if (p) {
+          p->dups++;
+          /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
+          if (s && s->asked_eager) sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 0);
+        }
+        break;
+      case SR_EGAP:
+        if (p && s)
+          sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 1); /* ask again from our head */
+        break;
+      case SR_EFORK:
+      case SR_EFORKED:
+      case SR_EPREV:
+      case SR_EFUTURE:
+        g->st.rejected++;
+        break;
+      default:
+        g->st.rejected++;
+        if (p) sr_gossip_drop(p, SR_EBADENTRY, it->why);
+        break;
     }
   }
   if (b->stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, b->stats.accepted, contacts);
@@ -136,7 +140,8 @@ void sr_gossip_flush(sr_gossip_t *g) {
 static void on_flush(uv_check_t *c) {
   sr_gossip_t *g = c->data;
   if (!g->cur || g->cur->n < BATCH_SMALL || sr_gossip_now(g) - g->batch_since >= BATCH_WAIT_MS) sr_gossip_flush(g);
-  else if (!uv_is_active((uv_handle_t *)&g->flush_timer)) uv_timer_start(&g->flush_timer, on_flush_timer, BATCH_WAIT_MS, 0);
+  else if (!uv_is_active((uv_handle_t *)&g->flush_timer))
+    uv_timer_start(&g->flush_timer, on_flush_timer, BATCH_WAIT_MS, 0);
 }
 
 /* Whether e (decoded, signature unchecked) is one this node will not store
@@ -219,7 +224,8 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   p->last_useful = sr_gossip_now(g);
   g->st.entries_in++;
   if (b->n >= BATCH_MAX) sr_gossip_flush(g);
-  else uv_check_start(&g->flusher, on_flush);
+  else
+    uv_check_start(&g->flusher, on_flush);
   if (g->cur && g->cur->n >= BATCH_PAUSE && !p->paused && sr_net_conn_pause(p->conn, 1) == 0) p->paused = 1;
   return 0;
 }

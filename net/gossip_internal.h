@@ -14,7 +14,7 @@
  * one commit covers thousands of entries instead of one read's worth. */
 #define BATCH_SMALL 64
 #define BATCH_WAIT_MS 100
-#define PUMP_CHUNK 64           /* entries read from the store per pump step */
+#define PUMP_CHUNK 64 /* entries read from the store per pump step */
 #define RBUF_CAP (SR_FRAME_MAX + SR_BOX_BODY_MAX)
 /* Per-session author state exists only for authors in this node's scope that the
  * peer is entitled to (docs/protocol.md, "What a node reveals"), so a session
@@ -38,7 +38,7 @@ typedef struct astate {
   uint8_t told;        /* we sent the peer a note for this author */
   uint8_t asked_eager; /* our last note to the peer asked for pushes */
   uint8_t queued;      /* in the pump queue */
-  uint64_t taken; /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
+  uint64_t taken;      /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
 } astate_t;
 
 struct sr_gpeer {
@@ -46,8 +46,8 @@ struct sr_gpeer {
   sr_net_conn *conn;
   uint8_t key[32];
   int outbound, hello, closing, drop_reason;
-  int relay;     /* its hello said it is a relay */
-  int announced; /* it announced its reachable address (once a session counts) */
+  int relay;      /* its hello said it is a relay */
+  int announced;  /* it announced its reachable address (once a session counts) */
   int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
   int paused;     /* reading stopped until the store catches up */
   astate_t *tab;

@@ -79,7 +79,8 @@ static void on_pushsum_timer(uv_timer_t *t) {
     msgpack_sbuffer_init(&sb);
     int rc = sr_frame_pushsum(&sb, m.epoch, m.key, w, c, x, SR_PUSHSUM_NVALUES);
     if (rc == 0) rc = sr_gossip_send_sb(p, &sb); /* send_sb frees sb */
-    else msgpack_sbuffer_destroy(&sb);
+    else
+      msgpack_sbuffer_destroy(&sb);
     /* Not sent: take the half back (the mass must not vanish on our side). */
     if (rc) sr_pushsum_absorb(&g->ps, &m, g->ps_own);
     break;

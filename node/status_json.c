@@ -13,12 +13,11 @@ json_t *sr_status_sessions_json(const sr_gossip_t *g) {
   for (size_t i = 0; i < n; i++) {
     char hex[65];
     sr_hex_encode(s[i].key, 32, hex);
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", hex, "address",
-                                         s[i].address, "direction", s[i].outbound ? "outbound" : "inbound",
-                                         "entries_in", (json_int_t)s[i].entries_in, "entries_out",
-                                         (json_int_t)s[i].entries_out, "duplicates", (json_int_t)s[i].duplicates,
-                                         "lazy_authors", (json_int_t)s[i].lazy_authors, "queued_bytes",
-                                         (json_int_t)s[i].queued_bytes));
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", hex, "address", s[i].address, "direction",
+                       s[i].outbound ? "outbound" : "inbound", "entries_in", (json_int_t)s[i].entries_in, "entries_out",
+                       (json_int_t)s[i].entries_out, "duplicates", (json_int_t)s[i].duplicates, "lazy_authors",
+                       (json_int_t)s[i].lazy_authors, "queued_bytes", (json_int_t)s[i].queued_bytes));
   }
   free(s);
   return arr;
@@ -32,7 +31,8 @@ static json_t *pushsum_est_json(const sr_pushsum_est_t *e, int started) {
   char hex[65];
   if (!started) return json_null();
   sr_hex_encode(e->leader, 32, hex);
-  json_t *o = json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)e->epoch, "leader", hex, "rounds", (json_int_t)e->rounds);
+  json_t *o =
+      json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)e->epoch, "leader", hex, "rounds", (json_int_t)e->rounds);
   json_object_set_new(o, "size_estimate", e->valid ? json_real(e->size) : json_null());
   json_object_set_new(o, "averages",
                       e->valid ? json_pack("{s:f, s:f, s:f}", "entries", e->avg[SR_PUSHSUM_X_ENTRIES], "sessions",

@@ -258,7 +258,7 @@ static void reader_holds_and_releases(void) {
   char dir[256];
   t_tmpdir(dir);
   T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = open_store(dir);
+  sr_store_t *st = t_open_store(dir, 1);
   unsetenv("SEURONE_MAPSIZE");
   sr_ingest_item_t one = {.raw = es[1][0].raw, .len = es[1][0].len, .flow.source = SR_SRC_PEER};
   T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
