@@ -60,7 +60,12 @@ typedef struct sr_flow {
  * gets them in one short write transaction, even when create == 0. */
 int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen);
 void sr_store_close(sr_store_t *st);
-/* The last LMDB or system error text of this handle ("" if none). */
+/* The text of the last store error (SR_ESTORE and the like) on the CALLING
+ * THREAD ("" if none): each thread has its own, so a worker and the loop that
+ * share one handle may fail at once without a race. Read it on the thread that
+ * made the failing call; a worker that reports to another thread copies it
+ * (e.g. into its job) before it returns. st is unused (kept for the callers). */
+#define SR_STORE_ERRMSG_MAX (4096 + 512)
 const char *sr_store_errmsg(const sr_store_t *st);
 
 int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);

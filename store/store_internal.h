@@ -24,8 +24,11 @@ struct sr_store {
   MDB_env *env;
   MDB_dbi dbi[DB_COUNT];
   char path[4096];
-  char errmsg[4096 + 512];
 };
+
+/* The calling thread's store error text (sr_store_errmsg); written with
+ * snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), ...). */
+extern _Thread_local char sr_store_errbuf[SR_STORE_ERRMSG_MAX];
 
 /* Records an LMDB error on the handle and returns SR_ESTORE. */
 int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc);
