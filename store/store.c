@@ -198,8 +198,8 @@ int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg) {
       if ((rc = sr_store_grow(st))) return rc;
       continue;
     }
-    if (rc < 0 && rc > -1000) return rc; /* an SR_E* code from fn */
-    return sr_store_fail(st, "write", rc);
+    if (sr_err_known(rc)) return rc; /* an SR_E* code from fn, its text (if any) already set */
+    return sr_store_fail(st, "write", rc); /* an LMDB code: SR_ESTORE with LMDB's text */
   }
 }
 

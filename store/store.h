@@ -35,6 +35,10 @@
 
 #define SR_STORE_FORMAT 1
 
+/* Errors: every sr_store_* function returns 0 (or a count) or an SR_E* code
+ * (core/err.h), never an LMDB code: an LMDB failure is SR_ESTORE, with LMDB's
+ * text in sr_store_errmsg. */
+
 typedef struct sr_store sr_store_t;
 
 enum sr_edge_kind {

@@ -63,7 +63,9 @@ int sr_store_scan(sr_store_t *st, int db, const MDB_val *start, const char *what
 int sr_store_grow(sr_store_t *st);
 
 /* The body of a write transaction: returns 0 to commit, an LMDB code or a
- * negative SR_E* code to abort (MDB_MAP_FULL makes sr_store_write retry). */
+ * negative SR_E* code to abort (MDB_MAP_FULL makes sr_store_write retry).
+ * Never an LMDB code for a failure that is not LMDB's (out of memory is
+ * SR_ENOMEM): sr_store_write turns every LMDB code into SR_ESTORE. */
 typedef int (*sr_txn_fn)(sr_store_t *st, MDB_txn *txn, void *arg);
 /* Runs fn in a write transaction and commits; on MDB_MAP_FULL (from fn or the
  * commit) aborts, doubles the map and runs fn again, so fn must be repeatable
