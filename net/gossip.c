@@ -17,6 +17,8 @@
 #include "core/frame.h"
 #include "core/pushsum.h"
 #include "net/address.h"
+#include "store/ingest.h"
+#include "store/read.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,6 +2,12 @@
 #ifndef SR_STORE_INTERNAL_H
 #define SR_STORE_INTERNAL_H
 #include "store/store.h"
+#include "store/flowstore.h"
+#include "store/flowview.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <lmdb.h>
 
 /* Named databases. Order matters: the ones that hold truth (entries, what was

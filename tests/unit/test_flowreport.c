@@ -6,6 +6,8 @@
 #include "tests/unit/t.h"
 #include "core/flowreport.h"
 #include "store/store.h"
+#include "store/flowstore.h"
+#include "store/ingest.h"
 #include "node/config.h"
 #include <math.h>
 

@@ -4,6 +4,8 @@
  * a contact's target becomes a person, a membership's project a project. */
 #include "tests/unit/t.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
 
 #define TS 1700000000000ull
 #define NOW (TS + 3600 * 1000ull)

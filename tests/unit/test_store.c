@@ -3,6 +3,9 @@
  * version, backup and the threaded verification phase. */
 #include "tests/unit/t.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <lmdb.h>
 #include <sys/stat.h>
 

@@ -12,6 +12,9 @@
  * its own error text (issue 12: the text was the handle's, written by both). */
 #include "tests/unit/t.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/wait.h>

@@ -12,6 +12,7 @@
  */
 #include "core/core.h"
 #include "store/store.h"
+#include "store/ingest.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

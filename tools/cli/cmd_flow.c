@@ -6,6 +6,9 @@
  * skew) count as 0 and are counted as skewed (DESIGN.md, Definitions). */
 #include "tools/cli/cli.h"
 #include "core/cascade.h"
+#include "store/flowview.h"
+#include "store/lookup.h"
+#include "store/read.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>

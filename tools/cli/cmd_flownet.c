@@ -10,6 +10,8 @@
 #include "tools/cli/cli.h"
 #include "core/flowreport.h"
 #include "node/config.h"
+#include "store/flowstore.h"
+#include "store/read.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,8 @@
 /* cmd_identity.c: `seurone init`, `seurone id`, `seurone publish`. */
 #include "tools/cli/cli.h"
 #include "node/control.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
