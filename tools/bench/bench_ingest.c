@@ -49,7 +49,7 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
   for (size_t i = 0; i < n; i++) {
     size_t who = i % a;
     uint8_t content[256];
-    char text[80];
+    char text[128]; /* room for any two size_t: the text is never cut */
     const char *type;
     sr_entry_t e;
     size_t len, clen = 0;
