@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 struct sr_flowreport;
+struct sr_flowheld;
 /* Counts into r (period and layout already set, e.g. by sr_flowreport_init)
  * every entry that arrived from a peer with received_at in [r->period_start,
  * r->period_end): its hops and latency. Exact counts; no noise. */
@@ -15,5 +16,11 @@ int sr_store_flow_last_end(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], u
  * most interval_ms back (a node off for a day reports the last interval). So
  * periods never overlap and no entry is counted twice. >= now: nothing to report. */
 uint64_t sr_store_flow_next_start(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t now, uint64_t interval_ms);
+
+/* Every flow-report entry held (core/flowstats.h), author order then seq
+ * ascending, parsed; *held is malloc'd (free it; NULL when none). *bad counts
+ * those that do not parse (stored before this node checked the schema),
+ * *later those of a later format version. */
+int sr_store_flow_reports(sr_store_t *st, struct sr_flowheld **held, size_t *n, size_t *bad, size_t *later);
 
 #endif
