@@ -48,3 +48,57 @@ void sr_flownet_free(sr_flownet_t *out) {
   out->used = NULL;
   out->nused = 0;
 }
+
+/* ---- arrivals ---- */
+
+int sr_arrivals_add(sr_arrivals_t *a, uint64_t ts, uint64_t received_at, uint32_t hops, unsigned source, int from_peer) {
+  a->by_source[source < SR_ARRIVAL_SOURCES ? source : 0]++;
+  if (!from_peer) return 0; /* own and imported entries did not flow here */
+  if (a->n == a->cap) {
+    size_t nc = a->cap ? a->cap * 2 : 1024;
+    uint64_t *l = realloc(a->lat, nc * sizeof(*l));
+    if (!l) return SR_ENOMEM;
+    a->lat = l;
+    a->cap = nc;
+  }
+  int64_t d = (int64_t)received_at - (int64_t)ts;
+  if (d < 0) {
+    a->skewed++;
+    d = 0;
+  }
+  a->lat[a->n++] = (uint64_t)d;
+  a->hops[hops < SR_ARRIVAL_HOPS - 1 ? hops : SR_ARRIVAL_HOPS - 1]++;
+  return 0;
+}
+
+void sr_arrivals_free(sr_arrivals_t *a) {
+  free(a->lat);
+  memset(a, 0, sizeof(*a));
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted values. */
+static uint64_t pct(const uint64_t *v, size_t n, double p) {
+  if (!n) return 0;
+  size_t r = (size_t)(p / 100.0 * (double)n + 0.999999);
+  if (r < 1) r = 1;
+  return v[(r > n ? n : r) - 1];
+}
+
+void sr_arrivals_stats(sr_arrivals_t *a, sr_arrival_stats_t *out) {
+  memset(out, 0, sizeof(*out));
+  if (a->n) qsort(a->lat, a->n, sizeof(*a->lat), cmp_u64);
+  out->received = a->n;
+  out->skewed = a->skewed;
+  memcpy(out->by_source, a->by_source, sizeof(out->by_source));
+  memcpy(out->hops, a->hops, sizeof(out->hops));
+  out->p50 = pct(a->lat, a->n, 50);
+  out->p90 = pct(a->lat, a->n, 90);
+  out->p99 = pct(a->lat, a->n, 99);
+  out->min = a->n ? a->lat[0] : 0;
+  out->max = a->n ? a->lat[a->n - 1] : 0;
+}

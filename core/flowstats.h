@@ -38,4 +38,31 @@ typedef struct sr_flownet {
 int sr_flownet_combine(const sr_flowheld_t *held, size_t n, uint64_t latest, uint64_t since, sr_flownet_t *out);
 void sr_flownet_free(sr_flownet_t *out);
 
+/* ---- arrivals: how entries reached this node (`seurone flow summary`,
+ * author, project), exact, from each entry's first-arrival record ---- */
+
+#define SR_ARRIVAL_HOPS 17   /* 0..15 and "16 or more" */
+#define SR_ARRIVAL_SOURCES 5 /* by_source index: the store's source code 1..4, 0 for any other */
+
+typedef struct sr_arrivals {
+  uint64_t *lat; /* latency of each entry from a peer, ms (malloc'd) */
+  size_t n, cap, skewed, by_source[SR_ARRIVAL_SOURCES];
+  uint64_t hops[SR_ARRIVAL_HOPS];
+} sr_arrivals_t;
+
+/* Counts one entry written at ts: its source (by_source index), and when it
+ * came from a peer (from_peer) its latency received_at - ts (negative: clock
+ * skew, counted as 0 and as skewed) and hops. Own and imported entries did not
+ * flow here, so only their source is counted. Errors: SR_ENOMEM. */
+int sr_arrivals_add(sr_arrivals_t *a, uint64_t ts, uint64_t received_at, uint32_t hops, unsigned source, int from_peer);
+void sr_arrivals_free(sr_arrivals_t *a);
+
+typedef struct sr_arrival_stats {
+  size_t received, skewed, by_source[SR_ARRIVAL_SOURCES];
+  uint64_t p50, p90, p99, min, max; /* latency ms, nearest rank; 0 when none */
+  uint64_t hops[SR_ARRIVAL_HOPS];
+} sr_arrival_stats_t;
+/* The distribution of a (sorts a->lat). */
+void sr_arrivals_stats(sr_arrivals_t *a, sr_arrival_stats_t *out);
+
 #endif

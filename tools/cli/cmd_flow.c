@@ -6,6 +6,7 @@
  * skew) count as 0 and are counted as skewed (DESIGN.md, Definitions). */
 #include "tools/cli/cli.h"
 #include "core/cascade.h"
+#include "core/flowstats.h"
 #include "store/flowview.h"
 #include "store/lookup.h"
 #include "store/read.h"
@@ -14,33 +15,14 @@
 #include <string.h>
 
 typedef struct {
-  uint64_t *lat;
-  size_t n, cap, skewed, by_source[5];
-  uint64_t hops[17]; /* 16 = "16 or more" */
-  const uint8_t *author;
+  sr_arrivals_t a;
   uint8_t (*ids)[32]; /* the entries seen, when want_ids (for reach) */
   size_t nids, capids;
   int want_ids;
 } stats_t;
 
 static int collect_one(stats_t *s, uint64_t ts, const sr_flow_t *f) {
-  s->by_source[f->source <= 4 ? f->source : 0]++;
-  if (f->source != SR_SRC_PEER) return 0; /* own and imported entries did not flow here */
-  if (s->n == s->cap) {
-    size_t nc = s->cap ? s->cap * 2 : 1024;
-    uint64_t *l = realloc(s->lat, nc * sizeof(*l));
-    if (!l) return SR_ENOMEM;
-    s->lat = l;
-    s->cap = nc;
-  }
-  int64_t d = (int64_t)f->received_at - (int64_t)ts;
-  if (d < 0) {
-    s->skewed++;
-    d = 0;
-  }
-  s->lat[s->n++] = (uint64_t)d;
-  s->hops[f->hops < 16 ? f->hops : 16]++;
-  return 0;
+  return sr_arrivals_add(&s->a, ts, f->received_at, f->hops, f->source, f->source == SR_SRC_PEER);
 }
 
 static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
@@ -58,55 +40,37 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   return collect_one(s, e->ts, f);
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted values. */
-static uint64_t pct(const uint64_t *v, size_t n, double p) {
-  if (!n) return 0;
-  size_t r = (size_t)(p / 100.0 * (double)n + 0.999999);
-  if (r < 1) r = 1;
-  return v[(r > n ? n : r) - 1];
-}
-
-static json_t *stats_json(stats_t *s) {
+static json_t *stats_json(const sr_arrival_stats_t *s) {
   static const char *const src[] = {"unknown", "self", "import", "peer", "reindex"};
   json_t *hops = json_object(), *sources = json_object();
-  if (s->n) qsort(s->lat, s->n, sizeof(*s->lat), cmp_u64);
-  for (int h = 0; h <= 16; h++)
+  for (int h = 0; h < SR_ARRIVAL_HOPS; h++)
     if (s->hops[h]) {
       char k[8];
-      snprintf(k, sizeof(k), h == 16 ? "16+" : "%d", h);
+      snprintf(k, sizeof(k), h == SR_ARRIVAL_HOPS - 1 ? "16+" : "%d", h);
       json_object_set_new(hops, k, json_integer((json_int_t)s->hops[h]));
     }
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < SR_ARRIVAL_SOURCES; i++)
     if (s->by_source[i]) json_object_set_new(sources, src[i], json_integer((json_int_t)s->by_source[i]));
-  return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}", "received", (json_int_t)s->n, "by_source",
-                   sources, "latency_ms", "p50", (json_int_t)pct(s->lat, s->n, 50), "p90",
-                   (json_int_t)pct(s->lat, s->n, 90), "p99", (json_int_t)pct(s->lat, s->n, 99), "min",
-                   (json_int_t)(s->n ? s->lat[0] : 0), "max", (json_int_t)(s->n ? s->lat[s->n - 1] : 0), "skewed",
+  return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}", "received", (json_int_t)s->received,
+                   "by_source", sources, "latency_ms", "p50", (json_int_t)s->p50, "p90", (json_int_t)s->p90, "p99",
+                   (json_int_t)s->p99, "min", (json_int_t)s->min, "max", (json_int_t)s->max, "skewed",
                    (json_int_t)s->skewed, "hops", hops);
 }
 
-static void stats_print(json_t *o, const char *title) {
-  json_t *l = json_object_get(o, "latency_ms"), *h = json_object_get(o, "hops");
-  const char *k;
-  json_t *v;
+static void stats_print(const sr_arrival_stats_t *s, const char *title) {
   printf("%s\n", title);
-  long long received = (long long)json_integer_value(json_object_get(o, "received"));
-  printf("received from peers  %lld %s (%lld with clock skew, counted as 0 ms)\n", received,
-         cli_plural((size_t)received, "entry", "entries"), (long long)json_integer_value(json_object_get(o, "skewed")));
-  if (json_integer_value(json_object_get(o, "received")) == 0) {
+  printf("received from peers  %lld %s (%lld with clock skew, counted as 0 ms)\n", (long long)s->received,
+         cli_plural(s->received, "entry", "entries"), (long long)s->skewed);
+  if (s->received == 0) {
     printf("latency, hops        none yet: no entry has arrived from a peer (`seurone run`, then `peer add`)\n");
     return;
   }
-  printf("latency ms           p50 %lld   p90 %lld   p99 %lld   max %lld\n",
-         (long long)json_integer_value(json_object_get(l, "p50")), (long long)json_integer_value(json_object_get(l, "p90")),
-         (long long)json_integer_value(json_object_get(l, "p99")), (long long)json_integer_value(json_object_get(l, "max")));
+  printf("latency ms           p50 %lld   p90 %lld   p99 %lld   max %lld\n", (long long)s->p50, (long long)s->p90,
+         (long long)s->p99, (long long)s->max);
   printf("hops                ");
-  json_object_foreach(h, k, v) printf(" %s: %lld", k, (long long)json_integer_value(v));
+  for (int h = 0; h < SR_ARRIVAL_HOPS; h++)
+    if (s->hops[h] && h == SR_ARRIVAL_HOPS - 1) printf(" 16+: %lld", (long long)s->hops[h]);
+    else if (s->hops[h]) printf(" %d: %lld", h, (long long)s->hops[h]);
   printf("\n");
 }
 
@@ -502,10 +466,13 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   forest_free(&x);
   free(s.ids);
   if (rc) {
-    free(s.lat);
+    sr_arrivals_free(&s.a);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
-  json_t *o = stats_json(&s);
+  sr_arrival_stats_t as;
+  sr_arrivals_stats(&s.a, &as);
+  sr_arrivals_free(&s.a);
+  json_t *o = stats_json(&as);
   if (author) {
     json_object_set_new(o, "author", cli_json_hex(author, 32));
     json_object_set_new(o, "entries", json_integer((json_int_t)s.nids));
@@ -514,14 +481,13 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   }
   if (cli->json) cli_json_print(o);
   else {
-    stats_print(o, title);
+    stats_print(&as, title);
     if (author)
       printf("reach               mean %.2f   max %llu %s over %zu %s\n",
              s.nids ? (double)reach_sum / (double)s.nids : 0.0, (unsigned long long)reach_max,
              cli_plural(reach_max, "person", "people"), s.nids, cli_plural(s.nids, "entry", "entries"));
     json_decref(o);
   }
-  free(s.lat);
   return 0;
 }
 
@@ -642,7 +608,7 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
     free(tree_seen);
     free(authors);
     free(members);
-    free(s.lat);
+    sr_arrivals_free(&s.a);
     forest_free(&x);
     return rc;
   }
@@ -654,8 +620,10 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   free(members);
   forest_free(&x);
 
-  json_t *o = stats_json(&s);
-  free(s.lat);
+  sr_arrival_stats_t as;
+  sr_arrivals_stats(&s.a, &as);
+  sr_arrivals_free(&s.a);
+  json_t *o = stats_json(&as);
   json_object_set_new(o, "project", cli_json_hex(pid, 32));
   json_object_set_new(o, "name", held ? json_stringn(pc.name, pc.name_len) : json_null());
   json_object_set_new(o, "author", held ? cli_json_hex(pe.author, 32) : json_null());
@@ -675,7 +643,7 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   printf("\nshares               %zu by %zu %s, in %zu %s of %zu %s; reach %zu %s\n", nshares, people,
          cli_plural(people, "person", "people"), ncasc, cli_plural(ncasc, "cascade", "cascades"), casc_nodes,
          cli_plural(casc_nodes, "entry", "entries"), reach, cli_plural(reach, "person", "people"));
-  stats_print(o, "how the project and its shares reached this node");
+  stats_print(&as, "how the project and its shares reached this node");
   json_decref(o);
   return 0;
 }
