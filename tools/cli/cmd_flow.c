@@ -142,77 +142,6 @@ static char *short_who(const names_t *ns, const uint8_t *key) {
   return out;
 }
 
-/* ---- the reshare forest with its trees computed ---- */
-
-typedef struct {
-  sr_share_node_t *nodes;
-  size_t n;
-  uint32_t *parent, *label; /* label: index of the author in keys */
-  uint8_t (*keys)[32];      /* distinct authors (and self), sorted */
-  uint32_t nkeys;
-  uint32_t self_label; /* SR_CASCADE_ROOT when the node has no identity */
-  uint8_t self[32];
-  sr_cascade_forest_t f;
-} forest_t;
-
-/* The nodes are sorted by id, their first member. */
-_Static_assert(offsetof(sr_share_node_t, id) == 0, "node_index compares a node as its id");
-static int64_t node_index(const forest_t *x, const uint8_t *id) {
-  const sr_share_node_t *hit = x->n ? bsearch(id, x->nodes, x->n, sizeof(*x->nodes), cmp_key) : NULL;
-  return hit ? hit - x->nodes : -1;
-}
-
-static void forest_free(forest_t *x) {
-  sr_cascade_free(&x->f);
-  free(x->nodes);
-  free(x->parent);
-  free(x->label);
-  free(x->keys);
-  memset(x, 0, sizeof(*x));
-}
-
-static int forest_load(sr_store_t *st, forest_t *x) {
-  int rc;
-  memset(x, 0, sizeof(*x));
-  x->self_label = SR_CASCADE_ROOT;
-  int has_self = sr_store_get_self(st, x->self) == 0;
-  if ((rc = sr_store_share_forest(st, &x->nodes, &x->n))) return rc;
-  x->parent = malloc((x->n + 1) * sizeof(*x->parent));
-  x->label = malloc((x->n + 1) * sizeof(*x->label));
-  x->keys = malloc((x->n + 1) * 32);
-  if (!x->parent || !x->label || !x->keys) {
-    forest_free(x);
-    return SR_ENOMEM;
-  }
-  size_t nk = 0;
-  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, 32);
-  if (has_self) memcpy(x->keys[nk++], x->self, 32);
-  qsort(x->keys, nk, 32, cmp_key);
-  size_t u = 0;
-  for (size_t i = 0; i < nk; i++)
-    if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], 32)) memmove(x->keys[u++], x->keys[i], 32);
-  x->nkeys = (uint32_t)u;
-  for (size_t i = 0; i < x->n; i++) {
-    x->parent[i] = x->nodes[i].parent;
-    x->label[i] = (uint32_t)key_index(x->keys, u, x->nodes[i].author);
-  }
-  if (has_self) x->self_label = (uint32_t)key_index(x->keys, u, x->self);
-  if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
-    forest_free(x);
-    return rc;
-  }
-  return 0;
-}
-
-/* Distinct people known to hold the entry: its author, every resharer below it
- * in its cascade (transitively), and this node. */
-static int64_t reach_of(const forest_t *x, const uint8_t *id, const uint8_t *author, uint32_t *reshares) {
-  int64_t i = node_index(x, id);
-  if (reshares) *reshares = i >= 0 ? sr_cascade_children(&x->f, (uint32_t)i) : 0;
-  if (i >= 0) return sr_cascade_subtree_people(&x->f, x->label, (uint32_t)i, x->self_label);
-  return 1 + (x->self_label != SR_CASCADE_ROOT && memcmp(author, x->self, 32) != 0);
-}
-
 /* ---- --top K ---- */
 
 static int parse_top(int argc, char **argv, size_t *top) {
@@ -231,7 +160,7 @@ static int parse_top(int argc, char **argv, size_t *top) {
 
 /* ---- flow cascades ---- */
 
-static const forest_t *sort_forest; /* qsort has no context argument */
+static const sr_flowforest_t *sort_forest; /* qsort has no context argument */
 
 static int cmp_tree(const void *a, const void *b) {
   const sr_cascade_t *x = &sort_forest->f.trees[*(const uint32_t *)a], *y = &sort_forest->f.trees[*(const uint32_t *)b];
@@ -242,23 +171,23 @@ static int cmp_tree(const void *a, const void *b) {
 
 static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   size_t top = 10;
-  forest_t x;
+  sr_flowforest_t x;
   names_t ns = {0};
   int rc = parse_top(argc, argv, &top);
   if (rc) return rc;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  rc = forest_load(st, &x);
+  rc = sr_flowforest_load(st, &x);
   if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
   sr_store_close(st);
   if (rc) {
-    forest_free(&x); /* safe on what forest_load left after a failure */
+    sr_flowforest_free(&x); /* safe on what forest_load left after a failure */
     names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
   }
   uint32_t *idx = malloc((x.f.ntrees + 1) * sizeof(*idx));
   if (!idx) {
-    forest_free(&x);
+    sr_flowforest_free(&x);
     names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "out of memory");
   }
@@ -282,7 +211,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   size_t total_nodes = x.n;
   uint32_t ntrees = x.f.ntrees;
   free(idx);
-  forest_free(&x);
+  sr_flowforest_free(&x);
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:I, s:o}", "count", (json_int_t)ntrees, "entries", (json_int_t)total_nodes,
                              "cascades", rows));
@@ -446,24 +375,24 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
 
 static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   stats_t s = {0};
-  forest_t x;
+  sr_flowforest_t x;
   uint64_t reach_sum = 0, reach_max = 0;
   memset(&x, 0, sizeof(x));
   s.want_ids = author != NULL;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = sr_store_foreach_entry(st, author, collect, &s);
-  if (!rc && author) rc = forest_load(st, &x);
+  if (!rc && author) rc = sr_flowforest_load(st, &x);
   sr_store_close(st);
   for (size_t i = 0; i < s.nids && !rc; i++) {
-    int64_t r = reach_of(&x, s.ids[i], author, NULL);
+    int64_t r = sr_flowforest_reach(&x, s.ids[i], author, NULL);
     if (r < 0) rc = (int)r;
     else {
       reach_sum += (uint64_t)r;
       if ((uint64_t)r > reach_max) reach_max = (uint64_t)r;
     }
   }
-  forest_free(&x);
+  sr_flowforest_free(&x);
   free(s.ids);
   if (rc) {
     sr_arrivals_free(&s.a);
@@ -498,7 +427,7 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
   size_t len;
   sr_entry_t e;
   sr_flow_t f;
-  forest_t x;
+  sr_flowforest_t x;
   char full[65];
   int r;
   if ((r = cli_resolve(cli, SR_FIND_ENTRY, "ID", idhex, id))) return r;
@@ -512,16 +441,16 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     return cli_fail(SR_EXIT_PROBLEM, "this node does not hold entry %s (see `seurone log --all` for what it holds)",
                     idhex);
   }
-  if (!rc) rc = forest_load(st, &x);
+  if (!rc) rc = sr_flowforest_load(st, &x);
   sr_store_close(st);
   if (rc || sr_entry_decode(buf, len, &e)) {
-    if (!rc) forest_free(&x);
+    if (!rc) sr_flowforest_free(&x);
     return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s",
                     rc ? sr_strerror(rc) : "the stored entry does not decode (run `seurone verify`)");
   }
   uint32_t reshares = 0;
-  int64_t reach = reach_of(&x, e.id, e.author, &reshares);
-  forest_free(&x);
+  int64_t reach = sr_flowforest_reach(&x, e.id, e.author, &reshares);
+  sr_flowforest_free(&x);
   if (reach < 0) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror((int)reach));
   int64_t d = (int64_t)f.received_at - (int64_t)e.ts;
   json_t *o = cli_json_entry(&e, &f);
@@ -556,7 +485,7 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   sr_flow_t pf;
   sr_entry_t pe;
   sr_content_t pc;
-  forest_t x;
+  sr_flowforest_t x;
   stats_t s = {0};
   int held = 0, rc;
   char full[65];
@@ -576,49 +505,27 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
     sr_store_close(st);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
-  rc = forest_load(st, &x);
+  rc = sr_flowforest_load(st, &x);
   sr_store_close(st);
   if (rc) return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
 
   /* The shares for the project: their flow, their authors, their cascades. */
-  uint8_t *tree_seen = calloc(x.f.ntrees + 1, 1);
-  uint32_t *authors = malloc((x.n + 1) * sizeof(*authors)), *members = malloc((x.n + 2) * sizeof(*members));
-  size_t nshares = 0, ncasc = 0, nmembers = 0, casc_nodes = 0;
-  if (!tree_seen || !authors || !members) rc = SR_ENOMEM;
-  if (held && !rc) rc = collect_one(&s, pe.ts, &pf);
-  for (size_t i = 0; i < x.n && !rc; i++) {
-    const sr_share_node_t *n = &x.nodes[i];
-    if (!n->is_share || !n->has_project || memcmp(n->project, pid, 32)) continue;
-    if ((rc = collect_one(&s, n->ts, &n->flow))) break;
-    authors[nshares++] = x.label[i];
-    uint32_t t = x.f.tree[i];
-    if (tree_seen[t]) continue;
-    tree_seen[t] = 1;
-    ncasc++;
-    casc_nodes += x.f.trees[t].size;
-    for (uint32_t j = 0; j < x.f.trees[t].size; j++) members[nmembers++] = x.label[x.f.order[x.f.trees[t].start + j]];
-  }
+  sr_flowproject_t fp = {0};
+  if (held) rc = collect_one(&s, pe.ts, &pf);
+  if (!rc) rc = sr_flowforest_project(&x, pid, &s.a, &fp);
+  size_t nshares = fp.shares, ncasc = fp.cascades, casc_nodes = fp.cascade_entries, people = fp.people,
+         reach = fp.reach;
   if (!rc && !held && !nshares)
     rc = cli_fail(SR_EXIT_PROBLEM,
                   "this node knows no project %s: it holds neither its project entry nor a share for it "
                   "(`seurone graph` lists the projects it knows)",
                   idhex);
   else if (rc) rc = cli_fail(SR_EXIT_ENV, "computing the project's flow failed: %s", sr_strerror(rc));
+  sr_flowforest_free(&x);
   if (rc) {
-    free(tree_seen);
-    free(authors);
-    free(members);
     sr_arrivals_free(&s.a);
-    forest_free(&x);
     return rc;
   }
-  /* distinct people: sort the labels */
-  if (x.self_label != SR_CASCADE_ROOT) members[nmembers++] = x.self_label;
-  size_t people = sr_cascade_distinct(authors, (uint32_t)nshares), reach = sr_cascade_distinct(members, (uint32_t)nmembers);
-  free(tree_seen);
-  free(authors);
-  free(members);
-  forest_free(&x);
 
   sr_arrival_stats_t as;
   sr_arrivals_stats(&s.a, &as);
