@@ -24,6 +24,12 @@ static void same_and_parses(const t_buf_t *want, const char *type, sr_content_t 
   T_OK(sr_entry_decode(ent.raw, ent.len, &e));
   int rc = sr_content_parse(&e, c, why, sizeof(why));
   if (rc) t_fail(__FILE__, __LINE__, "sr_content_parse: %s", why);
+  /* c->name points into the entry, freed below: keep a copy */
+  static char name[SR_ENTRY_MAX];
+  if (c->name) {
+    memcpy(name, c->name, c->name_len);
+    c->name = name;
+  }
   t_entry_free(&ent);
   t_buf_free(&got);
 }
