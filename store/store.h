@@ -58,6 +58,8 @@ enum sr_edge_kind {
 const char *sr_edge_kind_name(int kind);
 
 enum sr_source { SR_SRC_SELF = 1, SR_SRC_IMPORT, SR_SRC_PEER, SR_SRC_REINDEX };
+/* "self", "import", "peer", "reindex"; "unknown" for any other value. */
+const char *sr_source_name(int source);
 
 /* Where and when this node first got an entry. */
 typedef struct sr_flow {

@@ -41,7 +41,6 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
 }
 
 static json_t *stats_json(const sr_arrival_stats_t *s) {
-  static const char *const src[] = {"unknown", "self", "import", "peer", "reindex"};
   json_t *hops = json_object(), *sources = json_object();
   for (int h = 0; h < SR_ARRIVAL_HOPS; h++)
     if (s->hops[h]) {
@@ -50,7 +49,7 @@ static json_t *stats_json(const sr_arrival_stats_t *s) {
       json_object_set_new(hops, k, json_integer((json_int_t)s->hops[h]));
     }
   for (int i = 0; i < SR_ARRIVAL_SOURCES; i++)
-    if (s->by_source[i]) json_object_set_new(sources, src[i], json_integer((json_int_t)s->by_source[i]));
+    if (s->by_source[i]) json_object_set_new(sources, sr_source_name(i), json_integer((json_int_t)s->by_source[i]));
   return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}", "received", (json_int_t)s->received,
                    "by_source", sources, "latency_ms", "p50", (json_int_t)s->p50, "p90", (json_int_t)s->p90, "p99",
                    (json_int_t)s->p99, "min", (json_int_t)s->min, "max", (json_int_t)s->max, "skewed",
@@ -463,13 +462,15 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     cli_json_print(o);
     return 0;
   }
-  printf("entry        %s\nauthor       %s  seq %lld  type ", idhex, json_string_value(json_object_get(o, "author")),
-         (long long)e.seq);
+  static const uint8_t zero[SR_KEY_BYTES];
+  char author[SR_HEX_KEY_LEN + 1], from[SR_HEX_KEY_LEN + 1] = "";
+  int has_from = memcmp(f.from, zero, SR_KEY_BYTES) != 0;
+  sr_hex_encode(e.author, SR_KEY_BYTES, author);
+  if (has_from) sr_hex_encode(f.from, SR_KEY_BYTES, from);
+  printf("entry        %s\nauthor       %s  seq %lld  type ", idhex, author, (long long)e.seq);
   cli_text_put(stdout, e.type, e.type_len); /* the author chose it */
-  printf("\narrived      %s%s%s after %lld %s, %lld ms after it was written%s\n",
-         json_string_value(json_object_get(o, "source")), json_is_string(json_object_get(o, "from")) ? " from " : "",
-         json_is_string(json_object_get(o, "from")) ? json_string_value(json_object_get(o, "from")) : "",
-         (long long)f.hops, cli_plural(f.hops, "hop", "hops"), (long long)(d < 0 ? 0 : d),
+  printf("\narrived      %s%s%s after %lld %s, %lld ms after it was written%s\n", sr_source_name(f.source),
+         has_from ? " from " : "", from, (long long)f.hops, cli_plural(f.hops, "hop", "hops"), (long long)(d < 0 ? 0 : d),
          d < 0 ? " (clock skew: written after it arrived)" : "");
   printf("reach        %lld %s known to hold it (author, resharers, this node); %u direct %s\n", (long long)reach,
          cli_plural((size_t)reach, "person", "people"), reshares, cli_plural(reshares, "reshare", "reshares"));
