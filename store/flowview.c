@@ -251,3 +251,92 @@ int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTE
   free(members);
   return rc;
 }
+
+/* ---- flow between pairs of people (sr_store_flow_pairs) ---- */
+
+/* Observations are collected raw, then sorted by (a, b) and merged. */
+typedef struct {
+  sr_flowpair_t *p;
+  size_t n, cap;
+  const uint8_t *self; /* NULL: no identity, no transport flow */
+} pairs_t;
+
+static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
+  if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
+  if (ps->n == ps->cap) {
+    size_t nc = ps->cap ? ps->cap * 2 : 1024;
+    sr_flowpair_t *q = realloc(ps->p, nc * sizeof(*q));
+    if (!q) return SR_ENOMEM;
+    ps->p = q;
+    ps->cap = nc;
+  }
+  sr_flowpair_t *x = &ps->p[ps->n++];
+  int fwd = memcmp(from, to, 32) < 0;
+  memcpy(x->a, fwd ? from : to, 32);
+  memcpy(x->b, fwd ? to : from, 32);
+  x->ab = !contact && fwd;
+  x->ba = !contact && !fwd;
+  x->contact = contact;
+  return 0;
+}
+
+static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
+  return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
+}
+
+static const uint8_t zero32[32];
+
+static int pair_flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
+  pairs_t *ps = ctx;
+  (void)id;
+  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero32, 32) == 0) return 0;
+  return pair_add(ps, f->from, ps->self, 0);
+}
+
+static int cmp_pair_key(const void *x, const void *y) {
+  const sr_flowpair_t *a = x, *b = y;
+  int c = memcmp(a->a, b->a, 32);
+  return c ? c : memcmp(a->b, b->b, 32);
+}
+
+static int cmp_pair_flow(const void *x, const void *y) {
+  const sr_flowpair_t *a = x, *b = y;
+  uint64_t ta = a->ab + a->ba, tb = b->ab + b->ba;
+  if (ta != tb) return ta > tb ? -1 : 1;
+  return cmp_pair_key(x, y);
+}
+
+int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
+  size_t nn = 0;
+  sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
+  uint8_t self[32];
+  pairs_t ps = {0};
+  *pairs = NULL;
+  *n = 0;
+  ps.self = sr_store_get_self(st, self) == 0 ? self : NULL;
+  int rc = sr_store_share_forest(st, &nodes, &nn);
+  /* content level: b reshared an entry authored by a */
+  for (size_t i = 0; i < nn && !rc; i++)
+    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].author, nodes[i].author, 0);
+  free(nodes);
+  if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
+  if (!rc) rc = sr_store_foreach_flow(st, pair_flow_row, &ps);
+  if (rc) {
+    free(ps.p);
+    return rc;
+  }
+  /* merge the observations of each pair */
+  size_t m = 0;
+  if (ps.n) qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pair_key);
+  for (size_t i = 0; i < ps.n; i++) {
+    if (m && cmp_pair_key(&ps.p[m - 1], &ps.p[i]) == 0) {
+      ps.p[m - 1].ab += ps.p[i].ab;
+      ps.p[m - 1].ba += ps.p[i].ba;
+      ps.p[m - 1].contact |= ps.p[i].contact;
+    } else ps.p[m++] = ps.p[i];
+  }
+  if (m) qsort(ps.p, m, sizeof(*ps.p), cmp_pair_flow);
+  *pairs = ps.p;
+  *n = m;
+  return 0;
+}

@@ -59,4 +59,17 @@ typedef struct sr_flowproject {
 int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTES], sr_arrivals_t *a,
                           sr_flowproject_t *out);
 
+/* One pair of people a < b (bytewise) with a follow edge or entries flowing
+ * between them: entries a -> b and b -> a (reshares of the other's entries, and
+ * entries that first arrived here from the other), and whether a follow edge
+ * joins them (`seurone flow edges`). */
+typedef struct sr_flowpair {
+  uint8_t a[32], b[32];
+  uint64_t ab, ba;
+  int contact;
+} sr_flowpair_t;
+/* Every such pair, most flow first (then by a, b); *pairs is malloc'd (free
+ * it; NULL when none). */
+int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n);
+
 #endif

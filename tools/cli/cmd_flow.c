@@ -243,105 +243,26 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- flow edges ---- */
 
-/* One flow observation between a < b (bytewise): counts both ways, contact flag.
- * Observations are collected raw, then sorted by (a, b) and merged. */
-typedef struct {
-  uint8_t a[32], b[32];
-  uint64_t ab, ba;
-  int contact;
-} pair_t;
-
-typedef struct {
-  pair_t *p;
-  size_t n, cap;
-  const uint8_t *self; /* NULL: no identity, no transport flow */
-} pairs_t;
-
-static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
-  if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
-  if (ps->n == ps->cap) {
-    size_t nc = ps->cap ? ps->cap * 2 : 1024;
-    pair_t *q = realloc(ps->p, nc * sizeof(*q));
-    if (!q) return SR_ENOMEM;
-    ps->p = q;
-    ps->cap = nc;
-  }
-  pair_t *x = &ps->p[ps->n++];
-  int fwd = memcmp(from, to, 32) < 0;
-  memcpy(x->a, fwd ? from : to, 32);
-  memcpy(x->b, fwd ? to : from, 32);
-  x->ab = !contact && fwd;
-  x->ba = !contact && !fwd;
-  x->contact = contact;
-  return 0;
-}
-
-static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
-  return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
-}
-
-static const uint8_t zero32[32];
-
-static int flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
-  pairs_t *ps = ctx;
-  (void)id;
-  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero32, 32) == 0) return 0;
-  return pair_add(ps, f->from, ps->self, 0);
-}
-
-static int cmp_pair_key(const void *x, const void *y) {
-  const pair_t *a = x, *b = y;
-  int c = memcmp(a->a, b->a, 32);
-  return c ? c : memcmp(a->b, b->b, 32);
-}
-
-static int cmp_pair_flow(const void *x, const void *y) {
-  const pair_t *a = x, *b = y;
-  uint64_t ta = a->ab + a->ba, tb = b->ab + b->ba;
-  if (ta != tb) return ta > tb ? -1 : 1;
-  return cmp_pair_key(x, y);
-}
-
 static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
-  size_t top = 20, nn = 0;
-  sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
-  uint8_t self[32];
+  size_t top = 20, m = 0;
+  sr_flowpair_t *pairs = NULL;
   names_t ns = {0};
-  pairs_t ps = {0};
   int rc = parse_top(argc, argv, &top);
   if (rc) return rc;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  ps.self = sr_store_get_self(st, self) == 0 ? self : NULL;
-  rc = sr_store_share_forest(st, &nodes, &nn);
-  /* content level: b reshared an entry authored by a */
-  for (size_t i = 0; i < nn && !rc; i++)
-    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].author, nodes[i].author, 0);
-  free(nodes);
-  if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
-  if (!rc) rc = sr_store_foreach_flow(st, flow_row, &ps);
+  rc = sr_store_flow_pairs(st, &pairs, &m);
   if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
   sr_store_close(st);
   if (rc) {
-    free(ps.p);
+    free(pairs);
     names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
-  /* merge the observations of each pair */
-  size_t m = 0;
-  if (ps.n) qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pair_key);
-  for (size_t i = 0; i < ps.n; i++) {
-    if (m && cmp_pair_key(&ps.p[m - 1], &ps.p[i]) == 0) {
-      ps.p[m - 1].ab += ps.p[i].ab;
-      ps.p[m - 1].ba += ps.p[i].ba;
-      ps.p[m - 1].contact |= ps.p[i].contact;
-    } else ps.p[m++] = ps.p[i];
-  }
-  if (m) qsort(ps.p, m, sizeof(*ps.p), cmp_pair_flow);
   size_t k = top && top < m ? top : m;
   json_t *rows = json_array();
   for (size_t i = 0; i < k; i++) {
-    const pair_t *p = &ps.p[i];
+    const sr_flowpair_t *p = &pairs[i];
     json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b",
                                           cli_json_hex(p->b, 32), "a_name", json_name(&ns, p->a), "b_name",
                                           json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab, "b_to_a",
@@ -354,18 +275,18 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
            k < m ? " (most flow first; --top 0 for all)" : "");
     if (k) printf("%-30s %-30s %8s %8s  %s\n", "a", "b", "a->b", "b->a", "contact");
     for (size_t i = 0; i < k; i++) {
-      char *wa = short_who(&ns, ps.p[i].a), *wb = short_who(&ns, ps.p[i].b);
+      char *wa = short_who(&ns, pairs[i].a), *wb = short_who(&ns, pairs[i].b);
       cli_text_cell(stdout, wa, strlen(wa), 30);
       putchar(' ');
       cli_text_cell(stdout, wb, strlen(wb), 30);
-      printf(" %8llu %8llu  %s\n", (unsigned long long)ps.p[i].ab, (unsigned long long)ps.p[i].ba,
-             ps.p[i].contact ? "yes" : "no");
+      printf(" %8llu %8llu  %s\n", (unsigned long long)pairs[i].ab, (unsigned long long)pairs[i].ba,
+             pairs[i].contact ? "yes" : "no");
       free(wa);
       free(wb);
     }
     json_decref(rows);
   }
-  free(ps.p);
+  free(pairs);
   names_free(&ns);
   return 0;
 }
