@@ -20,3 +20,13 @@ const char *sr_errname(int code) {
   default: return "SR_EUNKNOWN";
   }
 }
+
+int sr_err_known(int code) {
+  switch (code) {
+  case 0: return 1;
+#define SR_ERR_KNOWN(name, c, msg) case c: return 1;
+    SR_ERR_LIST(SR_ERR_KNOWN)
+#undef SR_ERR_KNOWN
+  default: return 0;
+  }
+}

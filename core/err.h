@@ -125,6 +125,9 @@ enum {
 
 /* A sentence describing code; never NULL. Unknown codes give "unknown error". */
 const char *sr_strerror(int code);
+/* 1 when code is 0 or one of the SR_E* codes above (a table lookup, not a
+ * range: the store uses it to tell its own codes from LMDB's). */
+int sr_err_known(int code);
 /* The symbolic name ("SR_ESIG"); never NULL. */
 const char *sr_errname(int code);
 

@@ -24,6 +24,7 @@ void sr_gossip_batch_free(batch_t *b) {
 static void batch_work(uv_work_t *req) {
   batch_t *b = req->data;
   b->rc = sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
+  snprintf(b->why, sizeof(b->why), "%s", b->rc == SR_ESTORE ? sr_store_errmsg(b->g->store) : sr_strerror(b->rc));
 }
 
 /* Back on the loop thread: tell peers, forward what is new. */
@@ -39,7 +40,7 @@ static void batch_done(uv_work_t *req, int status) {
      * delivering peers are read again (pings, notes; backpressure pauses them
      * once the next batch is full), so no session freezes. A node that is
      * stopping drops the batch: its entries are fetched again after a restart. */
-    const char *why = status ? uv_strerror(status) : sr_store_errmsg(g->store);
+    const char *why = status ? uv_strerror(status) : b->why;
     if (g->stopping) {
       sr_gossip_log(g, "storing %zu received entries failed: %s; they will be fetched again", b->n, why);
       sr_gossip_batch_free(b);

@@ -6,6 +6,8 @@
 #include "core/frame.h"
 #include "core/pushsum.h"
 #include "net/gossip.h"
+#include "store/ingest.h"
+#include "store/read.h"
 
 #define HIGH_WATER (256 * 1024) /* stream while the write queue is below this */
 #define BATCH_MAX 4096          /* ingest at most this many entries per transaction */
@@ -86,6 +88,7 @@ typedef struct batch {
   int rc, threads;
   uint64_t now;
   sr_ingest_stats_t stats;
+  char why[512]; /* the worker's store error text (sr_store_errmsg is per thread) */
 } batch_t;
 
 /* Past BATCH_PAUSE waiting entries, the peer delivering them is no longer read

@@ -18,6 +18,9 @@
 #include "node/status_json.h"
 #include "store/peers.h"
 #include "store/scope.h"
+#include "store/flowstore.h"
+#include "store/ingest.h"
+#include "store/read.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>

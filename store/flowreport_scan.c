@@ -5,7 +5,8 @@
  * only when its record falls in the period (for its ts): a period holds a
  * fraction of what the store holds, so most entries are never decoded. */
 #include "store/store_internal.h"
-#include "core/flowreport.h"
+#include "core/flowstats.h"
+#include <stdlib.h>
 #include <string.h>
 
 static int count_one(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
@@ -53,4 +54,54 @@ uint64_t sr_store_flow_next_start(sr_store_t *st, const uint8_t author[SR_KEY_BY
   uint64_t last = 0, floor = now > interval_ms ? now - interval_ms : 0;
   if (sr_store_flow_last_end(st, author, &last) != 0) last = 0; /* unreadable: one interval, as at first */
   return last > floor ? last : floor;
+}
+
+/* ---- the flow reports held (sr_store_flow_reports) ---- */
+
+typedef struct {
+  sr_flowheld_t *v;
+  size_t n, cap, bad, later;
+} held_list_t;
+
+static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
+  held_list_t *l = ctx;
+  (void)f;
+  if (!sr_flowreport_is_type(e->type, e->type_len)) return 0;
+  if (l->n == l->cap) {
+    size_t nc = l->cap ? l->cap * 2 : 64;
+    sr_flowheld_t *v = realloc(l->v, nc * sizeof(*v));
+    if (!v) return SR_ENOMEM;
+    l->v = v;
+    l->cap = nc;
+  }
+  sr_flowheld_t *h = &l->v[l->n];
+  int prc = sr_flowreport_parse(e->content, e->content_len, &h->r, NULL, 0);
+  if (prc == SR_EVERSION) {
+    l->later++; /* a later version of the format: valid, not in our layout */
+    return 0;
+  }
+  if (prc != 0) {
+    l->bad++; /* stored before this node checked the schema */
+    return 0;
+  }
+  memcpy(h->author, e->author, SR_KEY_BYTES);
+  memcpy(h->id, e->id, SR_ID_BYTES);
+  h->seq = e->seq;
+  l->n++;
+  return 0;
+}
+
+int sr_store_flow_reports(sr_store_t *st, sr_flowheld_t **held, size_t *n, size_t *bad, size_t *later) {
+  held_list_t l = {0};
+  int rc = sr_store_foreach_entry(st, NULL, collect, &l);
+  if (rc) {
+    free(l.v);
+    l.v = NULL;
+    l.n = 0;
+  }
+  *held = l.v;
+  *n = l.n;
+  *bad = l.bad;
+  *later = l.later;
+  return rc;
 }

@@ -154,3 +154,189 @@ int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id
   flow_walk_t w = {cb, ctx};
   return sr_store_scan(st, DB_FLOW, NULL, "walk the flow records", flow_row, &w);
 }
+
+/* ---- the forest with its cascades (flowview.h; `seurone flow`) ---- */
+
+static int cmp_key32(const void *a, const void *b) { return memcmp(a, b, 32); }
+
+/* The nodes are sorted by id, their first member. */
+int64_t sr_flowforest_index(const sr_flowforest_t *x, const uint8_t *id) {
+  return x->n ? node_find(x->nodes, x->n, id) : -1;
+}
+
+void sr_flowforest_free(sr_flowforest_t *x) {
+  sr_cascade_free(&x->f);
+  free(x->nodes);
+  free(x->parent);
+  free(x->label);
+  free(x->keys);
+  memset(x, 0, sizeof(*x));
+}
+
+int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
+  int rc;
+  memset(x, 0, sizeof(*x));
+  x->self_label = SR_CASCADE_ROOT;
+  int has_self = sr_store_get_self(st, x->self) == 0;
+  if ((rc = sr_store_share_forest(st, &x->nodes, &x->n))) return rc;
+  x->parent = malloc((x->n + 1) * sizeof(*x->parent));
+  x->label = malloc((x->n + 1) * sizeof(*x->label));
+  x->keys = malloc((x->n + 1) * 32);
+  if (!x->parent || !x->label || !x->keys) {
+    sr_flowforest_free(x);
+    return SR_ENOMEM;
+  }
+  size_t nk = 0;
+  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, 32);
+  if (has_self) memcpy(x->keys[nk++], x->self, 32);
+  qsort(x->keys, nk, 32, cmp_key32);
+  size_t u = 0;
+  for (size_t i = 0; i < nk; i++)
+    if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], 32)) memmove(x->keys[u++], x->keys[i], 32);
+  x->nkeys = (uint32_t)u;
+  for (size_t i = 0; i < x->n; i++) {
+    x->parent[i] = x->nodes[i].parent;
+    x->label[i] = (uint32_t)ids_find((const uint8_t (*)[SR_ID_BYTES])x->keys, 32, u, x->nodes[i].author);
+  }
+  if (has_self) x->self_label = (uint32_t)ids_find((const uint8_t (*)[SR_ID_BYTES])x->keys, 32, u, x->self);
+  if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
+    sr_flowforest_free(x);
+    return rc;
+  }
+  return 0;
+}
+
+/* Distinct people known to hold the entry: its author, every resharer below it
+ * in its cascade (transitively), and this node. */
+int64_t sr_flowforest_reach(const sr_flowforest_t *x, const uint8_t *id, const uint8_t *author, uint32_t *reshares) {
+  int64_t i = sr_flowforest_index(x, id);
+  if (reshares) *reshares = i >= 0 ? sr_cascade_children(&x->f, (uint32_t)i) : 0;
+  if (i >= 0) return sr_cascade_subtree_people(&x->f, x->label, (uint32_t)i, x->self_label);
+  return 1 + (x->self_label != SR_CASCADE_ROOT && memcmp(author, x->self, 32) != 0);
+}
+
+int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTES], sr_arrivals_t *a,
+                          sr_flowproject_t *out) {
+  int rc = 0;
+  uint8_t *tree_seen = calloc(x->f.ntrees + 1, 1);
+  uint32_t *authors = malloc((x->n + 1) * sizeof(*authors)), *members = malloc((x->n + 2) * sizeof(*members));
+  size_t nshares = 0, ncasc = 0, nmembers = 0, casc_nodes = 0;
+  memset(out, 0, sizeof(*out));
+  if (!tree_seen || !authors || !members) rc = SR_ENOMEM;
+  for (size_t i = 0; i < x->n && !rc; i++) {
+    const sr_share_node_t *n = &x->nodes[i];
+    if (!n->is_share || !n->has_project || memcmp(n->project, pid, 32)) continue;
+    if ((rc = sr_arrivals_add(a, n->ts, n->flow.received_at, n->flow.hops, n->flow.source,
+                              n->flow.source == SR_SRC_PEER)))
+      break;
+    authors[nshares++] = x->label[i];
+    uint32_t t = x->f.tree[i];
+    if (tree_seen[t]) continue;
+    tree_seen[t] = 1;
+    ncasc++;
+    casc_nodes += x->f.trees[t].size;
+    for (uint32_t j = 0; j < x->f.trees[t].size; j++) members[nmembers++] = x->label[x->f.order[x->f.trees[t].start + j]];
+  }
+  if (!rc) {
+    /* distinct people: sort the labels */
+    if (x->self_label != SR_CASCADE_ROOT) members[nmembers++] = x->self_label;
+    out->shares = nshares;
+    out->people = sr_cascade_distinct(authors, (uint32_t)nshares);
+    out->cascades = ncasc;
+    out->cascade_entries = casc_nodes;
+    out->reach = sr_cascade_distinct(members, (uint32_t)nmembers);
+  }
+  free(tree_seen);
+  free(authors);
+  free(members);
+  return rc;
+}
+
+/* ---- flow between pairs of people (sr_store_flow_pairs) ---- */
+
+/* Observations are collected raw, then sorted by (a, b) and merged. */
+typedef struct {
+  sr_flowpair_t *p;
+  size_t n, cap;
+  const uint8_t *self; /* NULL: no identity, no transport flow */
+} pairs_t;
+
+static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
+  if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
+  if (ps->n == ps->cap) {
+    size_t nc = ps->cap ? ps->cap * 2 : 1024;
+    sr_flowpair_t *q = realloc(ps->p, nc * sizeof(*q));
+    if (!q) return SR_ENOMEM;
+    ps->p = q;
+    ps->cap = nc;
+  }
+  sr_flowpair_t *x = &ps->p[ps->n++];
+  int fwd = memcmp(from, to, 32) < 0;
+  memcpy(x->a, fwd ? from : to, 32);
+  memcpy(x->b, fwd ? to : from, 32);
+  x->ab = !contact && fwd;
+  x->ba = !contact && !fwd;
+  x->contact = contact;
+  return 0;
+}
+
+static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
+  return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
+}
+
+static const uint8_t zero32[32];
+
+static int pair_flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
+  pairs_t *ps = ctx;
+  (void)id;
+  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero32, 32) == 0) return 0;
+  return pair_add(ps, f->from, ps->self, 0);
+}
+
+static int cmp_pair_key(const void *x, const void *y) {
+  const sr_flowpair_t *a = x, *b = y;
+  int c = memcmp(a->a, b->a, 32);
+  return c ? c : memcmp(a->b, b->b, 32);
+}
+
+static int cmp_pair_flow(const void *x, const void *y) {
+  const sr_flowpair_t *a = x, *b = y;
+  uint64_t ta = a->ab + a->ba, tb = b->ab + b->ba;
+  if (ta != tb) return ta > tb ? -1 : 1;
+  return cmp_pair_key(x, y);
+}
+
+int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
+  size_t nn = 0;
+  sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
+  uint8_t self[32];
+  pairs_t ps = {0};
+  *pairs = NULL;
+  *n = 0;
+  ps.self = sr_store_get_self(st, self) == 0 ? self : NULL;
+  int rc = sr_store_share_forest(st, &nodes, &nn);
+  /* content level: b reshared an entry authored by a */
+  for (size_t i = 0; i < nn && !rc; i++)
+    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].author, nodes[i].author, 0);
+  free(nodes);
+  if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
+  if (!rc) rc = sr_store_foreach_flow(st, pair_flow_row, &ps);
+  if (rc) {
+    free(ps.p);
+    return rc;
+  }
+  /* merge the observations of each pair */
+  size_t m = 0;
+  if (ps.n) qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pair_key);
+  for (size_t i = 0; i < ps.n; i++) {
+    if (m && cmp_pair_key(&ps.p[m - 1], &ps.p[i]) == 0) {
+      ps.p[m - 1].ab += ps.p[i].ab;
+      ps.p[m - 1].ba += ps.p[i].ba;
+      ps.p[m - 1].contact |= ps.p[i].contact;
+    } else ps.p[m++] = ps.p[i];
+  }
+  if (m) qsort(ps.p, m, sizeof(*ps.p), cmp_pair_flow);
+  *pairs = ps.p;
+  *n = m;
+  return 0;
+}

@@ -195,7 +195,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
     if (rc == 0) { it->status = SR_EDUP; snprintf(it->why, sizeof(it->why), "duplicate: entry already stored"); return 0; }
     if (rc != MDB_NOTFOUND) return rc;
   }
-  if ((rc = sr_head_read(txn, st, e->author, &h))) return MDB_PANIC;
+  if ((rc = sr_head_read(txn, st, e->author, &h))) return rc; /* SR_ESTORE, text set */
   int was_forked = h.forked;
   if (reindex) h.forked = 0; /* a rebuild re-takes the whole branch after a fork */
   verdict = sr_rule_next(e, &h, now_ms);
@@ -274,7 +274,7 @@ int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, 
     it->why[0] = '\0';
     if ((rc = take(st, txn, it, now_ms, reindex))) goto done;
     if (it->status == SR_EGAP) {
-      if (!held && !(held = malloc(sizeof(*held) * n))) { rc = MDB_PANIC; goto done; }
+      if (!held && !(held = malloc(sizeof(*held) * n))) { rc = SR_ENOMEM; goto done; }
       held[nheld++] = it;
     }
   }
@@ -337,7 +337,7 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   sr_ingest_stats_t stats;
   size_t len;
   int rc;
-  if ((rc = sr_head_read(txn, st, a->sk + 32, &h))) return MDB_PANIC;
+  if ((rc = sr_head_read(txn, st, a->sk + 32, &h))) return rc; /* SR_ESTORE, text set */
   if (h.forked) return SR_EFORKED;
   rc = sr_entry_create(a->sk, h.seq + 1, h.seq ? h.id : NULL, a->ts, a->type, a->content, a->content_len,
                        a->buf, sizeof(a->buf), &len, NULL);
@@ -423,7 +423,7 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   items = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*items));
   order = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*order));
   arena = malloc(bytes ? bytes : 1);
-  if (!items || !order || !arena) { rc = MDB_PANIC; goto done; }
+  if (!items || !order || !arena) { rc = SR_ENOMEM; goto done; }
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < s.ms_entries;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     memcpy(arena + off, v.mv_data, v.mv_size);

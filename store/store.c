@@ -31,6 +31,9 @@ static const unsigned db_flags[DB_COUNT] = {
 static const char *const edge_names[] = {NULL, "follow", "block", "member", "supporter", "share", "reshare"};
 const char *sr_edge_kind_name(int kind) { return kind >= 1 && kind <= SR_EDGE_KINDS ? edge_names[kind] : "unknown"; }
 
+static const char *const source_names[] = {"unknown", "self", "import", "peer", "reindex"};
+const char *sr_source_name(int source) { return source >= SR_SRC_SELF && source <= SR_SRC_REINDEX ? source_names[source] : "unknown"; }
+
 void sr_be64_put(uint8_t *p, uint64_t v) {
   for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
 }
@@ -61,12 +64,21 @@ void sr_flow_decode(const uint8_t *in, size_t len, sr_flow_t *f) {
   f->source = in[FLOW_VAL_BYTES - 1];
 }
 
+/* One error text per thread, not per handle: the daemon's loop and its ingest
+ * worker share one handle and fail at the same time, and a text in the handle
+ * was written by both (a data race; tests/unit/test_store_grow.c, TSan). */
+_Thread_local char sr_store_errbuf[SR_STORE_ERRMSG_MAX];
+
 int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc) {
-  snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, mdb_strerror(mdb_rc));
+  (void)st;
+  snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "%s: %s", what, mdb_strerror(mdb_rc));
   return SR_ESTORE;
 }
 
-const char *sr_store_errmsg(const sr_store_t *st) { return st ? st->errmsg : ""; }
+const char *sr_store_errmsg(const sr_store_t *st) {
+  (void)st;
+  return sr_store_errbuf;
+}
 
 /* ---- the transaction gate ----
  *
@@ -162,7 +174,7 @@ void sr_store_txn_abort(sr_store_t *st, MDB_txn *txn) {
 int sr_store_grow(sr_store_t *st) {
   int rc = gate_resize(st, 1);
   if (rc == EDEADLK) {
-    snprintf(st->errmsg, sizeof(st->errmsg),
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
              "grow the map: refused while this thread holds a read transaction (a write from inside a read "
              "callback; a bug to report)");
     return SR_ESTORE;
@@ -189,8 +201,8 @@ int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg) {
       if ((rc = sr_store_grow(st))) return rc;
       continue;
     }
-    if (rc < 0 && rc > -1000) return rc; /* an SR_E* code from fn */
-    return sr_store_fail(st, "write", rc);
+    if (sr_err_known(rc)) return rc; /* an SR_E* code from fn, its text (if any) already set */
+    return sr_store_fail(st, "write", rc); /* an LMDB code: SR_ESTORE with LMDB's text */
   }
 }
 
@@ -222,7 +234,7 @@ static int check_format(sr_store_t *st, MDB_txn *txn, int create) {
   if (v.mv_size == 4) ver = (uint32_t)((const uint8_t *)v.mv_data)[0] << 24 | (uint32_t)((const uint8_t *)v.mv_data)[1] << 16 |
                             (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
   if (ver != SR_STORE_FORMAT) {
-    snprintf(st->errmsg, sizeof(st->errmsg),
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
              "the store in %s has format version %u; this seurone reads version %d only "
              "(use the seurone release that wrote it, or export and re-import the entries)",
              st->path, ver, SR_STORE_FORMAT);
@@ -237,11 +249,12 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   struct stat sb;
   int rc;
   if (!st) return SR_ENOMEM;
+  sr_store_errbuf[0] = 0; /* err below reports this open's failure, not an older one */
   snprintf(st->path, sizeof(st->path), "%s", dir);
   if (stat(dir, &sb) != 0) {
     if (!create) { rc = SR_ENOSTORE; goto fail; }
     if (mkdir(dir, 0700) != 0) {
-      snprintf(st->errmsg, sizeof(st->errmsg), "create %s: %s", dir, strerror(errno));
+      snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "create %s: %s", dir, strerror(errno));
       rc = SR_EIO;
       goto fail;
     }
@@ -277,8 +290,8 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   if (rc) { rc = sr_store_fail(st, "commit", rc); goto fail; }
   if (added_missing && (rc = sr_store_write(st, create_added, NULL))) {
     char why[512];
-    snprintf(why, sizeof(why), "%.400s", st->errmsg);
-    snprintf(st->errmsg, sizeof(st->errmsg),
+    snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
              "the store in %.3500s predates the peers, invites and relay_members databases and adding them "
              "failed (%s); open it once with write access to upgrade it",
              st->path, why);
@@ -289,7 +302,7 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
 fail:
   if (txn) sr_store_txn_abort(st, txn);
   if (st->env) mdb_env_close(st->env);
-  if (err && errlen) snprintf(err, errlen, "%s", st->errmsg[0] ? st->errmsg : sr_strerror(rc));
+  if (err && errlen) snprintf(err, errlen, "%s", sr_store_errbuf[0] ? sr_store_errbuf : sr_strerror(rc));
   free(st);
   *out = NULL;
   return rc;
@@ -750,12 +763,12 @@ int sr_store_info(sr_store_t *st, sr_store_info_t *info) {
 int sr_store_backup(sr_store_t *st, const char *path) {
   struct stat sb;
   if (stat(path, &sb) == 0) {
-    snprintf(st->errmsg, sizeof(st->errmsg), "%s already exists; choose a new file name", path);
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "%s already exists; choose a new file name", path);
     return SR_EEXIST;
   }
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
-    snprintf(st->errmsg, sizeof(st->errmsg), "create %s: %s", path, strerror(errno));
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "create %s: %s", path, strerror(errno));
     return SR_EIO;
   }
   /* MDB_CP_COMPACT copies inside one read transaction: a consistent snapshot

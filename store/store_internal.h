@@ -2,6 +2,12 @@
 #ifndef SR_STORE_INTERNAL_H
 #define SR_STORE_INTERNAL_H
 #include "store/store.h"
+#include "store/flowstore.h"
+#include "store/flowview.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <lmdb.h>
 
 /* Named databases. Order matters: the ones that hold truth (entries, what was
@@ -24,8 +30,11 @@ struct sr_store {
   MDB_env *env;
   MDB_dbi dbi[DB_COUNT];
   char path[4096];
-  char errmsg[4096 + 512];
 };
+
+/* The calling thread's store error text (sr_store_errmsg); written with
+ * snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), ...). */
+extern _Thread_local char sr_store_errbuf[SR_STORE_ERRMSG_MAX];
 
 /* Records an LMDB error on the handle and returns SR_ESTORE. */
 int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc);
@@ -60,7 +69,9 @@ int sr_store_scan(sr_store_t *st, int db, const MDB_val *start, const char *what
 int sr_store_grow(sr_store_t *st);
 
 /* The body of a write transaction: returns 0 to commit, an LMDB code or a
- * negative SR_E* code to abort (MDB_MAP_FULL makes sr_store_write retry). */
+ * negative SR_E* code to abort (MDB_MAP_FULL makes sr_store_write retry).
+ * Never an LMDB code for a failure that is not LMDB's (out of memory is
+ * SR_ENOMEM): sr_store_write turns every LMDB code into SR_ESTORE. */
 typedef int (*sr_txn_fn)(sr_store_t *st, MDB_txn *txn, void *arg);
 /* Runs fn in a write transaction and commits; on MDB_MAP_FULL (from fn or the
  * commit) aborts, doubles the map and runs fn again, so fn must be repeatable

@@ -306,6 +306,15 @@ def part1(c):
     check_eq(n.cli_json("flow", "entry", R1)["reach"], 5, "R1: bob, dave, eve, alice and this node")
     check_eq(n.cli_json("flow", "entry", R10)["reach"], 1, "the node's own reshare: only this node")
     check("reach" in n.cli("flow", "entry", S1).stdout, "entry table shows reach")
+    # the text says what the JSON says (both printed from the same entry and flow record)
+    for eid in (S1, R10):
+        e = n.cli_json("flow", "entry", eid)
+        text = n.cli("flow", "entry", eid).stdout
+        check(f"author       {e['author']}  seq {e['seq']}  type " in text, f"entry {eid[:12]} text: author and seq")
+        frm = f" from {e['from']}" if e["from"] else ""
+        hops = "hop" if e["hops"] == 1 else "hops"
+        check(f"arrived      {e['source']}{frm} after {e['hops']} {hops}, {e['latency_ms']} ms after" in text,
+              f"entry {eid[:12]} text: source, sender and hops as in the JSON")
 
     # --- author reach ---
     for who in (alice, eve):

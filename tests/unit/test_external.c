@@ -11,6 +11,8 @@
  * must get exactly the status named in its "expect" field. */
 #include "tests/unit/t.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/maintenance.h"
 #include <jansson.h>
 
 #define NOW 1800000000000ull /* after every good ts, before year 2100 */

@@ -5,7 +5,10 @@
  * sqrt(k)), percentiles, and the store scan over real LMDB. */
 #include "tests/unit/t.h"
 #include "core/flowreport.h"
+#include "core/flowstats.h"
 #include "store/store.h"
+#include "store/flowstore.h"
+#include "store/ingest.h"
 #include "node/config.h"
 #include <math.h>
 
@@ -575,6 +578,54 @@ static void config_keys(void) {
   t_rmdir(dir);
 }
 
+/* core/flowstats: which held reports a network view combines (the latest
+ * per author, a window, another layout left out) and the arrival percentiles. */
+static void flownet_and_arrivals(void) {
+  sr_flowheld_t h[4];
+  sr_flownet_t fn;
+  memset(h, 0, sizeof(h));
+  for (int i = 0; i < 4; i++) {
+    memset(h[i].author, i < 3 ? 0x01 : 0x02, SR_KEY_BYTES); /* author 1: three reports; author 2: one */
+    h[i].seq = (uint64_t)i + 1;
+    sr_flowreport_init(&h[i].r, 1000 * (uint64_t)i, 1000 * (uint64_t)i + 1000, 1000);
+    sr_flowreport_count(&h[i].r, (uint32_t)i, 10);
+  }
+  h[3].r.nlat = 2; /* another layout: cannot be added */
+  T_OK(sr_flownet_combine(h, 4, 1, 0, &fn));
+  T_EQ(fn.nused, 1);
+  T_EQ(fn.used[0], 2); /* author 1's latest */
+  T_EQ(fn.nodes, 1);
+  T_EQ(fn.other_layout, 1);
+  T_EQ(fn.total, 1);
+  T_EQ(fn.pct_hops[0], 2);
+  sr_flownet_free(&fn);
+  T_OK(sr_flownet_combine(h, 4, 0, 1500, &fn)); /* every report ending at or after 1500 */
+  T_EQ(fn.nused, 2);
+  T_EQ(fn.used[0], 2);
+  T_EQ(fn.used[1], 1);
+  T_EQ(fn.total, 2);
+  sr_flownet_free(&fn);
+
+  sr_arrivals_t a;
+  sr_arrival_stats_t st;
+  memset(&a, 0, sizeof(a));
+  for (uint64_t i = 1; i <= 100; i++) T_OK(sr_arrivals_add(&a, 1000, 1000 + i, (uint32_t)i % 20, 3, 1));
+  T_OK(sr_arrivals_add(&a, 5000, 4000, 1, 3, 1)); /* clock skew: 0 ms */
+  T_OK(sr_arrivals_add(&a, 5000, 6000, 0, 1, 0)); /* own: source only */
+  sr_arrivals_stats(&a, &st);
+  T_EQ(st.received, 101);
+  T_EQ(st.skewed, 1);
+  T_EQ(st.by_source[3], 101);
+  T_EQ(st.by_source[1], 1);
+  T_EQ(st.min, 0);
+  T_EQ(st.max, 100);
+  T_EQ(st.p50, 50);
+  T_EQ(st.p90, 90);
+  T_EQ(st.p99, 99);
+  T_EQ(st.hops[16], 20); /* i % 20 in 16..19, five times: "16 or more" */
+  sr_arrivals_free(&a);
+}
+
 int main(void) {
   T_CHECK(sodium_init() >= 0);
   T_RUN(buckets_and_counting);
@@ -584,6 +635,7 @@ int main(void) {
   T_RUN(laplace_mean_and_variance);
   T_RUN(combine_exact_and_error_bars);
   T_RUN(percentiles);
+  T_RUN(flownet_and_arrivals);
   T_RUN(store_scan);
   T_RUN(config_keys);
   fprintf(stderr, "test_flowreport: %d checks passed\n", t_checks);

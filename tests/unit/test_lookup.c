@@ -5,6 +5,8 @@
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
 
 #define TS 1700000000000ull
 #define NOW (TS + 3600 * 1000ull)

@@ -4,6 +4,9 @@
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <lmdb.h>
 #include <sys/stat.h>
 
@@ -198,7 +201,9 @@ static int person_cb(void *ctx, const sr_person_t *p) {
     q->p = *p;
     q->p.key = NULL;
     snprintf(q->name, sizeof(q->name), "%.*s", p->name ? (int)p->name_len : 0, p->name ? p->name : "");
-    q->p.name = p->name ? q->name : NULL;
+    /* person() returns q by value: q->name moves, so p.name only says "has a
+     * name" (non-NULL) and the text is read from q.name. */
+    q->p.name = p->name ? "" : NULL;
   }
   return 0;
 }
@@ -747,7 +752,7 @@ static void store_graph_effects(void) {
   t_buf_free(&c);
   person_q pq = person(st, a.pk);
   T_EQ(pq.found, 1);
-  T_CHECK(pq.p.name && strcmp(pq.p.name, "Alicia") == 0); /* the latest about wins */
+  T_CHECK(pq.p.name && strcmp(pq.name, "Alicia") == 0); /* the latest about wins */
   T_EQ(pq.p.seq, 2);
   char nm[SR_ENTRY_MAX + 1];
   size_t nlen = 0;
@@ -1010,6 +1015,52 @@ static void store_map_grows(void) {
   t_rmdir(dir);
 }
 
+/* A damaged head (a value of the wrong size) fails publish and ingest with
+ * SR_ESTORE and a text naming the head, not LMDB's "fatal error" text of the
+ * MDB_PANIC code the store once returned for it (issue 12). */
+static void store_damaged_head_says_so(void) {
+  char dir[256], why[160];
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  t_author_t a;
+  t_buf_t c;
+  uint8_t id[32];
+  uint64_t seq;
+  t_tmpdir(dir);
+  t_author_init(&a, 0x5a);
+  sr_store_t *st = t_open_store(dir, 1);
+  t_about(&c, "one");
+  T_OK(sr_store_publish(st, a.sk, "about", T_DATA(&c), T_SIZE(&c), TS, NOW, id, &seq, why, sizeof(why)));
+  sr_store_close(st);
+  T_OK(mdb_env_create(&env));
+  T_OK(mdb_env_set_maxdbs(env, 32));
+  T_OK(mdb_env_open(env, dir, 0, 0600));
+  T_OK(mdb_txn_begin(env, NULL, 0, &txn));
+  T_OK(mdb_dbi_open(txn, "heads", 0, &dbi));
+  MDB_val k = {32, a.pk}, v = {3, "bad"};
+  T_OK(mdb_put(txn, dbi, &k, &v, 0));
+  T_OK(mdb_txn_commit(txn));
+  mdb_env_close(env);
+  st = t_open_store(dir, 1);
+  why[0] = '\0';
+  T_EQ(sr_store_publish(st, a.sk, "about", T_DATA(&c), T_SIZE(&c), TS + 1, NOW, id, &seq, why, sizeof(why)),
+       SR_ESTORE);
+  T_HAS(sr_store_errmsg(st), "read a head");
+  t_entry_t e = t_next(&a, TS + 2, "about", &c);
+  sr_ingest_item_t it;
+  memset(&it, 0, sizeof(it));
+  it.raw = e.raw;
+  it.len = e.len;
+  it.flow.source = SR_SRC_PEER;
+  T_EQ(sr_store_ingest(st, &it, 1, 1, NOW, NULL), SR_ESTORE);
+  T_HAS(sr_store_errmsg(st), "read a head");
+  t_entry_free(&e);
+  t_buf_free(&c);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 static void store_other_format_version_refused(void) {
   char dir[256], err[512] = "";
   MDB_env *env;
@@ -1214,6 +1265,7 @@ int main(void) {
   T_RUN(store_verify_finds_damage);
   T_RUN(store_map_grows);
   T_RUN(store_other_format_version_refused);
+  T_RUN(store_damaged_head_says_so);
   T_RUN(store_backup_restores);
   T_RUN(store_threads_same_result);
   T_RUN(store_publish_appends);

@@ -7,10 +7,15 @@
  * transaction gate a reader's pages are unmapped under it: SIGSEGV/SIGBUS, or an
  * ASan report. Built a second time with ThreadSanitizer by tests/run. A second
  * test resizes the same way from another process (MDB_MAP_RESIZED); a third
- * writes from inside a read callback, which must fail rather than deadlock. */
+ * writes from inside a read callback, which must fail rather than deadlock. A
+ * fourth has two threads fail store calls on one handle at once, each reading
+ * its own error text (issue 12: the text was the handle's, written by both). */
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
@@ -292,6 +297,60 @@ static void reader_holds_and_releases(void) {
   t_rmdir(dir);
 }
 
+/* Two threads share one handle (as the daemon's loop and its ingest worker do)
+ * and fail at the same time, each with a text naming its own file; each must
+ * read its own text. With one text per handle TSan reports the race and a
+ * thread can read the other's file name. */
+enum { FAIL_ROUNDS = 2000 };
+
+typedef struct {
+  sr_store_t *st;
+  char path[512];
+  atomic_int *go;
+  int wrong;
+} failer_t;
+
+static void *failer(void *arg) {
+  failer_t *f = arg;
+  while (!atomic_load(f->go)) {
+  }
+  for (int i = 0; i < FAIL_ROUNDS; i++) {
+    /* The file exists: the backup is refused with a text naming it. */
+    int rc = sr_store_backup(f->st, f->path);
+    if (rc != SR_EEXIST || !strstr(sr_store_errmsg(f->st), f->path)) f->wrong++;
+  }
+  return NULL;
+}
+
+static void store_errors_are_per_thread(void) {
+  char dir[256];
+  t_tmpdir(dir);
+  T_OK(unsetenv("SEURONE_MAPSIZE"));
+  sr_store_t *st = t_open_store(dir, 1);
+  atomic_int go = 0;
+  failer_t f[2];
+  pthread_t tid[2];
+  for (int i = 0; i < 2; i++) {
+    memset(&f[i], 0, sizeof(f[i]));
+    f[i].st = st;
+    f[i].go = &go;
+    snprintf(f[i].path, sizeof(f[i].path), "%s/exists-%d", dir, i);
+    FILE *fp = fopen(f[i].path, "w");
+    T_CHECK(fp != NULL);
+    fclose(fp);
+    T_CHECK(pthread_create(&tid[i], NULL, failer, &f[i]) == 0);
+  }
+  atomic_store(&go, 1);
+  for (int i = 0; i < 2; i++) pthread_join(tid[i], NULL);
+  T_EQ(f[0].wrong, 0);
+  T_EQ(f[1].wrong, 0);
+  /* The main thread failed neither call: its text names neither file. */
+  T_CHECK(strstr(sr_store_errmsg(st), "exists-") == NULL);
+  for (int i = 0; i < 2; i++) unlink(f[i].path);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 /* argv[1], when given, runs only the test of that name ("grows" or "adopts"). */
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : NULL;
@@ -310,6 +369,7 @@ int main(int argc, char **argv) {
   if (!only || strcmp(only, "adopts") == 0) T_RUN(store_adopts_a_map_grown_elsewhere);
   if (!only || strcmp(only, "nested") == 0) T_RUN(store_refuses_to_grow_inside_a_read);
   if (!only || strcmp(only, "reader") == 0) T_RUN(reader_holds_and_releases);
+  if (!only || strcmp(only, "errors") == 0) T_RUN(store_errors_are_per_thread);
   for (int a = 0; a < AUTHORS; a++)
     for (int i = 0; i < PER; i++) t_entry_free(&es[a][i]);
   fprintf(stderr, "%d checks passed\n", t_checks);

@@ -8,6 +8,9 @@
 #include "store/peers.h"
 #include "store/scope.h"
 #include "store/store.h"
+#include "store/ingest.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <lmdb.h>
 
 #define TS 1700000000000ull

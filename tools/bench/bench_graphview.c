@@ -17,6 +17,7 @@
 #include "core/core.h"
 #include "store/graphview.h"
 #include "store/store.h"
+#include "store/ingest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,7 +11,9 @@
  * It can also just write the entries as JSON Lines (--write-jsonl FILE) for tests.
  */
 #include "core/core.h"
+#include "core/content_build.h"
 #include "store/store.h"
+#include "store/ingest.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,29 +48,23 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
   }
   for (size_t i = 0; i < n; i++) {
     size_t who = i % a;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    char text[80];
+    uint8_t content[256];
+    char text[128]; /* room for any two size_t: the text is never cut */
+    const char *type;
     sr_entry_t e;
-    size_t len;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    size_t len, clen = 0;
+    int rc;
     if (rand() % 10 == 0) {
       size_t other = (size_t)rand() % a;
-      msgpack_pack_map(&pk, 2);
-      msgpack_pack_str_with_body(&pk, "state", 5);
-      msgpack_pack_str_with_body(&pk, "follow", 6);
-      msgpack_pack_str_with_body(&pk, "who", 3);
-      msgpack_pack_bin_with_body(&pk, sk[other] + 32, 32);
+      type = "contact";
+      rc = sr_content_contact(sk[other] + 32, SR_FOLLOW, content, sizeof(content), &clen);
     } else {
-      int tl = snprintf(text, sizeof(text), "update %zu from author %zu: the river cleanup is on saturday", i, who);
-      msgpack_pack_map(&pk, 1);
-      msgpack_pack_str_with_body(&pk, "text", 4);
-      msgpack_pack_str_with_body(&pk, text, (size_t)tl);
+      snprintf(text, sizeof(text), "update %zu from author %zu: the river cleanup is on saturday", i, who);
+      type = "share";
+      rc = sr_content_share(text, NULL, NULL, NULL, content, sizeof(content), &clen);
     }
-    const char *type = (sb.data[1] == (char)0xa5) ? "contact" : "share";
-    if (sr_entry_create(sk[who], seq[who] + 1, seq[who] ? head[who] : NULL, ts0 + i, type, (uint8_t *)sb.data, sb.size,
-                        buf, sizeof(buf), &len, &e) != 0) {
+    if (rc || sr_entry_create(sk[who], seq[who] + 1, seq[who] ? head[who] : NULL, ts0 + i, type, content, clen, buf,
+                              sizeof(buf), &len, &e) != 0) {
       fprintf(stderr, "bench_ingest: entry creation failed\n");
       exit(1);
     }
@@ -77,7 +73,6 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
     out[i].raw = malloc(len);
     memcpy(out[i].raw, buf, len);
     out[i].len = len;
-    msgpack_sbuffer_destroy(&sb);
   }
   sodium_memzero(sk, a * SR_SECRET_BYTES);
   free(sk);

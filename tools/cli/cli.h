@@ -4,6 +4,7 @@
 #define SR_CLI_H
 #include "core/core.h"
 #include "store/store.h"
+#include "store/lookup.h"
 #include "node/identity.h"
 #include <jansson.h>
 #include <stdio.h>

@@ -2,6 +2,9 @@
  * offline (sneakernet) sync, and the graph as GraphML or CSV for NetworkX,
  * igraph and Gephi. */
 #include "tools/cli/cli.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
+#include "store/read.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,38 +6,23 @@
  * skew) count as 0 and are counted as skewed (docs/format.md, Definitions). */
 #include "tools/cli/cli.h"
 #include "core/cascade.h"
+#include "core/flowstats.h"
+#include "store/flowview.h"
+#include "store/lookup.h"
+#include "store/read.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
-  uint64_t *lat;
-  size_t n, cap, skewed, by_source[5];
-  uint64_t hops[17]; /* 16 = "16 or more" */
-  const uint8_t *author;
+  sr_arrivals_t a;
   uint8_t (*ids)[32]; /* the entries seen, when want_ids (for reach) */
   size_t nids, capids;
   int want_ids;
 } stats_t;
 
 static int collect_one(stats_t *s, uint64_t ts, const sr_flow_t *f) {
-  s->by_source[f->source <= 4 ? f->source : 0]++;
-  if (f->source != SR_SRC_PEER) return 0; /* own and imported entries did not flow here */
-  if (s->n == s->cap) {
-    size_t nc = s->cap ? s->cap * 2 : 1024;
-    uint64_t *l = realloc(s->lat, nc * sizeof(*l));
-    if (!l) return SR_ENOMEM;
-    s->lat = l;
-    s->cap = nc;
-  }
-  int64_t d = (int64_t)f->received_at - (int64_t)ts;
-  if (d < 0) {
-    s->skewed++;
-    d = 0;
-  }
-  s->lat[s->n++] = (uint64_t)d;
-  s->hops[f->hops < 16 ? f->hops : 16]++;
-  return 0;
+  return sr_arrivals_add(&s->a, ts, f->received_at, f->hops, f->source, f->source == SR_SRC_PEER);
 }
 
 static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
@@ -55,55 +40,36 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   return collect_one(s, e->ts, f);
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted values. */
-static uint64_t pct(const uint64_t *v, size_t n, double p) {
-  if (!n) return 0;
-  size_t r = (size_t)(p / 100.0 * (double)n + 0.999999);
-  if (r < 1) r = 1;
-  return v[(r > n ? n : r) - 1];
-}
-
-static json_t *stats_json(stats_t *s) {
-  static const char *const src[] = {"unknown", "self", "import", "peer", "reindex"};
+static json_t *stats_json(const sr_arrival_stats_t *s) {
   json_t *hops = json_object(), *sources = json_object();
-  if (s->n) qsort(s->lat, s->n, sizeof(*s->lat), cmp_u64);
-  for (int h = 0; h <= 16; h++)
+  for (int h = 0; h < SR_ARRIVAL_HOPS; h++)
     if (s->hops[h]) {
       char k[8];
-      snprintf(k, sizeof(k), h == 16 ? "16+" : "%d", h);
+      snprintf(k, sizeof(k), h == SR_ARRIVAL_HOPS - 1 ? "16+" : "%d", h);
       json_object_set_new(hops, k, json_integer((json_int_t)s->hops[h]));
     }
-  for (int i = 0; i < 5; i++)
-    if (s->by_source[i]) json_object_set_new(sources, src[i], json_integer((json_int_t)s->by_source[i]));
-  return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}", "received", (json_int_t)s->n, "by_source",
-                   sources, "latency_ms", "p50", (json_int_t)pct(s->lat, s->n, 50), "p90",
-                   (json_int_t)pct(s->lat, s->n, 90), "p99", (json_int_t)pct(s->lat, s->n, 99), "min",
-                   (json_int_t)(s->n ? s->lat[0] : 0), "max", (json_int_t)(s->n ? s->lat[s->n - 1] : 0), "skewed",
+  for (int i = 0; i < SR_ARRIVAL_SOURCES; i++)
+    if (s->by_source[i]) json_object_set_new(sources, sr_source_name(i), json_integer((json_int_t)s->by_source[i]));
+  return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}", "received", (json_int_t)s->received,
+                   "by_source", sources, "latency_ms", "p50", (json_int_t)s->p50, "p90", (json_int_t)s->p90, "p99",
+                   (json_int_t)s->p99, "min", (json_int_t)s->min, "max", (json_int_t)s->max, "skewed",
                    (json_int_t)s->skewed, "hops", hops);
 }
 
-static void stats_print(json_t *o, const char *title) {
-  json_t *l = json_object_get(o, "latency_ms"), *h = json_object_get(o, "hops");
-  const char *k;
-  json_t *v;
+static void stats_print(const sr_arrival_stats_t *s, const char *title) {
   printf("%s\n", title);
-  long long received = (long long)json_integer_value(json_object_get(o, "received"));
-  printf("received from peers  %lld %s (%lld with clock skew, counted as 0 ms)\n", received,
-         cli_plural((size_t)received, "entry", "entries"), (long long)json_integer_value(json_object_get(o, "skewed")));
-  if (json_integer_value(json_object_get(o, "received")) == 0) {
+  printf("received from peers  %lld %s (%lld with clock skew, counted as 0 ms)\n", (long long)s->received,
+         cli_plural(s->received, "entry", "entries"), (long long)s->skewed);
+  if (s->received == 0) {
     printf("latency, hops        none yet: no entry has arrived from a peer (`seurone run`, then `peer add`)\n");
     return;
   }
-  printf("latency ms           p50 %lld   p90 %lld   p99 %lld   max %lld\n",
-         (long long)json_integer_value(json_object_get(l, "p50")), (long long)json_integer_value(json_object_get(l, "p90")),
-         (long long)json_integer_value(json_object_get(l, "p99")), (long long)json_integer_value(json_object_get(l, "max")));
+  printf("latency ms           p50 %lld   p90 %lld   p99 %lld   max %lld\n", (long long)s->p50, (long long)s->p90,
+         (long long)s->p99, (long long)s->max);
   printf("hops                ");
-  json_object_foreach(h, k, v) printf(" %s: %lld", k, (long long)json_integer_value(v));
+  for (int h = 0; h < SR_ARRIVAL_HOPS; h++)
+    if (s->hops[h] && h == SR_ARRIVAL_HOPS - 1) printf(" 16+: %lld", (long long)s->hops[h]);
+    else if (s->hops[h]) printf(" %d: %lld", h, (long long)s->hops[h]);
   printf("\n");
 }
 
@@ -175,77 +141,6 @@ static char *short_who(const names_t *ns, const uint8_t *key) {
   return out;
 }
 
-/* ---- the reshare forest with its trees computed ---- */
-
-typedef struct {
-  sr_share_node_t *nodes;
-  size_t n;
-  uint32_t *parent, *label; /* label: index of the author in keys */
-  uint8_t (*keys)[32];      /* distinct authors (and self), sorted */
-  uint32_t nkeys;
-  uint32_t self_label; /* SR_CASCADE_ROOT when the node has no identity */
-  uint8_t self[32];
-  sr_cascade_forest_t f;
-} forest_t;
-
-/* The nodes are sorted by id, their first member. */
-_Static_assert(offsetof(sr_share_node_t, id) == 0, "node_index compares a node as its id");
-static int64_t node_index(const forest_t *x, const uint8_t *id) {
-  const sr_share_node_t *hit = x->n ? bsearch(id, x->nodes, x->n, sizeof(*x->nodes), cmp_key) : NULL;
-  return hit ? hit - x->nodes : -1;
-}
-
-static void forest_free(forest_t *x) {
-  sr_cascade_free(&x->f);
-  free(x->nodes);
-  free(x->parent);
-  free(x->label);
-  free(x->keys);
-  memset(x, 0, sizeof(*x));
-}
-
-static int forest_load(sr_store_t *st, forest_t *x) {
-  int rc;
-  memset(x, 0, sizeof(*x));
-  x->self_label = SR_CASCADE_ROOT;
-  int has_self = sr_store_get_self(st, x->self) == 0;
-  if ((rc = sr_store_share_forest(st, &x->nodes, &x->n))) return rc;
-  x->parent = malloc((x->n + 1) * sizeof(*x->parent));
-  x->label = malloc((x->n + 1) * sizeof(*x->label));
-  x->keys = malloc((x->n + 1) * 32);
-  if (!x->parent || !x->label || !x->keys) {
-    forest_free(x);
-    return SR_ENOMEM;
-  }
-  size_t nk = 0;
-  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, 32);
-  if (has_self) memcpy(x->keys[nk++], x->self, 32);
-  qsort(x->keys, nk, 32, cmp_key);
-  size_t u = 0;
-  for (size_t i = 0; i < nk; i++)
-    if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], 32)) memmove(x->keys[u++], x->keys[i], 32);
-  x->nkeys = (uint32_t)u;
-  for (size_t i = 0; i < x->n; i++) {
-    x->parent[i] = x->nodes[i].parent;
-    x->label[i] = (uint32_t)key_index(x->keys, u, x->nodes[i].author);
-  }
-  if (has_self) x->self_label = (uint32_t)key_index(x->keys, u, x->self);
-  if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
-    forest_free(x);
-    return rc;
-  }
-  return 0;
-}
-
-/* Distinct people known to hold the entry: its author, every resharer below it
- * in its cascade (transitively), and this node. */
-static int64_t reach_of(const forest_t *x, const uint8_t *id, const uint8_t *author, uint32_t *reshares) {
-  int64_t i = node_index(x, id);
-  if (reshares) *reshares = i >= 0 ? sr_cascade_children(&x->f, (uint32_t)i) : 0;
-  if (i >= 0) return sr_cascade_subtree_people(&x->f, x->label, (uint32_t)i, x->self_label);
-  return 1 + (x->self_label != SR_CASCADE_ROOT && memcmp(author, x->self, 32) != 0);
-}
-
 /* ---- --top K ---- */
 
 static int parse_top(int argc, char **argv, size_t *top) {
@@ -264,7 +159,7 @@ static int parse_top(int argc, char **argv, size_t *top) {
 
 /* ---- flow cascades ---- */
 
-static const forest_t *sort_forest; /* qsort has no context argument */
+static const sr_flowforest_t *sort_forest; /* qsort has no context argument */
 
 static int cmp_tree(const void *a, const void *b) {
   const sr_cascade_t *x = &sort_forest->f.trees[*(const uint32_t *)a], *y = &sort_forest->f.trees[*(const uint32_t *)b];
@@ -275,23 +170,23 @@ static int cmp_tree(const void *a, const void *b) {
 
 static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   size_t top = 10;
-  forest_t x;
+  sr_flowforest_t x;
   names_t ns = {0};
   int rc = parse_top(argc, argv, &top);
   if (rc) return rc;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  rc = forest_load(st, &x);
+  rc = sr_flowforest_load(st, &x);
   if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
   sr_store_close(st);
   if (rc) {
-    forest_free(&x); /* safe on what forest_load left after a failure */
+    sr_flowforest_free(&x); /* safe on what forest_load left after a failure */
     names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
   }
   uint32_t *idx = malloc((x.f.ntrees + 1) * sizeof(*idx));
   if (!idx) {
-    forest_free(&x);
+    sr_flowforest_free(&x);
     names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "out of memory");
   }
@@ -315,7 +210,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   size_t total_nodes = x.n;
   uint32_t ntrees = x.f.ntrees;
   free(idx);
-  forest_free(&x);
+  sr_flowforest_free(&x);
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:I, s:o}", "count", (json_int_t)ntrees, "entries", (json_int_t)total_nodes,
                              "cascades", rows));
@@ -348,105 +243,26 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- flow edges ---- */
 
-/* One flow observation between a < b (bytewise): counts both ways, contact flag.
- * Observations are collected raw, then sorted by (a, b) and merged. */
-typedef struct {
-  uint8_t a[32], b[32];
-  uint64_t ab, ba;
-  int contact;
-} pair_t;
-
-typedef struct {
-  pair_t *p;
-  size_t n, cap;
-  const uint8_t *self; /* NULL: no identity, no transport flow */
-} pairs_t;
-
-static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
-  if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
-  if (ps->n == ps->cap) {
-    size_t nc = ps->cap ? ps->cap * 2 : 1024;
-    pair_t *q = realloc(ps->p, nc * sizeof(*q));
-    if (!q) return SR_ENOMEM;
-    ps->p = q;
-    ps->cap = nc;
-  }
-  pair_t *x = &ps->p[ps->n++];
-  int fwd = memcmp(from, to, 32) < 0;
-  memcpy(x->a, fwd ? from : to, 32);
-  memcpy(x->b, fwd ? to : from, 32);
-  x->ab = !contact && fwd;
-  x->ba = !contact && !fwd;
-  x->contact = contact;
-  return 0;
-}
-
-static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
-  return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
-}
-
-static const uint8_t zero32[32];
-
-static int flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
-  pairs_t *ps = ctx;
-  (void)id;
-  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero32, 32) == 0) return 0;
-  return pair_add(ps, f->from, ps->self, 0);
-}
-
-static int cmp_pair_key(const void *x, const void *y) {
-  const pair_t *a = x, *b = y;
-  int c = memcmp(a->a, b->a, 32);
-  return c ? c : memcmp(a->b, b->b, 32);
-}
-
-static int cmp_pair_flow(const void *x, const void *y) {
-  const pair_t *a = x, *b = y;
-  uint64_t ta = a->ab + a->ba, tb = b->ab + b->ba;
-  if (ta != tb) return ta > tb ? -1 : 1;
-  return cmp_pair_key(x, y);
-}
-
 static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
-  size_t top = 20, nn = 0;
-  sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
-  uint8_t self[32];
+  size_t top = 20, m = 0;
+  sr_flowpair_t *pairs = NULL;
   names_t ns = {0};
-  pairs_t ps = {0};
   int rc = parse_top(argc, argv, &top);
   if (rc) return rc;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  ps.self = sr_store_get_self(st, self) == 0 ? self : NULL;
-  rc = sr_store_share_forest(st, &nodes, &nn);
-  /* content level: b reshared an entry authored by a */
-  for (size_t i = 0; i < nn && !rc; i++)
-    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].author, nodes[i].author, 0);
-  free(nodes);
-  if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
-  if (!rc) rc = sr_store_foreach_flow(st, flow_row, &ps);
+  rc = sr_store_flow_pairs(st, &pairs, &m);
   if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
   sr_store_close(st);
   if (rc) {
-    free(ps.p);
+    free(pairs);
     names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
-  /* merge the observations of each pair */
-  size_t m = 0;
-  if (ps.n) qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pair_key);
-  for (size_t i = 0; i < ps.n; i++) {
-    if (m && cmp_pair_key(&ps.p[m - 1], &ps.p[i]) == 0) {
-      ps.p[m - 1].ab += ps.p[i].ab;
-      ps.p[m - 1].ba += ps.p[i].ba;
-      ps.p[m - 1].contact |= ps.p[i].contact;
-    } else ps.p[m++] = ps.p[i];
-  }
-  if (m) qsort(ps.p, m, sizeof(*ps.p), cmp_pair_flow);
   size_t k = top && top < m ? top : m;
   json_t *rows = json_array();
   for (size_t i = 0; i < k; i++) {
-    const pair_t *p = &ps.p[i];
+    const sr_flowpair_t *p = &pairs[i];
     json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b",
                                           cli_json_hex(p->b, 32), "a_name", json_name(&ns, p->a), "b_name",
                                           json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab, "b_to_a",
@@ -459,18 +275,18 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
            k < m ? " (most flow first; --top 0 for all)" : "");
     if (k) printf("%-30s %-30s %8s %8s  %s\n", "a", "b", "a->b", "b->a", "contact");
     for (size_t i = 0; i < k; i++) {
-      char *wa = short_who(&ns, ps.p[i].a), *wb = short_who(&ns, ps.p[i].b);
+      char *wa = short_who(&ns, pairs[i].a), *wb = short_who(&ns, pairs[i].b);
       cli_text_cell(stdout, wa, strlen(wa), 30);
       putchar(' ');
       cli_text_cell(stdout, wb, strlen(wb), 30);
-      printf(" %8llu %8llu  %s\n", (unsigned long long)ps.p[i].ab, (unsigned long long)ps.p[i].ba,
-             ps.p[i].contact ? "yes" : "no");
+      printf(" %8llu %8llu  %s\n", (unsigned long long)pairs[i].ab, (unsigned long long)pairs[i].ba,
+             pairs[i].contact ? "yes" : "no");
       free(wa);
       free(wb);
     }
     json_decref(rows);
   }
-  free(ps.p);
+  free(pairs);
   names_free(&ns);
   return 0;
 }
@@ -479,30 +295,33 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
 
 static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   stats_t s = {0};
-  forest_t x;
+  sr_flowforest_t x;
   uint64_t reach_sum = 0, reach_max = 0;
   memset(&x, 0, sizeof(x));
   s.want_ids = author != NULL;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = sr_store_foreach_entry(st, author, collect, &s);
-  if (!rc && author) rc = forest_load(st, &x);
+  if (!rc && author) rc = sr_flowforest_load(st, &x);
   sr_store_close(st);
   for (size_t i = 0; i < s.nids && !rc; i++) {
-    int64_t r = reach_of(&x, s.ids[i], author, NULL);
+    int64_t r = sr_flowforest_reach(&x, s.ids[i], author, NULL);
     if (r < 0) rc = (int)r;
     else {
       reach_sum += (uint64_t)r;
       if ((uint64_t)r > reach_max) reach_max = (uint64_t)r;
     }
   }
-  forest_free(&x);
+  sr_flowforest_free(&x);
   free(s.ids);
   if (rc) {
-    free(s.lat);
+    sr_arrivals_free(&s.a);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
-  json_t *o = stats_json(&s);
+  sr_arrival_stats_t as;
+  sr_arrivals_stats(&s.a, &as);
+  sr_arrivals_free(&s.a);
+  json_t *o = stats_json(&as);
   if (author) {
     json_object_set_new(o, "author", cli_json_hex(author, 32));
     json_object_set_new(o, "entries", json_integer((json_int_t)s.nids));
@@ -511,14 +330,13 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   }
   if (cli->json) cli_json_print(o);
   else {
-    stats_print(o, title);
+    stats_print(&as, title);
     if (author)
       printf("reach               mean %.2f   max %llu %s over %zu %s\n",
              s.nids ? (double)reach_sum / (double)s.nids : 0.0, (unsigned long long)reach_max,
              cli_plural(reach_max, "person", "people"), s.nids, cli_plural(s.nids, "entry", "entries"));
     json_decref(o);
   }
-  free(s.lat);
   return 0;
 }
 
@@ -529,7 +347,7 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
   size_t len;
   sr_entry_t e;
   sr_flow_t f;
-  forest_t x;
+  sr_flowforest_t x;
   char full[65];
   int r;
   if ((r = cli_resolve(cli, SR_FIND_ENTRY, "ID", idhex, id))) return r;
@@ -543,16 +361,16 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     return cli_fail(SR_EXIT_PROBLEM, "this node does not hold entry %s (see `seurone log --all` for what it holds)",
                     idhex);
   }
-  if (!rc) rc = forest_load(st, &x);
+  if (!rc) rc = sr_flowforest_load(st, &x);
   sr_store_close(st);
   if (rc || sr_entry_decode(buf, len, &e)) {
-    if (!rc) forest_free(&x);
+    if (!rc) sr_flowforest_free(&x);
     return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s",
                     rc ? sr_strerror(rc) : "the stored entry does not decode (run `seurone verify`)");
   }
   uint32_t reshares = 0;
-  int64_t reach = reach_of(&x, e.id, e.author, &reshares);
-  forest_free(&x);
+  int64_t reach = sr_flowforest_reach(&x, e.id, e.author, &reshares);
+  sr_flowforest_free(&x);
   if (reach < 0) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror((int)reach));
   int64_t d = (int64_t)f.received_at - (int64_t)e.ts;
   json_t *o = cli_json_entry(&e, &f);
@@ -565,13 +383,15 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     cli_json_print(o);
     return 0;
   }
-  printf("entry        %s\nauthor       %s  seq %lld  type ", idhex, json_string_value(json_object_get(o, "author")),
-         (long long)e.seq);
+  static const uint8_t zero[SR_KEY_BYTES];
+  char author[SR_HEX_KEY_LEN + 1], from[SR_HEX_KEY_LEN + 1] = "";
+  int has_from = memcmp(f.from, zero, SR_KEY_BYTES) != 0;
+  sr_hex_encode(e.author, SR_KEY_BYTES, author);
+  if (has_from) sr_hex_encode(f.from, SR_KEY_BYTES, from);
+  printf("entry        %s\nauthor       %s  seq %lld  type ", idhex, author, (long long)e.seq);
   cli_text_put(stdout, e.type, e.type_len); /* the author chose it */
-  printf("\narrived      %s%s%s after %lld %s, %lld ms after it was written%s\n",
-         json_string_value(json_object_get(o, "source")), json_is_string(json_object_get(o, "from")) ? " from " : "",
-         json_is_string(json_object_get(o, "from")) ? json_string_value(json_object_get(o, "from")) : "",
-         (long long)f.hops, cli_plural(f.hops, "hop", "hops"), (long long)(d < 0 ? 0 : d),
+  printf("\narrived      %s%s%s after %lld %s, %lld ms after it was written%s\n", sr_source_name(f.source),
+         has_from ? " from " : "", from, (long long)f.hops, cli_plural(f.hops, "hop", "hops"), (long long)(d < 0 ? 0 : d),
          d < 0 ? " (clock skew: written after it arrived)" : "");
   printf("reach        %lld %s known to hold it (author, resharers, this node); %u direct %s\n", (long long)reach,
          cli_plural((size_t)reach, "person", "people"), reshares, cli_plural(reshares, "reshare", "reshares"));
@@ -587,7 +407,7 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   sr_flow_t pf;
   sr_entry_t pe;
   sr_content_t pc;
-  forest_t x;
+  sr_flowforest_t x;
   stats_t s = {0};
   int held = 0, rc;
   char full[65];
@@ -607,52 +427,32 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
     sr_store_close(st);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
-  rc = forest_load(st, &x);
+  rc = sr_flowforest_load(st, &x);
   sr_store_close(st);
   if (rc) return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
 
   /* The shares for the project: their flow, their authors, their cascades. */
-  uint8_t *tree_seen = calloc(x.f.ntrees + 1, 1);
-  uint32_t *authors = malloc((x.n + 1) * sizeof(*authors)), *members = malloc((x.n + 2) * sizeof(*members));
-  size_t nshares = 0, ncasc = 0, nmembers = 0, casc_nodes = 0;
-  if (!tree_seen || !authors || !members) rc = SR_ENOMEM;
-  if (held && !rc) rc = collect_one(&s, pe.ts, &pf);
-  for (size_t i = 0; i < x.n && !rc; i++) {
-    const sr_share_node_t *n = &x.nodes[i];
-    if (!n->is_share || !n->has_project || memcmp(n->project, pid, 32)) continue;
-    if ((rc = collect_one(&s, n->ts, &n->flow))) break;
-    authors[nshares++] = x.label[i];
-    uint32_t t = x.f.tree[i];
-    if (tree_seen[t]) continue;
-    tree_seen[t] = 1;
-    ncasc++;
-    casc_nodes += x.f.trees[t].size;
-    for (uint32_t j = 0; j < x.f.trees[t].size; j++) members[nmembers++] = x.label[x.f.order[x.f.trees[t].start + j]];
-  }
+  sr_flowproject_t fp = {0};
+  if (held) rc = collect_one(&s, pe.ts, &pf);
+  if (!rc) rc = sr_flowforest_project(&x, pid, &s.a, &fp);
+  size_t nshares = fp.shares, ncasc = fp.cascades, casc_nodes = fp.cascade_entries, people = fp.people,
+         reach = fp.reach;
   if (!rc && !held && !nshares)
     rc = cli_fail(SR_EXIT_PROBLEM,
                   "this node knows no project %s: it holds neither its project entry nor a share for it "
                   "(`seurone graph` lists the projects it knows)",
                   idhex);
   else if (rc) rc = cli_fail(SR_EXIT_ENV, "computing the project's flow failed: %s", sr_strerror(rc));
+  sr_flowforest_free(&x);
   if (rc) {
-    free(tree_seen);
-    free(authors);
-    free(members);
-    free(s.lat);
-    forest_free(&x);
+    sr_arrivals_free(&s.a);
     return rc;
   }
-  /* distinct people: sort the labels */
-  if (x.self_label != SR_CASCADE_ROOT) members[nmembers++] = x.self_label;
-  size_t people = sr_cascade_distinct(authors, (uint32_t)nshares), reach = sr_cascade_distinct(members, (uint32_t)nmembers);
-  free(tree_seen);
-  free(authors);
-  free(members);
-  forest_free(&x);
 
-  json_t *o = stats_json(&s);
-  free(s.lat);
+  sr_arrival_stats_t as;
+  sr_arrivals_stats(&s.a, &as);
+  sr_arrivals_free(&s.a);
+  json_t *o = stats_json(&as);
   json_object_set_new(o, "project", cli_json_hex(pid, 32));
   json_object_set_new(o, "name", held ? json_stringn(pc.name, pc.name_len) : json_null());
   json_object_set_new(o, "author", held ? cli_json_hex(pe.author, 32) : json_null());
@@ -672,7 +472,7 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   printf("\nshares               %zu by %zu %s, in %zu %s of %zu %s; reach %zu %s\n", nshares, people,
          cli_plural(people, "person", "people"), ncasc, cli_plural(ncasc, "cascade", "cascades"), casc_nodes,
          cli_plural(casc_nodes, "entry", "entries"), reach, cli_plural(reach, "person", "people"));
-  stats_print(o, "how the project and its shares reached this node");
+  stats_print(&as, "how the project and its shares reached this node");
   json_decref(o);
   return 0;
 }

@@ -9,7 +9,10 @@
  * that node, not a sample of the network. */
 #include "tools/cli/cli.h"
 #include "core/flowreport.h"
+#include "core/flowstats.h"
 #include "node/config.h"
+#include "store/flowstore.h"
+#include "store/read.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,71 +177,27 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- flow network ---- */
 
-typedef struct held {
-  uint8_t author[SR_KEY_BYTES], id[SR_ID_BYTES];
-  uint64_t seq;
-  sr_flowreport_t r;
-} held_t;
-
-typedef struct {
-  held_t *v;
-  size_t n, cap, bad, later;
-} held_list_t;
-
-static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
-  held_list_t *l = ctx;
-  (void)f;
-  if (!sr_flowreport_is_type(e->type, e->type_len)) return 0;
-  if (l->n == l->cap) {
-    size_t nc = l->cap ? l->cap * 2 : 64;
-    held_t *v = realloc(l->v, nc * sizeof(*v));
-    if (!v) return SR_ENOMEM;
-    l->v = v;
-    l->cap = nc;
-  }
-  held_t *h = &l->v[l->n];
-  int prc = sr_flowreport_parse(e->content, e->content_len, &h->r, NULL, 0);
-  if (prc == SR_EVERSION) {
-    l->later++; /* a later version of the format: valid, not in our layout */
-    return 0;
-  }
-  if (prc != 0) {
-    l->bad++; /* stored before this node checked the schema */
-    return 0;
-  }
-  memcpy(h->author, e->author, SR_KEY_BYTES);
-  memcpy(h->id, e->id, SR_ID_BYTES);
-  h->seq = e->seq;
-  l->n++;
-  return 0;
-}
-
 /* [est - half, est + half], to 2 decimals (more would be false precision). */
 static json_t *interval(int64_t est, double half) {
   return json_pack("[f, f]", round(((double)est - half) * 100) / 100, round(((double)est + half) * 100) / 100);
 }
 
-static json_t *pct_lat(const sr_flowreport_sum_t *s, double p) {
-  int b = sr_flowreport_percentile(s->latency, s->nlat, p);
+static json_t *pct_lat(const sr_flowreport_sum_t *s, int b) {
   if (b < 0) return json_null();
   return json_pack("{s:I, s:o}", "from_ms", (json_int_t)(b ? s->edges[b - 1] : 0), "to_ms",
                    (uint32_t)b + 1 < s->nlat ? json_integer((json_int_t)s->edges[b]) : json_null());
 }
 
-static json_t *pct_hops(const sr_flowreport_sum_t *s, double p) {
-  int b = sr_flowreport_percentile(s->hops, SR_FLOWREPORT_HOPS, p);
-  return b < 0 ? json_null() : json_integer(b);
-}
+static json_t *pct_hops(int b) { return b < 0 ? json_null() : json_integer(b); }
 
-static void print_pct_lat(const char *name, json_t *v) {
-  if (json_is_null(v)) {
+static void print_pct_lat(const char *name, const sr_flowreport_sum_t *s, int b) {
+  if (b < 0) {
     printf(" %s -", name);
     return;
   }
-  json_t *to = json_object_get(v, "to_ms");
-  if (json_is_null(to)) printf(" %s >=%lld", name, (long long)json_integer_value(json_object_get(v, "from_ms")));
-  else printf(" %s %lld-%lld", name, (long long)json_integer_value(json_object_get(v, "from_ms")),
-              (long long)json_integer_value(to));
+  long long from = (long long)(b ? s->edges[b - 1] : 0);
+  if ((uint32_t)b + 1 >= s->nlat) printf(" %s >=%lld", name, from);
+  else printf(" %s %lld-%lld", name, from, (long long)s->edges[b]);
 }
 
 int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
@@ -263,52 +222,36 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   /* --since alone means every report in the window. */
   if (since_set && !latest_set) latest = 0;
 
-  held_list_t l = {0};
+  sr_flowheld_t *held = NULL;
+  size_t nheld = 0, bad = 0, later = 0;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  rc = sr_store_foreach_entry(st, NULL, collect, &l);
+  rc = sr_store_flow_reports(st, &held, &nheld, &bad, &later);
   sr_store_close(st);
+  if (rc) return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
+
+  sr_flownet_t fn;
+  rc = sr_flownet_combine(held, nheld, latest, since, &fn);
   if (rc) {
-    free(l.v);
-    return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
+    free(held);
+    return cli_fail(SR_EXIT_ENV, "combining the reports failed: %s", sr_strerror(rc));
   }
-
-  /* Entries come author by author, seq ascending: within each author's run,
-   * keep the last `latest` reports whose period ends at or after since. */
-  sr_flowreport_sum_t s;
-  sr_flowreport_t standard;
-  size_t nodes = 0, other_layout = 0;
+  const sr_flowreport_sum_t s = fn.s;
+  size_t nodes = fn.nodes, other_layout = fn.other_layout;
+  double se = fn.se, half = fn.half, se_total = fn.se_total;
+  int64_t total = fn.total;
   json_t *sources = json_array();
-  sr_flowreport_sum_init(&s);
-  sr_flowreport_init(&standard, 0, 1, 1000);
-  for (size_t a = 0; a < l.n;) {
-    size_t b = a, kept = 0;
-    while (b < l.n && memcmp(l.v[b].author, l.v[a].author, SR_KEY_BYTES) == 0) b++;
-    for (size_t j = b; j > a && (latest == 0 || kept < latest); j--) {
-      held_t *h = &l.v[j - 1];
-      if (h->r.period_end < since) break;
-      if (h->r.nlat != standard.nlat || memcmp(h->r.edges, standard.edges, (standard.nlat - 1) * sizeof(uint64_t))) {
-        other_layout++; /* a later version's buckets cannot be added to ours */
-        continue;
-      }
-      sr_flowreport_sum_add(&s, &h->r);
-      kept++;
-      json_array_append_new(sources, json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author",
-                                               cli_json_hex(h->author, 32), "id", cli_json_hex(h->id, 32), "seq",
-                                               (json_int_t)h->seq, "period_start", (json_int_t)h->r.period_start,
-                                               "period_end", (json_int_t)h->r.period_end, "epsilon",
-                                               h->r.epsilon_milli / 1000.0, "total",
-                                               (json_int_t)sr_flowreport_total(&h->r)));
-    }
-    nodes += kept > 0;
-    a = b;
+  for (size_t u = 0; u < fn.nused; u++) {
+    const sr_flowheld_t *h = &held[fn.used[u]];
+    json_array_append_new(sources, json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author",
+                                             cli_json_hex(h->author, 32), "id", cli_json_hex(h->id, 32), "seq",
+                                             (json_int_t)h->seq, "period_start", (json_int_t)h->r.period_start,
+                                             "period_end", (json_int_t)h->r.period_end, "epsilon",
+                                             h->r.epsilon_milli / 1000.0, "total",
+                                             (json_int_t)sr_flowreport_total(&h->r)));
   }
-  free(l.v);
-
-  double se = sr_flowreport_sum_se(&s), half = SR_FLOWREPORT_Z95 * se;
-  double se_total = sr_flowreport_sum_se_of(&s, SR_FLOWREPORT_HOPS);
-  int64_t total = 0;
-  for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) total += s.hops[i];
+  free(held);
+  sr_flownet_free(&fn);
   json_t *hops = json_array(), *lat = json_array();
   for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) {
     char lab[8];
@@ -324,23 +267,22 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
     "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:{s:I, s:f, s:o}, s:{s:I, s:o}, s:o, s:o, "
     "s:{s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}, s:o}",
     "reports", (json_int_t)s.k, "reporting_nodes", (json_int_t)nodes, "other_layout", (json_int_t)other_layout,
-    "unparsable", (json_int_t)l.bad, "period_start", s.k ? json_integer((json_int_t)s.period_start) : json_null(),
+    "unparsable", (json_int_t)bad, "period_start", s.k ? json_integer((json_int_t)s.period_start) : json_null(),
     "period_end", s.k ? json_integer((json_int_t)s.period_end) : json_null(), "epsilon_min",
     s.k ? json_real(s.eps_min / 1000.0) : json_null(), "epsilon_max", s.k ? json_real(s.eps_max / 1000.0) : json_null(),
     "se_bucket", se, "ci95_half_width", half, "total", "count", (json_int_t)total, "se", se_total, "ci95",
     interval(total, SR_FLOWREPORT_Z95 * se_total), "skewed", "count", (json_int_t)s.skewed, "ci95",
-    interval(s.skewed, half), "hops", hops, "latency_ms", lat, "percentiles", "latency_ms", "p50", pct_lat(&s, 50),
-    "p90", pct_lat(&s, 90), "p99", pct_lat(&s, 99), "hops", "p50", pct_hops(&s, 50), "p90", pct_hops(&s, 90), "p99",
-    pct_hops(&s, 99), "sources", sources);
+    interval(s.skewed, half), "hops", hops, "latency_ms", lat, "percentiles", "latency_ms", "p50", pct_lat(&s, fn.pct_lat[0]),
+    "p90", pct_lat(&s, fn.pct_lat[1]), "p99", pct_lat(&s, fn.pct_lat[2]), "hops", "p50", pct_hops(fn.pct_hops[0]), "p90",
+    pct_hops(fn.pct_hops[1]), "p99", pct_hops(fn.pct_hops[2]), "sources", sources);
   if (!o) return cli_fail(SR_EXIT_PROBLEM, "building the JSON failed");
-  json_object_set_new(o, "later_version", json_integer((json_int_t)l.later));
+  json_object_set_new(o, "later_version", json_integer((json_int_t)later));
   if (!s.k) {
-    json_object_set_new(o, "message", json_string("no flow reports held: relays publish them by default, personal "
-                                                  "nodes with flow_report = yes; follow a reporting node (or join a "
-                                                  "relay) to replicate its reports"));
+    static const char none[] = "no flow reports held: relays publish them by default, personal nodes with "
+                               "flow_report = yes; follow a reporting node (or join a relay) to replicate its reports";
+    json_object_set_new(o, "message", json_string(none));
     if (!cli->json) {
-      printf("%s%s\n", json_string_value(json_object_get(o, "message")),
-             since_set ? " (or none ends after --since)" : "");
+      printf("%s%s\n", none, since_set ? " (or none ends after --since)" : "");
       json_decref(o);
       return 0;
     }
@@ -372,24 +314,20 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
     }
     printf("%-8s %10s      %-16s %10s\n", hl, hc, ll, lc);
   }
-  json_t *pl = json_object_get(json_object_get(o, "percentiles"), "latency_ms");
-  json_t *ph = json_object_get(json_object_get(o, "percentiles"), "hops");
-  printf("latency ms (bucket holding it):");
-  print_pct_lat("p50", json_object_get(pl, "p50"));
-  print_pct_lat("p90", json_object_get(pl, "p90"));
-  print_pct_lat("p99", json_object_get(pl, "p99"));
-  printf("\nhops:");
   const char *pn[] = {"p50", "p90", "p99"};
-  for (int i = 0; i < 3; i++) {
-    json_t *x = json_object_get(ph, pn[i]);
-    if (json_is_null(x)) printf(" %s -", pn[i]);
-    else printf(" %s %lld%s", pn[i], (long long)json_integer_value(x), json_integer_value(x) == 16 ? "+" : "");
+  printf("latency ms (bucket holding it):");
+  for (int i = 0; i < SR_FLOWNET_PCTS; i++) print_pct_lat(pn[i], &s, fn.pct_lat[i]);
+  printf("\nhops:");
+  for (int i = 0; i < SR_FLOWNET_PCTS; i++) {
+    int x = fn.pct_hops[i];
+    if (x < 0) printf(" %s -", pn[i]);
+    else printf(" %s %d%s", pn[i], x, x == 16 ? "+" : "");
   }
   printf("\n");
   if (other_layout) printf("%zu report%s with other latency buckets left out\n", other_layout, other_layout == 1 ? "" : "s");
-  if (l.later)
-    printf("%zu report%s of a later format version left out (a newer seurone reads them)\n", l.later,
-           l.later == 1 ? "" : "s");
+  if (later)
+    printf("%zu report%s of a later format version left out (a newer seurone reads them)\n", later,
+           later == 1 ? "" : "s");
   json_decref(o);
   return 0;
 }

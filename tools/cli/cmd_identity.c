@@ -1,6 +1,9 @@
 /* cmd_identity.c: `seurone init`, `seurone id`, `seurone publish`. */
 #include "tools/cli/cli.h"
 #include "node/control.h"
+#include "store/ingest.h"
+#include "store/lookup.h"
+#include "core/content_build.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,39 +74,12 @@ int cmd_id(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- publish ---- */
 
-/* A content map under construction: at most a handful of fields, the last of
- * which may be an array of tag strings. Keys are sorted by sr_canon_encode. */
-#define MAX_FIELDS 8
-#define MAX_TAGS 64
+/* The keys a publish names (--who, --project, --reshare), resolved. */
+enum { KEY_WHO, KEY_PROJECT, KEY_RESHARE, KEYS };
 typedef struct {
-  msgpack_object_kv kv[MAX_FIELDS];
-  uint32_t n;
-  msgpack_object tags[MAX_TAGS];
-  uint32_t ntags;
-  uint8_t bins[MAX_FIELDS][32];
-} content_t;
-
-static void put_str(content_t *c, const char *key, const char *val) {
-  msgpack_object_kv *kv = &c->kv[c->n++];
-  kv->key.type = MSGPACK_OBJECT_STR;
-  kv->key.via.str.ptr = key;
-  kv->key.via.str.size = (uint32_t)strlen(key);
-  kv->val.type = MSGPACK_OBJECT_STR;
-  kv->val.via.str.ptr = val;
-  kv->val.via.str.size = (uint32_t)strlen(val);
-}
-
-/* Adds key -> bin 32 from c->bins[c->n], which the caller has filled. */
-static void put_key(content_t *c, const char *key) {
-  const uint8_t *bin = c->bins[c->n];
-  msgpack_object_kv *kv = &c->kv[c->n++];
-  kv->key.type = MSGPACK_OBJECT_STR;
-  kv->key.via.str.ptr = key;
-  kv->key.via.str.size = (uint32_t)strlen(key);
-  kv->val.type = MSGPACK_OBJECT_BIN;
-  kv->val.via.bin.ptr = (const char *)bin;
-  kv->val.via.bin.size = 32;
-}
+  uint8_t bin[KEYS][32];
+  int have[KEYS];
+} keys_t;
 
 typedef struct {
   const char *type;
@@ -171,18 +147,19 @@ static int check_key(sr_store_t *st, const char *flag, const uint8_t *bin, json_
 /* Resolves every --who, --project and --reshare value of vals (spec order) into
  * c and checks it (check_key), in one store opened for reading: a running node
  * may write the store meanwhile, which LMDB allows. Returns 0 or the exit code. */
-static int put_keys(sr_cli_t *cli, const type_spec_t *spec, const char *const *vals, content_t *c, json_t *warnings) {
+static int put_keys(sr_cli_t *cli, const type_spec_t *spec, const char *const *vals, keys_t *keys, json_t *warnings) {
   sr_store_t *st = NULL;
   int rc = 0;
   for (int f = 0; f < 6 && spec->flags[f] && !rc; f++) {
     const char *flag = spec->flags[f];
     int kind = strcmp(flag, "--who") == 0 ? SR_FIND_PERSON : strcmp(flag, "--project") == 0 ? SR_FIND_PROJECT
                : strcmp(flag, "--reshare") == 0 ? SR_FIND_ENTRY : 0;
+    int k = kind == SR_FIND_PERSON ? KEY_WHO : kind == SR_FIND_PROJECT ? KEY_PROJECT : KEY_RESHARE;
     if (!kind || !vals[f]) continue;
     if (!st && !(st = cli_open_store(cli, 0))) return SR_EXIT_ENV;
-    if ((rc = cli_resolve_in(st, kind, flag, vals[f], c->bins[c->n])) == 0 &&
-        (rc = check_key(st, flag, c->bins[c->n], warnings)) == 0)
-      put_key(c, flag + 2);
+    if ((rc = cli_resolve_in(st, kind, flag, vals[f], keys->bin[k])) == 0 &&
+        (rc = check_key(st, flag, keys->bin[k], warnings)) == 0)
+      keys->have[k] = 1;
   }
   sr_store_close(st);
   return rc;
@@ -239,19 +216,47 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
   return rc;
 }
 
+/* The value given for flag (NULL: not given or not a flag of this type). */
+static const char *val(const type_spec_t *spec, const char *const *vals, const char *flag) {
+  for (int f = 0; f < 6 && spec->flags[f]; f++)
+    if (strcmp(spec->flags[f], flag) == 0) return vals[f];
+  return NULL;
+}
+
+/* The content map of spec's type from the checked flags (core/content_build.h). */
+static int build(const type_spec_t *spec, const char *const *vals, const char *const *tags, size_t ntags,
+                 const keys_t *keys, uint8_t *out, size_t cap, size_t *len) {
+  const char *t = spec->type, *v;
+  const uint8_t *project = keys->have[KEY_PROJECT] ? keys->bin[KEY_PROJECT] : NULL;
+  if (strcmp(t, "about") == 0) return sr_content_about(val(spec, vals, "--name"), val(spec, vals, "--bio"), out, cap, len);
+  if (strcmp(t, "contact") == 0) {
+    v = val(spec, vals, "--state");
+    return sr_content_contact(keys->bin[KEY_WHO], sr_contact_state_parse(v, strlen(v)), out, cap, len);
+  }
+  if (strcmp(t, "project") == 0)
+    return sr_content_project(val(spec, vals, "--name"), val(spec, vals, "--description"), tags, ntags,
+                              val(spec, vals, "--url"), out, cap, len);
+  if (strcmp(t, "membership") == 0) {
+    v = val(spec, vals, "--role");
+    return sr_content_membership(project, sr_role_parse(v, strlen(v)), out, cap, len);
+  }
+  return sr_content_share(val(spec, vals, "--text"), val(spec, vals, "--link"), project,
+                          keys->have[KEY_RESHARE] ? keys->bin[KEY_RESHARE] : NULL, out, cap, len);
+}
+
 int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   const sr_cmd_t *me = cli_find("publish");
   const type_spec_t *spec = NULL;
-  content_t c;
-  const char *vals[6] = {0}, *ts_flag = NULL;
+  keys_t keys;
+  const char *vals[6] = {0}, *ts_flag = NULL, *tags[SR_CONTENT_TAGS_MAX];
+  size_t ntags = 0, len = 0;
   uint64_t seq, ts;
   char hex[65];
-  msgpack_sbuffer sbuf;
-  msgpack_packer pk;
+  uint8_t content[SR_ENTRY_MAX];
   json_t *warnings = NULL;
   int rc, exit_code = SR_EXIT_OK;
 
-  memset(&c, 0, sizeof(c));
+  memset(&keys, 0, sizeof(keys));
   if (argc < 2) return cli_usage(me, SR_EXIT_USAGE);
   for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
     if (strcmp(specs[i].type, argv[1]) == 0) spec = &specs[i];
@@ -269,10 +274,8 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
       if (r < 0) return SR_EXIT_USAGE;
       matched = 1;
       if (strcmp(spec->flags[f], "--tag") == 0) {
-        if (c.ntags == MAX_TAGS) return cli_fail(SR_EXIT_USAGE, "at most %d tags", MAX_TAGS);
-        c.tags[c.ntags].type = MSGPACK_OBJECT_STR;
-        c.tags[c.ntags].via.str.ptr = v;
-        c.tags[c.ntags++].via.str.size = (uint32_t)strlen(v);
+        if (ntags == SR_CONTENT_TAGS_MAX) return cli_fail(SR_EXIT_USAGE, "at most %d tags", SR_CONTENT_TAGS_MAX);
+        tags[ntags++] = v;
       } else {
         if (vals[f]) return cli_fail(SR_EXIT_USAGE, "%s given twice", spec->flags[f]);
         vals[f] = v;
@@ -293,28 +296,11 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
         if (strcmp(spec->flags[f], spec->one_of[o]) == 0 && vals[f]) have = 1;
     if (!have) return cli_fail(SR_EXIT_USAGE, "publish %s needs --text, --link or --reshare", spec->type);
   }
-  for (int f = 0; f < 6 && spec->flags[f]; f++) {
-    const char *flag = spec->flags[f], *v = vals[f];
-    if (!v) continue;
-    if (strcmp(flag, "--who") == 0 || strcmp(flag, "--project") == 0 || strcmp(flag, "--reshare") == 0) {
-      continue; /* put_keys, below, once every flag is known good */
-    } else if (strcmp(flag, "--state") == 0 && sr_contact_state_parse(v, strlen(v)) < 0) {
-      return cli_fail(SR_EXIT_USAGE, "--state must be follow, unfollow or block, got '%s'", v);
-    } else if (strcmp(flag, "--role") == 0 && sr_role_parse(v, strlen(v)) < 0) {
-      return cli_fail(SR_EXIT_USAGE, "--role must be member, supporter or left, got '%s'", v);
-    } else {
-      put_str(&c, flag + 2, v);
-    }
-  }
-  if (c.ntags) {
-    msgpack_object_kv *kv = &c.kv[c.n++];
-    kv->key.type = MSGPACK_OBJECT_STR;
-    kv->key.via.str.ptr = "tags";
-    kv->key.via.str.size = 4;
-    kv->val.type = MSGPACK_OBJECT_ARRAY;
-    kv->val.via.array.ptr = c.tags;
-    kv->val.via.array.size = c.ntags;
-  }
+  const char *state = val(spec, vals, "--state"), *role = val(spec, vals, "--role");
+  if (state && sr_contact_state_parse(state, strlen(state)) < 0)
+    return cli_fail(SR_EXIT_USAGE, "--state must be follow, unfollow or block, got '%s'", state);
+  if (role && sr_role_parse(role, strlen(role)) < 0)
+    return cli_fail(SR_EXIT_USAGE, "--role must be member, supporter or left, got '%s'", role);
   ts = cli_now_ms();
   if (ts_flag) {
     char *end;
@@ -322,28 +308,24 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
     if (*end || !*ts_flag) return cli_fail(SR_EXIT_USAGE, "--ts must be milliseconds since the epoch");
   }
 
-  msgpack_sbuffer_init(&sbuf);
   if (!(warnings = json_array())) {
     exit_code = cli_fail(SR_EXIT_ENV, "out of memory");
     goto cleanup;
   }
-  if ((exit_code = put_keys(cli, spec, vals, &c, warnings))) goto cleanup;
-  msgpack_object root = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = c.n, .ptr = c.kv}};
-  msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
-  if ((rc = sr_canon_encode(&pk, &root, SR_CANON_MAX_DEPTH))) {
-    exit_code = cli_fail(SR_EXIT_USAGE, "cannot encode the content: %s", sr_strerror(rc));
-    goto cleanup;
-  }
-  if (sbuf.size > SR_ENTRY_MAX) {
+  if ((exit_code = put_keys(cli, spec, vals, &keys, warnings))) goto cleanup;
+  rc = build(spec, vals, tags, ntags, &keys, content, sizeof(content), &len);
+  if (rc == SR_ETOOBIG) {
     exit_code = cli_fail(SR_EXIT_USAGE, "the content is larger than an entry may be (16 KiB)");
     goto cleanup;
   }
-  if ((exit_code = cli_publish(cli, spec->type, (const uint8_t *)sbuf.data, sbuf.size, ts_flag ? ts : 0, hex, &seq)))
+  if (rc) {
+    exit_code = cli_fail(SR_EXIT_USAGE, "cannot encode the content: %s", sr_strerror(rc));
     goto cleanup;
+  }
+  if ((exit_code = cli_publish(cli, spec->type, content, len, ts_flag ? ts : 0, hex, &seq))) goto cleanup;
   if (cli->json) cli_json_print(json_pack("{s:s, s:I, s:O}", "id", hex, "seq", (json_int_t)seq, "warnings", warnings));
   else printf("%s\n", hex);
 cleanup:
   json_decref(warnings);
-  msgpack_sbuffer_destroy(&sbuf);
   return exit_code;
 }

@@ -3,6 +3,9 @@
  * these work beside a process that is writing. */
 #include "tools/cli/cli.h"
 #include "tools/cli/feed.h"
+#include "store/lookup.h"
+#include "store/maintenance.h"
+#include "store/read.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -13,6 +13,7 @@
  * line breaks are kept, always behind the indent, so no line of someone's text
  * can pass for a header. */
 #include "tools/cli/feed.h"
+#include "store/read.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -7,6 +7,7 @@
  * what to type instead; an ambiguous prefix or name lists the candidates.
  */
 #include "tools/cli/cli.h"
+#include "store/lookup.h"
 #include <string.h>
 
 #define MIN_PREFIX 8

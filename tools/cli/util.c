@@ -187,7 +187,6 @@ json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len) {
 }
 
 json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *f) {
-  static const char *const sources[] = {"unknown", "self", "import", "peer", "reindex"};
   json_t *o = json_object();
   json_object_set_new(o, "id", cli_json_hex(e->id, SR_ID_BYTES));
   json_object_set_new(o, "author", cli_json_hex(e->author, SR_KEY_BYTES));
@@ -199,7 +198,7 @@ json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *f) {
   if (f) {
     static const uint8_t zero[SR_KEY_BYTES];
     json_object_set_new(o, "received_at", json_integer((json_int_t)f->received_at));
-    json_object_set_new(o, "source", json_string(sources[f->source <= 4 ? f->source : 0]));
+    json_object_set_new(o, "source", json_string(sr_source_name(f->source)));
     json_object_set_new(o, "from", memcmp(f->from, zero, SR_KEY_BYTES) ? cli_json_hex(f->from, SR_KEY_BYTES) : json_null());
     json_object_set_new(o, "hops", json_integer(f->hops));
   }
