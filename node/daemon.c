@@ -9,6 +9,7 @@
  */
 #include "node/daemon.h"
 #include "core/core.h"
+#include "node/control_handlers.h"
 #include "node/daemon_internal.h"
 #include "node/identity.h"
 #include "node/node.h"
@@ -262,7 +263,9 @@ int sr_node_run(const sr_node_opts_t *o) {
   uv_loop_init(&n->loop);
   /* The control socket first: a second node on this home stops here, before it
    * touches the network. */
-  if ((rc = sr_control_start(&n->loop, n->home, n, &n->ctl, err, sizeof(err)))) {
+  sr_control_handlers_t ch;
+  sr_node_control_handlers(n, &ch);
+  if ((rc = sr_control_start(&n->loop, n->home, &ch, &n->ctl, err, sizeof(err)))) {
     fprintf(stderr, "seurone: %s\n", err);
     goto out_loop;
   }

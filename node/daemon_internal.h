@@ -6,7 +6,8 @@
  *                 learned peers, and `peer add` / `peer remove`;
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
- *   control_handlers.c  the control socket's table of handlers.
+ *   control_handlers.c  the control socket's table of handlers (control.c
+ *                 knows only the table: no cycle between it and the node).
  * Everything here runs on the loop thread.
  */
 #ifndef SR_DAEMON_INTERNAL_H

@@ -1,0 +1,66 @@
+/* control_handlers.c: the running node's table of control-socket handlers
+ * (node/control.h): each turns a checked request into a call on the node
+ * (node/daemon.h) and its result into the reply. daemon.c registers the
+ * table at start; control.c knows only the table. */
+#include "node/control_handlers.h"
+#include "core/core.h"
+#include "node/control_req.h"
+#include "node/daemon.h"
+#include <stdio.h>
+
+static json_t *fail(int code, const char *msg) { return sr_control_fail(code, msg); }
+
+static json_t *on_status(void *ctx, const sr_control_req_t *r) {
+  (void)r;
+  json_t *s = sr_node_status(ctx);
+  if (!json_is_object(s)) {
+    json_decref(s);
+    return fail(SR_ENOMEM, "the node could not build its status");
+  }
+  return s;
+}
+
+static json_t *on_peers(void *ctx, const sr_control_req_t *r) {
+  (void)r;
+  json_t *p = sr_node_peers(ctx);
+  if (!p) return fail(SR_ENOMEM, "the node could not list its peers");
+  return json_pack("{s:b, s:o}", "ok", 1, "peers", p);
+}
+
+static json_t *on_peer_add(void *ctx, const sr_control_req_t *r) {
+  char err[600] = "";
+  int rc = sr_node_peer_add(ctx, r->address, err, sizeof(err));
+  return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", r->address);
+}
+
+static json_t *on_peer_remove(void *ctx, const sr_control_req_t *r) {
+  char err[600] = "";
+  json_t *out = NULL;
+  int rc = sr_node_peer_remove(ctx, r->key, r->address, &out, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  return out;
+}
+
+static json_t *on_publish(void *ctx, const sr_control_req_t *r) {
+  char err[600] = "", hex[2 * SR_ID_BYTES + 1];
+  uint8_t id[SR_ID_BYTES];
+  uint64_t seq = 0;
+  int rc = sr_node_publish(ctx, r->type, r->content, r->content_len, id, &seq, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_hex_encode(id, SR_ID_BYTES, hex);
+  return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
+}
+
+static const sr_control_handler_t table[] = {
+    {SR_CTL_STATUS, on_status},           {SR_CTL_PEERS, on_peers},     {SR_CTL_PEER_ADD, on_peer_add},
+    {SR_CTL_PEER_REMOVE, on_peer_remove}, {SR_CTL_PUBLISH, on_publish},
+};
+
+static void on_stop(void *ctx) { sr_node_stop(ctx); }
+
+void sr_node_control_handlers(sr_node_t *n, sr_control_handlers_t *h) {
+  h->table = table;
+  h->n = sizeof(table) / sizeof(table[0]);
+  h->ctx = n;
+  h->stop = on_stop;
+}
