@@ -12,7 +12,7 @@
 #include "node/control_handlers.h"
 #include "node/daemon_internal.h"
 #include "node/identity.h"
-#include "node/node.h"
+#include "core/version.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -238,7 +238,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   n->json_log = o->json_log;
   sr_loglimit_init(&n->loglimit, LOG_BURST, LOG_WINDOW_MS);
   n->started_ms = sr_node_now_ms();
-  snprintf(n->agent, sizeof(n->agent), "seurone/%s", sr_node_version());
+  snprintf(n->agent, sizeof(n->agent), "seurone/%s", SR_VERSION);
   if ((rc = sr_config_load(n->home, &n->cfg, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
   if (o->listen && sr_config_parse_hostport(o->listen, n->cfg.listen_host, sizeof(n->cfg.listen_host), &n->cfg.listen_port)) {
     fprintf(stderr, "seurone: --listen must be HOST:PORT (IPv6 as [::]:PORT), got '%s'\n", o->listen);
@@ -325,7 +325,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   uv_signal_start(&n->sigterm, on_signal, SIGTERM);
   sr_node_periodic_start(n);
 
-  sr_node_log(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", sr_node_version(), listen,
+  sr_node_log(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", SR_VERSION, listen,
        n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
        n->scope.n == 1 ? "" : "s");
   sr_node_log(n, "address: %s", n->address);

@@ -10,7 +10,7 @@
 #include "node/config.h"
 #include "node/control.h"
 #include "node/identity.h"
-#include "node/node.h"
+#include "core/version.h"
 #include "store/peers.h"
 #include <signal.h>
 #include <stdio.h>
@@ -163,7 +163,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   memcpy(ncfg.sk, sk, 64);
   sr_gossip_net_callbacks(&ncfg.cb);
   char agent[40];
-  snprintf(agent, sizeof(agent), "seurone/%s", sr_node_version());
+  snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
   sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log, NULL, NULL, NULL};
   sr_net_init(&a->net, &a->loop, &ncfg);
