@@ -7,6 +7,8 @@
  *   {"cmd":"status"}                          -> {"ok":true, <sr_node_status() keys>}
  *   {"cmd":"peers"}                           -> {"ok":true, "peers":[...]}
  *   {"cmd":"peer_add","address":str}          -> {"ok":true, "address":str}
+ *       optional "relay":true (a relay whose invite was accepted), "dial":false
+ *       (keep it, dial it at the next start)
  *   {"cmd":"publish","type":str,"content":b64} -> {"ok":true, "id":hex, "seq":n}
  *       content: standard base64 (padded) of one canonical msgpack map
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops

@@ -6,6 +6,7 @@
 #include "core/core.h"
 #include "node/control_req.h"
 #include "node/daemon.h"
+#include "store/peers.h"
 #include <stdio.h>
 
 static json_t *fail(int code, const char *msg) { return sr_control_fail(code, msg); }
@@ -29,7 +30,8 @@ static json_t *on_peers(void *ctx, const sr_control_req_t *r) {
 
 static json_t *on_peer_add(void *ctx, const sr_control_req_t *r) {
   char err[600] = "";
-  int rc = sr_node_peer_add(ctx, r->address, err, sizeof(err));
+  uint8_t flags = SR_PEER_MANUAL | (r->relay ? SR_PEER_RELAY : 0);
+  int rc = sr_node_peer_add(ctx, r->address, flags, r->dial, err, sizeof(err));
   return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", r->address);
 }
 

@@ -55,6 +55,18 @@ static json_t *decode_peer_remove(sr_control_req_t *r) {
   return NULL;
 }
 
+/* {"cmd": "peer_add", "address": str, "relay"?: bool, "dial"?: bool}. */
+static json_t *decode_peer_add(sr_control_req_t *r) {
+  json_t *relay = json_object_get(r->doc, "relay"), *dial = json_object_get(r->doc, "dial");
+  if (!(r->address = json_string_value(json_object_get(r->doc, "address"))))
+    return sr_control_fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
+  if ((relay && !json_is_boolean(relay)) || (dial && !json_is_boolean(dial)))
+    return sr_control_fail(SR_ECONTROL, "peer_add: \"relay\" and \"dial\" must be true or false");
+  r->relay = json_is_true(relay);
+  r->dial = !dial || json_is_true(dial);
+  return NULL;
+}
+
 static json_t *decode_cmd(sr_control_req_t *r) {
   const char *cmd = json_string_value(json_object_get(r->doc, "cmd"));
   char err[200];
@@ -64,8 +76,7 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   else if (!strcmp(cmd, "stop")) r->cmd = SR_CTL_STOP;
   else if (!strcmp(cmd, "peer_add")) {
     r->cmd = SR_CTL_PEER_ADD;
-    if (!(r->address = json_string_value(json_object_get(r->doc, "address"))))
-      return sr_control_fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
+    return decode_peer_add(r);
   } else if (!strcmp(cmd, "peer_remove")) {
     r->cmd = SR_CTL_PEER_REMOVE;
     return decode_peer_remove(r);

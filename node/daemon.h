@@ -38,8 +38,12 @@ json_t *sr_node_status(sr_node_t *n);
  *   "direction", "entries_in", "entries_out" of a live session, and
  *   "last_seen" now while it lives]: the peer table with live state. */
 json_t *sr_node_peers(sr_node_t *n);
-/* Adds (or updates) a peer from its seurone:// address and dials it now. */
-int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen);
+/* Adds (or updates) a peer from its seurone:// address, with flags (SR_PEER_MANUAL;
+ * SR_PEER_RELAY too for a relay whose invite was accepted) joining its own
+ * (sr_peer_give(), store/peers.h), and dials it now unless dial_now is 0 (a
+ * relay of another network: this node's network key is the old one until it
+ * restarts). SR_ETOOBIG when the table is full of given or live peers. */
+int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err, size_t errlen);
 /* Removes the peer key (address NULL) or one address of its list, in memory
  * and in the store; a live session with it goes on until it ends. *out gets
  * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err

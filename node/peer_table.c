@@ -358,7 +358,7 @@ static int h_classify(void *ctx, const uint8_t key[32]) {
                                                                                     : SR_GOSSIP_STRANGER;
 }
 
-int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen) {
+int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err, size_t errlen) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[32];
@@ -372,7 +372,7 @@ int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen
     return SR_EINVAL;
   }
   int fresh = !known_find(n, key);
-  known_t *k = known_add(n, key, address, SR_PEER_MANUAL);
+  known_t *k = known_add(n, key, address, flags);
   sr_peer_rec_t stored;
   if (!k) {
     snprintf(err, errlen, "the peer table is full (%d peers you gave, or connected now): remove one you no longer "
@@ -385,17 +385,18 @@ int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen
     if (fresh) {
       stored.flags |= k->rec.flags;
       k->rec = stored;
-      sr_peer_addr_add(&k->rec, address);
     } else {
       k->rec.flags |= stored.flags & SR_PEER_GIVEN;
     }
   }
   /* A person asked for it: a new round through the list at once, whatever the
-   * backoff said. */
-  k->rec.failures = 0;
-  k->rec.next_attempt_ms = 0;
+   * backoff said (the rule the CLI applies when no node runs). */
+  if ((rc = sr_peer_give(&k->rec, address, flags)) < 0) {
+    snprintf(err, errlen, "'%s' cannot be kept in the peer table (%s)", address, sr_strerror(rc));
+    return rc;
+  }
   known_save(n, k);
-  if (!k->dialing && !sr_gossip_connected(n->g, key)) {
+  if (dial_now && !k->dialing && !sr_gossip_connected(n->g, key)) {
     k->next_addr = 0;
     dial(n, k);
   }

@@ -331,19 +331,10 @@ static int peer_add(sr_cli_t *cli, int argc, char **argv) {
     }
     json_decref(r);
   } else if (rc == SR_ENONODE) {
+    /* No node owns the table: the same rule it applies (store/peers.h). */
     sr_store_t *st = cli_open_store(cli, 0);
-    sr_peer_rec_t rec;
     if (!st) return SR_EXIT_ENV;
-    if (sr_store_peer_get(st, key, &rec) != 0) {
-      memset(&rec, 0, sizeof(rec));
-      memcpy(rec.key, key, SR_KEY_BYTES);
-    }
-    /* Beside the addresses that worked, never instead of them. */
-    rc = sr_peer_addr_add(&rec, addr);
-    rec.flags |= SR_PEER_MANUAL;
-    rec.failures = 0;       /* a person asked for it: dial at once, */
-    rec.next_attempt_ms = 0; /* whatever the backoff said */
-    if (rc >= 0) rc = sr_store_peer_put(st, &rec);
+    rc = sr_store_peer_give(st, key, addr, SR_PEER_MANUAL);
     if (rc) cli_fail(SR_EXIT_ENV, "cannot save the peer in the store of %s: %s", cli->home,
                      rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
