@@ -11,6 +11,8 @@
  *       (keep it, dial it at the next start)
  *   {"cmd":"publish","type":str,"content":b64} -> {"ok":true, "id":hex, "seq":n}
  *       content: standard base64 (padded) of one canonical msgpack map
+ *   {"cmd":"ingest","entries":[b64,...]}      -> {"ok":true, "results":[{"status",
+ *       "id", "why"}, ...]}: stored as by `seurone import`, and forwarded
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops
  *                                                as on SIGTERM
  * Errors: {"ok":false, "error":sentence, "code":"SR_E..."} (sr_errname()).

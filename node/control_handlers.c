@@ -8,6 +8,7 @@
 #include "node/daemon.h"
 #include "store/peers.h"
 #include <stdio.h>
+#include <stdlib.h>
 
 static json_t *fail(int code, const char *msg) { return sr_control_fail(code, msg); }
 
@@ -53,9 +54,36 @@ static json_t *on_publish(void *ctx, const sr_control_req_t *r) {
   return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
 }
 
+/* {"results": [{"status": SR_E* number (0: stored), "id": hex, "why": str}, ...]}
+ * in the order of the request's entries. */
+static json_t *on_ingest(void *ctx, const sr_control_req_t *r) {
+  sr_ingest_item_t *items = calloc(r->nraw ? r->nraw : 1, sizeof(*items));
+  sr_ingest_stats_t stats;
+  char hex[2 * SR_ID_BYTES + 1];
+  json_t *res = NULL;
+  int rc;
+  if (!items) return fail(SR_ENOMEM, "out of memory");
+  for (size_t i = 0; i < r->nraw; i++) {
+    items[i].raw = r->raw[i];
+    items[i].len = r->raw_len[i];
+  }
+  if ((rc = sr_node_ingest(ctx, items, r->nraw, &stats))) {
+    free(items);
+    return fail(rc, "the node could not store the entries");
+  }
+  res = json_array();
+  for (size_t i = 0; i < r->nraw; i++) {
+    sr_hex_encode(items[i].id, SR_ID_BYTES, hex);
+    json_array_append_new(res, json_pack("{s:i, s:s, s:s}", "status", items[i].status, "id", hex, "why", items[i].why));
+  }
+  free(items);
+  return json_pack("{s:b, s:o}", "ok", 1, "results", res);
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},           {SR_CTL_PEERS, on_peers},     {SR_CTL_PEER_ADD, on_peer_add},
     {SR_CTL_PEER_REMOVE, on_peer_remove}, {SR_CTL_PUBLISH, on_publish},
+    {SR_CTL_INGEST, on_ingest},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

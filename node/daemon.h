@@ -13,6 +13,7 @@
 #ifndef SR_DAEMON_H
 #define SR_DAEMON_H
 #include "node/config.h"
+#include "store/store.h"
 #include <jansson.h>
 #include <stdint.h>
 
@@ -54,6 +55,11 @@ int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address
  * content is one canonical msgpack map. */
 int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],
                     uint64_t *seq, char *why, size_t whylen);
+/* Stores items[0..count) (raw and len set; the rest is filled in, as by
+ * sr_store_ingest()) through the running node: each accepted entry goes to
+ * the peers that want its author, and a contact or membership among them
+ * refreshes the scope. 0 when the store committed. */
+int sr_node_ingest(sr_node_t *n, sr_ingest_item_t *items, size_t count, sr_ingest_stats_t *stats);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);
 
