@@ -29,7 +29,7 @@
 #define FIRST_BUF 4096
 #define DRAIN_MS 1000 /* after a timeout reply, how long the client has to read it */
 
-typedef struct client client_t;
+typedef struct sr_control_call client_t;
 
 struct sr_control {
   uv_pipe_t server;
@@ -41,7 +41,7 @@ struct sr_control {
   size_t nclients;
 };
 
-struct client {
+struct sr_control_call {
   uv_pipe_t pipe;
   uv_timer_t timer;
   sr_control_t *ctl;
@@ -51,6 +51,7 @@ struct client {
   int closing;    /* client_close() ran */
   int replied;    /* a reply is being written */
   int stop_after; /* "stop": stop the node once the reply is out */
+  int later;      /* a handler answers later (sr_control_later): kept until then */
   client_t *next, *prev;
 };
 
@@ -60,7 +61,7 @@ static void sock_path(const char *home, char *out, size_t cap) { snprintf(out, c
 
 static void client_freed(uv_handle_t *h) {
   client_t *c = h->data;
-  if (--c->handles == 0) {
+  if (--c->handles == 0 && !c->later) {
     free(c->buf);
     free(c);
   }
@@ -130,7 +131,8 @@ static json_t *dispatch(client_t *c, const sr_control_req_t *r) {
   }
   for (size_t i = 0; i < ctl->h.n; i++) {
     if (ctl->h.table[i].cmd != r->cmd) continue;
-    json_t *out = ctl->h.table[i].fn(ctl->h.ctx, r);
+    json_t *out = ctl->h.table[i].fn(ctl->h.ctx, r, c);
+    if (c->later) return NULL;
     if (!json_is_object(out)) {
       json_decref(out);
       return fail(SR_ENOMEM, "the node could not build its reply");
@@ -148,6 +150,34 @@ static void handle_line(client_t *c, size_t len) {
   if (!r) {
     r = dispatch(c, &req);
     sr_control_req_free(&req);
+    if (c->later) return;
+  }
+  reply(c, r);
+}
+
+sr_control_call_t *sr_control_later(sr_control_call_t *c) {
+  c->later = 1;
+  c->replied = 1; /* no more reading, and no timeout reply meanwhile */
+  uv_read_stop((uv_stream_t *)&c->pipe);
+  uv_timer_stop(&c->timer);
+  return c;
+}
+
+void sr_control_answer(sr_control_call_t *c, json_t *r) {
+  c->later = 0;
+  if (c->closing) { /* the socket stopped meanwhile: its handles are closed */
+    json_decref(r);
+    if (c->handles == 0) {
+      free(c->buf);
+      free(c);
+    }
+    return;
+  }
+  if (!json_is_object(r)) {
+    json_decref(r);
+    r = fail(SR_ENOMEM, "the node could not build its reply");
+  } else if (!json_object_get(r, "ok")) {
+    json_object_set_new(r, "ok", json_true());
   }
   reply(c, r);
 }

@@ -45,8 +45,10 @@ typedef struct sr_control sr_control_t;
 /* One command's handler, called on the loop thread with a request control_req.c
  * has checked: returns the reply object without "ok" (the socket adds
  * {"ok":true}; NULL when out of memory), or sr_control_fail() for an error,
- * which already holds "ok":false. */
-typedef json_t *(*sr_control_fn)(void *ctx, const sr_control_req_t *req);
+ * which already holds "ok":false. A handler whose work runs off the loop calls
+ * sr_control_later(call), returns NULL, and answers with sr_control_answer(). */
+typedef struct sr_control_call sr_control_call_t;
+typedef json_t *(*sr_control_fn)(void *ctx, const sr_control_req_t *req, sr_control_call_t *call);
 typedef struct {
   sr_ctl_cmd_t cmd;
   sr_control_fn fn;
@@ -63,6 +65,14 @@ typedef struct {
   void *ctx;
   void (*stop)(void *ctx);
 } sr_control_handlers_t;
+
+/* The reply to call comes later (the request's timeout no longer runs): the
+ * returned token goes to sr_control_answer() exactly once. */
+sr_control_call_t *sr_control_later(sr_control_call_t *call);
+/* Sends reply (consumed; "ok":true added as for a handler's reply) to a call
+ * put off with sr_control_later(); when the client has gone meanwhile (the
+ * socket stopped), only frees what is left of it. Loop thread. */
+void sr_control_answer(sr_control_call_t *call, json_t *reply);
 
 /* Listens on HOME/control.sock on loop, handing requests to the handlers h
  * (copied). Errors, with a sentence in err:

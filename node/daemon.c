@@ -133,18 +133,6 @@ static void h_log(void *ctx, const char *line) {
   if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n)) sr_node_log(n, "%s", line);
 }
 
-int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],
-                    uint64_t *seq, char *why, size_t whylen) {
-  uint8_t buf[SR_ENTRY_MAX];
-  size_t len;
-  uint64_t now = sr_node_now_ms();
-  int rc = sr_store_publish(n->store, n->sk, type, content, content_len, now, now, id, seq, why, whylen);
-  if (rc) return rc;
-  if (sr_store_get_entry(n->store, id, buf, sizeof(buf), &len, NULL) == 0) sr_gossip_publish(n->g, buf, len);
-  if (!strcmp(type, "contact") || !strcmp(type, "membership")) sr_node_scope_refresh(n);
-  return 0;
-}
-
 /* ---- lifecycle ---- */
 
 void sr_node_stop(sr_node_t *n) {

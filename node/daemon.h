@@ -14,6 +14,7 @@
 #define SR_DAEMON_H
 #include "node/config.h"
 #include "store/store.h"
+#include <uv.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -51,10 +52,35 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
  * saying which, when the peer or the address is not in the table. */
 int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
                         size_t errlen);
-/* Publishes through the running node so connected peers get the entry at once.
- * content is one canonical msgpack map. */
-int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],
-                    uint64_t *seq, char *why, size_t whylen);
+/* A publish through the running node (sr_node_publish), so connected peers
+ * get the entry at once. The write transaction runs on a libuv worker, never
+ * on the loop; done(j) runs on the loop thread once it is stored and pushed
+ * (rc, id, seq, why set), and frees nothing: the caller frees j after. */
+typedef struct sr_node_pub sr_node_pub_t;
+struct sr_node_pub {
+  uv_work_t req;
+  sr_node_t *n;
+  char type[SR_TYPE_MAX + 1];
+  uint8_t content[SR_ENTRY_MAX]; /* one canonical msgpack map */
+  size_t content_len;
+  /* run on the worker before the publish, when set (a flow report counts
+   * there); an error code skips the publish */
+  int (*prepare)(sr_node_pub_t *j);
+  void (*done)(sr_node_pub_t *j);
+  void *arg;
+  int rc;
+  uint8_t id[SR_ID_BYTES];
+  uint64_t seq;
+  char why[200];
+  uint8_t raw[SR_ENTRY_MAX]; /* the stored entry, pushed to peers */
+  size_t raw_len;
+};
+/* A job for type and content (copied; content_len <= SR_ENTRY_MAX), or NULL
+ * when out of memory; free() it after done. */
+sr_node_pub_t *sr_node_pub_new(const char *type, const uint8_t *content, size_t content_len,
+                               void (*done)(sr_node_pub_t *j), void *arg);
+/* Queues j on a worker: 0, or an error (then done never runs). */
+int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
 /* Stores items[0..count) (raw and len set; the rest is filled in, as by
  * sr_store_ingest()) through the running node: each accepted entry goes to
  * the peers that want its author, and a contact or membership among them

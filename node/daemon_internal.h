@@ -79,6 +79,7 @@ struct sr_node {
   sr_loglimit_t loglimit; /* lines from gossip and the transport (h_log) */
   uv_timer_t flowrep; /* flow reports (config flow_report), when flowrep_on */
   int flowrep_on;
+  int flowrep_busy;   /* a flow report is being counted and published on a worker */
   uint64_t aged_ms;   /* when stale learned peers were last dropped */
   uint64_t woke_ms;   /* when a session last woke the waiting kept peers */
 };
