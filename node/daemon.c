@@ -3,16 +3,21 @@
  * the control socket: this file is the lifecycle (start, stop, signals,
  * run.json) and the gossip hooks on scope, ingest and logging.
  *
- * Invariant: everything runs on the loop thread; the only state shared with other
- * processes is the LMDB store (readers anywhere, writes serialised by LMDB) and
- * HOME/run.json + HOME/control.sock, which exist exactly while the node runs.
+ * Invariant: everything runs on the loop thread but the store's write
+ * transactions of a publish (node/publish.c) and of gossip's batches, and the
+ * flow report's count, which run on libuv workers; the only state shared with
+ * other processes is the LMDB store (readers anywhere, writes serialised by
+ * LMDB) and HOME/run.json + HOME/control.sock, which exist exactly while the
+ * node runs. While it runs, the node is the one writer of its store for this
+ * home: the CLI's publish, import, peer add/remove and invite accept's peer
+ * record go through it (`invite create` still writes the store itself).
  */
 #include "node/daemon.h"
 #include "core/core.h"
+#include "core/version.h"
 #include "node/control_handlers.h"
 #include "node/daemon_internal.h"
 #include "node/identity.h"
-#include "core/version.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>

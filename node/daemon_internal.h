@@ -1,14 +1,17 @@
 /* daemon_internal.h: what the files of the running node share (private to
  * node/; daemon.h is the public face). The node is split by job:
  *   daemon.c      lifecycle: start and stop, signals, run.json, the gossip hooks
- *                 on scope, ingest and logging, publish;
+ *                 on scope, ingest and logging;
+ *   publish.c     publish through the node: the write on a libuv worker;
+ *   ingest.c      entries `seurone import` hands the running node;
  *   peer_table.c  the peer table in memory: known peers, dialing, backoff,
  *                 learned peers, and `peer add` / `peer remove`;
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
  *   control_handlers.c  the control socket's table of handlers (control.c
  *                 knows only the table: no cycle between it and the node).
- * Everything here runs on the loop thread.
+ * Everything here runs on the loop thread, but a publish job's work
+ * (publish.c), which touches only the job, the store and the key.
  */
 #ifndef SR_DAEMON_INTERNAL_H
 #define SR_DAEMON_INTERNAL_H
