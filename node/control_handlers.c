@@ -9,6 +9,7 @@
 #include "store/peers.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static json_t *fail(int code, const char *msg) { return sr_control_fail(code, msg); }
 
@@ -75,31 +76,66 @@ static json_t *on_publish(void *ctx, const sr_control_req_t *r, sr_control_call_
   return NULL;
 }
 
+typedef struct {
+  sr_node_ingest_t job;
+  uint8_t *copies; /* the entries' bytes: the request is freed before the work ends */
+} ingest_call_t;
+
 /* {"results": [{"status": SR_E* number (0: stored), "id": hex, "why": str}, ...]}
  * in the order of the request's entries. */
-static json_t *on_ingest(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
-  (void)call;
-  sr_ingest_item_t *items = calloc(r->nraw ? r->nraw : 1, sizeof(*items));
-  sr_ingest_stats_t stats;
+static void ingested(sr_node_ingest_t *j) {
+  ingest_call_t *ic = (ingest_call_t *)j;
   char hex[2 * SR_ID_BYTES + 1];
-  json_t *res = NULL;
+  json_t *r, *res;
+  if (j->rc) {
+    r = fail(j->rc, "the node could not store the entries");
+  } else {
+    res = json_array();
+    for (size_t i = 0; i < j->count; i++) {
+      sr_ingest_item_t *it = &j->items[i];
+      json_t *o;
+      sr_hex_encode(it->id, SR_ID_BYTES, hex);
+      /* why can quote the entry; JSON holds only UTF-8 */
+      if (!(o = json_pack("{s:i, s:s, s:s}", "status", it->status, "id", hex, "why", it->why)))
+        o = json_pack("{s:i, s:s, s:s}", "status", it->status, "id", hex, "why", "");
+      json_array_append_new(res, o);
+    }
+    r = json_pack("{s:b, s:o}", "ok", 1, "results", res);
+  }
+  sr_control_answer(j->arg, r);
+  free(j->items);
+  free(ic->copies);
+  free(ic);
+}
+
+static json_t *on_ingest(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  ingest_call_t *ic = calloc(1, sizeof(*ic));
+  size_t total = 0, off = 0;
   int rc;
-  if (!items) return fail(SR_ENOMEM, "out of memory");
+  for (size_t i = 0; i < r->nraw; i++) total += r->raw_len[i];
+  if (!ic || !(ic->job.items = calloc(r->nraw ? r->nraw : 1, sizeof(sr_ingest_item_t))) ||
+      !(ic->copies = malloc(total ? total : 1))) {
+    if (ic) free(ic->job.items);
+    free(ic);
+    return fail(SR_ENOMEM, "out of memory");
+  }
   for (size_t i = 0; i < r->nraw; i++) {
-    items[i].raw = r->raw[i];
-    items[i].len = r->raw_len[i];
+    memcpy(ic->copies + off, r->raw[i], r->raw_len[i]);
+    ic->job.items[i].raw = ic->copies + off;
+    ic->job.items[i].len = r->raw_len[i];
+    off += r->raw_len[i];
   }
-  if ((rc = sr_node_ingest(ctx, items, r->nraw, &stats))) {
-    free(items);
-    return fail(rc, "the node could not store the entries");
+  ic->job.count = r->nraw;
+  ic->job.done = ingested;
+  ic->job.arg = call;
+  if ((rc = sr_node_ingest(ctx, &ic->job))) {
+    free(ic->job.items);
+    free(ic->copies);
+    free(ic);
+    return fail(rc, sr_strerror(rc));
   }
-  res = json_array();
-  for (size_t i = 0; i < r->nraw; i++) {
-    sr_hex_encode(items[i].id, SR_ID_BYTES, hex);
-    json_array_append_new(res, json_pack("{s:i, s:s, s:s}", "status", items[i].status, "id", hex, "why", items[i].why));
-  }
-  free(items);
-  return json_pack("{s:b, s:o}", "ok", 1, "results", res);
+  sr_control_later(call);
+  return NULL;
 }
 
 static const sr_control_handler_t table[] = {

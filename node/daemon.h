@@ -81,11 +81,25 @@ sr_node_pub_t *sr_node_pub_new(const char *type, const uint8_t *content, size_t 
                                void (*done)(sr_node_pub_t *j), void *arg);
 /* Queues j on a worker: 0, or an error (then done never runs). */
 int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
-/* Stores items[0..count) (raw and len set; the rest is filled in, as by
- * sr_store_ingest()) through the running node: each accepted entry goes to
- * the peers that want its author, and a contact or membership among them
- * refreshes the scope. 0 when the store committed. */
-int sr_node_ingest(sr_node_t *n, sr_ingest_item_t *items, size_t count, sr_ingest_stats_t *stats);
+/* Entries handed to the running node (sr_node_ingest): items[0..count) with
+ * raw and len set. They are stored on a libuv worker as by sr_store_ingest()
+ * (rc, stats and each item's status, id, why filled in); back on the loop
+ * each accepted entry goes to the peers that want its author, a contact or
+ * membership among them refreshes the scope, and done(j) runs. The caller
+ * owns j and what items point to. */
+typedef struct sr_node_ingest sr_node_ingest_t;
+struct sr_node_ingest {
+  uv_work_t req;
+  sr_node_t *n;
+  sr_ingest_item_t *items;
+  size_t count;
+  int rc;
+  sr_ingest_stats_t stats;
+  void (*done)(sr_node_ingest_t *j);
+  void *arg;
+};
+/* Queues j on a worker: 0, or an error (then done never runs). */
+int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);
 
