@@ -13,6 +13,7 @@
  *       content: standard base64 (padded) of one canonical msgpack map
  *   {"cmd":"ingest","entries":[b64,...]}      -> {"ok":true, "results":[{"status",
  *       "id", "why"}, ...]}: stored as by `seurone import`, and forwarded
+ *   {"cmd":"invite_create","uses":n}          -> {"ok":true, "secret":hex} (a relay)
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops
  *                                                as on SIGTERM
  * Errors: {"ok":false, "error":sentence, "code":"SR_E..."} (sr_errname()).

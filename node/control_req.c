@@ -105,11 +105,17 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   } else if (!strcmp(cmd, "publish")) {
     r->cmd = SR_CTL_PUBLISH;
     return decode_publish(r);
+  } else if (!strcmp(cmd, "invite_create")) {
+    json_t *u = json_object_get(r->doc, "uses");
+    r->cmd = SR_CTL_INVITE_CREATE;
+    if (!json_is_integer(u) || json_integer_value(u) < 1 || json_integer_value(u) > 1000000)
+      return sr_control_fail(SR_ECONTROL, "invite_create needs \"uses\": a whole number from 1 to 1000000");
+    r->uses = (uint32_t)json_integer_value(u);
   } else if (!strcmp(cmd, "ingest")) {
     r->cmd = SR_CTL_INGEST;
     return decode_ingest(r);
   } else {
-    snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, stop)", cmd);
+    snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, stop)", cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }
   return NULL;

@@ -15,6 +15,7 @@ typedef enum {
   SR_CTL_PUBLISH,
   SR_CTL_STOP,
   SR_CTL_INGEST,
+  SR_CTL_INVITE_CREATE,
 } sr_ctl_cmd_t;
 
 /* Entries one ingest request may carry (the line's 64 KiB bounds it first). */
@@ -33,6 +34,7 @@ typedef struct {
   uint8_t *raw[SR_CTL_INGEST_MAX]; /* ingest: the entries' bytes, each malloc'd (freed with req) */
   size_t raw_len[SR_CTL_INGEST_MAX];
   size_t nraw;
+  uint32_t uses; /* invite_create: 1..1000000 */
 } sr_control_req_t;
 
 /* Decodes line[0..len) (newline excluded) into req. NULL when it is a valid

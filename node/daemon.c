@@ -138,6 +138,20 @@ static void h_log(void *ctx, const char *line) {
   if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n)) sr_node_log(n, "%s", line);
 }
 
+int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
+                          size_t errlen) {
+  int rc;
+  if (!n->relay) {
+    snprintf(err, errlen, "this node is not a relay, so it would refuse the invite: start it with `seurone run --relay`");
+    return SR_EINVAL;
+  }
+  if ((rc = sr_store_invite_create(n->store, uses, sr_node_now_ms(), secret)))
+    snprintf(err, errlen, "cannot store the invite: %s", rc == SR_ESTORE ? sr_store_errmsg(n->store) : sr_strerror(rc));
+  else
+    sr_node_log(n, "an invite for %u use%s was created", uses, uses == 1 ? "" : "s");
+  return rc;
+}
+
 /* ---- lifecycle ---- */
 
 void sr_node_stop(sr_node_t *n) {

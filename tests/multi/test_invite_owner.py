@@ -4,7 +4,8 @@
 m runs and already has r in its table (`peer add`), but r is a relay of
 another network, so m's dials fail and it saves r's record after each failed
 round. m accepts r's invite: the code brings r's network key, so m must
-restart to reach r. Before, `invite accept` wrote the relay flag into the store
+restart to reach r. (`invite create` on the running r goes through r's node
+too.) Before, `invite accept` wrote the relay flag into the store
 behind the running node, which never heard of it: its table still called r
 "manual" and its next save overwrote the flag. Now the node takes the relay:
 its table says "relay" at once, and so does the store after m stops."""
@@ -31,6 +32,8 @@ def main(c):
     h.wait_until(lambda: any(p["key"] == r.id and p["failures"] >= 1 for p in m.peers()), 60,
                  "m failed a round of dials to r (another network) and saved r's record")
     code = r.cli_json("invite", "create")["code"]
+    # r runs: its node stores the invite, the CLI does not write behind it
+    r.wait_log(r"an invite for 1 use was created", 10, "r's running node stored the invite")
     res = m.cli("invite", "accept", code)
     h.note(f"m accepted: {res.stdout.strip()} {res.stderr.strip()}")
     check_eq(source_of(m.peers(), r), "relay", "m's running node knows r as its relay at once")
