@@ -11,7 +11,6 @@
 #include "core/core.h"
 #include "net/address.h"
 #include "node/control_req.h"
-#include "node/daemon.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,11 +29,11 @@
 #define FIRST_BUF 4096
 #define DRAIN_MS 1000 /* after a timeout reply, how long the client has to read it */
 
-typedef struct client client_t;
+typedef struct sr_control_call client_t;
 
 struct sr_control {
   uv_pipe_t server;
-  struct sr_node *node;
+  sr_control_handlers_t h;
   char path[PATH_CAP];
   char lock_path[PATH_CAP];
   int lock_fd;
@@ -42,7 +41,7 @@ struct sr_control {
   size_t nclients;
 };
 
-struct client {
+struct sr_control_call {
   uv_pipe_t pipe;
   uv_timer_t timer;
   sr_control_t *ctl;
@@ -52,6 +51,7 @@ struct client {
   int closing;    /* client_close() ran */
   int replied;    /* a reply is being written */
   int stop_after; /* "stop": stop the node once the reply is out */
+  int later;      /* a handler answers later (sr_control_later): kept until then */
   client_t *next, *prev;
 };
 
@@ -61,7 +61,7 @@ static void sock_path(const char *home, char *out, size_t cap) { snprintf(out, c
 
 static void client_freed(uv_handle_t *h) {
   client_t *c = h->data;
-  if (--c->handles == 0) {
+  if (--c->handles == 0 && !c->later) {
     free(c->buf);
     free(c);
   }
@@ -86,7 +86,7 @@ static void after_write(uv_write_t *w, int status) {
   free(w);
   client_close(c);
   /* Stop only now: stopping closes this socket, which would cancel the reply. */
-  if (stop) sr_node_stop(ctl->node);
+  if (stop && ctl->h.stop) ctl->h.stop(ctl->h.ctx);
 }
 
 static void on_client_timeout(uv_timer_t *t);
@@ -121,45 +121,24 @@ static void reply(client_t *c, json_t *r) {
 
 static json_t *fail(int code, const char *msg) { return sr_control_fail(code, msg); }
 
-/* Acts on a decoded request (control_req.c checked every field). */
+/* Acts on a decoded request (control_req.c checked every field) through the
+ * owner's table. */
 static json_t *dispatch(client_t *c, const sr_control_req_t *r) {
   sr_control_t *ctl = c->ctl;
-  char err[600] = "", hex[2 * SR_ID_BYTES + 1];
-  uint8_t id[SR_ID_BYTES];
-  uint64_t seq = 0;
-  json_t *out = NULL;
-  int rc;
-  switch (r->cmd) {
-  case SR_CTL_STATUS: {
-    json_t *s = sr_node_status(ctl->node);
-    if (!json_is_object(s)) {
-      json_decref(s);
-      return fail(SR_ENOMEM, "the node could not build its status");
-    }
-    json_object_set_new(s, "ok", json_true());
-    return s;
-  }
-  case SR_CTL_PEERS: {
-    json_t *p = sr_node_peers(ctl->node);
-    if (!p) return fail(SR_ENOMEM, "the node could not list its peers");
-    return json_pack("{s:b, s:o}", "ok", 1, "peers", p);
-  }
-  case SR_CTL_PEER_ADD:
-    rc = sr_node_peer_add(ctl->node, r->address, err, sizeof(err));
-    return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", r->address);
-  case SR_CTL_PEER_REMOVE:
-    rc = sr_node_peer_remove(ctl->node, r->key, r->address, &out, err, sizeof(err));
-    if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-    json_object_set_new(out, "ok", json_true());
-    return out;
-  case SR_CTL_PUBLISH:
-    rc = sr_node_publish(ctl->node, r->type, r->content, r->content_len, id, &seq, err, sizeof(err));
-    if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-    sr_hex_encode(id, SR_ID_BYTES, hex);
-    return json_pack("{s:b, s:s, s:I}", "ok", 1, "id", hex, "seq", (json_int_t)seq);
-  case SR_CTL_STOP:
+  if (r->cmd == SR_CTL_STOP) {
     c->stop_after = 1;
     return json_pack("{s:b}", "ok", 1);
+  }
+  for (size_t i = 0; i < ctl->h.n; i++) {
+    if (ctl->h.table[i].cmd != r->cmd) continue;
+    json_t *out = ctl->h.table[i].fn(ctl->h.ctx, r, c);
+    if (c->later) return NULL;
+    if (!json_is_object(out)) {
+      json_decref(out);
+      return fail(SR_ENOMEM, "the node could not build its reply");
+    }
+    if (!json_object_get(out, "ok")) json_object_set_new(out, "ok", json_true());
+    return out;
   }
   return fail(SR_ECONTROL, "unknown command");
 }
@@ -171,6 +150,34 @@ static void handle_line(client_t *c, size_t len) {
   if (!r) {
     r = dispatch(c, &req);
     sr_control_req_free(&req);
+    if (c->later) return;
+  }
+  reply(c, r);
+}
+
+sr_control_call_t *sr_control_later(sr_control_call_t *c) {
+  c->later = 1;
+  c->replied = 1; /* no more reading, and no timeout reply meanwhile */
+  uv_read_stop((uv_stream_t *)&c->pipe);
+  uv_timer_stop(&c->timer);
+  return c;
+}
+
+void sr_control_answer(sr_control_call_t *c, json_t *r) {
+  c->later = 0;
+  if (c->closing) { /* the socket stopped meanwhile: its handles are closed */
+    json_decref(r);
+    if (c->handles == 0) {
+      free(c->buf);
+      free(c);
+    }
+    return;
+  }
+  if (!json_is_object(r)) {
+    json_decref(r);
+    r = fail(SR_ENOMEM, "the node could not build its reply");
+  } else if (!json_object_get(r, "ok")) {
+    json_object_set_new(r, "ok", json_true());
   }
   reply(c, r);
 }
@@ -257,7 +264,7 @@ static int answering(const char *path) {
 
 static void server_freed(uv_handle_t *h) { free(h->data); }
 
-int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr_control_t **out, char *err,
+int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handlers_t *h, sr_control_t **out, char *err,
                      size_t errlen) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   struct stat st;
@@ -266,7 +273,7 @@ int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr
   *out = NULL;
   if (!(ctl = calloc(1, sizeof(*ctl)))) return SR_ENOMEM;
   ctl->lock_fd = -1;
-  ctl->node = node;
+  ctl->h = *h;
   sock_path(home, ctl->path, sizeof(ctl->path));
   snprintf(ctl->lock_path, sizeof(ctl->lock_path), "%s/control.lock", home);
   if (strlen(ctl->path) >= sizeof(sa.sun_path)) {

@@ -7,8 +7,13 @@
  *   {"cmd":"status"}                          -> {"ok":true, <sr_node_status() keys>}
  *   {"cmd":"peers"}                           -> {"ok":true, "peers":[...]}
  *   {"cmd":"peer_add","address":str}          -> {"ok":true, "address":str}
+ *       optional "relay":true (a relay whose invite was accepted), "dial":false
+ *       (keep it, dial it at the next start)
  *   {"cmd":"publish","type":str,"content":b64} -> {"ok":true, "id":hex, "seq":n}
  *       content: standard base64 (padded) of one canonical msgpack map
+ *   {"cmd":"ingest","entries":[b64,...]}      -> {"ok":true, "results":[{"status",
+ *       "id", "why"}, ...]}: stored as by `seurone import`, and forwarded
+ *   {"cmd":"invite_create","uses":n}          -> {"ok":true, "secret":hex} (a relay)
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops
  *                                                as on SIGTERM
  * Errors: {"ok":false, "error":sentence, "code":"SR_E..."} (sr_errname()).
@@ -26,6 +31,7 @@
  */
 #ifndef SR_CONTROL_H
 #define SR_CONTROL_H
+#include "node/control_req.h"
 #include <jansson.h>
 #include <stddef.h>
 #include <uv.h>
@@ -35,18 +41,49 @@
 #define SR_CONTROL_TIMEOUT_MS 5000
 #define SR_CONTROL_CLIENTS 32
 
-struct sr_node;
 typedef struct sr_control sr_control_t;
 
-/* Listens on HOME/control.sock on loop, handing requests to node (node/daemon.h,
- * called on the loop thread). Errors, with a sentence in err:
+/* One command's handler, called on the loop thread with a request control_req.c
+ * has checked: returns the reply object without "ok" (the socket adds
+ * {"ok":true}; NULL when out of memory), or sr_control_fail() for an error,
+ * which already holds "ok":false. A handler whose work runs off the loop calls
+ * sr_control_later(call), returns NULL, and answers with sr_control_answer(). */
+typedef struct sr_control_call sr_control_call_t;
+typedef json_t *(*sr_control_fn)(void *ctx, const sr_control_req_t *req, sr_control_call_t *call);
+typedef struct {
+  sr_ctl_cmd_t cmd;
+  sr_control_fn fn;
+} sr_control_handler_t;
+
+/* What the socket dispatches to: the owner (the running node, node/daemon.c)
+ * registers its handlers, so this file knows no owner. "stop" is the socket's
+ * own: it answers {"ok":true} and calls stop(ctx) once that reply is out (stopping
+ * closes the socket, which would cancel the reply). table is not copied: it must
+ * outlive the socket. */
+typedef struct {
+  const sr_control_handler_t *table;
+  size_t n;
+  void *ctx;
+  void (*stop)(void *ctx);
+} sr_control_handlers_t;
+
+/* The reply to call comes later (the request's timeout no longer runs): the
+ * returned token goes to sr_control_answer() exactly once. */
+sr_control_call_t *sr_control_later(sr_control_call_t *call);
+/* Sends reply (consumed; "ok":true added as for a handler's reply) to a call
+ * put off with sr_control_later(); when the client has gone meanwhile (the
+ * socket stopped), only frees what is left of it. Loop thread. */
+void sr_control_answer(sr_control_call_t *call, json_t *reply);
+
+/* Listens on HOME/control.sock on loop, handing requests to the handlers h
+ * (copied). Errors, with a sentence in err:
  *   SR_ERUNNING   a node already runs in this home (it answers on the socket or
  *                 holds the lock);
  *   SR_ETOOBIG    HOME/control.sock is longer than a Unix socket path may be;
  *   SR_EEXIST     HOME/control.sock exists and is not a socket;
  *   SR_EIO        the socket could not be made.
  * Nothing is left on the loop on error. */
-int sr_control_start(uv_loop_t *loop, const char *home, struct sr_node *node, sr_control_t **out, char *err,
+int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handlers_t *h, sr_control_t **out, char *err,
                      size_t errlen);
 /* Closes the socket and every client, removes the socket file and releases the
  * lock. c is freed once the loop has run the close callbacks: run the loop after.

@@ -2,6 +2,7 @@
 #include "node/control_req.h"
 #include "core/core.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *sr_control_fail(int code, const char *msg) {
@@ -55,6 +56,39 @@ static json_t *decode_peer_remove(sr_control_req_t *r) {
   return NULL;
 }
 
+/* {"cmd": "ingest", "entries": [base64 of one entry's bytes, ...]}: at most
+ * SR_CTL_INGEST_MAX, each at most SR_ENTRY_MAX bytes; the store checks them. */
+static json_t *decode_ingest(sr_control_req_t *r) {
+  json_t *arr = json_object_get(r->doc, "entries"), *v;
+  size_t i;
+  if (!json_is_array(arr) || json_array_size(arr) > SR_CTL_INGEST_MAX)
+    return sr_control_fail(SR_ECONTROL, "ingest needs \"entries\": an array of at most 256 base64 strings");
+  json_array_foreach(arr, i, v) {
+    const char *b64 = json_string_value(v);
+    uint8_t *buf = b64 ? malloc(SR_ENTRY_MAX) : NULL;
+    size_t len = 0;
+    if (!b64) return sr_control_fail(SR_ECONTROL, "ingest: every entry is a base64 string");
+    if (!buf) return sr_control_fail(SR_ENOMEM, "out of memory");
+    r->raw[r->nraw++] = buf;
+    if (sodium_base642bin(buf, SR_ENTRY_MAX, b64, strlen(b64), NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+      return sr_control_fail(SR_ECONTROL, "ingest: an entry is not standard base64 of at most 16 KiB");
+    r->raw_len[r->nraw - 1] = len;
+  }
+  return NULL;
+}
+
+/* {"cmd": "peer_add", "address": str, "relay"?: bool, "dial"?: bool}. */
+static json_t *decode_peer_add(sr_control_req_t *r) {
+  json_t *relay = json_object_get(r->doc, "relay"), *dial = json_object_get(r->doc, "dial");
+  if (!(r->address = json_string_value(json_object_get(r->doc, "address"))))
+    return sr_control_fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
+  if ((relay && !json_is_boolean(relay)) || (dial && !json_is_boolean(dial)))
+    return sr_control_fail(SR_ECONTROL, "peer_add: \"relay\" and \"dial\" must be true or false");
+  r->relay = json_is_true(relay);
+  r->dial = !dial || json_is_true(dial);
+  return NULL;
+}
+
 static json_t *decode_cmd(sr_control_req_t *r) {
   const char *cmd = json_string_value(json_object_get(r->doc, "cmd"));
   char err[200];
@@ -64,16 +98,24 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   else if (!strcmp(cmd, "stop")) r->cmd = SR_CTL_STOP;
   else if (!strcmp(cmd, "peer_add")) {
     r->cmd = SR_CTL_PEER_ADD;
-    if (!(r->address = json_string_value(json_object_get(r->doc, "address"))))
-      return sr_control_fail(SR_ECONTROL, "peer_add needs \"address\" (a seurone:// address)");
+    return decode_peer_add(r);
   } else if (!strcmp(cmd, "peer_remove")) {
     r->cmd = SR_CTL_PEER_REMOVE;
     return decode_peer_remove(r);
   } else if (!strcmp(cmd, "publish")) {
     r->cmd = SR_CTL_PUBLISH;
     return decode_publish(r);
+  } else if (!strcmp(cmd, "invite_create")) {
+    json_t *u = json_object_get(r->doc, "uses");
+    r->cmd = SR_CTL_INVITE_CREATE;
+    if (!json_is_integer(u) || json_integer_value(u) < 1 || json_integer_value(u) > 1000000)
+      return sr_control_fail(SR_ECONTROL, "invite_create needs \"uses\": a whole number from 1 to 1000000");
+    r->uses = (uint32_t)json_integer_value(u);
+  } else if (!strcmp(cmd, "ingest")) {
+    r->cmd = SR_CTL_INGEST;
+    return decode_ingest(r);
   } else {
-    snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, stop)", cmd);
+    snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, stop)", cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }
   return NULL;
@@ -99,4 +141,6 @@ void sr_control_req_free(sr_control_req_t *req) {
   json_decref(req->doc);
   req->doc = NULL;
   req->address = NULL;
+  for (size_t i = 0; i < req->nraw; i++) free(req->raw[i]);
+  req->nraw = 0;
 }

@@ -13,6 +13,10 @@
 #ifndef SR_DAEMON_H
 #define SR_DAEMON_H
 #include "node/config.h"
+#include "store/peers.h"
+#include "store/store.h"
+#include "store/ingest.h"
+#include <uv.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -38,18 +42,73 @@ json_t *sr_node_status(sr_node_t *n);
  *   "direction", "entries_in", "entries_out" of a live session, and
  *   "last_seen" now while it lives]: the peer table with live state. */
 json_t *sr_node_peers(sr_node_t *n);
-/* Adds (or updates) a peer from its seurone:// address and dials it now. */
-int sr_node_peer_add(sr_node_t *n, const char *address, char *err, size_t errlen);
+/* Adds (or updates) a peer from its seurone:// address, with flags (SR_PEER_MANUAL;
+ * SR_PEER_RELAY too for a relay whose invite was accepted) joining its own
+ * (sr_peer_give(), store/peers.h), and dials it now unless dial_now is 0 (a
+ * relay of another network: this node's network key is the old one until it
+ * restarts). SR_ETOOBIG when the table is full of given or live peers. */
+int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err, size_t errlen);
 /* Removes the peer key (address NULL) or one address of its list, in memory
  * and in the store; a live session with it goes on until it ends. *out gets
  * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err
  * saying which, when the peer or the address is not in the table. */
 int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
                         size_t errlen);
-/* Publishes through the running node so connected peers get the entry at once.
- * content is one canonical msgpack map. */
-int sr_node_publish(sr_node_t *n, const char *type, const uint8_t *content, size_t content_len, uint8_t id[32],
-                    uint64_t *seq, char *why, size_t whylen);
+/* A publish through the running node (sr_node_publish), so connected peers
+ * get the entry at once. The write transaction runs on a libuv worker, never
+ * on the loop; done(j) runs on the loop thread once it is stored and pushed
+ * (rc, id, seq, why set), and frees nothing: the caller frees j after. */
+typedef struct sr_node_pub sr_node_pub_t;
+struct sr_node_pub {
+  uv_work_t req;
+  sr_node_t *n;
+  char type[SR_TYPE_MAX + 1];
+  uint8_t content[SR_ENTRY_MAX]; /* one canonical msgpack map */
+  size_t content_len;
+  /* run on the worker before the publish, when set (a flow report counts
+   * there); an error code skips the publish */
+  int (*prepare)(sr_node_pub_t *j);
+  void (*done)(sr_node_pub_t *j);
+  void *arg;
+  int rc;
+  uint8_t id[SR_ID_BYTES];
+  uint64_t seq;
+  char why[200];
+  uint8_t raw[SR_ENTRY_MAX]; /* the stored entry, pushed to peers */
+  size_t raw_len;
+};
+/* A job for type and content (copied; content_len <= SR_ENTRY_MAX), or NULL
+ * when out of memory; free() it after done. */
+sr_node_pub_t *sr_node_pub_new(const char *type, const uint8_t *content, size_t content_len,
+                               void (*done)(sr_node_pub_t *j), void *arg);
+/* Queues j on a worker: 0, or an error (then done never runs). */
+int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
+/* Entries handed to the running node (sr_node_ingest): items[0..count) with
+ * raw and len set. They are stored on a libuv worker as by sr_store_ingest()
+ * (rc, stats and each item's status, id, why filled in); back on the loop
+ * each accepted entry goes to the peers that want its author, a contact or
+ * membership among them refreshes the scope, and done(j) runs. The caller
+ * owns j and what items point to. */
+typedef struct sr_node_ingest sr_node_ingest_t;
+struct sr_node_ingest {
+  uv_work_t req;
+  sr_node_t *n;
+  sr_ingest_item_t *items;
+  size_t count;
+  int rc;
+  char why[512]; /* when rc != 0: the store's text, read on the worker (it is per thread) */
+  sr_ingest_stats_t stats;
+  void (*done)(sr_node_ingest_t *j);
+  void *arg;
+};
+/* Queues j on a worker: 0, or an error (then done never runs). */
+SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
+/* Stores a new invite of this relay with uses uses (sr_store_invite_create(),
+ * the call `invite create` makes itself when no node runs) and writes its
+ * secret into secret (the caller wipes it). SR_EINVAL when this node is not a
+ * relay: it would refuse the invite. */
+SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
+                                      size_t errlen);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);
 

@@ -10,7 +10,7 @@
 #include "node/config.h"
 #include "node/control.h"
 #include "node/identity.h"
-#include "node/node.h"
+#include "core/version.h"
 #include "store/peers.h"
 #include <signal.h>
 #include <stdio.h>
@@ -163,7 +163,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   memcpy(ncfg.sk, sk, 64);
   sr_gossip_net_callbacks(&ncfg.cb);
   char agent[40];
-  snprintf(agent, sizeof(agent), "seurone/%s", sr_node_version());
+  snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
   sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log, NULL, NULL, NULL};
   sr_net_init(&a->net, &a->loop, &ncfg);
@@ -193,15 +193,33 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     rc = refusal(a->reason, err, errlen);
     goto out;
   }
-  sr_peer_rec_t rec;
-  memset(&rec, 0, sizeof(rec));
-  if (sr_store_peer_get(st, relay_key, &rec) != 0) memcpy(rec.key, relay_key, 32);
-  sr_peer_addr_add(&rec, address); /* after the relay's addresses that worked */
-  rec.flags |= SR_PEER_RELAY | SR_PEER_MANUAL;
-  rec.failures = 0;
-  rec.next_attempt_ms = 0;
-  if ((rc = sr_store_peer_put(st, &rec))) {
-    snprintf(err, errlen, "joined, but could not save the relay in the peer table: %s", sr_store_errmsg(st));
+  /* While a node runs it owns the peer table: a record written behind it is
+   * overwritten by its own at its next save (the relay flag lost). So it
+   * takes the relay, and dials it at once unless it is on the old network key;
+   * with no node, or one that refused (its table full: the relay is not in
+   * it), the store is written here by the same rule (sr_peer_give). */
+  json_t *req = json_pack("{s:s, s:s, s:b, s:b}", "cmd", "peer_add", "address", address, "relay", 1, "dial",
+                          !new_network),
+         *reply = NULL;
+  int saved = 0;
+  if (req && sr_control_call(home, req, &reply, 3000) == 0) {
+    saved = sr_control_reply_code(reply) == 0;
+    if (new_network) {
+      joined->restart_needed = 1;
+    } else if (saved) {
+      joined->dialing = 1;
+    } else {
+      /* Joined, and the relay is in the store (dialled at the next start), but
+       * the person must hear that the running node does not dial it now. */
+      const char *why = json_string_value(json_object_get(reply, "error"));
+      snprintf(joined->refused, sizeof(joined->refused), "%s", why ? why : "no reason given");
+    }
+    json_decref(reply);
+  }
+  json_decref(req);
+  if (!saved && (rc = sr_store_peer_give(st, relay_key, address, SR_PEER_RELAY | SR_PEER_MANUAL))) {
+    snprintf(err, errlen, "joined, but could not save the relay in the peer table: %s",
+             rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     goto out;
   }
   if (new_network) {
@@ -216,23 +234,6 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     }
     joined->wrote_network_key = 1;
   }
-  /* A running node dials the relay at once, if it can: one on the old network
-   * key would fail every handshake with it until it restarts. */
-  json_t *req = json_pack("{s:s, s:s}", "cmd", new_network ? "status" : "peer_add", "address", address), *reply = NULL;
-  if (sr_control_call(home, req, &reply, 3000) == 0) {
-    if (new_network) {
-      joined->restart_needed = 1;
-    } else if (sr_control_reply_code(reply) == 0) {
-      joined->dialing = 1;
-    } else {
-      /* Joined, and the relay is in the store (dialled at the next start), but
-       * the person must hear that the running node does not dial it now. */
-      const char *why = json_string_value(json_object_get(reply, "error"));
-      snprintf(joined->refused, sizeof(joined->refused), "%s", why ? why : "no reason given");
-    }
-    json_decref(reply);
-  }
-  json_decref(req);
   rc = 0;
 out:
   if (sk) sodium_free(sk); /* wipes it */

@@ -3,6 +3,8 @@
  * the running node's table.
  */
 #include "store/peers.h"
+#include "core/err.h"
+#include <string.h>
 
 int sr_peer_kept(const sr_peer_rec_t *p) {
   if (p->flags & SR_PEER_GIVEN) return 1;
@@ -19,4 +21,26 @@ int sr_peer_learned_stale(const sr_peer_rec_t *p, uint64_t now_ms) {
    * the table; nothing vouches for it. */
   if (!p->learned_ms) return 1;
   return now_ms > p->learned_ms && now_ms - p->learned_ms > SR_PEER_LEARNED_TTL_MS;
+}
+
+int sr_peer_give(sr_peer_rec_t *p, const char *address, uint8_t flags) {
+  int rc = sr_peer_addr_add(p, address);
+  if (rc < 0) return rc;
+  p->flags |= flags;
+  p->failures = 0;        /* a person asked for it: dial at once, */
+  p->next_attempt_ms = 0; /* whatever the backoff said */
+  return rc;
+}
+
+int sr_store_peer_give(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], const char *address, uint8_t flags) {
+  sr_peer_rec_t rec;
+  int rc = sr_store_peer_get(st, key, &rec);
+  if (rc == SR_ENOTFOUND) {
+    memset(&rec, 0, sizeof(rec));
+    memcpy(rec.key, key, SR_KEY_BYTES);
+  } else if (rc) {
+    return rc;
+  }
+  if ((rc = sr_peer_give(&rec, address, flags)) < 0) return rc;
+  return sr_store_peer_put(st, &rec);
 }

@@ -122,6 +122,16 @@ int sr_peer_kept(const sr_peer_rec_t *p);
 /* 1 when p is learned, never reached, and was learned more than
  * SR_PEER_LEARNED_TTL_MS before now_ms (or at an unknown time). */
 int sr_peer_learned_stale(const sr_peer_rec_t *p, uint64_t now_ms);
+/* A person gave address for p (`peer add`, an accepted invite): the address
+ * joins the list beside the ones that worked, never instead of them; flags
+ * (SR_PEER_GIVEN bits) join p's, never replace them (a relay stays a relay);
+ * and the backoff is forgotten, so it is dialled at once. The one rule for
+ * the running node and for the CLI when none runs. Returns what
+ * sr_peer_addr_add() does (< 0: the address was refused, p unchanged). */
+SR_MUST_USE int sr_peer_give(sr_peer_rec_t *p, const char *address, uint8_t flags);
+/* sr_peer_give() on the store's record of key (a new one when there is none),
+ * written back: for when no node runs (while one runs it owns the table). */
+SR_MUST_USE int sr_store_peer_give(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], const char *address, uint8_t flags);
 
 /* The address list of a record (store/peer_addrs.c); no store access, the
  * caller puts the record back.

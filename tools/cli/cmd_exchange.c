@@ -2,6 +2,7 @@
  * offline (sneakernet) sync, and the graph as GraphML or CSV for NetworkX,
  * igraph and Gephi. */
 #include "tools/cli/cli.h"
+#include "node/control.h"
 #include "store/ingest.h"
 #include "store/lookup.h"
 #include "store/read.h"
@@ -243,6 +244,7 @@ typedef struct {
   json_t *rejected;
   size_t accepted, duplicates, forks, nrejected, lines;
   int verbose, threads;
+  int via_node; /* a node runs in this home: it owns the store, the entries go to it */
 } import_t;
 
 /* The reason can quote the line (jansson's "near '...'", a field name of the
@@ -302,6 +304,49 @@ static ssize_t read_line(FILE *in, char *buf, size_t cap) {
   return (ssize_t)n;
 }
 
+/* What one ingest request may hold, in base64 bytes: the control socket's
+ * line is at most SR_CONTROL_MAX; the rest is room for the JSON around them. */
+#define NODE_CHUNK_B64 (SR_CONTROL_MAX - 4096)
+
+/* Sends items[0..m) to the running node (control.h, "ingest") in requests
+ * within the socket's bounds, and copies back what became of each: the node
+ * stores them as sr_store_ingest() does here, and also forwards them to its
+ * peers and refreshes its scope. */
+static int ingest_via_node(import_t *im, sr_ingest_item_t *items, size_t m) {
+  char *b64 = malloc(sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL));
+  int rc = 0;
+  if (!b64) return SR_ENOMEM;
+  for (size_t i = 0; i < m && !rc;) {
+    json_t *arr = json_array(), *req = json_pack("{s:s, s:o}", "cmd", "ingest", "entries", arr), *reply = NULL;
+    size_t j = i, size = 0;
+    if (!req) { rc = SR_ENOMEM; break; }
+    while (j < m && j - i < SR_CTL_INGEST_MAX) {
+      size_t b = sodium_base64_ENCODED_LEN(items[j].len, sodium_base64_VARIANT_ORIGINAL);
+      if (j > i && size + b + 4 > NODE_CHUNK_B64) break;
+      sodium_bin2base64(b64, b, items[j].raw, items[j].len, sodium_base64_VARIANT_ORIGINAL);
+      json_array_append_new(arr, json_string(b64));
+      size += b + 4;
+      j++;
+    }
+    if ((rc = sr_control_call(im->cli->home, req, &reply, 120000)) == 0 && (rc = sr_control_reply_code(reply)) == 0) {
+      json_t *res = json_object_get(reply, "results"), *o;
+      if (json_array_size(res) != j - i) rc = SR_ECONTROL;
+      for (size_t k = i; k < j && !rc; k++) {
+        o = json_array_get(res, k - i);
+        const char *id = json_string_value(json_object_get(o, "id")), *why = json_string_value(json_object_get(o, "why"));
+        items[k].status = (int)json_integer_value(json_object_get(o, "status"));
+        if (!id || sr_hex_decode(id, items[k].id, SR_ID_BYTES) != 0) rc = SR_ECONTROL;
+        snprintf(items[k].why, sizeof(items[k].why), "%s", why ? why : "");
+      }
+    }
+    json_decref(reply);
+    json_decref(req);
+    i = j;
+  }
+  free(b64);
+  return rc;
+}
+
 static int import_batch(import_t *im, pending_t *pend, size_t n) {
   sr_ingest_item_t *items = calloc(n ? n : 1, sizeof(*items));
   size_t *map = calloc(n ? n : 1, sizeof(*map)), m = 0;
@@ -317,7 +362,8 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
     items[m].flow.source = SR_SRC_IMPORT;
     map[m++] = i;
   }
-  rc = sr_store_ingest(im->st, items, m, im->threads, now, &stats);
+  /* One owner: while a node runs, it stores them (and forwards them). */
+  rc = im->via_node ? ingest_via_node(im, items, m) : sr_store_ingest(im->st, items, m, im->threads, now, &stats);
   if (rc) goto done;
   /* The store committed; now tell what happened to each line, in line order,
    * each on a line of its own (not after the progress line). */
@@ -387,7 +433,8 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   if (!path) return cli_fail(SR_EXIT_USAGE, "usage: seurone import FILE|- (see seurone import --help)");
   FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
   if (!in) return cli_fail(SR_EXIT_ENV, "cannot read %s: %s", path, strerror(errno));
-  if (!(im.st = cli_open_store(cli, 0))) { if (in != stdin) fclose(in); return SR_EXIT_ENV; }
+  im.via_node = sr_control_run_info(cli->home, NULL, NULL, 0) == 0;
+  if (!im.via_node && !(im.st = cli_open_store(cli, 0))) { if (in != stdin) fclose(in); return SR_EXIT_ENV; }
   im.rejected = json_array();
   pending_t *pend = calloc(batch, sizeof(*pend));
   line = malloc(CLI_JSONL_LINE_MAX + 2);
@@ -417,7 +464,7 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   cli_status_clear(); /* the summary says it all */
   if (rc) {
     rc = cli_fail(SR_EXIT_ENV, "import stopped at line %zu: %s; every batch reported as committed before it is stored",
-                  im.lines, rc == SR_ESTORE ? sr_store_errmsg(im.st) : sr_strerror(rc));
+                  im.lines, rc == SR_ESTORE && im.st ? sr_store_errmsg(im.st) : sr_strerror(rc));
     goto done;
   }
   if (ferror(in)) { rc = cli_fail(SR_EXIT_ENV, "reading %s failed: %s", path, strerror(errno)); goto done; }

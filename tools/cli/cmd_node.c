@@ -331,19 +331,10 @@ static int peer_add(sr_cli_t *cli, int argc, char **argv) {
     }
     json_decref(r);
   } else if (rc == SR_ENONODE) {
+    /* No node owns the table: the same rule it applies (store/peers.h). */
     sr_store_t *st = cli_open_store(cli, 0);
-    sr_peer_rec_t rec;
     if (!st) return SR_EXIT_ENV;
-    if (sr_store_peer_get(st, key, &rec) != 0) {
-      memset(&rec, 0, sizeof(rec));
-      memcpy(rec.key, key, SR_KEY_BYTES);
-    }
-    /* Beside the addresses that worked, never instead of them. */
-    rc = sr_peer_addr_add(&rec, addr);
-    rec.flags |= SR_PEER_MANUAL;
-    rec.failures = 0;       /* a person asked for it: dial at once, */
-    rec.next_attempt_ms = 0; /* whatever the backoff said */
-    if (rc >= 0) rc = sr_store_peer_put(st, &rec);
+    rc = sr_store_peer_give(st, key, addr, SR_PEER_MANUAL);
     if (rc) cli_fail(SR_EXIT_ENV, "cannot save the peer in the store of %s: %s", cli->home,
                      rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
@@ -493,17 +484,33 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
       fprintf(stderr, "note: %s is not configured as a relay; the invite works once the node runs with `seurone run "
               "--relay` (or relay = yes in the config)\n", cli->home);
   }
-  sr_store_t *st = cli_open_store(cli, 0);
-  if (!st) return SR_EXIT_ENV;
-  rc = sr_store_invite_create(st, (uint32_t)uses, cli_now_ms(), secret);
-  if (rc) {
-    cli_fail(SR_EXIT_ENV, "cannot store the invite in %s: %s", cli->home,
-             rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  if (running) {
+    /* The running node owns its store: it stores the invite. */
+    json_t *r = NULL;
+    const char *hex;
+    if (node_call(cli, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", (json_int_t)uses), &r)) return SR_EXIT_ENV;
+    if (sr_control_reply_code(r)) {
+      rc = node_refused(r, "invite create");
+      json_decref(r);
+      return rc;
+    }
+    hex = jstr(r, "secret", "");
+    rc = sr_hex_decode(hex, secret, sizeof(secret));
+    json_decref(r);
+    if (rc) return cli_fail(SR_EXIT_ENV, "the node's reply holds no invite secret");
+  } else {
+    sr_store_t *st = cli_open_store(cli, 0);
+    if (!st) return SR_EXIT_ENV;
+    rc = sr_store_invite_create(st, (uint32_t)uses, cli_now_ms(), secret);
+    if (rc) {
+      cli_fail(SR_EXIT_ENV, "cannot store the invite in %s: %s", cli->home,
+               rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+      sr_store_close(st);
+      sodium_memzero(secret, sizeof(secret));
+      return SR_EXIT_ENV;
+    }
     sr_store_close(st);
-    sodium_memzero(secret, sizeof(secret));
-    return SR_EXIT_ENV;
   }
-  sr_store_close(st);
   rc = sr_invite_format(address, cfg.network_key, secret, code, sizeof(code));
   sodium_memzero(secret, sizeof(secret));
   if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an invite code for the address '%s': %s", address, sr_strerror(rc));

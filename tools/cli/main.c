@@ -2,7 +2,7 @@
  * Global options come before the command: seurone [--home DIR] COMMAND [ARGS]
  * (--home and --json are also accepted after the command). */
 #include "tools/cli/cli.h"
-#include "node/node.h"
+#include "core/version.h"
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
@@ -222,7 +222,7 @@ static void main_usage(FILE *out) {
           "seurone %s: a peer-to-peer social graph node\n\n"
           "usage: seurone [--home DIR] COMMAND [ARGS]   (seurone COMMAND --help for details)\n\n"
           "commands:\n",
-          sr_node_version());
+          SR_VERSION);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\nThe home directory is --home DIR, else $SEURONE_HOME, else ~/.seurone.\n");
@@ -239,7 +239,7 @@ int main(int argc, char **argv) {
     if (r < 0) return SR_EXIT_USAGE;
     if (r == 0) {
       if (cli_is_help(argv[i])) { main_usage(stdout); return 0; }
-      if (strcmp(argv[i], "--version") == 0) { printf("seurone %s\n", sr_node_version()); return 0; }
+      if (strcmp(argv[i], "--version") == 0) { printf("seurone %s\n", SR_VERSION); return 0; }
       return cli_fail(SR_EXIT_USAGE, "unknown option %s (see seurone --help)", argv[i]);
     }
     i++;

@@ -1,0 +1,55 @@
+/* status.c: the documents the control socket answers `status` and `peers`
+ * with: the node's counters and the peer table with live state. */
+#include "core/core.h"
+#include "node/daemon_internal.h"
+#include "node/peer_json.h"
+#include <string.h>
+
+json_t *sr_node_status(sr_node_t *n) {
+  sr_gossip_stats_t gs;
+  sr_store_info_t info;
+  char hex[65];
+  sr_gossip_stats(n->g, &gs);
+  memset(&info, 0, sizeof(info));
+  sr_store_info(n->store, &info);
+  sr_hex_encode(n->pk, 32, hex);
+  json_t *st =
+      json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "running",
+                1, "id", hex, "uptime_s", (json_int_t)((sr_node_now_ms() - n->started_ms) / 1000), "relay", n->relay,
+                "address", n->address, "peers", sr_status_sessions_json(n->g), "entries_in", (json_int_t)gs.entries_in,
+                "entries_out", (json_int_t)gs.entries_out, "bytes_in", (json_int_t)gs.bytes_in, "bytes_out",
+                (json_int_t)gs.bytes_out, "duplicates", (json_int_t)gs.duplicates, "haves_in", (json_int_t)gs.haves_in,
+                "haves_out", (json_int_t)gs.haves_out, "rejected", (json_int_t)gs.rejected, "store_bytes",
+                (json_int_t)info.file_bytes, "store_entries", (json_int_t)info.entries, "scope_authors",
+                (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
+  if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
+  return st;
+}
+
+json_t *sr_node_peers(sr_node_t *n) {
+  json_t *arr = json_array(), *live = sr_status_sessions_json(n->g);
+  uint64_t now = sr_node_now_ms();
+  for (size_t i = 0; i < n->nknown; i++) {
+    known_t *k = &n->known[i];
+    json_t *o = sr_peer_json(&k->rec), *s;
+    size_t j;
+    if (!o) continue;
+    const char *hex = json_string_value(json_object_get(o, "key"));
+    if (sr_gossip_connected(n->g, k->rec.key)) {
+      /* A live session is seen now, however long ago it began. */
+      json_object_set_new(o, "connected", json_true());
+      json_object_set_new(o, "last_seen", json_integer((json_int_t)now));
+      if (k->connected_ms) json_object_set_new(o, "connected_since", json_integer((json_int_t)k->connected_ms));
+    }
+    json_array_foreach(live, j, s) {
+      if (strcmp(json_string_value(json_object_get(s, "key")), hex) == 0) {
+        json_object_set(o, "direction", json_object_get(s, "direction"));
+        json_object_set(o, "entries_in", json_object_get(s, "entries_in"));
+        json_object_set(o, "entries_out", json_object_get(s, "entries_out"));
+      }
+    }
+    json_array_append_new(arr, o);
+  }
+  json_decref(live);
+  return arr;
+}
