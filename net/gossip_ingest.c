@@ -27,18 +27,20 @@ static void batch_work(uv_work_t *req) {
   snprintf(b->why, sizeof(b->why), "%s", b->rc == SR_ESTORE ? sr_store_errmsg(b->g->store) : sr_strerror(b->rc));
 }
 
-/* Back on the loop thread: tell peers, forward what is new. */
 /* Reads again from the peers paused while a batch was full. */
 static void resume_paused(sr_gossip_t *g) {
-  for (sr_gpeer_t *q = g->peers; q; q = q->next)
+  for (sr_gpeer_t *q = g->peers, *next; q; q = next) {
+    next = q->next; /* a drop frees q at once (on_closed) */
     if (q->paused && !q->closing) {
       q->paused = 0;
       q->last_rx = sr_gossip_now(g); /* its silence was ours */
       int rc = sr_net_conn_pause(q->conn, 0);
       if (rc) sr_gossip_drop(q, rc, "reading from it again failed"); /* else it would sit unread */
     }
+  }
 }
 
+/* Back on the loop thread: tell peers, forward what is new. */
 static void batch_done(uv_work_t *req, int status) {
   batch_t *b = req->data;
   sr_gossip_t *g = b->g;
