@@ -15,6 +15,7 @@
  */
 #ifndef SR_BOXSTREAM_H
 #define SR_BOXSTREAM_H
+#include "core/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,18 +37,18 @@ typedef struct {
   int said_goodbye;
 } sr_box_writer;
 
-int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES],
+SR_MUST_USE int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES],
                        const uint8_t nonce[SR_BOX_NONCE_BYTES]);
 
 /* Seal len (>= 1) bytes of msg into out (capacity out_cap, at least
  * sr_box_sealed_size(len)), splitting into 4096-byte bodies. Sets *out_len.
  * SR_EINVAL for len 0, SR_ETOOBIG if out_cap is short, SR_EBOXCLOSED after
  * the goodbye. msg and out must not overlap. */
-int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out,
+SR_MUST_USE int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out,
                        size_t out_cap, size_t *out_len);
 
 /* Write the goodbye (SR_BOX_GOODBYE_BYTES) to out; later seals fail. */
-int sr_box_writer_goodbye(sr_box_writer *w, uint8_t out[SR_BOX_GOODBYE_BYTES]);
+SR_MUST_USE int sr_box_writer_goodbye(sr_box_writer *w, uint8_t out[SR_BOX_GOODBYE_BYTES]);
 
 void sr_box_writer_wipe(sr_box_writer *w);
 
@@ -68,7 +69,7 @@ typedef struct {
   uint8_t body[SR_BOX_BODY_MAX]; /* ciphertext, then plaintext */
 } sr_box_reader;
 
-int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES],
+SR_MUST_USE int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES],
                        const uint8_t nonce[SR_BOX_NONCE_BYTES]);
 
 /* Feed any chunk of the stream (any length, including 0). Consumes bytes until
@@ -80,13 +81,13 @@ int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES],
  *   SR_EBOXLEN       header announced length 0 (not a goodbye) or > 4096
  *   SR_EBOXAFTERBYE  bytes after the goodbye
  * Errors are sticky: later calls return the same code. */
-int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used,
+SR_MUST_USE int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used,
                        const uint8_t **msg, size_t *msg_len);
 
 /* The underlying stream ended (EOF). 0 if the goodbye was received;
  * SR_EBOXTRUNC if it ended inside a box; SR_EBOXNOBYE at a box boundary
  * without goodbye; the sticky error if the reader had failed. */
-int sr_box_reader_end(const sr_box_reader *r);
+SR_MUST_USE int sr_box_reader_end(const sr_box_reader *r);
 
 void sr_box_reader_wipe(sr_box_reader *r);
 

@@ -16,6 +16,7 @@
  */
 #ifndef SR_CANON_H
 #define SR_CANON_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <msgpack.h>
@@ -28,7 +29,7 @@
  * SR_ETRUNC, SR_ETRAILING, SR_ENONSHORT, SR_ESIGNED, SR_EKEYORDER, SR_EKEYDUP,
  * SR_EKEYTYPE, SR_EUTF8, SR_EFLOAT, SR_EEXT, SR_EDEPTH, SR_ENEVERUSED.
  * If err_off is not NULL it receives the offset of the offending byte. */
-int sr_canon_check(const uint8_t *buf, size_t len, int max_depth, size_t *err_off);
+SR_MUST_USE int sr_canon_check(const uint8_t *buf, size_t len, int max_depth, size_t *err_off);
 
 /* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). */
 int sr_utf8_valid(const uint8_t *s, size_t len);
@@ -37,7 +38,7 @@ int sr_utf8_valid(const uint8_t *s, size_t len);
  * or duplicate key, invalid UTF-8 or a tree deeper than max_depth is refused
  * with the same codes as sr_canon_check. Nothing is written on error only if the
  * caller discards the buffer; check the return. */
-int sr_canon_encode(msgpack_packer *pk, const msgpack_object *obj, int max_depth);
+SR_MUST_USE int sr_canon_encode(msgpack_packer *pk, const msgpack_object *obj, int max_depth);
 
 /* The cursor over checked canonical bytes. Each reader consumes one value of the
  * named type and returns 0, or SR_EINVAL (cursor unchanged) when the next value
@@ -55,13 +56,13 @@ enum sr_mp_kind {
 
 void sr_mp_init(sr_mp_t *mp, const uint8_t *buf, size_t len);
 enum sr_mp_kind sr_mp_peek(const sr_mp_t *mp);
-int sr_mp_array(sr_mp_t *mp, uint32_t *n);
-int sr_mp_map(sr_mp_t *mp, uint32_t *n);
-int sr_mp_str(sr_mp_t *mp, const char **s, uint32_t *len);
-int sr_mp_bin(sr_mp_t *mp, const uint8_t **b, uint32_t *len);
-int sr_mp_uint(sr_mp_t *mp, uint64_t *v);
-int sr_mp_nil(sr_mp_t *mp);
+SR_MUST_USE int sr_mp_array(sr_mp_t *mp, uint32_t *n);
+SR_MUST_USE int sr_mp_map(sr_mp_t *mp, uint32_t *n);
+SR_MUST_USE int sr_mp_str(sr_mp_t *mp, const char **s, uint32_t *len);
+SR_MUST_USE int sr_mp_bin(sr_mp_t *mp, const uint8_t **b, uint32_t *len);
+SR_MUST_USE int sr_mp_uint(sr_mp_t *mp, uint64_t *v);
+SR_MUST_USE int sr_mp_nil(sr_mp_t *mp);
 /* Skips one whole value (containers included). */
-int sr_mp_skip(sr_mp_t *mp);
+SR_MUST_USE int sr_mp_skip(sr_mp_t *mp);
 
 #endif

@@ -14,6 +14,7 @@
  * s * (n - s), s the size of the subtree below the edge. */
 #ifndef SR_CASCADE_H
 #define SR_CASCADE_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,7 +46,7 @@ typedef struct sr_cascade_forest {
 /* Builds the forest. label (may be NULL) gives each node's author as a small
  * integer; trees[t].people counts distinct labels. Returns 0 or SR_ENOMEM
  * (then f holds nothing to free). */
-int sr_cascade_build(sr_cascade_forest_t *f, const uint32_t *parent, const uint32_t *label, uint32_t n);
+SR_MUST_USE int sr_cascade_build(sr_cascade_forest_t *f, const uint32_t *parent, const uint32_t *label, uint32_t n);
 void sr_cascade_free(sr_cascade_forest_t *f);
 
 /* Distinct labels over the subtree of node v (v included), plus extra unless it

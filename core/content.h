@@ -16,6 +16,7 @@
  */
 #ifndef SR_CONTENT_H
 #define SR_CONTENT_H
+#include "core/err.h"
 #include "core/entry.h"
 
 enum sr_ctype {
@@ -39,12 +40,12 @@ typedef struct sr_content {
 
 /* Checks e's content against its type's schema and fills c. Returns 0 or
  * SR_ECONTENT with a sentence in why (if why != NULL) naming the field. */
-int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t whylen);
+SR_MUST_USE int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t whylen);
 
 const char *sr_contact_state_name(int state);
 const char *sr_role_name(int role);
 /* Parses "follow"/"unfollow"/"block" (or member/supporter/left): value or SR_EINVAL. */
-int sr_contact_state_parse(const char *s, size_t len);
-int sr_role_parse(const char *s, size_t len);
+SR_MUST_USE int sr_contact_state_parse(const char *s, size_t len);
+SR_MUST_USE int sr_role_parse(const char *s, size_t len);
 
 #endif

@@ -32,7 +32,7 @@ static int decode_body(sr_entry_t *e) {
   memcpy(e->author, b, SR_KEY_BYTES);
   if (sr_mp_uint(&mp, &e->seq)) return SR_EBODYSHAPE;
   if (sr_mp_peek(&mp) == SR_MP_NIL) {
-    sr_mp_nil(&mp);
+    if (sr_mp_nil(&mp)) return SR_EBODYSHAPE;
     e->has_prev = 0;
     memset(e->prev, 0, SR_ID_BYTES);
   } else {

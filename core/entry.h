@@ -11,6 +11,7 @@
  */
 #ifndef SR_ENTRY_H
 #define SR_ENTRY_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sodium.h>
@@ -49,26 +50,26 @@ typedef struct sr_entry {
 /* Decodes raw canonically and computes the id. Does not check the signature.
  * Errors: SR_EENTRYSIZE, any sr_canon_check code, SR_ESHAPE, SR_EBODYSHAPE,
  * SR_EVERSION, SR_ETYPE, SR_ESEQ (seq 0), SR_EPREV (prev nil iff seq == 1 broken). */
-int sr_entry_decode(const uint8_t *raw, size_t len, sr_entry_t *e);
+SR_MUST_USE int sr_entry_decode(const uint8_t *raw, size_t len, sr_entry_t *e);
 
 /* Reads only the author from raw, without the canonical checks or the id hash:
  * for routing decisions before the full check. 0, or SR_ESHAPE when raw does not
  * start like an entry (sr_entry_decode still decides whether it is one). */
-int sr_entry_peek_author(const uint8_t *raw, size_t len, uint8_t author[SR_KEY_BYTES]);
+SR_MUST_USE int sr_entry_peek_author(const uint8_t *raw, size_t len, uint8_t author[SR_KEY_BYTES]);
 
 /* Verifies the signature over the body bytes: 0 or SR_ESIG. */
-int sr_entry_verify(const sr_entry_t *e);
+SR_MUST_USE int sr_entry_verify(const sr_entry_t *e);
 
 /* Decode + verify + content schema (core/content.h) in one call: what anyone
  * holding only the entry can check. why (may be NULL) receives a detail. */
-int sr_entry_check(const uint8_t *raw, size_t len, sr_entry_t *e, char *why, size_t whylen);
+SR_MUST_USE int sr_entry_check(const uint8_t *raw, size_t len, sr_entry_t *e, char *why, size_t whylen);
 
 /* Builds and signs an entry. content/content_len must be one canonical map
  * (e.g. from sr_canon_encode). prev is NULL exactly when seq == 1.
  * Writes at most cap bytes to out and the length to *out_len; fills *e (whose
  * pointers then point into out). Errors: SR_EINVAL, SR_ETYPE, SR_ECONTENT,
  * SR_EENTRYSIZE, SR_ETOOBIG (cap too small), SR_ENOMEM. */
-int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
+SR_MUST_USE int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
                     uint64_t ts, const char *type, const uint8_t *content, size_t content_len,
                     uint8_t *out, size_t cap, size_t *out_len, sr_entry_t *e);
 

@@ -284,7 +284,7 @@ int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char
     }
   }
   sr_mp_init(&mp, buf, len);
-  sr_mp_map(&mp, &n);
+  if (sr_mp_map(&mp, &n)) FAIL("flow-report content is not a map");
   for (uint32_t i = 0; i < n; i++) {
     int key = -1;
     if (sr_mp_str(&mp, &k, &klen)) FAIL("flow-report key is not a string");

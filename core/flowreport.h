@@ -29,6 +29,7 @@
  */
 #ifndef SR_FLOWREPORT_H
 #define SR_FLOWREPORT_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <msgpack.h>
@@ -78,7 +79,7 @@ int64_t sr_flowreport_total(const sr_flowreport_t *r);
  * "0.5", "0.001"; no sign, exponent, inf or nan) into *milli = epsilon * 1000,
  * within [SR_FLOWREPORT_EPS_MILLI_MIN, MAX]. Returns 0 or SR_EINVAL. One rule for
  * the config key flow_epsilon and `flow report --epsilon`. */
-int sr_flowreport_epsilon_parse(const char *s, uint32_t *milli);
+SR_MUST_USE int sr_flowreport_epsilon_parse(const char *s, uint32_t *milli);
 
 /* Laplace scale b = sensitivity / epsilon for an epsilon_milli. */
 double sr_flowreport_scale(uint32_t epsilon_milli);
@@ -89,11 +90,11 @@ double sr_flowreport_laplace(double b);
 /* Adds independent Laplace(0, scale(r->epsilon_milli)) noise to every count,
  * rounded to the nearest integer (post-processing: keeps the DP guarantee);
  * negative results are kept. SR_EINVAL when epsilon_milli is out of range. */
-int sr_flowreport_noise(sr_flowreport_t *r);
+SR_MUST_USE int sr_flowreport_noise(sr_flowreport_t *r);
 
 /* Encodes r as the canonical content map (core/canon.h) appended to sb.
  * SR_EINVAL when r breaks the schema bounds (parse would refuse it). */
-int sr_flowreport_encode(const sr_flowreport_t *r, msgpack_sbuffer *sb);
+SR_MUST_USE int sr_flowreport_encode(const sr_flowreport_t *r, msgpack_sbuffer *sb);
 /* Checks that buf is canonical and a valid flow-report content, and fills r.
  * Strict: v == 1; every listed key present with its type and bounds; hops has
  * 17 counts; latency_edges 1..31 strictly increasing positive uints;
@@ -104,7 +105,7 @@ int sr_flowreport_encode(const sr_flowreport_t *r, msgpack_sbuffer *sb);
  * Returns 0, or SR_EVERSION for a report of a later version (v > 1) that names
  * nobody — valid content, but not in this layout (r is not filled) — or
  * SR_ECONTENT with a sentence in why (why may be NULL). */
-int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char *why, size_t whylen);
+SR_MUST_USE int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char *why, size_t whylen);
 /* 1 when an entry's type (type_len bytes, not NUL-terminated) names a flow
  * report: SR_FLOWREPORT_TYPE or SR_FLOWREPORT_TYPE_OLD. */
 int sr_flowreport_is_type(const char *type, size_t type_len);
@@ -127,7 +128,7 @@ typedef struct sr_flowreport_sum {
 void sr_flowreport_sum_init(sr_flowreport_sum_t *s);
 /* Adds r. SR_EINVAL (s unchanged) when r's latency edges differ from the
  * sum's: buckets of different layouts cannot be added. */
-int sr_flowreport_sum_add(sr_flowreport_sum_t *s, const sr_flowreport_t *r);
+SR_MUST_USE int sr_flowreport_sum_add(sr_flowreport_sum_t *s, const sr_flowreport_t *r);
 /* Standard error of one summed bucket: sqrt(sum 2 b_i^2), which is
  * sqrt(k * 2 * b^2) when every report used the same epsilon. */
 double sr_flowreport_sum_se(const sr_flowreport_sum_t *s);

@@ -25,7 +25,10 @@ int sr_flownet_combine(const sr_flowheld_t *held, size_t n, uint64_t latest, uin
         out->other_layout++; /* a later version's buckets cannot be added to ours */
         continue;
       }
-      sr_flowreport_sum_add(&out->s, &h->r);
+      if (sr_flowreport_sum_add(&out->s, &h->r)) {
+        out->other_layout++; /* not reached: the layout was checked against standard above */
+        continue;
+      }
       kept++;
       out->used[out->nused++] = j - 1;
     }

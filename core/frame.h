@@ -19,6 +19,7 @@
  */
 #ifndef SR_FRAME_H
 #define SR_FRAME_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <msgpack.h>
@@ -73,26 +74,26 @@ typedef struct sr_frame {
 /* Finds where the first frame in buf ends. Returns 0 and *frame_len, or SR_ETRUNC
  * when more bytes are needed, SR_EFRAMESIZE when the frame cannot fit in
  * SR_FRAME_MAX, or another code when the bytes are not a canonical value. */
-int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len);
+SR_MUST_USE int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len);
 
 /* Decodes one whole frame (exactly len bytes). Unknown kinds decode with only
  * kind set (forward compatibility: the receiver ignores them); a known kind with
  * trailing elements a later version added is read for its known fields (also
  * inside each note), and one missing a field is SR_EFRAME (docs/protocol.md,
  * "Extending frames"). Errors: SR_EFRAME, or a canonical-msgpack code. */
-int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f);
+SR_MUST_USE int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f);
 
 /* Encoders append one frame to sb (msgpack-c's growing buffer). */
-int sr_frame_hello(msgpack_sbuffer *sb, const char *agent, int relay);
-int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n);
-int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t hops);
-int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[32], uint64_t seq);
-int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
-int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]);
-int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
-int sr_frame_ping(msgpack_sbuffer *sb);
-int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
-int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
+SR_MUST_USE int sr_frame_hello(msgpack_sbuffer *sb, const char *agent, int relay);
+SR_MUST_USE int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n);
+SR_MUST_USE int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t hops);
+SR_MUST_USE int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[32], uint64_t seq);
+SR_MUST_USE int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
+SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]);
+SR_MUST_USE int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
+SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
+SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
+SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
                      const uint64_t *x, size_t nx);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #ifndef SR_GRAPH_H
 #define SR_GRAPH_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,7 @@ typedef struct sr_graph {
 
 /* Builds g from m edges src[i] -> dst[i] over n nodes (every id < n). The caller
  * owns g afterwards (sr_graph_free). Errors: SR_EINVAL, SR_ENOMEM. */
-int sr_graph_build(sr_graph_t *g, uint32_t n, const uint32_t *src, const uint32_t *dst, uint64_t m);
+SR_MUST_USE int sr_graph_build(sr_graph_t *g, uint32_t n, const uint32_t *src, const uint32_t *dst, uint64_t m);
 void sr_graph_free(sr_graph_t *g);
 
 #endif

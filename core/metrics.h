@@ -13,6 +13,7 @@
  */
 #ifndef SR_METRICS_H
 #define SR_METRICS_H
+#include "core/err.h"
 #include "core/graph.h"
 #include <stdint.h>
 
@@ -28,18 +29,18 @@ void sr_metric_out_degree(const sr_graph_t *g, uint32_t *out);
  * 0 for an empty graph), or SR_ETOOBIG when max_iter iterations did not
  * converge (NetworkX raises PowerIterationFailedConvergence; out then holds the
  * last iterate), or SR_EINVAL (alpha outside [0,1], tol <= 0, max_iter < 1). */
-int sr_metric_pagerank(const sr_graph_t *g, double alpha, double tol, int max_iter, double *out);
+SR_MUST_USE int sr_metric_pagerank(const sr_graph_t *g, double alpha, double tol, int max_iter, double *out);
 
 /* Component labels: label[v] = index of v's component, components numbered
  * 0,1,... in order of their smallest node id. Return the number of components.
  * wcc: the partition of nx.weakly_connected_components(G);
  * scc: the partition of nx.strongly_connected_components(G) (iterative Tarjan). */
-int sr_metric_wcc(const sr_graph_t *g, uint32_t *label);
-int sr_metric_scc(const sr_graph_t *g, uint32_t *label);
+SR_MUST_USE int sr_metric_wcc(const sr_graph_t *g, uint32_t *label);
+SR_MUST_USE int sr_metric_scc(const sr_graph_t *g, uint32_t *label);
 
 /* nx.harmonic_centrality(G): out[u] = sum over v != u reaching u of 1/d(v, u)
  * (distances FROM the other nodes TO u along directed edges). One BFS per node. */
-int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, void *ctx);
+SR_MUST_USE int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, void *ctx);
 
 /* nx.betweenness_centrality(G) (Brandes, directed, normalized=True: scaled by
  * 1/((n-1)(n-2)) when n > 2, unscaled otherwise).
@@ -49,18 +50,18 @@ int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, 
  * `seed`; not Python's random, so the sample differs from NetworkX's for the
  * same seed) and scaled by an extra n/pivots, which makes it an unbiased
  * estimate of the exact value. */
-int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out,
+SR_MUST_USE int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out,
                           sr_metric_progress cb, void *ctx);
 
 /* nx.core_number(G.to_undirected()) (Batagelj-Zaversnik, O(n + m)). */
-int sr_metric_kcore(const sr_graph_t *g, uint32_t *out);
+SR_MUST_USE int sr_metric_kcore(const sr_graph_t *g, uint32_t *out);
 
 /* nx.clustering(G.to_undirected()): 2 T(v) / (d(v) (d(v) - 1)), 0 when d < 2. */
-int sr_metric_clustering(const sr_graph_t *g, double *out);
+SR_MUST_USE int sr_metric_clustering(const sr_graph_t *g, double *out);
 
 /* The adjacency of G.to_undirected() as CSR: *off (n + 1 entries) and *adj
  * (rows sorted, unique, no self-loops), malloc'd; the caller frees both. */
-int sr_metric_undirected(const sr_graph_t *g, uint64_t **off, uint32_t **adj);
+SR_MUST_USE int sr_metric_undirected(const sr_graph_t *g, uint64_t **off, uint32_t **adj);
 
 /* Louvain communities on G.to_undirected() (resolution 1, unit weights), the
  * method of nx.community.louvain_communities(G.to_undirected(), seed=...):
@@ -74,15 +75,15 @@ int sr_metric_undirected(const sr_graph_t *g, uint64_t **off, uint32_t **adj);
  * label[v] = community index, numbered by smallest node id; *modularity (may
  * be NULL) gets nx.community.modularity of it. Returns the number of
  * communities. Deterministic for a given graph and seed. */
-int sr_metric_louvain(const sr_graph_t *g, uint64_t seed, uint32_t *label, double *modularity);
+SR_MUST_USE int sr_metric_louvain(const sr_graph_t *g, uint64_t seed, uint32_t *label, double *modularity);
 /* The same with `starts` runs (0: the default, up to 32 on small graphs, fewer
  * as the graph grows) and progress reported per run. */
-int sr_metric_louvain_ex(const sr_graph_t *g, uint64_t seed, unsigned starts, uint32_t *label, double *modularity,
+SR_MUST_USE int sr_metric_louvain_ex(const sr_graph_t *g, uint64_t seed, unsigned starts, uint32_t *label, double *modularity,
                          sr_metric_progress cb, void *ctx);
 
 /* nx.community.modularity(G.to_undirected(), communities) (resolution 1) of the
  * partition given by label[v] < n. 0 for a graph without edges. */
-int sr_metric_modularity(const sr_graph_t *g, const uint32_t *label, double *q);
+SR_MUST_USE int sr_metric_modularity(const sr_graph_t *g, const uint32_t *label, double *q);
 
 /* splitmix64 (Steele, Lea, Flood 2014): the generator behind every --seed here
  * (betweenness pivots, Louvain orders). Public so that a benchmark can draw the

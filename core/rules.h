@@ -2,6 +2,7 @@
  * author's current head and the receiver's clock. The store applies its verdict. */
 #ifndef SR_RULES_H
 #define SR_RULES_H
+#include "core/err.h"
 #include "core/entry.h"
 
 /* An author's head: the newest entry of the branch this node follows. */
@@ -18,6 +19,6 @@ typedef struct sr_head {
  *   SR_ESEQ     seq <= head: a duplicate or a fork; the caller compares ids
  *   SR_EGAP     seq > head+1: an earlier entry is missing
  *   SR_EPREV    seq == head+1 but prev is not the head's id */
-int sr_rule_next(const sr_entry_t *e, const sr_head_t *h, uint64_t now_ms);
+SR_MUST_USE int sr_rule_next(const sr_entry_t *e, const sr_head_t *h, uint64_t now_ms);
 
 #endif

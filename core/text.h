@@ -22,6 +22,7 @@
  * bytes and a NUL (when cap > 0) and return the length the whole result needs. */
 #ifndef SR_TEXT_H
 #define SR_TEXT_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,7 +52,7 @@ size_t sr_text_fit(const char *s, size_t len, size_t width, int pad, char *out, 
  * order (l is escaped, not NUL-terminated, valid during the call); a nonzero
  * return stops the walk and is returned. Empty text gives one empty line.
  * Returns 0, or SR_ENOMEM. */
-int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
+SR_MUST_USE int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
                  int (*line)(void *ctx, const char *l, size_t n), void *ctx);
 
 #endif

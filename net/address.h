@@ -12,6 +12,7 @@
  */
 #ifndef SR_NET_ADDRESS_H
 #define SR_NET_ADDRESS_H
+#include "core/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,31 +27,31 @@
  * always enough). host is written bare or, if it contains ':', in brackets.
  * SR_EADDRHOST for an empty/over-long/malformed host, SR_EADDRPORT for port 0,
  * SR_ETOOBIG if cap is short. */
-int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[32], char *out, size_t cap);
+SR_MUST_USE int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[32], char *out, size_t cap);
 
 /* Parse s. On success host (cap >= SR_NET_HOST_MAX) holds the host without
  * brackets, *port and pk are set. Errors: SR_EADDRSCHEME, SR_EADDRHOST,
  * SR_EADDRPORT, SR_EADDRKEY; outputs are then unspecified. */
-int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *port, uint8_t pk[32]);
+SR_MUST_USE int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *port, uint8_t pk[32]);
 
 /* The host to advertise for a node listening on listen_host: listen_host
  * itself unless it is a wildcard ("", "0.0.0.0", "::"), else the first
  * non-loopback IPv4 address of this machine, else "127.0.0.1".
  * out: cap >= SR_NET_HOST_MAX. */
-int sr_net_advertise_host(const char *listen_host, char *out, size_t cap);
+SR_MUST_USE int sr_net_advertise_host(const char *listen_host, char *out, size_t cap);
 /* The IP literal to listen on for host: an IPv4 or IPv6 literal is copied; a
  * host name ("localhost") is resolved once, now (blocking getaddrinfo), to its
  * first IPv4 address, else its first IPv6 one: a name that resolves to both
  * (localhost: 127.0.0.1 and ::1) is bound on the address peers dial first.
  * SR_ENETRESOLVE when it does not resolve, SR_ETOOBIG when out is too small. */
-int sr_net_listen_ip(const char *host, char *out, size_t cap);
+SR_MUST_USE int sr_net_listen_ip(const char *host, char *out, size_t cap);
 
 /* The Seurone network's default network key (docs/protocol.md, "Transport"). */
 void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]);
 
 /* Parse 64 hex digits (either case, nothing else) into a network key;
  * SR_ENETKEY otherwise. */
-int sr_net_netkey_parse(const char *hex, uint8_t out[SR_NET_NETKEY_LEN]);
+SR_MUST_USE int sr_net_netkey_parse(const char *hex, uint8_t out[SR_NET_NETKEY_LEN]);
 
 /* Write 64 lowercase hex digits and a NUL (out: SR_NET_KEYHEX_BYTES). */
 void sr_net_netkey_format(const uint8_t key[SR_NET_NETKEY_LEN], char out[SR_NET_KEYHEX_BYTES]);

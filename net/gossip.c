@@ -66,6 +66,14 @@ int sr_gossip_send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb) {
   return rc;
 }
 
+int sr_gossip_send_frame(sr_gpeer_t *p, msgpack_sbuffer *sb, int built) {
+  if (built) {
+    msgpack_sbuffer_destroy(sb);
+    return built;
+  }
+  return sr_gossip_send_sb(p, sb);
+}
+
 uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author) {
   sr_head_t h;
   if (sr_store_get_head(g->store, author, &h)) return 0;
@@ -82,12 +90,10 @@ static void send_hello_and_notes(sr_gpeer_t *p) {
   sr_gossip_t *g = p->g;
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
-  sr_frame_hello(&sb, g->lim.agent ? g->lim.agent : "seurone", g->relay);
-  sr_gossip_send_sb(p, &sb);
+  sr_gossip_send_frame(p, &sb, sr_frame_hello(&sb, g->lim.agent ? g->lim.agent : "seurone", g->relay));
   if (g->reach_addr[0]) {
     msgpack_sbuffer_init(&sb);
-    sr_frame_reachable(&sb, g->reach_addr);
-    sr_gossip_send_sb(p, &sb);
+    sr_gossip_send_frame(p, &sb, sr_frame_reachable(&sb, g->reach_addr));
   }
   sr_gossip_send_our_notes(p, 0);
   /* Addresses go only where this node's rule allows (may_share), never to a
@@ -97,8 +103,7 @@ static void send_hello_and_notes(sr_gpeer_t *p) {
     size_t n = g->h.share_peers(g->h.ctx, addrs, SR_FRAME_MAX_PEERS);
     if (n) {
       msgpack_sbuffer_init(&sb);
-      sr_frame_peers(&sb, addrs, n);
-      sr_gossip_send_sb(p, &sb);
+      sr_gossip_send_frame(p, &sb, sr_frame_peers(&sb, addrs, n));
     }
   }
 }
@@ -190,8 +195,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     int ok = g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    sr_frame_invite_reply(&sb, ok, ok ? "welcome" : why);
-    sr_gossip_send_sb(p, &sb);
+    sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, ok, ok ? "welcome" : why));
     break;
   }
   case SR_FRAME_INVITE_REPLY:
@@ -462,7 +466,9 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
   for (sr_gpeer_t *p = g->peers; p; p = p->next)
     if (!p->closing) {
       p->closing = 1;
-      sr_net_conn_goodbye(p->conn);
+      if (sr_net_conn_goodbye(p->conn)) {
+        /* best effort: the node is stopping and sr_net_close ends every connection next */
+      }
     }
   uv_close((uv_handle_t *)&g->flusher, NULL);
   uv_close((uv_handle_t *)&g->flush_timer, NULL);
@@ -508,8 +514,7 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
       if (now - p->last_tx > g->lim.idle_timeout_ms / 3) {
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
-        sr_frame_ping(&sb);
-        sr_gossip_send_sb(p, &sb);
+        sr_gossip_send_frame(p, &sb, sr_frame_ping(&sb));
       }
       sr_gossip_pump(p);
     }
@@ -520,8 +525,7 @@ int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32
   msgpack_sbuffer sb;
   (void)g;
   msgpack_sbuffer_init(&sb);
-  sr_frame_invite(&sb, secret);
-  return sr_gossip_send_sb(p, &sb);
+  return sr_gossip_send_frame(p, &sb, sr_frame_invite(&sb, secret));
 }
 
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s) {

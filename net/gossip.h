@@ -15,6 +15,7 @@
  */
 #ifndef SR_GOSSIP_H
 #define SR_GOSSIP_H
+#include "core/err.h"
 #include "core/pushsum.h"
 #include "net/net.h"
 #include "store/store.h"
@@ -74,7 +75,7 @@ typedef struct sr_gossip_limits {
   size_t max_queue_bytes;      /* write queue beyond which a reader is too slow */
 } sr_gossip_limits_t;
 
-int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
+SR_MUST_USE int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
                    const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
 /* Fills a sr_net_callbacks with the gossip handlers (net.data must be the gossip). */
 void sr_gossip_net_callbacks(sr_net_callbacks *cb);
@@ -96,7 +97,7 @@ void sr_gossip_scope_changed(sr_gossip_t *g);
 /* Once a second: idle timeouts, keepalives, rate-limit refill, slow readers. */
 void sr_gossip_tick(sr_gossip_t *g, uint64_t now_ms);
 /* Sends an invite frame on p (member side). */
-int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32]);
+SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32]);
 
 typedef struct sr_gossip_stats {
   uint64_t entries_in, entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected;

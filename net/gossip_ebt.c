@@ -95,15 +95,13 @@ void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int
     if (eager) s->taken = seq; /* what follows seq is asked for again: not a resend */
   }
   msgpack_sbuffer_init(&sb);
-  sr_frame_notes(&sb, &n, 1);
-  sr_gossip_send_sb(p, &sb);
+  sr_gossip_send_frame(p, &sb, sr_frame_notes(&sb, &n, 1));
 }
 
 void sr_gossip_send_have(sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
-  sr_frame_have(&sb, author, seq);
-  if (sr_gossip_send_sb(p, &sb) == 0) p->g->st.haves_out++;
+  if (sr_gossip_send_frame(p, &sb, sr_frame_have(&sb, author, seq)) == 0) p->g->st.haves_out++;
 }
 
 /* ---- delayed promotion (Plumtree's graft timer) ---- */
@@ -168,8 +166,7 @@ void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
     if (k && (k == SR_FRAME_MAX_NOTES || i == n)) {
       msgpack_sbuffer sb;
       msgpack_sbuffer_init(&sb);
-      sr_frame_notes(&sb, notes, k);
-      sr_gossip_send_sb(p, &sb);
+      sr_gossip_send_frame(p, &sb, sr_frame_notes(&sb, notes, k));
       k = 0;
     }
   }

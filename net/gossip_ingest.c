@@ -27,6 +27,19 @@ static void batch_work(uv_work_t *req) {
   snprintf(b->why, sizeof(b->why), "%s", b->rc == SR_ESTORE ? sr_store_errmsg(b->g->store) : sr_strerror(b->rc));
 }
 
+/* Reads again from the peers paused while a batch was full. */
+static void resume_paused(sr_gossip_t *g) {
+  for (sr_gpeer_t *q = g->peers, *next; q; q = next) {
+    next = q->next; /* a drop frees q at once (on_closed) */
+    if (q->paused && !q->closing) {
+      q->paused = 0;
+      q->last_rx = sr_gossip_now(g); /* its silence was ours */
+      int rc = sr_net_conn_pause(q->conn, 0);
+      if (rc) sr_gossip_drop(q, rc, "reading from it again failed"); /* else it would sit unread */
+    }
+  }
+}
+
 /* Back on the loop thread: tell peers, forward what is new. */
 static void batch_done(uv_work_t *req, int status) {
   batch_t *b = req->data;
@@ -51,12 +64,7 @@ static void batch_done(uv_work_t *req, int status) {
     sr_gossip_log(g, "storing %zu received entries failed: %s; trying again in %u ms", b->n, why, g->retry_ms);
     g->retry = b;
     g->retry_due = sr_gossip_now(g) + g->retry_ms;
-    for (sr_gpeer_t *q = g->peers; q; q = q->next)
-      if (q->paused && !q->closing) {
-        q->paused = 0;
-        q->last_rx = sr_gossip_now(g); /* its silence was ours */
-        sr_net_conn_pause(q->conn, 0);
-      }
+    resume_paused(g);
     sr_gossip_flush(g); /* arms the retry */
     return;
   }
@@ -99,14 +107,7 @@ static void batch_done(uv_work_t *req, int status) {
   if (b->stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, b->stats.accepted, contacts);
   sr_gossip_batch_free(b);
   sr_gossip_flush(g); /* what arrived meanwhile goes next */
-  if (!g->cur || g->cur->n < BATCH_PAUSE / 2) {
-    for (sr_gpeer_t *q = g->peers; q; q = q->next)
-      if (q->paused && !q->closing) {
-        q->paused = 0;
-        q->last_rx = sr_gossip_now(g); /* its silence was ours */
-        sr_net_conn_pause(q->conn, 0);
-      }
-  }
+  if (!g->cur || g->cur->n < BATCH_PAUSE / 2) resume_paused(g);
 }
 
 void sr_gossip_flush(sr_gossip_t *g) {

@@ -155,6 +155,10 @@ uint64_t sr_gossip_wall_ms(void);
 void sr_gossip_short_key(const uint8_t *k, char out[17]);
 void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail);
 int sr_gossip_send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb);
+/* Sends the frame an encoder appended to sb when it was built (built == 0);
+ * one that failed half-way is dropped, never sent (it would break the stream).
+ * Frees sb either way. Returns built, or sr_gossip_send_sb's code. */
+int sr_gossip_send_frame(sr_gpeer_t *p, msgpack_sbuffer *sb, int built);
 uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author);
 sr_gpeer_t *sr_gossip_peer_by_key(sr_gossip_t *g, const uint8_t *key);
 

@@ -31,7 +31,6 @@ void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[32], const char *addr
     if (!g->h.may_share || !g->h.may_share(g->h.ctx, p->key)) continue;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    sr_frame_peers(&sb, &address, 1);
-    sr_gossip_send_sb(p, &sb);
+    sr_gossip_send_frame(p, &sb, sr_frame_peers(&sb, &address, 1));
   }
 }

@@ -10,8 +10,7 @@
 int sr_gossip_send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops) {
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
-  sr_frame_entry(&sb, raw, len, hops);
-  int rc = sr_gossip_send_sb(p, &sb);
+  int rc = sr_gossip_send_frame(p, &sb, sr_frame_entry(&sb, raw, len, hops));
   if (rc == 0) {
     p->entries_out++;
     p->g->st.entries_out++;

@@ -463,7 +463,9 @@ static void box_input(sr_net_conn *c, const uint8_t *in, size_t len) {
     if (rc == SR_BOX_GOODBYE) {
       if (!c->bye_received) {
         c->bye_received = 1;
-        if (!c->bye_sent) sr_net_conn_goodbye(c); /* answer in kind */
+        if (!c->bye_sent && sr_net_conn_goodbye(c)) {
+          /* best effort: the peer is leaving; a failed answer ends the connection (conn_end) */
+        }
         maybe_clean_end(c);
       }
       return;

@@ -44,6 +44,7 @@
  */
 #ifndef SR_NET_H
 #define SR_NET_H
+#include "core/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -182,27 +183,27 @@ struct sr_net_conn {
 };
 
 /* Copy cfg (the secret key included: sr_net_close wipes it). */
-int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg);
+SR_MUST_USE int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg);
 
 /* Listen on host (an IPv4 or IPv6 literal, e.g. "0.0.0.0", "::", "127.0.0.1";
  * sr_net_listen_ip turns a host name into one) and port (0 picks an ephemeral
  * port; see sr_net_listen_port). A failed bind says why: SR_EADDRHOST (not an
  * IP literal), SR_ENETINUSE, SR_ENETNOTAVAIL (not this machine's address),
  * SR_ENETACCES (a privileged port), else SR_ENETLISTEN. */
-int sr_net_listen(sr_net *n, const char *host, uint16_t port);
+SR_MUST_USE int sr_net_listen(sr_net *n, const char *host, uint16_t port);
 
 /* The port actually bound, or a negative SR_E* code. */
-int sr_net_listen_port(const sr_net *n);
+SR_MUST_USE int sr_net_listen_port(const sr_net *n);
 
 /* Dial host:port (name or literal) expecting the server key server_pk.
  * data is stored in (*out)->data before any callback. *out is valid until
  * closed() returns. Errors after this returns 0 come through closed(). */
-int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
+SR_MUST_USE int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
                 void *data, sr_net_conn **out);
 
 /* Seal and queue len bytes (> 0) once connected. SR_EHSSTATE before the
  * handshake is done, SR_EBOXCLOSED after goodbye, SR_ENETQUEUE if closing. */
-int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len);
+SR_MUST_USE int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len);
 
 /* Sealed bytes queued and not yet written (for back-pressure). */
 size_t sr_net_conn_queued(const sr_net_conn *c);
@@ -210,11 +211,11 @@ size_t sr_net_conn_queued(const sr_net_conn *c);
 /* Stops (pause != 0) or resumes reading from the peer: back-pressure for an upper
  * layer that cannot keep up; TCP then slows the sender down. Bytes already read
  * are still delivered. 0, or SR_EHSSTATE before the handshake is done. */
-int sr_net_conn_pause(sr_net_conn *c, int pause);
+SR_MUST_USE int sr_net_conn_pause(sr_net_conn *c, int pause);
 
 /* Queue the goodbye after everything written so far. The connection ends
  * cleanly (closed reason 0) once the peer's goodbye has also arrived. */
-int sr_net_conn_goodbye(sr_net_conn *c);
+SR_MUST_USE int sr_net_conn_goodbye(sr_net_conn *c);
 
 /* Close now (queued data may be lost); closed(c, 0) follows if seen. The end
  * is logged "closed ... : closed without goodbye" (not "clean end": the peer

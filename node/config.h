@@ -28,6 +28,7 @@
  * Command-line flags override the file. */
 #ifndef SR_CONFIG_H
 #define SR_CONFIG_H
+#include "core/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,10 +69,10 @@ void sr_config_defaults(sr_config_t *cfg);
 /* Fills defaults, then reads HOME/config if it exists. Errors: SR_EINVAL with a
  * sentence in err naming the file, line and problem; SR_EIO when the file exists
  * but cannot be read. cfg is fully defined either way. */
-int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen);
+SR_MUST_USE int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen);
 /* The same from an open file (path names it in err): what sr_config_load runs
  * on HOME/config, apart so that tests/fuzz/fuzz_config.c can feed it bytes. */
-int sr_config_read(FILE *f, const char *path, sr_config_t *cfg, char *err, size_t errlen);
+SR_MUST_USE int sr_config_read(FILE *f, const char *path, sr_config_t *cfg, char *err, size_t errlen);
 /* Turns relay mode on or off (the --relay flag) and, unless the file set
  * them, moves max_conns and flow_report to that mode's defaults. */
 void sr_config_set_relay(sr_config_t *cfg, int relay);
@@ -80,9 +81,9 @@ void sr_config_set_relay(sr_config_t *cfg, int relay);
  * and comment stays. The file (created with mode 0600 when missing; else its
  * mode kept) is replaced atomically: temp file, fsync, rename. value is written
  * as given: the caller has checked it. 0, or SR_EIO/SR_ENOMEM with err set. */
-int sr_config_set_key(const char *home, const char *key, const char *value, char *err, size_t errlen);
+SR_MUST_USE int sr_config_set_key(const char *home, const char *key, const char *value, char *err, size_t errlen);
 /* Parses "HOST:PORT" or "[V6]:PORT" into host/port (port 0..65535, 0 meaning
  * any free port): 0 or SR_EINVAL. */
-int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);
+SR_MUST_USE int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);
 
 #endif

@@ -31,6 +31,7 @@
  */
 #ifndef SR_CONTROL_H
 #define SR_CONTROL_H
+#include "core/err.h"
 #include "node/control_req.h"
 #include <jansson.h>
 #include <stddef.h>
@@ -83,8 +84,8 @@ void sr_control_answer(sr_control_call_t *call, json_t *reply);
  *   SR_EEXIST     HOME/control.sock exists and is not a socket;
  *   SR_EIO        the socket could not be made.
  * Nothing is left on the loop on error. */
-int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handlers_t *h, sr_control_t **out, char *err,
-                     size_t errlen);
+SR_MUST_USE int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handlers_t *h, sr_control_t **out,
+                                 char *err, size_t errlen);
 /* Closes the socket and every client, removes the socket file and releases the
  * lock. c is freed once the loop has run the close callbacks: run the loop after.
  * NULL is a no-op. */
@@ -96,17 +97,17 @@ void sr_control_stop(sr_control_t *c);
  * listens in home), SR_ETIMEOUT, SR_ETOOBIG (request over SR_CONTROL_MAX),
  * SR_ECONTROL (the node closed without a reply, or the reply is not a JSON
  * object), SR_EIO. */
-int sr_control_call(const char *home, json_t *request, json_t **reply, int timeout_ms);
+SR_MUST_USE int sr_control_call(const char *home, json_t *request, json_t **reply, int timeout_ms);
 
 /* The SR_E* code named by an {"ok":false,"code":...} reply; SR_ECONTROL when the
  * code is missing or unknown, 0 for an ok reply. */
-int sr_control_reply_code(const json_t *reply);
+SR_MUST_USE int sr_control_reply_code(const json_t *reply);
 
 /* Reads HOME/run.json (node/daemon.h). 0 when it exists and its pid is a live
  * process (address, cap >= SR_NET_ADDRESS_MAX, receives the node's address with
  * the port it bound; pid may be NULL); SR_ENONODE when there is no such file or
  * its process is gone (a node killed with SIGKILL leaves a stale one); SR_ECONTROL
  * when it is malformed. */
-int sr_control_run_info(const char *home, long *pid, char *address, size_t cap);
+SR_MUST_USE int sr_control_run_info(const char *home, long *pid, char *address, size_t cap);
 
 #endif

@@ -313,8 +313,16 @@ int sr_node_run(const sr_node_opts_t *o) {
   if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);
   if (n->cfg.advertise[0]) snprintf(host, sizeof(host), "%s", n->cfg.advertise);
-  else sr_net_advertise_host(n->cfg.listen_host, host, sizeof(host));
-  sr_net_address_format(host, (uint16_t)port, n->pk, n->address, sizeof(n->address));
+  else if ((rc = sr_net_advertise_host(n->cfg.listen_host, host, sizeof(host)))) {
+    fprintf(stderr, "seurone: cannot find a host to advertise for listen host '%s': %s\n", n->cfg.listen_host,
+            sr_strerror(rc));
+    goto out_gossip;
+  }
+  if ((rc = sr_net_address_format(host, (uint16_t)port, n->pk, n->address, sizeof(n->address)))) {
+    fprintf(stderr, "seurone: cannot make this node's address from host '%s': %s: set `advertise` in %s/config to "
+            "this machine's host name or IP address\n", host, sr_strerror(rc), n->home);
+    goto out_gossip;
+  }
   snprintf(listen, sizeof(listen), strchr(n->cfg.listen_host, ':') ? "[%s]:%d" : "%s:%d", n->cfg.listen_host, port);
   /* Relays exist to be found; a personal node's address says where a person
    * is, so it is announced only when its owner chose so (config `reachable`). */

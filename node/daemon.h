@@ -12,6 +12,7 @@
  */
 #ifndef SR_DAEMON_H
 #define SR_DAEMON_H
+#include "core/err.h"
 #include "node/config.h"
 #include "store/peers.h"
 #include "store/store.h"
@@ -31,7 +32,7 @@ typedef struct sr_node_opts {
 
 /* Runs the node in the foreground until a signal stops it. Returns 0 on a clean
  * stop, or an SR_E* code (with a message on stderr) when it cannot start. */
-int sr_node_run(const sr_node_opts_t *opts);
+SR_MUST_USE int sr_node_run(const sr_node_opts_t *opts);
 
 /* ---- for the control socket (loop thread only) ---- */
 
@@ -47,13 +48,14 @@ json_t *sr_node_peers(sr_node_t *n);
  * (sr_peer_give(), store/peers.h), and dials it now unless dial_now is 0 (a
  * relay of another network: this node's network key is the old one until it
  * restarts). SR_ETOOBIG when the table is full of given or live peers. */
-int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err, size_t errlen);
+SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err,
+                                 size_t errlen);
 /* Removes the peer key (address NULL) or one address of its list, in memory
  * and in the store; a live session with it goes on until it ends. *out gets
  * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err
  * saying which, when the peer or the address is not in the table. */
-int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
-                        size_t errlen);
+SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
+                                    size_t errlen);
 /* A publish through the running node (sr_node_publish), so connected peers
  * get the entry at once. The write transaction runs on a libuv worker, never
  * on the loop; done(j) runs on the loop thread once it is stored and pushed
@@ -82,7 +84,7 @@ struct sr_node_pub {
 sr_node_pub_t *sr_node_pub_new(const char *type, const uint8_t *content, size_t content_len,
                                void (*done)(sr_node_pub_t *j), void *arg);
 /* Queues j on a worker: 0, or an error (then done never runs). */
-int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
+SR_MUST_USE int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
 /* Entries handed to the running node (sr_node_ingest): items[0..count) with
  * raw and len set. They are stored on a libuv worker as by sr_store_ingest()
  * (rc, stats and each item's status, id, why filled in); back on the loop

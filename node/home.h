@@ -11,6 +11,7 @@
  */
 #ifndef SR_HOME_H
 #define SR_HOME_H
+#include "core/err.h"
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,19 +20,19 @@
  * SR_EINVAL: not a directory), and err says what is wrong and the command that
  * fixes it. A symbolic link as the home itself is followed (the person chose
  * where it lives); what it points to is checked. */
-int sr_home_check(const char *home, char *err, size_t errlen);
+SR_MUST_USE int sr_home_check(const char *home, char *err, size_t errlen);
 
 /* 0 when dir (HOME/store) does not exist or is a real directory (not a link)
  * owned by this user and not writable by others, and data.mdb and lock.mdb in
  * it, where they exist, are regular files of ours (LMDB opens them following
  * links, so they are checked before it does); else SR_EPERM with err. */
-int sr_home_check_store(const char *dir, char *err, size_t errlen);
+SR_MUST_USE int sr_home_check_store(const char *dir, char *err, size_t errlen);
 
 /* Creates path as a new file for writing (O_CREAT | O_EXCL | O_NOFOLLOW,
  * mode): a temporary file about to be renamed into place. A name already there
  * (a temporary left by a crash, or a planted link) is unlinked first, which
  * removes the name and never touches what a link points to. Returns the fd, or
  * -1 with errno set. */
-int sr_home_create_tmp(const char *path, mode_t mode);
+SR_MUST_USE int sr_home_create_tmp(const char *path, mode_t mode);
 
 #endif

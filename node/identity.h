@@ -6,6 +6,7 @@
  */
 #ifndef SR_IDENTITY_H
 #define SR_IDENTITY_H
+#include "core/err.h"
 #include "core/entry.h"
 #include "node/home.h"
 #include <stddef.h>
@@ -13,18 +14,18 @@
 struct sr_store;
 
 /* Resolves the home directory into out. flag may be NULL. */
-int sr_home_resolve(const char *flag, char *out, size_t cap);
+SR_MUST_USE int sr_home_resolve(const char *flag, char *out, size_t cap);
 /* HOME/store and HOME/secret. */
 void sr_home_store_path(const char *home, char *out, size_t cap);
 void sr_home_secret_path(const char *home, char *out, size_t cap);
 
 /* Opens HOME/store (sr_store_open) after checking it is a real directory of
  * ours with real files (sr_home_check_store): SR_EPERM and err when not. */
-int sr_home_store_open(const char *home, int create, struct sr_store **out, char *err, size_t errlen);
+SR_MUST_USE int sr_home_store_open(const char *home, int create, struct sr_store **out, char *err, size_t errlen);
 
 /* Creates HOME (0700) and a new key pair in HOME/secret (0600). SR_EEXIST when a
  * key is already there (it is never overwritten). */
-int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]);
+SR_MUST_USE int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]);
 /* Loads HOME/secret. SR_ENOKEY: none; SR_EPERM: group or others may read it;
  * SR_EKEYFILE: malformed; SR_EPERM also when the home may be written by others
  * or is another user's (sr_home_check). err receives a sentence saying what to do. When there
@@ -32,7 +33,7 @@ int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]);
  * restored without its key), err says to restore the key file rather than to run
  * `seurone init`: it opens the store to find out, so call it before this process
  * opens the store itself. */
-int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen);
+SR_MUST_USE int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen);
 
 /* Checks that st (the store of home) belongs to pk, the public key of HOME/secret,
  * or NULL when there is no key file. A store records the identity it was made for
@@ -41,6 +42,7 @@ int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, s
  * would silently turn the person into someone else. Returns 0 when the store
  * names no identity or names pk; else SR_EIDENTITY, and err says which
  * identities they are and how to bring the right key back. */
-int sr_identity_check_store(const char *home, struct sr_store *st, const uint8_t *pk, char *err, size_t errlen);
+SR_MUST_USE int sr_identity_check_store(const char *home, struct sr_store *st, const uint8_t *pk, char *err,
+                                        size_t errlen);
 
 #endif

@@ -49,7 +49,12 @@ static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) 
   (void)outbound;
   if (!a->sent) {
     a->sent = 1;
-    sr_gossip_send_invite(a->g, p, a->secret);
+    int rc = sr_gossip_send_invite(a->g, p, a->secret);
+    if (rc) { /* else the accept would wait for a reply to nothing until its timeout */
+      snprintf(a->reason, sizeof(a->reason), "cannot send the invite: %s", sr_strerror(rc));
+      a->net_rc = rc;
+      a_finish(a);
+    }
   }
 }
 
@@ -142,7 +147,10 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   new_network = memcmp(cfg.network_key, netkey, 32) != 0;
   if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
   signal(SIGPIPE, SIG_IGN);
-  sr_invite_parse(code, address, sizeof(address), netkey, a->secret);
+  if ((rc = sr_invite_parse(code, address, sizeof(address), netkey, a->secret))) { /* parsed above: not reached */
+    snprintf(err, errlen, "this is not a seurone invite code (%s)", sr_strerror(rc));
+    goto out;
+  }
   if ((rc = sr_net_address_parse(address, host, sizeof(host), &port, relay_key))) {
     snprintf(err, errlen, "the invite's address is malformed (%s)", sr_strerror(rc));
     goto out;
@@ -166,11 +174,22 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
   sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log, NULL, NULL, NULL};
-  sr_net_init(&a->net, &a->loop, &ncfg);
+  rc = sr_net_init(&a->net, &a->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
   sodium_free(sk); /* net holds the key now, as guarded as this copy was */
   sk = NULL;
-  sr_gossip_init(&a->g, &a->net, st, a->self, 0, &lim, &hooks);
+  if (rc) {
+    snprintf(err, errlen, "network init failed: %s", sr_strerror(rc));
+    uv_loop_close(&a->loop);
+    goto out;
+  }
+  if ((rc = sr_gossip_init(&a->g, &a->net, st, a->self, 0, &lim, &hooks))) {
+    snprintf(err, errlen, "network init failed: %s", sr_strerror(rc));
+    sr_net_close(&a->net);
+    uv_run(&a->loop, UV_RUN_DEFAULT); /* lets the net's handles close */
+    uv_loop_close(&a->loop);
+    goto out;
+  }
   uv_timer_init(&a->loop, &a->timer);
   a->timer.data = a;
   uv_timer_start(&a->timer, a_timeout, ACCEPT_TIMEOUT_MS, 0);

@@ -65,11 +65,15 @@ static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32
   }
   memcpy(hex, nk, HEX32);
   hex[HEX32] = '\0';
-  if (netkey) sr_hex_decode(hex, netkey, 32);
+  int rc = netkey ? sr_hex_decode(hex, netkey, 32) : 0;
   memcpy(hex, sec, HEX32);
-  sr_hex_decode(hex, secret ? secret : tmp, 32);
+  if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, 32);
   sodium_memzero(hex, sizeof(hex));
   sodium_memzero(tmp, sizeof(tmp));
+  if (rc) { /* not reached: lower_hex checked both above */
+    w = "the invite code must end with :<network key>:<secret>, 64 lowercase hex digits each (was it cut short?)";
+    goto bad;
+  }
   return 0;
 bad:
   if (why) *why = w;

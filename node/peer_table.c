@@ -66,7 +66,9 @@ static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address,
     memset(k, 0, sizeof(*k));
     memcpy(k->rec.key, key, 32);
   }
-  if (address) sr_peer_addr_add(&k->rec, address);
+  int rc = address ? sr_peer_addr_add(&k->rec, address) : 0;
+  if (rc < 0) /* an index, or SR_EINVAL; the address itself stays out of the log */
+    sr_node_log(n, "a peer's address was left out of the peer table: %s", sr_strerror(rc));
   k->rec.flags |= flags;
   return k;
 }
@@ -465,7 +467,8 @@ void sr_node_peers_load(sr_node_t *n) {
     sr_node_log(n, "dropped %zu learned peer%s beyond the table's bounds or never reached", pruned,
                 pruned == 1 ? "" : "s");
   load_arg_t la = {n, 1};
-  sr_store_foreach_peer(n->store, load_peer, &la);
+  if (sr_store_foreach_peer(n->store, load_peer, &la) != 0)
+    sr_node_log(n, "could not read the peer table: %s", sr_store_errmsg(n->store));
   for (int i = 0; i < n->cfg.nbootstrap; i++) {
     uint8_t key[32];
     char bh[SR_NET_HOST_MAX];
@@ -475,7 +478,8 @@ void sr_node_peers_load(sr_node_t *n) {
       sr_node_log(n, "a bootstrap peer was left out: the peer table is full of given peers (`seurone peers`)");
   }
   la.kept = 0;
-  sr_store_foreach_peer(n->store, load_peer, &la);
+  if (sr_store_foreach_peer(n->store, load_peer, &la) != 0)
+    sr_node_log(n, "could not read the peer table: %s", sr_store_errmsg(n->store));
 }
 
 void sr_node_peer_hooks(sr_gossip_hooks_t *h) {

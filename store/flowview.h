@@ -1,6 +1,7 @@
 /* flowview.h: what `seurone flow` reads (flowview.c). */
 #ifndef SR_STORE_FLOWVIEW_H
 #define SR_STORE_FLOWVIEW_H
+#include "core/err.h"
 #include "store/store.h"
 #include "core/cascade.h"
 #include "core/flowstats.h"
@@ -20,9 +21,10 @@ typedef struct sr_share_node {
 } sr_share_node_t;
 /* The whole forest, sorted by id, in one read transaction; *nodes is malloc'd
  * (free it; NULL when *n == 0). */
-int sr_store_share_forest(sr_store_t *st, sr_share_node_t **nodes, size_t *n);
+SR_MUST_USE int sr_store_share_forest(sr_store_t *st, sr_share_node_t **nodes, size_t *n);
 /* Every flow record (id order), without decoding the entries. */
-int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id, const sr_flow_t *flow), void *ctx);
+SR_MUST_USE int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id, const sr_flow_t *flow),
+                                      void *ctx);
 
 /* ---- the reshare forest with its trees computed (core/cascade) ---- */
 

@@ -7,11 +7,12 @@
  * Node i is labelled with keys[i] (person key or project id), kind[i] and name[i]. */
 #ifndef SR_GRAPHVIEW_H
 #define SR_GRAPHVIEW_H
+#include "core/err.h"
 #include "core/graph.h"
 #include "store/store.h"
 
 enum sr_view { SR_VIEW_CONTACT = 0, SR_VIEW_MEMBERSHIP, SR_VIEW_PROJECTS };
 
-int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g);
+SR_MUST_USE int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g);
 
 #endif

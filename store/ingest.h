@@ -2,6 +2,7 @@
  * Every call is one write transaction. */
 #ifndef SR_STORE_INGEST_H
 #define SR_STORE_INGEST_H
+#include "core/err.h"
 #include "store/store.h"
 
 /* One entry offered to sr_store_ingest(). The caller fills raw/len and the
@@ -33,15 +34,15 @@ typedef struct sr_ingest_stats {
  * signatures on that many threads before the transaction. now_ms is the clock
  * for the future-timestamp rule. Returns 0 when the transaction committed (then
  * every accepted item is durable), or an error and nothing is stored. */
-int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threads, uint64_t now_ms,
-                    sr_ingest_stats_t *stats);
+SR_MUST_USE int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threads, uint64_t now_ms,
+                                sr_ingest_stats_t *stats);
 
 /* Appends a new entry to the log of the key pair sk in one write transaction:
  * reads the head, signs seq = head+1 with prev = head id, stores it. content is
  * a canonical map; ts is its timestamp and now_ms the clock the future rule
  * uses. The new entry's id and seq are returned. */
-int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type, const uint8_t *content,
-                     size_t content_len, uint64_t ts, uint64_t now_ms, uint8_t id[SR_ID_BYTES], uint64_t *seq,
-                     char *why, size_t whylen);
+SR_MUST_USE int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
+                                 const uint8_t *content, size_t content_len, uint64_t ts, uint64_t now_ms,
+                                 uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen);
 
 #endif

@@ -4,6 +4,7 @@
  * index). */
 #ifndef SR_STORE_LOOKUP_H
 #define SR_STORE_LOOKUP_H
+#include "core/err.h"
 #include "store/store.h"
 
 enum sr_find_kind { SR_FIND_PERSON = 1, SR_FIND_ENTRY, SR_FIND_PROJECT };
@@ -24,12 +25,13 @@ typedef struct sr_match {
  * case). Fills out[0..min(*n, max)); *n is the number found, counted up to
  * max + 1 (so *n > max means more than max match). Errors: SR_EINVAL (hex is not
  * 1..64 hex digits or kind unknown), SR_ESTORE. */
-int sr_store_find_prefix(sr_store_t *st, int kind, const char *hex, sr_match_t *out, size_t max, size_t *n);
+SR_MUST_USE int sr_store_find_prefix(sr_store_t *st, int kind, const char *hex, sr_match_t *out, size_t max, size_t *n);
 /* The people whose latest about name, or the projects whose project entry's
  * name, is exactly the len bytes of name (byte equality: case-sensitive, no
  * Unicode normalisation); out and *n as sr_store_find_prefix. SR_EINVAL for
  * SR_FIND_ENTRY (entries have no names). */
-int sr_store_find_name(sr_store_t *st, int kind, const char *name, size_t len, sr_match_t *out, size_t max, size_t *n);
+SR_MUST_USE int sr_store_find_name(sr_store_t *st, int kind, const char *name, size_t len, sr_match_t *out, size_t max,
+                                   size_t *n);
 
 /* Everything the node knows of one 32-byte value, read in one transaction. */
 typedef struct sr_known {
@@ -41,6 +43,6 @@ typedef struct sr_known {
   int project;                      /* in the projects database (held, or named by a membership or share) */
   int project_held;                 /* the project entry itself is held */
 } sr_known_t;
-int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *k);
+SR_MUST_USE int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *k);
 
 #endif

@@ -2,22 +2,23 @@
  * (store.c). */
 #ifndef SR_STORE_MAINTENANCE_H
 #define SR_STORE_MAINTENANCE_H
+#include "core/err.h"
 #include "store/store.h"
 
 /* Rebuilds every derived database from the entries (one write transaction). */
-int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx);
+SR_MUST_USE int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx);
 
 /* Re-validates the whole store: every entry decodes, verifies and fits its
  * schema; every log chain links by prev; heads match logs; every log id and
  * fork proof is a stored entry and every stored entry is in a log or a fork
  * proof; fork proofs are real forks. report() is called once per problem. Returns the number of problems (0: all good) or an error. */
-int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx, sr_progress_cb progress,
-                    void *pctx);
+SR_MUST_USE int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx,
+                                sr_progress_cb progress, void *pctx);
 
 
 /* Writes a compacted, consistent copy of the store to the file path (which must
  * not exist), while other processes keep using the store. The file is an LMDB
  * data file: to restore, put it as data.mdb in an empty store directory. */
-int sr_store_backup(sr_store_t *st, const char *path);
+SR_MUST_USE int sr_store_backup(sr_store_t *st, const char *path);
 
 #endif

@@ -33,6 +33,7 @@
  */
 #ifndef SR_STORE_PEERS_H
 #define SR_STORE_PEERS_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -99,21 +100,21 @@ typedef struct sr_peer_rec {
 /* Inserts or replaces the record of p->key (the whole record: read, change,
  * put to update one field). SR_EINVAL when an address is "" or has no NUL
  * within SR_STORE_ADDR_MAX, or naddrs > SR_PEER_ADDRS_MAX. */
-int sr_store_peer_put(sr_store_t *st, const sr_peer_rec_t *p);
+SR_MUST_USE int sr_store_peer_put(sr_store_t *st, const sr_peer_rec_t *p);
 /* Copies the record of key into *p. SR_ENOTFOUND when there is none. */
-int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_rec_t *p);
+SR_MUST_USE int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_rec_t *p);
 /* Deletes the record of key. SR_ENOTFOUND when there is none. */
-int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+SR_MUST_USE int sr_store_peer_del(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 /* Every peer in key order; *p is valid only during the callback. A record that
  * does not decode is skipped. */
-int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx);
+SR_MUST_USE int sr_store_foreach_peer(sr_store_t *st, int (*cb)(void *ctx, const sr_peer_rec_t *p), void *ctx);
 /* How many peer records there are (0 also on error). */
 size_t sr_store_peer_count(sr_store_t *st);
 /* Applies the table's rules to the store, in one write transaction: deletes
  * every stale learned record and, in key order, every learned one beyond
  * SR_PEER_LEARNED_PER_SOURCE of its source or SR_PEER_LEARNED_MAX in all.
  * Kept records are never touched. *removed (may be NULL) gets how many went. */
-int sr_store_peer_prune(sr_store_t *st, uint64_t now_ms, size_t *removed);
+SR_MUST_USE int sr_store_peer_prune(sr_store_t *st, uint64_t now_ms, size_t *removed);
 
 /* The table's rules on one record (store/peer_table.c; no store access). */
 /* 1 when p was given by the person or one of its addresses was dialled to a
@@ -141,21 +142,21 @@ SR_MUST_USE int sr_store_peer_give(sr_store_t *st, const uint8_t key[SR_KEY_BYTE
  * the list is full the last one goes (the oldest never known to work, or, when
  * all worked, the one that worked longest ago). Returns its index, or SR_EINVAL
  * for "" or an address longer than SR_STORE_ADDR_MAX - 1. */
-int sr_peer_addr_add(sr_peer_rec_t *p, const char *address);
+SR_MUST_USE int sr_peer_addr_add(sr_peer_rec_t *p, const char *address);
 /* The index of address in p's list, or SR_ENOTFOUND. */
-int sr_peer_addr_find(const sr_peer_rec_t *p, const char *address);
+SR_MUST_USE int sr_peer_addr_find(const sr_peer_rec_t *p, const char *address);
 /* The address at i led to a session at now_ms: it moves to the front. */
 void sr_peer_addr_worked(sr_peer_rec_t *p, size_t i, uint64_t now_ms);
 /* A dial to the address at i failed: counted, the order stays (a working
  * address that fails once is still the best bet). */
 void sr_peer_addr_failed(sr_peer_rec_t *p, size_t i);
 /* Removes address from p's list: 0, or SR_ENOTFOUND. */
-int sr_peer_addr_remove(sr_peer_rec_t *p, const char *address);
+SR_MUST_USE int sr_peer_addr_remove(sr_peer_rec_t *p, const char *address);
 
 /* Stores a new invite with `uses` uses (>= 1, else SR_EINVAL) and writes its
  * random secret (libsodium randombytes) into secret; the caller owns the
  * secret: put it in the invite code, then wipe it. */
-int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint8_t secret[SR_INVITE_SECRET_BYTES]);
+SR_MUST_USE int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint8_t secret[SR_INVITE_SECRET_BYTES]);
 /* Redeems an invite for member, atomically (one write transaction):
  *   unknown secret                    -> SR_EINVITE
  *   uses_left == 0                    -> SR_EINVITEUSED
@@ -167,19 +168,19 @@ int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint8
  * the invite has uses left: a used-up single-use invite answers SR_EINVITEUSED
  * even to the member it admitted. A used-up invite is kept (with 0 uses) so it
  * keeps answering SR_EINVITEUSED rather than SR_EINVITE. */
-int sr_store_invite_use(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES],
+SR_MUST_USE int sr_store_invite_use(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES],
                         const uint8_t member[SR_KEY_BYTES], uint64_t now_ms);
 /* Reads an invite's state. SR_ENOTFOUND when unknown. */
-int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], uint32_t *uses_left,
+SR_MUST_USE int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], uint32_t *uses_left,
                         uint64_t *created_ms);
 
 /* Makes key a relay member (joined_ms = now_ms); a no-op for a member already
  * there (the first joined_ms stays). */
-int sr_store_member_add(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t now_ms);
+SR_MUST_USE int sr_store_member_add(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t now_ms);
 /* 1 when key is a relay member, 0 when not, or a negative error. */
-int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+SR_MUST_USE int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 /* Every relay member in key order; key is valid only during the callback. */
-int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
+SR_MUST_USE int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
                             void *ctx);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #ifndef SR_STORE_SCOPE_H
 #define SR_STORE_SCOPE_H
+#include "core/err.h"
 #include "store/store.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +32,7 @@ typedef struct sr_scope {
  * path). Self's own follows are always expanded, even when self is forked: the
  * person at this node chose them.
  * Errors: SR_EINVAL (hops < 0), SR_ENOMEM, SR_ESTORE. On error *out is empty. */
-int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, int relay, sr_scope_t *out);
+SR_MUST_USE int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, int relay, sr_scope_t *out);
 /* 1 when key is in s, else 0 (binary search). */
 int sr_scope_has(const sr_scope_t *s, const uint8_t key[SR_KEY_BYTES]);
 /* Frees s->keys and empties s; s may already be empty. */

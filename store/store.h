@@ -39,6 +39,7 @@
  */
 #ifndef SR_STORE_H
 #define SR_STORE_H
+#include "core/err.h"
 #include "core/core.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -74,7 +75,7 @@ typedef struct sr_flow {
  * SR_ESTORE; err (may be NULL) then receives a sentence saying what to do.
  * A format-1 store made before the peers/invites/relay_members databases existed
  * gets them in one short write transaction, even when create == 0. */
-int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen);
+SR_MUST_USE int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen);
 void sr_store_close(sr_store_t *st);
 /* The text of the last store error (SR_ESTORE and the like) on the CALLING
  * THREAD ("" if none): each thread has its own, so a worker and the loop that
@@ -84,14 +85,14 @@ void sr_store_close(sr_store_t *st);
 #define SR_STORE_ERRMSG_MAX (4096 + 512)
 const char *sr_store_errmsg(const sr_store_t *st);
 
-int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
-int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]);
+SR_MUST_USE int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+SR_MUST_USE int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]);
 
 typedef struct sr_store_info {
   size_t entries, authors, people, projects, edges, forks;
   uint64_t map_size, file_bytes;
 } sr_store_info_t;
-int sr_store_info(sr_store_t *st, sr_store_info_t *info);
+SR_MUST_USE int sr_store_info(sr_store_t *st, sr_store_info_t *info);
 
 /* Progress for long jobs: called now and then with done/total (total may be 0). */
 typedef void (*sr_progress_cb)(void *ctx, size_t done, size_t total);

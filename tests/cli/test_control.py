@@ -477,6 +477,19 @@ if running:
         check(r.returncode == 3 and want in r.stderr and wrong not in r.stderr,
               f"run --listen {listen}: exit 3 saying '{want}' ({r.returncode}: {r.stderr.strip()[-200:]})")
     holder.close()
+
+    # an advertise host the config takes but no address can carry: the node
+    # says so and stays down (it ran on with an empty address before)
+    write_config(ada, "advertise = 999.1.1.1\n")
+    try:
+        r = subprocess.run([ada.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0"], capture_output=True,
+                           text=True, timeout=60)
+        rc, err = r.returncode, r.stderr
+    except subprocess.TimeoutExpired:  # killed: it was running
+        rc, err = None, ""
+    check(rc not in (None, 0) and "advertise" in err and "999.1.1.1" in err,
+          f"run with advertise = 999.1.1.1 refuses to start and says why ({rc}: {err.strip()[-200:]})")
+    remove_config(ada)
 else:
     node.stop()
     print("(skipping the runtime checks: `seurone run` did not start)")

@@ -155,7 +155,7 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
                           clen, raw, sizeof(raw), &rlen, &e) == 0) {
         memcpy(made[s], e.id, SR_ID_BYTES);
         have_made[s] = 1;
-        sr_frame_entry(&sb, raw, rlen, ts);
+        if (sr_frame_entry(&sb, raw, rlen, ts) != 0) abort();
         if (sb.size <= sizeof(last)) memcpy(last, sb.data, sb.size), last_len = sb.size;
       }
     } else if (op == 0x02) {
@@ -171,10 +171,10 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
         notes[k].eager = data[off + 2] & 1;
         off += 3, k++;
       }
-      sr_frame_notes(&sb, notes, k);
+      if (sr_frame_notes(&sb, notes, k) != 0) abort();
     } else if (op == 0x04 && off + 2 <= size) {
       uint8_t rnd[32];
-      sr_frame_have(&sb, who_key(data[off], rnd), data[off + 1]);
+      if (sr_frame_have(&sb, who_key(data[off], rnd), data[off + 1]) != 0) abort();
       off += 2;
     } else if (op == 0x05) {
       run_a_little(loop);
@@ -182,7 +182,9 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
       msgpack_sbuffer_destroy(&sb);
       break;
     }
-    if (sb.size) sr_net_conn_write(cl->conn, (const uint8_t *)sb.data, sb.size);
+    if (sb.size && sr_net_conn_write(cl->conn, (const uint8_t *)sb.data, sb.size) != 0) {
+      /* best effort: the node may have dropped us already; what it does then is the point */
+    }
     msgpack_sbuffer_destroy(&sb);
     run_a_little(loop);
   }
@@ -232,11 +234,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (cl.up) {
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    sr_frame_hello(&sb, "fuzz_session", 0);
-    sr_net_conn_write(cl.conn, (const uint8_t *)sb.data, sb.size);
+    if (sr_frame_hello(&sb, "fuzz_session", 0) != 0) abort();
+    if (sr_net_conn_write(cl.conn, (const uint8_t *)sb.data, sb.size) != 0) {
+      /* best effort: a node that dropped us at once is fuzzed all the same */
+    }
     msgpack_sbuffer_destroy(&sb);
     play(data, size, &cl, &loop);
-    if (!cl.closed) sr_net_conn_goodbye(cl.conn);
+    if (!cl.closed && sr_net_conn_goodbye(cl.conn) != 0) {
+      /* best effort: the loop below waits for the end either way */
+    }
     while (!cl.closed) uv_run(&loop, UV_RUN_ONCE);
   }
   sr_gossip_shutdown(g);

@@ -318,8 +318,8 @@ static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_
   }
   if (rc == 0) {
     sr_shs_result_t r;
-    sr_shs_result(&hs, &r);
-    sr_box_writer_init(&s->w, r.enc_key, r.enc_nonce); /* what the node sends is read, not opened */
+    rc = sr_shs_result(&hs, &r);
+    if (rc == 0) rc = sr_box_writer_init(&s->w, r.enc_key, r.enc_nonce); /* what the node sends is read, not opened */
     sodium_memzero(&r, sizeof r);
   }
   sr_shs_wipe(&hs);
@@ -329,9 +329,9 @@ static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_
     msgpack_sbuffer sb;
     uint8_t box[256];
     msgpack_sbuffer_init(&sb);
-    sr_frame_hello(&sb, "hostile_peer/1", 0);
-    if (sr_box_writer_seal(&s->w, (const uint8_t *)sb.data, sb.size, box, sizeof box, &olen) != 0 ||
-        send(s->fd, box, olen, MSG_NOSIGNAL) != (ssize_t)olen)
+    rc = sr_frame_hello(&sb, "hostile_peer/1", 0);
+    if (rc == 0 && (sr_box_writer_seal(&s->w, (const uint8_t *)sb.data, sb.size, box, sizeof box, &olen) != 0 ||
+                    send(s->fd, box, olen, MSG_NOSIGNAL) != (ssize_t)olen))
       rc = SR_ENETIO;
     msgpack_sbuffer_destroy(&sb);
   }
@@ -611,10 +611,12 @@ int main(int argc, char **argv) {
     }
     if (rc == 0) {
       sr_shs_result_t r;
-      sr_shs_result(&hs, &r);
-      sr_box_writer_init(&writer, r.enc_key, r.enc_nonce);
-      sr_box_reader_init(&reader, r.dec_key, r.dec_nonce);
+      rc = sr_shs_result(&hs, &r);
+      if (rc == 0) rc = sr_box_writer_init(&writer, r.enc_key, r.enc_nonce);
+      if (rc == 0) rc = sr_box_reader_init(&reader, r.dec_key, r.dec_nonce);
       sodium_memzero(&r, sizeof r);
+    }
+    if (rc == 0) {
       boxed = 1;
       handshake = 1;
       t_hs = now_ms();
@@ -634,8 +636,8 @@ int main(int argc, char **argv) {
     msgpack_sbuffer_init(&sb);
     int ok = 0;
     if (hello && mode != M_RAW) {
-      sr_frame_hello(&sb, "hostile_peer/1", 0);
-      ok = send_boxed((const uint8_t *)sb.data, sb.size);
+      ok = sr_frame_hello(&sb, "hostile_peer/1", 0);
+      if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
       if (ok == 0) sent_frames++;
       msgpack_sbuffer_clear(&sb);
       printf("sent hello\n");
@@ -706,19 +708,19 @@ int main(int argc, char **argv) {
               rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
               key[b] = (uint8_t)(rng >> 24);
             }
-            sr_net_address_format("127.0.0.1", (uint16_t)(1 + rng % 1000), key, addrs[k], sizeof addrs[k]);
+            if (ok == 0) ok = sr_net_address_format("127.0.0.1", (uint16_t)(1 + rng % 1000), key, addrs[k], sizeof addrs[k]);
             ptrs[k] = addrs[k];
           }
-          sr_frame_peers(&sb, ptrs, SR_FRAME_MAX_PEERS);
-          ok = send_boxed((const uint8_t *)sb.data, sb.size);
+          if (ok == 0) ok = sr_frame_peers(&sb, ptrs, SR_FRAME_MAX_PEERS);
+          if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
           if (ok == 0) sent_frames++;
           msgpack_sbuffer_clear(&sb);
         }
         printf("sent %llu peers frames of %d made-up addresses\n", f, SR_FRAME_MAX_PEERS);
         if (ok) break;
         uint8_t bye[SR_BOX_GOODBYE_BYTES];
-        sr_box_writer_goodbye(&writer, bye);
-        ok = send_all(bye, sizeof bye);
+        ok = sr_box_writer_goodbye(&writer, bye);
+        if (ok == 0) ok = send_all(bye, sizeof bye);
         printf("sent goodbye\n");
         break;
       }
@@ -743,10 +745,10 @@ int main(int argc, char **argv) {
             notes[k].seq = 0;
             notes[k].eager = 1;
           }
-          sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
+          ok = sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
           randombytes_buf(authors[0], 32);
-          sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
-          ok = send_boxed((const uint8_t *)sb.data, sb.size);
+          if (ok == 0) ok = sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
+          if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
           msgpack_sbuffer_clear(&sb);
           if (ok == 0) sent_frames += 2, frames++;
         }
@@ -767,7 +769,10 @@ int main(int argc, char **argv) {
           printf("cannot build an entry: %s\n", sr_errname(rc));
           break;
         }
-        sr_frame_entry(&sb, raw, rlen, 0);
+        if ((rc = sr_frame_entry(&sb, raw, rlen, 0))) {
+          printf("cannot build an entry frame: %s\n", sr_errname(rc));
+          break;
+        }
         /* Many copies per box, as a fast sender's stream would carry them. */
         static uint8_t many[1 << 15];
         size_t fsize = sb.size, per = sizeof many / fsize;
@@ -800,17 +805,17 @@ int main(int argc, char **argv) {
           q += 64;
           if (*q == ',') q++;
         }
-        sr_frame_notes(&sb, notes, n);
-        for (size_t k = 0; k < n; k++) sr_frame_have(&sb, authors[k], 1000000);
-        ok = send_boxed((const uint8_t *)sb.data, sb.size);
+        ok = sr_frame_notes(&sb, notes, n);
+        for (size_t k = 0; k < n && ok == 0; k++) ok = sr_frame_have(&sb, authors[k], 1000000);
+        if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
         msgpack_sbuffer_clear(&sb);
         if (ok == 0) sent_frames += 1 + n;
         printf("asked for %zu authors (a note and a have each)\n", n);
         break;
       }
       case M_ANNOUNCE:
-        sr_frame_reachable(&sb, announce);
-        ok = send_boxed((const uint8_t *)sb.data, sb.size);
+        ok = sr_frame_reachable(&sb, announce);
+        if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
         if (ok == 0) sent_frames++;
         msgpack_sbuffer_clear(&sb);
         printf("sent reachable %s\n", announce);
@@ -819,8 +824,8 @@ int main(int argc, char **argv) {
         /* fall through */
       case M_HELLO_ONLY: {
         uint8_t bye[SR_BOX_GOODBYE_BYTES];
-        sr_box_writer_goodbye(&writer, bye);
-        ok = send_all(bye, sizeof bye);
+        ok = sr_box_writer_goodbye(&writer, bye);
+        if (ok == 0) ok = send_all(bye, sizeof bye);
         printf("sent goodbye\n");
         break;
       }

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   len = size - 2;
   r = malloc(sizeof *r);
   if (!r) abort();
-  sr_box_reader_init(r, key, nonce);
+  if (sr_box_reader_init(r, key, nonce) != 0) abort();
 
   if (mode == 0) {
     plain = malloc(len + 1);
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   wire = malloc(sr_box_sealed_size(len) + SR_BOX_GOODBYE_BYTES);
   plain = malloc(len);
   if (!wire || !plain) abort();
-  sr_box_writer_init(&w, key, nonce);
+  if (sr_box_writer_init(&w, key, nonce) != 0) abort();
   if (sr_box_writer_seal(&w, data, len, wire, sr_box_sealed_size(len), &wire_len) != 0) abort();
   if (sr_box_writer_goodbye(&w, wire + wire_len) != 0) abort();
   wire_len += SR_BOX_GOODBYE_BYTES;

@@ -87,7 +87,7 @@ static int write_jsonl(const char *path, blob_t *b, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)], hex[65], ahex[65];
     sr_entry_t e;
-    sr_entry_decode(b[i].raw, b[i].len, &e);
+    if (sr_entry_decode(b[i].raw, b[i].len, &e) != 0) { fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i); exit(1); }
     sodium_bin2base64(b64, sizeof(b64), b[i].raw, b[i].len, sodium_base64_VARIANT_ORIGINAL);
     sr_hex_encode(e.id, 32, hex);
     sr_hex_encode(e.author, 32, ahex);
@@ -101,7 +101,8 @@ static int write_jsonl(const char *path, blob_t *b, size_t n) {
 static double bench_verify(blob_t *b, size_t n) {
   /* Locate body and signature first: the reference times the libsodium call alone. */
   sr_entry_t *e = malloc(n * sizeof(*e));
-  for (size_t i = 0; i < n; i++) sr_entry_decode(b[i].raw, b[i].len, &e[i]);
+  for (size_t i = 0; i < n; i++)
+    if (sr_entry_decode(b[i].raw, b[i].len, &e[i]) != 0) { fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i); exit(1); }
   double t0 = bench_now_s();
   size_t ok = 0;
   for (size_t i = 0; i < n; i++) ok += crypto_sign_verify_detached(e[i].sig, e[i].body, e[i].body_len, e[i].author) == 0;
@@ -139,7 +140,7 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
   double dt = bench_now_s() - t0;
   if (accepted != n) { fprintf(stderr, "bench_ingest: only %zu of %zu accepted\n", accepted, n); exit(1); }
   sr_store_info_t info;
-  sr_store_info(st, &info);
+  if (sr_store_info(st, &info) != 0) { fprintf(stderr, "bench_ingest: %s\n", sr_store_errmsg(st)); exit(1); }
   *disk = info.file_bytes;
   sr_store_close(st);
   free(items);

@@ -224,7 +224,8 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   for (size_t j = 0; j < k; j++) {
     json_t *o = json_array_get(rows, j);
     uint8_t author[32];
-    sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, 32);
+    if (sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, 32))
+      memset(author, 0, sizeof(author)); /* not reached: cli_json_hex wrote it above */
     char *who = short_who(&ns, author);
     printf("%4zu %6lld %5lld %7lld %8.3f %6lld  %.16s %s%s\n", j + 1,
            (long long)json_integer_value(json_object_get(o, "size")),

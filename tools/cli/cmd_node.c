@@ -598,8 +598,12 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
     sodium_memzero(code, sizeof(code));
     return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
   }
-  sr_invite_parse(code, address, sizeof(address), nk, NULL);
-  sr_net_address_parse(address, host, sizeof(host), &port, relay_key);
+  /* sr_invite_problem checked both: a failure here is not reached */
+  if ((rc = sr_invite_parse(code, address, sizeof(address), nk, NULL)) ||
+      (rc = sr_net_address_parse(address, host, sizeof(host), &port, relay_key))) {
+    sodium_memzero(code, sizeof(code));
+    return cli_fail(SR_EXIT_USAGE, "%s", sr_strerror(rc));
+  }
   sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
   err[0] = '\0';
   sr_invite_joined_t joined;

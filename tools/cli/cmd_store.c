@@ -279,7 +279,12 @@ int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
     sr_store_close(st);
     return rc;
   }
-  sr_store_info(st, &info);
+  if (sr_store_info(st, &info) != 0) {
+    json_decref(problems);
+    rc = cli_fail(SR_EXIT_ENV, "verify could not count the store: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
   if (cli->json)
     cli_json_print(json_pack("{s:b, s:I, s:o}", "ok", rc == 0, "entries", (json_int_t)info.entries, "problems", problems));
   else if (rc == 0)
@@ -303,7 +308,11 @@ int cmd_reindex(sr_cli_t *cli, int argc, char **argv) {
     sr_store_close(st);
     return rc;
   }
-  sr_store_info(st, &info);
+  if (sr_store_info(st, &info) != 0) {
+    rc = cli_fail(SR_EXIT_ENV, "reindex done, but the store could not be counted: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
   if (cli->json)
     cli_json_print(json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "entries", (json_int_t)info.entries, "authors",
                              (json_int_t)info.authors, "edges", (json_int_t)info.edges, "forks", (json_int_t)info.forks));
@@ -328,7 +337,11 @@ int cmd_backup(sr_cli_t *cli, int argc, char **argv) {
     sr_store_close(st);
     return rc;
   }
-  sr_store_info(st, &info);
+  if (sr_store_info(st, &info) != 0) {
+    rc = cli_fail(SR_EXIT_ENV, "the backup is written, but the store could not be counted: %s", sr_store_errmsg(st));
+    sr_store_close(st);
+    return rc;
+  }
   /* The store alone is not a person: say what else a complete backup needs. */
   char secret[4200], config[4200];
   sr_home_secret_path(cli->home, secret, sizeof(secret));

@@ -124,6 +124,8 @@ json_t *cli_json_hex(const uint8_t *b, size_t len) {
   return json_string(buf);
 }
 
+/* mp passed sr_canon_check (cli_json_from_msgpack): a read that fails here is
+ * not reached, and gives null as a value that is not canonical does. */
 static json_t *from_mp(sr_mp_t *mp) {
   uint32_t n, len;
   const char *s;
@@ -131,10 +133,13 @@ static json_t *from_mp(sr_mp_t *mp) {
   uint64_t u;
   json_t *out;
   switch (sr_mp_peek(mp)) {
-  case SR_MP_NIL: sr_mp_nil(mp); return json_null();
+  case SR_MP_NIL:
+    if (sr_mp_nil(mp)) { /* null either way */
+    }
+    return json_null();
   case SR_MP_BOOL: return json_boolean(*mp->p++ == 0xc3);
   case SR_MP_UINT:
-    sr_mp_uint(mp, &u);
+    if (sr_mp_uint(mp, &u)) return json_null();
     if (u <= (uint64_t)INT64_MAX) return json_integer((json_int_t)u);
     {
       char num[24];
@@ -155,26 +160,30 @@ static json_t *from_mp(sr_mp_t *mp) {
     }
     return json_integer(v);
   }
-  case SR_MP_STR: sr_mp_str(mp, &s, &len); return json_stringn(s, len);
-  case SR_MP_BIN: sr_mp_bin(mp, &b, &len); return cli_json_hex(b, len);
+  case SR_MP_STR: return sr_mp_str(mp, &s, &len) ? json_null() : json_stringn(s, len);
+  case SR_MP_BIN: return sr_mp_bin(mp, &b, &len) ? json_null() : cli_json_hex(b, len);
   case SR_MP_ARRAY:
-    sr_mp_array(mp, &n);
+    if (sr_mp_array(mp, &n)) return json_null();
     out = json_array();
     for (uint32_t i = 0; i < n; i++) json_array_append_new(out, from_mp(mp));
     return out;
   case SR_MP_MAP:
-    sr_mp_map(mp, &n);
+    if (sr_mp_map(mp, &n)) return json_null();
     out = json_object();
     for (uint32_t i = 0; i < n; i++) {
       char key[SR_ENTRY_MAX + 1];
-      sr_mp_str(mp, &s, &len);
+      if (sr_mp_str(mp, &s, &len)) { /* a key that is no string: canon_check refuses it */
+        json_decref(out);
+        return json_null();
+      }
       memcpy(key, s, len);
       key[len] = '\0';
       json_object_set_new(out, key, from_mp(mp));
     }
     return out;
   default:
-    sr_mp_skip(mp);
+    if (sr_mp_skip(mp)) { /* null either way */
+    }
     return json_null();
   }
 }
