@@ -6,6 +6,7 @@
  * an older store lacks them, so no code below has to expect a missing one.
  */
 #include "store/store_internal.h"
+#include "core/num.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,7 +263,9 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   if ((rc = mdb_env_create(&st->env))) { rc = sr_store_fail(st, "create the environment", rc); goto fail; }
   size_t map = SR_MAP_INITIAL;
   const char *env_map = getenv("SEURONE_MAPSIZE");
-  if (env_map && atol(env_map) > 0) map = (size_t)atol(env_map);
+  uint64_t want;
+  /* tests start small to make the map grow; anything but a plain size is ignored */
+  if (env_map && sr_parse_u64(env_map, 4096, SIZE_MAX, &want) == 0) map = (size_t)want;
   mdb_env_set_mapsize(st->env, map);
   mdb_env_set_maxdbs(st->env, DB_COUNT + 2);
   mdb_env_set_maxreaders(st->env, 254);

@@ -284,4 +284,15 @@ res = big.json("import", bulk, env={"SEURONE_MAPSIZE": "65536"})
 check(res["accepted"] == 3000, "3000 entries into a 64 KiB initial map: it grows")
 check(big.run("verify").returncode == 0, "grown store verifies")
 
+# --- numbers as people type them: a whole number, nothing after it ---
+for argv in (["metrics", "pagerank", "--top", "10x"], ["metrics", "pagerank", "--top", "-1"],
+             ["metrics", "pagerank", "--top", " 5"], ["flow", "cascades", "--top", "+5"],
+             ["flow", "network", "--latest", "2x"], ["flow", "network", "--since", "99999999999999999999999"],
+             ["import", "--batch", "10x", bulk], ["publish", "share", "--text", "x", "--ts", "5x"],
+             ["invite", "create", "--uses", "3x"]):
+    r = alice.run(*argv, check=False)
+    check(r.returncode == 2, f"{' '.join(argv)}: refused as a usage error (exit {r.returncode})")
+r = alice.run("metrics", "pagerank", "--top", "3", check=False)
+check(r.returncode == 0, "--top 3 still works")
+
 finish(root)

@@ -2,6 +2,7 @@
  * offline (sneakernet) sync, and the graph as GraphML or CSV for NetworkX,
  * igraph and Gephi. */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include "node/control.h"
 #include "store/ingest.h"
 #include "store/lookup.h"
@@ -420,8 +421,10 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if ((r = cli_opt(argc, argv, &i, "--batch", &batch_s))) {
       if (r < 0) return SR_EXIT_USAGE;
-      batch = (size_t)strtoul(batch_s, NULL, 10);
-      if (batch == 0 || batch > 100000) return cli_fail(SR_EXIT_USAGE, "--batch must be between 1 and 100000");
+      uint64_t b;
+      if (sr_parse_u64(batch_s, 1, 100000, &b))
+        return cli_fail(SR_EXIT_USAGE, "--batch must be a whole number from 1 to 100000, got '%s'", batch_s);
+      batch = (size_t)b;
     } else if (strcmp(argv[i], "--verbose") == 0) {
       im.verbose = 1;
     } else if (!path) {

@@ -5,6 +5,7 @@
  * Latency is first arrival minus the author's timestamp; negative values (clock
  * skew) count as 0 and are counted as skewed (docs/format.md, Definitions). */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include "core/cascade.h"
 #include "core/flowstats.h"
 #include "store/flowview.h"
@@ -149,10 +150,9 @@ static int parse_top(int argc, char **argv, size_t *top) {
     int r = cli_opt(argc, argv, &i, "--top", &v);
     if (r < 0) return SR_EXIT_USAGE;
     if (r == 0) return cli_fail(SR_EXIT_USAGE, "unexpected argument '%s' (see seurone flow --help)", argv[i]);
-    char *end;
-    if (!*v || *v == '-') return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
-    *top = strtoul(v, &end, 10);
-    if (*end) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
+    uint64_t t;
+    if (sr_parse_u64(v, 0, SIZE_MAX, &t)) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
+    *top = (size_t)t;
   }
   return 0;
 }

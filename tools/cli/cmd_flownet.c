@@ -8,6 +8,7 @@
  * covers the noise only: what a report says is an exact count of what reached
  * that node, not a sample of the network. */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include "core/flowreport.h"
 #include "core/flowstats.h"
 #include "node/config.h"
@@ -19,15 +20,6 @@
 #include <time.h>
 
 /* ---- shared ---- */
-
-static int parse_u64(const char *s, uint64_t *out) {
-  char *end;
-  if (!s || !*s || *s == '-' || *s == '+') return SR_EINVAL;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (*end) return SR_EINVAL;
-  *out = v;
-  return 0;
-}
 
 static json_t *int_array(const int64_t *v, size_t n) {
   json_t *a = json_array();
@@ -96,7 +88,7 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
   if (eps_s && sr_flowreport_epsilon_parse(eps_s, &eps_milli))
     return cli_fail(SR_EXIT_USAGE, "--epsilon must be a number above 0 and at most 10 with at most 3 decimals "
                     "(e.g. 0.5), got '%s'", eps_s);
-  if (since_s && parse_u64(since_s, &since))
+  if (since_s && sr_parse_u64(since_s, 0, UINT64_MAX, &since))
     return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch (0: everything), got '%s'", since_s);
   if (since_s && since >= now) return cli_fail(SR_EXIT_USAGE, "--since must be in the past");
 
@@ -208,11 +200,11 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
     int r;
     if ((r = cli_opt(argc, argv, &i, "--latest", &v)) != 0) {
       if (r < 0) return SR_EXIT_USAGE;
-      if (parse_u64(v, &latest)) return cli_fail(SR_EXIT_USAGE, "--latest must be a whole number (0: all), got '%s'", v);
+      if (sr_parse_u64(v, 0, UINT64_MAX, &latest)) return cli_fail(SR_EXIT_USAGE, "--latest must be a whole number (0: all), got '%s'", v);
       latest_set = 1;
     } else if ((r = cli_opt(argc, argv, &i, "--since", &v)) != 0) {
       if (r < 0) return SR_EXIT_USAGE;
-      if (parse_u64(v, &since)) return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch, got '%s'", v);
+      if (sr_parse_u64(v, 0, UINT64_MAX, &since)) return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch, got '%s'", v);
       since_set = 1;
     } else {
       return cli_fail(SR_EXIT_USAGE, "flow network does not take '%s' (usage: seurone flow network [--latest N] "

@@ -1,5 +1,6 @@
 /* cmd_identity.c: `seurone init`, `seurone id`, `seurone publish`. */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include "node/control.h"
 #include "store/ingest.h"
 #include "store/lookup.h"
@@ -303,9 +304,8 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
     return cli_fail(SR_EXIT_USAGE, "--role must be member, supporter or left, got '%s'", role);
   ts = cli_now_ms();
   if (ts_flag) {
-    char *end;
-    ts = strtoull(ts_flag, &end, 10);
-    if (*end || !*ts_flag) return cli_fail(SR_EXIT_USAGE, "--ts must be milliseconds since the epoch");
+    if (sr_parse_u64(ts_flag, 0, UINT64_MAX, &ts))
+      return cli_fail(SR_EXIT_USAGE, "--ts must be milliseconds since the epoch, got '%s'", ts_flag);
   }
 
   if (!(warnings = json_array())) {

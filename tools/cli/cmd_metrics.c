@@ -2,6 +2,7 @@
  * holds (docs/metrics.md). The graph comes from the store as a CSR
  * (store/graphview.h); the algorithms are pure code in core/. */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include "core/metrics.h"
 #include "store/graphview.h"
 #include <errno.h>
@@ -117,12 +118,7 @@ static int parse_real(const char *s, double *out) {
   return *s && !*end && !errno;
 }
 
-static int parse_whole(const char *s, unsigned long long *out) {
-  char *end;
-  errno = 0;
-  *out = strtoull(s, &end, 10);
-  return *s >= '0' && *s <= '9' && !*end && !errno;
-}
+static int parse_whole(const char *s, uint64_t *out) { return sr_parse_u64(s, 0, UINT64_MAX, out) == 0; }
 
 static const double *g_sort_values;
 static const sr_graph_t *g_sort_graph;
@@ -151,13 +147,13 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     name = argv[i];
   }
   if (top_s) {
-    char *end;
-    top = strtoul(top_s, &end, 10);
-    if (*end || !*top_s) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
+    uint64_t t;
+    if (sr_parse_u64(top_s, 0, SIZE_MAX, &t)) return cli_fail(SR_EXIT_USAGE, "--top must be a whole number (0: all)");
+    top = (size_t)t;
   }
   if ((damp_s && !parse_real(damp_s, &mo.damping)) || (tol_s && !parse_real(tol_s, &mo.tol)))
     return cli_fail(SR_EXIT_USAGE, "--damping and --tol take a number, e.g. --damping 0.85 --tol 1e-6");
-  unsigned long long u;
+  uint64_t u;
   if (piv_s && (!parse_whole(piv_s, &u) || u > UINT32_MAX))
     return cli_fail(SR_EXIT_USAGE, "--pivots must be a whole number of sample sources (0: exact)");
   if (piv_s) mo.pivots = (uint32_t)u;

@@ -7,6 +7,7 @@
  * status and peers show what the store knows, `peer add` writes the peer table
  * for the node to dial at its next start. */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include "net/address.h"
 #include "node/config.h"
 #include "node/control.h"
@@ -450,7 +451,7 @@ int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
 
 static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   const char *uses_s = NULL;
-  unsigned long long uses = 1;
+  uint64_t uses = 1;
   char address[SR_NET_ADDRESS_MAX], code[SR_INVITE_CODE_MAX], err[4600];
   uint8_t secret[SR_INVITE_SECRET_BYTES];
   sr_config_t cfg;
@@ -460,9 +461,7 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
     int r = cli_opt(argc, argv, &i, "--uses", &uses_s);
     if (r < 0) return SR_EXIT_USAGE;
     if (!r) return cli_fail(SR_EXIT_USAGE, "invite create: unexpected '%s' (see seurone invite --help)", argv[i]);
-    char *end;
-    uses = isdigit((unsigned char)uses_s[0]) ? strtoull(uses_s, &end, 10) : 0;
-    if (!isdigit((unsigned char)uses_s[0]) || *end || uses == 0 || uses > 1000000)
+    if (sr_parse_u64(uses_s, 1, 1000000, &uses))
       return cli_fail(SR_EXIT_USAGE, "--uses must be a whole number from 1 to 1000000, got '%s'", uses_s);
   }
   if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
@@ -525,7 +524,7 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
     printf("%s\n", code);
     if (cli_tty())
       fprintf(stderr, "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
-              "-` and paste it\n", uses, uses == 1 ? "" : "s");
+              "-` and paste it\n", (unsigned long long)uses, uses == 1 ? "" : "s");
   }
   sodium_memzero(code, sizeof(code));
   return SR_EXIT_OK;

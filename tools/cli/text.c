@@ -4,6 +4,7 @@
  * control character, escape sequence or bidi override reaches the terminal. JSON
  * outputs keep the exact strings (JSON escapes controls itself). */
 #include "tools/cli/cli.h"
+#include "core/num.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -44,7 +45,8 @@ size_t cli_term_width(void) {
   const char *c = getenv("COLUMNS");
   struct winsize ws;
   if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
-  if (c && atoi(c) >= 20) return (size_t)atoi(c);
+  uint64_t cols;
+  if (c && sr_parse_u64(c, 20, 10000, &cols) == 0) return (size_t)cols;
   return 80;
 }
 
