@@ -25,8 +25,7 @@ size_t sr_box_sealed_size(size_t len) {
   return len + boxes * SR_BOX_HEADER_BYTES;
 }
 
-int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES],
-                       const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
+int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES], const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
   if (!w || !key || !nonce) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
   memcpy(w->key, key, SR_BOX_KEY_BYTES);
@@ -35,8 +34,8 @@ int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES],
   return 0;
 }
 
-int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out,
-                       size_t out_cap, size_t *out_len) {
+int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out, size_t out_cap,
+                       size_t *out_len) {
   int rc = 0;
   size_t off = 0, pos = 0;
   uint8_t plain[SR_BOX_HEADER_PLAIN];
@@ -89,8 +88,7 @@ void sr_box_writer_wipe(sr_box_writer *w) {
   if (w) sodium_memzero(w, sizeof *w);
 }
 
-int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES],
-                       const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
+int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES], const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
   if (!r || !key || !nonce) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
   memset(r, 0, sizeof *r);
@@ -108,8 +106,8 @@ static int reader_fail(sr_box_reader *r, int rc) {
   return rc;
 }
 
-int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used,
-                       const uint8_t **msg, size_t *msg_len) {
+int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used, const uint8_t **msg,
+                       size_t *msg_len) {
   size_t off = 0;
   if (!r || !used || !msg || !msg_len || (!in && len)) return SR_EINVAL;
   *used = 0;
@@ -172,10 +170,14 @@ int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *
 int sr_box_reader_end(const sr_box_reader *r) {
   if (!r) return SR_EINVAL;
   switch (r->state) {
-  case RD_BYE: return 0;
-  case RD_FAILED: return r->error;
-  case RD_BODY: return SR_EBOXTRUNC;
-  default: return r->have ? SR_EBOXTRUNC : SR_EBOXNOBYE;
+    case RD_BYE:
+      return 0;
+    case RD_FAILED:
+      return r->error;
+    case RD_BODY:
+      return SR_EBOXTRUNC;
+    default:
+      return r->have ? SR_EBOXTRUNC : SR_EBOXNOBYE;
   }
 }
 

@@ -22,8 +22,8 @@
 
 #define SR_BOX_KEY_BYTES 32
 #define SR_BOX_NONCE_BYTES 24
-#define SR_BOX_BODY_MAX 4096  /* largest body in one box */
-#define SR_BOX_TAG_BYTES 16   /* secretbox MAC */
+#define SR_BOX_BODY_MAX 4096   /* largest body in one box */
+#define SR_BOX_TAG_BYTES 16    /* secretbox MAC */
 #define SR_BOX_HEADER_PLAIN 18 /* len (2) + body tag (16) */
 #define SR_BOX_HEADER_BYTES 34 /* boxed header: tag (16) + 18 */
 #define SR_BOX_GOODBYE_BYTES SR_BOX_HEADER_BYTES
@@ -38,14 +38,14 @@ typedef struct {
 } sr_box_writer;
 
 SR_MUST_USE int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES],
-                       const uint8_t nonce[SR_BOX_NONCE_BYTES]);
+                                   const uint8_t nonce[SR_BOX_NONCE_BYTES]);
 
 /* Seal len (>= 1) bytes of msg into out (capacity out_cap, at least
  * sr_box_sealed_size(len)), splitting into 4096-byte bodies. Sets *out_len.
  * SR_EINVAL for len 0, SR_ETOOBIG if out_cap is short, SR_EBOXCLOSED after
  * the goodbye. msg and out must not overlap. */
-SR_MUST_USE int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out,
-                       size_t out_cap, size_t *out_len);
+SR_MUST_USE int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out, size_t out_cap,
+                                   size_t *out_len);
 
 /* Write the goodbye (SR_BOX_GOODBYE_BYTES) to out; later seals fail. */
 SR_MUST_USE int sr_box_writer_goodbye(sr_box_writer *w, uint8_t out[SR_BOX_GOODBYE_BYTES]);
@@ -60,9 +60,9 @@ void sr_box_writer_wipe(sr_box_writer *w);
 typedef struct {
   uint8_t key[SR_BOX_KEY_BYTES];
   uint8_t nonce[SR_BOX_NONCE_BYTES];
-  int state;                  /* private */
-  int error;                  /* sticky error, once failed */
-  size_t have;                /* bytes gathered of the current header/body */
+  int state;   /* private */
+  int error;   /* sticky error, once failed */
+  size_t have; /* bytes gathered of the current header/body */
   size_t body_len;
   uint8_t header[SR_BOX_HEADER_BYTES];
   uint8_t body_tag[SR_BOX_TAG_BYTES];
@@ -70,7 +70,7 @@ typedef struct {
 } sr_box_reader;
 
 SR_MUST_USE int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES],
-                       const uint8_t nonce[SR_BOX_NONCE_BYTES]);
+                                   const uint8_t nonce[SR_BOX_NONCE_BYTES]);
 
 /* Feed any chunk of the stream (any length, including 0). Consumes bytes until
  * it completes one body or the goodbye, or runs out; *used says how many were
@@ -81,8 +81,8 @@ SR_MUST_USE int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KE
  *   SR_EBOXLEN       header announced length 0 (not a goodbye) or > 4096
  *   SR_EBOXAFTERBYE  bytes after the goodbye
  * Errors are sticky: later calls return the same code. */
-SR_MUST_USE int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used,
-                       const uint8_t **msg, size_t *msg_len);
+SR_MUST_USE int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used, const uint8_t **msg,
+                                   size_t *msg_len);
 
 /* The underlying stream ended (EOF). 0 if the goodbye was received;
  * SR_EBOXTRUNC if it ended inside a box; SR_EBOXNOBYE at a box boundary

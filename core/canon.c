@@ -19,13 +19,26 @@ int sr_utf8_valid(const uint8_t *s, size_t len) {
   size_t i = 0;
   while (i < len) {
     uint8_t c = s[i];
-    if (c < 0x80) { i++; continue; }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
     size_t n;
     uint32_t cp, min;
-    if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; min = 0x10000; }
-    else return 0;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+      min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+      min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else
+      return 0;
     if (len - i <= n) return 0;
     for (size_t k = 1; k <= n; k++) {
       if ((s[i + k] & 0xc0) != 0x80) return 0;
@@ -70,11 +83,20 @@ static int chk_key(chk_t *c, const uint8_t **s, uint64_t *len) {
   int rc = need(c, 1);
   if (rc) return rc;
   uint8_t b = *c->p;
-  if (b >= 0xa0 && b <= 0xbf) { c->p++; *len = b & 0x1f; }
-  else if (b == 0xd9) { c->p++; if ((rc = chk_len(c, 1, 32, len))) return rc; }
-  else if (b == 0xda) { c->p++; if ((rc = chk_len(c, 2, 0x100, len))) return rc; }
-  else if (b == 0xdb) { c->p++; if ((rc = chk_len(c, 4, 0x10000, len))) return rc; }
-  else return SR_EKEYTYPE;
+  if (b >= 0xa0 && b <= 0xbf) {
+    c->p++;
+    *len = b & 0x1f;
+  } else if (b == 0xd9) {
+    c->p++;
+    if ((rc = chk_len(c, 1, 32, len))) return rc;
+  } else if (b == 0xda) {
+    c->p++;
+    if ((rc = chk_len(c, 2, 0x100, len))) return rc;
+  } else if (b == 0xdb) {
+    c->p++;
+    if ((rc = chk_len(c, 4, 0x10000, len))) return rc;
+  } else
+    return SR_EKEYTYPE;
   return chk_str_body(c, *len, s);
 }
 
@@ -87,13 +109,22 @@ static int chk_map(chk_t *c, uint64_t n, int depth) {
     const uint8_t *key, *at = c->p;
     uint64_t klen;
     int rc = chk_key(c, &key, &klen);
-    if (rc) { if (rc == SR_EKEYTYPE) c->p = at; return rc; }
+    if (rc) {
+      if (rc == SR_EKEYTYPE) c->p = at;
+      return rc;
+    }
     if (prev) {
       size_t m = prev_len < klen ? (size_t)prev_len : (size_t)klen;
       int cmp = memcmp(prev, key, m);
       if (cmp == 0) cmp = prev_len < klen ? -1 : prev_len > klen ? 1 : 0;
-      if (cmp == 0) { c->p = at; return SR_EKEYDUP; }
-      if (cmp > 0) { c->p = at; return SR_EKEYORDER; }
+      if (cmp == 0) {
+        c->p = at;
+        return SR_EKEYDUP;
+      }
+      if (cmp > 0) {
+        c->p = at;
+        return SR_EKEYORDER;
+      }
     }
     prev = key;
     prev_len = klen;
@@ -118,57 +149,106 @@ static int chk_value(chk_t *c, int depth) {
   const uint8_t *at = c->p;
   uint8_t b = *c->p++;
   uint64_t len, v;
-  if (b <= 0x7f || b >= 0xe0) return 0;                       /* fixints */
+  if (b <= 0x7f || b >= 0xe0) return 0; /* fixints */
   if (b >= 0x80 && b <= 0x8f) return chk_map(c, b & 0x0f, depth);
   if (b >= 0x90 && b <= 0x9f) return chk_array(c, b & 0x0f, depth);
   if (b >= 0xa0 && b <= 0xbf) return chk_str_body(c, b & 0x1f, NULL);
   switch (b) {
-  case 0xc0: case 0xc2: case 0xc3: return 0;
-  case 0xc1: c->p = at; return SR_ENEVERUSED;
-  case 0xc4: case 0xc5: case 0xc6: {
-    static const uint64_t mins[] = {0, 0x100, 0x10000};
-    int bytes = b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4;
-    if ((rc = chk_len(c, bytes, mins[b - 0xc4], &len))) { if (rc == SR_ENONSHORT) c->p = at; return rc; }
-    if ((uint64_t)(c->end - c->p) < len) return SR_ETRUNC;
-    c->p += len;
-    return 0;
-  }
-  case 0xc7: case 0xc8: case 0xc9:
-  case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: c->p = at; return SR_EEXT;
-  case 0xca: case 0xcb: c->p = at; return SR_EFLOAT;
-  case 0xcc: case 0xcd: case 0xce: case 0xcf: {
-    static const uint64_t mins[] = {0x80, 0x100, 0x10000, 0x100000000ull};
-    int bytes = 1 << (b - 0xcc);
-    if ((rc = need(c, (size_t)bytes))) return rc;
-    v = be(c->p, bytes);
-    c->p += bytes;
-    if (v < mins[b - 0xcc]) { c->p = at; return SR_ENONSHORT; }
-    return 0;
-  }
-  case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
-    /* Signed forms are only for negative values below the next shorter form. */
-    static const int64_t maxs[] = {-33, -129, -32769, -2147483649ll};
-    int bytes = 1 << (b - 0xd0);
-    if ((rc = need(c, (size_t)bytes))) return rc;
-    v = be(c->p, bytes);
-    c->p += bytes;
-    int64_t s = bytes == 1 ? (int8_t)v : bytes == 2 ? (int16_t)v : bytes == 4 ? (int32_t)v : (int64_t)v;
-    if (s >= 0) { c->p = at; return SR_ESIGNED; }
-    if (s > maxs[b - 0xd0]) { c->p = at; return SR_ENONSHORT; }
-    return 0;
-  }
-  case 0xd9: case 0xda: case 0xdb: {
-    static const uint64_t mins[] = {32, 0x100, 0x10000};
-    int bytes = b == 0xd9 ? 1 : b == 0xda ? 2 : 4;
-    if ((rc = chk_len(c, bytes, mins[b - 0xd9], &len))) { if (rc == SR_ENONSHORT) c->p = at; return rc; }
-    return chk_str_body(c, len, NULL);
-  }
-  case 0xdc: case 0xdd:
-    if ((rc = chk_len(c, b == 0xdc ? 2 : 4, b == 0xdc ? 16 : 0x10000, &len))) { if (rc == SR_ENONSHORT) c->p = at; return rc; }
-    return chk_array(c, len, depth);
-  case 0xde: case 0xdf:
-    if ((rc = chk_len(c, b == 0xde ? 2 : 4, b == 0xde ? 16 : 0x10000, &len))) { if (rc == SR_ENONSHORT) c->p = at; return rc; }
-    return chk_map(c, len, depth);
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return 0;
+    case 0xc1:
+      c->p = at;
+      return SR_ENEVERUSED;
+    case 0xc4:
+    case 0xc5:
+    case 0xc6: {
+      static const uint64_t mins[] = {0, 0x100, 0x10000};
+      int bytes = b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4;
+      if ((rc = chk_len(c, bytes, mins[b - 0xc4], &len))) {
+        if (rc == SR_ENONSHORT) c->p = at;
+        return rc;
+      }
+      if ((uint64_t)(c->end - c->p) < len) return SR_ETRUNC;
+      c->p += len;
+      return 0;
+    }
+    case 0xc7:
+    case 0xc8:
+    case 0xc9:
+    case 0xd4:
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8:
+      c->p = at;
+      return SR_EEXT;
+    case 0xca:
+    case 0xcb:
+      c->p = at;
+      return SR_EFLOAT;
+    case 0xcc:
+    case 0xcd:
+    case 0xce:
+    case 0xcf: {
+      static const uint64_t mins[] = {0x80, 0x100, 0x10000, 0x100000000ull};
+      int bytes = 1 << (b - 0xcc);
+      if ((rc = need(c, (size_t)bytes))) return rc;
+      v = be(c->p, bytes);
+      c->p += bytes;
+      if (v < mins[b - 0xcc]) {
+        c->p = at;
+        return SR_ENONSHORT;
+      }
+      return 0;
+    }
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: {
+      /* Signed forms are only for negative values below the next shorter form. */
+      static const int64_t maxs[] = {-33, -129, -32769, -2147483649ll};
+      int bytes = 1 << (b - 0xd0);
+      if ((rc = need(c, (size_t)bytes))) return rc;
+      v = be(c->p, bytes);
+      c->p += bytes;
+      int64_t s = bytes == 1 ? (int8_t)v : bytes == 2 ? (int16_t)v : bytes == 4 ? (int32_t)v : (int64_t)v;
+      if (s >= 0) {
+        c->p = at;
+        return SR_ESIGNED;
+      }
+      if (s > maxs[b - 0xd0]) {
+        c->p = at;
+        return SR_ENONSHORT;
+      }
+      return 0;
+    }
+    case 0xd9:
+    case 0xda:
+    case 0xdb: {
+      static const uint64_t mins[] = {32, 0x100, 0x10000};
+      int bytes = b == 0xd9 ? 1 : b == 0xda ? 2 : 4;
+      if ((rc = chk_len(c, bytes, mins[b - 0xd9], &len))) {
+        if (rc == SR_ENONSHORT) c->p = at;
+        return rc;
+      }
+      return chk_str_body(c, len, NULL);
+    }
+    case 0xdc:
+    case 0xdd:
+      if ((rc = chk_len(c, b == 0xdc ? 2 : 4, b == 0xdc ? 16 : 0x10000, &len))) {
+        if (rc == SR_ENONSHORT) c->p = at;
+        return rc;
+      }
+      return chk_array(c, len, depth);
+    case 0xde:
+    case 0xdf:
+      if ((rc = chk_len(c, b == 0xde ? 2 : 4, b == 0xde ? 16 : 0x10000, &len))) {
+        if (rc == SR_ENONSHORT) c->p = at;
+        return rc;
+      }
+      return chk_map(c, len, depth);
   }
   return SR_EINVAL; /* unreachable: every byte value is handled above */
 }
@@ -216,7 +296,11 @@ int sr_mp_array(sr_mp_t *mp, uint32_t *n) {
   int rc;
   if (sr_mp_peek(mp) != SR_MP_ARRAY) return mp->p >= mp->end ? SR_ETRUNC : SR_EINVAL;
   uint8_t b = *mp->p;
-  if (b <= 0x9f) { *n = b & 0x0f; mp->p++; return 0; }
+  if (b <= 0x9f) {
+    *n = b & 0x0f;
+    mp->p++;
+    return 0;
+  }
   if ((rc = rd_len(mp, 1, b == 0xdc ? 2 : 4, &len, 0))) return rc;
   *n = (uint32_t)len;
   return 0;
@@ -227,7 +311,11 @@ int sr_mp_map(sr_mp_t *mp, uint32_t *n) {
   int rc;
   if (sr_mp_peek(mp) != SR_MP_MAP) return mp->p >= mp->end ? SR_ETRUNC : SR_EINVAL;
   uint8_t b = *mp->p;
-  if (b <= 0x8f) { *n = b & 0x0f; mp->p++; return 0; }
+  if (b <= 0x8f) {
+    *n = b & 0x0f;
+    mp->p++;
+    return 0;
+  }
   if ((rc = rd_len(mp, 1, b == 0xde ? 2 : 4, &len, 0))) return rc;
   *n = (uint32_t)len;
   return 0;
@@ -266,7 +354,11 @@ int sr_mp_bin(sr_mp_t *mp, const uint8_t **bp, uint32_t *blen) {
 int sr_mp_uint(sr_mp_t *mp, uint64_t *v) {
   if (sr_mp_peek(mp) != SR_MP_UINT) return mp->p >= mp->end ? SR_ETRUNC : SR_EINVAL;
   uint8_t b = *mp->p;
-  if (b <= 0x7f) { *v = b; mp->p++; return 0; }
+  if (b <= 0x7f) {
+    *v = b;
+    mp->p++;
+    return 0;
+  }
   int bytes = 1 << (b - 0xcc);
   if (mp->end - mp->p < 1 + bytes) return SR_ETRUNC;
   *v = be(mp->p + 1, bytes);
@@ -303,53 +395,66 @@ static int key_cmp(const void *a, const void *b) {
 static int enc(msgpack_packer *pk, const msgpack_object *o, int depth, int max_depth) {
   int rc = 0;
   switch (o->type) {
-  case MSGPACK_OBJECT_NIL: return msgpack_pack_nil(pk) ? SR_ENOMEM : 0;
-  case MSGPACK_OBJECT_BOOLEAN:
-    return (o->via.boolean ? msgpack_pack_true(pk) : msgpack_pack_false(pk)) ? SR_ENOMEM : 0;
-  case MSGPACK_OBJECT_POSITIVE_INTEGER: return msgpack_pack_uint64(pk, o->via.u64) ? SR_ENOMEM : 0;
-  case MSGPACK_OBJECT_NEGATIVE_INTEGER: return msgpack_pack_int64(pk, o->via.i64) ? SR_ENOMEM : 0;
-  case MSGPACK_OBJECT_FLOAT32: case MSGPACK_OBJECT_FLOAT64: return SR_EFLOAT;
-  case MSGPACK_OBJECT_EXT: return SR_EEXT;
-  case MSGPACK_OBJECT_STR:
-    if (!sr_utf8_valid((const uint8_t *)o->via.str.ptr, o->via.str.size)) return SR_EUTF8;
-    if (msgpack_pack_str(pk, o->via.str.size) || msgpack_pack_str_body(pk, o->via.str.ptr, o->via.str.size))
-      return SR_ENOMEM;
-    return 0;
-  case MSGPACK_OBJECT_BIN:
-    if (msgpack_pack_bin(pk, o->via.bin.size) || msgpack_pack_bin_body(pk, o->via.bin.ptr, o->via.bin.size))
-      return SR_ENOMEM;
-    return 0;
-  case MSGPACK_OBJECT_ARRAY:
-    if (depth > max_depth) return SR_EDEPTH;
-    if (msgpack_pack_array(pk, o->via.array.size)) return SR_ENOMEM;
-    for (uint32_t i = 0; i < o->via.array.size && rc == 0; i++)
-      rc = enc(pk, &o->via.array.ptr[i], depth + 1, max_depth);
-    return rc;
-  case MSGPACK_OBJECT_MAP: {
-    uint32_t n = o->via.map.size;
-    if (depth > max_depth) return SR_EDEPTH;
-    msgpack_object_kv *kv = n ? malloc(sizeof(*kv) * n) : NULL;
-    if (n && !kv) return SR_ENOMEM;
-    for (uint32_t i = 0; i < n; i++) {
-      kv[i] = o->via.map.ptr[i];
-      if (kv[i].key.type != MSGPACK_OBJECT_STR) { rc = SR_EKEYTYPE; goto map_done; }
+    case MSGPACK_OBJECT_NIL:
+      return msgpack_pack_nil(pk) ? SR_ENOMEM : 0;
+    case MSGPACK_OBJECT_BOOLEAN:
+      return (o->via.boolean ? msgpack_pack_true(pk) : msgpack_pack_false(pk)) ? SR_ENOMEM : 0;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+      return msgpack_pack_uint64(pk, o->via.u64) ? SR_ENOMEM : 0;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+      return msgpack_pack_int64(pk, o->via.i64) ? SR_ENOMEM : 0;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+      return SR_EFLOAT;
+    case MSGPACK_OBJECT_EXT:
+      return SR_EEXT;
+    case MSGPACK_OBJECT_STR:
+      if (!sr_utf8_valid((const uint8_t *)o->via.str.ptr, o->via.str.size)) return SR_EUTF8;
+      if (msgpack_pack_str(pk, o->via.str.size) || msgpack_pack_str_body(pk, o->via.str.ptr, o->via.str.size))
+        return SR_ENOMEM;
+      return 0;
+    case MSGPACK_OBJECT_BIN:
+      if (msgpack_pack_bin(pk, o->via.bin.size) || msgpack_pack_bin_body(pk, o->via.bin.ptr, o->via.bin.size))
+        return SR_ENOMEM;
+      return 0;
+    case MSGPACK_OBJECT_ARRAY:
+      if (depth > max_depth) return SR_EDEPTH;
+      if (msgpack_pack_array(pk, o->via.array.size)) return SR_ENOMEM;
+      for (uint32_t i = 0; i < o->via.array.size && rc == 0; i++)
+        rc = enc(pk, &o->via.array.ptr[i], depth + 1, max_depth);
+      return rc;
+    case MSGPACK_OBJECT_MAP: {
+      uint32_t n = o->via.map.size;
+      if (depth > max_depth) return SR_EDEPTH;
+      msgpack_object_kv *kv = n ? malloc(sizeof(*kv) * n) : NULL;
+      if (n && !kv) return SR_ENOMEM;
+      for (uint32_t i = 0; i < n; i++) {
+        kv[i] = o->via.map.ptr[i];
+        if (kv[i].key.type != MSGPACK_OBJECT_STR) {
+          rc = SR_EKEYTYPE;
+          goto map_done;
+        }
+      }
+      if (n > 1) qsort(kv, n, sizeof(*kv), key_cmp);
+      for (uint32_t i = 1; i < n; i++)
+        if (key_cmp(&kv[i - 1], &kv[i]) == 0) {
+          rc = SR_EKEYDUP;
+          goto map_done;
+        }
+      if (msgpack_pack_map(pk, n)) {
+        rc = SR_ENOMEM;
+        goto map_done;
+      }
+      for (uint32_t i = 0; i < n && rc == 0; i++) {
+        rc = enc(pk, &kv[i].key, depth + 1, max_depth);
+        if (rc == 0) rc = enc(pk, &kv[i].val, depth + 1, max_depth);
+      }
+    map_done:
+      free(kv);
+      return rc;
     }
-    if (n > 1) qsort(kv, n, sizeof(*kv), key_cmp);
-    for (uint32_t i = 1; i < n; i++)
-      if (key_cmp(&kv[i - 1], &kv[i]) == 0) { rc = SR_EKEYDUP; goto map_done; }
-    if (msgpack_pack_map(pk, n)) { rc = SR_ENOMEM; goto map_done; }
-    for (uint32_t i = 0; i < n && rc == 0; i++) {
-      rc = enc(pk, &kv[i].key, depth + 1, max_depth);
-      if (rc == 0) rc = enc(pk, &kv[i].val, depth + 1, max_depth);
-    }
-  map_done:
-    free(kv);
-    return rc;
-  }
   }
   return SR_EINVAL;
 }
 
-int sr_canon_encode(msgpack_packer *pk, const msgpack_object *obj, int max_depth) {
-  return enc(pk, obj, 1, max_depth);
-}
+int sr_canon_encode(msgpack_packer *pk, const msgpack_object *obj, int max_depth) { return enc(pk, obj, 1, max_depth); }

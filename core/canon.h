@@ -50,8 +50,16 @@ typedef struct sr_mp {
 } sr_mp_t;
 
 enum sr_mp_kind {
-  SR_MP_END = 0, SR_MP_NIL, SR_MP_BOOL, SR_MP_UINT, SR_MP_INT, SR_MP_STR,
-  SR_MP_BIN, SR_MP_ARRAY, SR_MP_MAP, SR_MP_OTHER
+  SR_MP_END = 0,
+  SR_MP_NIL,
+  SR_MP_BOOL,
+  SR_MP_UINT,
+  SR_MP_INT,
+  SR_MP_STR,
+  SR_MP_BIN,
+  SR_MP_ARRAY,
+  SR_MP_MAP,
+  SR_MP_OTHER
 };
 
 void sr_mp_init(sr_mp_t *mp, const uint8_t *buf, size_t len);

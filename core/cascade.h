@@ -33,14 +33,14 @@ typedef struct sr_cascade {
 
 typedef struct sr_cascade_forest {
   uint32_t n, ntrees;
-  sr_cascade_t *trees;  /* in root index order */
-  uint32_t *order;      /* BFS order, tree after tree: trees[t] holds order[start..start+size) */
-  uint32_t *tree;       /* per node: its tree's index in trees */
-  uint32_t *level;      /* per node: edges from its root */
-  uint32_t *subtree;    /* per node: nodes in its subtree, itself included */
-  uint32_t *child_off;  /* children of v: child[child_off[v] .. child_off[v+1]) */
+  sr_cascade_t *trees; /* in root index order */
+  uint32_t *order;     /* BFS order, tree after tree: trees[t] holds order[start..start+size) */
+  uint32_t *tree;      /* per node: its tree's index in trees */
+  uint32_t *level;     /* per node: edges from its root */
+  uint32_t *subtree;   /* per node: nodes in its subtree, itself included */
+  uint32_t *child_off; /* children of v: child[child_off[v] .. child_off[v+1]) */
   uint32_t *child;
-  uint32_t cut;         /* parent links ignored to break cycles */
+  uint32_t cut; /* parent links ignored to break cycles */
 } sr_cascade_forest_t;
 
 /* Builds the forest. label (may be NULL) gives each node's author as a small

@@ -21,7 +21,11 @@ const char *sr_role_name(int r) { return r >= 1 && r <= 3 ? role_names[r] : "unk
 int sr_contact_state_parse(const char *s, size_t len) { return parse_name(state_names, s, len); }
 int sr_role_parse(const char *s, size_t len) { return parse_name(role_names, s, len); }
 
-#define FAIL(...) do { if (why) snprintf(why, whylen, __VA_ARGS__); return SR_ECONTENT; } while (0)
+#define FAIL(...)                                                                                                      \
+  do {                                                                                                                 \
+    if (why) snprintf(why, whylen, __VA_ARGS__);                                                                       \
+    return SR_ECONTENT;                                                                                                \
+  } while (0)
 
 static int key_is(const char *k, uint32_t klen, const char *want) {
   return strlen(want) == klen && memcmp(k, want, klen) == 0;
@@ -58,39 +62,63 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
     enum sr_mp_kind kind = sr_mp_peek(&mp);
     int str_field = 0, bin_field = 0;
     switch (c->type) {
-    case SR_CT_ABOUT:
-      if (key_is(k, klen, "name")) { str_field = 1; seen_name = 1; }
-      else if (key_is(k, klen, "bio")) str_field = 2;
-      break;
-    case SR_CT_CONTACT:
-      if (key_is(k, klen, "who")) { bin_field = 1; seen_who = 1; }
-      else if (key_is(k, klen, "state")) { str_field = 3; seen_state = 1; }
-      break;
-    case SR_CT_PROJECT:
-      if (key_is(k, klen, "name")) { str_field = 1; seen_name = 1; }
-      else if (key_is(k, klen, "description") || key_is(k, klen, "url")) str_field = 2;
-      else if (key_is(k, klen, "tags")) {
-        uint32_t m;
-        if (sr_mp_array(&mp, &m)) FAIL("project.tags must be an array of strings");
-        for (uint32_t j = 0; j < m; j++)
-          if (sr_mp_str(&mp, &s, &len)) FAIL("project.tags must be an array of strings");
-        continue;
-      }
-      break;
-    case SR_CT_MEMBERSHIP:
-      if (key_is(k, klen, "project")) { bin_field = 2; seen_project = 1; }
-      else if (key_is(k, klen, "role")) { str_field = 4; seen_state = 1; }
-      break;
-    case SR_CT_SHARE:
-      if (key_is(k, klen, "text") || key_is(k, klen, "link")) { str_field = 2; seen_body = 1; }
-      else if (key_is(k, klen, "project")) bin_field = 2;
-      else if (key_is(k, klen, "reshare")) { bin_field = 3; seen_body = 1; }
-      break;
-    case SR_CT_OTHER: case SR_CT_FLOW_REPORT:
-      break;
+      case SR_CT_ABOUT:
+        if (key_is(k, klen, "name")) {
+          str_field = 1;
+          seen_name = 1;
+        } else if (key_is(k, klen, "bio"))
+          str_field = 2;
+        break;
+      case SR_CT_CONTACT:
+        if (key_is(k, klen, "who")) {
+          bin_field = 1;
+          seen_who = 1;
+        } else if (key_is(k, klen, "state")) {
+          str_field = 3;
+          seen_state = 1;
+        }
+        break;
+      case SR_CT_PROJECT:
+        if (key_is(k, klen, "name")) {
+          str_field = 1;
+          seen_name = 1;
+        } else if (key_is(k, klen, "description") || key_is(k, klen, "url"))
+          str_field = 2;
+        else if (key_is(k, klen, "tags")) {
+          uint32_t m;
+          if (sr_mp_array(&mp, &m)) FAIL("project.tags must be an array of strings");
+          for (uint32_t j = 0; j < m; j++)
+            if (sr_mp_str(&mp, &s, &len)) FAIL("project.tags must be an array of strings");
+          continue;
+        }
+        break;
+      case SR_CT_MEMBERSHIP:
+        if (key_is(k, klen, "project")) {
+          bin_field = 2;
+          seen_project = 1;
+        } else if (key_is(k, klen, "role")) {
+          str_field = 4;
+          seen_state = 1;
+        }
+        break;
+      case SR_CT_SHARE:
+        if (key_is(k, klen, "text") || key_is(k, klen, "link")) {
+          str_field = 2;
+          seen_body = 1;
+        } else if (key_is(k, klen, "project"))
+          bin_field = 2;
+        else if (key_is(k, klen, "reshare")) {
+          bin_field = 3;
+          seen_body = 1;
+        }
+        break;
+      case SR_CT_OTHER:
+      case SR_CT_FLOW_REPORT:
+        break;
     }
     if (str_field) {
-      if (kind != SR_MP_STR || sr_mp_str(&mp, &s, &len)) FAIL("%.*s.%.*s must be a string", (int)e->type_len, e->type, (int)klen, k);
+      if (kind != SR_MP_STR || sr_mp_str(&mp, &s, &len))
+        FAIL("%.*s.%.*s must be a string", (int)e->type_len, e->type, (int)klen, k);
       if (str_field == 1) {
         if (len == 0) FAIL("%.*s.name must not be empty", (int)e->type_len, e->type);
         c->name = s;
@@ -104,27 +132,34 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
       if (kind != SR_MP_BIN || sr_mp_bin(&mp, &b, &len) || len != 32)
         FAIL("%.*s.%.*s must be 32 bytes of binary", (int)e->type_len, e->type, (int)klen, k);
       if (bin_field == 1) memcpy(c->who, b, 32);
-      else if (bin_field == 2) { memcpy(c->project, b, 32); c->has_project = 1; }
-      else { memcpy(c->reshare, b, 32); c->has_reshare = 1; }
+      else if (bin_field == 2) {
+        memcpy(c->project, b, 32);
+        c->has_project = 1;
+      } else {
+        memcpy(c->reshare, b, 32);
+        c->has_reshare = 1;
+      }
     } else if (sr_mp_skip(&mp)) {
       FAIL("content is truncated");
     }
   }
   switch (c->type) {
-  case SR_CT_ABOUT: case SR_CT_PROJECT:
-    if (!seen_name) FAIL("%s needs a name", c->type == SR_CT_ABOUT ? "about" : "project");
-    break;
-  case SR_CT_CONTACT:
-    if (!seen_who || !seen_state) FAIL("contact needs who and state");
-    break;
-  case SR_CT_MEMBERSHIP:
-    if (!seen_project || !seen_state) FAIL("membership needs project and role");
-    break;
-  case SR_CT_SHARE:
-    if (!seen_body) FAIL("share needs text, link or reshare");
-    break;
-  case SR_CT_OTHER: case SR_CT_FLOW_REPORT:
-    break;
+    case SR_CT_ABOUT:
+    case SR_CT_PROJECT:
+      if (!seen_name) FAIL("%s needs a name", c->type == SR_CT_ABOUT ? "about" : "project");
+      break;
+    case SR_CT_CONTACT:
+      if (!seen_who || !seen_state) FAIL("contact needs who and state");
+      break;
+    case SR_CT_MEMBERSHIP:
+      if (!seen_project || !seen_state) FAIL("membership needs project and role");
+      break;
+    case SR_CT_SHARE:
+      if (!seen_body) FAIL("share needs text, link or reshare");
+      break;
+    case SR_CT_OTHER:
+    case SR_CT_FLOW_REPORT:
+      break;
   }
   return 0;
 }

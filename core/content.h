@@ -20,7 +20,13 @@
 #include "core/entry.h"
 
 enum sr_ctype {
-  SR_CT_OTHER = 0, SR_CT_ABOUT, SR_CT_CONTACT, SR_CT_PROJECT, SR_CT_MEMBERSHIP, SR_CT_SHARE, SR_CT_FLOW_REPORT
+  SR_CT_OTHER = 0,
+  SR_CT_ABOUT,
+  SR_CT_CONTACT,
+  SR_CT_PROJECT,
+  SR_CT_MEMBERSHIP,
+  SR_CT_SHARE,
+  SR_CT_FLOW_REPORT
 };
 enum sr_contact_state { SR_FOLLOW = 1, SR_UNFOLLOW, SR_BLOCK };
 enum sr_role { SR_MEMBER = 1, SR_SUPPORTER, SR_LEFT };
@@ -30,8 +36,8 @@ typedef struct sr_content {
   enum sr_ctype type;
   const char *name; /* about.name, project.name */
   uint32_t name_len;
-  uint8_t who[SR_KEY_BYTES]; /* contact.who */
-  int state;                 /* contact: sr_contact_state; membership: sr_role */
+  uint8_t who[SR_KEY_BYTES];    /* contact.who */
+  int state;                    /* contact: sr_contact_state; membership: sr_role */
   uint8_t project[SR_ID_BYTES]; /* membership.project, share.project */
   int has_project;
   uint8_t reshare[SR_ID_BYTES]; /* share.reshare */

@@ -102,9 +102,9 @@ int sr_entry_check(const uint8_t *raw, size_t len, sr_entry_t *e, char *why, siz
   return rc;
 }
 
-int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
-                    uint64_t ts, const char *type, const uint8_t *content, size_t content_len,
-                    uint8_t *out, size_t cap, size_t *out_len, sr_entry_t *e) {
+int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8_t *prev, uint64_t ts, const char *type,
+                    const uint8_t *content, size_t content_len, uint8_t *out, size_t cap, size_t *out_len,
+                    sr_entry_t *e) {
   msgpack_sbuffer body, entry;
   msgpack_packer pk;
   uint8_t sig[SR_SIG_BYTES];
@@ -120,13 +120,12 @@ int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8
   msgpack_sbuffer_init(&body);
   msgpack_sbuffer_init(&entry);
   msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
-  if (msgpack_pack_array(&pk, 7) || msgpack_pack_uint64(&pk, SR_ENTRY_VERSION) ||
-      msgpack_pack_bin(&pk, SR_KEY_BYTES) || msgpack_pack_bin_body(&pk, sk + 32, SR_KEY_BYTES) ||
-      msgpack_pack_uint64(&pk, seq) ||
+  if (msgpack_pack_array(&pk, 7) || msgpack_pack_uint64(&pk, SR_ENTRY_VERSION) || msgpack_pack_bin(&pk, SR_KEY_BYTES) ||
+      msgpack_pack_bin_body(&pk, sk + 32, SR_KEY_BYTES) || msgpack_pack_uint64(&pk, seq) ||
       (prev ? (msgpack_pack_bin(&pk, SR_ID_BYTES) || msgpack_pack_bin_body(&pk, prev, SR_ID_BYTES))
             : msgpack_pack_nil(&pk)) ||
-      msgpack_pack_uint64(&pk, ts) || msgpack_pack_str(&pk, tlen) ||
-      msgpack_pack_str_body(&pk, type, tlen) || msgpack_sbuffer_write(&body, (const char *)content, content_len)) {
+      msgpack_pack_uint64(&pk, ts) || msgpack_pack_str(&pk, tlen) || msgpack_pack_str_body(&pk, type, tlen) ||
+      msgpack_sbuffer_write(&body, (const char *)content, content_len)) {
     rc = SR_ENOMEM;
     goto cleanup;
   }
@@ -141,8 +140,14 @@ int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8
     rc = SR_ENOMEM;
     goto cleanup;
   }
-  if (entry.size > SR_ENTRY_MAX) { rc = SR_EENTRYSIZE; goto cleanup; }
-  if (entry.size > cap) { rc = SR_ETOOBIG; goto cleanup; }
+  if (entry.size > SR_ENTRY_MAX) {
+    rc = SR_EENTRYSIZE;
+    goto cleanup;
+  }
+  if (entry.size > cap) {
+    rc = SR_ETOOBIG;
+    goto cleanup;
+  }
   memcpy(out, entry.data, entry.size);
   *out_len = entry.size;
   /* Decoding what we wrote is the cheap proof that the writer stayed canonical. */

@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <sodium.h>
 
-#define SR_KEY_BYTES crypto_sign_PUBLICKEYBYTES      /* 32 */
-#define SR_SECRET_BYTES crypto_sign_SECRETKEYBYTES   /* 64 */
-#define SR_SIG_BYTES crypto_sign_BYTES               /* 64 */
+#define SR_KEY_BYTES crypto_sign_PUBLICKEYBYTES    /* 32 */
+#define SR_SECRET_BYTES crypto_sign_SECRETKEYBYTES /* 64 */
+#define SR_SIG_BYTES crypto_sign_BYTES             /* 64 */
 #define SR_ID_BYTES 32
 #define SR_HEX_KEY_LEN (2 * SR_KEY_BYTES)
 #define SR_ENTRY_MAX 16384
@@ -69,9 +69,9 @@ SR_MUST_USE int sr_entry_check(const uint8_t *raw, size_t len, sr_entry_t *e, ch
  * Writes at most cap bytes to out and the length to *out_len; fills *e (whose
  * pointers then point into out). Errors: SR_EINVAL, SR_ETYPE, SR_ECONTENT,
  * SR_EENTRYSIZE, SR_ETOOBIG (cap too small), SR_ENOMEM. */
-SR_MUST_USE int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
-                    uint64_t ts, const char *type, const uint8_t *content, size_t content_len,
-                    uint8_t *out, size_t cap, size_t *out_len, sr_entry_t *e);
+SR_MUST_USE int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8_t *prev, uint64_t ts,
+                                const char *type, const uint8_t *content, size_t content_len, uint8_t *out, size_t cap,
+                                size_t *out_len, sr_entry_t *e);
 
 /* The id of an encoded entry: BLAKE2b-256 of its bytes. */
 void sr_entry_id(const uint8_t *raw, size_t len, uint8_t id[SR_ID_BYTES]);

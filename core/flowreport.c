@@ -60,7 +60,8 @@ int sr_flowreport_epsilon_parse(const char *s, uint32_t *milli) {
     for (int f = frac; f < 3; f++) m *= 10;
   }
   m += whole * 1000;
-  if (!digits || *p || (s[digits] == '.' && !frac) || m < SR_FLOWREPORT_EPS_MILLI_MIN || m > SR_FLOWREPORT_EPS_MILLI_MAX)
+  if (!digits || *p || (s[digits] == '.' && !frac) || m < SR_FLOWREPORT_EPS_MILLI_MIN ||
+      m > SR_FLOWREPORT_EPS_MILLI_MAX)
     return SR_EINVAL;
   *milli = (uint32_t)m;
   return 0;
@@ -111,7 +112,11 @@ static int count_ok(int64_t v) { return v >= -SR_FLOWREPORT_COUNT_MAX && v <= SR
 
 /* The layout and bounds parse enforces, checked on the struct. */
 static int layout_ok(const sr_flowreport_t *r, char *why, size_t whylen) {
-#define BAD(...) do { if (why) snprintf(why, whylen, __VA_ARGS__); return 0; } while (0)
+#define BAD(...)                                                                                                       \
+  do {                                                                                                                 \
+    if (why) snprintf(why, whylen, __VA_ARGS__);                                                                       \
+    return 0;                                                                                                          \
+  } while (0)
   if (r->period_start >= r->period_end) BAD("flow-report.period_start must be before period_end");
   if (r->epsilon_milli < SR_FLOWREPORT_EPS_MILLI_MIN || r->epsilon_milli > SR_FLOWREPORT_EPS_MILLI_MAX)
     BAD("flow-report.epsilon_milli must be from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN, SR_FLOWREPORT_EPS_MILLI_MAX);
@@ -179,7 +184,11 @@ int sr_flowreport_encode(const sr_flowreport_t *r, msgpack_sbuffer *sb) {
 
 /* ---- parsing ---- */
 
-#define FAIL(...) do { if (why) snprintf(why, whylen, __VA_ARGS__); return SR_ECONTENT; } while (0)
+#define FAIL(...)                                                                                                      \
+  do {                                                                                                                 \
+    if (why) snprintf(why, whylen, __VA_ARGS__);                                                                       \
+    return SR_ECONTENT;                                                                                                \
+  } while (0)
 
 /* One integer of either family (the cursor reads unsigned only). Bytes passed
  * the canonical check, so the lengths are there. */
@@ -213,21 +222,26 @@ static int skip_nameless(sr_mp_t *mp, int depth) {
   const char *s;
   if (depth > SR_CANON_MAX_DEPTH) return SR_EINVAL;
   switch (sr_mp_peek(mp)) {
-  case SR_MP_NIL: return sr_mp_nil(mp);
-  case SR_MP_BOOL: mp->p++; return 0;
-  case SR_MP_UINT: case SR_MP_INT: return sr_mp_skip(mp) ? SR_EINVAL : 0;
-  case SR_MP_ARRAY:
-    if (sr_mp_array(mp, &n)) return SR_EINVAL;
-    for (uint32_t i = 0; i < n; i++)
-      if (skip_nameless(mp, depth + 1)) return SR_EINVAL;
-    return 0;
-  case SR_MP_MAP:
-    if (sr_mp_map(mp, &n)) return SR_EINVAL;
-    for (uint32_t i = 0; i < n; i++)
-      if (sr_mp_str(mp, &s, &len) || skip_nameless(mp, depth + 1)) return SR_EINVAL;
-    return 0;
-  default:
-    return SR_EINVAL; /* bin, str (and nothing else passes the canonical check) */
+    case SR_MP_NIL:
+      return sr_mp_nil(mp);
+    case SR_MP_BOOL:
+      mp->p++;
+      return 0;
+    case SR_MP_UINT:
+    case SR_MP_INT:
+      return sr_mp_skip(mp) ? SR_EINVAL : 0;
+    case SR_MP_ARRAY:
+      if (sr_mp_array(mp, &n)) return SR_EINVAL;
+      for (uint32_t i = 0; i < n; i++)
+        if (skip_nameless(mp, depth + 1)) return SR_EINVAL;
+      return 0;
+    case SR_MP_MAP:
+      if (sr_mp_map(mp, &n)) return SR_EINVAL;
+      for (uint32_t i = 0; i < n; i++)
+        if (sr_mp_str(mp, &s, &len) || skip_nameless(mp, depth + 1)) return SR_EINVAL;
+      return 0;
+    default:
+      return SR_EINVAL; /* bin, str (and nothing else passes the canonical check) */
   }
 }
 
@@ -252,8 +266,8 @@ int sr_flowreport_is_type(const char *type, size_t type_len) {
 
 int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char *why, size_t whylen) {
   enum { K_V, K_START, K_END, K_EPS, K_HOPS, K_LAT, K_EDGES, K_SKEWED, K_N };
-  static const char *const names[K_N] = {"v", "period_start", "period_end", "epsilon_milli",
-                                         "hops", "latency_ms", "latency_edges", "skewed"};
+  static const char *const names[K_N] = {"v",    "period_start", "period_end",    "epsilon_milli",
+                                         "hops", "latency_ms",   "latency_edges", "skewed"};
   int seen[K_N] = {0};
   sr_mp_t mp;
   uint32_t n, klen, nh = 0, nl = 0, ne = 0;
@@ -278,8 +292,8 @@ int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char
     if (sr_mp_uint(&mp, &u)) FAIL("flow-report.v must be 1");
     if (u > SR_FLOWREPORT_VERSION) {
       sr_mp_init(&mp, buf, len);
-      if (skip_nameless(&mp, 1)) FAIL("flow-report (v %llu) may hold only numbers (a report never names anyone)",
-                                      (unsigned long long)u);
+      if (skip_nameless(&mp, 1))
+        FAIL("flow-report (v %llu) may hold only numbers (a report never names anyone)", (unsigned long long)u);
       return SR_EVERSION;
     }
   }
@@ -291,47 +305,51 @@ int sr_flowreport_parse(const uint8_t *buf, size_t len, sr_flowreport_t *r, char
     for (int j = 0; j < K_N; j++)
       if (key_is(k, klen, names[j])) key = j;
     if (key < 0) {
-      if (skip_nameless(&mp, 2)) FAIL("flow-report.%.*s may hold only numbers (a report never names anyone)", (int)klen, k);
+      if (skip_nameless(&mp, 2))
+        FAIL("flow-report.%.*s may hold only numbers (a report never names anyone)", (int)klen, k);
       continue;
     }
     seen[key] = 1;
     switch (key) {
-    case K_V:
-      if (sr_mp_uint(&mp, &u) || u != SR_FLOWREPORT_VERSION) FAIL("flow-report.v must be 1");
-      break;
-    case K_START: case K_END:
-      if (sr_mp_uint(&mp, &u)) FAIL("flow-report.%s must be a non-negative integer (ms)", names[key]);
-      if (key == K_START) r->period_start = u;
-      else r->period_end = u;
-      break;
-    case K_EPS:
-      if (sr_mp_uint(&mp, &u) || u < SR_FLOWREPORT_EPS_MILLI_MIN || u > SR_FLOWREPORT_EPS_MILLI_MAX)
-        FAIL("flow-report.epsilon_milli must be an integer from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN,
-             SR_FLOWREPORT_EPS_MILLI_MAX);
-      r->epsilon_milli = (uint32_t)u;
-      break;
-    case K_HOPS:
-      if (rd_counts(&mp, tmp, SR_FLOWREPORT_HOPS + 1, &nh) || nh != SR_FLOWREPORT_HOPS)
-        FAIL("flow-report.hops must be %d integers within +-2^40", SR_FLOWREPORT_HOPS);
-      memcpy(r->hops, tmp, sizeof(r->hops));
-      break;
-    case K_LAT:
-      if (rd_counts(&mp, tmp, SR_FLOWREPORT_LAT_MAX + 1, &nl) || nl < 2 || nl > SR_FLOWREPORT_LAT_MAX)
-        FAIL("flow-report.latency_ms must be 2 to %d integers within +-2^40", SR_FLOWREPORT_LAT_MAX);
-      memcpy(r->latency, tmp, nl * sizeof(int64_t));
-      break;
-    case K_EDGES:
-      if (sr_mp_array(&mp, &ne) || ne < 1 || ne > SR_FLOWREPORT_LAT_MAX - 1)
-        FAIL("flow-report.latency_edges must be 1 to %d positive integers", SR_FLOWREPORT_LAT_MAX - 1);
-      for (uint32_t j = 0; j < ne; j++) {
-        if (sr_mp_uint(&mp, &u) || u == 0 || (j && u <= r->edges[j - 1]))
-          FAIL("flow-report.latency_edges must be positive integers in strictly increasing order");
-        r->edges[j] = u;
-      }
-      break;
-    case K_SKEWED:
-      if (rd_int(&mp, &r->skewed) || !count_ok(r->skewed)) FAIL("flow-report.skewed must be an integer within +-2^40");
-      break;
+      case K_V:
+        if (sr_mp_uint(&mp, &u) || u != SR_FLOWREPORT_VERSION) FAIL("flow-report.v must be 1");
+        break;
+      case K_START:
+      case K_END:
+        if (sr_mp_uint(&mp, &u)) FAIL("flow-report.%s must be a non-negative integer (ms)", names[key]);
+        if (key == K_START) r->period_start = u;
+        else
+          r->period_end = u;
+        break;
+      case K_EPS:
+        if (sr_mp_uint(&mp, &u) || u < SR_FLOWREPORT_EPS_MILLI_MIN || u > SR_FLOWREPORT_EPS_MILLI_MAX)
+          FAIL("flow-report.epsilon_milli must be an integer from %d to %d", SR_FLOWREPORT_EPS_MILLI_MIN,
+               SR_FLOWREPORT_EPS_MILLI_MAX);
+        r->epsilon_milli = (uint32_t)u;
+        break;
+      case K_HOPS:
+        if (rd_counts(&mp, tmp, SR_FLOWREPORT_HOPS + 1, &nh) || nh != SR_FLOWREPORT_HOPS)
+          FAIL("flow-report.hops must be %d integers within +-2^40", SR_FLOWREPORT_HOPS);
+        memcpy(r->hops, tmp, sizeof(r->hops));
+        break;
+      case K_LAT:
+        if (rd_counts(&mp, tmp, SR_FLOWREPORT_LAT_MAX + 1, &nl) || nl < 2 || nl > SR_FLOWREPORT_LAT_MAX)
+          FAIL("flow-report.latency_ms must be 2 to %d integers within +-2^40", SR_FLOWREPORT_LAT_MAX);
+        memcpy(r->latency, tmp, nl * sizeof(int64_t));
+        break;
+      case K_EDGES:
+        if (sr_mp_array(&mp, &ne) || ne < 1 || ne > SR_FLOWREPORT_LAT_MAX - 1)
+          FAIL("flow-report.latency_edges must be 1 to %d positive integers", SR_FLOWREPORT_LAT_MAX - 1);
+        for (uint32_t j = 0; j < ne; j++) {
+          if (sr_mp_uint(&mp, &u) || u == 0 || (j && u <= r->edges[j - 1]))
+            FAIL("flow-report.latency_edges must be positive integers in strictly increasing order");
+          r->edges[j] = u;
+        }
+        break;
+      case K_SKEWED:
+        if (rd_int(&mp, &r->skewed) || !count_ok(r->skewed))
+          FAIL("flow-report.skewed must be an integer within +-2^40");
+        break;
     }
   }
   for (int j = 0; j < K_N; j++)

@@ -42,12 +42,12 @@
  * counts them and the daemon's next period still starts where they ended. */
 #define SR_FLOWREPORT_TYPE_OLD "flow_report"
 #define SR_FLOWREPORT_VERSION 1
-#define SR_FLOWREPORT_HOPS 17        /* 0..15 and 16+ */
-#define SR_FLOWREPORT_LAT 12         /* latency buckets of the standard layout */
-#define SR_FLOWREPORT_LAT_MAX 32     /* most latency buckets a parsed report may have */
-#define SR_FLOWREPORT_SENSITIVITY 3  /* L1 sensitivity of one report, see above */
-#define SR_FLOWREPORT_EPS_MILLI_MIN 1      /* epsilon 0.001 */
-#define SR_FLOWREPORT_EPS_MILLI_MAX 10000  /* epsilon 10 */
+#define SR_FLOWREPORT_HOPS 17             /* 0..15 and 16+ */
+#define SR_FLOWREPORT_LAT 12              /* latency buckets of the standard layout */
+#define SR_FLOWREPORT_LAT_MAX 32          /* most latency buckets a parsed report may have */
+#define SR_FLOWREPORT_SENSITIVITY 3       /* L1 sensitivity of one report, see above */
+#define SR_FLOWREPORT_EPS_MILLI_MIN 1     /* epsilon 0.001 */
+#define SR_FLOWREPORT_EPS_MILLI_MAX 10000 /* epsilon 10 */
 /* Largest |count| a report may carry: far above any real period (2^40 entries),
  * small enough that sums of millions of reports cannot overflow int64. */
 #define SR_FLOWREPORT_COUNT_MAX (1ll << 40)
@@ -59,7 +59,7 @@ typedef struct sr_flowreport {
   uint64_t period_start, period_end; /* ms since epoch; received_at in [start, end) */
   uint32_t epsilon_milli;            /* epsilon * 1000 */
   int64_t hops[SR_FLOWREPORT_HOPS];
-  uint32_t nlat;                                /* latency buckets (edges: nlat - 1) */
+  uint32_t nlat; /* latency buckets (edges: nlat - 1) */
   uint64_t edges[SR_FLOWREPORT_LAT_MAX - 1];
   int64_t latency[SR_FLOWREPORT_LAT_MAX];
   int64_t skewed;
@@ -113,9 +113,9 @@ int sr_flowreport_is_type(const char *type, size_t type_len);
 /* ---- combining k reports ---- */
 
 typedef struct sr_flowreport_sum {
-  size_t k;                        /* reports combined */
+  size_t k;                          /* reports combined */
   uint64_t period_start, period_end; /* earliest start, latest end */
-  uint32_t eps_min, eps_max;       /* epsilon_milli range */
+  uint32_t eps_min, eps_max;         /* epsilon_milli range */
   int64_t hops[SR_FLOWREPORT_HOPS];
   uint32_t nlat;
   uint64_t edges[SR_FLOWREPORT_LAT_MAX - 1];

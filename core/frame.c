@@ -19,7 +19,10 @@ int sr_frame_next(const uint8_t *buf, size_t len, size_t *frame_len) {
   return 0;
 }
 
-#define NEED(x) do { if (x) return SR_EFRAME; } while (0)
+#define NEED(x)                                                                                                        \
+  do {                                                                                                                 \
+    if (x) return SR_EFRAME;                                                                                           \
+  } while (0)
 
 /* A push-sum mass: the bits of a finite, non-negative double (no sign bit, and
  * not the all-ones exponent of infinity and NaN). */
@@ -49,65 +52,68 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
   NEED(sr_mp_array(&mp, &n) || n < 1 || sr_mp_uint(&mp, &kind));
   f->kind = kind > 1000 ? 1000 : (int)kind;
   switch (kind) {
-  case SR_FRAME_HELLO:
-    NEED(n < 4 || sr_mp_uint(&mp, &f->version) || sr_mp_str(&mp, &f->agent, &f->agent_len));
-    NEED(f->agent_len > SR_FRAME_AGENT_MAX || sr_mp_peek(&mp) != SR_MP_BOOL);
-    f->relay = *mp.p++ == 0xc3;
-    break;
-  case SR_FRAME_NOTES:
-    NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_NOTES);
-    for (uint32_t i = 0; i < m; i++) {
-      uint32_t k;
-      NEED(sr_mp_array(&mp, &k) || k < 3 || sr_mp_bin(&mp, &b, &blen) || blen != 32);
-      f->notes[i].author = b;
-      NEED(sr_mp_uint(&mp, &f->notes[i].seq) || sr_mp_peek(&mp) != SR_MP_BOOL);
-      f->notes[i].eager = *mp.p++ == 0xc3;
-      NEED(skip_extra(&mp, k - 3));
-    }
-    f->nnotes = m;
-    break;
-  case SR_FRAME_ENTRY:
-    NEED(n < 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
-    f->entry_len = blen;
-    break;
-  case SR_FRAME_HAVE:
-    NEED(n < 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != 32 || sr_mp_uint(&mp, &f->seq));
-    break;
-  case SR_FRAME_PEERS:
-    NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_PEERS);
-    for (uint32_t i = 0; i < m; i++) {
-      NEED(sr_mp_str(&mp, &f->addrs[i], &f->addr_lens[i]) || f->addr_lens[i] >= SR_FRAME_ADDR_MAX);
-    }
-    f->naddrs = m;
-    break;
-  case SR_FRAME_INVITE:
-    NEED(n < 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != 32);
-    break;
-  case SR_FRAME_INVITE_REPLY:
-    NEED(n < 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
-    f->ok = *mp.p++ == 0xc3;
-    NEED(sr_mp_str(&mp, &f->reason, &f->reason_len));
-    break;
-  case SR_FRAME_PING:
-    break; /* [8], and whatever a later version appends */
-  case SR_FRAME_REACHABLE:
-    NEED(n < 2 || sr_mp_str(&mp, &f->addrs[0], &f->addr_lens[0]) || f->addr_lens[0] >= SR_FRAME_ADDR_MAX);
-    f->naddrs = 1;
-    break;
-  case SR_FRAME_PUSHSUM:
-    NEED(n < 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
-    NEED(sr_mp_uint(&mp, &f->ps_w) || sr_mp_uint(&mp, &f->ps_c) || mass_bad(f->ps_w) || mass_bad(f->ps_c));
-    NEED(sr_mp_array(&mp, &m) || m > SR_FRAME_PUSHSUM_MAXV);
-    for (uint32_t i = 0; i < m; i++) NEED(sr_mp_uint(&mp, &f->ps_x[i]) || mass_bad(f->ps_x[i]));
-    f->ps_nx = m;
-    break;
-  default:
-    break; /* a later version's frame: ignored by the caller */
+    case SR_FRAME_HELLO:
+      NEED(n < 4 || sr_mp_uint(&mp, &f->version) || sr_mp_str(&mp, &f->agent, &f->agent_len));
+      NEED(f->agent_len > SR_FRAME_AGENT_MAX || sr_mp_peek(&mp) != SR_MP_BOOL);
+      f->relay = *mp.p++ == 0xc3;
+      break;
+    case SR_FRAME_NOTES:
+      NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_NOTES);
+      for (uint32_t i = 0; i < m; i++) {
+        uint32_t k;
+        NEED(sr_mp_array(&mp, &k) || k < 3 || sr_mp_bin(&mp, &b, &blen) || blen != 32);
+        f->notes[i].author = b;
+        NEED(sr_mp_uint(&mp, &f->notes[i].seq) || sr_mp_peek(&mp) != SR_MP_BOOL);
+        f->notes[i].eager = *mp.p++ == 0xc3;
+        NEED(skip_extra(&mp, k - 3));
+      }
+      f->nnotes = m;
+      break;
+    case SR_FRAME_ENTRY:
+      NEED(n < 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
+      f->entry_len = blen;
+      break;
+    case SR_FRAME_HAVE:
+      NEED(n < 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != 32 || sr_mp_uint(&mp, &f->seq));
+      break;
+    case SR_FRAME_PEERS:
+      NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_PEERS);
+      for (uint32_t i = 0; i < m; i++) {
+        NEED(sr_mp_str(&mp, &f->addrs[i], &f->addr_lens[i]) || f->addr_lens[i] >= SR_FRAME_ADDR_MAX);
+      }
+      f->naddrs = m;
+      break;
+    case SR_FRAME_INVITE:
+      NEED(n < 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != 32);
+      break;
+    case SR_FRAME_INVITE_REPLY:
+      NEED(n < 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
+      f->ok = *mp.p++ == 0xc3;
+      NEED(sr_mp_str(&mp, &f->reason, &f->reason_len));
+      break;
+    case SR_FRAME_PING:
+      break; /* [8], and whatever a later version appends */
+    case SR_FRAME_REACHABLE:
+      NEED(n < 2 || sr_mp_str(&mp, &f->addrs[0], &f->addr_lens[0]) || f->addr_lens[0] >= SR_FRAME_ADDR_MAX);
+      f->naddrs = 1;
+      break;
+    case SR_FRAME_PUSHSUM:
+      NEED(n < 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
+      NEED(sr_mp_uint(&mp, &f->ps_w) || sr_mp_uint(&mp, &f->ps_c) || mass_bad(f->ps_w) || mass_bad(f->ps_c));
+      NEED(sr_mp_array(&mp, &m) || m > SR_FRAME_PUSHSUM_MAXV);
+      for (uint32_t i = 0; i < m; i++) NEED(sr_mp_uint(&mp, &f->ps_x[i]) || mass_bad(f->ps_x[i]));
+      f->ps_nx = m;
+      break;
+    default:
+      break; /* a later version's frame: ignored by the caller */
   }
   return 0;
 }
 
-#define PK(call) do { if (call) return SR_ENOMEM; } while (0)
+#define PK(call)                                                                                                       \
+  do {                                                                                                                 \
+    if (call) return SR_ENOMEM;                                                                                        \
+  } while (0)
 
 static int begin(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t n, int kind) {
   msgpack_packer_init(pk, sb, msgpack_sbuffer_write);

@@ -34,8 +34,16 @@
 #define SR_FRAME_PUSHSUM_MAXV 8 /* averaged quantities in one pushsum frame */
 
 enum sr_frame_kind {
-  SR_FRAME_HELLO = 1, SR_FRAME_NOTES, SR_FRAME_ENTRY, SR_FRAME_HAVE, SR_FRAME_PEERS,
-  SR_FRAME_INVITE, SR_FRAME_INVITE_REPLY, SR_FRAME_PING, SR_FRAME_PUSHSUM, SR_FRAME_REACHABLE
+  SR_FRAME_HELLO = 1,
+  SR_FRAME_NOTES,
+  SR_FRAME_ENTRY,
+  SR_FRAME_HAVE,
+  SR_FRAME_PEERS,
+  SR_FRAME_INVITE,
+  SR_FRAME_INVITE_REPLY,
+  SR_FRAME_PING,
+  SR_FRAME_PUSHSUM,
+  SR_FRAME_REACHABLE
 };
 
 typedef struct sr_note {
@@ -47,23 +55,23 @@ typedef struct sr_note {
 /* A decoded frame; pointers point into the bytes given to sr_frame_decode. */
 typedef struct sr_frame {
   int kind;
-  uint64_t version;           /* hello */
-  const char *agent;          /* hello (not NUL-terminated) */
+  uint64_t version;  /* hello */
+  const char *agent; /* hello (not NUL-terminated) */
   uint32_t agent_len;
-  int relay;                  /* hello */
+  int relay; /* hello */
   sr_note_t notes[SR_FRAME_MAX_NOTES];
-  uint32_t nnotes;            /* notes */
-  const uint8_t *entry;       /* entry */
+  uint32_t nnotes;      /* notes */
+  const uint8_t *entry; /* entry */
   size_t entry_len;
-  uint64_t hops;              /* entry */
-  const uint8_t *author;      /* have */
-  uint64_t seq;               /* have */
+  uint64_t hops;         /* entry */
+  const uint8_t *author; /* have */
+  uint64_t seq;          /* have */
   const char *addrs[SR_FRAME_MAX_PEERS];
   uint32_t addr_lens[SR_FRAME_MAX_PEERS];
-  uint32_t naddrs;            /* peers; reachable: 1 (its address is addrs[0]) */
-  const uint8_t *secret;      /* invite (32 bytes) */
-  int ok;                     /* invite reply */
-  const char *reason;         /* invite reply */
+  uint32_t naddrs;       /* peers; reachable: 1 (its address is addrs[0]) */
+  const uint8_t *secret; /* invite (32 bytes) */
+  int ok;                /* invite reply */
+  const char *reason;    /* invite reply */
   uint32_t reason_len;
   uint64_t ps_epoch, ps_w, ps_c; /* pushsum (w, c, x: binary64 bit patterns) */
   const uint8_t *ps_key;         /* pushsum (32 bytes) */
@@ -94,6 +102,6 @@ SR_MUST_USE int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *r
 SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
 SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
 SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
-                     const uint64_t *x, size_t nx);
+                                 const uint64_t *x, size_t nx);
 
 #endif

@@ -16,7 +16,7 @@ enum sr_node_kind { SR_NODE_PERSON = 0, SR_NODE_PROJECT = 1 };
 
 typedef struct sr_graph {
   uint32_t n;
-  uint64_t m; /* directed edges after dedupe */
+  uint64_t m;                 /* directed edges after dedupe */
   uint64_t *out_off, *in_off; /* n + 1 each */
   uint32_t *out_adj, *in_adj; /* m each */
   uint8_t (*keys)[32];        /* n, or NULL */

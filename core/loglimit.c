@@ -52,7 +52,7 @@ int sr_loglimit_pass(sr_loglimit_t *l, const char *line, uint64_t now_ms, sr_log
     if (t->shape && t->since_ms < oldest->since_ms) oldest = t;
   }
   if (s && s->shape != shape) s->shape = 0; /* a free slot picked: make sure it is */
-  if (!s) { /* every slot busy with other shapes: the oldest window ends early */
+  if (!s) {                                 /* every slot busy with other shapes: the oldest window ends early */
     s = oldest;
     sum_up(l, s, sink, ctx);
   }
@@ -76,7 +76,8 @@ size_t sr_loglimit_flush(sr_loglimit_t *l, uint64_t now_ms, sr_loglimit_sink sin
     sr_loglimit_slot_t *s = &l->slot[i];
     if (!s->shape) continue;
     if (now_ms - s->since_ms >= l->window_ms) sum_up(l, s, sink, ctx);
-    else holding += s->held > 0;
+    else
+      holding += s->held > 0;
   }
   return holding;
 }

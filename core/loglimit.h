@@ -20,16 +20,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SR_LOGLIMIT_SLOTS 16   /* shapes tracked at once; more share the oldest slot */
-#define SR_LOGLIMIT_LINE 512   /* the held-back line kept for the summary (cut past it) */
+#define SR_LOGLIMIT_SLOTS 16 /* shapes tracked at once; more share the oldest slot */
+#define SR_LOGLIMIT_LINE 512 /* the held-back line kept for the summary (cut past it) */
 
 typedef void (*sr_loglimit_sink)(void *ctx, const char *line);
 
 typedef struct sr_loglimit_slot {
-  uint64_t shape;     /* 0: free */
-  uint64_t since_ms;  /* start of this shape's window */
-  uint32_t shown;     /* lines of the shape written in the window */
-  uint32_t held;      /* lines held back in the window */
+  uint64_t shape;              /* 0: free */
+  uint64_t since_ms;           /* start of this shape's window */
+  uint32_t shown;              /* lines of the shape written in the window */
+  uint32_t held;               /* lines held back in the window */
   char last[SR_LOGLIMIT_LINE]; /* the last line held back */
 } sr_loglimit_slot_t;
 

@@ -252,8 +252,8 @@ uint64_t sr_metric_splitmix64(uint64_t *s) {
  *    known, sigma[w] is replaced by coeff[w], all its predecessors need.
  * Rescaled as networkx's _rescale with normalized=True, directed=True,
  * endpoints=False. */
-int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out,
-                          sr_metric_progress cb, void *ctx) {
+int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out, sr_metric_progress cb,
+                          void *ctx) {
   if (!g || !out) return SR_EINVAL;
   uint32_t n = g->n;
   if (n == 0) return 0;

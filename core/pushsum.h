@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SR_PUSHSUM_NVALUES 3 /* averaged quantities, in this order: */
+#define SR_PUSHSUM_NVALUES 3    /* averaged quantities, in this order: */
 #define SR_PUSHSUM_X_ENTRIES 0  /* entries held in the store */
 #define SR_PUSHSUM_X_SESSIONS 1 /* live sessions (degree) */
 #define SR_PUSHSUM_X_RATE 2     /* entries received per minute (last epoch) */
@@ -68,9 +68,9 @@ typedef struct sr_pushsum_est {
 
 typedef struct sr_pushsum {
   uint8_t self[SR_KEY_BYTES];
-  int started;          /* an epoch has begun */
-  sr_pushsum_msg_t cur; /* the mass this node holds now (cur.key = its leader) */
-  uint64_t rounds;      /* messages sent in the current epoch */
+  int started;           /* an epoch has begun */
+  sr_pushsum_msg_t cur;  /* the mass this node holds now (cur.key = its leader) */
+  uint64_t rounds;       /* messages sent in the current epoch */
   sr_pushsum_est_t prev; /* the estimate at the end of the last completed epoch */
 } sr_pushsum_t;
 
@@ -87,10 +87,10 @@ int sr_pushsum_plausible(const sr_pushsum_msg_t *m, uint64_t now_epoch);
 
 /* What sr_pushsum_absorb did with a message. */
 enum sr_pushsum_result {
-  SR_PUSHSUM_ADDED = 0,   /* same epoch and instance: mass added */
-  SR_PUSHSUM_SWITCHED,    /* a smaller key: joined that instance, then added */
-  SR_PUSHSUM_IGNORED,     /* a larger key (or a sum that would overflow): discarded */
-  SR_PUSHSUM_STALE,       /* an older epoch: discarded */
+  SR_PUSHSUM_ADDED = 0, /* same epoch and instance: mass added */
+  SR_PUSHSUM_SWITCHED,  /* a smaller key: joined that instance, then added */
+  SR_PUSHSUM_IGNORED,   /* a larger key (or a sum that would overflow): discarded */
+  SR_PUSHSUM_STALE,     /* an older epoch: discarded */
 };
 
 /* Epoch number of a wall-clock time (epoch_s >= 1). */

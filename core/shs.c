@@ -25,11 +25,11 @@
 
 enum {
   ST_NONE = 0,
-  ST_READY,      /* initialised, sr_shs_start not yet called */
-  ST_WAIT_MSG1,  /* server */
-  ST_WAIT_MSG2,  /* client */
-  ST_WAIT_MSG3,  /* server */
-  ST_WAIT_MSG4,  /* client */
+  ST_READY,     /* initialised, sr_shs_start not yet called */
+  ST_WAIT_MSG1, /* server */
+  ST_WAIT_MSG2, /* client */
+  ST_WAIT_MSG3, /* server */
+  ST_WAIT_MSG4, /* client */
   ST_DONE,
   ST_FAILED
 };
@@ -47,8 +47,8 @@ static int fail(sr_shs *hs, int rc) {
   return rc;
 }
 
-static int common_init(sr_shs *hs, int role, const uint8_t *netkey, const uint8_t *pk,
-                       const uint8_t *sk, const uint8_t *eph_seed) {
+static int common_init(sr_shs *hs, int role, const uint8_t *netkey, const uint8_t *pk, const uint8_t *sk,
+                       const uint8_t *eph_seed) {
   if (!hs || !netkey || !pk || !sk) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
   memset(hs, 0, sizeof *hs);
@@ -65,9 +65,9 @@ static int common_init(sr_shs *hs, int role, const uint8_t *netkey, const uint8_
   return 0;
 }
 
-int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
-                       const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
-                       const uint8_t server_pk[SR_SHS_PK_BYTES], const uint8_t *eph_seed) {
+int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], const uint8_t pk[SR_SHS_PK_BYTES],
+                       const uint8_t sk[SR_SHS_SK_BYTES], const uint8_t server_pk[SR_SHS_PK_BYTES],
+                       const uint8_t *eph_seed) {
   int rc;
   if (!server_pk) return SR_EINVAL;
   rc = common_init(hs, SR_SHS_CLIENT, netkey, pk, sk, eph_seed);
@@ -75,9 +75,8 @@ int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
   return rc;
 }
 
-int sr_shs_server_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
-                       const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
-                       const uint8_t *eph_seed) {
+int sr_shs_server_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], const uint8_t pk[SR_SHS_PK_BYTES],
+                       const uint8_t sk[SR_SHS_SK_BYTES], const uint8_t *eph_seed) {
   return common_init(hs, SR_SHS_SERVER, netkey, pk, sk, eph_seed);
 }
 
@@ -107,11 +106,16 @@ int sr_shs_start(sr_shs *hs, uint8_t *out, size_t *out_len) {
 size_t sr_shs_expect(const sr_shs *hs) {
   if (!hs) return 0;
   switch (hs->state) {
-  case ST_WAIT_MSG1: return SR_SHS_MSG1_BYTES;
-  case ST_WAIT_MSG2: return SR_SHS_MSG2_BYTES;
-  case ST_WAIT_MSG3: return SR_SHS_MSG3_BYTES;
-  case ST_WAIT_MSG4: return SR_SHS_MSG4_BYTES;
-  default: return 0;
+    case ST_WAIT_MSG1:
+      return SR_SHS_MSG1_BYTES;
+    case ST_WAIT_MSG2:
+      return SR_SHS_MSG2_BYTES;
+    case ST_WAIT_MSG3:
+      return SR_SHS_MSG3_BYTES;
+    case ST_WAIT_MSG4:
+      return SR_SHS_MSG4_BYTES;
+    default:
+      return 0;
   }
 }
 
@@ -157,21 +161,45 @@ static int client_msg2(sr_shs *hs, const uint8_t *in, uint8_t *out) {
   uint8_t plain[SIG_BYTES + SR_SHS_PK_BYTES];
   uint8_t key[HASH_BYTES];
 
-  if (check_hello(hs, in) != 0) { rc = SR_EHSSERVERKEY; goto cleanup; }
-  if (crypto_scalarmult(hs->ab, hs->eph_sk, hs->peer_eph_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
+  if (check_hello(hs, in) != 0) {
+    rc = SR_EHSSERVERKEY;
+    goto cleanup;
+  }
+  if (crypto_scalarmult(hs->ab, hs->eph_sk, hs->peer_eph_pk) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
   /* The server's key is the one we dialled: when it is no curve point, the key
    * in the address is wrong, not anything the server sent. */
-  if (crypto_sign_ed25519_pk_to_curve25519(server_curve, hs->peer_pk) != 0) { rc = SR_EHSWRONGKEY; goto cleanup; }
-  if (crypto_scalarmult(hs->aB, hs->eph_sk, server_curve) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
-  if (crypto_sign_ed25519_sk_to_curve25519(my_curve_sk, hs->my_sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
-  if (crypto_scalarmult(hs->Ab, my_curve_sk, hs->peer_eph_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
+  if (crypto_sign_ed25519_pk_to_curve25519(server_curve, hs->peer_pk) != 0) {
+    rc = SR_EHSWRONGKEY;
+    goto cleanup;
+  }
+  if (crypto_scalarmult(hs->aB, hs->eph_sk, server_curve) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
+  if (crypto_sign_ed25519_sk_to_curve25519(my_curve_sk, hs->my_sk) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
+  if (crypto_scalarmult(hs->Ab, my_curve_sk, hs->peer_eph_pk) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
 
   sig_a_msg(hs, hs->peer_pk, signed_msg);
-  if (crypto_sign_detached(hs->sig_a, NULL, signed_msg, sizeof signed_msg, hs->my_sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  if (crypto_sign_detached(hs->sig_a, NULL, signed_msg, sizeof signed_msg, hs->my_sk) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
   memcpy(plain, hs->sig_a, SIG_BYTES);
   memcpy(plain + SIG_BYTES, hs->my_pk, SR_SHS_PK_BYTES);
   box_key(hs, 0, key);
-  if (crypto_secretbox_easy(out, plain, sizeof plain, zero_nonce, key) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  if (crypto_secretbox_easy(out, plain, sizeof plain, zero_nonce, key) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
 cleanup:
   sodium_memzero(my_curve_sk, sizeof my_curve_sk);
   sodium_memzero(signed_msg, sizeof signed_msg);
@@ -188,9 +216,15 @@ static int client_msg4(sr_shs *hs, const uint8_t *in) {
   uint8_t signed_msg[32 + SIG_BYTES + 32 + HASH_BYTES];
 
   box_key(hs, 1, key);
-  if (crypto_secretbox_open_easy(sig_b, in, SR_SHS_MSG4_BYTES, zero_nonce, key) != 0) { rc = SR_EHSSERVERAUTH; goto cleanup; }
+  if (crypto_secretbox_open_easy(sig_b, in, SR_SHS_MSG4_BYTES, zero_nonce, key) != 0) {
+    rc = SR_EHSSERVERAUTH;
+    goto cleanup;
+  }
   sig_b_msg(hs, hs->my_pk, signed_msg);
-  if (crypto_sign_verify_detached(sig_b, signed_msg, sizeof signed_msg, hs->peer_pk) != 0) { rc = SR_EHSSERVERAUTH; goto cleanup; }
+  if (crypto_sign_verify_detached(sig_b, signed_msg, sizeof signed_msg, hs->peer_pk) != 0) {
+    rc = SR_EHSSERVERAUTH;
+    goto cleanup;
+  }
 cleanup:
   sodium_memzero(key, sizeof key);
   sodium_memzero(signed_msg, sizeof signed_msg);
@@ -202,10 +236,22 @@ static int server_msg1(sr_shs *hs, const uint8_t *in, uint8_t *out) {
   int rc = 0;
   uint8_t my_curve_sk[CURVE_BYTES];
 
-  if (check_hello(hs, in) != 0) { rc = SR_EHSNETKEY; goto cleanup; }
-  if (crypto_scalarmult(hs->ab, hs->eph_sk, hs->peer_eph_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
-  if (crypto_sign_ed25519_sk_to_curve25519(my_curve_sk, hs->my_sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
-  if (crypto_scalarmult(hs->aB, my_curve_sk, hs->peer_eph_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
+  if (check_hello(hs, in) != 0) {
+    rc = SR_EHSNETKEY;
+    goto cleanup;
+  }
+  if (crypto_scalarmult(hs->ab, hs->eph_sk, hs->peer_eph_pk) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
+  if (crypto_sign_ed25519_sk_to_curve25519(my_curve_sk, hs->my_sk) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
+  if (crypto_scalarmult(hs->aB, my_curve_sk, hs->peer_eph_pk) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
   rc = hello(hs, out);
 cleanup:
   sodium_memzero(my_curve_sk, sizeof my_curve_sk);
@@ -223,19 +269,37 @@ static int server_msg3(sr_shs *hs, const uint8_t *in, uint8_t *out) {
   uint8_t sig_b[SIG_BYTES];
 
   box_key(hs, 0, key);
-  if (crypto_secretbox_open_easy(plain, in, SR_SHS_MSG3_BYTES, zero_nonce, key) != 0) { rc = SR_EHSCLIENTAUTH; goto cleanup; }
+  if (crypto_secretbox_open_easy(plain, in, SR_SHS_MSG3_BYTES, zero_nonce, key) != 0) {
+    rc = SR_EHSCLIENTAUTH;
+    goto cleanup;
+  }
   memcpy(hs->sig_a, plain, SIG_BYTES);
   memcpy(hs->peer_pk, plain + SIG_BYTES, SR_SHS_PK_BYTES);
   sig_a_msg(hs, hs->my_pk, signed_a);
-  if (crypto_sign_verify_detached(hs->sig_a, signed_a, sizeof signed_a, hs->peer_pk) != 0) { rc = SR_EHSCLIENTAUTH; goto cleanup; }
-  if (crypto_sign_ed25519_pk_to_curve25519(client_curve, hs->peer_pk) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
-  if (crypto_scalarmult(hs->Ab, hs->eph_sk, client_curve) != 0) { rc = SR_EHSWEAKKEY; goto cleanup; }
+  if (crypto_sign_verify_detached(hs->sig_a, signed_a, sizeof signed_a, hs->peer_pk) != 0) {
+    rc = SR_EHSCLIENTAUTH;
+    goto cleanup;
+  }
+  if (crypto_sign_ed25519_pk_to_curve25519(client_curve, hs->peer_pk) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
+  if (crypto_scalarmult(hs->Ab, hs->eph_sk, client_curve) != 0) {
+    rc = SR_EHSWEAKKEY;
+    goto cleanup;
+  }
 
   sig_b_msg(hs, hs->peer_pk, signed_b);
-  if (crypto_sign_detached(sig_b, NULL, signed_b, sizeof signed_b, hs->my_sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  if (crypto_sign_detached(sig_b, NULL, signed_b, sizeof signed_b, hs->my_sk) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
   sodium_memzero(key, sizeof key);
   box_key(hs, 1, key);
-  if (crypto_secretbox_easy(out, sig_b, sizeof sig_b, zero_nonce, key) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  if (crypto_secretbox_easy(out, sig_b, sizeof sig_b, zero_nonce, key) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
 cleanup:
   sodium_memzero(key, sizeof key);
   sodium_memzero(plain, sizeof plain);
@@ -255,31 +319,31 @@ int sr_shs_recv(sr_shs *hs, const uint8_t *in, size_t len, uint8_t *out, size_t 
   if (want == 0 || len != want) return fail(hs, SR_EHSSTATE);
 
   switch (hs->state) {
-  case ST_WAIT_MSG1:
-    rc = server_msg1(hs, in, out);
-    if (rc) return fail(hs, rc);
-    *out_len = SR_SHS_MSG2_BYTES;
-    hs->state = ST_WAIT_MSG3;
-    return 0;
-  case ST_WAIT_MSG2:
-    rc = client_msg2(hs, in, out);
-    if (rc) return fail(hs, rc);
-    *out_len = SR_SHS_MSG3_BYTES;
-    hs->state = ST_WAIT_MSG4;
-    return 0;
-  case ST_WAIT_MSG3:
-    rc = server_msg3(hs, in, out);
-    if (rc) return fail(hs, rc);
-    *out_len = SR_SHS_MSG4_BYTES;
-    hs->state = ST_DONE;
-    return 0;
-  case ST_WAIT_MSG4:
-    rc = client_msg4(hs, in);
-    if (rc) return fail(hs, rc);
-    hs->state = ST_DONE;
-    return 0;
-  default:
-    return fail(hs, SR_EHSSTATE);
+    case ST_WAIT_MSG1:
+      rc = server_msg1(hs, in, out);
+      if (rc) return fail(hs, rc);
+      *out_len = SR_SHS_MSG2_BYTES;
+      hs->state = ST_WAIT_MSG3;
+      return 0;
+    case ST_WAIT_MSG2:
+      rc = client_msg2(hs, in, out);
+      if (rc) return fail(hs, rc);
+      *out_len = SR_SHS_MSG3_BYTES;
+      hs->state = ST_WAIT_MSG4;
+      return 0;
+    case ST_WAIT_MSG3:
+      rc = server_msg3(hs, in, out);
+      if (rc) return fail(hs, rc);
+      *out_len = SR_SHS_MSG4_BYTES;
+      hs->state = ST_DONE;
+      return 0;
+    case ST_WAIT_MSG4:
+      rc = client_msg4(hs, in);
+      if (rc) return fail(hs, rc);
+      hs->state = ST_DONE;
+      return 0;
+    default:
+      return fail(hs, SR_EHSSTATE);
   }
 }
 
@@ -294,11 +358,15 @@ int sr_shs_result(const sr_shs *hs, sr_shs_result_t *res) {
   if (!hs || !res) return SR_EINVAL;
   if (hs->state != ST_DONE) return SR_EHSSTATE;
   if (hs->role == SR_SHS_CLIENT) {
-    client_pk = hs->my_pk; server_pk = hs->peer_pk;
-    client_eph = hs->eph_pk; server_eph = hs->peer_eph_pk;
+    client_pk = hs->my_pk;
+    server_pk = hs->peer_pk;
+    client_eph = hs->eph_pk;
+    server_eph = hs->peer_eph_pk;
   } else {
-    client_pk = hs->peer_pk; server_pk = hs->my_pk;
-    client_eph = hs->peer_eph_pk; server_eph = hs->eph_pk;
+    client_pk = hs->peer_pk;
+    server_pk = hs->my_pk;
+    client_eph = hs->peer_eph_pk;
+    server_eph = hs->eph_pk;
   }
   box_key(hs, 1, master);
   crypto_hash_sha256(master, master, sizeof master);
@@ -307,15 +375,23 @@ int sr_shs_result(const sr_shs *hs, sr_shs_result_t *res) {
   /* client -> server direction: key uses the server's key, nonce its ephemeral */
   memcpy(tmp + HASH_BYTES, server_pk, SR_SHS_PK_BYTES);
   if (hs->role == SR_SHS_CLIENT) crypto_hash_sha256(res->enc_key, tmp, sizeof tmp);
-  else crypto_hash_sha256(res->dec_key, tmp, sizeof tmp);
-  if (crypto_auth(mac, server_eph, 32, hs->netkey) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  else
+    crypto_hash_sha256(res->dec_key, tmp, sizeof tmp);
+  if (crypto_auth(mac, server_eph, 32, hs->netkey) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
   memcpy(hs->role == SR_SHS_CLIENT ? res->enc_nonce : res->dec_nonce, mac, SR_SHS_NONCE_BYTES);
 
   /* server -> client direction */
   memcpy(tmp + HASH_BYTES, client_pk, SR_SHS_PK_BYTES);
   if (hs->role == SR_SHS_CLIENT) crypto_hash_sha256(res->dec_key, tmp, sizeof tmp);
-  else crypto_hash_sha256(res->enc_key, tmp, sizeof tmp);
-  if (crypto_auth(mac, client_eph, 32, hs->netkey) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  else
+    crypto_hash_sha256(res->enc_key, tmp, sizeof tmp);
+  if (crypto_auth(mac, client_eph, 32, hs->netkey) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
   memcpy(hs->role == SR_SHS_CLIENT ? res->dec_nonce : res->enc_nonce, mac, SR_SHS_NONCE_BYTES);
 
   memcpy(res->peer_pk, hs->peer_pk, SR_SHS_PK_BYTES);

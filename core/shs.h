@@ -51,7 +51,7 @@
 #define SR_SHS_MSG2_BYTES 64
 #define SR_SHS_MSG3_BYTES 112
 #define SR_SHS_MSG4_BYTES 80
-#define SR_SHS_MSG_MAX 112 /* largest message; size of an out buffer */
+#define SR_SHS_MSG_MAX 112    /* largest message; size of an out buffer */
 #define SR_SHS_KEY_BYTES 32   /* Box Stream key */
 #define SR_SHS_NONCE_BYTES 24 /* Box Stream starting nonce */
 
@@ -73,28 +73,28 @@ typedef struct {
   int state;
   uint8_t netkey[SR_SHS_NETKEY_BYTES];
   uint8_t my_pk[SR_SHS_PK_BYTES];
-  const uint8_t *my_sk; /* the caller's, not a copy (above) */
+  const uint8_t *my_sk;             /* the caller's, not a copy (above) */
   uint8_t peer_pk[SR_SHS_PK_BYTES]; /* client: known server key; server: learnt at msg3 */
   uint8_t eph_pk[32];
   uint8_t eph_sk[32];
   uint8_t peer_eph_pk[32];
-  uint8_t ab[32];        /* ephemeral x ephemeral */
-  uint8_t aB[32];        /* client ephemeral x server long-term */
-  uint8_t Ab[32];        /* client long-term x server ephemeral */
-  uint8_t sig_a[64];     /* client's signature in msg3 (needed for msg4) */
+  uint8_t ab[32];    /* ephemeral x ephemeral */
+  uint8_t aB[32];    /* client ephemeral x server long-term */
+  uint8_t Ab[32];    /* client long-term x server ephemeral */
+  uint8_t sig_a[64]; /* client's signature in msg3 (needed for msg4) */
 } sr_shs;
 
 /* Prepare a client that will dial the server whose ed25519 key is server_pk.
  * eph_seed: NULL in production (fresh random ephemeral key); a
  * SR_SHS_SEED_BYTES seed only for tests and fuzzing. Copies every input. */
 SR_MUST_USE int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
-                       const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
-                       const uint8_t server_pk[SR_SHS_PK_BYTES], const uint8_t *eph_seed);
+                                   const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
+                                   const uint8_t server_pk[SR_SHS_PK_BYTES], const uint8_t *eph_seed);
 
 /* Prepare a server with long-term key pair pk/sk. eph_seed as above. */
 SR_MUST_USE int sr_shs_server_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
-                       const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
-                       const uint8_t *eph_seed);
+                                   const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
+                                   const uint8_t *eph_seed);
 
 /* First output. out must hold SR_SHS_MSG_MAX bytes; *out_len is set to 64
  * for a client (msg1) and 0 for a server. */

@@ -18,8 +18,10 @@ static int in_ranges(const sr_text_range_t *r, size_t n, uint32_t cp) {
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (cp < r[mid].lo) hi = mid;
-    else if (cp > r[mid].hi) lo = mid + 1;
-    else return 1;
+    else if (cp > r[mid].hi)
+      lo = mid + 1;
+    else
+      return 1;
   }
   return 0;
 }
@@ -44,13 +46,14 @@ static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp) {
   if (b >= 0xc2 && b <= 0xdf) n = 2, *cp = b & 0x1f;
   else if (b >= 0xe0 && b <= 0xef) {
     n = 3, *cp = b & 0x0f;
-    if (b == 0xe0) lo = 0xa0;  /* overlong */
-    if (b == 0xed) hi = 0x9f;  /* surrogates */
+    if (b == 0xe0) lo = 0xa0; /* overlong */
+    if (b == 0xed) hi = 0x9f; /* surrogates */
   } else if (b >= 0xf0 && b <= 0xf4) {
     n = 4, *cp = b & 0x07;
-    if (b == 0xf0) lo = 0x90;  /* overlong */
-    if (b == 0xf4) hi = 0x8f;  /* above U+10FFFF */
-  } else return 0;
+    if (b == 0xf0) lo = 0x90; /* overlong */
+    if (b == 0xf4) hi = 0x8f; /* above U+10FFFF */
+  } else
+    return 0;
   if (len < n) return 0;
   for (size_t i = 1; i < n; i++) {
     unsigned char c = s[i];
@@ -67,9 +70,9 @@ static int unsafe(uint32_t cp) {
 }
 
 typedef struct {
-  size_t n;     /* input bytes */
-  size_t w;     /* columns */
-  char esc[8];  /* the escape, when esclen > 0 */
+  size_t n;    /* input bytes */
+  size_t w;    /* columns */
+  char esc[8]; /* the escape, when esclen > 0 */
   size_t esclen;
 } unit_t;
 
@@ -115,7 +118,8 @@ static void put(char *out, size_t cap, size_t *at, const char *b, size_t n) {
 
 static void put_unit(char *out, size_t cap, size_t *at, const char *s, size_t i, const unit_t *u) {
   if (u->esclen) put(out, cap, at, u->esc, u->esclen);
-  else put(out, cap, at, s + i, u->n);
+  else
+    put(out, cap, at, s + i, u->n);
 }
 
 static size_t finish(char *out, size_t cap, size_t at) {
@@ -175,8 +179,8 @@ static int emit(const char *s, size_t a, size_t b, char *buf, size_t cap,
   return line(ctx, buf, n < cap ? n : cap - 1);
 }
 
-int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
-                 int (*line)(void *ctx, const char *l, size_t n), void *ctx) {
+int sr_text_wrap(const char *s, size_t len, size_t first, size_t width, int (*line)(void *ctx, const char *l, size_t n),
+                 void *ctx) {
   size_t cap = SR_TEXT_ESCAPED_MAX(len), start = 0;
   char *buf = malloc(cap);
   int rc = 0;
@@ -190,7 +194,10 @@ int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
     int nl = 0;
     for (; i < len; i += u.n) {
       unit_at(s, len, i, SR_TEXT_KEEP_NL, &u);
-      if (s[i] == '\n') { nl = 1; break; }
+      if (s[i] == '\n') {
+        nl = 1;
+        break;
+      }
       if (used + u.w > w) break;
       if (s[i] == ' ') space = i;
       used += u.w;

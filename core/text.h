@@ -53,6 +53,6 @@ size_t sr_text_fit(const char *s, size_t len, size_t width, int pad, char *out, 
  * return stops the walk and is returned. Empty text gives one empty line.
  * Returns 0, or SR_ENOMEM. */
 SR_MUST_USE int sr_text_wrap(const char *s, size_t len, size_t first, size_t width,
-                 int (*line)(void *ctx, const char *l, size_t n), void *ctx);
+                             int (*line)(void *ctx, const char *l, size_t n), void *ctx);
 
 #endif

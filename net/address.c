@@ -89,7 +89,8 @@ int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[32],
   if (port == 0) return SR_EADDRPORT;
   hex32(pk, keyhex);
   if (strchr(host, ':')) n = snprintf(out, cap, "%s[%s]:%u/%s", SR_NET_ADDRESS_SCHEME, host, (unsigned)port, keyhex);
-  else n = snprintf(out, cap, "%s%s:%u/%s", SR_NET_ADDRESS_SCHEME, host, (unsigned)port, keyhex);
+  else
+    n = snprintf(out, cap, "%s%s:%u/%s", SR_NET_ADDRESS_SCHEME, host, (unsigned)port, keyhex);
   if (n < 0 || (size_t)n >= cap) return SR_ETOOBIG;
   return 0;
 }
@@ -185,15 +186,11 @@ int sr_net_listen_ip(const char *host, char *out, size_t cap) {
   return rc;
 }
 
-void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]) {
-  (void)unhex32(default_netkey_hex, KEY_HEX, out, 0);
-}
+void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]) { (void)unhex32(default_netkey_hex, KEY_HEX, out, 0); }
 
 int sr_net_netkey_parse(const char *hex, uint8_t out[SR_NET_NETKEY_LEN]) {
   if (!hex || !out) return SR_EINVAL;
   return unhex32(hex, strlen(hex), out, 1) == 0 ? 0 : SR_ENETKEY;
 }
 
-void sr_net_netkey_format(const uint8_t key[SR_NET_NETKEY_LEN], char out[SR_NET_KEYHEX_BYTES]) {
-  hex32(key, out);
-}
+void sr_net_netkey_format(const uint8_t key[SR_NET_NETKEY_LEN], char out[SR_NET_KEYHEX_BYTES]) { hex32(key, out); }

@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 #define SR_NET_ADDRESS_SCHEME "seurone://"
-#define SR_NET_HOST_MAX 254       /* longest host, NUL included (DNS limit 253) */
-#define SR_NET_ADDRESS_MAX 352    /* scheme + [host] + :port + / + 64 hex + NUL */
-#define SR_NET_KEYHEX_BYTES 65    /* 64 hex digits + NUL */
+#define SR_NET_HOST_MAX 254    /* longest host, NUL included (DNS limit 253) */
+#define SR_NET_ADDRESS_MAX 352 /* scheme + [host] + :port + / + 64 hex + NUL */
+#define SR_NET_KEYHEX_BYTES 65 /* 64 hex digits + NUL */
 #define SR_NET_NETKEY_LEN 32
 
 /* Write the address of (host, port, pk) into out (cap >= SR_NET_ADDRESS_MAX is

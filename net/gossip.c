@@ -34,7 +34,8 @@ void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) {
   vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
   if (g->h.log) g->h.log(g->h.ctx, line);
-  else fprintf(stderr, "seurone gossip: %s\n", line);
+  else
+    fprintf(stderr, "seurone gossip: %s\n", line);
 }
 
 uint64_t sr_gossip_now(sr_gossip_t *g) { return uv_now(g->net->loop); }
@@ -121,91 +122,104 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   int rc = 0;
   if (!f) return SR_ENOMEM;
   if ((rc = sr_frame_decode(buf, len, f))) goto out;
-  if (!p->hello && f->kind != SR_FRAME_HELLO) { rc = SR_EPROTO; goto out; }
+  if (!p->hello && f->kind != SR_FRAME_HELLO) {
+    rc = SR_EPROTO;
+    goto out;
+  }
   if (f->kind != SR_FRAME_ENTRY && (rc = spend(p, len))) goto out;
   switch (f->kind) {
-  case SR_FRAME_HELLO:
-    if (p->hello) { rc = SR_EPROTO; goto out; }
-    if (f->version != SR_PROTO_VERSION) { rc = SR_EPROTOVER; goto out; }
-    p->hello = 1;
-    p->relay = f->relay;
-    if (g->h.session_up) g->h.session_up(g->h.ctx, p, p->key, p->outbound);
-    break;
-  case SR_FRAME_NOTES:
-    for (uint32_t i = 0; i < f->nnotes; i++) {
-      const uint8_t *a = f->notes[i].author;
-      /* Outside the scope, or not the peer's to know: ignored, no state kept,
-       * and no answer, so the peer cannot tell whether this node holds it. */
-      if (!g->h.in_scope(g->h.ctx, a) || !sr_gossip_entitled(p, a)) continue;
-      astate_t *s = sr_gossip_astate_find(p, a);
-      if (!s && !(s = sr_gossip_astate_get(p, a))) continue; /* AUTHORS_MAX: ignored (logged once) */
-      /* The peer named an author we replicate that we have not told it about:
-       * answer with our own note, so that it sends us what we lack. */
-      if (!s->told) sr_gossip_send_note(p, a, sr_gossip_our_seq(g, a), 1);
-      s->wants = 1;
-      s->push = (uint8_t)f->notes[i].eager;
-      s->their_seq = f->notes[i].seq;
-      uint64_t head = sr_gossip_our_seq(g, s->author);
-      if (head > s->their_seq) {
-        if (s->push) sr_gossip_enqueue(p, s);
-        else sr_gossip_send_have(p, s->author, head);
+    case SR_FRAME_HELLO:
+      if (p->hello) {
+        rc = SR_EPROTO;
+        goto out;
       }
+      if (f->version != SR_PROTO_VERSION) {
+        rc = SR_EPROTOVER;
+        goto out;
+      }
+      p->hello = 1;
+      p->relay = f->relay;
+      if (g->h.session_up) g->h.session_up(g->h.ctx, p, p->key, p->outbound);
+      break;
+    case SR_FRAME_NOTES:
+      for (uint32_t i = 0; i < f->nnotes; i++) {
+        const uint8_t *a = f->notes[i].author;
+        /* Outside the scope, or not the peer's to know: ignored, no state kept,
+       * and no answer, so the peer cannot tell whether this node holds it. */
+        if (!g->h.in_scope(g->h.ctx, a) || !sr_gossip_entitled(p, a)) continue;
+        astate_t *s = sr_gossip_astate_find(p, a);
+        if (!s && !(s = sr_gossip_astate_get(p, a))) continue; /* AUTHORS_MAX: ignored (logged once) */
+        /* The peer named an author we replicate that we have not told it about:
+       * answer with our own note, so that it sends us what we lack. */
+        if (!s->told) sr_gossip_send_note(p, a, sr_gossip_our_seq(g, a), 1);
+        s->wants = 1;
+        s->push = (uint8_t)f->notes[i].eager;
+        s->their_seq = f->notes[i].seq;
+        uint64_t head = sr_gossip_our_seq(g, s->author);
+        if (head > s->their_seq) {
+          if (s->push) sr_gossip_enqueue(p, s);
+          else
+            sr_gossip_send_have(p, s->author, head);
+        }
+      }
+      sr_gossip_pump(p);
+      break;
+    case SR_FRAME_ENTRY: {
+      int r = sr_gossip_take_entry(p, f); /* 3: a duplicate (the peer may have been dropped for too many) */
+      if (r < 0) {
+        rc = SR_EBADENTRY;
+        goto out;
+      }
+      if (r == 1 && (rc = spend(p, len))) goto out;
+      break;
     }
-    sr_gossip_pump(p);
-    break;
-  case SR_FRAME_ENTRY: {
-    int r = sr_gossip_take_entry(p, f); /* 3: a duplicate (the peer may have been dropped for too many) */
-    if (r < 0) { rc = SR_EBADENTRY; goto out; }
-    if (r == 1 && (rc = spend(p, len))) goto out;
-    break;
-  }
-  case SR_FRAME_HAVE: {
-    g->st.haves_in++;
-    /* A have for an author outside the scope, or one the peer is not entitled
+    case SR_FRAME_HAVE: {
+      g->st.haves_in++;
+      /* A have for an author outside the scope, or one the peer is not entitled
      * to, is ignored (no state kept): the note a graft sends would answer it. */
-    if (!g->h.in_scope(g->h.ctx, f->author) || !sr_gossip_entitled(p, f->author)) break;
-    astate_t *s = sr_gossip_astate_get(p, f->author);
-    if (!s) break; /* AUTHORS_MAX: ignored (logged once) */
-    if (s->their_seq < f->seq) s->their_seq = f->seq;
-    /* Something we lack was announced: unless the eager path delivers it within
+      if (!g->h.in_scope(g->h.ctx, f->author) || !sr_gossip_entitled(p, f->author)) break;
+      astate_t *s = sr_gossip_astate_get(p, f->author);
+      if (!s) break; /* AUTHORS_MAX: ignored (logged once) */
+      if (s->their_seq < f->seq) s->their_seq = f->seq;
+      /* Something we lack was announced: unless the eager path delivers it within
      * GRAFT_DELAY_MS, the announcer is asked to push (promotion back to eager). */
-    if (sr_gossip_our_seq(g, f->author) < f->seq) sr_gossip_graft_later(g, p, f->author, f->seq);
-    break;
-  }
-  case SR_FRAME_PEERS:
-    for (uint32_t i = 0; i < f->naddrs; i++) {
-      char addr[SR_FRAME_ADDR_MAX];
-      memcpy(addr, f->addrs[i], f->addr_lens[i]);
-      addr[f->addr_lens[i]] = '\0';
-      /* A relay of an earlier version announces itself only this way (its
-       * own address first); a relay is reachable by definition. */
-      if (i == 0 && p->relay) sr_gossip_own_address(p, addr);
-      if (g->h.learned_peer) g->h.learned_peer(g->h.ctx, p->key, addr);
+      if (sr_gossip_our_seq(g, f->author) < f->seq) sr_gossip_graft_later(g, p, f->author, f->seq);
+      break;
     }
-    break;
-  case SR_FRAME_REACHABLE: {
-    char addr[SR_FRAME_ADDR_MAX];
-    memcpy(addr, f->addrs[0], f->addr_lens[0]);
-    addr[f->addr_lens[0]] = '\0';
-    sr_gossip_own_address(p, addr);
-    break;
-  }
-  case SR_FRAME_INVITE: {
-    char why[200] = "this node is not a relay";
-    int ok = g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, ok, ok ? "welcome" : why));
-    break;
-  }
-  case SR_FRAME_INVITE_REPLY:
-    if (g->h.invite_reply) g->h.invite_reply(g->h.ctx, p, f->ok, f->reason, f->reason_len);
-    break;
-  case SR_FRAME_PUSHSUM:
-    sr_gossip_pushsum_take(g, f);
-    break;
-  default:
-    break; /* ping, or a later version's frame */
+    case SR_FRAME_PEERS:
+      for (uint32_t i = 0; i < f->naddrs; i++) {
+        char addr[SR_FRAME_ADDR_MAX];
+        memcpy(addr, f->addrs[i], f->addr_lens[i]);
+        addr[f->addr_lens[i]] = '\0';
+        /* A relay of an earlier version announces itself only this way (its
+       * own address first); a relay is reachable by definition. */
+        if (i == 0 && p->relay) sr_gossip_own_address(p, addr);
+        if (g->h.learned_peer) g->h.learned_peer(g->h.ctx, p->key, addr);
+      }
+      break;
+    case SR_FRAME_REACHABLE: {
+      char addr[SR_FRAME_ADDR_MAX];
+      memcpy(addr, f->addrs[0], f->addr_lens[0]);
+      addr[f->addr_lens[0]] = '\0';
+      sr_gossip_own_address(p, addr);
+      break;
+    }
+    case SR_FRAME_INVITE: {
+      char why[200] = "this node is not a relay";
+      int ok = g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0;
+      msgpack_sbuffer sb;
+      msgpack_sbuffer_init(&sb);
+      sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, ok, ok ? "welcome" : why));
+      break;
+    }
+    case SR_FRAME_INVITE_REPLY:
+      if (g->h.invite_reply) g->h.invite_reply(g->h.ctx, p, f->ok, f->reason, f->reason_len);
+      break;
+    case SR_FRAME_PUSHSUM:
+      sr_gossip_pushsum_take(g, f);
+      break;
+    default:
+      break; /* ping, or a later version's frame */
   }
 out:
   free(f);
@@ -218,8 +232,9 @@ void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail) {
   char k[17];
   if (p->closing) return;
   sr_gossip_short_key(p->key, k);
-  sr_gossip_log(p->g, "dropping %s peer %s (%s): %s (%s)%s%s", p->outbound ? "outbound" : "inbound", k, p->conn->peer_name,
-       sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "", detail ? detail : "");
+  sr_gossip_log(p->g, "dropping %s peer %s (%s): %s (%s)%s%s", p->outbound ? "outbound" : "inbound", k,
+                p->conn->peer_name, sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "",
+                detail ? detail : "");
   p->closing = 1;
   p->drop_reason = reason;
   sr_net_conn_close_logged(p->conn); /* the line above is the end's one line */
@@ -279,8 +294,9 @@ static int make_room(sr_gossip_t *g, int standing) {
       victim = p;
   }
   if (!victim) return SR_ECONNCAP;
-  sr_gossip_drop(victim, SR_EEVICTED, r == 0 ? "it sent nothing this node needed for a while; room for a newcomer"
-                                   : "room for a peer this node knows better");
+  sr_gossip_drop(victim, SR_EEVICTED,
+                 r == 0 ? "it sent nothing this node needed for a while; room for a newcomer"
+                        : "room for a peer this node knows better");
   return 0;
 }
 
@@ -378,8 +394,12 @@ static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     if (rc == SR_ETRUNC) break;
     if (rc == 0) rc = handle(p, p->rbuf + off, flen);
     if (rc) {
-      sr_gossip_drop(p, rc == SR_EFRAMESIZE || rc == SR_EBADENTRY || rc == SR_ERATE || rc == SR_EPROTO || rc == SR_EPROTOVER
-                   ? rc : SR_EFRAME, rc < 0 && rc != SR_EFRAME ? sr_strerror(rc) : NULL);
+      sr_gossip_drop(
+          p,
+          rc == SR_EFRAMESIZE || rc == SR_EBADENTRY || rc == SR_ERATE || rc == SR_EPROTO || rc == SR_EPROTOVER
+              ? rc
+              : SR_EFRAME,
+          rc < 0 && rc != SR_EFRAME ? sr_strerror(rc) : NULL);
       return;
     }
     off += flen;
@@ -403,7 +423,8 @@ static void on_closed(sr_net_conn *c, int reason) {
     return;
   }
   if (p->prev) p->prev->next = p->next;
-  else g->peers = p->next;
+  else
+    g->peers = p->next;
   if (p->next) p->next->prev = p->prev;
   g->sessions--;
   if (g->h.session_down) g->h.session_down(g->h.ctx, p->key, p->outbound, p->drop_reason ? p->drop_reason : reason);
@@ -411,7 +432,8 @@ static void on_closed(sr_net_conn *c, int reason) {
   p->conn = NULL;
   p->closing = 1;
   if (p->busy) p->dead = 1;
-  else peer_free(p);
+  else
+    peer_free(p);
 }
 
 static void on_net_log(sr_net *n, const char *line) {
@@ -460,7 +482,7 @@ int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint
 }
 
 void sr_gossip_shutdown(sr_gossip_t *g) {
-  g->retry_due = 0; /* a batch waiting for its retry gets one last try */
+  g->retry_due = 0;   /* a batch waiting for its retry gets one last try */
   sr_gossip_flush(g); /* a batch in flight finishes on its own; batch_done flushes the rest */
   g->stopping = 1;
   for (sr_gpeer_t *p = g->peers; p; p = p->next)
@@ -498,9 +520,11 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
     next = p->next;
     if (p->closing) continue;
     p->tok_frames = p->tok_frames + g->lim.rate_frames_per_s > g->lim.rate_frames_per_s
-                        ? g->lim.rate_frames_per_s : p->tok_frames + g->lim.rate_frames_per_s;
+                        ? g->lim.rate_frames_per_s
+                        : p->tok_frames + g->lim.rate_frames_per_s;
     p->tok_bytes = p->tok_bytes + g->lim.rate_bytes_per_s > g->lim.rate_bytes_per_s
-                       ? g->lim.rate_bytes_per_s : p->tok_bytes + g->lim.rate_bytes_per_s;
+                       ? g->lim.rate_bytes_per_s
+                       : p->tok_bytes + g->lim.rate_bytes_per_s;
     double dmax = (double)g->lim.rate_frames_per_s * DUP_BURST_S;
     p->tok_dups = p->tok_dups + g->lim.rate_frames_per_s > dmax ? dmax : p->tok_dups + g->lim.rate_frames_per_s;
     size_t q = sr_net_conn_queued(p->conn);

@@ -67,16 +67,16 @@ typedef struct sr_gossip_hooks {
 enum { SR_GOSSIP_STRANGER = 0, SR_GOSSIP_KNOWN = 1, SR_GOSSIP_MEMBER = 2, SR_GOSSIP_FRIEND = 3 };
 
 typedef struct sr_gossip_limits {
-  const char *agent;           /* hello's agent string, e.g. "seurone/0.1.0" */
-  size_t max_conns;            /* sessions at once (a quarter kept from strangers; see on_connected) */
-  uint32_t idle_timeout_ms;    /* no frame for this long ends a session */
-  uint32_t rate_frames_per_s;  /* unsolicited frames (anything but wanted new entries) */
+  const char *agent;          /* hello's agent string, e.g. "seurone/0.1.0" */
+  size_t max_conns;           /* sessions at once (a quarter kept from strangers; see on_connected) */
+  uint32_t idle_timeout_ms;   /* no frame for this long ends a session */
+  uint32_t rate_frames_per_s; /* unsolicited frames (anything but wanted new entries) */
   uint32_t rate_bytes_per_s;
-  size_t max_queue_bytes;      /* write queue beyond which a reader is too slow */
+  size_t max_queue_bytes; /* write queue beyond which a reader is too slow */
 } sr_gossip_limits_t;
 
 SR_MUST_USE int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
-                   const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
+                               const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
 /* Fills a sr_net_callbacks with the gossip handlers (net.data must be the gossip). */
 void sr_gossip_net_callbacks(sr_net_callbacks *cb);
 /* Commits what is pending and ends every session (before sr_net_close). */

@@ -41,7 +41,8 @@ static void conn_end(sr_net_conn *c, int reason);
 static void log_sink(void *ctx, const char *line) {
   sr_net *n = ctx;
   if (n->cfg.cb.log) n->cfg.cb.log(n, line);
-  else fprintf(stderr, "seurone net: %s\n", line);
+  else
+    fprintf(stderr, "seurone net: %s\n", line);
 }
 
 static void on_log_timer(uv_timer_t *t) {
@@ -59,7 +60,8 @@ static void net_vlog(sr_net *n, int limited, const char *fmt, va_list ap) {
     return;
   }
   if (sr_loglimit_pass(&n->loglimit, line, uv_now(n->loop), log_sink, n)) log_sink(n, line);
-  else if (!uv_is_active((uv_handle_t *)&n->log_timer)) uv_timer_start(&n->log_timer, on_log_timer, 1000, 1000);
+  else if (!uv_is_active((uv_handle_t *)&n->log_timer))
+    uv_timer_start(&n->log_timer, on_log_timer, 1000, 1000);
 }
 
 static void net_log(sr_net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -139,7 +141,8 @@ static void conn_maybe_free(sr_net_conn *c) {
   sr_net *n = c->net;
   if (c->handles > 0 || c->pending > 0) return;
   if (c->prev) c->prev->next = c->next;
-  else n->conns = c->next;
+  else
+    n->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   if (c->reader) {
     sr_box_reader_wipe(c->reader);
@@ -158,10 +161,14 @@ static void on_handle_closed(uv_handle_t *h) {
 
 static const char *phase_name(const sr_net_conn *c) {
   switch (c->state) {
-  case CS_RESOLVING: return "while resolving";
-  case CS_CONNECTING: return "while connecting";
-  case CS_HANDSHAKE: return "during handshake";
-  default: return "after handshake";
+    case CS_RESOLVING:
+      return "while resolving";
+    case CS_CONNECTING:
+      return "while connecting";
+    case CS_HANDSHAKE:
+      return "during handshake";
+    default:
+      return "after handshake";
   }
 }
 
@@ -219,21 +226,23 @@ static void conn_end(sr_net_conn *c, int reason) {
     /* What a wrong network key looks like from each side: the listener cannot
      * read the dialer's first message; the dialer sees the listener hang up on
      * it. Without the hint, a member of a closed network never learns why. */
-    net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
-            "network_key in %s (docs/config.md)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
-            phase_name(c), sr_errname(reason), sr_strerror(reason),
-            n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
+    net_log_if(n, limited,
+               "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
+               "network_key in %s (docs/config.md)",
+               c->outbound ? "outbound" : "inbound", c->peer_name, key, phase_name(c), sr_errname(reason),
+               sr_strerror(reason), n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
   } else if (reason == SR_EHSWRONGKEY) {
     /* Names only what this node dialled: the address it was given. */
-    net_log(n, "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
-            "address may be wrong, or another node now listens there)", c->peer_name, key, phase_name(c),
-            sr_errname(reason), c->peer_name, key);
+    net_log(n,
+            "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
+            "address may be wrong, or another node now listens there)",
+            c->peer_name, key, phase_name(c), sr_errname(reason), c->peer_name, key);
   } else if (c->uv_err) {
     net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s: %s)", c->outbound ? "outbound" : "inbound", c->peer_name,
-            key, phase_name(c), sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
+               key, phase_name(c), sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
   } else {
     net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s)", c->outbound ? "outbound" : "inbound", c->peer_name, key,
-            phase_name(c), sr_errname(reason), sr_strerror(reason));
+               phase_name(c), sr_errname(reason), sr_strerror(reason));
   }
   c->state = CS_CLOSING;
   (void)prev_state;
@@ -359,7 +368,7 @@ static int flush_fill(sr_net_conn *c) {
   int rc;
   if (!w) return 0;
   c->fill = NULL;
-  c->queued -= w->len; /* queue_bytes counts it again */
+  c->queued -= w->len;                         /* queue_bytes counts it again */
   rc = queue_bytes(c, w->bytes, w->len, 0, w); /* bytes unused when prepared */
   if (rc) conn_end(c, rc);
   return rc;
@@ -392,8 +401,7 @@ int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len) {
     c->fill->cap = cap;
     c->fill->len = 0;
   }
-  rc = sr_box_writer_seal(&c->writer, buf, len, c->fill->bytes + c->fill->len, c->fill->cap - c->fill->len,
-                          &out_len);
+  rc = sr_box_writer_seal(&c->writer, buf, len, c->fill->bytes + c->fill->len, c->fill->cap - c->fill->len, &out_len);
   if (rc) return rc;
   c->fill->len += out_len;
   c->queued += out_len;
@@ -738,8 +746,10 @@ int sr_net_listen(sr_net *n, const char *host, uint16_t port) {
     uv_close((uv_handle_t *)&n->listener, NULL);
     n->listening = 0;
     /* The cause, so the node can say what to change. */
-    return err == UV_EADDRINUSE ? SR_ENETINUSE : err == UV_EADDRNOTAVAIL ? SR_ENETNOTAVAIL
-           : err == UV_EACCES ? SR_ENETACCES : SR_ENETLISTEN;
+    return err == UV_EADDRINUSE      ? SR_ENETINUSE
+           : err == UV_EADDRNOTAVAIL ? SR_ENETNOTAVAIL
+           : err == UV_EACCES        ? SR_ENETACCES
+                                     : SR_ENETLISTEN;
   }
   return 0;
 }
@@ -795,8 +805,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   }
 }
 
-int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
-                void *data, sr_net_conn **out) {
+int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES], void *data,
+                sr_net_conn **out) {
   sr_net_conn *c;
   struct addrinfo hints;
   char port_str[8];
@@ -812,7 +822,8 @@ int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server
   c->port = port;
   memcpy(c->peer_pk, server_pk, SR_NET_KEY_BYTES);
   if (strchr(host, ':')) snprintf(c->peer_name, sizeof c->peer_name, "[%s]:%u", host, (unsigned)port);
-  else snprintf(c->peer_name, sizeof c->peer_name, "%s:%u", host, (unsigned)port);
+  else
+    snprintf(c->peer_name, sizeof c->peer_name, "%s:%u", host, (unsigned)port);
   rc = sr_shs_client_init(&c->hs, n->cfg.netkey, n->cfg.pk, n->sk, server_pk, NULL);
   if (rc) {
     c->state = CS_HANDSHAKE;

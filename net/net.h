@@ -54,11 +54,11 @@
 #include "core/loglimit.h"
 #include "core/shs.h"
 
-#define SR_NET_KEY_BYTES 32          /* ed25519 public key */
-#define SR_NET_SECRET_BYTES 64       /* ed25519 secret key */
+#define SR_NET_KEY_BYTES 32    /* ed25519 public key */
+#define SR_NET_SECRET_BYTES 64 /* ed25519 secret key */
 #define SR_NET_NETKEY_BYTES 32
 #define SR_NET_HANDSHAKE_TIMEOUT_MS 10000 /* default */
-#define SR_NET_PEER_NAME_MAX 64      /* "[v6addr]:port" */
+#define SR_NET_PEER_NAME_MAX 64           /* "[v6addr]:port" */
 #define SR_NET_READ_BUF 65536
 /* Inbound handshakes in progress at once, so that a flood of half-open
  * connections can neither hold the listener's memory and timers nor keep good
@@ -120,7 +120,7 @@ typedef struct {
    * "HOME/config". The caller keeps it alive while the sr_net lives. */
   const char *netkey_where;
   sr_net_callbacks cb;
-  void *data;                    /* copied to sr_net.data */
+  void *data; /* copied to sr_net.data */
 } sr_net_config;
 
 struct sr_net {
@@ -145,27 +145,27 @@ struct sr_net {
 };
 
 struct sr_net_conn {
-  void *data;          /* public: for the upper layer */
-  sr_net *net;         /* public, read-only */
-  int outbound;        /* public, read-only: 1 if we dialled */
+  void *data;                           /* public: for the upper layer */
+  sr_net *net;                          /* public, read-only */
+  int outbound;                         /* public, read-only: 1 if we dialled */
   char peer_name[SR_NET_PEER_NAME_MAX]; /* public, read-only: "host:port" */
-  char peer_host[48];  /* public, read-only: the address alone, "" if unknown */
+  char peer_host[48];                   /* public, read-only: the address alone, "" if unknown */
   uint8_t peer_pk[SR_NET_KEY_BYTES];    /* public, read-only once connected */
   /* private */
   sr_net_conn *prev, *next;
   int state;
-  int handles;         /* open uv handles (tcp, timer) */
-  int pending;         /* outstanding requests that outlive uv_close (getaddrinfo) */
-  int seen;            /* upper layer knows this connection */
+  int handles; /* open uv handles (tcp, timer) */
+  int pending; /* outstanding requests that outlive uv_close (getaddrinfo) */
+  int seen;    /* upper layer knows this connection */
   int bye_sent, bye_written, bye_received;
-  int closed_here;     /* sr_net_conn_close*: this node closed it without a goodbye exchange */
-  int end_logged;      /* the upper layer logged this end (sr_net_conn_close_logged) */
-  int uv_err;          /* libuv error behind SR_ENETIO etc., for the log */
-  int src_v6;          /* inbound: the source address, for the handshake limits */
-  uint8_t src[16];     /* (IPv4, also IPv4-mapped IPv6, in the first 4 bytes) */
+  int closed_here;      /* sr_net_conn_close*: this node closed it without a goodbye exchange */
+  int end_logged;       /* the upper layer logged this end (sr_net_conn_close_logged) */
+  int uv_err;           /* libuv error behind SR_ENETIO etc., for the log */
+  int src_v6;           /* inbound: the source address, for the handshake limits */
+  uint8_t src[16];      /* (IPv4, also IPv4-mapped IPv6, in the first 4 bytes) */
   uint64_t accepted_ms; /* inbound: loop time of accept */
   uint16_t port;
-  size_t queued;       /* includes the unflushed fill */
+  size_t queued;            /* includes the unflushed fill */
   struct write_req_s *fill; /* sealed bytes gathered for one uv_write */
   sr_net_conn *dirty_next;
   int dirty;
@@ -176,10 +176,10 @@ struct sr_net_conn {
   sr_shs hs;
   uint8_t hs_buf[SR_SHS_MSG_MAX];
   size_t hs_have;
-  int hs_msgs_in;      /* handshake messages received and verified */
+  int hs_msgs_in; /* handshake messages received and verified */
   sr_box_writer writer;
-  sr_box_reader *reader;  /* allocated once the handshake is done */
-  uint8_t *read_buf;      /* SR_NET_READ_BUF bytes */
+  sr_box_reader *reader; /* allocated once the handshake is done */
+  uint8_t *read_buf;     /* SR_NET_READ_BUF bytes */
 };
 
 /* Copy cfg (the secret key included: sr_net_close wipes it). */
@@ -199,7 +199,7 @@ SR_MUST_USE int sr_net_listen_port(const sr_net *n);
  * data is stored in (*out)->data before any callback. *out is valid until
  * closed() returns. Errors after this returns 0 come through closed(). */
 SR_MUST_USE int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
-                void *data, sr_net_conn **out);
+                            void *data, sr_net_conn **out);
 
 /* Seal and queue len bytes (> 0) once connected. SR_EHSSTATE before the
  * handshake is done, SR_EBOXCLOSED after goodbye, SR_ENETQUEUE if closing. */

@@ -51,7 +51,8 @@ void sr_config_defaults(sr_config_t *cfg) {
   cfg->flow_epsilon_milli = 1000;
   cfg->flow_report_interval = 3600;
   cfg->pushsum_epoch = 60;
-  cfg->pushsum_interval_ms = 300; /* 200 rounds per default epoch: karate-like graphs need ~150 for 1% (BENCHMARKS.md) */
+  cfg->pushsum_interval_ms =
+      300; /* 200 rounds per default epoch: karate-like graphs need ~150 for 1% (BENCHMARKS.md) */
 }
 
 void sr_config_set_relay(sr_config_t *cfg, int relay) {
@@ -78,9 +79,12 @@ static int parse_num(const char *s, int sizes, uint64_t max, uint64_t *out) {
   if (*end) {
     if (!sizes) return SR_EINVAL;
     if (!strcmp(end, "KiB")) mul = 1ull << 10;
-    else if (!strcmp(end, "MiB")) mul = 1ull << 20;
-    else if (!strcmp(end, "GiB")) mul = 1ull << 30;
-    else return SR_EINVAL;
+    else if (!strcmp(end, "MiB"))
+      mul = 1ull << 20;
+    else if (!strcmp(end, "GiB"))
+      mul = 1ull << 30;
+    else
+      return SR_EINVAL;
   }
   if (v > max / mul) return SR_EINVAL;
   *out = v * mul;
@@ -97,28 +101,30 @@ typedef struct {
 
 #define F(field) offsetof(sr_config_t, field)
 static const num_key_t num_keys[] = {
-  {"max_conns", F(max_conns), 1, 100000, 0},
-  {"idle_timeout_ms", F(idle_timeout_ms), 100, 86400000, 0},
-  {"handshake_timeout_ms", F(handshake_timeout_ms), 100, 600000, 0},
-  {"rate_frames_per_s", F(rate_frames_per_s), 1, 100000000, 0},
-  {"rate_bytes_per_s", F(rate_bytes_per_s), 1024, 0xffffffffull, 1},
-  {"max_queue_bytes", F(max_queue_bytes), 65536, 1ull << 30, 1},
-  {"flow_report_interval", F(flow_report_interval), 10, 604800, 0},
-  {"pushsum_epoch", F(pushsum_epoch), 1, 86400, 0},
-  {"pushsum_interval_ms", F(pushsum_interval_ms), 10, 600000, 0},
+    {"max_conns", F(max_conns), 1, 100000, 0},
+    {"idle_timeout_ms", F(idle_timeout_ms), 100, 86400000, 0},
+    {"handshake_timeout_ms", F(handshake_timeout_ms), 100, 600000, 0},
+    {"rate_frames_per_s", F(rate_frames_per_s), 1, 100000000, 0},
+    {"rate_bytes_per_s", F(rate_bytes_per_s), 1024, 0xffffffffull, 1},
+    {"max_queue_bytes", F(max_queue_bytes), 65536, 1ull << 30, 1},
+    {"flow_report_interval", F(flow_report_interval), 10, 604800, 0},
+    {"pushsum_epoch", F(pushsum_epoch), 1, 86400, 0},
+    {"pushsum_interval_ms", F(pushsum_interval_ms), 10, 600000, 0},
 };
 #undef F
 
 static const char *const known_keys =
-  "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
-  "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
-  "pushsum_epoch, pushsum_interval_ms";
+    "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
+    "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
+    "pushsum_epoch, pushsum_interval_ms";
 
 /* yes|no into *out: 0 or SR_EINVAL. */
 static int parse_bool(const char *s, int *out) {
   if (!strcmp(s, "yes")) *out = 1;
-  else if (!strcmp(s, "no")) *out = 0;
-  else return SR_EINVAL;
+  else if (!strcmp(s, "no"))
+    *out = 0;
+  else
+    return SR_EINVAL;
   return 0;
 }
 
@@ -163,7 +169,8 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
       return SR_EINVAL;
     }
     if (!strcmp(key, "relay")) cfg->relay = b;
-    else if (!strcmp(key, "reachable")) cfg->reachable = b;
+    else if (!strcmp(key, "reachable"))
+      cfg->reachable = b;
     else {
       cfg->flow_report = b;
       cfg->flow_report_set = 1;
@@ -173,8 +180,10 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
   if (!strcmp(key, "flow_epsilon")) {
     /* reports carry epsilon * 1000 as an integer: at most 3 decimals */
     if (sr_flowreport_epsilon_parse(val, &cfg->flow_epsilon_milli)) {
-      snprintf(why, whylen, "flow_epsilon must be a number above 0 and at most 10 with at most 3 decimals "
-               "(e.g. 1.0), got '%s'", val);
+      snprintf(why, whylen,
+               "flow_epsilon must be a number above 0 and at most 10 with at most 3 decimals "
+               "(e.g. 1.0), got '%s'",
+               val);
       return SR_EINVAL;
     }
     return 0;
@@ -267,7 +276,8 @@ int sr_config_read(FILE *f, const char *path, sr_config_t *cfg, char *err, size_
     }
     if (strcmp(key, "bootstrap") != 0) {
       size_t i;
-      for (i = 0; i < nseen && strcmp(seen[i].name, key); i++) {}
+      for (i = 0; i < nseen && strcmp(seen[i].name, key); i++) {
+      }
       if (i < nseen) {
         snprintf(err, errlen, "%s line %d: %s is already set on line %d (keep one)", path, n, key, seen[i].line);
         rc = SR_EINVAL;

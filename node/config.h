@@ -56,9 +56,9 @@ typedef struct sr_config {
   uint32_t max_queue_bytes;      /* 4 MiB */
   char bootstrap[SR_CONFIG_BOOTSTRAP_MAX][SR_NET_ADDRESS_MAX];
   int nbootstrap;
-  int flow_report;             /* publish flow reports (default: = relay) */
-  int flow_report_set;         /* flow_report came from the file (relay does not change it) */
-  uint32_t flow_epsilon_milli; /* epsilon * 1000 (default 1000) */
+  int flow_report;               /* publish flow reports (default: = relay) */
+  int flow_report_set;           /* flow_report came from the file (relay does not change it) */
+  uint32_t flow_epsilon_milli;   /* epsilon * 1000 (default 1000) */
   uint32_t flow_report_interval; /* seconds (default 3600) */
   uint32_t pushsum_epoch;        /* push-sum epoch, seconds (default 60) */
   uint32_t pushsum_interval_ms;  /* push-sum round (default 1000) */

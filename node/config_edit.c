@@ -57,7 +57,11 @@ int sr_config_set_key(const char *home, const char *key, const char *value, char
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
       char *grown = realloc(old, oldlen + n + 1);
-      if (!grown) { rc = SR_ENOMEM; fclose(f); goto out; }
+      if (!grown) {
+        rc = SR_ENOMEM;
+        fclose(f);
+        goto out;
+      }
       old = grown;
       memcpy(old + oldlen, buf, n);
       oldlen += n;
@@ -73,7 +77,7 @@ int sr_config_set_key(const char *home, const char *key, const char *value, char
     goto out;
   }
 
-  fd = sr_home_create_tmp(tmp, mode); /* a new file, never through a planted link */
+  fd = sr_home_create_tmp(tmp, mode);    /* a new file, never through a planted link */
   if (fd < 0 || fchmod(fd, mode) != 0) { /* fchmod: the umask must not change the mode */
     snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
     goto out;

@@ -71,7 +71,8 @@ static void client_close(client_t *c) {
   if (c->closing) return;
   c->closing = 1;
   if (c->prev) c->prev->next = c->next;
-  else c->ctl->clients = c->next;
+  else
+    c->ctl->clients = c->next;
   if (c->next) c->next->prev = c->prev;
   c->ctl->nclients--;
   uv_timer_stop(&c->timer);
@@ -223,7 +224,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
 static void on_client_timeout(uv_timer_t *t) {
   client_t *c = t->data;
   if (c->replied) client_close(c);
-  else reply(c, fail(SR_ETIMEOUT, "no complete request line within 5 s"));
+  else
+    reply(c, fail(SR_ETIMEOUT, "no complete request line within 5 s"));
 }
 
 static void on_conn(uv_stream_t *server, int status) {
@@ -277,8 +279,10 @@ int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handler
   sock_path(home, ctl->path, sizeof(ctl->path));
   snprintf(ctl->lock_path, sizeof(ctl->lock_path), "%s/control.lock", home);
   if (strlen(ctl->path) >= sizeof(sa.sun_path)) {
-    snprintf(err, errlen, "the control socket path %s is longer than %zu bytes, the limit for a Unix socket; use a "
-             "shorter --home", ctl->path, sizeof(sa.sun_path) - 1);
+    snprintf(err, errlen,
+             "the control socket path %s is longer than %zu bytes, the limit for a Unix socket; use a "
+             "shorter --home",
+             ctl->path, sizeof(sa.sun_path) - 1);
     rc = SR_ETOOBIG;
     goto fail;
   }
@@ -298,8 +302,10 @@ int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handler
     goto fail;
   }
   if (flock(ctl->lock_fd, LOCK_EX | LOCK_NB) != 0 || answering(ctl->path)) {
-    snprintf(err, errlen, "a node is already running in %s (`seurone status` shows it); stop it first with Ctrl-C "
-             "or `kill -TERM` on the pid in %s/run.json", home, home);
+    snprintf(err, errlen,
+             "a node is already running in %s (`seurone status` shows it); stop it first with Ctrl-C "
+             "or `kill -TERM` on the pid in %s/run.json",
+             home, home);
     rc = SR_ERUNNING;
     goto fail;
   }
@@ -472,7 +478,8 @@ int sr_control_run_info(const char *home, long *pid, char *address, size_t cap) 
   const char *a = json_string_value(json_object_get(o, "address"));
   int rc = 0;
   if (!json_is_integer(jp) || json_integer_value(jp) <= 0 || !a) rc = SR_ECONTROL;
-  else if (kill((pid_t)json_integer_value(jp), 0) != 0 && errno == ESRCH) rc = SR_ENONODE;
+  else if (kill((pid_t)json_integer_value(jp), 0) != 0 && errno == ESRCH)
+    rc = SR_ENONODE;
   else {
     if (pid) *pid = (long)json_integer_value(jp);
     if (address) snprintf(address, cap, "%s", a);

@@ -94,8 +94,10 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   char err[200];
   if (!cmd) return sr_control_fail(SR_ECONTROL, "the request has no \"cmd\" string");
   if (!strcmp(cmd, "status")) r->cmd = SR_CTL_STATUS;
-  else if (!strcmp(cmd, "peers")) r->cmd = SR_CTL_PEERS;
-  else if (!strcmp(cmd, "stop")) r->cmd = SR_CTL_STOP;
+  else if (!strcmp(cmd, "peers"))
+    r->cmd = SR_CTL_PEERS;
+  else if (!strcmp(cmd, "stop"))
+    r->cmd = SR_CTL_STOP;
   else if (!strcmp(cmd, "peer_add")) {
     r->cmd = SR_CTL_PEER_ADD;
     return decode_peer_add(r);
@@ -115,7 +117,9 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     r->cmd = SR_CTL_INGEST;
     return decode_ingest(r);
   } else {
-    snprintf(err, sizeof(err), "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, stop)", cmd);
+    snprintf(err, sizeof(err),
+             "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, stop)",
+             cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }
   return NULL;
@@ -129,7 +133,8 @@ json_t *sr_control_req_decode(const char *line, size_t len, sr_control_req_t *re
   req->doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
   if (!json_is_object(req->doc)) {
     if (req->doc) snprintf(msg, sizeof(msg), "the request must be one JSON object");
-    else snprintf(msg, sizeof(msg), "the request is not valid JSON: %s (column %d)", je.text, je.column);
+    else
+      snprintf(msg, sizeof(msg), "the request is not valid JSON: %s (column %d)", je.text, je.column);
     sr_control_req_free(req);
     return sr_control_fail(SR_ECONTROL, msg);
   }

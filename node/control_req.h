@@ -23,13 +23,13 @@ typedef enum {
 
 typedef struct {
   sr_ctl_cmd_t cmd;
-  json_t *doc;         /* the parsed request, owned: sr_control_req_free */
-  const char *address; /* peer_add (always), peer_remove (NULL: the whole peer); in doc */
-  int relay;           /* peer_add: the peer is a relay that took this node in (an invite) */
-  int dial;            /* peer_add: dial it now (default), or only keep it */
-  uint8_t key[SR_KEY_BYTES];       /* peer_remove */
-  char type[SR_TYPE_MAX + 1];      /* publish: 1..SR_TYPE_MAX bytes, no NUL inside */
-  uint8_t content[SR_ENTRY_MAX];   /* publish: one canonical msgpack map */
+  json_t *doc;                   /* the parsed request, owned: sr_control_req_free */
+  const char *address;           /* peer_add (always), peer_remove (NULL: the whole peer); in doc */
+  int relay;                     /* peer_add: the peer is a relay that took this node in (an invite) */
+  int dial;                      /* peer_add: dial it now (default), or only keep it */
+  uint8_t key[SR_KEY_BYTES];     /* peer_remove */
+  char type[SR_TYPE_MAX + 1];    /* publish: 1..SR_TYPE_MAX bytes, no NUL inside */
+  uint8_t content[SR_ENTRY_MAX]; /* publish: one canonical msgpack map */
   size_t content_len;
   uint8_t *raw[SR_CTL_INGEST_MAX]; /* ingest: the entries' bytes, each malloc'd (freed with req) */
   size_t raw_len[SR_CTL_INGEST_MAX];

@@ -135,14 +135,16 @@ void sr_node_log_sink(void *ctx, const char *line) { sr_node_log(ctx, "%s", line
  * (core/loglimit.h); the node's own lines are not. */
 static void h_log(void *ctx, const char *line) {
   sr_node_t *n = ctx;
-  if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n)) sr_node_log(n, "%s", line);
+  if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n))
+    sr_node_log(n, "%s", line);
 }
 
 int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
                           size_t errlen) {
   int rc;
   if (!n->relay) {
-    snprintf(err, errlen, "this node is not a relay, so it would refuse the invite: start it with `seurone run --relay`");
+    snprintf(err, errlen,
+             "this node is not a relay, so it would refuse the invite: start it with `seurone run --relay`");
     return SR_EINVAL;
   }
   if ((rc = sr_store_invite_create(n->store, uses, sr_node_now_ms(), secret)))
@@ -182,8 +184,8 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   snprintf(n->runjson, sizeof(n->runjson), "%s/run.json", n->home);
   snprintf(tmp, sizeof(tmp), "%s/run.json.tmp", n->home);
   snprintf(ctl, sizeof(ctl), "%s/control.sock", n->home);
-  json_t *o = json_pack("{s:i, s:s, s:s, s:s}", "pid", (int)getpid(), "address", n->address, "listen", listen, "control",
-                        ctl);
+  json_t *o =
+      json_pack("{s:i, s:s, s:s, s:s}", "pid", (int)getpid(), "address", n->address, "listen", listen, "control", ctl);
   /* A new file, never through a link planted at the name (node/home.h). */
   int fd = sr_home_create_tmp(tmp, 0600), rc = fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) != 0;
   json_decref(o);
@@ -205,9 +207,11 @@ static int listen_on(sr_node_t *n) {
   int rc = sr_net_listen_ip(host, ip, sizeof(ip));
   snprintf(where, sizeof(where), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
   if (rc) {
-    fprintf(stderr, "seurone: cannot listen on %s: '%s' is neither an IP address nor a host name this machine "
+    fprintf(stderr,
+            "seurone: cannot listen on %s: '%s' is neither an IP address nor a host name this machine "
             "resolves: use an IP address (127.0.0.1 for this machine only, 0.0.0.0 for every IPv4 address, [::] for "
-            "every address) in `listen` of %s/config or in --listen\n", where, host, n->home);
+            "every address) in `listen` of %s/config or in --listen\n",
+            where, host, n->home);
     return rc;
   }
   if (strcmp(ip, host) != 0) {
@@ -216,15 +220,20 @@ static int listen_on(sr_node_t *n) {
   }
   if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port)) == 0) return 0;
   switch (rc) {
-  case SR_ENETINUSE:
-    fix = "another program, or another seurone node, listens there: stop it, or choose another port (port 0 picks "
+    case SR_ENETINUSE:
+      fix =
+          "another program, or another seurone node, listens there: stop it, or choose another port (port 0 picks "
           "a free one)";
-    break;
-  case SR_ENETNOTAVAIL:
-    fix = "use one of this machine's addresses, 127.0.0.1 for this machine only, or 0.0.0.0 for all of them";
-    break;
-  case SR_ENETACCES: fix = "choose a port from 1024 up"; break;
-  default: fix = "check the address"; break;
+      break;
+    case SR_ENETNOTAVAIL:
+      fix = "use one of this machine's addresses, 127.0.0.1 for this machine only, or 0.0.0.0 for all of them";
+      break;
+    case SR_ENETACCES:
+      fix = "choose a port from 1024 up";
+      break;
+    default:
+      fix = "check the address";
+      break;
   }
   fprintf(stderr, "seurone: cannot listen on %s: %s (%s; `listen` in %s/config, or --listen)\n", where, sr_strerror(rc),
           fix, n->home);
@@ -241,32 +250,49 @@ int sr_node_run(const sr_node_opts_t *o) {
   /* Absolute, so run.json names paths any process can use. */
   if (!realpath(o->home, n->home)) snprintf(n->home, sizeof(n->home), "%s", o->home);
   /* Before anything in it is read (node/home.h). */
-  if ((rc = sr_home_check(n->home, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
+  if ((rc = sr_home_check(n->home, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: %s\n", err);
+    goto out_free;
+  }
   n->json_log = o->json_log;
   sr_loglimit_init(&n->loglimit, LOG_BURST, LOG_WINDOW_MS);
   n->started_ms = sr_node_now_ms();
   snprintf(n->agent, sizeof(n->agent), "seurone/%s", SR_VERSION);
-  if ((rc = sr_config_load(n->home, &n->cfg, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
-  if (o->listen && sr_config_parse_hostport(o->listen, n->cfg.listen_host, sizeof(n->cfg.listen_host), &n->cfg.listen_port)) {
+  if ((rc = sr_config_load(n->home, &n->cfg, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: %s\n", err);
+    goto out_free;
+  }
+  if (o->listen &&
+      sr_config_parse_hostport(o->listen, n->cfg.listen_host, sizeof(n->cfg.listen_host), &n->cfg.listen_port)) {
     fprintf(stderr, "seurone: --listen must be HOST:PORT (IPv6 as [::]:PORT), got '%s'\n", o->listen);
     rc = SR_EINVAL;
     goto out_free;
   }
   if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
   n->relay = n->cfg.relay;
-  if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) { rc = SR_ENOMEM; goto out_free; }
-  if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) { fprintf(stderr, "seurone: %s\n", err); goto out_free; }
+  if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) {
+    rc = SR_ENOMEM;
+    goto out_free;
+  }
+  if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) {
+    fprintf(stderr, "seurone: %s\n", err);
+    goto out_free;
+  }
   memcpy(n->pk, n->sk + 32, 32);
   sr_home_store_path(n->home, path, sizeof(path));
   if ((rc = sr_home_store_open(n->home, 0, &n->store, err, sizeof(err)))) {
-    fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path, rc == SR_ENOSTORE ? "run `seurone init` first" : err);
+    fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path,
+            rc == SR_ENOSTORE ? "run `seurone init` first" : err);
     goto out_free;
   }
   if ((rc = sr_identity_check_store(n->home, n->store, n->pk, err, sizeof(err)))) {
     fprintf(stderr, "seurone: %s\n", err);
     goto out_store;
   }
-  if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) { rc = SR_ENOMEM; goto out_store; }
+  if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) {
+    rc = SR_ENOMEM;
+    goto out_store;
+  }
   uv_loop_init(&n->loop);
   /* The control socket first: a second node on this home stops here, before it
    * touches the network. */
@@ -295,8 +321,12 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   n->net_up = 1;
 
-  sr_gossip_limits_t lim = {n->agent, n->cfg.max_conns, n->cfg.idle_timeout_ms, n->cfg.rate_frames_per_s,
-                            n->cfg.rate_bytes_per_s, n->cfg.max_queue_bytes};
+  sr_gossip_limits_t lim = {n->agent,
+                            n->cfg.max_conns,
+                            n->cfg.idle_timeout_ms,
+                            n->cfg.rate_frames_per_s,
+                            n->cfg.rate_bytes_per_s,
+                            n->cfg.max_queue_bytes};
   sr_gossip_hooks_t hooks = {0};
   hooks.ctx = n;
   hooks.in_scope = h_in_scope;
@@ -319,8 +349,10 @@ int sr_node_run(const sr_node_opts_t *o) {
     goto out_gossip;
   }
   if ((rc = sr_net_address_format(host, (uint16_t)port, n->pk, n->address, sizeof(n->address)))) {
-    fprintf(stderr, "seurone: cannot make this node's address from host '%s': %s: set `advertise` in %s/config to "
-            "this machine's host name or IP address\n", host, sr_strerror(rc), n->home);
+    fprintf(stderr,
+            "seurone: cannot make this node's address from host '%s': %s: set `advertise` in %s/config to "
+            "this machine's host name or IP address\n",
+            host, sr_strerror(rc), n->home);
     goto out_gossip;
   }
   snprintf(listen, sizeof(listen), strchr(n->cfg.listen_host, ':') ? "[%s]:%d" : "%s:%d", n->cfg.listen_host, port);
@@ -341,8 +373,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_node_periodic_start(n);
 
   sr_node_log(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", SR_VERSION, listen,
-       n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
-       n->scope.n == 1 ? "" : "s");
+              n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
+              n->scope.n == 1 ? "" : "s");
   sr_node_log(n, "address: %s", n->address);
   uv_run(&n->loop, UV_RUN_DEFAULT);
   sr_node_log(n, "stopped cleanly");

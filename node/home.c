@@ -12,13 +12,16 @@
  * how to fix it; 0 when it is ours and only we may write it. */
 static int owned_by_us(const char *path, const char *what, const struct stat *sb, char *err, size_t errlen) {
   if (sb->st_uid != geteuid()) {
-    snprintf(err, errlen, "%s %s belongs to another user (uid %u, you are %u): anyone who can write there can "
+    snprintf(err, errlen,
+             "%s %s belongs to another user (uid %u, you are %u): anyone who can write there can "
              "replace your key or your store. Use a home of your own (--home DIR), or, if it is yours, "
-             "run `chown -R %u %s`", what, path, (unsigned)sb->st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+             "run `chown -R %u %s`",
+             what, path, (unsigned)sb->st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
     return SR_EPERM;
   }
   if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
-    snprintf(err, errlen, "%s %s may be written by others (mode %03o): anyone who can write there can replace your "
+    snprintf(err, errlen,
+             "%s %s may be written by others (mode %03o): anyone who can write there can replace your "
              "key or your store. Run `chmod go-w %s` (or `chmod 700 %s`), and check that nothing in it was changed",
              what, path, (unsigned)(sb->st_mode & 0777), path, path);
     return SR_EPERM;
@@ -43,7 +46,8 @@ int sr_home_check_store(const char *dir, char *err, size_t errlen) {
   int rc;
   if (lstat(dir, &sb) != 0) return 0; /* none yet: sr_store_open makes it (or says there is none) */
   if (!S_ISDIR(sb.st_mode)) {
-    snprintf(err, errlen, "%s is %s, not a directory: the store must be a directory of its own in the home; move "
+    snprintf(err, errlen,
+             "%s is %s, not a directory: the store must be a directory of its own in the home; move "
              "it away (a store elsewhere: move the directory itself into the home)",
              dir, S_ISLNK(sb.st_mode) ? "a symbolic link" : "a file");
     return SR_EPERM;
@@ -53,7 +57,8 @@ int sr_home_check_store(const char *dir, char *err, size_t errlen) {
     snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
     if (lstat(path, &sb) != 0) continue;
     if (!S_ISREG(sb.st_mode)) {
-      snprintf(err, errlen, "%s is %s, not a regular file: the store would write through it; move it away "
+      snprintf(err, errlen,
+               "%s is %s, not a regular file: the store would write through it; move it away "
                "(restore the store from a backup if it was data.mdb)",
                path, S_ISLNK(sb.st_mode) ? "a symbolic link" : "no regular file");
       return SR_EPERM;

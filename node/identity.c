@@ -19,9 +19,12 @@ int sr_home_resolve(const char *flag, char *out, size_t cap) {
   const char *env = getenv("SEURONE_HOME"), *home = getenv("HOME");
   int n;
   if (flag && *flag) n = snprintf(out, cap, "%s", flag);
-  else if (env && *env) n = snprintf(out, cap, "%s", env);
-  else if (home && *home) n = snprintf(out, cap, "%s/.seurone", home);
-  else return SR_EINVAL;
+  else if (env && *env)
+    n = snprintf(out, cap, "%s", env);
+  else if (home && *home)
+    n = snprintf(out, cap, "%s/.seurone", home);
+  else
+    return SR_EINVAL;
   return n > 0 && (size_t)n < cap ? 0 : SR_ETOOBIG;
 }
 
@@ -48,11 +51,15 @@ int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]) {
   /* O_EXCL never follows a link; O_NOFOLLOW says so twice. */
   fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return errno == EEXIST ? SR_EEXIST : SR_EIO;
-  if (crypto_sign_keypair(pk, sk) != 0) { rc = SR_ECRYPTO; goto cleanup; }
+  if (crypto_sign_keypair(pk, sk) != 0) {
+    rc = SR_ECRYPTO;
+    goto cleanup;
+  }
   sr_hex_encode(sk, SR_SECRET_BYTES, hex);
   n = snprintf(text, sizeof(text),
                "# seurone secret key: whoever holds this file can write as you. Keep it private.\n"
-               "ed25519 %s\n", hex);
+               "ed25519 %s\n",
+               hex);
   if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) rc = SR_EIO;
 cleanup:
   close(fd);
@@ -114,8 +121,10 @@ int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, s
     return SR_ENOKEY;
   }
   if (fstat(fd, &sb) == 0 && sb.st_uid != geteuid()) {
-    snprintf(err, errlen, "%s belongs to another user (uid %u, you are %u): a key file that is not yours is not "
-             "your identity; put your own key file back there", path, (unsigned)sb.st_uid, (unsigned)geteuid());
+    snprintf(err, errlen,
+             "%s belongs to another user (uid %u, you are %u): a key file that is not yours is not "
+             "your identity; put your own key file back there",
+             path, (unsigned)sb.st_uid, (unsigned)geteuid());
     close(fd);
     return SR_EPERM;
   }

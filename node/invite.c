@@ -64,8 +64,10 @@ static void a_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
   (void)outbound;
   if (!a->done) {
     a->net_rc = reason ? reason : SR_ENETEOF;
-    snprintf(a->reason, sizeof(a->reason), "the relay closed the connection: %s (is the address right, and does the "
-             "network key match?)", sr_strerror(reason ? reason : SR_ENETEOF));
+    snprintf(a->reason, sizeof(a->reason),
+             "the relay closed the connection: %s (is the address right, and does the "
+             "network key match?)",
+             sr_strerror(reason ? reason : SR_ENETEOF));
     a_finish(a);
   }
 }
@@ -79,7 +81,10 @@ static void a_reply(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t
   a_finish(a);
 }
 
-static void a_log(void *ctx, const char *line) { (void)ctx; (void)line; }
+static void a_log(void *ctx, const char *line) {
+  (void)ctx;
+  (void)line;
+}
 
 static void a_timeout(uv_timer_t *t) {
   accept_t *a = t->data;
@@ -97,13 +102,17 @@ static int network_check(const char *home, const sr_config_t *cfg, const uint8_t
   sr_hex_encode(cfg->network_key, 32, have);
   sr_hex_encode(netkey, 32, want);
   if (memcmp(netkey, def, 32) == 0)
-    snprintf(err, errlen, "not joined: this invite is for the open Seurone network, but %s/config sets network_key = "
+    snprintf(err, errlen,
+             "not joined: this invite is for the open Seurone network, but %s/config sets network_key = "
              "%.8s... (a closed network); a node is on one network at a time: remove the network_key line from that "
-             "file to leave the closed network (docs/config.md), then accept the invite again", home, have);
+             "file to leave the closed network (docs/config.md), then accept the invite again",
+             home, have);
   else
-    snprintf(err, errlen, "not joined: this invite is for the network %.8s..., but %s/config sets network_key = "
+    snprintf(err, errlen,
+             "not joined: this invite is for the network %.8s..., but %s/config sets network_key = "
              "%.8s... (another closed network); a node is on one network at a time: remove the network_key line "
-             "from that file to switch networks (docs/config.md), then accept the invite again", want, home, have);
+             "from that file to switch networks (docs/config.md), then accept the invite again",
+             want, home, have);
   return SR_ENETKEYCONFLICT;
 }
 
@@ -117,7 +126,8 @@ static int refusal(char *reason, char *err, size_t errlen) {
     return SR_EINVITEUSED;
   }
   if (!strcmp(reason, sr_strerror(SR_EINVITE))) {
-    snprintf(err, errlen, "the relay refused: unknown invite code; check that it was copied whole, or ask the "
+    snprintf(err, errlen,
+             "the relay refused: unknown invite code; check that it was copied whole, or ask the "
              "relay for a new one");
     return SR_EINVITE;
   }
@@ -155,7 +165,10 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     snprintf(err, errlen, "the invite's address is malformed (%s)", sr_strerror(rc));
     goto out;
   }
-  if (!(sk = sodium_malloc(SR_SECRET_BYTES))) { rc = SR_ENOMEM; goto out; }
+  if (!(sk = sodium_malloc(SR_SECRET_BYTES))) {
+    rc = SR_ENOMEM;
+    goto out;
+  }
   if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
   memcpy(a->self, sk + 32, 32);
   if ((rc = sr_home_store_open(home, 0, &st, err, errlen))) goto out;
@@ -173,7 +186,8 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   char agent[40];
   snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
-  sr_gossip_hooks_t hooks = {a, a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL, a_reply, a_log, NULL, NULL, NULL};
+  sr_gossip_hooks_t hooks = {a,    a_in_scope, a_scope_keys, a_up,  a_down, NULL, NULL,
+                             NULL, NULL,       a_reply,      a_log, NULL,   NULL, NULL};
   rc = sr_net_init(&a->net, &a->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
   sodium_free(sk); /* net holds the key now, as guarded as this copy was */
@@ -217,8 +231,8 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
    * takes the relay, and dials it at once unless it is on the old network key;
    * with no node, or one that refused (its table full: the relay is not in
    * it), the store is written here by the same rule (sr_peer_give). */
-  json_t *req = json_pack("{s:s, s:s, s:b, s:b}", "cmd", "peer_add", "address", address, "relay", 1, "dial",
-                          !new_network),
+  json_t *req =
+             json_pack("{s:s, s:s, s:b, s:b}", "cmd", "peer_add", "address", address, "relay", 1, "dial", !new_network),
          *reply = NULL;
   int saved = 0;
   if (req && sr_control_call(home, req, &reply, 3000) == 0) {
@@ -247,8 +261,10 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     if ((rc = sr_config_set_key(home, "network_key", hex, err, errlen))) {
       char why[4400];
       snprintf(why, sizeof(why), "%s", err);
-      snprintf(err, errlen, "joined, but could not write the network key into %s/config (%s): add the line "
-               "`network_key = %s` there yourself, or this node cannot connect to the relay", home, why, hex);
+      snprintf(err, errlen,
+               "joined, but could not write the network key into %s/config (%s): add the line "
+               "`network_key = %s` there yourself, or this node cannot connect to the relay",
+               home, why, hex);
       goto out;
     }
     joined->wrote_network_key = 1;

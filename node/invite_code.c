@@ -24,8 +24,8 @@ static int lower_hex(const char *s, size_t n) {
 
 /* The parser; *why (when not NULL) gets the problem. */
 static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret, const char **why) {
-  static const char *const bad_prefix = "an invite code starts with " SR_INVITE_PREFIX
-                                        " (copy the whole line `seurone invite create` printed)";
+  static const char *const bad_prefix =
+      "an invite code starts with " SR_INVITE_PREFIX " (copy the whole line `seurone invite create` printed)";
   size_t plen = strlen(SR_INVITE_PREFIX), len;
   char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX];
   uint8_t key[32], tmp[32];
@@ -34,9 +34,10 @@ static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32
   if (!code) code = "";
   len = strlen(code);
   if (strncmp(code, SR_INVITE_PREFIX, plen) != 0) {
-    w = strncmp(code, "seurone-invite:", 15) == 0 ? "this invite code is from another version of seurone (this one reads "
-                                                    "version 1)"
-                                                  : bad_prefix;
+    w = strncmp(code, "seurone-invite:", 15) == 0
+            ? "this invite code is from another version of seurone (this one reads "
+              "version 1)"
+            : bad_prefix;
     goto bad;
   }
   if (len < plen + 1 + 2 * (1 + HEX32)) {

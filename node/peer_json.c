@@ -13,13 +13,13 @@ json_t *sr_peer_json(const sr_peer_rec_t *p) {
   char hex[2 * SR_KEY_BYTES + 1];
   json_t *addrs = json_array();
   for (size_t i = 0; i < p->naddrs && i < SR_PEER_ADDRS_MAX; i++)
-    json_array_append_new(addrs, json_pack("{s:s, s:I, s:I}", "address", p->addrs[i].address, "last_ok",
-                                           (json_int_t)p->addrs[i].last_ok_ms, "failures",
-                                           (json_int_t)p->addrs[i].failures));
+    json_array_append_new(addrs,
+                          json_pack("{s:s, s:I, s:I}", "address", p->addrs[i].address, "last_ok",
+                                    (json_int_t)p->addrs[i].last_ok_ms, "failures", (json_int_t)p->addrs[i].failures));
   sr_hex_encode(p->key, SR_KEY_BYTES, hex);
   return json_pack("{s:s, s:s, s:o, s:b, s:n, s:n, s:i, s:i, s:I, s:I, s:i, s:s, s:I}", "key", hex, "address",
                    p->naddrs ? p->addrs[0].address : "", "addresses", addrs, "connected", 0, "connected_since",
-                   "direction", "entries_in", 0, "entries_out", 0, "last_seen", (json_int_t)p->last_seen_ms,
-                   "failures", (json_int_t)p->failures, "score", (int)p->score, "source", sr_peer_source(p->flags),
-                   "next_attempt", (json_int_t)p->next_attempt_ms);
+                   "direction", "entries_in", 0, "entries_out", 0, "last_seen", (json_int_t)p->last_seen_ms, "failures",
+                   (json_int_t)p->failures, "score", (int)p->score, "source", sr_peer_source(p->flags), "next_attempt",
+                   (json_int_t)p->next_attempt_ms);
 }

@@ -27,8 +27,8 @@ static const char *hex(const uint8_t *b, char out[2 * SR_ID_BYTES + 1]) {
   return out;
 }
 
-int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx,
-                    sr_progress_cb progress, void *pctx) {
+int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *problem), void *ctx, sr_progress_cb progress,
+                    void *pctx) {
   rep_t r = {report, ctx, 0};
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
@@ -42,20 +42,28 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
   total = s.ms_entries;
 
   /* 1. Every entry stands on its own: canonical, signed, schema, id == key. */
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto out; }
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto out;
+  }
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     sr_entry_t e;
     int erc = sr_entry_check(v.mv_data, v.mv_size, &e, why, sizeof(why));
     if (k.mv_size != SR_ID_BYTES) problem(&r, "entries: a key of %zu bytes", k.mv_size);
-    else if (erc) problem(&r, "entry %s: %s%s%s", hex(k.mv_data, h1), sr_strerror(erc), why[0] ? ": " : "", why);
-    else if (memcmp(e.id, k.mv_data, SR_ID_BYTES) != 0) problem(&r, "entry stored under %s has id %s", hex(k.mv_data, h1), hex(e.id, h2));
+    else if (erc)
+      problem(&r, "entry %s: %s%s%s", hex(k.mv_data, h1), sr_strerror(erc), why[0] ? ": " : "", why);
+    else if (memcmp(e.id, k.mv_data, SR_ID_BYTES) != 0)
+      problem(&r, "entry stored under %s has id %s", hex(k.mv_data, h1), hex(e.id, h2));
     if (progress && (++done % 1000 == 0 || done == total)) progress(pctx, done, total);
   }
   mdb_cursor_close(cur);
   cur = NULL;
 
   /* 2. Every log is contiguous from 1, linked by prev, and ends at its head. */
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto out; }
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto out;
+  }
   {
     uint8_t author[SR_KEY_BYTES] = {0}, prev[SR_ID_BYTES] = {0};
     uint64_t expect = 0;
@@ -90,7 +98,8 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
                 (unsigned long long)seq, hex(v.mv_data, h2));
       } else if (sr_entry_decode(ev.mv_data, ev.mv_size, &e) == 0) {
         if (e.seq != seq || memcmp(e.author, author, SR_KEY_BYTES) != 0)
-          problem(&r, "author %s seq %llu: log names an entry of another author or seq", hex(author, h1), (unsigned long long)seq);
+          problem(&r, "author %s seq %llu: log names an entry of another author or seq", hex(author, h1),
+                  (unsigned long long)seq);
         else if (seq > 1 && memcmp(e.prev, prev, SR_ID_BYTES) != 0)
           problem(&r, "author %s seq %llu: prev does not link to seq %llu", hex(author, h1), (unsigned long long)seq,
                   (unsigned long long)seq - 1);
@@ -103,7 +112,10 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
   cur = NULL;
 
   /* 3. Fork proofs are real forks: same author and seq as a logged entry, another id. */
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto out; }
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto out;
+  }
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     MDB_val ik = {SR_ID_BYTES, v.mv_data}, lv;
     sr_entry_t e;

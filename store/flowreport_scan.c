@@ -50,7 +50,8 @@ int sr_store_flow_last_end(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], u
   return rc;
 }
 
-uint64_t sr_store_flow_next_start(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t now, uint64_t interval_ms) {
+uint64_t sr_store_flow_next_start(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t now,
+                                  uint64_t interval_ms) {
   uint64_t last = 0, floor = now > interval_ms ? now - interval_ms : 0;
   if (sr_store_flow_last_end(st, author, &last) != 0) last = 0; /* unreadable: one interval, as at first */
   return last > floor ? last : floor;

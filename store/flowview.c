@@ -31,13 +31,14 @@ static int64_t ids_find(const uint8_t (*id)[SR_ID_BYTES], size_t stride, size_t 
     int c = memcmp((const uint8_t *)id + mid * stride, key, SR_ID_BYTES);
     if (c == 0) return (int64_t)mid;
     if (c < 0) lo = mid + 1;
-    else hi = mid;
+    else
+      hi = mid;
   }
   return -1;
 }
 
 static int64_t node_find(const sr_share_node_t *nodes, size_t n, const uint8_t *id) {
-  return ids_find((const uint8_t (*)[SR_ID_BYTES])nodes[0].id, sizeof(*nodes), n, id);
+  return ids_find((const uint8_t(*)[SR_ID_BYTES])nodes[0].id, sizeof(*nodes), n, id);
 }
 
 static int nodes_add(sr_share_node_t **nodes, size_t *n, size_t *cap) {
@@ -83,7 +84,7 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
     int is_share;
     if (k.mv_size != SR_ID_BYTES || sr_entry_decode(v.mv_data, v.mv_size, &e) != 0) continue;
     is_share = e.type_len == 5 && memcmp(e.type, "share", 5) == 0 && sr_content_parse(&e, &c, NULL, 0) == 0;
-    if (!is_share && ids_find((const uint8_t (*)[SR_ID_BYTES])origs.id, SR_ID_BYTES, origs.n, k.mv_data) < 0) continue;
+    if (!is_share && ids_find((const uint8_t(*)[SR_ID_BYTES])origs.id, SR_ID_BYTES, origs.n, k.mv_data) < 0) continue;
     if ((rc = nodes_add(&nodes, &n, &cap))) break;
     sr_share_node_t *x = &nodes[n - 1];
     memcpy(x->id, k.mv_data, SR_ID_BYTES);
@@ -196,9 +197,9 @@ int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
   x->nkeys = (uint32_t)u;
   for (size_t i = 0; i < x->n; i++) {
     x->parent[i] = x->nodes[i].parent;
-    x->label[i] = (uint32_t)ids_find((const uint8_t (*)[SR_ID_BYTES])x->keys, 32, u, x->nodes[i].author);
+    x->label[i] = (uint32_t)ids_find((const uint8_t(*)[SR_ID_BYTES])x->keys, 32, u, x->nodes[i].author);
   }
-  if (has_self) x->self_label = (uint32_t)ids_find((const uint8_t (*)[SR_ID_BYTES])x->keys, 32, u, x->self);
+  if (has_self) x->self_label = (uint32_t)ids_find((const uint8_t(*)[SR_ID_BYTES])x->keys, 32, u, x->self);
   if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
     sr_flowforest_free(x);
     return rc;
@@ -235,7 +236,8 @@ int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTE
     tree_seen[t] = 1;
     ncasc++;
     casc_nodes += x->f.trees[t].size;
-    for (uint32_t j = 0; j < x->f.trees[t].size; j++) members[nmembers++] = x->label[x->f.order[x->f.trees[t].start + j]];
+    for (uint32_t j = 0; j < x->f.trees[t].size; j++)
+      members[nmembers++] = x->label[x->f.order[x->f.trees[t].start + j]];
   }
   if (!rc) {
     /* distinct people: sort the labels */
@@ -333,7 +335,8 @@ int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
       ps.p[m - 1].ab += ps.p[i].ab;
       ps.p[m - 1].ba += ps.p[i].ba;
       ps.p[m - 1].contact |= ps.p[i].contact;
-    } else ps.p[m++] = ps.p[i];
+    } else
+      ps.p[m++] = ps.p[i];
   }
   if (m) qsort(ps.p, m, sizeof(*ps.p), cmp_pair_flow);
   *pairs = ps.p;

@@ -21,7 +21,8 @@ typedef struct {
 static int add_node(nodes_t *ns, const uint8_t *key, uint8_t kind, const void *name, size_t name_len) {
   if (ns->n == ns->cap) {
     uint32_t ncap = ns->cap ? ns->cap * 2 : 1024;
-    void *k = realloc(ns->keys, (size_t)ncap * 32), *d = realloc(ns->kind, ncap), *nm = realloc(ns->name, ncap * sizeof(char *));
+    void *k = realloc(ns->keys, (size_t)ncap * 32), *d = realloc(ns->kind, ncap),
+         *nm = realloc(ns->name, ncap * sizeof(char *));
     if (k) ns->keys = k;
     if (d) ns->kind = d;
     if (nm) ns->name = nm;
@@ -65,7 +66,8 @@ static int64_t find(const nodes_t *ns, const idx_t *ix, const uint8_t *key) {
     int c = memcmp(ns->keys[mid], key, 32);
     if (c == 0) return mid;
     if (c < 0) lo = mid + 1;
-    else hi = mid;
+    else
+      hi = mid;
   }
   return -1;
 }

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PUT(db, kp, kl, vp, vl, fl)                                                   \
-  do {                                                                                \
-    MDB_val k_ = {(kl), (void *)(kp)}, v_ = {(vl), (void *)(vp)};                     \
-    int r_ = mdb_put(txn, st->dbi[db], &k_, &v_, (fl));                               \
-    if (r_ && r_ != MDB_KEYEXIST) return r_;                                          \
+#define PUT(db, kp, kl, vp, vl, fl)                                                                                    \
+  do {                                                                                                                 \
+    MDB_val k_ = {(kl), (void *)(kp)}, v_ = {(vl), (void *)(vp)};                                                      \
+    int r_ = mdb_put(txn, st->dbi[db], &k_, &v_, (fl));                                                                \
+    if (r_ && r_ != MDB_KEYEXIST) return r_;                                                                           \
   } while (0)
 
 /* Adds a person; a read first, because a put of an existing key still dirties a page. */
@@ -86,55 +86,57 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
   memcpy(pair, e->author, SR_KEY_BYTES);
 
   switch (c->type) {
-  case SR_CT_ABOUT:
-    PUT(DB_PROFILES, e->author, SR_KEY_BYTES, c->name, c->name_len, 0);
-    break;
-  case SR_CT_CONTACT:
-    memcpy(pair + SR_KEY_BYTES, c->who, SR_KEY_BYTES);
-    if ((rc = person_add(st, txn, c->who))) return rc;
-    if ((rc = state_get(st, txn, DB_CONTACTS, pair, &old))) return rc;
-    if (old == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 0))) return rc;
-    if (old == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 0))) return rc;
-    st_byte = (uint8_t)c->state;
-    PUT(DB_CONTACTS, pair, sizeof(pair), &st_byte, 1, 0);
-    if (c->state == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 1))) return rc;
-    if (c->state == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 1))) return rc;
-    break;
-  case SR_CT_PROJECT: {
-    size_t nl = c->name_len < sizeof(val) - SR_KEY_BYTES ? c->name_len : sizeof(val) - SR_KEY_BYTES;
-    memcpy(val, e->author, SR_KEY_BYTES);
-    memcpy(val + SR_KEY_BYTES, c->name, nl);
-    PUT(DB_PROJECTS, e->id, SR_ID_BYTES, val, SR_KEY_BYTES + nl, 0);
-    break;
-  }
-  case SR_CT_MEMBERSHIP:
-    memcpy(pair + SR_KEY_BYTES, c->project, SR_ID_BYTES);
-    if ((rc = project_placeholder(st, txn, c->project))) return rc;
-    if ((rc = state_get(st, txn, DB_MEMBERS, pair, &old))) return rc;
-    if (old == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 0))) return rc;
-    if (old == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 0))) return rc;
-    st_byte = (uint8_t)c->state;
-    PUT(DB_MEMBERS, pair, sizeof(pair), &st_byte, 1, 0);
-    if (c->state == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 1))) return rc;
-    if (c->state == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 1))) return rc;
-    break;
-  case SR_CT_SHARE:
-    if (c->has_project) {
+    case SR_CT_ABOUT:
+      PUT(DB_PROFILES, e->author, SR_KEY_BYTES, c->name, c->name_len, 0);
+      break;
+    case SR_CT_CONTACT:
+      memcpy(pair + SR_KEY_BYTES, c->who, SR_KEY_BYTES);
+      if ((rc = person_add(st, txn, c->who))) return rc;
+      if ((rc = state_get(st, txn, DB_CONTACTS, pair, &old))) return rc;
+      if (old == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 0))) return rc;
+      if (old == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 0))) return rc;
+      st_byte = (uint8_t)c->state;
+      PUT(DB_CONTACTS, pair, sizeof(pair), &st_byte, 1, 0);
+      if (c->state == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 1))) return rc;
+      if (c->state == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 1))) return rc;
+      break;
+    case SR_CT_PROJECT: {
+      size_t nl = c->name_len < sizeof(val) - SR_KEY_BYTES ? c->name_len : sizeof(val) - SR_KEY_BYTES;
+      memcpy(val, e->author, SR_KEY_BYTES);
+      memcpy(val + SR_KEY_BYTES, c->name, nl);
+      PUT(DB_PROJECTS, e->id, SR_ID_BYTES, val, SR_KEY_BYTES + nl, 0);
+      break;
+    }
+    case SR_CT_MEMBERSHIP:
+      memcpy(pair + SR_KEY_BYTES, c->project, SR_ID_BYTES);
       if ((rc = project_placeholder(st, txn, c->project))) return rc;
-      if ((rc = edge_change(st, txn, SR_EDGE_SHARE, e->author, c->project, 1))) return rc;
-    }
-    if (c->has_reshare) {
-      uint8_t orig_author[SR_KEY_BYTES];
-      int found;
-      memcpy(val, e->id, SR_ID_BYTES);
-      memcpy(val + SR_ID_BYTES, e->author, SR_KEY_BYTES);
-      PUT(DB_RESHARES, c->reshare, SR_ID_BYTES, val, SR_ID_BYTES + SR_KEY_BYTES, MDB_NODUPDATA);
-      if ((rc = author_of(st, txn, c->reshare, orig_author, &found))) return rc;
-      if (found && (rc = edge_change(st, txn, SR_EDGE_RESHARE, e->author, orig_author, 1))) return rc;
-    }
-    break;
-  case SR_CT_OTHER: case SR_CT_FLOW_REPORT: /* no graph effect */
-    break;
+      if ((rc = state_get(st, txn, DB_MEMBERS, pair, &old))) return rc;
+      if (old == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 0))) return rc;
+      if (old == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 0))) return rc;
+      st_byte = (uint8_t)c->state;
+      PUT(DB_MEMBERS, pair, sizeof(pair), &st_byte, 1, 0);
+      if (c->state == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 1))) return rc;
+      if (c->state == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 1)))
+        return rc;
+      break;
+    case SR_CT_SHARE:
+      if (c->has_project) {
+        if ((rc = project_placeholder(st, txn, c->project))) return rc;
+        if ((rc = edge_change(st, txn, SR_EDGE_SHARE, e->author, c->project, 1))) return rc;
+      }
+      if (c->has_reshare) {
+        uint8_t orig_author[SR_KEY_BYTES];
+        int found;
+        memcpy(val, e->id, SR_ID_BYTES);
+        memcpy(val + SR_ID_BYTES, e->author, SR_KEY_BYTES);
+        PUT(DB_RESHARES, c->reshare, SR_ID_BYTES, val, SR_ID_BYTES + SR_KEY_BYTES, MDB_NODUPDATA);
+        if ((rc = author_of(st, txn, c->reshare, orig_author, &found))) return rc;
+        if (found && (rc = edge_change(st, txn, SR_EDGE_RESHARE, e->author, orig_author, 1))) return rc;
+      }
+      break;
+    case SR_CT_OTHER:
+    case SR_CT_FLOW_REPORT: /* no graph effect */
+      break;
   }
 
   /* Reshares that arrived before this entry: now their edge can point at its author. */
@@ -176,7 +178,8 @@ static int store_raw(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
 static void reject(sr_ingest_item_t *it, int code, const char *fmt, unsigned long long a, unsigned long long b) {
   it->status = code;
   if (fmt) snprintf(it->why, sizeof(it->why), fmt, a, b);
-  else if (!it->why[0]) snprintf(it->why, sizeof(it->why), "%s", sr_strerror(code));
+  else if (!it->why[0])
+    snprintf(it->why, sizeof(it->why), "%s", sr_strerror(code));
 }
 
 /* Tries to take one verified item. Sets it->status; returns an LMDB code only
@@ -192,7 +195,11 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
     k.mv_size = SR_ID_BYTES;
     k.mv_data = (void *)e->id;
     rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
-    if (rc == 0) { it->status = SR_EDUP; snprintf(it->why, sizeof(it->why), "duplicate: entry already stored"); return 0; }
+    if (rc == 0) {
+      it->status = SR_EDUP;
+      snprintf(it->why, sizeof(it->why), "duplicate: entry already stored");
+      return 0;
+    }
     if (rc != MDB_NOTFOUND) return rc;
   }
   if ((rc = sr_head_read(txn, st, e->author, &h))) return rc; /* SR_ESTORE, text set */
@@ -200,39 +207,43 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   if (reindex) h.forked = 0; /* a rebuild re-takes the whole branch after a fork */
   verdict = sr_rule_next(e, &h, now_ms);
   switch (verdict) {
-  case 0:
-    break;
-  case SR_ESEQ:
-    sr_log_key(lk, e->author, e->seq);
-    k.mv_size = sizeof(lk);
-    k.mv_data = lk;
-    if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-    if (memcmp(v.mv_data, e->id, SR_ID_BYTES) == 0) { it->status = SR_EDUP; return 0; }
-    /* Two valid entries for one seq: keep the newcomer as proof, stop the author. */
-    if (!reindex && (rc = store_raw(st, txn, it))) return rc;
-    PUT(DB_FORKS, lk, sizeof(lk), e->id, SR_ID_BYTES, MDB_NODUPDATA);
-    if (!h.forked) {
-      sr_head_read(txn, st, e->author, &h);
-      h.forked = 1;
-      if ((rc = head_write(st, txn, e->author, &h))) return rc;
-    }
-    reject(it, SR_EFORK, "fork: a different entry with seq %llu is already stored; kept as proof, author marked forked",
-           (unsigned long long)e->seq, 0);
-    return 0;
-  case SR_EGAP:
-    reject(it, SR_EGAP, "seq %llu is missing (this node holds the author up to seq %llu)",
-           (unsigned long long)h.seq + 1, (unsigned long long)h.seq);
-    return 0;
-  case SR_EPREV:
-    reject(it, SR_EPREV, "prev does not match the id of the author's entry seq %llu", (unsigned long long)h.seq, 0);
-    return 0;
-  case SR_EFUTURE:
-    reject(it, SR_EFUTURE, "ts %llu is in the future, more than 10 minutes ahead of this node's clock (%llu)",
-           (unsigned long long)e->ts, (unsigned long long)now_ms);
-    return 0;
-  default:
-    reject(it, verdict, NULL, 0, 0);
-    return 0;
+    case 0:
+      break;
+    case SR_ESEQ:
+      sr_log_key(lk, e->author, e->seq);
+      k.mv_size = sizeof(lk);
+      k.mv_data = lk;
+      if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+      if (memcmp(v.mv_data, e->id, SR_ID_BYTES) == 0) {
+        it->status = SR_EDUP;
+        return 0;
+      }
+      /* Two valid entries for one seq: keep the newcomer as proof, stop the author. */
+      if (!reindex && (rc = store_raw(st, txn, it))) return rc;
+      PUT(DB_FORKS, lk, sizeof(lk), e->id, SR_ID_BYTES, MDB_NODUPDATA);
+      if (!h.forked) {
+        sr_head_read(txn, st, e->author, &h);
+        h.forked = 1;
+        if ((rc = head_write(st, txn, e->author, &h))) return rc;
+      }
+      reject(it, SR_EFORK,
+             "fork: a different entry with seq %llu is already stored; kept as proof, author marked forked",
+             (unsigned long long)e->seq, 0);
+      return 0;
+    case SR_EGAP:
+      reject(it, SR_EGAP, "seq %llu is missing (this node holds the author up to seq %llu)",
+             (unsigned long long)h.seq + 1, (unsigned long long)h.seq);
+      return 0;
+    case SR_EPREV:
+      reject(it, SR_EPREV, "prev does not match the id of the author's entry seq %llu", (unsigned long long)h.seq, 0);
+      return 0;
+    case SR_EFUTURE:
+      reject(it, SR_EFUTURE, "ts %llu is in the future, more than 10 minutes ahead of this node's clock (%llu)",
+             (unsigned long long)e->ts, (unsigned long long)now_ms);
+      return 0;
+    default:
+      reject(it, verdict, NULL, 0, 0);
+      return 0;
   }
 
   if (!reindex && (rc = store_raw(st, txn, it))) return rc;
@@ -257,8 +268,8 @@ static int cmp_author_seq(const void *a, const void *b) {
   return x->flow.received_at < y->flow.received_at ? -1 : x->flow.received_at > y->flow.received_at;
 }
 
-int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, size_t n, uint64_t now_ms,
-                         int reindex, sr_ingest_stats_t *stats) {
+int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, size_t n, uint64_t now_ms, int reindex,
+                         sr_ingest_stats_t *stats) {
   sr_ingest_item_t **held = NULL;
   size_t nheld = 0;
   int rc = 0;
@@ -274,7 +285,10 @@ int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, 
     it->why[0] = '\0';
     if ((rc = take(st, txn, it, now_ms, reindex))) goto done;
     if (it->status == SR_EGAP) {
-      if (!held && !(held = malloc(sizeof(*held) * n))) { rc = SR_ENOMEM; goto done; }
+      if (!held && !(held = malloc(sizeof(*held) * n))) {
+        rc = SR_ENOMEM;
+        goto done;
+      }
       held[nheld++] = it;
     }
   }
@@ -287,10 +301,18 @@ int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, 
   }
   for (size_t i = 0; i < n; i++) {
     switch (items[i].status) {
-    case 0: stats->accepted++; break;
-    case SR_EDUP: stats->duplicates++; break;
-    case SR_EFORK: stats->forks++; break;
-    default: stats->rejected++; break;
+      case 0:
+        stats->accepted++;
+        break;
+      case SR_EDUP:
+        stats->duplicates++;
+        break;
+      case SR_EFORK:
+        stats->forks++;
+        break;
+      default:
+        stats->rejected++;
+        break;
     }
   }
 done:
@@ -339,8 +361,8 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   int rc;
   if ((rc = sr_head_read(txn, st, a->sk + 32, &h))) return rc; /* SR_ESTORE, text set */
   if (h.forked) return SR_EFORKED;
-  rc = sr_entry_create(a->sk, h.seq + 1, h.seq ? h.id : NULL, a->ts, a->type, a->content, a->content_len,
-                       a->buf, sizeof(a->buf), &len, NULL);
+  rc = sr_entry_create(a->sk, h.seq + 1, h.seq ? h.id : NULL, a->ts, a->type, a->content, a->content_len, a->buf,
+                       sizeof(a->buf), &len, NULL);
   if (rc) return rc;
   memset(&a->item, 0, sizeof(a->item));
   a->item.raw = a->buf;
@@ -355,9 +377,9 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   return 0;
 }
 
-int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
-                     const uint8_t *content, size_t content_len, uint64_t ts, uint64_t now_ms,
-                     uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen) {
+int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type, const uint8_t *content,
+                     size_t content_len, uint64_t ts, uint64_t now_ms, uint8_t id[SR_ID_BYTES], uint64_t *seq,
+                     char *why, size_t whylen) {
   publish_arg_t *a = calloc(1, sizeof(*a));
   int rc;
   if (!a) return SR_ENOMEM;
@@ -419,11 +441,15 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   if ((rc = mdb_stat(txn, st->dbi[DB_ENTRIES], &s))) return rc;
   /* Copy every entry out first: pointers into a write txn die at the next put. */
   if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) bytes += v.mv_size;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    bytes += v.mv_size;
   items = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*items));
   order = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*order));
   arena = malloc(bytes ? bytes : 1);
-  if (!items || !order || !arena) { rc = SR_ENOMEM; goto done; }
+  if (!items || !order || !arena) {
+    rc = SR_ENOMEM;
+    goto done;
+  }
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < s.ms_entries;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     memcpy(arena + off, v.mv_data, v.mv_size);

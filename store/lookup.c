@@ -46,7 +46,10 @@ static void describe(sr_store_t *st, MDB_txn *txn, int kind, const MDB_val *k, c
 }
 
 static int db_of(int kind) {
-  return kind == SR_FIND_PERSON ? DB_PEOPLE : kind == SR_FIND_ENTRY ? DB_ENTRIES : kind == SR_FIND_PROJECT ? DB_PROJECTS : -1;
+  return kind == SR_FIND_PERSON    ? DB_PEOPLE
+         : kind == SR_FIND_ENTRY   ? DB_ENTRIES
+         : kind == SR_FIND_PROJECT ? DB_PROJECTS
+                                   : -1;
 }
 
 static int nibble(char c) {
@@ -82,7 +85,10 @@ int sr_store_find_prefix(sr_store_t *st, int kind, const char *hex, sr_match_t *
    * contiguous, so the walk stops at the first key that does not match. */
   MDB_val k = {(nd + 1) / 2, seek}, v;
   if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[db], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  if ((mrc = mdb_cursor_open(txn, st->dbi[db], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
+  }
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && *n <= max;
        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     if (k.mv_size != SR_ID_BYTES) continue; /* no other keys are written there; skip rather than trust */
@@ -142,12 +148,15 @@ int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *
   int rc, mrc;
   memset(kn, 0, sizeof(*kn));
   if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
-  /* Each lookup: 0 found, MDB_NOTFOUND not, anything else is a failure. */
-#define LOOKUP(db, found)                                                  \
-  do {                                                                     \
-    mrc = mdb_get(txn, st->dbi[db], &k, &v);                               \
-    if (mrc && mrc != MDB_NOTFOUND) { rc = sr_store_fail(st, "look up an id", mrc); goto done; } \
-    found = mrc == 0;                                                      \
+    /* Each lookup: 0 found, MDB_NOTFOUND not, anything else is a failure. */
+#define LOOKUP(db, found)                                                                                              \
+  do {                                                                                                                 \
+    mrc = mdb_get(txn, st->dbi[db], &k, &v);                                                                           \
+    if (mrc && mrc != MDB_NOTFOUND) {                                                                                  \
+      rc = sr_store_fail(st, "look up an id", mrc);                                                                    \
+      goto done;                                                                                                       \
+    }                                                                                                                  \
+    found = mrc == 0;                                                                                                  \
   } while (0)
   LOOKUP(DB_PEOPLE, kn->person);
   LOOKUP(DB_HEADS, kn->authored);

@@ -19,8 +19,7 @@
 #define PEER_ADDR_BYTES(alen) (2 + (alen) + 8 + 4)
 /* version 3's tail: learned_ms, source */
 #define PEER_V3_TAIL_BYTES (8 + SR_KEY_BYTES)
-#define PEER_VAL_MAX \
-  (PEER_HDR_BYTES + 1 + SR_PEER_ADDRS_MAX * PEER_ADDR_BYTES(SR_STORE_ADDR_MAX) + PEER_V3_TAIL_BYTES)
+#define PEER_VAL_MAX (PEER_HDR_BYTES + 1 + SR_PEER_ADDRS_MAX * PEER_ADDR_BYTES(SR_STORE_ADDR_MAX) + PEER_V3_TAIL_BYTES)
 #define INVITE_VAL_BYTES (4 + 8)
 #define MEMBER_VAL_BYTES 8
 
@@ -154,8 +153,10 @@ int sr_store_peer_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_peer_r
   if (rc) return rc;
   mrc = mdb_get(txn, st->dbi[DB_PEERS], &k, &v);
   if (mrc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
-  else if (mrc) rc = sr_store_fail(st, "read a peer", mrc);
-  else if (peer_decode(key, v.mv_data, v.mv_size, p)) rc = sr_store_fail(st, "read a peer", MDB_CORRUPTED);
+  else if (mrc)
+    rc = sr_store_fail(st, "read a peer", mrc);
+  else if (peer_decode(key, v.mv_data, v.mv_size, p))
+    rc = sr_store_fail(st, "read a peer", MDB_CORRUPTED);
   sr_store_txn_abort(st, txn);
   return rc;
 }
@@ -340,8 +341,10 @@ int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BY
   if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
   mrc = mdb_get(txn, st->dbi[DB_INVITES], &k, &v);
   if (mrc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
-  else if (mrc) rc = sr_store_fail(st, "read an invite", mrc);
-  else if (v.mv_size < INVITE_VAL_BYTES) rc = sr_store_fail(st, "read an invite", MDB_CORRUPTED);
+  else if (mrc)
+    rc = sr_store_fail(st, "read an invite", mrc);
+  else if (v.mv_size < INVITE_VAL_BYTES)
+    rc = sr_store_fail(st, "read an invite", MDB_CORRUPTED);
   else {
     if (uses_left) *uses_left = be32_get(v.mv_data);
     if (created_ms) *created_ms = sr_be64_get((const uint8_t *)v.mv_data + 4);
@@ -385,8 +388,7 @@ static int member_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_
   return a->cb(a->ctx, k->mv_data, v->mv_size >= MEMBER_VAL_BYTES ? sr_be64_get(v->mv_data) : 0);
 }
 
-int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
-                            void *ctx) {
+int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms), void *ctx) {
   member_scan_t a = {cb, ctx};
   return sr_store_scan(st, DB_RELAY_MEMBERS, NULL, "relay members", member_row, &a);
 }

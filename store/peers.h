@@ -88,13 +88,13 @@ typedef struct sr_peer_rec {
    * newest first (sr_peer_addr_* keep that order). */
   sr_peer_addr_t addrs[SR_PEER_ADDRS_MAX];
   uint8_t naddrs;
-  uint64_t last_seen_ms;           /* last successful session; 0 never */
-  uint32_t failures;               /* consecutive failed rounds of dials */
+  uint64_t last_seen_ms; /* last successful session; 0 never */
+  uint32_t failures;     /* consecutive failed rounds of dials */
   int32_t score;
-  uint64_t next_attempt_ms;        /* backoff: do not dial before */
-  uint8_t flags;                   /* SR_PEER_* */
-  uint64_t learned_ms;             /* when a peers frame first named it; 0 not learned */
-  uint8_t source[SR_KEY_BYTES];    /* who named it (learned only; else zeros) */
+  uint64_t next_attempt_ms;     /* backoff: do not dial before */
+  uint8_t flags;                /* SR_PEER_* */
+  uint64_t learned_ms;          /* when a peers frame first named it; 0 not learned */
+  uint8_t source[SR_KEY_BYTES]; /* who named it (learned only; else zeros) */
 } sr_peer_rec_t;
 
 /* Inserts or replaces the record of p->key (the whole record: read, change,
@@ -156,7 +156,8 @@ SR_MUST_USE int sr_peer_addr_remove(sr_peer_rec_t *p, const char *address);
 /* Stores a new invite with `uses` uses (>= 1, else SR_EINVAL) and writes its
  * random secret (libsodium randombytes) into secret; the caller owns the
  * secret: put it in the invite code, then wipe it. */
-SR_MUST_USE int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint8_t secret[SR_INVITE_SECRET_BYTES]);
+SR_MUST_USE int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms,
+                                       uint8_t secret[SR_INVITE_SECRET_BYTES]);
 /* Redeems an invite for member, atomically (one write transaction):
  *   unknown secret                    -> SR_EINVITE
  *   uses_left == 0                    -> SR_EINVITEUSED
@@ -169,10 +170,10 @@ SR_MUST_USE int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t n
  * even to the member it admitted. A used-up invite is kept (with 0 uses) so it
  * keeps answering SR_EINVITEUSED rather than SR_EINVITE. */
 SR_MUST_USE int sr_store_invite_use(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES],
-                        const uint8_t member[SR_KEY_BYTES], uint64_t now_ms);
+                                    const uint8_t member[SR_KEY_BYTES], uint64_t now_ms);
 /* Reads an invite's state. SR_ENOTFOUND when unknown. */
 SR_MUST_USE int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], uint32_t *uses_left,
-                        uint64_t *created_ms);
+                                    uint64_t *created_ms);
 
 /* Makes key a relay member (joined_ms = now_ms); a no-op for a member already
  * there (the first joined_ms stays). */
@@ -181,6 +182,6 @@ SR_MUST_USE int sr_store_member_add(sr_store_t *st, const uint8_t key[SR_KEY_BYT
 SR_MUST_USE int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 /* Every relay member in key order; key is valid only during the callback. */
 SR_MUST_USE int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
-                            void *ctx);
+                                        void *ctx);
 
 #endif

@@ -61,7 +61,8 @@ static int kv_merge(keyvec_t *into, const keyvec_t *add) {
   while (i < into->n || j < add->n) {
     int c = i == into->n ? 1 : j == add->n ? -1 : memcmp(into->k[i], add->k[j], SR_KEY_BYTES);
     if (c <= 0) memcpy(m.k[m.n++], into->k[i++], SR_KEY_BYTES);
-    else memcpy(m.k[m.n++], add->k[j++], SR_KEY_BYTES);
+    else
+      memcpy(m.k[m.n++], add->k[j++], SR_KEY_BYTES);
     if (c == 0) j++;
   }
   kv_free(into);
@@ -128,7 +129,10 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
   memset(out, 0, sizeof(*out));
   if (hops < 0) return SR_EINVAL;
   if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &w.txn))) return rc;
-  if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_EDGES_OUT], &w.edges))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_EDGES_OUT], &w.edges))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
+  }
   if ((rc = edges_of_kind(&w, self, SR_EDGE_BLOCK, &w.blocked))) goto done;
   kv_sort_unique(&w.blocked);
 
@@ -149,12 +153,18 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
   /* A relay: its members and whom each member follows directly. */
   if (relay) {
     next.n = 0;
-    if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_RELAY_MEMBERS], &mcur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+    if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_RELAY_MEMBERS], &mcur))) {
+      rc = sr_store_fail(st, "open a cursor", mrc);
+      goto done;
+    }
     for (mrc = mdb_cursor_get(mcur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(mcur, &k, &v, MDB_NEXT)) {
       if (k.mv_size != SR_KEY_BYTES) continue;
       if ((rc = kv_push(&next, k.mv_data)) || (rc = expand(&w, k.mv_data, 0, &next))) goto done;
     }
-    if (mrc != MDB_NOTFOUND) { rc = sr_store_fail(st, "walk relay members", mrc); goto done; }
+    if (mrc != MDB_NOTFOUND) {
+      rc = sr_store_fail(st, "walk relay members", mrc);
+      goto done;
+    }
     kv_sort_unique(&next);
     if ((rc = kv_merge(&seen, &next))) goto done;
   }

@@ -17,12 +17,13 @@
 #include <pthread.h>
 
 static const char *const db_names[DB_COUNT] = {
-  "meta", "entries", "flow", "peers", "invites", "relay_members", "log", "heads", "forks", "edges_out", "edges_in",
-  "contacts", "members", "profiles", "projects", "people", "reshares"
-};
+    "meta",      "entries",  "flow",     "peers",   "invites",  "relay_members", "log",    "heads",   "forks",
+    "edges_out", "edges_in", "contacts", "members", "profiles", "projects",      "people", "reshares"};
 static const unsigned db_flags[DB_COUNT] = {
-  [DB_FORKS] = MDB_DUPSORT, [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,
-  [DB_EDGES_IN] = MDB_DUPSORT | MDB_DUPFIXED, [DB_RESHARES] = MDB_DUPSORT | MDB_DUPFIXED,
+    [DB_FORKS] = MDB_DUPSORT,
+    [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,
+    [DB_EDGES_IN] = MDB_DUPSORT | MDB_DUPFIXED,
+    [DB_RESHARES] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 /* The first map; it doubles whenever LMDB reports it full. SEURONE_MAPSIZE
@@ -33,7 +34,9 @@ static const char *const edge_names[] = {NULL, "follow", "block", "member", "sup
 const char *sr_edge_kind_name(int kind) { return kind >= 1 && kind <= SR_EDGE_KINDS ? edge_names[kind] : "unknown"; }
 
 static const char *const source_names[] = {"unknown", "self", "import", "peer", "reindex"};
-const char *sr_source_name(int source) { return source >= SR_SRC_SELF && source <= SR_SRC_REINDEX ? source_names[source] : "unknown"; }
+const char *sr_source_name(int source) {
+  return source >= SR_SRC_SELF && source <= SR_SRC_REINDEX ? source_names[source] : "unknown";
+}
 
 void sr_be64_put(uint8_t *p, uint64_t v) {
   for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
@@ -100,8 +103,8 @@ const char *sr_store_errmsg(const sr_store_t *st) {
  * its own), which keeps gate_depth true. */
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
-static size_t gate_open;           /* threads holding at least one transaction */
-static int gate_resizing;          /* resizes waiting for the gate or running */
+static size_t gate_open;             /* threads holding at least one transaction */
+static int gate_resizing;            /* resizes waiting for the gate or running */
 static __thread unsigned gate_depth; /* transactions this thread holds */
 
 static void gate_enter(void) {
@@ -202,7 +205,7 @@ int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg) {
       if ((rc = sr_store_grow(st))) return rc;
       continue;
     }
-    if (sr_err_known(rc)) return rc; /* an SR_E* code from fn, its text (if any) already set */
+    if (sr_err_known(rc)) return rc;       /* an SR_E* code from fn, its text (if any) already set */
     return sr_store_fail(st, "write", rc); /* an LMDB code: SR_ESTORE with LMDB's text */
   }
 }
@@ -232,8 +235,9 @@ static int check_format(sr_store_t *st, MDB_txn *txn, int create) {
   }
   if (rc) return sr_store_fail(st, "read the format version", rc);
   uint32_t ver = 0;
-  if (v.mv_size == 4) ver = (uint32_t)((const uint8_t *)v.mv_data)[0] << 24 | (uint32_t)((const uint8_t *)v.mv_data)[1] << 16 |
-                            (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
+  if (v.mv_size == 4)
+    ver = (uint32_t)((const uint8_t *)v.mv_data)[0] << 24 | (uint32_t)((const uint8_t *)v.mv_data)[1] << 16 |
+          (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
   if (ver != SR_STORE_FORMAT) {
     snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
              "the store in %s has format version %u; this seurone reads version %d only "
@@ -253,14 +257,20 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   sr_store_errbuf[0] = 0; /* err below reports this open's failure, not an older one */
   snprintf(st->path, sizeof(st->path), "%s", dir);
   if (stat(dir, &sb) != 0) {
-    if (!create) { rc = SR_ENOSTORE; goto fail; }
+    if (!create) {
+      rc = SR_ENOSTORE;
+      goto fail;
+    }
     if (mkdir(dir, 0700) != 0) {
       snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "create %s: %s", dir, strerror(errno));
       rc = SR_EIO;
       goto fail;
     }
   }
-  if ((rc = mdb_env_create(&st->env))) { rc = sr_store_fail(st, "create the environment", rc); goto fail; }
+  if ((rc = mdb_env_create(&st->env))) {
+    rc = sr_store_fail(st, "create the environment", rc);
+    goto fail;
+  }
   size_t map = SR_MAP_INITIAL;
   const char *env_map = getenv("SEURONE_MAPSIZE");
   uint64_t want;
@@ -283,14 +293,26 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   if ((rc = sr_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn))) goto fail;
   for (int i = 0; i < DB_COUNT; i++) {
     rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
-    if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED && i < DB_FIRST_DERIVED) { added_missing = 1; continue; }
-    if (rc == MDB_NOTFOUND) { rc = SR_ENOSTORE; goto fail; }
-    if (rc) { rc = sr_store_fail(st, "open a named database", rc); goto fail; }
+    if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED && i < DB_FIRST_DERIVED) {
+      added_missing = 1;
+      continue;
+    }
+    if (rc == MDB_NOTFOUND) {
+      rc = SR_ENOSTORE;
+      goto fail;
+    }
+    if (rc) {
+      rc = sr_store_fail(st, "open a named database", rc);
+      goto fail;
+    }
   }
   if ((rc = check_format(st, txn, create))) goto fail;
   rc = sr_store_txn_commit(st, txn);
   txn = NULL;
-  if (rc) { rc = sr_store_fail(st, "commit", rc); goto fail; }
+  if (rc) {
+    rc = sr_store_fail(st, "commit", rc);
+    goto fail;
+  }
   if (added_missing && (rc = sr_store_write(st, create_added, NULL))) {
     char why[512];
     snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
@@ -322,14 +344,17 @@ static int meta_put(sr_store_t *st, const char *key, const void *val, size_t len
   MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)val};
   int rc = sr_store_txn_begin(st, 0, &txn);
   if (rc) return rc;
-  if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0 && (rc = mdb_put(txn, st->dbi[DB_PEOPLE], &v, &(MDB_val){0, ""}, 0)) == 0)
+  if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0 &&
+      (rc = mdb_put(txn, st->dbi[DB_PEOPLE], &v, &(MDB_val){0, ""}, 0)) == 0)
     rc = sr_store_txn_commit(st, txn);
   else
     sr_store_txn_abort(st, txn);
   return rc ? sr_store_fail(st, "write meta", rc) : 0;
 }
 
-int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) { return meta_put(st, "self", key, SR_KEY_BYTES); }
+int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
+  return meta_put(st, "self", key, SR_KEY_BYTES);
+}
 
 static int self_in(sr_store_t *st, MDB_txn *txn, uint8_t key[SR_KEY_BYTES]) {
   MDB_val k = {4, "self"}, v;
@@ -375,7 +400,8 @@ int sr_store_get_head(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], sr_hea
 static void flow_of(sr_store_t *st, MDB_txn *txn, const uint8_t *id, sr_flow_t *f) {
   MDB_val k = {SR_ID_BYTES, (void *)id}, v;
   if (mdb_get(txn, st->dbi[DB_FLOW], &k, &v) == 0) sr_flow_decode(v.mv_data, v.mv_size, f);
-  else memset(f, 0, sizeof(*f));
+  else
+    memset(f, 0, sizeof(*f));
 }
 
 int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *buf, size_t cap, size_t *len,
@@ -386,8 +412,10 @@ int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *b
   if (rc) return rc;
   rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
   if (rc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
-  else if (rc) rc = sr_store_fail(st, "read an entry", rc);
-  else if (v.mv_size > cap) rc = SR_ETOOBIG;
+  else if (rc)
+    rc = sr_store_fail(st, "read an entry", rc);
+  else if (v.mv_size > cap)
+    rc = SR_ETOOBIG;
   else {
     memcpy(buf, v.mv_data, v.mv_size);
     *len = v.mv_size;
@@ -398,8 +426,7 @@ int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *b
 }
 
 /* The id and bytes of author's entry seq on the head branch, inside txn. */
-static int log_entry_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, MDB_val *id,
-                        MDB_val *raw) {
+static int log_entry_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, MDB_val *id, MDB_val *raw) {
   uint8_t lk[LOG_KEY_BYTES];
   MDB_val k = {sizeof(lk), lk};
   int mrc;
@@ -426,8 +453,8 @@ static int by_seq_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64
   return 0;
 }
 
-int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
-                        size_t cap, size_t *len, sr_flow_t *flow) {
+int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf, size_t cap,
+                        size_t *len, sr_flow_t *flow) {
   MDB_txn *txn;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
@@ -486,7 +513,8 @@ void sr_store_reader_release(sr_store_reader_t *r) {
 void sr_store_reader_free(sr_store_reader_t *r) {
   if (!r) return;
   if (r->held) sr_store_txn_abort(r->st, r->txn);
-  else if (r->txn) mdb_txn_abort(r->txn); /* reset: outside the gate already */
+  else if (r->txn)
+    mdb_txn_abort(r->txn); /* reset: outside the gate already */
   free(r);
 }
 
@@ -512,11 +540,17 @@ int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
   if (max == 0) return 0;
   if (from_seq == 0) from_seq = 1;
   if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) { rc = sr_store_fail(st, "open a cursor", mrc); goto done; }
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
+  }
   sr_log_key(start, author, from_seq);
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
-    if (v.mv_size != SR_ID_BYTES) { rc = sr_store_fail(st, "read the log", MDB_CORRUPTED); goto done; }
+    if (v.mv_size != SR_ID_BYTES) {
+      rc = sr_store_fail(st, "read the log", MDB_CORRUPTED);
+      goto done;
+    }
     if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &v, &ev))) {
       rc = sr_store_fail(st, "log names a missing entry", mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc);
       goto done;
@@ -675,7 +709,8 @@ static int name_in(sr_store_t *st, int db, const uint8_t *key, size_t skip, char
   if (rc) return rc;
   rc = mdb_get(txn, st->dbi[db], &k, &v);
   if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size <= skip)) rc = SR_ENOTFOUND;
-  else if (rc) rc = sr_store_fail(st, "read a name", rc);
+  else if (rc)
+    rc = sr_store_fail(st, "read a name", rc);
   else {
     size_t n = v.mv_size - skip;
     if (len) *len = n;

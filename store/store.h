@@ -53,7 +53,12 @@
 typedef struct sr_store sr_store_t;
 
 enum sr_edge_kind {
-  SR_EDGE_FOLLOW = 1, SR_EDGE_BLOCK, SR_EDGE_MEMBER, SR_EDGE_SUPPORTER, SR_EDGE_SHARE, SR_EDGE_RESHARE
+  SR_EDGE_FOLLOW = 1,
+  SR_EDGE_BLOCK,
+  SR_EDGE_MEMBER,
+  SR_EDGE_SUPPORTER,
+  SR_EDGE_SHARE,
+  SR_EDGE_RESHARE
 };
 #define SR_EDGE_KINDS 6
 const char *sr_edge_kind_name(int kind);
@@ -64,7 +69,7 @@ const char *sr_source_name(int source);
 
 /* Where and when this node first got an entry. */
 typedef struct sr_flow {
-  uint64_t received_at; /* ms since epoch */
+  uint64_t received_at;       /* ms since epoch */
   uint8_t from[SR_KEY_BYTES]; /* peer key, all zero for local sources */
   uint32_t hops;
   uint8_t source; /* enum sr_source */

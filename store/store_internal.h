@@ -17,10 +17,24 @@
  * DB_FIRST_ADDED..DB_FIRST_DERIVED-1 were added after format 1 shipped: open
  * creates them in an existing store (see sr_store_open). */
 enum {
-  DB_META, DB_ENTRIES, DB_FLOW,
-  DB_PEERS, DB_INVITES, DB_RELAY_MEMBERS, /* node state: peers.c */
-  DB_LOG, DB_HEADS, DB_FORKS, DB_EDGES_OUT, DB_EDGES_IN, DB_CONTACTS,
-  DB_MEMBERS, DB_PROFILES, DB_PROJECTS, DB_PEOPLE, DB_RESHARES, DB_COUNT
+  DB_META,
+  DB_ENTRIES,
+  DB_FLOW,
+  DB_PEERS,
+  DB_INVITES,
+  DB_RELAY_MEMBERS, /* node state: peers.c */
+  DB_LOG,
+  DB_HEADS,
+  DB_FORKS,
+  DB_EDGES_OUT,
+  DB_EDGES_IN,
+  DB_CONTACTS,
+  DB_MEMBERS,
+  DB_PROFILES,
+  DB_PROJECTS,
+  DB_PEOPLE,
+  DB_RESHARES,
+  DB_COUNT
 };
 #define DB_FIRST_ADDED DB_PEERS
 /* First derived database: everything from here on is rebuilt by reindex. */
@@ -93,7 +107,7 @@ int sr_head_read(MDB_txn *txn, sr_store_t *st, const uint8_t *author, sr_head_t 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);
 /* The write phase of ingest inside txn (used by ingest, publish and reindex). */
-int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, size_t n, uint64_t now_ms,
-                         int reindex, sr_ingest_stats_t *stats);
+int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, size_t n, uint64_t now_ms, int reindex,
+                         sr_ingest_stats_t *stats);
 
 #endif

@@ -35,33 +35,100 @@ static int plausible(const uint8_t **p, const uint8_t *end, int depth) {
   size_t left = (size_t)(end - *p);
 #define BE(k) (left < (k) ? (uint64_t)-1 : be_n(*p, (k)))
   if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) return 1;
-  if ((b & 0xf0) == 0x80) { n = b & 0x0f; pairs = 1; }
-  else if ((b & 0xf0) == 0x90) n = b & 0x0f;
-  else if ((b & 0xe0) == 0xa0) skip = b & 0x1f;
-  else switch (b) {
-    case 0xc4: case 0xd9: skip = BE(1); *p += 1; break;
-    case 0xc5: case 0xda: skip = BE(2); *p += 2; break;
-    case 0xc6: case 0xdb: skip = BE(4); *p += 4; break;
-    case 0xc7: skip = BE(1) + 1; *p += 1; break;
-    case 0xc8: skip = BE(2) + 1; *p += 2; break;
-    case 0xc9: skip = BE(4) + 1; *p += 4; break;
-    case 0xca: skip = 4; break;
-    case 0xcb: skip = 8; break;
-    case 0xcc: case 0xd0: skip = 1; break;
-    case 0xcd: case 0xd1: skip = 2; break;
-    case 0xce: case 0xd2: skip = 4; break;
-    case 0xcf: case 0xd3: skip = 8; break;
-    case 0xd4: skip = 2; break;
-    case 0xd5: skip = 3; break;
-    case 0xd6: skip = 5; break;
-    case 0xd7: skip = 9; break;
-    case 0xd8: skip = 17; break;
-    case 0xdc: n = BE(2); *p += 2; break;
-    case 0xdd: n = BE(4); *p += 4; break;
-    case 0xde: n = BE(2); *p += 2; pairs = 1; break;
-    case 0xdf: n = BE(4); *p += 4; pairs = 1; break;
-    default: return 0; /* 0xc1 */
-  }
+  if ((b & 0xf0) == 0x80) {
+    n = b & 0x0f;
+    pairs = 1;
+  } else if ((b & 0xf0) == 0x90)
+    n = b & 0x0f;
+  else if ((b & 0xe0) == 0xa0)
+    skip = b & 0x1f;
+  else
+    switch (b) {
+      case 0xc4:
+      case 0xd9:
+        skip = BE(1);
+        *p += 1;
+        break;
+      case 0xc5:
+      case 0xda:
+        skip = BE(2);
+        *p += 2;
+        break;
+      case 0xc6:
+      case 0xdb:
+        skip = BE(4);
+        *p += 4;
+        break;
+      case 0xc7:
+        skip = BE(1) + 1;
+        *p += 1;
+        break;
+      case 0xc8:
+        skip = BE(2) + 1;
+        *p += 2;
+        break;
+      case 0xc9:
+        skip = BE(4) + 1;
+        *p += 4;
+        break;
+      case 0xca:
+        skip = 4;
+        break;
+      case 0xcb:
+        skip = 8;
+        break;
+      case 0xcc:
+      case 0xd0:
+        skip = 1;
+        break;
+      case 0xcd:
+      case 0xd1:
+        skip = 2;
+        break;
+      case 0xce:
+      case 0xd2:
+        skip = 4;
+        break;
+      case 0xcf:
+      case 0xd3:
+        skip = 8;
+        break;
+      case 0xd4:
+        skip = 2;
+        break;
+      case 0xd5:
+        skip = 3;
+        break;
+      case 0xd6:
+        skip = 5;
+        break;
+      case 0xd7:
+        skip = 9;
+        break;
+      case 0xd8:
+        skip = 17;
+        break;
+      case 0xdc:
+        n = BE(2);
+        *p += 2;
+        break;
+      case 0xdd:
+        n = BE(4);
+        *p += 4;
+        break;
+      case 0xde:
+        n = BE(2);
+        *p += 2;
+        pairs = 1;
+        break;
+      case 0xdf:
+        n = BE(4);
+        *p += 4;
+        pairs = 1;
+        break;
+      default:
+        return 0; /* 0xc1 */
+    }
 #undef BE
   if (*p > end) return 0;
   if (skip) {
@@ -103,8 +170,8 @@ static void same_after_reencode(const char *what, const uint8_t *p, size_t len, 
     abort();
   }
   if (rc != 0 || sb.size != len || memcmp(sb.data, p, len) != 0) {
-    fprintf(stderr, "%s: not a fixed point of the encoder (rc %s, %zu vs %zu bytes)\n", what, sr_errname(rc),
-            sb.size, len);
+    fprintf(stderr, "%s: not a fixed point of the encoder (rc %s, %zu vs %zu bytes)\n", what, sr_errname(rc), sb.size,
+            len);
     abort();
   }
   msgpack_sbuffer_destroy(&sb);

@@ -144,15 +144,17 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
       content[clen++] = 0xa4;
       memcpy(content + clen, "name", 4), clen += 4;
       if (n < 32) content[clen++] = (uint8_t)(0xa0 | n);
-      else content[clen++] = 0xd9, content[clen++] = n;
+      else
+        content[clen++] = 0xd9, content[clen++] = n;
       memcpy(content + clen, data + off, n), clen += n;
       off += n;
       if (seq > 1 && have_made[seq - 1]) memcpy(prev, made[seq - 1], SR_ID_BYTES);
-      else randombytes_buf(prev, sizeof(prev));
+      else
+        randombytes_buf(prev, sizeof(prev));
       sr_entry_t e;
       uint64_t s = seq ? seq : 1;
-      if (sr_entry_create(f_sk, s, s == 1 ? NULL : prev, 1700000000000ull + (uint64_t)ts * 1000, "about", content,
-                          clen, raw, sizeof(raw), &rlen, &e) == 0) {
+      if (sr_entry_create(f_sk, s, s == 1 ? NULL : prev, 1700000000000ull + (uint64_t)ts * 1000, "about", content, clen,
+                          raw, sizeof(raw), &rlen, &e) == 0) {
         memcpy(made[s], e.id, SR_ID_BYTES);
         have_made[s] = 1;
         if (sr_frame_entry(&sb, raw, rlen, ts) != 0) abort();
@@ -212,8 +214,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sr_net_init(&server, &loop, &sc) != 0) abort();
   /* Small limits, so that the rate and duplicate budgets are reachable. */
   sr_gossip_limits_t lim = {"fuzz", 4, 10000, 200, 1 << 20, 1 << 20};
-  sr_gossip_hooks_t hooks = {NULL, h_in_scope, h_scope_keys, NULL, NULL, NULL, NULL, NULL, NULL, NULL, h_log,
-                             h_may_share, NULL, NULL};
+  sr_gossip_hooks_t hooks = {NULL, h_in_scope, h_scope_keys, NULL,  NULL,        NULL, NULL,
+                             NULL, NULL,       NULL,         h_log, h_may_share, NULL, NULL};
   if (sr_gossip_init(&g, &server, st, node_pk, 0, &lim, &hooks) != 0) abort();
   if (sr_net_listen(&server, "127.0.0.1", 0) != 0) abort();
   int port = sr_net_listen_port(&server);

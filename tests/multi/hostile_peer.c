@@ -86,25 +86,39 @@
 #include "core/shs.h"
 #include "net/address.h"
 
-enum { M_GARBAGE = 1, M_RAW, M_STALL, M_SILENT, M_FLOOD, M_HUGE, M_HELLO_ONLY, M_ANNOUNCE, M_PEERS_FLOOD, M_NOTES,
-       M_RESEND, M_ASK, M_SESSIONS, M_RECONNECT };
-static const char *MODE_NAMES[] = {"",      "garbage", "raw-garbage", "stall",    "silent",     "flood",
-                                   "huge",  "hello-only", "announce", "peers-flood", "notes-flood", "resend",
-                                   "ask",   "sessions", "reconnect"};
+enum {
+  M_GARBAGE = 1,
+  M_RAW,
+  M_STALL,
+  M_SILENT,
+  M_FLOOD,
+  M_HUGE,
+  M_HELLO_ONLY,
+  M_ANNOUNCE,
+  M_PEERS_FLOOD,
+  M_NOTES,
+  M_RESEND,
+  M_ASK,
+  M_SESSIONS,
+  M_RECONNECT
+};
+static const char *MODE_NAMES[] = {"",     "garbage",    "raw-garbage", "stall",       "silent",      "flood",
+                                   "huge", "hello-only", "announce",    "peers-flood", "notes-flood", "resend",
+                                   "ask",  "sessions",   "reconnect"};
 
 static int fd = -1;
 static sr_box_writer writer;
 static sr_box_reader reader;
-static int boxed;              /* handshake done: reader/writer usable */
-static double t_hs;            /* time the handshake finished (or connect, for --silent) */
+static int boxed;   /* handshake done: reader/writer usable */
+static double t_hs; /* time the handshake finished (or connect, for --silent) */
 static double t_action = -1;
 static unsigned long long sent_frames, sent_bytes, recv_bytes, recv_frames, recv_kinds[16];
 static int closed;
 static const char *how;
 static double t_closed = -1;
-static uint8_t fbuf[1 << 17];  /* plaintext received, for frame decoding */
+static uint8_t fbuf[1 << 17]; /* plaintext received, for frame decoding */
 static size_t fhave;
-static int fbroken;            /* frame stream undecodable: stop decoding */
+static int fbroken; /* frame stream undecodable: stop decoding */
 /* Authors the node told us about (notes) and sent entries of: what it reveals. */
 #define SEEN_MAX 256
 static uint8_t noted[SEEN_MAX][32], entried[SEEN_MAX][32];
@@ -406,8 +420,10 @@ static int run_sessions(const char *host, const char *portstr, const uint8_t ser
     close(ss[i].fd);
   }
   free(ss);
-  printf("{\"mode\":\"sessions\",\"sessions\":%d,\"opened\":%d,\"handshake_failed\":%d,\"ended\":%d,"
-         "\"alive\":%d,\"elapsed_ms\":%.0f}\n", n, opened, failed, ended, alive, now_ms() - t0);
+  printf(
+      "{\"mode\":\"sessions\",\"sessions\":%d,\"opened\":%d,\"handshake_failed\":%d,\"ended\":%d,"
+      "\"alive\":%d,\"elapsed_ms\":%.0f}\n",
+      n, opened, failed, ended, alive, now_ms() - t0);
   fflush(stdout);
   return 0;
 }
@@ -436,8 +452,7 @@ static int run_reconnect(const char *host, const char *portstr, int n) {
     close(s);
   }
   freeaddrinfo(res);
-  printf("{\"mode\":\"reconnect\",\"connections\":%d,\"made\":%d,\"elapsed_ms\":%.0f}\n", n, made,
-         now_ms() - t0);
+  printf("{\"mode\":\"reconnect\",\"connections\":%d,\"made\":%d,\"elapsed_ms\":%.0f}\n", n, made, now_ms() - t0);
   fflush(stdout);
   return 0;
 }
@@ -644,194 +659,195 @@ int main(int argc, char **argv) {
     }
     uint64_t rng = seed * 0x9E3779B97F4A7C15ull + 1;
     if (ok == 0) switch (mode) {
-      case M_GARBAGE:
-      case M_RAW: {
-        uint8_t chunk[4096];
-        unsigned long long left = count;
-        while (left > 0 && ok == 0) {
-          size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
-          for (size_t k = 0; k < n; k++) {
-            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-            chunk[k] = (uint8_t)(rng >> 24);
-          }
-          /* 0xc1 is never valid MessagePack: the first garbage byte makes the
+        case M_GARBAGE:
+        case M_RAW: {
+          uint8_t chunk[4096];
+          unsigned long long left = count;
+          while (left > 0 && ok == 0) {
+            size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
+            for (size_t k = 0; k < n; k++) {
+              rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+              chunk[k] = (uint8_t)(rng >> 24);
+            }
+            /* 0xc1 is never valid MessagePack: the first garbage byte makes the
            * stream undecodable at once rather than, by chance, the start of a
            * long but well-formed value. */
-          if (left == count) chunk[0] = 0xc1;
-          ok = mode == M_GARBAGE ? send_boxed(chunk, n) : send_all(chunk, n);
-          left -= n;
+            if (left == count) chunk[0] = 0xc1;
+            ok = mode == M_GARBAGE ? send_boxed(chunk, n) : send_all(chunk, n);
+            left -= n;
+          }
+          printf("sent %llu garbage bytes%s\n", count - left, mode == M_RAW ? " outside Box Stream" : " in boxes");
+          break;
         }
-        printf("sent %llu garbage bytes%s\n", count - left, mode == M_RAW ? " outside Box Stream" : " in boxes");
-        break;
-      }
-      case M_FLOOD: {
-        /* Many pings per box: the node's frame counter is what is being tested. */
-        uint8_t pings[4096];
-        for (size_t k = 0; k + 1 < sizeof pings; k += 2) pings[k] = 0x91, pings[k + 1] = 0x08;
-        unsigned long long left = count;
-        while (left > 0 && ok == 0) {
-          size_t n = left < 512 ? (size_t)left : 512; /* 512 pings = 1 KiB per box */
-          ok = send_boxed(pings, n * 2);
-          if (ok == 0) sent_frames += n, left -= n;
+        case M_FLOOD: {
+          /* Many pings per box: the node's frame counter is what is being tested. */
+          uint8_t pings[4096];
+          for (size_t k = 0; k + 1 < sizeof pings; k += 2) pings[k] = 0x91, pings[k + 1] = 0x08;
+          unsigned long long left = count;
+          while (left > 0 && ok == 0) {
+            size_t n = left < 512 ? (size_t)left : 512; /* 512 pings = 1 KiB per box */
+            ok = send_boxed(pings, n * 2);
+            if (ok == 0) sent_frames += n, left -= n;
+          }
+          printf("sent %llu of %llu ping frames\n", count - left, count);
+          break;
         }
-        printf("sent %llu of %llu ping frames\n", count - left, count);
-        break;
-      }
-      case M_HUGE: {
-        /* [3, bin32 claiming 1 GiB, ...]: the header, then filler (up to 1 MiB)
+        case M_HUGE: {
+          /* [3, bin32 claiming 1 GiB, ...]: the header, then filler (up to 1 MiB)
          * until the node hangs up. A node that trusts the header would try to
          * buffer 1 GiB; one that looks only at what arrived must give up once
          * more than a frame's maximum (17,408 bytes) is buffered. */
-        uint8_t big[4096];
-        memset(big, 0x55, sizeof big);
-        big[0] = 0x93;
-        big[1] = 0x03;
-        big[2] = 0xc6;
-        big[3] = 0x40, big[4] = 0x00, big[5] = 0x00, big[6] = 0x00;
-        size_t total = 0;
-        while (ok == 0 && total < (1u << 20)) {
-          ok = send_boxed(big, sizeof big);
-          if (ok == 0) total += sizeof big;
-          big[0] = big[1] = big[2] = big[3] = big[4] = big[5] = big[6] = 0x55;
-        }
-        printf("sent an entry frame claiming a 1 GiB bin: %zu bytes of it\n", total);
-        break;
-      }
-      case M_PEERS_FLOOD: {
-        static char addrs[SR_FRAME_MAX_PEERS][SR_NET_ADDRESS_MAX];
-        const char *ptrs[SR_FRAME_MAX_PEERS];
-        unsigned long long f;
-        for (f = 0; f < count && ok == 0; f++) {
-          for (size_t k = 0; k < SR_FRAME_MAX_PEERS; k++) {
-            uint8_t key[32];
-            for (size_t b = 0; b < sizeof key; b++) {
-              rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-              key[b] = (uint8_t)(rng >> 24);
-            }
-            if (ok == 0) ok = sr_net_address_format("127.0.0.1", (uint16_t)(1 + rng % 1000), key, addrs[k], sizeof addrs[k]);
-            ptrs[k] = addrs[k];
+          uint8_t big[4096];
+          memset(big, 0x55, sizeof big);
+          big[0] = 0x93;
+          big[1] = 0x03;
+          big[2] = 0xc6;
+          big[3] = 0x40, big[4] = 0x00, big[5] = 0x00, big[6] = 0x00;
+          size_t total = 0;
+          while (ok == 0 && total < (1u << 20)) {
+            ok = send_boxed(big, sizeof big);
+            if (ok == 0) total += sizeof big;
+            big[0] = big[1] = big[2] = big[3] = big[4] = big[5] = big[6] = 0x55;
           }
-          if (ok == 0) ok = sr_frame_peers(&sb, ptrs, SR_FRAME_MAX_PEERS);
+          printf("sent an entry frame claiming a 1 GiB bin: %zu bytes of it\n", total);
+          break;
+        }
+        case M_PEERS_FLOOD: {
+          static char addrs[SR_FRAME_MAX_PEERS][SR_NET_ADDRESS_MAX];
+          const char *ptrs[SR_FRAME_MAX_PEERS];
+          unsigned long long f;
+          for (f = 0; f < count && ok == 0; f++) {
+            for (size_t k = 0; k < SR_FRAME_MAX_PEERS; k++) {
+              uint8_t key[32];
+              for (size_t b = 0; b < sizeof key; b++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                key[b] = (uint8_t)(rng >> 24);
+              }
+              if (ok == 0)
+                ok = sr_net_address_format("127.0.0.1", (uint16_t)(1 + rng % 1000), key, addrs[k], sizeof addrs[k]);
+              ptrs[k] = addrs[k];
+            }
+            if (ok == 0) ok = sr_frame_peers(&sb, ptrs, SR_FRAME_MAX_PEERS);
+            if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
+            if (ok == 0) sent_frames++;
+            msgpack_sbuffer_clear(&sb);
+          }
+          printf("sent %llu peers frames of %d made-up addresses\n", f, SR_FRAME_MAX_PEERS);
+          if (ok) break;
+          uint8_t bye[SR_BOX_GOODBYE_BYTES];
+          ok = sr_box_writer_goodbye(&writer, bye);
+          if (ok == 0) ok = send_all(bye, sizeof bye);
+          printf("sent goodbye\n");
+          break;
+        }
+        case M_NOTES: {
+          /* Notes for random authors, paced to --rate frames per second: what
+         * the node keeps per session for them is what is being measured. */
+          static uint8_t authors[SR_FRAME_MAX_NOTES][32];
+          sr_note_t notes[SR_FRAME_MAX_NOTES];
+          double start = now_ms(), end = start + (double)count * 1000.0;
+          unsigned long long frames = 0;
+          while (ok == 0 && now_ms() < end) {
+            double due = start + (double)frames * 1000.0 / (double)rate;
+            while (now_ms() < due && !closed) {
+              struct pollfd pf = {.fd = fd, .events = POLLIN};
+              int wait = (int)(due - now_ms());
+              if (poll(&pf, 1, wait > 0 ? wait : 0) > 0) read_some();
+            }
+            if (closed) break;
+            randombytes_buf(authors, sizeof authors);
+            for (size_t k = 0; k < SR_FRAME_MAX_NOTES; k++) {
+              notes[k].author = authors[k];
+              notes[k].seq = 0;
+              notes[k].eager = 1;
+            }
+            ok = sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
+            randombytes_buf(authors[0], 32);
+            if (ok == 0) ok = sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
+            if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
+            msgpack_sbuffer_clear(&sb);
+            if (ok == 0) sent_frames += 2, frames++;
+          }
+          printf("sent %llu notes frames (%llu notes for random authors) and %llu have frames\n", frames,
+                 frames * SR_FRAME_MAX_NOTES, frames);
+          break;
+        }
+        case M_RESEND: {
+          /* One valid entry of our own log, again and again: a node must see
+         * that it is a duplicate before checking its signature, and drop us. */
+          static const uint8_t about[] = {0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa7, 'h', 'o', 's', 't', 'i', 'l', 'e'};
+          uint8_t raw[SR_ENTRY_MAX];
+          size_t rlen = 0;
+          sr_entry_t e;
+          rc = sr_entry_create(sk, 1, NULL, (uint64_t)time(NULL) * 1000, "about", about, sizeof about, raw, sizeof raw,
+                               &rlen, &e);
+          if (rc) {
+            printf("cannot build an entry: %s\n", sr_errname(rc));
+            break;
+          }
+          if ((rc = sr_frame_entry(&sb, raw, rlen, 0))) {
+            printf("cannot build an entry frame: %s\n", sr_errname(rc));
+            break;
+          }
+          /* Many copies per box, as a fast sender's stream would carry them. */
+          static uint8_t many[1 << 15];
+          size_t fsize = sb.size, per = sizeof many / fsize;
+          unsigned long long sent = 0;
+          for (size_t k = 0; k < per; k++) memcpy(many + k * fsize, sb.data, fsize);
+          msgpack_sbuffer_clear(&sb);
+          while (ok == 0 && sent < count) {
+            size_t n = count - sent < per ? (size_t)(count - sent) : per;
+            ok = send_boxed(many, n * fsize);
+            if (ok == 0) sent += n, sent_frames += n;
+          }
+          printf("sent entry seq 1 %llu of %llu times\n", sent, count);
+          break;
+        }
+        case M_ASK: {
+          sr_note_t notes[SR_FRAME_MAX_NOTES];
+          static uint8_t authors[SR_FRAME_MAX_NOTES][32];
+          size_t n = 0;
+          for (const char *q = ask; *q && n < SR_FRAME_MAX_NOTES;) {
+            char one[65];
+            snprintf(one, sizeof one, "%.64s", q);
+            if (strlen(one) < 64 || sr_hex_decode(one, authors[n], 32) != 0) {
+              fprintf(stderr, "hostile_peer: bad --ask (HEX[,HEX...])\n");
+              return 2;
+            }
+            notes[n].author = authors[n];
+            notes[n].seq = 0;
+            notes[n].eager = 1;
+            n++;
+            q += 64;
+            if (*q == ',') q++;
+          }
+          ok = sr_frame_notes(&sb, notes, n);
+          for (size_t k = 0; k < n && ok == 0; k++) ok = sr_frame_have(&sb, authors[k], 1000000);
+          if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
+          msgpack_sbuffer_clear(&sb);
+          if (ok == 0) sent_frames += 1 + n;
+          printf("asked for %zu authors (a note and a have each)\n", n);
+          break;
+        }
+        case M_ANNOUNCE:
+          ok = sr_frame_reachable(&sb, announce);
           if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
           if (ok == 0) sent_frames++;
           msgpack_sbuffer_clear(&sb);
-        }
-        printf("sent %llu peers frames of %d made-up addresses\n", f, SR_FRAME_MAX_PEERS);
-        if (ok) break;
-        uint8_t bye[SR_BOX_GOODBYE_BYTES];
-        ok = sr_box_writer_goodbye(&writer, bye);
-        if (ok == 0) ok = send_all(bye, sizeof bye);
-        printf("sent goodbye\n");
-        break;
-      }
-      case M_NOTES: {
-        /* Notes for random authors, paced to --rate frames per second: what
-         * the node keeps per session for them is what is being measured. */
-        static uint8_t authors[SR_FRAME_MAX_NOTES][32];
-        sr_note_t notes[SR_FRAME_MAX_NOTES];
-        double start = now_ms(), end = start + (double)count * 1000.0;
-        unsigned long long frames = 0;
-        while (ok == 0 && now_ms() < end) {
-          double due = start + (double)frames * 1000.0 / (double)rate;
-          while (now_ms() < due && !closed) {
-            struct pollfd pf = {.fd = fd, .events = POLLIN};
-            int wait = (int)(due - now_ms());
-            if (poll(&pf, 1, wait > 0 ? wait : 0) > 0) read_some();
-          }
-          if (closed) break;
-          randombytes_buf(authors, sizeof authors);
-          for (size_t k = 0; k < SR_FRAME_MAX_NOTES; k++) {
-            notes[k].author = authors[k];
-            notes[k].seq = 0;
-            notes[k].eager = 1;
-          }
-          ok = sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
-          randombytes_buf(authors[0], 32);
-          if (ok == 0) ok = sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
-          if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-          msgpack_sbuffer_clear(&sb);
-          if (ok == 0) sent_frames += 2, frames++;
-        }
-        printf("sent %llu notes frames (%llu notes for random authors) and %llu have frames\n", frames,
-               frames * SR_FRAME_MAX_NOTES, frames);
-        break;
-      }
-      case M_RESEND: {
-        /* One valid entry of our own log, again and again: a node must see
-         * that it is a duplicate before checking its signature, and drop us. */
-        static const uint8_t about[] = {0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa7, 'h', 'o', 's', 't', 'i', 'l', 'e'};
-        uint8_t raw[SR_ENTRY_MAX];
-        size_t rlen = 0;
-        sr_entry_t e;
-        rc = sr_entry_create(sk, 1, NULL, (uint64_t)time(NULL) * 1000, "about", about, sizeof about, raw, sizeof raw,
-                             &rlen, &e);
-        if (rc) {
-          printf("cannot build an entry: %s\n", sr_errname(rc));
+          printf("sent reachable %s\n", announce);
+          if (ok) break;
+          /* then a clean goodbye, as --hello-only */
+          /* fall through */
+        case M_HELLO_ONLY: {
+          uint8_t bye[SR_BOX_GOODBYE_BYTES];
+          ok = sr_box_writer_goodbye(&writer, bye);
+          if (ok == 0) ok = send_all(bye, sizeof bye);
+          printf("sent goodbye\n");
           break;
         }
-        if ((rc = sr_frame_entry(&sb, raw, rlen, 0))) {
-          printf("cannot build an entry frame: %s\n", sr_errname(rc));
+        default:
           break;
-        }
-        /* Many copies per box, as a fast sender's stream would carry them. */
-        static uint8_t many[1 << 15];
-        size_t fsize = sb.size, per = sizeof many / fsize;
-        unsigned long long sent = 0;
-        for (size_t k = 0; k < per; k++) memcpy(many + k * fsize, sb.data, fsize);
-        msgpack_sbuffer_clear(&sb);
-        while (ok == 0 && sent < count) {
-          size_t n = count - sent < per ? (size_t)(count - sent) : per;
-          ok = send_boxed(many, n * fsize);
-          if (ok == 0) sent += n, sent_frames += n;
-        }
-        printf("sent entry seq 1 %llu of %llu times\n", sent, count);
-        break;
       }
-      case M_ASK: {
-        sr_note_t notes[SR_FRAME_MAX_NOTES];
-        static uint8_t authors[SR_FRAME_MAX_NOTES][32];
-        size_t n = 0;
-        for (const char *q = ask; *q && n < SR_FRAME_MAX_NOTES;) {
-          char one[65];
-          snprintf(one, sizeof one, "%.64s", q);
-          if (strlen(one) < 64 || sr_hex_decode(one, authors[n], 32) != 0) {
-            fprintf(stderr, "hostile_peer: bad --ask (HEX[,HEX...])\n");
-            return 2;
-          }
-          notes[n].author = authors[n];
-          notes[n].seq = 0;
-          notes[n].eager = 1;
-          n++;
-          q += 64;
-          if (*q == ',') q++;
-        }
-        ok = sr_frame_notes(&sb, notes, n);
-        for (size_t k = 0; k < n && ok == 0; k++) ok = sr_frame_have(&sb, authors[k], 1000000);
-        if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-        msgpack_sbuffer_clear(&sb);
-        if (ok == 0) sent_frames += 1 + n;
-        printf("asked for %zu authors (a note and a have each)\n", n);
-        break;
-      }
-      case M_ANNOUNCE:
-        ok = sr_frame_reachable(&sb, announce);
-        if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-        if (ok == 0) sent_frames++;
-        msgpack_sbuffer_clear(&sb);
-        printf("sent reachable %s\n", announce);
-        if (ok) break;
-        /* then a clean goodbye, as --hello-only */
-        /* fall through */
-      case M_HELLO_ONLY: {
-        uint8_t bye[SR_BOX_GOODBYE_BYTES];
-        ok = sr_box_writer_goodbye(&writer, bye);
-        if (ok == 0) ok = send_all(bye, sizeof bye);
-        printf("sent goodbye\n");
-        break;
-      }
-      default:
-        break;
-    }
     msgpack_sbuffer_destroy(&sb);
     t_action = now_ms() - t_hs;
     fflush(stdout);
@@ -842,10 +858,13 @@ int main(int argc, char **argv) {
 
   printf("{\"mode\":\"%s\",\"key\":\"%s\",\"handshake\":%s,\"handshake_error\":", MODE_NAMES[mode], pkhex,
          handshake ? "true" : "false");
-  if (hs_error) printf("\"%s\"", hs_error); else printf("null");
-  printf(",\"sent_frames\":%llu,\"sent_bytes\":%llu,\"received_bytes\":%llu,\"received_frames\":%llu,"
-         "\"received_kinds\":{",
-         sent_frames, sent_bytes, recv_bytes, recv_frames);
+  if (hs_error) printf("\"%s\"", hs_error);
+  else
+    printf("null");
+  printf(
+      ",\"sent_frames\":%llu,\"sent_bytes\":%llu,\"received_bytes\":%llu,\"received_frames\":%llu,"
+      "\"received_kinds\":{",
+      sent_frames, sent_bytes, recv_bytes, recv_frames);
   int first = 1;
   for (int k = 0; k < 16; k++)
     if (recv_kinds[k]) printf("%s\"%d\":%llu", first ? "" : ",", k, recv_kinds[k]), first = 0;
@@ -862,9 +881,13 @@ int main(int argc, char **argv) {
     printf("%s\"%s\":%llu", k ? "," : "", hx, entried_n[k]);
   }
   printf("},\"closed\":%s,\"how\":", closed ? "true" : "false");
-  if (how) printf("\"%s\"", how); else printf("null");
+  if (how) printf("\"%s\"", how);
+  else
+    printf("null");
   printf(",\"closed_after_ms\":");
-  if (closed) printf("%.0f", t_closed - t_hs); else printf("null");
+  if (closed) printf("%.0f", t_closed - t_hs);
+  else
+    printf("null");
   printf(",\"action_ms\":%.0f,\"elapsed_ms\":%.0f}\n", t_action < 0 ? 0 : t_action, elapsed);
   fflush(stdout);
   if (boxed) {

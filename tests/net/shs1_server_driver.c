@@ -17,8 +17,7 @@ int main(int argc, char **argv) {
 
   memset(&res, 0, sizeof res);
   if (argc != 4 || sodium_init() < 0) return 2;
-  if (tu_unhex(argv[1], netkey, sizeof netkey) || tu_unhex(argv[2], sk, sizeof sk) ||
-      tu_unhex(argv[3], pk, sizeof pk))
+  if (tu_unhex(argv[1], netkey, sizeof netkey) || tu_unhex(argv[2], sk, sizeof sk) || tu_unhex(argv[3], pk, sizeof pk))
     return 2;
   if (sr_shs_server_init(&hs, netkey, pk, sk, NULL)) goto cleanup;
   if (sr_shs_start(&hs, out, &n) || (n && tu_write_all(1, out, n))) goto cleanup;

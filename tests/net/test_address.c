@@ -49,7 +49,7 @@ int main(void) {
   CHECK(parse("SEURONE://h:1/" KEYHEX) == SR_EADDRSCHEME);
   CHECK(parse(" seurone://h:1/" KEYHEX) == SR_EADDRSCHEME);
   CHECK(parse("seurone://:1/" KEYHEX) == SR_EADDRHOST);
-  CHECK(parse("seurone://::1:8008/" KEYHEX) == SR_EADDRHOST);      /* IPv6 needs brackets */
+  CHECK(parse("seurone://::1:8008/" KEYHEX) == SR_EADDRHOST); /* IPv6 needs brackets */
   CHECK(parse("seurone://[::1/" KEYHEX) == SR_EADDRHOST);
   CHECK(parse("seurone://[127.0.0.1]:1/" KEYHEX) == SR_EADDRHOST); /* brackets only for IPv6 */
   CHECK(parse("seurone://[::g]:1/" KEYHEX) == SR_EADDRHOST);

@@ -110,7 +110,8 @@ static void srv_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
   if (close_here_mode) {
     srv_rx += len;
     if (close_here_mode == 1) sr_net_conn_close(c);
-    else sr_net_conn_close_logged(c);
+    else
+      sr_net_conn_close_logged(c);
     return;
   }
   if (srv_rx == 0 && len <= sizeof srv_first_msg) {
@@ -247,8 +248,9 @@ static void attack_wrong_netkey(void) {
 }
 
 static void attack_garbage(void) {
-  static const char req[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curious-scanner/1.0\r\n"
-                            "Accept: */*\r\n\r\n";
+  static const char req[] =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curious-scanner/1.0\r\n"
+      "Accept: */*\r\n\r\n";
   int fd = raw_connect();
   CHECK(sizeof req - 1 >= SR_SHS_MSG1_BYTES);
   CHECK(tu_write_all(fd, (const uint8_t *)req, sizeof req - 1) == 0);
@@ -345,8 +347,8 @@ static void reset_counters(void);
 #define FLOOD_MIN_CONNECTS 3000
 static volatile int flood_stop;
 static volatile unsigned long flood_connects; /* connections the flood made */
-static int flood_spread;        /* 0: sources 127.0.0.2-17 (one /24); 1: 127.N.0.1 (16 /24s) */
-static double flood_min_s;      /* keep flooding at least this long */
+static int flood_spread;                      /* 0: sources 127.0.0.2-17 (one /24); 1: 127.N.0.1 (16 /24s) */
+static double flood_min_s;                    /* keep flooding at least this long */
 
 /* A non-blocking connection from source to the listener, or -1. */
 static int flood_connect(uint32_t source) {
@@ -438,10 +440,11 @@ static void prefix_flood(void) {
   int lines = srv_lines - lines_before;
   flood_stop = 1;
   CHECK(pthread_join(th, NULL) == 0);
-  printf("%s (%s, %d per source): %d of 30 good peers through; the flood made %lu connections in %.1f s; "
-         "the listener logged %d lines\n", flood_min_connects ? "log_flood" : "prefix_flood",
-         flood_spread ? "16 networks" : "one /24", flood_per_source, through, flood_connects,
-         elapsed, lines);
+  printf(
+      "%s (%s, %d per source): %d of 30 good peers through; the flood made %lu connections in %.1f s; "
+      "the listener logged %d lines\n",
+      flood_min_connects ? "log_flood" : "prefix_flood", flood_spread ? "16 networks" : "one /24", flood_per_source,
+      through, flood_connects, elapsed, lines);
   fflush(stdout);
   printf("the listener held at most %zu connections at once\n", max_live);
   CHECK(through == 30);
@@ -466,7 +469,9 @@ static int pred_flood_done(void) {
 }
 static int pred_wrong_server_key(void) { return cli_closed == 1 && count_log("S dropped inbound", NULL) >= 1; }
 static int good_target;
-static int pred_good_peer(void) { return cli_closed == 1 && srv_closed >= 1 && count_log("S closed inbound", NULL) >= good_target; }
+static int pred_good_peer(void) {
+  return cli_closed == 1 && srv_closed >= 1 && count_log("S closed inbound", NULL) >= good_target;
+}
 
 /* The listener's handshake timeout; handshake_flood raises it so that the
  * silent connections are surely still in their handshake when the extra one

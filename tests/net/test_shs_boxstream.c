@@ -18,8 +18,8 @@ static keypair alice, bob; /* alice: client, bob: server */
 
 /* Run a handshake in memory; returns the first error (client or server), with
  * *who set to 'c' or 's', or 0 with both results filled. */
-static int run_hs(const uint8_t *ck, const uint8_t *sk_net, const uint8_t *server_pk_for_client,
-                  sr_shs_result_t *cr, sr_shs_result_t *sr, char *who) {
+static int run_hs(const uint8_t *ck, const uint8_t *sk_net, const uint8_t *server_pk_for_client, sr_shs_result_t *cr,
+                  sr_shs_result_t *sr, char *who) {
   sr_shs c, s;
   uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
   size_t n1, n2, n3, n4;

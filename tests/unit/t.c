@@ -49,9 +49,9 @@ void t_buf_init(t_buf_t *b) {
 }
 void t_buf_free(t_buf_t *b) { msgpack_sbuffer_destroy(&b->sb); }
 
-#define PK(call)                                                       \
-  do {                                                                 \
-    if (call) t_fail(__FILE__, __LINE__, "msgpack packer: %s", #call); \
+#define PK(call)                                                                                                       \
+  do {                                                                                                                 \
+    if (call) t_fail(__FILE__, __LINE__, "msgpack packer: %s", #call);                                                 \
   } while (0)
 
 void t_mp_str(t_buf_t *b, const char *s) {
@@ -103,9 +103,18 @@ void t_membership(t_buf_t *b, const uint8_t project[SR_ID_BYTES], const char *ro
 void t_share(t_buf_t *b, const char *text, const uint8_t *project, const uint8_t *reshare) {
   t_buf_init(b);
   t_mp_map(b, (text != NULL) + (project != NULL) + (reshare != NULL));
-  if (project) { t_mp_str(b, "project"); t_mp_bin(b, project, SR_ID_BYTES); }
-  if (reshare) { t_mp_str(b, "reshare"); t_mp_bin(b, reshare, SR_ID_BYTES); }
-  if (text) { t_mp_str(b, "text"); t_mp_str(b, text); }
+  if (project) {
+    t_mp_str(b, "project");
+    t_mp_bin(b, project, SR_ID_BYTES);
+  }
+  if (reshare) {
+    t_mp_str(b, "reshare");
+    t_mp_bin(b, reshare, SR_ID_BYTES);
+  }
+  if (text) {
+    t_mp_str(b, "text");
+    t_mp_str(b, text);
+  }
 }
 
 t_entry_t t_make(const t_author_t *a, uint64_t seq, const uint8_t *prev, uint64_t ts, const char *type,
@@ -113,8 +122,8 @@ t_entry_t t_make(const t_author_t *a, uint64_t seq, const uint8_t *prev, uint64_
   t_entry_t out = {0};
   sr_entry_t e;
   uint8_t *buf = t_alloc(SR_ENTRY_MAX);
-  int rc = sr_entry_create(a->sk, seq, prev, ts, type, T_DATA(content), T_SIZE(content), buf, SR_ENTRY_MAX,
-                           &out.len, &e);
+  int rc =
+      sr_entry_create(a->sk, seq, prev, ts, type, T_DATA(content), T_SIZE(content), buf, SR_ENTRY_MAX, &out.len, &e);
   if (rc) t_fail(__FILE__, __LINE__, "sr_entry_create: %s", sr_errname(rc));
   out.raw = buf;
   out.seq = seq;
@@ -156,7 +165,8 @@ t_entry_t t_forge(const t_author_t *a, uint64_t version, uint64_t seq, const uin
   t_mp_bin(&body, a->pk, SR_KEY_BYTES);
   t_mp_uint(&body, seq);
   if (prev) t_mp_bin(&body, prev, SR_ID_BYTES);
-  else PK(msgpack_pack_nil(&body.pk));
+  else
+    PK(msgpack_pack_nil(&body.pk));
   t_mp_uint(&body, ts);
   PK(msgpack_pack_str(&body.pk, type_len));
   PK(msgpack_pack_str_body(&body.pk, type, type_len));

@@ -16,35 +16,34 @@
 extern int t_checks;
 void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 
-#define T_CHECK(cond)                                                    \
-  do {                                                                   \
-    t_checks++;                                                          \
-    if (!(cond)) t_fail(__FILE__, __LINE__, "check failed: %s", #cond); \
+#define T_CHECK(cond)                                                                                                  \
+  do {                                                                                                                 \
+    t_checks++;                                                                                                        \
+    if (!(cond)) t_fail(__FILE__, __LINE__, "check failed: %s", #cond);                                                \
   } while (0)
 
 /* Integer equality; negative values are also printed as SR_E* names. */
-#define T_EQ(a, b)                                                                                          \
-  do {                                                                                                      \
-    long long a_ = (long long)(a), b_ = (long long)(b);                                                     \
-    t_checks++;                                                                                             \
-    if (a_ != b_)                                                                                           \
-      t_fail(__FILE__, __LINE__, "%s == %s: got %lld (%s), want %lld (%s)", #a, #b, a_, t_name(a_), b_, \
-             t_name(b_));                                                                                   \
+#define T_EQ(a, b)                                                                                                     \
+  do {                                                                                                                 \
+    long long a_ = (long long)(a), b_ = (long long)(b);                                                                \
+    t_checks++;                                                                                                        \
+    if (a_ != b_)                                                                                                      \
+      t_fail(__FILE__, __LINE__, "%s == %s: got %lld (%s), want %lld (%s)", #a, #b, a_, t_name(a_), b_, t_name(b_));   \
   } while (0)
 
 #define T_OK(expr) T_EQ((expr), 0)
 #define T_MEMEQ(a, b, n) T_CHECK(memcmp((a), (b), (n)) == 0)
 /* s contains the substring sub. */
-#define T_HAS(s, sub)                                                                          \
-  do {                                                                                         \
-    t_checks++;                                                                                \
-    if (!strstr((s), (sub))) t_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", (s), (sub)); \
+#define T_HAS(s, sub)                                                                                                  \
+  do {                                                                                                                 \
+    t_checks++;                                                                                                        \
+    if (!strstr((s), (sub))) t_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", (s), (sub));                 \
   } while (0)
 
-#define T_RUN(fn)                                  \
-  do {                                             \
-    fprintf(stderr, "-- %s\n", #fn);               \
-    fn();                                          \
+#define T_RUN(fn)                                                                                                      \
+  do {                                                                                                                 \
+    fprintf(stderr, "-- %s\n", #fn);                                                                                   \
+    fn();                                                                                                              \
   } while (0)
 
 const char *t_name(long long code);
@@ -53,7 +52,7 @@ const char *t_name(long long code);
 typedef struct t_author {
   uint8_t pk[SR_KEY_BYTES];
   uint8_t sk[SR_SECRET_BYTES];
-  uint64_t seq;             /* seq of the last entry made by t_next */
+  uint64_t seq;              /* seq of the last entry made by t_next */
   uint8_t head[SR_ID_BYTES]; /* its id */
 } t_author_t;
 void t_author_init(t_author_t *a, uint8_t seed_byte);

@@ -41,9 +41,23 @@ static void roundtrip(const uint8_t *in, size_t len, const uint8_t *want, size_t
 
 static void canon_encode_sorts_and_shortens(void) {
   /* keys sorted bytewise: {"b":1,"a":2} -> {"a":2,"b":1} */
-  ROUNDTRIP("\x82\xa1" "b\x01\xa1" "a\x02", "\x82\xa1" "a\x02\xa1" "b\x01");
+  ROUNDTRIP(
+      "\x82\xa1"
+      "b\x01\xa1"
+      "a\x02",
+      "\x82\xa1"
+      "a\x02\xa1"
+      "b\x01");
   /* shorter key first when one is a prefix of the other; bytewise, not by code point class */
-  ROUNDTRIP("\x83\xa2" "ab\x01\xa1" "a\x02\xa1" "B\x03", "\x83\xa1" "B\x03\xa1" "a\x02\xa2" "ab\x01");
+  ROUNDTRIP(
+      "\x83\xa2"
+      "ab\x01\xa1"
+      "a\x02\xa1"
+      "B\x03",
+      "\x83\xa1"
+      "B\x03\xa1"
+      "a\x02\xa2"
+      "ab\x01");
   /* non-shortest integers become shortest */
   ROUNDTRIP("\xcd\x00\x05", "\x05");
   ROUNDTRIP("\xcf\x00\x00\x00\x00\x00\x00\x01\x00", "\xcd\x01\x00");
@@ -155,48 +169,98 @@ static void canon_rejects_negative_not_shortest(void) {
 }
 
 static void canon_map_keys(void) {
-  ACCEPT("\x82\xa1" "a\x01\xa1" "b\x02");
-  REJECT("\x82\xa1" "b\x01\xa1" "a\x02", SR_EKEYORDER);
-  REJECT("\x82\xa1" "a\x01\xa1" "a\x02", SR_EKEYDUP);
-  ACCEPT("\x82\xa1" "a\x01\xa2" "ab\x02");
-  REJECT("\x82\xa2" "ab\x01\xa1" "a\x02", SR_EKEYORDER);
-  ACCEPT("\x82\xa1" "B\x01\xa1" "a\x02"); /* bytewise: 'B' < 'a' */
+  ACCEPT(
+      "\x82\xa1"
+      "a\x01\xa1"
+      "b\x02");
+  REJECT(
+      "\x82\xa1"
+      "b\x01\xa1"
+      "a\x02",
+      SR_EKEYORDER);
+  REJECT(
+      "\x82\xa1"
+      "a\x01\xa1"
+      "a\x02",
+      SR_EKEYDUP);
+  ACCEPT(
+      "\x82\xa1"
+      "a\x01\xa2"
+      "ab\x02");
+  REJECT(
+      "\x82\xa2"
+      "ab\x01\xa1"
+      "a\x02",
+      SR_EKEYORDER);
+  ACCEPT(
+      "\x82\xa1"
+      "B\x01\xa1"
+      "a\x02");                            /* bytewise: 'B' < 'a' */
   ACCEPT("\x82\xa1z\x01\xa2\xc3\xa9\x02"); /* "z" < "é" bytewise */
   REJECT("\x82\xa2\xc3\xa9\x01\xa1z\x02", SR_EKEYORDER);
-  ACCEPT("\x82\xa0\x01\xa1" "a\x02");     /* the empty key sorts first */
-  REJECT("\x82\xa1" "a\x01\xa0\x02", SR_EKEYORDER);
+  ACCEPT(
+      "\x82\xa0\x01\xa1"
+      "a\x02"); /* the empty key sorts first */
+  REJECT(
+      "\x82\xa1"
+      "a\x01\xa0\x02",
+      SR_EKEYORDER);
   REJECT("\x81\x01\x01", SR_EKEYTYPE);
-  REJECT("\x81\xc4\x01" "a\x01", SR_EKEYTYPE); /* a bin key */
+  REJECT(
+      "\x81\xc4\x01"
+      "a\x01",
+      SR_EKEYTYPE); /* a bin key */
   REJECT("\x81\xc0\x01", SR_EKEYTYPE);
-  REJECT("\x82\xa1" "a\x01\x02\x01", SR_EKEYTYPE);
+  REJECT(
+      "\x82\xa1"
+      "a\x01\x02\x01",
+      SR_EKEYTYPE);
   REJECT("\x81\x90\x01", SR_EKEYTYPE);
-  REJECT("\x81\xd9\x01" "a\x01", SR_ENONSHORT); /* a key in a str8 header */
-  REJECT("\x81\xa1\xff\x01", SR_EUTF8);         /* a key that is not UTF-8 */
+  REJECT(
+      "\x81\xd9\x01"
+      "a\x01",
+      SR_ENONSHORT);                    /* a key in a str8 header */
+  REJECT("\x81\xa1\xff\x01", SR_EUTF8); /* a key that is not UTF-8 */
   /* the order check runs in nested maps too */
-  REJECT("\x91\x82\xa1" "b\x01\xa1" "a\x02", SR_EKEYORDER);
-  REJECT("\x81\xa1k\x82\xa1" "a\x01\xa1" "a\x02", SR_EKEYDUP);
+  REJECT(
+      "\x91\x82\xa1"
+      "b\x01\xa1"
+      "a\x02",
+      SR_EKEYORDER);
+  REJECT(
+      "\x81\xa1k\x82\xa1"
+      "a\x01\xa1"
+      "a\x02",
+      SR_EKEYDUP);
   size_t off = 0;
-  T_EQ(sr_canon_check((const uint8_t *)"\x82\xa1" "b\x01\xa1" "a\x02", 7, 8, &off), SR_EKEYORDER);
+  T_EQ(sr_canon_check((const uint8_t *)"\x82\xa1"
+                                       "b\x01\xa1"
+                                       "a\x02",
+                      7, 8, &off),
+       SR_EKEYORDER);
   T_EQ(off, 4);
 }
 
 static void canon_utf8(void) {
   ACCEPT("\xa5hello");
-  ACCEPT("\xa2\xc3\xa9");             /* é */
-  ACCEPT("\xa3\xef\xbf\xbf");         /* U+FFFF */
-  ACCEPT("\xa4\xf0\x9f\x8c\x8d");     /* U+1F30D */
-  ACCEPT("\xa4\xf4\x8f\xbf\xbf");     /* U+10FFFF */
-  ACCEPT("\xa1\x00");                 /* NUL is valid UTF-8 */
-  REJECT("\xa2\xc0\xaf", SR_EUTF8);     /* overlong '/' */
-  REJECT("\xa2\xc1\xbf", SR_EUTF8);     /* overlong */
-  REJECT("\xa3\xe0\x80\xaf", SR_EUTF8); /* overlong 3-byte */
+  ACCEPT("\xa2\xc3\xa9");                   /* é */
+  ACCEPT("\xa3\xef\xbf\xbf");               /* U+FFFF */
+  ACCEPT("\xa4\xf0\x9f\x8c\x8d");           /* U+1F30D */
+  ACCEPT("\xa4\xf4\x8f\xbf\xbf");           /* U+10FFFF */
+  ACCEPT("\xa1\x00");                       /* NUL is valid UTF-8 */
+  REJECT("\xa2\xc0\xaf", SR_EUTF8);         /* overlong '/' */
+  REJECT("\xa2\xc1\xbf", SR_EUTF8);         /* overlong */
+  REJECT("\xa3\xe0\x80\xaf", SR_EUTF8);     /* overlong 3-byte */
   REJECT("\xa4\xf0\x80\x80\xaf", SR_EUTF8); /* overlong 4-byte */
-  REJECT("\xa3\xed\xa0\x80", SR_EUTF8); /* surrogate U+D800 */
-  REJECT("\xa3\xed\xbf\xbf", SR_EUTF8); /* surrogate U+DFFF */
-  REJECT("\xa2\xe2\x82", SR_EUTF8);     /* truncated 3-byte sequence */
-  REJECT("\xa1\xc3", SR_EUTF8);         /* truncated at the end */
-  REJECT("\xa2\xc3" "a", SR_EUTF8);     /* bad continuation */
-  REJECT("\xa1\x80", SR_EUTF8);         /* lone continuation */
+  REJECT("\xa3\xed\xa0\x80", SR_EUTF8);     /* surrogate U+D800 */
+  REJECT("\xa3\xed\xbf\xbf", SR_EUTF8);     /* surrogate U+DFFF */
+  REJECT("\xa2\xe2\x82", SR_EUTF8);         /* truncated 3-byte sequence */
+  REJECT("\xa1\xc3", SR_EUTF8);             /* truncated at the end */
+  REJECT(
+      "\xa2\xc3"
+      "a",
+      SR_EUTF8);                            /* bad continuation */
+  REJECT("\xa1\x80", SR_EUTF8);             /* lone continuation */
   REJECT("\xa4\xf4\x90\x80\x80", SR_EUTF8); /* above U+10FFFF */
   REJECT("\xa4\xf5\x80\x80\x80", SR_EUTF8);
   REJECT("\xa1\xff", SR_EUTF8);
@@ -269,8 +333,13 @@ static void canon_depth(void) {
   T_EQ(CHECK_BYTES("\x91\x90", 1), SR_EDEPTH);
   T_EQ(CHECK_BYTES("\x91\x01", 1), 0);
   /* a deep array inside a map value: {"a": [[[[[[[ ]]]]]]]} is 8 */
-  ACCEPT("\x81\xa1" "a\x91\x91\x91\x91\x91\x91\x90");
-  REJECT("\x81\xa1" "a\x91\x91\x91\x91\x91\x91\x91\x90", SR_EDEPTH);
+  ACCEPT(
+      "\x81\xa1"
+      "a\x91\x91\x91\x91\x91\x91\x90");
+  REJECT(
+      "\x81\xa1"
+      "a\x91\x91\x91\x91\x91\x91\x91\x90",
+      SR_EDEPTH);
   /* very deep input fails cleanly, without unbounded recursion */
   uint8_t deep[100000];
   memset(deep, 0x91, sizeof(deep));
@@ -288,14 +357,23 @@ static void canon_trailing_and_truncated(void) {
   REJECT("\xcf\x01\x00\x00", SR_ETRUNC);
   REJECT("\xd3\xff", SR_ETRUNC);
   REJECT("\x92\x01", SR_ETRUNC);
-  REJECT("\x81\xa1" "a", SR_ETRUNC);
-  REJECT("\xa5" "ab", SR_ETRUNC);
+  REJECT(
+      "\x81\xa1"
+      "a",
+      SR_ETRUNC);
+  REJECT(
+      "\xa5"
+      "ab",
+      SR_ETRUNC);
   REJECT("\xd9", SR_ETRUNC);
-  REJECT("\xd9\x40" "abc", SR_ETRUNC);
+  REJECT(
+      "\xd9\x40"
+      "abc",
+      SR_ETRUNC);
   REJECT("\xc4\x05\x01", SR_ETRUNC);
   REJECT("\xc5\x01", SR_ETRUNC);
   REJECT("\xdc\x00", SR_ETRUNC);
-  REJECT("\xdd\xff\xff\xff\xff", SR_ETRUNC);  /* a huge count with nothing behind it */
+  REJECT("\xdd\xff\xff\xff\xff", SR_ETRUNC); /* a huge count with nothing behind it */
   REJECT("\xdf\xff\xff\xff\xff\x01", SR_ETRUNC);
   REJECT("\xc6\xff\xff\xff\xff", SR_ETRUNC);
   REJECT("\xdb\xff\xff\xff\xff", SR_ETRUNC);
@@ -316,26 +394,26 @@ static void canon_rejects_non_shortest_headers(void) {
     uint8_t fill;
     int want;
   } cases[] = {
-    {"\xd9\x05", 2, 5, 'a', SR_ENONSHORT},           /* str8 of 5: fixstr exists */
-    {"\xd9\x1f", 2, 31, 'a', SR_ENONSHORT},
-    {"\xd9\x20", 2, 32, 'a', 0},
-    {"\xda\x00\xff", 3, 255, 'a', SR_ENONSHORT},     /* str16 of 255 */
-    {"\xda\x01\x00", 3, 256, 'a', 0},
-    {"\xdb\x00\x00\xff\xff", 5, 65535, 'a', SR_ENONSHORT},
-    {"\xdb\x00\x01\x00\x00", 5, 65536, 'a', 0},
-    {"\xc4\x00", 2, 0, 0, 0},                        /* bin8 is the shortest bin */
-    {"\xc5\x00\x10", 3, 16, 0, SR_ENONSHORT},        /* bin16 of 16 */
-    {"\xc5\x00\xff", 3, 255, 0, SR_ENONSHORT},
-    {"\xc5\x01\x00", 3, 256, 0, 0},
-    {"\xc6\x00\x00\xff\xff", 5, 65535, 0, SR_ENONSHORT},
-    {"\xc6\x00\x01\x00\x00", 5, 65536, 0, 0},
-    {"\xdc\x00\x0f", 3, 15, 0x01, SR_ENONSHORT},     /* array16 of 15 */
-    {"\xdc\x00\x10", 3, 16, 0x01, 0},
-    {"\xdd\x00\x00\xff\xff", 5, 65535, 0x01, SR_ENONSHORT},
-    {"\xdd\x00\x01\x00\x00", 5, 65536, 0x01, 0},
-    {"\xde\x00\x00", 3, 0, 0, SR_ENONSHORT},         /* map16 of 0 */
-    {"\xde\x00\x0f", 3, 0, 0, SR_ENONSHORT},
-    {"\xdf\x00\x00\x00\x01", 5, 0, 0, SR_ENONSHORT},
+      {"\xd9\x05", 2, 5, 'a', SR_ENONSHORT}, /* str8 of 5: fixstr exists */
+      {"\xd9\x1f", 2, 31, 'a', SR_ENONSHORT},
+      {"\xd9\x20", 2, 32, 'a', 0},
+      {"\xda\x00\xff", 3, 255, 'a', SR_ENONSHORT}, /* str16 of 255 */
+      {"\xda\x01\x00", 3, 256, 'a', 0},
+      {"\xdb\x00\x00\xff\xff", 5, 65535, 'a', SR_ENONSHORT},
+      {"\xdb\x00\x01\x00\x00", 5, 65536, 'a', 0},
+      {"\xc4\x00", 2, 0, 0, 0},                 /* bin8 is the shortest bin */
+      {"\xc5\x00\x10", 3, 16, 0, SR_ENONSHORT}, /* bin16 of 16 */
+      {"\xc5\x00\xff", 3, 255, 0, SR_ENONSHORT},
+      {"\xc5\x01\x00", 3, 256, 0, 0},
+      {"\xc6\x00\x00\xff\xff", 5, 65535, 0, SR_ENONSHORT},
+      {"\xc6\x00\x01\x00\x00", 5, 65536, 0, 0},
+      {"\xdc\x00\x0f", 3, 15, 0x01, SR_ENONSHORT}, /* array16 of 15 */
+      {"\xdc\x00\x10", 3, 16, 0x01, 0},
+      {"\xdd\x00\x00\xff\xff", 5, 65535, 0x01, SR_ENONSHORT},
+      {"\xdd\x00\x01\x00\x00", 5, 65536, 0x01, 0},
+      {"\xde\x00\x00", 3, 0, 0, SR_ENONSHORT}, /* map16 of 0 */
+      {"\xde\x00\x0f", 3, 0, 0, SR_ENONSHORT},
+      {"\xdf\x00\x00\x00\x01", 5, 0, 0, SR_ENONSHORT},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     header_then(&b, cases[i].hdr, cases[i].hlen, cases[i].n, cases[i].fill);

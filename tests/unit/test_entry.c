@@ -80,12 +80,16 @@ static void entry_create_rejects_bad_arguments(void) {
   uint8_t buf[SR_ENTRY_MAX], prev[SR_ID_BYTES] = {1};
   size_t len;
   t_about(&c, "A");
-  T_EQ(sr_entry_create(alice.sk, 0, NULL, TS, "about", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL), SR_EINVAL);
-  T_EQ(sr_entry_create(alice.sk, 2, NULL, TS, "about", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL), SR_EINVAL);
-  T_EQ(sr_entry_create(alice.sk, 1, prev, TS, "about", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL), SR_EINVAL);
+  T_EQ(sr_entry_create(alice.sk, 0, NULL, TS, "about", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL),
+       SR_EINVAL);
+  T_EQ(sr_entry_create(alice.sk, 2, NULL, TS, "about", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL),
+       SR_EINVAL);
+  T_EQ(sr_entry_create(alice.sk, 1, prev, TS, "about", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL),
+       SR_EINVAL);
   T_EQ(sr_entry_create(alice.sk, 1, NULL, TS, "", T_DATA(&c), T_SIZE(&c), buf, sizeof(buf), &len, NULL), SR_ETYPE);
   T_EQ(sr_entry_create(alice.sk, 1, NULL, TS, "abcdefghijklmnopqrstuvwxyz0123456", T_DATA(&c), T_SIZE(&c), buf,
-                       sizeof(buf), &len, NULL), SR_ETYPE);
+                       sizeof(buf), &len, NULL),
+       SR_ETYPE);
   T_OK(sr_entry_create(alice.sk, 1, NULL, TS, "abcdefghijklmnopqrstuvwxyz012345", T_DATA(&c), T_SIZE(&c), buf,
                        sizeof(buf), &len, NULL));
   /* the content must be one canonical map */
@@ -96,7 +100,8 @@ static void entry_create_rejects_bad_arguments(void) {
   t_buf_init(&noncanon);
   t_mp_raw(&noncanon, "\x81\xa1x\xcc\x05", 5); /* {"x": 5 as uint8} */
   T_EQ(sr_entry_create(alice.sk, 1, NULL, TS, "about", T_DATA(&noncanon), T_SIZE(&noncanon), buf, sizeof(buf), &len,
-                       NULL), SR_ECONTENT);
+                       NULL),
+       SR_ECONTENT);
   T_EQ(sr_entry_create(alice.sk, 1, NULL, TS, "about", T_DATA(&c), 0, buf, sizeof(buf), &len, NULL), SR_ECONTENT);
   /* the output buffer is too small */
   T_EQ(sr_entry_create(alice.sk, 1, NULL, TS, "about", T_DATA(&c), T_SIZE(&c), buf, 50, &len, NULL), SR_ETOOBIG);
@@ -285,7 +290,10 @@ static void entry_content_depth_8_ok_9_rejected(void) {
   for (int depth = 8; depth <= 9; depth++) {
     t_buf_t m;
     t_buf_init(&m);
-    for (int i = 1; i < depth; i++) { t_mp_map(&m, 1); t_mp_str(&m, "a"); }
+    for (int i = 1; i < depth; i++) {
+      t_mp_map(&m, 1);
+      t_mp_str(&m, "a");
+    }
     t_mp_map(&m, 0);
     t_entry_t e = t_forge(&alice, 1, 1, NULL, TS, "deep", 4, T_DATA(&m), T_SIZE(&m));
     T_EQ(sr_entry_decode(e.raw, e.len, &d), depth == 8 ? 0 : SR_EDEPTH);
@@ -393,13 +401,13 @@ static int parse(const char *type, const t_buf_t *c, sr_content_t *out, char *w,
 }
 
 /* Expect SR_ECONTENT with a why containing field. Frees c. */
-#define BAD(type, c, field)                                  \
-  do {                                                       \
-    sr_content_t o_;                                         \
-    char w_[160] = "";                                       \
-    T_EQ(parse((type), (c), &o_, w_, sizeof(w_)), SR_ECONTENT); \
-    T_HAS(w_, (field));                                      \
-    t_buf_free(c);                                           \
+#define BAD(type, c, field)                                                                                            \
+  do {                                                                                                                 \
+    sr_content_t o_;                                                                                                   \
+    char w_[160] = "";                                                                                                 \
+    T_EQ(parse((type), (c), &o_, w_, sizeof(w_)), SR_ECONTENT);                                                        \
+    T_HAS(w_, (field));                                                                                                \
+    t_buf_free(c);                                                                                                     \
   } while (0)
 
 static void content_valid_each_type(void) {
@@ -513,72 +521,162 @@ static void content_invalid_each_kind(void) {
   memset(pid, 0xab, sizeof(pid));
 
   /* about */
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "bio"); t_mp_str(&c, "x");
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "bio");
+  t_mp_str(&c, "x");
   BAD("about", &c, "name");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "name"); t_mp_uint(&c, 1);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "name");
+  t_mp_uint(&c, 1);
   BAD("about", &c, "about.name must be a string");
   t_about(&c, "");
   BAD("about", &c, "name must not be empty");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "bio"); t_mp_uint(&c, 1); t_mp_str(&c, "name"); t_mp_str(&c, "A");
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "bio");
+  t_mp_uint(&c, 1);
+  t_mp_str(&c, "name");
+  t_mp_str(&c, "A");
   BAD("about", &c, "about.bio");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "name"); t_mp_bin(&c, (const uint8_t *)"A", 1);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "name");
+  t_mp_bin(&c, (const uint8_t *)"A", 1);
   BAD("about", &c, "about.name");
 
   /* contact */
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "state"); t_mp_str(&c, "follow");
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "state");
+  t_mp_str(&c, "follow");
   BAD("contact", &c, "who");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "who"); t_mp_bin(&c, bob.pk, 32);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "who");
+  t_mp_bin(&c, bob.pk, 32);
   BAD("contact", &c, "state");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "state"); t_mp_str(&c, "follow"); t_mp_str(&c, "who"); t_mp_bin(&c, bob.pk, 31);
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "state");
+  t_mp_str(&c, "follow");
+  t_mp_str(&c, "who");
+  t_mp_bin(&c, bob.pk, 31);
   BAD("contact", &c, "contact.who must be 32 bytes");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "state"); t_mp_str(&c, "follow"); t_mp_str(&c, "who"); t_mp_bin(&c, pid, 33);
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "state");
+  t_mp_str(&c, "follow");
+  t_mp_str(&c, "who");
+  t_mp_bin(&c, pid, 33);
   BAD("contact", &c, "contact.who");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "state"); t_mp_str(&c, "follow"); t_mp_str(&c, "who"); t_mp_str(&c, "bob");
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "state");
+  t_mp_str(&c, "follow");
+  t_mp_str(&c, "who");
+  t_mp_str(&c, "bob");
   BAD("contact", &c, "contact.who");
   t_contact(&c, bob.pk, "like");
   BAD("contact", &c, "contact.state");
   t_contact(&c, bob.pk, "Follow");
   BAD("contact", &c, "contact.state");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "state"); t_mp_uint(&c, 1); t_mp_str(&c, "who"); t_mp_bin(&c, bob.pk, 32);
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "state");
+  t_mp_uint(&c, 1);
+  t_mp_str(&c, "who");
+  t_mp_bin(&c, bob.pk, 32);
   BAD("contact", &c, "contact.state");
 
   /* project */
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "url"); t_mp_str(&c, "https://x");
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "url");
+  t_mp_str(&c, "https://x");
   BAD("project", &c, "name");
   t_project(&c, "");
   BAD("project", &c, "name");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "name"); t_mp_str(&c, "P"); t_mp_str(&c, "tags"); t_mp_str(&c, "a");
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "name");
+  t_mp_str(&c, "P");
+  t_mp_str(&c, "tags");
+  t_mp_str(&c, "a");
   BAD("project", &c, "project.tags");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "name"); t_mp_str(&c, "P"); t_mp_str(&c, "tags"); t_mp_array(&c, 2);
-  t_mp_str(&c, "a"); t_mp_uint(&c, 1);
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "name");
+  t_mp_str(&c, "P");
+  t_mp_str(&c, "tags");
+  t_mp_array(&c, 2);
+  t_mp_str(&c, "a");
+  t_mp_uint(&c, 1);
   BAD("project", &c, "project.tags");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "name"); t_mp_str(&c, "P"); t_mp_str(&c, "url"); t_mp_uint(&c, 80);
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "name");
+  t_mp_str(&c, "P");
+  t_mp_str(&c, "url");
+  t_mp_uint(&c, 80);
   BAD("project", &c, "project.url");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "description"); t_mp_array(&c, 0); t_mp_str(&c, "name"); t_mp_str(&c, "P");
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "description");
+  t_mp_array(&c, 0);
+  t_mp_str(&c, "name");
+  t_mp_str(&c, "P");
   BAD("project", &c, "project.description");
 
   /* membership */
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "role"); t_mp_str(&c, "member");
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "role");
+  t_mp_str(&c, "member");
   BAD("membership", &c, "project");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "project"); t_mp_bin(&c, pid, 32);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "project");
+  t_mp_bin(&c, pid, 32);
   BAD("membership", &c, "role");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "project"); t_mp_bin(&c, pid, 16); t_mp_str(&c, "role"); t_mp_str(&c, "member");
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "project");
+  t_mp_bin(&c, pid, 16);
+  t_mp_str(&c, "role");
+  t_mp_str(&c, "member");
   BAD("membership", &c, "membership.project must be 32 bytes");
   t_membership(&c, pid, "boss");
   BAD("membership", &c, "membership.role");
 
   /* share */
-  t_buf_init(&c); t_mp_map(&c, 0);
+  t_buf_init(&c);
+  t_mp_map(&c, 0);
   BAD("share", &c, "share needs text, link or reshare");
   t_share(&c, NULL, pid, NULL); /* a project alone says nothing */
   BAD("share", &c, "share needs text, link or reshare");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "text"); t_mp_uint(&c, 5);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "text");
+  t_mp_uint(&c, 5);
   BAD("share", &c, "share.text");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "link"); t_mp_raw(&c, "\xc0", 1);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "link");
+  t_mp_raw(&c, "\xc0", 1);
   BAD("share", &c, "share.link");
-  t_buf_init(&c); t_mp_map(&c, 1); t_mp_str(&c, "reshare"); t_mp_bin(&c, pid, 31);
+  t_buf_init(&c);
+  t_mp_map(&c, 1);
+  t_mp_str(&c, "reshare");
+  t_mp_bin(&c, pid, 31);
   BAD("share", &c, "share.reshare");
-  t_buf_init(&c); t_mp_map(&c, 2); t_mp_str(&c, "project"); t_mp_str(&c, "p"); t_mp_str(&c, "text"); t_mp_str(&c, "t");
+  t_buf_init(&c);
+  t_mp_map(&c, 2);
+  t_mp_str(&c, "project");
+  t_mp_str(&c, "p");
+  t_mp_str(&c, "text");
+  t_mp_str(&c, "t");
   BAD("share", &c, "share.project");
 }
 

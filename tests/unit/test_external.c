@@ -60,8 +60,7 @@ static size_t load(const char *path, row_t **out) {
     T_CHECK(b64 && id && author && type && json_is_integer(json_object_get(o, "seq")));
     r->raw = malloc(strlen(b64) + 1);
     T_CHECK(r->raw != NULL);
-    T_OK(sodium_base642bin(r->raw, strlen(b64), b64, strlen(b64), NULL, &r->len, NULL,
-                           sodium_base64_VARIANT_ORIGINAL));
+    T_OK(sodium_base642bin(r->raw, strlen(b64), b64, strlen(b64), NULL, &r->len, NULL, sodium_base64_VARIANT_ORIGINAL));
     T_OK(sr_hex_decode(id, r->id, SR_ID_BYTES));
     T_OK(sr_hex_decode(author, r->author, SR_KEY_BYTES));
     r->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
@@ -156,7 +155,8 @@ int main(int argc, char **argv) {
     T_EQ(ingest_rows(st, good, ng, reverse, &items), ng);
     for (size_t i = 0; i < ng; i++) {
       row_t *r = &good[reverse ? ng - 1 - i : i];
-      if (items[i].status) t_fail(__FILE__, __LINE__, "good line %zu: %s: %s", i + 1, sr_errname(items[i].status), items[i].why);
+      if (items[i].status)
+        t_fail(__FILE__, __LINE__, "good line %zu: %s: %s", i + 1, sr_errname(items[i].status), items[i].why);
       T_MEMEQ(items[i].id, r->id, SR_ID_BYTES);
     }
     free(items);

@@ -90,7 +90,7 @@ static void roundtrip_and_canonical(void) {
 
 /* ---- schema: mutate a valid report's object tree, re-encode canonically ---- */
 
-static const uint8_t KEY32[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t KEY32[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 typedef struct {
@@ -142,9 +142,30 @@ static void drop_key(tree_t *t, const char *key) {
 }
 
 enum mut {
-  M_NONE, M_WHO_BIN, M_HOPS_BIN, M_NESTED_BIN, M_NUMBERS_ONLY, M_NAME_STR, M_HOPS_16, M_HOPS_18, M_LAT_SHORT,
-  M_EDGE_NEG, M_EDGE_ZERO, M_EDGE_ORDER, M_V2, M_V2_NAMED, M_V0, M_EPS_0, M_EPS_BIG, M_NO_SKEWED, M_PERIOD, M_COUNT_BIG, M_COUNT_NEG,
-  M_EDGES_EMPTY, M_BIN16_EXTRA, M_EPS_NEG
+  M_NONE,
+  M_WHO_BIN,
+  M_HOPS_BIN,
+  M_NESTED_BIN,
+  M_NUMBERS_ONLY,
+  M_NAME_STR,
+  M_HOPS_16,
+  M_HOPS_18,
+  M_LAT_SHORT,
+  M_EDGE_NEG,
+  M_EDGE_ZERO,
+  M_EDGE_ORDER,
+  M_V2,
+  M_V2_NAMED,
+  M_V0,
+  M_EPS_0,
+  M_EPS_BIG,
+  M_NO_SKEWED,
+  M_PERIOD,
+  M_COUNT_BIG,
+  M_COUNT_NEG,
+  M_EDGES_EMPTY,
+  M_BIN16_EXTRA,
+  M_EPS_NEG
 };
 
 /* Encodes the sample report with one mutation and returns the parser's verdict. */
@@ -162,62 +183,96 @@ static int parse_mutated(enum mut m, char *why, size_t whylen) {
   t.n = u.data.via.map.size;
   memcpy(t.kv, u.data.via.map.ptr, t.n * sizeof(msgpack_object_kv));
   switch (m) {
-  case M_NONE: break;
-  case M_WHO_BIN: set_bin32(add_key(&t, "who")); break;
-  case M_HOPS_BIN: set_bin32(&val_of(&t, "hops")->via.array.ptr[3]); break;
-  case M_NESTED_BIN:
-  case M_NUMBERS_ONLY:
-    /* extra: [1, {"a": bin32 | -3}] */
-    v = add_key(&t, "extra");
-    set_int(&t.extra[0], 1);
-    t.extra[1].type = MSGPACK_OBJECT_MAP;
-    t.extra[1].via.map.ptr = t.extra_kv;
-    t.extra[1].via.map.size = 1;
-    set_str(&t.extra_kv[0].key, "a");
-    if (m == M_NESTED_BIN) set_bin32(&t.extra_kv[0].val);
-    else set_int(&t.extra_kv[0].val, -3);
-    v->type = MSGPACK_OBJECT_ARRAY;
-    v->via.array.ptr = t.extra;
-    v->via.array.size = 2;
-    break;
-  case M_BIN16_EXTRA:
-    set_bin32(add_key(&t, "salt"));
-    t.kv[t.n - 1].val.via.bin.size = 16;
-    break;
-  case M_NAME_STR: set_str(add_key(&t, "note"), "alice"); break;
-  case M_HOPS_16: val_of(&t, "hops")->via.array.size = 16; break;
-  case M_HOPS_18: {
-    msgpack_object *h = val_of(&t, "hops");
-    memcpy(big, h->via.array.ptr, 17 * sizeof(msgpack_object));
-    set_int(&big[17], 4);
-    h->via.array.ptr = big;
-    h->via.array.size = 18;
-    break;
-  }
-  case M_LAT_SHORT: val_of(&t, "latency_ms")->via.array.size = SR_FLOWREPORT_LAT - 1; break;
-  case M_EDGE_NEG: set_int(&val_of(&t, "latency_edges")->via.array.ptr[0], -50); break;
-  case M_EDGE_ZERO: set_int(&val_of(&t, "latency_edges")->via.array.ptr[0], 0); break;
-  case M_EDGE_ORDER: set_int(&val_of(&t, "latency_edges")->via.array.ptr[4], 100); break;
-  case M_EDGES_EMPTY:
-    val_of(&t, "latency_edges")->via.array.size = 0;
-    val_of(&t, "latency_ms")->via.array.size = 1;
-    break;
-  case M_V2: /* a later version, with a layout of its own */
-    set_int(val_of(&t, "v"), 2);
-    val_of(&t, "hops")->via.array.size = 16;
-    break;
-  case M_V2_NAMED:
-    set_int(val_of(&t, "v"), 2);
-    set_str(add_key(&t, "note"), "alice");
-    break;
-  case M_V0: set_int(val_of(&t, "v"), 0); break;
-  case M_EPS_0: set_int(val_of(&t, "epsilon_milli"), 0); break;
-  case M_EPS_BIG: set_int(val_of(&t, "epsilon_milli"), 10001); break;
-  case M_EPS_NEG: set_int(val_of(&t, "epsilon_milli"), -1000); break;
-  case M_NO_SKEWED: drop_key(&t, "skewed"); break;
-  case M_PERIOD: set_int(val_of(&t, "period_start"), (int64_t)r.period_end); break;
-  case M_COUNT_BIG: set_int(&val_of(&t, "hops")->via.array.ptr[0], (1ll << 40) + 1); break;
-  case M_COUNT_NEG: set_int(&val_of(&t, "hops")->via.array.ptr[0], -(1ll << 40)); break;
+    case M_NONE:
+      break;
+    case M_WHO_BIN:
+      set_bin32(add_key(&t, "who"));
+      break;
+    case M_HOPS_BIN:
+      set_bin32(&val_of(&t, "hops")->via.array.ptr[3]);
+      break;
+    case M_NESTED_BIN:
+    case M_NUMBERS_ONLY:
+      /* extra: [1, {"a": bin32 | -3}] */
+      v = add_key(&t, "extra");
+      set_int(&t.extra[0], 1);
+      t.extra[1].type = MSGPACK_OBJECT_MAP;
+      t.extra[1].via.map.ptr = t.extra_kv;
+      t.extra[1].via.map.size = 1;
+      set_str(&t.extra_kv[0].key, "a");
+      if (m == M_NESTED_BIN) set_bin32(&t.extra_kv[0].val);
+      else
+        set_int(&t.extra_kv[0].val, -3);
+      v->type = MSGPACK_OBJECT_ARRAY;
+      v->via.array.ptr = t.extra;
+      v->via.array.size = 2;
+      break;
+    case M_BIN16_EXTRA:
+      set_bin32(add_key(&t, "salt"));
+      t.kv[t.n - 1].val.via.bin.size = 16;
+      break;
+    case M_NAME_STR:
+      set_str(add_key(&t, "note"), "alice");
+      break;
+    case M_HOPS_16:
+      val_of(&t, "hops")->via.array.size = 16;
+      break;
+    case M_HOPS_18: {
+      msgpack_object *h = val_of(&t, "hops");
+      memcpy(big, h->via.array.ptr, 17 * sizeof(msgpack_object));
+      set_int(&big[17], 4);
+      h->via.array.ptr = big;
+      h->via.array.size = 18;
+      break;
+    }
+    case M_LAT_SHORT:
+      val_of(&t, "latency_ms")->via.array.size = SR_FLOWREPORT_LAT - 1;
+      break;
+    case M_EDGE_NEG:
+      set_int(&val_of(&t, "latency_edges")->via.array.ptr[0], -50);
+      break;
+    case M_EDGE_ZERO:
+      set_int(&val_of(&t, "latency_edges")->via.array.ptr[0], 0);
+      break;
+    case M_EDGE_ORDER:
+      set_int(&val_of(&t, "latency_edges")->via.array.ptr[4], 100);
+      break;
+    case M_EDGES_EMPTY:
+      val_of(&t, "latency_edges")->via.array.size = 0;
+      val_of(&t, "latency_ms")->via.array.size = 1;
+      break;
+    case M_V2: /* a later version, with a layout of its own */
+      set_int(val_of(&t, "v"), 2);
+      val_of(&t, "hops")->via.array.size = 16;
+      break;
+    case M_V2_NAMED:
+      set_int(val_of(&t, "v"), 2);
+      set_str(add_key(&t, "note"), "alice");
+      break;
+    case M_V0:
+      set_int(val_of(&t, "v"), 0);
+      break;
+    case M_EPS_0:
+      set_int(val_of(&t, "epsilon_milli"), 0);
+      break;
+    case M_EPS_BIG:
+      set_int(val_of(&t, "epsilon_milli"), 10001);
+      break;
+    case M_EPS_NEG:
+      set_int(val_of(&t, "epsilon_milli"), -1000);
+      break;
+    case M_NO_SKEWED:
+      drop_key(&t, "skewed");
+      break;
+    case M_PERIOD:
+      set_int(val_of(&t, "period_start"), (int64_t)r.period_end);
+      break;
+    case M_COUNT_BIG:
+      set_int(&val_of(&t, "hops")->via.array.ptr[0], (1ll << 40) + 1);
+      break;
+    case M_COUNT_NEG:
+      set_int(&val_of(&t, "hops")->via.array.ptr[0], -(1ll << 40));
+      break;
   }
   msgpack_object root = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = t.n, .ptr = t.kv}};
   t_buf_init(&c);
@@ -232,7 +287,7 @@ static int parse_mutated(enum mut m, char *why, size_t whylen) {
   sr_content_t ct;
   t_author_init(&a, 0x42);
   int erc = sr_entry_create(a.sk, 1, NULL, NOW, SR_FLOWREPORT_TYPE, T_DATA(&c), T_SIZE(&c), raw, sizeof(raw), &len, &e);
-  T_OK(erc); /* creation checks only the canonical map; the schema is the checker's */
+  T_OK(erc);                          /* creation checks only the canonical map; the schema is the checker's */
   if (rc == 0 || rc == SR_EVERSION) { /* a later version is kept, not interpreted */
     T_OK(sr_entry_check(raw, len, &e, why2, sizeof(why2)));
     T_OK(sr_content_parse(&e, &ct, why2, sizeof(why2)));
@@ -247,12 +302,16 @@ static int parse_mutated(enum mut m, char *why, size_t whylen) {
   return rc;
 }
 
-#define ACCEPTS(m) do { char w_[200]; T_OK(parse_mutated((m), w_, sizeof(w_))); } while (0)
-#define REJECTS(m, word)                                         \
-  do {                                                           \
-    char w_[200];                                                \
-    T_EQ(parse_mutated((m), w_, sizeof(w_)), SR_ECONTENT);       \
-    T_HAS(w_, (word));                                           \
+#define ACCEPTS(m)                                                                                                     \
+  do {                                                                                                                 \
+    char w_[200];                                                                                                      \
+    T_OK(parse_mutated((m), w_, sizeof(w_)));                                                                          \
+  } while (0)
+#define REJECTS(m, word)                                                                                               \
+  do {                                                                                                                 \
+    char w_[200];                                                                                                      \
+    T_EQ(parse_mutated((m), w_, sizeof(w_)), SR_ECONTENT);                                                             \
+    T_HAS(w_, (word));                                                                                                 \
   } while (0)
 
 static void schema_strict(void) {
@@ -515,8 +574,9 @@ static void store_scan(void) {
   /* a bad one is refused by publish (the schema runs there too) */
   t_buf_t bad;
   t_about(&bad, "alice");
-  T_EQ(sr_store_publish(st, me.sk, SR_FLOWREPORT_TYPE, T_DATA(&bad), T_SIZE(&bad), NOW, NOW, id, &seq, why, sizeof(why)),
-       SR_ECONTENT);
+  T_EQ(
+      sr_store_publish(st, me.sk, SR_FLOWREPORT_TYPE, T_DATA(&bad), T_SIZE(&bad), NOW, NOW, id, &seq, why, sizeof(why)),
+      SR_ECONTENT);
   t_buf_free(&bad);
   for (int i = 0; i < 5; i++) t_entry_free(&e[i]);
   sr_store_close(st);

@@ -30,36 +30,36 @@ static void roundtrip_every_kind(void) {
     T_OK(sr_frame_decode(p, len, f));
     kinds[n++] = f->kind;
     switch (f->kind) {
-    case SR_FRAME_HELLO:
-      T_EQ(f->version, 1);
-      T_EQ(f->agent_len, 13);
-      T_EQ(f->relay, 1);
-      break;
-    case SR_FRAME_NOTES:
-      T_EQ(f->nnotes, 2);
-      T_MEMEQ(f->notes[0].author, a, 32);
-      T_EQ(f->notes[0].seq, 3);
-      T_EQ(f->notes[0].eager, 1);
-      T_EQ(f->notes[1].eager, 0);
-      break;
-    case SR_FRAME_ENTRY:
-      T_EQ(f->entry_len, 3);
-      T_EQ(f->hops, 7);
-      break;
-    case SR_FRAME_HAVE:
-      T_EQ(f->seq, 42);
-      break;
-    case SR_FRAME_PEERS:
-      T_EQ(f->naddrs, 2);
-      T_EQ(f->addr_lens[1], strlen(addrs[1]));
-      break;
-    case SR_FRAME_INVITE:
-      T_MEMEQ(f->secret, secret, 32);
-      break;
-    case SR_FRAME_INVITE_REPLY:
-      T_EQ(f->ok, 0);
-      T_EQ(f->reason_len, 7);
-      break;
+      case SR_FRAME_HELLO:
+        T_EQ(f->version, 1);
+        T_EQ(f->agent_len, 13);
+        T_EQ(f->relay, 1);
+        break;
+      case SR_FRAME_NOTES:
+        T_EQ(f->nnotes, 2);
+        T_MEMEQ(f->notes[0].author, a, 32);
+        T_EQ(f->notes[0].seq, 3);
+        T_EQ(f->notes[0].eager, 1);
+        T_EQ(f->notes[1].eager, 0);
+        break;
+      case SR_FRAME_ENTRY:
+        T_EQ(f->entry_len, 3);
+        T_EQ(f->hops, 7);
+        break;
+      case SR_FRAME_HAVE:
+        T_EQ(f->seq, 42);
+        break;
+      case SR_FRAME_PEERS:
+        T_EQ(f->naddrs, 2);
+        T_EQ(f->addr_lens[1], strlen(addrs[1]));
+        break;
+      case SR_FRAME_INVITE:
+        T_MEMEQ(f->secret, secret, 32);
+        break;
+      case SR_FRAME_INVITE_REPLY:
+        T_EQ(f->ok, 0);
+        T_EQ(f->reason_len, 7);
+        break;
     }
     p += len;
     left -= len;
@@ -106,7 +106,13 @@ static void incomplete_oversized_and_bad(void) {
   msgpack_sbuffer_destroy(&sb);
   /* a header claiming 1 GiB: more bytes never help, past the limit it is oversized */
   memset(big, 0, sizeof(big));
-  big[0] = 0x93; big[1] = 0x03; big[2] = 0xc6; big[3] = 0x40; big[4] = 0; big[5] = 0; big[6] = 0;
+  big[0] = 0x93;
+  big[1] = 0x03;
+  big[2] = 0xc6;
+  big[3] = 0x40;
+  big[4] = 0;
+  big[5] = 0;
+  big[6] = 0;
   T_EQ(sr_frame_next(big, 100, &len), SR_ETRUNC);
   T_EQ(sr_frame_next(big, sizeof(big), &len), SR_EFRAMESIZE);
   /* non-canonical: uint 3 written as uint8 */
@@ -153,13 +159,24 @@ static void extended_frames(void) {
    * so that the next note is read from its own start */
   uint8_t notes[96];
   size_t k = 0;
-  notes[k++] = 0x92; notes[k++] = 0x02; notes[k++] = 0x92;
-  notes[k++] = 0x94; notes[k++] = 0xc4; notes[k++] = 32;
-  memset(notes + k, 0xaa, 32); k += 32;
-  notes[k++] = 0x05; notes[k++] = 0xc3; notes[k++] = 0x09;
-  notes[k++] = 0x93; notes[k++] = 0xc4; notes[k++] = 32;
-  memset(notes + k, 0xbb, 32); k += 32;
-  notes[k++] = 0x00; notes[k++] = 0xc2;
+  notes[k++] = 0x92;
+  notes[k++] = 0x02;
+  notes[k++] = 0x92;
+  notes[k++] = 0x94;
+  notes[k++] = 0xc4;
+  notes[k++] = 32;
+  memset(notes + k, 0xaa, 32);
+  k += 32;
+  notes[k++] = 0x05;
+  notes[k++] = 0xc3;
+  notes[k++] = 0x09;
+  notes[k++] = 0x93;
+  notes[k++] = 0xc4;
+  notes[k++] = 32;
+  memset(notes + k, 0xbb, 32);
+  k += 32;
+  notes[k++] = 0x00;
+  notes[k++] = 0xc2;
   T_OK(sr_frame_decode(notes, k, f));
   T_EQ(f->nnotes, 2);
   T_EQ(f->notes[0].seq, 5);

@@ -32,7 +32,7 @@ static void floods_become_one_line(void) {
     written += sr_loglimit_pass(&l, line, 1000 + (uint64_t)i, sink, NULL);
   }
   T_EQ(written, 3);
-  T_EQ(nout, 0);                                  /* the window has not ended */
+  T_EQ(nout, 0);                                     /* the window has not ended */
   T_EQ(sr_loglimit_flush(&l, 10999, sink, NULL), 1); /* nor now: still holding */
   T_EQ(nout, 0);
   T_EQ(sr_loglimit_flush(&l, 11000, sink, NULL), 0);

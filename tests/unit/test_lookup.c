@@ -124,7 +124,8 @@ static void lookup_prefixes(void) {
   /* what is not a prefix */
   T_EQ(sr_store_find_prefix(st, SR_FIND_PERSON, "", m, 4, &n), SR_EINVAL);
   T_EQ(sr_store_find_prefix(st, SR_FIND_PERSON, "abcdefg1", m, 4, &n), SR_EINVAL);
-  T_EQ(sr_store_find_prefix(st, SR_FIND_PERSON, "00000000000000000000000000000000000000000000000000000000000000000", m, 4, &n),
+  T_EQ(sr_store_find_prefix(st, SR_FIND_PERSON, "00000000000000000000000000000000000000000000000000000000000000000", m,
+                            4, &n),
        SR_EINVAL); /* 65 digits */
   T_EQ(sr_store_find_prefix(st, 99, "abcdef01", m, 4, &n), SR_EINVAL);
   sr_store_close(st);

@@ -144,8 +144,8 @@ static void check_louvain(const char *name) {
   load(name, &g);
   uint32_t n = g.n, *u = malloc(n * sizeof(uint32_t));
   T_CHECK(u);
-  double *nxq = expect(name, "louvain_q", 1), *qmax = expect(name, "louvain_qmax", 1), *lab = expect(name, "louvain", n),
-         q, q2;
+  double *nxq = expect(name, "louvain_q", 1), *qmax = expect(name, "louvain_qmax", 1),
+         *lab = expect(name, "louvain", n), q, q2;
   for (uint32_t v = 0; v < n; v++) u[v] = (uint32_t)lab[v];
   T_OK(sr_metric_modularity(&g, u, &q));
   near(name, "louvain_q", &q, 1, 1e-9);

@@ -294,8 +294,8 @@ static void implausible_messages(void) {
   m.w = 0.5;
   m.c = 3;
   T_EQ(sr_pushsum_plausible(&m, 100), 1);
-  T_EQ(sr_pushsum_plausible(&m, 99), 1);  /* one epoch of clock skew */
-  T_EQ(sr_pushsum_plausible(&m, 98), 0);  /* two: a future epoch, dropped */
+  T_EQ(sr_pushsum_plausible(&m, 99), 1);   /* one epoch of clock skew */
+  T_EQ(sr_pushsum_plausible(&m, 98), 0);   /* two: a future epoch, dropped */
   T_EQ(sr_pushsum_plausible(&m, 5000), 1); /* an old epoch: absorb calls it stale */
   m.epoch = UINT64_MAX;
   T_EQ(sr_pushsum_plausible(&m, 100), 0);
@@ -382,31 +382,114 @@ static void frame_roundtrip_and_rejects(void) {
   msgpack_sbuffer_destroy(&sb);
 
   /* Malformed frames, hand-written so the encoder cannot hide a decoder bug. */
-  static const struct { const char *hex; int want; } bad[] = {
-    /* [9, 1, key31, 1, 1, []]: key one byte short */
-    {"9609" "01" "c41f" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "90", SR_EFRAME},
-    /* five elements: no x array */
-    {"9509" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01", SR_EFRAME},
-    /* key as a str */
-    {"9609" "01" "d920" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "90", SR_EFRAME},
-    /* negative w */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "ff" "01" "90", SR_EFRAME},
-    /* nine x values (at most 8) */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "99010101010101010101", SR_EFRAME},
-    /* an x value that is a string */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "91a130", SR_EFRAME},
-    /* epoch 1 in a two-byte form: not canonical */
-    {"9609" "cc01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "90", SR_ENONSHORT},
-    /* w = -0.0 (sign bit) */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "cf8000000000000000" "01" "90", SR_EFRAME},
-    /* c = +infinity */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "cf7ff0000000000000" "90", SR_EFRAME},
-    /* an x that is NaN */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "91cf7ff8000000000000", SR_EFRAME},
-    /* a float w (MessagePack's own float: not canonical) */
-    {"9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "ca3f000000" "01" "90", SR_EFLOAT},
-    /* truncated */
-    {"9609" "01" "c420" "3c3c3c", SR_ETRUNC},
+  static const struct {
+    const char *hex;
+    int want;
+  } bad[] = {
+      /* [9, 1, key31, 1, 1, []]: key one byte short */
+      {"9609"
+       "01"
+       "c41f"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01"
+       "90",
+       SR_EFRAME},
+      /* five elements: no x array */
+      {"9509"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01",
+       SR_EFRAME},
+      /* key as a str */
+      {"9609"
+       "01"
+       "d920"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01"
+       "90",
+       SR_EFRAME},
+      /* negative w */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "ff"
+       "01"
+       "90",
+       SR_EFRAME},
+      /* nine x values (at most 8) */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01"
+       "99010101010101010101",
+       SR_EFRAME},
+      /* an x value that is a string */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01"
+       "91a130",
+       SR_EFRAME},
+      /* epoch 1 in a two-byte form: not canonical */
+      {"9609"
+       "cc01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01"
+       "90",
+       SR_ENONSHORT},
+      /* w = -0.0 (sign bit) */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "cf8000000000000000"
+       "01"
+       "90",
+       SR_EFRAME},
+      /* c = +infinity */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "cf7ff0000000000000"
+       "90",
+       SR_EFRAME},
+      /* an x that is NaN */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "01"
+       "01"
+       "91cf7ff8000000000000",
+       SR_EFRAME},
+      /* a float w (MessagePack's own float: not canonical) */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+       "ca3f000000"
+       "01"
+       "90",
+       SR_EFLOAT},
+      /* truncated */
+      {"9609"
+       "01"
+       "c420"
+       "3c3c3c",
+       SR_ETRUNC},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     uint8_t buf[128];
@@ -419,8 +502,15 @@ static void frame_roundtrip_and_rejects(void) {
   /* Seven elements: a field a later version appends is skipped and the six known
    * ones are read (docs/protocol.md, "Extending frames"). */
   {
-    static const char seven[] = "9709" "02" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
-                                "03" "04" "9105" "01";
+    static const char seven[] =
+        "9709"
+        "02"
+        "c420"
+        "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+        "03"
+        "04"
+        "9105"
+        "01";
     uint8_t buf[64];
     size_t n = strlen(seven) / 2;
     for (size_t k = 0; k < n; k++) sscanf(seven + 2 * k, "%2hhx", &buf[k]);
@@ -435,7 +525,14 @@ static void frame_roundtrip_and_rejects(void) {
   }
   /* The same bytes, well formed, decode (the rejects above are for their one flaw). */
   {
-    static const char *good = "9609" "01" "c420" "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c" "01" "01" "90";
+    static const char *good =
+        "9609"
+        "01"
+        "c420"
+        "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"
+        "01"
+        "01"
+        "90";
     uint8_t buf[128];
     size_t n = strlen(good) / 2;
     for (size_t k = 0; k < n; k++) sscanf(good + 2 * k, "%2hhx", &buf[k]);
@@ -449,13 +546,16 @@ static void frame_roundtrip_and_rejects(void) {
 static void config_keys(void) {
   char dir[256], path[300], err[700];
   sr_config_t cfg;
-  static const struct { const char *text; int ok; } cases[] = {
-    {"pushsum_epoch = 4\npushsum_interval_ms = 100\n", 1},
-    {"pushsum_epoch = 0\n", 0},
-    {"pushsum_epoch = 86401\n", 0},
-    {"pushsum_interval_ms = 9\n", 0},
-    {"pushsum_interval_ms = 1s\n", 0},
-    {"pushsum_epoch = 4\npushsum_epoch = 5\n", 0},
+  static const struct {
+    const char *text;
+    int ok;
+  } cases[] = {
+      {"pushsum_epoch = 4\npushsum_interval_ms = 100\n", 1},
+      {"pushsum_epoch = 0\n", 0},
+      {"pushsum_epoch = 86401\n", 0},
+      {"pushsum_interval_ms = 9\n", 0},
+      {"pushsum_interval_ms = 1s\n", 0},
+      {"pushsum_epoch = 4\npushsum_epoch = 5\n", 0},
   };
   sr_config_defaults(&cfg);
   T_EQ(cfg.pushsum_epoch, 60);
@@ -516,8 +616,8 @@ static void trace(void) {
     const sr_pushsum_t *ps = &v[i].ps;
     char hex[65];
     sr_hex_encode(ps->cur.key, 32, hex);
-    printf("%d %llu %.16s %016llx %016llx", i, (unsigned long long)ps->cur.epoch, hex, (unsigned long long)bits(ps->cur.w),
-           (unsigned long long)bits(ps->cur.c));
+    printf("%d %llu %.16s %016llx %016llx", i, (unsigned long long)ps->cur.epoch, hex,
+           (unsigned long long)bits(ps->cur.w), (unsigned long long)bits(ps->cur.c));
     for (int q = 0; q < SR_PUSHSUM_NVALUES; q++) printf(" %016llx", (unsigned long long)bits(ps->cur.x[q]));
     printf(" %llu %d %016llx\n", (unsigned long long)ps->rounds, ps->prev.valid,
            (unsigned long long)(ps->prev.valid ? bits(ps->prev.size) : 0));

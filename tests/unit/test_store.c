@@ -33,7 +33,8 @@ static int ingest_at(sr_store_t *st, t_entry_t *const *es, size_t n, int threads
   }
   int rc = sr_store_ingest(st, items, n, threads, NOW, stats);
   if (out) *out = items;
-  else free(items);
+  else
+    free(items);
   return rc;
 }
 
@@ -61,7 +62,10 @@ typedef struct {
 
 static void hexf(FILE *f, const uint8_t *b) {
   char h[65];
-  if (!b) { fputs("-", f); return; }
+  if (!b) {
+    fputs("-", f);
+    return;
+  }
   sr_hex_encode(b, 32, h);
   fputs(h, f);
 }
@@ -141,8 +145,8 @@ static char *snapshot(sr_store_t *st) {
   T_OK(sr_store_foreach_entry(st, NULL, snap_entry, f));
   T_OK(sr_store_foreach_raw(st, snap_raw, f));
   T_OK(sr_store_info(st, &info));
-  fprintf(f, "info entries=%zu authors=%zu people=%zu projects=%zu edges=%zu forks=%zu\n", info.entries,
-          info.authors, info.people, info.projects, info.edges, info.forks);
+  fprintf(f, "info entries=%zu authors=%zu people=%zu projects=%zu edges=%zu forks=%zu\n", info.entries, info.authors,
+          info.people, info.projects, info.edges, info.forks);
   fclose(f);
   return buf;
 }
@@ -1044,8 +1048,7 @@ static void store_damaged_head_says_so(void) {
   mdb_env_close(env);
   st = t_open_store(dir, 1);
   why[0] = '\0';
-  T_EQ(sr_store_publish(st, a.sk, "about", T_DATA(&c), T_SIZE(&c), TS + 1, NOW, id, &seq, why, sizeof(why)),
-       SR_ESTORE);
+  T_EQ(sr_store_publish(st, a.sk, "about", T_DATA(&c), T_SIZE(&c), TS + 1, NOW, id, &seq, why, sizeof(why)), SR_ESTORE);
   T_HAS(sr_store_errmsg(st), "read a head");
   t_entry_t e = t_next(&a, TS + 2, "about", &c);
   sr_ingest_item_t it;

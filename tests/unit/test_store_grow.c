@@ -43,9 +43,9 @@ static unsigned sum(const uint8_t *p, size_t n) {
 }
 
 /* The reader threads' check: t_checks (T_CHECK's counter) is the main thread's. */
-#define R_CHECK(cond)                                                                 \
-  do {                                                                                \
-    if (!(cond)) t_fail(__FILE__, __LINE__, "check failed in a reader: %s", #cond); \
+#define R_CHECK(cond)                                                                                                  \
+  do {                                                                                                                 \
+    if (!(cond)) t_fail(__FILE__, __LINE__, "check failed in a reader: %s", #cond);                                    \
   } while (0)
 
 typedef struct {
@@ -281,7 +281,7 @@ static void reader_holds_and_releases(void) {
   sr_store_reader_release(rd);
   nested_t again = {st, 0, -1};
   T_OK(write_inside(&again, NULL, NULL));
-  T_OK(again.rc); /* released: the map grew and the batch is stored */
+  T_OK(again.rc);                                   /* released: the map grew and the batch is stored */
   T_OK(sr_store_reader_get_head(rd, au[1].pk, &h)); /* renewed: a new snapshot */
   T_EQ(h.seq, PER);
   uint8_t buf[SR_ENTRY_MAX];

@@ -274,10 +274,10 @@ static void check_scope(const sr_scope_t *sc, const t_author_t *const *want, siz
   for (size_t i = 1; i < sc->n; i++)
     if (memcmp(sc->keys[i - 1], sc->keys[i], SR_KEY_BYTES) >= 0) t_fail(__FILE__, line, "scope not sorted/unique");
 }
-#define CHECK_SCOPE(sc, ...)                                                               \
-  do {                                                                                     \
-    const t_author_t *w_[] = {__VA_ARGS__};                                                \
-    check_scope((sc), w_, sizeof(w_) / sizeof(w_[0]), __LINE__);                           \
+#define CHECK_SCOPE(sc, ...)                                                                                           \
+  do {                                                                                                                 \
+    const t_author_t *w_[] = {__VA_ARGS__};                                                                            \
+    check_scope((sc), w_, sizeof(w_) / sizeof(w_[0]), __LINE__);                                                       \
   } while (0)
 
 /* A graph: S follows A and F, blocks D; A follows B and D; B follows C; D
@@ -869,8 +869,14 @@ static void peer_table_rules(void) {
    * a manual one, a bootstrap one, a relay one, two learned ones that worked,
    * one with an old learned_ms), then 40 learned ones from source A, one each
    * from 400 other sources, 30 stale ones and 5 of unknown age. */
-  static const uint8_t kept_flags[8] = {SR_PEER_MANUAL, SR_PEER_BOOTSTRAP, SR_PEER_RELAY | SR_PEER_MANUAL,
-                                        SR_PEER_LEARNED, SR_PEER_LEARNED, SR_PEER_MANUAL, 0, 0};
+  static const uint8_t kept_flags[8] = {SR_PEER_MANUAL,
+                                        SR_PEER_BOOTSTRAP,
+                                        SR_PEER_RELAY | SR_PEER_MANUAL,
+                                        SR_PEER_LEARNED,
+                                        SR_PEER_LEARNED,
+                                        SR_PEER_MANUAL,
+                                        0,
+                                        0};
   for (int i = 0; i < 6; i++) {
     learned_fill(&p, 0, 0xA0, i == 5 ? 1 : NOW);
     p.key[0] = (uint8_t)i, p.key[1] = 0, p.key[2] = 0x11;

@@ -28,8 +28,14 @@ static void escapes_what_a_terminal_obeys(void) {
   T_CHECK(!strcmp(esc("a\x1b[2Jb", 0), "a\\x1b[2Jb"));
   T_CHECK(!strcmp(esc("x\ry\nz\tw", 0), "x\\ry\\nz\\tw"));
   T_CHECK(!strcmp(esc("\x01\x7f", 0), "\\x01\\x7f"));
-  T_CHECK(!strcmp(esc("\xc2\x9b" "31m", 0), "\\u009b31m")); /* C1 CSI */
-  T_CHECK(!strcmp(esc("abc\xe2\x80\xae" "cba", 0), "abc\\u202ecba")); /* RLO */
+  T_CHECK(!strcmp(esc("\xc2\x9b"
+                      "31m",
+                      0),
+                  "\\u009b31m")); /* C1 CSI */
+  T_CHECK(!strcmp(esc("abc\xe2\x80\xae"
+                      "cba",
+                      0),
+                  "abc\\u202ecba")); /* RLO */
   T_CHECK(!strcmp(esc("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9", 0), "\\u202a\\u2066\\u2069"));
   T_CHECK(!strcmp(esc("l\xe2\x80\xa8p", 0), "l\\u2028p"));
   /* bytes outside UTF-8: a lone continuation, a truncated character, an overlong
@@ -86,7 +92,13 @@ static void cuts_on_boundaries(void) {
   T_EQ(width(fit("周六昆明市场", 6, 1)), 6);
   T_CHECK(!strcmp(fit("😀😀😀", 4, 1), "😀\xe2\x80\xa6 "));
   /* combining marks stay with their base */
-  T_CHECK(!strcmp(fit("e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e", 3, 0), "e\xcc\x81" "e\xcc\x81\xe2\x80\xa6"));
+  T_CHECK(!strcmp(fit("e\xcc\x81"
+                      "e\xcc\x81"
+                      "e\xcc\x81"
+                      "e",
+                      3, 0),
+                  "e\xcc\x81"
+                  "e\xcc\x81\xe2\x80\xa6"));
   /* an escape is never split */
   T_CHECK(!strcmp(fit("ab\x1b[2J", 5, 1), "ab\xe2\x80\xa6  "));
   T_CHECK(!strcmp(fit("ab\x1b[2J", 7, 0), "ab\\x1b\xe2\x80\xa6"));
@@ -143,7 +155,10 @@ static void wraps_by_width(void) {
   ls = wrap("abcdefghij", 4);
   T_EQ(ls.n, 3);
   T_CHECK(!strcmp(ls.lines[2], "ij"));
-  ls = wrap("ab\x1b" "cd", 5); /* the escape moves whole to the next line */
+  ls = wrap(
+      "ab\x1b"
+      "cd",
+      5); /* the escape moves whole to the next line */
   T_EQ(ls.n, 3);
   T_CHECK(!strcmp(ls.lines[0], "ab"));
   T_CHECK(!strcmp(ls.lines[1], "\\x1bc"));

@@ -42,10 +42,10 @@ static int make_store(const char *dir, size_t a, size_t f) {
     fprintf(stderr, "bench_graphview: %s\n", err);
     return 1;
   }
-  uint8_t (*sk)[SR_SECRET_BYTES] = malloc(a * SR_SECRET_BYTES);
-  uint8_t (*head)[SR_ID_BYTES] = calloc(a, SR_ID_BYTES);
+  uint8_t(*sk)[SR_SECRET_BYTES] = malloc(a * SR_SECRET_BYTES);
+  uint8_t(*head)[SR_ID_BYTES] = calloc(a, SR_ID_BYTES);
   uint32_t *who = malloc(a * f * sizeof(uint32_t));
-  uint8_t (*raw)[512] = malloc(BATCH * sizeof(*raw));
+  uint8_t(*raw)[512] = malloc(BATCH * sizeof(*raw));
   sr_ingest_item_t *items = calloc(BATCH, sizeof(*items));
   if (!sk || !head || !who || !raw || !items) return 1;
   for (size_t i = 0; i < a; i++) {
@@ -89,8 +89,8 @@ static int make_store(const char *dir, size_t a, size_t f) {
       memcpy(content + cl, sk[who[i * f + r]] + 32, 32), cl += 32;
       sr_entry_t e;
       size_t len;
-      if (sr_entry_create(sk[i], r + 1, r ? head[i] : NULL, ts0 + nts++, "contact", content, cl, raw[j],
-                          sizeof raw[j], &len, &e)) {
+      if (sr_entry_create(sk[i], r + 1, r ? head[i] : NULL, ts0 + nts++, "contact", content, cl, raw[j], sizeof raw[j],
+                          &len, &e)) {
         fprintf(stderr, "bench_graphview: entry creation failed\n");
         return 1;
       }
@@ -108,7 +108,8 @@ static int make_store(const char *dir, size_t a, size_t f) {
     }
     accepted += stats.accepted;
     done += m;
-    if (done % 100000 == 0) fprintf(stderr, "bench_graphview: %zu / %zu entries (%.0f s)\n", done, total, bench_now_s() - t0);
+    if (done % 100000 == 0)
+      fprintf(stderr, "bench_graphview: %zu / %zu entries (%.0f s)\n", done, total, bench_now_s() - t0);
   }
   sr_store_close(st);
   sodium_memzero(sk, a * SR_SECRET_BYTES);
@@ -125,9 +126,10 @@ static int make_store(const char *dir, size_t a, size_t f) {
 }
 
 static void usage(void) {
-  printf("usage: bench_graphview [--authors A] [--follows F] [--dir DIR] [--repeat R] [--json]\n"
-         "Times sr_store_graph (contact view) on a store of A authors each following F others\n"
-         "(default 100000 x 10), made once through the real ingest path and kept in DIR.\n");
+  printf(
+      "usage: bench_graphview [--authors A] [--follows F] [--dir DIR] [--repeat R] [--json]\n"
+      "Times sr_store_graph (contact view) on a store of A authors each following F others\n"
+      "(default 100000 x 10), made once through the real ingest path and kept in DIR.\n");
 }
 
 int main(int argc, char **argv) {
@@ -137,10 +139,14 @@ int main(int argc, char **argv) {
   char dirbuf[256], ready[300];
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--authors") && i + 1 < argc) a = bench_num("--authors", argv[++i], 1, UINT32_MAX);
-    else if (!strcmp(argv[i], "--follows") && i + 1 < argc) f = bench_num("--follows", argv[++i], 0, UINT32_MAX);
-    else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
-    else if (!strcmp(argv[i], "--json")) json = 1;
+    else if (!strcmp(argv[i], "--follows") && i + 1 < argc)
+      f = bench_num("--follows", argv[++i], 0, UINT32_MAX);
+    else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+      repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
+    else if (!strcmp(argv[i], "--json"))
+      json = 1;
     else if (!strcmp(argv[i], "--help")) {
       usage();
       return 0;
@@ -200,13 +206,15 @@ int main(int argc, char **argv) {
   sr_store_close(st);
   long hwm = bench_status_kib("VmHWM");
   if (json)
-    printf("{\"nodes\":%u,\"edges\":%llu,\"seconds\":%.6f,\"first_s\":%.6f,\"peak_rss_kib\":%ld,"
-           "\"rss_anon_kib\":%ld,\"rss_file_kib\":%ld}\n",
-           n, (unsigned long long)m, best, first, hwm, anon, file);
+    printf(
+        "{\"nodes\":%u,\"edges\":%llu,\"seconds\":%.6f,\"first_s\":%.6f,\"peak_rss_kib\":%ld,"
+        "\"rss_anon_kib\":%ld,\"rss_file_kib\":%ld}\n",
+        n, (unsigned long long)m, best, first, hwm, anon, file);
   else
-    printf("sr_store_graph contact view: %u nodes, %llu edges: %.3f s (first of %d: %.3f s), %.3f s per 1M edges;\n"
-           "peak RSS %ld MiB, of which heap (RssAnon, graph held) %ld MiB and mapped LMDB pages (RssFile) %ld MiB\n",
-           n, (unsigned long long)m, best, repeat, first, m ? best * 1e6 / (double)m : 0, hwm / 1024, anon / 1024,
-           file / 1024);
+    printf(
+        "sr_store_graph contact view: %u nodes, %llu edges: %.3f s (first of %d: %.3f s), %.3f s per 1M edges;\n"
+        "peak RSS %ld MiB, of which heap (RssAnon, graph held) %ld MiB and mapped LMDB pages (RssFile) %ld MiB\n",
+        n, (unsigned long long)m, best, repeat, first, m ? best * 1e6 / (double)m : 0, hwm / 1024, anon / 1024,
+        file / 1024);
   return 0;
 }

@@ -33,8 +33,8 @@ typedef struct {
 
 /* Generates n entries from a authors, interleaved so each batch holds many authors. */
 static blob_t *generate(size_t n, size_t a, uint32_t seed) {
-  uint8_t (*sk)[SR_SECRET_BYTES] = malloc(a * SR_SECRET_BYTES);
-  uint8_t (*head)[SR_ID_BYTES] = calloc(a, SR_ID_BYTES);
+  uint8_t(*sk)[SR_SECRET_BYTES] = malloc(a * SR_SECRET_BYTES);
+  uint8_t(*head)[SR_ID_BYTES] = calloc(a, SR_ID_BYTES);
   uint64_t *seq = calloc(a, sizeof(uint64_t));
   blob_t *out = calloc(n, sizeof(*out));
   uint8_t buf[SR_ENTRY_MAX], seedb[32] = {0};
@@ -83,11 +83,17 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
 
 static int write_jsonl(const char *path, blob_t *b, size_t n) {
   FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-  if (!f) { perror(path); return 1; }
+  if (!f) {
+    perror(path);
+    return 1;
+  }
   for (size_t i = 0; i < n; i++) {
     char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)], hex[65], ahex[65];
     sr_entry_t e;
-    if (sr_entry_decode(b[i].raw, b[i].len, &e) != 0) { fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i); exit(1); }
+    if (sr_entry_decode(b[i].raw, b[i].len, &e) != 0) {
+      fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i);
+      exit(1);
+    }
     sodium_bin2base64(b64, sizeof(b64), b[i].raw, b[i].len, sodium_base64_VARIANT_ORIGINAL);
     sr_hex_encode(e.id, 32, hex);
     sr_hex_encode(e.author, 32, ahex);
@@ -102,13 +108,20 @@ static double bench_verify(blob_t *b, size_t n) {
   /* Locate body and signature first: the reference times the libsodium call alone. */
   sr_entry_t *e = malloc(n * sizeof(*e));
   for (size_t i = 0; i < n; i++)
-    if (sr_entry_decode(b[i].raw, b[i].len, &e[i]) != 0) { fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i); exit(1); }
+    if (sr_entry_decode(b[i].raw, b[i].len, &e[i]) != 0) {
+      fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i);
+      exit(1);
+    }
   double t0 = bench_now_s();
   size_t ok = 0;
-  for (size_t i = 0; i < n; i++) ok += crypto_sign_verify_detached(e[i].sig, e[i].body, e[i].body_len, e[i].author) == 0;
+  for (size_t i = 0; i < n; i++)
+    ok += crypto_sign_verify_detached(e[i].sig, e[i].body, e[i].body_len, e[i].author) == 0;
   double dt = bench_now_s() - t0;
   free(e);
-  if (ok != n) { fprintf(stderr, "bench_ingest: %zu signatures failed\n", n - ok); exit(1); }
+  if (ok != n) {
+    fprintf(stderr, "bench_ingest: %zu signatures failed\n", n - ok);
+    exit(1);
+  }
   return n / dt;
 }
 
@@ -118,7 +131,10 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
   sr_store_t *st;
   char err[512];
   sr_ingest_item_t *items = calloc(g_batch, sizeof(*items));
-  if (sr_store_open(dir, 1, &st, err, sizeof(err))) { fprintf(stderr, "bench_ingest: %s\n", err); exit(1); }
+  if (sr_store_open(dir, 1, &st, err, sizeof(err))) {
+    fprintf(stderr, "bench_ingest: %s\n", err);
+    exit(1);
+  }
   double t0 = bench_now_s();
   size_t accepted = 0;
   for (size_t i = 0; i < n; i += g_batch) {
@@ -138,9 +154,15 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
     accepted += stats.accepted;
   }
   double dt = bench_now_s() - t0;
-  if (accepted != n) { fprintf(stderr, "bench_ingest: only %zu of %zu accepted\n", accepted, n); exit(1); }
+  if (accepted != n) {
+    fprintf(stderr, "bench_ingest: only %zu of %zu accepted\n", accepted, n);
+    exit(1);
+  }
   sr_store_info_t info;
-  if (sr_store_info(st, &info) != 0) { fprintf(stderr, "bench_ingest: %s\n", sr_store_errmsg(st)); exit(1); }
+  if (sr_store_info(st, &info) != 0) {
+    fprintf(stderr, "bench_ingest: %s\n", sr_store_errmsg(st));
+    exit(1);
+  }
   *disk = info.file_bytes;
   sr_store_close(st);
   free(items);
@@ -169,10 +191,11 @@ static double run_child(char *const argv[], long *maxrss_kb) {
 }
 
 static void usage(void) {
-  printf("usage: bench_ingest [--entries N] [--authors A] [--threads T] [--batch B] [--seed S] [--dir DIR]\n"
-         "                    [--cli PATH-TO-seurone] [--json] | --write-jsonl FILE\n"
-         "Measures ingest against the raw ed25519 verify rate on the same entries.\n"
-         "--write-jsonl only writes the generated entries in `seurone export entries` form.\n");
+  printf(
+      "usage: bench_ingest [--entries N] [--authors A] [--threads T] [--batch B] [--seed S] [--dir DIR]\n"
+      "                    [--cli PATH-TO-seurone] [--json] | --write-jsonl FILE\n"
+      "Measures ingest against the raw ed25519 verify rate on the same entries.\n"
+      "--write-jsonl only writes the generated entries in `seurone export entries` form.\n");
 }
 
 int main(int argc, char **argv) {
@@ -182,15 +205,26 @@ int main(int argc, char **argv) {
   const char *jsonl = NULL, *cli = NULL, *dir = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--entries") && i + 1 < argc) n = bench_num("--entries", argv[++i], 1, UINT32_MAX);
-    else if (!strcmp(argv[i], "--authors") && i + 1 < argc) a = bench_num("--authors", argv[++i], 1, UINT32_MAX);
-    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = (int)bench_num("--threads", argv[++i], 0, 1024);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint32_t)bench_num("--seed", argv[++i], 0, UINT32_MAX);
-    else if (!strcmp(argv[i], "--write-jsonl") && i + 1 < argc) jsonl = argv[++i];
-    else if (!strcmp(argv[i], "--cli") && i + 1 < argc) cli = argv[++i];
-    else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!strcmp(argv[i], "--batch") && i + 1 < argc) g_batch = bench_num("--batch", argv[++i], 1, UINT32_MAX);
-    else if (!strcmp(argv[i], "--json")) json = 1;
-    else { usage(); return strcmp(argv[i], "--help") ? 2 : 0; }
+    else if (!strcmp(argv[i], "--authors") && i + 1 < argc)
+      a = bench_num("--authors", argv[++i], 1, UINT32_MAX);
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = (int)bench_num("--threads", argv[++i], 0, 1024);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+      seed = (uint32_t)bench_num("--seed", argv[++i], 0, UINT32_MAX);
+    else if (!strcmp(argv[i], "--write-jsonl") && i + 1 < argc)
+      jsonl = argv[++i];
+    else if (!strcmp(argv[i], "--cli") && i + 1 < argc)
+      cli = argv[++i];
+    else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+      g_batch = bench_num("--batch", argv[++i], 1, UINT32_MAX);
+    else if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else {
+      usage();
+      return strcmp(argv[i], "--help") ? 2 : 0;
+    }
   }
   if (sodium_init() < 0 || n == 0 || a == 0) return 2;
   if (!json && !jsonl) fprintf(stderr, "generating %zu entries from %zu authors...\n", n, a);
@@ -226,7 +260,10 @@ int main(int argc, char **argv) {
     snprintf(file, sizeof(file), "%s/entries.jsonl", base);
     write_jsonl(file, b, n);
     snprintf(cmd, sizeof(cmd), "%s --home %s init >/dev/null 2>&1", cli, home);
-    if (system(cmd) != 0) { fprintf(stderr, "bench_ingest: %s init failed\n", cli); return 1; }
+    if (system(cmd) != 0) {
+      fprintf(stderr, "bench_ingest: %s init failed\n", cli);
+      return 1;
+    }
     char *imp[] = {(char *)cli, "--home", home, "import", file, NULL};
     char *lg[] = {(char *)cli, "--home", home, "log", "--all", "--json", NULL};
     char *gr[] = {(char *)cli, "--home", home, "export", "graph", "--format", "graphml", NULL};
@@ -252,7 +289,8 @@ int main(int argc, char **argv) {
     printf("%-44s %12.0f bytes\n", "store on disk per entry", (double)disk1 / n);
     if (cli) {
       printf("%-44s %12.0f /s  ratio %.2f  peak RSS %lld KiB\n", "seurone import (JSON Lines, verify pool)",
-             json_real_value(json_object_get(out, "cli_import_per_s")), json_real_value(json_object_get(out, "cli_import_ratio")),
+             json_real_value(json_object_get(out, "cli_import_per_s")),
+             json_real_value(json_object_get(out, "cli_import_ratio")),
              (long long)json_integer_value(json_object_get(out, "cli_import_peak_rss_kb")));
       printf("%-44s %12.2f s   peak RSS %lld KiB\n", "seurone log --all --json",
              json_real_value(json_object_get(out, "cli_log_all_json_s")),

@@ -62,10 +62,11 @@ static int write_bin(const char *path, const void *data, size_t bytes) {
 }
 
 static void usage(void) {
-  printf("usage: bench_metrics EDGES build|pagerank|wcc|betweenness [--alpha A] [--tol T] [--max-iter N]\n"
-         "                    [--pivots K] [--seed S] [--repeat R] [--out FILE] [--pivots-out FILE]\n"
-         "Times one structural metric on the graph in EDGES (\"n m\" then m lines \"u v\");\n"
-         "prints one JSON object (seconds = fastest of R runs, file parsing excluded).\n");
+  printf(
+      "usage: bench_metrics EDGES build|pagerank|wcc|betweenness [--alpha A] [--tol T] [--max-iter N]\n"
+      "                    [--pivots K] [--seed S] [--repeat R] [--out FILE] [--pivots-out FILE]\n"
+      "Times one structural metric on the graph in EDGES (\"n m\" then m lines \"u v\");\n"
+      "prints one JSON object (seconds = fastest of R runs, file parsing excluded).\n");
 }
 
 int main(int argc, char **argv) {
@@ -80,13 +81,20 @@ int main(int argc, char **argv) {
   uint64_t seed = 1;
   for (int i = 3; i < argc; i++) {
     if (!strcmp(argv[i], "--alpha") && i + 1 < argc) alpha = strtod(argv[++i], NULL);
-    else if (!strcmp(argv[i], "--tol") && i + 1 < argc) tol = strtod(argv[++i], NULL);
-    else if (!strcmp(argv[i], "--max-iter") && i + 1 < argc) max_iter = (int)bench_num("--max-iter", argv[++i], 1, INT32_MAX);
-    else if (!strcmp(argv[i], "--pivots") && i + 1 < argc) pivots = (uint32_t)bench_num("--pivots", argv[++i], 0, UINT32_MAX);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = bench_num("--seed", argv[++i], 0, UINT64_MAX);
-    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
-    else if (!strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
-    else if (!strcmp(argv[i], "--pivots-out") && i + 1 < argc) piv_path = argv[++i];
+    else if (!strcmp(argv[i], "--tol") && i + 1 < argc)
+      tol = strtod(argv[++i], NULL);
+    else if (!strcmp(argv[i], "--max-iter") && i + 1 < argc)
+      max_iter = (int)bench_num("--max-iter", argv[++i], 1, INT32_MAX);
+    else if (!strcmp(argv[i], "--pivots") && i + 1 < argc)
+      pivots = (uint32_t)bench_num("--pivots", argv[++i], 0, UINT32_MAX);
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+      seed = bench_num("--seed", argv[++i], 0, UINT64_MAX);
+    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+      repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
+    else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+      out_path = argv[++i];
+    else if (!strcmp(argv[i], "--pivots-out") && i + 1 < argc)
+      piv_path = argv[++i];
     else {
       fprintf(stderr, "bench_metrics: unknown option %s (see --help)\n", argv[i]);
       return 2;
@@ -147,8 +155,10 @@ int main(int argc, char **argv) {
       double t0 = bench_now_s();
       int rc;
       if (!strcmp(metric, "pagerank")) rc = sr_metric_pagerank(&g, alpha, tol, max_iter, res);
-      else if (!strcmp(metric, "wcc")) rc = sr_metric_wcc(&g, res);
-      else rc = sr_metric_betweenness(&g, pivots, seed, res, NULL, NULL);
+      else if (!strcmp(metric, "wcc"))
+        rc = sr_metric_wcc(&g, res);
+      else
+        rc = sr_metric_betweenness(&g, pivots, seed, res, NULL, NULL);
       double dt = bench_now_s() - t0;
       if (rc < 0) {
         fprintf(stderr, "bench_metrics: %s: %s\n", metric, sr_strerror(rc));
@@ -174,8 +184,9 @@ int main(int argc, char **argv) {
     if (write_bin(piv_path, s, pivots * sizeof(uint32_t))) return 1;
     free(s);
   }
-  printf("{\"metric\":\"%s\",\"n\":%u,\"m\":%llu,\"build_s\":%.6f,\"seconds\":%.6f,\"result\":%lld,\"peak_rss_kib\":%ld}\n",
-         metric, g.n, (unsigned long long)g.m, best_build, best, result, bench_status_kib("VmHWM"));
+  printf(
+      "{\"metric\":\"%s\",\"n\":%u,\"m\":%llu,\"build_s\":%.6f,\"seconds\":%.6f,\"result\":%lld,\"peak_rss_kib\":%ld}\n",
+      metric, g.n, (unsigned long long)g.m, best_build, best, result, bench_status_kib("VmHWM"));
   free(res);
   sr_graph_free(&g);
   return 0;

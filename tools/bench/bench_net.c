@@ -321,7 +321,8 @@ static double plain_tcp_mbps(size_t mb) {
   if (pid == 0) {
     pin_cpu(0);
     int c = accept(ls, NULL, NULL);
-    while (read(c, buf, sizeof buf) > 0) {}
+    while (read(c, buf, sizeof buf) > 0) {
+    }
     _exit(0);
   }
   close(ls);
@@ -346,8 +347,10 @@ int main(int argc, char **argv) {
 
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0) json = 1;
-    else if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc) mb = (size_t)bench_num("--mb", argv[++i], 1, 1u << 20);
-    else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atof(argv[++i]);
+    else if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc)
+      mb = (size_t)bench_num("--mb", argv[++i], 1, 1u << 20);
+    else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+      seconds = atof(argv[++i]);
     else {
       fprintf(stderr, "usage: bench_net [--json] [--mb N] [--seconds S]\n");
       return 2;
@@ -378,34 +381,36 @@ int main(int argc, char **argv) {
     double bs_core = tp_busiest > 0 ? (double)tp_total / MIB / tp_busiest : 0;
     double hs_core = hs_listener_cpu > 0 ? hs_total / hs_listener_cpu : 0;
     if (json) {
-      printf("{\"boxstream_mib_s\": %.1f, \"boxstream_mib_per_core_s\": %.1f, \"secretbox_raw_mib_s\": %.1f, "
-             "\"boxstream_ratio\": %.3f, \"boxstream_core_ratio\": %.3f, "
-             "\"handshakes_s\": %.1f, \"handshakes_per_listener_core_s\": %.1f, \"handshake_crypto_s\": %.1f, "
-             "\"handshake_ratio\": %.3f, \"handshake_core_ratio\": %.3f, "
-             "\"dialer_cpu_s\": %.3f, \"listener_cpu_s\": %.3f, \"wall_s\": %.3f, "
-             "\"handshakes\": %ld, \"handshake_listener_cpu_s\": %.3f, \"mib\": %zu, \"seconds\": %.1f, "
-             "\"plain_tcp_mib_s\": %.1f, \"seal_plus_send_bound_mib_s\": %.1f}\n",
-             bs_mbps, bs_core, raw_mbps, bs_mbps / raw_mbps, bs_core / raw_mbps, net_hs, hs_core, raw_hs,
-             net_hs / raw_hs, hs_core / raw_hs, tp_dialer_cpu, tp_listener_cpu, tp_t1 - tp_t0, hs_total,
-             hs_listener_cpu, mb, seconds, tcp_mbps, bound_mbps);
+      printf(
+          "{\"boxstream_mib_s\": %.1f, \"boxstream_mib_per_core_s\": %.1f, \"secretbox_raw_mib_s\": %.1f, "
+          "\"boxstream_ratio\": %.3f, \"boxstream_core_ratio\": %.3f, "
+          "\"handshakes_s\": %.1f, \"handshakes_per_listener_core_s\": %.1f, \"handshake_crypto_s\": %.1f, "
+          "\"handshake_ratio\": %.3f, \"handshake_core_ratio\": %.3f, "
+          "\"dialer_cpu_s\": %.3f, \"listener_cpu_s\": %.3f, \"wall_s\": %.3f, "
+          "\"handshakes\": %ld, \"handshake_listener_cpu_s\": %.3f, \"mib\": %zu, \"seconds\": %.1f, "
+          "\"plain_tcp_mib_s\": %.1f, \"seal_plus_send_bound_mib_s\": %.1f}\n",
+          bs_mbps, bs_core, raw_mbps, bs_mbps / raw_mbps, bs_core / raw_mbps, net_hs, hs_core, raw_hs, net_hs / raw_hs,
+          hs_core / raw_hs, tp_dialer_cpu, tp_listener_cpu, tp_t1 - tp_t0, hs_total, hs_listener_cpu, mb, seconds,
+          tcp_mbps, bound_mbps);
     } else {
       printf("%-52s %14s %14s %6s\n", "benchmark", "measured", "reference", "ratio");
       printf("%-52s %8.1f MiB/s %8.1f MiB/s %6.2f\n", "Box Stream over loopback, wall clock", bs_mbps, raw_mbps,
              bs_mbps / raw_mbps);
-      printf("%-52s %8.1f MiB/s %8.1f MiB/s %6.2f\n", "Box Stream over loopback, per core of the busier side",
-             bs_core, raw_mbps, bs_core / raw_mbps);
+      printf("%-52s %8.1f MiB/s %8.1f MiB/s %6.2f\n", "Box Stream over loopback, per core of the busier side", bs_core,
+             raw_mbps, bs_core / raw_mbps);
       printf("%-52s %8.1f MiB/s %8.1f MiB/s %6.2f\n", "plain TCP over loopback, no crypto (ceiling)", tcp_mbps,
              raw_mbps, tcp_mbps / raw_mbps);
-      printf("%-52s %8.1f MiB/s %8.1f MiB/s %6.2f\n", "  => seal + send on one core, best case", bound_mbps,
-             raw_mbps, bound_mbps / raw_mbps);
+      printf("%-52s %8.1f MiB/s %8.1f MiB/s %6.2f\n", "  => seal + send on one core, best case", bound_mbps, raw_mbps,
+             bound_mbps / raw_mbps);
       printf("%-52s %10.0f /s %12.0f /s %6.2f\n", "SHS handshakes by one listener, wall clock", net_hs, raw_hs,
              net_hs / raw_hs);
-      printf("%-52s %10.0f /s %12.0f /s %6.2f\n", "SHS handshakes by one listener, per listener core", hs_core,
-             raw_hs, hs_core / raw_hs);
-      printf("references: crypto_secretbox_easy on 4096-byte messages (one core); the server side's SHS\n"
-             "libsodium calls alone. %zu MiB streamed: wall %.2f s, dialer CPU %.2f s, listener CPU %.2f s;\n"
-             "%ld handshakes, listener CPU %.2f s.\n",
-             mb, tp_t1 - tp_t0, tp_dialer_cpu, tp_listener_cpu, hs_total, hs_listener_cpu);
+      printf("%-52s %10.0f /s %12.0f /s %6.2f\n", "SHS handshakes by one listener, per listener core", hs_core, raw_hs,
+             hs_core / raw_hs);
+      printf(
+          "references: crypto_secretbox_easy on 4096-byte messages (one core); the server side's SHS\n"
+          "libsodium calls alone. %zu MiB streamed: wall %.2f s, dialer CPU %.2f s, listener CPU %.2f s;\n"
+          "%ld handshakes, listener CPU %.2f s.\n",
+          mb, tp_t1 - tp_t0, tp_dialer_cpu, tp_listener_cpu, hs_total, hs_listener_cpu);
     }
   }
   return 0;

@@ -22,7 +22,8 @@ static FILE *open_out(const char *path) {
 static int close_out(FILE *f, const char *path) {
   int bad = ferror(f);
   if (f != stdout) bad |= fclose(f) != 0;
-  else fflush(f);
+  else
+    fflush(f);
   if (bad) return cli_fail(SR_EXIT_ENV, "writing %s failed: %s", path ? path : "stdout", strerror(errno));
   return 0;
 }
@@ -40,8 +41,8 @@ static int export_line(export_ctx_t *x, const sr_entry_t *e) {
   char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
   sodium_bin2base64(b64, sizeof(b64), e->raw, e->raw_len, sodium_base64_VARIANT_ORIGINAL);
   json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", cli_json_hex(e->id, SR_ID_BYTES), "author",
-                        cli_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type,
-                        e->type_len, "raw", b64);
+                        cli_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type, e->type_len,
+                        "raw", b64);
   json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
   fputc('\n', x->out);
   json_decref(o);
@@ -54,7 +55,8 @@ static int export_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   return export_line(ctx, e);
 }
 
-static int export_fork_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
+static int export_fork_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id,
+                          const uint8_t *fork_id) {
   export_ctx_t *x = ctx;
   uint8_t buf[SR_ENTRY_MAX];
   size_t len;
@@ -82,14 +84,19 @@ static int export_entries(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   FILE *out = open_out(outp);
-  if (!out) { sr_store_close(st); return SR_EXIT_ENV; }
+  if (!out) {
+    sr_store_close(st);
+    return SR_EXIT_ENV;
+  }
   export_ctx_t x = {out, who ? author : NULL, st, 0};
   int rc = sr_store_foreach_entry(st, x.author, export_cb, &x);
   if (!rc) rc = sr_store_foreach_fork(st, export_fork_cb, &x);
   int wrc = close_out(out, outp);
   if (rc) rc = cli_fail(SR_EXIT_ENV, "export failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
-  else if (wrc) rc = wrc;
-  else if (outp) fprintf(stderr, "exported %zu %s to %s\n", x.n, cli_plural(x.n, "entry", "entries"), outp);
+  else if (wrc)
+    rc = wrc;
+  else if (outp)
+    fprintf(stderr, "exported %zu %s to %s\n", x.n, cli_plural(x.n, "entry", "entries"), outp);
   sr_store_close(st);
   return rc;
 }
@@ -101,13 +108,22 @@ static void xml_text(FILE *f, const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-    case '&': fputs("&amp;", f); break;
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '"': fputs("&quot;", f); break;
-    default:
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') fputs("\xef\xbf\xbd", f); /* U+FFFD */
-      else fputc(c, f);
+      case '&':
+        fputs("&amp;", f);
+        break;
+      case '<':
+        fputs("&lt;", f);
+        break;
+      case '>':
+        fputs("&gt;", f);
+        break;
+      case '"':
+        fputs("&quot;", f);
+        break;
+      default:
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') fputs("\xef\xbf\xbd", f); /* U+FFFD */
+        else
+          fputc(c, f);
     }
   }
 }
@@ -190,16 +206,23 @@ static int export_graph(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = 0;
-  if (!(g.out = open_out(outp))) { rc = SR_EXIT_ENV; goto done; }
-  if (nodesp && !(g.nodes = open_out(nodesp))) { rc = SR_EXIT_ENV; goto done; }
+  if (!(g.out = open_out(outp))) {
+    rc = SR_EXIT_ENV;
+    goto done;
+  }
+  if (nodesp && !(g.nodes = open_out(nodesp))) {
+    rc = SR_EXIT_ENV;
+    goto done;
+  }
   if (g.graphml) {
-    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
-          "  <key id=\"kind\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
-          "  <key id=\"name\" for=\"node\" attr.name=\"name\" attr.type=\"string\"/>\n"
-          "  <key id=\"ekind\" for=\"edge\" attr.name=\"kind\" attr.type=\"string\"/>\n"
-          "  <graph id=\"seurone\" edgedefault=\"directed\">\n",
-          g.out);
+    fputs(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
+        "  <key id=\"kind\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
+        "  <key id=\"name\" for=\"node\" attr.name=\"name\" attr.type=\"string\"/>\n"
+        "  <key id=\"ekind\" for=\"edge\" attr.name=\"kind\" attr.type=\"string\"/>\n"
+        "  <graph id=\"seurone\" edgedefault=\"directed\">\n",
+        g.out);
   } else {
     fputs("Source,Target,Type,Kind\n", g.out);
     if (g.nodes) fputs("Id,Label,Kind\n", g.nodes);
@@ -295,7 +318,8 @@ static ssize_t read_line(FILE *in, char *buf, size_t cap) {
   int c;
   while ((c = getc_unlocked(in)) != EOF && c != '\n') {
     if (n + 1 >= cap) {
-      while ((c = getc_unlocked(in)) != EOF && c != '\n') {}
+      while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+      }
       return -2;
     }
     buf[n++] = (char)c;
@@ -320,7 +344,10 @@ static int ingest_via_node(import_t *im, sr_ingest_item_t *items, size_t m) {
   for (size_t i = 0; i < m && !rc;) {
     json_t *arr = json_array(), *req = json_pack("{s:s, s:o}", "cmd", "ingest", "entries", arr), *reply = NULL;
     size_t j = i, size = 0;
-    if (!req) { rc = SR_ENOMEM; break; }
+    if (!req) {
+      rc = SR_ENOMEM;
+      break;
+    }
     while (j < m && j - i < SR_CTL_INGEST_MAX) {
       size_t b = sodium_base64_ENCODED_LEN(items[j].len, sodium_base64_VARIANT_ORIGINAL);
       if (j > i && size + b + 4 > NODE_CHUNK_B64) break;
@@ -334,7 +361,8 @@ static int ingest_via_node(import_t *im, sr_ingest_item_t *items, size_t m) {
       if (json_array_size(res) != j - i) rc = SR_ECONTROL;
       for (size_t k = i; k < j && !rc; k++) {
         o = json_array_get(res, k - i);
-        const char *id = json_string_value(json_object_get(o, "id")), *why = json_string_value(json_object_get(o, "why"));
+        const char *id = json_string_value(json_object_get(o, "id")),
+                   *why = json_string_value(json_object_get(o, "why"));
         items[k].status = (int)json_integer_value(json_object_get(o, "status"));
         if (!id || sr_hex_decode(id, items[k].id, SR_ID_BYTES) != 0) rc = SR_ECONTROL;
         snprintf(items[k].why, sizeof(items[k].why), "%s", why ? why : "");
@@ -354,7 +382,11 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
   sr_ingest_stats_t stats;
   uint64_t now = cli_now_ms();
   int rc = 0;
-  if (!items || !map) { free(items); free(map); return SR_ENOMEM; }
+  if (!items || !map) {
+    free(items);
+    free(map);
+    return SR_ENOMEM;
+  }
   for (size_t i = 0; i < n; i++) {
     if (pend[i].why[0]) continue;
     items[m].raw = pend[i].raw;
@@ -371,14 +403,18 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
   cli_status_clear();
   for (size_t i = 0, j = 0; i < n; i++) {
     pending_t *p = &pend[i];
-    if (p->why[0]) { reject_line(im, p->line, p->why); continue; }
+    if (p->why[0]) {
+      reject_line(im, p->line, p->why);
+      continue;
+    }
     sr_ingest_item_t *it = &items[j++];
     if (it->status == 0 || it->status == SR_EDUP || it->status == SR_EFORK) {
       if (p->has_expect && memcmp(p->expect_id, it->id, SR_ID_BYTES) != 0 && it->status == 0)
         fprintf(stderr, "line %zu: warning: \"id\" differs from the id of the entry bytes; the bytes win\n", p->line);
     }
     if (it->status == 0) im->accepted++;
-    else if (it->status == SR_EDUP) im->duplicates++;
+    else if (it->status == SR_EDUP)
+      im->duplicates++;
     else if (it->status == SR_EFORK) {
       im->forks++;
       if (!im->cli->json) {
@@ -437,11 +473,17 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
   if (!in) return cli_fail(SR_EXIT_ENV, "cannot read %s: %s", path, strerror(errno));
   im.via_node = sr_control_run_info(cli->home, NULL, NULL, 0) == 0;
-  if (!im.via_node && !(im.st = cli_open_store(cli, 0))) { if (in != stdin) fclose(in); return SR_EXIT_ENV; }
+  if (!im.via_node && !(im.st = cli_open_store(cli, 0))) {
+    if (in != stdin) fclose(in);
+    return SR_EXIT_ENV;
+  }
   im.rejected = json_array();
   pending_t *pend = calloc(batch, sizeof(*pend));
   line = malloc(CLI_JSONL_LINE_MAX + 2);
-  if (!pend || !line) { rc = cli_fail(SR_EXIT_ENV, "out of memory"); goto done; }
+  if (!pend || !line) {
+    rc = cli_fail(SR_EXIT_ENV, "out of memory");
+    goto done;
+  }
   while ((len = read_line(in, line, CLI_JSONL_LINE_MAX + 2)) != -1) {
     im.lines++;
     if (len >= 0) {
@@ -453,7 +495,8 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
     if (len == -2)
       snprintf(pend[np].why, sizeof(pend[np].why), "longer than any exported entry line (%d bytes at most)",
                CLI_JSONL_LINE_MAX);
-    else parse_line(line, (size_t)len, &pend[np]);
+    else
+      parse_line(line, (size_t)len, &pend[np]);
     held += pend[np].len;
     if (++np == batch || held >= IMPORT_BATCH_BYTES) {
       if ((rc = import_batch(&im, pend, np))) break;
@@ -470,7 +513,10 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
                   im.lines, rc == SR_ESTORE && im.st ? sr_store_errmsg(im.st) : sr_strerror(rc));
     goto done;
   }
-  if (ferror(in)) { rc = cli_fail(SR_EXIT_ENV, "reading %s failed: %s", path, strerror(errno)); goto done; }
+  if (ferror(in)) {
+    rc = cli_fail(SR_EXIT_ENV, "reading %s failed: %s", path, strerror(errno));
+    goto done;
+  }
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
                              (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected));

@@ -70,7 +70,8 @@ static void stats_print(const sr_arrival_stats_t *s, const char *title) {
   printf("hops                ");
   for (int h = 0; h < SR_ARRIVAL_HOPS; h++)
     if (s->hops[h] && h == SR_ARRIVAL_HOPS - 1) printf(" 16+: %lld", (long long)s->hops[h]);
-    else if (s->hops[h]) printf(" %d: %lld", h, (long long)s->hops[h]);
+    else if (s->hops[h])
+      printf(" %d: %lld", h, (long long)s->hops[h]);
   printf("\n");
 }
 
@@ -137,7 +138,8 @@ static char *short_who(const names_t *ns, const uint8_t *key) {
   char *out = malloc(cap);
   if (!out) exit(SR_EXIT_ENV);
   if (name) snprintf(out, cap, "%s (%.8s)", name, hex);
-  else snprintf(out, cap, "%.16s", hex);
+  else
+    snprintf(out, cap, "%.16s", hex);
   free(name);
   return out;
 }
@@ -200,12 +202,12 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     const sr_share_node_t *r = &x.nodes[c->root];
     int64_t reach = sr_cascade_subtree_people(&x.f, x.label, c->root, x.self_label);
     json_array_append_new(
-        rows, json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", cli_json_hex(r->id, 32),
-                        "root_author", cli_json_hex(r->author, 32), "root_author_name", json_name(&ns, r->author),
-                        "size", (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth",
-                        (json_int_t)c->max_breadth, "structural_virality", c->virality, "people",
-                        (json_int_t)c->people, "reach", (json_int_t)reach, "reshares",
-                        (json_int_t)sr_cascade_children(&x.f, c->root), "orphan", r->orphan));
+        rows,
+        json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", cli_json_hex(r->id, 32),
+                  "root_author", cli_json_hex(r->author, 32), "root_author_name", json_name(&ns, r->author), "size",
+                  (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth", (json_int_t)c->max_breadth,
+                  "structural_virality", c->virality, "people", (json_int_t)c->people, "reach", (json_int_t)reach,
+                  "reshares", (json_int_t)sr_cascade_children(&x.f, c->root), "orphan", r->orphan));
   }
   size_t total_nodes = x.n;
   uint32_t ntrees = x.f.ntrees;
@@ -219,8 +221,9 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   }
   printf("%u reshare %s over %zu %s%s\n", ntrees, cli_plural(ntrees, "cascade", "cascades"), total_nodes,
          cli_plural(total_nodes, "entry", "entries"), k < ntrees ? " (largest first; --top 0 for all)" : "");
-  if (k) printf("%4s %6s %5s %7s %8s %6s  %-16s %s\n", "#", "size", "depth", "breadth", "virality", "people", "root",
-                "root author");
+  if (k)
+    printf("%4s %6s %5s %7s %8s %6s  %-16s %s\n", "#", "size", "depth", "breadth", "virality", "people", "root",
+           "root author");
   for (size_t j = 0; j < k; j++) {
     json_t *o = json_array_get(rows, j);
     uint8_t author[32];
@@ -232,9 +235,8 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
            (long long)json_integer_value(json_object_get(o, "depth")),
            (long long)json_integer_value(json_object_get(o, "max_breadth")),
            json_real_value(json_object_get(o, "structural_virality")),
-           (long long)json_integer_value(json_object_get(o, "people")),
-           json_string_value(json_object_get(o, "root")), who,
-           json_is_true(json_object_get(o, "orphan")) ? "  [reshares an entry not held here]" : "");
+           (long long)json_integer_value(json_object_get(o, "people")), json_string_value(json_object_get(o, "root")),
+           who, json_is_true(json_object_get(o, "orphan")) ? "  [reshares an entry not held here]" : "");
     free(who);
   }
   json_decref(rows);
@@ -264,10 +266,10 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   json_t *rows = json_array();
   for (size_t i = 0; i < k; i++) {
     const sr_flowpair_t *p = &pairs[i];
-    json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b",
-                                          cli_json_hex(p->b, 32), "a_name", json_name(&ns, p->a), "b_name",
-                                          json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab, "b_to_a",
-                                          (json_int_t)p->ba, "contact", p->contact));
+    json_array_append_new(
+        rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b", cli_json_hex(p->b, 32),
+                        "a_name", json_name(&ns, p->a), "b_name", json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab,
+                        "b_to_a", (json_int_t)p->ba, "contact", p->contact));
   }
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:o}", "count", (json_int_t)m, "edges", rows));
@@ -326,8 +328,9 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   if (author) {
     json_object_set_new(o, "author", cli_json_hex(author, 32));
     json_object_set_new(o, "entries", json_integer((json_int_t)s.nids));
-    json_object_set_new(o, "reach", json_pack("{s:f, s:I}", "mean", s.nids ? (double)reach_sum / (double)s.nids : 0.0,
-                                              "max", (json_int_t)reach_max));
+    json_object_set_new(o, "reach",
+                        json_pack("{s:f, s:I}", "mean", s.nids ? (double)reach_sum / (double)s.nids : 0.0, "max",
+                                  (json_int_t)reach_max));
   }
   if (cli->json) cli_json_print(o);
   else {
@@ -392,8 +395,8 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
   printf("entry        %s\nauthor       %s  seq %lld  type ", idhex, author, (long long)e.seq);
   cli_text_put(stdout, e.type, e.type_len); /* the author chose it */
   printf("\narrived      %s%s%s after %lld %s, %lld ms after it was written%s\n", sr_source_name(f.source),
-         has_from ? " from " : "", from, (long long)f.hops, cli_plural(f.hops, "hop", "hops"), (long long)(d < 0 ? 0 : d),
-         d < 0 ? " (clock skew: written after it arrived)" : "");
+         has_from ? " from " : "", from, (long long)f.hops, cli_plural(f.hops, "hop", "hops"),
+         (long long)(d < 0 ? 0 : d), d < 0 ? " (clock skew: written after it arrived)" : "");
   printf("reach        %lld %s known to hold it (author, resharers, this node); %u direct %s\n", (long long)reach,
          cli_plural((size_t)reach, "person", "people"), reshares, cli_plural(reshares, "reshare", "reshares"));
   json_decref(o);
@@ -443,7 +446,8 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
                   "this node knows no project %s: it holds neither its project entry nor a share for it "
                   "(`seurone graph` lists the projects it knows)",
                   idhex);
-  else if (rc) rc = cli_fail(SR_EXIT_ENV, "computing the project's flow failed: %s", sr_strerror(rc));
+  else if (rc)
+    rc = cli_fail(SR_EXIT_ENV, "computing the project's flow failed: %s", sr_strerror(rc));
   sr_flowforest_free(&x);
   if (rc) {
     sr_arrivals_free(&s.a);
@@ -469,7 +473,8 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   }
   printf("project %s  ", idhex);
   if (held) cli_text_put(stdout, pc.name, pc.name_len); /* its author chose it */
-  else fputs("(project entry not held)", stdout);
+  else
+    fputs("(project entry not held)", stdout);
   printf("\nshares               %zu by %zu %s, in %zu %s of %zu %s; reach %zu %s\n", nshares, people,
          cli_plural(people, "person", "people"), ncasc, cli_plural(ncasc, "cascade", "cascades"), casc_nodes,
          cli_plural(casc_nodes, "entry", "entries"), reach, cli_plural(reach, "person", "people"));
@@ -492,6 +497,7 @@ int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "network")) return cmd_flow_network(cli, argc - 1, argv + 1);
   if (argc >= 2 && !strcmp(argv[1], "report")) return cmd_flow_report(cli, argc - 1, argv + 1);
   if (argc == 2 && !strcmp(argv[1], "summary")) return flow_stats(cli, NULL, "how entries reached this node");
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone flow entry ID | author KEY | project ID | summary | cascades [--top K] "
-                                 "| edges [--top K] | report ... | network ...  [--json]  (see seurone flow --help)");
+  return cli_fail(SR_EXIT_USAGE,
+                  "usage: seurone flow entry ID | author KEY | project ID | summary | cascades [--top K] "
+                  "| edges [--top K] | report ... | network ...  [--json]  (see seurone flow --help)");
 }

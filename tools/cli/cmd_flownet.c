@@ -34,13 +34,16 @@ static json_t *uint_array(const uint64_t *v, size_t n) {
 }
 
 /* "0".."15", "16+" */
-static void hops_label(int i, char *out, size_t cap) { snprintf(out, cap, i == SR_FLOWREPORT_HOPS - 1 ? "%d+" : "%d", i); }
+static void hops_label(int i, char *out, size_t cap) {
+  snprintf(out, cap, i == SR_FLOWREPORT_HOPS - 1 ? "%d+" : "%d", i);
+}
 
 /* "[100, 250)" style label of latency bucket i. */
 static void lat_label(const uint64_t *edges, uint32_t nlat, uint32_t i, char *out, size_t cap) {
   uint64_t from = i ? edges[i - 1] : 0;
   if (i + 1 < nlat) snprintf(out, cap, "%llu-%llu", (unsigned long long)from, (unsigned long long)edges[i]);
-  else snprintf(out, cap, ">=%llu", (unsigned long long)from);
+  else
+    snprintf(out, cap, ">=%llu", (unsigned long long)from);
 }
 
 /* ---- flow report ---- */
@@ -57,7 +60,8 @@ static json_t *report_json(const sr_flowreport_t *r) {
 static const char *utc_text(uint64_t ms, char *buf, size_t len) {
   time_t t = (time_t)(ms / 1000);
   struct tm tm;
-  if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm)) snprintf(buf, len, "%llu ms", (unsigned long long)ms);
+  if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+    snprintf(buf, len, "%llu ms", (unsigned long long)ms);
   return buf;
 }
 
@@ -79,15 +83,19 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
     } else if (!strcmp(argv[i], "--publish")) {
       publish = 1;
     } else {
-      return cli_fail(SR_EXIT_USAGE, "flow report does not take '%s' (usage: seurone flow report [--epsilon E] "
-                      "[--since MS] [--publish] [--json])", argv[i]);
+      return cli_fail(SR_EXIT_USAGE,
+                      "flow report does not take '%s' (usage: seurone flow report [--epsilon E] "
+                      "[--since MS] [--publish] [--json])",
+                      argv[i]);
     }
   }
   if ((rc = sr_config_load(cli->home, &cfg, err, sizeof(err))) != 0) return cli_fail(SR_EXIT_ENV, "%s", err);
   eps_milli = cfg.flow_epsilon_milli;
   if (eps_s && sr_flowreport_epsilon_parse(eps_s, &eps_milli))
-    return cli_fail(SR_EXIT_USAGE, "--epsilon must be a number above 0 and at most 10 with at most 3 decimals "
-                    "(e.g. 0.5), got '%s'", eps_s);
+    return cli_fail(SR_EXIT_USAGE,
+                    "--epsilon must be a number above 0 and at most 10 with at most 3 decimals "
+                    "(e.g. 0.5), got '%s'",
+                    eps_s);
   if (since_s && sr_parse_u64(since_s, 0, UINT64_MAX, &since))
     return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch (0: everything), got '%s'", since_s);
   if (since_s && since >= now) return cli_fail(SR_EXIT_USAGE, "--since must be in the past");
@@ -129,9 +137,10 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
 
   json_t *o = report_json(&r);
   /* The exact counts stay on this machine: shown to its owner, never published. */
-  json_object_set_new(o, "exact", json_pack("{s:o, s:o, s:I, s:I}", "hops", int_array(exact.hops, SR_FLOWREPORT_HOPS),
-                                           "latency_ms", int_array(exact.latency, exact.nlat), "skewed",
-                                           (json_int_t)exact.skewed, "total", (json_int_t)sr_flowreport_total(&exact)));
+  json_object_set_new(o, "exact",
+                      json_pack("{s:o, s:o, s:I, s:I}", "hops", int_array(exact.hops, SR_FLOWREPORT_HOPS), "latency_ms",
+                                int_array(exact.latency, exact.nlat), "skewed", (json_int_t)exact.skewed, "total",
+                                (json_int_t)sr_flowreport_total(&exact)));
   json_object_set_new(o, "scale", json_real(sr_flowreport_scale(eps_milli)));
   json_object_set_new(o, "published", json_boolean(publish));
   if (publish) {
@@ -162,7 +171,8 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
   printf("%-16s %10lld %10lld\n", "skewed", (long long)r.skewed, (long long)exact.skewed);
   printf("%-16s %10lld %10lld\n", "total", (long long)sr_flowreport_total(&r), (long long)sr_flowreport_total(&exact));
   if (publish) printf("published as entry %s (seq %llu)\n", idhex, (unsigned long long)seq);
-  else printf("not published (the exact column never is); --publish sends the noised one\n");
+  else
+    printf("not published (the exact column never is); --publish sends the noised one\n");
   json_decref(o);
   return 0;
 }
@@ -189,7 +199,8 @@ static void print_pct_lat(const char *name, const sr_flowreport_sum_t *s, int b)
   }
   long long from = (long long)(b ? s->edges[b - 1] : 0);
   if ((uint32_t)b + 1 >= s->nlat) printf(" %s >=%lld", name, from);
-  else printf(" %s %lld-%lld", name, from, (long long)s->edges[b]);
+  else
+    printf(" %s %lld-%lld", name, from, (long long)s->edges[b]);
 }
 
 int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
@@ -200,15 +211,19 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
     int r;
     if ((r = cli_opt(argc, argv, &i, "--latest", &v)) != 0) {
       if (r < 0) return SR_EXIT_USAGE;
-      if (sr_parse_u64(v, 0, UINT64_MAX, &latest)) return cli_fail(SR_EXIT_USAGE, "--latest must be a whole number (0: all), got '%s'", v);
+      if (sr_parse_u64(v, 0, UINT64_MAX, &latest))
+        return cli_fail(SR_EXIT_USAGE, "--latest must be a whole number (0: all), got '%s'", v);
       latest_set = 1;
     } else if ((r = cli_opt(argc, argv, &i, "--since", &v)) != 0) {
       if (r < 0) return SR_EXIT_USAGE;
-      if (sr_parse_u64(v, 0, UINT64_MAX, &since)) return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch, got '%s'", v);
+      if (sr_parse_u64(v, 0, UINT64_MAX, &since))
+        return cli_fail(SR_EXIT_USAGE, "--since must be a time in ms since the epoch, got '%s'", v);
       since_set = 1;
     } else {
-      return cli_fail(SR_EXIT_USAGE, "flow network does not take '%s' (usage: seurone flow network [--latest N] "
-                      "[--since MS] [--json])", argv[i]);
+      return cli_fail(SR_EXIT_USAGE,
+                      "flow network does not take '%s' (usage: seurone flow network [--latest N] "
+                      "[--since MS] [--json])",
+                      argv[i]);
     }
   }
   /* --since alone means every report in the window. */
@@ -235,12 +250,11 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   json_t *sources = json_array();
   for (size_t u = 0; u < fn.nused; u++) {
     const sr_flowheld_t *h = &held[fn.used[u]];
-    json_array_append_new(sources, json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author",
-                                             cli_json_hex(h->author, 32), "id", cli_json_hex(h->id, 32), "seq",
-                                             (json_int_t)h->seq, "period_start", (json_int_t)h->r.period_start,
-                                             "period_end", (json_int_t)h->r.period_end, "epsilon",
-                                             h->r.epsilon_milli / 1000.0, "total",
-                                             (json_int_t)sr_flowreport_total(&h->r)));
+    json_array_append_new(sources,
+                          json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author", cli_json_hex(h->author, 32), "id",
+                                    cli_json_hex(h->id, 32), "seq", (json_int_t)h->seq, "period_start",
+                                    (json_int_t)h->r.period_start, "period_end", (json_int_t)h->r.period_end, "epsilon",
+                                    h->r.epsilon_milli / 1000.0, "total", (json_int_t)sr_flowreport_total(&h->r)));
   }
   free(held);
   sr_flownet_free(&fn);
@@ -256,22 +270,24 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
                                          "to_ms", i + 1 < s.nlat ? json_integer((json_int_t)s.edges[i]) : json_null(),
                                          "count", (json_int_t)s.latency[i], "ci95", interval(s.latency[i], half)));
   json_t *o = json_pack(
-    "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:{s:I, s:f, s:o}, s:{s:I, s:o}, s:o, s:o, "
-    "s:{s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}, s:o}",
-    "reports", (json_int_t)s.k, "reporting_nodes", (json_int_t)nodes, "other_layout", (json_int_t)other_layout,
-    "unparsable", (json_int_t)bad, "period_start", s.k ? json_integer((json_int_t)s.period_start) : json_null(),
-    "period_end", s.k ? json_integer((json_int_t)s.period_end) : json_null(), "epsilon_min",
-    s.k ? json_real(s.eps_min / 1000.0) : json_null(), "epsilon_max", s.k ? json_real(s.eps_max / 1000.0) : json_null(),
-    "se_bucket", se, "ci95_half_width", half, "total", "count", (json_int_t)total, "se", se_total, "ci95",
-    interval(total, SR_FLOWREPORT_Z95 * se_total), "skewed", "count", (json_int_t)s.skewed, "ci95",
-    interval(s.skewed, half), "hops", hops, "latency_ms", lat, "percentiles", "latency_ms", "p50", pct_lat(&s, fn.pct_lat[0]),
-    "p90", pct_lat(&s, fn.pct_lat[1]), "p99", pct_lat(&s, fn.pct_lat[2]), "hops", "p50", pct_hops(fn.pct_hops[0]), "p90",
-    pct_hops(fn.pct_hops[1]), "p99", pct_hops(fn.pct_hops[2]), "sources", sources);
+      "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:{s:I, s:f, s:o}, s:{s:I, s:o}, s:o, s:o, "
+      "s:{s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}, s:o}",
+      "reports", (json_int_t)s.k, "reporting_nodes", (json_int_t)nodes, "other_layout", (json_int_t)other_layout,
+      "unparsable", (json_int_t)bad, "period_start", s.k ? json_integer((json_int_t)s.period_start) : json_null(),
+      "period_end", s.k ? json_integer((json_int_t)s.period_end) : json_null(), "epsilon_min",
+      s.k ? json_real(s.eps_min / 1000.0) : json_null(), "epsilon_max",
+      s.k ? json_real(s.eps_max / 1000.0) : json_null(), "se_bucket", se, "ci95_half_width", half, "total", "count",
+      (json_int_t)total, "se", se_total, "ci95", interval(total, SR_FLOWREPORT_Z95 * se_total), "skewed", "count",
+      (json_int_t)s.skewed, "ci95", interval(s.skewed, half), "hops", hops, "latency_ms", lat, "percentiles",
+      "latency_ms", "p50", pct_lat(&s, fn.pct_lat[0]), "p90", pct_lat(&s, fn.pct_lat[1]), "p99",
+      pct_lat(&s, fn.pct_lat[2]), "hops", "p50", pct_hops(fn.pct_hops[0]), "p90", pct_hops(fn.pct_hops[1]), "p99",
+      pct_hops(fn.pct_hops[2]), "sources", sources);
   if (!o) return cli_fail(SR_EXIT_PROBLEM, "building the JSON failed");
   json_object_set_new(o, "later_version", json_integer((json_int_t)later));
   if (!s.k) {
-    static const char none[] = "no flow reports held: relays publish them by default, personal nodes with "
-                               "flow_report = yes; follow a reporting node (or join a relay) to replicate its reports";
+    static const char none[] =
+        "no flow reports held: relays publish them by default, personal nodes with "
+        "flow_report = yes; follow a reporting node (or join a relay) to replicate its reports";
     json_object_set_new(o, "message", json_string(none));
     if (!cli->json) {
       printf("%s%s\n", none, since_set ? " (or none ends after --since)" : "");
@@ -288,7 +304,8 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
          latest ? "latest per node" : "every report in the window");
   {
     char a[32], b[32];
-    printf("periods           %s .. %s\n", utc_text(s.period_start, a, sizeof(a)), utc_text(s.period_end, b, sizeof(b)));
+    printf("periods           %s .. %s\n", utc_text(s.period_start, a, sizeof(a)),
+           utc_text(s.period_end, b, sizeof(b)));
   }
   printf("entries received  %lld +- %.0f (95%%)   skewed %lld +- %.0f\n", (long long)total,
          SR_FLOWREPORT_Z95 * se_total, (long long)s.skewed, half);
@@ -313,10 +330,12 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   for (int i = 0; i < SR_FLOWNET_PCTS; i++) {
     int x = fn.pct_hops[i];
     if (x < 0) printf(" %s -", pn[i]);
-    else printf(" %s %d%s", pn[i], x, x == 16 ? "+" : "");
+    else
+      printf(" %s %d%s", pn[i], x, x == 16 ? "+" : "");
   }
   printf("\n");
-  if (other_layout) printf("%zu report%s with other latency buckets left out\n", other_layout, other_layout == 1 ? "" : "s");
+  if (other_layout)
+    printf("%zu report%s with other latency buckets left out\n", other_layout, other_layout == 1 ? "" : "s");
   if (later)
     printf("%zu report%s of a later format version left out (a newer seurone reads them)\n", later,
            later == 1 ? "" : "s");

@@ -36,14 +36,18 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   if (!have_key) {
     errno = 0; /* the system's reason, when creating fails, says more than "input/output error" */
     if ((rc = sr_identity_create(cli->home, sk)) != 0) {
-      code = cli_fail(SR_EXIT_ENV, "cannot create the identity in %s: %s (check that its parent directory exists and "
+      code = cli_fail(SR_EXIT_ENV,
+                      "cannot create the identity in %s: %s (check that its parent directory exists and "
                       "that you may write there)",
                       cli->home, rc == SR_EIO && errno ? strerror(errno) : sr_strerror(rc));
       goto cleanup;
     }
     created = 1;
   }
-  if (!st && !(st = cli_open_store(cli, 1))) { code = SR_EXIT_ENV; goto cleanup; }
+  if (!st && !(st = cli_open_store(cli, 1))) {
+    code = SR_EXIT_ENV;
+    goto cleanup;
+  }
   if ((rc = sr_store_set_self(st, sk + 32)) != 0) {
     code = cli_fail(SR_EXIT_ENV, "cannot record the identity in the store: %s", sr_strerror(rc));
     goto cleanup;
@@ -53,7 +57,8 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
     cli_json_print(json_pack("{s:s, s:o, s:b}", "id", hex, "home", cli_json_text(cli->home), "created", created));
   } else {
     printf("%s\n", hex);
-    fprintf(stderr, created ? "created a new identity and store in %s\n" : "%s was already initialised; nothing changed\n",
+    fprintf(stderr,
+            created ? "created a new identity and store in %s\n" : "%s was already initialised; nothing changed\n",
             cli->home);
   }
 cleanup:
@@ -69,7 +74,8 @@ int cmd_id(sr_cli_t *cli, int argc, char **argv) {
   if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
   sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (cli->json) cli_json_print(json_pack("{s:s}", "id", hex));
-  else printf("%s\n", hex);
+  else
+    printf("%s\n", hex);
   return 0;
 }
 
@@ -90,11 +96,11 @@ typedef struct {
 } type_spec_t;
 
 static const type_spec_t specs[] = {
-  {"about", {"--name", "--bio"}, {"--name"}, {NULL}},
-  {"contact", {"--who", "--state"}, {"--who", "--state"}, {NULL}},
-  {"project", {"--name", "--description", "--tag", "--url"}, {"--name"}, {NULL}},
-  {"membership", {"--project", "--role"}, {"--project", "--role"}, {NULL}},
-  {"share", {"--text", "--link", "--project", "--reshare"}, {NULL}, {"--text", "--link", "--reshare"}},
+    {"about", {"--name", "--bio"}, {"--name"}, {NULL}},
+    {"contact", {"--who", "--state"}, {"--who", "--state"}, {NULL}},
+    {"project", {"--name", "--description", "--tag", "--url"}, {"--name"}, {NULL}},
+    {"membership", {"--project", "--role"}, {"--project", "--role"}, {NULL}},
+    {"share", {"--text", "--link", "--project", "--reshare"}, {NULL}, {"--text", "--link", "--reshare"}},
 };
 
 /* Checks a resolved --who, --project or --reshare value against what the store
@@ -106,37 +112,54 @@ static int check_key(sr_store_t *st, const char *flag, const uint8_t *bin, json_
   sr_known_t k;
   char hex[65], msg[400] = "";
   int rc = sr_store_what_is(st, bin, &k);
-  if (rc) return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  if (rc)
+    return cli_fail(SR_EXIT_ENV, "reading the store failed: %s",
+                    rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   sr_hex_encode(bin, 32, hex);
   hex[16] = '\0'; /* as `seurone log` shows ids */
   if (strcmp(flag, "--who") == 0) {
     if (k.self)
-      return cli_fail(SR_EXIT_USAGE, "--who is your own key: a contact entry is about someone else (you cannot follow, "
+      return cli_fail(SR_EXIT_USAGE,
+                      "--who is your own key: a contact entry is about someone else (you cannot follow, "
                       "unfollow or block yourself); nothing was published");
     if (k.project || k.entry)
-      return cli_fail(SR_EXIT_USAGE, "--who %s... is %s, not a person's key (a person's key is what `seurone id` prints "
-                      "on their node); nothing was published", hex, k.project ? "a project id" : "the id of an entry");
+      return cli_fail(SR_EXIT_USAGE,
+                      "--who %s... is %s, not a person's key (a person's key is what `seurone id` prints "
+                      "on their node); nothing was published",
+                      hex, k.project ? "a project id" : "the id of an entry");
     if (!k.authored)
-      snprintf(msg, sizeof(msg), "--who %s...: this node holds no entry by that key; if it is a typo, publish the "
-               "contact again with the right key (their log may also simply not have arrived yet)", hex);
+      snprintf(msg, sizeof(msg),
+               "--who %s...: this node holds no entry by that key; if it is a typo, publish the "
+               "contact again with the right key (their log may also simply not have arrived yet)",
+               hex);
   } else if (strcmp(flag, "--project") == 0) {
     if (k.person)
-      return cli_fail(SR_EXIT_USAGE, "--project %s... is a person's key, not a project id (the id of their project "
-                      "entry: `seurone graph` lists projects); nothing was published", hex);
+      return cli_fail(SR_EXIT_USAGE,
+                      "--project %s... is a person's key, not a project id (the id of their project "
+                      "entry: `seurone graph` lists projects); nothing was published",
+                      hex);
     if (k.entry && strcmp(k.entry_type, "project") != 0)
-      return cli_fail(SR_EXIT_USAGE, "--project %s... is the id of a%s %s entry, not of a project entry; nothing was "
-                      "published", hex, strchr("aeiou", k.entry_type[0]) && k.entry_type[0] ? "n" : "",
+      return cli_fail(SR_EXIT_USAGE,
+                      "--project %s... is the id of a%s %s entry, not of a project entry; nothing was "
+                      "published",
+                      hex, strchr("aeiou", k.entry_type[0]) && k.entry_type[0] ? "n" : "",
                       k.entry_type[0] ? k.entry_type : "stored");
     if (!k.project_held)
-      snprintf(msg, sizeof(msg), "--project %s...: this node holds no project entry with that id; if it is a typo, "
-               "publish again with the right id (the project entry may also simply not have arrived yet)", hex);
+      snprintf(msg, sizeof(msg),
+               "--project %s...: this node holds no project entry with that id; if it is a typo, "
+               "publish again with the right id (the project entry may also simply not have arrived yet)",
+               hex);
   } else {
     if (k.person)
-      return cli_fail(SR_EXIT_USAGE, "--reshare %s... is a person's key, not an entry id (`seurone log AUTHOR` shows "
-                      "their entries' ids); nothing was published", hex);
+      return cli_fail(SR_EXIT_USAGE,
+                      "--reshare %s... is a person's key, not an entry id (`seurone log AUTHOR` shows "
+                      "their entries' ids); nothing was published",
+                      hex);
     if (!k.entry)
-      snprintf(msg, sizeof(msg), "--reshare %s...: this node does not hold that entry; if it is a typo, publish "
-               "again with the right id (the entry may also simply not have arrived yet)", hex);
+      snprintf(msg, sizeof(msg),
+               "--reshare %s...: this node does not hold that entry; if it is a typo, publish "
+               "again with the right id (the entry may also simply not have arrived yet)",
+               hex);
   }
   if (msg[0]) {
     fprintf(stderr, "seurone: warning: %s\n", msg);
@@ -153,8 +176,10 @@ static int put_keys(sr_cli_t *cli, const type_spec_t *spec, const char *const *v
   int rc = 0;
   for (int f = 0; f < 6 && spec->flags[f] && !rc; f++) {
     const char *flag = spec->flags[f];
-    int kind = strcmp(flag, "--who") == 0 ? SR_FIND_PERSON : strcmp(flag, "--project") == 0 ? SR_FIND_PROJECT
-               : strcmp(flag, "--reshare") == 0 ? SR_FIND_ENTRY : 0;
+    int kind = strcmp(flag, "--who") == 0       ? SR_FIND_PERSON
+               : strcmp(flag, "--project") == 0 ? SR_FIND_PROJECT
+               : strcmp(flag, "--reshare") == 0 ? SR_FIND_ENTRY
+                                                : 0;
     int k = kind == SR_FIND_PERSON ? KEY_WHO : kind == SR_FIND_PROJECT ? KEY_PROJECT : KEY_RESHARE;
     if (!kind || !vals[f]) continue;
     if (!st && !(st = cli_open_store(cli, 0))) return SR_EXIT_ENV;
@@ -188,7 +213,8 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
       int code = sr_control_reply_code(reply);
       if (code != 0) {
         const char *e = json_string_value(json_object_get(reply, "error"));
-        rc = cli_fail(code == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s", e ? e : sr_strerror(code));
+        rc = cli_fail(code == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
+                      e ? e : sr_strerror(code));
       } else if (!rid || !json_is_integer(rseq)) {
         rc = cli_fail(SR_EXIT_ENV, "the running node's reply had no id: check `seurone log` before publishing again");
       } else {
@@ -199,8 +225,10 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
       return rc;
     }
     if (rc != SR_ENONODE) /* not knowing whether the node published, do not risk writing it twice */
-      return cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket (%s): check "
-                      "`seurone log` before publishing again, or stop the node", cli->home, sr_strerror(rc));
+      return cli_fail(SR_EXIT_ENV,
+                      "the node running in %s did not answer on its control socket (%s): check "
+                      "`seurone log` before publishing again, or stop the node",
+                      cli->home, sr_strerror(rc));
     ts = cli_now_ms();
   }
   if (!(sk = cli_load_key(cli))) return SR_EXIT_ENV;
@@ -210,9 +238,13 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
   }
   rc = sr_store_publish(st, sk, type, content, len, ts, cli_now_ms(), id, seq, why, sizeof(why));
   sodium_free(sk); /* wipes it */
-  if (rc) rc = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
-                        why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
-  else sr_hex_encode(id, SR_ID_BYTES, idhex);
+  if (rc)
+    rc = cli_fail(rc == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
+                  why[0]            ? why
+                  : rc == SR_ESTORE ? sr_store_errmsg(st)
+                                    : sr_strerror(rc));
+  else
+    sr_hex_encode(id, SR_ID_BYTES, idhex);
   sr_store_close(st);
   return rc;
 }
@@ -229,7 +261,8 @@ static int build(const type_spec_t *spec, const char *const *vals, const char *c
                  const keys_t *keys, uint8_t *out, size_t cap, size_t *len) {
   const char *t = spec->type, *v;
   const uint8_t *project = keys->have[KEY_PROJECT] ? keys->bin[KEY_PROJECT] : NULL;
-  if (strcmp(t, "about") == 0) return sr_content_about(val(spec, vals, "--name"), val(spec, vals, "--bio"), out, cap, len);
+  if (strcmp(t, "about") == 0)
+    return sr_content_about(val(spec, vals, "--name"), val(spec, vals, "--bio"), out, cap, len);
   if (strcmp(t, "contact") == 0) {
     v = val(spec, vals, "--state");
     return sr_content_contact(keys->bin[KEY_WHO], sr_contact_state_parse(v, strlen(v)), out, cap, len);
@@ -261,7 +294,8 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   if (argc < 2) return cli_usage(me, SR_EXIT_USAGE);
   for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
     if (strcmp(specs[i].type, argv[1]) == 0) spec = &specs[i];
-  if (!spec) return cli_fail(SR_EXIT_USAGE, "unknown type '%s': publish about, contact, project, membership or share", argv[1]);
+  if (!spec)
+    return cli_fail(SR_EXIT_USAGE, "unknown type '%s': publish about, contact, project, membership or share", argv[1]);
 
   for (int i = 2; i < argc; i++) {
     int matched = 0, r;
@@ -282,7 +316,8 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
         vals[f] = v;
       }
     }
-    if (!matched) return cli_fail(SR_EXIT_USAGE, "publish %s does not take '%s' (see seurone publish --help)", spec->type, argv[i]);
+    if (!matched)
+      return cli_fail(SR_EXIT_USAGE, "publish %s does not take '%s' (see seurone publish --help)", spec->type, argv[i]);
   }
   for (int r = 0; r < 3 && spec->required[r]; r++) {
     int have = 0;
@@ -324,7 +359,8 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   }
   if ((exit_code = cli_publish(cli, spec->type, content, len, ts_flag ? ts : 0, hex, &seq))) goto cleanup;
   if (cli->json) cli_json_print(json_pack("{s:s, s:I, s:O}", "id", hex, "seq", (json_int_t)seq, "warnings", warnings));
-  else printf("%s\n", hex);
+  else
+    printf("%s\n", hex);
 cleanup:
   json_decref(warnings);
   return exit_code;

@@ -51,16 +51,16 @@ static int m_clustering(const sr_graph_t *g, double *out, void *o) {
   int rc = sr_metric_clustering(g, out);
   return rc < 0 ? rc : 0;
 }
-#define INT_METRIC(fname, call)                                          \
-  static int fname(const sr_graph_t *g, double *out, void *o) {          \
-    uint32_t *u = malloc((g->n ? g->n : 1) * sizeof(*u));                \
-    int rc;                                                              \
-    (void)o;                                                             \
-    if (!u) return SR_ENOMEM;                                            \
-    rc = call;                                                           \
-    if (rc >= 0) widen(g, out, u);                                       \
-    free(u);                                                             \
-    return rc < 0 ? rc : 0;                                              \
+#define INT_METRIC(fname, call)                                                                                        \
+  static int fname(const sr_graph_t *g, double *out, void *o) {                                                        \
+    uint32_t *u = malloc((g->n ? g->n : 1) * sizeof(*u));                                                              \
+    int rc;                                                                                                            \
+    (void)o;                                                                                                           \
+    if (!u) return SR_ENOMEM;                                                                                          \
+    rc = call;                                                                                                         \
+    if (rc >= 0) widen(g, out, u);                                                                                     \
+    free(u);                                                                                                           \
+    return rc < 0 ? rc : 0;                                                                                            \
   }
 INT_METRIC(m_kcore, sr_metric_kcore(g, u))
 INT_METRIC(m_wcc, sr_metric_wcc(g, u))
@@ -98,16 +98,16 @@ typedef struct {
 } metric_t;
 
 static const metric_t metrics[] = {
-  {"in-degree", m_in_degree, 1, "dict(G.in_degree())"},
-  {"out-degree", m_out_degree, 1, "dict(G.out_degree())"},
-  {"pagerank", m_pagerank, 0, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
-  {"betweenness", m_betweenness, 0, "nx.betweenness_centrality(G) (--pivots K: k=K sampled sources, --seed)"},
-  {"harmonic", m_harmonic, 0, "nx.harmonic_centrality(G)"},
-  {"kcore", m_kcore, 1, "nx.core_number(G.to_undirected())"},
-  {"clustering", m_clustering, 0, "nx.clustering(G.to_undirected())"},
-  {"wcc", m_wcc, 1, "weakly connected component label (partition = nx.weakly_connected_components(G))"},
-  {"scc", m_scc, 1, "strongly connected component label (partition = nx.strongly_connected_components(G))"},
-  {"communities", m_communities, 1, "Louvain community label on G.to_undirected() (--seed); modularity printed"},
+    {"in-degree", m_in_degree, 1, "dict(G.in_degree())"},
+    {"out-degree", m_out_degree, 1, "dict(G.out_degree())"},
+    {"pagerank", m_pagerank, 0, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
+    {"betweenness", m_betweenness, 0, "nx.betweenness_centrality(G) (--pivots K: k=K sampled sources, --seed)"},
+    {"harmonic", m_harmonic, 0, "nx.harmonic_centrality(G)"},
+    {"kcore", m_kcore, 1, "nx.core_number(G.to_undirected())"},
+    {"clustering", m_clustering, 0, "nx.clustering(G.to_undirected())"},
+    {"wcc", m_wcc, 1, "weakly connected component label (partition = nx.weakly_connected_components(G))"},
+    {"scc", m_scc, 1, "strongly connected component label (partition = nx.strongly_connected_components(G))"},
+    {"communities", m_communities, 1, "Louvain community label on G.to_undirected() (--seed); modularity printed"},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -157,16 +157,18 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   if (piv_s && (!parse_whole(piv_s, &u) || u > UINT32_MAX))
     return cli_fail(SR_EXIT_USAGE, "--pivots must be a whole number of sample sources (0: exact)");
   if (piv_s) mo.pivots = (uint32_t)u;
-  if (seed_s && !parse_whole(seed_s, &u))
-    return cli_fail(SR_EXIT_USAGE, "--seed must be a whole number (0 .. 2^64-1)");
+  if (seed_s && !parse_whole(seed_s, &u)) return cli_fail(SR_EXIT_USAGE, "--seed must be a whole number (0 .. 2^64-1)");
   if (seed_s) mo.seed = u;
   if (mo.damping <= 0 || mo.damping >= 1 || mo.tol <= 0)
     return cli_fail(SR_EXIT_USAGE, "--damping must be between 0 and 1, --tol above 0");
   if (graph_s) {
     if (!strcmp(graph_s, "contact")) view = SR_VIEW_CONTACT;
-    else if (!strcmp(graph_s, "membership")) view = SR_VIEW_MEMBERSHIP;
-    else if (!strcmp(graph_s, "projects")) view = SR_VIEW_PROJECTS;
-    else return cli_fail(SR_EXIT_USAGE, "--graph must be contact, membership or projects");
+    else if (!strcmp(graph_s, "membership"))
+      view = SR_VIEW_MEMBERSHIP;
+    else if (!strcmp(graph_s, "projects"))
+      view = SR_VIEW_PROJECTS;
+    else
+      return cli_fail(SR_EXIT_USAGE, "--graph must be contact, membership or projects");
   }
   if (!name) {
     if (cli->json) {
@@ -231,7 +233,8 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
       cli_text_cell(stdout, nm, strlen(nm), 24); /* someone's name: escaped, cut and padded by columns */
       putchar(' ');
       if (m->integer) printf("%.0f\n", val[v]);
-      else printf("%.6f\n", val[v]);
+      else
+        printf("%.6f\n", val[v]);
     }
   }
   if (cli->json) cli_json_print(arr);

@@ -16,14 +16,17 @@ int cli_node_address(sr_cli_t *cli, const char *listen, char *out, size_t cap) {
   if (listen && sr_config_parse_hostport(listen, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port))
     return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::1]:PORT), got '%s'", listen);
   if (cfg.listen_port == 0)
-    return cli_fail(SR_EXIT_ENV, "%s listens on port 0 (any free port), so its address is known only while it runs: "
+    return cli_fail(SR_EXIT_ENV,
+                    "%s listens on port 0 (any free port), so its address is known only while it runs: "
                     "start it with `seurone run`, or set a port with listen = HOST:PORT in %s/config",
                     listen ? "--listen" : "the config", cli->home);
   if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
   /* A host name in listen: the IP the node will bind, as it will advertise it. */
   if ((rc = sr_net_listen_ip(cfg.listen_host, ip, sizeof(ip)))) {
-    return cli_fail(SR_EXIT_ENV, "listen host '%s' is neither an IP address nor a host name this machine resolves: "
-                    "use an IP address in `listen` of %s/config", cfg.listen_host, cli->home);
+    return cli_fail(SR_EXIT_ENV,
+                    "listen host '%s' is neither an IP address nor a host name this machine resolves: "
+                    "use an IP address in `listen` of %s/config",
+                    cfg.listen_host, cli->home);
   }
   if (cfg.advertise[0]) snprintf(host, sizeof(host), "%s", cfg.advertise);
   else if ((rc = sr_net_advertise_host(ip, host, sizeof(host)))) {

@@ -35,13 +35,15 @@ int cmd_run(sr_cli_t *cli, int argc, char **argv) {
     if (r < 0) return SR_EXIT_USAGE;
     if (r) {
       if (sr_config_parse_hostport(o.listen, host, sizeof(host), &port))
-        return cli_fail(SR_EXIT_USAGE, "--listen must be HOST:PORT (IPv6 as [::]:PORT; port 0 picks a free one), got '%s'",
-                        o.listen);
+        return cli_fail(SR_EXIT_USAGE,
+                        "--listen must be HOST:PORT (IPv6 as [::]:PORT; port 0 picks a free one), got '%s'", o.listen);
       continue;
     }
     if (!strcmp(argv[i], "--relay")) o.relay = 1;
-    else if (!strcmp(argv[i], "--json-log")) o.json_log = 1;
-    else return cli_fail(SR_EXIT_USAGE, "run: unexpected '%s' (see seurone run --help)", argv[i]);
+    else if (!strcmp(argv[i], "--json-log"))
+      o.json_log = 1;
+    else
+      return cli_fail(SR_EXIT_USAGE, "run: unexpected '%s' (see seurone run --help)", argv[i]);
   }
   /* sr_node_run prints why it could not start. */
   return sr_node_run(&o) ? SR_EXIT_ENV : SR_EXIT_OK;
@@ -55,8 +57,10 @@ static int node_call(sr_cli_t *cli, json_t *req, json_t **reply) {
   int rc = sr_control_call(cli->home, req, reply, CALL_TIMEOUT_MS);
   json_decref(req);
   if (rc && rc != SR_ENONODE)
-    cli_fail(SR_EXIT_ENV, "the node running in %s did not answer on its control socket: %s (is it stuck? `kill -TERM` "
-             "the pid in %s/run.json)", cli->home, sr_strerror(rc), cli->home);
+    cli_fail(SR_EXIT_ENV,
+             "the node running in %s did not answer on its control socket: %s (is it stuck? `kill -TERM` "
+             "the pid in %s/run.json)",
+             cli->home, sr_strerror(rc), cli->home);
   return rc;
 }
 
@@ -78,15 +82,21 @@ static const char *jstr(json_t *o, const char *key, const char *dflt) {
 static void span(uint64_t then_ms, char *out, size_t cap) {
   uint64_t now = cli_now_ms(), s = now > then_ms ? (now - then_ms) / 1000 : 0;
   if (s < 120) snprintf(out, cap, "%llu s", (unsigned long long)s);
-  else if (s < 7200) snprintf(out, cap, "%llu min", (unsigned long long)(s / 60));
-  else if (s < 172800) snprintf(out, cap, "%llu h", (unsigned long long)(s / 3600));
-  else snprintf(out, cap, "%llu d", (unsigned long long)(s / 86400));
+  else if (s < 7200)
+    snprintf(out, cap, "%llu min", (unsigned long long)(s / 60));
+  else if (s < 172800)
+    snprintf(out, cap, "%llu h", (unsigned long long)(s / 3600));
+  else
+    snprintf(out, cap, "%llu d", (unsigned long long)(s / 86400));
 }
 
 /* "12 s ago", "3 min ago", "never". */
 static void age(uint64_t then_ms, char *out, size_t cap) {
   char d[32];
-  if (!then_ms) { snprintf(out, cap, "never"); return; }
+  if (!then_ms) {
+    snprintf(out, cap, "never");
+    return;
+  }
   span(then_ms, d, sizeof(d));
   snprintf(out, cap, "%s ago", d);
 }
@@ -123,9 +133,8 @@ static void print_pushsum(json_t *ps) {
   if (!json_is_object(ps)) return;
   printf("network   ");
   if (json_is_number(size))
-    printf("~%.1f nodes, per node %.1f entries, %.1f sessions, %.1f entries/min (epoch %lld)",
-           json_number_value(size), json_number_value(json_object_get(avg, "entries")),
-           json_number_value(json_object_get(avg, "sessions")),
+    printf("~%.1f nodes, per node %.1f entries, %.1f sessions, %.1f entries/min (epoch %lld)", json_number_value(size),
+           json_number_value(json_object_get(avg, "entries")), json_number_value(json_object_get(avg, "sessions")),
            json_number_value(json_object_get(avg, "entries_per_min")), jint(ps, "epoch"));
   else
     printf("size not estimated yet (push-sum needs one whole epoch of %lld s)", jint(ps, "epoch_s"));
@@ -151,8 +160,10 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     if (!(s = offline_status(cli, &cfg))) return SR_EXIT_ENV;
     /* Scripts test the exit code: "no node" is an environment problem (3), but
      * the store summary is still printed, as JSON too. */
-    fprintf(stderr, "seurone: no node is running in %s: start it with `seurone --home %s run` (it runs in the "
-            "foreground; keep it running in its own terminal or a service)\n", cli->home, cli->home);
+    fprintf(stderr,
+            "seurone: no node is running in %s: start it with `seurone --home %s run` (it runs in the "
+            "foreground; keep it running in its own terminal or a service)\n",
+            cli->home, cli->home);
   } else if (rc) {
     return SR_EXIT_ENV;
   } else if (sr_control_reply_code(s)) {
@@ -175,15 +186,16 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     printf("state     not running (start it with `seurone run`)\n");
   } else {
     long long up = jint(s, "uptime_s");
-    printf("state     running%s, up %lld h %02lld min %02lld s\n", json_is_true(json_object_get(s, "relay")) ? " as a relay" : "",
-           up / 3600, up / 60 % 60, up % 60);
+    printf("state     running%s, up %lld h %02lld min %02lld s\n",
+           json_is_true(json_object_get(s, "relay")) ? " as a relay" : "", up / 3600, up / 60 % 60, up % 60);
     printf("address   %s\n", jstr(s, "address", "?"));
-    printf("entries   %lld in, %lld out, %lld duplicate%s, %lld rejected\n", jint(s, "entries_in"), jint(s, "entries_out"),
-           jint(s, "duplicates"), jint(s, "duplicates") == 1 ? "" : "s", jint(s, "rejected"));
+    printf("entries   %lld in, %lld out, %lld duplicate%s, %lld rejected\n", jint(s, "entries_in"),
+           jint(s, "entries_out"), jint(s, "duplicates"), jint(s, "duplicates") == 1 ? "" : "s", jint(s, "rejected"));
     printf("traffic   %lld byte%s in, %lld byte%s out\n", jint(s, "bytes_in"), jint(s, "bytes_in") == 1 ? "" : "s",
            jint(s, "bytes_out"), jint(s, "bytes_out") == 1 ? "" : "s");
     if (json_object_get(s, "scope_authors"))
-      printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"), jint(s, "scope_authors") == 1 ? "" : "s");
+      printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"),
+             jint(s, "scope_authors") == 1 ? "" : "s");
     print_pushsum(json_object_get(s, "pushsum"));
   }
   printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
@@ -193,7 +205,10 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     printf("\n%-8s %-10s %-10s %s\n", "DIR", "IN", "OUT", "PEER");
     json_array_foreach(peers, i, p) {
       const char *dir = jstr(p, "direction", "?");
-      printf("%-8s %-10lld %-10lld %s  %s\n", !strcmp(dir, "outbound") ? "out" : !strcmp(dir, "inbound") ? "in" : dir,
+      printf("%-8s %-10lld %-10lld %s  %s\n",
+             !strcmp(dir, "outbound")  ? "out"
+             : !strcmp(dir, "inbound") ? "in"
+                                       : dir,
              jint(p, "entries_in"), jint(p, "entries_out"), jstr(p, "key", "?"), jstr(p, "address", ""));
     }
   }
@@ -213,16 +228,21 @@ static int peer_json_cb(void *ctx, const sr_peer_rec_t *p) {
 static void addr_note(json_t *a, char *out, size_t cap) {
   long long fails = jint(a, "failures");
   if (fails) snprintf(out, cap, "  (failed %lld time%s in a row)", fails, fails == 1 ? "" : "s");
-  else if (!jint(a, "last_ok")) snprintf(out, cap, "  (not tried yet)");
-  else out[0] = '\0';
+  else if (!jint(a, "last_ok"))
+    snprintf(out, cap, "  (not tried yet)");
+  else
+    out[0] = '\0';
 }
 
 int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
   json_t *r = NULL, *peers, *p;
   size_t i;
   int rc;
-  if (argc > 1) return cli_fail(SR_EXIT_USAGE, "peers takes no arguments besides --json: got '%s' (to add one: seurone "
-                                "peer add ADDRESS)", argv[1]);
+  if (argc > 1)
+    return cli_fail(SR_EXIT_USAGE,
+                    "peers takes no arguments besides --json: got '%s' (to add one: seurone "
+                    "peer add ADDRESS)",
+                    argv[1]);
   rc = node_call(cli, json_pack("{s:s}", "cmd", "peers"), &r);
   if (rc == 0) {
     if (sr_control_reply_code(r)) {
@@ -262,8 +282,10 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
     return SR_EXIT_OK;
   }
   if (json_array_size(peers) == 0) {
-    fprintf(stderr, "no peers yet: `seurone peer add ADDRESS`, a `bootstrap = ADDRESS` line in %s/config, or "
-            "`seurone invite accept -` (then paste the code)\n", cli->home);
+    fprintf(stderr,
+            "no peers yet: `seurone peer add ADDRESS`, a `bootstrap = ADDRESS` line in %s/config, or "
+            "`seurone invite accept -` (then paste the code)\n",
+            cli->home);
     json_decref(peers);
     return SR_EXIT_OK;
   }
@@ -284,7 +306,10 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
     } else {
       age(ls > 0 ? (uint64_t)ls : 0, seen, sizeof(seen));
     }
-    printf("%-5s %-9s %-8lld %-21s ", !connected ? "-" : !strcmp(dir, "inbound") ? "in" : "out",
+    printf("%-5s %-9s %-8lld %-21s ",
+           !connected                ? "-"
+           : !strcmp(dir, "inbound") ? "in"
+                                     : "out",
            jstr(p, "source", "?"), jint(p, "failures"), seen);
     if (json_array_size(addrs) == 0) printf("%s  (no address)\n", jstr(p, "key", "?"));
     /* Every address, in the order the node dials them. */
@@ -315,8 +340,10 @@ static int peer_add(sr_cli_t *cli, int argc, char **argv) {
   if (argc != 3) return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS (one address)");
   const char *addr = argv[2];
   if ((rc = sr_net_address_parse(addr, host, sizeof(host), &port, key)))
-    return cli_fail(SR_EXIT_USAGE, "'%s' is not a seurone address: %s; it looks like seurone://HOST:PORT/KEY, as "
-                    "`seurone address` prints it on the other node", addr, sr_strerror(rc));
+    return cli_fail(SR_EXIT_USAGE,
+                    "'%s' is not a seurone address: %s; it looks like seurone://HOST:PORT/KEY, as "
+                    "`seurone address` prints it on the other node",
+                    addr, sr_strerror(rc));
   if (cli_load_pk(cli, pk)) return SR_EXIT_ENV;
   self = memcmp(pk, key, SR_KEY_BYTES) == 0;
   if (self) return cli_fail(SR_EXIT_USAGE, "%s is this node's own address: add the address of another node", addr);
@@ -336,17 +363,18 @@ static int peer_add(sr_cli_t *cli, int argc, char **argv) {
     sr_store_t *st = cli_open_store(cli, 0);
     if (!st) return SR_EXIT_ENV;
     rc = sr_store_peer_give(st, key, addr, SR_PEER_MANUAL);
-    if (rc) cli_fail(SR_EXIT_ENV, "cannot save the peer in the store of %s: %s", cli->home,
-                     rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    if (rc)
+      cli_fail(SR_EXIT_ENV, "cannot save the peer in the store of %s: %s", cli->home,
+               rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     if (rc) return SR_EXIT_ENV;
   } else {
     return SR_EXIT_ENV;
   }
-  if (cli->json)
-    cli_json_print(json_pack("{s:s, s:s, s:b}", "address", addr, "key", hex, "dialing", running));
+  if (cli->json) cli_json_print(json_pack("{s:s, s:s, s:b}", "address", addr, "key", hex, "dialing", running));
   else
-    printf("added %s; %s\n", addr, running ? "the node is dialing it now" : "the node dials it when it runs (`seurone run`)");
+    printf("added %s; %s\n", addr,
+           running ? "the node is dialing it now" : "the node dials it when it runs (`seurone run`)");
   return SR_EXIT_OK;
 }
 
@@ -359,7 +387,8 @@ static int peer_remove_store(sr_cli_t *cli, const uint8_t *key, const char *hex,
   if (!st) return SR_EXIT_ENV;
   rc = sr_store_peer_get(st, key, &rec);
   if (rc == SR_ENOTFOUND) {
-    code = cli_fail(SR_EXIT_PROBLEM, "%.16s… is not in the peer table of %s (`seurone peers` lists it)", hex, cli->home);
+    code =
+        cli_fail(SR_EXIT_PROBLEM, "%.16s… is not in the peer table of %s (`seurone peers` lists it)", hex, cli->home);
   } else if (rc == 0 && addr && sr_peer_addr_remove(&rec, addr) != 0) {
     code = cli_fail(SR_EXIT_PROBLEM, "the peer %.16s… has no address '%s' (`seurone peers` lists its addresses)", hex,
                     addr);
@@ -381,7 +410,8 @@ static int in_bootstrap(sr_cli_t *cli, const char *hex, const char *addr) {
   if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return 0;
   for (int i = 0; i < cfg.nbootstrap; i++) {
     size_t n = strlen(cfg.bootstrap[i]);
-    if (addr ? !strcmp(cfg.bootstrap[i], addr) : n >= SR_HEX_KEY_LEN && !strcmp(cfg.bootstrap[i] + n - SR_HEX_KEY_LEN, hex))
+    if (addr ? !strcmp(cfg.bootstrap[i], addr)
+             : n >= SR_HEX_KEY_LEN && !strcmp(cfg.bootstrap[i] + n - SR_HEX_KEY_LEN, hex))
       return 1;
   }
   return 0;
@@ -401,8 +431,10 @@ static int peer_remove(sr_cli_t *cli, int argc, char **argv) {
                       sr_strerror(rc));
     addr = argv[2];
   } else if (sr_hex_decode(argv[2], key, sizeof(key)) != 0) {
-    return cli_fail(SR_EXIT_USAGE, "'%s' is neither a peer's key (64 hex digits) nor one of its addresses "
-                    "(seurone://HOST:PORT/KEY): `seurone peers --json` lists both", argv[2]);
+    return cli_fail(SR_EXIT_USAGE,
+                    "'%s' is neither a peer's key (64 hex digits) nor one of its addresses "
+                    "(seurone://HOST:PORT/KEY): `seurone peers --json` lists both",
+                    argv[2]);
   }
   sr_hex_encode(key, SR_KEY_BYTES, hex);
   req = json_pack("{s:s, s:s}", "cmd", "peer_remove", "key", hex);
@@ -435,15 +467,18 @@ static int peer_remove(sr_cli_t *cli, int argc, char **argv) {
   }
   if (connected) fprintf(stderr, "note: the node's live session with it goes on until it ends\n");
   if (in_bootstrap(cli, hex, addr))
-    fprintf(stderr, "note: %s/config has a `bootstrap` line for it: the node adds it again at its next start unless "
-            "you delete that line\n", cli->home);
+    fprintf(stderr,
+            "note: %s/config has a `bootstrap` line for it: the node adds it again at its next start unless "
+            "you delete that line\n",
+            cli->home);
   return SR_EXIT_OK;
 }
 
 int cmd_peer(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "add")) return peer_add(cli, argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "remove")) return peer_remove(cli, argc, argv);
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone peer add ADDRESS | seurone peer remove KEY|ADDRESS (`seurone peers` "
+  return cli_fail(SR_EXIT_USAGE,
+                  "usage: seurone peer add ADDRESS | seurone peer remove KEY|ADDRESS (`seurone peers` "
                   "lists the peer table)");
 }
 
@@ -474,20 +509,25 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
     snprintf(address, sizeof(address), "%s", jstr(s, "address", ""));
     json_decref(s);
     if (!relay)
-      return cli_fail(SR_EXIT_PROBLEM, "the node running in %s is not a relay, so it would refuse the invite: stop it and "
-                      "start it again with `seurone run --relay` (or put relay = yes in %s/config)", cli->home, cli->home);
+      return cli_fail(SR_EXIT_PROBLEM,
+                      "the node running in %s is not a relay, so it would refuse the invite: stop it and "
+                      "start it again with `seurone run --relay` (or put relay = yes in %s/config)",
+                      cli->home, cli->home);
   } else {
     json_decref(s);
     if ((rc = cli_node_address(cli, NULL, address, sizeof(address))) != 0) return rc;
     if (!cfg.relay)
-      fprintf(stderr, "note: %s is not configured as a relay; the invite works once the node runs with `seurone run "
-              "--relay` (or relay = yes in the config)\n", cli->home);
+      fprintf(stderr,
+              "note: %s is not configured as a relay; the invite works once the node runs with `seurone run "
+              "--relay` (or relay = yes in the config)\n",
+              cli->home);
   }
   if (running) {
     /* The running node owns its store: it stores the invite. */
     json_t *r = NULL;
     const char *hex;
-    if (node_call(cli, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", (json_int_t)uses), &r)) return SR_EXIT_ENV;
+    if (node_call(cli, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", (json_int_t)uses), &r))
+      return SR_EXIT_ENV;
     if (sr_control_reply_code(r)) {
       rc = node_refused(r, "invite create");
       json_decref(r);
@@ -523,8 +563,10 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   } else {
     printf("%s\n", code);
     if (cli_tty())
-      fprintf(stderr, "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
-              "-` and paste it\n", (unsigned long long)uses, uses == 1 ? "" : "s");
+      fprintf(stderr,
+              "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
+              "-` and paste it\n",
+              (unsigned long long)uses, uses == 1 ? "" : "s");
   }
   sodium_memzero(code, sizeof(code));
   return SR_EXIT_OK;
@@ -549,7 +591,10 @@ static int read_code(int fd, char *code, size_t cap) {
   size_t a = 0;
   while (a < n && isspace((unsigned char)buf[a])) a++;
   while (n > a && isspace((unsigned char)buf[n - 1])) n--;
-  if (n - a >= cap || n == sizeof(buf)) { rc = 1; goto out; }
+  if (n - a >= cap || n == sizeof(buf)) {
+    rc = 1;
+    goto out;
+  }
   memcpy(code, buf + a, n - a);
   code[n - a] = '\0';
 out:
@@ -565,10 +610,13 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   const char *why, *file = NULL;
   int rc;
   if (argc == 4 && !strcmp(argv[2], "--file")) file = argv[3];
-  else if (argc == 3 && !strncmp(argv[2], "--file=", 7)) file = argv[2] + 7;
-  else if (argc == 3 && !strcmp(argv[2], "-")) file = "-";
+  else if (argc == 3 && !strncmp(argv[2], "--file=", 7))
+    file = argv[2] + 7;
+  else if (argc == 3 && !strcmp(argv[2], "-"))
+    file = "-";
   else if (argc != 3)
-    return cli_fail(SR_EXIT_USAGE, "usage: seurone invite accept - (the code on standard input), "
+    return cli_fail(SR_EXIT_USAGE,
+                    "usage: seurone invite accept - (the code on standard input), "
                     "seurone invite accept --file FILE, or seurone invite accept CODE");
   if (file) {
     /* From standard input or a file: the code never appears in the process's
@@ -578,15 +626,19 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
     if (fd == 0 && isatty(0)) fprintf(stderr, "paste the invite code, then press Enter and Ctrl-D:\n");
     rc = read_code(fd, code, sizeof(code));
     if (fd != 0) close(fd);
-    if (rc < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", fd ? file : "standard input", strerror(errno));
-    if (rc > 0) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+    if (rc < 0)
+      return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", fd ? file : "standard input",
+                      strerror(errno));
+    if (rc > 0)
+      return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
   } else {
     /* Pasted codes often carry a space or a newline around them. */
     const char *s = argv[2];
     while (isspace((unsigned char)*s)) s++;
     size_t n = strlen(s);
     while (n && isspace((unsigned char)s[n - 1])) n--;
-    if (n >= sizeof(code)) return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+    if (n >= sizeof(code))
+      return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
     memcpy(code, s, n);
     code[n] = '\0';
     /* Out of /proc/PID/cmdline from here on (it was there until now: say so
@@ -610,7 +662,8 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sodium_memzero(code, sizeof(code));
   /* A refusal, or a network the config does not allow: err is the whole sentence. */
   if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
-  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL || rc == SR_EIDENTITY)
+  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL ||
+      rc == SR_EIDENTITY)
     return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
   /* err names the relay and what went wrong (invite.c): not said twice. */
   if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));
@@ -624,11 +677,15 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
       printf("this relay is on a closed network: its network key is now in %s/config (network_key)\n", cli->home);
   }
   if (joined.restart_needed)
-    fprintf(stderr, "the node running in %s still uses the old network key and cannot reach the relay: restart "
-            "it (stop it with Ctrl-C, then `seurone run` again)\n", cli->home);
+    fprintf(stderr,
+            "the node running in %s still uses the old network key and cannot reach the relay: restart "
+            "it (stop it with Ctrl-C, then `seurone run` again)\n",
+            cli->home);
   if (joined.refused[0])
-    fprintf(stderr, "the node running in %s did not start dialing the relay (it said: %s); it dials it at its next "
-            "start (stop it with Ctrl-C, then `seurone run` again)\n", cli->home, joined.refused);
+    fprintf(stderr,
+            "the node running in %s did not start dialing the relay (it said: %s); it dials it at its next "
+            "start (stop it with Ctrl-C, then `seurone run` again)\n",
+            cli->home, joined.refused);
   return SR_EXIT_OK;
 }
 

@@ -44,7 +44,7 @@ typedef struct {
   sr_store_t *st;
   sr_cli_t *cli;
   const uint8_t *author; /* NULL: all */
-  size_t *printed; /* JSON elements written so far (shared with the log walk) */
+  size_t *printed;       /* JSON elements written so far (shared with the log walk) */
   int count;
 } forks_ctx_t;
 
@@ -82,8 +82,10 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
   const char *who = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--all") == 0) all = 1;
-    else if (argv[i][0] != '-' && !who) who = argv[i];
-    else return cli_fail(SR_EXIT_USAGE, "log: unexpected '%s' (see seurone log --help)", argv[i]);
+    else if (argv[i][0] != '-' && !who)
+      who = argv[i];
+    else
+      return cli_fail(SR_EXIT_USAGE, "log: unexpected '%s' (see seurone log --help)", argv[i]);
   }
   if (who) {
     if ((rc = cli_resolve(cli, SR_FIND_PERSON, "AUTHOR", who, author))) return rc;
@@ -104,7 +106,8 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
     sr_store_close(st);
     return rc;
   }
-  if (!cli->json && lc.n == 0) fprintf(stderr, "no entries%s\n", all ? "" : " for this author (publish one, or import a log)");
+  if (!cli->json && lc.n == 0)
+    fprintf(stderr, "no entries%s\n", all ? "" : " for this author (publish one, or import a log)");
   sr_store_close(st);
   return 0;
 }
@@ -118,7 +121,10 @@ typedef struct {
   size_t npeople, nprojects;
   /* For the table: who and what the edges join, by name where one is known
    * (people and projects in one array, sorted by key before the edges). */
-  struct graph_name { uint8_t key[32]; char *name; } *names;
+  struct graph_name {
+    uint8_t key[32];
+    char *name;
+  } * names;
   size_t nnames, cap;
 } graph_ctx_t;
 
@@ -142,11 +148,13 @@ static int graph_name_cmp(const void *a, const void *b) { return memcmp(a, b, 32
 
 /* "Ada (3f2a9c1e)", or the 16-hex short key when no name is known. */
 static void graph_who(const graph_ctx_t *g, const uint8_t *key) {
-  const struct graph_name *hit = g->nnames ? bsearch(key, g->names, g->nnames, sizeof(*g->names), graph_name_cmp) : NULL;
+  const struct graph_name *hit =
+      g->nnames ? bsearch(key, g->names, g->nnames, sizeof(*g->names), graph_name_cmp) : NULL;
   char hex[65];
   sr_hex_encode(key, 32, hex);
   if (hit && hit->name) printf("%s (%.8s)", hit->name, hex);
-  else printf("%.16s", hex);
+  else
+    printf("%.16s", hex);
 }
 
 static int person_cb(void *ctx, const sr_person_t *p) {
@@ -240,7 +248,10 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
   free(g.names);
   if (!rc) rc = sr_store_foreach_fork(st, forked_cb, &g);
   if (rc) {
-    json_decref(g.people); json_decref(g.projects); json_decref(g.edges); json_decref(g.forked);
+    json_decref(g.people);
+    json_decref(g.projects);
+    json_decref(g.edges);
+    json_decref(g.forked);
     rc = cli_fail(SR_EXIT_ENV, "reading the graph failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
@@ -263,7 +274,8 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
 static void report_problem(void *ctx, const char *problem) {
   json_t *arr = ctx;
   if (arr) json_array_append_new(arr, json_string(problem));
-  else fprintf(stderr, "problem: %s\n", problem);
+  else
+    fprintf(stderr, "problem: %s\n", problem);
 }
 
 int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
@@ -286,10 +298,11 @@ int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
     return rc;
   }
   if (cli->json)
-    cli_json_print(json_pack("{s:b, s:I, s:o}", "ok", rc == 0, "entries", (json_int_t)info.entries, "problems", problems));
+    cli_json_print(
+        json_pack("{s:b, s:I, s:o}", "ok", rc == 0, "entries", (json_int_t)info.entries, "problems", problems));
   else if (rc == 0)
-    printf("ok: %zu %s from %zu %s verified\n", info.entries, cli_plural(info.entries, "entry", "entries"), info.authors,
-           cli_plural(info.authors, "author", "authors"));
+    printf("ok: %zu %s from %zu %s verified\n", info.entries, cli_plural(info.entries, "entry", "entries"),
+           info.authors, cli_plural(info.authors, "author", "authors"));
   else
     fprintf(stderr, "%d %s found in %zu %s; `seurone reindex` repairs derived indexes, but not damaged entries\n", rc,
             cli_plural((size_t)rc, "problem", "problems"), info.entries, cli_plural(info.entries, "entry", "entries"));
@@ -315,7 +328,8 @@ int cmd_reindex(sr_cli_t *cli, int argc, char **argv) {
   }
   if (cli->json)
     cli_json_print(json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "entries", (json_int_t)info.entries, "authors",
-                             (json_int_t)info.authors, "edges", (json_int_t)info.edges, "forks", (json_int_t)info.forks));
+                             (json_int_t)info.authors, "edges", (json_int_t)info.edges, "forks",
+                             (json_int_t)info.forks));
   else
     printf("reindexed %zu %s: %zu %s, %zu %s, %zu %s, %zu %s, %zu %s\n", info.entries,
            cli_plural(info.entries, "entry", "entries"), info.authors, cli_plural(info.authors, "author", "authors"),
@@ -357,8 +371,10 @@ int cmd_backup(sr_cli_t *cli, int argc, char **argv) {
     cli_text_put(stdout, secret, strlen(secret));
     fputs(" (whoever holds it can write as you: keep that copy\nprivate) and ", stdout);
     cli_text_put(stdout, config, strlen(config));
-    fputs(". Restore: key file to HOME/secret (chmod 600), config to HOME/config,\nthe store file to "
-          "HOME/store/data.mdb, then `seurone verify`.\n", stdout);
+    fputs(
+        ". Restore: key file to HOME/secret (chmod 600), config to HOME/config,\nthe store file to "
+        "HOME/store/data.mdb, then `seurone verify`.\n",
+        stdout);
   }
   sr_store_close(st);
   return 0;

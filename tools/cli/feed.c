@@ -126,7 +126,8 @@ static void field(const char *prefix, json_t *content, const char *key, const ch
   char *s = malloc(n + ln + 3);
   if (!s) exit(SR_EXIT_ENV);
   if (label) sprintf(s, "%s: ", label);
-  else s[0] = '\0';
+  else
+    s[0] = '\0';
   memcpy(s + (label ? ln + 2 : 0), json_string_value(v), n);
   para(prefix, s, n + (label ? ln + 2 : 0), width);
   free(s);
@@ -183,7 +184,8 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     action = malloc(strlen(where) + 32);
     if (action) {
       if (c.state == SR_LEFT) sprintf(action, "left %s", where);
-      else sprintf(action, "joined %s as %s", where, sr_role_name(c.state));
+      else
+        sprintf(action, "joined %s as %s", where, sr_role_name(c.state));
     }
   } else if (ok && c.type == SR_CT_SHARE) {
     if (c.has_project) where = project(fd, c.project);
@@ -201,7 +203,10 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     action = malloc((target ? strlen(target) : 0) + (where ? strlen(where) : 0) + 48);
     if (action)
       sprintf(action, "%s%s%s%s%s:", c.has_reshare ? "reshared" : "shared",
-              target ? (of_share ? " a share by " : " an entry by ") : "", target ? target : c.has_reshare ? " an entry" : "",
+              target ? (of_share ? " a share by " : " an entry by ") : "",
+              target          ? target
+              : c.has_reshare ? " an entry"
+                              : "",
               where ? " in " : "", where ? where : "");
   } else if (ok && c.type == SR_CT_FLOW_REPORT) {
     action = strdup("published a flow report (`seurone flow network` reads them)");
@@ -223,7 +228,8 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     lines_t p = {prefix, body, 0};
     size_t pw = sr_text_width(prefix, strlen(prefix)), bw = sr_text_width(body, strlen(body));
     /* a hanging indent: the lines after the first go behind the body's */
-    if (sr_text_wrap(h, strlen(h), width > pw + 20 ? width - pw : 20, width > bw + 20 ? width - bw : 20, print_line, &p))
+    if (sr_text_wrap(h, strlen(h), width > pw + 20 ? width - pw : 20, width > bw + 20 ? width - bw : 20, print_line,
+                     &p))
       exit(SR_EXIT_ENV);
     free(h);
   }

@@ -29,8 +29,10 @@ int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
    * never costs more than SR_ENTRY_MAX bytes. */
   b64len = json_string_length(raw);
   if (b64len > sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL) ||
-      sodium_base642bin(out->raw, sizeof(out->raw), b64, b64len, NULL, &out->len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    snprintf(out->why, sizeof(out->why), "\"raw\" is not valid base64 of at most %d bytes (the largest entry)", SR_ENTRY_MAX);
+      sodium_base642bin(out->raw, sizeof(out->raw), b64, b64len, NULL, &out->len, NULL,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    snprintf(out->why, sizeof(out->why), "\"raw\" is not valid base64 of at most %d bytes (the largest entry)",
+             SR_ENTRY_MAX);
     goto out;
   }
   if ((id = json_string_value(json_object_get(o, "id")))) {

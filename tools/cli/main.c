@@ -6,204 +6,204 @@
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
-  {"init", cmd_init, "create this node's identity and store",
-   "usage: seurone [--home DIR] init [--json]\n"
-   "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"
-   "DIR/secret (mode 0600) and an empty store in DIR/store. An existing key is never\n"
-   "overwritten. --json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
-  {"id", cmd_id, "print this node's identity",
-   "usage: seurone id [--json]\n"
-   "Prints the node's public key as 64 lowercase hex digits ({\"id\": hex} with --json).\n"},
-  {"publish", cmd_publish, "append a signed entry to your log",
-   "usage: seurone publish TYPE [FLAGS] [--json]\n"
-   "  about       --name NAME [--bio TEXT]\n"
-   "  contact     --who PERSON --state follow|unfollow|block\n"
-   "  project     --name NAME [--description TEXT] [--tag TAG]... [--url URL]\n"
-   "  membership  --project PROJECT --role member|supporter|left\n"
-   "  share       [--text TEXT] [--link URL] [--project PROJECT] [--reshare ID]  (one of text, link, reshare)\n"
-   "PERSON: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
-   "the exact name of someone the node knows; PROJECT: a project id, prefix or name; ID:\n"
-   "an entry id or prefix. Refused (exit 2): yourself as --who, a project or entry id as\n"
-   "--who, a person's key or a non-project entry as --project, a key as --reshare. Warned\n"
-   "about but published (they may arrive later): a --who with no entry held, a --project\n"
-   "with no project entry held, a --reshare of an entry not held (docs/cli.md).\n"
-   "Prints the new entry id; --json: {\"id\": hex, \"seq\": n, \"warnings\": [str]}.\n"
-   "--ts MS sets the timestamp (ms since epoch; default now) for tests and imports of old data.\n"},
-  {"log", cmd_log, "show a log (yours or AUTHOR's), or every log",
-   "usage: seurone log [AUTHOR|--all] [--json]\n"
-   "Shows the entries of AUTHOR (default: your own; --all: every author), oldest first,\n"
-   "as a feed: local time, the author's name, what the entry does in words, the whole\n"
-   "text wrapped to the terminal (a reshared entry inline), the entry's short id.\n"
-   "Control characters and bidi overrides in others' text are shown escaped (\\x1b, \\u202e).\n"
-   "AUTHOR: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
-   "the exact name of someone the node knows.\n"
-   "--json prints an array of {id, author, seq, prev, ts, type, content, received_at,\n"
-   "source, from, hops, author_name}; binary values in content are hex; strings are\n"
-   "UTF-8 as written. Forked authors are marked, and\n"
-   "their fork proofs are listed after the log (in JSON: objects with \"fork_proof\": true).\n"},
-  {"graph", cmd_graph, "show the graph derived from every log held",
-   "usage: seurone graph [--json]\n"
-   "--json prints {people: [{id, name, seq, forked, self}], projects: [{id, name, author}],\n"
-   "edges: {follow, block, member, supporter, share, reshare: [[src, dst], ...]},\n"
-   "forked_authors: [{author, seq, head, fork}]}.\n"},
-  {"verify", cmd_verify, "re-validate the whole store",
-   "usage: seurone verify [--json]\n"
-   "Re-checks every entry (canonical form, signature, schema), every log chain, every\n"
-   "head and fork proof. Exits 1 when anything is wrong. --json: {ok, entries, problems}.\n"},
-  {"reindex", cmd_reindex, "rebuild the derived indexes from the entries",
-   "usage: seurone reindex [--json]\n"
-   "Rebuilds logs, heads, graph edges, projects and forks from the stored entries alone.\n"},
-  {"backup", cmd_backup, "write a compacted, consistent copy of the store",
-   "usage: seurone backup FILE [--json]\n"
-   "Writes the store as one LMDB data file while other processes keep using it (FILE must\n"
-   "not exist). A complete backup is three things: FILE, your key file HOME/secret (whoever\n"
-   "holds it can write as you: keep that copy private, e.g. offline) and HOME/config.\n"
-   "Restore, into a new or empty home: copy the key file to HOME/secret (`chmod 600` it),\n"
-   "the config to HOME/config, FILE to HOME/store/data.mdb; then `seurone verify`.\n"
-   "Without the key file the store cannot be written to: `init` refuses to make a new\n"
-   "identity over a store that belongs to another one.\n"
-   "--json: {file, entries, also_back_up: [the key file and config paths]}.\n"},
-  {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
-   "usage: seurone export entries [--author PERSON] [--out FILE]\n"
-   "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
-   "entries: one JSON object a line: {id, author, seq, type, raw (base64 entry bytes)};\n"
-   "  logs in author then seq order, fork proofs after them. --author PERSON: a key, a\n"
-   "  unique prefix of 8+ hex digits, or a person's exact name.\n"
-   "graph: GraphML with node attributes kind (person|project) and name, edge attribute\n"
-   "  kind; read by NetworkX, igraph and Gephi. csv: an edge table Source,Target,Type,Kind\n"
-   "  (Gephi's import format); --nodes FILE also writes Id,Label,Kind.\n"},
-  {"import", cmd_import, "ingest entries from a JSON Lines file (offline sync)",
-   "usage: seurone import FILE|- [--json] [--batch N] [--verbose]\n"
-   "Validates every line; good entries are stored, bad lines are reported with their line\n"
-   "number and reason and never stored. Each batch of N lines (default 5000, fewer when\n"
-   "they hold 4 MiB of entries) is one transaction, so memory stays small whatever the\n"
-   "file's size; a line longer than 64 KiB is rejected unread. --verbose prints a line\n"
-   "after each committed batch. Exits 1 if any line\n"
-   "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
-  {"address", cmd_address, "print this node's copy-pasteable address",
-   "usage: seurone address [--listen HOST:PORT] [--json]\n"
-   "Prints seurone://HOST:PORT/KEY, what another node needs to dial this one. While the\n"
-   "node runs, that is its address from HOME/run.json (with the port really bound).\n"
-   "Otherwise HOST:PORT come from --listen, else `listen` in HOME/config (default\n"
-   "0.0.0.0:8708); a wildcard host is replaced by `advertise` from the config, else this\n"
-   "machine's first non-loopback IPv4 address. --json: {\"address\", \"host\", \"port\", \"key\"}.\n"},
-  {"netkey", cmd_netkey, "make a network key for a closed network",
-   "usage: seurone netkey new [--json]\n"
-   "Prints 32 random bytes as 64 hex digits. Nodes that share it (network_key = ... in\n"
-   "HOME/config) form a network that outsiders cannot even handshake with.\n"
-   "--json: {\"network_key\"}.\n"},
-  {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
-   "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
-   "Runs the node in the foreground on one event loop: it listens, dials the peers it knows\n"
-   "(the peer table, `bootstrap` lines of the config), and keeps the logs in its scope in sync.\n"
-   "Settings come from HOME/config (every key: docs/config.md); the flags override it:\n"
-   "  --listen HOST:PORT  where to listen (IPv6 as [::]:PORT; port 0 picks a free port)\n"
-   "  --relay             relay mode: replicate the members that accepted this node's invites\n"
-   "  --json-log          log lines on stderr as JSON objects instead of text\n"
-   "While it runs, HOME/run.json holds {pid, address, listen, control} (address with the\n"
-   "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
-   "commands: publish, peer add, status, peers, address and invite go through the node.\n"
-   "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
-   "Everything received is committed first, connections close, run.json and the socket\n"
-   "are removed, and it exits 0. Exit 3 when it cannot start (bad config, no store, port\n"
-   "in use, a node already running in this home).\n"},
-  {"status", cmd_status, "show what the node is doing (or what its store holds)",
-   "usage: seurone status [--json]\n"
-   "Asks the node running in the home. When none runs it says how to start it, shows what\n"
-   "the store knows and exits 3 (with --json too, after printing the document). --json, running: {running: true, id, uptime_s, relay, address,\n"
-   "peers: [{key, address, direction, entries_in, entries_out, ...}], entries_in,\n"
-   "entries_out, bytes_in, bytes_out, duplicates, rejected, store_bytes, store_entries,\n"
-   "known_peers, pushsum {epoch, leader, size_estimate, averages, rounds, running,\n"
-   "epoch_s, interval_ms} (push-sum estimate of the network, docs/network-stats.md),\n"
-   "...}; not running: {running: false, id, relay, address: null,\n"
-   "store_entries, store_authors, store_bytes, known_peers, peers: []}.\n"},
-  {"peers", cmd_peers, "list the peer table",
-   "usage: seurone peers [--json]\n"
-   "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
-   "live state when the node runs, and every address it keeps for it, in the order the node\n"
-   "dials them (those that worked, newest first, then the untried). A connected peer shows\n"
-   "how long it has been connected. --json: an array of {key, address (the first),\n"
-   "addresses: [{address, last_ok (ms, 0 never), failures}], connected, connected_since\n"
-   "(ms or null), direction (inbound|outbound|null), entries_in, entries_out, last_seen\n"
-   "(ms, 0 never; now while connected), failures, score,\n"
-   "source (manual|bootstrap|learned|relay)}.\n"},
-  {"peer", cmd_peer, "add or remove a peer or one of its addresses",
-   "usage: seurone peer add ADDRESS [--json]\n"
-   "       seurone peer remove KEY|ADDRESS [--json]\n"
-   "ADDRESS is what `seurone address` prints on the other node: seurone://HOST:PORT/KEY.\n"
-   "add: a running node dials it at once; otherwise it goes into the peer table and the\n"
-   "node dials it when it starts. An address added to a known peer is kept beside the\n"
-   "ones that worked (up to 8), never instead of them. --json: {address, key, dialing}.\n"
-   "remove KEY (64 hex digits): forgets the peer and all its addresses. remove ADDRESS:\n"
-   "forgets that one address of its peer (as `seurone peers` prints it). Through the\n"
-   "running node when one runs, else in the store; a live session goes on until it ends.\n"
-   "--json: {key, address (null for the whole peer), removed: \"peer\"|\"address\",\n"
-   "addresses_left, connected, node_running}.\n"},
-  {"invite", cmd_invite, "relay invites: create one, or accept one",
-   "usage: seurone invite create [--uses N] [--json]\n"
-   "       seurone invite accept - [--json]          (the code on standard input)\n"
-   "       seurone invite accept --file FILE [--json]\n"
-   "       seurone invite accept CODE [--json]\n"
-   "create (on a relay): prints a code seurone-invite:1:ADDRESS:NETWORK-KEY:SECRET that can\n"
-   "  be redeemed N times (default 1). The address is the running node's, else the one\n"
-   "  the config describes (as `seurone address`). --json: {code, address, uses, expires: null}.\n"
-   "accept (on a personal node): connects to the relay, redeems the secret and remembers\n"
-   "  the relay in the peer table; from then on the relay replicates your log and serves\n"
-   "  it to others. A code for a closed network writes its network_key into HOME/config\n"
-   "  (restart a running node then); one for another network than the config's closed\n"
-   "  one is refused without joining (exit 1). A used-up or unknown code is refused with\n"
-   "  the relay's reason (exit 1); a malformed code is a usage error (exit 2).\n"
-   "  Prefer `-` or --file: a code given as CODE sits in the command line, which other\n"
-   "  users of this machine can read while the command runs (and in your shell history);\n"
-   "  e.g. `seurone invite accept -`, paste the code, Enter, Ctrl-D.\n"
-   "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
-  {"metrics", cmd_metrics, "structural metrics of the graph held",
-   "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
-   "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
-   "With NAME: nodes best first; --top K (default 20, 0 = all). --json: an array of\n"
-   "{node, kind: person|project, name, value}. --graph: contact (people, follow edges;\n"
-   "default), membership (people -> projects), projects (projects sharing a member).\n"
-   "  --damping D --tol T   pagerank (defaults 0.85 and 1e-6, as nx.pagerank)\n"
-   "  --pivots K            betweenness from K sampled sources (0 = exact, the default)\n"
-   "  --seed S              the sample for --pivots, the start for communities\n"
-   "On a terminal, long computations show their progress on stderr.\n"},
-  {"flow", cmd_flow, "how entries reached and spread (latency, hops, cascades, edges)",
-   "usage: seurone flow entry ID | author PERSON | project PROJECT | summary   [--json]\n"
-   "       seurone flow cascades [--top K] | edges [--top K]   [--json]\n"
-   "       seurone flow report [...] | network [...]   [--json]   (network-wide: below)\n"
-   "From what the node recorded at each entry's first arrival, and the reshares it holds\n"
-   "(definitions and keys: docs/flow.md). Latency = first arrival minus the author's\n"
-   "timestamp (negative: clock skew, counted as 0 and reported). ID: an entry id or a\n"
-   "unique prefix of 8+ hex digits; PERSON: a key, prefix or exact name; PROJECT: a\n"
-   "project id, prefix or exact name.\n"
-   "  entry     where and when it arrived; reach = people known to hold it (its author,\n"
-   "            every resharer below it in its cascade, this node); direct reshares\n"
-   "  author    latency and hops of an author's entries, and their reach (mean, max)\n"
-   "  project   the project entry and every share for it: latency, hops, shares, people,\n"
-   "            cascades, reach\n"
-   "  summary   latency and hops of everything received\n"
-   "  cascades  reshare trees, largest first (--top K, default 10, 0 = all)\n"
-   "  edges     per pair of people with a follow edge: entries that flowed each way (b\n"
-   "            reshared a's entry; entries that arrived here from peer a), plus peer\n"
-   "            links that carried entries without a follow edge (--top K, default 20)\n"
-   "--json: entry {id, author, seq, prev, ts, type, received_at, source, from, hops,\n"
-   "latency_ms, skewed, reach, reshares}; author/summary {received, by_source, latency_ms\n"
-   "{p50, p90, p99, min, max}, skewed, hops {\"1\": n, ...}, author?, entries?, reach?\n"
-   "{mean, max}}; project: those + {project, name, author, held, shares, people, cascades,\n"
-   "cascade_entries, reach}; cascades {count, entries, cascades: [{root, root_author,\n"
-   "root_author_name, size, depth, max_breadth, structural_virality, people, reach,\n"
-   "reshares, orphan}]}; edges {count, edges: [{a, b, a_name, b_name, a_to_b, b_to_a,\n"
-   "contact}]}.\n"
-   "       seurone flow report [--epsilon E] [--since MS] [--publish] [--json]\n"
-   "  the flow report this node would publish: hop and latency histograms of the entries\n"
-   "  that arrived from peers since MS (default: the end of its last report, at most one\n"
-   "  flow_report_interval ago), each count with Laplace noise of scale 3/E (E default:\n"
-   "  flow_epsilon, 1.0); the exact counts are\n"
-   "  shown beside it and never published. --publish appends it to this node's log.\n"
-   "       seurone flow network [--latest N] [--since MS] [--json]\n"
-   "  network-wide hops and latency from the flow reports this node holds (latest N per\n"
-   "  node, default 1; --since alone: every report ending after MS), each count +- its 95%\n"
-   "  noise interval, with p50/p90/p99. Keys: docs/cli.md, docs/network-stats.md.\n"},
+    {"init", cmd_init, "create this node's identity and store",
+     "usage: seurone [--home DIR] init [--json]\n"
+     "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"
+     "DIR/secret (mode 0600) and an empty store in DIR/store. An existing key is never\n"
+     "overwritten. --json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
+    {"id", cmd_id, "print this node's identity",
+     "usage: seurone id [--json]\n"
+     "Prints the node's public key as 64 lowercase hex digits ({\"id\": hex} with --json).\n"},
+    {"publish", cmd_publish, "append a signed entry to your log",
+     "usage: seurone publish TYPE [FLAGS] [--json]\n"
+     "  about       --name NAME [--bio TEXT]\n"
+     "  contact     --who PERSON --state follow|unfollow|block\n"
+     "  project     --name NAME [--description TEXT] [--tag TAG]... [--url URL]\n"
+     "  membership  --project PROJECT --role member|supporter|left\n"
+     "  share       [--text TEXT] [--link URL] [--project PROJECT] [--reshare ID]  (one of text, link, reshare)\n"
+     "PERSON: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
+     "the exact name of someone the node knows; PROJECT: a project id, prefix or name; ID:\n"
+     "an entry id or prefix. Refused (exit 2): yourself as --who, a project or entry id as\n"
+     "--who, a person's key or a non-project entry as --project, a key as --reshare. Warned\n"
+     "about but published (they may arrive later): a --who with no entry held, a --project\n"
+     "with no project entry held, a --reshare of an entry not held (docs/cli.md).\n"
+     "Prints the new entry id; --json: {\"id\": hex, \"seq\": n, \"warnings\": [str]}.\n"
+     "--ts MS sets the timestamp (ms since epoch; default now) for tests and imports of old data.\n"},
+    {"log", cmd_log, "show a log (yours or AUTHOR's), or every log",
+     "usage: seurone log [AUTHOR|--all] [--json]\n"
+     "Shows the entries of AUTHOR (default: your own; --all: every author), oldest first,\n"
+     "as a feed: local time, the author's name, what the entry does in words, the whole\n"
+     "text wrapped to the terminal (a reshared entry inline), the entry's short id.\n"
+     "Control characters and bidi overrides in others' text are shown escaped (\\x1b, \\u202e).\n"
+     "AUTHOR: a key (64 hex digits, or a unique prefix of 8 or more, as `log` prints it) or\n"
+     "the exact name of someone the node knows.\n"
+     "--json prints an array of {id, author, seq, prev, ts, type, content, received_at,\n"
+     "source, from, hops, author_name}; binary values in content are hex; strings are\n"
+     "UTF-8 as written. Forked authors are marked, and\n"
+     "their fork proofs are listed after the log (in JSON: objects with \"fork_proof\": true).\n"},
+    {"graph", cmd_graph, "show the graph derived from every log held",
+     "usage: seurone graph [--json]\n"
+     "--json prints {people: [{id, name, seq, forked, self}], projects: [{id, name, author}],\n"
+     "edges: {follow, block, member, supporter, share, reshare: [[src, dst], ...]},\n"
+     "forked_authors: [{author, seq, head, fork}]}.\n"},
+    {"verify", cmd_verify, "re-validate the whole store",
+     "usage: seurone verify [--json]\n"
+     "Re-checks every entry (canonical form, signature, schema), every log chain, every\n"
+     "head and fork proof. Exits 1 when anything is wrong. --json: {ok, entries, problems}.\n"},
+    {"reindex", cmd_reindex, "rebuild the derived indexes from the entries",
+     "usage: seurone reindex [--json]\n"
+     "Rebuilds logs, heads, graph edges, projects and forks from the stored entries alone.\n"},
+    {"backup", cmd_backup, "write a compacted, consistent copy of the store",
+     "usage: seurone backup FILE [--json]\n"
+     "Writes the store as one LMDB data file while other processes keep using it (FILE must\n"
+     "not exist). A complete backup is three things: FILE, your key file HOME/secret (whoever\n"
+     "holds it can write as you: keep that copy private, e.g. offline) and HOME/config.\n"
+     "Restore, into a new or empty home: copy the key file to HOME/secret (`chmod 600` it),\n"
+     "the config to HOME/config, FILE to HOME/store/data.mdb; then `seurone verify`.\n"
+     "Without the key file the store cannot be written to: `init` refuses to make a new\n"
+     "identity over a store that belongs to another one.\n"
+     "--json: {file, entries, also_back_up: [the key file and config paths]}.\n"},
+    {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
+     "usage: seurone export entries [--author PERSON] [--out FILE]\n"
+     "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
+     "entries: one JSON object a line: {id, author, seq, type, raw (base64 entry bytes)};\n"
+     "  logs in author then seq order, fork proofs after them. --author PERSON: a key, a\n"
+     "  unique prefix of 8+ hex digits, or a person's exact name.\n"
+     "graph: GraphML with node attributes kind (person|project) and name, edge attribute\n"
+     "  kind; read by NetworkX, igraph and Gephi. csv: an edge table Source,Target,Type,Kind\n"
+     "  (Gephi's import format); --nodes FILE also writes Id,Label,Kind.\n"},
+    {"import", cmd_import, "ingest entries from a JSON Lines file (offline sync)",
+     "usage: seurone import FILE|- [--json] [--batch N] [--verbose]\n"
+     "Validates every line; good entries are stored, bad lines are reported with their line\n"
+     "number and reason and never stored. Each batch of N lines (default 5000, fewer when\n"
+     "they hold 4 MiB of entries) is one transaction, so memory stays small whatever the\n"
+     "file's size; a line longer than 64 KiB is rejected unread. --verbose prints a line\n"
+     "after each committed batch. Exits 1 if any line\n"
+     "was bad. --json: {accepted, duplicates, forks, rejected: [{line, reason}]}.\n"},
+    {"address", cmd_address, "print this node's copy-pasteable address",
+     "usage: seurone address [--listen HOST:PORT] [--json]\n"
+     "Prints seurone://HOST:PORT/KEY, what another node needs to dial this one. While the\n"
+     "node runs, that is its address from HOME/run.json (with the port really bound).\n"
+     "Otherwise HOST:PORT come from --listen, else `listen` in HOME/config (default\n"
+     "0.0.0.0:8708); a wildcard host is replaced by `advertise` from the config, else this\n"
+     "machine's first non-loopback IPv4 address. --json: {\"address\", \"host\", \"port\", \"key\"}.\n"},
+    {"netkey", cmd_netkey, "make a network key for a closed network",
+     "usage: seurone netkey new [--json]\n"
+     "Prints 32 random bytes as 64 hex digits. Nodes that share it (network_key = ... in\n"
+     "HOME/config) form a network that outsiders cannot even handshake with.\n"
+     "--json: {\"network_key\"}.\n"},
+    {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
+     "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
+     "Runs the node in the foreground on one event loop: it listens, dials the peers it knows\n"
+     "(the peer table, `bootstrap` lines of the config), and keeps the logs in its scope in sync.\n"
+     "Settings come from HOME/config (every key: docs/config.md); the flags override it:\n"
+     "  --listen HOST:PORT  where to listen (IPv6 as [::]:PORT; port 0 picks a free port)\n"
+     "  --relay             relay mode: replicate the members that accepted this node's invites\n"
+     "  --json-log          log lines on stderr as JSON objects instead of text\n"
+     "While it runs, HOME/run.json holds {pid, address, listen, control} (address with the\n"
+     "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
+     "commands: publish, peer add, status, peers, address and invite go through the node.\n"
+     "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
+     "Everything received is committed first, connections close, run.json and the socket\n"
+     "are removed, and it exits 0. Exit 3 when it cannot start (bad config, no store, port\n"
+     "in use, a node already running in this home).\n"},
+    {"status", cmd_status, "show what the node is doing (or what its store holds)",
+     "usage: seurone status [--json]\n"
+     "Asks the node running in the home. When none runs it says how to start it, shows what\n"
+     "the store knows and exits 3 (with --json too, after printing the document). --json, running: {running: true, id, uptime_s, relay, address,\n"
+     "peers: [{key, address, direction, entries_in, entries_out, ...}], entries_in,\n"
+     "entries_out, bytes_in, bytes_out, duplicates, rejected, store_bytes, store_entries,\n"
+     "known_peers, pushsum {epoch, leader, size_estimate, averages, rounds, running,\n"
+     "epoch_s, interval_ms} (push-sum estimate of the network, docs/network-stats.md),\n"
+     "...}; not running: {running: false, id, relay, address: null,\n"
+     "store_entries, store_authors, store_bytes, known_peers, peers: []}.\n"},
+    {"peers", cmd_peers, "list the peer table",
+     "usage: seurone peers [--json]\n"
+     "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
+     "live state when the node runs, and every address it keeps for it, in the order the node\n"
+     "dials them (those that worked, newest first, then the untried). A connected peer shows\n"
+     "how long it has been connected. --json: an array of {key, address (the first),\n"
+     "addresses: [{address, last_ok (ms, 0 never), failures}], connected, connected_since\n"
+     "(ms or null), direction (inbound|outbound|null), entries_in, entries_out, last_seen\n"
+     "(ms, 0 never; now while connected), failures, score,\n"
+     "source (manual|bootstrap|learned|relay)}.\n"},
+    {"peer", cmd_peer, "add or remove a peer or one of its addresses",
+     "usage: seurone peer add ADDRESS [--json]\n"
+     "       seurone peer remove KEY|ADDRESS [--json]\n"
+     "ADDRESS is what `seurone address` prints on the other node: seurone://HOST:PORT/KEY.\n"
+     "add: a running node dials it at once; otherwise it goes into the peer table and the\n"
+     "node dials it when it starts. An address added to a known peer is kept beside the\n"
+     "ones that worked (up to 8), never instead of them. --json: {address, key, dialing}.\n"
+     "remove KEY (64 hex digits): forgets the peer and all its addresses. remove ADDRESS:\n"
+     "forgets that one address of its peer (as `seurone peers` prints it). Through the\n"
+     "running node when one runs, else in the store; a live session goes on until it ends.\n"
+     "--json: {key, address (null for the whole peer), removed: \"peer\"|\"address\",\n"
+     "addresses_left, connected, node_running}.\n"},
+    {"invite", cmd_invite, "relay invites: create one, or accept one",
+     "usage: seurone invite create [--uses N] [--json]\n"
+     "       seurone invite accept - [--json]          (the code on standard input)\n"
+     "       seurone invite accept --file FILE [--json]\n"
+     "       seurone invite accept CODE [--json]\n"
+     "create (on a relay): prints a code seurone-invite:1:ADDRESS:NETWORK-KEY:SECRET that can\n"
+     "  be redeemed N times (default 1). The address is the running node's, else the one\n"
+     "  the config describes (as `seurone address`). --json: {code, address, uses, expires: null}.\n"
+     "accept (on a personal node): connects to the relay, redeems the secret and remembers\n"
+     "  the relay in the peer table; from then on the relay replicates your log and serves\n"
+     "  it to others. A code for a closed network writes its network_key into HOME/config\n"
+     "  (restart a running node then); one for another network than the config's closed\n"
+     "  one is refused without joining (exit 1). A used-up or unknown code is refused with\n"
+     "  the relay's reason (exit 1); a malformed code is a usage error (exit 2).\n"
+     "  Prefer `-` or --file: a code given as CODE sits in the command line, which other\n"
+     "  users of this machine can read while the command runs (and in your shell history);\n"
+     "  e.g. `seurone invite accept -`, paste the code, Enter, Ctrl-D.\n"
+     "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
+    {"metrics", cmd_metrics, "structural metrics of the graph held",
+     "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
+     "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
+     "With NAME: nodes best first; --top K (default 20, 0 = all). --json: an array of\n"
+     "{node, kind: person|project, name, value}. --graph: contact (people, follow edges;\n"
+     "default), membership (people -> projects), projects (projects sharing a member).\n"
+     "  --damping D --tol T   pagerank (defaults 0.85 and 1e-6, as nx.pagerank)\n"
+     "  --pivots K            betweenness from K sampled sources (0 = exact, the default)\n"
+     "  --seed S              the sample for --pivots, the start for communities\n"
+     "On a terminal, long computations show their progress on stderr.\n"},
+    {"flow", cmd_flow, "how entries reached and spread (latency, hops, cascades, edges)",
+     "usage: seurone flow entry ID | author PERSON | project PROJECT | summary   [--json]\n"
+     "       seurone flow cascades [--top K] | edges [--top K]   [--json]\n"
+     "       seurone flow report [...] | network [...]   [--json]   (network-wide: below)\n"
+     "From what the node recorded at each entry's first arrival, and the reshares it holds\n"
+     "(definitions and keys: docs/flow.md). Latency = first arrival minus the author's\n"
+     "timestamp (negative: clock skew, counted as 0 and reported). ID: an entry id or a\n"
+     "unique prefix of 8+ hex digits; PERSON: a key, prefix or exact name; PROJECT: a\n"
+     "project id, prefix or exact name.\n"
+     "  entry     where and when it arrived; reach = people known to hold it (its author,\n"
+     "            every resharer below it in its cascade, this node); direct reshares\n"
+     "  author    latency and hops of an author's entries, and their reach (mean, max)\n"
+     "  project   the project entry and every share for it: latency, hops, shares, people,\n"
+     "            cascades, reach\n"
+     "  summary   latency and hops of everything received\n"
+     "  cascades  reshare trees, largest first (--top K, default 10, 0 = all)\n"
+     "  edges     per pair of people with a follow edge: entries that flowed each way (b\n"
+     "            reshared a's entry; entries that arrived here from peer a), plus peer\n"
+     "            links that carried entries without a follow edge (--top K, default 20)\n"
+     "--json: entry {id, author, seq, prev, ts, type, received_at, source, from, hops,\n"
+     "latency_ms, skewed, reach, reshares}; author/summary {received, by_source, latency_ms\n"
+     "{p50, p90, p99, min, max}, skewed, hops {\"1\": n, ...}, author?, entries?, reach?\n"
+     "{mean, max}}; project: those + {project, name, author, held, shares, people, cascades,\n"
+     "cascade_entries, reach}; cascades {count, entries, cascades: [{root, root_author,\n"
+     "root_author_name, size, depth, max_breadth, structural_virality, people, reach,\n"
+     "reshares, orphan}]}; edges {count, edges: [{a, b, a_name, b_name, a_to_b, b_to_a,\n"
+     "contact}]}.\n"
+     "       seurone flow report [--epsilon E] [--since MS] [--publish] [--json]\n"
+     "  the flow report this node would publish: hop and latency histograms of the entries\n"
+     "  that arrived from peers since MS (default: the end of its last report, at most one\n"
+     "  flow_report_interval ago), each count with Laplace noise of scale 3/E (E default:\n"
+     "  flow_epsilon, 1.0); the exact counts are\n"
+     "  shown beside it and never published. --publish appends it to this node's log.\n"
+     "       seurone flow network [--latest N] [--since MS] [--json]\n"
+     "  network-wide hops and latency from the flow reports this node holds (latest N per\n"
+     "  node, default 1; --since alone: every report ending after MS), each count +- its 95%\n"
+     "  noise interval, with p50/p90/p99. Keys: docs/cli.md, docs/network-stats.md.\n"},
 };
 
 const sr_cmd_t *cli_find(const char *name) {
@@ -238,8 +238,14 @@ int main(int argc, char **argv) {
     int r = cli_opt(argc, argv, &i, "--home", &home_flag);
     if (r < 0) return SR_EXIT_USAGE;
     if (r == 0) {
-      if (cli_is_help(argv[i])) { main_usage(stdout); return 0; }
-      if (strcmp(argv[i], "--version") == 0) { printf("seurone %s\n", SR_VERSION); return 0; }
+      if (cli_is_help(argv[i])) {
+        main_usage(stdout);
+        return 0;
+      }
+      if (strcmp(argv[i], "--version") == 0) {
+        printf("seurone %s\n", SR_VERSION);
+        return 0;
+      }
       return cli_fail(SR_EXIT_USAGE, "unknown option %s (see seurone --help)", argv[i]);
     }
     i++;
@@ -258,7 +264,10 @@ int main(int argc, char **argv) {
   for (int j = 0; j < nargs; j++) {
     int r;
     if (j > 0 && cli_is_help(args[j])) return cli_usage(cmd, 0);
-    if (j > 0 && strcmp(args[j], "--json") == 0) { cli.json = 1; continue; }
+    if (j > 0 && strcmp(args[j], "--json") == 0) {
+      cli.json = 1;
+      continue;
+    }
     if (j > 0 && (r = cli_opt(nargs, args, &j, "--home", &home_flag)) != 0) {
       if (r < 0) return SR_EXIT_USAGE;
       continue;

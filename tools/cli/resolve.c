@@ -39,10 +39,14 @@ static int ambiguous(int kind, const char *what, const char *arg, int by_name, c
   int digits = shown_digits(m, n < SHOWN ? n : SHOWN);
   fprintf(stderr, "seurone: %s '", what);
   cli_text_put(stderr, arg, strlen(arg));
-  fprintf(stderr, "' is ambiguous: %s %s:\n", n > SHOWN ? "more than 10" : n == 2 ? "two" : "several",
+  fprintf(stderr, "' is ambiguous: %s %s:\n",
+          n > SHOWN ? "more than 10"
+          : n == 2  ? "two"
+                    : "several",
           by_name ? (kind == SR_FIND_PERSON ? "people have that name" : "projects have that name")
-                  : (kind == SR_FIND_PERSON ? "people's keys start with it"
-                     : kind == SR_FIND_PROJECT ? "project ids start with it" : "entry ids start with it"));
+                  : (kind == SR_FIND_PERSON    ? "people's keys start with it"
+                     : kind == SR_FIND_PROJECT ? "project ids start with it"
+                                               : "entry ids start with it"));
   for (size_t i = 0; i < n && i < SHOWN; i++) {
     sr_hex_encode(m[i].id, SR_ID_BYTES, hex);
     fprintf(stderr, "  %.*s", digits, hex);
@@ -54,7 +58,8 @@ static int ambiguous(int kind, const char *what, const char *arg, int by_name, c
       fputs("  ", stderr);
     }
     if (m[i].name_len) cli_text_put(stderr, m[i].name, m[i].name_len);
-    else if (!m[i].type[0]) fputs("  (no name known)", stderr);
+    else if (!m[i].type[0])
+      fputs("  (no name known)", stderr);
     fputc('\n', stderr);
   }
   fprintf(stderr, "seurone: pick one by giving more hex digits of its %s (the full 64 always work)\n",
@@ -70,7 +75,9 @@ static const char *other_kind(sr_store_t *st, int kind, const char *prefix) {
   size_t n;
   for (int i = 0; i < 3; i++)
     if (kinds[i] != kind && sr_store_find_prefix(st, kinds[i], prefix, &m, 1, &n) == 0 && n > 0)
-      return kinds[i] == SR_FIND_PERSON ? "a person's key" : kinds[i] == SR_FIND_PROJECT ? "a project id" : "an entry id";
+      return kinds[i] == SR_FIND_PERSON    ? "a person's key"
+             : kinds[i] == SR_FIND_PROJECT ? "a project id"
+                                           : "an entry id";
   return NULL;
 }
 
@@ -79,14 +86,14 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
   size_t n = 0, len = strlen(arg);
   int hex = all_hex(arg), rc = 0;
   if (hex && len == 64 && sr_hex_decode(arg, out, 32) == 0) return 0;
-  if (hex && len > 64)
-    return cli_fail(SR_EXIT_USAGE, "%s has %zu hex digits: a key or id has 64", what, len);
+  if (hex && len > 64) return cli_fail(SR_EXIT_USAGE, "%s has %zu hex digits: a key or id has 64", what, len);
   if (hex && len >= MIN_PREFIX && (rc = sr_store_find_prefix(st, kind, arg, m, SHOWN, &n)) == 0 && n > 1)
     return ambiguous(kind, what, arg, 0, m, n);
   /* No id starts with it, or it is too short for a prefix, or not hex: a name? */
   if (!rc && n == 0 && kind != SR_FIND_ENTRY) rc = sr_store_find_name(st, kind, arg, len, m, SHOWN, &n);
   if (rc)
-    return cli_fail(SR_EXIT_ENV, "looking up %s failed: %s", what, rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    return cli_fail(SR_EXIT_ENV, "looking up %s failed: %s", what,
+                    rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   if (n > 1) return ambiguous(kind, what, arg, 1, m, n);
   if (n == 1) {
     memcpy(out, m[0].id, 32);
@@ -96,18 +103,25 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
   fprintf(stderr, "seurone: %s '", what);
   cli_text_put(stderr, arg, len);
   if (hex && len < MIN_PREFIX)
-    fprintf(stderr, "' is too short: give at least %d hex digits of the %s (as `seurone log` prints them), or all "
-            "64%s\n", MIN_PREFIX, kind == SR_FIND_PERSON ? "key" : "id",
-            kind == SR_FIND_ENTRY ? "" : kind == SR_FIND_PERSON ? ", or the person's exact name" : ", or the project's exact name");
+    fprintf(stderr,
+            "' is too short: give at least %d hex digits of the %s (as `seurone log` prints them), or all "
+            "64%s\n",
+            MIN_PREFIX, kind == SR_FIND_PERSON ? "key" : "id",
+            kind == SR_FIND_ENTRY    ? ""
+            : kind == SR_FIND_PERSON ? ", or the person's exact name"
+                                     : ", or the project's exact name");
   else if (hex) {
     const char *other = other_kind(st, kind, arg);
     fprintf(stderr, "' matches no %s this node knows%s%s%s: check it, or give all 64 hex digits\n", kind_noun(kind),
             other ? " (it begins " : "", other ? other : "", other ? ")" : "");
   } else if (kind == SR_FIND_ENTRY)
-    fprintf(stderr, "' is not an entry id: give its 64 hex digits, or at least the first %d (as `seurone log` "
-            "prints them)\n", MIN_PREFIX);
+    fprintf(stderr,
+            "' is not an entry id: give its 64 hex digits, or at least the first %d (as `seurone log` "
+            "prints them)\n",
+            MIN_PREFIX);
   else
-    fprintf(stderr, "' is neither a %s (64 hex digits, or at least the first %d) nor the name of a %s this node "
+    fprintf(stderr,
+            "' is neither a %s (64 hex digits, or at least the first %d) nor the name of a %s this node "
             "knows (`seurone graph` lists them; a name must match exactly, case included)\n",
             kind == SR_FIND_PERSON ? "key" : "project id", MIN_PREFIX, kind_noun(kind));
   return SR_EXIT_USAGE;

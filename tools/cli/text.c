@@ -24,7 +24,8 @@ char *cli_text_cut(const char *s, size_t len, size_t width) {
   size_t cap = SR_TEXT_ESCAPED_MAX(len) + 4;
   char *out = room(len, 0);
   if (width == CLI_TEXT_WHOLE) sr_text_escape(s, len, 0, out, cap);
-  else sr_text_fit(s, len, width, 0, out, cap);
+  else
+    sr_text_fit(s, len, width, 0, out, cap);
   return out;
 }
 

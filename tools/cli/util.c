@@ -33,7 +33,10 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
   size_t n = strlen(name);
   const char *a = argv[*i];
   if (strncmp(a, name, n) != 0) return 0;
-  if (a[n] == '=') { *val = a + n + 1; return 1; }
+  if (a[n] == '=') {
+    *val = a + n + 1;
+    return 1;
+  }
   if (a[n] != '\0') return 0;
   if (*i + 1 >= argc) {
     cli_fail(SR_EXIT_USAGE, "%s needs a value", name);
@@ -53,8 +56,7 @@ sr_store_t *cli_open_store(sr_cli_t *cli, int create) {
   }
   sr_home_store_path(cli->home, path, sizeof(path));
   rc = sr_home_store_open(cli->home, create, &st, err, sizeof(err));
-  if (rc == SR_EPERM)
-    cli_fail(SR_EXIT_ENV, "%s", err);
+  if (rc == SR_EPERM) cli_fail(SR_EXIT_ENV, "%s", err);
   else if (rc == SR_ENOSTORE)
     cli_fail(SR_EXIT_ENV, "no store in %s: run `seurone init` first (or pass --home DIR)", cli->home);
   else if (rc)
@@ -133,58 +135,63 @@ static json_t *from_mp(sr_mp_t *mp) {
   uint64_t u;
   json_t *out;
   switch (sr_mp_peek(mp)) {
-  case SR_MP_NIL:
-    if (sr_mp_nil(mp)) { /* null either way */
-    }
-    return json_null();
-  case SR_MP_BOOL: return json_boolean(*mp->p++ == 0xc3);
-  case SR_MP_UINT:
-    if (sr_mp_uint(mp, &u)) return json_null();
-    if (u <= (uint64_t)INT64_MAX) return json_integer((json_int_t)u);
-    {
-      char num[24];
-      snprintf(num, sizeof(num), "%llu", (unsigned long long)u);
-      return json_string(num);
-    }
-  case SR_MP_INT: {
-    /* Negative ints: decode by hand (sr_mp reads unsigned only). */
-    uint8_t t = *mp->p;
-    int64_t v;
-    if (t >= 0xe0) { v = (int8_t)t; mp->p++; }
-    else {
-      int bytes = 1 << (t - 0xd0);
-      uint64_t raw = 0;
-      for (int i = 1; i <= bytes; i++) raw = raw << 8 | mp->p[i];
-      v = bytes == 1 ? (int8_t)raw : bytes == 2 ? (int16_t)raw : bytes == 4 ? (int32_t)raw : (int64_t)raw;
-      mp->p += 1 + bytes;
-    }
-    return json_integer(v);
-  }
-  case SR_MP_STR: return sr_mp_str(mp, &s, &len) ? json_null() : json_stringn(s, len);
-  case SR_MP_BIN: return sr_mp_bin(mp, &b, &len) ? json_null() : cli_json_hex(b, len);
-  case SR_MP_ARRAY:
-    if (sr_mp_array(mp, &n)) return json_null();
-    out = json_array();
-    for (uint32_t i = 0; i < n; i++) json_array_append_new(out, from_mp(mp));
-    return out;
-  case SR_MP_MAP:
-    if (sr_mp_map(mp, &n)) return json_null();
-    out = json_object();
-    for (uint32_t i = 0; i < n; i++) {
-      char key[SR_ENTRY_MAX + 1];
-      if (sr_mp_str(mp, &s, &len)) { /* a key that is no string: canon_check refuses it */
-        json_decref(out);
-        return json_null();
+    case SR_MP_NIL:
+      if (sr_mp_nil(mp)) { /* null either way */
       }
-      memcpy(key, s, len);
-      key[len] = '\0';
-      json_object_set_new(out, key, from_mp(mp));
+      return json_null();
+    case SR_MP_BOOL:
+      return json_boolean(*mp->p++ == 0xc3);
+    case SR_MP_UINT:
+      if (sr_mp_uint(mp, &u)) return json_null();
+      if (u <= (uint64_t)INT64_MAX) return json_integer((json_int_t)u);
+      {
+        char num[24];
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)u);
+        return json_string(num);
+      }
+    case SR_MP_INT: {
+      /* Negative ints: decode by hand (sr_mp reads unsigned only). */
+      uint8_t t = *mp->p;
+      int64_t v;
+      if (t >= 0xe0) {
+        v = (int8_t)t;
+        mp->p++;
+      } else {
+        int bytes = 1 << (t - 0xd0);
+        uint64_t raw = 0;
+        for (int i = 1; i <= bytes; i++) raw = raw << 8 | mp->p[i];
+        v = bytes == 1 ? (int8_t)raw : bytes == 2 ? (int16_t)raw : bytes == 4 ? (int32_t)raw : (int64_t)raw;
+        mp->p += 1 + bytes;
+      }
+      return json_integer(v);
     }
-    return out;
-  default:
-    if (sr_mp_skip(mp)) { /* null either way */
-    }
-    return json_null();
+    case SR_MP_STR:
+      return sr_mp_str(mp, &s, &len) ? json_null() : json_stringn(s, len);
+    case SR_MP_BIN:
+      return sr_mp_bin(mp, &b, &len) ? json_null() : cli_json_hex(b, len);
+    case SR_MP_ARRAY:
+      if (sr_mp_array(mp, &n)) return json_null();
+      out = json_array();
+      for (uint32_t i = 0; i < n; i++) json_array_append_new(out, from_mp(mp));
+      return out;
+    case SR_MP_MAP:
+      if (sr_mp_map(mp, &n)) return json_null();
+      out = json_object();
+      for (uint32_t i = 0; i < n; i++) {
+        char key[SR_ENTRY_MAX + 1];
+        if (sr_mp_str(mp, &s, &len)) { /* a key that is no string: canon_check refuses it */
+          json_decref(out);
+          return json_null();
+        }
+        memcpy(key, s, len);
+        key[len] = '\0';
+        json_object_set_new(out, key, from_mp(mp));
+      }
+      return out;
+    default:
+      if (sr_mp_skip(mp)) { /* null either way */
+      }
+      return json_null();
   }
 }
 
@@ -208,7 +215,8 @@ json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *f) {
     static const uint8_t zero[SR_KEY_BYTES];
     json_object_set_new(o, "received_at", json_integer((json_int_t)f->received_at));
     json_object_set_new(o, "source", json_string(sr_source_name(f->source)));
-    json_object_set_new(o, "from", memcmp(f->from, zero, SR_KEY_BYTES) ? cli_json_hex(f->from, SR_KEY_BYTES) : json_null());
+    json_object_set_new(o, "from",
+                        memcmp(f->from, zero, SR_KEY_BYTES) ? cli_json_hex(f->from, SR_KEY_BYTES) : json_null());
     json_object_set_new(o, "hops", json_integer(f->hops));
   }
   return o;
@@ -245,6 +253,7 @@ void cli_progress(void *ctx, size_t done, size_t total) {
   if (!cli_tty() || (done > 1 && !last && now - last_ms < 100)) return;
   last_ms = now;
   if (total) cli_status("%s: %zu/%zu (%zu%%)", what, done, total, done * 100 / total);
-  else cli_status("%s: %zu", what, done);
+  else
+    cli_status("%s: %zu", what, done);
   if (last) fputc('\n', stderr);
 }
