@@ -1,0 +1,36 @@
+/* net_internal.h: what the files of the transport share (net/net*.c).
+ * Private to net/: never included outside it. The public API is net/net.h.
+ *   net.c        init and close, logging, connection bookkeeping, the dialer;
+ *   net_io.c     the handshake and Box Stream I/O of one connection;
+ *   net_listen.c the listener and its handshake limits. */
+#ifndef SR_NET_NET_INTERNAL_H
+#define SR_NET_NET_INTERNAL_H
+
+#include "net/net.h"
+
+enum { CS_RESOLVING = 1, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING };
+
+#define FILL_BYTES 65536 /* sealed writes are gathered up to this before one uv_write */
+
+typedef struct write_req_s {
+  uv_write_t req;
+  sr_net_conn *conn;
+  size_t len;
+  size_t cap;
+  int is_goodbye;
+  uint8_t bytes[];
+} write_req;
+
+/* net.c */
+sr_net_conn *sr_net_conn_new(sr_net *n, int outbound);
+/* The one exit of every connection. */
+void sr_net_conn_end(sr_net_conn *c, int reason);
+void sr_net_set_peer_name(sr_net_conn *c, const struct sockaddr *sa);
+void sr_net_log(sr_net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sr_net_log_if(sr_net *n, int limited, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* net_io.c */
+int sr_net_start_handshake(sr_net_conn *c);
+void sr_net_on_timeout(uv_timer_t *t);
+
+#endif
