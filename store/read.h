@@ -1,4 +1,4 @@
-/* read.h: entries and names out of the store (store.c). */
+/* read.h: entries and names out of the store (read.c). */
 #ifndef SR_STORE_READ_H
 #define SR_STORE_READ_H
 #include "core/err.h"

@@ -103,6 +103,11 @@ uint64_t sr_be64_get(const uint8_t *p);
 void sr_flow_encode(const sr_flow_t *f, uint8_t out[FLOW_VAL_BYTES]);
 void sr_flow_decode(const uint8_t *in, size_t len, sr_flow_t *f);
 int sr_head_read(MDB_txn *txn, sr_store_t *st, const uint8_t *author, sr_head_t *h);
+/* This node's own key (meta "self") inside txn, or SR_ENOTFOUND (meta.c). */
+int sr_store_self_in(sr_store_t *st, MDB_txn *txn, uint8_t key[SR_KEY_BYTES]);
+/* sr_store_get_by_seq inside txn (read.c; the reader of store.c uses it too). */
+int sr_store_by_seq_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, uint8_t *buf, size_t cap,
+                       size_t *len, sr_flow_t *flow);
 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);
