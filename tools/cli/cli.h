@@ -144,6 +144,14 @@ int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);
+/* Talking to the running node (cmd_node.c): sends req (consumed) through the
+ * control socket; 0 with *reply set (ok or not), SR_ENONODE when none runs, or
+ * another error (already printed, naming the home). */
+int cli_node_call(sr_cli_t *cli, json_t *req, json_t **reply);
+/* For an {"ok":false} reply: prints the node's sentence and returns the exit code. */
+int cli_node_refused(json_t *reply, const char *what);
+/* o[key] as a string, or dflt when absent or not a string. */
+const char *cli_jstr(json_t *o, const char *key, const char *dflt);
 /* This node's seurone:// address: the running node's (run.json: the port it
  * really bound) unless listen is given, else the one the config describes
  * (listen, advertise; listen overrides the config's). Returns 0, or an exit code

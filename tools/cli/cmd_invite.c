@@ -1,0 +1,231 @@
+/* cmd_invite.c: `seurone invite create|accept`: making an invite code on a
+ * relay (through the running node, else in the store), and joining with one.
+ * Talks to the node as cmd_node.c does (cli_node_call). */
+#include "tools/cli/cli.h"
+#include "core/num.h"
+#include "net/address.h"
+#include "node/config.h"
+#include "node/control.h"
+#include "node/daemon.h"
+#include "node/invite.h"
+#include "node/peer_json.h"
+#include "store/peers.h"
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- invites ---- */
+
+static int invite_create(sr_cli_t *cli, int argc, char **argv) {
+  const char *uses_s = NULL;
+  uint64_t uses = 1;
+  char address[SR_NET_ADDRESS_MAX], code[SR_INVITE_CODE_MAX], err[4600];
+  uint8_t secret[SR_INVITE_SECRET_BYTES];
+  sr_config_t cfg;
+  json_t *s = NULL;
+  int rc, running, relay;
+  for (int i = 2; i < argc; i++) {
+    int r = cli_opt(argc, argv, &i, "--uses", &uses_s);
+    if (r < 0) return SR_EXIT_USAGE;
+    if (!r) return cli_fail(SR_EXIT_USAGE, "invite create: unexpected '%s' (see seurone invite --help)", argv[i]);
+    if (sr_parse_u64(uses_s, 1, 1000000, &uses))
+      return cli_fail(SR_EXIT_USAGE, "--uses must be a whole number from 1 to 1000000, got '%s'", uses_s);
+  }
+  if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
+  /* Running: the node's own word on its address and mode. */
+  rc = cli_node_call(cli, json_pack("{s:s}", "cmd", "status"), &s);
+  if (rc && rc != SR_ENONODE) return SR_EXIT_ENV;
+  running = rc == 0 && sr_control_reply_code(s) == 0;
+  if (running) {
+    relay = json_is_true(json_object_get(s, "relay"));
+    snprintf(address, sizeof(address), "%s", cli_jstr(s, "address", ""));
+    json_decref(s);
+    if (!relay)
+      return cli_fail(SR_EXIT_PROBLEM,
+                      "the node running in %s is not a relay, so it would refuse the invite: stop it and "
+                      "start it again with `seurone run --relay` (or put relay = yes in %s/config)",
+                      cli->home, cli->home);
+  } else {
+    json_decref(s);
+    if ((rc = cli_node_address(cli, NULL, address, sizeof(address))) != 0) return rc;
+    if (!cfg.relay)
+      fprintf(stderr,
+              "note: %s is not configured as a relay; the invite works once the node runs with `seurone run "
+              "--relay` (or relay = yes in the config)\n",
+              cli->home);
+  }
+  if (running) {
+    /* The running node owns its store: it stores the invite. */
+    json_t *r = NULL;
+    const char *hex;
+    if (cli_node_call(cli, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", (json_int_t)uses), &r))
+      return SR_EXIT_ENV;
+    if (sr_control_reply_code(r)) {
+      rc = cli_node_refused(r, "invite create");
+      json_decref(r);
+      return rc;
+    }
+    hex = cli_jstr(r, "secret", "");
+    rc = sr_hex_decode(hex, secret, sizeof(secret));
+    json_decref(r);
+    if (rc) return cli_fail(SR_EXIT_ENV, "the node's reply holds no invite secret");
+  } else {
+    sr_store_t *st = cli_open_store(cli, 0);
+    if (!st) return SR_EXIT_ENV;
+    rc = sr_store_invite_create(st, (uint32_t)uses, cli_now_ms(), secret);
+    if (rc) {
+      cli_fail(SR_EXIT_ENV, "cannot store the invite in %s: %s", cli->home,
+               rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+      sr_store_close(st);
+      sodium_memzero(secret, sizeof(secret));
+      return SR_EXIT_ENV;
+    }
+    sr_store_close(st);
+  }
+  rc = sr_invite_format(address, cfg.network_key, secret, code, sizeof(code));
+  sodium_memzero(secret, sizeof(secret));
+  if (rc) return cli_fail(SR_EXIT_ENV, "cannot form an invite code for the address '%s': %s", address, sr_strerror(rc));
+  if (cli->json) {
+    /* jansson's copy of the code is wiped too before it is freed. */
+    json_t *jcode = json_string(code);
+    cli_json_print(json_pack("{s:O, s:s, s:I, s:o}", "code", jcode, "address", address, "uses", (json_int_t)uses,
+                             "expires", json_null()));
+    if (jcode) sodium_memzero((char *)json_string_value(jcode), json_string_length(jcode));
+    json_decref(jcode);
+  } else {
+    printf("%s\n", code);
+    if (cli_tty())
+      fprintf(stderr,
+              "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
+              "-` and paste it\n",
+              (unsigned long long)uses, uses == 1 ? "" : "s");
+  }
+  sodium_memzero(code, sizeof(code));
+  return SR_EXIT_OK;
+}
+
+/* Reads an invite code from fd into code (cap bytes, NUL-terminated, the
+ * blanks around it trimmed): 0, 1 when longer than cap allows, -1 on a read
+ * error. Everything read is wiped: a code is a secret until it is used. */
+static int read_code(int fd, char *code, size_t cap) {
+  char buf[SR_INVITE_CODE_MAX + 256];
+  size_t n = 0;
+  ssize_t r;
+  int rc = 0;
+  while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      rc = -1;
+      goto out;
+    }
+    n += (size_t)r;
+  }
+  size_t a = 0;
+  while (a < n && isspace((unsigned char)buf[a])) a++;
+  while (n > a && isspace((unsigned char)buf[n - 1])) n--;
+  if (n - a >= cap || n == sizeof(buf)) {
+    rc = 1;
+    goto out;
+  }
+  memcpy(code, buf + a, n - a);
+  code[n - a] = '\0';
+out:
+  sodium_memzero(buf, sizeof(buf));
+  return rc;
+}
+
+static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
+  char code[SR_INVITE_CODE_MAX + 64], address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], err[4600];
+  char hex[SR_HEX_KEY_LEN + 1];
+  uint8_t nk[32], relay_key[SR_KEY_BYTES];
+  uint16_t port;
+  const char *why, *file = NULL;
+  int rc;
+  if (argc == 4 && !strcmp(argv[2], "--file")) file = argv[3];
+  else if (argc == 3 && !strncmp(argv[2], "--file=", 7))
+    file = argv[2] + 7;
+  else if (argc == 3 && !strcmp(argv[2], "-"))
+    file = "-";
+  else if (argc != 3)
+    return cli_fail(SR_EXIT_USAGE,
+                    "usage: seurone invite accept - (the code on standard input), "
+                    "seurone invite accept --file FILE, or seurone invite accept CODE");
+  if (file) {
+    /* From standard input or a file: the code never appears in the process's
+     * command line, which every user of the machine can read (/proc/PID/cmdline). */
+    int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", file, strerror(errno));
+    if (fd == 0 && isatty(0)) fprintf(stderr, "paste the invite code, then press Enter and Ctrl-D:\n");
+    rc = read_code(fd, code, sizeof(code));
+    if (fd != 0) close(fd);
+    if (rc < 0)
+      return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", fd ? file : "standard input",
+                      strerror(errno));
+    if (rc > 0)
+      return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+  } else {
+    /* Pasted codes often carry a space or a newline around them. */
+    const char *s = argv[2];
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) n--;
+    if (n >= sizeof(code))
+      return cli_fail(SR_EXIT_USAGE, "%s: the code is longer than any invite code", sr_strerror(SR_EINVITECODE));
+    memcpy(code, s, n);
+    code[n] = '\0';
+    /* Out of /proc/PID/cmdline from here on (it was there until now: say so
+     * in --help, and prefer - or --file). */
+    sodium_memzero(argv[2], strlen(argv[2]));
+  }
+  if ((why = sr_invite_problem(code)) != NULL) {
+    sodium_memzero(code, sizeof(code));
+    return cli_fail(SR_EXIT_USAGE, "%s: %s", sr_strerror(SR_EINVITECODE), why);
+  }
+  /* sr_invite_problem checked both: a failure here is not reached */
+  if ((rc = sr_invite_parse(code, address, sizeof(address), nk, NULL)) ||
+      (rc = sr_net_address_parse(address, host, sizeof(host), &port, relay_key))) {
+    sodium_memzero(code, sizeof(code));
+    return cli_fail(SR_EXIT_USAGE, "%s", sr_strerror(rc));
+  }
+  sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
+  err[0] = '\0';
+  sr_invite_joined_t joined;
+  rc = sr_node_invite_accept(cli->home, code, &joined, err, sizeof(err));
+  sodium_memzero(code, sizeof(code));
+  /* A refusal, or a network the config does not allow: err is the whole sentence. */
+  if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
+  if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL ||
+      rc == SR_EIDENTITY)
+    return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
+  /* err names the relay and what went wrong (invite.c): not said twice. */
+  if (rc) return cli_fail(SR_EXIT_PROBLEM, "%s", err[0] ? err : sr_strerror(rc));
+  if (cli->json) {
+    cli_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b, s:b}", "ok", 1, "relay", address, "key", hex,
+                             "network_key_written", joined.wrote_network_key, "restart_needed", joined.restart_needed,
+                             "dialing", joined.dialing));
+  } else {
+    printf("joined the relay %s: it now replicates your log and serves it to others\n", address);
+    if (joined.wrote_network_key)
+      printf("this relay is on a closed network: its network key is now in %s/config (network_key)\n", cli->home);
+  }
+  if (joined.restart_needed)
+    fprintf(stderr,
+            "the node running in %s still uses the old network key and cannot reach the relay: restart "
+            "it (stop it with Ctrl-C, then `seurone run` again)\n",
+            cli->home);
+  if (joined.refused[0])
+    fprintf(stderr,
+            "the node running in %s did not start dialing the relay (it said: %s); it dials it at its next "
+            "start (stop it with Ctrl-C, then `seurone run` again)\n",
+            cli->home, joined.refused);
+  return SR_EXIT_OK;
+}
+
+int cmd_invite(sr_cli_t *cli, int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "create")) return invite_create(cli, argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "accept")) return invite_accept(cli, argc, argv);
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept -|--file FILE|CODE");
+}
