@@ -8,6 +8,7 @@
  * callback ever sees a freed client or a freed ctl.
  */
 #include "node/control.h"
+#include "core/vec.h"
 #include "core/core.h"
 #include "net/address.h"
 #include "node/control_req.h"
@@ -423,13 +424,7 @@ int sr_control_call(const char *home, json_t *request, json_t **reply_out, int t
         rc = SR_ETOOBIG;
         goto out;
       }
-      char *nb = realloc(buf, cap ? cap * 2 : 8192);
-      if (!nb) {
-        rc = SR_ENOMEM;
-        goto out;
-      }
-      buf = nb;
-      cap = cap ? cap * 2 : 8192;
+      if ((rc = sr_grow((void **)&buf, &cap, cap + 1, 1, 8192))) goto out;
     }
     ssize_t r = recv(fd, buf + len, cap - len, 0);
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
