@@ -9,6 +9,7 @@
  */
 #include "node/control.h"
 #include "core/vec.h"
+#include "core/clock.h"
 #include "core/core.h"
 #include "net/address.h"
 #include "node/control_req.h"
@@ -364,11 +365,7 @@ void sr_control_stop(sr_control_t *ctl) {
 
 /* ---- client ---- */
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t mono_ms(void) { return (int64_t)sr_mono_ms(); }
 
 int sr_control_call(const char *home, json_t *request, json_t **reply_out, int timeout_ms) {
   char path[PATH_CAP];
