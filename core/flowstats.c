@@ -1,6 +1,7 @@
 /* flowstats.c: combining held flow reports (flowstats.h). Moved out of the CLI
  * so that the numbers are computed once and printed twice (text and JSON). */
 #include "core/flowstats.h"
+#include "core/vec.h"
 #include "core/err.h"
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +59,8 @@ int sr_arrivals_add(sr_arrivals_t *a, uint64_t ts, uint64_t received_at, uint32_
                     int from_peer) {
   a->by_source[source < SR_ARRIVAL_SOURCES ? source : 0]++;
   if (!from_peer) return 0; /* own and imported entries did not flow here */
-  if (a->n == a->cap) {
-    size_t nc = a->cap ? a->cap * 2 : 1024;
-    uint64_t *l = realloc(a->lat, nc * sizeof(*l));
-    if (!l) return SR_ENOMEM;
-    a->lat = l;
-    a->cap = nc;
-  }
+  int rc = sr_grow((void **)&a->lat, &a->cap, a->n + 1, sizeof(*a->lat), 1024);
+  if (rc) return rc;
   int64_t d = (int64_t)received_at - (int64_t)ts;
   if (d < 0) {
     a->skewed++;

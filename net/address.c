@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "core/err.h"
+#include "core/hex.h"
 
 #define KEY_BYTES 32
 #define KEY_HEX (2 * KEY_BYTES)
@@ -20,31 +21,14 @@
 /* Seurone's own network key; never reuse another network's. */
 static const char default_netkey_hex[] = "894171733106407826eea36a97fe986070c395a6d2a91e4880f00ac3f60f8d0c";
 
-static int hexval(char ch, int allow_upper) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (allow_upper && ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
-
+/* An address's key is lowercase only; a network key may be typed in either case.
+ * out is untouched on failure. */
 static int unhex32(const char *s, size_t len, uint8_t out[KEY_BYTES], int allow_upper) {
-  if (len != KEY_HEX) return -1;
-  for (size_t i = 0; i < KEY_BYTES; i++) {
-    int hi = hexval(s[2 * i], allow_upper), lo = hexval(s[2 * i + 1], allow_upper);
-    if (hi < 0 || lo < 0) return -1;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return 0;
+  if (len != KEY_HEX || !sr_hex_is_hex(s, len, !allow_upper)) return -1;
+  return sr_hex_decode_span(s, len, out, KEY_BYTES) == 0 ? 0 : -1;
 }
 
-static void hex32(const uint8_t in[KEY_BYTES], char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < KEY_BYTES; i++) {
-    out[2 * i] = digits[in[i] >> 4];
-    out[2 * i + 1] = digits[in[i] & 15];
-  }
-  out[KEY_HEX] = 0;
-}
+static void hex32(const uint8_t in[KEY_BYTES], char *out) { sr_hex_encode(in, KEY_BYTES, out); }
 
 /* A DNS name or IPv4 literal: letters, digits, '-', '.', no empty label. */
 static int valid_name(const char *h, size_t len) {

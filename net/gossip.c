@@ -19,6 +19,7 @@
  */
 #include "net/gossip_internal.h"
 #include "core/core.h"
+#include "core/clock.h"
 #include "core/frame.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,11 +42,7 @@ void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) {
 uint64_t sr_gossip_now(sr_gossip_t *g) { return uv_now(g->net->loop); }
 
 /* Wall clock in ms: first-arrival times and the future-timestamp rule use it. */
-uint64_t sr_gossip_wall_ms(void) {
-  uv_timeval64_t tv;
-  if (uv_gettimeofday(&tv) != 0) return 0;
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
+uint64_t sr_gossip_wall_ms(void) { return sr_wall_ms(); }
 
 void sr_gossip_short_key(const uint8_t *k, char out[17]) {
   char hex[65];

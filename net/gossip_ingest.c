@@ -3,6 +3,7 @@
  * (one write transaction each), the retry of a batch whose commit failed, and
  * what is new forwarded once stored. */
 #include "net/gossip_internal.h"
+#include "core/vec.h"
 #include "core/core.h"
 #include "core/frame.h"
 #include <stdio.h>
@@ -199,12 +200,10 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   batch_t *b = g->cur;
   if (b->n == b->cap) {
     if (b->cap >= BATCH_CAP_MAX) return 2; /* congested: not taken */
-    size_t ncap = b->cap ? b->cap * 2 : 256;
-    sr_ingest_item_t *items = realloc(b->items, ncap * sizeof(*items));
-    if (items) b->items = items;
-    pending_t *pend = realloc(b->pend, ncap * sizeof(*pend));
-    if (pend) b->pend = pend;
-    if (!items || !pend) return SR_ENOMEM;
+    size_t ncap = sr_grow_cap(b->cap, 256);
+    if (!ncap || sr_realloc_n((void **)&b->items, ncap, sizeof(*b->items)) ||
+        sr_realloc_n((void **)&b->pend, ncap, sizeof(*b->pend)))
+      return SR_ENOMEM;
     b->cap = ncap;
   }
   uint8_t *copy = malloc(f->entry_len);

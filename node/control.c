@@ -8,6 +8,8 @@
  * callback ever sees a freed client or a freed ctl.
  */
 #include "node/control.h"
+#include "core/vec.h"
+#include "core/clock.h"
 #include "core/core.h"
 #include "net/address.h"
 #include "node/control_req.h"
@@ -363,11 +365,7 @@ void sr_control_stop(sr_control_t *ctl) {
 
 /* ---- client ---- */
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t mono_ms(void) { return (int64_t)sr_mono_ms(); }
 
 int sr_control_call(const char *home, json_t *request, json_t **reply_out, int timeout_ms) {
   char path[PATH_CAP];
@@ -423,13 +421,7 @@ int sr_control_call(const char *home, json_t *request, json_t **reply_out, int t
         rc = SR_ETOOBIG;
         goto out;
       }
-      char *nb = realloc(buf, cap ? cap * 2 : 8192);
-      if (!nb) {
-        rc = SR_ENOMEM;
-        goto out;
-      }
-      buf = nb;
-      cap = cap ? cap * 2 : 8192;
+      if ((rc = sr_grow((void **)&buf, &cap, cap + 1, 1, 8192))) goto out;
     }
     ssize_t r = recv(fd, buf + len, cap - len, 0);
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;

@@ -14,6 +14,7 @@
  */
 #include "node/daemon.h"
 #include "core/core.h"
+#include "core/clock.h"
 #include "core/version.h"
 #include "node/control_handlers.h"
 #include "node/daemon_internal.h"
@@ -29,11 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-uint64_t sr_node_now_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
+uint64_t sr_node_now_ms(void) { return sr_wall_ms(); }
 
 void sr_node_log(sr_node_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sr_node_log(sr_node_t *n, const char *fmt, ...) {

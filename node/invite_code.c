@@ -16,12 +16,6 @@
 
 #define HEX32 64
 
-static int lower_hex(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-  return 1;
-}
-
 /* The parser; *why (when not NULL) gets the problem. */
 static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret, const char **why) {
   static const char *const bad_prefix =
@@ -46,7 +40,7 @@ static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32
   }
   const char *sec = code + len - HEX32, *nk = sec - 1 - HEX32;
   size_t alen = (size_t)(nk - 1 - (code + plen));
-  if (nk[-1] != ':' || sec[-1] != ':' || !lower_hex(nk, HEX32) || !lower_hex(sec, HEX32)) {
+  if (nk[-1] != ':' || sec[-1] != ':' || !sr_hex_is_hex(nk, HEX32, 1) || !sr_hex_is_hex(sec, HEX32, 1)) {
     w = "the invite code must end with :<network key>:<secret>, 64 lowercase hex digits each (was it cut short?)";
     goto bad;
   }
@@ -71,7 +65,7 @@ static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32
   if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, 32);
   sodium_memzero(hex, sizeof(hex));
   sodium_memzero(tmp, sizeof(tmp));
-  if (rc) { /* not reached: lower_hex checked both above */
+  if (rc) { /* not reached: sr_hex_is_hex checked both above */
     w = "the invite code must end with :<network key>:<secret>, 64 lowercase hex digits each (was it cut short?)";
     goto bad;
   }

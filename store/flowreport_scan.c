@@ -5,6 +5,7 @@
  * only when its record falls in the period (for its ts): a period holds a
  * fraction of what the store holds, so most entries are never decoded. */
 #include "store/store_internal.h"
+#include "core/vec.h"
 #include "core/flowstats.h"
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +69,8 @@ static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   held_list_t *l = ctx;
   (void)f;
   if (!sr_flowreport_is_type(e->type, e->type_len)) return 0;
-  if (l->n == l->cap) {
-    size_t nc = l->cap ? l->cap * 2 : 64;
-    sr_flowheld_t *v = realloc(l->v, nc * sizeof(*v));
-    if (!v) return SR_ENOMEM;
-    l->v = v;
-    l->cap = nc;
-  }
+  int grc = sr_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v), 64);
+  if (grc) return grc;
   sr_flowheld_t *h = &l->v[l->n];
   int prc = sr_flowreport_parse(e->content, e->content_len, &h->r, NULL, 0);
   if (prc == SR_EVERSION) {

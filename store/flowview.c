@@ -3,6 +3,8 @@
  * The forest is built in ONE read transaction, so it is a consistent snapshot
  * even while a node ingests: origs (reshares keys) -> entries scan -> links. */
 #include "store/store_internal.h"
+#include "core/key.h"
+#include "core/vec.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,43 +14,20 @@ typedef struct {
 } ids_t;
 
 static int ids_add(ids_t *s, const uint8_t *id) {
-  if (s->n == s->cap) {
-    size_t nc = s->cap ? s->cap * 2 : 256;
-    void *p = realloc(s->id, nc * SR_ID_BYTES);
-    if (!p) return SR_ENOMEM;
-    s->id = p;
-    s->cap = nc;
-  }
+  int rc = sr_grow((void **)&s->id, &s->cap, s->n + 1, SR_ID_BYTES, 256);
+  if (rc) return rc;
   memcpy(s->id[s->n++], id, SR_ID_BYTES);
   return 0;
 }
 
 /* Both arrays come out of LMDB key order (memcmp order): binary search works. */
-static int64_t ids_find(const uint8_t (*id)[SR_ID_BYTES], size_t stride, size_t n, const uint8_t *key) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = memcmp((const uint8_t *)id + mid * stride, key, SR_ID_BYTES);
-    if (c == 0) return (int64_t)mid;
-    if (c < 0) lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return -1;
-}
-
 static int64_t node_find(const sr_share_node_t *nodes, size_t n, const uint8_t *id) {
-  return ids_find((const uint8_t(*)[SR_ID_BYTES])nodes[0].id, sizeof(*nodes), n, id);
+  return sr_key_find(nodes[0].id, n, sizeof(*nodes), id);
 }
 
 static int nodes_add(sr_share_node_t **nodes, size_t *n, size_t *cap) {
-  if (*n == *cap) {
-    size_t nc = *cap ? *cap * 2 : 256;
-    sr_share_node_t *p = realloc(*nodes, nc * sizeof(*p));
-    if (!p) return SR_ENOMEM;
-    *nodes = p;
-    *cap = nc;
-  }
+  int rc = sr_grow((void **)nodes, cap, *n + 1, sizeof(**nodes), 256);
+  if (rc) return rc;
   memset(&(*nodes)[*n], 0, sizeof(**nodes));
   (*n)++;
   return 0;
@@ -84,7 +63,7 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
     int is_share;
     if (k.mv_size != SR_ID_BYTES || sr_entry_decode(v.mv_data, v.mv_size, &e) != 0) continue;
     is_share = e.type_len == 5 && memcmp(e.type, "share", 5) == 0 && sr_content_parse(&e, &c, NULL, 0) == 0;
-    if (!is_share && ids_find((const uint8_t(*)[SR_ID_BYTES])origs.id, SR_ID_BYTES, origs.n, k.mv_data) < 0) continue;
+    if (!is_share && sr_key_find(origs.id, origs.n, SR_ID_BYTES, k.mv_data) < 0) continue;
     if ((rc = nodes_add(&nodes, &n, &cap))) break;
     sr_share_node_t *x = &nodes[n - 1];
     memcpy(x->id, k.mv_data, SR_ID_BYTES);
@@ -158,8 +137,6 @@ int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id
 
 /* ---- the forest with its cascades (flowview.h; `seurone flow`) ---- */
 
-static int cmp_key32(const void *a, const void *b) { return memcmp(a, b, 32); }
-
 /* The nodes are sorted by id, their first member. */
 int64_t sr_flowforest_index(const sr_flowforest_t *x, const uint8_t *id) {
   return x->n ? node_find(x->nodes, x->n, id) : -1;
@@ -190,16 +167,16 @@ int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
   size_t nk = 0;
   for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, 32);
   if (has_self) memcpy(x->keys[nk++], x->self, 32);
-  qsort(x->keys, nk, 32, cmp_key32);
+  qsort(x->keys, nk, 32, sr_key_cmp);
   size_t u = 0;
   for (size_t i = 0; i < nk; i++)
     if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], 32)) memmove(x->keys[u++], x->keys[i], 32);
   x->nkeys = (uint32_t)u;
   for (size_t i = 0; i < x->n; i++) {
     x->parent[i] = x->nodes[i].parent;
-    x->label[i] = (uint32_t)ids_find((const uint8_t(*)[SR_ID_BYTES])x->keys, 32, u, x->nodes[i].author);
+    x->label[i] = (uint32_t)sr_key_find(x->keys, u, 32, x->nodes[i].author);
   }
-  if (has_self) x->self_label = (uint32_t)ids_find((const uint8_t(*)[SR_ID_BYTES])x->keys, 32, u, x->self);
+  if (has_self) x->self_label = (uint32_t)sr_key_find(x->keys, u, 32, x->self);
   if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
     sr_flowforest_free(x);
     return rc;
@@ -265,13 +242,8 @@ typedef struct {
 
 static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
   if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
-  if (ps->n == ps->cap) {
-    size_t nc = ps->cap ? ps->cap * 2 : 1024;
-    sr_flowpair_t *q = realloc(ps->p, nc * sizeof(*q));
-    if (!q) return SR_ENOMEM;
-    ps->p = q;
-    ps->cap = nc;
-  }
+  int rc = sr_grow((void **)&ps->p, &ps->cap, ps->n + 1, sizeof(*ps->p), 1024);
+  if (rc) return rc;
   sr_flowpair_t *x = &ps->p[ps->n++];
   int fwd = memcmp(from, to, 32) < 0;
   memcpy(x->a, fwd ? from : to, 32);

@@ -7,6 +7,8 @@
  * and each source key is looked up once, not once per edge: with 1M edges the
  * pass is dominated by the destination lookups. */
 #include "store/graphview.h"
+#include "core/key.h"
+#include "core/vec.h"
 #include "store/store_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +22,11 @@ typedef struct {
 
 static int add_node(nodes_t *ns, const uint8_t *key, uint8_t kind, const void *name, size_t name_len) {
   if (ns->n == ns->cap) {
-    uint32_t ncap = ns->cap ? ns->cap * 2 : 1024;
-    void *k = realloc(ns->keys, (size_t)ncap * 32), *d = realloc(ns->kind, ncap),
-         *nm = realloc(ns->name, ncap * sizeof(char *));
-    if (k) ns->keys = k;
-    if (d) ns->kind = d;
-    if (nm) ns->name = nm;
-    if (!k || !d || !nm) return SR_ENOMEM;
-    ns->cap = ncap;
+    size_t ncap = sr_grow_cap(ns->cap, 1024);
+    if (!ncap || ncap > UINT32_MAX || sr_realloc_n((void **)&ns->keys, ncap, 32) ||
+        sr_realloc_n((void **)&ns->kind, ncap, 1) || sr_realloc_n((void **)&ns->name, ncap, sizeof(char *)))
+      return SR_ENOMEM;
+    ns->cap = (uint32_t)ncap;
   }
   memcpy(ns->keys[ns->n], key, 32);
   ns->kind[ns->n] = kind;
@@ -61,15 +60,8 @@ static void index_run(const nodes_t *ns, uint32_t lo, uint32_t hi, idx_t *ix) {
 
 static int64_t find(const nodes_t *ns, const idx_t *ix, const uint8_t *key) {
   uint32_t b = (uint32_t)key[0] << 8 | key[1], lo = ix->at[b], hi = ix->at[b + 1];
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    int c = memcmp(ns->keys[mid], key, 32);
-    if (c == 0) return mid;
-    if (c < 0) lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return -1;
+  int64_t at = lo < hi ? sr_key_find(ns->keys[lo], hi - lo, 32, key) : -1;
+  return at < 0 ? -1 : lo + at;
 }
 
 typedef struct {
@@ -79,11 +71,8 @@ typedef struct {
 
 static int add_edge(edges_t *es, uint32_t a, uint32_t b) {
   if (es->m == es->cap) {
-    uint64_t ncap = es->cap ? es->cap * 2 : 4096;
-    uint32_t *s = realloc(es->src, ncap * 4), *d = realloc(es->dst, ncap * 4);
-    if (s) es->src = s;
-    if (d) es->dst = d;
-    if (!s || !d) return SR_ENOMEM;
+    size_t ncap = sr_grow_cap((size_t)es->cap, 4096);
+    if (!ncap || sr_realloc_n((void **)&es->src, ncap, 4) || sr_realloc_n((void **)&es->dst, ncap, 4)) return SR_ENOMEM;
     es->cap = ncap;
   }
   es->src[es->m] = a;
@@ -168,16 +157,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
             rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
             continue;
           }
-          if (nrun == caprun) {
-            size_t nc = caprun ? caprun * 2 : 16;
-            uint32_t *r = realloc(run, nc * sizeof(*r));
-            if (!r) {
-              rc = SR_ENOMEM;
-              break;
-            }
-            run = r;
-            caprun = nc;
-          }
+          if ((rc = sr_grow((void **)&run, &caprun, nrun + 1, sizeof(*run), 16))) break;
           run[nrun++] = (uint32_t)(b - npeople);
         }
       }

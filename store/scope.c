@@ -7,6 +7,8 @@
  * from them. Invariant: `seen` is sorted and unique after every step.
  */
 #include "store/scope.h"
+#include "core/key.h"
+#include "core/vec.h"
 #include "store/store_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -25,31 +27,22 @@ static void kv_free(keyvec_t *v) {
 }
 
 static int kv_push(keyvec_t *v, const uint8_t *key) {
-  if (v->n == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 64;
-    scope_key_t *k = realloc(v->k, cap * sizeof(*k));
-    if (!k) return SR_ENOMEM;
-    v->k = k;
-    v->cap = cap;
-  }
+  int rc = sr_grow((void **)&v->k, &v->cap, v->n + 1, sizeof(*v->k), 64);
+  if (rc) return rc;
   memcpy(v->k[v->n++], key, SR_KEY_BYTES);
   return 0;
 }
 
-static int cmp_key(const void *a, const void *b) { return memcmp(a, b, SR_KEY_BYTES); }
-
 static void kv_sort_unique(keyvec_t *v) {
   size_t w = 0;
   if (v->n < 2) return;
-  qsort(v->k, v->n, sizeof(*v->k), cmp_key);
+  qsort(v->k, v->n, sizeof(*v->k), sr_key_cmp);
   for (size_t r = 1; r < v->n; r++)
     if (memcmp(v->k[r], v->k[w], SR_KEY_BYTES) != 0) memcpy(v->k[++w], v->k[r], SR_KEY_BYTES);
   v->n = w + 1;
 }
 
-static int kv_has(const keyvec_t *v, const uint8_t *key) {
-  return v->n && bsearch(key, v->k, v->n, sizeof(*v->k), cmp_key) != NULL;
-}
+static int kv_has(const keyvec_t *v, const uint8_t *key) { return sr_key_find(v->k, v->n, sizeof(*v->k), key) >= 0; }
 
 /* into := into ∪ add (both sorted and unique; so is the result). */
 static int kv_merge(keyvec_t *into, const keyvec_t *add) {
@@ -195,7 +188,7 @@ done:
 }
 
 int sr_scope_has(const sr_scope_t *s, const uint8_t key[SR_KEY_BYTES]) {
-  return s->n && bsearch(key, s->keys, s->n, sizeof(*s->keys), cmp_key) != NULL;
+  return sr_key_find(s->keys, s->n, sizeof(*s->keys), key) >= 0;
 }
 
 void sr_scope_free(sr_scope_t *s) {

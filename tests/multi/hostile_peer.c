@@ -60,6 +60,7 @@
  * Exit 0 whatever the node did; 2 on a usage error or when the TCP connection
  * cannot be made.
  */
+#include "core/clock.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -133,11 +134,7 @@ static size_t seen_slot(uint8_t (*set)[32], size_t *n, const uint8_t *a) {
   return (*n)++;
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
+static double now_ms(void) { return (double)sr_mono_ns() / 1e6; }
 
 static void mark_closed(const char *why) {
   if (closed) return;

@@ -10,6 +10,7 @@
  * Bad peers that need raw bytes run on a thread with blocking sockets while
  * the main thread runs the libuv loop.
  */
+#include "core/clock.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -68,11 +69,7 @@ static size_t attacker_bytes;   /* bytes received after the part it expected */
 static int attacker_eof;        /* saw an orderly EOF (not a timeout) */
 static double attacker_elapsed; /* seconds from its last send to EOF */
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)sr_mono_ns() / 1e9; }
 
 static void on_log(sr_net *n, const char *line) {
   if (n == &srv) srv_lines++;

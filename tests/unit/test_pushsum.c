@@ -494,7 +494,7 @@ static void frame_roundtrip_and_rejects(void) {
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     uint8_t buf[128];
     size_t n = strlen(bad[i].hex) / 2;
-    for (size_t k = 0; k < n; k++) sscanf(bad[i].hex + 2 * k, "%2hhx", &buf[k]);
+    T_OK(sr_hex_decode(bad[i].hex, buf, n));
     int rc = sr_frame_decode(buf, n, f);
     if (rc != bad[i].want) fprintf(stderr, "   bad frame %zu: got %s\n", i, t_name(rc));
     T_EQ(rc, bad[i].want);
@@ -513,7 +513,7 @@ static void frame_roundtrip_and_rejects(void) {
         "01";
     uint8_t buf[64];
     size_t n = strlen(seven) / 2;
-    for (size_t k = 0; k < n; k++) sscanf(seven + 2 * k, "%2hhx", &buf[k]);
+    T_OK(sr_hex_decode(seven, buf, n));
     T_OK(sr_frame_decode(buf, n, f));
     T_EQ(f->kind, SR_FRAME_PUSHSUM);
     T_EQ(f->ps_epoch, 2);
@@ -535,7 +535,7 @@ static void frame_roundtrip_and_rejects(void) {
         "90";
     uint8_t buf[128];
     size_t n = strlen(good) / 2;
-    for (size_t k = 0; k < n; k++) sscanf(good + 2 * k, "%2hhx", &buf[k]);
+    T_OK(sr_hex_decode(good, buf, n));
     T_OK(sr_frame_decode(buf, n, f));
     T_EQ(f->ps_nx, 0);
   }

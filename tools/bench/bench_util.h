@@ -3,6 +3,7 @@
  * Header-only (static inline): each bench_*.c is its own program. */
 #ifndef SR_BENCH_UTIL_H
 #define SR_BENCH_UTIL_H
+#include "core/clock.h"
 #include "core/num.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -12,18 +13,10 @@
 #include <time.h>
 
 /* Monotonic seconds: for durations. */
-static inline double bench_now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static inline double bench_now_s(void) { return (double)sr_mono_ns() / 1e9; }
 
 /* Wall-clock ms since the epoch: for entry timestamps. */
-static inline uint64_t bench_wall_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
+static inline uint64_t bench_wall_ms(void) { return sr_wall_ms(); }
 
 /* A field of /proc/self/status in KiB, -1 if absent: VmHWM is this process's
  * own peak RSS (per command, unlike a parent's RUSAGE_CHILDREN); RssAnon and

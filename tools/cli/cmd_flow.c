@@ -5,6 +5,8 @@
  * Latency is first arrival minus the author's timestamp; negative values (clock
  * skew) count as 0 and are counted as skewed (docs/format.md, Definitions). */
 #include "tools/cli/cli.h"
+#include "core/key.h"
+#include "core/vec.h"
 #include "core/num.h"
 #include "core/cascade.h"
 #include "core/flowstats.h"
@@ -29,13 +31,8 @@ static int collect_one(stats_t *s, uint64_t ts, const sr_flow_t *f) {
 static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   stats_t *s = ctx;
   if (s->want_ids) {
-    if (s->nids == s->capids) {
-      size_t nc = s->capids ? s->capids * 2 : 256;
-      void *p = realloc(s->ids, nc * 32);
-      if (!p) return SR_ENOMEM;
-      s->ids = p;
-      s->capids = nc;
-    }
+    int rc = sr_grow((void **)&s->ids, &s->capids, s->nids + 1, 32, 256);
+    if (rc) return rc;
     memcpy(s->ids[s->nids++], e->id, 32);
   }
   return collect_one(s, e->ts, f);
@@ -78,14 +75,6 @@ static void stats_print(const sr_arrival_stats_t *s, const char *title) {
 
 /* ---- people: sorted keys with their profile names (for labels and tables) ---- */
 
-static int cmp_key(const void *a, const void *b) { return memcmp(a, b, 32); }
-
-/* Index of key in n sorted 32-byte keys, or -1. */
-static int64_t key_index(uint8_t (*keys)[32], size_t n, const uint8_t *key) {
-  uint8_t(*hit)[32] = n ? bsearch(key, keys, n, 32, cmp_key) : NULL;
-  return hit ? hit - keys : -1;
-}
-
 typedef struct {
   uint8_t (*key)[32];
   char **name;
@@ -94,12 +83,10 @@ typedef struct {
 
 static int names_row(void *ctx, const sr_person_t *p) {
   names_t *ns = ctx;
-  if (ns->n == ns->cap) {
-    size_t nc = ns->cap ? ns->cap * 2 : 256;
-    void *k = realloc(ns->key, nc * 32), *m = realloc(ns->name, nc * sizeof(char *));
-    if (k) ns->key = k;
-    if (m) ns->name = m;
-    if (!k || !m) return SR_ENOMEM;
+  if (ns->n == ns->cap) { /* two parallel arrays: each keeps what it got if the other fails */
+    size_t nc = sr_grow_cap(ns->cap, 256);
+    if (!nc || sr_realloc_n((void **)&ns->key, nc, 32) || sr_realloc_n((void **)&ns->name, nc, sizeof(char *)))
+      return SR_ENOMEM;
     ns->cap = nc;
   }
   memcpy(ns->key[ns->n], p->key, 32);
@@ -117,7 +104,7 @@ static void names_free(names_t *ns) {
 
 /* The person's profile name, or NULL. The people database is in key order. */
 static const char *name_of(const names_t *ns, const uint8_t *key) {
-  int64_t i = key_index(ns->key, ns->n, key);
+  int64_t i = sr_key_find(ns->key, ns->n, 32, key);
   return i >= 0 ? ns->name[i] : NULL;
 }
 

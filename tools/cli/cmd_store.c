@@ -2,6 +2,8 @@
  * and maintaining the store. Every reader runs in LMDB read transactions, so
  * these work beside a process that is writing. */
 #include "tools/cli/cli.h"
+#include "core/key.h"
+#include "core/vec.h"
 #include "tools/cli/feed.h"
 #include "store/lookup.h"
 #include "store/maintenance.h"
@@ -130,13 +132,8 @@ typedef struct {
 
 static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, size_t len) {
   if (g->cli->json) return 0;
-  if (g->nnames == g->cap) {
-    size_t nc = g->cap ? g->cap * 2 : 256;
-    struct graph_name *v = realloc(g->names, nc * sizeof(*v));
-    if (!v) return SR_ENOMEM;
-    g->names = v;
-    g->cap = nc;
-  }
+  int rc = sr_grow((void **)&g->names, &g->cap, g->nnames + 1, sizeof(*g->names), 256);
+  if (rc) return rc;
   memcpy(g->names[g->nnames].key, key, 32);
   g->names[g->nnames].name = name ? cli_text_cut(name, len, 24) : NULL;
   if (name && !g->names[g->nnames].name) return SR_ENOMEM;
@@ -144,12 +141,10 @@ static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, 
   return 0;
 }
 
-static int graph_name_cmp(const void *a, const void *b) { return memcmp(a, b, 32); }
-
 /* "Ada (3f2a9c1e)", or the 16-hex short key when no name is known. */
 static void graph_who(const graph_ctx_t *g, const uint8_t *key) {
-  const struct graph_name *hit =
-      g->nnames ? bsearch(key, g->names, g->nnames, sizeof(*g->names), graph_name_cmp) : NULL;
+  int64_t at = sr_key_find(g->names, g->nnames, sizeof(*g->names), key);
+  const struct graph_name *hit = at < 0 ? NULL : &g->names[at];
   char hex[65];
   sr_hex_encode(key, 32, hex);
   if (hit && hit->name) printf("%s (%.8s)", hit->name, hex);
@@ -242,7 +237,7 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
   }
   int rc = sr_store_foreach_person(st, person_cb, &g);
   if (!rc) rc = sr_store_foreach_project(st, project_cb, &g);
-  if (!rc && g.nnames) qsort(g.names, g.nnames, sizeof(*g.names), graph_name_cmp);
+  if (!rc && g.nnames) qsort(g.names, g.nnames, sizeof(*g.names), sr_key_cmp);
   if (!rc) rc = sr_store_foreach_edge(st, edge_cb, &g);
   for (size_t i = 0; i < g.nnames; i++) free(g.names[i].name);
   free(g.names);

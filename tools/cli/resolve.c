@@ -7,6 +7,7 @@
  * what to type instead; an ambiguous prefix or name lists the candidates.
  */
 #include "tools/cli/cli.h"
+#include "core/hex.h"
 #include "store/lookup.h"
 #include <string.h>
 
@@ -17,12 +18,7 @@ static const char *kind_noun(int kind) {
   return kind == SR_FIND_PERSON ? "person" : kind == SR_FIND_PROJECT ? "project" : "entry";
 }
 
-static int all_hex(const char *s) {
-  if (!*s) return 0;
-  for (; *s; s++)
-    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F'))) return 0;
-  return 1;
-}
+static int all_hex(const char *s) { return *s && sr_hex_is_hex(s, strlen(s), 0); }
 
 /* The shortest hex length, at least 16 (what `log` prints), that tells the
  * candidates apart. */

@@ -1,5 +1,6 @@
 /* util.c: helpers shared by the subcommands (see cli.h). */
 #include "tools/cli/cli.h"
+#include "core/clock.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,11 +223,7 @@ json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *f) {
   return o;
 }
 
-uint64_t cli_now_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
+uint64_t cli_now_ms(void) { return sr_wall_ms(); }
 
 int cli_tty(void) { return isatty(2); }
 
