@@ -7,8 +7,8 @@ parent even when the test itself is SIGKILLed by ctest). On failure the stderr
 log of every node is printed.
 
 Timeouts are generous but bounded, and multiplied by SCALE: 3 when the seurone
-binary is built with AddressSanitizer (detected from the binary), else 1, or
-$SR_TIMEOUT_SCALE when set.
+binary is built with AddressSanitizer or ThreadSanitizer (detected from the
+binary), else 1, or $SR_TIMEOUT_SCALE when set.
 
 A test file:
 
@@ -143,10 +143,12 @@ def _on_signal(signum, frame):
     sys.exit(128 + signum)
 
 
-def is_asan(binary):
+def is_sanitized(binary):
+    """True when the binary is built with ASan or TSan: both slow it several-fold."""
     try:
         with open(binary, "rb") as f:
-            return b"__asan_init" in f.read()
+            data = f.read()
+        return b"__asan_init" in data or b"__tsan_init" in data
     except OSError:
         return False
 
@@ -164,7 +166,7 @@ def parse_args(extra=None):
     ARGS.seurone = os.path.abspath(ARGS.seurone)
     if os.environ.get("SR_TIMEOUT_SCALE"):
         SCALE = float(os.environ["SR_TIMEOUT_SCALE"])
-    elif is_asan(ARGS.seurone):
+    elif is_sanitized(ARGS.seurone):
         SCALE = 3.0
     return ARGS
 
