@@ -31,7 +31,7 @@
   X(SR_EDEPTH, -29, "msgpack: nesting deeper than 8")                                                                                              \
   X(SR_ENEVERUSED, -30, "msgpack: reserved type byte 0xc1")                                                                                        \
   X(SR_ESIGNED, -31, "msgpack: non-negative integer in a signed encoding")                                                                         \
-  /* entries (core/entry, core/validate) */                                                                                                        \
+  /* entries (core/entry.c, core/rules.c, core/content.c) */                                                                                       \
   X(SR_EENTRYSIZE, -40, "entry larger than 16 KiB")                                                                                                \
   X(SR_ESHAPE, -41, "entry does not have the shape [body, sig]")                                                                                   \
   X(SR_EBODYSHAPE, -42, "entry body does not have the shape [1, author, seq, prev, ts, type, content]")                                            \

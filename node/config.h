@@ -21,7 +21,7 @@
  *   flow_epsilon         = E           differential-privacy epsilon, 0.001..10 (default 1.0)
  *   flow_report_interval = SECONDS     one report per interval, 10..604800 (default 3600)
  *   pushsum_epoch        = SECONDS     push-sum size/average epoch, 1..86400 (default 60)
- *   pushsum_interval_ms  = MS          one push-sum round per interval, 10..600000 (default 1000)
+ *   pushsum_interval_ms  = MS          one push-sum round per interval, 10..600000 (default 300)
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -61,7 +61,7 @@ typedef struct sr_config {
   uint32_t flow_epsilon_milli;   /* epsilon * 1000 (default 1000) */
   uint32_t flow_report_interval; /* seconds (default 3600) */
   uint32_t pushsum_epoch;        /* push-sum epoch, seconds (default 60) */
-  uint32_t pushsum_interval_ms;  /* push-sum round (default 1000) */
+  uint32_t pushsum_interval_ms;  /* push-sum round (default 300) */
 } sr_config_t;
 
 /* Fills cfg with the defaults (no file read). */
