@@ -1,5 +1,6 @@
 """Helpers for the CLI end-to-end tests: run `seurone` on temp homes, check results."""
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -37,6 +38,14 @@ class Home:
     def json(self, *argv, **kw):
         r = self.run(*argv, "--json", **kw)
         return json.loads(r.stdout)
+
+
+def load_make_entries(path):
+    """tests/data/make_entries.py, the independent entry signer, as a module."""
+    spec = importlib.util.spec_from_file_location("make_entries", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def check(cond, what):

@@ -12,21 +12,14 @@ once suggested, must not silently become a new identity:
 Upgrade: flow reports published under the type's earlier name `flow_report` are still
 read by `flow network` (signed in Python by tests/data/make_entries.py).
 """
-import importlib.util
 import json
 import os
 import shutil
 import stat
 import subprocess
 
-from common import Home, args, check, finish, tempdir
+from common import Home, args, check, finish, load_make_entries, tempdir
 
-
-def load_make_entries(path):
-    spec = importlib.util.spec_from_file_location("make_entries", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def restore(a, root):

@@ -21,7 +21,6 @@ first arrived from peer n) must equal what m's own log records (source peer,
 from n).
 """
 import argparse
-import importlib.util
 import itertools
 import os
 import random
@@ -33,15 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "multi"))
 import harness as h  # noqa: E402
 from harness import check, check_eq  # noqa: E402
+from common import load_make_entries  # noqa: E402
 
 ME = None  # make_entries module
 
-
-def load_make_entries(path):
-    spec = importlib.util.spec_from_file_location("make_entries", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 class World:

@@ -13,7 +13,6 @@ by chance; instead an imported author follows two chosen 32-byte values that
 share them (each contact target is a person the node knows), which is what a
 prefix lookup sees.
 """
-import importlib.util
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "multi"))
 import harness as h  # noqa: E402
 from harness import check, check_eq  # noqa: E402
+from common import load_make_entries  # noqa: E402
 
 ME = None  # make_entries module
 K1 = "abcdef01" + "00" * 28
@@ -32,12 +32,6 @@ UNKNOWN = "5a" * 32
 UNKNOWN_ENTRY = "6b" * 32
 UNKNOWN_PROJECT = "7c" * 32
 
-
-def load_make_entries(path):
-    spec = importlib.util.spec_from_file_location("make_entries", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def world(path):
