@@ -25,7 +25,8 @@ size_t sr_box_sealed_size(size_t len) {
   return len + boxes * SR_BOX_HEADER_BYTES;
 }
 
-int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES], const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
+int sr_box_writer_init(sr_box_writer_t *w, const uint8_t key[SR_BOX_KEY_BYTES],
+                       const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
   if (!w || !key || !nonce) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
   memcpy(w->key, key, SR_BOX_KEY_BYTES);
@@ -34,7 +35,7 @@ int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES], co
   return 0;
 }
 
-int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out, size_t out_cap,
+int sr_box_writer_seal(sr_box_writer_t *w, const uint8_t *msg, size_t len, uint8_t *out, size_t out_cap,
                        size_t *out_len) {
   int rc = 0;
   size_t off = 0, pos = 0;
@@ -75,7 +76,7 @@ cleanup:
   return rc;
 }
 
-int sr_box_writer_goodbye(sr_box_writer *w, uint8_t out[SR_BOX_GOODBYE_BYTES]) {
+int sr_box_writer_goodbye(sr_box_writer_t *w, uint8_t out[SR_BOX_GOODBYE_BYTES]) {
   static const uint8_t zeros[SR_BOX_HEADER_PLAIN];
   if (!w || !out) return SR_EINVAL;
   if (w->said_goodbye) return SR_EBOXCLOSED;
@@ -84,11 +85,12 @@ int sr_box_writer_goodbye(sr_box_writer *w, uint8_t out[SR_BOX_GOODBYE_BYTES]) {
   return 0;
 }
 
-void sr_box_writer_wipe(sr_box_writer *w) {
+void sr_box_writer_wipe(sr_box_writer_t *w) {
   if (w) sodium_memzero(w, sizeof *w);
 }
 
-int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES], const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
+int sr_box_reader_init(sr_box_reader_t *r, const uint8_t key[SR_BOX_KEY_BYTES],
+                       const uint8_t nonce[SR_BOX_NONCE_BYTES]) {
   if (!r || !key || !nonce) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
   memset(r, 0, sizeof *r);
@@ -98,7 +100,7 @@ int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES], co
   return 0;
 }
 
-static int reader_fail(sr_box_reader *r, int rc) {
+static int reader_fail(sr_box_reader_t *r, int rc) {
   sodium_memzero(r->key, sizeof r->key);
   sodium_memzero(r->body, sizeof r->body);
   r->state = RD_FAILED;
@@ -106,7 +108,7 @@ static int reader_fail(sr_box_reader *r, int rc) {
   return rc;
 }
 
-int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used, const uint8_t **msg,
+int sr_box_reader_feed(sr_box_reader_t *r, const uint8_t *in, size_t len, size_t *used, const uint8_t **msg,
                        size_t *msg_len) {
   size_t off = 0;
   if (!r || !used || !msg || !msg_len || (!in && len)) return SR_EINVAL;
@@ -167,7 +169,7 @@ int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *
   }
 }
 
-int sr_box_reader_end(const sr_box_reader *r) {
+int sr_box_reader_end(const sr_box_reader_t *r) {
   if (!r) return SR_EINVAL;
   switch (r->state) {
     case RD_BYE:
@@ -181,6 +183,6 @@ int sr_box_reader_end(const sr_box_reader *r) {
   }
 }
 
-void sr_box_reader_wipe(sr_box_reader *r) {
+void sr_box_reader_wipe(sr_box_reader_t *r) {
   if (r) sodium_memzero(r, sizeof *r);
 }

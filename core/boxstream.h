@@ -35,22 +35,22 @@ typedef struct {
   uint8_t key[SR_BOX_KEY_BYTES];
   uint8_t nonce[SR_BOX_NONCE_BYTES];
   int said_goodbye;
-} sr_box_writer;
+} sr_box_writer_t;
 
-SR_MUST_USE int sr_box_writer_init(sr_box_writer *w, const uint8_t key[SR_BOX_KEY_BYTES],
+SR_MUST_USE int sr_box_writer_init(sr_box_writer_t *w, const uint8_t key[SR_BOX_KEY_BYTES],
                                    const uint8_t nonce[SR_BOX_NONCE_BYTES]);
 
 /* Seal len (>= 1) bytes of msg into out (capacity out_cap, at least
  * sr_box_sealed_size(len)), splitting into 4096-byte bodies. Sets *out_len.
  * SR_EINVAL for len 0, SR_ETOOBIG if out_cap is short, SR_EBOXCLOSED after
  * the goodbye. msg and out must not overlap. */
-SR_MUST_USE int sr_box_writer_seal(sr_box_writer *w, const uint8_t *msg, size_t len, uint8_t *out, size_t out_cap,
+SR_MUST_USE int sr_box_writer_seal(sr_box_writer_t *w, const uint8_t *msg, size_t len, uint8_t *out, size_t out_cap,
                                    size_t *out_len);
 
 /* Write the goodbye (SR_BOX_GOODBYE_BYTES) to out; later seals fail. */
-SR_MUST_USE int sr_box_writer_goodbye(sr_box_writer *w, uint8_t out[SR_BOX_GOODBYE_BYTES]);
+SR_MUST_USE int sr_box_writer_goodbye(sr_box_writer_t *w, uint8_t out[SR_BOX_GOODBYE_BYTES]);
 
-void sr_box_writer_wipe(sr_box_writer *w);
+void sr_box_writer_wipe(sr_box_writer_t *w);
 
 /* Results of sr_box_reader_feed besides negative errors. */
 #define SR_BOX_NEED 0    /* all input consumed; no complete body yet */
@@ -67,9 +67,9 @@ typedef struct {
   uint8_t header[SR_BOX_HEADER_BYTES];
   uint8_t body_tag[SR_BOX_TAG_BYTES];
   uint8_t body[SR_BOX_BODY_MAX]; /* ciphertext, then plaintext */
-} sr_box_reader;
+} sr_box_reader_t;
 
-SR_MUST_USE int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KEY_BYTES],
+SR_MUST_USE int sr_box_reader_init(sr_box_reader_t *r, const uint8_t key[SR_BOX_KEY_BYTES],
                                    const uint8_t nonce[SR_BOX_NONCE_BYTES]);
 
 /* Feed any chunk of the stream (any length, including 0). Consumes bytes until
@@ -81,15 +81,15 @@ SR_MUST_USE int sr_box_reader_init(sr_box_reader *r, const uint8_t key[SR_BOX_KE
  *   SR_EBOXLEN       header announced length 0 (not a goodbye) or > 4096
  *   SR_EBOXAFTERBYE  bytes after the goodbye
  * Errors are sticky: later calls return the same code. */
-SR_MUST_USE int sr_box_reader_feed(sr_box_reader *r, const uint8_t *in, size_t len, size_t *used, const uint8_t **msg,
+SR_MUST_USE int sr_box_reader_feed(sr_box_reader_t *r, const uint8_t *in, size_t len, size_t *used, const uint8_t **msg,
                                    size_t *msg_len);
 
 /* The underlying stream ended (EOF). 0 if the goodbye was received;
  * SR_EBOXTRUNC if it ended inside a box; SR_EBOXNOBYE at a box boundary
  * without goodbye; the sticky error if the reader had failed. */
-SR_MUST_USE int sr_box_reader_end(const sr_box_reader *r);
+SR_MUST_USE int sr_box_reader_end(const sr_box_reader_t *r);
 
-void sr_box_reader_wipe(sr_box_reader *r);
+void sr_box_reader_wipe(sr_box_reader_t *r);
 
 /* Add 1 to a 24-byte big-endian nonce (wraps at 2^192). */
 void sr_box_nonce_increment(uint8_t nonce[SR_BOX_NONCE_BYTES]);

@@ -27,7 +27,7 @@ uint64_t sr_loglimit_shape(const char *line) {
 }
 
 /* Writes the summary of s's window (if it held anything back) and frees it. */
-static void sum_up(const sr_loglimit_t *l, sr_loglimit_slot_t *s, sr_loglimit_sink sink, void *ctx) {
+static void sum_up(const sr_loglimit_t *l, sr_loglimit_slot_t *s, sr_loglimit_sink_fn sink, void *ctx) {
   if (s->held == 1) {
     sink(ctx, s->last);
   } else if (s->held > 1) {
@@ -39,7 +39,7 @@ static void sum_up(const sr_loglimit_t *l, sr_loglimit_slot_t *s, sr_loglimit_si
   memset(s, 0, sizeof *s);
 }
 
-int sr_loglimit_pass(sr_loglimit_t *l, const char *line, uint64_t now_ms, sr_loglimit_sink sink, void *ctx) {
+int sr_loglimit_pass(sr_loglimit_t *l, const char *line, uint64_t now_ms, sr_loglimit_sink_fn sink, void *ctx) {
   uint64_t shape = sr_loglimit_shape(line);
   sr_loglimit_slot_t *s = NULL, *oldest = &l->slot[0];
   for (size_t i = 0; i < SR_LOGLIMIT_SLOTS; i++) {
@@ -70,7 +70,7 @@ int sr_loglimit_pass(sr_loglimit_t *l, const char *line, uint64_t now_ms, sr_log
   return 0;
 }
 
-size_t sr_loglimit_flush(sr_loglimit_t *l, uint64_t now_ms, sr_loglimit_sink sink, void *ctx) {
+size_t sr_loglimit_flush(sr_loglimit_t *l, uint64_t now_ms, sr_loglimit_sink_fn sink, void *ctx) {
   size_t holding = 0;
   for (size_t i = 0; i < SR_LOGLIMIT_SLOTS; i++) {
     sr_loglimit_slot_t *s = &l->slot[i];

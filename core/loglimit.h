@@ -23,7 +23,7 @@
 #define SR_LOGLIMIT_SLOTS 16 /* shapes tracked at once; more share the oldest slot */
 #define SR_LOGLIMIT_LINE 512 /* the held-back line kept for the summary (cut past it) */
 
-typedef void (*sr_loglimit_sink)(void *ctx, const char *line);
+typedef void (*sr_loglimit_sink_fn)(void *ctx, const char *line);
 
 typedef struct sr_loglimit_slot {
   uint64_t shape;              /* 0: free */
@@ -46,10 +46,10 @@ uint64_t sr_loglimit_shape(const char *line);
 
 /* Whether to write line now (1) or hold it back (0, counted). A window of the
  * line's shape that has ended is summed up through sink first. */
-int sr_loglimit_pass(sr_loglimit_t *l, const char *line, uint64_t now_ms, sr_loglimit_sink sink, void *ctx);
+int sr_loglimit_pass(sr_loglimit_t *l, const char *line, uint64_t now_ms, sr_loglimit_sink_fn sink, void *ctx);
 
 /* Sums up, through sink, every window that has ended by now_ms. Returns how
  * many shapes still hold lines back (0: no timer needed). */
-size_t sr_loglimit_flush(sr_loglimit_t *l, uint64_t now_ms, sr_loglimit_sink sink, void *ctx);
+size_t sr_loglimit_flush(sr_loglimit_t *l, uint64_t now_ms, sr_loglimit_sink_fn sink, void *ctx);
 
 #endif

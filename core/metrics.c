@@ -9,7 +9,7 @@
 #define OUTDEG(g, v) ((g)->out_off[(v) + 1] - (g)->out_off[(v)])
 #define INDEG(g, v) ((g)->in_off[(v) + 1] - (g)->in_off[(v)])
 
-static void progress(sr_metric_progress cb, void *ctx, uint64_t done, uint64_t total) {
+static void progress(sr_metric_progress_cb cb, void *ctx, uint64_t done, uint64_t total) {
   if (!cb) return;
   uint64_t step = total / 100 ? total / 100 : 1;
   if (done == total || done % step == 0) cb(ctx, done, total);
@@ -201,7 +201,7 @@ out:
 
 /* nx.harmonic_centrality(G): for each source v, BFS along out-edges, and every
  * reached u != v gains 1/d(v, u) (NetworkX: centrality[u] += 1 / dist[u]). */
-int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, void *ctx) {
+int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress_cb cb, void *ctx) {
   if (!g || !out) return SR_EINVAL;
   uint32_t n = g->n;
   if (n == 0) return 0;
@@ -252,7 +252,7 @@ uint64_t sr_metric_splitmix64(uint64_t *s) {
  *    known, sigma[w] is replaced by coeff[w], all its predecessors need.
  * Rescaled as networkx's _rescale with normalized=True, directed=True,
  * endpoints=False. */
-int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out, sr_metric_progress cb,
+int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out, sr_metric_progress_cb cb,
                           void *ctx) {
   if (!g || !out) return SR_EINVAL;
   uint32_t n = g->n;

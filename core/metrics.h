@@ -17,7 +17,7 @@
 #include "core/graph.h"
 #include <stdint.h>
 
-typedef void (*sr_metric_progress)(void *ctx, uint64_t done, uint64_t total);
+typedef void (*sr_metric_progress_cb)(void *ctx, uint64_t done, uint64_t total);
 
 /* dict(G.in_degree()), dict(G.out_degree()). */
 void sr_metric_in_degree(const sr_graph_t *g, uint32_t *out);
@@ -40,7 +40,7 @@ SR_MUST_USE int sr_metric_scc(const sr_graph_t *g, uint32_t *label);
 
 /* nx.harmonic_centrality(G): out[u] = sum over v != u reaching u of 1/d(v, u)
  * (distances FROM the other nodes TO u along directed edges). One BFS per node. */
-SR_MUST_USE int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress cb, void *ctx);
+SR_MUST_USE int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress_cb cb, void *ctx);
 
 /* nx.betweenness_centrality(G) (Brandes, directed, normalized=True: scaled by
  * 1/((n-1)(n-2)) when n > 2, unscaled otherwise).
@@ -51,7 +51,7 @@ SR_MUST_USE int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_p
  * same seed) and scaled by an extra n/pivots, which makes it an unbiased
  * estimate of the exact value. */
 SR_MUST_USE int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out,
-                                      sr_metric_progress cb, void *ctx);
+                                      sr_metric_progress_cb cb, void *ctx);
 
 /* nx.core_number(G.to_undirected()) (Batagelj-Zaversnik, O(n + m)). */
 SR_MUST_USE int sr_metric_kcore(const sr_graph_t *g, uint32_t *out);
@@ -79,7 +79,7 @@ SR_MUST_USE int sr_metric_louvain(const sr_graph_t *g, uint64_t seed, uint32_t *
 /* The same with `starts` runs (0: the default, up to 32 on small graphs, fewer
  * as the graph grows) and progress reported per run. */
 SR_MUST_USE int sr_metric_louvain_ex(const sr_graph_t *g, uint64_t seed, unsigned starts, uint32_t *label,
-                                     double *modularity, sr_metric_progress cb, void *ctx);
+                                     double *modularity, sr_metric_progress_cb cb, void *ctx);
 
 /* nx.community.modularity(G.to_undirected(), communities) (resolution 1) of the
  * partition given by label[v] < n. 0 for a graph without edges. */

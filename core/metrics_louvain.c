@@ -291,7 +291,7 @@ static unsigned default_starts(const sr_graph_t *g) {
 }
 
 int sr_metric_louvain_ex(const sr_graph_t *g, uint64_t seed, unsigned starts, uint32_t *label, double *modularity,
-                         sr_metric_progress cb, void *ctx) {
+                         sr_metric_progress_cb cb, void *ctx) {
   if (!g || !label) return SR_EINVAL;
   uint32_t n = g->n;
   if (modularity) *modularity = 0;

@@ -41,13 +41,13 @@ enum {
 
 static const uint8_t zero_nonce[crypto_secretbox_NONCEBYTES];
 
-static int fail(sr_shs *hs, int rc) {
+static int fail(sr_shs_t *hs, int rc) {
   sr_shs_wipe(hs);
   hs->state = ST_FAILED;
   return rc;
 }
 
-static int common_init(sr_shs *hs, int role, const uint8_t *netkey, const uint8_t *pk, const uint8_t *sk,
+static int common_init(sr_shs_t *hs, int role, const uint8_t *netkey, const uint8_t *pk, const uint8_t *sk,
                        const uint8_t *eph_seed) {
   if (!hs || !netkey || !pk || !sk) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
@@ -65,7 +65,7 @@ static int common_init(sr_shs *hs, int role, const uint8_t *netkey, const uint8_
   return 0;
 }
 
-int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], const uint8_t pk[SR_SHS_PK_BYTES],
+int sr_shs_client_init(sr_shs_t *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], const uint8_t pk[SR_SHS_PK_BYTES],
                        const uint8_t sk[SR_SHS_SK_BYTES], const uint8_t server_pk[SR_SHS_PK_BYTES],
                        const uint8_t *eph_seed) {
   int rc;
@@ -75,19 +75,19 @@ int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], co
   return rc;
 }
 
-int sr_shs_server_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], const uint8_t pk[SR_SHS_PK_BYTES],
+int sr_shs_server_init(sr_shs_t *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES], const uint8_t pk[SR_SHS_PK_BYTES],
                        const uint8_t sk[SR_SHS_SK_BYTES], const uint8_t *eph_seed) {
   return common_init(hs, SR_SHS_SERVER, netkey, pk, sk, eph_seed);
 }
 
 /* hmac_K(eph_pk) | eph_pk: msg1 and msg2 have the same shape. */
-static int hello(const sr_shs *hs, uint8_t *out) {
+static int hello(const sr_shs_t *hs, uint8_t *out) {
   if (crypto_auth(out, hs->eph_pk, sizeof hs->eph_pk, hs->netkey) != 0) return SR_ECRYPTO;
   memcpy(out + HMAC_BYTES, hs->eph_pk, sizeof hs->eph_pk);
   return 0;
 }
 
-int sr_shs_start(sr_shs *hs, uint8_t *out, size_t *out_len) {
+int sr_shs_start(sr_shs_t *hs, uint8_t *out, size_t *out_len) {
   int rc;
   if (!hs || !out || !out_len) return SR_EINVAL;
   *out_len = 0;
@@ -103,7 +103,7 @@ int sr_shs_start(sr_shs *hs, uint8_t *out, size_t *out_len) {
   return 0;
 }
 
-size_t sr_shs_expect(const sr_shs *hs) {
+size_t sr_shs_expect(const sr_shs_t *hs) {
   if (!hs) return 0;
   switch (hs->state) {
     case ST_WAIT_MSG1:
@@ -120,14 +120,14 @@ size_t sr_shs_expect(const sr_shs *hs) {
 }
 
 /* Check a peer hello; on success store its ephemeral key. */
-static int check_hello(sr_shs *hs, const uint8_t *in) {
+static int check_hello(sr_shs_t *hs, const uint8_t *in) {
   if (crypto_auth_verify(in, in + HMAC_BYTES, CURVE_BYTES, hs->netkey) != 0) return -1;
   memcpy(hs->peer_eph_pk, in + HMAC_BYTES, CURVE_BYTES);
   return 0;
 }
 
 /* sha256 over K | ab | aB (| Ab when with_Ab): the msg3 and msg4 box keys. */
-static void box_key(const sr_shs *hs, int with_Ab, uint8_t out[HASH_BYTES]) {
+static void box_key(const sr_shs_t *hs, int with_Ab, uint8_t out[HASH_BYTES]) {
   crypto_hash_sha256_state st;
   crypto_hash_sha256_init(&st);
   crypto_hash_sha256_update(&st, hs->netkey, sizeof hs->netkey);
@@ -139,14 +139,14 @@ static void box_key(const sr_shs *hs, int with_Ab, uint8_t out[HASH_BYTES]) {
 }
 
 /* The bytes sig_A signs: K | B_pub | sha256(ab). */
-static void sig_a_msg(const sr_shs *hs, const uint8_t *server_pk, uint8_t out[32 + 32 + HASH_BYTES]) {
+static void sig_a_msg(const sr_shs_t *hs, const uint8_t *server_pk, uint8_t out[32 + 32 + HASH_BYTES]) {
   memcpy(out, hs->netkey, 32);
   memcpy(out + 32, server_pk, 32);
   crypto_hash_sha256(out + 64, hs->ab, sizeof hs->ab);
 }
 
 /* The bytes sig_B signs: K | sig_A | A_pub | sha256(ab). */
-static void sig_b_msg(const sr_shs *hs, const uint8_t *client_pk, uint8_t out[32 + SIG_BYTES + 32 + HASH_BYTES]) {
+static void sig_b_msg(const sr_shs_t *hs, const uint8_t *client_pk, uint8_t out[32 + SIG_BYTES + 32 + HASH_BYTES]) {
   memcpy(out, hs->netkey, 32);
   memcpy(out + 32, hs->sig_a, SIG_BYTES);
   memcpy(out + 32 + SIG_BYTES, client_pk, 32);
@@ -154,7 +154,7 @@ static void sig_b_msg(const sr_shs *hs, const uint8_t *client_pk, uint8_t out[32
 }
 
 /* client: msg2 in, msg3 out */
-static int client_msg2(sr_shs *hs, const uint8_t *in, uint8_t *out) {
+static int client_msg2(sr_shs_t *hs, const uint8_t *in, uint8_t *out) {
   int rc = 0;
   uint8_t server_curve[CURVE_BYTES], my_curve_sk[CURVE_BYTES];
   uint8_t signed_msg[32 + 32 + HASH_BYTES];
@@ -209,7 +209,7 @@ cleanup:
 }
 
 /* client: msg4 in, nothing out */
-static int client_msg4(sr_shs *hs, const uint8_t *in) {
+static int client_msg4(sr_shs_t *hs, const uint8_t *in) {
   int rc = 0;
   uint8_t key[HASH_BYTES];
   uint8_t sig_b[SIG_BYTES];
@@ -232,7 +232,7 @@ cleanup:
 }
 
 /* server: msg1 in, msg2 out */
-static int server_msg1(sr_shs *hs, const uint8_t *in, uint8_t *out) {
+static int server_msg1(sr_shs_t *hs, const uint8_t *in, uint8_t *out) {
   int rc = 0;
   uint8_t my_curve_sk[CURVE_BYTES];
 
@@ -259,7 +259,7 @@ cleanup:
 }
 
 /* server: msg3 in, msg4 out */
-static int server_msg3(sr_shs *hs, const uint8_t *in, uint8_t *out) {
+static int server_msg3(sr_shs_t *hs, const uint8_t *in, uint8_t *out) {
   int rc = 0;
   uint8_t key[HASH_BYTES];
   uint8_t plain[SIG_BYTES + SR_SHS_PK_BYTES];
@@ -309,7 +309,7 @@ cleanup:
   return rc;
 }
 
-int sr_shs_recv(sr_shs *hs, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len) {
+int sr_shs_recv(sr_shs_t *hs, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len) {
   int rc;
   size_t want;
   if (!hs || !out || !out_len || (!in && len)) return SR_EINVAL;
@@ -347,9 +347,9 @@ int sr_shs_recv(sr_shs *hs, const uint8_t *in, size_t len, uint8_t *out, size_t 
   }
 }
 
-int sr_shs_done(const sr_shs *hs) { return hs && hs->state == ST_DONE; }
+int sr_shs_done(const sr_shs_t *hs) { return hs && hs->state == ST_DONE; }
 
-int sr_shs_result(const sr_shs *hs, sr_shs_result_t *res) {
+int sr_shs_result(const sr_shs_t *hs, sr_shs_result_t *res) {
   int rc = 0;
   uint8_t master[HASH_BYTES], tmp[HASH_BYTES + SR_SHS_PK_BYTES];
   uint8_t mac[HMAC_BYTES];
@@ -403,7 +403,7 @@ cleanup:
   return rc;
 }
 
-void sr_shs_wipe(sr_shs *hs) {
+void sr_shs_wipe(sr_shs_t *hs) {
   int role;
   if (!hs) return;
   role = hs->role;

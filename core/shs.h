@@ -55,7 +55,7 @@
 #define SR_SHS_KEY_BYTES 32   /* Box Stream key */
 #define SR_SHS_NONCE_BYTES 24 /* Box Stream starting nonce */
 
-typedef enum { SR_SHS_CLIENT = 1, SR_SHS_SERVER = 2 } sr_shs_role;
+typedef enum { SR_SHS_CLIENT = 1, SR_SHS_SERVER = 2 } sr_shs_role_t;
 
 /* The outcome of a handshake. enc_* seal what this side sends, dec_* open
  * what it receives. peer_pk is the peer's verified long-term ed25519 key. */
@@ -82,40 +82,40 @@ typedef struct {
   uint8_t aB[32];    /* client ephemeral x server long-term */
   uint8_t Ab[32];    /* client long-term x server ephemeral */
   uint8_t sig_a[64]; /* client's signature in msg3 (needed for msg4) */
-} sr_shs;
+} sr_shs_t;
 
 /* Prepare a client that will dial the server whose ed25519 key is server_pk.
  * eph_seed: NULL in production (fresh random ephemeral key); a
  * SR_SHS_SEED_BYTES seed only for tests and fuzzing. Copies every input. */
-SR_MUST_USE int sr_shs_client_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
+SR_MUST_USE int sr_shs_client_init(sr_shs_t *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
                                    const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
                                    const uint8_t server_pk[SR_SHS_PK_BYTES], const uint8_t *eph_seed);
 
 /* Prepare a server with long-term key pair pk/sk. eph_seed as above. */
-SR_MUST_USE int sr_shs_server_init(sr_shs *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
+SR_MUST_USE int sr_shs_server_init(sr_shs_t *hs, const uint8_t netkey[SR_SHS_NETKEY_BYTES],
                                    const uint8_t pk[SR_SHS_PK_BYTES], const uint8_t sk[SR_SHS_SK_BYTES],
                                    const uint8_t *eph_seed);
 
 /* First output. out must hold SR_SHS_MSG_MAX bytes; *out_len is set to 64
  * for a client (msg1) and 0 for a server. */
-SR_MUST_USE int sr_shs_start(sr_shs *hs, uint8_t *out, size_t *out_len);
+SR_MUST_USE int sr_shs_start(sr_shs_t *hs, uint8_t *out, size_t *out_len);
 
 /* How many bytes the next sr_shs_recv() needs (exactly that many); 0 when
  * the handshake is done, failed, or sr_shs_start() was not called yet. */
-size_t sr_shs_expect(const sr_shs *hs);
+size_t sr_shs_expect(const sr_shs_t *hs);
 
 /* Feed one whole peer message of sr_shs_expect() bytes. Writes the reply
  * (possibly 0 bytes) to out (SR_SHS_MSG_MAX bytes) and sets *out_len. On
  * error nothing is written (*out_len = 0) and secrets are wiped. */
-SR_MUST_USE int sr_shs_recv(sr_shs *hs, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len);
+SR_MUST_USE int sr_shs_recv(sr_shs_t *hs, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len);
 
 /* 1 once the handshake succeeded, else 0. */
-int sr_shs_done(const sr_shs *hs);
+int sr_shs_done(const sr_shs_t *hs);
 
 /* Copy the session keys and the peer's key; SR_EHSSTATE unless done. */
-SR_MUST_USE int sr_shs_result(const sr_shs *hs, sr_shs_result_t *res);
+SR_MUST_USE int sr_shs_result(const sr_shs_t *hs, sr_shs_result_t *res);
 
 /* Erase all secrets; the machine is unusable afterwards. Safe to repeat. */
-void sr_shs_wipe(sr_shs *hs);
+void sr_shs_wipe(sr_shs_t *hs);
 
 #endif

@@ -223,7 +223,7 @@ out:
   return rc;
 }
 
-/* ---- sr_net callbacks ---- */
+/* ---- sr_net_t callbacks ---- */
 
 void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail) {
   char k[17];
@@ -237,7 +237,7 @@ void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail) {
   sr_net_conn_close_logged(p->conn); /* the line above is the end's one line */
 }
 
-static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn *c) {
+static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn_t *c) {
   const uint8_t *dialer = c->outbound ? g->self : c->peer_pk;
   const uint8_t *other = c->outbound ? c->peer_pk : g->self;
   return memcmp(dialer, other, 32) < 0;
@@ -297,7 +297,7 @@ static int make_room(sr_gossip_t *g, int standing) {
   return 0;
 }
 
-static void on_connected(sr_net_conn *c, const uint8_t pk[32]) {
+static void on_connected(sr_net_conn_t *c, const uint8_t pk[32]) {
   sr_gossip_t *g = c->net->data;
   char k[17];
   sr_gossip_short_key(pk, k);
@@ -367,7 +367,7 @@ static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len);
 
 /* A hook called from a frame may close every connection (invite accept finishing);
  * the peer then stays allocated until the frames loop has returned. */
-static void on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+static void on_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
   sr_gpeer_t *p = c->data;
   if (!p || p->closing) return;
   p->busy++;
@@ -405,14 +405,14 @@ static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   p->rlen -= off;
 }
 
-static void on_drained(sr_net_conn *c) {
+static void on_drained(sr_net_conn_t *c) {
   sr_gpeer_t *p = c->data;
   if (!p) return;
   p->last_progress = sr_gossip_now(p->g);
   sr_gossip_pump(p);
 }
 
-static void on_closed(sr_net_conn *c, int reason) {
+static void on_closed(sr_net_conn_t *c, int reason) {
   sr_gossip_t *g = c->net->data;
   sr_gpeer_t *p = c->data;
   if (!p) {
@@ -433,12 +433,12 @@ static void on_closed(sr_net_conn *c, int reason) {
     peer_free(p);
 }
 
-static void on_net_log(sr_net *n, const char *line) {
+static void on_net_log(sr_net_t *n, const char *line) {
   sr_gossip_t *g = n->data;
   sr_gossip_log(g, "%s", line);
 }
 
-void sr_gossip_net_callbacks(sr_net_callbacks *cb) {
+void sr_gossip_net_callbacks(sr_net_callbacks_t *cb) {
   cb->connected = on_connected;
   cb->message = on_message;
   cb->drained = on_drained;
@@ -448,7 +448,7 @@ void sr_gossip_net_callbacks(sr_net_callbacks *cb) {
 
 /* ---- public ---- */
 
-int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
+int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const uint8_t self[32], int relay,
                    const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks) {
   sr_gossip_t *g = calloc(1, sizeof(*g));
   if (!g) return SR_ENOMEM;

@@ -1,6 +1,6 @@
 /* gossip.h: replication sessions over net/net.h connections (docs/protocol.md).
  *
- * One sr_gossip per node. It owns the sr_net callbacks: every connection that
+ * One sr_gossip per node. It owns the sr_net_t callbacks: every connection that
  * completes the handshake becomes a session that exchanges hello and notes,
  * streams what the other side lacks oldest first from the store (never a whole
  * log in memory, bounded by the write queue), ingests what arrives in batches of
@@ -75,10 +75,10 @@ typedef struct sr_gossip_limits {
   size_t max_queue_bytes; /* write queue beyond which a reader is too slow */
 } sr_gossip_limits_t;
 
-SR_MUST_USE int sr_gossip_init(sr_gossip_t **out, sr_net *net, sr_store_t *store, const uint8_t self[32], int relay,
+SR_MUST_USE int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const uint8_t self[32], int relay,
                                const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
-/* Fills a sr_net_callbacks with the gossip handlers (net.data must be the gossip). */
-void sr_gossip_net_callbacks(sr_net_callbacks *cb);
+/* Fills a sr_net_callbacks_t with the gossip handlers (net.data must be the gossip). */
+void sr_gossip_net_callbacks(sr_net_callbacks_t *cb);
 /* Commits what is pending and ends every session (before sr_net_close). */
 void sr_gossip_shutdown(sr_gossip_t *g);
 void sr_gossip_free(sr_gossip_t *g);

@@ -45,7 +45,7 @@ typedef struct astate {
 
 struct sr_gpeer {
   sr_gossip_t *g;
-  sr_net_conn *conn;
+  sr_net_conn_t *conn;
   uint8_t key[32];
   int outbound, hello, closing, drop_reason;
   int relay;      /* its hello said it is a relay */
@@ -115,7 +115,7 @@ typedef struct graft {
 } graft_t;
 
 struct sr_gossip {
-  sr_net *net;
+  sr_net_t *net;
   sr_store_t *store;
   sr_store_reader_t *reader; /* the pump's reads (loop thread only), released at the end of each pump */
   uint8_t self[32];

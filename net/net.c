@@ -24,20 +24,20 @@
 #define LOG_LINE_MAX 512
 
 static void log_sink(void *ctx, const char *line) {
-  sr_net *n = ctx;
+  sr_net_t *n = ctx;
   if (n->cfg.cb.log) n->cfg.cb.log(n, line);
   else
     fprintf(stderr, "seurone net: %s\n", line);
 }
 
 static void on_log_timer(uv_timer_t *t) {
-  sr_net *n = t->data;
+  sr_net_t *n = t->data;
   if (sr_loglimit_flush(&n->loglimit, uv_now(n->loop), log_sink, n) == 0) uv_timer_stop(t);
 }
 
 /* One log line; a limited one (about an inbound connection that never
  * authenticated: what a flood produces) goes through the rate limit. */
-static void net_vlog(sr_net *n, int limited, const char *fmt, va_list ap) {
+static void net_vlog(sr_net_t *n, int limited, const char *fmt, va_list ap) {
   char line[LOG_LINE_MAX];
   vsnprintf(line, sizeof line, fmt, ap);
   if (!limited || n->closing) {
@@ -49,21 +49,21 @@ static void net_vlog(sr_net *n, int limited, const char *fmt, va_list ap) {
     uv_timer_start(&n->log_timer, on_log_timer, 1000, 1000);
 }
 
-void sr_net_log(sr_net *n, const char *fmt, ...) {
+void sr_net_log(sr_net_t *n, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   net_vlog(n, 0, fmt, ap);
   va_end(ap);
 }
 
-void sr_net_log_if(sr_net *n, int limited, const char *fmt, ...) {
+void sr_net_log_if(sr_net_t *n, int limited, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   net_vlog(n, limited, fmt, ap);
   va_end(ap);
 }
 
-int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
+int sr_net_init(sr_net_t *n, uv_loop_t *loop, const sr_net_config_t *cfg) {
   if (!n || !loop || !cfg) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;
   memset(n, 0, sizeof *n);
@@ -94,8 +94,8 @@ int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg) {
 
 /* ---- connection bookkeeping ---- */
 
-sr_net_conn *sr_net_conn_new(sr_net *n, int outbound) {
-  sr_net_conn *c = calloc(1, sizeof *c);
+sr_net_conn_t *sr_net_conn_new(sr_net_t *n, int outbound) {
+  sr_net_conn_t *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->read_buf = malloc(SR_NET_READ_BUF);
   if (!c->read_buf) {
@@ -120,8 +120,8 @@ sr_net_conn *sr_net_conn_new(sr_net *n, int outbound) {
   return c;
 }
 
-static void conn_maybe_free(sr_net_conn *c) {
-  sr_net *n = c->net;
+static void conn_maybe_free(sr_net_conn_t *c) {
+  sr_net_t *n = c->net;
   if (c->handles > 0 || c->pending > 0) return;
   if (c->prev) c->prev->next = c->next;
   else
@@ -137,12 +137,12 @@ static void conn_maybe_free(sr_net_conn *c) {
 }
 
 static void on_handle_closed(uv_handle_t *h) {
-  sr_net_conn *c = h->data;
+  sr_net_conn_t *c = h->data;
   c->handles--;
   conn_maybe_free(c);
 }
 
-static const char *phase_name(const sr_net_conn *c) {
+static const char *phase_name(const sr_net_conn_t *c) {
   switch (c->state) {
     case CS_RESOLVING:
       return "while resolving";
@@ -155,9 +155,9 @@ static const char *phase_name(const sr_net_conn *c) {
   }
 }
 
-static void drop_fill(sr_net_conn *c) {
+static void drop_fill(sr_net_conn_t *c) {
   if (c->dirty) {
-    sr_net_conn **pp = &c->net->dirty;
+    sr_net_conn_t **pp = &c->net->dirty;
     while (*pp && *pp != c) pp = &(*pp)->dirty_next;
     if (*pp) *pp = c->dirty_next;
     c->dirty = 0;
@@ -171,8 +171,8 @@ static void drop_fill(sr_net_conn *c) {
 }
 
 /* The one exit of every connection (net_internal.h). */
-void sr_net_conn_end(sr_net_conn *c, int reason) {
-  sr_net *n = c->net;
+void sr_net_conn_end(sr_net_conn_t *c, int reason) {
+  sr_net_t *n = c->net;
   int prev_state = c->state;
   /* An inbound connection that never authenticated is what a flood is made
    * of: its line is rate limited (net.h). */
@@ -240,7 +240,7 @@ void sr_net_conn_end(sr_net_conn *c, int reason) {
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
-void sr_net_set_peer_name(sr_net_conn *c, const struct sockaddr *sa) {
+void sr_net_set_peer_name(sr_net_conn_t *c, const struct sockaddr *sa) {
   char ip[INET6_ADDRSTRLEN] = "?";
   if (sa->sa_family == AF_INET6) {
     const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
@@ -258,7 +258,7 @@ void sr_net_set_peer_name(sr_net_conn *c, const struct sockaddr *sa) {
 /* ---- dialer ---- */
 
 static void on_connect(uv_connect_t *req, int status) {
-  sr_net_conn *c = req->data;
+  sr_net_conn_t *c = req->data;
   int rc;
   if (c->state == CS_CLOSING) return;
   if (status < 0) {
@@ -272,7 +272,7 @@ static void on_connect(uv_connect_t *req, int status) {
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
-  sr_net_conn *c = req->data;
+  sr_net_conn_t *c = req->data;
   int err;
   c->pending--;
   if (c->state == CS_CLOSING) {
@@ -297,9 +297,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   }
 }
 
-int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES], void *data,
-                sr_net_conn **out) {
-  sr_net_conn *c;
+int sr_net_dial(sr_net_t *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES], void *data,
+                sr_net_conn_t **out) {
+  sr_net_conn_t *c;
   struct addrinfo hints;
   char port_str[8];
   int rc, err;
@@ -343,14 +343,14 @@ int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server
   return 0;
 }
 
-void sr_net_close(sr_net *n) {
+void sr_net_close(sr_net_t *n) {
   if (!n || n->closing) return;
   n->closing = 1;
   if (n->listening) {
     uv_close((uv_handle_t *)&n->listener, NULL);
     n->listening = 0;
   }
-  for (sr_net_conn *c = n->conns; c; c = c->next) {
+  for (sr_net_conn_t *c = n->conns; c; c = c->next) {
     if (c->state != CS_CLOSING) sr_net_conn_end(c, SR_ENETSHUTDOWN);
   }
   uv_close((uv_handle_t *)&n->flusher, NULL);

@@ -3,7 +3,7 @@
  * Stream (core/boxstream.h) both ways.
  *
  * Lifecycle
- *   sr_net n;  sr_net_init(&n, loop, &cfg);   caller allocates n; it must stay
+ *   sr_net_t n;  sr_net_init(&n, loop, &cfg);   caller allocates n; it must stay
  *                                               valid until the loop has run
  *                                               dry after sr_net_close()
  *   sr_net_listen(&n, "0.0.0.0", 8008);        accept peers (optional)
@@ -11,7 +11,7 @@
  *   ... uv_run(loop) ...
  *   sr_net_close(&n);  uv_run(loop, UV_RUN_DEFAULT);   everything is freed
  *
- * Connections (sr_net_conn) are allocated and freed by this layer.
+ * Connections (sr_net_conn_t) are allocated and freed by this layer.
  *   - inbound: the upper layer first sees one in connected(); it is valid
  *     until closed() returns.
  *   - outbound: valid from sr_net_dial() until closed() returns; connected()
@@ -93,21 +93,21 @@
 #define SR_NET_LOG_BURST 20
 #define SR_NET_LOG_WINDOW_MS 10000
 
-typedef struct sr_net sr_net;
-typedef struct sr_net_conn sr_net_conn;
+typedef struct sr_net sr_net_t;
+typedef struct sr_net_conn sr_net_conn_t;
 
 typedef struct {
   /* Handshake done; peer_pk is the peer's verified long-term key. */
-  void (*connected)(sr_net_conn *c, const uint8_t peer_pk[SR_NET_KEY_BYTES]);
+  void (*connected)(sr_net_conn_t *c, const uint8_t peer_pk[SR_NET_KEY_BYTES]);
   /* One Box Stream body (1..4096 bytes); buf valid only during the call. */
-  void (*message)(sr_net_conn *c, const uint8_t *buf, size_t len);
+  void (*message)(sr_net_conn_t *c, const uint8_t *buf, size_t len);
   /* Optional: the write queue fell back to 0 bytes. */
-  void (*drained)(sr_net_conn *c);
+  void (*drained)(sr_net_conn_t *c);
   /* Exactly once per connection seen by the upper layer; see above. */
-  void (*closed)(sr_net_conn *c, int reason);
+  void (*closed)(sr_net_conn_t *c, int reason);
   /* Optional log sink (one line, no newline); NULL logs to stderr. */
-  void (*log)(sr_net *n, const char *line);
-} sr_net_callbacks;
+  void (*log)(sr_net_t *n, const char *line);
+} sr_net_callbacks_t;
 
 typedef struct {
   uint8_t netkey[SR_NET_NETKEY_BYTES];
@@ -117,22 +117,22 @@ typedef struct {
   uint32_t first_msg_timeout_ms; /* 0 means SR_NET_FIRST_MSG_TIMEOUT_MS */
   /* Where an operator sets the network key (e.g. "/home/ada/.seurone/config"),
    * named in the log when a handshake fails the way a wrong key fails; NULL:
-   * "HOME/config". The caller keeps it alive while the sr_net lives. */
+   * "HOME/config". The caller keeps it alive while the sr_net_t lives. */
   const char *netkey_where;
-  sr_net_callbacks cb;
-  void *data; /* copied to sr_net.data */
-} sr_net_config;
+  sr_net_callbacks_t cb;
+  void *data; /* copied to sr_net_t.data */
+} sr_net_config_t;
 
 struct sr_net {
   void *data; /* public: for the upper layer */
   /* private */
   uv_loop_t *loop;
-  sr_net_config cfg;
+  sr_net_config_t cfg;
   uv_tcp_t listener;
   int listening;
   int closing;
-  sr_net_conn *conns; /* every live connection */
-  sr_net_conn *dirty; /* connections with gathered, unflushed writes */
+  sr_net_conn_t *conns; /* every live connection */
+  sr_net_conn_t *dirty; /* connections with gathered, unflushed writes */
   uv_prepare_t flusher;
   /* cfg.sk moved here at init: sodium_malloc'd (guard pages, mlock'd, left
    * out of core dumps), the only copy, freed (wiped) by sr_net_close. */
@@ -146,13 +146,13 @@ struct sr_net {
 
 struct sr_net_conn {
   void *data;                           /* public: for the upper layer */
-  sr_net *net;                          /* public, read-only */
+  sr_net_t *net;                        /* public, read-only */
   int outbound;                         /* public, read-only: 1 if we dialled */
   char peer_name[SR_NET_PEER_NAME_MAX]; /* public, read-only: "host:port" */
   char peer_host[48];                   /* public, read-only: the address alone, "" if unknown */
   uint8_t peer_pk[SR_NET_KEY_BYTES];    /* public, read-only once connected */
   /* private */
-  sr_net_conn *prev, *next;
+  sr_net_conn_t *prev, *next;
   int state;
   int handles; /* open uv handles (tcp, timer) */
   int pending; /* outstanding requests that outlive uv_close (getaddrinfo) */
@@ -167,67 +167,67 @@ struct sr_net_conn {
   uint16_t port;
   size_t queued;            /* includes the unflushed fill */
   struct write_req_s *fill; /* sealed bytes gathered for one uv_write */
-  sr_net_conn *dirty_next;
+  sr_net_conn_t *dirty_next;
   int dirty;
   uv_tcp_t tcp;
   uv_timer_t timer;
   uv_connect_t connect_req;
   uv_getaddrinfo_t gai_req;
-  sr_shs hs;
+  sr_shs_t hs;
   uint8_t hs_buf[SR_SHS_MSG_MAX];
   size_t hs_have;
   int hs_msgs_in; /* handshake messages received and verified */
-  sr_box_writer writer;
-  sr_box_reader *reader; /* allocated once the handshake is done */
-  uint8_t *read_buf;     /* SR_NET_READ_BUF bytes */
+  sr_box_writer_t writer;
+  sr_box_reader_t *reader; /* allocated once the handshake is done */
+  uint8_t *read_buf;       /* SR_NET_READ_BUF bytes */
 };
 
 /* Copy cfg (the secret key included: sr_net_close wipes it). */
-SR_MUST_USE int sr_net_init(sr_net *n, uv_loop_t *loop, const sr_net_config *cfg);
+SR_MUST_USE int sr_net_init(sr_net_t *n, uv_loop_t *loop, const sr_net_config_t *cfg);
 
 /* Listen on host (an IPv4 or IPv6 literal, e.g. "0.0.0.0", "::", "127.0.0.1";
  * sr_net_listen_ip turns a host name into one) and port (0 picks an ephemeral
  * port; see sr_net_listen_port). A failed bind says why: SR_EADDRHOST (not an
  * IP literal), SR_ENETINUSE, SR_ENETNOTAVAIL (not this machine's address),
  * SR_ENETACCES (a privileged port), else SR_ENETLISTEN. */
-SR_MUST_USE int sr_net_listen(sr_net *n, const char *host, uint16_t port);
+SR_MUST_USE int sr_net_listen(sr_net_t *n, const char *host, uint16_t port);
 
 /* The port actually bound, or a negative SR_E* code. */
-SR_MUST_USE int sr_net_listen_port(const sr_net *n);
+SR_MUST_USE int sr_net_listen_port(const sr_net_t *n);
 
 /* Dial host:port (name or literal) expecting the server key server_pk.
  * data is stored in (*out)->data before any callback. *out is valid until
  * closed() returns. Errors after this returns 0 come through closed(). */
-SR_MUST_USE int sr_net_dial(sr_net *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
-                            void *data, sr_net_conn **out);
+SR_MUST_USE int sr_net_dial(sr_net_t *n, const char *host, uint16_t port, const uint8_t server_pk[SR_NET_KEY_BYTES],
+                            void *data, sr_net_conn_t **out);
 
 /* Seal and queue len bytes (> 0) once connected. SR_EHSSTATE before the
  * handshake is done, SR_EBOXCLOSED after goodbye, SR_ENETQUEUE if closing. */
-SR_MUST_USE int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len);
+SR_MUST_USE int sr_net_conn_write(sr_net_conn_t *c, const uint8_t *buf, size_t len);
 
 /* Sealed bytes queued and not yet written (for back-pressure). */
-size_t sr_net_conn_queued(const sr_net_conn *c);
+size_t sr_net_conn_queued(const sr_net_conn_t *c);
 
 /* Stops (pause != 0) or resumes reading from the peer: back-pressure for an upper
  * layer that cannot keep up; TCP then slows the sender down. Bytes already read
  * are still delivered. 0, or SR_EHSSTATE before the handshake is done. */
-SR_MUST_USE int sr_net_conn_pause(sr_net_conn *c, int pause);
+SR_MUST_USE int sr_net_conn_pause(sr_net_conn_t *c, int pause);
 
 /* Queue the goodbye after everything written so far. The connection ends
  * cleanly (closed reason 0) once the peer's goodbye has also arrived. */
-SR_MUST_USE int sr_net_conn_goodbye(sr_net_conn *c);
+SR_MUST_USE int sr_net_conn_goodbye(sr_net_conn_t *c);
 
 /* Close now (queued data may be lost); closed(c, 0) follows if seen. The end
  * is logged "closed ... : closed without goodbye" (not "clean end": the peer
  * was not told, and may have been cut off mid-transfer). */
-void sr_net_conn_close(sr_net_conn *c);
+void sr_net_conn_close(sr_net_conn_t *c);
 /* The same, for an upper layer that has just logged why it closes c (gossip's
  * "dropping ..." line): the end makes no second line, so that every session end
  * is one line in the log. */
-void sr_net_conn_close_logged(sr_net_conn *c);
+void sr_net_conn_close_logged(sr_net_conn_t *c);
 
 /* Stop listening and drop every connection (reason SR_ENETSHUTDOWN); wipe the
  * secret key. Run the loop afterwards so libuv can release the handles. */
-void sr_net_close(sr_net *n);
+void sr_net_close(sr_net_t *n);
 
 #endif

@@ -14,23 +14,23 @@ enum { CS_RESOLVING = 1, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING };
 
 typedef struct write_req_s {
   uv_write_t req;
-  sr_net_conn *conn;
+  sr_net_conn_t *conn;
   size_t len;
   size_t cap;
   int is_goodbye;
   uint8_t bytes[];
-} write_req;
+} write_req_t;
 
 /* net.c */
-sr_net_conn *sr_net_conn_new(sr_net *n, int outbound);
+sr_net_conn_t *sr_net_conn_new(sr_net_t *n, int outbound);
 /* The one exit of every connection. */
-void sr_net_conn_end(sr_net_conn *c, int reason);
-void sr_net_set_peer_name(sr_net_conn *c, const struct sockaddr *sa);
-void sr_net_log(sr_net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sr_net_log_if(sr_net *n, int limited, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void sr_net_conn_end(sr_net_conn_t *c, int reason);
+void sr_net_set_peer_name(sr_net_conn_t *c, const struct sockaddr *sa);
+void sr_net_log(sr_net_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sr_net_log_if(sr_net_t *n, int limited, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* net_io.c */
-int sr_net_start_handshake(sr_net_conn *c);
+int sr_net_start_handshake(sr_net_conn_t *c);
 void sr_net_on_timeout(uv_timer_t *t);
 
 #endif

@@ -10,7 +10,7 @@
 
 /* ---- writing ---- */
 
-static void maybe_clean_end(sr_net_conn *c) {
+static void maybe_clean_end(sr_net_conn_t *c) {
   if (c->state == CS_OPEN && c->bye_written && c->bye_received) sr_net_conn_end(c, 0);
 }
 
@@ -20,8 +20,8 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
 }
 
 static void on_written(uv_write_t *req, int status) {
-  write_req *w = (write_req *)req;
-  sr_net_conn *c = w->conn;
+  write_req_t *w = (write_req_t *)req;
+  sr_net_conn_t *c = w->conn;
   int bye = w->is_goodbye;
   c->queued -= w->len;
   /* sealed bytes are ciphertext (or public handshake bytes): nothing to wipe */
@@ -51,8 +51,8 @@ static void on_written(uv_write_t *req, int status) {
 }
 
 /* Hand len bytes (already sealed, or handshake bytes) to libuv. */
-static int queue_bytes(sr_net_conn *c, const uint8_t *bytes, size_t len, int is_goodbye, write_req *prepared) {
-  write_req *w = prepared;
+static int queue_bytes(sr_net_conn_t *c, const uint8_t *bytes, size_t len, int is_goodbye, write_req_t *prepared) {
+  write_req_t *w = prepared;
   uv_buf_t buf;
   int err;
   if (!w) {
@@ -76,8 +76,8 @@ static int queue_bytes(sr_net_conn *c, const uint8_t *bytes, size_t len, int is_
 }
 
 /* Hand the gathered fill buffer to libuv. */
-static int flush_fill(sr_net_conn *c) {
-  write_req *w = c->fill;
+static int flush_fill(sr_net_conn_t *c) {
+  write_req_t *w = c->fill;
   int rc;
   if (!w) return 0;
   c->fill = NULL;
@@ -88,9 +88,9 @@ static int flush_fill(sr_net_conn *c) {
 }
 
 static void on_flush(uv_prepare_t *p) {
-  sr_net *n = p->data;
+  sr_net_t *n = p->data;
   while (n->dirty) {
-    sr_net_conn *c = n->dirty;
+    sr_net_conn_t *c = n->dirty;
     n->dirty = c->dirty_next;
     c->dirty = 0;
     flush_fill(c);
@@ -98,7 +98,7 @@ static void on_flush(uv_prepare_t *p) {
   uv_prepare_stop(p);
 }
 
-int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len) {
+int sr_net_conn_write(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
   size_t need, out_len = 0;
   int rc;
   if (!c || !buf || len == 0) return SR_EINVAL;
@@ -127,9 +127,9 @@ int sr_net_conn_write(sr_net_conn *c, const uint8_t *buf, size_t len) {
   return 0;
 }
 
-size_t sr_net_conn_queued(const sr_net_conn *c) { return c ? c->queued : 0; }
+size_t sr_net_conn_queued(const sr_net_conn_t *c) { return c ? c->queued : 0; }
 
-int sr_net_conn_goodbye(sr_net_conn *c) {
+int sr_net_conn_goodbye(sr_net_conn_t *c) {
   uint8_t bye[SR_BOX_GOODBYE_BYTES];
   int rc;
   if (!c) return SR_EINVAL;
@@ -145,13 +145,13 @@ int sr_net_conn_goodbye(sr_net_conn *c) {
   return rc;
 }
 
-void sr_net_conn_close(sr_net_conn *c) {
+void sr_net_conn_close(sr_net_conn_t *c) {
   if (!c) return;
   if (c->state != CS_CLOSING) c->closed_here = 1;
   sr_net_conn_end(c, 0);
 }
 
-void sr_net_conn_close_logged(sr_net_conn *c) {
+void sr_net_conn_close_logged(sr_net_conn_t *c) {
   if (!c) return;
   if (c->state != CS_CLOSING) c->end_logged = 1;
   sr_net_conn_close(c);
@@ -160,13 +160,13 @@ void sr_net_conn_close_logged(sr_net_conn *c) {
 /* ---- reading ---- */
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  sr_net_conn *c = h->data;
+  sr_net_conn_t *c = h->data;
   (void)suggested;
   *buf = uv_buf_init((char *)c->read_buf, SR_NET_READ_BUF);
 }
 
 /* Feed Box Stream bytes to the reader and the upper layer. */
-static void box_input(sr_net_conn *c, const uint8_t *in, size_t len) {
+static void box_input(sr_net_conn_t *c, const uint8_t *in, size_t len) {
   size_t off = 0;
   while (c->state == CS_OPEN) {
     size_t used = 0, mlen = 0;
@@ -195,7 +195,7 @@ static void box_input(sr_net_conn *c, const uint8_t *in, size_t len) {
   }
 }
 
-static void handshake_done(sr_net_conn *c) {
+static void handshake_done(sr_net_conn_t *c) {
   sr_shs_result_t res;
   int rc = sr_shs_result(&c->hs, &res);
   sr_shs_wipe(&c->hs);
@@ -218,7 +218,7 @@ static void handshake_done(sr_net_conn *c) {
 }
 
 /* Feed handshake bytes; returns how many were consumed. */
-static size_t handshake_input(sr_net_conn *c, const uint8_t *in, size_t len) {
+static size_t handshake_input(sr_net_conn_t *c, const uint8_t *in, size_t len) {
   size_t off = 0;
   while (c->state == CS_HANDSHAKE && off < len) {
     size_t want = sr_shs_expect(&c->hs), take, out_len = 0;
@@ -248,7 +248,7 @@ static size_t handshake_input(sr_net_conn *c, const uint8_t *in, size_t len) {
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  sr_net_conn *c = s->data;
+  sr_net_conn_t *c = s->data;
   const uint8_t *in = (const uint8_t *)buf->base;
   size_t off;
   (void)buf;
@@ -278,19 +278,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->state == CS_OPEN && off < (size_t)nread) box_input(c, in + off, (size_t)nread - off);
 }
 
-int sr_net_conn_pause(sr_net_conn *c, int pause) {
+int sr_net_conn_pause(sr_net_conn_t *c, int pause) {
   if (!c || c->state != CS_OPEN) return SR_EHSSTATE;
   if (pause) return uv_read_stop((uv_stream_t *)&c->tcp) ? SR_ENETIO : 0;
   return uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) ? SR_ENETIO : 0;
 }
 
 void sr_net_on_timeout(uv_timer_t *t) {
-  sr_net_conn *c = t->data;
+  sr_net_conn_t *c = t->data;
   /* an accepted peer whose first message never arrived (see on_connection) */
   sr_net_conn_end(c, !c->outbound && c->state == CS_HANDSHAKE && c->hs_msgs_in == 0 ? SR_EHSSILENT : SR_ETIMEOUT);
 }
 
-int sr_net_start_handshake(sr_net_conn *c) {
+int sr_net_start_handshake(sr_net_conn_t *c) {
   uint8_t out[SR_SHS_MSG_MAX];
   size_t out_len = 0;
   int rc, err;

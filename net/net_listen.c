@@ -11,7 +11,7 @@
 /* The source of an inbound connection, for the handshake limits: an IPv4
  * address (also when it arrives IPv4-mapped on an IPv6 listener), else the
  * IPv6 address. */
-static void set_source(sr_net_conn *c, const struct sockaddr *sa) {
+static void set_source(sr_net_conn_t *c, const struct sockaddr *sa) {
   static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   memset(c->src, 0, sizeof c->src);
   if (sa->sa_family == AF_INET6) {
@@ -33,23 +33,24 @@ static void set_source(sr_net_conn *c, const struct sockaddr *sa) {
 
 /* Same source (an IPv4 address, an IPv6 /64) or same network (an IPv4 /24,
  * an IPv6 /48): the units of the handshake limits (net.h). */
-static int same_src(const sr_net_conn *a, const sr_net_conn *b, int net) {
+static int same_src(const sr_net_conn_t *a, const sr_net_conn_t *b, int net) {
   size_t len = a->src_v6 ? (net ? 6 : 8) : (net ? 3 : 4);
   return a->src_v6 == b->src_v6 && memcmp(a->src, b->src, len) == 0;
 }
 
-static int inbound_handshake(const sr_net_conn *o) { return !o->outbound && o->state == CS_HANDSHAKE; }
+static int inbound_handshake(const sr_net_conn_t *o) { return !o->outbound && o->state == CS_HANDSHAKE; }
 
 /* Among the inbound handshakes hs[0..nhs) (only those of c's network when
  * within_net), the group (of sources, or of networks when by_net) holding the
  * most: its count in *most, and the handshake of it to close first — one that
  * sent nothing yet before one that did, then the oldest. At most 128^2 steps,
  * and only when a limit is reached. */
-static sr_net_conn *busiest(sr_net_conn **hs, int nhs, const sr_net_conn *c, int within_net, int by_net, int *most) {
-  sr_net_conn *pick = NULL;
+static sr_net_conn_t *busiest(sr_net_conn_t **hs, int nhs, const sr_net_conn_t *c, int within_net, int by_net,
+                              int *most) {
+  sr_net_conn_t *pick = NULL;
   *most = 0;
   for (int i = 0; i < nhs; i++) {
-    sr_net_conn *o = hs[i];
+    sr_net_conn_t *o = hs[i];
     int cnt = 0;
     if (within_net && !same_src(o, c, 1)) continue;
     for (int k = 0; k < nhs; k++) cnt += same_src(hs[k], o, by_net);
@@ -66,10 +67,10 @@ static sr_net_conn *busiest(sr_net_conn **hs, int nhs, const sr_net_conn *c, int
  * make room when that is fair (net.h): 0, or SR_EHSLIMIT to refuse c. Fair
  * means the group that loses one still holds at least as many as c's group
  * then does: a flood whose sources hold alike cannot evict itself in circles. */
-static int handshake_admit(sr_net *n, sr_net_conn *c) {
-  sr_net_conn *hs[SR_NET_HANDSHAKES_MAX + 1], *victim = NULL;
+static int handshake_admit(sr_net_t *n, sr_net_conn_t *c) {
+  sr_net_conn_t *hs[SR_NET_HANDSHAKES_MAX + 1], *victim = NULL;
   int all = 0, net = 0, host = 0, most;
-  for (sr_net_conn *o = n->conns; o; o = o->next) {
+  for (sr_net_conn_t *o = n->conns; o; o = o->next) {
     if (o == c || !inbound_handshake(o)) continue;
     if (all < SR_NET_HANDSHAKES_MAX + 1) hs[all] = o;
     all++;
@@ -79,7 +80,7 @@ static int handshake_admit(sr_net *n, sr_net_conn *c) {
   if (all > SR_NET_HANDSHAKES_MAX + 1) all = SR_NET_HANDSHAKES_MAX + 1; /* cannot happen: admission keeps it */
   if (host >= SR_NET_HANDSHAKES_PER_HOST) return SR_EHSLIMIT;
   if (all >= SR_NET_HANDSHAKES_MAX) {
-    sr_net_conn *v = busiest(hs, all, c, 0, 1, &most);
+    sr_net_conn_t *v = busiest(hs, all, c, 0, 1, &most);
     if (v && most > net + 1) {
       /* another network holds more: its busiest source loses one */
       victim = busiest(hs, all, v, 1, 0, &most);
@@ -101,7 +102,7 @@ static void on_connection(uv_stream_t *server, int status);
  * next iteration may accept SR_NET_ACCEPTS_PER_TURN again, starting with the
  * connection that was left waiting (which restarts libuv's accepting). */
 static void on_accept_turn(uv_check_t *t) {
-  sr_net *n = t->data;
+  sr_net_t *n = t->data;
   n->accepts = 0;
   uv_check_stop(t);
   if (n->accept_deferred && n->listening && !n->closing) {
@@ -111,8 +112,8 @@ static void on_accept_turn(uv_check_t *t) {
 }
 
 static void on_connection(uv_stream_t *server, int status) {
-  sr_net *n = server->data;
-  sr_net_conn *c;
+  sr_net_t *n = server->data;
+  sr_net_conn_t *c;
   struct sockaddr_storage ss;
   int len = sizeof ss, rc, err;
 
@@ -167,7 +168,7 @@ static int parse_ip(const char *host, uint16_t port, struct sockaddr_storage *ss
   return uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0 ? 0 : SR_EADDRHOST;
 }
 
-int sr_net_listen(sr_net *n, const char *host, uint16_t port) {
+int sr_net_listen(sr_net_t *n, const char *host, uint16_t port) {
   struct sockaddr_storage ss;
   int rc, err;
   if (!n || !host || n->listening || n->closing) return SR_EINVAL;
@@ -191,7 +192,7 @@ int sr_net_listen(sr_net *n, const char *host, uint16_t port) {
   return 0;
 }
 
-int sr_net_listen_port(const sr_net *n) {
+int sr_net_listen_port(const sr_net_t *n) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
   if (!n || !n->listening) return SR_EINVAL;

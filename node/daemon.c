@@ -300,7 +300,7 @@ int sr_node_run(const sr_node_opts_t *o) {
     goto out_loop;
   }
 
-  sr_net_config ncfg;
+  sr_net_config_t ncfg;
   memset(&ncfg, 0, sizeof(ncfg));
   memcpy(ncfg.netkey, n->cfg.network_key, 32);
   memcpy(ncfg.pk, n->pk, 32);

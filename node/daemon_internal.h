@@ -68,7 +68,7 @@ struct sr_node {
    * crash core once held the key twice); net's copy is kept the same way. */
   uint8_t *sk, pk[SR_KEY_BYTES];
   sr_store_t *store;
-  sr_net net;
+  sr_net_t net;
   int net_up;
   sr_gossip_t *g;
   sr_control_t *ctl;

@@ -20,7 +20,7 @@
 
 typedef struct {
   uv_loop_t loop;
-  sr_net net;
+  sr_net_t net;
   sr_gossip_t *g;
   uv_timer_t timer;
   uint8_t self[32], secret[32];
@@ -141,7 +141,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   uint8_t netkey[32], relay_key[32], *sk = NULL; /* sodium_malloc'd: out of core dumps */
   uint16_t port;
   sr_store_t *st = NULL;
-  sr_net_conn *c;
+  sr_net_conn_t *c;
   accept_t *a = NULL;
   sr_config_t cfg;
   int rc, new_network;
@@ -177,7 +177,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   if ((rc = sr_identity_check_store(home, st, sk + 32, err, errlen))) goto out;
 
   uv_loop_init(&a->loop);
-  sr_net_config ncfg;
+  sr_net_config_t ncfg;
   memset(&ncfg, 0, sizeof(ncfg));
   memcpy(ncfg.netkey, netkey, 32);
   memcpy(ncfg.pk, sk + 32, 32);

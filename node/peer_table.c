@@ -157,7 +157,7 @@ static void dial(sr_node_t *n, known_t *k) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[32];
-  sr_net_conn *c;
+  sr_net_conn_t *c;
   for (; k->next_addr < k->rec.naddrs; k->next_addr++) {
     const char *a = k->rec.addrs[k->next_addr].address;
     if (sr_net_address_parse(a, host, sizeof(host), &port, key) != 0 || memcmp(key, k->rec.key, 32) != 0) {

@@ -1,8 +1,8 @@
 /* fuzz_session: one gossip session (net/gossip.c) under libFuzzer, against a
  * real LMDB store in a temp dir, over real sockets on 127.0.0.1.
  *
- * Each input is a fresh node: a new store, an sr_net listening on an ephemeral
- * port with the gossip callbacks, and a client sr_net on the same libuv loop
+ * Each input is a fresh node: a new store, an sr_net_t listening on an ephemeral
+ * port with the gossip callbacks, and a client sr_net_t on the same libuv loop
  * that dials it with the key of F, the one author the node follows (its scope
  * is {node, F}). After the handshake the client sends hello, then the frames
  * the input describes, then goodbye; the loop runs until the connection ends
@@ -53,21 +53,21 @@ static int h_may_share(void *ctx, const uint8_t peer[32]) { return h_in_scope(ct
 static void h_log(void *ctx, const char *line) { (void)ctx, (void)line; }
 
 typedef struct client {
-  sr_net_conn *conn;
+  sr_net_conn_t *conn;
   int up, closed;
 } client_t;
 
-static void c_connected(sr_net_conn *c, const uint8_t pk[32]) {
+static void c_connected(sr_net_conn_t *c, const uint8_t pk[32]) {
   (void)pk;
   ((client_t *)c->net->data)->up = 1;
 }
-static void c_message(sr_net_conn *c, const uint8_t *buf, size_t len) { (void)c, (void)buf, (void)len; }
-static void c_closed(sr_net_conn *c, int reason) {
+static void c_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) { (void)c, (void)buf, (void)len; }
+static void c_closed(sr_net_conn_t *c, int reason) {
   (void)reason;
   ((client_t *)c->net->data)->closed = 1;
 }
-static void c_log(sr_net *n, const char *line) { (void)n, (void)line; }
-static void s_log(sr_net *n, const char *line) { (void)n, (void)line; }
+static void c_log(sr_net_t *n, const char *line) { (void)n, (void)line; }
+static void s_log(sr_net_t *n, const char *line) { (void)n, (void)line; }
 
 static void wipe_dir(void) {
   DIR *d = opendir(dir);
@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uv_loop_t loop;
   sr_store_t *st = NULL;
   sr_gossip_t *g = NULL;
-  sr_net server, client;
+  sr_net_t server, client;
   client_t cl = {0};
   char err[256];
   wipe_dir();
@@ -204,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sr_store_open(dir, 1, &st, err, sizeof(err)) != 0) abort();
   if (sr_store_set_self(st, node_pk) != 0) abort();
 
-  sr_net_config sc;
+  sr_net_config_t sc;
   memset(&sc, 0, sizeof(sc));
   sr_net_netkey_default(sc.netkey);
   memcpy(sc.pk, node_pk, 32);
@@ -220,7 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sr_net_listen(&server, "127.0.0.1", 0) != 0) abort();
   int port = sr_net_listen_port(&server);
 
-  sr_net_config cc;
+  sr_net_config_t cc;
   memset(&cc, 0, sizeof(cc));
   sr_net_netkey_default(cc.netkey);
   memcpy(cc.pk, f_pk, 32);

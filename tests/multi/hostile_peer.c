@@ -108,8 +108,8 @@ static const char *MODE_NAMES[] = {"",     "garbage",    "raw-garbage", "stall",
                                    "ask",  "sessions",   "reconnect"};
 
 static int fd = -1;
-static sr_box_writer writer;
-static sr_box_reader reader;
+static sr_box_writer_t writer;
+static sr_box_reader_t reader;
 static int boxed;   /* handshake done: reader/writer usable */
 static double t_hs; /* time the handshake finished (or connect, for --silent) */
 static double t_action = -1;
@@ -304,7 +304,7 @@ static void on_stop(int sig) {
 
 typedef struct sess {
   int fd;
-  sr_box_writer w;
+  sr_box_writer_t w;
   double opened_at;
 } sess_t;
 
@@ -312,7 +312,7 @@ typedef struct sess {
 static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_pk[32], const uint8_t netkey[32]) {
   uint8_t pk[32], sk[64], out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
   size_t olen = 0;
-  sr_shs hs;
+  sr_shs_t hs;
   int rc;
   s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
   if (s->fd < 0 || connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0) return SR_ENETCONNECT;
@@ -609,7 +609,7 @@ int main(int argc, char **argv) {
     t_action = 0;
     wait_for_close(wait_ms);
   } else {
-    sr_shs hs;
+    sr_shs_t hs;
     uint8_t out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
     size_t olen = 0;
     rc = sr_shs_client_init(&hs, netkey, pk, sk, server_pk, NULL);

@@ -20,7 +20,7 @@ static const uint8_t nonce[SR_BOX_NONCE_BYTES] = {0xff, 0xff, 0xff, 0xff, 0xff, 
 
 /* Feed wire in chunks; append decoded plaintext to out (cap). Returns the
  * final rc (negative error, SR_BOX_GOODBYE, or SR_BOX_NEED). */
-static int decode(sr_box_reader *r, const uint8_t *wire, size_t len, size_t chunk, uint8_t *out, size_t cap,
+static int decode(sr_box_reader_t *r, const uint8_t *wire, size_t len, size_t chunk, uint8_t *out, size_t cap,
                   size_t *out_len) {
   size_t off = 0;
   int rc = SR_BOX_NEED;
@@ -45,8 +45,8 @@ static int decode(sr_box_reader *r, const uint8_t *wire, size_t len, size_t chun
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  sr_box_reader *r;
-  sr_box_writer w;
+  sr_box_reader_t *r;
+  sr_box_writer_t w;
   uint8_t *wire = NULL, *plain = NULL;
   size_t chunk, len, wire_len = 0, plain_len = 0;
   int mode, rc;

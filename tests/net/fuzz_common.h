@@ -30,7 +30,7 @@ static void fz_die(const char *why) {
 static void fz_init(void) {
   static int done;
   uint8_t seed[32];
-  sr_shs c, s;
+  sr_shs_t c, s;
   size_t n;
   if (done) return;
   done = 1;

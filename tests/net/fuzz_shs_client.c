@@ -7,7 +7,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t flags = size ? data[0] : 0, m2[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX];
   size_t n, short_by = (flags & FZ_FLAG_SHORT) ? 1 : 0;
-  sr_shs c;
+  sr_shs_t c;
   sr_shs_result_t res;
   int rc;
 

@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t flags = size ? data[0] : 0, m1[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX];
   size_t n, short_by = (flags & FZ_FLAG_SHORT) ? 1 : 0;
-  sr_shs s;
+  sr_shs_t s;
   sr_shs_result_t res;
   int rc;
 

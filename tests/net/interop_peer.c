@@ -21,13 +21,13 @@ static const size_t SIZES[] = {1, 100, 4096, 4097, 10000, 70000};
 static uint8_t *expected, *received;
 static size_t expected_len, received_len, chunks;
 static int closed_reason = 1, connected_count;
-static sr_net g_net;
+static sr_net_t g_net;
 
 static void fill(uint8_t *b, size_t len, int dir, size_t k) {
   for (size_t i = 0; i < len; i++) b[i] = (uint8_t)((i * 31 + k * 7 + (size_t)dir * 101) & 0xff);
 }
 
-static void on_connected(sr_net_conn *c, const uint8_t *pk) {
+static void on_connected(sr_net_conn_t *c, const uint8_t *pk) {
   (void)pk;
   connected_count++;
   for (size_t k = 0; k < NSIZES; k++) {
@@ -40,7 +40,7 @@ static void on_connected(sr_net_conn *c, const uint8_t *pk) {
   CHECK(sr_net_conn_goodbye(c) == 0);
 }
 
-static void on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+static void on_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
   (void)c;
   CHECK(len >= 1 && len <= SR_BOX_BODY_MAX);
   CHECK(received_len + len <= expected_len);
@@ -49,7 +49,7 @@ static void on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
   chunks++;
 }
 
-static void on_closed(sr_net_conn *c, int reason) {
+static void on_closed(sr_net_conn_t *c, int reason) {
   (void)c;
   closed_reason = reason;
   printf("closed: %s\n", sr_errname(reason));
@@ -59,8 +59,8 @@ static void on_closed(sr_net_conn *c, int reason) {
 
 int main(int argc, char **argv) {
   uv_loop_t loop;
-  sr_net_config cfg;
-  sr_net_conn *conn = NULL;
+  sr_net_config_t cfg;
+  sr_net_conn_t *conn = NULL;
   int server = argc == 2 && strcmp(argv[1], "server") == 0;
   int client = argc == 5 && strcmp(argv[1], "client") == 0;
 

@@ -1,6 +1,6 @@
 /* shs1_client_driver.c: the client-role executable that the npm shs1-test
  * suite drives over stdin/stdout (argv: network key hex, server pk hex).
- * Runs our sr_shs state machine; on success writes the 112-byte outcome
+ * Runs our sr_shs_t state machine; on success writes the 112-byte outcome
  * enc_key|enc_nonce|dec_key|dec_nonce; on any failure exits 1 silently. */
 #include <sodium.h>
 
@@ -12,7 +12,7 @@ int main(int argc, char **argv) {
   uint8_t pk[SR_SHS_PK_BYTES], sk[SR_SHS_SK_BYTES];
   uint8_t in[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX];
   size_t n;
-  sr_shs hs;
+  sr_shs_t hs;
   sr_shs_result_t res;
   int rc = 1;
 

@@ -1,6 +1,6 @@
 /* shs1_server_driver.c: the server-role executable that the npm shs1-test
  * suite drives over stdin/stdout (argv: network key, server sk, server pk,
- * all hex). Runs our sr_shs state machine; writes msg2, msg4 and then the
+ * all hex). Runs our sr_shs_t state machine; writes msg2, msg4 and then the
  * 112-byte outcome; on any failure exits 1 without writing anything more. */
 #include <sodium.h>
 
@@ -11,7 +11,7 @@ int main(int argc, char **argv) {
   uint8_t netkey[SR_SHS_NETKEY_BYTES], pk[SR_SHS_PK_BYTES], sk[SR_SHS_SK_BYTES];
   uint8_t in[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX];
   size_t n;
-  sr_shs hs;
+  sr_shs_t hs;
   sr_shs_result_t res;
   int rc = 1;
 

@@ -35,12 +35,12 @@
 
 typedef struct {
   uint8_t pk[32], sk[64];
-} keypair;
+} keypair_t;
 
 static uv_loop_t loop;
 static uint8_t netkey[32];
-static keypair alice, bob, mallory; /* alice dials, bob listens */
-static sr_net srv, cli;
+static keypair_t alice, bob, mallory; /* alice dials, bob listens */
+static sr_net_t srv, cli;
 static char listen_host[16] = "127.0.0.1";
 static int port;
 
@@ -71,7 +71,7 @@ static double attacker_elapsed; /* seconds from its last send to EOF */
 
 static double now_s(void) { return (double)sr_mono_ns() / 1e9; }
 
-static void on_log(sr_net *n, const char *line) {
+static void on_log(sr_net_t *n, const char *line) {
   if (n == &srv) srv_lines++;
   if (!quiet_log || n_log < 40) fprintf(stderr, "[%s] %s\n", n == &srv ? "listener" : "dialer", line);
   if (n_log == MAX_LOG) {
@@ -93,7 +93,7 @@ static int count_log(const char *a, const char *b) {
 
 /* ---- server (listener) callbacks ---- */
 
-static void srv_on_connected(sr_net_conn *c, const uint8_t *pk) {
+static void srv_on_connected(sr_net_conn_t *c, const uint8_t *pk) {
   (void)c;
   srv_connected++;
   memcpy(srv_peer, pk, 32);
@@ -103,7 +103,7 @@ static void srv_on_connected(sr_net_conn *c, const uint8_t *pk) {
  * 1 with sr_net_conn_close, 2 with sr_net_conn_close_logged. */
 static int close_here_mode;
 
-static void srv_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+static void srv_on_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
   if (close_here_mode) {
     srv_rx += len;
     if (close_here_mode == 1) sr_net_conn_close(c);
@@ -119,7 +119,7 @@ static void srv_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
   if (!back_pressure_mode) CHECK(sr_net_conn_write(c, buf, len) == 0); /* echo */
 }
 
-static void srv_on_closed(sr_net_conn *c, int reason) {
+static void srv_on_closed(sr_net_conn_t *c, int reason) {
   (void)c;
   srv_closed++;
   srv_closed_reason = reason;
@@ -127,7 +127,7 @@ static void srv_on_closed(sr_net_conn *c, int reason) {
 
 /* ---- good client callbacks ---- */
 
-static void cli_on_connected(sr_net_conn *c, const uint8_t *pk) {
+static void cli_on_connected(sr_net_conn_t *c, const uint8_t *pk) {
   uint8_t *msg = malloc(back_pressure_mode ? (1 << 20) : ECHO_BYTES);
   size_t len = back_pressure_mode ? (1 << 20) : ECHO_BYTES;
   CHECK(msg);
@@ -140,19 +140,19 @@ static void cli_on_connected(sr_net_conn *c, const uint8_t *pk) {
   if (back_pressure_mode) CHECK(sr_net_conn_goodbye(c) == 0);
 }
 
-static void cli_on_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+static void cli_on_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
   CHECK(cli_rx_len + len <= sizeof cli_rx);
   memcpy(cli_rx + cli_rx_len, buf, len);
   cli_rx_len += len;
   if (cli_rx_len == ECHO_BYTES) CHECK(sr_net_conn_goodbye(c) == 0);
 }
 
-static void cli_on_drained(sr_net_conn *c) {
+static void cli_on_drained(sr_net_conn_t *c) {
   CHECK(sr_net_conn_queued(c) == 0);
   drained_calls++;
 }
 
-static void cli_on_closed(sr_net_conn *c, int reason) {
+static void cli_on_closed(sr_net_conn_t *c, int reason) {
   (void)c;
   cli_closed++;
   cli_closed_reason = reason;
@@ -168,7 +168,7 @@ static size_t max_live; /* most connections the listener held at once (prefix_fl
 
 static void poll_cb(uv_timer_t *t) {
   size_t live = 0;
-  for (const sr_net_conn *c = srv.conns; c; c = c->next) live++;
+  for (const sr_net_conn_t *c = srv.conns; c; c = c->next) live++;
   if (live > max_live) max_live = live;
   if (stop_pred() || now_s() > deadline) {
     uv_timer_stop(t);
@@ -233,7 +233,7 @@ static void *attacker_main(void *arg) {
 static void attack_wrong_netkey(void) {
   uint8_t other[32], out[SR_SHS_MSG_MAX];
   size_t n;
-  sr_shs hs;
+  sr_shs_t hs;
   int fd = raw_connect();
   randombytes_buf(other, sizeof other);
   CHECK(sr_shs_client_init(&hs, other, alice.pk, alice.sk, bob.pk, NULL) == 0);
@@ -258,7 +258,7 @@ static void attack_garbage(void) {
 static void attack_replayed_msg1(void) {
   /* record msg1 and msg3 of a genuine session with bob's key (in memory),
    * then replay them to the listener in a new session */
-  sr_shs c, s;
+  sr_shs_t c, s;
   uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
   size_t n1, n2, n3, n4;
   int fd;
@@ -302,9 +302,9 @@ static void attack_flood(void) {
 }
 
 static void attack_corrupt_box(void) {
-  sr_shs hs;
+  sr_shs_t hs;
   sr_shs_result_t res;
-  sr_box_writer w;
+  sr_box_writer_t w;
   uint8_t in[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX], wire[256];
   size_t n, a, b;
   int fd = raw_connect();
@@ -410,7 +410,7 @@ static int pred_flood_enough(void) { return flood_connects >= flood_min_connects
 
 /* One good peer during the flood: handshake, echo, goodbye; 1 if all of it worked. */
 static int good_try(void) {
-  sr_net_conn *c = NULL;
+  sr_net_conn_t *c = NULL;
   reset_counters();
   CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, bob.pk, &cli, &c) == 0);
   run_until(pred_good_try);
@@ -477,7 +477,7 @@ static uint32_t hs_timeout_ms = TIMEOUT_MS;
 static uint32_t first_msg_ms; /* 0: the default (capped by hs_timeout_ms) */
 
 static void setup(int ipv6) {
-  sr_net_config cfg;
+  sr_net_config_t cfg;
   CHECK(uv_loop_init(&loop) == 0);
   memset(&cfg, 0, sizeof cfg);
   memcpy(cfg.netkey, netkey, 32);
@@ -520,7 +520,7 @@ static void reset_counters(void) {
 
 /* A good peer after whatever happened before: must work end to end. */
 static void good_peer(void) {
-  sr_net_conn *c = NULL;
+  sr_net_conn_t *c = NULL;
   int closed_before = count_log("S closed inbound", NULL), drops_before = count_log("dropped", NULL);
   int cli_before = count_log("C closed outbound", NULL);
   int clean_before = count_log("S closed inbound", "clean end"); /* close_here left one that is not */
@@ -551,7 +551,7 @@ static int pred_both_closed(void) { return srv_closed == 1 && cli_closed == 1; }
 /* A close by this node without a goodbye is one line, and not a "clean end";
  * after the upper layer logged it (close_logged), no line at all. */
 static void close_here(int mode) {
-  sr_net_conn *c = NULL;
+  sr_net_conn_t *c = NULL;
   int lines = count_log("S ", NULL);
   reset_counters();
   close_here_mode = mode;
@@ -647,7 +647,7 @@ int main(int argc, char **argv) {
     CHECK(srv_first_len == 5 && memcmp(srv_first_msg, "first", 5) == 0 && srv_rx == 5);
     CHECK(count_log("S dropped inbound", "after handshake") == 1);
   } else if (strcmp(tc, "wrong_server_key") == 0) {
-    sr_net_conn *c = NULL;
+    sr_net_conn_t *c = NULL;
     reset_counters();
     CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, mallory.pk, NULL, &c) == 0);
     run_until(pred_wrong_server_key);

@@ -11,16 +11,16 @@
 
 typedef struct {
   uint8_t pk[32], sk[64];
-} keypair;
+} keypair_t;
 
 static uint8_t netkey[32], other_netkey[32];
-static keypair alice, bob; /* alice: client, bob: server */
+static keypair_t alice, bob; /* alice: client, bob: server */
 
 /* Run a handshake in memory; returns the first error (client or server), with
  * *who set to 'c' or 's', or 0 with both results filled. */
 static int run_hs(const uint8_t *ck, const uint8_t *sk_net, const uint8_t *server_pk_for_client, sr_shs_result_t *cr,
                   sr_shs_result_t *sr, char *who) {
-  sr_shs c, s;
+  sr_shs_t c, s;
   uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
   size_t n1, n2, n3, n4;
   int rc;
@@ -61,7 +61,7 @@ static void test_handshake_ok(void) {
 static void test_handshake_rejects(void) {
   sr_shs_result_t cr, sr;
   char who;
-  keypair mallory;
+  keypair_t mallory;
   crypto_sign_keypair(mallory.pk, mallory.sk);
   /* client on another network: the server fails at msg1 (close silently) */
   CHECK(run_hs(other_netkey, netkey, bob.pk, &cr, &sr, &who) == SR_EHSNETKEY && who == 's');
@@ -74,7 +74,7 @@ static void test_handshake_rejects(void) {
 }
 
 static void test_handshake_state_and_weak_keys(void) {
-  sr_shs s, c;
+  sr_shs_t s, c;
   uint8_t msg[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX];
   size_t n;
   sr_shs_result_t r;
@@ -133,8 +133,8 @@ static void test_nonce_increment(void) {
 /* Seal msgs, then decode the stream fed in chunks of `step` bytes. */
 static void roundtrip(const size_t *sizes, size_t count, size_t step) {
   uint8_t key[32], nonce[24];
-  sr_box_writer w;
-  sr_box_reader r;
+  sr_box_writer_t w;
+  sr_box_reader_t r;
   size_t total = 0, wire_len = 0, got = 0;
   uint8_t *plain, *wire, *back;
   for (size_t i = 0; i < count; i++) total += sizes[i];
@@ -186,7 +186,7 @@ static void roundtrip(const size_t *sizes, size_t count, size_t step) {
 
 /* Build a stream "one 10-byte message + goodbye" for the error tests. */
 static size_t small_stream(const uint8_t *key, const uint8_t *nonce, uint8_t *wire) {
-  sr_box_writer w;
+  sr_box_writer_t w;
   size_t n;
   const uint8_t hello[10] = "0123456789";
   CHECK(sr_box_writer_init(&w, key, nonce) == 0);
@@ -196,7 +196,7 @@ static size_t small_stream(const uint8_t *key, const uint8_t *nonce, uint8_t *wi
   return n + SR_BOX_GOODBYE_BYTES;
 }
 
-static int feed_all(sr_box_reader *r, const uint8_t *wire, size_t len, int *msgs) {
+static int feed_all(sr_box_reader_t *r, const uint8_t *wire, size_t len, int *msgs) {
   size_t off = 0;
   *msgs = 0;
   for (;;) {
@@ -213,7 +213,7 @@ static int feed_all(sr_box_reader *r, const uint8_t *wire, size_t len, int *msgs
 static void test_box_errors(void) {
   uint8_t key[32], nonce[24], wire[128], bad[160];
   size_t len;
-  sr_box_reader r;
+  sr_box_reader_t r;
   int msgs;
   randombytes_buf(key, 32);
   randombytes_buf(nonce, 24);
@@ -262,7 +262,7 @@ static void test_box_errors(void) {
   }
   /* a zero-length seal is refused */
   {
-    sr_box_writer w;
+    sr_box_writer_t w;
     size_t n;
     CHECK(sr_box_writer_init(&w, key, nonce) == 0);
     CHECK(sr_box_writer_seal(&w, wire, 0, bad, sizeof bad, &n) == SR_EINVAL);

@@ -158,17 +158,17 @@ typedef struct {
   const uint8_t *src, *dst;
   int found;
   size_t total;
-} edge_q;
+} edge_q_t;
 
 static int find_edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
-  edge_q *q = ctx;
+  edge_q_t *q = ctx;
   q->total++;
   if (kind == q->kind && memcmp(src, q->src, 32) == 0 && memcmp(dst, q->dst, 32) == 0) q->found++;
   return 0;
 }
 
 static int has_edge(sr_store_t *st, int kind, const uint8_t *src, const uint8_t *dst) {
-  edge_q q = {kind, src, dst, 0, 0};
+  edge_q_t q = {kind, src, dst, 0, 0};
   T_OK(sr_store_foreach_edge(st, find_edge_cb, &q));
   T_CHECK(q.found <= 1);
   return q.found;
@@ -178,16 +178,16 @@ static int has_edge(sr_store_t *st, int kind, const uint8_t *src, const uint8_t 
 typedef struct {
   const uint8_t *src;
   size_t n;
-} out_q;
+} out_q_t;
 static int out_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
-  out_q *q = ctx;
+  out_q_t *q = ctx;
   (void)kind;
   (void)dst;
   if (memcmp(src, q->src, 32) == 0) q->n++;
   return 0;
 }
 static size_t edges_from(sr_store_t *st, const uint8_t *src) {
-  out_q q = {src, 0};
+  out_q_t q = {src, 0};
   T_OK(sr_store_foreach_edge(st, out_cb, &q));
   return q.n;
 }
@@ -197,9 +197,9 @@ typedef struct {
   sr_person_t p;
   char name[64];
   int found;
-} person_q;
+} person_q_t;
 static int person_cb(void *ctx, const sr_person_t *p) {
-  person_q *q = ctx;
+  person_q_t *q = ctx;
   if (memcmp(p->key, q->key, 32) == 0) {
     q->found = 1;
     q->p = *p;
@@ -211,8 +211,8 @@ static int person_cb(void *ctx, const sr_person_t *p) {
   }
   return 0;
 }
-static person_q person(sr_store_t *st, const uint8_t *key) {
-  person_q q;
+static person_q_t person(sr_store_t *st, const uint8_t *key) {
+  person_q_t q;
   memset(&q, 0, sizeof(q));
   q.key = key;
   T_OK(sr_store_foreach_person(st, person_cb, &q));
@@ -224,9 +224,9 @@ typedef struct {
   int found, has_author;
   uint8_t author[32];
   char name[64];
-} project_q;
+} project_q_t;
 static int project_cb(void *ctx, const sr_project_t *p) {
-  project_q *q = ctx;
+  project_q_t *q = ctx;
   if (memcmp(p->id, q->id, 32) == 0) {
     q->found = 1;
     q->has_author = p->author != NULL;
@@ -235,8 +235,8 @@ static int project_cb(void *ctx, const sr_project_t *p) {
   }
   return 0;
 }
-static project_q project(sr_store_t *st, const uint8_t *id) {
-  project_q q;
+static project_q_t project(sr_store_t *st, const uint8_t *id) {
+  project_q_t q;
   memset(&q, 0, sizeof(q));
   q.id = id;
   T_OK(sr_store_foreach_project(st, project_cb, &q));
@@ -262,9 +262,9 @@ typedef struct {
   uint8_t ids[64][32];
   sr_flow_t flows[64];
   size_t n;
-} log_q;
+} log_q_t;
 static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
-  log_q *q = ctx;
+  log_q_t *q = ctx;
   if (q->n < 64) {
     q->seqs[q->n] = e->seq;
     memcpy(q->ids[q->n], e->id, 32);
@@ -317,7 +317,7 @@ static void store_ingest_chain(void) {
   sr_ingest_stats_t s;
   sr_ingest_item_t *items;
   sr_head_t h;
-  log_q q = {0};
+  log_q_t q = {0};
   t_entry_t *ptr[5];
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
@@ -573,9 +573,9 @@ typedef struct {
   uint8_t author[32], head[32], fork[32];
   uint64_t seq;
   int head_null;
-} fork_q;
+} fork_q_t;
 static int fork_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
-  fork_q *q = ctx;
+  fork_q_t *q = ctx;
   q->n++;
   memcpy(q->author, author, 32);
   q->seq = seq;
@@ -592,8 +592,8 @@ static void store_fork_kept_and_author_stopped(void) {
   sr_ingest_stats_t s;
   sr_ingest_item_t *items;
   sr_head_t h;
-  fork_q fq = {0};
-  log_q lq = {0};
+  fork_q_t fq = {0};
+  log_q_t lq = {0};
   uint8_t buf[SR_ENTRY_MAX];
   size_t len;
   t_tmpdir(dir);
@@ -616,7 +616,7 @@ static void store_fork_kept_and_author_stopped(void) {
   T_EQ(h.seq, 3);
   T_MEMEQ(h.id, es[2].id, 32);
   T_EQ(h.forked, 1);
-  person_q pq = person(st, a.pk);
+  person_q_t pq = person(st, a.pk);
   T_EQ(pq.found, 1);
   T_EQ(pq.p.forked, 1);
   T_EQ(pq.p.seq, 3);
@@ -754,7 +754,7 @@ static void store_graph_effects(void) {
   t_about(&c, "Alicia");
   T_EQ(ingest1(st, bag_add(&g, t_next(&a, TS, "about", &c))), 0);
   t_buf_free(&c);
-  person_q pq = person(st, a.pk);
+  person_q_t pq = person(st, a.pk);
   T_EQ(pq.found, 1);
   T_CHECK(pq.p.name && strcmp(pq.name, "Alicia") == 0); /* the latest about wins */
   T_EQ(pq.p.seq, 2);
@@ -809,7 +809,7 @@ static void store_graph_effects(void) {
   t_entry_t *proj = bag_add(&g, t_next(&b, TS, "project", &c));
   t_buf_free(&c);
   T_EQ(ingest1(st, proj), 0);
-  project_q prq = project(st, proj->id);
+  project_q_t prq = project(st, proj->id);
   T_EQ(prq.found, 1);
   T_EQ(prq.has_author, 1);
   T_MEMEQ(prq.author, b.pk, 32);
@@ -878,7 +878,7 @@ static void store_graph_effects(void) {
   T_OK(sr_store_info(st, &i2));
   T_EQ(i2.entries, i1.entries + 1);
   T_EQ(i2.edges, i1.edges);
-  person_q pd = person(st, d.pk);
+  person_q_t pd = person(st, d.pk);
   T_CHECK(pd.p.name == NULL); /* an about-shaped unknown type is no profile */
 
   T_EQ(verify(st), 0);
@@ -1224,7 +1224,7 @@ static void store_publish_appends(void) {
   uint64_t seq;
   t_buf_t c;
   sr_head_t h;
-  log_q q = {0};
+  log_q_t q = {0};
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
   t_about(&c, "Carol");

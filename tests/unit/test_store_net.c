@@ -54,10 +54,10 @@ typedef struct {
   size_t n;
   sr_peer_rec_t recs[8];
   size_t stop_after;
-} peer_q;
+} peer_q_t;
 
 static int peer_cb(void *ctx, const sr_peer_rec_t *p) {
-  peer_q *q = ctx;
+  peer_q_t *q = ctx;
   if (q->n < 8) q->recs[q->n] = *p;
   q->n++;
   return q->stop_after && q->n == q->stop_after ? 42 : 0;
@@ -73,7 +73,7 @@ static void peers_round_trip(void) {
   char dir[256];
   sr_peer_rec_t p1, p2, p3, got;
   char longv6[SR_STORE_ADDR_MAX];
-  peer_q q = {0};
+  peer_q_t q = {0};
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
 
@@ -173,10 +173,10 @@ typedef struct {
   size_t n;
   uint8_t keys[8][SR_KEY_BYTES];
   uint64_t joined[8];
-} member_q;
+} member_q_t;
 
 static int member_cb(void *ctx, const uint8_t *key, uint64_t joined_ms) {
-  member_q *q = ctx;
+  member_q_t *q = ctx;
   if (q->n < 8) {
     memcpy(q->keys[q->n], key, SR_KEY_BYTES);
     q->joined[q->n] = joined_ms;
@@ -191,7 +191,7 @@ static void invites_count_down_and_add_members(void) {
   uint8_t m1[SR_KEY_BYTES], m2[SR_KEY_BYTES], m3[SR_KEY_BYTES];
   uint32_t uses;
   uint64_t created;
-  member_q q = {0};
+  member_q_t q = {0};
   memset(m1, 0xe1, sizeof(m1));
   memset(m2, 0xe2, sizeof(m2));
   memset(m3, 0xe3, sizeof(m3));
@@ -389,10 +389,10 @@ typedef struct {
   uint64_t seqs[64];
   int bytes_ok;
   const t_entry_t *es; /* es[seq-1] is the entry of seq */
-} stream_q;
+} stream_q_t;
 
 static int stream_cb(void *ctx, const uint8_t *raw, size_t len, uint64_t seq) {
-  stream_q *q = ctx;
+  stream_q_t *q = ctx;
   if (q->n < 64) q->seqs[q->n] = seq;
   if (seq == 0 || len != q->es[seq - 1].len || memcmp(raw, q->es[seq - 1].raw, len) != 0) q->bytes_ok = 0;
   q->n++;
@@ -400,7 +400,7 @@ static int stream_cb(void *ctx, const uint8_t *raw, size_t len, uint64_t seq) {
 }
 
 static void stream_from(sr_store_t *st, const t_author_t *a, const t_entry_t *es, uint64_t from, size_t max,
-                        size_t stop_after, stream_q *q, int want_rc) {
+                        size_t stop_after, stream_q_t *q, int want_rc) {
   memset(q, 0, sizeof(*q));
   q->es = es;
   q->bytes_ok = 1;
@@ -419,7 +419,7 @@ static void log_by_seq_and_stream(void) {
   uint8_t buf[SR_ENTRY_MAX];
   size_t len = 0;
   sr_flow_t fl;
-  stream_q q;
+  stream_q_t q;
   t_buf_t c;
   char text[32];
   t_tmpdir(dir);
@@ -610,7 +610,7 @@ static void reindex_keeps_node_state(void) {
   uint8_t secret[SR_INVITE_SECRET_BYTES];
   uint32_t uses;
   sr_scope_t before = {0}, after = {0};
-  member_q q = {0};
+  member_q_t q = {0};
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
   build_scope_graph(st);
@@ -817,10 +817,10 @@ static void learned_fill(sr_peer_rec_t *p, uint32_t i, uint8_t source, uint64_t 
 typedef struct {
   size_t learned, from_a, given, worked;
   int saw[8];
-} table_q;
+} table_q_t;
 
 static int table_cb(void *ctx, const sr_peer_rec_t *p) {
-  table_q *q = ctx;
+  table_q_t *q = ctx;
   if (p->key[0] < 8 && p->key[1] == 0 && p->key[2] == 0x11) q->saw[p->key[0]] = 1;
   if (p->key[2] == 0x11) return 0;
   if (!sr_peer_kept(p)) q->learned++;
@@ -905,7 +905,7 @@ static void peer_table_rules(void) {
   T_EQ(sr_store_peer_count(st), 6 + 40 + 400 + 30 + 5);
 
   T_OK(sr_store_peer_prune(st, NOW, &removed));
-  table_q q = {0};
+  table_q_t q = {0};
   T_OK(sr_store_foreach_peer(st, table_cb, &q));
   /* every kept one stays, whatever its age */
   for (int k = 0; k < 6; k++) T_EQ(q.saw[k], 1);

@@ -10,7 +10,7 @@
  * 2. Handshakes per second that one listener completes on one core (the
  *    listener process is pinned to CPU 0, the dialers to CPU 1, 8 handshakes
  *    in flight). Reference: the same server-side SHS work with no I/O (the
- *    libsodium calls alone: sr_shs server role against an in-memory client,
+ *    libsodium calls alone: sr_shs_t server role against an in-memory client,
  *    only the server's calls timed).
  * Goals: both ratios >= 0.7.
  */
@@ -50,16 +50,16 @@ static void pin_cpu(int cpu) {
   (void)sched_setaffinity(0, sizeof set, &set); /* best effort */
 }
 
-static void quiet_log(sr_net *n, const char *line) {
+static void quiet_log(sr_net_t *n, const char *line) {
   (void)n;
   (void)line;
 }
 
 typedef struct {
   uint8_t pk[32], sk[64];
-} keypair;
+} keypair_t;
 
-static keypair server_keys, client_keys;
+static keypair_t server_keys, client_keys;
 static uint8_t netkey[32];
 
 /* ---- reference rates ---- */
@@ -90,7 +90,7 @@ static double raw_handshakes_per_s(double seconds) {
   double spent = 0, t0;
   long count = 0;
   do {
-    sr_shs c, s;
+    sr_shs_t c, s;
     sr_shs_result_t r;
     uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
     size_t n;
@@ -117,7 +117,7 @@ static double raw_handshakes_per_s(double seconds) {
 
 static size_t srv_bytes;
 
-static void srv_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
+static void srv_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
   (void)c;
   (void)buf;
   srv_bytes += len;
@@ -125,8 +125,8 @@ static void srv_message(sr_net_conn *c, const uint8_t *buf, size_t len) {
 
 static void run_listener(int port_fd, int cpu) {
   uv_loop_t loop;
-  sr_net n;
-  sr_net_config cfg;
+  sr_net_t n;
+  sr_net_config_t cfg;
   int port;
   pin_cpu(cpu);
   memset(&cfg, 0, sizeof cfg);
@@ -185,7 +185,7 @@ static double tp_t0, tp_t1, tp_cpu0, tp_cpu1, tp_listener_cpu;
 static int tp_reason = 1;
 static uint8_t tp_msg[MSG_BYTES];
 
-static void tp_fill(sr_net_conn *c) {
+static void tp_fill(sr_net_conn_t *c) {
   while (tp_sent < tp_total && sr_net_conn_queued(c) < QUEUE_HIGH) {
     if (sr_net_conn_write(c, tp_msg, MSG_BYTES) != 0) return;
     tp_sent += MSG_BYTES;
@@ -195,16 +195,16 @@ static void tp_fill(sr_net_conn *c) {
   }
 }
 
-static void tp_connected(sr_net_conn *c, const uint8_t *pk) {
+static void tp_connected(sr_net_conn_t *c, const uint8_t *pk) {
   (void)pk;
   tp_t0 = bench_now_s();
   tp_cpu0 = self_cpu();
   tp_fill(c);
 }
 
-static void tp_drained(sr_net_conn *c) { tp_fill(c); }
+static void tp_drained(sr_net_conn_t *c) { tp_fill(c); }
 
-static void tp_closed(sr_net_conn *c, int reason) {
+static void tp_closed(sr_net_conn_t *c, int reason) {
   tp_t1 = bench_now_s();
   tp_cpu1 = self_cpu();
   tp_reason = reason;
@@ -213,9 +213,9 @@ static void tp_closed(sr_net_conn *c, int reason) {
 
 static double boxstream_mbps(size_t mb) {
   uv_loop_t loop;
-  sr_net n;
-  sr_net_config cfg;
-  sr_net_conn *c;
+  sr_net_t n;
+  sr_net_config_t cfg;
+  sr_net_conn_t *c;
   int port;
   pid_t pid = start_listener(0, &port);
   if (pid < 0) return -1;
@@ -249,13 +249,13 @@ static long hs_done, hs_total;
 static double hs_listener_cpu;
 static double hs_t0, hs_deadline;
 static int hs_port, hs_failed;
-static sr_net hs_net;
+static sr_net_t hs_net;
 
 static int hs_live;
 
 /* Start one more dial; a dial refused at once never gets closed(). */
 static void hs_dial(void) {
-  sr_net_conn *c;
+  sr_net_conn_t *c;
   hs_live++;
   if (sr_net_dial(&hs_net, "127.0.0.1", (uint16_t)hs_port, server_keys.pk, NULL, &c) != 0) {
     hs_failed++;
@@ -263,7 +263,7 @@ static void hs_dial(void) {
   }
 }
 
-static void hs_connected(sr_net_conn *c, const uint8_t *pk) {
+static void hs_connected(sr_net_conn_t *c, const uint8_t *pk) {
   (void)pk;
   if (bench_now_s() < hs_deadline) hs_done++;
   hs_total++;
@@ -272,7 +272,7 @@ static void hs_connected(sr_net_conn *c, const uint8_t *pk) {
   }
 }
 
-static void hs_closed(sr_net_conn *c, int reason) {
+static void hs_closed(sr_net_conn_t *c, int reason) {
   (void)c;
   if (reason != 0) hs_failed++;
   hs_live--;
@@ -284,7 +284,7 @@ static void hs_closed(sr_net_conn *c, int reason) {
 
 static double listener_handshakes_per_s(double seconds) {
   uv_loop_t loop;
-  sr_net_config cfg;
+  sr_net_config_t cfg;
   pid_t pid = start_listener(0, &hs_port);
   if (pid < 0) return -1;
   pin_cpu(1);

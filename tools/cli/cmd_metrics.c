@@ -21,7 +21,7 @@ typedef int (*metric_fn)(const sr_graph_t *g, double *out, void *opts);
 
 /* Progress: cli_status lines on stderr, only when it is a terminal (so never
  * in --json stdout, logs or pipes). Every phase says what it is doing; the long
- * metrics also report their work units. sr_metric_progress callback; ctx is
+ * metrics also report their work units. sr_metric_progress_cb callback; ctx is
  * the metric's name. */
 static void progress(void *ctx, uint64_t done, uint64_t total) { cli_progress(ctx, (size_t)done, (size_t)total); }
 
