@@ -109,7 +109,9 @@
   X(SR_ECONTROL, -153, "control socket: malformed request or reply")                                                                               \
   X(SR_ERUNNING, -154, "a node is already running in this home")                                                                                   \
   X(SR_EEVICTED, -171, "gossip: session ended to make room for a peer this node knows (connection limit)")                                         \
-  X(SR_ENETKEYCONFLICT, -160, "invite: this node is set up for another network (network_key in HOME/config)")
+  X(SR_ENETKEYCONFLICT, -160, "invite: this node is set up for another network (network_key in HOME/config)")                                      \
+  X(SR_EAMBIGUOUS, -180, "more than one person, project or entry matches what was typed")                                                          \
+  X(SR_EAUTH, -181, "web: not signed in (open the link `seurone ui` prints)")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,
