@@ -63,6 +63,14 @@ void sr_net_log_if(sr_net_t *n, int limited, const char *fmt, ...) {
   va_end(ap);
 }
 
+void sr_net_config_init(sr_net_config_t *cfg, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                        const uint8_t pk[SR_NET_KEY_BYTES], const uint8_t sk[SR_NET_SECRET_BYTES]) {
+  memset(cfg, 0, sizeof *cfg);
+  memcpy(cfg->netkey, netkey, sizeof cfg->netkey);
+  memcpy(cfg->pk, pk, sizeof cfg->pk);
+  memcpy(cfg->sk, sk, sizeof cfg->sk);
+}
+
 int sr_net_init(sr_net_t *n, uv_loop_t *loop, const sr_net_config_t *cfg) {
   if (!n || !loop || !cfg) return SR_EINVAL;
   if (sodium_init() < 0) return SR_ECRYPTO;

@@ -182,6 +182,11 @@ struct sr_net_conn {
   uint8_t *read_buf;       /* SR_NET_READ_BUF bytes */
 };
 
+/* A config with the network key and this node's key pair, all else zero (the
+ * defaults, no callbacks). The caller wipes cfg->sk once sr_net_init took it. */
+void sr_net_config_init(sr_net_config_t *cfg, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                        const uint8_t pk[SR_NET_KEY_BYTES], const uint8_t sk[SR_NET_SECRET_BYTES]);
+
 /* Copy cfg (the secret key included: sr_net_close wipes it). */
 SR_MUST_USE int sr_net_init(sr_net_t *n, uv_loop_t *loop, const sr_net_config_t *cfg);
 
