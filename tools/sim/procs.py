@@ -1,5 +1,6 @@
-"""Child processes for the simulator and the benchmarks: every node started here dies
-with its parent (PR_SET_PDEATHSIG) and is killed at exit, even after a failure."""
+"""Child processes for the simulator, the benchmarks and tests/multi/harness.py: every
+node started here dies with its parent (PR_SET_PDEATHSIG) and is killed at exit, even
+after a failure."""
 import atexit
 import ctypes
 import os
@@ -32,3 +33,15 @@ def kill_all():
 
 
 atexit.register(kill_all)
+
+
+def vmhwm_kb(pid):
+    """The peak RSS (VmHWM, kB) of process pid from /proc/PID/status; None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
