@@ -5,6 +5,7 @@ import atexit
 import ctypes
 import os
 import signal
+import subprocess
 
 PROCS = []
 
@@ -33,6 +34,20 @@ def kill_all():
 
 
 atexit.register(kill_all)
+
+
+def terminate(proc, timeout):
+    """SIGTERM to proc, SIGKILL after timeout seconds: its exit code, "killed", or
+    None when there is no process."""
+    if proc is None or proc.poll() is not None:
+        return proc.returncode if proc else None
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return "killed"
 
 
 def vmhwm_kb(pid):

@@ -52,7 +52,7 @@ import networkx as nx
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contacts  # noqa: E402  (signs contact entries)
-from procs import PROCS, child_setup, kill_all, vmhwm_kb  # noqa: E402
+from procs import PROCS, child_setup, kill_all, terminate, vmhwm_kb  # noqa: E402
 DEADLINE = [None]
 
 
@@ -139,15 +139,7 @@ class Node:
         return os.path.join(self.sim.root, f"n{self.index:03d}.stderr")
 
     def stop(self, timeout=30):
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return "killed"
+        return terminate(self.proc, timeout)
 
 
 def follow_jsonl(home, targets, path):
