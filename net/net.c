@@ -2,9 +2,10 @@
  *
  * Each connection moves RESOLVING -> CONNECTING -> HANDSHAKE -> OPEN ->
  * CLOSING. Invariants:
- *   - conn_end() is the only way into CLOSING; it runs once per connection,
- *     logs exactly one line, calls closed() once if the upper layer saw the
- *     connection, wipes the session secrets and closes the uv handles;
+ *   - sr_net_conn_end() is the only way into CLOSING; it runs once per
+ *     connection, logs its one line (unless the upper layer logged it:
+ *     sr_net_conn_close_logged), calls closed() once if the upper layer saw
+ *     the connection, wipes the session secrets and closes the uv handles;
  *   - the struct is freed only when every uv handle is closed and no request
  *     that outlives uv_close (getaddrinfo) is outstanding;
  *   - bytes are handed to the handshake exactly as many as it expects, and

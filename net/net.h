@@ -82,14 +82,14 @@
  * (SR_EHSSILENT): a silent connection holds a slot seconds, not the whole
  * handshake timeout. Capped by the handshake timeout. */
 #define SR_NET_FIRST_MSG_TIMEOUT_MS 3000
-/* Log lines about inbound connections that never authenticated (refused,
- * silent, garbage) are rate limited (core/loglimit.h): at most this many
- * alike lines per window, the rest summed up in one line with a count. */
 /* Connections accepted per loop iteration. A client that reconnects as fast
  * as it is refused keeps the kernel's accept queue full, and libuv accepts
  * until the queue is empty: without a bound, the loop would never reach the
  * phase that frees closed connections, and memory would grow without end. */
 #define SR_NET_ACCEPTS_PER_TURN 64
+/* Log lines about inbound connections that never authenticated (refused,
+ * silent, garbage) are rate limited (core/loglimit.h): at most this many
+ * alike lines per window, the rest summed up in one line with a count. */
 #define SR_NET_LOG_BURST 20
 #define SR_NET_LOG_WINDOW_MS 10000
 
