@@ -79,6 +79,14 @@ static int chk_len(chk_t *c, int bytes, uint64_t min, uint64_t *len) {
   return *len < min ? SR_ENONSHORT : 0;
 }
 
+/* chk_len for a value whose type byte is at `at`: a length in a longer form
+ * than needed is reported there, where the value starts. */
+static int chk_len_at(chk_t *c, const uint8_t *at, int bytes, uint64_t min, uint64_t *len) {
+  int rc = chk_len(c, bytes, min, len);
+  if (rc == SR_ENONSHORT) c->p = at;
+  return rc;
+}
+
 static int chk_key(chk_t *c, const uint8_t **s, uint64_t *len) {
   int rc = need(c, 1);
   if (rc) return rc;
@@ -166,10 +174,7 @@ static int chk_value(chk_t *c, int depth) {
     case 0xc6: {
       static const uint64_t mins[] = {0, 0x100, 0x10000};
       int bytes = b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4;
-      if ((rc = chk_len(c, bytes, mins[b - 0xc4], &len))) {
-        if (rc == SR_ENONSHORT) c->p = at;
-        return rc;
-      }
+      if ((rc = chk_len_at(c, at, bytes, mins[b - 0xc4], &len))) return rc;
       if ((uint64_t)(c->end - c->p) < len) return SR_ETRUNC;
       c->p += len;
       return 0;
@@ -229,25 +234,16 @@ static int chk_value(chk_t *c, int depth) {
     case 0xdb: {
       static const uint64_t mins[] = {32, 0x100, 0x10000};
       int bytes = b == 0xd9 ? 1 : b == 0xda ? 2 : 4;
-      if ((rc = chk_len(c, bytes, mins[b - 0xd9], &len))) {
-        if (rc == SR_ENONSHORT) c->p = at;
-        return rc;
-      }
+      if ((rc = chk_len_at(c, at, bytes, mins[b - 0xd9], &len))) return rc;
       return chk_str_body(c, len, NULL);
     }
     case 0xdc:
     case 0xdd:
-      if ((rc = chk_len(c, b == 0xdc ? 2 : 4, b == 0xdc ? 16 : 0x10000, &len))) {
-        if (rc == SR_ENONSHORT) c->p = at;
-        return rc;
-      }
+      if ((rc = chk_len_at(c, at, b == 0xdc ? 2 : 4, b == 0xdc ? 16 : 0x10000, &len))) return rc;
       return chk_array(c, len, depth);
     case 0xde:
     case 0xdf:
-      if ((rc = chk_len(c, b == 0xde ? 2 : 4, b == 0xde ? 16 : 0x10000, &len))) {
-        if (rc == SR_ENONSHORT) c->p = at;
-        return rc;
-      }
+      if ((rc = chk_len_at(c, at, b == 0xde ? 2 : 4, b == 0xde ? 16 : 0x10000, &len))) return rc;
       return chk_map(c, len, depth);
   }
   return SR_EINVAL; /* unreachable: every byte value is handled above */
@@ -291,35 +287,27 @@ static int rd_len(sr_mp_t *mp, int hdr, int bytes, uint64_t *len, int payload) {
   return 0;
 }
 
-int sr_mp_array(sr_mp_t *mp, uint32_t *n) {
+/* An array or map header of the given kind: the count in the low 4 bits of a
+ * fix form (up to fixmax), else in the 2 bytes after code16 or the 4 after the
+ * code that follows it. */
+static int rd_count(sr_mp_t *mp, enum sr_mp_kind kind, uint8_t fixmax, uint8_t code16, uint32_t *n) {
   uint64_t len;
   int rc;
-  if (sr_mp_peek(mp) != SR_MP_ARRAY) return mp->p >= mp->end ? SR_ETRUNC : SR_EINVAL;
+  if (sr_mp_peek(mp) != kind) return mp->p >= mp->end ? SR_ETRUNC : SR_EINVAL;
   uint8_t b = *mp->p;
-  if (b <= 0x9f) {
+  if (b <= fixmax) {
     *n = b & 0x0f;
     mp->p++;
     return 0;
   }
-  if ((rc = rd_len(mp, 1, b == 0xdc ? 2 : 4, &len, 0))) return rc;
+  if ((rc = rd_len(mp, 1, b == code16 ? 2 : 4, &len, 0))) return rc;
   *n = (uint32_t)len;
   return 0;
 }
 
-int sr_mp_map(sr_mp_t *mp, uint32_t *n) {
-  uint64_t len;
-  int rc;
-  if (sr_mp_peek(mp) != SR_MP_MAP) return mp->p >= mp->end ? SR_ETRUNC : SR_EINVAL;
-  uint8_t b = *mp->p;
-  if (b <= 0x8f) {
-    *n = b & 0x0f;
-    mp->p++;
-    return 0;
-  }
-  if ((rc = rd_len(mp, 1, b == 0xde ? 2 : 4, &len, 0))) return rc;
-  *n = (uint32_t)len;
-  return 0;
-}
+int sr_mp_array(sr_mp_t *mp, uint32_t *n) { return rd_count(mp, SR_MP_ARRAY, 0x9f, 0xdc, n); }
+
+int sr_mp_map(sr_mp_t *mp, uint32_t *n) { return rd_count(mp, SR_MP_MAP, 0x8f, 0xde, n); }
 
 int sr_mp_str(sr_mp_t *mp, const char **s, uint32_t *slen) {
   uint64_t len;

@@ -121,8 +121,8 @@ enum {
 };
 
 /* On a function that returns an error code: ignoring the result is a compile error
- * under -Werror (warn_unused_result). tests/check_must_use.py checks that public
- * headers use it; a call that may really ignore the code says so: (void)!f(). */
+ * under -Werror (warn_unused_result). tools/dev/must_use.py (ctest must_use) checks
+ * that public headers use it; a call that may really ignore the code says so: (void)!f(). */
 #if defined(__GNUC__) || defined(__clang__)
 #define SR_MUST_USE __attribute__((warn_unused_result))
 #else

@@ -386,15 +386,19 @@ int sr_metric_undirected(const sr_graph_t *g, uint64_t **offp, uint32_t **adjp) 
   return 0;
 }
 
+int sr_metric_undirected_of(const sr_graph_t *g, const void *out, uint64_t **off, uint32_t **adj) {
+  if (!g || !out) return SR_EINVAL;
+  if (g->n == 0) return 1;
+  return sr_metric_undirected(g, off, adj);
+}
+
 /* nx.core_number(G.to_undirected()): Batagelj-Zaversnik bin sort. */
 int sr_metric_kcore(const sr_graph_t *g, uint32_t *out) {
-  if (!g || !out) return SR_EINVAL;
-  uint32_t n = g->n;
-  if (n == 0) return 0;
   uint64_t *off;
   uint32_t *adj;
-  int rc = sr_metric_undirected(g, &off, &adj);
-  if (rc) return rc;
+  int rc = sr_metric_undirected_of(g, out, &off, &adj);
+  if (rc) return rc < 0 ? rc : 0;
+  uint32_t n = g->n;
   uint32_t maxd = 0;
   for (uint32_t v = 0; v < n; v++) {
     out[v] = (uint32_t)(off[v + 1] - off[v]);
@@ -447,13 +451,11 @@ out:
 /* nx.clustering(G.to_undirected()): triangles through v by marking v's
  * neighbours and scanning theirs; c = 2T / (d (d - 1)). */
 int sr_metric_clustering(const sr_graph_t *g, double *out) {
-  if (!g || !out) return SR_EINVAL;
-  uint32_t n = g->n;
-  if (n == 0) return 0;
   uint64_t *off;
   uint32_t *adj;
-  int rc = sr_metric_undirected(g, &off, &adj);
-  if (rc) return rc;
+  int rc = sr_metric_undirected_of(g, out, &off, &adj);
+  if (rc) return rc < 0 ? rc : 0;
+  uint32_t n = g->n;
   uint32_t *mark = malloc(n * sizeof(uint32_t));
   if (!mark) {
     free(off);

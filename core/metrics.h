@@ -63,6 +63,11 @@ SR_MUST_USE int sr_metric_clustering(const sr_graph_t *g, double *out);
  * (rows sorted, unique, no self-loops), malloc'd; the caller frees both. */
 SR_MUST_USE int sr_metric_undirected(const sr_graph_t *g, uint64_t **off, uint32_t **adj);
 
+/* The start of a metric on G.to_undirected(): SR_EINVAL when g or out (the
+ * caller's output array) is NULL, 1 when g has no node (nothing to compute,
+ * nothing allocated), else sr_metric_undirected's result. */
+SR_MUST_USE int sr_metric_undirected_of(const sr_graph_t *g, const void *out, uint64_t **off, uint32_t **adj);
+
 /* Louvain communities on G.to_undirected() (resolution 1, unit weights), the
  * method of nx.community.louvain_communities(G.to_undirected(), seed=...):
  * repeated local moving (nodes visited in a random order drawn from `seed`,

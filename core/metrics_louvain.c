@@ -35,13 +35,12 @@ static void level_free(level_t *l) {
 
 int sr_metric_modularity(const sr_graph_t *g, const uint32_t *label, double *q) {
   if (!g || !label || !q) return SR_EINVAL;
-  uint32_t n = g->n;
   *q = 0;
-  if (n == 0) return 0;
   uint64_t *off;
   uint32_t *adj;
-  int rc = sr_metric_undirected(g, &off, &adj);
-  if (rc) return rc;
+  int rc = sr_metric_undirected_of(g, label, &off, &adj);
+  if (rc) return rc < 0 ? rc : 0;
+  uint32_t n = g->n;
   double *in = calloc(n, sizeof(double)), *tot = calloc(n, sizeof(double));
   rc = SR_ENOMEM;
   if (!in || !tot) goto out;

@@ -2,9 +2,10 @@
  *
  * Each connection moves RESOLVING -> CONNECTING -> HANDSHAKE -> OPEN ->
  * CLOSING. Invariants:
- *   - conn_end() is the only way into CLOSING; it runs once per connection,
- *     logs exactly one line, calls closed() once if the upper layer saw the
- *     connection, wipes the session secrets and closes the uv handles;
+ *   - sr_net_conn_end() is the only way into CLOSING; it runs once per
+ *     connection, logs its one line (unless the upper layer logged it:
+ *     sr_net_conn_close_logged), calls closed() once if the upper layer saw
+ *     the connection, wipes the session secrets and closes the uv handles;
  *   - the struct is freed only when every uv handle is closed and no request
  *     that outlives uv_close (getaddrinfo) is outstanding;
  *   - bytes are handed to the handshake exactly as many as it expects, and
@@ -61,6 +62,14 @@ void sr_net_log_if(sr_net_t *n, int limited, const char *fmt, ...) {
   va_start(ap, fmt);
   net_vlog(n, limited, fmt, ap);
   va_end(ap);
+}
+
+void sr_net_config_init(sr_net_config_t *cfg, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                        const uint8_t pk[SR_NET_KEY_BYTES], const uint8_t sk[SR_NET_SECRET_BYTES]) {
+  memset(cfg, 0, sizeof *cfg);
+  memcpy(cfg->netkey, netkey, sizeof cfg->netkey);
+  memcpy(cfg->pk, pk, sizeof cfg->pk);
+  memcpy(cfg->sk, sk, sizeof cfg->sk);
 }
 
 int sr_net_init(sr_net_t *n, uv_loop_t *loop, const sr_net_config_t *cfg) {

@@ -82,14 +82,14 @@
  * (SR_EHSSILENT): a silent connection holds a slot seconds, not the whole
  * handshake timeout. Capped by the handshake timeout. */
 #define SR_NET_FIRST_MSG_TIMEOUT_MS 3000
-/* Log lines about inbound connections that never authenticated (refused,
- * silent, garbage) are rate limited (core/loglimit.h): at most this many
- * alike lines per window, the rest summed up in one line with a count. */
 /* Connections accepted per loop iteration. A client that reconnects as fast
  * as it is refused keeps the kernel's accept queue full, and libuv accepts
  * until the queue is empty: without a bound, the loop would never reach the
  * phase that frees closed connections, and memory would grow without end. */
 #define SR_NET_ACCEPTS_PER_TURN 64
+/* Log lines about inbound connections that never authenticated (refused,
+ * silent, garbage) are rate limited (core/loglimit.h): at most this many
+ * alike lines per window, the rest summed up in one line with a count. */
 #define SR_NET_LOG_BURST 20
 #define SR_NET_LOG_WINDOW_MS 10000
 
@@ -181,6 +181,11 @@ struct sr_net_conn {
   sr_box_reader_t *reader; /* allocated once the handshake is done */
   uint8_t *read_buf;       /* SR_NET_READ_BUF bytes */
 };
+
+/* A config with the network key and this node's key pair, all else zero (the
+ * defaults, no callbacks). The caller wipes cfg->sk once sr_net_init took it. */
+void sr_net_config_init(sr_net_config_t *cfg, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                        const uint8_t pk[SR_NET_KEY_BYTES], const uint8_t sk[SR_NET_SECRET_BYTES]);
 
 /* Copy cfg (the secret key included: sr_net_close wipes it). */
 SR_MUST_USE int sr_net_init(sr_net_t *n, uv_loop_t *loop, const sr_net_config_t *cfg);

@@ -78,27 +78,39 @@ static int project_placeholder(sr_store_t *st, MDB_txn *txn, const uint8_t *proj
   return 0;
 }
 
+/* The edge kind each contact state and each membership role stands for (0:
+ * none), indexed by the state (1..3). */
+static const int contact_edge[4] = {[SR_FOLLOW] = SR_EDGE_FOLLOW, [SR_BLOCK] = SR_EDGE_BLOCK};
+static const int member_edge[4] = {[SR_MEMBER] = SR_EDGE_MEMBER, [SR_SUPPORTER] = SR_EDGE_SUPPORTER};
+
+/* The author's state towards target (a key, or a project id: both 32 bytes)
+ * becomes state, stored under author||target in db: the edge of the state it
+ * had goes, the edge of the new one comes. */
+static int state_set(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *author, const uint8_t *target, int state,
+                     const int edge[4]) {
+  uint8_t pair[2 * SR_KEY_BYTES], st_byte = (uint8_t)state;
+  int rc, old;
+  memcpy(pair, author, SR_KEY_BYTES);
+  memcpy(pair + SR_KEY_BYTES, target, SR_KEY_BYTES);
+  if ((rc = state_get(st, txn, db, pair, &old))) return rc;
+  if (old > 0 && old < 4 && edge[old] && (rc = edge_change(st, txn, edge[old], author, target, 0))) return rc;
+  PUT(db, pair, sizeof(pair), &st_byte, 1, 0);
+  if (state > 0 && state < 4 && edge[state] && (rc = edge_change(st, txn, edge[state], author, target, 1))) return rc;
+  return 0;
+}
+
 /* What an appended entry changes in the graph. */
 static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c) {
-  uint8_t pair[2 * SR_KEY_BYTES], st_byte;
   uint8_t val[SR_KEY_BYTES + 256 * 64];
-  int rc, old;
-  memcpy(pair, e->author, SR_KEY_BYTES);
+  int rc;
 
   switch (c->type) {
     case SR_CT_ABOUT:
       PUT(DB_PROFILES, e->author, SR_KEY_BYTES, c->name, c->name_len, 0);
       break;
     case SR_CT_CONTACT:
-      memcpy(pair + SR_KEY_BYTES, c->who, SR_KEY_BYTES);
       if ((rc = person_add(st, txn, c->who))) return rc;
-      if ((rc = state_get(st, txn, DB_CONTACTS, pair, &old))) return rc;
-      if (old == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 0))) return rc;
-      if (old == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 0))) return rc;
-      st_byte = (uint8_t)c->state;
-      PUT(DB_CONTACTS, pair, sizeof(pair), &st_byte, 1, 0);
-      if (c->state == SR_FOLLOW && (rc = edge_change(st, txn, SR_EDGE_FOLLOW, e->author, c->who, 1))) return rc;
-      if (c->state == SR_BLOCK && (rc = edge_change(st, txn, SR_EDGE_BLOCK, e->author, c->who, 1))) return rc;
+      if ((rc = state_set(st, txn, DB_CONTACTS, e->author, c->who, c->state, contact_edge))) return rc;
       break;
     case SR_CT_PROJECT: {
       size_t nl = c->name_len < sizeof(val) - SR_KEY_BYTES ? c->name_len : sizeof(val) - SR_KEY_BYTES;
@@ -108,16 +120,8 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
       break;
     }
     case SR_CT_MEMBERSHIP:
-      memcpy(pair + SR_KEY_BYTES, c->project, SR_ID_BYTES);
       if ((rc = project_placeholder(st, txn, c->project))) return rc;
-      if ((rc = state_get(st, txn, DB_MEMBERS, pair, &old))) return rc;
-      if (old == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 0))) return rc;
-      if (old == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 0))) return rc;
-      st_byte = (uint8_t)c->state;
-      PUT(DB_MEMBERS, pair, sizeof(pair), &st_byte, 1, 0);
-      if (c->state == SR_MEMBER && (rc = edge_change(st, txn, SR_EDGE_MEMBER, e->author, c->project, 1))) return rc;
-      if (c->state == SR_SUPPORTER && (rc = edge_change(st, txn, SR_EDGE_SUPPORTER, e->author, c->project, 1)))
-        return rc;
+      if ((rc = state_set(st, txn, DB_MEMBERS, e->author, c->project, c->state, member_edge))) return rc;
       break;
     case SR_CT_SHARE:
       if (c->has_project) {

@@ -37,7 +37,6 @@ Usage: test_metrics_cli.py --seurone PATH --make-entries tests/data/make_entries
 import argparse
 import csv
 import hashlib
-import importlib.util
 import json
 import os
 import pty
@@ -51,7 +50,7 @@ import networkx as nx
 import nacl.signing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Home, check, finish, tempdir  # noqa: E402
+from common import Home, check, finish, load_make_entries, tempdir  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--seurone", required=True)
@@ -59,9 +58,7 @@ p.add_argument("--make-entries", required=True)
 p.add_argument("--karate", required=True)
 A = p.parse_args()
 
-spec = importlib.util.spec_from_file_location("make_entries", A.make_entries)
-me = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(me)
+me = load_make_entries(A.make_entries)
 
 TS0 = me.TS0
 METRICS = ["in-degree", "out-degree", "pagerank", "betweenness", "harmonic", "kcore", "clustering", "wcc", "scc",

@@ -20,7 +20,6 @@ Then, with the real `seurone`:
 Usage: test_text.py --seurone PATH --make-entries tests/data/make_entries.py
 """
 import argparse
-import importlib.util
 import json
 import os
 import pty
@@ -30,15 +29,13 @@ import sys
 import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Home, check, finish, tempdir  # noqa: E402
+from common import Home, check, finish, load_make_entries, tempdir  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--seurone", required=True)
 ap.add_argument("--make-entries", required=True)
 A = ap.parse_args()
-spec = importlib.util.spec_from_file_location("make_entries", A.make_entries)
-ME = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ME)
+ME = load_make_entries(A.make_entries)
 
 root = tempdir()
 me = Home(A.seurone, root, "me")

@@ -22,8 +22,6 @@ A test file:
     h.run_test(main)
 """
 import argparse
-import atexit
-import ctypes
 import json
 import os
 import re
@@ -36,11 +34,13 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "sim"))
+# The simulator's child processes: each dies with its parent and all are killed at exit.
+from procs import PROCS, child_setup, kill_all  # noqa: E402
 DEFAULT_NETKEY = "894171733106407826eea36a97fe986070c395a6d2a91e4880f00ac3f60f8d0c"
 
 SCALE = 1.0
 ARGS = None
-_PROCS = []      # every Popen started here (nodes, hostile peers), for cleanup
 _CLUSTERS = []
 
 
@@ -105,41 +105,14 @@ def wait_gone(pred, timeout, what, interval=0.2):
         raise TestFailure(f"{e} -- still missing: {str(box.get('last'))[:800]}")
 
 
-def _pdeathsig():
-    """In the child before exec: die with SIGKILL when the parent dies."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-    os.setpgrp()  # our own group: a ^C on the test does not hit nodes first
-
-
 def popen(argv, **kw):
-    p = subprocess.Popen(argv, preexec_fn=_pdeathsig, **kw)
-    _PROCS.append(p)
+    p = subprocess.Popen(argv, preexec_fn=child_setup, **kw)
+    PROCS.append(p)
     return p
 
 
-def _kill_all():
-    for p in _PROCS:
-        if p.poll() is None:
-            try:
-                p.kill()
-            except OSError:
-                pass
-    for p in _PROCS:
-        try:
-            p.wait(timeout=10)
-        except Exception:
-            pass
-
-
-atexit.register(_kill_all)
-
-
 def _on_signal(signum, frame):
-    _kill_all()
+    kill_all()
     sys.exit(128 + signum)
 
 
@@ -541,7 +514,7 @@ def run_test(main, extra_args=None):
         c.dump_logs()
     finally:
         c.cleanup(keep=ARGS.keep or (not ok and os.environ.get("SR_KEEP_FAILED") == "1"))
-        _kill_all()
+        kill_all()
     note(f"{time.monotonic() - t0:.1f} s")
     if ok:
         print("all checks passed", flush=True)

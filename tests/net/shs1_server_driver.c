@@ -2,39 +2,18 @@
  * suite drives over stdin/stdout (argv: network key, server sk, server pk,
  * all hex). Runs our sr_shs_t state machine; writes msg2, msg4 and then the
  * 112-byte outcome; on any failure exits 1 without writing anything more. */
-#include <sodium.h>
-
-#include "core/shs.h"
-#include "tests/net/test_util.h"
+#include "tests/net/shs1_driver.h"
 
 int main(int argc, char **argv) {
   uint8_t netkey[SR_SHS_NETKEY_BYTES], pk[SR_SHS_PK_BYTES], sk[SR_SHS_SK_BYTES];
-  uint8_t in[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX];
-  size_t n;
   sr_shs_t hs;
-  sr_shs_result_t res;
   int rc = 1;
 
-  memset(&res, 0, sizeof res);
   if (argc != 4 || sodium_init() < 0) return 2;
   if (tu_unhex(argv[1], netkey, sizeof netkey) || tu_unhex(argv[2], sk, sizeof sk) || tu_unhex(argv[3], pk, sizeof pk))
     return 2;
-  if (sr_shs_server_init(&hs, netkey, pk, sk, NULL)) goto cleanup;
-  if (sr_shs_start(&hs, out, &n) || (n && tu_write_all(1, out, n))) goto cleanup;
-  while (!sr_shs_done(&hs)) {
-    size_t want = sr_shs_expect(&hs);
-    if (want == 0 || tu_read_exact(0, in, want)) goto cleanup;
-    if (sr_shs_recv(&hs, in, want, out, &n)) goto cleanup;
-    if (n && tu_write_all(1, out, n)) goto cleanup;
-  }
-  if (sr_shs_result(&hs, &res)) goto cleanup;
-  if (tu_write_all(1, res.enc_key, sizeof res.enc_key) || tu_write_all(1, res.enc_nonce, sizeof res.enc_nonce) ||
-      tu_write_all(1, res.dec_key, sizeof res.dec_key) || tu_write_all(1, res.dec_nonce, sizeof res.dec_nonce))
-    goto cleanup;
-  rc = 0;
-cleanup:
+  if (sr_shs_server_init(&hs, netkey, pk, sk, NULL) == 0) rc = tu_shs1_run(&hs);
   sr_shs_wipe(&hs);
   sodium_memzero(sk, sizeof sk);
-  sodium_memzero(&res, sizeof res);
   return rc;
 }

@@ -479,10 +479,7 @@ static uint32_t first_msg_ms; /* 0: the default (capped by hs_timeout_ms) */
 static void setup(int ipv6) {
   sr_net_config_t cfg;
   CHECK(uv_loop_init(&loop) == 0);
-  memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, bob.pk, 32);
-  memcpy(cfg.sk, bob.sk, 64);
+  sr_net_config_init(&cfg, netkey, bob.pk, bob.sk);
   cfg.handshake_timeout_ms = hs_timeout_ms;
   cfg.first_msg_timeout_ms = first_msg_ms;
   cfg.cb.connected = srv_on_connected;

@@ -84,12 +84,8 @@ void t_contact(t_buf_t *b, const uint8_t who[SR_KEY_BYTES], const char *state) {
   t_mp_bin(b, who, SR_KEY_BYTES);
 }
 
-void t_project(t_buf_t *b, const char *name) {
-  t_buf_init(b);
-  t_mp_map(b, 1);
-  t_mp_str(b, "name");
-  t_mp_str(b, name);
-}
+/* The same content as an about with a name alone: {name}. */
+void t_project(t_buf_t *b, const char *name) { t_about(b, name); }
 
 void t_membership(t_buf_t *b, const uint8_t project[SR_ID_BYTES], const char *role) {
   t_buf_init(b);

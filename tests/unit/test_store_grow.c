@@ -128,13 +128,25 @@ static void ingest_all(sr_store_t *st) {
     }
 }
 
+/* A new store in dir whose map starts at 64 KiB: the tests' writes must grow it. */
+static sr_store_t *open_small(const char *dir) {
+  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
+  sr_store_t *st = t_open_store(dir, 1);
+  unsetenv("SEURONE_MAPSIZE");
+  return st;
+}
+
+/* Stores e as if a peer had sent it. */
+static void ingest_one(sr_store_t *st, const t_entry_t *e) {
+  sr_ingest_item_t one = {.raw = e->raw, .len = e->len, .flow.source = SR_SRC_PEER};
+  T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
+}
+
 static void store_grows_under_readers(void) {
   for (int round = 0; round < ROUNDS; round++) {
     char dir[256];
     t_tmpdir(dir);
-    T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-    race_t r = {t_open_store(dir, 1), 0, 0};
-    unsetenv("SEURONE_MAPSIZE");
+    race_t r = {open_small(dir), 0, 0};
     pthread_t th[READERS];
     for (int i = 0; i < READERS; i++) T_OK(pthread_create(&th[i], NULL, reader, &r));
     ingest_all(r.st);
@@ -175,9 +187,7 @@ static void adopt_round(void) {
     _exit(0);
   }
   close(go[0]);
-  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = t_open_store(dir, 1);
-  unsetenv("SEURONE_MAPSIZE");
+  sr_store_t *st = open_small(dir);
   race_t r = {st, 0, 0};
   pthread_t th[READERS];
   for (int i = 0; i < READERS; i++) T_OK(pthread_create(&th[i], NULL, reader, &r));
@@ -235,11 +245,8 @@ static int write_inside(void *ctx, const sr_entry_t *e, const sr_flow_t *flow) {
 static void store_refuses_to_grow_inside_a_read(void) {
   char dir[256];
   t_tmpdir(dir);
-  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = t_open_store(dir, 1);
-  unsetenv("SEURONE_MAPSIZE");
-  sr_ingest_item_t one = {.raw = es[0][0].raw, .len = es[0][0].len, .flow.source = SR_SRC_PEER};
-  T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
+  sr_store_t *st = open_small(dir);
+  ingest_one(st, &es[0][0]);
   nested_t n = {st, 0, 0};
   T_OK(sr_store_foreach_entry(st, au[0].pk, write_inside, &n));
   T_EQ(n.calls, 1);
@@ -262,11 +269,8 @@ static void store_refuses_to_grow_inside_a_read(void) {
 static void reader_holds_and_releases(void) {
   char dir[256];
   t_tmpdir(dir);
-  T_OK(setenv("SEURONE_MAPSIZE", "65536", 1));
-  sr_store_t *st = t_open_store(dir, 1);
-  unsetenv("SEURONE_MAPSIZE");
-  sr_ingest_item_t one = {.raw = es[1][0].raw, .len = es[1][0].len, .flow.source = SR_SRC_PEER};
-  T_OK(sr_store_ingest(st, &one, 1, 1, NOW, NULL));
+  sr_store_t *st = open_small(dir);
+  ingest_one(st, &es[1][0]);
   sr_store_reader_t *rd = NULL;
   T_OK(sr_store_reader_new(st, &rd));
   sr_head_t h;

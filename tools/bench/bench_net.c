@@ -129,10 +129,7 @@ static void run_listener(int port_fd, int cpu) {
   sr_net_config_t cfg;
   int port;
   pin_cpu(cpu);
-  memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, server_keys.pk, 32);
-  memcpy(cfg.sk, server_keys.sk, 64);
+  sr_net_config_init(&cfg, netkey, server_keys.pk, server_keys.sk);
   cfg.cb.message = srv_message;
   cfg.cb.log = quiet_log;
   if (uv_loop_init(&loop) || sr_net_init(&n, &loop, &cfg) || sr_net_listen(&n, "127.0.0.1", 0)) _exit(1);
@@ -222,10 +219,7 @@ static double boxstream_mbps(size_t mb) {
   pin_cpu(1);
   randombytes_buf(tp_msg, sizeof tp_msg);
   tp_total = mb * (size_t)MIB;
-  memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, client_keys.pk, 32);
-  memcpy(cfg.sk, client_keys.sk, 64);
+  sr_net_config_init(&cfg, netkey, client_keys.pk, client_keys.sk);
   cfg.cb.connected = tp_connected;
   cfg.cb.drained = tp_drained;
   cfg.cb.closed = tp_closed;
@@ -288,10 +282,7 @@ static double listener_handshakes_per_s(double seconds) {
   pid_t pid = start_listener(0, &hs_port);
   if (pid < 0) return -1;
   pin_cpu(1);
-  memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, client_keys.pk, 32);
-  memcpy(cfg.sk, client_keys.sk, 64);
+  sr_net_config_init(&cfg, netkey, client_keys.pk, client_keys.sk);
   cfg.cb.connected = hs_connected;
   cfg.cb.closed = hs_closed;
   cfg.cb.log = quiet_log;

@@ -36,7 +36,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "sim"))
 import contacts  # noqa: E402  (signs contact entries)
-from procs import PROCS, child_setup, kill_all  # noqa: E402
+from procs import PROCS, child_setup, kill_all, terminate, vmhwm_kb  # noqa: E402
 
 
 def log(msg):
@@ -63,17 +63,6 @@ def contact_jsonl(home, seurone, targets, path):
     with open(path, "w") as f:
         for d in contacts.contact_lines(key, seq, prev, targets, "follow"):
             f.write(json.dumps(d) + "\n")
-
-
-def vmhwm_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 class Node:
@@ -114,13 +103,7 @@ class Node:
         raise BenchError(f"{self.name}: no run.json after {timeout} s")
 
     def stop(self, timeout=120):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return "killed"
+        return terminate(self.proc, timeout)
 
 
 def main():

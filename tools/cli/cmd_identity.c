@@ -104,7 +104,7 @@ static const type_spec_t specs[] = {
 };
 
 /* Checks a resolved --who, --project or --reshare value against what the store
- * knows (docs/cli.md, "Keys and ids in publish"). The impossible (yourself as a
+ * knows (docs/cli.md, "Keys and ids as typed"). The impossible (yourself as a
  * contact, a project or entry id as a person, a person's key or another entry
  * as a project, a person's key as an entry) is refused with exit 2; the unknown
  * (what may still arrive) gets a warning, printed and added to warnings. */

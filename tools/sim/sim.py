@@ -52,7 +52,7 @@ import networkx as nx
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contacts  # noqa: E402  (signs contact entries)
-from procs import PROCS, child_setup, kill_all  # noqa: E402
+from procs import PROCS, child_setup, kill_all, terminate, vmhwm_kb  # noqa: E402
 DEADLINE = [None]
 
 
@@ -139,25 +139,7 @@ class Node:
         return os.path.join(self.sim.root, f"n{self.index:03d}.stderr")
 
     def stop(self, timeout=30):
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return "killed"
-
-    def vmhwm_kb(self):
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return None
+        return terminate(self.proc, timeout)
 
 
 def follow_jsonl(home, targets, path):
@@ -297,7 +279,7 @@ class Sim:
             log(f"{len(published)} entries published; all everywhere {waited:.1f} s after the last")
             snaps.append(self.status_all())
 
-        rss = [node.vmhwm_kb() for node in self.nodes]
+        rss = [vmhwm_kb(node.proc.pid) for node in self.nodes]
         logs = self.each(lambda node: node.cli_json("log", "--all", timeout=120))
         codes = self.each(lambda node: node.stop())
         bad_exits = [(node.index, c) for node, c in zip(self.nodes, codes) if c != 0]
