@@ -12,6 +12,7 @@
  */
 #ifndef SR_NET_ADDRESS_H
 #define SR_NET_ADDRESS_H
+#include "core/entry.h"
 #include "core/err.h"
 
 #include <stddef.h>
@@ -27,12 +28,14 @@
  * always enough). host is written bare or, if it contains ':', in brackets.
  * SR_EADDRHOST for an empty/over-long/malformed host, SR_EADDRPORT for port 0,
  * SR_ETOOBIG if cap is short. */
-SR_MUST_USE int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[32], char *out, size_t cap);
+SR_MUST_USE int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[SR_KEY_BYTES], char *out,
+                                      size_t cap);
 
 /* Parse s. On success host (cap >= SR_NET_HOST_MAX) holds the host without
  * brackets, *port and pk are set. Errors: SR_EADDRSCHEME, SR_EADDRHOST,
  * SR_EADDRPORT, SR_EADDRKEY; outputs are then unspecified. */
-SR_MUST_USE int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *port, uint8_t pk[32]);
+SR_MUST_USE int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *port,
+                                     uint8_t pk[SR_KEY_BYTES]);
 
 /* The host to advertise for a node listening on listen_host: listen_host
  * itself unless it is a wildcard ("", "0.0.0.0", "::"), else the first
