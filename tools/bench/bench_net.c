@@ -56,11 +56,11 @@ static void quiet_log(sr_net_t *n, const char *line) {
 }
 
 typedef struct {
-  uint8_t pk[32], sk[64];
+  uint8_t pk[SR_NET_KEY_BYTES], sk[SR_NET_SECRET_BYTES];
 } keypair_t;
 
 static keypair_t server_keys, client_keys;
-static uint8_t netkey[32];
+static uint8_t netkey[SR_NET_NETKEY_BYTES];
 
 /* ---- reference rates ---- */
 
@@ -130,9 +130,9 @@ static void run_listener(int port_fd, int cpu) {
   int port;
   pin_cpu(cpu);
   memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, server_keys.pk, 32);
-  memcpy(cfg.sk, server_keys.sk, 64);
+  memcpy(cfg.netkey, netkey, SR_NET_NETKEY_BYTES);
+  memcpy(cfg.pk, server_keys.pk, SR_NET_KEY_BYTES);
+  memcpy(cfg.sk, server_keys.sk, SR_NET_SECRET_BYTES);
   cfg.cb.message = srv_message;
   cfg.cb.log = quiet_log;
   if (uv_loop_init(&loop) || sr_net_init(&n, &loop, &cfg) || sr_net_listen(&n, "127.0.0.1", 0)) _exit(1);
@@ -223,9 +223,9 @@ static double boxstream_mbps(size_t mb) {
   randombytes_buf(tp_msg, sizeof tp_msg);
   tp_total = mb * (size_t)MIB;
   memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, client_keys.pk, 32);
-  memcpy(cfg.sk, client_keys.sk, 64);
+  memcpy(cfg.netkey, netkey, SR_NET_NETKEY_BYTES);
+  memcpy(cfg.pk, client_keys.pk, SR_NET_KEY_BYTES);
+  memcpy(cfg.sk, client_keys.sk, SR_NET_SECRET_BYTES);
   cfg.cb.connected = tp_connected;
   cfg.cb.drained = tp_drained;
   cfg.cb.closed = tp_closed;
@@ -289,9 +289,9 @@ static double listener_handshakes_per_s(double seconds) {
   if (pid < 0) return -1;
   pin_cpu(1);
   memset(&cfg, 0, sizeof cfg);
-  memcpy(cfg.netkey, netkey, 32);
-  memcpy(cfg.pk, client_keys.pk, 32);
-  memcpy(cfg.sk, client_keys.sk, 64);
+  memcpy(cfg.netkey, netkey, SR_NET_NETKEY_BYTES);
+  memcpy(cfg.pk, client_keys.pk, SR_NET_KEY_BYTES);
+  memcpy(cfg.sk, client_keys.sk, SR_NET_SECRET_BYTES);
   cfg.cb.connected = hs_connected;
   cfg.cb.closed = hs_closed;
   cfg.cb.log = quiet_log;
