@@ -12,6 +12,10 @@
 
 #include "core/err.h"
 
+_Static_assert(SR_BOX_KEY_BYTES == crypto_secretbox_KEYBYTES && SR_BOX_NONCE_BYTES == crypto_secretbox_NONCEBYTES &&
+                   SR_BOX_TAG_BYTES == crypto_secretbox_MACBYTES,
+               "Box Stream is secretbox");
+
 enum { RD_HEADER = 0, RD_BODY, RD_BYE, RD_FAILED };
 
 void sr_box_nonce_increment(uint8_t nonce[SR_BOX_NONCE_BYTES]) {

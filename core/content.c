@@ -129,14 +129,15 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
         if ((c->state = sr_role_parse(s, len)) < 0) FAIL("membership.role must be member, supporter or left");
       }
     } else if (bin_field) {
-      if (kind != SR_MP_BIN || sr_mp_bin(&mp, &b, &len) || len != 32)
+      size_t want = bin_field == 1 ? SR_KEY_BYTES : SR_ID_BYTES; /* who is a key; project, reshare are ids */
+      if (kind != SR_MP_BIN || sr_mp_bin(&mp, &b, &len) || len != want)
         FAIL("%.*s.%.*s must be 32 bytes of binary", (int)e->type_len, e->type, (int)klen, k);
-      if (bin_field == 1) memcpy(c->who, b, 32);
+      if (bin_field == 1) memcpy(c->who, b, SR_KEY_BYTES);
       else if (bin_field == 2) {
-        memcpy(c->project, b, 32);
+        memcpy(c->project, b, SR_ID_BYTES);
         c->has_project = 1;
       } else {
-        memcpy(c->reshare, b, 32);
+        memcpy(c->reshare, b, SR_ID_BYTES);
         c->has_reshare = 1;
       }
     } else if (sr_mp_skip(&mp)) {

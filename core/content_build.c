@@ -30,12 +30,12 @@ static void put_str(map_t *m, const char *key, const char *val) {
   o->via.str.size = (uint32_t)strlen(val);
 }
 
-static void put_bin32(map_t *m, const char *key, const uint8_t *val) {
+static void put_bin(map_t *m, const char *key, const uint8_t *val, uint32_t size) {
   if (!val) return;
   msgpack_object *o = put(m, key);
   o->type = MSGPACK_OBJECT_BIN;
   o->via.bin.ptr = (const char *)val;
-  o->via.bin.size = 32;
+  o->via.bin.size = size;
 }
 
 /* Encodes m canonically into out[0..cap). */
@@ -69,7 +69,7 @@ int sr_content_about(const char *name, const char *bio, uint8_t *out, size_t cap
 int sr_content_contact(const uint8_t who[SR_KEY_BYTES], int state, uint8_t *out, size_t cap, size_t *len) {
   map_t m = {.n = 0};
   if (!who || state < SR_FOLLOW || state > SR_BLOCK) return SR_EINVAL;
-  put_bin32(&m, "who", who);
+  put_bin(&m, "who", who, SR_KEY_BYTES);
   put_str(&m, "state", sr_contact_state_name(state));
   return finish(&m, out, cap, len);
 }
@@ -100,7 +100,7 @@ int sr_content_project(const char *name, const char *description, const char *co
 int sr_content_membership(const uint8_t project[SR_ID_BYTES], int role, uint8_t *out, size_t cap, size_t *len) {
   map_t m = {.n = 0};
   if (!project || role < SR_MEMBER || role > SR_LEFT) return SR_EINVAL;
-  put_bin32(&m, "project", project);
+  put_bin(&m, "project", project, SR_ID_BYTES);
   put_str(&m, "role", sr_role_name(role));
   return finish(&m, out, cap, len);
 }
@@ -111,7 +111,7 @@ int sr_content_share(const char *text, const char *link, const uint8_t *project,
   if (!text && !link && !reshare) return SR_EINVAL;
   put_str(&m, "text", text);
   put_str(&m, "link", link);
-  put_bin32(&m, "project", project);
-  put_bin32(&m, "reshare", reshare);
+  put_bin(&m, "project", project, SR_ID_BYTES);
+  put_bin(&m, "reshare", reshare, SR_ID_BYTES);
   return finish(&m, out, cap, len);
 }

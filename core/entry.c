@@ -121,7 +121,7 @@ int sr_entry_create(const uint8_t sk[SR_SECRET_BYTES], uint64_t seq, const uint8
   msgpack_sbuffer_init(&entry);
   msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
   if (msgpack_pack_array(&pk, 7) || msgpack_pack_uint64(&pk, SR_ENTRY_VERSION) || msgpack_pack_bin(&pk, SR_KEY_BYTES) ||
-      msgpack_pack_bin_body(&pk, sk + 32, SR_KEY_BYTES) || msgpack_pack_uint64(&pk, seq) ||
+      msgpack_pack_bin_body(&pk, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES) || msgpack_pack_uint64(&pk, seq) ||
       (prev ? (msgpack_pack_bin(&pk, SR_ID_BYTES) || msgpack_pack_bin_body(&pk, prev, SR_ID_BYTES))
             : msgpack_pack_nil(&pk)) ||
       msgpack_pack_uint64(&pk, ts) || msgpack_pack_str(&pk, tlen) || msgpack_pack_str_body(&pk, type, tlen) ||

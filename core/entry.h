@@ -21,6 +21,10 @@
 #define SR_SIG_BYTES crypto_sign_BYTES             /* 64 */
 #define SR_ID_BYTES 32
 #define SR_HEX_KEY_LEN (2 * SR_KEY_BYTES)
+#define SR_HEX_ID_LEN (2 * SR_ID_BYTES)
+/* A secret key in libsodium's layout is seed | public key: sk + SR_SECRET_PK_OFFSET
+ * is the public key. */
+#define SR_SECRET_PK_OFFSET (SR_SECRET_BYTES - SR_KEY_BYTES)
 #define SR_ENTRY_MAX 16384
 #define SR_TYPE_MAX 32
 #define SR_ENTRY_VERSION 1

@@ -61,7 +61,7 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_NOTES);
       for (uint32_t i = 0; i < m; i++) {
         uint32_t k;
-        NEED(sr_mp_array(&mp, &k) || k < 3 || sr_mp_bin(&mp, &b, &blen) || blen != 32);
+        NEED(sr_mp_array(&mp, &k) || k < 3 || sr_mp_bin(&mp, &b, &blen) || blen != SR_KEY_BYTES);
         f->notes[i].author = b;
         NEED(sr_mp_uint(&mp, &f->notes[i].seq) || sr_mp_peek(&mp) != SR_MP_BOOL);
         f->notes[i].eager = *mp.p++ == 0xc3;
@@ -74,7 +74,7 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       f->entry_len = blen;
       break;
     case SR_FRAME_HAVE:
-      NEED(n < 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != 32 || sr_mp_uint(&mp, &f->seq));
+      NEED(n < 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != SR_KEY_BYTES || sr_mp_uint(&mp, &f->seq));
       break;
     case SR_FRAME_PEERS:
       NEED(n < 2 || sr_mp_array(&mp, &m) || m > SR_FRAME_MAX_PEERS);
@@ -84,7 +84,7 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       f->naddrs = m;
       break;
     case SR_FRAME_INVITE:
-      NEED(n < 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != 32);
+      NEED(n < 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != SR_FRAME_SECRET_BYTES);
       break;
     case SR_FRAME_INVITE_REPLY:
       NEED(n < 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
@@ -98,7 +98,7 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       f->naddrs = 1;
       break;
     case SR_FRAME_PUSHSUM:
-      NEED(n < 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != 32);
+      NEED(n < 6 || sr_mp_uint(&mp, &f->ps_epoch) || sr_mp_bin(&mp, &f->ps_key, &blen) || blen != SR_KEY_BYTES);
       NEED(sr_mp_uint(&mp, &f->ps_w) || sr_mp_uint(&mp, &f->ps_c) || mass_bad(f->ps_w) || mass_bad(f->ps_c));
       NEED(sr_mp_array(&mp, &m) || m > SR_FRAME_PUSHSUM_MAXV);
       for (uint32_t i = 0; i < m; i++) NEED(sr_mp_uint(&mp, &f->ps_x[i]) || mass_bad(f->ps_x[i]));
@@ -140,7 +140,7 @@ int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n) {
   PK(msgpack_pack_array(&pk, n));
   for (size_t i = 0; i < n; i++) {
     PK(msgpack_pack_array(&pk, 3));
-    PK(msgpack_pack_bin_with_body(&pk, notes[i].author, 32));
+    PK(msgpack_pack_bin_with_body(&pk, notes[i].author, SR_KEY_BYTES));
     PK(msgpack_pack_uint64(&pk, notes[i].seq));
     PK(notes[i].eager ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
   }
@@ -156,10 +156,10 @@ int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t
   return 0;
 }
 
-int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[32], uint64_t seq) {
+int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[SR_KEY_BYTES], uint64_t seq) {
   msgpack_packer pk;
   PK(begin(sb, &pk, 3, SR_FRAME_HAVE));
-  PK(msgpack_pack_bin_with_body(&pk, author, 32));
+  PK(msgpack_pack_bin_with_body(&pk, author, SR_KEY_BYTES));
   PK(msgpack_pack_uint64(&pk, seq));
   return 0;
 }
@@ -180,10 +180,10 @@ int sr_frame_reachable(msgpack_sbuffer *sb, const char *address) {
   return 0;
 }
 
-int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]) {
+int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRAME_SECRET_BYTES]) {
   msgpack_packer pk;
   PK(begin(sb, &pk, 2, SR_FRAME_INVITE));
-  PK(msgpack_pack_bin_with_body(&pk, secret, 32));
+  PK(msgpack_pack_bin_with_body(&pk, secret, SR_FRAME_SECRET_BYTES));
   return 0;
 }
 
@@ -200,7 +200,7 @@ int sr_frame_ping(msgpack_sbuffer *sb) {
   return begin(sb, &pk, 1, SR_FRAME_PING);
 }
 
-int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
+int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[SR_KEY_BYTES], uint64_t w, uint64_t c,
                      const uint64_t *x, size_t nx) {
   msgpack_packer pk;
   if (nx > SR_FRAME_PUSHSUM_MAXV || mass_bad(w) || mass_bad(c)) return SR_EINVAL;
@@ -208,7 +208,7 @@ int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32],
     if (mass_bad(x[i])) return SR_EINVAL; /* never send what every receiver refuses */
   PK(begin(sb, &pk, 6, SR_FRAME_PUSHSUM));
   PK(msgpack_pack_uint64(&pk, epoch));
-  PK(msgpack_pack_bin_with_body(&pk, key, 32));
+  PK(msgpack_pack_bin_with_body(&pk, key, SR_KEY_BYTES));
   PK(msgpack_pack_uint64(&pk, w));
   PK(msgpack_pack_uint64(&pk, c));
   PK(msgpack_pack_array(&pk, nx));

@@ -31,7 +31,8 @@
 #define SR_FRAME_MAX_PEERS 32
 #define SR_FRAME_AGENT_MAX 64
 #define SR_FRAME_ADDR_MAX 352
-#define SR_FRAME_PUSHSUM_MAXV 8 /* averaged quantities in one pushsum frame */
+#define SR_FRAME_PUSHSUM_MAXV 8  /* averaged quantities in one pushsum frame */
+#define SR_FRAME_SECRET_BYTES 32 /* an invite secret (the store names it SR_INVITE_SECRET_BYTES) */
 
 enum sr_frame_kind {
   SR_FRAME_HELLO = 1,
@@ -47,7 +48,7 @@ enum sr_frame_kind {
 };
 
 typedef struct sr_note {
-  const uint8_t *author; /* 32 bytes, points into the frame */
+  const uint8_t *author; /* SR_KEY_BYTES, points into the frame */
   uint64_t seq;
   int eager;
 } sr_note_t;
@@ -69,12 +70,12 @@ typedef struct sr_frame {
   const char *addrs[SR_FRAME_MAX_PEERS];
   uint32_t addr_lens[SR_FRAME_MAX_PEERS];
   uint32_t naddrs;       /* peers; reachable: 1 (its address is addrs[0]) */
-  const uint8_t *secret; /* invite (32 bytes) */
+  const uint8_t *secret; /* invite (SR_FRAME_SECRET_BYTES) */
   int ok;                /* invite reply */
   const char *reason;    /* invite reply */
   uint32_t reason_len;
   uint64_t ps_epoch, ps_w, ps_c; /* pushsum (w, c, x: binary64 bit patterns) */
-  const uint8_t *ps_key;         /* pushsum (32 bytes) */
+  const uint8_t *ps_key;         /* pushsum (SR_KEY_BYTES) */
   uint64_t ps_x[SR_FRAME_PUSHSUM_MAXV];
   uint32_t ps_nx;
 } sr_frame_t;
@@ -95,13 +96,13 @@ SR_MUST_USE int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f);
 SR_MUST_USE int sr_frame_hello(msgpack_sbuffer *sb, const char *agent, int relay);
 SR_MUST_USE int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n);
 SR_MUST_USE int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t hops);
-SR_MUST_USE int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[32], uint64_t seq);
+SR_MUST_USE int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[SR_KEY_BYTES], uint64_t seq);
 SR_MUST_USE int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
-SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[32]);
+SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRAME_SECRET_BYTES]);
 SR_MUST_USE int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
 SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
 SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
-SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[32], uint64_t w, uint64_t c,
-                                 const uint64_t *x, size_t nx);
+SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[SR_KEY_BYTES], uint64_t w,
+                                 uint64_t c, const uint64_t *x, size_t nx);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef SR_GRAPH_H
 #define SR_GRAPH_H
 #include "core/err.h"
+#include "core/key.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,12 +17,12 @@ enum sr_node_kind { SR_NODE_PERSON = 0, SR_NODE_PROJECT = 1 };
 
 typedef struct sr_graph {
   uint32_t n;
-  uint64_t m;                 /* directed edges after dedupe */
-  uint64_t *out_off, *in_off; /* n + 1 each */
-  uint32_t *out_adj, *in_adj; /* m each */
-  uint8_t (*keys)[32];        /* n, or NULL */
-  uint8_t *kind;              /* n, or NULL */
-  char **name;                /* n, or NULL; entries may be NULL */
+  uint64_t m;                  /* directed edges after dedupe */
+  uint64_t *out_off, *in_off;  /* n + 1 each */
+  uint32_t *out_adj, *in_adj;  /* m each */
+  uint8_t (*keys)[SR_KEY_LEN]; /* n, or NULL: a person key or a project id */
+  uint8_t *kind;               /* n, or NULL */
+  char **name;                 /* n, or NULL; entries may be NULL */
 } sr_graph_t;
 
 /* Builds g from m edges src[i] -> dst[i] over n nodes (every id < n). The caller

@@ -1,6 +1,9 @@
 /* key.c: the comparator and binary search over sorted 32-byte keys (key.h). */
 #include "core/key.h"
 #include <string.h>
+#include "core/entry.h"
+
+_Static_assert(SR_KEY_LEN == SR_KEY_BYTES && SR_KEY_LEN == SR_ID_BYTES, "a sorted key is a public key or an entry id");
 
 int sr_key_cmp(const void *a, const void *b) { return memcmp(a, b, SR_KEY_LEN); }
 

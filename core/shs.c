@@ -38,6 +38,21 @@ enum {
 #define CURVE_BYTES crypto_scalarmult_BYTES
 #define SIG_BYTES crypto_sign_BYTES
 #define HASH_BYTES crypto_hash_sha256_BYTES
+/* What sig_A and sig_B sign: K | B_pub | sha256(ab) and K | sig_A | A_pub | sha256(ab). */
+#define SIG_A_MSG_BYTES (SR_SHS_NETKEY_BYTES + SR_SHS_PK_BYTES + HASH_BYTES)
+#define SIG_B_MSG_BYTES (SR_SHS_NETKEY_BYTES + SIG_BYTES + SR_SHS_PK_BYTES + HASH_BYTES)
+
+/* shs.h spells the sizes without libsodium; they are libsodium's. */
+_Static_assert(SR_SHS_NETKEY_BYTES == crypto_auth_KEYBYTES, "network key is an HMAC key");
+_Static_assert(SR_SHS_PK_BYTES == crypto_sign_PUBLICKEYBYTES, "ed25519 public key");
+_Static_assert(SR_SHS_SK_BYTES == crypto_sign_SECRETKEYBYTES, "ed25519 secret key");
+_Static_assert(SR_SHS_SEED_BYTES == crypto_box_SEEDBYTES, "ephemeral seed");
+_Static_assert(SR_SHS_EPH_BYTES == crypto_box_PUBLICKEYBYTES && SR_SHS_EPH_BYTES == crypto_box_SECRETKEYBYTES &&
+                   SR_SHS_EPH_BYTES == CURVE_BYTES,
+               "curve25519 key");
+_Static_assert(SR_SHS_SHARED_BYTES == crypto_scalarmult_BYTES, "curve25519 shared secret");
+_Static_assert(SR_SHS_SIG_BYTES == SIG_BYTES, "ed25519 signature");
+_Static_assert(SR_SHS_KEY_BYTES == HASH_BYTES && SR_SHS_NONCE_BYTES <= HMAC_BYTES, "session keys and nonces");
 
 static const uint8_t zero_nonce[crypto_secretbox_NONCEBYTES];
 
@@ -139,25 +154,25 @@ static void box_key(const sr_shs_t *hs, int with_Ab, uint8_t out[HASH_BYTES]) {
 }
 
 /* The bytes sig_A signs: K | B_pub | sha256(ab). */
-static void sig_a_msg(const sr_shs_t *hs, const uint8_t *server_pk, uint8_t out[32 + 32 + HASH_BYTES]) {
-  memcpy(out, hs->netkey, 32);
-  memcpy(out + 32, server_pk, 32);
-  crypto_hash_sha256(out + 64, hs->ab, sizeof hs->ab);
+static void sig_a_msg(const sr_shs_t *hs, const uint8_t *server_pk, uint8_t out[SIG_A_MSG_BYTES]) {
+  memcpy(out, hs->netkey, SR_SHS_NETKEY_BYTES);
+  memcpy(out + SR_SHS_NETKEY_BYTES, server_pk, SR_SHS_PK_BYTES);
+  crypto_hash_sha256(out + SR_SHS_NETKEY_BYTES + SR_SHS_PK_BYTES, hs->ab, sizeof hs->ab);
 }
 
 /* The bytes sig_B signs: K | sig_A | A_pub | sha256(ab). */
-static void sig_b_msg(const sr_shs_t *hs, const uint8_t *client_pk, uint8_t out[32 + SIG_BYTES + 32 + HASH_BYTES]) {
-  memcpy(out, hs->netkey, 32);
-  memcpy(out + 32, hs->sig_a, SIG_BYTES);
-  memcpy(out + 32 + SIG_BYTES, client_pk, 32);
-  crypto_hash_sha256(out + 32 + SIG_BYTES + 32, hs->ab, sizeof hs->ab);
+static void sig_b_msg(const sr_shs_t *hs, const uint8_t *client_pk, uint8_t out[SIG_B_MSG_BYTES]) {
+  memcpy(out, hs->netkey, SR_SHS_NETKEY_BYTES);
+  memcpy(out + SR_SHS_NETKEY_BYTES, hs->sig_a, SIG_BYTES);
+  memcpy(out + SR_SHS_NETKEY_BYTES + SIG_BYTES, client_pk, SR_SHS_PK_BYTES);
+  crypto_hash_sha256(out + SR_SHS_NETKEY_BYTES + SIG_BYTES + SR_SHS_PK_BYTES, hs->ab, sizeof hs->ab);
 }
 
 /* client: msg2 in, msg3 out */
 static int client_msg2(sr_shs_t *hs, const uint8_t *in, uint8_t *out) {
   int rc = 0;
   uint8_t server_curve[CURVE_BYTES], my_curve_sk[CURVE_BYTES];
-  uint8_t signed_msg[32 + 32 + HASH_BYTES];
+  uint8_t signed_msg[SIG_A_MSG_BYTES];
   uint8_t plain[SIG_BYTES + SR_SHS_PK_BYTES];
   uint8_t key[HASH_BYTES];
 
@@ -213,7 +228,7 @@ static int client_msg4(sr_shs_t *hs, const uint8_t *in) {
   int rc = 0;
   uint8_t key[HASH_BYTES];
   uint8_t sig_b[SIG_BYTES];
-  uint8_t signed_msg[32 + SIG_BYTES + 32 + HASH_BYTES];
+  uint8_t signed_msg[SIG_B_MSG_BYTES];
 
   box_key(hs, 1, key);
   if (crypto_secretbox_open_easy(sig_b, in, SR_SHS_MSG4_BYTES, zero_nonce, key) != 0) {
@@ -263,8 +278,8 @@ static int server_msg3(sr_shs_t *hs, const uint8_t *in, uint8_t *out) {
   int rc = 0;
   uint8_t key[HASH_BYTES];
   uint8_t plain[SIG_BYTES + SR_SHS_PK_BYTES];
-  uint8_t signed_a[32 + 32 + HASH_BYTES];
-  uint8_t signed_b[32 + SIG_BYTES + 32 + HASH_BYTES];
+  uint8_t signed_a[SIG_A_MSG_BYTES];
+  uint8_t signed_b[SIG_B_MSG_BYTES];
   uint8_t client_curve[CURVE_BYTES];
   uint8_t sig_b[SIG_BYTES];
 
@@ -377,7 +392,7 @@ int sr_shs_result(const sr_shs_t *hs, sr_shs_result_t *res) {
   if (hs->role == SR_SHS_CLIENT) crypto_hash_sha256(res->enc_key, tmp, sizeof tmp);
   else
     crypto_hash_sha256(res->dec_key, tmp, sizeof tmp);
-  if (crypto_auth(mac, server_eph, 32, hs->netkey) != 0) {
+  if (crypto_auth(mac, server_eph, SR_SHS_EPH_BYTES, hs->netkey) != 0) {
     rc = SR_ECRYPTO;
     goto cleanup;
   }
@@ -388,7 +403,7 @@ int sr_shs_result(const sr_shs_t *hs, sr_shs_result_t *res) {
   if (hs->role == SR_SHS_CLIENT) crypto_hash_sha256(res->dec_key, tmp, sizeof tmp);
   else
     crypto_hash_sha256(res->enc_key, tmp, sizeof tmp);
-  if (crypto_auth(mac, client_eph, 32, hs->netkey) != 0) {
+  if (crypto_auth(mac, client_eph, SR_SHS_EPH_BYTES, hs->netkey) != 0) {
     rc = SR_ECRYPTO;
     goto cleanup;
   }

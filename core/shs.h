@@ -47,6 +47,9 @@
 #define SR_SHS_PK_BYTES 32     /* ed25519 public key */
 #define SR_SHS_SK_BYTES 64     /* ed25519 secret key (libsodium layout) */
 #define SR_SHS_SEED_BYTES 32   /* seed for a deterministic ephemeral key */
+#define SR_SHS_EPH_BYTES 32    /* curve25519 ephemeral key, public or secret */
+#define SR_SHS_SHARED_BYTES 32 /* curve25519 shared secret (ab, aB, Ab) */
+#define SR_SHS_SIG_BYTES 64    /* ed25519 signature */
 #define SR_SHS_MSG1_BYTES 64
 #define SR_SHS_MSG2_BYTES 64
 #define SR_SHS_MSG3_BYTES 112
@@ -75,13 +78,13 @@ typedef struct {
   uint8_t my_pk[SR_SHS_PK_BYTES];
   const uint8_t *my_sk;             /* the caller's, not a copy (above) */
   uint8_t peer_pk[SR_SHS_PK_BYTES]; /* client: known server key; server: learnt at msg3 */
-  uint8_t eph_pk[32];
-  uint8_t eph_sk[32];
-  uint8_t peer_eph_pk[32];
-  uint8_t ab[32];    /* ephemeral x ephemeral */
-  uint8_t aB[32];    /* client ephemeral x server long-term */
-  uint8_t Ab[32];    /* client long-term x server ephemeral */
-  uint8_t sig_a[64]; /* client's signature in msg3 (needed for msg4) */
+  uint8_t eph_pk[SR_SHS_EPH_BYTES];
+  uint8_t eph_sk[SR_SHS_EPH_BYTES];
+  uint8_t peer_eph_pk[SR_SHS_EPH_BYTES];
+  uint8_t ab[SR_SHS_SHARED_BYTES]; /* ephemeral x ephemeral */
+  uint8_t aB[SR_SHS_SHARED_BYTES]; /* client ephemeral x server long-term */
+  uint8_t Ab[SR_SHS_SHARED_BYTES]; /* client long-term x server ephemeral */
+  uint8_t sig_a[SR_SHS_SIG_BYTES]; /* client's signature in msg3 (needed for msg4) */
 } sr_shs_t;
 
 /* Prepare a client that will dial the server whose ed25519 key is server_pk.

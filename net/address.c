@@ -14,7 +14,9 @@
 #include "core/err.h"
 #include "core/hex.h"
 
-#define KEY_BYTES 32
+/* Both keys written in hex here, a node's public key and a network key, are 32 bytes. */
+#define KEY_BYTES SR_KEY_BYTES
+_Static_assert(SR_NET_NETKEY_BYTES == KEY_BYTES, "a network key is as long as a node key");
 #define KEY_HEX (2 * KEY_BYTES)
 #define PORT_DIGITS_MAX 5
 
@@ -65,7 +67,7 @@ static int valid_host(const char *h, size_t len) {
   return valid_name(h, len);
 }
 
-int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[32], char *out, size_t cap) {
+int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[SR_KEY_BYTES], char *out, size_t cap) {
   char keyhex[SR_NET_KEYHEX_BYTES];
   int n;
   if (!host || !pk || !out) return SR_EINVAL;
@@ -79,7 +81,7 @@ int sr_net_address_format(const char *host, uint16_t port, const uint8_t pk[32],
   return 0;
 }
 
-int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *port, uint8_t pk[32]) {
+int sr_net_address_parse(const char *s, char *host, size_t host_cap, uint16_t *port, uint8_t pk[SR_KEY_BYTES]) {
   const char *p, *h, *h_end, *slash;
   size_t scheme_len = strlen(SR_NET_ADDRESS_SCHEME), hlen, digits = 0;
   unsigned long v = 0;
@@ -170,11 +172,11 @@ int sr_net_listen_ip(const char *host, char *out, size_t cap) {
   return rc;
 }
 
-void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_LEN]) { (void)unhex32(default_netkey_hex, KEY_HEX, out, 0); }
+void sr_net_netkey_default(uint8_t out[SR_NET_NETKEY_BYTES]) { (void)unhex32(default_netkey_hex, KEY_HEX, out, 0); }
 
-int sr_net_netkey_parse(const char *hex, uint8_t out[SR_NET_NETKEY_LEN]) {
+int sr_net_netkey_parse(const char *hex, uint8_t out[SR_NET_NETKEY_BYTES]) {
   if (!hex || !out) return SR_EINVAL;
   return unhex32(hex, strlen(hex), out, 1) == 0 ? 0 : SR_ENETKEY;
 }
 
-void sr_net_netkey_format(const uint8_t key[SR_NET_NETKEY_LEN], char out[SR_NET_KEYHEX_BYTES]) { hex32(key, out); }
+void sr_net_netkey_format(const uint8_t key[SR_NET_NETKEY_BYTES], char out[SR_NET_KEYHEX_BYTES]) { hex32(key, out); }

@@ -27,6 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A peer's transport key is the author key of its log. */
+_Static_assert(SR_NET_KEY_BYTES == SR_KEY_BYTES, "a node key is an author key");
+
 void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) {
   char line[600];
@@ -45,8 +48,8 @@ uint64_t sr_gossip_now(sr_gossip_t *g) { return uv_now(g->net->loop); }
 uint64_t sr_gossip_wall_ms(void) { return sr_wall_ms(); }
 
 void sr_gossip_short_key(const uint8_t *k, char out[17]) {
-  char hex[65];
-  sr_hex_encode(k, 32, hex);
+  char hex[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(k, SR_KEY_BYTES, hex);
   memcpy(out, hex, 16);
   out[16] = '\0';
 }
@@ -80,7 +83,7 @@ uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author) {
 
 sr_gpeer_t *sr_gossip_peer_by_key(sr_gossip_t *g, const uint8_t *key) {
   for (sr_gpeer_t *p = g->peers; p; p = p->next)
-    if (!p->closing && memcmp(p->key, key, 32) == 0) return p;
+    if (!p->closing && memcmp(p->key, key, SR_KEY_BYTES) == 0) return p;
   return NULL;
 }
 
@@ -240,7 +243,7 @@ void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail) {
 static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn_t *c) {
   const uint8_t *dialer = c->outbound ? g->self : c->peer_pk;
   const uint8_t *other = c->outbound ? c->peer_pk : g->self;
-  return memcmp(dialer, other, 32) < 0;
+  return memcmp(dialer, other, SR_KEY_BYTES) < 0;
 }
 
 /* ---- connection limit (docs/protocol.md, "Connection limits") ---- */
@@ -297,11 +300,11 @@ static int make_room(sr_gossip_t *g, int standing) {
   return 0;
 }
 
-static void on_connected(sr_net_conn_t *c, const uint8_t pk[32]) {
+static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
   sr_gossip_t *g = c->net->data;
   char k[17];
   sr_gossip_short_key(pk, k);
-  if (memcmp(pk, g->self, 32) == 0) {
+  if (memcmp(pk, g->self, SR_KEY_BYTES) == 0) {
     sr_gossip_log(g, "refusing a connection to ourselves (%s)", c->peer_name);
     sr_net_conn_close_logged(c);
     return;
@@ -340,7 +343,7 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[32]) {
   }
   p->g = g;
   p->conn = c;
-  memcpy(p->key, pk, 32);
+  memcpy(p->key, pk, SR_KEY_BYTES);
   p->outbound = c->outbound;
   p->last_rx = p->last_tx = p->last_progress = p->last_useful = sr_gossip_now(g);
   p->standing = standing;
@@ -448,7 +451,7 @@ void sr_gossip_net_callbacks(sr_net_callbacks_t *cb) {
 
 /* ---- public ---- */
 
-int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const uint8_t self[32], int relay,
+int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const uint8_t self[SR_KEY_BYTES], int relay,
                    const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks) {
   sr_gossip_t *g = calloc(1, sizeof(*g));
   if (!g) return SR_ENOMEM;
@@ -458,7 +461,7 @@ int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const ui
     free(g);
     return SR_ENOMEM;
   }
-  memcpy(g->self, self, 32);
+  memcpy(g->self, self, SR_KEY_BYTES);
   g->relay = relay;
   g->lim = *limits;
   g->h = *hooks;
@@ -542,7 +545,7 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
   }
 }
 
-int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32]) {
+int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES]) {
   msgpack_sbuffer sb;
   (void)g;
   msgpack_sbuffer_init(&sb);
@@ -562,7 +565,7 @@ size_t sr_gossip_sessions(const sr_gossip_t *g, sr_gossip_session_info_t *out, s
     size_t lazy = 0;
     for (size_t i = 0; i < p->cap; i++) lazy += p->tab[i].used && p->tab[i].told && !p->tab[i].asked_eager;
     memset(o, 0, sizeof(*o));
-    memcpy(o->key, p->key, 32);
+    memcpy(o->key, p->key, SR_KEY_BYTES);
     snprintf(o->address, sizeof(o->address), "%s", p->conn->peer_name);
     o->outbound = p->outbound;
     o->entries_in = p->entries_in;
@@ -574,8 +577,8 @@ size_t sr_gossip_sessions(const sr_gossip_t *g, sr_gossip_session_info_t *out, s
   return n;
 }
 
-int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]) {
+int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]) {
   for (const sr_gpeer_t *p = g->peers; p; p = p->next)
-    if (!p->closing && p->hello && memcmp(p->key, key, 32) == 0) return 1;
+    if (!p->closing && p->hello && memcmp(p->key, key, SR_KEY_BYTES) == 0) return 1;
   return 0;
 }

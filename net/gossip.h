@@ -16,6 +16,7 @@
 #ifndef SR_GOSSIP_H
 #define SR_GOSSIP_H
 #include "core/err.h"
+#include "core/frame.h"
 #include "core/pushsum.h"
 #include "net/net.h"
 #include "store/store.h"
@@ -26,12 +27,12 @@ typedef struct sr_gpeer sr_gpeer_t;
 typedef struct sr_gossip_hooks {
   void *ctx;
   /* Whether this node replicates author (its scope). */
-  int (*in_scope)(void *ctx, const uint8_t author[32]);
+  int (*in_scope)(void *ctx, const uint8_t author[SR_KEY_BYTES]);
   /* The whole scope, sorted: *keys stays valid until the next call. */
-  size_t (*scope_keys)(void *ctx, const uint8_t (**keys)[32]);
+  size_t (*scope_keys)(void *ctx, const uint8_t (**keys)[SR_KEY_BYTES]);
   /* A session started (after hello) or ended (reason 0 = clean). */
-  void (*session_up)(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound);
-  void (*session_down)(void *ctx, const uint8_t key[32], int outbound, int reason);
+  void (*session_up)(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int outbound);
+  void (*session_down)(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbound, int reason);
   /* Entries were accepted (after the batch committed); contacts != 0 when any
    * was a contact or membership entry (the scope may have changed). */
   void (*ingested)(void *ctx, size_t accepted, int contacts);
@@ -42,9 +43,10 @@ typedef struct sr_gossip_hooks {
   /* An address the peer from shared: its owner's word is not known, never
    * pass it on; from is who named it (the peer table bounds what one source
    * may add). */
-  void (*learned_peer)(void *ctx, const uint8_t from[32], const char *address);
+  void (*learned_peer)(void *ctx, const uint8_t from[SR_KEY_BYTES], const char *address);
   /* Relay: redeem secret for key; 0 or an SR_E* code (reason text in why). */
-  int (*redeem_invite)(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen);
+  int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES],
+                       char *why, size_t whylen);
   /* An invite reply arrived (invite accept on the member side). */
   void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
   /* One log line. */
@@ -53,13 +55,13 @@ typedef struct sr_gossip_hooks {
    * The same rule makes a friend for docs/protocol.md "What a node reveals": on
    * a relay (members), whom the whole scope is announced to, and whose logs are
    * served to any peer that names them. */
-  int (*may_share)(void *ctx, const uint8_t peer[32]);
+  int (*may_share)(void *ctx, const uint8_t peer[SR_KEY_BYTES]);
   /* The peer key announced that it chose to be reachable by strangers at
    * address (its own: the address names key). */
-  void (*reachable)(void *ctx, const uint8_t key[32], const char *address);
+  void (*reachable)(void *ctx, const uint8_t key[SR_KEY_BYTES], const char *address);
   /* The standing of an inbound peer, for the connection limit (SR_GOSSIP_*;
    * docs/protocol.md, "Connection limits"). NULL: every peer is a friend. */
-  int (*classify)(void *ctx, const uint8_t key[32]);
+  int (*classify)(void *ctx, const uint8_t key[SR_KEY_BYTES]);
 } sr_gossip_hooks_t;
 
 /* How well this node knows a peer. Friends and members rank alike, above known
@@ -75,8 +77,8 @@ typedef struct sr_gossip_limits {
   size_t max_queue_bytes; /* write queue beyond which a reader is too slow */
 } sr_gossip_limits_t;
 
-SR_MUST_USE int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const uint8_t self[32], int relay,
-                               const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
+SR_MUST_USE int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const uint8_t self[SR_KEY_BYTES],
+                               int relay, const sr_gossip_limits_t *limits, const sr_gossip_hooks_t *hooks);
 /* Fills a sr_net_callbacks_t with the gossip handlers (net.data must be the gossip). */
 void sr_gossip_net_callbacks(sr_net_callbacks_t *cb);
 /* Commits what is pending and ends every session (before sr_net_close). */
@@ -88,7 +90,7 @@ void sr_gossip_free(sr_gossip_t *g);
 void sr_gossip_set_reachable(sr_gossip_t *g, const char *address);
 /* Passes the reachable address of owner on, in a peers frame, to every session
  * that may_share allows except owner's own (a new announcement, shared at once). */
-void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[32], const char *address);
+void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[SR_KEY_BYTES], const char *address);
 
 /* An entry this node wrote: push it to the peers that want its author. */
 void sr_gossip_publish(sr_gossip_t *g, const uint8_t *raw, size_t len);
@@ -97,7 +99,7 @@ void sr_gossip_scope_changed(sr_gossip_t *g);
 /* Once a second: idle timeouts, keepalives, rate-limit refill, slow readers. */
 void sr_gossip_tick(sr_gossip_t *g, uint64_t now_ms);
 /* Sends an invite frame on p (member side). */
-SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[32]);
+SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES]);
 
 typedef struct sr_gossip_stats {
   uint64_t entries_in, entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected;
@@ -106,7 +108,7 @@ typedef struct sr_gossip_stats {
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);
 /* One session as `status` shows it (node/status_json.c builds the JSON). */
 typedef struct sr_gossip_session_info {
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   char address[SR_NET_PEER_NAME_MAX]; /* "host:port" */
   int outbound;
   uint64_t entries_in, entries_out, duplicates;
@@ -130,6 +132,6 @@ typedef struct sr_gossip_pushsum_info {
 } sr_gossip_pushsum_info_t;
 void sr_gossip_pushsum_info(const sr_gossip_t *g, sr_gossip_pushsum_info_t *out);
 /* Whether a session with key is up. */
-int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[32]);
+int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]);
 
 #endif

@@ -20,7 +20,7 @@ astate_t *sr_gossip_astate_find(sr_gpeer_t *p, const uint8_t *a) {
   if (!p->cap) return NULL;
   for (size_t i = slot_of(a, p->cap);; i = (i + 1) & (p->cap - 1)) {
     if (!p->tab[i].used) return NULL;
-    if (memcmp(p->tab[i].author, a, 32) == 0) return &p->tab[i];
+    if (memcmp(p->tab[i].author, a, SR_KEY_BYTES) == 0) return &p->tab[i];
   }
 }
 
@@ -55,7 +55,7 @@ astate_t *sr_gossip_astate_get(sr_gpeer_t *p, const uint8_t *a) {
   size_t i = slot_of(a, p->cap);
   while (p->tab[i].used) i = (i + 1) & (p->cap - 1);
   memset(&p->tab[i], 0, sizeof(p->tab[i]));
-  memcpy(p->tab[i].author, a, 32);
+  memcpy(p->tab[i].author, a, SR_KEY_BYTES);
   p->tab[i].used = 1;
   p->used++;
   return &p->tab[i];
@@ -72,7 +72,8 @@ astate_t *sr_gossip_astate_get(sr_gpeer_t *p, const uint8_t *a) {
  * (members joined to have their log served), never the logs of the authors
  * its members follow. */
 int sr_gossip_announce(const sr_gpeer_t *p, const uint8_t *author) {
-  return !p->g->relay || p->friend || memcmp(author, p->g->self, 32) == 0 || memcmp(author, p->key, 32) == 0;
+  return !p->g->relay || p->friend || memcmp(author, p->g->self, SR_KEY_BYTES) == 0 ||
+         memcmp(author, p->key, SR_KEY_BYTES) == 0;
 }
 
 int sr_gossip_entitled(const sr_gpeer_t *p, const uint8_t *author) {
@@ -126,14 +127,15 @@ static void on_graft_timer(uv_timer_t *t) {
 
 void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
   for (size_t i = 0; i < g->ngrafts; i++)
-    if (memcmp(g->grafts[i].author, author, 32) == 0 && g->grafts[i].seq >= seq) return; /* one pending is enough */
+    if (memcmp(g->grafts[i].author, author, SR_KEY_BYTES) == 0 && g->grafts[i].seq >= seq)
+      return; /* one pending is enough */
   if (g->ngrafts == GRAFT_MAX) {
     sr_gossip_send_note(p, author, sr_gossip_our_seq(g, author), 1); /* no room to wait: ask now */
     return;
   }
   graft_t *gr = &g->grafts[g->ngrafts++];
-  memcpy(gr->peer, p->key, 32);
-  memcpy(gr->author, author, 32);
+  memcpy(gr->peer, p->key, SR_KEY_BYTES);
+  memcpy(gr->author, author, SR_KEY_BYTES);
   gr->seq = seq;
   gr->due = sr_gossip_now(g) + GRAFT_DELAY_MS;
   if (!uv_is_active((uv_handle_t *)&g->graft_timer))
@@ -144,7 +146,7 @@ void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author,
 
 void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
   sr_gossip_t *g = p->g;
-  const uint8_t(*keys)[32] = NULL;
+  const uint8_t(*keys)[SR_KEY_BYTES] = NULL;
   size_t n = g->h.scope_keys ? g->h.scope_keys(g->h.ctx, &keys) : 0;
   sr_note_t notes[SR_FRAME_MAX_NOTES];
   size_t k = 0;

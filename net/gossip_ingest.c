@@ -214,10 +214,10 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   it->raw = copy;
   it->len = f->entry_len;
   it->flow.received_at = sr_gossip_wall_ms();
-  memcpy(it->flow.from, p->key, 32);
+  memcpy(it->flow.from, p->key, SR_KEY_BYTES);
   it->flow.hops = f->hops >= UINT32_MAX ? UINT32_MAX : (uint32_t)f->hops + 1;
   it->flow.source = SR_SRC_PEER;
-  memcpy(b->pend[b->n].from, p->key, 32);
+  memcpy(b->pend[b->n].from, p->key, SR_KEY_BYTES);
   b->pend[b->n].raw = copy;
   b->n++;
   if (s && s->taken < e.seq) s->taken = e.seq;

@@ -32,7 +32,7 @@
 
 /* What this node knows of one peer about one author. */
 typedef struct astate {
-  uint8_t author[32];
+  uint8_t author[SR_KEY_BYTES];
   uint64_t their_seq; /* highest seq the peer holds, as far as we know */
   uint8_t used;
   uint8_t wants;       /* the peer noted this author */
@@ -46,7 +46,7 @@ typedef struct astate {
 struct sr_gpeer {
   sr_gossip_t *g;
   sr_net_conn_t *conn;
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   int outbound, hello, closing, drop_reason;
   int relay;      /* its hello said it is a relay */
   int announced;  /* it announced its reachable address (once a session counts) */
@@ -54,7 +54,7 @@ struct sr_gpeer {
   int paused;     /* reading stopped until the store catches up */
   astate_t *tab;
   size_t cap, used;
-  uint8_t (*pq)[32]; /* pump queue of authors (ring) */
+  uint8_t (*pq)[SR_KEY_BYTES]; /* pump queue of authors (ring) */
   size_t pq_head, pq_len, pq_cap;
   uint8_t *rbuf;
   size_t rlen;
@@ -71,7 +71,7 @@ struct sr_gpeer {
 };
 
 typedef struct pending {
-  uint8_t from[32];
+  uint8_t from[SR_KEY_BYTES];
   uint8_t *raw;
 } pending_t;
 
@@ -110,7 +110,7 @@ typedef struct batch {
 #define GRAFT_MAX 1024
 
 typedef struct graft {
-  uint8_t peer[32], author[32];
+  uint8_t peer[SR_KEY_BYTES], author[SR_KEY_BYTES];
   uint64_t seq, due;
 } graft_t;
 
@@ -118,7 +118,7 @@ struct sr_gossip {
   sr_net_t *net;
   sr_store_t *store;
   sr_store_reader_t *reader; /* the pump's reads (loop thread only), released at the end of each pump */
-  uint8_t self[32];
+  uint8_t self[SR_KEY_BYTES];
   int relay;
   sr_gossip_limits_t lim;
   sr_gossip_hooks_t h;

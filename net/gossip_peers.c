@@ -14,9 +14,9 @@
 void sr_gossip_own_address(sr_gpeer_t *p, const char *addr) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   if (p->announced || !p->g->h.reachable || sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) return;
-  if (memcmp(key, p->key, 32) != 0) return;
+  if (memcmp(key, p->key, SR_KEY_BYTES) != 0) return;
   p->announced = 1;
   p->g->h.reachable(p->g->h.ctx, p->key, addr);
 }
@@ -25,9 +25,9 @@ void sr_gossip_set_reachable(sr_gossip_t *g, const char *address) {
   snprintf(g->reach_addr, sizeof(g->reach_addr), "%s", address ? address : "");
 }
 
-void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[32], const char *address) {
+void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[SR_KEY_BYTES], const char *address) {
   for (sr_gpeer_t *p = g->peers; p; p = p->next) {
-    if (!p->hello || p->closing || memcmp(p->key, owner, 32) == 0) continue;
+    if (!p->hello || p->closing || memcmp(p->key, owner, SR_KEY_BYTES) == 0) continue;
     if (!g->h.may_share || !g->h.may_share(g->h.ctx, p->key)) continue;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);

@@ -22,15 +22,15 @@ void sr_gossip_enqueue(sr_gpeer_t *p, astate_t *s) {
   if (s->queued) return;
   if (p->pq_len == p->pq_cap) {
     size_t ncap = p->pq_cap ? p->pq_cap * 2 : 64;
-    uint8_t(*nq)[32] = malloc(ncap * 32);
+    uint8_t(*nq)[SR_KEY_BYTES] = malloc(ncap * SR_KEY_BYTES);
     if (!nq) return;
-    for (size_t i = 0; i < p->pq_len; i++) memcpy(nq[i], p->pq[(p->pq_head + i) % p->pq_cap], 32);
+    for (size_t i = 0; i < p->pq_len; i++) memcpy(nq[i], p->pq[(p->pq_head + i) % p->pq_cap], SR_KEY_BYTES);
     free(p->pq);
     p->pq = nq;
     p->pq_cap = ncap;
     p->pq_head = 0;
   }
-  memcpy(p->pq[(p->pq_head + p->pq_len) % p->pq_cap], s->author, 32);
+  memcpy(p->pq[(p->pq_head + p->pq_len) % p->pq_cap], s->author, SR_KEY_BYTES);
   p->pq_len++;
   s->queued = 1;
 }
@@ -50,8 +50,8 @@ void sr_gossip_pump(sr_gpeer_t *p) {
   static uint8_t buf[SR_ENTRY_MAX];
   sr_gossip_t *g = p->g;
   while (!p->closing && p->pq_len && sr_net_conn_queued(p->conn) < HIGH_WATER) {
-    uint8_t author[32];
-    memcpy(author, p->pq[p->pq_head], 32);
+    uint8_t author[SR_KEY_BYTES];
+    memcpy(author, p->pq[p->pq_head], SR_KEY_BYTES);
     astate_t *s = sr_gossip_astate_find(p, author);
     uint64_t head = reader_seq(g, author);
     int done = !s || !s->push || s->their_seq >= head;
@@ -79,7 +79,7 @@ out:
 /* Offers one newly stored entry to every peer that wants its author. */
 void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const uint8_t *except) {
   for (sr_gpeer_t *q = g->peers; q; q = q->next) {
-    if (!q->hello || q->closing || (except && memcmp(q->key, except, 32) == 0)) continue;
+    if (!q->hello || q->closing || (except && memcmp(q->key, except, SR_KEY_BYTES) == 0)) continue;
     astate_t *s = sr_gossip_astate_find(q, e->author);
     if (!s || !s->wants || s->their_seq >= e->seq || !sr_gossip_entitled(q, e->author)) continue;
     if (!s->push) {

@@ -40,7 +40,7 @@ void sr_gossip_pushsum_take(sr_gossip_t *g, const sr_frame_t *f) {
   if (!g->ps_interval_ms || f->ps_nx != SR_PUSHSUM_NVALUES) return;
   /* The decoder passed only bit patterns of finite, non-negative doubles. */
   m.epoch = f->ps_epoch;
-  memcpy(m.key, f->ps_key, 32);
+  memcpy(m.key, f->ps_key, SR_KEY_BYTES);
   memcpy(&m.w, &f->ps_w, 8);
   memcpy(&m.c, &f->ps_c, 8);
   for (int i = 0; i < SR_PUSHSUM_NVALUES; i++) memcpy(&m.x[i], &f->ps_x[i], 8);

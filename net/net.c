@@ -22,6 +22,11 @@
 #include "core/err.h"
 #include "net/net_internal.h"
 
+/* The transport hands its keys to the handshake as they are. */
+_Static_assert(SR_NET_KEY_BYTES == SR_SHS_PK_BYTES && SR_NET_SECRET_BYTES == SR_SHS_SK_BYTES &&
+                   SR_NET_NETKEY_BYTES == SR_SHS_NETKEY_BYTES,
+               "net keys are SHS keys");
+
 #define LOG_LINE_MAX 512
 
 static void log_sink(void *ctx, const char *line) {

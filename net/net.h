@@ -53,10 +53,10 @@
 #include "core/boxstream.h"
 #include "core/loglimit.h"
 #include "core/shs.h"
+#include "net/address.h" /* SR_NET_NETKEY_BYTES */
 
-#define SR_NET_KEY_BYTES 32    /* ed25519 public key */
-#define SR_NET_SECRET_BYTES 64 /* ed25519 secret key */
-#define SR_NET_NETKEY_BYTES 32
+#define SR_NET_KEY_BYTES 32               /* ed25519 public key */
+#define SR_NET_SECRET_BYTES 64            /* ed25519 secret key */
 #define SR_NET_HANDSHAKE_TIMEOUT_MS 10000 /* default */
 #define SR_NET_PEER_NAME_MAX 64           /* "[v6addr]:port" */
 #define SR_NET_READ_BUF 65536

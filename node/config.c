@@ -191,7 +191,7 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
   if (!strcmp(key, "bootstrap")) {
     char h[SR_NET_HOST_MAX];
     uint16_t p;
-    uint8_t k[32];
+    uint8_t k[SR_KEY_BYTES];
     int rc;
     if (cfg->nbootstrap == SR_CONFIG_BOOTSTRAP_MAX) {
       snprintf(why, whylen, "at most %d bootstrap lines", SR_CONFIG_BOOTSTRAP_MAX);
@@ -223,9 +223,12 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
   return SR_EINVAL;
 }
 
-/* Keys seen so far, to refuse one given twice: line numbers by key name. */
+/* Keys seen so far, to refuse one given twice: line numbers by key name. More
+ * than every known key, each name longer than any known one. */
+#define SEEN_MAX 32
+#define SEEN_NAME_MAX 32
 typedef struct {
-  char name[32];
+  char name[SEEN_NAME_MAX];
   int line;
 } seen_t;
 
@@ -246,7 +249,7 @@ int sr_config_load(const char *home, sr_config_t *cfg, char *err, size_t errlen)
 
 int sr_config_read(FILE *f, const char *path, sr_config_t *cfg, char *err, size_t errlen) {
   char line[1024], why[600];
-  seen_t seen[32];
+  seen_t seen[SEEN_MAX];
   size_t nseen = 0;
   int n = 0, rc = 0;
   sr_config_defaults(cfg);

@@ -43,7 +43,7 @@ typedef struct sr_config {
   char listen_host[256];
   uint16_t listen_port;            /* 0: any free port */
   char advertise[SR_NET_HOST_MAX]; /* "" when not set */
-  uint8_t network_key[32];
+  uint8_t network_key[SR_NET_NETKEY_BYTES];
   int hops;                      /* follow hops replicated, 0..16 (default 2) */
   int relay;                     /* relay mode (default 0) */
   int reachable;                 /* announce the address for peer exchange (default 0) */

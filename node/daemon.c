@@ -62,8 +62,8 @@ void sr_node_log(sr_node_t *n, const char *fmt, ...) {
 }
 
 void sr_node_short_key(const uint8_t *k, char out[17]) {
-  char hex[65];
-  sr_hex_encode(k, 32, hex);
+  char hex[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(k, SR_KEY_BYTES, hex);
   memcpy(out, hex, 16);
   out[16] = '\0';
 }
@@ -76,7 +76,7 @@ void sr_node_scope_refresh(sr_node_t *n) {
     sr_node_log(n, "could not compute the replication scope: %s", sr_store_errmsg(n->store));
     return;
   }
-  int changed = next.n != n->scope.n || (next.n && memcmp(next.keys, n->scope.keys, next.n * 32) != 0);
+  int changed = next.n != n->scope.n || (next.n && memcmp(next.keys, n->scope.keys, next.n * SR_KEY_BYTES) != 0);
   sr_scope_free(&n->scope);
   n->scope = next;
   if (changed) {
@@ -87,11 +87,13 @@ void sr_node_scope_refresh(sr_node_t *n) {
 
 /* ---- gossip hooks ---- */
 
-static int h_in_scope(void *ctx, const uint8_t author[32]) { return sr_scope_has(&((sr_node_t *)ctx)->scope, author); }
+static int h_in_scope(void *ctx, const uint8_t author[SR_KEY_BYTES]) {
+  return sr_scope_has(&((sr_node_t *)ctx)->scope, author);
+}
 
-static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
+static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[SR_KEY_BYTES]) {
   sr_node_t *n = ctx;
-  *keys = (const uint8_t(*)[32])n->scope.keys;
+  *keys = (const uint8_t(*)[SR_KEY_BYTES])n->scope.keys;
   return n->scope.n;
 }
 
@@ -104,13 +106,17 @@ static void h_ingested(void *ctx, size_t accepted, int contacts) {
 /* Peer exchange (docs/protocol.md): who may receive addresses from this node,
  * and which. A relay tells its members; a personal node the people in its scope
  * (itself, whom it follows within hops, never blocked ones). Strangers get none. */
-static int h_may_share(void *ctx, const uint8_t peer[32]) {
+static int h_may_share(void *ctx, const uint8_t peer[SR_KEY_BYTES]) {
   sr_node_t *n = ctx;
   if (n->relay) return sr_store_is_member(n->store, peer) == 1;
   return sr_scope_has(&n->scope, peer);
 }
 
-static int h_redeem(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen) {
+/* The gossip hands over the secret of an invite frame; the store keys invites by it. */
+_Static_assert(SR_FRAME_SECRET_BYTES == SR_INVITE_SECRET_BYTES, "an invite frame carries a store invite's secret");
+
+static int h_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES], char *why,
+                    size_t whylen) {
   sr_node_t *n = ctx;
   char k[17];
   int rc = sr_store_invite_use(n->store, secret, key, sr_node_now_ms());
@@ -275,7 +281,7 @@ int sr_node_run(const sr_node_opts_t *o) {
     fprintf(stderr, "seurone: %s\n", err);
     goto out_free;
   }
-  memcpy(n->pk, n->sk + 32, 32);
+  memcpy(n->pk, n->sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   sr_home_store_path(n->home, path, sizeof(path));
   if ((rc = sr_home_store_open(n->home, 0, &n->store, err, sizeof(err)))) {
     fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path,
@@ -302,9 +308,9 @@ int sr_node_run(const sr_node_opts_t *o) {
 
   sr_net_config_t ncfg;
   memset(&ncfg, 0, sizeof(ncfg));
-  memcpy(ncfg.netkey, n->cfg.network_key, 32);
-  memcpy(ncfg.pk, n->pk, 32);
-  memcpy(ncfg.sk, n->sk, 64);
+  memcpy(ncfg.netkey, n->cfg.network_key, SR_NET_NETKEY_BYTES);
+  memcpy(ncfg.pk, n->pk, SR_NET_KEY_BYTES);
+  memcpy(ncfg.sk, n->sk, SR_NET_SECRET_BYTES);
   ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
   snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
   ncfg.netkey_where = n->config_path;

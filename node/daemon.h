@@ -54,8 +54,8 @@ SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flag
  * and in the store; a live session with it goes on until it ends. *out gets
  * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err
  * saying which, when the peer or the address is not in the table. */
-SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
-                                    size_t errlen);
+SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, json_t **out,
+                                    char *err, size_t errlen);
 /* A publish through the running node (sr_node_publish), so connected peers
  * get the entry at once. The write transaction runs on a libuv worker, never
  * on the loop; done(j) runs on the loop thread once it is stored and pushed

@@ -23,14 +23,16 @@ typedef struct {
   sr_net_t net;
   sr_gossip_t *g;
   uv_timer_t timer;
-  uint8_t self[32], secret[32];
+  uint8_t self[SR_KEY_BYTES], secret[SR_INVITE_SECRET_BYTES];
   int done, ok, sent, replied, net_rc;
   char reason[600];
 } accept_t;
 
-static int a_in_scope(void *ctx, const uint8_t author[32]) { return memcmp(((accept_t *)ctx)->self, author, 32) == 0; }
-static size_t a_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
-  *keys = (const uint8_t(*)[32])((accept_t *)ctx)->self;
+static int a_in_scope(void *ctx, const uint8_t author[SR_KEY_BYTES]) {
+  return memcmp(((accept_t *)ctx)->self, author, SR_KEY_BYTES) == 0;
+}
+static size_t a_scope_keys(void *ctx, const uint8_t (**keys)[SR_KEY_BYTES]) {
+  *keys = (const uint8_t(*)[SR_KEY_BYTES])((accept_t *)ctx)->self;
   return 1;
 }
 
@@ -43,7 +45,7 @@ static void a_finish(accept_t *a) {
   sr_net_close(&a->net);
 }
 
-static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) {
+static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int outbound) {
   accept_t *a = ctx;
   (void)key;
   (void)outbound;
@@ -58,7 +60,7 @@ static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) 
   }
 }
 
-static void a_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
+static void a_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbound, int reason) {
   accept_t *a = ctx;
   (void)key;
   (void)outbound;
@@ -94,14 +96,17 @@ static void a_timeout(uv_timer_t *t) {
 
 /* Refuses a code for another network than the one the config names, unless the
  * config names none (the default): then accepting switches the node over. */
-static int network_check(const char *home, const sr_config_t *cfg, const uint8_t netkey[32], char *err, size_t errlen) {
-  uint8_t def[32];
-  char have[65], want[65];
+static int network_check(const char *home, const sr_config_t *cfg, const uint8_t netkey[SR_NET_NETKEY_BYTES], char *err,
+                         size_t errlen) {
+  uint8_t def[SR_NET_NETKEY_BYTES];
+  char have[SR_NET_KEYHEX_BYTES], want[SR_NET_KEYHEX_BYTES];
   sr_net_netkey_default(def);
-  if (memcmp(cfg->network_key, netkey, 32) == 0 || memcmp(cfg->network_key, def, 32) == 0) return 0;
-  sr_hex_encode(cfg->network_key, 32, have);
-  sr_hex_encode(netkey, 32, want);
-  if (memcmp(netkey, def, 32) == 0)
+  if (memcmp(cfg->network_key, netkey, SR_NET_NETKEY_BYTES) == 0 ||
+      memcmp(cfg->network_key, def, SR_NET_NETKEY_BYTES) == 0)
+    return 0;
+  sr_hex_encode(cfg->network_key, SR_NET_NETKEY_BYTES, have);
+  sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, want);
+  if (memcmp(netkey, def, SR_NET_NETKEY_BYTES) == 0)
     snprintf(err, errlen,
              "not joined: this invite is for the open Seurone network, but %s/config sets network_key = "
              "%.8s... (a closed network); a node is on one network at a time: remove the network_key line from that "
@@ -138,7 +143,7 @@ static int refusal(char *reason, char *err, size_t errlen) {
 
 int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err, size_t errlen) {
   char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX];
-  uint8_t netkey[32], relay_key[32], *sk = NULL; /* sodium_malloc'd: out of core dumps */
+  uint8_t netkey[SR_NET_NETKEY_BYTES], relay_key[SR_KEY_BYTES], *sk = NULL; /* sodium_malloc'd: out of core dumps */
   uint16_t port;
   sr_store_t *st = NULL;
   sr_net_conn_t *c;
@@ -154,7 +159,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
    * then reach would leave a member that never syncs. */
   if ((rc = sr_config_load(home, &cfg, err, errlen))) return rc;
   if ((rc = network_check(home, &cfg, netkey, err, errlen))) return rc;
-  new_network = memcmp(cfg.network_key, netkey, 32) != 0;
+  new_network = memcmp(cfg.network_key, netkey, SR_NET_NETKEY_BYTES) != 0;
   if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
   signal(SIGPIPE, SIG_IGN);
   if ((rc = sr_invite_parse(code, address, sizeof(address), netkey, a->secret))) { /* parsed above: not reached */
@@ -170,18 +175,18 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     goto out;
   }
   if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
-  memcpy(a->self, sk + 32, 32);
+  memcpy(a->self, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   if ((rc = sr_home_store_open(home, 0, &st, err, errlen))) goto out;
   /* The accept signs nothing yet, but it makes this identity a member: a key
    * file swapped for another identity's must not join in this store's name. */
-  if ((rc = sr_identity_check_store(home, st, sk + 32, err, errlen))) goto out;
+  if ((rc = sr_identity_check_store(home, st, sk + SR_SECRET_PK_OFFSET, err, errlen))) goto out;
 
   uv_loop_init(&a->loop);
   sr_net_config_t ncfg;
   memset(&ncfg, 0, sizeof(ncfg));
-  memcpy(ncfg.netkey, netkey, 32);
-  memcpy(ncfg.pk, sk + 32, 32);
-  memcpy(ncfg.sk, sk, 64);
+  memcpy(ncfg.netkey, netkey, SR_NET_NETKEY_BYTES);
+  memcpy(ncfg.pk, sk + SR_SECRET_PK_OFFSET, SR_NET_KEY_BYTES);
+  memcpy(ncfg.sk, sk, SR_NET_SECRET_BYTES);
   sr_gossip_net_callbacks(&ncfg.cb);
   char agent[40];
   snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
@@ -256,8 +261,8 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
     goto out;
   }
   if (new_network) {
-    char hex[65];
-    sr_hex_encode(netkey, 32, hex);
+    char hex[SR_NET_KEYHEX_BYTES];
+    sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, hex);
     if ((rc = sr_config_set_key(home, "network_key", hex, err, errlen))) {
       char why[4400];
       snprintf(why, sizeof(why), "%s", err);

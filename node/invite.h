@@ -7,6 +7,8 @@
 #ifndef SR_INVITE_H
 #define SR_INVITE_H
 #include "core/err.h"
+#include "net/address.h"
+#include "store/peers.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,14 +18,15 @@
 /* Writes the code for (address, network key, secret) into out (cap >=
  * SR_INVITE_CODE_MAX is always enough). SR_EINVITECODE when address is not a
  * seurone:// address, SR_ETOOBIG when cap is short. */
-SR_MUST_USE int sr_invite_format(const char *address, const uint8_t netkey[32], const uint8_t secret[32], char *out,
-                                 size_t cap);
+SR_MUST_USE int sr_invite_format(const char *address, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                                 const uint8_t secret[SR_INVITE_SECRET_BYTES], char *out, size_t cap);
 /* Parses a code strictly: the prefix, a valid seurone:// address, then the
  * network key and the secret as 64 lowercase hex digits each; nothing before,
  * between or after (callers trim what a user pasted). address (acap >=
  * SR_NET_ADDRESS_MAX) gets the relay's address; secret may be NULL.
  * SR_EINVITECODE when malformed (sr_invite_problem() says how). */
-SR_MUST_USE int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret);
+SR_MUST_USE int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES],
+                                uint8_t *secret);
 /* NULL when code parses, else a sentence saying what is wrong with it (static). */
 const char *sr_invite_problem(const char *code);
 

@@ -14,15 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HEX32 64
+/* Both hex fields, the network key and the secret, are as long. */
+#define HEX32 (2 * SR_NET_NETKEY_BYTES)
+_Static_assert(SR_INVITE_SECRET_BYTES == SR_NET_NETKEY_BYTES, "the two hex fields of a code are as long");
 
 /* The parser; *why (when not NULL) gets the problem. */
-static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret, const char **why) {
+static int parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES], uint8_t *secret,
+                 const char **why) {
   static const char *const bad_prefix =
       "an invite code starts with " SR_INVITE_PREFIX " (copy the whole line `seurone invite create` printed)";
   size_t plen = strlen(SR_INVITE_PREFIX), len;
   char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX];
-  uint8_t key[32], tmp[32];
+  uint8_t key[SR_KEY_BYTES], tmp[SR_INVITE_SECRET_BYTES];
   uint16_t port;
   const char *w = NULL;
   if (!code) code = "";
@@ -60,9 +63,9 @@ static int parse(const char *code, char *address, size_t acap, uint8_t netkey[32
   }
   memcpy(hex, nk, HEX32);
   hex[HEX32] = '\0';
-  int rc = netkey ? sr_hex_decode(hex, netkey, 32) : 0;
+  int rc = netkey ? sr_hex_decode(hex, netkey, SR_NET_NETKEY_BYTES) : 0;
   memcpy(hex, sec, HEX32);
-  if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, 32);
+  if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, SR_INVITE_SECRET_BYTES);
   sodium_memzero(hex, sizeof(hex));
   sodium_memzero(tmp, sizeof(tmp));
   if (rc) { /* not reached: sr_hex_is_hex checked both above */
@@ -75,7 +78,8 @@ bad:
   return SR_EINVITECODE;
 }
 
-int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[32], uint8_t *secret) {
+int sr_invite_parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES],
+                    uint8_t *secret) {
   return parse(code, address, acap, netkey, secret, NULL);
 }
 
@@ -84,14 +88,15 @@ const char *sr_invite_problem(const char *code) {
   return parse(code, NULL, 0, NULL, NULL, &why) == 0 ? NULL : why;
 }
 
-int sr_invite_format(const char *address, const uint8_t netkey[32], const uint8_t secret[32], char *out, size_t cap) {
+int sr_invite_format(const char *address, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                     const uint8_t secret[SR_INVITE_SECRET_BYTES], char *out, size_t cap) {
   char nk[HEX32 + 1], sec[HEX32 + 1], host[SR_NET_HOST_MAX];
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   uint16_t port;
   int n;
   if (!address || sr_net_address_parse(address, host, sizeof(host), &port, key) != 0) return SR_EINVITECODE;
-  sr_hex_encode(netkey, 32, nk);
-  sr_hex_encode(secret, 32, sec);
+  sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, nk);
+  sr_hex_encode(secret, SR_INVITE_SECRET_BYTES, sec);
   n = snprintf(out, cap, "%s%s:%s:%s", SR_INVITE_PREFIX, address, nk, sec);
   sodium_memzero(sec, sizeof(sec));
   return n > 0 && (size_t)n < cap ? 0 : SR_ETOOBIG;

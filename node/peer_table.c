@@ -12,7 +12,7 @@
 
 static known_t *known_find(sr_node_t *n, const uint8_t *key) {
   for (size_t i = 0; i < n->nknown; i++)
-    if (memcmp(n->known[i].rec.key, key, 32) == 0) return &n->known[i];
+    if (memcmp(n->known[i].rec.key, key, SR_KEY_BYTES) == 0) return &n->known[i];
   return NULL;
 }
 
@@ -60,11 +60,11 @@ static int known_make_room(sr_node_t *n) {
 static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
   known_t *k = known_find(n, key);
   if (!k) {
-    if (memcmp(key, n->pk, 32) == 0) return NULL;
+    if (memcmp(key, n->pk, SR_KEY_BYTES) == 0) return NULL;
     if (n->nknown == MAX_KNOWN && (!(flags & SR_PEER_GIVEN) || known_make_room(n) != 0)) return NULL;
     k = &n->known[n->nknown++];
     memset(k, 0, sizeof(*k));
-    memcpy(k->rec.key, key, 32);
+    memcpy(k->rec.key, key, SR_KEY_BYTES);
   }
   int rc = address ? sr_peer_addr_add(&k->rec, address) : 0;
   if (rc < 0) /* an index, or SR_EINVAL; the address itself stays out of the log */
@@ -90,7 +90,7 @@ static int learned_fits(sr_node_t *n, const uint8_t *source) {
   for (size_t i = 0; i < n->nknown; i++) {
     if (sr_peer_kept(&n->known[i].rec)) continue;
     learned++;
-    same += memcmp(n->known[i].rec.source, source, 32) == 0;
+    same += memcmp(n->known[i].rec.source, source, SR_KEY_BYTES) == 0;
   }
   return learned < SR_PEER_LEARNED_MAX && same < SR_PEER_LEARNED_PER_SOURCE;
 }
@@ -101,7 +101,7 @@ static known_t *known_learn(sr_node_t *n, const uint8_t *source, const uint8_t *
   known_t *k = known_add(n, key, address, SR_PEER_LEARNED);
   if (k) {
     k->rec.learned_ms = sr_node_now_ms();
-    memcpy(k->rec.source, source, 32);
+    memcpy(k->rec.source, source, SR_KEY_BYTES);
   }
   return k;
 }
@@ -156,11 +156,11 @@ static void backoff(sr_node_t *n, known_t *k, uint64_t now) {
 static void dial(sr_node_t *n, known_t *k) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   sr_net_conn_t *c;
   for (; k->next_addr < k->rec.naddrs; k->next_addr++) {
     const char *a = k->rec.addrs[k->next_addr].address;
-    if (sr_net_address_parse(a, host, sizeof(host), &port, key) != 0 || memcmp(key, k->rec.key, 32) != 0) {
+    if (sr_net_address_parse(a, host, sizeof(host), &port, key) != 0 || memcmp(key, k->rec.key, SR_KEY_BYTES) != 0) {
       sr_peer_addr_failed(&k->rec, k->next_addr);
       continue;
     }
@@ -227,7 +227,7 @@ static void wake_kept(sr_node_t *n, const uint8_t *except, uint64_t now) {
   for (size_t i = 0; i < n->nknown; i++) {
     known_t *k = &n->known[i];
     if (dial_class(&k->rec) > 1 || k->dialing || k->rec.next_attempt_ms <= now + TICK_MS ||
-        !memcmp(k->rec.key, except, 32) || sr_gossip_connected(n->g, k->rec.key))
+        !memcmp(k->rec.key, except, SR_KEY_BYTES) || sr_gossip_connected(n->g, k->rec.key))
       continue;
     k->rec.next_attempt_ms = now;
     woken++;
@@ -236,7 +236,7 @@ static void wake_kept(sr_node_t *n, const uint8_t *except, uint64_t now) {
     sr_node_log(n, "a session came up: dialing %zu unreachable peer%s again now", woken, woken == 1 ? "" : "s");
 }
 
-static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[32], int outbound) {
+static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int outbound) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
   uint64_t now = sr_node_now_ms();
@@ -278,7 +278,7 @@ static void dial_failed(sr_node_t *n, known_t *k, uint64_t now) {
   known_save(n, k);
 }
 
-static void h_session_down(void *ctx, const uint8_t key[32], int outbound, int reason) {
+static void h_session_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbound, int reason) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
   if (!k || n->stopping) return;
@@ -320,7 +320,7 @@ static size_t h_share_peers(void *ctx, const char **addrs, size_t max) {
   return k;
 }
 
-static void h_reachable(void *ctx, const uint8_t key[32], const char *address) {
+static void h_reachable(void *ctx, const uint8_t key[SR_KEY_BYTES], const char *address) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
   if (!k) { /* a new peer: its own word is the address to keep, its own source */
@@ -334,12 +334,13 @@ static void h_reachable(void *ctx, const uint8_t key[32], const char *address) {
 
 /* What a peers frame brings is taken only within the table's bounds, and
  * never for a key the table has: it adds no address to a known peer. */
-static void h_learned_peer(void *ctx, const uint8_t from[32], const char *address) {
+static void h_learned_peer(void *ctx, const uint8_t from[SR_KEY_BYTES], const char *address) {
   sr_node_t *n = ctx;
   char host[SR_NET_HOST_MAX];
   uint16_t port;
-  uint8_t key[32];
-  if (sr_net_address_parse(address, host, sizeof(host), &port, key) != 0 || memcmp(key, n->pk, 32) == 0) return;
+  uint8_t key[SR_KEY_BYTES];
+  if (sr_net_address_parse(address, host, sizeof(host), &port, key) != 0 || memcmp(key, n->pk, SR_KEY_BYTES) == 0)
+    return;
   if (known_find(n, key)) return;
   known_t *k = known_learn(n, from, key, address);
   if (k) known_save(n, k);
@@ -350,7 +351,7 @@ static void h_learned_peer(void *ctx, const uint8_t from[32], const char *addres
  * well this node knows key. A learned address alone makes no one known: it
  * takes a few sessions that ended well, else a stranger could enter its own
  * address and count as known. */
-static int h_classify(void *ctx, const uint8_t key[32]) {
+static int h_classify(void *ctx, const uint8_t key[SR_KEY_BYTES]) {
   sr_node_t *n = ctx;
   if (n->relay && sr_store_is_member(n->store, key) == 1) return SR_GOSSIP_MEMBER;
   if (sr_scope_has(&n->scope, key)) return SR_GOSSIP_FRIEND;
@@ -364,13 +365,13 @@ static int h_classify(void *ctx, const uint8_t key[32]) {
 int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err, size_t errlen) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   int rc = sr_net_address_parse(address, host, sizeof(host), &port, key);
   if (rc) {
     snprintf(err, errlen, "'%s' is not a seurone address (%s); `seurone address` prints one", address, sr_strerror(rc));
     return rc;
   }
-  if (memcmp(key, n->pk, 32) == 0) {
+  if (memcmp(key, n->pk, SR_KEY_BYTES) == 0) {
     snprintf(err, errlen, "that is this node's own address");
     return SR_EINVAL;
   }
@@ -409,7 +410,7 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
   return 0;
 }
 
-int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
+int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, json_t **out, char *err,
                         size_t errlen) {
   known_t *k = known_find(n, key);
   sr_peer_rec_t rec;
@@ -470,7 +471,7 @@ void sr_node_peers_load(sr_node_t *n) {
   if (sr_store_foreach_peer(n->store, load_peer, &la) != 0)
     sr_node_log(n, "could not read the peer table: %s", sr_store_errmsg(n->store));
   for (int i = 0; i < n->cfg.nbootstrap; i++) {
-    uint8_t key[32];
+    uint8_t key[SR_KEY_BYTES];
     char bh[SR_NET_HOST_MAX];
     uint16_t bp;
     if (sr_net_address_parse(n->cfg.bootstrap[i], bh, sizeof(bh), &bp, key) == 0 &&

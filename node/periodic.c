@@ -70,7 +70,7 @@ static int flow_prepare(sr_node_pub_t *p) {
 static void flow_done(sr_node_pub_t *p) {
   flowjob_t *j = (flowjob_t *)p;
   sr_node_t *n = p->n;
-  char hex[65];
+  char hex[SR_HEX_ID_LEN + 1];
   n->flowrep_busy = 0;
   if (j->skip) {
   } else if (p->rc) {

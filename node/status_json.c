@@ -11,8 +11,8 @@ json_t *sr_status_sessions_json(const sr_gossip_t *g) {
   if (!arr || (n && !s)) goto fail;
   n = sr_gossip_sessions(g, s, n); /* nothing runs in between: the same sessions */
   for (size_t i = 0; i < n; i++) {
-    char hex[65];
-    sr_hex_encode(s[i].key, 32, hex);
+    char hex[SR_HEX_KEY_LEN + 1];
+    sr_hex_encode(s[i].key, SR_KEY_BYTES, hex);
     json_array_append_new(
         arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", hex, "address", s[i].address, "direction",
                        s[i].outbound ? "outbound" : "inbound", "entries_in", (json_int_t)s[i].entries_in, "entries_out",
@@ -28,9 +28,9 @@ fail:
 }
 
 static json_t *pushsum_est_json(const sr_pushsum_est_t *e, int started) {
-  char hex[65];
+  char hex[SR_HEX_KEY_LEN + 1];
   if (!started) return json_null();
-  sr_hex_encode(e->leader, 32, hex);
+  sr_hex_encode(e->leader, SR_KEY_BYTES, hex);
   json_t *o =
       json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)e->epoch, "leader", hex, "rounds", (json_int_t)e->rounds);
   json_object_set_new(o, "size_estimate", e->valid ? json_real(e->size) : json_null());

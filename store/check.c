@@ -2,6 +2,7 @@
  * It trusts nothing derived: each entry is decoded and its signature checked
  * again, each log is walked link by link. */
 #include "store/store_internal.h"
+#include "core/key.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,8 +23,9 @@ static void problem(rep_t *r, const char *fmt, ...) {
   if (r->report) r->report(r->ctx, buf);
 }
 
-static const char *hex(const uint8_t *b, char out[2 * SR_ID_BYTES + 1]) {
-  sr_hex_encode(b, SR_ID_BYTES, out);
+/* An id or a key in hex, for the problems. */
+static const char *hex(const uint8_t *b, char out[2 * SR_KEY_LEN + 1]) {
+  sr_hex_encode(b, SR_KEY_LEN, out);
   return out;
 }
 
@@ -34,7 +36,7 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
   MDB_cursor *cur = NULL;
   MDB_val k, v, ev;
   MDB_stat s;
-  char h1[65], h2[65], why[160];
+  char h1[2 * SR_KEY_LEN + 1], h2[2 * SR_KEY_LEN + 1], why[160];
   size_t done = 0, total, linked = 0;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   if (rc) return rc;

@@ -159,24 +159,24 @@ int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
   if ((rc = sr_store_share_forest(st, &x->nodes, &x->n))) return rc;
   x->parent = malloc((x->n + 1) * sizeof(*x->parent));
   x->label = malloc((x->n + 1) * sizeof(*x->label));
-  x->keys = malloc((x->n + 1) * 32);
+  x->keys = malloc((x->n + 1) * SR_KEY_BYTES);
   if (!x->parent || !x->label || !x->keys) {
     sr_flowforest_free(x);
     return SR_ENOMEM;
   }
   size_t nk = 0;
-  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, 32);
-  if (has_self) memcpy(x->keys[nk++], x->self, 32);
-  qsort(x->keys, nk, 32, sr_key_cmp);
+  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, SR_KEY_BYTES);
+  if (has_self) memcpy(x->keys[nk++], x->self, SR_KEY_BYTES);
+  qsort(x->keys, nk, SR_KEY_BYTES, sr_key_cmp);
   size_t u = 0;
   for (size_t i = 0; i < nk; i++)
-    if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], 32)) memmove(x->keys[u++], x->keys[i], 32);
+    if (u == 0 || memcmp(x->keys[u - 1], x->keys[i], SR_KEY_BYTES)) memmove(x->keys[u++], x->keys[i], SR_KEY_BYTES);
   x->nkeys = (uint32_t)u;
   for (size_t i = 0; i < x->n; i++) {
     x->parent[i] = x->nodes[i].parent;
-    x->label[i] = (uint32_t)sr_key_find(x->keys, u, 32, x->nodes[i].author);
+    x->label[i] = (uint32_t)sr_key_find(x->keys, u, SR_KEY_BYTES, x->nodes[i].author);
   }
-  if (has_self) x->self_label = (uint32_t)sr_key_find(x->keys, u, 32, x->self);
+  if (has_self) x->self_label = (uint32_t)sr_key_find(x->keys, u, SR_KEY_BYTES, x->self);
   if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
     sr_flowforest_free(x);
     return rc;
@@ -190,7 +190,7 @@ int64_t sr_flowforest_reach(const sr_flowforest_t *x, const uint8_t *id, const u
   int64_t i = sr_flowforest_index(x, id);
   if (reshares) *reshares = i >= 0 ? sr_cascade_children(&x->f, (uint32_t)i) : 0;
   if (i >= 0) return sr_cascade_subtree_people(&x->f, x->label, (uint32_t)i, x->self_label);
-  return 1 + (x->self_label != SR_CASCADE_ROOT && memcmp(author, x->self, 32) != 0);
+  return 1 + (x->self_label != SR_CASCADE_ROOT && memcmp(author, x->self, SR_KEY_BYTES) != 0);
 }
 
 int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTES], sr_arrivals_t *a,
@@ -203,7 +203,7 @@ int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTE
   if (!tree_seen || !authors || !members) rc = SR_ENOMEM;
   for (size_t i = 0; i < x->n && !rc; i++) {
     const sr_share_node_t *n = &x->nodes[i];
-    if (!n->is_share || !n->has_project || memcmp(n->project, pid, 32)) continue;
+    if (!n->is_share || !n->has_project || memcmp(n->project, pid, SR_ID_BYTES)) continue;
     if ((rc = sr_arrivals_add(a, n->ts, n->flow.received_at, n->flow.hops, n->flow.source,
                               n->flow.source == SR_SRC_PEER)))
       break;
@@ -241,13 +241,13 @@ typedef struct {
 } pairs_t;
 
 static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
-  if (memcmp(from, to, 32) == 0) return 0; /* a person with themself is no edge */
+  if (memcmp(from, to, SR_KEY_BYTES) == 0) return 0; /* a person with themself is no edge */
   int rc = sr_grow((void **)&ps->p, &ps->cap, ps->n + 1, sizeof(*ps->p), 1024);
   if (rc) return rc;
   sr_flowpair_t *x = &ps->p[ps->n++];
-  int fwd = memcmp(from, to, 32) < 0;
-  memcpy(x->a, fwd ? from : to, 32);
-  memcpy(x->b, fwd ? to : from, 32);
+  int fwd = memcmp(from, to, SR_KEY_BYTES) < 0;
+  memcpy(x->a, fwd ? from : to, SR_KEY_BYTES);
+  memcpy(x->b, fwd ? to : from, SR_KEY_BYTES);
   x->ab = !contact && fwd;
   x->ba = !contact && !fwd;
   x->contact = contact;
@@ -258,19 +258,19 @@ static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst)
   return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
 }
 
-static const uint8_t zero32[32];
+static const uint8_t zero_key[SR_KEY_BYTES];
 
 static int pair_flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
   pairs_t *ps = ctx;
   (void)id;
-  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero32, 32) == 0) return 0;
+  if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero_key, SR_KEY_BYTES) == 0) return 0;
   return pair_add(ps, f->from, ps->self, 0);
 }
 
 static int cmp_pair_key(const void *x, const void *y) {
   const sr_flowpair_t *a = x, *b = y;
-  int c = memcmp(a->a, b->a, 32);
-  return c ? c : memcmp(a->b, b->b, 32);
+  int c = memcmp(a->a, b->a, SR_KEY_BYTES);
+  return c ? c : memcmp(a->b, b->b, SR_KEY_BYTES);
 }
 
 static int cmp_pair_flow(const void *x, const void *y) {
@@ -283,7 +283,7 @@ static int cmp_pair_flow(const void *x, const void *y) {
 int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
   size_t nn = 0;
   sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
-  uint8_t self[32];
+  uint8_t self[SR_KEY_BYTES];
   pairs_t ps = {0};
   *pairs = NULL;
   *n = 0;

@@ -31,11 +31,11 @@ SR_MUST_USE int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const
 typedef struct sr_flowforest {
   sr_share_node_t *nodes;
   size_t n;
-  uint32_t *parent, *label; /* label: index of the author in keys */
-  uint8_t (*keys)[32];      /* distinct authors (and self), sorted */
+  uint32_t *parent, *label;      /* label: index of the author in keys */
+  uint8_t (*keys)[SR_KEY_BYTES]; /* distinct authors (and self), sorted */
   uint32_t nkeys;
   uint32_t self_label; /* SR_CASCADE_ROOT when the node has no identity */
-  uint8_t self[32];
+  uint8_t self[SR_KEY_BYTES];
   sr_cascade_forest_t f;
 } sr_flowforest_t;
 
@@ -66,7 +66,7 @@ SR_MUST_USE int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pi
  * entries that first arrived here from the other), and whether a follow edge
  * joins them (`seurone flow edges`). */
 typedef struct sr_flowpair {
-  uint8_t a[32], b[32];
+  uint8_t a[SR_KEY_BYTES], b[SR_KEY_BYTES];
   uint64_t ab, ba;
   int contact;
 } sr_flowpair_t;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 typedef struct {
-  uint8_t (*keys)[32];
+  uint8_t (*keys)[SR_KEY_LEN]; /* a person key or a project id */
   uint8_t *kind;
   char **name;
   uint32_t n, cap;
@@ -23,12 +23,12 @@ typedef struct {
 static int add_node(nodes_t *ns, const uint8_t *key, uint8_t kind, const void *name, size_t name_len) {
   if (ns->n == ns->cap) {
     size_t ncap = sr_grow_cap(ns->cap, 1024);
-    if (!ncap || ncap > UINT32_MAX || sr_realloc_n((void **)&ns->keys, ncap, 32) ||
+    if (!ncap || ncap > UINT32_MAX || sr_realloc_n((void **)&ns->keys, ncap, SR_KEY_LEN) ||
         sr_realloc_n((void **)&ns->kind, ncap, 1) || sr_realloc_n((void **)&ns->name, ncap, sizeof(char *)))
       return SR_ENOMEM;
     ns->cap = (uint32_t)ncap;
   }
-  memcpy(ns->keys[ns->n], key, 32);
+  memcpy(ns->keys[ns->n], key, SR_KEY_LEN);
   ns->kind[ns->n] = kind;
   ns->name[ns->n] = NULL;
   if (name) {
@@ -60,7 +60,7 @@ static void index_run(const nodes_t *ns, uint32_t lo, uint32_t hi, idx_t *ix) {
 
 static int64_t find(const nodes_t *ns, const idx_t *ix, const uint8_t *key) {
   uint32_t b = (uint32_t)key[0] << 8 | key[1], lo = ix->at[b], hi = ix->at[b + 1];
-  int64_t at = lo < hi ? sr_key_find(ns->keys[lo], hi - lo, 32, key) : -1;
+  int64_t at = lo < hi ? sr_key_find(ns->keys[lo], hi - lo, SR_KEY_LEN, key) : -1;
   return at < 0 ? -1 : lo + at;
 }
 
@@ -80,7 +80,7 @@ static int add_edge(edges_t *es, uint32_t a, uint32_t b) {
   return 0;
 }
 
-#define EDGE_VAL 33 /* edges_out value: kind u8 || dst[32] (MDB_DUPFIXED) */
+#define EDGE_VAL (1 + SR_KEY_LEN) /* edges_out value: kind u8 || dst key or id (MDB_DUPFIXED) */
 
 int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   nodes_t ns = {0};
@@ -104,7 +104,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   if (view != SR_VIEW_PROJECTS) {
     mdb_cursor_open(txn, st->dbi[DB_PEOPLE], &cur);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-      if (k.mv_size != 32) continue;
+      if (k.mv_size != SR_KEY_BYTES) continue;
       int has = mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv) == 0;
       rc = add_node(&ns, k.mv_data, 0, has ? nv.mv_data : NULL, has ? nv.mv_size : 0);
     }
@@ -115,9 +115,10 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   if (view != SR_VIEW_CONTACT && !rc) {
     mdb_cursor_open(txn, st->dbi[DB_PROJECTS], &cur);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-      if (k.mv_size != 32) continue;
-      int has = v.mv_size >= 32;
-      rc = add_node(&ns, k.mv_data, 1, has ? (const char *)v.mv_data + 32 : NULL, has ? v.mv_size - 32 : 0);
+      if (k.mv_size != SR_ID_BYTES) continue;
+      int has = v.mv_size >= SR_KEY_BYTES; /* value: author || name */
+      rc = add_node(&ns, k.mv_data, 1, has ? (const char *)v.mv_data + SR_KEY_BYTES : NULL,
+                    has ? v.mv_size - SR_KEY_BYTES : 0);
     }
     mdb_cursor_close(cur);
     cur = NULL;
@@ -133,7 +134,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
     size_t nrun = 0, caprun = 0;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
-      if (k.mv_size != 32) continue;
+      if (k.mv_size != SR_KEY_BYTES) continue;
       int64_t a = view == SR_VIEW_PROJECTS ? 0 : find(&ns, pix, k.mv_data);
       if (a < 0) continue;
       nrun = 0;

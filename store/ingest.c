@@ -101,7 +101,7 @@ static int state_set(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *author
 
 /* What an appended entry changes in the graph. */
 static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c) {
-  uint8_t val[SR_KEY_BYTES + 256 * 64];
+  uint8_t val[SR_KEY_BYTES + SR_ENTRY_MAX]; /* a name is shorter than its entry */
   int rc;
 
   switch (c->type) {
@@ -363,7 +363,7 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   sr_ingest_stats_t stats;
   size_t len;
   int rc;
-  if ((rc = sr_head_read(txn, st, a->sk + 32, &h))) return rc; /* SR_ESTORE, text set */
+  if ((rc = sr_head_read(txn, st, a->sk + SR_SECRET_PK_OFFSET, &h))) return rc; /* SR_ESTORE, text set */
   if (h.forked) return SR_EFORKED;
   rc = sr_entry_create(a->sk, h.seq + 1, h.seq ? h.id : NULL, a->ts, a->type, a->content, a->content_len, a->buf,
                        sizeof(a->buf), &len, NULL);

@@ -293,7 +293,7 @@ int sr_store_get_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], char *nam
 }
 
 int sr_store_get_project_name(sr_store_t *st, const uint8_t id[SR_ID_BYTES], char *name, size_t cap, size_t *len) {
-  return name_in(st, DB_PROJECTS, id, SR_KEY_BYTES, name, cap, len); /* value: author[32] || name */
+  return name_in(st, DB_PROJECTS, id, SR_KEY_BYTES, name, cap, len); /* value: author || name */
 }
 
 typedef struct {

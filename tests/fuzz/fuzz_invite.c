@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char code[SR_INVITE_CODE_MAX + 64], address[SR_NET_ADDRESS_MAX], again[SR_INVITE_CODE_MAX + 64];
-  uint8_t netkey[32], secret[32];
+  uint8_t netkey[SR_NET_NETKEY_BYTES], secret[SR_INVITE_SECRET_BYTES];
   if (size >= sizeof(code)) return 0;
   memcpy(code, data, size);
   code[size] = '\0';
@@ -19,10 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rc == 0) {
     /* What it parsed formats to a code that parses to the same thing. */
     char address2[SR_NET_ADDRESS_MAX];
-    uint8_t netkey2[32], secret2[32];
+    uint8_t netkey2[SR_NET_NETKEY_BYTES], secret2[SR_INVITE_SECRET_BYTES];
     if (sr_invite_format(address, netkey, secret, again, sizeof(again)) != 0) abort();
     if (sr_invite_parse(again, address2, sizeof(address2), netkey2, secret2) != 0) abort();
-    if (strcmp(address, address2) || memcmp(netkey, netkey2, 32) || memcmp(secret, secret2, 32)) abort();
+    if (strcmp(address, address2) || memcmp(netkey, netkey2, SR_NET_NETKEY_BYTES) ||
+        memcmp(secret, secret2, SR_INVITE_SECRET_BYTES))
+      abort();
   }
   return 0;
 }

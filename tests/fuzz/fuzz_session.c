@@ -35,21 +35,23 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
-static uint8_t node_pk[32], node_sk[64], f_pk[32], f_sk[64], other_pk[32];
+#define DIR_MAX 64 /* "/tmp/fuzz_session.XXXXXX" */
+static char dir[DIR_MAX];
+static uint8_t node_pk[SR_KEY_BYTES], node_sk[SR_SECRET_BYTES], f_pk[SR_KEY_BYTES], f_sk[SR_SECRET_BYTES],
+    other_pk[SR_KEY_BYTES];
 
 /* The node's scope: itself and F (sorted, for scope_keys). */
-static uint8_t scope[2][32];
-static int h_in_scope(void *ctx, const uint8_t a[32]) {
+static uint8_t scope[2][SR_KEY_BYTES];
+static int h_in_scope(void *ctx, const uint8_t a[SR_KEY_BYTES]) {
   (void)ctx;
-  return !memcmp(a, scope[0], 32) || !memcmp(a, scope[1], 32);
+  return !memcmp(a, scope[0], SR_KEY_BYTES) || !memcmp(a, scope[1], SR_KEY_BYTES);
 }
-static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
+static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[SR_KEY_BYTES]) {
   (void)ctx;
-  *keys = (const uint8_t(*)[32])scope;
+  *keys = (const uint8_t(*)[SR_KEY_BYTES])scope;
   return 2;
 }
-static int h_may_share(void *ctx, const uint8_t peer[32]) { return h_in_scope(ctx, peer); }
+static int h_may_share(void *ctx, const uint8_t peer[SR_KEY_BYTES]) { return h_in_scope(ctx, peer); }
 static void h_log(void *ctx, const char *line) { (void)ctx, (void)line; }
 
 typedef struct client {
@@ -57,7 +59,7 @@ typedef struct client {
   int up, closed;
 } client_t;
 
-static void c_connected(sr_net_conn_t *c, const uint8_t pk[32]) {
+static void c_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
   (void)pk;
   ((client_t *)c->net->data)->up = 1;
 }
@@ -88,27 +90,27 @@ static void remove_dir(void) {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
-  uint8_t seed[32];
+  uint8_t seed[crypto_sign_SEEDBYTES];
   if (sodium_init() < 0) abort();
   memset(seed, 1, sizeof(seed));
   crypto_sign_seed_keypair(node_pk, node_sk, seed);
   memset(seed, 2, sizeof(seed));
   crypto_sign_seed_keypair(f_pk, f_sk, seed);
   memset(other_pk, 3, sizeof(other_pk));
-  int lt = memcmp(node_pk, f_pk, 32) < 0;
-  memcpy(scope[0], lt ? node_pk : f_pk, 32);
-  memcpy(scope[1], lt ? f_pk : node_pk, 32);
+  int lt = memcmp(node_pk, f_pk, SR_KEY_BYTES) < 0;
+  memcpy(scope[0], lt ? node_pk : f_pk, SR_KEY_BYTES);
+  memcpy(scope[1], lt ? f_pk : node_pk, SR_KEY_BYTES);
   snprintf(dir, sizeof(dir), "/tmp/fuzz_session.XXXXXX");
   if (!mkdtemp(dir)) abort();
   atexit(remove_dir);
   return 0;
 }
 
-static const uint8_t *who_key(uint8_t who, uint8_t rnd[32]) {
+static const uint8_t *who_key(uint8_t who, uint8_t rnd[SR_KEY_BYTES]) {
   if (who == 0) return f_pk;
   if (who == 1) return node_pk;
   if (who == 2) return other_pk;
-  randombytes_buf(rnd, 32);
+  randombytes_buf(rnd, SR_KEY_BYTES);
   return rnd;
 }
 
@@ -165,7 +167,7 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
     } else if (op == 0x03 && off < size) {
       size_t n = data[off++];
       sr_note_t notes[SR_FRAME_MAX_NOTES];
-      static uint8_t rnd[SR_FRAME_MAX_NOTES][32];
+      static uint8_t rnd[SR_FRAME_MAX_NOTES][SR_KEY_BYTES];
       size_t k = 0;
       while (k < n && k < SR_FRAME_MAX_NOTES && off + 3 <= size) {
         notes[k].author = who_key(data[off], rnd[k]);
@@ -175,7 +177,7 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
       }
       if (sr_frame_notes(&sb, notes, k) != 0) abort();
     } else if (op == 0x04 && off + 2 <= size) {
-      uint8_t rnd[32];
+      uint8_t rnd[SR_KEY_BYTES];
       if (sr_frame_have(&sb, who_key(data[off], rnd), data[off + 1]) != 0) abort();
       off += 2;
     } else if (op == 0x05) {
@@ -207,8 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sr_net_config_t sc;
   memset(&sc, 0, sizeof(sc));
   sr_net_netkey_default(sc.netkey);
-  memcpy(sc.pk, node_pk, 32);
-  memcpy(sc.sk, node_sk, 64);
+  memcpy(sc.pk, node_pk, SR_NET_KEY_BYTES);
+  memcpy(sc.sk, node_sk, SR_NET_SECRET_BYTES);
   sr_gossip_net_callbacks(&sc.cb);
   sc.cb.log = s_log;
   if (sr_net_init(&server, &loop, &sc) != 0) abort();
@@ -223,8 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sr_net_config_t cc;
   memset(&cc, 0, sizeof(cc));
   sr_net_netkey_default(cc.netkey);
-  memcpy(cc.pk, f_pk, 32);
-  memcpy(cc.sk, f_sk, 64);
+  memcpy(cc.pk, f_pk, SR_NET_KEY_BYTES);
+  memcpy(cc.sk, f_sk, SR_NET_SECRET_BYTES);
   cc.cb.connected = c_connected;
   cc.cb.message = c_message;
   cc.cb.closed = c_closed;

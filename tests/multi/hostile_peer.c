@@ -122,15 +122,15 @@ static size_t fhave;
 static int fbroken; /* frame stream undecodable: stop decoding */
 /* Authors the node told us about (notes) and sent entries of: what it reveals. */
 #define SEEN_MAX 256
-static uint8_t noted[SEEN_MAX][32], entried[SEEN_MAX][32];
+static uint8_t noted[SEEN_MAX][SR_KEY_BYTES], entried[SEEN_MAX][SR_KEY_BYTES];
 static unsigned long long entried_n[SEEN_MAX];
 static size_t nnoted, nentried;
 
-static size_t seen_slot(uint8_t (*set)[32], size_t *n, const uint8_t *a) {
+static size_t seen_slot(uint8_t (*set)[SR_KEY_BYTES], size_t *n, const uint8_t *a) {
   for (size_t i = 0; i < *n; i++)
-    if (!memcmp(set[i], a, 32)) return i;
+    if (!memcmp(set[i], a, SR_KEY_BYTES)) return i;
   if (*n == SEEN_MAX) return SEEN_MAX;
-  memcpy(set[*n], a, 32);
+  memcpy(set[*n], a, SR_KEY_BYTES);
   return (*n)++;
 }
 
@@ -166,7 +166,7 @@ static void decode_frames(void) {
                (int)f.agent_len, f.agent, f.relay);
       if (f.kind == SR_FRAME_NOTES)
         for (uint32_t k = 0; k < f.nnotes; k++) seen_slot(noted, &nnoted, f.notes[k].author);
-      uint8_t author[32];
+      uint8_t author[SR_KEY_BYTES];
       if (f.kind == SR_FRAME_ENTRY && sr_entry_peek_author(f.entry, f.entry_len, author) == 0) {
         size_t k = seen_slot(entried, &nentried, author);
         if (k < SEEN_MAX) entried_n[k]++;
@@ -309,8 +309,9 @@ typedef struct sess {
 } sess_t;
 
 /* One session with a fresh key: TCP, SHS, hello. 0, or an SR_E* code. */
-static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_pk[32], const uint8_t netkey[32]) {
-  uint8_t pk[32], sk[64], out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
+static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_pk[SR_KEY_BYTES],
+                     const uint8_t netkey[SR_NET_NETKEY_BYTES]) {
+  uint8_t pk[SR_KEY_BYTES], sk[SR_SECRET_BYTES], out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
   size_t olen = 0;
   sr_shs_t hs;
   int rc;
@@ -350,8 +351,8 @@ static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_
   return rc;
 }
 
-static int run_sessions(const char *host, const char *portstr, const uint8_t server_pk[32], const uint8_t netkey[32],
-                        int n, int wait_ms, int ping_ms) {
+static int run_sessions(const char *host, const char *portstr, const uint8_t server_pk[SR_KEY_BYTES],
+                        const uint8_t netkey[SR_NET_NETKEY_BYTES], int n, int wait_ms, int ping_ms) {
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
   sess_t *ss = calloc((size_t)n, sizeof *ss);
   int opened = 0, failed = 0, ended = 0, alive = 0;
@@ -402,7 +403,7 @@ static int run_sessions(const char *host, const char *portstr, const uint8_t ser
     if (now_ms() >= next_ping) {
       static const uint8_t ping[2] = {0x91, 0x08};
       for (int i = 0; i < n; i++) {
-        uint8_t box[64];
+        uint8_t box[SR_BOX_HEADER_BYTES + sizeof ping];
         size_t olen = 0;
         if (ss[i].fd < 0 || sr_box_writer_seal(&ss[i].w, ping, sizeof ping, box, sizeof box, &olen) != 0) continue;
         (void)send(ss[i].fd, box, olen, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -427,14 +428,14 @@ static int run_sessions(const char *host, const char *portstr, const uint8_t ser
 
 static int run_reconnect(const char *host, const char *portstr, int n) {
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-  uint8_t junk[64], buf[256];
+  uint8_t junk[SR_SHS_MSG1_BYTES], buf[256];
   int made = 0;
   double t0 = now_ms();
   if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
     fprintf(stderr, "hostile_peer: cannot resolve %s\n", host);
     return 2;
   }
-  memset(junk, 0x41, sizeof junk); /* 64 bytes: a whole msg1 that is not one (SR_EHSNETKEY) */
+  memset(junk, 0x41, sizeof junk); /* a whole msg1 that is not one (SR_EHSNETKEY) */
   for (int i = 0; i < n; i++) {
     int s = socket(res->ai_family, SOCK_STREAM, 0);
     if (s < 0) break;
@@ -541,7 +542,7 @@ int main(int argc, char **argv) {
 
   char host[SR_NET_HOST_MAX];
   uint16_t port;
-  uint8_t server_pk[32], netkey[32], pk[32], sk[64];
+  uint8_t server_pk[SR_KEY_BYTES], netkey[SR_NET_NETKEY_BYTES], pk[SR_KEY_BYTES], sk[SR_SECRET_BYTES];
   int rc = sr_net_address_parse(address, host, sizeof host, &port, server_pk);
   if (rc != 0) {
     fprintf(stderr, "hostile_peer: bad address %s: %s\n", address, sr_errname(rc));
@@ -568,8 +569,8 @@ int main(int argc, char **argv) {
     return run_sessions(host, ps, server_pk, netkey, (int)count, wait_ms, ping_ms);
   }
   if (key_seed) {
-    uint8_t ks[32];
-    if (strlen(key_seed) != 64 || sr_hex_decode(key_seed, ks, 32) != 0) {
+    uint8_t ks[crypto_sign_SEEDBYTES];
+    if (strlen(key_seed) != 2 * sizeof ks || sr_hex_decode(key_seed, ks, sizeof ks) != 0) {
       fprintf(stderr, "hostile_peer: bad --key-seed (64 hex digits)\n");
       return 2;
     }
@@ -577,8 +578,8 @@ int main(int argc, char **argv) {
   } else {
     crypto_sign_keypair(pk, sk);
   }
-  char pkhex[65];
-  sr_hex_encode(pk, 32, pkhex);
+  char pkhex[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(pk, SR_KEY_BYTES, pkhex);
   printf("hostile peer %s, mode %s\n", pkhex, MODE_NAMES[mode]);
 
   /* TCP connect. */
@@ -715,7 +716,7 @@ int main(int argc, char **argv) {
           unsigned long long f;
           for (f = 0; f < count && ok == 0; f++) {
             for (size_t k = 0; k < SR_FRAME_MAX_PEERS; k++) {
-              uint8_t key[32];
+              uint8_t key[SR_KEY_BYTES];
               for (size_t b = 0; b < sizeof key; b++) {
                 rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
                 key[b] = (uint8_t)(rng >> 24);
@@ -740,7 +741,7 @@ int main(int argc, char **argv) {
         case M_NOTES: {
           /* Notes for random authors, paced to --rate frames per second: what
          * the node keeps per session for them is what is being measured. */
-          static uint8_t authors[SR_FRAME_MAX_NOTES][32];
+          static uint8_t authors[SR_FRAME_MAX_NOTES][SR_KEY_BYTES];
           sr_note_t notes[SR_FRAME_MAX_NOTES];
           double start = now_ms(), end = start + (double)count * 1000.0;
           unsigned long long frames = 0;
@@ -759,7 +760,7 @@ int main(int argc, char **argv) {
               notes[k].eager = 1;
             }
             ok = sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
-            randombytes_buf(authors[0], 32);
+            randombytes_buf(authors[0], SR_KEY_BYTES);
             if (ok == 0) ok = sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
             if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
             msgpack_sbuffer_clear(&sb);
@@ -802,12 +803,12 @@ int main(int argc, char **argv) {
         }
         case M_ASK: {
           sr_note_t notes[SR_FRAME_MAX_NOTES];
-          static uint8_t authors[SR_FRAME_MAX_NOTES][32];
+          static uint8_t authors[SR_FRAME_MAX_NOTES][SR_KEY_BYTES];
           size_t n = 0;
           for (const char *q = ask; *q && n < SR_FRAME_MAX_NOTES;) {
-            char one[65];
+            char one[SR_HEX_KEY_LEN + 1];
             snprintf(one, sizeof one, "%.64s", q);
-            if (strlen(one) < 64 || sr_hex_decode(one, authors[n], 32) != 0) {
+            if (strlen(one) < SR_HEX_KEY_LEN || sr_hex_decode(one, authors[n], SR_KEY_BYTES) != 0) {
               fprintf(stderr, "hostile_peer: bad --ask (HEX[,HEX...])\n");
               return 2;
             }
@@ -815,7 +816,7 @@ int main(int argc, char **argv) {
             notes[n].seq = 0;
             notes[n].eager = 1;
             n++;
-            q += 64;
+            q += SR_HEX_KEY_LEN;
             if (*q == ',') q++;
           }
           ok = sr_frame_notes(&sb, notes, n);
@@ -867,14 +868,14 @@ int main(int argc, char **argv) {
     if (recv_kinds[k]) printf("%s\"%d\":%llu", first ? "" : ",", k, recv_kinds[k]), first = 0;
   printf("},\"noted\":[");
   for (size_t k = 0; k < nnoted; k++) {
-    char hx[65];
-    sr_hex_encode(noted[k], 32, hx);
+    char hx[SR_HEX_KEY_LEN + 1];
+    sr_hex_encode(noted[k], SR_KEY_BYTES, hx);
     printf("%s\"%s\"", k ? "," : "", hx);
   }
   printf("],\"entries\":{");
   for (size_t k = 0; k < nentried; k++) {
-    char hx[65];
-    sr_hex_encode(entried[k], 32, hx);
+    char hx[SR_HEX_KEY_LEN + 1];
+    sr_hex_encode(entried[k], SR_KEY_BYTES, hx);
     printf("%s\"%s\":%llu", k ? "," : "", hx, entried_n[k]);
   }
   printf("},\"closed\":%s,\"how\":", closed ? "true" : "false");

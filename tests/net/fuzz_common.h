@@ -17,8 +17,9 @@
 #define FZ_FLAG_GENUINE_SECOND 2 /* second message = genuine XOR input */
 #define FZ_FLAG_SHORT 4          /* feed one byte too few (length check) */
 
-static uint8_t fz_netkey[32], fz_cpk[32], fz_csk[64], fz_spk[32], fz_ssk[64];
-static uint8_t fz_cseed[32], fz_sseed[32];
+static uint8_t fz_netkey[SR_SHS_NETKEY_BYTES], fz_cpk[SR_SHS_PK_BYTES], fz_csk[SR_SHS_SK_BYTES],
+    fz_spk[SR_SHS_PK_BYTES], fz_ssk[SR_SHS_SK_BYTES];
+static uint8_t fz_cseed[SR_SHS_SEED_BYTES], fz_sseed[SR_SHS_SEED_BYTES];
 static uint8_t fz_msg1[SR_SHS_MSG_MAX], fz_msg2[SR_SHS_MSG_MAX], fz_msg3[SR_SHS_MSG_MAX], fz_msg4[SR_SHS_MSG_MAX];
 
 static void fz_die(const char *why) {
@@ -29,7 +30,7 @@ static void fz_die(const char *why) {
 /* Record one genuine handshake between the fixed client and server. */
 static void fz_init(void) {
   static int done;
-  uint8_t seed[32];
+  uint8_t seed[crypto_sign_SEEDBYTES];
   sr_shs_t c, s;
   size_t n;
   if (done) return;

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     goto cleanup;
   }
   if (!sr_shs_done(&c) || sr_shs_result(&c, &res)) fz_die("done");
-  if (memcmp(res.peer_pk, fz_spk, 32) != 0) fz_die("peer is not the dialled server");
+  if (memcmp(res.peer_pk, fz_spk, SR_SHS_PK_BYTES) != 0) fz_die("peer is not the dialled server");
   sodium_memzero(&res, sizeof res);
 cleanup:
   sr_shs_wipe(&c);

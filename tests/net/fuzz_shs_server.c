@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     goto cleanup;
   }
   if (n != SR_SHS_MSG4_BYTES || !sr_shs_done(&s) || sr_shs_result(&s, &res)) fz_die("done");
-  if (memcmp(res.peer_pk, fz_cpk, 32) != 0) fz_die("authenticated a client that is not the genuine one");
+  if (memcmp(res.peer_pk, fz_cpk, SR_SHS_PK_BYTES) != 0) fz_die("authenticated a client that is not the genuine one");
   sodium_memzero(&res, sizeof res);
 cleanup:
   sr_shs_wipe(&s);

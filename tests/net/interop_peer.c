@@ -81,14 +81,14 @@ int main(int argc, char **argv) {
   CHECK(uv_loop_init(&loop) == 0);
   CHECK(sr_net_init(&g_net, &loop, &cfg) == 0);
   if (server) {
-    char pkhex[65];
+    char pkhex[SR_HEX_KEY_LEN + 1];
     CHECK(sr_net_listen(&g_net, "127.0.0.1", 0) == 0);
-    tu_hex(cfg.pk, 32, pkhex);
+    tu_hex(cfg.pk, SR_NET_KEY_BYTES, pkhex);
     printf("LISTEN %d %s\n", sr_net_listen_port(&g_net), pkhex);
     fflush(stdout);
   } else {
-    uint8_t spk[32];
-    CHECK(tu_unhex(argv[4], spk, 32) == 0);
+    uint8_t spk[SR_NET_KEY_BYTES];
+    CHECK(tu_unhex(argv[4], spk, sizeof spk) == 0);
     uint64_t port;
     CHECK(sr_parse_u64(argv[3], 1, 65535, &port) == 0);
     CHECK(sr_net_dial(&g_net, argv[2], (uint16_t)port, spk, NULL, &conn) == 0);

@@ -7,13 +7,13 @@
 #define KEYHEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static void roundtrip(const char *host, uint16_t port) {
-  uint8_t pk[32], pk2[32];
+  uint8_t pk[SR_KEY_BYTES], pk2[SR_KEY_BYTES];
   char addr[SR_NET_ADDRESS_MAX], addr2[SR_NET_ADDRESS_MAX], h[SR_NET_HOST_MAX];
   uint16_t p;
-  for (int i = 0; i < 32; i++) pk[i] = (uint8_t)(i * 9 + 1);
+  for (size_t i = 0; i < SR_KEY_BYTES; i++) pk[i] = (uint8_t)(i * 9 + 1);
   CHECK(sr_net_address_format(host, port, pk, addr, sizeof addr) == 0);
   CHECK(sr_net_address_parse(addr, h, sizeof h, &p, pk2) == 0);
-  CHECK(strcmp(h, host) == 0 && p == port && memcmp(pk, pk2, 32) == 0);
+  CHECK(strcmp(h, host) == 0 && p == port && memcmp(pk, pk2, SR_KEY_BYTES) == 0);
   CHECK(sr_net_address_format(h, p, pk2, addr2, sizeof addr2) == 0);
   CHECK(strcmp(addr, addr2) == 0);
 }
@@ -21,13 +21,13 @@ static void roundtrip(const char *host, uint16_t port) {
 static int parse(const char *s) {
   char h[SR_NET_HOST_MAX];
   uint16_t p;
-  uint8_t pk[32];
+  uint8_t pk[SR_KEY_BYTES];
   return sr_net_address_parse(s, h, sizeof h, &p, pk);
 }
 
 int main(void) {
   char out[SR_NET_ADDRESS_MAX], h[SR_NET_HOST_MAX];
-  uint8_t pk[32], k[32];
+  uint8_t pk[SR_KEY_BYTES], k[SR_KEY_BYTES];
   uint16_t port;
 
   roundtrip("127.0.0.1", 8008);
@@ -35,11 +35,11 @@ int main(void) {
   roundtrip("fe80::1:2", 65535);
   roundtrip("relay.example.org", 443);
 
-  CHECK(tu_unhex(KEYHEX, pk, 32) == 0);
+  CHECK(tu_unhex(KEYHEX, pk, SR_KEY_BYTES) == 0);
   CHECK(sr_net_address_format("::1", 8008, pk, out, sizeof out) == 0);
   CHECK(strcmp(out, "seurone://[::1]:8008/" KEYHEX) == 0);
   CHECK(sr_net_address_parse("seurone://10.0.0.7:9/" KEYHEX, h, sizeof h, &port, k) == 0);
-  CHECK(strcmp(h, "10.0.0.7") == 0 && port == 9 && memcmp(k, pk, 32) == 0);
+  CHECK(strcmp(h, "10.0.0.7") == 0 && port == 9 && memcmp(k, pk, SR_KEY_BYTES) == 0);
   CHECK(sr_net_address_format("::1", 8008, pk, out, 20) == SR_ETOOBIG);
   CHECK(sr_net_address_format("", 8008, pk, out, sizeof out) == SR_EADDRHOST);
   CHECK(sr_net_address_format("a b", 8008, pk, out, sizeof out) == SR_EADDRHOST);
@@ -88,7 +88,7 @@ int main(void) {
     sr_net_netkey_format(k, hex);
     CHECK(strcmp(hex, "894171733106407826eea36a97fe986070c395a6d2a91e4880f00ac3f60f8d0c") == 0);
     CHECK(sr_net_netkey_parse("894171733106407826EEA36A97FE986070C395A6D2A91E4880F00AC3F60F8D0C", pk) == 0);
-    CHECK(memcmp(pk, k, 32) == 0);
+    CHECK(memcmp(pk, k, SR_KEY_BYTES) == 0);
     CHECK(sr_net_netkey_parse("8941", pk) == SR_ENETKEY);
     CHECK(sr_net_netkey_parse("z94171733106407826eea36a97fe986070c395a6d2a91e4880f00ac3f60f8d0c", pk) == SR_ENETKEY);
   }

@@ -34,11 +34,11 @@
 #define WATCHDOG_MS 10000
 
 typedef struct {
-  uint8_t pk[32], sk[64];
+  uint8_t pk[SR_NET_KEY_BYTES], sk[SR_NET_SECRET_BYTES];
 } keypair_t;
 
 static uv_loop_t loop;
-static uint8_t netkey[32];
+static uint8_t netkey[SR_NET_NETKEY_BYTES];
 static keypair_t alice, bob, mallory; /* alice dials, bob listens */
 static sr_net_t srv, cli;
 static char listen_host[16] = "127.0.0.1";
@@ -51,9 +51,10 @@ static int quiet_log; /* a flood: do not echo the lines (counted all the same) *
 
 /* server-side observations */
 static int srv_connected, srv_closed, srv_closed_reason;
-static uint8_t srv_peer[32];
+static uint8_t srv_peer[SR_NET_KEY_BYTES];
 static size_t srv_rx;
-static uint8_t srv_first_msg[64];
+#define FIRST_MSG_MAX 64 /* the first message the server got, when it is that short */
+static uint8_t srv_first_msg[FIRST_MSG_MAX];
 static size_t srv_first_len;
 
 /* good-peer (client) observations */
@@ -96,7 +97,7 @@ static int count_log(const char *a, const char *b) {
 static void srv_on_connected(sr_net_conn_t *c, const uint8_t *pk) {
   (void)c;
   srv_connected++;
-  memcpy(srv_peer, pk, 32);
+  memcpy(srv_peer, pk, SR_NET_KEY_BYTES);
 }
 
 /* close_here: the listener closes at the first message, without a goodbye:
@@ -131,7 +132,7 @@ static void cli_on_connected(sr_net_conn_t *c, const uint8_t *pk) {
   uint8_t *msg = malloc(back_pressure_mode ? (1 << 20) : ECHO_BYTES);
   size_t len = back_pressure_mode ? (1 << 20) : ECHO_BYTES;
   CHECK(msg);
-  CHECK(memcmp(pk, bob.pk, 32) == 0);
+  CHECK(memcmp(pk, bob.pk, SR_NET_KEY_BYTES) == 0);
   cli_connected++;
   for (size_t i = 0; i < len; i++) msg[i] = (uint8_t)(i * 13 + 5);
   CHECK(sr_net_conn_write(c, msg, len) == 0);
@@ -231,7 +232,7 @@ static void *attacker_main(void *arg) {
 }
 
 static void attack_wrong_netkey(void) {
-  uint8_t other[32], out[SR_SHS_MSG_MAX];
+  uint8_t other[SR_SHS_NETKEY_BYTES], out[SR_SHS_MSG_MAX];
   size_t n;
   sr_shs_t hs;
   int fd = raw_connect();
@@ -496,8 +497,8 @@ static void setup(int ipv6) {
   port = sr_net_listen_port(&srv);
   CHECK(port > 0);
 
-  memcpy(cfg.pk, alice.pk, 32);
-  memcpy(cfg.sk, alice.sk, 64);
+  memcpy(cfg.pk, alice.pk, SR_NET_KEY_BYTES);
+  memcpy(cfg.sk, alice.sk, SR_NET_SECRET_BYTES);
   cfg.cb.connected = cli_on_connected;
   cfg.cb.message = cli_on_message;
   cfg.cb.drained = cli_on_drained;
@@ -527,7 +528,7 @@ static void good_peer(void) {
   CHECK(c && c->data == &cli && c->outbound);
   run_until(pred_good_peer);
   CHECK(cli_connected == 1 && srv_connected == 1);
-  CHECK(memcmp(srv_peer, alice.pk, 32) == 0);
+  CHECK(memcmp(srv_peer, alice.pk, SR_NET_KEY_BYTES) == 0);
   CHECK(cli_closed_reason == 0 && srv_closed_reason == 0);
   if (back_pressure_mode) {
     CHECK(srv_rx == (1u << 20));

@@ -10,10 +10,10 @@
 #include "tests/net/test_util.h"
 
 typedef struct {
-  uint8_t pk[32], sk[64];
+  uint8_t pk[SR_SHS_PK_BYTES], sk[SR_SHS_SK_BYTES];
 } keypair_t;
 
-static uint8_t netkey[32], other_netkey[32];
+static uint8_t netkey[SR_SHS_NETKEY_BYTES], other_netkey[SR_SHS_NETKEY_BYTES];
 static keypair_t alice, bob; /* alice: client, bob: server */
 
 /* Run a handshake in memory; returns the first error (client or server), with
@@ -52,10 +52,12 @@ static void test_handshake_ok(void) {
   sr_shs_result_t cr, sr;
   char who;
   CHECK(run_hs(netkey, netkey, bob.pk, &cr, &sr, &who) == 0);
-  CHECK(memcmp(cr.enc_key, sr.dec_key, 32) == 0 && memcmp(cr.enc_nonce, sr.dec_nonce, 24) == 0);
-  CHECK(memcmp(cr.dec_key, sr.enc_key, 32) == 0 && memcmp(cr.dec_nonce, sr.enc_nonce, 24) == 0);
-  CHECK(memcmp(cr.enc_key, cr.dec_key, 32) != 0);
-  CHECK(memcmp(cr.peer_pk, bob.pk, 32) == 0 && memcmp(sr.peer_pk, alice.pk, 32) == 0);
+  CHECK(memcmp(cr.enc_key, sr.dec_key, SR_SHS_KEY_BYTES) == 0 &&
+        memcmp(cr.enc_nonce, sr.dec_nonce, SR_SHS_NONCE_BYTES) == 0);
+  CHECK(memcmp(cr.dec_key, sr.enc_key, SR_SHS_KEY_BYTES) == 0 &&
+        memcmp(cr.dec_nonce, sr.enc_nonce, SR_SHS_NONCE_BYTES) == 0);
+  CHECK(memcmp(cr.enc_key, cr.dec_key, SR_SHS_KEY_BYTES) != 0);
+  CHECK(memcmp(cr.peer_pk, bob.pk, SR_SHS_PK_BYTES) == 0 && memcmp(sr.peer_pk, alice.pk, SR_SHS_PK_BYTES) == 0);
 }
 
 static void test_handshake_rejects(void) {
@@ -69,7 +71,7 @@ static void test_handshake_rejects(void) {
   CHECK(run_hs(netkey, netkey, mallory.pk, &cr, &sr, &who) == SR_EHSCLIENTAUTH && who == 's');
   /* client dialling a key that is no usable point (a typo'd key in an address):
    * the client's own fault, named as a wrong key, not as the server's weak key */
-  static const uint8_t no_point[32] = {0};
+  static const uint8_t no_point[SR_SHS_PK_BYTES] = {0};
   CHECK(run_hs(netkey, netkey, no_point, &cr, &sr, &who) == SR_EHSWRONGKEY && who == 'c');
 }
 
@@ -80,11 +82,11 @@ static void test_handshake_state_and_weak_keys(void) {
   sr_shs_result_t r;
   /* a low-order point with a valid HMAC: only a network member can send it,
    * and scalarmult must refuse it */
-  static const uint8_t low_order[32] = {0}; /* the all-zero point has order 1..4 */
+  static const uint8_t low_order[SR_SHS_EPH_BYTES] = {0}; /* the all-zero point has order 1..4 */
   CHECK(sr_shs_server_init(&s, netkey, bob.pk, bob.sk, NULL) == 0);
   CHECK(sr_shs_start(&s, out, &n) == 0);
-  CHECK(crypto_auth(msg, low_order, 32, netkey) == 0);
-  memcpy(msg + 32, low_order, 32);
+  CHECK(crypto_auth(msg, low_order, SR_SHS_EPH_BYTES, netkey) == 0);
+  memcpy(msg + crypto_auth_BYTES, low_order, SR_SHS_EPH_BYTES);
   CHECK(sr_shs_recv(&s, msg, SR_SHS_MSG1_BYTES, out, &n) == SR_EHSWEAKKEY && n == 0);
   CHECK(sr_shs_recv(&s, msg, SR_SHS_MSG1_BYTES, out, &n) == SR_EHSSTATE); /* terminal */
   CHECK(sr_shs_result(&s, &r) == SR_EHSSTATE);
@@ -101,13 +103,13 @@ static void test_handshake_state_and_weak_keys(void) {
   /* a client refuses a msg2 on another network */
   CHECK(sr_shs_client_init(&c, netkey, alice.pk, alice.sk, bob.pk, NULL) == 0);
   CHECK(sr_shs_start(&c, out, &n) == 0);
-  CHECK(crypto_auth(msg, out + 32, 32, other_netkey) == 0);
-  memcpy(msg + 32, out + 32, 32);
+  CHECK(crypto_auth(msg, out + crypto_auth_BYTES, SR_SHS_EPH_BYTES, other_netkey) == 0);
+  memcpy(msg + crypto_auth_BYTES, out + crypto_auth_BYTES, SR_SHS_EPH_BYTES);
   CHECK(sr_shs_recv(&c, msg, SR_SHS_MSG2_BYTES, out, &n) == SR_EHSSERVERKEY);
   sr_shs_wipe(&c);
   /* a seeded ephemeral key is deterministic (tests/fuzzing only) */
   {
-    uint8_t seed[32] = {7}, a[SR_SHS_MSG_MAX], b[SR_SHS_MSG_MAX];
+    uint8_t seed[SR_SHS_SEED_BYTES] = {7}, a[SR_SHS_MSG_MAX], b[SR_SHS_MSG_MAX];
     CHECK(sr_shs_client_init(&c, netkey, alice.pk, alice.sk, bob.pk, seed) == 0);
     CHECK(sr_shs_start(&c, a, &n) == 0);
     sr_shs_wipe(&c);
@@ -119,20 +121,20 @@ static void test_handshake_state_and_weak_keys(void) {
 }
 
 static void test_nonce_increment(void) {
-  uint8_t n[24];
-  memset(n, 0, 24);
+  uint8_t n[SR_BOX_NONCE_BYTES];
+  memset(n, 0, SR_BOX_NONCE_BYTES);
   n[23] = 0xff;
   n[22] = 0xff;
   sr_box_nonce_increment(n);
   CHECK(n[23] == 0 && n[22] == 0 && n[21] == 1);
-  memset(n, 0xff, 24);
+  memset(n, 0xff, SR_BOX_NONCE_BYTES);
   sr_box_nonce_increment(n);
-  for (int i = 0; i < 24; i++) CHECK(n[i] == 0);
+  for (int i = 0; i < SR_BOX_NONCE_BYTES; i++) CHECK(n[i] == 0);
 }
 
 /* Seal msgs, then decode the stream fed in chunks of `step` bytes. */
 static void roundtrip(const size_t *sizes, size_t count, size_t step) {
-  uint8_t key[32], nonce[24];
+  uint8_t key[SR_BOX_KEY_BYTES], nonce[SR_BOX_NONCE_BYTES];
   sr_box_writer_t w;
   sr_box_reader_t r;
   size_t total = 0, wire_len = 0, got = 0;
@@ -143,8 +145,8 @@ static void roundtrip(const size_t *sizes, size_t count, size_t step) {
   wire = malloc(sr_box_sealed_size(total) + 64 * count + SR_BOX_GOODBYE_BYTES);
   CHECK(plain && back && wire);
   randombytes_buf(plain, total);
-  randombytes_buf(key, 32);
-  randombytes_buf(nonce, 24);
+  randombytes_buf(key, SR_BOX_KEY_BYTES);
+  randombytes_buf(nonce, SR_BOX_NONCE_BYTES);
   CHECK(sr_box_writer_init(&w, key, nonce) == 0);
   for (size_t i = 0, off = 0; i < count; off += sizes[i], i++) {
     size_t n;
@@ -211,12 +213,12 @@ static int feed_all(sr_box_reader_t *r, const uint8_t *wire, size_t len, int *ms
 }
 
 static void test_box_errors(void) {
-  uint8_t key[32], nonce[24], wire[128], bad[160];
+  uint8_t key[SR_BOX_KEY_BYTES], nonce[SR_BOX_NONCE_BYTES], wire[128], bad[160];
   size_t len;
   sr_box_reader_t r;
   int msgs;
-  randombytes_buf(key, 32);
-  randombytes_buf(nonce, 24);
+  randombytes_buf(key, SR_BOX_KEY_BYTES);
+  randombytes_buf(nonce, SR_BOX_NONCE_BYTES);
   len = small_stream(key, nonce, wire);
 
   /* flipped bit in the header, then in the body */
@@ -273,8 +275,8 @@ static void test_box_errors(void) {
 
 int main(void) {
   CHECK(sodium_init() >= 0);
-  randombytes_buf(netkey, 32);
-  randombytes_buf(other_netkey, 32);
+  randombytes_buf(netkey, SR_SHS_NETKEY_BYTES);
+  randombytes_buf(other_netkey, SR_SHS_NETKEY_BYTES);
   crypto_sign_keypair(alice.pk, alice.sk);
   crypto_sign_keypair(bob.pk, bob.sk);
   test_handshake_ok();

@@ -61,7 +61,7 @@ static void build_about(void) {
 static void build_contact(void) {
   t_buf_t w;
   sr_content_t c;
-  uint8_t who[32];
+  uint8_t who[SR_KEY_BYTES];
   memset(who, 0xab, sizeof(who));
   static const char *const names[] = {NULL, "follow", "unfollow", "block"};
   for (int s = SR_FOLLOW; s <= SR_BLOCK; s++) {
@@ -70,7 +70,7 @@ static void build_contact(void) {
     same_and_parses(&w, "contact", &c);
     T_EQ(c.type, SR_CT_CONTACT);
     T_EQ(c.state, s);
-    T_CHECK(memcmp(c.who, who, 32) == 0);
+    T_CHECK(memcmp(c.who, who, SR_KEY_BYTES) == 0);
     t_buf_free(&w);
   }
   T_EQ(sr_content_contact(who, 0, out, sizeof(out), &len), SR_EINVAL);
@@ -109,7 +109,7 @@ static void build_project(void) {
 static void build_membership(void) {
   t_buf_t w;
   sr_content_t c;
-  uint8_t project[32];
+  uint8_t project[SR_ID_BYTES];
   memset(project, 0x17, sizeof(project));
   static const char *const names[] = {NULL, "member", "supporter", "left"};
   for (int r = SR_MEMBER; r <= SR_LEFT; r++) {
@@ -119,7 +119,7 @@ static void build_membership(void) {
     T_EQ(c.type, SR_CT_MEMBERSHIP);
     T_EQ(c.state, r);
     T_EQ(c.has_project, 1);
-    T_CHECK(memcmp(c.project, project, 32) == 0);
+    T_CHECK(memcmp(c.project, project, SR_ID_BYTES) == 0);
     t_buf_free(&w);
   }
   T_EQ(sr_content_membership(project, 9, out, sizeof(out), &len), SR_EINVAL);
@@ -129,7 +129,7 @@ static void build_membership(void) {
 static void build_share(void) {
   t_buf_t w;
   sr_content_t c;
-  uint8_t project[32], reshare[32];
+  uint8_t project[SR_ID_BYTES], reshare[SR_ID_BYTES];
   memset(project, 0x21, sizeof(project));
   memset(reshare, 0x42, sizeof(reshare));
   T_OK(sr_content_share("hello", NULL, project, reshare, out, sizeof(out), &len));
@@ -138,7 +138,7 @@ static void build_share(void) {
   T_EQ(c.type, SR_CT_SHARE);
   T_EQ(c.has_project, 1);
   T_EQ(c.has_reshare, 1);
-  T_CHECK(memcmp(c.reshare, reshare, 32) == 0);
+  T_CHECK(memcmp(c.reshare, reshare, SR_ID_BYTES) == 0);
   t_buf_free(&w);
   T_OK(sr_content_share(NULL, "https://example.org", NULL, NULL, out, sizeof(out), &len));
   t_buf_init(&w);

@@ -41,7 +41,7 @@ static void entry_roundtrip_fields_and_id(void) {
   T_EQ(d.body[1], 0x01);
   T_EQ(d.body[2], 0xc4);
   T_EQ(d.body[3], 32);
-  T_MEMEQ(d.body + 4, alice.pk, 32);
+  T_MEMEQ(d.body + 4, alice.pk, SR_KEY_BYTES);
   T_EQ(d.body[36], 0x01);
   T_EQ(d.body[37], 0xc0);
   /* the outer layer is [bin body, bin 64 sig] */
@@ -324,7 +324,7 @@ static void entry_shape_errors(void) {
   t_buf_init(&b);
   t_mp_array(&b, 6);
   t_mp_uint(&b, 1);
-  t_mp_bin(&b, alice.pk, 32);
+  t_mp_bin(&b, alice.pk, SR_KEY_BYTES);
   t_mp_uint(&b, 1);
   t_mp_raw(&b, "\xc0", 1);
   t_mp_uint(&b, TS);
@@ -352,7 +352,7 @@ static void entry_shape_errors(void) {
   t_buf_init(&b);
   t_mp_array(&b, 7);
   t_mp_uint(&b, 1);
-  t_mp_bin(&b, alice.pk, 32);
+  t_mp_bin(&b, alice.pk, SR_KEY_BYTES);
   t_mp_raw(&b, "\xcc\x01\xc0", 3);
   t_mp_uint(&b, TS);
   t_mp_str(&b, "about");
@@ -555,7 +555,7 @@ static void content_invalid_each_kind(void) {
   t_buf_init(&c);
   t_mp_map(&c, 1);
   t_mp_str(&c, "who");
-  t_mp_bin(&c, bob.pk, 32);
+  t_mp_bin(&c, bob.pk, SR_KEY_BYTES);
   BAD("contact", &c, "state");
   t_buf_init(&c);
   t_mp_map(&c, 2);
@@ -587,7 +587,7 @@ static void content_invalid_each_kind(void) {
   t_mp_str(&c, "state");
   t_mp_uint(&c, 1);
   t_mp_str(&c, "who");
-  t_mp_bin(&c, bob.pk, 32);
+  t_mp_bin(&c, bob.pk, SR_KEY_BYTES);
   BAD("contact", &c, "contact.state");
 
   /* project */
@@ -638,7 +638,7 @@ static void content_invalid_each_kind(void) {
   t_buf_init(&c);
   t_mp_map(&c, 1);
   t_mp_str(&c, "project");
-  t_mp_bin(&c, pid, 32);
+  t_mp_bin(&c, pid, SR_ID_BYTES);
   BAD("membership", &c, "role");
   t_buf_init(&c);
   t_mp_map(&c, 2);

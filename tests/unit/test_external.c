@@ -17,12 +17,13 @@
 
 #define NOW 1800000000000ull /* after every good ts, before year 2100 */
 
+#define TYPE_TEXT_MAX 64
 typedef struct {
   uint8_t *raw;
   size_t len;
   uint8_t id[SR_ID_BYTES], author[SR_KEY_BYTES];
   uint64_t seq;
-  char type[64];
+  char type[TYPE_TEXT_MAX]; /* as the vector file gives it, valid or not */
   int expect;
   char reason[160];
 } row_t;

@@ -90,8 +90,8 @@ static void roundtrip_and_canonical(void) {
 
 /* ---- schema: mutate a valid report's object tree, re-encode canonically ---- */
 
-static const uint8_t KEY32[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
-                                  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t KEY32[SR_KEY_BYTES] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 typedef struct {
   msgpack_object_kv kv[12];
@@ -110,7 +110,7 @@ static msgpack_object *val_of(tree_t *t, const char *key) {
 static void set_bin32(msgpack_object *o) {
   o->type = MSGPACK_OBJECT_BIN;
   o->via.bin.ptr = (const char *)KEY32;
-  o->via.bin.size = 32;
+  o->via.bin.size = SR_KEY_BYTES;
 }
 
 static void set_str(msgpack_object *o, const char *s) {
@@ -541,7 +541,7 @@ static void store_scan(void) {
   uint64_t end = 1;
   T_OK(sr_store_flow_last_end(st, me.pk, &end));
   T_EQ(end, 0);
-  uint8_t id[32];
+  uint8_t id[SR_ID_BYTES];
   uint64_t seq;
   char why[200];
   for (int k = 0; k < 2; k++) {
@@ -595,6 +595,7 @@ static int load_cfg(const char *dir, const char *text, sr_config_t *cfg, char *e
   return sr_config_load(dir, cfg, err, errlen);
 }
 
+#define CFG_LINE_MAX 64 /* one "key = value" line of the tests below */
 static void config_keys(void) {
   char dir[256], err[700];
   sr_config_t cfg;
@@ -625,7 +626,7 @@ static void config_keys(void) {
   T_EQ(cfg.flow_epsilon_milli, 1);
   const char *bad_eps[] = {"0", "0.0", "10.001", "11", "-1", "1e1", "inf", "nan", "1.", ".5", "1.0005", "abc"};
   for (size_t i = 0; i < sizeof(bad_eps) / sizeof(bad_eps[0]); i++) {
-    char text[64];
+    char text[CFG_LINE_MAX];
     snprintf(text, sizeof(text), "flow_epsilon = %s\n", bad_eps[i]);
     T_EQ(load_cfg(dir, text, &cfg, err, sizeof(err)), SR_EINVAL);
     T_HAS(err, "flow_epsilon must be");

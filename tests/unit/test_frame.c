@@ -5,10 +5,10 @@
 static void roundtrip_every_kind(void) {
   msgpack_sbuffer sb;
   sr_frame_t *f = malloc(sizeof(*f));
-  uint8_t a[32], b[32], secret[32];
-  memset(a, 0xaa, 32);
-  memset(b, 0xbb, 32);
-  memset(secret, 0x55, 32);
+  uint8_t a[SR_KEY_BYTES], b[SR_KEY_BYTES], secret[SR_FRAME_SECRET_BYTES];
+  memset(a, 0xaa, sizeof a);
+  memset(b, 0xbb, sizeof b);
+  memset(secret, 0x55, sizeof secret);
   sr_note_t notes[2] = {{a, 3, 1}, {b, 0, 0}};
   const char *addrs[] = {"seurone://127.0.0.1:8708/00", "seurone://[::1]:9/11"};
 
@@ -37,7 +37,7 @@ static void roundtrip_every_kind(void) {
         break;
       case SR_FRAME_NOTES:
         T_EQ(f->nnotes, 2);
-        T_MEMEQ(f->notes[0].author, a, 32);
+        T_MEMEQ(f->notes[0].author, a, SR_KEY_BYTES);
         T_EQ(f->notes[0].seq, 3);
         T_EQ(f->notes[0].eager, 1);
         T_EQ(f->notes[1].eager, 0);
@@ -54,7 +54,7 @@ static void roundtrip_every_kind(void) {
         T_EQ(f->addr_lens[1], strlen(addrs[1]));
         break;
       case SR_FRAME_INVITE:
-        T_MEMEQ(f->secret, secret, 32);
+        T_MEMEQ(f->secret, secret, SR_FRAME_SECRET_BYTES);
         break;
       case SR_FRAME_INVITE_REPLY:
         T_EQ(f->ok, 0);
@@ -123,7 +123,7 @@ static void incomplete_oversized_and_bad(void) {
   T_EQ(sr_frame_decode(shorthello, sizeof(shorthello), f), SR_EFRAME);
   uint8_t badnote[40] = {0x92, 0x02, 0x91, 0x93, 0xc4, 31};
   badnote[6 + 31] = 0x00;
-  badnote[6 + 32] = 0xc3;
+  badnote[6 + 31 + 1] = 0xc3;
   T_EQ(sr_frame_decode(badnote, 6 + 33, f), SR_EFRAME);
   const uint8_t scalar[] = {0x05};
   T_EQ(sr_frame_decode(scalar, 1, f), SR_EFRAME);
@@ -164,17 +164,17 @@ static void extended_frames(void) {
   notes[k++] = 0x92;
   notes[k++] = 0x94;
   notes[k++] = 0xc4;
-  notes[k++] = 32;
-  memset(notes + k, 0xaa, 32);
-  k += 32;
+  notes[k++] = SR_KEY_BYTES;
+  memset(notes + k, 0xaa, SR_KEY_BYTES);
+  k += SR_KEY_BYTES;
   notes[k++] = 0x05;
   notes[k++] = 0xc3;
   notes[k++] = 0x09;
   notes[k++] = 0x93;
   notes[k++] = 0xc4;
-  notes[k++] = 32;
-  memset(notes + k, 0xbb, 32);
-  k += 32;
+  notes[k++] = SR_KEY_BYTES;
+  memset(notes + k, 0xbb, SR_KEY_BYTES);
+  k += SR_KEY_BYTES;
   notes[k++] = 0x00;
   notes[k++] = 0xc2;
   T_OK(sr_frame_decode(notes, k, f));
@@ -189,8 +189,8 @@ static void extended_frames(void) {
   T_EQ(sr_frame_decode(hello3, sizeof(hello3), f), SR_EFRAME);
   const uint8_t entry2[] = {0x92, 0x03, 0xc4, 0x02, 0x01, 0x02};
   T_EQ(sr_frame_decode(entry2, sizeof(entry2), f), SR_EFRAME);
-  uint8_t have2[4 + 32] = {0x92, 0x04, 0xc4, 32};
-  T_EQ(sr_frame_decode(have2, 4 + 32, f), SR_EFRAME);
+  uint8_t have2[4 + SR_KEY_BYTES] = {0x92, 0x04, 0xc4, SR_KEY_BYTES};
+  T_EQ(sr_frame_decode(have2, 4 + SR_KEY_BYTES, f), SR_EFRAME);
   /* and an extra field that is itself malformed is not canonical: refused */
   const uint8_t ping_bad[] = {0x92, 0x08, 0xcc, 0x01};
   T_EQ(sr_frame_decode(ping_bad, sizeof(ping_bad), f), SR_ENONSHORT);

@@ -4,11 +4,12 @@
 #include "core/loglimit.h"
 #include "tests/unit/t.h"
 
-static char out[64][700];
+#define OUT_MAX 64 /* lines the sink keeps */
+static char out[OUT_MAX][700];
 static int nout;
 static void sink(void *ctx, const char *line) {
   (void)ctx;
-  T_CHECK(nout < 64);
+  T_CHECK(nout < OUT_MAX);
   snprintf(out[nout++], sizeof out[0], "%s", line);
 }
 
@@ -58,7 +59,7 @@ static void other_shapes_pass(void) {
   T_HAS(out[0], "flood 3 (and 1 more like it in the last 10 s)");
   /* more shapes than slots: the oldest is summed up early, nothing is lost */
   T_EQ(sr_loglimit_pass(&l, "flood 5", 10001, sink, NULL), 0);
-  char w[32];
+  char w[sizeof "shape?"];
   for (int i = 0; i < SR_LOGLIMIT_SLOTS; i++) {
     snprintf(w, sizeof w, "shape%c", 'a' + i);
     T_EQ(sr_loglimit_pass(&l, w, 10002 + (uint64_t)i, sink, NULL), 1);

@@ -2,6 +2,7 @@
  * people, entries and projects (one seek), names, and what the node knows of
  * an id. Keys that share a prefix are made by following chosen 32-byte values:
  * a contact's target becomes a person, a membership's project a project. */
+#include "core/key.h"
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
 #include "store/store.h"
@@ -25,7 +26,7 @@ static void publish(sr_store_t *st, const t_author_t *a, const char *type, t_buf
   t_buf_free(c);
 }
 
-static void follow(sr_store_t *st, const t_author_t *a, const uint8_t who[32]) {
+static void follow(sr_store_t *st, const t_author_t *a, const uint8_t who[SR_KEY_BYTES]) {
   t_buf_t c;
   t_contact(&c, who, "follow");
   publish(st, a, "contact", &c, NULL);
@@ -37,15 +38,15 @@ static void about(sr_store_t *st, const t_author_t *a, const char *name) {
   publish(st, a, "about", &c, NULL);
 }
 
-/* A 32-byte value: the four bytes given, then fill. */
-static void key_of(uint8_t k[32], uint32_t first, uint8_t fill) {
-  memset(k, fill, 32);
+/* A key-sized value: the four bytes given, then fill. */
+static void key_of(uint8_t k[SR_KEY_LEN], uint32_t first, uint8_t fill) {
+  memset(k, fill, SR_KEY_LEN);
   k[0] = (uint8_t)(first >> 24), k[1] = (uint8_t)(first >> 16), k[2] = (uint8_t)(first >> 8), k[3] = (uint8_t)first;
 }
 
 static void lookup_prefixes(void) {
-  char dir[256], hex[65];
-  uint8_t k1[32], k2[32], k3[32], kff[32], p1[32], about_id[32];
+  char dir[256], hex[2 * SR_KEY_LEN + 1];
+  uint8_t k1[SR_KEY_LEN], k2[SR_KEY_LEN], k3[SR_KEY_LEN], kff[SR_KEY_LEN], p1[SR_KEY_LEN], about_id[SR_ID_BYTES];
   sr_match_t m[4];
   size_t n;
   t_buf_t c;
@@ -54,7 +55,7 @@ static void lookup_prefixes(void) {
   key_of(k1, 0xabcdef01, 0x00);
   key_of(k2, 0xabcdef01, 0xff);
   key_of(k3, 0xabcdef02, 0x11);
-  memset(kff, 0xff, 32); /* the last key a database can hold: the seek must still land on it */
+  memset(kff, 0xff, SR_KEY_LEN); /* the last key a database can hold: the seek must still land on it */
   t_about(&c, "Ana");
   publish(st, &A, "about", &c, about_id);
   follow(st, &A, k1);
@@ -70,52 +71,52 @@ static void lookup_prefixes(void) {
   /* two people share the 8 digits: both found, in key order */
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "abcdef01", m, 4, &n));
   T_EQ(n, 2);
-  T_MEMEQ(m[0].id, k1, 32);
-  T_MEMEQ(m[1].id, k2, 32);
+  T_MEMEQ(m[0].id, k1, SR_KEY_LEN);
+  T_MEMEQ(m[1].id, k2, SR_KEY_LEN);
   T_EQ(m[0].name_len, 0);
   /* an odd digit more, in either case, tells them apart */
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "abcdef010", m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, k1, 32);
+  T_MEMEQ(m[0].id, k1, SR_KEY_LEN);
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "ABCDEF01F", m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, k2, 32);
+  T_MEMEQ(m[0].id, k2, SR_KEY_LEN);
   /* counted up to max + 1, only max filled */
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "abcdef0", m, 1, &n));
   T_EQ(n, 2);
-  T_MEMEQ(m[0].id, k1, 32);
+  T_MEMEQ(m[0].id, k1, SR_KEY_LEN);
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "abcdef0", m, 4, &n));
   T_EQ(n, 3);
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "abcdef03", m, 4, &n));
   T_EQ(n, 0);
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, "ffffffff", m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, kff, 32);
+  T_MEMEQ(m[0].id, kff, SR_KEY_LEN);
   /* a real person, with the name of their latest about; the full 64 digits */
-  sr_hex_encode(A.pk, 32, hex);
+  sr_hex_encode(A.pk, SR_KEY_BYTES, hex);
   T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, hex, m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, A.pk, 32);
+  T_MEMEQ(m[0].id, A.pk, SR_KEY_LEN);
   T_EQ(m[0].name_len, 3);
   T_CHECK(strcmp(m[0].name, "Ana") == 0);
 
   /* projects: the membership targets only, not the people with the same digits */
   T_OK(sr_store_find_prefix(st, SR_FIND_PROJECT, "abcdef01", m, 4, &n));
   T_EQ(n, 2);
-  T_MEMEQ(m[0].id, k1, 32);
-  T_MEMEQ(m[1].id, p1, 32);
+  T_MEMEQ(m[0].id, k1, SR_KEY_LEN);
+  T_MEMEQ(m[1].id, p1, SR_KEY_LEN);
   T_OK(sr_store_find_prefix(st, SR_FIND_PROJECT, "abcdef017", m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, p1, 32);
+  T_MEMEQ(m[0].id, p1, SR_KEY_LEN);
   T_OK(sr_store_find_prefix(st, SR_FIND_PROJECT, "abcdef02", m, 4, &n));
   T_EQ(n, 0);
 
   /* entries: an id's first 8 digits find it, with its type and author's name */
-  sr_hex_encode(about_id, 32, hex);
+  sr_hex_encode(about_id, SR_ID_BYTES, hex);
   hex[8] = '\0';
   T_OK(sr_store_find_prefix(st, SR_FIND_ENTRY, hex, m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, about_id, 32);
+  T_MEMEQ(m[0].id, about_id, SR_KEY_LEN);
   T_CHECK(strcmp(m[0].type, "about") == 0);
   T_CHECK(strcmp(m[0].name, "Ana") == 0);
   T_OK(sr_store_find_prefix(st, SR_FIND_ENTRY, "abcdef01", m, 4, &n)); /* people and projects are not entries */
@@ -134,7 +135,7 @@ static void lookup_prefixes(void) {
 
 static void lookup_names(void) {
   char dir[256], longname[200];
-  uint8_t pid[32], phantom[32];
+  uint8_t pid[SR_ID_BYTES], phantom[SR_KEY_LEN];
   sr_match_t m[4];
   size_t n;
   t_buf_t c;
@@ -147,7 +148,7 @@ static void lookup_names(void) {
   T_EQ(n, 2);
   T_OK(sr_store_find_name(st, SR_FIND_PERSON, "周六", strlen("周六"), m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, C.pk, 32);
+  T_MEMEQ(m[0].id, C.pk, SR_KEY_LEN);
   T_CHECK(strcmp(m[0].name, "周六") == 0);
   T_OK(sr_store_find_name(st, SR_FIND_PERSON, "ana", 3, m, 4, &n)); /* exact: case counts */
   T_EQ(n, 0);
@@ -157,7 +158,7 @@ static void lookup_names(void) {
   about(st, &A, "Zed");
   T_OK(sr_store_find_name(st, SR_FIND_PERSON, "Ana", 3, m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, B.pk, 32);
+  T_MEMEQ(m[0].id, B.pk, SR_KEY_LEN);
   /* a long name is kept whole up to SR_FIND_NAME_MAX bytes, cut between characters */
   strcpy(longname, "a");
   for (int i = 0; i < 40; i++) strcat(longname, "周");
@@ -175,7 +176,7 @@ static void lookup_names(void) {
   publish(st, &A, "membership", &c, NULL);
   T_OK(sr_store_find_name(st, SR_FIND_PROJECT, "Garden 花园", strlen("Garden 花园"), m, 4, &n));
   T_EQ(n, 1);
-  T_MEMEQ(m[0].id, pid, 32);
+  T_MEMEQ(m[0].id, pid, SR_KEY_LEN);
   T_OK(sr_store_find_name(st, SR_FIND_PROJECT, "Ana", 3, m, 4, &n)); /* people are not projects */
   T_EQ(n, 0);
   T_EQ(sr_store_find_name(st, SR_FIND_ENTRY, "Ana", 3, m, 4, &n), SR_EINVAL);
@@ -185,7 +186,7 @@ static void lookup_names(void) {
 
 static void lookup_what_is(void) {
   char dir[256];
-  uint8_t k1[32], pid[32], about_id[32], phantom[32], nothing[32];
+  uint8_t k1[SR_KEY_LEN], pid[SR_ID_BYTES], about_id[SR_ID_BYTES], phantom[SR_KEY_LEN], nothing[SR_KEY_LEN];
   sr_known_t k;
   t_buf_t c;
   t_tmpdir(dir);

@@ -34,8 +34,8 @@ static node_t *make_nodes(int n, uint64_t epoch, int *min_idx) {
   node_t *v = calloc((size_t)n, sizeof(*v));
   *min_idx = 0;
   for (int i = 0; i < n; i++) {
-    uint8_t key[32];
-    for (int k = 0; k < 32; k += 8) {
+    uint8_t key[SR_KEY_BYTES];
+    for (size_t k = 0; k < SR_KEY_BYTES; k += 8) {
       uint64_t r = rnd();
       memcpy(key + k, &r, 8);
     }
@@ -44,7 +44,7 @@ static node_t *make_nodes(int n, uint64_t epoch, int *min_idx) {
     v[i].own[1] = 1 + i % 3;
     v[i].own[2] = i / 2.0;
     T_EQ(sr_pushsum_rollover(&v[i].ps, epoch, v[i].own), 1);
-    if (memcmp(key, v[*min_idx].ps.self, 32) < 0) *min_idx = i;
+    if (memcmp(key, v[*min_idx].ps.self, SR_KEY_BYTES) < 0) *min_idx = i;
   }
   return v;
 }
@@ -60,7 +60,7 @@ static void min_mass(const node_t *v, int n, const sr_pushsum_msg_t *fl, int nfl
   memset(out, 0, 5 * sizeof(double));
   for (int i = 0; i < n + nfl; i++) {
     const sr_pushsum_msg_t *m = i < n ? &v[i].ps.cur : &fl[i - n];
-    if (memcmp(m->key, key, 32)) continue;
+    if (memcmp(m->key, key, SR_KEY_BYTES)) continue;
     out[0] += m->w;
     out[1] += m->c;
     for (int q = 0; q < SR_PUSHSUM_NVALUES; q++) out[2 + q] += m->x[q];
@@ -91,7 +91,7 @@ static void mass_is_conserved(void) {
     }
     double m[5];
     int joined = 0;
-    for (int i = 0; i < N; i++) joined += memcmp(v[i].ps.cur.key, v[mi].ps.self, 32) == 0;
+    for (int i = 0; i < N; i++) joined += memcmp(v[i].ps.cur.key, v[mi].ps.self, SR_KEY_BYTES) == 0;
     min_mass(v, N, fl, nfl, v[mi].ps.self, m);
     T_CHECK(fabs(m[0] - 1.0) < 1e-12); /* w: nobody ever drops the smallest instance */
     if (joined == N) {
@@ -99,15 +99,17 @@ static void mass_is_conserved(void) {
       for (int q = 0; q < SR_PUSHSUM_NVALUES; q++) T_CHECK(fabs(m[2 + q] - want_x[q]) <= 1e-12 * want_x[q]);
     }
   }
-  for (int i = 0; i < N; i++) T_MEMEQ(v[i].ps.cur.key, v[mi].ps.self, 32);
+  for (int i = 0; i < N; i++) T_MEMEQ(v[i].ps.cur.key, v[mi].ps.self, SR_KEY_BYTES);
   free(v);
 }
 
 /* Round-synchronous push-sum over a graph given as adjacency lists: each round
  * every node halves towards one random neighbour, then all messages land.
  * Returns the first round after which every node's size and average estimates
- * are within tol (relative), or -1 within max_rounds. */
-static int run_graph(int n, int (*nbrs)[32], const int *deg, int max_rounds, double tol) {
+ * are within tol (relative), or -1 within max_rounds. A node has at most NBR_MAX
+ * neighbours. */
+#define NBR_MAX 32
+static int run_graph(int n, int (*nbrs)[NBR_MAX], const int *deg, int max_rounds, double tol) {
   int mi;
   node_t *v = make_nodes(n, 1000, &mi);
   sr_pushsum_msg_t *out = calloc((size_t)n, sizeof(*out));
@@ -124,7 +126,7 @@ static int run_graph(int n, int (*nbrs)[32], const int *deg, int max_rounds, dou
       sr_pushsum_est_t e;
       sr_pushsum_estimate(&v[i].ps, &e);
       ok = e.valid && fabs(e.size - n) <= tol * n && fabs(e.avg[0] - avg0) <= tol * avg0 &&
-           fabs(e.avg[1] - avg1) <= tol * avg1 && memcmp(e.leader, v[mi].ps.self, 32) == 0;
+           fabs(e.avg[1] - avg1) <= tol * avg1 && memcmp(e.leader, v[mi].ps.self, SR_KEY_BYTES) == 0;
     }
     if (ok) hit = r;
   }
@@ -136,7 +138,7 @@ static int run_graph(int n, int (*nbrs)[32], const int *deg, int max_rounds, dou
 
 static void converges_complete_and_ring(void) {
   enum { N = 20 };
-  static int nb[N][32];
+  static int nb[N][NBR_MAX];
   int deg[N];
   for (int i = 0; i < N; i++) {
     deg[i] = 0;
@@ -165,36 +167,36 @@ static void converges_complete_and_ring(void) {
 }
 
 static void smaller_key_takes_over(void) {
-  uint8_t ka[32], kb[32], kc[32];
+  uint8_t ka[SR_KEY_BYTES], kb[SR_KEY_BYTES], kc[SR_KEY_BYTES];
   double own[SR_PUSHSUM_NVALUES] = {5, 2, 0};
   sr_pushsum_t a;
   sr_pushsum_msg_t m;
-  memset(ka, 0x10, 32);
-  memset(kb, 0x05, 32);
-  memset(kc, 0x08, 32);
+  memset(ka, 0x10, SR_KEY_BYTES);
+  memset(kb, 0x05, SR_KEY_BYTES);
+  memset(kc, 0x08, SR_KEY_BYTES);
   sr_pushsum_init(&a, ka);
   T_EQ(sr_pushsum_rollover(&a, 3, own), 1);
-  T_MEMEQ(a.cur.key, ka, 32);
+  T_MEMEQ(a.cur.key, ka, SR_KEY_BYTES);
   T_CHECK(a.cur.w == 1.0 && a.cur.c == 1.0);
   /* B's half: a smaller key, so A drops its own instance and joins B's with (0, 1, own). */
   memset(&m, 0, sizeof(m));
   m.epoch = 3;
-  memcpy(m.key, kb, 32);
+  memcpy(m.key, kb, SR_KEY_BYTES);
   m.w = 0.5;
   m.c = 0.5;
   m.x[0] = 7;
   m.x[1] = 1;
   T_EQ(sr_pushsum_absorb(&a, &m, own), SR_PUSHSUM_SWITCHED);
-  T_MEMEQ(a.cur.key, kb, 32);
+  T_MEMEQ(a.cur.key, kb, SR_KEY_BYTES);
   T_CHECK(a.cur.w == 0.5 && a.cur.c == 1.5);
   T_CHECK(a.cur.x[0] == 12 && a.cur.x[1] == 3);
   /* C's key is smaller than A's own but larger than B's: ignored, nothing changes. */
   sr_pushsum_t before = a;
-  memcpy(m.key, kc, 32);
+  memcpy(m.key, kc, SR_KEY_BYTES);
   T_EQ(sr_pushsum_absorb(&a, &m, own), SR_PUSHSUM_IGNORED);
   T_MEMEQ(&before.cur, &a.cur, sizeof(a.cur));
   /* More of B's: added, own values not added a second time. */
-  memcpy(m.key, kb, 32);
+  memcpy(m.key, kb, SR_KEY_BYTES);
   T_EQ(sr_pushsum_absorb(&a, &m, own), SR_PUSHSUM_ADDED);
   T_CHECK(a.cur.w == 1.0 && a.cur.c == 2.0 && a.cur.x[0] == 19);
   sr_pushsum_est_t e;
@@ -210,7 +212,7 @@ static void smaller_key_takes_over(void) {
   sr_pushsum_halve(&a, &m);
   T_CHECK(m.c == 3.5 && a.cur.c == 3.5);
   T_EQ(a.rounds, 1);
-  T_MEMEQ(m.key, kb, 32);
+  T_MEMEQ(m.key, kb, SR_KEY_BYTES);
   T_EQ(m.epoch, 3);
   double ratio = a.cur.x[0] / a.cur.c;
   for (int i = 0; i < 1000; i++) sr_pushsum_halve(&a, &m);
@@ -219,12 +221,12 @@ static void smaller_key_takes_over(void) {
 }
 
 static void epoch_rollover(void) {
-  uint8_t k[32], small[32];
+  uint8_t k[SR_KEY_BYTES], small[SR_KEY_BYTES];
   double own[SR_PUSHSUM_NVALUES] = {1, 1, 1};
   sr_pushsum_t a;
   sr_pushsum_msg_t m;
-  memset(k, 0x40, 32);
-  memset(small, 0x01, 32);
+  memset(k, 0x40, SR_KEY_BYTES);
+  memset(small, 0x01, SR_KEY_BYTES);
   T_EQ(sr_pushsum_epoch_of(0, 60), 0);
   T_EQ(sr_pushsum_epoch_of(59999, 60), 0);
   T_EQ(sr_pushsum_epoch_of(60000, 60), 1);
@@ -245,7 +247,7 @@ static void epoch_rollover(void) {
   /* An older epoch's frame is discarded whole. */
   memset(&m, 0, sizeof(m));
   m.epoch = 4;
-  memcpy(m.key, small, 32);
+  memcpy(m.key, small, SR_KEY_BYTES);
   m.w = 1;
   sr_pushsum_msg_t keep = a.cur;
   T_EQ(sr_pushsum_absorb(&a, &m, own), SR_PUSHSUM_STALE);
@@ -260,9 +262,9 @@ static void epoch_rollover(void) {
   T_CHECK(a.prev.valid);
   T_CHECK(fabs(a.prev.size - 4.0) < 1e-9);
   T_EQ(a.prev.rounds, 1);
-  T_MEMEQ(a.prev.leader, k, 32);
+  T_MEMEQ(a.prev.leader, k, SR_KEY_BYTES);
   T_EQ(a.cur.epoch, 6);
-  T_MEMEQ(a.cur.key, small, 32);
+  T_MEMEQ(a.cur.key, small, SR_KEY_BYTES);
   T_CHECK(a.cur.w == 0.5 && a.cur.c == 1.5);
   T_EQ(a.rounds, 0);
   /* A node holding no weight has no estimate yet (not a division by zero). */
@@ -326,16 +328,16 @@ static void implausible_messages(void) {
 /* The worst one plausible frame can do: the estimate moves, but never past the
  * size bound; one more absurd than that leaves no estimate rather than a lie. */
 static void one_frame_bounded(void) {
-  uint8_t a[32], b[32];
+  uint8_t a[SR_KEY_BYTES], b[SR_KEY_BYTES];
   double own[SR_PUSHSUM_NVALUES] = {10, 2, 1};
   sr_pushsum_t ps;
   sr_pushsum_est_t e;
-  memset(a, 0x50, 32);
-  memset(b, 0x10, 32); /* the smaller key: the receiver switches to it */
+  memset(a, 0x50, SR_KEY_BYTES);
+  memset(b, 0x10, SR_KEY_BYTES); /* the smaller key: the receiver switches to it */
   sr_pushsum_init(&ps, a);
   sr_pushsum_rollover(&ps, 7, own);
   sr_pushsum_msg_t m = {.epoch = 7, .w = 1.0, .c = SR_PUSHSUM_MAX_NODES - 1};
-  memcpy(m.key, b, 32);
+  memcpy(m.key, b, SR_KEY_BYTES);
   T_EQ(sr_pushsum_plausible(&m, 7), 1);
   sr_pushsum_absorb(&ps, &m, own);
   sr_pushsum_estimate(&ps, &e);
@@ -353,10 +355,10 @@ static void one_frame_bounded(void) {
 static void frame_roundtrip_and_rejects(void) {
   msgpack_sbuffer sb;
   sr_frame_t *f = malloc(sizeof(*f));
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   uint64_t x[3] = {0, bits(1e-300), bits(DBL_MAX)};
   size_t len;
-  memset(key, 0x3c, 32);
+  memset(key, 0x3c, SR_KEY_BYTES);
   msgpack_sbuffer_init(&sb);
   T_OK(sr_frame_pushsum(&sb, 29400000, key, bits(0.5), bits(12345.25), x, 3));
   T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
@@ -365,7 +367,7 @@ static void frame_roundtrip_and_rejects(void) {
   T_EQ(f->kind, SR_FRAME_PUSHSUM);
   T_EQ(f->kind, 9);
   T_EQ(f->ps_epoch, 29400000);
-  T_MEMEQ(f->ps_key, key, 32);
+  T_MEMEQ(f->ps_key, key, SR_KEY_BYTES);
   T_CHECK(f->ps_w == bits(0.5) && f->ps_c == bits(12345.25));
   T_EQ(f->ps_nx, 3);
   T_CHECK(f->ps_x[0] == 0 && f->ps_x[1] == bits(1e-300) && f->ps_x[2] == bits(DBL_MAX));
@@ -511,7 +513,7 @@ static void frame_roundtrip_and_rejects(void) {
         "04"
         "9105"
         "01";
-    uint8_t buf[64];
+    uint8_t buf[128];
     size_t n = strlen(seven) / 2;
     T_OK(sr_hex_decode(seven, buf, n));
     T_OK(sr_frame_decode(buf, n, f));
@@ -591,8 +593,8 @@ static void trace(void) {
   int nfl = 0;
   rng = 0x9E3779B97F4A7C15ull;
   for (int i = 0; i < N; i++) {
-    uint8_t key[32];
-    for (int k = 0; k < 32; k += 8) {
+    uint8_t key[SR_KEY_BYTES];
+    for (size_t k = 0; k < SR_KEY_BYTES; k += 8) {
       uint64_t r = rnd();
       memcpy(key + k, &r, 8); /* little-endian, as the Python side assumes */
     }
@@ -614,8 +616,8 @@ static void trace(void) {
   }
   for (int i = 0; i < N; i++) {
     const sr_pushsum_t *ps = &v[i].ps;
-    char hex[65];
-    sr_hex_encode(ps->cur.key, 32, hex);
+    char hex[SR_HEX_KEY_LEN + 1];
+    sr_hex_encode(ps->cur.key, SR_KEY_BYTES, hex);
     printf("%d %llu %.16s %016llx %016llx", i, (unsigned long long)ps->cur.epoch, hex,
            (unsigned long long)bits(ps->cur.w), (unsigned long long)bits(ps->cur.c));
     for (int q = 0; q < SR_PUSHSUM_NVALUES; q++) printf(" %016llx", (unsigned long long)bits(ps->cur.x[q]));

@@ -1,6 +1,7 @@
 /* test_store.c: the LMDB store (store/store.h) on real stores in temp dirs:
  * ingest rules, forks, graph effects, reindex, verify, map growth, format
  * version, backup and the threaded verification phase. */
+#include "core/key.h"
 #include "tests/unit/t.h"
 #include "tests/unit/t_store.h"
 #include "store/store.h"
@@ -61,12 +62,12 @@ typedef struct {
 } snap_t;
 
 static void hexf(FILE *f, const uint8_t *b) {
-  char h[65];
+  char h[2 * SR_KEY_LEN + 1];
   if (!b) {
     fputs("-", f);
     return;
   }
-  sr_hex_encode(b, 32, h);
+  sr_hex_encode(b, SR_KEY_LEN, h);
   fputs(h, f);
 }
 
@@ -163,7 +164,7 @@ typedef struct {
 static int find_edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   edge_q_t *q = ctx;
   q->total++;
-  if (kind == q->kind && memcmp(src, q->src, 32) == 0 && memcmp(dst, q->dst, 32) == 0) q->found++;
+  if (kind == q->kind && memcmp(src, q->src, SR_KEY_BYTES) == 0 && memcmp(dst, q->dst, SR_KEY_LEN) == 0) q->found++;
   return 0;
 }
 
@@ -183,7 +184,7 @@ static int out_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   out_q_t *q = ctx;
   (void)kind;
   (void)dst;
-  if (memcmp(src, q->src, 32) == 0) q->n++;
+  if (memcmp(src, q->src, SR_KEY_BYTES) == 0) q->n++;
   return 0;
 }
 static size_t edges_from(sr_store_t *st, const uint8_t *src) {
@@ -192,15 +193,16 @@ static size_t edges_from(sr_store_t *st, const uint8_t *src) {
   return q.n;
 }
 
+#define Q_NAME_MAX 64 /* the names the tests give, and more */
 typedef struct {
   const uint8_t *key;
   sr_person_t p;
-  char name[64];
+  char name[Q_NAME_MAX];
   int found;
 } person_q_t;
 static int person_cb(void *ctx, const sr_person_t *p) {
   person_q_t *q = ctx;
-  if (memcmp(p->key, q->key, 32) == 0) {
+  if (memcmp(p->key, q->key, SR_KEY_BYTES) == 0) {
     q->found = 1;
     q->p = *p;
     q->p.key = NULL;
@@ -222,15 +224,15 @@ static person_q_t person(sr_store_t *st, const uint8_t *key) {
 typedef struct {
   const uint8_t *id;
   int found, has_author;
-  uint8_t author[32];
-  char name[64];
+  uint8_t author[SR_KEY_BYTES];
+  char name[Q_NAME_MAX];
 } project_q_t;
 static int project_cb(void *ctx, const sr_project_t *p) {
   project_q_t *q = ctx;
-  if (memcmp(p->id, q->id, 32) == 0) {
+  if (memcmp(p->id, q->id, SR_ID_BYTES) == 0) {
     q->found = 1;
     q->has_author = p->author != NULL;
-    if (p->author) memcpy(q->author, p->author, 32);
+    if (p->author) memcpy(q->author, p->author, SR_KEY_BYTES);
     snprintf(q->name, sizeof(q->name), "%.*s", p->name ? (int)p->name_len : 0, p->name ? p->name : "");
   }
   return 0;
@@ -256,27 +258,29 @@ static int verify(sr_store_t *st) {
   return rc;
 }
 
-/* Entries of one author's log in order. */
+/* Entries of one author's log in order (the first LOG_Q_MAX; n counts all). */
+#define LOG_Q_MAX 64
 typedef struct {
-  uint64_t seqs[64];
-  uint8_t ids[64][32];
-  sr_flow_t flows[64];
+  uint64_t seqs[LOG_Q_MAX];
+  uint8_t ids[LOG_Q_MAX][SR_ID_BYTES];
+  sr_flow_t flows[LOG_Q_MAX];
   size_t n;
 } log_q_t;
 static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   log_q_t *q = ctx;
-  if (q->n < 64) {
+  if (q->n < LOG_Q_MAX) {
     q->seqs[q->n] = e->seq;
-    memcpy(q->ids[q->n], e->id, 32);
+    memcpy(q->ids[q->n], e->id, SR_ID_BYTES);
     q->flows[q->n] = *f;
   }
   q->n++;
   return 0;
 }
 
+#define POST_TEXT_MAX 32 /* "post N" */
 static t_entry_t *chain(t_author_t *a, size_t n) {
   t_entry_t *es = calloc(n, sizeof(*es));
-  char text[32];
+  char text[POST_TEXT_MAX];
   t_buf_t c;
   for (size_t i = 0; i < n; i++) {
     snprintf(text, sizeof(text), "post %zu", i + 1);
@@ -330,20 +334,20 @@ static void store_ingest_chain(void) {
   T_EQ(s.duplicates + s.forks + s.rejected, 0);
   for (int i = 0; i < 5; i++) {
     T_EQ(items[i].status, 0);
-    T_MEMEQ(items[i].id, es[i].id, 32);
-    T_MEMEQ(items[i].author, a.pk, 32);
+    T_MEMEQ(items[i].id, es[i].id, SR_ID_BYTES);
+    T_MEMEQ(items[i].author, a.pk, SR_KEY_BYTES);
     T_EQ(items[i].seq, i + 1);
   }
   free(items);
   T_OK(sr_store_get_head(st, a.pk, &h));
   T_EQ(h.seq, 5);
-  T_MEMEQ(h.id, es[4].id, 32);
+  T_MEMEQ(h.id, es[4].id, SR_ID_BYTES);
   T_EQ(h.forked, 0);
   T_OK(sr_store_foreach_entry(st, a.pk, log_cb, &q));
   T_EQ(q.n, 5);
   for (int i = 0; i < 5; i++) {
     T_EQ(q.seqs[i], i + 1);
-    T_MEMEQ(q.ids[i], es[i].id, 32);
+    T_MEMEQ(q.ids[i], es[i].id, SR_ID_BYTES);
     T_EQ(q.flows[i].received_at, first_arrival + i);
     T_EQ(q.flows[i].hops, 1);
     T_EQ(q.flows[i].source, SR_SRC_PEER);
@@ -358,7 +362,7 @@ static void store_ingest_chain(void) {
   T_MEMEQ(buf, es[2].raw, len);
   T_EQ(fl.received_at, first_arrival + 2);
   T_EQ(sr_store_get_entry(st, es[2].id, buf, 10, &len, &fl), SR_ETOOBIG);
-  uint8_t nope[32] = {0};
+  uint8_t nope[SR_KEY_LEN] = {0};
   T_EQ(sr_store_get_entry(st, nope, buf, sizeof(buf), &len, &fl), SR_ENOTFOUND);
   /* an unknown author has head seq 0 */
   T_OK(sr_store_get_head(st, nope, &h));
@@ -442,10 +446,10 @@ static void store_out_of_order_batch_applied(void) {
   free(items);
   T_OK(sr_store_get_head(st, a.pk, &h));
   T_EQ(h.seq, 5);
-  T_MEMEQ(h.id, ea[4].id, 32);
+  T_MEMEQ(h.id, ea[4].id, SR_ID_BYTES);
   T_OK(sr_store_get_head(st, b.pk, &h));
   T_EQ(h.seq, 3);
-  T_MEMEQ(h.id, eb[2].id, 32);
+  T_MEMEQ(h.id, eb[2].id, SR_ID_BYTES);
   T_EQ(verify(st), 0);
   sr_store_close(st);
   free_chain(ea, 5);
@@ -513,7 +517,7 @@ static void store_wrong_prev_future_and_bad_sig(void) {
   t_buf_t c;
   sr_ingest_stats_t s;
   sr_ingest_item_t *items;
-  uint8_t other[32];
+  uint8_t other[SR_KEY_BYTES];
   memset(other, 0x5a, sizeof(other));
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
@@ -545,7 +549,7 @@ static void store_wrong_prev_future_and_bad_sig(void) {
   t_buf_init(&bad);
   t_mp_map(&bad, 1);
   t_mp_str(&bad, "who");
-  t_mp_bin(&bad, other, 32);
+  t_mp_bin(&bad, other, SR_KEY_BYTES);
   t_entry_t badc = t_make(&a, 3, edge.id, TS, "contact", &bad);
   t_entry_t *pb = &badc;
   T_OK(ingest(st, &pb, 1, &s, &items));
@@ -570,18 +574,18 @@ static void store_wrong_prev_future_and_bad_sig(void) {
 
 typedef struct {
   int n;
-  uint8_t author[32], head[32], fork[32];
+  uint8_t author[SR_KEY_BYTES], head[SR_ID_BYTES], fork[SR_ID_BYTES];
   uint64_t seq;
   int head_null;
 } fork_q_t;
 static int fork_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
   fork_q_t *q = ctx;
   q->n++;
-  memcpy(q->author, author, 32);
+  memcpy(q->author, author, SR_KEY_BYTES);
   q->seq = seq;
   q->head_null = head_id == NULL;
-  if (head_id) memcpy(q->head, head_id, 32);
-  memcpy(q->fork, fork_id, 32);
+  if (head_id) memcpy(q->head, head_id, SR_ID_BYTES);
+  memcpy(q->fork, fork_id, SR_ID_BYTES);
   return 0;
 }
 
@@ -614,7 +618,7 @@ static void store_fork_kept_and_author_stopped(void) {
   /* the first branch stays the head; the author is marked forked */
   T_OK(sr_store_get_head(st, a.pk, &h));
   T_EQ(h.seq, 3);
-  T_MEMEQ(h.id, es[2].id, 32);
+  T_MEMEQ(h.id, es[2].id, SR_ID_BYTES);
   T_EQ(h.forked, 1);
   person_q_t pq = person(st, a.pk);
   T_EQ(pq.found, 1);
@@ -625,15 +629,15 @@ static void store_fork_kept_and_author_stopped(void) {
   T_MEMEQ(buf, f2.raw, len);
   T_OK(sr_store_foreach_fork(st, fork_cb, &fq));
   T_EQ(fq.n, 1);
-  T_MEMEQ(fq.author, a.pk, 32);
+  T_MEMEQ(fq.author, a.pk, SR_KEY_BYTES);
   T_EQ(fq.seq, 2);
   T_EQ(fq.head_null, 0);
-  T_MEMEQ(fq.head, es[1].id, 32);
-  T_MEMEQ(fq.fork, f2.id, 32);
+  T_MEMEQ(fq.head, es[1].id, SR_ID_BYTES);
+  T_MEMEQ(fq.fork, f2.id, SR_ID_BYTES);
   /* the log still follows the first branch */
   T_OK(sr_store_foreach_entry(st, a.pk, log_cb, &lq));
   T_EQ(lq.n, 3);
-  T_MEMEQ(lq.ids[1], es[1].id, 32);
+  T_MEMEQ(lq.ids[1], es[1].id, SR_ID_BYTES);
   /* later entries of either branch are refused; the proof again is a duplicate */
   t_entry_t f3 = t_make(&a, 3, f2.id, TS + 51, "share", &c);
   T_EQ(ingest1(st, &es[3]), SR_EFORKED);
@@ -647,7 +651,7 @@ static void store_fork_kept_and_author_stopped(void) {
   T_EQ(ingest1(st, &g2), SR_EFORKED);
   T_EQ(sr_store_get_entry(st, g2.id, buf, sizeof(buf), &len, NULL), SR_ENOTFOUND);
   /* publishing as a forked author is refused */
-  uint8_t id[32];
+  uint8_t id[SR_ID_BYTES];
   uint64_t seq;
   char why[160];
   t_buf_t ab;
@@ -700,7 +704,7 @@ static void store_fork_in_one_batch_survives_reindex(void) {
     T_OK(sr_store_get_head(s2, a.pk, &h));
     /* order 0: e2 first, head e3; order 1: f2 first, head f2 and e3 refused */
     T_EQ(h.seq, order ? 2 : 3);
-    T_MEMEQ(h.id, order ? f2.id : es[2].id, 32);
+    T_MEMEQ(h.id, order ? f2.id : es[2].id, SR_ID_BYTES);
     T_EQ(h.forked, 1);
     T_EQ(verify(s2), 0);
     char *before = snapshot(s2);
@@ -721,12 +725,13 @@ static void store_fork_in_one_batch_survives_reindex(void) {
 }
 
 /* Builds the social picture used by the graph tests; returns the store. */
+#define BAG_MAX 64
 typedef struct {
-  t_entry_t e[64];
+  t_entry_t e[BAG_MAX];
   size_t n;
 } bag_t;
 static t_entry_t *bag_add(bag_t *g, t_entry_t e) {
-  T_CHECK(g->n < 64);
+  T_CHECK(g->n < BAG_MAX);
   g->e[g->n] = e;
   return &g->e[g->n++];
 }
@@ -812,7 +817,7 @@ static void store_graph_effects(void) {
   project_q_t prq = project(st, proj->id);
   T_EQ(prq.found, 1);
   T_EQ(prq.has_author, 1);
-  T_MEMEQ(prq.author, b.pk, 32);
+  T_MEMEQ(prq.author, b.pk, SR_KEY_BYTES);
   T_CHECK(strcmp(prq.name, "River") == 0);
   T_OK(sr_store_get_project_name(st, proj->id, nm, sizeof(nm), &nlen));
   T_CHECK(strcmp(nm, "River") == 0 && nlen == 5);
@@ -832,7 +837,7 @@ static void store_graph_effects(void) {
   T_EQ(has_edge(st, SR_EDGE_SUPPORTER, cc.pk, proj->id), 0);
   T_EQ(edges_from(st, cc.pk), 0);
   /* a membership of a project whose entry this node lacks names it anyway */
-  uint8_t unknown[32];
+  uint8_t unknown[SR_ID_BYTES];
   memset(unknown, 0x77, sizeof(unknown));
   t_membership(&c, unknown, "member");
   T_EQ(ingest1(st, bag_add(&g, t_next(&d, TS, "membership", &c))), 0);
@@ -884,9 +889,9 @@ static void store_graph_effects(void) {
   T_EQ(verify(st), 0);
   /* the self key is a person, flagged */
   T_OK(sr_store_set_self(st, D.pk));
-  uint8_t self[32];
+  uint8_t self[SR_KEY_BYTES];
   T_OK(sr_store_get_self(st, self));
-  T_MEMEQ(self, D.pk, 32);
+  T_MEMEQ(self, D.pk, SR_KEY_BYTES);
   pq = person(st, D.pk);
   T_EQ(pq.found, 1);
   T_EQ(pq.p.is_self, 1);
@@ -905,7 +910,7 @@ static void store_graph_effects(void) {
   char dir2[256];
   t_tmpdir(dir2);
   sr_store_t *st2 = t_open_store(dir2, 1);
-  t_entry_t *all[64];
+  t_entry_t *all[BAG_MAX];
   for (size_t i = 0; i < g.n; i++) all[i] = &g.e[(i * 7) % g.n];
   T_CHECK(g.n % 7 != 0);
   T_OK(ingest(st2, all, g.n, &s, NULL));
@@ -949,8 +954,8 @@ static void store_verify_finds_damage(void) {
   T_OK(mdb_txn_begin(env, NULL, 0, &txn));
   T_OK(mdb_dbi_open(txn, "log", 0, &dbi));
   uint8_t key[40];
-  memcpy(key, a.pk, 32);
-  memset(key + 32, 0, 8);
+  memcpy(key, a.pk, SR_KEY_BYTES);
+  memset(key + SR_KEY_BYTES, 0, 8);
   key[39] = 2;
   MDB_val k = {sizeof(key), key};
   T_OK(mdb_del(txn, dbi, &k, NULL));
@@ -1007,7 +1012,7 @@ static void store_map_grows(void) {
   T_EQ(last, total);
   T_EQ(verify(st), 0);
   /* publish onto the grown store */
-  uint8_t id[32];
+  uint8_t id[SR_ID_BYTES];
   uint64_t seq;
   char why[160];
   t_buf_t c;
@@ -1029,7 +1034,7 @@ static void store_damaged_head_says_so(void) {
   MDB_dbi dbi;
   t_author_t a;
   t_buf_t c;
-  uint8_t id[32];
+  uint8_t id[SR_ID_BYTES];
   uint64_t seq;
   t_tmpdir(dir);
   t_author_init(&a, 0x5a);
@@ -1042,7 +1047,7 @@ static void store_damaged_head_says_so(void) {
   T_OK(mdb_env_open(env, dir, 0, 0600));
   T_OK(mdb_txn_begin(env, NULL, 0, &txn));
   T_OK(mdb_dbi_open(txn, "heads", 0, &dbi));
-  MDB_val k = {32, a.pk}, v = {3, "bad"};
+  MDB_val k = {SR_KEY_BYTES, a.pk}, v = {3, "bad"};
   T_OK(mdb_put(txn, dbi, &k, &v, 0));
   T_OK(mdb_txn_commit(txn));
   mdb_env_close(env);
@@ -1106,7 +1111,7 @@ static void store_backup_restores(void) {
   for (int i = 0; i < 20; i++) ptr[i] = &es[i];
   T_OK(ingest(st, ptr, 20, NULL, NULL));
   t_contact(&c, B.pk, "follow");
-  uint8_t id[32];
+  uint8_t id[SR_ID_BYTES];
   uint64_t seq;
   char why[160];
   T_OK(sr_store_publish(st, A.sk, "contact", T_DATA(&c), T_SIZE(&c), TS, NOW, id, &seq, why, sizeof(why)));
@@ -1220,7 +1225,7 @@ static void store_threads_same_result(void) {
 
 static void store_publish_appends(void) {
   char dir[256], why[160];
-  uint8_t id1[32], id2[32];
+  uint8_t id1[SR_ID_BYTES], id2[SR_ID_BYTES];
   uint64_t seq;
   t_buf_t c;
   sr_head_t h;
@@ -1235,10 +1240,10 @@ static void store_publish_appends(void) {
   t_buf_free(&c);
   T_OK(sr_store_get_head(st, C.pk, &h));
   T_EQ(h.seq, 2);
-  T_MEMEQ(h.id, id2, 32);
+  T_MEMEQ(h.id, id2, SR_ID_BYTES);
   T_OK(sr_store_foreach_entry(st, C.pk, log_cb, &q));
   T_EQ(q.n, 2);
-  T_MEMEQ(q.ids[0], id1, 32);
+  T_MEMEQ(q.ids[0], id1, SR_ID_BYTES);
   T_EQ(q.flows[0].source, SR_SRC_SELF);
   /* a schema violation is refused with the field named */
   t_buf_init(&c);

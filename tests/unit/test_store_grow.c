@@ -355,10 +355,12 @@ static void store_errors_are_per_thread(void) {
   t_rmdir(dir);
 }
 
+#define POST_TEXT_MAX 32 /* the texts of the entries below */
+
 /* argv[1], when given, runs only the test of that name ("grows" or "adopts"). */
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : NULL;
-  char text[32];
+  char text[POST_TEXT_MAX];
   for (int a = 0; a < AUTHORS; a++) {
     t_author_init(&au[a], (uint8_t)(0x60 + a));
     for (int i = 0; i < PER; i++) {

@@ -80,9 +80,9 @@ static void peers_round_trip(void) {
   T_EQ(sr_store_peer_count(st), 0);
   /* The longest address that fits: an IPv6 literal padded by a zone id, 351 chars. */
   snprintf(longv6, sizeof(longv6), "seurone://[fe80:0000:0000:0000:0202:b3ff:fe1e:8329%%");
-  while (strlen(longv6) < SR_STORE_ADDR_MAX - 1 - 1 - 6 - 1 - 64) strcat(longv6, "z");
+  while (strlen(longv6) < SR_STORE_ADDR_MAX - 1 - 1 - 6 - 1 - SR_HEX_KEY_LEN) strcat(longv6, "z");
   strcat(longv6, "]:65535/");
-  for (int i = 0; i < 64; i++) strcat(longv6, "a");
+  for (size_t i = 0; i < SR_HEX_KEY_LEN; i++) strcat(longv6, "a");
   T_EQ(strlen(longv6), SR_STORE_ADDR_MAX - 1);
 
   peer_fill(&p1, 0x30, "seurone://198.51.100.7:8008/3030303030303030303030303030303030303030303030303030303030303030");
@@ -383,17 +383,19 @@ static void scope_hops_blocks_forks_and_members(void) {
 
 /* ---- reading a log by seq, streaming it ---- */
 
+/* The seqs of a stream, the first STREAM_Q_MAX of them (n counts all). */
+#define STREAM_Q_MAX 64
 typedef struct {
   size_t n, stop_after;
   int stop_rc;
-  uint64_t seqs[64];
+  uint64_t seqs[STREAM_Q_MAX];
   int bytes_ok;
   const t_entry_t *es; /* es[seq-1] is the entry of seq */
 } stream_q_t;
 
 static int stream_cb(void *ctx, const uint8_t *raw, size_t len, uint64_t seq) {
   stream_q_t *q = ctx;
-  if (q->n < 64) q->seqs[q->n] = seq;
+  if (q->n < STREAM_Q_MAX) q->seqs[q->n] = seq;
   if (seq == 0 || len != q->es[seq - 1].len || memcmp(raw, q->es[seq - 1].raw, len) != 0) q->bytes_ok = 0;
   q->n++;
   return q->stop_after && q->n == q->stop_after ? q->stop_rc : 0;
@@ -408,9 +410,10 @@ static void stream_from(sr_store_t *st, const t_author_t *a, const t_entry_t *es
   q->stop_rc = 7;
   T_EQ(sr_store_stream_log(st, a->pk, from, max, stream_cb, q), want_rc);
   T_CHECK(q->bytes_ok);
-  for (size_t i = 1; i < q->n && i < 64; i++) T_EQ(q->seqs[i], q->seqs[i - 1] + 1);
+  for (size_t i = 1; i < q->n && i < STREAM_Q_MAX; i++) T_EQ(q->seqs[i], q->seqs[i - 1] + 1);
 }
 
+#define POST_TEXT_MAX 32 /* the texts of the entries below */
 static void log_by_seq_and_stream(void) {
   char dir[256];
   t_author_t a, b, z;
@@ -421,7 +424,7 @@ static void log_by_seq_and_stream(void) {
   sr_flow_t fl;
   stream_q_t q;
   t_buf_t c;
-  char text[32];
+  char text[POST_TEXT_MAX];
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
   /* b's key sorts right after a's in the log: streaming a must stop at a's end */

@@ -110,14 +110,15 @@ static void cuts_on_boundaries(void) {
   }
 }
 
+#define LINES_MAX 32
 typedef struct {
-  char lines[32][256];
+  char lines[LINES_MAX][256];
   int n;
 } lines_t;
 
 static int collect(void *ctx, const char *l, size_t n) {
   lines_t *ls = ctx;
-  T_CHECK(ls->n < 32 && n < 256);
+  T_CHECK(ls->n < LINES_MAX && n < 256);
   memcpy(ls->lines[ls->n], l, n);
   ls->lines[ls->n++][n] = '\0';
   return 0;

@@ -49,7 +49,7 @@ static int make_store(const char *dir, size_t a, size_t f) {
   sr_ingest_item_t *items = calloc(BATCH, sizeof(*items));
   if (!sk || !head || !who || !raw || !items) return 1;
   for (size_t i = 0; i < a; i++) {
-    uint8_t pk[32], seedb[32] = {0};
+    uint8_t pk[SR_KEY_BYTES], seedb[crypto_sign_SEEDBYTES] = {0};
     memcpy(seedb, "graphview", 9);
     memcpy(seedb + 16, &i, sizeof i);
     crypto_sign_seed_keypair(pk, sk[i], seedb);
@@ -74,7 +74,7 @@ static int make_store(const char *dir, size_t a, size_t f) {
     size_t m = total - done < BATCH ? total - done : BATCH;
     for (size_t j = 0; j < m; j++) {
       size_t k = done + j, r = k / a, i = k % a;
-      uint8_t content[64];
+      uint8_t content[20 + SR_KEY_BYTES]; /* the map below: 20 bytes and the key */
       size_t cl = 0;
       /* canonical msgpack: {"state": "follow", "who": bin32} (keys sorted) */
       content[cl++] = 0x82;
@@ -85,8 +85,8 @@ static int make_store(const char *dir, size_t a, size_t f) {
       content[cl++] = 0xa3;
       memcpy(content + cl, "who", 3), cl += 3;
       content[cl++] = 0xc4;
-      content[cl++] = 32;
-      memcpy(content + cl, sk[who[i * f + r]] + 32, 32), cl += 32;
+      content[cl++] = SR_KEY_BYTES;
+      memcpy(content + cl, sk[who[i * f + r]] + SR_SECRET_PK_OFFSET, SR_KEY_BYTES), cl += SR_KEY_BYTES;
       sr_entry_t e;
       size_t len;
       if (sr_entry_create(sk[i], r + 1, r ? head[i] : NULL, ts0 + nts++, "contact", content, cl, raw[j], sizeof raw[j],

@@ -37,11 +37,11 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
   uint8_t(*head)[SR_ID_BYTES] = calloc(a, SR_ID_BYTES);
   uint64_t *seq = calloc(a, sizeof(uint64_t));
   blob_t *out = calloc(n, sizeof(*out));
-  uint8_t buf[SR_ENTRY_MAX], seedb[32] = {0};
+  uint8_t buf[SR_ENTRY_MAX], seedb[crypto_sign_SEEDBYTES] = {0};
   uint64_t ts0 = bench_wall_ms() - (uint64_t)n;
   srand(seed);
   for (size_t i = 0; i < a; i++) {
-    uint8_t pk[32];
+    uint8_t pk[SR_KEY_BYTES];
     memcpy(seedb, &seed, 4);
     memcpy(seedb + 4, &i, sizeof(i));
     crypto_sign_seed_keypair(pk, sk[i], seedb);
@@ -57,7 +57,7 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
     if (rand() % 10 == 0) {
       size_t other = (size_t)rand() % a;
       type = "contact";
-      rc = sr_content_contact(sk[other] + 32, SR_FOLLOW, content, sizeof(content), &clen);
+      rc = sr_content_contact(sk[other] + SR_SECRET_PK_OFFSET, SR_FOLLOW, content, sizeof(content), &clen);
     } else {
       snprintf(text, sizeof(text), "update %zu from author %zu: the river cleanup is on saturday", i, who);
       type = "share";
@@ -88,15 +88,16 @@ static int write_jsonl(const char *path, blob_t *b, size_t n) {
     return 1;
   }
   for (size_t i = 0; i < n; i++) {
-    char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)], hex[65], ahex[65];
+    char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)], hex[SR_HEX_ID_LEN + 1],
+        ahex[SR_HEX_KEY_LEN + 1];
     sr_entry_t e;
     if (sr_entry_decode(b[i].raw, b[i].len, &e) != 0) {
       fprintf(stderr, "bench_ingest: entry %zu does not decode\n", i);
       exit(1);
     }
     sodium_bin2base64(b64, sizeof(b64), b[i].raw, b[i].len, sodium_base64_VARIANT_ORIGINAL);
-    sr_hex_encode(e.id, 32, hex);
-    sr_hex_encode(e.author, 32, ahex);
+    sr_hex_encode(e.id, SR_ID_BYTES, hex);
+    sr_hex_encode(e.author, SR_KEY_BYTES, ahex);
     fprintf(f, "{\"id\":\"%s\",\"author\":\"%s\",\"seq\":%llu,\"type\":\"%.*s\",\"raw\":\"%s\"}\n", hex, ahex,
             (unsigned long long)e.seq, (int)e.type_len, e.type, b64);
   }

@@ -56,11 +56,11 @@ static void quiet_log(sr_net_t *n, const char *line) {
 }
 
 typedef struct {
-  uint8_t pk[32], sk[64];
+  uint8_t pk[SR_NET_KEY_BYTES], sk[SR_NET_SECRET_BYTES];
 } keypair_t;
 
 static keypair_t server_keys, client_keys;
-static uint8_t netkey[32];
+static uint8_t netkey[SR_NET_NETKEY_BYTES];
 
 /* ---- reference rates ---- */
 

@@ -3,6 +3,7 @@
 #ifndef SR_CLI_H
 #define SR_CLI_H
 #include "core/core.h"
+#include "core/key.h"
 #include "store/store.h"
 #include "store/lookup.h"
 #include "node/identity.h"
@@ -74,8 +75,8 @@ sr_store_t *cli_open_own_store(sr_cli_t *cli, const uint8_t pk[SR_KEY_BYTES]);
  * must be unique. Otherwise prints why (an ambiguous one with its candidates)
  * and returns the exit code; what names the argument in messages. cli_resolve
  * opens cli's store when it needs it, cli_resolve_in uses st. */
-int cli_resolve(sr_cli_t *cli, int kind, const char *what, const char *arg, uint8_t out[32]);
-int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[32]);
+int cli_resolve(sr_cli_t *cli, int kind, const char *what, const char *arg, uint8_t out[SR_KEY_LEN]);
+int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[SR_KEY_LEN]);
 
 /* Prints a JSON document (and a newline) to stdout and frees it. */
 void cli_json_print(json_t *doc);
@@ -109,8 +110,8 @@ uint64_t cli_now_ms(void);
  * the running node when one runs (ts 0), else (or with an explicit ts) straight
  * into the store. Fills idhex and *seq; on failure prints why and returns the
  * exit code (cmd_identity.c). */
-int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts, char idhex[65],
-                uint64_t *seq);
+int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts,
+                char idhex[SR_HEX_ID_LEN + 1], uint64_t *seq);
 /* Whether stderr is a terminal (progress lines are shown only there). */
 int cli_tty(void);
 /* One status line on stderr, replaced in place; only when stderr is a terminal. */

@@ -145,8 +145,8 @@ typedef struct {
 } graph_out_t;
 
 static void node_line(graph_out_t *g, const uint8_t *key, const char *kind, const char *name, size_t name_len) {
-  char hex[65];
-  sr_hex_encode(key, 32, hex);
+  char hex[2 * SR_KEY_LEN + 1]; /* a person key or a project id */
+  sr_hex_encode(key, SR_KEY_LEN, hex);
   g->nn++;
   if (g->graphml) {
     fprintf(g->out, "    <node id=\"%s\"><data key=\"kind\">%s</data>", hex, kind);
@@ -175,9 +175,9 @@ static int gproject_cb(void *ctx, const sr_project_t *p) {
 
 static int gedge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   graph_out_t *g = ctx;
-  char s[65], d[65];
-  sr_hex_encode(src, 32, s);
-  sr_hex_encode(dst, 32, d);
+  char s[SR_HEX_KEY_LEN + 1], d[2 * SR_KEY_LEN + 1]; /* dst: a key or a project id */
+  sr_hex_encode(src, SR_KEY_BYTES, s);
+  sr_hex_encode(dst, SR_KEY_LEN, d);
   if (g->graphml)
     fprintf(g->out, "    <edge source=\"%s\" target=\"%s\"><data key=\"ekind\">%s</data></edge>\n", s, d,
             sr_edge_kind_name(kind));

@@ -19,7 +19,7 @@
 
 typedef struct {
   sr_arrivals_t a;
-  uint8_t (*ids)[32]; /* the entries seen, when want_ids (for reach) */
+  uint8_t (*ids)[SR_ID_BYTES]; /* the entries seen, when want_ids (for reach) */
   size_t nids, capids;
   int want_ids;
 } stats_t;
@@ -31,9 +31,9 @@ static int collect_one(stats_t *s, uint64_t ts, const sr_flow_t *f) {
 static int collect(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   stats_t *s = ctx;
   if (s->want_ids) {
-    int rc = sr_grow((void **)&s->ids, &s->capids, s->nids + 1, 32, 256);
+    int rc = sr_grow((void **)&s->ids, &s->capids, s->nids + 1, SR_ID_BYTES, 256);
     if (rc) return rc;
-    memcpy(s->ids[s->nids++], e->id, 32);
+    memcpy(s->ids[s->nids++], e->id, SR_ID_BYTES);
   }
   return collect_one(s, e->ts, f);
 }
@@ -76,7 +76,7 @@ static void stats_print(const sr_arrival_stats_t *s, const char *title) {
 /* ---- people: sorted keys with their profile names (for labels and tables) ---- */
 
 typedef struct {
-  uint8_t (*key)[32];
+  uint8_t (*key)[SR_KEY_BYTES];
   char **name;
   size_t n, cap;
 } names_t;
@@ -85,11 +85,12 @@ static int names_row(void *ctx, const sr_person_t *p) {
   names_t *ns = ctx;
   if (ns->n == ns->cap) { /* two parallel arrays: each keeps what it got if the other fails */
     size_t nc = sr_grow_cap(ns->cap, 256);
-    if (!nc || sr_realloc_n((void **)&ns->key, nc, 32) || sr_realloc_n((void **)&ns->name, nc, sizeof(char *)))
+    if (!nc || sr_realloc_n((void **)&ns->key, nc, SR_KEY_BYTES) ||
+        sr_realloc_n((void **)&ns->name, nc, sizeof(char *)))
       return SR_ENOMEM;
     ns->cap = nc;
   }
-  memcpy(ns->key[ns->n], p->key, 32);
+  memcpy(ns->key[ns->n], p->key, SR_KEY_BYTES);
   ns->name[ns->n] = NULL;
   if (p->name && !(ns->name[ns->n] = strndup(p->name, p->name_len))) return SR_ENOMEM;
   ns->n++;
@@ -104,7 +105,7 @@ static void names_free(names_t *ns) {
 
 /* The person's profile name, or NULL. The people database is in key order. */
 static const char *name_of(const names_t *ns, const uint8_t *key) {
-  int64_t i = sr_key_find(ns->key, ns->n, 32, key);
+  int64_t i = sr_key_find(ns->key, ns->n, SR_KEY_BYTES, key);
   return i >= 0 ? ns->name[i] : NULL;
 }
 
@@ -117,9 +118,9 @@ static json_t *json_name(const names_t *ns, const uint8_t *key) {
  * 16 hex digits, for tables; malloc'd. Escaped, so printing it again through
  * cli_text_cell (which pads by columns) changes nothing but the padding. */
 static char *short_who(const names_t *ns, const uint8_t *key) {
-  char hex[65];
+  char hex[SR_HEX_KEY_LEN + 1];
   const char *n = name_of(ns, key);
-  sr_hex_encode(key, 32, hex);
+  sr_hex_encode(key, SR_KEY_BYTES, hex);
   char *name = n ? cli_text_cut(n, strlen(n), 20) : NULL;
   size_t cap = (name ? strlen(name) : 0) + 24;
   char *out = malloc(cap);
@@ -154,7 +155,7 @@ static int cmp_tree(const void *a, const void *b) {
   const sr_cascade_t *x = &sort_forest->f.trees[*(const uint32_t *)a], *y = &sort_forest->f.trees[*(const uint32_t *)b];
   if (x->size != y->size) return x->size > y->size ? -1 : 1;
   if (x->depth != y->depth) return x->depth > y->depth ? -1 : 1;
-  return memcmp(sort_forest->nodes[x->root].id, sort_forest->nodes[y->root].id, 32);
+  return memcmp(sort_forest->nodes[x->root].id, sort_forest->nodes[y->root].id, SR_ID_BYTES);
 }
 
 static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
@@ -190,9 +191,9 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     int64_t reach = sr_cascade_subtree_people(&x.f, x.label, c->root, x.self_label);
     json_array_append_new(
         rows,
-        json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", cli_json_hex(r->id, 32),
-                  "root_author", cli_json_hex(r->author, 32), "root_author_name", json_name(&ns, r->author), "size",
-                  (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth", (json_int_t)c->max_breadth,
+        json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", cli_json_hex(r->id, SR_ID_BYTES),
+                  "root_author", cli_json_hex(r->author, SR_KEY_BYTES), "root_author_name", json_name(&ns, r->author),
+                  "size", (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth", (json_int_t)c->max_breadth,
                   "structural_virality", c->virality, "people", (json_int_t)c->people, "reach", (json_int_t)reach,
                   "reshares", (json_int_t)sr_cascade_children(&x.f, c->root), "orphan", r->orphan));
   }
@@ -213,8 +214,8 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
            "root author");
   for (size_t j = 0; j < k; j++) {
     json_t *o = json_array_get(rows, j);
-    uint8_t author[32];
-    if (sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, 32))
+    uint8_t author[SR_KEY_BYTES];
+    if (sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, SR_KEY_BYTES))
       memset(author, 0, sizeof(author)); /* not reached: cli_json_hex wrote it above */
     char *who = short_who(&ns, author);
     printf("%4zu %6lld %5lld %7lld %8.3f %6lld  %.16s %s%s\n", j + 1,
@@ -253,10 +254,10 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   json_t *rows = json_array();
   for (size_t i = 0; i < k; i++) {
     const sr_flowpair_t *p = &pairs[i];
-    json_array_append_new(
-        rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b", cli_json_hex(p->b, 32),
-                        "a_name", json_name(&ns, p->a), "b_name", json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab,
-                        "b_to_a", (json_int_t)p->ba, "contact", p->contact));
+    json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, SR_KEY_BYTES),
+                                          "b", cli_json_hex(p->b, SR_KEY_BYTES), "a_name", json_name(&ns, p->a),
+                                          "b_name", json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab, "b_to_a",
+                                          (json_int_t)p->ba, "contact", p->contact));
   }
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:o}", "count", (json_int_t)m, "edges", rows));
@@ -313,7 +314,7 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   sr_arrivals_free(&s.a);
   json_t *o = stats_json(&as);
   if (author) {
-    json_object_set_new(o, "author", cli_json_hex(author, 32));
+    json_object_set_new(o, "author", cli_json_hex(author, SR_KEY_BYTES));
     json_object_set_new(o, "entries", json_integer((json_int_t)s.nids));
     json_object_set_new(o, "reach",
                         json_pack("{s:f, s:I}", "mean", s.nids ? (double)reach_sum / (double)s.nids : 0.0, "max",
@@ -334,15 +335,15 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
 /* ---- flow entry ---- */
 
 static int flow_entry(sr_cli_t *cli, const char *idhex) {
-  uint8_t id[32], buf[SR_ENTRY_MAX];
+  uint8_t id[SR_ID_BYTES], buf[SR_ENTRY_MAX];
   size_t len;
   sr_entry_t e;
   sr_flow_t f;
   sr_flowforest_t x;
-  char full[65];
+  char full[SR_HEX_ID_LEN + 1];
   int r;
   if ((r = cli_resolve(cli, SR_FIND_ENTRY, "ID", idhex, id))) return r;
-  sr_hex_encode(id, 32, full);
+  sr_hex_encode(id, SR_ID_BYTES, full);
   idhex = full; /* messages show the whole id, not what was typed */
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
@@ -393,7 +394,7 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
 /* ---- flow project ---- */
 
 static int flow_project(sr_cli_t *cli, const char *idhex) {
-  uint8_t pid[32], buf[SR_ENTRY_MAX];
+  uint8_t pid[SR_ID_BYTES], buf[SR_ENTRY_MAX];
   size_t len;
   sr_flow_t pf;
   sr_entry_t pe;
@@ -401,9 +402,9 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   sr_flowforest_t x;
   stats_t s = {0};
   int held = 0, rc;
-  char full[65];
+  char full[SR_HEX_ID_LEN + 1];
   if ((rc = cli_resolve(cli, SR_FIND_PROJECT, "ID", idhex, pid))) return rc;
-  sr_hex_encode(pid, 32, full);
+  sr_hex_encode(pid, SR_ID_BYTES, full);
   idhex = full; /* messages show the whole id, not what was typed */
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
@@ -445,9 +446,9 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   sr_arrivals_stats(&s.a, &as);
   sr_arrivals_free(&s.a);
   json_t *o = stats_json(&as);
-  json_object_set_new(o, "project", cli_json_hex(pid, 32));
+  json_object_set_new(o, "project", cli_json_hex(pid, SR_ID_BYTES));
   json_object_set_new(o, "name", held ? json_stringn(pc.name, pc.name_len) : json_null());
-  json_object_set_new(o, "author", held ? cli_json_hex(pe.author, 32) : json_null());
+  json_object_set_new(o, "author", held ? cli_json_hex(pe.author, SR_KEY_BYTES) : json_null());
   json_object_set_new(o, "held", json_boolean(held));
   json_object_set_new(o, "shares", json_integer((json_int_t)nshares));
   json_object_set_new(o, "people", json_integer((json_int_t)people));
@@ -471,7 +472,7 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
 }
 
 int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
-  uint8_t author[32];
+  uint8_t author[SR_KEY_BYTES];
   if (argc == 3 && !strcmp(argv[1], "entry")) return flow_entry(cli, argv[2]);
   if (argc == 3 && !strcmp(argv[1], "author")) {
     int rc = cli_resolve(cli, SR_FIND_PERSON, "KEY", argv[2], author);

@@ -33,7 +33,8 @@ static json_t *uint_array(const uint64_t *v, size_t n) {
   return a;
 }
 
-/* "0".."15", "16+" */
+/* "0".."15", "16+", in a buffer of HOPS_LABEL_MAX. */
+#define HOPS_LABEL_MAX 32
 static void hops_label(int i, char *out, size_t cap) {
   snprintf(out, cap, i == SR_FLOWREPORT_HOPS - 1 ? "%d+" : "%d", i);
 }
@@ -56,7 +57,9 @@ static json_t *report_json(const sr_flowreport_t *r) {
                    (json_int_t)r->skewed, "total", (json_int_t)sr_flowreport_total(r));
 }
 
-/* ms since the epoch as "2026-11-24 14:35:16 UTC", for people (JSON keeps ms). */
+/* ms since the epoch as "2026-11-24 14:35:16 UTC", for people (JSON keeps ms), in a
+ * buffer of UTC_TEXT_MAX. */
+#define UTC_TEXT_MAX 32
 static const char *utc_text(uint64_t ms, char *buf, size_t len) {
   time_t t = (time_t)(ms / 1000);
   struct tm tm;
@@ -127,7 +130,7 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
     msgpack_sbuffer_destroy(&sb);
     return cli_fail(SR_EXIT_PROBLEM, "cannot encode the report: %s", sr_strerror(rc));
   }
-  char idhex[65] = "";
+  char idhex[SR_HEX_ID_LEN + 1] = "";
   uint64_t seq = 0;
   if (publish && (rc = cli_publish(cli, SR_FLOWREPORT_TYPE, (const uint8_t *)sb.data, sb.size, 0, idhex, &seq))) {
     msgpack_sbuffer_destroy(&sb);
@@ -151,13 +154,13 @@ int cmd_flow_report(sr_cli_t *cli, int argc, char **argv) {
     cli_json_print(o);
     return 0;
   }
-  char from_s[32], to_s[32];
+  char from_s[UTC_TEXT_MAX], to_s[UTC_TEXT_MAX];
   printf("flow report for %s .. %s (%llu s), epsilon %.3f (Laplace scale %.2f per count)\n",
          utc_text(since, from_s, sizeof(from_s)), utc_text(now, to_s, sizeof(to_s)),
          (unsigned long long)((now - since) / 1000), eps_milli / 1000.0, sr_flowreport_scale(eps_milli));
   printf("%-16s %10s %10s\n", "bucket", "noised", "exact");
   for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) {
-    char l[32], lab[40];
+    char l[HOPS_LABEL_MAX], lab[40];
     hops_label(i, l, sizeof(l));
     snprintf(lab, sizeof(lab), "hops %s", l);
     printf("%-16s %10lld %10lld\n", lab, (long long)r.hops[i], (long long)exact.hops[i]);
@@ -250,11 +253,11 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   json_t *sources = json_array();
   for (size_t u = 0; u < fn.nused; u++) {
     const sr_flowheld_t *h = &held[fn.used[u]];
-    json_array_append_new(sources,
-                          json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author", cli_json_hex(h->author, 32), "id",
-                                    cli_json_hex(h->id, 32), "seq", (json_int_t)h->seq, "period_start",
-                                    (json_int_t)h->r.period_start, "period_end", (json_int_t)h->r.period_end, "epsilon",
-                                    h->r.epsilon_milli / 1000.0, "total", (json_int_t)sr_flowreport_total(&h->r)));
+    json_array_append_new(
+        sources, json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author", cli_json_hex(h->author, SR_KEY_BYTES), "id",
+                           cli_json_hex(h->id, SR_ID_BYTES), "seq", (json_int_t)h->seq, "period_start",
+                           (json_int_t)h->r.period_start, "period_end", (json_int_t)h->r.period_end, "epsilon",
+                           h->r.epsilon_milli / 1000.0, "total", (json_int_t)sr_flowreport_total(&h->r)));
   }
   free(held);
   sr_flownet_free(&fn);
@@ -303,7 +306,7 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
          nodes == 1 ? "" : "s", s.eps_min / 1000.0, s.eps_max / 1000.0,
          latest ? "latest per node" : "every report in the window");
   {
-    char a[32], b[32];
+    char a[UTC_TEXT_MAX], b[UTC_TEXT_MAX];
     printf("periods           %s .. %s\n", utc_text(s.period_start, a, sizeof(a)),
            utc_text(s.period_end, b, sizeof(b)));
   }

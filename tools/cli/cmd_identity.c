@@ -29,7 +29,7 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
     code = cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
     goto cleanup;
   }
-  if (st && sr_identity_check_store(cli->home, st, have_key ? sk + 32 : NULL, err, sizeof(err))) {
+  if (st && sr_identity_check_store(cli->home, st, have_key ? sk + SR_SECRET_PK_OFFSET : NULL, err, sizeof(err))) {
     code = cli_fail(SR_EXIT_ENV, "%s", err);
     goto cleanup;
   }
@@ -48,11 +48,11 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
     code = SR_EXIT_ENV;
     goto cleanup;
   }
-  if ((rc = sr_store_set_self(st, sk + 32)) != 0) {
+  if ((rc = sr_store_set_self(st, sk + SR_SECRET_PK_OFFSET)) != 0) {
     code = cli_fail(SR_EXIT_ENV, "cannot record the identity in the store: %s", sr_strerror(rc));
     goto cleanup;
   }
-  sr_hex_encode(sk + 32, SR_KEY_BYTES, hex);
+  sr_hex_encode(sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES, hex);
   if (cli->json) {
     cli_json_print(json_pack("{s:s, s:o, s:b}", "id", hex, "home", cli_json_text(cli->home), "created", created));
   } else {
@@ -84,7 +84,7 @@ int cmd_id(sr_cli_t *cli, int argc, char **argv) {
 /* The keys a publish names (--who, --project, --reshare), resolved. */
 enum { KEY_WHO, KEY_PROJECT, KEY_RESHARE, KEYS };
 typedef struct {
-  uint8_t bin[KEYS][32];
+  uint8_t bin[KEYS][SR_KEY_LEN]; /* --who a key, --project and --reshare ids */
   int have[KEYS];
 } keys_t;
 
@@ -110,12 +110,12 @@ static const type_spec_t specs[] = {
  * (what may still arrive) gets a warning, printed and added to warnings. */
 static int check_key(sr_store_t *st, const char *flag, const uint8_t *bin, json_t *warnings) {
   sr_known_t k;
-  char hex[65], msg[400] = "";
+  char hex[2 * SR_KEY_LEN + 1], msg[400] = "";
   int rc = sr_store_what_is(st, bin, &k);
   if (rc)
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s",
                     rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
-  sr_hex_encode(bin, 32, hex);
+  sr_hex_encode(bin, SR_KEY_LEN, hex);
   hex[16] = '\0'; /* as `seurone log` shows ids */
   if (strcmp(flag, "--who") == 0) {
     if (k.self)
@@ -194,8 +194,8 @@ static int put_keys(sr_cli_t *cli, const type_spec_t *spec, const char *const *v
 /* See cli.h. A running node publishes for us, so that its connected peers get
  * the entry at once; an explicit ts (tests, imports of old data) is written
  * directly, and peers get it at their next sync. */
-int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts, char idhex[65],
-                uint64_t *seq) {
+int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts,
+                char idhex[SR_HEX_ID_LEN + 1], uint64_t *seq) {
   uint8_t *sk, id[SR_ID_BYTES];
   char why[200] = "";
   sr_store_t *st;
@@ -218,7 +218,7 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
       } else if (!rid || !json_is_integer(rseq)) {
         rc = cli_fail(SR_EXIT_ENV, "the running node's reply had no id: check `seurone log` before publishing again");
       } else {
-        snprintf(idhex, 65, "%s", rid);
+        snprintf(idhex, SR_HEX_ID_LEN + 1, "%s", rid);
         *seq = (uint64_t)json_integer_value(rseq);
       }
       json_decref(reply);
@@ -232,7 +232,7 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
     ts = cli_now_ms();
   }
   if (!(sk = cli_load_key(cli))) return SR_EXIT_ENV;
-  if (!(st = cli_open_own_store(cli, sk + 32))) {
+  if (!(st = cli_open_own_store(cli, sk + SR_SECRET_PK_OFFSET))) {
     sodium_free(sk);
     return SR_EXIT_ENV;
   }
@@ -285,7 +285,7 @@ int cmd_publish(sr_cli_t *cli, int argc, char **argv) {
   const char *vals[6] = {0}, *ts_flag = NULL, *tags[SR_CONTENT_TAGS_MAX];
   size_t ntags = 0, len = 0;
   uint64_t seq, ts;
-  char hex[65];
+  char hex[SR_HEX_ID_LEN + 1];
   uint8_t content[SR_ENTRY_MAX];
   json_t *warnings = NULL;
   int rc, exit_code = SR_EXIT_OK;

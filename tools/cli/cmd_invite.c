@@ -137,10 +137,14 @@ out:
   return rc;
 }
 
+/* Room for a code: a little more than the longest, so that one just too long
+ * gets sr_invite_problem's reason rather than "longer than any invite code". */
+#define CODE_ROOM (SR_INVITE_CODE_MAX + 64)
+
 static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
-  char code[SR_INVITE_CODE_MAX + 64], address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], err[4600];
+  char code[CODE_ROOM], address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], err[4600];
   char hex[SR_HEX_KEY_LEN + 1];
-  uint8_t nk[32], relay_key[SR_KEY_BYTES];
+  uint8_t nk[SR_NET_NETKEY_BYTES], relay_key[SR_KEY_BYTES];
   uint16_t port;
   const char *why, *file = NULL;
   int rc;

@@ -127,7 +127,7 @@ static const sr_graph_t *g_sort_graph;
 static int by_value(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   if (g_sort_values[x] != g_sort_values[y]) return g_sort_values[x] < g_sort_values[y] ? 1 : -1;
-  return memcmp(g_sort_graph->keys[x], g_sort_graph->keys[y], 32);
+  return memcmp(g_sort_graph->keys[x], g_sort_graph->keys[y], SR_KEY_LEN);
 }
 
 int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
@@ -221,13 +221,13 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     uint32_t v = order[i];
     const char *kind = g.kind[v] ? "project" : "person";
     if (cli->json) {
-      json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "node", cli_json_hex(g.keys[v], 32), "kind", kind, "name",
+      json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "node", cli_json_hex(g.keys[v], SR_KEY_LEN), "kind", kind, "name",
                             g.name[v] ? json_string(g.name[v]) : json_null(), "value",
                             m->integer ? json_integer((json_int_t)val[v]) : json_real(val[v]));
       json_array_append_new(arr, o);
     } else {
-      char hex[65];
-      sr_hex_encode(g.keys[v], 32, hex);
+      char hex[2 * SR_KEY_LEN + 1];
+      sr_hex_encode(g.keys[v], SR_KEY_LEN, hex);
       const char *nm = g.name[v] ? g.name[v] : "-";
       printf("%-4zu %.16s %-8s ", i + 1, hex, kind);
       cli_text_cell(stdout, nm, strlen(nm), 24); /* someone's name: escaped, cut and padded by columns */

@@ -39,7 +39,7 @@ int cli_node_address(sr_cli_t *cli, const char *listen, char *out, size_t cap) {
 }
 
 int cmd_address(sr_cli_t *cli, int argc, char **argv) {
-  char host[SR_NET_HOST_MAX], addr[SR_NET_ADDRESS_MAX], hex[65];
+  char host[SR_NET_HOST_MAX], addr[SR_NET_ADDRESS_MAX], hex[SR_HEX_KEY_LEN + 1];
   const char *listen = NULL;
   uint8_t key[SR_KEY_BYTES];
   uint16_t port;
@@ -61,7 +61,7 @@ int cmd_address(sr_cli_t *cli, int argc, char **argv) {
 }
 
 int cmd_netkey(sr_cli_t *cli, int argc, char **argv) {
-  uint8_t key[SR_NET_NETKEY_LEN];
+  uint8_t key[SR_NET_NETKEY_BYTES];
   char hex[SR_NET_KEYHEX_BYTES];
   if (argc != 2 || strcmp(argv[1], "new") != 0) return cli_fail(SR_EXIT_USAGE, "usage: seurone netkey new [--json]");
   randombytes_buf(key, sizeof(key));

@@ -78,7 +78,9 @@ const char *cli_jstr(json_t *o, const char *key, const char *dflt) {
   return s ? s : dflt;
 }
 
-/* How long from then_ms to now: "12 s", "3 min", "5 h", "2 d". */
+/* How long from then_ms to now: "12 s", "3 min", "5 h", "2 d" (out: SPAN_TEXT_MAX is
+ * enough). */
+#define SPAN_TEXT_MAX 32
 static void span(uint64_t then_ms, char *out, size_t cap) {
   uint64_t now = cli_now_ms(), s = now > then_ms ? (now - then_ms) / 1000 : 0;
   if (s < 120) snprintf(out, cap, "%llu s", (unsigned long long)s);
@@ -92,7 +94,7 @@ static void span(uint64_t then_ms, char *out, size_t cap) {
 
 /* "12 s ago", "3 min ago", "never". */
 static void age(uint64_t then_ms, char *out, size_t cap) {
-  char d[32];
+  char d[SPAN_TEXT_MAX];
   if (!then_ms) {
     snprintf(out, cap, "never");
     return;
@@ -224,7 +226,8 @@ static int peer_json_cb(void *ctx, const sr_peer_rec_t *p) {
 }
 
 /* What the table says of one address after it: nothing for one that worked
- * and did not fail since. */
+ * and did not fail since (out: ADDR_NOTE_MAX is enough). */
+#define ADDR_NOTE_MAX 64
 static void addr_note(json_t *a, char *out, size_t cap) {
   long long fails = jint(a, "failures");
   if (fails) snprintf(out, cap, "  (failed %lld time%s in a row)", fails, fails == 1 ? "" : "s");
@@ -291,7 +294,7 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
   }
   printf("%-5s %-9s %-8s %-21s %s\n", "STATE", "SOURCE", "FAILURES", "LAST SEEN", "ADDRESS");
   json_array_foreach(peers, i, p) {
-    char seen[48], d[32], note[64];
+    char seen[48], d[SPAN_TEXT_MAX], note[ADDR_NOTE_MAX];
     const char *dir = cli_jstr(p, "direction", "");
     json_t *addrs = json_object_get(p, "addresses"), *a;
     json_int_t ls = json_integer_value(json_object_get(p, "last_seen"));

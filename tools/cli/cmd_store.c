@@ -56,7 +56,7 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
   size_t len;
   sr_entry_t e;
   sr_flow_t f;
-  char hex[65], hhex[65];
+  char hex[SR_HEX_KEY_LEN + 1], hhex[SR_HEX_ID_LEN + 1];
   (void)head_id;
   if (fc->author && memcmp(fc->author, author, SR_KEY_BYTES) != 0) return 0;
   fc->count++;
@@ -70,8 +70,8 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
       json_decref(o);
     }
   } else {
-    sr_hex_encode(author, 32, hex);
-    sr_hex_encode(fork_id, 32, hhex);
+    sr_hex_encode(author, SR_KEY_BYTES, hex);
+    sr_hex_encode(fork_id, SR_ID_BYTES, hhex);
     printf("FORKED  author %s at seq %llu: second entry %s kept as proof; this author is no longer replicated\n", hex,
            (unsigned long long)seq, hhex);
   }
@@ -124,7 +124,7 @@ typedef struct {
   /* For the table: who and what the edges join, by name where one is known
    * (people and projects in one array, sorted by key before the edges). */
   struct graph_name {
-    uint8_t key[32];
+    uint8_t key[SR_KEY_LEN]; /* a person key or a project id */
     char *name;
   } * names;
   size_t nnames, cap;
@@ -134,7 +134,7 @@ static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, 
   if (g->cli->json) return 0;
   int rc = sr_grow((void **)&g->names, &g->cap, g->nnames + 1, sizeof(*g->names), 256);
   if (rc) return rc;
-  memcpy(g->names[g->nnames].key, key, 32);
+  memcpy(g->names[g->nnames].key, key, SR_KEY_LEN);
   g->names[g->nnames].name = name ? cli_text_cut(name, len, 24) : NULL;
   if (name && !g->names[g->nnames].name) return SR_ENOMEM;
   g->nnames++;
@@ -145,8 +145,8 @@ static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, 
 static void graph_who(const graph_ctx_t *g, const uint8_t *key) {
   int64_t at = sr_key_find(g->names, g->nnames, sizeof(*g->names), key);
   const struct graph_name *hit = at < 0 ? NULL : &g->names[at];
-  char hex[65];
-  sr_hex_encode(key, 32, hex);
+  char hex[2 * SR_KEY_LEN + 1];
+  sr_hex_encode(key, SR_KEY_LEN, hex);
   if (hit && hit->name) printf("%s (%.8s)", hit->name, hex);
   else
     printf("%.16s", hex);
@@ -154,10 +154,10 @@ static void graph_who(const graph_ctx_t *g, const uint8_t *key) {
 
 static int person_cb(void *ctx, const sr_person_t *p) {
   graph_ctx_t *g = ctx;
-  char hex[65];
+  char hex[SR_HEX_KEY_LEN + 1];
   g->npeople++;
   if (graph_name_add(g, p->key, p->name, p->name_len)) return SR_ENOMEM;
-  sr_hex_encode(p->key, 32, hex);
+  sr_hex_encode(p->key, SR_KEY_BYTES, hex);
   if (g->cli->json) {
     json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b}", "id", hex, "name",
                                                p->name ? json_stringn(p->name, p->name_len) : json_null(), "seq",
@@ -172,11 +172,11 @@ static int person_cb(void *ctx, const sr_person_t *p) {
 
 static int project_cb(void *ctx, const sr_project_t *p) {
   graph_ctx_t *g = ctx;
-  char hex[65], ahex[65];
+  char hex[SR_HEX_ID_LEN + 1], ahex[SR_HEX_KEY_LEN + 1];
   g->nprojects++;
   if (graph_name_add(g, p->id, p->name, p->name_len)) return SR_ENOMEM;
-  sr_hex_encode(p->id, 32, hex);
-  if (p->author) sr_hex_encode(p->author, 32, ahex);
+  sr_hex_encode(p->id, SR_ID_BYTES, hex);
+  if (p->author) sr_hex_encode(p->author, SR_KEY_BYTES, ahex);
   if (g->cli->json) {
     json_array_append_new(g->projects, json_pack("{s:s, s:o, s:o}", "id", hex, "name",
                                                  p->name ? json_stringn(p->name, p->name_len) : json_null(), "author",
@@ -191,11 +191,11 @@ static int project_cb(void *ctx, const sr_project_t *p) {
 
 static int edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   graph_ctx_t *g = ctx;
-  char s[65], d[65];
+  char s[SR_HEX_KEY_LEN + 1], d[2 * SR_KEY_LEN + 1]; /* dst: a key or a project id */
   if (kind < 1 || kind > SR_EDGE_KINDS) return 0;
   g->counts[kind]++;
-  sr_hex_encode(src, 32, s);
-  sr_hex_encode(dst, 32, d);
+  sr_hex_encode(src, SR_KEY_BYTES, s);
+  sr_hex_encode(dst, SR_KEY_LEN, d);
   if (g->cli->json) {
     json_array_append_new(json_object_get(g->edges, sr_edge_kind_name(kind)), json_pack("[s,s]", s, d));
   } else {
@@ -210,10 +210,10 @@ static int edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) 
 
 static int forked_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
   graph_ctx_t *g = ctx;
-  char a[65], h[65], f[65];
-  sr_hex_encode(author, 32, a);
-  sr_hex_encode(fork_id, 32, f);
-  if (head_id) sr_hex_encode(head_id, 32, h);
+  char a[SR_HEX_KEY_LEN + 1], h[SR_HEX_ID_LEN + 1], f[SR_HEX_ID_LEN + 1];
+  sr_hex_encode(author, SR_KEY_BYTES, a);
+  sr_hex_encode(fork_id, SR_ID_BYTES, f);
+  if (head_id) sr_hex_encode(head_id, SR_ID_BYTES, h);
   if (g->cli->json)
     json_array_append_new(g->forked, json_pack("{s:s, s:I, s:o, s:s}", "author", a, "seq", (json_int_t)seq, "head",
                                                head_id ? json_string(h) : json_null(), "fork", f));

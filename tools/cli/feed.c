@@ -40,10 +40,10 @@ void cli_feed_free(cli_feed_t *fd) {
  * name; escaped and cut. malloc'd. The short key tells two people named alike
  * apart: anyone can call themself Ada. */
 static char *who(cli_feed_t *fd, const uint8_t *key) {
-  char name[SR_ENTRY_MAX + 1], hex[65];
+  char name[SR_ENTRY_MAX + 1], hex[SR_HEX_KEY_LEN + 1];
   size_t len;
-  int self = fd->has_self && memcmp(key, fd->self, 32) == 0;
-  sr_hex_encode(key, 32, hex);
+  int self = fd->has_self && memcmp(key, fd->self, SR_KEY_BYTES) == 0;
+  sr_hex_encode(key, SR_KEY_BYTES, hex);
   char *out;
   if (sr_store_get_name(fd->st, key, name, sizeof(name), &len) == 0) {
     char *n = cli_text_cut(name, len, NAME_COLS);
@@ -61,10 +61,10 @@ static char *who(cli_feed_t *fd, const uint8_t *key) {
 /* The author of a run of entries: looked up once per author (the log comes
  * author by author). */
 static const char *author_who(cli_feed_t *fd, const uint8_t *key) {
-  if (!fd->last_who || memcmp(fd->last_key, key, 32) != 0) {
+  if (!fd->last_who || memcmp(fd->last_key, key, SR_KEY_BYTES) != 0) {
     free(fd->last_who);
     fd->last_who = who(fd, key);
-    memcpy(fd->last_key, key, 32);
+    memcpy(fd->last_key, key, SR_KEY_BYTES);
   }
   return fd->last_who;
 }
@@ -72,7 +72,7 @@ static const char *author_who(cli_feed_t *fd, const uint8_t *key) {
 /* "project Clean River", or its short id when this node does not hold the
  * project entry. malloc'd. */
 static char *project(cli_feed_t *fd, const uint8_t *id) {
-  char name[SR_ENTRY_MAX + 1], hex[65];
+  char name[SR_ENTRY_MAX + 1], hex[SR_HEX_ID_LEN + 1];
   size_t len;
   char *out;
   if (sr_store_get_project_name(fd->st, id, name, sizeof(name), &len) == 0) {
@@ -81,7 +81,7 @@ static char *project(cli_feed_t *fd, const uint8_t *id) {
     if (out) sprintf(out, "project %s", n);
     free(n);
   } else {
-    sr_hex_encode(id, 32, hex);
+    sr_hex_encode(id, SR_ID_BYTES, hex);
     out = malloc(64);
     if (out) sprintf(out, "project %.16s (not held here)", hex);
   }
@@ -142,20 +142,20 @@ static void reshared_view(cli_feed_t *fd, const uint8_t *id, const char *prefix)
   uint8_t buf[SR_ENTRY_MAX];
   size_t len;
   sr_entry_t re;
-  char hex[65], p[128];
+  char hex[SR_HEX_ID_LEN + 1], p[128];
   snprintf(p, sizeof(p), "%s| ", prefix);
   if (sr_store_get_entry(fd->st, id, buf, sizeof(buf), &len, NULL) == 0 && sr_entry_decode(buf, len, &re) == 0) {
     entry_view(fd, &re, p, 1);
     return;
   }
-  sr_hex_encode(id, 32, hex);
+  sr_hex_encode(id, SR_ID_BYTES, hex);
   printf("%s(entry %.16s, not held here: it arrives with its author's log)\n", p, hex);
 }
 
 static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, int inner) {
   sr_content_t c;
   json_t *content = cli_json_from_msgpack(e->content, e->content_len);
-  char t[48], hex[65], body[96];
+  char t[48], hex[SR_HEX_ID_LEN + 1], body[96];
   char *action = NULL, *target = NULL, *where = NULL;
   const char *author = inner ? NULL : author_who(fd, e->author);
   char *inner_author = inner ? who(fd, e->author) : NULL;
@@ -265,7 +265,7 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     if (s) para(body, s, strlen(s), width);
     free(s);
   }
-  sr_hex_encode(e->id, 32, hex);
+  sr_hex_encode(e->id, SR_ID_BYTES, hex);
   if (!inner) printf("%s(seq %llu, entry %.16s)\n\n", body, (unsigned long long)e->seq, hex);
   json_decref(content);
   free(action);

@@ -8,11 +8,13 @@
  */
 #include "tools/cli/cli.h"
 #include "core/hex.h"
+#include "core/key.h"
 #include "store/lookup.h"
 #include <string.h>
 
 #define MIN_PREFIX 8
-#define SHOWN 10 /* candidates listed for an ambiguous argument */
+#define FULL_HEX (2 * SR_KEY_LEN) /* a key or an id, all of it */
+#define SHOWN 10                  /* candidates listed for an ambiguous argument */
 
 static const char *kind_noun(int kind) {
   return kind == SR_FIND_PERSON ? "person" : kind == SR_FIND_PROJECT ? "project" : "entry";
@@ -26,12 +28,12 @@ static int shown_digits(const sr_match_t *m, size_t n) {
   int digits = 16;
   for (size_t i = 0; i < n; i++)
     for (size_t j = i + 1; j < n; j++)
-      while (digits < 64 && memcmp(m[i].id, m[j].id, (size_t)digits / 2) == 0) digits += 8;
+      while (digits < FULL_HEX && memcmp(m[i].id, m[j].id, (size_t)digits / 2) == 0) digits += 8;
   return digits;
 }
 
 static int ambiguous(int kind, const char *what, const char *arg, int by_name, const sr_match_t *m, size_t n) {
-  char hex[65];
+  char hex[FULL_HEX + 1];
   int digits = shown_digits(m, n < SHOWN ? n : SHOWN);
   fprintf(stderr, "seurone: %s '", what);
   cli_text_put(stderr, arg, strlen(arg));
@@ -77,12 +79,12 @@ static const char *other_kind(sr_store_t *st, int kind, const char *prefix) {
   return NULL;
 }
 
-int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[32]) {
+int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[SR_KEY_LEN]) {
   sr_match_t m[SHOWN];
   size_t n = 0, len = strlen(arg);
   int hex = all_hex(arg), rc = 0;
-  if (hex && len == 64 && sr_hex_decode(arg, out, 32) == 0) return 0;
-  if (hex && len > 64) return cli_fail(SR_EXIT_USAGE, "%s has %zu hex digits: a key or id has 64", what, len);
+  if (hex && len == FULL_HEX && sr_hex_decode(arg, out, SR_KEY_LEN) == 0) return 0;
+  if (hex && len > FULL_HEX) return cli_fail(SR_EXIT_USAGE, "%s has %zu hex digits: a key or id has 64", what, len);
   if (hex && len >= MIN_PREFIX && (rc = sr_store_find_prefix(st, kind, arg, m, SHOWN, &n)) == 0 && n > 1)
     return ambiguous(kind, what, arg, 0, m, n);
   /* No id starts with it, or it is too short for a prefix, or not hex: a name? */
@@ -92,7 +94,7 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
                     rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   if (n > 1) return ambiguous(kind, what, arg, 1, m, n);
   if (n == 1) {
-    memcpy(out, m[0].id, 32);
+    memcpy(out, m[0].id, SR_KEY_LEN);
     return 0;
   }
   /* Nothing matched: say why, and what would. */
@@ -123,10 +125,10 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
   return SR_EXIT_USAGE;
 }
 
-int cli_resolve(sr_cli_t *cli, int kind, const char *what, const char *arg, uint8_t out[32]) {
+int cli_resolve(sr_cli_t *cli, int kind, const char *what, const char *arg, uint8_t out[SR_KEY_LEN]) {
   /* The full 64 digits need no store: commands that accept them keep working
    * before `init` has made one (they fail later, with their own message). */
-  if (strlen(arg) == 64 && sr_hex_decode(arg, out, 32) == 0) return 0;
+  if (strlen(arg) == FULL_HEX && sr_hex_decode(arg, out, SR_KEY_LEN) == 0) return 0;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   int rc = cli_resolve_in(st, kind, what, arg, out);

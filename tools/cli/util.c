@@ -84,7 +84,7 @@ uint8_t *cli_load_key(sr_cli_t *cli) {
 int cli_load_pk(sr_cli_t *cli, uint8_t pk[SR_KEY_BYTES]) {
   uint8_t *sk = cli_load_key(cli);
   if (!sk) return SR_ENOKEY;
-  memcpy(pk, sk + 32, SR_KEY_BYTES);
+  memcpy(pk, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   sodium_free(sk);
   return 0;
 }

@@ -9,10 +9,36 @@ Rules:
           sr_progress_cb). The struct tag, where there is one, is the name
           without _t (struct sr_net). One style, so a reader can tell a type
           from a function or a variable at a glance.
+  sizes   A byte size is spelled by its name, not as 32 or 64: a public key is
+          SR_KEY_BYTES, an entry id SR_ID_BYTES, a key-or-id SR_KEY_LEN, a
+          secret key SR_SECRET_BYTES, a network key SR_NET_NETKEY_BYTES, an
+          invite secret SR_INVITE_SECRET_BYTES / SR_FRAME_SECRET_BYTES, SHS and
+          Box Stream sizes SR_SHS_* / SR_BOX_*, a hex buffer SR_HEX_KEY_LEN + 1
+          (grep 'define SR_.*BYTES' core store net node). Outside tests/, a
+          literal 32 or 64 fails
+            - inside [...] (an array size or an index: `uint8_t pk[32]`,
+              `hex[2 * 32 + 1]`, `buf[6 + 32]`);
+            - in the arguments of a call that takes a length: mem{cpy,move,
+              cmp,set}, sodium_mem{cmp,zero}, crypto_*, randombytes_buf,
+              msgpack_pack_bin*, sr_key_find, sr_realloc_n, qsort, and any
+              function with "hex" in its name (sr_hex_encode, cli_json_hex);
+            - compared with a length (`len != 32`, `mv_size == 32`).
+          In tests/ the same holds for `[32]`, `[64]` and a last argument
+          `, 32)` / `, 64)` of those calls and of T_MEMEQ and t_mp_bin. (Tests
+          that pin the wire format to the byte may still say 32 elsewhere:
+          `T_EQ(body[3], 32)` checks the format, not a buffer.)
+          Where 32 or 64 is right as a number (a text buffer sized by hand, a
+          count), give it a name (#define SPAN_TEXT_MAX 32) or, rarely, mark
+          the line with a comment that starts `size:` and says why, e.g.
+            char pad[64]; /* size: a cache line, not a key */
+          The marker must be on the line of the literal or of the call it is
+          in; a bare `/* size: */` without a reason does not count. #define
+          lines are free: that is where a name gets its number.
 
 Only tracked files of core/, store/, net/, node/, tools/ and tests/ are read
 (node_modules and the generated core/text_widths.h are skipped).
 """
+import bisect
 import os
 import re
 import subprocess
@@ -84,15 +110,95 @@ def check_names(root, path, text):
     return bad
 
 
+# ---- sizes ----
+
+SIZE_NUM = re.compile(r"(?<![\w.])(32|64)(?![\w.])")
+MARKER = re.compile(r"/\*\s*size:\s*\S[^*]*\*/|//\s*size:\s*\S")
+LEN_CALLS = re.compile(r"\b(mem(?:cpy|move|cmp|set)|sodium_mem(?:cmp|zero)|crypto_\w+|randombytes_buf|"
+                       r"msgpack_pack_bin\w*|sr_key_find|sr_realloc_n|qsort|\w*hex\w*|T_MEMEQ|t_mp_bin)\s*\(")
+BRACKETS = re.compile(r"\[([^\[\]\n]*)\]")
+LEN_COMPARE = re.compile(r"\b\w*(?:len|size|bytes)\w*\s*(?:[!=]=|[<>]=?)\s*(32|64)(?![\w.])", re.I)
+TEST_BRACKET = re.compile(r"\[\s*(32|64)\s*\]")
+
+
+def call_args(code, open_paren):
+    """The end offset of the call whose '(' is at open_paren (its matching ')')."""
+    depth, i = 0, open_paren
+    while i < len(code):
+        if code[i] == "(":
+            depth += 1
+        elif code[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(code)
+
+
+def check_sizes(path, raw, code):
+    """Literal 32/64 byte sizes (the `sizes` rule of the docstring)."""
+    in_tests = path.startswith("tests/")
+    raw_lines = raw.split("\n")
+    code_lines = code.split("\n")
+    line_starts = [0]
+    for ln in code_lines:
+        line_starts.append(line_starts[-1] + len(ln) + 1)
+
+    def line_of(off):
+        return bisect.bisect_right(line_starts, off)
+
+    def marked(*lines):
+        return any(0 < n <= len(raw_lines) and MARKER.search(raw_lines[n - 1]) for n in lines)
+
+    def is_define(n):
+        return code_lines[n - 1].lstrip().startswith("#")
+
+    hits = {}  # line -> what
+    # [...] anywhere in the line: array sizes and indexes
+    pat = TEST_BRACKET if in_tests else BRACKETS
+    for m in pat.finditer(code):
+        if in_tests or SIZE_NUM.search(m.group(1)):
+            n = line_of(m.start())
+            if not is_define(n) and not marked(n):
+                hits.setdefault(n, f"literal {SIZE_NUM.search(m.group(0)).group(1)} in {m.group(0).strip()}")
+    # arguments of length-taking calls
+    for m in LEN_CALLS.finditer(code):
+        start = m.end() - 1
+        end = call_args(code, start)
+        args = code[start + 1:end]
+        call_line = line_of(m.start())
+        if is_define(call_line):
+            continue
+        if in_tests:
+            last = re.search(r",\s*(32|64)\s*$", args)
+            nums = [(start + 1 + last.start(1), last.group(1))] if last else []
+        else:
+            nums = [(start + 1 + x.start(), x.group(1)) for x in SIZE_NUM.finditer(args)]
+        for off, num in nums:
+            n = line_of(off)
+            if not marked(n, call_line):
+                hits.setdefault(n, f"literal {num} in a {m.group(1)}() argument")
+    # a length compared with 32/64
+    if not in_tests:
+        for m in LEN_COMPARE.finditer(code):
+            n = line_of(m.start(1))
+            if not is_define(n) and not marked(n):
+                hits.setdefault(n, f"literal {m.group(1)} compared with a length")
+    return [f"{path}:{n}: {what}: name the size (SR_KEY_BYTES, SR_ID_BYTES...) or mark it /* size: why */"
+            for n, what in sorted(hits.items())]
+
+
 def main(argv):
     root = argv[1] if len(argv) > 1 else "."
     bad = []
     n = 0
     for path in c_files(root):
         with open(os.path.join(root, path), encoding="utf-8", errors="replace") as f:
-            text = strip_comments(f.read())
+            raw = f.read()
+        text = strip_comments(raw)
         n += 1
         bad += check_names(root, path, text)
+        bad += check_sizes(path, raw, text)
     for b in bad:
         print(b)
     if bad:
