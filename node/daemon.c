@@ -68,23 +68,6 @@ void sr_node_short_key(const uint8_t *k, char out[17]) {
   out[16] = '\0';
 }
 
-/* ---- scope ---- */
-
-void sr_node_scope_refresh(sr_node_t *n) {
-  sr_scope_t next = {0};
-  if (sr_store_scope(n->store, n->pk, n->cfg.hops, n->relay, &next) != 0) {
-    sr_node_log(n, "could not compute the replication scope: %s", sr_store_errmsg(n->store));
-    return;
-  }
-  int changed = next.n != n->scope.n || (next.n && memcmp(next.keys, n->scope.keys, next.n * 32) != 0);
-  sr_scope_free(&n->scope);
-  n->scope = next;
-  if (changed) {
-    sr_node_log(n, "replicating %zu author%s", n->scope.n, n->scope.n == 1 ? "" : "s");
-    if (n->g) sr_gossip_scope_changed(n->g);
-  }
-}
-
 /* ---- gossip hooks ---- */
 
 static int h_in_scope(void *ctx, const uint8_t author[32]) { return sr_scope_has(&((sr_node_t *)ctx)->scope, author); }
@@ -98,7 +81,7 @@ static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
 static void h_ingested(void *ctx, size_t accepted, int contacts) {
   sr_node_t *n = ctx;
   (void)accepted;
-  if (contacts) sr_node_scope_refresh(n);
+  if (contacts) sr_node_scope_refresh(n, NULL, NULL);
 }
 
 /* Peer exchange (docs/protocol.md): who may receive addresses from this node,
@@ -121,7 +104,7 @@ static int h_redeem(void *ctx, const uint8_t key[32], const uint8_t secret[32], 
     return rc;
   }
   sr_node_log(n, "%s joined this relay with an invite", k);
-  sr_node_scope_refresh(n);
+  sr_node_scope_refresh(n, NULL, NULL);
   return 0;
 }
 
@@ -335,7 +318,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
-  sr_node_scope_refresh(n);
+  sr_node_scope_load(n);
 
   if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);

@@ -23,6 +23,19 @@
 
 typedef struct sr_node sr_node_t;
 
+/* A piece of the node's work on a libuv worker (node/job.c): work runs on the
+ * worker and touches only the job, the store and what never changes while the
+ * node runs (the key, the config); done runs back on the loop thread. The
+ * jobs below embed one. */
+typedef struct sr_node_job sr_node_job_t;
+typedef void (*sr_node_job_fn)(sr_node_job_t *j);
+struct sr_node_job {
+  uv_work_t req;
+  sr_node_t *n;
+  sr_node_job_fn work, done;
+  sr_node_job_t *next; /* in the queue of the node's small writes */
+};
+
 typedef struct sr_node_opts {
   const char *home;
   const char *listen; /* "HOST:PORT" overriding the config, or NULL */
@@ -62,8 +75,7 @@ SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const c
  * (rc, id, seq, why set), and frees nothing: the caller frees j after. */
 typedef struct sr_node_pub sr_node_pub_t;
 struct sr_node_pub {
-  uv_work_t req;
-  sr_node_t *n;
+  sr_node_job_t job; /* first: the job's address is the publish's */
   char type[SR_TYPE_MAX + 1];
   uint8_t content[SR_ENTRY_MAX]; /* one canonical msgpack map */
   size_t content_len;
@@ -93,8 +105,7 @@ SR_MUST_USE int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
  * owns j and what items point to. */
 typedef struct sr_node_ingest sr_node_ingest_t;
 struct sr_node_ingest {
-  uv_work_t req;
-  sr_node_t *n;
+  sr_node_job_t job; /* first */
   sr_ingest_item_t *items;
   size_t count;
   int rc;

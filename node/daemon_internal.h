@@ -59,6 +59,11 @@ typedef struct known {
   uint64_t connected_ms; /* when the live session came up; 0 when none */
 } known_t;
 
+typedef struct scope_job scope_job_t;
+typedef struct scope_wait scope_wait_t;
+/* What runs once something the node waits for is done (scope_refresh.c). */
+typedef void (*sr_node_then_cb)(void *arg);
+
 struct sr_node {
   uv_loop_t loop;
   sr_config_t cfg;
@@ -89,16 +94,41 @@ struct sr_node {
   int flowrep_busy; /* a flow report is being counted and published on a worker */
   uint64_t aged_ms; /* when stale learned peers were last dropped */
   uint64_t woke_ms; /* when a session last woke the waiting kept peers */
+  /* scope_refresh.c: the computation in flight (NULL: none), whether one more
+   * was asked for meanwhile, and who waits for that one */
+  scope_job_t *scope_job;
+  int scope_again;
+  scope_wait_t *scope_waiting;
+  /* job.c: the small writes queued, oldest first, and the one in flight */
+  sr_node_job_t *wq_head, *wq_tail, *writing;
 };
 
 uint64_t sr_node_now_ms(void);
 void sr_node_log(sr_node_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The first 16 hex digits of a key, for log lines. */
 void sr_node_short_key(const uint8_t *k, char out[17]);
-/* Recomputes the replication scope; tells gossip when it changed. */
-void sr_node_scope_refresh(sr_node_t *n);
 /* A line held back by the log limit, written as is (core/loglimit.h). */
 void sr_node_log_sink(void *ctx, const char *line);
+
+/* ---- job.c ---- */
+/* Runs work(j) on a libuv worker, then done(j) on the loop: 0, or an error
+ * (then neither runs). */
+SR_MUST_USE int sr_node_job_run(sr_node_t *n, sr_node_job_t *j, sr_node_job_fn work, sr_node_job_fn done);
+/* Queues j behind the node's other small writes (peer records, invites):
+ * their works run one at a time, in the order queued, each done before the
+ * next work starts. Never fails. */
+void sr_node_write(sr_node_t *n, sr_node_job_t *j, sr_node_job_fn work, sr_node_job_fn done);
+/* On a worker, when rc is SR_ESTORE and why is still empty: the store's text
+ * (it is kept per thread, so read where the call failed). */
+void sr_node_store_why(sr_node_t *n, int rc, char *why, size_t cap);
+
+/* ---- scope_refresh.c ---- */
+/* Computes the scope on the calling thread: at start, before the loop runs. */
+void sr_node_scope_load(sr_node_t *n);
+/* Recomputes the scope on a worker; the loop swaps it in and tells gossip
+ * when it changed. then(arg), when given, runs on the loop once a computation
+ * begun after this call is in place (or failed, or the node stops). */
+void sr_node_scope_refresh(sr_node_t *n, sr_node_then_cb then, void *arg);
 
 /* ---- peer_table.c ---- */
 /* Drops the entry at i, in memory and in the store. */
