@@ -32,21 +32,26 @@ static json_t *on_peers(void *ctx, const sr_control_req_t *r, sr_control_call_t 
   return json_pack("{s:b, s:o}", "ok", 1, "peers", p);
 }
 
+/* The answer once the node's write is committed (sr_node_done_cb). */
+static void committed(void *arg, int rc, const char *err, json_t *out) {
+  sr_control_answer(arg, rc ? fail(rc, err && err[0] ? err : sr_strerror(rc)) : out);
+}
+
 static json_t *on_peer_add(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
-  (void)call;
   char err[600] = "";
   uint8_t flags = SR_PEER_MANUAL | (r->relay ? SR_PEER_RELAY : 0);
-  int rc = sr_node_peer_add(ctx, r->address, flags, r->dial, err, sizeof(err));
-  return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", r->address);
+  int rc = sr_node_peer_add(ctx, r->address, flags, r->dial, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
 }
 
 static json_t *on_peer_remove(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
-  (void)call;
   char err[600] = "";
-  json_t *out = NULL;
-  int rc = sr_node_peer_remove(ctx, r->key, r->address, &out, err, sizeof(err));
+  int rc = sr_node_peer_remove(ctx, r->key, r->address, committed, call, err, sizeof(err));
   if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-  return out;
+  sr_control_later(call);
+  return NULL;
 }
 
 static void published(sr_node_pub_t *j) {

@@ -56,19 +56,26 @@ json_t *sr_node_status(sr_node_t *n);
  *   "direction", "entries_in", "entries_out" of a live session, and
  *   "last_seen" now while it lives]: the peer table with live state. */
 json_t *sr_node_peers(sr_node_t *n);
+/* The end of a request the node answers once its write is committed (the
+ * reply never tells of a write that could still be lost): rc 0 with out, the
+ * reply's fields (the callee owns it), or an error with err saying why. */
+typedef void (*sr_node_done_cb)(void *arg, int rc, const char *err, json_t *out);
 /* Adds (or updates) a peer from its seurone:// address, with flags (SR_PEER_MANUAL;
  * SR_PEER_RELAY too for a relay whose invite was accepted) joining its own
  * (sr_peer_give(), store/peers.h), and dials it now unless dial_now is 0 (a
  * relay of another network: this node's network key is the old one until it
- * restarts). SR_ETOOBIG when the table is full of given or live peers. */
-SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err,
-                                 size_t errlen);
+ * restarts). 0: the table in memory has it, and done(arg, ...) runs once its
+ * record is in the store, out {"address"}. Else an error, err saying why, and
+ * done never runs: SR_ETOOBIG when the table is full of given or live peers. */
+SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, sr_node_done_cb done,
+                                 void *arg, char *err, size_t errlen);
 /* Removes the peer key (address NULL) or one address of its list, in memory
- * and in the store; a live session with it goes on until it ends. *out gets
- * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err
- * saying which, when the peer or the address is not in the table. */
-SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, json_t **out, char *err,
-                                    size_t errlen);
+ * and in the store; a live session with it goes on until it ends. 0: done(arg,
+ * ...) runs once the store holds it, out {"connected", "addresses_left"}. Else
+ * an error, err saying why, and done never runs: SR_ENOTFOUND when the peer or
+ * the address is not in the table. */
+SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[32], const char *address, sr_node_done_cb done,
+                                    void *arg, char *err, size_t errlen);
 /* A publish through the running node (sr_node_publish), so connected peers
  * get the entry at once. The write transaction runs on a libuv worker, never
  * on the loop; done(j) runs on the loop thread once it is stored and pushed

@@ -61,6 +61,7 @@ typedef struct known {
 
 typedef struct scope_job scope_job_t;
 typedef struct scope_wait scope_wait_t;
+typedef struct peer_op peer_op_t;
 /* What runs once something the node waits for is done (scope_refresh.c). */
 typedef void (*sr_node_then_cb)(void *arg);
 
@@ -101,6 +102,8 @@ struct sr_node {
   scope_wait_t *scope_waiting;
   /* job.c: the small writes queued, oldest first, and the one in flight */
   sr_node_job_t *wq_head, *wq_tail, *writing;
+  /* peer_table.c: the peer records queued there, oldest first */
+  peer_op_t *peer_ops, *peer_ops_tail;
 };
 
 uint64_t sr_node_now_ms(void);
