@@ -93,21 +93,6 @@ static int h_may_share(void *ctx, const uint8_t peer[32]) {
   return sr_scope_has(&n->scope, peer);
 }
 
-static int h_redeem(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen) {
-  sr_node_t *n = ctx;
-  char k[17];
-  int rc = sr_store_invite_use(n->store, secret, key, sr_node_now_ms());
-  sr_node_short_key(key, k);
-  if (rc) {
-    snprintf(why, whylen, "%s", sr_strerror(rc));
-    sr_node_log(n, "refused an invite from %s: %s", k, sr_strerror(rc));
-    return rc;
-  }
-  sr_node_log(n, "%s joined this relay with an invite", k);
-  sr_node_scope_refresh(n, NULL, NULL);
-  return 0;
-}
-
 void sr_node_log_sink(void *ctx, const char *line) { sr_node_log(ctx, "%s", line); }
 
 /* What gossip and the transport log: where a flood of peers lands (a session
@@ -117,21 +102,6 @@ static void h_log(void *ctx, const char *line) {
   sr_node_t *n = ctx;
   if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n))
     sr_node_log(n, "%s", line);
-}
-
-int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
-                          size_t errlen) {
-  int rc;
-  if (!n->relay) {
-    snprintf(err, errlen,
-             "this node is not a relay, so it would refuse the invite: start it with `seurone run --relay`");
-    return SR_EINVAL;
-  }
-  if ((rc = sr_store_invite_create(n->store, uses, sr_node_now_ms(), secret)))
-    snprintf(err, errlen, "cannot store the invite: %s", rc == SR_ESTORE ? sr_store_errmsg(n->store) : sr_strerror(rc));
-  else
-    sr_node_log(n, "an invite for %u use%s was created", uses, uses == 1 ? "" : "s");
-  return rc;
 }
 
 /* ---- lifecycle ---- */
@@ -312,7 +282,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.in_scope = h_in_scope;
   hooks.scope_keys = h_scope_keys;
   hooks.ingested = h_ingested;
-  hooks.redeem_invite = h_redeem;
+  hooks.redeem_invite = sr_node_redeem; /* relay_invites.c */
   hooks.log = h_log;
   hooks.may_share = h_may_share;
   sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */

@@ -124,10 +124,11 @@ struct sr_node_ingest {
 /* Queues j on a worker: 0, or an error (then done never runs). */
 SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
 /* Stores a new invite of this relay with uses uses (sr_store_invite_create(),
- * the call `invite create` makes itself when no node runs) and writes its
- * secret into secret (the caller wipes it). SR_EINVAL when this node is not a
- * relay: it would refuse the invite. */
-SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
+ * the call `invite create` makes itself when no node runs). 0: done(arg, ...)
+ * runs once it is committed, out {"secret": hex} (the code is formed from it;
+ * the callee wipes it). Else an error, err saying why, and done never runs:
+ * SR_EINVAL when this node is not a relay (it would refuse the invite). */
+SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, void *arg, char *err,
                                       size_t errlen);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);

@@ -62,6 +62,7 @@ typedef struct known {
 typedef struct scope_job scope_job_t;
 typedef struct scope_wait scope_wait_t;
 typedef struct peer_op peer_op_t;
+typedef struct redeem redeem_t;
 /* What runs once something the node waits for is done (scope_refresh.c). */
 typedef void (*sr_node_then_cb)(void *arg);
 
@@ -104,6 +105,9 @@ struct sr_node {
   sr_node_job_t *wq_head, *wq_tail, *writing;
   /* peer_table.c: the peer records queued there, oldest first */
   peer_op_t *peer_ops, *peer_ops_tail;
+  /* relay_invites.c: the invites being redeemed, one per key */
+  redeem_t *redeems;
+  size_t nredeems;
 };
 
 uint64_t sr_node_now_ms(void);
@@ -143,6 +147,11 @@ void sr_node_dial_due(sr_node_t *n, uint64_t now);
 void sr_node_peers_load(sr_node_t *n);
 /* Sets the gossip hooks that concern the peer table. */
 void sr_node_peer_hooks(sr_gossip_hooks_t *h);
+
+/* ---- relay_invites.c ---- */
+/* gossip's redeem_invite hook: queues the use of key's invite and answers it
+ * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued. */
+int sr_node_redeem(void *ctx, const uint8_t key[32], const uint8_t secret[32], char *why, size_t whylen);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */
