@@ -3,14 +3,17 @@
  * the control socket: this file is the lifecycle (start, stop, signals,
  * run.json) and the gossip hooks on scope, ingest and logging.
  *
- * Invariant: everything runs on the loop thread but the store's write
- * transactions of a publish (node/publish.c) and of gossip's batches, and the
- * flow report's count, which run on libuv workers; the only state shared with
- * other processes is the LMDB store (readers anywhere, writes serialised by
- * LMDB) and HOME/run.json + HOME/control.sock, which exist exactly while the
- * node runs. While it runs, the node is the one writer of its store for this
- * home: the CLI's publish, import, peer add/remove and invite accept's peer
- * record go through it (`invite create` still writes the store itself).
+ * Invariant: everything runs on the loop thread but the store's work that
+ * grows with the data or waits for the write lock, which runs on libuv
+ * workers (node/job.c): gossip's batches, a publish (node/publish.c) with the
+ * flow report's count, an import (node/ingest.c), the scope's computation
+ * (node/scope_refresh.c) and the small writes, one at a time (peer records,
+ * node/peer_table.c; invites, node/relay_invites.c). The only state shared
+ * with other processes is the LMDB store (readers anywhere, writes serialised
+ * by LMDB) and HOME/run.json + HOME/control.sock, which exist exactly while
+ * the node runs. While it runs, the node is the one writer of its store for
+ * this home: the CLI's publish, import, peer add/remove, invite create and
+ * invite accept's peer record go through it.
  */
 #include "node/daemon.h"
 #include "core/core.h"

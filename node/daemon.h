@@ -8,7 +8,8 @@
  *                      node listens (address is the seurone:// address with the
  *                      port actually bound), removed on a clean stop.
  * The functions below other than sr_node_run() are called on the loop thread by
- * the control socket's handlers.
+ * the control socket's handlers; none runs a write transaction there: a
+ * write goes to a libuv worker and its answer comes back in a callback.
  */
 #ifndef SR_DAEMON_H
 #define SR_DAEMON_H

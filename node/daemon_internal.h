@@ -4,14 +4,19 @@
  *                 on scope, ingest and logging;
  *   publish.c     publish through the node: the write on a libuv worker;
  *   ingest.c      entries `seurone import` hands the running node;
+ *   job.c         the plumbing of work on libuv workers, and the queue that
+ *                 runs the small writes one at a time;
+ *   scope_refresh.c  the replication scope, computed on a worker;
  *   peer_table.c  the peer table in memory: known peers, dialing, backoff,
  *                 learned peers, and `peer add` / `peer remove`;
+ *   relay_invites.c  a relay's invites: created, redeemed;
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
  *   control_handlers.c  the control socket's table of handlers (control.c
  *                 knows only the table: no cycle between it and the node).
- * Everything here runs on the loop thread, but a publish job's work
- * (publish.c), which touches only the job, the store and the key.
+ * Everything here runs on the loop thread, but the work of a job (job.c),
+ * which touches only the job, the store and what never changes while the
+ * node runs (the key, the config).
  */
 #ifndef SR_DAEMON_INTERNAL_H
 #define SR_DAEMON_INTERNAL_H
