@@ -206,10 +206,11 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     }
     case SR_FRAME_INVITE: {
       char why[200] = "this node is not a relay";
-      int ok = g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0;
       msgpack_sbuffer sb;
+      if (g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0)
+        break; /* answered once the use is stored (sr_gossip_invite_answer) */
       msgpack_sbuffer_init(&sb);
-      sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, ok, ok ? "welcome" : why));
+      sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, 0, why));
       break;
     }
     case SR_FRAME_INVITE_REPLY:
@@ -542,6 +543,15 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now) {
       }
       sr_gossip_pump(p);
     }
+  }
+}
+
+void sr_gossip_invite_answer(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], int ok, const char *reason) {
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    msgpack_sbuffer sb;
+    if (p->closing || memcmp(p->key, key, SR_KEY_BYTES) != 0) continue;
+    msgpack_sbuffer_init(&sb);
+    sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, ok, reason));
   }
 }
 

@@ -44,9 +44,10 @@ typedef struct sr_gossip_hooks {
    * pass it on; from is who named it (the peer table bounds what one source
    * may add). */
   void (*learned_peer)(void *ctx, const uint8_t from[SR_KEY_BYTES], const char *address);
-  /* Relay: redeem secret for key; 0 or an SR_E* code (reason text in why). */
-  int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES],
-                       char *why, size_t whylen);
+  /* Relay: redeem secret for key. 0: taken, and the answer comes with
+   * sr_gossip_invite_answer() (once the use is stored); else an SR_E* code,
+   * refused at once with the reason in why. */
+  int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES], char *why, size_t whylen);
   /* An invite reply arrived (invite accept on the member side). */
   void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
   /* One log line. */
@@ -98,6 +99,11 @@ void sr_gossip_publish(sr_gossip_t *g, const uint8_t *raw, size_t len);
 void sr_gossip_scope_changed(sr_gossip_t *g);
 /* Once a second: idle timeouts, keepalives, rate-limit refill, slow readers. */
 void sr_gossip_tick(sr_gossip_t *g, uint64_t now_ms);
+/* The answer to key's invite (redeem_invite returned 0): an invite reply on
+ * each live session with key; none when it has gone (a member that lost the
+ * answer asks again, and a redeemed invite admits its member again without
+ * using it up, store/peers.h). */
+void sr_gossip_invite_answer(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], int ok, const char *reason);
 /* Sends an invite frame on p (member side). */
 SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES]);
 

@@ -32,21 +32,26 @@ static json_t *on_peers(void *ctx, const sr_control_req_t *r, sr_control_call_t 
   return json_pack("{s:b, s:o}", "ok", 1, "peers", p);
 }
 
+/* The answer once the node's write is committed (sr_node_done_cb). */
+static void committed(void *arg, int rc, const char *err, json_t *out) {
+  sr_control_answer(arg, rc ? fail(rc, err && err[0] ? err : sr_strerror(rc)) : out);
+}
+
 static json_t *on_peer_add(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
-  (void)call;
   char err[600] = "";
   uint8_t flags = SR_PEER_MANUAL | (r->relay ? SR_PEER_RELAY : 0);
-  int rc = sr_node_peer_add(ctx, r->address, flags, r->dial, err, sizeof(err));
-  return rc ? fail(rc, err[0] ? err : sr_strerror(rc)) : json_pack("{s:b, s:s}", "ok", 1, "address", r->address);
+  int rc = sr_node_peer_add(ctx, r->address, flags, r->dial, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
 }
 
 static json_t *on_peer_remove(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
-  (void)call;
   char err[600] = "";
-  json_t *out = NULL;
-  int rc = sr_node_peer_remove(ctx, r->key, r->address, &out, err, sizeof(err));
+  int rc = sr_node_peer_remove(ctx, r->key, r->address, committed, call, err, sizeof(err));
   if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
-  return out;
+  sr_control_later(call);
+  return NULL;
 }
 
 static void published(sr_node_pub_t *j) {
@@ -138,21 +143,15 @@ static json_t *on_ingest(void *ctx, const sr_control_req_t *r, sr_control_call_t
   return NULL;
 }
 
-/* {"secret": hex}: the code is formed by the CLI, which knows the address and
- * network key too; the socket is the owner's alone (mode 0600). */
+/* {"secret": hex}, once the invite is stored: the code is formed by the CLI,
+ * which knows the address and network key too; the socket is the owner's
+ * alone (mode 0600). */
 static json_t *on_invite_create(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
-  uint8_t secret[SR_INVITE_SECRET_BYTES];
-  char err[600] = "", hex[2 * SR_INVITE_SECRET_BYTES + 1];
-  json_t *out;
-  int rc;
-  (void)call;
-  if ((rc = sr_node_invite_create(ctx, r->uses, secret, err, sizeof(err))))
-    return fail(rc, err[0] ? err : sr_strerror(rc));
-  sr_hex_encode(secret, sizeof(secret), hex);
-  sodium_memzero(secret, sizeof(secret));
-  out = json_pack("{s:b, s:s}", "ok", 1, "secret", hex);
-  sodium_memzero(hex, sizeof(hex));
-  return out;
+  char err[600] = "";
+  int rc = sr_node_invite_create(ctx, r->uses, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
 }
 
 static const sr_control_handler_t table[] = {

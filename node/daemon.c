@@ -3,14 +3,17 @@
  * the control socket: this file is the lifecycle (start, stop, signals,
  * run.json) and the gossip hooks on scope, ingest and logging.
  *
- * Invariant: everything runs on the loop thread but the store's write
- * transactions of a publish (node/publish.c) and of gossip's batches, and the
- * flow report's count, which run on libuv workers; the only state shared with
- * other processes is the LMDB store (readers anywhere, writes serialised by
- * LMDB) and HOME/run.json + HOME/control.sock, which exist exactly while the
- * node runs. While it runs, the node is the one writer of its store for this
- * home: the CLI's publish, import, peer add/remove and invite accept's peer
- * record go through it (`invite create` still writes the store itself).
+ * Invariant: everything runs on the loop thread but the store's work that
+ * grows with the data or waits for the write lock, which runs on libuv
+ * workers (node/job.c): gossip's batches, a publish (node/publish.c) with the
+ * flow report's count, an import (node/ingest.c), the scope's computation
+ * (node/scope_refresh.c) and the small writes, one at a time (peer records,
+ * node/peer_table.c; invites, node/relay_invites.c). The only state shared
+ * with other processes is the LMDB store (readers anywhere, writes serialised
+ * by LMDB) and HOME/run.json + HOME/control.sock, which exist exactly while
+ * the node runs. While it runs, the node is the one writer of its store for
+ * this home: the CLI's publish, import, peer add/remove, invite create and
+ * invite accept's peer record go through it.
  */
 #include "node/daemon.h"
 #include "core/core.h"
@@ -68,23 +71,6 @@ void sr_node_short_key(const uint8_t *k, char out[17]) {
   out[16] = '\0';
 }
 
-/* ---- scope ---- */
-
-void sr_node_scope_refresh(sr_node_t *n) {
-  sr_scope_t next = {0};
-  if (sr_store_scope(n->store, n->pk, n->cfg.hops, n->relay, &next) != 0) {
-    sr_node_log(n, "could not compute the replication scope: %s", sr_store_errmsg(n->store));
-    return;
-  }
-  int changed = next.n != n->scope.n || (next.n && memcmp(next.keys, n->scope.keys, next.n * SR_KEY_BYTES) != 0);
-  sr_scope_free(&n->scope);
-  n->scope = next;
-  if (changed) {
-    sr_node_log(n, "replicating %zu author%s", n->scope.n, n->scope.n == 1 ? "" : "s");
-    if (n->g) sr_gossip_scope_changed(n->g);
-  }
-}
-
 /* ---- gossip hooks ---- */
 
 static int h_in_scope(void *ctx, const uint8_t author[SR_KEY_BYTES]) {
@@ -100,7 +86,7 @@ static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[SR_KEY_BYTES]) {
 static void h_ingested(void *ctx, size_t accepted, int contacts) {
   sr_node_t *n = ctx;
   (void)accepted;
-  if (contacts) sr_node_scope_refresh(n);
+  if (contacts) sr_node_scope_refresh(n, NULL, NULL);
 }
 
 /* Peer exchange (docs/protocol.md): who may receive addresses from this node,
@@ -112,25 +98,6 @@ static int h_may_share(void *ctx, const uint8_t peer[SR_KEY_BYTES]) {
   return sr_scope_has(&n->scope, peer);
 }
 
-/* The gossip hands over the secret of an invite frame; the store keys invites by it. */
-_Static_assert(SR_FRAME_SECRET_BYTES == SR_INVITE_SECRET_BYTES, "an invite frame carries a store invite's secret");
-
-static int h_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES], char *why,
-                    size_t whylen) {
-  sr_node_t *n = ctx;
-  char k[17];
-  int rc = sr_store_invite_use(n->store, secret, key, sr_node_now_ms());
-  sr_node_short_key(key, k);
-  if (rc) {
-    snprintf(why, whylen, "%s", sr_strerror(rc));
-    sr_node_log(n, "refused an invite from %s: %s", k, sr_strerror(rc));
-    return rc;
-  }
-  sr_node_log(n, "%s joined this relay with an invite", k);
-  sr_node_scope_refresh(n);
-  return 0;
-}
-
 void sr_node_log_sink(void *ctx, const char *line) { sr_node_log(ctx, "%s", line); }
 
 /* What gossip and the transport log: where a flood of peers lands (a session
@@ -140,21 +107,6 @@ static void h_log(void *ctx, const char *line) {
   sr_node_t *n = ctx;
   if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n))
     sr_node_log(n, "%s", line);
-}
-
-int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
-                          size_t errlen) {
-  int rc;
-  if (!n->relay) {
-    snprintf(err, errlen,
-             "this node is not a relay, so it would refuse the invite: start it with `seurone run --relay`");
-    return SR_EINVAL;
-  }
-  if ((rc = sr_store_invite_create(n->store, uses, sr_node_now_ms(), secret)))
-    snprintf(err, errlen, "cannot store the invite: %s", rc == SR_ESTORE ? sr_store_errmsg(n->store) : sr_strerror(rc));
-  else
-    sr_node_log(n, "an invite for %u use%s was created", uses, uses == 1 ? "" : "s");
-  return rc;
 }
 
 /* ---- lifecycle ---- */
@@ -335,13 +287,13 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.in_scope = h_in_scope;
   hooks.scope_keys = h_scope_keys;
   hooks.ingested = h_ingested;
-  hooks.redeem_invite = h_redeem;
+  hooks.redeem_invite = sr_node_redeem; /* relay_invites.c */
   hooks.log = h_log;
   hooks.may_share = h_may_share;
   sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
-  sr_node_scope_refresh(n);
+  sr_node_scope_load(n);
 
   if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);

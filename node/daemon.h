@@ -8,7 +8,8 @@
  *                      node listens (address is the seurone:// address with the
  *                      port actually bound), removed on a clean stop.
  * The functions below other than sr_node_run() are called on the loop thread by
- * the control socket's handlers.
+ * the control socket's handlers; none runs a write transaction there: a
+ * write goes to a libuv worker and its answer comes back in a callback.
  */
 #ifndef SR_DAEMON_H
 #define SR_DAEMON_H
@@ -22,6 +23,19 @@
 #include <stdint.h>
 
 typedef struct sr_node sr_node_t;
+
+/* A piece of the node's work on a libuv worker (node/job.c): work runs on the
+ * worker and touches only the job, the store and what never changes while the
+ * node runs (the key, the config); done runs back on the loop thread. The
+ * jobs below embed one. */
+typedef struct sr_node_job sr_node_job_t;
+typedef void (*sr_node_job_fn)(sr_node_job_t *j);
+struct sr_node_job {
+  uv_work_t req;
+  sr_node_t *n;
+  sr_node_job_fn work, done;
+  sr_node_job_t *next; /* in the queue of the node's small writes */
+};
 
 typedef struct sr_node_opts {
   const char *home;
@@ -43,27 +57,33 @@ json_t *sr_node_status(sr_node_t *n);
  *   "direction", "entries_in", "entries_out" of a live session, and
  *   "last_seen" now while it lives]: the peer table with live state. */
 json_t *sr_node_peers(sr_node_t *n);
+/* The end of a request the node answers once its write is committed (the
+ * reply never tells of a write that could still be lost): rc 0 with out, the
+ * reply's fields (the callee owns it), or an error with err saying why. */
+typedef void (*sr_node_done_cb)(void *arg, int rc, const char *err, json_t *out);
 /* Adds (or updates) a peer from its seurone:// address, with flags (SR_PEER_MANUAL;
  * SR_PEER_RELAY too for a relay whose invite was accepted) joining its own
  * (sr_peer_give(), store/peers.h), and dials it now unless dial_now is 0 (a
  * relay of another network: this node's network key is the old one until it
- * restarts). SR_ETOOBIG when the table is full of given or live peers. */
-SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err,
-                                 size_t errlen);
+ * restarts). 0: the table in memory has it, and done(arg, ...) runs once its
+ * record is in the store, out {"address"}. Else an error, err saying why, and
+ * done never runs: SR_ETOOBIG when the table is full of given or live peers. */
+SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, sr_node_done_cb done,
+                                 void *arg, char *err, size_t errlen);
 /* Removes the peer key (address NULL) or one address of its list, in memory
- * and in the store; a live session with it goes on until it ends. *out gets
- * {"connected", "addresses_left"} (the caller owns it). SR_ENOTFOUND, with err
- * saying which, when the peer or the address is not in the table. */
-SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, json_t **out,
-                                    char *err, size_t errlen);
+ * and in the store; a live session with it goes on until it ends. 0: done(arg,
+ * ...) runs once the store holds it, out {"connected", "addresses_left"}. Else
+ * an error, err saying why, and done never runs: SR_ENOTFOUND when the peer or
+ * the address is not in the table. */
+SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, sr_node_done_cb done,
+                                    void *arg, char *err, size_t errlen);
 /* A publish through the running node (sr_node_publish), so connected peers
  * get the entry at once. The write transaction runs on a libuv worker, never
  * on the loop; done(j) runs on the loop thread once it is stored and pushed
  * (rc, id, seq, why set), and frees nothing: the caller frees j after. */
 typedef struct sr_node_pub sr_node_pub_t;
 struct sr_node_pub {
-  uv_work_t req;
-  sr_node_t *n;
+  sr_node_job_t job; /* first: the job's address is the publish's */
   char type[SR_TYPE_MAX + 1];
   uint8_t content[SR_ENTRY_MAX]; /* one canonical msgpack map */
   size_t content_len;
@@ -93,8 +113,7 @@ SR_MUST_USE int sr_node_publish(sr_node_t *n, sr_node_pub_t *j);
  * owns j and what items point to. */
 typedef struct sr_node_ingest sr_node_ingest_t;
 struct sr_node_ingest {
-  uv_work_t req;
-  sr_node_t *n;
+  sr_node_job_t job; /* first */
   sr_ingest_item_t *items;
   size_t count;
   int rc;
@@ -106,10 +125,11 @@ struct sr_node_ingest {
 /* Queues j on a worker: 0, or an error (then done never runs). */
 SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
 /* Stores a new invite of this relay with uses uses (sr_store_invite_create(),
- * the call `invite create` makes itself when no node runs) and writes its
- * secret into secret (the caller wipes it). SR_EINVAL when this node is not a
- * relay: it would refuse the invite. */
-SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
+ * the call `invite create` makes itself when no node runs). 0: done(arg, ...)
+ * runs once it is committed, out {"secret": hex} (the code is formed from it;
+ * the callee wipes it). Else an error, err saying why, and done never runs:
+ * SR_EINVAL when this node is not a relay (it would refuse the invite). */
+SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, void *arg, char *err,
                                       size_t errlen);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);

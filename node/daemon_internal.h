@@ -4,14 +4,19 @@
  *                 on scope, ingest and logging;
  *   publish.c     publish through the node: the write on a libuv worker;
  *   ingest.c      entries `seurone import` hands the running node;
+ *   job.c         the plumbing of work on libuv workers, and the queue that
+ *                 runs the small writes one at a time;
+ *   scope_refresh.c  the replication scope, computed on a worker;
  *   peer_table.c  the peer table in memory: known peers, dialing, backoff,
  *                 learned peers, and `peer add` / `peer remove`;
+ *   relay_invites.c  a relay's invites: created, redeemed;
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
  *   control_handlers.c  the control socket's table of handlers (control.c
  *                 knows only the table: no cycle between it and the node).
- * Everything here runs on the loop thread, but a publish job's work
- * (publish.c), which touches only the job, the store and the key.
+ * Everything here runs on the loop thread, but the work of a job (job.c),
+ * which touches only the job, the store and what never changes while the
+ * node runs (the key, the config).
  */
 #ifndef SR_DAEMON_INTERNAL_H
 #define SR_DAEMON_INTERNAL_H
@@ -59,6 +64,13 @@ typedef struct known {
   uint64_t connected_ms; /* when the live session came up; 0 when none */
 } known_t;
 
+typedef struct scope_job scope_job_t;
+typedef struct scope_wait scope_wait_t;
+typedef struct peer_op peer_op_t;
+typedef struct redeem redeem_t;
+/* What runs once something the node waits for is done (scope_refresh.c). */
+typedef void (*sr_node_then_cb)(void *arg);
+
 struct sr_node {
   uv_loop_t loop;
   sr_config_t cfg;
@@ -89,16 +101,46 @@ struct sr_node {
   int flowrep_busy; /* a flow report is being counted and published on a worker */
   uint64_t aged_ms; /* when stale learned peers were last dropped */
   uint64_t woke_ms; /* when a session last woke the waiting kept peers */
+  /* scope_refresh.c: the computation in flight (NULL: none), whether one more
+   * was asked for meanwhile, and who waits for that one */
+  scope_job_t *scope_job;
+  int scope_again;
+  scope_wait_t *scope_waiting;
+  /* job.c: the small writes queued, oldest first, and the one in flight */
+  sr_node_job_t *wq_head, *wq_tail, *writing;
+  /* peer_table.c: the peer records queued there, oldest first */
+  peer_op_t *peer_ops, *peer_ops_tail;
+  /* relay_invites.c: the invites being redeemed, one per key */
+  redeem_t *redeems;
+  size_t nredeems;
 };
 
 uint64_t sr_node_now_ms(void);
 void sr_node_log(sr_node_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The first 16 hex digits of a key, for log lines. */
 void sr_node_short_key(const uint8_t *k, char out[17]);
-/* Recomputes the replication scope; tells gossip when it changed. */
-void sr_node_scope_refresh(sr_node_t *n);
 /* A line held back by the log limit, written as is (core/loglimit.h). */
 void sr_node_log_sink(void *ctx, const char *line);
+
+/* ---- job.c ---- */
+/* Runs work(j) on a libuv worker, then done(j) on the loop: 0, or an error
+ * (then neither runs). */
+SR_MUST_USE int sr_node_job_run(sr_node_t *n, sr_node_job_t *j, sr_node_job_fn work, sr_node_job_fn done);
+/* Queues j behind the node's other small writes (peer records, invites):
+ * their works run one at a time, in the order queued, each done before the
+ * next work starts. Never fails. */
+void sr_node_write(sr_node_t *n, sr_node_job_t *j, sr_node_job_fn work, sr_node_job_fn done);
+/* On a worker, when rc is SR_ESTORE and why is still empty: the store's text
+ * (it is kept per thread, so read where the call failed). */
+void sr_node_store_why(sr_node_t *n, int rc, char *why, size_t cap);
+
+/* ---- scope_refresh.c ---- */
+/* Computes the scope on the calling thread: at start, before the loop runs. */
+void sr_node_scope_load(sr_node_t *n);
+/* Recomputes the scope on a worker; the loop swaps it in and tells gossip
+ * when it changed. then(arg), when given, runs on the loop once a computation
+ * begun after this call is in place (or failed, or the node stops). */
+void sr_node_scope_refresh(sr_node_t *n, sr_node_then_cb then, void *arg);
 
 /* ---- peer_table.c ---- */
 /* Drops the entry at i, in memory and in the store. */
@@ -110,6 +152,11 @@ void sr_node_dial_due(sr_node_t *n, uint64_t now);
 void sr_node_peers_load(sr_node_t *n);
 /* Sets the gossip hooks that concern the peer table. */
 void sr_node_peer_hooks(sr_gossip_hooks_t *h);
+
+/* ---- relay_invites.c ---- */
+/* gossip's redeem_invite hook: queues the use of key's invite and answers it
+ * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued. */
+int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why, size_t whylen);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

@@ -7,42 +7,47 @@
  */
 #include "core/core.h"
 #include "node/daemon_internal.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void ingest_work(uv_work_t *w) {
-  sr_node_ingest_t *j = w->data;
+static void ingest_work(sr_node_job_t *w) {
+  sr_node_ingest_t *j = (sr_node_ingest_t *)w;
   uint64_t now = sr_node_now_ms();
   for (size_t i = 0; i < j->count; i++) {
     j->items[i].flow.received_at = now;
     j->items[i].flow.source = SR_SRC_IMPORT;
   }
   /* One thread: a pool of signature checks would compete with gossip's. */
-  j->rc = sr_store_ingest(j->n->store, j->items, j->count, 1, now, &j->stats);
-  if (j->rc)
-    snprintf(j->why, sizeof(j->why), "%s", j->rc == SR_ESTORE ? sr_store_errmsg(j->n->store) : sr_strerror(j->rc));
+  j->rc = sr_store_ingest(w->n->store, j->items, j->count, 1, now, &j->stats);
+  sr_node_store_why(w->n, j->rc, j->why, sizeof(j->why));
+  if (j->rc && !j->why[0]) snprintf(j->why, sizeof(j->why), "%s", sr_strerror(j->rc));
 }
 
-static void ingest_done(uv_work_t *w, int status) {
-  sr_node_ingest_t *j = w->data;
-  sr_node_t *n = j->n;
+static void ingest_finish(void *arg) {
+  sr_node_ingest_t *j = arg;
+  j->done(j);
+}
+
+static void ingest_done(sr_node_job_t *w) {
+  sr_node_ingest_t *j = (sr_node_ingest_t *)w;
+  sr_node_t *n = w->n;
   int contacts = 0;
-  (void)status;                     /* never cancelled */
   if (j->rc == 0 && !n->stopping) { /* while stopping gossip is shut: peers get them later */
     for (size_t i = 0; i < j->count; i++) {
       if (j->items[i].status != 0) continue;
       sr_gossip_publish(n->g, j->items[i].raw, j->items[i].len);
       if (j->items[i].c.type == SR_CT_CONTACT || j->items[i].c.type == SR_CT_MEMBERSHIP) contacts = 1;
     }
-    if (contacts) sr_node_scope_refresh(n);
     if (j->stats.accepted)
       sr_node_log(n, "imported %zu entr%s from this machine", j->stats.accepted, j->stats.accepted == 1 ? "y" : "ies");
+    /* done once the scope holds what came in (a `status` after the reply sees it) */
+    if (contacts) {
+      sr_node_scope_refresh(n, ingest_finish, j);
+      return;
+    }
   }
   j->done(j);
 }
 
-int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j) {
-  j->n = n;
-  j->req.data = j;
-  return uv_queue_work(&n->loop, &j->req, ingest_work, ingest_done) != 0 ? SR_ENOMEM : 0;
-}
+int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j) { return sr_node_job_run(n, &j->job, ingest_work, ingest_done); }

@@ -2,7 +2,14 @@
  * known, dialing with backoff through each peer's addresses, learned peers
  * within the table's bounds (store/peers.h, "The rules of the peer table"),
  * the gossip hooks that feed it and the control socket's `peer add` and
- * `peer remove`. Loop thread only.
+ * `peer remove`. Loop thread only, but the records' writes.
+ *
+ * While the node runs, the table in memory is the truth and the store's peers
+ * follow it: each change queues the record's write on the node's queue of
+ * small writes (job.c), so no write transaction runs on the loop, and the
+ * writes reach the store in the order they were made. Until a write commits
+ * the store lags memory; peer_get reads through the queued writes, so the node
+ * reads back what it wrote.
  */
 #include "core/core.h"
 #include "node/daemon_internal.h"
@@ -16,14 +23,94 @@ static known_t *known_find(sr_node_t *n, const uint8_t *key) {
   return NULL;
 }
 
+/* ---- the records in the store ---- */
+
+struct peer_op {
+  sr_node_job_t job; /* first */
+  int del;           /* delete rec.key, else put rec */
+  sr_peer_rec_t rec;
+  int rc;
+  char why[300];
+  sr_node_done_cb done; /* a control request waiting for the commit, or NULL */
+  void *arg;
+  json_t *out;     /* what done gets on success */
+  peer_op_t *next; /* n's queued record writes, oldest first */
+};
+
+static void op_work(sr_node_job_t *w) {
+  peer_op_t *o = (peer_op_t *)w;
+  sr_store_t *st = w->n->store;
+  o->rc = o->del ? sr_store_peer_del(st, o->rec.key) : sr_store_peer_put(st, &o->rec);
+  if (o->del && o->rc == SR_ENOTFOUND) o->rc = 0; /* only in memory (a bootstrap line) */
+  sr_node_store_why(w->n, o->rc, o->why, sizeof(o->why));
+}
+
+static void op_done(sr_node_job_t *w) {
+  peer_op_t *o = (peer_op_t *)w;
+  sr_node_t *n = w->n;
+  char who[17], err[400];
+  /* the queue runs its writes in order: this is the oldest */
+  if (!(n->peer_ops = o->next)) n->peer_ops_tail = NULL;
+  if (o->rc) {
+    sr_node_short_key(o->rec.key, who);
+    snprintf(err, sizeof(err), "%s", o->why[0] ? o->why : sr_strerror(o->rc));
+    sr_node_log(n, "could not %s peer %s: %s", o->del ? "drop" : "save", who, err);
+    json_decref(o->out);
+    o->out = NULL;
+    if (o->done) {
+      char msg[450];
+      snprintf(msg, sizeof(msg), "cannot write the peer table: %s", err);
+      o->done(o->arg, o->rc, msg, NULL);
+    }
+  } else if (o->done) {
+    o->done(o->arg, 0, NULL, o->out);
+  } else {
+    json_decref(o->out);
+  }
+  free(o);
+}
+
+/* Queues the put of rec (the delete of rec->key when del); done, when given,
+ * gets out once it is committed. 0, or SR_ENOMEM (then nothing is queued and
+ * out is released). */
+static int peer_write(sr_node_t *n, int del, const sr_peer_rec_t *rec, sr_node_done_cb done, void *arg, json_t *out) {
+  peer_op_t *o = calloc(1, sizeof(*o));
+  if (!o) {
+    json_decref(out);
+    return SR_ENOMEM;
+  }
+  o->del = del;
+  o->rec = *rec;
+  o->done = done;
+  o->arg = arg;
+  o->out = out;
+  if (n->peer_ops_tail) n->peer_ops_tail->next = o;
+  else
+    n->peer_ops = o;
+  n->peer_ops_tail = o;
+  sr_node_write(n, &o->job, op_work, op_done);
+  return 0;
+}
+
+/* The record of key as the store holds it once the queued writes are in:
+ * the newest queued write of key, else the store's. */
+static int peer_get(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], sr_peer_rec_t *out) {
+  const peer_op_t *last = NULL;
+  for (const peer_op_t *o = n->peer_ops; o; o = o->next)
+    if (memcmp(o->rec.key, key, SR_KEY_BYTES) == 0) last = o;
+  if (!last) return sr_store_peer_get(n->store, key, out);
+  if (last->del) return SR_ENOTFOUND;
+  *out = last->rec;
+  return 0;
+}
+
 /* Drops the entry at i, in memory and in the store. A dial in flight or a
  * live session finds no entry and is not recorded. */
 void sr_node_known_drop(sr_node_t *n, size_t i) {
   char who[17];
-  int rc = sr_store_peer_del(n->store, n->known[i].rec.key);
-  if (rc && rc != SR_ENOTFOUND) {
+  if (peer_write(n, 1, &n->known[i].rec, NULL, NULL, NULL)) {
     sr_node_short_key(n->known[i].rec.key, who);
-    sr_node_log(n, "could not drop peer %s: %s", who, sr_store_errmsg(n->store));
+    sr_node_log(n, "could not drop peer %s: %s", who, sr_strerror(SR_ENOMEM));
   }
   memmove(&n->known[i], &n->known[i + 1], (n->nknown - i - 1) * sizeof(n->known[0]));
   n->nknown--;
@@ -75,9 +162,9 @@ static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address,
 
 static void known_save(sr_node_t *n, known_t *k) {
   char who[17];
-  if (sr_store_peer_put(n->store, &k->rec) != 0) {
+  if (peer_write(n, 0, &k->rec, NULL, NULL, NULL)) {
     sr_node_short_key(k->rec.key, who);
-    sr_node_log(n, "could not save peer %s: %s", who, sr_store_errmsg(n->store));
+    sr_node_log(n, "could not save peer %s: %s", who, sr_strerror(SR_ENOMEM));
   }
 }
 
@@ -362,7 +449,8 @@ static int h_classify(void *ctx, const uint8_t key[SR_KEY_BYTES]) {
                                                                                     : SR_GOSSIP_STRANGER;
 }
 
-int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, char *err, size_t errlen) {
+int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_now, sr_node_done_cb done, void *arg,
+                     char *err, size_t errlen) {
   char host[SR_NET_HOST_MAX];
   uint16_t port;
   uint8_t key[SR_KEY_BYTES];
@@ -387,7 +475,7 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
   }
   /* The store may know more of it than memory (`invite accept` wrote the relay
    * there, or the entry had left the table): kept, not overwritten. */
-  if (sr_store_peer_get(n->store, key, &stored) == 0) {
+  if (peer_get(n, key, &stored) == 0) {
     if (fresh) {
       stored.flags |= k->rec.flags;
       k->rec = stored;
@@ -401,7 +489,10 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
     snprintf(err, errlen, "'%s' cannot be kept in the peer table (%s)", address, sr_strerror(rc));
     return rc;
   }
-  known_save(n, k);
+  if ((rc = peer_write(n, 0, &k->rec, done, arg, json_pack("{s:s}", "address", address)))) {
+    snprintf(err, errlen, "cannot write the peer table: %s", sr_strerror(rc));
+    return rc;
+  }
   if (dial_now && !k->dialing && !sr_gossip_connected(n->g, key)) {
     k->next_addr = 0;
     dial(n, k);
@@ -410,15 +501,15 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
   return 0;
 }
 
-int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, json_t **out, char *err,
-                        size_t errlen) {
+int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, sr_node_done_cb done, void *arg,
+                        char *err, size_t errlen) {
   known_t *k = known_find(n, key);
   sr_peer_rec_t rec;
   char who[17];
   int rc;
   sr_node_short_key(key, who);
   /* The table in memory is bounded (MAX_KNOWN): the store may hold more. */
-  rc = k ? 0 : sr_store_peer_get(n->store, key, &rec);
+  rc = k ? 0 : peer_get(n, key, &rec);
   if (rc == SR_ENOTFOUND) {
     snprintf(err, errlen, "%s is not in the peer table (`seurone peers` lists it)", who);
     return rc;
@@ -434,18 +525,13 @@ int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const cha
       return rc;
     }
     if (k && k->next_addr > k->rec.naddrs) k->next_addr = 0;
-    rc = sr_store_peer_put(n->store, r);
-  } else {
-    rc = sr_store_peer_del(n->store, key);
-    if (rc == SR_ENOTFOUND) rc = 0; /* only in memory (a bootstrap line) */
   }
-  if (rc) {
-    snprintf(err, errlen, "cannot write the peer table: %s",
-             rc == SR_ESTORE ? sr_store_errmsg(n->store) : sr_strerror(rc));
+  json_t *out = json_pack("{s:b, s:i}", "connected", sr_gossip_connected(n->g, key), "addresses_left",
+                          address ? (int)r->naddrs : 0);
+  if ((rc = peer_write(n, !address, r, done, arg, out))) {
+    snprintf(err, errlen, "cannot write the peer table: %s", sr_strerror(rc));
     return rc;
   }
-  *out = json_pack("{s:b, s:i}", "connected", sr_gossip_connected(n->g, key), "addresses_left",
-                   address ? (int)r->naddrs : 0);
   if (!address && k) {
     /* A dial in flight or a live session finds no entry and is not recorded. */
     size_t i = (size_t)(k - n->known);

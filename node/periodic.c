@@ -42,7 +42,7 @@ typedef struct {
 /* On the worker: the count is a full scan of what arrived, kept off the loop. */
 static int flow_prepare(sr_node_pub_t *p) {
   flowjob_t *j = (flowjob_t *)p;
-  sr_node_t *n = p->n;
+  sr_node_t *n = p->job.n;
   uint64_t interval = (uint64_t)n->cfg.flow_report_interval * 1000;
   sr_flowreport_t r;
   msgpack_sbuffer sb;
@@ -69,7 +69,7 @@ static int flow_prepare(sr_node_pub_t *p) {
 
 static void flow_done(sr_node_pub_t *p) {
   flowjob_t *j = (flowjob_t *)p;
-  sr_node_t *n = p->n;
+  sr_node_t *n = p->job.n;
   char hex[SR_HEX_ID_LEN + 1];
   n->flowrep_busy = 0;
   if (j->skip) {

@@ -25,38 +25,42 @@ sr_node_pub_t *sr_node_pub_new(const char *type, const uint8_t *content, size_t 
   return j;
 }
 
-static void pub_work(uv_work_t *w) {
-  sr_node_pub_t *j = w->data;
-  sr_node_t *n = j->n;
+static void pub_work(sr_node_job_t *w) {
+  sr_node_pub_t *j = (sr_node_pub_t *)w;
+  sr_node_t *n = w->n;
   uint64_t now;
+  /* the store's error text is kept per thread: read here, on the worker */
   if (j->prepare && (j->rc = j->prepare(j))) {
-    if (j->rc == SR_ESTORE && !j->why[0]) snprintf(j->why, sizeof(j->why), "%s", sr_store_errmsg(n->store));
+    sr_node_store_why(n, j->rc, j->why, sizeof(j->why));
     return;
   }
   now = sr_node_now_ms();
   j->rc = sr_store_publish(n->store, n->sk, j->type, j->content, j->content_len, now, now, j->id, &j->seq, j->why,
                            sizeof(j->why));
-  /* the store's error text is kept per thread: read it here, on the worker */
-  if (j->rc == SR_ESTORE && !j->why[0]) snprintf(j->why, sizeof(j->why), "%s", sr_store_errmsg(n->store));
+  sr_node_store_why(n, j->rc, j->why, sizeof(j->why));
   if (j->rc == 0 && sr_store_get_entry(n->store, j->id, j->raw, sizeof(j->raw), &j->raw_len, NULL) != 0)
     j->raw_len = 0; /* stored; peers get it at their next sync */
 }
 
-static void pub_done(uv_work_t *w, int status) {
-  sr_node_pub_t *j = w->data;
-  sr_node_t *n = j->n;
-  (void)status; /* never cancelled */
+static void pub_finish(void *arg) {
+  sr_node_pub_t *j = arg;
+  j->done(j);
+}
+
+static void pub_done(sr_node_job_t *w) {
+  sr_node_pub_t *j = (sr_node_pub_t *)w;
+  sr_node_t *n = w->n;
   /* While stopping, gossip is shut: the entry is stored, peers get it later. */
   if (j->rc == 0 && !n->stopping) {
     if (j->raw_len) sr_gossip_publish(n->g, j->raw, j->raw_len);
-    if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership")) sr_node_scope_refresh(n);
+    /* done once the scope holds what the entry changed: a `status` after
+     * the reply sees it */
+    if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership")) {
+      sr_node_scope_refresh(n, pub_finish, j);
+      return;
+    }
   }
   j->done(j);
 }
 
-int sr_node_publish(sr_node_t *n, sr_node_pub_t *j) {
-  j->n = n;
-  j->req.data = j;
-  if (uv_queue_work(&n->loop, &j->req, pub_work, pub_done) != 0) return SR_ENOMEM;
-  return 0;
-}
+int sr_node_publish(sr_node_t *n, sr_node_pub_t *j) { return sr_node_job_run(n, &j->job, pub_work, pub_done); }

@@ -7,7 +7,7 @@
 #  - the `seurone` program, hostile_peer and bench_ingest, and runs the multi-node
 #    tests below against them: real nodes whose libuv loop thread and worker
 #    threads (gossip ingest batches, publish, flow-report counts, import, the
-#    verify pool) share the store.
+#    scope, the peer records and invites, the verify pool) share the store.
 # A race makes the process exit 66 (halt_on_error), which the harness's exit-code
 # checks catch; the report also goes to a file (log_path), so a report from a
 # process whose exit code no check looks at (a node that is SIGKILLed) still fails
@@ -25,8 +25,10 @@ unit_tests="test_store_grow test_store"
 # (import through the node's worker), flow_reports (the count on a worker),
 # kill9_resume and full_disk (ingest retry after a failed commit), notes_flood
 # and duplicates (many batches at once), sessions (publish on a worker while
-# syncing). About two minutes on 2 cores after the build.
-multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions"}
+# syncing), peer_table and invite_race (the queue of small writes: peer records,
+# invites created and redeemed at once; the scope computed on a worker after a
+# redemption). About two minutes on 2 cores after the build.
+multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions peer_table invite_race"}
 passed=0
 failed=0
 failures=()
