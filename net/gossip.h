@@ -47,7 +47,8 @@ typedef struct sr_gossip_hooks {
   /* Relay: redeem secret for key. 0: taken, and the answer comes with
    * sr_gossip_invite_answer() (once the use is stored); else an SR_E* code,
    * refused at once with the reason in why. */
-  int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES], char *why, size_t whylen);
+  int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES],
+                       char *why, size_t whylen);
   /* An invite reply arrived (invite accept on the member side). */
   void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
   /* One log line. */

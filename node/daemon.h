@@ -75,8 +75,8 @@ SR_MUST_USE int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flag
  * ...) runs once the store holds it, out {"connected", "addresses_left"}. Else
  * an error, err saying why, and done never runs: SR_ENOTFOUND when the peer or
  * the address is not in the table. */
-SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, sr_node_done_cb done,
-                                    void *arg, char *err, size_t errlen);
+SR_MUST_USE int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address,
+                                    sr_node_done_cb done, void *arg, char *err, size_t errlen);
 /* A publish through the running node (sr_node_publish), so connected peers
  * get the entry at once. The write transaction runs on a libuv worker, never
  * on the loop; done(j) runs on the loop thread once it is stored and pushed

@@ -156,7 +156,8 @@ void sr_node_peer_hooks(sr_gossip_hooks_t *h);
 /* ---- relay_invites.c ---- */
 /* gossip's redeem_invite hook: queues the use of key's invite and answers it
  * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued. */
-int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why, size_t whylen);
+int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why,
+                   size_t whylen);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

@@ -501,8 +501,8 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
   return 0;
 }
 
-int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, sr_node_done_cb done, void *arg,
-                        char *err, size_t errlen) {
+int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, sr_node_done_cb done,
+                        void *arg, char *err, size_t errlen) {
   known_t *k = known_find(n, key);
   sr_peer_rec_t rec;
   char who[17];

@@ -72,7 +72,8 @@ static void redeem_done(sr_node_job_t *w) {
   sr_node_scope_refresh(n, welcome, r);
 }
 
-int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why, size_t whylen) {
+int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why,
+                   size_t whylen) {
   sr_node_t *n = ctx;
   redeem_t *r;
   for (r = n->redeems; r; r = r->next)
