@@ -54,8 +54,9 @@ static json_t *project_ref(sr_store_t *st, const uint8_t pid[SR_ID_BYTES]) {
       sr_store_get_project_name(st, pid, name, sizeof(name), &len) == 0 ? json_stringn(name, len) : json_null());
 }
 
-int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
-                 json_t **out) {
+/* sr_view_item; the entry's author into author when not NULL. */
+static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
+                uint8_t *author, json_t **out) {
   uint8_t buf[SR_ENTRY_MAX];
   size_t len, nres = 0;
   sr_entry_t e;
@@ -66,6 +67,7 @@ int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t
   if (rc) return rc;
   if (sr_entry_decode(buf, len, &e)) return SR_ENOTFOUND; /* a damaged entry is none to show (verify says so) */
   if ((rc = sr_store_count_reshares(st, id, &nres))) return rc;
+  if (author) memcpy(author, e.author, SR_KEY_BYTES);
   int parsed = sr_content_parse(&e, &c, NULL, 0) == 0, share = parsed && c.type == SR_CT_SHARE;
   json_t *content = share ? sr_json_from_msgpack(e.content, e.content_len) : NULL;
   json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:I, s:s#, s:o, s:o, s:o}", "id", sr_json_hex(e.id, SR_ID_BYTES),
@@ -80,10 +82,17 @@ int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t
     json_t *r = json_null();
     if (share && c.has_reshare) {
       /* one level inline: a reshare of a reshare shows its words, not the chain */
-      rc = sr_view_item(st, self, c.reshare, 1, &r);
-      if (rc == SR_ENOTFOUND)
+      uint8_t by[SR_KEY_BYTES];
+      int state = 0;
+      rc = item(st, self, c.reshare, 1, by, &r);
+      if (!rc && (rc = sr_store_get_contact(st, self, by, &state)) == 0 && state == SR_BLOCK) {
+        /* a block hides the person's words, also when a friend passes them on */
+        json_decref(r);
+        r = json_pack("{s:o, s:b, s:b}", "id", sr_json_hex(c.reshare, SR_ID_BYTES), "missing", 1, "blocked", 1);
+      } else if (rc == SR_ENOTFOUND)
         r = json_pack("{s:o, s:b}", "id", sr_json_hex(c.reshare, SR_ID_BYTES), "missing", 1), rc = 0;
       if (rc || !r) {
+        json_decref(r);
         json_decref(o);
         return rc ? rc : SR_ENOMEM;
       }
@@ -94,6 +103,11 @@ int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t
   json_object_set_new(o, "mine", json_boolean(memcmp(e.author, self, SR_KEY_BYTES) == 0));
   *out = o;
   return 0;
+}
+
+int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
+                 json_t **out) {
+  return item(st, self, id, inner, NULL, out);
 }
 
 static int feed_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], json_t **out) {

@@ -41,7 +41,8 @@ void sr_rel_free(sr_rel_t *r);
  * "author_name", "ts", "received_at", "type", "text", "link", "project":
  * {"id","name"}|null, "reshare", "reshares", "mine"}. inner: the item of a
  * reshared entry, without "reshare". A reshare of an entry not held gives
- * {"id","missing":true} under "reshare". Errors: SR_ENOTFOUND (id not held),
+ * {"id","missing":true} under "reshare"; of an entry by someone self blocks,
+ * {"id","missing":true,"blocked":true} (its text is not shown). Errors: SR_ENOTFOUND (id not held),
  * SR_ENOMEM, SR_ESTORE. */
 int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
                  json_t **out);
