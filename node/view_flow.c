@@ -19,17 +19,16 @@ static json_t *cascade_node(const sr_share_node_t *n, json_t *name) {
                    (json_int_t)n->flow.received_at, "hops", (json_int_t)n->flow.hops, "children");
 }
 
-/* The tree of forest node root as NODEs, built without recursion (a chain of
- * reshares may be as deep as the forest is large): the nodes in the forest's
- * BFS order, each appended to its parent's "children". Authors' names are
- * read once each (x->label). */
-static int cascade_tree(sr_store_t *st, const sr_flowforest_t *x, uint32_t root, json_t **out) {
+/* The whole tree forest node v is in, from its root (the original, or the
+ * oldest entry of the chain this node holds), as NODEs. Built without
+ * recursion (a chain of reshares may be as deep as the forest is large): the
+ * nodes in the forest's BFS order, each appended to its parent's "children".
+ * Authors' names are read once each (x->label). */
+static int cascade_tree(sr_store_t *st, const sr_flowforest_t *x, uint32_t v0, json_t **out) {
   const sr_cascade_forest_t *f = &x->f;
-  const sr_cascade_t *t = &f->trees[f->tree[root]];
+  const sr_cascade_t *t = &f->trees[f->tree[v0]];
   json_t **obj = calloc(x->n ? x->n : 1, sizeof(*obj)), **names = calloc(x->nkeys ? x->nkeys : 1, sizeof(*names));
   int rc = obj && names ? 0 : SR_ENOMEM;
-  /* The tree holds root's whole tree; root is its root when the caller asks
-   * for the root: the BFS of the tree from its start. */
   for (uint32_t j = 0; j < t->size && !rc; j++) {
     uint32_t v = f->order[t->start + j], l = x->label[v];
     if (!names[l]) names[l] = sr_json_author_name(st, x->nodes[v].author);
@@ -66,9 +65,7 @@ int sr_view_flow_entry(sr_store_t *st, const char *id, json_t **out, char *err, 
   if (!(o = sr_json_flow_entry(&e, &fl, &x))) rc = SR_ENOMEM;
   int64_t i = sr_flowforest_index(&x, eid);
   if (!rc && i >= 0) {
-    /* the tree the entry is in, from its root: the original, or the oldest
-     * entry of the chain this node holds */
-    rc = cascade_tree(st, &x, x.f.trees[x.f.tree[i]].root, &cascade);
+    rc = cascade_tree(st, &x, (uint32_t)i, &cascade);
   } else if (!rc) {
     /* neither a share nor reshared: a tree of one */
     sr_share_node_t one = {0};
