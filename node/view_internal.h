@@ -51,22 +51,20 @@ int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t
 typedef int (*sr_view_item_fn)(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES],
                                json_t **out);
 /* One page: {"items": [...], "next": cursor|null} (items by item, NULL:
- * sr_view_item) of the newest entries of
+ * sr_view_item) of the newest entries of type (NULL: any) of
  * authors that keep keeps (sr_store_newest), older than the cursor before (a
  * "next" of an earlier page; NULL or "" for the first), at most limit (0:
  * SR_VIEW_FEED_DEFAULT; capped at SR_VIEW_FEED_MAX). A malformed cursor is
  * SR_EINVAL. */
 int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t (*authors)[SR_KEY_BYTES],
-                 size_t nauthors, const char *before, size_t limit, sr_keep_fn keep, void *kctx, sr_view_item_fn item,
-                 json_t **out, char *err, size_t errlen);
+                 size_t nauthors, const char *before, size_t limit, const char *type, sr_keep_fn keep, void *kctx,
+                 sr_view_item_fn item, json_t **out, char *err, size_t errlen);
 /* Cursors: "TS_ID" (ms, then the entry id in 64 lowercase hex): the key of the
  * last item of a page; the next page starts strictly after it. */
 #define SR_VIEW_CURSOR_MAX (20 + 1 + 64 + 1)
 void sr_view_cursor_format(const sr_entry_key_t *k, char out[SR_VIEW_CURSOR_MAX]);
 int sr_view_cursor_parse(const char *s, sr_entry_key_t *k);
 
-/* Keeps shares (sr_keep_fn); ctx unused. */
-int sr_view_keep_share(void *ctx, const sr_entry_t *e);
 /* The latest about of key: its "name" and "bio" (each JSON null when absent). */
 int sr_view_about(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], json_t **name, json_t **bio);
 
