@@ -48,7 +48,7 @@ typedef struct sr_entry_key {
   uint8_t id[SR_ID_BYTES];
 } sr_entry_key_t;
 /* <0, 0, >0 as a is older than, the same as, newer than b. */
-int sr_entry_key_cmp(const sr_entry_key_t *a, const sr_entry_key_t *b);
+SR_MUST_USE int sr_entry_key_cmp(const sr_entry_key_t *a, const sr_entry_key_t *b);
 
 /* Which entries a walk keeps: 1 keep, 0 skip, negative: stop with that error.
  * e is valid during the call only. */
