@@ -154,8 +154,8 @@ static void reshared_view(cli_feed_t *fd, const uint8_t *id, const char *prefix)
 
 static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, int inner) {
   sr_content_t c;
-  json_t *content = cli_json_from_msgpack(e->content, e->content_len);
-  char t[48], hex[SR_HEX_ID_LEN + 1], body[96];
+  json_t *content = sr_json_from_msgpack(e->content, e->content_len);
+  char t[48], hex[SR_HEX_KEY_LEN + 1], body[96];
   char *action = NULL, *target = NULL, *where = NULL;
   const char *author = inner ? NULL : author_who(fd, e->author);
   char *inner_author = inner ? who(fd, e->author) : NULL;
