@@ -59,33 +59,27 @@
  *    misbehaviour was fully sent), "elapsed_ms"}
  * Exit 0 whatever the node did; 2 on a usage error or when the TCP connection
  * cannot be made.
+ *
+ * This file is main; hostile_peer.h names the other parts (the session, the
+ * misbehaviours by family).
  */
-#include "core/clock.h"
+#include "tests/multi/hostile_peer.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/boxstream.h"
-#include "core/entry.h"
 #include "core/err.h"
-#include "core/num.h"
-#include "core/frame.h"
 #include "core/hex.h"
+#include "core/num.h"
 #include "core/shs.h"
-#include "net/address.h"
 
 enum {
   M_GARBAGE = 1,
@@ -106,354 +100,6 @@ enum {
 static const char *MODE_NAMES[] = {"",     "garbage",    "raw-garbage", "stall",       "silent",      "flood",
                                    "huge", "hello-only", "announce",    "peers-flood", "notes-flood", "resend",
                                    "ask",  "sessions",   "reconnect"};
-
-static int fd = -1;
-static sr_box_writer_t writer;
-static sr_box_reader_t reader;
-static int boxed;   /* handshake done: reader/writer usable */
-static double t_hs; /* time the handshake finished (or connect, for --silent) */
-static double t_action = -1;
-static unsigned long long sent_frames, sent_bytes, recv_bytes, recv_frames, recv_kinds[16];
-static int closed;
-static const char *how;
-static double t_closed = -1;
-static uint8_t fbuf[1 << 17]; /* plaintext received, for frame decoding */
-static size_t fhave;
-static int fbroken; /* frame stream undecodable: stop decoding */
-/* Authors the node told us about (notes) and sent entries of: what it reveals. */
-#define SEEN_MAX 256
-static uint8_t noted[SEEN_MAX][SR_KEY_BYTES], entried[SEEN_MAX][SR_KEY_BYTES];
-static unsigned long long entried_n[SEEN_MAX];
-static size_t nnoted, nentried;
-
-static size_t seen_slot(uint8_t (*set)[SR_KEY_BYTES], size_t *n, const uint8_t *a) {
-  for (size_t i = 0; i < *n; i++)
-    if (!memcmp(set[i], a, SR_KEY_BYTES)) return i;
-  if (*n == SEEN_MAX) return SEEN_MAX;
-  memcpy(set[*n], a, SR_KEY_BYTES);
-  return (*n)++;
-}
-
-static double now_ms(void) { return (double)sr_mono_ns() / 1e6; }
-
-static void mark_closed(const char *why) {
-  if (closed) return;
-  closed = 1;
-  how = why;
-  t_closed = now_ms();
-  printf("node closed the connection (%s) after %.0f ms\n", why, t_closed - t_hs);
-  fflush(stdout);
-}
-
-/* Decode whole frames out of fbuf, counting kinds. */
-static void decode_frames(void) {
-  while (!fbroken && fhave > 0) {
-    size_t flen = 0;
-    int rc = sr_frame_next(fbuf, fhave, &flen);
-    if (rc == SR_ETRUNC) return;
-    if (rc != 0) {
-      printf("node sent bytes that are not a frame: %s\n", sr_errname(rc));
-      fbroken = 1;
-      return;
-    }
-    static sr_frame_t f;
-    rc = sr_frame_decode(fbuf, flen, &f);
-    if (rc == 0) {
-      recv_frames++;
-      if (f.kind >= 0 && f.kind < 16) recv_kinds[f.kind]++;
-      if (f.kind == SR_FRAME_HELLO)
-        printf("node said hello: version %llu agent \"%.*s\" relay %d\n", (unsigned long long)f.version,
-               (int)f.agent_len, f.agent, f.relay);
-      if (f.kind == SR_FRAME_NOTES)
-        for (uint32_t k = 0; k < f.nnotes; k++) seen_slot(noted, &nnoted, f.notes[k].author);
-      uint8_t author[SR_KEY_BYTES];
-      if (f.kind == SR_FRAME_ENTRY && sr_entry_peek_author(f.entry, f.entry_len, author) == 0) {
-        size_t k = seen_slot(entried, &nentried, author);
-        if (k < SEEN_MAX) entried_n[k]++;
-      }
-    } else {
-      printf("node sent an undecodable frame: %s\n", sr_errname(rc));
-    }
-    memmove(fbuf, fbuf + flen, fhave - flen);
-    fhave -= flen;
-  }
-}
-
-/* Handle readable bytes. Returns 1 if the connection ended. */
-static int read_some(void) {
-  uint8_t buf[65536];
-  ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-  if (n == 0) {
-    mark_closed("eof");
-    return 1;
-  }
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    mark_closed(errno == ECONNRESET ? "reset" : "error");
-    return 1;
-  }
-  recv_bytes += (unsigned long long)n;
-  if (!boxed) return 0;
-  size_t off = 0;
-  while (off < (size_t)n) {
-    size_t used = 0, mlen = 0;
-    const uint8_t *msg = NULL;
-    int rc = sr_box_reader_feed(&reader, buf + off, (size_t)n - off, &used, &msg, &mlen);
-    off += used;
-    if (rc == SR_BOX_MSG) {
-      if (fhave + mlen <= sizeof fbuf) {
-        memcpy(fbuf + fhave, msg, mlen);
-        fhave += mlen;
-        decode_frames();
-      } else {
-        fbroken = 1;
-      }
-    } else if (rc == SR_BOX_GOODBYE) {
-      /* The node ended the session: answer with our goodbye (it waits for it). */
-      uint8_t bye[SR_BOX_GOODBYE_BYTES];
-      if (!writer.said_goodbye && sr_box_writer_goodbye(&writer, bye) == 0)
-        (void)send(fd, bye, sizeof bye, MSG_NOSIGNAL | MSG_DONTWAIT);
-      mark_closed("goodbye");
-      return 1;
-    } else if (rc < 0) {
-      printf("node's box stream failed: %s\n", sr_errname(rc));
-      mark_closed("box-error");
-      return 1;
-    } else {
-      break; /* SR_BOX_NEED */
-    }
-  }
-  return 0;
-}
-
-/* Write all of buf, reading meanwhile. Returns 0, or -1 if the node closed. */
-static int send_all(const uint8_t *buf, size_t len) {
-  size_t off = 0;
-  while (off < len) {
-    struct pollfd p = {.fd = fd, .events = POLLOUT | POLLIN};
-    if (poll(&p, 1, 1000) < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (read_some()) return -1;
-    }
-    if (p.revents & POLLOUT) {
-      ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-        mark_closed(errno == ECONNRESET ? "reset" : "eof");
-        return -1;
-      }
-      off += (size_t)n;
-      sent_bytes += (unsigned long long)n;
-    }
-    if (closed) return -1;
-  }
-  return 0;
-}
-
-static int send_boxed(const uint8_t *msg, size_t len) {
-  static uint8_t out[1 << 17];
-  size_t olen = 0;
-  if (sr_box_writer_seal(&writer, msg, len, out, sizeof out, &olen) != 0) return -1;
-  return send_all(out, olen);
-}
-
-/* Blocking read of exactly len bytes with a deadline (handshake only). */
-static int read_exact(uint8_t *buf, size_t len, int timeout_ms) {
-  size_t off = 0;
-  double end = now_ms() + timeout_ms;
-  while (off < len) {
-    int left = (int)(end - now_ms());
-    if (left <= 0) return SR_ETIMEOUT;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int r = poll(&p, 1, left);
-    if (r < 0 && errno != EINTR) return SR_ENETIO;
-    if (r <= 0) continue;
-    ssize_t n = recv(fd, buf + off, len - off, 0);
-    if (n == 0) return SR_EHSCLOSED;
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return errno == ECONNRESET ? SR_EHSCLOSED : SR_ENETIO;
-    }
-    off += (size_t)n;
-  }
-  return 0;
-}
-
-static void wait_for_close(int wait_ms) {
-  double end = now_ms() + wait_ms;
-  while (!closed) {
-    int left = (int)(end - now_ms());
-    if (left <= 0) break;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int r = poll(&p, 1, left);
-    if (r < 0 && errno != EINTR) break;
-    if (r > 0) read_some();
-  }
-}
-
-/* ---- --sessions: many throwaway identities keeping slots with pings ---- */
-
-static volatile sig_atomic_t stop_flag;
-static void on_stop(int sig) {
-  (void)sig;
-  stop_flag = 1;
-}
-
-typedef struct sess {
-  int fd;
-  sr_box_writer_t w;
-  double opened_at;
-} sess_t;
-
-/* One session with a fresh key: TCP, SHS, hello. 0, or an SR_E* code. */
-static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_pk[SR_KEY_BYTES],
-                     const uint8_t netkey[SR_NET_NETKEY_BYTES]) {
-  uint8_t pk[SR_KEY_BYTES], sk[SR_SECRET_BYTES], out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
-  size_t olen = 0;
-  sr_shs_t hs;
-  int rc;
-  s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
-  if (s->fd < 0 || connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0) return SR_ENETCONNECT;
-  fd = s->fd; /* read_exact reads the global fd */
-  crypto_sign_keypair(pk, sk);
-  rc = sr_shs_client_init(&hs, netkey, pk, sk, server_pk, NULL);
-  if (rc == 0) rc = sr_shs_start(&hs, out, &olen);
-  if (rc == 0 && send(s->fd, out, olen, MSG_NOSIGNAL) != (ssize_t)olen) rc = SR_ENETIO;
-  while (rc == 0 && !sr_shs_done(&hs)) {
-    size_t want = sr_shs_expect(&hs);
-    rc = read_exact(in, want, 15000);
-    if (rc == 0) rc = sr_shs_recv(&hs, in, want, out, &olen);
-    if (rc == 0 && olen > 0 && send(s->fd, out, olen, MSG_NOSIGNAL) != (ssize_t)olen) rc = SR_ENETIO;
-  }
-  if (rc == 0) {
-    sr_shs_result_t r;
-    rc = sr_shs_result(&hs, &r);
-    if (rc == 0) rc = sr_box_writer_init(&s->w, r.enc_key, r.enc_nonce); /* what the node sends is read, not opened */
-    sodium_memzero(&r, sizeof r);
-  }
-  sr_shs_wipe(&hs);
-  sodium_memzero(sk, sizeof sk);
-  fd = -1;
-  if (rc == 0) {
-    msgpack_sbuffer sb;
-    uint8_t box[256];
-    msgpack_sbuffer_init(&sb);
-    rc = sr_frame_hello(&sb, "hostile_peer/1", 0);
-    if (rc == 0 && (sr_box_writer_seal(&s->w, (const uint8_t *)sb.data, sb.size, box, sizeof box, &olen) != 0 ||
-                    send(s->fd, box, olen, MSG_NOSIGNAL) != (ssize_t)olen))
-      rc = SR_ENETIO;
-    msgpack_sbuffer_destroy(&sb);
-  }
-  s->opened_at = now_ms();
-  return rc;
-}
-
-static int run_sessions(const char *host, const char *portstr, const uint8_t server_pk[SR_KEY_BYTES],
-                        const uint8_t netkey[SR_NET_NETKEY_BYTES], int n, int wait_ms, int ping_ms) {
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-  sess_t *ss = calloc((size_t)n, sizeof *ss);
-  int opened = 0, failed = 0, ended = 0, alive = 0;
-  double t0 = now_ms(), next_ping;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop; /* no SA_RESTART: poll returns */
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  if (!ss || getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
-    fprintf(stderr, "hostile_peer: cannot resolve %s\n", host);
-    free(ss);
-    return 2;
-  }
-  for (int i = 0; i < n; i++) ss[i].fd = -1;
-  for (int i = 0; i < n && !stop_flag; i++) {
-    int rc = sess_open(&ss[i], res, server_pk, netkey);
-    if (rc == 0) {
-      opened++;
-      continue;
-    }
-    printf("session %d: %s\n", i, sr_errname(rc));
-    failed++;
-    if (ss[i].fd >= 0) close(ss[i].fd);
-    ss[i].fd = -1;
-  }
-  freeaddrinfo(res);
-  printf("%d sessions opened\n", opened);
-  fflush(stdout);
-  next_ping = now_ms() + ping_ms;
-  while (!stop_flag && now_ms() - t0 < wait_ms) {
-    struct pollfd pf[1024];
-    int np = n < 1024 ? n : 1024;
-    for (int i = 0; i < np; i++) pf[i].fd = ss[i].fd, pf[i].events = POLLIN, pf[i].revents = 0;
-    int left = (int)(next_ping - now_ms());
-    if (poll(pf, (nfds_t)np, left > 0 ? left : 0) < 0 && errno != EINTR) break;
-    for (int i = 0; i < np; i++) {
-      uint8_t buf[65536];
-      if (ss[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t r = recv(ss[i].fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR))) continue;
-      printf("session %d ended by the node after %.0f ms\n", i, now_ms() - ss[i].opened_at);
-      fflush(stdout);
-      close(ss[i].fd);
-      ss[i].fd = -1;
-      ended++;
-    }
-    if (now_ms() >= next_ping) {
-      static const uint8_t ping[2] = {0x91, 0x08};
-      for (int i = 0; i < n; i++) {
-        uint8_t box[SR_BOX_HEADER_BYTES + sizeof ping];
-        size_t olen = 0;
-        if (ss[i].fd < 0 || sr_box_writer_seal(&ss[i].w, ping, sizeof ping, box, sizeof box, &olen) != 0) continue;
-        (void)send(ss[i].fd, box, olen, MSG_NOSIGNAL | MSG_DONTWAIT);
-      }
-      next_ping = now_ms() + ping_ms;
-    }
-  }
-  for (int i = 0; i < n; i++) {
-    if (ss[i].fd < 0) continue;
-    alive++;
-    sr_box_writer_wipe(&ss[i].w);
-    close(ss[i].fd);
-  }
-  free(ss);
-  printf(
-      "{\"mode\":\"sessions\",\"sessions\":%d,\"opened\":%d,\"handshake_failed\":%d,\"ended\":%d,"
-      "\"alive\":%d,\"elapsed_ms\":%.0f}\n",
-      n, opened, failed, ended, alive, now_ms() - t0);
-  fflush(stdout);
-  return 0;
-}
-
-static int run_reconnect(const char *host, const char *portstr, int n) {
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-  uint8_t junk[SR_SHS_MSG1_BYTES], buf[256];
-  int made = 0;
-  double t0 = now_ms();
-  if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
-    fprintf(stderr, "hostile_peer: cannot resolve %s\n", host);
-    return 2;
-  }
-  memset(junk, 0x41, sizeof junk); /* a whole msg1 that is not one (SR_EHSNETKEY) */
-  for (int i = 0; i < n; i++) {
-    int s = socket(res->ai_family, SOCK_STREAM, 0);
-    if (s < 0) break;
-    if (connect(s, res->ai_addr, res->ai_addrlen) == 0) {
-      struct timeval tv = {5, 0};
-      made++;
-      setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      (void)send(s, junk, sizeof junk, MSG_NOSIGNAL);
-      while (recv(s, buf, sizeof buf, 0) > 0) {
-      }
-    }
-    close(s);
-  }
-  freeaddrinfo(res);
-  printf("{\"mode\":\"reconnect\",\"connections\":%d,\"made\":%d,\"elapsed_ms\":%.0f}\n", n, made, now_ms() - t0);
-  fflush(stdout);
-  return 0;
-}
 
 static void usage(void) {
   fprintf(stderr,
@@ -658,191 +304,34 @@ int main(int argc, char **argv) {
     uint64_t rng = seed * 0x9E3779B97F4A7C15ull + 1;
     if (ok == 0) switch (mode) {
         case M_GARBAGE:
-        case M_RAW: {
-          uint8_t chunk[4096];
-          unsigned long long left = count;
-          while (left > 0 && ok == 0) {
-            size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
-            for (size_t k = 0; k < n; k++) {
-              rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-              chunk[k] = (uint8_t)(rng >> 24);
-            }
-            /* 0xc1 is never valid MessagePack: the first garbage byte makes the
-           * stream undecodable at once rather than, by chance, the start of a
-           * long but well-formed value. */
-            if (left == count) chunk[0] = 0xc1;
-            ok = mode == M_GARBAGE ? send_boxed(chunk, n) : send_all(chunk, n);
-            left -= n;
-          }
-          printf("sent %llu garbage bytes%s\n", count - left, mode == M_RAW ? " outside Box Stream" : " in boxes");
+        case M_RAW:
+          ok = send_garbage(mode == M_RAW, count, rng);
           break;
-        }
-        case M_FLOOD: {
-          /* Many pings per box: the node's frame counter is what is being tested. */
-          uint8_t pings[4096];
-          for (size_t k = 0; k + 1 < sizeof pings; k += 2) pings[k] = 0x91, pings[k + 1] = 0x08;
-          unsigned long long left = count;
-          while (left > 0 && ok == 0) {
-            size_t n = left < 512 ? (size_t)left : 512; /* 512 pings = 1 KiB per box */
-            ok = send_boxed(pings, n * 2);
-            if (ok == 0) sent_frames += n, left -= n;
-          }
-          printf("sent %llu of %llu ping frames\n", count - left, count);
+        case M_HUGE:
+          ok = send_huge();
           break;
-        }
-        case M_HUGE: {
-          /* [3, bin32 claiming 1 GiB, ...]: the header, then filler (up to 1 MiB)
-         * until the node hangs up. A node that trusts the header would try to
-         * buffer 1 GiB; one that looks only at what arrived must give up once
-         * more than a frame's maximum (17,408 bytes) is buffered. */
-          uint8_t big[4096];
-          memset(big, 0x55, sizeof big);
-          big[0] = 0x93;
-          big[1] = 0x03;
-          big[2] = 0xc6;
-          big[3] = 0x40, big[4] = 0x00, big[5] = 0x00, big[6] = 0x00;
-          size_t total = 0;
-          while (ok == 0 && total < (1u << 20)) {
-            ok = send_boxed(big, sizeof big);
-            if (ok == 0) total += sizeof big;
-            big[0] = big[1] = big[2] = big[3] = big[4] = big[5] = big[6] = 0x55;
-          }
-          printf("sent an entry frame claiming a 1 GiB bin: %zu bytes of it\n", total);
+        case M_FLOOD:
+          ok = send_ping_flood(count);
           break;
-        }
-        case M_PEERS_FLOOD: {
-          static char addrs[SR_FRAME_MAX_PEERS][SR_NET_ADDRESS_MAX];
-          const char *ptrs[SR_FRAME_MAX_PEERS];
-          unsigned long long f;
-          for (f = 0; f < count && ok == 0; f++) {
-            for (size_t k = 0; k < SR_FRAME_MAX_PEERS; k++) {
-              uint8_t key[SR_KEY_BYTES];
-              for (size_t b = 0; b < sizeof key; b++) {
-                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-                key[b] = (uint8_t)(rng >> 24);
-              }
-              if (ok == 0)
-                ok = sr_net_address_format("127.0.0.1", (uint16_t)(1 + rng % 1000), key, addrs[k], sizeof addrs[k]);
-              ptrs[k] = addrs[k];
-            }
-            if (ok == 0) ok = sr_frame_peers(&sb, ptrs, SR_FRAME_MAX_PEERS);
-            if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-            if (ok == 0) sent_frames++;
-            msgpack_sbuffer_clear(&sb);
-          }
-          printf("sent %llu peers frames of %d made-up addresses\n", f, SR_FRAME_MAX_PEERS);
-          if (ok) break;
-          uint8_t bye[SR_BOX_GOODBYE_BYTES];
-          ok = sr_box_writer_goodbye(&writer, bye);
-          if (ok == 0) ok = send_all(bye, sizeof bye);
-          printf("sent goodbye\n");
+        case M_PEERS_FLOOD:
+          ok = send_peers_flood(&sb, count, rng);
           break;
-        }
-        case M_NOTES: {
-          /* Notes for random authors, paced to --rate frames per second: what
-         * the node keeps per session for them is what is being measured. */
-          static uint8_t authors[SR_FRAME_MAX_NOTES][SR_KEY_BYTES];
-          sr_note_t notes[SR_FRAME_MAX_NOTES];
-          double start = now_ms(), end = start + (double)count * 1000.0;
-          unsigned long long frames = 0;
-          while (ok == 0 && now_ms() < end) {
-            double due = start + (double)frames * 1000.0 / (double)rate;
-            while (now_ms() < due && !closed) {
-              struct pollfd pf = {.fd = fd, .events = POLLIN};
-              int wait = (int)(due - now_ms());
-              if (poll(&pf, 1, wait > 0 ? wait : 0) > 0) read_some();
-            }
-            if (closed) break;
-            randombytes_buf(authors, sizeof authors);
-            for (size_t k = 0; k < SR_FRAME_MAX_NOTES; k++) {
-              notes[k].author = authors[k];
-              notes[k].seq = 0;
-              notes[k].eager = 1;
-            }
-            ok = sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES);
-            randombytes_buf(authors[0], SR_KEY_BYTES);
-            if (ok == 0) ok = sr_frame_have(&sb, authors[0], 1 + (rng++ % 1000));
-            if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-            msgpack_sbuffer_clear(&sb);
-            if (ok == 0) sent_frames += 2, frames++;
-          }
-          printf("sent %llu notes frames (%llu notes for random authors) and %llu have frames\n", frames,
-                 frames * SR_FRAME_MAX_NOTES, frames);
+        case M_NOTES:
+          ok = send_notes_flood(&sb, count, rate, rng);
           break;
-        }
-        case M_RESEND: {
-          /* One valid entry of our own log, again and again: a node must see
-         * that it is a duplicate before checking its signature, and drop us. */
-          static const uint8_t about[] = {0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa7, 'h', 'o', 's', 't', 'i', 'l', 'e'};
-          uint8_t raw[SR_ENTRY_MAX];
-          size_t rlen = 0;
-          sr_entry_t e;
-          rc = sr_entry_create(sk, 1, NULL, (uint64_t)time(NULL) * 1000, "about", about, sizeof about, raw, sizeof raw,
-                               &rlen, &e);
-          if (rc) {
-            printf("cannot build an entry: %s\n", sr_errname(rc));
-            break;
-          }
-          if ((rc = sr_frame_entry(&sb, raw, rlen, 0))) {
-            printf("cannot build an entry frame: %s\n", sr_errname(rc));
-            break;
-          }
-          /* Many copies per box, as a fast sender's stream would carry them. */
-          static uint8_t many[1 << 15];
-          size_t fsize = sb.size, per = sizeof many / fsize;
-          unsigned long long sent = 0;
-          for (size_t k = 0; k < per; k++) memcpy(many + k * fsize, sb.data, fsize);
-          msgpack_sbuffer_clear(&sb);
-          while (ok == 0 && sent < count) {
-            size_t n = count - sent < per ? (size_t)(count - sent) : per;
-            ok = send_boxed(many, n * fsize);
-            if (ok == 0) sent += n, sent_frames += n;
-          }
-          printf("sent entry seq 1 %llu of %llu times\n", sent, count);
+        case M_RESEND:
+          ok = send_resend(&sb, sk, count);
           break;
-        }
-        case M_ASK: {
-          sr_note_t notes[SR_FRAME_MAX_NOTES];
-          static uint8_t authors[SR_FRAME_MAX_NOTES][SR_KEY_BYTES];
-          size_t n = 0;
-          for (const char *q = ask; *q && n < SR_FRAME_MAX_NOTES;) {
-            char one[SR_HEX_KEY_LEN + 1];
-            snprintf(one, sizeof one, "%.64s", q);
-            if (strlen(one) < SR_HEX_KEY_LEN || sr_hex_decode(one, authors[n], SR_KEY_BYTES) != 0) {
-              fprintf(stderr, "hostile_peer: bad --ask (HEX[,HEX...])\n");
-              return 2;
-            }
-            notes[n].author = authors[n];
-            notes[n].seq = 0;
-            notes[n].eager = 1;
-            n++;
-            q += SR_HEX_KEY_LEN;
-            if (*q == ',') q++;
-          }
-          ok = sr_frame_notes(&sb, notes, n);
-          for (size_t k = 0; k < n && ok == 0; k++) ok = sr_frame_have(&sb, authors[k], 1000000);
-          if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-          msgpack_sbuffer_clear(&sb);
-          if (ok == 0) sent_frames += 1 + n;
-          printf("asked for %zu authors (a note and a have each)\n", n);
+        case M_ASK:
+          ok = send_ask(&sb, ask);
+          if (ok == ASK_USAGE) return 2;
           break;
-        }
         case M_ANNOUNCE:
-          ok = sr_frame_reachable(&sb, announce);
-          if (ok == 0) ok = send_boxed((const uint8_t *)sb.data, sb.size);
-          if (ok == 0) sent_frames++;
-          msgpack_sbuffer_clear(&sb);
-          printf("sent reachable %s\n", announce);
-          if (ok) break;
-          /* then a clean goodbye, as --hello-only */
-          /* fall through */
-        case M_HELLO_ONLY: {
-          uint8_t bye[SR_BOX_GOODBYE_BYTES];
-          ok = sr_box_writer_goodbye(&writer, bye);
-          if (ok == 0) ok = send_all(bye, sizeof bye);
-          printf("sent goodbye\n");
+          ok = send_announce(&sb, announce);
           break;
-        }
+        case M_HELLO_ONLY:
+          ok = send_goodbye();
+          break;
         default:
           break;
       }

@@ -8,46 +8,29 @@
  * dropped the connection, and then checks that the same listener still serves
  * a good peer end to end (handshake, echo of 10000 bytes, goodbye both ways).
  * Bad peers that need raw bytes run on a thread with blocking sockets while
- * the main thread runs the libuv loop.
+ * the main thread runs the libuv loop (test_net_drops_attacks.c); the floods
+ * of many sources run on a thread of their own (test_net_drops_flood.c).
  */
-#include "core/clock.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <sodium.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <uv.h>
 
-#include "core/boxstream.h"
-#include "core/err.h"
-#include "core/shs.h"
 #include "net/address.h"
-#include "net/net.h"
-#include "tests/net/test_util.h"
+#include "tests/net/test_net_drops.h"
 
-#define TIMEOUT_MS 300
-#define ECHO_BYTES 10000
 #define MAX_LOG 4096
 #define WATCHDOG_MS 10000
 
-typedef struct {
-  uint8_t pk[SR_NET_KEY_BYTES], sk[SR_NET_SECRET_BYTES];
-} keypair_t;
-
-static uv_loop_t loop;
-static uint8_t netkey[SR_NET_NETKEY_BYTES];
-static keypair_t alice, bob, mallory; /* alice dials, bob listens */
-static sr_net_t srv, cli;
-static char listen_host[16] = "127.0.0.1";
-static int port;
+uv_loop_t loop;
+uint8_t netkey[SR_NET_NETKEY_BYTES];
+keypair_t alice, bob, mallory; /* alice dials, bob listens */
+sr_net_t srv, cli;
+char listen_host[16] = "127.0.0.1";
+int port;
 
 static char *log_lines[MAX_LOG];
 static int n_log;
-static int srv_lines; /* every line the listener logged, also past MAX_LOG */
-static int quiet_log; /* a flood: do not echo the lines (counted all the same) */
+int srv_lines; /* every line the listener logged, also past MAX_LOG */
+int quiet_log; /* a flood: do not echo the lines (counted all the same) */
 
 /* server-side observations */
 static int srv_connected, srv_closed, srv_closed_reason;
@@ -58,19 +41,15 @@ static uint8_t srv_first_msg[FIRST_MSG_MAX];
 static size_t srv_first_len;
 
 /* good-peer (client) observations */
-static int cli_connected, cli_closed, cli_closed_reason = 1;
+int cli_connected, cli_closed, cli_closed_reason = 1;
 static uint8_t cli_rx[ECHO_BYTES];
-static size_t cli_rx_len;
+size_t cli_rx_len;
 static int drained_calls, back_pressure_mode;
 static size_t max_queued;
 
 /* attacker thread */
-static volatile int attacker_done;
-static size_t attacker_bytes;   /* bytes received after the part it expected */
-static int attacker_eof;        /* saw an orderly EOF (not a timeout) */
-static double attacker_elapsed; /* seconds from its last send to EOF */
 
-static double now_s(void) { return (double)sr_mono_ns() / 1e9; }
+double now_s(void) { return (double)sr_mono_ns() / 1e9; }
 
 static void on_log(sr_net_t *n, const char *line) {
   if (n == &srv) srv_lines++;
@@ -85,7 +64,7 @@ static void on_log(sr_net_t *n, const char *line) {
   n_log++;
 }
 
-static int count_log(const char *a, const char *b) {
+int count_log(const char *a, const char *b) {
   int n = 0;
   for (int i = 0; i < n_log; i++)
     if (strstr(log_lines[i], a) && (!b || strstr(log_lines[i], b))) n++;
@@ -163,9 +142,9 @@ static void cli_on_closed(sr_net_conn_t *c, int reason) {
 
 static int (*stop_pred)(void);
 static double deadline;
-static double watchdog_extra_s; /* a longer flood (prefix_flood's optional seconds) */
+double watchdog_extra_s; /* a longer flood (prefix_flood's optional seconds) */
 
-static size_t max_live; /* most connections the listener held at once (prefix_flood) */
+size_t max_live; /* most connections the listener held at once (prefix_flood) */
 
 static void poll_cb(uv_timer_t *t) {
   size_t live = 0;
@@ -177,7 +156,7 @@ static void poll_cb(uv_timer_t *t) {
   }
 }
 
-static void run_until(int (*pred)(void)) {
+void run_until(int (*pred)(void)) {
   uv_timer_t t;
   stop_pred = pred;
   deadline = now_s() + WATCHDOG_MS / 1000.0 + watchdog_extra_s;
@@ -192,276 +171,8 @@ static void run_until(int (*pred)(void)) {
   }
 }
 
-/* ---- blocking-socket helpers for the attacker thread ---- */
-
-static int raw_connect(void) {
-  struct sockaddr_in sa;
-  struct timeval tv = {5, 0};
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(fd >= 0);
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
-  CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
-  return fd;
-}
-
-/* Read until EOF; count bytes; note whether EOF (vs timeout/error) ended it. */
-static void drain_to_eof(int fd, double since) {
-  uint8_t buf[4096];
-  for (;;) {
-    ssize_t r = read(fd, buf, sizeof buf);
-    if (r > 0) {
-      attacker_bytes += (size_t)r;
-      continue;
-    }
-    attacker_eof = (r == 0) || errno == ECONNRESET;
-    break;
-  }
-  attacker_elapsed = now_s() - since;
-}
-
-typedef void (*attack_fn)(void);
-
-static void *attacker_main(void *arg) {
-  ((attack_fn)arg)();
-  attacker_done = 1;
-  return NULL;
-}
-
-static void attack_wrong_netkey(void) {
-  uint8_t other[SR_SHS_NETKEY_BYTES], out[SR_SHS_MSG_MAX];
-  size_t n;
-  sr_shs_t hs;
-  int fd = raw_connect();
-  randombytes_buf(other, sizeof other);
-  CHECK(sr_shs_client_init(&hs, other, alice.pk, alice.sk, bob.pk, NULL) == 0);
-  CHECK(sr_shs_start(&hs, out, &n) == 0);
-  CHECK(tu_write_all(fd, out, n) == 0);
-  drain_to_eof(fd, now_s());
-  sr_shs_wipe(&hs);
-  close(fd);
-}
-
-static void attack_garbage(void) {
-  static const char req[] =
-      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curious-scanner/1.0\r\n"
-      "Accept: */*\r\n\r\n";
-  int fd = raw_connect();
-  CHECK(sizeof req - 1 >= SR_SHS_MSG1_BYTES);
-  CHECK(tu_write_all(fd, (const uint8_t *)req, sizeof req - 1) == 0);
-  drain_to_eof(fd, now_s());
-  close(fd);
-}
-
-static void attack_replayed_msg1(void) {
-  /* record msg1 and msg3 of a genuine session with bob's key (in memory),
-   * then replay them to the listener in a new session */
-  sr_shs_t c, s;
-  uint8_t m1[SR_SHS_MSG_MAX], m2[SR_SHS_MSG_MAX], m3[SR_SHS_MSG_MAX], m4[SR_SHS_MSG_MAX];
-  size_t n1, n2, n3, n4;
-  int fd;
-  CHECK(sr_shs_client_init(&c, netkey, alice.pk, alice.sk, bob.pk, NULL) == 0);
-  CHECK(sr_shs_server_init(&s, netkey, bob.pk, bob.sk, NULL) == 0);
-  CHECK(sr_shs_start(&s, m1, &n1) == 0 && sr_shs_start(&c, m1, &n1) == 0);
-  CHECK(sr_shs_recv(&s, m1, n1, m2, &n2) == 0);
-  CHECK(sr_shs_recv(&c, m2, n2, m3, &n3) == 0);
-  CHECK(sr_shs_recv(&s, m3, n3, m4, &n4) == 0); /* the recorded session was genuine */
-  sr_shs_wipe(&c);
-  sr_shs_wipe(&s);
-
-  fd = raw_connect();
-  CHECK(tu_write_all(fd, m1, n1) == 0);
-  CHECK(tu_read_exact(fd, m2, SR_SHS_MSG2_BYTES) == 0); /* a replayed msg1 is answered... */
-  CHECK(tu_write_all(fd, m3, n3) == 0);                 /* ...but the old msg3 cannot open */
-  drain_to_eof(fd, now_s());
-  close(fd);
-}
-
-static void attack_stalled(void) {
-  uint8_t partial[10] = {1, 2, 3};
-  int fd = raw_connect();
-  double t0;
-  CHECK(tu_write_all(fd, partial, sizeof partial) == 0);
-  t0 = now_s();
-  drain_to_eof(fd, t0);
-  close(fd);
-}
-
-/* SR_NET_HANDSHAKES_PER_HOST half-open connections that say nothing, then one
- * more from the same address: that one is refused at once (SR_EHSLIMIT, not a
- * timeout); then the silent ones are closed. */
-static void attack_flood(void) {
-  int fds[SR_NET_HANDSHAKES_PER_HOST];
-  for (int i = 0; i < SR_NET_HANDSHAKES_PER_HOST; i++) fds[i] = raw_connect();
-  int fd = raw_connect();
-  drain_to_eof(fd, now_s());
-  close(fd);
-  for (int i = 0; i < SR_NET_HANDSHAKES_PER_HOST; i++) close(fds[i]);
-}
-
-static void attack_corrupt_box(void) {
-  sr_shs_t hs;
-  sr_shs_result_t res;
-  sr_box_writer_t w;
-  uint8_t in[SR_SHS_MSG_MAX], out[SR_SHS_MSG_MAX], wire[256];
-  size_t n, a, b;
-  int fd = raw_connect();
-  CHECK(sr_shs_client_init(&hs, netkey, alice.pk, alice.sk, bob.pk, NULL) == 0);
-  CHECK(sr_shs_start(&hs, out, &n) == 0 && tu_write_all(fd, out, n) == 0);
-  while (!sr_shs_done(&hs)) {
-    size_t want = sr_shs_expect(&hs);
-    CHECK(tu_read_exact(fd, in, want) == 0);
-    CHECK(sr_shs_recv(&hs, in, want, out, &n) == 0);
-    if (n) CHECK(tu_write_all(fd, out, n) == 0);
-  }
-  CHECK(sr_shs_result(&hs, &res) == 0);
-  sr_shs_wipe(&hs);
-  CHECK(sr_box_writer_init(&w, res.enc_key, res.enc_nonce) == 0);
-  CHECK(sr_box_writer_seal(&w, (const uint8_t *)"first", 5, wire, 128, &a) == 0);
-  CHECK(sr_box_writer_seal(&w, (const uint8_t *)"second", 6, wire + a, 128, &b) == 0);
-  wire[a + SR_BOX_HEADER_BYTES + 2] ^= 0x40; /* corrupt the second body */
-  CHECK(tu_write_all(fd, wire, a + b) == 0);
-  drain_to_eof(fd, now_s());
-  sr_box_writer_wipe(&w);
-  sodium_memzero(&res, sizeof res);
-  close(fd);
-}
-
-/* A silent connection: connect, send nothing, read until the listener hangs up. */
-static void attack_silent(void) {
-  int fd = raw_connect();
-  drain_to_eof(fd, now_s());
-  close(fd);
-}
-
-/* ---- a reconnect flood from many sources (prefix_flood_*) ---- */
-
-static void reset_counters(void);
-
-#define FLOOD_SOURCES 16
-#define FLOOD_MIN_CONNECTS 3000
-static volatile int flood_stop;
-static volatile unsigned long flood_connects; /* connections the flood made */
-static int flood_spread;                      /* 0: sources 127.0.0.2-17 (one /24); 1: 127.N.0.1 (16 /24s) */
-static double flood_min_s;                    /* keep flooding at least this long */
-
-/* A non-blocking connection from source to the listener, or -1. */
-static int flood_connect(uint32_t source) {
-  struct sockaddr_in from, to;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
-  memset(&from, 0, sizeof from);
-  from.sin_family = AF_INET;
-  from.sin_addr.s_addr = htonl(source);
-  to = from;
-  to.sin_port = htons((uint16_t)port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
-      (connect(fd, (struct sockaddr *)&to, sizeof to) != 0 && errno != EINPROGRESS)) {
-    close(fd);
-    return -1;
-  }
-  flood_connects++;
-  return fd;
-}
-
-/* flood_per_source silent connections from each of FLOOD_SOURCES loopback
- * addresses, each reopened as soon as the listener closes it, until
- * flood_stop. prefix_flood_*: 8 each, the attack of issue 11 (16 sources x 8
- * fill a cap of 128: 1 of 30 good peers got through). log_flood: a few more
- * per source than the listener takes, each refused and reopened at once: a
- * reconnect flood (what wrote 55,000 log lines in 30 s). */
-#define FLOOD_MAX (FLOOD_SOURCES * (SR_NET_HANDSHAKES_PER_HOST + 4))
-static int flood_per_source = SR_NET_HANDSHAKES_PER_HOST;
-static void *flood_main(void *arg) {
-  const int N = FLOOD_SOURCES * flood_per_source;
-  struct pollfd pf[FLOOD_MAX];
-  uint32_t src[FLOOD_MAX];
-  uint8_t buf[256];
-  (void)arg;
-  for (int i = 0; i < N; i++) {
-    int s = i / flood_per_source;
-    src[i] = flood_spread ? (127u << 24) | ((uint32_t)(s + 1) << 16) | 1u : (127u << 24) | (uint32_t)(s + 2);
-    pf[i].fd = flood_connect(src[i]);
-    pf[i].events = POLLIN;
-  }
-  while (!flood_stop) {
-    if (poll(pf, (nfds_t)N, 20) < 0) continue;
-    for (int i = 0; i < N; i++) {
-      if (pf[i].fd >= 0 && !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      if (pf[i].fd >= 0) {
-        if (read(pf[i].fd, buf, sizeof buf) > 0) continue; /* a listener never sends to a silent client */
-        close(pf[i].fd);
-      }
-      pf[i].fd = flood_connect(src[i]); /* -1 when it fails: retried next round */
-    }
-  }
-  for (int i = 0; i < N; i++)
-    if (pf[i].fd >= 0) close(pf[i].fd);
-  return NULL;
-}
-
-static int pred_good_try(void) { return cli_closed == 1; }
-static double flood_t0;
-static unsigned long flood_min_connects; /* log_flood: enough to dwarf the log bound */
-static int pred_flood_enough(void) { return flood_connects >= flood_min_connects && now_s() - flood_t0 >= flood_min_s; }
-
-/* One good peer during the flood: handshake, echo, goodbye; 1 if all of it worked. */
-static int good_try(void) {
-  sr_net_conn_t *c = NULL;
-  reset_counters();
-  CHECK(sr_net_dial(&cli, listen_host, (uint16_t)port, bob.pk, &cli, &c) == 0);
-  run_until(pred_good_try);
-  return cli_connected == 1 && cli_closed_reason == 0 && cli_rx_len == ECHO_BYTES;
-}
-
-static void prefix_flood(void) {
-  pthread_t th;
-  int through = 0, lines_before;
-  double t0;
-  quiet_log = 1;
-  CHECK(pthread_create(&th, NULL, flood_main, NULL) == 0);
-  /* the flood holds every slot it can before the first good peer comes */
-  while (flood_connects < (unsigned long)(FLOOD_SOURCES * flood_per_source)) usleep(1000);
-  for (int i = 0; i < 200; i++) uv_run(&loop, UV_RUN_NOWAIT), usleep(1000);
-  t0 = now_s();
-  lines_before = srv_lines;
-  for (int i = 0; i < 30; i++) through += good_try();
-  /* a flood as long as asked, and long enough to dwarf the log bound */
-  flood_t0 = t0;
-  watchdog_extra_s = flood_min_s;
-  run_until(pred_flood_enough);
-  double elapsed = now_s() - t0;
-  int lines = srv_lines - lines_before;
-  flood_stop = 1;
-  CHECK(pthread_join(th, NULL) == 0);
-  printf(
-      "%s (%s, %d per source): %d of 30 good peers through; the flood made %lu connections in %.1f s; "
-      "the listener logged %d lines\n",
-      flood_min_connects ? "log_flood" : "prefix_flood", flood_spread ? "16 networks" : "one /24", flood_per_source,
-      through, flood_connects, elapsed, lines);
-  fflush(stdout);
-  printf("the listener held at most %zu connections at once\n", max_live);
-  CHECK(through == 30);
-  /* Handshakes in progress, plus at most one iteration's accepts closing: a
-   * flood never makes closed connections pile up unfreed. */
-  CHECK(max_live <= SR_NET_HANDSHAKES_MAX + SR_NET_ACCEPTS_PER_TURN + 8);
-  /* At most SR_NET_LOG_BURST lines (+ 1 summary) of each shape per window; a
-   * handful of shapes (refused, silent, closed, reset), plus the good peers'
-   * own lines (never limited): far below one line per connection. */
-  int windows = 1 + (int)(elapsed * 1000 / SR_NET_LOG_WINDOW_MS);
-  int bound = 8 * (SR_NET_LOG_BURST + 1) * windows + 4 * 30;
-  CHECK(lines <= bound);
-  if (flood_min_connects) CHECK((unsigned long)lines * 5 < flood_connects);
-  quiet_log = 0;
-}
-
 /* ---- scenario plumbing ---- */
 
-static int pred_attack_logged(void) { return attacker_done && count_log("S dropped inbound", NULL) >= 1; }
 static int pred_flood_done(void) {
   return attacker_done && count_log("S dropped inbound", NULL) >= SR_NET_HANDSHAKES_PER_HOST + 1;
 }
@@ -507,7 +218,7 @@ static void setup(int ipv6) {
   sodium_memzero(cfg.sk, sizeof cfg.sk);
 }
 
-static void reset_counters(void) {
+void reset_counters(void) {
   srv_connected = srv_closed = 0;
   srv_closed_reason = 1;
   srv_rx = srv_first_len = 0;
@@ -543,7 +254,6 @@ static void good_peer(void) {
   CHECK(count_log("dropped", NULL) == drops_before); /* no drop on the good path */
 }
 
-/* Runs the attack fn on its thread and the loop until done holds. */
 static int pred_both_closed(void) { return srv_closed == 1 && cli_closed == 1; }
 
 /* A close by this node without a goodbye is one line, and not a "clean end";
@@ -564,24 +274,6 @@ static void close_here(int mode) {
     CHECK(count_log("S ", NULL) == lines);
   }
   CHECK(count_log("S closed inbound", "clean end") == 0);
-}
-
-static void attack(attack_fn fn, int (*done)(void)) {
-  pthread_t th;
-  reset_counters();
-  attacker_done = 0;
-  attacker_bytes = 0;
-  attacker_eof = 0;
-  CHECK(pthread_create(&th, NULL, attacker_main, (void *)fn) == 0);
-  run_until(done);
-  CHECK(pthread_join(th, NULL) == 0);
-}
-
-static void bad_peer(attack_fn fn, const char *errname) {
-  attack(fn, pred_attack_logged);
-  CHECK(count_log("S dropped inbound", NULL) == 1);
-  CHECK(count_log("S dropped inbound", errname) == 1);
-  CHECK(attacker_eof); /* the listener closed the connection */
 }
 
 static void teardown(void) {

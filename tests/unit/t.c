@@ -173,6 +173,12 @@ t_entry_t t_forge(const t_author_t *a, uint64_t version, uint64_t seq, const uin
   return out;
 }
 
+uint64_t t_bits(double d) {
+  uint64_t b;
+  memcpy(&b, &d, sizeof(b));
+  return b;
+}
+
 void t_tmpdir(char out[256]) {
   snprintf(out, 256, "/tmp/seurone-test-XXXXXX");
   if (!mkdtemp(out)) t_fail(__FILE__, __LINE__, "mkdtemp");

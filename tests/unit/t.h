@@ -103,6 +103,9 @@ t_entry_t t_forge(const t_author_t *a, uint64_t version, uint64_t seq, const uin
 /* Wraps body bytes as [bin body, bin sig] signed by a. */
 t_entry_t t_wrap_body(const t_author_t *a, const uint8_t *body, size_t body_len);
 
+/* The bit pattern of a double: exact comparisons, hex for a mirror to replay. */
+uint64_t t_bits(double d);
+
 /* A temporary directory under /tmp and its recursive removal. */
 void t_tmpdir(char out[256]);
 void t_rmdir(const char *dir);

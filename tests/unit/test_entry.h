@@ -1,0 +1,19 @@
+/* test_entry.h: the parts of the test_entry program: test_entry.c (main, the
+ * entry format, the ingest rule) and test_entry_content.c (content schemas). */
+#ifndef SR_TEST_ENTRY_H
+#define SR_TEST_ENTRY_H
+#include "tests/unit/t.h"
+
+#define TS 1700000000000ull
+
+/* Identities made once by main. */
+extern t_author_t alice, bob;
+
+/* test_entry_content.c */
+void content_valid_each_type(void);
+void content_invalid_each_kind(void);
+void content_state_and_role_names(void);
+/* Frees the entry the content tests parsed last (main, at the end). */
+void parse_free(void);
+
+#endif
