@@ -27,7 +27,7 @@
 /* ---- run ---- */
 
 int cmd_run(sr_cli_t *cli, int argc, char **argv) {
-  sr_node_opts_t o = {cli->home, NULL, -1, 0};
+  sr_node_opts_t o = {cli->home, NULL, -1, 0, 0};
   char host[256];
   uint16_t port;
   for (int i = 1; i < argc; i++) {
@@ -42,6 +42,8 @@ int cmd_run(sr_cli_t *cli, int argc, char **argv) {
     if (!strcmp(argv[i], "--relay")) o.relay = 1;
     else if (!strcmp(argv[i], "--json-log"))
       o.json_log = 1;
+    else if (!strcmp(argv[i], "--lan"))
+      o.lan = 1;
     else
       return cli_fail(SR_EXIT_USAGE, "run: unexpected '%s' (see seurone run --help)", argv[i]);
   }
