@@ -73,7 +73,8 @@ void sr_lan_replay_init(sr_lan_replay_t *r) { memset(r, 0, sizeof(*r)); }
 int sr_lan_replay_check(sr_lan_replay_t *r, const uint8_t nonce[SR_LAN_NONCE_BYTES], uint64_t ts_ms,
                         uint64_t now_ms) {
   sr_lan_replay_slot_t *free_slot = NULL;
-  if (ts_ms > now_ms + SR_LAN_WINDOW_MS || now_ms > ts_ms + SR_LAN_WINDOW_MS) return SR_ELANSTALE;
+  /* Differences, not sums: nothing overflows whatever the clocks say. */
+  if ((ts_ms > now_ms ? ts_ms - now_ms : now_ms - ts_ms) > SR_LAN_WINDOW_MS) return SR_ELANSTALE;
   for (size_t i = 0; i < SR_LAN_REPLAY_SLOTS; i++) {
     sr_lan_replay_slot_t *s = &r->slot[i];
     if (s->until_ms && s->until_ms >= now_ms) {
@@ -88,6 +89,6 @@ int sr_lan_replay_check(sr_lan_replay_t *r, const uint8_t nonce[SR_LAN_NONCE_BYT
   memcpy(free_slot->nonce, nonce, SR_LAN_NONCE_BYTES);
   /* The last moment the packet's timestamp is inside the window; at least 1,
    * since 0 marks a free slot. */
-  free_slot->until_ms = ts_ms + SR_LAN_WINDOW_MS;
+  free_slot->until_ms = ts_ms > UINT64_MAX - SR_LAN_WINDOW_MS ? UINT64_MAX : ts_ms + SR_LAN_WINDOW_MS;
   return 0;
 }
