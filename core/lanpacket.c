@@ -70,8 +70,7 @@ int sr_lan_open(const uint8_t key[SR_LAN_KEY_BYTES], const uint8_t *pkt, size_t 
 
 void sr_lan_replay_init(sr_lan_replay_t *r) { memset(r, 0, sizeof(*r)); }
 
-int sr_lan_replay_check(sr_lan_replay_t *r, const uint8_t nonce[SR_LAN_NONCE_BYTES], uint64_t ts_ms,
-                        uint64_t now_ms) {
+int sr_lan_replay_check(sr_lan_replay_t *r, const uint8_t nonce[SR_LAN_NONCE_BYTES], uint64_t ts_ms, uint64_t now_ms) {
   sr_lan_replay_slot_t *free_slot = NULL;
   /* Differences, not sums: nothing overflows whatever the clocks say. */
   if ((ts_ms > now_ms ? ts_ms - now_ms : now_ms - ts_ms) > SR_LAN_WINDOW_MS) return SR_ELANSTALE;

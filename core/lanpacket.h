@@ -33,9 +33,10 @@
  * way: laptops' clocks drift by seconds, not minutes, and a wider window would
  * need a larger replay cache. */
 #define SR_LAN_WINDOW_MS 60000
-/* Nonces remembered: at most SR_LAN_ACCEPT_PER_S packets a second are taken
- * (net/lan.c), and a nonce is kept at most 2 * SR_LAN_WINDOW_MS, so under
- * that rate the cache never fills. */
+/* Nonces remembered. A nonce is kept at most 2 * SR_LAN_WINDOW_MS, so nodes
+ * announcing at SR_LAN_ACCEPT_PER_S in all (the most net/lan.c takes a second)
+ * never fill the cache; only a flood made with the network key can, and then
+ * newcomers are refused (SR_ELANFULL), never a replay let through. */
 #define SR_LAN_REPLAY_SLOTS 1024
 #define SR_LAN_ACCEPT_PER_S 8
 
@@ -65,8 +66,7 @@ SR_MUST_USE int sr_lan_seal_nonce(const uint8_t key[SR_LAN_KEY_BYTES], const sr_
 /* Opens a datagram of len bytes: SR_ELANSIZE (not 128 bytes), SR_ELANAUTH
  * (another key, or changed on the way), SR_ELANFORMAT (opened, but not a
  * version-1 announcement), else 0 with *a filled. No replay check. */
-SR_MUST_USE int sr_lan_open(const uint8_t key[SR_LAN_KEY_BYTES], const uint8_t *pkt, size_t len,
-                            sr_lan_announce_t *a);
+SR_MUST_USE int sr_lan_open(const uint8_t key[SR_LAN_KEY_BYTES], const uint8_t *pkt, size_t len, sr_lan_announce_t *a);
 
 typedef struct sr_lan_replay_slot {
   uint8_t nonce[SR_LAN_NONCE_BYTES];

@@ -97,8 +97,7 @@ static void refresh_ifaces(sr_lan_t *l) {
   memcpy(l->ifaces, now, kept * sizeof(now[0]));
   l->nifaces = kept;
   l->st.interfaces = kept;
-  if (kept != before)
-    lan_log(l, "friends nearby: on %zu local network interface%s", kept, kept == 1 ? "" : "s");
+  if (kept != before) lan_log(l, "friends nearby: on %zu local network interface%s", kept, kept == 1 ? "" : "s");
 }
 
 static void announce(sr_lan_t *l) {

@@ -68,14 +68,14 @@ typedef struct sr_lan_config {
 
 typedef struct sr_lan_stats {
   uint64_t sent, send_failed;
-  uint64_t received;    /* datagrams read */
-  uint64_t dropped;     /* over a rate limit, unread */
-  uint64_t foreign;     /* another size, another key, tampered, another version */
-  uint64_t stale;       /* timestamp outside the window */
-  uint64_t replayed;    /* nonce seen before, or the cache full */
-  uint64_t own;         /* this node's own, looped back */
-  uint64_t accepted;    /* handed to found() */
-  size_t interfaces;    /* IPv4 interfaces joined now */
+  uint64_t received; /* datagrams read */
+  uint64_t dropped;  /* over a rate limit, unread */
+  uint64_t foreign;  /* another size, another key, tampered, another version */
+  uint64_t stale;    /* timestamp outside the window */
+  uint64_t replayed; /* nonce seen before, or the cache full */
+  uint64_t own;      /* this node's own, looped back */
+  uint64_t accepted; /* handed to found() */
+  size_t interfaces; /* IPv4 interfaces joined now */
 } sr_lan_stats_t;
 
 /* Opens the socket (bound to 0.0.0.0:cfg->udp_port with SO_REUSEADDR, so

@@ -98,7 +98,8 @@ struct sr_node {
   int flowrep_busy; /* a flow report is being counted and published on a worker */
   uint64_t aged_ms; /* when stale learned peers were last dropped */
   uint64_t woke_ms; /* when a session last woke the waiting kept peers */
-  struct sr_node_lan *lan; /* friends nearby (node/lan.c), when config `lan` */
+  /* friends nearby (node/lan.c), when config `lan` */
+  struct sr_node_lan *lan;
 };
 
 uint64_t sr_node_now_ms(void);
@@ -128,8 +129,7 @@ void sr_node_peer_hooks(sr_gossip_hooks_t *h);
  * dials first, so that two friends do not both dial). At most
  * SR_NODE_NEARBY_MAX entries exist for announcements alone. */
 #define SR_NODE_NEARBY_MAX 64
-void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[32], const char *address, uint64_t until_ms,
-                         uint64_t hold_ms);
+void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[32], const char *address, uint64_t until_ms, uint64_t hold_ms);
 /* Forgets nearby addresses not announced again in time, and the entries that
  * existed for them alone (not connected, not dialling). */
 void sr_node_nearby_age(sr_node_t *n, uint64_t now);

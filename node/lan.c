@@ -117,8 +117,8 @@ json_t *sr_node_lan_json(sr_node_t *n) {
   sr_lan_stats_t st;
   if (!nl) return json_pack("{s:b}", "enabled", 0);
   sr_lan_stats(nl->lan, &st);
-  return json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "enabled", 1,
-                   "announcing", nl->announcing, "interfaces", (json_int_t)st.interfaces, "nearby",
+  return json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "enabled", 1, "announcing",
+                   nl->announcing, "interfaces", (json_int_t)st.interfaces, "nearby",
                    (json_int_t)sr_node_nearby_count(n, sr_node_now_ms()), "sent", (json_int_t)st.sent, "send_failed",
                    (json_int_t)st.send_failed, "received", (json_int_t)st.received, "dropped", (json_int_t)st.dropped,
                    "foreign", (json_int_t)st.foreign, "stale", (json_int_t)st.stale, "replayed",

@@ -1,8 +1,10 @@
 /* test_lan.c: core/lanpacket — friends-nearby announcements sealed under a
  * key derived from the network key: what one node seals another of the same
  * network opens; another key, one changed bit, another length, an unknown
- * version and a replay are refused; every packet has one length. */
+ * version and a replay are refused; every packet has one length. And the
+ * config keys lan, lan_port, lan_interval. */
 #include "core/lanpacket.h"
+#include "node/config.h"
 #include "tests/unit/t.h"
 #include <sodium.h>
 
@@ -194,6 +196,43 @@ static void receiver_order(void) {
   T_EQ(sr_lan_replay_check(&r, pkt, b.ts_ms, now), SR_ELANREPLAY);
 }
 
+/* The config keys (node/config.c): off by default, strict values. */
+static void config_keys(void) {
+  char err[700];
+  sr_config_t cfg;
+  static const struct {
+    const char *text;
+    int ok;
+  } cases[] = {
+      {"lan = yes\nlan_port = 9000\nlan_interval = 3\n", 1},
+      {"lan = on\n", 0},
+      {"lan_port = 0\n", 0},
+      {"lan_port = 65536\n", 0},
+      {"lan_interval = 0\n", 0},
+      {"lan_interval = 3601\n", 0},
+      {"lan = yes\nlan = no\n", 0},
+  };
+  sr_config_defaults(&cfg);
+  T_EQ(cfg.lan, 0);
+  T_EQ(cfg.lan_port, 8708);
+  T_EQ(cfg.lan_interval, 10);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    FILE *f = fmemopen((void *)cases[i].text, strlen(cases[i].text), "r");
+    T_CHECK(f != NULL);
+    int rc = sr_config_read(f, "HOME/config", &cfg, err, sizeof(err));
+    fclose(f);
+    if (cases[i].ok) {
+      T_OK(rc);
+      T_EQ(cfg.lan, 1);
+      T_EQ(cfg.lan_port, 9000);
+      T_EQ(cfg.lan_interval, 3);
+    } else {
+      T_EQ(rc, SR_EINVAL);
+      T_HAS(err, "lan");
+    }
+  }
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   T_RUN(key_derivation);
@@ -205,6 +244,7 @@ int main(void) {
   T_RUN(replay_rejected);
   T_RUN(replay_cache_bounded);
   T_RUN(receiver_order);
+  T_RUN(config_keys);
   fprintf(stderr, "test_lan: %d checks passed\n", t_checks);
   return 0;
 }
