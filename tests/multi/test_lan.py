@@ -4,9 +4,10 @@ network. Node a runs in one, b and c in the other, each a real `seurone run`
 with `lan = yes`; all three follow each other, c holds another network key.
 With no `peer add` and no address typed:
   - a and b find each other from their announcements, connect and sync (old
-    and live entries); the nearby address is in `peers` while it holds, and
-    never in the store: after the stop the peer table and the store file hold
-    no trace of the LAN address;
+    and live entries); the nearby address is in `peers` while it holds, is
+    forgotten once b stops announcing, and is never in the store: after the
+    stop the peer table and the store file hold no trace of it; b restarted
+    is found again;
   - c hears the packets but opens none, and no one connects to or from it;
   - an independent decoder written from docs/protocol.md (PyNaCl + hashlib)
     opens a's and b's packets with the network key, finds their keys and
@@ -264,6 +265,15 @@ def main(c):
         bad = [ln for ln in n.log_lines(r"nearby") if re.search(r"\b10\.213\.", ln)]
         check_eq(bad, [], f"{n.name}: no friends-nearby log line names an address")
         check(n.log_lines(r"friends nearby: announcing"), f"{n.name}: says it announces")
+
+    # b goes away: its nearby address expires (3.5 rounds) and a forgets it,
+    # which was in memory only; b comes back: they meet again, nothing typed.
+    b.stop()
+    h.wait_until(lambda: b.id not in {p["key"] for p in a.peers()}, 10 * INTERVAL, "a forgets b once b stops announcing")
+    check_eq(lan(a)["nearby"], 0, "a: no friend nearby while b is away")
+    b.start()
+    back = b.share("b is back")["id"]
+    h.wait_until(lambda: a.has(back, b), 30, "b is back: a and b meet again and sync")
 
     for n in (a, b):
         n.stop()
