@@ -150,7 +150,7 @@ def session_keys(node):
 def main(c):
     setup_netns()
     other_key = os.urandom(32).hex()
-    a = c.node("a", config={"listen": f"{IP_A}:0", "lan": True, "lan_interval": INTERVAL})
+    a = c.node("a", config={"listen": f"{IP_A}:0", "lan_interval": INTERVAL})  # `run --lan` turns it on
     b = c.node("b", config={"listen": f"{IP_B}:0", "lan": True, "lan_interval": INTERVAL})
     cc = c.node("c", config={"listen": f"{IP_B}:0", "lan": True, "lan_interval": INTERVAL}, netkey=other_key)
     for n, ns, host in ((a, NS_A, IP_A), (b, NS_B, IP_B), (cc, NS_B, IP_B)):
@@ -166,8 +166,9 @@ def main(c):
         check_eq(n.peers(), [], f"{n.name}: the peer table is empty before the start (nothing typed)")
 
     t0 = time.monotonic()
-    for n in (a, b, cc):
-        n.start()
+    a.start("--lan")
+    b.start()
+    cc.start()
     h.wait_until(lambda: old[b] in a.ids(b) and old[a] in b.ids(a), 30, "a and b found each other and synced")
     h.note(f"found and synced {time.monotonic() - t0:.1f} s after the start (lan_interval {INTERVAL} s)")
     for src, dst in ((a, b), (b, a)):
@@ -185,6 +186,9 @@ def main(c):
         check_eq(la["interfaces"], 1, f"{n.name}: announces on its one veth interface")
         check(la["sent"] > 0 and la["accepted"] > 0, f"{n.name}: sent and accepted announcements ({la})")
         check_eq(la["nearby"], 1, f"{n.name}: one friend nearby (c does not count)")
+    text = a.cli("status").stdout
+    check("nearby    1 friend on this local network (friends nearby announcing)" in text,
+          "a: `seurone status` says one friend is nearby" + ("" if "nearby    1" in text else f": {text}"))
     pa = {p["key"]: p for p in a.peers()}
     check(b.id in pa, "a's peers list b")
     check_eq(pa[b.id].get("nearby"), f"seurone://{IP_B}:{b.port}/{b.id}",

@@ -199,6 +199,11 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
       printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"),
              jint(s, "scope_authors") == 1 ? "" : "s");
     print_pushsum(json_object_get(s, "pushsum"));
+    json_t *lan = json_object_get(s, "lan");
+    if (json_is_true(json_object_get(lan, "enabled")))
+      printf("nearby    %lld friend%s on this local network (friends nearby %s)\n", jint(lan, "nearby"),
+             jint(lan, "nearby") == 1 ? "" : "s",
+             json_is_true(json_object_get(lan, "announcing")) ? "announcing" : "listening only");
   }
   printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
          jint(s, "store_bytes"), jint(s, "store_bytes") == 1 ? "" : "s");
