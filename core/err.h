@@ -111,7 +111,14 @@
   X(SR_EEVICTED, -171, "gossip: session ended to make room for a peer this node knows (connection limit)")                                         \
   X(SR_ENETKEYCONFLICT, -160, "invite: this node is set up for another network (network_key in HOME/config)")                                      \
   X(SR_EAMBIGUOUS, -180, "more than one person, project or entry matches what was typed")                                                          \
-  X(SR_EAUTH, -181, "web: not signed in (open the link `seurone ui` prints)")
+  X(SR_EAUTH, -181, "web: not signed in (open the link `seurone ui` prints)")                                                                      \
+  /* friends nearby: LAN announcements (core/lanpacket, net/lan) */                                                                                \
+  X(SR_ELANSIZE, -190, "lan: datagram is not the size of an announcement")                                                                         \
+  X(SR_ELANAUTH, -191, "lan: announcement not sealed with this network's key, or tampered with")                                                   \
+  X(SR_ELANFORMAT, -192, "lan: announcement of an unknown version or with bad fields")                                                             \
+  X(SR_ELANSTALE, -193, "lan: announcement timestamp too far from this node's clock")                                                              \
+  X(SR_ELANREPLAY, -194, "lan: announcement already received (a replay)")                                                                          \
+  X(SR_ELANFULL, -195, "lan: too many recent announcements to check for replays; refused")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

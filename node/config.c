@@ -51,6 +51,9 @@ void sr_config_defaults(sr_config_t *cfg) {
   cfg->flow_epsilon_milli = 1000;
   cfg->flow_report_interval = 3600;
   cfg->pushsum_epoch = 60;
+  cfg->lan = 0;
+  cfg->lan_port = 8708; /* net/lan.h SR_LAN_DEFAULT_PORT */
+  cfg->lan_interval = 10;
   cfg->pushsum_interval_ms =
       300; /* 200 rounds per default epoch: karate-like graphs need ~150 for 1% (BENCHMARKS.md) */
 }
@@ -110,13 +113,15 @@ static const num_key_t num_keys[] = {
     {"flow_report_interval", F(flow_report_interval), 10, 604800, 0},
     {"pushsum_epoch", F(pushsum_epoch), 1, 86400, 0},
     {"pushsum_interval_ms", F(pushsum_interval_ms), 10, 600000, 0},
+    {"lan_port", F(lan_port), 1, 65535, 0},
+    {"lan_interval", F(lan_interval), 1, 3600, 0},
 };
 #undef F
 
 static const char *const known_keys =
     "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
     "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
-    "pushsum_epoch, pushsum_interval_ms";
+    "pushsum_epoch, pushsum_interval_ms, lan, lan_port, lan_interval";
 
 /* yes|no into *out: 0 or SR_EINVAL. */
 static int parse_bool(const char *s, int *out) {
@@ -162,7 +167,7 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
     cfg->hops = (int)v;
     return 0;
   }
-  if (!strcmp(key, "relay") || !strcmp(key, "flow_report") || !strcmp(key, "reachable")) {
+  if (!strcmp(key, "relay") || !strcmp(key, "flow_report") || !strcmp(key, "reachable") || !strcmp(key, "lan")) {
     int b;
     if (parse_bool(val, &b)) {
       snprintf(why, whylen, "%s must be yes or no, got '%s'", key, val);
@@ -171,6 +176,8 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
     if (!strcmp(key, "relay")) cfg->relay = b;
     else if (!strcmp(key, "reachable"))
       cfg->reachable = b;
+    else if (!strcmp(key, "lan"))
+      cfg->lan = b;
     else {
       cfg->flow_report = b;
       cfg->flow_report_set = 1;

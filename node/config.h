@@ -22,6 +22,10 @@
  *   flow_report_interval = SECONDS     one report per interval, 10..604800 (default 3600)
  *   pushsum_epoch        = SECONDS     push-sum size/average epoch, 1..86400 (default 60)
  *   pushsum_interval_ms  = MS          one push-sum round per interval, 10..600000 (default 300)
+ *   lan                  = yes|no      friends nearby: announce on the local network and
+ *                                      connect to announced peers in scope (default no)
+ *   lan_port             = PORT        UDP port of the announcements, 1..65535 (default 8708)
+ *   lan_interval         = SECONDS     one announcement per interval, 1..3600 (default 10)
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -62,6 +66,9 @@ typedef struct sr_config {
   uint32_t flow_report_interval; /* seconds (default 3600) */
   uint32_t pushsum_epoch;        /* push-sum epoch, seconds (default 60) */
   uint32_t pushsum_interval_ms;  /* push-sum round (default 300) */
+  int lan;                       /* friends nearby (default 0) */
+  uint32_t lan_port;             /* UDP (default 8708) */
+  uint32_t lan_interval;         /* seconds (default 10) */
 } sr_config_t;
 
 /* Fills cfg with the defaults (no file read). */

@@ -117,6 +117,7 @@ void sr_node_stop(sr_node_t *n) {
   sr_loglimit_flush(&n->loglimit, UINT64_MAX, sr_node_log_sink, n); /* what was held back, summed up */
   sr_node_log(n, "stopping: committing what was received and closing connections");
   sr_node_periodic_stop(n);
+  sr_node_lan_stop(n);
   uv_signal_stop(&n->sigint);
   uv_signal_stop(&n->sigterm);
   uv_close((uv_handle_t *)&n->sigint, NULL);
@@ -224,6 +225,7 @@ int sr_node_run(const sr_node_opts_t *o) {
     goto out_free;
   }
   if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
+  if (o->lan == 1) n->cfg.lan = 1;
   n->relay = n->cfg.relay;
   if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) {
     rc = SR_ENOMEM;
@@ -326,6 +328,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   uv_signal_start(&n->sigint, on_signal, SIGINT);
   uv_signal_start(&n->sigterm, on_signal, SIGTERM);
   sr_node_periodic_start(n);
+  sr_node_lan_start(n); /* friends nearby (node/lan.c), when config `lan` */
 
   sr_node_log(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", SR_VERSION, listen,
               n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,

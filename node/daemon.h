@@ -42,6 +42,7 @@ typedef struct sr_node_opts {
   const char *listen; /* "HOST:PORT" overriding the config, or NULL */
   int relay;          /* --relay: 1 forces relay mode on, -1 leaves the config */
   int json_log;       /* log lines as JSON objects instead of text */
+  int lan;            /* --lan: 1 turns friends nearby on, 0 leaves the config */
 } sr_node_opts_t;
 
 /* Runs the node in the foreground until a signal stops it. Returns 0 on a clean

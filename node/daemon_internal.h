@@ -62,6 +62,15 @@ typedef struct known {
   char dial_addr[SR_STORE_ADDR_MAX];
   size_t next_addr;
   uint64_t connected_ms; /* when the live session came up; 0 when none */
+  /* Friends nearby (node/lan.c): the address a LAN announcement of this peer
+   * gave (its datagram's source IP, its announced port), until when it holds,
+   * and the dials to it. Never written to the store: it says where a person
+   * was, and holds only on that network, now. */
+  char nearby[SR_NET_ADDRESS_MAX];
+  uint64_t nearby_until_ms, nearby_next_ms;
+  uint32_t nearby_fails;
+  int nearby_dial; /* the dial in flight is to `nearby` */
+  int nearby_only; /* the entry exists because of an announcement alone: kept in memory only */
 } known_t;
 
 typedef struct scope_job scope_job_t;
@@ -113,6 +122,8 @@ struct sr_node {
   /* relay_invites.c: the invites being redeemed, one per key */
   redeem_t *redeems;
   size_t nredeems;
+  /* friends nearby (node/lan.c), when config `lan` */
+  struct sr_node_lan *lan;
 };
 
 uint64_t sr_node_now_ms(void);
@@ -158,6 +169,27 @@ void sr_node_peer_hooks(sr_gossip_hooks_t *h);
  * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued. */
 int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why,
                    size_t whylen);
+/* A friend in scope announced itself on the local network at address
+ * (node/lan.c): the address is kept in memory until until_ms, and dialled now
+ * unless a session or a dial is up, its backoff runs, or hold_ms says to leave
+ * the first dial to the other side for a while (the one with the smaller key
+ * dials first, so that two friends do not both dial). At most
+ * SR_NODE_NEARBY_MAX entries exist for announcements alone. */
+#define SR_NODE_NEARBY_MAX 64
+void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[32], const char *address, uint64_t until_ms, uint64_t hold_ms);
+/* Forgets nearby addresses not announced again in time, and the entries that
+ * existed for them alone (not connected, not dialling). */
+void sr_node_nearby_age(sr_node_t *n, uint64_t now);
+/* How many peers have a nearby address now. */
+size_t sr_node_nearby_count(sr_node_t *n, uint64_t now);
+
+/* ---- lan.c ---- */
+/* Starts friends nearby when config `lan` is on (after the listener is up). */
+void sr_node_lan_start(sr_node_t *n);
+/* Stops it (the loop runs the close callbacks). */
+void sr_node_lan_stop(sr_node_t *n);
+/* {"enabled", "announcing", "interfaces", "nearby", counters...} for status. */
+json_t *sr_node_lan_json(sr_node_t *n);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

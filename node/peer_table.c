@@ -157,11 +157,13 @@ static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address,
   if (rc < 0) /* an index, or SR_EINVAL; the address itself stays out of the log */
     sr_node_log(n, "a peer's address was left out of the peer table: %s", sr_strerror(rc));
   k->rec.flags |= flags;
+  if (address || flags) k->nearby_only = 0; /* known otherwise now: a record like any other */
   return k;
 }
 
 static void known_save(sr_node_t *n, known_t *k) {
   char who[17];
+  if (k->nearby_only) return; /* met on a local network only: nothing of it goes to disk */
   if (peer_write(n, 0, &k->rec, NULL, NULL, NULL)) {
     sr_node_short_key(k->rec.key, who);
     sr_node_log(n, "could not save peer %s: %s", who, sr_strerror(SR_ENOMEM));
@@ -175,7 +177,7 @@ static int learned_fits(sr_node_t *n, const uint8_t *source) {
   size_t learned = 0, same = 0;
   if (n->nknown == MAX_KNOWN) return 0;
   for (size_t i = 0; i < n->nknown; i++) {
-    if (sr_peer_kept(&n->known[i].rec)) continue;
+    if (sr_peer_kept(&n->known[i].rec) || n->known[i].nearby_only) continue; /* nearby: bounded apart */
     learned++;
     same += memcmp(n->known[i].rec.source, source, SR_KEY_BYTES) == 0;
   }
@@ -335,7 +337,8 @@ static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTE
   /* The address dialled works: it goes to the front of the list. */
   if (outbound && k->dialing && (ai = sr_peer_addr_find(&k->rec, k->dial_addr)) >= 0)
     sr_peer_addr_worked(&k->rec, (size_t)ai, now);
-  if (outbound) k->dialing = 0;
+  if (outbound && k->nearby_dial) k->nearby_fails = 0;
+  if (outbound) k->dialing = k->nearby_dial = 0;
   k->next_addr = 0;
   if (!k->connected_ms) k->connected_ms = now;
   k->rec.failures = 0;
@@ -365,6 +368,79 @@ static void dial_failed(sr_node_t *n, known_t *k, uint64_t now) {
   known_save(n, k);
 }
 
+/* ---- friends nearby (node/lan.c) ---- */
+
+/* A dial to a nearby address failed: the next one waits 2 s, 4 s, ... 64 s. */
+static void nearby_failed(known_t *k, uint64_t now) {
+  k->dialing = k->nearby_dial = 0;
+  if (k->nearby_fails < 6) k->nearby_fails++;
+  k->nearby_next_ms = now + ((uint64_t)TICK_MS << k->nearby_fails);
+}
+
+static void dial_nearby(sr_node_t *n, known_t *k, uint64_t now) {
+  char host[SR_NET_HOST_MAX], who[17];
+  uint16_t port;
+  uint8_t key[32];
+  sr_net_conn_t *c;
+  if (sr_net_address_parse(k->nearby, host, sizeof(host), &port, key) != 0 ||
+      sr_net_dial(&n->net, host, port, key, NULL, &c) != 0) {
+    nearby_failed(k, now);
+    return;
+  }
+  snprintf(k->dial_addr, sizeof(k->dial_addr), "%s", k->nearby);
+  k->dialing = k->nearby_dial = 1;
+  sr_node_short_key(k->rec.key, who);
+  sr_node_log(n, "dialing %s (nearby)", who);
+}
+
+static size_t nearby_only_count(sr_node_t *n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n->nknown; i++) c += n->known[i].nearby_only;
+  return c;
+}
+
+void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[32], const char *address, uint64_t until_ms,
+                         uint64_t hold_ms) {
+  uint64_t now = sr_node_now_ms();
+  known_t *k = known_find(n, key);
+  char who[17];
+  if (!k) {
+    if (nearby_only_count(n) >= SR_NODE_NEARBY_MAX || !(k = known_add(n, key, NULL, 0))) return;
+    k->nearby_only = 1;
+  }
+  if (strcmp(k->nearby, address) != 0) {
+    /* First heard, or at a new address: its own dials start afresh. */
+    snprintf(k->nearby, sizeof(k->nearby), "%s", address);
+    k->nearby_fails = 0;
+    k->nearby_next_ms = now + hold_ms;
+    sr_node_short_key(key, who);
+    sr_node_log(n, "friend nearby: %s is on a local network with this node", who);
+  }
+  k->nearby_until_ms = until_ms;
+  if (k->dialing || sr_gossip_connected(n->g, key) || now < k->nearby_next_ms) return;
+  dial_nearby(n, k, now);
+}
+
+void sr_node_nearby_age(sr_node_t *n, uint64_t now) {
+  for (size_t i = 0; i < n->nknown;) {
+    known_t *k = &n->known[i];
+    if (k->nearby[0] && k->nearby_until_ms < now && !k->nearby_dial) k->nearby[0] = '\0';
+    if (k->nearby_only && !k->nearby[0] && !k->dialing && !sr_gossip_connected(n->g, k->rec.key)) {
+      /* Never in the store: dropped from memory alone. */
+      memmove(k, k + 1, (n->nknown - i - 1) * sizeof(*k));
+      n->nknown--;
+      continue;
+    }
+    i++;
+  }
+}
+
+size_t sr_node_nearby_count(sr_node_t *n, uint64_t now) {
+  size_t c = 0;
+  for (size_t i = 0; i < n->nknown; i++) c += n->known[i].nearby[0] && n->known[i].nearby_until_ms >= now;
+  return c;
+}
+
 static void h_session_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbound, int reason) {
   sr_node_t *n = ctx;
   known_t *k = known_find(n, key);
@@ -372,7 +448,11 @@ static void h_session_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbo
   uint64_t now = sr_node_now_ms();
   if (sr_gossip_connected(n->g, key)) {
     /* Another session with it lives on (say, ours lost to its dial): no failure. */
-    if (outbound) k->dialing = 0;
+    if (outbound) k->dialing = k->nearby_dial = 0;
+    return;
+  }
+  if (outbound && k->dialing && k->nearby_dial) {
+    nearby_failed(k, now); /* the list of addresses and its backoff are not touched */
     return;
   }
   if (outbound && k->dialing) {

@@ -24,6 +24,7 @@ json_t *sr_node_status(sr_node_t *n) {
                 (json_int_t)info.file_bytes, "store_entries", (json_int_t)info.entries, "scope_authors",
                 (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
+  if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
   return st;
 }
 
@@ -36,6 +37,10 @@ json_t *sr_node_peers(sr_node_t *n) {
     size_t j;
     if (!o) continue;
     const char *hex = json_string_value(json_object_get(o, "key"));
+    /* Friends nearby: the address they announced on this network, while it
+     * holds; a peer known from an announcement alone has "lan" as source. */
+    if (k->nearby[0] && k->nearby_until_ms >= now) json_object_set_new(o, "nearby", json_string(k->nearby));
+    if (k->nearby_only) json_object_set_new(o, "source", json_string("lan"));
     if (sr_gossip_connected(n->g, k->rec.key)) {
       /* A live session is seen now, however long ago it began. */
       json_object_set_new(o, "connected", json_true());

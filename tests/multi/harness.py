@@ -161,6 +161,10 @@ class Node:
         self.stdout_path = os.path.join(cluster.root, f"{name}.stdout")
         self.starts = 0
         self.run_info = None
+        # `seurone run` is started as run_prefix + [seurone, ...] (e.g. `ip netns
+        # exec NS`), and its address must name host (test_lan: a veth address).
+        self.run_prefix = []
+        self.host = "127.0.0.1"
         r = self.cli_json("init")
         self.id = r["id"]
         check(len(self.id) == 64, f"{name}: init gives a 64-hex id")
@@ -288,7 +292,7 @@ class Node:
         except FileNotFoundError:
             pass
         self.starts += 1
-        argv = [ARGS.seurone, "--home", self.home, "run"] + (["--relay"] if relay else []) + [str(a) for a in extra]
+        argv = self.run_prefix + [ARGS.seurone, "--home", self.home, "run"] + (["--relay"] if relay else []) + [str(a) for a in extra]
         e = dict(os.environ)
         e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
         e.update(env or {})
@@ -320,8 +324,8 @@ class Node:
         info = wait_until(ready, timeout, f"{self.name}: run.json written by pid {self.proc.pid}", interval=0.05)
         for k in ("pid", "address", "listen", "control"):
             check(k in info, f"{self.name}: run.json has {k!r}")
-        m = re.fullmatch(r"seurone://127\.0\.0\.1:(\d+)/([0-9a-f]{64})", info["address"])
-        check(m is not None, f"{self.name}: address {info['address']} is seurone://127.0.0.1:PORT/KEY")
+        m = re.fullmatch(rf"seurone://{re.escape(self.host)}:(\d+)/([0-9a-f]{{64}})", info["address"])
+        check(m is not None, f"{self.name}: address {info['address']} is seurone://{self.host}:PORT/KEY")
         check(int(m.group(1)) != 0, f"{self.name}: listens on an ephemeral port, not 0")
         check(m.group(2) == self.id, f"{self.name}: address names the node's key")
         self.run_info = info

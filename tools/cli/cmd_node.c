@@ -27,7 +27,7 @@
 /* ---- run ---- */
 
 int cmd_run(sr_cli_t *cli, int argc, char **argv) {
-  sr_node_opts_t o = {cli->home, NULL, -1, 0};
+  sr_node_opts_t o = {cli->home, NULL, -1, 0, 0};
   char host[256];
   uint16_t port;
   for (int i = 1; i < argc; i++) {
@@ -42,6 +42,8 @@ int cmd_run(sr_cli_t *cli, int argc, char **argv) {
     if (!strcmp(argv[i], "--relay")) o.relay = 1;
     else if (!strcmp(argv[i], "--json-log"))
       o.json_log = 1;
+    else if (!strcmp(argv[i], "--lan"))
+      o.lan = 1;
     else
       return cli_fail(SR_EXIT_USAGE, "run: unexpected '%s' (see seurone run --help)", argv[i]);
   }
@@ -199,6 +201,11 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
       printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"),
              jint(s, "scope_authors") == 1 ? "" : "s");
     print_pushsum(json_object_get(s, "pushsum"));
+    json_t *lan = json_object_get(s, "lan");
+    if (json_is_true(json_object_get(lan, "enabled")))
+      printf("nearby    %lld friend%s on this local network (friends nearby %s)\n", jint(lan, "nearby"),
+             jint(lan, "nearby") == 1 ? "" : "s",
+             json_is_true(json_object_get(lan, "announcing")) ? "announcing" : "listening only");
   }
   printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
          jint(s, "store_bytes"), jint(s, "store_bytes") == 1 ? "" : "s");

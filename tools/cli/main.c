@@ -93,12 +93,14 @@ static const sr_cmd_t commands[] = {
      "HOME/config) form a network that outsiders cannot even handshake with.\n"
      "--json: {\"network_key\"}.\n"},
     {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
-     "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
+     "usage: seurone run [--listen HOST:PORT] [--relay] [--lan] [--json-log]\n"
      "Runs the node in the foreground on one event loop: it listens, dials the peers it knows\n"
      "(the peer table, `bootstrap` lines of the config), and keeps the logs in its scope in sync.\n"
      "Settings come from HOME/config (every key: docs/config.md); the flags override it:\n"
      "  --listen HOST:PORT  where to listen (IPv6 as [::]:PORT; port 0 picks a free port)\n"
      "  --relay             relay mode: replicate the members that accepted this node's invites\n"
+     "  --lan               friends nearby: announce this node on the local network (sealed with\n"
+     "                      the network key) and connect to the people of its scope found there\n"
      "  --json-log          log lines on stderr as JSON objects instead of text\n"
      "While it runs, HOME/run.json holds {pid, address, listen, control} (address with the\n"
      "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
