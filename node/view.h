@@ -34,8 +34,8 @@ SR_MUST_USE int sr_view_log(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], co
 SR_MUST_USE int sr_view_people(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
                                size_t errlen);
 /* PERSON plus projects, counts and latest shares. */
-SR_MUST_USE int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out, char *err,
-                               size_t errlen);
+SR_MUST_USE int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out,
+                               char *err, size_t errlen);
 /* {"projects": [PROJECT...]} whose name contains q (NULL or "" = all). */
 SR_MUST_USE int sr_view_projects(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out,
                                  char *err, size_t errlen);
