@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_web.py: the web app's HTTP server and API (docs/api.md), against real
+"""test_api.py: the web app's HTTP server and API (docs/api.md), against real
 `seurone run` processes on 127.0.0.1 with ephemeral ports (tests/multi/harness.py).
 
   - config and `seurone ui`: web.token (0600), run.json's web, the login link,
