@@ -241,6 +241,23 @@ def config_and_ui(c):
           "web on a port taken: says the port is in use")
     blocker.close()
 
+    # A token file others may read, or a link at its name: refused, saying the fix.
+    d.write_config(web="127.0.0.1:0")
+    d.start()
+    d.stop()
+    tok = os.path.join(d.home, "web.token")
+    check_eq(oct(stat.S_IMODE(os.stat(tok).st_mode)), oct(0o600), "the token is made 0600")
+    os.chmod(tok, 0o644)
+    p = d.start(wait=False)
+    check_eq(p.proc.wait(timeout=30 * h.SCALE), 3, "a token others may read: run exits 3")
+    check(f"chmod 600 {tok}" in d.stderr_text(), "and says `chmod 600` it")
+    os.unlink(tok)
+    os.symlink(os.path.join(d.home, "config"), tok)
+    p = d.start(wait=False)
+    check_eq(p.proc.wait(timeout=30 * h.SCALE), 3, "a link at web.token: run exits 3")
+    check("symbolic link" in d.stderr_text(), "and says it is a link")
+    os.unlink(tok)
+
     # Every address: a warning in the log; Host must still be an IP literal or localhost.
     d.write_config(web="0.0.0.0:0")
     d.start()
