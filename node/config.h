@@ -26,6 +26,9 @@
  *                                      connect to announced peers in scope (default no)
  *   lan_port             = PORT        UDP port of the announcements, 1..65535 (default 8708)
  *   lan_interval         = SECONDS     one announcement per interval, 1..3600 (default 10)
+ *   web                  = HOST:PORT|off  the web app and its API (docs/api.md): default
+ *                                      127.0.0.1:8737 on a personal node, off on a relay;
+ *                                      port 0 picks a free one
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -39,6 +42,8 @@
 #include "net/address.h"
 
 #define SR_DEFAULT_PORT 8708
+#define SR_WEB_DEFAULT_HOST "127.0.0.1"
+#define SR_WEB_DEFAULT_PORT 8737
 #define SR_CONFIG_BOOTSTRAP_MAX 32
 #define SR_CONFIG_MAX_CONNS 32        /* default for a personal node */
 #define SR_CONFIG_MAX_CONNS_RELAY 256 /* default for a relay */
@@ -69,7 +74,15 @@ typedef struct sr_config {
   int lan;                       /* friends nearby (default 0) */
   uint32_t lan_port;             /* UDP (default 8708) */
   uint32_t lan_interval;         /* seconds (default 10) */
+  /* The web app: SR_CONFIG_WEB_DEFAULT (the key is not in the file: on at
+   * SR_WEB_DEFAULT_HOST:SR_WEB_DEFAULT_PORT on a personal node, off on a relay),
+   * _OFF (`web = off`) or _ON (`web = HOST:PORT`, in web_host and web_port). */
+  int web;
+  char web_host[256];
+  uint16_t web_port; /* 0: any free port */
 } sr_config_t;
+
+enum { SR_CONFIG_WEB_DEFAULT = 0, SR_CONFIG_WEB_OFF, SR_CONFIG_WEB_ON };
 
 /* Fills cfg with the defaults (no file read). */
 void sr_config_defaults(sr_config_t *cfg);

@@ -14,6 +14,8 @@
  *   {"cmd":"ingest","entries":[b64,...]}      -> {"ok":true, "results":[{"status",
  *       "id", "why"}, ...]}: stored as by `seurone import`, and forwarded
  *   {"cmd":"invite_create","uses":n}          -> {"ok":true, "secret":hex} (a relay)
+ *   {"cmd":"web_login"}                       -> {"ok":true, "url":str}: a one-time
+ *       link into the web app (node/web.h, sr_web_once), for `seurone ui` to open
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops
  *                                                as on SIGTERM
  * Errors: {"ok":false, "error":sentence, "code":"SR_E..."} (sr_errname()).
@@ -75,6 +77,16 @@ sr_control_call_t *sr_control_later(sr_control_call_t *call);
  * put off with sr_control_later(); when the client has gone meanwhile (the
  * socket stopped), only frees what is left of it. Loop thread. */
 void sr_control_answer(sr_control_call_t *call, json_t *reply);
+
+/* Another front of the running node (the web server, node/web.h) runs its
+ * requests through the same table as the socket: sr_control_run() decodes
+ * line[0..len) (one request, newline excluded) with the socket's checks and
+ * dispatches it to h's handlers, on the loop thread; done(arg, reply) gets the
+ * reply ("ok" set as on the socket; done owns it) exactly once, maybe before
+ * sr_control_run returns, maybe later (a handler's work off the loop). "stop"
+ * is refused here: only the socket stops the node. h must outlive the call. */
+typedef void (*sr_control_done_cb)(void *arg, json_t *reply);
+void sr_control_run(const sr_control_handlers_t *h, const char *line, size_t len, sr_control_done_cb done, void *arg);
 
 /* Listens on HOME/control.sock on loop, handing requests to the handlers h
  * (copied). Errors, with a sentence in err:

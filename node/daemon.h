@@ -4,9 +4,11 @@
  * node (every received entry is committed before it returns). While it runs:
  *   HOME/control.sock  a Unix socket (node/control.h) through which other
  *                      `seurone` processes on this machine ask the node to act;
- *   HOME/run.json      {"pid", "address", "listen", "control"} written once the
- *                      node listens (address is the seurone:// address with the
- *                      port actually bound), removed on a clean stop.
+ *   HOME/run.json      {"pid", "address", "listen", "control", "web"} written once
+ *                      the node listens (address is the seurone:// address with the
+ *                      port actually bound; web the web app's http://HOST:PORT, or
+ *                      null), removed on a clean stop;
+ *   HOME/web.token     the web app's secret (node/web.h), made at the first start.
  * The functions below other than sr_node_run() are called on the loop thread by
  * the control socket's handlers; none runs a write transaction there: a
  * write goes to a libuv worker and its answer comes back in a callback.
@@ -43,6 +45,7 @@ typedef struct sr_node_opts {
   int relay;          /* --relay: 1 forces relay mode on, -1 leaves the config */
   int json_log;       /* log lines as JSON objects instead of text */
   int lan;            /* --lan: 1 turns friends nearby on, 0 leaves the config */
+  const char *web;    /* "HOST:PORT" or "off" overriding the config's `web`, or NULL */
 } sr_node_opts_t;
 
 /* Runs the node in the foreground until a signal stops it. Returns 0 on a clean
@@ -132,6 +135,9 @@ SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
  * SR_EINVAL when this node is not a relay (it would refuse the invite). */
 SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, void *arg, char *err,
                                       size_t errlen);
+/* A one-time login link into the web app (sr_web_once): SR_ENOTFOUND when the
+ * node serves none. */
+SR_MUST_USE int sr_node_web_once(sr_node_t *n, char *url, size_t cap, char *err, size_t errlen);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);
 

@@ -13,7 +13,8 @@
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
  *   control_handlers.c  the control socket's table of handlers (control.c
- *                 knows only the table: no cycle between it and the node).
+ *                 knows only the table: no cycle between it and the node);
+ *   web_node.c    the web app's start from the config, and its status.
  * Everything here runs on the loop thread, but the work of a job (job.c),
  * which touches only the job, the store and what never changes while the
  * node runs (the key, the config).
@@ -25,6 +26,7 @@
 #include "net/gossip.h"
 #include "node/control.h"
 #include "node/daemon.h"
+#include "node/web.h"
 #include "store/peers.h"
 #include "store/scope.h"
 #include <stdint.h>
@@ -124,6 +126,8 @@ struct sr_node {
   size_t nredeems;
   /* friends nearby (node/lan.c), when config `lan` */
   struct sr_node_lan *lan;
+  sr_web_t *web;                 /* the web app (web_node.c); NULL when off */
+  sr_control_handlers_t web_ctl; /* the control table the web runs changes through */
 };
 
 uint64_t sr_node_now_ms(void);
@@ -190,6 +194,11 @@ void sr_node_lan_start(sr_node_t *n);
 void sr_node_lan_stop(sr_node_t *n);
 /* {"enabled", "announcing", "interfaces", "nearby", counters...} for status. */
 json_t *sr_node_lan_json(sr_node_t *n);
+/* ---- web_node.c ---- */
+/* Starts the web app as the config (or override: --web HOST:PORT|off) says.
+ * 0 also when it could not start on its default address (a warning logged);
+ * an error, printed, when an address chosen could not be used. */
+SR_MUST_USE int sr_node_web_start(sr_node_t *n, const char *override);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

@@ -53,6 +53,7 @@ static void pub_done(sr_node_job_t *w) {
   /* While stopping, gossip is shut: the entry is stored, peers get it later. */
   if (j->rc == 0 && !n->stopping) {
     if (j->raw_len) sr_gossip_publish(n->g, j->raw, j->raw_len);
+    sr_web_entry(n->web, j->id, n->pk, j->type, strlen(j->type));
     /* done once the scope holds what the entry changed: a `status` after
      * the reply sees it */
     if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership")) {

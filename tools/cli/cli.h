@@ -142,6 +142,7 @@ int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);
+int cmd_ui(sr_cli_t *, int, char **);
 /* Talking to the running node (cmd_node.c): sends req (consumed) through the
  * control socket; 0 with *reply set (ok or not), SR_ENONODE when none runs, or
  * another error (already printed, naming the home). */
