@@ -4,8 +4,14 @@
 #include <sodium.h>
 #include <string.h>
 
-void sr_lan_key(const uint8_t netkey[32], uint8_t out[SR_LAN_KEY_BYTES]) {
-  crypto_generichash(out, SR_LAN_KEY_BYTES, (const uint8_t *)SR_LAN_CONTEXT, strlen(SR_LAN_CONTEXT), netkey, 32);
+/* Where the fields of the plaintext start (lanpacket.h); the padding runs from
+ * PAD_AT to the end. */
+#define KEY_AT 12
+#define PAD_AT (KEY_AT + SR_KEY_BYTES)
+
+void sr_lan_key(const uint8_t netkey[SR_SHS_NETKEY_BYTES], uint8_t out[SR_LAN_KEY_BYTES]) {
+  crypto_generichash(out, SR_LAN_KEY_BYTES, (const uint8_t *)SR_LAN_CONTEXT, strlen(SR_LAN_CONTEXT), netkey,
+                     SR_SHS_NETKEY_BYTES);
 }
 
 static void put_be(uint8_t *p, uint64_t v, int n) {
@@ -25,7 +31,7 @@ int sr_lan_plain_encode(const sr_lan_announce_t *a, uint8_t out[SR_LAN_PLAIN_BYT
   out[1] = 0; /* flags: none in version 1 */
   put_be(out + 2, a->port, 2);
   put_be(out + 4, a->ts_ms, 8);
-  memcpy(out + 12, a->key, 32);
+  memcpy(out + KEY_AT, a->key, SR_KEY_BYTES);
   return 0;
 }
 
@@ -33,11 +39,11 @@ int sr_lan_plain_decode(const uint8_t in[SR_LAN_PLAIN_BYTES], sr_lan_announce_t 
   uint8_t any = 0;
   /* Strict: a field this version does not define must be zero, so that a
    * later version, which changes the version byte, is never half-read. */
-  for (size_t i = 44; i < SR_LAN_PLAIN_BYTES; i++) any |= in[i];
+  for (size_t i = PAD_AT; i < SR_LAN_PLAIN_BYTES; i++) any |= in[i];
   if (in[0] != SR_LAN_VERSION || in[1] != 0 || any) return SR_ELANFORMAT;
   a->port = (uint16_t)get_be(in + 2, 2);
   a->ts_ms = get_be(in + 4, 8);
-  memcpy(a->key, in + 12, 32);
+  memcpy(a->key, in + KEY_AT, SR_KEY_BYTES);
   return a->port ? 0 : SR_ELANFORMAT;
 }
 

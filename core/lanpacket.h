@@ -19,7 +19,9 @@
  */
 #ifndef SR_LANPACKET_H
 #define SR_LANPACKET_H
+#include "core/entry.h"
 #include "core/err.h"
+#include "core/shs.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,14 +44,14 @@
 
 /* What one announcement says. */
 typedef struct sr_lan_announce {
-  uint8_t key[32]; /* the announcing node's public key */
-  uint16_t port;   /* where it accepts connections (TCP), 1..65535 */
-  uint64_t ts_ms;  /* its wall clock when it sent the packet */
+  uint8_t key[SR_KEY_BYTES]; /* the announcing node's public key */
+  uint16_t port;             /* where it accepts connections (TCP), 1..65535 */
+  uint64_t ts_ms;            /* its wall clock when it sent the packet */
 } sr_lan_announce_t;
 
 /* The key of the announcements of the network netkey (never the network key
  * itself: a key used in two protocols would tie them together). */
-void sr_lan_key(const uint8_t netkey[32], uint8_t out[SR_LAN_KEY_BYTES]);
+void sr_lan_key(const uint8_t netkey[SR_SHS_NETKEY_BYTES], uint8_t out[SR_LAN_KEY_BYTES]);
 
 /* The 88 plaintext bytes of a, and back. SR_ELANFORMAT when the version is
  * not 1, the flags or the padding not zero, or the port 0. */

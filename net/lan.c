@@ -103,7 +103,7 @@ static void refresh_ifaces(sr_lan_t *l) {
 static void announce(sr_lan_t *l) {
   sr_lan_announce_t a;
   uint8_t pkt[SR_LAN_PACKET_BYTES];
-  memcpy(a.key, l->cfg.pk, 32);
+  memcpy(a.key, l->cfg.pk, SR_KEY_BYTES);
   a.port = l->cfg.tcp_port;
   for (size_t i = 0; i < l->nifaces; i++) {
     a.ts_ms = sr_wall_ms();
@@ -152,7 +152,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     l->st.foreign++;
     return;
   }
-  if (memcmp(a.key, l->cfg.pk, 32) == 0) {
+  if (memcmp(a.key, l->cfg.pk, SR_KEY_BYTES) == 0) {
     l->st.own++;
     return;
   }
@@ -172,7 +172,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     return;
   }
   memset(&f, 0, sizeof(f));
-  memcpy(f.key, a.key, 32);
+  memcpy(f.key, a.key, SR_KEY_BYTES);
   f.port = a.port;
   f.ts_ms = a.ts_ms;
   if (uv_ip4_name((const struct sockaddr_in *)addr, f.ip, sizeof(f.ip)) != 0) return;

@@ -27,6 +27,7 @@
 #define SR_LAN_H
 #include "core/err.h"
 #include "core/lanpacket.h"
+#include "net/address.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -43,7 +44,7 @@ typedef struct sr_lan sr_lan_t;
 
 /* A fresh announcement of another node of this network. */
 typedef struct sr_lan_found {
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   uint16_t port;  /* announced TCP port */
   char ip[48];    /* the datagram's source address (IPv4 text) */
   uint64_t ts_ms; /* its sender's clock */
@@ -53,10 +54,10 @@ typedef void (*sr_lan_found_cb)(void *ctx, const sr_lan_found_t *f);
 typedef void (*sr_lan_log_cb)(void *ctx, const char *line);
 
 typedef struct sr_lan_config {
-  uint8_t netkey[32]; /* the network key; only the lan key derived from it is kept */
-  uint8_t pk[32];     /* this node's key: its own announcements are dropped */
-  uint16_t udp_port;  /* lan_port */
-  uint16_t tcp_port;  /* announced; 0: listen for others only */
+  uint8_t netkey[SR_NET_NETKEY_BYTES]; /* the network key; only the lan key derived from it is kept */
+  uint8_t pk[SR_KEY_BYTES];            /* this node's key: its own announcements are dropped */
+  uint16_t udp_port;                   /* lan_port */
+  uint16_t tcp_port;                   /* announced; 0: listen for others only */
   /* When set, announce out of the interface with this IPv4 address only (the
    * node listens on it alone); "" announces out of every one. */
   char only_ip[48];

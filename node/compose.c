@@ -3,9 +3,13 @@
  * publishes by the same rules and says the same sentences. */
 #include "node/compose.h"
 #include "core/core.h"
+#include "core/key.h"
 #include "store/lookup.h"
 #include <stdio.h>
 #include <string.h>
+
+/* A field as a message names it: "--" (the CLI's flags) and the field's name. */
+#define FIELD_TEXT_MAX 32
 
 static const char *const names[SR_COMPOSE_FIELDS] = {
     "name", "bio", "who", "state", "description", "tag", "url", "project", "role", "text", "link", "reshare",
@@ -92,13 +96,13 @@ int sr_compose_check(const sr_compose_t *c, int flags, char *err, size_t errlen)
 static int check_key(sr_store_t *st, int field, const char *pfx, const uint8_t *bin, json_t *warnings, char *err,
                      size_t errlen) {
   sr_known_t k;
-  char hex[65], msg[400] = "";
+  char hex[2 * SR_KEY_LEN + 1], msg[400] = "";
   int rc = sr_store_what_is(st, bin, &k);
   if (rc) {
     snprintf(err, errlen, "reading the store failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     return rc;
   }
-  sr_hex_encode(bin, 32, hex);
+  sr_hex_encode(bin, SR_KEY_LEN, hex);
   hex[16] = '\0'; /* as `seurone log` shows ids */
   if (field == SR_COMPOSE_WHO) {
     if (k.self) {
@@ -166,9 +170,9 @@ int sr_compose_content(sr_store_t *st, const sr_compose_t *c, int flags, uint8_t
                        json_t *warnings, char *err, size_t errlen) {
   static const int keyed[] = {SR_COMPOSE_WHO, SR_COMPOSE_PROJECT, SR_COMPOSE_RESHARE};
   const char *pfx = flags & SR_COMPOSE_CLI ? "--" : "", *t = c->type;
-  uint8_t bin[3][32];
+  uint8_t bin[3][SR_KEY_LEN];
   int have[3] = {0, 0, 0}, rc;
-  char what[32];
+  char what[FIELD_TEXT_MAX];
   if ((rc = sr_compose_check(c, flags, err, errlen))) return rc;
   /* In the order of the type's fields, as the flags were always checked. */
   for (size_t i = 0;; i++) {

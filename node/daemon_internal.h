@@ -180,7 +180,8 @@ int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t sec
  * dials first, so that two friends do not both dial). At most
  * SR_NODE_NEARBY_MAX entries exist for announcements alone. */
 #define SR_NODE_NEARBY_MAX 64
-void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[32], const char *address, uint64_t until_ms, uint64_t hold_ms);
+void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, uint64_t until_ms,
+                         uint64_t hold_ms);
 /* Forgets nearby addresses not announced again in time, and the entries that
  * existed for them alone (not connected, not dialling). */
 void sr_node_nearby_age(sr_node_t *n, uint64_t now);

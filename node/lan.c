@@ -42,7 +42,7 @@ static void on_found(void *ctx, const sr_lan_found_t *f) {
   if (sr_net_address_format(f->ip, f->port, f->key, addr, sizeof(addr)) != 0) return;
   /* Both friends hear each other: the one with the smaller key dials at once,
    * the other only if no session came within a round and a half. */
-  uint64_t hold = memcmp(n->pk, f->key, 32) < 0 ? 0 : nl->interval_ms * 3 / 2;
+  uint64_t hold = memcmp(n->pk, f->key, SR_KEY_BYTES) < 0 ? 0 : nl->interval_ms * 3 / 2;
   sr_node_peer_nearby(n, f->key, addr, sr_node_now_ms() + hold_for(nl), hold);
 }
 
@@ -65,8 +65,8 @@ void sr_node_lan_start(sr_node_t *n) {
   if (!n->cfg.lan) return;
   if (!(nl = calloc(1, sizeof(*nl)))) return;
   memset(&lc, 0, sizeof(lc));
-  memcpy(lc.netkey, n->cfg.network_key, 32);
-  memcpy(lc.pk, n->pk, 32);
+  memcpy(lc.netkey, n->cfg.network_key, SR_NET_NETKEY_BYTES);
+  memcpy(lc.pk, n->pk, SR_KEY_BYTES);
   lc.udp_port = (uint16_t)n->cfg.lan_port;
   nl->interval_ms = (uint64_t)n->cfg.lan_interval * 1000;
   lc.interval_ms = (uint32_t)nl->interval_ms;

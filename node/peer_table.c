@@ -380,7 +380,7 @@ static void nearby_failed(known_t *k, uint64_t now) {
 static void dial_nearby(sr_node_t *n, known_t *k, uint64_t now) {
   char host[SR_NET_HOST_MAX], who[17];
   uint16_t port;
-  uint8_t key[32];
+  uint8_t key[SR_KEY_BYTES];
   sr_net_conn_t *c;
   if (sr_net_address_parse(k->nearby, host, sizeof(host), &port, key) != 0 ||
       sr_net_dial(&n->net, host, port, key, NULL, &c) != 0) {
@@ -399,7 +399,7 @@ static size_t nearby_only_count(sr_node_t *n) {
   return c;
 }
 
-void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[32], const char *address, uint64_t until_ms,
+void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, uint64_t until_ms,
                          uint64_t hold_ms) {
   uint64_t now = sr_node_now_ms();
   known_t *k = known_find(n, key);

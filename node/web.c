@@ -308,7 +308,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   w->store = o->store;
   memcpy(w->pk, o->pk, SR_KEY_BYTES);
   sr_hex_encode(o->pk, SR_KEY_BYTES, w->pk_hex);
-  memcpy(w->netkey, o->netkey, 32);
+  memcpy(w->netkey, o->netkey, SR_NET_NETKEY_BYTES);
   snprintf(w->address, sizeof(w->address), "%s", o->address);
   w->relay = o->relay;
   w->ctl = o->ctl;

@@ -28,7 +28,8 @@
 #define SR_WEB_CONNS 64       /* connections at once (each has its thread) */
 #define SR_WEB_STREAMS 16     /* of them, event streams (GET /api/events) */
 #define SR_WEB_BODY_MAX 65536 /* a POST body */
-#define SR_WEB_TOKEN_HEX 64   /* HOME/web.token: 32 random bytes as hex */
+#define SR_WEB_TOKEN_BYTES 32 /* HOME/web.token: this many random bytes, as hex */
+#define SR_WEB_TOKEN_HEX (2 * SR_WEB_TOKEN_BYTES)
 #define SR_WEB_URL_MAX 600    /* http://HOST:PORT/login?token=... */
 #define SR_WEB_STATUS_MS 5000 /* an event stream's status event */
 #define SR_WEB_PING_MS 15000  /* an event stream's keep-alive comment */

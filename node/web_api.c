@@ -118,7 +118,7 @@ unsigned sr_web_get_status(sr_web_req_t *r) {
 }
 
 unsigned sr_web_get_address(sr_web_req_t *r) {
-  char host[SR_NET_HOST_MAX], hex[65];
+  char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
   uint8_t key[SR_KEY_BYTES];
   uint16_t port;
   if (sr_net_address_parse(r->w->address, host, sizeof(host), &port, key))

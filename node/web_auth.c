@@ -25,10 +25,11 @@
 #include <unistd.h>
 
 #define TOKEN_FILE_MAX 256 /* more than a token and its newline: not a token file */
+#define IP_TEXT_MAX 64     /* an IP literal in a Host value, NUL included, with room to spare */
 
 static int make_token(const char *path, char *err, size_t errlen) {
   char tmp[4300], hex[SR_WEB_TOKEN_HEX + 2];
-  uint8_t raw[32];
+  uint8_t raw[SR_WEB_TOKEN_BYTES];
   int fd, rc = 0;
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   randombytes_buf(raw, sizeof(raw));
@@ -100,9 +101,9 @@ int sr_web_token(const char *home, int create, char hex[SR_WEB_TOKEN_HEX + 1], c
   return rc;
 }
 
-/* hex of HMAC-SHA256 keyed with the token's 32 bytes over what. */
-static int derive(const char *token, const char *what, char out[65]) {
-  uint8_t key[32], mac[crypto_auth_hmacsha256_BYTES];
+/* hex of HMAC-SHA256 keyed with the token's bytes over what. */
+static int derive(const char *token, const char *what, char out[SR_WEB_MAC_HEX + 1]) {
+  uint8_t key[SR_WEB_TOKEN_BYTES], mac[crypto_auth_hmacsha256_BYTES];
   if (sr_hex_decode(token, key, sizeof(key))) return SR_EINVAL;
   crypto_auth_hmacsha256(mac, (const uint8_t *)what, strlen(what), key);
   sr_hex_encode(mac, sizeof(mac), out);
@@ -116,8 +117,10 @@ int sr_web_auth_init(sr_web_t *w) {
   return rc ? rc : derive(w->token, "csrf", w->csrf);
 }
 
-/* 1 when given equals want (64 characters), in time independent of where
- * they differ. The length is no secret. */
+_Static_assert(SR_WEB_MAC_HEX == SR_WEB_TOKEN_HEX, "same_secret compares the token and the MACs at one length");
+/* 1 when given equals want (the token, the session or the CSRF value: all of
+ * one length), in time independent of where they differ. The length is no
+ * secret. */
 static int same_secret(const char *given, const char *want) {
   return given && strlen(given) == SR_WEB_TOKEN_HEX && sodium_memcmp(given, want, SR_WEB_TOKEN_HEX) == 0;
 }
@@ -125,7 +128,7 @@ static int same_secret(const char *given, const char *want) {
 /* A Host value that is an IP literal with this server's port: no DNS name,
  * so nothing a rebinding attack can use. */
 static int ip_host(const char *h, uint16_t port) {
-  char host[64], want[8];
+  char host[IP_TEXT_MAX], want[8];
   const char *colon;
   struct in6_addr a6;
   struct in_addr a4;
@@ -184,7 +187,7 @@ static uint64_t mono_ms(void) {
 }
 
 int sr_web_once(sr_web_t *w, char *url, size_t cap) {
-  uint8_t raw[16];
+  uint8_t raw[SR_WEB_ONCE_BYTES];
   size_t slot = 0;
   int rc = 0;
   pthread_mutex_lock(&w->omu);
@@ -208,11 +211,11 @@ int sr_web_once(sr_web_t *w, char *url, size_t cap) {
 static int once_used(sr_web_t *w, const char *code) {
   uint64_t now = mono_ms();
   int hit = 0;
-  if (!code || strlen(code) != 32) return 0;
+  if (!code || strlen(code) != SR_WEB_ONCE_HEX) return 0;
   pthread_mutex_lock(&w->omu);
   for (size_t i = 0; i < SR_WEB_ONCE_MAX; i++) {
     int live = w->once[i].until_ms > now;
-    int same = sodium_memcmp(w->once[i].code, code, 32) == 0;
+    int same = sodium_memcmp(w->once[i].code, code, SR_WEB_ONCE_HEX) == 0;
     if (live && same && w->once[i].code[0]) {
       hit = 1;
       sodium_memzero(w->once[i].code, sizeof(w->once[i].code));

@@ -90,7 +90,7 @@ static void put(stream_t *s, const char *fmt, ...) {
 
 /* Under emu: the events s has not sent, as much as fits. */
 static void take(stream_t *s, sr_web_t *w) {
-  char id[65], author[65];
+  char id[SR_HEX_ID_LEN + 1], author[SR_HEX_KEY_LEN + 1];
   if (w->ehead > s->next + SR_WEB_RING) s->next = w->ehead - SR_WEB_RING;
   while (s->next < w->ehead && OUT_CAP - s->len > 400) {
     const sr_web_event_t *e = &w->ring[s->next % SR_WEB_RING];

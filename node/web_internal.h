@@ -16,14 +16,20 @@
  */
 #ifndef SR_WEB_INTERNAL_H
 #define SR_WEB_INTERNAL_H
+#include "net/address.h"
 #include "node/web.h"
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 
-#define SR_WEB_RING 256 /* entry events kept for the streams */
-#define SR_WEB_HOSTS 4  /* Host header values accepted */
+#define SR_WEB_RING 256      /* entry events kept for the streams */
+#define SR_WEB_HOSTS 4       /* Host header values accepted */
+#define SR_WEB_ONCE_BYTES 16 /* a one-time login code: this many random bytes, as hex */
+#define SR_WEB_ONCE_HEX (2 * SR_WEB_ONCE_BYTES)
+/* The session cookie and the CSRF value: an HMAC-SHA256 of the token, as hex. */
+#define SR_WEB_MAC_HEX (2 * crypto_auth_hmacsha256_BYTES)
 
 typedef struct sr_web_job sr_web_job_t;
 
@@ -36,8 +42,8 @@ struct sr_web {
   struct MHD_Daemon *mhd;
   char home[4096];
   sr_store_t *store;
-  uint8_t pk[SR_KEY_BYTES], netkey[32];
-  char pk_hex[2 * SR_KEY_BYTES + 1];
+  uint8_t pk[SR_KEY_BYTES], netkey[SR_NET_NETKEY_BYTES];
+  char pk_hex[SR_HEX_KEY_LEN + 1];
   char address[400];
   int relay;
   char lang[16]; /* the node's language ($LANG's first part), "" when none */
@@ -52,12 +58,12 @@ struct sr_web {
   char hosts[SR_WEB_HOSTS][300];    /* Host values accepted: HOST:PORT forms */
   int any_ip_host;                  /* bound to a wildcard: any IP literal with the port */
   char token[SR_WEB_TOKEN_HEX + 1]; /* never logged */
-  char session[2 * 32 + 1];         /* hex HMAC-SHA256(token, "session") */
-  char csrf[2 * 32 + 1];            /* hex HMAC-SHA256(token, "csrf") */
+  char session[SR_WEB_MAC_HEX + 1]; /* hex HMAC-SHA256(token, "session") */
+  char csrf[SR_WEB_MAC_HEX + 1];    /* hex HMAC-SHA256(token, "csrf") */
   struct {
-    char code[33];         /* 16 random bytes as hex; "" when free */
-    uint64_t until_ms;     /* monotonic */
-  } once[SR_WEB_ONCE_MAX]; /* one-time login codes (web_auth.c), under omu */
+    char code[SR_WEB_ONCE_HEX + 1]; /* "" when free */
+    uint64_t until_ms;              /* monotonic */
+  } once[SR_WEB_ONCE_MAX];          /* one-time login codes (web_auth.c), under omu */
   pthread_mutex_t omu;
   atomic_int stopping;
   /* the queue into the loop (web_loop.c) */

@@ -42,7 +42,7 @@ static unsigned call(sr_web_req_t *r, json_t *req, json_t **reply) {
 
 /* `peer add ADDRESS` through the running node. */
 static unsigned peer_add(sr_web_req_t *r, const char *addr) {
-  char host[SR_NET_HOST_MAX], hex[65];
+  char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
   uint8_t key[SR_KEY_BYTES];
   uint16_t port;
   json_t *reply = NULL;
@@ -70,7 +70,7 @@ unsigned sr_web_post_peer_add(sr_web_req_t *r) {
 }
 
 unsigned sr_web_post_peer_remove(sr_web_req_t *r) {
-  char host[SR_NET_HOST_MAX], hex[65];
+  char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
   uint8_t key[SR_KEY_BYTES];
   uint16_t port;
   int bad = 0, rc;
@@ -83,9 +83,10 @@ unsigned sr_web_post_peer_remove(sr_web_req_t *r) {
     if ((rc = sr_net_address_parse(addr, host, sizeof(host), &port, key)))
       return sr_web_fail(r, 400, rc, "'%.400s' is not a seurone address: %s", addr, sr_strerror(rc));
     uint8_t named[SR_KEY_BYTES];
-    if (k && (strlen(k) != 64 || sr_hex_decode(k, named, sizeof(named)) || memcmp(named, key, SR_KEY_BYTES)))
+    if (k &&
+        (strlen(k) != SR_HEX_KEY_LEN || sr_hex_decode(k, named, sizeof(named)) || memcmp(named, key, SR_KEY_BYTES)))
       return sr_web_fail(r, 400, SR_EINVAL, "the address names another key than \"key\"");
-  } else if (strlen(k) != 64 || sr_hex_decode(k, key, sizeof(key))) {
+  } else if (strlen(k) != SR_HEX_KEY_LEN || sr_hex_decode(k, key, sizeof(key))) {
     return sr_web_fail(r, 400, SR_EINVAL, "'%.100s' is not a peer's key (64 hex digits)", k);
   }
   sr_hex_encode(key, SR_KEY_BYTES, hex);
@@ -211,9 +212,14 @@ static unsigned accept_status(int rc) {
   }
 }
 
+/* Room for a pasted code: a little more than the longest, so that one just too
+ * long gets sr_invite_problem's reason rather than "longer than any invite
+ * code" (as `seurone invite accept` does). */
+#define CODE_ROOM (SR_INVITE_CODE_MAX + 64)
+
 unsigned sr_web_post_invite_accept(sr_web_req_t *r) {
-  char code[SR_INVITE_CODE_MAX + 64], err[4600] = "", address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], hex[65];
-  uint8_t nk[32], relay_key[SR_KEY_BYTES];
+  char code[CODE_ROOM], err[4600] = "", address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
+  uint8_t nk[SR_NET_NETKEY_BYTES], relay_key[SR_KEY_BYTES];
   uint16_t port;
   const char *s, *why;
   sr_invite_joined_t joined;

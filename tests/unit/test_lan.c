@@ -8,13 +8,13 @@
 #include "tests/unit/t.h"
 #include <sodium.h>
 
-static const uint8_t NETKEY[32] = {0x89, 0x41, 0x71, 0x73, 0x31, 0x06, 0x40, 0x78, 0x26, 0xee, 0xa3,
-                                   0x6a, 0x97, 0xfe, 0x98, 0x60, 0x70, 0xc3, 0x95, 0xa6, 0xd2, 0xa9,
-                                   0x1e, 0x48, 0x80, 0xf0, 0x0a, 0xc3, 0xf6, 0x0f, 0x8d, 0x0c};
+static const uint8_t NETKEY[SR_SHS_NETKEY_BYTES] = {0x89, 0x41, 0x71, 0x73, 0x31, 0x06, 0x40, 0x78, 0x26, 0xee, 0xa3,
+                                                    0x6a, 0x97, 0xfe, 0x98, 0x60, 0x70, 0xc3, 0x95, 0xa6, 0xd2, 0xa9,
+                                                    0x1e, 0x48, 0x80, 0xf0, 0x0a, 0xc3, 0xf6, 0x0f, 0x8d, 0x0c};
 
 static sr_lan_announce_t sample(void) {
   sr_lan_announce_t a;
-  for (int i = 0; i < 32; i++) a.key[i] = (uint8_t)(0xa0 + i);
+  for (unsigned i = 0; i < SR_KEY_BYTES; i++) a.key[i] = (uint8_t)(0xa0 + i);
   a.port = 8708;
   a.ts_ms = 1700000000123ull;
   return a;
@@ -23,24 +23,24 @@ static sr_lan_announce_t sample(void) {
 /* The derived key is BLAKE2b-256("seurone lan v1", key = network key), and
  * not the network key; docs/protocol.md gives this value for the default network. */
 static void key_derivation(void) {
-  uint8_t k[32], want[32];
-  char hex[65];
+  uint8_t k[SR_LAN_KEY_BYTES], want[SR_LAN_KEY_BYTES];
+  char hex[2 * SR_LAN_KEY_BYTES + 1];
   sr_lan_key(NETKEY, k);
-  T_CHECK(memcmp(k, NETKEY, 32) != 0);
-  crypto_generichash(want, 32, (const uint8_t *)"seurone lan v1", 14, NETKEY, 32);
-  T_MEMEQ(k, want, 32);
+  T_CHECK(memcmp(k, NETKEY, SR_LAN_KEY_BYTES) != 0);
+  crypto_generichash(want, SR_LAN_KEY_BYTES, (const uint8_t *)"seurone lan v1", 14, NETKEY, SR_SHS_NETKEY_BYTES);
+  T_MEMEQ(k, want, SR_LAN_KEY_BYTES);
   /* Python's hashlib.blake2b(b"seurone lan v1", digest_size=32, key=netkey). */
-  sr_hex_encode(k, 32, hex);
+  sr_hex_encode(k, SR_LAN_KEY_BYTES, hex);
   T_EQ(strcmp(hex, "89d70b6ec0fae8b9727d2f57d42e6d900d18ed75af1a2f636263a53f914f6bbf"), 0);
 }
 
 static void round_trip(void) {
-  uint8_t k[32], pkt[SR_LAN_PACKET_BYTES];
+  uint8_t k[SR_LAN_KEY_BYTES], pkt[SR_LAN_PACKET_BYTES];
   sr_lan_announce_t a = sample(), b;
   sr_lan_key(NETKEY, k);
   T_OK(sr_lan_seal(k, &a, pkt));
   T_OK(sr_lan_open(k, pkt, sizeof(pkt), &b));
-  T_MEMEQ(b.key, a.key, 32);
+  T_MEMEQ(b.key, a.key, SR_KEY_BYTES);
   T_EQ(b.port, 8708);
   T_EQ(b.ts_ms, 1700000000123ull);
   /* Neither the key nor the port can be seen in the packet. */
@@ -48,10 +48,10 @@ static void round_trip(void) {
 }
 
 static void wrong_key_rejected(void) {
-  uint8_t k[32], other_net[32], k2[32], pkt[SR_LAN_PACKET_BYTES];
+  uint8_t k[SR_LAN_KEY_BYTES], other_net[SR_SHS_NETKEY_BYTES], k2[SR_LAN_KEY_BYTES], pkt[SR_LAN_PACKET_BYTES];
   sr_lan_announce_t a = sample(), b;
   sr_lan_key(NETKEY, k);
-  memcpy(other_net, NETKEY, 32);
+  memcpy(other_net, NETKEY, SR_SHS_NETKEY_BYTES);
   other_net[31] ^= 1;
   sr_lan_key(other_net, k2);
   T_OK(sr_lan_seal(k, &a, pkt));
@@ -62,7 +62,7 @@ static void wrong_key_rejected(void) {
 }
 
 static void tampered_rejected(void) {
-  uint8_t k[32], pkt[SR_LAN_PACKET_BYTES], bad[SR_LAN_PACKET_BYTES];
+  uint8_t k[SR_LAN_KEY_BYTES], pkt[SR_LAN_PACKET_BYTES], bad[SR_LAN_PACKET_BYTES];
   sr_lan_announce_t a = sample(), b;
   sr_lan_key(NETKEY, k);
   T_OK(sr_lan_seal(k, &a, pkt));
@@ -76,7 +76,7 @@ static void tampered_rejected(void) {
 }
 
 static void length_constant(void) {
-  uint8_t k[32], pkt[SR_LAN_PACKET_BYTES + 1];
+  uint8_t k[SR_LAN_KEY_BYTES], pkt[SR_LAN_PACKET_BYTES + 1];
   sr_lan_announce_t a = sample(), b;
   sr_lan_key(NETKEY, k);
   T_EQ(SR_LAN_PACKET_BYTES, 128);
@@ -104,14 +104,14 @@ static void length_constant(void) {
 /* Sealed with the right key but not a version-1 announcement: opened, then
  * refused as a format error (no half-read fields). */
 static void format_rejected(void) {
-  uint8_t k[32], plain[SR_LAN_PLAIN_BYTES], pkt[SR_LAN_PACKET_BYTES], nonce[24] = {7};
+  uint8_t k[SR_LAN_KEY_BYTES], plain[SR_LAN_PLAIN_BYTES], pkt[SR_LAN_PACKET_BYTES], nonce[SR_LAN_NONCE_BYTES] = {7};
   sr_lan_announce_t a = sample(), b;
   sr_lan_key(NETKEY, k);
   T_OK(sr_lan_plain_encode(&a, plain));
   T_EQ(plain[0], 1);
   T_EQ(plain[2], 8708 >> 8);
   T_EQ(plain[3], 8708 & 0xff);
-  T_MEMEQ(plain + 12, a.key, 32);
+  T_MEMEQ(plain + 12, a.key, SR_KEY_BYTES);
   struct {
     size_t at;
     uint8_t v;
@@ -133,7 +133,7 @@ static void format_rejected(void) {
 
 static void replay_rejected(void) {
   static sr_lan_replay_t r; /* 40 KiB: not on the stack */
-  uint8_t n1[24] = {1}, n2[24] = {2};
+  uint8_t n1[SR_LAN_NONCE_BYTES] = {1}, n2[SR_LAN_NONCE_BYTES] = {2};
   uint64_t now = 1700000000000ull;
   sr_lan_replay_init(&r);
   T_OK(sr_lan_replay_check(&r, n1, now, now));
@@ -150,7 +150,7 @@ static void replay_rejected(void) {
   T_OK(sr_lan_replay_check(&r, n2, now - SR_LAN_WINDOW_MS, now));
   /* Clocks at the ends of the range (fuzz_lan found this): no sum wraps into
    * a wrong verdict. */
-  uint8_t n4[24] = {4};
+  uint8_t n4[SR_LAN_NONCE_BYTES] = {4};
   T_EQ(sr_lan_replay_check(&r, n4, 0, UINT64_MAX), SR_ELANSTALE);
   T_EQ(sr_lan_replay_check(&r, n4, UINT64_MAX, 5), SR_ELANSTALE);
   T_OK(sr_lan_replay_check(&r, n4, UINT64_MAX - 10, UINT64_MAX));
@@ -161,7 +161,7 @@ static void replay_rejected(void) {
  * their window has passed, the slots are used again. */
 static void replay_cache_bounded(void) {
   static sr_lan_replay_t r;
-  uint8_t n[24] = {0};
+  uint8_t n[SR_LAN_NONCE_BYTES] = {0};
   uint64_t now = 1700000000000ull;
   sr_lan_replay_init(&r);
   for (uint32_t i = 0; i < SR_LAN_REPLAY_SLOTS; i++) {
@@ -184,7 +184,7 @@ static void replay_cache_bounded(void) {
  * order a receiver follows (open, then the replay check). */
 static void receiver_order(void) {
   static sr_lan_replay_t r;
-  uint8_t k[32], pkt[SR_LAN_PACKET_BYTES];
+  uint8_t k[SR_LAN_KEY_BYTES], pkt[SR_LAN_PACKET_BYTES];
   sr_lan_announce_t a = sample(), b;
   uint64_t now = a.ts_ms + 5000;
   sr_lan_key(NETKEY, k);
