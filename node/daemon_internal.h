@@ -9,6 +9,8 @@
  *   scope_refresh.c  the replication scope, computed on a worker;
  *   peer_table.c  the peer table in memory: known peers, dialing, backoff,
  *                 learned peers, and `peer add` / `peer remove`;
+ *   peer_nearby.c friends nearby in the peer table: the addresses LAN
+ *                 announcements give (lan.c hears them), their dials, aging;
  *   relay_invites.c  a relay's invites: created, redeemed;
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
@@ -64,7 +66,7 @@ typedef struct known {
   char dial_addr[SR_STORE_ADDR_MAX];
   size_t next_addr;
   uint64_t connected_ms; /* when the live session came up; 0 when none */
-  /* Friends nearby (node/lan.c): the address a LAN announcement of this peer
+  /* Friends nearby (node/lan.c, peer_nearby.c): the address a LAN announcement of this peer
    * gave (its datagram's source IP, its announced port), until when it holds,
    * and the dials to it. Never written to the store: it says where a person
    * was, and holds only on that network, now. */
@@ -158,6 +160,12 @@ void sr_node_scope_load(sr_node_t *n);
 void sr_node_scope_refresh(sr_node_t *n, sr_node_then_cb then, void *arg);
 
 /* ---- peer_table.c ---- */
+/* The entry of key, or NULL. */
+known_t *sr_node_known_find(sr_node_t *n, const uint8_t *key);
+/* Finds or makes the entry of key and adds address (NULL: none) to its list;
+ * only a given peer (flags in SR_PEER_GIVEN) may make room in a full table.
+ * NULL for this node's own key or a full table. */
+known_t *sr_node_known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags);
 /* Drops the entry at i, in memory and in the store. */
 void sr_node_known_drop(sr_node_t *n, size_t i);
 /* Dials the peers whose turn it is. */
@@ -173,6 +181,8 @@ void sr_node_peer_hooks(sr_gossip_hooks_t *h);
  * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued. */
 int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why,
                    size_t whylen);
+
+/* ---- peer_nearby.c ---- */
 /* A friend in scope announced itself on the local network at address
  * (node/lan.c): the address is kept in memory until until_ms, and dialled now
  * unless a session or a dial is up, its backoff runs, or hold_ms says to leave
@@ -187,6 +197,10 @@ void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const ch
 void sr_node_nearby_age(sr_node_t *n, uint64_t now);
 /* How many peers have a nearby address now. */
 size_t sr_node_nearby_count(sr_node_t *n, uint64_t now);
+
+/* A dial to k's nearby address failed: the next one waits 2 s, 4 s, ... 64 s
+ * (k's list of addresses and its backoff are not touched). */
+void sr_node_nearby_failed(known_t *k, uint64_t now);
 
 /* ---- lan.c ---- */
 /* Starts friends nearby when config `lan` is on (after the listener is up). */

@@ -4,7 +4,7 @@
  *   - its announcer is in this node's scope (someone it follows within hops,
  *     or a member of this relay): its address (the datagram's source IP and
  *     the announced port) goes to the peer table in memory, and the node dials
- *     it (peer_table.c, sr_node_peer_nearby);
+ *     it (peer_nearby.c, sr_node_peer_nearby);
  *   - anyone else, a stranger holding the same network key (on the public
  *     network, any Seurone node), is counted and otherwise ignored: no dial,
  *     no entry, no log line, nothing stored.

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static known_t *known_find(sr_node_t *n, const uint8_t *key) {
+known_t *sr_node_known_find(sr_node_t *n, const uint8_t *key) {
   for (size_t i = 0; i < n->nknown; i++)
     if (memcmp(n->known[i].rec.key, key, SR_KEY_BYTES) == 0) return &n->known[i];
   return NULL;
@@ -144,8 +144,8 @@ static int known_make_room(sr_node_t *n) {
  * an address new to it goes after the ones that worked, so a typo never
  * displaces a working address. Only a given peer (flags in SR_PEER_GIVEN) may
  * make room in a full table. */
-static known_t *known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
-  known_t *k = known_find(n, key);
+known_t *sr_node_known_add(sr_node_t *n, const uint8_t *key, const char *address, uint8_t flags) {
+  known_t *k = sr_node_known_find(n, key);
   if (!k) {
     if (memcmp(key, n->pk, SR_KEY_BYTES) == 0) return NULL;
     if (n->nknown == MAX_KNOWN && (!(flags & SR_PEER_GIVEN) || known_make_room(n) != 0)) return NULL;
@@ -187,7 +187,7 @@ static int learned_fits(sr_node_t *n, const uint8_t *source) {
 /* Makes the learned entry of key (not in the table yet) from what source said. */
 static known_t *known_learn(sr_node_t *n, const uint8_t *source, const uint8_t *key, const char *address) {
   if (!learned_fits(n, source)) return NULL;
-  known_t *k = known_add(n, key, address, SR_PEER_LEARNED);
+  known_t *k = sr_node_known_add(n, key, address, SR_PEER_LEARNED);
   if (k) {
     k->rec.learned_ms = sr_node_now_ms();
     memcpy(k->rec.source, source, SR_KEY_BYTES);
@@ -209,7 +209,7 @@ static int load_peer(void *ctx, const sr_peer_rec_t *p) {
   known_t *k;
   if (sr_peer_kept(p) != a->kept) return 0;
   if (!a->kept && (sr_peer_learned_stale(p, sr_node_now_ms()) || !learned_fits(n, p->source))) return 0;
-  if ((k = known_add(n, p->key, NULL, 0))) {
+  if ((k = sr_node_known_add(n, p->key, NULL, 0))) {
     k->rec = *p;
     k->rec.next_attempt_ms = 0; /* a restart tries everyone once */
   }
@@ -327,7 +327,7 @@ static void wake_kept(sr_node_t *n, const uint8_t *except, uint64_t now) {
 
 static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int outbound) {
   sr_node_t *n = ctx;
-  known_t *k = known_find(n, key);
+  known_t *k = sr_node_known_find(n, key);
   uint64_t now = sr_node_now_ms();
   int ai;
   (void)p;
@@ -368,82 +368,9 @@ static void dial_failed(sr_node_t *n, known_t *k, uint64_t now) {
   known_save(n, k);
 }
 
-/* ---- friends nearby (node/lan.c) ---- */
-
-/* A dial to a nearby address failed: the next one waits 2 s, 4 s, ... 64 s. */
-static void nearby_failed(known_t *k, uint64_t now) {
-  k->dialing = k->nearby_dial = 0;
-  if (k->nearby_fails < 6) k->nearby_fails++;
-  k->nearby_next_ms = now + ((uint64_t)TICK_MS << k->nearby_fails);
-}
-
-static void dial_nearby(sr_node_t *n, known_t *k, uint64_t now) {
-  char host[SR_NET_HOST_MAX], who[17];
-  uint16_t port;
-  uint8_t key[SR_KEY_BYTES];
-  sr_net_conn_t *c;
-  if (sr_net_address_parse(k->nearby, host, sizeof(host), &port, key) != 0 ||
-      sr_net_dial(&n->net, host, port, key, NULL, &c) != 0) {
-    nearby_failed(k, now);
-    return;
-  }
-  snprintf(k->dial_addr, sizeof(k->dial_addr), "%s", k->nearby);
-  k->dialing = k->nearby_dial = 1;
-  sr_node_short_key(k->rec.key, who);
-  sr_node_log(n, "dialing %s (nearby)", who);
-}
-
-static size_t nearby_only_count(sr_node_t *n) {
-  size_t c = 0;
-  for (size_t i = 0; i < n->nknown; i++) c += n->known[i].nearby_only;
-  return c;
-}
-
-void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, uint64_t until_ms,
-                         uint64_t hold_ms) {
-  uint64_t now = sr_node_now_ms();
-  known_t *k = known_find(n, key);
-  char who[17];
-  if (!k) {
-    if (nearby_only_count(n) >= SR_NODE_NEARBY_MAX || !(k = known_add(n, key, NULL, 0))) return;
-    k->nearby_only = 1;
-  }
-  if (strcmp(k->nearby, address) != 0) {
-    /* First heard, or at a new address: its own dials start afresh. */
-    snprintf(k->nearby, sizeof(k->nearby), "%s", address);
-    k->nearby_fails = 0;
-    k->nearby_next_ms = now + hold_ms;
-    sr_node_short_key(key, who);
-    sr_node_log(n, "friend nearby: %s is on a local network with this node", who);
-  }
-  k->nearby_until_ms = until_ms;
-  if (k->dialing || sr_gossip_connected(n->g, key) || now < k->nearby_next_ms) return;
-  dial_nearby(n, k, now);
-}
-
-void sr_node_nearby_age(sr_node_t *n, uint64_t now) {
-  for (size_t i = 0; i < n->nknown;) {
-    known_t *k = &n->known[i];
-    if (k->nearby[0] && k->nearby_until_ms < now && !k->nearby_dial) k->nearby[0] = '\0';
-    if (k->nearby_only && !k->nearby[0] && !k->dialing && !sr_gossip_connected(n->g, k->rec.key)) {
-      /* Never in the store: dropped from memory alone. */
-      memmove(k, k + 1, (n->nknown - i - 1) * sizeof(*k));
-      n->nknown--;
-      continue;
-    }
-    i++;
-  }
-}
-
-size_t sr_node_nearby_count(sr_node_t *n, uint64_t now) {
-  size_t c = 0;
-  for (size_t i = 0; i < n->nknown; i++) c += n->known[i].nearby[0] && n->known[i].nearby_until_ms >= now;
-  return c;
-}
-
 static void h_session_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbound, int reason) {
   sr_node_t *n = ctx;
-  known_t *k = known_find(n, key);
+  known_t *k = sr_node_known_find(n, key);
   if (!k || n->stopping) return;
   uint64_t now = sr_node_now_ms();
   if (sr_gossip_connected(n->g, key)) {
@@ -452,7 +379,7 @@ static void h_session_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbo
     return;
   }
   if (outbound && k->dialing && k->nearby_dial) {
-    nearby_failed(k, now); /* the list of addresses and its backoff are not touched */
+    sr_node_nearby_failed(k, now); /* the list of addresses and its backoff are not touched */
     return;
   }
   if (outbound && k->dialing) {
@@ -489,7 +416,7 @@ static size_t h_share_peers(void *ctx, const char **addrs, size_t max) {
 
 static void h_reachable(void *ctx, const uint8_t key[SR_KEY_BYTES], const char *address) {
   sr_node_t *n = ctx;
-  known_t *k = known_find(n, key);
+  known_t *k = sr_node_known_find(n, key);
   if (!k) { /* a new peer: its own word is the address to keep, its own source */
     if (!(k = known_learn(n, key, key, address))) return;
     known_save(n, k);
@@ -508,7 +435,7 @@ static void h_learned_peer(void *ctx, const uint8_t from[SR_KEY_BYTES], const ch
   uint8_t key[SR_KEY_BYTES];
   if (sr_net_address_parse(address, host, sizeof(host), &port, key) != 0 || memcmp(key, n->pk, SR_KEY_BYTES) == 0)
     return;
-  if (known_find(n, key)) return;
+  if (sr_node_known_find(n, key)) return;
   known_t *k = known_learn(n, from, key, address);
   if (k) known_save(n, k);
 }
@@ -522,7 +449,7 @@ static int h_classify(void *ctx, const uint8_t key[SR_KEY_BYTES]) {
   sr_node_t *n = ctx;
   if (n->relay && sr_store_is_member(n->store, key) == 1) return SR_GOSSIP_MEMBER;
   if (sr_scope_has(&n->scope, key)) return SR_GOSSIP_FRIEND;
-  known_t *k = known_find(n, key);
+  known_t *k = sr_node_known_find(n, key);
   if (!k || k->rec.score < 0) return SR_GOSSIP_STRANGER;
   if (k->rec.flags & (SR_PEER_MANUAL | SR_PEER_BOOTSTRAP | SR_PEER_RELAY)) return SR_GOSSIP_KNOWN;
   return k->rec.last_seen_ms && k->rec.failures == 0 && k->rec.score >= KNOWN_SCORE ? SR_GOSSIP_KNOWN
@@ -543,8 +470,8 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
     snprintf(err, errlen, "that is this node's own address");
     return SR_EINVAL;
   }
-  int fresh = !known_find(n, key);
-  known_t *k = known_add(n, key, address, flags);
+  int fresh = !sr_node_known_find(n, key);
+  known_t *k = sr_node_known_add(n, key, address, flags);
   sr_peer_rec_t stored;
   if (!k) {
     snprintf(err, errlen,
@@ -583,7 +510,7 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
 
 int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const char *address, sr_node_done_cb done,
                         void *arg, char *err, size_t errlen) {
-  known_t *k = known_find(n, key);
+  known_t *k = sr_node_known_find(n, key);
   sr_peer_rec_t rec;
   char who[17];
   int rc;
@@ -641,7 +568,7 @@ void sr_node_peers_load(sr_node_t *n) {
     char bh[SR_NET_HOST_MAX];
     uint16_t bp;
     if (sr_net_address_parse(n->cfg.bootstrap[i], bh, sizeof(bh), &bp, key) == 0 &&
-        !known_add(n, key, n->cfg.bootstrap[i], SR_PEER_BOOTSTRAP))
+        !sr_node_known_add(n, key, n->cfg.bootstrap[i], SR_PEER_BOOTSTRAP))
       sr_node_log(n, "a bootstrap peer was left out: the peer table is full of given peers (`seurone peers`)");
   }
   la.kept = 0;
