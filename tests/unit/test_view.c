@@ -1,27 +1,23 @@
 /* test_view.c: the web app's read model (node/view.h) on real stores in temp
  * dirs: the feed's order and paging (equal timestamps across pages), blocked
  * people left out, reshares inline and missing, text in any script as written,
- * typed ids (ambiguous, unknown, malformed), people and projects, the cascade
- * tree of an entry, the neighbourhood's depth and cap, and the JSON the CLI
- * shares (node/entry_json.h). Every JSON object is freed: ASan finds a leak. */
-#include "tests/unit/t.h"
-#include "tests/unit/t_store.h"
+ * typed ids (ambiguous, unknown, malformed), a person's log, and the JSON the
+ * CLI shares (node/entry_json.h); the helpers every part shares (test_view.h)
+ * and main, which runs the tests of every part. Every JSON object is freed:
+ * ASan finds a leak. */
+#include "tests/unit/test_view.h"
 #include "core/content_build.h"
 #include "node/entry_json.h"
-#include "node/view.h"
 #include "store/ingest.h"
 #include "store/read.h"
 #include "store/socialview.h"
 
-#define TS 1700000000000ull
-#define NOW (TS + 30ull * 24 * 3600 * 1000)
-
-static t_author_t S, A, B, C;
+t_author_t S, A, B, C;
 static char err[8192];
 
 /* Publishes one entry of a's: returns its id in id (may be NULL). */
-static void pub(sr_store_t *st, const t_author_t *a, const char *type, const uint8_t *c, size_t n, uint64_t ts,
-                uint8_t id[SR_KEY_LEN]) {
+void pub(sr_store_t *st, const t_author_t *a, const char *type, const uint8_t *c, size_t n, uint64_t ts,
+         uint8_t id[SR_KEY_LEN]) {
   uint8_t got[SR_KEY_LEN];
   uint64_t seq;
   char why[200];
@@ -30,51 +26,51 @@ static void pub(sr_store_t *st, const t_author_t *a, const char *type, const uin
   T_OK(rc);
 }
 
-static void share(sr_store_t *st, const t_author_t *a, const char *text, const uint8_t *project, const uint8_t *reshare,
-                  uint64_t ts, uint8_t id[SR_KEY_LEN]) {
+void share(sr_store_t *st, const t_author_t *a, const char *text, const uint8_t *project, const uint8_t *reshare,
+           uint64_t ts, uint8_t id[SR_KEY_LEN]) {
   uint8_t c[SR_ENTRY_MAX];
   size_t n;
   T_OK(sr_content_share(text, NULL, project, reshare, c, sizeof(c), &n));
   pub(st, a, "share", c, n, ts, id);
 }
 
-static void about(sr_store_t *st, const t_author_t *a, const char *name, const char *bio, uint64_t ts) {
+void about(sr_store_t *st, const t_author_t *a, const char *name, const char *bio, uint64_t ts) {
   uint8_t c[SR_ENTRY_MAX];
   size_t n;
   T_OK(sr_content_about(name, bio, c, sizeof(c), &n));
   pub(st, a, "about", c, n, ts, NULL);
 }
 
-static void contact(sr_store_t *st, const t_author_t *a, const uint8_t who[SR_KEY_LEN], int state, uint64_t ts) {
+void contact(sr_store_t *st, const t_author_t *a, const uint8_t who[SR_KEY_LEN], int state, uint64_t ts) {
   uint8_t c[SR_ENTRY_MAX];
   size_t n;
   T_OK(sr_content_contact(who, state, c, sizeof(c), &n));
   pub(st, a, "contact", c, n, ts, NULL);
 }
 
-static void member(sr_store_t *st, const t_author_t *a, const uint8_t project[SR_KEY_LEN], int role, uint64_t ts) {
+void member(sr_store_t *st, const t_author_t *a, const uint8_t project[SR_KEY_LEN], int role, uint64_t ts) {
   uint8_t c[SR_ENTRY_MAX];
   size_t n;
   T_OK(sr_content_membership(project, role, c, sizeof(c), &n));
   pub(st, a, "membership", c, n, ts, NULL);
 }
 
-static sr_store_t *fresh(char dir[256]) {
+sr_store_t *fresh(char dir[256]) {
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
   T_OK(sr_store_set_self(st, S.pk));
   return st;
 }
 
-static void done(sr_store_t *st, const char *dir) {
+void done(sr_store_t *st, const char *dir) {
   sr_store_close(st);
   t_rmdir(dir);
 }
 
-static const char *jstr(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
-static json_int_t jint(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
+const char *jstr(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+json_int_t jint(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
 
-static void hex(const uint8_t *b, char out[SR_HEX_KEY_LEN + 1]) { sr_hex_encode(b, SR_KEY_LEN, out); }
+void hex(const uint8_t *b, char out[SR_HEX_KEY_LEN + 1]) { sr_hex_encode(b, SR_KEY_LEN, out); }
 
 /* ---- the feed ---- */
 
@@ -339,124 +335,6 @@ static void test_resolve(void) {
   done(st, dir);
 }
 
-/* ---- people and projects ---- */
-
-static void test_people_projects(void) {
-  char dir[256], h[SR_HEX_KEY_LEN + 1];
-  sr_store_t *st = fresh(dir);
-  uint8_t proj[SR_KEY_LEN], other[SR_KEY_LEN], c[SR_ENTRY_MAX];
-  size_t n;
-  json_t *o;
-  about(st, &S, "Sara", "sings", TS);
-  about(st, &A, "ANAÏS", "river clean-up", TS);
-  about(st, &A, "Anaïs", "river clean-up, Saturdays", TS + 1); /* the latest about counts */
-  about(st, &B, "Bashir", NULL, TS);
-  contact(st, &S, A.pk, SR_FOLLOW, TS + 2);
-  contact(st, &B, S.pk, SR_FOLLOW, TS + 2);
-  contact(st, &S, C.pk, SR_BLOCK, TS + 3);
-  const char *tags[] = {"river", "clean-up"};
-  T_OK(sr_content_project("Clean River", "bring gloves", tags, 2, "https://example.org/river", c, sizeof(c), &n));
-  pub(st, &A, "project", c, n, TS + 4, proj);
-  T_OK(sr_content_project("Other", NULL, NULL, 0, NULL, c, sizeof(c), &n));
-  pub(st, &B, "project", c, n, TS + 4, other);
-  member(st, &A, proj, SR_MEMBER, TS + 5);
-  member(st, &S, proj, SR_SUPPORTER, TS + 5);
-  member(st, &B, proj, SR_MEMBER, TS + 5);
-  member(st, &B, proj, SR_LEFT, TS + 6);
-  for (int i = 0; i < 25; i++) share(st, &A, "in the project", proj, NULL, TS + 100 + (uint64_t)i, NULL);
-  share(st, &A, "elsewhere", other, NULL, TS + 200, NULL);
-  share(st, &B, "no project", NULL, NULL, TS + 201, NULL);
-
-  /* q: a part of the name, ASCII case ignored */
-  T_OK(sr_view_people(st, S.pk, "anA", &o, err, sizeof(err)));
-  json_t *people = json_object_get(o, "people");
-  T_EQ(json_array_size(people), 1);
-  json_t *p = json_array_get(people, 0);
-  hex(A.pk, h);
-  T_CHECK(strcmp(jstr(p, "id"), h) == 0);
-  T_CHECK(strcmp(jstr(p, "name"), "Anaïs") == 0);
-  T_CHECK(strcmp(jstr(p, "bio"), "river clean-up, Saturdays") == 0);
-  T_CHECK(json_is_true(json_object_get(p, "following")) && json_is_false(json_object_get(p, "follows_me")));
-  T_CHECK(json_is_false(json_object_get(p, "blocked")) && json_is_false(json_object_get(p, "self")));
-  json_decref(o);
-  /* everyone: self, followed, follower, then the rest */
-  T_OK(sr_view_people(st, S.pk, NULL, &o, err, sizeof(err)));
-  people = json_object_get(o, "people");
-  T_EQ(json_array_size(people), 4);
-  T_CHECK(json_is_true(json_object_get(json_array_get(people, 0), "self")));
-  T_CHECK(strcmp(jstr(json_array_get(people, 1), "name"), "Anaïs") == 0);
-  T_CHECK(strcmp(jstr(json_array_get(people, 2), "name"), "Bashir") == 0);
-  T_CHECK(json_is_true(json_object_get(json_array_get(people, 2), "follows_me")));
-  T_CHECK(json_is_true(json_object_get(json_array_get(people, 3), "blocked")));
-  T_CHECK(json_is_null(json_object_get(json_array_get(people, 3), "bio")));
-  json_decref(o);
-  T_OK(sr_view_people(st, S.pk, "zzz", &o, err, sizeof(err)));
-  T_EQ(json_array_size(json_object_get(o, "people")), 0);
-  json_decref(o);
-
-  /* one person: projects with roles, counts, the latest 20 shares newest first */
-  T_OK(sr_view_person(st, S.pk, "Anaïs", &o, err, sizeof(err)));
-  json_t *projects = json_object_get(o, "projects");
-  T_EQ(json_array_size(projects), 1);
-  T_CHECK(strcmp(jstr(json_array_get(projects, 0), "name"), "Clean River") == 0);
-  T_CHECK(strcmp(jstr(json_array_get(projects, 0), "role"), "member") == 0);
-  T_EQ(jint(o, "following_count"), 0);
-  T_EQ(jint(o, "followers_count"), 1);
-  json_t *shares = json_object_get(o, "shares");
-  T_EQ(json_array_size(shares), 20);
-  T_EQ(jint(json_array_get(shares, 0), "ts"), TS + 200);
-  T_EQ(jint(json_array_get(shares, 19), "ts"), TS + 106);
-  json_decref(o);
-
-  /* projects: fields, counts, my role */
-  T_OK(sr_view_projects(st, S.pk, "river", &o, err, sizeof(err)));
-  projects = json_object_get(o, "projects");
-  T_EQ(json_array_size(projects), 1);
-  p = json_array_get(projects, 0);
-  hex(proj, h);
-  T_CHECK(strcmp(jstr(p, "id"), h) == 0);
-  T_CHECK(strcmp(jstr(p, "description"), "bring gloves") == 0);
-  T_CHECK(strcmp(jstr(p, "url"), "https://example.org/river") == 0);
-  T_EQ(json_array_size(json_object_get(p, "tags")), 2);
-  T_CHECK(strcmp(jstr(p, "author_name"), "Anaïs") == 0);
-  T_EQ(jint(p, "members"), 1); /* B left */
-  T_EQ(jint(p, "supporters"), 1);
-  T_CHECK(strcmp(jstr(p, "my_role"), "supporter") == 0);
-  json_decref(o);
-  T_OK(sr_view_projects(st, S.pk, "", &o, err, sizeof(err)));
-  projects = json_object_get(o, "projects");
-  T_EQ(json_array_size(projects), 2);
-  T_CHECK(strcmp(jstr(json_array_get(projects, 0), "name"), "Clean River") == 0);
-  T_CHECK(json_is_null(json_object_get(json_array_get(projects, 1), "my_role")));
-  T_CHECK(json_is_null(json_object_get(json_array_get(projects, 1), "description")));
-  T_EQ(json_array_size(json_object_get(json_array_get(projects, 1), "tags")), 0);
-  json_decref(o);
-
-  /* one project: who is in it, its shares only */
-  T_OK(sr_view_project(st, S.pk, "Clean River", &o, err, sizeof(err)));
-  json_t *ml = json_object_get(o, "member_list"), *sl = json_object_get(o, "supporter_list");
-  T_EQ(json_array_size(ml), 1);
-  T_CHECK(strcmp(jstr(json_array_get(ml, 0), "name"), "Anaïs") == 0);
-  T_EQ(json_array_size(sl), 1);
-  T_CHECK(strcmp(jstr(json_array_get(sl, 0), "name"), "Sara") == 0);
-  shares = json_object_get(o, "shares");
-  T_EQ(json_array_size(shares), 20);
-  for (size_t i = 0; i < 20; i++) {
-    T_CHECK(strcmp(jstr(json_array_get(shares, i), "text"), "in the project") == 0);
-    T_EQ(jint(json_array_get(shares, i), "ts"), TS + 124 - i);
-  }
-  json_decref(o);
-
-  /* the profile */
-  T_OK(sr_view_profile(st, S.pk, &o, err, sizeof(err)));
-  T_CHECK(strcmp(jstr(o, "name"), "Sara") == 0 && strcmp(jstr(o, "bio"), "sings") == 0);
-  json_decref(o);
-  T_OK(sr_view_profile(st, C.pk, &o, err, sizeof(err)));
-  T_CHECK(json_is_null(json_object_get(o, "name")) && json_is_null(json_object_get(o, "bio")));
-  json_decref(o);
-  done(st, dir);
-}
-
 /* ---- the log ---- */
 
 static void test_log(void) {
@@ -484,149 +362,6 @@ static void test_log(void) {
   json_decref(o);
   T_OK(sr_view_log(st, S.pk, NULL, NULL, 100, &o, err, sizeof(err)));
   T_EQ(json_array_size(json_object_get(o, "items")), 7);
-  json_decref(o);
-  done(st, dir);
-}
-
-/* ---- the cascade ---- */
-
-static json_t *child_by(json_t *node, const uint8_t id[SR_KEY_LEN]) {
-  char h[SR_HEX_KEY_LEN + 1];
-  hex(id, h);
-  json_t *kids = json_object_get(node, "children");
-  for (size_t i = 0; i < json_array_size(kids); i++)
-    if (strcmp(jstr(json_array_get(kids, i), "id"), h) == 0) return json_array_get(kids, i);
-  return NULL;
-}
-
-static void test_cascade(void) {
-  char dir[256], h[SR_HEX_KEY_LEN + 1];
-  sr_store_t *st = fresh(dir);
-  uint8_t o0[SR_KEY_LEN], r1[SR_KEY_LEN], r2[SR_KEY_LEN], r3[SR_KEY_LEN], lone[SR_KEY_LEN], orphan[SR_KEY_LEN],
-      ghost[SR_KEY_LEN];
-  json_t *o;
-  about(st, &A, "Ana", NULL, TS);
-  share(st, &B, "original", NULL, NULL, TS + 1, o0);
-  share(st, &A, NULL, NULL, o0, TS + 2, r1);
-  share(st, &S, "passing it on", NULL, r1, TS + 3, r2);
-  share(st, &C, NULL, NULL, o0, TS + 4, r3);
-  share(st, &C, "alone", NULL, NULL, TS + 5, lone);
-  memset(ghost, 0x33, SR_KEY_LEN);
-  share(st, &A, NULL, NULL, ghost, TS + 6, orphan);
-
-  /* asked from a leaf, the tree comes from the original */
-  hex(r2, h);
-  T_OK(sr_view_flow_entry(st, h, &o, err, sizeof(err)));
-  T_CHECK(strcmp(jstr(o, "id"), h) == 0);
-  T_CHECK(json_object_get(o, "content") == NULL); /* `flow entry --json`: no content */
-  T_CHECK(json_object_get(o, "latency_ms") && json_object_get(o, "skewed"));
-  T_EQ(jint(o, "reshares"), 0);
-  T_EQ(jint(o, "reach"), 1); /* its author is this node, and no one reshared it */
-  json_t *root = json_object_get(o, "cascade");
-  hex(o0, h);
-  T_CHECK(strcmp(jstr(root, "id"), h) == 0);
-  T_EQ(json_array_size(json_object_get(root, "children")), 2);
-  json_t *n1 = child_by(root, r1), *n3 = child_by(root, r3);
-  T_CHECK(n1 && n3);
-  T_CHECK(strcmp(jstr(n1, "author_name"), "Ana") == 0);
-  T_EQ(json_array_size(json_object_get(n3, "children")), 0);
-  T_EQ(json_array_size(json_object_get(n1, "children")), 1);
-  json_t *n2 = child_by(n1, r2);
-  T_CHECK(n2 != NULL);
-  T_EQ(jint(n2, "ts"), TS + 3);
-  T_CHECK(json_object_get(n2, "received_at") && json_object_get(n2, "hops"));
-  T_EQ(json_array_size(json_object_get(n2, "children")), 0);
-  json_decref(o);
-  /* asked from the original: the same tree, its reach and reshares */
-  hex(o0, h);
-  T_OK(sr_view_flow_entry(st, h, &o, err, sizeof(err)));
-  T_EQ(jint(o, "reshares"), 2);
-  T_EQ(jint(o, "reach"), 4); /* B, A, S, C */
-  json_decref(o);
-  /* a share no one reshared, and one of an entry not held: a tree of one */
-  hex(lone, h);
-  T_OK(sr_view_flow_entry(st, h, &o, err, sizeof(err)));
-  T_CHECK(strcmp(jstr(json_object_get(o, "cascade"), "id"), h) == 0);
-  T_EQ(json_array_size(json_object_get(json_object_get(o, "cascade"), "children")), 0);
-  json_decref(o);
-  hex(orphan, h);
-  T_OK(sr_view_flow_entry(st, h, &o, err, sizeof(err)));
-  T_CHECK(strcmp(jstr(json_object_get(o, "cascade"), "id"), h) == 0);
-  json_decref(o);
-  done(st, dir);
-}
-
-/* ---- the neighbourhood ---- */
-
-static int has_node(json_t *nodes, const uint8_t key[SR_KEY_LEN], int distance) {
-  char h[SR_HEX_KEY_LEN + 1];
-  hex(key, h);
-  for (size_t i = 0; i < json_array_size(nodes); i++) {
-    json_t *n = json_array_get(nodes, i);
-    if (strcmp(jstr(n, "id"), h) == 0) return jint(n, "distance") == distance;
-  }
-  return 0;
-}
-
-static void test_neighbourhood(void) {
-  char dir[256];
-  sr_store_t *st = fresh(dir);
-  t_author_t P[3], Q[2];
-  uint8_t z[SR_KEY_LEN], far[SR_KEY_LEN];
-  json_t *o;
-  for (int i = 0; i < 3; i++) t_author_init(&P[i], (uint8_t)(40 + i));
-  for (int i = 0; i < 2; i++) t_author_init(&Q[i], (uint8_t)(50 + i));
-  memset(far, 0x77, SR_KEY_LEN);
-  contact(st, &S, P[0].pk, SR_FOLLOW, TS);
-  contact(st, &S, P[1].pk, SR_FOLLOW, TS);
-  contact(st, &P[2], S.pk, SR_FOLLOW, TS); /* a follower counts too */
-  contact(st, &P[0], Q[0].pk, SR_FOLLOW, TS);
-  contact(st, &Q[1], P[1].pk, SR_FOLLOW, TS);
-  contact(st, &P[0], P[1].pk, SR_BLOCK, TS); /* an edge among kept nodes, not a path */
-  contact(st, &Q[0], far, SR_FOLLOW, TS);    /* distance 3 */
-  about(st, &P[0], "Pia", NULL, TS);
-
-  T_OK(sr_view_neighbourhood(st, S.pk, NULL, 1, &o, err, sizeof(err)));
-  json_t *nodes = json_object_get(o, "nodes");
-  T_EQ(json_array_size(nodes), 4);
-  T_CHECK(has_node(nodes, S.pk, 0) && has_node(nodes, P[0].pk, 1) && has_node(nodes, P[1].pk, 1) &&
-          has_node(nodes, P[2].pk, 1));
-  T_CHECK(json_is_true(json_object_get(json_array_get(nodes, 0), "self")));
-  T_EQ(json_array_size(json_object_get(o, "edges")), 4); /* 3 follows + the block */
-  json_decref(o);
-
-  T_OK(sr_view_neighbourhood(st, S.pk, "Pia", 2, &o, err, sizeof(err)));
-  nodes = json_object_get(o, "nodes");
-  T_CHECK(has_node(nodes, P[0].pk, 0) && has_node(nodes, S.pk, 1) && has_node(nodes, Q[0].pk, 1));
-  T_CHECK(has_node(nodes, P[1].pk, 2) && has_node(nodes, P[2].pk, 2) && has_node(nodes, far, 2));
-  T_CHECK(!has_node(nodes, Q[1].pk, 3));
-  T_EQ(json_array_size(nodes), 6);
-  /* closest first */
-  for (size_t i = 1; i < json_array_size(nodes); i++)
-    T_CHECK(jint(json_array_get(nodes, i - 1), "distance") <= jint(json_array_get(nodes, i), "distance"));
-  /* every edge joins two kept nodes */
-  json_t *edges = json_object_get(o, "edges");
-  for (size_t i = 0; i < json_array_size(edges); i++) {
-    uint8_t s[SR_KEY_LEN], d[SR_KEY_LEN];
-    T_OK(sr_hex_decode(jstr(json_array_get(edges, i), "src"), s, SR_KEY_LEN));
-    T_OK(sr_hex_decode(jstr(json_array_get(edges, i), "dst"), d, SR_KEY_LEN));
-    T_CHECK(has_node(nodes, s, 0) || has_node(nodes, s, 1) || has_node(nodes, s, 2));
-    T_CHECK(has_node(nodes, d, 0) || has_node(nodes, d, 1) || has_node(nodes, d, 2));
-  }
-  json_decref(o);
-  T_EQ(sr_view_neighbourhood(st, S.pk, NULL, 3, &o, err, sizeof(err)), SR_EINVAL);
-
-  /* the cap: 200 people followed, 150 nodes kept, the center among them */
-  for (int i = 0; i < 200; i++) {
-    memset(z, 0, SR_KEY_LEN);
-    z[0] = 0xee, z[1] = (uint8_t)i;
-    contact(st, &S, z, SR_FOLLOW, TS + 1);
-  }
-  T_OK(sr_view_neighbourhood(st, S.pk, NULL, 2, &o, err, sizeof(err)));
-  nodes = json_object_get(o, "nodes");
-  T_EQ(json_array_size(nodes), SR_VIEW_NEIGHBOURS_MAX);
-  T_CHECK(has_node(nodes, S.pk, 0));
-  T_EQ(jint(json_array_get(nodes, SR_VIEW_NEIGHBOURS_MAX - 1), "distance"), 1);
   json_decref(o);
   done(st, dir);
 }
