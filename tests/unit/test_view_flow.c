@@ -1,6 +1,6 @@
-/* test_view_flow.c (part of test_view): how entries travel (node/view_flow.c): the cascade tree
- * of an entry through its reshares, and the neighbourhood's depth and cap, on
- * real stores. */
+/* test_view_flow.c (part of test_view): how entries travel, node/view_flow.c:
+ * the cascade tree of an entry through its reshares, and the neighbourhood's
+ * depth and cap, on real stores. */
 #include "tests/unit/test_view.h"
 #include "core/content_build.h"
 

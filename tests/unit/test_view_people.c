@@ -1,5 +1,6 @@
-/* test_view_people.c (part of test_view): people and projects (node/view_people.c): the list of people and of
- * projects, a person, a project and its members, on a real store. */
+/* test_view_people.c (part of test_view): people and projects,
+ * node/view_people.c: the lists of people and of projects, a person, a project
+ * and its members, on a real store. */
 #include "tests/unit/test_view.h"
 #include "core/content_build.h"
 
