@@ -50,38 +50,67 @@ static json_t *person_json(sr_store_t *st, const sr_rel_t *r, const uint8_t key[
   return o;
 }
 
+/* A person or a project that a list may show, and the list of them. */
 typedef struct {
-  uint8_t key[SR_KEY_BYTES];
-  int rank; /* 0 self, 1 followed, 2 follows self, 3 the others */
+  uint8_t key[SR_KEY_LEN]; /* a person's key, a project's id */
+  int rank;                /* people: 0 self, 1 followed, 2 follows self, 3 the others */
   char *name;
   size_t name_len;
 } cand_t;
 
 typedef struct {
-  const sr_rel_t *r;
-  const char *q;
   cand_t *c;
   size_t n, cap;
+} cands_t;
+
+/* Appends a candidate, its name copied (NULL: none known). */
+static int cand_add(cands_t *l, const uint8_t key[SR_KEY_LEN], int rank, const char *name, size_t name_len) {
+  int rc = sr_grow((void **)&l->c, &l->cap, l->n + 1, sizeof(*l->c), 64);
+  if (rc) return rc;
+  cand_t *c = &l->c[l->n];
+  memcpy(c->key, key, SR_KEY_LEN);
+  c->rank = rank;
+  c->name = NULL;
+  c->name_len = name ? name_len : 0;
+  if (name && !(c->name = malloc(name_len + 1))) return SR_ENOMEM;
+  if (name) memcpy(c->name, name, name_len);
+  l->n++;
+  return 0;
+}
+
+static void cands_free(cands_t *l) {
+  for (size_t i = 0; i < l->n; i++) free(l->c[i].name);
+  free(l->c);
+}
+
+/* The end of a list call: {"<name>": list} in *out, or rc's message (list
+ * released). */
+static int list_out(sr_store_t *st, int rc, const char *name, json_t *list, json_t **out, char *err, size_t errlen) {
+  char what[40];
+  snprintf(what, sizeof(what), "reading the %s", name);
+  if (rc) {
+    json_decref(list);
+    return sr_view_fail(st, rc, what, err, errlen);
+  }
+  if (!(*out = json_pack("{s:o}", name, list))) return sr_view_fail(st, SR_ENOMEM, what, err, errlen);
+  return 0;
+}
+
+typedef struct {
+  const sr_rel_t *r;
+  const char *q;
+  cands_t l;
 } people_t;
 
 static int people_row(void *ctx, const sr_person_t *p) {
   people_t *w = ctx;
   if (!p->name && w->q && *w->q) return 0;
   if (p->name && w->q && !name_has(p->name, p->name_len, w->q)) return 0;
-  int rc = sr_grow((void **)&w->c, &w->cap, w->n + 1, sizeof(*w->c), 64);
-  if (rc) return rc;
-  cand_t *c = &w->c[w->n];
-  memcpy(c->key, p->key, SR_KEY_BYTES);
-  c->rank = memcmp(p->key, w->r->self, SR_KEY_BYTES) == 0 ? 0
-            : sr_keyset_has(&w->r->follows, p->key)       ? 1
-            : sr_keyset_has(&w->r->followers, p->key)     ? 2
-                                                          : 3;
-  c->name = NULL;
-  c->name_len = p->name ? p->name_len : 0;
-  if (p->name && !(c->name = malloc(p->name_len + 1))) return SR_ENOMEM;
-  if (p->name) memcpy(c->name, p->name, p->name_len);
-  w->n++;
-  return 0;
+  int rank = memcmp(p->key, w->r->self, SR_KEY_BYTES) == 0 ? 0
+             : sr_keyset_has(&w->r->follows, p->key)       ? 1
+             : sr_keyset_has(&w->r->followers, p->key)     ? 2
+                                                           : 3;
+  return cand_add(&w->l, p->key, rank, p->name, p->name_len);
 }
 
 static int cmp_cand(const void *x, const void *y) {
@@ -89,34 +118,27 @@ static int cmp_cand(const void *x, const void *y) {
   if (a->rank != b->rank) return a->rank - b->rank;
   if (!a->name != !b->name) return a->name ? -1 : 1;
   int c = a->name ? name_cmp(a->name, a->name_len, b->name, b->name_len) : 0;
-  return c ? c : memcmp(a->key, b->key, SR_KEY_BYTES);
+  return c ? c : memcmp(a->key, b->key, SR_KEY_LEN);
 }
 
 int sr_view_people(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
                    size_t errlen) {
   sr_rel_t r;
-  people_t w = {&r, q, NULL, 0, 0};
+  people_t w = {&r, q, {NULL, 0, 0}};
   json_t *list = NULL;
   int rc = sr_rel_load(st, self, &r);
   *out = NULL;
   if (rc) return sr_view_fail(st, rc, "reading whom this node follows", err, errlen);
   rc = sr_store_foreach_person(st, people_row, &w);
-  if (!rc && w.n) qsort(w.c, w.n, sizeof(*w.c), cmp_cand);
+  if (!rc && w.l.n) qsort(w.l.c, w.l.n, sizeof(*w.l.c), cmp_cand);
   if (!rc && !(list = json_array())) rc = SR_ENOMEM;
-  for (size_t i = 0; i < w.n && i < SR_VIEW_PEOPLE_MAX && !rc; i++) {
-    json_t *p = person_json(st, &r, w.c[i].key, &rc);
+  for (size_t i = 0; i < w.l.n && i < SR_VIEW_PEOPLE_MAX && !rc; i++) {
+    json_t *p = person_json(st, &r, w.l.c[i].key, &rc);
     if (p && json_array_append_new(list, p)) rc = SR_ENOMEM;
   }
-  for (size_t i = 0; i < w.n; i++) free(w.c[i].name);
-  free(w.c);
+  cands_free(&w.l);
   sr_rel_free(&r);
-  if (rc) {
-    json_decref(list);
-    return sr_view_fail(st, rc, "reading the people", err, errlen);
-  }
-  if (!(*out = json_pack("{s:o}", "people", list)))
-    return sr_view_fail(st, SR_ENOMEM, "reading the people", err, errlen);
-  return 0;
+  return list_out(st, rc, "people", list, out, err, errlen);
 }
 
 /* The shares of authors kept by keep: an "items" list without paging. */
@@ -240,46 +262,28 @@ static json_t *project_json(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], co
 
 typedef struct {
   const char *q;
-  cand_t *c; /* rank unused */
-  size_t n, cap;
+  cands_t l; /* rank unused */
 } projects_t;
 
 static int projects_row(void *ctx, const sr_project_t *p) {
   projects_t *w = ctx;
   if (w->q && *w->q && (!p->name || !name_has(p->name, p->name_len, w->q))) return 0;
-  int rc = sr_grow((void **)&w->c, &w->cap, w->n + 1, sizeof(*w->c), 64);
-  if (rc) return rc;
-  cand_t *c = &w->c[w->n];
-  memcpy(c->key, p->id, SR_ID_BYTES);
-  c->rank = 0;
-  c->name = NULL;
-  c->name_len = p->name ? p->name_len : 0;
-  if (p->name && !(c->name = malloc(p->name_len + 1))) return SR_ENOMEM;
-  if (p->name) memcpy(c->name, p->name, p->name_len);
-  w->n++;
-  return 0;
+  return cand_add(&w->l, p->id, 0, p->name, p->name_len);
 }
 
 int sr_view_projects(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
                      size_t errlen) {
-  projects_t w = {q, NULL, 0, 0};
+  projects_t w = {q, {NULL, 0, 0}};
   json_t *list = json_array();
   int rc = list ? sr_store_foreach_project(st, projects_row, &w) : SR_ENOMEM;
   *out = NULL;
-  if (!rc && w.n) qsort(w.c, w.n, sizeof(*w.c), cmp_cand); /* by name, unnamed (not held) last */
-  for (size_t i = 0; i < w.n && i < SR_VIEW_PEOPLE_MAX && !rc; i++) {
-    json_t *p = project_json(st, self, w.c[i].key, &rc);
+  if (!rc && w.l.n) qsort(w.l.c, w.l.n, sizeof(*w.l.c), cmp_cand); /* by name, unnamed (not held) last */
+  for (size_t i = 0; i < w.l.n && i < SR_VIEW_PEOPLE_MAX && !rc; i++) {
+    json_t *p = project_json(st, self, w.l.c[i].key, &rc);
     if (p && json_array_append_new(list, p)) rc = SR_ENOMEM;
   }
-  for (size_t i = 0; i < w.n; i++) free(w.c[i].name);
-  free(w.c);
-  if (rc) {
-    json_decref(list);
-    return sr_view_fail(st, rc, "reading the projects", err, errlen);
-  }
-  if (!(*out = json_pack("{s:o}", "projects", list)))
-    return sr_view_fail(st, SR_ENOMEM, "reading the projects", err, errlen);
-  return 0;
+  cands_free(&w.l);
+  return list_out(st, rc, "projects", list, out, err, errlen);
 }
 
 static int keep_project_share(void *ctx, const sr_entry_t *e) {

@@ -60,11 +60,13 @@ static json_t *stopping_reply(void) {
   return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "the node is stopping", "code", sr_errname(SR_ENONODE));
 }
 
-/* Loop thread: what the web threads queued. */
-static void on_async(uv_async_t *a) {
-  sr_web_t *w = a->data;
+/* Loop thread: runs what the web threads queued, or answers it "the node is
+ * stopping" once w stops. stop: w stops now, set under qmu, so nothing can be
+ * queued after the queue is taken (sr_web_loop_drain). */
+static void run_queued(sr_web_t *w, int stop) {
   sr_web_job_t *list;
   pthread_mutex_lock(&w->qmu);
+  if (stop) atomic_store(&w->stopping, 1);
   list = w->qhead;
   w->qhead = w->qtail = NULL;
   pthread_mutex_unlock(&w->qmu);
@@ -77,6 +79,8 @@ static void on_async(uv_async_t *a) {
   }
 }
 
+static void on_async(uv_async_t *a) { run_queued(a->data, 0); }
+
 int sr_web_loop_init(sr_web_t *w) {
   if (pthread_mutex_init(&w->qmu, NULL) != 0) return SR_ENOMEM;
   if (uv_async_init(w->loop, &w->async, on_async) != 0) {
@@ -88,19 +92,7 @@ int sr_web_loop_init(sr_web_t *w) {
   return 0;
 }
 
-void sr_web_loop_drain(sr_web_t *w) {
-  sr_web_job_t *list;
-  pthread_mutex_lock(&w->qmu);
-  atomic_store(&w->stopping, 1);
-  list = w->qhead;
-  w->qhead = w->qtail = NULL;
-  pthread_mutex_unlock(&w->qmu);
-  while (list) {
-    sr_web_job_t *j = list;
-    list = j->next;
-    job_done(j, stopping_reply());
-  }
-}
+void sr_web_loop_drain(sr_web_t *w) { run_queued(w, 1); }
 
 static sr_web_job_t *job_new(json_t *req) {
   sr_web_job_t *j = calloc(1, sizeof(*j));
