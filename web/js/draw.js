@@ -31,15 +31,15 @@ function layoutTree(root) {
 
 export function cascadeSvg(root, opts = {}) {
   const { nodes, cols, rows } = layoutTree(root);
-  const colW = 150;
-  const rowH = 120;
-  const pad = 24;
-  const W = Math.max(cols * colW, 300);
-  const H = rows * rowH + pad;
-  const x = (n) => (cols === 1 ? W / 2 : pad + 60 + (n.col * (W - 2 * pad - 120)) / Math.max(cols - 1, 1));
+  const colW = 140;
+  const rowH = 150;
+  const pad = 20;
+  const W = Math.max(cols * colW, 280);
+  const H = (rows - 1) * rowH + 2 * pad + 80;
+  const x = (n) => (cols === 1 ? W / 2 : colW / 2 + (n.col * (W - colW)) / Math.max(cols - 1, 1));
   const y = (n) => pad + 20 + n.depth * rowH;
   const t0 = root.ts;
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'picture cascade', role: 'img', 'aria-labelledby': 'cascade-title cascade-desc', preserveAspectRatio: 'xMidYMin meet' });
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'picture cascade', role: 'img', 'aria-labelledby': 'cascade-title cascade-desc' });
   svg.append(s('title', { id: 'cascade-title' }, opts.title || t('flow.picture_title')));
   const words = nodes.map((m) => (m.parent
     ? t('flow.words_reshare', { name: nameOf(m.n.author_name, m.n.author), from: nameOf(m.parent.n.author_name, m.parent.n.author), after: duration(m.n.ts - t0), hops: m.n.hops ?? '?' })
@@ -49,22 +49,23 @@ export function cascadeSvg(root, opts = {}) {
     s('path', { d: 'M0 0L10 5L0 10z', class: 'arrowhead' }))));
   const edges = s('g', { class: 'edges' });
   const dots = s('g', { class: 'nodes' });
-  for (const m of nodes) {
+  nodes.forEach((m, i) => {
     if (m.parent) {
-      const x1 = x(m.parent); const y1 = y(m.parent) + 16; const x2 = x(m); const y2 = y(m) - 18;
+      // from below the parent's two lines of text to above the child's circle
+      const x1 = x(m.parent); const y1 = y(m.parent) + 62; const x2 = x(m); const y2 = y(m) - 18;
       const my = (y1 + y2) / 2;
       edges.append(s('path', { d: `M${x1} ${y1}C${x1} ${my} ${x2} ${my} ${x2} ${y2}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
-      edges.append(s('text', { x: (x1 + x2) / 2 + 6, y: my + 4, class: 'edge-label' }, `+${duration(m.n.ts - t0)}`));
+      const lx = (x1 + x2) / 2;
+      edges.append(s('text', { x: lx + (x2 >= x1 ? 8 : -8), y: my + 4, class: 'edge-label', 'text-anchor': x2 >= x1 ? 'start' : 'end' }, `+${duration(m.n.ts - t0)}`));
     }
-    const name = clip(nameOf(m.n.author_name, m.n.author), 18);
+    const name = clip(nameOf(m.n.author_name, m.n.author), 16);
     const g = s('g', { class: ['node', m.parent ? '' : 'root', m.n.id === opts.focus ? 'focus' : ''], transform: `translate(${x(m)} ${y(m)})` },
       s('circle', { r: m.parent ? 14 : 17 }),
       s('text', { y: 36, class: 'name', 'text-anchor': 'middle' }, name),
       s('text', { y: 52, class: 'sub', 'text-anchor': 'middle' },
         m.parent ? t('flow.node_sub', { n: m.n.hops ?? '?' }) : t('flow.node_root')));
-    const a = s('a', { href: `#/flow/${m.n.id}`, 'aria-label': words[nodes.indexOf(m)] }, g);
-    dots.append(a);
-  }
+    dots.append(s('a', { href: `#/flow/${m.n.id}`, 'aria-label': words[i] }, g));
+  });
   svg.append(edges, dots);
   return svg;
 }
@@ -130,7 +131,9 @@ export function graphSvg(data, opts = {}) {
   let minX = -60; let maxX = 60; let minY = -60; let maxY = 60;
   for (const p of P) { minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); minY = Math.min(minY, p.y); maxY = Math.max(maxY, p.y); }
   const m = 70;
-  const svg = s('svg', { viewBox: `${minX - m} ${minY - m} ${maxX - minX + 2 * m} ${maxY - minY + 2 * m}`, class: 'picture graph', role: 'img', 'aria-labelledby': 'graph-title graph-desc' });
+  const vw = maxX - minX + 2 * m;
+  const vh = maxY - minY + 2 * m;
+  const svg = s('svg', { viewBox: `${minX - m} ${minY - m} ${vw} ${vh}`, width: Math.round(vw), height: Math.round(vh), class: 'picture graph', role: 'img', 'aria-labelledby': 'graph-title graph-desc' });
   svg.append(s('title', { id: 'graph-title' }, opts.title || t('graph.picture_title')));
   svg.append(s('desc', { id: 'graph-desc' }, opts.desc || ''));
   svg.append(s('defs', null, s('marker', { id: 'garrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },

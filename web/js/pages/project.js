@@ -25,7 +25,7 @@ export function roleActions(p, onChange) {
   if (r !== 'supporter') out.push(act('supporter', t('project.join_supporter'), r === 'member' ? null : 'primary'));
   if (r === 'member' || r === 'supporter') out.push(act('left', t('project.leave'), 'danger'));
   return h('div', { class: 'row actions' },
-    r && r !== 'left' ? h('span', { class: 'badge self' }, t(`role.${r}`)) : null, out);
+    r && r !== 'left' ? h('span', { class: 'badge self' }, t('project.my_role', { role: t(`role.${r}`) })) : null, out);
 }
 
 function people(list, empty) {

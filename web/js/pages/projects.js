@@ -13,8 +13,7 @@ function createForm(ctx) {
   const tg = h('input', { id: 'proj-tags', dir: 'auto', autocomplete: 'off' });
   const url = h('input', { id: 'proj-url', type: 'url', inputmode: 'url', placeholder: 'https://…', dir: 'ltr' });
   const send = h('button', { type: 'submit', class: 'primary' }, t('projects.create'));
-  const form = h('form', { class: 'card form', 'aria-labelledby': 'new-h' },
-    h('h2', { id: 'new-h' }, t('projects.new_title')),
+  const form = h('form', { class: 'form' },
     f('proj-name', t('projects.name'), name),
     f('proj-desc', t('projects.description'), desc),
     f('proj-tags', t('projects.tags'), tg, t('projects.tags_hint')),
@@ -39,7 +38,8 @@ function createForm(ctx) {
       send.disabled = false;
     }
   });
-  return form;
+  return h('details', { class: 'card create', id: 'project-create' },
+    h('summary', null, h('h2', { class: 'inline' }, t('projects.new_title'))), form);
 }
 
 export async function render(main, route, ctx) {
@@ -54,7 +54,7 @@ export async function render(main, route, ctx) {
       ? h('ul', { class: 'projects' }, r.projects.map((p) => h('li', { class: 'card' },
         h('h2', { class: 'h3' }, h('a', { href: `#/project/${p.id}`, dir: 'auto' }, nameOf(p.name, p.id))),
         h('p', { class: 'by' }, t('project.by'), ' ', h('span', { dir: 'auto' }, nameOf(p.author_name, p.author)), ' · ',
-          t('project.counts', { m: number(p.members), s: number(p.supporters) })),
+          t('project.members', { n: number(p.members) }), ', ', t('project.supporters', { n: number(p.supporters) })),
         p.description ? h('p', { class: 'desc', dir: 'auto' }, p.description) : null,
         tags(p),
         roleActions(p, search))))
@@ -66,7 +66,10 @@ export async function render(main, route, ctx) {
   let timer = null;
   q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => search().catch(showError), 250); });
   form.addEventListener('submit', (e) => { e.preventDefault(); search().catch(showError); });
-  replace(main, h('h1', { tabindex: '-1' }, t('projects.title')), createForm(ctx), form, results);
+  const create = createForm(ctx);
+  replace(main, h('h1', { tabindex: '-1' }, t('projects.title')), create, form, results);
   await search();
+  // nothing to join yet: the form to create one is what there is to do
+  if (!results.querySelector('li') || route.query.get('new')) create.open = true;
   return () => clearTimeout(timer);
 }
