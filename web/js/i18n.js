@@ -1,6 +1,6 @@
 // i18n.js: every visible string comes from i18n/<lang>.json, the language chosen
 // from the browser's settings (navigator.languages), English as the fallback.
-// t('feed.count', {n: 3}) fills {n}; a key whose value is an object
+// t('item.reshares', {n: 3}) fills {n}; a key whose value is an object
 // {"one": ..., "other": ...} is chosen by Intl.PluralRules on vars.n.
 
 export const LANGS = ['en', 'fr'];
