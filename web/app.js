@@ -91,8 +91,10 @@ async function route() {
   } catch (e) {
     if (gen !== generation) return;
     if (e && e.status === 401) return needLogin();
-    replace(main, h('section', { class: 'card' }, h('h1', { tabindex: '-1' }, t('error.page_title'))));
-    showError(e);
+    replace(main, h('section', { class: 'card' }, h('h1', { tabindex: '-1' }, t('error.page_title')),
+      h('p', { dir: 'auto', class: 'warn' }, (e && e.sentence) || String(e)),
+      h('div', { class: 'row' }, h('button', { type: 'button', class: 'primary', onclick: () => route() }, t('error.retry')))));
+    if (!e || !e.sentence) console.error(e);
   } finally {
     if (gen === generation) main.removeAttribute('aria-busy');
   }

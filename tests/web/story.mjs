@@ -58,6 +58,7 @@ const problems = [];
 
 async function newPage(node, opts = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US', ...opts });
+  context.setDefaultTimeout(ms(15));
   const page = await context.newPage();
   const tag = `${node.name}${opts.locale && opts.locale !== 'en-US' ? `/${opts.locale}` : ''}${opts.viewport ? `/${opts.viewport.width}` : ''}`;
   page.on('pageerror', (e) => problems.push(`${tag}: page error: ${e.message}`));

@@ -1,6 +1,8 @@
 // dom.js: building elements without innerHTML. Text is always a text node
 // (textContent), so names and shares written by others can never become markup.
 
+import { t } from './i18n.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function apply(node, attrs) {
@@ -65,15 +67,15 @@ export function actionButton(label, action, attrs = {}) {
   return b;
 }
 
-let errorTimer = null;
-// One sentence in the assertive live region (role=alert): what went wrong.
+// One sentence in the assertive live region (role=alert): what went wrong. It
+// stays until dismissed or the next page (no timeout: people read at their pace).
 export function showError(e) {
   const box = document.getElementById('errors');
   const msg = (e && e.sentence) || (e && e.message) || String(e);
-  replace(box, h('p', { dir: 'auto' }, msg));
+  const close = h('button', { type: 'button', class: 'dismiss', 'aria-label': t('common.dismiss') }, '×');
+  close.addEventListener('click', clearError);
+  replace(box, h('div', { class: 'error' }, h('p', { dir: 'auto' }, msg), close));
   box.classList.add('shown');
-  clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => { clear(box); box.classList.remove('shown'); }, 15000);
   if (e && !e.sentence) console.error(e);
 }
 
