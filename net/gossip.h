@@ -60,6 +60,9 @@ typedef struct sr_gossip_hooks {
   /* The standing of an inbound peer, for the connection limit (SR_GOSSIP_*;
    * docs/protocol.md, "Connection limits"). NULL: every peer is a friend. */
   int (*classify)(void *ctx, const uint8_t key[32]);
+  /* One received entry was stored (after its batch committed, before
+   * ingested): the node tells the web app's event streams. NULL: nobody asks. */
+  void (*stored)(void *ctx, const sr_entry_t *e);
 } sr_gossip_hooks_t;
 
 /* How well this node knows a peer. Friends and members rank alike, above known

@@ -53,6 +53,9 @@ void sr_config_defaults(sr_config_t *cfg) {
   cfg->pushsum_epoch = 60;
   cfg->pushsum_interval_ms =
       300; /* 200 rounds per default epoch: karate-like graphs need ~150 for 1% (BENCHMARKS.md) */
+  cfg->web = SR_CONFIG_WEB_DEFAULT;
+  snprintf(cfg->web_host, sizeof(cfg->web_host), "%s", SR_WEB_DEFAULT_HOST);
+  cfg->web_port = SR_WEB_DEFAULT_PORT;
 }
 
 void sr_config_set_relay(sr_config_t *cfg, int relay) {
@@ -116,7 +119,7 @@ static const num_key_t num_keys[] = {
 static const char *const known_keys =
     "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
     "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
-    "pushsum_epoch, pushsum_interval_ms";
+    "pushsum_epoch, pushsum_interval_ms, web";
 
 /* yes|no into *out: 0 or SR_EINVAL. */
 static int parse_bool(const char *s, int *out) {
@@ -136,6 +139,19 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
       snprintf(why, whylen, "listen must be HOST:PORT (IPv6 as [::]:PORT; port 0 picks a free one), got '%s'", val);
       return SR_EINVAL;
     }
+    return 0;
+  }
+  if (!strcmp(key, "web")) {
+    if (!strcmp(val, "off")) {
+      cfg->web = SR_CONFIG_WEB_OFF;
+      return 0;
+    }
+    if (sr_config_parse_hostport(val, cfg->web_host, sizeof(cfg->web_host), &cfg->web_port)) {
+      snprintf(why, whylen, "web must be off or HOST:PORT (IPv6 as [::1]:PORT; port 0 picks a free one), got '%s'",
+               val);
+      return SR_EINVAL;
+    }
+    cfg->web = SR_CONFIG_WEB_ON;
     return 0;
   }
   if (!strcmp(key, "advertise")) {

@@ -22,6 +22,9 @@
  *   flow_report_interval = SECONDS     one report per interval, 10..604800 (default 3600)
  *   pushsum_epoch        = SECONDS     push-sum size/average epoch, 1..86400 (default 60)
  *   pushsum_interval_ms  = MS          one push-sum round per interval, 10..600000 (default 300)
+ *   web                  = HOST:PORT|off  the web app and its API (docs/api.md): default
+ *                                      127.0.0.1:8737 on a personal node, off on a relay;
+ *                                      port 0 picks a free one
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -35,6 +38,8 @@
 #include "net/address.h"
 
 #define SR_DEFAULT_PORT 8708
+#define SR_WEB_DEFAULT_HOST "127.0.0.1"
+#define SR_WEB_DEFAULT_PORT 8737
 #define SR_CONFIG_BOOTSTRAP_MAX 32
 #define SR_CONFIG_MAX_CONNS 32        /* default for a personal node */
 #define SR_CONFIG_MAX_CONNS_RELAY 256 /* default for a relay */
@@ -62,7 +67,15 @@ typedef struct sr_config {
   uint32_t flow_report_interval; /* seconds (default 3600) */
   uint32_t pushsum_epoch;        /* push-sum epoch, seconds (default 60) */
   uint32_t pushsum_interval_ms;  /* push-sum round (default 300) */
+  /* The web app: SR_CONFIG_WEB_DEFAULT (the key is not in the file: on at
+   * SR_WEB_DEFAULT_HOST:SR_WEB_DEFAULT_PORT on a personal node, off on a relay),
+   * _OFF (`web = off`) or _ON (`web = HOST:PORT`, in web_host and web_port). */
+  int web;
+  char web_host[256];
+  uint16_t web_port; /* 0: any free port */
 } sr_config_t;
+
+enum { SR_CONFIG_WEB_DEFAULT = 0, SR_CONFIG_WEB_OFF, SR_CONFIG_WEB_ON };
 
 /* Fills cfg with the defaults (no file read). */
 void sr_config_defaults(sr_config_t *cfg);

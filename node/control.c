@@ -55,6 +55,12 @@ struct sr_control_call {
   int stop_after; /* "stop": stop the node once the reply is out */
   int later;      /* a handler answers later (sr_control_later): kept until then */
   client_t *next, *prev;
+  /* A request run without the socket (sr_control_run): no handles, no ctl;
+   * the reply goes to done. */
+  int local;
+  const sr_control_handlers_t *lh;
+  sr_control_done_cb done;
+  void *done_arg;
 };
 
 static void sock_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/control.sock", home); }
@@ -127,14 +133,15 @@ static json_t *fail(int code, const char *msg) { return sr_control_fail(code, ms
 /* Acts on a decoded request (control_req.c checked every field) through the
  * owner's table. */
 static json_t *dispatch(client_t *c, const sr_control_req_t *r) {
-  sr_control_t *ctl = c->ctl;
+  const sr_control_handlers_t *h = c->local ? c->lh : &c->ctl->h;
   if (r->cmd == SR_CTL_STOP) {
+    if (c->local) return fail(SR_ECONTROL, "stop is taken only on the control socket");
     c->stop_after = 1;
     return json_pack("{s:b}", "ok", 1);
   }
-  for (size_t i = 0; i < ctl->h.n; i++) {
-    if (ctl->h.table[i].cmd != r->cmd) continue;
-    json_t *out = ctl->h.table[i].fn(ctl->h.ctx, r, c);
+  for (size_t i = 0; i < h->n; i++) {
+    if (h->table[i].cmd != r->cmd) continue;
+    json_t *out = h->table[i].fn(h->ctx, r, c);
     if (c->later) return NULL;
     if (!json_is_object(out)) {
       json_decref(out);
@@ -158,8 +165,42 @@ static void handle_line(client_t *c, size_t len) {
   reply(c, r);
 }
 
+/* The reply (consumed) of a local call, "ok" added as the socket adds it;
+ * the call is done. */
+static void local_reply(client_t *c, json_t *r) {
+  if (!json_is_object(r)) {
+    json_decref(r);
+    r = fail(SR_ENOMEM, "the node could not build its reply");
+  } else if (!json_object_get(r, "ok")) {
+    json_object_set_new(r, "ok", json_true());
+  }
+  c->done(c->done_arg, r);
+  free(c);
+}
+
+void sr_control_run(const sr_control_handlers_t *h, const char *line, size_t len, sr_control_done_cb done, void *arg) {
+  sr_control_req_t req;
+  client_t *c = calloc(1, sizeof(*c));
+  json_t *r;
+  if (!c) {
+    done(arg, fail(SR_ENOMEM, "out of memory"));
+    return;
+  }
+  c->local = 1;
+  c->lh = h;
+  c->done = done;
+  c->done_arg = arg;
+  if ((r = sr_control_req_decode(line, len, &req)) == NULL) {
+    r = dispatch(c, &req);
+    sr_control_req_free(&req);
+    if (c->later) return; /* sr_control_answer replies */
+  }
+  local_reply(c, r);
+}
+
 sr_control_call_t *sr_control_later(sr_control_call_t *c) {
   c->later = 1;
+  if (c->local) return c;
   c->replied = 1; /* no more reading, and no timeout reply meanwhile */
   uv_read_stop((uv_stream_t *)&c->pipe);
   uv_timer_stop(&c->timer);
@@ -168,6 +209,10 @@ sr_control_call_t *sr_control_later(sr_control_call_t *c) {
 
 void sr_control_answer(sr_control_call_t *c, json_t *r) {
   c->later = 0;
+  if (c->local) {
+    local_reply(c, r);
+    return;
+  }
   if (c->closing) { /* the socket stopped meanwhile: its handles are closed */
     json_decref(r);
     if (c->handles == 0) {

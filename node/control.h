@@ -76,6 +76,16 @@ sr_control_call_t *sr_control_later(sr_control_call_t *call);
  * socket stopped), only frees what is left of it. Loop thread. */
 void sr_control_answer(sr_control_call_t *call, json_t *reply);
 
+/* Another front of the running node (the web server, node/web.h) runs its
+ * requests through the same table as the socket: sr_control_run() decodes
+ * line[0..len) (one request, newline excluded) with the socket's checks and
+ * dispatches it to h's handlers, on the loop thread; done(arg, reply) gets the
+ * reply ("ok" set as on the socket; done owns it) exactly once, maybe before
+ * sr_control_run returns, maybe later (a handler's work off the loop). "stop"
+ * is refused here: only the socket stops the node. h must outlive the call. */
+typedef void (*sr_control_done_cb)(void *arg, json_t *reply);
+void sr_control_run(const sr_control_handlers_t *h, const char *line, size_t len, sr_control_done_cb done, void *arg);
+
 /* Listens on HOME/control.sock on loop, handing requests to the handlers h
  * (copied). Errors, with a sentence in err:
  *   SR_ERUNNING   a node already runs in this home (it answers on the socket or

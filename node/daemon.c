@@ -95,6 +95,11 @@ static size_t h_scope_keys(void *ctx, const uint8_t (**keys)[32]) {
   return n->scope.n;
 }
 
+static void h_stored(void *ctx, const sr_entry_t *e) {
+  sr_node_t *n = ctx;
+  sr_web_entry(n->web, e->id, e->author, e->type, e->type_len);
+}
+
 static void h_ingested(void *ctx, size_t accepted, int contacts) {
   sr_node_t *n = ctx;
   (void)accepted;
@@ -165,6 +170,9 @@ void sr_node_stop(sr_node_t *n) {
   uv_close((uv_handle_t *)&n->sigterm, NULL);
   if (n->ctl) sr_control_stop(n->ctl);
   n->ctl = NULL;
+  /* Before the store closes: its threads read it (node/web.h). */
+  sr_web_stop(n->web);
+  n->web = NULL;
   sr_gossip_shutdown(n->g);
   sr_net_close(&n->net);
   unlink(n->runjson);
@@ -181,8 +189,8 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   snprintf(n->runjson, sizeof(n->runjson), "%s/run.json", n->home);
   snprintf(tmp, sizeof(tmp), "%s/run.json.tmp", n->home);
   snprintf(ctl, sizeof(ctl), "%s/control.sock", n->home);
-  json_t *o =
-      json_pack("{s:i, s:s, s:s, s:s}", "pid", (int)getpid(), "address", n->address, "listen", listen, "control", ctl);
+  json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s?}", "pid", (int)getpid(), "address", n->address, "listen", listen,
+                        "control", ctl, "web", n->web ? sr_web_url(n->web) : NULL);
   /* A new file, never through a link planted at the name (node/home.h). */
   int fd = sr_home_create_tmp(tmp, 0600), rc = fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) != 0;
   json_decref(o);
@@ -332,6 +340,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.redeem_invite = h_redeem;
   hooks.log = h_log;
   hooks.may_share = h_may_share;
+  hooks.stored = h_stored;
   sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
@@ -358,6 +367,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   n->reachable = n->relay || n->cfg.reachable;
   if (n->reachable) sr_gossip_set_reachable(n->g, n->address);
 
+  if ((rc = sr_node_web_start(n, o->web))) goto out_gossip;
   if (write_run_json(n, listen)) sr_node_log(n, "warning: could not write %s/run.json", n->home);
 
   sr_node_peers_load(n);

@@ -4,9 +4,11 @@
  * node (every received entry is committed before it returns). While it runs:
  *   HOME/control.sock  a Unix socket (node/control.h) through which other
  *                      `seurone` processes on this machine ask the node to act;
- *   HOME/run.json      {"pid", "address", "listen", "control"} written once the
- *                      node listens (address is the seurone:// address with the
- *                      port actually bound), removed on a clean stop.
+ *   HOME/run.json      {"pid", "address", "listen", "control", "web"} written once
+ *                      the node listens (address is the seurone:// address with the
+ *                      port actually bound; web the web app's http://HOST:PORT, or
+ *                      null), removed on a clean stop;
+ *   HOME/web.token     the web app's secret (node/web.h), made at the first start.
  * The functions below other than sr_node_run() are called on the loop thread by
  * the control socket's handlers.
  */
@@ -28,6 +30,7 @@ typedef struct sr_node_opts {
   const char *listen; /* "HOST:PORT" overriding the config, or NULL */
   int relay;          /* --relay: 1 forces relay mode on, -1 leaves the config */
   int json_log;       /* log lines as JSON objects instead of text */
+  const char *web;    /* "HOST:PORT" or "off" overriding the config's `web`, or NULL */
 } sr_node_opts_t;
 
 /* Runs the node in the foreground until a signal stops it. Returns 0 on a clean

@@ -9,7 +9,8 @@
  *   status.c      the status and peers documents of the control socket;
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
  *   control_handlers.c  the control socket's table of handlers (control.c
- *                 knows only the table: no cycle between it and the node).
+ *                 knows only the table: no cycle between it and the node);
+ *   web_node.c    the web app's start from the config, and its status.
  * Everything here runs on the loop thread, but a publish job's work
  * (publish.c), which touches only the job, the store and the key.
  */
@@ -20,6 +21,7 @@
 #include "net/gossip.h"
 #include "node/control.h"
 #include "node/daemon.h"
+#include "node/web.h"
 #include "store/peers.h"
 #include "store/scope.h"
 #include <stdint.h>
@@ -86,9 +88,11 @@ struct sr_node {
   sr_loglimit_t loglimit; /* lines from gossip and the transport (h_log) */
   uv_timer_t flowrep;     /* flow reports (config flow_report), when flowrep_on */
   int flowrep_on;
-  int flowrep_busy; /* a flow report is being counted and published on a worker */
-  uint64_t aged_ms; /* when stale learned peers were last dropped */
-  uint64_t woke_ms; /* when a session last woke the waiting kept peers */
+  int flowrep_busy;              /* a flow report is being counted and published on a worker */
+  uint64_t aged_ms;              /* when stale learned peers were last dropped */
+  uint64_t woke_ms;              /* when a session last woke the waiting kept peers */
+  sr_web_t *web;                 /* the web app (web_node.c); NULL when off */
+  sr_control_handlers_t web_ctl; /* the control table the web runs changes through */
 };
 
 uint64_t sr_node_now_ms(void);
@@ -110,6 +114,12 @@ void sr_node_dial_due(sr_node_t *n, uint64_t now);
 void sr_node_peers_load(sr_node_t *n);
 /* Sets the gossip hooks that concern the peer table. */
 void sr_node_peer_hooks(sr_gossip_hooks_t *h);
+
+/* ---- web_node.c ---- */
+/* Starts the web app as the config (or override: --web HOST:PORT|off) says.
+ * 0 also when it could not start on its default address (a warning logged);
+ * an error, printed, when an address chosen could not be used. */
+SR_MUST_USE int sr_node_web_start(sr_node_t *n, const char *override);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

@@ -32,6 +32,7 @@ static void ingest_done(uv_work_t *w, int status) {
     for (size_t i = 0; i < j->count; i++) {
       if (j->items[i].status != 0) continue;
       sr_gossip_publish(n->g, j->items[i].raw, j->items[i].len);
+      sr_web_entry(n->web, j->items[i].id, j->items[i].author, j->items[i].e.type, j->items[i].e.type_len);
       if (j->items[i].c.type == SR_CT_CONTACT || j->items[i].c.type == SR_CT_MEMBERSHIP) contacts = 1;
     }
     if (contacts) sr_node_scope_refresh(n);

@@ -136,7 +136,8 @@ static int refusal(char *reason, char *err, size_t errlen) {
   return SR_EINVITE;
 }
 
-int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err, size_t errlen) {
+int sr_node_invite_accept(const char *home, sr_store_t *store, const char *code, sr_invite_joined_t *joined, char *err,
+                          size_t errlen) {
   char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX];
   uint8_t netkey[32], relay_key[32], *sk = NULL; /* sodium_malloc'd: out of core dumps */
   uint16_t port;
@@ -171,7 +172,11 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   }
   if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
   memcpy(a->self, sk + 32, 32);
-  if ((rc = sr_home_store_open(home, 0, &st, err, errlen))) goto out;
+  /* The running node's own handle when it accepts (the web app): LMDB wants
+   * one environment per process, whose locks a second handle's close drops. */
+  if (store) st = store;
+  else if ((rc = sr_home_store_open(home, 0, &st, err, errlen)))
+    goto out;
   /* The accept signs nothing yet, but it makes this identity a member: a key
    * file swapped for another identity's must not join in this store's name. */
   if ((rc = sr_identity_check_store(home, st, sk + 32, err, errlen))) goto out;
@@ -186,8 +191,8 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   char agent[40];
   snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
-  sr_gossip_hooks_t hooks = {a,    a_in_scope, a_scope_keys, a_up,  a_down, NULL, NULL,
-                             NULL, NULL,       a_reply,      a_log, NULL,   NULL, NULL};
+  sr_gossip_hooks_t hooks = {a,    a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL,
+                             NULL, a_reply,    a_log,        NULL, NULL,   NULL, NULL};
   rc = sr_net_init(&a->net, &a->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
   sodium_free(sk); /* net holds the key now, as guarded as this copy was */
@@ -272,7 +277,7 @@ int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t
   rc = 0;
 out:
   if (sk) sodium_free(sk); /* wipes it */
-  if (st) sr_store_close(st);
+  if (st && st != store) sr_store_close(st);
   sodium_memzero(a->secret, sizeof(a->secret)); /* a code is a secret until the relay used it up */
   free(a);
   return rc;

@@ -7,6 +7,7 @@
 #ifndef SR_INVITE_H
 #define SR_INVITE_H
 #include "core/err.h"
+#include "store/store.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,10 +43,12 @@ typedef struct sr_invite_joined {
  * its next start (a node running with the old key cannot: restart_needed).
  * A config that already names another non-default network key is not changed
  * and nothing is joined (SR_ENETKEYCONFLICT): a node is on one network at a time.
- * Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED,
+ * store: the home's store when the caller holds it open (the running node's
+ * web app, on a thread of its own: the accept blocks up to 15 s), else NULL:
+ * it is opened here. Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED,
  * SR_ENETKEYCONFLICT, or the reason the relay could not be reached; err is one
  * sentence saying which and what to do. */
-SR_MUST_USE int sr_node_invite_accept(const char *home, const char *code, sr_invite_joined_t *joined, char *err,
-                                      size_t errlen);
+SR_MUST_USE int sr_node_invite_accept(const char *home, sr_store_t *store, const char *code, sr_invite_joined_t *joined,
+                                      char *err, size_t errlen);
 
 #endif

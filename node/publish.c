@@ -49,6 +49,7 @@ static void pub_done(uv_work_t *w, int status) {
   /* While stopping, gossip is shut: the entry is stored, peers get it later. */
   if (j->rc == 0 && !n->stopping) {
     if (j->raw_len) sr_gossip_publish(n->g, j->raw, j->raw_len);
+    sr_web_entry(n->web, j->id, n->pk, j->type, strlen(j->type));
     if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership")) sr_node_scope_refresh(n);
   }
   j->done(j);

@@ -8,6 +8,7 @@
  * no index: a name lookup reads every row of profiles or projects.
  */
 #include "store/store_internal.h"
+#include <stdio.h>
 #include <string.h>
 
 /* Copies at most SR_FIND_NAME_MAX bytes of a name, backing off to a UTF-8
@@ -171,4 +172,168 @@ int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *
 done:
   sr_store_txn_abort(st, txn);
   return rc;
+}
+
+/* ---- resolving what a person typed (sr_store_resolve) ---- */
+
+typedef struct {
+  char *p;
+  size_t cap, len; /* len may pass cap: the message is cut, never overrun */
+} msg_t;
+
+static void put(msg_t *m, const char *s, size_t n) {
+  if (m->len < m->cap) {
+    size_t room = m->cap - 1 - m->len, c = n < room ? n : room;
+    memcpy(m->p + m->len, s, c);
+    m->p[m->len + c] = '\0';
+  }
+  m->len += n;
+}
+
+static void puts_(msg_t *m, const char *s) { put(m, s, strlen(s)); }
+
+/* Someone's text (or what was typed), escaped for a terminal. */
+static void put_text(msg_t *m, const char *s, size_t n) {
+  char small[4 * SR_FIND_NAME_MAX + 8];
+  if (SR_TEXT_ESCAPED_MAX(n) <= sizeof(small)) {
+    sr_text_escape(s, n, 0, small, sizeof(small));
+    puts_(m, small);
+    return;
+  }
+  for (size_t i = 0; i < n; i += SR_FIND_NAME_MAX) { /* long input: escaped piece by piece, cut at bytes */
+    size_t c = n - i < SR_FIND_NAME_MAX ? n - i : SR_FIND_NAME_MAX;
+    sr_text_escape(s + i, c, 0, small, sizeof(small));
+    puts_(m, small);
+  }
+}
+
+static const char *kind_noun(int kind) {
+  return kind == SR_FIND_PERSON ? "person" : kind == SR_FIND_PROJECT ? "project" : "entry";
+}
+
+/* The shortest hex length, at least 16 (what `log` prints), that tells the
+ * candidates apart. */
+static int shown_digits(const sr_match_t *m, size_t n) {
+  int digits = 16;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = i + 1; j < n; j++)
+      while (digits < 64 && memcmp(m[i].id, m[j].id, (size_t)digits / 2) == 0) digits += 8;
+  return digits;
+}
+
+static int ambiguous(msg_t *e, int kind, const char *what, const char *arg, int by_name, const sr_match_t *m,
+                     size_t n) {
+  char hex[65];
+  int digits = shown_digits(m, n < SR_RESOLVE_SHOWN ? n : SR_RESOLVE_SHOWN);
+  puts_(e, what);
+  puts_(e, " '");
+  put_text(e, arg, strlen(arg));
+  puts_(e, "' is ambiguous: ");
+  puts_(e, n > SR_RESOLVE_SHOWN ? "more than 10" : n == 2 ? "two" : "several");
+  puts_(e, " ");
+  puts_(e, by_name ? (kind == SR_FIND_PERSON ? "people have that name" : "projects have that name")
+                   : (kind == SR_FIND_PERSON    ? "people's keys start with it"
+                      : kind == SR_FIND_PROJECT ? "project ids start with it"
+                                                : "entry ids start with it"));
+  puts_(e, ":\n");
+  for (size_t i = 0; i < n && i < SR_RESOLVE_SHOWN; i++) {
+    sr_hex_encode(m[i].id, SR_ID_BYTES, hex);
+    puts_(e, "  ");
+    put(e, hex, (size_t)digits);
+    if (m[i].type[0]) {
+      puts_(e, "  ");
+      put_text(e, m[i].type, strlen(m[i].type));
+      puts_(e, m[i].name_len ? " by " : "");
+    } else if (m[i].name_len) {
+      puts_(e, "  ");
+    }
+    if (m[i].name_len) put_text(e, m[i].name, m[i].name_len);
+    else if (!m[i].type[0])
+      puts_(e, "  (no name known)");
+    puts_(e, "\n");
+  }
+  puts_(e, "pick one by giving more hex digits of its ");
+  puts_(e, kind == SR_FIND_PERSON ? "key" : "id");
+  puts_(e, " (the full 64 always work)");
+  return SR_EAMBIGUOUS;
+}
+
+/* Which other kind of thing a prefix begins, for the hint when the asked-for
+ * kind has none (a project id typed where a person goes, say). */
+static const char *other_kind(sr_store_t *st, int kind, const char *prefix) {
+  static const int kinds[] = {SR_FIND_PERSON, SR_FIND_PROJECT, SR_FIND_ENTRY};
+  sr_match_t m;
+  size_t n;
+  for (int i = 0; i < 3; i++)
+    if (kinds[i] != kind && sr_store_find_prefix(st, kinds[i], prefix, &m, 1, &n) == 0 && n > 0)
+      return kinds[i] == SR_FIND_PERSON    ? "a person's key"
+             : kinds[i] == SR_FIND_PROJECT ? "a project id"
+                                           : "an entry id";
+  return NULL;
+}
+
+int sr_store_resolve(sr_store_t *st, int kind, const char *what, const char *arg, int flags, uint8_t out[SR_ID_BYTES],
+                     char *err, size_t errlen) {
+  sr_match_t m[SR_RESOLVE_SHOWN];
+  size_t n = 0, len = strlen(arg);
+  int hex = len && sr_hex_is_hex(arg, len, 0), rc = 0, cli = flags & SR_RESOLVE_CLI;
+  char line[256];
+  msg_t e = {err, errlen, 0};
+  if (errlen) err[0] = '\0';
+  if (kind != SR_FIND_PERSON && kind != SR_FIND_ENTRY && kind != SR_FIND_PROJECT) return SR_EINVAL;
+  if (hex && len == 64 && sr_hex_decode(arg, out, 32) == 0) return 0;
+  if (hex && len > 64) {
+    snprintf(line, sizeof(line), "%s has %zu hex digits: a key or id has 64", what, len);
+    puts_(&e, line);
+    return SR_EINVAL;
+  }
+  if (hex && len >= SR_RESOLVE_MIN_PREFIX && (rc = sr_store_find_prefix(st, kind, arg, m, SR_RESOLVE_SHOWN, &n)) == 0 &&
+      n > 1)
+    return ambiguous(&e, kind, what, arg, 0, m, n);
+  /* No id starts with it, or it is too short for a prefix, or not hex: a name? */
+  if (!rc && n == 0 && kind != SR_FIND_ENTRY) rc = sr_store_find_name(st, kind, arg, len, m, SR_RESOLVE_SHOWN, &n);
+  if (rc) {
+    snprintf(line, sizeof(line), "looking up %s failed: ", what);
+    puts_(&e, line);
+    puts_(&e, rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    return rc;
+  }
+  if (n > 1) return ambiguous(&e, kind, what, arg, 1, m, n);
+  if (n == 1) {
+    memcpy(out, m[0].id, 32);
+    return 0;
+  }
+  /* Nothing matched: say why, and what would. */
+  puts_(&e, what);
+  puts_(&e, " '");
+  put_text(&e, arg, len);
+  if (hex && len < SR_RESOLVE_MIN_PREFIX) {
+    snprintf(line, sizeof(line), "' is too short: give at least %d hex digits of the %s%s, or all 64%s",
+             SR_RESOLVE_MIN_PREFIX, kind == SR_FIND_PERSON ? "key" : "id", cli ? " (as `seurone log` prints them)" : "",
+             kind == SR_FIND_ENTRY    ? ""
+             : kind == SR_FIND_PERSON ? ", or the person's exact name"
+                                      : ", or the project's exact name");
+    puts_(&e, line);
+    return SR_EINVAL;
+  }
+  if (hex) {
+    const char *other = other_kind(st, kind, arg);
+    snprintf(line, sizeof(line), "' matches no %s this node knows%s%s%s: check it, or give all 64 hex digits",
+             kind_noun(kind), other ? " (it begins " : "", other ? other : "", other ? ")" : "");
+    puts_(&e, line);
+    return SR_ENOTFOUND;
+  }
+  if (kind == SR_FIND_ENTRY) {
+    snprintf(line, sizeof(line), "' is not an entry id: give its 64 hex digits, or at least the first %d%s",
+             SR_RESOLVE_MIN_PREFIX, cli ? " (as `seurone log` prints them)" : "");
+    puts_(&e, line);
+    return SR_EINVAL;
+  }
+  snprintf(line, sizeof(line),
+           "' is neither a %s (64 hex digits, or at least the first %d) nor the name of a %s this node knows (%sa "
+           "name must match exactly, case included)",
+           kind == SR_FIND_PERSON ? "key" : "project id", SR_RESOLVE_MIN_PREFIX, kind_noun(kind),
+           cli ? "`seurone graph` lists them; " : "");
+  puts_(&e, line);
+  return SR_ENOTFOUND;
 }

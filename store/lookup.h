@@ -33,6 +33,26 @@ SR_MUST_USE int sr_store_find_prefix(sr_store_t *st, int kind, const char *hex, 
 SR_MUST_USE int sr_store_find_name(sr_store_t *st, int kind, const char *name, size_t len, sr_match_t *out, size_t max,
                                    size_t *n);
 
+/* What a person typed for a person (SR_FIND_PERSON), an entry or a project,
+ * resolved to its 32 bytes: all 64 hex digits are taken as given, known or not;
+ * a prefix of at least SR_RESOLVE_MIN_PREFIX hex digits must match exactly one
+ * of that kind the node knows (git's rule); a person's or project's exact name
+ * (as sr_store_find_name) must be unique. The CLI (tools/cli/resolve.c) and the
+ * web views (node/view*.c) both resolve this way. what names the argument in
+ * the message ("KEY", "id"). On failure err receives what a person should read
+ * (what they typed and the names shown escaped, core/text.h): for an ambiguous
+ * one, a first line, the candidates one per line each indented by two spaces
+ * (at most SR_RESOLVE_SHOWN), and a last line saying what to type. With
+ * SR_RESOLVE_CLI the hints name `seurone` commands. Errors: SR_EINVAL (not a
+ * key, id or name: too many or too few hex digits, an entry given by name),
+ * SR_ENOTFOUND (well formed, but nothing the node knows), SR_EAMBIGUOUS,
+ * SR_ESTORE. */
+#define SR_RESOLVE_MIN_PREFIX 8
+#define SR_RESOLVE_SHOWN 10
+#define SR_RESOLVE_CLI 1
+SR_MUST_USE int sr_store_resolve(sr_store_t *st, int kind, const char *what, const char *arg, int flags,
+                                 uint8_t out[SR_ID_BYTES], char *err, size_t errlen);
+
 /* Everything the node knows of one 32-byte value, read in one transaction. */
 typedef struct sr_known {
   int person;                       /* in the people database (an author, or named by a contact) */

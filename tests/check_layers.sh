@@ -41,7 +41,7 @@ libs_allowed() {
     core) echo "sodium msgpack" ;;
     store) echo "sodium msgpack lmdb" ;;
     net) echo "sodium msgpack libuv" ;;
-    node) echo "sodium msgpack libuv jansson" ;;
+    node) echo "sodium msgpack libuv jansson microhttpd qrencode" ;;
     tools | tests) echo "*" ;;
   esac
 }
@@ -89,6 +89,8 @@ while IFS= read -r f; do
         lmdb.h) lib=lmdb ;;
         uv.h | uv/*) lib=libuv ;;
         jansson.h | jansson_config.h) lib=jansson ;;
+        microhttpd.h) lib=microhttpd ;;
+        qrencode.h) lib=qrencode ;;
       esac
       [ -n "$lib" ] || continue # the C library or POSIX
       if [ "$libs" != "*" ]; then
@@ -114,9 +116,9 @@ done < <(grep -rnE '(mdb_txn_(begin|commit|abort|reset|renew)|mdb_env_set_mapsiz
 if [ -n "$build" ]; then
   layers=(core store net node)
   declare -A forbidden_ext=(
-    [core]='mdb_ uv_ json_'
-    [store]='uv_ json_'
-    [net]='mdb_ json_'
+    [core]='mdb_ uv_ json_ MHD_ QRcode_'
+    [store]='uv_ json_ MHD_ QRcode_'
+    [net]='mdb_ json_ MHD_ QRcode_'
     [node]='mdb_'
   )
   # Prefixes of higher layers, for symbols a higher layer would define once it

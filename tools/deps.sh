@@ -21,7 +21,9 @@ sr_need_packages() {
 }
 
 # What building the node needs.
-SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev liblmdb-dev libuv1-dev libjansson-dev)
+# libmicrohttpd and libqrencode: the web app's HTTP server and its QR codes (node/web*.c).
+SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev liblmdb-dev libuv1-dev libjansson-dev
+  libmicrohttpd-dev libqrencode-dev)
 # What the tests need besides: clang for libFuzzer, the Python oracles (NetworkX needs
 # numpy and scipy for pagerank, and --no-install-recommends leaves them out), lmdb-utils.
 # clang-format for the style check (tools/dev/format). Node.js for the SHS suite (tests/net)

@@ -6,6 +6,7 @@
 #include "store/store.h"
 #include "store/lookup.h"
 #include "node/identity.h"
+#include "node/entry_json.h"
 #include <jansson.h>
 #include <stdio.h>
 
@@ -79,14 +80,10 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
 
 /* Prints a JSON document (and a newline) to stdout and frees it. */
 void cli_json_print(json_t *doc);
-json_t *cli_json_hex(const uint8_t *b, size_t len);
 /* A JSON string of s as it is when it is UTF-8, else of its escaped form (\xHH
- * for the bad bytes): for strings not checked before, like file names. */
+ * for the bad bytes): for strings not checked before, like file names. The
+ * JSON of entries, logs, the graph and flow is node/entry_json.h's. */
 json_t *cli_json_text(const char *s);
-/* Canonical msgpack (checked) to JSON: bin as lowercase hex, big uints as strings. */
-json_t *cli_json_from_msgpack(const uint8_t *buf, size_t len);
-/* The log form of an entry: {id, author, seq, prev, ts, type, content, ...flow}. */
-json_t *cli_json_entry(const sr_entry_t *e, const sr_flow_t *flow);
 
 /* Other people's text for people (text.c, core/text.h): escaped so that no
  * control, escape sequence or bidi override reaches the terminal, cut and padded
@@ -144,6 +141,7 @@ int cmd_status(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);
+int cmd_ui(sr_cli_t *, int, char **);
 /* Talking to the running node (cmd_node.c): sends req (consumed) through the
  * control socket; 0 with *reply set (ok or not), SR_ENONODE when none runs, or
  * another error (already printed, naming the home). */

@@ -40,8 +40,8 @@ typedef struct {
 static int export_line(export_ctx_t *x, const sr_entry_t *e) {
   char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
   sodium_bin2base64(b64, sizeof(b64), e->raw, e->raw_len, sodium_base64_VARIANT_ORIGINAL);
-  json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", cli_json_hex(e->id, SR_ID_BYTES), "author",
-                        cli_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type, e->type_len,
+  json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", sr_json_hex(e->id, SR_ID_BYTES), "author",
+                        sr_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type, e->type_len,
                         "raw", b64);
   json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
   fputc('\n', x->out);

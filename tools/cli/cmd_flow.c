@@ -190,8 +190,8 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     int64_t reach = sr_cascade_subtree_people(&x.f, x.label, c->root, x.self_label);
     json_array_append_new(
         rows,
-        json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", cli_json_hex(r->id, 32),
-                  "root_author", cli_json_hex(r->author, 32), "root_author_name", json_name(&ns, r->author), "size",
+        json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", sr_json_hex(r->id, 32),
+                  "root_author", sr_json_hex(r->author, 32), "root_author_name", json_name(&ns, r->author), "size",
                   (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth", (json_int_t)c->max_breadth,
                   "structural_virality", c->virality, "people", (json_int_t)c->people, "reach", (json_int_t)reach,
                   "reshares", (json_int_t)sr_cascade_children(&x.f, c->root), "orphan", r->orphan));
@@ -215,7 +215,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     json_t *o = json_array_get(rows, j);
     uint8_t author[32];
     if (sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, 32))
-      memset(author, 0, sizeof(author)); /* not reached: cli_json_hex wrote it above */
+      memset(author, 0, sizeof(author)); /* not reached: sr_json_hex wrote it above */
     char *who = short_who(&ns, author);
     printf("%4zu %6lld %5lld %7lld %8.3f %6lld  %.16s %s%s\n", j + 1,
            (long long)json_integer_value(json_object_get(o, "size")),
@@ -254,7 +254,7 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   for (size_t i = 0; i < k; i++) {
     const sr_flowpair_t *p = &pairs[i];
     json_array_append_new(
-        rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", cli_json_hex(p->a, 32), "b", cli_json_hex(p->b, 32),
+        rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", sr_json_hex(p->a, 32), "b", sr_json_hex(p->b, 32),
                         "a_name", json_name(&ns, p->a), "b_name", json_name(&ns, p->b), "a_to_b", (json_int_t)p->ab,
                         "b_to_a", (json_int_t)p->ba, "contact", p->contact));
   }
@@ -313,7 +313,7 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
   sr_arrivals_free(&s.a);
   json_t *o = stats_json(&as);
   if (author) {
-    json_object_set_new(o, "author", cli_json_hex(author, 32));
+    json_object_set_new(o, "author", sr_json_hex(author, 32));
     json_object_set_new(o, "entries", json_integer((json_int_t)s.nids));
     json_object_set_new(o, "reach",
                         json_pack("{s:f, s:I}", "mean", s.nids ? (double)reach_sum / (double)s.nids : 0.0, "max",
@@ -359,17 +359,12 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s",
                     rc ? sr_strerror(rc) : "the stored entry does not decode (run `seurone verify`)");
   }
-  uint32_t reshares = 0;
-  int64_t reach = sr_flowforest_reach(&x, e.id, e.author, &reshares);
+  json_t *o = sr_json_flow_entry(&e, &f, &x); /* shared with the web API (node/entry_json.c) */
   sr_flowforest_free(&x);
-  if (reach < 0) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror((int)reach));
+  if (!o) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror(SR_ENOMEM));
   int64_t d = (int64_t)f.received_at - (int64_t)e.ts;
-  json_t *o = cli_json_entry(&e, &f);
-  json_object_del(o, "content");
-  json_object_set_new(o, "latency_ms", json_integer(d < 0 ? 0 : d));
-  json_object_set_new(o, "skewed", json_boolean(d < 0));
-  json_object_set_new(o, "reach", json_integer((json_int_t)reach));
-  json_object_set_new(o, "reshares", json_integer((json_int_t)reshares));
+  int64_t reach = json_integer_value(json_object_get(o, "reach"));
+  uint32_t reshares = (uint32_t)json_integer_value(json_object_get(o, "reshares"));
   if (cli->json) {
     cli_json_print(o);
     return 0;
@@ -445,9 +440,9 @@ static int flow_project(sr_cli_t *cli, const char *idhex) {
   sr_arrivals_stats(&s.a, &as);
   sr_arrivals_free(&s.a);
   json_t *o = stats_json(&as);
-  json_object_set_new(o, "project", cli_json_hex(pid, 32));
+  json_object_set_new(o, "project", sr_json_hex(pid, 32));
   json_object_set_new(o, "name", held ? json_stringn(pc.name, pc.name_len) : json_null());
-  json_object_set_new(o, "author", held ? cli_json_hex(pe.author, 32) : json_null());
+  json_object_set_new(o, "author", held ? sr_json_hex(pe.author, 32) : json_null());
   json_object_set_new(o, "held", json_boolean(held));
   json_object_set_new(o, "shares", json_integer((json_int_t)nshares));
   json_object_set_new(o, "people", json_integer((json_int_t)people));

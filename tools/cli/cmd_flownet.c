@@ -251,8 +251,8 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   for (size_t u = 0; u < fn.nused; u++) {
     const sr_flowheld_t *h = &held[fn.used[u]];
     json_array_append_new(sources,
-                          json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author", cli_json_hex(h->author, 32), "id",
-                                    cli_json_hex(h->id, 32), "seq", (json_int_t)h->seq, "period_start",
+                          json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:I}", "author", sr_json_hex(h->author, 32), "id",
+                                    sr_json_hex(h->id, 32), "seq", (json_int_t)h->seq, "period_start",
                                     (json_int_t)h->r.period_start, "period_end", (json_int_t)h->r.period_end, "epsilon",
                                     h->r.epsilon_milli / 1000.0, "total", (json_int_t)sr_flowreport_total(&h->r)));
   }

@@ -193,7 +193,7 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
   err[0] = '\0';
   sr_invite_joined_t joined;
-  rc = sr_node_invite_accept(cli->home, code, &joined, err, sizeof(err));
+  rc = sr_node_invite_accept(cli->home, NULL, code, &joined, err, sizeof(err));
   sodium_memzero(code, sizeof(code));
   /* A refusal, or a network the config does not allow: err is the whole sentence. */
   if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);

@@ -221,7 +221,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     uint32_t v = order[i];
     const char *kind = g.kind[v] ? "project" : "person";
     if (cli->json) {
-      json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "node", cli_json_hex(g.keys[v], 32), "kind", kind, "name",
+      json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "node", sr_json_hex(g.keys[v], 32), "kind", kind, "name",
                             g.name[v] ? json_string(g.name[v]) : json_null(), "value",
                             m->integer ? json_integer((json_int_t)val[v]) : json_real(val[v]));
       json_array_append_new(arr, o);

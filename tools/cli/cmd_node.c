@@ -27,11 +27,18 @@
 /* ---- run ---- */
 
 int cmd_run(sr_cli_t *cli, int argc, char **argv) {
-  sr_node_opts_t o = {cli->home, NULL, -1, 0};
+  sr_node_opts_t o = {cli->home, NULL, -1, 0, NULL};
   char host[256];
   uint16_t port;
   for (int i = 1; i < argc; i++) {
-    int r = cli_opt(argc, argv, &i, "--listen", &o.listen);
+    int r = cli_opt(argc, argv, &i, "--web", &o.web);
+    if (r < 0) return SR_EXIT_USAGE;
+    if (r) {
+      if (strcmp(o.web, "off") && sr_config_parse_hostport(o.web, host, sizeof(host), &port))
+        return cli_fail(SR_EXIT_USAGE, "--web must be HOST:PORT (port 0 picks a free one) or off, got '%s'", o.web);
+      continue;
+    }
+    r = cli_opt(argc, argv, &i, "--listen", &o.listen);
     if (r < 0) return SR_EXIT_USAGE;
     if (r) {
       if (sr_config_parse_hostport(o.listen, host, sizeof(host), &port))

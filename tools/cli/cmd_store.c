@@ -19,20 +19,12 @@ typedef struct {
   size_t n;
 } log_ctx_t;
 
-/* The author's profile name in JSON (null when none is held). */
-static json_t *json_author_name(sr_store_t *st, const uint8_t *author) {
-  char name[SR_ENTRY_MAX + 1];
-  size_t len;
-  return sr_store_get_name(st, author, name, sizeof(name), &len) == 0 ? json_stringn(name, len) : json_null();
-}
-
 static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   log_ctx_t *lc = ctx;
   lc->n++;
   if (lc->cli->json) {
     /* Streamed element by element: one JSON array, constant memory for any log. */
-    json_t *o = cli_json_entry(e, f);
-    json_object_set_new(o, "author_name", json_author_name(lc->st, e->author));
+    json_t *o = sr_json_log_item(lc->st, e, f);
     fputs(lc->n > 1 ? "," : "[", stdout);
     json_dumpf(o, stdout, JSON_COMPACT);
     json_decref(o);
@@ -62,8 +54,7 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
   fc->count++;
   if (fc->cli->json) {
     if (sr_store_get_entry(fc->st, fork_id, buf, sizeof(buf), &len, &f) == 0 && sr_entry_decode(buf, len, &e) == 0) {
-      json_t *o = cli_json_entry(&e, &f);
-      json_object_set_new(o, "author_name", json_author_name(fc->st, e.author));
+      json_t *o = sr_json_log_item(fc->st, &e, &f);
       json_object_set_new(o, "fork_proof", json_true());
       fputs(++*fc->printed > 1 ? "," : "[", stdout);
       json_dumpf(o, stdout, JSON_COMPACT);
@@ -116,13 +107,12 @@ int cmd_log(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- graph ---- */
 
+/* The table; the JSON is node/entry_json.c's (sr_json_graph), shared with the web API. */
 typedef struct {
-  sr_cli_t *cli;
-  json_t *people, *projects, *edges, *forked;
   size_t counts[SR_EDGE_KINDS + 1];
   size_t npeople, nprojects;
-  /* For the table: who and what the edges join, by name where one is known
-   * (people and projects in one array, sorted by key before the edges). */
+  /* Who and what the edges join, by name where one is known (people and
+   * projects in one array, sorted by key before the edges). */
   struct graph_name {
     uint8_t key[32];
     char *name;
@@ -131,7 +121,6 @@ typedef struct {
 } graph_ctx_t;
 
 static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, size_t len) {
-  if (g->cli->json) return 0;
   int rc = sr_grow((void **)&g->names, &g->cap, g->nnames + 1, sizeof(*g->names), 256);
   if (rc) return rc;
   memcpy(g->names[g->nnames].key, key, 32);
@@ -158,67 +147,43 @@ static int person_cb(void *ctx, const sr_person_t *p) {
   g->npeople++;
   if (graph_name_add(g, p->key, p->name, p->name_len)) return SR_ENOMEM;
   sr_hex_encode(p->key, 32, hex);
-  if (g->cli->json) {
-    json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b}", "id", hex, "name",
-                                               p->name ? json_stringn(p->name, p->name_len) : json_null(), "seq",
-                                               (json_int_t)p->seq, "forked", p->forked, "self", p->is_self));
-  } else {
-    printf("person   %s  ", hex);
-    cli_text_cell(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1, 24);
-    printf(" seq %-6llu%s%s\n", (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
-  }
+  printf("person   %s  ", hex);
+  cli_text_cell(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1, 24);
+  printf(" seq %-6llu%s%s\n", (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
   return 0;
 }
 
 static int project_cb(void *ctx, const sr_project_t *p) {
   graph_ctx_t *g = ctx;
-  char hex[65], ahex[65];
+  char hex[65];
   g->nprojects++;
   if (graph_name_add(g, p->id, p->name, p->name_len)) return SR_ENOMEM;
   sr_hex_encode(p->id, 32, hex);
-  if (p->author) sr_hex_encode(p->author, 32, ahex);
-  if (g->cli->json) {
-    json_array_append_new(g->projects, json_pack("{s:s, s:o, s:o}", "id", hex, "name",
-                                                 p->name ? json_stringn(p->name, p->name_len) : json_null(), "author",
-                                                 p->author ? json_string(ahex) : json_null()));
-  } else {
-    printf("project  %s  ", hex);
-    cli_text_put(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1);
-    putchar('\n');
-  }
+  printf("project  %s  ", hex);
+  cli_text_put(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1);
+  putchar('\n');
   return 0;
 }
 
 static int edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   graph_ctx_t *g = ctx;
-  char s[65], d[65];
   if (kind < 1 || kind > SR_EDGE_KINDS) return 0;
   g->counts[kind]++;
-  sr_hex_encode(src, 32, s);
-  sr_hex_encode(dst, 32, d);
-  if (g->cli->json) {
-    json_array_append_new(json_object_get(g->edges, sr_edge_kind_name(kind)), json_pack("[s,s]", s, d));
-  } else {
-    printf("%-9s ", sr_edge_kind_name(kind));
-    graph_who(g, src);
-    fputs(" -> ", stdout);
-    graph_who(g, dst);
-    fputc('\n', stdout);
-  }
+  printf("%-9s ", sr_edge_kind_name(kind));
+  graph_who(g, src);
+  fputs(" -> ", stdout);
+  graph_who(g, dst);
+  fputc('\n', stdout);
   return 0;
 }
 
 static int forked_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id, const uint8_t *fork_id) {
-  graph_ctx_t *g = ctx;
   char a[65], h[65], f[65];
+  (void)ctx;
   sr_hex_encode(author, 32, a);
   sr_hex_encode(fork_id, 32, f);
   if (head_id) sr_hex_encode(head_id, 32, h);
-  if (g->cli->json)
-    json_array_append_new(g->forked, json_pack("{s:s, s:I, s:o, s:s}", "author", a, "seq", (json_int_t)seq, "head",
-                                               head_id ? json_string(h) : json_null(), "fork", f));
-  else
-    printf("FORKED   %s at seq %llu (entries %.16s and %.16s)\n", a, (unsigned long long)seq, head_id ? h : "?", f);
+  printf("FORKED   %s at seq %llu (entries %.16s and %.16s)\n", a, (unsigned long long)seq, head_id ? h : "?", f);
   return 0;
 }
 
@@ -227,33 +192,25 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   graph_ctx_t g = {0};
-  g.cli = cli;
-  if (cli->json) {
-    g.people = json_array();
-    g.projects = json_array();
-    g.forked = json_array();
-    g.edges = json_object();
-    for (int k = 1; k <= SR_EDGE_KINDS; k++) json_object_set_new(g.edges, sr_edge_kind_name(k), json_array());
+  json_t *doc = NULL;
+  int rc;
+  if (cli->json) rc = sr_json_graph(st, &doc);
+  else {
+    rc = sr_store_foreach_person(st, person_cb, &g);
+    if (!rc) rc = sr_store_foreach_project(st, project_cb, &g);
+    if (!rc && g.nnames) qsort(g.names, g.nnames, sizeof(*g.names), sr_key_cmp);
+    if (!rc) rc = sr_store_foreach_edge(st, edge_cb, &g);
+    for (size_t i = 0; i < g.nnames; i++) free(g.names[i].name);
+    free(g.names);
+    if (!rc) rc = sr_store_foreach_fork(st, forked_cb, &g);
   }
-  int rc = sr_store_foreach_person(st, person_cb, &g);
-  if (!rc) rc = sr_store_foreach_project(st, project_cb, &g);
-  if (!rc && g.nnames) qsort(g.names, g.nnames, sizeof(*g.names), sr_key_cmp);
-  if (!rc) rc = sr_store_foreach_edge(st, edge_cb, &g);
-  for (size_t i = 0; i < g.nnames; i++) free(g.names[i].name);
-  free(g.names);
-  if (!rc) rc = sr_store_foreach_fork(st, forked_cb, &g);
   if (rc) {
-    json_decref(g.people);
-    json_decref(g.projects);
-    json_decref(g.edges);
-    json_decref(g.forked);
     rc = cli_fail(SR_EXIT_ENV, "reading the graph failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
   }
   if (cli->json) {
-    cli_json_print(json_pack("{s:o, s:o, s:o, s:o}", "people", g.people, "projects", g.projects, "edges", g.edges,
-                             "forked_authors", g.forked));
+    cli_json_print(doc);
   } else {
     printf("%zu %s, %zu %s;", g.npeople, cli_plural(g.npeople, "person", "people"), g.nprojects,
            cli_plural(g.nprojects, "project", "projects"));

@@ -154,7 +154,7 @@ static void reshared_view(cli_feed_t *fd, const uint8_t *id, const char *prefix)
 
 static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, int inner) {
   sr_content_t c;
-  json_t *content = cli_json_from_msgpack(e->content, e->content_len);
+  json_t *content = sr_json_from_msgpack(e->content, e->content_len);
   char t[48], hex[65], body[96];
   char *action = NULL, *target = NULL, *where = NULL;
   const char *author = inner ? NULL : author_who(fd, e->author);

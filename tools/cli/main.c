@@ -93,14 +93,15 @@ static const sr_cmd_t commands[] = {
      "HOME/config) form a network that outsiders cannot even handshake with.\n"
      "--json: {\"network_key\"}.\n"},
     {"run", cmd_run, "run the node: listen, gossip, keep logs in sync",
-     "usage: seurone run [--listen HOST:PORT] [--relay] [--json-log]\n"
+     "usage: seurone run [--listen HOST:PORT] [--relay] [--web HOST:PORT|off] [--json-log]\n"
      "Runs the node in the foreground on one event loop: it listens, dials the peers it knows\n"
      "(the peer table, `bootstrap` lines of the config), and keeps the logs in its scope in sync.\n"
      "Settings come from HOME/config (every key: docs/config.md); the flags override it:\n"
      "  --listen HOST:PORT  where to listen (IPv6 as [::]:PORT; port 0 picks a free port)\n"
      "  --relay             relay mode: replicate the members that accepted this node's invites\n"
+     "  --web HOST:PORT|off the web app (`seurone ui`; default 127.0.0.1:8737, off for a relay)\n"
      "  --json-log          log lines on stderr as JSON objects instead of text\n"
-     "While it runs, HOME/run.json holds {pid, address, listen, control} (address with the\n"
+     "While it runs, HOME/run.json holds {pid, address, listen, control, web} (address with the\n"
      "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
      "commands: publish, peer add, status, peers, address and invite go through the node.\n"
      "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
@@ -157,6 +158,14 @@ static const sr_cmd_t commands[] = {
      "  users of this machine can read while the command runs (and in your shell history);\n"
      "  e.g. `seurone invite accept -`, paste the code, Enter, Ctrl-D.\n"
      "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
+    {"ui", cmd_ui, "open the web app of the running node",
+     "usage: seurone ui [--no-open] [--json]\n"
+     "Prints http://HOST:PORT/login?token=TOKEN, the link to the running node's web app\n"
+     "(docs/api.md): opening it signs the browser in (a cookie) and shows your feed. The\n"
+     "token is HOME/web.token: whoever has the link can use your node, so keep it to\n"
+     "yourself. With a desktop ($DISPLAY or $WAYLAND_DISPLAY) and xdg-open, the link is\n"
+     "opened in your browser too, unless --no-open. --json: {\"url\"}. Exit 3 when no node\n"
+     "runs in the home (start it with `seurone run`), or it serves no web app (`web = off`).\n"},
     {"metrics", cmd_metrics, "structural metrics of the graph held",
      "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
      "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"

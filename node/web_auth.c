@@ -1,0 +1,237 @@
+/* web_auth.c: who may use the web app (docs/api.md, "Auth").
+ *
+ * HOME/web.token is the secret: whoever can read the home can sign in, nobody
+ * else. `seurone ui` gives it once in a link (/login?token=), which answers
+ * with the session cookie (HttpOnly, SameSite=Strict) and sends the browser on
+ * at once, so the token leaves the address bar. Other clients send it as a
+ * Bearer token. Every POST also carries the CSRF value (from GET /api/session)
+ * in a header, which a page of another site cannot set, and its Origin, when
+ * sent, must be this server's; the Host header must name this server, so that
+ * a name rebound to 127.0.0.1 by a hostile DNS reaches nothing. Every secret is
+ * compared in constant time, and none is ever logged.
+ */
+#include "node/web_internal.h"
+#include "core/core.h"
+#include "node/home.h"
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TOKEN_FILE_MAX 256 /* more than a token and its newline: not a token file */
+
+static int make_token(const char *path, char *err, size_t errlen) {
+  char tmp[4300], hex[SR_WEB_TOKEN_HEX + 2];
+  uint8_t raw[32];
+  int fd, rc = 0;
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  randombytes_buf(raw, sizeof(raw));
+  sr_hex_encode(raw, sizeof(raw), hex);
+  sodium_memzero(raw, sizeof(raw));
+  hex[SR_WEB_TOKEN_HEX] = '\n';
+  /* A new file, never through a link planted at the name (node/home.h). */
+  if ((fd = sr_home_create_tmp(tmp, 0600)) < 0) {
+    snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    sodium_memzero(hex, sizeof(hex));
+    return SR_EIO;
+  }
+  if (write(fd, hex, SR_WEB_TOKEN_HEX + 1) != SR_WEB_TOKEN_HEX + 1 || fsync(fd) != 0) rc = SR_EIO;
+  if (close(fd) != 0) rc = SR_EIO;
+  sodium_memzero(hex, sizeof(hex));
+  /* link(): a token another process made meanwhile stays the one. */
+  if (!rc && link(tmp, path) != 0 && errno != EEXIST) rc = SR_EIO;
+  if (rc) snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+  unlink(tmp);
+  return rc;
+}
+
+int sr_web_token(const char *home, int create, char hex[SR_WEB_TOKEN_HEX + 1], char *err, size_t errlen) {
+  char path[4200], buf[TOKEN_FILE_MAX + 1];
+  struct stat st;
+  ssize_t n;
+  size_t a = 0, len;
+  int fd, rc = 0;
+  snprintf(path, sizeof(path), "%s/web.token", home);
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create) {
+    if ((rc = make_token(path, err, errlen))) return rc;
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot read %s: %s%s", path, strerror(errno),
+             errno == ELOOP    ? " (it is a symbolic link: remove it, and the node makes a new token)"
+             : errno == ENOENT ? " (`seurone run` makes it)"
+                               : "");
+    return errno == ENOENT ? SR_ENOTFOUND : SR_EIO;
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+    snprintf(err, errlen, "%s is not a regular file of yours: remove it, and the node makes a new token", path);
+    close(fd);
+    return SR_EPERM;
+  }
+  if (st.st_mode & 077) {
+    snprintf(err, errlen, "%s may be read by others, who could then use your node: run `chmod 600 %s`", path, path);
+    close(fd);
+    return SR_EPERM;
+  }
+  n = read(fd, buf, TOKEN_FILE_MAX + 1);
+  close(fd);
+  if (n < 0) {
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return SR_EIO;
+  }
+  len = (size_t)n;
+  while (a < len && isspace((unsigned char)buf[a])) a++;
+  while (len > a && isspace((unsigned char)buf[len - 1])) len--;
+  if ((size_t)n > TOKEN_FILE_MAX || len - a != SR_WEB_TOKEN_HEX || !sr_hex_is_hex(buf + a, SR_WEB_TOKEN_HEX, 0)) {
+    snprintf(err, errlen, "%s does not hold a token (64 hex digits): remove it, and the node makes a new one", path);
+    rc = SR_EINVAL;
+  } else {
+    for (size_t i = 0; i < SR_WEB_TOKEN_HEX; i++) hex[i] = (char)tolower((unsigned char)buf[a + i]);
+    hex[SR_WEB_TOKEN_HEX] = '\0';
+  }
+  sodium_memzero(buf, sizeof(buf));
+  return rc;
+}
+
+/* hex of HMAC-SHA256 keyed with the token's 32 bytes over what. */
+static int derive(const char *token, const char *what, char out[65]) {
+  uint8_t key[32], mac[crypto_auth_hmacsha256_BYTES];
+  if (sr_hex_decode(token, key, sizeof(key))) return SR_EINVAL;
+  crypto_auth_hmacsha256(mac, (const uint8_t *)what, strlen(what), key);
+  sr_hex_encode(mac, sizeof(mac), out);
+  sodium_memzero(key, sizeof(key));
+  sodium_memzero(mac, sizeof(mac));
+  return 0;
+}
+
+int sr_web_auth_init(sr_web_t *w) {
+  int rc = derive(w->token, "session", w->session);
+  return rc ? rc : derive(w->token, "csrf", w->csrf);
+}
+
+/* 1 when given equals want (64 characters), in time independent of where
+ * they differ. The length is no secret. */
+static int same_secret(const char *given, const char *want) {
+  return given && strlen(given) == SR_WEB_TOKEN_HEX && sodium_memcmp(given, want, SR_WEB_TOKEN_HEX) == 0;
+}
+
+/* A Host value that is an IP literal with this server's port: no DNS name,
+ * so nothing a rebinding attack can use. */
+static int ip_host(const char *h, uint16_t port) {
+  char host[64], want[8];
+  const char *colon;
+  struct in6_addr a6;
+  struct in_addr a4;
+  size_t n;
+  if (h[0] == '[') {
+    const char *end = strchr(h, ']');
+    if (!end || end[1] != ':' || (n = (size_t)(end - h - 1)) >= sizeof(host)) return 0;
+    memcpy(host, h + 1, n);
+    host[n] = '\0';
+    colon = end + 1;
+    if (inet_pton(AF_INET6, host, &a6) != 1) return 0;
+  } else {
+    if (!(colon = strrchr(h, ':')) || (n = (size_t)(colon - h)) >= sizeof(host)) return 0;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    if (inet_pton(AF_INET, host, &a4) != 1) return 0;
+  }
+  snprintf(want, sizeof(want), "%u", port);
+  return strcmp(colon + 1, want) == 0;
+}
+
+int sr_web_host_ok(const sr_web_req_t *r) {
+  const char *h = sr_web_header(r, MHD_HTTP_HEADER_HOST);
+  if (!h) return 0;
+  for (int i = 0; i < SR_WEB_HOSTS && r->w->hosts[i][0]; i++)
+    if (!strcasecmp(h, r->w->hosts[i])) return 1;
+  return r->w->any_ip_host && ip_host(h, r->w->port);
+}
+
+int sr_web_authed(const sr_web_req_t *r) {
+  const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "sr_session");
+  const char *auth = sr_web_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (same_secret(cookie, r->w->session)) return 1;
+  return auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, r->w->token);
+}
+
+int sr_web_post_ok(const sr_web_req_t *r, const char **why) {
+  const char *csrf = sr_web_header(r, "X-Seurone-CSRF");
+  const char *origin = sr_web_header(r, "Origin"), *host = sr_web_header(r, MHD_HTTP_HEADER_HOST);
+  if (!same_secret(csrf, r->w->csrf)) {
+    *why = "a change needs the X-Seurone-CSRF header that GET /api/session gives (reload the page)";
+    return -1;
+  }
+  /* Sent by browsers with every POST: it must be this very server. */
+  if (origin && (strncasecmp(origin, "http://", 7) || !host || strcasecmp(origin + 7, host))) {
+    *why = "the request comes from another site (its Origin is not this server)";
+    return -1;
+  }
+  return 0;
+}
+
+static enum MHD_Result page(struct MHD_Connection *c, unsigned status, const char *html) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(html), (void *)html, MHD_RESPMEM_PERSISTENT);
+  if (!resp) return MHD_NO;
+  MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+  return sr_web_queue(c, status, resp, 1);
+}
+
+enum MHD_Result sr_web_login(sr_web_req_t *r) {
+  const char *token = sr_web_arg(r, "token");
+  char cookie[200];
+  struct MHD_Response *resp;
+  if (!same_secret(token, r->w->token))
+    return page(r->conn, MHD_HTTP_UNAUTHORIZED,
+                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Seurone: not signed in</title>"
+                "<h1>This link does not open your node</h1><p>Run <code>seurone ui</code> on the machine where your "
+                "node runs, and open the link it prints.</p></html>\n");
+  resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+  if (!resp) return MHD_NO;
+  snprintf(cookie, sizeof(cookie), "sr_session=%s; HttpOnly; SameSite=Strict; Path=/", r->w->session);
+  MHD_add_response_header(resp, "Set-Cookie", cookie);
+  MHD_add_response_header(resp, "Location", "/");
+  sodium_memzero(cookie, sizeof(cookie));
+  return sr_web_queue(r->conn, MHD_HTTP_SEE_OTHER, resp, 1);
+}
+
+int sr_web_login_url(const char *home, char *url, size_t cap, char *err, size_t errlen) {
+  char path[4200], token[SR_WEB_TOKEN_HEX + 1];
+  json_error_t je;
+  json_t *o;
+  const char *web;
+  int rc = sr_control_run_info(home, NULL, NULL, 0);
+  if (rc) {
+    snprintf(
+        err, errlen,
+        "no node is running in %s: start it with `seurone --home %s run` (in its own terminal, or as a service), then `seurone ui` again",
+        home, home);
+    return rc == SR_ECONTROL ? SR_ECONTROL : SR_ENONODE;
+  }
+  snprintf(path, sizeof(path), "%s/run.json", home);
+  if (!(o = json_load_file(path, 0, &je))) {
+    snprintf(err, errlen, "cannot read %s", path);
+    return SR_ENONODE;
+  }
+  web = json_string_value(json_object_get(o, "web"));
+  if (!web || strncmp(web, "http://", 7)) {
+    snprintf(err, errlen,
+             "the node running in %s serves no web app (`web = off` in %s/config, a relay, or its port was taken: "
+             "its log says which); set `web = 127.0.0.1:8737` there and restart it",
+             home, home);
+    json_decref(o);
+    return SR_ENOTFOUND;
+  }
+  if ((rc = sr_web_token(home, 0, token, err, errlen)) == 0) {
+    if ((size_t)snprintf(url, cap, "%s/login?token=%s", web, token) >= cap) rc = SR_ETOOBIG;
+    sodium_memzero(token, sizeof(token));
+  }
+  json_decref(o);
+  return rc;
+}

@@ -1,0 +1,79 @@
+/* cmd_ui.c: `seurone ui` — the link that opens the running node's web app
+ * (node/web.h) and signs this browser in, printed, and opened where there is
+ * a desktop. */
+#include "tools/cli/cli.h"
+#include "node/web.h"
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* 1 when prog is an executable file in one of $PATH's folders. */
+static int in_path(const char *prog) {
+  const char *path = getenv("PATH");
+  char buf[4200];
+  while (path && *path) {
+    const char *end = strchr(path, ':');
+    size_t n = end ? (size_t)(end - path) : strlen(path);
+    if (n && n < sizeof(buf) - strlen(prog) - 2) {
+      snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+      if (access(buf, X_OK) == 0) return 1;
+    }
+    path = end ? end + 1 : NULL;
+  }
+  return 0;
+}
+
+/* Starts xdg-open url in the background, its output away from ours. The
+ * browser gets the link from its command line, which other users of this
+ * machine can read while the opener runs: the token is no secret from
+ * root, and an attacker who shares the machine can read ps; --no-open and
+ * pasting the link avoids even that. */
+static int open_url(const char *url) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+      dup2(fd, 0);
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    setsid();
+    /* A grandchild, so that nobody waits for the browser to exit. */
+    if (fork() == 0) {
+      execlp("xdg-open", "xdg-open", url, (char *)NULL);
+      _exit(127);
+    }
+    _exit(0);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return 0;
+}
+
+int cmd_ui(sr_cli_t *cli, int argc, char **argv) {
+  char url[SR_WEB_URL_MAX], err[4600];
+  int no_open = 0, rc;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--no-open")) no_open = 1;
+    else
+      return cli_fail(SR_EXIT_USAGE, "ui: unexpected '%s' (see seurone ui --help)", argv[i]);
+  }
+  if ((rc = sr_web_login_url(cli->home, url, sizeof(url), err, sizeof(err)))) return cli_fail(SR_EXIT_ENV, "%s", err);
+  const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+  int desktop = (display && *display) || (wayland && *wayland);
+  if (cli->json) cli_json_print(json_pack("{s:s}", "url", url));
+  else
+    printf("%s\n", url);
+  fflush(stdout);
+  if (!no_open && desktop && in_path("xdg-open")) {
+    if (open_url(url) == 0 && !cli->json)
+      fprintf(stderr, "opening it in your browser; it signs this browser in (keep the link to yourself)\n");
+  } else if (!cli->json) {
+    fprintf(stderr, "open this link in a browser on this machine; it signs that browser in (keep it to yourself)\n");
+  }
+  sodium_memzero(url, sizeof(url));
+  return SR_EXIT_OK;
+}
