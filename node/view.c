@@ -1,78 +1,110 @@
-/* view.c: the small views of node/view.h (the profile) and what the others
- * share (view_internal.h): typed ids resolved, items built. */
-#include "node/view.h"
+/* view.c: what the views of node/view.h share (view_internal.h) — errors,
+ * typed ids, key sets, this node's relations, the latest about — and the
+ * smallest view, the profile. The feed and the logs are view_feed.c's, people
+ * and projects view_people.c's, flow and neighbourhood view_flow.c's. */
+#include "node/view_internal.h"
+#include "core/key.h"
+#include "core/vec.h"
 #include "node/entry_json.h"
-#include "store/socialview.h"
+#include "store/lookup.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int sr_view_profile(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], json_t **out, char *err, size_t errlen) {
+int sr_view_fail(sr_store_t *st, int rc, const char *what, char *err, size_t errlen) {
+  snprintf(err, errlen, "%s failed: %s", what, rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+  return rc;
+}
+
+int sr_view_resolve(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[SR_ID_BYTES], char *err,
+                    size_t errlen) {
+  if (!arg) {
+    snprintf(err, errlen, "%s is missing", what);
+    return SR_EINVAL;
+  }
+  return sr_store_resolve(st, kind, what, arg, 0, out, err, errlen);
+}
+
+/* ---- key sets ---- */
+
+int sr_keyset_add(sr_keyset_t *s, const uint8_t key[SR_KEY_BYTES]) {
+  int rc = sr_grow((void **)&s->k, &s->cap, s->n + 1, SR_KEY_BYTES, 64);
+  if (rc) return rc;
+  memcpy(s->k[s->n++], key, SR_KEY_BYTES);
+  return 0;
+}
+
+void sr_keyset_sort(sr_keyset_t *s) {
+  size_t u = 0;
+  if (s->n) qsort(s->k, s->n, SR_KEY_BYTES, sr_key_cmp);
+  for (size_t i = 0; i < s->n; i++)
+    if (u == 0 || memcmp(s->k[u - 1], s->k[i], SR_KEY_BYTES)) memmove(s->k[u++], s->k[i], SR_KEY_BYTES);
+  s->n = u;
+}
+
+int sr_keyset_has(const sr_keyset_t *s, const uint8_t key[SR_KEY_BYTES]) {
+  return sr_key_find(s->k, s->n, SR_KEY_BYTES, key) >= 0;
+}
+
+void sr_keyset_free(sr_keyset_t *s) {
+  free(s->k);
+  memset(s, 0, sizeof(*s));
+}
+
+static int keyset_row(void *ctx, int kind, const uint8_t other[SR_KEY_BYTES]) {
+  (void)kind;
+  return sr_keyset_add(ctx, other);
+}
+
+int sr_keyset_edges(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int dir, int kind, sr_keyset_t *s) {
+  int rc = sr_store_edges_of(st, key, dir, kind, keyset_row, s);
+  if (!rc) sr_keyset_sort(s); /* one kind comes sorted; a merge of kinds does not */
+  return rc;
+}
+
+int sr_rel_load(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], sr_rel_t *r) {
+  int rc;
+  memset(r, 0, sizeof(*r));
+  r->self = self;
+  if ((rc = sr_keyset_edges(st, self, SR_EDGES_OUT, SR_EDGE_FOLLOW, &r->follows)) ||
+      (rc = sr_keyset_edges(st, self, SR_EDGES_OUT, SR_EDGE_BLOCK, &r->blocks)) ||
+      (rc = sr_keyset_edges(st, self, SR_EDGES_IN, SR_EDGE_FOLLOW, &r->followers)))
+    sr_rel_free(r);
+  return rc;
+}
+
+void sr_rel_free(sr_rel_t *r) {
+  sr_keyset_free(&r->follows);
+  sr_keyset_free(&r->blocks);
+  sr_keyset_free(&r->followers);
+}
+
+/* ---- the latest about, the profile ---- */
+
+int sr_view_about(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], json_t **name, json_t **bio) {
   uint8_t buf[SR_ENTRY_MAX];
   size_t len;
   sr_entry_t e;
-  json_t *name = json_null(), *bio = json_null();
-  int rc = sr_store_latest_of_type(st, self, "about", buf, sizeof(buf), &len, NULL);
-  if (rc == 0 && sr_entry_decode(buf, len, &e) == 0) {
+  *name = json_null();
+  *bio = json_null();
+  int rc = sr_store_latest_of_type(st, key, "about", buf, sizeof(buf), &len, NULL);
+  if (rc == SR_ENOTFOUND) return 0;
+  if (rc) return rc;
+  if (sr_entry_decode(buf, len, &e) == 0) {
     json_t *c = sr_json_from_msgpack(e.content, e.content_len);
     json_t *n = json_object_get(c, "name"), *b = json_object_get(c, "bio");
-    if (json_is_string(n)) name = json_incref(n);
-    if (json_is_string(b)) bio = json_incref(b);
+    if (json_is_string(n)) *name = json_incref(n);
+    if (json_is_string(b)) *bio = json_incref(b);
     json_decref(c);
-  } else if (rc && rc != SR_ENOTFOUND) {
-    snprintf(err, errlen, "reading the profile failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
-    return rc;
-  }
-  *out = json_pack("{s:o, s:o, s:o}", "id", sr_json_hex(self, SR_KEY_BYTES), "name", name, "bio", bio);
-  if (!*out) {
-    snprintf(err, errlen, "out of memory");
-    return SR_ENOMEM;
   }
   return 0;
 }
 
-/* Not built yet: these answer so that the web server links and can be tried;
- * each is replaced by its view as it lands (view_feed.c, view_people.c, view_flow.c). */
-static int not_yet(json_t **out, char *err, size_t errlen) {
+int sr_view_profile(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], json_t **out, char *err, size_t errlen) {
+  json_t *name, *bio;
+  int rc = sr_view_about(st, self, &name, &bio);
   *out = NULL;
-  snprintf(err, errlen, "this view is not built yet");
-  return SR_EINVAL;
-}
-int sr_view_feed(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *before, size_t limit, json_t **out,
-                 char *err, size_t errlen) {
-  (void)st, (void)self, (void)before, (void)limit;
-  return not_yet(out, err, errlen);
-}
-int sr_view_log(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *author, const char *before, size_t limit,
-                json_t **out, char *err, size_t errlen) {
-  (void)st, (void)self, (void)author, (void)before, (void)limit;
-  return not_yet(out, err, errlen);
-}
-int sr_view_people(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
-                   size_t errlen) {
-  (void)st, (void)self, (void)q;
-  return not_yet(out, err, errlen);
-}
-int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out, char *err,
-                   size_t errlen) {
-  (void)st, (void)self, (void)id;
-  return not_yet(out, err, errlen);
-}
-int sr_view_projects(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
-                     size_t errlen) {
-  (void)st, (void)self, (void)q;
-  return not_yet(out, err, errlen);
-}
-int sr_view_project(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out, char *err,
-                    size_t errlen) {
-  (void)st, (void)self, (void)id;
-  return not_yet(out, err, errlen);
-}
-int sr_view_flow_entry(sr_store_t *st, const char *id, json_t **out, char *err, size_t errlen) {
-  (void)st, (void)id;
-  return not_yet(out, err, errlen);
-}
-int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, int depth, json_t **out,
-                          char *err, size_t errlen) {
-  (void)st, (void)self, (void)id, (void)depth;
-  return not_yet(out, err, errlen);
+  if (rc) return sr_view_fail(st, rc, "reading the profile", err, errlen);
+  *out = json_pack("{s:o, s:o, s:o}", "id", sr_json_hex(self, SR_KEY_BYTES), "name", name, "bio", bio);
+  return *out ? 0 : sr_view_fail(st, SR_ENOMEM, "building the profile", err, errlen);
 }

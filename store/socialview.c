@@ -52,3 +52,194 @@ done:
   sr_store_txn_abort(st, txn);
   return rc;
 }
+
+/* ---- edges of one key ---- */
+
+int sr_store_edges_of(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int dir, int kind, sr_edge_of_cb cb, void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  uint8_t seek[1 + SR_KEY_BYTES] = {0};
+  int rc, mrc;
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[dir == SR_EDGES_IN ? DB_EDGES_IN : DB_EDGES_OUT], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
+  }
+  /* Values sort by kind first: one kind is a contiguous run of duplicates. */
+  seek[0] = (uint8_t)kind;
+  v.mv_size = sizeof(seek);
+  v.mv_data = seek;
+  mrc = mdb_cursor_get(cur, &k, &v, kind ? MDB_GET_BOTH_RANGE : MDB_SET);
+  for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+    const uint8_t *d = v.mv_data;
+    if (v.mv_size != 1 + SR_KEY_BYTES) continue;
+    if (kind && d[0] != kind) break;
+    if ((rc = cb(ctx, d[0], d + 1))) goto done;
+  }
+  if (mrc != 0 && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the edges", mrc);
+done:
+  if (cur) mdb_cursor_close(cur);
+  sr_store_txn_abort(st, txn);
+  return rc;
+}
+
+static int count_one(void *ctx, int kind, const uint8_t other[SR_KEY_BYTES]) {
+  (void)kind, (void)other;
+  ++*(size_t *)ctx;
+  return 0;
+}
+
+int sr_store_count_edges_of(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int dir, int kind, size_t *n) {
+  *n = 0;
+  return sr_store_edges_of(st, key, dir, kind, count_one, n);
+}
+
+/* A one-byte state under a||b in db; 0 when none. */
+static int state_of(sr_store_t *st, int db, const uint8_t *a, const uint8_t *b, int *state) {
+  MDB_txn *txn;
+  uint8_t pair[2 * SR_KEY_BYTES];
+  MDB_val k = {sizeof(pair), pair}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  *state = 0;
+  if (rc) return rc;
+  memcpy(pair, a, SR_KEY_BYTES);
+  memcpy(pair + SR_KEY_BYTES, b, SR_KEY_BYTES);
+  mrc = mdb_get(txn, st->dbi[db], &k, &v);
+  if (mrc == 0 && v.mv_size == 1) *state = ((const uint8_t *)v.mv_data)[0];
+  else if (mrc && mrc != MDB_NOTFOUND)
+    rc = sr_store_fail(st, "read a state", mrc);
+  sr_store_txn_abort(st, txn);
+  return rc;
+}
+
+int sr_store_get_contact(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], const uint8_t who[SR_KEY_BYTES],
+                         int *state) {
+  return state_of(st, DB_CONTACTS, author, who, state);
+}
+
+int sr_store_get_role(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], const uint8_t project[SR_ID_BYTES],
+                      int *role) {
+  return state_of(st, DB_MEMBERS, author, project, role);
+}
+
+int sr_store_count_reshares(sr_store_t *st, const uint8_t id[SR_ID_BYTES], size_t *n) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  size_t count = 0;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
+  *n = 0;
+  if (rc) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_RESHARES], &cur)) == 0 &&
+      (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET)) == 0 && (mrc = mdb_cursor_count(cur, &count)) == 0)
+    *n = count;
+  if (mrc && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "count the reshares", mrc);
+  if (cur) mdb_cursor_close(cur);
+  sr_store_txn_abort(st, txn);
+  return rc;
+}
+
+/* ---- the newest entries ---- */
+
+int sr_entry_key_cmp(const sr_entry_key_t *a, const sr_entry_key_t *b) {
+  if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+  return memcmp(a->id, b->id, SR_ID_BYTES);
+}
+
+/* A min-heap of the newest entries seen: the oldest kept is at the top, and
+ * falls out when a newer one comes while the heap is full. */
+typedef struct {
+  sr_entry_key_t *h;
+  size_t n, max;
+  const sr_entry_key_t *before;
+  sr_keep_fn keep;
+  void *ctx;
+} newest_t;
+
+static void heap_down(sr_entry_key_t *h, size_t n, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && sr_entry_key_cmp(&h[l], &h[m]) < 0) m = l;
+    if (r < n && sr_entry_key_cmp(&h[r], &h[m]) < 0) m = r;
+    if (m == i) return;
+    sr_entry_key_t t = h[i];
+    h[i] = h[m];
+    h[m] = t;
+    i = m;
+  }
+}
+
+static void heap_up(sr_entry_key_t *h, size_t i) {
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (sr_entry_key_cmp(&h[i], &h[p]) >= 0) return;
+    sr_entry_key_t t = h[i];
+    h[i] = h[p];
+    h[p] = t;
+    i = p;
+  }
+}
+
+/* One log row: (author, seq) -> id; the entry it names is offered to the heap. */
+static int newest_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, newest_t *w) {
+  MDB_val ev;
+  sr_entry_t e;
+  sr_entry_key_t key;
+  int rc;
+  (void)k;
+  if (v->mv_size != SR_ID_BYTES) return sr_store_fail(st, "read the log", MDB_CORRUPTED);
+  if ((rc = mdb_get(txn, st->dbi[DB_ENTRIES], (MDB_val *)v, &ev)))
+    return sr_store_fail(st, "log names a missing entry", rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
+  if (sr_entry_decode(ev.mv_data, ev.mv_size, &e)) return 0; /* verify reports it; a view skips it */
+  key.ts = e.ts;
+  memcpy(key.id, e.id, SR_ID_BYTES);
+  if (w->before && sr_entry_key_cmp(&key, w->before) >= 0) return 0;
+  if (w->n == w->max && sr_entry_key_cmp(&key, &w->h[0]) <= 0) return 0; /* older than all kept */
+  if (w->keep && (rc = w->keep(w->ctx, &e)) <= 0) return rc;
+  if (w->n < w->max) {
+    w->h[w->n] = key;
+    heap_up(w->h, w->n++);
+  } else {
+    w->h[0] = key;
+    heap_down(w->h, w->n, 0);
+  }
+  return 0;
+}
+
+static int cmp_newest_first(const void *a, const void *b) { return -sr_entry_key_cmp(a, b); }
+
+int sr_store_newest(sr_store_t *st, const uint8_t (*authors)[SR_KEY_BYTES], size_t nauthors,
+                    const sr_entry_key_t *before, sr_keep_fn keep, void *ctx, sr_entry_key_t *out, size_t max,
+                    size_t *n) {
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  newest_t w = {out, 0, max, before, keep, ctx};
+  int rc, mrc = MDB_NOTFOUND;
+  *n = 0;
+  if (max == 0) return 0;
+  if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
+  }
+  for (size_t a = 0; a < (authors ? nauthors : 1) && !rc; a++) {
+    uint8_t start[LOG_KEY_BYTES] = {0};
+    MDB_val k = {sizeof(start), start}, v;
+    if (authors) memcpy(start, authors[a], SR_KEY_BYTES);
+    for (mrc = mdb_cursor_get(cur, &k, &v, authors ? MDB_SET_RANGE : MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      if (k.mv_size != LOG_KEY_BYTES) continue;
+      if (authors && memcmp(k.mv_data, authors[a], SR_KEY_BYTES) != 0) break;
+      rc = newest_row(st, txn, &k, &v, &w);
+    }
+    if (!rc && mrc != 0 && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the log", mrc);
+  }
+done:
+  if (cur) mdb_cursor_close(cur);
+  sr_store_txn_abort(st, txn);
+  if (rc) return rc;
+  qsort(out, w.n, sizeof(*out), cmp_newest_first);
+  *n = w.n;
+  return 0;
+}

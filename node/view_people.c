@@ -1,0 +1,332 @@
+/* view_people.c: people and projects (node/view.h): PERSON and PROJECT, the
+ * lists filtered by name, one person's or project's page.
+ *
+ * Lists put what a person most likely looks for first: themself, the people
+ * they follow, those who follow them, then everyone else by name (ASCII case
+ * ignored; people with no name known last, by key). */
+#include "node/view_internal.h"
+#include "core/key.h"
+#include "core/vec.h"
+#include "node/entry_json.h"
+#include "store/read.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SR_VIEW_SHARES_SHOWN 20 /* latest shares on a person's or project's page */
+
+/* Whether name contains q, ASCII letters compared without case (other bytes
+ * as they are: no Unicode case folding). */
+static int name_has(const char *name, size_t len, const char *q) {
+  size_t ql = strlen(q);
+  if (ql == 0) return 1;
+  for (size_t i = 0; i + ql <= len; i++) {
+    size_t j = 0;
+    while (j < ql && tolower((unsigned char)name[i + j]) == tolower((unsigned char)q[j])) j++;
+    if (j == ql) return 1;
+  }
+  return 0;
+}
+
+static int name_cmp(const char *a, size_t al, const char *b, size_t bl) {
+  for (size_t i = 0; i < al && i < bl; i++) {
+    int x = tolower((unsigned char)a[i]), y = tolower((unsigned char)b[i]);
+    if (x != y) return x - y;
+  }
+  return al < bl ? -1 : al > bl;
+}
+
+/* ---- PERSON ---- */
+
+static json_t *person_json(sr_store_t *st, const sr_rel_t *r, const uint8_t key[SR_KEY_BYTES], int *rc) {
+  json_t *name, *bio;
+  if ((*rc = sr_view_about(st, key, &name, &bio))) return NULL;
+  json_t *o =
+      json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b}", "id", sr_json_hex(key, SR_KEY_BYTES), "name", name, "bio", bio,
+                "following", sr_keyset_has(&r->follows, key), "follows_me", sr_keyset_has(&r->followers, key),
+                "blocked", sr_keyset_has(&r->blocks, key), "self", memcmp(key, r->self, SR_KEY_BYTES) == 0);
+  if (!o) *rc = SR_ENOMEM;
+  return o;
+}
+
+typedef struct {
+  uint8_t key[SR_KEY_BYTES];
+  int rank; /* 0 self, 1 followed, 2 follows self, 3 the others */
+  char *name;
+  size_t name_len;
+} cand_t;
+
+typedef struct {
+  const sr_rel_t *r;
+  const char *q;
+  cand_t *c;
+  size_t n, cap;
+} people_t;
+
+static int people_row(void *ctx, const sr_person_t *p) {
+  people_t *w = ctx;
+  if (!p->name && w->q && *w->q) return 0;
+  if (p->name && w->q && !name_has(p->name, p->name_len, w->q)) return 0;
+  int rc = sr_grow((void **)&w->c, &w->cap, w->n + 1, sizeof(*w->c), 64);
+  if (rc) return rc;
+  cand_t *c = &w->c[w->n];
+  memcpy(c->key, p->key, SR_KEY_BYTES);
+  c->rank = memcmp(p->key, w->r->self, SR_KEY_BYTES) == 0 ? 0
+            : sr_keyset_has(&w->r->follows, p->key)       ? 1
+            : sr_keyset_has(&w->r->followers, p->key)     ? 2
+                                                          : 3;
+  c->name = NULL;
+  c->name_len = p->name ? p->name_len : 0;
+  if (p->name && !(c->name = malloc(p->name_len + 1))) return SR_ENOMEM;
+  if (p->name) memcpy(c->name, p->name, p->name_len);
+  w->n++;
+  return 0;
+}
+
+static int cmp_cand(const void *x, const void *y) {
+  const cand_t *a = x, *b = y;
+  if (a->rank != b->rank) return a->rank - b->rank;
+  if (!a->name != !b->name) return a->name ? -1 : 1;
+  int c = a->name ? name_cmp(a->name, a->name_len, b->name, b->name_len) : 0;
+  return c ? c : memcmp(a->key, b->key, SR_KEY_BYTES);
+}
+
+int sr_view_people(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
+                   size_t errlen) {
+  sr_rel_t r;
+  people_t w = {&r, q, NULL, 0, 0};
+  json_t *list = NULL;
+  int rc = sr_rel_load(st, self, &r);
+  *out = NULL;
+  if (rc) return sr_view_fail(st, rc, "reading whom this node follows", err, errlen);
+  rc = sr_store_foreach_person(st, people_row, &w);
+  if (!rc && w.n) qsort(w.c, w.n, sizeof(*w.c), cmp_cand);
+  if (!rc && !(list = json_array())) rc = SR_ENOMEM;
+  for (size_t i = 0; i < w.n && i < SR_VIEW_PEOPLE_MAX && !rc; i++) {
+    json_t *p = person_json(st, &r, w.c[i].key, &rc);
+    if (p && json_array_append_new(list, p)) rc = SR_ENOMEM;
+  }
+  for (size_t i = 0; i < w.n; i++) free(w.c[i].name);
+  free(w.c);
+  sr_rel_free(&r);
+  if (rc) {
+    json_decref(list);
+    return sr_view_fail(st, rc, "reading the people", err, errlen);
+  }
+  if (!(*out = json_pack("{s:o}", "people", list)))
+    return sr_view_fail(st, SR_ENOMEM, "reading the people", err, errlen);
+  return 0;
+}
+
+/* The shares of authors kept by keep: an "items" list without paging. */
+static int latest_shares(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t (*authors)[SR_KEY_BYTES],
+                         size_t n, sr_keep_fn keep, void *kctx, json_t **items, char *err, size_t errlen) {
+  json_t *page;
+  int rc = n ? sr_view_page(st, self, authors, n, NULL, SR_VIEW_SHARES_SHOWN, keep, kctx, NULL, &page, err, errlen) : 0;
+  if (rc) return rc;
+  *items = n ? json_incref(json_object_get(page, "items")) : json_array();
+  if (n) json_decref(page);
+  return *items ? 0 : sr_view_fail(st, SR_ENOMEM, "reading the shares", err, errlen);
+}
+
+/* [{"id","name"}] of the keys in s; with role, {"id","name","role"}. */
+static json_t *named_list(sr_store_t *st, const sr_keyset_t *s, int project_names, const char *role) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < s->n; i++) {
+    char name[SR_ENTRY_MAX + 1];
+    size_t len;
+    int found = project_names ? sr_store_get_project_name(st, s->k[i], name, sizeof(name), &len) == 0
+                              : sr_store_get_name(st, s->k[i], name, sizeof(name), &len) == 0;
+    json_t *o = json_pack("{s:o, s:o}", "id", sr_json_hex(s->k[i], SR_KEY_BYTES), "name",
+                          found ? json_stringn(name, len) : json_null());
+    if (o && role) json_object_set_new(o, "role", json_string(role));
+    if (!o || json_array_append_new(a, o)) {
+      json_decref(a);
+      return NULL;
+    }
+  }
+  return a;
+}
+
+int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out, char *err,
+                   size_t errlen) {
+  uint8_t key[SR_KEY_BYTES];
+  sr_known_t kn;
+  sr_rel_t r;
+  sr_keyset_t member = {0}, supporter = {0};
+  size_t nfollowing = 0, nfollowers = 0;
+  json_t *o = NULL, *shares = NULL, *pm = NULL, *ps = NULL;
+  int rc;
+  *out = NULL;
+  if ((rc = sr_view_resolve(st, SR_FIND_PERSON, "id", id, key, err, errlen))) return rc;
+  if ((rc = sr_store_what_is(st, key, &kn))) return sr_view_fail(st, rc, "looking up the person", err, errlen);
+  if (!kn.person && !kn.authored && !kn.self && memcmp(key, self, SR_KEY_BYTES) != 0) {
+    char hex[65];
+    sr_hex_encode(key, SR_KEY_BYTES, hex);
+    snprintf(err, errlen, "this node knows no person with key %s", hex);
+    return SR_ENOTFOUND;
+  }
+  if ((rc = sr_rel_load(st, self, &r))) return sr_view_fail(st, rc, "reading whom this node follows", err, errlen);
+  o = person_json(st, &r, key, &rc);
+  sr_rel_free(&r);
+  if (!rc) rc = sr_keyset_edges(st, key, SR_EDGES_OUT, SR_EDGE_MEMBER, &member);
+  if (!rc) rc = sr_keyset_edges(st, key, SR_EDGES_OUT, SR_EDGE_SUPPORTER, &supporter);
+  if (!rc) rc = sr_store_count_edges_of(st, key, SR_EDGES_OUT, SR_EDGE_FOLLOW, &nfollowing);
+  if (!rc) rc = sr_store_count_edges_of(st, key, SR_EDGES_IN, SR_EDGE_FOLLOW, &nfollowers);
+  if (!rc && (!(pm = named_list(st, &member, 1, "member")) || !(ps = named_list(st, &supporter, 1, "supporter"))))
+    rc = SR_ENOMEM;
+  if (!rc && json_array_extend(pm, ps)) rc = SR_ENOMEM;
+  sr_keyset_free(&member);
+  sr_keyset_free(&supporter);
+  json_decref(ps);
+  if (rc) {
+    json_decref(o);
+    json_decref(pm);
+    return sr_view_fail(st, rc, "reading the person", err, errlen);
+  }
+  json_object_set_new(o, "projects", pm);
+  json_object_set_new(o, "following_count", json_integer((json_int_t)nfollowing));
+  json_object_set_new(o, "followers_count", json_integer((json_int_t)nfollowers));
+  if ((rc = latest_shares(st, self, (const uint8_t(*)[SR_KEY_BYTES])key, 1, sr_view_keep_share, NULL, &shares, err,
+                          errlen))) {
+    json_decref(o);
+    return rc;
+  }
+  json_object_set_new(o, "shares", shares);
+  *out = o;
+  return 0;
+}
+
+/* ---- PROJECT ---- */
+
+static json_t *project_json(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t pid[SR_ID_BYTES], int *rc) {
+  uint8_t buf[SR_ENTRY_MAX];
+  size_t len, nmembers = 0, nsupporters = 0;
+  sr_entry_t e;
+  sr_content_t c;
+  json_t *content = NULL, *tags = NULL;
+  int held = 0, role = 0;
+  *rc = sr_store_get_entry(st, pid, buf, sizeof(buf), &len, NULL);
+  if (*rc == 0 && sr_entry_decode(buf, len, &e) == 0 && sr_content_parse(&e, &c, NULL, 0) == 0 &&
+      c.type == SR_CT_PROJECT) {
+    held = 1;
+    content = sr_json_from_msgpack(e.content, e.content_len);
+  }
+  if (*rc == SR_ENOTFOUND) *rc = 0;
+  if (!*rc) *rc = sr_store_count_edges_of(st, pid, SR_EDGES_IN, SR_EDGE_MEMBER, &nmembers);
+  if (!*rc) *rc = sr_store_count_edges_of(st, pid, SR_EDGES_IN, SR_EDGE_SUPPORTER, &nsupporters);
+  if (!*rc) *rc = sr_store_get_role(st, self, pid, &role);
+  if (*rc) {
+    json_decref(content);
+    return NULL;
+  }
+  tags = json_object_get(content, "tags");
+  tags = json_is_array(tags) ? json_incref(tags) : json_array();
+  json_t *desc = json_object_get(content, "description"), *url = json_object_get(content, "url");
+  json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o}", "id", sr_json_hex(pid, SR_ID_BYTES),
+                        "name", held ? json_stringn(c.name, c.name_len) : json_null(), "description",
+                        json_is_string(desc) ? json_incref(desc) : json_null(), "tags", tags, "url",
+                        json_is_string(url) ? json_incref(url) : json_null(), "author",
+                        held ? sr_json_hex(e.author, SR_KEY_BYTES) : json_null(), "author_name",
+                        held ? sr_json_author_name(st, e.author) : json_null(), "members", (json_int_t)nmembers,
+                        "supporters", (json_int_t)nsupporters, "my_role",
+                        role == SR_MEMBER || role == SR_SUPPORTER ? json_string(sr_role_name(role)) : json_null());
+  json_decref(content);
+  if (!o) *rc = SR_ENOMEM;
+  return o;
+}
+
+typedef struct {
+  const char *q;
+  cand_t *c; /* rank unused */
+  size_t n, cap;
+} projects_t;
+
+static int projects_row(void *ctx, const sr_project_t *p) {
+  projects_t *w = ctx;
+  if (w->q && *w->q && (!p->name || !name_has(p->name, p->name_len, w->q))) return 0;
+  int rc = sr_grow((void **)&w->c, &w->cap, w->n + 1, sizeof(*w->c), 64);
+  if (rc) return rc;
+  cand_t *c = &w->c[w->n];
+  memcpy(c->key, p->id, SR_ID_BYTES);
+  c->rank = 0;
+  c->name = NULL;
+  c->name_len = p->name ? p->name_len : 0;
+  if (p->name && !(c->name = malloc(p->name_len + 1))) return SR_ENOMEM;
+  if (p->name) memcpy(c->name, p->name, p->name_len);
+  w->n++;
+  return 0;
+}
+
+int sr_view_projects(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
+                     size_t errlen) {
+  projects_t w = {q, NULL, 0, 0};
+  json_t *list = json_array();
+  int rc = list ? sr_store_foreach_project(st, projects_row, &w) : SR_ENOMEM;
+  *out = NULL;
+  if (!rc && w.n) qsort(w.c, w.n, sizeof(*w.c), cmp_cand); /* by name, unnamed (not held) last */
+  for (size_t i = 0; i < w.n && i < SR_VIEW_PEOPLE_MAX && !rc; i++) {
+    json_t *p = project_json(st, self, w.c[i].key, &rc);
+    if (p && json_array_append_new(list, p)) rc = SR_ENOMEM;
+  }
+  for (size_t i = 0; i < w.n; i++) free(w.c[i].name);
+  free(w.c);
+  if (rc) {
+    json_decref(list);
+    return sr_view_fail(st, rc, "reading the projects", err, errlen);
+  }
+  if (!(*out = json_pack("{s:o}", "projects", list)))
+    return sr_view_fail(st, SR_ENOMEM, "reading the projects", err, errlen);
+  return 0;
+}
+
+static int keep_project_share(void *ctx, const sr_entry_t *e) {
+  sr_content_t c;
+  return sr_view_keep_share(NULL, e) && sr_content_parse(e, &c, NULL, 0) == 0 && c.has_project &&
+         memcmp(c.project, ctx, SR_ID_BYTES) == 0;
+}
+
+int sr_view_project(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out, char *err,
+                    size_t errlen) {
+  uint8_t pid[SR_ID_BYTES];
+  sr_known_t kn;
+  sr_keyset_t members = {0}, supporters = {0}, sharers = {0};
+  json_t *o = NULL, *ml = NULL, *sl = NULL, *shares = NULL;
+  int rc;
+  *out = NULL;
+  if ((rc = sr_view_resolve(st, SR_FIND_PROJECT, "id", id, pid, err, errlen))) return rc;
+  if ((rc = sr_store_what_is(st, pid, &kn))) return sr_view_fail(st, rc, "looking up the project", err, errlen);
+  if (!kn.project) {
+    char hex[65];
+    sr_hex_encode(pid, SR_ID_BYTES, hex);
+    snprintf(err, errlen, "this node knows no project %s", hex);
+    return SR_ENOTFOUND;
+  }
+  o = project_json(st, self, pid, &rc);
+  if (!rc) rc = sr_keyset_edges(st, pid, SR_EDGES_IN, SR_EDGE_MEMBER, &members);
+  if (!rc) rc = sr_keyset_edges(st, pid, SR_EDGES_IN, SR_EDGE_SUPPORTER, &supporters);
+  /* Whoever shared in the project has a share edge to it: only their logs are read. */
+  if (!rc) rc = sr_keyset_edges(st, pid, SR_EDGES_IN, SR_EDGE_SHARE, &sharers);
+  if (!rc && (!(ml = named_list(st, &members, 0, NULL)) || !(sl = named_list(st, &supporters, 0, NULL))))
+    rc = SR_ENOMEM;
+  if (!rc)
+    rc = latest_shares(st, self, (const uint8_t(*)[SR_KEY_BYTES])sharers.k, sharers.n, keep_project_share, pid, &shares,
+                       err, errlen);
+  else
+    sr_view_fail(st, rc, "reading the project", err, errlen);
+  sr_keyset_free(&members);
+  sr_keyset_free(&supporters);
+  sr_keyset_free(&sharers);
+  if (rc) {
+    json_decref(o);
+    json_decref(ml);
+    json_decref(sl);
+    return rc;
+  }
+  json_object_set_new(o, "member_list", ml);
+  json_object_set_new(o, "supporter_list", sl);
+  json_object_set_new(o, "shares", shares);
+  *out = o;
+  return 0;
+}
