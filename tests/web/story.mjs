@@ -57,7 +57,7 @@ const browser = await chromium.launch({ executablePath: cfg.chromium, headless: 
 const problems = [];
 
 async function newPage(node, opts = {}) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US', ...opts });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US', baseURL: node.url, ...opts });
   context.setDefaultTimeout(ms(15));
   const page = await context.newPage();
   const tag = `${node.name}${opts.locale && opts.locale !== 'en-US' ? `/${opts.locale}` : ''}${opts.viewport ? `/${opts.viewport.width}` : ''}`;
@@ -135,7 +135,7 @@ try {
     await p.page.fill('#start-name', name);
     await p.page.fill('#start-bio', bio);
     await p.page.getByRole('button', { name: 'Start' }).click();
-    await p.page.waitForSelector('#feed-list');
+    await p.page.waitForSelector('#feed-list', { state: 'attached' });
     checkEq(await h1(p), 'Feed', `${p.node.name}: after first start, the feed`);
     const s = await (await p.page.request.get('/api/session')).json();
     checkEq(s.name, name, `${p.node.name}: /api/session has the chosen name`);
@@ -316,8 +316,10 @@ try {
   await cspClean(b, 'B\'s page');
 
   // ---------------------------------------------------------------- keyboard alone: Tab to the form, type, Enter
+  // a whole new load (not a hash change): the keyboard starts at the top of the page
+  await a.page.goto('about:blank');
   await a.page.goto(`${A.url}/#/feed`);
-  await a.page.waitForSelector('#feed-list');
+  await a.page.waitForSelector('#feed-list', { state: 'attached' });
   let tabs = 0;
   while (tabs < 40 && (await a.page.evaluate(() => document.activeElement && document.activeElement.id)) !== 'post-text') {
     await a.page.keyboard.press('Tab');
@@ -361,7 +363,7 @@ try {
   // ---------------------------------------------------------------- French from the browser's languages
   const fr = await newPage(B, { locale: 'fr-FR' });
   await login(fr);
-  await fr.page.waitForSelector('#feed-list');
+  await fr.page.waitForSelector('#feed-list', { state: 'attached' });
   checkEq(await fr.page.evaluate(() => document.documentElement.lang), 'fr', 'fr-FR browser: the page is in French (html lang)');
   checkEq(await h1(fr), 'Fil', 'fr-FR browser: the feed is titled "Fil"');
   checkEq(await fr.page.locator('#nav a').allTextContents().then((x) => x.join('|')), 'Fil|Personnes|Projets|Rejoindre|Mon adresse|Voisinage|Nœud', 'fr-FR browser: the navigation in French');

@@ -49,7 +49,7 @@ def start_web(node):
     h.check(url.startswith("http://127.0.0.1:") and not url.endswith(":0"), f"{node.name}: web app on {url}")
     tok_path = os.path.join(node.home, "web.token")
     h.check(os.path.exists(tok_path), f"{node.name}: HOME/web.token exists")
-    h.check_eq(os.stat(tok_path).st_mode & 0o777, 0o600, f"{node.name}: web.token mode")
+    h.check_eq(oct(os.stat(tok_path).st_mode & 0o777), "0o600", f"{node.name}: web.token mode")
     token = open(tok_path).read().strip()
     h.check(len(token) == 64, f"{node.name}: web.token holds 64 hex digits")
     return {"name": node.name, "home": node.home, "url": url, "token": token, "id": node.id, "address": node.address}

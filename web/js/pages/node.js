@@ -16,7 +16,18 @@ export async function render(main, route, ctx) {
   const relayBox = h('p', { id: 'relay-state', class: 'state' });
   const draw = async () => {
     const [st, peers] = await Promise.all([api.status(), api.peers()]);
-    const list = Array.isArray(peers) ? peers : peers.peers || [];
+    const table = Array.isArray(peers) ? peers : peers.peers || [];
+    // The peer table holds the peers one can dial; a friend who dialled in has a
+    // session (status.peers) but may have no row there: list both, by key.
+    const byKey = new Map(table.map((p) => [p.key, { ...p }]));
+    for (const sess of st.peers || []) {
+      const row = byKey.get(sess.key) || { key: sess.key, name: null, entries_in: 0, entries_out: 0, source: null };
+      row.connected = true;
+      row.session = sess;
+      byKey.set(sess.key, row);
+    }
+    const list = [...byKey.values()];
+    await Promise.all(list.filter((p) => !p.name && p.connected).map((p) => api.person(p.key).then((x) => { p.name = x.name; }).catch(() => {})));
     const connected = list.filter((p) => p.connected);
     const relays = list.filter((p) => p.source === 'relay');
     const relayUp = relays.some((p) => p.connected);
@@ -45,8 +56,9 @@ export async function render(main, route, ctx) {
           h('span', { class: 'badge' }, p.connected ? t('node.connected') : t('node.not_connected')),
           p.source === 'relay' ? h('span', { class: 'badge' }, t('node.relay')) : null),
         h('p', { class: 'hint' },
-          p.connected ? t('node.peer_since', { when: localTime(p.connected_since) }) : p.last_seen ? t('node.peer_seen', { when: localTime(p.last_seen) }) : t('node.peer_never'),
-          ' · ', t('node.peer_io', { i: number(p.entries_in), o: number(p.entries_out) })),
+          p.connected ? (p.connected_since ? t('node.peer_since', { when: localTime(p.connected_since) }) : t(`node.dir_${p.session && p.session.direction === 'inbound' ? 'in' : 'out'}`))
+            : p.last_seen ? t('node.peer_seen', { when: localTime(p.last_seen) }) : t('node.peer_never'),
+          ' · ', t('node.peer_io', { i: number(p.session ? p.session.entries_in : p.entries_in), o: number(p.session ? p.session.entries_out : p.entries_out) })),
         !p.name && p.connected ? h('div', { class: 'row' }, actionButton(t('node.follow_peer'), async () => {
           await api.contact(p.key, 'follow');
           announce(t('person.now_following'));
