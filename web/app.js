@@ -34,7 +34,7 @@ export function parseHash(hash) {
 
 function drawNav(active) {
   const nav = document.getElementById('nav');
-  const signedUp = ctx.session && ctx.session.name;
+  const signedUp = ctx.session && (ctx.session.name || ctx.session.relay);
   replace(nav, signedUp ? h('ul', null, NAV.map((p) => h('li', null,
     h('a', { href: `#/${p}`, 'aria-current': p === active ? 'page' : null }, t(`nav.${p}`))))) : null);
 }
@@ -77,7 +77,8 @@ async function route() {
   clearError();
   let { page, args, query } = parseHash(location.hash);
   if (!ctx.session) return needLogin();
-  if (!ctx.session.name && page !== 'start') page = 'start';
+  // a person's node starts with a name; a relay may serve without one
+  if (!ctx.session.name && !ctx.session.relay && page !== 'start') page = 'start';
   if (!pages[page]) page = 'feed';
   drawNav(page === 'person' ? 'people' : page === 'project' ? 'projects' : page);
   const main = document.getElementById('main');

@@ -15,6 +15,7 @@ const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const SCALE = Number(cfg.scale) || 1;
 const A = cfg.a;
 const B = cfg.b;
+const R = cfg.r;
 const NAME_A = 'Aylin 🎤';
 const NAME_B = '李小龙';
 const PROJECT = 'Clean River 🌊 清河';
@@ -131,7 +132,7 @@ try {
     await p.page.waitForSelector('#start-name');
     check(p.page.url().endsWith('#/start') || (await p.page.locator('#start-name').count()) === 1, `${p.node.name}: a new node opens on first start`);
     check((await p.page.locator('main').textContent()).includes('passphrase'), `${p.node.name}: first start says the passphrase comes later`);
-    if (p === a) await shot(a, 'start');
+    if (p === a) await shot(a, 'a-start');
     await p.page.fill('#start-name', name);
     await p.page.fill('#start-bio', bio);
     await p.page.getByRole('button', { name: 'Start' }).click();
@@ -168,16 +169,26 @@ try {
   const qr = await a.page.locator('figure.qr img').first().evaluate((img) => ({ src: img.src.slice(0, 40), w: img.naturalWidth, alt: img.alt }));
   check(qr.src.startsWith('data:image/svg+xml') && qr.w > 0, `A: the address's QR code (SVG drawn by the node) is shown (${qr.w}px)`);
   check(qr.alt.length > 0, 'A: the QR code has a text alternative');
-  await a.page.getByRole('button', { name: 'Create an invite' }).click();
-  const inviteOutcome = await waitFor(async () => ((await a.page.locator('#invite-code').count()) ? 'code'
-    : (await a.page.locator('#errors p').count()) ? 'error' : null), 10, 'A: an invite code or a sentence saying why not');
-  if (inviteOutcome === 'error') {
-    const sentence = await a.page.locator('#errors p').textContent();
-    check(sentence.length > 10 && !/^\s*\{/.test(sentence) && !/^SR_E/.test(sentence), `A (a personal node): "Create an invite" is refused with a sentence: "${sentence.slice(0, 90)}"`);
-  } else {
-    check((await a.page.inputValue('#invite-code')).startsWith('seurone-invite:'), 'A: an invite code is shown');
-  }
-  await shot(a, 'share');
+  checkEq(await a.page.getByRole('button', { name: 'Create an invite' }).count(), 0, 'A (a personal node, which cannot redeem invites): no "Create an invite" button');
+  check((await a.page.locator('main').textContent()).includes('Invites are made by relays'), 'A: the page says invites come from relays, and to share the address');
+  // through the API all the same: refused with a sentence
+  const inv = await a.page.request.post('/api/invite/create', { data: {}, headers: { 'X-Seurone-CSRF': (await (await a.page.request.get('/api/session')).json()).csrf } });
+  checkEq(inv.status(), 400, 'A: POST /api/invite/create on a personal node is refused');
+  await shot(a, 'a-share');
+
+  // ---------------------------------------------------------------- the relay's operator makes an invite in R's page
+  const rel = await newPage(R);
+  await login(rel);
+  await rel.page.waitForSelector('#feed-list', { state: 'attached' });
+  ok('R (a relay, no name): the page opens on the feed, not on first start');
+  await go(rel, '#/share');
+  await rel.page.getByRole('button', { name: 'Create an invite' }).click();
+  await rel.page.waitForSelector('#invite-code');
+  const inviteCode = await rel.page.inputValue('#invite-code');
+  check(inviteCode.startsWith('seurone-invite:1:'), `R: an invite code is shown (${inviteCode.slice(0, 40)}...)`);
+  await rel.page.waitForFunction(() => document.querySelectorAll('figure.qr img').length === 2 && [...document.querySelectorAll('figure.qr img')].every((i) => i.naturalWidth > 0));
+  ok('R: the invite has its QR code too');
+  await shot(rel, 'r-invite');
 
   // ---------------------------------------------------------------- B joins with A's address, follows A
   await go(b, '#/join');
@@ -191,10 +202,15 @@ try {
   await b.page.getByRole('button', { name: 'Join', exact: true }).click();
   await b.page.waitForSelector('.result .ok');
   check((await b.page.locator('.result').textContent()).includes('Connecting'), 'B: pasting A\'s address connects at once (one step)');
-  await shot(b, 'join');
+  await shot(b, 'b-join');
   await b.page.locator('.result').getByRole('button', { name: /^Follow/ }).click();
   await b.page.waitForSelector('.result .ok >> text=You follow them now');
   ok('B: follows A from the join page');
+  // and joins the relay with R's invite code, in the same one step
+  await b.page.fill('#join-code', inviteCode);
+  await b.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await b.page.waitForSelector('.result .ok >> text=You joined');
+  ok('B: pasting the relay\'s invite code joins it: "You joined..."');
   const bFollows = await waitFor(() => cli(B, 'graph').edges.follow.some(([s, d]) => s === B.id && d === A.id), 10, 'B\'s store has B follows A');
   check(bFollows, 'B: the follow is in B\'s store');
 
@@ -208,7 +224,7 @@ try {
   }, 30, 'B: people search "ayl" finds Aylin 🎤 (her about entry arrived)');
   ok('B: people search "ayl" finds "Aylin 🎤" (ASCII case-insensitive)');
   check((await b.page.locator('#people-results').textContent()).includes('you follow'), 'B: the result says B follows her');
-  await shot(b, 'people');
+  await shot(b, 'b-people');
 
   // ---------------------------------------------------------------- A follows B from the node page
   await go(a, '#/node');
@@ -218,7 +234,7 @@ try {
   await waitFor(async () => { await go(a, '#/node'); return (await a.page.locator('#peers li.peer.up a.who').allTextContents()).includes(NAME_B); }, 30, 'A: the connected peer shows by name (李小龙) once B\'s log arrives');
   ok('A: node state shows the connected peer by name: 李小龙');
   check((await a.page.locator('#node-facts').textContent()).length > 20, 'A: node state lists entries in and out');
-  await shot(a, 'node');
+  await shot(a, 'a-node');
   // people search with a non-ASCII substring
   await go(a, '#/people?q=' + encodeURIComponent('小龙'));
   await a.page.waitForSelector('#people-results a.who');
@@ -230,6 +246,7 @@ try {
   await go(a, '#/feed');
   await a.page.waitForFunction((pid) => [...document.querySelectorAll('#post-project option')].some((o) => o.value === pid), projectId);
   await a.page.fill('#post-text', POST);
+  await a.page.locator('details.options summary').click();
   await a.page.selectOption('#post-project', projectId);
   await a.page.getByRole('button', { name: 'Share', exact: true }).click();
   const postLi = a.page.locator('#feed-list > li', { hasText: POST.slice(0, 10) }).first();
@@ -248,7 +265,7 @@ try {
     Number(await item(b, postId).getAttribute('data-ts'))), 'B: the share\'s time in local time');
   await b.page.waitForFunction(() => document.getElementById('live').textContent.includes('Aylin'));
   ok('B: the new share was announced in the aria-live region');
-  await shot(b, 'feed-live');
+  await shot(b, 'b-feed-live');
 
   // ---------------------------------------------------------------- B reshares with a comment; it reaches A
   await bItem.getByRole('button', { name: 'Reshare', exact: true }).click();
@@ -264,7 +281,7 @@ try {
   checkEq(await aRe.locator('blockquote.reshared .text').textContent(), POST, 'A: with A\'s share inline');
   checkEq(await aRe.locator('a.who').first().textContent(), NAME_B, 'A: the reshare shows 李小龙 by name');
   await a.page.waitForFunction((id) => (document.querySelector(`li[data-id="${id}"] .count`) || {}).textContent, postId, { timeout: ms(10) }).catch(() => {});
-  await shot(a, 'feed');
+  await shot(a, 'a-feed');
 
   // ---------------------------------------------------------------- B supports the project; both pages list who is in it
   await go(b, '#/projects');
@@ -276,18 +293,18 @@ try {
   ok('B: after "Support", B is listed among the supporters');
   check((await b.page.locator('#members').textContent()).includes(NAME_A), 'B: Aylin is listed among the members');
   check((await b.page.locator('main').textContent()).includes(POST.slice(0, 8)), 'B: the project page lists its shares');
-  await shot(b, 'project');
+  await shot(b, 'b-project');
   await waitFor(async () => { await go(a, `#/project/${projectId}`); return (await a.page.locator('#supporters').textContent()).includes(NAME_B); }, 30, 'A: the project page lists 李小龙 as supporter');
   ok('A: the project page lists 李小龙 among the supporters and Aylin among the members');
   check((await a.page.locator('#members').textContent()).includes(NAME_A), 'A: members');
-  await shot(a, 'project');
+  await shot(a, 'a-project');
 
   // ---------------------------------------------------------------- profiles
   await go(a, `#/person/${B.id}`);
   checkEq(await h1(a), NAME_B, 'A: B\'s profile has her name as title');
   check((await a.page.locator('main').textContent()).includes(PROJECT), 'A: B\'s profile lists the project she supports');
   check((await a.page.locator('main').textContent()).includes(COMMENT.slice(0, 6)), 'A: B\'s profile lists her shares');
-  await shot(a, 'person');
+  await shot(a, 'a-person');
 
   // ---------------------------------------------------------------- how did this reach me: the cascade picture
   await go(a, '#/feed');
@@ -297,7 +314,7 @@ try {
   check(casc.includes(NAME_A) && casc.includes(NAME_B), `A: the flow picture is an SVG naming both people (${casc.filter((x) => x.length > 3).slice(0, 4).join(', ')})`);
   checkEq(await a.page.locator('svg.cascade path.edge').count(), 1, 'A: one reshare arrow (A -> B)');
   check((await a.page.locator('svg.cascade').getAttribute('role')) === 'img' && (await a.page.locator('svg.cascade desc').textContent()).includes(NAME_B), 'A: the picture has role=img and a description in words');
-  await shot(a, 'flow');
+  await shot(a, 'a-flow');
 
   // ---------------------------------------------------------------- neighbourhood picture
   await go(a, '#/graph');
@@ -305,15 +322,18 @@ try {
   const gtext = await a.page.locator('svg.graph text').allTextContents();
   check(gtext.includes(NAME_B) && gtext.includes(NAME_A), `A: the neighbourhood SVG shows A and B by name (${gtext.length} labels)`);
   check((await a.page.locator('svg.graph line.edge').count()) >= 2, 'A: with edges between them');
-  await shot(a, 'graph');
+  await shot(a, 'a-graph');
 
   // ---------------------------------------------------------------- B's node state
   await go(b, '#/node');
   await waitFor(async () => (await b.page.locator('#peers li.peer.up a.who').allTextContents()).includes(NAME_A), 15, 'B: node state shows Aylin as a connected peer');
   ok('B: node state shows the connected peer by name: Aylin 🎤');
-  await shot(b, 'node');
+  await waitFor(async () => { await go(b, '#/node'); return (await b.page.locator('#relay-state.ok').count()) > 0; }, 20, 'B: node state says a relay is reachable');
+  ok(`B: node state says the relay is reachable: "${await b.page.locator('#relay-state').textContent()}"`);
+  await shot(b, 'b-node');
   await cspClean(a, 'A\'s page');
   await cspClean(b, 'B\'s page');
+  await cspClean(rel, 'R\'s page');
 
   // ---------------------------------------------------------------- keyboard alone: Tab to the form, type, Enter
   // a whole new load (not a hash change): the keyboard starts at the top of the page
@@ -346,17 +366,18 @@ try {
   checkEq(await firstToggle.getAttribute('aria-expanded'), 'true', 'keyboard: Space on Reshare opens its form');
   await a.page.keyboard.press('Escape');
   checkEq(await firstToggle.getAttribute('aria-expanded'), 'false', 'keyboard: Escape closes it, focus back on the toggle');
-  await shot(a, 'feed-keyboard');
+  await shot(a, 'a-feed-keyboard');
 
   // ---------------------------------------------------------------- every page on a phone-sized screen
   const phone = await newPage(A, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await login(phone);
-  for (const r of ['feed', 'people', `person/${B.id}`, 'projects', `project/${projectId}`, `flow/${reshareId}`, 'graph', 'node', 'share', 'join', 'start']) {
-    await go(phone, `#/${r}`);
+  for (const route of ['feed', 'people', `person/${B.id}`, 'projects', `project/${projectId}`, `flow/${reshareId}`, 'graph', 'node', 'share', 'join', 'start']) {
+    const page = route.split('/')[0];
+    await go(phone, `#/${route}`);
     await phone.page.waitForTimeout(200);
     const [sw, cw] = await phone.page.evaluate(() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]);
-    check(sw <= cw, `390x844: #/${r.split('/')[0]} has no horizontal scroll (${sw} <= ${cw})`);
-    await shot(phone, `phone-${r.split('/')[0]}`);
+    check(sw <= cw, `390x844: #/${page} has no horizontal scroll (${sw} <= ${cw})`);
+    await shot(phone, `phone-${page}`);
   }
   await cspClean(phone, 'the phone page');
 

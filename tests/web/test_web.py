@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_web.py: the web app in a real browser against real nodes (issue 13).
 
-Starts two `seurone run` nodes A and B (temp homes, ports 0, `web = 127.0.0.1:0`)
+Starts two `seurone run` nodes A and B and a relay R (temp homes, ports 0, `web = 127.0.0.1:0`)
 with tests/multi/harness.py, reads each node's web address from HOME/run.json and
 its token from HOME/web.token, and runs story.mjs with Node.js: Playwright
 (playwright-core, tests/web/package-lock.json) drives Debian's Chromium headless
@@ -40,8 +40,8 @@ def web_url(info):
     return w.rstrip("/") if w else None
 
 
-def start_web(node):
-    node.start(env={"SEURONE_WEB_DIR": os.path.join(ROOT, "web")})
+def start_web(node, relay=False):
+    node.start(relay=relay, env={"SEURONE_WEB_DIR": os.path.join(ROOT, "web")})
     path = os.path.join(node.home, "run.json")
     info = h.wait_until(lambda: (lambda i: i if web_url(i) else None)(json.load(open(path))), 20,
                         f"{node.name}: run.json names the web address")
@@ -61,8 +61,10 @@ def main(c):
     h.check(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is installed (apt-get install chromium)")
     a = c.node("a", config={"web": "127.0.0.1:0"})
     b = c.node("b", config={"web": "127.0.0.1:0"})
+    # a relay whose operator makes an invite in its page, for B to join with
+    r = c.node("r", config={"web": "127.0.0.1:0"})
     cfg = {"seurone": h.ARGS.seurone, "shots": os.path.abspath(h.ARGS.shots), "chromium": CHROMIUM,
-           "scale": h.SCALE, "a": start_web(a), "b": start_web(b)}
+           "scale": h.SCALE, "a": start_web(a), "b": start_web(b), "r": start_web(r, relay=True)}
     os.makedirs(cfg["shots"], exist_ok=True)
     cfg_path = c.path("story.json")
     with open(cfg_path, "w") as f:
@@ -76,6 +78,7 @@ def main(c):
     h.check_eq(rc, 0, "story.mjs: every step of the story passed")
     a.check_alive("after the story")
     b.check_alive("after the story")
+    r.check_alive("after the story")
     h.note(f"screenshots in {cfg['shots']}")
 
 

@@ -133,7 +133,7 @@ export function graphSvg(data, opts = {}) {
   const m = 70;
   const vw = maxX - minX + 2 * m;
   const vh = maxY - minY + 2 * m;
-  const svg = s('svg', { viewBox: `${minX - m} ${minY - m} ${vw} ${vh}`, width: Math.round(vw), height: Math.round(vh), class: 'picture graph', role: 'img', 'aria-labelledby': 'graph-title graph-desc' });
+  const svg = s('svg', { viewBox: `${minX - m} ${minY - m} ${vw} ${vh}`, width: Math.round(Math.max(vw, 480)), height: Math.round(Math.max(vw, 480) * vh / vw), class: 'picture graph', role: 'img', 'aria-labelledby': 'graph-title graph-desc' });
   svg.append(s('title', { id: 'graph-title' }, opts.title || t('graph.picture_title')));
   svg.append(s('desc', { id: 'graph-desc' }, opts.desc || ''));
   svg.append(s('defs', null, s('marker', { id: 'garrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },

@@ -23,6 +23,7 @@ export function isoTime(ms) {
 // 950 -> "0.9 s", 75000 -> "1 min 15 s", 5400000 -> "1 h 30 min", days past 48 h.
 export function duration(ms) {
   ms = Math.max(0, Number(ms) || 0);
+  if (ms < 1000) return t('unit.ms', { n: Math.round(ms) });
   const s = ms / 1000;
   if (s < 10) return t('unit.s', { n: (Math.floor(s * 10) / 10).toLocaleString(getLang()) });
   if (s < 60) return t('unit.s', { n: Math.floor(s) });
@@ -40,6 +41,7 @@ export function number(n) {
 export function bytes(n) {
   n = Number(n || 0);
   if (n < 1024) return t('unit.bytes', { n });
-  if (n < 1024 * 1024) return t('unit.kib', { n: (n / 1024).toFixed(1) });
-  return t('unit.mib', { n: (n / 1024 / 1024).toFixed(1) });
+  const one = (x) => x.toLocaleString(getLang(), { maximumFractionDigits: 1 });
+  if (n < 1024 * 1024) return t('unit.kib', { n: one(n / 1024) });
+  return t('unit.mib', { n: one(n / 1024 / 1024) });
 }

@@ -95,9 +95,17 @@ export function renderItem(item, opts = {}) {
   });
   const actions = h('div', { class: 'actions' }, toggle,
     h('a', { href: `#/flow/${item.id}` }, t('item.how')),
-    item.reshares ? h('span', { class: 'count' }, t('item.reshares', { n: item.reshares })) : null);
+    h('span', { class: 'count', 'data-n': item.reshares || 0 }, item.reshares ? t('item.reshares', { n: item.reshares }) : ''));
   return h('article', { class: 'item', 'data-id': item.id, 'aria-label': t('item.label', { name: nameOf(item.author_name, item.author) }) },
     header(item), body(item), reshared(item.reshare), actions, slot);
+}
+
+// A share's reshare count changed (a reshare arrived): the feed updates it in place.
+export function updateCount(article, n) {
+  const c = article.querySelector(':scope > .actions > .count');
+  if (!c || Number(c.dataset.n) === n) return;
+  c.dataset.n = n;
+  c.textContent = n ? t('item.reshares', { n }) : '';
 }
 
 export function renderList(items, opts = {}) {

@@ -7,7 +7,7 @@ import { h, replace, showError, announce, actionButton } from '../dom.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { nameOf } from '../fmt.js';
-import { renderItem } from '../item.js';
+import { renderItem, updateCount } from '../item.js';
 
 function composeForm(ctx, projects, onPosted, preset) {
   const text = h('textarea', { id: 'post-text', name: 'text', rows: 3, maxlength: 8000, dir: 'auto', 'aria-describedby': 'post-hint' });
@@ -15,14 +15,17 @@ function composeForm(ctx, projects, onPosted, preset) {
   const sel = h('select', { id: 'post-project', name: 'project' },
     h('option', { value: '' }, t('feed.no_project')),
     projects.map((p) => h('option', { value: p.id, selected: preset === p.id }, nameOf(p.name, p.id))));
+  sel.addEventListener('change', () => { if (sel.value) form.querySelector('details.options').open = true; });
   const send = h('button', { type: 'submit', class: 'primary' }, t('feed.post'));
   const form = h('form', { class: 'card compose', 'aria-labelledby': 'post-title' },
     h('h2', { id: 'post-title' }, t('feed.compose_title')),
     h('label', { for: 'post-text' }, t('feed.text')), text,
     h('p', { class: 'hint', id: 'post-hint' }, t('feed.text_hint')),
-    h('div', { class: 'two' },
-      h('div', null, h('label', { for: 'post-project' }, t('feed.project')), sel),
-      h('div', null, h('label', { for: 'post-link' }, t('feed.link')), link)),
+    h('details', { class: 'options', open: Boolean(preset) },
+      h('summary', null, t('feed.options')),
+      h('div', { class: 'two' },
+        h('div', null, h('label', { for: 'post-project' }, t('feed.project')), sel),
+        h('div', null, h('label', { for: 'post-link' }, t('feed.link')), link))),
     h('div', { class: 'row' }, send));
   text.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
@@ -39,6 +42,7 @@ function composeForm(ctx, projects, onPosted, preset) {
       const r = await api.publish(body);
       text.value = '';
       link.value = '';
+      sel.value = preset || '';
       announce(t('feed.posted'));
       if (r.warnings && r.warnings.length) showError({ sentence: r.warnings.join(' ') });
       await onPosted(r.id);
@@ -83,7 +87,7 @@ export async function render(main, route, ctx) {
     const page = await api.feed();
     const fresh = [];
     for (const it of page.items) {
-      if (seen.has(it.id)) continue;
+      if (seen.has(it.id)) { updateCount(seen.get(it.id).firstChild, it.reshares || 0); continue; }
       let before = null;
       for (const li of list.children) {
         if (Number(li.dataset.ts) < it.ts) { before = li; break; }

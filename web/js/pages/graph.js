@@ -16,7 +16,9 @@ export async function render(main, route, ctx) {
   const near = people.filter((n) => n.distance === 1).map((n) => nameOf(n.name, n.id));
   const desc = t('graph.desc', { name, n: people.length, near: near.slice(0, 12).join(', ') });
   const depthLink = (d) => h('a', { href: `#/graph/${id}?depth=${d}`, 'aria-current': d === depth ? 'page' : null, class: 'chip' }, t(`graph.depth${d}`));
-  const legend = [['follow', t('graph.kind_follow')], ['block', t('graph.kind_block')], ['member', t('graph.kind_member')], ['supporter', t('graph.kind_supporter')]];
+  const kinds = new Set((g.edges || []).map((e) => e.kind));
+  const legend = [['follow', t('graph.kind_follow')], ['block', t('graph.kind_block')], ['member', t('graph.kind_member')], ['supporter', t('graph.kind_supporter')]]
+    .filter(([k]) => kinds.has(k));
   replace(main,
     h('h1', { tabindex: '-1', dir: 'auto' }, center.self ? t('graph.title_self') : t('graph.title', { name })),
     h('section', { class: 'card' },
@@ -24,7 +26,7 @@ export async function render(main, route, ctx) {
       g.nodes.length > 1
         ? h('div', { class: 'picture-wrap' }, graphSvg(g, { title: t('graph.picture_title', { name }), desc }))
         : h('p', { class: 'empty' }, t('graph.alone')),
-      h('ul', { class: 'legend', 'aria-label': t('graph.legend') }, legend.map(([k, label]) =>
-        h('li', null, h('span', { class: `swatch ${k}`, 'aria-hidden': 'true' }), label))),
+      legend.length ? h('ul', { class: 'legend', 'aria-label': t('graph.legend') }, legend.map(([k, label]) =>
+        h('li', null, h('span', { class: `swatch ${k}`, 'aria-hidden': 'true' }), label))) : null,
       h('p', { class: 'hint' }, t('graph.hint'))));
 }

@@ -1,7 +1,7 @@
 // Share my address and an invite: as text with a copy button and as a QR code
 // the node draws (POST /api/qr returns SVG, shown as an <img> from a data: URL,
 // which the CSP allows and which cannot run anything).
-import { h, replace, showError, announce, actionButton } from '../dom.js';
+import { h, replace, announce, actionButton } from '../dom.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 
@@ -41,7 +41,14 @@ export async function render(main, route, ctx) {
   const uses = h('input', { id: 'invite-uses', type: 'number', min: 1, max: 100, value: 1, inputmode: 'numeric' });
   const create = actionButton(t('share.invite_create'), async () => {
     const n = Math.max(1, Math.min(100, Number(uses.value) || 1));
-    const r = await api.inviteCreate(n);
+    let r;
+    try {
+      r = await api.inviteCreate(n);
+    } catch (e) {
+      // said where the button is, not only at the top of the page
+      replace(inviteSlot, h('p', { class: 'warn', dir: 'auto' }, e.sentence || String(e)));
+      throw e;
+    }
     replace(inviteSlot, copyBlock('invite-code', t('share.invite_code'), r.code, t('share.invite_qr_alt')),
       h('p', { class: 'hint' }, t('share.invite_uses', { n: r.uses })));
     announce(t('share.invite_made'));
@@ -56,6 +63,7 @@ export async function render(main, route, ctx) {
     h('section', { class: 'card', 'aria-labelledby': 'inv-h' },
       h('h2', { id: 'inv-h' }, t('share.invite_title')),
       h('p', null, t(ctx.session.relay ? 'share.invite_intro_relay' : 'share.invite_intro')),
-      h('div', { class: 'row' }, h('label', { for: 'invite-uses', class: 'inline' }, t('share.invite_uses_label')), uses, create),
+      // only a relay redeems invites: a personal node would refuse its own
+      ctx.session.relay ? h('div', { class: 'row' }, h('label', { for: 'invite-uses', class: 'inline' }, t('share.invite_uses_label')), uses, create) : null,
       inviteSlot));
 }
