@@ -74,7 +74,10 @@ export function cascadeSvg(root, opts = {}) {
 export function layoutGraph(nodes, edges, size, iterations = 240) {
   const byId = new Map(nodes.map((n, i) => [n.id, i]));
   const E = edges.map((e) => [byId.get(e.src), byId.get(e.dst)]).filter(([a, b]) => a !== undefined && b !== undefined && a !== b);
-  const ring = (d) => (d <= 0 ? 0 : (size / 2 - 40) * Math.min(d, 3) / 2.2);
+  // rings grow with the number of people, so that two friends are not drawn
+  // as two dots far apart nor 150 as a crowd
+  const r1 = Math.min(size / 2 - 40, 70 + 18 * Math.sqrt(nodes.length));
+  const ring = (d) => (d <= 0 ? 0 : (r1 * Math.min(d, 3)) / 1.6);
   // seed: rings by distance, angles spread evenly (a fixed order: same picture each time)
   const byDist = new Map();
   nodes.forEach((n, i) => { const d = n.distance ?? 1; if (!byDist.has(d)) byDist.set(d, []); byDist.get(d).push(i); });
@@ -86,7 +89,7 @@ export function layoutGraph(nodes, edges, size, iterations = 240) {
       P[i].y = ring(d) * Math.sin(a);
     });
   }
-  const k = Math.max(24, size / Math.sqrt(nodes.length + 1) / 1.6);
+  const k = Math.max(30, r1 / Math.sqrt(Math.max(1, nodes.length / 6)));
   for (let it = 0; it < iterations; it++) {
     const temp = 1 - it / iterations;
     for (let i = 0; i < P.length; i++) {
@@ -107,17 +110,16 @@ export function layoutGraph(nodes, edges, size, iterations = 240) {
       P[b].vx += dx * f; P[b].vy += dy * f;
     }
     nodes.forEach((n, i) => {
-      // pull toward the node's ring: distance stays readable as distance
-      const r = Math.sqrt(P[i].x ** 2 + P[i].y ** 2) || 1;
-      const want = ring(n.distance ?? 1);
-      const f = ((r - want) / r) * 0.15;
-      P[i].vx -= P[i].x * f; P[i].vy -= P[i].y * f;
       const v = Math.sqrt(P[i].vx ** 2 + P[i].vy ** 2);
       const cap = 12 * temp + 0.5;
       if (v > cap) { P[i].vx *= cap / v; P[i].vy *= cap / v; }
-      if ((n.distance ?? 1) === 0) { P[i].vx = 0; P[i].vy = 0; P[i].x = 0; P[i].y = 0; }
       P[i].x += P[i].vx; P[i].y += P[i].vy;
       P[i].vx *= 0.5; P[i].vy *= 0.5;
+      // back onto the node's ring: the forces choose the angle, the distance
+      // from the centre is the distance in the graph
+      const want = ring(n.distance ?? 1);
+      const r = Math.sqrt(P[i].x ** 2 + P[i].y ** 2);
+      if (want === 0) { P[i].x = 0; P[i].y = 0; } else if (r < 1e-6) { P[i].x = want; P[i].y = 0; } else { P[i].x *= want / r; P[i].y *= want / r; }
     });
   }
   return P;
@@ -133,7 +135,7 @@ export function graphSvg(data, opts = {}) {
   const m = 70;
   const vw = maxX - minX + 2 * m;
   const vh = maxY - minY + 2 * m;
-  const svg = s('svg', { viewBox: `${minX - m} ${minY - m} ${vw} ${vh}`, width: Math.round(Math.max(vw, 480)), height: Math.round(Math.max(vw, 480) * vh / vw), class: 'picture graph', role: 'img', 'aria-labelledby': 'graph-title graph-desc' });
+  const svg = s('svg', { viewBox: `${minX - m} ${minY - m} ${vw} ${vh}`, width: Math.round(vw), height: Math.round(vh), class: 'picture graph', role: 'img', 'aria-labelledby': 'graph-title graph-desc' });
   svg.append(s('title', { id: 'graph-title' }, opts.title || t('graph.picture_title')));
   svg.append(s('desc', { id: 'graph-desc' }, opts.desc || ''));
   svg.append(s('defs', null, s('marker', { id: 'garrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },

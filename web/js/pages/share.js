@@ -19,7 +19,7 @@ async function copyText(text, input) {
 }
 
 export function copyBlock(id, label, text, qrAlt) {
-  const field = h('textarea', { id, readonly: true, rows: Math.max(2, Math.ceil(text.length / 44)), class: 'mono', spellcheck: 'false', dir: 'ltr' });
+  const field = h('textarea', { id, readonly: true, rows: Math.min(4, Math.max(2, Math.ceil(text.length / 60))), class: 'mono', spellcheck: 'false', dir: 'ltr' });
   field.value = text;
   const status = h('span', { class: 'copied', 'aria-live': 'polite' });
   const copy = actionButton(t('share.copy'), async () => {
