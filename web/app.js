@@ -109,13 +109,14 @@ async function route() {
 
 async function boot() {
   performance.mark('sr:boot');
+  setAuthLost(() => { ctx.session = null; });
+  // the catalogue and the session at once: neither waits for the other
+  const session = refreshSession().catch((e) => e);
   ctx.lang = await initI18n();
   translateStatic();
-  setAuthLost(() => { ctx.session = null; });
-  try {
-    await refreshSession();
-  } catch (e) {
-    if (e.status !== 401) showError(e);
+  const s = await session;
+  if (s instanceof Error) {
+    if (s.status !== 401) showError(s);
     ctx.session = null;
   }
   if (ctx.session) connectEvents();

@@ -30,7 +30,7 @@ async function session() {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
   await page.goto(`${cfg.url}/login?token=${cfg.token}`);
-  await page.waitForSelector('#feed-list');
+  await page.waitForSelector('#feed-list', { state: 'attached' });
   return { context, page };
 }
 

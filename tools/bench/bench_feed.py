@@ -154,13 +154,16 @@ def main():
         run([a.seurone, "--home", home, "init", "--json"])
         with open(os.path.join(home, "config"), "w") as f:
             f.write("listen = 127.0.0.1:0\nweb = 127.0.0.1:0\n")
+        # a name, so that the page opens on the feed rather than on first start
+        run([a.seurone, "--home", home, "publish", "about", "--name", "Bench 🧪", "--json"])
         t = time.monotonic()
         feed_path = os.path.join(tmp, "feed.jsonl")
         authors, n = generate(feed_path, a.shares, a.authors, a.seed)
         follow_path = os.path.join(tmp, "follow.jsonl")
         key = contacts.read_secret(home)
         with open(follow_path, "w") as f:
-            for d in contacts.contact_lines(key, 0, None, authors, "follow"):
+            seq, prev = contacts.head_of(home, a.seurone)
+            for d in contacts.contact_lines(key, seq, prev, authors, "follow"):
                 f.write(json.dumps(d) + "\n")
         for p in (follow_path, feed_path):
             r = json.loads(run([a.seurone, "--home", home, "import", p, "--json"]).stdout)

@@ -104,9 +104,9 @@ export async function render(main, route, ctx) {
     }
   }
 
-  const projects = await api.projects().then((r) => r.projects).catch(() => []);
+  // both at once: the first page must not wait for the project list
+  const [projects, page] = await Promise.all([api.projects().then((r) => r.projects).catch(() => []), api.feed()]);
   projects.sort((a, b) => (b.my_role ? 1 : 0) - (a.my_role ? 1 : 0) || String(a.name).localeCompare(String(b.name)));
-  const page = await api.feed();
   replace(main,
     h('h1', { tabindex: '-1' }, t('feed.title')),
     composeForm(ctx, projects, () => refreshTop(false), route.query.get('project')),
