@@ -20,7 +20,8 @@ const pages = {
 };
 const NAV = ['feed', 'people', 'projects', 'join', 'share', 'graph', 'node'];
 
-const ctx = { session: null, events: new EventTarget(), lang: 'en' };
+// booting: true until the first page is drawn (feed.js then takes the preloaded first page)
+const ctx = { session: null, events: new EventTarget(), lang: 'en', booting: true };
 let cleanup = null;
 let first = true;
 let generation = 0;
@@ -104,6 +105,7 @@ async function route() {
   // after a navigation, a screen reader and the keyboard start at the new page's title
   if (!first && h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: false }); }
   first = false;
+  ctx.booting = false;
   performance.mark(`sr:page:${page}`);
 }
 

@@ -34,19 +34,23 @@ async function session() {
   return { context, page };
 }
 
-// Records what the node answers to every /api/ GET, for the fixture runs.
+// Records what the node answers to the /api/ GETs the feed page makes, for the
+// fixture runs (the page's requests, seen once, then fetched again with its cookie).
 const fixture = new Map();
 {
   const { context, page } = await session();
-  page.on('response', async (r) => {
+  const seen = new Set();
+  page.on('request', (r) => {
     const u = new URL(r.url());
-    if (u.pathname.startsWith('/api/') && u.pathname !== '/api/events' && r.request().method() === 'GET') {
-      fixture.set(u.pathname + u.search, { status: r.status(), body: await r.body(), type: r.headers()['content-type'] });
-    }
+    if (u.pathname.startsWith('/api/') && u.pathname !== '/api/events' && r.method() === 'GET') seen.add(u.pathname + u.search);
   });
-  await page.goto(`${cfg.url}/#/feed`);
   await page.reload();
   await page.waitForFunction(() => performance.getEntriesByName('sr:feed:painted').length > 0);
+  for (const p of seen) {
+    const r = await context.request.get(`${cfg.url}${p}`);
+    fixture.set(p, { status: r.status(), body: await r.body(), type: r.headers()['content-type'] });
+  }
+  if (!fixture.has('/api/feed')) throw new Error(`the feed page did not GET /api/feed (it got ${[...seen].join(', ')})`);
   await context.close();
 }
 

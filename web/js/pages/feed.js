@@ -84,7 +84,7 @@ export async function render(main, route, ctx) {
   // New items are newer than what is shown, mostly: each goes before the first
   // shown item that is older, so the order stays newest first.
   async function refreshTop(announceNew = false) {
-    const page = await api.feed();
+    const page = await api.feed(null, 30);
     const fresh = [];
     for (const it of page.items) {
       if (seen.has(it.id)) { updateCount(seen.get(it.id).firstChild, it.reshares || 0); continue; }
@@ -105,7 +105,11 @@ export async function render(main, route, ctx) {
   }
 
   // both at once: the first page must not wait for the project list
-  const [projects, page] = await Promise.all([api.projects().then((r) => r.projects).catch(() => []), api.feed()]);
+  // On the document's first page, GET /api/feed is the request index.html
+  // preloaded; later, ?limit= makes it another URL, so that a stale preloaded
+  // answer is never taken for a fresh one.
+  const firstPage = ctx.booting ? api.feed() : api.feed(null, 30);
+  const [projects, page] = await Promise.all([api.projects().then((r) => r.projects).catch(() => []), firstPage]);
   projects.sort((a, b) => (b.my_role ? 1 : 0) - (a.my_role ? 1 : 0) || String(a.name).localeCompare(String(b.name)));
   replace(main,
     h('h1', { tabindex: '-1' }, t('feed.title')),
