@@ -36,10 +36,6 @@ int sr_view_cursor_parse(const char *s, sr_entry_key_t *k) {
 
 /* ---- the ITEM ---- */
 
-int sr_view_keep_share(void *ctx, const sr_entry_t *e) {
-  (void)ctx;
-  return e->type_len == 5 && memcmp(e->type, "share", 5) == 0;
-}
 
 static json_t *str_or_null(json_t *content, const char *key) {
   json_t *v = json_object_get(content, key);
@@ -132,8 +128,8 @@ static int log_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint
 /* ---- a page ---- */
 
 int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t (*authors)[SR_KEY_BYTES],
-                 size_t nauthors, const char *before, size_t limit, sr_keep_fn keep, void *kctx, sr_view_item_fn item,
-                 json_t **out, char *err, size_t errlen) {
+                 size_t nauthors, const char *before, size_t limit, const char *type, sr_keep_fn keep, void *kctx,
+                 sr_view_item_fn item, json_t **out, char *err, size_t errlen) {
   sr_entry_key_t cursor, *keys;
   size_t n = 0;
   int rc;
@@ -147,7 +143,8 @@ int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t
   if (limit > SR_VIEW_FEED_MAX) limit = SR_VIEW_FEED_MAX;
   if (!(keys = malloc((limit + 1) * sizeof(*keys)))) return sr_view_fail(st, SR_ENOMEM, "reading entries", err, errlen);
   /* One more than the page: whether a next page exists. */
-  rc = sr_store_newest(st, authors, nauthors, before && *before ? &cursor : NULL, keep, kctx, keys, limit + 1, &n);
+  rc =
+      sr_store_newest(st, authors, nauthors, before && *before ? &cursor : NULL, type, keep, kctx, keys, limit + 1, &n);
   json_t *items = json_array(), *next = json_null();
   if (!rc && !items) rc = SR_ENOMEM;
   for (size_t i = 0; i < n && i < limit && !rc; i++) {
@@ -194,8 +191,8 @@ int sr_view_feed(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *b
     return sr_view_fail(st, rc, "reading the feed", err, errlen);
   }
   sr_keyset_sort(&authors); /* log order: the walk moves forward through the log database */
-  rc = sr_view_page(st, self, (const uint8_t(*)[SR_KEY_BYTES])authors.k, authors.n, before, limit, sr_view_keep_share,
-                    NULL, feed_item, out, err, errlen);
+  rc = sr_view_page(st, self, (const uint8_t(*)[SR_KEY_BYTES])authors.k, authors.n, before, limit, "share", NULL, NULL,
+                    feed_item, out, err, errlen);
   sr_keyset_free(&authors);
   return rc;
 }
@@ -207,5 +204,5 @@ int sr_view_log(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *au
   *out = NULL;
   if (author && (rc = sr_view_resolve(st, SR_FIND_PERSON, "author", author, key, err, errlen))) return rc;
   return sr_view_page(st, self, author ? (const uint8_t(*)[SR_KEY_BYTES]) & key : NULL, author ? 1 : 0, before, limit,
-                      NULL, NULL, log_item, out, err, errlen);
+                      NULL, NULL, NULL, log_item, out, err, errlen);
 }

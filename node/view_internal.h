@@ -12,21 +12,21 @@
 int sr_view_fail(sr_store_t *st, int rc, const char *what, char *err, size_t errlen);
 /* A typed id (sr_store_resolve, without the CLI's hints): 0 or its error,
  * with its sentence in err. */
-int sr_view_resolve(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[SR_ID_BYTES], char *err,
-                    size_t errlen);
+SR_MUST_USE int sr_view_resolve(sr_store_t *st, int kind, const char *what, const char *arg, uint8_t out[SR_ID_BYTES],
+                                char *err, size_t errlen);
 
 /* A sorted set of 32-byte keys. */
 typedef struct sr_keyset {
   uint8_t (*k)[SR_KEY_BYTES];
   size_t n, cap;
 } sr_keyset_t;
-int sr_keyset_add(sr_keyset_t *s, const uint8_t key[SR_KEY_BYTES]);
+SR_MUST_USE int sr_keyset_add(sr_keyset_t *s, const uint8_t key[SR_KEY_BYTES]);
 /* Sorts and drops duplicates (after adds in any order). */
 void sr_keyset_sort(sr_keyset_t *s);
 int sr_keyset_has(const sr_keyset_t *s, const uint8_t key[SR_KEY_BYTES]);
 void sr_keyset_free(sr_keyset_t *s);
 /* The other ends of key's edges of kind in direction dir, sorted (the index's order). */
-int sr_keyset_edges(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int dir, int kind, sr_keyset_t *s);
+SR_MUST_USE int sr_keyset_edges(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int dir, int kind, sr_keyset_t *s);
 
 /* This node's relations, read once per view: whom self follows and blocks, who
  * follows self. */
@@ -34,7 +34,7 @@ typedef struct sr_rel {
   const uint8_t *self;
   sr_keyset_t follows, blocks, followers;
 } sr_rel_t;
-int sr_rel_load(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], sr_rel_t *r);
+SR_MUST_USE int sr_rel_load(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], sr_rel_t *r);
 void sr_rel_free(sr_rel_t *r);
 
 /* The ITEM of the web API (docs/api.md) for the held entry id: {"id", "author",
@@ -44,30 +44,28 @@ void sr_rel_free(sr_rel_t *r);
  * {"id","missing":true} under "reshare"; of an entry by someone self blocks,
  * {"id","missing":true,"blocked":true} (its text is not shown). Errors: SR_ENOTFOUND (id not held),
  * SR_ENOMEM, SR_ESTORE. */
-int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
-                 json_t **out);
+SR_MUST_USE int sr_view_item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
+                             json_t **out);
 
 /* Builds the JSON of one listed entry (sr_view_item, or a log item). */
 typedef int (*sr_view_item_fn)(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES],
                                json_t **out);
 /* One page: {"items": [...], "next": cursor|null} (items by item, NULL:
- * sr_view_item) of the newest entries of
+ * sr_view_item) of the newest entries of type (NULL: any) of
  * authors that keep keeps (sr_store_newest), older than the cursor before (a
  * "next" of an earlier page; NULL or "" for the first), at most limit (0:
  * SR_VIEW_FEED_DEFAULT; capped at SR_VIEW_FEED_MAX). A malformed cursor is
  * SR_EINVAL. */
-int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t (*authors)[SR_KEY_BYTES],
-                 size_t nauthors, const char *before, size_t limit, sr_keep_fn keep, void *kctx, sr_view_item_fn item,
-                 json_t **out, char *err, size_t errlen);
+SR_MUST_USE int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t (*authors)[SR_KEY_BYTES],
+                             size_t nauthors, const char *before, size_t limit, const char *type, sr_keep_fn keep,
+                             void *kctx, sr_view_item_fn item, json_t **out, char *err, size_t errlen);
 /* Cursors: "TS_ID" (ms, then the entry id in 64 lowercase hex): the key of the
  * last item of a page; the next page starts strictly after it. */
 #define SR_VIEW_CURSOR_MAX (20 + 1 + 64 + 1)
 void sr_view_cursor_format(const sr_entry_key_t *k, char out[SR_VIEW_CURSOR_MAX]);
-int sr_view_cursor_parse(const char *s, sr_entry_key_t *k);
+SR_MUST_USE int sr_view_cursor_parse(const char *s, sr_entry_key_t *k);
 
-/* Keeps shares (sr_keep_fn); ctx unused. */
-int sr_view_keep_share(void *ctx, const sr_entry_t *e);
 /* The latest about of key: its "name" and "bio" (each JSON null when absent). */
-int sr_view_about(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], json_t **name, json_t **bio);
+SR_MUST_USE int sr_view_about(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], json_t **name, json_t **bio);
 
 #endif

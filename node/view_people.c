@@ -123,7 +123,9 @@ int sr_view_people(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char 
 static int latest_shares(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t (*authors)[SR_KEY_BYTES],
                          size_t n, sr_keep_fn keep, void *kctx, json_t **items, char *err, size_t errlen) {
   json_t *page;
-  int rc = n ? sr_view_page(st, self, authors, n, NULL, SR_VIEW_SHARES_SHOWN, keep, kctx, NULL, &page, err, errlen) : 0;
+  int rc =
+      n ? sr_view_page(st, self, authors, n, NULL, SR_VIEW_SHARES_SHOWN, "share", keep, kctx, NULL, &page, err, errlen)
+        : 0;
   if (rc) return rc;
   *items = n ? json_incref(json_object_get(page, "items")) : json_array();
   if (n) json_decref(page);
@@ -188,8 +190,7 @@ int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char 
   json_object_set_new(o, "projects", pm);
   json_object_set_new(o, "following_count", json_integer((json_int_t)nfollowing));
   json_object_set_new(o, "followers_count", json_integer((json_int_t)nfollowers));
-  if ((rc = latest_shares(st, self, (const uint8_t(*)[SR_KEY_BYTES])key, 1, sr_view_keep_share, NULL, &shares, err,
-                          errlen))) {
+  if ((rc = latest_shares(st, self, (const uint8_t(*)[SR_KEY_BYTES])key, 1, NULL, NULL, &shares, err, errlen))) {
     json_decref(o);
     return rc;
   }
@@ -283,8 +284,7 @@ int sr_view_projects(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const cha
 
 static int keep_project_share(void *ctx, const sr_entry_t *e) {
   sr_content_t c;
-  return sr_view_keep_share(NULL, e) && sr_content_parse(e, &c, NULL, 0) == 0 && c.has_project &&
-         memcmp(c.project, ctx, SR_ID_BYTES) == 0;
+  return sr_content_parse(e, &c, NULL, 0) == 0 && c.has_project && memcmp(c.project, ctx, SR_ID_BYTES) == 0;
 }
 
 int sr_view_project(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, json_t **out, char *err,

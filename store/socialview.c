@@ -153,6 +153,7 @@ typedef struct {
   sr_entry_key_t *h;
   size_t n, max;
   const sr_entry_key_t *before;
+  const char *type;
   sr_keep_fn keep;
   void *ctx;
 } newest_t;
@@ -181,22 +182,44 @@ static void heap_up(sr_entry_key_t *h, size_t i) {
   }
 }
 
+/* The ts and type of stored entry bytes without decoding the whole entry: no
+ * canonical check, no hash (the bytes passed both at ingest; sr_mp_* stays
+ * within them whatever they hold). Most entries of a walk stop here. */
+static int peek_ts_type(const uint8_t *raw, size_t len, uint64_t *ts, const char **type, uint32_t *type_len) {
+  sr_mp_t mp, body;
+  uint32_t n, blen;
+  const uint8_t *b;
+  uint64_t u;
+  sr_mp_init(&mp, raw, len);
+  if (sr_mp_array(&mp, &n) || n != 2 || sr_mp_bin(&mp, &b, &blen)) return SR_ESHAPE;
+  sr_mp_init(&body, b, blen);
+  if (sr_mp_array(&body, &n) || n != 7 || sr_mp_uint(&body, &u) || sr_mp_bin(&body, &b, &blen) || sr_mp_uint(&body, &u))
+    return SR_EBODYSHAPE;
+  if (sr_mp_peek(&body) == SR_MP_NIL ? sr_mp_nil(&body) : sr_mp_bin(&body, &b, &blen)) return SR_EBODYSHAPE;
+  if (sr_mp_uint(&body, ts) || sr_mp_str(&body, type, type_len)) return SR_EBODYSHAPE;
+  return 0;
+}
+
 /* One log row: (author, seq) -> id; the entry it names is offered to the heap. */
-static int newest_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, newest_t *w) {
+static int newest_row(sr_store_t *st, MDB_txn *txn, const MDB_val *v, newest_t *w) {
   MDB_val ev;
   sr_entry_t e;
   sr_entry_key_t key;
+  const char *type;
+  uint32_t type_len;
   int rc;
-  (void)k;
   if (v->mv_size != SR_ID_BYTES) return sr_store_fail(st, "read the log", MDB_CORRUPTED);
   if ((rc = mdb_get(txn, st->dbi[DB_ENTRIES], (MDB_val *)v, &ev)))
     return sr_store_fail(st, "log names a missing entry", rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
-  if (sr_entry_decode(ev.mv_data, ev.mv_size, &e)) return 0; /* verify reports it; a view skips it */
-  key.ts = e.ts;
-  memcpy(key.id, e.id, SR_ID_BYTES);
+  if (peek_ts_type(ev.mv_data, ev.mv_size, &key.ts, &type, &type_len)) return 0; /* verify reports it */
+  memcpy(key.id, v->mv_data, SR_ID_BYTES);                                       /* the log's value is the entry's id */
   if (w->before && sr_entry_key_cmp(&key, w->before) >= 0) return 0;
   if (w->n == w->max && sr_entry_key_cmp(&key, &w->h[0]) <= 0) return 0; /* older than all kept */
-  if (w->keep && (rc = w->keep(w->ctx, &e)) <= 0) return rc;
+  if (w->type && (type_len != strlen(w->type) || memcmp(type, w->type, type_len) != 0)) return 0;
+  if (w->keep) {
+    if (sr_entry_decode(ev.mv_data, ev.mv_size, &e)) return 0;
+    if ((rc = w->keep(w->ctx, &e)) <= 0) return rc;
+  }
   if (w->n < w->max) {
     w->h[w->n] = key;
     heap_up(w->h, w->n++);
@@ -210,11 +233,11 @@ static int newest_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_
 static int cmp_newest_first(const void *a, const void *b) { return -sr_entry_key_cmp(a, b); }
 
 int sr_store_newest(sr_store_t *st, const uint8_t (*authors)[SR_KEY_BYTES], size_t nauthors,
-                    const sr_entry_key_t *before, sr_keep_fn keep, void *ctx, sr_entry_key_t *out, size_t max,
-                    size_t *n) {
+                    const sr_entry_key_t *before, const char *type, sr_keep_fn keep, void *ctx, sr_entry_key_t *out,
+                    size_t max, size_t *n) {
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
-  newest_t w = {out, 0, max, before, keep, ctx};
+  newest_t w = {out, 0, max, before, type, keep, ctx};
   int rc, mrc = MDB_NOTFOUND;
   *n = 0;
   if (max == 0) return 0;
@@ -223,15 +246,24 @@ int sr_store_newest(sr_store_t *st, const uint8_t (*authors)[SR_KEY_BYTES], size
     rc = sr_store_fail(st, "open a cursor", mrc);
     goto done;
   }
+  /* Each log from its head down: a log is written mostly in time order, so
+   * once the heap holds a page, most older entries fail the first compare. */
   for (size_t a = 0; a < (authors ? nauthors : 1) && !rc; a++) {
-    uint8_t start[LOG_KEY_BYTES] = {0};
+    uint8_t start[LOG_KEY_BYTES];
     MDB_val k = {sizeof(start), start}, v;
-    if (authors) memcpy(start, authors[a], SR_KEY_BYTES);
-    for (mrc = mdb_cursor_get(cur, &k, &v, authors ? MDB_SET_RANGE : MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (authors) {
+      sr_log_key(start, authors[a], UINT64_MAX);
+      mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+      if (mrc == 0 && !(k.mv_size == LOG_KEY_BYTES && memcmp(k.mv_data, authors[a], SR_KEY_BYTES) == 0))
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+      else if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    } else
+      mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    for (; mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
       if (k.mv_size != LOG_KEY_BYTES) continue;
       if (authors && memcmp(k.mv_data, authors[a], SR_KEY_BYTES) != 0) break;
-      rc = newest_row(st, txn, &k, &v, &w);
+      rc = newest_row(st, txn, &v, &w);
     }
     if (!rc && mrc != 0 && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the log", mrc);
   }

@@ -48,20 +48,22 @@ typedef struct sr_entry_key {
   uint8_t id[SR_ID_BYTES];
 } sr_entry_key_t;
 /* <0, 0, >0 as a is older than, the same as, newer than b. */
-int sr_entry_key_cmp(const sr_entry_key_t *a, const sr_entry_key_t *b);
+SR_MUST_USE int sr_entry_key_cmp(const sr_entry_key_t *a, const sr_entry_key_t *b);
 
 /* Which entries a walk keeps: 1 keep, 0 skip, negative: stop with that error.
  * e is valid during the call only. */
 typedef int (*sr_keep_fn)(void *ctx, const sr_entry_t *e);
 /* The newest max entries (by sr_entry_key_t) strictly older than before (NULL:
  * from the newest), among the logs (head branch) of authors[0..nauthors)
- * (authors NULL: every author) that keep (NULL: every entry) keeps, newest
- * first into out[0..*n). One read transaction; it decodes every entry of those
- * logs (no index by time: docs/storage.md), keeping at most max in a heap, so
- * memory is O(max) and time O(entries log max). Ask for one more than a page to
- * learn whether another page follows. Errors: SR_ENOMEM, SR_ESTORE, or keep's. */
+ * (authors NULL: every author), of the given type (NULL: any) that keep (NULL:
+ * every entry) keeps, newest first into out[0..*n). One read transaction. No
+ * index by time (docs/storage.md): it reads every entry of those logs, each
+ * log from its head down, but only their ts and type (no decoding, no hash)
+ * unless one would enter the page, and keeps at most max in a heap, so memory
+ * is O(max). Ask for one more than a page to learn whether another follows.
+ * Errors: SR_ENOMEM, SR_ESTORE, or keep's. */
 SR_MUST_USE int sr_store_newest(sr_store_t *st, const uint8_t (*authors)[SR_KEY_BYTES], size_t nauthors,
-                                const sr_entry_key_t *before, sr_keep_fn keep, void *ctx, sr_entry_key_t *out,
-                                size_t max, size_t *n);
+                                const sr_entry_key_t *before, const char *type, sr_keep_fn keep, void *ctx,
+                                sr_entry_key_t *out, size_t max, size_t *n);
 
 #endif

@@ -7,6 +7,7 @@
  *   store/flowstore.h    flow-report counts (core/flowreport.h)
  *   store/flowview.h     the reshare forest and flow records (`seurone flow`)
  *   store/lookup.h       what a person typed, matched against the store
+ *   store/socialview.h   what the web app's views read (edges of one key, newest entries)
  *   store/peers.h, store/scope.h, store/graphview.h  node state, scope, graph
  *
  *

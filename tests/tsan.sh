@@ -7,7 +7,8 @@
 #  - the `seurone` program, hostile_peer and bench_ingest, and runs the multi-node
 #    tests below against them: real nodes whose libuv loop thread and worker
 #    threads (gossip ingest batches, publish, flow-report counts, import, the
-#    verify pool) share the store.
+#    verify pool) share the store; and the web API's test (tests/api), whose
+#    server threads read the store beside them.
 # A race makes the process exit 66 (halt_on_error), which the harness's exit-code
 # checks catch; the report also goes to a file (log_path), so a report from a
 # process whose exit code no check looks at (a node that is SIGKILLed) still fails
@@ -70,6 +71,10 @@ for t in $multi_tests; do
   run_one "multi_$t" /usr/bin/python3 "$root/tests/multi/test_$t.py" --seurone "$ts/tools/seurone" \
     --hostile-peer "$ts/tests/multi/hostile_peer" --bench-ingest "$ts/tools/bench_ingest"
 done
+
+# The web server: libmicrohttpd's threads read the store and hand changes to the
+# loop thread (node/web_loop.c) while gossip and publish run (tests/api).
+run_one web_api /usr/bin/python3 "$root/tests/api/test_api.py" --seurone "$ts/tools/seurone"
 
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 echo "tsan: $passed passed, $failed failed"

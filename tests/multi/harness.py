@@ -193,6 +193,8 @@ class Node:
         check(len(self.id) == 64, f"{name}: init gives a 64-hex id")
         self.config = {
             "listen": "127.0.0.1:0",
+            # the web app on a free port (its default, 8737, would be one node's only)
+            "web": "127.0.0.1:0",
             "network_key": netkey or DEFAULT_NETKEY,
         }
         if config:

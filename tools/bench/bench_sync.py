@@ -85,7 +85,7 @@ class Node:
         self.proc = None
         self.id = self.json("init")["id"]
         with open(os.path.join(self.home, "config"), "w") as f:
-            f.write("listen = 127.0.0.1:0\n")
+            f.write("listen = 127.0.0.1:0\nweb = off\n")
 
     def cli(self, *argv, timeout=600):
         return run([self.seurone, "--home", self.home] + list(argv), timeout)

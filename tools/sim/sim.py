@@ -100,7 +100,7 @@ class Node:
 
     def write_config(self, hops, extra):
         with open(os.path.join(self.home, "config"), "w") as f:
-            f.write(f"listen = 127.0.0.1:0\nhops = {hops}\n")
+            f.write(f"listen = 127.0.0.1:0\nhops = {hops}\nweb = off\n")
             for kv in extra:
                 f.write(kv.replace("=", " = ", 1) + "\n")
 
