@@ -114,7 +114,7 @@ async function boot() {
   setAuthLost(() => { ctx.session = null; });
   // the catalogue and the session at once: neither waits for the other
   const session = refreshSession().catch((e) => e);
-  ctx.lang = await initI18n();
+  ctx.lang = await initI18n(session.then((s) => (s && s.lang_hint) || null));
   translateStatic();
   const s = await session;
   if (s instanceof Error) {

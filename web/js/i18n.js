@@ -8,12 +8,13 @@ let lang = 'en';
 let cat = {};
 let fallback = {};
 
+// The first of the browser's languages that has a catalogue; null if none has.
 export function pickLang(prefs) {
   for (const p of prefs || []) {
-    const base = String(p).toLowerCase().split('-')[0];
+    const base = String(p).toLowerCase().split(/[-_]/)[0];
     if (LANGS.includes(base)) return base;
   }
-  return 'en';
+  return null;
 }
 
 async function load(l) {
@@ -22,8 +23,12 @@ async function load(l) {
   return r.json();
 }
 
-export async function initI18n() {
+// hint: a promise of the node's own language (/api/session lang_hint), asked
+// only when none of the browser's languages has a catalogue.
+export async function initI18n(hint) {
   lang = pickLang(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
+  if (!lang && hint) lang = pickLang([await hint.catch(() => null)]);
+  lang = lang || 'en';
   fallback = await load('en');
   cat = lang === 'en' ? fallback : await load(lang).catch(() => fallback);
   document.documentElement.lang = lang;

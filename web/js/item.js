@@ -45,7 +45,7 @@ function header(item) {
 
 function reshared(r) {
   if (!r) return null;
-  if (r.missing) return h('blockquote', { class: 'reshared missing' }, t('item.missing'));
+  if (r.missing) return h('blockquote', { class: 'reshared missing' }, t(r.blocked ? 'item.blocked' : 'item.missing'));
   return h('blockquote', { class: 'reshared', 'aria-label': t('item.reshared_from', { name: nameOf(r.author_name, r.author) }) },
     header(r), body(r));
 }

@@ -128,6 +128,9 @@ export async function render(main, route, ctx) {
     clearTimeout(timer);
     timer = setTimeout(() => refreshTop(true).catch(showError), 150);
   };
+  // after a reconnect the stream may have skipped entries: fetch the top again
+  const onOpen = () => refreshTop(true).catch(showError);
   ctx.events.addEventListener('entry', onEntry);
-  return () => { clearTimeout(timer); ctx.events.removeEventListener('entry', onEntry); };
+  ctx.events.addEventListener('open', onOpen);
+  return () => { clearTimeout(timer); ctx.events.removeEventListener('entry', onEntry); ctx.events.removeEventListener('open', onOpen); };
 }

@@ -41,6 +41,7 @@ export async function render(main, route, ctx) {
       out.push(h('p', { class: 'ok' }, t('join.invite_ok')));
       if (r.network_key_written) out.push(h('p', null, t('join.netkey_written')));
       if (r.restart_needed) out.push(h('p', { class: 'warn' }, t('join.restart_needed')));
+      if (r.refused) out.push(h('p', { class: 'warn', dir: 'auto' }, t('join.refused', { why: r.refused })));
     }
     if (isAddress && r.key && r.key !== ctx.session.id) {
       const follow = actionButton(t('join.follow', { who: shortKey(r.key) }), async (b) => {
