@@ -9,12 +9,12 @@ import { t } from '../i18n.js';
 import { nameOf } from '../fmt.js';
 import { renderItem, updateCount } from '../item.js';
 
-function composeForm(ctx, projects, onPosted, preset) {
+// The project list arrives after the first page is drawn: fill(projects) adds
+// them to the select, one's own first, keeping the choice made meanwhile.
+function composeForm(ctx, onPosted, preset) {
   const text = h('textarea', { id: 'post-text', name: 'text', rows: 3, maxlength: 8000, dir: 'auto', 'aria-describedby': 'post-hint' });
   const link = h('input', { id: 'post-link', name: 'link', type: 'url', inputmode: 'url', placeholder: 'https://…', dir: 'ltr' });
-  const sel = h('select', { id: 'post-project', name: 'project' },
-    h('option', { value: '' }, t('feed.no_project')),
-    projects.map((p) => h('option', { value: p.id, selected: preset === p.id }, nameOf(p.name, p.id))));
+  const sel = h('select', { id: 'post-project', name: 'project' }, h('option', { value: '' }, t('feed.no_project')));
   sel.addEventListener('change', () => { if (sel.value) form.querySelector('details.options').open = true; });
   const send = h('button', { type: 'submit', class: 'primary' }, t('feed.post'));
   const form = h('form', { class: 'card compose', 'aria-labelledby': 'post-title' },
@@ -53,6 +53,16 @@ function composeForm(ctx, projects, onPosted, preset) {
       send.disabled = false;
     }
   });
+  form.fill = (projects) => {
+    const chosen = sel.value || preset || '';
+    // one's own projects first, then by name in code point order (localeCompare
+    // would build an ICU collator)
+    const key = (p) => String(p.name || '');
+    projects.sort((a, b) => (b.my_role ? 1 : 0) - (a.my_role ? 1 : 0) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    replace(sel, h('option', { value: '' }, t('feed.no_project')),
+      projects.map((p) => h('option', { value: p.id }, nameOf(p.name, p.id))));
+    sel.value = chosen;
+  };
   return form;
 }
 
@@ -108,12 +118,12 @@ export async function render(main, route, ctx) {
   // On the document's first page, GET /api/feed is the request index.html
   // preloaded; later, ?limit= makes it another URL, so that a stale preloaded
   // answer is never taken for a fresh one.
-  const firstPage = ctx.booting ? api.feed() : api.feed(null, 30);
-  const [projects, page] = await Promise.all([api.projects().then((r) => r.projects).catch(() => []), firstPage]);
-  projects.sort((a, b) => (b.my_role ? 1 : 0) - (a.my_role ? 1 : 0) || String(a.name).localeCompare(String(b.name)));
+  const page = await (ctx.booting ? api.feed() : api.feed(null, 30));
+  performance.mark('sr:feed:data');
+  const compose = composeForm(ctx, () => refreshTop(false), route.query.get('project'));
   replace(main,
     h('h1', { tabindex: '-1' }, t('feed.title')),
-    composeForm(ctx, projects, () => refreshTop(false), route.query.get('project')),
+    compose,
     h('section', { class: 'feed', 'aria-labelledby': 'feed-h' },
       h('h2', { id: 'feed-h', class: 'sr-only' }, t('feed.list_title')), empty, list, more));
   page.items.forEach((it) => add(it));
@@ -121,6 +131,7 @@ export async function render(main, route, ctx) {
   drawMore();
   performance.mark('sr:feed:rendered');
   requestAnimationFrame(() => setTimeout(() => performance.mark('sr:feed:painted'), 0));
+  api.projects().then((r) => compose.fill(r.projects)).catch(() => {});
 
   let timer = null;
   const onEntry = (ev) => {
