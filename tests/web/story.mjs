@@ -202,6 +202,7 @@ try {
   await b.page.getByRole('button', { name: 'Join', exact: true }).click();
   await b.page.waitForSelector('.result .ok');
   check((await b.page.locator('.result').textContent()).includes('Connecting'), 'B: pasting A\'s address connects at once (one step)');
+  checkEq(await b.page.locator('#errors p').count(), 0, 'B: the earlier refusal is gone once the join succeeded');
   await shot(b, 'b-join');
   await b.page.locator('.result').getByRole('button', { name: /^Follow/ }).click();
   await b.page.waitForSelector('.result .ok >> text=You follow them now');

@@ -57,6 +57,7 @@ export function actionButton(label, action, attrs = {}) {
     b.setAttribute('aria-busy', 'true');
     try {
       await action(b);
+      clearError(); // what failed before is no longer the news
     } catch (e) {
       showError(e);
     } finally {

@@ -1,7 +1,7 @@
 // item.js: one share as people read it (feed, profile, project): who, when, in
 // which project, the text as written (dir=auto for right-to-left scripts), the
 // share it reshares inline, and what one can do with it.
-import { h, replace, showError, announce } from './dom.js';
+import { h, replace, showError, clearError, announce } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { nameOf, localTime, isoTime } from './fmt.js';
@@ -67,6 +67,7 @@ function reshareForm(item, slot, onDone, toggle) {
       const body = { type: 'share', reshare: item.id };
       if (ta.value.trim()) body.text = ta.value;
       await api.publish(body);
+      clearError();
       announce(t('item.reshared_done'));
       close();
       if (onDone) onDone();

@@ -3,7 +3,7 @@
 // (an `entry` event from /api/events makes the page fetch the first page again
 // and insert what it lacks). performance marks sr:feed:rendered and
 // sr:feed:painted time the first page (tools/bench/bench_feed.mjs reads them).
-import { h, replace, showError, announce, actionButton } from '../dom.js';
+import { h, replace, showError, clearError, announce, actionButton } from '../dom.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { nameOf } from '../fmt.js';
@@ -40,6 +40,7 @@ function composeForm(ctx, onPosted, preset) {
       if (link.value.trim()) body.link = link.value.trim();
       if (sel.value) body.project = sel.value;
       const r = await api.publish(body);
+      clearError();
       text.value = '';
       link.value = '';
       sel.value = preset || '';

@@ -1,7 +1,7 @@
 // Join: paste an invite code (seurone-invite:...) or a friend's address
 // (seurone://host:port/key); one POST /api/invite/accept does either. After a
 // friend's address, offer to follow them at once: their entries come only then.
-import { h, replace, showError, announce, actionButton } from '../dom.js';
+import { h, replace, showError, clearError, announce, actionButton } from '../dom.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { shortKey } from '../fmt.js';
@@ -23,6 +23,7 @@ export async function render(main, route, ctx) {
     send.disabled = true;
     try {
       const r = await api.inviteAccept(v);
+      clearError();
       code.value = '';
       showResult(r, v);
     } catch (err) {
