@@ -52,14 +52,16 @@ export async function render(main, route, ctx) {
       ? h('ul', { class: 'peers' }, rows.map((p) => h('li', { class: ['card peer', p.connected ? 'up' : 'down'] },
         h('div', { class: 'person-line' },
           h('span', { class: `dot ${p.connected ? 'up' : 'down'}`, 'aria-hidden': 'true' }),
-          h('a', { href: `#/person/${p.key}`, class: 'who', dir: 'auto' }, nameOf(p.name, p.key)), ' ',
+          // a profile only for someone known by name; a relay or a stranger has none
+          p.name ? h('a', { href: `#/person/${p.key}`, class: 'who', dir: 'auto' }, p.name) : h('span', { class: 'who' }, nameOf(null, p.key)), ' ',
           h('span', { class: 'badge' }, p.connected ? t('node.connected') : t('node.not_connected')),
           p.source === 'relay' ? h('span', { class: 'badge' }, t('node.relay')) : null),
         h('p', { class: 'hint' },
           p.connected ? (p.connected_since ? t('node.peer_since', { when: localTime(p.connected_since) }) : t(`node.dir_${p.session && p.session.direction === 'inbound' ? 'in' : 'out'}`))
             : p.last_seen ? t('node.peer_seen', { when: localTime(p.last_seen) }) : t('node.peer_never'),
           ' · ', t('node.peer_io', { i: number(p.session ? p.session.entries_in : p.entries_in), o: number(p.session ? p.session.entries_out : p.entries_out) })),
-        !p.name && p.connected ? h('div', { class: 'row' }, actionButton(t('node.follow_peer'), async () => {
+        !p.name && p.address ? h('p', { class: 'hint mono' }, p.address.replace(/^seurone:\/\//, '').split('/')[0]) : null,
+        !p.name && p.connected && p.source !== 'relay' ? h('div', { class: 'row' }, actionButton(t('node.follow_peer'), async () => {
           await api.contact(p.key, 'follow');
           announce(t('person.now_following'));
           await draw();
