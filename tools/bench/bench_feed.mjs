@@ -2,16 +2,19 @@
 // Debian's Chromium (headless, playwright-core from tests/web/node_modules).
 // bench_feed.py starts the node and writes CONFIG {url, token, runs, chromium}.
 //
-// Per run, a fresh browser context (no HTTP cache, a new session cookie) loads
-// URL/#/feed; the page's performance marks say when the first page of items was
+// Per run, a fresh browser context (no HTTP cache) signs in, goes to
+// about:blank, then loads URL/#/feed: a whole navigation. The page's performance
+// marks say when the items had arrived (sr:feed:data), when the first page was
 // in the DOM (sr:feed:rendered) and after the next frame (sr:feed:painted), in
-// ms since navigation start. Two references in the same run, same browser:
-//   - fixture: the same page, but every /api/ GET answered by Playwright from a
-//     static copy of what the node answered (so: the page's own cost);
-//   - api: the /api/feed request alone, from the page's resource timing
-//     (request start to response end) and from Node's fetch.
-// Prints one JSON object on stdout; medians of `runs` runs after one warm-up.
+// ms since navigation start. References in the same run, same browser:
+//   - fixture: the same page (web/, the same files) from a plain static server
+//     started here, every /api/ GET answered with a copy of what the node
+//     answered: the page's own cost, with the API's taken away;
+//   - api: GET /api/feed alone, from the page's resource timing (request start
+//     to response end) and from Node's fetch.
+// Prints one JSON object on stdout: medians of `runs` runs after a warm-up.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,60 +23,85 @@ const root = path.resolve(here, '..', '..');
 const { chromium } = await import(path.join(root, 'tests', 'web', 'node_modules', 'playwright-core', 'index.mjs'));
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const runs = Number(cfg.runs) || 7;
+const runs = Number(cfg.runs) || 9;
 const median = (xs) => { const s = xs.slice().sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const round = (x) => Math.round(x * 10) / 10;
 
 const browser = await chromium.launch({ executablePath: cfg.chromium, headless: true });
 
-async function session() {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
-  const page = await context.newPage();
-  await page.goto(`${cfg.url}/login?token=${cfg.token}`);
-  await page.waitForSelector('#feed-list', { state: 'attached' });
-  return { context, page };
-}
-
-// Records what the node answers to the /api/ GETs the feed page makes, for the
-// fixture runs (the page's requests, seen once, then fetched again with its cookie).
+// What the node answers to the /api/ GETs of the feed page: the page's requests
+// seen once, then fetched again (Bearer token) for the fixture server.
 const fixture = new Map();
 {
-  const { context, page } = await session();
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
+  const page = await context.newPage();
   const seen = new Set();
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (u.pathname.startsWith('/api/') && u.pathname !== '/api/events' && r.method() === 'GET') seen.add(u.pathname + u.search);
   });
-  await page.reload();
+  await page.goto(`${cfg.url}/login?token=${cfg.token}`);
   await page.waitForFunction(() => performance.getEntriesByName('sr:feed:painted').length > 0);
+  await page.waitForTimeout(500); // the project list, asked after the first page
   for (const p of seen) {
-    const r = await context.request.get(`${cfg.url}${p}`);
+    const r = await context.request.get(`${cfg.url}${p}`, { headers: { Authorization: `Bearer ${cfg.token}` } });
     fixture.set(p, { status: r.status(), body: await r.body(), type: r.headers()['content-type'] });
   }
   if (!fixture.has('/api/feed')) throw new Error(`the feed page did not GET /api/feed (it got ${[...seen].join(', ')})`);
   await context.close();
 }
 
-async function timeOnce(useFixture) {
-  const { context, page } = await session();
-  if (useFixture) {
-    await page.route('**/api/**', (route) => {
-      const u = new URL(route.request().url());
-      const f = fixture.get(u.pathname + u.search);
-      if (u.pathname === '/api/events') return route.fulfill({ status: 200, contentType: 'text/event-stream', body: ': fixture\n\n' });
-      if (!f) return route.continue();
-      return route.fulfill({ status: f.status, body: f.body, contentType: f.type });
-    });
+// The fixture server: web/ with the node's CSP, the recorded API answers, a
+// login that sets a cookie, an event stream that stays quiet.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json; charset=utf-8', '.svg': 'image/svg+xml' };
+const webDir = path.join(root, 'web');
+const streams = new Set();
+const server = http.createServer((req, res) => {
+  const u = new URL(req.url, 'http://fixture');
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('Cache-Control', 'no-cache');
+  if (u.pathname === '/login') {
+    res.writeHead(303, { Location: '/', 'Set-Cookie': 'sr_session=fixture; HttpOnly; SameSite=Strict; Path=/' });
+    return res.end();
   }
-  // navigate away and back so that the measured load is a whole navigation
+  if (u.pathname === '/api/events') {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    res.write(': fixture\n\n');
+    streams.add(res);
+    res.on('close', () => streams.delete(res));
+    return undefined;
+  }
+  if (u.pathname.startsWith('/api/')) {
+    const f = fixture.get(u.pathname + u.search);
+    if (!f) {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      return res.end('{"ok":false,"error":"not in the fixture","code":"SR_ENOTFOUND"}');
+    }
+    res.writeHead(f.status, { 'Content-Type': f.type, 'Cache-Control': 'no-store' });
+    return res.end(f.body);
+  }
+  const file = path.join(webDir, path.normalize(u.pathname === '/' ? '/index.html' : u.pathname));
+  if (!file.startsWith(webDir + path.sep) || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
+  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
+  return res.end(fs.readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const fixtureUrl = `http://127.0.0.1:${server.address().port}`;
+
+async function timeOnce(base) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(`${base}/login?token=${cfg.token}`);
+  await page.waitForSelector('#feed-list', { state: 'attached' });
   await page.goto('about:blank');
-  await page.goto(`${cfg.url}/#/feed`);
+  await page.goto(`${base}/#/feed`);
   await page.waitForFunction(() => performance.getEntriesByName('sr:feed:painted').length > 0, null, { timeout: 30000 });
   const m = await page.evaluate(() => {
     const get = (n) => (performance.getEntriesByName(n)[0] || {}).startTime;
-    const feed = performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/feed')).pop();
+    const feed = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/feed')).pop();
     return {
-      rendered: get('sr:feed:rendered'), painted: get('sr:feed:painted'), boot: get('sr:boot'),
+      rendered: get('sr:feed:rendered'), painted: get('sr:feed:painted'), boot: get('sr:boot'), data: get('sr:feed:data'),
       items: document.querySelectorAll('#feed-list > li').length,
       api: feed ? feed.responseEnd - feed.requestStart : null,
     };
@@ -89,26 +117,28 @@ async function fetchOnce() {
   return { ms: performance.now() - t, items: j.items.length };
 }
 
-await timeOnce(false); // warm-up: the node's page cache, Chromium's first start
-await timeOnce(true);
+await timeOnce(cfg.url); // warm-up: the node's pages in memory, Chromium's first contexts
+await timeOnce(fixtureUrl);
 const full = [];
 const fix = [];
-for (let i = 0; i < runs; i++) {
-  full.push(await timeOnce(false));
-  fix.push(await timeOnce(true));
+for (let i = 0; i < runs; i++) { // interleaved: a slow moment of the machine hits both
+  full.push(await timeOnce(cfg.url));
+  fix.push(await timeOnce(fixtureUrl));
 }
 const fetches = [];
 for (let i = 0; i < runs; i++) fetches.push(await fetchOnce());
 await browser.close();
+for (const s of streams) s.destroy();
+server.close();
 
 const pick = (xs, k) => round(median(xs.map((x) => x[k])));
+const part = (xs) => ({ rendered_ms: pick(xs, 'rendered'), painted_ms: pick(xs, 'painted'), boot_ms: pick(xs, 'boot'), data_ms: pick(xs, 'data'),
+  rendered_all: xs.map((x) => round(x.rendered)) });
 console.log(JSON.stringify({
   runs,
   items_rendered: full[0].items,
-  node: { rendered_ms: pick(full, 'rendered'), painted_ms: pick(full, 'painted'), boot_ms: pick(full, 'boot'), api_feed_ms: pick(full, 'api'),
-    rendered_all: full.map((x) => round(x.rendered)) },
-  fixture: { rendered_ms: pick(fix, 'rendered'), painted_ms: pick(fix, 'painted'), boot_ms: pick(fix, 'boot'),
-    rendered_all: fix.map((x) => round(x.rendered)) },
+  node: { ...part(full), api_feed_ms: pick(full, 'api') },
+  fixture: part(fix),
   api_fetch_ms: round(median(fetches.map((x) => x.ms))),
   api_items: fetches[0].items,
 }));

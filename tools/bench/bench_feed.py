@@ -13,9 +13,9 @@
      run tests/web/setup.sh first) loads URL/#/feed RUNS times, each in a fresh
      browser context, and reads the page's performance marks sr:feed:rendered
      (first page of items in the DOM) and sr:feed:painted (after the next frame),
-     in ms from navigation start. References in the same run: the same page with
-     every /api/ GET answered from a static copy of the node's answers (the
-     page's own cost), and GET /api/feed alone.
+     in ms from navigation start. References in the same run: the same page
+     from a plain static server in bench_feed.mjs, every /api/ GET answered with
+     a copy of the node's answers (the page's own cost), and GET /api/feed alone.
 
 Usage: tools/bench/bench_feed.py [--shares N] [--authors A] [--runs R] [--json]
        [--seurone PATH] [--keep]
@@ -200,8 +200,8 @@ def main():
         else:
             nd, fx = res["node"], res["fixture"]
             print(f"feed of {a.shares} shares by {a.authors} authors; first page {res['items_rendered']} items; median of {a.runs} runs")
-            print(f"  node:    rendered {nd['rendered_ms']} ms, painted {nd['painted_ms']} ms after navigation (script start {nd['boot_ms']} ms; /api/feed {nd['api_feed_ms']} ms)")
-            print(f"  fixture: rendered {fx['rendered_ms']} ms, painted {fx['painted_ms']} ms (the same page, API answers from a static copy)")
+            print(f"  node:    rendered {nd['rendered_ms']} ms, painted {nd['painted_ms']} ms after navigation (script start {nd['boot_ms']} ms, items in {nd['data_ms']} ms; /api/feed {nd['api_feed_ms']} ms)")
+            print(f"  fixture: rendered {fx['rendered_ms']} ms, painted {fx['painted_ms']} ms (script start {fx['boot_ms']} ms, items in {fx['data_ms']} ms): the same page from a static server, API answers copied")
             print(f"  GET /api/feed alone (Node fetch): {res['api_fetch_ms']} ms")
             print(f"  ratio node / fixture (rendered): {nd['rendered_ms'] / fx['rendered_ms']:.2f}")
         proc.send_signal(signal.SIGTERM)
