@@ -51,16 +51,24 @@ const fixture = new Map();
   await context.close();
 }
 
-// The fixture server: web/ with the node's CSP, the recorded API answers, a
-// login that sets a cookie, an event stream that stays quiet.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// The fixture server: web/ with the headers the node sends (CSP, and also
+// Cross-Origin-Opener-Policy, which costs Chromium a new renderer process on
+// each navigation: the reference must pay it too; BENCH_FEED_DROP=a,b leaves
+// headers out, to see what one costs), the recorded API answers, a login that
+// sets a cookie, an event stream that stays quiet.
+const nodeHeaders = {};
+{
+  const r = await fetch(`${cfg.url}/index.html`);
+  const drop = ['date', 'content-length', 'content-type', 'connection', 'keep-alive', 'transfer-encoding', ...(process.env.BENCH_FEED_DROP || '').split(',')];
+  for (const [k, v] of r.headers) if (!drop.includes(k)) nodeHeaders[k] = v;
+  await r.arrayBuffer();
+}
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json; charset=utf-8', '.svg': 'image/svg+xml' };
 const webDir = path.join(root, 'web');
 const streams = new Set();
 const server = http.createServer((req, res) => {
   const u = new URL(req.url, 'http://fixture');
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('Cache-Control', 'no-cache');
+  for (const [k, v] of Object.entries(nodeHeaders)) res.setHeader(k, v);
   if (u.pathname === '/login') {
     res.writeHead(303, { Location: '/', 'Set-Cookie': 'sr_session=fixture; HttpOnly; SameSite=Strict; Path=/' });
     return res.end();
