@@ -457,6 +457,26 @@ try {
   check((stat['content-security-policy'] || '').includes("default-src 'none'"), 'static files carry the CSP too');
   checkEq((await api.get('/../../etc/passwd')).status() >= 400, true, 'no file outside the web directory');
 
+  // ---------------------------------------------------------------- unfollow, block, unblock; leave a project
+  await go(a, `#/person/${B.id}`);
+  const edge = (kind) => cli(A, 'graph').edges[kind].some(([s, d]) => s === A.id && d === B.id);
+  await a.page.getByRole('button', { name: /^Unfollow/ }).click();
+  await a.page.getByRole('button', { name: /^Follow/ }).waitFor();
+  check(!(await a.page.locator('.badges').textContent()).includes('you follow') && !edge('follow'), 'A: Unfollow on B\'s profile: the badge and the follow edge are gone');
+  await a.page.getByRole('button', { name: /^Block/ }).click();
+  await a.page.getByRole('button', { name: /^Unblock/ }).waitFor();
+  check((await a.page.locator('.badges').textContent()).includes('blocked') && edge('block'), 'A: Block: B\'s profile says blocked, A\'s store has the block edge');
+  await a.page.getByRole('button', { name: /^Unblock/ }).click();
+  await a.page.getByRole('button', { name: /^Follow/ }).waitFor();
+  check(!(await a.page.locator('main').textContent()).includes('blocked') && !edge('block'), 'A: Unblock: no longer blocked');
+  await a.page.getByRole('button', { name: /^Follow/ }).click();
+  await a.page.getByRole('button', { name: /^Unfollow/ }).waitFor();
+  check(edge('follow'), 'A: Follow again: the follow edge is back');
+  await go(b, `#/project/${projectId}`);
+  await b.page.getByRole('button', { name: /^Leave/ }).click();
+  await b.page.waitForFunction((n) => !document.querySelector('#supporters').textContent.includes(n), NAME_B);
+  check((await b.page.getByRole('button', { name: /^Support/ }).count()) === 1, 'B: Leave: B is no longer among the supporters, and may support again');
+
   check(problems.length === 0, `no page error, console error or failed static file in any page${problems.length ? `:\n  ${problems.join('\n  ')}` : ''}`);
   note(`${shots.length} screenshots in ${cfg.shots}: ${shots.join(', ')}`);
 } catch (e) {
