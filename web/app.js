@@ -4,7 +4,6 @@
 import { h, replace, clearError, showError } from './js/dom.js';
 import { api, setCsrf, setAuthLost } from './js/api.js';
 import { initI18n, t, translateStatic } from './js/i18n.js';
-import { localTime } from './js/fmt.js';
 
 const pages = {
   start: () => import('./js/pages/start.js'),
@@ -117,9 +116,6 @@ async function boot() {
   const session = refreshSession().catch((e) => e);
   ctx.lang = await initI18n(session.then((s) => (s && s.lang_hint) || null));
   translateStatic();
-  // building the date formatter loads ICU data (some 25 ms): done now, while the
-  // session and the first page are on their way, not when the items are drawn
-  localTime(Date.now());
   const s = await session;
   if (s instanceof Error) {
     if (s.status !== 401) showError(s);

@@ -3,13 +3,16 @@
 // bench_feed.py starts the node and writes CONFIG {url, token, runs, chromium}.
 //
 // Per run, a fresh browser context (no HTTP cache) signs in, goes to
-// about:blank, then loads URL/#/feed: a whole navigation. The page's performance
+// about:blank, then loads URL/#/feed: a whole navigation; then reloads it (the
+// same renderer process: no process start). The page's performance
 // marks say when the items had arrived (sr:feed:data), when the first page was
 // in the DOM (sr:feed:rendered) and after the next frame (sr:feed:painted), in
 // ms since navigation start. References in the same run, same browser:
 //   - fixture: the same page (web/, the same files) from a plain static server
 //     started here, every /api/ GET answered with a copy of what the node
 //     answered: the page's own cost, with the API's taken away;
+//   - floor: a page of one module that only sets the marks, from the same
+//     server with the same headers: what Chromium takes before any page code;
 //   - api: GET /api/feed alone, from the page's resource timing (request start
 //     to response end) and from Node's fetch.
 // Prints one JSON object on stdout: medians of `runs` runs after a warm-up.
@@ -69,6 +72,16 @@ const streams = new Set();
 const server = http.createServer((req, res) => {
   const u = new URL(req.url, 'http://fixture');
   for (const [k, v] of Object.entries(nodeHeaders)) res.setHeader(k, v);
+  // the floor: a page with one module that sets the same marks, nothing else
+  if (u.pathname === '/floor.html') {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    return res.end('<!doctype html><html lang="en"><meta charset="utf-8"><title>floor</title><p id="feed-list">floor</p><script type="module" src="/floor.js"></script></html>');
+  }
+  if (u.pathname === '/floor.js') {
+    res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+    return res.end("performance.mark('sr:boot'); performance.mark('sr:feed:data'); performance.mark('sr:feed:rendered');"
+      + " requestAnimationFrame(() => setTimeout(() => performance.mark('sr:feed:painted'), 0));");
+  }
   if (u.pathname === '/login') {
     res.writeHead(303, { Location: '/', 'Set-Cookie': 'sr_session=fixture; HttpOnly; SameSite=Strict; Path=/' });
     return res.end();
@@ -97,23 +110,29 @@ const server = http.createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const fixtureUrl = `http://127.0.0.1:${server.address().port}`;
 
-async function timeOnce(base) {
+async function timeOnce(base, target = '/#/feed') {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
-  await page.goto(`${base}/login?token=${cfg.token}`);
+  await page.goto(target === '/#/feed' ? `${base}/login?token=${cfg.token}` : `${base}${target}`);
   await page.waitForSelector('#feed-list', { state: 'attached' });
   await page.goto('about:blank');
-  await page.goto(`${base}/#/feed`);
-  await page.waitForFunction(() => performance.getEntriesByName('sr:feed:painted').length > 0, null, { timeout: 30000 });
-  const m = await page.evaluate(() => {
-    const get = (n) => (performance.getEntriesByName(n)[0] || {}).startTime;
-    const feed = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/feed')).pop();
-    return {
-      rendered: get('sr:feed:rendered'), painted: get('sr:feed:painted'), boot: get('sr:boot'), data: get('sr:feed:data'),
-      items: document.querySelectorAll('#feed-list > li').length,
-      api: feed ? feed.responseEnd - feed.requestStart : null,
-    };
-  });
+  await page.goto(`${base}${target}`);
+  const marks = async () => {
+    await page.waitForFunction(() => performance.getEntriesByName('sr:feed:painted').length > 0, null, { timeout: 30000 });
+    return page.evaluate(() => {
+      const get = (n) => (performance.getEntriesByName(n)[0] || {}).startTime;
+      const feed = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/feed')).pop();
+      return {
+        rendered: get('sr:feed:rendered'), painted: get('sr:feed:painted'), boot: get('sr:boot'), data: get('sr:feed:data'),
+        items: document.querySelectorAll('#feed-list > li').length,
+        api: feed ? feed.responseEnd - feed.requestStart : null,
+      };
+    });
+  };
+  const m = await marks();
+  // a reload stays in the page's renderer process: no process start in it
+  await page.reload();
+  m.reload = (await marks()).rendered;
   await context.close();
   return m;
 }
@@ -127,11 +146,14 @@ async function fetchOnce() {
 
 await timeOnce(cfg.url); // warm-up: the node's pages in memory, Chromium's first contexts
 await timeOnce(fixtureUrl);
+await timeOnce(fixtureUrl, '/floor.html');
 const full = [];
 const fix = [];
-for (let i = 0; i < runs; i++) { // interleaved: a slow moment of the machine hits both
+const floor = [];
+for (let i = 0; i < runs; i++) { // interleaved: a slow moment of the machine hits all three
   full.push(await timeOnce(cfg.url));
   fix.push(await timeOnce(fixtureUrl));
+  floor.push(await timeOnce(fixtureUrl, '/floor.html'));
 }
 const fetches = [];
 for (let i = 0; i < runs; i++) fetches.push(await fetchOnce());
@@ -141,12 +163,14 @@ server.close();
 
 const pick = (xs, k) => round(median(xs.map((x) => x[k])));
 const part = (xs) => ({ rendered_ms: pick(xs, 'rendered'), painted_ms: pick(xs, 'painted'), boot_ms: pick(xs, 'boot'), data_ms: pick(xs, 'data'),
+  reload_rendered_ms: pick(xs, 'reload'),
   rendered_all: xs.map((x) => round(x.rendered)) });
 console.log(JSON.stringify({
   runs,
   items_rendered: full[0].items,
   node: { ...part(full), api_feed_ms: pick(full, 'api') },
   fixture: part(fix),
+  floor: part(floor),
   api_fetch_ms: round(median(fetches.map((x) => x.ms))),
   api_items: fetches[0].items,
 }));

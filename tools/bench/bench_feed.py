@@ -15,7 +15,9 @@
      (first page of items in the DOM) and sr:feed:painted (after the next frame),
      in ms from navigation start. References in the same run: the same page
      from a plain static server in bench_feed.mjs, every /api/ GET answered with
-     a copy of the node's answers (the page's own cost), and GET /api/feed alone.
+     a copy of the node's answers (the page's own cost), a page of one module
+     that only sets the marks from the same server with the same headers (what
+     Chromium takes before any page code), and GET /api/feed alone.
 
 Usage: tools/bench/bench_feed.py [--shares N] [--authors A] [--runs R] [--json]
        [--seurone PATH] [--keep]
@@ -202,6 +204,9 @@ def main():
             print(f"feed of {a.shares} shares by {a.authors} authors; first page {res['items_rendered']} items; median of {a.runs} runs")
             print(f"  node:    rendered {nd['rendered_ms']} ms, painted {nd['painted_ms']} ms after navigation (script start {nd['boot_ms']} ms, items in {nd['data_ms']} ms; /api/feed {nd['api_feed_ms']} ms)")
             print(f"  fixture: rendered {fx['rendered_ms']} ms, painted {fx['painted_ms']} ms (script start {fx['boot_ms']} ms, items in {fx['data_ms']} ms): the same page from a static server, API answers copied")
+            fl = res["floor"]
+            print(f"  floor:   rendered {fl['rendered_ms']} ms, painted {fl['painted_ms']} ms: a page of one module that only sets the marks, same server and headers")
+            print(f"  reload: node {nd['reload_rendered_ms']} ms, fixture {fx['reload_rendered_ms']} ms (rendered, same renderer process)")
             print(f"  GET /api/feed alone (Node fetch): {res['api_fetch_ms']} ms")
             print(f"  ratio node / fixture (rendered): {nd['rendered_ms'] / fx['rendered_ms']:.2f}")
         proc.send_signal(signal.SIGTERM)

@@ -1,5 +1,6 @@
 // fmt.js: what people see instead of keys and milliseconds.
 import { getLang, t } from './i18n.js';
+import { dateFormatter } from './clock.js';
 
 // A short form of a key, only where no name is known: the first 8 hex digits.
 export function shortKey(id) {
@@ -10,10 +11,8 @@ export function nameOf(name, id) {
   return name && String(name).length ? String(name) : shortKey(id);
 }
 
-let dtf = null;
 export function localTime(ms) {
-  if (!dtf) dtf = new Intl.DateTimeFormat(getLang(), { dateStyle: 'medium', timeStyle: 'short' });
-  return dtf.format(new Date(Number(ms)));
+  return dateFormatter(getLang()).format(new Date(Number(ms)));
 }
 
 export function isoTime(ms) {
