@@ -14,6 +14,8 @@
  *   {"cmd":"ingest","entries":[b64,...]}      -> {"ok":true, "results":[{"status",
  *       "id", "why"}, ...]}: stored as by `seurone import`, and forwarded
  *   {"cmd":"invite_create","uses":n}          -> {"ok":true, "secret":hex} (a relay)
+ *   {"cmd":"web_login"}                       -> {"ok":true, "url":str}: a one-time
+ *       link into the web app (node/web.h, sr_web_once), for `seurone ui` to open
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops
  *                                                as on SIGTERM
  * Errors: {"ok":false, "error":sentence, "code":"SR_E..."} (sr_errname()).

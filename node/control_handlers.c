@@ -6,6 +6,7 @@
 #include "core/core.h"
 #include "node/control_req.h"
 #include "node/daemon.h"
+#include "node/web.h"
 #include "store/peers.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,20 @@ static json_t *on_invite_create(void *ctx, const sr_control_req_t *r, sr_control
   return out;
 }
 
+/* {"url": "http://HOST:PORT/login?once=CODE"}: a link that signs one browser
+ * in once, within SR_WEB_ONCE_MS; the socket is the owner's alone. */
+static json_t *on_web_login(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char url[SR_WEB_URL_MAX], err[300] = "";
+  json_t *out;
+  int rc;
+  (void)r;
+  (void)call;
+  if ((rc = sr_node_web_once(ctx, url, sizeof(url), err, sizeof(err)))) return fail(rc, err[0] ? err : sr_strerror(rc));
+  out = json_pack("{s:b, s:s}", "ok", 1, "url", url);
+  sodium_memzero(url, sizeof(url));
+  return out;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -163,6 +178,7 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_PUBLISH, on_publish},
     {SR_CTL_INGEST, on_ingest},
     {SR_CTL_INVITE_CREATE, on_invite_create},
+    {SR_CTL_WEB_LOGIN, on_web_login},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

@@ -5,8 +5,9 @@
 #include "node/control.h"
 #include "node/daemon.h"
 
-/* Fills h with the node's handlers for status, peers, peer_add, peer_remove
- * and publish, and the stop that "stop" calls; ctx is n. */
+/* Fills h with the node's handlers for status, peers, peer_add, peer_remove,
+ * publish, ingest, invite_create and web_login, and the stop that "stop"
+ * calls; ctx is n. */
 void sr_node_control_handlers(sr_node_t *n, sr_control_handlers_t *h);
 
 #endif

@@ -116,9 +116,12 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   } else if (!strcmp(cmd, "ingest")) {
     r->cmd = SR_CTL_INGEST;
     return decode_ingest(r);
+  } else if (!strcmp(cmd, "web_login")) {
+    r->cmd = SR_CTL_WEB_LOGIN;
   } else {
     snprintf(err, sizeof(err),
-             "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, stop)",
+             "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
+             "web_login, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }

@@ -114,6 +114,9 @@ SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
  * relay: it would refuse the invite. */
 SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint8_t secret[SR_INVITE_SECRET_BYTES], char *err,
                                       size_t errlen);
+/* A one-time login link into the web app (sr_web_once): SR_ENOTFOUND when the
+ * node serves none. */
+SR_MUST_USE int sr_node_web_once(sr_node_t *n, char *url, size_t cap, char *err, size_t errlen);
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);
 

@@ -217,7 +217,9 @@ static void handle_closed(uv_handle_t *h) {
   if (--w->handles) return;
   pthread_mutex_destroy(&w->qmu);
   pthread_mutex_destroy(&w->emu);
+  pthread_mutex_destroy(&w->omu);
   pthread_cond_destroy(&w->ecv);
+  sodium_memzero(w->once, sizeof(w->once));
   sodium_memzero(w->token, sizeof(w->token));
   sodium_memzero(w->session, sizeof(w->session));
   sodium_memzero(w->csrf, sizeof(w->csrf));
@@ -320,6 +322,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   if ((rc = bind_listen(w, o->host, o->port, &v6, err, errlen))) goto fail_free;
   names(w, o->host, v6);
   pthread_mutex_init(&w->emu, NULL);
+  pthread_mutex_init(&w->omu, NULL);
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&w->ecv, &ca);
@@ -328,6 +331,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
     snprintf(err, errlen, "cannot start the web server's queue");
     close(w->listen_fd);
     pthread_mutex_destroy(&w->emu);
+    pthread_mutex_destroy(&w->omu);
     pthread_cond_destroy(&w->ecv);
     goto fail_free;
   }

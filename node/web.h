@@ -73,6 +73,14 @@ SR_MUST_USE int sr_web_token(const char *home, int create, char hex[SR_WEB_TOKEN
  * SR_ENETACCES, SR_EINVAL (the host is no IP address), SR_EIO (no web
  * directory, the token, or a thread), SR_ENOMEM. Nothing is left on error. */
 SR_MUST_USE int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errlen);
+/* Any thread: a link that signs a browser in once (the session cookie, as
+ * /login?token= does), "http://HOST:PORT/login?once=CODE", valid for
+ * SR_WEB_ONCE_MS. `seurone ui` opens this one: a browser started by xdg-open
+ * keeps its link in its command line, which every user of the machine can read
+ * (ps), and a code already used, or expired, opens nothing. 0, or SR_ETOOBIG. */
+#define SR_WEB_ONCE_MS 120000
+#define SR_WEB_ONCE_MAX 8 /* codes alive at once; a new one replaces the oldest */
+SR_MUST_USE int sr_web_once(sr_web_t *w, char *url, size_t cap);
 /* "http://HOST:PORT" for a browser on this machine (the port bound). */
 const char *sr_web_url(const sr_web_t *w);
 /* Loop thread: an entry was stored (received, published, imported): every

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TOKEN_FILE_MAX 256 /* more than a token and its newline: not a token file */
@@ -176,6 +177,52 @@ int sr_web_post_ok(const sr_web_req_t *r, const char **why) {
   return 0;
 }
 
+static uint64_t mono_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+int sr_web_once(sr_web_t *w, char *url, size_t cap) {
+  uint8_t raw[16];
+  size_t slot = 0;
+  int rc = 0;
+  pthread_mutex_lock(&w->omu);
+  for (size_t i = 1; i < SR_WEB_ONCE_MAX; i++)
+    if (w->once[i].until_ms < w->once[slot].until_ms) slot = i; /* a free one (0), else the oldest */
+  randombytes_buf(raw, sizeof(raw));
+  sr_hex_encode(raw, sizeof(raw), w->once[slot].code);
+  sodium_memzero(raw, sizeof(raw));
+  w->once[slot].until_ms = mono_ms() + SR_WEB_ONCE_MS;
+  if ((size_t)snprintf(url, cap, "%s/login?once=%s", w->url, w->once[slot].code) >= cap) {
+    sodium_memzero(w->once[slot].code, sizeof(w->once[slot].code));
+    w->once[slot].until_ms = 0;
+    rc = SR_ETOOBIG;
+  }
+  pthread_mutex_unlock(&w->omu);
+  return rc;
+}
+
+/* 1 when code is a live one-time code, which is then used up. Every slot is
+ * compared, in constant time, whatever matches. */
+static int once_used(sr_web_t *w, const char *code) {
+  uint64_t now = mono_ms();
+  int hit = 0;
+  if (!code || strlen(code) != 32) return 0;
+  pthread_mutex_lock(&w->omu);
+  for (size_t i = 0; i < SR_WEB_ONCE_MAX; i++) {
+    int live = w->once[i].until_ms > now;
+    int same = sodium_memcmp(w->once[i].code, code, 32) == 0;
+    if (live && same && w->once[i].code[0]) {
+      hit = 1;
+      sodium_memzero(w->once[i].code, sizeof(w->once[i].code));
+      w->once[i].until_ms = 0;
+    }
+  }
+  pthread_mutex_unlock(&w->omu);
+  return hit;
+}
+
 static enum MHD_Result page(struct MHD_Connection *c, unsigned status, const char *html) {
   struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(html), (void *)html, MHD_RESPMEM_PERSISTENT);
   if (!resp) return MHD_NO;
@@ -183,11 +230,12 @@ static enum MHD_Result page(struct MHD_Connection *c, unsigned status, const cha
   return sr_web_queue(c, status, resp, 1);
 }
 
+/* GET /login?token=TOKEN, or ?once=CODE (sr_web_once). */
 enum MHD_Result sr_web_login(sr_web_req_t *r) {
   const char *token = sr_web_arg(r, "token");
   char cookie[200];
   struct MHD_Response *resp;
-  if (!same_secret(token, r->w->token))
+  if (!same_secret(token, r->w->token) && !once_used(r->w, sr_web_arg(r, "once")))
     return page(r->conn, MHD_HTTP_UNAUTHORIZED,
                 "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Seurone: not signed in</title>"
                 "<h1>This link does not open your node</h1><p>Run <code>seurone ui</code> on the machine where your "

@@ -54,6 +54,11 @@ struct sr_web {
   char token[SR_WEB_TOKEN_HEX + 1]; /* never logged */
   char session[2 * 32 + 1];         /* hex HMAC-SHA256(token, "session") */
   char csrf[2 * 32 + 1];            /* hex HMAC-SHA256(token, "csrf") */
+  struct {
+    char code[33];         /* 16 random bytes as hex; "" when free */
+    uint64_t until_ms;     /* monotonic */
+  } once[SR_WEB_ONCE_MAX]; /* one-time login codes (web_auth.c), under omu */
+  pthread_mutex_t omu;
   atomic_int stopping;
   /* the queue into the loop (web_loop.c) */
   uv_loop_t *loop;
@@ -118,7 +123,7 @@ int sr_web_host_ok(const sr_web_req_t *r);
 int sr_web_authed(const sr_web_req_t *r);
 /* For a POST: 0, or a 403 sentence in why (CSRF header, Origin). */
 int sr_web_post_ok(const sr_web_req_t *r, const char **why);
-/* GET /login?token=T. */
+/* GET /login?token=TOKEN, or ?once=CODE (sr_web_once). */
 enum MHD_Result sr_web_login(sr_web_req_t *r);
 
 /* ---- web_static.c ---- */

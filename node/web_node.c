@@ -25,6 +25,14 @@ static int loopback(const char *host) {
   return !strncmp(host, "127.", 4) || !strcmp(host, "::1") || !strcmp(host, "localhost");
 }
 
+int sr_node_web_once(sr_node_t *n, char *url, size_t cap, char *err, size_t errlen) {
+  if (!n->web) {
+    snprintf(err, errlen, "this node serves no web app (`web` in %s/config)", n->home);
+    return SR_ENOTFOUND;
+  }
+  return sr_web_once(n->web, url, cap);
+}
+
 int sr_node_web_start(sr_node_t *n, const char *override) {
   char host[256], err[4600], where[300];
   uint16_t port;

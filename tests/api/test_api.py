@@ -293,7 +293,15 @@ def auth(a, wa):
     r = subprocess.run([h.ARGS.seurone, "--home", a.home, "ui"], capture_output=True, text=True, env=env, timeout=30)
     check_eq(r.stdout.strip(), ui["url"], "ui with a desktop prints the link too")
     h.wait_until(lambda: os.path.exists(seen) and open(seen).read().strip(), 10, "ui with a desktop runs xdg-open")
-    check_eq(open(seen).read().strip(), ui["url"], "xdg-open gets the login link")
+    opened = open(seen).read().strip()
+    m = re.fullmatch(re.escape(info["web"]) + r"/login\?once=([0-9a-f]{32})", opened)
+    check(m is not None and wa.token not in opened,
+          f"xdg-open gets a one-time link, not the token (a browser's argv is public): {opened[:60]}")
+    r = wa.get(opened[len(info["web"]):], auth=None)
+    check(r.status == 303 and f"sr_session={mac(wa.token, 'session')};" in (r.header("Set-Cookie") or ""),
+          "the one-time link signs the browser in (the same cookie)")
+    check_eq(wa.get(opened[len(info["web"]):], auth=None).status, 401, "a one-time link used once opens nothing more")
+    check_eq(wa.get("/login?once=" + "0" * 32, auth=None).status, 401, "a made-up one-time code: 401")
     os.unlink(seen)
     subprocess.run([h.ARGS.seurone, "--home", a.home, "ui", "--no-open"], capture_output=True, env=env, timeout=30)
     time.sleep(0.3)

@@ -2,6 +2,7 @@
  * (node/web.h) and signs this browser in, printed, and opened where there is
  * a desktop. */
 #include "tools/cli/cli.h"
+#include "node/control.h"
 #include "node/web.h"
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,10 +27,10 @@ static int in_path(const char *prog) {
 }
 
 /* Starts xdg-open url in the background, its output away from ours. The
- * browser gets the link from its command line, which other users of this
- * machine can read while the opener runs: the token is no secret from
- * root, and an attacker who shares the machine can read ps; --no-open and
- * pasting the link avoids even that. */
+ * browser gets the link in its command line, which every user of the machine
+ * can read (ps) as long as it runs: so url is a one-time link the node makes
+ * (web_login on the control socket, node/web.h sr_web_once), never the
+ * token's. */
 static int open_url(const char *url) {
   pid_t pid = fork();
   if (pid < 0) return -1;
@@ -69,8 +70,20 @@ int cmd_ui(sr_cli_t *cli, int argc, char **argv) {
     printf("%s\n", url);
   fflush(stdout);
   if (!no_open && desktop && in_path("xdg-open")) {
-    if (open_url(url) == 0 && !cli->json)
-      fprintf(stderr, "opening it in your browser; it signs this browser in (keep the link to yourself)\n");
+    json_t *r = NULL;
+    const char *once = NULL;
+    if (cli_node_call(cli, json_pack("{s:s}", "cmd", "web_login"), &r) == 0 && !sr_control_reply_code(r))
+      once = json_string_value(json_object_get(r, "url"));
+    if (once && open_url(once) == 0) {
+      if (!cli->json)
+        fprintf(stderr,
+                "opening the web app in your browser (a one-time link); the link above signs in a browser "
+                "too: keep it to yourself\n");
+    } else {
+      fprintf(stderr, "could not open a browser: open the link above in one on this machine\n");
+    }
+    if (once) sodium_memzero((char *)once, strlen(once));
+    json_decref(r);
   } else if (!cli->json) {
     fprintf(stderr, "open this link in a browser on this machine; it signs that browser in (keep it to yourself)\n");
   }

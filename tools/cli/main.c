@@ -163,8 +163,9 @@ static const sr_cmd_t commands[] = {
      "Prints http://HOST:PORT/login?token=TOKEN, the link to the running node's web app\n"
      "(docs/api.md): opening it signs the browser in (a cookie) and shows your feed. The\n"
      "token is HOME/web.token: whoever has the link can use your node, so keep it to\n"
-     "yourself. With a desktop ($DISPLAY or $WAYLAND_DISPLAY) and xdg-open, the link is\n"
-     "opened in your browser too, unless --no-open. --json: {\"url\"}. Exit 3 when no node\n"
+     "yourself. With a desktop ($DISPLAY or $WAYLAND_DISPLAY) and xdg-open, the web app is\n"
+     "opened in your browser too (with a one-time link: a browser's command line is visible\n"
+     "to every user of the machine), unless --no-open. --json: {\"url\"}. Exit 3 when no node\n"
      "runs in the home (start it with `seurone run`), or it serves no web app (`web = off`).\n"},
     {"metrics", cmd_metrics, "structural metrics of the graph held",
      "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
