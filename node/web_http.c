@@ -17,7 +17,11 @@ void sr_web_headers(struct MHD_Response *resp, int api) {
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
   MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-  MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+  /* No Cross-Origin-Opener-Policy: it costs Chromium a new renderer process on
+   * every navigation (about 80 ms of the feed's first render, BENCHMARKS.md), and
+   * what it guards against, another site's window holding ours, finds no session
+   * there: the cookie is SameSite=Strict, so a page opened from elsewhere is not
+   * signed in. */
   MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
   /* The app's files change with an upgrade: revalidated, never stale. */
   MHD_add_response_header(resp, "Cache-Control", api ? "no-store" : "no-cache");

@@ -26,6 +26,11 @@ SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev
   libmicrohttpd-dev libqrencode-dev)
 # What the tests need besides: clang for libFuzzer, the Python oracles (NetworkX needs
 # numpy and scipy for pagerank, and --no-install-recommends leaves them out), lmdb-utils.
-# clang-format for the style check (tools/dev/format). Node.js for the SHS suite comes from tests/net/setup.sh.
-# iproute2 (`ip`) for the network namespaces of tests/multi/test_lan.py (not in a minbase Debian).
-SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph lmdb-utils iproute2)
+# clang-format for the style check (tools/dev/format). Node.js for the SHS suite (tests/net)
+# and the browser tests (tests/web), which drive Debian's chromium headless; not the npm
+# package: a nodejs that bundles npm (NodeSource's) conflicts with it, and the setup.sh
+# scripts install npm when the command is missing. The two fonts give the browser tests'
+# screenshots CJK and emoji glyphs. iproute2 (`ip`) for the network namespaces of
+# tests/multi/test_lan.py (not in a minbase Debian).
+SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph lmdb-utils
+  iproute2 nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei)
