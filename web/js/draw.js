@@ -77,7 +77,9 @@ export function layoutGraph(nodes, edges, size, iterations = 240) {
   // rings grow with the number of people, so that two friends are not drawn
   // as two dots far apart nor 150 as a crowd
   const r1 = Math.min(size / 2 - 40, 70 + 18 * Math.sqrt(nodes.length));
-  const ring = (d) => (d <= 0 ? 0 : (r1 * Math.min(d, 3)) / 1.6);
+  // at least 110 px a step, so that a friend's circle, label and arrow are not
+  // drawn against the centre's when there are only a few people
+  const ring = (d) => (d <= 0 ? 0 : Math.max(110, r1 / 1.6) * Math.min(d, 3));
   // seed: rings by distance, angles spread evenly (a fixed order: same picture each time)
   const byDist = new Map();
   nodes.forEach((n, i) => { const d = n.distance ?? 1; if (!byDist.has(d)) byDist.set(d, []); byDist.get(d).push(i); });
@@ -147,7 +149,8 @@ export function graphSvg(data, opts = {}) {
     const dx = P[b].x - P[a].x; const dy = P[b].y - P[a].y;
     const d = Math.sqrt(dx * dx + dy * dy) || 1;
     const rb = nodes[b].kind === 'project' ? 11 : 10;
-    eg.append(s('line', { x1: P[a].x, y1: P[a].y, x2: P[b].x - (dx / d) * (rb + 2), y2: P[b].y - (dy / d) * (rb + 2), class: `edge ${e.kind}`, 'marker-end': e.kind === 'follow' || e.kind === 'block' ? 'url(#garrow)' : null }));
+    const ra = nodes[a].distance === 0 ? 16 : 10;
+    eg.append(s('line', { x1: P[a].x + (dx / d) * (ra + 2), y1: P[a].y + (dy / d) * (ra + 2), x2: P[b].x - (dx / d) * (rb + 2), y2: P[b].y - (dy / d) * (rb + 2), class: `edge ${e.kind}`, 'marker-end': e.kind === 'follow' || e.kind === 'block' ? 'url(#garrow)' : null }));
   }
   const ng = s('g', { class: 'nodes' });
   const labelAll = nodes.length <= 40;
