@@ -37,6 +37,7 @@ struct sr_web {
   char home[4096];
   sr_store_t *store;
   uint8_t pk[SR_KEY_BYTES], netkey[32];
+  const uint8_t *sk; /* the node's, in its guarded memory (sr_web_opts_t) */
   char pk_hex[2 * SR_KEY_BYTES + 1];
   char address[400];
   int relay;
