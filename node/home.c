@@ -78,7 +78,9 @@ int sr_home_create_tmp(const char *path, mode_t mode) {
 int sr_home_replace_file(const char *path, const void *data, size_t n, mode_t mode) {
   char tmp[4300], dir[4300], *slash;
   int fd, dfd, e;
-  if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+  /* this process's own name: two processes replacing one file never write
+   * into each other's temporary file */
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
     errno = ENAMETOOLONG;
     return SR_EIO;
   }

@@ -47,7 +47,7 @@ SR_MUST_USE int sr_identity_load(const char *home, const char *pass, size_t pass
 SR_MUST_USE int sr_identity_probe(const char *home, uint8_t pk[SR_KEY_BYTES], sr_keyfile_t *kf, char *err,
                                   size_t errlen);
 /* Replaces HOME/secret with sk, sealed as kf (sr_keyfile_seal of sk), or plain
- * when kf is NULL: the text is parsed back first, written to HOME/secret.tmp
+ * when kf is NULL: the text is parsed back first, written to HOME/secret.tmp.PID
  * (mode 0600, never through a link), fsynced, renamed over HOME/secret, and
  * the home fsynced; a failure leaves the old file as it was (SR_EIO, err). */
 SR_MUST_USE int sr_identity_save(const char *home, const sr_keyfile_t *kf, const uint8_t sk[SR_SECRET_BYTES], char *err,

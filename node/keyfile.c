@@ -44,6 +44,7 @@ static int field_num(const char **p, const char *e, const char *name, uint64_t m
   if ((size_t)(e - s) < nl + 1 || memcmp(s, name, nl) != 0 || s[nl] != '=') return -1;
   s += nl + 1;
   if (!(sp = memchr(s, ' ', (size_t)(e - s)))) return -1;
+  if (sp - s > 1 && s[0] == '0') return -1; /* one spelling of each number: what format writes */
   if (sr_parse_u64_span(s, (size_t)(sp - s), min, max, out) != 0) return -1;
   *p = sp + 1;
   return 0;

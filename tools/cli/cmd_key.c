@@ -22,8 +22,9 @@ static int key_status(sr_cli_t *cli) {
   sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (cli->json) cli_json_print(json_pack("{s:s, s:b, s:o}", "id", hex, "sealed", rc == 1, "kdf", kdf_json(&kf)));
   else if (rc == 1)
-    printf("%s/secret is sealed with a passphrase (argon2id, %llu passes over %llu MiB)\nidentity %s\n", cli->home,
-           (unsigned long long)kf.ops, (unsigned long long)(kf.mem >> 20), hex);
+    printf("%s/secret is sealed with a passphrase (argon2id, %llu passes over %llu %s)\nidentity %s\n", cli->home,
+           (unsigned long long)kf.ops, (unsigned long long)(kf.mem >= 1 << 20 ? kf.mem >> 20 : kf.mem >> 10),
+           kf.mem >= 1 << 20 ? "MiB" : "KiB", hex);
   else
     printf("%s/secret holds the key unsealed (no passphrase): `seurone key passphrase` sets one\nidentity %s\n",
            cli->home, hex);
@@ -68,7 +69,7 @@ out:
 static int key_passphrase(sr_cli_t *cli, int argc, char **argv) {
   cli_pass_src_t src = {NULL, NULL, "--new-passphrase-fd"};
   char err[4600], hex[SR_HEX_KEY_LEN + 1];
-  uint8_t *sk = NULL;
+  uint8_t *sk = NULL, pk[SR_KEY_BYTES];
   sr_keyfile_t old, kf;
   int remove = 0, was, code = 0, r;
   for (int i = 2; i < argc; i++) {
@@ -84,9 +85,11 @@ static int key_passphrase(sr_cli_t *cli, int argc, char **argv) {
     return cli_fail(SR_EXIT_USAGE, "key passphrase: --remove takes no new passphrase");
   if (src.file && src.fd)
     return cli_fail(SR_EXIT_USAGE, "key passphrase: --new-passphrase-file or --new-passphrase-fd, not both");
-  if ((was = sr_identity_probe(cli->home, NULL, &old, err, sizeof(err))) < 0) return cli_fail(SR_EXIT_ENV, "%s", err);
+  if ((was = sr_identity_probe(cli->home, pk, &old, err, sizeof(err))) < 0) return cli_fail(SR_EXIT_ENV, "%s", err);
   if (remove && !was) {
-    if (cli->json) cli_json_print(json_pack("{s:b, s:b, s:o}", "sealed", 0, "changed", 0, "kdf", json_null()));
+    sr_hex_encode(pk, SR_KEY_BYTES, hex);
+    if (cli->json)
+      cli_json_print(json_pack("{s:s, s:b, s:b, s:o}", "id", hex, "sealed", 0, "changed", 0, "kdf", json_null()));
     else
       fprintf(stderr, "%s/secret has no passphrase: nothing changed\n", cli->home);
     return 0;

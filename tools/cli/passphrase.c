@@ -205,6 +205,7 @@ uint8_t *cli_load_key(sr_cli_t *cli, int *code) {
     goto fail;
   }
   cli_pass_free(pass);
+  if (code) *code = 0;
   return sk;
 fail:
   cli_pass_free(pass);
