@@ -32,9 +32,10 @@
 #define SR_KEYFILE_BOX_BYTES (crypto_secretbox_MACBYTES + SR_SECRET_BYTES)
 #define SR_KEYFILE_SUM_BYTES 8
 /* What `key passphrase` seals with: libsodium's INTERACTIVE limits, 2 passes
- * over 64 MiB, about 0.3 s on one core of a server and well under a second
- * or two on a phone-class laptop; MODERATE (3 passes over 256 MiB) took four
- * times as long and a quarter of a small machine's memory (docs/storage.md). */
+ * over 64 MiB: 0.08 to 0.3 s on one core of a shared server, about a second
+ * on a phone-class laptop a few times slower; MODERATE (3 passes over 256 MiB)
+ * took four to six times as long, and a quarter of a small machine's memory
+ * (docs/storage.md, "The key file"). */
 #define SR_KEYFILE_OPS_DEFAULT crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define SR_KEYFILE_MEM_DEFAULT crypto_pwhash_MEMLIMIT_INTERACTIVE
 /* What a file may ask for: beyond it a damaged or hostile file could make

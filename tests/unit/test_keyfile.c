@@ -31,9 +31,9 @@ static void resum(char *text) {
   sum[5 + 2 * sizeof(h)] = '\n';
 }
 
-/* The hex digit at the start of field name= (flipped to another digit). */
+/* The first hex digit of field name= in the sealed line. */
 static char *field(char *text, const char *name) {
-  char pat[32];
+  char pat[40]; /* " name=" */
   snprintf(pat, sizeof(pat), " %s=", name);
   char *p = strstr(strstr(text, "seurone-key "), pat);
   T_CHECK(p != NULL);
