@@ -20,6 +20,9 @@ Copied home (docs/storage.md, "HOME/device"):
     running node sees without a restart.
 """
 import argparse
+import hashlib
+import hmac
+import http.client
 import json
 import os
 import pty
@@ -127,10 +130,11 @@ def on_pty(argv, answers, timeout=30):
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
 
-def start_node(home, *extra, pass_fds=()):
+def start_node(home, *extra, pass_fds=(), web="off"):
     log = open(os.path.join(root, f"{os.path.basename(home.path)}-{len(PROCS)}.log"), "w")
-    proc = subprocess.Popen([A.seurone, "--home", home.path, "run", "--listen", "127.0.0.1:0", "--web", "off"] +
-                            list(extra), stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=pass_fds)
+    proc = subprocess.Popen([A.seurone, "--home", home.path, "run", "--listen", "127.0.0.1:0", "--web", web] +
+                            list(extra), stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=pass_fds,
+                            start_new_session=True)
     PROCS.append(proc)
     deadline = time.monotonic() + 30 * SCALE
     while time.monotonic() < deadline and proc.poll() is None:
@@ -141,6 +145,24 @@ def start_node(home, *extra, pass_fds=()):
             pass
         time.sleep(0.05)
     return proc, log.name
+
+
+def web_post(home, path, body):
+    """POST to the running node's web API as a program does (docs/api.md): the
+    Bearer token of HOME/web.token and the CSRF value HMAC-SHA256 keyed with the token's bytes of "csrf"."""
+    info = json.load(open(os.path.join(home.path, "run.json")))
+    port = int(info["web"].rsplit(":", 1)[1])
+    token = read(os.path.join(home.path, "web.token")).strip()
+    csrf = hmac.new(bytes.fromhex(token), b"csrf", hashlib.sha256).hexdigest()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60 * SCALE)
+    try:
+        c.request("POST", path, body=json.dumps(body).encode(),
+                  headers={"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {token}", "X-Seurone-CSRF": csrf,
+                           "Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
 
 
 def stop_node(proc):
@@ -318,9 +340,18 @@ try:
     rfd, wfd = os.pipe()
     os.write(wfd, b"from python\n")
     os.close(wfd)
-    node, log = start_node(ada, "--passphrase-fd", str(rfd), pass_fds=(rfd,))
+    node, log = start_node(ada, "--passphrase-fd", str(rfd), pass_fds=(rfd,), web="127.0.0.1:0")
     os.close(rfd)
     check(node.poll() is None, "run opens a sealed key from --passphrase-fd and runs")
+    # the web app's invite accept signs with the node's key: the sealed file is not read again
+    relay = Alone(A.seurone, root, "relay")
+    relay.json("init")
+    rnode, _ = start_node(relay, "--relay")
+    code = relay.json("invite", "create")["code"]
+    st, out = web_post(ada, "/api/invite/accept", {"code": code})
+    check(st == 200 and out["ok"] and out["key"] == relay.run("id").stdout.strip(),
+          f"the web app's invite accept works on a node whose key is sealed ({st} {out})")
+    check(stop_node(rnode) == 0, "the relay stops cleanly")
     cmdline = open(f"/proc/{node.pid}/cmdline", "rb").read()
     environ = open(f"/proc/{node.pid}/environ", "rb").read()
     check(b"from python" not in cmdline and b"from python" not in environ,
@@ -361,11 +392,15 @@ try:
     check(r.returncode == 0 and "warning" in r.stderr and "copy" in r.stderr, "init on the copy warns it will not publish")
 
     # a node on the copy runs and syncs but does not publish, until claimed
-    node, log = start_node(copy)
+    os.unlink(os.path.join(copy.path, "web.token"))  # the copy's own web app, not a copied session
+    node, log = start_node(copy, web="127.0.0.1:0")
     check(node.poll() is None, "a node runs on the copy")
     check(copy.json("status")["copied"] is True, "status: copied true")
     r = copy.run("publish", "about", "--name", "through a copied node", check=False)
     check(r.returncode == 3 and "SR_ECOPIED" in r.stderr, "the copy's node refuses the publish with SR_ECOPIED")
+    st, out = web_post(copy, "/api/publish", {"type": "share", "text": "from the copy's web app"})
+    check(st == 409 and out["code"] == "SR_ECOPIED" and "device claim" in out["error"],
+          f"the copy's web app refuses it too: 409 SR_ECOPIED ({st})")
     out = copy.json("device", "claim")
     check(out["claimed"] and out["previous"]["path"] == os.path.realpath(ada.path) and
           out["record"]["device"] != out["previous"]["device"],
