@@ -10,8 +10,10 @@ static const sr_cmd_t commands[] = {
     {"init", cmd_init, "create this node's identity and store",
      "usage: seurone [--home DIR] init [--json]\n"
      "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"
-     "DIR/secret (mode 0600) and an empty store in DIR/store. An existing key is never\n"
-     "overwritten. --json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
+     "DIR/secret (mode 0600), an empty store in DIR/store, and DIR/device, the machine and\n"
+     "directory it was set up in (`seurone device`). An existing key is never overwritten, and\n"
+     "no passphrase is asked (`seurone key passphrase` seals the key later).\n"
+     "--json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
     {"id", cmd_id, "print this node's identity",
      "usage: seurone id [--json]\n"
      "Prints the node's public key as 64 lowercase hex digits ({\"id\": hex} with --json).\n"},
@@ -110,7 +112,11 @@ static const sr_cmd_t commands[] = {
      "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
      "Everything received is committed first, connections close, run.json and the socket\n"
      "are removed, and it exits 0. Exit 3 when it cannot start (bad config, no store, port\n"
-     "in use, a node already running in this home).\n"},
+     "in use, a node already running in this home).\n"
+     "A key file sealed with a passphrase (`seurone key`) is opened first: the passphrase is\n"
+     "asked on the terminal, or read from --passphrase-file FILE or --passphrase-fd N (exit 4\n"
+     "when wrong or missing). A copy of a home (`seurone device`) runs and syncs, but publishes\n"
+     "nothing until `seurone device claim`.\n"},
     {"status", cmd_status, "show what the node is doing (or what its store holds)",
      "usage: seurone status [--json]\n"
      "Asks the node running in the home. When none runs it says how to start it, shows what\n"
