@@ -170,7 +170,11 @@ int cmd_device(sr_cli_t *cli, int argc, char **argv) {
                                d[1].path[0] ? record_json(&d[1]) : json_null()));
     else {
       fprintf(stderr, "%s is now the copy of this identity that publishes.\n", cli->home);
-      if (d[1].path[0]) fprintf(stderr, "The copy recorded before was at %s.\n", d[1].path);
+      if (d[1].path[0]) { /* a path read from a file: escaped for the terminal (text.c) */
+        fputs("The copy recorded before was at ", stderr);
+        cli_text_put(stderr, d[1].path, strlen(d[1].path));
+        fputs(".\n", stderr);
+      }
       fprintf(stderr,
               "Stop the node of every other copy and delete them: two copies that publish fork your log for good.\n");
     }
@@ -181,9 +185,12 @@ int cmd_device(sr_cli_t *cli, int argc, char **argv) {
       cli_json_print(o);
     } else if (rc == 0) {
       sr_hex_encode(d[0].id, sizeof(d[0].id), id);
-      printf("%s is the copy that publishes (device %s)\n", cli->home, id);
-    } else
-      printf("%s\n", err);
+      cli_text_put(stdout, cli->home, strlen(cli->home));
+      printf(" is the copy that publishes (device %s)\n", id);
+    } else {
+      cli_text_put(stdout, err, strlen(err));
+      fputc('\n', stdout);
+    }
     code = rc ? SR_EXIT_PROBLEM : 0;
   } else
     code = cli_fail(SR_EXIT_ENV, "%s", err);
