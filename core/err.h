@@ -54,6 +54,10 @@
   X(SR_ENOKEY, -73, "no identity in this home directory")                                                                                          \
   X(SR_EKEYFILE, -74, "secret key file is malformed")                                                                                              \
   X(SR_EIDENTITY, -75, "the key file and the store belong to different identities")                                                                \
+  X(SR_EPASSPHRASE, -76, "wrong passphrase for the secret key file")                                                                               \
+  X(SR_ENEEDPASS, -77, "the secret key file is sealed with a passphrase, and none was given")                                                      \
+  X(SR_ECOPIED, -78,                                                                                                                               \
+    "this home is a copy (another machine or directory): it publishes nothing until `seurone device claim`")                                       \
   /* BEGIN net codes (owned by the net/ handshake work) */                                                                                         \
   X(SR_EHSNETKEY, -100,                                                                                                                            \
     "handshake: first message not made with our network key (wrong network or not SHS); closed silently")                                          \

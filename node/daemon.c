@@ -21,6 +21,7 @@
 #include "core/version.h"
 #include "node/control_handlers.h"
 #include "node/daemon_internal.h"
+#include "node/device.h"
 #include "node/identity.h"
 #include <errno.h>
 #include <limits.h>
@@ -208,7 +209,11 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_node_t *n = calloc(1, sizeof(*n));
   char err[4600], path[4200], host[SR_NET_HOST_MAX], listen[400];
   int rc = 0, port;
-  if (!n) return SR_ENOMEM;
+  if (!n) {
+    if (o->sk) sodium_free(o->sk); /* taken over, whatever happens */
+    return SR_ENOMEM;
+  }
+  n->sk = o->sk;
   /* A peer that vanishes mid-write must cost a connection, not the process. */
   signal(SIGPIPE, SIG_IGN);
   /* Absolute, so run.json names paths any process can use. */
@@ -235,13 +240,15 @@ int sr_node_run(const sr_node_opts_t *o) {
   if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
   if (o->lan == 1) n->cfg.lan = 1;
   n->relay = n->cfg.relay;
-  if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) {
-    rc = SR_ENOMEM;
-    goto out_free;
-  }
-  if ((rc = sr_identity_load(n->home, n->sk, err, sizeof(err)))) {
-    fprintf(stderr, "seurone: %s\n", err);
-    goto out_free;
+  if (!n->sk) {
+    if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) {
+      rc = SR_ENOMEM;
+      goto out_free;
+    }
+    if ((rc = sr_identity_load(n->home, NULL, 0, n->sk, err, sizeof(err)))) {
+      fprintf(stderr, "seurone: %s\n", err);
+      goto out_free;
+    }
   }
   memcpy(n->pk, n->sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   sr_home_store_path(n->home, path, sizeof(path));
@@ -253,6 +260,14 @@ int sr_node_run(const sr_node_opts_t *o) {
   if ((rc = sr_identity_check_store(n->home, n->store, n->pk, err, sizeof(err)))) {
     fprintf(stderr, "seurone: %s\n", err);
     goto out_store;
+  }
+  /* A copy of the home runs, syncs and serves, but publishes nothing until
+   * it is claimed (node/device.h): said once here, and at every refusal. */
+  if ((rc = sr_device_check(n->home, NULL, err, sizeof(err)))) {
+    atomic_store(&n->copied, 1);
+    fprintf(stderr, "seurone: warning: %s%s\n",
+            rc == SR_ECOPIED ? "" : "cannot check HOME/device, so nothing is published: ", err);
+    rc = 0;
   }
   if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) {
     rc = SR_ENOMEM;

@@ -46,6 +46,10 @@ typedef struct sr_node_opts {
   int json_log;       /* log lines as JSON objects instead of text */
   int lan;            /* --lan: 1 turns friends nearby on, 0 leaves the config */
   const char *web;    /* "HOST:PORT" or "off" overriding the config's `web`, or NULL */
+  /* The key pair of HOME/secret, sodium_malloc'd, opened by the caller (which
+   * asked for the passphrase of a sealed key, node/keyfile.h): sr_node_run
+   * takes it over and sodium_free's it. NULL: loaded here, a plain key only. */
+  uint8_t *sk;
 } sr_node_opts_t;
 
 /* Runs the node in the foreground until a signal stops it. Returns 0 on a clean
@@ -99,7 +103,7 @@ struct sr_node_pub {
   int rc;
   uint8_t id[SR_ID_BYTES];
   uint64_t seq;
-  char why[200];
+  char why[1024];            /* room for the sentence of a copied home (node/device.h), which names two paths */
   uint8_t raw[SR_ENTRY_MAX]; /* the stored entry, pushed to peers */
   size_t raw_len;
 };

@@ -31,6 +31,7 @@
 #include "node/web.h"
 #include "store/peers.h"
 #include "store/scope.h"
+#include <stdatomic.h>
 #include <stdint.h>
 #include "node/status_json.h"
 #include "store/flowstore.h"
@@ -92,6 +93,10 @@ struct sr_node {
   /* sodium_malloc'd: guard pages, mlock'd, and left out of core dumps (a
    * crash core once held the key twice); net's copy is kept the same way. */
   uint8_t *sk, pk[SR_KEY_BYTES];
+  /* 1 while this home is a copy (node/device.h): every publish is refused,
+   * and checks again, on its worker, whether `seurone device claim` was run;
+   * status reads it on the loop. */
+  atomic_int copied;
   sr_store_t *store;
   sr_net_t net;
   int net_up;

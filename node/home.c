@@ -74,3 +74,38 @@ int sr_home_create_tmp(const char *path, mode_t mode) {
   if (fd < 0 && errno == EEXIST && unlink(path) == 0) fd = open(path, flags, mode);
   return fd;
 }
+
+int sr_home_replace_file(const char *path, const void *data, size_t n, mode_t mode) {
+  char tmp[4300], dir[4300], *slash;
+  int fd, dfd, e;
+  /* this process's own name: two processes replacing one file never write
+   * into each other's temporary file */
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+    errno = ENAMETOOLONG;
+    return SR_EIO;
+  }
+  if ((fd = sr_home_create_tmp(tmp, mode)) < 0) return SR_EIO;
+  if (write(fd, data, n) != (ssize_t)n || fsync(fd) != 0) {
+    e = errno ? errno : EIO; /* a short write sets none */
+    close(fd);
+    unlink(tmp);
+    errno = e;
+    return SR_EIO;
+  }
+  close(fd);
+  if (rename(tmp, path) != 0) {
+    e = errno;
+    unlink(tmp);
+    errno = e;
+    return SR_EIO;
+  }
+  /* The rename is durable once the directory that holds both names is. */
+  snprintf(dir, sizeof(dir), "%s", path);
+  if ((slash = strrchr(dir, '/'))) *slash = '\0';
+  else
+    snprintf(dir, sizeof(dir), ".");
+  if ((dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return SR_EIO;
+  e = fsync(dfd) == 0 ? 0 : SR_EIO;
+  close(dfd);
+  return e;
+}

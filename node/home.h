@@ -35,4 +35,11 @@ SR_MUST_USE int sr_home_check_store(const char *dir, char *err, size_t errlen);
  * -1 with errno set. */
 SR_MUST_USE int sr_home_create_tmp(const char *path, mode_t mode);
 
+/* Replaces path with the n bytes at data: written to path.tmp.PID (sr_home_create_tmp,
+ * mode), fsynced, renamed over path, and the directory fsynced, so a crash
+ * leaves the old file or the new one, never a part. 0, or SR_EIO with errno
+ * set (the temporary file removed; path as it was unless the rename was done
+ * and only the directory's sync failed). */
+SR_MUST_USE int sr_home_replace_file(const char *path, const void *data, size_t n, mode_t mode);
+
 #endif

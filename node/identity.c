@@ -1,11 +1,13 @@
 /* identity.c: key file and home directory handling (see identity.h).
- * The key file is text so a person can back it up and read what it is:
- *   # seurone secret key ...
- *   ed25519 <128 lowercase hex: libsodium's 64-byte secret key>
- * Secrets are wiped from every buffer on every exit path. */
+ * The key file is text so a person can back it up and read what it is; its
+ * two forms, plain and sealed with a passphrase, are node/keyfile.h's.
+ * Every buffer that holds a secret (the file's text, a key) is sodium_malloc'd
+ * (locked out of swap where the system allows, left out of core dumps) and
+ * wiped on every exit path. */
 #include "node/identity.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "node/keyfile.h"
 #include "store/store.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +45,7 @@ int sr_home_store_open(const char *home, int create, sr_store_t **out, char *err
 }
 
 int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]) {
-  char path[4200], hex[2 * SR_SECRET_BYTES + 1], text[400];
+  char path[4200], *text = NULL;
   uint8_t pk[SR_KEY_BYTES];
   int fd, rc = 0, n;
   if (mkdir(home, 0700) != 0 && errno != EEXIST) return SR_EIO;
@@ -55,17 +57,17 @@ int sr_identity_create(const char *home, uint8_t sk[SR_SECRET_BYTES]) {
     rc = SR_ECRYPTO;
     goto cleanup;
   }
-  sr_hex_encode(sk, SR_SECRET_BYTES, hex);
-  n = snprintf(text, sizeof(text),
-               "# seurone secret key: whoever holds this file can write as you. Keep it private.\n"
-               "ed25519 %s\n",
-               hex);
-  if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) rc = SR_EIO;
+  if (!(text = sodium_malloc(SR_KEYFILE_TEXT_MAX))) {
+    rc = SR_ENOMEM;
+    goto cleanup;
+  }
+  if ((n = sr_keyfile_format(NULL, sk, text, SR_KEYFILE_TEXT_MAX)) < 0) rc = n;
+  else if (write(fd, text, (size_t)n) != n || fsync(fd) != 0)
+    rc = SR_EIO;
 cleanup:
   close(fd);
   if (rc) unlink(path);
-  sodium_memzero(hex, sizeof(hex));
-  sodium_memzero(text, sizeof(text));
+  if (text) sodium_free(text); /* wipes it */
   return rc;
 }
 
@@ -104,15 +106,17 @@ int sr_identity_check_store(const char *home, sr_store_t *st, const uint8_t *pk,
   return SR_EIDENTITY;
 }
 
-int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen) {
-  char path[4200], buf[512], *line, *save = NULL;
+/* Reads and parses HOME/secret: a plain key into sk, a sealed one into kf
+ * (kf->pk is set in both). Every refusal has its sentence in err. */
+static int read_keyfile(const char *home, sr_keyfile_t *kf, uint8_t sk[SR_SECRET_BYTES], char *err, size_t errlen) {
+  char path[4200], why[200], *buf = NULL;
   struct stat sb;
   ssize_t n;
-  int fd, rc = SR_EKEYFILE;
+  size_t got = 0;
+  int fd, rc;
   /* Every command that signs, and the node, load the key: a home others may
    * write is refused here, before anything in it is trusted. */
   if ((rc = sr_home_check(home, err, errlen))) return rc;
-  rc = SR_EKEYFILE;
   sr_home_secret_path(home, path, sizeof(path));
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -134,25 +138,94 @@ int sr_identity_load(const char *home, uint8_t sk[SR_SECRET_BYTES], char *err, s
     close(fd);
     return SR_EPERM;
   }
-  n = read(fd, buf, sizeof(buf) - 1);
+  /* One byte more than a key file may hold: a longer file is refused whole. */
+  if (!(buf = sodium_malloc(SR_KEYFILE_TEXT_MAX + 1))) {
+    close(fd);
+    return SR_ENOMEM;
+  }
+  while (got < SR_KEYFILE_TEXT_MAX + 1 && (n = read(fd, buf + got, SR_KEYFILE_TEXT_MAX + 1 - got)) > 0)
+    got += (size_t)n;
   close(fd);
-  if (n <= 0) goto bad;
-  buf[n] = '\0';
-  for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    if (line[0] == '#' || line[0] == '\0') continue;
-    if (strncmp(line, "ed25519 ", 8) != 0 || sr_hex_decode(line + 8, sk, SR_SECRET_BYTES) != 0) break;
-    /* The public half is stored in the secret key; check it matches the seed. */
-    uint8_t pk[SR_KEY_BYTES], sk2[SR_SECRET_BYTES];
-    crypto_sign_seed_keypair(pk, sk2, sk);
-    rc = sodium_memcmp(sk2, sk, SR_SECRET_BYTES) == 0 ? 0 : SR_EKEYFILE;
-    sodium_memzero(sk2, sizeof(sk2));
-    break;
+  why[0] = '\0';
+  rc = sr_keyfile_parse(buf, got, kf, sk, why, sizeof(why));
+  sodium_free(buf); /* wipes it */
+  if (rc == SR_EKEYFILE) snprintf(err, errlen, "%s is not a seurone key file: %s", path, why);
+  else if (rc)
+    snprintf(err, errlen, "cannot read %s: %s", path, sr_strerror(rc));
+  return rc;
+}
+
+int sr_identity_load(const char *home, const char *pass, size_t passlen, uint8_t sk[SR_SECRET_BYTES], char *err,
+                     size_t errlen) {
+  sr_keyfile_t kf;
+  int rc = read_keyfile(home, &kf, sk, err, errlen);
+  if (rc || !kf.sealed) return rc;
+  if (!pass) {
+    snprintf(err, errlen,
+             "%s/secret is sealed with a passphrase: type it when asked (on a terminal), or give it with "
+             "--passphrase-file FILE or --passphrase-fd N",
+             home);
+    return SR_ENEEDPASS;
   }
-bad:
-  sodium_memzero(buf, sizeof(buf));
-  if (rc) {
-    sodium_memzero(sk, SR_SECRET_BYTES);
-    snprintf(err, errlen, "%s is not a seurone key file (expected a line `ed25519 <128 hex digits>`)", path);
+  rc = sr_keyfile_open(&kf, pass, passlen, sk);
+  if (rc == SR_EPASSPHRASE)
+    snprintf(err, errlen, "wrong passphrase for %s/secret (%s): nothing was done", home, sr_errname(rc));
+  else if (rc == SR_EKEYFILE)
+    snprintf(err, errlen,
+             "%s/secret opens to a key that is not the identity it names (pk=): the file was changed; put it "
+             "back from a backup",
+             home);
+  else if (rc)
+    snprintf(err, errlen, "cannot unseal %s/secret: %s", home, sr_strerror(rc));
+  return rc;
+}
+
+int sr_identity_probe(const char *home, uint8_t pk[SR_KEY_BYTES], sr_keyfile_t *kf_out, char *err, size_t errlen) {
+  sr_keyfile_t kf;
+  uint8_t *sk = sodium_malloc(SR_SECRET_BYTES);
+  int rc;
+  if (!sk) return SR_ENOMEM;
+  rc = read_keyfile(home, &kf, sk, err, errlen);
+  sodium_free(sk); /* a plain key is read whole; only its public half is kept */
+  if (rc) return rc;
+  if (pk) memcpy(pk, kf.pk, SR_KEY_BYTES);
+  if (kf_out) *kf_out = kf;
+  return kf.sealed;
+}
+
+int sr_identity_save(const char *home, const sr_keyfile_t *kf, const uint8_t sk[SR_SECRET_BYTES], char *err,
+                     size_t errlen) {
+  char path[4200], why[200] = "", *text = NULL;
+  uint8_t *back = NULL;
+  sr_keyfile_t again;
+  int n, rc = 0;
+  sr_home_secret_path(home, path, sizeof(path));
+  if (!(text = sodium_malloc(SR_KEYFILE_TEXT_MAX)) || !(back = sodium_malloc(SR_SECRET_BYTES))) {
+    rc = SR_ENOMEM;
+    goto out;
   }
+  if ((n = sr_keyfile_format(kf, sk, text, SR_KEYFILE_TEXT_MAX)) < 0) {
+    rc = n;
+    goto out;
+  }
+  /* What is written is what the next load reads: parsed back before it
+   * replaces anything (a sealed box the caller has opened with its passphrase). */
+  if ((rc = sr_keyfile_parse(text, (size_t)n, &again, back, why, sizeof(why))) || again.sealed != (kf != NULL) ||
+      sodium_memcmp(again.pk, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES) != 0 ||
+      (!kf && sodium_memcmp(back, sk, SR_SECRET_BYTES) != 0) ||
+      (kf && sodium_memcmp(again.box, kf->box, sizeof(kf->box)) != 0)) {
+    snprintf(err, errlen, "the new key file would not read back (%s): nothing was changed", why);
+    rc = SR_EKEYFILE;
+    goto out;
+  }
+  /* A new file beside the old one, then one rename: a crash leaves the old
+   * key or the new one, never half of either. */
+  errno = 0;
+  if ((rc = sr_home_replace_file(path, text, (size_t)n, 0600)) != 0)
+    snprintf(err, errlen, "cannot replace %s: %s (the old key file is as it was, unless only the sync failed)", path,
+             strerror(errno));
+out:
+  if (text) sodium_free(text);
+  if (back) sodium_free(back);
   return rc;
 }

@@ -141,8 +141,8 @@ static int refusal(char *reason, char *err, size_t errlen) {
   return SR_EINVITE;
 }
 
-int sr_node_invite_accept(const char *home, sr_store_t *store, const char *code, sr_invite_joined_t *joined, char *err,
-                          size_t errlen) {
+int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *key, const char *code,
+                          sr_invite_joined_t *joined, char *err, size_t errlen) {
   char address[SR_NET_ADDRESS_MAX], host[SR_NET_HOST_MAX];
   uint8_t netkey[SR_NET_NETKEY_BYTES], relay_key[SR_KEY_BYTES], *sk = NULL; /* sodium_malloc'd: out of core dumps */
   uint16_t port;
@@ -175,7 +175,9 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const char *code,
     rc = SR_ENOMEM;
     goto out;
   }
-  if ((rc = sr_identity_load(home, sk, err, errlen))) goto out;
+  if (key) memcpy(sk, key, SR_SECRET_BYTES);
+  else if ((rc = sr_identity_load(home, NULL, 0, sk, err, errlen)))
+    goto out;
   memcpy(a->self, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   /* The running node's own handle when it accepts (the web app): LMDB wants
    * one environment per process, whose locks a second handle's close drops. */

@@ -48,10 +48,12 @@ typedef struct sr_invite_joined {
  * and nothing is joined (SR_ENETKEYCONFLICT): a node is on one network at a time.
  * store: the home's store when the caller holds it open (the running node's
  * web app, on a thread of its own: the accept blocks up to 15 s), else NULL:
- * it is opened here. Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED,
+ * it is opened here. key: the home's key pair when the caller holds it (the
+ * running node's; the CLI's, which asked for the passphrase of a sealed key),
+ * else NULL: HOME/secret is read here (a plain key only: SR_ENEEDPASS). Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED,
  * SR_ENETKEYCONFLICT, or the reason the relay could not be reached; err is one
  * sentence saying which and what to do. */
-SR_MUST_USE int sr_node_invite_accept(const char *home, sr_store_t *store, const char *code, sr_invite_joined_t *joined,
-                                      char *err, size_t errlen);
+SR_MUST_USE int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *key, const char *code,
+                                      sr_invite_joined_t *joined, char *err, size_t errlen);
 
 #endif

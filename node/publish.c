@@ -9,6 +9,7 @@
  */
 #include "core/core.h"
 #include "node/daemon_internal.h"
+#include "node/device.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,16 @@ static void pub_work(sr_node_job_t *w) {
   sr_node_pub_t *j = (sr_node_pub_t *)w;
   sr_node_t *n = w->n;
   uint64_t now;
+  /* A copy publishes nothing (node/device.h); a claim since the last check
+   * lets it, without a restart. */
+  if (atomic_load(&n->copied)) {
+    /* any failure to check refuses too: SR_ECOPIED, with what went wrong */
+    if (sr_device_check(n->home, NULL, j->why, sizeof(j->why)) != 0) {
+      j->rc = SR_ECOPIED;
+      return;
+    }
+    atomic_store(&n->copied, 0);
+  }
   /* the store's error text is kept per thread: read here, on the worker */
   if (j->prepare && (j->rc = j->prepare(j))) {
     sr_node_store_why(n, j->rc, j->why, sizeof(j->why));

@@ -25,6 +25,8 @@ json_t *sr_node_status(sr_node_t *n) {
                 (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
+  /* a copy of the home that publishes nothing until claimed (node/device.h) */
+  if (st) json_object_set_new(st, "copied", json_boolean(atomic_load(&n->copied)));
   return st;
 }
 

@@ -307,6 +307,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   snprintf(w->home, sizeof(w->home), "%s", o->home);
   w->store = o->store;
   memcpy(w->pk, o->pk, SR_KEY_BYTES);
+  w->sk = o->sk;
   sr_hex_encode(o->pk, SR_KEY_BYTES, w->pk_hex);
   memcpy(w->netkey, o->netkey, SR_NET_NETKEY_BYTES);
   snprintf(w->address, sizeof(w->address), "%s", o->address);

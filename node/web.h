@@ -59,7 +59,8 @@ typedef struct sr_web_opts {
   const sr_control_handlers_t *ctl; /* the control socket's table (outlives the server) */
   sr_web_status_fn status;          /* every SR_WEB_STATUS_MS on the loop */
   sr_web_log_fn log;
-  void *ctx; /* for status and log */
+  void *ctx;         /* for status and log */
+  const uint8_t *sk; /* the node's key pair (invite accept signs with it); outlives the server */
 } sr_web_opts_t;
 
 /* Reads HOME/web.token, making it (mode 0600) when missing, into hex (64

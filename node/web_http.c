@@ -79,6 +79,7 @@ unsigned sr_web_status_of(int code) {
       return 404;
     case SR_EAMBIGUOUS:
     case SR_ENETKEYCONFLICT:
+    case SR_ECOPIED: /* this copy of the home conflicts with another (node/device.h) */
       return 409;
     case SR_EAUTH:
       return 401;

@@ -43,6 +43,7 @@ struct sr_web {
   char home[4096];
   sr_store_t *store;
   uint8_t pk[SR_KEY_BYTES], netkey[SR_NET_NETKEY_BYTES];
+  const uint8_t *sk; /* the node's, in its guarded memory (sr_web_opts_t) */
   char pk_hex[SR_HEX_KEY_LEN + 1];
   char address[400];
   int relay;

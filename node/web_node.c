@@ -59,7 +59,7 @@ int sr_node_web_start(sr_node_t *n, const char *override) {
                 where, n->home);
   sr_node_control_handlers(n, &n->web_ctl);
   sr_web_opts_t o = {n->home,  host,     port,        n->store,   n->pk,   n->address, n->cfg.network_key,
-                     n->relay, &n->loop, &n->web_ctl, web_status, web_log, n};
+                     n->relay, &n->loop, &n->web_ctl, web_status, web_log, n,          n->sk};
   int rc = sr_web_start(&o, &n->web, err, sizeof(err));
   if (rc) {
     const char *fix =

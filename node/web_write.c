@@ -251,7 +251,7 @@ unsigned sr_web_post_invite_accept(sr_web_req_t *r) {
   /* On this thread, as the CLI does in its process: a loop of its own dials
    * the relay (up to 15 s), and the running node is told of the relay through
    * its control socket, which the loop thread serves meanwhile. */
-  rc = sr_node_invite_accept(r->w->home, r->w->store, code, &joined, err, sizeof(err));
+  rc = sr_node_invite_accept(r->w->home, r->w->store, r->w->sk, code, &joined, err, sizeof(err));
   sodium_memzero(code, sizeof(code));
   if (rc) return sr_web_fail(r, accept_status(rc), rc, "%s", err[0] ? err : sr_strerror(rc));
   r->out =

@@ -10,6 +10,10 @@ directory), and searches the core for the key's seed, raw and in hex. When the
 kernel cannot write a core here (core_pattern is a pipe to a crash handler, or
 names another directory), gdb's gcore of the live node is used instead, which
 honours MADV_DONTDUMP too. Exits 77 (skipped) when neither is possible.
+
+Then once more with the key file sealed with a passphrase (issue 14), given
+through --passphrase-fd: the core holds neither the key nor the passphrase,
+which the process wiped once it had opened the key.
 """
 import argparse
 import json
@@ -44,7 +48,7 @@ with open(os.path.join(ada.path, "secret")) as f:
 seed = bytes.fromhex(hexkey)[:32]
 
 
-def start():
+def start(extra=(), pass_fds=()):
     cwd = os.path.join(root, f"cwd{time.time_ns()}")
     os.mkdir(cwd)
 
@@ -53,8 +57,9 @@ def start():
         # build mapping far more (a sanitizer's shadow) can never fill the disk.
         resource.setrlimit(resource.RLIMIT_CORE, (CORE_MAX, CORE_MAX))
 
-    proc = subprocess.Popen([A.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0"], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=unlimited_core)
+    proc = subprocess.Popen([A.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0"] + list(extra), cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=unlimited_core,
+                            pass_fds=pass_fds)
     deadline = time.time() + 20
     while time.time() < deadline and proc.poll() is None:
         try:
@@ -75,38 +80,68 @@ def vm_size(pid):
     return 0
 
 
-def count(core):
+def count(core, passphrase=None):
     with open(core, "rb") as f:
         data = f.read()
-    return data.count(seed) + data.count(hexkey[:64].encode())
+    return (data.count(seed) + data.count(hexkey[:64].encode()), data.count(passphrase) if passphrase else 0)
+
+
+def core_of(extra=(), pass_data=None):
+    """A core of a running node and how it was made, or (None, None)."""
+    def begin():
+        if pass_data is None:
+            return start(extra)
+        rfd, wfd = os.pipe()
+        os.write(wfd, pass_data + b"\n")
+        os.close(wfd)
+        try:
+            return start(list(extra) + ["--passphrase-fd", str(rfd)], pass_fds=(rfd,))
+        finally:
+            os.close(rfd)
+
+    if not pattern.startswith("|") and "/" not in pattern:
+        proc, cwd = begin()
+        proc.send_signal(signal.SIGSEGV)
+        proc.wait(timeout=30)
+        cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith(pattern.split("%")[0] or "core")]
+        if cores:
+            return cores[0], "the kernel's core of a SIGSEGV"
+    if shutil.which("gcore"):
+        proc, cwd = begin()
+        out = os.path.join(cwd, "gcore")
+        # gcore ignores RLIMIT_CORE and dumps every mapping: only a small process.
+        if vm_size(proc.pid) < CORE_MAX:
+            subprocess.run(["gcore", "-o", out, str(proc.pid)], capture_output=True, timeout=120)
+        proc.kill()
+        proc.wait()
+        cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith("gcore")]
+        if cores:
+            return cores[0], "gdb's gcore of the running node"
+    return None, None
 
 
 with open("/proc/sys/kernel/core_pattern") as f:
     pattern = f.read().strip()
-core = None
-if not pattern.startswith("|") and "/" not in pattern:
-    proc, cwd = start()
-    proc.send_signal(signal.SIGSEGV)
-    proc.wait(timeout=30)
-    cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith(pattern.split("%")[0] or "core")]
-    core = cores[0] if cores else None
-    how = "the kernel's core of a SIGSEGV"
-if core is None and shutil.which("gcore"):
-    proc, cwd = start()
-    out = os.path.join(cwd, "gcore")
-    # gcore ignores RLIMIT_CORE and dumps every mapping: only a small process.
-    if vm_size(proc.pid) < CORE_MAX:
-        subprocess.run(["gcore", "-o", out, str(proc.pid)], capture_output=True, timeout=120)
-    proc.kill()
-    proc.wait()
-    cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith("gcore")]
-    core = cores[0] if cores else None
-    how = "gdb's gcore of the running node"
+core, how = core_of()
 if core is None:
     print(f"skip: no core could be written here (core_pattern {pattern!r}, gcore {shutil.which('gcore')})")
     finish(root)
     sys.exit(77)
-n = count(core)
+n, _ = count(core)
 check(os.path.getsize(core) > 100000, f"{how}: {os.path.getsize(core)} bytes")
 check(n == 0, f"the secret key is nowhere in {how} ({n} copies)")
+os.unlink(core)
+
+PASS = b"a passphrase nobody guesses 7f3e"
+pw = os.path.join(root, "pw")
+with open(pw, "wb") as f:
+    f.write(PASS + b"\n")
+os.chmod(pw, 0o600)
+ada.json("key", "passphrase", "--new-passphrase-file", pw)
+core, how = core_of(pass_data=PASS)
+check(core is not None, f"a core of the node whose key is sealed ({how})")
+if core:
+    n, p = count(core, PASS)
+    check(n == 0, f"sealed key: the secret key is nowhere in {how} ({n} copies)")
+    check(p == 0, f"sealed key: the passphrase is nowhere in {how} ({p} copies)")
 finish(root)

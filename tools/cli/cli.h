@@ -11,9 +11,17 @@
 #include <jansson.h>
 #include <stdio.h>
 
+/* Where a passphrase comes from (passphrase.c): a file (--passphrase-file),
+ * a file descriptor (--passphrase-fd, fd_opt naming the option in messages),
+ * else the terminal. */
+typedef struct cli_pass_src {
+  const char *file, *fd, *fd_opt;
+} cli_pass_src_t;
+
 typedef struct sr_cli {
   char home[4096];
   int json;
+  cli_pass_src_t pass; /* of the key file (global --passphrase-file, --passphrase-fd) */
 } sr_cli_t;
 
 typedef struct sr_cmd {
@@ -24,8 +32,9 @@ typedef struct sr_cmd {
 } sr_cmd_t;
 
 /* Exit codes: 0 ok, 1 the command found a problem (bad import line, verify
- * failure), 2 usage error, 3 environment error (no home, store, key...). */
-enum { SR_EXIT_OK = 0, SR_EXIT_PROBLEM = 1, SR_EXIT_USAGE = 2, SR_EXIT_ENV = 3 };
+ * failure), 2 usage error, 3 environment error (no home, store, key...),
+ * 4 the key file is sealed and its passphrase was wrong or not given. */
+enum { SR_EXIT_OK = 0, SR_EXIT_PROBLEM = 1, SR_EXIT_USAGE = 2, SR_EXIT_ENV = 3, SR_EXIT_PASSPHRASE = 4 };
 
 /* Prints "seurone: <message>" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,14 +65,29 @@ int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out);
 
 /* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);
-/* Loads the secret key; prints a clear error and returns nonzero if it cannot. */
 /* The key pair of cli->home in sodium_malloc'd memory (guard pages, mlock'd,
- * left out of core dumps): free it with sodium_free, which wipes it. NULL
- * with the error printed when there is none. */
-uint8_t *cli_load_key(sr_cli_t *cli);
-/* Only the public half (the secret is loaded, copied from and wiped):
- * 0, or an error printed. */
+ * left out of core dumps): free it with sodium_free, which wipes it. A key
+ * sealed with a passphrase is opened with cli->pass, else by asking on the
+ * terminal (up to 3 times). NULL with the error printed when there is none,
+ * and *code (may be NULL) the exit code: SR_EXIT_PASSPHRASE for a wrong or
+ * missing passphrase. */
+uint8_t *cli_load_key(sr_cli_t *cli, int *code);
+/* Only the public half, with no passphrase (sr_identity_probe): 0, or an
+ * error printed. */
 int cli_load_pk(sr_cli_t *cli, uint8_t pk[SR_KEY_BYTES]);
+
+/* Passphrases (passphrase.c), in sodium_malloc'd buffers of
+ * SR_KEYFILE_PASS_MAX + 1 bytes: cli_pass_alloc, cli_pass_free (wipes). */
+char *cli_pass_alloc(void);
+void cli_pass_free(char *pass);
+/* 1 when src names a file or a descriptor (else the terminal is asked). */
+int cli_pass_given(const cli_pass_src_t *src);
+/* Reads a passphrase from src, else asks on the terminal with prompt
+ * (confirm: twice, until both agree; never empty). 0 with pass and *len
+ * set; CLI_PASS_NO_TTY when there is no terminal to ask on (nothing
+ * printed); else an exit code, the error printed. */
+#define CLI_PASS_NO_TTY (-1)
+int cli_pass_read(const cli_pass_src_t *src, const char *prompt, int confirm, char *pass, size_t *len);
 /* cli_open_store(cli, 0), refused (NULL, error printed) unless the store
  * belongs to pk (sr_identity_check_store): every command that signs with the
  * key file opens the store this way, so a swapped key file never writes into
@@ -143,6 +167,9 @@ int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);
 int cmd_ui(sr_cli_t *, int, char **);
+/* `seurone key`, `seurone device` (cmd_key.c). */
+int cmd_key(sr_cli_t *, int, char **);
+int cmd_device(sr_cli_t *, int, char **);
 /* Talking to the running node (cmd_node.c): sends req (consumed) through the
  * control socket; 0 with *reply set (ok or not), SR_ENONODE when none runs, or
  * another error (already printed, naming the home). */

@@ -6,6 +6,7 @@
 #include "store/lookup.h"
 #include "core/content_build.h"
 #include "node/compose.h"
+#include "node/device.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,15 @@
  * restore of the store alone, `init` (which status and the errors once
  * suggested) would silently have made the person someone else. */
 int cmd_init(sr_cli_t *cli, int argc, char **argv) {
-  uint8_t *sk = NULL; /* sodium_malloc'd (cli_load_key) */
+  uint8_t *sk = NULL, pk[SR_KEY_BYTES]; /* sk: sodium_malloc'd, only to make a new key */
   char hex[SR_HEX_KEY_LEN + 1], err[4600], path[4200];
   int created = 0, have_key, rc, code = SR_EXIT_OK;
   sr_store_t *st = NULL;
   if (argc > 1) return cli_fail(SR_EXIT_USAGE, "init takes no arguments besides --home and --json: got '%s'", argv[1]);
   sr_home_secret_path(cli->home, path, sizeof(path));
   have_key = access(path, F_OK) == 0;
-  if (have_key ? !(sk = cli_load_key(cli)) : !(sk = sodium_malloc(SR_SECRET_BYTES)))
+  /* An existing key is only named (a sealed one asks for no passphrase). */
+  if (have_key ? cli_load_pk(cli, pk) != 0 : !(sk = sodium_malloc(SR_SECRET_BYTES)))
     return have_key ? SR_EXIT_ENV : cli_fail(SR_EXIT_ENV, "out of memory for the secret key");
   sr_home_store_path(cli->home, path, sizeof(path));
   rc = sr_home_store_open(cli->home, 0, &st, err, sizeof(err));
@@ -30,7 +32,7 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
     code = cli_fail(SR_EXIT_ENV, "cannot open the store in %s: %s", path, err);
     goto cleanup;
   }
-  if (st && sr_identity_check_store(cli->home, st, have_key ? sk + SR_SECRET_PK_OFFSET : NULL, err, sizeof(err))) {
+  if (st && sr_identity_check_store(cli->home, st, have_key ? pk : NULL, err, sizeof(err))) {
     code = cli_fail(SR_EXIT_ENV, "%s", err);
     goto cleanup;
   }
@@ -44,16 +46,25 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
       goto cleanup;
     }
     created = 1;
+    memcpy(pk, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   }
   if (!st && !(st = cli_open_store(cli, 1))) {
     code = SR_EXIT_ENV;
     goto cleanup;
   }
-  if ((rc = sr_store_set_self(st, sk + SR_SECRET_PK_OFFSET)) != 0) {
+  if ((rc = sr_store_set_self(st, pk)) != 0) {
     code = cli_fail(SR_EXIT_ENV, "cannot record the identity in the store: %s", sr_strerror(rc));
     goto cleanup;
   }
-  sr_hex_encode(sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES, hex);
+  /* HOME/device: where this home was set up (node/device.h). init of a
+   * copy records nothing new, and says it will not publish. */
+  if ((rc = sr_device_check(cli->home, NULL, err, sizeof(err))) == SR_ECOPIED)
+    fprintf(stderr, "seurone: warning: %s\n", err);
+  else if (rc) {
+    code = cli_fail(SR_EXIT_ENV, "%s", err);
+    goto cleanup;
+  }
+  sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (cli->json) {
     cli_json_print(json_pack("{s:s, s:o, s:b}", "id", hex, "home", cli_json_text(cli->home), "created", created));
   } else {
@@ -64,7 +75,7 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   }
 cleanup:
   if (st) sr_store_close(st);
-  sodium_free(sk); /* wipes it */
+  if (sk) sodium_free(sk); /* wipes it */
   return code;
 }
 
@@ -105,8 +116,8 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
       int code = sr_control_reply_code(reply);
       if (code != 0) {
         const char *e = json_string_value(json_object_get(reply, "error"));
-        rc = cli_fail(code == SR_ESTORE ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish failed: %s",
-                      e ? e : sr_strerror(code));
+        rc = cli_fail(code == SR_ESTORE || code == SR_ECOPIED ? SR_EXIT_ENV : SR_EXIT_PROBLEM, "publish %s: %s",
+                      code == SR_ECOPIED ? "refused (SR_ECOPIED)" : "failed", e ? e : sr_strerror(code));
       } else if (!rid || !json_is_integer(rseq)) {
         rc = cli_fail(SR_EXIT_ENV, "the running node's reply had no id: check `seurone log` before publishing again");
       } else {
@@ -123,7 +134,14 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
                       cli->home, sr_strerror(rc));
     ts = cli_now_ms();
   }
-  if (!(sk = cli_load_key(cli))) return SR_EXIT_ENV;
+  /* A copy of the home publishes nothing (node/device.h): asked before the
+   * passphrase, which it would not need. */
+  {
+    char err[4600];
+    if ((rc = sr_device_check(cli->home, NULL, err, sizeof(err))))
+      return cli_fail(SR_EXIT_ENV, "publish refused (%s): %s", sr_errname(rc), err);
+  }
+  if (!(sk = cli_load_key(cli, &rc))) return rc;
   if (!(st = cli_open_own_store(cli, sk + SR_SECRET_PK_OFFSET))) {
     sodium_free(sk);
     return SR_EXIT_ENV;

@@ -197,7 +197,15 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sr_hex_encode(relay_key, SR_KEY_BYTES, hex);
   err[0] = '\0';
   sr_invite_joined_t joined;
-  rc = sr_node_invite_accept(cli->home, NULL, code, &joined, err, sizeof(err));
+  /* The key signs the handshake with the relay: a sealed one is opened here,
+   * asking for its passphrase (cli_load_key). */
+  uint8_t *sk = cli_load_key(cli, &rc);
+  if (!sk) {
+    sodium_memzero(code, sizeof(code));
+    return rc;
+  }
+  rc = sr_node_invite_accept(cli->home, NULL, sk, code, &joined, err, sizeof(err));
+  sodium_free(sk); /* wipes it */
   sodium_memzero(code, sizeof(code));
   /* A refusal, or a network the config does not allow: err is the whole sentence. */
   if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);

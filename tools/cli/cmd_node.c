@@ -27,7 +27,7 @@
 /* ---- run ---- */
 
 int cmd_run(sr_cli_t *cli, int argc, char **argv) {
-  sr_node_opts_t o = {cli->home, NULL, -1, 0, 0, NULL};
+  sr_node_opts_t o = {cli->home, NULL, -1, 0, 0, NULL, NULL};
   char host[256];
   uint16_t port;
   for (int i = 1; i < argc; i++) {
@@ -54,6 +54,10 @@ int cmd_run(sr_cli_t *cli, int argc, char **argv) {
     else
       return cli_fail(SR_EXIT_USAGE, "run: unexpected '%s' (see seurone run --help)", argv[i]);
   }
+  /* The key first, asking for the passphrase of a sealed one on the
+   * terminal before the node starts logging; the node takes it over. */
+  int code;
+  if (!(o.sk = cli_load_key(cli, &code))) return code;
   /* sr_node_run prints why it could not start. */
   return sr_node_run(&o) ? SR_EXIT_ENV : SR_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* main.c: `seurone` — command table, global options, help.
  * Global options come before the command: seurone [--home DIR] COMMAND [ARGS]
- * (--home and --json are also accepted after the command). */
+ * (--home, --json, --passphrase-file and --passphrase-fd are also accepted
+ * after the command). */
 #include "tools/cli/cli.h"
 #include "core/version.h"
 #include <string.h>
@@ -9,8 +10,10 @@ static const sr_cmd_t commands[] = {
     {"init", cmd_init, "create this node's identity and store",
      "usage: seurone [--home DIR] init [--json]\n"
      "Creates DIR (default $SEURONE_HOME, else ~/.seurone) with a new ed25519 key pair in\n"
-     "DIR/secret (mode 0600) and an empty store in DIR/store. An existing key is never\n"
-     "overwritten. --json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
+     "DIR/secret (mode 0600), an empty store in DIR/store, and DIR/device, the machine and\n"
+     "directory it was set up in (`seurone device`). An existing key is never overwritten, and\n"
+     "no passphrase is asked (`seurone key passphrase` seals the key later).\n"
+     "--json prints {\"id\": hex, \"home\": dir, \"created\": bool}.\n"},
     {"id", cmd_id, "print this node's identity",
      "usage: seurone id [--json]\n"
      "Prints the node's public key as 64 lowercase hex digits ({\"id\": hex} with --json).\n"},
@@ -109,7 +112,11 @@ static const sr_cmd_t commands[] = {
      "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
      "Everything received is committed first, connections close, run.json and the socket\n"
      "are removed, and it exits 0. Exit 3 when it cannot start (bad config, no store, port\n"
-     "in use, a node already running in this home).\n"},
+     "in use, a node already running in this home).\n"
+     "A key file sealed with a passphrase (`seurone key`) is opened first: the passphrase is\n"
+     "asked on the terminal, or read from --passphrase-file FILE or --passphrase-fd N (exit 4\n"
+     "when wrong or missing). A copy of a home (`seurone device`) runs and syncs, but publishes\n"
+     "nothing until `seurone device claim`.\n"},
     {"status", cmd_status, "show what the node is doing (or what its store holds)",
      "usage: seurone status [--json]\n"
      "Asks the node running in the home. When none runs it says how to start it, shows what\n"
@@ -160,6 +167,34 @@ static const sr_cmd_t commands[] = {
      "  users of this machine can read while the command runs (and in your shell history);\n"
      "  e.g. `seurone invite accept -`, paste the code, Enter, Ctrl-D.\n"
      "  --json: {ok, relay, key, network_key_written, restart_needed}.\n"},
+    {"key", cmd_key, "the key file: whether it is sealed; set, change or remove its passphrase",
+     "usage: seurone key [status] [--json]\n"
+     "       seurone key passphrase [--new-passphrase-file FILE | --new-passphrase-fd N] [--json]\n"
+     "       seurone key passphrase --remove [--json]\n"
+     "status: whether HOME/secret is sealed with a passphrase, and the identity (no passphrase\n"
+     "  needed). --json: {id, sealed, kdf: {alg, opslimit, memlimit} or null}.\n"
+     "passphrase: seals HOME/secret with a new passphrase (argon2id, then secretbox;\n"
+     "  docs/storage.md), or changes it; --remove writes the key back unsealed. The current\n"
+     "  passphrase, when there is one, is asked first (or --passphrase-file/--passphrase-fd);\n"
+     "  the new one is asked twice on the terminal without echo, or read once from\n"
+     "  --new-passphrase-file FILE (its first line; mode 0600) or --new-passphrase-fd N (one\n"
+     "  line). The file is replaced at once (a new file, fsynced, renamed), never half-written;\n"
+     "  the identity never changes. A wrong passphrase exits 4, nothing changed.\n"
+     "  --json: {id, sealed, changed, kdf}.\n"
+     "A sealed key is opened by `run`, `publish` (with no node running) and `invite accept`:\n"
+     "they ask on the terminal, or take --passphrase-file FILE or --passphrase-fd N (a\n"
+     "service). A passphrase is never an argument: other users can read command lines.\n"},
+    {"device", cmd_device, "whether this copy of the home publishes; claim it as the real one",
+     "usage: seurone device [status] [--json]\n"
+     "       seurone device claim [--json]\n"
+     "HOME/device records the machine (its machine id) and the directory (its inode) the home\n"
+     "was set up in. A copy of the home (another machine, another directory) runs and syncs but\n"
+     "publishes nothing: two copies of one key that publish fork its log for good.\n"
+     "status: says whether this home is that copy (exit 1 when it is a copy). --json: {copied,\n"
+     "  why (null when not a copy), record?: {device, path, inode, machine_id}}.\n"
+     "claim: makes this copy the one that publishes (a new device id, this machine and\n"
+     "  directory). First stop the node of every other copy, and delete them. --json: {claimed\n"
+     "  (false: nothing to claim), record, previous (the record replaced, or null)}.\n"},
     {"ui", cmd_ui, "open the web app of the running node",
      "usage: seurone ui [--no-open] [--json]\n"
      "Prints http://HOST:PORT/login?token=TOKEN, the link to the running node's web app\n"
@@ -237,7 +272,36 @@ static void main_usage(FILE *out) {
           SR_VERSION);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\nThe home directory is --home DIR, else $SEURONE_HOME, else ~/.seurone.\n");
+  fprintf(out,
+          "\nThe home directory is --home DIR, else $SEURONE_HOME, else ~/.seurone.\n"
+          "A key file sealed with a passphrase (`seurone key`) is opened by asking on the terminal,\n"
+          "or with --passphrase-file FILE or --passphrase-fd N (for a service; never the passphrase itself).\n");
+}
+
+/* A passphrase as an argument would sit in /proc/PID/cmdline for every user
+ * of the machine to read: no option takes one, and one that looks as if it
+ * could is refused with where the passphrase goes instead. */
+static int passphrase_inline(const char *a) {
+  static const char *const names[] = {"--passphrase", "--new-passphrase", "--pass"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    size_t n = strlen(names[i]);
+    if (!strncmp(a, names[i], n) && (a[n] == '\0' || a[n] == '='))
+      return cli_fail(SR_EXIT_USAGE,
+                      "%s: a passphrase is never given as an argument (other users can read command lines): "
+                      "type it when asked, or use --passphrase-file FILE or --passphrase-fd N",
+                      names[i]);
+  }
+  return 0;
+}
+
+/* The options every command takes, at argv[*i]: 1 taken, 0 not one, -1 a
+ * usage error (said). */
+static int global_opt(int argc, char **argv, int *i, sr_cli_t *cli, const char **home_flag) {
+  int r;
+  if ((r = cli_opt(argc, argv, i, "--home", home_flag)) != 0) return r;
+  if ((r = cli_opt(argc, argv, i, "--passphrase-file", &cli->pass.file)) != 0) return r;
+  if ((r = cli_opt(argc, argv, i, "--passphrase-fd", &cli->pass.fd)) != 0) return r;
+  return passphrase_inline(argv[*i]) ? -1 : 0;
 }
 
 int main(int argc, char **argv) {
@@ -245,9 +309,10 @@ int main(int argc, char **argv) {
   const char *home_flag = NULL;
   int i = 1;
   memset(&cli, 0, sizeof(cli));
+  cli.pass.fd_opt = "--passphrase-fd";
   if (sodium_init() < 0) return cli_fail(SR_EXIT_ENV, "libsodium failed to initialise");
   while (i < argc && argv[i][0] == '-') {
-    int r = cli_opt(argc, argv, &i, "--home", &home_flag);
+    int r = global_opt(argc, argv, &i, &cli, &home_flag);
     if (r < 0) return SR_EXIT_USAGE;
     if (r == 0) {
       if (cli_is_help(argv[i])) {
@@ -280,12 +345,13 @@ int main(int argc, char **argv) {
       cli.json = 1;
       continue;
     }
-    if (j > 0 && (r = cli_opt(nargs, args, &j, "--home", &home_flag)) != 0) {
+    if (j > 0 && (r = global_opt(nargs, args, &j, &cli, &home_flag)) != 0) {
       if (r < 0) return SR_EXIT_USAGE;
       continue;
     }
     args[n++] = args[j];
   }
+  if (cli.pass.file && cli.pass.fd) return cli_fail(SR_EXIT_USAGE, "--passphrase-file or --passphrase-fd, not both");
   if (sr_home_resolve(home_flag, cli.home, sizeof(cli.home)) != 0)
     return cli_fail(SR_EXIT_ENV, "no home directory: pass --home DIR or set SEURONE_HOME");
   /* Every command trusts what the home holds: a home others may write is

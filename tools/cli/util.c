@@ -65,27 +65,13 @@ sr_store_t *cli_open_store(sr_cli_t *cli, int create) {
   return st;
 }
 
-uint8_t *cli_load_key(sr_cli_t *cli) {
-  char err[4600];
-  uint8_t *sk = sodium_malloc(SR_SECRET_BYTES);
-  int rc;
-  if (!sk) {
-    cli_fail(SR_EXIT_ENV, "out of memory for the secret key");
-    return NULL;
-  }
-  if ((rc = sr_identity_load(cli->home, sk, err, sizeof(err)))) {
-    cli_fail(SR_EXIT_ENV, "%s", err);
-    sodium_free(sk);
-    return NULL;
-  }
-  return sk;
-}
-
 int cli_load_pk(sr_cli_t *cli, uint8_t pk[SR_KEY_BYTES]) {
-  uint8_t *sk = cli_load_key(cli);
-  if (!sk) return SR_ENOKEY;
-  memcpy(pk, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
-  sodium_free(sk);
+  char err[4600];
+  int rc = sr_identity_probe(cli->home, pk, NULL, err, sizeof(err));
+  if (rc < 0) {
+    cli_fail(SR_EXIT_ENV, "%s", err);
+    return rc;
+  }
   return 0;
 }
 
