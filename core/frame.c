@@ -73,6 +73,10 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       NEED(n < 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
       f->entry_len = blen;
       break;
+    case SR_FRAME_FORK:
+      NEED(n < 2 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX);
+      f->entry_len = blen;
+      break;
     case SR_FRAME_HAVE:
       NEED(n < 3 || sr_mp_bin(&mp, &f->author, &blen) || blen != SR_KEY_BYTES || sr_mp_uint(&mp, &f->seq));
       break;
@@ -153,6 +157,14 @@ int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t
   PK(begin(sb, &pk, 3, SR_FRAME_ENTRY));
   PK(msgpack_pack_bin_with_body(&pk, raw, len));
   PK(msgpack_pack_uint64(&pk, hops));
+  return 0;
+}
+
+int sr_frame_fork(msgpack_sbuffer *sb, const uint8_t *raw, size_t len) {
+  msgpack_packer pk;
+  if (len > SR_ENTRY_MAX) return SR_EINVAL;
+  PK(begin(sb, &pk, 2, SR_FRAME_FORK));
+  PK(msgpack_pack_bin_with_body(&pk, raw, len));
   return 0;
 }
 

@@ -14,6 +14,9 @@
  *                                         uints (finite, >= 0; core/pushsum.h)
  *   [10, address]                         reachable: the sender chose to be reachable
  *                                         by strangers at address (its own)
+ *   [11, entry]                           fork: one signed entry of a fork proof; a
+ *                                         proof is two of them in a row, one author
+ *                                         and one seq, two ids (docs/protocol.md)
  * Frames follow each other with no length prefix (MessagePack delimits itself);
  * a frame is at most SR_FRAME_MAX bytes. Pure code: no I/O.
  */
@@ -44,7 +47,8 @@ enum sr_frame_kind {
   SR_FRAME_INVITE_REPLY,
   SR_FRAME_PING,
   SR_FRAME_PUSHSUM,
-  SR_FRAME_REACHABLE
+  SR_FRAME_REACHABLE,
+  SR_FRAME_FORK
 };
 
 typedef struct sr_note {
@@ -62,7 +66,7 @@ typedef struct sr_frame {
   int relay; /* hello */
   sr_note_t notes[SR_FRAME_MAX_NOTES];
   uint32_t nnotes;      /* notes */
-  const uint8_t *entry; /* entry */
+  const uint8_t *entry; /* entry, fork */
   size_t entry_len;
   uint64_t hops;         /* entry */
   const uint8_t *author; /* have */
@@ -102,6 +106,8 @@ SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRA
 SR_MUST_USE int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
 SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
 SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
+/* One half of a fork proof: [11, entry] (raw at most SR_ENTRY_MAX bytes). */
+SR_MUST_USE int sr_frame_fork(msgpack_sbuffer *sb, const uint8_t *raw, size_t len);
 SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[SR_KEY_BYTES], uint64_t w,
                                  uint64_t c, const uint64_t *x, size_t nx);
 

@@ -25,6 +25,14 @@ json_t *sr_node_status(sr_node_t *n) {
                 (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
+  if (st)
+    json_object_set_new(st, "fork_proofs",
+                        json_pack("{s:I, s:I, s:I}", "in", (json_int_t)gs.fork_proofs_in, "out",
+                                  (json_int_t)gs.fork_proofs_out, "dropped", (json_int_t)gs.fork_proofs_dropped));
+  if (st && sr_node_forks_status(n, st)) { /* forks.c: forked authors, the self-fork stop */
+    json_decref(st);
+    st = NULL;
+  }
   return st;
 }
 

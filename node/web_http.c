@@ -75,6 +75,7 @@ unsigned sr_web_status_of(int code) {
       return 404;
     case SR_EAMBIGUOUS:
     case SR_ENETKEYCONFLICT:
+    case SR_ESELFFORK: /* the node's state, not the input: another copy of this identity published */
       return 409;
     case SR_EAUTH:
       return 401;
