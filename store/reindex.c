@@ -2,7 +2,7 @@
  * dropped and rebuilt from the entries, in one write transaction. For a fork,
  * the branch the old forks database did not list as proof stays the head;
  * entries that were a fork proof on their own (a proof received from a peer
- * for a seq past the log this node holds, store/forks.h) stay one. */
+ * for a seq past the log this node holds, store/forks.h) become one again. */
 #include "store/store_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -37,27 +37,20 @@ static int same_slot(const reorder_t *x, const reorder_t *y) {
 }
 
 /* Replays the n entries of one author and seq (damaged ones, which verify
- * reports, left out). Two or more that the log does not take are a fork proof
- * on its own, as a proof received for a seq past the log was kept (forks.h):
- * so when all of them were proofs before (they are not offered to the log,
- * which would take one of them when it reaches seq - 1), and when none joined
- * the log for want of a predecessor (the old forks database lost). */
+ * reports, left out). Two or more that none of joins the log, for want of a
+ * predecessor, are a fork proof on its own, as one received for a seq past
+ * the log was kept (forks.h). */
 static int replay_slot(sr_store_t *st, MDB_txn *txn, reorder_t *r, size_t n) {
-  size_t valid = 0, proofs = 0, kept = 0;
+  size_t valid = 0, kept = 0;
   int rc = 0;
-  for (size_t i = 0; i < n; i++)
-    if (!r[i].it->vstatus) {
-      valid++;
-      proofs += r[i].proof != 0;
-    }
-  int alone = valid >= 2 && proofs == valid;
-  for (size_t i = 0; i < n && !alone && rc == 0; i++) {
+  for (size_t i = 0; i < n && rc == 0; i++) {
     sr_ingest_stats_t stats;
     if (r[i].it->vstatus) continue;
+    valid++;
     rc = sr_store_apply_batch(st, txn, r[i].it, 1, UINT64_MAX / 2, 1, &stats);
     kept += r[i].it->status != SR_EGAP && r[i].it->status != SR_EPREV;
   }
-  if (rc || valid < 2 || (!alone && kept)) return rc;
+  if (rc || valid < 2 || kept) return rc;
   uint8_t(*ids)[SR_ID_BYTES] = malloc(valid * SR_ID_BYTES);
   const sr_entry_t *e = NULL;
   if (!ids) return SR_ENOMEM;

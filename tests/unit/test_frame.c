@@ -197,11 +197,55 @@ static void extended_frames(void) {
   free(f);
 }
 
+/* The fork frame (kind 11): [11, entry]; a later field is skipped, a missing
+ * entry, another type or an entry over 16 KiB is malformed. */
+static void fork_frame(void) {
+  msgpack_sbuffer sb;
+  sr_frame_t *f = malloc(sizeof(*f));
+  uint8_t *big = calloc(1, SR_ENTRY_MAX + 1);
+  size_t len;
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_fork(&sb, (const uint8_t *)"\x05\x06\x07", 3));
+  T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
+  T_EQ(len, sb.size);
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, len, f));
+  T_EQ(f->kind, SR_FRAME_FORK);
+  T_EQ(f->entry_len, 3);
+  T_EQ(f->entry[2], 7);
+  msgpack_sbuffer_destroy(&sb);
+  msgpack_sbuffer_init(&sb);
+  T_EQ(sr_frame_fork(&sb, big, SR_ENTRY_MAX + 1), SR_EINVAL);
+  T_OK(sr_frame_fork(&sb, big, SR_ENTRY_MAX)); /* the largest entry fits a frame */
+  T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, len, f));
+  T_EQ(f->entry_len, SR_ENTRY_MAX);
+  msgpack_sbuffer_destroy(&sb);
+  const uint8_t extra[] = {0x93, 0x0b, 0xc4, 0x01, 0x09, 0x01};
+  T_OK(sr_frame_decode(extra, sizeof(extra), f));
+  T_EQ(f->entry_len, 1);
+  const uint8_t none[] = {0x91, 0x0b};
+  T_EQ(sr_frame_decode(none, sizeof(none), f), SR_EFRAME);
+  const uint8_t str[] = {0x92, 0x0b, 0xa1, 'x'};
+  T_EQ(sr_frame_decode(str, sizeof(str), f), SR_EFRAME);
+  /* [11, bin of 16385 bytes]: one byte over the entry limit */
+  uint8_t *over = calloc(1, SR_ENTRY_MAX + 8);
+  over[0] = 0x92;
+  over[1] = 0x0b;
+  over[2] = 0xc5;
+  over[3] = (uint8_t)((SR_ENTRY_MAX + 1) >> 8);
+  over[4] = (uint8_t)((SR_ENTRY_MAX + 1) & 0xff);
+  T_EQ(sr_frame_decode(over, 5 + SR_ENTRY_MAX + 1, f), SR_EFRAME);
+  free(over);
+  free(big);
+  free(f);
+}
+
 int main(void) {
   T_RUN(roundtrip_every_kind);
   T_RUN(incomplete_oversized_and_bad);
   T_RUN(reachable_frame);
   T_RUN(extended_frames);
+  T_RUN(fork_frame);
   printf("test_frame: %d checks passed\n", t_checks);
   return 0;
 }
