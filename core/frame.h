@@ -2,7 +2,8 @@
  *
  * Every frame is one canonical MessagePack array whose first element is its kind:
  *   [1, version, agent, relay]            hello: first frame each side sends
- *   [2, [[author, seq, eager], ...]]      notes: what this side holds and wants
+ *   [2, [[author, seq, eager, head?], ...]]  notes: what this side holds and wants;
+ *                                         head, when given, the id of its entry seq
  *   [3, entry, hops]                      entry: one signed entry, unsigned hop counter
  *   [4, author, seq]                      have: lazy announcement
  *   [5, [address, ...]]                   peers: addresses this side can share
@@ -31,6 +32,9 @@
 #define SR_PROTO_VERSION 1
 #define SR_FRAME_MAX (SR_ENTRY_MAX + 1024)
 #define SR_FRAME_MAX_NOTES 256
+/* Notes that carry a head id are longer: a notes frame with any head id holds
+ * at most this many (192 of the longest notes fit SR_FRAME_MAX). */
+#define SR_FRAME_MAX_NOTES_HEADS 192
 #define SR_FRAME_MAX_PEERS 32
 #define SR_FRAME_AGENT_MAX 64
 #define SR_FRAME_ADDR_MAX 352
@@ -55,6 +59,10 @@ typedef struct sr_note {
   const uint8_t *author; /* SR_KEY_BYTES, points into the frame */
   uint64_t seq;
   int eager;
+  /* the id (SR_ID_BYTES) of the sender's entry seq of author, or NULL (not
+   * sent: seq 0, or an earlier version): how a receiver that holds another
+   * entry at seq sees a fork the two seqs alone hide (docs/protocol.md) */
+  const uint8_t *head;
 } sr_note_t;
 
 /* A decoded frame; pointers point into the bytes given to sr_frame_decode. */

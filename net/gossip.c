@@ -75,9 +75,13 @@ int sr_gossip_send_frame(sr_gpeer_t *p, msgpack_sbuffer *sb, int built) {
   return sr_gossip_send_sb(p, sb);
 }
 
+void sr_gossip_our_head(sr_gossip_t *g, const uint8_t *author, sr_head_t *h) {
+  if (sr_store_get_head(g->store, author, h)) memset(h, 0, sizeof(*h));
+}
+
 uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author) {
   sr_head_t h;
-  if (sr_store_get_head(g->store, author, &h)) return 0;
+  sr_gossip_our_head(g, author, &h);
   return h.seq;
 }
 
@@ -156,6 +160,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
         s->wants = 1;
         s->push = (uint8_t)f->notes[i].eager;
         s->their_seq = f->notes[i].seq;
+        sr_gossip_head_check(p, s, &f->notes[i]); /* its head is not ours at that seq: a fork */
         uint64_t head = sr_gossip_our_seq(g, s->author);
         if (head > s->their_seq) {
           if (s->push) sr_gossip_enqueue(p, s);

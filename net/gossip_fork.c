@@ -125,6 +125,24 @@ int sr_gossip_fork_noted(sr_gpeer_t *p, const uint8_t *author) {
   return 1;
 }
 
+void sr_gossip_head_check(sr_gpeer_t *p, astate_t *s, const sr_note_t *n) {
+  sr_gossip_t *g = p->g;
+  uint8_t id[SR_ID_BYTES];
+  msgpack_sbuffer sb;
+  size_t len;
+  if (!n->head || !n->seq || s->branch_sent || sr_net_conn_queued(p->conn) >= HIGH_WATER) return;
+  if (sr_store_get_id_by_seq(g->store, s->author, n->seq, id) || memcmp(id, n->head, SR_ID_BYTES) == 0) return;
+  /* The peer holds another entry at a seq we hold: the two seqs look alike,
+   * the entries are a fork. Ours, as a fork frame, is the half it lacks. */
+  uint8_t *raw = malloc(SR_ENTRY_MAX);
+  if (!raw) return;
+  if (sr_store_get_by_seq(g->store, s->author, n->seq, raw, SR_ENTRY_MAX, &len, NULL) == 0) {
+    msgpack_sbuffer_init(&sb);
+    if (sr_gossip_send_frame(p, &sb, sr_frame_fork(&sb, raw, len)) == 0) s->branch_sent = 1;
+  }
+  free(raw);
+}
+
 /* ---- receiving ---- */
 
 typedef struct proof_batch {
@@ -132,6 +150,9 @@ typedef struct proof_batch {
   sr_gossip_t *g;
   sr_fork_proof_t p[PROOF_BATCH_MAX];
   uint8_t *raw[PROOF_BATCH_MAX][2];
+  /* 1: both entries came from the peer (it knows the fork: the proof is not
+   * sent back to it); 0: one of them is this node's own */
+  uint8_t whole[PROOF_BATCH_MAX];
   size_t n;
   int rc;
   char why[512];
@@ -177,7 +198,7 @@ static void proof_done(uv_work_t *req, int status) {
     if (p->status == 0) {
       sr_gossip_log(g, "author %s is forked: peer %s sent a fork proof (two entries with seq %llu)", k, from,
                     (unsigned long long)p->seq);
-      newly_forked(g, p->author, p->from);
+      newly_forked(g, p->author, b->whole[i] ? p->from : NULL);
     } else if (p->status == SR_EDUP) {
       forked_add(g, p->author);
     } else if (p->status != SR_EFUTURE) {
@@ -215,8 +236,10 @@ static int proof_pending(const proof_batch_t *b, const uint8_t *author) {
 
 /* The pair (held, f's entry) of author: queued for the worker, unless one of
  * author already is or the queue is full (then dropped: it comes again from
- * another peer or a later session). Takes held. */
-static int proof_queue(sr_gpeer_t *p, const uint8_t *author, uint8_t *held, size_t held_len, const sr_frame_t *f) {
+ * another peer or a later session). Takes held (malloc'd); whole: held came
+ * from the peer too. */
+static int proof_queue(sr_gpeer_t *p, const uint8_t *author, uint8_t *held, size_t held_len, const sr_frame_t *f,
+                       int whole) {
   sr_gossip_t *g = p->g;
   uint8_t *second = NULL;
   if (proof_pending(g->proofs, author) || proof_pending(g->proofs_inflight, author) ||
@@ -235,6 +258,7 @@ static int proof_queue(sr_gpeer_t *p, const uint8_t *author, uint8_t *held, size
   memset(q, 0, sizeof(*q));
   b->raw[b->n][0] = held;
   b->raw[b->n][1] = second;
+  b->whole[b->n] = (uint8_t)whole;
   q->raw1 = held;
   q->len1 = held_len;
   q->raw2 = second;
@@ -269,12 +293,24 @@ int sr_gossip_take_fork(sr_gpeer_t *p, const sr_frame_t *f) {
     return rc;
   }
   /* The second half of a proof: the frame before it, of the same author and
-   * seq, another entry. Anything else makes this frame the new first half. */
+   * seq, another entry. */
   if (held && sr_entry_peek_author(held, held_len, held_author) == 0 &&
       memcmp(held_author, author, SR_KEY_BYTES) == 0 && sr_entry_decode(held, held_len, &h) == 0 && h.seq == e.seq &&
       memcmp(h.id, e.id, SR_ID_BYTES) != 0)
-    return proof_queue(p, author, held, held_len, f);
+    return proof_queue(p, author, held, held_len, f, 1);
   free(held);
+  /* Or the entry this node holds at that seq, when it is another one (the
+   * peer sent the branch it saw this node lacks). */
+  uint8_t mine_id[SR_ID_BYTES];
+  if (sr_store_get_id_by_seq(g->store, author, e.seq, mine_id) == 0 && memcmp(mine_id, e.id, SR_ID_BYTES) != 0) {
+    uint8_t *mine = malloc(SR_ENTRY_MAX);
+    size_t len;
+    if (!mine) return SR_ENOMEM;
+    if (sr_store_get_by_seq(g->store, author, e.seq, mine, SR_ENTRY_MAX, &len, NULL) == 0)
+      return proof_queue(p, author, mine, len, f, 0);
+    free(mine);
+  }
+  /* Else this frame is the first half of a proof. */
   if (!(p->fork_held = malloc(f->entry_len))) return SR_ENOMEM;
   memcpy(p->fork_held, f->entry, f->entry_len);
   p->fork_held_len = f->entry_len;

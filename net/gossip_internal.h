@@ -43,6 +43,7 @@ typedef struct astate {
   uint8_t queued;      /* in the pump queue */
   uint64_t taken;      /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
   uint8_t proof_sent;  /* the author's fork proof went to the peer (once per session) */
+  uint8_t branch_sent; /* our entry at a seq where the peer's note named another head went (once) */
 } astate_t;
 
 struct sr_gpeer {
@@ -174,6 +175,8 @@ int sr_gossip_send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb);
  * Frees sb either way. Returns built, or sr_gossip_send_sb's code. */
 int sr_gossip_send_frame(sr_gpeer_t *p, msgpack_sbuffer *sb, int built);
 uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author);
+/* Our head of author (all zero when none is held). */
+void sr_gossip_our_head(sr_gossip_t *g, const uint8_t *author, sr_head_t *h);
 sr_gpeer_t *sr_gossip_peer_by_key(sr_gossip_t *g, const uint8_t *key);
 
 /* gossip_limits.c: room for a new session of this standing (SR_GOSSIP_*): 0
@@ -208,6 +211,10 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f);
  * forks_after_batch: the forks a stored batch found, passed on; forked_load:
  * the forked authors of the store, at start (a scan). */
 int sr_gossip_take_fork(sr_gpeer_t *p, const sr_frame_t *f);
+/* A note whose head id is not this node's entry at that seq: our entry goes
+ * to the peer as a fork frame (once per author per session), which with its
+ * own is a fork proof. */
+void sr_gossip_head_check(sr_gpeer_t *p, astate_t *s, const sr_note_t *n);
 int sr_gossip_fork_noted(sr_gpeer_t *p, const uint8_t *author);
 int sr_gossip_forked_has(const sr_gossip_t *g, const uint8_t *author);
 void sr_gossip_forks_after_batch(sr_gossip_t *g, const sr_ingest_item_t *items, size_t n,
