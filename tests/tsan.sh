@@ -28,7 +28,8 @@ unit_tests="test_store_grow test_store"
 # and duplicates (many batches at once), sessions (publish on a worker while
 # syncing), peer_table and invite_race (the queue of small writes: peer records,
 # invites created and redeemed at once; the scope computed on a worker after a
-# redemption). About two minutes on 2 cores after the build.
+# redemption), forks (fork proofs checked and stored on a worker beside the
+# batches). About two minutes on 2 cores after the build.
 multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions peer_table invite_race forks"}
 passed=0
 failed=0

@@ -154,6 +154,11 @@ def copied_home(c):
               f"{f.name}: log --json holds both seq 3 entries, one as the fork proof")
         status, person = web(f, "GET", f"/api/person?id={ada}")
         check_eq((status, person.get("forked")), (200, True), f"{f.name}: the web API's PERSON says forked")
+        check(person["shares"] and all(i["forked"] is True for i in person["shares"]),
+              f"{f.name}: the web API's ITEMs of Ada's shares say forked")
+        status, feed = web(f, "GET", "/api/feed")
+        check(status == 200 and any(i["author"] == ada and i["forked"] for i in feed["items"]),
+              f"{f.name}: Ada's shares in the feed say forked")
         status, st = web(f, "GET", "/api/status")
         check(status == 200 and any(a["id"] == ada and a["name"] == "Ada" for a in st["forked_authors"]),
               f"{f.name}: /api/status names Ada among the forked authors")
