@@ -47,6 +47,8 @@
   X(SR_EFORKED, -52, "author is forked; its log is no longer replicated")                                                                          \
   X(SR_EDUP, -53, "duplicate entry")                                                                                                               \
   X(SR_EBLOCKED, -54, "author is blocked")                                                                                                         \
+  X(SR_ESELFFORK, -55, "another copy of this identity published: this node stopped publishing (see `seurone fork`)")                               \
+  X(SR_EBADPROOF, -56, "fork proof: the two entries are not two entries of one author with one seq")                                               \
   /* store (store/) */                                                                                                                             \
   X(SR_ESTORE, -70, "store: LMDB error")                                                                                                           \
   X(SR_ESTOREVER, -71, "store: unknown store format version")                                                                                      \

@@ -65,12 +65,28 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
         f->notes[i].author = b;
         NEED(sr_mp_uint(&mp, &f->notes[i].seq) || sr_mp_peek(&mp) != SR_MP_BOOL);
         f->notes[i].eager = *mp.p++ == 0xc3;
+        f->notes[i].head = NULL;
+        /* The head id, added to version 1 after it shipped: a fourth element
+         * that is a bin of 32 bytes; anything else there is skipped, as any
+         * field a later version appends. */
+        if (k >= 4 && sr_mp_peek(&mp) == SR_MP_BIN) {
+          sr_mp_t at = mp;
+          if (sr_mp_bin(&at, &b, &blen) == 0 && blen == SR_ID_BYTES) {
+            f->notes[i].head = b;
+            mp = at;
+            k--; /* read: one fewer to skip */
+          }
+        }
         NEED(skip_extra(&mp, k - 3));
       }
       f->nnotes = m;
       break;
     case SR_FRAME_ENTRY:
       NEED(n < 3 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX || sr_mp_uint(&mp, &f->hops));
+      f->entry_len = blen;
+      break;
+    case SR_FRAME_FORK:
+      NEED(n < 2 || sr_mp_bin(&mp, &f->entry, &blen) || blen > SR_ENTRY_MAX);
       f->entry_len = blen;
       break;
     case SR_FRAME_HAVE:
@@ -135,14 +151,18 @@ int sr_frame_hello(msgpack_sbuffer *sb, const char *agent, int relay) {
 
 int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size_t n) {
   msgpack_packer pk;
+  size_t heads = 0;
   if (n > SR_FRAME_MAX_NOTES) return SR_EINVAL;
+  for (size_t i = 0; i < n; i++) heads += notes[i].head != NULL;
+  if (heads && n > SR_FRAME_MAX_NOTES_HEADS) return SR_EINVAL; /* it would not fit SR_FRAME_MAX */
   PK(begin(sb, &pk, 2, SR_FRAME_NOTES));
   PK(msgpack_pack_array(&pk, n));
   for (size_t i = 0; i < n; i++) {
-    PK(msgpack_pack_array(&pk, 3));
+    PK(msgpack_pack_array(&pk, notes[i].head ? 4 : 3));
     PK(msgpack_pack_bin_with_body(&pk, notes[i].author, SR_KEY_BYTES));
     PK(msgpack_pack_uint64(&pk, notes[i].seq));
     PK(notes[i].eager ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
+    if (notes[i].head) PK(msgpack_pack_bin_with_body(&pk, notes[i].head, SR_ID_BYTES));
   }
   return 0;
 }
@@ -153,6 +173,14 @@ int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t
   PK(begin(sb, &pk, 3, SR_FRAME_ENTRY));
   PK(msgpack_pack_bin_with_body(&pk, raw, len));
   PK(msgpack_pack_uint64(&pk, hops));
+  return 0;
+}
+
+int sr_frame_fork(msgpack_sbuffer *sb, const uint8_t *raw, size_t len) {
+  msgpack_packer pk;
+  if (len > SR_ENTRY_MAX) return SR_EINVAL;
+  PK(begin(sb, &pk, 2, SR_FRAME_FORK));
+  PK(msgpack_pack_bin_with_body(&pk, raw, len));
   return 0;
 }
 

@@ -2,7 +2,8 @@
  *
  * Every frame is one canonical MessagePack array whose first element is its kind:
  *   [1, version, agent, relay]            hello: first frame each side sends
- *   [2, [[author, seq, eager], ...]]      notes: what this side holds and wants
+ *   [2, [[author, seq, eager, head?], ...]]  notes: what this side holds and wants;
+ *                                         head, when given, the id of its entry seq
  *   [3, entry, hops]                      entry: one signed entry, unsigned hop counter
  *   [4, author, seq]                      have: lazy announcement
  *   [5, [address, ...]]                   peers: addresses this side can share
@@ -14,6 +15,9 @@
  *                                         uints (finite, >= 0; core/pushsum.h)
  *   [10, address]                         reachable: the sender chose to be reachable
  *                                         by strangers at address (its own)
+ *   [11, entry]                           fork: one signed entry of a fork proof; a
+ *                                         proof is two of them in a row, one author
+ *                                         and one seq, two ids (docs/protocol.md)
  * Frames follow each other with no length prefix (MessagePack delimits itself);
  * a frame is at most SR_FRAME_MAX bytes. Pure code: no I/O.
  */
@@ -28,6 +32,9 @@
 #define SR_PROTO_VERSION 1
 #define SR_FRAME_MAX (SR_ENTRY_MAX + 1024)
 #define SR_FRAME_MAX_NOTES 256
+/* Notes that carry a head id are longer: a notes frame with any head id holds
+ * at most this many (192 of the longest notes fit SR_FRAME_MAX). */
+#define SR_FRAME_MAX_NOTES_HEADS 192
 #define SR_FRAME_MAX_PEERS 32
 #define SR_FRAME_AGENT_MAX 64
 #define SR_FRAME_ADDR_MAX 352
@@ -44,13 +51,18 @@ enum sr_frame_kind {
   SR_FRAME_INVITE_REPLY,
   SR_FRAME_PING,
   SR_FRAME_PUSHSUM,
-  SR_FRAME_REACHABLE
+  SR_FRAME_REACHABLE,
+  SR_FRAME_FORK
 };
 
 typedef struct sr_note {
   const uint8_t *author; /* SR_KEY_BYTES, points into the frame */
   uint64_t seq;
   int eager;
+  /* the id (SR_ID_BYTES) of the sender's entry seq of author, or NULL (not
+   * sent: seq 0, or an earlier version): how a receiver that holds another
+   * entry at seq sees a fork the two seqs alone hide (docs/protocol.md) */
+  const uint8_t *head;
 } sr_note_t;
 
 /* A decoded frame; pointers point into the bytes given to sr_frame_decode. */
@@ -62,7 +74,7 @@ typedef struct sr_frame {
   int relay; /* hello */
   sr_note_t notes[SR_FRAME_MAX_NOTES];
   uint32_t nnotes;      /* notes */
-  const uint8_t *entry; /* entry */
+  const uint8_t *entry; /* entry, fork */
   size_t entry_len;
   uint64_t hops;         /* entry */
   const uint8_t *author; /* have */
@@ -102,6 +114,8 @@ SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRA
 SR_MUST_USE int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
 SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
 SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
+/* One half of a fork proof: [11, entry] (raw at most SR_ENTRY_MAX bytes). */
+SR_MUST_USE int sr_frame_fork(msgpack_sbuffer *sb, const uint8_t *raw, size_t len);
 SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[SR_KEY_BYTES], uint64_t w,
                                  uint64_t c, const uint64_t *x, size_t nx);
 

@@ -21,4 +21,13 @@ typedef struct sr_head {
  *   SR_EPREV    seq == head+1 but prev is not the head's id */
 SR_MUST_USE int sr_rule_next(const sr_entry_t *e, const sr_head_t *h, uint64_t now_ms);
 
+/* A fork proof (docs/format.md, "Forks"): two entries that anyone can check
+ * with nothing else: each one is valid on its own (sr_entry_check: canonical,
+ * signed by its author, its content's schema), both have the same author and
+ * the same seq, and they are not the same entry (their ids differ). Decodes
+ * them into a and b. Returns 0, the entry error of the first bad one, or
+ * SR_EBADPROOF; why (may be NULL) says which rule failed. */
+SR_MUST_USE int sr_rule_fork_proof(const uint8_t *raw1, size_t len1, const uint8_t *raw2, size_t len2, sr_entry_t *a,
+                                   sr_entry_t *b, char *why, size_t whylen);
+
 #endif

@@ -75,9 +75,13 @@ int sr_gossip_send_frame(sr_gpeer_t *p, msgpack_sbuffer *sb, int built) {
   return sr_gossip_send_sb(p, sb);
 }
 
+void sr_gossip_our_head(sr_gossip_t *g, const uint8_t *author, sr_head_t *h) {
+  if (sr_store_get_head(g->store, author, h)) memset(h, 0, sizeof(*h));
+}
+
 uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author) {
   sr_head_t h;
-  if (sr_store_get_head(g->store, author, &h)) return 0;
+  sr_gossip_our_head(g, author, &h);
   return h.seq;
 }
 
@@ -144,6 +148,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     case SR_FRAME_NOTES:
       for (uint32_t i = 0; i < f->nnotes; i++) {
         const uint8_t *a = f->notes[i].author;
+        if (sr_gossip_fork_noted(p, a)) continue; /* forked here: its proof, not its log */
         /* Outside the scope, or not the peer's to know: ignored, no state kept,
        * and no answer, so the peer cannot tell whether this node holds it. */
         if (!g->h.in_scope(g->h.ctx, a) || !sr_gossip_entitled(p, a)) continue;
@@ -155,6 +160,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
         s->wants = 1;
         s->push = (uint8_t)f->notes[i].eager;
         s->their_seq = f->notes[i].seq;
+        sr_gossip_head_check(p, s, &f->notes[i]); /* its head is not ours at that seq: a fork */
         uint64_t head = sr_gossip_our_seq(g, s->author);
         if (head > s->their_seq) {
           if (s->push) sr_gossip_enqueue(p, s);
@@ -213,6 +219,9 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
       sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, 0, why));
       break;
     }
+    case SR_FRAME_FORK:
+      if (sr_gossip_take_fork(p, f) < 0) rc = SR_EBADENTRY;
+      break;
     case SR_FRAME_INVITE_REPLY:
       if (g->h.invite_reply) g->h.invite_reply(g->h.ctx, p, f->ok, f->reason, f->reason_len);
       break;
@@ -247,60 +256,6 @@ static int dialer_smaller(const sr_gossip_t *g, const sr_net_conn_t *c) {
   return memcmp(dialer, other, SR_KEY_BYTES) < 0;
 }
 
-/* ---- connection limit (docs/protocol.md, "Connection limits") ---- */
-
-/* Friends and members alike, then known peers, then strangers. */
-static int rank(int standing) { return standing >= SR_GOSSIP_MEMBER ? 2 : standing == SR_GOSSIP_KNOWN ? 1 : 0; }
-
-/* A quarter of max_conns (at least one when there are two) only friends,
- * members, known peers and this node's own dials may use. */
-static size_t reserved(const sr_gossip_t *g) { return g->lim.max_conns >= 2 ? (g->lim.max_conns + 3) / 4 : 0; }
-
-/* A stranger makes room only by ending another stranger that has given this
- * node nothing for this long: pinging alone never keeps a slot, and a
- * newcomer cannot push out one that is syncing. */
-static uint64_t stranger_idle_ms(const sr_gossip_t *g) { return g->lim.idle_timeout_ms / 5; }
-
-/* Whether a session of rank r fits without ending another; refresh: ask the
- * standing of the inbound sessions again first. */
-static int fits(sr_gossip_t *g, int r, int refresh) {
-  size_t strangers = 0, live = 0;
-  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
-    if (p->closing) continue;
-    live++;
-    if (refresh && !p->outbound && g->h.classify) p->standing = g->h.classify(g->h.ctx, p->key);
-    strangers += !p->outbound && rank(p->standing) == 0;
-  }
-  return r == 0 ? live < g->lim.max_conns && strangers + reserved(g) < g->lim.max_conns : live < g->lim.max_conns;
-}
-
-/* Makes room for a new session of the given standing: 0 when it may come in
- * (after ending the least recently useful session of a lower rank, or an idle
- * stranger, when that was needed), SR_ECONNCAP when it must be refused. The
- * standing of inbound sessions is asked again here: the scope, the members
- * and the peer table change while a session lasts. */
-static int make_room(sr_gossip_t *g, int standing) {
-  uint64_t now = sr_gossip_now(g);
-  int r = rank(standing);
-  sr_gpeer_t *victim = NULL;
-  /* The standings are asked again only when a limit is reached (a relay's
-   * member check reads the store). */
-  if (fits(g, r, 0) || fits(g, r, 1)) return 0;
-  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
-    if (p->closing || p->outbound) continue;
-    int pr = rank(p->standing);
-    if (r == 0 ? pr != 0 || now - p->last_useful < stranger_idle_ms(g) : pr >= r) continue;
-    if (!victim || pr < rank(victim->standing) ||
-        (pr == rank(victim->standing) && p->last_useful < victim->last_useful))
-      victim = p;
-  }
-  if (!victim) return SR_ECONNCAP;
-  sr_gossip_drop(victim, SR_EEVICTED,
-                 r == 0 ? "it sent nothing this node needed for a while; room for a newcomer"
-                        : "room for a peer this node knows better");
-  return 0;
-}
-
 static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
   sr_gossip_t *g = c->net->data;
   char k[17];
@@ -330,7 +285,7 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
     sr_gossip_drop(dup, SR_EEXIST, "a newer session from the same key replaces it");
   }
   int standing = c->outbound || !g->h.classify ? SR_GOSSIP_FRIEND : g->h.classify(g->h.ctx, pk);
-  if (make_room(g, standing) != 0) {
+  if (sr_gossip_make_room(g, standing) != 0) {
     sr_gossip_log(g, "refusing %s (%s): %s (%s)", k, c->peer_name, sr_errname(SR_ECONNCAP), sr_strerror(SR_ECONNCAP));
     sr_net_conn_close_logged(c);
     return;
@@ -361,6 +316,7 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
 }
 
 static void peer_free(sr_gpeer_t *p) {
+  free(p->fork_held);
   free(p->tab);
   free(p->pq);
   free(p->rbuf);
@@ -478,6 +434,8 @@ int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const ui
   uv_timer_init(net->loop, &g->ps_timer);
   g->ps_timer.data = g;
   net->data = g;
+  if (sr_gossip_forked_load(g)) /* a store that cannot be read: the node reports it soon enough */
+    sr_gossip_log(g, "could not read the forked authors: %s", sr_store_errmsg(store));
   *out = g;
   return 0;
 }
@@ -502,6 +460,8 @@ void sr_gossip_shutdown(sr_gossip_t *g) {
 void sr_gossip_free(sr_gossip_t *g) {
   if (!g) return;
   if (g->retry) sr_gossip_batch_free(g->retry); /* only when the loop ended before its last try */
+  sr_gossip_proof_batch_free(g->proofs);        /* never started: the node stopped */
+  free(g->forked);
   sr_store_reader_free(g->reader);
   free(g);
 }

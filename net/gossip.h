@@ -67,6 +67,12 @@ typedef struct sr_gossip_hooks {
   /* One received entry was stored (after its batch committed, before
    * ingested): the node tells the web app's event streams. NULL: nobody asks. */
   void (*stored)(void *ctx, const sr_entry_t *e);
+  /* An author was newly marked forked (a fork found here, or a proof from a
+   * peer): its log is no longer replicated (the scope changed). NULL: nobody asks. */
+  void (*forked)(void *ctx, const uint8_t author[SR_KEY_BYTES]);
+  /* The store set the self-fork stop (store/forks.h): another copy of this
+   * node's identity published. NULL: nobody asks. */
+  void (*self_fork)(void *ctx);
 } sr_gossip_hooks_t;
 
 /* How well this node knows a peer. Friends and members rank alike, above known
@@ -113,6 +119,9 @@ SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8
 
 typedef struct sr_gossip_stats {
   uint64_t entries_in, entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected;
+  /* fork proofs taken to be checked, sent, and dropped unchecked (one of
+   * their author waited already, or the queue was full) */
+  uint64_t fork_proofs_in, fork_proofs_out, fork_proofs_dropped;
   size_t sessions;
 } sr_gossip_stats_t;
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);
@@ -141,6 +150,13 @@ typedef struct sr_gossip_pushsum_info {
   uint32_t epoch_s, interval_ms;
 } sr_gossip_pushsum_info_t;
 void sr_gossip_pushsum_info(const sr_gossip_t *g, sr_gossip_pushsum_info_t *out);
+/* A fork of author found outside gossip (an import): remembered, and its
+ * proof passed on to the sessions that replicate author (docs/protocol.md,
+ * "Fork proofs"). A fork gossip found itself needs no call. */
+void sr_gossip_fork_found(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]);
+/* The authors this node holds forked, sorted: *keys stays valid until the
+ * next change (the loop thread's). */
+size_t sr_gossip_forked(const sr_gossip_t *g, const uint8_t (**keys)[SR_KEY_BYTES]);
 /* Whether a session with key is up. */
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]);
 

@@ -88,7 +88,11 @@ int sr_gossip_is_friend(sr_gpeer_t *p) {
 
 void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager) {
   msgpack_sbuffer sb;
-  sr_note_t n = {author, seq, eager};
+  sr_note_t n = {author, seq, eager, NULL};
+  sr_head_t h;
+  /* The id of our entry seq, when it is our head: a peer with another one sees the fork. */
+  sr_gossip_our_head(p->g, author, &h);
+  if (seq && h.seq == seq) n.head = h.id;
   astate_t *s = sr_gossip_astate_get(p, author);
   if (s) {
     s->told = 1;
@@ -148,7 +152,8 @@ void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
   sr_gossip_t *g = p->g;
   const uint8_t(*keys)[SR_KEY_BYTES] = NULL;
   size_t n = g->h.scope_keys ? g->h.scope_keys(g->h.ctx, &keys) : 0;
-  sr_note_t notes[SR_FRAME_MAX_NOTES];
+  sr_note_t notes[SR_FRAME_MAX_NOTES_HEADS];
+  uint8_t heads[SR_FRAME_MAX_NOTES_HEADS][SR_ID_BYTES];
   size_t k = 0;
   /* Unprompted, a peer hears only of authors it is entitled to: a stranger
    * learns nothing of whom this node follows or who its members are. */
@@ -158,14 +163,18 @@ void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
       if (!sr_gossip_announce(p, keys[i])) continue;
       astate_t *s = sr_gossip_astate_get(p, keys[i]);
       if (!s || (only_new && s->told)) continue;
+      sr_head_t h;
       s->told = 1;
       s->asked_eager = 1;
+      sr_gossip_our_head(g, keys[i], &h);
+      memcpy(heads[k], h.id, SR_ID_BYTES);
       notes[k].author = keys[i];
-      notes[k].seq = sr_gossip_our_seq(g, keys[i]);
+      notes[k].seq = h.seq;
       notes[k].eager = 1;
+      notes[k].head = h.seq ? heads[k] : NULL; /* what we hold at seq: a peer with another entry sees the fork */
       k++;
     }
-    if (k && (k == SR_FRAME_MAX_NOTES || i == n)) {
+    if (k && (k == SR_FRAME_MAX_NOTES_HEADS || i == n)) {
       msgpack_sbuffer sb;
       msgpack_sbuffer_init(&sb);
       sr_gossip_send_frame(p, &sb, sr_frame_notes(&sb, notes, k));

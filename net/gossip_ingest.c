@@ -106,6 +106,8 @@ static void batch_done(uv_work_t *req, int status) {
         break;
     }
   }
+  /* A fork found: its proof goes to the peers that replicate the author. */
+  if (b->stats.forks || b->stats.self_fork) sr_gossip_forks_after_batch(g, b->items, b->n, &b->stats);
   if (b->stats.accepted && g->h.ingested) g->h.ingested(g->h.ctx, b->stats.accepted, contacts);
   sr_gossip_batch_free(b);
   sr_gossip_flush(g); /* what arrived meanwhile goes next */

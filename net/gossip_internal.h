@@ -6,6 +6,7 @@
 #include "core/frame.h"
 #include "core/pushsum.h"
 #include "net/gossip.h"
+#include "store/forks.h"
 #include "store/ingest.h"
 #include "store/read.h"
 
@@ -41,6 +42,8 @@ typedef struct astate {
   uint8_t asked_eager; /* our last note to the peer asked for pushes */
   uint8_t queued;      /* in the pump queue */
   uint64_t taken;      /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
+  uint8_t proof_sent;  /* the author's fork proof went to the peer (once per session) */
+  uint8_t branch_sent; /* our entry at a seq where the peer's note named another head went (once) */
 } astate_t;
 
 struct sr_gpeer {
@@ -67,6 +70,8 @@ struct sr_gpeer {
   uint64_t last_useful;
   int standing; /* SR_GOSSIP_* when it connected (re-asked before an eviction) */
   uint64_t entries_in, entries_out, dups;
+  uint8_t *fork_held; /* the last fork frame's entry: the first half of a proof (gossip_fork.c) */
+  size_t fork_held_len;
   sr_gpeer_t *next, *prev;
 };
 
@@ -109,6 +114,11 @@ typedef struct batch {
 #define GRAFT_TICK_MS 25
 #define GRAFT_MAX 1024
 
+/* Fork proofs waiting to be checked and stored, one batch on a worker at a
+ * time (gossip_fork.c); more are dropped until it is done. */
+#define PROOF_BATCH_MAX 16
+typedef struct proof_batch proof_batch_t;
+
 typedef struct graft {
   uint8_t peer[SR_KEY_BYTES], author[SR_KEY_BYTES];
   uint64_t seq, due;
@@ -146,6 +156,11 @@ struct sr_gossip {
   uint64_t ps_own_epoch;               /* the epoch ps_own was measured for (+1; 0: never) */
   uint64_t ps_mark_ms, ps_mark_in;     /* wall time and entries_in when ps_own was measured */
   char reach_addr[SR_FRAME_ADDR_MAX];  /* own address, when reachable by strangers; else "" */
+  /* Fork proofs (gossip_fork.c): received ones waiting, the batch being
+   * stored, and the authors this node holds forked (sorted). */
+  proof_batch_t *proofs, *proofs_inflight;
+  uint8_t (*forked)[SR_KEY_BYTES];
+  size_t nforked, forked_cap;
 };
 
 /* gossip.c: session dispatch and lifecycle */
@@ -160,7 +175,13 @@ int sr_gossip_send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb);
  * Frees sb either way. Returns built, or sr_gossip_send_sb's code. */
 int sr_gossip_send_frame(sr_gpeer_t *p, msgpack_sbuffer *sb, int built);
 uint64_t sr_gossip_our_seq(sr_gossip_t *g, const uint8_t *author);
+/* Our head of author (all zero when none is held). */
+void sr_gossip_our_head(sr_gossip_t *g, const uint8_t *author, sr_head_t *h);
 sr_gpeer_t *sr_gossip_peer_by_key(sr_gossip_t *g, const uint8_t *key);
+
+/* gossip_limits.c: room for a new session of this standing (SR_GOSSIP_*): 0
+ * when it may come in (another ended if needed), SR_ECONNCAP when refused. */
+int sr_gossip_make_room(sr_gossip_t *g, int standing);
 
 /* gossip_ebt.c: per-author state, eager/lazy notes, graft */
 astate_t *sr_gossip_astate_find(sr_gpeer_t *p, const uint8_t *a);
@@ -183,6 +204,23 @@ void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const
 void sr_gossip_flush(sr_gossip_t *g);
 void sr_gossip_batch_free(batch_t *b);
 int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f);
+
+/* gossip_fork.c: fork proofs. take_fork: a fork frame (0, or an entry
+ * decoding error: the session ends); fork_noted: a note for author, 1 when
+ * it is forked here (its proof sent once; the note then goes no further);
+ * forks_after_batch: the forks a stored batch found, passed on; forked_load:
+ * the forked authors of the store, at start (a scan). */
+int sr_gossip_take_fork(sr_gpeer_t *p, const sr_frame_t *f);
+/* A note whose head id is not this node's entry at that seq: our entry goes
+ * to the peer as a fork frame (once per author per session), which with its
+ * own is a fork proof. */
+void sr_gossip_head_check(sr_gpeer_t *p, astate_t *s, const sr_note_t *n);
+int sr_gossip_fork_noted(sr_gpeer_t *p, const uint8_t *author);
+int sr_gossip_forked_has(const sr_gossip_t *g, const uint8_t *author);
+void sr_gossip_forks_after_batch(sr_gossip_t *g, const sr_ingest_item_t *items, size_t n,
+                                 const sr_ingest_stats_t *stats);
+int sr_gossip_forked_load(sr_gossip_t *g);
+void sr_gossip_proof_batch_free(proof_batch_t *b);
 
 /* gossip_pushsum.c */
 void sr_gossip_pushsum_take(sr_gossip_t *g, const sr_frame_t *f);

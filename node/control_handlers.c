@@ -169,6 +169,17 @@ static json_t *on_web_login(void *ctx, const sr_control_req_t *r, sr_control_cal
   return out;
 }
 
+/* {"cleared", "log_forked"}, once the self-fork stop is cleared in the store
+ * (`seurone fork keep-this`; the CLI asked the person first). */
+static json_t *on_fork_keep(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[300] = "";
+  int rc;
+  (void)r;
+  if ((rc = sr_node_fork_keep(ctx, committed, call, err, sizeof(err)))) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -178,6 +189,7 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_INGEST, on_ingest},
     {SR_CTL_INVITE_CREATE, on_invite_create},
     {SR_CTL_WEB_LOGIN, on_web_login},
+    {SR_CTL_FORK_KEEP, on_fork_keep},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

@@ -118,10 +118,12 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     return decode_ingest(r);
   } else if (!strcmp(cmd, "web_login")) {
     r->cmd = SR_CTL_WEB_LOGIN;
+  } else if (!strcmp(cmd, "fork_keep")) {
+    r->cmd = SR_CTL_FORK_KEEP;
   } else {
     snprintf(err, sizeof(err),
              "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
-             "web_login, stop)",
+             "web_login, fork_keep, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }

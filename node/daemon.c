@@ -316,6 +316,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.log = h_log;
   hooks.may_share = h_may_share;
   hooks.stored = h_stored;
+  sr_node_fork_hooks(&hooks); /* forks.c: a forked author, the self-fork stop */
   sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
@@ -359,6 +360,7 @@ int sr_node_run(const sr_node_opts_t *o) {
               n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
               n->scope.n == 1 ? "" : "s");
   sr_node_log(n, "address: %s", n->address);
+  sr_node_forks_start(n);
   uv_run(&n->loop, UV_RUN_DEFAULT);
   sr_node_log(n, "stopped cleanly");
   rc = 0;

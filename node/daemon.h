@@ -103,7 +103,7 @@ struct sr_node_pub {
   int rc;
   uint8_t id[SR_ID_BYTES];
   uint64_t seq;
-  char why[1024];            /* room for the sentence of a copied home (node/device.h), which names two paths */
+  char why[1024];            /* a refused publish says why: a copied home's sentence names two paths, the self-fork stop's is long */
   uint8_t raw[SR_ENTRY_MAX]; /* the stored entry, pushed to peers */
   size_t raw_len;
 };
@@ -139,6 +139,12 @@ SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
  * SR_EINVAL when this node is not a relay (it would refuse the invite). */
 SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, void *arg, char *err,
                                       size_t errlen);
+/* `seurone fork keep-this`: clears the self-fork stop (store/forks.h) through
+ * the queue of small writes. 0: done(arg, ...) runs once it is committed, out
+ * {"cleared": whether it was set, "log_forked": whether this identity's own
+ * log is forked, so that publishing stays refused}. Else an error, err saying
+ * why, and done never runs. */
+SR_MUST_USE int sr_node_fork_keep(sr_node_t *n, sr_node_done_cb done, void *arg, char *err, size_t errlen);
 /* A one-time login link into the web app (sr_web_once): SR_ENOTFOUND when the
  * node serves none. */
 SR_MUST_USE int sr_node_web_once(sr_node_t *n, char *url, size_t cap, char *err, size_t errlen);

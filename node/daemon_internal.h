@@ -220,6 +220,17 @@ json_t *sr_node_lan_json(sr_node_t *n);
  * an error, printed, when an address chosen could not be used. */
 SR_MUST_USE int sr_node_web_start(sr_node_t *n, const char *override);
 
+/* ---- forks.c ---- */
+/* Sets the gossip hooks on forks: a forked author leaves the scope; the
+ * self-fork stop is logged loudly. */
+void sr_node_fork_hooks(sr_gossip_hooks_t *h);
+/* At start: the self-fork stop, when it holds, logged as loudly. */
+void sr_node_forks_start(sr_node_t *n);
+/* The forks an import found (items with SR_EFORK): their proofs passed on. */
+void sr_node_forks_found(sr_node_t *n, const sr_ingest_item_t *items, size_t count);
+/* Adds "forked_authors" and "self_fork" to status: 0 or SR_ENOMEM. */
+int sr_node_forks_status(sr_node_t *n, json_t *status);
+
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */
 void sr_node_periodic_start(sr_node_t *n);

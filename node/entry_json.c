@@ -197,6 +197,33 @@ int sr_json_graph(sr_store_t *st, json_t **out) {
   return *out ? 0 : SR_ENOMEM;
 }
 
+/* ---- forks (status) ---- */
+
+json_t *sr_json_forked_authors(sr_store_t *st, const uint8_t (*keys)[SR_KEY_BYTES], size_t n,
+                               const uint8_t self[SR_KEY_BYTES]) {
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < n; i++) {
+    sr_head_t h;
+    if (sr_store_get_head(st, keys[i], &h)) memset(&h, 0, sizeof(h));
+    if (json_array_append_new(arr, json_pack("{s:o, s:o, s:I, s:b}", "id", sr_json_hex(keys[i], SR_KEY_BYTES), "name",
+                                             sr_json_author_name(st, keys[i]), "seq", (json_int_t)h.seq, "self",
+                                             memcmp(keys[i], self, SR_KEY_BYTES) == 0))) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+json_t *sr_json_self_fork(const sr_self_fork_t *sf) {
+  char msg[700];
+  if (!sf->set) return json_null();
+  sr_self_fork_sentence(sf, msg, sizeof(msg));
+  return json_pack("{s:s, s:I, s:o, s:o, s:I, s:s}", "reason", sr_self_fork_reason_name(sf->reason), "seq",
+                   (json_int_t)sf->seq, "id", sr_json_hex(sf->id, SR_ID_BYTES), "from",
+                   sr_json_hex(sf->from, SR_KEY_BYTES), "at", (json_int_t)sf->at_ms, "message", msg);
+}
+
 /* ---- flow entry ---- */
 
 json_t *sr_json_flow_entry(const sr_entry_t *e, const sr_flow_t *f, const sr_flowforest_t *x) {

@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "store/flowview.h"
+#include "store/forks.h"
 #include <jansson.h>
 
 /* Lowercase hex of b[0..len) as a JSON string (null when len > SR_ENTRY_MAX). */
@@ -25,6 +26,14 @@ json_t *sr_json_log_item(sr_store_t *st, const sr_entry_t *e, const sr_flow_t *f
 /* `graph --json`: {"people", "projects", "edges": {kind: [[src, dst]...]},
  * "forked_authors"}, read from st. 0, or an SR_E* code (*out untouched). */
 SR_MUST_USE int sr_json_graph(sr_store_t *st, json_t **out);
+/* `status --json`'s "forked_authors": [{"id", "name" (latest about, or null),
+ * "seq" (the head held), "self"}] for keys[0..n), which self may be among. */
+json_t *sr_json_forked_authors(sr_store_t *st, const uint8_t (*keys)[SR_KEY_BYTES], size_t n,
+                               const uint8_t self[SR_KEY_BYTES]);
+/* `status --json`'s "self_fork": null when publishing is allowed, else
+ * {"reason": "entry"|"fork"|"proof", "seq", "id", "from", "at", "message"}
+ * (store/forks.h; message: what happened and what to do). */
+json_t *sr_json_self_fork(const sr_self_fork_t *sf);
 /* `flow entry --json` of the held entry e (flow f): its log form without the
  * content, "latency_ms", "skewed", and from the loaded forest x "reach" and
  * "reshares". NULL when out of memory or when the reach cannot be computed. */

@@ -40,6 +40,7 @@ static void ingest_done(sr_node_job_t *w) {
       sr_web_entry(n->web, j->items[i].id, j->items[i].author, j->items[i].e.type, j->items[i].e.type_len);
       if (j->items[i].c.type == SR_CT_CONTACT || j->items[i].c.type == SR_CT_MEMBERSHIP) contacts = 1;
     }
+    if (j->stats.forks) sr_node_forks_found(n, j->items, j->count); /* their proofs go to the peers */
     if (j->stats.accepted)
       sr_node_log(n, "imported %zu entr%s from this machine", j->stats.accepted, j->stats.accepted == 1 ? "y" : "ies");
     /* done once the scope holds what came in (a `status` after the reply sees it) */

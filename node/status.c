@@ -27,6 +27,14 @@ json_t *sr_node_status(sr_node_t *n) {
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
   /* a copy of the home that publishes nothing until claimed (node/device.h) */
   if (st) json_object_set_new(st, "copied", json_boolean(atomic_load(&n->copied)));
+  if (st)
+    json_object_set_new(st, "fork_proofs",
+                        json_pack("{s:I, s:I, s:I}", "in", (json_int_t)gs.fork_proofs_in, "out",
+                                  (json_int_t)gs.fork_proofs_out, "dropped", (json_int_t)gs.fork_proofs_dropped));
+  if (st && sr_node_forks_status(n, st)) { /* forks.c: forked authors, the self-fork stop */
+    json_decref(st);
+    st = NULL;
+  }
   return st;
 }
 

@@ -98,6 +98,12 @@ static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t 
   }
   json_object_set_new(o, "reshares", json_integer((json_int_t)nres));
   json_object_set_new(o, "mine", json_boolean(memcmp(e.author, self, SR_KEY_BYTES) == 0));
+  sr_head_t h;
+  if ((rc = sr_store_get_head(st, e.author, &h))) {
+    json_decref(o);
+    return rc;
+  }
+  json_object_set_new(o, "forked", json_boolean(h.forked)); /* its author's log is forked */
   *out = o;
   return 0;
 }

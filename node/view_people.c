@@ -42,10 +42,17 @@ static int name_cmp(const char *a, size_t al, const char *b, size_t bl) {
 static json_t *person_json(sr_store_t *st, const sr_rel_t *r, const uint8_t key[SR_KEY_BYTES], int *rc) {
   json_t *name, *bio;
   if ((*rc = sr_view_about(st, key, &name, &bio))) return NULL;
-  json_t *o =
-      json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b}", "id", sr_json_hex(key, SR_KEY_BYTES), "name", name, "bio", bio,
-                "following", sr_keyset_has(&r->follows, key), "follows_me", sr_keyset_has(&r->followers, key),
-                "blocked", sr_keyset_has(&r->blocks, key), "self", memcmp(key, r->self, SR_KEY_BYTES) == 0);
+  sr_head_t h;
+  if ((*rc = sr_store_get_head(st, key, &h))) {
+    json_decref(name);
+    json_decref(bio);
+    return NULL;
+  }
+  /* forked: two entries of one seq signed by this key are held (docs/format.md) */
+  json_t *o = json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b}", "id", sr_json_hex(key, SR_KEY_BYTES), "name", name,
+                        "bio", bio, "following", sr_keyset_has(&r->follows, key), "follows_me",
+                        sr_keyset_has(&r->followers, key), "blocked", sr_keyset_has(&r->blocks, key), "self",
+                        memcmp(key, r->self, SR_KEY_BYTES) == 0, "forked", h.forked);
   if (!o) *rc = SR_ENOMEM;
   return o;
 }

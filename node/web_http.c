@@ -79,7 +79,8 @@ unsigned sr_web_status_of(int code) {
       return 404;
     case SR_EAMBIGUOUS:
     case SR_ENETKEYCONFLICT:
-    case SR_ECOPIED: /* this copy of the home conflicts with another (node/device.h) */
+    case SR_ECOPIED:   /* this copy of the home conflicts with another (node/device.h) */
+    case SR_ESELFFORK: /* the node's state, not the input: another copy of this identity published */
       return 409;
     case SR_EAUTH:
       return 401;

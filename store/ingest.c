@@ -1,4 +1,7 @@
-/* ingest.c: the write side of the store — ingest batches, publish, reindex.
+/* ingest.c: the write side of the store — ingest batches and publish.
+ *
+ * (reindex.c rebuilds the derived databases; forks.c takes fork proofs from
+ * peers and keeps the self-fork stop.)
  *
  * Invariants:
  *  - a batch is one write transaction; on any LMDB failure nothing of it stays;
@@ -20,7 +23,7 @@
   } while (0)
 
 /* Adds a person; a read first, because a put of an existing key still dirties a page. */
-static int person_add(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
+int sr_store_person_add(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
   MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
   int rc = mdb_get(txn, st->dbi[DB_PEOPLE], &k, &v);
   if (rc != MDB_NOTFOUND) return rc;
@@ -109,7 +112,7 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
       PUT(DB_PROFILES, e->author, SR_KEY_BYTES, c->name, c->name_len, 0);
       break;
     case SR_CT_CONTACT:
-      if ((rc = person_add(st, txn, c->who))) return rc;
+      if ((rc = sr_store_person_add(st, txn, c->who))) return rc;
       if ((rc = state_set(st, txn, DB_CONTACTS, e->author, c->who, c->state, contact_edge))) return rc;
       break;
     case SR_CT_PROJECT: {
@@ -161,7 +164,7 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
   return 0;
 }
 
-static int head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const sr_head_t *h) {
+int sr_store_head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const sr_head_t *h) {
   uint8_t v[HEAD_VAL_BYTES];
   sr_be64_put(v, h->seq);
   memcpy(v + 8, h->id, SR_ID_BYTES);
@@ -170,13 +173,13 @@ static int head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const
   return 0;
 }
 
-static int store_raw(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
+int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
   uint8_t fv[FLOW_VAL_BYTES];
   sr_flow_encode(&it->flow, fv);
   PUT(DB_ENTRIES, it->e.id, SR_ID_BYTES, it->raw, it->len, MDB_NOOVERWRITE);
   /* First arrival wins: a later copy of the same entry never rewrites its flow. */
   PUT(DB_FLOW, it->e.id, SR_ID_BYTES, fv, sizeof(fv), MDB_NOOVERWRITE);
-  return person_add(st, txn, it->e.author);
+  return sr_store_person_add(st, txn, it->e.author);
 }
 
 static void reject(sr_ingest_item_t *it, int code, const char *fmt, unsigned long long a, unsigned long long b) {
@@ -186,9 +189,37 @@ static void reject(sr_ingest_item_t *it, int code, const char *fmt, unsigned lon
     snprintf(it->why, sizeof(it->why), "%s", sr_strerror(code));
 }
 
+/* An entry of this node's own key that a peer sent and this node did not
+ * write: another copy of the identity publishes (docs/format.md, "Forks").
+ * The self-fork stop is set in the same transaction (store/forks.h). */
+static int self_seen(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, int reason) {
+  int newly = 0,
+      rc = sr_store_self_fork_mark(st, txn, reason, it->e.seq, it->e.id, it->flow.from, it->flow.received_at, &newly);
+  if (newly) it->self_fork = 1;
+  return rc;
+}
+
+/* Whether the own log's head h was written here (published or imported, not
+ * received): then a next entry from a peer was written by another copy. A
+ * head received from a peer (a home catching up on its own log) says nothing. */
+static int head_written_here(sr_store_t *st, MDB_txn *txn, const sr_head_t *h, int *here) {
+  MDB_val k = {SR_ID_BYTES, (void *)h->id}, v;
+  sr_flow_t f;
+  int rc;
+  *here = 0;
+  if (!h->seq) return 0;
+  memset(&f, 0, sizeof(f));
+  rc = mdb_get(txn, st->dbi[DB_FLOW], &k, &v);
+  if (rc && rc != MDB_NOTFOUND) return rc;
+  if (rc == 0) sr_flow_decode(v.mv_data, v.mv_size, &f);
+  *here = f.source != SR_SRC_PEER;
+  return 0;
+}
+
 /* Tries to take one verified item. Sets it->status; returns an LMDB code only
- * when the transaction itself failed. SR_EGAP leaves the item for a later try. */
-static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now_ms, int reindex) {
+ * when the transaction itself failed. SR_EGAP leaves the item for a later try.
+ * self: this node's key, to notice another copy of it (NULL: not looked at). */
+static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now_ms, int reindex, const uint8_t *self) {
   const sr_entry_t *e = &it->e;
   sr_head_t h;
   MDB_val k, v;
@@ -208,6 +239,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   }
   if ((rc = sr_head_read(txn, st, e->author, &h))) return rc; /* SR_ESTORE, text set */
   int was_forked = h.forked;
+  int mine = self && it->flow.source == SR_SRC_PEER && memcmp(e->author, self, SR_KEY_BYTES) == 0;
   if (reindex) h.forked = 0; /* a rebuild re-takes the whole branch after a fork */
   verdict = sr_rule_next(e, &h, now_ms);
   switch (verdict) {
@@ -223,17 +255,17 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
         return 0;
       }
       /* Two valid entries for one seq: keep the newcomer as proof, stop the author. */
-      if (!reindex && (rc = store_raw(st, txn, it))) return rc;
+      if (!reindex && (rc = sr_store_raw_put(st, txn, it))) return rc;
       PUT(DB_FORKS, lk, sizeof(lk), e->id, SR_ID_BYTES, MDB_NODUPDATA);
       if (!h.forked) {
         sr_head_read(txn, st, e->author, &h);
         h.forked = 1;
-        if ((rc = head_write(st, txn, e->author, &h))) return rc;
+        if ((rc = sr_store_head_write(st, txn, e->author, &h))) return rc;
       }
       reject(it, SR_EFORK,
              "fork: a different entry with seq %llu is already stored; kept as proof, author marked forked",
              (unsigned long long)e->seq, 0);
-      return 0;
+      return mine ? self_seen(st, txn, it, SR_SELF_FORK_FORK) : 0;
     case SR_EGAP:
       reject(it, SR_EGAP, "seq %llu is missing (this node holds the author up to seq %llu)",
              (unsigned long long)h.seq + 1, (unsigned long long)h.seq);
@@ -250,21 +282,26 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
       return 0;
   }
 
-  if (!reindex && (rc = store_raw(st, txn, it))) return rc;
-  if (reindex && (rc = person_add(st, txn, e->author))) return rc;
+  if (mine) {
+    int here;
+    if ((rc = head_written_here(st, txn, &h, &here))) return rc;
+    if (here && (rc = self_seen(st, txn, it, SR_SELF_FORK_ENTRY))) return rc;
+  }
+  if (!reindex && (rc = sr_store_raw_put(st, txn, it))) return rc;
+  if (reindex && (rc = sr_store_person_add(st, txn, e->author))) return rc;
   sr_log_key(lk, e->author, e->seq);
   PUT(DB_LOG, lk, sizeof(lk), e->id, SR_ID_BYTES, 0);
   /* keep the forked mark a previous fork proof set (reindex walks past forks) */
   sr_head_t nh = {e->seq, {0}, was_forked};
   memcpy(nh.id, e->id, SR_ID_BYTES);
-  if ((rc = head_write(st, txn, e->author, &nh))) return rc;
+  if ((rc = sr_store_head_write(st, txn, e->author, &nh))) return rc;
   if ((rc = apply_effects(st, txn, e, &it->c))) return rc;
   it->status = 0;
   it->why[0] = '\0';
   return 0;
 }
 
-static int cmp_author_seq(const void *a, const void *b) {
+int sr_store_cmp_author_seq(const void *a, const void *b) {
   const sr_ingest_item_t *x = *(sr_ingest_item_t *const *)a, *y = *(sr_ingest_item_t *const *)b;
   int c = memcmp(x->e.author, y->e.author, SR_KEY_BYTES);
   if (c) return c;
@@ -276,8 +313,12 @@ int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, 
                          sr_ingest_stats_t *stats) {
   sr_ingest_item_t **held = NULL;
   size_t nheld = 0;
+  uint8_t selfkey[SR_KEY_BYTES];
+  const uint8_t *self = NULL;
   int rc = 0;
   memset(stats, 0, sizeof(*stats));
+  /* A store made without a self (tests, tools) notices no other copy. */
+  if (!reindex && sr_store_self_in(st, txn, selfkey) == 0) self = selfkey;
   for (size_t i = 0; i < n; i++) {
     sr_ingest_item_t *it = &items[i];
     if (!it->verified) sr_store_verify_items(it, 1, 1);
@@ -287,7 +328,8 @@ int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, 
       continue;
     }
     it->why[0] = '\0';
-    if ((rc = take(st, txn, it, now_ms, reindex))) goto done;
+    it->self_fork = 0;
+    if ((rc = take(st, txn, it, now_ms, reindex, self))) goto done;
     if (it->status == SR_EGAP) {
       if (!held && !(held = malloc(sizeof(*held) * n))) {
         rc = SR_ENOMEM;
@@ -299,11 +341,12 @@ int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, 
   /* Entries that came ahead of their predecessors: in (author, seq) order one
    * pass applies every run whose gap the batch itself filled. */
   if (nheld) {
-    qsort(held, nheld, sizeof(*held), cmp_author_seq);
+    qsort(held, nheld, sizeof(*held), sr_store_cmp_author_seq);
     for (size_t i = 0; i < nheld; i++)
-      if ((rc = take(st, txn, held[i], now_ms, reindex))) goto done;
+      if ((rc = take(st, txn, held[i], now_ms, reindex, self))) goto done;
   }
   for (size_t i = 0; i < n; i++) {
+    stats->self_fork += items[i].self_fork;
     switch (items[i].status) {
       case 0:
         stats->accepted++;
@@ -363,8 +406,20 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   sr_ingest_stats_t stats;
   size_t len;
   int rc;
+  sr_self_fork_t sf;
+  /* Another copy of this identity published: nothing more from this one
+   * until the person chose (store/forks.h); the same for a forked log. */
+  if ((rc = sr_store_self_fork_in(st, txn, &sf))) return rc;
   if ((rc = sr_head_read(txn, st, a->sk + SR_SECRET_PK_OFFSET, &h))) return rc; /* SR_ESTORE, text set */
-  if (h.forked) return SR_EFORKED;
+  if (sf.set || h.forked) {
+    if (sf.set) sr_self_fork_sentence(&sf, a->why, a->whylen);
+    else if (a->why)
+      snprintf(a->why, a->whylen,
+               "your log is forked: two different entries with one seq are signed with your key, so nodes that "
+               "hold both no longer take entries of this identity; see docs/cli.md, \"Another copy of your "
+               "identity\"");
+    return sf.set ? SR_ESELFFORK : SR_EFORKED;
+  }
   rc = sr_entry_create(a->sk, h.seq + 1, h.seq ? h.id : NULL, a->ts, a->type, a->content, a->content_len, a->buf,
                        sizeof(a->buf), &len, NULL);
   if (rc) return rc;
@@ -403,111 +458,4 @@ int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const ch
   }
   free(a);
   return rc;
-}
-
-/* ---- reindex ---- */
-
-typedef struct {
-  sr_progress_cb progress;
-  void *pctx;
-} reindex_arg_t;
-
-/* Reindex order: author, seq, then for two entries of one seq the branch the
- * log held before (the one that is not a fork proof) first, then first arrival.
- * received_at alone cannot decide a fork whose branches arrived in the same
- * millisecond (one import batch) or across a clock step back: the rebuild
- * could then flip the head and orphan the rest of the branch. */
-typedef struct {
-  sr_ingest_item_t *it;
-  int proof; /* listed in the old forks database */
-} reorder_t;
-
-static int cmp_reindex(const void *a, const void *b) {
-  const reorder_t *x = a, *y = b;
-  int c = memcmp(x->it->e.author, y->it->e.author, SR_KEY_BYTES);
-  if (c) return c;
-  if (x->it->e.seq != y->it->e.seq) return x->it->e.seq < y->it->e.seq ? -1 : 1;
-  if (x->proof != y->proof) return x->proof - y->proof;
-  return cmp_author_seq(&x->it, &y->it);
-}
-
-static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
-  reindex_arg_t *a = arg;
-  MDB_cursor *cur = NULL;
-  MDB_val k, v, fv;
-  MDB_stat s;
-  sr_ingest_item_t *items = NULL;
-  reorder_t *order = NULL;
-  uint8_t *arena = NULL;
-  size_t n = 0, bytes = 0, off = 0;
-  int rc;
-
-  if ((rc = mdb_stat(txn, st->dbi[DB_ENTRIES], &s))) return rc;
-  /* Copy every entry out first: pointers into a write txn die at the next put. */
-  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    bytes += v.mv_size;
-  items = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*items));
-  order = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*order));
-  arena = malloc(bytes ? bytes : 1);
-  if (!items || !order || !arena) {
-    rc = SR_ENOMEM;
-    goto done;
-  }
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < s.ms_entries;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    memcpy(arena + off, v.mv_data, v.mv_size);
-    items[n].raw = arena + off;
-    items[n].len = v.mv_size;
-    off += v.mv_size;
-    if (mdb_get(txn, st->dbi[DB_FLOW], &k, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, &items[n].flow);
-    n++;
-  }
-  mdb_cursor_close(cur);
-  cur = NULL;
-  if (rc != MDB_NOTFOUND && rc != 0) goto done;
-  sr_store_verify_items(items, n, 2);
-  /* Note which entries were fork proofs before the derived databases go. */
-  if ((rc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) goto done;
-  for (size_t i = 0; i < n; i++) {
-    uint8_t lk[LOG_KEY_BYTES];
-    order[i].it = &items[i];
-    order[i].proof = 0;
-    if (items[i].vstatus) continue;
-    sr_log_key(lk, items[i].e.author, items[i].e.seq);
-    MDB_val fk = {sizeof(lk), lk}, fd = {SR_ID_BYTES, items[i].e.id};
-    order[i].proof = mdb_cursor_get(cur, &fk, &fd, MDB_GET_BOTH) == 0;
-  }
-  mdb_cursor_close(cur);
-  cur = NULL;
-  for (int db = DB_FIRST_DERIVED; db < DB_COUNT; db++)
-    if ((rc = mdb_drop(txn, st->dbi[db], 0))) goto done;
-  qsort(order, n, sizeof(*order), cmp_reindex);
-  rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    sr_ingest_stats_t stats;
-    if (order[i].it->vstatus) continue; /* a damaged entry: verify reports it */
-    rc = sr_store_apply_batch(st, txn, order[i].it, 1, UINT64_MAX / 2, 1, &stats);
-    if (a->progress && (i % 1000 == 0 || i + 1 == n)) a->progress(a->pctx, i + 1, n);
-  }
-  /* The self key is a person even with an empty log. */
-  k.mv_size = 4;
-  k.mv_data = "self";
-  if (rc == 0 && mdb_get(txn, st->dbi[DB_META], &k, &v) == 0 && v.mv_size == SR_KEY_BYTES) {
-    uint8_t self[SR_KEY_BYTES];
-    memcpy(self, v.mv_data, SR_KEY_BYTES);
-    MDB_val pk = {SR_KEY_BYTES, self}, pv = {0, ""};
-    rc = mdb_put(txn, st->dbi[DB_PEOPLE], &pk, &pv, 0);
-  }
-done:
-  if (cur) mdb_cursor_close(cur);
-  free(items);
-  free(order);
-  free(arena);
-  return rc;
-}
-
-int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx) {
-  reindex_arg_t a = {progress, ctx};
-  return sr_store_write(st, reindex_fn, &a);
 }

@@ -18,6 +18,9 @@ typedef struct sr_ingest_item {
   uint8_t id[SR_ID_BYTES];
   uint8_t author[SR_KEY_BYTES];
   uint64_t seq;
+  /* 1 when this entry, of this node's own key and from a peer, set the
+   * self-fork stop (store/forks.h): another copy of the identity wrote it */
+  int self_fork;
   /* internal: results of the parallel verification phase */
   int verified, vstatus;
   sr_entry_t e;
@@ -26,6 +29,7 @@ typedef struct sr_ingest_item {
 
 typedef struct sr_ingest_stats {
   size_t accepted, duplicates, forks, rejected;
+  size_t self_fork; /* entries that set the self-fork stop (0 or 1) */
 } sr_ingest_stats_t;
 
 /* Ingests items[0..n) as one write transaction. An author's entries may come out
@@ -40,7 +44,9 @@ SR_MUST_USE int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t 
 /* Appends a new entry to the log of the key pair sk in one write transaction:
  * reads the head, signs seq = head+1 with prev = head id, stores it. content is
  * a canonical map; ts is its timestamp and now_ms the clock the future rule
- * uses. The new entry's id and seq are returned. */
+ * uses. The new entry's id and seq are returned. Refused while the self-fork
+ * stop is set (SR_ESELFFORK, store/forks.h) and for a forked log (SR_EFORKED),
+ * why then saying what happened and what to do. */
 SR_MUST_USE int sr_store_publish(sr_store_t *st, const uint8_t sk[SR_SECRET_BYTES], const char *type,
                                  const uint8_t *content, size_t content_len, uint64_t ts, uint64_t now_ms,
                                  uint8_t id[SR_ID_BYTES], uint64_t *seq, char *why, size_t whylen);

@@ -93,6 +93,23 @@ int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
   return rc;
 }
 
+int sr_store_get_id_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t id[SR_ID_BYTES]) {
+  MDB_txn *txn;
+  uint8_t lk[LOG_KEY_BYTES];
+  MDB_val k = {sizeof(lk), lk}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  sr_log_key(lk, author, seq);
+  rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v);
+  if (rc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
+  else if (rc || v.mv_size != SR_ID_BYTES)
+    rc = sr_store_fail(st, "read the log", rc ? rc : MDB_CORRUPTED);
+  else
+    memcpy(id, v.mv_data, SR_ID_BYTES);
+  sr_store_txn_abort(st, txn);
+  return rc;
+}
+
 int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t from_seq, size_t max,
                         int (*cb)(void *ctx, const uint8_t *raw, size_t len, uint64_t seq), void *ctx) {
   MDB_txn *txn;

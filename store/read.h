@@ -62,6 +62,9 @@ SR_MUST_USE int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES]
  * Errors: SR_ENOTFOUND (this node does not hold that seq), SR_ETOOBIG (cap). */
 SR_MUST_USE int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *buf,
                                     size_t cap, size_t *len, sr_flow_t *flow);
+/* Only the id of that entry (no copy, no hash): SR_ENOTFOUND when not held. */
+SR_MUST_USE int sr_store_get_id_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq,
+                                       uint8_t id[SR_ID_BYTES]);
 /* A read transaction kept for many reads (the gossip pump): a reader begins
  * one at its first read and keeps it until sr_store_reader_release, which
  * resets it (mdb_txn_reset) and lets the next read renew it (mdb_txn_renew),

@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "store/flowstore.h"
 #include "store/flowview.h"
+#include "store/forks.h"
 #include "store/ingest.h"
 #include "store/lookup.h"
 #include "store/maintenance.h"
@@ -108,6 +109,27 @@ int sr_store_self_in(sr_store_t *st, MDB_txn *txn, uint8_t key[SR_KEY_BYTES]);
 /* sr_store_get_by_seq inside txn (read.c; the reader of store.c uses it too). */
 int sr_store_by_seq_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, uint8_t *buf, size_t cap,
                        size_t *len, sr_flow_t *flow);
+
+/* ingest.c's pieces that reindex.c and forks.c share: a person added; a
+ * head written; an entry's bytes, flow and author stored (sr_ingest_item_t:
+ * raw, len, flow and the decoded e); items ordered by author, seq, then
+ * first arrival. Each returns 0 or an LMDB code. */
+int sr_store_person_add(sr_store_t *st, MDB_txn *txn, const uint8_t *key);
+int sr_store_head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const sr_head_t *h);
+int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it);
+int sr_store_cmp_author_seq(const void *a, const void *b);
+/* forks.c: the entries ids[0..n) of author at seq (stored) become a fork proof
+ * on their own, for a seq past the log: listed in the forks database and the
+ * author marked forked (a head of seq 0 when none is held). 0 or an LMDB code. */
+int sr_store_proof_beyond(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                          const uint8_t (*ids)[SR_ID_BYTES], size_t n);
+/* forks.c: sets the self-fork stop (meta "self_fork") unless it is set
+ * already (*newly says whether this call set it): reason SR_SELF_FORK_*, the
+ * seq and id of the entry, the peer it came from, when. 0 or an LMDB code. */
+int sr_store_self_fork_mark(sr_store_t *st, MDB_txn *txn, int reason, uint64_t seq, const uint8_t *id,
+                            const uint8_t *from, uint64_t at_ms, int *newly);
+/* forks.c: the self-fork stop inside txn (out->set 0 when none). 0 or an LMDB code. */
+int sr_store_self_fork_in(sr_store_t *st, MDB_txn *txn, sr_self_fork_t *out);
 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);

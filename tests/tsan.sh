@@ -6,7 +6,7 @@
 #    the verify pool);
 #  - the `seurone` program, hostile_peer and bench_ingest, and runs the multi-node
 #    tests below against them: real nodes whose libuv loop thread and worker
-#    threads (gossip ingest batches, publish, flow-report counts, import, the
+#    threads (gossip ingest batches, fork proofs, publish, flow-report counts, import, the
 #    scope, the peer records and invites, the verify pool) share the store; and the web
 #    API's test (tests/api), whose server threads read the store beside them.
 # A race makes the process exit 66 (halt_on_error), which the harness's exit-code
@@ -28,8 +28,9 @@ unit_tests="test_store_grow test_store"
 # and duplicates (many batches at once), sessions (publish on a worker while
 # syncing), peer_table and invite_race (the queue of small writes: peer records,
 # invites created and redeemed at once; the scope computed on a worker after a
-# redemption). About two minutes on 2 cores after the build.
-multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions peer_table invite_race"}
+# redemption), forks (fork proofs checked and stored on a worker beside the
+# batches). About two minutes on 2 cores after the build.
+multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions peer_table invite_race forks"}
 passed=0
 failed=0
 failures=()

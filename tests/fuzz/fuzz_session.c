@@ -16,9 +16,12 @@
  *                              made at SEQ-1, else random bytes), [3, entry, TS]
  *   0x02                       the last entry frame again (a duplicate)
  *   0x03 N (WHO SEQ EAGER)*N   a notes frame; WHO 0: F, 1: the node, 2: a fixed author
- *                              outside the scope, else a random one
+ *                              outside the scope, else a random one; EAGER bit 1
+ *                              adds a head id (the entry made at SEQ, else random)
  *   0x04 WHO SEQ               a have frame (WHO as above)
  *   0x05                       let the loop run (batches commit, answers go out)
+ *   0x06                       the last entry made, as a fork frame [11, entry]: two
+ *                              at one seq are a fork proof
  * An unknown opcode ends the script.
  */
 #include "core/core.h"
@@ -122,8 +125,8 @@ static void run_a_little(uv_loop_t *loop) {
 static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop) {
   static uint8_t made[256][SR_ID_BYTES];
   static uint8_t have_made[256];
-  static uint8_t last[SR_FRAME_MAX];
-  size_t last_len = 0, off = 0;
+  static uint8_t last[SR_FRAME_MAX], last_raw[SR_ENTRY_MAX];
+  size_t last_len = 0, last_rlen = 0, off = 0;
   memset(have_made, 0, sizeof(have_made));
   while (off < size && !cl->closed) {
     msgpack_sbuffer sb;
@@ -159,6 +162,8 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
                           raw, sizeof(raw), &rlen, &e) == 0) {
         memcpy(made[s], e.id, SR_ID_BYTES);
         have_made[s] = 1;
+        memcpy(last_raw, raw, rlen);
+        last_rlen = rlen;
         if (sr_frame_entry(&sb, raw, rlen, ts) != 0) abort();
         if (sb.size <= sizeof(last)) memcpy(last, sb.data, sb.size), last_len = sb.size;
       }
@@ -173,8 +178,12 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
         notes[k].author = who_key(data[off], rnd[k]);
         notes[k].seq = data[off + 1];
         notes[k].eager = data[off + 2] & 1;
+        /* a head id now and then: one of ours, or one no node holds */
+        notes[k].head = data[off + 2] & 2 ? (have_made[data[off + 1]] ? made[data[off + 1]] : rnd[k]) : NULL;
         off += 3, k++;
       }
+      if (k > SR_FRAME_MAX_NOTES_HEADS)
+        for (size_t j = 0; j < k; j++) notes[j].head = NULL;
       if (sr_frame_notes(&sb, notes, k) != 0) abort();
     } else if (op == 0x04 && off + 2 <= size) {
       uint8_t rnd[SR_KEY_BYTES];
@@ -182,6 +191,9 @@ static void play(const uint8_t *data, size_t size, client_t *cl, uv_loop_t *loop
       off += 2;
     } else if (op == 0x05) {
       run_a_little(loop);
+    } else if (op == 0x06 && last_rlen) {
+      /* the last entry made, as a fork frame: two of them at one seq are a proof */
+      if (sr_frame_fork(&sb, last_raw, last_rlen) != 0) abort();
     } else {
       msgpack_sbuffer_destroy(&sb);
       break;
@@ -216,8 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sr_net_init(&server, &loop, &sc) != 0) abort();
   /* Small limits, so that the rate and duplicate budgets are reachable. */
   sr_gossip_limits_t lim = {"fuzz", 4, 10000, 200, 1 << 20, 1 << 20};
-  sr_gossip_hooks_t hooks = {NULL, h_in_scope, h_scope_keys, NULL,        NULL, NULL, NULL, NULL,
-                             NULL, NULL,       h_log,        h_may_share, NULL, NULL, NULL};
+  sr_gossip_hooks_t hooks = {NULL, h_in_scope, h_scope_keys, NULL, NULL, NULL, NULL, NULL, NULL,
+                             NULL, h_log,      h_may_share,  NULL, NULL, NULL, NULL, NULL};
   if (sr_gossip_init(&g, &server, st, node_pk, 0, &lim, &hooks) != 0) abort();
   if (sr_net_listen(&server, "127.0.0.1", 0) != 0) abort();
   int port = sr_net_listen_port(&server);

@@ -1,7 +1,8 @@
 /* hostile_frames.c (part of hostile_peer): misbehaviours in well-formed
  * frames — a flood of pings, of peers frames with made-up addresses, of notes
  * for random authors; one entry resent again and again; asking for authors
- * with a claim to hold more; announcing an address that may be a lie. */
+ * with a claim to hold more; announcing an address that may be a lie; frames
+ * a test built itself (fork proofs, forged or not), again and again. */
 #include "tests/multi/hostile_peer.h"
 #include <poll.h>
 #include <sodium.h>
@@ -75,6 +76,7 @@ int send_notes_flood(msgpack_sbuffer *sb, unsigned long long seconds, unsigned l
       notes[k].author = authors[k];
       notes[k].seq = 0;
       notes[k].eager = 1;
+      notes[k].head = NULL;
     }
     ok = sr_frame_notes(sb, notes, SR_FRAME_MAX_NOTES);
     randombytes_buf(authors[0], SR_KEY_BYTES);
@@ -161,4 +163,35 @@ int send_announce(msgpack_sbuffer *sb, const char *announce) {
   printf("sent reachable %s\n", announce);
   if (ok) return ok;
   return send_goodbye();
+}
+
+/* The frames of path (whole frames a test wrote, e.g. fork proofs), repeat
+ * times over, as fast as the socket takes them. */
+int send_file(const char *path, unsigned long long repeat) {
+  static uint8_t buf[1 << 20];
+  FILE *f = fopen(path, "rb");
+  size_t n, frames = 0, off = 0;
+  int ok = 0;
+  if (!f) {
+    fprintf(stderr, "hostile_peer: cannot open %s\n", path);
+    return SEND_FILE_USAGE;
+  }
+  n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  while (off < n) { /* counted as the node will cut them */
+    size_t len;
+    if (sr_frame_next(buf + off, n - off, &len) != 0) {
+      fprintf(stderr, "hostile_peer: %s does not hold whole frames (at byte %zu)\n", path, off);
+      return SEND_FILE_USAGE;
+    }
+    off += len;
+    frames++;
+  }
+  unsigned long long r;
+  for (r = 0; r < repeat && ok == 0; r++) {
+    for (off = 0; off < n && ok == 0; off += 32768) ok = send_boxed(buf + off, n - off < 32768 ? n - off : 32768);
+    if (ok == 0) sent_frames += frames;
+  }
+  printf("sent the %zu frames of %s %llu of %llu times\n", frames, path, r - (ok != 0), repeat);
+  return ok;
 }

@@ -30,6 +30,11 @@
  *                       [A, 1000000] (a claim to hold more than the node), then
  *                       waits and reads what the node answers
  *
+ *   --send-file FILE [--repeat N]
+ *                       the frames FILE holds (whole frames a test built: fork
+ *                       proofs, forged ones...), N times over (default 1), as
+ *                       fast as the socket takes them, then waits and reads
+ *
  *   --key-seed HEX      our identity from a 32-byte seed (64 hex digits) instead of
  *                       a fresh one: a test can make the node follow us
  *   --sessions N [--ping-ms MS]
@@ -95,18 +100,20 @@ enum {
   M_RESEND,
   M_ASK,
   M_SESSIONS,
-  M_RECONNECT
+  M_RECONNECT,
+  M_SEND_FILE
 };
 static const char *MODE_NAMES[] = {"",     "garbage",    "raw-garbage", "stall",       "silent",      "flood",
                                    "huge", "hello-only", "announce",    "peers-flood", "notes-flood", "resend",
-                                   "ask",  "sessions",   "reconnect"};
+                                   "ask",  "sessions",   "reconnect",   "send-file"};
 
 static void usage(void) {
   fprintf(stderr,
           "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
           "                     --flood N | --huge | --hello-only | --announce ADDRESS | --peers-flood N |\n"
           "                     --notes-flood SECONDS | --resend N | --ask HEX[,HEX...] |\n"
-          "                     --sessions N [--ping-ms MS] | --reconnect N) [--netkey HEX] [--wait MS]\n"
+          "                     --sessions N [--ping-ms MS] | --reconnect N | --send-file FILE [--repeat N])\n"
+          "                     [--netkey HEX] [--wait MS]\n"
           "                     [--seed N] [--rate N] [--key-seed HEX] [--no-hello]\n");
   exit(2);
 }
@@ -118,9 +125,9 @@ static int is_number(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  const char *address = NULL, *netkey_hex = NULL, *announce = NULL, *key_seed = NULL, *ask = NULL;
+  const char *address = NULL, *netkey_hex = NULL, *announce = NULL, *key_seed = NULL, *ask = NULL, *file = NULL;
   int mode = 0, wait_ms = 15000, hello = 1, ping_ms = 1000;
-  unsigned long long count = 0, seed = 1, rate = 400;
+  unsigned long long count = 0, seed = 1, rate = 400, repeat = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--garbage") || !strcmp(a, "--raw-garbage")) {
@@ -153,6 +160,11 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--ask") && i + 1 < argc) {
       mode = M_ASK;
       ask = argv[++i];
+    } else if (!strcmp(a, "--send-file") && i + 1 < argc) {
+      mode = M_SEND_FILE;
+      file = argv[++i];
+    } else if (!strcmp(a, "--repeat") && i + 1 < argc && is_number(argv[i + 1])) {
+      repeat = strtoull(argv[++i], NULL, 10);
     } else if (!strcmp(a, "--rate") && i + 1 < argc && is_number(argv[i + 1])) {
       rate = strtoull(argv[++i], NULL, 10);
       if (!rate) usage();
@@ -328,6 +340,10 @@ int main(int argc, char **argv) {
           break;
         case M_ANNOUNCE:
           ok = send_announce(&sb, announce);
+          break;
+        case M_SEND_FILE:
+          ok = send_file(file, repeat);
+          if (ok == SEND_FILE_USAGE) return 2;
           break;
         case M_HELLO_ONLY:
           ok = send_goodbye();

@@ -54,7 +54,7 @@ int send_goodbye(void);
 /* hostile_bytes.c: --garbage, --raw-garbage (raw: outside Box Stream), --huge */
 int send_garbage(int raw, unsigned long long count, uint64_t rng);
 int send_huge(void);
-/* hostile_frames.c: --flood, --peers-flood, --notes-flood, --resend, --ask, --announce */
+/* hostile_frames.c: --flood, --peers-flood, --notes-flood, --resend, --ask, --announce, --send-file */
 int send_ping_flood(unsigned long long count);
 int send_peers_flood(msgpack_sbuffer *sb, unsigned long long count, uint64_t rng);
 int send_notes_flood(msgpack_sbuffer *sb, unsigned long long seconds, unsigned long long rate, uint64_t rng);
@@ -62,6 +62,8 @@ int send_resend(msgpack_sbuffer *sb, const uint8_t *sk, unsigned long long count
 #define ASK_USAGE 2 /* send_ask: a bad --ask; the program exits 2 */
 int send_ask(msgpack_sbuffer *sb, const char *ask);
 int send_announce(msgpack_sbuffer *sb, const char *announce);
+#define SEND_FILE_USAGE 3 /* send_file: a file that cannot be read or holds no whole frames; exit 2 */
+int send_file(const char *path, unsigned long long repeat);
 
 /* hostile_conns.c: --sessions and --reconnect, each a whole run of its own
  * (the program's exit code). */

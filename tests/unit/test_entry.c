@@ -462,6 +462,7 @@ int main(void) {
   T_RUN(content_invalid_each_kind);
   T_RUN(content_state_and_role_names);
   T_RUN(rule_next_every_verdict);
+  T_RUN(fork_proof_good_and_each_refusal);
   parse_free();
   printf("test_entry: %d checks passed\n", t_checks);
   return 0;

@@ -9,7 +9,9 @@ static void roundtrip_every_kind(void) {
   memset(a, 0xaa, sizeof a);
   memset(b, 0xbb, sizeof b);
   memset(secret, 0x55, sizeof secret);
-  sr_note_t notes[2] = {{a, 3, 1}, {b, 0, 0}};
+  uint8_t hid[SR_ID_BYTES];
+  memset(hid, 0x77, sizeof hid);
+  sr_note_t notes[2] = {{a, 3, 1, hid}, {b, 0, 0, NULL}};
   const char *addrs[] = {"seurone://127.0.0.1:8708/00", "seurone://[::1]:9/11"};
 
   msgpack_sbuffer_init(&sb);
@@ -41,6 +43,9 @@ static void roundtrip_every_kind(void) {
         T_EQ(f->notes[0].seq, 3);
         T_EQ(f->notes[0].eager, 1);
         T_EQ(f->notes[1].eager, 0);
+        T_CHECK(f->notes[0].head != NULL);
+        T_MEMEQ(f->notes[0].head, hid, SR_ID_BYTES);
+        T_CHECK(f->notes[1].head == NULL);
         break;
       case SR_FRAME_ENTRY:
         T_EQ(f->entry_len, 3);
@@ -197,11 +202,112 @@ static void extended_frames(void) {
   free(f);
 }
 
+/* Notes with head ids: the longest 192 fit a frame, 193 are refused by the
+ * encoder; a head that is not a bin 32 is malformed, a later fifth field skipped. */
+static void notes_with_heads(void) {
+  static uint8_t keys[SR_FRAME_MAX_NOTES][SR_KEY_BYTES], hid[SR_ID_BYTES];
+  sr_note_t notes[SR_FRAME_MAX_NOTES];
+  sr_frame_t *f = malloc(sizeof(*f));
+  msgpack_sbuffer sb;
+  size_t len;
+  for (size_t i = 0; i < SR_FRAME_MAX_NOTES; i++) {
+    memset(keys[i], (int)i, SR_KEY_BYTES);
+    notes[i].author = keys[i];
+    notes[i].seq = UINT64_MAX; /* the longest seq */
+    notes[i].eager = 1;
+    notes[i].head = hid;
+  }
+  msgpack_sbuffer_init(&sb);
+  T_EQ(sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES_HEADS + 1), SR_EINVAL);
+  T_EQ(sb.size, 0); /* nothing half-written */
+  T_OK(sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES_HEADS));
+  T_CHECK(sb.size <= SR_FRAME_MAX);
+  T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, len, f));
+  T_EQ(f->nnotes, SR_FRAME_MAX_NOTES_HEADS);
+  T_CHECK(f->notes[SR_FRAME_MAX_NOTES_HEADS - 1].head != NULL);
+  msgpack_sbuffer_destroy(&sb);
+  /* without heads, 256 as before */
+  for (size_t i = 0; i < SR_FRAME_MAX_NOTES; i++) notes[i].head = NULL;
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_notes(&sb, notes, SR_FRAME_MAX_NOTES));
+  msgpack_sbuffer_destroy(&sb);
+  /* [2, [[A, 1, true, "x"]]]: a fourth element that is no bin 32 is no head: skipped */
+  uint8_t bad[96];
+  size_t k = 0;
+  bad[k++] = 0x92, bad[k++] = 0x02, bad[k++] = 0x91, bad[k++] = 0x94, bad[k++] = 0xc4, bad[k++] = SR_KEY_BYTES;
+  memset(bad + k, 0xaa, SR_KEY_BYTES);
+  k += SR_KEY_BYTES;
+  bad[k++] = 0x01, bad[k++] = 0xc3, bad[k++] = 0xa1, bad[k++] = 'x';
+  T_OK(sr_frame_decode(bad, k, f));
+  T_EQ(f->nnotes, 1);
+  T_CHECK(f->notes[0].head == NULL);
+  /* ... and a bin of another length too */
+  bad[k - 2] = 0xc4, bad[k - 1] = 0x00;
+  T_OK(sr_frame_decode(bad, k, f));
+  T_CHECK(f->notes[0].head == NULL);
+  /* [2, [[A, 1, true, h'77..', 9]]]: a head, then a later field */
+  k -= 2;
+  bad[3] = 0x95;
+  bad[k++] = 0xc4, bad[k++] = SR_ID_BYTES;
+  memset(bad + k, 0x77, SR_ID_BYTES);
+  k += SR_ID_BYTES;
+  bad[k++] = 0x09;
+  T_OK(sr_frame_decode(bad, k, f));
+  T_CHECK(f->notes[0].head != NULL && f->notes[0].head[0] == 0x77);
+  free(f);
+}
+
+/* The fork frame (kind 11): [11, entry]; a later field is skipped, a missing
+ * entry, another type or an entry over 16 KiB is malformed. */
+static void fork_frame(void) {
+  msgpack_sbuffer sb;
+  sr_frame_t *f = malloc(sizeof(*f));
+  uint8_t *big = calloc(1, SR_ENTRY_MAX + 1);
+  size_t len;
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_fork(&sb, (const uint8_t *)"\x05\x06\x07", 3));
+  T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
+  T_EQ(len, sb.size);
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, len, f));
+  T_EQ(f->kind, SR_FRAME_FORK);
+  T_EQ(f->entry_len, 3);
+  T_EQ(f->entry[2], 7);
+  msgpack_sbuffer_destroy(&sb);
+  msgpack_sbuffer_init(&sb);
+  T_EQ(sr_frame_fork(&sb, big, SR_ENTRY_MAX + 1), SR_EINVAL);
+  T_OK(sr_frame_fork(&sb, big, SR_ENTRY_MAX)); /* the largest entry fits a frame */
+  T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, len, f));
+  T_EQ(f->entry_len, SR_ENTRY_MAX);
+  msgpack_sbuffer_destroy(&sb);
+  const uint8_t extra[] = {0x93, 0x0b, 0xc4, 0x01, 0x09, 0x01};
+  T_OK(sr_frame_decode(extra, sizeof(extra), f));
+  T_EQ(f->entry_len, 1);
+  const uint8_t none[] = {0x91, 0x0b};
+  T_EQ(sr_frame_decode(none, sizeof(none), f), SR_EFRAME);
+  const uint8_t str[] = {0x92, 0x0b, 0xa1, 'x'};
+  T_EQ(sr_frame_decode(str, sizeof(str), f), SR_EFRAME);
+  /* [11, bin of 16385 bytes]: one byte over the entry limit */
+  uint8_t *over = calloc(1, SR_ENTRY_MAX + 8);
+  over[0] = 0x92;
+  over[1] = 0x0b;
+  over[2] = 0xc5;
+  over[3] = (uint8_t)((SR_ENTRY_MAX + 1) >> 8);
+  over[4] = (uint8_t)((SR_ENTRY_MAX + 1) & 0xff);
+  T_EQ(sr_frame_decode(over, 5 + SR_ENTRY_MAX + 1, f), SR_EFRAME);
+  free(over);
+  free(big);
+  free(f);
+}
+
 int main(void) {
   T_RUN(roundtrip_every_kind);
   T_RUN(incomplete_oversized_and_bad);
   T_RUN(reachable_frame);
   T_RUN(extended_frames);
+  T_RUN(fork_frame);
+  T_RUN(notes_with_heads);
   printf("test_frame: %d checks passed\n", t_checks);
   return 0;
 }

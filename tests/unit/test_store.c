@@ -400,6 +400,9 @@ int main(void) {
   T_RUN(store_wrong_prev_future_and_bad_sig);
   T_RUN(store_fork_kept_and_author_stopped);
   T_RUN(store_fork_in_one_batch_survives_reindex);
+  T_RUN(store_fork_proof_taken);
+  T_RUN(store_fork_proof_refused);
+  T_RUN(store_self_fork_stops_publishing);
   T_RUN(store_graph_effects);
   T_RUN(store_verify_finds_damage);
   T_RUN(store_map_grows);

@@ -1,6 +1,7 @@
 /* test_store.h: the parts of the test_store program (the LMDB store,
  * store/store.h, on real stores in temp dirs): test_store.c (main; opening,
  * ingest rules, the threaded verification phase, publish), test_store_forks.c,
+ * test_store_forkproof.c (fork proofs from peers, the self-fork stop),
  * test_store_graph.c and test_store_maint.c (verify, map growth, damage, format
  * version, backup). The helpers they share are in t_store.h. */
 #ifndef SR_TEST_STORE_H
@@ -31,6 +32,10 @@ void store_publish_appends(void);
 /* test_store_forks.c */
 void store_fork_kept_and_author_stopped(void);
 void store_fork_in_one_batch_survives_reindex(void);
+/* test_store_forkproof.c */
+void store_fork_proof_taken(void);
+void store_fork_proof_refused(void);
+void store_self_fork_stops_publishing(void);
 /* test_store_graph.c */
 void store_graph_effects(void);
 /* test_store_maint.c */

@@ -170,6 +170,13 @@ int cmd_ui(sr_cli_t *, int, char **);
 /* `seurone key`, `seurone device` (cmd_key.c). */
 int cmd_key(sr_cli_t *, int, char **);
 int cmd_device(sr_cli_t *, int, char **);
+int cmd_fork(sr_cli_t *, int, char **);
+/* The store's forks for status (cmd_fork.c): "forked_authors" and "self_fork"
+ * (node/entry_json.h) added to doc; 0 or an SR_E* code. */
+int cli_forks_json(sr_cli_t *cli, sr_store_t *st, json_t *doc);
+/* Their lines of `status` and `fork status`: the self-fork stop's sentence
+ * and the forked authors, by name; nothing when there are none. */
+void cli_forks_print(json_t *doc);
 /* Talking to the running node (cmd_node.c): sends req (consumed) through the
  * control socket; 0 with *reply set (ok or not), SR_ENONODE when none runs, or
  * another error (already printed, naming the home). */

@@ -100,7 +100,7 @@ int cmd_id(sr_cli_t *cli, int argc, char **argv) {
 int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t len, uint64_t ts,
                 char idhex[SR_HEX_ID_LEN + 1], uint64_t *seq) {
   uint8_t *sk, id[SR_ID_BYTES];
-  char why[200] = "";
+  char why[600] = ""; /* the self-fork stop says what happened and what to do */
   sr_store_t *st;
   int rc;
   if (!ts) {

@@ -137,6 +137,13 @@ static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
                         "address", json_null(), "store_entries", (json_int_t)info.entries, "store_authors",
                         (json_int_t)info.authors, "store_bytes", (json_int_t)info.file_bytes, "known_peers",
                         (json_int_t)sr_store_peer_count(st), "peers", json_array());
+  int rc = s ? cli_forks_json(cli, st, s) : SR_ENOMEM; /* cmd_fork.c */
+  if (rc) {
+    cli_fail(SR_EXIT_ENV, "cannot read the forks in %s: %s", cli->home,
+             rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    json_decref(s);
+    s = NULL;
+  }
   sr_store_close(st);
   return s;
 }
@@ -218,6 +225,7 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
              jint(lan, "nearby") == 1 ? "" : "s",
              json_is_true(json_object_get(lan, "announcing")) ? "announcing" : "listening only");
   }
+  cli_forks_print(s); /* another copy of this identity published; forked authors */
   printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
          jint(s, "store_bytes"), jint(s, "store_bytes") == 1 ? "" : "s");
   printf("peers     %zu connected, %lld known\n", json_array_size(peers), jint(s, "known_peers"));

@@ -125,8 +125,11 @@ static const sr_cmd_t commands[] = {
      "entries_out, bytes_in, bytes_out, duplicates, rejected, store_bytes, store_entries,\n"
      "known_peers, pushsum {epoch, leader, size_estimate, averages, rounds, running,\n"
      "epoch_s, interval_ms} (push-sum estimate of the network, docs/network-stats.md),\n"
-     "...}; not running: {running: false, id, relay, address: null,\n"
-     "store_entries, store_authors, store_bytes, known_peers, peers: []}.\n"},
+     "forked_authors: [{id, name, seq, self}], self_fork: null or {reason, seq, id, from, at,\n"
+     "message} (another copy of your identity published: `seurone fork`), fork_proofs {in,\n"
+     "out, dropped}, ...}; not running: {running: false, id, relay, address: null,\n"
+     "store_entries, store_authors, store_bytes, known_peers, peers: [], forked_authors,\n"
+     "self_fork}.\n"},
     {"peers", cmd_peers, "list the peer table",
      "usage: seurone peers [--json]\n"
      "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
@@ -204,6 +207,19 @@ static const sr_cmd_t commands[] = {
      "opened in your browser too (with a one-time link: a browser's command line is visible\n"
      "to every user of the machine), unless --no-open. --json: {\"url\"}. Exit 3 when no node\n"
      "runs in the home (start it with `seurone run`), or it serves no web app (`web = off`).\n"},
+    {"fork", cmd_fork, "another copy of your identity published? which authors are forked",
+     "usage: seurone fork [status] [--json]\n"
+     "       seurone fork keep-this --yes [--json]\n"
+     "status: whether this node stopped publishing because another copy of your identity\n"
+     "  (the same key in a copied or restored home) published, and which authors this node\n"
+     "  holds forked (two entries with one seq, signed by one key: no longer replicated).\n"
+     "  --json: {self_fork: null or {reason: entry|fork|proof, seq, id, from, at, message},\n"
+     "  forked_authors: [{id, name, seq, self}]}.\n"
+     "keep-this: you chose this home as the copy that publishes, after stopping the other\n"
+     "  (or deleting its home): publishing works again, unless your log itself is forked\n"
+     "  (then nodes no longer take its entries: docs/cli.md, \"Another copy of your identity\").\n"
+     "  Without --yes it only says so. Through the running node when one runs.\n"
+     "  --json: {cleared, log_forked}.\n"},
     {"metrics", cmd_metrics, "structural metrics of the graph held",
      "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
      "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
