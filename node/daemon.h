@@ -103,7 +103,8 @@ struct sr_node_pub {
   int rc;
   uint8_t id[SR_ID_BYTES];
   uint64_t seq;
-  char why[1024];            /* a refused publish says why: a copied home's sentence names two paths, the self-fork stop's is long */
+  char why
+      [1024]; /* a refused publish says why: a copied home's sentence names two paths, the self-fork stop's is long */
   uint8_t raw[SR_ENTRY_MAX]; /* the stored entry, pushed to peers */
   size_t raw_len;
 };
