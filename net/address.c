@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <uv.h>
 
 #include "core/err.h"
@@ -149,6 +150,14 @@ int sr_net_listen_ip(const char *host, char *out, size_t cap) {
   if (inet_pton(AF_INET, host, &a6) == 1 || inet_pton(AF_INET6, host, &a6) == 1) {
     if (strlen(host) >= cap) return SR_ETOOBIG;
     strcpy(out, host);
+    return 0;
+  }
+  /* "localhost" is this machine's loopback whatever the resolver says: a
+   * machine with no /etc/hosts line for it (a minimal chroot or container) would
+   * send the name to DNS, which may answer anything or nothing. */
+  if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) {
+    if (cap < sizeof("127.0.0.1")) return SR_ETOOBIG;
+    strcpy(out, "127.0.0.1");
     return 0;
   }
   memset(&hints, 0, sizeof(hints));

@@ -92,6 +92,13 @@ int main(void) {
     CHECK(sr_net_netkey_parse("8941", pk) == SR_ENETKEY);
     CHECK(sr_net_netkey_parse("z94171733106407826eea36a97fe986070c395a6d2a91e4880f00ac3f60f8d0c", pk) == SR_ENETKEY);
   }
+  /* localhost is the loopback without asking the resolver (a minimal chroot has
+   * no /etc/hosts line for it); other names still go to getaddrinfo. */
+  CHECK(sr_net_listen_ip("localhost", h, sizeof h) == 0 && strcmp(h, "127.0.0.1") == 0);
+  CHECK(sr_net_listen_ip("LocalHost.", h, sizeof h) == 0 && strcmp(h, "127.0.0.1") == 0);
+  CHECK(sr_net_listen_ip("localhost", h, 4) == SR_ETOOBIG);
+  CHECK(sr_net_listen_ip("10.1.2.3", h, sizeof h) == 0 && strcmp(h, "10.1.2.3") == 0);
+  CHECK(sr_net_listen_ip("", h, sizeof h) == SR_ENETRESOLVE);
   printf("test_address: all passed\n");
   return 0;
 }
