@@ -18,6 +18,7 @@ typedef enum {
   SR_CTL_INVITE_CREATE,
   SR_CTL_WEB_LOGIN,
   SR_CTL_FORK_KEEP,
+  SR_CTL_END /* one past the last command: a new one goes above it */
 } sr_ctl_cmd_t;
 
 /* Entries one ingest request may carry (the line's 64 KiB bounds it first). */

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort();
     json_decref(bad);
   } else {
-    if (req->cmd < SR_CTL_STATUS || req->cmd > SR_CTL_STOP) abort();
+    if (req->cmd < SR_CTL_STATUS || req->cmd >= SR_CTL_END) abort();
     if (req->cmd == SR_CTL_PEER_ADD && !req->address) abort();
     if (req->cmd == SR_CTL_PUBLISH) {
       size_t t = strlen(req->type);
