@@ -148,6 +148,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     case SR_FRAME_NOTES:
       for (uint32_t i = 0; i < f->nnotes; i++) {
         const uint8_t *a = f->notes[i].author;
+        if (g->h.own_head && memcmp(a, g->self, SR_KEY_BYTES) == 0) g->h.own_head(g->h.ctx, p->key, f->notes[i].seq);
         if (sr_gossip_fork_noted(p, a)) continue; /* forked here: its proof, not its log */
         /* Outside the scope, or not the peer's to know: ignored, no state kept,
        * and no answer, so the peer cannot tell whether this node holds it. */
@@ -181,6 +182,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     }
     case SR_FRAME_HAVE: {
       g->st.haves_in++;
+      if (g->h.own_head && memcmp(f->author, g->self, SR_KEY_BYTES) == 0) g->h.own_head(g->h.ctx, p->key, f->seq);
       /* A have for an author outside the scope, or one the peer is not entitled
      * to, is ignored (no state kept): the note a graft sends would answer it. */
       if (!g->h.in_scope(g->h.ctx, f->author) || !sr_gossip_entitled(p, f->author)) break;

@@ -73,6 +73,10 @@ typedef struct sr_gossip_hooks {
   /* The store set the self-fork stop (store/forks.h): another copy of this
    * node's identity published. NULL: nobody asks. */
   void (*self_fork)(void *ctx);
+  /* The peer from said in a note or a have that it holds this node's own log
+   * up to seq (0: nothing): a restored home waits for it (store/restore_gate.h).
+   * NULL: nobody asks. */
+  void (*own_head)(void *ctx, const uint8_t from[SR_KEY_BYTES], uint64_t seq);
 } sr_gossip_hooks_t;
 
 /* How well this node knows a peer. Friends and members rank alike, above known

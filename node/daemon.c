@@ -91,8 +91,8 @@ static void h_stored(void *ctx, const sr_entry_t *e) {
 
 static void h_ingested(void *ctx, size_t accepted, int contacts) {
   sr_node_t *n = ctx;
-  (void)accepted;
   if (contacts) sr_node_scope_refresh(n, NULL, NULL);
+  if (accepted) sr_node_restore_ingested(n); /* restore.c: the own head may have caught up */
 }
 
 /* Peer exchange (docs/protocol.md): who may receive addresses from this node,
@@ -317,6 +317,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.may_share = h_may_share;
   hooks.stored = h_stored;
   sr_node_fork_hooks(&hooks); /* forks.c: a forked author, the self-fork stop */
+  sr_node_restore_hooks(&hooks); /* restore.c: the own log's head a peer reports */
   sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
@@ -361,6 +362,7 @@ int sr_node_run(const sr_node_opts_t *o) {
               n->scope.n == 1 ? "" : "s");
   sr_node_log(n, "address: %s", n->address);
   sr_node_forks_start(n);
+  sr_node_restore_start(n);
   uv_run(&n->loop, UV_RUN_DEFAULT);
   sr_node_log(n, "stopped cleanly");
   rc = 0;

@@ -133,6 +133,11 @@ struct sr_node {
   size_t nredeems;
   /* friends nearby (node/lan.c), when config `lan` */
   struct sr_node_lan *lan;
+  /* restore.c: a restore pending (store/restore_gate.h), the highest head of
+   * the own log a peer reported and who, a job in flight, one more asked for */
+  int restoring, restore_busy, restore_again;
+  uint64_t restore_want;
+  uint8_t restore_from[SR_KEY_BYTES];
   sr_web_t *web;                 /* the web app (web_node.c); NULL when off */
   sr_control_handlers_t web_ctl; /* the control table the web runs changes through */
 };
@@ -230,6 +235,16 @@ void sr_node_forks_start(sr_node_t *n);
 void sr_node_forks_found(sr_node_t *n, const sr_ingest_item_t *items, size_t count);
 /* Adds "forked_authors" and "self_fork" to status: 0 or SR_ENOMEM. */
 int sr_node_forks_status(sr_node_t *n, json_t *status);
+
+/* ---- restore.c ---- */
+/* Sets the gossip hook on heads of the own log that peers report. */
+void sr_node_restore_hooks(sr_gossip_hooks_t *h);
+/* At start: whether a restore is pending (logged loudly when it is). */
+void sr_node_restore_start(sr_node_t *n);
+/* After a batch was taken: the own head may have caught up. */
+void sr_node_restore_ingested(sr_node_t *n);
+/* Adds "restore_pending" (null, or what is pending) to status: 0 or SR_ENOMEM. */
+int sr_node_restore_status(sr_node_t *n, json_t *status);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

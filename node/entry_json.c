@@ -224,6 +224,16 @@ json_t *sr_json_self_fork(const sr_self_fork_t *sf) {
                    sr_json_hex(sf->from, SR_KEY_BYTES), "at", (json_int_t)sf->at_ms, "message", msg);
 }
 
+json_t *sr_json_restore_gate(const sr_restore_gate_t *g, uint64_t head) {
+  char msg[800];
+  if (!g->set) return json_null();
+  sr_restore_gate_sentence(g, head, msg, sizeof(msg));
+  return json_pack("{s:I, s:b, s:o, s:o, s:I, s:s}", "since", (json_int_t)g->at_ms, "paper", g->paper, "peer_head",
+                   g->want ? json_integer((json_int_t)g->want) : json_null(), "from",
+                   g->want ? sr_json_hex(g->from, SR_KEY_BYTES) : json_null(), "head", (json_int_t)head, "message",
+                   msg);
+}
+
 /* ---- flow entry ---- */
 
 json_t *sr_json_flow_entry(const sr_entry_t *e, const sr_flow_t *f, const sr_flowforest_t *x) {

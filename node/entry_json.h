@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store/flowview.h"
 #include "store/forks.h"
+#include "store/restore_gate.h"
 #include <jansson.h>
 
 /* Lowercase hex of b[0..len) as a JSON string (null when len > SR_ENTRY_MAX). */
@@ -34,6 +35,10 @@ json_t *sr_json_forked_authors(sr_store_t *st, const uint8_t (*keys)[SR_KEY_BYTE
  * {"reason": "entry"|"fork"|"proof", "seq", "id", "from", "at", "message"}
  * (store/forks.h; message: what happened and what to do). */
 json_t *sr_json_self_fork(const sr_self_fork_t *sf);
+/* `status --json`'s "restore_pending": null when no restore is pending, else
+ * {since, paper, peer_head (null: no peer said yet), from, head, message};
+ * head is the own log's seq held now. */
+json_t *sr_json_restore_gate(const sr_restore_gate_t *g, uint64_t head);
 /* `flow entry --json` of the held entry e (flow f): its log form without the
  * content, "latency_ms", "skewed", and from the loaded forest x "reach" and
  * "reshares". NULL when out of memory or when the reach cannot be computed. */

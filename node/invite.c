@@ -199,7 +199,7 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
   snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
   sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
   sr_gossip_hooks_t hooks = {a,       a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL,
-                             a_reply, a_log,      NULL,         NULL, NULL,   NULL, NULL, NULL};
+                             a_reply, a_log,      NULL,         NULL, NULL,   NULL, NULL, NULL, NULL};
   rc = sr_net_init(&a->net, &a->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
   sodium_free(sk); /* net holds the key now, as guarded as this copy was */

@@ -284,8 +284,13 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
 
   if (mine) {
     int here;
+    sr_restore_gate_t rg = {0};
     if ((rc = head_written_here(st, txn, &h, &here))) return rc;
-    if (here && (rc = self_seen(st, txn, it, SR_SELF_FORK_ENTRY))) return rc;
+    /* A restored home fetching its own log (store/restore_gate.h): its head
+     * was written here before the backup, and what follows it is its own
+     * history coming back, not another copy's. */
+    if (here && (rc = sr_store_restore_gate_in(st, txn, &rg))) return rc;
+    if (here && !rg.set && (rc = self_seen(st, txn, it, SR_SELF_FORK_ENTRY))) return rc;
   }
   if (!reindex && (rc = sr_store_raw_put(st, txn, it))) return rc;
   if (reindex && (rc = sr_store_person_add(st, txn, e->author))) return rc;
@@ -409,8 +414,16 @@ static int publish_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   sr_self_fork_t sf;
   /* Another copy of this identity published: nothing more from this one
    * until the person chose (store/forks.h); the same for a forked log. */
+  sr_restore_gate_t rg;
   if ((rc = sr_store_self_fork_in(st, txn, &sf))) return rc;
   if ((rc = sr_head_read(txn, st, a->sk + SR_SECRET_PK_OFFSET, &h))) return rc; /* SR_ESTORE, text set */
+  /* Restored, and the own latest entry not fetched yet: a next entry now
+   * could take a seq the network holds another entry for. */
+  if ((rc = sr_store_restore_gate_in(st, txn, &rg))) return rc;
+  if (rg.set && !sf.set && !h.forked) {
+    sr_restore_gate_sentence(&rg, h.seq, a->why, a->whylen);
+    return SR_ERESTORING;
+  }
   if (sf.set || h.forked) {
     if (sf.set) sr_self_fork_sentence(&sf, a->why, a->whylen);
     else if (a->why)

@@ -9,6 +9,7 @@
 #include "store/lookup.h"
 #include "store/maintenance.h"
 #include "store/read.h"
+#include "store/restore_gate.h"
 #include <lmdb.h>
 
 /* Named databases. Order matters: the ones that hold truth (entries, what was
@@ -130,6 +131,9 @@ int sr_store_self_fork_mark(sr_store_t *st, MDB_txn *txn, int reason, uint64_t s
                             const uint8_t *from, uint64_t at_ms, int *newly);
 /* forks.c: the self-fork stop inside txn (out->set 0 when none). 0 or an LMDB code. */
 int sr_store_self_fork_in(sr_store_t *st, MDB_txn *txn, sr_self_fork_t *out);
+
+/* restore_gate.c: the restore stop inside txn (out->set 0 when none). 0 or an LMDB code. */
+int sr_store_restore_gate_in(sr_store_t *st, MDB_txn *txn, sr_restore_gate_t *out);
 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);

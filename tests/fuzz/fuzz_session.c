@@ -229,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* Small limits, so that the rate and duplicate budgets are reachable. */
   sr_gossip_limits_t lim = {"fuzz", 4, 10000, 200, 1 << 20, 1 << 20};
   sr_gossip_hooks_t hooks = {NULL, h_in_scope, h_scope_keys, NULL, NULL, NULL, NULL, NULL, NULL,
-                             NULL, h_log,      h_may_share,  NULL, NULL, NULL, NULL, NULL};
+                             NULL, h_log,      h_may_share,  NULL, NULL, NULL, NULL, NULL, NULL};
   if (sr_gossip_init(&g, &server, st, node_pk, 0, &lim, &hooks) != 0) abort();
   if (sr_net_listen(&server, "127.0.0.1", 0) != 0) abort();
   int port = sr_net_listen_port(&server);

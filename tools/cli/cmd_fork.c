@@ -29,10 +29,18 @@ static int fork_key(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
 int cli_forks_json(sr_cli_t *cli, sr_store_t *st, json_t *doc) {
   uint8_t pk[SR_KEY_BYTES];
   sr_self_fork_t sf;
+  sr_restore_gate_t rg;
+  sr_head_t h;
   keys_t ks = {0};
   int rc = cli_load_pk(cli, pk) ? SR_ENOKEY : 0;
   if (!rc) rc = sr_store_foreach_fork(st, fork_key, &ks);
   if (!rc) rc = sr_store_self_fork_get(st, &sf);
+  if (!rc) rc = sr_store_restore_gate_get(st, &rg);
+  if (!rc && (rc = sr_store_get_head(st, pk, &h)) == SR_ENOTFOUND) {
+    h.seq = 0;
+    rc = 0;
+  }
+  if (!rc && json_object_set_new(doc, "restore_pending", sr_json_restore_gate(&rg, h.seq))) rc = SR_ENOMEM;
   if (!rc) {
     json_t *fa = sr_json_forked_authors(st, (const uint8_t(*)[SR_KEY_BYTES])ks.k, ks.n, pk);
     if (!fa || json_object_set_new(doc, "forked_authors", fa) ||
@@ -46,7 +54,9 @@ int cli_forks_json(sr_cli_t *cli, sr_store_t *st, json_t *doc) {
 void cli_forks_print(json_t *doc) {
   json_t *sf = json_object_get(doc, "self_fork"), *fa = json_object_get(doc, "forked_authors"), *a;
   size_t i;
+  json_t *rp = json_object_get(doc, "restore_pending");
   if (json_is_object(sf)) printf("publishing STOPPED: %s\n", cli_jstr(sf, "message", "?"));
+  if (json_is_object(rp)) printf("publishing WAITS (restore pending): %s\n", cli_jstr(rp, "message", "?"));
   if (!json_array_size(fa)) return;
   printf("forked    %zu author%s no longer replicated:", json_array_size(fa), json_array_size(fa) == 1 ? "" : "s");
   json_array_foreach(fa, i, a) {

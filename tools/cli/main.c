@@ -56,16 +56,41 @@ static const sr_cmd_t commands[] = {
     {"reindex", cmd_reindex, "rebuild the derived indexes from the entries",
      "usage: seurone reindex [--json]\n"
      "Rebuilds logs, heads, graph edges, projects and forks from the stored entries alone.\n"},
-    {"backup", cmd_backup, "write a compacted, consistent copy of the store",
-     "usage: seurone backup FILE [--json]\n"
-     "Writes the store as one LMDB data file while other processes keep using it (FILE must\n"
-     "not exist). A complete backup is three things: FILE, your key file HOME/secret (whoever\n"
-     "holds it can write as you: keep that copy private, e.g. offline) and HOME/config.\n"
-     "Restore, into a new or empty home: copy the key file to HOME/secret (`chmod 600` it),\n"
-     "the config to HOME/config, FILE to HOME/store/data.mdb; then `seurone verify`.\n"
-     "Without the key file the store cannot be written to: `init` refuses to make a new\n"
-     "identity over a store that belongs to another one.\n"
-     "--json: {file, entries, also_back_up: [the key file and config paths]}.\n"},
+    {"backup", cmd_backup, "back up your identity: one file, or a paper key",
+     "usage: seurone backup FILE [--passphrase-file F | --passphrase-fd N] [--json]\n"
+     "       seurone backup --paper [--json]\n"
+     "       seurone backup --store-only FILE [--json]\n"
+     "FILE: one file (mode 0600) holding your key sealed with a passphrase, your config and\n"
+     "  the store (a consistent copy, made while the node runs); never HOME/device or the web\n"
+     "  token. A key file sealed already is kept as it is (no passphrase asked); an unsealed\n"
+     "  one is sealed for the backup with a passphrase asked twice on the terminal, or read\n"
+     "  from --passphrase-file F (its first line, mode 0600) or --passphrase-fd N. FILE must\n"
+     "  not exist; it is written to FILE.tmp, fsynced and renamed (format: docs/backup.md).\n"
+     "  It holds whom you follow and talk to: keep it safe. `seurone restore FILE` brings it\n"
+     "  back. --json: {file, bytes, id, entries, seq, config, passphrase_new, holds}.\n"
+     "--paper: prints the key as a paper key, 64 characters in 8 groups with a check that\n"
+     "  catches a wrong or swapped character; copy it by hand, keep it offline (a sealed key\n"
+     "  asks for its passphrase). --json: {id, paper_key, version}.\n"
+     "--store-only FILE: the store alone, as an LMDB data file (to restore: put it as\n"
+     "  HOME/store/data.mdb beside the key file). --json: {file, entries, also_back_up}.\n"},
+    {"restore", cmd_restore, "restore an identity from a backup or a paper key, without forking it",
+     "usage: seurone --home DIR restore FILE [--json]\n"
+     "       seurone --home DIR restore --paper [--paper-file F] [--passphrase-file F | --passphrase-fd N |\n"
+     "                                  --no-passphrase] [--json]\n"
+     "       seurone restore --no-other-copy --yes [--json]\n"
+     "Into a new or empty home (no key file, no store): FILE, a backup (`seurone backup`), is\n"
+     "checked whole first (its checksum), then the key (sealed as it was), the config and the\n"
+     "store are written; --paper reads a paper key typed on the terminal (or from F; - is\n"
+     "standard input), tolerant of case, spaces and dashes, says which group is wrong, and\n"
+     "seals the key with a passphrase when asked to (on the terminal, or --passphrase-file/-fd;\n"
+     "--no-passphrase: unsealed). This machine becomes the home's device (`seurone device`).\n"
+     "The restored home publishes nothing until it has fetched your own latest entry from a\n"
+     "peer or relay (a peer said how far it holds your log, and this node holds as much): a\n"
+     "restore never forks your log. `status` shows it as restore_pending.\n"
+     "--no-other-copy --yes: lifts that wait, when no peer or relay holds your log and no\n"
+     "  other copy of the identity exists anywhere. --json: {cleared}.\n"
+     "--json: {id, home, entries, seq, sealed, config, restore_pending} (paper: {id, home,\n"
+     "sealed, restore_pending}). Exit 1 for a damaged backup or a paper key that does not check.\n"},
     {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
      "usage: seurone export entries [--author PERSON] [--out FILE]\n"
      "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
@@ -126,10 +151,11 @@ static const sr_cmd_t commands[] = {
      "known_peers, pushsum {epoch, leader, size_estimate, averages, rounds, running,\n"
      "epoch_s, interval_ms} (push-sum estimate of the network, docs/network-stats.md),\n"
      "forked_authors: [{id, name, seq, self}], self_fork: null or {reason, seq, id, from, at,\n"
-     "message} (another copy of your identity published: `seurone fork`), fork_proofs {in,\n"
+     "message} (another copy of your identity published: `seurone fork`), restore_pending:\n"
+     "null or {since, paper, peer_head, from, head, message} (`seurone restore`), fork_proofs {in,\n"
      "out, dropped}, ...}; not running: {running: false, id, relay, address: null,\n"
      "store_entries, store_authors, store_bytes, known_peers, peers: [], forked_authors,\n"
-     "self_fork}.\n"},
+     "self_fork, restore_pending}.\n"},
     {"peers", cmd_peers, "list the peer table",
      "usage: seurone peers [--json]\n"
      "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
