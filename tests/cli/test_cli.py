@@ -19,8 +19,8 @@ alice = Home(A.seurone, root, "alice")
 bob = Home(A.seurone, root, "bob")
 
 # --- help: every command answers --help with exit 0 ---
-for cmd in ["init", "id", "publish", "log", "graph", "verify", "reindex", "backup", "export", "import", "address",
-            "netkey", "metrics", "flow"]:
+for cmd in ["init", "id", "publish", "log", "graph", "verify", "reindex", "backup", "restore", "export", "import",
+            "address", "netkey", "metrics", "flow"]:
     r = alice.run(cmd, "--help", check=False)
     check(r.returncode == 0 and "usage:" in r.stdout, f"{cmd} --help")
 r = alice.run("--help", check=False)
@@ -263,10 +263,10 @@ check(r.returncode == 2 and "--format" in r.stderr, "export graph without --form
 # --- backup while the store is open elsewhere, then restore ---
 bfile = os.path.join(root, "alice.backup")
 reader = subprocess.Popen([A.seurone, "--home", alice.path, "log", "--all", "--json"], stdout=subprocess.DEVNULL)
-b = alice.json("backup", bfile)
+b = alice.json("backup", "--store-only", bfile)
 reader.wait()
 check(os.path.getsize(bfile) > 0 and b["entries"] > 0, "backup writes a file")
-r = alice.run("backup", bfile, check=False)
+r = alice.run("backup", "--store-only", bfile, check=False)
 check(r.returncode != 0 and "exists" in r.stderr, "backup never overwrites")
 restored = Home(A.seurone, root, "restored")
 os.makedirs(os.path.join(restored.path, "store"))
@@ -274,6 +274,44 @@ shutil.copy(bfile, os.path.join(restored.path, "store", "data.mdb"))
 shutil.copy(os.path.join(alice.path, "secret"), os.path.join(restored.path, "secret"))
 check(restored.json("log", "--all") == alice.json("log", "--all"), "restored backup holds the same logs")
 check(restored.run("verify").returncode == 0, "restored backup verifies")
+
+# --- the whole backup (docs/backup.md): one file, restored into a new home only ---
+pf = os.path.join(root, "alice.pass")
+with open(pf, "w") as f:
+    f.write("alice's backup passphrase\n")
+os.chmod(pf, 0o600)
+whole = os.path.join(root, "alice.whole")
+# no controlling terminal (a new session), as under a service
+r = subprocess.run([A.seurone, "--home", alice.path, "backup", whole], capture_output=True, text=True,
+                   stdin=subprocess.DEVNULL, start_new_session=True)
+check(r.returncode == 4 and "--passphrase-file" in r.stderr and not os.path.exists(whole),
+      f"backup of an unsealed key with no terminal asks for a passphrase source, writes nothing: {r.stderr.strip()}")
+b = alice.json("backup", whole, "--passphrase-file", pf)
+check(b["passphrase_new"] and b["entries"] > 0 and os.stat(whole).st_mode & 0o777 == 0o600, "backup FILE: mode 0600")
+check(not os.path.exists(whole + ".tmp") and not os.path.exists(whole + ".store.tmp"), "no temporary file left")
+r = alice.run("restore", whole, check=False)
+check(r.returncode == 3 and "holds an identity already" in r.stderr, "restore into a home with a key is refused")
+with open(whole, "rb") as f:
+    data = bytearray(f.read())
+damaged = os.path.join(root, "alice.damaged")
+data[len(data) // 2] ^= 1
+with open(damaged, "wb") as f:
+    f.write(data)
+back = Home(A.seurone, root, "back")
+r = back.run("restore", damaged, check=False)
+check(r.returncode == 1 and "checksum" in r.stderr and not os.path.exists(back.path + "/secret"),
+      f"a damaged backup is refused, nothing restored: {r.stderr.strip()}")
+r = back.json("restore", whole)
+check(r["id"] == alice.run("id").stdout.strip() and r["sealed"] and r["restore_pending"], "restore FILE --json")
+check(back.json("log", "--all") == alice.json("log", "--all"), "the restored home holds the same logs")
+check(back.run("verify").returncode == 0, "the restored home verifies")
+check(back.json("key")["sealed"], "the restored key is sealed (with the backup's passphrase)")
+r = back.run("publish", "share", "--text", "too early", "--passphrase-file", pf, check=False)
+check(r.returncode == 1 and "restored from a backup" in r.stderr, "the restored home does not publish yet")
+paper = alice.json("backup", "--paper")["paper_key"]
+pk_home = Home(A.seurone, root, "paper")
+r = pk_home.json("restore", "--paper", "--paper-file", "-", "--no-passphrase", stdin=paper.lower() + "\n")
+check(r["id"] == alice.run("id").stdout.strip() and not r["sealed"], "restore --paper: the same identity")
 
 # --- the map grows instead of failing ---
 big = Home(A.seurone, root, "big")

@@ -8,7 +8,7 @@ once suggested, must not silently become a new identity:
   - with another home's key file beside the store, `init` and `run` refuse and name
     both identities;
   - with the right key file back, `init` is a no-op and the log is there, verified;
-  - `backup` says what a complete backup is (key file, config, store), also in --json.
+  - `backup --store-only` says what a complete backup is (key file, config, store), also in --json.
 Upgrade: flow reports published under the type's earlier name `flow_report` are still
 read by `flow network` (signed in Python by tests/data/make_entries.py).
 """
@@ -27,13 +27,13 @@ def restore(a, root):
     a.run("publish", "about", "--name", "Ada")
     a.run("publish", "share", "--text", "Saturday 10am at the river")
     backup = os.path.join(root, "ada.mdb")
-    r = a.run("backup", backup)
+    r = a.run("backup", "--store-only", backup)
     check(os.path.exists(backup), "backup wrote the file")
     secret = os.path.join(a.path, "secret")
     check(secret in r.stdout and os.path.join(a.path, "config") in r.stdout,
           "backup names the key file and the config a complete backup also needs")
     check("private" in r.stdout, "backup says the key file must be kept private")
-    doc = a.json("backup", os.path.join(root, "ada2.mdb"))
+    doc = a.json("backup", "--store-only", os.path.join(root, "ada2.mdb"))
     check(doc.get("also_back_up") == [secret, os.path.join(a.path, "config")],
           f"backup --json lists also_back_up: {doc}")
 

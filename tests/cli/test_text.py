@@ -241,14 +241,14 @@ check(r.returncode == 2 and "ab\\x1b[2J\\u202ecd" in err and not unsafe_chars(er
 
 # a file name that is not UTF-8: JSON stays valid, the terminal gets it escaped
 bk = os.fsencode(root) + b"/b\xff\x1b[2J.mdb"
-r = subprocess.run([A.seurone, "--home", fresh.path, "backup", bk, "--json"], capture_output=True)
+r = subprocess.run([A.seurone, "--home", fresh.path, "backup", "--store-only", bk, "--json"], capture_output=True)
 try:
     doc = json.loads(r.stdout.decode("utf-8"))
 except ValueError:
     doc = {}
 check(r.returncode == 0 and doc.get("file", "").endswith("/b\\xff\\x1b[2J.mdb") and doc.get("entries") == 1,
       f"backup --json with a file name that is not UTF-8: valid JSON, the name escaped ({r.stdout[:80]!r})")
-r = subprocess.run([A.seurone, "--home", fresh.path, "backup", bk + b"2"], capture_output=True)
+r = subprocess.run([A.seurone, "--home", fresh.path, "backup", "--store-only", bk + b"2"], capture_output=True)
 check(r.returncode == 0 and b"\x1b" not in r.stdout and b"/b\\xff\\x1b[2J.mdb2: the store, 1 entry" in r.stdout,
       f"backup: the file name escaped, '1 entry' ({r.stdout[:100]!r})")
 
