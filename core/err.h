@@ -61,9 +61,9 @@
   X(SR_ECOPIED, -78,                                                                                                                               \
     "this home is a copy (another machine or directory): it publishes nothing until `seurone device claim`")                                       \
   X(SR_ERESTORING, -79,                                                                                                                            \
-    "this home was restored from a backup: it publishes nothing until it has fetched its own latest entry from a peer (see `seurone status`)")    \
-  X(SR_EBACKUP, -80, "backup file is damaged, truncated or not a seurone backup")                                                                   \
-  X(SR_EPAPER, -81, "paper key does not check: a character is wrong, missing or swapped")                                                         \
+    "this home was restored from a backup: it publishes nothing until it has fetched its own latest entry from a peer (see `seurone status`)")     \
+  X(SR_EBACKUP, -80, "backup file is damaged, truncated or not a seurone backup")                                                                  \
+  X(SR_EPAPER, -81, "paper key does not check: a character is wrong, missing or swapped")                                                          \
   /* BEGIN net codes (owned by the net/ handshake work) */                                                                                         \
   X(SR_EHSNETKEY, -100,                                                                                                                            \
     "handshake: first message not made with our network key (wrong network or not SHS); closed silently")                                          \

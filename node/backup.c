@@ -251,8 +251,9 @@ int sr_backup_check(const char *path, sr_backup_info_t *info, sr_backup_progress
   }
   off += len + 1;
   if (strcmp(line + 15, "1") != 0) {
-    snprintf(what, sizeof(what), "it is of version \"%.20s\", and this seurone reads version %d (a later seurone made it?)",
-             line + 15, SR_BACKUP_VERSION);
+    snprintf(what, sizeof(what),
+             "it is of version \"%.20s\", and this seurone reads version %d (a later seurone made it?)", line + 15,
+             SR_BACKUP_VERSION);
     rc = bad(err, errlen, path, what);
     goto out;
   }
@@ -335,8 +336,8 @@ int sr_backup_find(const sr_backup_info_t *info, const char *name) {
   return -1;
 }
 
-int sr_backup_read(const char *path, const sr_backup_info_t *info, int i, void *buf, size_t cap, size_t *len,
-                   char *err, size_t errlen) {
+int sr_backup_read(const char *path, const sr_backup_info_t *info, int i, void *buf, size_t cap, size_t *len, char *err,
+                   size_t errlen) {
   int fd, r;
   if (info->sec[i].len > cap) {
     snprintf(err, errlen, "section %s of %s is larger than it may be (%llu bytes)", info->sec[i].name, path,

@@ -316,9 +316,9 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.log = h_log;
   hooks.may_share = h_may_share;
   hooks.stored = h_stored;
-  sr_node_fork_hooks(&hooks); /* forks.c: a forked author, the self-fork stop */
+  sr_node_fork_hooks(&hooks);    /* forks.c: a forked author, the self-fork stop */
   sr_node_restore_hooks(&hooks); /* restore.c: the own log's head a peer reports */
-  sr_node_peer_hooks(&hooks); /* peer_table.c: sessions, peer exchange, the connection limit's question */
+  sr_node_peer_hooks(&hooks);    /* peer_table.c: sessions, peer exchange, the connection limit's question */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   sr_node_scope_load(n);

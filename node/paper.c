@@ -81,8 +81,8 @@ static int char_value(char ch) {
   return -1;
 }
 
-int sr_paper_decode(const char *text, size_t n, uint8_t seed[SR_PAPER_SEED_BYTES], int *bad_group, int *nbad,
-                    char *why, size_t whylen) {
+int sr_paper_decode(const char *text, size_t n, uint8_t seed[SR_PAPER_SEED_BYTES], int *bad_group, int *nbad, char *why,
+                    size_t whylen) {
   uint8_t v[SR_PAPER_CHARS], data[DATA_BYTES], h[HASH_BYTES];
   size_t count = 0;
   int bol = 1, comment = 0, first_bad = 0, bad = 0, rc = SR_EPAPER;
@@ -134,9 +134,8 @@ int sr_paper_decode(const char *text, size_t n, uint8_t seed[SR_PAPER_SEED_BYTES
     if (nbad) *nbad = bad;
     if (why) {
       if (bad == 1)
-        snprintf(why, whylen,
-                 "group %d (of %d) does not check: one of its 8 characters is wrong, or two are swapped", first_bad,
-                 SR_PAPER_GROUPS);
+        snprintf(why, whylen, "group %d (of %d) does not check: one of its 8 characters is wrong, or two are swapped",
+                 first_bad, SR_PAPER_GROUPS);
       else
         snprintf(why, whylen,
                  "%d groups do not check, the first is group %d (of %d): characters are wrong there, or the groups "

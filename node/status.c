@@ -31,7 +31,7 @@ json_t *sr_node_status(sr_node_t *n) {
     json_object_set_new(st, "fork_proofs",
                         json_pack("{s:I, s:I, s:I}", "in", (json_int_t)gs.fork_proofs_in, "out",
                                   (json_int_t)gs.fork_proofs_out, "dropped", (json_int_t)gs.fork_proofs_dropped));
-  if (st && (sr_node_forks_status(n, st) || /* forks.c: forked authors, the self-fork stop */
+  if (st && (sr_node_forks_status(n, st) ||    /* forks.c: forked authors, the self-fork stop */
              sr_node_restore_status(n, st))) { /* restore.c: a restore pending */
     json_decref(st);
     st = NULL;

@@ -29,7 +29,7 @@ static void code_chars(const char *text, char out[SR_PAPER_CHARS + 1]) {
 }
 
 static void paper_round_trip(void) {
-  uint8_t seed[32], back[32];
+  uint8_t seed[SR_PAPER_SEED_BYTES], back[SR_PAPER_SEED_BYTES];
   char text[SR_PAPER_TEXT_MAX], why[300], messy[400];
   for (int i = 0; i < 200; i++) {
     randombytes_buf(seed, sizeof(seed));
@@ -40,7 +40,7 @@ static void paper_round_trip(void) {
     T_EQ(text[8], '-');
     T_EQ(text[35], '\n');
     T_OK(sr_paper_decode(text, strlen(text), back, NULL, NULL, why, sizeof(why)));
-    T_MEMEQ(back, seed, 32);
+    T_MEMEQ(back, seed, SR_PAPER_SEED_BYTES);
     /* as a person types it back: lower case, spaces, no dashes, o for 0, l for 1, a comment line */
     size_t m = (size_t)snprintf(messy, sizeof(messy), "# my paper key\n  ");
     for (const char *p = text; *p; p++) {
@@ -56,12 +56,12 @@ static void paper_round_trip(void) {
     }
     memset(back, 0, sizeof(back));
     T_OK(sr_paper_decode(messy, m, back, NULL, NULL, why, sizeof(why)));
-    T_MEMEQ(back, seed, 32);
+    T_MEMEQ(back, seed, SR_PAPER_SEED_BYTES);
   }
 }
 
 static void paper_every_error(void) {
-  uint8_t seed[32], back[32];
+  uint8_t seed[SR_PAPER_SEED_BYTES], back[SR_PAPER_SEED_BYTES];
   char text[SR_PAPER_TEXT_MAX], code[SR_PAPER_CHARS + 1], bad[SR_PAPER_CHARS + 1], why[300];
   int group, nbad, cases = 0;
   for (int round = 0; round < 8; round++) {
@@ -160,8 +160,8 @@ static void backup_container(void) {
   spit(store, store_bytes, sizeof(store_bytes));
   snprintf(path, sizeof(path), "%s/b", dir);
   snprintf(bad, sizeof(bad), "%s/bad", dir);
-  sr_backup_section_t s[3] = {{"key", key, (size_t)klen, NULL}, {"config", "listen = 127.0.0.1:0\n", 21, NULL},
-                              {"store", NULL, 0, store}};
+  sr_backup_section_t s[3] = {
+      {"key", key, (size_t)klen, NULL}, {"config", "listen = 127.0.0.1:0\n", 21, NULL}, {"store", NULL, 0, store}};
   T_OK(sr_backup_write(path, s, 3, &size, NULL, NULL, err, sizeof(err)));
   T_EQ(sr_backup_write(path, s, 3, NULL, NULL, NULL, err, sizeof(err)), SR_EEXIST); /* never overwrites */
   struct stat sb;

@@ -127,8 +127,9 @@ static int sealed_text(sr_cli_t *cli, char *text, size_t *len, int *asked) {
   if ((rc = sr_keyfile_seal(sk, pass, plen, SR_KEYFILE_OPS_DEFAULT, SR_KEYFILE_MEM_DEFAULT, &kf)) ||
       (rc = sr_keyfile_open(&kf, pass, plen, back)) || sodium_memcmp(back, sk, SR_SECRET_BYTES) != 0 ||
       (rc = sr_keyfile_format(&kf, sk, text, SR_KEYFILE_TEXT_MAX)) < 0) {
-    code = cli_fail(SR_EXIT_ENV, "cannot seal the key: %s; nothing was written",
-                    rc == SR_ENOMEM ? "not enough memory for argon2id (64 MiB)" : sr_strerror(rc < 0 ? rc : SR_ECRYPTO));
+    code =
+        cli_fail(SR_EXIT_ENV, "cannot seal the key: %s; nothing was written",
+                 rc == SR_ENOMEM ? "not enough memory for argon2id (64 MiB)" : sr_strerror(rc < 0 ? rc : SR_ECRYPTO));
     goto out;
   }
   *len = (size_t)rc;
@@ -154,8 +155,8 @@ static void size_words(uint64_t n, char *out, size_t cap) {
 }
 
 static int whole(sr_cli_t *cli, const char *file) {
-  char *text = sodium_malloc(SR_KEYFILE_TEXT_MAX), *config = malloc(CONFIG_MAX), err[4600], cpath[4200],
-       tmpstore[4200], hex[SR_HEX_KEY_LEN + 1], sz[40];
+  char *text = sodium_malloc(SR_KEYFILE_TEXT_MAX), *config = malloc(CONFIG_MAX), err[4600], cpath[4200], tmpstore[4200],
+       hex[SR_HEX_KEY_LEN + 1], sz[40];
   size_t tlen = 0, clen = 0;
   uint8_t pk[SR_KEY_BYTES];
   sr_store_t *st = NULL;
@@ -207,20 +208,21 @@ static int whole(sr_cli_t *cli, const char *file) {
   sr_hex_encode(pk, SR_KEY_BYTES, hex);
   if (cli->json) {
     cli_json_print(json_pack("{s:o, s:I, s:s, s:I, s:I, s:b, s:b, s:[s,s,s]}", "file", cli_json_text(file), "bytes",
-                             (json_int_t)size, "id", hex, "entries", (json_int_t)info.entries, "seq",
-                             (json_int_t)h.seq, "config", clen > 0, "passphrase_new", asked, "holds", "key", "config",
-                             "store"));
+                             (json_int_t)size, "id", hex, "entries", (json_int_t)info.entries, "seq", (json_int_t)h.seq,
+                             "config", clen > 0, "passphrase_new", asked, "holds", "key", "config", "store"));
   } else {
     size_words(size, sz, sizeof(sz));
     fputs("wrote ", stdout);
     cli_text_put(stdout, file, strlen(file));
-    printf(" (%s): your identity %.16s..., its key sealed with %s, %s, and the store: %zu %s, your log up to seq "
-           "%llu.\n",
-           sz, hex, asked ? "the passphrase you just gave" : "the passphrase of your key file",
-           clen ? "your config" : "no config (none was set)", info.entries,
-           cli_plural(info.entries, "entry", "entries"), (unsigned long long)h.seq);
-    printf("It also holds whom you follow and talk to: keep it as safe as your passphrase is strong.\n"
-           "Restore it on another machine with `seurone --home DIR restore FILE`: it never forks your log (docs/backup.md).\n");
+    printf(
+        " (%s): your identity %.16s..., its key sealed with %s, %s, and the store: %zu %s, your log up to seq "
+        "%llu.\n",
+        sz, hex, asked ? "the passphrase you just gave" : "the passphrase of your key file",
+        clen ? "your config" : "no config (none was set)", info.entries, cli_plural(info.entries, "entry", "entries"),
+        (unsigned long long)h.seq);
+    printf(
+        "It also holds whom you follow and talk to: keep it as safe as your passphrase is strong.\n"
+        "Restore it on another machine with `seurone --home DIR restore FILE`: it never forks your log (docs/backup.md).\n");
   }
 out:
   if (tmpstore[0]) unlink(tmpstore);
@@ -244,10 +246,11 @@ static int paper(sr_cli_t *cli) {
       if (*p == '\n') *p = '-';
     cli_json_print(json_pack("{s:s, s:s, s:i}", "id", hex, "paper_key", code, "version", 1));
   } else {
-    printf("# seurone paper key 1: the secret key of identity %s\n"
-           "# Whoever has it can write as you. Copy it by hand onto paper, keep it offline; type it\n"
-           "# back with `seurone restore --paper` (case, spaces and dashes do not matter).\n%s",
-           hex, code);
+    printf(
+        "# seurone paper key 1: the secret key of identity %s\n"
+        "# Whoever has it can write as you. Copy it by hand onto paper, keep it offline; type it\n"
+        "# back with `seurone restore --paper` (case, spaces and dashes do not matter).\n%s",
+        hex, code);
   }
   sodium_memzero(code, sizeof(code));
   return 0;

@@ -40,7 +40,8 @@ static int empty_home(sr_cli_t *cli) {
     return cli_fail(SR_EXIT_ENV, "cannot create %s: %s", cli->home, strerror(errno));
   if (sr_home_check(cli->home, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
   sr_home_store_path(cli->home, path, sizeof(path));
-  if (mkdir(path, 0700) != 0 && errno != EEXIST) return cli_fail(SR_EXIT_ENV, "cannot create %s: %s", path, strerror(errno));
+  if (mkdir(path, 0700) != 0 && errno != EEXIST)
+    return cli_fail(SR_EXIT_ENV, "cannot create %s: %s", path, strerror(errno));
   return 0;
 }
 
@@ -161,8 +162,8 @@ static int from_file(sr_cli_t *cli, const char *file) {
   sr_hex_encode(kf.pk, SR_KEY_BYTES, hex);
   if (cli->json)
     cli_json_print(json_pack("{s:s, s:o, s:I, s:I, s:b, s:b, s:b}", "id", hex, "home", cli_json_text(cli->home),
-                             "entries", (json_int_t)si.entries, "seq", (json_int_t)h.seq, "sealed", kf.sealed,
-                             "config", clen > 0, "restore_pending", 1));
+                             "entries", (json_int_t)si.entries, "seq", (json_int_t)h.seq, "sealed", kf.sealed, "config",
+                             clen > 0, "restore_pending", 1));
   else {
     printf("%s\n", hex);
     fprintf(stderr, "restored identity %.16s... into ", hex);
@@ -274,8 +275,8 @@ static int from_paper(sr_cli_t *cli, const char *pfile, int no_pass) {
   for (;;) {
     if (pfile) code = read_paper_file(pfile, text, PAPER_TEXT_MAX, &len);
     else if ((rc = ask_code(text, PAPER_TEXT_MAX, &len)))
-      code = cli_fail(SR_EXIT_USAGE,
-                      rc == SR_ENOTFOUND ? "no terminal here to type the paper key on: give it with --paper-file FILE "
+      code = cli_fail(SR_EXIT_USAGE, rc == SR_ENOTFOUND
+                                         ? "no terminal here to type the paper key on: give it with --paper-file FILE "
                                            "(- for standard input)"
                                          : "cannot read from the terminal");
     if (code) goto out;
@@ -314,7 +315,8 @@ static int from_paper(sr_cli_t *cli, const char *pfile, int no_pass) {
     goto out;
   }
   if ((rc = sr_store_set_self(st, pk)) || (rc = sr_store_restore_gate_set(st, cli_now_ms(), 1))) {
-    code = cli_fail(SR_EXIT_ENV, "cannot set up the store: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    code =
+        cli_fail(SR_EXIT_ENV, "cannot set up the store: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     goto out;
   }
   sr_store_close(st);
@@ -332,7 +334,8 @@ static int from_paper(sr_cli_t *cli, const char *pfile, int no_pass) {
     fprintf(stderr, "restored identity %.16s... from the paper key into ", hex);
     cli_text_put(stderr, cli->home, strlen(cli->home));
     fprintf(stderr, "%s. Check that it is the identity your friends know.\n",
-            seal ? " (the key sealed with the passphrase you gave)" : " (the key unsealed: `seurone key passphrase` seals it)");
+            seal ? " (the key sealed with the passphrase you gave)"
+                 : " (the key unsealed: `seurone key passphrase` seals it)");
     next_steps(cli, 1);
   }
 out:
@@ -362,7 +365,8 @@ static int no_other_copy(sr_cli_t *cli, int yes) {
   /* Straight into the store, also while the node runs: its publish reads the stop each time. */
   rc = sr_store_restore_gate_clear(st, &was);
   if (rc) {
-    rc = cli_fail(SR_EXIT_ENV, "restore --no-other-copy failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    rc = cli_fail(SR_EXIT_ENV, "restore --no-other-copy failed: %s",
+                  rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
   }
@@ -402,11 +406,15 @@ int cmd_restore(sr_cli_t *cli, int argc, char **argv) {
   if (no_pass && cli_pass_given(&cli->pass))
     return cli_fail(SR_EXIT_USAGE, "restore: --no-passphrase, or a passphrase to seal with, not both");
   if (paper) {
-    if (file) return cli_fail(SR_EXIT_USAGE, "restore --paper takes no FILE (--paper-file FILE reads the code from one)");
+    if (file)
+      return cli_fail(SR_EXIT_USAGE, "restore --paper takes no FILE (--paper-file FILE reads the code from one)");
     return from_paper(cli, pfile, no_pass);
   }
-  if (no_pass) return cli_fail(SR_EXIT_USAGE, "restore FILE: the key stays sealed as it is in the backup (--no-passphrase is for --paper)");
+  if (no_pass)
+    return cli_fail(SR_EXIT_USAGE,
+                    "restore FILE: the key stays sealed as it is in the backup (--no-passphrase is for --paper)");
   if (!file)
-    return cli_fail(SR_EXIT_USAGE, "usage: seurone restore FILE | restore --paper [--paper-file F] | restore --no-other-copy --yes");
+    return cli_fail(SR_EXIT_USAGE,
+                    "usage: seurone restore FILE | restore --paper [--paper-file F] | restore --no-other-copy --yes");
   return from_file(cli, file);
 }
