@@ -79,8 +79,9 @@ unsigned sr_web_status_of(int code) {
       return 404;
     case SR_EAMBIGUOUS:
     case SR_ENETKEYCONFLICT:
-    case SR_ECOPIED:   /* this copy of the home conflicts with another (node/device.h) */
-    case SR_ESELFFORK: /* the node's state, not the input: another copy of this identity published */
+    case SR_ECOPIED:    /* this copy of the home conflicts with another (node/device.h) */
+    case SR_ESELFFORK:  /* the node's state, not the input: another copy of this identity published */
+    case SR_ERESTORING: /* a restored home waits for its own latest entry (docs/backup.md) */
       return 409;
     case SR_EAUTH:
       return 401;

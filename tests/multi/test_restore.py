@@ -23,6 +23,9 @@
    `restore --no-other-copy --yes` (without --yes it only explains), through
    the running node too, then continues her chain.
 """
+import hashlib
+import hmac
+import http.client
 import json
 import os
 import shutil
@@ -81,6 +84,26 @@ def control(node, req):
     return json.loads(buf)
 
 
+def web(node, method, path, body=None):
+    """(status, JSON) of one web API request with the Bearer token and CSRF header."""
+    with open(os.path.join(node.home, "web.token")) as f:
+        token = f.read().strip()
+    port = int(node.run_info["web"].rsplit(":", 1)[1])
+    hd = {"Authorization": f"Bearer {token}", "Host": f"127.0.0.1:{port}",
+          "X-Seurone-CSRF": hmac.new(bytes.fromhex(token), b"csrf", hashlib.sha256).hexdigest()}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        hd["Content-Type"] = "application/json"
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30 * h.SCALE)
+    try:
+        c.request(method, path, body=data, headers=hd)
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
+
+
 SHARE_X = "gaR0ZXh0oXg="  # canonical msgpack of {"text": "x"}, base64
 
 
@@ -93,6 +116,11 @@ def refused(node, what, pf=None):
         rep = control(node, {"cmd": "publish", "type": "share", "content": SHARE_X})
         check_eq((rep.get("ok"), rep.get("code")), (False, "SR_ERESTORING"),
                  f"{node.name}: control socket publish refused ({what})")
+        status, doc = web(node, "POST", "/api/publish", {"type": "share", "text": "from the web"})
+        check(status == 409 and "restored from" in json.dumps(doc),
+              f"{node.name}: web API publish refused with 409 ({what}): {status} {doc}")
+        status, st = web(node, "GET", "/api/status")
+        check(status == 200 and st.get("restore_pending") is not None, f"{node.name}: web status shows the restore pending")
 
 
 def machine(c, name):
