@@ -96,6 +96,8 @@ void sr_node_restore_start(sr_node_t *n) {
   n->restore_want = g.want;
   memcpy(n->restore_from, g.from, SR_KEY_BYTES);
   log_pending(n, " (since the restore)");
+  /* stopped after catching up and before the check: looked at again now */
+  if (n->restore_want) gate_queue(n);
 }
 
 void sr_node_restore_ingested(sr_node_t *n) {
