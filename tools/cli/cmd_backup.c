@@ -99,6 +99,9 @@ static int sealed_text(sr_cli_t *cli, char *text, size_t *len, int *asked) {
     sr_home_secret_path(cli->home, path, sizeof(path));
     if (slurp(path, text, SR_KEYFILE_TEXT_MAX, len))
       return cli_fail(SR_EXIT_ENV, "cannot read %s: %s", path, strerror(errno ? errno : ENOENT));
+    if (cli_pass_given(&cli->pass) && !cli->json)
+      fprintf(stderr, "%s/secret is sealed already: the backup keeps it as it is (the passphrase given is not used)\n",
+              cli->home);
     return 0;
   }
   /* Unsealed at home: the backup gets it sealed (a file that travels). */
