@@ -308,6 +308,10 @@ check(back.run("verify").returncode == 0, "the restored home verifies")
 check(back.json("key")["sealed"], "the restored key is sealed (with the backup's passphrase)")
 r = back.run("publish", "share", "--text", "too early", "--passphrase-file", pf, check=False)
 check(r.returncode == 1 and "restored from a backup" in r.stderr, "the restored home does not publish yet")
+again = os.path.join(root, "back.whole")
+b2 = back.json("backup", again)  # sealed already: nothing asked, kept as it is
+with open(os.path.join(back.path, "secret"), "rb") as f:
+    check(not b2["passphrase_new"] and f.read() in open(again, "rb").read(), "a sealed key file goes in as it is")
 paper = alice.json("backup", "--paper")["paper_key"]
 pk_home = Home(A.seurone, root, "paper")
 r = pk_home.json("restore", "--paper", "--paper-file", "-", "--no-passphrase", stdin=paper.lower() + "\n")
