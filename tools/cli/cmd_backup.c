@@ -143,9 +143,12 @@ out:
   return code;
 }
 
+/* In MiB, one line per MiB at most. */
 static void progress(void *ctx, uint64_t done, uint64_t total) {
+  static uint64_t last = UINT64_MAX;
   (void)ctx;
-  if (total < PROGRESS_FROM) return;
+  if (total < PROGRESS_FROM || done >> 20 == last) return;
+  last = done >> 20;
   cli_progress("writing the backup (MiB)", (size_t)(done >> 20), (size_t)(total >> 20));
 }
 

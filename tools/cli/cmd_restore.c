@@ -55,8 +55,11 @@ static int claim_device(sr_cli_t *cli) {
   return rc ? cli_fail(SR_EXIT_ENV, "the identity is restored, but HOME/device could not be written: %s", err) : 0;
 }
 
+/* In MiB, one line per MiB at most (a store of 8 MiB or more). */
 static void progress(void *ctx, uint64_t done, uint64_t total) {
-  if (total < (8u << 20)) return;
+  static uint64_t last = UINT64_MAX;
+  if (total < (8u << 20) || done >> 20 == last) return;
+  last = done >> 20;
   cli_progress(ctx, (size_t)(done >> 20), (size_t)(total >> 20));
 }
 
