@@ -453,6 +453,9 @@ int main(void) {
   T_RUN(dev_reindex_same);
   T_RUN(dev_old_store_gets_dbs);
   T_RUN(dev_names_newest_about);
+  T_RUN(dev_graph_one_person);
+  T_RUN(dev_graph_follow_state_newest);
+  T_RUN(dev_scope_whole_person);
   fprintf(stderr, "ok: %d checks\n", t_checks);
   return 0;
 }
