@@ -66,14 +66,17 @@ int td_person_is(sr_store_t *st, const uint8_t *key, uint64_t seq, const uint8_t
 
 /* ---- schemas ---- */
 
+/* The entry parse_at made last: o's pointers point into it until the next call. */
+static t_entry_t parse_last;
+
 static int parse_at(const t_author_t *a, uint64_t seq, const char *type, t_buf_t *c, sr_content_t *o, char *w) {
   uint8_t prev[SR_ID_BYTES] = {1};
-  t_entry_t e = t_make(a, seq, seq == 1 ? NULL : prev, TS, type, c);
+  if (parse_last.raw) t_entry_free(&parse_last);
+  parse_last = t_make(a, seq, seq == 1 ? NULL : prev, TS, type, c);
   sr_entry_t d;
-  int rc = sr_entry_decode(e.raw, e.len, &d);
+  int rc = sr_entry_decode(parse_last.raw, parse_last.len, &d);
   w[0] = '\0';
   if (rc == 0) rc = sr_content_parse(&d, o, w, 160);
-  t_entry_free(&e);
   t_buf_free(c);
   return rc;
 }
@@ -156,6 +159,8 @@ static void dev_schema(void) {
   t_buf_init(&c);
   t_mp_map(&c, 0);
   BAD_AT(&d, 1, "device-of", &c, "device-of needs person");
+  t_entry_free(&parse_last);
+  parse_last.raw = NULL;
   /* A device-of past seq 1 is refused at ingest too: the schema sees the seq. */
   char dir[256];
   t_tmpdir(dir);
