@@ -48,7 +48,7 @@ const uint8_t *sr_personmap_person(const sr_personmap_t *m, const uint8_t key[SR
 /* 1 when key is a bound device its person revoked and seq is past upto: the
  * entry is no one's in the views (not the person's, and not a person of its
  * own either: feed, graph and metrics leave it out). m may be NULL. */
-int sr_personmap_revoked_tail(const sr_personmap_t *m, const uint8_t key[SR_KEY_BYTES], uint64_t seq);
+SR_MUST_USE int sr_personmap_revoked_tail(const sr_personmap_t *m, const uint8_t key[SR_KEY_BYTES], uint64_t seq);
 /* The number of bound devices in m (0 for NULL). */
 size_t sr_personmap_count(const sr_personmap_t *m);
 /* Bound device i (0..count) of m, ordered by person then device key: its key,
