@@ -3,6 +3,8 @@
  * metrics), its keys' newest follow state, the scope of its whole person,
  * the newest about among its keys as its name. */
 #include "tests/unit/test_devices.h"
+#include "core/hex.h"
+#include "store/lookup.h"
 
 #define TS T_TS
 
@@ -38,6 +40,18 @@ void dev_names_newest_about(void) {
   T_OK(td_put(st, &p, TS + 30, "about", &c));
   T_OK(sr_store_person_name(st, d.pk, nm, sizeof(nm), &len, &found));
   T_CHECK(found && len == 8 && memcmp(nm, "Patricia", 8) == 0);
+  /* typed names find the person once, by its name, never by a device's older about */
+  sr_match_t ms[4];
+  size_t nm_found;
+  T_OK(sr_store_find_name(st, SR_FIND_PERSON, "Patricia", 8, ms, 4, &nm_found));
+  T_CHECK(nm_found == 1 && memcmp(ms[0].id, p.pk, SR_KEY_BYTES) == 0 && strcmp(ms[0].name, "Patricia") == 0);
+  T_OK(sr_store_find_name(st, SR_FIND_PERSON, "Pat (laptop)", 12, ms, 4, &nm_found));
+  T_EQ(nm_found, 0);
+  char hx[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(d.pk, SR_KEY_BYTES, hx);
+  hx[16] = '\0'; /* size: a 16-digit prefix */
+  T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, hx, ms, 4, &nm_found));
+  T_CHECK(nm_found == 1 && strcmp(ms[0].name, "Patricia") == 0); /* a device key shows its person's name */
   /* an unbound key that only claims: its own (no) name */
   T_OK(td_claim(st, &e, p.pk));
   T_OK(sr_store_person_name(st, e.pk, nm, sizeof(nm), &len, &found));
