@@ -247,6 +247,17 @@ void dev_scope_whole_person(void) {
   T_CHECK(sr_scope_has(&sc, z.pk) && sc.n == 5);
   sr_scope_free(&sc);
 
+  /* The person's follow state is its keys' newest: D1 unfollows Z later than D2
+   * followed it, so Z leaves the scope; D2 follows again, newest: Z is back. */
+  T_OK(td_contact(st, &d1, z.pk, "unfollow", TS + 1));
+  T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
+  T_CHECK(!sr_scope_has(&sc, z.pk) && sc.n == 4);
+  sr_scope_free(&sc);
+  T_OK(td_contact(st, &d2, z.pk, "follow", TS + 2));
+  T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
+  T_CHECK(sr_scope_has(&sc, z.pk) && sc.n == 5);
+  sr_scope_free(&sc);
+
   /* A device node: its self is the person; hops 1 gives the person's follows. */
   T_OK(td_contact(st, &p, q.pk, "follow", TS));
   T_OK(sr_store_scope(st, d1.pk, 1, 0, &sc));
