@@ -78,7 +78,7 @@ static void batch_done(uv_work_t *req, int status) {
     switch (it->status) {
       case 0:
         if (s && s->their_seq < it->seq) s->their_seq = it->seq;
-        if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP) contacts = 1;
+        if (sr_content_changes_scope(it->c.type)) contacts = 1;
         sr_gossip_forward(g, &it->e, it->flow.hops, b->pend[i].from);
         if (g->h.stored) g->h.stored(g->h.ctx, &it->e);
         break;
@@ -98,6 +98,7 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EFORKED:
       case SR_EPREV:
       case SR_EFUTURE:
+      case SR_EREVOKED: /* a valid entry; the peer may not hold the revocation yet */
         g->st.rejected++;
         break;
       default:
