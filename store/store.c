@@ -18,7 +18,7 @@
 #include <pthread.h>
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",      "entries",  "flow",     "peers",   "invites",  "relay_members", "log",    "heads",   "forks",
+    "meta",      "entries",  "flow",     "peers",   "invites",  "relay_members", "device_codes", "log",    "heads",   "forks",
     "edges_out", "edges_in", "contacts", "members", "profiles", "projects",      "people", "reshares"};
 static const unsigned db_flags[DB_COUNT] = {
     [DB_FORKS] = MDB_DUPSORT,
