@@ -219,8 +219,6 @@ static void revoked(sr_node_pub_t *j) {
     sr_node_short_key(v->r.device, k);
     sr_node_log(n, "revoked the device %s: its entries after seq %llu are not this person's", k,
                 (unsigned long long)v->r.upto);
-    /* the device's later entries leave the scope's person: recomputed */
-    sr_node_scope_refresh(n, NULL, NULL);
     v->done(v->arg, 0, NULL,
             json_pack("{s:s, s:o, s:I, s:s, s:I}", "device", hex, "name",
                       v->r.name[0] ? json_string(v->r.name) : json_null(), "upto", (json_int_t)v->r.upto, "id", id,

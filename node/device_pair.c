@@ -87,8 +87,9 @@ static void published(sr_node_pub_t *j) {
     return;
   }
   sr_node_log(n, "added the device %s%s%s%s", k, c->name[0] ? " (" : "", c->name, c->name[0] ? ")" : "");
-  /* answered once the scope replicates the new device's log */
-  sr_node_scope_refresh(n, scoped, c);
+  /* the publish answers once the scope holds what a `device` entry changed
+   * (node/publish.c): the new device is replicated from here on */
+  certify_end(c);
 }
 
 void sr_node_device_certify(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_DEVICE_SECRET_BYTES],
