@@ -101,6 +101,10 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EFORKED:
       case SR_EPREV:
       case SR_EFUTURE:
+      /* an entry of a revoked device past its upto: the peer may have taken
+       * it before the revocation reached it, or be the device itself,
+       * unaware; refused, the session goes on */
+      case SR_EREVOKED:
         g->st.rejected++;
         break;
       default:
