@@ -101,10 +101,7 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EFORKED:
       case SR_EPREV:
       case SR_EFUTURE:
-      /* an entry of a revoked device past its upto: the peer may have taken
-       * it before the revocation reached it, or be the device itself,
-       * unaware; refused, the session goes on */
-      case SR_EREVOKED:
+      case SR_EREVOKED: /* a valid entry; the peer may not hold the revocation yet */
         g->st.rejected++;
         break;
       default:

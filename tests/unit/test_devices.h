@@ -6,6 +6,9 @@
 #ifndef SR_TEST_DEVICES_H
 #define SR_TEST_DEVICES_H
 #include "core/key.h"
+#include "core/metrics.h"
+#include "store/graphview.h"
+#include "store/scope.h"
 #include "store/devices.h"
 #include "store/ingest.h"
 #include "store/maintenance.h"
