@@ -169,6 +169,7 @@ def main(c):
     late = d.share("written after the revocation")["id"]
     rejected0 = f.status()["rejected"]
     d.start()
+    d.peer_add(f)  # p refuses the entry too and passes nothing on: d offers it to f itself
     h.wait_until(lambda: f.status()["rejected"] > rejected0, 30, "f refused d's late entry")
     check(not f.has(late, d), "f does not hold d's late entry")
     check_eq(names_of(f, d), {"Pat"}, "d's earlier entries are still Pat's")
