@@ -116,8 +116,10 @@ def main(c):
     check("used already" in r.stderr, "a used code is refused")
 
     # a node that became a device answers no code of its own
-    xj = p.cli_json("device", "add", "--name", "old")["code"]
-    join(x, xj, 0)
+    # no name at `device add`: the one x gives itself (carried in the invite frame)
+    xj = p.cli_json("device", "add")["code"]
+    r = x.cli("device", "join", "-", "--name", "old phone", input=xj, check=False)
+    check_eq(r.returncode, 0, "x: device join --name exits 0")
     x.start()
     y = c.node("y")
     r = join(y, x_code, 1)
@@ -128,7 +130,9 @@ def main(c):
 
     lst = p.cli_json("device", "list")
     check_eq(sorted(dv["key"] for dv in lst["devices"]), sorted([d.id, x.id]), "p lists its two devices")
-    check_eq({dv["key"]: dv["name"] for dv in lst["devices"]}[d.id], "laptop", "p: d is the laptop")
+    named = {dv["key"]: dv["name"] for dv in lst["devices"]}
+    check_eq(named[d.id], "laptop", "p: d is the laptop (the name given at device add)")
+    check_eq(named[x.id], "old phone", "p: x is the old phone (the name x gave at join)")
 
     # d writes; f, which follows P only, gets it and shows it as P's
     d.start()
