@@ -67,7 +67,8 @@ static void pub_done(sr_node_job_t *w) {
     sr_web_entry(n->web, j->id, n->pk, j->type, strlen(j->type));
     /* done once the scope holds what the entry changed: a `status` after
      * the reply sees it */
-    if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership") || !strcmp(j->type, "device")) {
+    if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership") || !strcmp(j->type, "device") ||
+        !strcmp(j->type, "device-of")) {
       sr_node_scope_refresh(n, pub_finish, j);
       return;
     }

@@ -170,6 +170,17 @@ void dev_graph_follow_state_newest(void) {
   T_CHECK(has_edge(&g, np, node_of(&g, w.pk)));
   T_EQ(g.m, 1);
   sr_graph_free(&g);
+  /* the same for one pair, from either key of the person */
+  int state;
+  T_OK(sr_store_person_contact(st, p.pk, z.pk, &state));
+  T_EQ(state, SR_UNFOLLOW);
+  T_OK(sr_store_person_contact(st, d.pk, w.pk, &state));
+  T_EQ(state, SR_FOLLOW);
+  T_OK(sr_store_person_contact(st, z.pk, p.pk, &state));
+  T_EQ(state, 0);
+  T_OK(td_contact(st, &z, d.pk, "block", TS)); /* a block of the device is of the person */
+  T_OK(sr_store_person_contact(st, z.pk, p.pk, &state));
+  T_EQ(state, SR_BLOCK);
   /* the device follows Z again, newest of all: P follows Z */
   T_OK(td_contact(st, &d, z.pk, "follow", TS + 30));
   T_OK(sr_store_graph(st, SR_VIEW_CONTACT, &g));
@@ -195,13 +206,25 @@ void dev_scope_whole_person(void) {
   t_author_init(&b, 0xe6);
   t_author_init(&q, 0xe7);
   sr_store_t *st = t_open_store(dir, 1);
-  T_OK(td_claim(st, &d1, p.pk));
-  T_OK(td_claim(st, &d2, p.pk));
+  sr_scope_t sc;
+  /* Pairing: each half alone already puts the other key in its own scope
+   * (so the two logs meet), and nothing in a stranger's. */
   T_OK(td_add(st, &p, d1.pk, NULL));
+  T_OK(td_claim(st, &d2, p.pk));
+  T_OK(td_claim(st, &q, p.pk)); /* a claim P never certified */
+  T_OK(sr_store_scope(st, p.pk, 0, 0, &sc));
+  T_CHECK(sc.n == 2 && sr_scope_has(&sc, d1.pk) && !sr_scope_has(&sc, q.pk));
+  sr_scope_free(&sc);
+  T_OK(sr_store_scope(st, d2.pk, 0, 0, &sc));
+  T_CHECK(sc.n == 2 && sr_scope_has(&sc, p.pk));
+  sr_scope_free(&sc);
+  T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
+  T_EQ(sc.n, 1);
+  sr_scope_free(&sc);
+  T_OK(td_claim(st, &d1, p.pk));
   T_OK(td_add(st, &p, d2.pk, NULL));
   T_OK(td_contact(st, &s, p.pk, "follow", TS));
   T_OK(td_contact(st, &d2, z.pk, "follow", TS)); /* a device's follow is the person's */
-  sr_scope_t sc;
   T_OK(sr_store_scope(st, s.pk, 1, 0, &sc));
   T_EQ(sc.n, 4); /* S, P, D1, D2 */
   T_CHECK(sr_scope_has(&sc, p.pk) && sr_scope_has(&sc, d1.pk) && sr_scope_has(&sc, d2.pk));
