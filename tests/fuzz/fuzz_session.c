@@ -228,8 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sr_net_init(&server, &loop, &sc) != 0) abort();
   /* Small limits, so that the rate and duplicate budgets are reachable. */
   sr_gossip_limits_t lim = {"fuzz", 4, 10000, 200, 1 << 20, 1 << 20};
-  sr_gossip_hooks_t hooks = {NULL, h_in_scope, h_scope_keys, NULL, NULL, NULL, NULL, NULL, NULL,
-                             NULL, h_log,      h_may_share,  NULL, NULL, NULL, NULL, NULL, NULL};
+  sr_gossip_hooks_t hooks = {
+      .in_scope = h_in_scope, .scope_keys = h_scope_keys, .log = h_log, .may_share = h_may_share};
   if (sr_gossip_init(&g, &server, st, node_pk, 0, &lim, &hooks) != 0) abort();
   if (sr_net_listen(&server, "127.0.0.1", 0) != 0) abort();
   int port = sr_net_listen_port(&server);

@@ -230,7 +230,9 @@ void dev_scope_whole_person(void) {
   T_CHECK(sc.n == 2 && sr_scope_has(&sc, d1.pk) && !sr_scope_has(&sc, q.pk));
   sr_scope_free(&sc);
   T_OK(sr_store_scope(st, d2.pk, 0, 0, &sc));
-  T_CHECK(sc.n == 2 && sr_scope_has(&sc, p.pk));
+  /* P, and D1, which P certified and whose claim is not held: any node with
+   * P in scope replicates it, else its claim could never arrive (devpair) */
+  T_CHECK(sc.n == 3 && sr_scope_has(&sc, p.pk) && sr_scope_has(&sc, d1.pk) && !sr_scope_has(&sc, q.pk));
   sr_scope_free(&sc);
   T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
   T_EQ(sc.n, 1);
