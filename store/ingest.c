@@ -266,8 +266,15 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   uint64_t upto;
   int revoked_tail = sr_store_device_refuses(st, txn, e, &upto);
   if (revoked_tail && !reindex) {
-    reject(it, SR_EREVOKED, "this device was revoked by its person after its seq %llu; seq %llu is not accepted",
-           (unsigned long long)upto, (unsigned long long)e->seq);
+    /* This node's own publish: the person at it needs what to do, not the rule. */
+    if (it->flow.source == SR_SRC_SELF)
+      reject(it, SR_EREVOKED,
+             "your first device revoked this one after its seq %llu (seq %llu refused): to write here, pair a "
+             "new home (`seurone device join`)",
+             (unsigned long long)upto, (unsigned long long)e->seq);
+    else
+      reject(it, SR_EREVOKED, "revoked after its seq %llu, seq %llu refused", (unsigned long long)upto,
+             (unsigned long long)e->seq);
     return 0;
   }
   if ((rc = sr_head_read(txn, st, e->author, &h))) return rc; /* SR_ESTORE, text set */
