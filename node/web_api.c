@@ -28,12 +28,15 @@ static const sr_web_route_t routes[] = {
     {"GET", "/api/flow/entry", sr_web_get_flow_entry},
     {"GET", "/api/neighbourhood", sr_web_get_neighbourhood},
     {"GET", "/api/events", sr_web_get_events},
+    {"GET", "/api/devices", sr_web_get_devices},
     {"POST", "/api/peer/add", sr_web_post_peer_add},
     {"POST", "/api/peer/remove", sr_web_post_peer_remove},
     {"POST", "/api/publish", sr_web_post_publish},
     {"POST", "/api/invite/create", sr_web_post_invite_create},
     {"POST", "/api/invite/accept", sr_web_post_invite_accept},
     {"POST", "/api/qr", sr_web_post_qr},
+    {"POST", "/api/devices/add", sr_web_post_device_add},
+    {"POST", "/api/devices/revoke", sr_web_post_device_revoke},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

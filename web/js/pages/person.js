@@ -32,6 +32,23 @@ export function personActions(p, onChange) {
   return h('div', { class: 'row actions' }, out);
 }
 
+// The person's devices (one person, several keys): their names and state; on
+// one's own profile, a link to the Devices page that adds and revokes them.
+function devicesCard(p) {
+  const devs = p.devices || [];
+  if (!devs.length) return null;
+  const active = devs.filter((d) => d.state !== 'revoked').length;
+  return h('section', { class: 'card', 'aria-labelledby': 'pd-h', id: 'person-devices' },
+    h('h2', { id: 'pd-h' }, t('person.devices')),
+    h('p', { class: 'hint' }, t('person.devices_intro', { n: active })),
+    h('ul', { class: 'plain' }, devs.map((d) => h('li', { 'data-key': d.key },
+      h('span', { dir: 'auto' }, d.name || t('devices.unnamed')), ' ',
+      h('span', { class: 'mono hint', title: d.key }, d.key.slice(0, 8)), ' ',
+      h('span', { class: d.state === 'revoked' ? 'badge bad' : 'badge' },
+        t(`devices.state_${d.state === 'revoked' || d.state === 'active' ? d.state : 'pending'}`))))),
+    p.self ? h('p', { class: 'links' }, h('a', { href: '#/devices' }, t('person.manage_devices'))) : null);
+}
+
 export async function render(main, route, ctx) {
   const id = route.args[0] || ctx.session.id;
   const draw = async () => {
@@ -49,6 +66,7 @@ export async function render(main, route, ctx) {
         h('p', { class: 'links' },
           h('a', { href: `#/graph/${p.id}` }, t('person.neighbourhood')),
           p.self ? [' · ', h('a', { href: '#/start' }, t('person.edit'))] : null)),
+      devicesCard(p),
       h('section', { class: 'card', 'aria-labelledby': 'pp-h' },
         h('h2', { id: 'pp-h' }, t('person.projects')),
         p.projects && p.projects.length
