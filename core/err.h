@@ -116,6 +116,12 @@
   X(SR_ERUNNING, -154, "a node is already running in this home")                                                                                   \
   X(SR_EEVICTED, -171, "gossip: session ended to make room for a peer this node knows (connection limit)")                                         \
   X(SR_ENETKEYCONFLICT, -160, "invite: this node is set up for another network (network_key in HOME/config)")                                      \
+  /* device keys: pairing with a one-time code (node/device_code.c, store/device_codes.c) */                                                       \
+  X(SR_EDEVCODE, -161, "device: unknown device code")                                                                                              \
+  X(SR_EDEVCODEUSED, -162, "device: this device code has been used already")                                                                       \
+  X(SR_EDEVCODEOLD, -163, "device: this device code has expired (a code lasts one hour)")                                                          \
+  X(SR_EDEVCODEFORMAT, -164, "device: malformed device code")                                                                                      \
+  X(SR_EISDEVICE, -165, "device: this node is itself a device of a person; only the person's first device adds devices")                           \
   X(SR_EAMBIGUOUS, -180, "more than one person, project or entry matches what was typed")                                                          \
   X(SR_EAUTH, -181, "web: not signed in (open the link `seurone ui` prints)")                                                                      \
   /* friends nearby: LAN announcements (core/lanpacket, net/lan) */                                                                                \
