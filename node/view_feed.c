@@ -248,30 +248,11 @@ int sr_view_feed(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *b
 int sr_view_log(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *author, const char *before, size_t limit,
                 json_t **out, char *err, size_t errlen) {
   uint8_t key[SR_KEY_BYTES];
-  sr_personmap_t *pm = NULL;
-  sr_keyset_t keys = {0}, persons = {0};
   int rc;
   *out = NULL;
+  /* one key's log, as `log` shows it (a device's log is its own chain); its
+   * items name the person (sr_json_log_item) */
   if (author && (rc = sr_view_resolve(st, SR_FIND_PERSON, "author", author, key, err, errlen))) return rc;
-  if (author && (rc = sr_store_personmap(st, &pm))) return sr_view_fail(st, rc, "reading the log", err, errlen);
-  if (!author || !sr_personmap_count(pm)) {
-    sr_personmap_free(pm);
-    return sr_view_page(st, self, author ? (const uint8_t(*)[SR_KEY_BYTES]) & key : NULL, author ? 1 : 0, before,
-                        limit, NULL, NULL, NULL, log_item, out, err, errlen);
-  }
-  /* a person's log is what they wrote on every device; a device's key is its person */
-  const uint8_t *p = sr_personmap_person(pm, key, 0);
-  if (p) memcpy(key, p, SR_KEY_BYTES);
-  rc = sr_view_person_keys(pm, key, &keys);
-  if (!rc) rc = sr_keyset_add(&persons, key);
-  sr_view_person_filter_t f = {pm, &persons};
-  if (!rc)
-    rc = sr_view_page(st, self, (const uint8_t(*)[SR_KEY_BYTES])keys.k, keys.n, before, limit, NULL,
-                      sr_view_keep_persons, &f, log_item, out, err, errlen);
-  else
-    rc = sr_view_fail(st, rc, "reading the log", err, errlen);
-  sr_keyset_free(&keys);
-  sr_keyset_free(&persons);
-  sr_personmap_free(pm);
-  return rc;
+  return sr_view_page(st, self, author ? (const uint8_t(*)[SR_KEY_BYTES]) & key : NULL, author ? 1 : 0, before, limit,
+                      NULL, NULL, NULL, log_item, out, err, errlen);
 }

@@ -13,9 +13,14 @@ import { copyBlock } from './share.js';
 // The short form of a device's key: enough to tell two devices named alike apart.
 const keyShort = (k) => String(k || '').slice(0, 8);
 
+// active | revoked | pending: certified here, its own first entry not arrived yet
+export function deviceState(d) {
+  return d.state === 'revoked' ? 'revoked' : d.bound === false ? 'pending' : 'active';
+}
+
 function stateBadge(d) {
-  const cls = d.state === 'revoked' ? 'badge bad' : d.state === 'active' ? 'badge ok' : 'badge';
-  return h('span', { class: cls }, t(`devices.state_${d.state === 'revoked' || d.state === 'active' ? d.state : 'pending'}`));
+  const st = deviceState(d);
+  return h('span', { class: st === 'revoked' ? 'badge bad' : st === 'active' ? 'badge ok' : 'badge' }, t(`devices.state_${st}`));
 }
 
 // One device of the list: its name, key, when it was added, its state, and
@@ -43,14 +48,14 @@ function deviceRow(d, canRevoke, onChange) {
     });
   }
   const facts = [t('devices.added', { when: localTime(d.added_ms) })];
-  if (d.last_seen_ms) facts.push(t('devices.last_entry', { when: localTime(d.last_seen_ms) }));
+  if (d.last_ts) facts.push(t('devices.last_entry', { when: localTime(d.last_ts) }));
   if (d.state === 'revoked') facts.push(t('devices.revoked_upto', { n: d.upto || 0 }));
   return h('li', { class: 'card device', 'data-key': d.key },
     h('div', { class: 'person-line' },
       h('span', { class: 'who', dir: 'auto' }, name), ' ',
       h('span', { class: 'mono key', title: d.key }, keyShort(d.key)), ' ', stateBadge(d)),
     h('p', { class: 'hint' }, facts.join(' · ')),
-    d.state !== 'revoked' && d.state !== 'active' ? h('p', { class: 'hint' }, t('devices.pending_hint')) : null,
+    deviceState(d) === 'pending' ? h('p', { class: 'hint' }, t('devices.pending_hint')) : null,
     revoke ? h('div', { class: 'row actions' }, revoke) : null,
     slot);
 }
@@ -63,8 +68,8 @@ export async function render(main, route, ctx) {
   const drawList = () => {
     const devs = doc.devices || [];
     replace(listBox, devs.length
-      ? h('ul', { class: 'devices plain', 'aria-label': t('devices.list_title') }, devs.map((d) => deviceRow(d, doc.first_device, refresh)))
-      : h('p', { class: 'empty' }, t(doc.first_device ? 'devices.none' : 'devices.none_here')));
+      ? h('ul', { class: 'devices plain', 'aria-label': t('devices.list_title') }, devs.map((d) => deviceRow(d, !doc.self_device, refresh)))
+      : h('p', { class: 'empty' }, t(doc.self_device ? 'devices.none_here' : 'devices.none')));
   };
   async function refresh() {
     doc = await api.devices();
@@ -102,10 +107,10 @@ export async function render(main, route, ctx) {
   replace(main,
     h('h1', { tabindex: '-1' }, t('devices.title')),
     h('p', null, t('devices.intro', { name: me })),
-    doc.first_device ? null : h('p', { class: 'card warn', id: 'device-not-first' }, t('devices.not_first', { name: nameOf(doc.person_name, doc.person) })),
+    !doc.self_device ? null : h('p', { class: 'card warn', id: 'device-not-first' }, t('devices.not_first', { name: nameOf(doc.person_name, doc.person) })),
     h('section', { class: 'card', 'aria-labelledby': 'dev-list-h' },
       h('h2', { id: 'dev-list-h' }, t('devices.list_title')), listBox),
-    doc.first_device ? h('section', { class: 'card', 'aria-labelledby': 'dev-add-h' },
+    !doc.self_device ? h('section', { class: 'card', 'aria-labelledby': 'dev-add-h' },
       h('h2', { id: 'dev-add-h' }, t('devices.add_title')),
       h('p', null, t('devices.add_intro')),
       h('label', { for: 'device-name' }, t('devices.name_label')), name,

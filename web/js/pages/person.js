@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { nameOf, number } from '../fmt.js';
 import { renderList } from '../item.js';
+import { deviceState } from './devices.js';
 
 export function badges(p) {
   const b = [];
@@ -37,15 +38,14 @@ export function personActions(p, onChange) {
 function devicesCard(p) {
   const devs = p.devices || [];
   if (!devs.length) return null;
-  const active = devs.filter((d) => d.state !== 'revoked').length;
+  const active = devs.filter((d) => deviceState(d) === 'active').length;
   return h('section', { class: 'card', 'aria-labelledby': 'pd-h', id: 'person-devices' },
     h('h2', { id: 'pd-h' }, t('person.devices')),
     h('p', { class: 'hint' }, t('person.devices_intro', { n: active })),
     h('ul', { class: 'plain' }, devs.map((d) => h('li', { 'data-key': d.key },
       h('span', { dir: 'auto' }, d.name || t('devices.unnamed')), ' ',
       h('span', { class: 'mono hint', title: d.key }, d.key.slice(0, 8)), ' ',
-      h('span', { class: d.state === 'revoked' ? 'badge bad' : 'badge' },
-        t(`devices.state_${d.state === 'revoked' || d.state === 'active' ? d.state : 'pending'}`))))),
+      h('span', { class: deviceState(d) === 'revoked' ? 'badge bad' : 'badge' }, t(`devices.state_${deviceState(d)}`))))),
     p.self ? h('p', { class: 'links' }, h('a', { href: '#/devices' }, t('person.manage_devices'))) : null);
 }
 
