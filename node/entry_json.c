@@ -124,11 +124,10 @@ json_t *sr_json_person_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
   size_t len = 0;
   int found = 0;
   return sr_store_person_name(st, key, name, sizeof(name), &len, &found) == 0 && found ? json_stringn(name, len)
-                                                                                     : json_null();
+                                                                                       : json_null();
 }
 
-int sr_json_set_author(sr_store_t *st, json_t *o, const uint8_t author[SR_KEY_BYTES], uint64_t seq,
-                       uint8_t *person) {
+int sr_json_set_author(sr_store_t *st, json_t *o, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *person) {
   uint8_t p[SR_KEY_BYTES];
   sr_device_t d;
   int found = 0, rc = sr_store_person_of(st, author, seq, p);

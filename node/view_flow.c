@@ -170,6 +170,9 @@ static int edge_row(void *ctx, int kind, const uint8_t other[SR_KEY_BYTES]) {
              : 0;
 }
 
+/* The kinds of edge the picture shows, in the index's order (kind, then key). */
+static const int shown[] = {SR_EDGE_FOLLOW, SR_EDGE_BLOCK};
+
 int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, int depth, json_t **out,
                           char *err, size_t errlen) {
   uint8_t center[SR_KEY_BYTES];
@@ -195,7 +198,7 @@ int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], cons
   const uint8_t *cp = sr_personmap_person(pm, center, 0), *sp = sr_personmap_person(pm, self, 0);
   if (cp) memcpy(center, cp, SR_KEY_BYTES);
   if (!sp) sp = self;
-  if (!kn.person && !kn.authored && memcmp(center, self, SR_KEY_BYTES) != 0) {
+  if (!kn.person && !kn.authored && memcmp(center, self, SR_KEY_BYTES) != 0 && memcmp(center, sp, SR_KEY_BYTES) != 0) {
     char hex[SR_HEX_KEY_LEN + 1];
     sr_hex_encode(center, SR_KEY_BYTES, hex);
     snprintf(err, errlen, "this node knows no person with key %s", hex);
@@ -233,20 +236,17 @@ int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], cons
   if (!rc && (!(nodes = json_array()) || !(edges = json_array()))) rc = SR_ENOMEM;
   for (size_t i = 0; i < kept.n && !rc; i++) {
     edges_t w = {&kept, kept.v[i].key, edges};
-    if (json_array_append_new(nodes,
-                              json_pack("{s:o, s:o, s:i, s:b}", "id", sr_json_hex(kept.v[i].key, SR_KEY_BYTES), "name",
-                                        pm ? sr_json_person_name(st, kept.v[i].key)
-                                           : sr_json_author_name(st, kept.v[i].key),
-                                        "distance", kept.v[i].distance, "self",
-                                        memcmp(kept.v[i].key, sp, SR_KEY_BYTES) == 0)))
+    if (json_array_append_new(
+            nodes, json_pack("{s:o, s:o, s:i, s:b}", "id", sr_json_hex(kept.v[i].key, SR_KEY_BYTES), "name",
+                             pm ? sr_json_person_name(st, kept.v[i].key) : sr_json_author_name(st, kept.v[i].key),
+                             "distance", kept.v[i].distance, "self", memcmp(kept.v[i].key, sp, SR_KEY_BYTES) == 0)))
       rc = SR_ENOMEM;
     else
       /* in the index's order: kind, then the other key */
-      for (int kind = SR_EDGE_FOLLOW < SR_EDGE_BLOCK ? SR_EDGE_FOLLOW : SR_EDGE_BLOCK, k = 0; k < 2 && !rc;
-           k++, kind = kind == SR_EDGE_FOLLOW ? SR_EDGE_BLOCK : SR_EDGE_FOLLOW) {
+      for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]) && !rc; k++) {
         sr_keyset_t o = {0};
-        rc = sr_view_person_edges(st, pm, kept.v[i].key, SR_EDGES_OUT, kind, &o);
-        for (size_t j = 0; j < o.n && !rc; j++) rc = edge_row(&w, kind, o.k[j]);
+        rc = sr_view_person_edges(st, pm, kept.v[i].key, SR_EDGES_OUT, shown[k], &o);
+        for (size_t j = 0; j < o.n && !rc; j++) rc = edge_row(&w, shown[k], o.k[j]);
         sr_keyset_free(&o);
       }
   }

@@ -147,7 +147,8 @@ unsigned sr_web_get_peers(sr_web_req_t *r) {
     json_decref(peers);
     return sr_web_fail(r, 500, SR_ECONTROL, "the node's reply had no peer list");
   }
-  /* The same keys for every peer as `peers --json`, and the person's name. */
+  /* The same keys for every peer as `peers --json`, and the person's name (a
+   * friend's device is named as the friend: store/devices.h). */
   json_array_foreach(peers, i, p) {
     uint8_t key[SR_KEY_BYTES];
     const char *hex = json_string_value(json_object_get(p, "key"));
@@ -155,7 +156,7 @@ unsigned sr_web_get_peers(sr_web_req_t *r) {
     if (!json_object_get(p, "entries_in")) json_object_set_new(p, "entries_in", json_integer(0));
     if (!json_object_get(p, "entries_out")) json_object_set_new(p, "entries_out", json_integer(0));
     json_object_set_new(
-        p, "name", hex && !sr_hex_decode(hex, key, sizeof(key)) ? sr_json_author_name(r->w->store, key) : json_null());
+        p, "name", hex && !sr_hex_decode(hex, key, sizeof(key)) ? sr_json_person_name(r->w->store, key) : json_null());
   }
   r->out = peers;
   return 200;
