@@ -9,9 +9,10 @@
 
 static const char *const state_names[] = {NULL, "follow", "unfollow", "block"};
 static const char *const role_names[] = {NULL, "member", "supporter", "left"};
+static const char *const device_state_names[] = {NULL, "add", "revoke", NULL};
 
 static int parse_name(const char *const *names, const char *s, size_t len) {
-  for (int i = 1; i <= 3; i++)
+  for (int i = 1; i <= 3 && names[i]; i++)
     if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) return i;
   return SR_EINVAL;
 }
@@ -20,6 +21,8 @@ const char *sr_contact_state_name(int st) { return st >= 1 && st <= 3 ? state_na
 const char *sr_role_name(int r) { return r >= 1 && r <= 3 ? role_names[r] : "unknown"; }
 int sr_contact_state_parse(const char *s, size_t len) { return parse_name(state_names, s, len); }
 int sr_role_parse(const char *s, size_t len) { return parse_name(role_names, s, len); }
+const char *sr_device_state_name(int st) { return st >= 1 && st <= 2 ? device_state_names[st] : "unknown"; }
+int sr_device_state_parse(const char *s, size_t len) { return parse_name(device_state_names, s, len); }
 
 #define FAIL(...)                                                                                                      \
   do {                                                                                                                 \
@@ -32,8 +35,9 @@ static int key_is(const char *k, uint32_t klen, const char *want) {
 }
 
 static enum sr_ctype type_of(const sr_entry_t *e) {
-  static const char *const names[] = {NULL, "about", "contact", "project", "membership", "share", SR_FLOWREPORT_TYPE};
-  for (int i = 1; i <= 6; i++)
+  static const char *const names[] = {
+      NULL, "about", "contact", "project", "membership", "share", SR_FLOWREPORT_TYPE, "device", "device-of"};
+  for (int i = 1; i <= 8; i++)
     if (key_is(e->type, (uint32_t)e->type_len, names[i])) return (enum sr_ctype)i;
   return SR_CT_OTHER;
 }
@@ -43,7 +47,7 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
   uint32_t n, klen, len;
   const char *k, *s;
   const uint8_t *b;
-  int seen_name = 0, seen_who = 0, seen_state = 0, seen_project = 0, seen_body = 0;
+  int seen_name = 0, seen_who = 0, seen_state = 0, seen_project = 0, seen_body = 0, seen_key = 0;
 
   memset(c, 0, sizeof(*c));
   if (why && whylen) why[0] = '\0';
@@ -112,6 +116,27 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
           seen_body = 1;
         }
         break;
+      case SR_CT_DEVICE:
+        if (key_is(k, klen, "device")) {
+          bin_field = 4;
+          seen_key = 1;
+        } else if (key_is(k, klen, "state")) {
+          str_field = 5;
+          seen_state = 1;
+        } else if (key_is(k, klen, "name"))
+          str_field = 6;
+        else if (key_is(k, klen, "upto")) {
+          if (kind != SR_MP_UINT || sr_mp_uint(&mp, &c->upto)) FAIL("device.upto must be an unsigned integer");
+          c->has_upto = 1;
+          continue;
+        }
+        break;
+      case SR_CT_DEVICE_OF:
+        if (key_is(k, klen, "person")) {
+          bin_field = 5;
+          seen_key = 1;
+        }
+        break;
       case SR_CT_OTHER:
       case SR_CT_FLOW_REPORT:
         break;
@@ -127,12 +152,23 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
         if ((c->state = sr_contact_state_parse(s, len)) < 0) FAIL("contact.state must be follow, unfollow or block");
       } else if (str_field == 4) {
         if ((c->state = sr_role_parse(s, len)) < 0) FAIL("membership.role must be member, supporter or left");
+      } else if (str_field == 5) {
+        if ((c->state = sr_device_state_parse(s, len)) < 0) FAIL("device.state must be add or revoke");
+      } else if (str_field == 6) {
+        if (len > SR_DEVICE_NAME_MAX) FAIL("device.name must be at most %d bytes", SR_DEVICE_NAME_MAX);
+        c->name = len ? s : NULL; /* an empty label is no label */
+        c->name_len = len;
       }
     } else if (bin_field) {
-      size_t want = bin_field == 1 ? SR_KEY_BYTES : SR_ID_BYTES; /* who is a key; project, reshare are ids */
+      /* who, device and person are keys; project, reshare are ids */
+      size_t want = bin_field == 1 || bin_field >= 4 ? SR_KEY_BYTES : SR_ID_BYTES;
       if (kind != SR_MP_BIN || sr_mp_bin(&mp, &b, &len) || len != want)
         FAIL("%.*s.%.*s must be 32 bytes of binary", (int)e->type_len, e->type, (int)klen, k);
       if (bin_field == 1) memcpy(c->who, b, SR_KEY_BYTES);
+      else if (bin_field == 4)
+        memcpy(c->device, b, SR_KEY_BYTES);
+      else if (bin_field == 5)
+        memcpy(c->person, b, SR_KEY_BYTES);
       else if (bin_field == 2) {
         memcpy(c->project, b, SR_ID_BYTES);
         c->has_project = 1;
@@ -157,6 +193,20 @@ int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t why
       break;
     case SR_CT_SHARE:
       if (!seen_body) FAIL("share needs text, link or reshare");
+      break;
+    case SR_CT_DEVICE:
+      if (!seen_key || !seen_state) FAIL("device needs device and state");
+      if (c->state == SR_DEVICE_REVOKE && !c->has_upto) FAIL("device.upto is required with state revoke");
+      if (c->state == SR_DEVICE_ADD && c->has_upto) FAIL("device.upto must be absent with state add");
+      /* A person's identity key is the person; it is never one of its devices. */
+      if (memcmp(c->device, e->author, SR_KEY_BYTES) == 0) FAIL("device.device must not be the author's own key");
+      break;
+    case SR_CT_DEVICE_OF:
+      if (!seen_key) FAIL("device-of needs person");
+      /* The claim opens the device's log, so it can be found without a scan
+       * and a device can never name a second person. */
+      if (e->seq != 1) FAIL("device-of is only valid as seq 1 of a log (this is seq %llu)", (unsigned long long)e->seq);
+      if (memcmp(c->person, e->author, SR_KEY_BYTES) == 0) FAIL("device-of.person must not be the author's own key");
       break;
     case SR_CT_OTHER:
     case SR_CT_FLOW_REPORT:

@@ -49,6 +49,7 @@
   X(SR_EBLOCKED, -54, "author is blocked")                                                                                                         \
   X(SR_ESELFFORK, -55, "another copy of this identity published: this node stopped publishing (see `seurone fork`)")                               \
   X(SR_EBADPROOF, -56, "fork proof: the two entries are not two entries of one author with one seq")                                               \
+  X(SR_EREVOKED, -57, "this device was revoked by its person; its later entries are not accepted")                                                 \
   /* store (store/) */                                                                                                                             \
   X(SR_ESTORE, -70, "store: LMDB error")                                                                                                           \
   X(SR_ESTOREVER, -71, "store: unknown store format version")                                                                                      \

@@ -82,6 +82,138 @@ static int add_edge(edges_t *es, uint32_t a, uint32_t b) {
 
 #define EDGE_VAL (1 + SR_KEY_LEN) /* edges_out value: kind u8 || dst key or id (MDB_DUPFIXED) */
 
+/* ---- people with device keys (store/devices.h) ----
+ * With any bound device the graph is built by the person path below: device
+ * keys are not nodes, every edge end is mapped to its person, and a person's
+ * follow state about a key is the newest contact (by ts; ties: the higher
+ * author key) among all its keys, read from contacts (state u8 || ts u64).
+ * Edges are collected as pairs, sorted and made unique, since two keys of one
+ * person may name the same other person. */
+
+static int64_t find_person(const nodes_t *ns, const idx_t *ix, const sr_personmap_t *pm, const uint8_t *key) {
+  const uint8_t *p = sr_personmap_person(pm, key, 0);
+  return find(ns, ix, p ? p : key);
+}
+
+/* 1 when key is a device or a person with devices: its follows are merged. */
+static int multi_key(const sr_personmap_t *pm, const uint8_t *key) {
+  size_t first;
+  return sr_personmap_person(pm, key, 0) != NULL || sr_personmap_devices(pm, key, &first) > 0;
+}
+
+typedef struct {
+  uint8_t who[SR_KEY_BYTES], author[SR_KEY_BYTES];
+  uint64_t ts;
+  uint8_t state;
+} contact_row_t;
+
+static int cmp_contact_row(const void *a, const void *b) {
+  const contact_row_t *x = a, *y = b;
+  int c = memcmp(x->who, y->who, SR_KEY_BYTES);
+  if (c) return c;
+  if (x->ts != y->ts) return x->ts > y->ts ? -1 : 1; /* newest first */
+  return -memcmp(x->author, y->author, SR_KEY_BYTES);
+}
+
+/* The contacts of one key appended to rows. */
+static int contacts_of(sr_store_t *st, MDB_txn *txn, const uint8_t *key, contact_row_t **rows, size_t *n, size_t *cap) {
+  MDB_cursor *cur;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  int rc = mdb_cursor_open(txn, st->dbi[DB_CONTACTS], &cur);
+  if (rc) return sr_store_fail(st, "open a cursor", rc);
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != 2 * SR_KEY_BYTES || memcmp(k.mv_data, key, SR_KEY_BYTES) != 0) break;
+    if (v.mv_size < 1) continue;
+    if (sr_grow((void **)rows, cap, *n + 1, sizeof(**rows), 64)) {
+      rc = SR_ENOMEM;
+      break;
+    }
+    contact_row_t *r = &(*rows)[(*n)++];
+    memcpy(r->who, (const uint8_t *)k.mv_data + SR_KEY_BYTES, SR_KEY_BYTES);
+    memcpy(r->author, key, SR_KEY_BYTES);
+    r->state = ((const uint8_t *)v.mv_data)[0];
+    r->ts = v.mv_size >= 9 ? sr_be64_get((const uint8_t *)v.mv_data + 1) : 0; /* a 1-byte value: ts 0 */
+  }
+  mdb_cursor_close(cur);
+  if (rc == SR_ENOMEM) return rc;
+  return rc == MDB_NOTFOUND || rc == 0 ? 0 : sr_store_fail(st, "walk contacts", rc);
+}
+
+/* The follow edges of every person with devices, merged over its keys. */
+static int merged_follows(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm, const nodes_t *ns, const idx_t *pix,
+                          edges_t *es) {
+  contact_row_t *rows = NULL;
+  size_t cap = 0, total = sr_personmap_count(pm);
+  int rc = 0;
+  for (size_t i = 0; i < total && !rc;) {
+    const uint8_t *person, *dev;
+    size_t n = 0, first, nd;
+    sr_personmap_at(pm, i, NULL, &person);
+    nd = sr_personmap_devices(pm, person, &first);
+    int64_t a = find(ns, pix, person);
+    rc = contacts_of(st, txn, person, &rows, &n, &cap);
+    for (size_t j = 0; j < nd && !rc; j++) {
+      sr_personmap_at(pm, first + j, &dev, NULL);
+      rc = contacts_of(st, txn, dev, &rows, &n, &cap);
+    }
+    i = first + nd;
+    if (rc || a < 0) continue;
+    qsort(rows, n, sizeof(*rows), cmp_contact_row);
+    for (size_t j = 0; j < n && !rc; j++) {
+      if (j && memcmp(rows[j].who, rows[j - 1].who, SR_KEY_BYTES) == 0) continue; /* an older state */
+      if (rows[j].state != SR_FOLLOW) continue;
+      int64_t b = find_person(ns, pix, pm, rows[j].who);
+      if (b >= 0) rc = add_edge(es, (uint32_t)a, (uint32_t)b);
+    }
+  }
+  free(rows);
+  return rc;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  const uint32_t *x = a, *y = b;
+  return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] != y[1] ? (x[1] < y[1] ? -1 : 1) : 0);
+}
+
+/* Sorts es by (src, dst) and drops repeats and self-loops. */
+static int unique_edges(edges_t *es) {
+  uint32_t *pairs = malloc((es->m ? es->m : 1) * 2 * sizeof(uint32_t));
+  uint64_t w = 0;
+  if (!pairs) return SR_ENOMEM;
+  for (uint64_t i = 0; i < es->m; i++) {
+    pairs[2 * i] = es->src[i];
+    pairs[2 * i + 1] = es->dst[i];
+  }
+  qsort(pairs, es->m, 2 * sizeof(uint32_t), cmp_pair);
+  for (uint64_t i = 0; i < es->m; i++) {
+    if (pairs[2 * i] == pairs[2 * i + 1]) continue;
+    if (w && es->src[w - 1] == pairs[2 * i] && es->dst[w - 1] == pairs[2 * i + 1]) continue;
+    es->src[w] = pairs[2 * i];
+    es->dst[w++] = pairs[2 * i + 1];
+  }
+  es->m = w;
+  free(pairs);
+  return 0;
+}
+
+/* The projects view of people with devices: each person's projects (over all
+ * its keys) joined pairwise. es holds person -> project pairs, unique. */
+static int project_pairs(edges_t *es, uint32_t npeople) {
+  edges_t out = {0};
+  int rc = 0;
+  for (uint64_t i = 0, j; i < es->m && !rc; i = j) {
+    for (j = i + 1; j < es->m && es->src[j] == es->src[i]; j++) {
+    }
+    for (uint64_t x = i; x < j && !rc; x++)
+      for (uint64_t y = i; y < j && !rc; y++)
+        if (x != y) rc = add_edge(&out, es->dst[x] - npeople, es->dst[y] - npeople);
+  }
+  free(es->src);
+  free(es->dst);
+  *es = out;
+  return rc;
+}
+
 int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   nodes_t ns = {0};
   idx_t *pix = malloc(sizeof(idx_t)), *jix = malloc(sizeof(idx_t));
@@ -90,6 +222,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   MDB_cursor *cur = NULL;
   MDB_val k, v, nv;
   uint32_t npeople = 0;
+  sr_personmap_t *pm = NULL;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   memset(g, 0, sizeof(*g));
   if (!rc && (!pix || !jix)) {
@@ -101,11 +234,23 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
     free(jix);
     return rc;
   }
-  if (view != SR_VIEW_PROJECTS) {
+  if ((mrc = sr_store_personmap_in(st, txn, &pm))) {
+    rc = mrc == SR_ENOMEM ? mrc : sr_store_fail(st, "read the devices", mrc);
+    goto done;
+  }
+  if (!sr_personmap_count(pm)) { /* no devices: every key is a person, the fast path */
+    sr_personmap_free(pm);
+    pm = NULL;
+  }
+  /* The projects view of people with devices joins projects per person: it
+   * needs the people as nodes while it builds (dropped again below). */
+  if (view != SR_VIEW_PROJECTS || pm) {
     mdb_cursor_open(txn, st->dbi[DB_PEOPLE], &cur);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
       if (k.mv_size != SR_KEY_BYTES) continue;
-      int has = mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv) == 0;
+      if (pm && sr_personmap_person(pm, k.mv_data, 0)) continue; /* a device key: its person is the node */
+      int has =
+          (pm ? sr_store_person_name_in(st, txn, k.mv_data, &nv) : mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv)) == 0;
       rc = add_node(&ns, k.mv_data, 0, has ? nv.mv_data : NULL, has ? nv.mv_size : 0);
     }
     mdb_cursor_close(cur);
@@ -135,8 +280,10 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
       if (k.mv_size != SR_KEY_BYTES) continue;
-      int64_t a = view == SR_VIEW_PROJECTS ? 0 : find(&ns, pix, k.mv_data);
+      int64_t a = pm ? find_person(&ns, pix, pm, k.mv_data) : view == SR_VIEW_PROJECTS ? 0 : find(&ns, pix, k.mv_data);
       if (a < 0) continue;
+      /* with devices: a person's follows come from merged_follows */
+      if (pm && view == SR_VIEW_CONTACT && multi_key(pm, k.mv_data)) continue;
       nrun = 0;
       /* For a key with a single value (stored without a duplicate page) LMDB's
        * GET_MULTIPLE succeeds and leaves v as NEXT_NODUP set it: that value. */
@@ -147,14 +294,14 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
           int kind = d[0];
           if (view == SR_VIEW_CONTACT) {
             if (kind != SR_EDGE_FOLLOW) continue;
-            int64_t b = find(&ns, pix, d + 1);
+            int64_t b = pm ? find_person(&ns, pix, pm, d + 1) : find(&ns, pix, d + 1);
             if (b >= 0) rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
             continue;
           }
           if (kind != SR_EDGE_MEMBER && kind != SR_EDGE_SUPPORTER) continue;
           int64_t b = find(&ns, jix, d + 1);
           if (b < 0) continue;
-          if (view == SR_VIEW_MEMBERSHIP) {
+          if (view == SR_VIEW_MEMBERSHIP || pm) { /* with devices: pairs joined per person below */
             rc = add_edge(&es, (uint32_t)a, (uint32_t)b);
             continue;
           }
@@ -167,6 +314,16 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
           if (x != y) rc = add_edge(&es, run[x], run[y]);
     }
     free(run);
+  }
+  if (!rc && pm && view == SR_VIEW_CONTACT) rc = merged_follows(st, txn, pm, &ns, pix, &es);
+  if (!rc && pm) rc = unique_edges(&es);
+  if (!rc && pm && view == SR_VIEW_PROJECTS && !(rc = project_pairs(&es, npeople))) {
+    for (uint32_t i = 0; i < npeople; i++) free(ns.name[i]);
+    memmove(ns.keys, ns.keys + npeople, (size_t)(ns.n - npeople) * SR_KEY_LEN);
+    memmove(ns.kind, ns.kind + npeople, ns.n - npeople);
+    memmove(ns.name, ns.name + npeople, (size_t)(ns.n - npeople) * sizeof(char *));
+    ns.n -= npeople;
+    npeople = 0;
   }
   if (rc) goto done;
   if (view == SR_VIEW_PROJECTS) {
@@ -186,6 +343,7 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
 done:
   if (cur) mdb_cursor_close(cur);
   sr_store_txn_abort(st, txn);
+  sr_personmap_free(pm);
   for (uint32_t i = 0; i < ns.n; i++) free(ns.name[i]);
   free(ns.keys);
   free(ns.kind);

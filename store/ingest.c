@@ -51,14 +51,14 @@ static int edge_change(sr_store_t *st, MDB_txn *txn, int kind, const uint8_t *sr
   return 0;
 }
 
-/* Reads a one-byte state stored under author||other; 0 when none. */
+/* Reads the state stored under author||other (its first byte); 0 when none. */
 static int state_get(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *key64, int *state) {
   MDB_val k = {2 * SR_KEY_BYTES, (void *)key64}, v;
   int rc = mdb_get(txn, st->dbi[db], &k, &v);
   *state = 0;
   if (rc == MDB_NOTFOUND) return 0;
   if (rc) return rc;
-  if (v.mv_size == 1) *state = ((const uint8_t *)v.mv_data)[0];
+  if (v.mv_size == 1 || v.mv_size == 9) *state = ((const uint8_t *)v.mv_data)[0];
   return 0;
 }
 
@@ -88,32 +88,41 @@ static const int member_edge[4] = {[SR_MEMBER] = SR_EDGE_MEMBER, [SR_SUPPORTER] 
 
 /* The author's state towards target (a key, or a project id: both 32 bytes)
  * becomes state, stored under author||target in db: the edge of the state it
- * had goes, the edge of the new one comes. */
+ * had goes, the edge of the new one comes. Contacts keep the entry's ts after
+ * the state (state u8 || ts u64): a person's follow state is its keys' newest. */
 static int state_set(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *author, const uint8_t *target, int state,
-                     const int edge[4]) {
-  uint8_t pair[2 * SR_KEY_BYTES], st_byte = (uint8_t)state;
+                     uint64_t ts, const int edge[4]) {
+  uint8_t pair[2 * SR_KEY_BYTES], val[9] = {(uint8_t)state};
   int rc, old;
   memcpy(pair, author, SR_KEY_BYTES);
   memcpy(pair + SR_KEY_BYTES, target, SR_KEY_BYTES);
   if ((rc = state_get(st, txn, db, pair, &old))) return rc;
   if (old > 0 && old < 4 && edge[old] && (rc = edge_change(st, txn, edge[old], author, target, 0))) return rc;
-  PUT(db, pair, sizeof(pair), &st_byte, 1, 0);
+  sr_be64_put(val + 1, ts);
+  PUT(db, pair, sizeof(pair), val, db == DB_CONTACTS ? 9 : 1, 0);
   if (state > 0 && state < 4 && edge[state] && (rc = edge_change(st, txn, edge[state], author, target, 1))) return rc;
   return 0;
 }
 
-/* What an appended entry changes in the graph. */
-static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c) {
+/* What an appended entry changes in the graph (store_internal.h). */
+int sr_store_apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c) {
   uint8_t val[SR_KEY_BYTES + SR_ENTRY_MAX]; /* a name is shorter than its entry */
   int rc;
 
   switch (c->type) {
     case SR_CT_ABOUT:
       PUT(DB_PROFILES, e->author, SR_KEY_BYTES, c->name, c->name_len, 0);
+      /* people holds the about's ts: a person's name is its keys' newest. */
+      sr_be64_put(val, e->ts);
+      PUT(DB_PEOPLE, e->author, SR_KEY_BYTES, val, 8, 0);
       break;
     case SR_CT_CONTACT:
       if ((rc = sr_store_person_add(st, txn, c->who))) return rc;
-      if ((rc = state_set(st, txn, DB_CONTACTS, e->author, c->who, c->state, contact_edge))) return rc;
+      if ((rc = state_set(st, txn, DB_CONTACTS, e->author, c->who, c->state, e->ts, contact_edge))) return rc;
+      break;
+    case SR_CT_DEVICE:
+    case SR_CT_DEVICE_OF:
+      if ((rc = sr_store_device_effect(st, txn, e, c))) return rc;
       break;
     case SR_CT_PROJECT: {
       size_t nl = c->name_len < sizeof(val) - SR_KEY_BYTES ? c->name_len : sizeof(val) - SR_KEY_BYTES;
@@ -124,7 +133,7 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
     }
     case SR_CT_MEMBERSHIP:
       if ((rc = project_placeholder(st, txn, c->project))) return rc;
-      if ((rc = state_set(st, txn, DB_MEMBERS, e->author, c->project, c->state, member_edge))) return rc;
+      if ((rc = state_set(st, txn, DB_MEMBERS, e->author, c->project, c->state, e->ts, member_edge))) return rc;
       break;
     case SR_CT_SHARE:
       if (c->has_project) {
@@ -160,6 +169,22 @@ static int apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, cons
     }
     mdb_cursor_close(cur);
     if (rc && rc != MDB_NOTFOUND) return rc;
+  }
+  return 0;
+}
+
+/* An entry of a revoked device past upto, taken by reindex: only what
+ * devices.c leaves in place when the revocation comes after the entry (the
+ * keys and projects it named, a project it made), so both give one picture. */
+static int tail_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c) {
+  uint8_t val[SR_KEY_BYTES + SR_ENTRY_MAX];
+  if (c->type == SR_CT_CONTACT) return sr_store_person_add(st, txn, c->who);
+  if ((c->type == SR_CT_MEMBERSHIP || c->type == SR_CT_SHARE) && c->has_project)
+    return project_placeholder(st, txn, c->project);
+  if (c->type == SR_CT_PROJECT) {
+    memcpy(val, e->author, SR_KEY_BYTES);
+    memcpy(val + SR_KEY_BYTES, c->name, c->name_len);
+    PUT(DB_PROJECTS, e->id, SR_ID_BYTES, val, SR_KEY_BYTES + c->name_len, 0);
   }
   return 0;
 }
@@ -237,6 +262,14 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
     }
     if (rc != MDB_NOTFOUND) return rc;
   }
+  /* A device its person revoked: nothing after upto is the person's any more. */
+  uint64_t upto;
+  int revoked_tail = sr_store_device_refuses(st, txn, e, &upto);
+  if (revoked_tail && !reindex) {
+    reject(it, SR_EREVOKED, "this device was revoked by its person after its seq %llu; seq %llu is not accepted",
+           (unsigned long long)upto, (unsigned long long)e->seq);
+    return 0;
+  }
   if ((rc = sr_head_read(txn, st, e->author, &h))) return rc; /* SR_ESTORE, text set */
   int was_forked = h.forked;
   int mine = self && it->flow.source == SR_SRC_PEER && memcmp(e->author, self, SR_KEY_BYTES) == 0;
@@ -295,7 +328,11 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   sr_head_t nh = {e->seq, {0}, was_forked};
   memcpy(nh.id, e->id, SR_ID_BYTES);
   if ((rc = sr_store_head_write(st, txn, e->author, &nh))) return rc;
-  if ((rc = apply_effects(st, txn, e, &it->c))) return rc;
+  /* reindex keeps a revoked device's entries stored before the revocation in
+   * the log (append-only) but, as ingest does once the revocation arrives
+   * (devices.c), applies nothing of them. */
+  rc = revoked_tail ? tail_effects(st, txn, e, &it->c) : sr_store_apply_effects(st, txn, e, &it->c);
+  if (rc) return rc;
   it->status = 0;
   it->why[0] = '\0';
   return 0;

@@ -8,8 +8,7 @@ static int meta_put(sr_store_t *st, const char *key, const void *val, size_t len
   MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)val};
   int rc = sr_store_txn_begin(st, 0, &txn);
   if (rc) return rc;
-  if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0 &&
-      (rc = mdb_put(txn, st->dbi[DB_PEOPLE], &v, &(MDB_val){0, ""}, 0)) == 0)
+  if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0 && (rc = sr_store_person_add(st, txn, val)) == 0)
     rc = sr_store_txn_commit(st, txn);
   else
     sr_store_txn_abort(st, txn);
@@ -52,7 +51,14 @@ int sr_store_info(sr_store_t *st, sr_store_info_t *info) {
   memset(info, 0, sizeof(*info));
   info->entries = db_count(st, txn, DB_ENTRIES);
   info->authors = db_count(st, txn, DB_HEADS);
+  /* People, not keys: a bound device key is its person (store/devices.h). */
   info->people = db_count(st, txn, DB_PEOPLE);
+  sr_personmap_t *pm;
+  if (sr_store_personmap_in(st, txn, &pm) == 0) {
+    size_t nd = sr_personmap_count(pm);
+    info->people = info->people > nd ? info->people - nd : 0;
+    sr_personmap_free(pm);
+  }
   info->projects = db_count(st, txn, DB_PROJECTS);
   info->edges = db_count(st, txn, DB_EDGES_OUT);
   info->forks = db_count(st, txn, DB_FORKS);

@@ -288,7 +288,8 @@ static int name_in(sr_store_t *st, int db, const uint8_t *key, size_t skip, char
   MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
-  rc = mdb_get(txn, st->dbi[db], &k, &v);
+  /* A person's name is its keys' newest about (devices.h): a device key has its person's. */
+  rc = db == DB_PROFILES ? sr_store_person_name_in(st, txn, key, &v) : mdb_get(txn, st->dbi[db], &k, &v);
   if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size <= skip)) rc = SR_ENOTFOUND;
   else if (rc)
     rc = sr_store_fail(st, "read a name", rc);

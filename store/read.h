@@ -36,7 +36,9 @@ typedef struct sr_project {
 } sr_project_t;
 /* Every project known by its entry or named by a membership or share. */
 SR_MUST_USE int sr_store_foreach_project(sr_store_t *st, int (*cb)(void *ctx, const sr_project_t *p), void *ctx);
-/* A person's name (from their latest about entry) or a project's name (from its
+/* A person's name (from their latest about entry; for a person with device
+ * keys, and for a device key, the newest about by ts among the person's keys:
+ * store/devices.h) or a project's name (from its
  * project entry), copied into name[cap] and NUL-terminated (cap > SR_ENTRY_MAX is
  * always enough; *len, if not NULL, is the whole length). SR_ENOTFOUND when the
  * node holds no such name. Both run in a read transaction of their own, so they

@@ -129,8 +129,7 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   if (rc == 0 && mdb_get(txn, st->dbi[DB_META], &k, &v) == 0 && v.mv_size == SR_KEY_BYTES) {
     uint8_t self[SR_KEY_BYTES];
     memcpy(self, v.mv_data, SR_KEY_BYTES);
-    MDB_val pk = {SR_KEY_BYTES, self}, pv = {0, ""};
-    rc = mdb_put(txn, st->dbi[DB_PEOPLE], &pk, &pv, 0);
+    rc = sr_store_person_add(st, txn, self); /* keeps the about ts a row holds */
   }
 done:
   if (cur) mdb_cursor_close(cur);

@@ -66,9 +66,39 @@ static int kv_merge(keyvec_t *into, const keyvec_t *add) {
 typedef struct scope_walk {
   sr_store_t *st;
   MDB_txn *txn;
-  MDB_cursor *edges; /* on edges_out */
-  keyvec_t blocked;  /* keys self blocks, sorted */
+  MDB_cursor *edges;  /* on edges_out */
+  keyvec_t blocked;   /* keys self blocks, sorted */
+  sr_personmap_t *pm; /* device bindings (store/devices.h); NULL: none */
 } scope_walk_t;
+
+/* Appends key's whole person to out: its person and every bound device of it
+ * (revoked ones too: their log up to upto is the person's). */
+static int person_keys(const scope_walk_t *w, const uint8_t *key, keyvec_t *out) {
+  const uint8_t *p = sr_personmap_person(w->pm, key, 0), *dev;
+  size_t first, nd;
+  int rc;
+  if (!p) p = key;
+  if ((rc = kv_push(out, p))) return rc;
+  nd = w->pm ? sr_personmap_devices(w->pm, p, &first) : 0;
+  for (size_t i = 0; i < nd; i++) {
+    sr_personmap_at(w->pm, first + i, &dev, NULL);
+    if ((rc = kv_push(out, dev))) return rc;
+  }
+  return 0;
+}
+
+/* v := every key of the persons of v's keys (unsorted). */
+static int kv_persons(const scope_walk_t *w, keyvec_t *v) {
+  size_t n = v->n;
+  int rc;
+  if (!w->pm) return 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t k[SR_KEY_BYTES];
+    memcpy(k, v->k[i], SR_KEY_BYTES); /* v may move as it grows */
+    if ((rc = person_keys(w, k, v))) return rc;
+  }
+  return 0;
+}
 
 /* Appends every dst of an edge src -kind-> dst to out. The dupsort values are
  * kind || dst, so one kind's edges are one run starting at (kind, 0...). */
@@ -98,10 +128,28 @@ static int excluded(scope_walk_t *w, const uint8_t *key, int *out) {
 }
 
 /* Adds every author src follows to out, unless src is excluded. */
-static int expand(scope_walk_t *w, const uint8_t *src, int always, keyvec_t *out) {
+static int expand_key(scope_walk_t *w, const uint8_t *src, int always, keyvec_t *out) {
   int ex = 0, rc;
   if (!always && (rc = excluded(w, src, &ex))) return rc;
   return ex ? 0 : edges_of_kind(w, src, SR_EDGE_FOLLOW, out);
+}
+
+/* The follows of src's whole person (each of its keys unless excluded),
+ * each followed key with its whole person. */
+static int expand(scope_walk_t *w, const uint8_t *src, int always, keyvec_t *out) {
+  keyvec_t keys = {0};
+  size_t from = out->n;
+  int rc = w->pm ? person_keys(w, src, &keys) : kv_push(&keys, src);
+  for (size_t i = 0; i < keys.n && !rc; i++) rc = expand_key(w, keys.k[i], always, out);
+  kv_free(&keys);
+  if (rc || !w->pm) return rc;
+  /* the new keys' persons, appended after them */
+  for (size_t i = 0, n = out->n - from; i < n && !rc; i++) {
+    uint8_t k[SR_KEY_BYTES];
+    memcpy(k, out->k[from + i], SR_KEY_BYTES);
+    rc = person_keys(w, k, out);
+  }
+  return rc;
 }
 
 /* Removes from v every key that is in seen (v sorted or not; order kept). */
@@ -113,7 +161,7 @@ static void kv_minus(keyvec_t *v, const keyvec_t *seen) {
 }
 
 int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, int relay, sr_scope_t *out) {
-  scope_walk_t w = {st, NULL, NULL, {0}};
+  scope_walk_t w = {st, NULL, NULL, {0}, NULL};
   keyvec_t seen = {0}, frontier = {0}, next = {0}, result = {0};
   MDB_cursor *mcur = NULL;
   MDB_val k, v;
@@ -126,11 +174,26 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
     rc = sr_store_fail(st, "open a cursor", mrc);
     goto done;
   }
-  if ((rc = edges_of_kind(&w, self, SR_EDGE_BLOCK, &w.blocked))) goto done;
+  if ((mrc = sr_store_personmap_in(st, w.txn, &w.pm))) {
+    rc = mrc == SR_ENOMEM ? mrc : sr_store_fail(st, "read the devices", mrc);
+    goto done;
+  }
+  if (!sr_personmap_count(w.pm)) {
+    sr_personmap_free(w.pm);
+    w.pm = NULL;
+  }
+  /* Self is its whole person: a device node replicates as its person does,
+   * and a block from any of the person's keys applies (to a whole person). */
+  if ((rc = w.pm ? person_keys(&w, self, &frontier) : kv_push(&frontier, self))) goto done;
+  for (size_t i = 0; i < frontier.n; i++)
+    if ((rc = edges_of_kind(&w, frontier.k[i], SR_EDGE_BLOCK, &w.blocked))) goto done;
+  if ((rc = kv_persons(&w, &w.blocked))) goto done;
   kv_sort_unique(&w.blocked);
+  kv_sort_unique(&frontier);
+  kv_minus(&w.blocked, &frontier); /* never blocks itself out */
 
   /* Breadth-first over follows, level by level. */
-  if ((rc = kv_push(&seen, self)) || (rc = kv_push(&frontier, self))) goto done;
+  if ((rc = kv_merge(&seen, &frontier))) goto done;
   for (int level = 1; level <= hops && frontier.n; level++) {
     next.n = 0;
     for (size_t i = 0; i < frontier.n; i++)
@@ -153,6 +216,7 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
     for (mrc = mdb_cursor_get(mcur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(mcur, &k, &v, MDB_NEXT)) {
       if (k.mv_size != SR_KEY_BYTES) continue;
       if ((rc = kv_push(&next, k.mv_data)) || (rc = expand(&w, k.mv_data, 0, &next))) goto done;
+      if (w.pm && (rc = person_keys(&w, k.mv_data, &next))) goto done;
     }
     if (mrc != MDB_NOTFOUND) {
       rc = sr_store_fail(st, "walk relay members", mrc);
@@ -180,6 +244,7 @@ done:
   if (w.edges) mdb_cursor_close(w.edges);
   sr_store_txn_abort(st, w.txn);
   kv_free(&w.blocked);
+  sr_personmap_free(w.pm);
   kv_free(&seen);
   kv_free(&frontier);
   kv_free(&next);

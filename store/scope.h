@@ -19,7 +19,13 @@ typedef struct sr_scope {
   size_t n;
 } sr_scope_t;
 
-/* Fills *out with:
+/* Keys are taken as whole persons (store/devices.h): a key in scope brings
+ * its person and every bound device of that person (revoked ones too: their
+ * log up to upto is the person's; later entries are refused at ingest), and
+ * the follows expanded for a key are those of all its person's keys. Self is
+ * self's whole person (a device node replicates as its person), and a block
+ * from any of its keys excludes the blocked key's whole person.
+ * Fills *out with:
  *   self;
  *   every author reachable from self by follow edges (edges_out, SR_EDGE_FOLLOW)
  *   within hops hops (hops 0 = self only; the default is 2, docs/config.md);

@@ -106,7 +106,8 @@ static int state_of(sr_store_t *st, int db, const uint8_t *a, const uint8_t *b, 
   memcpy(pair, a, SR_KEY_BYTES);
   memcpy(pair + SR_KEY_BYTES, b, SR_KEY_BYTES);
   mrc = mdb_get(txn, st->dbi[db], &k, &v);
-  if (mrc == 0 && v.mv_size == 1) *state = ((const uint8_t *)v.mv_data)[0];
+  if (mrc == 0 && (v.mv_size == 1 || v.mv_size == 9))
+    *state = ((const uint8_t *)v.mv_data)[0]; /* contacts: state || ts */
   else if (mrc && mrc != MDB_NOTFOUND)
     rc = sr_store_fail(st, "read a state", mrc);
   sr_store_txn_abort(st, txn);

@@ -3,8 +3,9 @@
  *
  * Invariant: a store on disk always carries meta "format"; a store of another
  * format is never opened, so no code below has to guess at a layout. Databases
- * added within format 1 (peers, invites, relay_members) are created by open when
- * an older store lacks them, so no code below has to expect a missing one.
+ * added within format 1 (peers, invites, relay_members; the derived devices and
+ * person_devices) are created by open when an older store lacks them, so no
+ * code below has to expect a missing one.
  */
 #include "store/store_internal.h"
 #include "core/num.h"
@@ -17,14 +18,16 @@
 #include <unistd.h>
 #include <pthread.h>
 
-static const char *const db_names[DB_COUNT] = {
-    "meta",      "entries",  "flow",     "peers",   "invites",  "relay_members", "log",    "heads",   "forks",
-    "edges_out", "edges_in", "contacts", "members", "profiles", "projects",      "people", "reshares"};
+static const char *const db_names[DB_COUNT] = {"meta",          "entries",  "flow",    "peers",         "invites",
+                                               "relay_members", "log",      "heads",   "forks",         "edges_out",
+                                               "edges_in",      "contacts", "members", "profiles",      "projects",
+                                               "people",        "reshares", "devices", "person_devices"};
 static const unsigned db_flags[DB_COUNT] = {
     [DB_FORKS] = MDB_DUPSORT,
     [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,
     [DB_EDGES_IN] = MDB_DUPSORT | MDB_DUPFIXED,
     [DB_RESHARES] = MDB_DUPSORT | MDB_DUPFIXED,
+    [DB_PERSON_DEVICES] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 /* The first map; it doubles whenever LMDB reports it full. SEURONE_MAPSIZE
@@ -214,7 +217,8 @@ int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg) {
 /* Creates the databases added after format 1 shipped (see sr_store_open). */
 static int create_added(sr_store_t *st, MDB_txn *txn, void *arg) {
   (void)arg;
-  for (int i = DB_FIRST_ADDED; i < DB_FIRST_DERIVED; i++) {
+  for (int i = DB_FIRST_ADDED; i < DB_COUNT; i++) {
+    if (i >= DB_FIRST_DERIVED && i < DB_FIRST_ADDED_DERIVED) continue;
     int rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | MDB_CREATE, &st->dbi[i]);
     if (rc) return rc;
   }
@@ -294,7 +298,7 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   if ((rc = sr_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn))) goto fail;
   for (int i = 0; i < DB_COUNT; i++) {
     rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
-    if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED && i < DB_FIRST_DERIVED) {
+    if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED && (i < DB_FIRST_DERIVED || i >= DB_FIRST_ADDED_DERIVED)) {
       added_missing = 1;
       continue;
     }
@@ -318,7 +322,7 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
     char why[512];
     snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
     snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
-             "the store in %.3500s predates the peers, invites and relay_members databases and adding them "
+             "the store in %.3500s predates the peers, invites, relay_members or devices databases and adding them "
              "failed (%s); open it once with write access to upgrade it",
              st->path, why);
     goto fail;

@@ -94,6 +94,8 @@ const char *sr_store_errmsg(const sr_store_t *st);
 SR_MUST_USE int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 SR_MUST_USE int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]);
 
+/* people counts people, not keys: the keys known minus the bound device keys
+ * (each is its person, store/devices.h); authors counts keys with a log. */
 typedef struct sr_store_info {
   size_t entries, authors, people, projects, edges, forks;
   uint64_t map_size, file_bytes;

@@ -9,6 +9,7 @@
 #include "store/lookup.h"
 #include "store/maintenance.h"
 #include "store/read.h"
+#include "store/devices.h"
 #include <lmdb.h>
 
 /* Named databases. Order matters: the ones that hold truth (entries, what was
@@ -35,9 +36,14 @@ enum {
   DB_PROJECTS,
   DB_PEOPLE,
   DB_RESHARES,
+  DB_DEVICES,        /* device bindings: devices.c */
+  DB_PERSON_DEVICES, /* person -> each key its `device` entries name */
   DB_COUNT
 };
 #define DB_FIRST_ADDED DB_PEERS
+/* Derived databases added after format 1 shipped: open creates them (empty) in
+ * an older store, like the node-state ones from DB_FIRST_ADDED. */
+#define DB_FIRST_ADDED_DERIVED DB_DEVICES
 /* First derived database: everything from here on is rebuilt by reindex. */
 #define DB_FIRST_DERIVED DB_LOG
 
@@ -130,6 +136,23 @@ int sr_store_self_fork_mark(sr_store_t *st, MDB_txn *txn, int reason, uint64_t s
                             const uint8_t *from, uint64_t at_ms, int *newly);
 /* forks.c: the self-fork stop inside txn (out->set 0 when none). 0 or an LMDB code. */
 int sr_store_self_fork_in(sr_store_t *st, MDB_txn *txn, sr_self_fork_t *out);
+
+/* ingest.c: what an entry changes in the graph databases (edges, contacts,
+ * members, profiles, projects, reshares) and, for device entries, the
+ * bindings (devices.c). 0, an LMDB code or an SR_E* code. */
+int sr_store_apply_effects(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c);
+/* devices.c: the binding effect of a `device` or `device-of` entry just taken. */
+int sr_store_device_effect(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, const sr_content_t *c);
+/* devices.c: 1 when e is an entry of a device its person revoked, past the
+ * revocation's upto (*upto): ingest refuses it (SR_EREVOKED); reindex logs it
+ * but applies nothing of it. */
+int sr_store_device_refuses(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, uint64_t *upto);
+/* devices.c: sr_store_person_of, sr_store_personmap inside txn (LMDB codes). */
+int sr_store_person_of_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint64_t seq, uint8_t *person);
+int sr_store_personmap_in(sr_store_t *st, MDB_txn *txn, sr_personmap_t **out);
+/* devices.c: the name of key's person (devices.h) inside txn: 0 with *name
+ * pointing into the txn, MDB_NOTFOUND, or an LMDB code. */
+int sr_store_person_name_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, MDB_val *name);
 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);
