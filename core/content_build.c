@@ -38,6 +38,12 @@ static void put_bin(map_t *m, const char *key, const uint8_t *val, uint32_t size
   o->via.bin.size = size;
 }
 
+static void put_uint(map_t *m, const char *key, uint64_t val) {
+  msgpack_object *o = put(m, key);
+  o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+  o->via.u64 = val;
+}
+
 /* Encodes m canonically into out[0..cap). */
 static int finish(const map_t *m, uint8_t *out, size_t cap, size_t *len) {
   msgpack_sbuffer sb;
@@ -113,5 +119,23 @@ int sr_content_share(const char *text, const char *link, const uint8_t *project,
   put_str(&m, "link", link);
   put_bin(&m, "project", project, SR_ID_BYTES);
   put_bin(&m, "reshare", reshare, SR_ID_BYTES);
+  return finish(&m, out, cap, len);
+}
+
+int sr_content_device(const uint8_t device[SR_KEY_BYTES], int revoke, uint64_t upto, const char *name, uint8_t *out,
+                      size_t cap, size_t *len) {
+  map_t m = {.n = 0};
+  if (!device) return SR_EINVAL;
+  put_bin(&m, "device", device, SR_KEY_BYTES);
+  put_str(&m, "state", revoke ? "revoke" : "add");
+  if (revoke) put_uint(&m, "upto", upto);
+  put_str(&m, "name", name);
+  return finish(&m, out, cap, len);
+}
+
+int sr_content_device_of(const uint8_t person[SR_KEY_BYTES], uint8_t *out, size_t cap, size_t *len) {
+  map_t m = {.n = 0};
+  if (!person) return SR_EINVAL;
+  put_bin(&m, "person", person, SR_KEY_BYTES);
   return finish(&m, out, cap, len);
 }

@@ -38,4 +38,12 @@ SR_MUST_USE int sr_content_membership(const uint8_t project[SR_ID_BYTES], int ro
 SR_MUST_USE int sr_content_share(const char *text, const char *link, const uint8_t *project, const uint8_t *reshare,
                                  uint8_t *out, size_t cap, size_t *len);
 
+/* device (the person's log): {device, state: "add"|"revoke", upto?, name?}.
+ * revoke != 0: a revocation, which carries upto (the last seq of the device's
+ * log that stays the person's); an add carries no upto. name NULL: none. */
+SR_MUST_USE int sr_content_device(const uint8_t device[SR_KEY_BYTES], int revoke, uint64_t upto, const char *name,
+                                  uint8_t *out, size_t cap, size_t *len);
+/* device-of (seq 1 of a device's log): {person}. */
+SR_MUST_USE int sr_content_device_of(const uint8_t person[SR_KEY_BYTES], uint8_t *out, size_t cap, size_t *len);
+
 #endif

@@ -213,7 +213,9 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     case SR_FRAME_INVITE: {
       char why[200] = "this node is not a relay";
       msgpack_sbuffer sb;
-      if (g->relay && g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0)
+      /* Every node is asked, not only a relay: the frame also carries a new
+       * device's one-time code, which its person's node answers. */
+      if (g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0)
         break; /* answered once the use is stored (sr_gossip_invite_answer) */
       msgpack_sbuffer_init(&sb);
       sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, 0, why));

@@ -44,7 +44,8 @@ typedef struct sr_gossip_hooks {
    * pass it on; from is who named it (the peer table bounds what one source
    * may add). */
   void (*learned_peer)(void *ctx, const uint8_t from[SR_KEY_BYTES], const char *address);
-  /* Relay: redeem secret for key. 0: taken, and the answer comes with
+  /* An invite frame: redeem secret for key (a relay's invite, or a device
+   * code; every node is asked, NULL: refused). 0: taken, and the answer comes with
    * sr_gossip_invite_answer() (once the use is stored); else an SR_E* code,
    * refused at once with the reason in why. */
   int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES],

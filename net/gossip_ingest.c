@@ -78,7 +78,10 @@ static void batch_done(uv_work_t *req, int status) {
     switch (it->status) {
       case 0:
         if (s && s->their_seq < it->seq) s->their_seq = it->seq;
-        if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP) contacts = 1;
+        /* a device binding moves keys into or out of a person: the scope too */
+        if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP || it->c.type == SR_CT_DEVICE ||
+            it->c.type == SR_CT_DEVICE_OF)
+          contacts = 1;
         sr_gossip_forward(g, &it->e, it->flow.hops, b->pend[i].from);
         if (g->h.stored) g->h.stored(g->h.ctx, &it->e);
         break;

@@ -14,6 +14,12 @@
  *   {"cmd":"ingest","entries":[b64,...]}      -> {"ok":true, "results":[{"status",
  *       "id", "why"}, ...]}: stored as by `seurone import`, and forwarded
  *   {"cmd":"invite_create","uses":n}          -> {"ok":true, "secret":hex} (a relay)
+ *   {"cmd":"device_add","name"?:str}          -> {"ok":true, "code", "address", "name",
+ *       "expires_ms", "valid_s"}: a one-time device code (node/device_ops.h)
+ *   {"cmd":"device_list"}                     -> {"ok":true, "person", "self",
+ *       "self_device", "devices":[...]}
+ *   {"cmd":"device_revoke","device":str}      -> {"ok":true, "device", "name", "upto",
+ *       "id", "seq"}: device is a key, a prefix of one, or a name
  *   {"cmd":"web_login"}                       -> {"ok":true, "url":str}: a one-time
  *       link into the web app (node/web.h, sr_web_once), for `seurone ui` to open
  *   {"cmd":"stop"}                            -> {"ok":true}, then the node stops

@@ -6,6 +6,7 @@
 #include "core/core.h"
 #include "node/control_req.h"
 #include "node/daemon.h"
+#include "node/device_ops.h"
 #include "node/web.h"
 #include "store/peers.h"
 #include <stdio.h>
@@ -180,6 +181,33 @@ static json_t *on_fork_keep(void *ctx, const sr_control_req_t *r, sr_control_cal
   return NULL;
 }
 
+/* The person's devices (node/device_ops.h): each answers once its write is
+ * committed (add, revoke) or its read is done (list). */
+static json_t *on_device_add(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc = sr_node_device_add(ctx, r->device_name, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
+static json_t *on_device_list(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc;
+  (void)r;
+  if ((rc = sr_node_device_list(ctx, committed, call, err, sizeof(err)))) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
+static json_t *on_device_revoke(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc = sr_node_device_revoke(ctx, r->device, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -190,6 +218,9 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_INVITE_CREATE, on_invite_create},
     {SR_CTL_WEB_LOGIN, on_web_login},
     {SR_CTL_FORK_KEEP, on_fork_keep},
+    {SR_CTL_DEVICE_ADD, on_device_add},
+    {SR_CTL_DEVICE_LIST, on_device_list},
+    {SR_CTL_DEVICE_REVOKE, on_device_revoke},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

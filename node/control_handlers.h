@@ -6,7 +6,8 @@
 #include "node/daemon.h"
 
 /* Fills h with the node's handlers for status, peers, peer_add, peer_remove,
- * publish, ingest, invite_create and web_login, and the stop that "stop"
+ * publish, ingest, invite_create, web_login, fork_keep, device_add,
+ * device_list and device_revoke, and the stop that "stop"
  * calls; ctx is n. */
 void sr_node_control_handlers(sr_node_t *n, sr_control_handlers_t *h);
 

@@ -91,7 +91,7 @@ static json_t *decode_peer_add(sr_control_req_t *r) {
 
 static json_t *decode_cmd(sr_control_req_t *r) {
   const char *cmd = json_string_value(json_object_get(r->doc, "cmd"));
-  char err[200];
+  char err[300];
   if (!cmd) return sr_control_fail(SR_ECONTROL, "the request has no \"cmd\" string");
   if (!strcmp(cmd, "status")) r->cmd = SR_CTL_STATUS;
   else if (!strcmp(cmd, "peers"))
@@ -120,10 +120,27 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     r->cmd = SR_CTL_WEB_LOGIN;
   } else if (!strcmp(cmd, "fork_keep")) {
     r->cmd = SR_CTL_FORK_KEEP;
+  } else if (!strcmp(cmd, "device_add")) {
+    json_t *name = json_object_get(r->doc, "name");
+    r->cmd = SR_CTL_DEVICE_ADD;
+    if (name && !json_is_null(name) && !json_is_string(name))
+      return sr_control_fail(SR_ECONTROL, "device_add: \"name\" must be a string (the device's label) or null");
+    /* a NUL inside would cut the label short: refused, not cut */
+    if (json_is_string(name) && strlen(json_string_value(name)) != json_string_length(name))
+      return sr_control_fail(SR_EINVAL, "device_add: \"name\" holds a NUL byte");
+    r->device_name = json_string_value(name);
+  } else if (!strcmp(cmd, "device_list")) {
+    r->cmd = SR_CTL_DEVICE_LIST;
+  } else if (!strcmp(cmd, "device_revoke")) {
+    r->cmd = SR_CTL_DEVICE_REVOKE;
+    if (!(r->device = json_string_value(json_object_get(r->doc, "device"))) || !r->device[0])
+      return sr_control_fail(SR_ECONTROL,
+                             "device_revoke needs \"device\": the device's key, a prefix of 8 or more hex digits, or "
+                             "its name");
   } else {
     snprintf(err, sizeof(err),
              "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
-             "web_login, fork_keep, stop)",
+             "web_login, fork_keep, device_add, device_list, device_revoke, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }
@@ -151,6 +168,7 @@ void sr_control_req_free(sr_control_req_t *req) {
   json_decref(req->doc);
   req->doc = NULL;
   req->address = NULL;
+  req->device_name = req->device = NULL;
   for (size_t i = 0; i < req->nraw; i++) free(req->raw[i]);
   req->nraw = 0;
 }

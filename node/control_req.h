@@ -18,6 +18,9 @@ typedef enum {
   SR_CTL_INVITE_CREATE,
   SR_CTL_WEB_LOGIN,
   SR_CTL_FORK_KEEP,
+  SR_CTL_DEVICE_ADD,
+  SR_CTL_DEVICE_LIST,
+  SR_CTL_DEVICE_REVOKE,
   SR_CTL_END /* one past the last command: a new one goes above it */
 } sr_ctl_cmd_t;
 
@@ -37,7 +40,9 @@ typedef struct {
   uint8_t *raw[SR_CTL_INGEST_MAX]; /* ingest: the entries' bytes, each malloc'd (freed with req) */
   size_t raw_len[SR_CTL_INGEST_MAX];
   size_t nraw;
-  uint32_t uses; /* invite_create: 1..1000000 */
+  uint32_t uses;           /* invite_create: 1..1000000 */
+  const char *device_name; /* device_add: the label, or NULL; in doc */
+  const char *device;      /* device_revoke: a key, a prefix of one, or a name; in doc */
 } sr_control_req_t;
 
 /* Decodes line[0..len) (newline excluded) into req. NULL when it is a valid

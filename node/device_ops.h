@@ -14,6 +14,9 @@
 #define SR_DEVICE_OPS_H
 #include "core/err.h"
 #include "node/daemon.h"
+#include "store/device_codes.h"
+#include "store/store.h"
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +52,29 @@ SR_MUST_USE int sr_node_device_list(sr_node_t *n, sr_node_done_cb done, void *ar
  * would change nothing). */
 SR_MUST_USE int sr_node_device_revoke(sr_node_t *n, const char *which, sr_node_done_cb done, void *arg, char *err,
                                       size_t errlen);
+
+/* 0 when name (NULL: none) may label a device: 1..SR_DEVICE_CODE_NAME_MAX
+ * bytes of UTF-8 without control characters; else SR_EINVAL with err. */
+SR_MUST_USE int sr_device_label_check(const char *name, char *err, size_t errlen);
+
+/* ---- the same from the store, for the CLI when no node runs (and for the
+ * node's own workers) ---- */
+
+/* The document sr_node_device_list answers, read from st for self. */
+SR_MUST_USE int sr_device_list_json(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], json_t **out);
+
+/* A revocation ready to publish: which device, its label, its upto and the
+ * content `device {device, state: revoke, upto, name}`. */
+typedef struct sr_device_revoke {
+  uint8_t device[SR_KEY_BYTES];
+  char name[SR_DEVICE_CODE_NAME_MAX + 1];
+  uint64_t upto;
+  uint8_t content[256];
+  size_t content_len;
+} sr_device_revoke_t;
+/* Resolves which among self's devices and fills r; the errors of
+ * sr_node_device_revoke, err saying why and what to do. */
+SR_MUST_USE int sr_device_revoke_prepare(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *which,
+                                         sr_device_revoke_t *r, char *err, size_t errlen);
 
 #endif

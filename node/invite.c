@@ -9,11 +9,13 @@
 #include "net/gossip.h"
 #include "node/config.h"
 #include "node/control.h"
+#include "node/device_code.h"
 #include "node/identity.h"
 #include "core/version.h"
 #include "store/peers.h"
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ACCEPT_TIMEOUT_MS 15000
@@ -23,17 +25,23 @@ typedef struct {
   sr_net_t net;
   sr_gossip_t *g;
   uv_timer_t timer;
-  uint8_t self[SR_KEY_BYTES], secret[SR_INVITE_SECRET_BYTES];
-  int done, ok, sent, replied, net_rc;
-  char reason[600];
+  sr_invite_dial_t *d;
+  uint8_t self[SR_KEY_BYTES];
+  uint8_t scope[2][SR_KEY_BYTES]; /* sorted: self, and the person of a device join */
+  size_t nscope;
+  int done, sent, net_rc, syncing;
 } accept_t;
 
 static int a_in_scope(void *ctx, const uint8_t author[SR_KEY_BYTES]) {
-  return memcmp(((accept_t *)ctx)->self, author, SR_KEY_BYTES) == 0;
+  accept_t *a = ctx;
+  for (size_t i = 0; i < a->nscope; i++)
+    if (memcmp(a->scope[i], author, SR_KEY_BYTES) == 0) return 1;
+  return 0;
 }
 static size_t a_scope_keys(void *ctx, const uint8_t (**keys)[SR_KEY_BYTES]) {
-  *keys = (const uint8_t(*)[SR_KEY_BYTES])((accept_t *)ctx)->self;
-  return 1;
+  accept_t *a = ctx;
+  *keys = (const uint8_t(*)[SR_KEY_BYTES])a->scope;
+  return a->nscope;
 }
 
 static void a_finish(accept_t *a) {
@@ -45,15 +53,20 @@ static void a_finish(accept_t *a) {
   sr_net_close(&a->net);
 }
 
+static void a_progress(accept_t *a, const char *what) {
+  if (a->d->progress) a->d->progress(a->d->ctx, what);
+}
+
 static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int outbound) {
   accept_t *a = ctx;
   (void)key;
   (void)outbound;
   if (!a->sent) {
     a->sent = 1;
-    int rc = sr_gossip_send_invite(a->g, p, a->secret);
+    a_progress(a, "connected; waiting for the answer");
+    int rc = sr_gossip_send_invite(a->g, p, a->d->secret);
     if (rc) { /* else the accept would wait for a reply to nothing until its timeout */
-      snprintf(a->reason, sizeof(a->reason), "cannot send the invite: %s", sr_strerror(rc));
+      snprintf(a->d->reason, sizeof(a->d->reason), "cannot send the code: %s", sr_strerror(rc));
       a->net_rc = rc;
       a_finish(a);
     }
@@ -64,23 +77,48 @@ static void a_down(void *ctx, const uint8_t key[SR_KEY_BYTES], int outbound, int
   accept_t *a = ctx;
   (void)key;
   (void)outbound;
-  if (!a->done) {
+  if (a->done) return;
+  if (!a->d->replied) {
     a->net_rc = reason ? reason : SR_ENETEOF;
-    snprintf(a->reason, sizeof(a->reason),
-             "the relay closed the connection: %s (is the address right, and does the "
-             "network key match?)",
+    snprintf(a->d->reason, sizeof(a->d->reason),
+             "it closed the connection: %s (is the address right, and does the network key match?)",
              sr_strerror(reason ? reason : SR_ENETEOF));
-    a_finish(a);
   }
+  a_finish(a); /* after an answer: what the session synced is kept */
+}
+
+static void a_timeout(uv_timer_t *t) {
+  accept_t *a = t->data;
+  if (!a->d->replied)
+    snprintf(a->d->reason, sizeof(a->d->reason), "it did not answer within %d s", a->d->timeout_ms / 1000);
+  a_finish(a);
 }
 
 static void a_reply(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t len) {
   accept_t *a = ctx;
   (void)p;
-  a->ok = ok;
-  a->replied = 1;
-  snprintf(a->reason, sizeof(a->reason), "%.*s", (int)len, reason);
+  if (a->d->replied) return;
+  a->d->ok = ok;
+  a->d->replied = 1;
+  snprintf(a->d->reason, sizeof(a->d->reason), "%.*s", (int)len, reason);
+  if (ok && a->d->sync_person && a->d->sync_ms > 0) {
+    /* the person's log, until it holds the certificate of this key */
+    a->syncing = 1;
+    a_progress(a, "accepted; fetching the person's log");
+    uv_timer_stop(&a->timer);
+    uv_timer_start(&a->timer, a_timeout, (uint64_t)a->d->sync_ms, 0);
+    return;
+  }
   a_finish(a);
+}
+
+static void a_stored(void *ctx, const sr_entry_t *e) {
+  accept_t *a = ctx;
+  if (!a->syncing || memcmp(e->author, a->d->sync_person, SR_KEY_BYTES)) return;
+  if (sr_device_certifies(e, a->self)) {
+    a->d->synced = 1;
+    a_finish(a);
+  }
 }
 
 static void a_log(void *ctx, const char *line) {
@@ -88,10 +126,73 @@ static void a_log(void *ctx, const char *line) {
   (void)line;
 }
 
-static void a_timeout(uv_timer_t *t) {
-  accept_t *a = t->data;
-  snprintf(a->reason, sizeof(a->reason), "the relay did not answer within %d s", ACCEPT_TIMEOUT_MS / 1000);
-  a_finish(a);
+int sr_node_invite_dial(sr_invite_dial_t *d) {
+  char host[SR_NET_HOST_MAX], agent[40];
+  uint8_t peer_key[SR_KEY_BYTES];
+  uint16_t port;
+  sr_net_conn_t *c;
+  sr_net_config_t ncfg;
+  accept_t *a;
+  int rc;
+  d->replied = d->ok = d->synced = 0;
+  d->reason[0] = '\0';
+  if ((rc = sr_net_address_parse(d->address, host, sizeof(host), &port, peer_key))) {
+    snprintf(d->reason, sizeof(d->reason), "the address is malformed (%s)", sr_strerror(rc));
+    return rc;
+  }
+  if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
+  signal(SIGPIPE, SIG_IGN);
+  a->d = d;
+  memcpy(a->self, d->sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
+  memcpy(a->scope[0], a->self, SR_KEY_BYTES);
+  a->nscope = 1;
+  if (d->sync_person && memcmp(d->sync_person, a->self, SR_KEY_BYTES)) {
+    int after = memcmp(d->sync_person, a->self, SR_KEY_BYTES) > 0;
+    memcpy(a->scope[after], d->sync_person, SR_KEY_BYTES);
+    memcpy(a->scope[!after], a->self, SR_KEY_BYTES);
+    a->nscope = 2;
+  }
+  uv_loop_init(&a->loop);
+  memset(&ncfg, 0, sizeof(ncfg));
+  memcpy(ncfg.netkey, d->netkey, SR_NET_NETKEY_BYTES);
+  memcpy(ncfg.pk, a->self, SR_NET_KEY_BYTES);
+  memcpy(ncfg.sk, d->sk, SR_NET_SECRET_BYTES);
+  sr_gossip_net_callbacks(&ncfg.cb);
+  snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
+  sr_gossip_limits_t lim = {agent, 4, (uint32_t)d->timeout_ms, 1000, 1 << 20, 1 << 22};
+  sr_gossip_hooks_t hooks = {a,       a_in_scope, a_scope_keys, a_up, a_down, NULL,     NULL, NULL, NULL,
+                             a_reply, a_log,      NULL,         NULL, NULL,   a_stored, NULL, NULL};
+  rc = sr_net_init(&a->net, &a->loop, &ncfg);
+  sodium_memzero(ncfg.sk, sizeof(ncfg.sk)); /* net holds the key now, as guarded as the caller's copy */
+  if (rc) {
+    snprintf(d->reason, sizeof(d->reason), "network init failed: %s", sr_strerror(rc));
+    uv_loop_close(&a->loop);
+    goto out;
+  }
+  if ((rc = sr_gossip_init(&a->g, &a->net, d->store, a->self, 0, &lim, &hooks))) {
+    snprintf(d->reason, sizeof(d->reason), "network init failed: %s", sr_strerror(rc));
+    sr_net_close(&a->net);
+    uv_run(&a->loop, UV_RUN_DEFAULT); /* lets the net's handles close */
+    uv_loop_close(&a->loop);
+    goto out;
+  }
+  uv_timer_init(&a->loop, &a->timer);
+  a->timer.data = a;
+  uv_timer_start(&a->timer, a_timeout, (uint64_t)d->timeout_ms, 0);
+  a_progress(a, "connecting");
+  if ((rc = sr_net_dial(&a->net, host, port, peer_key, NULL, &c))) {
+    snprintf(d->reason, sizeof(d->reason), "cannot dial it: %s", sr_strerror(rc));
+    a->net_rc = rc;
+    a_finish(a);
+  }
+  uv_run(&a->loop, UV_RUN_DEFAULT);
+  sr_gossip_free(a->g);
+  uv_loop_close(&a->loop);
+  /* Never heard an answer: a network problem, not a refusal. */
+  rc = d->replied ? 0 : a->net_rc ? a->net_rc : SR_ETIMEOUT;
+out:
+  free(a);
+  return rc;
 }
 
 /* Refuses a code for another network than the one the config names, unless the
@@ -147,8 +248,7 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
   uint8_t netkey[SR_NET_NETKEY_BYTES], relay_key[SR_KEY_BYTES], *sk = NULL; /* sodium_malloc'd: out of core dumps */
   uint16_t port;
   sr_store_t *st = NULL;
-  sr_net_conn_t *c;
-  accept_t *a = NULL;
+  sr_invite_dial_t *d = NULL;
   sr_config_t cfg;
   int rc, new_network;
   memset(joined, 0, sizeof(*joined));
@@ -161,9 +261,8 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
   if ((rc = sr_config_load(home, &cfg, err, errlen))) return rc;
   if ((rc = network_check(home, &cfg, netkey, err, errlen))) return rc;
   new_network = memcmp(cfg.network_key, netkey, SR_NET_NETKEY_BYTES) != 0;
-  if (!(a = calloc(1, sizeof(*a)))) return SR_ENOMEM;
-  signal(SIGPIPE, SIG_IGN);
-  if ((rc = sr_invite_parse(code, address, sizeof(address), netkey, a->secret))) { /* parsed above: not reached */
+  if (!(d = calloc(1, sizeof(*d)))) return SR_ENOMEM;
+  if ((rc = sr_invite_parse(code, address, sizeof(address), netkey, d->secret_buf))) { /* parsed above: not reached */
     snprintf(err, errlen, "this is not a seurone invite code (%s)", sr_strerror(rc));
     goto out;
   }
@@ -178,7 +277,6 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
   if (key) memcpy(sk, key, SR_SECRET_BYTES);
   else if ((rc = sr_identity_load(home, NULL, 0, sk, err, errlen)))
     goto out;
-  memcpy(a->self, sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   /* The running node's own handle when it accepts (the web app): LMDB wants
    * one environment per process, whose locks a second handle's close drops. */
   if (store) st = store;
@@ -188,54 +286,23 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
    * file swapped for another identity's must not join in this store's name. */
   if ((rc = sr_identity_check_store(home, st, sk + SR_SECRET_PK_OFFSET, err, errlen))) goto out;
 
-  uv_loop_init(&a->loop);
-  sr_net_config_t ncfg;
-  memset(&ncfg, 0, sizeof(ncfg));
-  memcpy(ncfg.netkey, netkey, SR_NET_NETKEY_BYTES);
-  memcpy(ncfg.pk, sk + SR_SECRET_PK_OFFSET, SR_NET_KEY_BYTES);
-  memcpy(ncfg.sk, sk, SR_NET_SECRET_BYTES);
-  sr_gossip_net_callbacks(&ncfg.cb);
-  char agent[40];
-  snprintf(agent, sizeof(agent), "seurone/%s", SR_VERSION);
-  sr_gossip_limits_t lim = {agent, 4, ACCEPT_TIMEOUT_MS, 1000, 1 << 20, 1 << 22};
-  sr_gossip_hooks_t hooks = {a,       a_in_scope, a_scope_keys, a_up, a_down, NULL, NULL, NULL, NULL,
-                             a_reply, a_log,      NULL,         NULL, NULL,   NULL, NULL, NULL};
-  rc = sr_net_init(&a->net, &a->loop, &ncfg);
-  sodium_memzero(ncfg.sk, sizeof(ncfg.sk));
-  sodium_free(sk); /* net holds the key now, as guarded as this copy was */
+  d->address = address;
+  d->netkey = netkey;
+  d->secret = d->secret_buf;
+  d->sk = sk;
+  d->store = st;
+  d->timeout_ms = ACCEPT_TIMEOUT_MS;
+  rc = sr_node_invite_dial(d);
+  sodium_free(sk); /* the dial is over: wiped */
   sk = NULL;
   if (rc) {
-    snprintf(err, errlen, "network init failed: %s", sr_strerror(rc));
-    uv_loop_close(&a->loop);
+    if (!strncmp(d->reason, "network init", 12)) snprintf(err, errlen, "%s", d->reason);
+    else
+      snprintf(err, errlen, "could not reach the relay %s: %s", address, d->reason);
     goto out;
   }
-  if ((rc = sr_gossip_init(&a->g, &a->net, st, a->self, 0, &lim, &hooks))) {
-    snprintf(err, errlen, "network init failed: %s", sr_strerror(rc));
-    sr_net_close(&a->net);
-    uv_run(&a->loop, UV_RUN_DEFAULT); /* lets the net's handles close */
-    uv_loop_close(&a->loop);
-    goto out;
-  }
-  uv_timer_init(&a->loop, &a->timer);
-  a->timer.data = a;
-  uv_timer_start(&a->timer, a_timeout, ACCEPT_TIMEOUT_MS, 0);
-  if ((rc = sr_net_dial(&a->net, host, port, relay_key, NULL, &c))) {
-    snprintf(a->reason, sizeof(a->reason), "cannot dial it: %s", sr_strerror(rc));
-    a->net_rc = rc;
-    a_finish(a);
-  }
-  uv_run(&a->loop, UV_RUN_DEFAULT);
-  sr_gossip_free(a->g);
-  uv_loop_close(&a->loop);
-
-  if (!a->ok) {
-    if (!a->replied) {
-      /* Never heard an answer: a network problem, not a refusal. */
-      snprintf(err, errlen, "could not reach the relay %s: %s", address, a->reason);
-      rc = a->net_rc ? a->net_rc : SR_ETIMEOUT;
-      goto out;
-    }
-    rc = refusal(a->reason, err, errlen);
+  if (!d->ok) {
+    rc = refusal(d->reason, err, errlen);
     goto out;
   }
   /* While a node runs it owns the peer table: a record written behind it is
@@ -285,7 +352,7 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
 out:
   if (sk) sodium_free(sk); /* wipes it */
   if (st && st != store) sr_store_close(st);
-  sodium_memzero(a->secret, sizeof(a->secret)); /* a code is a secret until the relay used it up */
-  free(a);
+  if (d) sodium_memzero(d, sizeof(*d)); /* a code is a secret until the relay used it up */
+  free(d);
   return rc;
 }

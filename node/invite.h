@@ -31,6 +31,33 @@ SR_MUST_USE int sr_invite_parse(const char *code, char *address, size_t acap, ui
 /* NULL when code parses, else a sentence saying what is wrong with it (static). */
 const char *sr_invite_problem(const char *code);
 
+/* One redemption over the network, as `invite accept` and `device join` make
+ * it: dials address with netkey as the key pair sk (its secret half, then its
+ * public half, as HOME/secret holds them), and once the session is up sends
+ * the invite frame with secret, then waits at most timeout_ms for the answer.
+ * A device join sets sync_person (P): after an ok answer the session goes on
+ * replicating P's log into store, until store holds P's certificate of this
+ * key (synced = 1), P's node closes, or sync_ms pass. progress (may be NULL)
+ * hears each stage: "connecting", "connected; waiting for the answer",
+ * "accepted; fetching the person's log". */
+typedef struct sr_invite_dial {
+  const char *address;
+  const uint8_t *netkey, *secret, *sk;
+  sr_store_t *store;
+  int timeout_ms;
+  const uint8_t *sync_person;
+  int sync_ms;
+  void (*progress)(void *ctx, const char *what);
+  void *ctx;
+  uint8_t secret_buf[SR_INVITE_SECRET_BYTES]; /* room for the caller's secret, wiped with the struct */
+  /* filled in */
+  int replied, ok, synced;
+  char reason[600]; /* the answer's reason (from the network: may hold anything), or what went wrong */
+} sr_invite_dial_t;
+/* 0 when the node answered (d->ok, d->reason), else the network's error (no
+ * answer: d->reason says what happened). */
+SR_MUST_USE int sr_node_invite_dial(sr_invite_dial_t *d);
+
 /* What accepting changed besides the peer table. */
 typedef struct sr_invite_joined {
   int wrote_network_key; /* HOME/config now names the invite's network key */

@@ -1,6 +1,8 @@
 /* relay_invites.c: a relay's invites while the node runs (daemon.h): `invite
  * create` through the control socket, and an invite a newcomer redeems in a
- * session (gossip's redeem_invite hook). Both are writes on the node's queue
+ * session (gossip's redeem_invite hook). The same frame carries a new device's
+ * one-time code (device_pair.c): every node checks its device codes first, and
+ * only a relay goes on to its invites. Both are writes on the node's queue
  * of small writes (job.c), never on the loop; `invite accept` on the
  * member's side is node/invite.c.
  *
@@ -13,6 +15,7 @@
  */
 #include "core/core.h"
 #include "node/daemon_internal.h"
+#include "node/device_pair.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +23,32 @@
 /* Redemptions queued and not answered yet, at most one per key: a peer
  * sending invite after invite waits for its answer rather than fill the queue. */
 #define REDEEMS_MAX 64
+/* What a node that is not a relay answers a secret that is none of its device
+ * codes: the first words are those it always answered an invite with. */
+#define NOT_RELAY "this node is not a relay, and no device code of it matches"
 
 struct redeem {
   sr_node_job_t job; /* first */
   uint8_t key[SR_KEY_BYTES], secret[SR_INVITE_SECRET_BYTES];
   uint64_t now;
   int rc;
+  int device, again; /* the secret is a device code (device_pair.c); used by this key before */
+  char name[SR_DEVICE_CODE_NAME_MAX + 1];
   char why[300];
   redeem_t *next; /* n->redeems */
 };
 
 static void redeem_work(sr_node_job_t *w) {
   redeem_t *r = (redeem_t *)w;
-  r->rc = sr_store_invite_use(w->n->store, r->secret, r->key, r->now);
-  sr_node_store_why(w->n, r->rc, r->why, sizeof(r->why));
+  sr_node_t *n = w->n;
+  r->rc = sr_node_device_code_redeem(n, r->key, r->secret, r->now, &r->again, r->name, sizeof(r->name));
+  r->device = r->rc != SR_EDEVCODE;
+  if (!r->device) {
+    if (n->relay) r->rc = sr_store_invite_use(n->store, r->secret, r->key, r->now);
+    else
+      snprintf(r->why, sizeof(r->why), "%s", NOT_RELAY);
+  }
+  sr_node_store_why(n, r->rc, r->why, sizeof(r->why));
 }
 
 static void redeem_free(redeem_t *r) {
@@ -54,11 +69,35 @@ static void welcome(void *arg) {
   redeem_free(r);
 }
 
+/* The device is certified and in the scope (or could not be). */
+static void device_done(void *arg, int rc, const char *why) {
+  redeem_t *r = arg;
+  sr_node_t *n = r->job.n;
+  if (!n->stopping) sr_gossip_invite_answer(n->g, r->key, rc == 0, rc == 0 ? "device added" : why);
+  redeem_free(r);
+}
+
 static void redeem_done(sr_node_job_t *w) {
   redeem_t *r = (redeem_t *)w;
   sr_node_t *n = w->n;
   char k[17];
   sr_node_short_key(r->key, k);
+  if (r->device && r->rc) {
+    /* the reason is the code's, never the secret */
+    sr_node_log(n, "refused a device code from %s: %s", k, r->rc == SR_ESTORE ? r->why : sr_strerror(r->rc));
+    if (!n->stopping) sr_gossip_invite_answer(n->g, r->key, 0, sr_strerror(r->rc));
+    redeem_free(r);
+    return;
+  }
+  if (r->device) {
+    sr_node_device_certify(n, r->key, r->secret, r->name, r->again, device_done, r);
+    return;
+  }
+  if (!n->relay) {
+    if (!n->stopping) sr_gossip_invite_answer(n->g, r->key, 0, r->why);
+    redeem_free(r);
+    return;
+  }
   if (r->rc) {
     if (r->rc == SR_ESTORE) sr_node_log(n, "refused an invite from %s: %s: %s", k, sr_strerror(r->rc), r->why);
     else

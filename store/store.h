@@ -18,6 +18,8 @@
  *   peers     key -> peer record                        (node state, peers.h)
  *   invites   hash(secret) -> uses_left u32, created_ms u64 (node state, peers.h)
  *   relay_members key -> joined_ms u64                  (node state, peers.h)
+ *   device_codes hash(secret) -> created, expires, used, device, name (node state,
+ *             device_codes.h)
  *   log       author||seq u64 -> id                     (derived)
  *   heads     author -> seq u64, id[32], forked u8      (derived)
  *   forks     author||seq -> id of the second entry      (derived, dupsort)

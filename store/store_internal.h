@@ -25,6 +25,7 @@ enum {
   DB_PEERS,
   DB_INVITES,
   DB_RELAY_MEMBERS, /* node state: peers.c */
+  DB_DEVICE_CODES,  /* node state: device_codes.c */
   DB_LOG,
   DB_HEADS,
   DB_FORKS,

@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else {
     if (req->cmd < SR_CTL_STATUS || req->cmd >= SR_CTL_END) abort();
     if (req->cmd == SR_CTL_PEER_ADD && !req->address) abort();
+    if (req->cmd == SR_CTL_DEVICE_REVOKE && (!req->device || !req->device[0])) abort();
     if (req->cmd == SR_CTL_PUBLISH) {
       size_t t = strlen(req->type);
       if (t == 0 || t > SR_TYPE_MAX || req->content_len == 0 || req->content_len > SR_ENTRY_MAX) abort();

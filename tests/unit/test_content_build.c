@@ -153,6 +153,62 @@ static void build_share(void) {
   T_EQ(sr_content_share(NULL, NULL, project, NULL, out, sizeof(out), &len), SR_EINVAL);
 }
 
+/* device and device-of (issue 14): the bytes; their schema is core/content.c's. */
+static void build_device(void) {
+  uint8_t d[SR_KEY_BYTES], p[SR_KEY_BYTES];
+  sr_content_t c;
+  t_buf_t w;
+  memset(d, 0xd1, sizeof(d));
+  memset(p, 0x9e, sizeof(p));
+  T_OK(sr_content_device(d, 0, 99, "laptop", out, sizeof(out), &len)); /* an add ignores upto */
+  t_buf_init(&w);
+  t_mp_map(&w, 3);
+  t_mp_str(&w, "device");
+  t_mp_bin(&w, d, sizeof(d));
+  t_mp_str(&w, "name");
+  t_mp_str(&w, "laptop");
+  t_mp_str(&w, "state");
+  t_mp_str(&w, "add");
+  same_and_parses(&w, "device", &c);
+  t_buf_free(&w);
+  T_OK(sr_content_device(d, 1, 0, NULL, out, sizeof(out), &len)); /* upto 0 is kept: nothing of it stays */
+  t_buf_init(&w);
+  t_mp_map(&w, 3);
+  t_mp_str(&w, "device");
+  t_mp_bin(&w, d, sizeof(d));
+  t_mp_str(&w, "state");
+  t_mp_str(&w, "revoke");
+  t_mp_str(&w, "upto");
+  t_mp_uint(&w, 0);
+  same_and_parses(&w, "device", &c);
+  t_buf_free(&w);
+  T_OK(sr_content_device(d, 1, 70000, "phone", out, sizeof(out), &len));
+  t_buf_init(&w);
+  t_mp_map(&w, 4);
+  t_mp_str(&w, "device");
+  t_mp_bin(&w, d, sizeof(d));
+  t_mp_str(&w, "name");
+  t_mp_str(&w, "phone");
+  t_mp_str(&w, "state");
+  t_mp_str(&w, "revoke");
+  t_mp_str(&w, "upto");
+  t_mp_uint(&w, 70000);
+  same_and_parses(&w, "device", &c);
+  t_buf_free(&w);
+  T_OK(sr_content_device_of(p, out, sizeof(out), &len));
+  t_buf_init(&w);
+  t_mp_map(&w, 1);
+  t_mp_str(&w, "person");
+  t_mp_bin(&w, p, sizeof(p));
+  T_EQ(len, T_SIZE(&w));
+  T_CHECK(memcmp(out, T_DATA(&w), len) == 0);
+  t_buf_free(&w);
+  T_EQ(sr_content_device(NULL, 0, 0, NULL, out, sizeof(out), &len), SR_EINVAL);
+  T_EQ(sr_content_device(d, 0, 0, "\xff", out, sizeof(out), &len), SR_EUTF8);
+  T_EQ(sr_content_device_of(NULL, out, sizeof(out), &len), SR_EINVAL);
+  T_EQ(sr_content_device_of(p, out, 8, &len), SR_ETOOBIG);
+}
+
 int main(void) {
   t_author_init(&au, 0x44);
   T_RUN(build_about);
@@ -160,6 +216,7 @@ int main(void) {
   T_RUN(build_project);
   T_RUN(build_membership);
   T_RUN(build_share);
+  T_RUN(build_device);
   printf("test_content_build: %d checks passed\n", t_checks);
   return 0;
 }

@@ -271,7 +271,7 @@ static int db_exists(const char *dir, const char *name) {
 }
 
 void open_adds_missing_node_dbs(void) {
-  static const char *const added[] = {"peers", "invites", "relay_members"};
+  static const char *const added[] = {"peers", "invites", "relay_members", "device_codes"};
   char dir[256], err[512];
   sr_peer_rec_t p, got;
   t_author_t a;
@@ -285,12 +285,12 @@ void open_adds_missing_node_dbs(void) {
   t_buf_free(&c);
   ingest1(st, &e, 0);
   sr_store_close(st);
-  drop_dbs(dir, added, 3);
-  for (int i = 0; i < 3; i++) T_CHECK(!db_exists(dir, added[i]));
+  drop_dbs(dir, added, 4);
+  for (int i = 0; i < 4; i++) T_CHECK(!db_exists(dir, added[i]));
 
   /* create == 0 still opens it, adding the databases; the old data is there */
   st = t_open_store(dir, 0);
-  for (int i = 0; i < 3; i++) T_CHECK(db_exists(dir, added[i]));
+  for (int i = 0; i < 4; i++) T_CHECK(db_exists(dir, added[i]));
   T_OK(sr_store_get_head(st, a.pk, &h));
   T_EQ(h.seq, 1);
   T_EQ(sr_store_peer_count(st), 0);
@@ -303,7 +303,7 @@ void open_adds_missing_node_dbs(void) {
   sr_store_close(st);
 
   /* the same through create == 1 */
-  drop_dbs(dir, added, 3);
+  drop_dbs(dir, added, 4);
   st = t_open_store(dir, 1);
   T_EQ(sr_store_peer_get(st, p.key, &got), SR_ENOTFOUND);
   T_OK(sr_store_get_head(st, a.pk, &h));

@@ -167,8 +167,12 @@ int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);
 int cmd_ui(sr_cli_t *, int, char **);
-/* `seurone key`, `seurone device` (cmd_key.c). */
+/* `seurone key`, and `seurone device [status|claim]` (cmd_key.c): which copy
+ * of a home publishes. */
 int cmd_key(sr_cli_t *, int, char **);
+int cli_device_home(sr_cli_t *, int, char **);
+/* `seurone device` (cmd_device.c): a person's device keys (add, join, list,
+ * revoke); status and claim go to cli_device_home. */
 int cmd_device(sr_cli_t *, int, char **);
 int cmd_fork(sr_cli_t *, int, char **);
 /* The store's forks for status (cmd_fork.c): "forked_authors" and "self_fork"

@@ -1,5 +1,6 @@
 /* cmd_key.c: `seurone key` (the key file: sealed with a passphrase or not)
- * and `seurone device` (which copy of the home publishes, node/device.h). */
+ * and `seurone device [status|claim]` (which copy of the home publishes,
+ * node/device.h); the rest of `seurone device` is cmd_device.c's. */
 #include "tools/cli/cli.h"
 #include "node/device.h"
 #include "node/keyfile.h"
@@ -142,7 +143,7 @@ static json_t *record_json(const sr_device_t *d) {
                    "machine_id", d->has_machine);
 }
 
-int cmd_device(sr_cli_t *cli, int argc, char **argv) {
+int cli_device_home(sr_cli_t *cli, int argc, char **argv) {
   char err[4600], id[2 * SR_DEVICE_ID_BYTES + 1];
   uint8_t pk[SR_KEY_BYTES];
   sr_device_t *d = calloc(2, sizeof(*d)); /* large (the path): now, and the one a claim replaced */

@@ -1,0 +1,163 @@
+/* device_code.c: the text form of a device code (device_code.h), read from
+ * the right as an invite code is (node/invite_code.c): the address has colons
+ * of its own, the three hex fields have fixed lengths. */
+#include "node/device_code.h"
+#include "core/core.h"
+#include "store/read.h"
+#include <msgpack.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HEX32 64
+#define CHECK_BYTES 4
+#define CHECK_HEX (2 * CHECK_BYTES)
+
+/* The check field of text[0..len). */
+static void check_of(const char *text, size_t len, char out[CHECK_HEX + 1]) {
+  uint8_t h[crypto_generichash_BYTES];
+  crypto_generichash(h, sizeof(h), (const unsigned char *)text, len, NULL, 0);
+  sr_hex_encode(h, CHECK_BYTES, out);
+}
+
+int sr_device_code_format(const char *address, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                          const uint8_t secret[SR_DEVICE_SECRET_BYTES], char *out, size_t cap) {
+  char nk[HEX32 + 1], sec[HEX32 + 1], host[SR_NET_HOST_MAX], check[CHECK_HEX + 1];
+  uint8_t key[SR_KEY_BYTES];
+  uint16_t port;
+  int n;
+  if (!address || sr_net_address_parse(address, host, sizeof(host), &port, key) != 0) return SR_EDEVCODEFORMAT;
+  sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, nk);
+  sr_hex_encode(secret, SR_DEVICE_SECRET_BYTES, sec);
+  n = snprintf(out, cap, "%s%s:%s:%s", SR_DEVICE_CODE_PREFIX, address, nk, sec);
+  sodium_memzero(sec, sizeof(sec));
+  if (n <= 0 || (size_t)n + 1 + CHECK_HEX >= cap) {
+    if (cap) sodium_memzero(out, cap);
+    return SR_ETOOBIG;
+  }
+  check_of(out, (size_t)n, check);
+  snprintf(out + n, cap - (size_t)n, ":%s", check);
+  return 0;
+}
+
+int sr_device_code_parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES],
+                         uint8_t *secret, const char **why) {
+  size_t plen = strlen(SR_DEVICE_CODE_PREFIX), len, alen;
+  char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX], check[CHECK_HEX + 1];
+  uint8_t key[SR_KEY_BYTES], tmp[SR_DEVICE_SECRET_BYTES];
+  uint16_t port;
+  const char *w = NULL, *chk, *sec, *nk;
+  int rc;
+  if (!code) code = "";
+  len = strlen(code);
+  if (strncmp(code, SR_DEVICE_CODE_PREFIX, plen) != 0) {
+    if (!strncmp(code, "seurone-invite:", 15))
+      w = "this is a relay's invite code, not a device code: accept it with `seurone invite accept -`";
+    else if (!strncmp(code, "seurone-device:", 15))
+      w = "this device code is from another version of seurone (this one reads version 1)";
+    else
+      w = "a device code starts with " SR_DEVICE_CODE_PREFIX " (copy the whole line `seurone device add` printed)";
+    goto bad;
+  }
+  if (len < plen + 1 + 2 * (1 + HEX32) + 1 + CHECK_HEX) {
+    w = "the device code is too short: it ends with the network key, the secret (64 hex digits each) and 8 check "
+        "digits (was it cut short?)";
+    goto bad;
+  }
+  chk = code + len - CHECK_HEX;
+  sec = chk - 1 - HEX32;
+  nk = sec - 1 - HEX32;
+  if (nk[-1] != ':' || sec[-1] != ':' || chk[-1] != ':' || !sr_hex_is_hex(nk, HEX32, 1) ||
+      !sr_hex_is_hex(sec, HEX32, 1) || !sr_hex_is_hex(chk, CHECK_HEX, 1)) {
+    w = "the device code must end with :<network key>:<secret>:<check>, 64, 64 and 8 lowercase hex digits (was it "
+        "cut short?)";
+    goto bad;
+  }
+  check_of(code, (size_t)(chk - 1 - code), check);
+  if (sodium_memcmp(check, chk, CHECK_HEX) != 0) {
+    w = "the device code's check digits do not match the rest: a character was mistyped, lost or added; copy the "
+        "code again";
+    goto bad;
+  }
+  alen = (size_t)(nk - 1 - (code + plen));
+  if (alen == 0 || alen >= sizeof(addr)) {
+    w = "the device code has no valid address";
+    goto bad;
+  }
+  memcpy(addr, code + plen, alen);
+  addr[alen] = '\0';
+  if (sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) {
+    w = "the address in the device code is not a seurone://HOST:PORT/KEY address";
+    goto bad;
+  }
+  if (address) {
+    if (alen >= acap) return SR_ETOOBIG;
+    memcpy(address, addr, alen + 1);
+  }
+  memcpy(hex, nk, HEX32);
+  hex[HEX32] = '\0';
+  rc = netkey ? sr_hex_decode(hex, netkey, SR_NET_NETKEY_BYTES) : 0;
+  memcpy(hex, sec, HEX32);
+  if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, SR_DEVICE_SECRET_BYTES);
+  sodium_memzero(hex, sizeof(hex));
+  sodium_memzero(tmp, sizeof(tmp));
+  if (rc) { /* not reached: sr_hex_is_hex checked both above */
+    w = "the device code's hex fields do not decode";
+    goto bad;
+  }
+  return 0;
+bad:
+  if (why) *why = w;
+  return SR_EDEVCODEFORMAT;
+}
+
+/* content's field key: a bin of SR_KEY_BYTES into out (may be NULL), or a str
+ * into str/slen: 0, or SR_ECONTENT when absent or of another type. */
+static int field(const uint8_t *content, size_t len, const char *key, uint8_t out[SR_KEY_BYTES], const char **str,
+                 size_t *slen) {
+  msgpack_unpacked u;
+  size_t kl = strlen(key);
+  int rc = SR_ECONTENT;
+  msgpack_unpacked_init(&u);
+  if (msgpack_unpack_next(&u, (const char *)content, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+      u.data.type == MSGPACK_OBJECT_MAP) {
+    for (uint32_t i = 0; i < u.data.via.map.size; i++) {
+      const msgpack_object_kv *kv = &u.data.via.map.ptr[i];
+      if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size != kl || memcmp(kv->key.via.str.ptr, key, kl))
+        continue;
+      if (!str && kv->val.type == MSGPACK_OBJECT_BIN && kv->val.via.bin.size == SR_KEY_BYTES) {
+        if (out) memcpy(out, kv->val.via.bin.ptr, SR_KEY_BYTES);
+        rc = 0;
+      } else if (str && kv->val.type == MSGPACK_OBJECT_STR) {
+        /* points into content: msgpack_unpack_next copies nothing for a str (zone refs) */
+        *str = (const char *)content + (kv->val.via.str.ptr - (const char *)content);
+        *slen = kv->val.via.str.size;
+        rc = 0;
+      }
+    }
+  }
+  msgpack_unpacked_destroy(&u);
+  return rc;
+}
+
+int sr_device_certifies(const sr_entry_t *e, const uint8_t device[SR_KEY_BYTES]) {
+  uint8_t d[SR_KEY_BYTES];
+  const char *state = NULL;
+  size_t slen = 0;
+  if (e->type_len != 6 || memcmp(e->type, "device", 6)) return 0;
+  if (field(e->content, e->content_len, "device", d, NULL, NULL) || memcmp(d, device, SR_KEY_BYTES)) return 0;
+  if (field(e->content, e->content_len, "state", NULL, &state, &slen)) return 0;
+  return slen == 3 && !memcmp(state, "add", 3);
+}
+
+int sr_device_claimed(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint8_t person[SR_KEY_BYTES]) {
+  static _Thread_local uint8_t buf[SR_ENTRY_MAX]; /* a worker's or the CLI's; never shared */
+  size_t len;
+  sr_entry_t e;
+  int rc = sr_store_get_by_seq(st, key, 1, buf, sizeof(buf), &len, NULL);
+  if (rc == SR_ENOTFOUND) return 0;
+  if (rc) return rc;
+  if (sr_entry_decode(buf, len, &e) || e.type_len != 9 || memcmp(e.type, "device-of", 9)) return 0;
+  /* a device-of that names nobody (the schema refuses it at ingest) claims nothing */
+  return field(e.content, e.content_len, "person", person, NULL, NULL) == 0 ? 1 : 0;
+}
