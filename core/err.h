@@ -122,7 +122,7 @@
   X(SR_EDEVCODEUSED, -162, "device: this device code has been used already")                                                                       \
   X(SR_EDEVCODEOLD, -163, "device: this device code has expired (a code lasts one hour)")                                                          \
   X(SR_EDEVCODEFORMAT, -164, "device: malformed device code")                                                                                      \
-  X(SR_EISDEVICE, -165, "device: this node is itself a device of a person; only the person's first device adds devices")                           \
+  X(SR_EISDEVICE, -165, "device: this node is itself a device; only the person's first device adds devices")                                       \
   X(SR_EAMBIGUOUS, -180, "more than one person, project or entry matches what was typed")                                                          \
   X(SR_EAUTH, -181, "web: not signed in (open the link `seurone ui` prints)")                                                                      \
   /* friends nearby: LAN announcements (core/lanpacket, net/lan) */                                                                                \

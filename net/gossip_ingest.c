@@ -101,6 +101,7 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EFORKED:
       case SR_EPREV:
       case SR_EFUTURE:
+      case SR_EREVOKED: /* a valid entry; the peer may not hold the revocation yet */
         g->st.rejected++;
         break;
       default:

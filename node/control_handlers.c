@@ -195,7 +195,8 @@ static json_t *on_device_list(void *ctx, const sr_control_req_t *r, sr_control_c
   char err[600] = "";
   int rc;
   (void)r;
-  if ((rc = sr_node_device_list(ctx, committed, call, err, sizeof(err)))) return fail(rc, err[0] ? err : sr_strerror(rc));
+  if ((rc = sr_node_device_list(ctx, committed, call, err, sizeof(err))))
+    return fail(rc, err[0] ? err : sr_strerror(rc));
   sr_control_later(call);
   return NULL;
 }

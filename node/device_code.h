@@ -33,8 +33,8 @@ SR_MUST_USE int sr_device_code_format(const char *address, const uint8_t netkey[
  * SR_NET_ADDRESS_MAX; may be NULL), netkey and secret (each may be NULL).
  * SR_EDEVCODEFORMAT when malformed, *why (may be NULL) a sentence saying how
  * and what to do (static). */
-SR_MUST_USE int sr_device_code_parse(const char *code, char *address, size_t acap,
-                                     uint8_t netkey[SR_NET_NETKEY_BYTES], uint8_t *secret, const char **why);
+SR_MUST_USE int sr_device_code_parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES],
+                                     uint8_t *secret, const char **why);
 
 /* Whether key's log begins with `device-of`, i.e. key is a device (as far as
  * its own word goes; the person's certificate is another matter): 1 with

@@ -28,8 +28,7 @@ static int refusal(char *reason, const char *address, char *err, size_t errlen) 
     return SR_EDEVCODEUSED;
   }
   if (!strcmp(reason, sr_strerror(SR_EDEVCODEOLD))) {
-    snprintf(err, errlen, "your first device refused: this device code has expired (a code lasts one hour); %s",
-             redo);
+    snprintf(err, errlen, "your first device refused: this device code has expired (a code lasts one hour); %s", redo);
     return SR_EDEVCODEOLD;
   }
   if (!strcmp(reason, sr_strerror(SR_EISDEVICE))) {
@@ -77,8 +76,7 @@ static int log_state(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uin
 /* The code's network for this home: its key written into a config that names
  * none (the open network's default); a config on another closed network is
  * refused. *write: the key must be written once the code is accepted. */
-static int network(const char *home, const uint8_t netkey[SR_NET_NETKEY_BYTES], int *write, char *err,
-                   size_t errlen) {
+static int network(const char *home, const uint8_t netkey[SR_NET_NETKEY_BYTES], int *write, char *err, size_t errlen) {
   uint8_t def[SR_NET_NETKEY_BYTES];
   sr_config_t cfg;
   int rc;
@@ -101,7 +99,8 @@ int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, con
                         void (*progress)(void *ctx, const char *what), void *ctx, sr_device_joined_t *out, char *err,
                         size_t errlen) {
   char host[SR_NET_HOST_MAX], why[600] = "";
-  uint8_t netkey[SR_NET_NETKEY_BYTES], content[64], id[SR_ID_BYTES];
+  uint8_t netkey[SR_NET_NETKEY_BYTES], content[2 * SR_KEY_BYTES] /* size: {person: bin 32} and its map */,
+      id[SR_ID_BYTES];
   const uint8_t *self = sk + SR_SECRET_PK_OFFSET;
   const char *problem = NULL;
   uint16_t port;
@@ -140,7 +139,9 @@ int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, con
     if ((rc = sr_content_device_of(out->person, content, sizeof(content), &len)) ||
         (rc = sr_store_publish(st, sk, "device-of", content, len, now, now, id, &seq, why, sizeof(why)))) {
       snprintf(err, errlen, "cannot write this device's first entry: %s",
-               why[0] ? why : rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+               why[0]            ? why
+               : rc == SR_ESTORE ? sr_store_errmsg(st)
+                                 : sr_strerror(rc));
       goto done;
     }
     out->published = 1;

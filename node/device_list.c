@@ -54,10 +54,10 @@ int sr_device_list_json(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], json_t
     uint64_t ts = entry_ts(st, d->key, h.seq);
     sr_hex_encode(d->key, SR_KEY_BYTES, hex);
     json_t *o = json_pack("{s:s, s:o, s:I, s:s, s:b, s:o, s:I, s:o, s:b}", "key", hex, "name",
-                          d->name[0] ? json_string(d->name) : json_null(), "added_ms", (json_int_t)d->added_ms,
-                          "state", d->revoked ? "revoked" : "active", "bound", d->bound, "upto",
-                          d->revoked ? json_integer((json_int_t)d->upto) : json_null(), "last_seq",
-                          (json_int_t)h.seq, "last_ts", ts ? json_integer((json_int_t)ts) : json_null(), "this",
+                          d->name[0] ? json_string(d->name) : json_null(), "added_ms", (json_int_t)d->added_ms, "state",
+                          d->revoked ? "revoked" : "active", "bound", d->bound, "upto",
+                          d->revoked ? json_integer((json_int_t)d->upto) : json_null(), "last_seq", (json_int_t)h.seq,
+                          "last_ts", ts ? json_integer((json_int_t)ts) : json_null(), "this",
                           !memcmp(d->key, self, SR_KEY_BYTES));
     if (!o || json_array_append_new(arr, o)) {
       rc = SR_ENOMEM;
@@ -67,8 +67,8 @@ int sr_device_list_json(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], json_t
   free(devs);
   sr_hex_encode(person, SR_KEY_BYTES, phex);
   sr_hex_encode(self, SR_KEY_BYTES, hex);
-  if (!(*out = json_pack("{s:s, s:s, s:b, s:o}", "person", phex, "self", hex, "self_device", is_device, "devices",
-                         arr)))
+  if (!(*out =
+            json_pack("{s:s, s:s, s:b, s:o}", "person", phex, "self", hex, "self_device", is_device, "devices", arr)))
     return SR_ENOMEM;
   return 0;
 fail:
@@ -88,8 +88,8 @@ static int hex_prefix(const char *arg, const uint8_t key[SR_KEY_BYTES]) {
   return 1;
 }
 
-int sr_device_revoke_prepare(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *which,
-                             sr_device_revoke_t *r, char *err, size_t errlen) {
+int sr_device_revoke_prepare(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *which, sr_device_revoke_t *r,
+                             char *err, size_t errlen) {
   uint8_t person[SR_KEY_BYTES];
   sr_device_t *devs = NULL;
   size_t n = 0, hits = 0, at = 0;
@@ -227,8 +227,7 @@ static void revoked(sr_node_pub_t *j) {
   free(v);
 }
 
-int sr_node_device_revoke(sr_node_t *n, const char *which, sr_node_done_cb done, void *arg, char *err,
-                          size_t errlen) {
+int sr_node_device_revoke(sr_node_t *n, const char *which, sr_node_done_cb done, void *arg, char *err, size_t errlen) {
   revoke_t *v;
   int rc;
   if (!which || !which[0] || strlen(which) >= sizeof(v->which)) {

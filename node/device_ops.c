@@ -44,7 +44,8 @@ static void add_work(sr_node_job_t *w) {
   a->rc = sr_device_claimed(n->store, n->pk, NULL);
   if (a->rc == 1) a->rc = SR_EISDEVICE;
   if (a->rc == 0)
-    a->rc = sr_store_device_code_create(n->store, a->name[0] ? a->name : NULL, a->now, SR_DEVICE_CODE_TTL_MS, a->secret);
+    a->rc =
+        sr_store_device_code_create(n->store, a->name[0] ? a->name : NULL, a->now, SR_DEVICE_CODE_TTL_MS, a->secret);
   sr_node_store_why(n, a->rc, a->why, sizeof(a->why));
 }
 
@@ -66,11 +67,11 @@ static void add_done(sr_node_job_t *w) {
     /* never the secret in a log line */
     sr_node_log(n, "a device code was made%s%s%s, valid for %llu minutes", a->name[0] ? " for \"" : "", a->name,
                 a->name[0] ? "\"" : "", (unsigned long long)(SR_DEVICE_CODE_TTL_MS / 60000));
-    a->done(a->arg, 0, NULL,
-            json_pack("{s:s, s:s, s:o, s:I, s:I}", "code", code, "address", n->address, "name",
-                      a->name[0] ? json_string(a->name) : json_null(), "expires_ms",
-                      (json_int_t)(a->now + SR_DEVICE_CODE_TTL_MS), "valid_s",
-                      (json_int_t)(SR_DEVICE_CODE_TTL_MS / 1000)));
+    a->done(
+        a->arg, 0, NULL,
+        json_pack("{s:s, s:s, s:o, s:I, s:I}", "code", code, "address", n->address, "name",
+                  a->name[0] ? json_string(a->name) : json_null(), "expires_ms",
+                  (json_int_t)(a->now + SR_DEVICE_CODE_TTL_MS), "valid_s", (json_int_t)(SR_DEVICE_CODE_TTL_MS / 1000)));
   }
   sodium_memzero(code, sizeof(code));
   sodium_memzero(a, sizeof(*a)); /* the secret */

@@ -28,7 +28,7 @@
 
 typedef struct sr_device_code {
   uint64_t created_ms, expires_ms, used_ms;
-  uint8_t device[SR_KEY_BYTES];             /* with used_ms */
+  uint8_t device[SR_KEY_BYTES];           /* with used_ms */
   char name[SR_DEVICE_CODE_NAME_MAX + 1]; /* "" none */
 } sr_device_code_t;
 

@@ -344,7 +344,7 @@ int sr_store_devices_of(sr_store_t *st, const uint8_t person[SR_KEY_BYTES], sr_d
     l[nl++].seq = r.cert_seq;
   }
   if (mrc != MDB_NOTFOUND) goto fail;
-  qsort(l, nl, sizeof(*l), cmp_listed);
+  if (nl) qsort(l, nl, sizeof(*l), cmp_listed);
   if (nl) {
     sr_device_t *d = malloc(nl * sizeof(*d));
     if (!d) {

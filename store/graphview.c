@@ -158,7 +158,7 @@ static int merged_follows(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm
     }
     i = first + nd;
     if (rc || a < 0) continue;
-    qsort(rows, n, sizeof(*rows), cmp_contact_row);
+    if (n) qsort(rows, n, sizeof(*rows), cmp_contact_row);
     for (size_t j = 0; j < n && !rc; j++) {
       if (j && memcmp(rows[j].who, rows[j - 1].who, SR_KEY_BYTES) == 0) continue; /* an older state */
       if (rows[j].state != SR_FOLLOW) continue;

@@ -9,6 +9,7 @@
  *   store/lookup.h       what a person typed, matched against the store
  *   store/socialview.h   what the web app's views read (edges of one key, newest entries)
  *   store/peers.h, store/scope.h, store/graphview.h  node state, scope, graph
+ *   store/devices.h      device keys: which keys are one person
  *
  *
  * Named databases (keys and values are fixed-layout binary, integers big-endian):
@@ -25,12 +26,14 @@
  *   forks     author||seq -> id of the second entry      (derived, dupsort)
  *   edges_out src -> kind u8 || dst[32]                  (derived, dupsort)
  *   edges_in  dst -> kind u8 || src[32]                  (derived, dupsort)
- *   contacts  author||who -> state u8                    (derived)
+ *   contacts  author||who -> state u8 || ts u64 (1 byte: ts 0) (derived)
  *   members   author||project -> role u8                 (derived)
  *   profiles  author -> name (latest about)              (derived)
  *   projects  project id -> author[32] || name           (derived)
- *   people    key -> (empty)                             (derived)
+ *   people    key -> ts u64 of the profile's about, or empty (derived)
  *   reshares  original id -> resharing id[32] || resharer[32] (derived, dupsort)
+ *   devices   device key -> person, flags, cert_seq, upto, added_ms, name (derived, devices.h)
+ *   person_devices person -> device key                  (derived, dupsort)
  * "Derived" databases are rebuilt from the entries by sr_store_reindex(); the
  * others (truth and node state) are never touched by it. For a
  * fork, the branch that stays head is the one the old forks database did not list
@@ -81,8 +84,9 @@ typedef struct sr_flow {
 /* Opens (create != 0: creates) the store in directory dir. Errors: SR_ENOSTORE
  * (no store there and create == 0), SR_ESTOREVER (another format version),
  * SR_ESTORE; err (may be NULL) then receives a sentence saying what to do.
- * A format-1 store made before the peers/invites/relay_members databases existed
- * gets them in one short write transaction, even when create == 0. */
+ * A format-1 store made before the peers/invites/relay_members (or the derived
+ * devices/person_devices) databases existed gets them in one short write
+ * transaction, even when create == 0. */
 SR_MUST_USE int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen);
 void sr_store_close(sr_store_t *st);
 /* The text of the last store error (SR_ESTORE and the like) on the CALLING

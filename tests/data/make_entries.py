@@ -262,6 +262,25 @@ def tampered_entries(authors):
     body, seq = next_body(a, content={"project": b"\x01" * 32})
     add(wrap(a, body), a, seq, "share", "SR_ECONTENT", "a share with nothing to say")
 
+    # Device keys (docs/format.md "Devices"): the schema reads the seq and the author.
+    body, seq = next_body(a, type_="device-of", content={"person": b.pk})
+    add(wrap(a, body), a, seq, "device-of", "SR_ECONTENT", "a device-of past seq 1")
+    body, seq = next_body(a, type_="device", content={"device": a.pk, "state": "add"})
+    add(wrap(a, body), a, seq, "device", "SR_ECONTENT", "a certificate of the author's own key")
+    body, seq = next_body(a, type_="device", content={"device": b.pk, "state": "revoke"})
+    add(wrap(a, body), a, seq, "device", "SR_ECONTENT", "a revocation without upto")
+    # A device of a, bound, then revoked after its seq 1: its seq 2 is refused.
+    d = Author(77, 0)
+    for e, why in ((append(d, TS0 + 6, "device-of", {"person": a.pk}), "a device's claim (seq 1)"),
+                   (append(a, TS0 + 7, "device", {"device": d.pk, "state": "add", "name": "laptop"}),
+                    "the person's certificate"),
+                   (append(a, TS0 + 8, "device", {"device": d.pk, "state": "revoke", "upto": 1}),
+                    "the person's revocation, upto 1")):
+        e.update(expect="SR_OK", reason=why)
+        out.append(e)
+    body, seq = next_body(d)
+    add(wrap(d, body), d, seq, "share", "SR_EREVOKED", "an entry of a revoked device past upto")
+
     body, seq = next_body(a)
     add(wrap(a, body) + b"\x00", a, seq, "share", "SR_ETRAILING", "a byte after the entry")
 

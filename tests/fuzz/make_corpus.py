@@ -42,6 +42,26 @@ def main():
         with open(os.path.join(out, name), "wb") as f:
             f.write(base64.b64decode(e["raw"]))
         written += 1
+    # Device keys (docs/format.md "Devices"): a person's certificate and
+    # revocation, a device's claim at seq 1, and the schema's refusals (a claim
+    # past seq 1, a certificate of the author's own key, upto with add).
+    person, dev = make_entries.Author(43, 0), make_entries.Author(43, 1)
+    ts = make_entries.TS0
+    devices = [
+        ("good_device_of_1", make_entries.append(dev, ts, "device-of", {"person": person.pk})),
+        ("good_device_add_1", make_entries.append(person, ts, "device", {"device": dev.pk, "state": "add",
+                                                                         "name": "laptop"})),
+        ("good_device_revoke_2", make_entries.append(person, ts, "device", {"device": dev.pk, "state": "revoke",
+                                                                            "upto": 3})),
+        ("bad_device_of_2", make_entries.append(dev, ts, "device-of", {"person": person.pk})),
+        ("bad_device_self_3", make_entries.append(person, ts, "device", {"device": person.pk, "state": "add"})),
+        ("bad_device_upto_4", make_entries.append(person, ts, "device", {"device": dev.pk, "state": "add",
+                                                                         "upto": 1})),
+    ]
+    for name, e in devices:
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(base64.b64decode(e["raw"]))
+        written += 1
     print("make_corpus: %d files in %s" % (written, out), file=sys.stderr)
 
 

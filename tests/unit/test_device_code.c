@@ -72,9 +72,10 @@ static void text_refusals(void) {
   refused("hello", "starts with seurone-device:1:");
   refused("", "starts with");
   /* all zeros: the check digits do not match */
-  refused("seurone-device:1:x:0000000000000000000000000000000000000000000000000000000000000000:"
-          "0000000000000000000000000000000000000000000000000000000000000000:00000000",
-          "check digits");
+  refused(
+      "seurone-device:1:x:0000000000000000000000000000000000000000000000000000000000000000:"
+      "0000000000000000000000000000000000000000000000000000000000000000:00000000",
+      "check digits");
 }
 
 static void store_single_use(void) {

@@ -156,8 +156,9 @@ static int device_join(sr_cli_t *cli, int argc, char **argv) {
   }
   if (arg && !strcmp(arg, "-")) file = "-", arg = NULL;
   if (!!file == !!arg)
-    return cli_fail(SR_EXIT_USAGE, "usage: seurone device join - (the code on standard input), seurone device join "
-                                   "--file FILE, or seurone device join CODE");
+    return cli_fail(SR_EXIT_USAGE,
+                    "usage: seurone device join - (the code on standard input), seurone device join "
+                    "--file FILE, or seurone device join CODE");
   if (file) {
     /* out of the command line, which every user of the machine can read */
     int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
@@ -223,8 +224,7 @@ static int device_join(sr_cli_t *cli, int argc, char **argv) {
     if (j.wrote_network_key)
       fprintf(stderr, "your first device is on a closed network: its key is now in %s/config (network_key)\n",
               cli->home);
-    if (!j.synced)
-      fprintf(stderr, "your person's log did not arrive in time; the node fetches it once it runs\n");
+    if (!j.synced) fprintf(stderr, "your person's log did not arrive in time; the node fetches it once it runs\n");
     fprintf(stderr, "start the node with `seurone run`: it replicates with your first device (%s)\n", j.address);
   }
   return 0;
@@ -251,7 +251,8 @@ static void print_list(json_t *doc) {
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
     printf("%.16s  ", cli_jstr(d, "key", ""));
     cli_text_cell(stdout, name, strlen(name), 20);
-    printf("  %-8s  %-16s  seq %lld%s", cli_jstr(d, "state", "?"), json_integer_value(json_object_get(d, "added_ms")) ? when : "-",
+    printf("  %-8s  %-16s  seq %lld%s", cli_jstr(d, "state", "?"),
+           json_integer_value(json_object_get(d, "added_ms")) ? when : "-",
            (long long)json_integer_value(json_object_get(d, "last_seq")),
            json_is_true(json_object_get(d, "this")) ? " (this node)" : "");
     if (json_is_integer(json_object_get(d, "upto")))
@@ -278,7 +279,8 @@ static int device_list(sr_cli_t *cli, int argc, char **argv) {
     sr_store_t *st;
     if (cli_load_pk(cli, pk) || !(st = cli_open_store(cli, 0))) return SR_EXIT_ENV;
     rc = sr_device_list_json(st, pk, &doc);
-    if (rc) cli_fail(SR_EXIT_ENV, "cannot list the devices: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    if (rc)
+      cli_fail(SR_EXIT_ENV, "cannot list the devices: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     if (rc) return SR_EXIT_ENV;
   } else
@@ -332,8 +334,8 @@ static int device_revoke(sr_cli_t *cli, int argc, char **argv) {
     rc = sr_device_revoke_prepare(st, pk, which, &v, err, sizeof(err));
     sr_store_close(st);
     if (rc)
-      return cli_fail(rc == SR_ENOTFOUND || rc == SR_EAMBIGUOUS ? SR_EXIT_USAGE : SR_EXIT_PROBLEM,
-                      "device revoke: %s", err);
+      return cli_fail(rc == SR_ENOTFOUND || rc == SR_EAMBIGUOUS ? SR_EXIT_USAGE : SR_EXIT_PROBLEM, "device revoke: %s",
+                      err);
     if ((rc = cli_publish(cli, "device", v.content, v.content_len, 0, idhex, &seq))) return rc;
     sr_hex_encode(v.device, SR_KEY_BYTES, hex);
     r = json_pack("{s:s, s:o, s:I, s:s, s:I}", "device", hex, "name", v.name[0] ? json_string(v.name) : json_null(),
