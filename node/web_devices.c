@@ -11,6 +11,7 @@
 #include "node/web_internal.h"
 #include "core/core.h"
 #include "core/hex.h"
+#include "node/device_ops.h"
 #include "node/entry_json.h"
 #include "store/devices.h"
 #include <stdio.h>
@@ -30,17 +31,23 @@ static unsigned call(sr_web_req_t *r, json_t *req, json_t **reply) {
   return 0;
 }
 
-/* Why s (UTF-8, as jansson checked it) cannot be shown to people as a label:
- * a control character (C0, DEL, C1) would reach a terminal or the page as
- * something else than text. NULL when it can. */
-static const char *label_problem(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f) return "a control character (a line break, a tab, an escape...)";
-    if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
-      return "a control character (U+0080..U+009F)";
+/* 0 when s (n bytes, from a JSON string) may be a device's label: the node's
+ * own rule (sr_device_label_check: 1..64 bytes of UTF-8, no C0 control or
+ * DEL), and no C1 control either (U+0080..U+009F: NEL breaks a line in some
+ * terminals). Else SR_EINVAL with err saying why. */
+static int label_ok(const char *s, size_t n, char *err, size_t errlen) {
+  if (strlen(s) != n) {
+    snprintf(err, errlen, "a device name holds no NUL character");
+    return SR_EINVAL;
   }
-  return NULL;
+  int rc = sr_device_label_check(s, err, errlen);
+  if (rc) return rc;
+  for (size_t i = 0; i + 1 < n; i++)
+    if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+      snprintf(err, errlen, "a device name holds no control characters (U+0080 to U+009F)");
+      return SR_EINVAL;
+    }
+  return 0;
 }
 
 unsigned sr_web_get_devices(sr_web_req_t *r) {
@@ -65,9 +72,11 @@ unsigned sr_web_get_devices(sr_web_req_t *r) {
 
 unsigned sr_web_post_device_add(sr_web_req_t *r) {
   json_t *v = json_object_get(r->json, "name"), *req, *reply = NULL;
-  const char *name = NULL, *why;
+  const char *name = NULL;
+  char err[300];
   size_t n = 0;
   unsigned st;
+  int rc;
   const char *key;
   json_t *x;
   json_object_foreach(r->json, key, x) {
@@ -79,12 +88,7 @@ unsigned sr_web_post_device_add(sr_web_req_t *r) {
     if (!json_is_string(v)) return sr_web_fail(r, 400, SR_EINVAL, "\"name\" must be a string, such as \"laptop\"");
     name = json_string_value(v);
     n = json_string_length(v);
-    if (strlen(name) != n || (why = label_problem(name, n)))
-      return sr_web_fail(r, 400, SR_EINVAL, "the device's name holds %s: give a plain label, such as \"laptop\"",
-                         strlen(name) != n ? "a NUL character" : why);
-    if (n > SR_DEVICE_NAME_MAX)
-      return sr_web_fail(r, 400, SR_EINVAL, "the device's name is %zu bytes long; at most %d are kept (\"laptop\")", n,
-                         SR_DEVICE_NAME_MAX);
+    if ((rc = label_ok(name, n, err, sizeof(err)))) return sr_web_fail(r, 400, rc, "\"name\": %s", err);
   }
   req = json_pack("{s:s}", "cmd", "device_add");
   if (req && n) json_object_set_new(req, "name", json_stringn(name, n));
@@ -96,10 +100,12 @@ unsigned sr_web_post_device_add(sr_web_req_t *r) {
 
 unsigned sr_web_post_device_revoke(sr_web_req_t *r) {
   json_t *v = json_object_get(r->json, "device"), *reply = NULL;
-  const char *which, *why, *key;
+  const char *which, *key;
+  char err[300];
   json_t *x;
   size_t n, hex = 0;
   unsigned st;
+  int rc;
   json_object_foreach(r->json, key, x) {
     if (strcmp(key, "device"))
       return sr_web_fail(r, 400, SR_EINVAL, "device revoke takes only \"device\", not \"%.60s\"", key);
@@ -110,17 +116,15 @@ unsigned sr_web_post_device_revoke(sr_web_req_t *r) {
                        "its name}");
   which = json_string_value(v);
   n = json_string_length(v);
-  if (strlen(which) != n || (why = label_problem(which, n)))
-    return sr_web_fail(r, 400, SR_EINVAL, "\"device\" holds %s: give a device's key or its name",
-                       strlen(which) != n ? "a NUL character" : why);
   while (hex < n && strchr("0123456789abcdefABCDEF", which[hex])) hex++;
   /* all hex and longer than a key: a key mistyped, not a name */
   if (hex == n && n > SR_HEX_KEY_LEN)
     return sr_web_fail(r, 400, SR_EINVAL, "\"%.80s...\" is not a device's key: a key has 64 hex digits, this has %zu",
                        which, n);
-  if (hex < n && n > SR_DEVICE_NAME_MAX)
-    return sr_web_fail(r, 400, SR_EINVAL, "\"device\" is %zu bytes long: no device's name is longer than %d", n,
-                       SR_DEVICE_NAME_MAX);
+  /* a key, a prefix and a name all fit a label's rule */
+  if ((rc = label_ok(which, n, err, sizeof(err))))
+    return sr_web_fail(r, 400, rc,
+                       "\"device\" is a device's key (64 hex digits, or 8 or more of its first) or its name; %s", err);
   if ((st = call(r, json_pack("{s:s, s:s#}", "cmd", "device_revoke", "device", which, (int)n), &reply))) return st;
   json_object_set_new(reply, "ok", json_true());
   r->out = reply;

@@ -618,7 +618,7 @@ def devices(c):
     """A person on two machines through the web API: the first device makes a
     code, a second node joins with it (the CLI, as on a new machine), and
     from then on the second node's entries are the person's everywhere."""
-    p = c.node("p")
+    p = c.node("pia")
     p.start()
     wp = Web(p)
     wp.login()
@@ -636,7 +636,9 @@ def devices(c):
                        ({"name": "lap\u0000top"}, "a name with NUL"),
                        ({"label": "laptop"}, "an unknown field")):
         d = error(wp.post("/api/devices/add", body), 400, f"device add with {what}: 400", "SR_EINVAL")
-        check("name" in d["error"] or "label" in d["error"], f"device add with {what}: the sentence names the field")
+        # (a NUL is refused with the body: the server takes no JSON string holding one)
+        check("NUL" in what or "name" in d["error"] or "label" in d["error"],
+              f"device add with {what}: the sentence names the field")
     for body, what, status, code in (({}, "no device", 400, "SR_EINVAL"),
                                      ({"device": ""}, "an empty device", 400, "SR_EINVAL"),
                                      ({"device": 7}, "a device that is a number", 400, "SR_EINVAL"),
@@ -656,7 +658,7 @@ def devices(c):
           f"device add's reply: a code, valid one hour ({add['code'][:24]}..., {add['expires_ms']})")
     check(add["code"] != wp.ok("POST", "/api/devices/add", {})["code"], "each add makes another code")
     # The new machine: a fresh home, joined with the code as a person types it.
-    d = c.node("d")
+    d = c.node("pia-laptop")
     r = d.cli("device", "join", add["code"], "--json", check=False, timeout=60)
     check(r.returncode == 0, f"device join CODE on a fresh home ({r.returncode}: {(r.stderr or r.stdout)[-300:]})")
     d.id = h.wait_until(lambda: d.cli_json("id")["id"], 10, "d has its device key")
@@ -665,8 +667,15 @@ def devices(c):
         d.start()
     wd = Web(d)
     wd.login()
+    pend = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id]
+    check(len(pend) == 1 and pend[0]["state"] == "active" and pend[0]["name"] == "laptop",
+          "at once after join, the first device lists the new device (its certificate)")
+    # What the device writes is the person's, with which device wrote it. (The
+    # first device pulls the device's log once it writes: until then it is
+    # listed with bound false, "waiting" in the page.)
+    s1 = wd.ok("POST", "/api/publish", {"type": "share", "text": "from my laptop 💻"})
     h.wait_until(lambda: any(x["key"] == d.id and x["bound"] and x["state"] == "active"
-                             for x in wp.ok("GET", "/api/devices")["devices"]), 30 * h.SCALE,
+                             for x in wp.ok("GET", "/api/devices")["devices"]), 30,
                  "the first device lists the new device as bound and active")
     dev = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id][0]
     check(dev["name"] == "laptop" and dev["upto"] is None and abs(dev["added_ms"] - t0) < 120e3 and dev["this"] is False,
@@ -679,8 +688,6 @@ def devices(c):
           "SR_EISDEVICE")
     error(wd.post("/api/devices/revoke", {"device": "laptop"}), 409, "device revoke on a device: 409", "SR_EISDEVICE")
 
-    # What the device writes is the person's, with which device wrote it.
-    s1 = wd.ok("POST", "/api/publish", {"type": "share", "text": "from my laptop 💻"})
     h.wait_until(lambda: p.has(s1["id"]), 30, "the first device holds the device's share")
     feed = wp.ok("GET", "/api/feed")["items"]
     it = [x for x in feed if x["id"] == s1["id"]]
@@ -706,7 +713,7 @@ def devices(c):
     check_eq((fl["cascade"]["author"], fl["cascade"]["author_name"], fl["cascade"]["device"]), (p.id, "Pia 🌿", d.id),
              "the cascade names the person")
     # a friend of the person sees one person too
-    f = c.node("f")
+    f = c.node("fay")
     f.start()
     wf = Web(f)
     wf.login()
