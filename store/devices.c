@@ -11,6 +11,7 @@
  * people certifying one key). So the record never depends on arrival order:
  * it is what the named person's log says, which is what reindex computes.
  *
+ * Names and contact states across a person's keys are in devices_person.c.
  * Internal functions return 0, an LMDB code or an SR_E* code (ingest's rule).
  */
 #include "store/devices.h"
@@ -452,6 +453,12 @@ const uint8_t *sr_personmap_person(const sr_personmap_t *m, const uint8_t key[SR
   return r->person;
 }
 
+int sr_personmap_revoked_tail(const sr_personmap_t *m, const uint8_t key[SR_KEY_BYTES], uint64_t seq) {
+  if (!m || !m->n) return 0;
+  const pm_row_t *r = bsearch(key, m->by_key, m->n, sizeof(*m->by_key), cmp_row_key);
+  return r && r->revoked && seq > r->upto;
+}
+
 size_t sr_personmap_count(const sr_personmap_t *m) { return m ? m->n : 0; }
 
 void sr_personmap_at(const sr_personmap_t *m, size_t i, const uint8_t **key, const uint8_t **person) {
@@ -477,69 +484,4 @@ void sr_personmap_free(sr_personmap_t *m) {
   free(m->by_key);
   free(m->by_person);
   free(m);
-}
-
-/* ---- names ---- */
-
-/* The about ts people[key] holds (0: none known). */
-static uint64_t about_ts(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
-  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
-  if (mdb_get(txn, st->dbi[DB_PEOPLE], &k, &v) || v.mv_size != 8) return 0;
-  return sr_be64_get(v.mv_data);
-}
-
-int sr_store_person_name_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, MDB_val *name) {
-  uint8_t person[SR_KEY_BYTES], best[SR_KEY_BYTES];
-  uint64_t best_ts = 0;
-  int have = 0, rc;
-  MDB_cursor *cur;
-  MDB_val k = {SR_KEY_BYTES, person}, v, nv;
-  if ((rc = sr_store_person_of_in(st, txn, key, 0, person))) return rc;
-  /* The person's own about first, then each bound device's. */
-  if (mdb_get(txn, st->dbi[DB_PROFILES], &k, &nv) == 0) {
-    memcpy(best, person, SR_KEY_BYTES);
-    best_ts = about_ts(st, txn, person);
-    have = 1;
-  }
-  if ((rc = mdb_cursor_open(txn, st->dbi[DB_PERSON_DEVICES], &cur))) return rc;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-    uint8_t dev[SR_KEY_BYTES], of[SR_KEY_BYTES];
-    if (v.mv_size != SR_KEY_BYTES) continue;
-    memcpy(dev, v.mv_data, SR_KEY_BYTES);
-    if ((rc = sr_store_person_of_in(st, txn, dev, 0, of))) break;
-    MDB_val dk = {SR_KEY_BYTES, dev};
-    if (memcmp(of, person, SR_KEY_BYTES) != 0 || mdb_get(txn, st->dbi[DB_PROFILES], &dk, &nv)) continue;
-    uint64_t ts = about_ts(st, txn, dev);
-    /* newest by ts; ties: the higher key bytes */
-    if (!have || ts > best_ts || (ts == best_ts && memcmp(dev, best, SR_KEY_BYTES) > 0)) {
-      memcpy(best, dev, SR_KEY_BYTES);
-      best_ts = ts;
-      have = 1;
-    }
-  }
-  mdb_cursor_close(cur);
-  if (rc != MDB_NOTFOUND) return rc;
-  if (!have) return MDB_NOTFOUND;
-  k.mv_data = best;
-  return mdb_get(txn, st->dbi[DB_PROFILES], &k, name);
-}
-
-int sr_store_person_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], char *name, size_t cap, size_t *len,
-                         int *found) {
-  MDB_txn *txn;
-  MDB_val nv;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
-  *found = 0;
-  if (len) *len = 0;
-  if (rc) return rc;
-  rc = sr_store_person_name_in(st, txn, key, &nv);
-  if (rc == 0) {
-    size_t n = nv.mv_size < cap ? nv.mv_size : cap;
-    if (n) memcpy(name, nv.mv_data, n);
-    if (len) *len = n;
-    *found = 1;
-  } else if (rc == MDB_NOTFOUND)
-    rc = 0;
-  sr_store_txn_abort(st, txn);
-  return rc ? sr_store_fail(st, "read a name", rc) : 0;
 }

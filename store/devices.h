@@ -45,6 +45,10 @@ SR_MUST_USE int sr_store_personmap(sr_store_t *st, sr_personmap_t **out);
 /* The person of key's entry seq (seq 0: of the key itself, upto ignored);
  * NULL: key is its own person. m may be NULL (no devices). */
 const uint8_t *sr_personmap_person(const sr_personmap_t *m, const uint8_t key[SR_KEY_BYTES], uint64_t seq);
+/* 1 when key is a bound device its person revoked and seq is past upto: the
+ * entry is no one's in the views (not the person's, and not a person of its
+ * own either: feed, graph and metrics leave it out). m may be NULL. */
+SR_MUST_USE int sr_personmap_revoked_tail(const sr_personmap_t *m, const uint8_t key[SR_KEY_BYTES], uint64_t seq);
 /* The number of bound devices in m (0 for NULL). */
 size_t sr_personmap_count(const sr_personmap_t *m);
 /* Bound device i (0..count) of m, ordered by person then device key: its key,
@@ -54,6 +58,15 @@ void sr_personmap_at(const sr_personmap_t *m, size_t i, const uint8_t **key, con
  * sr_personmap_at order (0 when it has none). */
 size_t sr_personmap_devices(const sr_personmap_t *m, const uint8_t person[SR_KEY_BYTES], size_t *first);
 void sr_personmap_free(sr_personmap_t *m);
+
+/* The follow state of a's person about b's person (SR_FOLLOW, SR_UNFOLLOW,
+ * SR_BLOCK, or 0 when none): for each key of b's person, the newest contact
+ * entry by ts among the keys of a's person (ties: the higher author key);
+ * follow when any of those is follow, else block when any is block, else
+ * unfollow when any is. For keys without devices this is sr_store_get_contact.
+ * 0 or SR_ESTORE / SR_ENOMEM. */
+SR_MUST_USE int sr_store_person_contact(sr_store_t *st, const uint8_t a[SR_KEY_BYTES], const uint8_t b[SR_KEY_BYTES],
+                                        int *state);
 
 /* The name of key's person: the newest `about` by ts among the person's keys
  * (the person and its bound devices). 0 with name[0..*len) (not

@@ -349,6 +349,12 @@ static void dev_revoked(void) {
   size_t len;
   T_OK(sr_store_person_name(st, d.pk, nm, sizeof(nm), &len, &found));
   T_EQ(found, 0); /* the stolen phone's about is not the person's */
+  sr_personmap_t *m;
+  T_OK(sr_store_personmap(st, &m));
+  T_CHECK(sr_personmap_person(m, d.pk, 2) != NULL && sr_personmap_person(m, d.pk, 3) == NULL);
+  T_CHECK(!sr_personmap_revoked_tail(m, d.pk, 2) && sr_personmap_revoked_tail(m, d.pk, 3));
+  T_CHECK(!sr_personmap_revoked_tail(m, p.pk, 9) && !sr_personmap_revoked_tail(NULL, d.pk, 3));
+  sr_personmap_free(m);
   /* ... but they stay in the log (append-only). */
   sr_head_t h;
   T_OK(sr_store_get_head(st, d.pk, &h));

@@ -170,6 +170,17 @@ void dev_graph_follow_state_newest(void) {
   T_CHECK(has_edge(&g, np, node_of(&g, w.pk)));
   T_EQ(g.m, 1);
   sr_graph_free(&g);
+  /* the same for one pair, from either key of the person */
+  int state;
+  T_OK(sr_store_person_contact(st, p.pk, z.pk, &state));
+  T_EQ(state, SR_UNFOLLOW);
+  T_OK(sr_store_person_contact(st, d.pk, w.pk, &state));
+  T_EQ(state, SR_FOLLOW);
+  T_OK(sr_store_person_contact(st, z.pk, p.pk, &state));
+  T_EQ(state, 0);
+  T_OK(td_contact(st, &z, d.pk, "block", TS)); /* a block of the device is of the person */
+  T_OK(sr_store_person_contact(st, z.pk, p.pk, &state));
+  T_EQ(state, SR_BLOCK);
   /* the device follows Z again, newest of all: P follows Z */
   T_OK(td_contact(st, &d, z.pk, "follow", TS + 30));
   T_OK(sr_store_graph(st, SR_VIEW_CONTACT, &g));
