@@ -86,32 +86,10 @@ static int multi_key(const sr_personmap_t *pm, const uint8_t key[SR_KEY_BYTES]) 
   return sr_personmap_person(pm, key, 0) != NULL || sr_view_has_devices(pm, key);
 }
 
-/* The contact state of person p about key who: the newest by ts among p's keys
- * (ties: the higher author key), as store/graphview.c reads it. */
-static int person_state(sr_store_t *st, const sr_personmap_t *pm, const uint8_t p[SR_KEY_BYTES],
-                        const uint8_t who[SR_KEY_BYTES], int *state) {
-  sr_keyset_t keys = {0};
-  uint64_t best = 0;
-  int have = 0, rc = sr_view_person_keys(pm, p, &keys);
-  *state = 0;
-  for (size_t i = 0; i < keys.n && !rc; i++) {
-    int s;
-    uint64_t ts;
-    /* keys are sorted: a later key with the same ts is the higher one */
-    if (!(rc = sr_store_get_contact_ts(st, keys.k[i], who, &s, &ts)) && s && (!have || ts >= best)) {
-      best = ts;
-      *state = s;
-      have = 1;
-    }
-  }
-  sr_keyset_free(&keys);
-  return rc;
-}
-
 typedef struct {
   sr_store_t *st;
   const sr_personmap_t *pm;
-  const uint8_t *p, *via; /* the person, and which of its keys the walk is at */
+  const uint8_t *p;       /* the person */
   int dir, kind, contact; /* contact: kind is follow or block (a state, newest by ts) */
   sr_keyset_t *s;
 } person_edge_t;
@@ -123,13 +101,14 @@ static int person_edge_row(void *ctx, int kind, const uint8_t other[SR_KEY_BYTES
   (void)kind;
   if (!o) o = other;
   if (memcmp(o, w->p, SR_KEY_BYTES) == 0) return 0; /* a device's edge to its own person */
-  /* an edge holds the state one key gave; the person's is the newest of its keys' */
-  if (w->contact && w->dir == SR_EDGES_OUT && multi_key(w->pm, w->p)) {
-    if ((rc = person_state(w->st, w->pm, w->p, other, &state))) return rc;
-    if (state != w->kind) return 0;
-  } else if (w->contact && w->dir == SR_EDGES_IN && multi_key(w->pm, other)) {
-    if ((rc = person_state(w->st, w->pm, o, w->via, &state))) return rc;
-    if (state != w->kind) return 0;
+  /* an edge holds the state one key gave; the person's is the newest of its
+   * keys' (store/devices.h, as the graph reads it) */
+  if (w->contact && (multi_key(w->pm, w->p) || multi_key(w->pm, o))) {
+    if (w->dir == SR_EDGES_OUT) rc = sr_store_person_contact(w->st, w->p, o, &state);
+    else
+      rc = sr_store_person_contact(w->st, o, w->p, &state);
+    if (rc) return rc;
+    if (state != (w->kind == SR_EDGE_FOLLOW ? SR_FOLLOW : SR_BLOCK)) return 0; /* an edge kind, a contact state */
   }
   return sr_keyset_add(w->s, o);
 }
@@ -137,14 +116,11 @@ static int person_edge_row(void *ctx, int kind, const uint8_t other[SR_KEY_BYTES
 int sr_view_person_edges(sr_store_t *st, const sr_personmap_t *pm, const uint8_t p[SR_KEY_BYTES], int dir, int kind,
                          sr_keyset_t *s) {
   sr_keyset_t keys = {0};
-  person_edge_t w = {st, pm, p, NULL, dir, kind, kind == SR_EDGE_FOLLOW || kind == SR_EDGE_BLOCK, s};
+  person_edge_t w = {st, pm, p, dir, kind, kind == SR_EDGE_FOLLOW || kind == SR_EDGE_BLOCK, s};
   int rc;
   if (!sr_personmap_count(pm)) return sr_keyset_edges(st, p, dir, kind, s); /* no device anywhere: as it always was */
   if ((rc = sr_view_person_keys(pm, p, &keys))) return rc;
-  for (size_t i = 0; i < keys.n && !rc; i++) {
-    w.via = keys.k[i];
-    rc = sr_store_edges_of(st, keys.k[i], dir, kind, person_edge_row, &w);
-  }
+  for (size_t i = 0; i < keys.n && !rc; i++) rc = sr_store_edges_of(st, keys.k[i], dir, kind, person_edge_row, &w);
   sr_keyset_free(&keys);
   if (!rc) sr_keyset_sort(s);
   return rc;

@@ -52,26 +52,6 @@ static json_t *project_ref(sr_store_t *st, const uint8_t pid[SR_ID_BYTES]) {
       sr_store_get_project_name(st, pid, name, sizeof(name), &len) == 0 ? json_stringn(name, len) : json_null());
 }
 
-/* Whether self's person blocks the person `by`: the block of any of self's
- * keys (store/devices.h), or self's own when the store holds no device. */
-static int blocked_by(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t by[SR_KEY_BYTES], int *blocked) {
-  sr_personmap_t *pm = NULL;
-  int state = 0, rc = sr_store_personmap(st, &pm);
-  *blocked = 0;
-  if (!rc && !sr_personmap_count(pm)) {
-    rc = sr_store_get_contact(st, self, by, &state);
-    *blocked = state == SR_BLOCK;
-  } else if (!rc) {
-    sr_keyset_t blocks = {0};
-    const uint8_t *p = sr_personmap_person(pm, self, 0);
-    rc = sr_view_person_edges(st, pm, p ? p : self, SR_EDGES_OUT, SR_EDGE_BLOCK, &blocks);
-    *blocked = !rc && sr_keyset_has(&blocks, by);
-    sr_keyset_free(&blocks);
-  }
-  sr_personmap_free(pm);
-  return rc;
-}
-
 /* sr_view_item; the entry's person (its author, or the person its author is a
  * device of) into author when not NULL. */
 static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
@@ -108,10 +88,10 @@ static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t 
     if (share && c.has_reshare) {
       /* one level inline: a reshare of a reshare shows its words, not the chain */
       uint8_t by[SR_KEY_BYTES];
-      int blocked = 0;
+      int state = 0;
       rc = item(st, self, c.reshare, 1, by, &r);
-      if (!rc) rc = blocked_by(st, self, by, &blocked);
-      if (!rc && blocked) {
+      /* self's person about the reshared entry's person (any of their keys) */
+      if (!rc && (rc = sr_store_person_contact(st, self, by, &state)) == 0 && state == SR_BLOCK) {
         /* a block hides the person's words, also when a friend passes them on */
         json_decref(r);
         r = json_pack("{s:o, s:b, s:b}", "id", sr_json_hex(c.reshare, SR_ID_BYTES), "missing", 1, "blocked", 1);

@@ -114,27 +114,6 @@ static int state_of(sr_store_t *st, int db, const uint8_t *a, const uint8_t *b, 
   return rc;
 }
 
-int sr_store_get_contact_ts(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], const uint8_t who[SR_KEY_BYTES],
-                            int *state, uint64_t *ts) {
-  MDB_txn *txn;
-  uint8_t pair[2 * SR_KEY_BYTES];
-  MDB_val k = {sizeof(pair), pair}, v;
-  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
-  *state = 0;
-  *ts = 0;
-  if (rc) return rc;
-  memcpy(pair, author, SR_KEY_BYTES);
-  memcpy(pair + SR_KEY_BYTES, who, SR_KEY_BYTES);
-  mrc = mdb_get(txn, st->dbi[DB_CONTACTS], &k, &v);
-  if (mrc == 0 && (v.mv_size == 1 || v.mv_size == 9)) { /* state || ts (a 1-byte value: ts 0) */
-    *state = ((const uint8_t *)v.mv_data)[0];
-    if (v.mv_size == 9) *ts = sr_be64_get((const uint8_t *)v.mv_data + 1);
-  } else if (mrc && mrc != MDB_NOTFOUND)
-    rc = sr_store_fail(st, "read a contact", mrc);
-  sr_store_txn_abort(st, txn);
-  return rc;
-}
-
 int sr_store_get_contact(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], const uint8_t who[SR_KEY_BYTES],
                          int *state) {
   return state_of(st, DB_CONTACTS, author, who, state);

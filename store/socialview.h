@@ -32,11 +32,6 @@ SR_MUST_USE int sr_store_count_edges_of(sr_store_t *st, const uint8_t key[SR_KEY
  * latest role (enum sr_role) author took in project; 0 when none. */
 SR_MUST_USE int sr_store_get_contact(sr_store_t *st, const uint8_t author[SR_KEY_BYTES],
                                      const uint8_t who[SR_KEY_BYTES], int *state);
-/* The latest contact state author gave who and the ts of the entry that gave
- * it (0 for a state stored before contacts kept their ts); both 0 when none.
- * A person's state about who is the newest by ts among its keys (store/devices.h). */
-SR_MUST_USE int sr_store_get_contact_ts(sr_store_t *st, const uint8_t author[SR_KEY_BYTES],
-                                        const uint8_t who[SR_KEY_BYTES], int *state, uint64_t *ts);
 SR_MUST_USE int sr_store_get_role(sr_store_t *st, const uint8_t author[SR_KEY_BYTES],
                                   const uint8_t project[SR_ID_BYTES], int *role);
 
