@@ -354,10 +354,14 @@ try {
   ok('A: the code has its QR code');
   const expiry = await a.page.locator('#device-code-expiry').textContent();
   check(/Works once, until .+ \(in (59|60) min\)/.test(expiry), `A: it says how long the code lasts: "${expiry.slice(0, 60)}"`);
-  checkEq(await a.page.locator('#device-code-slot pre.code').textContent(), `seurone device join ${devCode}`, 'A: and what to type on the new computer');
-  await a.page.locator('#device-code-slot').getByRole('button', { name: 'Copy' }).click();
+  checkEq(await a.page.locator('#device-join-line').textContent(), `seurone device join ${devCode}`, 'A: and what to type on the new computer');
+  check((await a.page.locator('#device-code-slot').textContent()).includes(`the code for ${DEVICE}`), 'A: the page says which device the code is for');
+  await a.page.locator('#device-code-slot').getByRole('button', { name: 'Copy', exact: true }).click();
   await a.page.waitForFunction(() => document.querySelector('#device-code-slot .copied').textContent.length > 0);
   checkEq(await a.page.evaluate(() => navigator.clipboard.readText()), devCode, 'A: Copy puts the code on the clipboard');
+  await a.page.locator('#device-code-slot').getByRole('button', { name: 'Copy the line' }).click();
+  await a.page.waitForFunction(() => navigator.clipboard.readText().then((x) => x.startsWith('seurone device join ')));
+  checkEq(await a.page.evaluate(() => navigator.clipboard.readText()), `seurone device join ${devCode}`, 'A: "Copy the line" puts the whole line on the clipboard');
   await shot(a, 'a-devices-code');
   // the new computer: a fresh home, as its owner would type it, then its node runs
   const join = execFileSync(cfg.seurone, ['--home', D.home, 'device', 'join', devCode], { encoding: 'utf8' });

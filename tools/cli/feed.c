@@ -250,6 +250,21 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
               : c.has_reshare ? " an entry"
                               : "",
               where ? " in " : "", where ? where : "");
+  } else if (ok && c.type == SR_CT_DEVICE) {
+    /* "added the device laptop (5c1d7e22)", "revoked the device 5c1d7e22 (its entries up to seq 4 stay theirs)" */
+    char hex[SR_HEX_KEY_LEN + 1], *n = c.name ? cli_text_cut(c.name, c.name_len, NAME_COLS) : NULL;
+    sr_hex_encode(c.device, SR_KEY_BYTES, hex);
+    action = malloc((n ? strlen(n) : 0) + 96);
+    if (action && c.state == SR_DEVICE_REVOKE)
+      sprintf(action, "revoked the device %s%s%.8s%s (its entries up to seq %llu stay theirs)", n ? n : "",
+              n ? " (" : "", hex, n ? ")" : "", (unsigned long long)c.upto);
+    else if (action)
+      sprintf(action, "added the device %s%s%.8s%s", n ? n : "", n ? " (" : "", hex, n ? ")" : "");
+    free(n);
+  } else if (ok && c.type == SR_CT_DEVICE_OF) {
+    target = who_as(fd, c.person, 0);
+    action = malloc(strlen(target) + 32);
+    if (action) sprintf(action, "became a device of %s", target);
   } else if (ok && c.type == SR_CT_FLOW_REPORT) {
     action = strdup("published a flow report (`seurone flow network` reads them)");
   } else {

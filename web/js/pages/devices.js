@@ -88,14 +88,31 @@ export async function render(main, route, ctx) {
     }
     clearError();
     const left = Math.max(0, Number(r.expires_ms) - Date.now());
+    const line = `seurone device join ${r.code}`;
+    const lineStatus = h('span', { class: 'copied', 'aria-live': 'polite' });
+    const linePre = h('pre', { class: 'code', dir: 'ltr', id: 'device-join-line' }, line);
+    const copyLine = actionButton(t('devices.copy_line'), async () => {
+      try {
+        await navigator.clipboard.writeText(line);
+        lineStatus.textContent = t('share.copied');
+      } catch {
+        // no clipboard here: select the line, Ctrl+C copies it
+        const range = document.createRange();
+        range.selectNodeContents(linePre);
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        lineStatus.textContent = t('share.copy_select');
+      }
+    });
     replace(addSlot,
-      h('p', { class: 'ok' }, t('devices.code_made')),
+      h('p', { class: 'ok' }, r.name ? t('devices.code_made_for', { name: r.name }) : t('devices.code_made')),
+      h('p', { class: 'expiry', id: 'device-code-expiry' }, t('devices.code_expires', { when: localTime(r.expires_ms), d: duration(left) })),
       copyBlock('device-code', t('devices.code_label'), r.code, t('devices.code_qr_alt')),
-      h('p', { class: 'hint', id: 'device-code-expiry' }, t('devices.code_expires', { when: localTime(r.expires_ms), d: duration(left) })),
-      h('h3', { class: 'h3' }, t('devices.on_new_title')),
+      h('h3', null, t('devices.on_new_title')),
       h('ol', { class: 'steps' },
         h('li', null, t('devices.on_new_1')),
-        h('li', null, t('devices.on_new_2'), h('pre', { class: 'code', dir: 'ltr' }, `seurone device join ${r.code}`)),
+        h('li', null, t('devices.on_new_2'), linePre, h('div', { class: 'row' }, copyLine, lineStatus)),
         h('li', null, t('devices.on_new_3'))));
     name.value = '';
     announce(t('devices.code_made'));
