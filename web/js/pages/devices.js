@@ -50,7 +50,7 @@ function deviceRow(d, canRevoke, onChange) {
   const facts = [t('devices.added', { when: localTime(d.added_ms) })];
   if (d.last_ts) facts.push(t('devices.last_entry', { when: localTime(d.last_ts) }));
   if (d.state === 'revoked') facts.push(t('devices.revoked_upto', { n: d.upto || 0 }));
-  return h('li', { class: 'card device', 'data-key': d.key },
+  return h('li', { class: 'device', 'data-key': d.key },
     h('div', { class: 'person-line' },
       h('span', { class: 'who', dir: 'auto' }, name), ' ',
       h('span', { class: 'mono key', title: d.key }, keyShort(d.key)), ' ', stateBadge(d)),
@@ -68,7 +68,7 @@ export async function render(main, route, ctx) {
   const drawList = () => {
     const devs = doc.devices || [];
     replace(listBox, devs.length
-      ? h('ul', { class: 'devices plain', 'aria-label': t('devices.list_title') }, devs.map((d) => deviceRow(d, !doc.self_device, refresh)))
+      ? h('ul', { class: 'devices', 'aria-label': t('devices.list_title') }, devs.map((d) => deviceRow(d, !doc.self_device, refresh)))
       : h('p', { class: 'empty' }, t(doc.self_device ? 'devices.none_here' : 'devices.none')));
   };
   async function refresh() {
