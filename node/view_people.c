@@ -39,15 +39,18 @@ static int name_cmp(const char *a, size_t al, const char *b, size_t bl) {
 
 /* ---- PERSON ---- */
 
-/* PERSON's "devices": [{"key", "name", "added_ms", "state", "bound", "upto"}]. */
+/* PERSON's "devices": [{"key", "name", "added_ms", "state", "bound", "upto"}]:
+ * the bound ones (a certificate alone, which anyone can write about any key,
+ * is no device of the person's; `device list` shows self's waiting ones). */
 static json_t *devices_json(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int *rc) {
   sr_device_t *d = NULL;
   size_t n = 0;
   json_t *a = json_array();
   if (!a) *rc = SR_ENOMEM;
   else if ((*rc = sr_store_devices_of(st, key, &d, &n)) == 0)
-    for (size_t i = 0; i < n && !*rc; i++)
-      if (json_array_append_new(
+    for (size_t i = 0; i < n && !*rc; i++) /* a certificate without the device's claim binds nothing: not shown */
+      if (d[i].bound &&
+          json_array_append_new(
               a, json_pack("{s:o, s:o, s:I, s:s, s:b, s:o}", "key", sr_json_hex(d[i].key, SR_KEY_BYTES), "name",
                            d[i].name[0] ? json_string(d[i].name) : json_null(), "added_ms", (json_int_t)d[i].added_ms,
                            "state", d[i].revoked ? "revoked" : "active", "bound", d[i].bound, "upto",
