@@ -101,6 +101,17 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       break;
     case SR_FRAME_INVITE:
       NEED(n < 2 || sr_mp_bin(&mp, &f->secret, &blen) || blen != SR_FRAME_SECRET_BYTES);
+      /* The label, added to version 1 after it shipped (a device join's
+       * name): a str of at most SR_FRAME_LABEL_MAX bytes; anything else there
+       * is skipped, as any field a later version appends. */
+      if (n >= 3 && sr_mp_peek(&mp) == SR_MP_STR) {
+        const char *l;
+        uint32_t ll;
+        if (sr_mp_str(&mp, &l, &ll) == 0 && ll <= SR_FRAME_LABEL_MAX) {
+          f->label = l;
+          f->label_len = ll;
+        }
+      }
       break;
     case SR_FRAME_INVITE_REPLY:
       NEED(n < 3 || sr_mp_peek(&mp) != SR_MP_BOOL);
@@ -208,10 +219,13 @@ int sr_frame_reachable(msgpack_sbuffer *sb, const char *address) {
   return 0;
 }
 
-int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRAME_SECRET_BYTES]) {
+int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRAME_SECRET_BYTES], const char *label) {
   msgpack_packer pk;
-  PK(begin(sb, &pk, 2, SR_FRAME_INVITE));
+  size_t ll = label ? strlen(label) : 0;
+  if (ll > SR_FRAME_LABEL_MAX) return SR_EINVAL;
+  PK(begin(sb, &pk, label ? 3 : 2, SR_FRAME_INVITE));
   PK(msgpack_pack_bin_with_body(&pk, secret, SR_FRAME_SECRET_BYTES));
+  if (label) PK(msgpack_pack_str_with_body(&pk, label, ll));
   return 0;
 }
 

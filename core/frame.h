@@ -7,7 +7,8 @@
  *   [3, entry, hops]                      entry: one signed entry, unsigned hop counter
  *   [4, author, seq]                      have: lazy announcement
  *   [5, [address, ...]]                   peers: addresses this side can share
- *   [6, secret]                           invite: redeem an invite on a relay
+ *   [6, secret, label?]                   invite: redeem an invite on a relay, or a
+ *                                         device code (label: the new device's name)
  *   [7, ok, reason]                       invite reply
  *   [8]                                   ping: keepalive, no answer expected
  *   [9, epoch, key, w, c, [x, ...]]       pushsum: half a node's push-sum mass; w, c,
@@ -39,6 +40,7 @@
 #define SR_FRAME_AGENT_MAX 64
 #define SR_FRAME_ADDR_MAX 352
 #define SR_FRAME_PUSHSUM_MAXV 8  /* averaged quantities in one pushsum frame */
+#define SR_FRAME_LABEL_MAX 64    /* an invite frame's label (a device's name) */
 #define SR_FRAME_SECRET_BYTES 32 /* an invite secret (the store names it SR_INVITE_SECRET_BYTES) */
 
 enum sr_frame_kind {
@@ -83,8 +85,11 @@ typedef struct sr_frame {
   uint32_t addr_lens[SR_FRAME_MAX_PEERS];
   uint32_t naddrs;       /* peers; reachable: 1 (its address is addrs[0]) */
   const uint8_t *secret; /* invite (SR_FRAME_SECRET_BYTES) */
-  int ok;                /* invite reply */
-  const char *reason;    /* invite reply */
+  const char *label;     /* invite: the third element when it is a str of at most
+                            SR_FRAME_LABEL_MAX bytes (a device's name), else NULL */
+  uint32_t label_len;
+  int ok;             /* invite reply */
+  const char *reason; /* invite reply */
   uint32_t reason_len;
   uint64_t ps_epoch, ps_w, ps_c; /* pushsum (w, c, x: binary64 bit patterns) */
   const uint8_t *ps_key;         /* pushsum (SR_KEY_BYTES) */
@@ -110,7 +115,9 @@ SR_MUST_USE int sr_frame_notes(msgpack_sbuffer *sb, const sr_note_t *notes, size
 SR_MUST_USE int sr_frame_entry(msgpack_sbuffer *sb, const uint8_t *raw, size_t len, uint64_t hops);
 SR_MUST_USE int sr_frame_have(msgpack_sbuffer *sb, const uint8_t author[SR_KEY_BYTES], uint64_t seq);
 SR_MUST_USE int sr_frame_peers(msgpack_sbuffer *sb, const char *const *addrs, size_t n);
-SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRAME_SECRET_BYTES]);
+/* label: NULL for none (the frame of version 1: [6, secret]); else at most
+ * SR_FRAME_LABEL_MAX bytes (SR_EINVAL). */
+SR_MUST_USE int sr_frame_invite(msgpack_sbuffer *sb, const uint8_t secret[SR_FRAME_SECRET_BYTES], const char *label);
 SR_MUST_USE int sr_frame_invite_reply(msgpack_sbuffer *sb, int ok, const char *reason);
 SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
 SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);

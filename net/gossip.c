@@ -215,7 +215,8 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
       msgpack_sbuffer sb;
       /* Every node is asked, not only a relay: the frame also carries a new
        * device's one-time code, which its person's node answers. */
-      if (g->h.redeem_invite && g->h.redeem_invite(g->h.ctx, p->key, f->secret, why, sizeof(why)) == 0)
+      if (g->h.redeem_invite &&
+          g->h.redeem_invite(g->h.ctx, p->key, f->secret, f->label, f->label_len, why, sizeof(why)) == 0)
         break; /* answered once the use is stored (sr_gossip_invite_answer) */
       msgpack_sbuffer_init(&sb);
       sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, 0, why));
@@ -517,11 +518,12 @@ void sr_gossip_invite_answer(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], in
   }
 }
 
-int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES]) {
+int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES],
+                          const char *label) {
   msgpack_sbuffer sb;
   (void)g;
   msgpack_sbuffer_init(&sb);
-  return sr_gossip_send_frame(p, &sb, sr_frame_invite(&sb, secret));
+  return sr_gossip_send_frame(p, &sb, sr_frame_invite(&sb, secret, label));
 }
 
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s) {

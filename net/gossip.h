@@ -45,11 +45,12 @@ typedef struct sr_gossip_hooks {
    * may add). */
   void (*learned_peer)(void *ctx, const uint8_t from[SR_KEY_BYTES], const char *address);
   /* An invite frame: redeem secret for key (a relay's invite, or a device
-   * code; every node is asked, NULL: refused). 0: taken, and the answer comes with
+   * code; every node is asked, NULL: refused; label: the frame's label, NULL
+   * for none, not NUL-terminated, unchecked). 0: taken, and the answer comes with
    * sr_gossip_invite_answer() (once the use is stored); else an SR_E* code,
    * refused at once with the reason in why. */
   int (*redeem_invite)(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_FRAME_SECRET_BYTES],
-                       char *why, size_t whylen);
+                       const char *label, size_t label_len, char *why, size_t whylen);
   /* An invite reply arrived (invite accept on the member side). */
   void (*invite_reply)(void *ctx, sr_gpeer_t *p, int ok, const char *reason, size_t reason_len);
   /* One log line. */
@@ -115,8 +116,10 @@ void sr_gossip_tick(sr_gossip_t *g, uint64_t now_ms);
  * answer asks again, and a redeemed invite admits its member again without
  * using it up, store/peers.h). */
 void sr_gossip_invite_answer(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], int ok, const char *reason);
-/* Sends an invite frame on p (member side). */
-SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES]);
+/* Sends an invite frame on p (member side, or a new device with its label;
+ * NULL: none). */
+SR_MUST_USE int sr_gossip_send_invite(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t secret[SR_FRAME_SECRET_BYTES],
+                                      const char *label);
 
 typedef struct sr_gossip_stats {
   uint64_t entries_in, entries_out, bytes_in, bytes_out, duplicates, haves_in, haves_out, rejected;

@@ -183,9 +183,10 @@ void sr_node_peer_hooks(sr_gossip_hooks_t *h);
 
 /* ---- relay_invites.c ---- */
 /* gossip's redeem_invite hook: queues the use of key's invite and answers it
- * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued. */
-int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why,
-                   size_t whylen);
+ * once stored (sr_gossip_invite_answer); SR_ERATE while key has one queued.
+ * label: a new device's name, used when its code carries none. */
+int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES],
+                   const char *label, size_t label_len, char *why, size_t whylen);
 
 /* ---- peer_nearby.c ---- */
 /* A friend in scope announced itself on the local network at address

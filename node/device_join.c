@@ -95,7 +95,7 @@ static int network(const char *home, const uint8_t netkey[SR_NET_NETKEY_BYTES], 
   return SR_ENETKEYCONFLICT;
 }
 
-int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, const char *code,
+int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, const char *code, const char *label,
                         void (*progress)(void *ctx, const char *what), void *ctx, sr_device_joined_t *out, char *err,
                         size_t errlen) {
   char host[SR_NET_HOST_MAX], why[600] = "";
@@ -154,6 +154,7 @@ int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, con
   d->timeout_ms = SR_DEVICE_JOIN_ANSWER_MS;
   d->sync_person = out->person;
   d->sync_ms = SR_DEVICE_JOIN_SYNC_MS;
+  d->label = label;
   d->progress = progress;
   d->ctx = ctx;
   if ((rc = sr_node_invite_dial(d))) {

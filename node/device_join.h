@@ -29,13 +29,15 @@ typedef struct sr_device_joined {
  * code's address, redeems the code (the invite frame), and once accepted
  * fetches P's log until it holds the certificate; then P's address joins the
  * peer table (so `seurone run` replicates with it) and, for a closed
- * network, its key is written into HOME/config. progress (may be NULL) hears
+ * network, its key is written into HOME/config. label (NULL: none) is this
+ * device's name, carried in the invite frame: the first device certifies it
+ * with it unless `device add` named it already. progress (may be NULL) hears
  * each stage. Errors (err: one sentence, what happened and what to do):
  * SR_EDEVCODEFORMAT, SR_EEXIST, SR_ENETKEYCONFLICT, SR_EDEVCODE,
  * SR_EDEVCODEUSED, SR_EDEVCODEOLD, SR_EISDEVICE (refusals of P's node), a
  * network error (P's node could not be reached), SR_ESTORE. */
 SR_MUST_USE int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, const char *code,
-                                    void (*progress)(void *ctx, const char *what), void *ctx, sr_device_joined_t *out,
-                                    char *err, size_t errlen);
+                                    const char *label, void (*progress)(void *ctx, const char *what), void *ctx,
+                                    sr_device_joined_t *out, char *err, size_t errlen);
 
 #endif

@@ -157,15 +157,36 @@ json_t *sr_json_log_item(sr_store_t *st, const sr_entry_t *e, const sr_flow_t *f
 
 typedef struct {
   json_t *people, *projects, *edges, *forked;
+  sr_store_t *st;
+  sr_personmap_t *pm; /* the device bindings: a device key is its person in the graph */
 } graph_t;
 
+/* A person (never a bound device key: it is listed in its person's "devices"). */
 static int graph_person(void *ctx, const sr_person_t *p) {
   graph_t *g = ctx;
-  char hex[SR_HEX_KEY_LEN + 1];
+  char hex[SR_HEX_KEY_LEN + 1], name[SR_ENTRY_MAX + 1];
+  size_t first, nd = sr_personmap_devices(g->pm, p->key, &first), len = 0;
+  int found = 0;
+  json_t *devs = json_array(), *nm;
+  if (!devs) return SR_ENOMEM;
+  if (sr_personmap_person(g->pm, p->key, 0)) {
+    json_decref(devs);
+    return 0;
+  }
+  for (size_t i = 0; i < nd; i++) {
+    const uint8_t *dev;
+    sr_personmap_at(g->pm, first + i, &dev, NULL);
+    json_array_append_new(devs, sr_json_hex(dev, SR_KEY_BYTES));
+  }
+  /* the person's name: the newest about among its keys */
+  if (nd && sr_store_person_name(g->st, p->key, name, sizeof(name), &len, &found) == 0 && found)
+    nm = json_stringn(name, len);
+  else
+    nm = p->name ? json_stringn(p->name, p->name_len) : json_null();
   sr_hex_encode(p->key, SR_KEY_LEN, hex);
-  return json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b}", "id", hex, "name",
-                                                    p->name ? json_stringn(p->name, p->name_len) : json_null(), "seq",
-                                                    (json_int_t)p->seq, "forked", p->forked, "self", p->is_self))
+  return json_array_append_new(
+             g->people, json_pack("{s:s, s:o, s:I, s:b, s:b, s:o}", "id", hex, "name", nm, "seq", (json_int_t)p->seq,
+                                  "forked", p->forked, "self", p->is_self, "devices", devs))
              ? SR_ENOMEM
              : 0;
 }
@@ -182,14 +203,25 @@ static int graph_project(void *ctx, const sr_project_t *p) {
              : 0;
 }
 
+/* An edge between persons: a device key's edge is its person's (a key that
+ * is its own person: as stored). Two keys of one person with one edge give
+ * one; an edge of a person to itself (a device following its person) none. */
 static int graph_edge(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   graph_t *g = ctx;
   char s[SR_HEX_KEY_LEN + 1], d[SR_HEX_KEY_LEN + 1];
+  const uint8_t *ps = sr_personmap_person(g->pm, src, 0),
+                *pd = kind == SR_EDGE_FOLLOW || kind == SR_EDGE_BLOCK ? sr_personmap_person(g->pm, dst, 0) : NULL;
+  json_t *arr, *e;
+  size_t i;
   if (kind < 1 || kind > SR_EDGE_KINDS) return 0;
-  sr_hex_encode(src, SR_KEY_LEN, s);
-  sr_hex_encode(dst, SR_KEY_LEN, d);
-  return json_array_append_new(json_object_get(g->edges, sr_edge_kind_name(kind)), json_pack("[s,s]", s, d)) ? SR_ENOMEM
-                                                                                                             : 0;
+  arr = json_object_get(g->edges, sr_edge_kind_name(kind));
+  sr_hex_encode(ps ? ps : src, SR_KEY_LEN, s);
+  sr_hex_encode(pd ? pd : dst, SR_KEY_LEN, d);
+  if ((ps || pd) && !strcmp(s, d)) return 0;
+  if (ps || pd) /* rare (edges of devices): the array is walked for the same pair */
+    json_array_foreach(arr, i, e) if (!strcmp(json_string_value(json_array_get(e, 0)), s) &&
+                                      !strcmp(json_string_value(json_array_get(e, 1)), d)) return 0;
+  return json_array_append_new(arr, json_pack("[s,s]", s, d)) ? SR_ENOMEM : 0;
 }
 
 static int graph_forked(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id,
@@ -206,14 +238,16 @@ static int graph_forked(void *ctx, const uint8_t *author, uint64_t seq, const ui
 }
 
 int sr_json_graph(sr_store_t *st, json_t **out) {
-  graph_t g = {json_array(), json_array(), json_object(), json_array()};
+  graph_t g = {json_array(), json_array(), json_object(), json_array(), st, NULL};
   int rc = g.people && g.projects && g.edges && g.forked ? 0 : SR_ENOMEM;
+  if (!rc) rc = sr_store_personmap(st, &g.pm);
   for (int k = 1; k <= SR_EDGE_KINDS && !rc; k++)
     if (json_object_set_new(g.edges, sr_edge_kind_name(k), json_array())) rc = SR_ENOMEM;
   if (!rc) rc = sr_store_foreach_person(st, graph_person, &g);
   if (!rc) rc = sr_store_foreach_project(st, graph_project, &g);
   if (!rc) rc = sr_store_foreach_edge(st, graph_edge, &g);
   if (!rc) rc = sr_store_foreach_fork(st, graph_forked, &g);
+  sr_personmap_free(g.pm);
   if (rc) {
     json_decref(g.people);
     json_decref(g.projects);

@@ -64,7 +64,7 @@ static void a_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int 
   if (!a->sent) {
     a->sent = 1;
     a_progress(a, "connected; waiting for the answer");
-    int rc = sr_gossip_send_invite(a->g, p, a->d->secret);
+    int rc = sr_gossip_send_invite(a->g, p, a->d->secret, a->d->label);
     if (rc) { /* else the accept would wait for a reply to nothing until its timeout */
       snprintf(a->d->reason, sizeof(a->d->reason), "cannot send the code: %s", sr_strerror(rc));
       a->net_rc = rc;

@@ -47,6 +47,7 @@ typedef struct sr_invite_dial {
   int timeout_ms;
   const uint8_t *sync_person;
   int sync_ms;
+  const char *label; /* a device join's name for itself (the frame's label), or NULL */
   void (*progress)(void *ctx, const char *what);
   void *ctx;
   uint8_t secret_buf[SR_INVITE_SECRET_BYTES]; /* room for the caller's secret, wiped with the struct */

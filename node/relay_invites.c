@@ -15,6 +15,7 @@
  */
 #include "core/core.h"
 #include "node/daemon_internal.h"
+#include "node/device_ops.h"
 #include "node/device_pair.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct redeem {
   int rc;
   int device, again; /* the secret is a device code (device_pair.c); used by this key before */
   char name[SR_DEVICE_CODE_NAME_MAX + 1];
+  char label[SR_DEVICE_CODE_NAME_MAX + 1]; /* the device's own name for itself ("" none) */
   char why[300];
   redeem_t *next; /* n->redeems */
 };
@@ -90,7 +92,8 @@ static void redeem_done(sr_node_job_t *w) {
     return;
   }
   if (r->device) {
-    sr_node_device_certify(n, r->key, r->secret, r->name, r->again, device_done, r);
+    /* the name given at `device add` first, else the one the device gave */
+    sr_node_device_certify(n, r->key, r->secret, r->name[0] ? r->name : r->label, r->again, device_done, r);
     return;
   }
   if (!n->relay) {
@@ -111,8 +114,8 @@ static void redeem_done(sr_node_job_t *w) {
   sr_node_scope_refresh(n, welcome, r);
 }
 
-int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES], char *why,
-                   size_t whylen) {
+int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t secret[SR_INVITE_SECRET_BYTES],
+                   const char *label, size_t label_len, char *why, size_t whylen) {
   sr_node_t *n = ctx;
   redeem_t *r;
   for (r = n->redeems; r; r = r->next)
@@ -127,6 +130,13 @@ int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t sec
   }
   memcpy(r->key, key, SR_KEY_BYTES);
   memcpy(r->secret, secret, sizeof(r->secret));
+  if (label && label_len < sizeof(r->label)) {
+    char err[200];
+    memcpy(r->label, label, label_len);
+    r->label[label_len] = '\0';
+    /* someone else's bytes: a label the schema would refuse is dropped */
+    if (sr_device_label_check(r->label, err, sizeof(err))) r->label[0] = '\0';
+  }
   r->now = sr_node_now_ms();
   r->next = n->redeems;
   n->redeems = r;

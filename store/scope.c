@@ -152,6 +152,29 @@ static int expand(scope_walk_t *w, const uint8_t *src, int always, keyvec_t *out
   return rc;
 }
 
+/* Appends to out every key person certified whose first entry (its claim,
+ * device-of) is not held yet: until it arrives the device is bound to nobody,
+ * and it arrives only if its log is replicated, so the scope must hold it.
+ * Read from the devices records (devices.c: person[32] || flags u8 ..., the
+ * record naming the certifier while no claim is held: bit 1 claim, bit 2
+ * certificate). A key whose claim names someone else is not taken. */
+static int pending_devices(scope_walk_t *w, MDB_cursor *pd, const uint8_t *person, keyvec_t *out) {
+  MDB_val k = {SR_KEY_BYTES, (void *)person}, v, dk, dv;
+  int mrc, rc;
+  for (mrc = mdb_cursor_get(pd, &k, &v, MDB_SET_KEY); mrc == 0; mrc = mdb_cursor_get(pd, &k, &v, MDB_NEXT_DUP)) {
+    if (v.mv_size != SR_KEY_BYTES) continue;
+    dk.mv_size = SR_KEY_BYTES;
+    dk.mv_data = v.mv_data;
+    if ((rc = mdb_get(w->txn, w->st->dbi[DB_DEVICES], &dk, &dv)) == MDB_NOTFOUND) continue;
+    if (rc) return sr_store_fail(w->st, "read a device", rc);
+    const uint8_t *r = dv.mv_data;
+    if (dv.mv_size < SR_KEY_BYTES + 1 || memcmp(r, person, SR_KEY_BYTES) || (r[SR_KEY_BYTES] & 3u) != 2u) continue;
+    if ((rc = kv_push(out, v.mv_data))) return rc;
+  }
+  if (mrc != 0 && mrc != MDB_NOTFOUND) return sr_store_fail(w->st, "walk a person's devices", mrc);
+  return 0;
+}
+
 /* Removes from v every key that is in seen (v sorted or not; order kept). */
 static void kv_minus(keyvec_t *v, const keyvec_t *seen) {
   size_t n = 0;
@@ -163,7 +186,7 @@ static void kv_minus(keyvec_t *v, const keyvec_t *seen) {
 int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, int relay, sr_scope_t *out) {
   scope_walk_t w = {st, NULL, NULL, {0}, NULL};
   keyvec_t seen = {0}, frontier = {0}, next = {0}, result = {0};
-  MDB_cursor *mcur = NULL;
+  MDB_cursor *mcur = NULL, *pcur = NULL;
   MDB_val k, v;
   int rc, mrc;
 
@@ -226,6 +249,20 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
     if ((rc = kv_merge(&seen, &next))) goto done;
   }
 
+  /* The devices certified by a key of the scope and not bound yet. */
+  if ((mrc = mdb_cursor_open(w.txn, st->dbi[DB_PERSON_DEVICES], &pcur))) {
+    rc = sr_store_fail(st, "open a cursor", mrc);
+    goto done;
+  }
+  next.n = 0;
+  for (size_t i = 0; i < seen.n; i++)
+    if ((rc = pending_devices(&w, pcur, seen.k[i], &next))) goto done;
+  if (next.n) {
+    kv_sort_unique(&next);
+    kv_minus(&next, &seen);
+    if ((rc = kv_merge(&seen, &next))) goto done;
+  }
+
   /* Minus blocked and forked. seen is sorted, so result is too. */
   for (size_t i = 0; i < seen.n; i++) {
     int ex;
@@ -241,6 +278,7 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
   }
 done:
   if (mcur) mdb_cursor_close(mcur);
+  if (pcur) mdb_cursor_close(pcur);
   if (w.edges) mdb_cursor_close(w.edges);
   sr_store_txn_abort(st, w.txn);
   kv_free(&w.blocked);

@@ -116,8 +116,10 @@ def main(c):
     check("used already" in r.stderr, "a used code is refused")
 
     # a node that became a device answers no code of its own
-    xj = p.cli_json("device", "add", "--name", "old")["code"]
-    join(x, xj, 0)
+    # no name at `device add`: the one x gives itself (carried in the invite frame)
+    xj = p.cli_json("device", "add")["code"]
+    r = x.cli("device", "join", "-", "--name", "old phone", input=xj, check=False)
+    check_eq(r.returncode, 0, "x: device join --name exits 0")
     x.start()
     y = c.node("y")
     r = join(y, x_code, 1)
@@ -128,7 +130,9 @@ def main(c):
 
     lst = p.cli_json("device", "list")
     check_eq(sorted(dv["key"] for dv in lst["devices"]), sorted([d.id, x.id]), "p lists its two devices")
-    check_eq({dv["key"]: dv["name"] for dv in lst["devices"]}[d.id], "laptop", "p: d is the laptop")
+    named = {dv["key"]: dv["name"] for dv in lst["devices"]}
+    check_eq(named[d.id], "laptop", "p: d is the laptop (the name given at device add)")
+    check_eq(named[x.id], "old phone", "p: x is the old phone (the name x gave at join)")
 
     # d writes; f, which follows P only, gets it and shows it as P's
     d.start()
@@ -169,6 +173,7 @@ def main(c):
     late = d.share("written after the revocation")["id"]
     rejected0 = f.status()["rejected"]
     d.start()
+    d.peer_add(f)  # p refuses the entry too and passes nothing on: d offers it to f itself
     h.wait_until(lambda: f.status()["rejected"] > rejected0, 30, "f refused d's late entry")
     check(not f.has(late, d), "f does not hold d's late entry")
     check_eq(names_of(f, d), {"Pat"}, "d's earlier entries are still Pat's")

@@ -20,7 +20,7 @@ static void roundtrip_every_kind(void) {
   T_OK(sr_frame_entry(&sb, (const uint8_t *)"\x01\x02\x03", 3, 7));
   T_OK(sr_frame_have(&sb, a, 42));
   T_OK(sr_frame_peers(&sb, addrs, 2));
-  T_OK(sr_frame_invite(&sb, secret));
+  T_OK(sr_frame_invite(&sb, secret, NULL));
   T_OK(sr_frame_invite_reply(&sb, 0, "used up"));
   T_OK(sr_frame_ping(&sb));
 
@@ -202,6 +202,54 @@ static void extended_frames(void) {
   free(f);
 }
 
+/* The invite frame's label (a new device's name, issue 14): written and read
+ * back; none gives the version-1 frame; a third element that is no str, or a
+ * str too long for a label, is skipped (label NULL), never an error. */
+static void invite_label(void) {
+  sr_frame_t *f = malloc(sizeof(*f));
+  uint8_t secret[SR_FRAME_SECRET_BYTES], buf[128];
+  char longl[SR_FRAME_LABEL_MAX + 2];
+  msgpack_sbuffer sb;
+  memset(secret, 0x5e, sizeof(secret));
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_invite(&sb, secret, "laptop"));
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, sb.size, f));
+  T_EQ(f->kind, SR_FRAME_INVITE);
+  T_MEMEQ(f->secret, secret, sizeof(secret));
+  T_EQ(f->label_len, 6);
+  T_CHECK(f->label && !memcmp(f->label, "laptop", 6));
+  msgpack_sbuffer_clear(&sb);
+  T_OK(sr_frame_invite(&sb, secret, NULL));
+  T_EQ(((const uint8_t *)sb.data)[0], 0x92); /* [6, secret]: what version 1 reads */
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, sb.size, f));
+  T_CHECK(f->label == NULL);
+  memset(longl, 'x', sizeof(longl) - 1);
+  longl[sizeof(longl) - 1] = '\0';
+  msgpack_sbuffer_clear(&sb);
+  T_EQ(sr_frame_invite(&sb, secret, longl), SR_EINVAL);
+  /* [6, secret, 7] and [6, secret, "x" * 65]: skipped */
+  size_t k = 0;
+  buf[k++] = 0x93;
+  buf[k++] = 0x06;
+  buf[k++] = 0xc4;
+  buf[k++] = SR_FRAME_SECRET_BYTES;
+  memcpy(buf + k, secret, sizeof(secret));
+  k += sizeof(secret);
+  buf[k] = 0x07;
+  T_OK(sr_frame_decode(buf, k + 1, f));
+  T_CHECK(f->label == NULL);
+  T_MEMEQ(f->secret, secret, sizeof(secret));
+  uint8_t big[4 + SR_FRAME_SECRET_BYTES + 2 + SR_FRAME_LABEL_MAX + 1];
+  memcpy(big, buf, k);
+  big[k] = 0xd9;
+  big[k + 1] = SR_FRAME_LABEL_MAX + 1;
+  memset(big + k + 2, 'x', SR_FRAME_LABEL_MAX + 1);
+  T_OK(sr_frame_decode(big, sizeof(big), f));
+  T_CHECK(f->label == NULL);
+  msgpack_sbuffer_destroy(&sb);
+  free(f);
+}
+
 /* Notes with head ids: the longest 192 fit a frame, 193 are refused by the
  * encoder; a head that is not a bin 32 is malformed, a later fifth field skipped. */
 static void notes_with_heads(void) {
@@ -306,6 +354,7 @@ int main(void) {
   T_RUN(incomplete_oversized_and_bad);
   T_RUN(reachable_frame);
   T_RUN(extended_frames);
+  T_RUN(invite_label);
   T_RUN(fork_frame);
   T_RUN(notes_with_heads);
   printf("test_frame: %d checks passed\n", t_checks);

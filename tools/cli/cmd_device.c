@@ -141,7 +141,7 @@ static void progress(void *ctx, const char *what) {
 
 static int device_join(sr_cli_t *cli, int argc, char **argv) {
   char code[CODE_ROOM], err[4600], hex[SR_HEX_KEY_LEN + 1], phex[SR_HEX_KEY_LEN + 1];
-  const char *file = NULL, *arg = NULL, *why;
+  const char *file = NULL, *arg = NULL, *why, *name = NULL;
   sr_device_joined_t j;
   sr_store_t *st;
   uint8_t *sk;
@@ -150,11 +150,14 @@ static int device_join(sr_cli_t *cli, int argc, char **argv) {
     int o = cli_opt(argc, argv, &i, "--file", &file);
     if (o < 0) return SR_EXIT_USAGE;
     if (o) continue;
+    if ((o = cli_opt(argc, argv, &i, "--name", &name)) < 0) return SR_EXIT_USAGE;
+    if (o) continue;
     if (!arg && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) arg = argv[i];
     else
       return cli_fail(SR_EXIT_USAGE, "device join: unexpected '%s' (see seurone device --help)", argv[i]);
   }
   if (arg && !strcmp(arg, "-")) file = "-", arg = NULL;
+  if (sr_device_label_check(name, err, sizeof(err))) return cli_fail(SR_EXIT_USAGE, "device join: %s", err);
   if (!!file == !!arg)
     return cli_fail(SR_EXIT_USAGE,
                     "usage: seurone device join - (the code on standard input), seurone device join "
@@ -205,7 +208,7 @@ static int device_join(sr_cli_t *cli, int argc, char **argv) {
     sodium_memzero(code, sizeof(code));
     return SR_EXIT_ENV;
   }
-  rc = sr_node_device_join(cli->home, st, sk, code, progress, cli, &j, err, sizeof(err));
+  rc = sr_node_device_join(cli->home, st, sk, code, name, progress, cli, &j, err, sizeof(err));
   sodium_memzero(code, sizeof(code));
   sr_hex_encode(sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES, hex);
   sodium_free(sk);

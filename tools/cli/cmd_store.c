@@ -2,6 +2,7 @@
  * and maintaining the store. Every reader runs in LMDB read transactions, so
  * these work beside a process that is writing. */
 #include "tools/cli/cli.h"
+#include "store/devices.h"
 #include "core/key.h"
 #include "core/vec.h"
 #include "tools/cli/feed.h"
@@ -118,6 +119,7 @@ typedef struct {
     char *name;
   } * names;
   size_t nnames, cap;
+  sr_personmap_t *pm; /* a device key is its person (store/devices.h) */
 } graph_ctx_t;
 
 static int graph_name_add(graph_ctx_t *g, const uint8_t *key, const char *name, size_t len) {
@@ -144,12 +146,16 @@ static void graph_who(const graph_ctx_t *g, const uint8_t *key) {
 static int person_cb(void *ctx, const sr_person_t *p) {
   graph_ctx_t *g = ctx;
   char hex[SR_HEX_KEY_LEN + 1];
+  size_t first, nd = sr_personmap_devices(g->pm, p->key, &first);
+  if (sr_personmap_person(g->pm, p->key, 0)) return 0; /* a device: counted in its person */
   g->npeople++;
   if (graph_name_add(g, p->key, p->name, p->name_len)) return SR_ENOMEM;
   sr_hex_encode(p->key, SR_KEY_LEN, hex);
   printf("person   %s  ", hex);
   cli_text_cell(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1, 24);
-  printf(" seq %-6llu%s%s\n", (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
+  printf(" seq %-6llu%s%s", (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
+  if (nd) printf(" +%zu %s", nd, cli_plural(nd, "device", "devices"));
+  putchar('\n');
   return 0;
 }
 
@@ -167,7 +173,13 @@ static int project_cb(void *ctx, const sr_project_t *p) {
 
 static int edge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   graph_ctx_t *g = ctx;
+  const uint8_t *ps = sr_personmap_person(g->pm, src, 0);
+  const uint8_t *pd = kind == SR_EDGE_FOLLOW || kind == SR_EDGE_BLOCK ? sr_personmap_person(g->pm, dst, 0) : NULL;
   if (kind < 1 || kind > SR_EDGE_KINDS) return 0;
+  /* between persons, as `graph --json` (node/entry_json.c) */
+  src = ps ? ps : src;
+  dst = pd ? pd : dst;
+  if ((ps || pd) && !memcmp(src, dst, SR_KEY_LEN)) return 0;
   g->counts[kind]++;
   printf("%-9s ", sr_edge_kind_name(kind));
   graph_who(g, src);
@@ -196,13 +208,15 @@ int cmd_graph(sr_cli_t *cli, int argc, char **argv) {
   int rc;
   if (cli->json) rc = sr_json_graph(st, &doc);
   else {
-    rc = sr_store_foreach_person(st, person_cb, &g);
+    rc = sr_store_personmap(st, &g.pm);
+    if (!rc) rc = sr_store_foreach_person(st, person_cb, &g);
     if (!rc) rc = sr_store_foreach_project(st, project_cb, &g);
     if (!rc && g.nnames) qsort(g.names, g.nnames, sizeof(*g.names), sr_key_cmp);
     if (!rc) rc = sr_store_foreach_edge(st, edge_cb, &g);
     for (size_t i = 0; i < g.nnames; i++) free(g.names[i].name);
     free(g.names);
     if (!rc) rc = sr_store_foreach_fork(st, forked_cb, &g);
+    sr_personmap_free(g.pm);
   }
   if (rc) {
     rc = cli_fail(SR_EXIT_ENV, "reading the graph failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));

@@ -189,7 +189,7 @@ static const sr_cmd_t commands[] = {
      "service). A passphrase is never an argument: other users can read command lines.\n"},
     {"device", cmd_device, "your devices: pair a new one, list, revoke; whether this copy of the home publishes",
      "usage: seurone device add [--name LABEL] [--json]\n"
-     "       seurone device join -|--file FILE|CODE [--json]\n"
+     "       seurone device join -|--file FILE|CODE [--name LABEL] [--json]\n"
      "       seurone device list [--json]\n"
      "       seurone device revoke KEY|NAME --yes [--json]\n"
      "       seurone device [status] [--json]\n"
@@ -204,7 +204,8 @@ static const sr_cmd_t commands[] = {
      "  the first device, redeems the code and fetches the person's log; then `seurone run`\n"
      "  replicates with it. `-` reads the code from standard input (a CODE argument sits in\n"
      "  the command line, which other users can read). A home whose identity has entries is\n"
-     "  refused. --json: {ok, device, person, address, synced, network_key_written}.\n"
+     "  refused. --name LABEL: this device's name, unless `device add` gave one.\n"
+     "  --json: {ok, device, person, address, synced, network_key_written}.\n"
      "list: the person's devices: key, name, state (active, revoked), when added, the last\n"
      "  entry held. --json: {person, self, self_device, devices: [{key, name, added_ms,\n"
      "  state, bound, upto, last_seq, last_ts, this}]}.\n"
