@@ -19,6 +19,10 @@ static int parse_name(const char *const *names, const char *s, size_t len) {
 
 const char *sr_contact_state_name(int st) { return st >= 1 && st <= 3 ? state_names[st] : "unknown"; }
 const char *sr_role_name(int r) { return r >= 1 && r <= 3 ? role_names[r] : "unknown"; }
+int sr_content_changes_scope(enum sr_ctype t) {
+  return t == SR_CT_CONTACT || t == SR_CT_MEMBERSHIP || t == SR_CT_DEVICE || t == SR_CT_DEVICE_OF;
+}
+
 int sr_contact_state_parse(const char *s, size_t len) { return parse_name(state_names, s, len); }
 int sr_role_parse(const char *s, size_t len) { return parse_name(role_names, s, len); }
 const char *sr_device_state_name(int st) { return st >= 1 && st <= 2 ? device_state_names[st] : "unknown"; }

@@ -63,6 +63,10 @@ typedef struct sr_content {
  * SR_ECONTENT with a sentence in why (if why != NULL) naming the field. */
 SR_MUST_USE int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t whylen);
 
+/* 1 for the types whose entries change the replication scope (store/scope.h):
+ * contact, membership, device, device-of. */
+SR_MUST_USE int sr_content_changes_scope(enum sr_ctype type);
+
 const char *sr_contact_state_name(int state);
 const char *sr_role_name(int role);
 /* Parses "follow"/"unfollow"/"block" (or member/supporter/left): value or SR_EINVAL. */

@@ -78,10 +78,7 @@ static void batch_done(uv_work_t *req, int status) {
     switch (it->status) {
       case 0:
         if (s && s->their_seq < it->seq) s->their_seq = it->seq;
-        /* a device binding moves keys into or out of a person: the scope too */
-        if (it->c.type == SR_CT_CONTACT || it->c.type == SR_CT_MEMBERSHIP || it->c.type == SR_CT_DEVICE ||
-            it->c.type == SR_CT_DEVICE_OF)
-          contacts = 1;
+        if (sr_content_changes_scope(it->c.type)) contacts = 1;
         sr_gossip_forward(g, &it->e, it->flow.hops, b->pend[i].from);
         if (g->h.stored) g->h.stored(g->h.ctx, &it->e);
         break;

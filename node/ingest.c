@@ -38,10 +38,7 @@ static void ingest_done(sr_node_job_t *w) {
       if (j->items[i].status != 0) continue;
       sr_gossip_publish(n->g, j->items[i].raw, j->items[i].len);
       sr_web_entry(n->web, j->items[i].id, j->items[i].author, j->items[i].e.type, j->items[i].e.type_len);
-      /* a device binding moves keys into or out of a person: the scope too */
-      if (j->items[i].c.type == SR_CT_CONTACT || j->items[i].c.type == SR_CT_MEMBERSHIP ||
-          j->items[i].c.type == SR_CT_DEVICE || j->items[i].c.type == SR_CT_DEVICE_OF)
-        contacts = 1;
+      if (sr_content_changes_scope(j->items[i].c.type)) contacts = 1;
     }
     if (j->stats.forks) sr_node_forks_found(n, j->items, j->count); /* their proofs go to the peers */
     if (j->stats.accepted)

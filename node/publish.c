@@ -1,7 +1,7 @@
 /* publish.c: publishing through the running node (daemon.h, sr_node_publish).
  * The write transaction (sign, store) runs on a libuv worker so the loop goes
  * on serving sessions; back on the loop the entry is pushed to the peers that
- * want it and, for a contact, membership or device, the scope is refreshed.
+ * want it and, for a contact or membership, the scope is refreshed.
  *
  * Invariant: the worker touches only the job, the store (LMDB serialises its
  * writers) and what never changes while the node runs (the secret key, the
@@ -67,7 +67,8 @@ static void pub_done(sr_node_job_t *w) {
     sr_web_entry(n->web, j->id, n->pk, j->type, strlen(j->type));
     /* done once the scope holds what the entry changed: a `status` after
      * the reply sees it */
-    if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership") || !strcmp(j->type, "device")) {
+    if (!strcmp(j->type, "contact") || !strcmp(j->type, "membership") || !strcmp(j->type, "device") ||
+        !strcmp(j->type, "device-of")) {
       sr_node_scope_refresh(n, pub_finish, j);
       return;
     }

@@ -367,6 +367,33 @@ out:
   return rc;
 }
 
+int sr_store_device_halves_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint8_t (**out)[SR_KEY_BYTES],
+                              size_t *n) {
+  rec_t r;
+  size_t cap = 0;
+  int found, rc;
+  MDB_cursor *cur;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  *out = NULL;
+  *n = 0;
+  if ((rc = rec_get(st, txn, key, &r, &found))) return rc;
+  if (found && (r.flags & F_CLAIM)) { /* key's seq 1 names this person */
+    if (sr_grow((void **)out, &cap, 1, SR_KEY_BYTES, 4)) return SR_ENOMEM;
+    memcpy((*out)[(*n)++], r.person, SR_KEY_BYTES);
+  }
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_PERSON_DEVICES], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+    if (v.mv_size != SR_KEY_BYTES) continue;
+    if (sr_grow((void **)out, &cap, *n + 1, SR_KEY_BYTES, 4)) {
+      rc = SR_ENOMEM;
+      break;
+    }
+    memcpy((*out)[(*n)++], v.mv_data, SR_KEY_BYTES);
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* ---- personmap ---- */
 
 typedef struct {

@@ -208,6 +208,20 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
   /* Self is its whole person: a device node replicates as its person does,
    * and a block from any of the person's keys applies (to a whole person). */
   if ((rc = w.pm ? person_keys(&w, self, &frontier) : kv_push(&frontier, self))) goto done;
+  {
+    /* The halves of self's bindings: the person self's seq 1 names and the keys
+     * self certified, bound or not yet (pairing needs both logs to meet). */
+    uint8_t(*half)[SR_KEY_BYTES] = NULL;
+    size_t nh = 0;
+    if ((mrc = sr_store_device_halves_in(st, w.txn, self, &half, &nh))) {
+      rc = mrc == SR_ENOMEM ? mrc : sr_store_fail(st, "read the devices", mrc);
+      goto done;
+    }
+    for (size_t i = 0; i < nh && !rc; i++)
+      rc = w.pm ? person_keys(&w, half[i], &frontier) : kv_push(&frontier, half[i]);
+    free(half);
+    if (rc) goto done;
+  }
   for (size_t i = 0; i < frontier.n; i++)
     if ((rc = edges_of_kind(&w, frontier.k[i], SR_EDGE_BLOCK, &w.blocked))) goto done;
   if ((rc = kv_persons(&w, &w.blocked))) goto done;

@@ -23,7 +23,10 @@ typedef struct sr_scope {
  * its person and every bound device of that person (revoked ones too: their
  * log up to upto is the person's; later entries are refused at ingest), and
  * the follows expanded for a key are those of all its person's keys. Self is
- * self's whole person (a device node replicates as its person), and a block
+ * self's whole person (a device node replicates as its person), with the
+ * halves of its bindings (the person self's seq 1 names, the keys self
+ * certified, bound or not yet: so a new device and its person fetch each
+ * other's half), and a block
  * from any of its keys excludes the blocked key's whole person.
  * Fills *out with:
  *   self;

@@ -148,6 +148,12 @@ int sr_store_device_effect(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, co
  * revocation's upto (*upto): ingest refuses it (SR_EREVOKED); reindex logs it
  * but applies nothing of it. */
 int sr_store_device_refuses(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, uint64_t *upto);
+/* devices.c: the keys one half of a binding ties to key (caller frees *out):
+ * the person key's seq 1 names, and every key key's log names in a `device`
+ * entry. Self's scope takes them, so that a new device and its person
+ * replicate each other before either holds the other's half. */
+int sr_store_device_halves_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint8_t (**out)[SR_KEY_BYTES],
+                              size_t *n);
 /* devices.c: sr_store_person_of, sr_store_personmap inside txn (LMDB codes). */
 int sr_store_person_of_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint64_t seq, uint8_t *person);
 int sr_store_personmap_in(sr_store_t *st, MDB_txn *txn, sr_personmap_t **out);

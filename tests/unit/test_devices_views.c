@@ -206,13 +206,25 @@ void dev_scope_whole_person(void) {
   t_author_init(&b, 0xe6);
   t_author_init(&q, 0xe7);
   sr_store_t *st = t_open_store(dir, 1);
-  T_OK(td_claim(st, &d1, p.pk));
-  T_OK(td_claim(st, &d2, p.pk));
+  sr_scope_t sc;
+  /* Pairing: each half alone already puts the other key in its own scope
+   * (so the two logs meet), and nothing in a stranger's. */
   T_OK(td_add(st, &p, d1.pk, NULL));
+  T_OK(td_claim(st, &d2, p.pk));
+  T_OK(td_claim(st, &q, p.pk)); /* a claim P never certified */
+  T_OK(sr_store_scope(st, p.pk, 0, 0, &sc));
+  T_CHECK(sc.n == 2 && sr_scope_has(&sc, d1.pk) && !sr_scope_has(&sc, q.pk));
+  sr_scope_free(&sc);
+  T_OK(sr_store_scope(st, d2.pk, 0, 0, &sc));
+  T_CHECK(sc.n == 2 && sr_scope_has(&sc, p.pk));
+  sr_scope_free(&sc);
+  T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
+  T_EQ(sc.n, 1);
+  sr_scope_free(&sc);
+  T_OK(td_claim(st, &d1, p.pk));
   T_OK(td_add(st, &p, d2.pk, NULL));
   T_OK(td_contact(st, &s, p.pk, "follow", TS));
   T_OK(td_contact(st, &d2, z.pk, "follow", TS)); /* a device's follow is the person's */
-  sr_scope_t sc;
   T_OK(sr_store_scope(st, s.pk, 1, 0, &sc));
   T_EQ(sc.n, 4); /* S, P, D1, D2 */
   T_CHECK(sr_scope_has(&sc, p.pk) && sr_scope_has(&sc, d1.pk) && sr_scope_has(&sc, d2.pk));
