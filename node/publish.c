@@ -1,7 +1,7 @@
 /* publish.c: publishing through the running node (daemon.h, sr_node_publish).
  * The write transaction (sign, store) runs on a libuv worker so the loop goes
  * on serving sessions; back on the loop the entry is pushed to the peers that
- * want it and, for a contact or membership, the scope is refreshed.
+ * want it and, for a contact, membership or device, the scope is refreshed.
  *
  * Invariant: the worker touches only the job, the store (LMDB serialises its
  * writers) and what never changes while the node runs (the secret key, the
