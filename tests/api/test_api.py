@@ -647,7 +647,9 @@ def devices(c):
                                      ({"device": "n" * 65}, "a name longer than any", 400, "SR_EINVAL"),
                                      ({"device": "f" * 64}, "a key that is no device", 404, "SR_ENOTFOUND"),
                                      ({"device": "nobody"}, "a name no device has", 404, "SR_ENOTFOUND")):
-        error(wp.post("/api/devices/revoke", body), status, f"device revoke with {what}: {status}", code)
+        d = error(wp.post("/api/devices/revoke", body), status, f"device revoke with {what}: {status}", code)
+        if what == "65 hex digits":
+            check("this has 65" in d["error"], "65 hex digits: the sentence says a key has 64, this 65")
     error(wp.get("/api/devices/add"), 405, "GET /api/devices/add: 405")
     check_eq(store_state(p), before, "none of the bad device requests changed the store")
 
@@ -670,10 +672,7 @@ def devices(c):
     pend = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id]
     check(len(pend) == 1 and pend[0]["state"] == "active" and pend[0]["name"] == "laptop",
           "at once after join, the first device lists the new device (its certificate)")
-    # What the device writes is the person's, with which device wrote it. (The
-    # first device pulls the device's log once it writes: until then it is
-    # listed with bound false, "waiting" in the page.)
-    s1 = wd.ok("POST", "/api/publish", {"type": "share", "text": "from my laptop 💻"})
+    # the device's first entry (device-of) reaches the first device: bound, before it writes anything else
     h.wait_until(lambda: any(x["key"] == d.id and x["bound"] and x["state"] == "active"
                              for x in wp.ok("GET", "/api/devices")["devices"]), 30,
                  "the first device lists the new device as bound and active")
@@ -688,6 +687,8 @@ def devices(c):
           "SR_EISDEVICE")
     error(wd.post("/api/devices/revoke", {"device": "laptop"}), 409, "device revoke on a device: 409", "SR_EISDEVICE")
 
+    # What the device writes is the person's, with which device wrote it.
+    s1 = wd.ok("POST", "/api/publish", {"type": "share", "text": "from my laptop 💻"})
     h.wait_until(lambda: p.has(s1["id"]), 30, "the first device holds the device's share")
     feed = wp.ok("GET", "/api/feed")["items"]
     it = [x for x in feed if x["id"] == s1["id"]]
