@@ -376,6 +376,8 @@ try {
   const devRow = a.page.locator(`#device-list li.device[data-key="${dId}"]`);
   await waitFor(async () => (await devRow.count()) > 0 && (await devRow.locator('.badge').textContent()) === 'active', 40, 'A: the laptop appears in the list as active');
   ok('A: the paired laptop is listed, active, without a reload');
+  checkEq(await a.page.locator('#device-code').count(), 0, 'A: the used code is no longer shown');
+  check((await a.page.locator('#device-paired').textContent()).includes(`${DEVICE}” is now one of your devices`), 'A: the page says the laptop is now one of her devices');
   const rowText = await devRow.textContent();
   check(rowText.includes(DEVICE) && rowText.includes(dId.slice(0, 8)) && rowText.includes('Added'), `A: the row shows its name, short key and when it was added ("${rowText.slice(0, 80)}")`);
   await shot(a, 'a-devices-paired');
@@ -396,6 +398,21 @@ try {
   await go(b, `#/people?q=${encodeURIComponent('ayl')}`);
   await b.page.waitForSelector('#people-results a.who');
   checkEq((await b.page.locator('#people-results a.who').allTextContents()).filter((x) => x === NAME_A).length, 1, 'B: people search finds Aylin once, not her laptop');
+  // the laptop's own page: it is Aylin's, and it neither adds nor revokes devices
+  const dRun = JSON.parse(fs.readFileSync(path.join(D.home, 'run.json'), 'utf8'));
+  const dNode = { name: 'D', url: String(dRun.web).replace(/\/$/, ''), token: fs.readFileSync(path.join(D.home, 'web.token'), 'utf8').trim() };
+  const lap = await newPage(dNode);
+  await login(lap);
+  await lap.page.waitForSelector('#feed-list', { state: 'attached' });
+  ok('D: the laptop\'s page opens on the feed (its person has a name), not on first start');
+  await go(lap, '#/devices');
+  check((await lap.page.locator('#device-not-first').textContent()).includes(`a device of ${NAME_A}`), 'D: its Devices page says it is a device of Aylin');
+  checkEq(await lap.page.getByRole('button', { name: 'Add a device' }).count(), 0, 'D: a device has no "Add a device"');
+  check((await lap.page.locator(`#device-list li[data-key="${dId}"]`).textContent()).includes('this computer'), 'D: the list marks this computer');
+  checkEq(await lap.page.getByRole('button', { name: /^Revoke/ }).count(), 0, 'D: nor Revoke');
+  await shot(lap, 'd-devices');
+  await cspClean(lap, 'D\'s page');
+  await lap.context.close();
   // revoke, with a confirmation
   await go(a, '#/devices');
   await devRow.getByRole('button', { name: `Revoke ${DEVICE}` }).click();

@@ -49,11 +49,12 @@ function deviceRow(d, canRevoke, onChange) {
   }
   const facts = [t('devices.added', { when: localTime(d.added_ms) })];
   if (d.last_ts) facts.push(t('devices.last_entry', { when: localTime(d.last_ts) }));
-  if (d.state === 'revoked') facts.push(t('devices.revoked_upto', { n: d.upto || 0 }));
+  if (d.state === 'revoked') facts.push(t('devices.revoked_upto'));
   return h('li', { class: 'device', 'data-key': d.key },
     h('div', { class: 'person-line' },
       h('span', { class: 'who', dir: 'auto' }, name), ' ',
-      h('span', { class: 'mono key', title: d.key }, keyShort(d.key)), ' ', stateBadge(d)),
+      h('span', { class: 'mono key', title: d.key }, keyShort(d.key)), ' ', stateBadge(d),
+      d.this ? [' ', h('span', { class: 'badge self' }, t('devices.this'))] : null),
     h('p', { class: 'hint' }, facts.join(' · ')),
     deviceState(d) === 'pending' ? h('p', { class: 'hint' }, t('devices.pending_hint')) : null,
     revoke ? h('div', { class: 'row actions' }, revoke) : null,
@@ -71,9 +72,17 @@ export async function render(main, route, ctx) {
       ? h('ul', { class: 'devices', 'aria-label': t('devices.list_title') }, devs.map((d) => deviceRow(d, !doc.self_device, refresh)))
       : h('p', { class: 'empty' }, t(doc.self_device ? 'devices.none_here' : 'devices.none')));
   };
+  // the keys listed when a code was shown: a new one is the device that used it
+  let before = null;
   async function refresh() {
     doc = await api.devices();
     drawList();
+    const fresh = before && (doc.devices || []).find((d) => !before.has(d.key));
+    if (fresh) {
+      before = null;
+      replace(addSlot, h('p', { class: 'ok', id: 'device-paired' }, t('devices.paired', { name: fresh.name || t('devices.unnamed') })));
+      announce(addSlot.textContent);
+    }
   }
 
   const name = h('input', { id: 'device-name', type: 'text', maxlength: 64, autocomplete: 'off', dir: 'auto', 'aria-describedby': 'device-name-hint' });
@@ -117,6 +126,7 @@ export async function render(main, route, ctx) {
     name.value = '';
     announce(t('devices.code_made'));
     await refresh();
+    before = new Set((doc.devices || []).map((d) => d.key));
   }, { class: 'primary', id: 'device-add' });
 
   doc = await api.devices();

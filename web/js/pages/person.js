@@ -38,10 +38,9 @@ export function personActions(p, onChange) {
 function devicesCard(p) {
   const devs = p.devices || [];
   if (!devs.length) return null;
-  const active = devs.filter((d) => deviceState(d) === 'active').length;
   return h('section', { class: 'card', 'aria-labelledby': 'pd-h', id: 'person-devices' },
     h('h2', { id: 'pd-h' }, t('person.devices')),
-    h('p', { class: 'hint' }, t('person.devices_intro', { n: active })),
+    h('p', { class: 'hint' }, t('person.devices_intro')),
     h('ul', { class: 'plain' }, devs.map((d) => h('li', { 'data-key': d.key },
       h('span', { dir: 'auto' }, d.name || t('devices.unnamed')), ' ',
       h('span', { class: 'mono hint', title: d.key }, d.key.slice(0, 8)), ' ',
