@@ -145,14 +145,20 @@ export async function render(main, route, ctx) {
       h('div', { class: 'row' }, add),
       addSlot) : null);
   drawList();
-  // a device that joins, or a revocation made elsewhere, arrives as an entry
+  // a device that joins, or a revocation made elsewhere, arrives as an entry;
+  // the status event (every 5 s) catches what came while a redraw ran
   let busy = false;
-  const onEntry = async () => {
+  let again = false;
+  const onChange = async () => {
     // a redraw would take the keyboard focus away from a button in the list
-    if (busy || listBox.contains(document.activeElement)) return;
+    if (listBox.contains(document.activeElement)) return;
+    if (busy) { again = true; return; }
     busy = true;
-    try { await refresh(); } catch { /* the next entry tries again */ } finally { busy = false; }
+    try {
+      do { again = false; await refresh(); } while (again);
+    } catch { /* the next event tries again */ } finally { busy = false; }
   };
-  ctx.events.addEventListener('entry', onEntry);
-  return () => ctx.events.removeEventListener('entry', onEntry);
+  ctx.events.addEventListener('entry', onChange);
+  ctx.events.addEventListener('status', onChange);
+  return () => { ctx.events.removeEventListener('entry', onChange); ctx.events.removeEventListener('status', onChange); };
 }
