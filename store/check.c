@@ -23,6 +23,8 @@ static void problem(rep_t *r, const char *fmt, ...) {
   if (r->report) r->report(r->ctx, buf);
 }
 
+static void report_devices(void *ctx, const char *what) { problem(ctx, "%s (run `seurone reindex`)", what); }
+
 /* An id or a key in hex, for the problems. */
 static const char *hex(const uint8_t *b, char out[2 * SR_KEY_LEN + 1]) {
   sr_hex_encode(b, SR_KEY_LEN, out);
@@ -139,7 +141,16 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
   mdb_cursor_close(cur);
   cur = NULL;
 
-  /* 4. Nothing stored is orphaned: log ids and fork ids are distinct entries, so
+  /* 4. Device bindings say what the logs say. */
+  {
+    int drc = sr_store_devices_verify_in(st, txn, report_devices, &r);
+    if (drc) {
+      rc = drc == SR_ENOMEM ? drc : sr_store_fail(st, "check the devices", drc);
+      goto out;
+    }
+  }
+
+  /* 5. Nothing stored is orphaned: log ids and fork ids are distinct entries, so
    * equal counts mean every entry belongs to one of them. */
   if (linked != total)
     problem(&r, "%zu entries are stored but %zu are in logs or fork proofs (run `seurone reindex`)", total, linked);

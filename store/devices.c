@@ -15,9 +15,11 @@
  * Internal functions return 0, an LMDB code or an SR_E* code (ingest's rule).
  */
 #include "store/devices.h"
+#include "core/hex.h"
 #include "core/key.h"
 #include "core/vec.h"
 #include "store/store_internal.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -391,6 +393,52 @@ int sr_store_device_halves_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, 
     memcpy((*out)[(*n)++], v.mv_data, SR_KEY_BYTES);
   }
   mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The entry of author at seq, decoded and parsed into buf/e/c: 1 when it is
+ * of type want, 0 when not (or not held). */
+static int entry_is(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, enum sr_ctype want, uint8_t *buf,
+                    sr_entry_t *e, sr_content_t *c) {
+  size_t len;
+  return sr_store_by_seq_in(st, txn, author, seq, buf, SR_ENTRY_MAX, &len, NULL) == 0 &&
+         sr_entry_decode(buf, len, e) == 0 && sr_content_parse(e, c, NULL, 0) == 0 && c->type == want;
+}
+
+int sr_store_devices_verify_in(sr_store_t *st, MDB_txn *txn, void (*problem)(void *ctx, const char *what), void *ctx) {
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint8_t *buf = malloc(SR_ENTRY_MAX);
+  int rc;
+  if (!buf) return SR_ENOMEM;
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_DEVICES], &cur))) {
+    free(buf);
+    return rc;
+  }
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    uint8_t dev[SR_KEY_BYTES];
+    char hx[SR_HEX_KEY_LEN + 1], msg[256];
+    rec_t r;
+    int found;
+    sr_entry_t e;
+    sr_content_t c;
+    if (k.mv_size != SR_KEY_BYTES) continue;
+    memcpy(dev, k.mv_data, SR_KEY_BYTES);
+    if (rec_get(st, txn, dev, &r, &found) || !found) continue;
+    sr_hex_encode(dev, SR_KEY_BYTES, hx);
+    msg[0] = '\0';
+    /* what the record says must be what the logs say */
+    if ((r.flags & F_CLAIM) &&
+        !(entry_is(st, txn, dev, 1, SR_CT_DEVICE_OF, buf, &e, &c) && memcmp(c.person, r.person, SR_KEY_BYTES) == 0))
+      snprintf(msg, sizeof(msg), "device %s: its seq 1 is not the device-of the devices database holds", hx);
+    else if ((r.flags & F_CERT) && !(entry_is(st, txn, r.person, r.cert_seq, SR_CT_DEVICE, buf, &e, &c) &&
+                                     c.state == SR_DEVICE_ADD && memcmp(c.device, dev, SR_KEY_BYTES) == 0))
+      snprintf(msg, sizeof(msg), "device %s: its person's seq %llu is not the certificate the devices database holds",
+               hx, (unsigned long long)r.cert_seq);
+    if (msg[0] && problem) problem(ctx, msg);
+  }
+  mdb_cursor_close(cur);
+  free(buf);
   return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

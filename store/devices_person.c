@@ -144,3 +144,69 @@ out:
   if (rc == SR_ENOMEM) return rc;
   return rc ? sr_store_fail(st, "read a contact state", rc) : 0;
 }
+
+/* ---- a person's follows ---- */
+
+typedef struct {
+  uint8_t who[SR_KEY_BYTES], author[SR_KEY_BYTES];
+  uint64_t ts;
+  uint8_t state;
+} contact_row_t;
+
+static int cmp_contact_row(const void *a, const void *b) {
+  const contact_row_t *x = a, *y = b;
+  int c = memcmp(x->who, y->who, SR_KEY_BYTES);
+  if (c) return c;
+  if (x->ts != y->ts) return x->ts > y->ts ? -1 : 1;  /* newest first */
+  return -memcmp(x->author, y->author, SR_KEY_BYTES); /* ties: the higher author key */
+}
+
+/* The contacts of one key appended to rows (state u8 || ts u64; 1 byte: ts 0). */
+static int contacts_of(sr_store_t *st, MDB_txn *txn, const uint8_t *key, contact_row_t **rows, size_t *n, size_t *cap) {
+  MDB_cursor *cur;
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  int rc = mdb_cursor_open(txn, st->dbi[DB_CONTACTS], &cur);
+  if (rc) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != 2 * SR_KEY_BYTES || memcmp(k.mv_data, key, SR_KEY_BYTES) != 0) break;
+    if (v.mv_size < 1) continue;
+    if (sr_grow((void **)rows, cap, *n + 1, sizeof(**rows), 64)) {
+      rc = SR_ENOMEM;
+      break;
+    }
+    contact_row_t *r = &(*rows)[(*n)++];
+    memcpy(r->who, (const uint8_t *)k.mv_data + SR_KEY_BYTES, SR_KEY_BYTES);
+    memcpy(r->author, key, SR_KEY_BYTES);
+    r->state = ((const uint8_t *)v.mv_data)[0];
+    r->ts = v.mv_size >= 9 ? sr_be64_get((const uint8_t *)v.mv_data + 1) : 0;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int sr_store_follows_merged_in(sr_store_t *st, MDB_txn *txn, const uint8_t (*keys)[SR_KEY_BYTES], size_t nkeys,
+                               uint8_t (**out)[SR_KEY_BYTES], size_t *n) {
+  contact_row_t *rows = NULL;
+  size_t nr = 0, cap = 0, ocap = 0;
+  int rc = 0;
+  *out = NULL;
+  *n = 0;
+  for (size_t i = 0; i < nkeys && !rc; i++) rc = contacts_of(st, txn, keys[i], &rows, &nr, &cap);
+  if (!rc && nr) qsort(rows, nr, sizeof(*rows), cmp_contact_row);
+  for (size_t j = 0; j < nr && !rc; j++) {
+    if (j && memcmp(rows[j].who, rows[j - 1].who, SR_KEY_BYTES) == 0) continue; /* an older state */
+    if (rows[j].state != SR_FOLLOW) continue;
+    if (sr_grow((void **)out, &ocap, *n + 1, SR_KEY_BYTES, 16)) {
+      rc = SR_ENOMEM;
+      break;
+    }
+    memcpy((*out)[(*n)++], rows[j].who, SR_KEY_BYTES);
+  }
+  free(rows);
+  if (rc) {
+    free(*out);
+    *out = NULL;
+    *n = 0;
+  }
+  return rc;
+}

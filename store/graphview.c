@@ -101,72 +101,36 @@ static int multi_key(const sr_personmap_t *pm, const uint8_t *key) {
   return sr_personmap_person(pm, key, 0) != NULL || sr_personmap_devices(pm, key, &first) > 0;
 }
 
-typedef struct {
-  uint8_t who[SR_KEY_BYTES], author[SR_KEY_BYTES];
-  uint64_t ts;
-  uint8_t state;
-} contact_row_t;
-
-static int cmp_contact_row(const void *a, const void *b) {
-  const contact_row_t *x = a, *y = b;
-  int c = memcmp(x->who, y->who, SR_KEY_BYTES);
-  if (c) return c;
-  if (x->ts != y->ts) return x->ts > y->ts ? -1 : 1; /* newest first */
-  return -memcmp(x->author, y->author, SR_KEY_BYTES);
-}
-
-/* The contacts of one key appended to rows. */
-static int contacts_of(sr_store_t *st, MDB_txn *txn, const uint8_t *key, contact_row_t **rows, size_t *n, size_t *cap) {
-  MDB_cursor *cur;
-  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
-  int rc = mdb_cursor_open(txn, st->dbi[DB_CONTACTS], &cur);
-  if (rc) return sr_store_fail(st, "open a cursor", rc);
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (k.mv_size != 2 * SR_KEY_BYTES || memcmp(k.mv_data, key, SR_KEY_BYTES) != 0) break;
-    if (v.mv_size < 1) continue;
-    if (sr_grow((void **)rows, cap, *n + 1, sizeof(**rows), 64)) {
-      rc = SR_ENOMEM;
-      break;
-    }
-    contact_row_t *r = &(*rows)[(*n)++];
-    memcpy(r->who, (const uint8_t *)k.mv_data + SR_KEY_BYTES, SR_KEY_BYTES);
-    memcpy(r->author, key, SR_KEY_BYTES);
-    r->state = ((const uint8_t *)v.mv_data)[0];
-    r->ts = v.mv_size >= 9 ? sr_be64_get((const uint8_t *)v.mv_data + 1) : 0; /* a 1-byte value: ts 0 */
-  }
-  mdb_cursor_close(cur);
-  if (rc == SR_ENOMEM) return rc;
-  return rc == MDB_NOTFOUND || rc == 0 ? 0 : sr_store_fail(st, "walk contacts", rc);
-}
-
 /* The follow edges of every person with devices, merged over its keys. */
 static int merged_follows(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm, const nodes_t *ns, const idx_t *pix,
                           edges_t *es) {
-  contact_row_t *rows = NULL;
+  uint8_t(*keys)[SR_KEY_BYTES] = NULL, (*follows)[SR_KEY_BYTES] = NULL;
   size_t cap = 0, total = sr_personmap_count(pm);
   int rc = 0;
   for (size_t i = 0; i < total && !rc;) {
     const uint8_t *person, *dev;
-    size_t n = 0, first, nd;
+    size_t nk = 0, nf = 0, first, nd;
     sr_personmap_at(pm, i, NULL, &person);
     nd = sr_personmap_devices(pm, person, &first);
-    int64_t a = find(ns, pix, person);
-    rc = contacts_of(st, txn, person, &rows, &n, &cap);
-    for (size_t j = 0; j < nd && !rc; j++) {
-      sr_personmap_at(pm, first + j, &dev, NULL);
-      rc = contacts_of(st, txn, dev, &rows, &n, &cap);
-    }
     i = first + nd;
-    if (rc || a < 0) continue;
-    if (n) qsort(rows, n, sizeof(*rows), cmp_contact_row);
-    for (size_t j = 0; j < n && !rc; j++) {
-      if (j && memcmp(rows[j].who, rows[j - 1].who, SR_KEY_BYTES) == 0) continue; /* an older state */
-      if (rows[j].state != SR_FOLLOW) continue;
-      int64_t b = find_person(ns, pix, pm, rows[j].who);
+    int64_t a = find(ns, pix, person);
+    if (a < 0) continue;
+    if ((rc = sr_grow((void **)&keys, &cap, nd + 1, SR_KEY_BYTES, 8))) break;
+    memcpy(keys[nk++], person, SR_KEY_BYTES);
+    for (size_t j = 0; j < nd; j++) {
+      sr_personmap_at(pm, first + j, &dev, NULL);
+      memcpy(keys[nk++], dev, SR_KEY_BYTES);
+    }
+    if ((rc = sr_store_follows_merged_in(st, txn, (const uint8_t(*)[SR_KEY_BYTES])keys, nk, &follows, &nf))) break;
+    for (size_t j = 0; j < nf && !rc; j++) {
+      int64_t b = find_person(ns, pix, pm, follows[j]);
       if (b >= 0) rc = add_edge(es, (uint32_t)a, (uint32_t)b);
     }
+    free(follows);
+    follows = NULL;
   }
-  free(rows);
+  free(keys);
+  if (rc && rc != SR_ENOMEM && !sr_err_known(rc)) rc = sr_store_fail(st, "walk contacts", rc);
   return rc;
 }
 

@@ -8,6 +8,7 @@
  * no index: a name lookup reads every row of profiles or projects.
  */
 #include "core/key.h"
+#include "core/vec.h"
 #include "store/store_internal.h"
 #include <stdio.h>
 #include <string.h>
@@ -25,9 +26,10 @@ static void copy_name(sr_match_t *m, const void *p, size_t len) {
   m->name_len = len;
 }
 
+/* The name of key's person (a device key shows its person's, store/devices.h). */
 static void profile_name(sr_store_t *st, MDB_txn *txn, const uint8_t *key, sr_match_t *m) {
-  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
-  if (mdb_get(txn, st->dbi[DB_PROFILES], &k, &v) == 0) copy_name(m, v.mv_data, v.mv_size);
+  MDB_val v;
+  if (sr_store_person_name_in(st, txn, key, &v) == 0) copy_name(m, v.mv_data, v.mv_size);
 }
 
 /* Fills what a match shows besides its id: names, and an entry's type. */
@@ -110,13 +112,49 @@ typedef struct {
   const char *name;
   size_t len, max, *n;
   sr_match_t *out;
+  int pm_read;
+  sr_personmap_t *pm; /* device bindings; NULL: none */
+  uint8_t (*seen)[SR_KEY_BYTES];
+  size_t nseen, capseen;
 } name_scan_t;
+
+/* With devices, a person matches by its name (the newest about among its keys)
+ * and once, as its person key p: a device's own about names no one else. */
+static int person_row(sr_store_t *st, MDB_txn *txn, const uint8_t *p, name_scan_t *a) {
+  MDB_val nv;
+  for (size_t i = 0; i < a->nseen; i++)
+    if (memcmp(a->seen[i], p, SR_KEY_BYTES) == 0) return 0;
+  if (sr_grow((void **)&a->seen, &a->capseen, a->nseen + 1, SR_KEY_BYTES, 8)) return SR_ENOMEM;
+  memcpy(a->seen[a->nseen++], p, SR_KEY_BYTES);
+  if (sr_store_person_name_in(st, txn, p, &nv) || nv.mv_size != a->len || memcmp(nv.mv_data, a->name, a->len) != 0)
+    return 0;
+  if (*a->n < a->max) {
+    sr_match_t *m = &a->out[*a->n];
+    memset(m, 0, sizeof(*m));
+    memcpy(m->id, p, SR_KEY_BYTES);
+    copy_name(m, nv.mv_data, nv.mv_size);
+  }
+  return ++*a->n > a->max ? SR_SCAN_STOP : 0;
+}
 
 static int name_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
   name_scan_t *a = arg;
   const char *name = v->mv_data;
   size_t len = v->mv_size;
   if (k->mv_size != SR_ID_BYTES) return 0;
+  if (a->kind == SR_FIND_PERSON) {
+    if (!a->pm_read) { /* once per scan: the bindings, if there are any */
+      a->pm_read = 1;
+      if (sr_store_personmap_in(st, txn, &a->pm) == 0 && !sr_personmap_count(a->pm)) {
+        sr_personmap_free(a->pm);
+        a->pm = NULL;
+      }
+    }
+    const uint8_t *p = a->pm ? sr_personmap_person(a->pm, k->mv_data, 0) : NULL;
+    size_t first;
+    if (!p && a->pm && sr_personmap_devices(a->pm, k->mv_data, &first)) p = k->mv_data;
+    if (p) return person_row(st, txn, p, a);
+  }
   if (a->kind == SR_FIND_PROJECT) {
     if (len <= SR_KEY_BYTES) return 0; /* named by a membership or share only: no name */
     name += SR_KEY_BYTES;
@@ -135,12 +173,16 @@ static int name_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_va
 }
 
 int sr_store_find_name(sr_store_t *st, int kind, const char *name, size_t len, sr_match_t *out, size_t max, size_t *n) {
-  name_scan_t a = {kind, name, len, max, n, out};
+  name_scan_t a = {kind, name, len, max, n, out, 0, NULL, NULL, 0, 0};
+  int rc;
   *n = 0;
   if (kind != SR_FIND_PERSON && kind != SR_FIND_PROJECT) return SR_EINVAL;
   if (len == 0) return 0; /* names are never empty (content schema) */
-  return sr_store_scan(st, kind == SR_FIND_PERSON ? DB_PROFILES : DB_PROJECTS, NULL,
-                       kind == SR_FIND_PERSON ? "profiles" : "projects", name_row, &a);
+  rc = sr_store_scan(st, kind == SR_FIND_PERSON ? DB_PROFILES : DB_PROJECTS, NULL,
+                     kind == SR_FIND_PERSON ? "profiles" : "projects", name_row, &a);
+  sr_personmap_free(a.pm);
+  free(a.seen);
+  return rc;
 }
 
 int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *kn) {

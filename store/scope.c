@@ -134,17 +134,36 @@ static int expand_key(scope_walk_t *w, const uint8_t *src, int always, keyvec_t 
   return ex ? 0 : edges_of_kind(w, src, SR_EDGE_FOLLOW, out);
 }
 
-/* The follows of src's whole person (each of its keys unless excluded),
+/* The follows of src's whole person: for a person with devices, the newest
+ * contact state by ts among its keys that are not excluded (store/devices.h),
  * each followed key with its whole person. */
 static int expand(scope_walk_t *w, const uint8_t *src, int always, keyvec_t *out) {
   keyvec_t keys = {0};
-  size_t from = out->n;
-  int rc = w->pm ? person_keys(w, src, &keys) : kv_push(&keys, src);
-  for (size_t i = 0; i < keys.n && !rc; i++) rc = expand_key(w, keys.k[i], always, out);
+  size_t from = out->n, n = 0;
+  int rc;
+  if (!w->pm) return expand_key(w, src, always, out);
+  if ((rc = person_keys(w, src, &keys))) goto done;
+  if (keys.n == 1) {
+    rc = expand_key(w, keys.k[0], always, out);
+    goto done;
+  }
+  for (size_t i = 0; i < keys.n; i++) { /* an excluded key's follows count for nothing */
+    int ex = 0;
+    if (!always && (rc = excluded(w, keys.k[i], &ex))) goto done;
+    if (!ex) memmove(keys.k[n++], keys.k[i], SR_KEY_BYTES);
+  }
+  uint8_t(*follows)[SR_KEY_BYTES] = NULL;
+  size_t nf = 0;
+  if ((rc = sr_store_follows_merged_in(w->st, w->txn, (const uint8_t(*)[SR_KEY_BYTES])keys.k, n, &follows, &nf))) {
+    if (rc != SR_ENOMEM) rc = sr_store_fail(w->st, "walk contacts", rc);
+    goto done;
+  }
+  for (size_t i = 0; i < nf && !rc; i++) rc = kv_push(out, follows[i]);
+  free(follows);
+done:
   kv_free(&keys);
-  if (rc || !w->pm) return rc;
   /* the new keys' persons, appended after them */
-  for (size_t i = 0, n = out->n - from; i < n && !rc; i++) {
+  for (size_t i = 0, m = out->n - from; i < m && !rc; i++) {
     uint8_t k[SR_KEY_BYTES];
     memcpy(k, out->k[from + i], SR_KEY_BYTES);
     rc = person_keys(w, k, out);

@@ -22,7 +22,8 @@ typedef struct sr_scope {
 /* Keys are taken as whole persons (store/devices.h): a key in scope brings
  * its person and every bound device of that person (revoked ones too: their
  * log up to upto is the person's; later entries are refused at ingest), and
- * the follows expanded for a key are those of all its person's keys. Self is
+ * the follows expanded for a key are its person's (the newest contact by ts
+ * among the person's keys that are not excluded, as in the graph). Self is
  * self's whole person (a device node replicates as its person), with the
  * halves of its bindings (the person self's seq 1 names, the keys self
  * certified, bound or not yet: so a new device and its person fetch each

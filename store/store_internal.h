@@ -154,6 +154,16 @@ int sr_store_device_refuses(sr_store_t *st, MDB_txn *txn, const sr_entry_t *e, u
  * replicate each other before either holds the other's half. */
 int sr_store_device_halves_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint8_t (**out)[SR_KEY_BYTES],
                               size_t *n);
+/* devices.c: for sr_store_verify, each devices record against the logs (the
+ * claim at the device's seq 1, the certificate at cert_seq), each mismatch
+ * reported to problem. 0, SR_ENOMEM or an LMDB code. */
+int sr_store_devices_verify_in(sr_store_t *st, MDB_txn *txn, void (*problem)(void *ctx, const char *what), void *ctx);
+/* devices_person.c: the keys keys[0..nkeys) follow as one person: for each
+ * key they hold a contact about, the newest state by ts among them (ties: the
+ * higher author key) is follow. *out (caller frees) holds those keys, sorted.
+ * 0, SR_ENOMEM or an LMDB code. */
+int sr_store_follows_merged_in(sr_store_t *st, MDB_txn *txn, const uint8_t (*keys)[SR_KEY_BYTES], size_t nkeys,
+                               uint8_t (**out)[SR_KEY_BYTES], size_t *n);
 /* devices.c: sr_store_person_of, sr_store_personmap inside txn (LMDB codes). */
 int sr_store_person_of_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, uint64_t seq, uint8_t *person);
 int sr_store_personmap_in(sr_store_t *st, MDB_txn *txn, sr_personmap_t **out);

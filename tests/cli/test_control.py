@@ -41,7 +41,7 @@ def remove_config(home):
 
 # ---------------------------------------------------------------- part 1: no node
 
-for cmd in ["run", "status", "peers", "peer", "invite"]:
+for cmd in ["run", "status", "peers", "peer", "invite", "device"]:
     r = subprocess.run([A.seurone, cmd, "--help"], capture_output=True, text=True)
     check(r.returncode == 0 and "usage:" in r.stdout, f"{cmd} --help")
 r = subprocess.run([A.seurone, "run", "--help"], capture_output=True, text=True)
@@ -333,6 +333,22 @@ if running:
     check(g.get("ok") is False, "publish with bad base64 refused")
     g = reply(node.sock, b'{"cmd": "publish", "type": "about", "content": "kwECAw=="}\n')  # [1,2,3]: not a map
     check(g.get("ok") is False, "publish with a non-map content refused")
+    # the device commands (node/device_ops.h): checked requests, the node's answers
+    g = reply(node.sock, b'{"cmd": "device_revoke"}\n')
+    check(g.get("code") == "SR_ECONTROL", "device_revoke without device refused")
+    g = reply(node.sock, b'{"cmd": "device_add", "name": 7}\n')
+    check(g.get("code") == "SR_ECONTROL", "device_add with a name that is no string refused")
+    g = reply(node.sock, b'{"cmd": "device_add", "name": "a\\u001bb"}\n')
+    check(g.get("code") == "SR_EINVAL" and "control characters" in g.get("error", ""),
+          "device_add with an escape in its name refused")
+    g = reply(node.sock, b'{"cmd": "device_list"}\n')
+    check(g.get("ok") is True and g.get("devices") == [] and g.get("self_device") is False,
+          f"device_list: no devices yet ({str(g)[:120]})")
+    g = reply(node.sock, b'{"cmd": "device_revoke", "device": "laptop"}\n')
+    check(g.get("code") == "SR_ENOTFOUND", "device_revoke of an unknown device: SR_ENOTFOUND")
+    g = reply(node.sock, b'{"cmd": "device_add", "name": "laptop"}\n')
+    check(g.get("ok") is True and g.get("code", "").startswith("seurone-device:1:") and g.get("name") == "laptop"
+          and g.get("valid_s") == 3600, "device_add: a code")
     g = reply(node.sock, b"x" * (70 * 1024))
     check(g.get("code") == "SR_ETOOBIG", f"a request over 64 KiB gets SR_ETOOBIG ({str(g)[:80]})")
     g = reply(node.sock, b'{"cmd": "status"}', shut=True)

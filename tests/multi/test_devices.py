@@ -67,6 +67,8 @@ def main(c):
     p.about("Pat")
     f = c.node("f")
     f.follow(p)
+    r = p.cli("device", "add", check=False)
+    check(r.returncode == 3 and "seurone run" in r.stderr, "device add with no node running: says to start it")
     p.start()
     f.start()
     f.peer_add(p)
@@ -102,6 +104,13 @@ def main(c):
     # the refusal wrote d's first entry (its consent) but nothing else: it may retry
     check_eq([e["type"] for e in d.log(d)], ["device-of"], "d's log: its device-of alone")
 
+    # a home whose identity has entries is no fresh device: refused, the code not spent
+    g = c.node("g")
+    g.about("Gale")
+    r = join(g, code, 3)
+    check("already has 1 entry" in r.stderr and "fresh home" in r.stderr, "join from a home with entries: refused")
+    r = join(f, code, 3)
+    check("a node runs in" in r.stderr, "join in a home whose node runs: refused (stop it first)")
     r = join(d, code, 0)
     j = d.cli_json("device", "list")
     check_eq(j["person"], p.id, "d: its person is P")

@@ -469,6 +469,47 @@ static void dev_old_store_gets_dbs(void) {
   t_rmdir(dir);
 }
 
+/* sr_store_verify checks each binding against the logs; reindex repairs it. */
+static void dev_verify_checks_bindings(void) {
+  char dir[256];
+  t_author_t p, d, q;
+  t_tmpdir(dir);
+  t_author_init(&p, 0xa5);
+  t_author_init(&d, 0xa6);
+  t_author_init(&q, 0xa7);
+  sr_store_t *st = t_open_store(dir, 1);
+  T_OK(td_claim(st, &d, p.pk));
+  T_OK(td_add(st, &p, d.pk, "desk"));
+  T_EQ(t_verify(st), 0);
+  sr_store_close(st);
+  /* the record now names another person than D's seq 1 */
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_val k = {SR_KEY_BYTES, d.pk}, v;
+  uint8_t rec[512];
+  T_OK(mdb_env_create(&env));
+  T_OK(mdb_env_set_maxdbs(env, 32));
+  T_OK(mdb_env_open(env, dir, MDB_NOTLS, 0600));
+  T_OK(mdb_txn_begin(env, NULL, 0, &txn));
+  T_OK(mdb_dbi_open(txn, "devices", 0, &dbi));
+  T_OK(mdb_get(txn, dbi, &k, &v));
+  T_CHECK(v.mv_size <= sizeof(rec));
+  memcpy(rec, v.mv_data, v.mv_size);
+  memcpy(rec, q.pk, SR_KEY_BYTES);
+  v.mv_data = rec;
+  T_OK(mdb_put(txn, dbi, &k, &v, 0));
+  T_OK(mdb_txn_commit(txn));
+  mdb_env_close(env);
+  st = t_open_store(dir, 0);
+  T_EQ(t_verify(st), 1);
+  T_OK(sr_store_reindex(st, NULL, NULL));
+  T_EQ(t_verify(st), 0);
+  T_CHECK(td_person_is(st, d.pk, 0, p.pk));
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   T_RUN(dev_schema);
@@ -477,6 +518,7 @@ int main(void) {
   T_RUN(dev_revoked);
   T_RUN(dev_reindex_same);
   T_RUN(dev_old_store_gets_dbs);
+  T_RUN(dev_verify_checks_bindings);
   T_RUN(dev_names_newest_about);
   T_RUN(dev_graph_one_person);
   T_RUN(dev_graph_follow_state_newest);

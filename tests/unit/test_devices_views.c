@@ -3,6 +3,8 @@
  * metrics), its keys' newest follow state, the scope of its whole person,
  * the newest about among its keys as its name. */
 #include "tests/unit/test_devices.h"
+#include "core/hex.h"
+#include "store/lookup.h"
 
 #define TS T_TS
 
@@ -38,6 +40,18 @@ void dev_names_newest_about(void) {
   T_OK(td_put(st, &p, TS + 30, "about", &c));
   T_OK(sr_store_person_name(st, d.pk, nm, sizeof(nm), &len, &found));
   T_CHECK(found && len == 8 && memcmp(nm, "Patricia", 8) == 0);
+  /* typed names find the person once, by its name, never by a device's older about */
+  sr_match_t ms[4];
+  size_t nm_found;
+  T_OK(sr_store_find_name(st, SR_FIND_PERSON, "Patricia", 8, ms, 4, &nm_found));
+  T_CHECK(nm_found == 1 && memcmp(ms[0].id, p.pk, SR_KEY_BYTES) == 0 && strcmp(ms[0].name, "Patricia") == 0);
+  T_OK(sr_store_find_name(st, SR_FIND_PERSON, "Pat (laptop)", 12, ms, 4, &nm_found));
+  T_EQ(nm_found, 0);
+  char hx[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(d.pk, SR_KEY_BYTES, hx);
+  hx[16] = '\0'; /* size: a 16-digit prefix */
+  T_OK(sr_store_find_prefix(st, SR_FIND_PERSON, hx, ms, 4, &nm_found));
+  T_CHECK(nm_found == 1 && strcmp(ms[0].name, "Patricia") == 0); /* a device key shows its person's name */
   /* an unbound key that only claims: its own (no) name */
   T_OK(td_claim(st, &e, p.pk));
   T_OK(sr_store_person_name(st, e.pk, nm, sizeof(nm), &len, &found));
@@ -216,7 +230,9 @@ void dev_scope_whole_person(void) {
   T_CHECK(sc.n == 2 && sr_scope_has(&sc, d1.pk) && !sr_scope_has(&sc, q.pk));
   sr_scope_free(&sc);
   T_OK(sr_store_scope(st, d2.pk, 0, 0, &sc));
-  T_CHECK(sc.n == 2 && sr_scope_has(&sc, p.pk));
+  /* P, and D1, which P certified and whose claim is not held: any node with
+   * P in scope replicates it, else its claim could never arrive (devpair) */
+  T_CHECK(sc.n == 3 && sr_scope_has(&sc, p.pk) && sr_scope_has(&sc, d1.pk) && !sr_scope_has(&sc, q.pk));
   sr_scope_free(&sc);
   T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
   T_EQ(sc.n, 1);
@@ -229,6 +245,17 @@ void dev_scope_whole_person(void) {
   T_EQ(sc.n, 4); /* S, P, D1, D2 */
   T_CHECK(sr_scope_has(&sc, p.pk) && sr_scope_has(&sc, d1.pk) && sr_scope_has(&sc, d2.pk));
   sr_scope_free(&sc);
+  T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
+  T_CHECK(sr_scope_has(&sc, z.pk) && sc.n == 5);
+  sr_scope_free(&sc);
+
+  /* The person's follow state is its keys' newest: D1 unfollows Z later than D2
+   * followed it, so Z leaves the scope; D2 follows again, newest: Z is back. */
+  T_OK(td_contact(st, &d1, z.pk, "unfollow", TS + 1));
+  T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
+  T_CHECK(!sr_scope_has(&sc, z.pk) && sc.n == 4);
+  sr_scope_free(&sc);
+  T_OK(td_contact(st, &d2, z.pk, "follow", TS + 2));
   T_OK(sr_store_scope(st, s.pk, 2, 0, &sc));
   T_CHECK(sr_scope_has(&sc, z.pk) && sc.n == 5);
   sr_scope_free(&sc);
