@@ -701,6 +701,10 @@ def devices(c):
     lg = wp.ok("GET", "/api/log?author=" + d.id)["items"]
     check(lg and all(x["author"] == p.id and x["device"] == d.id and x["author_name"] == "Pia 🌿" for x in lg),
           "/api/log of the device's key: its items name the person")
+    # the CLI says the same in words: the person, on which device
+    txt = p.cli("log", d.id).stdout
+    check("Pia 🌿 (you) on laptop paired this device" in txt and "Pia 🌿 (you) on laptop shared:" in txt,
+          f"`log DEVICE` in text names the person and the device ({txt[:160]!r})")
     per = wp.ok("GET", "/api/person?id=" + p.id)
     check([x["key"] for x in per["devices"]] == [d.id] and per["devices"][0]["name"] == "laptop"
           and s1["id"] in [x["id"] for x in per["shares"]], "PERSON: devices, and the device's share among the shares")
@@ -734,6 +738,7 @@ def devices(c):
     dev = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id][0]
     check_eq((dev["state"], dev["upto"]), ("revoked", held), "the list says revoked, and up to which entry")
     error(wp.post("/api/devices/revoke", {"device": d.id}), 409, "a second revoke: 409", "SR_EEXIST")
+    check(f"revoked the device laptop ({d.id[:8]})" in p.cli("log").stdout, "`log` says the laptop was revoked")
     it = [x for x in wp.ok("GET", "/api/feed")["items"] if x["id"] == s1["id"]][0]
     check_eq((it["author"], it["device"]), (p.id, d.id), "after the revocation, the share made before stays the person's")
     for n in (p, d, f):

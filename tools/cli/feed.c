@@ -262,9 +262,15 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
       sprintf(action, "added the device %s%s%.8s%s", n ? n : "", n ? " (" : "", hex, n ? ")" : "");
     free(n);
   } else if (ok && c.type == SR_CT_DEVICE_OF) {
-    target = who_as(fd, c.person, 0);
-    action = malloc(strlen(target) + 32);
-    if (action) sprintf(action, "became a device of %s", target);
+    /* bound: the header already names the person; else a claim nobody certified */
+    uint8_t p[SR_KEY_BYTES];
+    if (sr_store_person_of(fd->st, e->author, e->seq, p) == 0 && memcmp(p, c.person, SR_KEY_BYTES) == 0)
+      action = strdup("paired this device");
+    else {
+      target = who_as(fd, c.person, 0);
+      action = malloc(strlen(target) + 64);
+      if (action) sprintf(action, "claimed to be a device of %s (who has not added it)", target);
+    }
   } else if (ok && c.type == SR_CT_FLOW_REPORT) {
     action = strdup("published a flow report (`seurone flow network` reads them)");
   } else {
