@@ -119,9 +119,37 @@ json_t *sr_json_author_name(sr_store_t *st, const uint8_t author[SR_KEY_BYTES]) 
   return sr_store_get_name(st, author, name, sizeof(name), &len) == 0 ? json_stringn(name, len) : json_null();
 }
 
+json_t *sr_json_person_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
+  char name[SR_ENTRY_MAX + 1];
+  size_t len = 0;
+  int found = 0;
+  return sr_store_person_name(st, key, name, sizeof(name), &len, &found) == 0 && found ? json_stringn(name, len)
+                                                                                       : json_null();
+}
+
+int sr_json_set_author(sr_store_t *st, json_t *o, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t *person) {
+  uint8_t p[SR_KEY_BYTES];
+  sr_device_t d;
+  int found = 0, rc = sr_store_person_of(st, author, seq, p);
+  if (rc) return rc;
+  int device = memcmp(p, author, SR_KEY_BYTES) != 0;
+  if (device && (rc = sr_store_device_get(st, author, &d, &found))) return rc;
+  /* a key that is its own person keeps the name it always had (sr_store_get_name) */
+  if (json_object_set_new(o, "author", sr_json_hex(p, SR_KEY_BYTES)) ||
+      json_object_set_new(o, "author_name", device ? sr_json_person_name(st, p) : sr_json_author_name(st, p)) ||
+      json_object_set_new(o, "device", device ? sr_json_hex(author, SR_KEY_BYTES) : json_null()) ||
+      json_object_set_new(o, "device_name", device && found && d.name[0] ? json_string(d.name) : json_null()))
+    return SR_ENOMEM;
+  if (person) memcpy(person, p, SR_KEY_BYTES);
+  return 0;
+}
+
 json_t *sr_json_log_item(sr_store_t *st, const sr_entry_t *e, const sr_flow_t *f) {
   json_t *o = sr_json_entry(e, f);
-  if (o) json_object_set_new(o, "author_name", sr_json_author_name(st, e->author));
+  if (o && sr_json_set_author(st, o, e->author, e->seq, NULL)) {
+    json_decref(o);
+    return NULL;
+  }
   return o;
 }
 

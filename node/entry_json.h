@@ -22,7 +22,19 @@ json_t *sr_json_from_msgpack(const uint8_t *buf, size_t len);
 json_t *sr_json_entry(const sr_entry_t *e, const sr_flow_t *f);
 /* The author's latest about name as JSON, null when none is held. */
 json_t *sr_json_author_name(sr_store_t *st, const uint8_t author[SR_KEY_BYTES]);
-/* One element of `log --json`: sr_json_entry plus "author_name". */
+/* The name of key's person (store/devices.h: the newest about among the
+ * person's keys) as JSON, null when none is held. */
+json_t *sr_json_person_name(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
+/* Who wrote an entry, as people see it (docs/format.md, "Devices"): sets o's
+ * "author" to the person of (author, seq), "author_name" to the person's
+ * name, "device" and "device_name" to the key that signed it and its label
+ * when that key is one of the person's devices (both null when the person's
+ * own key signed). person (may be NULL) gets the person's key. 0, SR_ENOMEM
+ * or SR_ESTORE. */
+SR_MUST_USE int sr_json_set_author(sr_store_t *st, json_t *o, const uint8_t author[SR_KEY_BYTES], uint64_t seq,
+                                   uint8_t *person);
+/* One element of `log --json`: sr_json_entry with sr_json_set_author's
+ * "author", "author_name", "device", "device_name". */
 json_t *sr_json_log_item(sr_store_t *st, const sr_entry_t *e, const sr_flow_t *f);
 /* `graph --json`: {"people", "projects", "edges": {kind: [[src, dst]...]},
  * "forked_authors"}, read from st. 0, or an SR_E* code (*out untouched). */

@@ -8,6 +8,7 @@
 #include "core/hex.h"
 #include "core/num.h"
 #include "node/entry_json.h"
+#include "store/devices.h"
 #include "store/read.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ static json_t *project_ref(sr_store_t *st, const uint8_t pid[SR_ID_BYTES]) {
       sr_store_get_project_name(st, pid, name, sizeof(name), &len) == 0 ? json_stringn(name, len) : json_null());
 }
 
-/* sr_view_item; the entry's author into author when not NULL. */
+/* sr_view_item; the entry's person (its author, or the person its author is a
+ * device of) into author when not NULL. */
 static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t id[SR_ID_BYTES], int inner,
                 uint8_t *author, json_t **out) {
   uint8_t buf[SR_ENTRY_MAX];
@@ -64,17 +66,23 @@ static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t 
   if (rc) return rc;
   if (sr_entry_decode(buf, len, &e)) return SR_ENOTFOUND; /* a damaged entry is none to show (verify says so) */
   if ((rc = sr_store_count_reshares(st, id, &nres))) return rc;
-  if (author) memcpy(author, e.author, SR_KEY_BYTES);
   int parsed = sr_content_parse(&e, &c, NULL, 0) == 0, share = parsed && c.type == SR_CT_SHARE;
   json_t *content = share ? sr_json_from_msgpack(e.content, e.content_len) : NULL;
-  json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:I, s:s#, s:o, s:o, s:o}", "id", sr_json_hex(e.id, SR_ID_BYTES),
-                        "author", sr_json_hex(e.author, SR_KEY_BYTES), "author_name", sr_json_author_name(st, e.author),
-                        "ts", (json_int_t)e.ts, "received_at", (json_int_t)f.received_at, "type", e.type,
-                        (int)e.type_len, "text", share ? str_or_null(content, "text") : json_null(), "link",
+  json_t *o = json_pack("{s:o, s:n, s:n, s:n, s:n, s:I, s:I, s:s#, s:o, s:o, s:o}", "id",
+                        sr_json_hex(e.id, SR_ID_BYTES), "author", "author_name", "device", "device_name", "ts",
+                        (json_int_t)e.ts, "received_at", (json_int_t)f.received_at, "type", e.type, (int)e.type_len,
+                        "text", share ? str_or_null(content, "text") : json_null(), "link",
                         share ? str_or_null(content, "link") : json_null(), "project",
                         share && c.has_project ? project_ref(st, c.project) : json_null());
   json_decref(content);
   if (!o) return SR_ENOMEM;
+  /* the person who wrote it, on which of their devices (docs/format.md, "Devices") */
+  uint8_t person[SR_KEY_BYTES], me[SR_KEY_BYTES];
+  if ((rc = sr_json_set_author(st, o, e.author, e.seq, person)) || (rc = sr_store_person_of(st, self, 0, me))) {
+    json_decref(o);
+    return rc;
+  }
+  if (author) memcpy(author, person, SR_KEY_BYTES);
   if (!inner) {
     json_t *r = json_null();
     if (share && c.has_reshare) {
@@ -82,7 +90,8 @@ static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t 
       uint8_t by[SR_KEY_BYTES];
       int state = 0;
       rc = item(st, self, c.reshare, 1, by, &r);
-      if (!rc && (rc = sr_store_get_contact(st, self, by, &state)) == 0 && state == SR_BLOCK) {
+      /* self's person about the reshared entry's person (any of their keys) */
+      if (!rc && (rc = sr_store_person_contact(st, self, by, &state)) == 0 && state == SR_BLOCK) {
         /* a block hides the person's words, also when a friend passes them on */
         json_decref(r);
         r = json_pack("{s:o, s:b, s:b}", "id", sr_json_hex(c.reshare, SR_ID_BYTES), "missing", 1, "blocked", 1);
@@ -97,7 +106,7 @@ static int item(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t 
     json_object_set_new(o, "reshare", r);
   }
   json_object_set_new(o, "reshares", json_integer((json_int_t)nres));
-  json_object_set_new(o, "mine", json_boolean(memcmp(e.author, self, SR_KEY_BYTES) == 0));
+  json_object_set_new(o, "mine", json_boolean(memcmp(person, me, SR_KEY_BYTES) == 0)); /* on any of my devices */
   sr_head_t h;
   if ((rc = sr_store_get_head(st, e.author, &h))) {
     json_decref(o);
@@ -183,24 +192,36 @@ int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const uint8_t
 int sr_view_feed(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *before, size_t limit, json_t **out,
                  char *err, size_t errlen) {
   sr_rel_t r;
-  sr_keyset_t authors = {0};
+  sr_keyset_t authors = {0}, persons = {0};
   int rc = sr_rel_load(st, self, &r);
   *out = NULL;
   if (rc) return sr_view_fail(st, rc, "reading whom this node follows", err, errlen);
-  /* Self and the people followed; never someone blocked (a block replaces a
-   * follow, so the two sets are disjoint today: kept as a rule all the same). */
-  rc = sr_keyset_add(&authors, self);
+  /* Self's person and the people followed, each with every key of theirs
+   * (their devices); never someone blocked (a block replaces a follow, so the
+   * two sets are disjoint today: kept as a rule all the same). */
+  rc = sr_keyset_add(&persons, r.person);
   for (size_t i = 0; i < r.follows.n && !rc; i++)
-    if (!sr_keyset_has(&r.blocks, r.follows.k[i])) rc = sr_keyset_add(&authors, r.follows.k[i]);
-  sr_rel_free(&r);
+    if (!sr_keyset_has(&r.blocks, r.follows.k[i])) rc = sr_keyset_add(&persons, r.follows.k[i]);
+  if (!rc) sr_keyset_sort(&persons);
+  for (size_t i = 0; i < persons.n && !rc; i++) rc = sr_view_person_keys(r.pm, persons.k[i], &authors);
   if (rc) {
+    sr_rel_free(&r);
     sr_keyset_free(&authors);
+    sr_keyset_free(&persons);
     return sr_view_fail(st, rc, "reading the feed", err, errlen);
   }
-  sr_keyset_sort(&authors); /* log order: the walk moves forward through the log database */
-  rc = sr_view_page(st, self, (const uint8_t(*)[SR_KEY_BYTES])authors.k, authors.n, before, limit, "share", NULL, NULL,
-                    feed_item, out, err, errlen);
+  /* self's key too (a device whose binding is not complete yet still sees its own) */
+  if ((rc = sr_keyset_add(&authors, self)) == 0 && (rc = sr_keyset_add(&persons, self)) == 0) {
+    sr_keyset_sort(&authors); /* log order: the walk moves forward through the log database */
+    sr_keyset_sort(&persons);
+    sr_view_person_filter_t f = {r.pm, &persons};
+    rc = sr_view_page(st, self, (const uint8_t(*)[SR_KEY_BYTES])authors.k, authors.n, before, limit, "share",
+                      r.pm ? sr_view_keep_persons : NULL, r.pm ? &f : NULL, feed_item, out, err, errlen);
+  } else
+    rc = sr_view_fail(st, rc, "reading the feed", err, errlen);
+  sr_rel_free(&r);
   sr_keyset_free(&authors);
+  sr_keyset_free(&persons);
   return rc;
 }
 
@@ -209,6 +230,8 @@ int sr_view_log(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *au
   uint8_t key[SR_KEY_BYTES];
   int rc;
   *out = NULL;
+  /* one key's log, as `log` shows it (a device's log is its own chain); its
+   * items name the person (sr_json_log_item) */
   if (author && (rc = sr_view_resolve(st, SR_FIND_PERSON, "author", author, key, err, errlen))) return rc;
   return sr_view_page(st, self, author ? (const uint8_t(*)[SR_KEY_BYTES]) & key : NULL, author ? 1 : 0, before, limit,
                       NULL, NULL, NULL, log_item, out, err, errlen);

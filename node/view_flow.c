@@ -6,6 +6,7 @@
 #include "core/vec.h"
 #include "node/entry_json.h"
 #include "store/flowview.h"
+#include "store/devices.h"
 #include "store/read.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,28 @@
 
 /* ---- the cascade ---- */
 
-static json_t *cascade_node(const sr_share_node_t *n, json_t *name) {
-  return json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:[]}", "id", sr_json_hex(n->id, SR_ID_BYTES), "author",
-                   sr_json_hex(n->author, SR_KEY_BYTES), "author_name", name, "ts", (json_int_t)n->ts, "received_at",
-                   (json_int_t)n->flow.received_at, "hops", (json_int_t)n->flow.hops, "children");
+/* A NODE; with st (the store holds devices), its author is the person, with
+ * "device" and "device_name" (sr_json_set_author), else name is the author's. */
+static json_t *cascade_node(sr_store_t *st, const sr_share_node_t *n, json_t *name) {
+  json_t *o = json_pack("{s:o, s:o, s:o, s:n, s:n, s:I, s:I, s:I, s:[]}", "id", sr_json_hex(n->id, SR_ID_BYTES),
+                        "author", sr_json_hex(n->author, SR_KEY_BYTES), "author_name", name, "device", "device_name",
+                        "ts", (json_int_t)n->ts, "received_at", (json_int_t)n->flow.received_at, "hops",
+                        (json_int_t)n->flow.hops, "children");
+  /* seq 0: the forest has no seq; a revoked device's later entries are refused at ingest */
+  if (o && st && sr_json_set_author(st, o, n->author, 0, NULL)) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* st when the store holds a device (then nodes name persons), else NULL. */
+static sr_store_t *with_devices(sr_store_t *st, int *rc) {
+  sr_personmap_t *pm = NULL;
+  size_t n = 0;
+  if (!(*rc = sr_store_personmap(st, &pm))) n = sr_personmap_count(pm);
+  sr_personmap_free(pm);
+  return n ? st : NULL;
 }
 
 /* The whole tree forest node v is in, from its root (the original, or the
@@ -29,10 +48,11 @@ static int cascade_tree(sr_store_t *st, const sr_flowforest_t *x, uint32_t v0, j
   const sr_cascade_t *t = &f->trees[f->tree[v0]];
   json_t **obj = calloc(x->n ? x->n : 1, sizeof(*obj)), **names = calloc(x->nkeys ? x->nkeys : 1, sizeof(*names));
   int rc = obj && names ? 0 : SR_ENOMEM;
+  sr_store_t *dst = rc ? NULL : with_devices(st, &rc);
   for (uint32_t j = 0; j < t->size && !rc; j++) {
     uint32_t v = f->order[t->start + j], l = x->label[v];
     if (!names[l]) names[l] = sr_json_author_name(st, x->nodes[v].author);
-    if (!names[l] || !(obj[v] = cascade_node(&x->nodes[v], json_incref(names[l])))) rc = SR_ENOMEM;
+    if (!names[l] || !(obj[v] = cascade_node(dst, &x->nodes[v], json_incref(names[l])))) rc = SR_ENOMEM;
     else if (j > 0 && json_array_append(json_object_get(obj[x->parent[v]], "children"), obj[v]))
       rc = SR_ENOMEM;
   }
@@ -73,7 +93,8 @@ int sr_view_flow_entry(sr_store_t *st, const char *id, json_t **out, char *err, 
     memcpy(one.author, e.author, SR_KEY_BYTES);
     one.ts = e.ts;
     one.flow = fl;
-    if (!(cascade = cascade_node(&one, sr_json_author_name(st, e.author)))) rc = SR_ENOMEM;
+    sr_store_t *dst = with_devices(st, &rc);
+    if (!rc && !(cascade = cascade_node(dst, &one, sr_json_author_name(st, e.author)))) rc = SR_ENOMEM;
   }
   sr_flowforest_free(&x);
   if (rc) {
@@ -149,6 +170,9 @@ static int edge_row(void *ctx, int kind, const uint8_t other[SR_KEY_BYTES]) {
              : 0;
 }
 
+/* The kinds of edge the picture shows, in the index's order (kind, then key). */
+static const int shown[] = {SR_EDGE_FOLLOW, SR_EDGE_BLOCK};
+
 int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *id, int depth, json_t **out,
                           char *err, size_t errlen) {
   uint8_t center[SR_KEY_BYTES];
@@ -164,10 +188,21 @@ int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], cons
   if (id && (rc = sr_view_resolve(st, SR_FIND_PERSON, "id", id, center, err, errlen))) return rc;
   if (!id) memcpy(center, self, SR_KEY_BYTES);
   if ((rc = sr_store_what_is(st, center, &kn))) return sr_view_fail(st, rc, "looking up the person", err, errlen);
-  if (!kn.person && !kn.authored && memcmp(center, self, SR_KEY_BYTES) != 0) {
+  /* one node per person: a device's key is its person (store/devices.h) */
+  sr_personmap_t *pm = NULL;
+  if ((rc = sr_store_personmap(st, &pm))) return sr_view_fail(st, rc, "reading the neighbourhood", err, errlen);
+  if (!sr_personmap_count(pm)) {
+    sr_personmap_free(pm);
+    pm = NULL;
+  }
+  const uint8_t *cp = sr_personmap_person(pm, center, 0), *sp = sr_personmap_person(pm, self, 0);
+  if (cp) memcpy(center, cp, SR_KEY_BYTES);
+  if (!sp) sp = self;
+  if (!kn.person && !kn.authored && memcmp(center, self, SR_KEY_BYTES) != 0 && memcmp(center, sp, SR_KEY_BYTES) != 0) {
     char hex[SR_HEX_KEY_LEN + 1];
     sr_hex_encode(center, SR_KEY_BYTES, hex);
     snprintf(err, errlen, "this node knows no person with key %s", hex);
+    sr_personmap_free(pm);
     return SR_ENOTFOUND;
   }
   /* Breadth first over follow edges in both directions: a level is found
@@ -184,8 +219,12 @@ int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], cons
     next.n = 0;
     for (size_t i = 0; i < kept.n && !rc; i++) {
       if (kept.v[i].distance != d - 1) continue;
-      rc = sr_store_edges_of(st, kept.v[i].key, SR_EDGES_OUT, SR_EDGE_FOLLOW, bfs_row, &b);
-      if (!rc) rc = sr_store_edges_of(st, kept.v[i].key, SR_EDGES_IN, SR_EDGE_FOLLOW, bfs_row, &b);
+      for (int dir = SR_EDGES_OUT; dir <= SR_EDGES_IN && !rc; dir++) {
+        sr_keyset_t o = {0};
+        rc = sr_view_person_edges(st, pm, kept.v[i].key, dir, SR_EDGE_FOLLOW, &o);
+        for (size_t j = 0; j < o.n && !rc; j++) rc = bfs_row(&b, SR_EDGE_FOLLOW, o.k[j]);
+        sr_keyset_free(&o);
+      }
     }
     if (next.n) qsort(next.v, next.n, sizeof(near_t), cmp_near);
     for (size_t i = 0; i < next.n && kept.n < SR_VIEW_NEIGHBOURS_MAX && !rc; i++) {
@@ -197,15 +236,22 @@ int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], cons
   if (!rc && (!(nodes = json_array()) || !(edges = json_array()))) rc = SR_ENOMEM;
   for (size_t i = 0; i < kept.n && !rc; i++) {
     edges_t w = {&kept, kept.v[i].key, edges};
-    if (json_array_append_new(nodes,
-                              json_pack("{s:o, s:o, s:i, s:b}", "id", sr_json_hex(kept.v[i].key, SR_KEY_BYTES), "name",
-                                        sr_json_author_name(st, kept.v[i].key), "distance", kept.v[i].distance, "self",
-                                        memcmp(kept.v[i].key, self, SR_KEY_BYTES) == 0)))
+    if (json_array_append_new(
+            nodes, json_pack("{s:o, s:o, s:i, s:b}", "id", sr_json_hex(kept.v[i].key, SR_KEY_BYTES), "name",
+                             pm ? sr_json_person_name(st, kept.v[i].key) : sr_json_author_name(st, kept.v[i].key),
+                             "distance", kept.v[i].distance, "self", memcmp(kept.v[i].key, sp, SR_KEY_BYTES) == 0)))
       rc = SR_ENOMEM;
     else
-      rc = sr_store_edges_of(st, kept.v[i].key, SR_EDGES_OUT, 0, edge_row, &w);
+      /* in the index's order: kind, then the other key */
+      for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]) && !rc; k++) {
+        sr_keyset_t o = {0};
+        rc = sr_view_person_edges(st, pm, kept.v[i].key, SR_EDGES_OUT, shown[k], &o);
+        for (size_t j = 0; j < o.n && !rc; j++) rc = edge_row(&w, shown[k], o.k[j]);
+        sr_keyset_free(&o);
+      }
   }
   free(kept.v);
+  sr_personmap_free(pm);
   if (rc) {
     json_decref(nodes);
     json_decref(edges);

@@ -5,6 +5,7 @@
 #define SR_NODE_VIEW_INTERNAL_H
 #include "node/view.h"
 #include "store/lookup.h"
+#include "store/devices.h"
 #include "store/socialview.h"
 
 /* Writes "what failed: why" (the store's text for SR_ESTORE) into err and
@@ -28,10 +29,35 @@ void sr_keyset_free(sr_keyset_t *s);
 /* The other ends of key's edges of kind in direction dir, sorted (the index's order). */
 SR_MUST_USE int sr_keyset_edges(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int dir, int kind, sr_keyset_t *s);
 
-/* This node's relations, read once per view: whom self follows and blocks, who
- * follows self. */
+/* ---- persons (store/devices.h): a person and its bound devices are one ---- */
+
+/* The keys of person p (p itself, then its bound devices) into s, sorted. */
+SR_MUST_USE int sr_view_person_keys(const sr_personmap_t *pm, const uint8_t p[SR_KEY_BYTES], sr_keyset_t *s);
+/* 1 when p has bound devices in pm. */
+int sr_view_has_devices(const sr_personmap_t *pm, const uint8_t p[SR_KEY_BYTES]);
+/* The other ends of the edges of kind in direction dir of every key of person
+ * p, each taken to its person (a follow of a device's key is a follow of its
+ * person), p itself left out, sorted, without duplicates. For a person without
+ * devices, the edges of p as the index holds them. */
+SR_MUST_USE int sr_view_person_edges(sr_store_t *st, const sr_personmap_t *pm, const uint8_t p[SR_KEY_BYTES], int dir,
+                                     int kind, sr_keyset_t *s);
+/* Keeps the entries whose person (sr_personmap_person, with their seq) is in
+ * the set ctx points to (sr_view_person_filter_t): the entries of a revoked
+ * device after its upto are not its person's. */
+typedef struct sr_view_person_filter {
+  const sr_personmap_t *pm;
+  const sr_keyset_t *persons;
+} sr_view_person_filter_t;
+int sr_view_keep_persons(void *ctx, const sr_entry_t *e);
+
+/* This node's relations, read once per view, as a person: self's person (self
+ * itself, or the person self is a device of), whom that person follows and
+ * blocks, who follows them, every binding (pm, NULL when the store holds no
+ * device). */
 typedef struct sr_rel {
   const uint8_t *self;
+  uint8_t person[SR_KEY_BYTES];
+  sr_personmap_t *pm;
   sr_keyset_t follows, blocks, followers;
 } sr_rel_t;
 SR_MUST_USE int sr_rel_load(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], sr_rel_t *r);
@@ -65,7 +91,10 @@ SR_MUST_USE int sr_view_page(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], c
 void sr_view_cursor_format(const sr_entry_key_t *k, char out[SR_VIEW_CURSOR_MAX]);
 SR_MUST_USE int sr_view_cursor_parse(const char *s, sr_entry_key_t *k);
 
-/* The latest about of key: its "name" and "bio" (each JSON null when absent). */
-SR_MUST_USE int sr_view_about(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], json_t **name, json_t **bio);
+/* The latest about of key: its "name" and "bio" (each JSON null when absent).
+ * With pm and a person with devices, the newest about by ts among the
+ * person's keys (store/devices.h, the person's name). */
+SR_MUST_USE int sr_view_about(sr_store_t *st, const sr_personmap_t *pm, const uint8_t key[SR_KEY_BYTES], json_t **name,
+                              json_t **bio);
 
 #endif

@@ -39,20 +39,45 @@ static int name_cmp(const char *a, size_t al, const char *b, size_t bl) {
 
 /* ---- PERSON ---- */
 
+/* PERSON's "devices": [{"key", "name", "added_ms", "state", "bound", "upto"}]:
+ * the bound ones (a certificate alone, which anyone can write about any key,
+ * is no device of the person's; `device list` shows self's waiting ones). */
+static json_t *devices_json(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], int *rc) {
+  sr_device_t *d = NULL;
+  size_t n = 0;
+  json_t *a = json_array();
+  if (!a) *rc = SR_ENOMEM;
+  else if ((*rc = sr_store_devices_of(st, key, &d, &n)) == 0)
+    for (size_t i = 0; i < n && !*rc; i++) /* a certificate without the device's claim binds nothing: not shown */
+      if (d[i].bound &&
+          json_array_append_new(
+              a, json_pack("{s:o, s:o, s:I, s:s, s:b, s:o}", "key", sr_json_hex(d[i].key, SR_KEY_BYTES), "name",
+                           d[i].name[0] ? json_string(d[i].name) : json_null(), "added_ms", (json_int_t)d[i].added_ms,
+                           "state", d[i].revoked ? "revoked" : "active", "bound", d[i].bound, "upto",
+                           d[i].revoked ? json_integer((json_int_t)d[i].upto) : json_null())))
+        *rc = SR_ENOMEM;
+  free(d);
+  if (*rc) {
+    json_decref(a);
+    return NULL;
+  }
+  return a;
+}
+
 static json_t *person_json(sr_store_t *st, const sr_rel_t *r, const uint8_t key[SR_KEY_BYTES], int *rc) {
-  json_t *name, *bio;
-  if ((*rc = sr_view_about(st, key, &name, &bio))) return NULL;
+  json_t *name, *bio, *devices;
+  if ((*rc = sr_view_about(st, r->pm, key, &name, &bio))) return NULL;
   sr_head_t h;
-  if ((*rc = sr_store_get_head(st, key, &h))) {
+  if ((*rc = sr_store_get_head(st, key, &h)) || !(devices = devices_json(st, key, rc))) {
     json_decref(name);
     json_decref(bio);
     return NULL;
   }
   /* forked: two entries of one seq signed by this key are held (docs/format.md) */
-  json_t *o = json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b}", "id", sr_json_hex(key, SR_KEY_BYTES), "name", name,
-                        "bio", bio, "following", sr_keyset_has(&r->follows, key), "follows_me",
+  json_t *o = json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:o}", "id", sr_json_hex(key, SR_KEY_BYTES), "name",
+                        name, "bio", bio, "following", sr_keyset_has(&r->follows, key), "follows_me",
                         sr_keyset_has(&r->followers, key), "blocked", sr_keyset_has(&r->blocks, key), "self",
-                        memcmp(key, r->self, SR_KEY_BYTES) == 0, "forked", h.forked);
+                        memcmp(key, r->person, SR_KEY_BYTES) == 0, "forked", h.forked, "devices", devices);
   if (!o) *rc = SR_ENOMEM;
   return o;
 }
@@ -104,6 +129,7 @@ static int list_out(sr_store_t *st, int rc, const char *name, json_t *list, json
 }
 
 typedef struct {
+  sr_store_t *st;
   const sr_rel_t *r;
   const char *q;
   cands_t l;
@@ -111,13 +137,23 @@ typedef struct {
 
 static int people_row(void *ctx, const sr_person_t *p) {
   people_t *w = ctx;
-  if (!p->name && w->q && *w->q) return 0;
-  if (p->name && w->q && !name_has(p->name, p->name_len, w->q)) return 0;
-  int rank = memcmp(p->key, w->r->self, SR_KEY_BYTES) == 0 ? 0
-             : sr_keyset_has(&w->r->follows, p->key)       ? 1
-             : sr_keyset_has(&w->r->followers, p->key)     ? 2
-                                                           : 3;
-  return cand_add(&w->l, p->key, rank, p->name, p->name_len);
+  const char *name = p->name;
+  size_t name_len = p->name_len;
+  char pname[SR_ENTRY_MAX + 1];
+  /* a device is its person, listed once under the person's key */
+  if (sr_personmap_person(w->r->pm, p->key, 0)) return 0;
+  if (sr_view_has_devices(w->r->pm, p->key)) {
+    int found = 0, rc = sr_store_person_name(w->st, p->key, pname, sizeof(pname), &name_len, &found);
+    if (rc) return rc;
+    name = found ? pname : NULL;
+  }
+  if (!name && w->q && *w->q) return 0;
+  if (name && w->q && !name_has(name, name_len, w->q)) return 0;
+  int rank = memcmp(p->key, w->r->person, SR_KEY_BYTES) == 0 ? 0
+             : sr_keyset_has(&w->r->follows, p->key)         ? 1
+             : sr_keyset_has(&w->r->followers, p->key)       ? 2
+                                                             : 3;
+  return cand_add(&w->l, p->key, rank, name, name_len);
 }
 
 static int cmp_cand(const void *x, const void *y) {
@@ -131,7 +167,7 @@ static int cmp_cand(const void *x, const void *y) {
 int sr_view_people(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char *q, json_t **out, char *err,
                    size_t errlen) {
   sr_rel_t r;
-  people_t w = {&r, q, {NULL, 0, 0}};
+  people_t w = {st, &r, q, {NULL, 0, 0}};
   json_t *list = NULL;
   int rc = sr_rel_load(st, self, &r);
   *out = NULL;
@@ -167,8 +203,10 @@ static json_t *named_list(sr_store_t *st, const sr_keyset_t *s, int project_name
   for (size_t i = 0; a && i < s->n; i++) {
     char name[SR_ENTRY_MAX + 1];
     size_t len;
-    int found = project_names ? sr_store_get_project_name(st, s->k[i], name, sizeof(name), &len) == 0
-                              : sr_store_get_name(st, s->k[i], name, sizeof(name), &len) == 0;
+    int found = 0;
+    if (project_names) found = sr_store_get_project_name(st, s->k[i], name, sizeof(name), &len) == 0;
+    else if (sr_store_person_name(st, s->k[i], name, sizeof(name), &len, &found))
+      found = 0;
     json_t *o = json_pack("{s:o, s:o}", "id", sr_json_hex(s->k[i], SR_KEY_BYTES), "name",
                           found ? json_stringn(name, len) : json_null());
     if (o && role) json_object_set_new(o, "role", json_string(role));
@@ -185,8 +223,7 @@ int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char 
   uint8_t key[SR_KEY_BYTES];
   sr_known_t kn;
   sr_rel_t r;
-  sr_keyset_t member = {0}, supporter = {0};
-  size_t nfollowing = 0, nfollowers = 0;
+  sr_keyset_t member = {0}, supporter = {0}, following = {0}, followers = {0}, keys = {0}, persons = {0};
   json_t *o = NULL, *shares = NULL, *pm = NULL, *ps = NULL;
   int rc;
   *out = NULL;
@@ -199,27 +236,45 @@ int sr_view_person(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], const char 
     return SR_ENOTFOUND;
   }
   if ((rc = sr_rel_load(st, self, &r))) return sr_view_fail(st, rc, "reading whom this node follows", err, errlen);
+  /* a device's key shows its person: the one people know */
+  const uint8_t *p = sr_personmap_person(r.pm, key, 0);
+  if (p) memcpy(key, p, SR_KEY_BYTES);
   o = person_json(st, &r, key, &rc);
-  sr_rel_free(&r);
-  if (!rc) rc = sr_keyset_edges(st, key, SR_EDGES_OUT, SR_EDGE_MEMBER, &member);
-  if (!rc) rc = sr_keyset_edges(st, key, SR_EDGES_OUT, SR_EDGE_SUPPORTER, &supporter);
-  if (!rc) rc = sr_store_count_edges_of(st, key, SR_EDGES_OUT, SR_EDGE_FOLLOW, &nfollowing);
-  if (!rc) rc = sr_store_count_edges_of(st, key, SR_EDGES_IN, SR_EDGE_FOLLOW, &nfollowers);
+  if (!rc) rc = sr_view_person_edges(st, r.pm, key, SR_EDGES_OUT, SR_EDGE_MEMBER, &member);
+  if (!rc) rc = sr_view_person_edges(st, r.pm, key, SR_EDGES_OUT, SR_EDGE_SUPPORTER, &supporter);
+  if (!rc) rc = sr_view_person_edges(st, r.pm, key, SR_EDGES_OUT, SR_EDGE_FOLLOW, &following);
+  if (!rc) rc = sr_view_person_edges(st, r.pm, key, SR_EDGES_IN, SR_EDGE_FOLLOW, &followers);
   if (!rc && (!(pm = named_list(st, &member, 1, "member")) || !(ps = named_list(st, &supporter, 1, "supporter"))))
     rc = SR_ENOMEM;
   if (!rc && json_array_extend(pm, ps)) rc = SR_ENOMEM;
+  if (!rc) rc = sr_view_person_keys(r.pm, key, &keys);
+  if (!rc) rc = sr_keyset_add(&persons, key);
   sr_keyset_free(&member);
   sr_keyset_free(&supporter);
   json_decref(ps);
   if (rc) {
     json_decref(o);
     json_decref(pm);
+    sr_keyset_free(&following);
+    sr_keyset_free(&followers);
+    sr_keyset_free(&keys);
+    sr_keyset_free(&persons);
+    sr_rel_free(&r);
     return sr_view_fail(st, rc, "reading the person", err, errlen);
   }
   json_object_set_new(o, "projects", pm);
-  json_object_set_new(o, "following_count", json_integer((json_int_t)nfollowing));
-  json_object_set_new(o, "followers_count", json_integer((json_int_t)nfollowers));
-  if ((rc = latest_shares(st, self, (const uint8_t(*)[SR_KEY_BYTES])key, 1, NULL, NULL, &shares, err, errlen))) {
+  json_object_set_new(o, "following_count", json_integer((json_int_t)following.n));
+  json_object_set_new(o, "followers_count", json_integer((json_int_t)followers.n));
+  sr_keyset_free(&following);
+  sr_keyset_free(&followers);
+  /* the shares of every key of the person, none of a revoked device after its upto */
+  sr_view_person_filter_t f = {r.pm, &persons};
+  rc = latest_shares(st, self, (const uint8_t(*)[SR_KEY_BYTES])keys.k, keys.n, r.pm ? sr_view_keep_persons : NULL,
+                     r.pm ? &f : NULL, &shares, err, errlen);
+  sr_keyset_free(&keys);
+  sr_keyset_free(&persons);
+  sr_rel_free(&r);
+  if (rc) {
     json_decref(o);
     return rc;
   }

@@ -28,12 +28,15 @@ static const sr_web_route_t routes[] = {
     {"GET", "/api/flow/entry", sr_web_get_flow_entry},
     {"GET", "/api/neighbourhood", sr_web_get_neighbourhood},
     {"GET", "/api/events", sr_web_get_events},
+    {"GET", "/api/devices", sr_web_get_devices},
     {"POST", "/api/peer/add", sr_web_post_peer_add},
     {"POST", "/api/peer/remove", sr_web_post_peer_remove},
     {"POST", "/api/publish", sr_web_post_publish},
     {"POST", "/api/invite/create", sr_web_post_invite_create},
     {"POST", "/api/invite/accept", sr_web_post_invite_accept},
     {"POST", "/api/qr", sr_web_post_qr},
+    {"POST", "/api/devices/add", sr_web_post_device_add},
+    {"POST", "/api/devices/revoke", sr_web_post_device_revoke},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -144,7 +147,8 @@ unsigned sr_web_get_peers(sr_web_req_t *r) {
     json_decref(peers);
     return sr_web_fail(r, 500, SR_ECONTROL, "the node's reply had no peer list");
   }
-  /* The same keys for every peer as `peers --json`, and the person's name. */
+  /* The same keys for every peer as `peers --json`, and the person's name (a
+   * friend's device is named as the friend: store/devices.h). */
   json_array_foreach(peers, i, p) {
     uint8_t key[SR_KEY_BYTES];
     const char *hex = json_string_value(json_object_get(p, "key"));
@@ -152,7 +156,7 @@ unsigned sr_web_get_peers(sr_web_req_t *r) {
     if (!json_object_get(p, "entries_in")) json_object_set_new(p, "entries_in", json_integer(0));
     if (!json_object_get(p, "entries_out")) json_object_set_new(p, "entries_out", json_integer(0));
     json_object_set_new(
-        p, "name", hex && !sr_hex_decode(hex, key, sizeof(key)) ? sr_json_author_name(r->w->store, key) : json_null());
+        p, "name", hex && !sr_hex_decode(hex, key, sizeof(key)) ? sr_json_person_name(r->w->store, key) : json_null());
   }
   r->out = peers;
   return 200;

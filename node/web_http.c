@@ -82,6 +82,8 @@ unsigned sr_web_status_of(int code) {
     case SR_ECOPIED:    /* this copy of the home conflicts with another (node/device.h) */
     case SR_ESELFFORK:  /* the node's state, not the input: another copy of this identity published */
     case SR_ERESTORING: /* a restored home waits for its own latest entry (docs/backup.md) */
+    case SR_EISDEVICE:  /* this node is a device: its person's first device adds and revokes */
+    case SR_EEXIST:     /* a device revoked already */
       return 409;
     case SR_EAUTH:
       return 401;

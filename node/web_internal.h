@@ -10,7 +10,8 @@
  *   web_write.c   the changes: each a control request run on the loop;
  *   web_loop.c    the queue from the web threads into the loop thread;
  *   web_events.c  GET /api/events (Server-Sent Events) and what feeds it;
- *   web_qr.c      POST /api/qr: a QR code drawn as SVG (libqrencode).
+ *   web_qr.c      POST /api/qr: a QR code drawn as SVG (libqrencode);
+ *   web_devices.c the person's devices: list, add, revoke (control requests).
  * Threads: everything here runs on libmicrohttpd's threads, except what says
  * "loop thread" (start, stop, the async and timer callbacks, sr_web_entry).
  */
@@ -170,6 +171,9 @@ unsigned sr_web_post_invite_create(sr_web_req_t *r);
 unsigned sr_web_post_invite_accept(sr_web_req_t *r);
 unsigned sr_web_post_qr(sr_web_req_t *r);
 unsigned sr_web_get_events(sr_web_req_t *r);
+unsigned sr_web_get_devices(sr_web_req_t *r);
+unsigned sr_web_post_device_add(sr_web_req_t *r);
+unsigned sr_web_post_device_revoke(sr_web_req_t *r);
 
 /* ---- web_loop.c ---- */
 /* Loop thread: the async handle and the queue. */

@@ -17,8 +17,9 @@ const pages = {
   flow: () => import('./js/pages/flow.js'),
   graph: () => import('./js/pages/graph.js'),
   node: () => import('./js/pages/node.js'),
+  devices: () => import('./js/pages/devices.js'),
 };
-const NAV = ['feed', 'people', 'projects', 'join', 'share', 'graph', 'node'];
+const NAV = ['feed', 'people', 'projects', 'join', 'share', 'graph', 'node', 'devices'];
 
 // booting: true until the first page is drawn (feed.js then takes the preloaded first page)
 const ctx = { session: null, events: new EventTarget(), lang: 'en', booting: true };

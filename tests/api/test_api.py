@@ -17,6 +17,13 @@
   - static files: types, a link inside the directory, and every way out
     refused (.., %2e%2e, a link out, dot files, directories);
   - POST /api/qr draws SVG;
+  - devices (docs/api.md, "Devices"): GET /api/devices, POST /api/devices/add
+    (a one-time code) redeemed by a real second node (`seurone device join`),
+    the person mapping in ITEM, PERSON, people, log and the cascade (the
+    device's share is the person's, with device and device_name), revoke, and
+    every bad request (names too long, control characters, a malformed or
+    unknown device, a node that is itself a device) refused with a clear
+    400/404/409 and the store unchanged;
   - a node with an open event stream stops cleanly (exit 0).
 """
 import hashlib
@@ -607,6 +614,137 @@ def qr(wa):
     check(wa.post("/api/qr", {"text": text + "x"}).body != r.body, "another text another code")
 
 
+def devices(c):
+    """A person on two machines through the web API: the first device makes a
+    code, a second node joins with it (the CLI, as on a new machine), and
+    from then on the second node's entries are the person's everywhere."""
+    p = c.node("pia")
+    p.start()
+    wp = Web(p)
+    wp.login()
+    wp.ok("POST", "/api/publish", {"type": "about", "name": "Pia 🌿", "bio": "two laptops"})
+    dl = wp.ok("GET", "/api/devices")
+    check(dl["person"] == p.id and dl["self"] == p.id and dl["self_device"] is False and dl["devices"] == []
+          and dl["person_name"] == "Pia 🌿", f"GET /api/devices of a person without devices ({dl})")
+    before = store_state(p)
+    for body, what in (({"name": 5}, "a name that is a number"),
+                       ({"name": "x" * 65}, "a name of 65 bytes"),
+                       ({"name": "é" * 33}, "a name of 33 two-byte letters (66 bytes)"),
+                       ({"name": "lap\ntop"}, "a name with a line break"),
+                       ({"name": "lap\u001b[31mtop"}, "a name with an escape"),
+                       ({"name": "lap\u0085top"}, "a name with a C1 control"),
+                       ({"name": "lap\u0000top"}, "a name with NUL"),
+                       ({"label": "laptop"}, "an unknown field")):
+        d = error(wp.post("/api/devices/add", body), 400, f"device add with {what}: 400", "SR_EINVAL")
+        # (a NUL is refused with the body: the server takes no JSON string holding one)
+        check("NUL" in what or "name" in d["error"] or "label" in d["error"],
+              f"device add with {what}: the sentence names the field")
+    for body, what, status, code in (({}, "no device", 400, "SR_EINVAL"),
+                                     ({"device": ""}, "an empty device", 400, "SR_EINVAL"),
+                                     ({"device": 7}, "a device that is a number", 400, "SR_EINVAL"),
+                                     ({"device": "f" * 65}, "65 hex digits", 400, "SR_EINVAL"),
+                                     ({"device": "lap\ttop"}, "a tab", 400, "SR_EINVAL"),
+                                     ({"device": "n" * 65}, "a name longer than any", 400, "SR_EINVAL"),
+                                     ({"device": "f" * 64}, "a key that is no device", 404, "SR_ENOTFOUND"),
+                                     ({"device": "nobody"}, "a name no device has", 404, "SR_ENOTFOUND")):
+        d = error(wp.post("/api/devices/revoke", body), status, f"device revoke with {what}: {status}", code)
+        if what == "65 hex digits":
+            check("this has 65" in d["error"], "65 hex digits: the sentence says a key has 64, this 65")
+    error(wp.get("/api/devices/add"), 405, "GET /api/devices/add: 405")
+    check_eq(store_state(p), before, "none of the bad device requests changed the store")
+
+    t0 = time.time() * 1000
+    add = wp.ok("POST", "/api/devices/add", {"name": "laptop"}, what="device add")
+    check(add["ok"] is True and add["code"].startswith("seurone-device:") and add["name"] == "laptop"
+          and add["valid_s"] == 3600 and abs(add["expires_ms"] - (t0 + 3600e3)) < 120e3,
+          f"device add's reply: a code, valid one hour ({add['code'][:24]}..., {add['expires_ms']})")
+    check(add["code"] != wp.ok("POST", "/api/devices/add", {})["code"], "each add makes another code")
+    # The new machine: a fresh home, joined with the code as a person types it.
+    d = c.node("pia-laptop")
+    r = d.cli("device", "join", add["code"], "--json", check=False, timeout=60)
+    check(r.returncode == 0, f"device join CODE on a fresh home ({r.returncode}: {(r.stderr or r.stdout)[-300:]})")
+    d.id = h.wait_until(lambda: d.cli_json("id")["id"], 10, "d has its device key")
+    check(d.id != p.id, "the new device has a key of its own")
+    if not d.alive():
+        d.start()
+    wd = Web(d)
+    wd.login()
+    pend = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id]
+    check(len(pend) == 1 and pend[0]["state"] == "active" and pend[0]["name"] == "laptop",
+          "at once after join, the first device lists the new device (its certificate)")
+    # the device's first entry (device-of) reaches the first device: bound, before it writes anything else
+    h.wait_until(lambda: any(x["key"] == d.id and x["bound"] and x["state"] == "active"
+                             for x in wp.ok("GET", "/api/devices")["devices"]), 30,
+                 "the first device lists the new device as bound and active")
+    dev = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id][0]
+    check(dev["name"] == "laptop" and dev["upto"] is None and abs(dev["added_ms"] - t0) < 120e3 and dev["this"] is False,
+          f"the device: its name, added now, not revoked ({dev})")
+    dd = h.wait_until(lambda: (lambda x: x if x.get("person") == p.id else None)(wd.ok("GET", "/api/devices")), 30,
+                      "the device's node knows its person")
+    check(dd["self_device"] is True and dd["self"] == d.id and dd["person_name"] == "Pia 🌿",
+          "on the device: self_device, and its person's name")
+    error(wd.post("/api/devices/add", {"name": "phone"}), 409, "device add on a node that is itself a device: 409",
+          "SR_EISDEVICE")
+    error(wd.post("/api/devices/revoke", {"device": "laptop"}), 409, "device revoke on a device: 409", "SR_EISDEVICE")
+
+    # What the device writes is the person's, with which device wrote it.
+    s1 = wd.ok("POST", "/api/publish", {"type": "share", "text": "from my laptop 💻"})
+    h.wait_until(lambda: p.has(s1["id"]), 30, "the first device holds the device's share")
+    feed = wp.ok("GET", "/api/feed")["items"]
+    it = [x for x in feed if x["id"] == s1["id"]]
+    check(len(it) == 1, "the device's share is in its person's feed (the person's own)")
+    it = it[0]
+    check_eq((it["author"], it["author_name"], it["device"], it["device_name"], it["mine"]),
+             (p.id, "Pia 🌿", d.id, "laptop", True), "ITEM of the device's share: the person, on which device, mine")
+    own = [x for x in feed if x["device"] is None]
+    check(all(x["author"] == p.id and x["device_name"] is None for x in own), "the person's own items: device null")
+    lg = wp.ok("GET", "/api/log?author=" + d.id)["items"]
+    check(lg and all(x["author"] == p.id and x["device"] == d.id and x["author_name"] == "Pia 🌿" for x in lg),
+          "/api/log of the device's key: its items name the person")
+    # the CLI says the same in words: the person, on which device
+    txt = p.cli("log", d.id).stdout
+    check("Pia 🌿 (you) on laptop paired this device" in txt and "Pia 🌿 (you) on laptop shared:" in txt,
+          f"`log DEVICE` in text names the person and the device ({txt[:160]!r})")
+    per = wp.ok("GET", "/api/person?id=" + p.id)
+    check([x["key"] for x in per["devices"]] == [d.id] and per["devices"][0]["name"] == "laptop"
+          and s1["id"] in [x["id"] for x in per["shares"]], "PERSON: devices, and the device's share among the shares")
+    per_d = wp.ok("GET", "/api/person?id=" + d.id)
+    check_eq(per_d["id"], p.id, "/api/person of the device's key shows its person")
+    everyone = {x["id"] for x in wp.ok("GET", "/api/people")["people"]}
+    check(p.id in everyone and d.id not in everyone, "people: the person once, the device key never")
+    found = [x["id"] for x in wp.ok("GET", "/api/people?q=pia")["people"]]
+    check_eq(found, [p.id], "people?q=pia finds the person, not the device")
+    fl = wp.ok("GET", "/api/flow/entry?id=" + s1["id"])
+    check_eq((fl["cascade"]["author"], fl["cascade"]["author_name"], fl["cascade"]["device"]), (p.id, "Pia 🌿", d.id),
+             "the cascade names the person")
+    # a friend of the person sees one person too
+    f = c.node("fay")
+    f.start()
+    wf = Web(f)
+    wf.login()
+    wf.ok("POST", "/api/peer/add", {"address": p.address})
+    wf.ok("POST", "/api/publish", {"type": "contact", "who": p.id, "state": "follow"})
+    h.wait_until(lambda: any(x["id"] == s1["id"] for x in wf.ok("GET", "/api/feed")["items"]), 40,
+                 "a friend who follows the person gets the device's share in the feed")
+    fi = [x for x in wf.ok("GET", "/api/feed")["items"] if x["id"] == s1["id"]][0]
+    check_eq((fi["author"], fi["author_name"], fi["device_name"], fi["mine"]), (p.id, "Pia 🌿", "laptop", False),
+             "the friend's ITEM: the person, on their laptop")
+
+    # Revoke: by name, once; the device's entries so far stay the person's.
+    rv = wp.ok("POST", "/api/devices/revoke", {"device": "laptop"}, what="device revoke")
+    held = max(e["seq"] for e in p.log(d.id))
+    check_eq((rv["ok"], rv["device"], rv["name"], rv["upto"]), (True, d.id, "laptop", held),
+             "device revoke's reply: the device, upto = its highest seq held")
+    dev = [x for x in wp.ok("GET", "/api/devices")["devices"] if x["key"] == d.id][0]
+    check_eq((dev["state"], dev["upto"]), ("revoked", held), "the list says revoked, and up to which entry")
+    error(wp.post("/api/devices/revoke", {"device": d.id}), 409, "a second revoke: 409", "SR_EEXIST")
+    check(f"revoked the device laptop ({d.id[:8]})" in p.cli("log").stdout, "`log` says the laptop was revoked")
+    it = [x for x in wp.ok("GET", "/api/feed")["items"] if x["id"] == s1["id"]][0]
+    check_eq((it["author"], it["device"]), (p.id, d.id), "after the revocation, the share made before stays the person's")
+    for n in (p, d, f):
+        n.stop()
+
+
 def main(c):
     config_and_ui(c)
     wdir = web_dir(c)
@@ -622,6 +760,7 @@ def main(c):
     eb, share, reshare, text = two_nodes_and_events(c, a, wa, b, wb)
     views(a, wa, b, wb, share, reshare, text)
     invites(c)
+    devices(c)
     # A node with an open event stream and a keep-alive connection stops at once.
     idle = socket.create_connection(("127.0.0.1", wb.port))
     t0 = time.monotonic()

@@ -386,7 +386,8 @@ static void test_entry_json(void) {
   /* the key order is the CLI's (tests/cli compare its output) */
   T_CHECK(strncmp(s, "{\"id\":", 6) == 0);
   T_HAS(s, "\"type\":\"share\",\"content\":{\"text\":\"hé\"},\"received_at\":");
-  T_HAS(s, ",\"source\":\"self\",\"from\":null,\"hops\":0,\"author_name\":\"Ana\"}");
+  T_HAS(s,
+        ",\"source\":\"self\",\"from\":null,\"hops\":0,\"author_name\":\"Ana\",\"device\":null,\"device_name\":null}");
   free(s);
   json_decref(o);
   T_OK(sr_json_graph(st, &g));
@@ -411,6 +412,7 @@ int main(void) {
   T_RUN(test_cascade);
   T_RUN(test_neighbourhood);
   T_RUN(test_entry_json);
+  T_RUN(test_view_devices);
   fprintf(stderr, "test_view: %d checks passed\n", t_checks);
   return 0;
 }

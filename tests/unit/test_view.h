@@ -2,7 +2,8 @@
  * node/view.h, on real stores in temp dirs): test_view.c (main, the helpers
  * below; the feed, reshares and text, typed ids, the log, the JSON the CLI
  * shares), test_view_people.c (people and projects) and test_view_flow.c (the
- * cascade, the neighbourhood). */
+ * cascade, the neighbourhood), test_view_devices.c (a person's device keys
+ * in every view). */
 #ifndef SR_TEST_VIEW_H
 #define SR_TEST_VIEW_H
 #include "core/key.h"
@@ -39,6 +40,8 @@ void hex(const uint8_t *b, char out[SR_HEX_KEY_LEN + 1]);
 
 /* test_view_people.c */
 void test_people_projects(void);
+/* test_view_devices.c */
+void test_view_devices(void);
 /* test_view_flow.c */
 void test_cascade(void);
 void test_neighbourhood(void);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chromium, request as pwRequest } from 'playwright-core';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -16,6 +16,10 @@ const SCALE = Number(cfg.scale) || 1;
 const A = cfg.a;
 const B = cfg.b;
 const R = cfg.r;
+const D = cfg.d; // a fresh home: A's laptop, paired in the Devices step
+const DEVICE = 'laptop 💻';
+const DEV_POST = 'Written on my laptop, shown as me 💻';
+const children = [];
 const NAME_A = 'Aylin 🎤';
 const NAME_B = '李小龙';
 const PROJECT = 'Clean River 🌊 清河';
@@ -336,6 +340,93 @@ try {
   await cspClean(b, 'B\'s page');
   await cspClean(rel, 'R\'s page');
 
+  // ---------------------------------------------------------------- A's devices: add a laptop, see it as A, revoke it
+  await go(a, '#/devices');
+  checkEq(await h1(a), 'Your devices', 'A: the Devices page');
+  check((await a.page.locator('#device-list').textContent()).includes('No other device yet'), 'A: no device yet, and the page says so');
+  await shot(a, 'a-devices-empty');
+  await a.page.fill('#device-name', DEVICE);
+  await a.page.getByRole('button', { name: 'Add a device', exact: true }).click();
+  await a.page.waitForSelector('#device-code');
+  const devCode = await a.page.inputValue('#device-code');
+  check(devCode.startsWith('seurone-device:'), `A: "Add a device" shows a one-time code (${devCode.slice(0, 24)}...)`);
+  await a.page.waitForFunction(() => { const i = document.querySelector('#device-code-slot figure.qr img'); return i && i.naturalWidth > 0; });
+  ok('A: the code has its QR code');
+  const expiry = await a.page.locator('#device-code-expiry').textContent();
+  check(/Works once, until .+ \(in (59|60) min\)/.test(expiry), `A: it says how long the code lasts: "${expiry.slice(0, 60)}"`);
+  checkEq(await a.page.locator('#device-join-line').textContent(), `seurone device join ${devCode}`, 'A: and what to type on the new computer');
+  check((await a.page.locator('#device-code-slot').textContent()).includes(`the code for ${DEVICE}`), 'A: the page says which device the code is for');
+  await a.page.locator('#device-code-slot').getByRole('button', { name: 'Copy', exact: true }).click();
+  await a.page.waitForFunction(() => document.querySelector('#device-code-slot .copied').textContent.length > 0);
+  checkEq(await a.page.evaluate(() => navigator.clipboard.readText()), devCode, 'A: Copy puts the code on the clipboard');
+  await a.page.locator('#device-code-slot').getByRole('button', { name: 'Copy the line' }).click();
+  await a.page.waitForFunction(() => navigator.clipboard.readText().then((x) => x.startsWith('seurone device join ')));
+  checkEq(await a.page.evaluate(() => navigator.clipboard.readText()), `seurone device join ${devCode}`, 'A: "Copy the line" puts the whole line on the clipboard');
+  await shot(a, 'a-devices-code');
+  // the new computer: a fresh home, as its owner would type it, then its node runs
+  const join = execFileSync(cfg.seurone, ['--home', D.home, 'device', 'join', devCode], { encoding: 'utf8' });
+  note(`device join: ${join.trim().split('\n')[0].slice(0, 100)}`);
+  let running = false;
+  try { execFileSync(cfg.seurone, ['--home', D.home, 'status'], { stdio: 'ignore' }); running = true; } catch { running = false; }
+  if (!running) {
+    const dn = spawn(cfg.seurone, ['--home', D.home, 'run'], { stdio: ['ignore', 'ignore', fs.openSync(path.join(D.home, 'run.stderr'), 'w')] });
+    children.push(dn);
+  }
+  const dId = await waitFor(() => { try { return cli(D, 'id').id; } catch { return null; } }, 10, 'D has its device key');
+  const devRow = a.page.locator(`#device-list li.device[data-key="${dId}"]`);
+  await waitFor(async () => (await devRow.count()) > 0 && (await devRow.locator('.badge').textContent()) === 'active', 40, 'A: the laptop appears in the list as active');
+  ok('A: the paired laptop is listed, active, without a reload');
+  checkEq(await a.page.locator('#device-code').count(), 0, 'A: the used code is no longer shown');
+  check((await a.page.locator('#device-paired').textContent()).includes(`${DEVICE}” is now one of your devices`), 'A: the page says the laptop is now one of her devices');
+  const rowText = await devRow.textContent();
+  check(rowText.includes(DEVICE) && rowText.includes(dId.slice(0, 8)) && rowText.includes('Added'), `A: the row shows its name, short key and when it was added ("${rowText.slice(0, 80)}")`);
+  await shot(a, 'a-devices-paired');
+  // what the laptop writes is A's: on A's feed and on B's, as Aylin, "on laptop 💻"
+  execFileSync(cfg.seurone, ['--home', D.home, 'publish', 'share', '--text', DEV_POST], { encoding: 'utf8' });
+  await go(a, '#/feed');
+  const aDev = a.page.locator('#feed-list > li', { hasText: DEV_POST }).first();
+  await waitFor(async () => { if (!(await aDev.count())) await go(a, '#/feed'); return (await aDev.count()) > 0; }, 40, 'A: the laptop\'s share on A\'s feed');
+  checkEq(await aDev.locator('a.who').first().textContent(), NAME_A, 'A: the laptop\'s share shows Aylin as its author');
+  checkEq(await aDev.locator('.item-head .device').textContent(), `on ${DEVICE}`, 'A: and on which device');
+  await shot(a, 'a-feed-device');
+  const bDev = b.page.locator('#feed-list > li', { hasText: DEV_POST }).first();
+  await waitFor(async () => { await go(b, '#/feed'); return (await bDev.count()) > 0; }, 60, 'B: the laptop\'s share reaches B, who follows Aylin');
+  checkEq(await bDev.locator('a.who').first().textContent(), NAME_A, 'B: B sees one person: Aylin, not a new key');
+  await go(b, `#/person/${A.id}`);
+  check((await b.page.locator('#person-devices').textContent()).includes(DEVICE), 'B: Aylin\'s profile lists her laptop');
+  await shot(b, 'b-person-devices');
+  await go(b, `#/people?q=${encodeURIComponent('ayl')}`);
+  await b.page.waitForSelector('#people-results a.who');
+  checkEq((await b.page.locator('#people-results a.who').allTextContents()).filter((x) => x === NAME_A).length, 1, 'B: people search finds Aylin once, not her laptop');
+  // the laptop's own page: it is Aylin's, and it neither adds nor revokes devices
+  const dRun = JSON.parse(fs.readFileSync(path.join(D.home, 'run.json'), 'utf8'));
+  const dNode = { name: 'D', url: String(dRun.web).replace(/\/$/, ''), token: fs.readFileSync(path.join(D.home, 'web.token'), 'utf8').trim() };
+  const lap = await newPage(dNode);
+  await login(lap);
+  await lap.page.waitForSelector('#feed-list', { state: 'attached' });
+  ok('D: the laptop\'s page opens on the feed (its person has a name), not on first start');
+  await go(lap, '#/devices');
+  check((await lap.page.locator('#device-not-first').textContent()).includes(`a device of ${NAME_A}`), 'D: its Devices page says it is a device of Aylin');
+  checkEq(await lap.page.getByRole('button', { name: 'Add a device' }).count(), 0, 'D: a device has no "Add a device"');
+  check((await lap.page.locator(`#device-list li[data-key="${dId}"]`).textContent()).includes('this computer'), 'D: the list marks this computer');
+  checkEq(await lap.page.getByRole('button', { name: /^Revoke/ }).count(), 0, 'D: nor Revoke');
+  await shot(lap, 'd-devices');
+  await cspClean(lap, 'D\'s page');
+  await lap.context.close();
+  // revoke, with a confirmation
+  await go(a, '#/devices');
+  await devRow.getByRole('button', { name: `Revoke ${DEVICE}` }).click();
+  const confirmText = await devRow.locator('.confirm').textContent();
+  check(confirmText.includes('cannot be undone'), `A: Revoke asks first, saying what it does ("${confirmText.slice(0, 70)}...")`);
+  await shot(a, 'a-devices-confirm');
+  await devRow.getByRole('button', { name: `Yes, revoke ${DEVICE}` }).click();
+  await waitFor(async () => (await devRow.locator('.badge').textContent()) === 'revoked', 15, 'A: the laptop is listed as revoked');
+  ok('A: after the confirmation, the laptop is revoked');
+  checkEq(await devRow.getByRole('button', { name: /^Revoke/ }).count(), 0, 'A: a revoked device has no Revoke button');
+  const listed = cli(A, 'device', 'list').devices.find((x) => x.key === dId);
+  checkEq(listed && listed.state, 'revoked', 'A: `seurone device list` says revoked too');
+  await shot(a, 'a-devices-revoked');
+
   // ---------------------------------------------------------------- keyboard alone: Tab to the form, type, Enter
   // a whole new load (not a hash change): the keyboard starts at the top of the page
   await a.page.goto('about:blank');
@@ -372,7 +463,7 @@ try {
   // ---------------------------------------------------------------- every page on a phone-sized screen
   const phone = await newPage(A, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await login(phone);
-  for (const route of ['feed', 'people', `person/${B.id}`, 'projects', `project/${projectId}`, `flow/${reshareId}`, 'graph', 'node', 'share', 'join', 'start']) {
+  for (const route of ['feed', 'people', `person/${B.id}`, 'projects', `project/${projectId}`, `flow/${reshareId}`, 'graph', 'node', 'share', 'join', 'start', 'devices']) {
     const page = route.split('/')[0];
     await go(phone, `#/${route}`);
     await phone.page.waitForTimeout(200);
@@ -388,11 +479,14 @@ try {
   await fr.page.waitForSelector('#feed-list', { state: 'attached' });
   checkEq(await fr.page.evaluate(() => document.documentElement.lang), 'fr', 'fr-FR browser: the page is in French (html lang)');
   checkEq(await h1(fr), 'Fil', 'fr-FR browser: the feed is titled "Fil"');
-  checkEq(await fr.page.locator('#nav a').allTextContents().then((x) => x.join('|')), 'Fil|Personnes|Projets|Rejoindre|Mon adresse|Voisinage|Nœud', 'fr-FR browser: the navigation in French');
+  checkEq(await fr.page.locator('#nav a').allTextContents().then((x) => x.join('|')), 'Fil|Personnes|Projets|Rejoindre|Mon adresse|Voisinage|Nœud|Appareils', 'fr-FR browser: the navigation in French');
   check((await fr.page.locator('#feed-list').textContent()).includes('Comment cela m’est-il parvenu'), 'fr-FR browser: item actions in French');
   await shot(fr, 'fr-feed');
   await go(fr, '#/node');
   await shot(fr, 'fr-node');
+  await go(fr, '#/devices');
+  checkEq(await h1(fr), 'Vos appareils', 'fr-FR browser: the Devices page in French');
+  await shot(fr, 'fr-devices');
   await fr.context.close();
 
   // ---------------------------------------------------------------- the API refuses bad input, and the store does not change
@@ -488,6 +582,7 @@ try {
   } catch { /* best effort */ }
 } finally {
   await browser.close();
+  for (const ch of children) ch.kill('SIGTERM');
 }
 note(`story: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);

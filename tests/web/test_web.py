@@ -63,8 +63,12 @@ def main(c):
     b = c.node("b", config={"web": "127.0.0.1:0"})
     # a relay whose operator makes an invite in its page, for B to join with
     r = c.node("r", config={"web": "127.0.0.1:0"})
+    # a fresh home, never started here: A's laptop, which story.mjs pairs with
+    # `seurone device join CODE` (and runs, if join leaves no node running)
+    d = c.node("d", config={"web": "127.0.0.1:0"})
     cfg = {"seurone": h.ARGS.seurone, "shots": os.path.abspath(h.ARGS.shots), "chromium": CHROMIUM,
-           "scale": h.SCALE, "a": start_web(a), "b": start_web(b), "r": start_web(r, relay=True)}
+           "scale": h.SCALE, "a": start_web(a), "b": start_web(b), "r": start_web(r, relay=True),
+           "d": {"name": "d", "home": d.home}}
     os.makedirs(cfg["shots"], exist_ok=True)
     cfg_path = c.path("story.json")
     with open(cfg_path, "w") as f:

@@ -11,6 +11,7 @@
 #include "core/cascade.h"
 #include "core/flowstats.h"
 #include "store/flowview.h"
+#include "store/devices.h"
 #include "store/lookup.h"
 #include "store/read.h"
 #include <stddef.h>
@@ -79,6 +80,7 @@ typedef struct {
   uint8_t (*key)[SR_KEY_BYTES];
   char **name;
   size_t n, cap;
+  sr_store_t *st; /* set when the store holds a device: each key is named by its person */
 } names_t;
 
 static int names_row(void *ctx, const sr_person_t *p) {
@@ -92,9 +94,27 @@ static int names_row(void *ctx, const sr_person_t *p) {
   }
   memcpy(ns->key[ns->n], p->key, SR_KEY_BYTES);
   ns->name[ns->n] = NULL;
-  if (p->name && !(ns->name[ns->n] = strndup(p->name, p->name_len))) return SR_ENOMEM;
+  const char *name = p->name;
+  size_t len = p->name_len;
+  char pname[SR_ENTRY_MAX + 1];
+  int found = 0, rc;
+  /* a device's entries are its person's: the person's name (store/devices.h) */
+  if (ns->st) {
+    if ((rc = sr_store_person_name(ns->st, p->key, pname, sizeof(pname), &len, &found))) return rc;
+    name = found ? pname : NULL;
+  }
+  if (name && !(ns->name[ns->n] = strndup(name, len))) return SR_ENOMEM;
   ns->n++;
   return 0;
+}
+
+/* Every person's name into ns (by person with devices: store/devices.h). */
+static int names_load(sr_store_t *st, names_t *ns) {
+  sr_personmap_t *pm = NULL;
+  int rc = sr_store_personmap(st, &pm);
+  if (!rc && sr_personmap_count(pm)) ns->st = st;
+  sr_personmap_free(pm);
+  return rc ? rc : sr_store_foreach_person(st, names_row, ns);
 }
 
 static void names_free(names_t *ns) {
@@ -167,7 +187,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_flowforest_load(st, &x);
-  if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
+  if (!rc) rc = names_load(st, &ns);
   sr_store_close(st);
   if (rc) {
     sr_flowforest_free(&x); /* safe on what forest_load left after a failure */
@@ -243,7 +263,7 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_store_flow_pairs(st, &pairs, &m);
-  if (!rc) rc = sr_store_foreach_person(st, names_row, &ns);
+  if (!rc) rc = names_load(st, &ns);
   sr_store_close(st);
   if (rc) {
     free(pairs);

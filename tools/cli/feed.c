@@ -13,6 +13,7 @@
  * line breaks are kept, always behind the indent, so no line of someone's text
  * can pass for a header. */
 #include "tools/cli/feed.h"
+#include "store/devices.h"
 #include "store/read.h"
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,13 @@ void cli_feed_init(cli_feed_t *fd, sr_store_t *st) {
   memset(fd, 0, sizeof(*fd));
   fd->st = st;
   fd->has_self = sr_store_get_self(st, fd->self) == 0;
+  sr_personmap_t *pm = NULL;
+  if (sr_store_personmap(st, &pm) == 0) {
+    const uint8_t *p = fd->has_self ? sr_personmap_person(pm, fd->self, 0) : NULL;
+    fd->devices = sr_personmap_count(pm) > 0;
+    if (p) memcpy(fd->self, p, SR_KEY_BYTES);
+  }
+  sr_personmap_free(pm);
   size_t w = cli_term_width();
   fd->width = w > 100 ? 100 : w; /* long lines are hard to read even on wide terminals */
 }
@@ -39,13 +47,21 @@ void cli_feed_free(cli_feed_t *fd) {
 /* "Ada (3f2a9c1e)", "Ada (you)", or the first 16 hex digits for a key without a
  * name; escaped and cut. malloc'd. The short key tells two people named alike
  * apart: anyone can call themself Ada. */
-static char *who(cli_feed_t *fd, const uint8_t *key) {
+static char *who_as(cli_feed_t *fd, const uint8_t *key, int as_person) {
   char name[SR_ENTRY_MAX + 1], hex[SR_HEX_KEY_LEN + 1];
-  size_t len;
+  size_t len = 0;
+  uint8_t person[SR_KEY_BYTES];
+  int found = 0;
+  /* with devices, a key is shown as its person: their name, their key */
+  if (fd->devices && as_person && sr_store_person_of(fd->st, key, 0, person) == 0) key = person;
   int self = fd->has_self && memcmp(key, fd->self, SR_KEY_BYTES) == 0;
   sr_hex_encode(key, SR_KEY_BYTES, hex);
   char *out;
-  if (sr_store_get_name(fd->st, key, name, sizeof(name), &len) == 0) {
+  if (fd->devices) {
+    if (sr_store_person_name(fd->st, key, name, sizeof(name), &len, &found)) found = 0;
+  } else
+    found = sr_store_get_name(fd->st, key, name, sizeof(name), &len) == 0;
+  if (found) {
     char *n = cli_text_cut(name, len, NAME_COLS);
     out = malloc(strlen(n) + 24);
     if (out) sprintf(out, "%s (%.8s)", n, self ? "you" : hex);
@@ -58,12 +74,38 @@ static char *who(cli_feed_t *fd, const uint8_t *key) {
   return out;
 }
 
+static char *who(cli_feed_t *fd, const uint8_t *key) { return who_as(fd, key, 1); }
+
+/* who() of the person of entry (key, seq), and which of their devices wrote
+ * it: "Ada (3f2a9c1e) on laptop", "Ada (you) on device 5c1d7e22" for one
+ * without a label. malloc'd. */
+static char *who_on(cli_feed_t *fd, const uint8_t *key, uint64_t seq) {
+  uint8_t person[SR_KEY_BYTES];
+  sr_device_t d;
+  int found = 0;
+  if (sr_store_person_of(fd->st, key, seq, person) || memcmp(person, key, SR_KEY_BYTES) == 0 ||
+      sr_store_device_get(fd->st, key, &d, &found))
+    return who_as(fd, key, 0); /* its own person (a revoked device's entry after its upto, too) */
+  char *p = who(fd, person), *label, hex[SR_HEX_KEY_LEN + 1];
+  sr_hex_encode(key, SR_KEY_BYTES, hex);
+  if (found && d.name[0]) label = cli_text_cut(d.name, strlen(d.name), NAME_COLS);
+  else if ((label = malloc(32)))
+    snprintf(label, 32, "device %.8s", hex);
+  char *out = label ? malloc(strlen(p) + strlen(label) + 8) : NULL;
+  if (!out) exit(SR_EXIT_ENV);
+  sprintf(out, "%s on %s", p, label);
+  free(p);
+  free(label);
+  return out;
+}
+
 /* The author of a run of entries: looked up once per author (the log comes
- * author by author). */
-static const char *author_who(cli_feed_t *fd, const uint8_t *key) {
-  if (!fd->last_who || memcmp(fd->last_key, key, SR_KEY_BYTES) != 0) {
+ * author by author); with devices, once per entry (a revoked device's later
+ * entries are its own, not its person's). */
+static const char *author_who(cli_feed_t *fd, const uint8_t *key, uint64_t seq) {
+  if (fd->devices || !fd->last_who || memcmp(fd->last_key, key, SR_KEY_BYTES) != 0) {
     free(fd->last_who);
-    fd->last_who = who(fd, key);
+    fd->last_who = fd->devices ? who_on(fd, key, seq) : who(fd, key);
     memcpy(fd->last_key, key, SR_KEY_BYTES);
   }
   return fd->last_who;
@@ -157,8 +199,8 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
   json_t *content = sr_json_from_msgpack(e->content, e->content_len);
   char t[48], hex[SR_HEX_KEY_LEN + 1], body[96];
   char *action = NULL, *target = NULL, *where = NULL;
-  const char *author = inner ? NULL : author_who(fd, e->author);
-  char *inner_author = inner ? who(fd, e->author) : NULL;
+  const char *author = inner ? NULL : author_who(fd, e->author, e->seq);
+  char *inner_author = inner ? (fd->devices ? who_on(fd, e->author, e->seq) : who(fd, e->author)) : NULL;
   int ok = sr_content_parse(e, &c, NULL, 0) == 0;
   size_t width = fd->width;
   snprintf(body, sizeof(body), "%s" INDENT, prefix);
@@ -208,6 +250,27 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
               : c.has_reshare ? " an entry"
                               : "",
               where ? " in " : "", where ? where : "");
+  } else if (ok && c.type == SR_CT_DEVICE) {
+    /* "added the device laptop (5c1d7e22)", "revoked the device 5c1d7e22 (its entries up to seq 4 stay theirs)" */
+    char hex[SR_HEX_KEY_LEN + 1], *n = c.name ? cli_text_cut(c.name, c.name_len, NAME_COLS) : NULL;
+    sr_hex_encode(c.device, SR_KEY_BYTES, hex);
+    action = malloc((n ? strlen(n) : 0) + 96);
+    if (action && c.state == SR_DEVICE_REVOKE)
+      sprintf(action, "revoked the device %s%s%.8s%s (its entries up to seq %llu stay theirs)", n ? n : "",
+              n ? " (" : "", hex, n ? ")" : "", (unsigned long long)c.upto);
+    else if (action)
+      sprintf(action, "added the device %s%s%.8s%s", n ? n : "", n ? " (" : "", hex, n ? ")" : "");
+    free(n);
+  } else if (ok && c.type == SR_CT_DEVICE_OF) {
+    /* bound: the header already names the person; else a claim nobody certified */
+    uint8_t p[SR_KEY_BYTES];
+    if (sr_store_person_of(fd->st, e->author, e->seq, p) == 0 && memcmp(p, c.person, SR_KEY_BYTES) == 0)
+      action = strdup("paired this device");
+    else {
+      target = who_as(fd, c.person, 0);
+      action = malloc(strlen(target) + 64);
+      if (action) sprintf(action, "claimed to be a device of %s (who has not added it)", target);
+    }
   } else if (ok && c.type == SR_CT_FLOW_REPORT) {
     action = strdup("published a flow report (`seurone flow network` reads them)");
   } else {

@@ -7,7 +7,8 @@ typedef struct cli_feed {
   sr_store_t *st; /* names, projects and reshared entries are read from it */
   size_t width;   /* columns to wrap at */
   int has_self;
-  uint8_t self[SR_KEY_BYTES];
+  uint8_t self[SR_KEY_BYTES];     /* self's person: self, or the person self is a device of */
+  int devices;                    /* the store holds a device: authors are shown as persons */
   uint8_t last_key[SR_KEY_BYTES]; /* the author last_who names */
   char *last_who;
 } cli_feed_t;

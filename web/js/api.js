@@ -68,6 +68,10 @@ export const api = {
   address: () => call('GET', '/api/address'),
   inviteCreate: (uses) => call('POST', '/api/invite/create', uses ? { uses } : {}),
   inviteAccept: (code) => call('POST', '/api/invite/accept', { code }),
+  // the same names as the CLI: device list, device add, device revoke
+  devices: () => call('GET', '/api/devices'),
+  deviceAdd: (name) => call('POST', '/api/devices/add', name ? { name } : {}),
+  deviceRevoke: (device) => call('POST', '/api/devices/revoke', { device }),
   qr: (text) => call('POST', '/api/qr', { text }),
   contact: (who, state) => call('POST', '/api/publish', { type: 'contact', who, state }),
   membership: (project, role) => call('POST', '/api/publish', { type: 'membership', project, role }),

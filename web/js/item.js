@@ -14,7 +14,10 @@ const safeLink = (u) => /^https?:\/\//i.test(String(u || ''));
 function who(item) {
   const name = nameOf(item.author_name, item.author);
   const a = h('a', { class: 'who', href: `#/person/${item.author}`, dir: 'auto' }, name);
-  return item.mine ? [a, ' ', h('span', { class: 'you' }, t('item.you'))] : a;
+  // written on one of the person's devices: still the person, and which device
+  const dev = item.device ? [' ', h('span', { class: 'device', dir: 'auto', title: item.device },
+    item.device_name ? t('item.on_device', { device: item.device_name }) : t('item.on_device_unnamed'))] : null;
+  return item.mine ? [a, ' ', h('span', { class: 'you' }, t('item.you')), dev] : [a, dev];
 }
 
 function when(item) {

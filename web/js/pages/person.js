@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { nameOf, number } from '../fmt.js';
 import { renderList } from '../item.js';
+import { deviceState } from './devices.js';
 
 export function badges(p) {
   const b = [];
@@ -32,6 +33,21 @@ export function personActions(p, onChange) {
   return h('div', { class: 'row actions' }, out);
 }
 
+// The person's devices (one person, several keys): their names and state; on
+// one's own profile, a link to the Devices page that adds and revokes them.
+function devicesCard(p) {
+  const devs = p.devices || [];
+  if (!devs.length) return null;
+  return h('section', { class: 'card', 'aria-labelledby': 'pd-h', id: 'person-devices' },
+    h('h2', { id: 'pd-h' }, t('person.devices')),
+    h('p', { class: 'hint' }, t('person.devices_intro')),
+    h('ul', { class: 'plain' }, devs.map((d) => h('li', { 'data-key': d.key },
+      h('span', { dir: 'auto' }, d.name || t('devices.unnamed')), ' ',
+      h('span', { class: 'mono hint', title: d.key }, d.key.slice(0, 8)), ' ',
+      h('span', { class: deviceState(d) === 'revoked' ? 'badge bad' : 'badge' }, t(`devices.state_${deviceState(d)}`))))),
+    p.self ? h('p', { class: 'links' }, h('a', { href: '#/devices' }, t('person.manage_devices'))) : null);
+}
+
 export async function render(main, route, ctx) {
   const id = route.args[0] || ctx.session.id;
   const draw = async () => {
@@ -49,6 +65,7 @@ export async function render(main, route, ctx) {
         h('p', { class: 'links' },
           h('a', { href: `#/graph/${p.id}` }, t('person.neighbourhood')),
           p.self ? [' · ', h('a', { href: '#/start' }, t('person.edit'))] : null)),
+      devicesCard(p),
       h('section', { class: 'card', 'aria-labelledby': 'pp-h' },
         h('h2', { id: 'pp-h' }, t('person.projects')),
         p.projects && p.projects.length
