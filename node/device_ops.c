@@ -20,7 +20,10 @@ int sr_device_label_check(const char *name, char *err, size_t errlen) {
     return SR_EINVAL;
   }
   for (size_t i = 0; i < len; i++)
-    if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+    /* C0, DEL, and C1 (U+0080..U+009F, 0xC2 0x80..0x9F in UTF-8): a terminal acts on them */
+    if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
+        ((unsigned char)name[i] == 0xc2 && i + 1 < len && (unsigned char)name[i + 1] >= 0x80 &&
+         (unsigned char)name[i + 1] <= 0x9f)) {
       snprintf(err, errlen, "a device name holds no control characters (tabs, newlines, escapes)");
       return SR_EINVAL;
     }

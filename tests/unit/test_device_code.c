@@ -185,6 +185,15 @@ static void labels(void) {
   T_EQ(sr_device_label_check("a\tb", err, sizeof(err)), SR_EINVAL);
   T_EQ(sr_device_label_check("\x1b[31m", err, sizeof(err)), SR_EINVAL);
   T_EQ(sr_device_label_check("\xff", err, sizeof(err)), SR_EINVAL);
+  T_EQ(sr_device_label_check("a\xc2\x85"
+                             "b",
+                             err, sizeof(err)),
+       SR_EINVAL); /* NEL, a C1 control */
+  T_EQ(sr_device_label_check("\xc2\x9b"
+                             "31m",
+                             err, sizeof(err)),
+       SR_EINVAL);                                                       /* CSI */
+  T_OK(sr_device_label_check("caf\xc3\xa9 \xc2\xa0", err, sizeof(err))); /* U+00A0 is no control */
 }
 
 int main(void) {
