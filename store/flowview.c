@@ -40,10 +40,13 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
   ids_t origs = {0};
   sr_share_node_t *nodes = NULL;
   size_t n = 0, cap = 0;
+  sr_personmap_t *pm = NULL;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   *out = NULL;
   *nout = 0;
   if (rc) return rc;
+  /* Who each key is: a device's entries count as its person's (devices.h). */
+  if ((mrc = sr_store_personmap_in(st, txn, &pm))) goto lmdb;
 
   /* 1. Every id that some held share reshares (keys of the dupsort database). */
   if ((mrc = mdb_cursor_open(txn, st->dbi[DB_RESHARES], &cur))) goto lmdb;
@@ -68,6 +71,8 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
     sr_share_node_t *x = &nodes[n - 1];
     memcpy(x->id, k.mv_data, SR_ID_BYTES);
     memcpy(x->author, e.author, SR_KEY_BYTES);
+    const uint8_t *person = sr_personmap_person(pm, e.author, e.seq);
+    memcpy(x->person, person ? person : e.author, SR_KEY_BYTES);
     x->ts = e.ts;
     x->is_share = (uint8_t)is_share;
     x->parent = UINT32_MAX;
@@ -106,6 +111,7 @@ lmdb:
 done:
   if (cur) mdb_cursor_close(cur);
   sr_store_txn_abort(st, txn);
+  sr_personmap_free(pm);
   free(origs.id);
   if (rc) {
     free(nodes);
@@ -156,6 +162,10 @@ int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
   memset(x, 0, sizeof(*x));
   x->self_label = SR_CASCADE_ROOT;
   int has_self = sr_store_get_self(st, x->self) == 0;
+  /* A device node counts as its person, like the nodes (store/devices.h). */
+  uint8_t me[SR_KEY_BYTES];
+  if (has_self && (rc = sr_store_person_of(st, x->self, 0, me))) return rc;
+  if (has_self) memcpy(x->self, me, SR_KEY_BYTES);
   if ((rc = sr_store_share_forest(st, &x->nodes, &x->n))) return rc;
   x->parent = malloc((x->n + 1) * sizeof(*x->parent));
   x->label = malloc((x->n + 1) * sizeof(*x->label));
@@ -165,7 +175,7 @@ int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
     return SR_ENOMEM;
   }
   size_t nk = 0;
-  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].author, SR_KEY_BYTES);
+  for (size_t i = 0; i < x->n; i++) memcpy(x->keys[nk++], x->nodes[i].person, SR_KEY_BYTES);
   if (has_self) memcpy(x->keys[nk++], x->self, SR_KEY_BYTES);
   qsort(x->keys, nk, SR_KEY_BYTES, sr_key_cmp);
   size_t u = 0;
@@ -174,7 +184,7 @@ int sr_flowforest_load(sr_store_t *st, sr_flowforest_t *x) {
   x->nkeys = (uint32_t)u;
   for (size_t i = 0; i < x->n; i++) {
     x->parent[i] = x->nodes[i].parent;
-    x->label[i] = (uint32_t)sr_key_find(x->keys, u, SR_KEY_BYTES, x->nodes[i].author);
+    x->label[i] = (uint32_t)sr_key_find(x->keys, u, SR_KEY_BYTES, x->nodes[i].person);
   }
   if (has_self) x->self_label = (uint32_t)sr_key_find(x->keys, u, SR_KEY_BYTES, x->self);
   if ((rc = sr_cascade_build(&x->f, x->parent, x->label, (uint32_t)x->n))) {
@@ -237,8 +247,15 @@ int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTE
 typedef struct {
   sr_flowpair_t *p;
   size_t n, cap;
-  const uint8_t *self; /* NULL: no identity, no transport flow */
+  const uint8_t *self; /* self's person; NULL: no identity, no transport flow */
+  sr_personmap_t *pm;  /* keys to persons (store/devices.h) */
 } pairs_t;
+
+/* key's person (seq 0: a device's whole log; the edges and deliveries carry no seq). */
+static const uint8_t *person(const pairs_t *ps, const uint8_t *key) {
+  const uint8_t *p = ps->pm ? sr_personmap_person(ps->pm, key, 0) : NULL;
+  return p ? p : key;
+}
 
 static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
   if (memcmp(from, to, SR_KEY_BYTES) == 0) return 0; /* a person with themself is no edge */
@@ -255,7 +272,8 @@ static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int con
 }
 
 static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
-  return kind == SR_EDGE_FOLLOW ? pair_add(ctx, src, dst, 1) : 0;
+  pairs_t *ps = ctx;
+  return kind == SR_EDGE_FOLLOW ? pair_add(ps, person(ps, src), person(ps, dst), 1) : 0;
 }
 
 static const uint8_t zero_key[SR_KEY_BYTES];
@@ -264,7 +282,7 @@ static int pair_flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
   pairs_t *ps = ctx;
   (void)id;
   if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero_key, SR_KEY_BYTES) == 0) return 0;
-  return pair_add(ps, f->from, ps->self, 0);
+  return pair_add(ps, person(ps, f->from), ps->self, 0);
 }
 
 static int cmp_pair_key(const void *x, const void *y) {
@@ -283,18 +301,22 @@ static int cmp_pair_flow(const void *x, const void *y) {
 int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
   size_t nn = 0;
   sr_share_node_t *nodes = NULL; /* the reshare links; no trees needed here */
-  uint8_t self[SR_KEY_BYTES];
+  uint8_t key[SR_KEY_BYTES], self[SR_KEY_BYTES];
   pairs_t ps = {0};
   *pairs = NULL;
   *n = 0;
-  ps.self = sr_store_get_self(st, self) == 0 ? self : NULL;
-  int rc = sr_store_share_forest(st, &nodes, &nn);
+  ps.self = sr_store_get_self(st, key) == 0 ? self : NULL;
+  /* Persons, not keys: a device's follows and deliveries are its person's. */
+  int rc = sr_store_personmap(st, &ps.pm);
+  if (!rc && ps.self) rc = sr_store_person_of(st, key, 0, self);
+  if (!rc) rc = sr_store_share_forest(st, &nodes, &nn);
   /* content level: b reshared an entry authored by a */
   for (size_t i = 0; i < nn && !rc; i++)
-    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].author, nodes[i].author, 0);
+    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].person, nodes[i].person, 0);
   free(nodes);
   if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
   if (!rc) rc = sr_store_foreach_flow(st, pair_flow_row, &ps);
+  sr_personmap_free(ps.pm);
   if (rc) {
     free(ps.p);
     return rc;

@@ -12,7 +12,9 @@
  * an entry this node does not hold (then orphan = 1). */
 typedef struct sr_share_node {
   uint8_t id[SR_ID_BYTES];
-  uint8_t author[SR_KEY_BYTES];
+  uint8_t author[SR_KEY_BYTES]; /* the key that signed it */
+  uint8_t person[SR_KEY_BYTES]; /* its person: the author, or the person of the device
+                                 * that wrote it (store/devices.h); what cascades count */
   uint8_t project[SR_ID_BYTES]; /* share.project when has_project */
   uint8_t is_share, has_project, orphan;
   uint32_t parent;
@@ -31,8 +33,8 @@ SR_MUST_USE int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const
 typedef struct sr_flowforest {
   sr_share_node_t *nodes;
   size_t n;
-  uint32_t *parent, *label;      /* label: index of the author in keys */
-  uint8_t (*keys)[SR_KEY_BYTES]; /* distinct authors (and self), sorted */
+  uint32_t *parent, *label;      /* label: index of the node's person in keys */
+  uint8_t (*keys)[SR_KEY_BYTES]; /* distinct persons (and self's person), sorted */
   uint32_t nkeys;
   uint32_t self_label; /* SR_CASCADE_ROOT when the node has no identity */
   uint8_t self[SR_KEY_BYTES];
@@ -61,7 +63,8 @@ typedef struct sr_flowproject {
 SR_MUST_USE int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pid[SR_ID_BYTES], sr_arrivals_t *a,
                                       sr_flowproject_t *out);
 
-/* One pair of people a < b (bytewise) with a follow edge or entries flowing
+/* One pair of people a < b (bytewise; persons: a device's key counts as its
+ * person, store/devices.h) with a follow edge or entries flowing
  * between them: entries a -> b and b -> a (reshares of the other's entries, and
  * entries that first arrived here from the other), and whether a follow edge
  * joins them (`seurone flow edges`). */

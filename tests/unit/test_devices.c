@@ -521,6 +521,7 @@ int main(void) {
   T_RUN(dev_verify_checks_bindings);
   T_RUN(dev_names_newest_about);
   T_RUN(dev_graph_one_person);
+  T_RUN(dev_flow_one_person);
   T_RUN(dev_graph_follow_state_newest);
   T_RUN(dev_scope_whole_person);
   fprintf(stderr, "ok: %d checks\n", t_checks);

@@ -7,6 +7,7 @@
 #define SR_TEST_DEVICES_H
 #include "core/key.h"
 #include "core/metrics.h"
+#include "store/flowview.h"
 #include "store/graphview.h"
 #include "store/scope.h"
 #include "store/devices.h"
@@ -34,5 +35,6 @@ void dev_graph_one_person(void);
 void dev_graph_follow_state_newest(void);
 void dev_scope_whole_person(void);
 void dev_names_newest_about(void);
+void dev_flow_one_person(void);
 
 #endif

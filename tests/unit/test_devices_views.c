@@ -286,3 +286,67 @@ void dev_scope_whole_person(void) {
   sr_store_close(st);
   t_rmdir(dir);
 }
+
+/* The flow statistics count persons (docs/format.md "Devices"): a cascade's
+ * reach and `flow edges` see a person's devices as the person. */
+void dev_flow_one_person(void) {
+  char dir[256];
+  t_author_t p, d1, d2, f;
+  t_buf_t c;
+  t_tmpdir(dir);
+  t_author_init(&p, 0xd1);
+  t_author_init(&d1, 0xd2);
+  t_author_init(&d2, 0xd3);
+  t_author_init(&f, 0xd4);
+  sr_store_t *st = t_open_store(dir, 1);
+  T_OK(td_claim(st, &d1, p.pk));
+  T_OK(td_claim(st, &d2, p.pk));
+  T_OK(td_add(st, &p, d1.pk, "laptop"));
+  T_OK(td_add(st, &p, d2.pk, "phone"));
+  T_OK(td_contact(st, &f, d1.pk, "follow", TS)); /* F follows a device: F -> P */
+  /* F shares; the laptop reshares it; the phone reshares the laptop's reshare. */
+  t_share(&c, "from F", NULL, NULL);
+  t_entry_t root = t_next(&f, TS, "share", &c);
+  t_buf_free(&c);
+  T_OK(t_ingest1(st, &root));
+  t_share(&c, NULL, NULL, root.id);
+  t_entry_t r1 = t_next(&d1, TS + 1, "share", &c);
+  t_buf_free(&c);
+  T_OK(t_ingest1(st, &r1));
+  t_share(&c, NULL, NULL, r1.id);
+  t_entry_t r2 = t_next(&d2, TS + 2, "share", &c);
+  t_buf_free(&c);
+  T_OK(t_ingest1(st, &r2));
+
+  sr_flowforest_t x;
+  T_OK(sr_flowforest_load(st, &x));
+  uint32_t reshares = 0;
+  /* F, and P once (two of its devices); the store has no self */
+  T_EQ(sr_flowforest_reach(&x, root.id, f.pk, &reshares), 2);
+  T_EQ(reshares, 1);
+  int64_t i1 = sr_flowforest_index(&x, r1.id);
+  T_CHECK(i1 >= 0 && memcmp(x.nodes[i1].author, d1.pk, SR_KEY_BYTES) == 0 &&
+          memcmp(x.nodes[i1].person, p.pk, SR_KEY_BYTES) == 0);
+  sr_flowforest_free(&x);
+
+  /* One pair, F and P: F's entry reshared by P (once: the phone's reshare is
+   * of P's own reshare, within the person), and F follows P. */
+  sr_flowpair_t *pairs = NULL;
+  size_t n = 0;
+  T_OK(sr_store_flow_pairs(st, &pairs, &n));
+  T_EQ(n, 1);
+  if (n == 1) {
+    int f_first = memcmp(f.pk, p.pk, SR_KEY_BYTES) < 0;
+    T_CHECK(memcmp(pairs[0].a, f_first ? f.pk : p.pk, SR_KEY_BYTES) == 0);
+    T_CHECK(memcmp(pairs[0].b, f_first ? p.pk : f.pk, SR_KEY_BYTES) == 0);
+    T_EQ(pairs[0].ab + pairs[0].ba, 1);
+    T_EQ(f_first ? pairs[0].ab : pairs[0].ba, 1); /* from F to P */
+    T_EQ(pairs[0].contact, 1);
+  }
+  free(pairs);
+  t_entry_free(&root);
+  t_entry_free(&r1);
+  t_entry_free(&r2);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
