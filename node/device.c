@@ -21,7 +21,7 @@
 static void device_path(const char *home, char *out, size_t cap) { snprintf(out, cap, "%s/device", home); }
 
 /* The machine id's keyed hash into d: the first of the files that holds one. */
-static void machine_of(sr_device_t *d) {
+static void machine_of(sr_home_device_t *d) {
   static const char *const files[] = {"/etc/machine-id", "/var/lib/dbus/machine-id"};
   const char *test = getenv("SEURONE_MACHINE_ID_FILE");
   char buf[MACHINE_ID_MAX + 1];
@@ -61,7 +61,7 @@ static int escape_path(const char *p, char *out, size_t cap) {
   return 0;
 }
 
-int sr_device_here(const char *home, sr_device_t *d, char *err, size_t errlen) {
+int sr_device_here(const char *home, sr_home_device_t *d, char *err, size_t errlen) {
   char *real;
   struct stat sb;
   int rc;
@@ -82,7 +82,7 @@ int sr_device_here(const char *home, sr_device_t *d, char *err, size_t errlen) {
   return 0;
 }
 
-int sr_device_parse(const char *text, size_t n, sr_device_t *d) {
+int sr_device_parse(const char *text, size_t n, sr_home_device_t *d) {
   const char *p = text, *e = text + n;
   memset(d, 0, sizeof(*d));
   while (p < e) { /* the first line that is no comment */
@@ -125,7 +125,7 @@ int sr_device_parse(const char *text, size_t n, sr_device_t *d) {
   return 0;
 }
 
-int sr_device_format(const sr_device_t *d, char *out, size_t cap) {
+int sr_device_format(const sr_home_device_t *d, char *out, size_t cap) {
   char id[2 * SR_DEVICE_ID_BYTES + 1], machine[2 * SR_DEVICE_MACHINE_BYTES + 1];
   int n;
   sr_hex_encode(d->id, sizeof(d->id), id);
@@ -138,7 +138,7 @@ int sr_device_format(const sr_device_t *d, char *out, size_t cap) {
 }
 
 /* Reads HOME/device: 0, SR_ENOTFOUND (none), SR_EINVAL (unreadable), SR_EIO. */
-static int read_record(const char *home, sr_device_t *d) {
+static int read_record(const char *home, sr_home_device_t *d) {
   char path[4200], *buf;
   ssize_t n;
   size_t got = 0;
@@ -156,7 +156,7 @@ static int read_record(const char *home, sr_device_t *d) {
   return rc;
 }
 
-static int write_record(const char *home, const sr_device_t *d, char *err, size_t errlen) {
+static int write_record(const char *home, const sr_home_device_t *d, char *err, size_t errlen) {
   char path[4200], *text = malloc(SR_DEVICE_TEXT_MAX);
   int n, rc;
   if (!text) return SR_ENOMEM;
@@ -169,7 +169,7 @@ static int write_record(const char *home, const sr_device_t *d, char *err, size_
 }
 
 /* The sentence of a copy: what the record says, what this home is, what to do. */
-static void copied(const char *home, const sr_device_t *here, const char *why, char *err, size_t errlen) {
+static void copied(const char *home, const sr_home_device_t *here, const char *why, char *err, size_t errlen) {
   snprintf(err, errlen,
            "%s is a copy of a home %s: publishing from two copies of one key forks your log for good, so this "
            "one publishes nothing (it still syncs and reads). If this is the copy you will use from now on, stop "
@@ -178,8 +178,8 @@ static void copied(const char *home, const sr_device_t *here, const char *why, c
            here->path, why, home);
 }
 
-int sr_device_check(const char *home, sr_device_t *out, char *err, size_t errlen) {
-  sr_device_t *rec = malloc(sizeof(*rec)), *here = malloc(sizeof(*here));
+int sr_device_check(const char *home, sr_home_device_t *out, char *err, size_t errlen) {
+  sr_home_device_t *rec = malloc(sizeof(*rec)), *here = malloc(sizeof(*here));
   char why[SR_DEVICE_PATH_MAX + 200];
   int rc;
   if (!rec || !here) {
@@ -225,8 +225,8 @@ out:
   return rc;
 }
 
-int sr_device_claim(const char *home, sr_device_t *after, sr_device_t *before, char *err, size_t errlen) {
-  sr_device_t *old = malloc(sizeof(*old)), *here = malloc(sizeof(*here));
+int sr_device_claim(const char *home, sr_home_device_t *after, sr_home_device_t *before, char *err, size_t errlen) {
+  sr_home_device_t *old = malloc(sizeof(*old)), *here = malloc(sizeof(*here));
   int rc;
   if (!old || !here) {
     rc = SR_ENOMEM;

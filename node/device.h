@@ -37,22 +37,22 @@
 #define SR_DEVICE_PATH_MAX 12300                         /* a 4096-byte path with every byte escaped */
 #define SR_DEVICE_TEXT_MAX (SR_DEVICE_PATH_MAX + 400)
 
-typedef struct sr_device {
+typedef struct sr_home_device {
   uint8_t id[SR_DEVICE_ID_BYTES];
   int has_machine; /* 0: the machine had no machine id */
   uint8_t machine[SR_DEVICE_MACHINE_BYTES];
   uint64_t inode;
   char path[SR_DEVICE_PATH_MAX]; /* escaped as in the file */
-} sr_device_t;
+} sr_home_device_t;
 
 /* Parses the n bytes at text (a HOME/device file): 0, or SR_EINVAL. */
-SR_MUST_USE int sr_device_parse(const char *text, size_t n, sr_device_t *d);
+SR_MUST_USE int sr_device_parse(const char *text, size_t n, sr_home_device_t *d);
 /* The file's text into out: its length, or SR_ETOOBIG. */
-SR_MUST_USE int sr_device_format(const sr_device_t *d, char *out, size_t cap);
+SR_MUST_USE int sr_device_format(const sr_home_device_t *d, char *out, size_t cap);
 
 /* This home as it is now: its machine, inode and escaped real path; id
  * zero. SR_EIO when the home cannot be found, with err. */
-SR_MUST_USE int sr_device_here(const char *home, sr_device_t *d, char *err, size_t errlen);
+SR_MUST_USE int sr_device_here(const char *home, sr_home_device_t *d, char *err, size_t errlen);
 
 /* The check a publish makes: 0 when HOME/device names this machine and this
  * directory (it is written first when missing, and its path brought up to
@@ -60,11 +60,12 @@ SR_MUST_USE int sr_device_here(const char *home, sr_device_t *d, char *err, size
  * the home is a copy or its record is unreadable, err saying which, and that
  * `seurone device claim` makes this copy the one that publishes after every
  * other is stopped; SR_EIO when it cannot be read or written. */
-SR_MUST_USE int sr_device_check(const char *home, sr_device_t *d, char *err, size_t errlen);
+SR_MUST_USE int sr_device_check(const char *home, sr_home_device_t *d, char *err, size_t errlen);
 
 /* Records this copy as the real one: a new id, this machine and directory,
  * into *after; *before gets the record it replaces (all zero when there was
  * none or it could not be read). Either may be NULL. */
-SR_MUST_USE int sr_device_claim(const char *home, sr_device_t *after, sr_device_t *before, char *err, size_t errlen);
+SR_MUST_USE int sr_device_claim(const char *home, sr_home_device_t *after, sr_home_device_t *before, char *err,
+                                size_t errlen);
 
 #endif

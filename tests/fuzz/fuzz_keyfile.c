@@ -37,7 +37,7 @@ static void keyfile(const uint8_t *data, size_t size) {
 }
 
 static void device(const uint8_t *data, size_t size) {
-  static sr_device_t d, again; /* large: the path */
+  static sr_home_device_t d, again; /* large: the path */
   static char text[SR_DEVICE_TEXT_MAX];
   if (sr_device_parse((const char *)data, size, &d) != 0) return;
   int n = sr_device_format(&d, text, sizeof(text));

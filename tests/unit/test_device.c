@@ -24,7 +24,7 @@ static void slurp(const char *path, char *out, size_t cap) {
 }
 
 static void format_round_trip(void) {
-  sr_device_t d, got;
+  sr_home_device_t d, got;
   char text[SR_DEVICE_TEXT_MAX];
   memset(&d, 0, sizeof(d));
   randombytes_buf(d.id, sizeof(d.id));
@@ -62,7 +62,7 @@ static void format_round_trip(void) {
 
 static void here_escapes_the_path(void) {
   char dir[256], home[400], err[600];
-  sr_device_t d;
+  sr_home_device_t d;
   t_tmpdir(dir);
   snprintf(home, sizeof(home), "%s/a b%%c\nd", dir);
   T_OK(mkdir(home, 0700));
@@ -80,7 +80,7 @@ static void here_escapes_the_path(void) {
 
 static void copies_refused(void) {
   char dir[256], a[400], b[400], a2[400], path[500], text[SR_DEVICE_TEXT_MAX], err[4600];
-  sr_device_t first, d, before;
+  sr_home_device_t first, d, before;
   struct stat sb;
   t_tmpdir(dir);
   snprintf(a, sizeof(a), "%s/a", dir);

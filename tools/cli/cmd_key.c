@@ -136,7 +136,7 @@ int cmd_key(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- device ---- */
 
-static json_t *record_json(const sr_device_t *d) {
+static json_t *record_json(const sr_home_device_t *d) {
   char id[2 * SR_DEVICE_ID_BYTES + 1];
   sr_hex_encode(d->id, sizeof(d->id), id);
   return json_pack("{s:s, s:o, s:I, s:b}", "device", id, "path", cli_json_text(d->path), "inode", (json_int_t)d->inode,
@@ -146,7 +146,7 @@ static json_t *record_json(const sr_device_t *d) {
 int cli_device_home(sr_cli_t *cli, int argc, char **argv) {
   char err[4600], id[2 * SR_DEVICE_ID_BYTES + 1];
   uint8_t pk[SR_KEY_BYTES];
-  sr_device_t *d = calloc(2, sizeof(*d)); /* large (the path): now, and the one a claim replaced */
+  sr_home_device_t *d = calloc(2, sizeof(*d)); /* large (the path): now, and the one a claim replaced */
   int rc, code = 0, claim = argc > 1 && !strcmp(argv[1], "claim");
   if (!d) return cli_fail(SR_EXIT_ENV, "out of memory");
   if (argc > (claim ? 2 : 1) || (argc > 1 && !claim && strcmp(argv[1], "status"))) {

@@ -48,7 +48,7 @@ static int empty_home(sr_cli_t *cli) {
 /* HOME/device written fresh: the person says this is the copy that publishes. */
 static int claim_device(sr_cli_t *cli) {
   char err[4600];
-  sr_device_t *d = calloc(1, sizeof(*d));
+  sr_home_device_t *d = calloc(1, sizeof(*d));
   int rc = d ? sr_device_claim(cli->home, d, NULL, err, sizeof(err)) : SR_ENOMEM;
   free(d);
   if (rc == SR_ENOMEM) snprintf(err, sizeof(err), "out of memory");
