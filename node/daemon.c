@@ -263,7 +263,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   /* A copy of the home runs, syncs and serves, but publishes nothing until
    * it is claimed (node/device.h): said once here, and at every refusal. */
-  if ((rc = sr_device_check(n->home, NULL, err, sizeof(err)))) {
+  if ((rc = sr_device_check_store(n->home, n->store, err, sizeof(err)))) {
     atomic_store(&n->copied, 1);
     fprintf(stderr, "seurone: warning: %s%s\n",
             rc == SR_ECOPIED ? "" : "cannot check HOME/device, so nothing is published: ", err);

@@ -28,6 +28,7 @@
 #ifndef SR_DEVICE_H
 #define SR_DEVICE_H
 #include "core/err.h"
+#include "store/store.h"
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,14 @@ SR_MUST_USE int sr_device_here(const char *home, sr_home_device_t *d, char *err,
  * `seurone device claim` makes this copy the one that publishes after every
  * other is stopped; SR_EIO when it cannot be read or written. */
 SR_MUST_USE int sr_device_check(const char *home, sr_home_device_t *d, char *err, size_t errlen);
+
+/* sr_device_check, with the store's memory of its home (store.h,
+ * sr_store_home_device_*): a home with no HOME/device whose store names a
+ * copy is a copy of the store (the key and the store copied without
+ * HOME/device), SR_ECOPIED with what to do, and nothing is written; else the
+ * check, and the store then names this copy (an older store, a claim, a
+ * restore). st may be NULL: then it is sr_device_check. */
+SR_MUST_USE int sr_device_check_store(const char *home, sr_store_t *st, char *err, size_t errlen);
 
 /* Records this copy as the real one: a new id, this machine and directory,
  * into *after; *before gets the record it replaces (all zero when there was

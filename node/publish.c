@@ -34,7 +34,7 @@ static void pub_work(sr_node_job_t *w) {
    * lets it, without a restart. */
   if (atomic_load(&n->copied)) {
     /* any failure to check refuses too: SR_ECOPIED, with what went wrong */
-    if (sr_device_check(n->home, NULL, j->why, sizeof(j->why)) != 0) {
+    if (sr_device_check_store(n->home, n->store, j->why, sizeof(j->why)) != 0) {
       j->rc = SR_ECOPIED;
       return;
     }

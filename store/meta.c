@@ -37,6 +37,32 @@ int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]) {
   return rc;
 }
 
+int sr_store_home_device_set(sr_store_t *st, const uint8_t id[SR_HOME_DEVICE_ID_BYTES]) {
+  MDB_txn *txn;
+  MDB_val k = {11, "home_device"}, v = {SR_HOME_DEVICE_ID_BYTES, (void *)id};
+  int rc = sr_store_txn_begin(st, 0, &txn);
+  if (rc) return rc;
+  if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) == 0) rc = sr_store_txn_commit(st, txn);
+  else
+    sr_store_txn_abort(st, txn);
+  return rc ? sr_store_fail(st, "write meta", rc) : 0;
+}
+
+int sr_store_home_device_get(sr_store_t *st, uint8_t id[SR_HOME_DEVICE_ID_BYTES], int *found) {
+  MDB_txn *txn;
+  MDB_val k = {11, "home_device"}, v;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  *found = 0;
+  if (rc) return rc;
+  rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
+  if (rc == 0 && v.mv_size == SR_HOME_DEVICE_ID_BYTES) {
+    memcpy(id, v.mv_data, SR_HOME_DEVICE_ID_BYTES);
+    *found = 1;
+  }
+  sr_store_txn_abort(st, txn);
+  return rc && rc != MDB_NOTFOUND ? sr_store_fail(st, "read meta", rc) : 0;
+}
+
 static size_t db_count(sr_store_t *st, MDB_txn *txn, int db) {
   MDB_stat s;
   return mdb_stat(txn, st->dbi[db], &s) == 0 ? s.ms_entries : 0;

@@ -100,6 +100,13 @@ const char *sr_store_errmsg(const sr_store_t *st);
 SR_MUST_USE int sr_store_set_self(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
 SR_MUST_USE int sr_store_get_self(sr_store_t *st, uint8_t key[SR_KEY_BYTES]);
 
+/* The id of the home copy this store was last checked from (meta "home_device",
+ * node/device.h): a store copied without its HOME/device still names the copy
+ * it came from, so the copy is not taken for a new home. *found 0 when none. */
+#define SR_HOME_DEVICE_ID_BYTES 16
+SR_MUST_USE int sr_store_home_device_get(sr_store_t *st, uint8_t id[SR_HOME_DEVICE_ID_BYTES], int *found);
+SR_MUST_USE int sr_store_home_device_set(sr_store_t *st, const uint8_t id[SR_HOME_DEVICE_ID_BYTES]);
+
 /* people counts people, not keys: the keys known minus the bound device keys
  * (each is its person, store/devices.h); authors counts keys with a log. */
 typedef struct sr_store_info {

@@ -3,6 +3,7 @@
  * there for tests: a home checked under another machine id is a copy. */
 #include "node/device.h"
 #include "t.h"
+#include "store/store.h"
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -153,6 +154,60 @@ static void copies_refused(void) {
   t_rmdir(dir);
 }
 
+/* A store copied without its HOME/device (the key and the store taken, the
+ * record left behind) is still a copy: the store remembers its home. */
+static void store_remembers_its_home(void) {
+  char dir[256], a[300], b[300], path[400], err[13000];
+  sr_home_device_t d;
+  uint8_t id[SR_HOME_DEVICE_ID_BYTES];
+  int found;
+  t_tmpdir(dir);
+  snprintf(a, sizeof(a), "%s/a", dir);
+  snprintf(b, sizeof(b), "%s/b", dir);
+  T_OK(mkdir(a, 0700));
+  T_OK(mkdir(b, 0700));
+  set_machine("0123456789abcdef0123456789abcdef\n");
+  sr_store_t *st = NULL;
+  T_OK(sr_store_open(a, 1, &st, err, sizeof(err)));
+  /* a new home: recorded in HOME/device and in the store alike */
+  T_OK(sr_store_home_device_get(st, id, &found));
+  T_EQ(found, 0);
+  T_OK(sr_device_check_store(a, st, err, sizeof(err)));
+  T_OK(sr_device_check(a, &d, err, sizeof(err)));
+  T_OK(sr_store_home_device_get(st, id, &found));
+  T_EQ(found, 1);
+  T_MEMEQ(id, d.id, sizeof(id));
+  T_OK(sr_device_check_store(a, st, err, sizeof(err)));
+
+  /* HOME/device gone, the store kept: refused, and nothing is written */
+  snprintf(path, sizeof(path), "%s/device", a);
+  T_OK(unlink(path));
+  T_EQ(sr_device_check_store(a, st, err, sizeof(err)), SR_ECOPIED);
+  T_HAS(err, "without its HOME/device");
+  T_HAS(err, "device claim");
+  T_CHECK(access(path, F_OK) != 0);
+  T_EQ(sr_device_check_store(a, st, err, sizeof(err)), SR_ECOPIED);
+  /* without the store it looks new (what this check is for) */
+  T_OK(sr_device_check_store(b, NULL, err, sizeof(err)));
+
+  /* a claim makes it the copy; the store then names the new record */
+  T_OK(sr_device_claim(a, &d, NULL, err, sizeof(err)));
+  T_OK(sr_device_check_store(a, st, err, sizeof(err)));
+  T_OK(sr_store_home_device_get(st, id, &found));
+  T_MEMEQ(id, d.id, sizeof(id));
+  /* an older store with a record and no memory of it learns it */
+  sr_store_close(st);
+  snprintf(path, sizeof(path), "%s/store-b", dir);
+  T_OK(mkdir(path, 0700));
+  T_OK(sr_store_open(path, 1, &st, err, sizeof(err)));
+  T_OK(sr_device_check_store(b, st, err, sizeof(err)));
+  T_OK(sr_device_check(b, &d, err, sizeof(err)));
+  T_OK(sr_store_home_device_get(st, id, &found));
+  T_CHECK(found && memcmp(id, d.id, sizeof(id)) == 0);
+  sr_store_close(st);
+  t_rmdir(dir);
+}
+
 int main(void) {
   char dir[256];
   if (sodium_init() < 0) return 1;
@@ -163,6 +218,7 @@ int main(void) {
   T_RUN(format_round_trip);
   T_RUN(here_escapes_the_path);
   T_RUN(copies_refused);
+  T_RUN(store_remembers_its_home);
   t_rmdir(dir);
   printf("test_device: %d checks passed\n", t_checks);
   return 0;

@@ -58,7 +58,7 @@ int cmd_init(sr_cli_t *cli, int argc, char **argv) {
   }
   /* HOME/device: where this home was set up (node/device.h). init of a
    * copy records nothing new, and says it will not publish. */
-  if ((rc = sr_device_check(cli->home, NULL, err, sizeof(err))) == SR_ECOPIED)
+  if ((rc = sr_device_check_store(cli->home, st, err, sizeof(err))) == SR_ECOPIED)
     fprintf(stderr, "seurone: warning: %s\n", err);
   else if (rc) {
     code = cli_fail(SR_EXIT_ENV, "%s", err);
@@ -138,8 +138,11 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
    * passphrase, which it would not need. */
   {
     char err[4600];
-    if ((rc = sr_device_check(cli->home, NULL, err, sizeof(err))))
-      return cli_fail(SR_EXIT_ENV, "publish refused (%s): %s", sr_errname(rc), err);
+    sr_store_t *hs = NULL; /* with what the store remembers of its home (node/device.h) */
+    if (sr_home_store_open(cli->home, 0, &hs, err, sizeof(err))) hs = NULL;
+    rc = sr_device_check_store(cli->home, hs, err, sizeof(err));
+    if (hs) sr_store_close(hs);
+    if (rc) return cli_fail(SR_EXIT_ENV, "publish refused (%s): %s", sr_errname(rc), err);
   }
   if (!(sk = cli_load_key(cli, &rc))) return rc;
   if (!(st = cli_open_own_store(cli, sk + SR_SECRET_PK_OFFSET))) {

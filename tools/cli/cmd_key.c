@@ -158,14 +158,21 @@ int cli_device_home(sr_cli_t *cli, int argc, char **argv) {
     free(d);
     return SR_EXIT_ENV;
   }
-  rc = sr_device_check(cli->home, &d[0], err, sizeof(err));
+  /* The store too: a store copied without HOME/device remembers its home
+   * (sr_device_check_store); a home with no store is checked without. */
+  sr_store_t *st = NULL;
+  if (sr_home_store_open(cli->home, 0, &st, err, sizeof(err))) st = NULL;
+  rc = sr_device_check_store(cli->home, st, err, sizeof(err));
+  if (rc == 0) rc = sr_device_check(cli->home, &d[0], err, sizeof(err));
   if (claim && rc == 0) {
     sr_hex_encode(d[0].id, sizeof(d[0].id), id);
     if (cli->json) cli_json_print(json_pack("{s:b, s:o, s:n}", "claimed", 0, "record", record_json(&d[0]), "previous"));
     else
       fprintf(stderr, "nothing to claim: %s is the copy that publishes (device %s)\n", cli->home, id);
   } else if (claim && rc == SR_ECOPIED) {
-    if ((rc = sr_device_claim(cli->home, &d[0], &d[1], err, sizeof(err)))) code = cli_fail(SR_EXIT_ENV, "%s", err);
+    if ((rc = sr_device_claim(cli->home, &d[0], &d[1], err, sizeof(err))) ||
+        (rc = sr_device_check_store(cli->home, st, err, sizeof(err)))) /* the store now names this copy */
+      code = cli_fail(SR_EXIT_ENV, "%s", err);
     else if (cli->json)
       cli_json_print(json_pack("{s:b, s:o, s:o}", "claimed", 1, "record", record_json(&d[0]), "previous",
                                d[1].path[0] ? record_json(&d[1]) : json_null()));
@@ -195,6 +202,7 @@ int cli_device_home(sr_cli_t *cli, int argc, char **argv) {
     code = rc ? SR_EXIT_PROBLEM : 0;
   } else
     code = cli_fail(SR_EXIT_ENV, "%s", err);
+  if (st) sr_store_close(st);
   free(d);
   return code;
 }
