@@ -411,10 +411,17 @@ try:
     check(stop_node(node) == 0, "the copy's node stops cleanly")
     check("publishes nothing" in read(log), "the node said at start that it publishes nothing")
     check(copy.json("device", "claim")["claimed"] is False, "a second claim has nothing to claim")
-    # a home from before HOME/device: recorded as it is
+    # HOME/device gone while the store remembers it (the key and the store copied
+    # alone look like this): refused until claimed. A home from before HOME/device
+    # (no record, and a store that remembers none) is recorded as it is: unit_device.
     os.unlink(os.path.join(copy.path, "device"))
+    r = copy.run("publish", "about", "--name", "no record", check=False)
+    check(r.returncode == 3 and "without its HOME/device" in r.stderr and "device claim" in r.stderr,
+          "a home whose HOME/device is gone but whose store remembers one refuses to publish")
+    check(not os.path.exists(os.path.join(copy.path, "device")), "and writes no new record by itself")
+    check(copy.json("device", "claim")["claimed"], "device claim makes it the copy that publishes")
     copy.json("publish", "about", "--name", "no record yet")
-    check(os.path.exists(os.path.join(copy.path, "device")), "a home with no record publishes and is recorded")
+    check(os.path.exists(os.path.join(copy.path, "device")), "claimed, it publishes, and is recorded")
     # a move is no copy
     moved = Alone(A.seurone, root, "ada-moved")
     os.rename(copy.path, moved.path)
