@@ -3,7 +3,6 @@
 #include "core/hex.h"
 #include "core/num.h"
 #include "node/home.h"
-#include "store/store.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -139,7 +138,7 @@ int sr_device_format(const sr_home_device_t *d, char *out, size_t cap) {
 }
 
 /* Reads HOME/device: 0, SR_ENOTFOUND (none), SR_EINVAL (unreadable), SR_EIO. */
-static int read_record(const char *home, sr_home_device_t *d) {
+int sr_device_read(const char *home, sr_home_device_t *d) {
   char path[4200], *buf;
   ssize_t n;
   size_t got = 0;
@@ -170,7 +169,7 @@ static int write_record(const char *home, const sr_home_device_t *d, char *err, 
 }
 
 /* The sentence of a copy: what the record says, what this home is, what to do. */
-static void copied(const char *home, const sr_home_device_t *here, const char *why, char *err, size_t errlen) {
+void sr_device_copied_text(const char *home, const sr_home_device_t *here, const char *why, char *err, size_t errlen) {
   snprintf(err, errlen,
            "%s is a copy of a home %s: publishing from two copies of one key forks your log for good, so this "
            "one publishes nothing (it still syncs and reads). If this is the copy you will use from now on, stop "
@@ -188,7 +187,7 @@ int sr_device_check(const char *home, sr_home_device_t *out, char *err, size_t e
     goto out;
   }
   if ((rc = sr_device_here(home, here, err, errlen))) goto out;
-  rc = read_record(home, rec);
+  rc = sr_device_read(home, rec);
   if (rc == SR_ENOTFOUND) { /* a home from before HOME/device, or a new one: recorded as it is */
     randombytes_buf(here->id, sizeof(here->id));
     if ((rc = write_record(home, here, err, errlen)) == 0 && out) *out = *here;
@@ -196,7 +195,7 @@ int sr_device_check(const char *home, sr_home_device_t *out, char *err, size_t e
   }
   if (rc == SR_EINVAL) {
     snprintf(why, sizeof(why), "whose %s/device cannot be read (changed by hand, or damaged)", home);
-    copied(home, here, why, err, errlen);
+    sr_device_copied_text(home, here, why, err, errlen);
     rc = SR_ECOPIED;
     goto out;
   }
@@ -204,14 +203,14 @@ int sr_device_check(const char *home, sr_home_device_t *out, char *err, size_t e
   if (rec->has_machine != here->has_machine ||
       (rec->has_machine && sodium_memcmp(rec->machine, here->machine, sizeof(rec->machine)) != 0)) {
     snprintf(why, sizeof(why), "set up on another machine (at %s there; this machine's id differs)", rec->path);
-    copied(home, here, why, err, errlen);
+    sr_device_copied_text(home, here, why, err, errlen);
     rc = SR_ECOPIED;
     goto out;
   }
   if (rec->inode != here->inode) {
     snprintf(why, sizeof(why), "set up in %s on this machine: this directory is another one (inode %llu, not %llu)",
              rec->path, (unsigned long long)here->inode, (unsigned long long)rec->inode);
-    copied(home, here, why, err, errlen);
+    sr_device_copied_text(home, here, why, err, errlen);
     rc = SR_ECOPIED;
     goto out;
   }
@@ -233,7 +232,7 @@ int sr_device_claim(const char *home, sr_home_device_t *after, sr_home_device_t 
     rc = SR_ENOMEM;
     goto out;
   }
-  if (read_record(home, old) != 0) memset(old, 0, sizeof(*old));
+  if (sr_device_read(home, old) != 0) memset(old, 0, sizeof(*old));
   if ((rc = sr_device_here(home, here, err, errlen))) goto out;
   randombytes_buf(here->id, sizeof(here->id));
   if ((rc = write_record(home, here, err, errlen))) goto out;
@@ -242,41 +241,5 @@ int sr_device_claim(const char *home, sr_home_device_t *after, sr_home_device_t 
 out:
   free(old);
   free(here);
-  return rc;
-}
-
-_Static_assert(SR_DEVICE_ID_BYTES == SR_HOME_DEVICE_ID_BYTES, "the store keeps the id HOME/device holds");
-
-int sr_device_check_store(const char *home, sr_store_t *st, char *err, size_t errlen) {
-  uint8_t id[SR_HOME_DEVICE_ID_BYTES];
-  int found = 0, rc;
-  sr_home_device_t *rec = malloc(sizeof(*rec));
-  if (!rec) return SR_ENOMEM;
-  if (st && (rc = sr_store_home_device_get(st, id, &found))) {
-    snprintf(err, errlen, "cannot read the store's record of its home: %s", sr_store_errmsg(st));
-    goto out;
-  }
-  if (found && read_record(home, rec) == SR_ENOTFOUND) {
-    char hex[2 * SR_HOME_DEVICE_ID_BYTES + 1], why[300];
-    sr_home_device_t *here = malloc(sizeof(*here));
-    sr_hex_encode(id, sizeof(id), hex);
-    if (!here || (rc = sr_device_here(home, here, err, errlen))) {
-      rc = here ? rc : SR_ENOMEM;
-      free(here);
-      goto out;
-    }
-    snprintf(why, sizeof(why), "whose store was set up in another home (copy %.8s), but without its HOME/device", hex);
-    copied(home, here, why, err, errlen);
-    free(here);
-    rc = SR_ECOPIED;
-    goto out;
-  }
-  if ((rc = sr_device_check(home, rec, err, errlen))) goto out;
-  if (st && (!found || sodium_memcmp(id, rec->id, sizeof(id)) != 0) && (rc = sr_store_home_device_set(st, rec->id))) {
-    snprintf(err, errlen, "cannot record this home in the store: %s", sr_store_errmsg(st));
-    goto out;
-  }
-out:
-  free(rec);
   return rc;
 }

@@ -28,7 +28,6 @@
 #ifndef SR_DEVICE_H
 #define SR_DEVICE_H
 #include "core/err.h"
-#include "store/store.h"
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,7 +68,13 @@ SR_MUST_USE int sr_device_check(const char *home, sr_home_device_t *d, char *err
  * HOME/device), SR_ECOPIED with what to do, and nothing is written; else the
  * check, and the store then names this copy (an older store, a claim, a
  * restore). st may be NULL: then it is sr_device_check. */
-SR_MUST_USE int sr_device_check_store(const char *home, sr_store_t *st, char *err, size_t errlen);
+struct sr_store;
+SR_MUST_USE int sr_device_check_store(const char *home, struct sr_store *st, char *err, size_t errlen);
+/* For device_store.c: HOME/device into *d (0, SR_ENOTFOUND when there is none,
+ * SR_EINVAL when it cannot be parsed, SR_EIO), and the sentence that says home
+ * is a copy (why: how it differs) and what to do, into err. */
+SR_MUST_USE int sr_device_read(const char *home, sr_home_device_t *d);
+void sr_device_copied_text(const char *home, const sr_home_device_t *here, const char *why, char *err, size_t errlen);
 
 /* Records this copy as the real one: a new id, this machine and directory,
  * into *after; *before gets the record it replaces (all zero when there was
