@@ -17,20 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Runs req on the loop: 0 with *reply an ok reply (its "ok" removed), else
- * the status with r->out set. */
-static unsigned call(sr_web_req_t *r, json_t *req, json_t **reply) {
-  int rc = sr_web_call(r->w, req, reply);
-  if (rc) return sr_web_fail(r, sr_web_status_of(rc), rc, "the node did not answer: %s", sr_strerror(rc));
-  if (sr_control_reply_code(*reply)) {
-    unsigned st = sr_web_refused(r, *reply);
-    json_decref(*reply);
-    *reply = NULL;
-    return st;
-  }
-  return 0;
-}
-
 /* 0 when s (n bytes, from a JSON string) may be a device's label: no NUL
  * inside (JSON allows \u0000), then the node's own rule
  * (sr_device_label_check: 1..64 bytes of UTF-8, no C0, DEL or C1 control).
@@ -45,7 +31,7 @@ static int label_ok(const char *s, size_t n, char *err, size_t errlen) {
 
 unsigned sr_web_get_devices(sr_web_req_t *r) {
   json_t *reply = NULL;
-  unsigned st = call(r, json_pack("{s:s}", "cmd", "device_list"), &reply);
+  unsigned st = sr_web_call_ok(r, json_pack("{s:s}", "cmd", "device_list"), &reply);
   if (st) return st;
   json_object_del(reply, "ok");
   /* the person's name, for a node that is itself a device ("a device of Ada") */
@@ -85,7 +71,7 @@ unsigned sr_web_post_device_add(sr_web_req_t *r) {
   }
   req = json_pack("{s:s}", "cmd", "device_add");
   if (req && n) json_object_set_new(req, "name", json_stringn(name, n));
-  if ((st = call(r, req, &reply))) return st;
+  if ((st = sr_web_call_ok(r, req, &reply))) return st;
   json_object_set_new(reply, "ok", json_true());
   r->out = reply;
   return 200;
@@ -118,7 +104,8 @@ unsigned sr_web_post_device_revoke(sr_web_req_t *r) {
   if ((rc = label_ok(which, n, err, sizeof(err))))
     return sr_web_fail(r, 400, rc,
                        "\"device\" is a device's key (64 hex digits, or 8 or more of its first) or its name; %s", err);
-  if ((st = call(r, json_pack("{s:s, s:s#}", "cmd", "device_revoke", "device", which, (int)n), &reply))) return st;
+  if ((st = sr_web_call_ok(r, json_pack("{s:s, s:s#}", "cmd", "device_revoke", "device", which, (int)n), &reply)))
+    return st;
   json_object_set_new(reply, "ok", json_true());
   r->out = reply;
   return 200;

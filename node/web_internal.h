@@ -187,6 +187,9 @@ SR_MUST_USE int sr_web_call(sr_web_t *w, json_t *req, json_t **reply);
 /* For a reply of sr_web_call with ok false: sets r->out and returns the
  * status for its code. */
 unsigned sr_web_refused(sr_web_req_t *r, json_t *reply);
+/* sr_web_call for a handler: 0 with *reply an ok reply (the caller owns it),
+ * else the HTTP status with r->out set (no answer, or a refusal) and *reply NULL. */
+unsigned sr_web_call_ok(sr_web_req_t *r, json_t *req, json_t **reply);
 
 /* ---- web_events.c ---- */
 /* Loop thread: the status timer's callback. */

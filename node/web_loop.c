@@ -178,3 +178,15 @@ unsigned sr_web_refused(sr_web_req_t *r, json_t *reply) {
   return sr_web_fail(r, sr_web_status_of(code ? code : SR_ECONTROL), code ? code : SR_ECONTROL, "%s",
                      e ? e : sr_strerror(code));
 }
+
+unsigned sr_web_call_ok(sr_web_req_t *r, json_t *req, json_t **reply) {
+  int rc = sr_web_call(r->w, req, reply);
+  if (rc) return sr_web_fail(r, sr_web_status_of(rc), rc, "the node did not answer: %s", sr_strerror(rc));
+  if (sr_control_reply_code(*reply)) {
+    unsigned st = sr_web_refused(r, *reply);
+    json_decref(*reply);
+    *reply = NULL;
+    return st;
+  }
+  return 0;
+}

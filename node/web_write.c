@@ -27,19 +27,6 @@ static const char *str_field(sr_web_req_t *r, const char *key, int *bad) {
   return json_string_value(v);
 }
 
-/* Runs req on the loop: 0 with *reply an ok reply, else the status (r->out set). */
-static unsigned call(sr_web_req_t *r, json_t *req, json_t **reply) {
-  int rc = sr_web_call(r->w, req, reply);
-  if (rc) return sr_web_fail(r, sr_web_status_of(rc), rc, "the node did not answer: %s", sr_strerror(rc));
-  if (sr_control_reply_code(*reply)) {
-    unsigned st = sr_web_refused(r, *reply);
-    json_decref(*reply);
-    *reply = NULL;
-    return st;
-  }
-  return 0;
-}
-
 /* `peer add ADDRESS` through the running node. */
 static unsigned peer_add(sr_web_req_t *r, const char *addr) {
   char host[SR_NET_HOST_MAX], hex[SR_HEX_KEY_LEN + 1];
@@ -55,7 +42,7 @@ static unsigned peer_add(sr_web_req_t *r, const char *addr) {
                        addr, sr_strerror(rc));
   if (!memcmp(key, r->w->pk, SR_KEY_BYTES))
     return sr_web_fail(r, 400, SR_EINVAL, "this is this node's own address: add the address of another node");
-  if ((st = call(r, json_pack("{s:s, s:s}", "cmd", "peer_add", "address", addr), &reply))) return st;
+  if ((st = sr_web_call_ok(r, json_pack("{s:s, s:s}", "cmd", "peer_add", "address", addr), &reply))) return st;
   json_decref(reply);
   sr_hex_encode(key, SR_KEY_BYTES, hex);
   r->out = json_pack("{s:b, s:s, s:s, s:b}", "ok", 1, "address", addr, "key", hex, "dialing", 1);
@@ -92,7 +79,7 @@ unsigned sr_web_post_peer_remove(sr_web_req_t *r) {
   sr_hex_encode(key, SR_KEY_BYTES, hex);
   req = json_pack("{s:s, s:s}", "cmd", "peer_remove", "key", hex);
   if (req && addr) json_object_set_new(req, "address", json_string(addr));
-  if ((st = call(r, req, &reply))) return st;
+  if ((st = sr_web_call_ok(r, req, &reply))) return st;
   r->out = json_pack("{s:b, s:s, s:s?, s:s, s:i, s:b, s:b}", "ok", 1, "key", hex, "address", addr, "removed",
                      addr ? "address" : "peer", "addresses_left",
                      addr ? (int)json_integer_value(json_object_get(reply, "addresses_left")) : 0, "connected",
@@ -150,7 +137,8 @@ unsigned sr_web_post_publish(sr_web_req_t *r) {
     return sr_web_fail(r, sr_web_status_of(rc), rc, "%s", err);
   }
   sodium_bin2base64(b64, sizeof(b64), content, len, sodium_base64_VARIANT_ORIGINAL);
-  if ((st = call(r, json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", c.type, "content", b64), &reply))) {
+  if ((st =
+           sr_web_call_ok(r, json_pack("{s:s, s:s, s:s}", "cmd", "publish", "type", c.type, "content", b64), &reply))) {
     json_decref(warnings);
     return st;
   }
@@ -171,7 +159,7 @@ unsigned sr_web_post_invite_create(sr_web_req_t *r) {
       return sr_web_fail(r, 400, SR_EINVAL, "\"uses\" must be a whole number from 1 to 1000000");
     uses = json_integer_value(u);
   }
-  if ((st = call(r, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", uses), &reply))) return st;
+  if ((st = sr_web_call_ok(r, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", uses), &reply))) return st;
   json_t *js = json_object_get(reply, "secret");
   rc = json_is_string(js) ? sr_hex_decode(json_string_value(js), secret, sizeof(secret)) : SR_EINVAL;
   /* the secret's copy in the reply is wiped before it is freed */
