@@ -35,15 +35,20 @@ enum { NEXT_NONE, NEXT_LOGIN, NEXT_STATIC, NEXT_GET, NEXT_POST };
 /* ---- the request callback ---- */
 
 static enum MHD_Result reply(sr_web_req_t *r, unsigned status) {
-  if (r->resp) {
-    struct MHD_Response *resp = r->resp;
-    r->resp = NULL;
-    return sr_web_queue(r->conn, status, resp, 1);
+  struct MHD_Response *resp = r->resp;
+  char cookie[200];
+  r->resp = NULL;
+  if (!resp) {
+    json_t *out = r->out;
+    r->out = NULL;
+    if (!out) out = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "no reply", "code", sr_errname(SR_ENOMEM));
+    resp = sr_web_json_response(out);
   }
-  json_t *out = r->out;
-  r->out = NULL;
-  if (!out) out = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "no reply", "code", sr_errname(SR_ENOMEM));
-  return sr_web_json(r->conn, status, out);
+  if (resp && r->renew && sr_web_session_cookie(r->w, cookie, sizeof(cookie)) == 0) {
+    MHD_add_response_header(resp, "Set-Cookie", cookie);
+    sodium_memzero(cookie, sizeof(cookie));
+  }
+  return sr_web_queue(r->conn, status, resp, 1);
 }
 
 static int is_json_type(const char *ct) {
@@ -221,7 +226,6 @@ static void handle_closed(uv_handle_t *h) {
   pthread_cond_destroy(&w->ecv);
   sodium_memzero(w->once, sizeof(w->once));
   sodium_memzero(w->token, sizeof(w->token));
-  sodium_memzero(w->session, sizeof(w->session));
   sodium_memzero(w->csrf, sizeof(w->csrf));
   free(w);
 }

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -112,9 +113,52 @@ static int derive(const char *token, const char *what, char out[SR_WEB_MAC_HEX +
   return 0;
 }
 
-int sr_web_auth_init(sr_web_t *w) {
-  int rc = derive(w->token, "session", w->session);
-  return rc ? rc : derive(w->token, "csrf", w->csrf);
+int sr_web_auth_init(sr_web_t *w) { return derive(w->token, "csrf", w->csrf); }
+
+/* The cookie of a session opened at t (seconds since the epoch): "T.MAC",
+ * MAC = hex HMAC-SHA256(token, "session T"). The time is in the value, so a
+ * session ends by itself (SR_WEB_SESSION_S) and survives a restart of the node;
+ * the MAC binds it to the token, so deleting HOME/web.token ends them all. */
+static int session_value(const char *token, uint64_t t, char out[SR_WEB_SESSION_TEXT]) {
+  char what[40], mac[SR_WEB_MAC_HEX + 1];
+  int rc;
+  snprintf(what, sizeof(what), "session %" PRIu64, t);
+  if ((rc = derive(token, what, mac))) return rc;
+  if ((size_t)snprintf(out, SR_WEB_SESSION_TEXT, "%" PRIu64 ".%s", t, mac) >= SR_WEB_SESSION_TEXT) rc = SR_ETOOBIG;
+  sodium_memzero(mac, sizeof(mac));
+  return rc;
+}
+
+int sr_web_session_cookie(const sr_web_t *w, char *out, size_t cap) {
+  char v[SR_WEB_SESSION_TEXT];
+  int rc = session_value(w->token, (uint64_t)time(NULL), v);
+  if (!rc && (size_t)snprintf(out, cap, "sr_session=%s; Max-Age=%d; HttpOnly; SameSite=Strict; Path=/", v,
+                              SR_WEB_SESSION_S) >= cap)
+    rc = SR_ETOOBIG;
+  sodium_memzero(v, sizeof(v));
+  return rc;
+}
+
+/* 1 when cookie is a session of this token opened less than SR_WEB_SESSION_S
+ * ago (and not in the future beyond a little clock skew), with *age its age in
+ * seconds. The MAC is compared in constant time; the time is no secret. */
+static int session_ok(const sr_web_t *w, const char *cookie, uint64_t *age) {
+  char want[SR_WEB_SESSION_TEXT];
+  const char *dot;
+  uint64_t t = 0, now = (uint64_t)time(NULL);
+  size_t digits;
+  int ok;
+  if (!cookie || !(dot = strchr(cookie, '.')) || (digits = (size_t)(dot - cookie)) == 0 || digits > 12) return 0;
+  for (size_t i = 0; i < digits; i++) {
+    if (cookie[i] < '0' || cookie[i] > '9') return 0;
+    t = t * 10 + (uint64_t)(cookie[i] - '0');
+  }
+  if (t > now + SR_WEB_SESSION_SKEW_S || now >= t + SR_WEB_SESSION_S) return 0;
+  if (session_value(w->token, t, want)) return 0;
+  ok = strlen(cookie) == strlen(want) && sodium_memcmp(cookie, want, strlen(want)) == 0;
+  sodium_memzero(want, sizeof(want));
+  *age = now > t ? now - t : 0;
+  return ok;
 }
 
 _Static_assert(SR_WEB_MAC_HEX == SR_WEB_TOKEN_HEX, "same_secret compares the token and the MACs at one length");
@@ -158,10 +202,14 @@ int sr_web_host_ok(const sr_web_req_t *r) {
   return r->w->any_ip_host && ip_host(h, r->w->port);
 }
 
-int sr_web_authed(const sr_web_req_t *r) {
+int sr_web_authed(sr_web_req_t *r) {
   const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "sr_session");
   const char *auth = sr_web_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (same_secret(cookie, r->w->session)) return 1;
+  uint64_t age = 0;
+  if (session_ok(r->w, cookie, &age)) {
+    r->renew = age >= SR_WEB_RENEW_S; /* a browser in use keeps its session */
+    return 1;
+  }
   return auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, r->w->token);
 }
 
@@ -243,9 +291,12 @@ enum MHD_Result sr_web_login(sr_web_req_t *r) {
                 "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Seurone: not signed in</title>"
                 "<h1>This link does not open your node</h1><p>Run <code>seurone ui</code> on the machine where your "
                 "node runs, and open the link it prints.</p></html>\n");
+  if (sr_web_session_cookie(r->w, cookie, sizeof(cookie))) return MHD_NO;
   resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-  if (!resp) return MHD_NO;
-  snprintf(cookie, sizeof(cookie), "sr_session=%s; HttpOnly; SameSite=Strict; Path=/", r->w->session);
+  if (!resp) {
+    sodium_memzero(cookie, sizeof(cookie));
+    return MHD_NO;
+  }
   MHD_add_response_header(resp, "Set-Cookie", cookie);
   MHD_add_response_header(resp, "Location", "/");
   sodium_memzero(cookie, sizeof(cookie));

@@ -36,19 +36,23 @@ enum MHD_Result sr_web_queue(struct MHD_Connection *c, unsigned status, struct M
   return rc;
 }
 
-enum MHD_Result sr_web_json(struct MHD_Connection *c, unsigned status, json_t *doc) {
+struct MHD_Response *sr_web_json_response(json_t *doc) {
   /* UTF-8 as written: jansson escapes only what JSON requires. */
   char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
   struct MHD_Response *resp;
   json_decref(doc);
-  if (!s) return MHD_NO;
+  if (!s) return NULL;
   resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
   if (!resp) {
     free(s);
-    return MHD_NO;
+    return NULL;
   }
   MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-  return sr_web_queue(c, status, resp, 1);
+  return resp;
+}
+
+enum MHD_Result sr_web_json(struct MHD_Connection *c, unsigned status, json_t *doc) {
+  return sr_web_queue(c, status, sr_web_json_response(doc), 1);
 }
 
 static json_t *error_doc(int code, const char *msg) {

@@ -29,8 +29,15 @@
 #define SR_WEB_HOSTS 4       /* Host header values accepted */
 #define SR_WEB_ONCE_BYTES 16 /* a one-time login code: this many random bytes, as hex */
 #define SR_WEB_ONCE_HEX (2 * SR_WEB_ONCE_BYTES)
-/* The session cookie and the CSRF value: an HMAC-SHA256 of the token, as hex. */
+/* The CSRF value, and the MAC in the session cookie: an HMAC-SHA256 of the token, as hex. */
 #define SR_WEB_MAC_HEX (2 * crypto_auth_hmacsha256_BYTES)
+/* A session cookie ("T.MAC", web_auth.c) lasts this long after it was given;
+ * one older than SR_WEB_RENEW_S is given anew with the next API answer, so a
+ * browser in use stays signed in and a copied cookie left unused dies. */
+#define SR_WEB_SESSION_S (14 * 24 * 3600)
+#define SR_WEB_RENEW_S (24 * 3600)
+#define SR_WEB_SESSION_SKEW_S 300 /* a session "opened" this far in the future: a clock set back */
+#define SR_WEB_SESSION_TEXT (21 + 1 + SR_WEB_MAC_HEX + 1)
 
 typedef struct sr_web_job sr_web_job_t;
 
@@ -60,7 +67,6 @@ struct sr_web {
   char hosts[SR_WEB_HOSTS][300];    /* Host values accepted: HOST:PORT forms */
   int any_ip_host;                  /* bound to a wildcard: any IP literal with the port */
   char token[SR_WEB_TOKEN_HEX + 1]; /* never logged */
-  char session[SR_WEB_MAC_HEX + 1]; /* hex HMAC-SHA256(token, "session") */
   char csrf[SR_WEB_MAC_HEX + 1];    /* hex HMAC-SHA256(token, "csrf") */
   struct {
     char code[SR_WEB_ONCE_HEX + 1]; /* "" when free */
@@ -98,6 +104,7 @@ typedef struct sr_web_req {
   json_t *json;              /* the parsed body of a POST */
   json_t *out;               /* the reply document */
   struct MHD_Response *resp; /* a reply that is not JSON (an SVG, an event stream) */
+  int renew;                 /* the session cookie is old: its answer gives a new one */
 } sr_web_req_t;
 
 /* ---- web_http.c ---- */
@@ -106,6 +113,8 @@ typedef struct sr_web_req {
 void sr_web_headers(struct MHD_Response *resp, int api);
 /* Queues resp with status (the headers added) and drops our reference. */
 enum MHD_Result sr_web_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp, int api);
+/* doc (consumed) as a JSON response with its Content-Type, or NULL (no memory). */
+struct MHD_Response *sr_web_json_response(json_t *doc);
 /* Queues doc (consumed) as JSON with status. */
 enum MHD_Result sr_web_json(struct MHD_Connection *c, unsigned status, json_t *doc);
 /* Queues {"ok":false, "error":msg, "code":sr_errname(code)} with status. */
@@ -123,12 +132,15 @@ const char *sr_web_header(const sr_web_req_t *r, const char *name);
 void sr_web_log(sr_web_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- web_auth.c ---- */
-/* Derives the session and CSRF values from w->token. */
+/* Derives the CSRF value from w->token. */
 SR_MUST_USE int sr_web_auth_init(sr_web_t *w);
+/* The Set-Cookie value of a session opened now. Errors: SR_ETOOBIG (cap). */
+SR_MUST_USE int sr_web_session_cookie(const sr_web_t *w, char *out, size_t cap);
 /* 1 when the Host header is one this server answers to (DNS rebinding). */
 int sr_web_host_ok(const sr_web_req_t *r);
-/* 1 when the request carries the session cookie or the Bearer token. */
-int sr_web_authed(const sr_web_req_t *r);
+/* 1 when the request carries a live session cookie (r->renew set when it is
+ * old) or the Bearer token. */
+int sr_web_authed(sr_web_req_t *r);
 /* For a POST: 0, or a 403 sentence in why (CSRF header, Origin). */
 int sr_web_post_ok(const sr_web_req_t *r, const char **why);
 /* GET /login?token=TOKEN, or ?once=CODE (sr_web_once). */

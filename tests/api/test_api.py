@@ -113,8 +113,10 @@ class Web:
         r = self.get(f"/login?token={self.token}", auth=None)
         check_eq(r.status, 303, f"{self.node.name}: /login with the token redirects")
         check_eq(r.header("Location"), "/", f"{self.node.name}: to /")
-        m = re.fullmatch(r"sr_session=([0-9a-f]{64}); HttpOnly; SameSite=Strict; Path=/", r.header("Set-Cookie") or "")
-        check(m is not None, f"{self.node.name}: the cookie is HttpOnly, SameSite=Strict, Path=/ ({r.header('Set-Cookie')})")
+        m = re.fullmatch(r"sr_session=([0-9]+\.[0-9a-f]{64}); Max-Age=1209600; HttpOnly; SameSite=Strict; Path=/",
+                         r.header("Set-Cookie") or "")
+        check(m is not None, f"{self.node.name}: the cookie lasts 14 days, HttpOnly, SameSite=Strict, Path=/ "
+              f"({r.header('Set-Cookie')})")
         self.cookie = m.group(1)
         s = self.ok("GET", "/api/session")
         self.csrf = s["csrf"]
@@ -123,6 +125,11 @@ class Web:
 
 def mac(token, what):
     return hmac.new(bytes.fromhex(token), what.encode(), hashlib.sha256).hexdigest()
+
+
+def session(token, t):
+    """The session cookie of docs/api.md for a session opened at t (seconds)."""
+    return f"{t}.{mac(token, f'session {t}')}"
 
 
 def error(r, status, what, code=None):
@@ -268,7 +275,7 @@ def config_and_ui(c):
     # Every address: a warning in the log; Host must still be an IP literal or localhost.
     d.write_config(web="0.0.0.0:0")
     d.start()
-    d.wait_log(r"warning: the web app listens on 0\.0\.0\.0:0, not only on this machine", 10)
+    d.wait_log(r"warning: the web app listens on 0\.0\.0\.0:0, not only on this machine: .* plain HTTP", 10)
     w = Web(d)
     check_eq(w.get("/api/id", auth="bearer").status, 200, "web on 0.0.0.0: Bearer works")
     check_eq(w.get("/api/id", auth="bearer", host=f"10.1.2.3:{w.port}").status, 200,
@@ -305,8 +312,10 @@ def auth(a, wa):
     check(m is not None and wa.token not in opened,
           f"xdg-open gets a one-time link, not the token (a browser's argv is public): {opened[:60]}")
     r = wa.get(opened[len(info["web"]):], auth=None)
-    check(r.status == 303 and f"sr_session={mac(wa.token, 'session')};" in (r.header("Set-Cookie") or ""),
-          "the one-time link signs the browser in (the same cookie)")
+    m = re.match(r"sr_session=([0-9]+)\.", r.header("Set-Cookie") or "")
+    check(r.status == 303 and m is not None and abs(int(m.group(1)) - time.time()) < 120 and
+          f"sr_session={session(wa.token, int(m.group(1)))};" in (r.header("Set-Cookie") or ""),
+          "the one-time link signs the browser in (a session cookie of now)")
     check_eq(wa.get(opened[len(info["web"]):], auth=None).status, 401, "a one-time link used once opens nothing more")
     check_eq(wa.get("/login?once=" + "0" * 32, auth=None).status, 401, "a made-up one-time code: 401")
     os.unlink(seen)
@@ -321,7 +330,9 @@ def auth(a, wa):
     check_eq(wa.post("/login", {}, auth=None).status, 405, "POST /login: 405")
     r, s = wa.login()
     check_headers(r, "the login redirect")
-    check_eq(wa.cookie, mac(wa.token, "session"), "the cookie is hex HMAC-SHA256(token, 'session')")
+    opened = int(wa.cookie.split(".")[0])
+    check(abs(opened - time.time()) < 120, f"the cookie names when the session opened ({opened})")
+    check_eq(wa.cookie, session(wa.token, opened), "the cookie is T.hex HMAC-SHA256(token, 'session T')")
     check_eq(s["csrf"], mac(wa.token, "csrf"), "the CSRF value is hex HMAC-SHA256(token, 'csrf')")
     check_eq(s["id"], a.id, "session: id")
     check(s["name"] is None and s["relay"] is False, "session: no name yet, not a relay")
@@ -329,6 +340,14 @@ def auth(a, wa):
     for what, kw in (("no cookie", {"auth": None}),
                      ("a wrong cookie", {"auth": None, "headers": {"Cookie": "sr_session=" + "1" * 64}}),
                      ("a cookie of another length", {"auth": None, "headers": {"Cookie": "sr_session=" + wa.cookie[:-1]}}),
+                     ("the cookie of the old format", {"auth": None, "headers": {"Cookie": "sr_session=" +
+                                                                                  mac(wa.token, "session")}}),
+                     ("a cookie 14 days old", {"auth": None, "headers": {"Cookie": "sr_session=" +
+                                                                          session(wa.token, int(time.time()) - 14 * 86400)}}),
+                     ("a cookie from the future", {"auth": None, "headers": {"Cookie": "sr_session=" +
+                                                                              session(wa.token, int(time.time()) + 3600)}}),
+                     ("a cookie whose time was changed", {"auth": None, "headers": {"Cookie": "sr_session=" +
+                                                                                     str(opened + 1) + wa.cookie[len(str(opened)):]}}),
                      ("the token as cookie", {"auth": None, "headers": {"Cookie": "sr_session=" + wa.token}}),
                      ("a wrong Bearer token", {"auth": None, "headers": {"Authorization": "Bearer " + "2" * 64}}),
                      ("the cookie as Bearer", {"auth": None, "headers": {"Authorization": "Bearer " + wa.cookie}})):
@@ -336,6 +355,14 @@ def auth(a, wa):
         error(r, 401, f"GET /api/id with {what}: 401", "SR_EAUTH")
         check_headers(r, f"401 with {what}")
     check_eq(wa.ok("GET", "/api/id")["id"], a.id, "the cookie signs in")
+    check("set-cookie" not in wa.get("/api/id").headers, "a fresh session is not given anew")
+    aged = session(wa.token, int(time.time()) - 13 * 86400)
+    r = wa.get("/api/id", auth=None, headers={"Cookie": "sr_session=" + aged})
+    check_eq(r.status, 200, "a session 13 days old still signs in")
+    m = re.fullmatch(r"sr_session=([0-9]+)\.[0-9a-f]{64}; Max-Age=1209600; HttpOnly; SameSite=Strict; Path=/",
+                     r.header("Set-Cookie") or "")
+    check(m is not None and abs(int(m.group(1)) - time.time()) < 120,
+          f"a session more than a day old is given anew with the answer ({r.header('Set-Cookie')})")
     check_eq(wa.ok("GET", "/api/id", auth="bearer")["id"], a.id, "so does the Bearer token")
     error(wa.get("/api/nope"), 404, "an unknown endpoint: 404", "SR_ENOTFOUND")
     error(wa.get("/api/nope", auth=None), 401, "an unknown endpoint without a session: 401 first")
