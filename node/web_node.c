@@ -55,7 +55,8 @@ int sr_node_web_start(sr_node_t *n, const char *override) {
   if (!loopback(host))
     sr_node_log(n,
                 "warning: the web app listens on %s, not only on this machine: whoever reaches it sees the page "
-                "(the API still needs the token of %s/web.token); 127.0.0.1 keeps it on this machine",
+                "(the API still needs the token of %s/web.token), and it speaks plain HTTP, so whoever is on the "
+                "network path can read the sign-in link and the session cookie; 127.0.0.1 keeps it on this machine",
                 where, n->home);
   sr_node_control_handlers(n, &n->web_ctl);
   sr_web_opts_t o = {n->home,  host,     port,        n->store,   n->pk,   n->address, n->cfg.network_key,
