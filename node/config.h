@@ -102,6 +102,12 @@ void sr_config_set_relay(sr_config_t *cfg, int relay);
  * mode kept) is replaced atomically: temp file, fsync, rename. value is written
  * as given: the caller has checked it. 0, or SR_EIO/SR_ENOMEM with err set. */
 SR_MUST_USE int sr_config_set_key(const char *home, const char *key, const char *value, char *err, size_t errlen);
+/* After a join (an invite, a device code) that brought a network key: writes
+ * `network_key = HEX` into HOME/config. On failure err says the join itself
+ * worked, and the line to add by hand, without which this node cannot reach
+ * `whom` ("the relay", "your first device"). 0, or sr_config_set_key's codes. */
+SR_MUST_USE int sr_config_save_network_key(const char *home, const uint8_t netkey[SR_NET_NETKEY_BYTES],
+                                           const char *whom, char *err, size_t errlen);
 /* Parses "HOST:PORT" or "[V6]:PORT" into host/port (port 0..65535, 0 meaning
  * any free port): 0 or SR_EINVAL. */
 SR_MUST_USE int sr_config_parse_hostport(const char *s, char *host, size_t cap, uint16_t *port);

@@ -7,6 +7,7 @@
  * (a new file gets 0600: a closed network's key is a secret of that network). */
 #include "node/config.h"
 #include "core/err.h"
+#include "core/hex.h"
 #include "node/home.h"
 #include <ctype.h>
 #include <errno.h>
@@ -131,5 +132,18 @@ out:
   if (fd >= 0) close(fd);
   if (rc) unlink(tmp);
   free(old);
+  return rc;
+}
+
+int sr_config_save_network_key(const char *home, const uint8_t netkey[SR_NET_NETKEY_BYTES], const char *whom, char *err,
+                               size_t errlen) {
+  char hex[SR_NET_KEYHEX_BYTES], why[4400];
+  int rc;
+  sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, hex);
+  if ((rc = sr_config_set_key(home, "network_key", hex, why, sizeof(why))))
+    snprintf(err, errlen,
+             "joined, but could not write the network key into %s/config (%s): add the line `network_key = %s` there "
+             "yourself, or this node cannot reach %s",
+             home, why, hex, whom);
   return rc;
 }

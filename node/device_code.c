@@ -2,6 +2,7 @@
  * the right as an invite code is (node/invite_code.c): the address has colons
  * of its own, the three hex fields have fixed lengths. */
 #include "node/device_code.h"
+#include "node/code.h"
 #include "core/core.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -40,10 +41,8 @@ int sr_device_code_format(const char *address, const uint8_t netkey[SR_NET_NETKE
 
 int sr_device_code_parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES],
                          uint8_t *secret, const char **why) {
-  size_t plen = strlen(SR_DEVICE_CODE_PREFIX), len, alen;
-  char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX], check[CHECK_HEX + 1];
-  uint8_t key[SR_KEY_BYTES], tmp[SR_DEVICE_SECRET_BYTES];
-  uint16_t port;
+  size_t plen = strlen(SR_DEVICE_CODE_PREFIX), len;
+  char check[CHECK_HEX + 1];
   const char *w = NULL, *chk, *sec, *nk;
   int rc;
   if (!code) code = "";
@@ -77,28 +76,14 @@ int sr_device_code_parse(const char *code, char *address, size_t acap, uint8_t n
         "code again";
     goto bad;
   }
-  alen = (size_t)(nk - 1 - (code + plen));
-  if (alen == 0 || alen >= sizeof(addr)) {
-    w = "the device code has no valid address";
+  _Static_assert(SR_DEVICE_SECRET_BYTES == SR_NET_NETKEY_BYTES, "a device code's fields are an invite code's");
+  rc = sr_code_fields(code + plen, nk, sec, address, acap, netkey, secret);
+  if (rc == SR_ETOOBIG) return rc;
+  if (rc == SR_CODE_NOADDR || rc == SR_CODE_BADADDR) {
+    w = rc == SR_CODE_NOADDR ? "the device code has no valid address"
+                             : "the address in the device code is not a seurone://HOST:PORT/KEY address";
     goto bad;
   }
-  memcpy(addr, code + plen, alen);
-  addr[alen] = '\0';
-  if (sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) {
-    w = "the address in the device code is not a seurone://HOST:PORT/KEY address";
-    goto bad;
-  }
-  if (address) {
-    if (alen >= acap) return SR_ETOOBIG;
-    memcpy(address, addr, alen + 1);
-  }
-  memcpy(hex, nk, HEX32);
-  hex[HEX32] = '\0';
-  rc = netkey ? sr_hex_decode(hex, netkey, SR_NET_NETKEY_BYTES) : 0;
-  memcpy(hex, sec, HEX32);
-  if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, SR_DEVICE_SECRET_BYTES);
-  sodium_memzero(hex, sizeof(hex));
-  sodium_memzero(tmp, sizeof(tmp));
   if (rc) { /* not reached: sr_hex_is_hex checked both above */
     w = "the device code's hex fields do not decode";
     goto bad;

@@ -177,15 +177,7 @@ int sr_node_device_join(const char *home, sr_store_t *st, const uint8_t *sk, con
     goto done;
   }
   if (write_key) {
-    char hex[SR_NET_KEYHEX_BYTES], e2[4400];
-    sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, hex);
-    if ((rc = sr_config_set_key(home, "network_key", hex, e2, sizeof(e2)))) {
-      snprintf(err, errlen,
-               "joined, but could not write the network key into %s/config (%s): add the line `network_key = %s` "
-               "there yourself, or this node cannot reach your first device",
-               home, e2, hex);
-      goto done;
-    }
+    if ((rc = sr_config_save_network_key(home, netkey, "your first device", err, errlen))) goto done;
     out->wrote_network_key = 1;
   }
   rc = 0;

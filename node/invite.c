@@ -341,17 +341,7 @@ int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *ke
     goto out;
   }
   if (new_network) {
-    char hex[SR_NET_KEYHEX_BYTES];
-    sr_hex_encode(netkey, SR_NET_NETKEY_BYTES, hex);
-    if ((rc = sr_config_set_key(home, "network_key", hex, err, errlen))) {
-      char why[4400];
-      snprintf(why, sizeof(why), "%s", err);
-      snprintf(err, errlen,
-               "joined, but could not write the network key into %s/config (%s): add the line "
-               "`network_key = %s` there yourself, or this node cannot connect to the relay",
-               home, why, hex);
-      goto out;
-    }
+    if ((rc = sr_config_save_network_key(home, netkey, "the relay", err, errlen))) goto out;
     joined->wrote_network_key = 1;
   }
   rc = 0;

@@ -7,6 +7,7 @@
  * length, and the address is whatever lies between the prefix and them. Exactly
  * one text per (address, network key, secret): hex is lowercase only. */
 #include "node/invite.h"
+#include "node/code.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "net/address.h"
@@ -18,15 +19,36 @@
 #define HEX32 (2 * SR_NET_NETKEY_BYTES)
 _Static_assert(SR_INVITE_SECRET_BYTES == SR_NET_NETKEY_BYTES, "the two hex fields of a code are as long");
 
+int sr_code_fields(const char *start, const char *nk, const char *sec, char *address, size_t acap,
+                   uint8_t netkey[SR_NET_NETKEY_BYTES], uint8_t secret[SR_NET_NETKEY_BYTES]) {
+  char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX];
+  uint8_t key[SR_KEY_BYTES];
+  uint16_t port;
+  size_t alen = nk > start ? (size_t)(nk - 1 - start) : 0;
+  int rc = 0;
+  if (alen == 0 || alen >= sizeof(addr)) return SR_CODE_NOADDR;
+  memcpy(addr, start, alen);
+  addr[alen] = '\0';
+  if (sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) return SR_CODE_BADADDR;
+  if (address) {
+    if (alen >= acap) return SR_ETOOBIG;
+    memcpy(address, addr, alen + 1);
+  }
+  memcpy(hex, nk, HEX32);
+  hex[HEX32] = '\0';
+  if (netkey) rc = sr_hex_decode(hex, netkey, SR_NET_NETKEY_BYTES);
+  memcpy(hex, sec, HEX32);
+  if (rc == 0 && secret) rc = sr_hex_decode(hex, secret, SR_NET_NETKEY_BYTES);
+  sodium_memzero(hex, sizeof(hex));
+  return rc ? SR_CODE_BADHEX : 0;
+}
+
 /* The parser; *why (when not NULL) gets the problem. */
 static int parse(const char *code, char *address, size_t acap, uint8_t netkey[SR_NET_NETKEY_BYTES], uint8_t *secret,
                  const char **why) {
   static const char *const bad_prefix =
       "an invite code starts with " SR_INVITE_PREFIX " (copy the whole line `seurone invite create` printed)";
   size_t plen = strlen(SR_INVITE_PREFIX), len;
-  char host[SR_NET_HOST_MAX], hex[HEX32 + 1], addr[SR_NET_ADDRESS_MAX];
-  uint8_t key[SR_KEY_BYTES], tmp[SR_INVITE_SECRET_BYTES];
-  uint16_t port;
   const char *w = NULL;
   if (!code) code = "";
   len = strlen(code);
@@ -42,32 +64,17 @@ static int parse(const char *code, char *address, size_t acap, uint8_t netkey[SR
     goto bad;
   }
   const char *sec = code + len - HEX32, *nk = sec - 1 - HEX32;
-  size_t alen = (size_t)(nk - 1 - (code + plen));
   if (nk[-1] != ':' || sec[-1] != ':' || !sr_hex_is_hex(nk, HEX32, 1) || !sr_hex_is_hex(sec, HEX32, 1)) {
     w = "the invite code must end with :<network key>:<secret>, 64 lowercase hex digits each (was it cut short?)";
     goto bad;
   }
-  if (alen == 0 || alen >= sizeof(addr)) {
-    w = "the invite code has no valid relay address";
+  int rc = sr_code_fields(code + plen, nk, sec, address, acap, netkey, secret);
+  if (rc == SR_ETOOBIG) return rc;
+  if (rc == SR_CODE_NOADDR || rc == SR_CODE_BADADDR) {
+    w = rc == SR_CODE_NOADDR ? "the invite code has no valid relay address"
+                             : "the relay address in the invite code is not a seurone://HOST:PORT/KEY address";
     goto bad;
   }
-  memcpy(addr, code + plen, alen);
-  addr[alen] = '\0';
-  if (sr_net_address_parse(addr, host, sizeof(host), &port, key) != 0) {
-    w = "the relay address in the invite code is not a seurone://HOST:PORT/KEY address";
-    goto bad;
-  }
-  if (address) {
-    if (alen >= acap) return SR_ETOOBIG;
-    memcpy(address, addr, alen + 1);
-  }
-  memcpy(hex, nk, HEX32);
-  hex[HEX32] = '\0';
-  int rc = netkey ? sr_hex_decode(hex, netkey, SR_NET_NETKEY_BYTES) : 0;
-  memcpy(hex, sec, HEX32);
-  if (rc == 0) rc = sr_hex_decode(hex, secret ? secret : tmp, SR_INVITE_SECRET_BYTES);
-  sodium_memzero(hex, sizeof(hex));
-  sodium_memzero(tmp, sizeof(tmp));
   if (rc) { /* not reached: sr_hex_is_hex checked both above */
     w = "the invite code must end with :<network key>:<secret>, 64 lowercase hex digits each (was it cut short?)";
     goto bad;

@@ -135,6 +135,12 @@ int cli_publish(sr_cli_t *cli, const char *type, const uint8_t *content, size_t 
                 char idhex[SR_HEX_ID_LEN + 1], uint64_t *seq);
 /* Whether stderr is a terminal (progress lines are shown only there). */
 int cli_tty(void);
+/* Reads a secret code (an invite or device code) from fd to its end into code
+ * (cap bytes, NUL-terminated, the blanks around it trimmed): 0, 1 when longer
+ * than cap allows (or than CLI_CODE_READ_MAX), -1 on a read error. Everything
+ * read is wiped: a code is a secret until it is used. */
+#define CLI_CODE_READ_MAX 1024
+int cli_read_code(int fd, char *code, size_t cap);
 /* One status line on stderr, replaced in place; only when stderr is a terminal. */
 void cli_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_status_clear(void);

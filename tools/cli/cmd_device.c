@@ -72,34 +72,6 @@ static int device_add(sr_cli_t *cli, int argc, char **argv) {
 
 /* ---- join ---- */
 
-/* Reads a code from fd into code (cap bytes, trimmed): 0, 1 when longer than
- * cap, -1 on a read error. What was read is wiped. */
-static int read_code(int fd, char *code, size_t cap) {
-  char buf[SR_DEVICE_CODE_MAX + 256];
-  size_t n = 0, a = 0;
-  ssize_t r;
-  int rc = 0;
-  while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      rc = -1;
-      goto out;
-    }
-    n += (size_t)r;
-  }
-  while (a < n && isspace((unsigned char)buf[a])) a++;
-  while (n > a && isspace((unsigned char)buf[n - 1])) n--;
-  if (n - a >= cap || n == sizeof(buf)) {
-    rc = 1;
-    goto out;
-  }
-  memcpy(code, buf + a, n - a);
-  code[n - a] = '\0';
-out:
-  sodium_memzero(buf, sizeof(buf));
-  return rc;
-}
-
 #define CODE_ROOM (SR_DEVICE_CODE_MAX + 64)
 
 /* Makes the identity and store of a home that has none, as `init` does. */
@@ -167,7 +139,7 @@ static int device_join(sr_cli_t *cli, int argc, char **argv) {
     int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0) return cli_fail(SR_EXIT_USAGE, "device join: cannot read %s: %s", file, strerror(errno));
     if (fd == 0 && isatty(0)) fprintf(stderr, "paste the device code, then press Enter and Ctrl-D:\n");
-    rc = read_code(fd, code, sizeof(code));
+    rc = cli_read_code(fd, code, sizeof(code));
     if (fd) close(fd);
     if (rc < 0) return cli_fail(SR_EXIT_USAGE, "device join: cannot read the code: %s", strerror(errno));
     if (rc > 0) return cli_fail(SR_EXIT_USAGE, "%s: longer than any device code", sr_strerror(SR_EDEVCODEFORMAT));

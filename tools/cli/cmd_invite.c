@@ -107,36 +107,6 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   return SR_EXIT_OK;
 }
 
-/* Reads an invite code from fd into code (cap bytes, NUL-terminated, the
- * blanks around it trimmed): 0, 1 when longer than cap allows, -1 on a read
- * error. Everything read is wiped: a code is a secret until it is used. */
-static int read_code(int fd, char *code, size_t cap) {
-  char buf[SR_INVITE_CODE_MAX + 256];
-  size_t n = 0;
-  ssize_t r;
-  int rc = 0;
-  while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      rc = -1;
-      goto out;
-    }
-    n += (size_t)r;
-  }
-  size_t a = 0;
-  while (a < n && isspace((unsigned char)buf[a])) a++;
-  while (n > a && isspace((unsigned char)buf[n - 1])) n--;
-  if (n - a >= cap || n == sizeof(buf)) {
-    rc = 1;
-    goto out;
-  }
-  memcpy(code, buf + a, n - a);
-  code[n - a] = '\0';
-out:
-  sodium_memzero(buf, sizeof(buf));
-  return rc;
-}
-
 /* Room for a code: a little more than the longest, so that one just too long
  * gets sr_invite_problem's reason rather than "longer than any invite code". */
 #define CODE_ROOM (SR_INVITE_CODE_MAX + 64)
@@ -163,7 +133,7 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
     int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0) return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", file, strerror(errno));
     if (fd == 0 && isatty(0)) fprintf(stderr, "paste the invite code, then press Enter and Ctrl-D:\n");
-    rc = read_code(fd, code, sizeof(code));
+    rc = cli_read_code(fd, code, sizeof(code));
     if (fd != 0) close(fd);
     if (rc < 0)
       return cli_fail(SR_EXIT_USAGE, "invite accept: cannot read %s: %s", fd ? file : "standard input",

@@ -1,6 +1,9 @@
 /* util.c: helpers shared by the subcommands (see cli.h). */
 #include "tools/cli/cli.h"
 #include "core/clock.h"
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +139,31 @@ void cli_progress(void *ctx, size_t done, size_t total) {
   else
     cli_status("%s: %zu", what, done);
   if (last) fputc('\n', stderr);
+}
+
+int cli_read_code(int fd, char *code, size_t cap) {
+  /* A little more than a code may hold, so that one too long is told so. */
+  char buf[CLI_CODE_READ_MAX];
+  size_t n = 0, a = 0;
+  ssize_t r;
+  int rc = 0;
+  while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      rc = -1;
+      goto out;
+    }
+    n += (size_t)r;
+  }
+  while (a < n && isspace((unsigned char)buf[a])) a++;
+  while (n > a && isspace((unsigned char)buf[n - 1])) n--;
+  if (n - a >= cap || n == sizeof(buf)) {
+    rc = 1;
+    goto out;
+  }
+  memcpy(code, buf + a, n - a);
+  code[n - a] = '\0';
+out:
+  sodium_memzero(buf, sizeof(buf));
+  return rc;
 }
