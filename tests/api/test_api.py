@@ -596,6 +596,9 @@ def invites(c):
     rm = wm.ok("POST", "/api/peer/remove", {"key": n.id})
     check_eq((rm["key"], rm["removed"], rm["address"]), (n.id, "peer", None), "peer remove by key = peer remove --json")
     check(n.id not in {p["key"] for p in wm.ok("GET", "/api/peers")}, "the peer is gone from the table")
+    secret = inv["code"].rsplit(":", 1)[1]
+    for node in (r, n):
+        check(secret not in node.stderr_text(), f"{node.name}'s log never holds the invite's secret")
 
 
 def static_files(a, wa, b, wb):
@@ -797,6 +800,11 @@ def main(c):
     check(not eb.t.is_alive(), "the event stream ended with the node")
     idle.close()
     a.stop()
+    # Nothing the sign-in rests on ever reaches the log (docs/SECURITY.md).
+    for node, web in ((a, wa), (b, wb)):
+        text = node.stderr_text()
+        check(web.token not in text and web.cookie.split(".")[1] not in text and web.csrf not in text,
+              f"{node.name}'s log holds neither the web token, nor a session cookie, nor the CSRF value")
 
 
 if __name__ == "__main__":
