@@ -47,6 +47,11 @@
  *                       own secret: a second session of another node's key
  *                       without its secret
  *
+ *   --no-read           after the misbehaviour (e.g. --ask, so that the node has
+ *                       much to send), read nothing more (a 4 KiB receive buffer)
+ *                       and send nothing for --wait MS; then only the node's log
+ *                       says whether and why it dropped us
+ *
  *   --send-file FILE [--repeat N]
  *                       the frames FILE holds (whole frames a test built: fork
  *                       proofs, forged ones...), N times over (default 1), as
@@ -95,6 +100,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -143,7 +149,7 @@ static void usage(void) {
           "                     --noncanon 0|1|2 | --bad-sig N | --fork N | --forged-fork | --foreign N |\n"
           "                     --trickle MS | --trickle-raw MS | --reconnect-loop N)\n"
           "                     [--netkey HEX] [--wait MS]\n"
-          "                     [--seed N] [--rate N] [--key-seed HEX] [--claim-key HEX] [--no-hello]\n");
+          "                     [--seed N] [--rate N] [--key-seed HEX] [--claim-key HEX] [--no-hello] [--no-read]\n");
   exit(2);
 }
 
@@ -156,7 +162,7 @@ static int is_number(const char *s) {
 int main(int argc, char **argv) {
   const char *address = NULL, *netkey_hex = NULL, *announce = NULL, *key_seed = NULL, *ask = NULL, *file = NULL;
   const char *claim = NULL;
-  int mode = 0, wait_ms = 15000, hello = 1, ping_ms = 1000, kind = 0, raw_trickle = 0;
+  int mode = 0, wait_ms = 15000, hello = 1, ping_ms = 1000, kind = 0, raw_trickle = 0, no_read = 0;
   unsigned long long count = 0, seed = 1, rate = 400, repeat = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -236,6 +242,8 @@ int main(int argc, char **argv) {
       wait_ms = atoi(argv[++i]);
     } else if (!strcmp(a, "--seed") && i + 1 < argc && is_number(argv[i + 1])) {
       seed = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--no-read")) {
+      no_read = 1;
     } else if (!strcmp(a, "--no-hello")) {
       hello = 0;
     } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -312,6 +320,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   fd = socket(res->ai_family, SOCK_STREAM, 0);
+  if (fd >= 0 && no_read) {
+    int small = 4096; /* set before connect: the window stays small */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  }
   if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
     fprintf(stderr, "hostile_peer: cannot connect to %s:%s: %s\n", host, portstr, strerror(errno));
     freeaddrinfo(res);
@@ -426,7 +438,13 @@ int main(int argc, char **argv) {
     msgpack_sbuffer_destroy(&sb);
     t_action = now_ms() - t_hs;
     fflush(stdout);
-    wait_for_close(wait_ms);
+    if (no_read) {
+      printf("reading and sending nothing for %d ms\n", wait_ms);
+      fflush(stdout);
+      poll(NULL, 0, wait_ms);
+    } else {
+      wait_for_close(wait_ms);
+    }
   }
   if (!closed) printf("connection still open after %.0f ms\n", now_ms() - t_hs);
   double elapsed = now_ms() - t0;

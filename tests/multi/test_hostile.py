@@ -5,7 +5,8 @@ Node a (idle_timeout_ms 4000, handshake_timeout_ms 2000, default rate limits)
 holds N entries of K authors it follows and has a live session with its friend
 b. A peer that completes the handshake then, one case each:
   oversized     an entry frame claiming 1 GiB (--huge)
-  malformed     random bytes in boxes (--garbage)
+  malformed     random bytes in boxes, after hello and instead of it, and
+                outside Box Stream (--garbage, --raw-garbage)
   noncanonical  three frames valid as MessagePack but not canonical (--noncanon 0|1|2)
   bad-sig       entries of its own log (a follows it) with broken signatures (--bad-sig)
   fork          two signed seq 1 of its own log, in two sessions (--fork 1,
@@ -15,7 +16,9 @@ b. A peer that completes the handshake then, one case each:
   notes-flood   notes for >= 1,000,000 distinct random authors inside the rate
                 limits (--notes-flood; fewer under a sanitizer, counted)
   rate-flood    pings faster than rate_frames_per_s (--flood)
-  silent        nothing after hello (--stall), and nothing at all (--silent)
+  silent        nothing after hello (--stall); asking for every log and then
+                reading and sending nothing (--ask --no-read); nothing at all,
+                not even a handshake (--silent)
   trickle       a frame one byte every second, boxed and as raw ciphertext, under
                 every idle and handshake timeout (--trickle, --trickle-raw)
   reconnect     one identity's sessions opened and cut in a tight loop
@@ -172,6 +175,15 @@ class Suite:
                                 f"{what}: a logs the refused handshake ({codes[3:]})")[0]
             note(f"a logged: {line}")
             return re.search(rx, line).group(1)
+        if codes.startswith("NOREAD:"):  # it saw nothing: a's log and sessions say it
+            codes = codes[7:]
+            rx = rf"{key16}.*\b({codes})\b"
+            found = h.wait_until(lambda: [ln for ln in self.lines_since(start) if re.search(rx, ln)], 10,
+                                 f"{what}: a logs a line naming {key16} and {codes}")
+            check_eq(len(found), 1, f"{what}: one log line for the drop")
+            check(not any(p["key"] == res["key"] for p in a.status()["peers"]), f"{what}: the session is gone")
+            note(f"a logged: {found[0]}")
+            return re.search(rx, found[0]).group(1)
         many = codes.startswith("ANY:")  # the key is also a live peer's: its lines count too
         codes = codes[4:] if many else codes
         check(res["closed"], f"{what}: a closed the connection")
@@ -221,7 +233,10 @@ def main(c):
     note(f"baseline: a good peer syncs {n} entries in {s.base_s:.2f} s; a: {fd_start} fds, {mem_start}")
 
     s.run("oversized", [(["--huge"], 10000, "SR_EFRAMESIZE", "a frame claiming 1 GiB")])
-    s.run("malformed", [(["--garbage", "65536"], 10000, "SR_EFRAME|SR_ENEVERUSED", "garbage in boxes")])
+    s.run("malformed", [(["--garbage", "65536"], 10000, "SR_EFRAME|SR_ENEVERUSED", "garbage in boxes"),
+                        (["--garbage", "65536", "--no-hello"], 10000, "SR_EPROTO|SR_EFRAME|SR_ENEVERUSED",
+                         "garbage in boxes instead of hello"),
+                        (["--raw-garbage", "65536"], 10000, "SR_EBOXAUTH", "garbage outside Box Stream")])
     s.run("noncanonical", [(["--noncanon", str(v)], 10000, "SR_EFRAME", f"non-canonical frame {v}") for v in (0, 1, 2)])
     s.run("bad-sig", [(["--bad-sig", "5", "--key-seed", bad_sig.hex()], 10000, "SR_EBADENTRY",
                        "entries with broken signatures")])
@@ -252,6 +267,8 @@ def main(c):
 
     s.run("rate-flood", [(["--flood", "300000"], 10000, "SR_ERATE", "pings past the rate limit")])
     s.run("silent", [(["--stall"], 15000, "SR_EIDLE", "nothing after hello"),
+                     (["--ask", ",".join(authors), "--no-read"], 8000, "NOREAD:SR_ESLOWPEER|SR_EIDLE",
+                      "asks for every log, then neither reads nor writes"),
                      (["--silent"], 15000, "HS:SR_EHSSILENT", "nothing at all")])
     def trickle_cut(k, res):
         # dropped while still trickling (before the fix: only once the trickle
