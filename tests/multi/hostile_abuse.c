@@ -20,7 +20,7 @@ int send_noncanon(msgpack_sbuffer *sb, int variant) {
    * them would accept two encodings of one frame (and of one entry id). */
   static const uint8_t ping_uint8[] = {0x91, 0xcc, 0x08};         /* [8] with 8 as uint8 */
   static const uint8_t ping_array16[] = {0xdc, 0x00, 0x01, 0x08}; /* [8] in an array16 */
-  uint8_t buf[64];
+  uint8_t buf[64]; /* size: the longest frame here, a have (37 bytes) with one byte more */
   size_t len;
   int ok;
   if (variant == 0) {
@@ -94,7 +94,7 @@ int send_entries(msgpack_sbuffer *sb, const uint8_t *sk, int kind, unsigned long
       /* our seq 1, a branch of its own (count names it): two sessions with two
        * branches are a fork, which a node finds only across sessions (one
        * session's second seq 1 is taken for a resend) */
-      char name[32];
+      char name[32]; /* size: make_entry takes names up to 31 bytes */
       snprintf(name, sizeof name, "branch %llu", count);
       ok = make_entry(sk, 1, NULL, name, raw, &rlen);
       if (ok == 0) ok = send_frame_of(sb, 0, raw, rlen);
