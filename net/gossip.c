@@ -342,7 +342,6 @@ static void on_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
 
 static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   p->g->st.bytes_in += len;
-  p->last_rx = sr_gossip_now(p->g);
   if (p->rlen + len > RBUF_CAP) {
     sr_gossip_drop(p, SR_EFRAMESIZE, NULL);
     return;
@@ -354,6 +353,9 @@ static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     size_t flen;
     int rc = sr_frame_next(p->rbuf + off, p->rlen - off, &flen);
     if (rc == SR_ETRUNC) break;
+    /* Only a whole frame is a sign of life: a peer that trickles a frame one
+     * byte per box, each box under the idle timeout, must still time out. */
+    if (rc == 0) p->last_rx = sr_gossip_now(p->g);
     if (rc == 0) rc = handle(p, p->rbuf + off, flen);
     if (rc) {
       sr_gossip_drop(

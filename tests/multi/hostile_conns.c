@@ -32,9 +32,10 @@ typedef struct sess {
   double opened_at;
 } sess_t;
 
-/* One session with a fresh key: TCP, SHS, hello. 0, or an SR_E* code. */
+/* One session with the key (key_pk, key_sk), or a fresh one when key_pk is
+ * NULL: TCP, SHS, hello. 0, or an SR_E* code. */
 static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_pk[SR_KEY_BYTES],
-                     const uint8_t netkey[SR_NET_NETKEY_BYTES]) {
+                     const uint8_t netkey[SR_NET_NETKEY_BYTES], const uint8_t *key_pk, const uint8_t *key_sk) {
   uint8_t pk[SR_KEY_BYTES], sk[SR_SECRET_BYTES], out[SR_SHS_MSG_MAX], in[SR_SHS_MSG_MAX];
   size_t olen = 0;
   sr_shs_t hs;
@@ -42,7 +43,12 @@ static int sess_open(sess_t *s, const struct addrinfo *ai, const uint8_t server_
   s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
   if (s->fd < 0 || connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0) return SR_ENETCONNECT;
   fd = s->fd; /* read_exact reads the global fd */
-  crypto_sign_keypair(pk, sk);
+  if (key_pk) {
+    memcpy(pk, key_pk, sizeof pk);
+    memcpy(sk, key_sk, sizeof sk);
+  } else {
+    crypto_sign_keypair(pk, sk);
+  }
   rc = sr_shs_client_init(&hs, netkey, pk, sk, server_pk, NULL);
   if (rc == 0) rc = sr_shs_start(&hs, out, &olen);
   if (rc == 0 && send(s->fd, out, olen, MSG_NOSIGNAL) != (ssize_t)olen) rc = SR_ENETIO;
@@ -93,7 +99,7 @@ int run_sessions(const char *host, const char *portstr, const uint8_t server_pk[
   }
   for (int i = 0; i < n; i++) ss[i].fd = -1;
   for (int i = 0; i < n && !stop_flag; i++) {
-    int rc = sess_open(&ss[i], res, server_pk, netkey);
+    int rc = sess_open(&ss[i], res, server_pk, netkey, NULL, NULL);
     if (rc == 0) {
       opened++;
       continue;
@@ -175,6 +181,37 @@ int run_reconnect(const char *host, const char *portstr, int n) {
   }
   freeaddrinfo(res);
   printf("{\"mode\":\"reconnect\",\"connections\":%d,\"made\":%d,\"elapsed_ms\":%.0f}\n", n, made, now_ms() - t0);
+  fflush(stdout);
+  return 0;
+}
+
+/* ---- --reconnect-loop: one identity's sessions, opened and cut at once ---- */
+
+int run_reconnect_loop(const char *host, const char *portstr, const uint8_t server_pk[SR_KEY_BYTES],
+                       const uint8_t netkey[SR_NET_NETKEY_BYTES], int n, const uint8_t *pk, const uint8_t *sk) {
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  int made = 0, failed = 0;
+  double t0 = now_ms();
+  if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
+    fprintf(stderr, "hostile_peer: cannot resolve %s\n", host);
+    return 2;
+  }
+  for (int i = 0; i < n; i++) {
+    sess_t s = {.fd = -1};
+    int rc = sess_open(&s, res, server_pk, netkey, pk, sk);
+    if (rc == 0) made++;
+    else {
+      if (failed < 5) printf("session %d: %s\n", i, sr_errname(rc));
+      failed++;
+    }
+    sr_box_writer_wipe(&s.w);
+    if (s.fd >= 0) close(s.fd); /* no goodbye: the node notices the cut */
+  }
+  freeaddrinfo(res);
+  printf(
+      "{\"mode\":\"reconnect-loop\",\"connections\":%d,\"sessions\":%d,\"handshake_failed\":%d,"
+      "\"elapsed_ms\":%.0f}\n",
+      n, made, failed, now_ms() - t0);
   fflush(stdout);
   return 0;
 }

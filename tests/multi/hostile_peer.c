@@ -30,6 +30,28 @@
  *                       [A, 1000000] (a claim to hold more than the node), then
  *                       waits and reads what the node answers
  *
+ *   --noncanon VARIANT  one frame in a non-canonical encoding: 0 a ping whose kind
+ *                       is a uint8, 1 a ping in an array16, 2 a have whose author
+ *                       is a bin16; then waits
+ *   --bad-sig N         entries seq 1..N of our own log, each signature broken
+ *   --fork N            a validly signed seq 1 of our own log, "branch N": two
+ *                       sessions with two N fork the log
+ *   --forged-fork       fork frames [11, ...] of two seq 1 entries of our log, the
+ *                       second's signature broken
+ *   --foreign N         N valid entries, each of a fresh author (outside any scope),
+ *                       as fast as the socket takes them
+ *   --trickle MS        an entry frame (claiming 16,000 bytes) one byte per box,
+ *                       a box every MS ms, until the node hangs up or --wait
+ *   --trickle-raw MS    the same frame's ciphertext, one byte every MS ms
+ *   --claim-key HEX     claim the key HEX in the handshake while signing with our
+ *                       own secret: a second session of another node's key
+ *                       without its secret
+ *
+ *   --no-read           after the misbehaviour (e.g. --ask, so that the node has
+ *                       much to send), read nothing more (a 4 KiB receive buffer)
+ *                       and send nothing for --wait MS; then only the node's log
+ *                       says whether and why it dropped us
+ *
  *   --send-file FILE [--repeat N]
  *                       the frames FILE holds (whole frames a test built: fork
  *                       proofs, forged ones...), N times over (default 1), as
@@ -46,6 +68,11 @@
  *                       and hello done), "handshake_failed", "ended" (closed by
  *                       the node), "alive", "elapsed_ms"}; one line "session I
  *                       ended by the node after MS ms" per session it closed.
+ *   --reconnect-loop N  N sessions one after another with one identity (--key-seed
+ *                       or a fresh one): handshake, hello, close at once; the last
+ *                       line is {"mode": "reconnect-loop", "connections": N,
+ *                       "sessions" (handshakes done), "handshake_failed",
+ *                       "elapsed_ms"}.
  *   --reconnect N       a reconnect flood: N TCP connections one after another,
  *                       each sending 64 bytes that are no handshake message, then
  *                       waiting for the node to hang up; the last line is
@@ -73,6 +100,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -101,20 +129,27 @@ enum {
   M_ASK,
   M_SESSIONS,
   M_RECONNECT,
-  M_SEND_FILE
+  M_SEND_FILE,
+  M_NONCANON,
+  M_ENTRIES,
+  M_TRICKLE,
+  M_RECONNECT_LOOP
 };
-static const char *MODE_NAMES[] = {"",     "garbage",    "raw-garbage", "stall",       "silent",      "flood",
-                                   "huge", "hello-only", "announce",    "peers-flood", "notes-flood", "resend",
-                                   "ask",  "sessions",   "reconnect",   "send-file"};
+static const char *MODE_NAMES[] = {"",        "garbage",       "raw-garbage", "stall",       "silent",      "flood",
+                                   "huge",    "hello-only",    "announce",    "peers-flood", "notes-flood", "resend",
+                                   "ask",     "sessions",      "reconnect",   "send-file",   "noncanon",    "entries",
+                                   "trickle", "reconnect-loop"};
 
 static void usage(void) {
   fprintf(stderr,
           "usage: hostile_peer ADDRESS (--garbage [BYTES] | --raw-garbage [BYTES] | --stall | --silent |\n"
           "                     --flood N | --huge | --hello-only | --announce ADDRESS | --peers-flood N |\n"
           "                     --notes-flood SECONDS | --resend N | --ask HEX[,HEX...] |\n"
-          "                     --sessions N [--ping-ms MS] | --reconnect N | --send-file FILE [--repeat N])\n"
+          "                     --sessions N [--ping-ms MS] | --reconnect N | --send-file FILE [--repeat N] |\n"
+          "                     --noncanon 0|1|2 | --bad-sig N | --fork N | --forged-fork | --foreign N |\n"
+          "                     --trickle MS | --trickle-raw MS | --reconnect-loop N)\n"
           "                     [--netkey HEX] [--wait MS]\n"
-          "                     [--seed N] [--rate N] [--key-seed HEX] [--no-hello]\n");
+          "                     [--seed N] [--rate N] [--key-seed HEX] [--claim-key HEX] [--no-hello] [--no-read]\n");
   exit(2);
 }
 
@@ -126,7 +161,8 @@ static int is_number(const char *s) {
 
 int main(int argc, char **argv) {
   const char *address = NULL, *netkey_hex = NULL, *announce = NULL, *key_seed = NULL, *ask = NULL, *file = NULL;
-  int mode = 0, wait_ms = 15000, hello = 1, ping_ms = 1000;
+  const char *claim = NULL;
+  int mode = 0, wait_ms = 15000, hello = 1, ping_ms = 1000, kind = 0, raw_trickle = 0, no_read = 0;
   unsigned long long count = 0, seed = 1, rate = 400, repeat = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -163,6 +199,28 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--send-file") && i + 1 < argc) {
       mode = M_SEND_FILE;
       file = argv[++i];
+    } else if (!strcmp(a, "--noncanon") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_NONCANON;
+      count = strtoull(argv[++i], NULL, 10);
+      if (count > 2) usage();
+    } else if ((!strcmp(a, "--bad-sig") || !strcmp(a, "--foreign") || !strcmp(a, "--fork")) && i + 1 < argc &&
+               is_number(argv[i + 1])) {
+      mode = M_ENTRIES;
+      kind = !strcmp(a, "--bad-sig") ? ENTRIES_BAD_SIG : !strcmp(a, "--fork") ? ENTRIES_FORK : ENTRIES_FOREIGN;
+      count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--forged-fork")) {
+      mode = M_ENTRIES;
+      kind = ENTRIES_FORGED_FORK;
+    } else if ((!strcmp(a, "--trickle") || !strcmp(a, "--trickle-raw")) && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_TRICKLE;
+      raw_trickle = !strcmp(a, "--trickle-raw");
+      count = strtoull(argv[++i], NULL, 10);
+      if (count < 1) usage();
+    } else if (!strcmp(a, "--reconnect-loop") && i + 1 < argc && is_number(argv[i + 1])) {
+      mode = M_RECONNECT_LOOP;
+      count = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--claim-key") && i + 1 < argc) {
+      claim = argv[++i];
     } else if (!strcmp(a, "--repeat") && i + 1 < argc && is_number(argv[i + 1])) {
       repeat = strtoull(argv[++i], NULL, 10);
     } else if (!strcmp(a, "--rate") && i + 1 < argc && is_number(argv[i + 1])) {
@@ -184,6 +242,8 @@ int main(int argc, char **argv) {
       wait_ms = atoi(argv[++i]);
     } else if (!strcmp(a, "--seed") && i + 1 < argc && is_number(argv[i + 1])) {
       seed = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--no-read")) {
+      no_read = 1;
     } else if (!strcmp(a, "--no-hello")) {
       hello = 0;
     } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -236,6 +296,17 @@ int main(int argc, char **argv) {
   } else {
     crypto_sign_keypair(pk, sk);
   }
+  /* The key claimed is not the one signed with: the node must refuse the handshake. */
+  if (claim && (strlen(claim) != SR_HEX_KEY_LEN || sr_hex_decode(claim, pk, SR_KEY_BYTES) != 0)) {
+    fprintf(stderr, "hostile_peer: bad --claim-key (64 hex digits)\n");
+    return 2;
+  }
+  if (mode == M_RECONNECT_LOOP) {
+    char ps[8];
+    if (count < 1 || count > 10000000) usage();
+    snprintf(ps, sizeof ps, "%u", port);
+    return run_reconnect_loop(host, ps, server_pk, netkey, (int)count, pk, sk);
+  }
   char pkhex[SR_HEX_KEY_LEN + 1];
   sr_hex_encode(pk, SR_KEY_BYTES, pkhex);
   printf("hostile peer %s, mode %s\n", pkhex, MODE_NAMES[mode]);
@@ -249,6 +320,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   fd = socket(res->ai_family, SOCK_STREAM, 0);
+  if (fd >= 0 && no_read) {
+    int small = 4096; /* set before connect: the window stays small */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  }
   if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
     fprintf(stderr, "hostile_peer: cannot connect to %s:%s: %s\n", host, portstr, strerror(errno));
     freeaddrinfo(res);
@@ -341,6 +416,15 @@ int main(int argc, char **argv) {
         case M_ANNOUNCE:
           ok = send_announce(&sb, announce);
           break;
+        case M_NONCANON:
+          ok = send_noncanon(&sb, (int)count);
+          break;
+        case M_ENTRIES:
+          ok = send_entries(&sb, sk, kind, count);
+          break;
+        case M_TRICKLE:
+          ok = send_trickle(raw_trickle, (int)count, wait_ms);
+          break;
         case M_SEND_FILE:
           ok = send_file(file, repeat);
           if (ok == SEND_FILE_USAGE) return 2;
@@ -354,7 +438,13 @@ int main(int argc, char **argv) {
     msgpack_sbuffer_destroy(&sb);
     t_action = now_ms() - t_hs;
     fflush(stdout);
-    wait_for_close(wait_ms);
+    if (no_read) {
+      printf("reading and sending nothing for %d ms\n", wait_ms);
+      fflush(stdout);
+      poll(NULL, 0, wait_ms);
+    } else {
+      wait_for_close(wait_ms);
+    }
   }
   if (!closed) printf("connection still open after %.0f ms\n", now_ms() - t_hs);
   double elapsed = now_ms() - t0;

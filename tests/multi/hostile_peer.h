@@ -3,7 +3,8 @@
  * main (arguments, connect, handshake, hello, the JSON report);
  * hostile_session.c: the one session's state and I/O below; the misbehaviours
  * by family: hostile_bytes.c (bytes that are no frames), hostile_frames.c
- * (well-formed frames in abuse), hostile_conns.c (many connections). */
+ * (well-formed frames in abuse), hostile_abuse.c (non-canonical frames, bad
+ * entries, a trickle), hostile_conns.c (many connections). */
 #ifndef SR_TEST_HOSTILE_PEER_H
 #define SR_TEST_HOSTILE_PEER_H
 #include <stdint.h>
@@ -65,10 +66,21 @@ int send_announce(msgpack_sbuffer *sb, const char *announce);
 #define SEND_FILE_USAGE 3 /* send_file: a file that cannot be read or holds no whole frames; exit 2 */
 int send_file(const char *path, unsigned long long repeat);
 
-/* hostile_conns.c: --sessions and --reconnect, each a whole run of its own
+/* hostile_abuse.c: --noncanon VARIANT, --bad-sig N, --fork N, --forged-fork,
+ * --foreign N (send_entries; sk: our secret key), --trickle MS, --trickle-raw MS
+ * (until the node closes or wait_ms) */
+int send_noncanon(msgpack_sbuffer *sb, int variant);
+enum { ENTRIES_BAD_SIG = 1, ENTRIES_FORK, ENTRIES_FORGED_FORK, ENTRIES_FOREIGN };
+int send_entries(msgpack_sbuffer *sb, const uint8_t *sk, int kind, unsigned long long count);
+int send_trickle(int raw, int every_ms, int wait_ms);
+
+/* hostile_conns.c: --sessions, --reconnect and --reconnect-loop, each a whole run of its own
  * (the program's exit code). */
 int run_sessions(const char *host, const char *portstr, const uint8_t server_pk[SR_KEY_BYTES],
                  const uint8_t netkey[SR_NET_NETKEY_BYTES], int n, int wait_ms, int ping_ms);
 int run_reconnect(const char *host, const char *portstr, int n);
+/* n sessions one after another with one identity (pk, sk): handshake, hello, close. */
+int run_reconnect_loop(const char *host, const char *portstr, const uint8_t server_pk[SR_KEY_BYTES],
+                       const uint8_t netkey[SR_NET_NETKEY_BYTES], int n, const uint8_t *pk, const uint8_t *sk);
 
 #endif
