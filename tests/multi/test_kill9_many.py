@@ -36,6 +36,7 @@ import datetime
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import threading
@@ -153,6 +154,7 @@ def import_round_end(node, jsonl, all_ids, what):
     check_eq(len(stored), IMPORT_ENTRIES, f"{what}: the store holds the file's entry count")
     check(set(stored) == all_ids, f"{what}: ... exactly the file's entries, each once")
     verified(node, what)
+    shutil.rmtree(node.home)  # done with: the temp dir stays small (its log is kept)
 
 
 def phase_import(c, rng, kills):
@@ -253,6 +255,7 @@ def phase_sync(c, rng, kills):
         check_eq(len(got), SYNC_ENTRIES, f"sync round {rounds}: {dst.name} holds src's entry count")
         check(set(got) == src_ids, f"sync round {rounds}: ... exactly src's entries, each once")
         verified(dst, f"sync round {rounds} ({n} kills so far)")
+        shutil.rmtree(dst.home)
     src.stop()
     h.note(f"{boot_kills} of the {n} sync kills came while the receiver was starting up")
     return n, rounds
