@@ -165,15 +165,19 @@ class Lab:
         return [f"ether type ip numgen random mod 100 < {int(percent)} drop"]
 
     def reject_direct_tcp(self, i, on):
-        """In node i's namespace: every TCP segment it sends to another node's
-        address (not the switch's) is refused at once with a reset, so that its
-        sessions and dials go through the forwarder."""
+        """In node i's namespace: every TCP segment from another node's address
+        (not the switch's) is answered with a reset, so that sessions and dials
+        between nodes end at once and go through the forwarder. (The reset is
+        made on the receiving side: one made in the sender's own output hook
+        does not reach the sending socket, which then waits for its timeout.)"""
         ns = self.ns(i)
         if on:
             self.nft(ns, "add table inet netlab\n"
-                         "add chain inet netlab out { type filter hook output priority 0; policy accept; }\n"
-                         f"add rule inet netlab out meta l4proto tcp ip daddr {SUBNET}.0/24 "
-                         f"ip daddr != {SWITCH_IP} reject with tcp reset\n")
+                         "add chain inet netlab in { type filter hook input priority 0; policy accept; }\n"
+                         # the resets the other nodes send back must get in
+                         "add rule inet netlab in tcp flags & rst == rst accept\n"
+                         f"add rule inet netlab in meta l4proto tcp ip saddr {SUBNET}.0/24 "
+                         f"ip saddr != {SWITCH_IP} reject with tcp reset\n")
         else:
             self.nft(ns, "delete table inet netlab\n")
 
