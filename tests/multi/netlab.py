@@ -47,8 +47,7 @@ class Lab:
     test's pid), so that interface names stay under 16 bytes."""
 
     def __init__(self, tag, n):
-        check_tag = re.fullmatch(r"[a-z]{2,4}", tag)
-        if not check_tag:
+        if not re.fullmatch(r"[a-z]{2,4}", tag):
             raise LabError(f"tag {tag!r}: two to four lowercase letters")
         self.prefix = tag
         self.tag = f"{tag}{os.getpid()}"
