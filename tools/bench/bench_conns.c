@@ -48,7 +48,7 @@
 #define STDIN_TAG UINT32_MAX
 
 typedef struct relay_sample {
-  long rss_kib, hwm_kib;
+  long rss_kib, hwm_kib, anon_kib, file_kib;
   double cpu_s, self_cpu_s;
   int fds;
 } relay_sample_t;
@@ -74,7 +74,7 @@ static int ep = -1, failures;
 static double last_ping_ms;
 
 static relay_sample_t sample(void) {
-  relay_sample_t s = {-1, -1, -1, 0, 0};
+  relay_sample_t s = {-1, -1, -1, -1, -1, 0, 0};
   char path[64], line[256];
   struct rusage ru;
   snprintf(path, sizeof path, "/proc/%d/status", opt.pid);
@@ -82,6 +82,8 @@ static relay_sample_t sample(void) {
   while (f && fgets(line, sizeof line, f)) {
     if (!strncmp(line, "VmRSS:", 6)) s.rss_kib = strtol(line + 6, NULL, 10);
     if (!strncmp(line, "VmHWM:", 6)) s.hwm_kib = strtol(line + 6, NULL, 10);
+    if (!strncmp(line, "RssAnon:", 8)) s.anon_kib = strtol(line + 8, NULL, 10);
+    if (!strncmp(line, "RssFile:", 8)) s.file_kib = strtol(line + 8, NULL, 10);
   }
   if (f) fclose(f);
   snprintf(path, sizeof path, "/proc/%d/stat", opt.pid);
@@ -131,9 +133,10 @@ static void phase(const char *name, double t0_ms, const char *more) {
   relay_sample_t s = sample();
   uint64_t dups = 0, gaps = 0;
   for (int i = 0; i < opt.n; i++) dups += ss[i].dups, gaps += ss[i].gaps;
-  printf("{\"phase\":\"%s\",\"t_s\":%.3f,\"alive\":%d,\"rss_kib\":%ld,\"hwm_kib\":%ld,\"cpu_s\":%.2f,\"fds\":%d,"
+  printf("{\"phase\":\"%s\",\"t_s\":%.3f,\"alive\":%d,\"rss_kib\":%ld,\"hwm_kib\":%ld,\"anon_kib\":%ld,"
+         "\"file_kib\":%ld,\"cpu_s\":%.2f,\"fds\":%d,"
          "\"self_cpu_s\":%.2f,\"received\":%llu,\"dups\":%llu,\"gaps\":%llu%s%s}\n",
-         name, (sess_now_ms() - t0_ms) / 1000.0, alive(), s.rss_kib, s.hwm_kib, s.cpu_s, s.fds, s.self_cpu_s,
+         name, (sess_now_ms() - t0_ms) / 1000.0, alive(), s.rss_kib, s.hwm_kib, s.anon_kib, s.file_kib, s.cpu_s, s.fds, s.self_cpu_s,
          (unsigned long long)(rx_base + rx_total()), (unsigned long long)dups, (unsigned long long)gaps,
          more && *more ? "," : "", more ? more : "");
   fflush(stdout);

@@ -102,7 +102,8 @@ def run_client(bench, relay, n, args, extra, soak=None):
         d = json.loads(ln)
         lines.append(d)
         if soak and d.get("phase") in ("soak", "open", "base", "closed"):
-            print(f"  t={d['t_s']:7.1f} s  alive {d['alive']:4d}  RSS {d['rss_kib'] / 1024:6.1f} MiB  "
+            print(f"  t={d['t_s']:7.1f} s  alive {d['alive']:4d}  RSS {d['rss_kib'] / 1024:6.1f} MiB (heap "
+                  f"{d['anon_kib'] / 1024:5.1f}, store pages {d['file_kib'] / 1024:5.1f})  "
                   f"fds {d['fds']:4d}  CPU {d['cpu_s']:7.2f} s  received {d['received']}", flush=True)
     rc = p.wait()
     ph = {d["phase"]: d for d in lines if "phase" in d}
@@ -170,12 +171,14 @@ def main():
             print(f"soak: {a.sessions} sessions, {a.churn} replaced a second, {a.publishers} publishers at "
                   f"{a.rate}/s, {a.soak} s; relay pid {r.pid}", flush=True)
             ph, samples, summary = run_client(a.bench, r, a.sessions, phases, 0, soak=(a.soak, a.churn))
-            rss = [s["rss_kib"] for s in samples]
+            rss = [s["anon_kib"] for s in samples]
+            store = [s["file_kib"] for s in samples]
             fds = [s["fds"] for s in samples]
             half = len(samples) // 2
-            res = {"samples": len(samples), "rss_first_kib": rss[0], "rss_last_kib": rss[-1],
-                   "rss_max_kib": max(rss), "rss_max_first_half_kib": max(rss[:half] or rss),
-                   "rss_max_second_half_kib": max(rss[half:]),
+            res = {"samples": len(samples), "anon_first_kib": rss[0], "anon_last_kib": rss[-1],
+                   "file_first_kib": store[0], "file_last_kib": store[-1],
+                   "anon_max_kib": max(rss), "anon_max_first_half_kib": max(rss[:half] or rss),
+                   "anon_max_second_half_kib": max(rss[half:]),
                    "fds_min": min(fds), "fds_max": max(fds), "fds_base": ph["base"]["fds"],
                    "fds_closed": ph["closed"]["fds"], "joins": samples[-1]["joins"],
                    "received": samples[-1]["received"], "lagging_last": samples[-1]["lagging"],
@@ -183,8 +186,10 @@ def main():
                    "refused_or_dropped_log_lines": r.log_count(r"refusing|dropping")}
             r.stop()
             print(json.dumps(res, indent=1) if a.json else
-                  f"RSS {res['rss_first_kib'] / 1024:.1f} -> {res['rss_last_kib'] / 1024:.1f} MiB (max of first half "
-                  f"{res['rss_max_first_half_kib'] / 1024:.1f}, of second half {res['rss_max_second_half_kib'] / 1024:.1f}); "
+                  f"heap (RssAnon) {res['anon_first_kib'] / 1024:.1f} -> {res['anon_last_kib'] / 1024:.1f} MiB (max of "
+                  f"first half {res['anon_max_first_half_kib'] / 1024:.1f}, of second half "
+                  f"{res['anon_max_second_half_kib'] / 1024:.1f}); store pages mapped (RssFile) "
+                  f"{res['file_first_kib'] / 1024:.1f} -> {res['file_last_kib'] / 1024:.1f} MiB; "
                   f"fds {res['fds_min']}..{res['fds_max']} (base {res['fds_base']}, after close {res['fds_closed']}); "
                   f"{res['joins']} joins; {res['ended_by_node']} sessions ended by the relay")
             return
