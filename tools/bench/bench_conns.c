@@ -274,9 +274,9 @@ static void cap_check(double t0) {
     if (off < sizeof more - 200)
       off += (size_t)snprintf(more + off, sizeof more - off,
                               "%s{\"who\":\"%s\",\"handshake\":\"%s\",\"frames_before_end\":%llu,\"end\":\"%s\","
-                              "\"ms\":%.0f}",
+                              "\"reset\":%s,\"ms\":%.0f}",
                               i ? "," : "", i < opt.extra ? "member" : "stranger", rc ? sr_errname(rc) : "ok",
-                              (unsigned long long)x[i].frames, x[i].ended || rc ? sr_errname(end ? end : 0) : "open",
+                              (unsigned long long)x[i].frames, x[i].ended || rc ? sr_errname(end ? end : 0) : "open", x[i].reset ? "true" : "false",
                               (x[i].ended ? x[i].ended_at : sess_now_ms()) - x[i].opened_at);
     sess_close(&x[i], 1);
   }

@@ -265,8 +265,8 @@ def report(res):
               f"{cap['alive_before']} before, {cap['alive']} after; the relay logged {res['relay_log_econncap_lines']} "
               f"SR_ECONNCAP lines")
         for d in cap["dials"]:
-            print(f"  {d['who']}: handshake {d['handshake']}, {d['frames_before_end']} frames, then {d['end']} "
-                  f"after {d['ms']} ms")
+            print(f"  {d['who']}: handshake {d['handshake']}, {d['frames_before_end']} frames, then {d['end']}"
+                  f"{' (a TCP reset)' if d.get('reset') else ''} after {d['ms']} ms")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ typedef struct sess {
   int welcomed;     /* invite reply: 1 ok, -1 refused, 0 none yet */
   int ended;        /* the node ended it (or it broke) */
   int end_rc;       /* 0: goodbye; else how it ended (SR_EBOXNOBYE, SR_ENETIO...) */
+  int reset;        /* it ended with a TCP reset (ECONNRESET) */
   uint64_t frames;  /* frames received */
   uint64_t entries; /* entry frames received */
   uint64_t dups, gaps;
@@ -76,7 +77,7 @@ static int sess_read_exact(int fd, uint8_t *buf, size_t n, int timeout_ms) {
     if (left <= 0) return SR_ETIMEOUT;
     if (poll(&pf, 1, left) < 0 && errno != EINTR) return SR_ENETIO;
     ssize_t r = recv(fd, buf + got, n - got, MSG_DONTWAIT);
-    if (r == 0) return SR_EBOXNOBYE; /* closed by the node before the handshake ended */
+    if (r == 0) return SR_EHSCLOSED;
     if (r < 0 && errno != EAGAIN && errno != EINTR) return SR_ENETIO;
     if (r > 0) got += (size_t)r;
   }
@@ -189,6 +190,7 @@ static int sess_read(sess_t *s, const sess_world_t *wd) {
     ssize_t n = recv(s->fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
     if (n <= 0) {
+      s->reset = n < 0 && errno == ECONNRESET;
       sess_end(s, n == 0 ? sr_box_reader_end(&s->r) : SR_ENETIO);
       return s->end_rc;
     }
@@ -246,7 +248,7 @@ static int sess_open(sess_t *s, const sess_world_t *wd, const uint8_t *pk, const
   sr_shs_t hs;
   msgpack_sbuffer sb;
   int rc;
-  s->ended = s->welcomed = 0;
+  s->ended = s->welcomed = s->reset = 0;
   s->end_rc = 0;
   s->frames = s->entries = 0;
   s->opened_at = sess_now_ms();
