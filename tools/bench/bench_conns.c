@@ -63,7 +63,7 @@ static struct {
   int n, npub, k, extra, spare, step, churn;
   double idle_s, publish_s, soak_s, rate;
   int burst, ping_ms, pid;
-} opt = {500, 50, 5, 2, 0, 0, 5, 10, 20, 0, 10, 0, 60000, 0};
+} opt = {500, 50, 5, 2, 0, 0, 5, 10, 20, 0, 0, 0, 60000, 0}; /* no publish phase unless --rate */
 
 static sess_world_t wd;
 static uint8_t (*pk)[SR_KEY_BYTES], (*sk)[SR_SECRET_BYTES];
