@@ -46,6 +46,7 @@
 #define DRAIN_MS 60000
 #define CAP_WAIT_MS 5000
 #define STDIN_TAG UINT32_MAX
+#define PROC_PATH_MAX 64 /* "/proc/PID/status" */
 
 typedef struct relay_sample {
   long rss_kib, hwm_kib, anon_kib, file_kib;
@@ -75,7 +76,7 @@ static double last_ping_ms;
 
 static relay_sample_t sample(void) {
   relay_sample_t s = {-1, -1, -1, -1, -1, 0, 0};
-  char path[64], line[256];
+  char path[PROC_PATH_MAX], line[256];
   struct rusage ru;
   snprintf(path, sizeof path, "/proc/%d/status", opt.pid);
   FILE *f = fopen(path, "r");
@@ -101,7 +102,8 @@ static relay_sample_t sample(void) {
   for (struct dirent *e; d && (e = readdir(d));) s.fds += e->d_name[0] != '.';
   if (d) closedir(d);
   getrusage(RUSAGE_SELF, &ru);
-  s.self_cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  s.self_cpu_s =
+      (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   return s;
 }
 
@@ -133,12 +135,13 @@ static void phase(const char *name, double t0_ms, const char *more) {
   relay_sample_t s = sample();
   uint64_t dups = 0, gaps = 0;
   for (int i = 0; i < opt.n; i++) dups += ss[i].dups, gaps += ss[i].gaps;
-  printf("{\"phase\":\"%s\",\"t_s\":%.3f,\"alive\":%d,\"rss_kib\":%ld,\"hwm_kib\":%ld,\"anon_kib\":%ld,"
-         "\"file_kib\":%ld,\"cpu_s\":%.2f,\"fds\":%d,"
-         "\"self_cpu_s\":%.2f,\"received\":%llu,\"dups\":%llu,\"gaps\":%llu%s%s}\n",
-         name, (sess_now_ms() - t0_ms) / 1000.0, alive(), s.rss_kib, s.hwm_kib, s.anon_kib, s.file_kib, s.cpu_s, s.fds, s.self_cpu_s,
-         (unsigned long long)(rx_base + rx_total()), (unsigned long long)dups, (unsigned long long)gaps,
-         more && *more ? "," : "", more ? more : "");
+  printf(
+      "{\"phase\":\"%s\",\"t_s\":%.3f,\"alive\":%d,\"rss_kib\":%ld,\"hwm_kib\":%ld,\"anon_kib\":%ld,"
+      "\"file_kib\":%ld,\"cpu_s\":%.2f,\"fds\":%d,"
+      "\"self_cpu_s\":%.2f,\"received\":%llu,\"dups\":%llu,\"gaps\":%llu%s%s}\n",
+      name, (sess_now_ms() - t0_ms) / 1000.0, alive(), s.rss_kib, s.hwm_kib, s.anon_kib, s.file_kib, s.cpu_s, s.fds,
+      s.self_cpu_s, (unsigned long long)(rx_base + rx_total()), (unsigned long long)dups, (unsigned long long)gaps,
+      more && *more ? "," : "", more ? more : "");
   fflush(stdout);
   if (dups || gaps) failures++;
 }
@@ -173,8 +176,8 @@ static void make_entry(int p, msgpack_sbuffer *sb) {
   pub_t *u = &pubs[p];
   uint64_t ts = bench_wall_ms();
   u->ts = ts > u->ts ? ts : u->ts + 1;
-  snprintf(text, sizeof text, "load test %llu from publisher %d: the relay forwards this", (unsigned long long)u->seq + 1,
-           p);
+  snprintf(text, sizeof text, "load test %llu from publisher %d: the relay forwards this",
+           (unsigned long long)u->seq + 1, p);
   if (sr_content_share(text, NULL, NULL, NULL, content, sizeof content, &clen) != 0 ||
       sr_entry_create(sk[p], u->seq + 1, u->seq ? u->head : NULL, u->ts, "share", content, clen, raw, sizeof raw, &len,
                       &e) != 0 ||
@@ -218,7 +221,7 @@ static void serve(double until_ms, int (*done)(void), int step) {
     int n = epoll_wait(ep, evs, 256, TICK_MS);
     for (int i = 0; i < n; i++) {
       if (evs[i].data.u32 == STDIN_TAG) {
-        char line[64];
+        char line[PROC_PATH_MAX];                          /* the step line: its text is not read */
         if (!fgets(line, sizeof line, stdin)) line[0] = 0; /* EOF ends the wait too */
         until_ms = 0;
         continue;
@@ -276,7 +279,8 @@ static void cap_check(double t0) {
                               "%s{\"who\":\"%s\",\"handshake\":\"%s\",\"frames_before_end\":%llu,\"end\":\"%s\","
                               "\"reset\":%s,\"ms\":%.0f}",
                               i ? "," : "", i < opt.extra ? "member" : "stranger", rc ? sr_errname(rc) : "ok",
-                              (unsigned long long)x[i].frames, x[i].ended || rc ? sr_errname(end ? end : 0) : "open", x[i].reset ? "true" : "false",
+                              (unsigned long long)x[i].frames, x[i].ended || rc ? sr_errname(end ? end : 0) : "open",
+                              x[i].reset ? "true" : "false",
                               (x[i].ended ? x[i].ended_at : sess_now_ms()) - x[i].opened_at);
     sess_close(&x[i], 1);
   }
@@ -296,24 +300,38 @@ static void parse(int argc, char **argv, const char **invite) {
     if (!v) goto usage;
     i++;
     if (!strcmp(a, "--invite")) *invite = v;
-    else if (!strcmp(a, "--relay-pid")) opt.pid = (int)bench_num(a, v, 1, 1u << 30);
-    else if (!strcmp(a, "--sessions")) opt.n = (int)bench_num(a, v, 2, 60000);
-    else if (!strcmp(a, "--publishers")) opt.npub = (int)bench_num(a, v, 1, 4096);
-    else if (!strcmp(a, "--follows")) opt.k = (int)bench_num(a, v, 0, SESS_FOLLOW_MAX);
-    else if (!strcmp(a, "--extra")) opt.extra = (int)bench_num(a, v, 0, 1000);
-    else if (!strcmp(a, "--idle-s")) opt.idle_s = (double)bench_num(a, v, 0, 86400);
-    else if (!strcmp(a, "--rate")) opt.rate = (double)bench_num(a, v, 0, 100000);
-    else if (!strcmp(a, "--publish-s")) opt.publish_s = (double)bench_num(a, v, 0, 86400);
-    else if (!strcmp(a, "--burst")) opt.burst = (int)bench_num(a, v, 0, 1000000);
-    else if (!strcmp(a, "--ping-ms")) opt.ping_ms = (int)bench_num(a, v, 100, 600000);
-    else if (!strcmp(a, "--soak")) opt.soak_s = (double)bench_num(a, v, 1, 86400 * 7);
-    else if (!strcmp(a, "--churn")) opt.churn = (int)bench_num(a, v, 0, 10000);
-    else goto usage;
+    else if (!strcmp(a, "--relay-pid"))
+      opt.pid = (int)bench_num(a, v, 1, 1u << 30);
+    else if (!strcmp(a, "--sessions"))
+      opt.n = (int)bench_num(a, v, 2, 60000);
+    else if (!strcmp(a, "--publishers"))
+      opt.npub = (int)bench_num(a, v, 1, 4096);
+    else if (!strcmp(a, "--follows"))
+      opt.k = (int)bench_num(a, v, 0, SESS_FOLLOW_MAX);
+    else if (!strcmp(a, "--extra"))
+      opt.extra = (int)bench_num(a, v, 0, 1000);
+    else if (!strcmp(a, "--idle-s"))
+      opt.idle_s = (double)bench_num(a, v, 0, 86400);
+    else if (!strcmp(a, "--rate"))
+      opt.rate = (double)bench_num(a, v, 0, 100000);
+    else if (!strcmp(a, "--publish-s"))
+      opt.publish_s = (double)bench_num(a, v, 0, 86400);
+    else if (!strcmp(a, "--burst"))
+      opt.burst = (int)bench_num(a, v, 0, 1000000);
+    else if (!strcmp(a, "--ping-ms"))
+      opt.ping_ms = (int)bench_num(a, v, 100, 600000);
+    else if (!strcmp(a, "--soak"))
+      opt.soak_s = (double)bench_num(a, v, 1, 86400 * 7);
+    else if (!strcmp(a, "--churn"))
+      opt.churn = (int)bench_num(a, v, 0, 10000);
+    else
+      goto usage;
   }
   if (*invite && opt.pid && opt.npub < opt.n && opt.k <= opt.npub) return;
 usage:
-  fprintf(stderr, "usage: see the comment at the top of tools/bench/bench_conns.c (publishers < sessions, "
-                  "follows <= publishers, --invite and --relay-pid given)\n");
+  fprintf(stderr,
+          "usage: see the comment at the top of tools/bench/bench_conns.c (publishers < sessions, "
+          "follows <= publishers, --invite and --relay-pid given)\n");
   exit(2);
 }
 
@@ -322,14 +340,16 @@ static int parse_invite(const char *code) {
   char host[SR_NET_HOST_MAX], addr[512];
   uint16_t port = 0;
   size_t n = strlen(code), hexlen = 2 * SR_FRAME_SECRET_BYTES, pre = strlen("seurone-invite:1:");
-  if (n < pre + 2 * (hexlen + 1) || strncmp(code, "seurone-invite:1:", pre) || n - pre - 2 * (hexlen + 1) >= sizeof addr)
+  if (n < pre + 2 * (hexlen + 1) || strncmp(code, "seurone-invite:1:", pre) ||
+      n - pre - 2 * (hexlen + 1) >= sizeof addr)
     return SR_EINVITECODE;
   memcpy(addr, code + pre, n - pre - 2 * (hexlen + 1));
   addr[n - pre - 2 * (hexlen + 1)] = 0;
   char nk[2 * SR_NET_NETKEY_BYTES + 1];
   memcpy(nk, code + n - 2 * hexlen - 1, 2 * SR_NET_NETKEY_BYTES);
   nk[2 * SR_NET_NETKEY_BYTES] = 0;
-  if (sr_net_address_parse(addr, host, sizeof host, &port, wd.server_pk) != 0 || sr_net_netkey_parse(nk, wd.netkey) != 0 ||
+  if (sr_net_address_parse(addr, host, sizeof host, &port, wd.server_pk) != 0 ||
+      sr_net_netkey_parse(nk, wd.netkey) != 0 ||
       sr_hex_decode(code + n - hexlen, wd.secret, SR_FRAME_SECRET_BYTES) != 0)
     return SR_EINVITECODE;
   wd.sa.sin_family = AF_INET;
@@ -339,7 +359,8 @@ static int parse_invite(const char *code) {
 
 static void soak(double t0) {
   int nfree = 0, *freek = malloc(sizeof(int) * (size_t)(opt.spare + opt.n));
-  double next_churn = sess_now_ms() + 1000, next_sample = sess_now_ms() + 10000, end = sess_now_ms() + opt.soak_s * 1000;
+  double next_churn = sess_now_ms() + 1000, next_sample = sess_now_ms() + 10000,
+         end = sess_now_ms() + opt.soak_s * 1000;
   long joins = 0, leaves = 0;
   for (int i = 0; i < opt.spare; i++) freek[nfree++] = opt.n + opt.extra + i;
   start_publishing(opt.soak_s);
@@ -347,7 +368,8 @@ static void soak(double t0) {
     serve(next_churn < next_sample ? next_churn : next_sample, NULL, 0);
     if (sess_now_ms() >= next_churn) {
       for (int c = 0; c < opt.churn && nfree > 0; c++) {
-        int slot = opt.npub + (int)randombytes_uniform((uint32_t)(opt.n - opt.npub)), j = (int)randombytes_uniform((uint32_t)nfree);
+        int slot = opt.npub + (int)randombytes_uniform((uint32_t)(opt.n - opt.npub)),
+            j = (int)randombytes_uniform((uint32_t)nfree);
         int key = freek[j];
         freek[j] = ss[slot].key;
         close_slot(slot, c % 2 == 0);

@@ -146,7 +146,8 @@ static void sess_on_entry(sess_t *s, const sess_world_t *wd, const uint8_t *raw,
   for (int i = 0; i < s->pos->nfollow; i++) {
     if (memcmp(wd->pub_pk[s->pos->pub[i]], e.author, SR_KEY_BYTES) != 0) continue;
     if (e.seq <= s->pos->last[i]) s->dups++;
-    else if (e.seq > s->pos->last[i] + 1) s->gaps++;
+    else if (e.seq > s->pos->last[i] + 1)
+      s->gaps++;
     if (e.seq > s->pos->last[i]) s->pos->last[i] = e.seq;
     return;
   }
