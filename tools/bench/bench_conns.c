@@ -19,10 +19,10 @@
  *   cap      E extra members and one stranger dial while N are open: how each
  *            one ends (with max_conns = N, all are refused), and whether the N
  *            sessions all lasted
- *   publish  each publisher publishes R entries a second for S seconds; the
- *            phase ends when every receiver holds all it follows
- *   burst    each publisher queues M entries at once: the relay's forwarding
- *            rate when it is the bottleneck
+ *   publish  (with --rate) each publisher publishes R entries a second for S
+ *            seconds; the phase ends when every receiver holds all it follows
+ *   burst    (with --burst) each publisher queues M entries at once: the
+ *            relay's forwarding rate when the client does not pace it
  *   closed   every session ended with a goodbye, 2 s later
  * --step waits for a line on stdin after each phase (tests look at the relay
  * then). --soak SECONDS: N sessions and N/2 spare member keys; every second C
