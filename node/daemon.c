@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,6 +166,29 @@ static int write_run_json(sr_node_t *n, const char *listen) {
 
 /* Binds the listener, a host name in `listen` resolved first; when it cannot,
  * says why and what to change (the cause, not a guess). */
+/* Each session and each handshake in flight holds a socket. Past the soft
+ * RLIMIT_NOFILE accept() fails and libuv closes the connection before the node
+ * sees it, with no log line: the real cap would be the fd limit, silently (the
+ * default soft limit, 1024, is below what max_conns may ask). So the soft
+ * limit is raised toward what max_conns needs, never past the hard one, and a
+ * hard limit too low for it is said once. */
+#define FDS_OWN 64 /* the store, the control socket and its clients, web, LAN, libuv's own */
+static void raise_fd_limit(sr_node_t *n) {
+  struct rlimit rl;
+  rlim_t need = (rlim_t)n->cfg.max_conns + SR_NET_HANDSHAKES_MAX + FDS_OWN;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) return;
+  rlim_t was = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+  if (rl.rlim_cur > was && setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = was;
+  if (rl.rlim_cur < need)
+    sr_node_log(n,
+                "warning: max_conns = %u needs about %llu open files, but the limit is %llu (RLIMIT_NOFILE, hard "
+                "%llu): connections past it are refused before their handshake, unlogged; raise the limit "
+                "(systemd: LimitNOFILE) or lower max_conns",
+                (unsigned)n->cfg.max_conns, (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+                (unsigned long long)rl.rlim_max);
+}
+
 static int listen_on(sr_node_t *n) {
   char ip[SR_NET_HOST_MAX], where[SR_NET_HOST_MAX + 16];
   const char *host = n->cfg.listen_host, *fix;
@@ -323,6 +347,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   sr_node_scope_load(n);
 
+  raise_fd_limit(n);
   if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);
   if (n->cfg.advertise[0]) snprintf(host, sizeof(host), "%s", n->cfg.advertise);
