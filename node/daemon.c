@@ -164,8 +164,6 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   return 0;
 }
 
-/* Binds the listener, a host name in `listen` resolved first; when it cannot,
- * says why and what to change (the cause, not a guess). */
 /* Each session and each handshake in flight holds a socket. Past the soft
  * RLIMIT_NOFILE accept() fails and libuv closes the connection before the node
  * sees it, with no log line: the real cap would be the fd limit, silently (the
@@ -189,6 +187,8 @@ static void raise_fd_limit(sr_node_t *n) {
                 (unsigned long long)rl.rlim_max);
 }
 
+/* Binds the listener, a host name in `listen` resolved first; when it cannot,
+ * says why and what to change (the cause, not a guess). */
 static int listen_on(sr_node_t *n) {
   char ip[SR_NET_HOST_MAX], where[SR_NET_HOST_MAX + 16];
   const char *host = n->cfg.listen_host, *fix;
