@@ -258,7 +258,10 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   MDB_txn *txn = NULL;
   struct stat sb;
   int rc;
-  if (!st) return SR_ENOMEM;
+  if (!st) {
+    if (err && errlen) snprintf(err, errlen, "%s", sr_strerror(SR_ENOMEM)); /* the caller prints err */
+    return SR_ENOMEM;
+  }
   sr_store_errbuf[0] = 0; /* err below reports this open's failure, not an older one */
   snprintf(st->path, sizeof(st->path), "%s", dir);
   if (stat(dir, &sb) != 0) {

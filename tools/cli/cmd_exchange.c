@@ -43,9 +43,9 @@ static int export_line(export_ctx_t *x, const sr_entry_t *e) {
   json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", sr_json_hex(e->id, SR_ID_BYTES), "author",
                         sr_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type, e->type_len,
                         "raw", b64);
-  json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  int rc = cli_json_put(x->out, NULL, o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  if (rc) return rc;
   fputc('\n', x->out);
-  json_decref(o);
   x->n++;
   return ferror(x->out) ? SR_EIO : 0;
 }
