@@ -155,7 +155,11 @@ json_t *sr_control_req_decode(const char *line, size_t len, sr_control_req_t *re
   req->doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
   if (!json_is_object(req->doc)) {
     if (req->doc) snprintf(msg, sizeof(msg), "the request must be one JSON object");
-    else
+    else if (!je.text[0] || json_error_code(&je) == json_error_out_of_memory) {
+      /* jansson 2.14 fails a member it could not store without a text */
+      sr_control_req_free(req);
+      return sr_control_fail(SR_ENOMEM, "the node ran out of memory reading the request");
+    } else
       snprintf(msg, sizeof(msg), "the request is not valid JSON: %s (column %d)", je.text, je.column);
     sr_control_req_free(req);
     return sr_control_fail(SR_ECONTROL, msg);

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TRACE_DEPTH 24
+#define TRACE_DEPTH 48
 #define COUNT_LINE_MAX 64
 
 void *__libc_malloc(size_t size);
@@ -44,13 +44,13 @@ typedef int (*start_main_fn)(int (*main)(int, char **, char **), int argc, char 
 typedef void *(*sodium_malloc_fn)(size_t size);
 typedef void *(*sodium_allocarray_fn)(size_t count, size_t size);
 
-static int armed;            /* main has been called */
-static uint64_t fail_at;     /* 0: fail none */
-static int fail_from;        /* fail every call from fail_at on */
-static uint64_t counted;     /* allocations counted so far (atomic) */
-static uint64_t failed;      /* allocations failed so far (atomic) */
+static int armed;        /* main has been called */
+static uint64_t fail_at; /* 0: fail none */
+static int fail_from;    /* fail every call from fail_at on */
+static uint64_t counted; /* allocations counted so far (atomic) */
+static uint64_t failed;  /* allocations failed so far (atomic) */
 static const char *count_path, *trace_path;
-static __thread int inside;  /* this thread is in the shim's own code */
+static __thread int inside; /* this thread is in the shim's own code */
 
 static void trace(void) {
   if (!trace_path) return;
@@ -138,12 +138,13 @@ static void write_count(void) {
 }
 
 __attribute__((destructor)) static void at_exit(void) {
-  __atomic_store_n(&armed, 0, __ATOMIC_RELAXED); /* what runs after main's exit (other destructors) is not the program's to handle */
+  __atomic_store_n(
+      &armed, 0, __ATOMIC_RELAXED); /* what runs after main's exit (other destructors) is not the program's to handle */
   write_count();
 }
 
-int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
-                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end) {
   start_main_fn real = (start_main_fn)dlsym(RTLD_NEXT, "__libc_start_main");
   const char *n = getenv("SR_FAILALLOC_N"), *mode = getenv("SR_FAILALLOC_MODE");
   fail_at = n ? strtoull(n, NULL, 10) : 0;

@@ -250,7 +250,8 @@ int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
   int rc = sr_store_verify(st, report_problem, problems, cli_progress, "verify");
   if (rc < 0) {
     json_decref(problems);
-    rc = cli_fail(SR_EXIT_ENV, "verify could not read the store: %s", sr_store_errmsg(st));
+    rc = cli_fail(SR_EXIT_ENV, "verify could not read the store: %s",
+                  rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
   }

@@ -101,8 +101,7 @@ void cli_json_print(json_t *doc) {
     fputs("seurone: could not build the JSON output (out of memory, or a string that is not UTF-8)\n", stderr);
   else if (rc)
     fputs("seurone: could not build the JSON output: out of memory\n", stderr);
-  if (rc)
-    output_lost = 1;
+  if (rc) output_lost = 1;
   else
     fputc('\n', stdout);
 }
