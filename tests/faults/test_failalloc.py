@@ -26,6 +26,7 @@ registers this test only without SR_SANITIZE)."""
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -237,6 +238,7 @@ def main():
     p.add_argument("--shim", required=True)
     p.add_argument("--only", help="run only the paths named (comma-separated)")
     a = p.parse_args()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash found leaves no core dump behind
     root = tempfile.mkdtemp(prefix="sr-failalloc-")
     R = Runner(os.path.abspath(a.seurone), os.path.abspath(a.shim), root)
     t0 = time.monotonic()

@@ -17,6 +17,7 @@ ahead of its runtime."""
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -131,6 +132,7 @@ def life(c, node, shim, n, count_file):
 
 
 def main(c):
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash found leaves no core dump behind
     shim = os.path.abspath(h.ARGS.shim)
     node = c.node("a")
     node.about("Ada")
