@@ -168,6 +168,9 @@ def main(c):
             seen["started"] += 1
             if o["publish_error"] not in (None, "clear"):
                 bad.append(f"publish: {o['publish_error']} ({o.get('publish_stderr')})")
+            if "not valid JSON" in (o.get("publish_stderr") or ""):
+                # the CLI sent valid JSON: the node's own failure must not be blamed on it
+                bad.append(f"publish: the node calls the CLI's request invalid ({o.get('publish_stderr')})")
             seen["acked" if o["acked"] else "refused"] += 1
         elif not libuv:
             seen["exited"] += 1

@@ -62,11 +62,6 @@ typedef struct {
 /* Parses text[0..n) (no newline; need not be NUL-terminated): 0, or -1 with
  * out->why set. */
 int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out);
-/* Makes jansson's allocations note their failures (jsonl.c), which
- * cli_json_oom_take returns (1: one failed since the last take) and clears:
- * jansson itself reports one as a syntax error, or not at all. */
-void cli_json_track_oom(void);
-int cli_json_oom_take(void);
 
 /* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);

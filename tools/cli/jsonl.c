@@ -2,25 +2,9 @@
  * writes it (see cli.h, cli_jsonl_parse). Apart from cmd_exchange.c so that a
  * fuzz target (tests/fuzz/fuzz_jsonl.c) drives exactly this code. */
 #include "tools/cli/cli.h"
-#include <stdlib.h>
+#include "node/control_req.h"
 #include <string.h>
 
-/* jansson reports an allocation that failed inside its parser as a syntax error
- * ("invalid token") or not at all (a value silently missing from an object), so
- * a good line would be rejected as a bad one and a document built half-way
- * printed as whole. Its allocator, once cli_json_track_oom installs this one,
- * notes every failure instead. */
-static int json_oom; /* atomic: an allocation of jansson failed */
-
-static void *json_alloc(size_t n) {
-  void *p = malloc(n);
-  if (!p) __atomic_store_n(&json_oom, 1, __ATOMIC_RELAXED);
-  return p;
-}
-
-void cli_json_track_oom(void) { json_set_alloc_funcs(json_alloc, free); }
-
-int cli_json_oom_take(void) { return __atomic_exchange_n(&json_oom, 0, __ATOMIC_RELAXED); }
 
 int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
   json_error_t jerr;
@@ -33,9 +17,9 @@ int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
     snprintf(out->why, sizeof(out->why), "longer than any exported entry line (%d bytes at most)", CLI_JSONL_LINE_MAX);
     return -1;
   }
-  (void)cli_json_oom_take();
+  sr_json_oom_clear();
   o = json_loadb(text, n, 0, &jerr);
-  if (cli_json_oom_take() || (!o && json_error_code(&jerr) == json_error_out_of_memory)) {
+  if (sr_json_oom_take() || (!o && json_error_code(&jerr) == json_error_out_of_memory)) {
     /* the line may be good: say why it was not read */
     snprintf(out->why, sizeof(out->why), "out of memory");
     goto out;

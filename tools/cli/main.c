@@ -3,6 +3,7 @@
  * (--home, --json, --passphrase-file and --passphrase-fd are also accepted
  * after the command). */
 #include "tools/cli/cli.h"
+#include "node/control_req.h"
 #include "core/version.h"
 #include <errno.h>
 #include <string.h>
@@ -373,7 +374,7 @@ int main(int argc, char **argv) {
   int i = 1;
   memset(&cli, 0, sizeof(cli));
   cli.pass.fd_opt = "--passphrase-fd";
-  cli_json_track_oom();
+  sr_json_track_oom();
   if (sodium_init() < 0) return cli_fail(SR_EXIT_ENV, "libsodium failed to initialise");
   while (i < argc && argv[i][0] == '-') {
     int r = global_opt(argc, argv, &i, &cli, &home_flag);

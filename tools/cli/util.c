@@ -1,5 +1,6 @@
 /* util.c: helpers shared by the subcommands (see cli.h). */
 #include "tools/cli/cli.h"
+#include "node/control_req.h"
 #include "core/clock.h"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -109,9 +110,9 @@ void cli_json_print(json_t *doc) {
 int cli_json_put(FILE *f, const char *before, json_t *o, size_t flags) {
   /* a value that could not be made is missing from its object without a word,
    * and a dump that ran out of memory may return a text with a hole in it */
-  int lost = cli_json_oom_take(), none = !o;
+  int lost = sr_json_oom_take(), none = !o;
   char *text = o && !lost ? json_dumps(o, flags) : NULL;
-  lost |= cli_json_oom_take();
+  lost |= sr_json_oom_take();
   json_decref(o);
   if (!text || lost) {
     free(text);
