@@ -131,6 +131,48 @@ def life(c, node, shim, n, count_file):
     return out
 
 
+def cli_through_node(c, node, shim):
+    """The other side: the node runs without failures and `seurone publish`,
+    which hands the entry to it over the control socket, fails its n-th
+    allocation, for every n."""
+    node.start()
+    count_file = c.path("cli-count")
+
+    def publish(n):
+        env = dict(os.environ, LD_PRELOAD=shim, SR_FAILALLOC_N=str(n), SR_FAILALLOC_COUNT=count_file)
+        return subprocess.run([h.ARGS.seurone, "--home", node.home, "publish", "share", "--text", f"cli {n}", "--json"],
+                              capture_output=True, text=True, env=env, timeout=PUBLISH_S * h.SCALE)
+
+    publish(0)
+    with open(count_file) as f:
+        total = int(f.read().split()[0])
+    h.note(f"{total} allocations in a clean `seurone publish` through the running node; failing each")
+    fails, acked = [], set()
+    for n in range(1, total + 1):
+        r = publish(n)
+        bad = None
+        if r.returncode < 0:
+            bad = f"killed by signal {-r.returncode}"
+        elif r.returncode == 0:
+            try:
+                acked.add(json.loads(r.stdout)["id"])
+            except (ValueError, KeyError):
+                bad = f"exit 0 without its reply: {r.stdout!r}"
+        else:
+            bad = error_ok(r.stderr)
+        if bad:
+            fails.append(n)
+            print(f"FAIL cli n={n}: {bad}; stderr {r.stderr.strip()!r}", flush=True)
+        if not node.alive():
+            check(False, f"the node is still running after the CLI's publish with allocation {n} failed")
+    node.stop()
+    v = node.verify()
+    check(v.get("ok"), f"the store verifies after {total} publishes through the node: {v.get('problems')}")
+    missing = acked - ids(node)
+    check(not missing, f"every publish acknowledged to the CLI ({len(acked)}) is held ({len(missing)} missing)")
+    check(not fails, f"every `seurone publish` with a failed allocation ended clearly ({len(fails)} did not)")
+
+
 def main(c):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash found leaves no core dump behind
     shim = os.path.abspath(h.ARGS.shim)
@@ -191,6 +233,7 @@ def main(c):
             print(f"FAIL {what}: " + "; ".join(bad), flush=True)
             print("  log tail: " + " | ".join(o["log"].splitlines()[-4:])[:600], flush=True)
             print("  the failed allocation: " + where(o["trace"], h.ARGS.seurone), flush=True)
+    cli_through_node(c, node, shim)
     h.note(f"{seen['started']} lives started ({seen['acked']} publishes acknowledged, {seen['refused']} refused "
            f"with a clear error), {seen['exited']} exited by themselves with a clear message, "
            f"{seen['libuv_abort']} aborted inside libuv, on an allocation of its own (libuv's choice: counted, not failed)")
