@@ -320,7 +320,10 @@ int sr_control_start(uv_loop_t *loop, const char *home, const sr_control_handler
   sr_control_t *ctl;
   int fd = -1, rc;
   *out = NULL;
-  if (!(ctl = calloc(1, sizeof(*ctl)))) return SR_ENOMEM;
+  if (!(ctl = calloc(1, sizeof(*ctl)))) {
+    snprintf(err, errlen, "cannot start the control socket: %s", sr_strerror(SR_ENOMEM)); /* the caller prints err */
+    return SR_ENOMEM;
+  }
   ctl->lock_fd = -1;
   ctl->h = *h;
   sock_path(home, ctl->path, sizeof(ctl->path));

@@ -5,6 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int json_oom; /* atomic: an allocation of jansson failed */
+
+static void *json_alloc(size_t n) {
+  void *p = malloc(n);
+  if (!p) __atomic_store_n(&json_oom, 1, __ATOMIC_RELAXED);
+  return p;
+}
+
+void sr_json_track_oom(void) { json_set_alloc_funcs(json_alloc, free); }
+
+int sr_json_oom_take(void) { return __atomic_exchange_n(&json_oom, 0, __ATOMIC_RELAXED); }
+
+void sr_json_oom_clear(void) { __atomic_store_n(&json_oom, 0, __ATOMIC_RELAXED); }
+
 json_t *sr_control_fail(int code, const char *msg) {
   /* msg may quote the request (jansson's "near '...'", an unknown command),
    * which need not be UTF-8: a JSON string cannot hold that, so such bytes
@@ -152,7 +166,13 @@ json_t *sr_control_req_decode(const char *line, size_t len, sr_control_req_t *re
   char msg[300];
   json_t *bad;
   memset(req, 0, sizeof(*req));
+  sr_json_oom_clear();
   req->doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+  /* a request the node could not hold is the node's failure, not the request's */
+  if (sr_json_oom_take() || (!req->doc && json_error_code(&je) == json_error_out_of_memory)) {
+    sr_control_req_free(req);
+    return sr_control_fail(SR_ENOMEM, "the node ran out of memory reading the request");
+  }
   if (!json_is_object(req->doc)) {
     if (req->doc) snprintf(msg, sizeof(msg), "the request must be one JSON object");
     else

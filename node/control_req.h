@@ -54,4 +54,14 @@ void sr_control_req_free(sr_control_req_t *req);
 /* {"ok":false, "error":msg, "code":sr_errname(code)}. */
 json_t *sr_control_fail(int code, const char *msg);
 
+/* jansson reports an allocation that failed inside its parser as a syntax error
+ * ("invalid token", "string or '}' expected") or not at all (a value silently
+ * missing from an object; a dump with a hole in it). sr_json_track_oom (once, at
+ * the start of the process) gives jansson an allocator that notes each failure;
+ * sr_json_oom_take returns 1 when one failed since the last take or clear, and
+ * clears it. */
+void sr_json_track_oom(void);
+SR_MUST_USE int sr_json_oom_take(void);
+void sr_json_oom_clear(void);
+
 #endif

@@ -229,13 +229,20 @@ static int listen_on(sr_node_t *n) {
   return rc;
 }
 
+/* Why the node could not start, for a cause no other message names (the
+ * caller prints nothing: sr_node_run says why). */
+static int start_failed(int rc, const char *what, const char *why) {
+  fprintf(stderr, "seurone: cannot start the node: %s: %s\n", what, why);
+  return rc;
+}
+
 int sr_node_run(const sr_node_opts_t *o) {
   sr_node_t *n = calloc(1, sizeof(*n));
   char err[4600], path[4200], host[SR_NET_HOST_MAX], listen[400];
-  int rc = 0, port;
+  int rc = 0, port, signals = 0;
   if (!n) {
     if (o->sk) sodium_free(o->sk); /* taken over, whatever happens */
-    return SR_ENOMEM;
+    return start_failed(SR_ENOMEM, "its state", sr_strerror(SR_ENOMEM));
   }
   n->sk = o->sk;
   /* A peer that vanishes mid-write must cost a connection, not the process. */
@@ -266,7 +273,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   n->relay = n->cfg.relay;
   if (!n->sk) {
     if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) {
-      rc = SR_ENOMEM;
+      rc = start_failed(SR_ENOMEM, "room for its key", sr_strerror(SR_ENOMEM));
       goto out_free;
     }
     if ((rc = sr_identity_load(n->home, NULL, 0, n->sk, err, sizeof(err)))) {
@@ -294,10 +301,21 @@ int sr_node_run(const sr_node_opts_t *o) {
     rc = 0;
   }
   if (!(n->known = calloc(MAX_KNOWN, sizeof(*n->known)))) {
-    rc = SR_ENOMEM;
+    rc = start_failed(SR_ENOMEM, "the peer table", sr_strerror(SR_ENOMEM));
     goto out_store;
   }
-  uv_loop_init(&n->loop);
+  /* a loop that failed to initialise aborts in its first use (libuv asserts) */
+  if ((rc = uv_loop_init(&n->loop))) {
+    rc = start_failed(SR_EIO, "its event loop", uv_strerror(rc));
+    free(n->known);
+    goto out_store;
+  }
+  /* here, where a failure stops nothing started yet: sr_node_stop closes them */
+  if ((rc = uv_signal_init(&n->loop, &n->sigint)) || (rc = uv_signal_init(&n->loop, &n->sigterm))) {
+    rc = start_failed(SR_EIO, "its signal handlers", uv_strerror(rc));
+    goto out_loop;
+  }
+  signals = 1;
   /* The control socket first: a second node on this home stops here, before it
    * touches the network. */
   sr_control_handlers_t ch;
@@ -343,7 +361,10 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_node_fork_hooks(&hooks);    /* forks.c: a forked author, the self-fork stop */
   sr_node_restore_hooks(&hooks); /* restore.c: the own log's head a peer reports */
   sr_node_peer_hooks(&hooks);    /* peer_table.c: sessions, peer exchange, the connection limit's question */
-  if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) goto out_net;
+  if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) {
+    start_failed(rc, "gossip", sr_strerror(rc));
+    goto out_net;
+  }
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   sr_node_scope_load(n);
 
@@ -374,11 +395,9 @@ int sr_node_run(const sr_node_opts_t *o) {
 
   sr_node_peers_load(n);
 
-  uv_signal_init(&n->loop, &n->sigint);
-  uv_signal_init(&n->loop, &n->sigterm);
   n->sigint.data = n->sigterm.data = n;
-  uv_signal_start(&n->sigint, on_signal, SIGINT);
-  uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+  if ((rc = uv_signal_start(&n->sigint, on_signal, SIGINT)) || (rc = uv_signal_start(&n->sigterm, on_signal, SIGTERM)))
+    sr_node_log(n, "warning: cannot catch SIGINT and SIGTERM (%s): they end the node at once", uv_strerror(rc));
   sr_node_periodic_start(n);
   sr_node_lan_start(n); /* friends nearby (node/lan.c), when config `lan` */
 
@@ -403,6 +422,11 @@ out_close:
   uv_run(&n->loop, UV_RUN_DEFAULT);
   if (n->g) sr_gossip_free(n->g);
 out_loop:
+  /* a start that failed after them: closed here, or the loop cannot close */
+  if (signals && !uv_is_closing((uv_handle_t *)&n->sigint)) {
+    uv_close((uv_handle_t *)&n->sigint, NULL);
+    uv_close((uv_handle_t *)&n->sigterm, NULL);
+  }
   uv_run(&n->loop, UV_RUN_DEFAULT);
   uv_loop_close(&n->loop);
   free(n->known);

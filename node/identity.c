@@ -141,6 +141,7 @@ static int read_keyfile(const char *home, sr_keyfile_t *kf, uint8_t sk[SR_SECRET
   /* One byte more than a key file may hold: a longer file is refused whole. */
   if (!(buf = sodium_malloc(SR_KEYFILE_TEXT_MAX + 1))) {
     close(fd);
+    snprintf(err, errlen, "cannot read %s: %s", path, sr_strerror(SR_ENOMEM));
     return SR_ENOMEM;
   }
   while (got < SR_KEYFILE_TEXT_MAX + 1 && (n = read(fd, buf + got, SR_KEYFILE_TEXT_MAX + 1 - got)) > 0)
@@ -184,7 +185,10 @@ int sr_identity_probe(const char *home, uint8_t pk[SR_KEY_BYTES], sr_keyfile_t *
   sr_keyfile_t kf;
   uint8_t *sk = sodium_malloc(SR_SECRET_BYTES);
   int rc;
-  if (!sk) return SR_ENOMEM;
+  if (!sk) {
+    snprintf(err, errlen, "cannot read the key file: out of memory"); /* the callers print err */
+    return SR_ENOMEM;
+  }
   rc = read_keyfile(home, &kf, sk, err, errlen);
   sodium_free(sk); /* a plain key is read whole; only its public half is kept */
   if (rc) return rc;

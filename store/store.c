@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -33,6 +34,9 @@ static const unsigned db_flags[DB_COUNT] = {
 /* The first map; it doubles whenever LMDB reports it full. SEURONE_MAPSIZE
  * (bytes) overrides it so tests can exercise growth on a tiny map. */
 #define SR_MAP_INITIAL ((size_t)64 << 20)
+/* Less room than this on the store's disk after a failed write: the disk is
+ * full (a commit writes up to a few MiB at once). */
+#define SR_STORE_ROOM_LOW ((unsigned long long)16 << 20)
 
 static const char *const edge_names[] = {NULL, "follow", "block", "member", "supporter", "share", "reshare"};
 const char *sr_edge_kind_name(int kind) { return kind >= 1 && kind <= SR_EDGE_KINDS ? edge_names[kind] : "unknown"; }
@@ -78,8 +82,15 @@ void sr_flow_decode(const uint8_t *in, size_t len, sr_flow_t *f) {
 _Thread_local char sr_store_errbuf[SR_STORE_ERRMSG_MAX];
 
 int sr_store_fail(sr_store_t *st, const char *what, int mdb_rc) {
-  (void)st;
-  snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "%s: %s", what, mdb_strerror(mdb_rc));
+  struct statvfs vfs;
+  /* LMDB reports a write cut short by a full disk as EIO ("Input/output
+   * error"): the room left on the store's disk says which it was. */
+  if ((mdb_rc == EIO || mdb_rc == ENOSPC) && st && statvfs(st->path, &vfs) == 0)
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "%s: %s (%llu KiB free on the disk of %.3500s%s)", what,
+             mdb_strerror(mdb_rc), (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024, st->path,
+             (unsigned long long)vfs.f_bavail * vfs.f_frsize < SR_STORE_ROOM_LOW ? ": it is full" : "");
+  else
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf), "%s: %s", what, mdb_strerror(mdb_rc));
   return SR_ESTORE;
 }
 
@@ -258,7 +269,10 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   MDB_txn *txn = NULL;
   struct stat sb;
   int rc;
-  if (!st) return SR_ENOMEM;
+  if (!st) {
+    if (err && errlen) snprintf(err, errlen, "%s", sr_strerror(SR_ENOMEM)); /* the caller prints err */
+    return SR_ENOMEM;
+  }
   sr_store_errbuf[0] = 0; /* err below reports this open's failure, not an older one */
   snprintf(st->path, sizeof(st->path), "%s", dir);
   if (stat(dir, &sb) != 0) {

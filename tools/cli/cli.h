@@ -105,6 +105,15 @@ int cli_resolve_in(sr_store_t *st, int kind, const char *what, const char *arg, 
 
 /* Prints a JSON document (and a newline) to stdout and frees it. */
 void cli_json_print(json_t *doc);
+/* Writes before (unless NULL) and o as one JSON text on f, and releases o; or
+ * nothing: SR_ENOMEM when jansson ran out of memory building or dumping it,
+ * SR_EINVAL when o is NULL for another reason. */
+SR_MUST_USE int cli_json_put(FILE *f, const char *before, json_t *o, size_t flags);
+/* An output was lost (could not be built or written): cli_exit_code turns the
+ * command's exit 0 into SR_EXIT_ENV, so that a script never takes a missing or
+ * cut output for a success. */
+void cli_output_lost(void);
+int cli_exit_code(int rc);
 /* A JSON string of s as it is when it is UTF-8, else of its escaped form (\xHH
  * for the bad bytes): for strings not checked before, like file names. The
  * JSON of entries, logs, the graph and flow is node/entry_json.h's. */
@@ -117,6 +126,9 @@ json_t *cli_json_text(const char *s);
 /* The escaped text, cut to width columns with an ellipsis (CLI_TEXT_WHOLE: not
  * cut); malloc'd, the caller frees it. */
 char *cli_text_cut(const char *s, size_t len, size_t width);
+/* Says "out of memory" and exits SR_EXIT_ENV: for a human output (the feed, a
+ * table) that cannot go on, which writes nothing to the store. */
+_Noreturn void cli_out_of_memory(void);
 /* Prints the escaped text to f. */
 void cli_text_put(FILE *f, const char *s, size_t len);
 /* Prints the escaped text cut and padded to exactly width columns (a table cell). */

@@ -43,9 +43,9 @@ static int export_line(export_ctx_t *x, const sr_entry_t *e) {
   json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", sr_json_hex(e->id, SR_ID_BYTES), "author",
                         sr_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type, e->type_len,
                         "raw", b64);
-  json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  int rc = cli_json_put(x->out, NULL, o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  if (rc) return rc;
   fputc('\n', x->out);
-  json_decref(o);
   x->n++;
   return ferror(x->out) ? SR_EIO : 0;
 }
@@ -268,7 +268,8 @@ typedef struct {
   json_t *rejected;
   size_t accepted, duplicates, forks, nrejected, lines;
   int verbose, threads;
-  int via_node; /* a node runs in this home: it owns the store, the entries go to it */
+  int via_node;       /* a node runs in this home: it owns the store, the entries go to it */
+  char node_why[600]; /* the node's words when it refused a batch (a full disk, say) */
 } import_t;
 
 /* The reason can quote the line (jansson's "near '...'", a field name of the
@@ -367,6 +368,9 @@ static int ingest_via_node(import_t *im, sr_ingest_item_t *items, size_t m) {
         if (!id || sr_hex_decode(id, items[k].id, SR_ID_BYTES) != 0) rc = SR_ECONTROL;
         snprintf(items[k].why, sizeof(items[k].why), "%s", why ? why : "");
       }
+    } else if (reply) {
+      const char *why = json_string_value(json_object_get(reply, "error"));
+      snprintf(im->node_why, sizeof(im->node_why), "%s", why ? why : "");
     }
     json_decref(reply);
     json_decref(req);
@@ -510,7 +514,10 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   cli_status_clear(); /* the summary says it all */
   if (rc) {
     rc = cli_fail(SR_EXIT_ENV, "import stopped at line %zu: %s; every batch reported as committed before it is stored",
-                  im.lines, rc == SR_ESTORE && im.st ? sr_store_errmsg(im.st) : sr_strerror(rc));
+                  im.lines,
+                  im.node_why[0]             ? im.node_why
+                  : rc == SR_ESTORE && im.st ? sr_store_errmsg(im.st)
+                                             : sr_strerror(rc));
     goto done;
   }
   if (ferror(in)) {

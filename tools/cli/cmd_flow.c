@@ -144,7 +144,7 @@ static char *short_who(const names_t *ns, const uint8_t *key) {
   char *name = n ? cli_text_cut(n, strlen(n), 20) : NULL;
   size_t cap = (name ? strlen(name) : 0) + 24;
   char *out = malloc(cap);
-  if (!out) exit(SR_EXIT_ENV);
+  if (!out) cli_out_of_memory();
   if (name) snprintf(out, cap, "%s (%.8s)", name, hex);
   else
     snprintf(out, cap, "%.16s", hex);

@@ -25,10 +25,7 @@ static int log_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
   lc->n++;
   if (lc->cli->json) {
     /* Streamed element by element: one JSON array, constant memory for any log. */
-    json_t *o = sr_json_log_item(lc->st, e, f);
-    fputs(lc->n > 1 ? "," : "[", stdout);
-    json_dumpf(o, stdout, JSON_COMPACT);
-    json_decref(o);
+    return cli_json_put(stdout, lc->n > 1 ? "," : "[", sr_json_log_item(lc->st, e, f), JSON_COMPACT);
   } else {
     cli_feed_entry(&lc->feed, e);
   }
@@ -57,9 +54,9 @@ static int forks_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_
     if (sr_store_get_entry(fc->st, fork_id, buf, sizeof(buf), &len, &f) == 0 && sr_entry_decode(buf, len, &e) == 0) {
       json_t *o = sr_json_log_item(fc->st, &e, &f);
       json_object_set_new(o, "fork_proof", json_true());
-      fputs(++*fc->printed > 1 ? "," : "[", stdout);
-      json_dumpf(o, stdout, JSON_COMPACT);
-      json_decref(o);
+      int rc = cli_json_put(stdout, *fc->printed + 1 > 1 ? "," : "[", o, JSON_COMPACT);
+      if (rc) return rc;
+      ++*fc->printed;
     }
   } else {
     sr_hex_encode(author, SR_KEY_BYTES, hex);
@@ -253,7 +250,8 @@ int cmd_verify(sr_cli_t *cli, int argc, char **argv) {
   int rc = sr_store_verify(st, report_problem, problems, cli_progress, "verify");
   if (rc < 0) {
     json_decref(problems);
-    rc = cli_fail(SR_EXIT_ENV, "verify could not read the store: %s", sr_store_errmsg(st));
+    rc = cli_fail(SR_EXIT_ENV, "verify could not read the store: %s",
+                  rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     sr_store_close(st);
     return rc;
   }

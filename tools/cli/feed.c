@@ -70,7 +70,7 @@ static char *who_as(cli_feed_t *fd, const uint8_t *key, int as_person) {
     out = malloc(32);
     if (out) sprintf(out, "%.16s%s", hex, self ? " (you)" : "");
   }
-  if (!out) exit(SR_EXIT_ENV);
+  if (!out) cli_out_of_memory();
   return out;
 }
 
@@ -92,7 +92,7 @@ static char *who_on(cli_feed_t *fd, const uint8_t *key, uint64_t seq) {
   else if ((label = malloc(32)))
     snprintf(label, 32, "device %.8s", hex);
   char *out = label ? malloc(strlen(p) + strlen(label) + 8) : NULL;
-  if (!out) exit(SR_EXIT_ENV);
+  if (!out) cli_out_of_memory();
   sprintf(out, "%s on %s", p, label);
   free(p);
   free(label);
@@ -127,7 +127,7 @@ static char *project(cli_feed_t *fd, const uint8_t *id) {
     out = malloc(64);
     if (out) sprintf(out, "project %.16s (not held here)", hex);
   }
-  if (!out) exit(SR_EXIT_ENV);
+  if (!out) cli_out_of_memory();
   return out;
 }
 
@@ -157,7 +157,7 @@ static void para(const char *prefix, const char *s, size_t len, size_t width) {
   /* drop trailing blank lines and spaces: they would print as empty indents */
   while (len && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\r')) len--;
   size_t w = width > pw + 20 ? width - pw : 20;
-  if (sr_text_wrap(s, len, w, w, print_line, &p)) exit(SR_EXIT_ENV);
+  if (sr_text_wrap(s, len, w, w, print_line, &p)) cli_out_of_memory();
 }
 
 /* "label: text" paragraphs for the string fields of content. */
@@ -166,7 +166,7 @@ static void field(const char *prefix, json_t *content, const char *key, const ch
   if (!json_is_string(v)) return;
   size_t n = json_string_length(v), ln = label ? strlen(label) : 0;
   char *s = malloc(n + ln + 3);
-  if (!s) exit(SR_EXIT_ENV);
+  if (!s) cli_out_of_memory();
   if (label) sprintf(s, "%s: ", label);
   else
     s[0] = '\0';
@@ -279,21 +279,21 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
     if (action) sprintf(action, "wrote a \"%s\" entry%s", ty, ok ? ":" : " that does not fit its type's schema:");
     free(ty);
   }
-  if (!action) exit(SR_EXIT_ENV);
+  if (!action) cli_out_of_memory();
 
   /* header: the time, who, what (wrapped when long, behind the indent) */
   {
     const char *w = inner ? inner_author : author;
     size_t n = strlen(t) + strlen(w) + strlen(action) + 8;
     char *h = malloc(n);
-    if (!h) exit(SR_EXIT_ENV);
+    if (!h) cli_out_of_memory();
     snprintf(h, n, "%s  %s %s", t, w, action);
     lines_t p = {prefix, body, 0};
     size_t pw = sr_text_width(prefix, strlen(prefix)), bw = sr_text_width(body, strlen(body));
     /* a hanging indent: the lines after the first go behind the body's */
     if (sr_text_wrap(h, strlen(h), width > pw + 20 ? width - pw : 20, width > bw + 20 ? width - bw : 20, print_line,
                      &p))
-      exit(SR_EXIT_ENV);
+      cli_out_of_memory();
     free(h);
   }
   /* body: what they wrote */
@@ -307,7 +307,7 @@ static void entry_view(cli_feed_t *fd, const sr_entry_t *e, const char *prefix, 
       size_t n = 8;
       json_array_foreach(tags, i, tag) n += json_string_length(tag) + 2;
       char *s = malloc(n);
-      if (!s) exit(SR_EXIT_ENV);
+      if (!s) cli_out_of_memory();
       strcpy(s, "tags: ");
       json_array_foreach(tags, i, tag) {
         if (i) strcat(s, ", ");

@@ -2,7 +2,9 @@
  * writes it (see cli.h, cli_jsonl_parse). Apart from cmd_exchange.c so that a
  * fuzz target (tests/fuzz/fuzz_jsonl.c) drives exactly this code. */
 #include "tools/cli/cli.h"
+#include "node/control_req.h"
 #include <string.h>
+
 
 int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
   json_error_t jerr;
@@ -15,7 +17,13 @@ int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
     snprintf(out->why, sizeof(out->why), "longer than any exported entry line (%d bytes at most)", CLI_JSONL_LINE_MAX);
     return -1;
   }
+  sr_json_oom_clear();
   o = json_loadb(text, n, 0, &jerr);
+  if (sr_json_oom_take() || (!o && json_error_code(&jerr) == json_error_out_of_memory)) {
+    /* the line may be good: say why it was not read */
+    snprintf(out->why, sizeof(out->why), "out of memory");
+    goto out;
+  }
   if (!o || !json_is_object(o)) {
     snprintf(out->why, sizeof(out->why), "not a JSON object (%s)", o ? "another JSON value" : jerr.text);
     goto out;

@@ -3,7 +3,9 @@
  * (--home, --json, --passphrase-file and --passphrase-fd are also accepted
  * after the command). */
 #include "tools/cli/cli.h"
+#include "node/control_req.h"
 #include "core/version.h"
+#include <errno.h>
 #include <string.h>
 
 static const sr_cmd_t commands[] = {
@@ -372,6 +374,7 @@ int main(int argc, char **argv) {
   int i = 1;
   memset(&cli, 0, sizeof(cli));
   cli.pass.fd_opt = "--passphrase-fd";
+  sr_json_track_oom();
   if (sodium_init() < 0) return cli_fail(SR_EXIT_ENV, "libsodium failed to initialise");
   while (i < argc && argv[i][0] == '-') {
     int r = global_opt(argc, argv, &i, &cli, &home_flag);
@@ -420,5 +423,12 @@ int main(int argc, char **argv) {
    * refused before any of it is read (node/home.h). */
   char err[4600];
   if (sr_home_check(cli.home, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
-  return cmd->run(&cli, n, args);
+  int rc = cmd->run(&cli, n, args);
+  /* stdout's buffer is written here or at exit: a write that fails (a full disk
+   * under a redirect) is an output lost too */
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    if (rc == 0) cli_fail(SR_EXIT_ENV, "could not write the output: %s", strerror(errno));
+    cli_output_lost();
+  }
+  return cli_exit_code(rc);
 }

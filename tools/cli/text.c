@@ -10,13 +10,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+void cli_out_of_memory(void) {
+  fputs("seurone: out of memory\n", stderr);
+  exit(SR_EXIT_ENV);
+}
+
 /* Room for the escaped form of len bytes, an ellipsis and width spaces of pad. */
 static char *room(size_t len, size_t width) {
   char *out = malloc(SR_TEXT_ESCAPED_MAX(len) + width + 4);
-  if (!out) {
-    fputs("seurone: out of memory\n", stderr);
-    exit(SR_EXIT_ENV);
-  }
+  if (!out) cli_out_of_memory();
   return out;
 }
 

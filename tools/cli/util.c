@@ -1,5 +1,6 @@
 /* util.c: helpers shared by the subcommands (see cli.h). */
 #include "tools/cli/cli.h"
+#include "node/control_req.h"
 #include "core/clock.h"
 #include <ctype.h>
 #include <errno.h>
@@ -89,15 +90,46 @@ sr_store_t *cli_open_own_store(sr_cli_t *cli, const uint8_t pk[SR_KEY_BYTES]) {
   return st;
 }
 
+static int output_lost; /* a JSON output could not be built or written: the exit code says so */
+
 /* UTF-8 as written: jansson holds only valid UTF-8 strings, and escapes the
- * controls itself, so nothing in a JSON output needs \uXXXX for non-ASCII. */
+ * controls itself, so nothing in a JSON output needs \uXXXX for non-ASCII.
+ * The document is dumped to memory first so that a dump failing half-way (out
+ * of memory) writes nothing rather than a cut document, and a failure ends the
+ * command with a non-zero exit (cli_exit_code) instead of an exit 0 without its
+ * output. */
 void cli_json_print(json_t *doc) {
   /* json_pack returns NULL for a string that is not UTF-8: say so, not "" */
-  if (!doc) fputs("seurone: could not build the JSON output (a string that is not UTF-8?)\n", stderr);
-  json_dumpf(doc, stdout, JSON_COMPACT);
-  fputc('\n', stdout);
-  json_decref(doc);
+  int rc = cli_json_put(stdout, NULL, doc, JSON_COMPACT);
+  if (rc == SR_EINVAL)
+    fputs("seurone: could not build the JSON output (out of memory, or a string that is not UTF-8)\n", stderr);
+  else if (rc)
+    fputs("seurone: could not build the JSON output: out of memory\n", stderr);
+  if (rc) output_lost = 1;
+  else
+    fputc('\n', stdout);
 }
+
+int cli_json_put(FILE *f, const char *before, json_t *o, size_t flags) {
+  /* a value that could not be made is missing from its object without a word,
+   * and a dump that ran out of memory may return a text with a hole in it */
+  int lost = sr_json_oom_take(), none = !o;
+  char *text = o && !lost ? json_dumps(o, flags) : NULL;
+  lost |= sr_json_oom_take();
+  json_decref(o);
+  if (!text || lost) {
+    free(text);
+    return none && !lost ? SR_EINVAL : SR_ENOMEM;
+  }
+  if (before) fputs(before, f);
+  fputs(text, f);
+  free(text);
+  return 0;
+}
+
+void cli_output_lost(void) { output_lost = 1; }
+
+int cli_exit_code(int rc) { return rc == 0 && output_lost ? SR_EXIT_ENV : rc; }
 
 json_t *cli_json_text(const char *s) {
   json_t *j = json_string(s);
