@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -459,6 +460,25 @@ def hostile_finish(p, timeout=120):
     print("     hostile_peer: " + out.strip().replace("\n", "\n     hostile_peer: "), flush=True)
     check_eq(p.returncode, 0, "hostile_peer exit code (connected)")
     return json.loads(out.strip().splitlines()[-1]), out
+
+
+def control(node, req, timeout_s=30):
+    """One request on node's control socket (node/control.h): the reply as a dict,
+    or None when the connection ends before a whole reply (a node killed)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout_s * SCALE)
+    try:
+        s.connect(os.path.join(node.home, "control.sock"))
+        s.sendall((json.dumps(req) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    return json.loads(buf) if buf.endswith(b"\n") else None
 
 
 def entry_of(node, entry_id):

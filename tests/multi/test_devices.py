@@ -21,19 +21,7 @@ from harness import check, check_eq
 
 
 def control(node, req):
-    """One request on node's control socket (docs: node/control.h)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10 * h.SCALE)
-    s.connect(os.path.join(node.home, "control.sock"))
-    s.sendall((json.dumps(req) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        part = s.recv(65536)
-        if not part:
-            break
-        buf += part
-    s.close()
-    return json.loads(buf)
+    return h.control(node, req, 10)
 
 
 def mp_str(s):

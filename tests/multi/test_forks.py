@@ -32,20 +32,6 @@ import harness as h
 from harness import check, check_eq
 
 
-def control(node, req):
-    """One request on HOME/control.sock; the reply as a dict."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30 * h.SCALE)
-    s.connect(os.path.join(node.home, "control.sock"))
-    s.sendall((json.dumps(req) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    return json.loads(buf)
 
 
 def share_content(text):
@@ -99,7 +85,7 @@ def refuses(node, code, words, what):
     check(r.returncode == 1 and words in r.stderr, f"{node.name}: CLI publish refused ({what}): exit {r.returncode}, "
           f"{r.stderr.strip()[:300]}")
     if node.alive():
-        rep = control(node, {"cmd": "publish", "type": "share", "content": share_content("x")})
+        rep = h.control(node, {"cmd": "publish", "type": "share", "content": share_content("x")})
         check_eq((rep.get("ok"), rep.get("code")), (False, code), f"{node.name}: control socket publish refused ({what})")
 
 

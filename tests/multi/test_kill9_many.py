@@ -263,21 +263,6 @@ def phase_sync(c, rng, kills):
 
 # ---- (c) publish ----
 
-def control(node, req):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30 * h.SCALE)
-    try:
-        s.connect(os.path.join(node.home, "control.sock"))
-        s.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    finally:
-        s.close()
-    return json.loads(buf) if buf.endswith(b"\n") else None
 
 
 def share_content(text):
@@ -319,7 +304,7 @@ def phase_publish(c, rng, kills):
         while not stop.is_set():
             i += 1
             try:
-                r = control(node, {"cmd": "publish", "type": "share", "content": share_content(f"p{k}-{i}")})
+                r = h.control(node, {"cmd": "publish", "type": "share", "content": share_content(f"p{k}-{i}")})
             except (OSError, ValueError):
                 r = None  # the node is down or died mid-request: not acknowledged
             if r is None:
@@ -357,7 +342,7 @@ def phase_publish(c, rng, kills):
     start(node)
     forked = [a["id"] for a in node.status().get("forked_authors", [])]
     check(node.id not in forked, "the restarted node does not see its own log forked")
-    r = control(node, {"cmd": "publish", "type": "share", "content": share_content("after the kills")})
+    r = h.control(node, {"cmd": "publish", "type": "share", "content": share_content("after the kills")})
     check(r and r.get("ok") and r["seq"] == held + 1, f"it publishes on, seq {held + 1}: {r}")
     acked.append((r["id"], r["seq"]))
     node.stop()

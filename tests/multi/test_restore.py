@@ -69,19 +69,6 @@ class RestoredNode(h.Node):
         return super().start(*extra, env=self.env, **kw)
 
 
-def control(node, req):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30 * h.SCALE)
-    s.connect(os.path.join(node.home, "control.sock"))
-    s.sendall((json.dumps(req) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    return json.loads(buf)
 
 
 def web(node, method, path, body=None):
@@ -113,7 +100,7 @@ def refused(node, what, pf=None):
     check(r.returncode == 1 and "restored from" in r.stderr and "--no-other-copy" in r.stderr,
           f"{node.name}: publish refused with the restore's words ({what}): exit {r.returncode}, {r.stderr.strip()[:300]}")
     if node.alive():
-        rep = control(node, {"cmd": "publish", "type": "share", "content": SHARE_X})
+        rep = h.control(node, {"cmd": "publish", "type": "share", "content": SHARE_X})
         check_eq((rep.get("ok"), rep.get("code")), (False, "SR_ERESTORING"),
                  f"{node.name}: control socket publish refused ({what})")
         status, doc = web(node, "POST", "/api/publish", {"type": "share", "text": "from the web"})
