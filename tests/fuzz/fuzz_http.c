@@ -51,10 +51,11 @@
 #define RSP_MAX (1u << 20)
 #define STREAM_WAIT_MS 200 /* an event stream: read its headers, then hang up */
 
-static char home[64];
+#define HOME_MAX 64 /* TMPDIR/fuzz_http.XXXXXX, a short TMPDIR */
+static char home[HOME_MAX];
 static uint16_t port;
 static char token[SR_WEB_TOKEN_HEX + 1], csrf[2 * crypto_auth_hmacsha256_BYTES + 1];
-static char cookie_now[160], cookie_old[160], cookie_expired[160], host[32];
+static char cookie_now[160], cookie_old[160], cookie_expired[160], host[sizeof("127.0.0.1:65535")];
 static atomic_int node_done, node_rc;
 static char *req, *rsp;
 static FILE *out; /* the real stderr (libFuzzer points fd 2 at /dev/null) */
