@@ -224,9 +224,7 @@ static void handle_closed(uv_handle_t *h) {
   pthread_mutex_destroy(&w->emu);
   pthread_mutex_destroy(&w->omu);
   pthread_cond_destroy(&w->ecv);
-  sodium_memzero(w->once, sizeof(w->once));
-  sodium_memzero(w->token, sizeof(w->token));
-  sodium_memzero(w->csrf, sizeof(w->csrf));
+  sodium_free(w->sec); /* wipes it */
   free(w);
 }
 
@@ -306,7 +304,11 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   char why[4600];
   int rc, v6 = 0;
   *out = NULL;
-  if (!w) return SR_ENOMEM;
+  if (!w || !(w->sec = sodium_malloc(sizeof(*w->sec)))) {
+    free(w);
+    return SR_ENOMEM;
+  }
+  sodium_memzero(w->sec, sizeof(*w->sec));
   w->listen_fd = -1;
   snprintf(w->home, sizeof(w->home), "%s", o->home);
   w->store = o->store;
@@ -322,7 +324,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   w->ctx = o->ctx;
   w->loop = o->loop;
   language(w);
-  if ((rc = sr_web_token(o->home, 1, w->token, err, errlen)) || (rc = sr_web_auth_init(w))) goto fail_free;
+  if ((rc = sr_web_token(o->home, 1, w->sec->token, err, errlen)) || (rc = sr_web_auth_init(w))) goto fail_free;
   if (sr_web_static_init(w, why, sizeof(why))) sr_web_log(w, "web: warning: %s; only the API is served", why);
   if ((rc = bind_listen(w, o->host, o->port, &v6, err, errlen))) goto fail_free;
   names(w, o->host, v6);
@@ -361,7 +363,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   *out = w;
   return 0;
 fail_free:
-  sodium_memzero(w->token, sizeof(w->token));
+  sodium_free(w->sec);
   free(w);
   return rc;
 }

@@ -92,7 +92,7 @@ unsigned sr_web_get_session(sr_web_req_t *r) {
   json_t *p = NULL;
   int rc = sr_view_profile(w->store, w->pk, &p, err, sizeof(err));
   if (rc || !p) return view(r, rc, p, err);
-  json_object_set_new(p, "csrf", json_string(w->csrf));
+  json_object_set_new(p, "csrf", json_string(w->sec->csrf));
   json_object_set_new(p, "relay", json_boolean(w->relay));
   json_object_set_new(p, "lang_hint", w->lang[0] ? json_string(w->lang) : json_null());
   r->out = p;

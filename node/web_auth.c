@@ -113,7 +113,7 @@ static int derive(const char *token, const char *what, char out[SR_WEB_MAC_HEX +
   return 0;
 }
 
-int sr_web_auth_init(sr_web_t *w) { return derive(w->token, "csrf", w->csrf); }
+int sr_web_auth_init(sr_web_t *w) { return derive(w->sec->token, "csrf", w->sec->csrf); }
 
 /* The cookie of a session opened at t (seconds since the epoch): "T.MAC",
  * MAC = hex HMAC-SHA256(token, "session T"). The time is in the value, so a
@@ -131,7 +131,7 @@ static int session_value(const char *token, uint64_t t, char out[SR_WEB_SESSION_
 
 int sr_web_session_cookie(const sr_web_t *w, char *out, size_t cap) {
   char v[SR_WEB_SESSION_TEXT];
-  int rc = session_value(w->token, (uint64_t)time(NULL), v);
+  int rc = session_value(w->sec->token, (uint64_t)time(NULL), v);
   if (!rc && (size_t)snprintf(out, cap, "sr_session=%s; Max-Age=%d; HttpOnly; SameSite=Strict; Path=/", v,
                               SR_WEB_SESSION_S) >= cap)
     rc = SR_ETOOBIG;
@@ -154,7 +154,7 @@ static int session_ok(const sr_web_t *w, const char *cookie, uint64_t *age) {
     t = t * 10 + (uint64_t)(cookie[i] - '0');
   }
   if (t > now + SR_WEB_SESSION_SKEW_S || now >= t + SR_WEB_SESSION_S) return 0;
-  if (session_value(w->token, t, want)) return 0;
+  if (session_value(w->sec->token, t, want)) return 0;
   ok = strlen(cookie) == strlen(want) && sodium_memcmp(cookie, want, strlen(want)) == 0;
   sodium_memzero(want, sizeof(want));
   *age = now > t ? now - t : 0;
@@ -210,13 +210,13 @@ int sr_web_authed(sr_web_req_t *r) {
     r->renew = age >= SR_WEB_RENEW_S; /* a browser in use keeps its session */
     return 1;
   }
-  return auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, r->w->token);
+  return auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, r->w->sec->token);
 }
 
 int sr_web_post_ok(const sr_web_req_t *r, const char **why) {
   const char *csrf = sr_web_header(r, "X-Seurone-CSRF");
   const char *origin = sr_web_header(r, "Origin"), *host = sr_web_header(r, MHD_HTTP_HEADER_HOST);
-  if (!same_secret(csrf, r->w->csrf)) {
+  if (!same_secret(csrf, r->w->sec->csrf)) {
     *why = "a change needs the X-Seurone-CSRF header that GET /api/session gives (reload the page)";
     return -1;
   }
@@ -240,14 +240,14 @@ int sr_web_once(sr_web_t *w, char *url, size_t cap) {
   int rc = 0;
   pthread_mutex_lock(&w->omu);
   for (size_t i = 1; i < SR_WEB_ONCE_MAX; i++)
-    if (w->once[i].until_ms < w->once[slot].until_ms) slot = i; /* a free one (0), else the oldest */
+    if (w->sec->once[i].until_ms < w->sec->once[slot].until_ms) slot = i; /* a free one (0), else the oldest */
   randombytes_buf(raw, sizeof(raw));
-  sr_hex_encode(raw, sizeof(raw), w->once[slot].code);
+  sr_hex_encode(raw, sizeof(raw), w->sec->once[slot].code);
   sodium_memzero(raw, sizeof(raw));
-  w->once[slot].until_ms = mono_ms() + SR_WEB_ONCE_MS;
-  if ((size_t)snprintf(url, cap, "%s/login?once=%s", w->url, w->once[slot].code) >= cap) {
-    sodium_memzero(w->once[slot].code, sizeof(w->once[slot].code));
-    w->once[slot].until_ms = 0;
+  w->sec->once[slot].until_ms = mono_ms() + SR_WEB_ONCE_MS;
+  if ((size_t)snprintf(url, cap, "%s/login?once=%s", w->url, w->sec->once[slot].code) >= cap) {
+    sodium_memzero(w->sec->once[slot].code, sizeof(w->sec->once[slot].code));
+    w->sec->once[slot].until_ms = 0;
     rc = SR_ETOOBIG;
   }
   pthread_mutex_unlock(&w->omu);
@@ -262,12 +262,12 @@ static int once_used(sr_web_t *w, const char *code) {
   if (!code || strlen(code) != SR_WEB_ONCE_HEX) return 0;
   pthread_mutex_lock(&w->omu);
   for (size_t i = 0; i < SR_WEB_ONCE_MAX; i++) {
-    int live = w->once[i].until_ms > now;
-    int same = sodium_memcmp(w->once[i].code, code, SR_WEB_ONCE_HEX) == 0;
-    if (live && same && w->once[i].code[0]) {
+    int live = w->sec->once[i].until_ms > now;
+    int same = sodium_memcmp(w->sec->once[i].code, code, SR_WEB_ONCE_HEX) == 0;
+    if (live && same && w->sec->once[i].code[0]) {
       hit = 1;
-      sodium_memzero(w->once[i].code, sizeof(w->once[i].code));
-      w->once[i].until_ms = 0;
+      sodium_memzero(w->sec->once[i].code, sizeof(w->sec->once[i].code));
+      w->sec->once[i].until_ms = 0;
     }
   }
   pthread_mutex_unlock(&w->omu);
@@ -286,7 +286,7 @@ enum MHD_Result sr_web_login(sr_web_req_t *r) {
   const char *token = sr_web_arg(r, "token");
   char cookie[200];
   struct MHD_Response *resp;
-  if (!same_secret(token, r->w->token) && !once_used(r->w, sr_web_arg(r, "once")))
+  if (!same_secret(token, r->w->sec->token) && !once_used(r->w, sr_web_arg(r, "once")))
     return page(r->conn, MHD_HTTP_UNAUTHORIZED,
                 "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Seurone: not signed in</title>"
                 "<h1>This link does not open your node</h1><p>Run <code>seurone ui</code> on the machine where your "

@@ -46,6 +46,18 @@ typedef struct sr_web_event {
   char type[SR_TYPE_MAX + 1];
 } sr_web_event_t;
 
+/* What signs a browser in. Its own guarded allocation (sodium_malloc: locked
+ * where the system allows, never in a core dump, wiped when freed), as the
+ * node's secret key is: a core of a crashed node must not open its web app. */
+typedef struct sr_web_secrets {
+  char token[SR_WEB_TOKEN_HEX + 1]; /* never logged */
+  char csrf[SR_WEB_MAC_HEX + 1];    /* hex HMAC-SHA256(token, "csrf") */
+  struct {
+    char code[SR_WEB_ONCE_HEX + 1]; /* "" when free */
+    uint64_t until_ms;              /* monotonic */
+  } once[SR_WEB_ONCE_MAX];          /* one-time login codes (web_auth.c), under omu */
+} sr_web_secrets_t;
+
 struct sr_web {
   struct MHD_Daemon *mhd;
   char home[4096];
@@ -63,15 +75,10 @@ struct sr_web {
   char webdir[4096]; /* realpath of the web directory */
   int listen_fd;     /* handed to libmicrohttpd, which closes it */
   uint16_t port;
-  char url[300];                    /* http://HOST:PORT */
-  char hosts[SR_WEB_HOSTS][300];    /* Host values accepted: HOST:PORT forms */
-  int any_ip_host;                  /* bound to a wildcard: any IP literal with the port */
-  char token[SR_WEB_TOKEN_HEX + 1]; /* never logged */
-  char csrf[SR_WEB_MAC_HEX + 1];    /* hex HMAC-SHA256(token, "csrf") */
-  struct {
-    char code[SR_WEB_ONCE_HEX + 1]; /* "" when free */
-    uint64_t until_ms;              /* monotonic */
-  } once[SR_WEB_ONCE_MAX];          /* one-time login codes (web_auth.c), under omu */
+  char url[300];                 /* http://HOST:PORT */
+  char hosts[SR_WEB_HOSTS][300]; /* Host values accepted: HOST:PORT forms */
+  int any_ip_host;               /* bound to a wildcard: any IP literal with the port */
+  sr_web_secrets_t *sec;         /* sodium_malloc'd: kept out of swap and core dumps */
   pthread_mutex_t omu;
   atomic_int stopping;
   /* the queue into the loop (web_loop.c) */

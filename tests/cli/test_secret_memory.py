@@ -11,9 +11,14 @@ kernel cannot write a core here (core_pattern is a pipe to a crash handler, or
 names another directory), gdb's gcore of the live node is used instead, which
 honours MADV_DONTDUMP too. Exits 77 (skipped) when neither is possible.
 
+The web app runs too (on a free port): its token (HOME/web.token), which signs a
+browser in, is kept in guarded memory as the key is, and must not be in the
+core either, as hex or as bytes (issue 15).
+
 Then once more with the key file sealed with a passphrase (issue 14), given
 through --passphrase-fd: the core holds neither the key nor the passphrase,
-which the process wiped once it had opened the key.
+which the process wiped once it had opened the key, and the node's log never
+holds the passphrase; nor does the refusal of a wrong one (issue 15).
 """
 import argparse
 import json
@@ -57,9 +62,10 @@ def start(extra=(), pass_fds=()):
         # build mapping far more (a sanitizer's shadow) can never fill the disk.
         resource.setrlimit(resource.RLIMIT_CORE, (CORE_MAX, CORE_MAX))
 
-    proc = subprocess.Popen([A.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0"] + list(extra), cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=unlimited_core,
-                            pass_fds=pass_fds)
+    with open(os.path.join(cwd, "node.log"), "wb") as log:
+        proc = subprocess.Popen([A.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0"]
+                                + list(extra), cwd=cwd, stdout=log, stderr=log, preexec_fn=unlimited_core,
+                                pass_fds=pass_fds)
     deadline = time.time() + 20
     while time.time() < deadline and proc.poll() is None:
         try:
@@ -80,10 +86,18 @@ def vm_size(pid):
     return 0
 
 
+def web_token():
+    with open(os.path.join(ada.path, "web.token")) as f:
+        return f.read().strip()
+
+
 def count(core, passphrase=None):
+    """Copies of the key, of the passphrase and of the web token in core."""
     with open(core, "rb") as f:
         data = f.read()
-    return (data.count(seed) + data.count(hexkey[:64].encode()), data.count(passphrase) if passphrase else 0)
+    token = web_token()
+    return (data.count(seed) + data.count(hexkey[:64].encode()), data.count(passphrase) if passphrase else 0,
+            data.count(token.encode()) + data.count(bytes.fromhex(token)))
 
 
 def core_of(extra=(), pass_data=None):
@@ -127,9 +141,10 @@ if core is None:
     print(f"skip: no core could be written here (core_pattern {pattern!r}, gcore {shutil.which('gcore')})")
     finish(root)
     sys.exit(77)
-n, _ = count(core)
+n, _, t = count(core)
 check(os.path.getsize(core) > 100000, f"{how}: {os.path.getsize(core)} bytes")
 check(n == 0, f"the secret key is nowhere in {how} ({n} copies)")
+check(t == 0, f"the web token is nowhere in {how} ({t} copies)")
 os.unlink(core)
 
 PASS = b"a passphrase nobody guesses 7f3e"
@@ -141,7 +156,24 @@ ada.json("key", "passphrase", "--new-passphrase-file", pw)
 core, how = core_of(pass_data=PASS)
 check(core is not None, f"a core of the node whose key is sealed ({how})")
 if core:
-    n, p = count(core, PASS)
+    n, p, t = count(core, PASS)
     check(n == 0, f"sealed key: the secret key is nowhere in {how} ({n} copies)")
     check(p == 0, f"sealed key: the passphrase is nowhere in {how} ({p} copies)")
+    check(t == 0, f"sealed key: the web token is nowhere in {how} ({t} copies)")
+    with open(os.path.join(os.path.dirname(core), "node.log"), "rb") as f:
+        log = f.read()
+    check(b"listening" in log or b"running" in log or len(log) > 0, f"the node's log was kept ({len(log)} bytes)")
+    check(PASS not in log, "the passphrase is not in the node's log")
+
+# A wrong passphrase: refused, and the refusal does not repeat it.
+WRONG = b"wrong horse battery 51c9"
+rfd, wfd = os.pipe()
+os.write(wfd, WRONG + b"\n")
+os.close(wfd)
+r = subprocess.run([A.seurone, "--home", ada.path, "run", "--listen", "127.0.0.1:0", "--web", "off", "--passphrase-fd",
+                    str(rfd)], pass_fds=(rfd,), capture_output=True, timeout=60)
+os.close(rfd)
+check(r.returncode != 0, f"a wrong passphrase stops `run` (exit {r.returncode})")
+check(b"passphrase" in r.stderr, f"and says why: {r.stderr.decode(errors='replace').strip()[:120]}")
+check(WRONG not in r.stdout + r.stderr, "without repeating the wrong passphrase")
 finish(root)
