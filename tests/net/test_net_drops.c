@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "net/address.h"
+#include "net/net_internal.h" /* CS_HANDSHAKE: prefix_flood_ipv6_64 counts the handshakes a /64 holds */
 #include "tests/net/test_net_drops.h"
 
 #define MAX_LOG 4096
@@ -144,12 +145,17 @@ static int (*stop_pred)(void);
 static double deadline;
 double watchdog_extra_s; /* a longer flood (prefix_flood's optional seconds) */
 
-size_t max_live; /* most connections the listener held at once (prefix_flood) */
+size_t max_live;    /* most connections the listener held at once (prefix_flood) */
+size_t max_flood64; /* most inbound handshakes from FLOOD_V6_PREFIX at once (prefix_flood_ipv6_64) */
 
 static void poll_cb(uv_timer_t *t) {
-  size_t live = 0;
-  for (const sr_net_conn_t *c = srv.conns; c; c = c->next) live++;
+  size_t live = 0, in64 = 0;
+  for (const sr_net_conn_t *c = srv.conns; c; c = c->next) {
+    live++;
+    in64 += !c->outbound && c->state == CS_HANDSHAKE && c->src_v6 && !memcmp(c->src, flood_v6_prefix, 8);
+  }
   if (live > max_live) max_live = live;
+  if (in64 > max_flood64) max_flood64 = in64;
   if (stop_pred() || now_s() > deadline) {
     uv_timer_stop(t);
     uv_stop(t->loop);
@@ -298,13 +304,14 @@ int main(int argc, char **argv) {
   if (strncmp(tc, "prefix_flood", 12) == 0 || strcmp(tc, "log_flood") == 0) {
     hs_timeout_ms = SR_NET_HANDSHAKE_TIMEOUT_MS; /* as a node runs */
     flood_spread = strcmp(tc, "prefix_flood_one_net") != 0;
+    if (strcmp(tc, "prefix_flood_ipv6_64") == 0) flood_spread = 2;
     if (strcmp(tc, "log_flood") == 0) {
       flood_per_source = SR_NET_HANDSHAKES_PER_HOST + 4;
       flood_min_connects = FLOOD_MIN_CONNECTS;
     }
     if (argc == 3) flood_min_s = atof(argv[2]);
   }
-  setup(strcmp(tc, "good_peer_ipv6") == 0);
+  setup(strcmp(tc, "good_peer_ipv6") == 0 || flood_spread == 2);
 
   if (strcmp(tc, "wrong_netkey") == 0) {
     bad_peer(attack_wrong_netkey, "SR_EHSNETKEY");

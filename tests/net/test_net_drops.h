@@ -61,7 +61,10 @@ void attack(attack_fn fn, int (*done)(void));
 void bad_peer(attack_fn fn, const char *errname);
 
 /* test_net_drops_flood.c: set by main before prefix_flood */
-extern int flood_spread;                 /* 0: sources 127.0.0.2-17 (one /24); 1: 127.N.0.1 (16 /24s) */
+extern int flood_spread; /* 0: sources 127.0.0.2-17 (one /24); 1: 127.N.0.1 (16 /24s); 2: 16 addresses of one
+                            IPv6 /64, FLOOD_V6_PREFIX::2-17 (tests/net/netns6.sh puts them on a namespace's lo) */
+extern const uint8_t flood_v6_prefix[8]; /* fd5e:0:0:1::/64 */
+extern size_t max_flood64;               /* most inbound handshakes from it at once */
 extern int flood_per_source;             /* connections held from each source */
 extern double flood_min_s;               /* keep flooding at least this long */
 extern unsigned long flood_min_connects; /* and make at least this many connections */
