@@ -92,6 +92,9 @@ def main(c):
     a.check_alive("after two refused reloads")
     a.config = dict(base, hops=2)
     a.write_config()
+    r = a.cli("reload")
+    check(r.stdout.startswith("reloaded ") and "applied   none" in r.stdout,
+          f"reload in words: what it read, nothing applied ({r.stdout.strip()[:200]})")
     out = reload(a)
     check_eq(out["applied"], [], "the refused files changed nothing (a reload of the running config applies nothing)")
     check_eq(a.status().get("scope_authors"), 2, "a still replicates b")
@@ -137,7 +140,9 @@ def main(c):
         check("no node is running" in r.stderr, f"{what} says no node runs ({r.stderr.strip()[:120]})")
     note(f"a stopped; b and c still run: {b.alive()}, {s.alive()}")
     b.stop()
-    s.stop()
+    r = s.cli("stop")
+    check(r.stdout.startswith("stopped the node in "), f"stop in words ({r.stdout.strip()[:120]})")
+    check(s.proc.poll() == 0, "c exited 0 once `stop` returned")
 
 
 h.run_test(main)

@@ -88,8 +88,7 @@ int cmd_stop(sr_cli_t *cli, int argc, char **argv) {
   waited = cli_now_ms() - start;
   if (cli->json) {
     json_t *o = json_pack("{s:b, s:I, s:I}", "stopped", 1, "pid", (json_int_t)pid, "waited_ms", (json_int_t)waited);
-    cli_json_print(o);
-    json_decref(o);
+    cli_json_print(o); /* frees it */
   } else {
     printf("stopped the node in %s (pid %ld) in %.1f s\n", cli->home, pid, (double)waited / 1000.0);
   }
@@ -126,14 +125,14 @@ int cmd_reload(sr_cli_t *cli, int argc, char **argv) {
   }
   if (cli->json) {
     json_object_del(reply, "ok");
-    cli_json_print(reply);
-  } else {
-    json_t *r = json_object_get(reply, "restart");
-    key_list(json_object_get(reply, "applied"), applied, sizeof(applied));
-    key_list(r, restart, sizeof(restart));
-    printf("reloaded %s\napplied   %s\n", cli_jstr(reply, "config", "the config"), applied);
-    if (json_array_size(r)) printf("restart   %s (changed: they apply when the node starts again)\n", restart);
+    cli_json_print(reply); /* frees it */
+    return SR_EXIT_OK;
   }
+  json_t *r = json_object_get(reply, "restart");
+  key_list(json_object_get(reply, "applied"), applied, sizeof(applied));
+  key_list(r, restart, sizeof(restart));
+  printf("reloaded %s\napplied   %s\n", cli_jstr(reply, "config", "the config"), applied);
+  if (json_array_size(r)) printf("restart   %s (changed: they apply when the node starts again)\n", restart);
   json_decref(reply);
   return SR_EXIT_OK;
 }
