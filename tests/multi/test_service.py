@@ -125,6 +125,13 @@ def main(c):
     h.wait_until(lambda: session(s, a), 60, "c gets a session once max_conns is back")
     same_session("max_conns back")
 
+    # Flow reports turned on live: the timer starts at the reload.
+    check(not a.log_lines(r"published flow report"), "a published no flow report so far (off on a personal node)")
+    a.write_config(flow_report=True, flow_report_interval=10)
+    check_eq(sorted(reload(a)["applied"]), ["flow_report", "flow_report_interval"], "flow reports on, every 10 s")
+    a.wait_log(r"published flow report", 60, "a publishes a flow report after the reload turned them on")
+    same_session("flow reports on")
+
     # stop: returns once the process is gone.
     pid = a.proc.pid
     out = a.cli_json("stop")
