@@ -105,6 +105,9 @@ void sr_gossip_free(sr_gossip_t *g);
  * `reachable = yes`): every session is told so in a reachable frame. NULL or ""
  * (the default): it is not, and its address is never announced. */
 void sr_gossip_set_reachable(sr_gossip_t *g, const char *address);
+/* New limits (a config reload): max_conns for the sessions that come next (none
+ * above it is ended), the rest at each session's next tick. agent is kept. */
+void sr_gossip_set_limits(sr_gossip_t *g, const sr_gossip_limits_t *limits);
 /* Passes the reachable address of owner on, in a peers frame, to every session
  * that may_share allows except owner's own (a new announcement, shared at once). */
 void sr_gossip_pass_on(sr_gossip_t *g, const uint8_t owner[SR_KEY_BYTES], const char *address);

@@ -56,3 +56,9 @@ int sr_gossip_make_room(sr_gossip_t *g, int standing) {
                         : "room for a peer this node knows better");
   return 0;
 }
+
+void sr_gossip_set_limits(sr_gossip_t *g, const sr_gossip_limits_t *limits) {
+  const char *agent = g->lim.agent; /* sent in hellos already: a session sees one agent */
+  g->lim = *limits;
+  g->lim.agent = agent;
+}

@@ -209,6 +209,18 @@ static json_t *on_device_revoke(void *ctx, const sr_control_req_t *r, sr_control
   return NULL;
 }
 
+/* {"config", "applied", "restart"} (node/reload.c); a config the node would not
+ * start with is refused, SR_ERELOAD with its file, line and problem. */
+static json_t *on_reload(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[4600] = "";
+  json_t *out;
+  int rc;
+  (void)r;
+  (void)call;
+  if ((rc = sr_node_reload(ctx, &out, err, sizeof(err)))) return fail(rc, err[0] ? err : sr_strerror(rc));
+  return out;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -222,6 +234,7 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_DEVICE_ADD, on_device_add},
     {SR_CTL_DEVICE_LIST, on_device_list},
     {SR_CTL_DEVICE_REVOKE, on_device_revoke},
+    {SR_CTL_RELOAD, on_reload},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

@@ -112,6 +112,8 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     r->cmd = SR_CTL_PEERS;
   else if (!strcmp(cmd, "stop"))
     r->cmd = SR_CTL_STOP;
+  else if (!strcmp(cmd, "reload"))
+    r->cmd = SR_CTL_RELOAD;
   else if (!strcmp(cmd, "peer_add")) {
     r->cmd = SR_CTL_PEER_ADD;
     return decode_peer_add(r);
@@ -154,7 +156,7 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   } else {
     snprintf(err, sizeof(err),
              "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
-             "web_login, fork_keep, device_add, device_list, device_revoke, stop)",
+             "web_login, fork_keep, device_add, device_list, device_revoke, reload, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }

@@ -21,6 +21,7 @@ typedef enum {
   SR_CTL_DEVICE_ADD,
   SR_CTL_DEVICE_LIST,
   SR_CTL_DEVICE_REVOKE,
+  SR_CTL_RELOAD,
   SR_CTL_END /* one past the last command: a new one goes above it */
 } sr_ctl_cmd_t;
 

@@ -127,8 +127,13 @@ void sr_node_stop(sr_node_t *n) {
   sr_node_lan_stop(n);
   uv_signal_stop(&n->sigint);
   uv_signal_stop(&n->sigterm);
+  uv_signal_stop(&n->sighup);
   uv_close((uv_handle_t *)&n->sigint, NULL);
   uv_close((uv_handle_t *)&n->sigterm, NULL);
+  uv_close((uv_handle_t *)&n->sighup, NULL);
+  /* libuv put SIGHUP back to its default, which ends the process: a reload
+   * asked for while the node commits must not cut that short. */
+  signal(SIGHUP, SIG_IGN);
   if (n->ctl) sr_control_stop(n->ctl);
   n->ctl = NULL;
   /* Before the store closes: its threads read it (node/web.h). */
@@ -143,6 +148,14 @@ static void on_signal(uv_signal_t *s, int signum) {
   sr_node_t *n = s->data;
   sr_node_log(n, "received %s", signum == SIGINT ? "SIGINT" : "SIGTERM");
   sr_node_stop(n);
+}
+
+/* SIGHUP: HOME/config read again (reload.c logs what it did or why not). */
+static void on_sighup(uv_signal_t *s, int signum) {
+  char err[4600];
+  (void)signum;
+  sr_node_log(s->data, "received SIGHUP: reading the config again");
+  (void)!sr_node_reload(s->data, NULL, err, sizeof(err));
 }
 
 static int write_run_json(sr_node_t *n, const char *listen) {
@@ -171,7 +184,7 @@ static int write_run_json(sr_node_t *n, const char *listen) {
  * limit is raised toward what max_conns needs, never past the hard one, and a
  * hard limit too low for it is said once. */
 #define FDS_OWN 64 /* the store, the control socket and its clients, web, LAN, libuv's own */
-static void raise_fd_limit(sr_node_t *n) {
+void sr_node_raise_fd_limit(sr_node_t *n) {
   struct rlimit rl;
   rlim_t need = (rlim_t)n->cfg.max_conns + SR_NET_HANDSHAKES_MAX + FDS_OWN;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) return;
@@ -247,6 +260,9 @@ int sr_node_run(const sr_node_opts_t *o) {
   n->sk = o->sk;
   /* A peer that vanishes mid-write must cost a connection, not the process. */
   signal(SIGPIPE, SIG_IGN);
+  /* SIGHUP reloads the config (reload.c) once the loop handles it; before that
+   * its default would end the node, so it is ignored until then. */
+  signal(SIGHUP, SIG_IGN);
   /* Absolute, so run.json names paths any process can use. */
   if (!realpath(o->home, n->home)) snprintf(n->home, sizeof(n->home), "%s", o->home);
   /* Before anything in it is read (node/home.h). */
@@ -271,6 +287,11 @@ int sr_node_run(const sr_node_opts_t *o) {
   if (o->relay == 1) sr_config_set_relay(&n->cfg, 1); /* also raises max_conns unless the file set it */
   if (o->lan == 1) n->cfg.lan = 1;
   n->relay = n->cfg.relay;
+  /* what a reload compares with, and applies again (reload.c) */
+  n->cfg_started = n->cfg;
+  if (o->listen) snprintf(n->flag_listen, sizeof(n->flag_listen), "%s", o->listen);
+  n->flag_relay = o->relay == 1;
+  n->flag_lan = o->lan == 1;
   if (!n->sk) {
     if (!(n->sk = sodium_malloc(SR_SECRET_BYTES))) {
       rc = start_failed(SR_ENOMEM, "room for its key", sr_strerror(SR_ENOMEM));
@@ -311,7 +332,8 @@ int sr_node_run(const sr_node_opts_t *o) {
     goto out_store;
   }
   /* here, where a failure stops nothing started yet: sr_node_stop closes them */
-  if ((rc = uv_signal_init(&n->loop, &n->sigint)) || (rc = uv_signal_init(&n->loop, &n->sigterm))) {
+  if ((rc = uv_signal_init(&n->loop, &n->sigint)) || (rc = uv_signal_init(&n->loop, &n->sigterm)) ||
+      (rc = uv_signal_init(&n->loop, &n->sighup))) {
     rc = start_failed(SR_EIO, "its signal handlers", uv_strerror(rc));
     goto out_loop;
   }
@@ -368,7 +390,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   sr_gossip_pushsum_start(n->g, n->cfg.pushsum_interval_ms, n->cfg.pushsum_epoch);
   sr_node_scope_load(n);
 
-  raise_fd_limit(n);
+  sr_node_raise_fd_limit(n);
   if ((rc = listen_on(n))) goto out_gossip;
   port = sr_net_listen_port(&n->net);
   if (n->cfg.advertise[0]) snprintf(host, sizeof(host), "%s", n->cfg.advertise);
@@ -395,9 +417,11 @@ int sr_node_run(const sr_node_opts_t *o) {
 
   sr_node_peers_load(n);
 
-  n->sigint.data = n->sigterm.data = n;
+  n->sigint.data = n->sigterm.data = n->sighup.data = n;
   if ((rc = uv_signal_start(&n->sigint, on_signal, SIGINT)) || (rc = uv_signal_start(&n->sigterm, on_signal, SIGTERM)))
     sr_node_log(n, "warning: cannot catch SIGINT and SIGTERM (%s): they end the node at once", uv_strerror(rc));
+  if ((rc = uv_signal_start(&n->sighup, on_sighup, SIGHUP)))
+    sr_node_log(n, "warning: cannot catch SIGHUP (%s): `seurone reload` still works", uv_strerror(rc));
   sr_node_periodic_start(n);
   sr_node_lan_start(n); /* friends nearby (node/lan.c), when config `lan` */
 
@@ -426,6 +450,7 @@ out_loop:
   if (signals && !uv_is_closing((uv_handle_t *)&n->sigint)) {
     uv_close((uv_handle_t *)&n->sigint, NULL);
     uv_close((uv_handle_t *)&n->sigterm, NULL);
+    uv_close((uv_handle_t *)&n->sighup, NULL);
   }
   uv_run(&n->loop, UV_RUN_DEFAULT);
   uv_loop_close(&n->loop);

@@ -28,7 +28,8 @@ typedef struct sr_node sr_node_t;
 
 /* A piece of the node's work on a libuv worker (node/job.c): work runs on the
  * worker and touches only the job, the store and what never changes while the
- * node runs (the key, the config); done runs back on the loop thread. The
+ * node runs (the key, the config's restart-only keys: a reload changes the
+ * others on the loop, so a job copies what it needs of them); done runs back on the loop thread. The
  * jobs below embed one. */
 typedef struct sr_node_job sr_node_job_t;
 typedef void (*sr_node_job_fn)(sr_node_job_t *j);
@@ -57,6 +58,13 @@ typedef struct sr_node_opts {
 SR_MUST_USE int sr_node_run(const sr_node_opts_t *opts);
 
 /* ---- for the control socket (loop thread only) ---- */
+
+/* Reads HOME/config again and applies the keys that can change while the node
+ * runs (docs/operating.md lists them). 0 with *out (may be NULL: not wanted)
+ * {"config", "applied": [keys], "restart": [keys changed that apply at the
+ * next start]}; SR_ERELOAD with err the config's problem, the node unchanged.
+ * Logs either way. */
+SR_MUST_USE int sr_node_reload(sr_node_t *n, json_t **out, char *err, size_t errlen);
 
 /* {"id", "uptime_s", "relay", "address", "peers": [...], "entries_in", "entries_out",
  *  "bytes_in", "bytes_out", "duplicates", "store_bytes", ...}; caller owns it. */

@@ -16,10 +16,13 @@
  *   periodic.c    the timers: the tick (dials, aging), flow reports;
  *   control_handlers.c  the control socket's table of handlers (control.c
  *                 knows only the table: no cycle between it and the node);
- *   web_node.c    the web app's start from the config, and its status.
+ *   web_node.c    the web app's start from the config, and its status;
+ *   reload.c      HOME/config read again (SIGHUP, `seurone reload`): the keys
+ *                 that apply live, and the ones that wait for a restart.
  * Everything here runs on the loop thread, but the work of a job (job.c),
  * which touches only the job, the store and what never changes while the
- * node runs (the key, the config).
+ * node runs (the key, the config's restart-only keys; reload.c changes the
+ * live ones on the loop, so a job takes a copy of those when queued).
  */
 #ifndef SR_DAEMON_INTERNAL_H
 #define SR_DAEMON_INTERNAL_H
@@ -140,6 +143,13 @@ struct sr_node {
   uint8_t restore_from[SR_KEY_BYTES];
   sr_web_t *web;                 /* the web app (web_node.c); NULL when off */
   sr_control_handlers_t web_ctl; /* the control table the web runs changes through */
+  /* reload.c: SIGHUP, the config as the node started with it (the flags
+   * applied, before `listen` is resolved: keys that need a restart compare to
+   * it) and the flags of `seurone run`, applied again to a reloaded file. */
+  uv_signal_t sighup;
+  sr_config_t cfg_started;
+  char flag_listen[300]; /* --listen, or "" */
+  int flag_relay, flag_lan;
 };
 
 uint64_t sr_node_now_ms(void);
@@ -252,5 +262,13 @@ int sr_node_restore_status(sr_node_t *n, json_t *status);
 void sr_node_periodic_start(sr_node_t *n);
 /* Stops and closes them (the loop runs the close callbacks). */
 void sr_node_periodic_stop(sr_node_t *n);
+/* (Re)starts the flow-report timer as cfg says now, or stops it (a reload). */
+void sr_node_periodic_flow(sr_node_t *n);
+
+/* ---- reload.c ---- */
+/* sr_node_reload: daemon.h. */
+/* What daemon.c does at start and on a new max_conns: the soft RLIMIT_NOFILE
+ * raised toward what max_conns needs. */
+void sr_node_raise_fd_limit(sr_node_t *n);
 
 #endif

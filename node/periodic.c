@@ -35,6 +35,9 @@ static void known_age(sr_node_t *n, uint64_t now) {
 typedef struct {
   sr_node_pub_t pub; /* first: the job's address is the publish's */
   uint64_t start, now;
+  /* the config's when queued: a reload may change them meanwhile (node/reload.c) */
+  uint64_t interval_ms;
+  uint32_t epsilon_milli;
   int64_t exact;
   int skip;
 } flowjob_t;
@@ -43,7 +46,7 @@ typedef struct {
 static int flow_prepare(sr_node_pub_t *p) {
   flowjob_t *j = (flowjob_t *)p;
   sr_node_t *n = p->job.n;
-  uint64_t interval = (uint64_t)n->cfg.flow_report_interval * 1000;
+  uint64_t interval = j->interval_ms;
   sr_flowreport_t r;
   msgpack_sbuffer sb;
   int rc;
@@ -53,7 +56,7 @@ static int flow_prepare(sr_node_pub_t *p) {
     j->skip = 1;
     return SR_EINVAL;
   }
-  sr_flowreport_init(&r, j->start, j->now, n->cfg.flow_epsilon_milli);
+  sr_flowreport_init(&r, j->start, j->now, j->epsilon_milli);
   msgpack_sbuffer_init(&sb);
   if ((rc = sr_store_flow_count(n->store, &r)) == 0) {
     j->exact = sr_flowreport_total(&r);
@@ -80,7 +83,7 @@ static void flow_done(sr_node_pub_t *p) {
     /* The exact count stays in this node's own log file, never in the entry. */
     sr_node_log(n, "published flow report seq %llu (%lld entr%s received in %llu s, epsilon %.3f) %.16s",
                 (unsigned long long)p->seq, (long long)j->exact, j->exact == 1 ? "y" : "ies",
-                (unsigned long long)((j->now - j->start) / 1000), n->cfg.flow_epsilon_milli / 1000.0, hex);
+                (unsigned long long)((j->now - j->start) / 1000), j->epsilon_milli / 1000.0, hex);
   }
   free(j);
 }
@@ -98,6 +101,8 @@ static void on_flow_report(uv_timer_t *t) {
   j->pub.prepare = flow_prepare;
   j->pub.done = flow_done;
   j->now = sr_node_now_ms();
+  j->interval_ms = (uint64_t)n->cfg.flow_report_interval * 1000;
+  j->epsilon_milli = n->cfg.flow_epsilon_milli;
   if ((rc = sr_node_publish(n, &j->pub))) {
     sr_node_log(n, "could not publish a flow report: %s", sr_strerror(rc));
     free(j);
@@ -117,19 +122,28 @@ static void on_tick(uv_timer_t *t) {
   sr_loglimit_flush(&n->loglimit, uv_now(&n->loop), sr_node_log_sink, n);
 }
 
+void sr_node_periodic_flow(sr_node_t *n) {
+  uint64_t every = (uint64_t)n->cfg.flow_report_interval * 1000;
+  if (n->flowrep_on) uv_timer_stop(&n->flowrep); /* a reload: the new interval counts from now */
+  if (!n->cfg.flow_report) {
+    if (n->flowrep_on) sr_node_log(n, "flow reports off");
+    return; /* the handle, once made, stays until sr_node_periodic_stop closes it */
+  }
+  if (!n->flowrep_on) {
+    uv_timer_init(&n->loop, &n->flowrep);
+    n->flowrep.data = n;
+    n->flowrep_on = 1;
+  }
+  uv_timer_start(&n->flowrep, on_flow_report, every, every);
+  sr_node_log(n, "flow reports on: one every %u s, epsilon %.3f", n->cfg.flow_report_interval,
+              n->cfg.flow_epsilon_milli / 1000.0);
+}
+
 void sr_node_periodic_start(sr_node_t *n) {
   uv_timer_init(&n->loop, &n->tick);
   n->tick.data = n;
   uv_timer_start(&n->tick, on_tick, 0, TICK_MS);
-  if (n->cfg.flow_report) {
-    uint64_t every = (uint64_t)n->cfg.flow_report_interval * 1000;
-    uv_timer_init(&n->loop, &n->flowrep);
-    n->flowrep.data = n;
-    n->flowrep_on = 1;
-    uv_timer_start(&n->flowrep, on_flow_report, every, every);
-    sr_node_log(n, "flow reports on: one every %u s, epsilon %.3f", n->cfg.flow_report_interval,
-                n->cfg.flow_epsilon_milli / 1000.0);
-  }
+  sr_node_periodic_flow(n);
 }
 
 void sr_node_periodic_stop(sr_node_t *n) {

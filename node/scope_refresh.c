@@ -29,6 +29,7 @@ struct scope_job {
   int rc;
   char why[300];
   scope_wait_t *waiting; /* whose then runs once this one is swapped in */
+  int hops;              /* config hops when queued: a reload may change it meanwhile (node/reload.c) */
 };
 
 static void run_waiters(scope_wait_t *w) {
@@ -72,7 +73,7 @@ void sr_node_scope_load(sr_node_t *n) {
 static void scope_work(sr_node_job_t *w) {
   scope_job_t *j = (scope_job_t *)w;
   sr_node_t *n = w->n;
-  j->rc = sr_store_scope(n->store, n->pk, n->cfg.hops, n->relay, &j->next);
+  j->rc = sr_store_scope(n->store, n->pk, j->hops, n->relay, &j->next);
   sr_node_store_why(n, j->rc, j->why, sizeof(j->why));
 }
 
@@ -101,6 +102,7 @@ static void scope_start(sr_node_t *n) {
   }
   if ((j = calloc(1, sizeof(*j)))) {
     j->waiting = take_waiting(n);
+    j->hops = n->cfg.hops;
     if ((rc = sr_node_job_run(n, &j->job, scope_work, scope_done)) == 0) {
       n->scope_job = j;
       return;

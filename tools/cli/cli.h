@@ -183,6 +183,9 @@ int cmd_flow_network(sr_cli_t *, int, char **);
 /* `seurone flow report` (cmd_flownet.c): the noised flow report this node would publish. */
 int cmd_flow_report(sr_cli_t *, int, char **);
 int cmd_status(sr_cli_t *, int, char **);
+/* `seurone stop` and `seurone reload` (cmd_service.c): the running node as a service. */
+int cmd_stop(sr_cli_t *, int, char **);
+int cmd_reload(sr_cli_t *, int, char **);
 int cmd_peers(sr_cli_t *, int, char **);
 int cmd_peer(sr_cli_t *, int, char **);
 int cmd_invite(sr_cli_t *, int, char **);

@@ -136,7 +136,8 @@ static const sr_cmd_t commands[] = {
      "While it runs, HOME/run.json holds {pid, address, listen, control, web} (address with the\n"
      "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
      "commands: publish, peer add, status, peers, address and invite go through the node.\n"
-     "To stop it: Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json).\n"
+     "To stop it: `seurone stop`, Ctrl-C (SIGINT) or SIGTERM (`kill -TERM PID`, PID from run.json);\n"
+     "`seurone reload` or SIGHUP makes it read HOME/config again (docs/operating.md).\n"
      "Everything received is committed first, connections close, run.json and the socket\n"
      "are removed, and it exits 0. Exit 3 when it cannot start (bad config, no store, port\n"
      "in use, a node already running in this home).\n"
@@ -158,6 +159,22 @@ static const sr_cmd_t commands[] = {
      "out, dropped}, ...}; not running: {running: false, id, relay, address: null,\n"
      "store_entries, store_authors, store_bytes, known_peers, peers: [], forked_authors,\n"
      "self_fork, restore_pending}.\n"},
+    {"stop", cmd_stop, "stop the node running in the home, and wait until it has",
+     "usage: seurone stop [--timeout SECONDS] [--json]\n"
+     "Asks the node running in the home to stop (as SIGTERM does: what it received is\n"
+     "committed, sessions close, run.json and the control socket go) and waits until its\n"
+     "process has exited, at most SECONDS (default 60). Exit 0 once it has stopped; 1 when\n"
+     "it still runs after the timeout; 3 when no node runs in the home (nothing to stop) or\n"
+     "it does not answer. --json: {stopped: true, pid, waited_ms}.\n"},
+    {"reload", cmd_reload, "make the running node read its config again",
+     "usage: seurone reload [--json]\n"
+     "Asks the node running in the home to read HOME/config again, as SIGHUP does, without\n"
+     "ending a session. Keys that apply at once: hops, bootstrap, max_conns, idle_timeout_ms,\n"
+     "rate_frames_per_s, rate_bytes_per_s, max_queue_bytes, flow_report, flow_epsilon,\n"
+     "flow_report_interval; the others, when changed, are listed and apply at the next start\n"
+     "(docs/operating.md). A config the node would not start with is refused, with its file,\n"
+     "line and problem, and the node runs on with the config it had: exit 1. Exit 3 when no\n"
+     "node runs in the home. --json: {config, applied: [keys], restart: [keys]}.\n"},
     {"peers", cmd_peers, "list the peer table",
      "usage: seurone peers [--json]\n"
      "Every peer this node knows (added by hand, from the config, learned, relays), with its\n"
