@@ -34,7 +34,7 @@ typedef struct {
   uint8_t keys[8][SR_KEY_BYTES];
   uint64_t joined[8];
 } member_q_t;
-int member_cb(void *ctx, const uint8_t *key, uint64_t joined_ms);
+int member_cb(void *ctx, const sr_member_rec_t *m);
 
 /* The scope graph's people: S follows A and F, blocks D; A follows B and D; B
  * follows C; D follows E (E is reachable only through blocked D); F forks and
