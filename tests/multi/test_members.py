@@ -27,6 +27,7 @@ import harness as h
 from harness import check, check_eq
 
 DAY_MS = 24 * 3600 * 1000
+ANA = "Ána\x1b[1m"  # a control character: shown escaped, never raw
 
 
 def refused(node, code, sentence, what):
@@ -42,7 +43,7 @@ def by_key(rows):
 
 def main(c):
     r, a, b, x, t, u = (c.node(n) for n in ("r", "a", "b", "x", "t", "u"))
-    a.about("Ána")
+    a.about(ANA)
     b.about("Bob 北京")
     x.about("Xavier")
     for i in range(3):
@@ -72,7 +73,7 @@ def main(c):
     h.wait_until(lambda: all(members()[n.id]["connected"] for n in (a, b)), 20, "members: a and b connected")
     ms = members()
     check_eq(set(ms), {a.id, b.id}, "members: a and b, not x")
-    check_eq((ms[a.id]["name"], ms[b.id]["name"]), ("Ána", "Bob 北京"), "members: names as written")
+    check_eq((ms[a.id]["name"], ms[b.id]["name"]), (ANA, "Bob 北京"), "members: names as written")
     check_eq((ms[a.id]["invite"], ms[b.id]["invite"]), (ia["id"], ib["id"]), "members: the invite each used")
     check_eq((ms[a.id]["entries"], ms[b.id]["entries"]), (len(a.ids(a)), len(b.ids(b))), "members: entries held")
     check(ms[a.id]["disk_bytes"] > ms[b.id]["disk_bytes"] > 0, "members: a's 5 entries take more disk than b's 2")
@@ -83,7 +84,8 @@ def main(c):
     text = r.cli("members").stdout
     h.note("members:\n" + text)
     lines = text.splitlines()
-    check("Bob 北京" in text and "Ána" in text and "NAME" in lines[0], "members: a table with the names")
+    check("Bob 北京" in text and "Ána\\x1b[1m" in text and "NAME" in lines[0], "members: a table with the names")
+    check("\x1b" not in text, "members: no control character reaches the terminal")
     # the columns after the name line up whatever the script of the name
     widths = {width(ln[:ln.rindex(" ") + 1]) for ln in lines[1:]}
     check_eq(len(widths), 1, f"members: the invite column lines up ({widths})")
@@ -96,12 +98,15 @@ def main(c):
 
     # ---- peers and status name them ----
     st = {p["key"]: p for p in r.status()["peers"]}
-    check_eq((st[a.id]["name"], st[a.id]["member"]), ("Ána", True), "status: a named, a member")
+    check_eq((st[a.id]["name"], st[a.id]["member"]), (ANA, True), "status: a named, a member")
     pe = {p["key"]: p for p in r.peers()}
     if b.id in pe:
         check_eq((pe[b.id]["name"], pe[b.id]["member"]), ("Bob 北京", True), "peers: b named, a member")
     check_eq(a.status()["peers"][0]["name"], None, "a knows no name for r (r published no about)")
-    check("(member)" in r.cli("status").stdout, "status text: who is a member")
+    stext = r.cli("status").stdout
+    check("(member)" in stext and "Bob 北京" in stext and "\x1b" not in stext, "status text: names, who is a member")
+    ptext = r.cli("peers").stdout
+    check("\x1b" not in ptext, "peers text: no raw control character")
 
     # t gets a's and b's logs through r
     t.start()
@@ -151,7 +156,7 @@ def main(c):
     direct = by_key(r.cli_json("members"))
     check_eq(set(direct), {a.id}, "members without the node: from the store")
     check_eq((direct[a.id]["name"], direct[a.id]["invite"], direct[a.id]["entries"]),
-             ("Ána", ia["id"], len(r.ids(a))), "members without the node: the same record")
+             (ANA, ia["id"], len(r.ids(a))), "members without the node: the same record")
     check_eq(by_key_id(r.cli_json("invite", "list"))[old["id"]]["state"], "expired", "invite list: expired")
     r.start(relay=True)
     refused(x, old["code"], "this invite code has expired; ask the relay for a new one", "an expired invite")

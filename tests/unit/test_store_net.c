@@ -372,6 +372,9 @@ int main(void) {
   T_RUN(invites_count_down_and_add_members);
   T_RUN(scope_hops_blocks_forks_and_members);
   T_RUN(scope_forked_self_still_expands);
+  T_RUN(invites_expire_revoke_and_drop);
+  T_RUN(members_removed_stay_out);
+  T_RUN(members_and_invites_of_the_first_format);
   T_RUN(log_by_seq_and_stream);
   T_RUN(open_adds_missing_node_dbs);
   T_RUN(reindex_keeps_node_state);
