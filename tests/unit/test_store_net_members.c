@@ -30,7 +30,7 @@ static const sr_invite_rec_t *find_invite(const invite_q_t *q, const uint8_t id[
 void invites_expire_revoke_and_drop(void) {
   char dir[256];
   uint8_t s1[SR_INVITE_SECRET_BYTES], s2[SR_INVITE_SECRET_BYTES], s3[SR_INVITE_SECRET_BYTES];
-  uint8_t id1[SR_INVITE_ID_BYTES], id2[SR_INVITE_ID_BYTES], id3[SR_INVITE_ID_BYTES], hk[32];
+  uint8_t id1[SR_INVITE_ID_BYTES], id2[SR_INVITE_ID_BYTES], id3[SR_INVITE_ID_BYTES], hk[SR_INVITE_SECRET_BYTES];
   uint8_t m1[SR_KEY_BYTES], m2[SR_KEY_BYTES], m3[SR_KEY_BYTES];
   sr_member_rec_t m;
   sr_invite_rec_t rec;
@@ -154,10 +154,10 @@ void members_and_invites_of_the_first_format(void) {
   memset(key, 0xb7, sizeof(key));
   memset(hk, 0xc8, sizeof(hk));
   memset(v8, 0, sizeof(v8));
-  v8[7] = 42;               /* joined_ms 42 */
+  v8[7] = 42; /* joined_ms 42 */
   memset(v12, 0, sizeof(v12));
-  v12[3] = 2;               /* uses_left 2 */
-  v12[11] = 9;              /* created_ms 9 */
+  v12[3] = 2;  /* uses_left 2 */
+  v12[11] = 9; /* created_ms 9 */
   t_tmpdir(dir);
   sr_store_close(t_open_store(dir, 1));
   T_OK(mdb_env_create(&env));
