@@ -8,8 +8,9 @@ invite each used, and not x; `invite list` says which member used which invite;
 `peers` and `status` name them and say they are members.
 
 t follows a and b and only knows r: it gets their logs through r. Then `members
-remove` by b's name: b's live session ends, and b's next entry is neither taken
-by r nor passed on to t, nor served to u, a newcomer that follows b and asks r;
+remove` by b's name: b's live session ends, and b's next entry, which a (a
+member following b) gets from b, is neither taken by r from a nor passed on to
+t, nor served to u, a newcomer that follows b and asks r;
 b's redial is ended at once, and b's own invite (1 use left) does not let it
 back in. a's live entry still flows, so the silence about b is not a dead relay.
 
@@ -52,6 +53,7 @@ def main(c):
     t.follow(a)
     t.follow(b)
     u.follow(b)
+    a.follow(b)  # so b stays in r's scope through a unless removal keeps it out
 
     r.start(relay=True)
     for n in (a, b, x):
@@ -120,6 +122,8 @@ def main(c):
     check_eq(set(members()), {a.id}, "members: only a after the removal")
     r_b = r.ids(b)
     late = b.share("b, after the removal")["id"]
+    a.peer_add(b)  # a (a member, following b) gets b's entry and would pass it on
+    h.wait_until(lambda: a.has(late, b), 20, "a gets b's new entry from b")
     live = a.share("a, live")["id"]
     h.wait_until(lambda: t.has(live, a), 20, "t gets a's live entry through r")
     # b redials r (its peer table); each session ends at hello
