@@ -338,6 +338,25 @@ int sr_invite_find(sr_store_t *st, const char *which, uint8_t id[SR_INVITE_ID_BY
   return f.hits ? SR_EAMBIGUOUS : SR_EINVITEID;
 }
 
+static int count_row(void *ctx, const sr_member_rec_t *m) {
+  (void)m;
+  (*(size_t *)ctx)++;
+  return 0;
+}
+
+int sr_member_count(sr_store_t *st, size_t *n) {
+  *n = 0;
+  int rc = sr_store_foreach_member(st, 0, count_row, n);
+  return rc < 0 ? rc : 0;
+}
+
+int sr_members_status(sr_store_t *st, int relay, json_t *doc) {
+  size_t n = 0;
+  int rc = relay ? sr_member_count(st, &n) : 0;
+  if (rc) return rc;
+  return json_object_set_new(doc, "members", relay ? json_integer((json_int_t)n) : json_null()) ? SR_ENOMEM : 0;
+}
+
 int sr_members_annotate(sr_store_t *st, int relay, json_t *arr) {
   json_t *o;
   size_t i;

@@ -57,6 +57,12 @@ SR_MUST_USE int sr_invite_find(sr_store_t *st, const char *which, uint8_t id[SR_
  * member of this relay): what `peers` and `status` show. */
 SR_MUST_USE int sr_members_annotate(sr_store_t *st, int relay, json_t *arr);
 
+/* How many members (not removed) the store holds. */
+SR_MUST_USE int sr_member_count(sr_store_t *st, size_t *n);
+/* "members": that count on a relay, null on another node, set in doc
+ * (`status`); a store error is logged by the caller: 0 or the code. */
+SR_MUST_USE int sr_members_status(sr_store_t *st, int relay, json_t *doc);
+
 /* ---- the running node (loop thread) ---- */
 /* {members: [...]} as sr_members_json, with connected and last_seen_ms as of now. */
 SR_MUST_USE int sr_node_members(sr_node_t *n, sr_node_done_cb done, void *arg, char *err, size_t errlen);

@@ -26,7 +26,8 @@ json_t *sr_node_status(sr_node_t *n) {
                 (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
   /* names where the node knows them, and who is a member (node/members.c); a
    * read on the loop, as the store's counts above */
-  if (st && sr_members_annotate(n->store, n->relay, json_object_get(st, "peers")))
+  if (st && (sr_members_annotate(n->store, n->relay, json_object_get(st, "peers")) ||
+             sr_members_status(n->store, n->relay, st)))
     sr_node_log(n, "status: could not read the peers' names: %s", sr_store_errmsg(n->store));
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */

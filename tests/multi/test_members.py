@@ -99,7 +99,10 @@ def main(c):
     check_eq([m["name"] for m in invs[ib["id"]]["members"]], ["Bob 北京"], "invite list: b used b's invite")
 
     # ---- peers and status name them ----
-    st = {p["key"]: p for p in r.status()["peers"]}
+    rst = r.status()
+    check_eq(rst["members"], 2, "status: the relay has 2 members")
+    check_eq(a.status()["members"], None, "status: a personal node has no member count")
+    st = {p["key"]: p for p in rst["peers"]}
     check_eq((st[a.id]["name"], st[a.id]["member"]), (ANA, True), "status: a named, a member")
     pe = {p["key"]: p for p in r.peers()}
     if b.id in pe:
@@ -120,6 +123,7 @@ def main(c):
     check_eq((rm["key"], rm["name"]), (b.id, "Bob 北京"), "members remove: b, by its name")
     r.wait_log(r"dropping \S+ peer " + b.id[:16] + r".*SR_EMEMBERREMOVED", 15, "r ends b's session")
     check_eq(set(members()), {a.id}, "members: only a after the removal")
+    check_eq(r.status()["members"], 1, "status: 1 member after the removal")
     r_b = r.ids(b)
     late = b.share("b, after the removal")["id"]
     a.peer_add(b)  # a (a member, following b) gets b's entry and would pass it on

@@ -150,8 +150,10 @@ static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
                         (json_int_t)info.authors, "store_bytes", (json_int_t)info.file_bytes, "known_peers",
                         (json_int_t)sr_store_peer_count(st), "peers", json_array());
   int rc = s ? cli_forks_json(cli, st, s) : SR_ENOMEM; /* cmd_fork.c */
+  int forks = rc != 0;
+  if (!rc) rc = sr_members_status(st, cfg->relay, s); /* node/members.c */
   if (rc) {
-    cli_fail(SR_EXIT_ENV, "cannot read the forks in %s: %s", cli->home,
+    cli_fail(SR_EXIT_ENV, "cannot read the %s in %s: %s", forks ? "forks" : "members", cli->home,
              rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     json_decref(s);
     s = NULL;
@@ -241,6 +243,8 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
   printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
          jint(s, "store_bytes"), jint(s, "store_bytes") == 1 ? "" : "s");
   printf("peers     %zu connected, %lld known\n", json_array_size(peers), jint(s, "known_peers"));
+  if (json_is_integer(json_object_get(s, "members")))
+    printf("members   %lld (a relay: `seurone members` lists them)\n", jint(s, "members"));
   if (json_array_size(peers)) {
     printf("\n%-8s %-10s %-10s ", "DIR", "IN", "OUT");
     cli_text_cell(stdout, "NAME", 4, PEER_NAME_COLS);
