@@ -192,6 +192,7 @@ try {
   check(inviteCode.startsWith('seurone-invite:1:'), `R: an invite code is shown (${inviteCode.slice(0, 40)}...)`);
   await rel.page.waitForFunction(() => document.querySelectorAll('figure.qr img').length === 2 && [...document.querySelectorAll('figure.qr img')].every((i) => i.naturalWidth > 0));
   ok('R: the invite has its QR code too');
+  check((await rel.page.locator('#invite-until').textContent()).includes('works until'), 'R: the page says until when the invite works (7 days by default)');
   await shot(rel, 'r-invite');
 
   // ---------------------------------------------------------------- B joins with A's address, follows A
