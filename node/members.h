@@ -78,6 +78,6 @@ SR_MUST_USE int sr_node_invite_revoke(sr_node_t *n, const char *which, sr_node_d
                                       size_t errlen);
 /* 1 when this relay removed key from its members (a session of key is then
  * ended at once); 0 otherwise, and on a node that is no relay. */
-int sr_node_member_removed(sr_node_t *n, const uint8_t key[SR_KEY_BYTES]);
+SR_MUST_USE int sr_node_member_removed(sr_node_t *n, const uint8_t key[SR_KEY_BYTES]);
 
 #endif
