@@ -264,7 +264,7 @@ static int find_row(void *ctx, const sr_member_rec_t *m) {
 
 int sr_member_find(sr_store_t *st, const char *which, uint8_t key[SR_KEY_BYTES], char *err, size_t errlen) {
   find_ctx_t f;
-  sr_member_rec_t m;
+  sr_member_rec_t m = {0};
   int rc;
   memset(&f, 0, sizeof(f));
   f.st = st;
@@ -550,7 +550,7 @@ int sr_node_member_remove(sr_node_t *n, const char *which, sr_node_done_cb done,
 }
 
 int sr_node_member_removed(sr_node_t *n, const uint8_t key[SR_KEY_BYTES]) {
-  sr_member_rec_t m;
+  sr_member_rec_t m = {0};
   /* a read on the loop, as the connection limit's classify makes one */
   return n->relay && sr_store_member_get(n->store, key, &m) == 0 && m.removed_ms != 0;
 }

@@ -522,7 +522,7 @@ int sr_store_member_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_memb
 }
 
 int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]) {
-  sr_member_rec_t m;
+  sr_member_rec_t m = {0};
   int rc = sr_store_member_get(st, key, &m);
   return rc == SR_ENOTFOUND ? 0 : rc ? rc : m.removed_ms == 0;
 }
