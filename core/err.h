@@ -136,7 +136,13 @@
   X(SR_ELANSTALE, -193, "lan: announcement timestamp too far from this node's clock")                                                              \
   X(SR_ELANREPLAY, -194, "lan: announcement already received (a replay)")                                                                          \
   X(SR_ELANFULL, -195, "lan: too many recent announcements to check for replays; refused")                                                         \
-  X(SR_ERELOAD, -200, "reload: the config was refused; the node keeps running with the one it had")
+  X(SR_ERELOAD, -200, "reload: the config was refused; the node keeps running with the one it had")                                                \
+  /* relay members and invites (node/members.c) */                                                                                                 \
+  X(SR_EINVITEEXPIRED, -210, "invite: this invite code has expired")                                                                               \
+  X(SR_EINVITEREVOKED, -211, "invite: this invite code was revoked by the relay")                                                                  \
+  X(SR_ENOTMEMBER, -212, "relay: no member of this relay has that key")                                                                            \
+  X(SR_EMEMBERREMOVED, -213, "relay: this key was removed from the relay's members")                                                               \
+  X(SR_EINVITEID, -214, "invite: no invite of this relay has that id")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

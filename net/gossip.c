@@ -375,6 +375,11 @@ static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
 static void on_drained(sr_net_conn_t *c) {
   sr_gpeer_t *p = c->data;
   if (!p) return;
+  if (p->refusing) {
+    p->refusing = 0;
+    sr_net_conn_close_logged(c);
+    return;
+  }
   p->last_progress = sr_gossip_now(p->g);
   sr_gossip_pump(p);
 }
@@ -559,4 +564,27 @@ int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]) {
   for (const sr_gpeer_t *p = g->peers; p; p = p->next)
     if (!p->closing && p->hello && memcmp(p->key, key, SR_KEY_BYTES) == 0) return 1;
   return 0;
+}
+
+void sr_gossip_refuse_key(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], int reason, const char *detail) {
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    msgpack_sbuffer sb;
+    char k[17];
+    if (p->closing || memcmp(p->key, key, SR_KEY_BYTES) != 0) continue;
+    sr_gossip_short_key(p->key, k);
+    sr_gossip_log(g, "dropping %s peer %s (%s): %s (%s)%s%s", p->outbound ? "outbound" : "inbound", k,
+                  p->conn->peer_name, sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "",
+                  detail ? detail : "");
+    /* The reason as an invite reply: an `invite accept` waiting on this
+     * session shows it (node/invite.c); a running node ignores it. */
+    msgpack_sbuffer_init(&sb);
+    int rc = sr_gossip_send_frame(p, &sb, sr_frame_invite_reply(&sb, 0, sr_strerror(reason)));
+    p->closing = 1;
+    p->drop_reason = reason;
+    /* Closed, not a goodbye: a clean end would have the peer come back at
+     * once; a cut-off one backs off. */
+    if (rc || sr_net_conn_queued(p->conn) == 0) sr_net_conn_close_logged(p->conn);
+    else
+      p->refusing = 1; /* on_drained closes it */
+  }
 }

@@ -170,5 +170,11 @@ void sr_gossip_fork_found(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]);
 size_t sr_gossip_forked(const sr_gossip_t *g, const uint8_t (**keys)[SR_KEY_BYTES]);
 /* Whether a session with key is up. */
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]);
+/* Ends every session with key, logged as a drop for reason (detail: may be
+ * NULL): an invite reply refusing with sr_strerror(reason) goes out first
+ * (so that an `invite accept` on that session can say why), then the
+ * connection closes once it is written; nothing else is read or sent on it
+ * meanwhile. Safe inside a hook. */
+void sr_gossip_refuse_key(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], int reason, const char *detail);
 
 #endif

@@ -51,6 +51,7 @@ struct sr_gpeer {
   sr_net_conn_t *conn;
   uint8_t key[SR_KEY_BYTES];
   int outbound, hello, closing, drop_reason;
+  int refusing;   /* closing once the refusal written is drained (sr_gossip_refuse_key) */
   int relay;      /* its hello said it is a relay */
   int announced;  /* it announced its reachable address (once a session counts) */
   int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */

@@ -7,6 +7,7 @@
 #include "node/control_req.h"
 #include "node/daemon.h"
 #include "node/device_ops.h"
+#include "node/members.h"
 #include "node/web.h"
 #include "store/peers.h"
 #include <stdio.h>
@@ -150,7 +151,7 @@ static json_t *on_ingest(void *ctx, const sr_control_req_t *r, sr_control_call_t
  * alone (mode 0600). */
 static json_t *on_invite_create(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
   char err[600] = "";
-  int rc = sr_node_invite_create(ctx, r->uses, committed, call, err, sizeof(err));
+  int rc = sr_node_invite_create(ctx, r->uses, r->ttl_ms, committed, call, err, sizeof(err));
   if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
   sr_control_later(call);
   return NULL;
@@ -221,6 +222,43 @@ static json_t *on_reload(void *ctx, const sr_control_req_t *r, sr_control_call_t
   return out;
 }
 
+/* A relay's members and invites (node/members.h): each answers once its read
+ * is done or its write committed (a removal: once the scope holds it). */
+static json_t *on_members(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc;
+  (void)r;
+  if ((rc = sr_node_members(ctx, committed, call, err, sizeof(err)))) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
+static json_t *on_member_remove(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc = sr_node_member_remove(ctx, r->which, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
+static json_t *on_invite_list(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc;
+  (void)r;
+  if ((rc = sr_node_invite_list(ctx, committed, call, err, sizeof(err))))
+    return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
+static json_t *on_invite_revoke(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc = sr_node_invite_revoke(ctx, r->which, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -235,6 +273,10 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_DEVICE_LIST, on_device_list},
     {SR_CTL_DEVICE_REVOKE, on_device_revoke},
     {SR_CTL_RELOAD, on_reload},
+    {SR_CTL_MEMBERS, on_members},
+    {SR_CTL_MEMBER_REMOVE, on_member_remove},
+    {SR_CTL_INVITE_LIST, on_invite_list},
+    {SR_CTL_INVITE_REVOKE, on_invite_revoke},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

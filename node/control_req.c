@@ -1,6 +1,7 @@
 /* control_req.c: decoding one control-socket request (see control_req.h). */
 #include "node/control_req.h"
 #include "core/core.h"
+#include "node/invite.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,22 @@ static json_t *decode_peer_add(sr_control_req_t *r) {
   return NULL;
 }
 
+/* invite_create's "expires_in_ms": absent, the default expiry; 0, never;
+ * else 1 ms to a year. */
+static json_t *decode_ttl(sr_control_req_t *r) {
+  json_t *t = json_object_get(r->doc, "expires_in_ms");
+  if (!t) {
+    r->ttl_ms = SR_INVITE_TTL_DEFAULT_MS;
+    return NULL;
+  }
+  if (!json_is_integer(t) || json_integer_value(t) < 0 || (uint64_t)json_integer_value(t) > SR_INVITE_TTL_MAX_MS)
+    return sr_control_fail(SR_ECONTROL,
+                           "invite_create: \"expires_in_ms\" must be 0 (never) or a whole number of "
+                           "milliseconds up to a year");
+  r->ttl_ms = (uint64_t)json_integer_value(t);
+  return NULL;
+}
+
 static json_t *decode_cmd(sr_control_req_t *r) {
   const char *cmd = json_string_value(json_object_get(r->doc, "cmd"));
   char err[300];
@@ -129,6 +146,7 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     if (!json_is_integer(u) || json_integer_value(u) < 1 || json_integer_value(u) > 1000000)
       return sr_control_fail(SR_ECONTROL, "invite_create needs \"uses\": a whole number from 1 to 1000000");
     r->uses = (uint32_t)json_integer_value(u);
+    return decode_ttl(r);
   } else if (!strcmp(cmd, "ingest")) {
     r->cmd = SR_CTL_INGEST;
     return decode_ingest(r);
@@ -153,10 +171,23 @@ static json_t *decode_cmd(sr_control_req_t *r) {
       return sr_control_fail(SR_ECONTROL,
                              "device_revoke needs \"device\": the device's key, a prefix of 8 or more hex digits, or "
                              "its name");
+  } else if (!strcmp(cmd, "members")) {
+    r->cmd = SR_CTL_MEMBERS;
+  } else if (!strcmp(cmd, "invite_list")) {
+    r->cmd = SR_CTL_INVITE_LIST;
+  } else if (!strcmp(cmd, "member_remove") || !strcmp(cmd, "invite_revoke")) {
+    int member = !strcmp(cmd, "member_remove");
+    r->cmd = member ? SR_CTL_MEMBER_REMOVE : SR_CTL_INVITE_REVOKE;
+    json_t *w = json_object_get(r->doc, member ? "member" : "invite");
+    if (!(r->which = json_string_value(w)) || !r->which[0] || strlen(r->which) != json_string_length(w))
+      return sr_control_fail(SR_ECONTROL, member ? "member_remove needs \"member\": a member's key, a prefix of 8 "
+                                                   "or more hex digits, or its name"
+                                                 : "invite_revoke needs \"invite\": the invite's id");
   } else {
     snprintf(err, sizeof(err),
              "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
-             "web_login, fork_keep, device_add, device_list, device_revoke, reload, stop)",
+             "web_login, fork_keep, device_add, device_list, device_revoke, reload, members, member_remove, "
+             "invite_list, invite_revoke, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }

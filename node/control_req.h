@@ -22,6 +22,10 @@ typedef enum {
   SR_CTL_DEVICE_LIST,
   SR_CTL_DEVICE_REVOKE,
   SR_CTL_RELOAD,
+  SR_CTL_MEMBERS,
+  SR_CTL_MEMBER_REMOVE,
+  SR_CTL_INVITE_LIST,
+  SR_CTL_INVITE_REVOKE,
   SR_CTL_END /* one past the last command: a new one goes above it */
 } sr_ctl_cmd_t;
 
@@ -42,8 +46,10 @@ typedef struct {
   size_t raw_len[SR_CTL_INGEST_MAX];
   size_t nraw;
   uint32_t uses;           /* invite_create: 1..1000000 */
+  uint64_t ttl_ms;         /* invite_create: how long it is valid, 0 never (node/members.h) */
   const char *device_name; /* device_add: the label, or NULL; in doc */
   const char *device;      /* device_revoke: a key, a prefix of one, or a name; in doc */
+  const char *which;       /* member_remove, invite_revoke: a key, id, prefix or name; in doc */
 } sr_control_req_t;
 
 /* Decodes line[0..len) (newline excluded) into req. NULL when it is a valid

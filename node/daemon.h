@@ -141,13 +141,15 @@ struct sr_node_ingest {
 };
 /* Queues j on a worker: 0, or an error (then done never runs). */
 SR_MUST_USE int sr_node_ingest(sr_node_t *n, sr_node_ingest_t *j);
-/* Stores a new invite of this relay with uses uses (sr_store_invite_create(),
- * the call `invite create` makes itself when no node runs). 0: done(arg, ...)
- * runs once it is committed, out {"secret": hex} (the code is formed from it;
- * the callee wipes it). Else an error, err saying why, and done never runs:
- * SR_EINVAL when this node is not a relay (it would refuse the invite). */
-SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, void *arg, char *err,
-                                      size_t errlen);
+/* Stores a new invite of this relay with uses uses, valid for ttl_ms from now
+ * (0: never expires) (sr_store_invite_create(), the call `invite create`
+ * makes itself when no node runs). 0: done(arg, ...) runs once it is
+ * committed, out {"secret": hex, "id", "expires_ms"} (the code is formed from
+ * the secret; the callee wipes it). Else an error, err saying why, and done
+ * never runs: SR_EINVAL when this node is not a relay (it would refuse the
+ * invite). */
+SR_MUST_USE int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint64_t ttl_ms, sr_node_done_cb done, void *arg,
+                                      char *err, size_t errlen);
 /* `seurone fork keep-this`: clears the self-fork stop (store/forks.h) through
  * the queue of small writes. 0: done(arg, ...) runs once it is committed, out
  * {"cleared": whether it was set, "log_forked": whether this identity's own

@@ -237,6 +237,19 @@ static int refusal(char *reason, char *err, size_t errlen) {
     snprintf(err, errlen, "the relay refused: this invite code has been used up; ask the relay for a new one");
     return SR_EINVITEUSED;
   }
+  if (!strcmp(reason, sr_strerror(SR_EINVITEEXPIRED))) {
+    snprintf(err, errlen, "the relay refused: this invite code has expired; ask the relay for a new one");
+    return SR_EINVITEEXPIRED;
+  }
+  if (!strcmp(reason, sr_strerror(SR_EINVITEREVOKED))) {
+    snprintf(err, errlen, "the relay refused: this invite code was revoked; ask the relay's operator for a new one");
+    return SR_EINVITEREVOKED;
+  }
+  if (!strcmp(reason, sr_strerror(SR_EMEMBERREMOVED))) {
+    snprintf(err, errlen,
+             "the relay refused: its operator removed this key from its members, and no invite admits it again");
+    return SR_EMEMBERREMOVED;
+  }
   if (!strcmp(reason, sr_strerror(SR_EINVITE))) {
     snprintf(err, errlen,
              "the relay refused: unknown invite code; check that it was copied whole, or ask the "

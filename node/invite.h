@@ -15,6 +15,10 @@
 
 #define SR_INVITE_PREFIX "seurone-invite:1:"
 #define SR_INVITE_CODE_MAX 512 /* prefix + address (< 352) + 2 x (":" + 64 hex) + NUL */
+/* An invite's expiry when `invite create` names none (docs/cli.md), and the
+ * longest one may ask for. */
+#define SR_INVITE_TTL_DEFAULT_MS (7ull * 24 * 3600 * 1000)
+#define SR_INVITE_TTL_MAX_MS (366ull * 24 * 3600 * 1000)
 
 /* Writes the code for (address, network key, secret) into out (cap >=
  * SR_INVITE_CODE_MAX is always enough). SR_EINVITECODE when address is not a
@@ -79,6 +83,7 @@ typedef struct sr_invite_joined {
  * it is opened here. key: the home's key pair when the caller holds it (the
  * running node's; the CLI's, which asked for the passphrase of a sealed key),
  * else NULL: HOME/secret is read here (a plain key only: SR_ENEEDPASS). Errors: SR_EINVITECODE, SR_EINVITE (unknown or refused), SR_EINVITEUSED,
+ * SR_EINVITEEXPIRED, SR_EINVITEREVOKED, SR_EMEMBERREMOVED,
  * SR_ENETKEYCONFLICT, or the reason the relay could not be reached; err is one
  * sentence saying which and what to do. */
 SR_MUST_USE int sr_node_invite_accept(const char *home, sr_store_t *store, const uint8_t *key, const char *code,

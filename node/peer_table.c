@@ -13,6 +13,7 @@
  */
 #include "core/core.h"
 #include "node/daemon_internal.h"
+#include "node/members.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,11 @@ static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTE
   uint64_t now = sr_node_now_ms();
   int ai;
   (void)p;
+  /* A member this relay removed is served nothing (node/members.c). */
+  if (sr_node_member_removed(n, key)) {
+    sr_gossip_refuse_key(n->g, key, SR_EMEMBERREMOVED, "the relay's operator removed it");
+    return;
+  }
   wake_kept(n, key, now);
   if (!k) return;
   k->reach[0] = '\0'; /* it says again in this session if it still is reachable */

@@ -148,7 +148,8 @@ int sr_node_redeem(void *ctx, const uint8_t key[SR_KEY_BYTES], const uint8_t sec
 typedef struct create {
   sr_node_job_t job; /* first */
   uint32_t uses;
-  uint64_t now;
+  uint64_t now, expires; /* expires: 0 never */
+  uint8_t id[SR_INVITE_ID_BYTES];
   uint8_t secret[SR_INVITE_SECRET_BYTES];
   int rc;
   char why[300];
@@ -158,28 +159,32 @@ typedef struct create {
 
 static void create_work(sr_node_job_t *w) {
   create_t *c = (create_t *)w;
-  c->rc = sr_store_invite_create(w->n->store, c->uses, c->now, c->secret);
+  c->rc = sr_store_invite_create(w->n->store, c->uses, c->now, c->expires, c->secret, c->id);
   sr_node_store_why(w->n, c->rc, c->why, sizeof(c->why));
 }
 
 static void create_done(sr_node_job_t *w) {
   create_t *c = (create_t *)w;
   sr_node_t *n = w->n;
-  char hex[2 * SR_INVITE_SECRET_BYTES + 1], err[400];
+  char hex[2 * SR_INVITE_SECRET_BYTES + 1], err[400], id[2 * SR_INVITE_ID_BYTES + 1];
   if (c->rc) {
     snprintf(err, sizeof(err), "cannot store the invite: %s", c->why[0] ? c->why : sr_strerror(c->rc));
     c->done(c->arg, c->rc, err, NULL);
   } else {
-    sr_node_log(n, "an invite for %u use%s was created", c->uses, c->uses == 1 ? "" : "s");
+    sr_hex_encode(c->id, sizeof(c->id), id);
+    sr_node_log(n, "an invite for %u use%s was created (id %s)", c->uses, c->uses == 1 ? "" : "s", id);
     sr_hex_encode(c->secret, sizeof(c->secret), hex);
-    c->done(c->arg, 0, NULL, json_pack("{s:s}", "secret", hex));
+    c->done(c->arg, 0, NULL,
+            json_pack("{s:s, s:s, s:o}", "secret", hex, "id", id, "expires_ms",
+                      c->expires ? json_integer((json_int_t)c->expires) : json_null()));
     sodium_memzero(hex, sizeof(hex));
   }
   sodium_memzero(c, sizeof(*c)); /* the secret */
   free(c);
 }
 
-int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, void *arg, char *err, size_t errlen) {
+int sr_node_invite_create(sr_node_t *n, uint32_t uses, uint64_t ttl_ms, sr_node_done_cb done, void *arg, char *err,
+                          size_t errlen) {
   create_t *c;
   if (!n->relay) {
     snprintf(err, errlen,
@@ -192,6 +197,7 @@ int sr_node_invite_create(sr_node_t *n, uint32_t uses, sr_node_done_cb done, voi
   }
   c->uses = uses;
   c->now = sr_node_now_ms();
+  c->expires = ttl_ms ? c->now + ttl_ms : 0;
   c->done = done;
   c->arg = arg;
   sr_node_write(n, &c->job, create_work, create_done);

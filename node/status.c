@@ -2,6 +2,7 @@
  * with: the node's counters and the peer table with live state. */
 #include "core/core.h"
 #include "node/daemon_internal.h"
+#include "node/members.h"
 #include "node/peer_json.h"
 #include <string.h>
 
@@ -23,6 +24,11 @@ json_t *sr_node_status(sr_node_t *n) {
                 "haves_out", (json_int_t)gs.haves_out, "rejected", (json_int_t)gs.rejected, "store_bytes",
                 (json_int_t)info.file_bytes, "store_entries", (json_int_t)info.entries, "scope_authors",
                 (json_int_t)n->scope.n, "known_peers", (json_int_t)n->nknown);
+  /* names where the node knows them, and who is a member (node/members.c); a
+   * read on the loop, as the store's counts above */
+  if (st && (sr_members_annotate(n->store, n->relay, json_object_get(st, "peers")) ||
+             sr_members_status(n->store, n->relay, st)))
+    sr_node_log(n, "status: could not read the peers' names: %s", sr_store_errmsg(n->store));
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
   /* a copy of the home that publishes nothing until claimed (node/device.h) */
@@ -68,5 +74,7 @@ json_t *sr_node_peers(sr_node_t *n) {
     json_array_append_new(arr, o);
   }
   json_decref(live);
+  if (arr && sr_members_annotate(n->store, n->relay, arr))
+    sr_node_log(n, "peers: could not read the peers' names: %s", sr_store_errmsg(n->store));
   return arr;
 }

@@ -37,6 +37,10 @@ static const sr_web_route_t routes[] = {
     {"POST", "/api/qr", sr_web_post_qr},
     {"POST", "/api/devices/add", sr_web_post_device_add},
     {"POST", "/api/devices/revoke", sr_web_post_device_revoke},
+    {"GET", "/api/members", sr_web_get_members},
+    {"POST", "/api/members/remove", sr_web_post_member_remove},
+    {"GET", "/api/invite/list", sr_web_get_invite_list},
+    {"POST", "/api/invite/revoke", sr_web_post_invite_revoke},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -80,14 +80,17 @@ unsigned sr_web_fail(sr_web_req_t *r, unsigned status, int code, const char *fmt
 unsigned sr_web_status_of(int code) {
   switch (code) {
     case SR_ENOTFOUND:
+    case SR_ENOTMEMBER: /* members remove: no such member */
+    case SR_EINVITEID:  /* invite revoke: no such invite */
       return 404;
     case SR_EAMBIGUOUS:
     case SR_ENETKEYCONFLICT:
-    case SR_ECOPIED:    /* this copy of the home conflicts with another (node/device.h) */
-    case SR_ESELFFORK:  /* the node's state, not the input: another copy of this identity published */
-    case SR_ERESTORING: /* a restored home waits for its own latest entry (docs/backup.md) */
-    case SR_EISDEVICE:  /* this node is a device: its person's first device adds and revokes */
-    case SR_EEXIST:     /* a device revoked already */
+    case SR_ECOPIED:        /* this copy of the home conflicts with another (node/device.h) */
+    case SR_ESELFFORK:      /* the node's state, not the input: another copy of this identity published */
+    case SR_ERESTORING:     /* a restored home waits for its own latest entry (docs/backup.md) */
+    case SR_EISDEVICE:      /* this node is a device: its person's first device adds and revokes */
+    case SR_EEXIST:         /* a device revoked already */
+    case SR_EMEMBERREMOVED: /* a member removed already */
       return 409;
     case SR_EAUTH:
       return 401;

@@ -193,6 +193,11 @@ unsigned sr_web_get_events(sr_web_req_t *r);
 unsigned sr_web_get_devices(sr_web_req_t *r);
 unsigned sr_web_post_device_add(sr_web_req_t *r);
 unsigned sr_web_post_device_revoke(sr_web_req_t *r);
+/* web_members.c: a relay's members and invites */
+unsigned sr_web_get_members(sr_web_req_t *r);
+unsigned sr_web_get_invite_list(sr_web_req_t *r);
+unsigned sr_web_post_member_remove(sr_web_req_t *r);
+unsigned sr_web_post_invite_revoke(sr_web_req_t *r);
 
 /* ---- web_loop.c ---- */
 /* Loop thread: the async handle and the queue. */

@@ -9,6 +9,7 @@
 #include "net/address.h"
 #include "node/compose.h"
 #include "node/invite.h"
+#include "node/members.h"
 #include "store/peers.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -148,8 +149,10 @@ unsigned sr_web_post_publish(sr_web_req_t *r) {
 }
 
 unsigned sr_web_post_invite_create(sr_web_req_t *r) {
-  json_t *u = json_object_get(r->json, "uses"), *reply = NULL, *jcode;
+  json_t *u = json_object_get(r->json, "uses"), *e = json_object_get(r->json, "expires"), *reply = NULL, *jcode, *id,
+         *exp;
   json_int_t uses = 1;
+  uint64_t ttl = SR_INVITE_TTL_DEFAULT_MS;
   uint8_t secret[SR_INVITE_SECRET_BYTES];
   char code[SR_INVITE_CODE_MAX];
   unsigned st;
@@ -159,20 +162,39 @@ unsigned sr_web_post_invite_create(sr_web_req_t *r) {
       return sr_web_fail(r, 400, SR_EINVAL, "\"uses\" must be a whole number from 1 to 1000000");
     uses = json_integer_value(u);
   }
-  if ((st = sr_web_call_ok(r, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", uses), &reply))) return st;
+  /* as `invite create --expires`: "7d", "12h", "30m" or "never"; absent or null, the default */
+  if (e && !json_is_null(e) && (!json_is_string(e) || sr_invite_ttl_parse(json_string_value(e), &ttl)))
+    return sr_web_fail(r, 400, SR_EINVAL,
+                       "\"expires\" is a whole number and m, h or d (minutes, hours, days; at most a year), e.g. "
+                       "\"7d\", or \"never\"");
+  if ((st = sr_web_call_ok(
+           r, json_pack("{s:s, s:I, s:I}", "cmd", "invite_create", "uses", uses, "expires_in_ms", (json_int_t)ttl),
+           &reply)))
+    return st;
+  id = json_incref(json_object_get(reply, "id"));
+  exp = json_incref(json_object_get(reply, "expires_ms"));
   json_t *js = json_object_get(reply, "secret");
   rc = json_is_string(js) ? sr_hex_decode(json_string_value(js), secret, sizeof(secret)) : SR_EINVAL;
   /* the secret's copy in the reply is wiped before it is freed */
   if (json_is_string(js)) sodium_memzero((char *)json_string_value(js), json_string_length(js));
   json_decref(reply);
-  if (rc) return sr_web_fail(r, 500, SR_ECONTROL, "the node's reply holds no invite secret");
+  if (rc || !json_is_string(id)) {
+    json_decref(id);
+    json_decref(exp);
+    return sr_web_fail(r, 500, SR_ECONTROL, "the node's reply holds no invite secret");
+  }
   rc = sr_invite_format(r->w->address, r->w->netkey, secret, code, sizeof(code));
   sodium_memzero(secret, sizeof(secret));
-  if (rc) return sr_web_fail(r, 500, rc, "cannot form an invite code for the address '%s'", r->w->address);
+  if (rc) {
+    json_decref(id);
+    json_decref(exp);
+    return sr_web_fail(r, 500, rc, "cannot form an invite code for the address '%s'", r->w->address);
+  }
   jcode = json_string(code);
   sodium_memzero(code, sizeof(code));
-  r->out =
-      json_pack("{s:b, s:o, s:s, s:I, s:n}", "ok", 1, "code", jcode, "address", r->w->address, "uses", uses, "expires");
+  /* the same document as `invite create --json` */
+  r->out = json_pack("{s:b, s:o, s:o, s:s, s:I, s:o}", "ok", 1, "code", jcode, "id", id, "address", r->w->address,
+                     "uses", uses, "expires_ms", exp ? exp : json_null());
   return 200;
 }
 
@@ -183,6 +205,9 @@ static unsigned accept_status(int rc) {
     case SR_EINVITECODE:
     case SR_EINVITE:
     case SR_EINVITEUSED:
+    case SR_EINVITEEXPIRED:
+    case SR_EINVITEREVOKED:
+    case SR_EMEMBERREMOVED:
     case SR_EINVAL:
       return 400;
     case SR_ENETKEYCONFLICT:

@@ -25,10 +25,19 @@
  *                  A later version only appends fields: a reader takes the
  *                  prefix it knows of a newer record and ignores the rest, so
  *                  a version-1 reader sees the best address of a version 3.
- *   invites        BLAKE2b-256(secret)[32] -> uses_left u32, created_ms u64
- *                  (the hash, not the secret: whoever reads the store or a
- *                  backup of it, say a researcher, cannot redeem an invite)
- *   relay_members  key[32] -> joined_ms u64
+ *   invites        BLAKE2b-256(secret)[32] -> uses_left u32, created_ms u64,
+ *                  then (version 2) expires_ms u64 (0: never), revoked_ms u64
+ *                  (0: not revoked); a 12-byte record of the first version
+ *                  never expires and is not revoked. The hash, not the secret:
+ *                  whoever reads the store or a backup of it, say a
+ *                  researcher, cannot redeem an invite. The invite's id is the
+ *                  first SR_INVITE_ID_BYTES of the hash.
+ *   relay_members  key[32] -> joined_ms u64, then (version 2) the id of the
+ *                  invite redeemed [SR_INVITE_ID_BYTES] (zeros: unknown) and
+ *                  removed_ms u64 (0: a member; else `members remove` ended
+ *                  the membership then, and the key is kept out of the
+ *                  scope). A record of the first version (8 bytes) is a
+ *                  member whose invite is unknown.
  * ("relay_members", because "members" already names the project memberships.)
  */
 #ifndef SR_STORE_PEERS_H
@@ -153,35 +162,74 @@ void sr_peer_addr_failed(sr_peer_rec_t *p, size_t i);
 /* Removes address from p's list: 0, or SR_ENOTFOUND. */
 SR_MUST_USE int sr_peer_addr_remove(sr_peer_rec_t *p, const char *address);
 
-/* Stores a new invite with `uses` uses (>= 1, else SR_EINVAL) and writes its
- * random secret (libsodium randombytes) into secret; the caller owns the
- * secret: put it in the invite code, then wipe it. */
-SR_MUST_USE int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms,
-                                       uint8_t secret[SR_INVITE_SECRET_BYTES]);
+/* An invite's id: names it in `invite list` and `invite revoke`, and with
+ * the member who redeemed it; it redeems nothing. */
+#define SR_INVITE_ID_BYTES 8
+/* How long an expired or revoked invite still answers for itself (with
+ * SR_EINVITEEXPIRED, SR_EINVITEREVOKED) before the next create drops it. */
+#define SR_INVITE_KEEP_MS (24ull * 3600 * 1000)
+
+typedef struct sr_invite_rec {
+  uint8_t id[SR_INVITE_ID_BYTES];
+  uint32_t uses_left;
+  uint64_t created_ms, expires_ms, revoked_ms; /* expires_ms, revoked_ms: 0 none */
+} sr_invite_rec_t;
+
+typedef struct sr_member_rec {
+  uint8_t key[SR_KEY_BYTES];
+  uint64_t joined_ms, removed_ms; /* removed_ms: 0 a member */
+  uint8_t invite[SR_INVITE_ID_BYTES];
+  int invite_known; /* 0: joined before invites were recorded, or not by an invite */
+} sr_member_rec_t;
+
+/* Stores a new invite with `uses` uses (>= 1) valid until expires_ms (0:
+ * never; else it must lie after now_ms), else SR_EINVAL, and writes its
+ * random secret (libsodium randombytes) into secret and its id into id (may
+ * be NULL); the caller owns the secret: put it in the invite code, then wipe
+ * it. Drops, in the same transaction, the invites that expired or were
+ * revoked more than SR_INVITE_KEEP_MS before now_ms. */
+SR_MUST_USE int sr_store_invite_create(sr_store_t *st, uint32_t uses, uint64_t now_ms, uint64_t expires_ms,
+                                       uint8_t secret[SR_INVITE_SECRET_BYTES], uint8_t id[SR_INVITE_ID_BYTES]);
 /* Redeems an invite for member, atomically (one write transaction):
  *   unknown secret                    -> SR_EINVITE
+ *   revoked                           -> SR_EINVITEREVOKED
+ *   now_ms >= expires_ms (not 0)      -> SR_EINVITEEXPIRED
  *   uses_left == 0                    -> SR_EINVITEUSED
+ *   member removed from this relay    -> SR_EMEMBERREMOVED (no invite undoes it)
  *   member already a relay member     -> 0, no use consumed (a retry after a
  *                                        lost reply), joined_ms unchanged
  *   else                              -> uses_left - 1, member added with
- *                                        joined_ms = now_ms, 0
+ *                                        joined_ms = now_ms and the invite's id, 0
  * So accepting again with the same member key after success succeeds only while
  * the invite has uses left: a used-up single-use invite answers SR_EINVITEUSED
  * even to the member it admitted. A used-up invite is kept (with 0 uses) so it
  * keeps answering SR_EINVITEUSED rather than SR_EINVITE. */
 SR_MUST_USE int sr_store_invite_use(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES],
                                     const uint8_t member[SR_KEY_BYTES], uint64_t now_ms);
-/* Reads an invite's state. SR_ENOTFOUND when unknown. */
-SR_MUST_USE int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], uint32_t *uses_left,
-                                    uint64_t *created_ms);
+/* Reads an invite's state (out may be NULL). SR_ENOTFOUND when unknown. */
+SR_MUST_USE int sr_store_invite_get(sr_store_t *st, const uint8_t secret[SR_INVITE_SECRET_BYTES], sr_invite_rec_t *out);
+/* Every invite in id order, used up, expired and revoked ones too (until
+ * dropped); r is valid only during the callback. */
+SR_MUST_USE int sr_store_foreach_invite(sr_store_t *st, int (*cb)(void *ctx, const sr_invite_rec_t *r), void *ctx);
+/* Revokes the invite with this id at now_ms: it admits nobody from then on.
+ * SR_EINVITEID when no invite has that id, SR_EEXIST when revoked already. */
+SR_MUST_USE int sr_store_invite_revoke(sr_store_t *st, const uint8_t id[SR_INVITE_ID_BYTES], uint64_t now_ms);
 
-/* Makes key a relay member (joined_ms = now_ms); a no-op for a member already
- * there (the first joined_ms stays). */
+/* Makes key a relay member (joined_ms = now_ms, invite unknown); a no-op for
+ * a key already there, member or removed (the first record stays). */
 SR_MUST_USE int sr_store_member_add(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t now_ms);
-/* 1 when key is a relay member, 0 when not, or a negative error. */
+/* 1 when key is a relay member (and not removed), 0 when not, or a negative error. */
 SR_MUST_USE int sr_store_is_member(sr_store_t *st, const uint8_t key[SR_KEY_BYTES]);
-/* Every relay member in key order; key is valid only during the callback. */
-SR_MUST_USE int sr_store_foreach_member(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *key, uint64_t joined_ms),
+/* key's record, removed or not (out may be NULL). SR_ENOTFOUND when none. */
+SR_MUST_USE int sr_store_member_get(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], sr_member_rec_t *out);
+/* Ends key's membership at now_ms (`members remove`): the record stays with
+ * removed_ms, so the scope keeps the key out (store/scope.h) and no invite
+ * admits it again. SR_ENOTMEMBER when key never was a member,
+ * SR_EMEMBERREMOVED when it was removed already. */
+SR_MUST_USE int sr_store_member_remove(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t now_ms);
+/* Every relay member in key order (with removed != 0 the removed ones too);
+ * m is valid only during the callback. */
+SR_MUST_USE int sr_store_foreach_member(sr_store_t *st, int removed, int (*cb)(void *ctx, const sr_member_rec_t *m),
                                         void *ctx);
 
 #endif

@@ -202,6 +202,22 @@ static void kv_minus(keyvec_t *v, const keyvec_t *seen) {
   v->n = n;
 }
 
+/* Adds the relay members removed (`members remove`) to w->blocked, which
+ * stays sorted. */
+static int removed_members(scope_walk_t *w) {
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc, mrc = mdb_cursor_open(w->txn, w->st->dbi[DB_RELAY_MEMBERS], &cur);
+  if (mrc) return sr_store_fail(w->st, "open a cursor", mrc);
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    if (k.mv_size == SR_KEY_BYTES && sr_member_val_removed(&v)) rc = kv_push(&w->blocked, k.mv_data);
+  mdb_cursor_close(cur);
+  if (!rc && mrc != MDB_NOTFOUND) rc = sr_store_fail(w->st, "walk relay members", mrc);
+  kv_sort_unique(&w->blocked);
+  return rc;
+}
+
 int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, int relay, sr_scope_t *out) {
   scope_walk_t w = {st, NULL, NULL, {0}, NULL};
   keyvec_t seen = {0}, frontier = {0}, next = {0}, result = {0};
@@ -247,6 +263,8 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
   kv_sort_unique(&w.blocked);
   kv_sort_unique(&frontier);
   kv_minus(&w.blocked, &frontier); /* never blocks itself out */
+  /* A relay keeps the members it removed out as a block would (store/peers.h). */
+  if (relay && (rc = removed_members(&w))) goto done;
 
   /* Breadth-first over follows, level by level. */
   if ((rc = kv_merge(&seen, &frontier))) goto done;
@@ -270,7 +288,7 @@ int sr_store_scope(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], int hops, i
       goto done;
     }
     for (mrc = mdb_cursor_get(mcur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(mcur, &k, &v, MDB_NEXT)) {
-      if (k.mv_size != SR_KEY_BYTES) continue;
+      if (k.mv_size != SR_KEY_BYTES || sr_member_val_removed(&v)) continue;
       if ((rc = kv_push(&next, k.mv_data)) || (rc = expand(&w, k.mv_data, 0, &next))) goto done;
       if (w.pm && (rc = person_keys(&w, k.mv_data, &next))) goto done;
     }

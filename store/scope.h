@@ -35,7 +35,9 @@ typedef struct sr_scope {
  *   within hops hops (hops 0 = self only; the default is 2, docs/config.md);
  *   when relay != 0, every relay member (sr_store_member_add) and every author a
  *   member follows directly;
- * minus every key self blocks (SR_EDGE_BLOCK from self) and every forked author
+ * minus every key self blocks (SR_EDGE_BLOCK from self), on a relay every
+ * member it removed (store/peers.h: kept out even when another member follows
+ * it), and every forked author
  * (self included: a forked log is not replicated, docs/format.md "Definitions").
  * An excluded key is not expanded either: the follows of a blocked or forked
  * author never pull anyone into the scope (they may still enter by another

@@ -106,6 +106,8 @@ int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg);
 #define FLOW_VAL_BYTES (8 + SR_KEY_BYTES + 4 + 1)
 #define LOG_KEY_BYTES (SR_KEY_BYTES + 8)
 void sr_log_key(uint8_t key[LOG_KEY_BYTES], const uint8_t *author, uint64_t seq);
+/* 1 when a relay_members value says the member was removed (store/peers.h). */
+int sr_member_val_removed(const MDB_val *v);
 
 void sr_be64_put(uint8_t *p, uint64_t v);
 uint64_t sr_be64_get(const uint8_t *p);

@@ -18,6 +18,7 @@ const pages = {
   graph: () => import('./js/pages/graph.js'),
   node: () => import('./js/pages/node.js'),
   devices: () => import('./js/pages/devices.js'),
+  members: () => import('./js/pages/members.js'),
 };
 const NAV = ['feed', 'people', 'projects', 'join', 'share', 'graph', 'node', 'devices'];
 
@@ -37,7 +38,9 @@ export function parseHash(hash) {
 function drawNav(active) {
   const nav = document.getElementById('nav');
   const signedUp = ctx.session && (ctx.session.name || ctx.session.relay);
-  replace(nav, signedUp ? h('ul', null, NAV.map((p) => h('li', null,
+  // a relay's operator also manages its members and invites
+  const items = ctx.session && ctx.session.relay ? [...NAV, 'members'] : NAV;
+  replace(nav, signedUp ? h('ul', null, items.map((p) => h('li', null,
     h('a', { href: `#/${p}`, 'aria-current': p === active ? 'page' : null }, t(`nav.${p}`))))) : null);
 }
 

@@ -579,13 +579,37 @@ def invites(c):
     wn.login()
     check_eq(wr.ok("GET", "/api/session")["relay"], True, "the relay's session says relay")
     inv = wr.ok("POST", "/api/invite/create", {"uses": 2}, what="invite create on the relay")
-    check(inv["code"].startswith("seurone-invite:1:" + r.address) and inv["uses"] == 2 and inv["expires"] is None
-          and inv["address"] == r.address, "invite create's reply = invite create --json")
+    check(inv["code"].startswith("seurone-invite:1:" + r.address) and inv["uses"] == 2
+          and abs(inv["expires_ms"] - time.time() * 1000 - 7 * 86400e3) < 600e3 and len(inv["id"]) == 16
+          and inv["address"] == r.address, "invite create's reply = invite create --json (7 days by default)")
     acc = wn.ok("POST", "/api/invite/accept", {"code": "  " + inv["code"] + "\n"}, what="invite accept (pasted)")
     check(acc["ok"] is True and acc["relay"] == r.address and acc["key"] == r.id and acc["dialing"] is True,
           f"invite accept's reply ({acc})")
     h.wait_until(lambda: any(p["key"] == r.id and p["source"] == "relay" for p in wn.ok("GET", "/api/peers")), 20,
                  "the newcomer's running node keeps the relay as a relay")
+    # members and invites, with the CLI's names and documents
+    ms = wr.ok("GET", "/api/members")["members"]
+    check_eq([(x["key"], x["invite"]) for x in ms], [(n.id, inv["id"])], "GET /api/members = members --json")
+    def still(rows):
+        return [{k: v for k, v in x.items() if k != "last_seen_ms"} for x in rows]  # "now" while connected
+    check_eq(still(ms), still(r.cli_json("members")), "the web's members are the CLI's")
+    il = {i["id"]: i for i in wr.ok("GET", "/api/invite/list")["invites"]}
+    check_eq(([x["key"] for x in il[inv["id"]]["members"]], il[inv["id"]]["uses_left"]), ([n.id], 1),
+             "GET /api/invite/list: who used it, uses left")
+    short = wr.ok("POST", "/api/invite/create", {"expires": "1h"}, what="invite create, expires 1h")
+    check(abs(short["expires_ms"] - time.time() * 1000 - 3600e3) < 600e3, "invite create {expires: 1h}")
+    check_eq(wr.post("/api/invite/create", {"expires": "7w"}).status, 400, "invite create {expires: 7w}: 400")
+    rv = wr.ok("POST", "/api/invite/revoke", {"invite": short["id"]})
+    check_eq((rv["id"], rv["revoked"]), (short["id"], True), "POST /api/invite/revoke = invite revoke --json")
+    check_eq({i["id"]: i["state"] for i in r.cli_json("invite", "list")}[short["id"]], "revoked",
+             "the CLI's invite list sees the web's revoke")
+    check_eq(wr.post("/api/invite/revoke", {"invite": "00000000"}).status, 404, "revoke an unknown id: 404")
+    check_eq(wr.post("/api/members/remove", {"member": "ffffffff"}).status, 404, "remove no member: 404")
+    check_eq(wr.post("/api/members/remove", {"member": n.id, "x": 1}).status, 400, "remove, unknown field: 400")
+    gone = wr.ok("POST", "/api/members/remove", {"member": n.id})
+    check_eq(gone["key"], n.id, "POST /api/members/remove = members remove --json")
+    check_eq(wr.ok("GET", "/api/members")["members"], [], "no member left")
+    check_eq(wr.post("/api/members/remove", {"member": n.id}).status, 409, "remove a removed member: 409")
     # A friend's address where an invite goes: a peer add.
     m = c.node("m")
     m.start()

@@ -166,7 +166,9 @@ ada.json("peer", "add", bob_addr)
 inv = ada.json("invite", "create")
 m = CODE_RE.match(inv["code"])
 check(m is not None, f"invite code format ({inv['code'][:60]}...)")
-check(inv["uses"] == 1 and inv["expires"] is None, "invite create --json: uses 1, expires null")
+check(inv["uses"] == 1 and abs(inv["expires_ms"] - time.time() * 1000 - 7 * 86400e3) < 600e3,
+      "invite create --json: uses 1, expires in 7 days (the default)")
+check(re.fullmatch(r"[0-9a-f]{16}", inv["id"]) is not None, "invite create --json: an id of 16 hex digits")
 ad = ada.json("address")["address"]
 check(m and m.group(1) == ad == inv["address"], "the code holds the node's address (as `seurone address`)")
 check(m and m.group(2) == DEFAULT_NETKEY, "the code holds the default network key")

@@ -4,6 +4,7 @@
  * {"ok": false, "error": str, "code": "SR_E..."}; never a crash or a leak. */
 #include "core/core.h"
 #include "node/control_req.h"
+#include "node/invite.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (req->cmd < SR_CTL_STATUS || req->cmd >= SR_CTL_END) abort();
     if (req->cmd == SR_CTL_PEER_ADD && !req->address) abort();
     if (req->cmd == SR_CTL_DEVICE_REVOKE && (!req->device || !req->device[0])) abort();
+    if ((req->cmd == SR_CTL_MEMBER_REMOVE || req->cmd == SR_CTL_INVITE_REVOKE) &&
+        (!req->which || !req->which[0] || strlen(req->which) > 0xffff))
+      abort();
+    if (req->cmd == SR_CTL_INVITE_CREATE && req->ttl_ms > SR_INVITE_TTL_MAX_MS) abort();
     if (req->cmd == SR_CTL_PUBLISH) {
       size_t t = strlen(req->type);
       if (t == 0 || t > SR_TYPE_MAX || req->content_len == 0 || req->content_len > SR_ENTRY_MAX) abort();

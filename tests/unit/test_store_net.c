@@ -42,11 +42,11 @@ void peer_fill(sr_peer_rec_t *p, uint8_t keybyte, const char *addr) {
   if (*addr) T_CHECK(sr_peer_addr_add(p, addr) == 0);
 }
 
-int member_cb(void *ctx, const uint8_t *key, uint64_t joined_ms) {
+int member_cb(void *ctx, const sr_member_rec_t *m) {
   member_q_t *q = ctx;
   if (q->n < 8) {
-    memcpy(q->keys[q->n], key, SR_KEY_BYTES);
-    q->joined[q->n] = joined_ms;
+    memcpy(q->keys[q->n], m->key, SR_KEY_BYTES);
+    q->joined[q->n] = m->joined_ms;
   }
   q->n++;
   return 0;
@@ -329,7 +329,7 @@ void reindex_keeps_node_state(void) {
   char dir[256];
   sr_peer_rec_t p, got;
   uint8_t secret[SR_INVITE_SECRET_BYTES];
-  uint32_t uses;
+  sr_invite_rec_t rec;
   sr_scope_t before = {0}, after = {0};
   member_q_t q = {0};
   t_tmpdir(dir);
@@ -339,7 +339,7 @@ void reindex_keeps_node_state(void) {
   p.score = -3;
   p.flags = SR_PEER_RELAY;
   T_OK(sr_store_peer_put(st, &p));
-  T_OK(sr_store_invite_create(st, 3, NOW, secret));
+  T_OK(sr_store_invite_create(st, 3, NOW, 0, secret, NULL));
   T_OK(sr_store_invite_use(st, secret, M1.pk, NOW));
   T_OK(sr_store_scope(st, S.pk, 2, 1, &before));
   CHECK_SCOPE(&before, &S, &A, &B, &M1, &H);
@@ -351,10 +351,10 @@ void reindex_keeps_node_state(void) {
   T_EQ(got.flags, SR_PEER_RELAY);
   T_CHECK(strcmp(got.addrs[0].address, p.addrs[0].address) == 0);
   T_EQ(sr_store_peer_count(st), 1);
-  T_OK(sr_store_invite_get(st, secret, &uses, NULL));
-  T_EQ(uses, 2);
+  T_OK(sr_store_invite_get(st, secret, &rec));
+  T_EQ(rec.uses_left, 2);
   T_EQ(sr_store_is_member(st, M1.pk), 1);
-  T_OK(sr_store_foreach_member(st, member_cb, &q));
+  T_OK(sr_store_foreach_member(st, 0, member_cb, &q));
   T_EQ(q.n, 1);
   T_OK(sr_store_scope(st, S.pk, 2, 1, &after));
   T_EQ(after.n, before.n);
@@ -372,6 +372,9 @@ int main(void) {
   T_RUN(invites_count_down_and_add_members);
   T_RUN(scope_hops_blocks_forks_and_members);
   T_RUN(scope_forked_self_still_expands);
+  T_RUN(invites_expire_revoke_and_drop);
+  T_RUN(members_removed_stay_out);
+  T_RUN(members_and_invites_of_the_first_format);
   T_RUN(log_by_seq_and_stream);
   T_RUN(open_adds_missing_node_dbs);
   T_RUN(reindex_keeps_node_state);

@@ -1,7 +1,7 @@
 /* test_store_net.h: the parts of the test_store_net program (the store's
  * pieces for the gossip daemon): test_store_net.c (main, the fixtures below,
- * log reads and streams, old stores, reindex), test_store_net_peers.c and
- * test_store_net_scope.c. */
+ * log reads and streams, old stores, reindex), test_store_net_peers.c,
+ * test_store_net_scope.c and test_store_net_members.c. */
 #ifndef SR_TEST_STORE_NET_H
 #define SR_TEST_STORE_NET_H
 #include "tests/unit/t.h"
@@ -34,7 +34,7 @@ typedef struct {
   uint8_t keys[8][SR_KEY_BYTES];
   uint64_t joined[8];
 } member_q_t;
-int member_cb(void *ctx, const uint8_t *key, uint64_t joined_ms);
+int member_cb(void *ctx, const sr_member_rec_t *m);
 
 /* The scope graph's people: S follows A and F, blocks D; A follows B and D; B
  * follows C; D follows E (E is reachable only through blocked D); F forks and
@@ -57,6 +57,10 @@ void check_scope(const sr_scope_t *sc, const t_author_t *const *want, size_t n, 
 void log_by_seq_and_stream(void);
 void open_adds_missing_node_dbs(void);
 void reindex_keeps_node_state(void);
+/* test_store_net_members.c */
+void invites_expire_revoke_and_drop(void);
+void members_removed_stay_out(void);
+void members_and_invites_of_the_first_format(void);
 /* test_store_net_peers.c */
 void peers_round_trip(void);
 void peer_address_list(void);

@@ -10,8 +10,7 @@ void invites_count_down_and_add_members(void) {
   char dir[256];
   uint8_t secret[SR_INVITE_SECRET_BYTES], other[SR_INVITE_SECRET_BYTES], unknown[SR_INVITE_SECRET_BYTES] = {0};
   uint8_t m1[SR_KEY_BYTES], m2[SR_KEY_BYTES], m3[SR_KEY_BYTES];
-  uint32_t uses;
-  uint64_t created;
+  sr_invite_rec_t rec;
   member_q_t q = {0};
   memset(m1, 0xe1, sizeof(m1));
   memset(m2, 0xe2, sizeof(m2));
@@ -19,30 +18,31 @@ void invites_count_down_and_add_members(void) {
   t_tmpdir(dir);
   sr_store_t *st = t_open_store(dir, 1);
 
-  T_EQ(sr_store_invite_create(st, 0, NOW, secret), SR_EINVAL);
-  T_OK(sr_store_invite_create(st, 2, NOW, secret));
-  T_OK(sr_store_invite_create(st, 1, NOW, other));
+  T_EQ(sr_store_invite_create(st, 0, NOW, 0, secret, NULL), SR_EINVAL);
+  T_OK(sr_store_invite_create(st, 2, NOW, 0, secret, NULL));
+  T_OK(sr_store_invite_create(st, 1, NOW, 0, other, NULL));
   T_CHECK(memcmp(secret, other, sizeof(secret)) != 0);
-  T_OK(sr_store_invite_get(st, secret, &uses, &created));
-  T_EQ(uses, 2);
-  T_EQ(created, NOW);
+  T_OK(sr_store_invite_get(st, secret, &rec));
+  T_EQ(rec.uses_left, 2);
+  T_EQ(rec.created_ms, NOW);
+  T_EQ(rec.expires_ms, 0);
 
   T_EQ(sr_store_is_member(st, m1), 0);
   T_OK(sr_store_invite_use(st, secret, m1, NOW + 1));
   T_EQ(sr_store_is_member(st, m1), 1);
-  T_OK(sr_store_invite_get(st, secret, &uses, NULL));
-  T_EQ(uses, 1);
+  T_OK(sr_store_invite_get(st, secret, &rec));
+  T_EQ(rec.uses_left, 1);
   /* the same member again while uses remain: success, no use consumed */
   T_OK(sr_store_invite_use(st, secret, m1, NOW + 2));
-  T_OK(sr_store_invite_get(st, secret, &uses, NULL));
-  T_EQ(uses, 1);
+  T_OK(sr_store_invite_get(st, secret, &rec));
+  T_EQ(rec.uses_left, 1);
   T_OK(sr_store_invite_use(st, secret, m2, NOW + 3));
-  T_OK(sr_store_invite_get(st, secret, &uses, NULL));
-  T_EQ(uses, 0);
+  T_OK(sr_store_invite_get(st, secret, &rec));
+  T_EQ(rec.uses_left, 0);
   T_EQ(sr_store_invite_use(st, secret, m3, NOW + 4), SR_EINVITEUSED);
   T_EQ(sr_store_invite_use(st, secret, m1, NOW + 4), SR_EINVITEUSED); /* used up: even for a member */
   T_EQ(sr_store_invite_use(st, unknown, m3, NOW + 4), SR_EINVITE);
-  T_EQ(sr_store_invite_get(st, unknown, &uses, NULL), SR_ENOTFOUND);
+  T_EQ(sr_store_invite_get(st, unknown, &rec), SR_ENOTFOUND);
   T_EQ(sr_store_is_member(st, m3), 0);
 
   /* the one-use invite is independent */
@@ -51,7 +51,7 @@ void invites_count_down_and_add_members(void) {
 
   /* member_add is idempotent and keeps the first joined_ms */
   T_OK(sr_store_member_add(st, m1, NOW + 100));
-  T_OK(sr_store_foreach_member(st, member_cb, &q));
+  T_OK(sr_store_foreach_member(st, 0, member_cb, &q));
   T_EQ(q.n, 3);
   T_MEMEQ(q.keys[0], m1, SR_KEY_BYTES);
   T_EQ(q.joined[0], NOW + 1);

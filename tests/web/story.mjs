@@ -192,6 +192,7 @@ try {
   check(inviteCode.startsWith('seurone-invite:1:'), `R: an invite code is shown (${inviteCode.slice(0, 40)}...)`);
   await rel.page.waitForFunction(() => document.querySelectorAll('figure.qr img').length === 2 && [...document.querySelectorAll('figure.qr img')].every((i) => i.naturalWidth > 0));
   ok('R: the invite has its QR code too');
+  check((await rel.page.locator('#invite-until').textContent()).includes('works until'), 'R: the page says until when the invite works (7 days by default)');
   await shot(rel, 'r-invite');
 
   // ---------------------------------------------------------------- B joins with A's address, follows A
@@ -336,6 +337,39 @@ try {
   await waitFor(async () => { await go(b, '#/node'); return (await b.page.locator('#relay-state.ok').count()) > 0; }, 20, 'B: node state says a relay is reachable');
   ok(`B: node state says the relay is reachable: "${await b.page.locator('#relay-state').textContent()}"`);
   await shot(b, 'b-node');
+
+  // ---------------------------------------------------------------- the relay's operator: members and invites (the CLI's names)
+  await go(rel, '#/members');
+  checkEq(await h1(rel), 'Members', 'R: the Members page (a relay\'s nav has it)');
+  const rMember = await waitFor(async () => {
+    await go(rel, '#/members');
+    const row = rel.page.locator('#member-list li.member', { hasText: NAME_B });
+    return (await row.count()) ? row : null;
+  }, 30, 'R: the member list names B (her about entry reached the relay)');
+  const bInvite = cli(R, 'members').find((m) => m.key === B.id).invite;
+  check(bInvite && (await rMember.textContent()).includes(`invite ${bInvite}`), `R: B's row says which invite she used (${bInvite})`);
+  check((await rel.page.locator(`#invite-list li.invite[data-id="${bInvite}"]`).textContent()).includes(`used by ${NAME_B}`), 'R: the invite list says B used it');
+  await rel.page.fill('#invite-new-uses', '3');
+  await rel.page.selectOption('#invite-new-expires', '1h');
+  await rel.page.locator('#invite-new').click();
+  await rel.page.waitForSelector('#invite-new-code');
+  const made = cli(R, 'invite', 'list').find((i) => i.uses_left === 3 && i.state === 'active');
+  check(made && Math.abs(made.expires_ms - Date.now() - 3600e3) < 600e3, `R: an invite for 3 uses valid 1 hour, made in the page, is in the store (${made && made.id})`);
+  const invRow = rel.page.locator(`#invite-list li.invite[data-id="${made.id}"]`);
+  await invRow.getByRole('button', { name: `Revoke the invite ${made.id}` }).click();
+  check((await invRow.locator('.confirm').textContent()).includes('Nobody can join with it'), 'R: revoke asks first, saying what it does');
+  await invRow.getByRole('button', { name: 'Revoke it' }).click();
+  await waitFor(async () => (await rel.page.locator(`#invite-list li.invite[data-id="${made.id}"] .badge.bad`).count()) > 0, 10, 'R: the invite shows revoked');
+  checkEq(cli(R, 'invite', 'list').find((i) => i.id === made.id).state, 'revoked', 'R: the page\'s revoke is `invite revoke` (the CLI sees it)');
+  await shot(rel, 'r-members');
+  const rmRow = rel.page.locator('#member-list li.member', { hasText: NAME_B });
+  await rmRow.getByRole('button', { name: `Remove ${NAME_B} from this relay` }).click();
+  check((await rmRow.locator('.confirm').textContent()).includes('stops taking, passing on and serving'), 'R: remove asks first, saying what it does');
+  await rmRow.getByRole('button', { name: `Remove ${NAME_B}`, exact: true }).click();
+  await rel.page.waitForSelector('#member-list p.empty');
+  ok('R: B is gone from the member list');
+  checkEq(cli(R, 'members').length, 0, 'R: the page\'s remove is `members remove` (the CLI lists no member)');
+
   await cspClean(a, 'A\'s page');
   await cspClean(b, 'B\'s page');
   await cspClean(rel, 'R\'s page');

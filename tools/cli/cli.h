@@ -139,6 +139,8 @@ size_t cli_term_width(void);
 const char *cli_plural(size_t n, const char *one, const char *many);
 
 uint64_t cli_now_ms(void);
+/* ms since the epoch as "YYYY-MM-DD HH:MM" (UTC) into out; "-" for 0. */
+void cli_time_utc(uint64_t ms, char *out, size_t cap);
 /* Appends an entry of type with canonical content to this node's log: through
  * the running node when one runs (ts 0), else (or with an explicit ts) straight
  * into the store. Fills idhex and *seq; on failure prints why and returns the
@@ -163,6 +165,7 @@ void cli_progress(void *ctx, size_t done, size_t total);
 /* Commands, one per function. */
 int cmd_init(sr_cli_t *, int, char **);
 int cmd_id(sr_cli_t *, int, char **);
+int cmd_members(sr_cli_t *, int, char **);
 int cmd_publish(sr_cli_t *, int, char **);
 int cmd_log(sr_cli_t *, int, char **);
 int cmd_graph(sr_cli_t *, int, char **);

@@ -8,6 +8,7 @@
 #include "node/control.h"
 #include "node/daemon.h"
 #include "node/invite.h"
+#include "node/members.h"
 #include "node/peer_json.h"
 #include "store/peers.h"
 #include <ctype.h>
@@ -20,8 +21,10 @@
 /* ---- invites ---- */
 
 static int invite_create(sr_cli_t *cli, int argc, char **argv) {
-  const char *uses_s = NULL;
-  uint64_t uses = 1;
+  const char *uses_s = NULL, *exp_s = NULL;
+  uint64_t uses = 1, ttl = SR_INVITE_TTL_DEFAULT_MS, expires = 0;
+  char idhex[SR_INVITE_ID_HEX + 1] = "";
+  uint8_t id[SR_INVITE_ID_BYTES];
   char address[SR_NET_ADDRESS_MAX], code[SR_INVITE_CODE_MAX], err[4600];
   uint8_t secret[SR_INVITE_SECRET_BYTES];
   sr_config_t cfg;
@@ -30,9 +33,18 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   for (int i = 2; i < argc; i++) {
     int r = cli_opt(argc, argv, &i, "--uses", &uses_s);
     if (r < 0) return SR_EXIT_USAGE;
+    if (r) {
+      if (sr_parse_u64(uses_s, 1, 1000000, &uses))
+        return cli_fail(SR_EXIT_USAGE, "--uses must be a whole number from 1 to 1000000, got '%s'", uses_s);
+      continue;
+    }
+    if ((r = cli_opt(argc, argv, &i, "--expires", &exp_s)) < 0) return SR_EXIT_USAGE;
     if (!r) return cli_fail(SR_EXIT_USAGE, "invite create: unexpected '%s' (see seurone invite --help)", argv[i]);
-    if (sr_parse_u64(uses_s, 1, 1000000, &uses))
-      return cli_fail(SR_EXIT_USAGE, "--uses must be a whole number from 1 to 1000000, got '%s'", uses_s);
+    if (sr_invite_ttl_parse(exp_s, &ttl))
+      return cli_fail(SR_EXIT_USAGE,
+                      "--expires takes a whole number and a unit, m (minutes), h (hours) or d (days), up to a "
+                      "year, e.g. 7d or 12h, or never; got '%s'",
+                      exp_s);
   }
   if (sr_config_load(cli->home, &cfg, err, sizeof(err))) return cli_fail(SR_EXIT_ENV, "%s", err);
   /* Running: the node's own word on its address and mode. */
@@ -61,7 +73,10 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
     /* The running node owns its store: it stores the invite. */
     json_t *r = NULL;
     const char *hex;
-    if (cli_node_call(cli, json_pack("{s:s, s:I}", "cmd", "invite_create", "uses", (json_int_t)uses), &r))
+    if (cli_node_call(cli,
+                      json_pack("{s:s, s:I, s:I}", "cmd", "invite_create", "uses", (json_int_t)uses, "expires_in_ms",
+                                (json_int_t)ttl),
+                      &r))
       return SR_EXIT_ENV;
     if (sr_control_reply_code(r)) {
       rc = cli_node_refused(r, "invite create");
@@ -70,12 +85,18 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
     }
     hex = cli_jstr(r, "secret", "");
     rc = sr_hex_decode(hex, secret, sizeof(secret));
+    snprintf(idhex, sizeof(idhex), "%s", cli_jstr(r, "id", ""));
+    expires = (uint64_t)json_integer_value(json_object_get(r, "expires_ms"));
+    if (json_is_string(json_object_get(r, "secret"))) sodium_memzero((char *)hex, strlen(hex));
     json_decref(r);
     if (rc) return cli_fail(SR_EXIT_ENV, "the node's reply holds no invite secret");
   } else {
     sr_store_t *st = cli_open_store(cli, 0);
     if (!st) return SR_EXIT_ENV;
-    rc = sr_store_invite_create(st, (uint32_t)uses, cli_now_ms(), secret);
+    uint64_t now = cli_now_ms();
+    expires = ttl ? now + ttl : 0;
+    rc = sr_store_invite_create(st, (uint32_t)uses, now, expires, secret, id);
+    if (!rc) sr_hex_encode(id, sizeof(id), idhex);
     if (rc) {
       cli_fail(SR_EXIT_ENV, "cannot store the invite in %s: %s", cli->home,
                rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
@@ -91,17 +112,21 @@ static int invite_create(sr_cli_t *cli, int argc, char **argv) {
   if (cli->json) {
     /* jansson's copy of the code is wiped too before it is freed. */
     json_t *jcode = json_string(code);
-    cli_json_print(json_pack("{s:O, s:s, s:I, s:o}", "code", jcode, "address", address, "uses", (json_int_t)uses,
-                             "expires", json_null()));
+    cli_json_print(json_pack("{s:O, s:s, s:s, s:I, s:o}", "code", jcode, "id", idhex, "address", address, "uses",
+                             (json_int_t)uses, "expires_ms",
+                             expires ? json_integer((json_int_t)expires) : json_null()));
     if (jcode) sodium_memzero((char *)json_string_value(jcode), json_string_length(jcode));
     json_decref(jcode);
   } else {
     printf("%s\n", code);
-    if (cli_tty())
+    if (cli_tty()) {
+      char when[40] = "never";
+      if (expires) cli_time_utc(expires, when, sizeof(when));
       fprintf(stderr,
-              "give this code to the newcomer (it can be used %llu time%s): they run `seurone invite accept "
-              "-` and paste it\n",
-              (unsigned long long)uses, uses == 1 ? "" : "s");
+              "give this code to the newcomer (it can be used %llu time%s, until %s; its id is %s): they run "
+              "`seurone invite accept -` and paste it\n",
+              (unsigned long long)uses, uses == 1 ? "" : "s", when, idhex);
+    }
   }
   sodium_memzero(code, sizeof(code));
   return SR_EXIT_OK;
@@ -178,7 +203,9 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   sodium_free(sk); /* wipes it */
   sodium_memzero(code, sizeof(code));
   /* A refusal, or a network the config does not allow: err is the whole sentence. */
-  if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT) return cli_fail(SR_EXIT_PROBLEM, "%s", err);
+  if (rc == SR_EINVITEUSED || rc == SR_EINVITE || rc == SR_ENETKEYCONFLICT || rc == SR_EINVITEEXPIRED ||
+      rc == SR_EINVITEREVOKED || rc == SR_EMEMBERREMOVED)
+    return cli_fail(SR_EXIT_PROBLEM, "%s", err);
   if (rc == SR_ENOKEY || rc == SR_ENOSTORE || rc == SR_EPERM || rc == SR_EKEYFILE || rc == SR_EINVAL ||
       rc == SR_EIDENTITY)
     return cli_fail(SR_EXIT_ENV, "%s", err[0] ? err : sr_strerror(rc));
@@ -206,8 +233,118 @@ static int invite_accept(sr_cli_t *cli, int argc, char **argv) {
   return SR_EXIT_OK;
 }
 
+/* ---- list, revoke ---- */
+
+static void print_invites(json_t *arr) {
+  json_t *o, *m;
+  size_t i, j;
+  char created[40], expires[40];
+  if (!json_array_size(arr)) {
+    printf("no invites: `seurone invite create` makes one\n");
+    return;
+  }
+  printf("%-16s  %-7s  %-4s  %-16s  %-16s  %s\n", "ID", "STATE", "LEFT", "CREATED (UTC)", "EXPIRES (UTC)", "USED BY");
+  json_array_foreach(arr, i, o) {
+    json_t *exp = json_object_get(o, "expires_ms"), *who = json_object_get(o, "members");
+    cli_time_utc((uint64_t)json_integer_value(json_object_get(o, "created_ms")), created, sizeof(created));
+    if (json_is_integer(exp)) cli_time_utc((uint64_t)json_integer_value(exp), expires, sizeof(expires));
+    else
+      snprintf(expires, sizeof(expires), "never");
+    printf("%-16s  %-7s  %-4lld  %-16s  %-16s  ", cli_jstr(o, "id", ""), cli_jstr(o, "state", "?"),
+           (long long)json_integer_value(json_object_get(o, "uses_left")), created, expires);
+    if (!json_array_size(who)) printf("-");
+    json_array_foreach(who, j, m) {
+      const char *name = cli_jstr(m, "name", NULL);
+      if (j) printf(", ");
+      if (name) cli_text_put(stdout, name, strlen(name));
+      else
+        printf("%.16s", cli_jstr(m, "key", ""));
+      if (json_is_true(json_object_get(m, "removed"))) printf(" (removed)");
+    }
+    putchar('\n');
+  }
+}
+
+static int invite_list(sr_cli_t *cli, int argc, char **argv) {
+  json_t *doc = NULL, *arr = NULL;
+  int rc;
+  if (argc > 2) return cli_fail(SR_EXIT_USAGE, "invite list: unexpected '%s' (see seurone invite --help)", argv[2]);
+  rc = cli_node_call(cli, json_pack("{s:s}", "cmd", "invite_list"), &doc);
+  if (rc && rc != SR_ENONODE) return SR_EXIT_ENV;
+  if (rc == 0) {
+    if (sr_control_reply_code(doc)) {
+      rc = cli_node_refused(doc, "invite list");
+      json_decref(doc);
+      return rc;
+    }
+    arr = json_incref(json_object_get(doc, "invites"));
+    json_decref(doc);
+  } else {
+    sr_store_t *st = cli_open_store(cli, 0);
+    if (!st) return SR_EXIT_ENV;
+    rc = sr_invites_json(st, cli_now_ms(), &arr);
+    if (rc)
+      cli_fail(SR_EXIT_ENV, "cannot list the invites: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+    sr_store_close(st);
+    if (rc) return SR_EXIT_ENV;
+  }
+  if (!arr) return cli_fail(SR_EXIT_ENV, "the node's reply holds no invites");
+  if (cli->json) cli_json_print(arr);
+  else {
+    print_invites(arr);
+    json_decref(arr);
+  }
+  return SR_EXIT_OK;
+}
+
+static int invite_revoke(sr_cli_t *cli, int argc, char **argv) {
+  json_t *r = NULL;
+  char err[600], hex[SR_INVITE_ID_HEX + 1];
+  uint8_t id[SR_INVITE_ID_BYTES];
+  int rc;
+  if (argc != 3 || argv[2][0] == '-')
+    return cli_fail(SR_EXIT_USAGE, "usage: seurone invite revoke ID (as `seurone invite list` shows it)");
+  rc = cli_node_call(cli, json_pack("{s:s, s:s}", "cmd", "invite_revoke", "invite", argv[2]), &r);
+  if (rc && rc != SR_ENONODE) return SR_EXIT_ENV;
+  if (rc == 0) {
+    int code = sr_control_reply_code(r);
+    if (code) {
+      rc = cli_fail(code == SR_EINVITEID || code == SR_EAMBIGUOUS ? SR_EXIT_USAGE : SR_EXIT_PROBLEM,
+                    "invite revoke: %s", cli_jstr(r, "error", sr_strerror(code)));
+      json_decref(r);
+      return rc;
+    }
+    snprintf(hex, sizeof(hex), "%s", cli_jstr(r, "id", ""));
+    json_decref(r);
+  } else {
+    sr_store_t *st = cli_open_store(cli, 0);
+    if (!st) return SR_EXIT_ENV;
+    if ((rc = sr_invite_find(st, argv[2], id, err, sizeof(err))) == 0 &&
+        (rc = sr_store_invite_revoke(st, id, cli_now_ms())) != 0)
+      snprintf(err, sizeof(err), "%s",
+               rc == SR_EEXIST   ? "that invite was revoked already: nothing to do"
+               : rc == SR_ESTORE ? sr_store_errmsg(st)
+                                 : sr_strerror(rc));
+    sr_store_close(st);
+    if (rc)
+      return cli_fail(rc == SR_EINVITEID || rc == SR_EAMBIGUOUS ? SR_EXIT_USAGE
+                      : rc == SR_EEXIST                         ? SR_EXIT_PROBLEM
+                                                                : SR_EXIT_ENV,
+                      "invite revoke: %s", err);
+    sr_hex_encode(id, sizeof(id), hex);
+  }
+  if (cli->json) cli_json_print(json_pack("{s:s, s:b}", "id", hex, "revoked", 1));
+  else
+    printf("revoked the invite %s: it admits nobody from now on (members it admitted stay members)\n", hex);
+  return SR_EXIT_OK;
+}
+
 int cmd_invite(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "create")) return invite_create(cli, argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "accept")) return invite_accept(cli, argc, argv);
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone invite create [--uses N] | seurone invite accept -|--file FILE|CODE");
+  if (argc >= 2 && !strcmp(argv[1], "list")) return invite_list(cli, argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "revoke")) return invite_revoke(cli, argc, argv);
+  return cli_fail(SR_EXIT_USAGE,
+                  "usage: seurone invite create [--uses N] [--expires 7d] | seurone invite list | "
+                  "seurone invite revoke ID | seurone invite accept -|--file FILE|CODE");
 }

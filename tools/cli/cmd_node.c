@@ -13,6 +13,7 @@
 #include "node/control.h"
 #include "node/daemon.h"
 #include "node/invite.h"
+#include "node/members.h"
 #include "node/peer_json.h"
 #include "store/peers.h"
 #include <ctype.h>
@@ -86,6 +87,17 @@ int cli_node_refused(json_t *reply, const char *what) {
 }
 
 static long long jint(json_t *o, const char *key) { return (long long)json_integer_value(json_object_get(o, key)); }
+
+/* A peer's name (escaped, in its columns in any script), "(member)" after it
+ * for a member of this relay; "-" when the node knows no name. */
+#define PEER_NAME_COLS 20
+static void peer_name_cell(json_t *p) {
+  const char *name = cli_jstr(p, "name", NULL);
+  int member = json_is_true(json_object_get(p, "member"));
+  if (!name) name = "-";
+  cli_text_cell(stdout, name, strlen(name), member ? PEER_NAME_COLS - 9 : PEER_NAME_COLS);
+  if (member) fputs(" (member)", stdout);
+}
 const char *cli_jstr(json_t *o, const char *key, const char *dflt) {
   const char *s = json_string_value(json_object_get(o, key));
   return s ? s : dflt;
@@ -138,8 +150,10 @@ static json_t *offline_status(sr_cli_t *cli, const sr_config_t *cfg) {
                         (json_int_t)info.authors, "store_bytes", (json_int_t)info.file_bytes, "known_peers",
                         (json_int_t)sr_store_peer_count(st), "peers", json_array());
   int rc = s ? cli_forks_json(cli, st, s) : SR_ENOMEM; /* cmd_fork.c */
+  int forks = rc != 0;
+  if (!rc) rc = sr_members_status(st, cfg->relay, s); /* node/members.c */
   if (rc) {
-    cli_fail(SR_EXIT_ENV, "cannot read the forks in %s: %s", cli->home,
+    cli_fail(SR_EXIT_ENV, "cannot read the %s in %s: %s", forks ? "forks" : "members", cli->home,
              rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
     json_decref(s);
     s = NULL;
@@ -229,15 +243,21 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
   printf("store     %lld entr%s, %lld byte%s\n", jint(s, "store_entries"), jint(s, "store_entries") == 1 ? "y" : "ies",
          jint(s, "store_bytes"), jint(s, "store_bytes") == 1 ? "" : "s");
   printf("peers     %zu connected, %lld known\n", json_array_size(peers), jint(s, "known_peers"));
+  if (json_is_integer(json_object_get(s, "members")))
+    printf("members   %lld (a relay: `seurone members` lists them)\n", jint(s, "members"));
   if (json_array_size(peers)) {
-    printf("\n%-8s %-10s %-10s %s\n", "DIR", "IN", "OUT", "PEER");
+    printf("\n%-8s %-10s %-10s ", "DIR", "IN", "OUT");
+    cli_text_cell(stdout, "NAME", 4, PEER_NAME_COLS);
+    printf(" %s\n", "PEER");
     json_array_foreach(peers, i, p) {
       const char *dir = cli_jstr(p, "direction", "?");
-      printf("%-8s %-10lld %-10lld %s  %s\n",
+      printf("%-8s %-10lld %-10lld ",
              !strcmp(dir, "outbound")  ? "out"
              : !strcmp(dir, "inbound") ? "in"
                                        : dir,
-             jint(p, "entries_in"), jint(p, "entries_out"), cli_jstr(p, "key", "?"), cli_jstr(p, "address", ""));
+             jint(p, "entries_in"), jint(p, "entries_out"));
+      peer_name_cell(p);
+      printf(" %s  %s\n", cli_jstr(p, "key", "?"), cli_jstr(p, "address", ""));
     }
   }
   json_decref(s);
@@ -296,6 +316,12 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
     if (!st) return SR_EXIT_ENV;
     peers = json_array();
     rc = sr_store_foreach_peer(st, peer_json_cb, peers);
+    if (!rc) {
+      sr_config_t cfg;
+      char cerr[4600];
+      /* names and membership as the running node gives them (node/members.c) */
+      rc = sr_members_annotate(st, sr_config_load(cli->home, &cfg, cerr, sizeof(cerr)) == 0 && cfg.relay, peers);
+    }
     if (rc) {
       cli_fail(SR_EXIT_ENV, "cannot read the peer table: %s", sr_store_errmsg(st));
       sr_store_close(st);
@@ -318,7 +344,9 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
     json_decref(peers);
     return SR_EXIT_OK;
   }
-  printf("%-5s %-9s %-8s %-21s %s\n", "STATE", "SOURCE", "FAILURES", "LAST SEEN", "ADDRESS");
+  printf("%-5s %-9s %-8s %-21s ", "STATE", "SOURCE", "FAILURES", "LAST SEEN");
+  cli_text_cell(stdout, "NAME", 4, PEER_NAME_COLS);
+  printf(" %s\n", "ADDRESS");
   json_array_foreach(peers, i, p) {
     char seen[48], d[SPAN_TEXT_MAX], note[ADDR_NOTE_MAX];
     const char *dir = cli_jstr(p, "direction", "");
@@ -340,6 +368,8 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
            : !strcmp(dir, "inbound") ? "in"
                                      : "out",
            cli_jstr(p, "source", "?"), jint(p, "failures"), seen);
+    peer_name_cell(p);
+    putchar(' ');
     if (json_array_size(addrs) == 0) printf("%s  (no address)\n", cli_jstr(p, "key", "?"));
     /* Every address, in the order the node dials them. */
     json_array_foreach(addrs, j, a) {
@@ -351,7 +381,7 @@ int cmd_peers(sr_cli_t *cli, int argc, char **argv) {
       /* Only what parses reaches the terminal: a store written by hand could
        * hold anything. */
       if (sr_net_address_parse(addr, host, sizeof(host), &port, k) != 0) addr = "(a malformed address)";
-      printf("%*s%s%s\n", j ? 5 + 1 + 9 + 1 + 8 + 1 + 21 + 1 : 0, "", addr, note);
+      printf("%*s%s%s\n", j ? 5 + 1 + 9 + 1 + 8 + 1 + 21 + 1 + PEER_NAME_COLS + 1 : 0, "", addr, note);
     }
   }
   json_decref(peers);

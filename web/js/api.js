@@ -66,7 +66,13 @@ export const api = {
   status: () => call('GET', '/api/status'),
   peers: () => call('GET', '/api/peers'),
   address: () => call('GET', '/api/address'),
-  inviteCreate: (uses) => call('POST', '/api/invite/create', uses ? { uses } : {}),
+  inviteCreate: (uses, expires) => call('POST', '/api/invite/create', { ...(uses ? { uses } : {}), ...(expires ? { expires } : {}) }),
+  // a relay's members and invites, the same names as the CLI: members, members
+  // remove, invite list, invite revoke
+  members: () => call('GET', '/api/members'),
+  memberRemove: (member) => call('POST', '/api/members/remove', { member }),
+  inviteList: () => call('GET', '/api/invite/list'),
+  inviteRevoke: (invite) => call('POST', '/api/invite/revoke', { invite }),
   inviteAccept: (code) => call('POST', '/api/invite/accept', { code }),
   // the same names as the CLI: device list, device add, device revoke
   devices: () => call('GET', '/api/devices'),

@@ -21,9 +21,10 @@ export async function render(main, route, ctx) {
     // session (status.peers) but may have no row there: list both, by key.
     const byKey = new Map(table.map((p) => [p.key, { ...p }]));
     for (const sess of st.peers || []) {
-      const row = byKey.get(sess.key) || { key: sess.key, name: null, entries_in: 0, entries_out: 0, source: null };
+      const row = byKey.get(sess.key) || { key: sess.key, name: sess.name || null, entries_in: 0, entries_out: 0, source: null };
       row.connected = true;
       row.session = sess;
+      row.member = row.member || sess.member;
       byKey.set(sess.key, row);
     }
     const list = [...byKey.values()];
@@ -55,7 +56,8 @@ export async function render(main, route, ctx) {
           // a profile only for someone known by name; a relay or a stranger has none
           p.name ? h('a', { href: `#/person/${p.key}`, class: 'who', dir: 'auto' }, p.name) : h('span', { class: 'who' }, nameOf(null, p.key)), ' ',
           h('span', { class: 'badge' }, p.connected ? t('node.connected') : t('node.not_connected')),
-          p.source === 'relay' ? h('span', { class: 'badge' }, t('node.relay')) : null),
+          p.source === 'relay' ? h('span', { class: 'badge' }, t('node.relay')) : null,
+          p.member ? h('span', { class: 'badge ok' }, t('node.member')) : null),
         h('p', { class: 'hint' },
           p.connected ? (p.connected_since ? t('node.peer_since', { when: localTime(p.connected_since) }) : t(`node.dir_${p.session && p.session.direction === 'inbound' ? 'in' : 'out'}`))
             : p.last_seen ? t('node.peer_seen', { when: localTime(p.last_seen) }) : t('node.peer_never'),

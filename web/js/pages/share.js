@@ -4,6 +4,7 @@
 import { h, replace, announce, actionButton } from '../dom.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
+import { localTime } from '../fmt.js';
 
 async function copyText(text, input) {
   try {
@@ -50,7 +51,9 @@ export async function render(main, route, ctx) {
       throw e;
     }
     replace(inviteSlot, copyBlock('invite-code', t('share.invite_code'), r.code, t('share.invite_qr_alt')),
-      h('p', { class: 'hint' }, t('share.invite_uses', { n: r.uses })));
+      h('p', { class: 'hint' }, t('share.invite_uses', { n: r.uses })),
+      // 7 days unless made on the Members page with another expiry (`invite create --expires`)
+      r.expires_ms ? h('p', { class: 'hint', id: 'invite-until' }, t('share.invite_until', { when: localTime(r.expires_ms) })) : null);
     announce(t('share.invite_made'));
   });
   replace(main,
