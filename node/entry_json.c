@@ -173,13 +173,10 @@ static int graph_person(void *ctx, const sr_person_t *p) {
     json_decref(devs);
     return 0;
   }
-  int held = p->seq > 0; /* a log of the person's is held: of its key or of a device's */
   for (size_t i = 0; i < nd; i++) {
     const uint8_t *dev;
-    sr_head_t h;
     sr_personmap_at(g->pm, first + i, &dev, NULL);
     json_array_append_new(devs, sr_json_hex(dev, SR_KEY_BYTES));
-    if (!held && sr_store_get_head(g->st, dev, &h) == 0 && h.seq) held = 1;
   }
   /* the person's name: the newest about among its keys */
   if (nd && sr_store_person_name(g->st, p->key, name, sizeof(name), &len, &found) == 0 && found)
@@ -189,7 +186,7 @@ static int graph_person(void *ctx, const sr_person_t *p) {
   sr_hex_encode(p->key, SR_KEY_LEN, hex);
   return json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b, s:o, s:b}", "id", hex, "name", nm, "seq",
                                                     (json_int_t)p->seq, "forked", p->forked, "self", p->is_self,
-                                                    "devices", devs, "log_held", held))
+                                                    "devices", devs, "log_held", p->seq > 0))
              ? SR_ENOMEM
              : 0;
 }

@@ -73,16 +73,10 @@ static json_t *person_json(sr_store_t *st, const sr_rel_t *r, const uint8_t key[
     json_decref(bio);
     return NULL;
   }
-  /* log_held: this node holds a log of theirs (of the key or of a bound device),
-   * so what they said is known here; otherwise only that someone follows them */
-  size_t first, nd = sr_personmap_devices(r->pm, key, &first);
+  /* log_held: this node holds their log, so what they said is known here;
+   * otherwise only that someone follows them. (A person with bound devices
+   * has a log here: its certificates bind them, store/devices.h.) */
   int held = h.seq > 0;
-  for (size_t i = 0; !held && i < nd; i++) {
-    const uint8_t *dev;
-    sr_head_t dh;
-    sr_personmap_at(r->pm, first + i, &dev, NULL);
-    held = sr_store_get_head(st, dev, &dh) == 0 && dh.seq > 0;
-  }
   /* forked: two entries of one seq signed by this key are held (docs/format.md) */
   json_t *o =
       json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:o, s:b}", "id", sr_json_hex(key, SR_KEY_BYTES), "name",

@@ -180,18 +180,12 @@ static int project_pairs(edges_t *es, uint32_t npeople) {
 
 /* ---- node sets (graphview.h) ---- */
 
-/* 1 when the node holds a log of key or of one of its person's devices. */
-static int log_held(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm, const uint8_t *key) {
+/* 1 when the node holds a log of key. A person's device keys need no look:
+ * a device is bound only by the person's own certificate (store/devices.h),
+ * so a person with devices always has a log here. */
+static int log_held(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
   MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
-  if (mdb_get(txn, st->dbi[DB_HEADS], &k, &v) == 0) return 1;
-  size_t first, nd = pm ? sr_personmap_devices(pm, key, &first) : 0;
-  for (size_t j = 0; j < nd; j++) {
-    const uint8_t *dev;
-    sr_personmap_at(pm, first + j, &dev, NULL);
-    k.mv_data = (void *)dev;
-    if (mdb_get(txn, st->dbi[DB_HEADS], &k, &v) == 0) return 1;
-  }
-  return 0;
+  return mdb_get(txn, st->dbi[DB_HEADS], &k, &v) == 0;
 }
 
 /* 1 when some key is a member or supporter of project now (edges_in holds
@@ -225,7 +219,7 @@ static int apply_nodeset(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm,
   if (sp) memcpy(self, sp, SR_KEY_BYTES); /* self is a device: the observer is its person */
   for (uint32_t v = 0; v < n; v++) {
     MDB_val k = {SR_ID_BYTES, g->keys[v]}, pv;
-    if (g->kind[v] == SR_NODE_PERSON) g->held[v] = (uint8_t)log_held(st, txn, pm, g->keys[v]);
+    if (g->kind[v] == SR_NODE_PERSON) g->held[v] = (uint8_t)log_held(st, txn, g->keys[v]);
     else
       g->held[v] = mdb_get(txn, st->dbi[DB_PROJECTS], &k, &pv) == 0 && pv.mv_size >= SR_KEY_BYTES;
   }

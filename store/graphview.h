@@ -15,7 +15,7 @@ enum sr_view { SR_VIEW_CONTACT = 0, SR_VIEW_MEMBERSHIP, SR_VIEW_PROJECTS };
 
 /* Which nodes a view holds (docs/metrics.md, "Node sets"):
  *   SR_NODES_HELD  the people the graph really holds: every person whose log
- *                  the node holds (one of its keys has a head), and every key
+ *                  the node holds (its key has a head), and every key
  *                  such a person follows now that is not a known project id;
  *                  the observer (this node's person) only when it has an edge
  *                  of the view. Projects: those whose project entry is held
