@@ -572,6 +572,8 @@ def views(a, wa, b, wb, share, reshare, text):
     gp = {x["id"]: x for x in wb.ok("GET", "/api/people")["people"]}
     check(ghost in gp and gp[ghost]["log_held"] is False and gp[a.id]["log_held"] is True,
           "/api/people: log_held false for a followed key whose log b does not hold")
+    nb = {x["id"]: x for x in wb.ok("GET", "/api/neighbourhood?depth=1")["nodes"]}
+    check(nb[ghost]["log_held"] is False and nb[a.id]["log_held"] is True, "/api/neighbourhood: log_held per node")
 
 
 def invites(c):

@@ -136,6 +136,10 @@ check(r.returncode == 2 and "--nodes" in r.stderr and "held" in r.stderr, "--nod
 gj = home.json("graph")
 held = {p["id"]: p.get("log_held") for p in gj["people"]}
 check(held.get(k["Ada"]) is True and held.get(typo.hex()) is False, "graph --json: log_held per person")
+gtxt = home.run("graph").stdout.splitlines()
+check(any(ln.startswith("person   " + typo.hex()) and ln.endswith("(log not held)") for ln in gtxt) and
+      not any(ln.startswith("person   " + k["Ada"]) and ln.endswith("(log not held)") for ln in gtxt),
+      "graph: the typo key is marked (log not held), Ada is not")
 
 # ---- every view exported and read back ----
 h2 = Home(A.seurone, root, "views")
