@@ -189,19 +189,21 @@ static int log_held(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
 }
 
 /* 1 when some key is a member or supporter of project now (edges_in holds
- * kind || src, sorted by kind: member and supporter are one run). */
+ * kind || src, sorted by kind: member and supporter are one run), 0 when
+ * none, or an SR_E* code. */
 static int has_members(sr_store_t *st, MDB_txn *txn, const uint8_t *project) {
   MDB_cursor *cur;
   uint8_t seek[EDGE_VAL] = {SR_EDGE_MEMBER};
   MDB_val k = {SR_ID_BYTES, (void *)project}, v = {sizeof(seek), seek};
-  int found = 0;
-  if (mdb_cursor_open(txn, st->dbi[DB_EDGES_IN], &cur)) return 0;
-  if (mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE) == 0 && v.mv_size == EDGE_VAL) {
+  int mrc = mdb_cursor_open(txn, st->dbi[DB_EDGES_IN], &cur), found = 0;
+  if (mrc) return sr_store_fail(st, "open a cursor", mrc);
+  mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+  if (mrc == 0 && v.mv_size == EDGE_VAL) {
     int kind = ((const uint8_t *)v.mv_data)[0];
     found = kind == SR_EDGE_MEMBER || kind == SR_EDGE_SUPPORTER;
   }
   mdb_cursor_close(cur);
-  return found;
+  return mrc && mrc != MDB_NOTFOUND ? sr_store_fail(st, "read a project's members", mrc) : found;
 }
 
 /* g->held for every node; with SR_NODES_HELD, g reduced to the kept nodes
@@ -232,9 +234,13 @@ static int apply_nodeset(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm,
   for (uint32_t v = 0; v < n; v++) {
     uint64_t deg = g->out_off[v + 1] - g->out_off[v] + g->in_off[v + 1] - g->in_off[v];
     int keep;
-    if (g->kind[v] == SR_NODE_PROJECT) /* in the projects view, a project with members counts */
-      keep = g->held[v] || deg || (view == SR_VIEW_PROJECTS && has_members(st, txn, g->keys[v]));
-    else if (has_self && memcmp(g->keys[v], self, SR_KEY_BYTES) == 0)
+    if (g->kind[v] == SR_NODE_PROJECT) { /* in the projects view, a project with members counts */
+      keep = g->held[v] || deg || (view == SR_VIEW_PROJECTS ? has_members(st, txn, g->keys[v]) : 0);
+      if (keep < 0) {
+        rc = keep;
+        goto done;
+      }
+    } else if (has_self && memcmp(g->keys[v], self, SR_KEY_BYTES) == 0)
       keep = deg > 0; /* the observer: only with edges */
     else if (g->held[v])
       keep = 1;
@@ -406,7 +412,6 @@ int sr_store_graph_nodes(sr_store_t *st, enum sr_view view, enum sr_nodeset set,
   ns.name = NULL;
   ns.n = 0;
   if ((rc = apply_nodeset(st, txn, pm, view, set, g))) {
-    if (rc != SR_ENOMEM && !sr_err_known(rc)) rc = sr_store_fail(st, "choose the nodes", rc);
     sr_graph_free(g);
   }
 done:

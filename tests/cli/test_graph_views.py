@@ -25,6 +25,8 @@ parent (Cem -> Bea, not Ada), GEXF intervals in ISO time. Rows of people
 whose log is not held are marked (JSON "held", text "(log not held)"), and
 communities --json carries the modularity (= nx.community.modularity).
 
+igraph reads the contact GraphML too (its pagerank equals ours).
+
 Usage: test_graph_views.py --seurone PATH --make-entries tests/data/make_entries.py
 """
 import argparse
@@ -197,6 +199,10 @@ for nodes in ("held", "all"):
         check(all(G.nodes[v]["held"] == pr[v]["held"] for v in G), f"{view}/{nodes}: held marks agree")
         if view == "contact":
             check(close(nx.pagerank(G), values(pr), 1e-6), "contact: weights are 1, weighted pagerank the same")
+            for name, call in (("betweenness", nx.betweenness_centrality), ("harmonic", nx.harmonic_centrality),
+                               ("in-degree", lambda H: dict(H.in_degree()))):
+                check(close(call(G), values(metric(h2, name, "--nodes", nodes)), 1e-9),
+                      f"contact/{nodes}: {name} of the GraphML equals seurone metrics {name}")
         csvp, tab, _ = export(view, "csv", "--nodes", nodes)
         rows = list(csv.DictReader(open(csvp)))
         Gc = nx.DiGraph()
@@ -207,6 +213,12 @@ for nodes in ("held", "all"):
         gx, _, _ = export(view, "gexf", "--nodes", nodes)
         X = nx.read_gexf(gx)
         check(set(X.nodes) == set(G.nodes) and set(X.edges) == set(G.edges), f"{view}/{nodes}: GEXF has the same graph")
+
+# igraph reads the same GraphML (its node ids in the "id" attribute)
+import igraph  # noqa: E402
+IG = igraph.Graph.Read_GraphML(export("contact", "graphml")[0])
+ipr = dict(zip(IG.vs["id"], IG.pagerank(damping=0.85)))
+check(close(ipr, values(metric(h2, "pagerank")), 1e-5), "igraph: pagerank of the contact GraphML equals ours")
 
 # contact edge times: first follow, newest follow; projects weight = shared members
 G = nx.read_graphml(export("contact", "graphml")[0])
