@@ -259,6 +259,8 @@ for bad in (["--view", "likes"], ["--format", "dot"], ["--view", "all", "--nodes
     args = ["export", "graph", "--format", "graphml"] + bad
     r = h2.run(*args, check=False)
     check(r.returncode == 2 and r.stdout == "" and "seurone:" in r.stderr, f"export graph {' '.join(bad)}: usage error")
+r = h2.run("export", "graph", "--format", "csv", "--nodes", os.path.join(root, "nodes.csv"), check=False)
+check(r.returncode == 2 and "--node-table" in r.stderr, f"the earlier --nodes FILE says to use --node-table: {r.stderr!r}")
 r = h2.run("export", "graph", "--format", "graphml", "--node-table", os.path.join(root, "x.csv"), check=False)
 check(r.returncode == 2 and "--node-table" in r.stderr, "--node-table only with csv")
 

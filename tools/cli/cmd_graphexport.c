@@ -501,6 +501,10 @@ int cli_export_graph(sr_cli_t *cli, int argc, char **argv) {
   if (strcmp(view, "contact") && strcmp(view, "membership") && strcmp(view, "projects") && strcmp(view, "reshares") &&
       strcmp(view, "all"))
     return cli_fail(SR_EXIT_USAGE, "--view must be contact, membership, projects, reshares or all");
+  if (nodes_s && strcmp(nodes_s, "held") && strcmp(nodes_s, "all")) /* the earlier --nodes FILE */
+    return cli_fail(SR_EXIT_USAGE,
+                    "--nodes chooses the node set, held or all; the CSV node table is --node-table "
+                    "FILE (it was --nodes FILE)");
   if (nodes_s && cli_nodeset(nodes_s, &set)) return SR_EXIT_USAGE;
   if (tablep && strcmp(format, "csv"))
     return cli_fail(SR_EXIT_USAGE, "--node-table goes with --format csv (GraphML and GEXF hold the nodes)");
