@@ -77,5 +77,6 @@ void sr_graph_free(sr_graph_t *g) {
   free(g->name);
   free(g->keys);
   free(g->kind);
+  free(g->held);
   memset(g, 0, sizeof(*g));
 }

@@ -23,6 +23,8 @@ typedef struct sr_graph {
   uint8_t (*keys)[SR_KEY_LEN]; /* n, or NULL: a person key or a project id */
   uint8_t *kind;               /* n, or NULL */
   char **name;                 /* n, or NULL; entries may be NULL */
+  uint8_t *held;               /* n, or NULL: 1 when the node holds the person's log
+                                * (a project: its project entry) */
 } sr_graph_t;
 
 /* Builds g from m edges src[i] -> dst[i] over n nodes (every id < n). The caller

@@ -184,9 +184,9 @@ static int graph_person(void *ctx, const sr_person_t *p) {
   else
     nm = p->name ? json_stringn(p->name, p->name_len) : json_null();
   sr_hex_encode(p->key, SR_KEY_LEN, hex);
-  return json_array_append_new(
-             g->people, json_pack("{s:s, s:o, s:I, s:b, s:b, s:o}", "id", hex, "name", nm, "seq", (json_int_t)p->seq,
-                                  "forked", p->forked, "self", p->is_self, "devices", devs))
+  return json_array_append_new(g->people, json_pack("{s:s, s:o, s:I, s:b, s:b, s:o, s:b}", "id", hex, "name", nm, "seq",
+                                                    (json_int_t)p->seq, "forked", p->forked, "self", p->is_self,
+                                                    "devices", devs, "log_held", p->seq > 0))
              ? SR_ENOMEM
              : 0;
 }

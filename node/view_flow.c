@@ -236,10 +236,13 @@ int sr_view_neighbourhood(sr_store_t *st, const uint8_t self[SR_KEY_BYTES], cons
   if (!rc && (!(nodes = json_array()) || !(edges = json_array()))) rc = SR_ENOMEM;
   for (size_t i = 0; i < kept.n && !rc; i++) {
     edges_t w = {&kept, kept.v[i].key, edges};
+    sr_head_t hd; /* log_held: as PERSON's, so the picture can mark a key whose log is not here */
+    if ((rc = sr_store_get_head(st, kept.v[i].key, &hd))) break;
     if (json_array_append_new(
-            nodes, json_pack("{s:o, s:o, s:i, s:b}", "id", sr_json_hex(kept.v[i].key, SR_KEY_BYTES), "name",
+            nodes, json_pack("{s:o, s:o, s:i, s:b, s:b}", "id", sr_json_hex(kept.v[i].key, SR_KEY_BYTES), "name",
                              pm ? sr_json_person_name(st, kept.v[i].key) : sr_json_author_name(st, kept.v[i].key),
-                             "distance", kept.v[i].distance, "self", memcmp(kept.v[i].key, sp, SR_KEY_BYTES) == 0)))
+                             "distance", kept.v[i].distance, "self", memcmp(kept.v[i].key, sp, SR_KEY_BYTES) == 0,
+                             "log_held", hd.seq > 0)))
       rc = SR_ENOMEM;
     else
       /* in the index's order: kind, then the other key */

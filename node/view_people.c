@@ -73,11 +73,16 @@ static json_t *person_json(sr_store_t *st, const sr_rel_t *r, const uint8_t key[
     json_decref(bio);
     return NULL;
   }
+  /* log_held: this node holds their log, so what they said is known here;
+   * otherwise only that someone follows them. (A person with bound devices
+   * has a log here: its certificates bind them, store/devices.h.) */
+  int held = h.seq > 0;
   /* forked: two entries of one seq signed by this key are held (docs/format.md) */
-  json_t *o = json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:o}", "id", sr_json_hex(key, SR_KEY_BYTES), "name",
-                        name, "bio", bio, "following", sr_keyset_has(&r->follows, key), "follows_me",
-                        sr_keyset_has(&r->followers, key), "blocked", sr_keyset_has(&r->blocks, key), "self",
-                        memcmp(key, r->person, SR_KEY_BYTES) == 0, "forked", h.forked, "devices", devices);
+  json_t *o =
+      json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:o, s:b}", "id", sr_json_hex(key, SR_KEY_BYTES), "name",
+                name, "bio", bio, "following", sr_keyset_has(&r->follows, key), "follows_me",
+                sr_keyset_has(&r->followers, key), "blocked", sr_keyset_has(&r->blocks, key), "self",
+                memcmp(key, r->person, SR_KEY_BYTES) == 0, "forked", h.forked, "devices", devices, "log_held", held);
   if (!o) *rc = SR_ENOMEM;
   return o;
 }

@@ -178,7 +178,114 @@ static int project_pairs(edges_t *es, uint32_t npeople) {
   return rc;
 }
 
+/* ---- node sets (graphview.h) ---- */
+
+/* 1 when the node holds a log of key. A person's device keys need no look:
+ * a device is bound only by the person's own certificate (store/devices.h),
+ * so a person with devices always has a log here. */
+static int log_held(sr_store_t *st, MDB_txn *txn, const uint8_t *key) {
+  MDB_val k = {SR_KEY_BYTES, (void *)key}, v;
+  return mdb_get(txn, st->dbi[DB_HEADS], &k, &v) == 0;
+}
+
+/* 1 when some key is a member or supporter of project now (edges_in holds
+ * kind || src, sorted by kind: member and supporter are one run), 0 when
+ * none, or an SR_E* code. */
+static int has_members(sr_store_t *st, MDB_txn *txn, const uint8_t *project) {
+  MDB_cursor *cur;
+  uint8_t seek[EDGE_VAL] = {SR_EDGE_MEMBER};
+  MDB_val k = {SR_ID_BYTES, (void *)project}, v = {sizeof(seek), seek};
+  int mrc = mdb_cursor_open(txn, st->dbi[DB_EDGES_IN], &cur), found = 0;
+  if (mrc) return sr_store_fail(st, "open a cursor", mrc);
+  mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+  if (mrc == 0 && v.mv_size == EDGE_VAL) {
+    int kind = ((const uint8_t *)v.mv_data)[0];
+    found = kind == SR_EDGE_MEMBER || kind == SR_EDGE_SUPPORTER;
+  }
+  mdb_cursor_close(cur);
+  return mrc && mrc != MDB_NOTFOUND ? sr_store_fail(st, "read a project's members", mrc) : found;
+}
+
+/* g->held for every node; with SR_NODES_HELD, g reduced to the kept nodes
+ * (ids renumbered in the same order, so each kind's run stays sorted). */
+static int apply_nodeset(sr_store_t *st, MDB_txn *txn, const sr_personmap_t *pm, enum sr_view view, enum sr_nodeset set,
+                         sr_graph_t *g) {
+  uint8_t self[SR_KEY_BYTES];
+  int has_self = sr_store_self_in(st, txn, self) == 0;
+  const uint8_t *sp = has_self && pm ? sr_personmap_person(pm, self, 0) : NULL;
+  uint32_t n = g->n, kept = 0, *map = NULL, *src = NULL, *dst = NULL;
+  uint64_t m = 0;
+  sr_graph_t out = {0};
+  int rc = 0;
+  if (!(g->held = calloc(n ? n : 1, 1))) return SR_ENOMEM;
+  if (sp) memcpy(self, sp, SR_KEY_BYTES); /* self is a device: the observer is its person */
+  for (uint32_t v = 0; v < n; v++) {
+    MDB_val k = {SR_ID_BYTES, g->keys[v]}, pv;
+    if (g->kind[v] == SR_NODE_PERSON) g->held[v] = (uint8_t)log_held(st, txn, g->keys[v]);
+    else
+      g->held[v] = mdb_get(txn, st->dbi[DB_PROJECTS], &k, &pv) == 0 && pv.mv_size >= SR_KEY_BYTES;
+  }
+  if (set == SR_NODES_ALL) return 0;
+  if (!(map = malloc((n ? n : 1) * sizeof(*map))) || !(src = malloc((g->m ? g->m : 1) * sizeof(*src))) ||
+      !(dst = malloc((g->m ? g->m : 1) * sizeof(*dst)))) {
+    rc = SR_ENOMEM;
+    goto done;
+  }
+  for (uint32_t v = 0; v < n; v++) {
+    uint64_t deg = g->out_off[v + 1] - g->out_off[v] + g->in_off[v + 1] - g->in_off[v];
+    int keep;
+    if (g->kind[v] == SR_NODE_PROJECT) { /* in the projects view, a project with members counts */
+      keep = g->held[v] || deg || (view == SR_VIEW_PROJECTS ? has_members(st, txn, g->keys[v]) : 0);
+      if (keep < 0) {
+        rc = keep;
+        goto done;
+      }
+    } else if (has_self && memcmp(g->keys[v], self, SR_KEY_BYTES) == 0)
+      keep = deg > 0; /* the observer: only with edges */
+    else if (g->held[v])
+      keep = 1;
+    else { /* a key followed now by someone held, unless it is a project id */
+      MDB_val k = {SR_ID_BYTES, g->keys[v]}, pv;
+      keep = g->in_off[v + 1] > g->in_off[v] && mdb_get(txn, st->dbi[DB_PROJECTS], &k, &pv) != 0;
+    }
+    map[v] = keep ? kept++ : UINT32_MAX;
+  }
+  for (uint32_t v = 0; v < n; v++)
+    for (uint64_t i = g->out_off[v]; map[v] != UINT32_MAX && i < g->out_off[v + 1]; i++)
+      if (map[g->out_adj[i]] != UINT32_MAX) {
+        src[m] = map[v];
+        dst[m++] = map[g->out_adj[i]];
+      }
+  if ((rc = sr_graph_build(&out, kept, src, dst, m))) goto done;
+  if (!(out.keys = malloc((kept ? kept : 1) * (size_t)SR_KEY_LEN)) || !(out.kind = malloc(kept ? kept : 1)) ||
+      !(out.held = malloc(kept ? kept : 1)) || !(out.name = calloc(kept ? kept : 1, sizeof(char *)))) {
+    rc = SR_ENOMEM;
+    goto done;
+  }
+  for (uint32_t v = 0; v < n; v++) {
+    if (map[v] == UINT32_MAX) continue;
+    memcpy(out.keys[map[v]], g->keys[v], SR_KEY_LEN);
+    out.kind[map[v]] = g->kind[v];
+    out.held[map[v]] = g->held[v];
+    out.name[map[v]] = g->name[v]; /* moved, not copied */
+    g->name[v] = NULL;
+  }
+  sr_graph_free(g);
+  *g = out;
+  memset(&out, 0, sizeof(out));
+done:
+  sr_graph_free(&out);
+  free(map);
+  free(src);
+  free(dst);
+  return rc;
+}
+
 int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
+  return sr_store_graph_nodes(st, view, SR_NODES_ALL, g);
+}
+
+int sr_store_graph_nodes(sr_store_t *st, enum sr_view view, enum sr_nodeset set, sr_graph_t *g) {
   nodes_t ns = {0};
   idx_t *pix = malloc(sizeof(idx_t)), *jix = malloc(sizeof(idx_t));
   edges_t es = {0};
@@ -304,6 +411,9 @@ int sr_store_graph(sr_store_t *st, enum sr_view view, sr_graph_t *g) {
   ns.kind = NULL;
   ns.name = NULL;
   ns.n = 0;
+  if ((rc = apply_nodeset(st, txn, pm, view, set, g))) {
+    sr_graph_free(g);
+  }
 done:
   if (cur) mdb_cursor_close(cur);
   sr_store_txn_abort(st, txn);

@@ -541,6 +541,7 @@ def views(a, wa, b, wb, share, reshare, text):
     pe = wb.ok("GET", "/api/people?q=ADA")
     check([x["id"] for x in pe["people"]] == [a.id] and pe["people"][0]["following"] is True,
           "/api/people?q=ADA finds Ada (case ignored), followed")
+    check(pe["people"][0]["log_held"] is True, "PERSON log_held: b holds Ada's log")
     per = wb.ok("GET", "/api/person?id=Ada%20%F0%9F%8C%8D")
     check(per["id"] == a.id and per["follows_me"] is True and share in [x["id"] for x in per["shares"]],
           "/api/person by name: Ada, who follows b, with her share")
@@ -565,6 +566,14 @@ def views(a, wa, b, wb, share, reshare, text):
     h.wait_until(lambda: b.has(twin_a["id"], a), 20, "b holds a's new name")
     d = error(wb.get("/api/person?id=Twin"), 409, "a name two people have: 409", "SR_EAMBIGUOUS")
     check(a.id[:16] in d["error"] and b.id[:16] in d["error"], "the 409 lists both")
+    # a key b follows whose log it does not hold: PERSON says so (the web app marks it)
+    ghost = hashlib.sha256(b"a key nobody runs").hexdigest()
+    wb.ok("POST", "/api/publish", {"type": "contact", "who": ghost, "state": "follow"})
+    gp = {x["id"]: x for x in wb.ok("GET", "/api/people")["people"]}
+    check(ghost in gp and gp[ghost]["log_held"] is False and gp[a.id]["log_held"] is True,
+          "/api/people: log_held false for a followed key whose log b does not hold")
+    nb = {x["id"]: x for x in wb.ok("GET", "/api/neighbourhood?depth=1")["nodes"]}
+    check(nb[ghost]["log_held"] is False and nb[a.id]["log_held"] is True, "/api/neighbourhood: log_held per node")
 
 
 def invites(c):

@@ -225,11 +225,11 @@ check(v["ok"] and v["problems"] == [], "verify --json after reindex")
 # --- metrics and flow on the same store ---
 names = [m["name"] for m in alice.json("metrics")]
 check("in-degree" in names and "out-degree" in names, "metrics lists its names")
-indeg = {m["node"]: m["value"] for m in alice.json("metrics", "in-degree", "--top", "0")}
+indeg = {m["node"]: m["value"] for m in alice.json("metrics", "in-degree", "--top", "0", "--nodes", "all")}
 want = {p["id"]: sum(1 for e in after["edges"]["follow"] if e[1] == p["id"]) for p in after["people"]}
-check(indeg == want, f"in-degree equals the follow edges ({indeg} vs {want})")
+check(indeg == want, f"in-degree --nodes all equals the follow edges over every person ({indeg} vs {want})")
 top1 = alice.json("metrics", "out-degree", "--top", "1")
-check(len(top1) == 1 and set(top1[0]) == {"node", "kind", "name", "value"} and top1[0]["kind"] == "person",
+check(len(top1) == 1 and set(top1[0]) == {"node", "kind", "name", "value", "held"} and top1[0]["kind"] == "person",
       "metric rows have node, kind, name, value")
 r = alice.run("metrics", "no-such-metric", check=False)
 check(r.returncode == 2 and "seurone metrics" in r.stderr, "an unknown metric names the listing command")
@@ -239,9 +239,9 @@ check(fe["id"] == share["id"] and fe["source"] == "self" and fe["hops"] == 0 and
 fs = alice.json("flow", "summary")
 check(fs["received"] == 0 and fs["by_source"].get("self", 0) >= 5, "flow summary: nothing arrived from peers yet")
 
-# --- export graph: NetworkX reads GraphML and CSV unchanged ---
+# --- export graph --view all (every kind at once): NetworkX reads GraphML and CSV unchanged ---
 gml = os.path.join(root, "g.graphml")
-alice.run("export", "graph", "--format", "graphml", "--out", gml)
+alice.run("export", "graph", "--view", "all", "--format", "graphml", "--out", gml)
 G = nx.read_graphml(gml)
 check(G.number_of_nodes() == len(after["people"]) + len(after["projects"]), "GraphML has every person and project")
 check(G.nodes[a_id]["kind"] == "person" and G.nodes[a_id]["name"] == "Alice <&> \"A\"", "GraphML node attributes (escaped)")
@@ -250,7 +250,8 @@ nedges = sum(len(v) for v in after["edges"].values())
 check(G.number_of_edges() == nedges, f"GraphML has every edge ({G.number_of_edges()} vs {nedges})")
 kinds = {d["kind"] for _, _, d in G.edges(data=True)}
 check(kinds <= {"follow", "block", "member", "supporter", "share", "reshare"} and "reshare" in kinds, "GraphML edge kinds")
-out = alice.run("export", "graph", "--format", "csv", "--nodes", os.path.join(root, "nodes.csv")).stdout
+out = alice.run("export", "graph", "--view", "all", "--format", "csv", "--node-table",
+                os.path.join(root, "nodes.csv")).stdout
 rows = list(csv.DictReader(io.StringIO(out)))
 check(len(rows) == nedges and set(rows[0]) == {"Source", "Target", "Type", "Kind"}, "CSV edge table")
 Gc = nx.from_edgelist([(r["Source"], r["Target"]) for r in rows], create_using=nx.MultiDiGraph)

@@ -12,11 +12,13 @@ docs/metrics.md on the same graph (nx.DiGraph over the people's keys): scores
 to 1e-6, integers exactly, partitions (wcc, scc) as sets of sets. A name the
 test does not know fails the test, so a new metric must bring its oracle.
 
-The node's own identity is a person the node knows, so it is a vertex of every
-contact graph. Karate is signed with the home's own key as vertex 0 (the club's
-instructor, its biggest hub): the node's own follows enter the graph like
-anyone's. In the generated graphs the home is an extra isolated vertex, which
-also checks how each metric treats a vertex without edges.
+The node's own identity is a vertex only when it has edges (docs/metrics.md,
+"Node sets": --nodes held, the default). Karate is signed with the home's own
+key as vertex 0 (the club's instructor, its biggest hub): the node's own follows
+enter the graph like anyone's. In the generated graphs the home has no edges:
+by default it is not a vertex, and with --nodes all (every key the node knows)
+it is an extra isolated vertex, which also checks how each metric treats a
+vertex without edges.
 
 Graphs: a fresh home (the node's identity alone), karate (tests/data/karate.csv,
 each undirected edge as two follows),
@@ -131,16 +133,18 @@ def relabel(G, keys):
     return nx.relabel_nodes(G, keys, copy=True)
 
 
+NODES = ["--nodes", "held"]  # the node set of the check running (check_metrics sets it)
+
+
 def metric(home, name, *extra, graph="contact"):
-    r = home.run("metrics", name, "--graph", graph, "--top", "0", "--json", *extra)
+    r = home.run("metrics", name, "--graph", graph, "--top", "0", "--json", *NODES, *extra)
     return json.loads(r.stdout), r.stderr
 
 
-def printed_modularity(stderr):
-    for ln in stderr.splitlines():
-        if ln.startswith("modularity "):
-            return float(ln.split()[1])
-    return None
+def printed_modularity(rows):
+    """The modularity communities --json gives in each row (one value)."""
+    qs = {r["modularity"] for r in rows}
+    return qs.pop() if len(qs) == 1 else None
 
 
 def partition_of(rows):
@@ -163,9 +167,11 @@ def check_rows(label, name, rows, G):
     check(order_ok, f"{label} {name}: rows best first, ties by key")
 
 
-def check_metrics(home, label, G, graph="contact", id_order=None):
-    """Compares every listed metric with NetworkX on G (nodes: key hex).
-    id_order: the node ids' order in the store's graph (default: by key)."""
+def check_metrics(home, label, G, graph="contact", id_order=None, nodes="held"):
+    """Compares every listed metric with NetworkX on G (nodes: key hex), with
+    --nodes nodes. id_order: the node ids' order in the store's graph (default: by key)."""
+    NODES[1] = nodes
+    label = f"{label} --nodes {nodes}"
     listed = [m["name"] for m in home.json("metrics")]
     check(set(listed) == set(METRICS), f"the listed metrics are the ones this test checks: {listed}")
     U = G.to_undirected()
@@ -225,7 +231,7 @@ def check_communities(home, label, G, U, graph, rows1, err1):
         rows, err = metric(home, "communities", "--seed", str(s), graph=graph)
         part = partition_of(rows)
         q = mod(part)
-        pq = printed_modularity(err)
+        pq = printed_modularity(rows) if rows else 0.0  # no rows: no modularity to carry
         check(pq is not None and abs(pq - q) <= 1e-9, f"{label} communities --seed {s}: printed modularity {pq} = {q}")
         worst = q if worst is None else min(worst, q)
         if s == 1:
@@ -244,23 +250,26 @@ def contact_graph_test(label, G, seed, home_vertex=None):
     lines, keys, noise = sign_contact_graph(home, G, seed, home_vertex)
     write_import(home, lines, label)
     H = relabel(G, keys)
-    if home_vertex is None:
-        H.add_node(me_id)  # the node's own identity: a person it knows, without edges
-    else:
+    if home_vertex is not None:
         check(keys[home_vertex] == me_id, f"{label}: vertex {home_vertex} signed with the home's own key")
     gj = home.json("graph")
     follows = {(e[0], e[1]) for e in gj["edges"]["follow"]}
     check(follows == set(H.edges), f"{label}: the node's follow edges are G's, noise excluded {noise}")
     check(len(gj["edges"].get("block", [])) == noise["blocked"], f"{label}: {noise['blocked']} blocks kept apart")
     check_metrics(home, label, H)
+    if home_vertex is None and label == "gnm":  # the old node set once: the home an isolated vertex
+        Hall = H.copy()
+        Hall.add_node(me_id)
+        check_metrics(home, label, Hall, nodes="all")
     return home, H
 
 
-# --- a fresh home: the graph is the node's own identity alone ---
+# --- a fresh home: no vertex by default; the node's own identity alone with --nodes all ---
 empty = Home(A.seurone, root, "empty")
 E = nx.DiGraph()
 E.add_node(empty.json("init")["id"])
-check_metrics(empty, "empty", E)
+check_metrics(empty, "empty", nx.DiGraph())
+check_metrics(empty, "empty", E, nodes="all")
 
 # --- karate, signed with the home's key as vertex 0 ---
 K = nx.DiGraph()
@@ -333,15 +342,16 @@ def membership_test():
         lines.append(me.append(people[pi], ts + 100 + k, "membership", {"project": bytes.fromhex(pid), "role": role}))
         state[(people[pi].pk.hex(), pid)] = role
     write_import(home, lines, "membership")
-    B = nx.DiGraph()
-    B.add_nodes_from([me_id] + [a.pk.hex() for a in people])
+    B = nx.DiGraph()  # the home has no membership: not a vertex (--nodes held)
+    B.add_nodes_from([a.pk.hex() for a in people])
     B.add_nodes_from(projects + [ghost])  # an unseen project is a placeholder node
     B.add_edges_from(k for k, role in state.items() if role in ("member", "supporter"))
-    people_keys = sorted([me_id] + [a.pk.hex() for a in people])
+    people_keys = sorted([a.pk.hex() for a in people])
     check_metrics(home, "membership", B, graph="membership", id_order=people_keys + sorted(projects + [ghost]))
     mrows, _ = metric(home, "in-degree", graph="membership")
     kinds = {r["node"]: r["kind"] for r in mrows}
-    check(all(kinds[p_] == "project" for p_ in projects + [ghost]) and kinds[me_id] == "person",
+    check(all(kinds[p_] == "project" for p_ in projects + [ghost]) and me_id not in kinds and
+          kinds[people[0].pk.hex()] == "person",
           "membership rows say person or project")
     check({r["node"]: r["name"] for r in mrows}[projects[2]] == "project 2" and
           {r["node"]: r["name"] for r in mrows}[ghost] is None, "project names, null for a placeholder")
@@ -388,7 +398,7 @@ def run_pty(home, *argv):
 for name in METRICS:
     rc, out, term = run_pty(sfhome, "metrics", name, "--top", "0", "--json")
     rows = json.loads(out) if rc == 0 else None
-    check(rc == 0 and isinstance(rows, list) and len(rows) == SF.number_of_nodes() + 1,
+    check(rc == 0 and isinstance(rows, list) and len(rows) == SF.number_of_nodes(),
           f"metrics {name} --json on a terminal: stdout is the JSON array alone")
     check("reading the graph" in term and f"{name}:" in term, f"metrics {name}: progress shown on the terminal {term[-120:]!r}")
     r = sfhome.run("metrics", name, "--top", "0", "--json")
@@ -397,5 +407,8 @@ rc, out, term = run_pty(sfhome, "metrics", "betweenness", "--top", "3")
 check(rc == 0 and "%" in term, "betweenness shows a percentage on the terminal")
 rc, out, term = run_pty(sfhome, "metrics", "communities", "--top", "3")
 check(rc == 0 and "%" in term and "modularity" in out, "communities shows its runs on the terminal, modularity on stdout")
+r = sfhome.run("metrics", "communities", "--top", "0", "--json")
+check("modularity" not in r.stderr and printed_modularity(json.loads(r.stdout)) is not None,
+      "communities --json: the modularity in the rows, not on stderr")
 
 finish(root)

@@ -119,6 +119,15 @@ void dev_graph_one_person(void) {
   for (int i = 0; i < 4; i++)
     if (i != np) T_CHECK(pr[np] > pr[i]);
   sr_graph_free(&g);
+  /* The held node set: the same four, device keys folded; P's log is held
+   * (its own and its devices'), Z is only followed. */
+  T_OK(sr_store_graph_nodes(st, SR_VIEW_CONTACT, SR_NODES_HELD, &g));
+  T_EQ(g.n, 4);
+  T_EQ(g.m, 4);
+  T_CHECK(g.held[node_of(&g, p.pk)] && g.held[node_of(&g, x.pk)] && g.held[node_of(&g, y.pk)]);
+  T_CHECK(!g.held[node_of(&g, z.pk)]);
+  T_EQ(node_of(&g, d1.pk), -1);
+  sr_graph_free(&g);
   sr_store_info_t info;
   T_OK(sr_store_info(st, &info));
   T_EQ(info.people, 4);

@@ -230,7 +230,17 @@ try {
   }, 30, 'B: people search "ayl" finds Aylin 🎤 (her about entry arrived)');
   ok('B: people search "ayl" finds "Aylin 🎤" (ASCII case-insensitive)');
   check((await b.page.locator('#people-results').textContent()).includes('you follow'), 'B: the result says B follows her');
+  check(!(await b.page.locator('#people-results .badge.unheld').count()), 'B: Aylin\'s log is held: no "no log here" mark');
   await shot(b, 'b-people');
+  // a key B follows that has written nothing B holds: marked on the list and on its page
+  const ghost = 'a1'.repeat(32);
+  cli(B, 'publish', 'contact', '--who', ghost, '--state', 'follow');
+  await go(b, `#/person/${ghost}`);
+  await b.page.waitForSelector('.badge.unheld');
+  checkEq(await b.page.locator('.badge.unheld').textContent(), 'no log here', 'B: a followed key without a log here is marked "no log here"');
+  await go(b, '#/people');
+  await waitFor(async () => (await b.page.locator('#people-results .badge.unheld').count()) === 1, 10, 'B: the people list marks that key, and only it');
+  ok('B: the people list marks the one key whose log is not held');
 
   // ---------------------------------------------------------------- A follows B from the node page
   await go(a, '#/node');

@@ -6,6 +6,7 @@
 #include "core/key.h"
 #include "store/store.h"
 #include "store/lookup.h"
+#include "store/graphview.h"
 #include "node/identity.h"
 #include "node/entry_json.h"
 #include <jansson.h>
@@ -62,6 +63,15 @@ typedef struct {
 /* Parses text[0..n) (no newline; need not be NUL-terminated): 0, or -1 with
  * out->why set. */
 int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out);
+
+/* `export graph` (cmd_graphexport.c); its output files are opened and closed
+ * as export entries' (cmd_exchange.c): "-" or NULL is stdout, errors printed. */
+int cli_export_graph(sr_cli_t *cli, int argc, char **argv);
+FILE *cli_open_out(const char *path);
+int cli_close_out(FILE *f, const char *path);
+/* --nodes held|all (docs/metrics.md, "Node sets") into *set: 0, or a usage
+ * error printed and SR_EXIT_USAGE. */
+int cli_nodeset(const char *s, enum sr_nodeset *set);
 
 /* Opens the store of cli->home; prints a clear error and returns NULL if absent. */
 sr_store_t *cli_open_store(sr_cli_t *cli, int create);

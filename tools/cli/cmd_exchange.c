@@ -1,6 +1,6 @@
 /* cmd_exchange.c: `seurone export` and `seurone import` — logs as JSON Lines for
- * offline (sneakernet) sync, and the graph as GraphML or CSV for NetworkX,
- * igraph and Gephi. */
+ * offline (sneakernet) sync; the graph's views (GraphML, CSV, GEXF) are
+ * cmd_graphexport.c's. */
 #include "tools/cli/cli.h"
 #include "core/num.h"
 #include "node/control.h"
@@ -101,153 +101,14 @@ static int export_entries(sr_cli_t *cli, int argc, char **argv) {
   return rc;
 }
 
-/* ---- export graph ---- */
+/* ---- export graph: cmd_graphexport.c, which writes its files as these do ---- */
 
-/* XML text: escape markup and drop characters XML 1.0 cannot carry. */
-static void xml_text(FILE *f, const char *s, size_t len) {
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    switch (c) {
-      case '&':
-        fputs("&amp;", f);
-        break;
-      case '<':
-        fputs("&lt;", f);
-        break;
-      case '>':
-        fputs("&gt;", f);
-        break;
-      case '"':
-        fputs("&quot;", f);
-        break;
-      default:
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') fputs("\xef\xbf\xbd", f); /* U+FFFD */
-        else
-          fputc(c, f);
-    }
-  }
-}
-
-/* CSV field per RFC 4180: quoted, inner quotes doubled. */
-static void csv_text(FILE *f, const char *s, size_t len) {
-  fputc('"', f);
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] == '"') fputc('"', f);
-    fputc(s[i], f);
-  }
-  fputc('"', f);
-}
-
-typedef struct {
-  FILE *out, *nodes;
-  int graphml;
-  size_t nn, ne;
-} graph_out_t;
-
-static void node_line(graph_out_t *g, const uint8_t *key, const char *kind, const char *name, size_t name_len) {
-  char hex[2 * SR_KEY_LEN + 1]; /* a person key or a project id */
-  sr_hex_encode(key, SR_KEY_LEN, hex);
-  g->nn++;
-  if (g->graphml) {
-    fprintf(g->out, "    <node id=\"%s\"><data key=\"kind\">%s</data>", hex, kind);
-    if (name) {
-      fputs("<data key=\"name\">", g->out);
-      xml_text(g->out, name, name_len);
-      fputs("</data>", g->out);
-    }
-    fputs("</node>\n", g->out);
-  } else if (g->nodes) {
-    fprintf(g->nodes, "%s,", hex);
-    csv_text(g->nodes, name ? name : "", name ? name_len : 0);
-    fprintf(g->nodes, ",%s\n", kind);
-  }
-}
-
-static int gperson_cb(void *ctx, const sr_person_t *p) {
-  node_line(ctx, p->key, "person", p->name, p->name_len);
-  return 0;
-}
-
-static int gproject_cb(void *ctx, const sr_project_t *p) {
-  node_line(ctx, p->id, "project", p->name, p->name_len);
-  return 0;
-}
-
-static int gedge_cb(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
-  graph_out_t *g = ctx;
-  char s[SR_HEX_KEY_LEN + 1], d[2 * SR_KEY_LEN + 1]; /* dst: a key or a project id */
-  sr_hex_encode(src, SR_KEY_BYTES, s);
-  sr_hex_encode(dst, SR_KEY_LEN, d);
-  if (g->graphml)
-    fprintf(g->out, "    <edge source=\"%s\" target=\"%s\"><data key=\"ekind\">%s</data></edge>\n", s, d,
-            sr_edge_kind_name(kind));
-  else
-    fprintf(g->out, "%s,%s,Directed,%s\n", s, d, sr_edge_kind_name(kind));
-  g->ne++;
-  return 0;
-}
-
-static int export_graph(sr_cli_t *cli, int argc, char **argv) {
-  const char *format = NULL, *outp = NULL, *nodesp = NULL;
-  for (int i = 2; i < argc; i++) {
-    int r;
-    if ((r = cli_opt(argc, argv, &i, "--format", &format)) || (r = cli_opt(argc, argv, &i, "--out", &outp)) ||
-        (r = cli_opt(argc, argv, &i, "--nodes", &nodesp))) {
-      if (r < 0) return SR_EXIT_USAGE;
-      continue;
-    }
-    return cli_fail(SR_EXIT_USAGE, "export graph: unexpected '%s'", argv[i]);
-  }
-  if (!format || (strcmp(format, "graphml") && strcmp(format, "csv")))
-    return cli_fail(SR_EXIT_USAGE, "export graph needs --format graphml or --format csv");
-  graph_out_t g = {0};
-  g.graphml = strcmp(format, "graphml") == 0;
-  if (g.graphml && nodesp) return cli_fail(SR_EXIT_USAGE, "--nodes goes with --format csv (GraphML holds the nodes)");
-  sr_store_t *st = cli_open_store(cli, 0);
-  if (!st) return SR_EXIT_ENV;
-  int rc = 0;
-  if (!(g.out = open_out(outp))) {
-    rc = SR_EXIT_ENV;
-    goto done;
-  }
-  if (nodesp && !(g.nodes = open_out(nodesp))) {
-    rc = SR_EXIT_ENV;
-    goto done;
-  }
-  if (g.graphml) {
-    fputs(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
-        "  <key id=\"kind\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
-        "  <key id=\"name\" for=\"node\" attr.name=\"name\" attr.type=\"string\"/>\n"
-        "  <key id=\"ekind\" for=\"edge\" attr.name=\"kind\" attr.type=\"string\"/>\n"
-        "  <graph id=\"seurone\" edgedefault=\"directed\">\n",
-        g.out);
-  } else {
-    fputs("Source,Target,Type,Kind\n", g.out);
-    if (g.nodes) fputs("Id,Label,Kind\n", g.nodes);
-  }
-  /* GraphML and the CSV node table need every node; the edge CSV alone does not. */
-  if (g.graphml || g.nodes) {
-    rc = sr_store_foreach_person(st, gperson_cb, &g);
-    if (!rc) rc = sr_store_foreach_project(st, gproject_cb, &g);
-  }
-  if (!rc) rc = sr_store_foreach_edge(st, gedge_cb, &g);
-  if (g.graphml) fputs("  </graph>\n</graphml>\n", g.out);
-  if (rc) rc = cli_fail(SR_EXIT_ENV, "export graph failed: %s", sr_store_errmsg(st));
-done:
-  if (g.out && close_out(g.out, outp) && !rc) rc = SR_EXIT_ENV;
-  if (g.nodes && close_out(g.nodes, nodesp) && !rc) rc = SR_EXIT_ENV;
-  if (!rc && outp)
-    fprintf(stderr, "exported %zu %s and %zu %s to %s\n", g.nn, cli_plural(g.nn, "node", "nodes"), g.ne,
-            cli_plural(g.ne, "edge", "edges"), outp);
-  sr_store_close(st);
-  return rc;
-}
+FILE *cli_open_out(const char *path) { return open_out(path); }
+int cli_close_out(FILE *f, const char *path) { return close_out(f, path); }
 
 int cmd_export(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "entries") == 0) return export_entries(cli, argc, argv);
-  if (argc >= 2 && strcmp(argv[1], "graph") == 0) return export_graph(cli, argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "graph") == 0) return cli_export_graph(cli, argc, argv);
   return cli_fail(SR_EXIT_USAGE, "usage: seurone export entries|graph ... (see seurone export --help)");
 }
 

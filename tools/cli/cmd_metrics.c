@@ -107,7 +107,8 @@ static const metric_t metrics[] = {
     {"clustering", m_clustering, 0, "nx.clustering(G.to_undirected())"},
     {"wcc", m_wcc, 1, "weakly connected component label (partition = nx.weakly_connected_components(G))"},
     {"scc", m_scc, 1, "strongly connected component label (partition = nx.strongly_connected_components(G))"},
-    {"communities", m_communities, 1, "Louvain community label on G.to_undirected() (--seed); modularity printed"},
+    {"communities", m_communities, 1,
+     "Louvain community label on G.to_undirected() (--seed); its nx.community.modularity printed (in each --json row)"},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -132,6 +133,7 @@ static int by_value(const void *a, const void *b) {
 
 int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   const char *name = NULL, *top_s = NULL, *graph_s = NULL, *damp_s = NULL, *tol_s = NULL, *piv_s = NULL, *seed_s = NULL;
+  const char *nodes_s = NULL;
   mopts_t mo = {0.85, 1e-6, 0, 1, 0, 0};
   size_t top = 20;
   enum sr_view view = SR_VIEW_CONTACT;
@@ -139,7 +141,8 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     int r;
     if ((r = cli_opt(argc, argv, &i, "--top", &top_s)) || (r = cli_opt(argc, argv, &i, "--graph", &graph_s)) ||
         (r = cli_opt(argc, argv, &i, "--damping", &damp_s)) || (r = cli_opt(argc, argv, &i, "--tol", &tol_s)) ||
-        (r = cli_opt(argc, argv, &i, "--pivots", &piv_s)) || (r = cli_opt(argc, argv, &i, "--seed", &seed_s))) {
+        (r = cli_opt(argc, argv, &i, "--pivots", &piv_s)) || (r = cli_opt(argc, argv, &i, "--seed", &seed_s)) ||
+        (r = cli_opt(argc, argv, &i, "--nodes", &nodes_s))) {
       if (r < 0) return SR_EXIT_USAGE;
       continue;
     }
@@ -170,6 +173,8 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     else
       return cli_fail(SR_EXIT_USAGE, "--graph must be contact, membership or projects");
   }
+  enum sr_nodeset set = SR_NODES_HELD;
+  if (nodes_s && cli_nodeset(nodes_s, &set)) return SR_EXIT_USAGE;
   if (!name) {
     if (cli->json) {
       json_t *arr = json_array();
@@ -190,7 +195,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   sr_graph_t g;
   if (!st) return SR_EXIT_ENV;
   cli_status("reading the graph (%s) from the store...", graph_s ? graph_s : "contact");
-  int rc = sr_store_graph(st, view, &g);
+  int rc = sr_store_graph_nodes(st, view, set, &g);
   sr_store_close(st);
   if (rc) {
     cli_status_clear();
@@ -221,9 +226,11 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     uint32_t v = order[i];
     const char *kind = g.kind[v] ? "project" : "person";
     if (cli->json) {
-      json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "node", sr_json_hex(g.keys[v], SR_KEY_LEN), "kind", kind, "name",
-                            g.name[v] ? json_string(g.name[v]) : json_null(), "value",
-                            m->integer ? json_integer((json_int_t)val[v]) : json_real(val[v]));
+      json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:b}", "node", sr_json_hex(g.keys[v], SR_KEY_LEN), "kind", kind,
+                            "name", g.name[v] ? json_string(g.name[v]) : json_null(), "value",
+                            m->integer ? json_integer((json_int_t)val[v]) : json_real(val[v]), "held", g.held[v]);
+      /* the partition's modularity, in every row so the output stays one array */
+      if (o && mo.has_modularity) json_object_set_new(o, "modularity", json_real(mo.modularity));
       json_array_append_new(arr, o);
     } else {
       char hex[2 * SR_KEY_LEN + 1];
@@ -232,13 +239,15 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
       printf("%-4zu %.16s %-8s ", i + 1, hex, kind);
       cli_text_cell(stdout, nm, strlen(nm), 24); /* someone's name: escaped, cut and padded by columns */
       putchar(' ');
-      if (m->integer) printf("%.0f\n", val[v]);
+      if (m->integer) printf("%.0f", val[v]);
       else
-        printf("%.6f\n", val[v]);
+        printf("%.6f", val[v]);
+      /* a key someone follows whose log this node does not hold: what it says is unknown here */
+      printf("%s\n", g.held[v] ? "" : g.kind[v] ? "  (project entry not held)" : "  (log not held)");
     }
   }
   if (cli->json) cli_json_print(arr);
-  if (mo.has_modularity) fprintf(cli->json ? stderr : stdout, "modularity %.12f\n", mo.modularity);
+  if (mo.has_modularity && !cli->json) printf("modularity %.12f\n", mo.modularity);
   free(val);
   free(order);
   sr_graph_free(&g);

@@ -151,6 +151,7 @@ static int person_cb(void *ctx, const sr_person_t *p) {
   printf("person   %s  ", hex);
   cli_text_cell(stdout, p->name ? p->name : "-", p->name ? p->name_len : 1, 24);
   printf(" seq %-6llu%s%s", (unsigned long long)p->seq, p->is_self ? " (you)" : "", p->forked ? " FORKED" : "");
+  if (!p->seq) fputs(" (log not held)", stdout); /* known only as a key someone named (docs/metrics.md) */
   if (nd) printf(" +%zu %s", nd, cli_plural(nd, "device", "devices"));
   putchar('\n');
   return 0;

@@ -95,13 +95,19 @@ static const sr_cmd_t commands[] = {
      "sealed, restore_pending}). Exit 1 for a damaged backup or a paper key that does not check.\n"},
     {"export", cmd_export, "export entries (JSON Lines) or the graph (GraphML, CSV)",
      "usage: seurone export entries [--author PERSON] [--out FILE]\n"
-     "       seurone export graph --format graphml|csv [--out FILE] [--nodes FILE]\n"
+     "       seurone export graph --format graphml|csv|gexf [--view V] [--nodes held|all]\n"
+     "                            [--out FILE] [--node-table FILE]\n"
      "entries: one JSON object a line: {id, author, seq, type, raw (base64 entry bytes)};\n"
      "  logs in author then seq order, fork proofs after them. --author PERSON: a key, a\n"
      "  unique prefix of 8+ hex digits, or a person's exact name.\n"
-     "graph: GraphML with node attributes kind (person|project) and name, edge attribute\n"
-     "  kind; read by NetworkX, igraph and Gephi. csv: an edge table Source,Target,Type,Kind\n"
-     "  (Gephi's import format); --nodes FILE also writes Id,Label,Kind.\n"},
+     "graph: one view, one edge kind (docs/metrics.md, \"Export\"): --view contact (default;\n"
+     "  the graph of `metrics`, so nx.pagerank of it is `metrics pagerank`), membership,\n"
+     "  projects (weight: shared members), reshares (resharer -> the author of the entry\n"
+     "  reshared; weight: how often); all: every kind at once (a multigraph, every key known).\n"
+     "  Nodes: kind, name, held (this node holds their log); edges: weight, first and last\n"
+     "  time (ms). --nodes as for metrics (default held). gexf: dynamic, each edge from its\n"
+     "  first time (Gephi's timeline). csv: Source,Target,Type,Weight,First,Last (Gephi's\n"
+     "  edge table); --node-table FILE also writes Id,Label,Kind,Held.\n"},
     {"import", cmd_import, "ingest entries from a JSON Lines file (offline sync)",
      "usage: seurone import FILE|- [--json] [--batch N] [--verbose]\n"
      "Validates every line; good entries are stored, bad lines are reported with their line\n"
@@ -314,11 +320,15 @@ static const sr_cmd_t commands[] = {
      "  Without --yes it only says so. Through the running node when one runs.\n"
      "  --json: {cleared, log_forked}.\n"},
     {"metrics", cmd_metrics, "structural metrics of the graph held",
-     "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
+     "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--nodes held|all]\n"
+     "                       [--top K] [--json]\n"
      "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
      "With NAME: nodes best first; --top K (default 20, 0 = all). --json: an array of\n"
-     "{node, kind: person|project, name, value}. --graph: contact (people, follow edges;\n"
-     "default), membership (people -> projects), projects (projects sharing a member).\n"
+     "{node, kind: person|project, name, value, held} (communities: and modularity).\n"
+     "--graph: contact (people, follow edges; default), membership (people -> projects),\n"
+     "projects (projects sharing a member). --nodes held (default): the people whose logs\n"
+     "this node holds and the keys they follow (this node only with edges); all: every key\n"
+     "it knows. A key whose log is not held is marked \"(log not held)\".\n"
      "  --damping D --tol T   pagerank (defaults 0.85 and 1e-6, as nx.pagerank)\n"
      "  --pivots K            betweenness from K sampled sources (0 = exact, the default)\n"
      "  --seed S              the sample for --pivots, the start for communities\n"

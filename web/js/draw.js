@@ -156,12 +156,14 @@ export function graphSvg(data, opts = {}) {
   const labelAll = nodes.length <= 40;
   nodes.forEach((n, i) => {
     const isProject = n.kind === 'project';
-    const name = nameOf(n.name, n.id);
+    const unheld = !isProject && n.log_held === false; // only known as a key someone follows
+    const plain = nameOf(n.name, n.id);
+    const name = plain + (unheld ? ` (${t('person.log_not_held')})` : '');
     const shape = isProject
       ? s('rect', { x: -10, y: -10, width: 20, height: 20, rx: 4 })
       : s('circle', { r: n.distance === 0 ? 16 : 10 });
-    const label = labelAll || n.distance <= 1 ? s('text', { y: (n.distance === 0 ? 16 : 10) + 15, 'text-anchor': 'middle', class: 'name' }, clip(name, 16)) : null;
-    const g = s('g', { class: ['node', `d${Math.min(n.distance ?? 1, 3)}`, n.self ? 'self' : '', isProject ? 'project' : '', n.id === data.center ? 'center' : ''], transform: `translate(${P[i].x.toFixed(1)} ${P[i].y.toFixed(1)})` },
+    const label = labelAll || n.distance <= 1 ? s('text', { y: (n.distance === 0 ? 16 : 10) + 15, 'text-anchor': 'middle', class: 'name' }, clip(plain, 16)) : null;
+    const g = s('g', { class: ['node', `d${Math.min(n.distance ?? 1, 3)}`, n.self ? 'self' : '', isProject ? 'project' : '', unheld ? 'unheld' : '', n.id === data.center ? 'center' : ''], transform: `translate(${P[i].x.toFixed(1)} ${P[i].y.toFixed(1)})` },
       s('title', null, name), shape, label);
     const href = isProject ? `#/project/${n.id}` : `#/person/${n.id}`;
     ng.append(s('a', { href, 'aria-label': t(isProject ? 'graph.node_project' : 'graph.node_person', { name, d: n.distance ?? '?' }) }, g));

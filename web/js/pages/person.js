@@ -13,6 +13,8 @@ export function badges(p) {
   if (p.following) b.push(h('span', { class: 'badge' }, t('person.following')));
   if (p.follows_me) b.push(h('span', { class: 'badge' }, t('person.follows_you')));
   if (p.blocked) b.push(h('span', { class: 'badge bad' }, t('person.blocked')));
+  // someone is followed, but this node holds nothing they wrote: say so, with why in the title
+  if (!p.self && p.log_held === false) b.push(h('span', { class: 'badge unheld', title: t('person.log_not_held_why') }, t('person.log_not_held')));
   return b.length ? h('span', { class: 'badges' }, b) : null;
 }
 
