@@ -12,7 +12,8 @@ json_t *sr_node_status(sr_node_t *n) {
   sr_gossip_stats(n->g, &gs);
   memset(&info, 0, sizeof(info));
   if (sr_store_info(n->store, &info) != 0) /* the counts show 0 */
-    sr_node_log(n, "status: could not count the store: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_WARN, "status_count_failed", "status: could not count the store: %s",
+                sr_store_errmsg(n->store));
   sr_hex_encode(n->pk, SR_KEY_BYTES, hex);
   json_t *st =
       json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "running",
