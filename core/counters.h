@@ -15,7 +15,7 @@
  * (error names, entry types) from fixed tables, so a scrape has a bounded
  * number of series whatever peers send (an unknown entry type is "other").
  *
- * Every name, its type and its labels are in docs/metrics.md.
+ * Every name, its type and its labels are in docs/monitoring.md.
  */
 #ifndef SR_COUNTERS_H
 #define SR_COUNTERS_H
@@ -65,7 +65,7 @@ void sr_counters_store_sizes(uint64_t file_bytes, uint64_t map_bytes);
 void sr_counters_reset(void);
 
 /* Extra lines of exposition text appended after the counters: the hook for
- * figures the counters do not hold (per-member disk use: see docs/metrics.md).
+ * figures the counters do not hold (per-member disk use: see docs/monitoring.md).
  * fn writes at most cap bytes into out and returns how many; it runs on the
  * rendering thread, so it must read only what is safe there. NULL: none. */
 typedef size_t (*sr_counters_extra_fn)(void *ctx, char *out, size_t cap);

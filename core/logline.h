@@ -5,7 +5,7 @@
  * then event, then what the event has, msg last (the sentence for people). The
  * node puts `ts=...` in front and writes it (logfmt), or turns the same fields
  * into one JSON object (`seurone run --json-log`): sr_logline_parse reads them back.
- * docs/metrics.md lists the events and their fields.
+ * docs/monitoring.md lists the events and their fields.
  *
  * A value is written bare when it is a plain token, else in double quotes with
  * \" \\ \n \r \t and \xNN for other control bytes, so a line never carries a

@@ -29,7 +29,7 @@
  *   web                  = HOST:PORT|off  the web app and its API (docs/api.md): default
  *                                      127.0.0.1:8737 on a personal node, off on a relay;
  *                                      port 0 picks a free one
- *   metrics_listen       = IP:PORT|off the Prometheus endpoint GET /metrics (docs/metrics.md);
+ *   metrics_listen       = IP:PORT|off the Prometheus endpoint GET /metrics (docs/monitoring.md);
  *                                      default off; an IP address, never a name
  *   log_addresses        = yes|no      name peers' IP addresses in log lines (default no)
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.

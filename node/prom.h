@@ -6,7 +6,7 @@
  * core/counters.h, which name no member (no key, no address). Any other path
  * is 404, any method but GET and HEAD 405, a malformed request 400
  * (libmicrohttpd's own answer): none of it reaches the node's loop.
- * docs/metrics.md lists every metric.
+ * docs/monitoring.md lists every metric.
  */
 #ifndef SR_PROM_H
 #define SR_PROM_H

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The metrics endpoint and the log lines (issue 16, docs/metrics.md).
+"""The metrics endpoint and the log lines (issue 16, docs/monitoring.md).
 
 Two real nodes with `metrics_listen = 127.0.0.1:0` exchange entries; a real
 Prometheus server (Debian's package `prometheus`) scrapes both on loopback every
