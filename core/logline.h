@@ -15,6 +15,7 @@
  */
 #ifndef SR_LOGLINE_H
 #define SR_LOGLINE_H
+#include "core/err.h"
 #include <stddef.h>
 
 enum sr_log_level { SR_LOG_DEBUG = 0, SR_LOG_INFO, SR_LOG_WARN, SR_LOG_ERROR };
@@ -38,6 +39,6 @@ void sr_logline_addf(char *buf, size_t cap, const char *key, const char *fmt, ..
  * scratch, cap bytes: a value longer is cut). Returns 0, or fn's first non-zero
  * return. Text that is not key=value is skipped. */
 typedef int (*sr_logline_pair_fn)(void *ctx, const char *key, size_t klen, const char *value, size_t vlen);
-int sr_logline_parse(const char *line, char *scratch, size_t cap, sr_logline_pair_fn fn, void *ctx);
+SR_MUST_USE int sr_logline_parse(const char *line, char *scratch, size_t cap, sr_logline_pair_fn fn, void *ctx);
 
 #endif

@@ -68,7 +68,7 @@ void sr_node_log_line(sr_node_t *n, const char *body) {
   if (n->json_log) {
     char scratch[SR_LOGLINE_MAX];
     json_t *o = json_pack("{s:s}", "ts", ts);
-    if (o) (void)sr_logline_parse(body, scratch, sizeof(scratch), json_field, o);
+    if (o) (void)!sr_logline_parse(body, scratch, sizeof(scratch), json_field, o); /* json_field never stops it */
     char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (s) fprintf(stderr, "%s\n", s);
     free(s);
@@ -88,6 +88,18 @@ void sr_node_log(sr_node_t *n, int level, const char *event, const char *fmt, ..
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   sr_logline_start(body, sizeof(body), level, event);
+  sr_logline_add(body, sizeof(body), "msg", msg);
+  sr_node_log_line(n, body);
+}
+
+void sr_node_log_peer(sr_node_t *n, int level, const char *event, const char *peer, const char *fmt, ...) {
+  char msg[700], body[SR_LOGLINE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  sr_logline_start(body, sizeof(body), level, event);
+  sr_logline_add(body, sizeof(body), "peer", peer);
   sr_logline_add(body, sizeof(body), "msg", msg);
   sr_node_log_line(n, body);
 }

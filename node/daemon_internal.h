@@ -152,6 +152,9 @@ uint64_t sr_node_now_ms(void);
 void sr_node_log(sr_node_t *n, int level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void sr_node_log_line(sr_node_t *n, const char *body);
+/* sr_node_log with a peer= field (a short key, sr_node_short_key) before msg. */
+void sr_node_log_peer(sr_node_t *n, int level, const char *event, const char *peer, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* What a log line shows for a member's or peer's address: addr when the
  * operator turned `log_addresses` on, else SR_LOG_ADDR_HIDDEN. */
 #define SR_LOG_ADDR_HIDDEN "hidden"

@@ -236,9 +236,9 @@ static void backoff(sr_node_t *n, known_t *k, uint64_t now) {
   if (kept && prev < cap) {
     char who[17];
     sr_node_short_key(k->rec.key, who);
-    sr_node_log(n, SR_LOG_INFO, "peer_unreachable",
-                "peer %s unreachable (%u round%s of dials failed): next try in %llu s", who, k->rec.failures,
-                k->rec.failures == 1 ? "" : "s", (unsigned long long)(wait / 1000));
+    sr_node_log_peer(n, SR_LOG_INFO, "peer_unreachable", who,
+                     "peer %s unreachable (%u round%s of dials failed): next try in %llu s", who, k->rec.failures,
+                     k->rec.failures == 1 ? "" : "s", (unsigned long long)(wait / 1000));
   }
 }
 
@@ -263,7 +263,7 @@ static void dial(sr_node_t *n, known_t *k) {
     k->dialing = 1;
     char who[17];
     sr_node_short_key(k->rec.key, who);
-    sr_node_log(n, SR_LOG_INFO, "dial", "dialing %s (%s)", who, dial_class_name(&k->rec));
+    sr_node_log_peer(n, SR_LOG_INFO, "dial", who, "dialing %s (%s)", who, dial_class_name(&k->rec));
     return;
   }
   /* Nothing left to dial in this round: wait as after a round of failed dials. */

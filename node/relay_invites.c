@@ -104,15 +104,16 @@ static void redeem_done(sr_node_job_t *w) {
   }
   if (r->rc) {
     if (r->rc == SR_ESTORE)
-      sr_node_log(n, SR_LOG_WARN, "invite_refused", "refused an invite from %s: %s: %s", k, sr_strerror(r->rc), r->why);
+      sr_node_log_peer(n, SR_LOG_WARN, "invite_refused", k, "refused an invite from %s: %s: %s", k, sr_strerror(r->rc),
+                       r->why);
     else
-      sr_node_log(n, SR_LOG_WARN, "invite_refused", "refused an invite from %s: %s", k, sr_strerror(r->rc));
+      sr_node_log_peer(n, SR_LOG_WARN, "invite_refused", k, "refused an invite from %s: %s", k, sr_strerror(r->rc));
     /* the member's side knows the codes by their text (node/invite.c) */
     if (!n->stopping) sr_gossip_invite_answer(n->g, r->key, 0, sr_strerror(r->rc));
     redeem_free(r);
     return;
   }
-  sr_node_log(n, SR_LOG_INFO, "member_joined", "%s joined this relay with an invite", k);
+  sr_node_log_peer(n, SR_LOG_INFO, "member_joined", k, "%s joined this relay with an invite", k);
   sr_node_scope_refresh(n, welcome, r);
 }
 
