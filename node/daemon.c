@@ -286,6 +286,12 @@ static int metrics_start(sr_node_t *n) {
     return rc;
   }
   sr_node_log(n, SR_LOG_INFO, "metrics_start", "metrics on %s", sr_prom_url(n->prom));
+  const char *h = n->cfg.metrics_host;
+  if (strncmp(h, "127.", 4) != 0 && strcmp(h, "::1") != 0)
+    sr_node_log(n, SR_LOG_WARN, "metrics_exposed",
+                "warning: the metrics endpoint listens on %s, not only on this machine: it has no sign-in, so "
+                "whoever reaches it reads the node's counters (no keys, no addresses); 127.0.0.1 keeps it here",
+                h);
   return 0;
 }
 

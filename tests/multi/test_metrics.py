@@ -204,6 +204,14 @@ def main(c):
             p.kill()
         plog.close()
 
+    # ---- a name for metrics_listen is refused, saying what to write ----
+    d = c.node("d", config={"metrics_listen": "localhost:9464"})
+    d.start(wait=False)
+    h.wait_until(lambda: d.proc.poll() is not None, 30, "d refuses to start")
+    check(d.proc.returncode != 0, "d exits non-zero")
+    check(re.search(r"metrics_listen must be off or IP:PORT with an IP address, not a name .*got 'localhost:9464'",
+                    d.stderr_text()), f"d says why: {d.stderr_text()[-300:]}")
+
     # ---- the logs ----
     for n in (a, b):
         recs = check_log_shape(n)
