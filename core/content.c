@@ -46,6 +46,8 @@ static enum sr_ctype type_of(const sr_entry_t *e) {
   return SR_CT_OTHER;
 }
 
+enum sr_ctype sr_content_type_of(const sr_entry_t *e) { return type_of(e); }
+
 int sr_content_parse(const sr_entry_t *e, sr_content_t *c, char *why, size_t whylen) {
   sr_mp_t mp;
   uint32_t n, klen, len;

@@ -58,6 +58,8 @@ typedef struct sr_content {
   int has_upto;
 } sr_content_t;
 
+/* The type e names (SR_CT_OTHER for one not listed above); nothing else is read. */
+enum sr_ctype sr_content_type_of(const sr_entry_t *e);
 /* Checks e's content against its type's schema (device-of also against e's
  * seq and author, device against e's author) and fills c. Returns 0 or
  * SR_ECONTENT with a sentence in why (if why != NULL) naming the field. */

@@ -32,7 +32,8 @@ static void sum_up(const sr_loglimit_t *l, sr_loglimit_slot_t *s, sr_loglimit_si
     sink(ctx, s->last);
   } else if (s->held > 1) {
     char line[SR_LOGLIMIT_LINE + 80];
-    snprintf(line, sizeof line, "%s (and %u more like it in the last %u s)", s->last, s->held - 1,
+    /* a field of its own: the lines are logfmt (core/logline.h) */
+    snprintf(line, sizeof line, "%s note=\"(and %u more like it in the last %u s)\"", s->last, s->held - 1,
              (l->window_ms + 999) / 1000);
     sink(ctx, line);
   }

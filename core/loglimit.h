@@ -7,7 +7,7 @@
  * addresses, ports, keys, counts are alike — and of each shape at most `burst`
  * lines are written per window of `window_ms`. What is held back is summed up
  * in one line when the window ends: the last line held back followed by
- * " (and N more like it in the last 10 s)".
+ * ` note="(and N more like it in the last 10 s)"` (a logfmt field, core/logline.h).
  *
  * Pure: the caller gives the time and a sink; nothing here reads a clock.
  *
@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SR_LOGLIMIT_SLOTS 16 /* shapes tracked at once; more share the oldest slot */
-#define SR_LOGLIMIT_LINE 512 /* the held-back line kept for the summary (cut past it) */
+#define SR_LOGLIMIT_SLOTS 16  /* shapes tracked at once; more share the oldest slot */
+#define SR_LOGLIMIT_LINE 1024 /* the held-back line kept for the summary (cut past it): SR_LOGLINE_MAX */
 
 typedef void (*sr_loglimit_sink_fn)(void *ctx, const char *line);
 

@@ -21,6 +21,8 @@
 #include "core/core.h"
 #include "core/clock.h"
 #include "core/frame.h"
+#include "core/counters.h"
+#include "core/logline.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,16 +32,37 @@
 /* A peer's transport key is the author key of its log. */
 _Static_assert(SR_NET_KEY_BYTES == SR_KEY_BYTES, "a node key is an author key");
 
-void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) {
-  char line[600];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof(line), fmt, ap);
-  va_end(ap);
+static void emit(sr_gossip_t *g, const char *line) {
   if (g->h.log) g->h.log(g->h.ctx, line);
   else
     fprintf(stderr, "seurone gossip: %s\n", line);
+}
+
+void sr_gossip_log(sr_gossip_t *g, int level, const char *event, const char *fmt, ...) {
+  char msg[600], line[SR_LOGLINE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  sr_logline_start(line, sizeof(line), level, event);
+  sr_logline_add(line, sizeof(line), "msg", msg);
+  emit(g, line);
+}
+
+void sr_gossip_log_conn(sr_gossip_t *g, int level, const char *event, const sr_net_conn_t *c, const char *peer,
+                        int reason, const char *fmt, ...) {
+  char msg[600], line[SR_LOGLINE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  sr_logline_start(line, sizeof(line), level, event);
+  sr_logline_add(line, sizeof(line), "dir", c->outbound ? "outbound" : "inbound");
+  sr_logline_add(line, sizeof(line), "peer", peer);
+  if (c->net->cfg.log_addresses) sr_logline_add(line, sizeof(line), "addr", c->peer_name);
+  if (reason) sr_logline_add(line, sizeof(line), "reason", sr_errname(reason));
+  sr_logline_add(line, sizeof(line), "msg", msg);
+  emit(g, line);
 }
 
 uint64_t sr_gossip_now(sr_gossip_t *g) { return uv_now(g->net->loop); }
@@ -60,6 +83,7 @@ int sr_gossip_send_sb(sr_gpeer_t *p, msgpack_sbuffer *sb) {
     rc = sr_net_conn_write(p->conn, (const uint8_t *)sb->data, sb->size);
     if (rc == 0) {
       p->g->st.bytes_out += sb->size;
+      sr_counters_bytes_out(sb->size);
       p->last_tx = sr_gossip_now(p->g);
     }
   }
@@ -247,9 +271,10 @@ void sr_gossip_drop(sr_gpeer_t *p, int reason, const char *detail) {
   char k[17];
   if (p->closing) return;
   sr_gossip_short_key(p->key, k);
-  sr_gossip_log(p->g, "dropping %s peer %s (%s): %s (%s)%s%s", p->outbound ? "outbound" : "inbound", k,
-                p->conn->peer_name, sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "",
-                detail ? detail : "");
+  sr_gossip_log_conn(p->g, SR_LOG_WARN, "session_drop", p->conn, k, reason, "dropping %s peer %s (%s): %s (%s)%s%s",
+                     p->outbound ? "outbound" : "inbound", k, sr_net_conn_log_addr(p->conn), sr_errname(reason),
+                     sr_strerror(reason), detail && *detail ? ": " : "", detail ? detail : "");
+  if (reason == SR_ERATE) sr_counters_rate_limited(p->tok_dups < 0 ? SR_LIMIT_DUPLICATES : SR_LIMIT_FRAMES);
   p->closing = 1;
   p->drop_reason = reason;
   sr_net_conn_close_logged(p->conn); /* the line above is the end's one line */
@@ -266,7 +291,8 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
   char k[17];
   sr_gossip_short_key(pk, k);
   if (memcmp(pk, g->self, SR_KEY_BYTES) == 0) {
-    sr_gossip_log(g, "refusing a connection to ourselves (%s)", c->peer_name);
+    sr_gossip_log_conn(g, SR_LOG_INFO, "session_refused", c, k, SR_EEXIST, "refusing a connection to ourselves (%s)",
+                       sr_net_conn_log_addr(c));
     sr_net_conn_close_logged(c);
     return;
   }
@@ -277,7 +303,8 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
     if (dialer_smaller(g, c)) {
       sr_gossip_drop(dup, SR_EEXIST, "a second connection with this peer replaces it");
     } else {
-      sr_gossip_log(g, "closing a second connection with %s (%s)", k, c->peer_name);
+      sr_gossip_log_conn(g, SR_LOG_INFO, "session_refused", c, k, SR_EEXIST, "closing a second connection with %s (%s)",
+                         k, sr_net_conn_log_addr(c));
       sr_net_conn_close_logged(c);
       return;
     }
@@ -291,7 +318,10 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
   }
   int standing = c->outbound || !g->h.classify ? SR_GOSSIP_FRIEND : g->h.classify(g->h.ctx, pk);
   if (sr_gossip_make_room(g, standing) != 0) {
-    sr_gossip_log(g, "refusing %s (%s): %s (%s)", k, c->peer_name, sr_errname(SR_ECONNCAP), sr_strerror(SR_ECONNCAP));
+    /* No address unless the operator asked for them: a relay refusing a
+     * flood would otherwise write its members' IPs. */
+    sr_gossip_log_conn(g, SR_LOG_WARN, "session_refused", c, k, SR_ECONNCAP, "refusing %s (%s): %s (%s)", k,
+                       sr_net_conn_log_addr(c), sr_errname(SR_ECONNCAP), sr_strerror(SR_ECONNCAP));
     sr_net_conn_close_logged(c);
     return;
   }
@@ -316,7 +346,9 @@ static void on_connected(sr_net_conn_t *c, const uint8_t pk[SR_NET_KEY_BYTES]) {
   if (g->peers) g->peers->prev = p;
   g->peers = p;
   g->sessions++;
-  sr_gossip_log(g, "connected %s peer %s (%s)", c->outbound ? "to" : "from", k, c->peer_name);
+  sr_counters_session_up();
+  sr_gossip_log_conn(g, SR_LOG_INFO, "session_start", c, k, 0, "connected %s peer %s (%s)", c->outbound ? "to" : "from",
+                     k, sr_net_conn_log_addr(c));
   send_hello_and_notes(p);
 }
 
@@ -342,6 +374,7 @@ static void on_message(sr_net_conn_t *c, const uint8_t *buf, size_t len) {
 
 static void on_message_frames(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
   p->g->st.bytes_in += len;
+  sr_counters_bytes_in(len);
   if (p->rlen + len > RBUF_CAP) {
     sr_gossip_drop(p, SR_EFRAMESIZE, NULL);
     return;
@@ -396,6 +429,7 @@ static void on_closed(sr_net_conn_t *c, int reason) {
     g->peers = p->next;
   if (p->next) p->next->prev = p->prev;
   g->sessions--;
+  sr_counters_session_down(p->drop_reason ? p->drop_reason : reason);
   if (g->h.session_down) g->h.session_down(g->h.ctx, p->key, p->outbound, p->drop_reason ? p->drop_reason : reason);
   c->data = NULL;
   p->conn = NULL;
@@ -405,10 +439,7 @@ static void on_closed(sr_net_conn_t *c, int reason) {
     peer_free(p);
 }
 
-static void on_net_log(sr_net_t *n, const char *line) {
-  sr_gossip_t *g = n->data;
-  sr_gossip_log(g, "%s", line);
-}
+static void on_net_log(sr_net_t *n, const char *line) { emit(n->data, line); }
 
 void sr_gossip_net_callbacks(sr_net_callbacks_t *cb) {
   cb->connected = on_connected;
@@ -447,7 +478,8 @@ int sr_gossip_init(sr_gossip_t **out, sr_net_t *net, sr_store_t *store, const ui
   g->ps_timer.data = g;
   net->data = g;
   if (sr_gossip_forked_load(g)) /* a store that cannot be read: the node reports it soon enough */
-    sr_gossip_log(g, "could not read the forked authors: %s", sr_store_errmsg(store));
+    sr_gossip_log(g, SR_LOG_ERROR, "forks_read_failed", "could not read the forked authors: %s",
+                  sr_store_errmsg(store));
   *out = g;
   return 0;
 }
@@ -572,9 +604,9 @@ void sr_gossip_refuse_key(sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES], int r
     char k[17];
     if (p->closing || memcmp(p->key, key, SR_KEY_BYTES) != 0) continue;
     sr_gossip_short_key(p->key, k);
-    sr_gossip_log(g, "dropping %s peer %s (%s): %s (%s)%s%s", p->outbound ? "outbound" : "inbound", k,
-                  p->conn->peer_name, sr_errname(reason), sr_strerror(reason), detail && *detail ? ": " : "",
-                  detail ? detail : "");
+    sr_gossip_log_conn(g, SR_LOG_INFO, "session_refused", p->conn, k, reason, "dropping %s peer %s (%s): %s (%s)%s%s",
+                       p->outbound ? "outbound" : "inbound", k, sr_net_conn_log_addr(p->conn), sr_errname(reason),
+                       sr_strerror(reason), detail && *detail ? ": " : "", detail ? detail : "");
     /* The reason as an invite reply: an `invite accept` waiting on this
      * session shows it (node/invite.c); a running node ignores it. */
     msgpack_sbuffer_init(&sb);

@@ -31,7 +31,8 @@ astate_t *sr_gossip_astate_get(sr_gpeer_t *p, const uint8_t *a) {
     if (!p->cap_logged) {
       char k[17];
       sr_gossip_short_key(p->key, k);
-      sr_gossip_log(p->g, "peer %s: %d authors tracked in one session; notes and haves for others are ignored", k,
+      sr_gossip_log(p->g, SR_LOG_WARN, "authors_capped",
+                    "peer %s: %d authors tracked in one session; notes and haves for others are ignored", k,
                     AUTHORS_MAX);
       p->cap_logged = 1;
     }

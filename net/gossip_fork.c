@@ -16,6 +16,7 @@
  *    as a bad entry does; one for an author outside the scope, or one already
  *    forked here, is ignored (it still counts against the rate limit). */
 #include "net/gossip_internal.h"
+#include "core/counters.h"
 #include "core/key.h"
 #include "core/vec.h"
 #include <stdio.h>
@@ -187,8 +188,8 @@ static void proof_done(uv_work_t *req, int status) {
   }
   if (status || b->rc) {
     /* lost: the proofs come again (another peer, a later session) */
-    sr_gossip_log(g, "storing %zu fork proof%s failed: %s", b->n, b->n == 1 ? "" : "s",
-                  status ? uv_strerror(status) : b->why);
+    sr_gossip_log(g, SR_LOG_ERROR, "fork_store_failed", "storing %zu fork proof%s failed: %s", b->n,
+                  b->n == 1 ? "" : "s", status ? uv_strerror(status) : b->why);
   }
   for (size_t i = 0; i < b->n && !status && !b->rc; i++) {
     sr_fork_proof_t *p = &b->p[i];
@@ -196,7 +197,8 @@ static void proof_done(uv_work_t *req, int status) {
     sr_gossip_short_key(p->from, from);
     self |= p->self_fork;
     if (p->status == 0) {
-      sr_gossip_log(g, "author %s is forked: peer %s sent a fork proof (two entries with seq %llu)", k, from,
+      sr_gossip_log(g, SR_LOG_WARN, "author_forked",
+                    "author %s is forked: peer %s sent a fork proof (two entries with seq %llu)", k, from,
                     (unsigned long long)p->seq);
       newly_forked(g, p->author, b->whole[i] ? p->from : NULL);
     } else if (p->status == SR_EDUP) {
@@ -204,6 +206,7 @@ static void proof_done(uv_work_t *req, int status) {
     } else if (p->status != SR_EFUTURE) {
       sr_gpeer_t *q = sr_gossip_peer_by_key(g, p->from);
       g->st.rejected++;
+      sr_counters_rejected(p->status);
       if (q) sr_gossip_drop(q, SR_EBADENTRY, p->why);
     }
   }
@@ -327,7 +330,8 @@ void sr_gossip_forks_after_batch(sr_gossip_t *g, const sr_ingest_item_t *items, 
     sr_gossip_short_key(items[i].author, k);
     sr_gossip_short_key(items[i].flow.from, from);
     if (!sr_gossip_forked_has(g, items[i].author))
-      sr_gossip_log(g, "author %s is forked: peer %s sent another entry with seq %llu; passing the proof on", k, from,
+      sr_gossip_log(g, SR_LOG_WARN, "author_forked",
+                    "author %s is forked: peer %s sent another entry with seq %llu; passing the proof on", k, from,
                     (unsigned long long)items[i].seq);
     newly_forked(g, items[i].author, NULL);
   }

@@ -6,6 +6,8 @@
 #include "core/vec.h"
 #include "core/core.h"
 #include "core/frame.h"
+#include "core/counters.h"
+#include "core/content.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,9 @@ void sr_gossip_batch_free(batch_t *b) {
 
 static void batch_work(uv_work_t *req) {
   batch_t *b = req->data;
+  uint64_t t0 = uv_hrtime();
   b->rc = sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
+  sr_counters_ingest_batch(uv_hrtime() - t0); /* the store's work, not the wait for a worker */
   snprintf(b->why, sizeof(b->why), "%s", b->rc == SR_ESTORE ? sr_store_errmsg(b->g->store) : sr_strerror(b->rc));
 }
 
@@ -56,20 +60,22 @@ static void batch_done(uv_work_t *req, int status) {
      * stopping drops the batch: its entries are fetched again after a restart. */
     const char *why = status ? uv_strerror(status) : b->why;
     if (g->stopping) {
-      sr_gossip_log(g, "storing %zu received entries failed: %s; they will be fetched again", b->n, why);
+      sr_gossip_log(g, SR_LOG_ERROR, "ingest_failed",
+                    "storing %zu received entries failed: %s; they will be fetched again", b->n, why);
       sr_gossip_batch_free(b);
       sr_gossip_flush(g);
       return;
     }
     g->retry_ms = g->retry_ms ? (g->retry_ms >= RETRY_MAX_MS / 2 ? RETRY_MAX_MS : g->retry_ms * 2) : RETRY_FIRST_MS;
-    sr_gossip_log(g, "storing %zu received entries failed: %s; trying again in %u ms", b->n, why, g->retry_ms);
+    sr_gossip_log(g, SR_LOG_ERROR, "ingest_failed", "storing %zu received entries failed: %s; trying again in %u ms",
+                  b->n, why, g->retry_ms);
     g->retry = b;
     g->retry_due = sr_gossip_now(g) + g->retry_ms;
     resume_paused(g);
     sr_gossip_flush(g); /* arms the retry */
     return;
   }
-  if (g->retry_ms) sr_gossip_log(g, "storing received entries works again");
+  if (g->retry_ms) sr_gossip_log(g, SR_LOG_INFO, "ingest_resumed", "storing received entries works again");
   g->retry_ms = 0;
   for (size_t i = 0; i < b->n; i++) {
     sr_ingest_item_t *it = &b->items[i];
@@ -84,6 +90,7 @@ static void batch_done(uv_work_t *req, int status) {
         break;
       case SR_EDUP:
         g->st.duplicates++;
+        sr_counters_duplicate();
         if (p) {
           p->dups++;
           /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
@@ -100,9 +107,11 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EFUTURE:
       case SR_EREVOKED: /* a valid entry; the peer may not hold the revocation yet */
         g->st.rejected++;
+        sr_counters_rejected(it->status);
         break;
       default:
         g->st.rejected++;
+        sr_counters_rejected(it->status);
         if (p) sr_gossip_drop(p, SR_EBADENTRY, it->why);
         break;
     }
@@ -171,6 +180,7 @@ static int is_duplicate(sr_gossip_t *g, const astate_t *s, const sr_entry_t *e) 
 static int take_duplicate(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
   sr_gossip_t *g = p->g;
   g->st.duplicates++;
+  sr_counters_duplicate();
   p->dups++;
   if ((p->tok_dups -= 1) < 0) {
     char why[120];
@@ -228,6 +238,7 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   p->entries_in++;
   p->last_useful = sr_gossip_now(g);
   g->st.entries_in++;
+  sr_counters_entry_in(sr_content_type_of(&e));
   if (b->n >= BATCH_MAX) sr_gossip_flush(g);
   else
     uv_check_start(&g->flusher, on_flush);

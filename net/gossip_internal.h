@@ -4,6 +4,7 @@
 #define SR_NET_GOSSIP_INTERNAL_H
 
 #include "core/frame.h"
+#include "core/logline.h"
 #include "core/pushsum.h"
 #include "net/gossip.h"
 #include "store/forks.h"
@@ -165,7 +166,14 @@ struct sr_gossip {
 };
 
 /* gossip.c: session dispatch and lifecycle */
-void sr_gossip_log(sr_gossip_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One log line (core/logline.h): level, event, and the sentence fmt. */
+void sr_gossip_log(sr_gossip_t *g, int level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same about connection c with peer (a short key): its direction, peer,
+ * address (only when the operator logs addresses: config `log_addresses`)
+ * and reason (0: none) as fields. */
+void sr_gossip_log_conn(sr_gossip_t *g, int level, const char *event, const sr_net_conn_t *c, const char *peer,
+                        int reason, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 uint64_t sr_gossip_now(sr_gossip_t *g);
 uint64_t sr_gossip_wall_ms(void);
 void sr_gossip_short_key(const uint8_t *k, char out[17]);
@@ -196,7 +204,8 @@ void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author,
 void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new);
 
 /* gossip_pump.c: streaming logs to a peer */
-int sr_gossip_send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops);
+/* ctype: the entry's enum sr_ctype for the counters, -1 to read it off raw. */
+int sr_gossip_send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops, int ctype);
 void sr_gossip_enqueue(sr_gpeer_t *p, astate_t *s);
 void sr_gossip_pump(sr_gpeer_t *p);
 void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const uint8_t *except);

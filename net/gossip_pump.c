@@ -4,16 +4,23 @@
 #include "net/gossip_internal.h"
 #include "core/core.h"
 #include "core/frame.h"
+#include "core/counters.h"
+#include "core/content.h"
 #include <stdlib.h>
 #include <string.h>
 
-int sr_gossip_send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops) {
+int sr_gossip_send_entry(sr_gpeer_t *p, const uint8_t *raw, size_t len, uint64_t hops, int ctype) {
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
   int rc = sr_gossip_send_frame(p, &sb, sr_frame_entry(&sb, raw, len, hops));
   if (rc == 0) {
     p->entries_out++;
     p->g->st.entries_out++;
+    if (ctype < 0) { /* from the store: its type read off the bytes (no signature check) */
+      sr_entry_t e;
+      ctype = sr_entry_decode(raw, len, &e) == 0 ? (int)sr_content_type_of(&e) : SR_CT_OTHER;
+    }
+    sr_counters_entry_out(ctype);
   }
   return rc;
 }
@@ -62,7 +69,7 @@ void sr_gossip_pump(sr_gpeer_t *p) {
         done = 1;
         break;
       }
-      if (sr_gossip_send_entry(p, buf, len, flow.hops) != 0) goto out;
+      if (sr_gossip_send_entry(p, buf, len, flow.hops, -1) != 0) goto out;
       s->their_seq++;
       done = s->their_seq >= head;
     }
@@ -87,7 +94,7 @@ void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const
     } else if (s->their_seq + 1 < e->seq || sr_net_conn_queued(q->conn) >= HIGH_WATER) {
       sr_gossip_enqueue(q, s); /* behind, or its queue is full: the pump catches it up from the store */
       sr_gossip_pump(q);
-    } else if (sr_gossip_send_entry(q, e->raw, e->raw_len, hops) == 0) {
+    } else if (sr_gossip_send_entry(q, e->raw, e->raw_len, hops, (int)sr_content_type_of(e)) == 0) {
       s->their_seq = e->seq;
     }
   }

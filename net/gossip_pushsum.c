@@ -21,8 +21,8 @@ static void pushsum_measure(sr_gossip_t *g, uint64_t epoch) {
   memset(&info, 0, sizeof(info));
   int rc = sr_store_info(g->store, &info);
   if (rc) /* info stays zero: this epoch counts no entries here */
-    sr_gossip_log(g, "push-sum: counting the stored entries failed: %s (%s)", sr_strerror(rc),
-                  sr_store_errmsg(g->store));
+    sr_gossip_log(g, SR_LOG_WARN, "pushsum_count_failed", "push-sum: counting the stored entries failed: %s (%s)",
+                  sr_strerror(rc), sr_store_errmsg(g->store));
   double minutes = g->ps_mark_ms && now > g->ps_mark_ms ? (double)(now - g->ps_mark_ms) / 60000.0 : 0;
   double rate = minutes > 0 ? (double)(g->st.entries_in - g->ps_mark_in) / minutes : 0;
   g->ps_own[SR_PUSHSUM_X_ENTRIES] = (double)info.entries;

@@ -2,6 +2,7 @@
  * thread only. */
 #include "net/lan.h"
 #include "core/clock.h"
+#include "core/logline.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,13 +35,16 @@ struct sr_lan {
   int logged_send_error;
 };
 
-static void lan_log(sr_lan_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void lan_log(sr_lan_t *l, const char *fmt, ...) {
-  char line[300];
+/* One line: the body of an event "lan" (core/logline.h). */
+static void lan_log(sr_lan_t *l, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void lan_log(sr_lan_t *l, int level, const char *fmt, ...) {
+  char msg[300], line[SR_LOGLINE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof(line), fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
+  sr_logline_start(line, sizeof(line), level, "lan");
+  sr_logline_add(line, sizeof(line), "msg", msg);
   if (l->cfg.log) l->cfg.log(l->cfg.ctx, line);
   else
     fprintf(stderr, "seurone lan: %s\n", line);
@@ -97,7 +101,8 @@ static void refresh_ifaces(sr_lan_t *l) {
   memcpy(l->ifaces, now, kept * sizeof(now[0]));
   l->nifaces = kept;
   l->st.interfaces = kept;
-  if (kept != before) lan_log(l, "friends nearby: on %zu local network interface%s", kept, kept == 1 ? "" : "s");
+  if (kept != before)
+    lan_log(l, SR_LOG_INFO, "friends nearby: on %zu local network interface%s", kept, kept == 1 ? "" : "s");
 }
 
 static void announce(sr_lan_t *l) {
@@ -116,7 +121,8 @@ static void announce(sr_lan_t *l) {
       continue;
     }
     l->st.send_failed++;
-    if (!l->logged_send_error++) lan_log(l, "friends nearby: could not send an announcement: %s", uv_strerror(rc));
+    if (!l->logged_send_error++)
+      lan_log(l, SR_LOG_WARN, "friends nearby: could not send an announcement: %s", uv_strerror(rc));
   }
 }
 
@@ -207,12 +213,13 @@ int sr_lan_start(uv_loop_t *loop, const sr_lan_config_t *cfg, sr_lan_t **out) {
   if ((rc = uv_udp_bind(&l->sock, (const struct sockaddr *)&any, UV_UDP_REUSEADDR)) != 0 ||
       (rc = uv_udp_set_multicast_ttl(&l->sock, 1)) != 0 || (rc = uv_udp_set_multicast_loop(&l->sock, 1)) != 0 ||
       (rc = uv_udp_recv_start(&l->sock, on_alloc, on_recv)) != 0) {
-    lan_log(l, "friends nearby: cannot use UDP port %u: %s", (unsigned)cfg->udp_port, uv_strerror(rc));
+    lan_log(l, SR_LOG_WARN, "friends nearby: cannot use UDP port %u: %s", (unsigned)cfg->udp_port, uv_strerror(rc));
     sr_lan_close(l);
     return rc == UV_EADDRINUSE ? SR_ENETINUSE : SR_ENETLISTEN;
   }
   refresh_ifaces(l);
-  if (l->nifaces == 0) lan_log(l, "friends nearby: no local network interface yet; looking again every round");
+  if (l->nifaces == 0)
+    lan_log(l, SR_LOG_INFO, "friends nearby: no local network interface yet; looking again every round");
   /* The first round soon, but not at the same moment as a node started beside it. */
   uv_timer_start(&l->timer, on_timer, 100 + randombytes_uniform(500), 0);
   *out = l;

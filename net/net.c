@@ -19,7 +19,9 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "core/counters.h"
 #include "core/err.h"
+#include "core/logline.h"
 #include "net/net_internal.h"
 
 /* The transport hands its keys to the handshake as they are. */
@@ -41,11 +43,10 @@ static void on_log_timer(uv_timer_t *t) {
   if (sr_loglimit_flush(&n->loglimit, uv_now(n->loop), log_sink, n) == 0) uv_timer_stop(t);
 }
 
-/* One log line; a limited one (about an inbound connection that never
- * authenticated: what a flood produces) goes through the rate limit. */
-static void net_vlog(sr_net_t *n, int limited, const char *fmt, va_list ap) {
-  char line[LOG_LINE_MAX];
-  vsnprintf(line, sizeof line, fmt, ap);
+/* One log line (core/logline.h: fields, msg last); a limited one (about an
+ * inbound connection that never authenticated: what a flood produces) goes
+ * through the rate limit. */
+static void net_emit(sr_net_t *n, int limited, const char *line) {
   if (!limited || n->closing) {
     log_sink(n, line);
     return;
@@ -55,18 +56,40 @@ static void net_vlog(sr_net_t *n, int limited, const char *fmt, va_list ap) {
     uv_timer_start(&n->log_timer, on_log_timer, 1000, 1000);
 }
 
-void sr_net_log(sr_net_t *n, const char *fmt, ...) {
+void sr_net_log(sr_net_t *n, int limited, int level, const char *event, const char *fmt, ...) {
+  char msg[LOG_LINE_MAX], line[SR_LOGLINE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  net_vlog(n, 0, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  sr_logline_start(line, sizeof line, level, event);
+  sr_logline_add(line, sizeof line, "msg", msg);
+  net_emit(n, limited, line);
 }
 
-void sr_net_log_if(sr_net_t *n, int limited, const char *fmt, ...) {
+const char *sr_net_conn_log_addr(const sr_net_conn_t *c) {
+  return c->net->cfg.log_addresses ? c->peer_name : SR_NET_ADDR_HIDDEN;
+}
+
+/* The line of a connection's end: its fields, then the sentence. */
+static void log_end(sr_net_conn_t *c, int limited, const char *key, int reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void log_end(sr_net_conn_t *c, int limited, const char *key, int reason, const char *fmt, ...) {
+  char msg[LOG_LINE_MAX], line[SR_LOGLINE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  net_vlog(n, limited, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  sr_logline_start(line, sizeof line, reason ? SR_LOG_WARN : SR_LOG_INFO,
+                   c->state == CS_HANDSHAKE ? "handshake_failed"
+                   : c->state == CS_OPEN    ? "conn_end"
+                                            : "dial_failed");
+  sr_logline_add(line, sizeof line, "dir", c->outbound ? "outbound" : "inbound");
+  sr_logline_add(line, sizeof line, "peer", key);
+  if (c->net->cfg.log_addresses) sr_logline_add(line, sizeof line, "addr", c->peer_name);
+  sr_logline_add(line, sizeof line, "reason", sr_errname(reason));
+  sr_logline_add(line, sizeof line, "msg", msg);
+  net_emit(c->net, limited, line);
 }
 
 void sr_net_config_init(sr_net_config_t *cfg, const uint8_t netkey[SR_NET_NETKEY_BYTES],
@@ -214,33 +237,39 @@ void sr_net_conn_end(sr_net_conn_t *c, int reason) {
   } else {
     snprintf(key, sizeof key, "unknown");
   }
+  const char *dir = c->outbound ? "outbound" : "inbound", *addr = sr_net_conn_log_addr(c);
   if (c->end_logged) {
     /* the upper layer said why it closed it: one line per end */
   } else if (reason == 0) {
-    sr_net_log_if(n, limited, "closed %s %s peer %s: %s", c->outbound ? "outbound" : "inbound", c->peer_name, key,
-                  c->closed_here && !(c->bye_written && c->bye_received) ? "closed without goodbye" : "clean end");
+    log_end(c, limited, key, reason, "closed %s %s peer %s: %s", dir, addr, key,
+            c->closed_here && !(c->bye_written && c->bye_received) ? "closed without goodbye" : "clean end");
   } else if (reason == SR_EHSNETKEY || (reason == SR_EHSCLOSED && c->outbound && c->hs_msgs_in == 0)) {
     /* What a wrong network key looks like from each side: the listener cannot
      * read the dialer's first message; the dialer sees the listener hang up on
      * it. Without the hint, a member of a closed network never learns why. */
-    sr_net_log_if(n, limited,
-                  "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
-                  "network_key in %s (docs/config.md)",
-                  c->outbound ? "outbound" : "inbound", c->peer_name, key, phase_name(c), sr_errname(reason),
-                  sr_strerror(reason), n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
+    log_end(c, limited, key, reason,
+            "dropped %s %s peer %s %s: %s (%s); the network key may differ: both nodes need the same "
+            "network_key in %s (docs/config.md)",
+            dir, addr, key, phase_name(c), sr_errname(reason), sr_strerror(reason),
+            n->cfg.netkey_where ? n->cfg.netkey_where : "HOME/config");
   } else if (reason == SR_EHSWRONGKEY) {
-    /* Names only what this node dialled: the address it was given. */
-    sr_net_log(n,
-               "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
-               "address may be wrong, or another node now listens there)",
-               c->peer_name, key, phase_name(c), sr_errname(reason), c->peer_name, key);
+    /* Names only what this node dialled: the address it was given (when
+     * addresses are logged at all). */
+    log_end(c, 0, key, reason,
+            "dropped outbound %s peer %s %s: %s (the node at %s did not prove it holds key %s…: the key in the "
+            "address may be wrong, or another node now listens there)",
+            addr, key, phase_name(c), sr_errname(reason), addr, key);
   } else if (c->uv_err) {
-    sr_net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s: %s)", c->outbound ? "outbound" : "inbound",
-                  c->peer_name, key, phase_name(c), sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
+    log_end(c, limited, key, reason, "dropped %s %s peer %s %s: %s (%s: %s)", dir, addr, key, phase_name(c),
+            sr_errname(reason), sr_strerror(reason), uv_strerror(c->uv_err));
   } else {
-    sr_net_log_if(n, limited, "dropped %s %s peer %s %s: %s (%s)", c->outbound ? "outbound" : "inbound", c->peer_name,
-                  key, phase_name(c), sr_errname(reason), sr_strerror(reason));
+    log_end(c, limited, key, reason, "dropped %s %s peer %s %s: %s (%s)", dir, addr, key, phase_name(c),
+            sr_errname(reason), sr_strerror(reason));
   }
+  /* Counters (core/counters.h): a handshake that did not finish; a session's
+   * end is gossip's to count (it knows which were sessions). */
+  if (prev_state == CS_HANDSHAKE) sr_counters_handshake_failed(reason ? reason : SR_EHSCLOSED);
+  if (reason == SR_EHSLIMIT) sr_counters_rate_limited(SR_LIMIT_HANDSHAKES);
   c->state = CS_CLOSING;
   (void)prev_state;
   drop_fill(c);

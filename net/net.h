@@ -27,8 +27,10 @@
  * Logging: every connection end, clean or not, inbound or outbound, produces
  * exactly one log line (the upper layer's own, after sr_net_conn_close_logged)
  * through cfg.cb.log (or stderr prefixed "seurone net: "
- * when NULL), e.g.
- *   "dropped inbound 127.0.0.1:50412 during handshake: SR_EHSNETKEY (...)"
+ * when NULL), as logfmt fields (core/logline.h), e.g.
+ *   level=warn event=handshake_failed dir=inbound peer=unknown reason=SR_EHSNETKEY
+ *   msg="dropped inbound hidden peer unknown during handshake: SR_EHSNETKEY (...)"
+ * with the peer's address only when cfg.log_addresses is on.
  * Failures inside the listener never stop it: it keeps accepting.
  *
  * Messages: Box Stream carries bytes, not message boundaries. A write of up to
@@ -119,6 +121,9 @@ typedef struct {
    * named in the log when a handshake fails the way a wrong key fails; NULL:
    * "HOME/config". The caller keeps it alive while the sr_net_t lives. */
   const char *netkey_where;
+  /* 1: log lines name peers' addresses (config `log_addresses`); 0: they
+   * show SR_NET_ADDR_HIDDEN, so no member's IP reaches the log. */
+  int log_addresses;
   sr_net_callbacks_t cb;
   void *data; /* copied to sr_net_t.data */
 } sr_net_config_t;
@@ -230,6 +235,10 @@ void sr_net_conn_close(sr_net_conn_t *c);
  * "dropping ..." line): the end makes no second line, so that every session end
  * is one line in the log. */
 void sr_net_conn_close_logged(sr_net_conn_t *c);
+/* What log lines show for c's address: its peer_name ("host:port") when
+ * cfg.log_addresses is on, else SR_NET_ADDR_HIDDEN. Valid while c lives. */
+#define SR_NET_ADDR_HIDDEN "hidden"
+const char *sr_net_conn_log_addr(const sr_net_conn_t *c);
 
 /* Stop listening and drop every connection (reason SR_ENETSHUTDOWN); wipe the
  * secret key. Run the loop afterwards so libuv can release the handles. */

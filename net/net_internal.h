@@ -6,6 +6,7 @@
 #ifndef SR_NET_NET_INTERNAL_H
 #define SR_NET_NET_INTERNAL_H
 
+#include "core/logline.h"
 #include "net/net.h"
 
 enum { CS_RESOLVING = 1, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_CLOSING };
@@ -26,8 +27,10 @@ sr_net_conn_t *sr_net_conn_new(sr_net_t *n, int outbound);
 /* The one exit of every connection. */
 void sr_net_conn_end(sr_net_conn_t *c, int reason);
 void sr_net_set_peer_name(sr_net_conn_t *c, const struct sockaddr *sa);
-void sr_net_log(sr_net_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sr_net_log_if(sr_net_t *n, int limited, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* One log line of event with level and the sentence fmt (core/logline.h);
+ * limited: an unauthenticated inbound connection's, rate limited (net.h). */
+void sr_net_log(sr_net_t *n, int limited, int level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* net_io.c */
 int sr_net_start_handshake(sr_net_conn_t *c);

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "net/net_internal.h"
+#include "core/counters.h"
 
 /* ---- writing ---- */
 
@@ -214,6 +215,7 @@ static void handshake_done(sr_net_conn_t *c) {
   uv_timer_stop(&c->timer);
   c->state = CS_OPEN;
   c->seen = 1;
+  sr_counters_handshake_ok();
   if (c->net->cfg.cb.connected) c->net->cfg.cb.connected(c, c->peer_pk);
 }
 

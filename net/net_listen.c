@@ -125,13 +125,15 @@ static void on_connection(uv_stream_t *server, int status) {
   }
   if (!n->accepts++) uv_check_start(&n->accept_turn, on_accept_turn);
   if (status < 0) {
-    sr_net_log_if(n, 1, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENETIO), uv_strerror(status));
+    sr_net_log(n, 1, SR_LOG_WARN, "accept_failed", "dropped inbound before accept: %s (%s)", sr_errname(SR_ENETIO),
+               uv_strerror(status));
     return;
   }
   c = sr_net_conn_new(n, 0);
   if (!c) {
     /* accept into a throwaway handle is not possible without memory: log once */
-    sr_net_log_if(n, 1, "dropped inbound before accept: %s (%s)", sr_errname(SR_ENOMEM), sr_strerror(SR_ENOMEM));
+    sr_net_log(n, 1, SR_LOG_WARN, "accept_failed", "dropped inbound before accept: %s (%s)", sr_errname(SR_ENOMEM),
+               sr_strerror(SR_ENOMEM));
     return;
   }
   err = uv_accept(server, (uv_stream_t *)&c->tcp);
@@ -180,7 +182,8 @@ int sr_net_listen(sr_net_t *n, const char *host, uint16_t port) {
   err = uv_tcp_bind(&n->listener, (struct sockaddr *)&ss, 0);
   if (!err) err = uv_listen((uv_stream_t *)&n->listener, LISTEN_BACKLOG, on_connection);
   if (err) {
-    sr_net_log(n, "cannot listen on %s port %u: %s", host, (unsigned)port, uv_strerror(err));
+    sr_net_log(n, 0, SR_LOG_ERROR, "listen_failed", "cannot listen on %s port %u: %s", host, (unsigned)port,
+               uv_strerror(err));
     uv_close((uv_handle_t *)&n->listener, NULL);
     n->listening = 0;
     /* The cause, so the node can say what to change. */

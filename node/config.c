@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/num.h"
 #include "net/address.h"
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ static const num_key_t num_keys[] = {
 static const char *const known_keys =
     "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
     "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
-    "pushsum_epoch, pushsum_interval_ms, lan, lan_port, lan_interval, web";
+    "pushsum_epoch, pushsum_interval_ms, lan, lan_port, lan_interval, web, metrics_listen, log_addresses";
 
 /* yes|no into *out: 0 or SR_EINVAL. */
 static int parse_bool(const char *s, int *out) {
@@ -159,6 +160,23 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
     cfg->web = SR_CONFIG_WEB_ON;
     return 0;
   }
+  if (!strcmp(key, "metrics_listen")) {
+    unsigned char ip[16];
+    if (!strcmp(val, "off")) {
+      cfg->metrics_on = 0;
+      return 0;
+    }
+    if (sr_config_parse_hostport(val, cfg->metrics_host, sizeof(cfg->metrics_host), &cfg->metrics_port) ||
+        (inet_pton(AF_INET, cfg->metrics_host, ip) != 1 && inet_pton(AF_INET6, cfg->metrics_host, ip) != 1)) {
+      snprintf(why, whylen,
+               "metrics_listen must be off or IP:PORT with an IP address, not a name (127.0.0.1:9464 keeps the "
+               "metrics on this machine; IPv6 as [::1]:9464), got '%s'",
+               val);
+      return SR_EINVAL;
+    }
+    cfg->metrics_on = 1;
+    return 0;
+  }
   if (!strcmp(key, "advertise")) {
     if (!*val || strlen(val) >= sizeof(cfg->advertise) || strpbrk(val, " \t/")) {
       snprintf(why, whylen, "advertise must be a host name or IP address (no port), got '%s'", val);
@@ -183,7 +201,8 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
     cfg->hops = (int)v;
     return 0;
   }
-  if (!strcmp(key, "relay") || !strcmp(key, "flow_report") || !strcmp(key, "reachable") || !strcmp(key, "lan")) {
+  if (!strcmp(key, "relay") || !strcmp(key, "flow_report") || !strcmp(key, "reachable") || !strcmp(key, "lan") ||
+      !strcmp(key, "log_addresses")) {
     int b;
     if (parse_bool(val, &b)) {
       snprintf(why, whylen, "%s must be yes or no, got '%s'", key, val);
@@ -194,6 +213,8 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
       cfg->reachable = b;
     else if (!strcmp(key, "lan"))
       cfg->lan = b;
+    else if (!strcmp(key, "log_addresses"))
+      cfg->log_addresses = b;
     else {
       cfg->flow_report = b;
       cfg->flow_report_set = 1;

@@ -29,6 +29,9 @@
  *   web                  = HOST:PORT|off  the web app and its API (docs/api.md): default
  *                                      127.0.0.1:8737 on a personal node, off on a relay;
  *                                      port 0 picks a free one
+ *   metrics_listen       = IP:PORT|off the Prometheus endpoint GET /metrics (docs/monitoring.md);
+ *                                      default off; an IP address, never a name
+ *   log_addresses        = yes|no      name peers' IP addresses in log lines (default no)
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -79,7 +82,11 @@ typedef struct sr_config {
    * _OFF (`web = off`) or _ON (`web = HOST:PORT`, in web_host and web_port). */
   int web;
   char web_host[256];
-  uint16_t web_port; /* 0: any free port */
+  uint16_t web_port;                                               /* 0: any free port */
+  int metrics_on;                                                  /* metrics_listen set (not off) */
+  char metrics_host[64]; /* size: an IPv6 literal is at most 45 */ /* an IP address literal */
+  uint16_t metrics_port;                                           /* 0: any free port */
+  int log_addresses;                                               /* peers' addresses in log lines (default 0) */
 } sr_config_t;
 
 enum { SR_CONFIG_WEB_DEFAULT = 0, SR_CONFIG_WEB_OFF, SR_CONFIG_WEB_ON };

@@ -23,6 +23,7 @@
 #include "node/daemon_internal.h"
 #include "node/device.h"
 #include "node/identity.h"
+#include "node/prom.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -37,33 +38,74 @@
 
 uint64_t sr_node_now_ms(void) { return sr_wall_ms(); }
 
-void sr_node_log(sr_node_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sr_node_log(sr_node_t *n, const char *fmt, ...) {
-  char msg[700], when[40];
+/* The JSON form of a line: its fields as they are, text kept unless it is
+ * not valid UTF-8 (cut by a buffer, or bad bytes), which JSON cannot carry. */
+static int json_field(void *ctx, const char *key, size_t klen, const char *v, size_t vlen) {
+  char k[64] /* size: field names are short words */, safe[SR_TEXT_ESCAPED_MAX(SR_LOGLINE_MAX)];
+  if (klen >= sizeof(k)) return 0;
+  memcpy(k, key, klen);
+  k[klen] = '\0';
+  if (!sr_utf8_valid((const uint8_t *)v, vlen)) {
+    sr_text_escape(v, vlen, 0, safe, sizeof(safe));
+    v = safe;
+    vlen = strlen(safe);
+  }
+  json_object_set_new(ctx, k, json_stringn(v, vlen));
+  return 0;
+}
+
+/* Writes one line: `ts=... ` and the body (logline.h), or the same fields as
+ * a JSON object. The body's values are escaped already; the whole line goes
+ * through core/text.h too, so no byte a peer chose reaches a terminal raw. */
+void sr_node_log_line(sr_node_t *n, const char *body) {
+  char when[40], ts[48];
   uint64_t ms = sr_node_now_ms();
   time_t t = (time_t)(ms / 1000);
   struct tm tm;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
   gmtime_r(&t, &tm);
   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-  /* A line can quote what a peer sent (a reason, a name): escaped for the
-   * terminal (core/text.h); JSON keeps it unless it is not valid UTF-8 (cut by
-   * the buffer, or bad bytes), which JSON cannot carry. */
-  char safe[SR_TEXT_ESCAPED_MAX(sizeof(msg))];
-  sr_text_escape(msg, strlen(msg), 0, safe, sizeof(safe));
+  snprintf(ts, sizeof(ts), "%s.%03uZ", when, (unsigned)(ms % 1000));
   if (n->json_log) {
-    json_t *o = json_pack("{s:I, s:s}", "ts", (json_int_t)ms, "msg",
-                          sr_utf8_valid((const uint8_t *)msg, strlen(msg)) ? msg : safe);
-    char *s = json_dumps(o, JSON_COMPACT);
+    char scratch[SR_LOGLINE_MAX];
+    json_t *o = json_pack("{s:s}", "ts", ts);
+    if (o) (void)!sr_logline_parse(body, scratch, sizeof(scratch), json_field, o); /* json_field never stops it */
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (s) fprintf(stderr, "%s\n", s);
     free(s);
     json_decref(o);
   } else {
-    fprintf(stderr, "%s.%03uZ %s\n", when, (unsigned)(ms % 1000), safe);
+    size_t len = strlen(body);
+    char safe[SR_TEXT_ESCAPED_MAX(SR_LOGLINE_MAX)];
+    sr_text_escape(body, len < SR_LOGLINE_MAX ? len : SR_LOGLINE_MAX, 0, safe, sizeof(safe));
+    fprintf(stderr, "ts=%s %s\n", ts, safe);
   }
+}
+
+void sr_node_log(sr_node_t *n, int level, const char *event, const char *fmt, ...) {
+  char msg[700], body[SR_LOGLINE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  sr_logline_start(body, sizeof(body), level, event);
+  sr_logline_add(body, sizeof(body), "msg", msg);
+  sr_node_log_line(n, body);
+}
+
+void sr_node_log_peer(sr_node_t *n, int level, const char *event, const char *peer, const char *fmt, ...) {
+  char msg[700], body[SR_LOGLINE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  sr_logline_start(body, sizeof(body), level, event);
+  sr_logline_add(body, sizeof(body), "peer", peer);
+  sr_logline_add(body, sizeof(body), "msg", msg);
+  sr_node_log_line(n, body);
+}
+
+const char *sr_node_log_addr(const sr_node_t *n, const char *addr) {
+  return n->cfg.log_addresses ? addr : SR_LOG_ADDR_HIDDEN;
 }
 
 void sr_node_short_key(const uint8_t *k, char out[17]) {
@@ -105,7 +147,7 @@ static int h_may_share(void *ctx, const uint8_t peer[SR_KEY_BYTES]) {
   return sr_scope_has(&n->scope, peer);
 }
 
-void sr_node_log_sink(void *ctx, const char *line) { sr_node_log(ctx, "%s", line); }
+void sr_node_log_sink(void *ctx, const char *line) { sr_node_log_line(ctx, line); }
 
 /* What gossip and the transport log: where a flood of peers lands (a session
  * refused, evicted, dropped per connection), so alike lines are rate limited
@@ -113,7 +155,7 @@ void sr_node_log_sink(void *ctx, const char *line) { sr_node_log(ctx, "%s", line
 static void h_log(void *ctx, const char *line) {
   sr_node_t *n = ctx;
   if (n->stopping || sr_loglimit_pass(&n->loglimit, line, uv_now(&n->loop), sr_node_log_sink, n))
-    sr_node_log(n, "%s", line);
+    sr_node_log_line(n, line);
 }
 
 /* ---- lifecycle ---- */
@@ -122,7 +164,7 @@ void sr_node_stop(sr_node_t *n) {
   if (n->stopping) return;
   n->stopping = 1;
   sr_loglimit_flush(&n->loglimit, UINT64_MAX, sr_node_log_sink, n); /* what was held back, summed up */
-  sr_node_log(n, "stopping: committing what was received and closing connections");
+  sr_node_log(n, SR_LOG_INFO, "node_stopping", "stopping: committing what was received and closing connections");
   sr_node_periodic_stop(n);
   sr_node_lan_stop(n);
   uv_signal_stop(&n->sigint);
@@ -139,6 +181,8 @@ void sr_node_stop(sr_node_t *n) {
   /* Before the store closes: its threads read it (node/web.h). */
   sr_web_stop(n->web);
   n->web = NULL;
+  sr_prom_stop(n->prom);
+  n->prom = NULL;
   sr_gossip_shutdown(n->g);
   sr_net_close(&n->net);
   unlink(n->runjson);
@@ -146,7 +190,7 @@ void sr_node_stop(sr_node_t *n) {
 
 static void on_signal(uv_signal_t *s, int signum) {
   sr_node_t *n = s->data;
-  sr_node_log(n, "received %s", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  sr_node_log(n, SR_LOG_INFO, "signal", "received %s", signum == SIGINT ? "SIGINT" : "SIGTERM");
   sr_node_stop(n);
 }
 
@@ -154,7 +198,7 @@ static void on_signal(uv_signal_t *s, int signum) {
 static void on_sighup(uv_signal_t *s, int signum) {
   char err[4600];
   (void)signum;
-  sr_node_log(s->data, "received SIGHUP: reading the config again");
+  sr_node_log(s->data, SR_LOG_INFO, "sighup", "received SIGHUP: reading the config again");
   (void)!sr_node_reload(s->data, NULL, err, sizeof(err));
 }
 
@@ -163,8 +207,9 @@ static int write_run_json(sr_node_t *n, const char *listen) {
   snprintf(n->runjson, sizeof(n->runjson), "%s/run.json", n->home);
   snprintf(tmp, sizeof(tmp), "%s/run.json.tmp", n->home);
   snprintf(ctl, sizeof(ctl), "%s/control.sock", n->home);
-  json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s?}", "pid", (int)getpid(), "address", n->address, "listen", listen,
-                        "control", ctl, "web", n->web ? sr_web_url(n->web) : NULL);
+  json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:s?}", "pid", (int)getpid(), "address", n->address, "listen",
+                        listen, "control", ctl, "web", n->web ? sr_web_url(n->web) : NULL, "metrics",
+                        n->prom ? sr_prom_url(n->prom) : NULL);
   /* A new file, never through a link planted at the name (node/home.h). */
   int fd = sr_home_create_tmp(tmp, 0600), rc = fd < 0 || json_dumpfd(o, fd, JSON_COMPACT) != 0;
   json_decref(o);
@@ -192,7 +237,7 @@ void sr_node_raise_fd_limit(sr_node_t *n) {
   rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
   if (rl.rlim_cur > was && setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = was;
   if (rl.rlim_cur < need)
-    sr_node_log(n,
+    sr_node_log(n, SR_LOG_WARN, "fd_limit",
                 "warning: max_conns = %u needs about %llu open files, but the limit is %llu (RLIMIT_NOFILE, hard "
                 "%llu): connections past it are refused before their handshake, unlogged; raise the limit "
                 "(systemd: LimitNOFILE) or lower max_conns",
@@ -217,7 +262,7 @@ static int listen_on(sr_node_t *n) {
     return rc;
   }
   if (strcmp(ip, host) != 0) {
-    sr_node_log(n, "listen: %s is %s", host, ip);
+    sr_node_log(n, SR_LOG_INFO, "listen_resolved", "listen: %s is %s", host, ip);
     snprintf(n->cfg.listen_host, sizeof(n->cfg.listen_host), "%s", ip);
   }
   if ((rc = sr_net_listen(&n->net, n->cfg.listen_host, n->cfg.listen_port)) == 0) return 0;
@@ -240,6 +285,27 @@ static int listen_on(sr_node_t *n) {
   fprintf(stderr, "seurone: cannot listen on %s: %s (%s; `listen` in %s/config, or --listen)\n", where, sr_strerror(rc),
           fix, n->home);
   return rc;
+}
+
+/* The metrics endpoint, when `metrics_listen` is set: an address chosen that
+ * cannot be used stops the start (the operator would scrape nothing). */
+static int metrics_start(sr_node_t *n) {
+  char err[600];
+  if (!n->cfg.metrics_on) return 0;
+  int rc = sr_prom_start(n->cfg.metrics_host, n->cfg.metrics_port, &n->prom, err, sizeof(err));
+  if (rc) {
+    fprintf(stderr, "seurone: cannot serve metrics on %s:%u: %s (`metrics_listen` in %s/config)\n", n->cfg.metrics_host,
+            (unsigned)n->cfg.metrics_port, err, n->home);
+    return rc;
+  }
+  sr_node_log(n, SR_LOG_INFO, "metrics_start", "metrics on %s", sr_prom_url(n->prom));
+  const char *h = n->cfg.metrics_host;
+  if (strncmp(h, "127.", 4) != 0 && strcmp(h, "::1") != 0)
+    sr_node_log(n, SR_LOG_WARN, "metrics_exposed",
+                "warning: the metrics endpoint listens on %s, not only on this machine: it has no sign-in, so "
+                "whoever reaches it reads the node's counters (no keys, no addresses); 127.0.0.1 keeps it here",
+                h);
+  return 0;
 }
 
 /* Why the node could not start, for a cause no other message names (the
@@ -355,6 +421,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
   snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
   ncfg.netkey_where = n->config_path;
+  ncfg.log_addresses = n->cfg.log_addresses;
   sr_gossip_net_callbacks(&ncfg.cb);
   rc = sr_net_init(&n->net, &n->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk)); /* net keeps its own guarded copy */
@@ -413,26 +480,35 @@ int sr_node_run(const sr_node_opts_t *o) {
   if (n->reachable) sr_gossip_set_reachable(n->g, n->address);
 
   if ((rc = sr_node_web_start(n, o->web))) goto out_gossip;
-  if (write_run_json(n, listen)) sr_node_log(n, "warning: could not write %s/run.json", n->home);
+  if ((rc = metrics_start(n))) {
+    sr_web_stop(n->web);
+    n->web = NULL;
+    goto out_gossip;
+  }
+  if (write_run_json(n, listen))
+    sr_node_log(n, SR_LOG_WARN, "run_json", "warning: could not write %s/run.json", n->home);
 
   sr_node_peers_load(n);
 
   n->sigint.data = n->sigterm.data = n->sighup.data = n;
   if ((rc = uv_signal_start(&n->sigint, on_signal, SIGINT)) || (rc = uv_signal_start(&n->sigterm, on_signal, SIGTERM)))
-    sr_node_log(n, "warning: cannot catch SIGINT and SIGTERM (%s): they end the node at once", uv_strerror(rc));
+    sr_node_log(n, SR_LOG_WARN, "signals", "warning: cannot catch SIGINT and SIGTERM (%s): they end the node at once",
+                uv_strerror(rc));
   if ((rc = uv_signal_start(&n->sighup, on_sighup, SIGHUP)))
-    sr_node_log(n, "warning: cannot catch SIGHUP (%s): `seurone reload` still works", uv_strerror(rc));
+    sr_node_log(n, SR_LOG_WARN, "signals", "warning: cannot catch SIGHUP (%s): `seurone reload` still works",
+                uv_strerror(rc));
   sr_node_periodic_start(n);
   sr_node_lan_start(n); /* friends nearby (node/lan.c), when config `lan` */
 
-  sr_node_log(n, "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", SR_VERSION, listen,
+  sr_node_log(n, SR_LOG_INFO, "node_start",
+              "seurone %s listening on %s (%s)%s; %zu peer%s known, replicating %zu author%s", SR_VERSION, listen,
               n->address, n->relay ? " as a relay" : "", n->nknown, n->nknown == 1 ? "" : "s", n->scope.n,
               n->scope.n == 1 ? "" : "s");
-  sr_node_log(n, "address: %s", n->address);
+  sr_node_log(n, SR_LOG_INFO, "node_address", "address: %s", n->address);
   sr_node_forks_start(n);
   sr_node_restore_start(n);
   uv_run(&n->loop, UV_RUN_DEFAULT);
-  sr_node_log(n, "stopped cleanly");
+  sr_node_log(n, SR_LOG_INFO, "node_stopped", "stopped cleanly");
   rc = 0;
   goto out_close;
 

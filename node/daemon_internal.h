@@ -27,6 +27,7 @@
 #ifndef SR_DAEMON_INTERNAL_H
 #define SR_DAEMON_INTERNAL_H
 #include "core/loglimit.h"
+#include "core/logline.h"
 #include "net/address.h"
 #include "net/gossip.h"
 #include "node/control.h"
@@ -142,6 +143,7 @@ struct sr_node {
   uint64_t restore_want;
   uint8_t restore_from[SR_KEY_BYTES];
   sr_web_t *web;                 /* the web app (web_node.c); NULL when off */
+  struct sr_prom *prom;          /* the metrics endpoint (node/prom.h); NULL when off */
   sr_control_handlers_t web_ctl; /* the control table the web runs changes through */
   /* reload.c: SIGHUP, the config as the node started with it (the flags
    * applied, before `listen` is resolved: keys that need a restart compare to
@@ -153,7 +155,20 @@ struct sr_node {
 };
 
 uint64_t sr_node_now_ms(void);
-void sr_node_log(sr_node_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log lines: one event a line, its fields in logfmt (core/logline.h), or a
+ * JSON object with the same fields (`seurone run --json-log`). sr_node_log writes
+ * level, event and msg (the sentence made of fmt); a line with more fields is
+ * built with sr_logline_start/add and written by sr_node_log_line. */
+void sr_node_log(sr_node_t *n, int level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void sr_node_log_line(sr_node_t *n, const char *body);
+/* sr_node_log with a peer= field (a short key, sr_node_short_key) before msg. */
+void sr_node_log_peer(sr_node_t *n, int level, const char *event, const char *peer, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* What a log line shows for a member's or peer's address: addr when the
+ * operator turned `log_addresses` on, else SR_LOG_ADDR_HIDDEN. */
+#define SR_LOG_ADDR_HIDDEN "hidden"
+const char *sr_node_log_addr(const sr_node_t *n, const char *addr);
 /* The first 16 hex digits of a key, for log lines. */
 void sr_node_short_key(const uint8_t *k, char out[17]);
 /* A line held back by the log limit, written as is (core/loglimit.h). */

@@ -217,7 +217,8 @@ static void revoked(sr_node_pub_t *j) {
     sr_hex_encode(v->r.device, SR_KEY_BYTES, hex);
     sr_hex_encode(j->id, SR_ID_BYTES, id);
     sr_node_short_key(v->r.device, k);
-    sr_node_log(n, "revoked the device %s: its entries after seq %llu are not this person's", k,
+    sr_node_log(n, SR_LOG_INFO, "device_revoked",
+                "revoked the device %s: its entries after seq %llu are not this person's", k,
                 (unsigned long long)v->r.upto);
     v->done(v->arg, 0, NULL,
             json_pack("{s:s, s:o, s:I, s:s, s:I}", "device", hex, "name",

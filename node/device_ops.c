@@ -68,8 +68,9 @@ static void add_done(sr_node_job_t *w) {
     a->done(a->arg, rc, err, NULL);
   } else {
     /* never the secret in a log line */
-    sr_node_log(n, "a device code was made%s%s%s, valid for %llu minutes", a->name[0] ? " for \"" : "", a->name,
-                a->name[0] ? "\"" : "", (unsigned long long)(SR_DEVICE_CODE_TTL_MS / 60000));
+    sr_node_log(n, SR_LOG_INFO, "device_code_made", "a device code was made%s%s%s, valid for %llu minutes",
+                a->name[0] ? " for \"" : "", a->name, a->name[0] ? "\"" : "",
+                (unsigned long long)(SR_DEVICE_CODE_TTL_MS / 60000));
     a->done(
         a->arg, 0, NULL,
         json_pack("{s:s, s:s, s:o, s:I, s:I}", "code", code, "address", n->address, "name",

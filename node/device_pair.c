@@ -68,7 +68,9 @@ static void release_work(sr_node_job_t *w) {
 static void release_done(sr_node_job_t *w) {
   certify_t *c = (certify_t *)((char *)w - offsetof(certify_t, release));
   /* the code stays used: the person makes a new one */
-  if (c->release_rc) sr_node_log(w->n, "the device code could not be given back: %s", sr_strerror(c->release_rc));
+  if (c->release_rc)
+    sr_node_log(w->n, SR_LOG_WARN, "device_code_release_failed", "the device code could not be given back: %s",
+                sr_strerror(c->release_rc));
   certify_end(c);
 }
 
@@ -82,11 +84,12 @@ static void published(sr_node_pub_t *j) {
   free(j);
   c->pub = NULL;
   if (c->rc) {
-    sr_node_log(n, "could not certify the device %s: %s", k, c->why);
+    sr_node_log(n, SR_LOG_WARN, "device_certify_failed", "could not certify the device %s: %s", k, c->why);
     sr_node_write(n, &c->release, release_work, release_done);
     return;
   }
-  sr_node_log(n, "added the device %s%s%s%s", k, c->name[0] ? " (" : "", c->name, c->name[0] ? ")" : "");
+  sr_node_log(n, SR_LOG_INFO, "device_added", "added the device %s%s%s%s", k, c->name[0] ? " (" : "", c->name,
+              c->name[0] ? ")" : "");
   /* the publish answers once the scope holds what a `device` entry changed
    * (node/publish.c): the new device is replicated from here on */
   certify_end(c);

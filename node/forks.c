@@ -17,8 +17,9 @@
 static void log_stop(sr_node_t *n, const sr_self_fork_t *sf, const char *when) {
   char msg[700];
   sr_self_fork_sentence(sf, msg, sizeof(msg));
-  sr_node_log(n, "!!! ANOTHER COPY OF THIS IDENTITY PUBLISHED: publishing is stopped%s", when);
-  sr_node_log(n, "!!! %s", msg);
+  sr_node_log(n, SR_LOG_ERROR, "self_fork", "!!! ANOTHER COPY OF THIS IDENTITY PUBLISHED: publishing is stopped%s",
+              when);
+  sr_node_log(n, SR_LOG_ERROR, "self_fork", "!!! %s", msg);
 }
 
 static void h_forked(void *ctx, const uint8_t author[SR_KEY_BYTES]) {
@@ -28,9 +29,11 @@ static void h_forked(void *ctx, const uint8_t author[SR_KEY_BYTES]) {
   sr_node_short_key(author, k);
   if (sr_store_get_name(n->store, author, name, sizeof(name), &len)) snprintf(name, sizeof(name), "no name");
   if (memcmp(author, n->pk, SR_KEY_BYTES) == 0)
-    sr_node_log(n, "your own log is forked: two different entries with one seq are signed with your key");
+    sr_node_log(n, SR_LOG_ERROR, "self_fork",
+                "your own log is forked: two different entries with one seq are signed with your key");
   else
-    sr_node_log(n, "author %s (%s) is forked: this node no longer replicates its log", k, name);
+    sr_node_log(n, SR_LOG_WARN, "author_forked", "author %s (%s) is forked: this node no longer replicates its log", k,
+                name);
   sr_node_scope_refresh(n, NULL, NULL); /* a forked author leaves the scope */
 }
 
@@ -89,7 +92,8 @@ static void keep_done(sr_node_job_t *w) {
   keep_job_t *j = (keep_job_t *)w;
   sr_node_t *n = w->n;
   if (j->rc == 0 && j->was)
-    sr_node_log(n, "the person kept this copy of the identity (`seurone fork keep-this`): %s",
+    sr_node_log(n, SR_LOG_INFO, "fork_keep_this",
+                "the person kept this copy of the identity (`seurone fork keep-this`): %s",
                 j->forked ? "the log is still forked, so publishing stays refused" : "publishing again");
   if (j->rc) j->done(j->arg, j->rc, j->why, NULL);
   else

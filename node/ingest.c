@@ -42,7 +42,8 @@ static void ingest_done(sr_node_job_t *w) {
     }
     if (j->stats.forks) sr_node_forks_found(n, j->items, j->count); /* their proofs go to the peers */
     if (j->stats.accepted)
-      sr_node_log(n, "imported %zu entr%s from this machine", j->stats.accepted, j->stats.accepted == 1 ? "y" : "ies");
+      sr_node_log(n, SR_LOG_INFO, "import", "imported %zu entr%s from this machine", j->stats.accepted,
+                  j->stats.accepted == 1 ? "y" : "ies");
     /* done once the scope holds what came in (a `status` after the reply sees it) */
     if (contacts) {
       sr_node_scope_refresh(n, ingest_finish, j);

@@ -84,7 +84,8 @@ void sr_node_lan_start(sr_node_t *n) {
   rc = sr_lan_start(&n->loop, &lc, &nl->lan);
   sodium_memzero(lc.netkey, sizeof(lc.netkey));
   if (rc) {
-    sr_node_log(n, "friends nearby is off: %s (`lan_port` in %s)", sr_strerror(rc), n->config_path);
+    sr_node_log(n, SR_LOG_WARN, "lan_off", "friends nearby is off: %s (`lan_port` in %s)", sr_strerror(rc),
+                n->config_path);
     free(nl);
     return;
   }
@@ -93,10 +94,11 @@ void sr_node_lan_start(sr_node_t *n) {
   uv_timer_start(&nl->age, on_age, nl->interval_ms, nl->interval_ms);
   n->lan = nl;
   if (nl->announcing)
-    sr_node_log(n, "friends nearby: announcing this node every %u s on UDP port %u to the network's members nearby",
+    sr_node_log(n, SR_LOG_INFO, "lan_on",
+                "friends nearby: announcing this node every %u s on UDP port %u to the network's members nearby",
                 (unsigned)n->cfg.lan_interval, (unsigned)n->cfg.lan_port);
   else
-    sr_node_log(n,
+    sr_node_log(n, SR_LOG_WARN, "lan_not_announcing",
                 "friends nearby: listening on UDP port %u, not announcing: this node listens on %s, which nearby "
                 "friends cannot reach (set `listen` to 0.0.0.0:PORT)",
                 (unsigned)n->cfg.lan_port, host);

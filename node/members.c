@@ -493,7 +493,7 @@ static void revoke_done(sr_node_job_t *w) {
   char hex[SR_INVITE_ID_HEX + 1];
   if (!o->rc) {
     sr_hex_encode(o->id, SR_INVITE_ID_BYTES, hex);
-    sr_node_log(w->n, "revoked the invite %s", hex);
+    sr_node_log(w->n, SR_LOG_INFO, "invite_revoked", "revoked the invite %s", hex);
     if (!(o->out = json_pack("{s:s}", "id", hex))) o->rc = SR_ENOMEM;
   }
   op_answer(o, "cannot revoke the invite: ");
@@ -536,7 +536,7 @@ static void remove_done(sr_node_job_t *w) {
     return;
   }
   sr_node_short_key(o->key, k);
-  sr_node_log(w->n, "removed %s from this relay's members", k);
+  sr_node_log(w->n, SR_LOG_INFO, "member_removed", "removed %s from this relay's members", k);
   sr_node_scope_refresh(w->n, removed_in_scope, o);
 }
 

@@ -30,7 +30,7 @@ static void dial_nearby(sr_node_t *n, known_t *k, uint64_t now) {
   snprintf(k->dial_addr, sizeof(k->dial_addr), "%s", k->nearby);
   k->dialing = k->nearby_dial = 1;
   sr_node_short_key(k->rec.key, who);
-  sr_node_log(n, "dialing %s (nearby)", who);
+  sr_node_log_peer(n, SR_LOG_INFO, "dial", who, "dialing %s (nearby)", who);
 }
 
 static size_t nearby_only_count(sr_node_t *n) {
@@ -54,7 +54,8 @@ void sr_node_peer_nearby(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const ch
     k->nearby_fails = 0;
     k->nearby_next_ms = now + hold_ms;
     sr_node_short_key(key, who);
-    sr_node_log(n, "friend nearby: %s is on a local network with this node", who);
+    sr_node_log_peer(n, SR_LOG_INFO, "friend_nearby", who, "friend nearby: %s is on a local network with this node",
+                     who);
   }
   k->nearby_until_ms = until_ms;
   if (k->dialing || sr_gossip_connected(n->g, key) || now < k->nearby_next_ms) return;

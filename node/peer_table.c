@@ -55,7 +55,7 @@ static void op_done(sr_node_job_t *w) {
   if (o->rc) {
     sr_node_short_key(o->rec.key, who);
     snprintf(err, sizeof(err), "%s", o->why[0] ? o->why : sr_strerror(o->rc));
-    sr_node_log(n, "could not %s peer %s: %s", o->del ? "drop" : "save", who, err);
+    sr_node_log(n, SR_LOG_WARN, "peer_save_failed", "could not %s peer %s: %s", o->del ? "drop" : "save", who, err);
     json_decref(o->out);
     o->out = NULL;
     if (o->done) {
@@ -111,7 +111,7 @@ void sr_node_known_drop(sr_node_t *n, size_t i) {
   char who[17];
   if (peer_write(n, 1, &n->known[i].rec, NULL, NULL, NULL)) {
     sr_node_short_key(n->known[i].rec.key, who);
-    sr_node_log(n, "could not drop peer %s: %s", who, sr_strerror(SR_ENOMEM));
+    sr_node_log(n, SR_LOG_WARN, "peer_save_failed", "could not drop peer %s: %s", who, sr_strerror(SR_ENOMEM));
   }
   memmove(&n->known[i], &n->known[i + 1], (n->nknown - i - 1) * sizeof(n->known[0]));
   n->nknown--;
@@ -156,7 +156,8 @@ known_t *sr_node_known_add(sr_node_t *n, const uint8_t *key, const char *address
   }
   int rc = address ? sr_peer_addr_add(&k->rec, address) : 0;
   if (rc < 0) /* an index, or SR_EINVAL; the address itself stays out of the log */
-    sr_node_log(n, "a peer's address was left out of the peer table: %s", sr_strerror(rc));
+    sr_node_log(n, SR_LOG_WARN, "peer_table_full", "a peer's address was left out of the peer table: %s",
+                sr_strerror(rc));
   k->rec.flags |= flags;
   if (address || flags) k->nearby_only = 0; /* known otherwise now: a record like any other */
   return k;
@@ -167,7 +168,7 @@ static void known_save(sr_node_t *n, known_t *k) {
   if (k->nearby_only) return; /* met on a local network only: nothing of it goes to disk */
   if (peer_write(n, 0, &k->rec, NULL, NULL, NULL)) {
     sr_node_short_key(k->rec.key, who);
-    sr_node_log(n, "could not save peer %s: %s", who, sr_strerror(SR_ENOMEM));
+    sr_node_log(n, SR_LOG_WARN, "peer_save_failed", "could not save peer %s: %s", who, sr_strerror(SR_ENOMEM));
   }
 }
 
@@ -236,8 +237,9 @@ static void backoff(sr_node_t *n, known_t *k, uint64_t now) {
   if (kept && prev < cap) {
     char who[17];
     sr_node_short_key(k->rec.key, who);
-    sr_node_log(n, "peer %s unreachable (%u round%s of dials failed): next try in %llu s", who, k->rec.failures,
-                k->rec.failures == 1 ? "" : "s", (unsigned long long)(wait / 1000));
+    sr_node_log_peer(n, SR_LOG_INFO, "peer_unreachable", who,
+                     "peer %s unreachable (%u round%s of dials failed): next try in %llu s", who, k->rec.failures,
+                     k->rec.failures == 1 ? "" : "s", (unsigned long long)(wait / 1000));
   }
 }
 
@@ -262,7 +264,7 @@ static void dial(sr_node_t *n, known_t *k) {
     k->dialing = 1;
     char who[17];
     sr_node_short_key(k->rec.key, who);
-    sr_node_log(n, "dialing %s (%s)", who, dial_class_name(&k->rec));
+    sr_node_log_peer(n, SR_LOG_INFO, "dial", who, "dialing %s (%s)", who, dial_class_name(&k->rec));
     return;
   }
   /* Nothing left to dial in this round: wait as after a round of failed dials. */
@@ -323,7 +325,8 @@ static void wake_kept(sr_node_t *n, const uint8_t *except, uint64_t now) {
     woken++;
   }
   if (woken)
-    sr_node_log(n, "a session came up: dialing %zu unreachable peer%s again now", woken, woken == 1 ? "" : "s");
+    sr_node_log(n, SR_LOG_INFO, "dial_again", "a session came up: dialing %zu unreachable peer%s again now", woken,
+                woken == 1 ? "" : "s");
 }
 
 static void h_session_up(void *ctx, sr_gpeer_t *p, const uint8_t key[SR_KEY_BYTES], int outbound) {
@@ -510,7 +513,7 @@ int sr_node_peer_add(sr_node_t *n, const char *address, uint8_t flags, int dial_
     k->next_addr = 0;
     dial(n, k);
   }
-  sr_node_log(n, "peer added: %s", address);
+  sr_node_log(n, SR_LOG_INFO, "peer_added", "peer added: %s", sr_node_log_addr(n, address));
   return 0;
 }
 
@@ -551,7 +554,7 @@ int sr_node_peer_remove(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], const cha
     memmove(k, k + 1, (n->nknown - i - 1) * sizeof(*k));
     n->nknown--;
   }
-  sr_node_log(n, address ? "peer %s: address removed" : "peer %s removed", who);
+  sr_node_log(n, SR_LOG_INFO, "peer_removed", address ? "peer %s: address removed" : "peer %s removed", who);
   return 0;
 }
 
@@ -562,24 +565,28 @@ void sr_node_peers_load(sr_node_t *n) {
   size_t pruned = 0;
   n->aged_ms = sr_node_now_ms();
   if (sr_store_peer_prune(n->store, n->aged_ms, &pruned) != 0)
-    sr_node_log(n, "could not drop stale learned peers: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_WARN, "peer_prune_failed", "could not drop stale learned peers: %s",
+                sr_store_errmsg(n->store));
   else if (pruned)
-    sr_node_log(n, "dropped %zu learned peer%s beyond the table's bounds or never reached", pruned,
-                pruned == 1 ? "" : "s");
+    sr_node_log(n, SR_LOG_INFO, "peers_pruned", "dropped %zu learned peer%s beyond the table's bounds or never reached",
+                pruned, pruned == 1 ? "" : "s");
   load_arg_t la = {n, 1};
   if (sr_store_foreach_peer(n->store, load_peer, &la) != 0)
-    sr_node_log(n, "could not read the peer table: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_ERROR, "peer_table_read_failed", "could not read the peer table: %s",
+                sr_store_errmsg(n->store));
   for (int i = 0; i < n->cfg.nbootstrap; i++) {
     uint8_t key[SR_KEY_BYTES];
     char bh[SR_NET_HOST_MAX];
     uint16_t bp;
     if (sr_net_address_parse(n->cfg.bootstrap[i], bh, sizeof(bh), &bp, key) == 0 &&
         !sr_node_known_add(n, key, n->cfg.bootstrap[i], SR_PEER_BOOTSTRAP))
-      sr_node_log(n, "a bootstrap peer was left out: the peer table is full of given peers (`seurone peers`)");
+      sr_node_log(n, SR_LOG_WARN, "bootstrap_left_out",
+                  "a bootstrap peer was left out: the peer table is full of given peers (`seurone peers`)");
   }
   la.kept = 0;
   if (sr_store_foreach_peer(n->store, load_peer, &la) != 0)
-    sr_node_log(n, "could not read the peer table: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_ERROR, "peer_table_read_failed", "could not read the peer table: %s",
+                sr_store_errmsg(n->store));
 }
 
 void sr_node_peer_hooks(sr_gossip_hooks_t *h) {

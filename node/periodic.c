@@ -3,6 +3,7 @@
  * flow_report). Push-sum's rounds run on gossip's own timer
  * (sr_gossip_pushsum_start). */
 #include "core/core.h"
+#include "core/counters.h"
 #include "core/flowreport.h"
 #include "node/daemon_internal.h"
 #include <stdio.h>
@@ -22,7 +23,9 @@ static void known_age(sr_node_t *n, uint64_t now) {
     sr_node_known_drop(n, i);
     dropped++;
   }
-  if (dropped) sr_node_log(n, "dropped %zu learned peer%s never reached", dropped, dropped == 1 ? "" : "s");
+  if (dropped)
+    sr_node_log(n, SR_LOG_INFO, "peers_pruned", "dropped %zu learned peer%s never reached", dropped,
+                dropped == 1 ? "" : "s");
 }
 
 /* ---- flow reports (core/flowreport.h, docs/network-stats.md) ---- */
@@ -77,11 +80,13 @@ static void flow_done(sr_node_pub_t *p) {
   n->flowrep_busy = 0;
   if (j->skip) {
   } else if (p->rc) {
-    sr_node_log(n, "could not publish a flow report: %s%s%s", sr_strerror(p->rc), p->why[0] ? ": " : "", p->why);
+    sr_node_log(n, SR_LOG_WARN, "flow_report_failed", "could not publish a flow report: %s%s%s", sr_strerror(p->rc),
+                p->why[0] ? ": " : "", p->why);
   } else {
     sr_hex_encode(p->id, SR_ID_BYTES, hex);
     /* The exact count stays in this node's own log file, never in the entry. */
-    sr_node_log(n, "published flow report seq %llu (%lld entr%s received in %llu s, epsilon %.3f) %.16s",
+    sr_node_log(n, SR_LOG_INFO, "flow_report",
+                "published flow report seq %llu (%lld entr%s received in %llu s, epsilon %.3f) %.16s",
                 (unsigned long long)p->seq, (long long)j->exact, j->exact == 1 ? "y" : "ies",
                 (unsigned long long)((j->now - j->start) / 1000), j->epsilon_milli / 1000.0, hex);
   }
@@ -94,7 +99,7 @@ static void on_flow_report(uv_timer_t *t) {
   int rc;
   if (n->flowrep_busy) return; /* the last one still counts: this turn is its */
   if (!(j = calloc(1, sizeof(*j)))) {
-    sr_node_log(n, "could not publish a flow report: %s", sr_strerror(SR_ENOMEM));
+    sr_node_log(n, SR_LOG_WARN, "flow_report_failed", "could not publish a flow report: %s", sr_strerror(SR_ENOMEM));
     return;
   }
   snprintf(j->pub.type, sizeof(j->pub.type), "%s", SR_FLOWREPORT_TYPE);
@@ -104,7 +109,7 @@ static void on_flow_report(uv_timer_t *t) {
   j->interval_ms = (uint64_t)n->cfg.flow_report_interval * 1000;
   j->epsilon_milli = n->cfg.flow_epsilon_milli;
   if ((rc = sr_node_publish(n, &j->pub))) {
-    sr_node_log(n, "could not publish a flow report: %s", sr_strerror(rc));
+    sr_node_log(n, SR_LOG_WARN, "flow_report_failed", "could not publish a flow report: %s", sr_strerror(rc));
     free(j);
     return;
   }
@@ -120,13 +125,18 @@ static void on_tick(uv_timer_t *t) {
   known_age(n, now);
   sr_node_dial_due(n, now);
   sr_loglimit_flush(&n->loglimit, uv_now(&n->loop), sr_node_log_sink, n);
+  if (n->prom) { /* the store's sizes for the metrics endpoint (node/prom.h) */
+    uint64_t file_bytes, map_size;
+    sr_store_sizes(n->store, &file_bytes, &map_size);
+    sr_counters_store_sizes(file_bytes, map_size);
+  }
 }
 
 void sr_node_periodic_flow(sr_node_t *n) {
   uint64_t every = (uint64_t)n->cfg.flow_report_interval * 1000;
   if (n->flowrep_on) uv_timer_stop(&n->flowrep); /* a reload: the new interval counts from now */
   if (!n->cfg.flow_report) {
-    if (n->flowrep_on) sr_node_log(n, "flow reports off");
+    if (n->flowrep_on) sr_node_log(n, SR_LOG_INFO, "flow_report_off", "flow reports off");
     return; /* the handle, once made, stays until sr_node_periodic_stop closes it */
   }
   if (!n->flowrep_on) {
@@ -135,8 +145,8 @@ void sr_node_periodic_flow(sr_node_t *n) {
     n->flowrep_on = 1;
   }
   uv_timer_start(&n->flowrep, on_flow_report, every, every);
-  sr_node_log(n, "flow reports on: one every %u s, epsilon %.3f", n->cfg.flow_report_interval,
-              n->cfg.flow_epsilon_milli / 1000.0);
+  sr_node_log(n, SR_LOG_INFO, "flow_report_on", "flow reports on: one every %u s, epsilon %.3f",
+              n->cfg.flow_report_interval, n->cfg.flow_epsilon_milli / 1000.0);
 }
 
 void sr_node_periodic_start(sr_node_t *n) {

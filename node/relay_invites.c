@@ -86,7 +86,8 @@ static void redeem_done(sr_node_job_t *w) {
   sr_node_short_key(r->key, k);
   if (r->device && r->rc) {
     /* the reason is the code's, never the secret */
-    sr_node_log(n, "refused a device code from %s: %s", k, r->rc == SR_ESTORE ? r->why : sr_strerror(r->rc));
+    sr_node_log(n, SR_LOG_WARN, "device_code_refused", "refused a device code from %s: %s", k,
+                r->rc == SR_ESTORE ? r->why : sr_strerror(r->rc));
     if (!n->stopping) sr_gossip_invite_answer(n->g, r->key, 0, sr_strerror(r->rc));
     redeem_free(r);
     return;
@@ -102,15 +103,17 @@ static void redeem_done(sr_node_job_t *w) {
     return;
   }
   if (r->rc) {
-    if (r->rc == SR_ESTORE) sr_node_log(n, "refused an invite from %s: %s: %s", k, sr_strerror(r->rc), r->why);
+    if (r->rc == SR_ESTORE)
+      sr_node_log_peer(n, SR_LOG_WARN, "invite_refused", k, "refused an invite from %s: %s: %s", k, sr_strerror(r->rc),
+                       r->why);
     else
-      sr_node_log(n, "refused an invite from %s: %s", k, sr_strerror(r->rc));
+      sr_node_log_peer(n, SR_LOG_WARN, "invite_refused", k, "refused an invite from %s: %s", k, sr_strerror(r->rc));
     /* the member's side knows the codes by their text (node/invite.c) */
     if (!n->stopping) sr_gossip_invite_answer(n->g, r->key, 0, sr_strerror(r->rc));
     redeem_free(r);
     return;
   }
-  sr_node_log(n, "%s joined this relay with an invite", k);
+  sr_node_log_peer(n, SR_LOG_INFO, "member_joined", k, "%s joined this relay with an invite", k);
   sr_node_scope_refresh(n, welcome, r);
 }
 
@@ -172,7 +175,8 @@ static void create_done(sr_node_job_t *w) {
     c->done(c->arg, c->rc, err, NULL);
   } else {
     sr_hex_encode(c->id, sizeof(c->id), id);
-    sr_node_log(n, "an invite for %u use%s was created (id %s)", c->uses, c->uses == 1 ? "" : "s", id);
+    sr_node_log(n, SR_LOG_INFO, "invite_created", "an invite for %u use%s was created (id %s)", c->uses,
+                c->uses == 1 ? "" : "s", id);
     sr_hex_encode(c->secret, sizeof(c->secret), hex);
     c->done(c->arg, 0, NULL,
             json_pack("{s:s, s:s, s:o}", "secret", hex, "id", id, "expires_ms",

@@ -61,11 +61,13 @@ static void bootstrap_add(sr_node_t *n, const sr_config_t *cur, const sr_config_
     for (int j = 0; j < cur->nbootstrap && !had; j++) had = !strcmp(cur->bootstrap[j], next->bootstrap[i]);
     if (had || sr_net_address_parse(next->bootstrap[i], bh, sizeof(bh), &bp, key) != 0) continue;
     if (!memcmp(key, n->pk, SR_KEY_BYTES)) {
-      sr_node_log(n, "reload: bootstrap %s is this node's own address: skipped", next->bootstrap[i]);
+      sr_node_log(n, SR_LOG_WARN, "reload_bootstrap_skipped",
+                  "reload: bootstrap %s is this node's own address: skipped", next->bootstrap[i]);
       continue;
     }
     if (!sr_node_known_add(n, key, next->bootstrap[i], SR_PEER_BOOTSTRAP))
-      sr_node_log(n, "reload: a new bootstrap peer was left out: the peer table is full of given peers");
+      sr_node_log(n, SR_LOG_WARN, "reload_bootstrap_skipped",
+                  "reload: a new bootstrap peer was left out: the peer table is full of given peers");
   }
 }
 
@@ -89,7 +91,7 @@ int sr_node_reload(sr_node_t *n, json_t **out, char *err, size_t errlen) {
   }
   if ((rc = sr_config_load(n->home, &next, why, sizeof(why))) != 0) {
     snprintf(err, errlen, "%s", why);
-    sr_node_log(n, "reload refused, the node keeps the config it runs with: %s", why);
+    sr_node_log(n, SR_LOG_ERROR, "reload_refused", "reload refused, the node keeps the config it runs with: %s", why);
     json_decref(applied);
     json_decref(restart);
     return SR_ERELOAD;
@@ -150,7 +152,7 @@ int sr_node_reload(sr_node_t *n, json_t **out, char *err, size_t errlen) {
   if (hops) sr_node_scope_refresh(n, NULL, NULL);
   if (flow) sr_node_periodic_flow(n);
 
-  sr_node_log(n, "config reloaded from %s: %s%s%s%s", n->config_path,
+  sr_node_log(n, SR_LOG_INFO, "reloaded", "config reloaded from %s: %s%s%s%s", n->config_path,
               applied_s[0] ? "applied " : "nothing changed that applies live", applied_s,
               restart_s[0] ? "; changed but waiting for a restart: " : "", restart_s);
   if (out) {

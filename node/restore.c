@@ -27,8 +27,9 @@ static void log_pending(sr_node_t *n, const char *when) {
   if (sr_store_restore_gate_get(n->store, &g) || !g.set) return;
   if (sr_store_get_head(n->store, n->pk, &h)) h.seq = 0;
   sr_restore_gate_sentence(&g, h.seq, msg, sizeof(msg));
-  sr_node_log(n, "!!! RESTORED HOME: publishing waits for your own latest entry from a peer%s", when);
-  sr_node_log(n, "!!! %s", msg);
+  sr_node_log(n, SR_LOG_WARN, "restore_pending",
+              "!!! RESTORED HOME: publishing waits for your own latest entry from a peer%s", when);
+  sr_node_log(n, SR_LOG_WARN, "restore_pending", "!!! %s", msg);
 }
 
 static void gate_work(sr_node_job_t *w) {
@@ -46,16 +47,19 @@ static void gate_done(sr_node_job_t *w) {
   sr_node_t *n = w->n;
   char k[17];
   n->restore_busy = 0;
-  if (j->rc) sr_node_log(n, "restore stop: the store could not be updated (%s); tried again later", sr_strerror(j->rc));
+  if (j->rc)
+    sr_node_log(n, SR_LOG_WARN, "restore_update_failed",
+                "restore stop: the store could not be updated (%s); tried again later", sr_strerror(j->rc));
   if (j->rc == 0 && j->cleared) {
     sr_node_short_key(j->from, k);
-    sr_node_log(n,
+    sr_node_log(n, SR_LOG_INFO, "restore_complete",
                 "restore complete: this node holds its own log up to seq %llu, as far as peer %s holds it; "
                 "publishing is allowed again",
                 (unsigned long long)j->head, k);
     n->restoring = 0;
   } else if (j->rc == 0 && !j->still) {
-    sr_node_log(n, "restore stop lifted by the person (`seurone restore --no-other-copy`): publishing is allowed");
+    sr_node_log(n, SR_LOG_INFO, "restore_lifted",
+                "restore stop lifted by the person (`seurone restore --no-other-copy`): publishing is allowed");
     n->restoring = 0;
   }
   free(j);

@@ -55,7 +55,7 @@ static void scope_set(sr_node_t *n, sr_scope_t *next) {
   n->scope = *next;
   memset(next, 0, sizeof(*next));
   if (changed) {
-    sr_node_log(n, "replicating %zu author%s", n->scope.n, n->scope.n == 1 ? "" : "s");
+    sr_node_log(n, SR_LOG_INFO, "scope", "replicating %zu author%s", n->scope.n, n->scope.n == 1 ? "" : "s");
     /* while stopping gossip is shut */
     if (n->g && !n->stopping) sr_gossip_scope_changed(n->g);
   }
@@ -64,7 +64,8 @@ static void scope_set(sr_node_t *n, sr_scope_t *next) {
 void sr_node_scope_load(sr_node_t *n) {
   sr_scope_t next = {0};
   if (sr_store_scope(n->store, n->pk, n->cfg.hops, n->relay, &next) != 0) {
-    sr_node_log(n, "could not compute the replication scope: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_ERROR, "scope_failed", "could not compute the replication scope: %s",
+                sr_store_errmsg(n->store));
     return;
   }
   scope_set(n, &next);
@@ -83,7 +84,9 @@ static void scope_done(sr_node_job_t *w) {
   scope_job_t *j = (scope_job_t *)w;
   sr_node_t *n = w->n;
   n->scope_job = NULL;
-  if (j->rc) sr_node_log(n, "could not compute the replication scope: %s", j->why[0] ? j->why : sr_strerror(j->rc));
+  if (j->rc)
+    sr_node_log(n, SR_LOG_ERROR, "scope_failed", "could not compute the replication scope: %s",
+                j->why[0] ? j->why : sr_strerror(j->rc));
   else
     scope_set(n, &j->next);
   sr_scope_free(&j->next);
@@ -110,7 +113,7 @@ static void scope_start(sr_node_t *n) {
     run_waiters(j->waiting);
     free(j);
   }
-  sr_node_log(n, "could not compute the replication scope: %s", sr_strerror(rc));
+  sr_node_log(n, SR_LOG_ERROR, "scope_failed", "could not compute the replication scope: %s", sr_strerror(rc));
   run_waiters(take_waiting(n));
 }
 

@@ -13,7 +13,8 @@ json_t *sr_node_status(sr_node_t *n) {
   sr_gossip_stats(n->g, &gs);
   memset(&info, 0, sizeof(info));
   if (sr_store_info(n->store, &info) != 0) /* the counts show 0 */
-    sr_node_log(n, "status: could not count the store: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_WARN, "status_count_failed", "status: could not count the store: %s",
+                sr_store_errmsg(n->store));
   sr_hex_encode(n->pk, SR_KEY_BYTES, hex);
   json_t *st =
       json_pack("{s:b, s:s, s:I, s:b, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "running",
@@ -28,7 +29,8 @@ json_t *sr_node_status(sr_node_t *n) {
    * read on the loop, as the store's counts above */
   if (st && (sr_members_annotate(n->store, n->relay, json_object_get(st, "peers")) ||
              sr_members_status(n->store, n->relay, st)))
-    sr_node_log(n, "status: could not read the peers' names: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_ERROR, "store_read_failed", "status: could not read the peers' names: %s",
+                sr_store_errmsg(n->store));
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
   /* a copy of the home that publishes nothing until claimed (node/device.h) */
@@ -75,6 +77,7 @@ json_t *sr_node_peers(sr_node_t *n) {
   }
   json_decref(live);
   if (arr && sr_members_annotate(n->store, n->relay, arr))
-    sr_node_log(n, "peers: could not read the peers' names: %s", sr_store_errmsg(n->store));
+    sr_node_log(n, SR_LOG_ERROR, "store_read_failed", "peers: could not read the peers' names: %s",
+                sr_store_errmsg(n->store));
   return arr;
 }

@@ -19,7 +19,7 @@ static void web_status(void *ctx, sr_web_status_t *out) {
 }
 
 /* From the web threads: sr_node_log only formats and writes one line. */
-static void web_log(void *ctx, const char *line) { sr_node_log(ctx, "%s", line); }
+static void web_log(void *ctx, const char *line) { sr_node_log(ctx, SR_LOG_INFO, "web", "%s", line); }
 
 static int loopback(const char *host) {
   return !strncmp(host, "127.", 4) || !strcmp(host, "::1") || !strcmp(host, "localhost");
@@ -53,7 +53,7 @@ int sr_node_web_start(sr_node_t *n, const char *override) {
   if (!on) return 0;
   snprintf(where, sizeof(where), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
   if (!loopback(host))
-    sr_node_log(n,
+    sr_node_log(n, SR_LOG_WARN, "web_exposed",
                 "warning: the web app listens on %s, not only on this machine: whoever reaches it sees the page "
                 "(the API still needs the token of %s/web.token), and it speaks plain HTTP, so whoever is on the "
                 "network path can read the sign-in link and the session cookie; 127.0.0.1 keeps it on this machine",
@@ -72,11 +72,13 @@ int sr_node_web_start(sr_node_t *n, const char *override) {
     }
     /* The default port taken (another home's node, say): the node runs
      * without its page rather than not at all. */
-    sr_node_log(n, "warning: no web app: cannot listen on %s: %s (%s; set `web = 127.0.0.1:PORT` in %s/config)", where,
+    sr_node_log(n, SR_LOG_WARN, "web_off",
+                "warning: no web app: cannot listen on %s: %s (%s; set `web = 127.0.0.1:PORT` in %s/config)", where,
                 err, fix, n->home);
     n->web = NULL;
     return 0;
   }
-  sr_node_log(n, "web app on %s (`seurone ui` prints the link that signs you in)", sr_web_url(n->web));
+  sr_node_log(n, SR_LOG_INFO, "web_start", "web app on %s (`seurone ui` prints the link that signs you in)",
+              sr_web_url(n->web));
   return 0;
 }

@@ -95,3 +95,12 @@ int sr_store_info(sr_store_t *st, sr_store_info_t *info) {
   sr_store_txn_abort(st, txn);
   return 0;
 }
+
+void sr_store_sizes(sr_store_t *st, uint64_t *file_bytes, uint64_t *map_size) {
+  MDB_envinfo ei;
+  MDB_stat es;
+  mdb_env_info(st->env, &ei);
+  mdb_env_stat(st->env, &es);
+  *map_size = ei.me_mapsize;
+  *file_bytes = (uint64_t)(ei.me_last_pgno + 1) * es.ms_psize;
+}

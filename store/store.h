@@ -114,6 +114,9 @@ typedef struct sr_store_info {
   uint64_t map_size, file_bytes;
 } sr_store_info_t;
 SR_MUST_USE int sr_store_info(sr_store_t *st, sr_store_info_t *info);
+/* Only map_size and file_bytes of sr_store_info, without a transaction (as of
+ * the last commit): cheap enough for every tick (the metrics endpoint). */
+void sr_store_sizes(sr_store_t *st, uint64_t *file_bytes, uint64_t *map_size);
 
 /* Progress for long jobs: called now and then with done/total (total may be 0). */
 typedef void (*sr_progress_cb)(void *ctx, size_t done, size_t total);

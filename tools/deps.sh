@@ -34,6 +34,7 @@ SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev
 # tests/multi/test_lan.py (not in a minbase Debian); nftables (`nft`) for the partitions
 # and loss of tests/multi/test_partitions.py. systemd for `systemd-analyze verify` of the
 # unit the package ships (tests/cli/test_package.py; cpack's dpkg-shlibdeps comes with
-# build-essential's dpkg-dev).
+# build-essential's dpkg-dev). prometheus: the real server that scrapes the metrics
+# endpoint in tests/multi/test_metrics.py.
 SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph lmdb-utils
-  iproute2 nftables nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei systemd)
+  iproute2 nftables nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei systemd prometheus)

@@ -37,6 +37,8 @@ def main(c):
         # The strangers take what they may, and not more.
         h.wait_until(lambda: len(sessions(a)) >= MAX - RESERVED, 30, f"a has {MAX - RESERVED} stranger sessions")
         h.wait_until(lambda: a.log_lines(r"refusing .*SR_ECONNCAP"), 30, "a refused the strangers past the share")
+        # A refusal names the peer's key, never its address (config log_addresses, docs/monitoring.md).
+        check(not any("127.0.0.1" in l for l in a.log_lines(r"SR_ECONNCAP")), "no refused peer's address in the log")
         check_eq(len(sessions(a)), MAX - RESERVED, "sessions held by strangers (the reserve stays free)")
 
         # Friends dial in: two fit in the reserve, the third makes a end a stranger.

@@ -39,7 +39,7 @@ def accept_all(nodes, code):
 
 def joined_on(r):
     """The key prefixes r's log says joined it with an invite."""
-    return sorted(ln.split(" joined this relay")[0].split()[-1] for ln in r.log_lines(r"joined this relay with an invite"))
+    return sorted(re.search(r"\bpeer=([0-9a-f]+)", ln).group(1) for ln in r.log_lines(r"joined this relay with an invite"))
 
 
 def race(r, nodes, code, uses, what):

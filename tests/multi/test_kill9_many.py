@@ -84,8 +84,8 @@ def startup_ms(nodes):
         for ln in n.stderr_text().splitlines():
             if ln.startswith("==== harness: start #"):
                 t0 = float(ln.rsplit(" at ", 1)[1])
-            elif t0 is not None and " address: seurone://" in ln:
-                ts = datetime.datetime.strptime(ln.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+            elif t0 is not None and "event=node_address" in ln:
+                ts = datetime.datetime.strptime(ln.split()[0].removeprefix("ts="), "%Y-%m-%dT%H:%M:%S.%fZ")
                 out.append((ts.replace(tzinfo=datetime.timezone.utc).timestamp() - t0) * 1000)
                 t0 = None
     return sorted(out)

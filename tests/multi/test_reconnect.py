@@ -35,7 +35,7 @@ def peer_of(node, other):
 
 def log_ms(line):
     """The time of one of the node's text log lines, in ms since the epoch."""
-    ts = line.split(" ", 1)[0]
+    ts = line.split(" ", 1)[0].removeprefix("ts=")  # logfmt: ts= comes first
     d = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
     return int(d.timestamp() * 1000)
 

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <time.h>
 
+#include "core/logline.h"
 #include "net/address.h"
 #include "net/net_internal.h" /* CS_HANDSHAKE: prefix_flood_ipv6_64 counts the handshakes a /64 holds */
 #include "tests/net/test_net_drops.h"
@@ -52,7 +53,15 @@ static size_t max_queued;
 
 double now_s(void) { return (double)sr_mono_ns() / 1e9; }
 
-static void on_log(sr_net_t *n, const char *line) {
+/* The sentence of a logfmt line (core/logline.h): the checks below match on it. */
+static int take_msg(void *ctx, const char *k, size_t klen, const char *v, size_t vlen) {
+  if (klen == 3 && !memcmp(k, "msg", 3)) snprintf(ctx, SR_LOGLINE_MAX, "%.*s", (int)vlen, v);
+  return 0;
+}
+
+static void on_log(sr_net_t *n, const char *fields) {
+  char line[SR_LOGLINE_MAX] = "", scratch[SR_LOGLINE_MAX];
+  CHECK(sr_logline_parse(fields, scratch, sizeof scratch, take_msg, line) == 0 && line[0]);
   if (n == &srv) srv_lines++;
   if (!quiet_log || n_log < 40) fprintf(stderr, "[%s] %s\n", n == &srv ? "listener" : "dialer", line);
   if (n_log == MAX_LOG) {

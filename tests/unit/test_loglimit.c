@@ -38,7 +38,7 @@ static void floods_become_one_line(void) {
   T_EQ(nout, 0);
   T_EQ(sr_loglimit_flush(&l, 11000, sink, NULL), 0);
   T_EQ(nout, 1);
-  T_HAS(out[0], "dropped inbound 127.0.0.249:1999: SR_EHSLIMIT (and 996 more like it in the last 10 s)");
+  T_HAS(out[0], "dropped inbound 127.0.0.249:1999: SR_EHSLIMIT note=\"(and 996 more like it in the last 10 s)\"");
   /* a new window: lines are written again */
   T_EQ(sr_loglimit_pass(&l, "dropped inbound 1.1.1.1:1: SR_EHSLIMIT", 11001, sink, NULL), 1);
   T_EQ(sr_loglimit_flush(&l, 30000, sink, NULL), 0);
@@ -56,7 +56,7 @@ static void other_shapes_pass(void) {
   /* the next line of the shape after the window sums up the old one first */
   T_EQ(sr_loglimit_pass(&l, "flood 4", 10000, sink, NULL), 1);
   T_EQ(nout, 1);
-  T_HAS(out[0], "flood 3 (and 1 more like it in the last 10 s)");
+  T_HAS(out[0], "flood 3 note=\"(and 1 more like it in the last 10 s)\"");
   /* more shapes than slots: the oldest is summed up early, nothing is lost */
   T_EQ(sr_loglimit_pass(&l, "flood 5", 10001, sink, NULL), 0);
   char w[sizeof "shape?"];

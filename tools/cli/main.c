@@ -138,7 +138,7 @@ static const sr_cmd_t commands[] = {
      "  --lan               friends nearby: announce this node on the local network (sealed with\n"
      "                      the network key) and connect to the people of its scope found there\n"
      "  --web HOST:PORT|off the web app (`seurone ui`; default 127.0.0.1:8737, off for a relay)\n"
-     "  --json-log          log lines on stderr as JSON objects instead of text\n"
+     "  --json-log          log lines on stderr as JSON objects instead of logfmt fields\n"
      "While it runs, HOME/run.json holds {pid, address, listen, control, web} (address with the\n"
      "port really bound) and HOME/control.sock (mode 0600) takes requests from the other\n"
      "commands: publish, peer add, status, peers, address and invite go through the node.\n"
