@@ -135,7 +135,13 @@
   X(SR_ELANFORMAT, -192, "lan: announcement of an unknown version or with bad fields")                                                             \
   X(SR_ELANSTALE, -193, "lan: announcement timestamp too far from this node's clock")                                                              \
   X(SR_ELANREPLAY, -194, "lan: announcement already received (a replay)")                                                                          \
-  X(SR_ELANFULL, -195, "lan: too many recent announcements to check for replays; refused")
+  X(SR_ELANFULL, -195, "lan: too many recent announcements to check for replays; refused")                                                         \
+  /* relays: quotas, purge, new-connection rate, write policy (docs/config.md, "Quotas") */                                                        \
+  X(SR_EQUOTA, -220, "quota: the author is over this relay's quota (entries or bytes a day, or bytes in all)")                                     \
+  X(SR_EPURGED, -221, "purge: the operator removed this author from this node; its entries are refused")                                           \
+  X(SR_EPOLICY, -222, "policy: the relay's write-policy program refused this entry")                                                               \
+  X(SR_ECONNRATE, -223, "net: too many new connections from one address; refused before the handshake")                                            \
+  X(SR_EPOLICYDOWN, -224, "policy: the write-policy program did not answer (it exited, stalled or answered badly)")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

@@ -130,6 +130,10 @@ typedef struct sr_gossip_stats {
   /* fork proofs taken to be checked, sent, and dropped unchecked (one of
    * their author waited already, or the queue was full) */
   uint64_t fork_proofs_in, fork_proofs_out, fork_proofs_dropped;
+  /* entries refused before they were stored (docs/config.md, "Quotas"): over
+   * a quota, of a purged author, by the write policy; refused frames received
+   * from relays (the refusals of this node's entries or of those it passed on) */
+  uint64_t quota_refused, purged_refused, policy_refused, refusals_in;
   size_t sessions;
 } sr_gossip_stats_t;
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);

@@ -91,7 +91,8 @@ static void batch_done(uv_work_t *req, int status) {
         }
         break;
       case SR_EGAP:
-        if (p && s)
+        /* behind a refused entry of its author: asking again would bring it back */
+        if (p && s && s->refused_until <= sr_gossip_now(g))
           sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 1); /* ask again from our head */
         break;
       case SR_EFORK:
@@ -100,6 +101,13 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EFUTURE:
       case SR_EREVOKED: /* a valid entry; the peer may not hold the revocation yet */
         g->st.rejected++;
+        break;
+      case SR_EQUOTA: /* valid, refused here: the session goes on, and the sender is told why */
+      case SR_EPURGED:
+      case SR_EPOLICY:
+      case SR_EPOLICYDOWN:
+        sr_gossip_refused_count(g, it->status);
+        if (p) sr_gossip_refused_tell(p, s, it);
         break;
       default:
         g->st.rejected++;
@@ -197,6 +205,12 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   if ((rc = sr_entry_decode(f->entry, f->entry_len, &e))) return rc; /* no signature check: cheap */
   astate_t *s = sr_gossip_astate_get(p, author);
   if (is_duplicate(g, s, &e)) return take_duplicate(p, s, author);
+  if (s && s->refused_until > sr_gossip_now(g)) {
+    /* the rest of a refused burst: refused as the store refused its start */
+    sr_gossip_refused_count(g, s->refused_status);
+    if (s->taken < e.seq) s->taken = e.seq;
+    return 3;
+  }
   if (!g->cur) {
     if (!(g->cur = calloc(1, sizeof(*g->cur)))) return SR_ENOMEM;
     g->batch_since = sr_gossip_now(g);

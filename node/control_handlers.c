@@ -209,6 +209,15 @@ static json_t *on_device_revoke(void *ctx, const sr_control_req_t *r, sr_control
   return NULL;
 }
 
+/* {"entries", "bytes", "already", "through_node"}, once the purge is committed. */
+static json_t *on_purge(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc = sr_node_purge(ctx, r->key, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -222,6 +231,7 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_DEVICE_ADD, on_device_add},
     {SR_CTL_DEVICE_LIST, on_device_list},
     {SR_CTL_DEVICE_REVOKE, on_device_revoke},
+    {SR_CTL_PURGE, on_purge},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

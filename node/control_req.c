@@ -143,6 +143,11 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     if (json_is_string(name) && strlen(json_string_value(name)) != json_string_length(name))
       return sr_control_fail(SR_EINVAL, "device_add: \"name\" holds a NUL byte");
     r->device_name = json_string_value(name);
+  } else if (!strcmp(cmd, "purge")) {
+    const char *hex = json_string_value(json_object_get(r->doc, "key"));
+    r->cmd = SR_CTL_PURGE;
+    if (!hex || strlen(hex) != 2 * SR_KEY_BYTES || sr_hex_decode(hex, r->key, sizeof(r->key)) != 0)
+      return sr_control_fail(SR_ECONTROL, "purge needs \"key\" (64 hex digits)");
   } else if (!strcmp(cmd, "device_list")) {
     r->cmd = SR_CTL_DEVICE_LIST;
   } else if (!strcmp(cmd, "device_revoke")) {
@@ -154,7 +159,7 @@ static json_t *decode_cmd(sr_control_req_t *r) {
   } else {
     snprintf(err, sizeof(err),
              "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
-             "web_login, fork_keep, device_add, device_list, device_revoke, stop)",
+             "web_login, fork_keep, device_add, device_list, device_revoke, purge, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }

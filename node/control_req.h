@@ -21,6 +21,7 @@ typedef enum {
   SR_CTL_DEVICE_ADD,
   SR_CTL_DEVICE_LIST,
   SR_CTL_DEVICE_REVOKE,
+  SR_CTL_PURGE,
   SR_CTL_END /* one past the last command: a new one goes above it */
 } sr_ctl_cmd_t;
 
@@ -33,7 +34,7 @@ typedef struct {
   const char *address;           /* peer_add (always), peer_remove (NULL: the whole peer); in doc */
   int relay;                     /* peer_add: the peer is a relay that took this node in (an invite) */
   int dial;                      /* peer_add: dial it now (default), or only keep it */
-  uint8_t key[SR_KEY_BYTES];     /* peer_remove */
+  uint8_t key[SR_KEY_BYTES];     /* peer_remove, purge */
   char type[SR_TYPE_MAX + 1];    /* publish: 1..SR_TYPE_MAX bytes, no NUL inside */
   uint8_t content[SR_ENTRY_MAX]; /* publish: one canonical msgpack map */
   size_t content_len;

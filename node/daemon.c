@@ -292,6 +292,7 @@ int sr_node_run(const sr_node_opts_t *o) {
     fprintf(stderr, "seurone: %s\n", err);
     goto out_store;
   }
+  sr_node_quota_start(n); /* quota.c: a relay's per-author quotas */
   /* A copy of the home runs, syncs and serves, but publishes nothing until
    * it is claimed (node/device.h): said once here, and at every refusal. */
   if ((rc = sr_device_check_store(n->home, n->store, err, sizeof(err)))) {
@@ -333,6 +334,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   ncfg.handshake_timeout_ms = n->cfg.handshake_timeout_ms;
   snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
   ncfg.netkey_where = n->config_path;
+  ncfg.conn_rate_per_min = n->cfg.conn_rate_per_min; /* docs/config.md, "Quotas and abuse" */
+  ncfg.conn_rate_loopback = n->cfg.conn_rate_loopback;
   sr_gossip_net_callbacks(&ncfg.cb);
   rc = sr_net_init(&n->net, &n->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk)); /* net keeps its own guarded copy */

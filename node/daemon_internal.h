@@ -247,6 +247,10 @@ void sr_node_restore_ingested(sr_node_t *n);
 /* Adds "restore_pending" (null, or what is pending) to status: 0 or SR_ENOMEM. */
 int sr_node_restore_status(sr_node_t *n, json_t *status);
 
+/* ---- quota.c ---- */
+/* At start: a relay's per-author quotas handed to the store (none elsewhere). */
+void sr_node_quota_start(sr_node_t *n);
+
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */
 void sr_node_periodic_start(sr_node_t *n);

@@ -139,6 +139,11 @@ done:
   return rc;
 }
 
+int sr_store_reindex_in(sr_store_t *st, MDB_txn *txn, sr_progress_cb progress, void *ctx) {
+  reindex_arg_t a = {progress, ctx};
+  return reindex_fn(st, txn, &a);
+}
+
 int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx) {
   reindex_arg_t a = {progress, ctx};
   return sr_store_write(st, reindex_fn, &a);

@@ -1,0 +1,89 @@
+/* quota.c: a relay's quotas and `seurone purge` in the running node
+ * (docs/config.md, "Quotas and abuse"). The quotas are applied by the store
+ * inside each ingest transaction (store/usage.h); this file hands them over
+ * at start. A purge runs on a libuv worker: it rewrites every derived
+ * database in one write transaction, which may take seconds on a big store,
+ * and the loop keeps serving meanwhile (the ingest batches wait on LMDB's
+ * writer lock, not on the loop). */
+#include "core/core.h"
+#include "node/daemon_internal.h"
+#include "store/usage.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sr_node_quota_start(sr_node_t *n) {
+  sr_quota_t q = {0, 0, 0};
+  /* Only a relay takes entries of people it does not follow; a personal
+   * node's scope is its person's choice, and it is not limited. */
+  if (n->relay) {
+    q.entries_per_day = n->cfg.quota_entries_per_day;
+    q.bytes_per_day = n->cfg.quota_bytes_per_day;
+    q.bytes_total = n->cfg.quota_bytes_total;
+  }
+  sr_store_set_quota(n->store, &q);
+}
+
+typedef struct {
+  sr_node_job_t job; /* first */
+  sr_node_done_cb done;
+  void *arg;
+  uint8_t key[SR_KEY_BYTES];
+  sr_purge_result_t res;
+  int rc;
+  char why[600];
+} purge_job_t;
+
+static void purge_work(sr_node_job_t *w) {
+  purge_job_t *j = (purge_job_t *)w;
+  j->rc = sr_store_purge(w->n->store, j->key, sr_node_now_ms(), NULL, NULL, &j->res);
+  sr_node_store_why(w->n, j->rc, j->why, sizeof(j->why));
+}
+
+static void purge_done(sr_node_job_t *w) {
+  purge_job_t *j = (purge_job_t *)w;
+  sr_node_t *n = w->n;
+  char k[17];
+  static const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 8; i++) {
+    k[2 * i] = hex[j->key[i] >> 4];
+    k[2 * i + 1] = hex[j->key[i] & 15];
+  }
+  k[16] = '\0';
+  if (j->rc) {
+    sr_node_log(n, "purge of %s failed, the store is unchanged: %s", k, j->why[0] ? j->why : sr_strerror(j->rc));
+    j->done(j->arg, j->rc, j->why, NULL);
+  } else {
+    sr_node_log(n, "purged %s: %llu entries (%llu bytes) removed; its entries are refused from now on", k,
+                (unsigned long long)j->res.entries, (unsigned long long)j->res.bytes);
+    /* what its entries said (follows, memberships) may have moved the scope */
+    sr_node_scope_refresh(n, NULL, NULL);
+    j->done(j->arg, 0, NULL,
+            json_pack("{s:b, s:I, s:I, s:b, s:b}", "ok", 1, "entries", (json_int_t)j->res.entries, "bytes",
+                      (json_int_t)j->res.bytes, "already", j->res.already, "through_node", 1));
+  }
+  free(j);
+}
+
+int sr_node_purge(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], sr_node_done_cb done, void *arg, char *err,
+                  size_t errlen) {
+  purge_job_t *j;
+  if (memcmp(key, n->pk, SR_KEY_BYTES) == 0) {
+    snprintf(err, errlen, "this is the node's own key: a node does not purge itself");
+    return SR_EINVAL;
+  }
+  if (!(j = calloc(1, sizeof(*j)))) {
+    snprintf(err, errlen, "out of memory");
+    return SR_ENOMEM;
+  }
+  memcpy(j->key, key, SR_KEY_BYTES);
+  j->done = done;
+  j->arg = arg;
+  sr_node_log(n, "purging an author's entries and rebuilding the derived databases (one pass over the store)");
+  if (sr_node_job_run(n, &j->job, purge_work, purge_done)) {
+    free(j);
+    snprintf(err, errlen, "the node could not start the purge");
+    return SR_ENOMEM;
+  }
+  return 0;
+}
