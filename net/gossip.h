@@ -20,6 +20,7 @@
 #include "core/pushsum.h"
 #include "net/net.h"
 #include "store/store.h"
+#include "store/ingest.h" /* sr_ingest_item_t: the judge hook */
 
 typedef struct sr_gossip sr_gossip_t;
 typedef struct sr_gpeer sr_gpeer_t;
@@ -79,6 +80,11 @@ typedef struct sr_gossip_hooks {
    * up to seq (0: nothing): a restored home waits for it (store/restore_gate.h).
    * NULL: nobody asks. */
   void (*own_head)(void *ctx, const uint8_t from[SR_KEY_BYTES], uint64_t seq);
+  /* Optional, on the ingest worker before a batch is stored: a write policy
+   * (node/policy.c) sets status SR_EPOLICY or SR_EPOLICYDOWN and why on the
+   * items it refuses (and their decoded e, author, seq, id); the others,
+   * status 0, go to the store. */
+  void (*judge)(void *ctx, sr_ingest_item_t *items, size_t n);
 } sr_gossip_hooks_t;
 
 /* How well this node knows a peer. Friends and members rank alike, above known

@@ -22,9 +22,37 @@ void sr_gossip_batch_free(batch_t *b) {
   free(b);
 }
 
+/* The write policy first (gossip.h, judge), then the store, which sees only
+ * what the policy took; the items keep their order, so batch_done reads
+ * every verdict where it was. */
+static int judged_ingest(batch_t *b) {
+  sr_gossip_t *g = b->g;
+  sr_ingest_item_t *take;
+  size_t m = 0, k = 0;
+  int rc;
+  for (size_t i = 0; i < b->n; i++) {
+    b->items[i].status = 0;
+    b->items[i].why[0] = '\0';
+  }
+  g->h.judge(g->h.ctx, b->items, b->n);
+  for (size_t i = 0; i < b->n; i++) m += b->items[i].status == 0;
+  if (m == b->n) return sr_store_ingest(g->store, b->items, b->n, b->threads, b->now, &b->stats);
+  if (!(take = malloc((m ? m : 1) * sizeof(*take)))) return SR_ENOMEM;
+  for (size_t i = 0; i < b->n; i++)
+    if (b->items[i].status == 0) take[k++] = b->items[i];
+  rc = m ? sr_store_ingest(g->store, take, m, b->threads, b->now, &b->stats) : 0;
+  if (!m) memset(&b->stats, 0, sizeof(b->stats));
+  b->stats.rejected += b->n - m;
+  for (size_t i = 0, j = 0; i < b->n; i++)
+    if (b->items[i].status == 0) b->items[i] = take[j++];
+  free(take);
+  return rc;
+}
+
 static void batch_work(uv_work_t *req) {
   batch_t *b = req->data;
-  b->rc = sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
+  b->rc =
+      b->g->h.judge ? judged_ingest(b) : sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
   snprintf(b->why, sizeof(b->why), "%s", b->rc == SR_ESTORE ? sr_store_errmsg(b->g->store) : sr_strerror(b->rc));
 }
 

@@ -361,9 +361,10 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.log = h_log;
   hooks.may_share = h_may_share;
   hooks.stored = h_stored;
-  sr_node_fork_hooks(&hooks);    /* forks.c: a forked author, the self-fork stop */
-  sr_node_restore_hooks(&hooks); /* restore.c: the own log's head a peer reports */
-  sr_node_peer_hooks(&hooks);    /* peer_table.c: sessions, peer exchange, the connection limit's question */
+  sr_node_fork_hooks(&hooks);      /* forks.c: a forked author, the self-fork stop */
+  sr_node_restore_hooks(&hooks);   /* restore.c: the own log's head a peer reports */
+  sr_node_peer_hooks(&hooks);      /* peer_table.c: sessions, peer exchange, the connection limit's question */
+  sr_node_policy_hooks(n, &hooks); /* policy.c: the write-policy program, when configured */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) {
     start_failed(rc, "gossip", sr_strerror(rc));
     goto out_net;
@@ -424,6 +425,7 @@ out_net:
 out_close:
   uv_run(&n->loop, UV_RUN_DEFAULT);
   if (n->g) sr_gossip_free(n->g);
+  sr_node_policy_stop(n); /* no worker asks it any more */
 out_loop:
   /* a start that failed after them: closed here, or the loop cannot close */
   if (signals && !uv_is_closing((uv_handle_t *)&n->sigint)) {
