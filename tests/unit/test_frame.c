@@ -382,7 +382,7 @@ static void refused_frame(void) {
   T_EQ(f->reason_len, SR_FRAME_REFUSED_TEXT_MAX - 1);
   msgpack_sbuffer_destroy(&sb);
   /* version 2: a later layout, ignored (an unknown kind) */
-  uint8_t v2[64] = {0x96, 0x0c, 0x02, 0xc4, 0x20};
+  uint8_t v2[64] = {0x96, 0x0c, 0x02, 0xc4, 0x20}; /* size: the 40-byte frame below */
   memcpy(v2 + 5, author, SR_KEY_BYTES);
   v2[37] = 0x01;
   v2[38] = 0x01;
