@@ -131,6 +131,8 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
     memcpy(self, v.mv_data, SR_KEY_BYTES);
     rc = sr_store_person_add(st, txn, self); /* keeps the about ts a row holds */
   }
+  /* The usage table is counted again too: the same rows, whatever order (usage.c). */
+  if (rc == 0) rc = sr_usage_backfill_fn(st, txn, NULL);
 done:
   if (cur) mdb_cursor_close(cur);
   free(items);

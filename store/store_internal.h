@@ -190,6 +190,9 @@ int sr_usage_admit_in(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, const 
                       int *refused);
 /* usage.c: counts every entry into the usage table (a store older than it). */
 int sr_usage_backfill_fn(sr_store_t *st, MDB_txn *txn, void *arg);
+/* usage.c: for sr_store_verify, each author's usage row against what its log
+ * and fork proofs hold, each mismatch reported. 0 or an LMDB code. */
+int sr_usage_verify_in(sr_store_t *st, MDB_txn *txn, void (*problem)(void *ctx, const char *what), void *ctx);
 /* purge.c: *at_ms when author was purged, 0 when not. 0 or an LMDB code. */
 int sr_usage_purged_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t *at_ms);
 /* reindex.c: sr_store_reindex's body inside txn (purge runs it after its deletes). */

@@ -185,3 +185,69 @@ int sr_usage_backfill_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   if (rc == 0 && backfill_cb && s.ms_entries >= 10000) backfill_cb(backfill_ctx, s.ms_entries, s.ms_entries);
   return rc;
 }
+
+/* ---- verify ---- */
+
+/* Adds the entries and bytes db (log or forks, keyed author || seq) names
+ * under author. 0 or an LMDB code. */
+static int held_under(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *author, uint64_t *n, uint64_t *bytes) {
+  MDB_cursor *cur;
+  uint8_t start[LOG_KEY_BYTES];
+  MDB_val k = {sizeof(start), start}, v, ev;
+  int rc;
+  sr_log_key(start, author, 0);
+  if ((rc = mdb_cursor_open(txn, st->dbi[db], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
+    MDB_val ik = {SR_ID_BYTES, v.mv_data};
+    if (v.mv_size == SR_ID_BYTES && mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) == 0) {
+      (*n)++;
+      *bytes += ev.mv_size;
+    }
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+int sr_usage_verify_in(sr_store_t *st, MDB_txn *txn, void (*problem)(void *ctx, const char *what), void *ctx) {
+  MDB_cursor *cur;
+  MDB_val k, v;
+  char what[200];
+  int rc;
+  /* Every author with a log or a fork proof has a head: its row must say what the log and proofs hold. */
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_HEADS], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    uint8_t author[SR_KEY_BYTES];
+    uint64_t n = 0, bytes = 0;
+    sr_usage_t u;
+    if (k.mv_size != SR_KEY_BYTES) continue;
+    memcpy(author, k.mv_data, SR_KEY_BYTES);
+    if ((rc = held_under(st, txn, DB_LOG, author, &n, &bytes)) ||
+        (rc = held_under(st, txn, DB_FORKS, author, &n, &bytes)) || (rc = usage_read(st, txn, author, &u)))
+      break;
+    if (u.entries != n || u.bytes != bytes) {
+      snprintf(what, sizeof(what),
+               "usage of author %02x%02x%02x%02x...: %llu entries (%llu bytes) counted, %llu (%llu bytes) held",
+               author[0], author[1], author[2], author[3], (unsigned long long)u.entries, (unsigned long long)u.bytes,
+               (unsigned long long)n, (unsigned long long)bytes);
+      problem(ctx, what);
+    }
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_NOTFOUND) return rc;
+  /* and a row of an author with nothing held is stale */
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_USAGE], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    MDB_val hv;
+    sr_usage_t u;
+    usage_decode(&v, &u);
+    if (u.entries && mdb_get(txn, st->dbi[DB_HEADS], &k, &hv) == MDB_NOTFOUND) {
+      const uint8_t *a = k.mv_data;
+      snprintf(what, sizeof(what), "usage of author %02x%02x%02x%02x...: %llu entries counted, none held", a[0], a[1],
+               a[2], a[3], (unsigned long long)u.entries);
+      problem(ctx, what);
+    }
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}

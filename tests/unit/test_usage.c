@@ -211,6 +211,30 @@ static void backfill_older_store(void) {
   T_OK(sr_usage_get(st, b.pk, T_NOW, &ub2));
   T_MEMEQ(&ua, &ua2, sizeof(ua));
   T_MEMEQ(&ub, &ub2, sizeof(ub));
+  T_EQ(t_verify(st), 0);
+  sr_store_close(st);
+  /* a row that lies: verify says so, reindex counts it again */
+  T_OK(mdb_env_create(&env));
+  T_OK(mdb_env_set_maxdbs(env, 64));
+  T_OK(mdb_env_open(env, dir, 0, 0600));
+  T_OK(mdb_txn_begin(env, NULL, 0, &txn));
+  T_OK(mdb_dbi_open(txn, "usage", 0, &dbi));
+  MDB_val k = {SR_KEY_BYTES, b.pk}, v;
+  T_OK(mdb_get(txn, dbi, &k, &v));
+  uint8_t row[64]; /* size: a usage row (49 bytes) */
+  T_CHECK(v.mv_size <= sizeof(row));
+  memcpy(row, v.mv_data, v.mv_size);
+  row[8] ^= 1; /* entries */
+  v.mv_data = row;
+  T_OK(mdb_put(txn, dbi, &k, &v, 0));
+  T_OK(mdb_txn_commit(txn));
+  mdb_env_close(env);
+  st = t_open_store(dir, 0);
+  T_EQ(t_verify(st), 1);
+  T_OK(sr_store_reindex(st, NULL, NULL));
+  T_EQ(t_verify(st), 0);
+  T_OK(sr_usage_get(st, b.pk, T_NOW, &ub2));
+  T_MEMEQ(&ub, &ub2, sizeof(ub));
   sr_store_close(st);
   free(ptr);
   t_free_chain(es, N);
