@@ -33,6 +33,12 @@ void sr_gossip_refused_tell(sr_gpeer_t *p, astate_t *s, const sr_ingest_item_t *
   if (p->refused_at && p->refused_code == code && memcmp(p->refused_author, it->e.author, SR_KEY_BYTES) == 0 &&
       now - p->refused_at < REFUSED_RESEND_MS)
     return;
+  /* the operator's line: keys, never an address (once a minute per author and peer) */
+  char a[17], k[17];
+  sr_gossip_short_key(it->e.author, a);
+  sr_gossip_short_key(p->key, k);
+  sr_gossip_log(p->g, "refused entries of %s from %s from seq %llu: %s (%s); the peer is told", a, k,
+                (unsigned long long)it->e.seq, sr_errname(it->status), it->why);
   memcpy(p->refused_author, it->e.author, SR_KEY_BYTES);
   p->refused_code = code;
   p->refused_at = now ? now : 1;
