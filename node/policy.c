@@ -64,13 +64,22 @@ reaped:
 static int start_child(sr_policy_t *p) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, rc;
   posix_spawn_file_actions_t fa;
+  posix_spawnattr_t sa;
+  sigset_t def;
   char *argv[] = {p->path, NULL};
   p->started_ms = sr_node_now_ms();
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) goto fail;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  rc = posix_spawn(&p->pid, p->path, &fa, NULL, argv, environ);
+  /* the node ignores SIGPIPE; the program gets the default back */
+  posix_spawnattr_init(&sa);
+  sigemptyset(&def);
+  sigaddset(&def, SIGPIPE);
+  posix_spawnattr_setsigdefault(&sa, &def);
+  posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF);
+  rc = posix_spawn(&p->pid, p->path, &fa, &sa, argv, environ);
+  posix_spawnattr_destroy(&sa);
   posix_spawn_file_actions_destroy(&fa);
   close(in[0]);
   close(out[1]);
