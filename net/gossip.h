@@ -175,6 +175,9 @@ void sr_gossip_fork_found(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]);
 /* The authors this node holds forked, sorted: *keys stays valid until the
  * next change (the loop thread's). */
 size_t sr_gossip_forked(const sr_gossip_t *g, const uint8_t (**keys)[SR_KEY_BYTES]);
+/* author's entries are taken again (`purge --undo`): the sessions that had
+ * theirs refused (docs/protocol.md, "Refusals") are asked for them again now. */
+void sr_gossip_refusals_clear(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]);
 /* Whether a session with key is up. */
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]);
 

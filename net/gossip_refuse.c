@@ -86,3 +86,13 @@ void sr_gossip_take_refused(sr_gpeer_t *p, const sr_frame_t *f) {
                 own ? "your" : "the", own ? "" : " of ", own ? "" : author, (unsigned long long)f->seq,
                 reason_name(f->code), text[0] ? text : "no reason given");
 }
+
+void sr_gossip_refusals_clear(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]) {
+  for (sr_gpeer_t *p = g->peers; p; p = p->next) {
+    astate_t *s = sr_gossip_astate_find(p, author);
+    if (!s || !s->refused_until || p->closing) continue;
+    s->refused_until = 0;
+    /* what it pushed meanwhile was refused unstored: asked for again */
+    sr_gossip_send_note(p, author, sr_gossip_our_seq(g, author), 1);
+  }
+}

@@ -212,7 +212,7 @@ static json_t *on_device_revoke(void *ctx, const sr_control_req_t *r, sr_control
 /* {"entries", "bytes", "already", "through_node"}, once the purge is committed. */
 static json_t *on_purge(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
   char err[600] = "";
-  int rc = sr_node_purge(ctx, r->key, committed, call, err, sizeof(err));
+  int rc = sr_node_purge(ctx, r->key, r->undo, committed, call, err, sizeof(err));
   if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
   sr_control_later(call);
   return NULL;

@@ -148,6 +148,9 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     r->cmd = SR_CTL_PURGE;
     if (!hex || strlen(hex) != 2 * SR_KEY_BYTES || sr_hex_decode(hex, r->key, sizeof(r->key)) != 0)
       return sr_control_fail(SR_ECONTROL, "purge needs \"key\" (64 hex digits)");
+    json_t *undo = json_object_get(r->doc, "undo");
+    if (undo && !json_is_boolean(undo)) return sr_control_fail(SR_ECONTROL, "purge: \"undo\" must be true or false");
+    r->undo = json_is_true(undo);
   } else if (!strcmp(cmd, "device_list")) {
     r->cmd = SR_CTL_DEVICE_LIST;
   } else if (!strcmp(cmd, "device_revoke")) {

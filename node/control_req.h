@@ -44,6 +44,7 @@ typedef struct {
   uint32_t uses;           /* invite_create: 1..1000000 */
   const char *device_name; /* device_add: the label, or NULL; in doc */
   const char *device;      /* device_revoke: a key, a prefix of one, or a name; in doc */
+  int undo;                /* purge: take the key off the purged list instead */
 } sr_control_req_t;
 
 /* Decodes line[0..len) (newline excluded) into req. NULL when it is a valid

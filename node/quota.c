@@ -30,13 +30,14 @@ typedef struct {
   void *arg;
   uint8_t key[SR_KEY_BYTES];
   sr_purge_result_t res;
-  int rc;
+  int rc, undo, was;
   char why[600];
 } purge_job_t;
 
 static void purge_work(sr_node_job_t *w) {
   purge_job_t *j = (purge_job_t *)w;
-  j->rc = sr_store_purge(w->n->store, j->key, sr_node_now_ms(), NULL, NULL, &j->res);
+  j->rc = j->undo ? sr_store_unpurge(w->n->store, j->key, &j->was)
+                  : sr_store_purge(w->n->store, j->key, sr_node_now_ms(), NULL, NULL, &j->res);
   sr_node_store_why(w->n, j->rc, j->why, sizeof(j->why));
 }
 
@@ -50,7 +51,11 @@ static void purge_done(sr_node_job_t *w) {
     k[2 * i + 1] = hex[j->key[i] & 15];
   }
   k[16] = '\0';
-  if (j->rc) {
+  if (j->rc == 0 && j->undo) {
+    sr_node_log(n, "%s is taken again (`purge --undo`)%s", k, j->was ? "" : ": it was not purged");
+    if (j->was) sr_gossip_refusals_clear(n->g, j->key);
+    j->done(j->arg, 0, NULL, json_pack("{s:b, s:b, s:b}", "ok", 1, "was_purged", j->was, "through_node", 1));
+  } else if (j->rc) {
     sr_node_log(n, "purge of %s failed, the store is unchanged: %s", k, j->why[0] ? j->why : sr_strerror(j->rc));
     j->done(j->arg, j->rc, j->why, NULL);
   } else {
@@ -65,7 +70,7 @@ static void purge_done(sr_node_job_t *w) {
   free(j);
 }
 
-int sr_node_purge(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], sr_node_done_cb done, void *arg, char *err,
+int sr_node_purge(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], int undo, sr_node_done_cb done, void *arg, char *err,
                   size_t errlen) {
   purge_job_t *j;
   if (memcmp(key, n->pk, SR_KEY_BYTES) == 0) {
@@ -77,9 +82,11 @@ int sr_node_purge(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], sr_node_done_cb
     return SR_ENOMEM;
   }
   memcpy(j->key, key, SR_KEY_BYTES);
+  j->undo = undo;
   j->done = done;
   j->arg = arg;
-  sr_node_log(n, "purging an author's entries and rebuilding the derived databases (one pass over the store)");
+  if (!undo)
+    sr_node_log(n, "purging an author's entries and rebuilding the derived databases (one pass over the store)");
   if (sr_node_job_run(n, &j->job, purge_work, purge_done)) {
     free(j);
     snprintf(err, errlen, "the node could not start the purge");

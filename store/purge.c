@@ -94,3 +94,22 @@ int sr_store_purge(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t 
   if (sr_store_get_self(st, self) == 0 && memcmp(self, author, SR_KEY_BYTES) == 0) return SR_EINVAL;
   return sr_store_write(st, purge_fn, &a);
 }
+
+typedef struct {
+  const uint8_t *author;
+  int *was;
+} unpurge_arg_t;
+
+static int unpurge_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
+  unpurge_arg_t *a = arg;
+  MDB_val k = {SR_KEY_BYTES, (void *)a->author};
+  int rc = mdb_del(txn, st->dbi[DB_PURGED], &k, NULL);
+  *a->was = rc == 0;
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int sr_store_unpurge(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], int *was) {
+  int local;
+  unpurge_arg_t a = {author, was ? was : &local};
+  return sr_store_write(st, unpurge_fn, &a);
+}

@@ -55,6 +55,11 @@ typedef struct sr_purge_result {
 SR_MUST_USE int sr_store_purge(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t now_ms,
                                sr_progress_cb progress, void *ctx, sr_purge_result_t *out);
 
+/* Takes author off the purged list (`purge --undo`): its entries are taken
+ * again from then on (fetched again from peers; nothing removed comes back
+ * by itself). *was: it was purged. 0 or SR_ESTORE. */
+SR_MUST_USE int sr_store_unpurge(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], int *was);
+
 /* Whether author is purged here: *at_ms when (0: not purged). 0 or SR_ESTORE. */
 SR_MUST_USE int sr_store_purged(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t *at_ms);
 

@@ -87,6 +87,13 @@ def main(c):
     x.share("after the offline purge")
     h.wait_until(lambda: r.status()["refused"]["purged"] >= 1, 60, "the restarted r refuses x's entries")
     check_eq(r.ids(x), set(), "r holds nothing of x")
+
+    # undone: x's entries are taken again, its whole log fetched anew
+    out = r.cli_json("purge", x.id, "--undo")
+    check_eq((out["was_purged"], out["through_node"]), (True, True), f"purge --undo through the node: {out}")
+    h.wait_until(lambda: r.ids(x) == x.ids(x), 60, "r holds x's whole log again")
+    check(r.verify()["ok"], "verify passes after the undo")
+    check_eq(r.cli_json("purge", x.id, "--undo")["was_purged"], False, "a second undo: nothing to undo")
     r.check_alive("at the end")
 
 

@@ -28,17 +28,59 @@ static void say_who(FILE *f, const char *name, const char *hex) {
     fprintf(f, "%.16s", hex);
 }
 
+/* `purge KEY --undo`: KEY taken off the purged list. */
+static int unpurge(sr_cli_t *cli, const uint8_t *key, const uint8_t *pk, const char *hex, const char *raw,
+                   const char *name) {
+  json_t *reply = NULL;
+  int was = 0, through_node = 0;
+  int rc = cli_node_call(cli, json_pack("{s:s, s:s, s:b}", "cmd", "purge", "key", hex, "undo", 1), &reply);
+  if (rc == 0) {
+    if (sr_control_reply_code(reply)) {
+      rc = cli_node_refused(reply, "purge --undo");
+      json_decref(reply);
+      return rc;
+    }
+    was = json_is_true(json_object_get(reply, "was_purged"));
+    json_decref(reply);
+    through_node = 1;
+  } else if (rc == SR_ENONODE) {
+    sr_store_t *st = cli_open_own_store(cli, pk);
+    if (!st) return SR_EXIT_ENV;
+    rc = sr_store_unpurge(st, key, &was);
+    if (rc) {
+      rc = cli_fail(SR_EXIT_ENV, "purge --undo failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
+      sr_store_close(st);
+      return rc;
+    }
+    sr_store_close(st);
+  } else {
+    return SR_EXIT_ENV;
+  }
+  if (cli->json) {
+    cli_json_print(json_pack("{s:s, s:o, s:b, s:b}", "key", hex, "name", raw[0] ? json_string(raw) : json_null(),
+                             "was_purged", was, "through_node", through_node));
+    return SR_EXIT_OK;
+  }
+  say_who(stdout, name, hex);
+  printf(was ? ": its entries are taken again from now on (what the purge removed comes back from peers at the next "
+               "sync)\n"
+             : ": was not purged; nothing to undo\n");
+  return SR_EXIT_OK;
+}
+
 int cmd_purge(sr_cli_t *cli, int argc, char **argv) {
   const char *arg = NULL;
   uint8_t key[SR_KEY_BYTES], pk[SR_KEY_BYTES];
   static char raw[SR_ENTRY_MAX + 1];
   char hex[2 * SR_KEY_BYTES + 1], name[200];
-  int yes = 0, rc, through_node = 0;
+  int yes = 0, undo = 0, rc, through_node = 0;
   sr_purge_result_t res;
   sr_usage_t u;
   json_t *reply = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--yes") == 0) yes = 1;
+    else if (strcmp(argv[i], "--undo") == 0)
+      undo = 1;
     else if (!arg && argv[i][0] != '-')
       arg = argv[i];
     else
@@ -58,6 +100,10 @@ int cmd_purge(sr_cli_t *cli, int argc, char **argv) {
   if (memcmp(key, pk, SR_KEY_BYTES) == 0) {
     sr_store_close(st);
     return cli_fail(SR_EXIT_USAGE, "purge: %.16s is this node's own key: a node does not purge itself", hex);
+  }
+  if (undo) {
+    sr_store_close(st);
+    return unpurge(cli, key, pk, hex, raw, name);
   }
   rc = sr_usage_get(st, key, cli_now_ms(), &u);
   sr_store_close(st);

@@ -271,13 +271,16 @@ static const sr_cmd_t commands[] = {
      "  --json: {cleared, log_forked}.\n"},
     {"purge", cmd_purge, "remove an author's entries from this node and refuse them from then on",
      "usage: seurone purge KEY --yes [--json]\n"
+     "       seurone purge KEY --undo [--json]\n"
      "KEY: the author's key (64 hex digits, or a unique prefix of 8 or more) or exact name.\n"
      "Removes every entry of KEY held here (its log and fork proofs) with everything derived\n"
      "from them (one rebuild of the derived databases, like `reindex`), and records KEY as\n"
      "purged: its entries are refused from then on, from peers and imports (docs/cli.md,\n"
      "\"Quotas and purge\"). Entries of others that name KEY stay. Without --yes it only says\n"
      "what it would remove. Through the running node when one runs, else on the store.\n"
-     "--json: {key, name, entries, bytes, already, through_node}.\n"},
+     "--json: {key, name, entries, bytes, already, through_node}.\n"
+     "--undo: KEY's entries are taken again from then on (what was removed comes back\n"
+     "from peers at the next sync). --json: {key, name, was_purged, through_node}.\n"},
     {"metrics", cmd_metrics, "structural metrics of the graph held",
      "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--top K] [--json]\n"
      "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
