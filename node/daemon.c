@@ -283,6 +283,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   memcpy(n->pk, n->sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   sr_home_store_path(n->home, path, sizeof(path));
+  sr_node_usage_progress(n); /* quota.c: an older store's usage is counted at this open */
   if ((rc = sr_home_store_open(n->home, 0, &n->store, err, sizeof(err)))) {
     fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path,
             rc == SR_ENOSTORE ? "run `seurone init` first" : err);

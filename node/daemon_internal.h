@@ -260,6 +260,8 @@ void sr_node_policy_stop(sr_node_t *n);
 /* ---- quota.c ---- */
 /* At start: a relay's per-author quotas handed to the store (none elsewhere). */
 void sr_node_quota_start(sr_node_t *n);
+/* Before the store is opened: the count of an older store's usage is logged. */
+void sr_node_usage_progress(sr_node_t *n);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

@@ -12,8 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The one-time count of an older store's usage at open (store/usage.h): in
+ * the log, so an operator whose service takes long to start sees why. */
+static void backfill_progress(void *ctx, size_t done, size_t total) {
+  sr_node_log(ctx, "counting each author's usage (an older store, once): %zu of %zu entries", done, total);
+}
+
+void sr_node_usage_progress(sr_node_t *n) { sr_usage_backfill_progress(backfill_progress, n); }
+
 void sr_node_quota_start(sr_node_t *n) {
   sr_quota_t q = {0, 0, 0};
+  sr_usage_backfill_progress(NULL, NULL); /* the store is open: no count past here names n */
   /* Only a relay takes entries of people it does not follow; a personal
    * node's scope is its person's choice, and it is not limited. */
   if (n->relay) {
