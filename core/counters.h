@@ -50,9 +50,8 @@ void sr_counters_duplicate(void);
 /* A received entry the store refused (reason: its SR_E code). */
 void sr_counters_rejected(int reason);
 void sr_counters_rate_limited(enum sr_counters_limit what);
-/* An entry refused because its author is over a quota (reason: the SR_E code
- * of the quota, e.g. entries per day). For node-side quotas (i16-quota):
- * call it once per refused entry, from any thread. */
+/* An entry a relay refused before storing it (reason: SR_EQUOTA, SR_EPURGED
+ * or SR_EPOLICY; net/gossip_refuse.c), once per refused entry, any thread. */
 void sr_counters_quota_refused(int reason);
 void sr_counters_bytes_in(uint64_t n);
 void sr_counters_bytes_out(uint64_t n);

@@ -142,7 +142,13 @@
   X(SR_EINVITEREVOKED, -211, "invite: this invite code was revoked by the relay")                                                                  \
   X(SR_ENOTMEMBER, -212, "relay: no member of this relay has that key")                                                                            \
   X(SR_EMEMBERREMOVED, -213, "relay: this key was removed from the relay's members")                                                               \
-  X(SR_EINVITEID, -214, "invite: no invite of this relay has that id")
+  X(SR_EINVITEID, -214, "invite: no invite of this relay has that id")                                                                             \
+  /* relays: quotas, purge, new-connection rate, write policy (docs/config.md, "Quotas") */                                                        \
+  X(SR_EQUOTA, -220, "quota: the author is over this relay's quota (entries or bytes a day, or bytes in all)")                                     \
+  X(SR_EPURGED, -221, "purge: the operator removed this author from this node; its entries are refused")                                           \
+  X(SR_EPOLICY, -222, "policy: the relay's write-policy program refused this entry")                                                               \
+  X(SR_ECONNRATE, -223, "net: too many new connections from one address; refused before the handshake")                                            \
+  X(SR_EPOLICYDOWN, -224, "policy: the write-policy program did not answer (it exited, stalled or answered badly)")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

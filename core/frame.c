@@ -131,6 +131,19 @@ int sr_frame_decode(const uint8_t *buf, size_t len, sr_frame_t *f) {
       for (uint32_t i = 0; i < m; i++) NEED(sr_mp_uint(&mp, &f->ps_x[i]) || mass_bad(f->ps_x[i]));
       f->ps_nx = m;
       break;
+    case SR_FRAME_REFUSED: {
+      uint64_t ver;
+      NEED(n < 6 || sr_mp_uint(&mp, &ver));
+      /* A later version of the frame may change what follows: ignored whole. */
+      if (ver != SR_FRAME_REFUSED_VERSION) {
+        f->kind = 1000;
+        break;
+      }
+      NEED(sr_mp_bin(&mp, &f->author, &blen) || blen != SR_KEY_BYTES || sr_mp_uint(&mp, &f->seq));
+      NEED(sr_mp_uint(&mp, &f->code) || sr_mp_str(&mp, &f->reason, &f->reason_len));
+      NEED(f->reason_len > SR_FRAME_REFUSED_TEXT_MAX);
+      break;
+    }
     default:
       break; /* a later version's frame: ignored by the caller */
   }
@@ -255,5 +268,21 @@ int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[SR_K
   PK(msgpack_pack_uint64(&pk, c));
   PK(msgpack_pack_array(&pk, nx));
   for (size_t i = 0; i < nx; i++) PK(msgpack_pack_uint64(&pk, x[i]));
+  return 0;
+}
+
+int sr_frame_refused(msgpack_sbuffer *sb, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint64_t code,
+                     const char *text) {
+  msgpack_packer pk;
+  size_t tl = strlen(text);
+  if (tl > SR_FRAME_REFUSED_TEXT_MAX) tl = SR_FRAME_REFUSED_TEXT_MAX;
+  /* never cut inside a UTF-8 sequence: the text is shown as written */
+  while (tl && tl < strlen(text) && ((unsigned char)text[tl] & 0xc0) == 0x80) tl--;
+  PK(begin(sb, &pk, 6, SR_FRAME_REFUSED));
+  PK(msgpack_pack_uint64(&pk, SR_FRAME_REFUSED_VERSION));
+  PK(msgpack_pack_bin_with_body(&pk, author, SR_KEY_BYTES));
+  PK(msgpack_pack_uint64(&pk, seq));
+  PK(msgpack_pack_uint64(&pk, code));
+  PK(msgpack_pack_str_with_body(&pk, text, tl));
   return 0;
 }

@@ -54,8 +54,14 @@ enum sr_frame_kind {
   SR_FRAME_PING,
   SR_FRAME_PUSHSUM,
   SR_FRAME_REACHABLE,
-  SR_FRAME_FORK
+  SR_FRAME_FORK,
+  SR_FRAME_REFUSED
 };
+
+/* A refused frame's version and reasons (docs/protocol.md, "Refusals"). */
+#define SR_FRAME_REFUSED_VERSION 1
+#define SR_FRAME_REFUSED_TEXT_MAX 160
+enum { SR_REFUSED_QUOTA = 1, SR_REFUSED_PURGED = 2, SR_REFUSED_POLICY = 3 };
 
 typedef struct sr_note {
   const uint8_t *author; /* SR_KEY_BYTES, points into the frame */
@@ -89,7 +95,8 @@ typedef struct sr_frame {
                             SR_FRAME_LABEL_MAX bytes (a device's name), else NULL */
   uint32_t label_len;
   int ok;             /* invite reply */
-  const char *reason; /* invite reply */
+  uint64_t code;      /* refused: SR_REFUSED_* (another value: a later reason) */
+  const char *reason; /* invite reply, refused */
   uint32_t reason_len;
   uint64_t ps_epoch, ps_w, ps_c; /* pushsum (w, c, x: binary64 bit patterns) */
   const uint8_t *ps_key;         /* pushsum (SR_KEY_BYTES) */
@@ -123,6 +130,11 @@ SR_MUST_USE int sr_frame_ping(msgpack_sbuffer *sb);
 SR_MUST_USE int sr_frame_reachable(msgpack_sbuffer *sb, const char *address);
 /* One half of a fork proof: [11, entry] (raw at most SR_ENTRY_MAX bytes). */
 SR_MUST_USE int sr_frame_fork(msgpack_sbuffer *sb, const uint8_t *raw, size_t len);
+/* [12, 1, author, seq, code, text]: the entries of author from seq on were
+ * refused for reason code (SR_REFUSED_*); text (cut to
+ * SR_FRAME_REFUSED_TEXT_MAX bytes) says why, for people. */
+SR_MUST_USE int sr_frame_refused(msgpack_sbuffer *sb, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint64_t code,
+                                 const char *text);
 SR_MUST_USE int sr_frame_pushsum(msgpack_sbuffer *sb, uint64_t epoch, const uint8_t key[SR_KEY_BYTES], uint64_t w,
                                  uint64_t c, const uint64_t *x, size_t nx);
 

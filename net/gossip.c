@@ -257,6 +257,9 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
     case SR_FRAME_PUSHSUM:
       sr_gossip_pushsum_take(g, f);
       break;
+    case SR_FRAME_REFUSED:
+      sr_gossip_take_refused(p, f);
+      break;
     default:
       break; /* ping, or a later version's frame */
   }

@@ -20,6 +20,7 @@
 #include "core/pushsum.h"
 #include "net/net.h"
 #include "store/store.h"
+#include "store/ingest.h" /* sr_ingest_item_t: the judge hook */
 
 typedef struct sr_gossip sr_gossip_t;
 typedef struct sr_gpeer sr_gpeer_t;
@@ -79,6 +80,11 @@ typedef struct sr_gossip_hooks {
    * up to seq (0: nothing): a restored home waits for it (store/restore_gate.h).
    * NULL: nobody asks. */
   void (*own_head)(void *ctx, const uint8_t from[SR_KEY_BYTES], uint64_t seq);
+  /* Optional, on the ingest worker before a batch is stored: a write policy
+   * (node/policy.c) sets status SR_EPOLICY or SR_EPOLICYDOWN and why on the
+   * items it refuses (and their decoded e, author, seq, id); the others,
+   * status 0, go to the store. */
+  void (*judge)(void *ctx, sr_ingest_item_t *items, size_t n);
 } sr_gossip_hooks_t;
 
 /* How well this node knows a peer. Friends and members rank alike, above known
@@ -133,6 +139,10 @@ typedef struct sr_gossip_stats {
   /* fork proofs taken to be checked, sent, and dropped unchecked (one of
    * their author waited already, or the queue was full) */
   uint64_t fork_proofs_in, fork_proofs_out, fork_proofs_dropped;
+  /* entries refused before they were stored (docs/config.md, "Quotas"): over
+   * a quota, of a purged author, by the write policy; refused frames received
+   * from relays (the refusals of this node's entries or of those it passed on) */
+  uint64_t quota_refused, purged_refused, policy_refused, refusals_in;
   size_t sessions;
 } sr_gossip_stats_t;
 void sr_gossip_stats(const sr_gossip_t *g, sr_gossip_stats_t *s);
@@ -168,6 +178,9 @@ void sr_gossip_fork_found(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]);
 /* The authors this node holds forked, sorted: *keys stays valid until the
  * next change (the loop thread's). */
 size_t sr_gossip_forked(const sr_gossip_t *g, const uint8_t (**keys)[SR_KEY_BYTES]);
+/* author's entries are taken again (`purge --undo`): the sessions that had
+ * theirs refused (docs/protocol.md, "Refusals") are asked for them again now. */
+void sr_gossip_refusals_clear(sr_gossip_t *g, const uint8_t author[SR_KEY_BYTES]);
 /* Whether a session with key is up. */
 int sr_gossip_connected(const sr_gossip_t *g, const uint8_t key[SR_KEY_BYTES]);
 /* Ends every session with key, logged as a drop for reason (detail: may be

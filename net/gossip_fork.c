@@ -203,6 +203,9 @@ static void proof_done(uv_work_t *req, int status) {
       newly_forked(g, p->author, b->whole[i] ? p->from : NULL);
     } else if (p->status == SR_EDUP) {
       forked_add(g, p->author);
+    } else if (p->status == SR_EQUOTA || p->status == SR_EPURGED) {
+      /* valid, refused here (an author over a quota, or purged): not the peer's fault */
+      sr_gossip_refused_count(g, p->status);
     } else if (p->status != SR_EFUTURE) {
       sr_gpeer_t *q = sr_gossip_peer_by_key(g, p->from);
       g->st.rejected++;

@@ -24,11 +24,39 @@ void sr_gossip_batch_free(batch_t *b) {
   free(b);
 }
 
+/* The write policy first (gossip.h, judge), then the store, which sees only
+ * what the policy took; the items keep their order, so batch_done reads
+ * every verdict where it was. */
+static int judged_ingest(batch_t *b) {
+  sr_gossip_t *g = b->g;
+  sr_ingest_item_t *take;
+  size_t m = 0, k = 0;
+  int rc;
+  for (size_t i = 0; i < b->n; i++) {
+    b->items[i].status = 0;
+    b->items[i].why[0] = '\0';
+  }
+  g->h.judge(g->h.ctx, b->items, b->n);
+  for (size_t i = 0; i < b->n; i++) m += b->items[i].status == 0;
+  if (m == b->n) return sr_store_ingest(g->store, b->items, b->n, b->threads, b->now, &b->stats);
+  if (!(take = malloc((m ? m : 1) * sizeof(*take)))) return SR_ENOMEM;
+  for (size_t i = 0; i < b->n; i++)
+    if (b->items[i].status == 0) take[k++] = b->items[i];
+  rc = m ? sr_store_ingest(g->store, take, m, b->threads, b->now, &b->stats) : 0;
+  if (!m) memset(&b->stats, 0, sizeof(b->stats));
+  b->stats.rejected += b->n - m;
+  for (size_t i = 0, j = 0; i < b->n; i++)
+    if (b->items[i].status == 0) b->items[i] = take[j++];
+  free(take);
+  return rc;
+}
+
 static void batch_work(uv_work_t *req) {
   batch_t *b = req->data;
   uint64_t t0 = uv_hrtime();
-  b->rc = sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
-  sr_counters_ingest_batch(uv_hrtime() - t0); /* the store's work, not the wait for a worker */
+  b->rc =
+      b->g->h.judge ? judged_ingest(b) : sr_store_ingest(b->g->store, b->items, b->n, b->threads, b->now, &b->stats);
+  sr_counters_ingest_batch(uv_hrtime() - t0); /* the store's work (and the policy's), not the wait for a worker */
   snprintf(b->why, sizeof(b->why), "%s", b->rc == SR_ESTORE ? sr_store_errmsg(b->g->store) : sr_strerror(b->rc));
 }
 
@@ -98,7 +126,8 @@ static void batch_done(uv_work_t *req, int status) {
         }
         break;
       case SR_EGAP:
-        if (p && s)
+        /* behind a refused entry of its author: asking again would bring it back */
+        if (p && s && s->refused_until <= sr_gossip_now(g))
           sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 1); /* ask again from our head */
         break;
       case SR_EFORK:
@@ -108,6 +137,13 @@ static void batch_done(uv_work_t *req, int status) {
       case SR_EREVOKED: /* a valid entry; the peer may not hold the revocation yet */
         g->st.rejected++;
         sr_counters_rejected(it->status);
+        break;
+      case SR_EQUOTA: /* valid, refused here: the session goes on, and the sender is told why */
+      case SR_EPURGED:
+      case SR_EPOLICY:
+      case SR_EPOLICYDOWN:
+        sr_gossip_refused_count(g, it->status);
+        if (p) sr_gossip_refused_tell(p, s, it);
         break;
       default:
         g->st.rejected++;
@@ -207,6 +243,12 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   if ((rc = sr_entry_decode(f->entry, f->entry_len, &e))) return rc; /* no signature check: cheap */
   astate_t *s = sr_gossip_astate_get(p, author);
   if (is_duplicate(g, s, &e)) return take_duplicate(p, s, author);
+  if (s && s->refused_until > sr_gossip_now(g)) {
+    /* the rest of a refused burst: refused as the store refused its start */
+    sr_gossip_refused_count(g, s->refused_status);
+    if (s->taken < e.seq) s->taken = e.seq;
+    return 3;
+  }
   if (!g->cur) {
     if (!(g->cur = calloc(1, sizeof(*g->cur)))) return SR_ENOMEM;
     g->batch_since = sr_gossip_now(g);

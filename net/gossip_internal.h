@@ -45,6 +45,12 @@ typedef struct astate {
   uint64_t taken;      /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
   uint8_t proof_sent;  /* the author's fork proof went to the peer (once per session) */
   uint8_t branch_sent; /* our entry at a seq where the peer's note named another head went (once) */
+  /* The store refused the author's entries from this peer (a quota, a purge,
+   * the write policy; gossip_refuse.c): until refused_until (loop time) the
+   * peer's further entries of it are refused unstored, and no gap is asked
+   * for again, so a refusal never turns into a resend loop. */
+  uint64_t refused_until;
+  int refused_status;
 } astate_t;
 
 struct sr_gpeer {
@@ -74,6 +80,10 @@ struct sr_gpeer {
   uint64_t entries_in, entries_out, dups;
   uint8_t *fork_held; /* the last fork frame's entry: the first half of a proof (gossip_fork.c) */
   size_t fork_held_len;
+  /* The last refused frame sent to it (gossip_refuse.c): one per author and
+   * reason per REFUSED_RESEND_MS, however many entries a burst brings. */
+  uint8_t refused_author[SR_KEY_BYTES];
+  uint64_t refused_code, refused_at;
   sr_gpeer_t *next, *prev;
 };
 
@@ -121,6 +131,12 @@ typedef struct batch {
 #define PROOF_BATCH_MAX 16
 typedef struct proof_batch proof_batch_t;
 
+/* Refusals (gossip_refuse.c): a refused frame goes to a peer again for the
+ * same author and reason only after this long; a node logs the refusals of
+ * this many (relay, reason) pairs, once each. */
+#define REFUSED_RESEND_MS 60000
+#define REFUSALS_LOGGED_MAX 64
+
 typedef struct graft {
   uint8_t peer[SR_KEY_BYTES], author[SR_KEY_BYTES];
   uint64_t seq, due;
@@ -163,6 +179,12 @@ struct sr_gossip {
   proof_batch_t *proofs, *proofs_inflight;
   uint8_t (*forked)[SR_KEY_BYTES];
   size_t nforked, forked_cap;
+  /* Refusals received and logged, once per relay and reason (gossip_refuse.c). */
+  struct {
+    uint8_t relay[SR_KEY_BYTES];
+    uint64_t code;
+  } refusals_logged[REFUSALS_LOGGED_MAX];
+  size_t nrefusals_logged;
 };
 
 /* gossip.c: session dispatch and lifecycle */
@@ -234,6 +256,14 @@ void sr_gossip_proof_batch_free(proof_batch_t *b);
 
 /* gossip_pushsum.c */
 void sr_gossip_pushsum_take(sr_gossip_t *g, const sr_frame_t *f);
+
+/* gossip_refuse.c: the refusals a stored batch holds (over a quota, a purged
+ * author, the write policy) told to the peers that sent them; a refused frame
+ * received, logged once per relay and reason. */
+void sr_gossip_refused_tell(sr_gpeer_t *p, astate_t *s, const sr_ingest_item_t *it);
+/* Counts a refusal of this status (SR_EQUOTA, SR_EPURGED, SR_EPOLICY*). */
+void sr_gossip_refused_count(sr_gossip_t *g, int status);
+void sr_gossip_take_refused(sr_gpeer_t *p, const sr_frame_t *f);
 
 /* gossip_peers.c */
 void sr_gossip_own_address(sr_gpeer_t *p, const char *addr);

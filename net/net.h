@@ -95,6 +95,10 @@
 #define SR_NET_LOG_BURST 20
 #define SR_NET_LOG_WINDOW_MS 10000
 
+/* Sources the new-connection rate limit remembers at once: past it, the one
+ * idle longest is forgotten (a fresh source gets a full bucket). */
+#define SR_NET_RATE_SLOTS 512
+
 typedef struct sr_net sr_net_t;
 typedef struct sr_net_conn sr_net_conn_t;
 
@@ -124,6 +128,11 @@ typedef struct {
   /* 1: log lines name peers' addresses (config `log_addresses`); 0: they
    * show SR_NET_ADDR_HIDDEN, so no member's IP reaches the log. */
   int log_addresses;
+  /* New inbound connections a minute per source address (an IPv4 address,
+   * an IPv6 /64; net_connrate.c): 0, no limit. Loopback sources are let
+   * through unless conn_rate_loopback. */
+  uint32_t conn_rate_per_min;
+  int conn_rate_loopback;
   sr_net_callbacks_t cb;
   void *data; /* copied to sr_net_t.data */
 } sr_net_config_t;
@@ -147,6 +156,15 @@ struct sr_net {
   uv_check_t accept_turn; /* ends a loop iteration's accepts (SR_NET_ACCEPTS_PER_TURN) */
   int accepts;            /* accepted in this iteration */
   int accept_deferred;    /* one is waiting in libuv for the next iteration */
+  /* The new-connection rate per source (net_connrate.c): a token bucket each. */
+  struct sr_net_rate {
+    uint8_t src[8];
+    uint8_t v6, used;
+    double tokens;
+    uint64_t at_ms;
+  } rate[SR_NET_RATE_SLOTS];
+  uint64_t rate_refused;   /* connections refused for it (closed before the handshake) */
+  uint64_t rate_logged_ms; /* when the last line about it was logged */
 };
 
 struct sr_net_conn {
@@ -243,5 +261,8 @@ const char *sr_net_conn_log_addr(const sr_net_conn_t *c);
 /* Stop listening and drop every connection (reason SR_ENETSHUTDOWN); wipe the
  * secret key. Run the loop afterwards so libuv can release the handles. */
 void sr_net_close(sr_net_t *n);
+
+/* Inbound connections refused by the new-connection rate limit so far. */
+uint64_t sr_net_conn_rate_refused(const sr_net_t *n);
 
 #endif

@@ -36,4 +36,8 @@ void sr_net_log(sr_net_t *n, int limited, int level, const char *event, const ch
 int sr_net_start_handshake(sr_net_conn_t *c);
 void sr_net_on_timeout(uv_timer_t *t);
 
+/* net_connrate.c: whether the new inbound c (its source set) is over the
+ * new-connection rate of its source: SR_ECONNRATE, else 0 (a token taken). */
+int sr_net_connrate_admit(sr_net_t *n, const sr_net_conn_t *c);
+
 #endif

@@ -148,6 +148,15 @@ static void on_connection(uv_stream_t *server, int status) {
     set_source(c, (struct sockaddr *)&ss);
   }
   c->accepted_ms = uv_now(n->loop);
+  /* Over its source's rate: closed before any handshake work, and the end
+   * is not logged with the address (counted; net_connrate.c says it once a
+   * minute without it). */
+  if ((rc = sr_net_connrate_admit(n, c)) != 0) {
+    c->state = CS_HANDSHAKE;
+    c->end_logged = 1;
+    sr_net_conn_end(c, rc);
+    return;
+  }
   if ((rc = handshake_admit(n, c)) != 0) {
     c->state = CS_HANDSHAKE;
     sr_net_conn_end(c, rc);

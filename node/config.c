@@ -60,6 +60,11 @@ void sr_config_defaults(sr_config_t *cfg) {
   cfg->web = SR_CONFIG_WEB_DEFAULT;
   snprintf(cfg->web_host, sizeof(cfg->web_host), "%s", SR_WEB_DEFAULT_HOST);
   cfg->web_port = SR_WEB_DEFAULT_PORT;
+  cfg->quota_entries_per_day = SR_CONFIG_QUOTA_ENTRIES_PER_DAY;
+  cfg->quota_bytes_per_day = SR_CONFIG_QUOTA_BYTES_PER_DAY;
+  cfg->quota_bytes_total = SR_CONFIG_QUOTA_BYTES_TOTAL;
+  cfg->conn_rate_per_min = SR_CONFIG_CONN_RATE_PER_MIN;
+  cfg->write_policy_timeout_ms = 2000;
 }
 
 void sr_config_set_relay(sr_config_t *cfg, int relay) {
@@ -125,7 +130,9 @@ static const num_key_t num_keys[] = {
 static const char *const known_keys =
     "listen, advertise, network_key, hops, relay, reachable, max_conns, idle_timeout_ms, handshake_timeout_ms, rate_frames_per_s, "
     "rate_bytes_per_s, max_queue_bytes, bootstrap, flow_report, flow_epsilon, flow_report_interval, "
-    "pushsum_epoch, pushsum_interval_ms, lan, lan_port, lan_interval, web, metrics_listen, log_addresses";
+    "pushsum_epoch, pushsum_interval_ms, lan, lan_port, lan_interval, web, metrics_listen, log_addresses, "
+    "quota_entries_per_day, quota_bytes_per_day, quota_bytes_total, conn_rate_per_min, conn_rate_loopback, "
+    "write_policy, write_policy_timeout_ms, write_policy_fail";
 
 /* yes|no into *out: 0 or SR_EINVAL. */
 static int parse_bool(const char *s, int *out) {
@@ -137,9 +144,70 @@ static int parse_bool(const char *s, int *out) {
   return 0;
 }
 
+/* The keys of a relay's quotas and abuse limits: 0 or SR_EINVAL when key is
+ * one of them, 1 when it is not. */
+static int relay_key(sr_config_t *cfg, const char *key, const char *val, char *why, size_t whylen) {
+  static const struct {
+    const char *name;
+    size_t off;
+    int u64, sizes;
+    uint64_t max;
+  } nums[] = {
+      {"quota_entries_per_day", offsetof(sr_config_t, quota_entries_per_day), 1, 0, 1000000000},
+      {"quota_bytes_per_day", offsetof(sr_config_t, quota_bytes_per_day), 1, 1, 1ull << 50},
+      {"quota_bytes_total", offsetof(sr_config_t, quota_bytes_total), 1, 1, 1ull << 50},
+      {"conn_rate_per_min", offsetof(sr_config_t, conn_rate_per_min), 0, 0, 1000000},
+      {"write_policy_timeout_ms", offsetof(sr_config_t, write_policy_timeout_ms), 0, 0, 600000},
+  };
+  for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+    uint64_t v;
+    if (strcmp(key, nums[i].name)) continue;
+    if (parse_num(val, nums[i].sizes, nums[i].max, &v) || (!strcmp(key, "write_policy_timeout_ms") && v < 10)) {
+      snprintf(why, whylen, "%s must be a whole number%s from %d to %llu (0: no limit), got '%s'", key,
+               nums[i].sizes ? " of bytes (or with KiB, MiB, GiB)" : "",
+               !strcmp(key, "write_policy_timeout_ms") ? 10 : 0, (unsigned long long)nums[i].max, val);
+      return SR_EINVAL;
+    }
+    if (nums[i].u64) *(uint64_t *)((char *)cfg + nums[i].off) = v;
+    else
+      *(uint32_t *)((char *)cfg + nums[i].off) = (uint32_t)v;
+    return 0;
+  }
+  if (!strcmp(key, "conn_rate_loopback")) {
+    if (parse_bool(val, &cfg->conn_rate_loopback)) {
+      snprintf(why, whylen, "%s must be yes or no, got '%s'", key, val);
+      return SR_EINVAL;
+    }
+    return 0;
+  }
+  if (!strcmp(key, "write_policy_fail")) {
+    if (strcmp(val, "open") && strcmp(val, "closed")) {
+      snprintf(why, whylen,
+               "write_policy_fail must be open (take what the program could not judge) or closed "
+               "(refuse it), got '%s'",
+               val);
+      return SR_EINVAL;
+    }
+    cfg->write_policy_fail_open = !strcmp(val, "open");
+    return 0;
+  }
+  if (!strcmp(key, "write_policy")) {
+    if (strlen(val) >= sizeof(cfg->write_policy) || val[0] != '/') {
+      snprintf(why, whylen, "write_policy must be the absolute path of a program (at most %zu bytes), got '%.200s'",
+               sizeof(cfg->write_policy) - 1, val);
+      return SR_EINVAL;
+    }
+    snprintf(cfg->write_policy, sizeof(cfg->write_policy), "%s", val);
+    return 0;
+  }
+  return 1;
+}
+
 /* Applies one "key = value" line; on error writes the problem (without the
  * file/line prefix) into why. */
 static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, size_t whylen) {
+  int r = relay_key(cfg, key, val, why, whylen);
+  if (r != 1) return r;
   if (!strcmp(key, "listen")) {
     if (sr_config_parse_hostport(val, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port)) {
       snprintf(why, whylen, "listen must be HOST:PORT (IPv6 as [::]:PORT; port 0 picks a free one), got '%s'", val);
@@ -269,7 +337,7 @@ static int apply(sr_config_t *cfg, const char *key, const char *val, char *why, 
 
 /* Keys seen so far, to refuse one given twice: line numbers by key name. More
  * than every known key, each name longer than any known one. */
-#define SEEN_MAX 32
+#define SEEN_MAX 64
 #define SEEN_NAME_MAX 32
 typedef struct {
   char name[SEEN_NAME_MAX];

@@ -32,6 +32,13 @@
  *   metrics_listen       = IP:PORT|off the Prometheus endpoint GET /metrics (docs/monitoring.md);
  *                                      default off; an IP address, never a name
  *   log_addresses        = yes|no      name peers' IP addresses in log lines (default no)
+ *   quota_entries_per_day, quota_bytes_per_day, quota_bytes_total = N|SIZE
+ *                                      a relay's per-author quotas, 0 none (docs/config.md)
+ *   conn_rate_per_min    = N           new connections per address a minute (default 60; 0 none)
+ *   conn_rate_loopback   = yes|no      that limit also on 127.0.0.1 and ::1 (default no)
+ *   write_policy         = PROGRAM     a relay's write-policy program (default none)
+ *   write_policy_timeout_ms = MS       its answer's deadline (default 2000)
+ *   write_policy_fail    = open|closed an entry it could not judge: taken or refused (default closed)
  * SIZE is a whole number of bytes, optionally followed by KiB, MiB or GiB.
  * An unknown key, a key given twice (bootstrap excepted) or a value out of range
  * is an error naming the file and line, so a typo never silently does nothing.
@@ -87,7 +94,21 @@ typedef struct sr_config {
   char metrics_host[64]; /* size: an IPv6 literal is at most 45 */ /* an IP address literal */
   uint16_t metrics_port;                                           /* 0: any free port */
   int log_addresses;                                               /* peers' addresses in log lines (default 0) */
+  /* A relay's quotas and abuse limits (docs/config.md, "Quotas and abuse"). */
+  uint64_t quota_entries_per_day, quota_bytes_per_day, quota_bytes_total; /* per author; 0: no limit */
+  uint32_t conn_rate_per_min;       /* new connections per address (IPv6: /64) a minute; 0: no limit */
+  int conn_rate_loopback;           /* the limit applies to loopback addresses too (default 0) */
+  char write_policy[1024];          /* the write-policy program, "" none */
+  uint32_t write_policy_timeout_ms; /* 2000 */
+  int write_policy_fail_open;       /* 0: an entry it could not judge is refused */
 } sr_config_t;
+
+/* A relay's defaults (docs/config.md): a member's day of use far below them,
+ * a flood stopped at them. */
+#define SR_CONFIG_QUOTA_ENTRIES_PER_DAY 2000
+#define SR_CONFIG_QUOTA_BYTES_PER_DAY (8ull << 20)
+#define SR_CONFIG_QUOTA_BYTES_TOTAL (512ull << 20)
+#define SR_CONFIG_CONN_RATE_PER_MIN 60
 
 enum { SR_CONFIG_WEB_DEFAULT = 0, SR_CONFIG_WEB_OFF, SR_CONFIG_WEB_ON };
 

@@ -259,6 +259,15 @@ static json_t *on_invite_revoke(void *ctx, const sr_control_req_t *r, sr_control
   return NULL;
 }
 
+/* {"entries", "bytes", "already", "through_node"}, once the purge is committed. */
+static json_t *on_purge(void *ctx, const sr_control_req_t *r, sr_control_call_t *call) {
+  char err[600] = "";
+  int rc = sr_node_purge(ctx, r->key, r->undo, committed, call, err, sizeof(err));
+  if (rc) return fail(rc, err[0] ? err : sr_strerror(rc));
+  sr_control_later(call);
+  return NULL;
+}
+
 static const sr_control_handler_t table[] = {
     {SR_CTL_STATUS, on_status},
     {SR_CTL_PEERS, on_peers},
@@ -277,6 +286,7 @@ static const sr_control_handler_t table[] = {
     {SR_CTL_MEMBER_REMOVE, on_member_remove},
     {SR_CTL_INVITE_LIST, on_invite_list},
     {SR_CTL_INVITE_REVOKE, on_invite_revoke},
+    {SR_CTL_PURGE, on_purge},
 };
 
 static void on_stop(void *ctx) { sr_node_stop(ctx); }

@@ -163,6 +163,14 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     if (json_is_string(name) && strlen(json_string_value(name)) != json_string_length(name))
       return sr_control_fail(SR_EINVAL, "device_add: \"name\" holds a NUL byte");
     r->device_name = json_string_value(name);
+  } else if (!strcmp(cmd, "purge")) {
+    const char *hex = json_string_value(json_object_get(r->doc, "key"));
+    r->cmd = SR_CTL_PURGE;
+    if (!hex || strlen(hex) != 2 * SR_KEY_BYTES || sr_hex_decode(hex, r->key, sizeof(r->key)) != 0)
+      return sr_control_fail(SR_ECONTROL, "purge needs \"key\" (64 hex digits)");
+    json_t *undo = json_object_get(r->doc, "undo");
+    if (undo && !json_is_boolean(undo)) return sr_control_fail(SR_ECONTROL, "purge: \"undo\" must be true or false");
+    r->undo = json_is_true(undo);
   } else if (!strcmp(cmd, "device_list")) {
     r->cmd = SR_CTL_DEVICE_LIST;
   } else if (!strcmp(cmd, "device_revoke")) {
@@ -187,7 +195,7 @@ static json_t *decode_cmd(sr_control_req_t *r) {
     snprintf(err, sizeof(err),
              "unknown command '%.64s' (status, peers, peer_add, peer_remove, publish, ingest, invite_create, "
              "web_login, fork_keep, device_add, device_list, device_revoke, reload, members, member_remove, "
-             "invite_list, invite_revoke, stop)",
+             "invite_list, invite_revoke, purge, stop)",
              cmd);
     return sr_control_fail(SR_ECONTROL, err);
   }

@@ -26,6 +26,7 @@ typedef enum {
   SR_CTL_MEMBER_REMOVE,
   SR_CTL_INVITE_LIST,
   SR_CTL_INVITE_REVOKE,
+  SR_CTL_PURGE,
   SR_CTL_END /* one past the last command: a new one goes above it */
 } sr_ctl_cmd_t;
 
@@ -38,7 +39,7 @@ typedef struct {
   const char *address;           /* peer_add (always), peer_remove (NULL: the whole peer); in doc */
   int relay;                     /* peer_add: the peer is a relay that took this node in (an invite) */
   int dial;                      /* peer_add: dial it now (default), or only keep it */
-  uint8_t key[SR_KEY_BYTES];     /* peer_remove */
+  uint8_t key[SR_KEY_BYTES];     /* peer_remove, purge */
   char type[SR_TYPE_MAX + 1];    /* publish: 1..SR_TYPE_MAX bytes, no NUL inside */
   uint8_t content[SR_ENTRY_MAX]; /* publish: one canonical msgpack map */
   size_t content_len;
@@ -50,6 +51,7 @@ typedef struct {
   const char *device_name; /* device_add: the label, or NULL; in doc */
   const char *device;      /* device_revoke: a key, a prefix of one, or a name; in doc */
   const char *which;       /* member_remove, invite_revoke: a key, id, prefix or name; in doc */
+  int undo;                /* purge: take the key off the purged list instead */
 } sr_control_req_t;
 
 /* Decodes line[0..len) (newline excluded) into req. NULL when it is a valid

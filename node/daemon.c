@@ -370,6 +370,7 @@ int sr_node_run(const sr_node_opts_t *o) {
   }
   memcpy(n->pk, n->sk + SR_SECRET_PK_OFFSET, SR_KEY_BYTES);
   sr_home_store_path(n->home, path, sizeof(path));
+  sr_node_usage_progress(n); /* quota.c: an older store's usage is counted at this open */
   if ((rc = sr_home_store_open(n->home, 0, &n->store, err, sizeof(err)))) {
     fprintf(stderr, "seurone: cannot open the store in %s: %s\n", path,
             rc == SR_ENOSTORE ? "run `seurone init` first" : err);
@@ -379,6 +380,7 @@ int sr_node_run(const sr_node_opts_t *o) {
     fprintf(stderr, "seurone: %s\n", err);
     goto out_store;
   }
+  sr_node_quota_start(n); /* quota.c: a relay's per-author quotas */
   /* A copy of the home runs, syncs and serves, but publishes nothing until
    * it is claimed (node/device.h): said once here, and at every refusal. */
   if ((rc = sr_device_check_store(n->home, n->store, err, sizeof(err)))) {
@@ -422,6 +424,8 @@ int sr_node_run(const sr_node_opts_t *o) {
   snprintf(n->config_path, sizeof(n->config_path), "%s/config", n->home);
   ncfg.netkey_where = n->config_path;
   ncfg.log_addresses = n->cfg.log_addresses;
+  ncfg.conn_rate_per_min = n->cfg.conn_rate_per_min; /* docs/config.md, "Quotas and abuse" */
+  ncfg.conn_rate_loopback = n->cfg.conn_rate_loopback;
   sr_gossip_net_callbacks(&ncfg.cb);
   rc = sr_net_init(&n->net, &n->loop, &ncfg);
   sodium_memzero(ncfg.sk, sizeof(ncfg.sk)); /* net keeps its own guarded copy */
@@ -447,9 +451,10 @@ int sr_node_run(const sr_node_opts_t *o) {
   hooks.log = h_log;
   hooks.may_share = h_may_share;
   hooks.stored = h_stored;
-  sr_node_fork_hooks(&hooks);    /* forks.c: a forked author, the self-fork stop */
-  sr_node_restore_hooks(&hooks); /* restore.c: the own log's head a peer reports */
-  sr_node_peer_hooks(&hooks);    /* peer_table.c: sessions, peer exchange, the connection limit's question */
+  sr_node_fork_hooks(&hooks);      /* forks.c: a forked author, the self-fork stop */
+  sr_node_restore_hooks(&hooks);   /* restore.c: the own log's head a peer reports */
+  sr_node_peer_hooks(&hooks);      /* peer_table.c: sessions, peer exchange, the connection limit's question */
+  sr_node_policy_hooks(n, &hooks); /* policy.c: the write-policy program, when configured */
   if ((rc = sr_gossip_init(&n->g, &n->net, n->store, n->pk, n->relay, &lim, &hooks))) {
     start_failed(rc, "gossip", sr_strerror(rc));
     goto out_net;
@@ -521,6 +526,7 @@ out_net:
 out_close:
   uv_run(&n->loop, UV_RUN_DEFAULT);
   if (n->g) sr_gossip_free(n->g);
+  sr_node_policy_stop(n); /* no worker asks it any more */
 out_loop:
   /* a start that failed after them: closed here, or the loop cannot close */
   if (signals && !uv_is_closing((uv_handle_t *)&n->sigint)) {

@@ -162,4 +162,10 @@ SR_MUST_USE int sr_node_web_once(sr_node_t *n, char *url, size_t cap, char *err,
 /* Asks the loop to stop as SIGTERM would. */
 void sr_node_stop(sr_node_t *n);
 
+/* Purges author (store/usage.h) on a worker: done gets {"entries", "bytes",
+ * "already", "through_node"} once committed. SR_EINVAL for the own key. undo:
+ * takes it off the purged list instead ({"was_purged", "through_node"}). */
+SR_MUST_USE int sr_node_purge(sr_node_t *n, const uint8_t key[SR_KEY_BYTES], int undo, sr_node_done_cb done, void *arg,
+                              char *err, size_t errlen);
+
 #endif

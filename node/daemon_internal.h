@@ -137,6 +137,8 @@ struct sr_node {
   size_t nredeems;
   /* friends nearby (node/lan.c), when config `lan` */
   struct sr_node_lan *lan;
+  /* policy.c: the write-policy program, when config `write_policy` names one */
+  struct sr_policy *policy;
   /* restore.c: a restore pending (store/restore_gate.h), the highest head of
    * the own log a peer reported and who, a job in flight, one more asked for */
   int restoring, restore_busy, restore_again;
@@ -271,6 +273,20 @@ void sr_node_restore_start(sr_node_t *n);
 void sr_node_restore_ingested(sr_node_t *n);
 /* Adds "restore_pending" (null, or what is pending) to status: 0 or SR_ENOMEM. */
 int sr_node_restore_status(sr_node_t *n, json_t *status);
+
+/* ---- policy.c ---- */
+typedef struct sr_policy sr_policy_t;
+/* Starts the write-policy program when the config names one and sets the
+ * gossip hook that asks it about each received entry (on the ingest worker). */
+void sr_node_policy_hooks(sr_node_t *n, sr_gossip_hooks_t *h);
+/* Ends it (its stdin closed, then killed after its timeout); after the loop. */
+void sr_node_policy_stop(sr_node_t *n);
+
+/* ---- quota.c ---- */
+/* At start: a relay's per-author quotas handed to the store (none elsewhere). */
+void sr_node_quota_start(sr_node_t *n);
+/* Before the store is opened: the count of an older store's usage is logged. */
+void sr_node_usage_progress(sr_node_t *n);
 
 /* ---- periodic.c ---- */
 /* Starts the tick and, when configured, the flow-report timer. */

@@ -11,6 +11,7 @@
  * sr_node_member_removed).
  */
 #include "node/members.h"
+#include "store/usage.h"
 #include "core/core.h"
 #include "core/vec.h"
 #include "node/daemon_internal.h"
@@ -22,31 +23,11 @@
 
 /* ---- reading the store ---- */
 
-typedef struct {
-  uint64_t entries, bytes, next;
-} usage_t;
-
-static int usage_row(void *ctx, const uint8_t *raw, size_t len, uint64_t seq) {
-  usage_t *u = ctx;
-  (void)raw;
-  u->entries++;
-  u->bytes += len;
-  u->next = seq + 1;
-  return 0;
-}
-
-/* A chunk at a time: each chunk is one short read transaction, so a long log
- * never holds one open for long. */
-#define USAGE_CHUNK 4096
-
+/* From the usage table the ingest keeps (store/usage.h): no read of the log. */
 int sr_member_usage(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t *entries, uint64_t *bytes) {
-  usage_t u = {0, 0, 1};
-  int rc;
-  for (;;) {
-    uint64_t before = u.entries;
-    if ((rc = sr_store_stream_log(st, key, u.next, USAGE_CHUNK, usage_row, &u)) < 0) return rc;
-    if (u.entries - before < USAGE_CHUNK) break;
-  }
+  sr_usage_t u;
+  int rc = sr_usage_get(st, key, 0, &u);
+  if (rc) return rc;
   *entries = u.entries;
   *bytes = u.bytes;
   return 0;

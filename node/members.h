@@ -21,9 +21,9 @@
 #define SR_INVITE_ID_HEX (2 * SR_INVITE_ID_BYTES)
 
 /* The entries of key this store holds and the bytes they take (the entry
- * bytes; indexes not counted), by a read over key's log. The one place that
- * counts a member's disk use: a per-author usage table can answer it instead
- * (store/usage.h, sr_usage_get) without changing a caller. */
+ * bytes, fork proofs included; indexes not counted), from the per-author
+ * usage table the ingest keeps (store/usage.h). The one place that counts a
+ * member's disk use: `members`, the web app and the metrics endpoint. */
 SR_MUST_USE int sr_member_usage(sr_store_t *st, const uint8_t key[SR_KEY_BYTES], uint64_t *entries, uint64_t *bytes);
 
 /* "7d", "12h", "30m" (a whole number >= 1 and one unit: m minutes, h hours,

@@ -35,6 +35,13 @@ json_t *sr_node_status(sr_node_t *n) {
   if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
   /* a copy of the home that publishes nothing until claimed (node/device.h) */
   if (st) json_object_set_new(st, "copied", json_boolean(atomic_load(&n->copied)));
+  /* entries and connections refused before they cost storage or a handshake (docs/config.md, "Quotas and abuse") */
+  if (st)
+    json_object_set_new(
+        st, "refused",
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "quota", (json_int_t)gs.quota_refused, "purged",
+                  (json_int_t)gs.purged_refused, "policy", (json_int_t)gs.policy_refused, "refusals_in",
+                  (json_int_t)gs.refusals_in, "conn_rate", (json_int_t)sr_net_conn_rate_refused(&n->net)));
   if (st)
     json_object_set_new(st, "fork_proofs",
                         json_pack("{s:I, s:I, s:I}", "in", (json_int_t)gs.fork_proofs_in, "out",

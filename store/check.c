@@ -24,6 +24,8 @@ static void problem(rep_t *r, const char *fmt, ...) {
 }
 
 static void report_devices(void *ctx, const char *what) { problem(ctx, "%s (run `seurone reindex`)", what); }
+/* reindex counts the usage table again (store/reindex.c) */
+static void report_usage(void *ctx, const char *what) { problem(ctx, "%s (run `seurone reindex`)", what); }
 
 /* An id or a key in hex, for the problems. */
 static const char *hex(const uint8_t *b, char out[2 * SR_KEY_LEN + 1]) {
@@ -150,7 +152,13 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
     }
   }
 
-  /* 5. Nothing stored is orphaned: log ids and fork ids are distinct entries, so
+  /* 5. The usage table says what each author holds (store/usage.h). */
+  if ((mrc = sr_usage_verify_in(st, txn, report_usage, &r))) {
+    rc = sr_store_fail(st, "check the usage table", mrc);
+    goto out;
+  }
+
+  /* 6. Nothing stored is orphaned: log ids and fork ids are distinct entries, so
    * equal counts mean every entry belongs to one of them. */
   if (linked != total)
     problem(&r, "%zu entries are stored but %zu are in logs or fork proofs (run `seurone reindex`)", total, linked);

@@ -204,7 +204,8 @@ int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
   PUT(DB_ENTRIES, it->e.id, SR_ID_BYTES, it->raw, it->len, MDB_NOOVERWRITE);
   /* First arrival wins: a later copy of the same entry never rewrites its flow. */
   PUT(DB_FLOW, it->e.id, SR_ID_BYTES, fv, sizeof(fv), MDB_NOOVERWRITE);
-  return sr_store_person_add(st, txn, it->e.author);
+  int rc = sr_usage_add_in(st, txn, it->e.author, it->len, it->flow.received_at);
+  return rc ? rc : sr_store_person_add(st, txn, it->e.author);
 }
 
 static void reject(sr_ingest_item_t *it, int code, const char *fmt, unsigned long long a, unsigned long long b) {
@@ -261,6 +262,13 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
       return 0;
     }
     if (rc != MDB_NOTFOUND) return rc;
+  }
+  /* A purged author, or one over the relay's quota: refused before any rule,
+   * so the rest of its burst is refused alike (no gap asked for again). */
+  if (!reindex) {
+    int refused;
+    if ((rc = sr_usage_admit_in(st, txn, it, self, now_ms, &refused))) return rc;
+    if (refused) return 0;
   }
   /* A device its person revoked: nothing after upto is the person's any more. */
   uint64_t upto;

@@ -131,12 +131,19 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
     memcpy(self, v.mv_data, SR_KEY_BYTES);
     rc = sr_store_person_add(st, txn, self); /* keeps the about ts a row holds */
   }
+  /* The usage table is counted again too: the same rows, whatever order (usage.c). */
+  if (rc == 0) rc = sr_usage_backfill_fn(st, txn, NULL);
 done:
   if (cur) mdb_cursor_close(cur);
   free(items);
   free(order);
   free(arena);
   return rc;
+}
+
+int sr_store_reindex_in(sr_store_t *st, MDB_txn *txn, sr_progress_cb progress, void *ctx) {
+  reindex_arg_t a = {progress, ctx};
+  return reindex_fn(st, txn, &a);
 }
 
 int sr_store_reindex(sr_store_t *st, sr_progress_cb progress, void *ctx) {

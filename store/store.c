@@ -20,9 +20,9 @@
 #include <pthread.h>
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",     "entries",  "flow",   "peers",     "invites",  "relay_members", "device_codes",
-    "log",      "heads",    "forks",  "edges_out", "edges_in", "contacts",      "members",
-    "profiles", "projects", "people", "reshares",  "devices",  "person_devices"};
+    "meta",     "entries",  "flow",   "peers",    "invites",   "relay_members", "device_codes", "usage",
+    "purged",   "log",      "heads",  "forks",    "edges_out", "edges_in",      "contacts",     "members",
+    "profiles", "projects", "people", "reshares", "devices",   "person_devices"};
 static const unsigned db_flags[DB_COUNT] = {
     [DB_FORKS] = MDB_DUPSORT,
     [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,
@@ -296,7 +296,7 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
   /* tests start small to make the map grow; anything but a plain size is ignored */
   if (env_map && sr_parse_u64(env_map, 4096, SIZE_MAX, &want) == 0) map = (size_t)want;
   mdb_env_set_mapsize(st->env, map);
-  mdb_env_set_maxdbs(st->env, DB_COUNT + 2);
+  mdb_env_set_maxdbs(st->env, DB_COUNT + 8);
   mdb_env_set_maxreaders(st->env, 254);
   /* NOTLS: read transactions are not bound to threads (the daemon's pool). */
   if ((rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) {
@@ -308,9 +308,12 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
    * relay_members databases existed lacks them: once its format is checked, one
    * short write transaction adds them (a missing original database still means
    * there is no store here). */
-  int added_missing = 0;
+  int added_missing = 0, usage_missing = 0;
   if ((rc = sr_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn))) goto fail;
   for (int i = 0; i < DB_COUNT; i++) {
+    /* The usage table of a store older than it is counted from the entries
+     * once it exists (below), also when this open creates it. */
+    if (i == DB_USAGE && mdb_dbi_open(txn, db_names[i], db_flags[i], &st->dbi[i]) == MDB_NOTFOUND) usage_missing = 1;
     rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
     if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED && (i < DB_FIRST_DERIVED || i >= DB_FIRST_ADDED_DERIVED)) {
       added_missing = 1;
@@ -338,6 +341,15 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
     snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
              "the store in %.3500s predates the peers, invites, relay_members or devices databases and adding them "
              "failed (%s); open it once with write access to upgrade it",
+             st->path, why);
+    goto fail;
+  }
+  if (usage_missing && (rc = sr_store_write(st, sr_usage_backfill_fn, NULL))) {
+    char why[512];
+    snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
+    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
+             "the store in %.3500s predates the usage table and counting it failed (%s); open it once with write "
+             "access to upgrade it",
              st->path, why);
     goto fail;
   }

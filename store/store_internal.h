@@ -11,7 +11,9 @@
 #include "store/read.h"
 #include "store/restore_gate.h"
 #include "store/devices.h"
+#include "store/usage.h"
 #include <lmdb.h>
+#include <stdatomic.h>
 
 /* Named databases. Order matters: the ones that hold truth (entries, what was
  * observed, what a person configured) come first; everything from
@@ -27,6 +29,8 @@ enum {
   DB_INVITES,
   DB_RELAY_MEMBERS, /* node state: peers.c */
   DB_DEVICE_CODES,  /* node state: device_codes.c */
+  DB_USAGE,         /* per-author usage: usage.c (kept in the ingest transaction; reindex keeps it) */
+  DB_PURGED,        /* node state: purge.c */
   DB_LOG,
   DB_HEADS,
   DB_FORKS,
@@ -53,6 +57,7 @@ struct sr_store {
   MDB_env *env;
   MDB_dbi dbi[DB_COUNT];
   char path[4096];
+  _Atomic uint64_t quota[3]; /* sr_quota_t: entries a day, bytes a day, bytes in all (usage.c) */
 };
 
 /* The calling thread's store error text (sr_store_errmsg); written with
@@ -175,6 +180,25 @@ int sr_store_personmap_in(sr_store_t *st, MDB_txn *txn, sr_personmap_t **out);
 /* devices.c: the name of key's person (devices.h) inside txn: 0 with *name
  * pointing into the txn, MDB_NOTFOUND, or an LMDB code. */
 int sr_store_person_name_in(sr_store_t *st, MDB_txn *txn, const uint8_t *key, MDB_val *name);
+
+/* usage.c: author's usage row counts one more stored entry of len bytes that
+ * arrived at at_ms (called wherever an entry's bytes are put: raw_put). */
+int sr_usage_add_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, size_t len, uint64_t at_ms);
+/* usage.c: whether the ingest may store it (before its rules): a purged
+ * author's entry (any source but the own) or one from a peer over a quota
+ * gets status SR_EPURGED or SR_EQUOTA with its why, and *refused 1. self:
+ * the node's key (never limited), or NULL. 0 or an LMDB code. */
+int sr_usage_admit_in(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, const uint8_t *self, uint64_t now_ms,
+                      int *refused);
+/* usage.c: counts every entry into the usage table (a store older than it). */
+int sr_usage_backfill_fn(sr_store_t *st, MDB_txn *txn, void *arg);
+/* usage.c: for sr_store_verify, each author's usage row against what its log
+ * and fork proofs hold, each mismatch reported. 0 or an LMDB code. */
+int sr_usage_verify_in(sr_store_t *st, MDB_txn *txn, void (*problem)(void *ctx, const char *what), void *ctx);
+/* purge.c: *at_ms when author was purged, 0 when not. 0 or an LMDB code. */
+int sr_usage_purged_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t *at_ms);
+/* reindex.c: sr_store_reindex's body inside txn (purge runs it after its deletes). */
+int sr_store_reindex_in(sr_store_t *st, MDB_txn *txn, sr_progress_cb progress, void *ctx);
 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);

@@ -30,8 +30,10 @@ unit_tests="test_store_grow test_store"
 # invites created and redeemed at once; the scope computed on a worker after a
 # redemption), forks (fork proofs checked and stored on a worker beside the
 # batches), metrics (the endpoint's thread reading the counters the loop and
-# the workers bump). About two minutes on 2 cores after the build.
-multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions peer_table invite_race forks metrics"}
+# the workers bump), quota (the quotas read on the ingest worker), purge (a purge on a
+# worker of its own beside the ingest), write_policy (the program asked from the
+# ingest worker). About two minutes on 2 cores after the build.
+multi_tests=${SR_TSAN_MULTI:-"two_nodes chain small_world import_running flow_reports kill9_resume full_disk notes_flood duplicates sessions peer_table invite_race forks metrics quota purge write_policy"}
 passed=0
 failed=0
 failures=()

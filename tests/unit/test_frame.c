@@ -349,7 +349,56 @@ static void fork_frame(void) {
   free(f);
 }
 
+/* [12, 1, author, seq, code, text] (docs/protocol.md, "Refusals"): round
+ * trip, the text cut at its limit on a character boundary, another version
+ * ignored whole, a missing field an error. */
+static void refused_frame(void) {
+  msgpack_sbuffer sb;
+  sr_frame_t *f = malloc(sizeof(*f));
+  uint8_t author[SR_KEY_BYTES];
+  char text[SR_FRAME_REFUSED_TEXT_MAX + 8];
+  size_t len;
+  memset(author, 0x42, sizeof(author));
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_refused(&sb, author, 50, SR_REFUSED_QUOTA, "over quota"));
+  T_OK(sr_frame_next((const uint8_t *)sb.data, sb.size, &len));
+  T_EQ(len, sb.size);
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, len, f));
+  T_EQ(f->kind, SR_FRAME_REFUSED);
+  T_MEMEQ(f->author, author, SR_KEY_BYTES);
+  T_EQ(f->seq, 50);
+  T_EQ(f->code, SR_REFUSED_QUOTA);
+  T_EQ(f->reason_len, 10);
+  T_MEMEQ(f->reason, "over quota", 10);
+  msgpack_sbuffer_destroy(&sb);
+  /* 159 ASCII bytes then a 2-byte character: cut before it, not inside */
+  memset(text, 'a', sizeof(text));
+  text[SR_FRAME_REFUSED_TEXT_MAX - 1] = (char)0xc3;
+  text[SR_FRAME_REFUSED_TEXT_MAX] = (char)0xa9;
+  text[SR_FRAME_REFUSED_TEXT_MAX + 1] = '\0';
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_refused(&sb, author, 1, SR_REFUSED_POLICY, text));
+  T_OK(sr_frame_decode((const uint8_t *)sb.data, sb.size, f));
+  T_EQ(f->reason_len, SR_FRAME_REFUSED_TEXT_MAX - 1);
+  msgpack_sbuffer_destroy(&sb);
+  /* version 2: a later layout, ignored (an unknown kind) */
+  uint8_t v2[64] = {0x96, 0x0c, 0x02, 0xc4, 0x20}; /* size: the 40-byte frame below */
+  memcpy(v2 + 5, author, SR_KEY_BYTES);
+  v2[37] = 0x01;
+  v2[38] = 0x01;
+  v2[39] = 0xa0;
+  T_OK(sr_frame_decode(v2, 40, f));
+  T_CHECK(f->kind != SR_FRAME_REFUSED);
+  v2[2] = 0x01; /* version 1 again: read */
+  T_OK(sr_frame_decode(v2, 40, f));
+  T_EQ(f->kind, SR_FRAME_REFUSED);
+  const uint8_t short_[] = {0x93, 0x0c, 0x01, 0x01};
+  T_EQ(sr_frame_decode(short_, sizeof(short_), f), SR_EFRAME);
+  free(f);
+}
+
 int main(void) {
+  T_RUN(refused_frame);
   T_RUN(roundtrip_every_kind);
   T_RUN(incomplete_oversized_and_bad);
   T_RUN(reachable_frame);

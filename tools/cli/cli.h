@@ -211,6 +211,7 @@ int cli_device_home(sr_cli_t *, int, char **);
  * revoke); status and claim go to cli_device_home. */
 int cmd_device(sr_cli_t *, int, char **);
 int cmd_fork(sr_cli_t *, int, char **);
+int cmd_purge(sr_cli_t *, int, char **);
 /* The store's forks for status (cmd_fork.c): "forked_authors" and "self_fork"
  * (node/entry_json.h) added to doc; 0 or an SR_E* code. */
 int cli_forks_json(sr_cli_t *cli, sr_store_t *st, json_t *doc);

@@ -232,6 +232,13 @@ int cmd_status(sr_cli_t *cli, int argc, char **argv) {
     if (json_object_get(s, "scope_authors"))
       printf("scope     %lld author%s replicated\n", jint(s, "scope_authors"),
              jint(s, "scope_authors") == 1 ? "" : "s");
+    json_t *rf = json_object_get(s, "refused"); /* docs/config.md, "Quotas and abuse" */
+    if (jint(rf, "quota") || jint(rf, "purged") || jint(rf, "policy") || jint(rf, "conn_rate"))
+      printf(
+          "refused   %lld over quota, %lld of purged authors, %lld by the write policy; %lld connection%s over "
+          "the rate\n",
+          jint(rf, "quota"), jint(rf, "purged"), jint(rf, "policy"), jint(rf, "conn_rate"),
+          jint(rf, "conn_rate") == 1 ? "" : "s");
     print_pushsum(json_object_get(s, "pushsum"));
     json_t *lan = json_object_get(s, "lan");
     if (json_is_true(json_object_get(lan, "enabled")))

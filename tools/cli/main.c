@@ -4,6 +4,7 @@
  * after the command). */
 #include "tools/cli/cli.h"
 #include "node/control_req.h"
+#include "store/usage.h"
 #include "core/version.h"
 #include <errno.h>
 #include <string.h>
@@ -319,6 +320,18 @@ static const sr_cmd_t commands[] = {
      "  (then nodes no longer take its entries: docs/cli.md, \"Another copy of your identity\").\n"
      "  Without --yes it only says so. Through the running node when one runs.\n"
      "  --json: {cleared, log_forked}.\n"},
+    {"purge", cmd_purge, "remove an author's entries from this node and refuse them from then on",
+     "usage: seurone purge KEY --yes [--json]\n"
+     "       seurone purge KEY --undo [--json]\n"
+     "KEY: the author's key (64 hex digits, or a unique prefix of 8 or more) or exact name.\n"
+     "Removes every entry of KEY held here (its log and fork proofs) with everything derived\n"
+     "from them (one rebuild of the derived databases, like `reindex`), and records KEY as\n"
+     "purged: its entries are refused from then on, from peers and imports (docs/cli.md,\n"
+     "\"Quotas and purge\"). Entries of others that name KEY stay. Without --yes it only says\n"
+     "what it would remove. Through the running node when one runs, else on the store.\n"
+     "--json: {key, name, entries, bytes, already, through_node}.\n"
+     "--undo: KEY's entries are taken again from then on (what was removed comes back\n"
+     "from peers at the next sync). --json: {key, name, was_purged, through_node}.\n"},
     {"metrics", cmd_metrics, "structural metrics of the graph held",
      "usage: seurone metrics [NAME] [--graph contact|membership|projects] [--nodes held|all]\n"
      "                       [--top K] [--json]\n"
@@ -430,6 +443,8 @@ int main(int argc, char **argv) {
   memset(&cli, 0, sizeof(cli));
   cli.pass.fd_opt = "--passphrase-fd";
   sr_json_track_oom();
+  /* a store older than the usage table is counted once at open (store/usage.h) */
+  sr_usage_backfill_progress(cli_progress, "counting each author's usage (once, an older store)");
   if (sodium_init() < 0) return cli_fail(SR_EXIT_ENV, "libsodium failed to initialise");
   while (i < argc && argv[i][0] == '-') {
     int r = global_opt(argc, argv, &i, &cli, &home_flag);
