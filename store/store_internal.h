@@ -27,6 +27,7 @@ enum {
   DB_INVITES,
   DB_RELAY_MEMBERS, /* node state: peers.c */
   DB_DEVICE_CODES,  /* node state: device_codes.c */
+  DB_OBSERVED,      /* truth: other nodes' first arrivals, imported (observed.c) */
   DB_LOG,
   DB_HEADS,
   DB_FORKS,
