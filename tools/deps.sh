@@ -32,6 +32,7 @@ SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev
 # scripts install npm when the command is missing. The two fonts give the browser tests'
 # screenshots CJK and emoji glyphs. iproute2 (`ip`) for the network namespaces of
 # tests/multi/test_lan.py (not in a minbase Debian); nftables (`nft`) for the partitions
-# and loss of tests/multi/test_partitions.py.
-SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph lmdb-utils
+# and loss of tests/multi/test_partitions.py. pandas and matplotlib for the study of
+# docs/research.md, which tests/cli/test_research.py runs.
+SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph python3-pandas python3-matplotlib lmdb-utils
   iproute2 nftables nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei)
