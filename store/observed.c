@@ -62,12 +62,14 @@ int sr_store_observed_put(sr_store_t *st, const sr_observation_t *obs, size_t n,
 typedef struct {
   int (*cb)(void *ctx, const sr_observation_t *o);
   void *ctx;
+  const uint8_t *id; /* only this entry's (the keys start with it), or NULL */
 } walk_t;
 
 static int obs_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
   walk_t *w = arg;
   sr_observation_t o;
   (void)st, (void)txn;
+  if (w->id && (k->mv_size < SR_ID_BYTES || memcmp(k->mv_data, w->id, SR_ID_BYTES))) return SR_SCAN_STOP;
   if (k->mv_size != OBS_KEY_BYTES || v->mv_size < FLOW_VAL_BYTES) return 0; /* not ours: skipped */
   memcpy(o.id, k->mv_data, SR_ID_BYTES);
   memcpy(o.observer, (const uint8_t *)k->mv_data + SR_ID_BYTES, SR_KEY_BYTES);
@@ -76,6 +78,13 @@ static int obs_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val
 }
 
 int sr_store_foreach_observed(sr_store_t *st, int (*cb)(void *ctx, const sr_observation_t *o), void *ctx) {
-  walk_t w = {cb, ctx};
+  walk_t w = {cb, ctx, NULL};
   return sr_store_scan(st, DB_OBSERVED, NULL, "walk the observations", obs_row, &w);
+}
+
+int sr_store_observed_of(sr_store_t *st, const uint8_t id[SR_ID_BYTES], int (*cb)(void *ctx, const sr_observation_t *o),
+                         void *ctx) {
+  walk_t w = {cb, ctx, id};
+  MDB_val start = {SR_ID_BYTES, (void *)id};
+  return sr_store_scan(st, DB_OBSERVED, &start, "read an entry's observations", obs_row, &w);
 }

@@ -25,5 +25,8 @@ SR_MUST_USE int sr_store_observed_put(sr_store_t *st, const sr_observation_t *ob
                                       size_t *skipped);
 /* Every observation held, in (entry id, observer) order; cb returns 0 to go on. */
 SR_MUST_USE int sr_store_foreach_observed(sr_store_t *st, int (*cb)(void *ctx, const sr_observation_t *o), void *ctx);
+/* The observations of one entry, in observer order (one seek). */
+SR_MUST_USE int sr_store_observed_of(sr_store_t *st, const uint8_t id[SR_ID_BYTES],
+                                     int (*cb)(void *ctx, const sr_observation_t *o), void *ctx);
 
 #endif

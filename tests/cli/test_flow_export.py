@@ -192,6 +192,12 @@ def part2(c, m, df_m, W):
     obs = read_cascades_csv(q.cli("export", "cascades", "--format", "csv", "--observer", m.id).stdout)
     check_eq(obs.fillna("").to_dict("records"), df_m.fillna("").to_dict("records"),
              "q's export --observer m equals m's own export, row for row")
+    one = lines[0]
+    fe = q.cli_json("flow", "entry", one["id"])
+    check_eq((fe["source"], fe["hops"]), ("import", 0), "q's flow entry: its own record says import")
+    check_eq(fe["observed"], [one["flow"]], "q's flow entry lists m's record under observed, as m exported it")
+    check("observed by" in q.cli("flow", "entry", one["id"]).stdout, "the flow entry text shows the observation")
+    check_eq(m.cli_json("flow", "entry", one["id"])["observed"], [], "m itself holds no observation of others")
     # a re-import keeps the same observations (first arrival kept, no duplicate)
     again = q.cli_json("import", path)
     check_eq((again["duplicates"], again["observations"]), (len(lines), len(lines)), "re-import: same observations")
@@ -264,7 +270,7 @@ def part3(c, m, df_m, W):
     check(all(r["flow"]["source"] in ("self", "peer") for r in rows), "anonymised entries: first arrivals kept")
 
 
-def part4(c, m):
+def part4(c, m, people):
     """--by-size against the cascades flow cascades --json lists."""
     allc = m.cli_json("flow", "cascades", "--top", "0")["cascades"]
     got = m.cli_json("flow", "cascades", "--by-size")
@@ -291,6 +297,27 @@ def part4(c, m):
         check_eq(sum(b["cascades"] for b in grp["bins"]), len(members), f"author group {grp['group'][:8]}: cascades")
     gp = m.cli_json("flow", "cascades", "--by-size", "--group", "project")
     check(any(grp["group"] is None for grp in gp["groups"]), "project groups: cascades of no project grouped as null")
+    # a researcher's groups of people: KEY,GROUP lines (a header is skipped)
+    gpath = c.path("groups.csv")
+    with open(gpath, "w", encoding="utf-8") as f:
+        f.write("key,group\n" + people[0].pk.hex() + ",röd\n" + people[1].pk.hex() + ",röd\n"
+                + people[2].pk.hex() + ",blue\n")
+    gf = m.cli_json("flow", "cascades", "--by-size", "--group-file", gpath)
+    check_eq(gf["group_by"], "file", "--group-file: group_by file")
+    by = {grp["group"]: grp for grp in gf["groups"]}
+    label = {people[0].pk.hex(): "röd", people[1].pk.hex(): "röd", people[2].pk.hex(): "blue"}
+    for lab in ("röd", "blue", None):
+        members = [x for x in allc if label.get(x["root_author"]) == lab]
+        got_n = sum(b["cascades"] for b in by[lab]["bins"]) if lab in by else 0
+        check_eq(got_n, len(members), f"group {lab}: its root authors' cascades")
+        if lab in by:
+            check_eq(by[lab]["cascades"], len(members), f"group {lab}: count")
+    check("group: röd" in m.cli("flow", "cascades", "--by-size", "--group-file", gpath).stdout,
+          "the table names the group as written (UTF-8)")
+    with open(gpath, "a") as f:
+        f.write("not-a-key,x\n")
+    r = m.cli("flow", "cascades", "--by-size", "--group-file", gpath, check=False)
+    check(r.returncode == 2 and "line 5" in r.stderr, f"a bad line: exit 2 naming the line ({r.stderr.strip()})")
     text = m.cli("flow", "cascades", "--by-size").stdout
     check("virality" in text and "sizes" in text, "by-size table has its columns")
     r = m.cli("flow", "cascades", "--by-size", "--group", "colour", check=False)
@@ -304,7 +331,7 @@ def main(c):
     n, m, df_m = part1(c, W, people, k)
     part2(c, m, df_m, W)
     part3(c, m, df_m, W)
-    part4(c, m)
+    part4(c, m, people)
     for sub in (["export", "--help"],):
         out = m.cli(*sub).stdout
         for word in ("cascades", "--with-flow", "--anonymise", "--observer", "--salt-file"):

@@ -49,9 +49,9 @@ static void rules(void) {
     obs[i].flow.source = SR_SRC_PEER;
     memset(obs[i].flow.from, 0x44, SR_KEY_BYTES);
   }
-  memset(obs[1].id, 0x77, SR_ID_BYTES);                   /* an entry not held */
-  memcpy(obs[2].observer, self.pk, SR_KEY_BYTES);         /* this node itself */
-  obs[3].flow.source = 9;                                  /* no such source */
+  memset(obs[1].id, 0x77, SR_ID_BYTES);           /* an entry not held */
+  memcpy(obs[2].observer, self.pk, SR_KEY_BYTES); /* this node itself */
+  obs[3].flow.source = 9;                         /* no such source */
   size_t stored = 99, skipped = 99;
   T_OK(sr_store_observed_put(st, obs, 4, &stored, &skipped));
   T_EQ(stored, 1);

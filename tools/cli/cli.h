@@ -194,9 +194,10 @@ json_t *cli_json_name(const cli_names_t *ns, const uint8_t *key);
 char *cli_short_who(const cli_names_t *ns, const uint8_t *key);
 /* cmd_flow_size.c: `flow cascades --by-size`; idx holds every tree index
  * (reordered). group: CLI_GROUP_*. */
-enum { CLI_GROUP_NONE, CLI_GROUP_AUTHOR, CLI_GROUP_PROJECT };
+enum { CLI_GROUP_NONE, CLI_GROUP_AUTHOR, CLI_GROUP_PROJECT, CLI_GROUP_FILE };
 struct sr_flowforest;
-int cli_flow_by_size(sr_cli_t *cli, const struct sr_flowforest *x, uint32_t *idx, int group, const cli_names_t *ns);
+int cli_flow_by_size(sr_cli_t *cli, const struct sr_flowforest *x, uint32_t *idx, int group, const char *group_file,
+                     const cli_names_t *ns);
 /* cmd_export_flow.c: `export entries` (also --anonymise) and `export cascades`. */
 int cli_export_entries(sr_cli_t *, int, char **);
 int cli_export_cascades(sr_cli_t *, int, char **);

@@ -13,6 +13,7 @@
 #include "store/flowview.h"
 #include "store/devices.h"
 #include "store/lookup.h"
+#include "store/observed.h"
 #include "store/read.h"
 #include <stddef.h>
 #include <stdlib.h>
@@ -177,13 +178,21 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   sr_flowforest_t x;
   cli_names_t ns = {0};
   int by_size = 0, group = CLI_GROUP_NONE, rc;
+  const char *group_file = NULL;
   /* --by-size [--group author|project] first; the rest is --top */
   char **rest = malloc((size_t)(argc + 1) * sizeof(*rest));
   int nrest = 0;
   if (!rest) cli_out_of_memory();
   for (int i = 0; i < argc; i++) {
     if (i >= 2 && !strcmp(argv[i], "--by-size")) by_size = 1;
-    else if (i >= 2 && !strcmp(argv[i], "--group")) {
+    else if (i >= 2 && !strcmp(argv[i], "--group-file")) {
+      if (i + 1 >= argc) {
+        free(rest);
+        return cli_fail(SR_EXIT_USAGE, "--group-file needs a FILE of KEY,GROUP lines");
+      }
+      group_file = argv[++i];
+      group = CLI_GROUP_FILE;
+    } else if (i >= 2 && !strcmp(argv[i], "--group")) {
       const char *g = i + 1 < argc ? argv[++i] : "";
       if (!strcmp(g, "author")) group = CLI_GROUP_AUTHOR;
       else if (!strcmp(g, "project"))
@@ -198,7 +207,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   rc = parse_top(nrest, rest, &top);
   free(rest);
   if (rc) return rc;
-  if (group != CLI_GROUP_NONE && !by_size) return cli_fail(SR_EXIT_USAGE, "--group goes with --by-size");
+  if (group != CLI_GROUP_NONE && !by_size) return cli_fail(SR_EXIT_USAGE, "--group and --group-file go with --by-size");
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_flowforest_load(st, &x);
@@ -217,7 +226,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   }
   for (uint32_t t = 0; t < x.f.ntrees; t++) idx[t] = t;
   if (by_size) {
-    rc = cli_flow_by_size(cli, &x, idx, group, &ns);
+    rc = cli_flow_by_size(cli, &x, idx, group, group_file, &ns);
     free(idx);
     sr_flowforest_free(&x);
     cli_names_free(&ns);
@@ -383,6 +392,18 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
 
 /* ---- flow entry ---- */
 
+static const uint8_t no_key[SR_KEY_BYTES];
+
+/* One observation of another node (store/observed.h) as JSON. */
+static int observed_row(void *ctx, const sr_observation_t *o) {
+  json_t *row =
+      json_pack("{s:o, s:I, s:s, s:o, s:I}", "observer", sr_json_hex(o->observer, SR_KEY_BYTES), "received_at",
+                (json_int_t)o->flow.received_at, "source", sr_source_name(o->flow.source), "from",
+                memcmp(o->flow.from, no_key, SR_KEY_BYTES) ? sr_json_hex(o->flow.from, SR_KEY_BYTES) : json_null(),
+                "hops", (json_int_t)o->flow.hops);
+  return row && json_array_append_new(ctx, row) == 0 ? 0 : SR_ENOMEM;
+}
+
 static int flow_entry(sr_cli_t *cli, const char *idhex) {
   uint8_t id[SR_ID_BYTES], buf[SR_ENTRY_MAX];
   size_t len;
@@ -402,16 +423,23 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     return cli_fail(SR_EXIT_PROBLEM, "this node does not hold entry %s (see `seurone log --all` for what it holds)",
                     idhex);
   }
+  json_t *observed = json_array();
   if (!rc) rc = sr_flowforest_load(st, &x);
+  if (!rc && (rc = sr_store_observed_of(st, id, observed_row, observed))) sr_flowforest_free(&x);
   sr_store_close(st);
   if (rc || sr_entry_decode(buf, len, &e)) {
+    json_decref(observed);
     if (!rc) sr_flowforest_free(&x);
     return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s",
                     rc ? sr_strerror(rc) : "the stored entry does not decode (run `seurone verify`)");
   }
   json_t *o = sr_json_flow_entry(&e, &f, &x); /* shared with the web API (node/entry_json.c) */
   sr_flowforest_free(&x);
-  if (!o) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror(SR_ENOMEM));
+  if (!o) {
+    json_decref(observed);
+    return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror(SR_ENOMEM));
+  }
+  json_object_set_new(o, "observed", observed); /* other nodes' records, never this node's */
   int64_t d = (int64_t)f.received_at - (int64_t)e.ts;
   int64_t reach = json_integer_value(json_object_get(o, "reach"));
   uint32_t reshares = (uint32_t)json_integer_value(json_object_get(o, "reshares"));
@@ -431,6 +459,16 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
          (long long)(d < 0 ? 0 : d), d < 0 ? " (clock skew: written after it arrived)" : "");
   printf("reach        %lld %s known to hold it (author, resharers, this node); %u direct %s\n", (long long)reach,
          cli_plural((size_t)reach, "person", "people"), reshares, cli_plural(reshares, "reshare", "reshares"));
+  for (size_t i = 0; i < json_array_size(observed); i++) {
+    json_t *ob = json_array_get(observed, i);
+    json_t *fr = json_object_get(ob, "from");
+    printf("observed by  %.16s (imported): %s%s%.16s after %lld %s, at %lld ms\n",
+           json_string_value(json_object_get(ob, "observer")), json_string_value(json_object_get(ob, "source")),
+           json_is_string(fr) ? " from " : "", json_is_string(fr) ? json_string_value(fr) : "",
+           (long long)json_integer_value(json_object_get(ob, "hops")),
+           cli_plural((size_t)json_integer_value(json_object_get(ob, "hops")), "hop", "hops"),
+           (long long)json_integer_value(json_object_get(ob, "received_at")));
+  }
   json_decref(o);
   return 0;
 }
@@ -531,6 +569,6 @@ int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
   if (argc == 2 && !strcmp(argv[1], "summary")) return flow_stats(cli, NULL, "how entries reached this node");
   return cli_fail(SR_EXIT_USAGE,
                   "usage: seurone flow entry ID | author KEY | project ID | summary | cascades [--top K | --by-size "
-                  "[--group author|project]] "
+                  "[--group author|project | --group-file FILE]] "
                   "| edges [--top K] | report ... | network ...  [--json]  (see seurone flow --help)");
 }

@@ -4,6 +4,8 @@
  * structural virality per bin, overall and per root author or project. */
 #include "tools/cli/cli.h"
 #include "store/flowview.h"
+#include "core/vec.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,15 +93,112 @@ static const uint8_t *group_key(const sr_flowforest_t *x, uint32_t t, int group)
 
 static const sr_flowforest_t *group_forest;
 static int group_by;
+static const int *group_label; /* --group-file: per tree, its label's index (-1: none) */
 
 static int cmp_group(const void *a, const void *b) {
+  if (group_by == CLI_GROUP_FILE) {
+    int x = group_label[*(const uint32_t *)a], y = group_label[*(const uint32_t *)b];
+    if (x < 0 || y < 0) return x < 0 && y < 0 ? 0 : x < 0 ? 1 : -1; /* no group: last */
+    return x < y ? -1 : x > y;
+  }
   const uint8_t *x = group_key(group_forest, *(const uint32_t *)a, group_by),
                 *y = group_key(group_forest, *(const uint32_t *)b, group_by);
   if (!x || !y) return !x && !y ? 0 : !x ? 1 : -1; /* no project: last */
   return memcmp(x, y, SR_KEY_BYTES);
 }
 
-int cli_flow_by_size(sr_cli_t *cli, const sr_flowforest_t *x, uint32_t *idx, int group, const cli_names_t *ns) {
+/* ---- --group-file FILE: a researcher's groups of people ---- */
+
+#define GROUP_LABEL_MAX 64
+
+typedef struct {
+  uint8_t (*key)[SR_KEY_BYTES];
+  int *label; /* index into labels */
+  size_t n;
+  char (*labels)[GROUP_LABEL_MAX + 1];
+  size_t nlabels;
+} groups_t;
+
+static void groups_free(groups_t *g) {
+  free(g->key);
+  free(g->label);
+  free(g->labels);
+}
+
+/* Lines "KEY,LABEL": a person's 64 hex digits and a group name (at most 64
+ * bytes of UTF-8); blank lines, lines starting with # and a header line whose
+ * first field is not a key are skipped. A key listed twice keeps its first
+ * label. Errors are printed; returns an exit code. */
+static int groups_load(const char *path, groups_t *g) {
+  FILE *f = fopen(path, "r");
+  char line[512];
+  size_t lineno = 0, cap = 0;
+  memset(g, 0, sizeof(*g));
+  if (!f) return cli_fail(SR_EXIT_ENV, "cannot read %s: %s", path, strerror(errno));
+  while (fgets(line, sizeof(line), f)) {
+    lineno++;
+    size_t len = strcspn(line, "\r\n");
+    line[len] = '\0';
+    char *comma = strchr(line, ',');
+    uint8_t key[SR_KEY_BYTES];
+    if (!len || line[0] == '#') continue;
+    if (comma) *comma = '\0'; /* the key alone, for the decoder */
+    if (!comma || comma - line != SR_HEX_KEY_LEN || sr_hex_decode(line, key, SR_KEY_BYTES)) {
+      if (lineno == 1) continue; /* a header */
+      fclose(f);
+      groups_free(g);
+      return cli_fail(SR_EXIT_USAGE, "%s line %zu: want KEY,GROUP with the person's 64 hex digits", path, lineno);
+    }
+    const char *lab = comma + 1;
+    json_t *probe = json_string(lab); /* jansson checks the UTF-8 */
+    if (!*lab || strlen(lab) > GROUP_LABEL_MAX || !probe) {
+      json_decref(probe);
+      fclose(f);
+      groups_free(g);
+      return cli_fail(SR_EXIT_USAGE, "%s line %zu: a group name is 1 to %d bytes of UTF-8", path, lineno,
+                      GROUP_LABEL_MAX);
+    }
+    json_decref(probe);
+    size_t l = 0;
+    while (l < g->nlabels && strcmp(g->labels[l], lab)) l++;
+    if (l == g->nlabels) {
+      size_t lc = g->nlabels;
+      if (sr_grow((void **)&g->labels, &lc, g->nlabels + 1, sizeof(*g->labels), 16)) cli_out_of_memory();
+      snprintf(g->labels[g->nlabels++], GROUP_LABEL_MAX + 1, "%s", lab);
+    }
+    size_t c1 = cap;
+    if (sr_grow((void **)&g->key, &c1, g->n + 1, SR_KEY_BYTES, 64) ||
+        sr_grow((void **)&g->label, &cap, g->n + 1, sizeof(int), 64))
+      cli_out_of_memory();
+    memcpy(g->key[g->n], key, SR_KEY_BYTES);
+    g->label[g->n++] = (int)l;
+  }
+  fclose(f);
+  return 0;
+}
+
+/* The label of a key (-1: not listed); linear, the lists are small. */
+static int groups_of(const groups_t *g, const uint8_t *key) {
+  for (size_t i = 0; i < g->n; i++)
+    if (!memcmp(g->key[i], key, SR_KEY_BYTES)) return g->label[i];
+  return -1;
+}
+
+int cli_flow_by_size(sr_cli_t *cli, const sr_flowforest_t *x, uint32_t *idx, int group, const char *group_file,
+                     const cli_names_t *ns) {
+  groups_t gf = {0};
+  int *tree_label = NULL, rc;
+  if (group == CLI_GROUP_FILE) {
+    if ((rc = groups_load(group_file, &gf))) return rc;
+    if (!(tree_label = malloc((x->f.ntrees + 1) * sizeof(int)))) cli_out_of_memory();
+    /* a root's person is listed, or the key that signed it */
+    for (uint32_t t = 0; t < x->f.ntrees; t++) {
+      const sr_share_node_t *r = &x->nodes[x->f.trees[t].root];
+      int l = groups_of(&gf, r->person);
+      tree_label[t] = l >= 0 ? l : groups_of(&gf, r->author);
+    }
+    group_label = tree_label;
+  }
   json_t *o = json_pack("{s:I, s:o}", "count", (json_int_t)x->f.ntrees, "bins", size_bins(x, idx, x->f.ntrees));
   json_t *groups = json_array();
   if (group != CLI_GROUP_NONE) {
@@ -109,16 +208,24 @@ int cli_flow_by_size(sr_cli_t *cli, const sr_flowforest_t *x, uint32_t *idx, int
     for (uint32_t a = 0, b; a < x->f.ntrees; a = b) {
       for (b = a + 1; b < x->f.ntrees && cmp_group(&idx[a], &idx[b]) == 0; b++) {
       }
-      const uint8_t *key = group_key(x, idx[a], group);
-      json_t *g = json_pack("{s:o, s:I, s:o}", "group", key ? sr_json_hex(key, SR_KEY_LEN) : json_null(), "cascades",
-                            (json_int_t)(b - a), "bins", size_bins(x, idx + a, b - a));
+      json_t *gname;
+      const uint8_t *key = NULL;
+      if (group == CLI_GROUP_FILE)
+        gname = tree_label[idx[a]] >= 0 ? json_string(gf.labels[tree_label[idx[a]]]) : json_null();
+      else {
+        key = group_key(x, idx[a], group);
+        gname = key ? sr_json_hex(key, SR_KEY_LEN) : json_null();
+      }
+      json_t *g = json_pack("{s:o, s:I, s:o}", "group", gname, "cascades", (json_int_t)(b - a), "bins",
+                            size_bins(x, idx + a, b - a));
       if (group == CLI_GROUP_AUTHOR) json_object_set_new(g, "name", cli_json_name(ns, key));
       json_array_append_new(groups, g);
     }
   }
-  json_object_set_new(
-      o, "group_by",
-      group == CLI_GROUP_NONE ? json_null() : json_string(group == CLI_GROUP_AUTHOR ? "author" : "project"));
+  free(tree_label);
+  groups_free(&gf);
+  static const char *const by_names[] = {NULL, "author", "project", "file"};
+  json_object_set_new(o, "group_by", group == CLI_GROUP_NONE ? json_null() : json_string(by_names[group]));
   json_object_set_new(o, "groups", groups);
   if (cli->json) {
     cli_json_print(o);
@@ -130,8 +237,13 @@ int cli_flow_by_size(sr_cli_t *cli, const sr_flowforest_t *x, uint32_t *idx, int
   for (size_t i = 0; i < json_array_size(groups); i++) {
     json_t *g = json_array_get(groups, i);
     const char *hex = json_string_value(json_object_get(g, "group"));
-    if (!hex) printf("%s: none\n", group == CLI_GROUP_AUTHOR ? "root author" : "project");
-    else {
+    static const char *const what[] = {NULL, "root author", "project", "group"};
+    if (!hex) printf("%s: none\n", what[group]);
+    else if (group == CLI_GROUP_FILE) {
+      printf("group: ");
+      cli_text_put(stdout, hex, strlen(hex)); /* the researcher's label: escaped like any text */
+      putchar('\n');
+    } else {
       uint8_t key[SR_KEY_BYTES];
       char *who = NULL;
       if (group == CLI_GROUP_AUTHOR && sr_hex_decode(hex, key, SR_KEY_BYTES) == 0) who = cli_short_who(ns, key);
