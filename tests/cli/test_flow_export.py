@@ -204,6 +204,15 @@ def part2(c, m, df_m, W):
     obs2 = read_cascades_csv(q.cli("export", "cascades", "--format", "csv", "--observer", m.id).stdout)
     check_eq(len(obs2), len(obs), "re-import: still one observation per entry")
 
+    # while a node runs, it stores the entries and import keeps the observations
+    live = c.node("live")
+    live.start()
+    rl = live.cli_json("import", path)
+    check_eq((rl["accepted"], rl["observations"]), (len(lines), len(lines)),
+             "import into a running node: entries through the node, observations kept")
+    check_eq(live.cli_json("flow", "entry", lines[0]["id"])["observed"], [lines[0]["flow"]],
+             "the running node's flow entry lists m's record")
+    live.stop()
     # refused: a malformed flow object (the whole line); q's own key as observer (kept out)
     firsts = [ln for ln in lines if ln["seq"] == 1]  # each stands alone: no earlier entry needed
     bad = dict(firsts[0])

@@ -209,6 +209,7 @@ typedef struct {
   json_t *rejected;
   size_t accepted, duplicates, forks, nrejected, lines;
   size_t observations, obs_skipped; /* other nodes' first arrivals kept, and left out */
+  int had_flow;                     /* some line carried one */
   int verbose, threads;
   int via_node;       /* a node runs in this home: it owns the store, the entries go to it */
   char node_why[600]; /* the node's words when it refused a batch (a full disk, say) */
@@ -338,6 +339,7 @@ static int import_observations(import_t *im, const pending_t *pend, size_t n, co
   (void)n;
   for (size_t j = 0; j < m; j++) k += pend[map[j]].has_flow;
   if (!k) return 0;
+  im->had_flow = 1;
   if (!(obs = calloc(k, sizeof(*obs)))) return SR_ENOMEM;
   k = 0;
   for (size_t j = 0; j < m; j++) {
@@ -507,10 +509,13 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
     goto done;
   }
   if (cli->json) {
-    cli_json_print(json_pack("{s:I, s:I, s:I, s:O, s:I, s:I}", "accepted", (json_int_t)im.accepted, "duplicates",
-                             (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected,
-                             "observations", (json_int_t)im.observations, "observations_skipped",
-                             (json_int_t)im.obs_skipped));
+    json_t *o = json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
+                          (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected);
+    if (o && im.had_flow) { /* only a file with flow records says what became of them */
+      json_object_set_new(o, "observations", json_integer((json_int_t)im.observations));
+      json_object_set_new(o, "observations_skipped", json_integer((json_int_t)im.obs_skipped));
+    }
+    cli_json_print(o);
   } else {
     printf("%zu accepted, %zu %s, %zu %s, %zu rejected\n", im.accepted, im.duplicates,
            cli_plural(im.duplicates, "duplicate", "duplicates"), im.forks, cli_plural(im.forks, "fork", "forks"),

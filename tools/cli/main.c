@@ -123,8 +123,8 @@ static const sr_cmd_t commands[] = {
      "after each committed batch. Exits 1 if any line\n"
      "was bad. A line's flow object (export entries --with-flow) is kept as the exporting\n"
      "node's observation of that entry (export cascades --observer), never as this node's.\n"
-     "--json: {accepted, duplicates, forks, rejected: [{line, reason}], observations,\n"
-     "observations_skipped}.\n"},
+     "--json: {accepted, duplicates, forks, rejected: [{line, reason}], observations?,\n"
+     "observations_skipped? (with flow records)}.\n"},
     {"address", cmd_address, "print this node's copy-pasteable address",
      "usage: seurone address [--listen HOST:PORT] [--json]\n"
      "Prints seurone://HOST:PORT/KEY, what another node needs to dial this one. While the\n"
