@@ -22,6 +22,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "multi"))
@@ -41,7 +42,8 @@ def world(ME):
     rnd = random.Random(2021)
     people = [ME.Author(3131, i) for i in range(14)]
     lines, parent, root_project, author_of = [], {}, {}, {}
-    ts = [ME.TS0]
+    # written over the last minutes, one entry a second: latencies are minutes, not years
+    ts = [int(time.time() * 1000) - 200000]
 
     def add(who, type_, content):
         ts[0] += 1000
