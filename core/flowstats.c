@@ -44,6 +44,12 @@ int sr_flownet_combine(const sr_flowheld_t *held, size_t n, uint64_t latest, uin
     out->pct_lat[i] = sr_flowreport_percentile(out->s.latency, out->s.nlat, sr_flownet_pct[i]);
     out->pct_hops[i] = sr_flowreport_percentile(out->s.hops, SR_FLOWREPORT_HOPS, sr_flownet_pct[i]);
   }
+  sr_flownoise_consistent(out->s.hops, SR_FLOWREPORT_HOPS, out->cons_hops);
+  sr_flownoise_consistent(out->s.latency, out->s.nlat, out->cons_lat);
+  for (int i = 0; i < SR_FLOWNET_PCTS; i++) {
+    sr_flownoise_percentile(out->s.hops, SR_FLOWREPORT_HOPS, out->s.var, sr_flownet_pct[i], &out->npct_hops[i]);
+    sr_flownoise_percentile(out->s.latency, out->s.nlat, out->s.var, sr_flownet_pct[i], &out->npct_lat[i]);
+  }
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "core/entry.h"
 #include "core/err.h"
 #include "core/flowreport.h"
+#include "core/flownoise.h"
 
 /* One flow-report entry held by this node, parsed. */
 typedef struct sr_flowheld {
@@ -29,7 +30,11 @@ typedef struct sr_flownet {
   double se, half;                                         /* standard error and 95% half-width of one bucket */
   double se_total;                                         /* standard error of the total */
   int64_t total;                                           /* the summed hops buckets */
-  int pct_lat[SR_FLOWNET_PCTS], pct_hops[SR_FLOWNET_PCTS]; /* bucket index, -1: empty */
+  int pct_lat[SR_FLOWNET_PCTS], pct_hops[SR_FLOWNET_PCTS]; /* raw: negatives read as 0; bucket index, -1: empty */
+  /* noise-aware (core/flownoise.h): the consistent histograms, and the
+   * percentiles read from them with their interval and reliability */
+  double cons_hops[SR_FLOWREPORT_HOPS], cons_lat[SR_FLOWREPORT_LAT_MAX];
+  sr_flownoise_pct_t npct_lat[SR_FLOWNET_PCTS], npct_hops[SR_FLOWNET_PCTS];
 } sr_flownet_t;
 
 /* Combines held[0..n) (author order, seq ascending, as the store's foreach

@@ -257,23 +257,31 @@ static const uint8_t *person(const pairs_t *ps, const uint8_t *key) {
   return p ? p : key;
 }
 
-static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int contact) {
+/* What one observation is: a follow edge, a reshare, an arrival from a peer. */
+enum { PAIR_CONTACT, PAIR_RESHARE, PAIR_ARRIVAL };
+
+static int pair_add(pairs_t *ps, const uint8_t *from, const uint8_t *to, int what) {
   if (memcmp(from, to, SR_KEY_BYTES) == 0) return 0; /* a person with themself is no edge */
   int rc = sr_grow((void **)&ps->p, &ps->cap, ps->n + 1, sizeof(*ps->p), 1024);
   if (rc) return rc;
   sr_flowpair_t *x = &ps->p[ps->n++];
   int fwd = memcmp(from, to, SR_KEY_BYTES) < 0;
+  memset(x, 0, sizeof(*x));
   memcpy(x->a, fwd ? from : to, SR_KEY_BYTES);
   memcpy(x->b, fwd ? to : from, SR_KEY_BYTES);
-  x->ab = !contact && fwd;
-  x->ba = !contact && !fwd;
-  x->contact = contact;
+  x->contact = what == PAIR_CONTACT;
+  x->ab = what != PAIR_CONTACT && fwd;
+  x->ba = what != PAIR_CONTACT && !fwd;
+  x->reshares_ab = what == PAIR_RESHARE && fwd;
+  x->reshares_ba = what == PAIR_RESHARE && !fwd;
+  x->arrivals_ab = what == PAIR_ARRIVAL && fwd;
+  x->arrivals_ba = what == PAIR_ARRIVAL && !fwd;
   return 0;
 }
 
 static int edge_row(void *ctx, int kind, const uint8_t *src, const uint8_t *dst) {
   pairs_t *ps = ctx;
-  return kind == SR_EDGE_FOLLOW ? pair_add(ps, person(ps, src), person(ps, dst), 1) : 0;
+  return kind == SR_EDGE_FOLLOW ? pair_add(ps, person(ps, src), person(ps, dst), PAIR_CONTACT) : 0;
 }
 
 static const uint8_t zero_key[SR_KEY_BYTES];
@@ -282,7 +290,7 @@ static int pair_flow_row(void *ctx, const uint8_t *id, const sr_flow_t *f) {
   pairs_t *ps = ctx;
   (void)id;
   if (!ps->self || f->source != SR_SRC_PEER || memcmp(f->from, zero_key, SR_KEY_BYTES) == 0) return 0;
-  return pair_add(ps, person(ps, f->from), ps->self, 0);
+  return pair_add(ps, person(ps, f->from), ps->self, PAIR_ARRIVAL);
 }
 
 static int cmp_pair_key(const void *x, const void *y) {
@@ -312,7 +320,7 @@ int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
   if (!rc) rc = sr_store_share_forest(st, &nodes, &nn);
   /* content level: b reshared an entry authored by a */
   for (size_t i = 0; i < nn && !rc; i++)
-    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].person, nodes[i].person, 0);
+    if (nodes[i].parent != UINT32_MAX) rc = pair_add(&ps, nodes[nodes[i].parent].person, nodes[i].person, PAIR_RESHARE);
   free(nodes);
   if (!rc) rc = sr_store_foreach_edge(st, edge_row, &ps);
   if (!rc) rc = sr_store_foreach_flow(st, pair_flow_row, &ps);
@@ -328,6 +336,10 @@ int sr_store_flow_pairs(sr_store_t *st, sr_flowpair_t **pairs, size_t *n) {
     if (m && cmp_pair_key(&ps.p[m - 1], &ps.p[i]) == 0) {
       ps.p[m - 1].ab += ps.p[i].ab;
       ps.p[m - 1].ba += ps.p[i].ba;
+      ps.p[m - 1].reshares_ab += ps.p[i].reshares_ab;
+      ps.p[m - 1].reshares_ba += ps.p[i].reshares_ba;
+      ps.p[m - 1].arrivals_ab += ps.p[i].arrivals_ab;
+      ps.p[m - 1].arrivals_ba += ps.p[i].arrivals_ba;
       ps.p[m - 1].contact |= ps.p[i].contact;
     } else
       ps.p[m++] = ps.p[i];

@@ -70,7 +70,9 @@ SR_MUST_USE int sr_flowforest_project(const sr_flowforest_t *x, const uint8_t pi
  * joins them (`seurone flow edges`). */
 typedef struct sr_flowpair {
   uint8_t a[SR_KEY_BYTES], b[SR_KEY_BYTES];
-  uint64_t ab, ba;
+  uint64_t ab, ba;                   /* the two counts below added: the order of the rows only */
+  uint64_t reshares_ab, reshares_ba; /* content level: b reshared a's entry (and the other way) */
+  uint64_t arrivals_ab, arrivals_ba; /* transport level: entries that first arrived here from peer a (b is this node) */
   int contact;
 } sr_flowpair_t;
 /* Every such pair, most flow first (then by a, b); *pairs is malloc'd (free

@@ -20,9 +20,9 @@
 #include <pthread.h>
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",     "entries",  "flow",   "peers",    "invites",   "relay_members", "device_codes", "usage",
-    "purged",   "log",      "heads",  "forks",    "edges_out", "edges_in",      "contacts",     "members",
-    "profiles", "projects", "people", "reshares", "devices",   "person_devices"};
+    "meta",    "entries",  "flow",     "peers",  "invites",  "relay_members", "device_codes",  "usage",
+    "purged",  "observed", "log",      "heads",  "forks",    "edges_out",     "edges_in",      "contacts",
+    "members", "profiles", "projects", "people", "reshares", "devices",       "person_devices"};
 static const unsigned db_flags[DB_COUNT] = {
     [DB_FORKS] = MDB_DUPSORT,
     [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,

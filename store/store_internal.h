@@ -31,6 +31,7 @@ enum {
   DB_DEVICE_CODES,  /* node state: device_codes.c */
   DB_USAGE,         /* per-author usage: usage.c (kept in the ingest transaction; reindex keeps it) */
   DB_PURGED,        /* node state: purge.c */
+  DB_OBSERVED,      /* truth: other nodes' first arrivals, imported (observed.c) */
   DB_LOG,
   DB_HEADS,
   DB_FORKS,

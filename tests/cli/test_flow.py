@@ -127,34 +127,39 @@ def oracle_edges(log, graph, self_id):
     held = {e["id"]: e for e in log}
     pairs = {}
 
-    def bump(src, dst, contact):
+    def bump(src, dst, what):
+        """what: None for a follow edge, else the column family ("reshares" or
+        "arrivals"): each kind of evidence is counted in its own column."""
         if src == dst:
             return
         a, b = min(src, dst), max(src, dst)
-        p = pairs.setdefault((a, b), {"a": a, "b": b, "a_to_b": 0, "b_to_a": 0, "contact": False})
-        if contact:
+        p = pairs.setdefault((a, b), {"a": a, "b": b, "reshares_a_to_b": 0, "reshares_b_to_a": 0,
+                                      "arrivals_a_to_b": 0, "arrivals_b_to_a": 0, "contact": False})
+        if what is None:
             p["contact"] = True
-        elif src == a:
-            p["a_to_b"] += 1
         else:
-            p["b_to_a"] += 1
+            p[what + ("_a_to_b" if src == a else "_b_to_a")] += 1
 
     for src, dst in graph["edges"]["follow"]:
-        bump(src, dst, True)
+        bump(src, dst, None)
     for e in log:
         r = e["content"].get("reshare") if e["type"] == "share" else None
         if r in held:
-            bump(held[r]["author"], e["author"], False)
+            bump(held[r]["author"], e["author"], "reshares")
         if e["source"] == "peer" and e["from"]:
-            bump(e["from"], self_id, False)
+            bump(e["from"], self_id, "arrivals")
     names = {p["id"]: p["name"] for p in graph["people"]}
     rows = []
     for p in pairs.values():
         p["a_name"] = names.get(p["a"])
         p["b_name"] = names.get(p["b"])
         rows.append(p)
-    rows.sort(key=lambda p: (-(p["a_to_b"] + p["b_to_a"]), p["a"], p["b"]))
+    rows.sort(key=lambda p: (-total(p), p["a"], p["b"]))
     return rows
+
+
+def total(p):
+    return p["reshares_a_to_b"] + p["reshares_b_to_a"] + p["arrivals_a_to_b"] + p["arrivals_b_to_a"]
 
 
 def close(a, b):
@@ -253,16 +258,16 @@ def part1(c):
     check_eq(got_e["edges"], want_e, "edges --top 0 equal the definition recomputed from log and graph")
     ab = next(p for p in got_e["edges"] if {p["a"], p["b"]} == {alice.pk.hex(), bob.pk.hex()})
     check(ab["contact"], "alice-bob is a contact edge")
-    bob_from_alice = ab["a_to_b"] if ab["a"] == alice.pk.hex() else ab["b_to_a"]
+    bob_from_alice = ab["reshares_a_to_b"] if ab["a"] == alice.pk.hex() else ab["reshares_b_to_a"]
     want_ba = sum(1 for x in (R1,) + tuple(tree) if W.parent.get(x) and W.author_of.get(W.parent[x]) == alice.pk.hex()
                   and W.author_of[x] == bob.pk.hex())
     check_eq(bob_from_alice, want_ba, "alice -> bob: bob's reshares of alice's entries, counted by hand")
     ef = [p for p in got_e["edges"] if {p["a"], p["b"]} == {eve.pk.hex(), frank.pk.hex()}]
     check(all(not p["contact"] for p in ef), "a block is not a contact edge")
-    check(any(not p["contact"] and p["a_to_b"] + p["b_to_a"] > 0 for p in got_e["edges"]),
+    check(any(not p["contact"] and total(p) > 0 for p in got_e["edges"]),
           "pairs with flow but no follow edge are listed with contact false")
     ga = [p for p in got_e["edges"] if {p["a"], p["b"]} == {gina.pk.hex(), alice.pk.hex()}]
-    check(len(ga) == 1 and ga[0]["contact"] and ga[0]["a_to_b"] + ga[0]["b_to_a"] == 0,
+    check(len(ga) == 1 and ga[0]["contact"] and total(ga[0]) == 0,
           "a contact edge with no flow is listed too, with 0 and 0")
     check(all(p["a"] < p["b"] for p in got_e["edges"]), "a < b in every row")
     eve_rows = [p for p in got_e["edges"] if eve.pk.hex() in (p["a"], p["b"])]
@@ -270,7 +275,8 @@ def part1(c):
           "no about entry: name null")
     check_eq(n.cli_json("flow", "edges", "--top", "2")["edges"], want_e[:2], "edges --top 2")
     check_eq(len(n.cli_json("flow", "edges")["edges"]), min(20, len(want_e)), "edges default --top 20")
-    check("a->b" in n.cli("flow", "edges").stdout, "edges table")
+    check("resh a>b" in n.cli("flow", "edges").stdout and "arr a>b" in n.cli("flow", "edges").stdout,
+          "edges table: reshares and arrivals in columns of their own")
 
     # --- project ---
     pj = n.cli_json("flow", "project", P)
@@ -322,7 +328,7 @@ def part1(c):
     # --- help and bad input ---
     for sub in ([], ["cascades"], ["edges"], ["project"], ["entry"], ["author"], ["summary"]):
         r = n.cli("flow", *sub, "--help")
-        for word in ("cascades", "edges", "project", "network", "structural_virality", "a_to_b", "reach",
+        for word in ("cascades", "edges", "project", "network", "structural_virality", "reshares_a_to_b", "arrivals_a_to_b", "reach",
                      "docs/flow.md"):
             check(word in r.stdout, f"flow {' '.join(sub)} --help mentions {word}")
     bad = [(["flow", "entry", "00" * 32], 1, "does not hold"),
@@ -367,7 +373,9 @@ def part2(c, n, alice, bob):
     nm = [p for p in got["edges"] if {p["a"], p["b"]} == {n.id, m.id}]
     check_eq(len(nm), 1, "m: one row for the peer link n-m")
     p = nm[0]
-    check_eq(p["a_to_b"] if p["a"] == n.id else p["b_to_a"], from_n, "n -> m: the entries that first arrived from n")
+    check_eq(p["arrivals_a_to_b"] if p["a"] == n.id else p["arrivals_b_to_a"], from_n,
+             "n -> m: the entries that first arrived from n, in the arrivals column")
+    check_eq(p["reshares_a_to_b"] + p["reshares_b_to_a"], 0, "n -> m: no reshare between n and m, none counted")
     check_eq(p["contact"], False, "n-m carried entries but is no contact edge: contact false")
     am = [p for p in got["edges"] if {p["a"], p["b"]} == {alice.pk.hex(), m.id}]
     check(am and am[0]["contact"], "m follows alice: a contact edge")

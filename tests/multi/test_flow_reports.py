@@ -95,6 +95,14 @@ def main(c):
     check_eq(content["epsilon_milli"], 10000, "epsilon_milli = 10000")
     check_eq(net["total"]["count"], sum(content["hops"]), "flow network total = the report's hops sum")
     check_eq([b["count"] for b in net["latency_ms"]], content["latency_ms"], "latency buckets = the report's")
+    # noise-aware: the consistent histogram has no negative bucket and keeps the
+    # order of the cumulative counts; each percentile has an interval holding it
+    cons = [b["consistent"] for b in net["hops"]]
+    check(all(c >= 0 for c in cons), f"consistent hops buckets are non-negative ({cons})")
+    for name, p in net["percentiles"]["hops"].items():
+        check(p is None or (p["ci95"][0] <= p["bucket"] <= p["ci95"][1] and isinstance(p["reliable"], bool)),
+              f"hops {name}: a bucket within its 95% interval, and a reliability mark ({p})")
+    check("isotonic" in net["post_processing"], "flow network says how the counts were post-processed")
 
     # The truth, from r's own store: entries from peers that arrived in the period.
     ps, pe = content["period_start"], content["period_end"]

@@ -58,6 +58,11 @@ typedef struct {
   size_t len;
   int has_expect; /* the line named an "id" */
   uint8_t expect_id[SR_ID_BYTES];
+  /* `export entries --with-flow`: the exporting node's first-arrival record,
+   * {"observer", "received_at", "source", "from", "hops"} (docs/flow.md) */
+  int has_flow;
+  uint8_t observer[SR_KEY_BYTES];
+  sr_flow_t flow;
   char why[200]; /* what is wrong with the line, when cli_jsonl_parse fails */
 } cli_jsonl_t;
 /* Parses text[0..n) (no newline; need not be NUL-terminated): 0, or -1 with
@@ -185,6 +190,31 @@ int cmd_backup(sr_cli_t *, int, char **);
 /* `seurone restore` (cmd_restore.c): a backup file or a paper key into a new home. */
 int cmd_restore(sr_cli_t *, int, char **);
 int cmd_export(sr_cli_t *, int, char **);
+
+/* People's profile names by key (cmd_flow.c), for labels and tables. */
+typedef struct cli_names {
+  uint8_t (*key)[SR_KEY_BYTES];
+  char **name;
+  size_t n, cap;
+  sr_store_t *st; /* set when the store holds a device: each key is named by its person */
+} cli_names_t;
+/* Every person's name into ns (by person with devices: store/devices.h). */
+SR_MUST_USE int cli_names_load(sr_store_t *st, cli_names_t *ns);
+void cli_names_free(cli_names_t *ns);
+/* The profile name as a JSON string, or null. */
+json_t *cli_json_name(const cli_names_t *ns, const uint8_t *key);
+/* "name (abcdef01)" (escaped, cut to 20 columns) or 16 hex digits; malloc'd. */
+char *cli_short_who(const cli_names_t *ns, const uint8_t *key);
+/* cmd_flow_size.c: `flow cascades --by-size`; idx holds every tree index
+ * (reordered). group: CLI_GROUP_*. */
+enum { CLI_GROUP_NONE, CLI_GROUP_AUTHOR, CLI_GROUP_PROJECT, CLI_GROUP_FILE };
+struct sr_flowforest;
+int cli_flow_by_size(sr_cli_t *cli, const struct sr_flowforest *x, uint32_t *idx, int group, const char *group_file,
+                     const cli_names_t *ns);
+/* cmd_export_flow.c: `export entries` (also --anonymise) and `export cascades`. */
+int cli_export_entries(sr_cli_t *, int, char **);
+int cli_export_cascades(sr_cli_t *, int, char **);
+int cli_export_entries_anon(sr_cli_t *, int, char **);
 int cmd_import(sr_cli_t *, int, char **);
 int cmd_address(sr_cli_t *, int, char **);
 int cmd_netkey(sr_cli_t *, int, char **);

@@ -6,6 +6,7 @@
 #include "node/control.h"
 #include "store/ingest.h"
 #include "store/lookup.h"
+#include "store/observed.h"
 #include "store/read.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -28,88 +29,26 @@ static int close_out(FILE *f, const char *path) {
   return 0;
 }
 
-/* ---- export entries ---- */
-
-typedef struct {
-  FILE *out;
-  const uint8_t *author;
-  sr_store_t *st;
-  size_t n;
-} export_ctx_t;
-
-static int export_line(export_ctx_t *x, const sr_entry_t *e) {
-  char b64[sodium_base64_ENCODED_LEN(SR_ENTRY_MAX, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof(b64), e->raw, e->raw_len, sodium_base64_VARIANT_ORIGINAL);
-  json_t *o = json_pack("{s:o, s:o, s:I, s:s%, s:s}", "id", sr_json_hex(e->id, SR_ID_BYTES), "author",
-                        sr_json_hex(e->author, SR_KEY_BYTES), "seq", (json_int_t)e->seq, "type", e->type, e->type_len,
-                        "raw", b64);
-  int rc = cli_json_put(x->out, NULL, o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  if (rc) return rc;
-  fputc('\n', x->out);
-  x->n++;
-  return ferror(x->out) ? SR_EIO : 0;
-}
-
-static int export_cb(void *ctx, const sr_entry_t *e, const sr_flow_t *f) {
-  (void)f;
-  return export_line(ctx, e);
-}
-
-static int export_fork_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head_id,
-                          const uint8_t *fork_id) {
-  export_ctx_t *x = ctx;
-  uint8_t buf[SR_ENTRY_MAX];
-  size_t len;
-  sr_entry_t e;
-  (void)seq;
-  (void)head_id;
-  if (x->author && memcmp(x->author, author, SR_KEY_BYTES) != 0) return 0;
-  if (sr_store_get_entry(x->st, fork_id, buf, sizeof(buf), &len, NULL) || sr_entry_decode(buf, len, &e)) return 0;
-  return export_line(x, &e);
-}
-
-static int export_entries(sr_cli_t *cli, int argc, char **argv) {
-  const char *who = NULL, *outp = NULL;
-  uint8_t author[SR_KEY_BYTES];
-  for (int i = 2; i < argc; i++) {
-    int r;
-    if ((r = cli_opt(argc, argv, &i, "--author", &who)) || (r = cli_opt(argc, argv, &i, "--out", &outp))) {
-      if (r < 0) return SR_EXIT_USAGE;
-      continue;
-    }
-    return cli_fail(SR_EXIT_USAGE, "export entries: unexpected '%s'", argv[i]);
-  }
-  int r;
-  if (who && (r = cli_resolve(cli, SR_FIND_PERSON, "--author", who, author))) return r;
-  sr_store_t *st = cli_open_store(cli, 0);
-  if (!st) return SR_EXIT_ENV;
-  FILE *out = open_out(outp);
-  if (!out) {
-    sr_store_close(st);
-    return SR_EXIT_ENV;
-  }
-  export_ctx_t x = {out, who ? author : NULL, st, 0};
-  int rc = sr_store_foreach_entry(st, x.author, export_cb, &x);
-  if (!rc) rc = sr_store_foreach_fork(st, export_fork_cb, &x);
-  int wrc = close_out(out, outp);
-  if (rc) rc = cli_fail(SR_EXIT_ENV, "export failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
-  else if (wrc)
-    rc = wrc;
-  else if (outp)
-    fprintf(stderr, "exported %zu %s to %s\n", x.n, cli_plural(x.n, "entry", "entries"), outp);
-  sr_store_close(st);
-  return rc;
-}
-
-/* ---- export graph: cmd_graphexport.c, which writes its files as these do ---- */
+/* ---- export entries: cmd_export_flow.c; export graph: cmd_graphexport.c; both write their
+ * files as these do ---- */
 
 FILE *cli_open_out(const char *path) { return open_out(path); }
 int cli_close_out(FILE *f, const char *path) { return close_out(f, path); }
 
+static int has_flag(int argc, char **argv, const char *flag) {
+  for (int i = 2; i < argc; i++)
+    if (!strcmp(argv[i], flag)) return 1;
+  return 0;
+}
+
 int cmd_export(sr_cli_t *cli, int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "entries") == 0) return export_entries(cli, argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "entries") == 0 &&
+      (has_flag(argc, argv, "--anonymise") || has_flag(argc, argv, "--anonymize")))
+    return cli_export_entries_anon(cli, argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "cascades") == 0) return cli_export_cascades(cli, argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "entries") == 0) return cli_export_entries(cli, argc, argv);
   if (argc >= 2 && strcmp(argv[1], "graph") == 0) return cli_export_graph(cli, argc, argv);
-  return cli_fail(SR_EXIT_USAGE, "usage: seurone export entries|graph ... (see seurone export --help)");
+  return cli_fail(SR_EXIT_USAGE, "usage: seurone export entries|graph|cascades ... (see seurone export --help)");
 }
 
 /* ---- import ---- */
@@ -121,6 +60,9 @@ typedef struct {
   char why[200]; /* a line-level problem found before ingest */
   int has_expect;
   uint8_t expect_id[SR_ID_BYTES];
+  int has_flow; /* the exporting node's first-arrival record, kept as its observation */
+  uint8_t observer[SR_KEY_BYTES];
+  sr_flow_t flow;
 } pending_t;
 
 typedef struct {
@@ -128,6 +70,8 @@ typedef struct {
   sr_store_t *st;
   json_t *rejected;
   size_t accepted, duplicates, forks, nrejected, lines;
+  size_t observations, obs_skipped; /* other nodes' first arrivals kept, and left out */
+  int had_flow;                     /* some line carried one */
   int verbose, threads;
   int via_node;       /* a node runs in this home: it owns the store, the entries go to it */
   char node_why[600]; /* the node's words when it refused a batch (a full disk, say) */
@@ -169,6 +113,9 @@ static void parse_line(const char *text, size_t n, pending_t *p) {
     p->len = j.len;
     p->has_expect = j.has_expect;
     memcpy(p->expect_id, j.expect_id, SR_ID_BYTES);
+    p->has_flow = j.has_flow;
+    memcpy(p->observer, j.observer, SR_KEY_BYTES);
+    p->flow = j.flow;
   }
 }
 
@@ -241,6 +188,43 @@ static int ingest_via_node(import_t *im, sr_ingest_item_t *items, size_t m) {
   return rc;
 }
 
+/* The exporting node's first-arrival records of the entries now held (new or
+ * already here), kept as its observations (store/observed.h): never written
+ * into this node's own flow records, which say "import". While a node runs it
+ * owns the entries; the observations are the CLI's to write (the node never
+ * reads or writes them), so the store is opened for that one transaction. */
+static int import_observations(import_t *im, const pending_t *pend, size_t n, const sr_ingest_item_t *items,
+                               const size_t *map, size_t m) {
+  sr_observation_t *obs = NULL;
+  size_t k = 0, stored = 0, skipped = 0;
+  int rc = 0;
+  (void)n;
+  for (size_t j = 0; j < m; j++) k += pend[map[j]].has_flow;
+  if (!k) return 0;
+  im->had_flow = 1;
+  if (!(obs = calloc(k, sizeof(*obs)))) return SR_ENOMEM;
+  k = 0;
+  for (size_t j = 0; j < m; j++) {
+    const pending_t *p = &pend[map[j]];
+    if (!p->has_flow) continue;
+    if (items[j].status != 0 && items[j].status != SR_EDUP) {
+      im->obs_skipped++; /* the entry was refused: nothing about it is kept */
+      continue;
+    }
+    memcpy(obs[k].id, items[j].id, SR_ID_BYTES);
+    memcpy(obs[k].observer, p->observer, SR_KEY_BYTES);
+    obs[k++].flow = p->flow;
+  }
+  sr_store_t *st = im->st;
+  if (!st && k && !(st = cli_open_store(im->cli, 0))) rc = SR_ESTORE;
+  if (!rc && k) rc = sr_store_observed_put(st, obs, k, &stored, &skipped);
+  if (st && st != im->st) sr_store_close(st);
+  im->observations += stored;
+  im->obs_skipped += skipped;
+  free(obs);
+  return rc;
+}
+
 static int import_batch(import_t *im, pending_t *pend, size_t n) {
   sr_ingest_item_t *items = calloc(n ? n : 1, sizeof(*items));
   size_t *map = calloc(n ? n : 1, sizeof(*map)), m = 0;
@@ -295,6 +279,7 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
       reject_line(im, p->line, reason);
     }
   }
+  if ((rc = import_observations(im, pend, n, items, map, m))) goto done;
   if (im->verbose && n) {
     fprintf(stderr, "committed lines %zu-%zu\n", pend[0].line, pend[n - 1].line);
     fflush(stderr);
@@ -386,12 +371,21 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
     goto done;
   }
   if (cli->json) {
-    cli_json_print(json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
-                             (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected));
+    json_t *o = json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
+                          (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected);
+    if (o && im.had_flow) { /* only a file with flow records says what became of them */
+      json_object_set_new(o, "observations", json_integer((json_int_t)im.observations));
+      json_object_set_new(o, "observations_skipped", json_integer((json_int_t)im.obs_skipped));
+    }
+    cli_json_print(o);
   } else {
     printf("%zu accepted, %zu %s, %zu %s, %zu rejected\n", im.accepted, im.duplicates,
            cli_plural(im.duplicates, "duplicate", "duplicates"), im.forks, cli_plural(im.forks, "fork", "forks"),
            im.nrejected);
+    if (im.observations || im.obs_skipped)
+      printf("%zu first-arrival %s of the exporting node kept as its observations (not this node's)%s\n",
+             im.observations, cli_plural(im.observations, "record", "records"),
+             im.obs_skipped ? "; some left out: this node's own, or of entries not stored" : "");
   }
   rc = im.nrejected ? SR_EXIT_PROBLEM : 0;
 done:

@@ -13,6 +13,7 @@
 #include "store/flowview.h"
 #include "store/devices.h"
 #include "store/lookup.h"
+#include "store/observed.h"
 #include "store/read.h"
 #include <stddef.h>
 #include <stdlib.h>
@@ -76,15 +77,9 @@ static void stats_print(const sr_arrival_stats_t *s, const char *title) {
 
 /* ---- people: sorted keys with their profile names (for labels and tables) ---- */
 
-typedef struct {
-  uint8_t (*key)[SR_KEY_BYTES];
-  char **name;
-  size_t n, cap;
-  sr_store_t *st; /* set when the store holds a device: each key is named by its person */
-} names_t;
 
 static int names_row(void *ctx, const sr_person_t *p) {
-  names_t *ns = ctx;
+  cli_names_t *ns = ctx;
   if (ns->n == ns->cap) { /* two parallel arrays: each keeps what it got if the other fails */
     size_t nc = sr_grow_cap(ns->cap, 256);
     if (!nc || sr_realloc_n((void **)&ns->key, nc, SR_KEY_BYTES) ||
@@ -109,7 +104,7 @@ static int names_row(void *ctx, const sr_person_t *p) {
 }
 
 /* Every person's name into ns (by person with devices: store/devices.h). */
-static int names_load(sr_store_t *st, names_t *ns) {
+int cli_names_load(sr_store_t *st, cli_names_t *ns) {
   sr_personmap_t *pm = NULL;
   int rc = sr_store_personmap(st, &pm);
   if (!rc && sr_personmap_count(pm)) ns->st = st;
@@ -117,19 +112,19 @@ static int names_load(sr_store_t *st, names_t *ns) {
   return rc ? rc : sr_store_foreach_person(st, names_row, ns);
 }
 
-static void names_free(names_t *ns) {
+void cli_names_free(cli_names_t *ns) {
   for (size_t i = 0; i < ns->n; i++) free(ns->name[i]);
   free(ns->key);
   free(ns->name);
 }
 
 /* The person's profile name, or NULL. The people database is in key order. */
-static const char *name_of(const names_t *ns, const uint8_t *key) {
+static const char *name_of(const cli_names_t *ns, const uint8_t *key) {
   int64_t i = sr_key_find(ns->key, ns->n, SR_KEY_BYTES, key);
   return i >= 0 ? ns->name[i] : NULL;
 }
 
-static json_t *json_name(const names_t *ns, const uint8_t *key) {
+json_t *cli_json_name(const cli_names_t *ns, const uint8_t *key) {
   const char *n = name_of(ns, key);
   return n ? json_string(n) : json_null();
 }
@@ -137,7 +132,7 @@ static json_t *json_name(const names_t *ns, const uint8_t *key) {
 /* "name (abcdef01)" with the name escaped and cut to 20 columns, or the first
  * 16 hex digits, for tables; malloc'd. Escaped, so printing it again through
  * cli_text_cell (which pads by columns) changes nothing but the padding. */
-static char *short_who(const names_t *ns, const uint8_t *key) {
+char *cli_short_who(const cli_names_t *ns, const uint8_t *key) {
   char hex[SR_HEX_KEY_LEN + 1];
   const char *n = name_of(ns, key);
   sr_hex_encode(key, SR_KEY_BYTES, hex);
@@ -181,26 +176,62 @@ static int cmp_tree(const void *a, const void *b) {
 static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   size_t top = 10;
   sr_flowforest_t x;
-  names_t ns = {0};
-  int rc = parse_top(argc, argv, &top);
+  cli_names_t ns = {0};
+  int by_size = 0, group = CLI_GROUP_NONE, rc;
+  const char *group_file = NULL;
+  /* --by-size [--group author|project] first; the rest is --top */
+  char **rest = malloc((size_t)(argc + 1) * sizeof(*rest));
+  int nrest = 0;
+  if (!rest) cli_out_of_memory();
+  for (int i = 0; i < argc; i++) {
+    if (i >= 2 && !strcmp(argv[i], "--by-size")) by_size = 1;
+    else if (i >= 2 && !strcmp(argv[i], "--group-file")) {
+      if (i + 1 >= argc) {
+        free(rest);
+        return cli_fail(SR_EXIT_USAGE, "--group-file needs a FILE of KEY,GROUP lines");
+      }
+      group_file = argv[++i];
+      group = CLI_GROUP_FILE;
+    } else if (i >= 2 && !strcmp(argv[i], "--group")) {
+      const char *g = i + 1 < argc ? argv[++i] : "";
+      if (!strcmp(g, "author")) group = CLI_GROUP_AUTHOR;
+      else if (!strcmp(g, "project"))
+        group = CLI_GROUP_PROJECT;
+      else {
+        free(rest);
+        return cli_fail(SR_EXIT_USAGE, "--group takes author or project, got '%s'", g);
+      }
+    } else
+      rest[nrest++] = argv[i];
+  }
+  rc = parse_top(nrest, rest, &top);
+  free(rest);
   if (rc) return rc;
+  if (group != CLI_GROUP_NONE && !by_size) return cli_fail(SR_EXIT_USAGE, "--group and --group-file go with --by-size");
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_flowforest_load(st, &x);
-  if (!rc) rc = names_load(st, &ns);
+  if (!rc) rc = cli_names_load(st, &ns);
   sr_store_close(st);
   if (rc) {
     sr_flowforest_free(&x); /* safe on what forest_load left after a failure */
-    names_free(&ns);
+    cli_names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "reading the reshares failed: %s", sr_strerror(rc));
   }
   uint32_t *idx = malloc((x.f.ntrees + 1) * sizeof(*idx));
   if (!idx) {
     sr_flowforest_free(&x);
-    names_free(&ns);
+    cli_names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "out of memory");
   }
   for (uint32_t t = 0; t < x.f.ntrees; t++) idx[t] = t;
+  if (by_size) {
+    rc = cli_flow_by_size(cli, &x, idx, group, group_file, &ns);
+    free(idx);
+    sr_flowforest_free(&x);
+    cli_names_free(&ns);
+    return rc;
+  }
   sort_forest = &x;
   qsort(idx, x.f.ntrees, sizeof(*idx), cmp_tree);
   size_t k = top && top < x.f.ntrees ? top : x.f.ntrees;
@@ -212,7 +243,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     json_array_append_new(
         rows,
         json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:b}", "root", sr_json_hex(r->id, SR_KEY_LEN),
-                  "root_author", sr_json_hex(r->author, SR_KEY_LEN), "root_author_name", json_name(&ns, r->author),
+                  "root_author", sr_json_hex(r->author, SR_KEY_LEN), "root_author_name", cli_json_name(&ns, r->author),
                   "size", (json_int_t)c->size, "depth", (json_int_t)c->depth, "max_breadth", (json_int_t)c->max_breadth,
                   "structural_virality", c->virality, "people", (json_int_t)c->people, "reach", (json_int_t)reach,
                   "reshares", (json_int_t)sr_cascade_children(&x.f, c->root), "orphan", r->orphan));
@@ -224,7 +255,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:I, s:o}", "count", (json_int_t)ntrees, "entries", (json_int_t)total_nodes,
                              "cascades", rows));
-    names_free(&ns);
+    cli_names_free(&ns);
     return 0;
   }
   printf("%u reshare %s over %zu %s%s\n", ntrees, cli_plural(ntrees, "cascade", "cascades"), total_nodes,
@@ -237,7 +268,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     uint8_t author[SR_KEY_LEN];
     if (sr_hex_decode(json_string_value(json_object_get(o, "root_author")), author, SR_KEY_LEN))
       memset(author, 0, sizeof(author)); /* not reached: sr_json_hex wrote it above */
-    char *who = short_who(&ns, author);
+    char *who = cli_short_who(&ns, author);
     printf("%4zu %6lld %5lld %7lld %8.3f %6lld  %.16s %s%s\n", j + 1,
            (long long)json_integer_value(json_object_get(o, "size")),
            (long long)json_integer_value(json_object_get(o, "depth")),
@@ -248,7 +279,7 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
     free(who);
   }
   json_decref(rows);
-  names_free(&ns);
+  cli_names_free(&ns);
   return 0;
 }
 
@@ -257,17 +288,17 @@ static int flow_cascades(sr_cli_t *cli, int argc, char **argv) {
 static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   size_t top = 20, m = 0;
   sr_flowpair_t *pairs = NULL;
-  names_t ns = {0};
+  cli_names_t ns = {0};
   int rc = parse_top(argc, argv, &top);
   if (rc) return rc;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
   rc = sr_store_flow_pairs(st, &pairs, &m);
-  if (!rc) rc = names_load(st, &ns);
+  if (!rc) rc = cli_names_load(st, &ns);
   sr_store_close(st);
   if (rc) {
     free(pairs);
-    names_free(&ns);
+    cli_names_free(&ns);
     return cli_fail(SR_EXIT_ENV, "reading the store failed: %s", sr_strerror(rc));
   }
   size_t k = top && top < m ? top : m;
@@ -275,30 +306,37 @@ static int flow_edges(sr_cli_t *cli, int argc, char **argv) {
   for (size_t i = 0; i < k; i++) {
     const sr_flowpair_t *p = &pairs[i];
     json_array_append_new(
-        rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:b}", "a", sr_json_hex(p->a, SR_KEY_LEN), "b",
-                        sr_json_hex(p->b, SR_KEY_LEN), "a_name", json_name(&ns, p->a), "b_name", json_name(&ns, p->b),
-                        "a_to_b", (json_int_t)p->ab, "b_to_a", (json_int_t)p->ba, "contact", p->contact));
+        rows, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:b}", "a", sr_json_hex(p->a, SR_KEY_LEN), "b",
+                        sr_json_hex(p->b, SR_KEY_LEN), "a_name", cli_json_name(&ns, p->a), "b_name",
+                        cli_json_name(&ns, p->b), "reshares_a_to_b", (json_int_t)p->reshares_ab, "reshares_b_to_a",
+                        (json_int_t)p->reshares_ba, "arrivals_a_to_b", (json_int_t)p->arrivals_ab, "arrivals_b_to_a",
+                        (json_int_t)p->arrivals_ba, "contact", p->contact));
   }
   if (cli->json) {
     cli_json_print(json_pack("{s:I, s:o}", "count", (json_int_t)m, "edges", rows));
   } else {
     printf("%zu %s with a follow edge or entries flowing between them%s\n", m, cli_plural(m, "pair", "pairs"),
            k < m ? " (most flow first; --top 0 for all)" : "");
-    if (k) printf("%-30s %-30s %8s %8s  %s\n", "a", "b", "a->b", "b->a", "contact");
+    /* Two kinds of evidence, never added together: reshares (content level,
+     * seen for any pair) and first arrivals from a peer (transport level, only
+     * into this node). */
+    if (k)
+      printf("%-30s %-30s %9s %9s %9s %9s  %s\n", "a", "b", "resh a>b", "resh b>a", "arr a>b", "arr b>a", "contact");
     for (size_t i = 0; i < k; i++) {
-      char *wa = short_who(&ns, pairs[i].a), *wb = short_who(&ns, pairs[i].b);
+      char *wa = cli_short_who(&ns, pairs[i].a), *wb = cli_short_who(&ns, pairs[i].b);
       cli_text_cell(stdout, wa, strlen(wa), 30);
       putchar(' ');
       cli_text_cell(stdout, wb, strlen(wb), 30);
-      printf(" %8llu %8llu  %s\n", (unsigned long long)pairs[i].ab, (unsigned long long)pairs[i].ba,
-             pairs[i].contact ? "yes" : "no");
+      printf(" %9llu %9llu %9llu %9llu  %s\n", (unsigned long long)pairs[i].reshares_ab,
+             (unsigned long long)pairs[i].reshares_ba, (unsigned long long)pairs[i].arrivals_ab,
+             (unsigned long long)pairs[i].arrivals_ba, pairs[i].contact ? "yes" : "no");
       free(wa);
       free(wb);
     }
     json_decref(rows);
   }
   free(pairs);
-  names_free(&ns);
+  cli_names_free(&ns);
   return 0;
 }
 
@@ -354,6 +392,18 @@ static int flow_stats(sr_cli_t *cli, const uint8_t *author, const char *title) {
 
 /* ---- flow entry ---- */
 
+static const uint8_t no_key[SR_KEY_BYTES];
+
+/* One observation of another node (store/observed.h) as JSON. */
+static int observed_row(void *ctx, const sr_observation_t *o) {
+  json_t *row =
+      json_pack("{s:o, s:I, s:s, s:o, s:I}", "observer", sr_json_hex(o->observer, SR_KEY_BYTES), "received_at",
+                (json_int_t)o->flow.received_at, "source", sr_source_name(o->flow.source), "from",
+                memcmp(o->flow.from, no_key, SR_KEY_BYTES) ? sr_json_hex(o->flow.from, SR_KEY_BYTES) : json_null(),
+                "hops", (json_int_t)o->flow.hops);
+  return row && json_array_append_new(ctx, row) == 0 ? 0 : SR_ENOMEM;
+}
+
 static int flow_entry(sr_cli_t *cli, const char *idhex) {
   uint8_t id[SR_ID_BYTES], buf[SR_ENTRY_MAX];
   size_t len;
@@ -373,16 +423,23 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
     return cli_fail(SR_EXIT_PROBLEM, "this node does not hold entry %s (see `seurone log --all` for what it holds)",
                     idhex);
   }
+  json_t *observed = json_array();
   if (!rc) rc = sr_flowforest_load(st, &x);
+  if (!rc && (rc = sr_store_observed_of(st, id, observed_row, observed))) sr_flowforest_free(&x);
   sr_store_close(st);
   if (rc || sr_entry_decode(buf, len, &e)) {
+    json_decref(observed);
     if (!rc) sr_flowforest_free(&x);
     return cli_fail(SR_EXIT_ENV, "reading the entry failed: %s",
                     rc ? sr_strerror(rc) : "the stored entry does not decode (run `seurone verify`)");
   }
   json_t *o = sr_json_flow_entry(&e, &f, &x); /* shared with the web API (node/entry_json.c) */
   sr_flowforest_free(&x);
-  if (!o) return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror(SR_ENOMEM));
+  if (!o) {
+    json_decref(observed);
+    return cli_fail(SR_EXIT_ENV, "computing the reach failed: %s", sr_strerror(SR_ENOMEM));
+  }
+  json_object_set_new(o, "observed", observed); /* other nodes' records, never this node's */
   int64_t d = (int64_t)f.received_at - (int64_t)e.ts;
   int64_t reach = json_integer_value(json_object_get(o, "reach"));
   uint32_t reshares = (uint32_t)json_integer_value(json_object_get(o, "reshares"));
@@ -402,6 +459,16 @@ static int flow_entry(sr_cli_t *cli, const char *idhex) {
          (long long)(d < 0 ? 0 : d), d < 0 ? " (clock skew: written after it arrived)" : "");
   printf("reach        %lld %s known to hold it (author, resharers, this node); %u direct %s\n", (long long)reach,
          cli_plural((size_t)reach, "person", "people"), reshares, cli_plural(reshares, "reshare", "reshares"));
+  for (size_t i = 0; i < json_array_size(observed); i++) {
+    json_t *ob = json_array_get(observed, i);
+    json_t *fr = json_object_get(ob, "from");
+    printf("observed by  %.16s (imported): %s%s%.16s after %lld %s, at %lld ms\n",
+           json_string_value(json_object_get(ob, "observer")), json_string_value(json_object_get(ob, "source")),
+           json_is_string(fr) ? " from " : "", json_is_string(fr) ? json_string_value(fr) : "",
+           (long long)json_integer_value(json_object_get(ob, "hops")),
+           cli_plural((size_t)json_integer_value(json_object_get(ob, "hops")), "hop", "hops"),
+           (long long)json_integer_value(json_object_get(ob, "received_at")));
+  }
   json_decref(o);
   return 0;
 }
@@ -501,6 +568,7 @@ int cmd_flow(sr_cli_t *cli, int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "report")) return cmd_flow_report(cli, argc - 1, argv + 1);
   if (argc == 2 && !strcmp(argv[1], "summary")) return flow_stats(cli, NULL, "how entries reached this node");
   return cli_fail(SR_EXIT_USAGE,
-                  "usage: seurone flow entry ID | author KEY | project ID | summary | cascades [--top K] "
+                  "usage: seurone flow entry ID | author KEY | project ID | summary | cascades [--top K | --by-size "
+                  "[--group author|project | --group-file FILE]] "
                   "| edges [--top K] | report ... | network ...  [--json]  (see seurone flow --help)");
 }

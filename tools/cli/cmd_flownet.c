@@ -187,23 +187,61 @@ static json_t *interval(int64_t est, double half) {
   return json_pack("[f, f]", round(((double)est - half) * 100) / 100, round(((double)est + half) * 100) / 100);
 }
 
-static json_t *pct_lat(const sr_flowreport_sum_t *s, int b) {
-  if (b < 0) return json_null();
-  return json_pack("{s:I, s:o}", "from_ms", (json_int_t)(b ? s->edges[b - 1] : 0), "to_ms",
-                   (uint32_t)b + 1 < s->nlat ? json_integer((json_int_t)s->edges[b]) : json_null());
+static json_t *lat_range(const sr_flowreport_sum_t *s, int from_b, int to_b) {
+  return json_pack("{s:I, s:o}", "from_ms", (json_int_t)(from_b ? s->edges[from_b - 1] : 0), "to_ms",
+                   (uint32_t)to_b + 1 < s->nlat ? json_integer((json_int_t)s->edges[to_b]) : json_null());
 }
 
-static json_t *pct_hops(int b) { return b < 0 ? json_null() : json_integer(b); }
+/* A latency percentile: the bucket holding it, its 95% interval (from the
+ * lower bucket's start to the upper one's end) and whether it is reliable. */
+static json_t *pct_lat(const sr_flowreport_sum_t *s, const sr_flownoise_pct_t *p) {
+  if (p->bucket < 0) return json_null();
+  json_t *o = lat_range(s, p->bucket, p->bucket);
+  json_object_set_new(o, "ci95", lat_range(s, p->lo, p->hi));
+  json_object_set_new(o, "reliable", json_boolean(p->reliable));
+  return o;
+}
 
-static void print_pct_lat(const char *name, const sr_flowreport_sum_t *s, int b) {
-  if (b < 0) {
-    printf(" %s -", name);
+static json_t *pct_hops(const sr_flownoise_pct_t *p) {
+  if (p->bucket < 0) return json_null();
+  return json_pack("{s:i, s:[i, i], s:b}", "bucket", p->bucket, "ci95", p->lo, p->hi, "reliable", p->reliable);
+}
+
+static json_t *consistent(double v) { return json_real(round(v * 100) / 100); }
+
+static void print_lat_bucket(const sr_flowreport_sum_t *s, int b) {
+  long long from = (long long)(b ? s->edges[b - 1] : 0);
+  if ((uint32_t)b + 1 >= s->nlat) printf(">=%lld", from);
+  else
+    printf("%lld-%lld", from, (long long)s->edges[b]);
+}
+
+/* "p99 100-250 (95%: 50-100 .. 250-500)" and a mark when noise dominates. */
+static void print_pct_lat(const char *name, const sr_flowreport_sum_t *s, const sr_flownoise_pct_t *p) {
+  printf("  %s ", name);
+  if (p->bucket < 0) {
+    printf("-\n");
     return;
   }
-  long long from = (long long)(b ? s->edges[b - 1] : 0);
-  if ((uint32_t)b + 1 >= s->nlat) printf(" %s >=%lld", name, from);
-  else
-    printf(" %s %lld-%lld", name, from, (long long)s->edges[b]);
+  print_lat_bucket(s, p->bucket);
+  printf(" ms (95%%: ");
+  print_lat_bucket(s, p->lo);
+  if (p->hi != p->lo) {
+    printf(" .. ");
+    print_lat_bucket(s, p->hi);
+  }
+  printf(")%s\n", p->reliable ? "" : "  unreliable: the noise dominates the counts");
+}
+
+static void print_pct_hops(const char *name, const sr_flownoise_pct_t *p) {
+  printf("  %s ", name);
+  if (p->bucket < 0) {
+    printf("-\n");
+    return;
+  }
+  printf("%d%s (95%%: %d%s", p->bucket, p->bucket == 16 ? "+" : "", p->lo, p->lo == 16 ? "+" : "");
+  if (p->hi != p->lo) printf(" .. %d%s", p->hi, p->hi == 16 ? "+" : "");
+  printf(")%s\n", p->reliable ? "" : "  unreliable: the noise dominates the counts");
 }
 
 int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
@@ -260,18 +298,26 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
                            h->r.epsilon_milli / 1000.0, "total", (json_int_t)sr_flowreport_total(&h->r)));
   }
   free(held);
+  /* copied out: fn's arrays are freed below, its numbers are used after */
+  double cons_hops[SR_FLOWREPORT_HOPS], cons_lat[SR_FLOWREPORT_LAT_MAX];
+  sr_flownoise_pct_t npl[SR_FLOWNET_PCTS], nph[SR_FLOWNET_PCTS];
+  memcpy(cons_hops, fn.cons_hops, sizeof(cons_hops));
+  memcpy(cons_lat, fn.cons_lat, sizeof(cons_lat));
+  memcpy(npl, fn.npct_lat, sizeof(npl));
+  memcpy(nph, fn.npct_hops, sizeof(nph));
   sr_flownet_free(&fn);
   json_t *hops = json_array(), *lat = json_array();
   for (int i = 0; i < SR_FLOWREPORT_HOPS; i++) {
     char lab[8];
     hops_label(i, lab, sizeof(lab));
-    json_array_append_new(hops, json_pack("{s:s, s:I, s:o}", "bucket", lab, "count", (json_int_t)s.hops[i], "ci95",
-                                          interval(s.hops[i], half)));
+    json_array_append_new(hops, json_pack("{s:s, s:I, s:o, s:o}", "bucket", lab, "count", (json_int_t)s.hops[i], "ci95",
+                                          interval(s.hops[i], half), "consistent", consistent(cons_hops[i])));
   }
   for (uint32_t i = 0; s.k && i < s.nlat; i++)
-    json_array_append_new(lat, json_pack("{s:I, s:o, s:I, s:o}", "from_ms", (json_int_t)(i ? s.edges[i - 1] : 0),
+    json_array_append_new(lat, json_pack("{s:I, s:o, s:I, s:o, s:o}", "from_ms", (json_int_t)(i ? s.edges[i - 1] : 0),
                                          "to_ms", i + 1 < s.nlat ? json_integer((json_int_t)s.edges[i]) : json_null(),
-                                         "count", (json_int_t)s.latency[i], "ci95", interval(s.latency[i], half)));
+                                         "count", (json_int_t)s.latency[i], "ci95", interval(s.latency[i], half),
+                                         "consistent", consistent(cons_lat[i])));
   json_t *o = json_pack(
       "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:{s:I, s:f, s:o}, s:{s:I, s:o}, s:o, s:o, "
       "s:{s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}}, s:o}",
@@ -282,11 +328,13 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
       s.k ? json_real(s.eps_max / 1000.0) : json_null(), "se_bucket", se, "ci95_half_width", half, "total", "count",
       (json_int_t)total, "se", se_total, "ci95", interval(total, SR_FLOWREPORT_Z95 * se_total), "skewed", "count",
       (json_int_t)s.skewed, "ci95", interval(s.skewed, half), "hops", hops, "latency_ms", lat, "percentiles",
-      "latency_ms", "p50", pct_lat(&s, fn.pct_lat[0]), "p90", pct_lat(&s, fn.pct_lat[1]), "p99",
-      pct_lat(&s, fn.pct_lat[2]), "hops", "p50", pct_hops(fn.pct_hops[0]), "p90", pct_hops(fn.pct_hops[1]), "p99",
-      pct_hops(fn.pct_hops[2]), "sources", sources);
+      "latency_ms", "p50", pct_lat(&s, &npl[0]), "p90", pct_lat(&s, &npl[1]), "p99", pct_lat(&s, &npl[2]), "hops",
+      "p50", pct_hops(&nph[0]), "p90", pct_hops(&nph[1]), "p99", pct_hops(&nph[2]), "sources", sources);
   if (!o) return cli_fail(SR_EXIT_PROBLEM, "building the JSON failed");
   json_object_set_new(o, "later_version", json_integer((json_int_t)later));
+  json_object_set_new(o, "post_processing",
+                      json_string("consistent: the closest non-negative histogram with monotone cumulative counts "
+                                  "(isotonic regression); percentiles are read from it"));
   if (!s.k) {
     static const char none[] =
         "no flow reports held: relays publish them by default, personal nodes with "
@@ -313,30 +361,27 @@ int cmd_flow_network(sr_cli_t *cli, int argc, char **argv) {
   printf("entries received  %lld +- %.0f (95%%)   skewed %lld +- %.0f\n", (long long)total,
          SR_FLOWREPORT_Z95 * se_total, (long long)s.skewed, half);
   printf("every bucket below: count +- %.1f (95%%, noise only)\n", half);
-  printf("%-8s %10s      %-16s %10s\n", "hops", "count", "latency ms", "count");
+  printf("%-8s %10s %10s      %-16s %10s %10s\n", "hops", "count", "consistent", "latency ms", "count", "consistent");
   for (uint32_t i = 0; i < SR_FLOWREPORT_HOPS || i < s.nlat; i++) {
-    char hl[8] = "", ll[40] = "", hc[24] = "", lc[24] = "";
+    char hl[8] = "", ll[40] = "", hc[24] = "", lc[24] = "", hq[24] = "", lq[24] = "";
     if (i < SR_FLOWREPORT_HOPS) {
       hops_label((int)i, hl, sizeof(hl));
       snprintf(hc, sizeof(hc), "%lld", (long long)s.hops[i]);
+      snprintf(hq, sizeof(hq), "%.1f", cons_hops[i]);
     }
     if (i < s.nlat) {
       lat_label(s.edges, s.nlat, i, ll, sizeof(ll));
       snprintf(lc, sizeof(lc), "%lld", (long long)s.latency[i]);
+      snprintf(lq, sizeof(lq), "%.1f", cons_lat[i]);
     }
-    printf("%-8s %10s      %-16s %10s\n", hl, hc, ll, lc);
+    printf("%-8s %10s %10s      %-16s %10s %10s\n", hl, hc, hq, ll, lc, lq);
   }
   const char *pn[] = {"p50", "p90", "p99"};
-  printf("latency ms (bucket holding it):");
-  for (int i = 0; i < SR_FLOWNET_PCTS; i++) print_pct_lat(pn[i], &s, fn.pct_lat[i]);
-  printf("\nhops:");
-  for (int i = 0; i < SR_FLOWNET_PCTS; i++) {
-    int x = fn.pct_hops[i];
-    if (x < 0) printf(" %s -", pn[i]);
-    else
-      printf(" %s %d%s", pn[i], x, x == 16 ? "+" : "");
-  }
-  printf("\n");
+  printf("percentiles from the consistent histogram (no negative bucket), with 95%% intervals:\n");
+  printf("latency (bucket holding it):\n");
+  for (int i = 0; i < SR_FLOWNET_PCTS; i++) print_pct_lat(pn[i], &s, &npl[i]);
+  printf("hops:\n");
+  for (int i = 0; i < SR_FLOWNET_PCTS; i++) print_pct_hops(pn[i], &nph[i]);
   if (other_layout)
     printf("%zu report%s with other latency buckets left out\n", other_layout, other_layout == 1 ? "" : "s");
   if (later)

@@ -5,6 +5,41 @@
 #include "node/control_req.h"
 #include <string.h>
 
+/* The "flow" object of a line: every field present with its type and range,
+ * else the line is refused (a record half understood is never stored). */
+static int parse_flow(json_t *flow, cli_jsonl_t *out) {
+  const char *obs = json_string_value(json_object_get(flow, "observer"));
+  const char *src = json_string_value(json_object_get(flow, "source"));
+  json_t *from = json_object_get(flow, "from"), *at = json_object_get(flow, "received_at"),
+         *hops = json_object_get(flow, "hops");
+  int s;
+  if (!json_is_object(flow) || !obs || sr_hex_decode(obs, out->observer, SR_KEY_BYTES) != 0) {
+    snprintf(out->why, sizeof(out->why), "\"flow\" needs \"observer\": the 64 hex digits of the node that recorded it");
+    return -1;
+  }
+  for (s = SR_SRC_SELF; s <= SR_SRC_REINDEX; s++)
+    if (src && strcmp(src, sr_source_name(s)) == 0) break;
+  if (s > SR_SRC_REINDEX) {
+    snprintf(out->why, sizeof(out->why), "\"flow\" \"source\" must be self, import, peer or reindex");
+    return -1;
+  }
+  if (!json_is_integer(at) || json_integer_value(at) < 0 || !json_is_integer(hops) || json_integer_value(hops) < 0 ||
+      json_integer_value(hops) > UINT32_MAX) {
+    snprintf(out->why, sizeof(out->why), "\"flow\" needs \"received_at\" (ms) and \"hops\" as whole numbers >= 0");
+    return -1;
+  }
+  memset(&out->flow, 0, sizeof(out->flow));
+  if (from && !json_is_null(from) &&
+      (!json_is_string(from) || sr_hex_decode(json_string_value(from), out->flow.from, SR_KEY_BYTES) != 0)) {
+    snprintf(out->why, sizeof(out->why), "\"flow\" \"from\" must be null or 64 hex digits");
+    return -1;
+  }
+  out->flow.received_at = (uint64_t)json_integer_value(at);
+  out->flow.hops = (uint32_t)json_integer_value(hops);
+  out->flow.source = (uint8_t)s;
+  out->has_flow = 1;
+  return 0;
+}
 
 int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
   json_error_t jerr;
@@ -50,6 +85,8 @@ int cli_jsonl_parse(const char *text, size_t n, cli_jsonl_t *out) {
     }
     out->has_expect = 1;
   }
+  json_t *flow = json_object_get(o, "flow");
+  if (flow && !json_is_null(flow) && parse_flow(flow, out)) goto out;
   rc = 0;
 out:
   json_decref(o);

@@ -15,9 +15,16 @@ real community would:
      delivered the previous one everywhere), so the cascades follow the
      friendships;
 
-and finally the observer node (vertex 0 by default) prints what it learnt:
-`seurone flow summary`, `seurone flow cascades --top 5`, and
-`seurone metrics pagerank --top 10`. Every node process is stopped at the end.
+Beside the members run --relays relay nodes (default 2, one per faction):
+every member joins its faction's relay with an invite code, as a community
+would, and the relays publish flow reports (noised hop and latency histograms,
+docs/network-stats.md) every 10 s. The observer follows the relays to replicate
+their reports.
+
+Finally the observer node (vertex 0 by default) prints what it learnt:
+`seurone flow summary`, `seurone flow cascades --top 5`, `seurone metrics
+pagerank --top 10`, and the network-wide `seurone flow network` combined from
+the relays' reports. Every node process is stopped at the end.
 """
 import argparse
 import os
@@ -64,12 +71,27 @@ def run(a, s):
         return len(targets)
 
     seqs = {node.id: k for node, k in zip(s.nodes, s.each(follows))}
-    for node in s.nodes:
+    side = factions(n)
+    # Relays: relay mode, reporting flow every 10 s (the default is hourly).
+    relays = [sim.Node(s, n + r) for r in range(a.relays)]
+    for rl in relays:
+        rl.write_config(hops, ["relay=yes", "flow_report=yes", f"flow_report_interval={a.report_interval}"])
+    for node in s.nodes + relays:
         node.start()
-    for node in s.nodes:
+    for node in s.nodes + relays:
         node.wait_ready()
+    t_start = int(time.time() * 1000)
     for u, v in sorted(g.edges()):
         s.nodes[min(u, v)].cli("peer", "add", s.nodes[max(u, v)].info["address"])
+    if relays:
+        codes = [rl.cli_json("invite", "create", "--uses", str(n))["code"] for rl in relays]
+        s.each(lambda node: node.cli("invite", "accept", "-", input_=codes[side[node.index] % len(relays)]))
+        obs0 = s.nodes[a.observer]
+        for rl in relays:  # the observer replicates every relay's log (its reports) and talks to each
+            obs0.cli("peer", "add", rl.info["address"])
+            r = obs0.cli_json("publish", "contact", "--who", rl.id, "--state", "follow")
+            seqs[obs0.id] = max(seqs[obs0.id], r["seq"])
+        log(f"{len(relays)} relays running; every member joined its faction's relay")
     log(f"{n} nodes running and connected along the friendships; waiting for the follow graph to spread")
     s.wait_all_hold(dict(seqs), a.converge_timeout, "the follow graph spreading")
 
@@ -78,7 +100,6 @@ def run(a, s):
         seqs[node.id] = max(seqs.get(node.id, 0), r["seq"])
         return r["id"]
 
-    side = factions(n)
     s.each(lambda node: publish(node, "about", "--name", f"member {node.index:02d}"))
     leaders = {0: 0, 1: n - 1}
     projects = {f: publish(s.nodes[v], "project", "--name",
@@ -120,20 +141,40 @@ def run(a, s):
     log(f"{len(posters)} shares and {total} reshares in all; what node {a.observer} learnt:")
 
     obs = s.nodes[a.observer]
-    for title, argv in (("flow summary", ["flow", "summary"]),
-                        ("top cascades", ["flow", "cascades", "--top", "5"]),
-                        ("PageRank, top 10", ["metrics", "pagerank", "--top", "10"])):
+    t_end = int(time.time() * 1000)
+    if relays:
+        log(f"waiting for a flow report of each relay that covers the last wave (every {a.report_interval} s)")
+        wait_reports(a, obs, relays, t_start, t_end)
+    shows = [("flow summary", ["flow", "summary"]), ("top cascades", ["flow", "cascades", "--top", "5"]),
+             ("PageRank, top 10", ["metrics", "pagerank", "--top", "10"])]
+    if relays:
+        shows.append(("network-wide, from the relays' flow reports", ["flow", "network", "--since", str(t_start)]))
+    for title, argv in shows:
         print(f"\n== seurone flow: {title} (node {a.observer}) ==" if argv[0] == "flow"
               else f"\n== seurone metrics: {title} (node {a.observer}) ==")
         print(obs.cli(*argv).stdout.rstrip())
-    ok = check(a, g, s, obs, parent) if a.check else True
+    ok = check(a, g, s, obs, parent, relays, t_start) if a.check else True
     if a.keep:
         print(f"\nnode homes kept in {s.root}: try `{a.seurone} --home {obs.home} flow cascades`")
-    codes = s.each(lambda node: node.stop())
+    codes = s.each(lambda node: node.stop(), s.nodes + relays)
     return ok and all(c == 0 for c in codes)
 
 
-def check(a, g, s, obs, parent):
+def wait_reports(a, obs, relays, t_start, t_end):
+    """Until the observer holds, from every relay, reports reaching past t_end."""
+    end = time.monotonic() + min(a.converge_timeout + 3 * a.report_interval, sim.remaining())
+    want = {rl.id for rl in relays}
+    while True:
+        net = obs.cli_json("flow", "network", "--since", str(t_start))
+        late = {src["author"] for src in net.get("sources", []) if src["period_end"] >= t_end}
+        if want <= late:
+            return net
+        if time.monotonic() > end:
+            raise sim.SimError(f"the observer holds no report past the last wave from {len(want - late)} relays")
+        time.sleep(1)
+
+
+def check(a, g, s, obs, parent, relays, t_start):
     """--check (the ctest): what the observer printed equals what the demo did.
 
     Cascades: the trees the demo built (sizes and depths from its own record of who
@@ -161,7 +202,11 @@ def check(a, g, s, obs, parent):
         bad.append(f"cascades: observer has {sorted(have.values())}, the demo built {sorted(want.values())}")
     index = {node.id: node.index for node in s.nodes}
     rows = obs.cli_json("metrics", "pagerank", "--top", "0")
-    pr = nx.pagerank(g.to_directed(), alpha=0.85)
+    dg = g.to_directed()
+    for r, rl in enumerate(relays):  # the observer follows the relays
+        index[rl.id] = f"relay {r}"
+        dg.add_edge(a.observer, f"relay {r}")
+    pr = nx.pagerank(dg, alpha=0.85)
     if len(rows) != len(pr):
         bad.append(f"pagerank: {len(rows)} rows for {len(pr)} members")
     for r in rows:
@@ -169,6 +214,13 @@ def check(a, g, s, obs, parent):
         if v is None or abs(r["value"] - pr[v]) > 1e-6:
             bad.append(f"pagerank of {r['node'][:8]}: {r['value']} (networkx: {pr.get(v)})")
             break
+    if relays:
+        net = obs.cli_json("flow", "network", "--since", str(t_start))
+        if net["reporting_nodes"] != len(relays) or {x["author"] for x in net["sources"]} != {rl.id for rl in relays}:
+            bad.append(f"flow network: reports of {net['reporting_nodes']} nodes, want the {len(relays)} relays")
+        if any(p is not None and not p["ci95"][0] <= p["bucket"] <= p["ci95"][1]
+               for p in net["percentiles"]["hops"].values()):
+            bad.append("flow network: a hops percentile outside its own interval")
     for b in bad:
         log(f"CHECK FAILED: {b}")
     if not bad:
@@ -186,6 +238,8 @@ def main():
     ap.add_argument("--p", type=float, default=0.5, help="chance a friend reshares (default 0.5)")
     ap.add_argument("--observer", type=int, default=0, help="the node whose view is printed (default 0)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--relays", type=int, default=2, help="relay nodes publishing flow reports (default 2; 0: none)")
+    ap.add_argument("--report-interval", type=int, default=10, help="the relays' flow_report_interval in s (default 10)")
     ap.add_argument("--timeout", type=float, default=600, help="overall bound in seconds (default 600)")
     ap.add_argument("--converge-timeout", type=float, default=120)
     ap.add_argument("--keep", action="store_true", help="keep the node homes")

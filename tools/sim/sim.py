@@ -82,12 +82,13 @@ class Node:
         self.info = None
         self.id = self.cli_json("init")["id"]
 
-    def cli(self, *argv, timeout=60, tries=3):
-        """Runs `seurone --home H ARGV`; retried (tries in all, 1 s apart) when it
-        fails, e.g. a busy node's control socket giving up on a starved client."""
+    def cli(self, *argv, timeout=60, tries=3, input_=None):
+        """Runs `seurone --home H ARGV` (input_: its standard input); retried (tries
+        in all, 1 s apart) when it fails, e.g. a busy node's control socket giving
+        up on a starved client."""
         cmd = [self.sim.seurone, "--home", self.home] + [str(a) for a in argv]
         for attempt in range(tries):
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=min(timeout, remaining()))
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=min(timeout, remaining()), input=input_)
             if r.returncode == 0:
                 return r
             self.sim.retries.append((self.index, argv[0], r.stderr.strip()[:200]))
