@@ -135,7 +135,8 @@
   X(SR_ELANFORMAT, -192, "lan: announcement of an unknown version or with bad fields")                                                             \
   X(SR_ELANSTALE, -193, "lan: announcement timestamp too far from this node's clock")                                                              \
   X(SR_ELANREPLAY, -194, "lan: announcement already received (a replay)")                                                                          \
-  X(SR_ELANFULL, -195, "lan: too many recent announcements to check for replays; refused")
+  X(SR_ELANFULL, -195, "lan: too many recent announcements to check for replays; refused")                                                         \
+  X(SR_ESTOREBUSY, -230, "store: another process has the store open (stop it and try again)")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,
