@@ -60,9 +60,9 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
       problem(&r, "ids: a row of %zu and %zu bytes", k.mv_size, v.mv_size);
       continue;
     }
-    if (sr_row_read(st, txn, sr_be64_get(v.mv_data), &ev, NULL) != 0) {
+    if (sr_row_read(st, txn, sr_rowid_get(v.mv_data), &ev, NULL) != 0) {
       problem(&r, "entry %s: its row %llu is missing or damaged", hex(k.mv_data, h1),
-              (unsigned long long)sr_be64_get(v.mv_data));
+              (unsigned long long)sr_rowid_get(v.mv_data));
       continue;
     }
     erc = sr_entry_check(ev.mv_data, ev.mv_size, &e, why, sizeof(why));

@@ -67,7 +67,7 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
     MDB_val ev;
     int is_share;
     if (k.mv_size != SR_ID_BYTES || v.mv_size != ROWID_BYTES ||
-        sr_row_read(st, txn, sr_be64_get(v.mv_data), &ev, &f) != 0 || sr_entry_decode(ev.mv_data, ev.mv_size, &e) != 0)
+        sr_row_read(st, txn, sr_rowid_get(v.mv_data), &ev, &f) != 0 || sr_entry_decode(ev.mv_data, ev.mv_size, &e) != 0)
       continue; /* verify reports it */
     is_share = e.type_len == 5 && memcmp(e.type, "share", 5) == 0 && sr_content_parse(&e, &c, NULL, 0) == 0;
     if (!is_share && sr_key_find(origs.id, origs.n, SR_ID_BYTES, k.mv_data) < 0) continue;

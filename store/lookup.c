@@ -44,7 +44,7 @@ static void describe(sr_store_t *st, MDB_txn *txn, int kind, const MDB_val *k, c
     sr_entry_t e;
     MDB_val raw;
     /* an entry's key is in ids; its bytes are in the row ids names */
-    if (v->mv_size == ROWID_BYTES && sr_row_read(st, txn, sr_be64_get(v->mv_data), &raw, NULL) == 0 &&
+    if (v->mv_size == ROWID_BYTES && sr_row_read(st, txn, sr_rowid_get(v->mv_data), &raw, NULL) == 0 &&
         sr_entry_decode(raw.mv_data, raw.mv_size, &e) == 0) {
       memcpy(m->type, e.type, e.type_len < SR_TYPE_MAX ? e.type_len : SR_TYPE_MAX);
       profile_name(st, txn, e.author, m);
@@ -210,7 +210,7 @@ int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *
   LOOKUP(DB_PROJECTS, kn->project);
   kn->project_held = kn->project && v.mv_size >= SR_KEY_BYTES;
   LOOKUP(DB_IDS, kn->entry);
-  if (kn->entry && v.mv_size == ROWID_BYTES && sr_row_read(st, txn, sr_be64_get(v.mv_data), &v, NULL) == 0 &&
+  if (kn->entry && v.mv_size == ROWID_BYTES && sr_row_read(st, txn, sr_rowid_get(v.mv_data), &v, NULL) == 0 &&
       sr_entry_decode(v.mv_data, v.mv_size, &e) == 0)
     memcpy(kn->entry_type, e.type, e.type_len < SR_TYPE_MAX ? e.type_len : SR_TYPE_MAX);
 #undef LOOKUP

@@ -93,7 +93,7 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
     memcpy(arena + off, raw.mv_data, raw.mv_size);
     items[n].raw = arena + off;
     items[n].len = raw.mv_size;
-    items[n].row = sr_be64_get(k.mv_data);
+    items[n].row = sr_rowid_get(k.mv_data);
     off += raw.mv_size;
     n++;
   }

@@ -6,21 +6,32 @@
  * packed in front of the entry's bytes in the same row. `ids` maps the 32-byte
  * id onto the row number (a hash order, random inserts: the one index that
  * pays for it). A log is one key per author in `logs` (dupsort, dupfixed):
- * 16-byte values seq ‖ row, appended with MDB_APPENDDUP, so a log costs 16
+ * 12-byte values seq ‖ row, appended with MDB_APPENDDUP, so a log costs 12
  * bytes an entry on full pages instead of a 40-byte key and a 32-byte id.
  */
 #include "store/store_internal.h"
 #include <string.h>
 
+void sr_rowid_put(uint8_t out[ROWID_BYTES], uint64_t row) {
+  for (int i = 0; i < ROWID_BYTES; i++) out[i] = (uint8_t)(row >> (8 * (ROWID_BYTES - 1 - i)));
+}
+
+uint64_t sr_rowid_get(const void *p) {
+  const uint8_t *b = p;
+  uint64_t v = 0;
+  for (int i = 0; i < ROWID_BYTES; i++) v = v << 8 | b[i];
+  return v;
+}
+
 void sr_logdup_put(uint8_t out[LOGDUP_BYTES], uint64_t seq, uint64_t row) {
   sr_be64_put(out, seq);
-  sr_be64_put(out + 8, row);
+  sr_rowid_put(out + 8, row);
 }
 
 int sr_logdup_get(const MDB_val *v, uint64_t *seq, uint64_t *row) {
   if (v->mv_size != LOGDUP_BYTES) return MDB_CORRUPTED;
   *seq = sr_be64_get(v->mv_data);
-  if (row) *row = sr_be64_get((const uint8_t *)v->mv_data + 8);
+  if (row) *row = sr_rowid_get((const uint8_t *)v->mv_data + 8);
   return 0;
 }
 
@@ -74,7 +85,7 @@ int sr_row_split(const MDB_val *v, MDB_val *raw, sr_flow_t *flow) {
 int sr_row_read(sr_store_t *st, MDB_txn *txn, uint64_t row, MDB_val *raw, sr_flow_t *flow) {
   uint8_t kb[ROWID_BYTES];
   MDB_val k = {sizeof(kb), kb}, v;
-  sr_be64_put(kb, row);
+  sr_rowid_put(kb, row);
   int rc = mdb_get(txn, st->dbi[DB_ROWS], &k, &v);
   return rc ? rc : sr_row_split(&v, raw, flow);
 }
@@ -84,7 +95,7 @@ int sr_row_of_id(sr_store_t *st, MDB_txn *txn, const uint8_t *id, uint64_t *row)
   int rc = mdb_get(txn, st->dbi[DB_IDS], &k, &v);
   if (rc) return rc;
   if (v.mv_size != ROWID_BYTES) return MDB_CORRUPTED;
-  *row = sr_be64_get(v.mv_data);
+  *row = sr_rowid_get(v.mv_data);
   return 0;
 }
 
@@ -108,11 +119,15 @@ int sr_row_add(sr_store_t *st, MDB_txn *txn, const uint8_t *id, const uint8_t *r
   if (rc != MDB_NOTFOUND) return rc;
   if ((rc = mdb_cursor_open(txn, st->dbi[DB_ROWS], &cur))) return rc;
   rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-  if (rc == 0 && k.mv_size == ROWID_BYTES) next = sr_be64_get(k.mv_data) + 1;
+  if (rc == 0 && k.mv_size == ROWID_BYTES) next = sr_rowid_get(k.mv_data) + 1;
   else if (rc && rc != MDB_NOTFOUND)
     goto done;
+  if (next > SR_ROW_MAX) {
+    rc = SR_ETOOBIG; /* a store of 2^32 - 1 entries (store_internal.h) */
+    goto done;
+  }
   size_t fl = sr_row_flow_pack(flow, fb);
-  sr_be64_put(kb, next);
+  sr_rowid_put(kb, next);
   k.mv_size = sizeof(kb);
   k.mv_data = kb;
   v.mv_size = fl + len;
@@ -197,7 +212,7 @@ int sr_store_scan_ids(sr_store_t *st, const char *what, sr_id_row_fn fn, void *a
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     int rrc = MDB_CORRUPTED;
     if (k.mv_size == SR_ID_BYTES && v.mv_size == ROWID_BYTES)
-      rrc = sr_row_read(st, txn, sr_be64_get(v.mv_data), &raw, &f);
+      rrc = sr_row_read(st, txn, sr_rowid_get(v.mv_data), &raw, &f);
     if (rrc) {
       rc = sr_store_fail(st, what, rrc == MDB_NOTFOUND ? MDB_CORRUPTED : rrc);
       break;

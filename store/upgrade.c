@@ -58,7 +58,11 @@ static int upgrade_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
     memset(&f, 0, sizeof(f));
     if (mdb_get(txn, flow, &k, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, &f);
     size_t fl = sr_row_flow_pack(&f, fb);
-    sr_be64_put(kb, ++row);
+    if (row == SR_ROW_MAX) {
+      rc = SR_ETOOBIG;
+      goto done;
+    }
+    sr_rowid_put(kb, ++row);
     rv.mv_size = fl + v.mv_size;
     if ((rc = mdb_cursor_put(out, &rk, &rv, MDB_APPEND | MDB_RESERVE))) goto done;
     memcpy(rv.mv_data, fb, fl);

@@ -24,8 +24,8 @@ void store_verify_finds_damage(void) {
   T_OK(mdb_env_open(env, dir, 0, 0600));
   T_OK(mdb_txn_begin(env, NULL, 0, &txn));
   T_OK(mdb_dbi_open(txn, "logs", MDB_DUPSORT | MDB_DUPFIXED, &dbi));
-  /* format 2: logs holds author -> seq u64 ‖ row u64 (store/rows.c) */
-  uint8_t seq2[16] = {0};
+  /* format 2: logs holds author -> seq u64 ‖ row u32 (store/rows.c) */
+  uint8_t seq2[12] = {0};
   seq2[7] = 2;
   MDB_val k = {SR_KEY_BYTES, a.pk}, d = {sizeof(seq2), seq2};
   MDB_cursor *cur;

@@ -33,7 +33,7 @@ typedef struct {
 
 /* Generates n entries from a authors, interleaved so each batch holds many authors. */
 /* Extra characters of text in each share (--pad), to make entries of a given
- * size: --pad 48 gives shares of about 266 bytes, the load of issue 16. */
+ * size: --pad 49 gives entries of about 266 bytes, the load of issue 16. */
 static size_t g_pad;
 static const char g_filler[] =
     " bring gloves, bags and water; we meet at the bridge by the old mill at nine. "
