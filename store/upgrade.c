@@ -115,7 +115,19 @@ int sr_store_upgrade_v1(sr_store_t *st) {
           "seurone: the store in %s has format 1; upgrading it to format %d in place (a crash leaves it as it "
           "was, and the next start upgrades it again)\n",
           st->path, SR_STORE_FORMAT);
-  int rc = sr_store_write(st, upgrade_fn, &u);
+  MDB_envinfo ei;
+  MDB_stat es;
+  int rc;
+  /* The new layout is written beside the old before the old is dropped: room
+   * for both up front, so a full map does not restart the copy (a grow aborts
+   * the transaction, sr_store_write). */
+  mdb_env_info(st->env, &ei);
+  mdb_env_stat(st->env, &es);
+  while (ei.me_mapsize < (size_t)(ei.me_last_pgno + 1) * es.ms_psize * 2 + ((size_t)64 << 20)) {
+    if ((rc = sr_store_grow(st))) return rc;
+    mdb_env_info(st->env, &ei);
+  }
+  rc = sr_store_write(st, upgrade_fn, &u);
   if (rc) {
     char why[400];
     snprintf(why, sizeof(why), "%.390s", sr_store_errbuf);
