@@ -327,7 +327,7 @@ int cmd_compact(sr_cli_t *cli, int argc, char **argv) {
     close(fd);
     return cli_fail(SR_EXIT_ENV,
                     "a node is running in %s: stop it (`seurone status` shows it), compact, then start it again; "
-                    "compacting takes about a second per 100 MiB in use",
+                    "compacting takes about 1.5 s per 100 MiB in use",
                     cli->home);
   }
   double t0 = (double)cli_now_ms();

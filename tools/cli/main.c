@@ -63,7 +63,8 @@ static const sr_cmd_t commands[] = {
      "Writes a copy of the store without its free pages (the pages LMDB keeps for reuse:\n"
      "after an upgrade, a purge or many writes) beside it and renames it over the old file,\n"
      "so a crash leaves one or the other. The node must be stopped, and no other seurone\n"
-     "command may have the store open; it takes about a second per 100 MiB in use.\n"
+     "command may have the store open; it takes about 1.5 s per 100 MiB in use (5.4 s\n"
+     "for a million entries, 381 MiB).\n"
      "--json: {ok, file_bytes_before, used_bytes, free_bytes, disk_bytes_after, seconds}.\n"},
     {"backup", cmd_backup, "back up your identity: one file, or a paper key",
      "usage: seurone backup FILE [--passphrase-file F | --passphrase-fd N] [--json]\n"
