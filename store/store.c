@@ -1,8 +1,9 @@
 /* store.c: the LMDB environment, its named databases, the transaction gate,
  * the reader and backup (reads are in read.c, meta rows and counts in meta.c).
  *
- * Invariant: a store on disk always carries meta "format"; a store of another
- * format is never opened, so no code below has to guess at a layout. Databases
+ * Invariant: a store on disk always carries meta "format"; a format-1 store is
+ * upgraded to format 2 before anything reads it (upgrade.c), and a store of
+ * another format is never opened, so no code below has to guess at a layout. Databases
  * added within format 1 (peers, invites, relay_members; the derived devices and
  * person_devices) are created by open when an older store lacks them, so no
  * code below has to expect a missing one.
