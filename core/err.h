@@ -148,7 +148,8 @@
   X(SR_EPURGED, -221, "purge: the operator removed this author from this node; its entries are refused")                                           \
   X(SR_EPOLICY, -222, "policy: the relay's write-policy program refused this entry")                                                               \
   X(SR_ECONNRATE, -223, "net: too many new connections from one address; refused before the handshake")                                            \
-  X(SR_EPOLICYDOWN, -224, "policy: the write-policy program did not answer (it exited, stalled or answered badly)")
+  X(SR_EPOLICYDOWN, -224, "policy: the write-policy program did not answer (it exited, stalled or answered badly)")                                \
+  X(SR_ESTOREBUSY, -230, "store: another process has the store open (stop it and try again)")
 
 enum {
 #define SR_ERR_ENUM(name, code, msg) name = code,

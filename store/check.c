@@ -44,20 +44,31 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
   size_t done = 0, total, linked = 0;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn), mrc;
   if (rc) return rc;
-  mdb_stat(txn, st->dbi[DB_ENTRIES], &s);
+  mdb_stat(txn, st->dbi[DB_IDS], &s);
   total = s.ms_entries;
+  mdb_stat(txn, st->dbi[DB_ROWS], &s);
+  /* ids and rows are one to one: a row no id names is lost to every reader */
+  if (s.ms_entries != total) problem(&r, "%zu rows are stored but %zu ids name one", (size_t)s.ms_entries, total);
 
   /* 1. Every entry stands on its own: canonical, signed, schema, id == key. */
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) {
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_IDS], &cur))) {
     rc = sr_store_fail(st, "open a cursor", mrc);
     goto out;
   }
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     sr_entry_t e;
-    int erc = sr_entry_check(v.mv_data, v.mv_size, &e, why, sizeof(why));
-    if (k.mv_size != SR_ID_BYTES) problem(&r, "entries: a key of %zu bytes", k.mv_size);
-    else if (erc)
-      problem(&r, "entry %s: %s%s%s", hex(k.mv_data, h1), sr_strerror(erc), why[0] ? ": " : "", why);
+    int erc;
+    if (k.mv_size != SR_ID_BYTES || v.mv_size != ROWID_BYTES) {
+      problem(&r, "ids: a row of %zu and %zu bytes", k.mv_size, v.mv_size);
+      continue;
+    }
+    if (sr_row_read(st, txn, sr_rowid_get(v.mv_data), &ev, NULL) != 0) {
+      problem(&r, "entry %s: its row %llu is missing or damaged", hex(k.mv_data, h1),
+              (unsigned long long)sr_rowid_get(v.mv_data));
+      continue;
+    }
+    erc = sr_entry_check(ev.mv_data, ev.mv_size, &e, why, sizeof(why));
+    if (erc) problem(&r, "entry %s: %s%s%s", hex(k.mv_data, h1), sr_strerror(erc), why[0] ? ": " : "", why);
     else if (memcmp(e.id, k.mv_data, SR_ID_BYTES) != 0)
       problem(&r, "entry stored under %s has id %s", hex(k.mv_data, h1), hex(e.id, h2));
     if (progress && (++done % 1000 == 0 || done == total)) progress(pctx, done, total);
@@ -77,6 +88,11 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
       int end = mrc != 0;
       const uint8_t *kp = end ? NULL : k.mv_data;
+      uint64_t seq = 0, row = 0;
+      if (!end && (k.mv_size != SR_KEY_BYTES || sr_logdup_get(&v, &seq, &row) != 0)) {
+        problem(&r, "logs: a row of %zu and %zu bytes", k.mv_size, v.mv_size);
+        continue;
+      }
       if (have_author && (end || memcmp(kp, author, SR_KEY_BYTES) != 0)) {
         sr_head_t h;
         if (sr_head_read(txn, st, author, &h) == 0 && (h.seq != expect - 1 || memcmp(h.id, prev, SR_ID_BYTES) != 0))
@@ -90,8 +106,6 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
         have_author = 1;
         expect = 1;
       }
-      uint64_t seq = sr_be64_get(kp + SR_KEY_BYTES);
-      MDB_val ik = {SR_ID_BYTES, v.mv_data};
       sr_entry_t e;
       linked++;
       if (seq != expect) {
@@ -99,9 +113,10 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
                 (unsigned long long)seq);
         expect = seq;
       }
-      if (mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) != 0) {
-        problem(&r, "author %s seq %llu: log names entry %s, which is not stored", hex(author, h1),
-                (unsigned long long)seq, hex(v.mv_data, h2));
+      memset(e.id, 0, sizeof(e.id));
+      if (sr_row_read(st, txn, row, &ev, NULL) != 0) {
+        problem(&r, "author %s seq %llu: log names row %llu, which is not stored", hex(author, h1),
+                (unsigned long long)seq, (unsigned long long)row);
       } else if (sr_entry_decode(ev.mv_data, ev.mv_size, &e) == 0) {
         if (e.seq != seq || memcmp(e.author, author, SR_KEY_BYTES) != 0)
           problem(&r, "author %s seq %llu: log names an entry of another author or seq", hex(author, h1),
@@ -110,7 +125,7 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
           problem(&r, "author %s seq %llu: prev does not link to seq %llu", hex(author, h1), (unsigned long long)seq,
                   (unsigned long long)seq - 1);
       }
-      memcpy(prev, v.mv_data, SR_ID_BYTES);
+      memcpy(prev, e.id, SR_ID_BYTES);
       expect = seq + 1;
     }
   }
@@ -125,19 +140,20 @@ int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const char *proble
     goto out;
   }
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    MDB_val ik = {SR_ID_BYTES, v.mv_data}, lv;
     sr_entry_t e;
     const uint8_t *kp = k.mv_data;
+    uint64_t logged_row = 0, row = 0;
     linked++;
-    if (mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) != 0 || sr_entry_decode(ev.mv_data, ev.mv_size, &e) != 0) {
+    if (k.mv_size != LOG_KEY_BYTES || v.mv_size != SR_ID_BYTES || sr_row_of_id(st, txn, v.mv_data, &row) != 0 ||
+        sr_row_read(st, txn, row, &ev, NULL) != 0 || sr_entry_decode(ev.mv_data, ev.mv_size, &e) != 0) {
       problem(&r, "fork proof %s is not a stored entry", hex(v.mv_data, h1));
       continue;
     }
     size_t dups = 0;
-    int logged = mdb_get(txn, st->dbi[DB_LOG], &k, &lv) == 0;
+    int logged = sr_log_find(st, txn, kp, sr_be64_get(kp + SR_KEY_BYTES), &logged_row) == 0;
     if (!logged) mdb_cursor_count(cur, &dups);
     if (memcmp(e.author, kp, SR_KEY_BYTES) != 0 || e.seq != sr_be64_get(kp + SR_KEY_BYTES) ||
-        (logged ? memcmp(lv.mv_data, e.id, SR_ID_BYTES) == 0 : dups < 2))
+        (logged ? logged_row == row : dups < 2))
       problem(&r, "fork proof %s does not fork the author's log", hex(e.id, h1));
   }
   mdb_cursor_close(cur);

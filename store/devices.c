@@ -105,18 +105,17 @@ static int cert_apply(rec_t *r, const sr_content_t *c, uint64_t seq, uint64_t ts
 
 /* Reads r->person's log again for its `device` entries about key. */
 static int cert_scan(sr_store_t *st, MDB_txn *txn, const uint8_t *key, rec_t *r) {
-  uint8_t lk[LOG_KEY_BYTES];
   MDB_cursor *cur;
-  MDB_val k = {sizeof(lk), lk}, v, ev;
+  MDB_val k = {SR_KEY_BYTES, r->person}, v, ev;
   int rc;
-  sr_log_key(lk, r->person, 1);
   if ((rc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) return rc;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
     sr_entry_t e;
     sr_content_t c;
-    if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, r->person, SR_KEY_BYTES) != 0) break;
-    MDB_val ik = {SR_ID_BYTES, v.mv_data};
-    if (mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) || sr_entry_decode(ev.mv_data, ev.mv_size, &e)) continue;
+    uint64_t seq, row;
+    if (sr_logdup_get(&v, &seq, &row) || sr_row_read(st, txn, row, &ev, NULL) ||
+        sr_entry_decode(ev.mv_data, ev.mv_size, &e))
+      continue;
     if (e.type_len != 6 || memcmp(e.type, "device", 6) != 0) continue;
     if (sr_content_parse(&e, &c, NULL, 0) || c.type != SR_CT_DEVICE || memcmp(c.device, key, SR_KEY_BYTES) != 0)
       continue;

@@ -1,34 +1,30 @@
 /* flowreport_scan.c: what a flow report counts, read from the store — the flow
  * record of every entry that arrived from a peer in a period — and where this
- * node's last report ended. The count walks the small flow records (id ->
- * received_at, from, hops, source) in one read transaction and reads an entry
- * only when its record falls in the period (for its ts): a period holds a
- * fraction of what the store holds, so most entries are never decoded. */
+ * node's last report ended. The count walks every entry's row (its flow
+ * record, received_at, from, hops, source, packed in front of the entry's
+ * bytes: store/rows.c) in one read transaction and decodes an entry only when
+ * its record falls in the period (for its ts): a period holds a fraction of
+ * what the store holds, so most entries are never decoded. */
 #include "store/store_internal.h"
 #include "core/vec.h"
 #include "core/flowstats.h"
 #include <stdlib.h>
 #include <string.h>
 
-static int count_one(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+static int count_one(sr_store_t *st, MDB_txn *txn, const uint8_t *id, const MDB_val *raw, const sr_flow_t *f,
+                     void *arg) {
   sr_flowreport_t *r = arg;
-  sr_flow_t f;
   sr_entry_t e;
-  MDB_val key = *k, raw;
-  int mrc;
-  if (k->mv_size != SR_ID_BYTES) return 0;
-  sr_flow_decode(v->mv_data, v->mv_size, &f);
+  (void)st, (void)txn, (void)id;
   /* Own and imported entries did not flow here through the network. */
-  if (f.source != SR_SRC_PEER || f.received_at < r->period_start || f.received_at >= r->period_end) return 0;
-  if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &key, &raw)) == MDB_NOTFOUND) return 0;
-  if (mrc) return sr_store_fail(st, "read an entry", mrc);
-  if (sr_entry_decode(raw.mv_data, raw.mv_size, &e)) return 0; /* verify reports it; a report skips it */
-  sr_flowreport_count(r, f.hops, (int64_t)f.received_at - (int64_t)e.ts);
+  if (f->source != SR_SRC_PEER || f->received_at < r->period_start || f->received_at >= r->period_end) return 0;
+  if (sr_entry_decode(raw->mv_data, raw->mv_size, &e)) return 0; /* verify reports it; a report skips it */
+  sr_flowreport_count(r, f->hops, (int64_t)f->received_at - (int64_t)e.ts);
   return 0;
 }
 
 int sr_store_flow_count(sr_store_t *st, sr_flowreport_t *r) {
-  return sr_store_scan(st, DB_FLOW, NULL, "count the flow records", count_one, r);
+  return sr_store_scan_ids(st, "count the flow records", count_one, r);
 }
 
 typedef struct {

@@ -36,7 +36,7 @@ static int nodes_add(sr_share_node_t **nodes, size_t *n, size_t *cap) {
 int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
-  MDB_val k, v, fv;
+  MDB_val k, v;
   ids_t origs = {0};
   sr_share_node_t *nodes = NULL;
   size_t n = 0, cap = 0;
@@ -59,12 +59,16 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
 
   /* 2. The nodes: held shares, and held entries of any type that were reshared,
    * in id order (the entries database's order). */
-  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) goto lmdb;
+  if ((mrc = mdb_cursor_open(txn, st->dbi[DB_IDS], &cur))) goto lmdb;
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     sr_entry_t e;
     sr_content_t c;
+    sr_flow_t f;
+    MDB_val ev;
     int is_share;
-    if (k.mv_size != SR_ID_BYTES || sr_entry_decode(v.mv_data, v.mv_size, &e) != 0) continue;
+    if (k.mv_size != SR_ID_BYTES || v.mv_size != ROWID_BYTES ||
+        sr_row_read(st, txn, sr_rowid_get(v.mv_data), &ev, &f) != 0 || sr_entry_decode(ev.mv_data, ev.mv_size, &e) != 0)
+      continue; /* verify reports it */
     is_share = e.type_len == 5 && memcmp(e.type, "share", 5) == 0 && sr_content_parse(&e, &c, NULL, 0) == 0;
     if (!is_share && sr_key_find(origs.id, origs.n, SR_ID_BYTES, k.mv_data) < 0) continue;
     if ((rc = nodes_add(&nodes, &n, &cap))) break;
@@ -80,7 +84,7 @@ int sr_store_share_forest(sr_store_t *st, sr_share_node_t **out, size_t *nout) {
       x->has_project = 1;
       memcpy(x->project, c.project, SR_ID_BYTES);
     }
-    if (mdb_get(txn, st->dbi[DB_FLOW], &k, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, &x->flow);
+    x->flow = f;
   }
   if (rc) goto done;
   if (mrc != MDB_NOTFOUND) goto lmdb;
@@ -127,18 +131,16 @@ typedef struct {
   void *ctx;
 } flow_walk_t;
 
-static int flow_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+static int flow_row(sr_store_t *st, MDB_txn *txn, const uint8_t *id, const MDB_val *raw, const sr_flow_t *f,
+                    void *arg) {
   flow_walk_t *w = arg;
-  sr_flow_t f;
-  (void)st, (void)txn;
-  if (k->mv_size != SR_ID_BYTES) return 0;
-  sr_flow_decode(v->mv_data, v->mv_size, &f);
-  return w->cb(w->ctx, k->mv_data, &f);
+  (void)st, (void)txn, (void)raw;
+  return w->cb(w->ctx, id, f);
 }
 
 int sr_store_foreach_flow(sr_store_t *st, int (*cb)(void *ctx, const uint8_t *id, const sr_flow_t *flow), void *ctx) {
   flow_walk_t w = {cb, ctx};
-  return sr_store_scan(st, DB_FLOW, NULL, "walk the flow records", flow_row, &w);
+  return sr_store_scan_ids(st, "walk the flow records", flow_row, &w);
 }
 
 /* ---- the forest with its cascades (flowview.h; `seurone flow`) ---- */

@@ -223,8 +223,8 @@ int sr_store_fork_proofs(sr_store_t *st, sr_fork_proof_t *p, size_t n, uint64_t 
 
 /* Copies the entry with id into buf. */
 static int copy_entry(sr_store_t *st, MDB_txn *txn, const uint8_t *id, uint8_t *buf, size_t cap, size_t *len) {
-  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
-  int rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+  MDB_val v;
+  int rc = sr_row_by_id(st, txn, id, &v, NULL);
   if (rc) return rc;
   if (v.mv_size > cap) return MDB_BAD_VALSIZE;
   memcpy(buf, v.mv_data, v.mv_size);
@@ -241,6 +241,7 @@ int sr_store_get_fork_proof(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], 
   if (rc) return rc;
   sr_log_key(lk, author, 0);
   MDB_val k = {sizeof(lk), lk}, v, lv;
+  uint64_t logged;
   if ((rc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) goto out;
   rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
   if (rc == 0 && (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0)) rc = MDB_NOTFOUND;
@@ -248,8 +249,13 @@ int sr_store_get_fork_proof(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], 
   *seq = sr_be64_get((const uint8_t *)k.mv_data + SR_KEY_BYTES);
   memcpy(first, v.mv_data, SR_ID_BYTES);
   /* The logged entry and the kept one; for a proof past the log, the two kept. */
-  if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &lv)) == 0) {
-    if (!(rc = copy_entry(st, txn, lv.mv_data, buf1, cap, len1))) rc = copy_entry(st, txn, first, buf2, cap, len2);
+  if ((rc = sr_log_find(st, txn, author, *seq, &logged)) == 0 && (rc = sr_row_read(st, txn, logged, &lv, NULL)) == 0) {
+    if (lv.mv_size > cap) rc = MDB_BAD_VALSIZE;
+    else {
+      memcpy(buf1, lv.mv_data, lv.mv_size);
+      *len1 = lv.mv_size;
+      rc = copy_entry(st, txn, first, buf2, cap, len2);
+    }
   } else if (rc == MDB_NOTFOUND && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) == 0) {
     if (!(rc = copy_entry(st, txn, first, buf1, cap, len1))) rc = copy_entry(st, txn, v.mv_data, buf2, cap, len2);
   }

@@ -63,9 +63,9 @@ static int state_get(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *key64,
 }
 
 static int author_of(sr_store_t *st, MDB_txn *txn, const uint8_t *id, uint8_t author[SR_KEY_BYTES], int *found) {
-  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  MDB_val v;
   sr_entry_t e;
-  int rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+  int rc = sr_row_by_id(st, txn, id, &v, NULL);
   *found = 0;
   if (rc == MDB_NOTFOUND) return 0;
   if (rc) return rc;
@@ -198,13 +198,10 @@ int sr_store_head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, con
   return 0;
 }
 
-int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it) {
-  uint8_t fv[FLOW_VAL_BYTES];
-  sr_flow_encode(&it->flow, fv);
-  PUT(DB_ENTRIES, it->e.id, SR_ID_BYTES, it->raw, it->len, MDB_NOOVERWRITE);
-  /* First arrival wins: a later copy of the same entry never rewrites its flow. */
-  PUT(DB_FLOW, it->e.id, SR_ID_BYTES, fv, sizeof(fv), MDB_NOOVERWRITE);
-  int rc = sr_usage_add_in(st, txn, it->e.author, it->len, it->flow.received_at);
+int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it) {
+  /* First arrival wins: a later copy of the same entry never rewrites its row. */
+  int rc = sr_row_add(st, txn, it->e.id, it->raw, it->len, &it->flow, &it->row);
+  if (!rc) rc = sr_usage_add_in(st, txn, it->e.author, it->len, it->flow.received_at);
   return rc ? rc : sr_store_person_add(st, txn, it->e.author);
 }
 
@@ -229,15 +226,14 @@ static int self_seen(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, int rea
  * received): then a next entry from a peer was written by another copy. A
  * head received from a peer (a home catching up on its own log) says nothing. */
 static int head_written_here(sr_store_t *st, MDB_txn *txn, const sr_head_t *h, int *here) {
-  MDB_val k = {SR_ID_BYTES, (void *)h->id}, v;
+  MDB_val v;
   sr_flow_t f;
   int rc;
   *here = 0;
   if (!h->seq) return 0;
   memset(&f, 0, sizeof(f));
-  rc = mdb_get(txn, st->dbi[DB_FLOW], &k, &v);
+  rc = sr_row_by_id(st, txn, h->id, &v, &f);
   if (rc && rc != MDB_NOTFOUND) return rc;
-  if (rc == 0) sr_flow_decode(v.mv_data, v.mv_size, &f);
   *here = f.source != SR_SRC_PEER;
   return 0;
 }
@@ -255,7 +251,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   if (!reindex) {
     k.mv_size = SR_ID_BYTES;
     k.mv_data = (void *)e->id;
-    rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+    rc = mdb_get(txn, st->dbi[DB_IDS], &k, &v);
     if (rc == 0) {
       it->status = SR_EDUP;
       snprintf(it->why, sizeof(it->why), "duplicate: entry already stored");
@@ -295,12 +291,16 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
       break;
     case SR_ESEQ:
       sr_log_key(lk, e->author, e->seq);
-      k.mv_size = sizeof(lk);
-      k.mv_data = lk;
-      if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-      if (memcmp(v.mv_data, e->id, SR_ID_BYTES) == 0) {
-        it->status = SR_EDUP;
-        return 0;
+      {
+        uint64_t logged, mine_row;
+        if ((rc = sr_log_find(st, txn, e->author, e->seq, &logged))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+        /* the same entry when its id names the logged row (a reindex) */
+        rc = sr_row_of_id(st, txn, e->id, &mine_row);
+        if (rc && rc != MDB_NOTFOUND) return rc;
+        if (rc == 0 && mine_row == logged) {
+          it->status = SR_EDUP;
+          return 0;
+        }
       }
       /* Two valid entries for one seq: keep the newcomer as proof, stop the author. */
       if (!reindex && (rc = sr_store_raw_put(st, txn, it))) return rc;
@@ -342,8 +342,7 @@ static int take(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it, uint64_t now
   }
   if (!reindex && (rc = sr_store_raw_put(st, txn, it))) return rc;
   if (reindex && (rc = sr_store_person_add(st, txn, e->author))) return rc;
-  sr_log_key(lk, e->author, e->seq);
-  PUT(DB_LOG, lk, sizeof(lk), e->id, SR_ID_BYTES, 0);
+  if ((rc = sr_log_add(st, txn, e->author, e->seq, it->row))) return rc;
   /* keep the forked mark a previous fork proof set (reindex walks past forks) */
   sr_head_t nh = {e->seq, {0}, was_forked};
   memcpy(nh.id, e->id, SR_ID_BYTES);

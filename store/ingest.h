@@ -23,6 +23,7 @@ typedef struct sr_ingest_item {
   int self_fork;
   /* internal: results of the parallel verification phase */
   int verified, vstatus;
+  uint64_t row; /* the entry's row once stored (store/rows.c; the store sets it) */
   sr_entry_t e;
   sr_content_t c;
 } sr_ingest_item_t;

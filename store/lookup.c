@@ -42,7 +42,10 @@ static void describe(sr_store_t *st, MDB_txn *txn, int kind, const MDB_val *k, c
     if (v->mv_size > SR_KEY_BYTES) copy_name(m, (const uint8_t *)v->mv_data + SR_KEY_BYTES, v->mv_size - SR_KEY_BYTES);
   } else {
     sr_entry_t e;
-    if (sr_entry_decode(v->mv_data, v->mv_size, &e) == 0) {
+    MDB_val raw;
+    /* an entry's key is in ids; its bytes are in the row ids names */
+    if (v->mv_size == ROWID_BYTES && sr_row_read(st, txn, sr_rowid_get(v->mv_data), &raw, NULL) == 0 &&
+        sr_entry_decode(raw.mv_data, raw.mv_size, &e) == 0) {
       memcpy(m->type, e.type, e.type_len < SR_TYPE_MAX ? e.type_len : SR_TYPE_MAX);
       profile_name(st, txn, e.author, m);
     }
@@ -51,7 +54,7 @@ static void describe(sr_store_t *st, MDB_txn *txn, int kind, const MDB_val *k, c
 
 static int db_of(int kind) {
   return kind == SR_FIND_PERSON    ? DB_PEOPLE
-         : kind == SR_FIND_ENTRY   ? DB_ENTRIES
+         : kind == SR_FIND_ENTRY   ? DB_IDS
          : kind == SR_FIND_PROJECT ? DB_PROJECTS
                                    : -1;
 }
@@ -206,8 +209,9 @@ int sr_store_what_is(sr_store_t *st, const uint8_t id[SR_ID_BYTES], sr_known_t *
   LOOKUP(DB_HEADS, kn->authored);
   LOOKUP(DB_PROJECTS, kn->project);
   kn->project_held = kn->project && v.mv_size >= SR_KEY_BYTES;
-  LOOKUP(DB_ENTRIES, kn->entry);
-  if (kn->entry && sr_entry_decode(v.mv_data, v.mv_size, &e) == 0)
+  LOOKUP(DB_IDS, kn->entry);
+  if (kn->entry && v.mv_size == ROWID_BYTES && sr_row_read(st, txn, sr_rowid_get(v.mv_data), &v, NULL) == 0 &&
+      sr_entry_decode(v.mv_data, v.mv_size, &e) == 0)
     memcpy(kn->entry_type, e.type, e.type_len < SR_TYPE_MAX ? e.type_len : SR_TYPE_MAX);
 #undef LOOKUP
   if (mdb_get(txn, st->dbi[DB_META], &sk, &v) == 0 && v.mv_size == SR_KEY_BYTES)

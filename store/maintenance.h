@@ -21,4 +21,20 @@ SR_MUST_USE int sr_store_verify(sr_store_t *st, void (*report)(void *ctx, const 
  * data file: to restore, put it as data.mdb in an empty store directory. */
 SR_MUST_USE int sr_store_backup(sr_store_t *st, const char *path);
 
+/* The store's file: its size (the pages up to the last one written), the
+ * bytes of pages that hold data and of free pages (compact.c). */
+typedef struct sr_store_space {
+  uint64_t file_bytes, used_bytes, free_bytes, page_bytes;
+} sr_store_space_t;
+SR_MUST_USE int sr_store_space(sr_store_t *st, sr_store_space_t *out);
+
+/* Gives the free pages of the store in dir back to the disk: a compacted copy
+ * (as sr_store_backup) renamed over data.mdb, so a crash leaves the old file
+ * or the new one. The caller makes sure no node runs (holds its lock); another
+ * process reading the store is refused (SR_ESTOREBUSY). progress gets bytes
+ * copied of before->used_bytes. *after: the blocks of the new file in bytes.
+ * err gets the text of a failure. */
+SR_MUST_USE int sr_store_compact(const char *dir, sr_progress_cb progress, void *pctx, sr_store_space_t *before,
+                                 uint64_t *after, char *err, size_t errlen);
+
 #endif

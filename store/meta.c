@@ -75,7 +75,7 @@ int sr_store_info(sr_store_t *st, sr_store_info_t *info) {
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
   memset(info, 0, sizeof(*info));
-  info->entries = db_count(st, txn, DB_ENTRIES);
+  info->entries = db_count(st, txn, DB_IDS);
   info->authors = db_count(st, txn, DB_HEADS);
   /* People, not keys: a bound device key is its person (store/devices.h). */
   info->people = db_count(st, txn, DB_PEOPLE);

@@ -24,8 +24,9 @@ static int put_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
       a->skipped++;
       continue;
     }
-    if ((rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v)) == MDB_NOTFOUND) {
-      a->skipped++;
+    uint64_t row;
+    if ((rc = sr_row_of_id(st, txn, o->id, &row)) == MDB_NOTFOUND) {
+      a->skipped++; /* only for entries this node holds */
       continue;
     }
     if (rc) return rc;

@@ -45,6 +45,23 @@ typedef struct {
   sr_purge_result_t *out;
 } purge_arg_t;
 
+/* Other nodes' first arrivals of id (observed: id || observer), which are
+ * kept only for entries held. 0 or an LMDB code. */
+static int drop_observed(sr_store_t *st, MDB_txn *txn, const uint8_t *id) {
+  MDB_cursor *cur;
+  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  int rc;
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_OBSERVED], &cur))) return rc;
+  for (;;) {
+    k.mv_size = SR_ID_BYTES, k.mv_data = (void *)id;
+    if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE))) break;
+    if (k.mv_size < SR_ID_BYTES || memcmp(k.mv_data, id, SR_ID_BYTES) != 0) break;
+    if ((rc = mdb_cursor_del(cur, 0))) break;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
 static int purge_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   purge_arg_t *a = arg;
   MDB_cursor *cur;
@@ -56,20 +73,25 @@ static int purge_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   if ((rc = sr_usage_purged_in(st, txn, a->author, &at))) return rc;
   a->out->already = at != 0;
   /* Every stored entry of the author, wherever it is held (its log, a fork
-   * proof): the entries database is the truth, so it is the one walked. */
-  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
+   * proof): each id names its row, the truth; logs and forks are rebuilt. */
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_IDS], &cur))) return rc;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;) {
-    uint8_t author[SR_KEY_BYTES], id[SR_ID_BYTES];
-    if (sr_entry_peek_author(v.mv_data, v.mv_size, author) || memcmp(author, a->author, SR_KEY_BYTES) != 0) {
+    uint8_t author[SR_KEY_BYTES], id[SR_ID_BYTES], rk[ROWID_BYTES];
+    uint64_t row = v.mv_size == ROWID_BYTES ? sr_rowid_get(v.mv_data) : 0;
+    MDB_val raw;
+    if (!row || sr_row_read(st, txn, row, &raw, NULL) || sr_entry_peek_author(raw.mv_data, raw.mv_size, author) ||
+        memcmp(author, a->author, SR_KEY_BYTES) != 0) {
       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
       continue;
     }
     memcpy(id, k.mv_data, SR_ID_BYTES);
     a->out->entries++;
-    a->out->bytes += v.mv_size;
+    a->out->bytes += raw.mv_size;
     if ((rc = mdb_cursor_del(cur, 0))) break;
-    MDB_val fk = {SR_ID_BYTES, id};
-    if ((rc = mdb_del(txn, st->dbi[DB_FLOW], &fk, NULL)) && rc != MDB_NOTFOUND) break;
+    sr_rowid_put(rk, row);
+    MDB_val rkv = {ROWID_BYTES, rk};
+    if ((rc = mdb_del(txn, st->dbi[DB_ROWS], &rkv, NULL)) && rc != MDB_NOTFOUND) break;
+    if ((rc = drop_observed(st, txn, id))) break;
     /* after a delete, LMDB's MDB_NEXT steps onto the row that followed it */
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
   }

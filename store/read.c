@@ -27,20 +27,13 @@ int sr_store_get_head(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], sr_hea
   return rc;
 }
 
-static void flow_of(sr_store_t *st, MDB_txn *txn, const uint8_t *id, sr_flow_t *f) {
-  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
-  if (mdb_get(txn, st->dbi[DB_FLOW], &k, &v) == 0) sr_flow_decode(v.mv_data, v.mv_size, f);
-  else
-    memset(f, 0, sizeof(*f));
-}
-
 int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *buf, size_t cap, size_t *len,
                        sr_flow_t *flow) {
   MDB_txn *txn;
-  MDB_val k = {SR_ID_BYTES, (void *)id}, v;
+  MDB_val v;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
-  rc = mdb_get(txn, st->dbi[DB_ENTRIES], &k, &v);
+  rc = sr_row_by_id(st, txn, id, &v, flow);
   if (rc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
   else if (rc)
     rc = sr_store_fail(st, "read an entry", rc);
@@ -49,37 +42,21 @@ int sr_store_get_entry(sr_store_t *st, const uint8_t id[SR_ID_BYTES], uint8_t *b
   else {
     memcpy(buf, v.mv_data, v.mv_size);
     *len = v.mv_size;
-    if (flow) flow_of(st, txn, id, flow);
   }
   sr_store_txn_abort(st, txn);
   return rc;
 }
 
-/* The id and bytes of author's entry seq on the head branch, inside txn. */
-static int log_entry_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, MDB_val *id, MDB_val *raw) {
-  uint8_t lk[LOG_KEY_BYTES];
-  MDB_val k = {sizeof(lk), lk};
-  int mrc;
-  sr_log_key(lk, author, seq);
-  mrc = mdb_get(txn, st->dbi[DB_LOG], &k, id);
-  if (mrc == MDB_NOTFOUND) return SR_ENOTFOUND;
-  if (mrc) return sr_store_fail(st, "read the log", mrc);
-  if (id->mv_size != SR_ID_BYTES) return sr_store_fail(st, "read the log", MDB_CORRUPTED);
-  if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], id, raw)))
-    return sr_store_fail(st, "log names a missing entry", mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc);
-  return 0;
-}
-
 /* sr_store_get_by_seq inside txn. */
 int sr_store_by_seq_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, uint8_t *buf, size_t cap,
                        size_t *len, sr_flow_t *flow) {
-  MDB_val id, raw;
-  int rc = log_entry_in(st, txn, author, seq, &id, &raw);
-  if (rc) return rc;
+  MDB_val raw;
+  int mrc = sr_log_entry(st, txn, author, seq, &raw, flow);
+  if (mrc == MDB_NOTFOUND) return SR_ENOTFOUND;
+  if (mrc) return sr_store_fail(st, "read the log", mrc);
   if (raw.mv_size > cap) return SR_ETOOBIG;
   memcpy(buf, raw.mv_data, raw.mv_size);
   *len = raw.mv_size;
-  if (flow) flow_of(st, txn, id.mv_data, flow);
   return 0;
 }
 
@@ -95,17 +72,15 @@ int sr_store_get_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
 
 int sr_store_get_id_by_seq(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint64_t seq, uint8_t id[SR_ID_BYTES]) {
   MDB_txn *txn;
-  uint8_t lk[LOG_KEY_BYTES];
-  MDB_val k = {sizeof(lk), lk}, v;
+  MDB_val raw;
   int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
   if (rc) return rc;
-  sr_log_key(lk, author, seq);
-  rc = mdb_get(txn, st->dbi[DB_LOG], &k, &v);
+  rc = sr_log_entry(st, txn, author, seq, &raw, NULL);
   if (rc == MDB_NOTFOUND) rc = SR_ENOTFOUND;
-  else if (rc || v.mv_size != SR_ID_BYTES)
-    rc = sr_store_fail(st, "read the log", rc ? rc : MDB_CORRUPTED);
+  else if (rc)
+    rc = sr_store_fail(st, "read the log", rc);
   else
-    memcpy(id, v.mv_data, SR_ID_BYTES);
+    sr_entry_id(raw.mv_data, raw.mv_size, id); /* the log names a row: its id is its hash */
   sr_store_txn_abort(st, txn);
   return rc;
 }
@@ -114,8 +89,8 @@ int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
                         int (*cb)(void *ctx, const uint8_t *raw, size_t len, uint64_t seq), void *ctx) {
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
-  uint8_t start[LOG_KEY_BYTES];
-  MDB_val k = {sizeof(start), start}, v, ev;
+  uint8_t start[LOGDUP_BYTES];
+  MDB_val k = {SR_KEY_BYTES, (void *)author}, v = {sizeof(start), start}, ev;
   size_t n = 0;
   int rc, mrc;
   if (max == 0) return 0;
@@ -125,18 +100,15 @@ int sr_store_stream_log(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], uint
     rc = sr_store_fail(st, "open a cursor", mrc);
     goto done;
   }
-  sr_log_key(start, author, from_seq);
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
-    if (v.mv_size != SR_ID_BYTES) {
-      rc = sr_store_fail(st, "read the log", MDB_CORRUPTED);
-      goto done;
-    }
-    if ((mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &v, &ev))) {
+  sr_logdup_put(start, from_seq, 0);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+    uint64_t seq, row;
+    if ((mrc = sr_logdup_get(&v, &seq, &row)) || (mrc = sr_row_read(st, txn, row, &ev, NULL))) {
       rc = sr_store_fail(st, "log names a missing entry", mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc);
       goto done;
     }
-    if ((rc = cb(ctx, ev.mv_data, ev.mv_size, sr_be64_get((const uint8_t *)k.mv_data + SR_KEY_BYTES)))) goto done;
+    if ((rc = cb(ctx, ev.mv_data, ev.mv_size, seq))) goto done;
     if (++n == max) goto done;
   }
   if (mrc != MDB_NOTFOUND && mrc != 0) rc = sr_store_fail(st, "walk the log", mrc);
@@ -178,47 +150,49 @@ typedef struct {
   void *ctx;
 } entry_scan_t;
 
-/* A log row: (author, seq) -> id; hands the entry it names to the callback. */
+/* A log row: author -> seq ‖ row (every dup is a row of the walk); hands the
+ * entry it names to the callback. */
 static int log_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
   entry_scan_t *a = arg;
-  MDB_val ik = {SR_ID_BYTES, v->mv_data}, ev;
+  MDB_val ev;
   sr_entry_t e;
   sr_flow_t f;
+  uint64_t seq, row;
   int rc;
-  if (a->author && memcmp(k->mv_data, a->author, SR_KEY_BYTES) != 0) return SR_SCAN_STOP;
-  if ((rc = mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev))) return sr_store_fail(st, "log names a missing entry", rc);
+  if (a->author && (k->mv_size != SR_KEY_BYTES || memcmp(k->mv_data, a->author, SR_KEY_BYTES) != 0))
+    return SR_SCAN_STOP;
+  if ((rc = sr_logdup_get(v, &seq, &row)) || (rc = sr_row_read(st, txn, row, &ev, &f)))
+    return sr_store_fail(st, "log names a missing entry", rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
   if ((rc = sr_entry_decode(ev.mv_data, ev.mv_size, &e))) return rc;
-  flow_of(st, txn, e.id, &f);
   return a->cb(a->ctx, &e, &f);
 }
 
-/* Walks the log database from key prefix author (or everything). */
+/* Walks the logs database from author (or everything). */
 int sr_store_foreach_entry(sr_store_t *st, const uint8_t *author, sr_entry_cb cb, void *ctx) {
-  uint8_t start[LOG_KEY_BYTES] = {0};
-  MDB_val k = {LOG_KEY_BYTES, start};
+  uint8_t start[SR_KEY_BYTES] = {0};
+  MDB_val k = {SR_KEY_BYTES, start};
   entry_scan_t a = {author, cb, ctx};
   if (author) memcpy(start, author, SR_KEY_BYTES);
   return sr_store_scan(st, DB_LOG, &k, "the log", log_row, &a);
 }
 
-static int raw_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
+static int raw_row(sr_store_t *st, MDB_txn *txn, const uint8_t *id, const MDB_val *v, const sr_flow_t *f, void *arg) {
   entry_scan_t *a = arg;
   sr_entry_t e;
-  sr_flow_t f;
+  (void)st, (void)txn;
   if (sr_entry_decode(v->mv_data, v->mv_size, &e) != 0) {
     /* Hand undecodable bytes up anyway (verify reports them): id from the key. */
     memset(&e, 0, sizeof(e));
     e.raw = v->mv_data;
     e.raw_len = v->mv_size;
-    memcpy(e.id, k->mv_data, k->mv_size < SR_ID_BYTES ? k->mv_size : SR_ID_BYTES);
+    memcpy(e.id, id, SR_ID_BYTES);
   }
-  flow_of(st, txn, k->mv_data, &f);
-  return a->cb(a->ctx, &e, &f);
+  return a->cb(a->ctx, &e, f);
 }
 
 int sr_store_foreach_raw(sr_store_t *st, sr_entry_cb cb, void *ctx) {
   entry_scan_t a = {NULL, cb, ctx};
-  return sr_store_scan(st, DB_ENTRIES, NULL, "the entries", raw_row, &a);
+  return sr_store_scan_ids(st, "walk the entries", raw_row, &a);
 }
 
 typedef struct {
@@ -341,8 +315,13 @@ typedef struct {
 static int fork_row(sr_store_t *st, MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *arg) {
   fork_scan_t *a = arg;
   const uint8_t *key = k->mv_data, *head_id = NULL;
-  MDB_val hv;
-  if (mdb_get(txn, st->dbi[DB_LOG], (MDB_val *)k, &hv) == 0) head_id = hv.mv_data;
+  uint8_t logged[SR_ID_BYTES];
+  MDB_val raw;
+  if (k->mv_size != LOG_KEY_BYTES) return 0;
+  if (sr_log_entry(st, txn, key, sr_be64_get(key + SR_KEY_BYTES), &raw, NULL) == 0) {
+    sr_entry_id(raw.mv_data, raw.mv_size, logged);
+    head_id = logged;
+  }
   return a->cb(a->ctx, key, sr_be64_get(key + SR_KEY_BYTES), head_id, v->mv_data);
 }
 

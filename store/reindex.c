@@ -67,7 +67,7 @@ static int replay_slot(sr_store_t *st, MDB_txn *txn, reorder_t *r, size_t n) {
 static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   reindex_arg_t *a = arg;
   MDB_cursor *cur = NULL;
-  MDB_val k, v, fv;
+  MDB_val k, v, raw;
   MDB_stat s;
   sr_ingest_item_t *items = NULL;
   reorder_t *order = NULL;
@@ -75,9 +75,9 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   size_t n = 0, bytes = 0, off = 0;
   int rc;
 
-  if ((rc = mdb_stat(txn, st->dbi[DB_ENTRIES], &s))) return rc;
+  if ((rc = mdb_stat(txn, st->dbi[DB_ROWS], &s))) return rc;
   /* Copy every entry out first: pointers into a write txn die at the next put. */
-  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ROWS], &cur))) return rc;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     bytes += v.mv_size;
   items = calloc(s.ms_entries ? s.ms_entries : 1, sizeof(*items));
@@ -89,11 +89,12 @@ static int reindex_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   }
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < s.ms_entries;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    memcpy(arena + off, v.mv_data, v.mv_size);
+    if (k.mv_size != ROWID_BYTES || sr_row_split(&v, &raw, &items[n].flow)) continue; /* verify reports it */
+    memcpy(arena + off, raw.mv_data, raw.mv_size);
     items[n].raw = arena + off;
-    items[n].len = v.mv_size;
-    off += v.mv_size;
-    if (mdb_get(txn, st->dbi[DB_FLOW], &k, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, &items[n].flow);
+    items[n].len = raw.mv_size;
+    items[n].row = sr_rowid_get(k.mv_data);
+    off += raw.mv_size;
     n++;
   }
   mdb_cursor_close(cur);

@@ -7,8 +7,7 @@ int sr_store_latest_of_type(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], 
                             size_t cap, size_t *len, sr_flow_t *flow) {
   MDB_txn *txn;
   MDB_cursor *cur = NULL;
-  uint8_t start[LOG_KEY_BYTES];
-  MDB_val k = {sizeof(start), start}, v, ev, fv;
+  MDB_val k = {SR_KEY_BYTES, (void *)author}, v, ev;
   size_t tl = strlen(type);
   int rc, mrc;
   if ((rc = sr_store_txn_begin(st, MDB_RDONLY, &txn))) return rc;
@@ -16,18 +15,15 @@ int sr_store_latest_of_type(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], 
     rc = sr_store_fail(st, "open a cursor", mrc);
     goto done;
   }
-  /* The first key after the author's last one, then backwards. */
-  sr_log_key(start, author, UINT64_MAX);
-  mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-  if (mrc == 0 && !(k.mv_size == LOG_KEY_BYTES && memcmp(k.mv_data, author, SR_KEY_BYTES) == 0))
-    mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-  else if (mrc == MDB_NOTFOUND)
-    mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  /* The author's log from its last seq, backwards. */
+  mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+  if (mrc == 0) mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
   rc = SR_ENOTFOUND;
-  for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+  for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV_DUP)) {
     sr_entry_t e;
-    if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
-    if (v.mv_size != SR_ID_BYTES || (mrc = mdb_get(txn, st->dbi[DB_ENTRIES], &v, &ev))) {
+    uint64_t seq, row;
+    sr_flow_t f;
+    if ((mrc = sr_logdup_get(&v, &seq, &row)) || (mrc = sr_row_read(st, txn, row, &ev, &f))) {
       rc = sr_store_fail(st, "log names a missing entry", MDB_CORRUPTED);
       goto done;
     }
@@ -38,11 +34,7 @@ int sr_store_latest_of_type(sr_store_t *st, const uint8_t author[SR_KEY_BYTES], 
     }
     memcpy(buf, ev.mv_data, ev.mv_size);
     *len = ev.mv_size;
-    if (flow) {
-      if (mdb_get(txn, st->dbi[DB_FLOW], &v, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, flow);
-      else
-        memset(flow, 0, sizeof(*flow));
-    }
+    if (flow) *flow = f;
     rc = 0;
     goto done;
   }
@@ -201,19 +193,26 @@ static int peek_ts_type(const uint8_t *raw, size_t len, uint64_t *ts, const char
   return 0;
 }
 
-/* One log row: (author, seq) -> id; the entry it names is offered to the heap. */
+/* Whether (ts, id) sorts before (ts2, id2) by ts alone (id unknown yet). */
+static int ts_below(uint64_t ts, const sr_entry_key_t *b) { return ts < b->ts; }
+static int ts_above(uint64_t ts, const sr_entry_key_t *b) { return ts > b->ts; }
+
+/* One log row: author -> seq ‖ row; the entry it names is offered to the heap. */
 static int newest_row(sr_store_t *st, MDB_txn *txn, const MDB_val *v, newest_t *w) {
   MDB_val ev;
   sr_entry_t e;
   sr_entry_key_t key;
   const char *type;
   uint32_t type_len;
+  uint64_t seq, row;
   int rc;
-  if (v->mv_size != SR_ID_BYTES) return sr_store_fail(st, "read the log", MDB_CORRUPTED);
-  if ((rc = mdb_get(txn, st->dbi[DB_ENTRIES], (MDB_val *)v, &ev)))
+  if ((rc = sr_logdup_get(v, &seq, &row)) || (rc = sr_row_read(st, txn, row, &ev, NULL)))
     return sr_store_fail(st, "log names a missing entry", rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
   if (peek_ts_type(ev.mv_data, ev.mv_size, &key.ts, &type, &type_len)) return 0; /* verify reports it */
-  memcpy(key.id, v->mv_data, SR_ID_BYTES);                                       /* the log's value is the entry's id */
+  /* The ts decides most compares; the id (a hash of the row) only on a tie. */
+  if (w->before && ts_above(key.ts, w->before)) return 0;
+  if (w->n == w->max && ts_below(key.ts, &w->h[0])) return 0; /* older than all kept */
+  sr_entry_id(ev.mv_data, ev.mv_size, key.id);
   if (w->before && sr_entry_key_cmp(&key, w->before) >= 0) return 0;
   if (w->n == w->max && sr_entry_key_cmp(&key, &w->h[0]) <= 0) return 0; /* older than all kept */
   if (w->type && (type_len != strlen(w->type) || memcmp(type, w->type, type_len) != 0)) return 0;
@@ -250,22 +249,15 @@ int sr_store_newest(sr_store_t *st, const uint8_t (*authors)[SR_KEY_BYTES], size
   /* Each log from its head down: a log is written mostly in time order, so
    * once the heap holds a page, most older entries fail the first compare. */
   for (size_t a = 0; a < (authors ? nauthors : 1) && !rc; a++) {
-    uint8_t start[LOG_KEY_BYTES];
-    MDB_val k = {sizeof(start), start}, v;
+    MDB_val k = {SR_KEY_BYTES, authors ? (void *)authors[a] : NULL}, v;
     if (authors) {
-      sr_log_key(start, authors[a], UINT64_MAX);
-      mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-      if (mrc == 0 && !(k.mv_size == LOG_KEY_BYTES && memcmp(k.mv_data, authors[a], SR_KEY_BYTES) == 0))
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-      else if (mrc == MDB_NOTFOUND)
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+      mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+      if (mrc == 0) mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
     } else
       mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    for (; mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-      if (k.mv_size != LOG_KEY_BYTES) continue;
-      if (authors && memcmp(k.mv_data, authors[a], SR_KEY_BYTES) != 0) break;
+    /* one author: its dups backwards; every log: every row backwards */
+    for (; mrc == 0 && !rc; mrc = mdb_cursor_get(cur, &k, &v, authors ? MDB_PREV_DUP : MDB_PREV))
       rc = newest_row(st, txn, &v, &w);
-    }
     if (!rc && mrc != 0 && mrc != MDB_NOTFOUND) rc = sr_store_fail(st, "walk the log", mrc);
   }
 done:

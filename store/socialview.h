@@ -58,7 +58,7 @@ typedef int (*sr_keep_fn)(void *ctx, const sr_entry_t *e);
  * (authors NULL: every author), of the given type (NULL: any) that keep (NULL:
  * every entry) keeps, newest first into out[0..*n). One read transaction. No
  * index by time (docs/storage.md): it reads every entry of those logs, each
- * log from its head down, but only their ts and type (no decoding, no hash)
+ * log from its head down, but only their ts and type (no decoding; the id, a hash, only of those newer than the page's oldest)
  * unless one would enter the page, and keeps at most max in a heap, so memory
  * is O(max). Ask for one more than a page to learn whether another follows.
  * Errors: SR_ENOMEM, SR_ESTORE, or keep's. */

@@ -1,8 +1,9 @@
 /* store.c: the LMDB environment, its named databases, the transaction gate,
  * the reader and backup (reads are in read.c, meta rows and counts in meta.c).
  *
- * Invariant: a store on disk always carries meta "format"; a store of another
- * format is never opened, so no code below has to guess at a layout. Databases
+ * Invariant: a store on disk always carries meta "format"; a format-1 store is
+ * upgraded to format 2 before anything reads it (upgrade.c), and a store of
+ * another format is never opened, so no code below has to guess at a layout. Databases
  * added within format 1 (peers, invites, relay_members; the derived devices and
  * person_devices) are created by open when an older store lacks them, so no
  * code below has to expect a missing one.
@@ -20,15 +21,13 @@
 #include <pthread.h>
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",    "entries",  "flow",     "peers",  "invites",  "relay_members", "device_codes",  "usage",
-    "purged",  "observed", "log",      "heads",  "forks",    "edges_out",     "edges_in",      "contacts",
+    "meta",    "rows",     "ids",      "peers",  "invites",  "relay_members", "device_codes",  "usage",
+    "purged",  "observed", "logs",     "heads",  "forks",    "edges_out",     "edges_in",      "contacts",
     "members", "profiles", "projects", "people", "reshares", "devices",       "person_devices"};
 static const unsigned db_flags[DB_COUNT] = {
-    [DB_FORKS] = MDB_DUPSORT,
-    [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED,
-    [DB_EDGES_IN] = MDB_DUPSORT | MDB_DUPFIXED,
-    [DB_RESHARES] = MDB_DUPSORT | MDB_DUPFIXED,
-    [DB_PERSON_DEVICES] = MDB_DUPSORT | MDB_DUPFIXED,
+    [DB_LOG] = MDB_DUPSORT | MDB_DUPFIXED,       [DB_FORKS] = MDB_DUPSORT,
+    [DB_EDGES_OUT] = MDB_DUPSORT | MDB_DUPFIXED, [DB_EDGES_IN] = MDB_DUPSORT | MDB_DUPFIXED,
+    [DB_RESHARES] = MDB_DUPSORT | MDB_DUPFIXED,  [DB_PERSON_DEVICES] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 /* The first map; it doubles whenever LMDB reports it full. SEURONE_MAPSIZE
@@ -256,12 +255,31 @@ static int check_format(sr_store_t *st, MDB_txn *txn, int create) {
           (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
   if (ver != SR_STORE_FORMAT) {
     snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
-             "the store in %s has format version %u; this seurone reads version %d only "
+             "the store in %s has format version %u; this seurone reads version %d (and upgrades version 1) only "
              "(use the seurone release that wrote it, or export and re-import the entries)",
              st->path, ver, SR_STORE_FORMAT);
     return SR_ESTOREVER;
   }
   return 0;
+}
+
+/* The format version an existing store names in meta (0: no meta, or no
+ * version in it: not a store yet). */
+static int stored_format(sr_store_t *st, uint32_t *ver) {
+  MDB_txn *txn;
+  MDB_dbi meta;
+  MDB_val k = {6, "format"}, v;
+  *ver = 0;
+  int rc = sr_store_txn_begin(st, MDB_RDONLY, &txn);
+  if (rc) return rc;
+  rc = mdb_dbi_open(txn, "meta", 0, &meta);
+  if (rc == 0) rc = mdb_get(txn, meta, &k, &v);
+  if (rc == 0 && v.mv_size == 4) {
+    const uint8_t *p = v.mv_data;
+    *ver = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+  }
+  sr_store_txn_abort(st, txn);
+  return rc == 0 || rc == MDB_NOTFOUND ? 0 : sr_store_fail(st, "read the format version", rc);
 }
 
 int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen) {
@@ -309,6 +327,10 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
    * short write transaction adds them (a missing original database still means
    * there is no store here). */
   int added_missing = 0, usage_missing = 0;
+  uint32_t ver;
+  /* A format-1 store is upgraded here, whoever opens it first (upgrade.c). */
+  if ((rc = stored_format(st, &ver))) goto fail;
+  if (ver == 1 && (rc = sr_store_upgrade_v1(st))) goto fail;
   if ((rc = sr_store_txn_begin(st, create ? 0 : MDB_RDONLY, &txn))) goto fail;
   for (int i = 0; i < DB_COUNT; i++) {
     /* The usage table of a store older than it is counted from the entries

@@ -50,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SR_STORE_FORMAT 1
+#define SR_STORE_FORMAT 2
 
 /* Errors: every sr_store_* function returns 0 (or a count) or an SR_E* code
  * (core/err.h), never an LMDB code: an LMDB failure is SR_ESTORE, with LMDB's

@@ -23,8 +23,8 @@
  * creates them in an existing store (see sr_store_open). */
 enum {
   DB_META,
-  DB_ENTRIES,
-  DB_FLOW,
+  DB_ROWS, /* format 2: row -> packed flow ‖ entry bytes (rows.c) */
+  DB_IDS,  /* format 2: id -> row */
   DB_PEERS,
   DB_INVITES,
   DB_RELAY_MEMBERS, /* node state: peers.c */
@@ -32,7 +32,7 @@ enum {
   DB_USAGE,         /* per-author usage: usage.c (kept in the ingest transaction; reindex keeps it) */
   DB_PURGED,        /* node state: purge.c */
   DB_OBSERVED,      /* truth: other nodes' first arrivals, imported (observed.c) */
-  DB_LOG,
+  DB_LOG,           /* "logs": author -> seq ‖ row (dupsort, dupfixed) */
   DB_HEADS,
   DB_FORKS,
   DB_EDGES_OUT,
@@ -108,6 +108,46 @@ typedef int (*sr_txn_fn)(sr_store_t *st, MDB_txn *txn, void *arg);
  * code as is, or SR_ESTORE for an LMDB failure (text in sr_store_errmsg). */
 int sr_store_write(sr_store_t *st, sr_txn_fn fn, void *arg);
 
+/* ---- rows.c: entries, their flow records and logs in format 2 ----
+ * Functions taking a txn return 0 or an LMDB code (MDB_NOTFOUND: not held;
+ * MDB_CORRUPTED: a row or index that does not parse). Values point into txn. */
+/* A row number is a u32 (big-endian: memcmp order is numeric order), so a
+ * store holds at most 2^32 - 1 entries: about 1.8 TB of entries, far beyond one
+ * node's disk. 4 bytes instead of 8 in ids, logs and rows' keys save about 20
+ * bytes an entry (docs/storage.md). */
+#define ROWID_BYTES 4
+#define SR_ROW_MAX 0xffffffffu
+#define LOGDUP_BYTES (8 + ROWID_BYTES) /* a log value: seq u64 ‖ row u32 */
+void sr_rowid_put(uint8_t out[ROWID_BYTES], uint64_t row);
+uint64_t sr_rowid_get(const void *p);
+#define ROW_FLOW_MAX (1 + 8 + 4 + SR_KEY_BYTES) /* a packed flow record at most */
+void sr_logdup_put(uint8_t out[LOGDUP_BYTES], uint64_t seq, uint64_t row);
+int sr_logdup_get(const MDB_val *v, uint64_t *seq, uint64_t *row);
+size_t sr_row_flow_pack(const sr_flow_t *f, uint8_t out[ROW_FLOW_MAX]);
+/* A row's value: its flow record (flow may be NULL) and the entry's bytes. */
+int sr_row_split(const MDB_val *v, MDB_val *raw, sr_flow_t *flow);
+int sr_row_read(sr_store_t *st, MDB_txn *txn, uint64_t row, MDB_val *raw, sr_flow_t *flow);
+int sr_row_of_id(sr_store_t *st, MDB_txn *txn, const uint8_t *id, uint64_t *row);
+int sr_row_by_id(sr_store_t *st, MDB_txn *txn, const uint8_t *id, MDB_val *raw, sr_flow_t *flow);
+/* Stores an entry under the next row and its id; an id held already keeps its
+ * row (first arrival wins) and *row names it. */
+int sr_row_add(sr_store_t *st, MDB_txn *txn, const uint8_t *id, const uint8_t *raw, size_t len, const sr_flow_t *flow,
+               uint64_t *row);
+/* The row of author's entry seq on the log, or MDB_NOTFOUND. */
+int sr_log_find(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, uint64_t *row);
+/* Sets the log of author at seq to row (appended when past the last seq). */
+int sr_log_add(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, uint64_t row);
+/* The bytes and flow of author's entry seq on the log. */
+int sr_log_entry(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t seq, MDB_val *raw, sr_flow_t *flow);
+/* Walks ids in id order in one read transaction, each with its row; fn as
+ * sr_row_fn (SR_SCAN_STOP ends it with 0). */
+typedef int (*sr_id_row_fn)(sr_store_t *st, MDB_txn *txn, const uint8_t *id, const MDB_val *raw, const sr_flow_t *flow,
+                            void *arg);
+int sr_store_scan_ids(sr_store_t *st, const char *what, sr_id_row_fn fn, void *arg);
+/* upgrade.c: a format-1 store made format 2 in one write transaction, with
+ * progress lines on stderr (store.c calls it from sr_store_open). */
+int sr_store_upgrade_v1(sr_store_t *st);
+
 #define HEAD_VAL_BYTES (8 + SR_ID_BYTES + 1)
 #define FLOW_VAL_BYTES (8 + SR_KEY_BYTES + 4 + 1)
 #define LOG_KEY_BYTES (SR_KEY_BYTES + 8)
@@ -132,7 +172,7 @@ int sr_store_by_seq_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint
  * first arrival. Each returns 0 or an LMDB code. */
 int sr_store_person_add(sr_store_t *st, MDB_txn *txn, const uint8_t *key);
 int sr_store_head_write(sr_store_t *st, MDB_txn *txn, const uint8_t *author, const sr_head_t *h);
-int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, const sr_ingest_item_t *it);
+int sr_store_raw_put(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *it); /* sets it->row */
 int sr_store_cmp_author_seq(const void *a, const void *b);
 /* forks.c: the entries ids[0..n) of author at seq (stored) become a fork proof
  * on their own, for a seq past the log: listed in the forks database and the

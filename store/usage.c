@@ -157,25 +157,25 @@ void sr_usage_backfill_progress(sr_progress_cb cb, void *ctx) {
 }
 
 /* Every entry counted into an empty usage table (a repeatable transaction
- * body: the table is emptied first). */
+ * body: the table is emptied first). Every row is an entry held: on a log or
+ * in a fork proof. */
 int sr_usage_backfill_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   MDB_cursor *cur;
-  MDB_val k, v, fv;
+  MDB_val k, v, raw;
   MDB_stat s;
   size_t done = 0;
   int rc;
   (void)arg;
   if ((rc = mdb_drop(txn, st->dbi[DB_USAGE], 0))) return rc;
-  if ((rc = mdb_stat(txn, st->dbi[DB_ENTRIES], &s))) return rc;
-  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ENTRIES], &cur))) return rc;
+  if ((rc = mdb_stat(txn, st->dbi[DB_ROWS], &s))) return rc;
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_ROWS], &cur))) return rc;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     uint8_t author[SR_KEY_BYTES];
     sr_flow_t f;
     memset(&f, 0, sizeof(f));
-    /* a damaged entry (verify reports it) is nobody's */
-    if (sr_entry_peek_author(v.mv_data, v.mv_size, author)) continue;
-    if (mdb_get(txn, st->dbi[DB_FLOW], &k, &fv) == 0) sr_flow_decode(fv.mv_data, fv.mv_size, &f);
-    size_t len = v.mv_size;
+    /* a damaged row or entry (verify reports it) is nobody's */
+    if (sr_row_split(&v, &raw, &f) || sr_entry_peek_author(raw.mv_data, raw.mv_size, author)) continue;
+    size_t len = raw.mv_size;
     /* the put below may move the page under k and v: nothing of them is read after it */
     if ((rc = sr_usage_add_in(st, txn, author, len, f.received_at))) break;
     if (backfill_cb && s.ms_entries >= 10000 && ++done % 10000 == 0) backfill_cb(backfill_ctx, done, s.ms_entries);
@@ -188,21 +188,36 @@ int sr_usage_backfill_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
 
 /* ---- verify ---- */
 
-/* Adds the entries and bytes db (log or forks, keyed author || seq) names
- * under author. 0 or an LMDB code. */
-static int held_under(sr_store_t *st, MDB_txn *txn, int db, const uint8_t *author, uint64_t *n, uint64_t *bytes) {
+/* Adds the entries and bytes of author's log (logs: author -> seq || row). 0 or an LMDB code. */
+static int held_on_log(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t *n, uint64_t *bytes) {
+  MDB_cursor *cur;
+  MDB_val k = {SR_KEY_BYTES, (void *)author}, v, raw;
+  int rc;
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_LOG], &cur))) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+    uint64_t seq, row;
+    if (sr_logdup_get(&v, &seq, &row) == 0 && sr_row_read(st, txn, row, &raw, NULL) == 0) {
+      (*n)++;
+      *bytes += raw.mv_size;
+    }
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* The same for the entries of author's fork proofs (forks: author || seq -> id). */
+static int held_in_forks(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint64_t *n, uint64_t *bytes) {
   MDB_cursor *cur;
   uint8_t start[LOG_KEY_BYTES];
-  MDB_val k = {sizeof(start), start}, v, ev;
+  MDB_val k = {sizeof(start), start}, v, raw;
   int rc;
   sr_log_key(start, author, 0);
-  if ((rc = mdb_cursor_open(txn, st->dbi[db], &cur))) return rc;
+  if ((rc = mdb_cursor_open(txn, st->dbi[DB_FORKS], &cur))) return rc;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     if (k.mv_size != LOG_KEY_BYTES || memcmp(k.mv_data, author, SR_KEY_BYTES) != 0) break;
-    MDB_val ik = {SR_ID_BYTES, v.mv_data};
-    if (v.mv_size == SR_ID_BYTES && mdb_get(txn, st->dbi[DB_ENTRIES], &ik, &ev) == 0) {
+    if (v.mv_size == SR_ID_BYTES && sr_row_by_id(st, txn, v.mv_data, &raw, NULL) == 0) {
       (*n)++;
-      *bytes += ev.mv_size;
+      *bytes += raw.mv_size;
     }
   }
   mdb_cursor_close(cur);
@@ -222,8 +237,8 @@ int sr_usage_verify_in(sr_store_t *st, MDB_txn *txn, void (*problem)(void *ctx, 
     sr_usage_t u;
     if (k.mv_size != SR_KEY_BYTES) continue;
     memcpy(author, k.mv_data, SR_KEY_BYTES);
-    if ((rc = held_under(st, txn, DB_LOG, author, &n, &bytes)) ||
-        (rc = held_under(st, txn, DB_FORKS, author, &n, &bytes)) || (rc = usage_read(st, txn, author, &u)))
+    if ((rc = held_on_log(st, txn, author, &n, &bytes)) || (rc = held_in_forks(st, txn, author, &n, &bytes)) ||
+        (rc = usage_read(st, txn, author, &u)))
       break;
     if (u.entries != n || u.bytes != bytes) {
       snprintf(what, sizeof(what),

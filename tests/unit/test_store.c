@@ -409,6 +409,7 @@ int main(void) {
   T_RUN(store_other_format_version_refused);
   T_RUN(store_damaged_head_says_so);
   T_RUN(store_backup_restores);
+  T_RUN(store_upgrade_from_format1);
   T_RUN(store_threads_same_result);
   T_RUN(store_publish_appends);
   printf("test_store: %d checks passed\n", t_checks);

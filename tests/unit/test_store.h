@@ -2,8 +2,8 @@
  * store/store.h, on real stores in temp dirs): test_store.c (main; opening,
  * ingest rules, the threaded verification phase, publish), test_store_forks.c,
  * test_store_forkproof.c (fork proofs from peers, the self-fork stop),
- * test_store_graph.c and test_store_maint.c (verify, map growth, damage, format
- * version, backup). The helpers they share are in t_store.h. */
+ * test_store_graph.c, test_store_maint.c (verify, map growth, damage, format
+ * version, backup) and test_store_upgrade.c (format 1 upgraded, compact). The helpers they share are in t_store.h. */
 #ifndef SR_TEST_STORE_H
 #define SR_TEST_STORE_H
 #include "core/key.h"
@@ -44,5 +44,7 @@ void store_map_grows(void);
 void store_other_format_version_refused(void);
 void store_damaged_head_says_so(void);
 void store_backup_restores(void);
+/* test_store_upgrade.c */
+void store_upgrade_from_format1(void);
 
 #endif

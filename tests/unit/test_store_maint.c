@@ -23,13 +23,17 @@ void store_verify_finds_damage(void) {
   T_OK(mdb_env_set_maxdbs(env, 32));
   T_OK(mdb_env_open(env, dir, 0, 0600));
   T_OK(mdb_txn_begin(env, NULL, 0, &txn));
-  T_OK(mdb_dbi_open(txn, "log", 0, &dbi));
-  uint8_t key[40];
-  memcpy(key, a.pk, SR_KEY_BYTES);
-  memset(key + SR_KEY_BYTES, 0, 8);
-  key[39] = 2;
-  MDB_val k = {sizeof(key), key};
-  T_OK(mdb_del(txn, dbi, &k, NULL));
+  T_OK(mdb_dbi_open(txn, "logs", MDB_DUPSORT | MDB_DUPFIXED, &dbi));
+  /* format 2: logs holds author -> seq u64 ‖ row u32 (store/rows.c) */
+  uint8_t seq2[12] = {0};
+  seq2[7] = 2;
+  MDB_val k = {SR_KEY_BYTES, a.pk}, d = {sizeof(seq2), seq2};
+  MDB_cursor *cur;
+  T_OK(mdb_cursor_open(txn, dbi, &cur));
+  T_OK(mdb_cursor_get(cur, &k, &d, MDB_GET_BOTH_RANGE));
+  T_EQ(((const uint8_t *)d.mv_data)[7], 2);
+  T_OK(mdb_cursor_del(cur, 0));
+  mdb_cursor_close(cur);
   T_OK(mdb_txn_commit(txn));
   mdb_env_close(env);
   st = t_open_store(dir, 1);

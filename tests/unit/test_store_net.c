@@ -311,7 +311,7 @@ void open_adds_missing_node_dbs(void) {
   sr_store_close(st);
 
   /* a missing original database still means no store */
-  static const char *const orig[] = {"entries"};
+  static const char *const orig[] = {"rows"};
   drop_dbs(dir, orig, 1);
   st = (sr_store_t *)1;
   T_EQ(sr_store_open(dir, 0, &st, err, sizeof(err)), SR_ENOSTORE);

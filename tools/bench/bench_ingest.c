@@ -32,6 +32,13 @@ typedef struct {
 } blob_t;
 
 /* Generates n entries from a authors, interleaved so each batch holds many authors. */
+/* Extra characters of text in each share (--pad), to make entries of a given
+ * size: --pad 49 gives entries of about 266 bytes, the load of issue 16. */
+static size_t g_pad;
+static const char g_filler[] =
+    " bring gloves, bags and water; we meet at the bridge by the old mill at nine. "
+    "everyone is welcome, children too, and there is tea after.";
+
 static blob_t *generate(size_t n, size_t a, uint32_t seed) {
   uint8_t(*sk)[SR_SECRET_BYTES] = malloc(a * SR_SECRET_BYTES);
   uint8_t(*head)[SR_ID_BYTES] = calloc(a, SR_ID_BYTES);
@@ -48,8 +55,8 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
   }
   for (size_t i = 0; i < n; i++) {
     size_t who = i % a;
-    uint8_t content[256];
-    char text[128]; /* room for any two size_t: the text is never cut */
+    uint8_t content[512];
+    char text[128 + sizeof(g_filler)]; /* room for any two size_t and the pad: the text is never cut */
     const char *type;
     sr_entry_t e;
     size_t len, clen = 0;
@@ -59,7 +66,8 @@ static blob_t *generate(size_t n, size_t a, uint32_t seed) {
       type = "contact";
       rc = sr_content_contact(sk[other] + SR_SECRET_PK_OFFSET, SR_FOLLOW, content, sizeof(content), &clen);
     } else {
-      snprintf(text, sizeof(text), "update %zu from author %zu: the river cleanup is on saturday", i, who);
+      snprintf(text, sizeof(text), "update %zu from author %zu: the river cleanup is on saturday%.*s", i, who,
+               (int)g_pad, g_filler);
       type = "share";
       rc = sr_content_share(text, NULL, NULL, NULL, content, sizeof(content), &clen);
     }
@@ -193,7 +201,7 @@ static double run_child(char *const argv[], long *maxrss_kb) {
 
 static void usage(void) {
   printf(
-      "usage: bench_ingest [--entries N] [--authors A] [--threads T] [--batch B] [--seed S] [--dir DIR]\n"
+      "usage: bench_ingest [--entries N] [--authors A] [--threads T] [--batch B] [--seed S] [--pad P] [--dir DIR]\n"
       "                    [--cli PATH-TO-seurone] [--json] | --write-jsonl FILE\n"
       "Measures ingest against the raw ed25519 verify rate on the same entries.\n"
       "--write-jsonl only writes the generated entries in `seurone export entries` form.\n");
@@ -220,6 +228,8 @@ int main(int argc, char **argv) {
       dir = argv[++i];
     else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
       g_batch = bench_num("--batch", argv[++i], 1, UINT32_MAX);
+    else if (!strcmp(argv[i], "--pad") && i + 1 < argc)
+      g_pad = (size_t)bench_num("--pad", argv[++i], 0, sizeof(g_filler) - 1);
     else if (!strcmp(argv[i], "--json"))
       json = 1;
     else {

@@ -186,6 +186,7 @@ int cmd_log(sr_cli_t *, int, char **);
 int cmd_graph(sr_cli_t *, int, char **);
 int cmd_verify(sr_cli_t *, int, char **);
 int cmd_reindex(sr_cli_t *, int, char **);
+int cmd_compact(sr_cli_t *, int, char **);
 int cmd_backup(sr_cli_t *, int, char **);
 /* `seurone restore` (cmd_restore.c): a backup file or a paper key into a new home. */
 int cmd_restore(sr_cli_t *, int, char **);

@@ -59,6 +59,14 @@ static const sr_cmd_t commands[] = {
     {"reindex", cmd_reindex, "rebuild the derived indexes from the entries",
      "usage: seurone reindex [--json]\n"
      "Rebuilds logs, heads, graph edges, projects and forks from the stored entries alone.\n"},
+    {"compact", cmd_compact, "give the store's free pages back to the disk (node stopped)",
+     "usage: seurone compact [--json]\n"
+     "Writes a copy of the store without its free pages (the pages LMDB keeps for reuse:\n"
+     "after an upgrade, a purge or many writes) beside it and renames it over the old file,\n"
+     "so a crash leaves one or the other. The node must be stopped, and no other seurone\n"
+     "command may have the store open; it takes about 1.5 s per 100 MiB in use (5.4 s\n"
+     "for a million entries, 381 MiB).\n"
+     "--json: {ok, file_bytes_before, used_bytes, free_bytes, disk_bytes_after, seconds}.\n"},
     {"backup", cmd_backup, "back up your identity: one file, or a paper key",
      "usage: seurone backup FILE [--passphrase-file F | --passphrase-fd N] [--json]\n"
      "       seurone backup --paper [--json]\n"
