@@ -24,6 +24,7 @@
 #include "node/device.h"
 #include "node/identity.h"
 #include "node/prom.h"
+#include "node/prom_members.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -181,6 +182,7 @@ void sr_node_stop(sr_node_t *n) {
   /* Before the store closes: its threads read it (node/web.h). */
   sr_web_stop(n->web);
   n->web = NULL;
+  sr_prom_members_stop();
   sr_prom_stop(n->prom);
   n->prom = NULL;
   sr_gossip_shutdown(n->g);

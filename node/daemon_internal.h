@@ -146,6 +146,7 @@ struct sr_node {
   uint8_t restore_from[SR_KEY_BYTES];
   sr_web_t *web;                 /* the web app (web_node.c); NULL when off */
   struct sr_prom *prom;          /* the metrics endpoint (node/prom.h); NULL when off */
+  uint64_t prom_members_ms;      /* when the members' figures were last read (node/prom_members.h) */
   sr_control_handlers_t web_ctl; /* the control table the web runs changes through */
   /* reload.c: SIGHUP, the config as the node started with it (the flags
    * applied, before `listen` is resolved: keys that need a restart compare to

@@ -518,6 +518,7 @@ static void remove_done(sr_node_job_t *w) {
   }
   sr_node_short_key(o->key, k);
   sr_node_log(w->n, SR_LOG_INFO, "member_removed", "removed %s from this relay's members", k);
+  w->n->prom_members_ms = 0; /* the metrics' member list, at the next tick */
   sr_node_scope_refresh(w->n, removed_in_scope, o);
 }
 

@@ -6,6 +6,7 @@
 #include "core/counters.h"
 #include "core/flowreport.h"
 #include "node/daemon_internal.h"
+#include "node/prom_members.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,7 @@ static void on_tick(uv_timer_t *t) {
     uint64_t file_bytes, map_size;
     sr_store_sizes(n->store, &file_bytes, &map_size);
     sr_counters_store_sizes(file_bytes, map_size);
+    sr_prom_members_tick(n, now); /* a relay's disk use per member, every 5 s */
   }
 }
 

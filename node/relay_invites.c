@@ -114,6 +114,7 @@ static void redeem_done(sr_node_job_t *w) {
     return;
   }
   sr_node_log_peer(n, SR_LOG_INFO, "member_joined", k, "%s joined this relay with an invite", k);
+  n->prom_members_ms = 0; /* the metrics' member list, at the next tick */
   sr_node_scope_refresh(n, welcome, r);
 }
 

@@ -21,7 +21,9 @@ next create; every state shows in `invite list`. With the relay stopped,
 `members` reads the same from the store."""
 import os
 import subprocess
+import re
 import time
+import urllib.request
 import unicodedata
 
 import harness as h
@@ -43,7 +45,8 @@ def by_key(rows):
 
 
 def main(c):
-    r, a, b, x, t, u = (c.node(n) for n in ("r", "a", "b", "x", "t", "u"))
+    r = c.node("r", config={"metrics_listen": "127.0.0.1:0"})
+    a, b, x, t, u = (c.node(n) for n in ("a", "b", "x", "t", "u"))
     a.about(ANA)
     b.about("Bob 北京")
     x.about("Xavier")
@@ -91,6 +94,20 @@ def main(c):
     # the columns after the name line up whatever the script of the name
     widths = {width(ln[:ln.rindex(" ") + 1]) for ln in lines[1:]}
     check_eq(len(widths), 1, f"members: the invite column lines up ({widths})")
+
+    # ---- the metrics endpoint: disk use per member, by name ----
+    def member_series():
+        with urllib.request.urlopen(r.run_info["metrics"], timeout=10) as resp:
+            text = resp.read().decode()
+        check("\x1b" not in text, "metrics: no control character in a label")
+        return {m.group(1): int(m.group(2))
+                for m in re.finditer(r'^seurone_member_disk_bytes\{member="((?:[^"\\]|\\.)*)"\} (\d+)$', text, re.M)}
+
+    h.wait_until(lambda: "Bob 北京" in member_series() and len(member_series()) == 2, 20,
+                 "metrics: seurone_member_disk_bytes for both members, labelled by name")
+    series = member_series()
+    check(0 <= series["Bob 北京"] <= ms[b.id]["disk_bytes"], f"metrics: b's disk use ({series})")
+    check(any(k.startswith("Ána?") for k in series), f"metrics: a's name with its control character replaced ({series})")
 
     invs = by_key_id(r.cli_json("invite", "list"))
     check_eq((invs[ia["id"]]["state"], invs[ia["id"]]["uses_left"]), ("used up", 0), "invite list: a's used up")
