@@ -70,21 +70,6 @@ static int anon_salt(anon_t *a, const char *path) {
   return bad ? cli_fail(SR_EXIT_ENV, "writing %s failed: %s", path, strerror(errno)) : 0;
 }
 
-static FILE *out_open(const char *path) {
-  if (!path || strcmp(path, "-") == 0) return stdout;
-  FILE *f = fopen(path, "w");
-  if (!f) cli_fail(SR_EXIT_ENV, "cannot write %s: %s", path, strerror(errno));
-  return f;
-}
-
-static int out_close(FILE *f, const char *path) {
-  int bad = ferror(f);
-  if (f != stdout) bad |= fclose(f) != 0;
-  else
-    fflush(f);
-  return bad ? cli_fail(SR_EXIT_ENV, "writing %s failed: %s", path ? path : "stdout", strerror(errno)) : 0;
-}
-
 static const uint8_t zero_key[SR_KEY_BYTES];
 
 /* ---- export entries ---- */
@@ -157,7 +142,7 @@ int cli_export_entries(sr_cli_t *cli, int argc, char **argv) {
   if (who && (r = cli_resolve(cli, SR_FIND_PERSON, "--author", who, author))) return r;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  FILE *out = out_open(outp);
+  FILE *out = cli_open_out(outp);
   if (!out) {
     sr_store_close(st);
     return SR_EXIT_ENV;
@@ -172,7 +157,7 @@ int cli_export_entries(sr_cli_t *cli, int argc, char **argv) {
   }
   rc = sr_store_foreach_entry(st, x.author, export_cb, &x);
   if (!rc) rc = sr_store_foreach_fork(st, export_fork_cb, &x);
-  int wrc = out_close(out, outp);
+  int wrc = cli_close_out(out, outp);
   if (rc) rc = cli_fail(SR_EXIT_ENV, "export failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   else if (wrc)
     rc = wrc;
@@ -282,7 +267,7 @@ int cli_export_cascades(sr_cli_t *cli, int argc, char **argv) {
                     "that node wrote)",
                     observer_s);
   }
-  FILE *out = out_open(outp);
+  FILE *out = cli_open_out(outp);
   if (!out) {
     sr_flowforest_free(&x);
     free(ob.o);
@@ -336,7 +321,7 @@ int cli_export_cascades(sr_cli_t *cli, int argc, char **argv) {
   sodium_memzero(&an, sizeof(an));
   sr_flowforest_free(&x);
   free(ob.o);
-  int wrc = out_close(out, outp);
+  int wrc = cli_close_out(out, outp);
   if (rc) return cli_fail(SR_EXIT_ENV, "export cascades failed: %s", sr_strerror(rc));
   if (wrc) return wrc;
   if (outp)
@@ -429,14 +414,14 @@ int cli_export_entries_anon(sr_cli_t *cli, int argc, char **argv) {
   if ((r = anon_salt(&an, saltp))) return r;
   sr_store_t *st = cli_open_store(cli, 0);
   if (!st) return SR_EXIT_ENV;
-  FILE *out = out_open(outp);
+  FILE *out = cli_open_out(outp);
   if (!out) {
     sr_store_close(st);
     return SR_EXIT_ENV;
   }
   anon_entries_t a = {out, &an, 0};
   int rc = sr_store_foreach_entry(st, NULL, anon_entry, &a);
-  int wrc = out_close(out, outp);
+  int wrc = cli_close_out(out, outp);
   if (rc) rc = cli_fail(SR_EXIT_ENV, "export failed: %s", rc == SR_ESTORE ? sr_store_errmsg(st) : sr_strerror(rc));
   else if (wrc)
     rc = wrc;
