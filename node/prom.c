@@ -4,6 +4,7 @@
  * once, a short timeout. Invariant: the thread reads only core/counters.h
  * (atomics), so it shares nothing else with the loop and needs no lock. */
 #include "node/prom.h"
+#include "node/http_listen.h"
 #include "core/counters.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -78,48 +79,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void quiet(void *cls, const char *fmt, va_list ap) { (void)cls, (void)fmt, (void)ap; }
 
 int sr_prom_start(const char *host, uint16_t port, sr_prom_t **out, char *err, size_t errlen) {
-  struct sockaddr_storage ss;
-  struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-  socklen_t sl;
-  int v6 = 0, one = 1, e;
+  char why[300];
+  int v6 = 0, rc;
   *out = NULL;
-  memset(&ss, 0, sizeof(ss));
-  if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons(port);
-    sl = sizeof(*a4);
-  } else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons(port);
-    sl = sizeof(*a6);
-    v6 = 1;
-  } else {
-    snprintf(err, errlen,
-             "metrics_listen host '%s' is not an IP address: use one (127.0.0.1 keeps the metrics on this machine)",
-             host);
-    return SR_EINVAL;
-  }
   sr_prom_t *p = calloc(1, sizeof(*p));
   if (!p) return SR_ENOMEM;
-  if ((p->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-    snprintf(err, errlen, "cannot make a socket: %s", strerror(errno));
+  if ((rc = sr_http_listen(host, port, 16, &p->fd, &v6, &port, why, sizeof(why)))) {
+    if (rc == SR_EINVAL)
+      snprintf(err, errlen, "metrics_listen host %s: use one (127.0.0.1 keeps the metrics on this machine)", why);
+    else
+      snprintf(err, errlen, "%s%s", why,
+               rc == SR_ENETINUSE ? " (another program, the node's own listener or its web app uses that port: "
+                                    "choose another)"
+                                  : "");
     free(p);
-    return SR_EIO;
+    return rc;
   }
-  setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(p->fd, (struct sockaddr *)&ss, sl) != 0 || listen(p->fd, 16) != 0 ||
-      getsockname(p->fd, (struct sockaddr *)&ss, &(socklen_t){sizeof(ss)}) != 0) {
-    e = errno;
-    snprintf(err, errlen, "%s%s", strerror(e),
-             e == EADDRINUSE ? " (another program, the node's own listener or its web app uses that port: choose "
-                               "another)"
-                             : "");
-    close(p->fd);
-    free(p);
-    return e == EADDRINUSE ? SR_ENETINUSE : e == EADDRNOTAVAIL ? SR_ENETNOTAVAIL : e == EACCES ? SR_ENETACCES : SR_EIO;
-  }
-  port = ntohs(v6 ? a6->sin6_port : a4->sin_port);
   snprintf(p->url, sizeof(p->url), v6 ? "http://[%s]:%u/metrics" : "http://%s:%u/metrics", host, (unsigned)port);
   p->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
                             on_request, p, MHD_OPTION_LISTEN_SOCKET, p->fd, MHD_OPTION_EXTERNAL_LOGGER, quiet, NULL,

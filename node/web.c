@@ -14,6 +14,7 @@
  * and its JSON (400). Only then does a route's handler run.
  */
 #include "node/web_internal.h"
+#include "node/http_listen.h"
 #include "core/core.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -230,48 +231,13 @@ static void handle_closed(uv_handle_t *h) {
 
 /* Binds host:port (an IP address; "localhost" is 127.0.0.1), listening. */
 static int bind_listen(sr_web_t *w, const char *host, uint16_t port, int *v6, char *err, size_t errlen) {
-  struct sockaddr_storage ss;
-  socklen_t sl;
-  int fd, one = 1, e;
-  memset(&ss, 0, sizeof(ss));
+  char why[300];
   if (!strcmp(host, "localhost")) host = "127.0.0.1";
-  struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-  if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons(port);
-    sl = sizeof(*a4);
-    *v6 = 0;
-  } else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons(port);
-    sl = sizeof(*a6);
-    *v6 = 1;
-  } else {
-    snprintf(err, errlen, "web host '%s' is not an IP address (127.0.0.1 for this machine only)", host);
-    return SR_EINVAL;
-  }
-  if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-    snprintf(err, errlen, "cannot make a socket: %s", strerror(errno));
-    return SR_EIO;
-  }
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0) {
-    e = errno;
-    close(fd);
-    snprintf(err, errlen, "%s", strerror(e));
-    return e == EADDRINUSE ? SR_ENETINUSE : e == EADDRNOTAVAIL ? SR_ENETNOTAVAIL : e == EACCES ? SR_ENETACCES : SR_EIO;
-  }
-  sl = sizeof(ss);
-  if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-    e = errno;
-    close(fd);
-    snprintf(err, errlen, "%s", strerror(e));
-    return SR_EIO;
-  }
-  w->port = ntohs(*v6 ? a6->sin6_port : a4->sin_port);
-  w->listen_fd = fd;
-  return 0;
+  int rc = sr_http_listen(host, port, 64, &w->listen_fd, v6, &w->port, why, sizeof(why));
+  if (rc == SR_EINVAL) snprintf(err, errlen, "web host %s (127.0.0.1 for this machine only)", why);
+  else if (rc)
+    snprintf(err, errlen, "%s", why);
+  return rc;
 }
 
 /* The URL a browser here opens, and the Host values accepted. */
