@@ -135,6 +135,7 @@ typedef struct proof_batch proof_batch_t;
  * same author and reason only after this long; a node logs the refusals of
  * this many (relay, reason) pairs, once each. */
 #define REFUSED_RESEND_MS 60000
+#define REFUSED_RETRY_MS 2000 /* after SR_EPOLICYDOWN: the program is started again at most once a second */
 #define REFUSALS_LOGGED_MAX 64
 
 typedef struct graft {

@@ -29,7 +29,9 @@ void sr_gossip_refused_tell(sr_gpeer_t *p, astate_t *s, const sr_ingest_item_t *
   msgpack_sbuffer sb;
   if (p->closing) return;
   if (s) {
-    s->refused_until = now + REFUSED_RESEND_MS;
+    /* A write policy that could not answer is passing: its author's entries
+     * are asked for again soon, not a minute later. */
+    s->refused_until = now + (it->status == SR_EPOLICYDOWN ? REFUSED_RETRY_MS : REFUSED_RESEND_MS);
     s->refused_status = it->status;
   }
   if (p->refused_at && p->refused_code == code && memcmp(p->refused_author, it->e.author, SR_KEY_BYTES) == 0 &&
