@@ -125,6 +125,11 @@ static void send_hello_and_notes(sr_gpeer_t *p) {
     sr_gossip_send_frame(p, &sb, sr_frame_reachable(&sb, g->reach_addr));
   }
   sr_gossip_send_our_notes(p, 0);
+  /* An empty notes frame ends our first notes: a note of ours that comes after
+   * it was sent when its author entered our scope, maybe after the peer's note
+   * for it came and was ignored, and asks the peer for its own once more. */
+  msgpack_sbuffer_init(&sb);
+  sr_gossip_send_frame(p, &sb, sr_frame_notes(&sb, NULL, 0));
   /* Addresses go only where this node's rule allows (may_share), never to a
    * stranger: they say where people are. */
   if (g->h.share_peers && g->h.may_share && g->h.may_share(g->h.ctx, p->key)) {
@@ -170,6 +175,7 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
       if (g->h.session_up) g->h.session_up(g->h.ctx, p, p->key, p->outbound);
       break;
     case SR_FRAME_NOTES:
+      if (!f->nnotes) p->first_notes_done = 1; /* the end of its first notes */
       for (uint32_t i = 0; i < f->nnotes; i++) {
         const uint8_t *a = f->notes[i].author;
         if (g->h.own_head && memcmp(a, g->self, SR_KEY_BYTES) == 0) g->h.own_head(g->h.ctx, p->key, f->notes[i].seq);
@@ -180,8 +186,11 @@ static int handle(sr_gpeer_t *p, const uint8_t *buf, size_t len) {
         astate_t *s = sr_gossip_astate_find(p, a);
         if (!s && !(s = sr_gossip_astate_get(p, a))) continue; /* AUTHORS_MAX: ignored (logged once) */
         /* The peer named an author we replicate that we have not told it about:
-       * answer with our own note, so that it sends us what we lack. */
-        if (!s->told) sr_gossip_send_note(p, a, sr_gossip_our_seq(g, a), 1);
+       * answer with our own note, so that it sends us what we lack. Answer
+       * also its first note for an author we told it about when the note came
+       * after its first notes: the author entered its scope since, and our
+       * note may have come before and been ignored (docs/protocol.md). */
+        if (!s->told || (p->first_notes_done && !s->wants)) sr_gossip_send_note(p, a, sr_gossip_our_seq(g, a), 1);
         s->wants = 1;
         s->push = (uint8_t)f->notes[i].eager;
         s->their_seq = f->notes[i].seq;

@@ -63,6 +63,9 @@ struct sr_gpeer {
   int announced;  /* it announced its reachable address (once a session counts) */
   int busy, dead; /* inside on_message; closed meanwhile (free when it returns) */
   int paused;     /* reading stopped until the store catches up */
+  /* Its empty notes frame came: its first notes are over, later ones follow
+   * scope changes (docs/protocol.md, "A session"). */
+  int first_notes_done;
   astate_t *tab;
   size_t cap, used;
   uint8_t (*pq)[SR_KEY_BYTES]; /* pump queue of authors (ring) */

@@ -397,6 +397,25 @@ static void refused_frame(void) {
   free(f);
 }
 
+/* The empty notes frame that ends a node's first notes (docs/protocol.md, "A
+ * session"): [2, []], which decodes as notes with none, as every version does. */
+static void empty_notes(void) {
+  msgpack_sbuffer sb;
+  sr_frame_t *f = malloc(sizeof(*f));
+  size_t len;
+  msgpack_sbuffer_init(&sb);
+  T_OK(sr_frame_notes(&sb, NULL, 0));
+  T_EQ(sb.size, 3);
+  T_EQ(memcmp(sb.data, "\x92\x02\x90", 3), 0);
+  T_OK(sr_frame_next((uint8_t *)sb.data, sb.size, &len));
+  T_EQ(len, sb.size);
+  T_OK(sr_frame_decode((uint8_t *)sb.data, sb.size, f));
+  T_EQ(f->kind, SR_FRAME_NOTES);
+  T_EQ(f->nnotes, 0);
+  msgpack_sbuffer_destroy(&sb);
+  free(f);
+}
+
 int main(void) {
   T_RUN(refused_frame);
   T_RUN(roundtrip_every_kind);
@@ -406,6 +425,7 @@ int main(void) {
   T_RUN(invite_label);
   T_RUN(fork_frame);
   T_RUN(notes_with_heads);
+  T_RUN(empty_notes);
   printf("test_frame: %d checks passed\n", t_checks);
   return 0;
 }
