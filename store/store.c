@@ -37,14 +37,6 @@ static const unsigned db_flags[DB_COUNT] = {
  * full (a commit writes up to a few MiB at once). */
 #define SR_STORE_ROOM_LOW ((unsigned long long)16 << 20)
 
-static const char *const edge_names[] = {NULL, "follow", "block", "member", "supporter", "share", "reshare"};
-const char *sr_edge_kind_name(int kind) { return kind >= 1 && kind <= SR_EDGE_KINDS ? edge_names[kind] : "unknown"; }
-
-static const char *const source_names[] = {"unknown", "self", "import", "peer", "reindex"};
-const char *sr_source_name(int source) {
-  return source >= SR_SRC_SELF && source <= SR_SRC_REINDEX ? source_names[source] : "unknown";
-}
-
 void sr_be64_put(uint8_t *p, uint64_t v) {
   for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
 }
