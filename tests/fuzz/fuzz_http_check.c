@@ -122,6 +122,9 @@ static const char *check_one(const fuzz_http_sent_t *s, const char *rsp, size_t 
     unsigned long long v = strtoull(tmp, &e, 10);
     if (*e) return "an answer's Content-Length is not a number";
     if (s->head && first) v = 0;
+    /* A HEAD further down a pipeline: its answer names a length and has no
+     * body, and the next answer follows at once (no body of ours starts so). */
+    if (v && bn >= 7 && !memcmp(body, "HTTP/1.", 7)) v = 0;
     if (v > bn) return NULL; /* cut short */
     blen = (size_t)v;
   }
