@@ -34,8 +34,8 @@ SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev
 # tests/multi/test_lan.py (not in a minbase Debian); nftables (`nft`) for the partitions
 # and loss of tests/multi/test_partitions.py. systemd for `systemd-analyze verify` of the
 # unit the package ships (tests/cli/test_package.py; cpack's dpkg-shlibdeps comes with
-# build-essential's dpkg-dev). prometheus: the real server that scrapes the metrics
+# build-essential's dpkg-dev, and cpack needs `file` for it, absent from a minbase Debian). prometheus: the real server that scrapes the metrics
 # endpoint in tests/multi/test_metrics.py. pandas and matplotlib for the study of
 # docs/research.md, which tests/cli/test_research.py runs.
 SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph python3-pandas python3-matplotlib lmdb-utils
-  iproute2 nftables nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei systemd prometheus)
+  iproute2 nftables nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei systemd file prometheus)
