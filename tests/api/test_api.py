@@ -502,6 +502,8 @@ def two_nodes_and_events(c, a, wa, b, wb):
 
     ea, eb = Events(wa), Events(wb)
     h.wait_until(lambda: any(n == "status" for n, _ in eb.events), 10, "b's stream sends a status at once")
+    # a's too, before a publishes: a stream opened after the entry would never hear of it
+    h.wait_until(lambda: any(n == "status" for n, _ in ea.events), 10, "a's stream sends a status at once")
     text = "你好 — مرحبا — 🎉 from the web"
     r = wa.ok("POST", "/api/publish", {"type": "share", "text": text}, what="a share through the API")
     h.wait_until(lambda: r["id"] in eb.entry_ids(), 20, "b's event stream announces a's share as it arrives")
