@@ -124,7 +124,9 @@ static const char *check_one(const fuzz_http_sent_t *s, const char *rsp, size_t 
     if (s->head && first) v = 0;
     /* A HEAD further down a pipeline: its answer names a length and has no
      * body, and the next answer follows at once (no body of ours starts so). */
-    if (v && bn >= 7 && !memcmp(body, "HTTP/1.", 7)) v = 0;
+    if (v && bn >= 13 && !memcmp(body, "HTTP/1.", 7) && body[8] == ' ' && body[9] >= '1' && body[9] <= '5' &&
+        body[10] >= '0' && body[10] <= '9' && body[11] >= '0' && body[11] <= '9' && body[12] == ' ')
+      v = 0;
     if (v > bn) return NULL; /* cut short */
     blen = (size_t)v;
   }
