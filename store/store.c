@@ -274,6 +274,19 @@ static int stored_format(sr_store_t *st, uint32_t *ver) {
   return rc == 0 || rc == MDB_NOTFOUND ? 0 : sr_store_fail(st, "read the format version", rc);
 }
 
+/* One step of bringing an older store up to date at open, in a write
+ * transaction; a failure says what the store lacked and what to do. */
+static int upgrade_step(sr_store_t *st, sr_txn_fn fn, const char *what) {
+  char why[512];
+  int rc = sr_store_write(st, fn, NULL);
+  if (!rc) return 0;
+  snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
+  snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
+           "the store in %.3500s predates %s failed (%s); open it once with write access to upgrade it", st->path, what,
+           why);
+  return rc;
+}
+
 int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size_t errlen) {
   sr_store_t *st = calloc(1, sizeof(*st));
   MDB_txn *txn = NULL;
@@ -349,24 +362,11 @@ int sr_store_open(const char *dir, int create, sr_store_t **out, char *err, size
     rc = sr_store_fail(st, "commit", rc);
     goto fail;
   }
-  if (added_missing && (rc = sr_store_write(st, create_added, NULL))) {
-    char why[512];
-    snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
-    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
-             "the store in %.3500s predates the peers, invites, relay_members or devices databases and adding them "
-             "failed (%s); open it once with write access to upgrade it",
-             st->path, why);
+  if ((added_missing &&
+       (rc = upgrade_step(st, create_added,
+                          "the peers, invites, relay_members or devices databases and adding them"))) ||
+      (usage_missing && (rc = upgrade_step(st, sr_usage_backfill_fn, "the usage table and counting it"))))
     goto fail;
-  }
-  if (usage_missing && (rc = sr_store_write(st, sr_usage_backfill_fn, NULL))) {
-    char why[512];
-    snprintf(why, sizeof(why), "%.400s", sr_store_errbuf);
-    snprintf(sr_store_errbuf, sizeof(sr_store_errbuf),
-             "the store in %.3500s predates the usage table and counting it failed (%s); open it once with write "
-             "access to upgrade it",
-             st->path, why);
-    goto fail;
-  }
   *out = st;
   return 0;
 fail:
