@@ -75,12 +75,16 @@ static const char *check_json(const char *body, size_t n, unsigned status) {
   return why;
 }
 
+/* 1 when p[0..n) begins "HTTP/1.0 " or "HTTP/1.1 " and a status 100-599. */
+static int status_line(const char *p, size_t n) {
+  return n >= 12 && !memcmp(p, "HTTP/1.", 7) && (p[7] == '0' || p[7] == '1') && p[8] == ' ' && p[9] >= '1' &&
+         p[9] <= '5' && p[10] >= '0' && p[10] <= '9' && p[11] >= '0' && p[11] <= '9';
+}
+
 /* One answer at rsp[0..n): its length in *used (0: it runs to the end, or is a stream). */
 static const char *check_one(const fuzz_http_sent_t *s, const char *rsp, size_t n, int first, size_t *used) {
   *used = 0;
-  if (n < 12 || memcmp(rsp, "HTTP/1.", 7) || (rsp[7] != '0' && rsp[7] != '1') || rsp[8] != ' ' || rsp[9] < '1' ||
-      rsp[9] > '5' || rsp[10] < '0' || rsp[10] > '9' || rsp[11] < '0' || rsp[11] > '9')
-    return "an answer does not begin with an HTTP/1.x status line";
+  if (!status_line(rsp, n)) return "an answer does not begin with an HTTP/1.x status line";
   unsigned status = (unsigned)((rsp[9] - '0') * 100 + (rsp[10] - '0') * 10 + (rsp[11] - '0'));
   const char *hend = NULL;
   for (size_t i = 0; i + 3 < n; i++)
@@ -124,9 +128,7 @@ static const char *check_one(const fuzz_http_sent_t *s, const char *rsp, size_t 
     if (s->head && first) v = 0;
     /* A HEAD further down a pipeline: its answer names a length and has no
      * body, and the next answer follows at once (no body of ours starts so). */
-    if (v && bn >= 13 && !memcmp(body, "HTTP/1.", 7) && body[8] == ' ' && body[9] >= '1' && body[9] <= '5' &&
-        body[10] >= '0' && body[10] <= '9' && body[11] >= '0' && body[11] <= '9' && body[12] == ' ')
-      v = 0;
+    if (v && bn >= 13 && status_line(body, bn) && body[12] == ' ') v = 0;
     if (v > bn) return NULL; /* cut short */
     blen = (size_t)v;
   }
