@@ -39,8 +39,19 @@ SR_MUST_USE int sr_metric_wcc(const sr_graph_t *g, uint32_t *label);
 SR_MUST_USE int sr_metric_scc(const sr_graph_t *g, uint32_t *label);
 
 /* nx.harmonic_centrality(G): out[u] = sum over v != u reaching u of 1/d(v, u)
- * (distances FROM the other nodes TO u along directed edges). One BFS per node. */
+ * (distances FROM the other nodes TO u along directed edges). One BFS per node,
+ * from u over in-edges. */
 SR_MUST_USE int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_progress_cb cb, void *ctx);
+
+/* Threads (core/metrics_bc.c): the _mt forms run on `threads` threads (0: one
+ * per online core, sr_metric_threads_default; at most SR_METRIC_MAX_THREADS);
+ * the forms without take 0. The result does not depend on the thread count,
+ * bit for bit: sums are never split across threads in a way that depends on
+ * it. The progress callback is called from any of the threads, one at a time. */
+#define SR_METRIC_MAX_THREADS 64
+unsigned sr_metric_threads_default(void);
+SR_MUST_USE int sr_metric_harmonic_mt(const sr_graph_t *g, unsigned threads, double *out, sr_metric_progress_cb cb,
+                                      void *ctx);
 
 /* nx.betweenness_centrality(G) (Brandes, directed, normalized=True: scaled by
  * 1/((n-1)(n-2)) when n > 2, unscaled otherwise).
@@ -52,6 +63,8 @@ SR_MUST_USE int sr_metric_harmonic(const sr_graph_t *g, double *out, sr_metric_p
  * estimate of the exact value. */
 SR_MUST_USE int sr_metric_betweenness(const sr_graph_t *g, uint32_t pivots, uint64_t seed, double *out,
                                       sr_metric_progress_cb cb, void *ctx);
+SR_MUST_USE int sr_metric_betweenness_mt(const sr_graph_t *g, uint32_t pivots, uint64_t seed, unsigned threads,
+                                         double *out, sr_metric_progress_cb cb, void *ctx);
 
 /* nx.core_number(G.to_undirected()) (Batagelj-Zaversnik, O(n + m)). */
 SR_MUST_USE int sr_metric_kcore(const sr_graph_t *g, uint32_t *out);

@@ -1,8 +1,8 @@
 /* test_metrics.c DIR: core/metrics against NetworkX. DIR holds what
  * metrics_oracle.py wrote (NAME.edges and NAME.METRIC for karate, gnm and sf);
  * scores must agree to 1e-6, integers and partitions exactly. Plus the
- * sampled-betweenness estimator, progress callbacks and a 1M-edge cycle for the
- * iterative Tarjan. */
+ * sampled-betweenness estimator, progress callbacks, results independent of the
+ * thread count, and a 1M-edge cycle for the iterative Tarjan. */
 #include "t.h"
 #include "core/metrics.h"
 #include <math.h>
@@ -221,6 +221,45 @@ static void test_sampled_betweenness(void) {
   sr_graph_free(&g);
 }
 
+/* Betweenness (exact and sampled) and harmonic on 1, 2, 3 and 7 threads: the
+ * same bits, whatever the thread count (core/metrics_bc.c adds the per-chunk
+ * partial sums in a fixed order); and the forms without a count agree too. */
+static void check_threads(const char *name) {
+  sr_graph_t g;
+  load(name, &g);
+  uint32_t n = g.n;
+  static const unsigned counts[] = {2, 3, 7, 0};
+  double *one = malloc(n * sizeof(double)), *x = malloc(n * sizeof(double));
+  T_CHECK(one && x);
+  for (int metric = 0; metric < 3; metric++) {
+    uint32_t pivots = metric == 1 ? n / 3 : 0;
+    if (metric == 2) T_OK(sr_metric_harmonic_mt(&g, 1, one, NULL, NULL));
+    else
+      T_OK(sr_metric_betweenness_mt(&g, pivots, 5, 1, one, NULL, NULL));
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+      calls = last_done = 0;
+      if (metric == 2) T_OK(sr_metric_harmonic_mt(&g, counts[i], x, on_progress, NULL));
+      else
+        T_OK(sr_metric_betweenness_mt(&g, pivots, 5, counts[i], x, on_progress, NULL));
+      T_MEMEQ(one, x, n * sizeof(double));
+      T_CHECK(calls >= 1 && last_done == last_total);
+    }
+  }
+  T_OK(sr_metric_harmonic(&g, x, NULL, NULL));
+  T_OK(sr_metric_harmonic_mt(&g, 1, one, NULL, NULL));
+  T_MEMEQ(one, x, n * sizeof(double));
+  T_CHECK(sr_metric_threads_default() >= 1);
+  free(one);
+  free(x);
+  sr_graph_free(&g);
+}
+
+static void test_threads(void) {
+  check_threads("karate");
+  check_threads("gnm");
+  check_threads("sf");
+}
+
 /* A 1M-node cycle (one SCC) and path (1M SCCs): no recursion in Tarjan. */
 static void test_big_scc(void) {
   const uint32_t n = 1000000;
@@ -272,6 +311,7 @@ int main(int argc, char **argv) {
   T_RUN(test_gnm);
   T_RUN(test_sf);
   T_RUN(test_sampled_betweenness);
+  T_RUN(test_threads);
   T_RUN(test_louvain);
   T_RUN(test_big_scc);
   T_RUN(test_empty);
