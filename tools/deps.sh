@@ -39,3 +39,6 @@ SR_BUILD_PACKAGES=(build-essential cmake pkg-config libsodium-dev libmsgpack-dev
 # docs/research.md, which tests/cli/test_research.py runs.
 SR_TEST_PACKAGES=(clang clang-format libclang-rt-dev python3 python3-nacl python3-msgpack python3-networkx python3-numpy python3-scipy python3-igraph python3-pandas python3-matplotlib lmdb-utils
   iproute2 nftables nodejs chromium fonts-noto-color-emoji fonts-wqy-zenhei systemd file prometheus)
+# Only for tools/bench/bench_metrics.py, never for building or testing: graph-tool (OpenMP,
+# both cores) is the reference the threaded metrics (betweenness, harmonic) are timed against.
+SR_BENCH_PACKAGES=(python3-graph-tool)

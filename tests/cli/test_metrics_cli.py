@@ -191,6 +191,13 @@ def check_metrics(home, label, G, graph="contact", id_order=None, nodes="held"):
                     "clustering": lambda: nx.clustering(U)}[name]()
             ok, bad = close(vals, want, 1e-6)
             check(ok, f"{label} {name} equals NetworkX to 1e-6 {bad}")
+            if name in ("betweenness", "harmonic"):  # core/metrics_bc.c: the same bits on any thread count
+                t1, _ = metric(home, name, "--threads", "1", graph=graph)
+                t2, _ = metric(home, name, "--threads", "2", graph=graph)
+                check([(r["node"], r["value"]) for r in t1] == [(r["node"], r["value"]) for r in t2] and
+                      {r["value"] for r in t1} <= set(vals.values()) and
+                      all(r["threads"] == 1 for r in t1) and all(r["threads"] == 2 for r in t2),
+                      f"{label} {name} --threads 1 and 2: identical output, threads in --json")
             if name == "pagerank":
                 rows2, _ = metric(home, name, "--damping", "0.5", "--tol", "1e-9", graph=graph)
                 ok, bad = close({r["node"]: r["value"] for r in rows2}, nx.pagerank(G, alpha=0.5, tol=1e-9), 1e-6)
@@ -364,7 +371,7 @@ membership_test()
 
 # --- bad options: usage errors (exit 2) that say what to give ---
 for bad in (["--seed", "x"], ["--seed", "-1"], ["--pivots", "1.5"], ["--damping", "abc"], ["--damping", "1"],
-            ["--tol", "0"], ["--graph", "nope"], ["--top", "x"]):
+            ["--tol", "0"], ["--graph", "nope"], ["--top", "x"], ["--threads", "x"], ["--threads", "65"]):
     r = sfhome.run("metrics", "pagerank", *bad, check=False)
     check(r.returncode == 2 and bad[0] in r.stderr and r.stdout == "", f"metrics pagerank {' '.join(bad)}: usage error")
 

@@ -3,13 +3,15 @@
  * graph in the same run and prints the ratios; see BENCHMARKS.md).
  *
  *   bench_metrics EDGES METRIC [--alpha A] [--tol T] [--max-iter N] [--pivots K]
- *                 [--seed S] [--repeat R] [--out FILE] [--pivots-out FILE]
+ *                 [--seed S] [--threads N] [--repeat R] [--out FILE] [--pivots-out FILE]
  *
  * EDGES is "n m" then m lines "u v" (the format of tests/unit/metrics_oracle.py).
  * METRIC: build (sr_graph_build alone), pagerank, wcc, betweenness (exact, or
- * sampled with --pivots K). Parsing the file is not timed; building the CSR is
+ * sampled with --pivots K), harmonic; the last two on --threads N (0, the
+ * default: one per core). Parsing the file is not timed; building the CSR is
  * timed separately (build_s). The metric is run R times (default 1) and the
- * fastest run is reported, as one JSON object on stdout. --out writes the result
+ * fastest run is reported (seconds, wall; cpu_s, the process's CPU time over
+ * all threads in that run), as one JSON object on stdout. --out writes the result
  * (doubles, or uint32 labels) as raw little-endian binary for the driver to
  * compare with igraph; --pivots-out writes the sampled sources (uint32), drawn
  * exactly as sr_metric_betweenness draws them.
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include "tools/bench/bench_util.h"
 
 static char *slurp(const char *path, size_t *len) {
@@ -61,10 +64,19 @@ static int write_bin(const char *path, const void *data, size_t bytes) {
   return 0;
 }
 
+/* CPU seconds of the whole process (every thread): the wall time of a
+ * threaded run on a loaded machine says little alone. */
+static double cpu_now_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
 static void usage(void) {
   printf(
-      "usage: bench_metrics EDGES build|pagerank|wcc|betweenness [--alpha A] [--tol T] [--max-iter N]\n"
-      "                    [--pivots K] [--seed S] [--repeat R] [--out FILE] [--pivots-out FILE]\n"
+      "usage: bench_metrics EDGES build|pagerank|wcc|betweenness|harmonic [--alpha A] [--tol T] [--max-iter N]\n"
+      "                    [--pivots K] [--seed S] [--threads N] [--repeat R] [--out FILE] [--pivots-out FILE]\n"
       "Times one structural metric on the graph in EDGES (\"n m\" then m lines \"u v\");\n"
       "prints one JSON object (seconds = fastest of R runs, file parsing excluded).\n");
 }
@@ -79,6 +91,7 @@ int main(int argc, char **argv) {
   int max_iter = 100, repeat = 1;
   uint32_t pivots = 0;
   uint64_t seed = 1;
+  unsigned threads = 0;
   for (int i = 3; i < argc; i++) {
     if (!strcmp(argv[i], "--alpha") && i + 1 < argc) alpha = strtod(argv[++i], NULL);
     else if (!strcmp(argv[i], "--tol") && i + 1 < argc)
@@ -89,6 +102,8 @@ int main(int argc, char **argv) {
       pivots = (uint32_t)bench_num("--pivots", argv[++i], 0, UINT32_MAX);
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
       seed = bench_num("--seed", argv[++i], 0, UINT64_MAX);
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = (unsigned)bench_num("--threads", argv[++i], 0, SR_METRIC_MAX_THREADS);
     else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
       repeat = (int)bench_num("--repeat", argv[++i], 1, 1000000);
     else if (!strcmp(argv[i], "--out") && i + 1 < argc)
@@ -138,34 +153,36 @@ int main(int argc, char **argv) {
   free(src);
   free(dst);
 
-  double best = 0;
+  double best = 0, best_cpu = 0;
   long long result = 0;
   void *res = NULL;
   size_t res_bytes = 0;
   if (strcmp(metric, "build")) {
-    int is_double = !strcmp(metric, "pagerank") || !strcmp(metric, "betweenness");
+    int is_double = !strcmp(metric, "pagerank") || !strcmp(metric, "betweenness") || !strcmp(metric, "harmonic");
     if (!is_double && strcmp(metric, "wcc")) {
-      fprintf(stderr, "bench_metrics: unknown metric %s (build, pagerank, wcc, betweenness)\n", metric);
+      fprintf(stderr, "bench_metrics: unknown metric %s (build, pagerank, wcc, betweenness, harmonic)\n", metric);
       return 2;
     }
     res_bytes = (size_t)g.n * (is_double ? sizeof(double) : sizeof(uint32_t));
     res = malloc(res_bytes ? res_bytes : 1);
     best = 1e300;
     for (int r = 0; r < repeat; r++) {
-      double t0 = bench_now_s();
+      double t0 = bench_now_s(), c0 = cpu_now_s();
       int rc;
       if (!strcmp(metric, "pagerank")) rc = sr_metric_pagerank(&g, alpha, tol, max_iter, res);
       else if (!strcmp(metric, "wcc"))
         rc = sr_metric_wcc(&g, res);
+      else if (!strcmp(metric, "harmonic"))
+        rc = sr_metric_harmonic_mt(&g, threads, res, NULL, NULL);
       else
-        rc = sr_metric_betweenness(&g, pivots, seed, res, NULL, NULL);
-      double dt = bench_now_s() - t0;
+        rc = sr_metric_betweenness_mt(&g, pivots, seed, threads, res, NULL, NULL);
+      double dt = bench_now_s() - t0, dc = cpu_now_s() - c0;
       if (rc < 0) {
         fprintf(stderr, "bench_metrics: %s: %s\n", metric, sr_strerror(rc));
         return 1;
       }
       result = rc;
-      if (dt < best) best = dt;
+      if (dt < best) best = dt, best_cpu = dc;
     }
   }
   if (out_path && res && write_bin(out_path, res, res_bytes)) return 1;
@@ -185,8 +202,10 @@ int main(int argc, char **argv) {
     free(s);
   }
   printf(
-      "{\"metric\":\"%s\",\"n\":%u,\"m\":%llu,\"build_s\":%.6f,\"seconds\":%.6f,\"result\":%lld,\"peak_rss_kib\":%ld}\n",
-      metric, g.n, (unsigned long long)g.m, best_build, best, result, bench_status_kib("VmHWM"));
+      "{\"metric\":\"%s\",\"n\":%u,\"m\":%llu,\"build_s\":%.6f,\"seconds\":%.6f,\"cpu_s\":%.6f,\"threads\":%u,"
+      "\"result\":%lld,\"peak_rss_kib\":%ld}\n",
+      metric, g.n, (unsigned long long)g.m, best_build, best, best_cpu, threads ? threads : sr_metric_threads_default(),
+      result, bench_status_kib("VmHWM"));
   free(res);
   sr_graph_free(&g);
   return 0;

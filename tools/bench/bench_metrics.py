@@ -25,6 +25,12 @@ pivots, mode="out") runs one BFS per pivot in C and returns 1,000 numbers. A BFS
 less work than a Brandes pass (no path counts, no backward sweep), so this
 reference is faster than igraph's betweenness would be: the ratio is pessimistic
 for us.
+graph-tool (Debian's python3-graph-tool, OpenMP on 2 threads; SR_BENCH_PACKAGES in
+tools/deps.sh) is the reference for the threaded metrics (--only gt, on by default):
+PageRank and weak components on the big graph, exact betweenness, betweenness from
+the same 1,000 pivots and harmonic closeness on the small one (graph-tool's
+closeness(harmonic=True) on the reversed graph: NetworkX's distances TO each node).
+Those rows give wall and CPU time (all threads) of both, and both ratios.
 With --graphview, also runs bench_graphview (CSR from LMDB, 1M follow edges).
 """
 import argparse
@@ -114,6 +120,37 @@ def worker(a):
     print(json.dumps({"seconds": best, "peak_rss_kib": vm_hwm_kib()}))
 
 
+def gt_worker(a):
+    """--gt-worker: one graph-tool call on one graph, timed alone (wall and CPU)."""
+    import graph_tool.all as gt
+    n, edges = load_edges(a.edges)
+    g = gt.Graph(directed=True)
+    g.add_vertex(n)
+    g.add_edge_list(edges)
+    del edges
+    gt.openmp_set_num_threads(2)
+    piv = list(read_bin(a.pivots_file, "I")) if a.pivots_file else None
+    best, cpu, res = None, None, None
+    for _ in range(a.repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        if a.gt_metric == "pagerank":
+            res = gt.pagerank(g, damping=0.85)
+        elif a.gt_metric == "wcc":
+            res = gt.label_components(g, directed=False)[0]
+        elif a.gt_metric == "betweenness":
+            res = gt.betweenness(g, pivots=piv, norm=True)[0]
+        elif a.gt_metric == "harmonic":
+            res = gt.closeness(gt.GraphView(g, reversed=True), harmonic=True, norm=False)
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        if best is None or dt < best:
+            best, cpu = dt, dc
+    if a.out:
+        typ = "I" if a.gt_metric == "wcc" else "d"
+        with open(a.out, "wb") as f:
+            f.write(array.array(typ, [int(x) if typ == "I" else float(x) for x in res.get_array()]).tobytes())
+    print(json.dumps({"seconds": best, "cpu_s": cpu, "peak_rss_kib": vm_hwm_kib()}))
+
+
 def read_bin(path, typ):
     x = array.array(typ)
     with open(path, "rb") as f:
@@ -135,9 +172,10 @@ def main():
     ap.add_argument("--workdir", default="/tmp/seurone-bench-metrics")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--only", default="pagerank,wcc,exact,sampled,build",
-                    help="comma-separated subset of pagerank,wcc,exact,sampled,build")
+    ap.add_argument("--only", default="pagerank,wcc,exact,sampled,build,gt",
+                    help="comma-separated subset of pagerank,wcc,exact,sampled,build,gt")
     ap.add_argument("--igraph-worker", dest="metric")
+    ap.add_argument("--gt-worker", dest="gt_metric")
     ap.add_argument("--edges")
     ap.add_argument("--impl", default="prpack")
     ap.add_argument("--out")
@@ -145,6 +183,8 @@ def main():
     a = ap.parse_args()
     if a.metric:
         return worker(a)
+    if a.gt_metric:
+        return gt_worker(a)
     if not a.bench:
         ap.error("--bench PATH is required")
     os.makedirs(a.workdir, exist_ok=True)
@@ -182,6 +222,8 @@ def main():
         exact_row(ig, ours, row, small, w)
     if "sampled" in only:
         sampled_row(ig, ours, row, big, w)
+    if "gt" in only:
+        gt_rows(me, ours, rows, big, small, rep, w, a.json)
     extra = {}
     if "build" in only:
         bo, _ = child([a.bench, big, "build", "--repeat", rep])
@@ -236,6 +278,42 @@ def sampled_row(ig, ours, row, big, w):
     o, orss = ours(big, "betweenness", "--pivots", "1000", "--seed", "1", "--pivots-out", f"{w}/pivots.bin")
     i, irss = ig(big, "bfs", "--pivots-file", f"{w}/pivots.bin")
     row("betweenness, 1000 pivots (igraph: 1000 BFS)", "1M", o, orss, i, irss, 1.0, "same 1000 sources")
+
+
+def gt_rows(me, ours, rows, big, small, rep, w, quiet):
+    """Ours (every core) vs graph-tool (2 OpenMP threads): wall and CPU ratios."""
+    def gt(edges, metric, *extra):
+        return child(me + ["--gt-worker", metric, "--edges", edges, "--out", f"{w}/gt.bin", *extra])
+
+    ours(small, "betweenness", "--pivots", "1000", "--seed", "1", "--pivots-out", f"{w}/pivots10k.bin")
+    cases = (("pagerank, tight tol=1e-15 (gt: its default)", big, "pagerank", ("--tol", "1e-15", "--max-iter", "1000"), (), 0.4),
+             ("weakly connected components", big, "wcc", (), (), 0.3),
+             ("betweenness, exact", small, "betweenness", (), (), 0.5),
+             ("betweenness, 1000 pivots (same sources)", small, "betweenness", ("--pivots", "1000", "--seed", "1"),
+              ("--pivots-file", f"{w}/pivots10k.bin"), 0.5),
+             ("harmonic closeness", small, "harmonic", (), (), 0.5))
+    for name, graph, metric, oextra, gextra, goal in cases:
+        r = rep if graph == big else "1"
+        o, orss = ours(graph, metric, "--repeat", r, *oextra)
+        ob = read_bin(f"{w}/ours.bin", "I" if metric == "wcc" else "d")
+        i, irss = gt(graph, metric, "--repeat", r, *gextra)
+        ib = read_bin(f"{w}/gt.bin", "I" if metric == "wcc" else "d")
+        if metric == "wcc":
+            check = f"same partition: {canon(ob) == canon(ib)}"
+        elif metric == "pagerank":
+            check = f"L1 vs gt {sum(abs(x - y) for x, y in zip(ob, ib)):.1e}"
+        else:
+            diff = max(abs(x - y) / max(1e-12, abs(y)) for x, y in zip(ob, ib) if abs(y) > 1e-12)
+            check = f"max rel diff vs gt {diff:.1e}"
+        ratio, cratio = o["seconds"] / i["seconds"], o["cpu_s"] / i["cpu_s"]
+        rows.append({"metric": name, "graph": "1M" if graph == big else "10k", "ours_s": o["seconds"],
+                     "ours_cpu_s": o["cpu_s"], "threads": o["threads"], "ref": "graph-tool", "ref_s": i["seconds"],
+                     "ref_cpu_s": i["cpu_s"], "ratio": ratio, "cpu_ratio": cratio, "goal": goal,
+                     "met": ratio <= goal, "check": check, "ours_rss_mib": orss, "ref_rss_mib": irss})
+        if not quiet:
+            print(f"{name:44} {rows[-1]['graph']:4} ours {o['seconds']:8.4f} s (cpu {o['cpu_s']:7.3f}, {o['threads']} thr)  "
+                  f"graph-tool {i['seconds']:8.4f} s (cpu {i['cpu_s']:7.3f})  ratio {ratio:5.3f} cpu {cratio:5.3f} "
+                  f"(goal <= {goal})  {check}", flush=True)
 
 
 if __name__ == "__main__":

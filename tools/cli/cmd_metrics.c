@@ -13,8 +13,10 @@ typedef struct {
   double damping, tol;
   uint32_t pivots;
   uint64_t seed;
+  unsigned threads;  /* betweenness and harmonic (0: one per core) */
   double modularity; /* out, communities */
   int has_modularity;
+  int threaded; /* out: the metric ran on mo.threads threads */
 } mopts_t;
 
 typedef int (*metric_fn)(const sr_graph_t *g, double *out, void *opts);
@@ -38,12 +40,14 @@ static int m_pagerank(const sr_graph_t *g, double *out, void *o) {
 }
 static int m_betweenness(const sr_graph_t *g, double *out, void *o) {
   mopts_t *m = o;
-  int rc = sr_metric_betweenness(g, m->pivots, m->seed, out, progress, "betweenness");
+  m->threaded = 1;
+  int rc = sr_metric_betweenness_mt(g, m->pivots, m->seed, m->threads, out, progress, "betweenness");
   return rc < 0 ? rc : 0;
 }
 static int m_harmonic(const sr_graph_t *g, double *out, void *o) {
-  (void)o;
-  int rc = sr_metric_harmonic(g, out, progress, "harmonic");
+  mopts_t *m = o;
+  m->threaded = 1;
+  int rc = sr_metric_harmonic_mt(g, m->threads, out, progress, "harmonic");
   return rc < 0 ? rc : 0;
 }
 static int m_clustering(const sr_graph_t *g, double *out, void *o) {
@@ -133,8 +137,8 @@ static int by_value(const void *a, const void *b) {
 
 int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   const char *name = NULL, *top_s = NULL, *graph_s = NULL, *damp_s = NULL, *tol_s = NULL, *piv_s = NULL, *seed_s = NULL;
-  const char *nodes_s = NULL;
-  mopts_t mo = {0.85, 1e-6, 0, 1, 0, 0};
+  const char *nodes_s = NULL, *threads_s = NULL;
+  mopts_t mo = {0.85, 1e-6, 0, 1, 0, 0, 0, 0};
   size_t top = 20;
   enum sr_view view = SR_VIEW_CONTACT;
   for (int i = 1; i < argc; i++) {
@@ -142,7 +146,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
     if ((r = cli_opt(argc, argv, &i, "--top", &top_s)) || (r = cli_opt(argc, argv, &i, "--graph", &graph_s)) ||
         (r = cli_opt(argc, argv, &i, "--damping", &damp_s)) || (r = cli_opt(argc, argv, &i, "--tol", &tol_s)) ||
         (r = cli_opt(argc, argv, &i, "--pivots", &piv_s)) || (r = cli_opt(argc, argv, &i, "--seed", &seed_s)) ||
-        (r = cli_opt(argc, argv, &i, "--nodes", &nodes_s))) {
+        (r = cli_opt(argc, argv, &i, "--nodes", &nodes_s)) || (r = cli_opt(argc, argv, &i, "--threads", &threads_s))) {
       if (r < 0) return SR_EXIT_USAGE;
       continue;
     }
@@ -162,6 +166,10 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   if (piv_s) mo.pivots = (uint32_t)u;
   if (seed_s && !parse_whole(seed_s, &u)) return cli_fail(SR_EXIT_USAGE, "--seed must be a whole number (0 .. 2^64-1)");
   if (seed_s) mo.seed = u;
+  if (threads_s && (!parse_whole(threads_s, &u) || u > SR_METRIC_MAX_THREADS))
+    return cli_fail(SR_EXIT_USAGE, "--threads must be a whole number up to %d (0: one per core)",
+                    SR_METRIC_MAX_THREADS);
+  mo.threads = threads_s && u ? (unsigned)u : sr_metric_threads_default();
   if (mo.damping <= 0 || mo.damping >= 1 || mo.tol <= 0)
     return cli_fail(SR_EXIT_USAGE, "--damping must be between 0 and 1, --tol above 0");
   if (graph_s) {
@@ -231,6 +239,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
                             m->integer ? json_integer((json_int_t)val[v]) : json_real(val[v]), "held", g.held[v]);
       /* the partition's modularity, in every row so the output stays one array */
       if (o && mo.has_modularity) json_object_set_new(o, "modularity", json_real(mo.modularity));
+      if (o && mo.threaded) json_object_set_new(o, "threads", json_integer(mo.threads));
       json_array_append_new(arr, o);
     } else {
       char hex[2 * SR_KEY_LEN + 1];
