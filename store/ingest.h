@@ -31,6 +31,10 @@ typedef struct sr_ingest_item {
 typedef struct sr_ingest_stats {
   size_t accepted, duplicates, forks, rejected;
   size_t self_fork; /* entries that set the self-fork stop (0 or 1) */
+  /* Where the time went, for benchmarks (sr_store_ingest only): thread time
+   * in the checks (decode, signature, schema), the write transaction's own
+   * time, and the part of it spent waiting for a check it needed next. */
+  uint64_t check_ns, write_ns, wait_ns;
 } sr_ingest_stats_t;
 
 /* Ingests items[0..n) as one write transaction. An author's entries may come out

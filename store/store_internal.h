@@ -13,6 +13,7 @@
 #include "store/devices.h"
 #include "store/usage.h"
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 /* Named databases. Order matters: the ones that hold truth (entries, what was
@@ -243,6 +244,28 @@ int sr_store_reindex_in(sr_store_t *st, MDB_txn *txn, sr_progress_cb progress, v
 
 /* Checks items in parallel (decode, signature, schema) when threads > 1. */
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);
+
+/* verify_pool.c: threads checking items[0..n) in order while the caller's
+ * thread writes; the caller owns items and the pool struct. */
+#define SR_VERIFY_MAX_THREADS 16
+typedef struct sr_verify_pool {
+  sr_ingest_item_t *items;
+  size_t n;
+  atomic_size_t next;
+  unsigned char *done; /* per chunk, under mu */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t tids[SR_VERIFY_MAX_THREADS];
+  int started;
+  uint64_t check_ns; /* thread time in the checks (under mu) */
+  uint64_t wait_ns;  /* the writer's time waiting for a check */
+} sr_verify_pool_t;
+/* Starts threads workers (0 or an SR_E* code: nothing started). */
+int sr_verify_pool_start(sr_verify_pool_t *p, sr_ingest_item_t *items, size_t n, int threads);
+/* Returns once items[i] is checked (checking it here when no thread is left). */
+void sr_verify_pool_wait(sr_verify_pool_t *p, size_t i);
+/* Stops the workers (they finish their chunk) and frees the pool's state. */
+void sr_verify_pool_finish(sr_verify_pool_t *p);
 /* The write phase of ingest inside txn (used by ingest, publish and reindex). */
 int sr_store_apply_batch(sr_store_t *st, MDB_txn *txn, sr_ingest_item_t *items, size_t n, uint64_t now_ms, int reindex,
                          sr_ingest_stats_t *stats);

@@ -406,6 +406,7 @@ int main(void) {
   T_RUN(store_graph_effects);
   T_RUN(store_verify_finds_damage);
   T_RUN(store_map_grows);
+  T_RUN(store_map_grows_while_checks_overlap);
   T_RUN(store_other_format_version_refused);
   T_RUN(store_damaged_head_says_so);
   T_RUN(store_backup_restores);

@@ -41,6 +41,7 @@ void store_graph_effects(void);
 /* test_store_maint.c */
 void store_verify_finds_damage(void);
 void store_map_grows(void);
+void store_map_grows_while_checks_overlap(void);
 void store_other_format_version_refused(void);
 void store_damaged_head_says_so(void);
 void store_backup_restores(void);

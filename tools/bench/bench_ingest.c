@@ -136,6 +136,12 @@ static double bench_verify(blob_t *b, size_t n) {
 
 static size_t g_batch = 5000; /* the same default as `seurone import` */
 
+/* Where sr_store_ingest's time went over the last bench_ingest run
+ * (sr_ingest_stats_t): thread time in the checks, the write transaction's
+ * own time, the part of that spent waiting for a check, and the wall time. */
+static uint64_t g_check_ns, g_write_ns, g_wait_ns;
+static double g_wall_s;
+
 static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, uint64_t *disk) {
   sr_store_t *st;
   char err[512];
@@ -146,6 +152,7 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
   }
   double t0 = bench_now_s();
   size_t accepted = 0;
+  g_check_ns = g_write_ns = g_wait_ns = 0;
   for (size_t i = 0; i < n; i += g_batch) {
     size_t m = n - i < g_batch ? n - i : g_batch;
     sr_ingest_stats_t stats;
@@ -161,8 +168,12 @@ static double bench_ingest(const char *dir, blob_t *b, size_t n, int threads, ui
       exit(1);
     }
     accepted += stats.accepted;
+    g_check_ns += stats.check_ns;
+    g_write_ns += stats.write_ns;
+    g_wait_ns += stats.wait_ns;
   }
   double dt = bench_now_s() - t0;
+  g_wall_s = dt;
   if (accepted != n) {
     fprintf(stderr, "bench_ingest: only %zu of %zu accepted\n", accepted, n);
     exit(1);
@@ -258,6 +269,10 @@ int main(int argc, char **argv) {
   uint64_t disk1, disk2;
   double ing1 = bench_ingest(d1, b, n, 1, &disk1);
   double ingp = bench_ingest(d2, b, n, threads, &disk2);
+  /* The pool run's stages, as shares of their sum: checks in thread time,
+   * the write transaction without its waits. */
+  double st_check = g_check_ns / 1e9, st_write = (double)g_write_ns / 1e9, st_wait = g_wait_ns / 1e9;
+  double st_sum = st_check + st_write > 0 ? st_check + st_write : 1;
   double verify2 = bench_verify(b, n); /* again, to show the reference was stable */
   double ref = (verify + verify2) / 2;
 
@@ -265,6 +280,10 @@ int main(int argc, char **argv) {
                           (json_int_t)a, "verify_per_s", ref, "ingest_1thread_per_s", ing1, "ratio_1thread", ing1 / ref,
                           "ingest_pool_per_s", ingp, "pool_threads", threads, "ratio_pool", ingp / ref,
                           "disk_bytes_per_entry", (double)disk1 / n, "entry_bytes_mean", (double)bytes / n);
+  json_object_set_new(out, "pool_stage_checks_share", json_real(st_check / st_sum));
+  json_object_set_new(out, "pool_stage_write_share", json_real(st_write / st_sum));
+  json_object_set_new(out, "pool_write_wait_s", json_real(st_wait));
+  json_object_set_new(out, "pool_wall_s", json_real(g_wall_s));
   if (cli) {
     long rss_import, rss_log, rss_graph;
     snprintf(home, sizeof(home), "%s/home", base);
@@ -297,6 +316,11 @@ int main(int argc, char **argv) {
     printf("%-44s %12.0f /s\n", "raw crypto_sign_verify_detached (1 core)", ref);
     printf("%-44s %12.0f /s  ratio %.2f\n", "sr_store_ingest, verify on 1 thread", ing1, ing1 / ref);
     printf("%-40s %3d %12.0f /s  ratio %.2f\n", "sr_store_ingest, verify pool threads", threads, ingp, ingp / ref);
+    printf(
+        "%-44s checks %.0f%%  write %.0f%%  (checks %.2f thread-s, write %.2f s, its wait for checks %.2f s, "
+        "wall %.2f s)\n",
+        "  pool run stage shares", 100 * st_check / st_sum, 100 * st_write / st_sum, st_check, st_write, st_wait,
+        g_wall_s);
     printf("%-44s %12.0f bytes\n", "store on disk per entry", (double)disk1 / n);
     if (cli) {
       printf("%-44s %12.0f /s  ratio %.2f  peak RSS %lld KiB\n", "seurone import (JSON Lines, verify pool)",
