@@ -445,10 +445,6 @@ static int ingest_fn(sr_store_t *st, MDB_txn *txn, void *arg) {
   return apply_batch(st, txn, a->items, a->n, a->now, 0, a->pool, a->stats);
 }
 
-/* Below this a batch is checked before its transaction: threads would cost
- * more than they save. */
-#define PIPELINE_MIN 64
-
 int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threads, uint64_t now_ms,
                     sr_ingest_stats_t *stats) {
   sr_ingest_stats_t local;
@@ -460,22 +456,22 @@ int sr_store_ingest(sr_store_t *st, sr_ingest_item_t *items, size_t n, int threa
   /* With threads, verification and the write transaction overlap: the
    * threads check items in batch order while this one takes each as soon as
    * it is checked. Same order, same verdicts as checking everything first. */
-  if (threads > 1 && n >= PIPELINE_MIN && sr_verify_pool_start(&pool, items, n, threads) == 0) a.pool = &pool;
-  else {
-    sr_store_verify_items(items, n, threads);
-    t1 = sr_mono_ns();
+  if (threads > 1 && n >= SR_VERIFY_POOL_MIN && sr_verify_pool_start(&pool, items, n, threads) == 0) {
+    a.pool = &pool;
     rc = sr_store_write(st, ingest_fn, &a);
-    a.stats->check_ns = t1 - t0;
-    a.stats->write_ns = sr_mono_ns() - t1;
-    a.stats->wait_ns = 0;
+    t1 = sr_mono_ns();
+    sr_verify_pool_finish(&pool);
+    a.stats->check_ns = pool.check_ns;
+    a.stats->wait_ns = pool.wait_ns;
+    a.stats->write_ns = t1 - t0 - pool.wait_ns;
     return rc;
   }
-  rc = sr_store_write(st, ingest_fn, &a);
+  sr_store_verify_items(items, n, threads);
   t1 = sr_mono_ns();
-  sr_verify_pool_finish(&pool);
-  a.stats->check_ns = pool.check_ns;
-  a.stats->wait_ns = pool.wait_ns;
-  a.stats->write_ns = t1 - t0 - pool.wait_ns;
+  rc = sr_store_write(st, ingest_fn, &a);
+  a.stats->check_ns = t1 - t0;
+  a.stats->write_ns = sr_mono_ns() - t1;
+  a.stats->wait_ns = 0;
   return rc;
 }
 

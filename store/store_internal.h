@@ -242,7 +242,10 @@ int sr_usage_purged_in(sr_store_t *st, MDB_txn *txn, const uint8_t *author, uint
 /* reindex.c: sr_store_reindex's body inside txn (purge runs it after its deletes). */
 int sr_store_reindex_in(sr_store_t *st, MDB_txn *txn, sr_progress_cb progress, void *ctx);
 
-/* Checks items in parallel (decode, signature, schema) when threads > 1. */
+/* Checks items in parallel (decode, signature, schema) when threads > 1 and
+ * the batch has SR_VERIFY_POOL_MIN items: below that, starting threads costs
+ * more than it saves. */
+#define SR_VERIFY_POOL_MIN 64
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads);
 
 /* verify_pool.c: threads checking items[0..n) in order while the caller's

@@ -104,7 +104,7 @@ void sr_verify_pool_finish(sr_verify_pool_t *p) {
 
 void sr_store_verify_items(sr_ingest_item_t *items, size_t n, int threads) {
   sr_verify_pool_t p;
-  if (threads <= 1 || n < 64 || sr_verify_pool_start(&p, items, n, threads - 1)) {
+  if (threads <= 1 || n < SR_VERIFY_POOL_MIN || sr_verify_pool_start(&p, items, n, threads - 1)) {
     for (size_t i = 0; i < n; i++)
       if (!items[i].verified) verify_one(&items[i]);
     return;

@@ -16,7 +16,6 @@ typedef struct {
   unsigned threads;  /* betweenness and harmonic (0: one per core) */
   double modularity; /* out, communities */
   int has_modularity;
-  int threaded; /* out: the metric ran on mo.threads threads */
 } mopts_t;
 
 typedef int (*metric_fn)(const sr_graph_t *g, double *out, void *opts);
@@ -40,13 +39,11 @@ static int m_pagerank(const sr_graph_t *g, double *out, void *o) {
 }
 static int m_betweenness(const sr_graph_t *g, double *out, void *o) {
   mopts_t *m = o;
-  m->threaded = 1;
   int rc = sr_metric_betweenness_mt(g, m->pivots, m->seed, m->threads, out, progress, "betweenness");
   return rc < 0 ? rc : 0;
 }
 static int m_harmonic(const sr_graph_t *g, double *out, void *o) {
   mopts_t *m = o;
-  m->threaded = 1;
   int rc = sr_metric_harmonic_mt(g, m->threads, out, progress, "harmonic");
   return rc < 0 ? rc : 0;
 }
@@ -98,20 +95,21 @@ typedef struct {
   const char *name;
   metric_fn fn;
   int integer;
+  int threaded;          /* runs on --threads threads (its --json rows say how many) */
   const char *reference; /* the NetworkX call it equals */
 } metric_t;
 
 static const metric_t metrics[] = {
-    {"in-degree", m_in_degree, 1, "dict(G.in_degree())"},
-    {"out-degree", m_out_degree, 1, "dict(G.out_degree())"},
-    {"pagerank", m_pagerank, 0, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
-    {"betweenness", m_betweenness, 0, "nx.betweenness_centrality(G) (--pivots K: k=K sampled sources, --seed)"},
-    {"harmonic", m_harmonic, 0, "nx.harmonic_centrality(G)"},
-    {"kcore", m_kcore, 1, "nx.core_number(G.to_undirected())"},
-    {"clustering", m_clustering, 0, "nx.clustering(G.to_undirected())"},
-    {"wcc", m_wcc, 1, "weakly connected component label (partition = nx.weakly_connected_components(G))"},
-    {"scc", m_scc, 1, "strongly connected component label (partition = nx.strongly_connected_components(G))"},
-    {"communities", m_communities, 1,
+    {"in-degree", m_in_degree, 1, 0, "dict(G.in_degree())"},
+    {"out-degree", m_out_degree, 1, 0, "dict(G.out_degree())"},
+    {"pagerank", m_pagerank, 0, 0, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
+    {"betweenness", m_betweenness, 0, 1, "nx.betweenness_centrality(G) (--pivots K: k=K sampled sources, --seed)"},
+    {"harmonic", m_harmonic, 0, 1, "nx.harmonic_centrality(G)"},
+    {"kcore", m_kcore, 1, 0, "nx.core_number(G.to_undirected())"},
+    {"clustering", m_clustering, 0, 0, "nx.clustering(G.to_undirected())"},
+    {"wcc", m_wcc, 1, 0, "weakly connected component label (partition = nx.weakly_connected_components(G))"},
+    {"scc", m_scc, 1, 0, "strongly connected component label (partition = nx.strongly_connected_components(G))"},
+    {"communities", m_communities, 1, 0,
      "Louvain community label on G.to_undirected() (--seed); its nx.community.modularity printed (in each --json row)"},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
@@ -138,7 +136,7 @@ static int by_value(const void *a, const void *b) {
 int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
   const char *name = NULL, *top_s = NULL, *graph_s = NULL, *damp_s = NULL, *tol_s = NULL, *piv_s = NULL, *seed_s = NULL;
   const char *nodes_s = NULL, *threads_s = NULL;
-  mopts_t mo = {0.85, 1e-6, 0, 1, 0, 0, 0, 0};
+  mopts_t mo = {0.85, 1e-6, 0, 1, 0, 0, 0};
   size_t top = 20;
   enum sr_view view = SR_VIEW_CONTACT;
   for (int i = 1; i < argc; i++) {
@@ -239,7 +237,7 @@ int cmd_metrics(sr_cli_t *cli, int argc, char **argv) {
                             m->integer ? json_integer((json_int_t)val[v]) : json_real(val[v]), "held", g.held[v]);
       /* the partition's modularity, in every row so the output stays one array */
       if (o && mo.has_modularity) json_object_set_new(o, "modularity", json_real(mo.modularity));
-      if (o && mo.threaded) json_object_set_new(o, "threads", json_integer(mo.threads));
+      if (o && m->threaded) json_object_set_new(o, "threads", json_integer(mo.threads));
       json_array_append_new(arr, o);
     } else {
       char hex[2 * SR_KEY_LEN + 1];
