@@ -142,12 +142,69 @@ void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author,
   memcpy(gr->peer, p->key, SR_KEY_BYTES);
   memcpy(gr->author, author, SR_KEY_BYTES);
   gr->seq = seq;
-  gr->due = sr_gossip_now(g) + GRAFT_DELAY_MS;
+  gr->since = sr_gossip_now(g);
+  gr->due = gr->since + GRAFT_DELAY_MS;
   if (!uv_is_active((uv_handle_t *)&g->graft_timer))
     uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
 }
 
-/* ---- push-sum (core/pushsum.h; docs/network-stats.md) ---- */
+/* The eager copy of e came from `from` while a graft for it waited: a lazy
+ * peer announced it first. Much earlier (SWAP_MS), and that peer's path is
+ * the faster one now: it is asked to push and `from` to announce, so the tree
+ * follows the network's delays as they change, a swap for the price of at
+ * most a duplicate or two. The author's own node is never swapped out. */
+void sr_gossip_graft_arrived(sr_gossip_t *g, const uint8_t *from, const sr_entry_t *e) {
+  for (size_t i = 0; i < g->ngrafts; i++) {
+    graft_t *gr = &g->grafts[i];
+    if (memcmp(gr->author, e->author, SR_KEY_BYTES) != 0) continue;
+    if (gr->seq > e->seq) return; /* still waiting for more than this one */
+    uint64_t waited = sr_gossip_now(g) - gr->since;
+    sr_gpeer_t *fast = sr_gossip_peer_by_key(g, gr->peer), *slow = sr_gossip_peer_by_key(g, from);
+    if (waited >= SWAP_MS && fast && slow && fast != slow && fast->hello && !fast->closing &&
+        memcmp(from, e->author, SR_KEY_BYTES) != 0) {
+      uint64_t have = sr_gossip_our_seq(g, e->author);
+      sr_gossip_send_note(fast, e->author, have, 1);
+      sr_gossip_send_note(slow, e->author, have, 0);
+    }
+    g->grafts[i] = g->grafts[--g->ngrafts]; /* answered: the timer has nothing to do for it */
+    return;
+  }
+}
+
+/* ---- one eager path per author (the tree) ---- */
+
+/* Plumtree prunes a path when a duplicate comes over it, so a tree takes an
+ * entry per redundant path to build; with a few entries per author (most
+ * authors, in a network of more than a few dozen nodes) the duplicates never
+ * stop. Here the first copy of an entry decides at once: the session it came
+ * over stays eager, every other one is asked to announce only, before its
+ * copy is sent. A session with the author's own node is never pruned (its
+ * copies come first), and a new session asks for pushes of only those authors
+ * no other session pushes (sr_gossip_send_our_notes). A path that stops
+ * delivering is replaced by the graft below. */
+
+int sr_gossip_other_eager(const sr_gossip_t *g, const sr_gpeer_t *p, const uint8_t *author) {
+  for (sr_gpeer_t *q = g->peers; q; q = q->next) {
+    if (q == p || !q->hello || q->closing) continue;
+    const astate_t *s = sr_gossip_astate_find(q, author);
+    if (s && s->told && s->asked_eager) return 1;
+  }
+  return 0;
+}
+
+void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author) {
+  if (!s->told || !s->asked_eager || memcmp(q->key, author, SR_KEY_BYTES) == 0) return;
+  sr_gossip_send_note(q, author, sr_gossip_our_seq(q->g, author), 0);
+}
+
+/* Plumtree's own rule: a peer that pushed what we hold is asked to announce
+ * only, unless it is the author's last eager path here (the copy that came
+ * first may have been one pushed before our note to announce arrived). */
+void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
+  if (sr_gossip_other_eager(p->g, p, author)) sr_gossip_prune(p, s, author);
+}
+
+/* ---- first notes: the scope announced at the start of a session ---- */
 
 void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
   sr_gossip_t *g = p->g;
@@ -165,13 +222,14 @@ void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
       astate_t *s = sr_gossip_astate_get(p, keys[i]);
       if (!s || (only_new && s->told)) continue;
       sr_head_t h;
+      int eager = memcmp(keys[i], p->key, SR_KEY_BYTES) == 0 || !sr_gossip_other_eager(g, p, keys[i]);
       s->told = 1;
-      s->asked_eager = 1;
+      s->asked_eager = (uint8_t)eager;
       sr_gossip_our_head(g, keys[i], &h);
       memcpy(heads[k], h.id, SR_ID_BYTES);
       notes[k].author = keys[i];
       notes[k].seq = h.seq;
-      notes[k].eager = 1;
+      notes[k].eager = eager;
       notes[k].head = h.seq ? heads[k] : NULL; /* what we hold at seq: a peer with another entry sees the fork */
       k++;
     }

@@ -131,7 +131,10 @@ void sr_gossip_head_check(sr_gpeer_t *p, astate_t *s, const sr_note_t *n) {
   uint8_t id[SR_ID_BYTES];
   msgpack_sbuffer sb;
   size_t len;
-  if (!n->head || !n->seq || s->branch_sent || sr_net_conn_queued(p->conn) >= HIGH_WATER) return;
+  if (!n->head || !n->seq) return;
+  s->their_head_seq = n->seq;
+  memcpy(s->their_head, n->head, THEIR_HEAD_BYTES);
+  if (s->branch_sent || sr_net_conn_queued(p->conn) >= HIGH_WATER) return;
   if (sr_store_get_id_by_seq(g->store, s->author, n->seq, id) || memcmp(id, n->head, SR_ID_BYTES) == 0) return;
   /* The peer holds another entry at a seq we hold: the two seqs look alike,
    * the entries are a fork. Ours, as a fork frame, is the half it lacks. */
@@ -142,6 +145,19 @@ void sr_gossip_head_check(sr_gpeer_t *p, astate_t *s, const sr_note_t *n) {
     if (sr_gossip_send_frame(p, &sb, sr_frame_fork(&sb, raw, len)) == 0) s->branch_sent = 1;
   }
   free(raw);
+}
+
+/* The same test the other way round: the peer's note came first, and the
+ * entry we hold at its seq arrived since. Nothing else would bring it to the
+ * peer (it holds that seq), and with the trees of gossip_ebt.c the two
+ * branches of a fork may meet only on such a lazy path. */
+void sr_gossip_branch_check(sr_gpeer_t *p, astate_t *s, const sr_entry_t *e) {
+  msgpack_sbuffer sb;
+  if (s->branch_sent || s->their_head_seq != e->seq || memcmp(s->their_head, e->id, THEIR_HEAD_BYTES) == 0 ||
+      sr_net_conn_queued(p->conn) >= HIGH_WATER)
+    return;
+  msgpack_sbuffer_init(&sb);
+  if (sr_gossip_send_frame(p, &sb, sr_frame_fork(&sb, e->raw, e->raw_len)) == 0) s->branch_sent = 1;
 }
 
 /* ---- receiving ---- */

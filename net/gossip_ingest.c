@@ -121,8 +121,7 @@ static void batch_done(uv_work_t *req, int status) {
         sr_counters_duplicate();
         if (p) {
           p->dups++;
-          /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
-          if (s && s->asked_eager) sr_gossip_send_note(p, it->author, sr_gossip_our_seq(g, it->author), 0);
+          if (s) sr_gossip_prune_dup(p, s, it->author);
         }
         break;
       case SR_EGAP:
@@ -225,8 +224,7 @@ static int take_duplicate(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
     sr_gossip_drop(p, SR_ERATE, why);
     return 3;
   }
-  /* Epidemic broadcast trees: a peer that pushes what we have is asked to announce only. */
-  if (s && s->asked_eager) sr_gossip_send_note(p, author, sr_gossip_our_seq(g, author), 0);
+  if (s) sr_gossip_prune_dup(p, s, author);
   return 3;
 }
 

@@ -32,6 +32,8 @@
  * to announce only) stay far below; a peer that keeps sending them is dropped. */
 #define DUP_BURST_S 4
 
+#define THEIR_HEAD_BYTES 8
+
 /* What this node knows of one peer about one author. */
 typedef struct astate {
   uint8_t author[SR_KEY_BYTES];
@@ -45,6 +47,15 @@ typedef struct astate {
   uint64_t taken;      /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
   uint8_t proof_sent;  /* the author's fork proof went to the peer (once per session) */
   uint8_t branch_sent; /* our entry at a seq where the peer's note named another head went (once) */
+  /* The head the peer's last note named: its seq and the first THEIR_HEAD_BYTES
+   * of the id. An entry we store later at that seq with another id is the other
+   * branch of a fork, which the peer would never get from us otherwise: it holds
+   * that seq, so it is neither pushed nor announced (gossip_fork.c). A prefix:
+   * a false match needs two entries of one author at one seq whose ids share
+   * 64 bits, which only the author could make, and only to hide its fork from
+   * this one path. */
+  uint64_t their_head_seq;
+  uint8_t their_head[THEIR_HEAD_BYTES];
   /* The store refused the author's entries from this peer (a quota, a purge,
    * the write policy; gossip_refuse.c): until refused_until (loop time) the
    * peer's further entries of it are refused unstored, and no gap is asked
@@ -128,6 +139,10 @@ typedef struct batch {
 #define GRAFT_DELAY_MS 150
 #define GRAFT_TICK_MS 25
 #define GRAFT_MAX 1024
+/* An eager copy that comes this much later than a lazy peer's have for it
+ * took the slower path: the two swap (gossip_ebt.c, sr_gossip_graft_arrived).
+ * Above the jitter of a loaded machine, below the graft delay. */
+#define SWAP_MS 40
 
 /* Fork proofs waiting to be checked and stored, one batch on a worker at a
  * time (gossip_fork.c); more are dropped until it is done. */
@@ -144,6 +159,7 @@ typedef struct proof_batch proof_batch_t;
 typedef struct graft {
   uint8_t peer[SR_KEY_BYTES], author[SR_KEY_BYTES];
   uint64_t seq, due;
+  uint64_t since; /* when the have came (loop time) */
 } graft_t;
 
 struct sr_gossip {
@@ -227,6 +243,10 @@ int sr_gossip_is_friend(sr_gpeer_t *p);
 void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager);
 void sr_gossip_send_have(sr_gpeer_t *p, const uint8_t *author, uint64_t seq);
 void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq);
+void sr_gossip_graft_arrived(sr_gossip_t *g, const uint8_t *from, const sr_entry_t *e);
+int sr_gossip_other_eager(const sr_gossip_t *g, const sr_gpeer_t *p, const uint8_t *author);
+void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author);
+void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author);
 void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new);
 
 /* gossip_pump.c: streaming logs to a peer */
@@ -251,6 +271,8 @@ int sr_gossip_take_fork(sr_gpeer_t *p, const sr_frame_t *f);
  * to the peer as a fork frame (once per author per session), which with its
  * own is a fork proof. */
 void sr_gossip_head_check(sr_gpeer_t *p, astate_t *s, const sr_note_t *n);
+/* After storing e: the peer's last note named another entry at e's seq (a fork). */
+void sr_gossip_branch_check(sr_gpeer_t *p, astate_t *s, const sr_entry_t *e);
 int sr_gossip_fork_noted(sr_gpeer_t *p, const uint8_t *author);
 int sr_gossip_forked_has(const sr_gossip_t *g, const uint8_t *author);
 void sr_gossip_forks_after_batch(sr_gossip_t *g, const sr_ingest_item_t *items, size_t n,

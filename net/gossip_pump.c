@@ -83,12 +83,25 @@ out:
   sr_store_reader_release(g->reader);
 }
 
-/* Offers one newly stored entry to every peer that wants its author. */
+/* Offers one newly stored entry to every peer that wants its author. An entry
+ * that came from a peer (except) makes that session the author's one eager
+ * path here: the others are asked to announce only (gossip_ebt.c). */
 void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const uint8_t *except) {
+  /* Only a copy over a path we asked to push prunes the others: one pushed
+   * before our note asking it to announce arrived would leave no eager path. */
+  sr_gpeer_t *from = except ? sr_gossip_peer_by_key(g, except) : NULL;
+  astate_t *fs = from ? sr_gossip_astate_find(from, e->author) : NULL;
+  int prune = fs && fs->told && fs->asked_eager;
   for (sr_gpeer_t *q = g->peers; q; q = q->next) {
     if (!q->hello || q->closing || (except && memcmp(q->key, except, SR_KEY_BYTES) == 0)) continue;
     astate_t *s = sr_gossip_astate_find(q, e->author);
-    if (!s || !s->wants || s->their_seq >= e->seq || !sr_gossip_entitled(q, e->author)) continue;
+    if (!s) continue;
+    if (prune) sr_gossip_prune(q, s, e->author);
+    if (!s->wants || !sr_gossip_entitled(q, e->author)) continue;
+    if (s->their_seq >= e->seq) {
+      sr_gossip_branch_check(q, s, e);
+      continue;
+    }
     if (!s->push) {
       sr_gossip_send_have(q, e->author, e->seq);
     } else if (s->their_seq + 1 < e->seq || sr_net_conn_queued(q->conn) >= HIGH_WATER) {
@@ -98,4 +111,6 @@ void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const
       s->their_seq = e->seq;
     }
   }
+  /* after the prunes above, which would undo a swap */
+  if (except) sr_gossip_graft_arrived(g, except, e);
 }
