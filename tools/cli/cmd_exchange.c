@@ -2,6 +2,7 @@
  * offline (sneakernet) sync; the graph's views (GraphML, CSV, GEXF) are
  * cmd_graphexport.c's. */
 #include "tools/cli/cli.h"
+#include "tools/cli/import_reader.h"
 #include "core/num.h"
 #include "node/control.h"
 #include "store/ingest.h"
@@ -54,18 +55,6 @@ int cmd_export(sr_cli_t *cli, int argc, char **argv) {
 /* ---- import ---- */
 
 typedef struct {
-  size_t line;
-  uint8_t *raw; /* decoded bytes, owned */
-  size_t len;
-  char why[200]; /* a line-level problem found before ingest */
-  int has_expect;
-  uint8_t expect_id[SR_ID_BYTES];
-  int has_flow; /* the exporting node's first-arrival record, kept as its observation */
-  uint8_t observer[SR_KEY_BYTES];
-  sr_flow_t flow;
-} pending_t;
-
-typedef struct {
   sr_cli_t *cli;
   sr_store_t *st;
   json_t *rejected;
@@ -75,6 +64,7 @@ typedef struct {
   int verbose, threads;
   int via_node;       /* a node runs in this home: it owns the store, the entries go to it */
   char node_why[600]; /* the node's words when it refused a batch (a full disk, say) */
+  int json_lost;      /* a rejected line could not be added to the --json report */
 } import_t;
 
 /* The reason can quote the line (jansson's "near '...'", a field name of the
@@ -90,52 +80,15 @@ static void reject_line(import_t *im, size_t line, const char *reason) {
       r = json_string(t);
       free(t);
     }
-    json_array_append_new(im->rejected, json_pack("{s:I, s:o}", "line", (json_int_t)line, "reason", r));
+    /* Noted here: jansson's out-of-memory flag (sr_json_oom_take) is the
+     * process's, and the reader thread clears it before each line it parses. */
+    if (json_array_append_new(im->rejected, json_pack("{s:I, s:o}", "line", (json_int_t)line, "reason", r)))
+      im->json_lost = 1;
   } else {
     fprintf(stderr, "line %zu: rejected: ", line);
     cli_text_put(stderr, reason, strlen(reason));
     fputc('\n', stderr);
   }
-}
-
-/* Parses one JSON line into p: the entry bytes, copied at their own size (at
- * most SR_ENTRY_MAX), and the id it claims. */
-static void parse_line(const char *text, size_t n, pending_t *p) {
-  cli_jsonl_t j;
-  p->raw = NULL;
-  p->why[0] = '\0';
-  if (cli_jsonl_parse(text, n, &j) != 0) {
-    snprintf(p->why, sizeof(p->why), "%s", j.why);
-  } else if (!(p->raw = malloc(j.len ? j.len : 1))) {
-    snprintf(p->why, sizeof(p->why), "out of memory");
-  } else {
-    memcpy(p->raw, j.raw, j.len);
-    p->len = j.len;
-    p->has_expect = j.has_expect;
-    memcpy(p->expect_id, j.expect_id, SR_ID_BYTES);
-    p->has_flow = j.has_flow;
-    memcpy(p->observer, j.observer, SR_KEY_BYTES);
-    p->flow = j.flow;
-  }
-}
-
-/* Reads one line (without its newline) into buf, which holds cap bytes:
- * its length; -1 at the end of the input; -2 when the line is longer than
- * cap - 1, whose rest is then skipped unread (never held in memory). */
-static ssize_t read_line(FILE *in, char *buf, size_t cap) {
-  size_t n = 0;
-  int c;
-  while ((c = getc_unlocked(in)) != EOF && c != '\n') {
-    if (n + 1 >= cap) {
-      while ((c = getc_unlocked(in)) != EOF && c != '\n') {
-      }
-      return -2;
-    }
-    buf[n++] = (char)c;
-  }
-  if (c == EOF && n == 0) return -1;
-  buf[n] = '\0';
-  return (ssize_t)n;
 }
 
 /* What one ingest request may hold, in base64 bytes: the control socket's
@@ -193,7 +146,7 @@ static int ingest_via_node(import_t *im, sr_ingest_item_t *items, size_t m) {
  * into this node's own flow records, which say "import". While a node runs it
  * owns the entries; the observations are the CLI's to write (the node never
  * reads or writes them), so the store is opened for that one transaction. */
-static int import_observations(import_t *im, const pending_t *pend, size_t n, const sr_ingest_item_t *items,
+static int import_observations(import_t *im, const cli_import_line_t *pend, size_t n, const sr_ingest_item_t *items,
                                const size_t *map, size_t m) {
   sr_observation_t *obs = NULL;
   size_t k = 0, stored = 0, skipped = 0;
@@ -205,7 +158,7 @@ static int import_observations(import_t *im, const pending_t *pend, size_t n, co
   if (!(obs = calloc(k, sizeof(*obs)))) return SR_ENOMEM;
   k = 0;
   for (size_t j = 0; j < m; j++) {
-    const pending_t *p = &pend[map[j]];
+    const cli_import_line_t *p = &pend[map[j]];
     if (!p->has_flow) continue;
     if (items[j].status != 0 && items[j].status != SR_EDUP) {
       im->obs_skipped++; /* the entry was refused: nothing about it is kept */
@@ -225,7 +178,7 @@ static int import_observations(import_t *im, const pending_t *pend, size_t n, co
   return rc;
 }
 
-static int import_batch(import_t *im, pending_t *pend, size_t n) {
+static int import_batch(import_t *im, cli_import_line_t *pend, size_t n) {
   sr_ingest_item_t *items = calloc(n ? n : 1, sizeof(*items));
   size_t *map = calloc(n ? n : 1, sizeof(*map)), m = 0;
   sr_ingest_stats_t stats;
@@ -251,7 +204,7 @@ static int import_batch(import_t *im, pending_t *pend, size_t n) {
    * each on a line of its own (not after the progress line). */
   cli_status_clear();
   for (size_t i = 0, j = 0; i < n; i++) {
-    pending_t *p = &pend[i];
+    cli_import_line_t *p = &pend[i];
     if (p->why[0]) {
       reject_line(im, p->line, p->why);
       continue;
@@ -292,16 +245,25 @@ done:
 
 /* What one batch may hold besides its count: entries are at most 16 KiB, so
  * 5000 of them could be 80 MB; this keeps import's memory small whatever the
- * file holds (a 400 MB file once took 390 MB). */
+ * file holds (a 400 MB file once took 390 MB). Two batches are held at most:
+ * the one stored and the one the reader parses meanwhile. */
 #define IMPORT_BATCH_BYTES (4u << 20)
+
+/* What the reader and the store waited for each other (--verbose): the stage
+ * that waits less is the one that sets the pace (BENCHMARKS.md, issue 18). */
+static void report_stages(const cli_import_reader_t *rd) {
+  fprintf(stderr,
+          "import stages: the store waited %.2f s for the reader (read and parse), the reader %.2f s for the store\n",
+          (double)rd->main_wait_ns / 1e9, (double)rd->reader_wait_ns / 1e9);
+}
 
 int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   const char *path = NULL, *batch_s = NULL;
-  size_t batch = 5000, np = 0, held = 0;
-  char *line = NULL;
-  ssize_t len;
+  size_t batch = 5000;
   int rc = 0, r;
   import_t im = {0};
+  cli_import_reader_t rd = {0};
+  cli_import_batch_t *next;
   im.cli = cli;
   im.threads = (int)sysconf(_SC_NPROCESSORS_ONLN); /* signature checks on every core */
   for (int i = 1; i < argc; i++) {
@@ -328,36 +290,23 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
     return SR_EXIT_ENV;
   }
   im.rejected = json_array();
-  pending_t *pend = calloc(batch, sizeof(*pend));
-  line = malloc(CLI_JSONL_LINE_MAX + 2);
-  if (!pend || !line) {
+  /* jansson seeds its hash function when the first object is made: made here,
+   * before the reader's first line, so the two threads never race for it. */
+  json_object_seed(0);
+  /* Batch k is stored here while the reader parses batch k+1; each is reported
+   * as committed before the next is stored, and a failure stops the reader. */
+  if ((rc = cli_import_reader_start(&rd, in, batch, IMPORT_BATCH_BYTES))) {
     rc = cli_fail(SR_EXIT_ENV, "out of memory");
     goto done;
   }
-  while ((len = read_line(in, line, CLI_JSONL_LINE_MAX + 2)) != -1) {
-    im.lines++;
-    if (len >= 0) {
-      while (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
-      if (len == 0) continue; /* blank lines carry nothing */
-    }
-    memset(&pend[np], 0, sizeof(pend[np]));
-    pend[np].line = im.lines;
-    if (len == -2)
-      snprintf(pend[np].why, sizeof(pend[np].why), "longer than any exported entry line (%d bytes at most)",
-               CLI_JSONL_LINE_MAX);
-    else
-      parse_line(line, (size_t)len, &pend[np]);
-    held += pend[np].len;
-    if (++np == batch || held >= IMPORT_BATCH_BYTES) {
-      if ((rc = import_batch(&im, pend, np))) break;
-      for (size_t i = 0; i < np; i++) free(pend[i].raw);
-      np = held = 0;
-      if (!cli->json) cli_progress("import", im.lines, 0);
-    }
+  while ((next = cli_import_reader_next(&rd))) {
+    im.lines = next->last_line;
+    if ((rc = import_batch(&im, next->lines, next->n))) break;
+    if (!next->at_end && !cli->json) cli_progress("import", im.lines, 0);
   }
-  if (!rc && np) rc = import_batch(&im, pend, np);
-  for (size_t i = 0; i < np; i++) free(pend[i].raw);
-  cli_status_clear(); /* the summary says it all */
+  cli_import_reader_stop(&rd); /* joined: what it counted is final */
+  cli_status_clear();          /* the summary says it all */
+  if (im.verbose) report_stages(&rd);
   if (rc) {
     rc = cli_fail(SR_EXIT_ENV, "import stopped at line %zu: %s; every batch reported as committed before it is stored",
                   im.lines,
@@ -366,13 +315,17 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
                                              : sr_strerror(rc));
     goto done;
   }
-  if (ferror(in)) {
-    rc = cli_fail(SR_EXIT_ENV, "reading %s failed: %s", path, strerror(errno));
+  if (rd.read_err) {
+    rc = cli_fail(SR_EXIT_ENV, "reading %s failed: %s", path, strerror(rd.read_err));
     goto done;
   }
   if (cli->json) {
     json_t *o = json_pack("{s:I, s:I, s:I, s:O}", "accepted", (json_int_t)im.accepted, "duplicates",
                           (json_int_t)im.duplicates, "forks", (json_int_t)im.forks, "rejected", im.rejected);
+    if (im.json_lost) { /* a report without a rejected line would pass for a whole one */
+      json_decref(o);
+      o = NULL;
+    }
     if (o && im.had_flow) { /* only a file with flow records says what became of them */
       json_object_set_new(o, "observations", json_integer((json_int_t)im.observations));
       json_object_set_new(o, "observations_skipped", json_integer((json_int_t)im.obs_skipped));
@@ -389,8 +342,7 @@ int cmd_import(sr_cli_t *cli, int argc, char **argv) {
   }
   rc = im.nrejected ? SR_EXIT_PROBLEM : 0;
 done:
-  free(pend);
-  free(line);
+  cli_import_reader_stop(&rd);
   json_decref(im.rejected);
   if (in != stdin) fclose(in);
   sr_store_close(im.st);
