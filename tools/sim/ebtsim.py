@@ -19,7 +19,8 @@ in. --rules plumtree is the rule before it (every first note eager, a duplicate
 prunes), for comparison. Other variants are parameters too, so that a changed
 rule can be modelled before it ships: --prune both (the duplicate's receiver
 also stops pushing to the sender), --graft-ms, --swap-ms, --eager-parents K
-(keep at most K eager parents per author).
+(keep at most K eager parents per author), --first-notes all (the tree rules with
+every first note eager: the first copy builds the tree from the fastest paths).
 
 Examples:
     tools/sim/ebtsim.py --n 1000 --entries 200 --interval-ms 50
@@ -309,7 +310,7 @@ class Model:
             # only where no other session of x is (always for y's own log); plumtree: all eager.
             self.send(x, y, "first_notes", first_notes(self.a.scope or self.n, 1 if self.published else 0), ("nop",))
             for au in authors:
-                eager = not self.tree or au == y or not self.other_eager(x, y, au)
+                eager = not self.tree or self.a.first_notes == "all" or au == y or not self.other_eager(x, y, au)
                 self.asked[x][(y, au)] = eager
                 self.push[y][(x, au)] = eager
                 self.their[y][(x, au)] = self.held[x].get(au, 0)
@@ -492,6 +493,8 @@ def parse(argv):
                     help="on a duplicate: the sender goes lazy (receiver: today's rule), or both directions")
     ap.add_argument("--graft-ms", type=float, default=150)
     ap.add_argument("--graft-tick-ms", type=float, default=25)
+    ap.add_argument("--first-notes", choices=["one", "all"], default="one",
+                    help="tree rules: first notes eager over one session per author (default) or all")
     ap.add_argument("--swap-ms", type=float, default=40,
                     help="tree rules: an eager copy this long after a have swaps the two paths (default 40)")
     ap.add_argument("--eager-parents", type=int, default=0, help="at most K eager parents per author (0: no limit)")
