@@ -5,7 +5,10 @@ Each check can fail: every entry reaches every node without loss; with loss the
 lazy path (have, then graft after 150 ms) still repairs what a lost push left
 out, except where the model says it cannot (an author's last entry with no
 lazy peer to announce it); bytes sent = received + lost + dropped in flight;
-two runs with one seed give one result.
+two runs with one seed give one result. The tree rules (the default, net/gossip_ebt.c):
+every node keeps an eager path per author and never prunes the author's own node,
+no delivery is missing without loss or churn, and the 100-node small world has
+fewer steady duplicates than under --rules plumtree (the rules before them).
 """
 import os
 import sys
@@ -77,9 +80,66 @@ def main():
     c = run("--n", "40", "--entries", "40", "--seed", "10", "--loss", "0.03", "--drops", "20")
     check(a != c, "another seed, another run")
 
+    # The tree rules against the rules before them, on the 100-node small world of
+    # BENCHMARKS.md: no delivery missing, an eager path left everywhere, the sessions
+    # with an author's own node never pruned, and fewer steady duplicates.
+    sw = ("--n", "100", "--entries", "100", "--jitter-ms", "4", "--seed", "2")
+    tree, old = run(*sw), run(*sw, "--rules", "plumtree")
+    check(tree["missing_deliveries"] == 0 and tree["reached_all"] == 100,
+          f"tree rules, no loss or churn: no delivery missing ({tree['missing_deliveries']})")
+    check(tree["tree_end"]["no_eager_path"] == 0 and tree["counters"]["last_eager_pruned"] == 0,
+          f"tree rules: no prune leaves a node without an eager path ({tree['tree_end']}, "
+          f"{tree['counters']['last_eager_pruned']} prunes of the last one)")
+    check(tree["tree_end"]["author_session_lazy"] == 0,
+          "tree rules: a session with the author's own node is never pruned")
+    check(tree["counters"]["first_copy_prunes"] > 0 and tree["counters"]["swaps"] > 0,
+          f"tree rules: the first copy prunes and a faster lazy path swaps in ({tree['counters']})")
+    ds, do = tree["duplicates"][1]["duplicates"], old["duplicates"][1]["duplicates"]
+    check(ds < do, f"tree rules: fewer steady duplicates than --rules plumtree ({ds} < {do})")
+    check(old["counters"]["first_copy_prunes"] == 0 and old["counters"]["swaps"] == 0 and
+          old["missing_deliveries"] == 0, "--rules plumtree: no first-copy prune, no swap, nothing missing")
+    # First notes: a node asks eager for an author over one session only, and over the
+    # session with the author's own node too; under --rules plumtree over every session.
+    for rules, want in (("tree", "one session"), ("plumtree", "every session")):
+        a = ebtsim.parse(["--n", "30", "--rules", rules])
+        g, _ = ebtsim.load_graph(a)
+        m = ebtsim.Model(g, a)
+        m.authors = list(range(m.n))
+        for u, v in sorted(m.lat):
+            if u < v:
+                m.session_start(u, v)
+        bad = 0
+        for v in range(m.n):
+            for au in m.authors:
+                if au == v:
+                    continue
+                eager = [w for w in m.adj[v] if m.asked[v][(w, au)]]
+                others = len([w for w in eager if w != au])
+                # next to the author: its own session, and the one started before it, if any
+                ok = (others <= 1 and au in eager if au in m.adj[v] else others == 1) if want == "one session" \
+                    else len(eager) == len(m.adj[v])
+                bad += not ok
+        check(bad == 0, f"--rules {rules} first notes: eager over {want} per author ({bad} wrong)")
+
+    # Link delays of 5-50 ms: copies pushed before a note asking to announce arrive first
+    # (stored over a lazy session); they prune nothing, and no duplicate prunes the last
+    # eager path, so no prune ever leaves a node without one.
+    r = run(*sw, "--latency-ms", "5", "50")
+    check(r["counters"]["stored_over_lazy"] > 0, f"delays 5-50 ms: copies stored over a lazy session "
+          f"({r['counters']['stored_over_lazy']})")
+    check(r["counters"]["last_eager_pruned"] == 0 and r["missing_deliveries"] == 0,
+          f"delays 5-50 ms: no prune of a last eager path ({r['counters']['last_eager_pruned']}), nothing missing")
+
+    # Churn under the tree rules: a session that ends takes its eager paths with it; the
+    # grafts and the first notes of the new sessions still bring everything.
+    r = run(*sw, "--drops", "100", "--leaves", "5", "--reconnect-ms", "200", "--down-ms", "500")
+    check(r["missing_deliveries"] == 0, f"tree rules, churn without loss: nothing missing ({r['missing_deliveries']})")
+    bytes_add_up(r, "tree rules, churn")
+
     # The rule variants are live: pruning both ways lowers duplicates.
-    base = run("--n", "60", "--entries", "60", "--seed", "3", "--jitter-ms", "3")
-    both = run("--n", "60", "--entries", "60", "--seed", "3", "--jitter-ms", "3", "--prune", "both")
+    base = run("--n", "60", "--entries", "60", "--seed", "3", "--jitter-ms", "3", "--rules", "plumtree")
+    both = run("--n", "60", "--entries", "60", "--seed", "3", "--jitter-ms", "3", "--rules", "plumtree",
+               "--prune", "both")
     check(both["counters"]["duplicates"] < base["counters"]["duplicates"],
           f"--prune both: fewer duplicates ({both['counters']['duplicates']} < {base['counters']['duplicates']})")
     return 1 if FAILS else 0

@@ -4,14 +4,23 @@
 The rules of net/gossip.c, net/gossip_ebt.c, net/gossip_ingest.c and
 net/gossip_pump.c (docs/protocol.md, "A session" and "Epidemic broadcast trees")
 over simulated links, with a heapq event queue: per-author eager/lazy state per
-session, the prune note on a duplicate, the delayed graft on a have, the re-note
-on a gap, first notes of the whole scope on every session start. Frame sizes are
+session, first notes of the whole scope on every session start (eager over one
+session per author), the prune of the other eager sessions on a first copy and of a
+second eager path on a duplicate, the delayed graft on a have and the swap when the
+eager copy comes late, the re-note on a gap. Frame sizes are
 those of core/frame.c's canonical MessagePack plus the Box Stream header
 (docs/transport.md), so bytes per node are bytes on the wire.
 
-Rule variants are parameters, so that a changed rule can be modelled before it
-ships: --prune both (the duplicate's receiver also stops pushing to the sender),
---graft-ms, --eager-parents K (keep at most K eager parents per author).
+The default rules are those of the tree per author (--rules tree): first notes
+ask eager only for what no other session pushes, the first copy of an entry
+prunes every other eager session for its author, a duplicate prunes only when
+another session is eager, and a lazy path much faster than the eager one swaps
+in. --rules plumtree is the rule before it (every first note eager, a duplicate
+prunes), for comparison. Other variants are parameters too, so that a changed
+rule can be modelled before it ships: --prune both (the duplicate's receiver
+also stops pushing to the sender), --graft-ms, --swap-ms, --eager-parents K
+(keep at most K eager parents per author), --first-notes all (the tree rules with
+every first note eager: the first copy builds the tree from the fastest paths).
 
 Examples:
     tools/sim/ebtsim.py --n 1000 --entries 200 --interval-ms 50
@@ -100,7 +109,8 @@ class Model:
         self.their = [dict() for _ in range(self.n)]  # (v, a) -> seq
         # receiver side: what u last asked v for (s->asked_eager)
         self.asked = [dict() for _ in range(self.n)]  # (v, a) -> eager
-        self.grafts = [dict() for _ in range(self.n)]  # author -> [seq, peer, due]
+        self.grafts = [dict() for _ in range(self.n)]  # author -> [[seq, peer, due, since], ...]
+        self.tree = a.rules == "tree"
         self.first = {}  # (author, seq) -> {node: time}
         self.dups = {}  # (author, seq) -> duplicates
         self.sent = [0] * self.n
@@ -109,7 +119,9 @@ class Model:
         self.lost_bytes = 0
         self.inflight_dropped = 0
         self.c = {"grafts": 0, "prunes": 0, "gap_notes": 0, "lost_frames": 0, "frames": 0,
-                  "sessions_started": 0, "duplicates": 0}
+                  "sessions_started": 0, "duplicates": 0,
+                  "first_copy_prunes": 0, "swaps": 0, "last_eager_pruned": 0,
+                  "stored_over_lazy": 0}
         self.published = []  # (author, seq, time)
 
     # ---- events ----
@@ -150,6 +162,8 @@ class Model:
         if eager:
             self.their[u][(v, au)] = seq  # what follows is asked for again: not a resend
         self.send(u, v, "note", note_frame(seq), ("note", au, seq, eager))
+        if not eager and au != u and not self.other_eager(u, -1, au):
+            self.c["last_eager_pruned"] += 1  # no session of u pushes au now: only a graft brings it
 
     def stream(self, u, v, au):
         """The pump: entries v lacks, oldest first (a log is never skipped)."""
@@ -158,13 +172,59 @@ class Model:
             self.send_entry(u, v, au, s)
 
     def forward(self, u, au, seq, sender):
+        """Stored: offered to every session (net/gossip_pump.c, sr_gossip_forward). Under the
+        tree rules a copy that came over a session asked eager prunes every other eager one."""
+        prune = self.tree and sender is not None and (u, sender) in self.up and \
+            self.asked[u].get((sender, au), False)
         for v in self.adj[u]:
-            if v == sender or (u, v) not in self.up or self.their[u].get((v, au), 0) >= seq:
+            if v == sender or (u, v) not in self.up:
+                continue
+            if prune and self.prune(u, v, au):
+                self.c["first_copy_prunes"] += 1
+            if self.their[u].get((v, au), 0) >= seq:
                 continue
             if not self.push[u].get((v, au), True):
                 self.send(u, v, "have", have_frame(seq), ("have", au, seq))
             else:
                 self.stream(u, v, au)
+        if self.tree and sender is not None:  # after the prunes, which would undo a swap
+            self.graft_arrived(u, sender, au, seq)
+
+    # ---- the tree rules (net/gossip_ebt.c) ----
+    def other_eager(self, x, y, au):
+        """sr_gossip_other_eager: a live session of x other than the one with y asked eager for au."""
+        ask = self.asked[x]
+        for w in self.adj[x]:
+            if w != y and (x, w) in self.up and ask.get((w, au), False):
+                return True
+        return False
+
+    def prune(self, x, w, au):
+        """sr_gossip_prune: x asks w to announce au only, if it asked eager and w is not au's node."""
+        if w == au or not self.asked[x].get((w, au), False):
+            return False
+        self.c["prunes"] += 1
+        self.send_note(x, w, au, False)
+        return True
+
+    def graft_arrived(self, v, sender, au, seq):
+        """sr_gossip_graft_arrived: the eager copy came while a graft waited; SWAP_MS after the
+        have, the announcer is asked to push and the sender to announce. The graft goes."""
+        lst = self.grafts[v].get(au)
+        if not lst:
+            return
+        gr = lst[0]
+        if gr[0] > seq:
+            return  # still waiting for more than this one
+        fast = gr[1]
+        if self.now - gr[3] >= self.a.swap_ms and fast != sender and (v, fast) in self.up and \
+                (v, sender) in self.up and sender != au:
+            self.c["swaps"] += 1
+            self.send_note(v, fast, au, True)
+            self.send_note(v, sender, au, False)
+        lst.pop(0)
+        if not lst:
+            del self.grafts[v][au]
 
     # ---- receiving ----
     def on_entry(self, v, u, au, seq, hops):
@@ -174,7 +234,10 @@ class Model:
         if seq <= held:
             self.c["duplicates"] += 1
             self.dups[(au, seq)] = self.dups.get((au, seq), 0) + 1
-            if self.asked[v].get((u, au), True):
+            if self.tree:
+                if self.other_eager(v, u, au):  # sr_gossip_prune_dup: never the last eager path
+                    self.prune(v, u, au)
+            elif self.asked[v].get((u, au), True):
                 self.c["prunes"] += 1
                 self.send_note(v, u, au, False)
             if self.a.prune == "both":
@@ -185,6 +248,8 @@ class Model:
             self.send_note(v, u, au, True)
             return
         self.held[v][au] = seq
+        if not self.asked[v].get((u, au), True):
+            self.c["stored_over_lazy"] += 1  # pushed before our note asking to announce arrived
         self.hops[v][(au, seq)] = hops + 1
         self.first[(au, seq)][v] = self.now
         if self.a.eager_parents:
@@ -200,20 +265,23 @@ class Model:
         th[(u, au)] = max(th.get((u, au), 0), seq)
         if self.held[v].get(au, 0) >= seq:
             return
-        pend = self.grafts[v].get(au)
-        if pend and pend[0] >= seq:
+        lst = self.grafts[v].setdefault(au, [])
+        if any(gr[0] >= seq for gr in lst):
             return  # one pending is enough
         tick = self.a.graft_tick_ms
         due = math.ceil((self.now + self.a.graft_ms) / tick) * tick
-        self.grafts[v][au] = [seq, u, due]
-        self.at(due, self.graft_fire, v, au, seq)
+        gr = [seq, u, due, self.now]
+        lst.append(gr)
+        self.at(due, self.graft_fire, v, au, gr)
 
-    def graft_fire(self, v, au, seq):
-        pend = self.grafts[v].get(au)
-        if not pend or pend[0] != seq:
-            return
-        del self.grafts[v][au]
-        u = pend[1]
+    def graft_fire(self, v, au, gr):
+        lst = self.grafts[v].get(au)
+        if not lst or not any(x is gr for x in lst):
+            return  # answered (graft_arrived), or the node left
+        lst[:] = [x for x in lst if x is not gr]
+        if not lst:
+            del self.grafts[v][au]
+        seq, u = gr[0], gr[1]
         if self.held[v].get(au, 0) < seq and (v, u) in self.up:
             self.c["grafts"] += 1
             self.send_note(v, u, au, True)
@@ -238,11 +306,13 @@ class Model:
         authors = self.authors
         for x, y in ((u, v), (v, u)):
             self.send(x, y, "hello", HELLO, ("nop",))
-            # The whole scope, every note eager; only the publishing authors carry state here.
+            # The whole scope; only the publishing authors carry state here. Tree rules: eager
+            # only where no other session of x is (always for y's own log); plumtree: all eager.
             self.send(x, y, "first_notes", first_notes(self.a.scope or self.n, 1 if self.published else 0), ("nop",))
             for au in authors:
-                self.asked[x][(y, au)] = True
-                self.push[y][(x, au)] = True
+                eager = not self.tree or self.a.first_notes == "all" or au == y or not self.other_eager(x, y, au)
+                self.asked[x][(y, au)] = eager
+                self.push[y][(x, au)] = eager
                 self.their[y][(x, au)] = self.held[x].get(au, 0)
         for x, y in ((u, v), (v, u)):
             for au in authors:
@@ -331,6 +401,7 @@ class Model:
                 unreached += 1
                 missing += n - len(got)
                 missing_last += (n - len(got)) if seq == last_seq[au] else 0
+        hop = [self.hops[v][(au, seq)] for au, seq, _ in self.published for v in self.first[(au, seq)] if v != au]
         half = len(self.published) // 2
         phases = []
         for name, part in (("warm-up", self.published[:half]), ("steady", self.published[half:])):
@@ -338,16 +409,32 @@ class Model:
             d = sum(self.dups.get((au, s), 0) for au, s, _ in part)
             phases.append({"phase": name, "entries": len(part), "deliveries": dl, "duplicates": d,
                            "dup_per_delivery": round(d / dl, 4) if dl else None})
+        # The tree at the end: (node, author) pairs with live sessions but none asked eager
+        # (only a graft repairs those), and sessions with the author's own node asked lazy.
+        no_eager, author_lazy = 0, 0
+        for v in range(n):
+            live = [w for w in self.adj[v] if (v, w) in self.up]
+            ask = self.asked[v]
+            for au in self.authors:
+                if au == v or not live:
+                    continue
+                if not any(ask.get((w, au), False) for w in live):
+                    no_eager += 1
+                if au in live and not ask.get((au, au), False):
+                    author_lazy += 1
         sent_total, recv_total = sum(self.sent), sum(self.recv)
         r = {
             "nodes": n, "edges": len(self.lat) // 2, "entries": len(self.published),
-            "authors": len(self.authors), "rules": {"prune": a.prune, "graft_ms": a.graft_ms,
-                                                    "eager_parents": a.eager_parents},
+            "authors": len(self.authors), "rules": {"rules": a.rules, "prune": a.prune, "graft_ms": a.graft_ms,
+                                                    "swap_ms": a.swap_ms, "eager_parents": a.eager_parents},
             "loss": a.loss, "drops": a.drops, "leaves": a.leaves, "seed": a.seed,
             "reached_all": len(reach), "unreached_entries": unreached, "missing_deliveries": missing,
             "missing_on_authors_last_entry": missing_last,
+            "tree_end": {"no_eager_path": no_eager, "author_session_lazy": author_lazy},
             "reach_ms": {"p50": pct(reach, 50), "p99": pct(reach, 99), "max": pct(reach, 100)},
             "latency_ms": {"p50": pct(lat, 50), "p99": pct(lat, 99)},
+            "hops": {"p50": pct(hop, 50), "p99": pct(hop, 99), "max": pct(hop, 100),
+                     "mean": round(sum(hop) / len(hop), 2) if hop else None},
             "duplicates": phases,
             "bytes_per_node": {
                 "sent_mean": sent_total / n, "sent_max": max(self.sent),
@@ -398,10 +485,18 @@ def parse(argv):
     ap.add_argument("--proc-ms", type=float, default=1.0, help="store-then-forward delay per hop (default 1)")
     ap.add_argument("--jitter-ms", type=float, default=1.0, help="mean of an exponential extra delay per hop")
     ap.add_argument("--prior", type=int, default=2, help="unmeasured entries per author first (default 2)")
+    ap.add_argument("--rules", choices=["tree", "plumtree"], default="tree",
+                    help="tree: today's rules (first notes eager only where no other session is, the first "
+                         "copy prunes the other eager sessions, a faster lazy path swaps in); plumtree: the "
+                         "rules before them (every first note eager, every duplicate prunes)")
     ap.add_argument("--prune", choices=["receiver", "both"], default="receiver",
                     help="on a duplicate: the sender goes lazy (receiver: today's rule), or both directions")
     ap.add_argument("--graft-ms", type=float, default=150)
     ap.add_argument("--graft-tick-ms", type=float, default=25)
+    ap.add_argument("--first-notes", choices=["one", "all"], default="one",
+                    help="tree rules: first notes eager over one session per author (default) or all")
+    ap.add_argument("--swap-ms", type=float, default=40,
+                    help="tree rules: an eager copy this long after a have swaps the two paths (default 40)")
     ap.add_argument("--eager-parents", type=int, default=0, help="at most K eager parents per author (0: no limit)")
     ap.add_argument("--loss", type=float, default=0.0, help="share of entry/have/note frames lost")
     ap.add_argument("--drops", type=int, default=0, help="sessions dropped during publishing")
@@ -434,12 +529,14 @@ def main(argv=None):
     print(f"reached every node: {r['reached_all']} / {r['entries']} (missing deliveries {r['missing_deliveries']}, "
           f"on an author's last entry {r['missing_on_authors_last_entry']})")
     print(f"reach p50/p99/max {r['reach_ms']['p50']}/{r['reach_ms']['p99']}/{r['reach_ms']['max']} ms; "
-          f"latency p50/p99 {r['latency_ms']['p50']}/{r['latency_ms']['p99']} ms")
+          f"latency p50/p99 {r['latency_ms']['p50']}/{r['latency_ms']['p99']} ms; hops p50/p99/max/mean "
+          f"{r['hops']['p50']}/{r['hops']['p99']}/{r['hops']['max']}/{r['hops']['mean']}")
     for p in r["duplicates"]:
         print(f"  {p['phase']:<8} dup/delivery {p['dup_per_delivery']} ({p['duplicates']} / {p['deliveries']})")
     b = r["bytes_per_node"]
     print(f"bytes/node sent mean {b['sent_mean']:.0f} max {b['sent_max']}; recv mean {b['recv_mean']:.0f} "
           f"max {b['recv_max']}; share {b['by_kind_share']}")
+    print(f"at the end: {r['tree_end']}")
     print(f"counters {r['counters']}; cpu {r['cpu_s']} s")
     return 0
 
