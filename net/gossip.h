@@ -139,6 +139,10 @@ typedef struct sr_gossip_stats {
   /* fork proofs taken to be checked, sent, and dropped unchecked (one of
    * their author waited already, or the queue was full) */
   uint64_t fork_proofs_in, fork_proofs_out, fork_proofs_dropped;
+  /* the trees (docs/protocol.md, "Epidemic broadcast trees"): notes asking a
+   * peer to announce only after a first copy or a duplicate, grafts sent when
+   * the eager path had not delivered in time, swaps to a faster announcer */
+  uint64_t prunes, grafts, swaps;
   /* entries refused before they were stored (docs/config.md, "Quotas"): over
    * a quota, of a purged author, by the write policy; refused frames received
    * from relays (the refusals of this node's entries or of those it passed on) */

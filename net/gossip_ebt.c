@@ -124,7 +124,10 @@ static void on_graft_timer(uv_timer_t *t) {
     }
     uint64_t have = sr_gossip_our_seq(g, gr->author);
     sr_gpeer_t *p = have < gr->seq ? sr_gossip_peer_by_key(g, gr->peer) : NULL;
-    if (p && p->hello) sr_gossip_send_note(p, gr->author, have, 1);
+    if (p && p->hello) {
+      sr_gossip_send_note(p, gr->author, have, 1);
+      g->st.grafts++;
+    }
   }
   g->ngrafts = keep;
   if (!keep) uv_timer_stop(&g->graft_timer);
@@ -165,6 +168,7 @@ void sr_gossip_graft_arrived(sr_gossip_t *g, const uint8_t *from, const sr_entry
       uint64_t have = sr_gossip_our_seq(g, e->author);
       sr_gossip_send_note(fast, e->author, have, 1);
       sr_gossip_send_note(slow, e->author, have, 0);
+      g->st.swaps++;
     }
     g->grafts[i] = g->grafts[--g->ngrafts]; /* answered: the timer has nothing to do for it */
     return;
@@ -183,6 +187,12 @@ void sr_gossip_graft_arrived(sr_gossip_t *g, const uint8_t *from, const sr_entry
  * no other session pushes (sr_gossip_send_our_notes). A path that stops
  * delivering is replaced by the graft below. */
 
+/* What a note of ours that is not a graft, a swap or a gap asks p for the author:
+ * pushes from the author's own node, or where no other session pushes it. */
+int sr_gossip_want_eager(const sr_gpeer_t *p, const uint8_t *author) {
+  return memcmp(author, p->key, SR_KEY_BYTES) == 0 || !sr_gossip_other_eager(p->g, p, author);
+}
+
 int sr_gossip_other_eager(const sr_gossip_t *g, const sr_gpeer_t *p, const uint8_t *author) {
   for (sr_gpeer_t *q = g->peers; q; q = q->next) {
     if (q == p || !q->hello || q->closing) continue;
@@ -195,6 +205,7 @@ int sr_gossip_other_eager(const sr_gossip_t *g, const sr_gpeer_t *p, const uint8
 void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author) {
   if (!s->told || !s->asked_eager || memcmp(q->key, author, SR_KEY_BYTES) == 0) return;
   sr_gossip_send_note(q, author, sr_gossip_our_seq(q->g, author), 0);
+  q->g->st.prunes++;
 }
 
 /* Plumtree's own rule: a peer that pushed what we hold is asked to announce
@@ -222,7 +233,7 @@ void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new) {
       astate_t *s = sr_gossip_astate_get(p, keys[i]);
       if (!s || (only_new && s->told)) continue;
       sr_head_t h;
-      int eager = memcmp(keys[i], p->key, SR_KEY_BYTES) == 0 || !sr_gossip_other_eager(g, p, keys[i]);
+      int eager = sr_gossip_want_eager(p, keys[i]);
       s->told = 1;
       s->asked_eager = (uint8_t)eager;
       sr_gossip_our_head(g, keys[i], &h);

@@ -32,7 +32,11 @@ json_t *sr_node_status(sr_node_t *n) {
     sr_node_log(n, SR_LOG_ERROR, "store_read_failed", "status: could not read the peers' names: %s",
                 sr_store_errmsg(n->store));
   if (st) json_object_set_new(st, "pushsum", sr_status_pushsum_json(n->g)); /* network size and averages */
-  if (st) json_object_set_new(st, "lan", sr_node_lan_json(n));              /* friends nearby (node/lan.c) */
+  if (st) /* the trees at work: why duplicates or late deliveries come (docs/protocol.md) */
+    json_object_set_new(st, "trees",
+                        json_pack("{s:I, s:I, s:I}", "prunes", (json_int_t)gs.prunes, "grafts", (json_int_t)gs.grafts,
+                                  "swaps", (json_int_t)gs.swaps));
+  if (st) json_object_set_new(st, "lan", sr_node_lan_json(n)); /* friends nearby (node/lan.c) */
   /* a copy of the home that publishes nothing until claimed (node/device.h) */
   if (st) json_object_set_new(st, "copied", json_boolean(atomic_load(&n->copied)));
   /* entries and connections refused before they cost storage or a handshake (docs/config.md, "Quotas and abuse") */

@@ -10,7 +10,8 @@ already in flight when the prune notes went, or a swap to a faster path).
 With only the older rule (a duplicate prunes the path it came over, one path
 per duplicate) the same run made 26 to 29 (2026-12-03, a loaded machine); with
 the trees, 0 to 3. Every share reaches every node once: every node holds all
-24 shares, none forked, and the sessions' lazy authors show the trees.
+24 shares, none forked, and the sessions' lazy authors show the trees, as
+status's "trees" counters (prunes, grafts, swaps) do.
 """
 import time
 
@@ -63,6 +64,11 @@ def main(c):
     lazy = sum(s.get("lazy_authors", 0) for n in nodes for s in n.status()["peers"])
     h.note(f"lazy (session, author) pairs over the network: {lazy}")
     check(lazy > 0, "some paths are announce-only: the trees formed")
+    trees = {k: sum(n.status()["trees"][k] for n in nodes) for k in ("prunes", "grafts", "swaps")}
+    h.note("trees over the network: " + ", ".join(f"{k} {v}" for k, v in trees.items()))
+    # lazy pairs come from first notes too (one eager session per author), so
+    # the prunes are fewer than the lazy pairs, but some there must be
+    check(trees["prunes"] > 0, f"status counts the prune notes ({trees['prunes']})")
     for n in nodes:
         n.stop()
 

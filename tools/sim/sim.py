@@ -14,6 +14,8 @@ random nodes (through the running nodes, `--interval-ms` apart) and measures:
                p50 / p99 / max over the entries
   latency      per delivery (entry, node): received_at - ts; p50 / p99
   hops         distribution of the hop counts recorded at the receivers
+  trees        per phase, the growth of every node's status "trees": prunes,
+               grafts (an eager path late by 150 ms), swaps (to a faster one)
   duplicates   per delivery: the growth of every node's status "duplicates"
                during the publishing, divided by the deliveries (entries x
                (N - 1)); reported for the first half of the entries (warm-up:
@@ -319,12 +321,17 @@ class Sim:
         def delta(key, i, j):
             return sum(s[key] for s in snaps[j]) - sum(s[key] for s in snaps[i])
 
+        def delta_trees(key, i, j):  # a node without the counters counts 0
+            return sum(s.get("trees", {}).get(key, 0) for s in snaps[j]) - \
+                sum(s.get("trees", {}).get(key, 0) for s in snaps[i])
+
         phases = []
         for k, (name, cnt) in enumerate((("warm-up", halves[0]), ("steady", halves[1]))):
             deliveries = cnt * (n - 1)
             d = delta("duplicates", k, k + 1)
             phases.append({"phase": name, "entries": cnt, "deliveries": deliveries, "duplicates": d,
                            "entries_in": delta("entries_in", k, k + 1),
+                           "trees": {t: delta_trees(t, k, k + 1) for t in ("prunes", "grafts", "swaps")},
                            "dup_per_delivery": (d / deliveries) if deliveries else None})
         rss_kb = [r for r in rss if r]
         out = {
@@ -358,6 +365,8 @@ def print_table(r):
     for p in r["duplicates"]:
         dpd = "-" if p["dup_per_delivery"] is None else f"{p['dup_per_delivery']:.3f}"
         print(f"{p['phase']:<10} {p['entries']:>8} {p['deliveries']:>11} {p['duplicates']:>11} {dpd:>13}")
+    print("trees           " + "   ".join(f"{p['phase']}: " + ", ".join(f"{t} {v}" for t, v in p["trees"].items())
+                                         for p in r["duplicates"]))
     print(f"peak RSS        max {f(r['peak_rss_kb']['max'])} kB, median {f(r['peak_rss_kb']['median'])} kB per node")
     if r["cli_retries"]:
         print(f"CLI calls repeated after a failure: {r['cli_retries']} (see the log above)")
