@@ -151,20 +151,20 @@ void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author,
     uv_timer_start(&g->graft_timer, on_graft_timer, GRAFT_TICK_MS, GRAFT_TICK_MS);
 }
 
-/* The eager copy of e came from `from` while a graft for it waited: a lazy
+/* The eager copy of e came from `slow` while a graft for it waited: a lazy
  * peer announced it first. Much earlier (SWAP_MS), and that peer's path is
- * the faster one now: it is asked to push and `from` to announce, so the tree
+ * the faster one now: it is asked to push and `slow` to announce, so the tree
  * follows the network's delays as they change, a swap for the price of at
  * most a duplicate or two. The author's own node is never swapped out. */
-void sr_gossip_graft_arrived(sr_gossip_t *g, const uint8_t *from, const sr_entry_t *e) {
+void sr_gossip_graft_arrived(sr_gossip_t *g, sr_gpeer_t *slow, const sr_entry_t *e) {
   for (size_t i = 0; i < g->ngrafts; i++) {
     graft_t *gr = &g->grafts[i];
     if (memcmp(gr->author, e->author, SR_KEY_BYTES) != 0) continue;
     if (gr->seq > e->seq) return; /* still waiting for more than this one */
     uint64_t waited = sr_gossip_now(g) - gr->since;
-    sr_gpeer_t *fast = sr_gossip_peer_by_key(g, gr->peer), *slow = sr_gossip_peer_by_key(g, from);
-    if (waited >= SWAP_MS && fast && slow && fast != slow && fast->hello && !fast->closing &&
-        memcmp(from, e->author, SR_KEY_BYTES) != 0) {
+    sr_gpeer_t *fast = sr_gossip_peer_by_key(g, gr->peer);
+    if (waited >= SWAP_MS && fast && fast != slow && fast->hello && !fast->closing &&
+        memcmp(slow->key, e->author, SR_KEY_BYTES) != 0) {
       uint64_t have = sr_gossip_our_seq(g, e->author);
       sr_gossip_send_note(fast, e->author, have, 1);
       sr_gossip_send_note(slow, e->author, have, 0);
@@ -212,7 +212,8 @@ void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author) {
  * only, unless it is the author's last eager path here (the copy that came
  * first may have been one pushed before our note to announce arrived). */
 void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
-  if (sr_gossip_other_eager(p->g, p, author)) sr_gossip_prune(p, s, author);
+  /* the cheap test first: a duplicate flood must not scan every session per copy */
+  if (s->told && s->asked_eager && sr_gossip_other_eager(p->g, p, author)) sr_gossip_prune(p, s, author);
 }
 
 /* ---- first notes: the scope announced at the start of a session ---- */

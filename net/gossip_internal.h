@@ -243,7 +243,7 @@ int sr_gossip_is_friend(sr_gpeer_t *p);
 void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int eager);
 void sr_gossip_send_have(sr_gpeer_t *p, const uint8_t *author, uint64_t seq);
 void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq);
-void sr_gossip_graft_arrived(sr_gossip_t *g, const uint8_t *from, const sr_entry_t *e);
+void sr_gossip_graft_arrived(sr_gossip_t *g, sr_gpeer_t *slow, const sr_entry_t *e);
 int sr_gossip_want_eager(const sr_gpeer_t *p, const uint8_t *author);
 int sr_gossip_other_eager(const sr_gossip_t *g, const sr_gpeer_t *p, const uint8_t *author);
 void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author);

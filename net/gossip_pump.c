@@ -93,7 +93,7 @@ void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const
   astate_t *fs = from ? sr_gossip_astate_find(from, e->author) : NULL;
   int prune = fs && fs->told && fs->asked_eager;
   for (sr_gpeer_t *q = g->peers; q; q = q->next) {
-    if (!q->hello || q->closing || (except && memcmp(q->key, except, SR_KEY_BYTES) == 0)) continue;
+    if (!q->hello || q->closing || q == from) continue;
     astate_t *s = sr_gossip_astate_find(q, e->author);
     if (!s) continue;
     if (prune) sr_gossip_prune(q, s, e->author);
@@ -112,5 +112,5 @@ void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const
     }
   }
   /* after the prunes above, which would undo a swap */
-  if (except) sr_gossip_graft_arrived(g, except, e);
+  if (from) sr_gossip_graft_arrived(g, from, e);
 }
