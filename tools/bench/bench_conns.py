@@ -53,7 +53,10 @@ class Relay:
         self.err_path = os.path.join(root, name + ".stderr")
         subprocess.run([seurone, "--home", self.home, "init"], check=True, capture_output=True)
         with open(os.path.join(self.home, "config"), "w") as f:
-            f.write(f"listen = 127.0.0.1:0\nweb = off\nrelay = yes\nmax_conns = {max_conns}\n")
+            # No quotas (docs/config.md): the reference's one publisher publishes what
+            # all the load's publishers do, more than a day's quota of one author.
+            f.write(f"listen = 127.0.0.1:0\nweb = off\nrelay = yes\nmax_conns = {max_conns}\n"
+                    "quota_entries_per_day = 0\nquota_bytes_per_day = 0\nquota_bytes_total = 0\n")
         err = open(self.err_path, "w")
         self.proc = subprocess.Popen([seurone, "--home", self.home, "run"], stdout=subprocess.DEVNULL, stderr=err,
                                      stdin=subprocess.DEVNULL, preexec_fn=child_setup)
