@@ -17,69 +17,7 @@ void sr_metric_out_degree(const sr_graph_t *g, uint32_t *out) {
   for (uint32_t v = 0; v < g->n; v++) out[v] = (uint32_t)OUTDEG(g, v);
 }
 
-/* nx.pagerank(G, alpha, tol=tol, max_iter=max_iter) — _pagerank_scipy:
- *   x = alpha * (x @ A + sum(x[dangling]) / N) + (1 - alpha) / N
- *   err = sum|x - xlast|; converged when err < N * tol.
- * The same iterates, computed as one pull pass per iteration over the in-CSR:
- * c[u] = alpha * x[u] / outdeg(u) (0 for dangling u) is the only array read at
- * random; x is updated in place (only x[v] itself reads it) and the next c is
- * written beside it, then the two c buffers swap. */
-
-/* One pass: x = A^T c + base in place, c2 = x * scale; returns sum|x - xlast|. */
-static double pagerank_pass(uint32_t n, const uint64_t *off, const uint32_t *adj, const double *c, double *c2,
-                            double *x, const double *scale, double base) {
-  double err = 0;
-  uint64_t i = off[0];
-  for (uint32_t v = 0; v < n; v++) {
-    double sum = 0;
-    for (uint64_t e = off[v + 1]; i < e; i++) sum += c[adj[i]];
-    double nxv = sum + base, d = nxv - x[v];
-    err += d < 0 ? -d : d;
-    x[v] = nxv;
-    c2[v] = nxv * scale[v];
-  }
-  return err;
-}
-
-int sr_metric_pagerank(const sr_graph_t *g, double alpha, double tol, int max_iter, double *out) {
-  if (!g || !out || !(alpha >= 0 && alpha <= 1) || !(tol > 0) || max_iter < 1) return SR_EINVAL;
-  uint32_t n = g->n;
-  if (n == 0) return 0;
-  double *x = out, *c = malloc(n * sizeof(double)), *c2 = malloc(n * sizeof(double));
-  double *scale = malloc(n * sizeof(double));
-  uint32_t *dang = malloc(n * sizeof(uint32_t)), nd = 0;
-  int rc = SR_ENOMEM;
-  if (!c || !c2 || !scale || !dang) goto out;
-  double inv = 1.0 / n, dangling = 0;
-  for (uint32_t v = 0; v < n; v++) {
-    uint64_t d = OUTDEG(g, v);
-    if (d == 0) dang[nd++] = v;
-    scale[v] = d ? alpha / (double)d : 0;
-    x[v] = inv;
-    c[v] = inv * scale[v];
-  }
-  dangling = nd * inv;
-  rc = SR_ETOOBIG;
-  for (int it = 1; it <= max_iter; it++) {
-    double base = alpha * dangling * inv + (1 - alpha) * inv;
-    double err = pagerank_pass(n, g->in_off, g->in_adj, c, c2, x, scale, base);
-    double *t = c;
-    c = c2;
-    c2 = t;
-    dangling = 0;
-    for (uint32_t k = 0; k < nd; k++) dangling += x[dang[k]];
-    if (err < n * tol) {
-      rc = it;
-      break;
-    }
-  }
-out:
-  free(c);
-  free(c2);
-  free(scale);
-  free(dang);
-  return rc;
-}
+/* PageRank: core/metrics_pr.c (on several threads). */
 
 /* Relabels raw component ids so that components are numbered by their
  * smallest node id. raw[v] < n. Returns the count. */

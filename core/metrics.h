@@ -30,6 +30,10 @@ void sr_metric_out_degree(const sr_graph_t *g, uint32_t *out);
  * converge (NetworkX raises PowerIterationFailedConvergence; out then holds the
  * last iterate), or SR_EINVAL (alpha outside [0,1], tol <= 0, max_iter < 1). */
 SR_MUST_USE int sr_metric_pagerank(const sr_graph_t *g, double alpha, double tol, int max_iter, double *out);
+/* The same on `threads` threads (core/metrics_pr.c; 0: one per core, as the
+ * _mt forms below), the same bits on any thread count. */
+SR_MUST_USE int sr_metric_pagerank_mt(const sr_graph_t *g, double alpha, double tol, int max_iter, unsigned threads,
+                                      double *out);
 
 /* Component labels: label[v] = index of v's component, components numbered
  * 0,1,... in order of their smallest node id. Return the number of components.

@@ -20,8 +20,9 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${SR_JOBS:-$(nproc)}
 ts="$root/build/ci-tsan"
-# test_metrics: betweenness and harmonic closeness on 1, 2, 3 and 7 threads
-# (core/metrics_bc.c), run through run_metrics.sh with its NetworkX oracle.
+# test_metrics: PageRank, betweenness and harmonic closeness on 1, 2, 3 and 7
+# threads (core/metrics_pr.c, core/metrics_bc.c), run through run_metrics.sh with
+# its NetworkX oracle.
 unit_tests="test_store_grow test_store test_metrics"
 # Chosen to cover each worker: two_nodes, chain and small_world (sync: ingest
 # batches committed on workers, through the verify pool), import_running

@@ -260,6 +260,68 @@ static void test_threads(void) {
   check_threads("sf");
 }
 
+/* PageRank on a graph of 13 chunks of core/metrics_pr.c (4,096 nodes each,
+ * the last one short), with dangling nodes: 1, 2, 3, 7 threads and one per
+ * core give the same bits and iteration count, and the values are those of
+ * the plain power iteration over the edge list (a second implementation). */
+static void test_pagerank_threads(void) {
+  const uint32_t n = 50000, m = 250000;
+  uint32_t *src = malloc(m * sizeof(uint32_t)), *dst = malloc(m * sizeof(uint32_t)), *deg = calloc(n, sizeof(uint32_t));
+  double *one = malloc(n * sizeof(double)), *x = malloc(n * sizeof(double)), *ref = malloc(n * sizeof(double)),
+         *nx = malloc(n * sizeof(double));
+  T_CHECK(src && dst && deg && one && x && ref && nx);
+  uint64_t st = 42;
+  for (uint32_t i = 0; i < m; i++) {
+    src[i] = (uint32_t)(sr_metric_splitmix64(&st) % (n - 5000)); /* the last 5,000 nodes are dangling */
+    dst[i] = (uint32_t)(sr_metric_splitmix64(&st) % n);
+    if (src[i] == dst[i]) dst[i] = (dst[i] + 1) % n;
+  }
+  sr_graph_t g;
+  T_OK(sr_graph_build(&g, n, src, dst, m));
+  /* the reference, from the graph's own out-CSR (duplicate edges collapsed) */
+  const double alpha = 0.85, tol = 1e-10;
+  int ref_it = 0;
+  for (uint32_t v = 0; v < n; v++) ref[v] = 1.0 / n, deg[v] = (uint32_t)(g.out_off[v + 1] - g.out_off[v]);
+  for (int it = 1; it <= 200 && !ref_it; it++) {
+    double dangling = 0, err = 0;
+    for (uint32_t v = 0; v < n; v++) {
+      nx[v] = 0;
+      if (!deg[v]) dangling += ref[v];
+    }
+    for (uint32_t u = 0; u < n; u++)
+      for (uint64_t e = g.out_off[u]; e < g.out_off[u + 1]; e++) nx[g.out_adj[e]] += alpha * ref[u] / deg[u];
+    for (uint32_t v = 0; v < n; v++) {
+      nx[v] += alpha * dangling / n + (1 - alpha) / n;
+      err += fabs(nx[v] - ref[v]);
+      ref[v] = nx[v];
+    }
+    if (err < n * tol) ref_it = it;
+  }
+  T_CHECK(ref_it > 1);
+  int it1 = sr_metric_pagerank_mt(&g, alpha, tol, 200, 1, one);
+  T_EQ(it1, ref_it);
+  for (uint32_t v = 0; v < n; v++) T_CHECK(fabs(one[v] - ref[v]) < 1e-12);
+  static const unsigned counts[] = {2, 3, 7, 0};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    T_EQ(sr_metric_pagerank_mt(&g, alpha, tol, 200, counts[i], x), it1);
+    T_MEMEQ(one, x, n * sizeof(double));
+  }
+  T_EQ(sr_metric_pagerank(&g, alpha, tol, 200, x), it1);
+  T_MEMEQ(one, x, n * sizeof(double));
+  /* not converged: SR_ETOOBIG on any thread count, the same last iterate */
+  T_EQ(sr_metric_pagerank_mt(&g, alpha, tol, 3, 1, one), SR_ETOOBIG);
+  T_EQ(sr_metric_pagerank_mt(&g, alpha, tol, 3, 2, x), SR_ETOOBIG);
+  T_MEMEQ(one, x, n * sizeof(double));
+  sr_graph_free(&g);
+  free(src);
+  free(dst);
+  free(deg);
+  free(one);
+  free(x);
+  free(ref);
+  free(nx);
+}
+
 /* A 1M-node cycle (one SCC) and path (1M SCCs): no recursion in Tarjan. */
 static void test_big_scc(void) {
   const uint32_t n = 1000000;
@@ -313,6 +375,7 @@ int main(int argc, char **argv) {
   T_RUN(test_sampled_betweenness);
   T_RUN(test_threads);
   T_RUN(test_louvain);
+  T_RUN(test_pagerank_threads);
   T_RUN(test_big_scc);
   T_RUN(test_empty);
   fprintf(stderr, "%d checks passed\n", t_checks);

@@ -7,7 +7,7 @@
  *
  * EDGES is "n m" then m lines "u v" (the format of tests/unit/metrics_oracle.py).
  * METRIC: build (sr_graph_build alone), pagerank, wcc, betweenness (exact, or
- * sampled with --pivots K), harmonic; the last two on --threads N (0, the
+ * sampled with --pivots K), harmonic; all but wcc on --threads N (0, the
  * default: one per core). Parsing the file is not timed; building the CSR is
  * timed separately (build_s). The metric is run R times (default 1) and the
  * fastest run is reported (seconds, wall; cpu_s, the process's CPU time over
@@ -169,7 +169,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < repeat; r++) {
       double t0 = bench_now_s(), c0 = cpu_now_s();
       int rc;
-      if (!strcmp(metric, "pagerank")) rc = sr_metric_pagerank(&g, alpha, tol, max_iter, res);
+      if (!strcmp(metric, "pagerank")) rc = sr_metric_pagerank_mt(&g, alpha, tol, max_iter, threads, res);
       else if (!strcmp(metric, "wcc"))
         rc = sr_metric_wcc(&g, res);
       else if (!strcmp(metric, "harmonic"))

@@ -13,7 +13,7 @@ typedef struct {
   double damping, tol;
   uint32_t pivots;
   uint64_t seed;
-  unsigned threads;  /* betweenness and harmonic (0: one per core) */
+  unsigned threads;  /* pagerank, betweenness and harmonic (0: one per core) */
   double modularity; /* out, communities */
   int has_modularity;
 } mopts_t;
@@ -34,7 +34,7 @@ static int widen(const sr_graph_t *g, double *out, const uint32_t *u) {
 
 static int m_pagerank(const sr_graph_t *g, double *out, void *o) {
   mopts_t *m = o;
-  int rc = sr_metric_pagerank(g, m->damping, m->tol, 100, out);
+  int rc = sr_metric_pagerank_mt(g, m->damping, m->tol, 100, m->threads, out);
   return rc < 0 ? rc : 0;
 }
 static int m_betweenness(const sr_graph_t *g, double *out, void *o) {
@@ -102,7 +102,7 @@ typedef struct {
 static const metric_t metrics[] = {
     {"in-degree", m_in_degree, 1, 0, "dict(G.in_degree())"},
     {"out-degree", m_out_degree, 1, 0, "dict(G.out_degree())"},
-    {"pagerank", m_pagerank, 0, 0, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
+    {"pagerank", m_pagerank, 0, 1, "nx.pagerank(G, alpha=--damping (0.85), tol=--tol (1e-6))"},
     {"betweenness", m_betweenness, 0, 1, "nx.betweenness_centrality(G) (--pivots K: k=K sampled sources, --seed)"},
     {"harmonic", m_harmonic, 0, 1, "nx.harmonic_centrality(G)"},
     {"kcore", m_kcore, 1, 0, "nx.core_number(G.to_undirected())"},
