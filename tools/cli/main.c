@@ -361,7 +361,7 @@ static const sr_cmd_t commands[] = {
      "Without NAME: the metric names and the NetworkX call each one equals (docs/metrics.md).\n"
      "With NAME: nodes best first; --top K (default 20, 0 = all). --json: an array of\n"
      "{node, kind: person|project, name, value, held} (communities: and modularity;\n"
-     "betweenness, harmonic: and threads).\n"
+     "pagerank, betweenness, harmonic: and threads).\n"
      "--graph: contact (people, follow edges; default), membership (people -> projects),\n"
      "projects (projects sharing a member). --nodes held (default): the people whose logs\n"
      "this node holds and the keys they follow (this node only with edges); all: every key\n"
@@ -369,8 +369,9 @@ static const sr_cmd_t commands[] = {
      "  --damping D --tol T   pagerank (defaults 0.85 and 1e-6, as nx.pagerank)\n"
      "  --pivots K            betweenness from K sampled sources (0 = exact, the default)\n"
      "  --seed S              the sample for --pivots, the start for communities\n"
-     "  --threads N           betweenness and harmonic on N threads (default: one per core;\n"
-     "                        the values do not depend on N); --json rows carry threads\n"
+     "  --threads N           pagerank, betweenness and harmonic on N threads (default:\n"
+     "                        one per core; the values do not depend on N); --json rows\n"
+     "                        carry threads\n"
      "On a terminal, long computations show their progress on stderr.\n"},
     {"flow", cmd_flow, "how entries reached and spread (latency, hops, cascades, edges)",
      "usage: seurone flow entry ID | author PERSON | project PROJECT | summary   [--json]\n"
