@@ -270,8 +270,10 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
   char why[4600];
   int rc, v6 = 0;
   *out = NULL;
+  if (errlen) err[0] = '\0'; /* every failure below says why, even one that only has a code */
   if (!w || !(w->sec = sodium_malloc(sizeof(*w->sec)))) {
     free(w);
+    snprintf(err, errlen, "%s", sr_strerror(SR_ENOMEM));
     return SR_ENOMEM;
   }
   sodium_memzero(w->sec, sizeof(*w->sec));
@@ -331,6 +333,7 @@ int sr_web_start(const sr_web_opts_t *o, sr_web_t **out, char *err, size_t errle
 fail_free:
   sodium_free(w->sec);
   free(w);
+  if (errlen && !err[0]) snprintf(err, errlen, "%s", sr_strerror(rc));
   return rc;
 }
 

@@ -63,8 +63,9 @@ int sr_node_web_start(sr_node_t *n, const char *override) {
                      n->relay, &n->loop, &n->web_ctl, web_status, web_log, n,          n->sk};
   int rc = sr_web_start(&o, &n->web, err, sizeof(err));
   if (rc) {
-    const char *fix =
-        rc == SR_ENETINUSE ? "another program, or another seurone node, uses that port" : "check the address";
+    const char *fix = rc == SR_ENETINUSE ? "another program, or another seurone node, uses that port"
+                      : rc == SR_ENOMEM  ? "close other programs and start the node again"
+                                         : "check the address";
     if (chosen) {
       fprintf(stderr, "seurone: cannot serve the web app on %s: %s (%s; `web` in %s/config, or --web)\n", where, err,
               fix, n->home);
