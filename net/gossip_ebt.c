@@ -98,7 +98,10 @@ void sr_gossip_send_note(sr_gpeer_t *p, const uint8_t *author, uint64_t seq, int
   if (s) {
     s->told = 1;
     s->asked_eager = (uint8_t)eager;
-    if (eager) s->taken = seq; /* what follows seq is asked for again: not a resend */
+    if (eager) {
+      s->taken = seq; /* what follows seq is asked for again: not a resend */
+      s->asked_seq = seq > UINT32_MAX ? UINT32_MAX : (uint32_t)seq;
+    }
   }
   msgpack_sbuffer_init(&sb);
   sr_gossip_send_frame(p, &sb, sr_frame_notes(&sb, &n, 1));
@@ -134,9 +137,14 @@ static void on_graft_timer(uv_timer_t *t) {
 }
 
 void sr_gossip_graft_later(sr_gossip_t *g, sr_gpeer_t *p, const uint8_t *author, uint64_t seq) {
+  /* One pending graft per author, for the highest seq announced, due when the
+   * first announcement came: one per have would send the peer a note per have,
+   * and each note makes it push the same entries again. */
   for (size_t i = 0; i < g->ngrafts; i++)
-    if (memcmp(g->grafts[i].author, author, SR_KEY_BYTES) == 0 && g->grafts[i].seq >= seq)
-      return; /* one pending is enough */
+    if (memcmp(g->grafts[i].author, author, SR_KEY_BYTES) == 0) {
+      if (g->grafts[i].seq < seq) g->grafts[i].seq = seq;
+      return;
+    }
   if (g->ngrafts == GRAFT_MAX) {
     sr_gossip_send_note(p, author, sr_gossip_our_seq(g, author), 1); /* no room to wait: ask now */
     return;
@@ -210,10 +218,14 @@ void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author) {
 
 /* Plumtree's own rule: a peer that pushed what we hold is asked to announce
  * only, unless it is the author's last eager path here (the copy that came
- * first may have been one pushed before our note to announce arrived). */
-void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
-  /* the cheap test first: a duplicate flood must not scan every session per copy */
-  if (s->told && s->asked_eager && sr_gossip_other_eager(p->g, p, author)) sr_gossip_prune(p, s, author);
+ * first may have been one pushed before our note to announce arrived), or the
+ * path the author's first copies come over (astate_t's pending and parent), or
+ * the copy is one pushed before our last note asking for pushes (asked_seq). */
+void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author, uint64_t seq) {
+  /* the cheap tests first: a duplicate flood must not scan every session per copy */
+  if (s->told && s->asked_eager && !s->pending && !s->parent && seq > s->asked_seq &&
+      sr_gossip_other_eager(p->g, p, author))
+    sr_gossip_prune(p, s, author);
 }
 
 /* ---- first notes: the scope announced at the start of a session ---- */

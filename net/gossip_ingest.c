@@ -109,6 +109,7 @@ static void batch_done(uv_work_t *req, int status) {
     sr_ingest_item_t *it = &b->items[i];
     sr_gpeer_t *p = sr_gossip_peer_by_key(g, b->pend[i].from);
     astate_t *s = p ? sr_gossip_astate_find(p, it->author) : NULL;
+    if (s && s->pending) s->pending--; /* a session opened since the take may have none */
     switch (it->status) {
       case 0:
         if (s && s->their_seq < it->seq) s->their_seq = it->seq;
@@ -121,7 +122,7 @@ static void batch_done(uv_work_t *req, int status) {
         sr_counters_duplicate();
         if (p) {
           p->dups++;
-          if (s) sr_gossip_prune_dup(p, s, it->author);
+          if (s) sr_gossip_prune_dup(p, s, it->author, it->seq);
         }
         break;
       case SR_EGAP:
@@ -212,7 +213,7 @@ static int is_duplicate(sr_gossip_t *g, const astate_t *s, const sr_entry_t *e) 
 
 /* A duplicate costs one token of the duplicates bucket; a peer that runs it dry
  * is dropped. Returns 3 (handled). */
-static int take_duplicate(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
+static int take_duplicate(sr_gpeer_t *p, astate_t *s, const uint8_t *author, uint64_t seq) {
   sr_gossip_t *g = p->g;
   g->st.duplicates++;
   sr_counters_duplicate();
@@ -224,7 +225,7 @@ static int take_duplicate(sr_gpeer_t *p, astate_t *s, const uint8_t *author) {
     sr_gossip_drop(p, SR_ERATE, why);
     return 3;
   }
-  if (s) sr_gossip_prune_dup(p, s, author);
+  if (s) sr_gossip_prune_dup(p, s, author, seq);
   return 3;
 }
 
@@ -240,7 +241,7 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   if (!g->h.in_scope(g->h.ctx, author) || !sr_gossip_entitled(p, author)) return 1;
   if ((rc = sr_entry_decode(f->entry, f->entry_len, &e))) return rc; /* no signature check: cheap */
   astate_t *s = sr_gossip_astate_get(p, author);
-  if (is_duplicate(g, s, &e)) return take_duplicate(p, s, author);
+  if (is_duplicate(g, s, &e)) return take_duplicate(p, s, author, e.seq);
   if (s && s->refused_until > sr_gossip_now(g)) {
     /* the rest of a refused burst: refused as the store refused its start */
     sr_gossip_refused_count(g, s->refused_status);
@@ -275,6 +276,7 @@ int sr_gossip_take_entry(sr_gpeer_t *p, const sr_frame_t *f) {
   b->pend[b->n].raw = copy;
   b->n++;
   if (s && s->taken < e.seq) s->taken = e.seq;
+  if (s && s->pending < UINT16_MAX) s->pending++;
   p->entries_in++;
   p->last_useful = sr_gossip_now(g);
   g->st.entries_in++;

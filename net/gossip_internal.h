@@ -44,9 +44,21 @@ typedef struct astate {
   uint8_t told;        /* we sent the peer a note for this author */
   uint8_t asked_eager; /* our last note to the peer asked for pushes */
   uint8_t queued;      /* in the pump queue */
+  /* Entries taken from the peer and not yet through the store: while there are
+   * some, the peer is delivering this author's first copies, and a duplicate from
+   * it (a resend our graft asked for, say) must not prune it; the first-copy rule
+   * at the commit would then find it pruned and keep the eager asks that never
+   * delivered, which can close an eager cycle that no entry reaches. */
+  uint16_t pending;
   uint64_t taken;      /* highest seq taken from the peer this session, or asked for from (a resend is a duplicate) */
   uint8_t proof_sent;  /* the author's fork proof went to the peer (once per session) */
   uint8_t branch_sent; /* our entry at a seq where the peer's note named another head went (once) */
+  /* The author's last first copy came over this session, asked eager: it is
+   * the tree's path here. A duplicate from it is a resend one of our notes
+   * asked for (a note with an older seq than the peer had pushed), not a second
+   * path: pruning it for that would leave only eager asks that never delivered,
+   * and those can be a cycle that the author's entries never enter. */
+  uint8_t parent;
   /* The head the peer's last note named: its seq and the first THEIR_HEAD_BYTES
    * of the id. An entry we store later at that seq with another id is the other
    * branch of a fork, which the peer would never get from us otherwise: it holds
@@ -62,6 +74,11 @@ typedef struct astate {
    * for again, so a refusal never turns into a resend loop. */
   uint64_t refused_until;
   int refused_status;
+  /* The seq our last note asking for pushes named (saturated at UINT32_MAX, in
+   * what was padding): a duplicate at or below it was pushed before that note
+   * arrived, or for an older one, not over a second path (a swap or a graft
+   * must not be undone by the copies already on their way). */
+  uint32_t asked_seq;
 } astate_t;
 
 struct sr_gpeer {
@@ -247,7 +264,7 @@ void sr_gossip_graft_arrived(sr_gossip_t *g, sr_gpeer_t *slow, const sr_entry_t 
 int sr_gossip_want_eager(const sr_gpeer_t *p, const uint8_t *author);
 int sr_gossip_other_eager(const sr_gossip_t *g, const sr_gpeer_t *p, const uint8_t *author);
 void sr_gossip_prune(sr_gpeer_t *q, astate_t *s, const uint8_t *author);
-void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author);
+void sr_gossip_prune_dup(sr_gpeer_t *p, astate_t *s, const uint8_t *author, uint64_t seq);
 void sr_gossip_send_our_notes(sr_gpeer_t *p, int only_new);
 
 /* gossip_pump.c: streaming logs to a peer */

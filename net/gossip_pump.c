@@ -92,11 +92,15 @@ void sr_gossip_forward(sr_gossip_t *g, const sr_entry_t *e, uint64_t hops, const
   sr_gpeer_t *from = except ? sr_gossip_peer_by_key(g, except) : NULL;
   astate_t *fs = from ? sr_gossip_astate_find(from, e->author) : NULL;
   int prune = fs && fs->told && fs->asked_eager;
+  if (prune) fs->parent = 1;
   for (sr_gpeer_t *q = g->peers; q; q = q->next) {
     if (!q->hello || q->closing || q == from) continue;
     astate_t *s = sr_gossip_astate_find(q, e->author);
     if (!s) continue;
-    if (prune) sr_gossip_prune(q, s, e->author);
+    if (prune) {
+      s->parent = 0;
+      sr_gossip_prune(q, s, e->author);
+    }
     if (!s->wants || !sr_gossip_entitled(q, e->author)) continue;
     if (s->their_seq >= e->seq) {
       sr_gossip_branch_check(q, s, e);

@@ -14,8 +14,10 @@ those of core/frame.c's canonical MessagePack plus the Box Stream header
 The default rules are those of the tree per author (--rules tree): first notes
 ask eager only for what no other session pushes, the first copy of an entry
 prunes every other eager session for its author, a duplicate prunes only when
-another session is eager, and a lazy path much faster than the eager one swaps
-in. --rules plumtree is the rule before it (every first note eager, a duplicate
+another session is eager and the copy is no resend (not over the path of the
+author's last first copy, none of that session's copies still on their way to
+the store, a seq above our last eager note's), one graft waits per author, and
+a lazy path much faster than the eager one swaps in. --rules plumtree is the rule before it (every first note eager, a duplicate
 prunes), for comparison. Other variants are parameters too, so that a changed
 rule can be modelled before it ships: --prune both (the duplicate's receiver
 also stops pushing to the sender), --graft-ms, --swap-ms, --eager-parents K
@@ -109,6 +111,9 @@ class Model:
         self.their = [dict() for _ in range(self.n)]  # (v, a) -> seq
         # receiver side: what u last asked v for (s->asked_eager)
         self.asked = [dict() for _ in range(self.n)]  # (v, a) -> eager
+        self.asked_seq = [dict() for _ in range(self.n)]  # (v, a) -> seq of the last eager note
+        self.parent = [dict() for _ in range(self.n)]  # a -> the session a's last first copy came over
+        self.pending = [dict() for _ in range(self.n)]  # (v, a) -> copies from v stored, not yet forwarded
         self.grafts = [dict() for _ in range(self.n)]  # author -> [[seq, peer, due, since], ...]
         self.tree = a.rules == "tree"
         self.first = {}  # (author, seq) -> {node: time}
@@ -161,6 +166,7 @@ class Model:
         self.asked[u][(v, au)] = eager
         if eager:
             self.their[u][(v, au)] = seq  # what follows is asked for again: not a resend
+            self.asked_seq[u][(v, au)] = seq
         self.send(u, v, "note", note_frame(seq), ("note", au, seq, eager))
         if not eager and au != u and not self.other_eager(u, -1, au):
             self.c["last_eager_pruned"] += 1  # no session of u pushes au now: only a graft brings it
@@ -174,8 +180,12 @@ class Model:
     def forward(self, u, au, seq, sender):
         """Stored: offered to every session (net/gossip_pump.c, sr_gossip_forward). Under the
         tree rules a copy that came over a session asked eager prunes every other eager one."""
+        if self.pending[u].get((sender, au)):  # a session started since may have none
+            self.pending[u][(sender, au)] -= 1
         prune = self.tree and sender is not None and (u, sender) in self.up and \
             self.asked[u].get((sender, au), False)
+        if prune:
+            self.parent[u][au] = sender
         for v in self.adj[u]:
             if v == sender or (u, v) not in self.up:
                 continue
@@ -235,7 +245,10 @@ class Model:
             self.c["duplicates"] += 1
             self.dups[(au, seq)] = self.dups.get((au, seq), 0) + 1
             if self.tree:
-                if self.other_eager(v, u, au):  # sr_gossip_prune_dup: never the last eager path
+                # sr_gossip_prune_dup: never the last eager path, nor a resend (the path of the
+                # first copies, copies of it not yet through, or pushed before our last eager note)
+                if self.parent[v].get(au) != u and not self.pending[v].get((u, au), 0) and \
+                        seq > self.asked_seq[v].get((u, au), 0) and self.other_eager(v, u, au):
                     self.prune(v, u, au)
             elif self.asked[v].get((u, au), True):
                 self.c["prunes"] += 1
@@ -252,6 +265,7 @@ class Model:
             self.c["stored_over_lazy"] += 1  # pushed before our note asking to announce arrived
         self.hops[v][(au, seq)] = hops + 1
         self.first[(au, seq)][v] = self.now
+        self.pending[v][(u, au)] = self.pending[v].get((u, au), 0) + 1
         if self.a.eager_parents:
             eager = [w for w in self.adj[v] if w != u and (v, w) in self.up and self.asked[v].get((w, au), True)]
             for w in eager[self.a.eager_parents - 1:]:
@@ -266,8 +280,9 @@ class Model:
         if self.held[v].get(au, 0) >= seq:
             return
         lst = self.grafts[v].setdefault(au, [])
-        if any(gr[0] >= seq for gr in lst):
-            return  # one pending is enough
+        if lst:  # one graft per author, for the highest seq, due when the first have came
+            lst[0][0] = max(lst[0][0], seq)
+            return
         tick = self.a.graft_tick_ms
         due = math.ceil((self.now + self.a.graft_ms) / tick) * tick
         gr = [seq, u, due, self.now]
@@ -325,8 +340,10 @@ class Model:
         for x, y in ((u, v), (v, u)):
             self.up.pop((x, y), None)
             for au in self.authors:
-                for d in (self.push[x], self.their[x], self.asked[x]):
+                for d in (self.push[x], self.their[x], self.asked[x], self.asked_seq[x], self.pending[x]):
                     d.pop((y, au), None)
+                if self.parent[x].get(au) == y:
+                    del self.parent[x][au]
 
     def drop(self, u, v, back_ms):
         if (u, v) in self.up:
