@@ -16,7 +16,7 @@ after a note with an older seq than the peer had pushed. The first-copy rule
 then kept only eager asks that never delivered, which can form a cycle. Four
 tries of these five runs with that code made 12, 19, 39 and 76 grafts in all
 (reach p99 99 to 177 ms on the runs with holes); with the fix, none, also with
-a busy loop on one of the two cores (24 runs of three of them).
+busy loops on both cores (24 runs of three of them).
 
 The graft delay is a fixed time, so under a sanitizer (nodes several times
 slower) a late path is not a hole: the test skips itself there (exit 77).
