@@ -17,8 +17,8 @@ prunes every other eager session for its author, a duplicate prunes only when
 another session is eager and the copy is no resend (not over the path of the
 author's last first copy, none of that session's copies still on their way to
 the store, a seq above our last eager note's), one graft waits per author, and
-a lazy path much faster than the eager one swaps in. --rules plumtree is the rule before it (every first note eager, a duplicate
-prunes), for comparison. Other variants are parameters too, so that a changed
+a lazy path much faster than the eager one swaps in. --rules plumtree is the
+rule before it (every first note eager, a duplicate prunes), for comparison. Other variants are parameters too, so that a changed
 rule can be modelled before it ships: --prune both (the duplicate's receiver
 also stops pushing to the sender), --graft-ms, --swap-ms, --eager-parents K
 (keep at most K eager parents per author), --first-notes all (the tree rules with
